@@ -1,0 +1,179 @@
+#!/usr/bin/env node
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, describeConfig, loadConfig, type Config, type LoadOptions } from '../shared/config.js';
+import { packageVersion } from '../shared/paths.js';
+
+/** Exit codes: 0 done, 1 failure at run time, 2 a usage mistake (bad verb, option or setting) or a verb not built yet. */
+const EXIT_USAGE = 2;
+
+class NotImplementedError extends Error {}
+
+// ---- option parsers: reject bad values before any work starts -------------------------------
+
+function portOption(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw new InvalidArgumentError('expected an integer TCP port from 1 to 65535.');
+  return port;
+}
+
+function monthOption(value: string): string {
+  const match = /^(\d{4})-(\d{2})$/.exec(value);
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 12) throw new InvalidArgumentError('expected a month as YYYY-MM, such as 2026-10.');
+  return value;
+}
+
+function instantOption(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new InvalidArgumentError('expected an ISO-8601 date or time, such as 2026-10-01 or 2026-10-01T00:00:00Z.');
+  }
+  return value;
+}
+
+// ---- verbs ------------------------------------------------------------------------------------
+
+interface GlobalOptions {
+  config?: string;
+}
+
+function configFor(command: Command, load: Omit<LoadOptions, 'file'> = {}): Config {
+  const { config } = command.optsWithGlobals<GlobalOptions>();
+  return loadConfig(process.env, { ...load, file: config });
+}
+
+/** A verb that a later issue builds: it validates what it was given, then says plainly that it does nothing yet. */
+function notYet(what: string, load?: Omit<LoadOptions, 'file'>) {
+  return (...args: unknown[]): void => {
+    const command = args[args.length - 1] as Command;
+    if (load !== undefined) configFor(command, load);
+    throw new NotImplementedError(`sluice ${what}: not implemented yet. Nothing was done.`);
+  };
+}
+
+function buildProgram(): Command {
+  const program = new Command('sluice')
+    .description('Sluice: Kafka log streams → enriched ECS documents in Elasticsearch, metrics, SLOs and monthly SLA reports.')
+    .version(packageVersion, '-V, --version')
+    .option('-c, --config <file>', 'configuration file (YAML or JSON mapping of setting names to values); also SLUICE_CONFIG_FILE')
+    .showHelpAfterError('(run "sluice --help" to list the verbs, "sluice VERB --help" for the options of one)')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureHelp({
+      // The root lists every verb a user can run (emulate kafka, ilm apply, …), one line each.
+      visibleCommands: (command) => (command.parent ? [...command.commands] : leafCommands(command)),
+      subcommandTerm: (command) => fullName(command).replace(/^sluice /, ''),
+      helpWidth: 100,
+    });
+
+  program
+    .command('start')
+    .description('run everything (ingest, rollup, api); emulators when unconfigured')
+    .action(notYet('start', { servesApi: true }));
+
+  program.command('ingest').description('run the ingest service: Kafka → pipelines → Elasticsearch').action(notYet('ingest', {}));
+
+  program
+    .command('rollup')
+    .description('run the rollup service, or recompute SLI rollups --from/--to')
+    .option('--from <iso>', 'start of the range (inclusive), ISO-8601', instantOption)
+    .option('--to <iso>', 'end of the range (exclusive), ISO-8601', instantOption)
+    .action(notYet('rollup', {}));
+
+  program.command('api').description('run the HTTP API: metrics, SLOs, SLA reports, live tail').action(notYet('api', { servesApi: true }));
+
+  const emulate = program.command('emulate').description('run an emulator alone (development and tests only)');
+  emulate
+    .command('kafka')
+    .description('run the Kafka-protocol broker emulator')
+    .option('--port <port>', 'TCP port to listen on', portOption, 9092)
+    .option('--data-dir <dir>', 'keep batches and committed offsets in this folder (default: in memory)')
+    .action(notYet('emulate kafka'));
+  emulate
+    .command('elasticsearch')
+    .description('run the Elasticsearch-REST emulator')
+    .option('--port <port>', 'HTTP port to listen on', portOption, 9200)
+    .option('--data-dir <dir>', 'keep documents, templates and ILM state in this folder (default: in memory)')
+    .action(notYet('emulate elasticsearch'));
+
+  program
+    .command('process')
+    .description('enrich log lines from stdin into ECS documents on stdout')
+    .addOption(new Option('--source <source>', 'force a source pipeline').choices(['auto', 'app', 'traefik', 'worker', 'postgres']).default('auto'))
+    .action(notYet('process', {}));
+
+  const ilm = program.command('ilm').description('index lifecycle policies and templates from ilm/');
+  ilm.command('apply').description('install ILM policies and templates from ilm/ (idempotent)').action(notYet('ilm apply', {}));
+  ilm.command('status').description('show data streams, backing indices, phases, ILM errors').option('--json', 'JSON instead of a table').action(notYet('ilm status', {}));
+
+  program
+    .command('report')
+    .description('build the monthly SLA report (pdf, html, csv, json)')
+    .requiredOption('--month <YYYY-MM>', 'calendar month, bounded in SLUICE_REPORT_TZ', monthOption)
+    .addOption(new Option('--format <format>', 'output format').choices(['pdf', 'html', 'csv', 'json']).default('pdf'))
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(notYet('report', {}));
+
+  program
+    .command('demo')
+    .description('produce a realistic month of logs into Kafka')
+    .option('--month <YYYY-MM>', 'month to simulate (default: the previous month)', monthOption)
+    .action(notYet('demo', {}));
+
+  const alerts = program.command('alerts').description('Prometheus rules from the SLO definitions');
+  alerts.command('rules').description('print Prometheus rules generated from the SLO file').action(notYet('alerts rules', {}));
+
+  program
+    .command('replay-dlq')
+    .description('send dead-lettered messages back through the pipeline')
+    .option('--topic <topic>', 'dead-letter topic to read (default: KAFKA_DLQ_TOPIC)')
+    .action(notYet('replay-dlq', {}));
+
+  program
+    .command('config')
+    .description('validate the configuration; print it with secrets redacted')
+    .action((_options: unknown, command: Command) => {
+      // Unset settings print as null rather than vanishing, so the output shows every setting.
+      const json = JSON.stringify(describeConfig(configFor(command)), (_key, value: unknown) => value ?? null, 2);
+      process.stdout.write(`${json}\n`);
+    });
+
+  // Every subcommand shares the program's error handling and exit codes.
+  for (const command of allCommands(program)) command.exitOverride().showHelpAfterError(`(run "${fullName(command)} --help" for its options)`);
+  return program;
+}
+
+function leafCommands(command: Command): Command[] {
+  return allCommands(command).filter((child) => child.commands.length === 0);
+}
+
+function allCommands(command: Command): Command[] {
+  return command.commands.flatMap((child) => [child, ...allCommands(child)]);
+}
+
+function fullName(command: Command): string {
+  return command.parent ? `${fullName(command.parent)} ${command.name()}` : command.name();
+}
+
+/** Runs the CLI and returns the exit code rather than exiting, so that pending output is flushed. */
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version requests end in a CommanderError with exit code 0; usage errors were already printed.
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`sluice: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof NotImplementedError) {
+      process.stderr.write(`${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`sluice: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,353 @@
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { packageRoot } from './paths.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A user mistake in the configuration: reported as one line per bad setting, never as a stack trace. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value parsers. Each names what it expected, because that text ends up in front of the operator.
+// ---------------------------------------------------------------------------------------------
+
+const PORT_EXPECTED = 'expected an integer TCP port from 1 to 65535';
+
+function parsePort(value: string): number | string {
+  if (!/^\d+$/.test(value)) return PORT_EXPECTED;
+  const port = Number(value);
+  return port >= 1 && port <= 65535 ? port : PORT_EXPECTED;
+}
+
+const port = z.string().transform((value, ctx) => {
+  const parsed = parsePort(value);
+  if (typeof parsed === 'string') {
+    ctx.addIssue(parsed);
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+const HOST_PORT = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)):([^:]*)$/;
+const BROKERS_EXPECTED = 'expected comma-separated host:port pairs such as "kafka-1:9092,kafka-2:9092"';
+
+const brokers = z.string().transform((value, ctx) => {
+  const items = list(value);
+  if (items.length === 0) {
+    ctx.addIssue(`${BROKERS_EXPECTED}; got no broker`);
+    return z.NEVER;
+  }
+  for (const item of items) {
+    const match = HOST_PORT.exec(item);
+    if (!match) {
+      ctx.addIssue(`${BROKERS_EXPECTED}; "${item}" has no port`);
+      return z.NEVER;
+    }
+    if (typeof parsePort(match[3] ?? '') === 'string') {
+      ctx.addIssue(`${BROKERS_EXPECTED}; "${item}" has port "${match[3]}", ${PORT_EXPECTED}`);
+      return z.NEVER;
+    }
+  }
+  return items;
+});
+
+/** Kafka's own rule for topic names (kafka.common.Topic): legal characters and at most 249 of them. */
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+const TOPIC_EXPECTED = 'expected Kafka topic names: 1 to 249 of letters, digits, ".", "_" and "-", not "." or ".."';
+
+function isTopic(name: string): boolean {
+  return TOPIC.test(name) && name !== '.' && name !== '..';
+}
+
+const topic = z.string().refine(isTopic, TOPIC_EXPECTED);
+
+const topics = z.string().transform((value, ctx) => {
+  const items = list(value);
+  const bad = items.find((name) => !isTopic(name));
+  if (items.length === 0 || bad !== undefined) {
+    ctx.addIssue(bad === undefined ? `${TOPIC_EXPECTED}; got none` : `${TOPIC_EXPECTED}; "${bad}" is not one`);
+    return z.NEVER;
+  }
+  return items;
+});
+
+const httpUrl = z.string().transform((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue('expected an http:// or https:// URL such as "https://es.example.com:9200"');
+    return z.NEVER;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    ctx.addIssue(`expected an http:// or https:// URL; "${url.protocol}" is neither`);
+    return z.NEVER;
+  }
+  return value.replace(/\/+$/, '');
+});
+
+function absolute(path: string): string {
+  return isAbsolute(path) ? path : resolve(process.cwd(), path);
+}
+
+/** Checked at start so that a typo in a path fails now, not at the first event that needs the file. */
+const readableFile = z.string().transform((value, ctx) => {
+  const path = absolute(value);
+  try {
+    if (!statSync(path).isFile()) {
+      ctx.addIssue(`expected a readable file; ${path} is not a regular file`);
+      return z.NEVER;
+    }
+    accessSync(path, constants.R_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${code ?? 'unknown error'})`;
+    ctx.addIssue(`expected a readable file; ${path} ${why}`);
+    return z.NEVER;
+  }
+  return path;
+});
+
+/** Elastic's data stream naming scheme: the namespace is lower case, has no "-" and none of \/*?"<>|,# or space. */
+const namespace = z
+  .string()
+  .refine(
+    (value) => /^[a-z0-9][a-z0-9_.]*$/.test(value) && Buffer.byteLength(value) <= 100,
+    'expected a data stream namespace: lower-case letters, digits, "_" and ".", starting with a letter or digit, at most 100 bytes, no "-"',
+  );
+
+const timeZone = z.string().refine((value) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected an IANA time zone such as "UTC" or "Europe/Berlin"');
+
+const nonEmpty = z.string().min(1, 'expected a non-empty value');
+
+const apiKeys = z.string().transform((value, ctx) => {
+  const keys = list(value);
+  const short = keys.find((key) => key.length < 16);
+  if (keys.length === 0 || short !== undefined) {
+    ctx.addIssue('expected comma-separated API keys of at least 16 characters each');
+    return z.NEVER;
+  }
+  return keys;
+});
+
+// ---------------------------------------------------------------------------------------------
+// The contract: every variable of DESIGN.md, with its default. Empty values count as unset.
+// ---------------------------------------------------------------------------------------------
+
+const settingsSchema = z.object({
+  KAFKA_BROKERS: brokers.optional(),
+  KAFKA_TOPICS: topics.default(['logs-app', 'logs-traefik', 'logs-worker', 'logs-postgres']),
+  KAFKA_GROUP_ID: nonEmpty.default('sluice-ingest'),
+  KAFKA_DLQ_TOPIC: topic.default('sluice-dlq'),
+  ELASTICSEARCH_URL: httpUrl.optional(),
+  ELASTICSEARCH_API_KEY: nonEmpty.optional(),
+  ELASTICSEARCH_USERNAME: nonEmpty.optional(),
+  ELASTICSEARCH_PASSWORD: nonEmpty.optional(),
+  ELASTICSEARCH_CA_FILE: readableFile.optional(),
+  SLUICE_NAMESPACE: namespace.default('default'),
+  GEOIP_CITY_DB: readableFile.optional(),
+  GEOIP_ASN_DB: readableFile.optional(),
+  SLUICE_SLO_FILE: readableFile.optional(),
+  SLUICE_API_PORT: port.default(8080),
+  SLUICE_API_HOST: nonEmpty.default('127.0.0.1'),
+  SLUICE_API_KEYS: apiKeys.optional(),
+  SLUICE_REPORT_TZ: timeZone.default('UTC'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(', ')}`).default('info'),
+  SLUICE_DATA_DIR: nonEmpty.default('.sluice-data'),
+});
+
+type Settings = z.output<typeof settingsSchema>;
+export type SettingName = keyof z.input<typeof settingsSchema>;
+export const SETTING_NAMES = Object.keys(settingsSchema.shape) as SettingName[];
+
+/** Settings whose values never appear in output, logs or error messages. */
+export const SECRET_SETTINGS: ReadonlySet<SettingName> = new Set([
+  'ELASTICSEARCH_API_KEY',
+  'ELASTICSEARCH_PASSWORD',
+  'SLUICE_API_KEYS',
+]);
+
+export interface Config {
+  kafka: {
+    /** Undefined: Sluice starts its embedded Kafka emulator (local mode). */
+    brokers: string[] | undefined;
+    topics: string[];
+    groupId: string;
+    dlqTopic: string;
+  };
+  elasticsearch: {
+    /** Undefined: Sluice starts its embedded Elasticsearch emulator (local mode). */
+    url: string | undefined;
+    auth: { apiKey: string } | { username: string; password: string } | undefined;
+    caFile: string | undefined;
+  };
+  namespace: string;
+  geoip: { cityDb: string | undefined; asnDb: string | undefined };
+  sloFile: string;
+  api: { host: string; port: number; keys: string[] };
+  reportTimeZone: string;
+  logLevel: LogLevel;
+  dataDir: string;
+  /** True when neither Kafka nor Elasticsearch is configured: everything runs on the embedded emulators. */
+  localMode: boolean;
+  /** Where each explicitly given setting came from ("environment" or the configuration file's path). */
+  origins: Partial<Record<SettingName, string>>;
+}
+
+export interface LoadOptions {
+  /** A configuration file given on the command line; otherwise SLUICE_CONFIG_FILE names one. */
+  file?: string | undefined;
+  /** The verb serves the HTTP API, which outside local mode must not run without API keys. */
+  servesApi?: boolean;
+}
+
+type RawValue = { value: string; origin: string };
+
+function readConfigFile(path: string): Map<SettingName, RawValue> {
+  const file = absolute(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`SLUICE_CONFIG_FILE=${JSON.stringify(path)}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`]);
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError([`${file}: not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`]);
+  }
+  if (document === null || document === undefined) return new Map();
+  if (typeof document !== 'object' || Array.isArray(document)) {
+    throw new ConfigError([`${file}: expected a mapping of setting names to values, such as "KAFKA_BROKERS: kafka:9092"`]);
+  }
+  const values = new Map<SettingName, RawValue>();
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(document)) {
+    if (!(SETTING_NAMES as string[]).includes(key)) {
+      problems.push(`${file}: unknown setting "${key}"; known settings are ${SETTING_NAMES.join(', ')}`);
+    } else if (Array.isArray(value) && value.every((item) => typeof item === 'string' || typeof item === 'number')) {
+      values.set(key as SettingName, { value: value.join(','), origin: file });
+    } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      values.set(key as SettingName, { value: String(value), origin: file });
+    } else {
+      problems.push(`${file}: setting "${key}" must be a string, a number or a list of them`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return values;
+}
+
+function shown(name: SettingName, value: string): string {
+  return SECRET_SETTINGS.has(name) ? '"[REDACTED]"' : JSON.stringify(value);
+}
+
+/**
+ * Reads every setting once, from the environment over an optional file, and validates all of them,
+ * so one run reports every bad setting at once. Throws ConfigError naming variable, value and expectation.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Config {
+  const filePath = options.file ?? (env.SLUICE_CONFIG_FILE || undefined);
+  const raw = filePath === undefined ? new Map<SettingName, RawValue>() : readConfigFile(filePath);
+  for (const name of SETTING_NAMES) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') raw.set(name, { value: value.trim(), origin: 'environment' });
+  }
+
+  const input = Object.fromEntries([...raw].map(([name, { value }]) => [name, value]));
+  const result = settingsSchema.safeParse(input);
+  const problems: string[] = [];
+  const describe = (name: SettingName, message: string): string => {
+    const given = raw.get(name);
+    if (given === undefined) return `${name}: ${message}`;
+    const where = given.origin === 'environment' ? '' : ` (in ${given.origin})`;
+    return `${name}=${shown(name, given.value)}${where}: ${message}`;
+  };
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(describe(issue.path[0] as SettingName, issue.message));
+    throw new ConfigError(problems);
+  }
+
+  const settings: Settings = result.data;
+  problems.push(...crossChecks(settings, options).map(([name, message]) => describe(name, message)));
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return toConfig(settings, Object.fromEntries([...raw].map(([name, { origin }]) => [name, origin])));
+}
+
+/** Rules that involve more than one setting. */
+function crossChecks(s: Settings, options: LoadOptions): Array<[SettingName, string]> {
+  const found: Array<[SettingName, string]> = [];
+  if (s.KAFKA_TOPICS.includes(s.KAFKA_DLQ_TOPIC)) {
+    found.push(['KAFKA_DLQ_TOPIC', `must not be one of KAFKA_TOPICS, or dead letters would be consumed again`]);
+  }
+  if (s.ELASTICSEARCH_API_KEY !== undefined && (s.ELASTICSEARCH_USERNAME !== undefined || s.ELASTICSEARCH_PASSWORD !== undefined)) {
+    found.push(['ELASTICSEARCH_API_KEY', 'expected either an API key or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD, not both']);
+  }
+  if ((s.ELASTICSEARCH_USERNAME === undefined) !== (s.ELASTICSEARCH_PASSWORD === undefined)) {
+    const missing = s.ELASTICSEARCH_USERNAME === undefined ? 'ELASTICSEARCH_USERNAME' : 'ELASTICSEARCH_PASSWORD';
+    found.push([missing, `is required when ${missing === 'ELASTICSEARCH_USERNAME' ? 'ELASTICSEARCH_PASSWORD' : 'ELASTICSEARCH_USERNAME'} is set`]);
+  }
+  const localMode = s.KAFKA_BROKERS === undefined && s.ELASTICSEARCH_URL === undefined;
+  if (options.servesApi === true && !localMode && s.SLUICE_API_KEYS === undefined) {
+    found.push(['SLUICE_API_KEYS', 'is required when KAFKA_BROKERS or ELASTICSEARCH_URL is set (outside local mode the API needs keys)']);
+  }
+  return found;
+}
+
+function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): Config {
+  const auth =
+    s.ELASTICSEARCH_API_KEY !== undefined
+      ? { apiKey: s.ELASTICSEARCH_API_KEY }
+      : s.ELASTICSEARCH_USERNAME !== undefined && s.ELASTICSEARCH_PASSWORD !== undefined
+        ? { username: s.ELASTICSEARCH_USERNAME, password: s.ELASTICSEARCH_PASSWORD }
+        : undefined;
+  return {
+    kafka: { brokers: s.KAFKA_BROKERS, topics: s.KAFKA_TOPICS, groupId: s.KAFKA_GROUP_ID, dlqTopic: s.KAFKA_DLQ_TOPIC },
+    elasticsearch: { url: s.ELASTICSEARCH_URL, auth, caFile: s.ELASTICSEARCH_CA_FILE },
+    namespace: s.SLUICE_NAMESPACE,
+    geoip: { cityDb: s.GEOIP_CITY_DB, asnDb: s.GEOIP_ASN_DB },
+    sloFile: s.SLUICE_SLO_FILE ?? resolve(packageRoot, 'slo.yaml'),
+    api: { host: s.SLUICE_API_HOST, port: s.SLUICE_API_PORT, keys: s.SLUICE_API_KEYS ?? [] },
+    reportTimeZone: s.SLUICE_REPORT_TZ,
+    logLevel: s.LOG_LEVEL,
+    dataDir: absolute(s.SLUICE_DATA_DIR),
+    localMode: s.KAFKA_BROKERS === undefined && s.ELASTICSEARCH_URL === undefined,
+    origins,
+  };
+}
+
+/** The configuration as an operator may see it: secrets replaced, so it can be pasted into a ticket. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const auth = config.elasticsearch.auth;
+  return {
+    ...config,
+    elasticsearch: {
+      ...config.elasticsearch,
+      auth: auth === undefined ? undefined : 'apiKey' in auth ? { apiKey: '[REDACTED]' } : { username: auth.username, password: '[REDACTED]' },
+    },
+    api: { ...config.api, keys: config.api.keys.map(() => '[REDACTED]') },
+  };
+}

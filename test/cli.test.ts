@@ -1,0 +1,187 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../shared/paths.js';
+
+const SLUICE = join(packageRoot, 'dist', 'bin', 'sluice.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `sluice` executable with a clean environment plus `env`. */
+function sluice(args: string[], env: NodeJS.ProcessEnv = {}, command = process.execPath, prefix = [SLUICE]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(command, [...prefix, ...args], { cwd: packageRoot, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Every verb of the contract in DESIGN.md, plus `config`. */
+const VERBS = [
+  'start',
+  'ingest',
+  'rollup',
+  'api',
+  'emulate kafka',
+  'emulate elasticsearch',
+  'process',
+  'ilm apply',
+  'ilm status',
+  'report',
+  'demo',
+  'alerts rules',
+  'replay-dlq',
+  'config',
+];
+
+/** Verbs that later issues build, with the arguments a user would give them. */
+const NOT_YET: Array<[verb: string, options: string[]]> = [
+  ['start', []],
+  ['ingest', []],
+  ['rollup', ['--from', '2026-10-01', '--to', '2026-11-01']],
+  ['api', []],
+  ['emulate kafka', ['--port', '19092']],
+  ['emulate elasticsearch', []],
+  ['process', ['--source', 'traefik']],
+  ['ilm apply', []],
+  ['ilm status', ['--json']],
+  ['report', ['--month', '2026-10', '--format', 'csv']],
+  ['demo', []],
+  ['alerts rules', []],
+  ['replay-dlq', []],
+];
+
+describe('sluice --help', () => {
+  it('lists every verb, one line each with a description', async () => {
+    const { code, stdout } = await sluice(['--help']);
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    for (const verb of VERBS) {
+      const line = lines.find((candidate) => new RegExp(`^  ${verb}\\s{2,}\\S`).test(candidate));
+      expect(line, `a line for "${verb}"`).toBeDefined();
+    }
+  });
+
+  it('works through npx from the repository root, as a newcomer runs it', async () => {
+    const npx = join(process.execPath, '..', 'npx');
+    const { code, stdout } = await sluice(['--help'], { npm_config_loglevel: 'error' }, npx, ['sluice']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('emulate kafka');
+  });
+
+  it.each([
+    [['emulate', 'kafka'], ['--port <port>', '--data-dir <dir>']],
+    [['emulate', 'elasticsearch'], ['--port <port>', '--data-dir <dir>']],
+    [['process'], ['--source <source>', '"auto"', '"app"', '"traefik"', '"worker"', '"postgres"']],
+    [['report'], ['--month <YYYY-MM>', '--format <format>', '--out <file>']],
+    [['rollup'], ['--from <iso>', '--to <iso>']],
+    [['ilm', 'status'], ['--json']],
+    [['replay-dlq'], ['--topic <topic>']],
+    [['demo'], ['--month <YYYY-MM>']],
+  ])('sluice %j --help shows its options', async (verb, options) => {
+    const { code, stdout } = await sluice([...verb, '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`Usage: sluice ${verb.join(' ')}`);
+    for (const option of options) expect(stdout).toContain(option);
+  });
+
+  it('prints the version', async () => {
+    const { code, stdout } = await sluice(['--version']);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe('usage mistakes exit 2 with a hint', () => {
+  it('an unknown verb suggests the nearest one and --help', async () => {
+    const { code, stderr } = await sluice(['strat']);
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown command 'strat'");
+    expect(stderr).toContain('Did you mean start?');
+    expect(stderr).toContain('sluice --help');
+  });
+
+  it('no verb at all shows the verbs on stderr', async () => {
+    const { code, stdout, stderr } = await sluice([]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('emulate kafka');
+  });
+
+  it.each([
+    [['emulate', 'kafka', '--port', 'abc'], "option '--port <port>' argument 'abc' is invalid. expected an integer TCP port from 1 to 65535."],
+    [['process', '--source', 'nginx'], "option '--source <source>' argument 'nginx' is invalid. Allowed choices are auto, app, traefik, worker, postgres."],
+    [['report', '--month', '2026-13'], 'expected a month as YYYY-MM'],
+    [['report', '--format', 'pdf'], "required option '--month <YYYY-MM>' not specified"],
+    [['rollup', '--from', 'yesterday'], 'expected an ISO-8601 date or time'],
+    [['ingest', '--bogus'], "unknown option '--bogus'"],
+  ])('sluice %j', async (args, message) => {
+    const { code, stderr } = await sluice(args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+});
+
+describe('verbs not built yet', () => {
+  it.each(NOT_YET)('sluice %s %j exits 2 and says it is not implemented yet', async (verb, options) => {
+    const { code, stdout, stderr } = await sluice([...verb.split(' '), ...options]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`sluice ${verb}: not implemented yet. Nothing was done.\n`);
+  });
+});
+
+describe('configuration errors', () => {
+  it('stop the program with the variable, the value and the expectation, exit 2, no stack trace', async () => {
+    const { code, stdout, stderr } = await sluice(['ingest'], { SLUICE_API_PORT: 'abc', KAFKA_BROKERS: 'kafka', LOG_LEVEL: 'loud' });
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('sluice: invalid configuration:');
+    expect(stderr).toContain('SLUICE_API_PORT="abc": expected an integer TCP port from 1 to 65535');
+    expect(stderr).toContain('KAFKA_BROKERS="kafka": expected comma-separated host:port pairs');
+    expect(stderr).toContain('LOG_LEVEL="loud": expected one of fatal, error, warn, info, debug, trace, silent');
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(stderr).not.toContain('not implemented');
+  });
+
+  it('name an unreadable GeoIP database', async () => {
+    const { code, stderr } = await sluice(['config'], { GEOIP_ASN_DB: '/nonexistent/asn.mmdb' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('GEOIP_ASN_DB="/nonexistent/asn.mmdb": expected a readable file; /nonexistent/asn.mmdb does not exist');
+  });
+
+  it('name the file given with --config', async () => {
+    const { code, stderr } = await sluice(['--config', '/nonexistent/sluice.yaml', 'config']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('SLUICE_CONFIG_FILE="/nonexistent/sluice.yaml": cannot read the file (ENOENT)');
+  });
+
+  it('outside local mode, the API verbs require SLUICE_API_KEYS', async () => {
+    const { code, stderr } = await sluice(['api'], { ELASTICSEARCH_URL: 'http://es:9200' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('SLUICE_API_KEYS: is required');
+  });
+});
+
+describe('sluice config', () => {
+  it('prints the effective configuration with secrets redacted and unset values as null', async () => {
+    const { code, stdout } = await sluice(['config'], {
+      ELASTICSEARCH_URL: 'http://es:9200',
+      ELASTICSEARCH_USERNAME: 'elastic',
+      ELASTICSEARCH_PASSWORD: 'hunter2-s3cr3t',
+      SLUICE_API_KEYS: 'api-key-s3cr3t-0001',
+    });
+    expect(code).toBe(0);
+    expect(stdout).not.toContain('s3cr3t');
+    const printed = JSON.parse(stdout) as Record<string, Record<string, unknown>>;
+    expect(printed.elasticsearch).toEqual({ url: 'http://es:9200', auth: { username: 'elastic', password: '[REDACTED]' }, caFile: null });
+    expect(printed.kafka?.brokers).toBeNull();
+    expect(printed.api).toEqual({ host: '127.0.0.1', port: 8080, keys: ['[REDACTED]'] });
+    expect(printed.localMode).toBe(false);
+  });
+});

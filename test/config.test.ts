@@ -1,0 +1,217 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, loadConfig, SETTING_NAMES } from '../shared/config.js';
+import { packageRoot } from '../shared/paths.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sluice-config-'));
+const cityDb = join(dir, 'city.mmdb');
+const asnDb = join(dir, 'asn.mmdb');
+const caFile = join(dir, 'ca.pem');
+const sloFile = join(dir, 'slo.yaml');
+for (const file of [cityDb, asnDb, caFile, sloFile]) writeFileSync(file, 'x');
+
+/** The problems a bad configuration reports, one per bad setting. */
+function problemsOf(env: NodeJS.ProcessEnv, options?: Parameters<typeof loadConfig>[1]): string[] {
+  try {
+    loadConfig(env, options);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return [...(error as ConfigError).problems];
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('configuration defaults', () => {
+  it('applies the contract defaults when nothing is set, and runs in local mode', () => {
+    const config = loadConfig({});
+    expect(config.kafka).toEqual({
+      brokers: undefined,
+      topics: ['logs-app', 'logs-traefik', 'logs-worker', 'logs-postgres'],
+      groupId: 'sluice-ingest',
+      dlqTopic: 'sluice-dlq',
+    });
+    expect(config.elasticsearch).toEqual({ url: undefined, auth: undefined, caFile: undefined });
+    expect(config.namespace).toBe('default');
+    expect(config.geoip).toEqual({ cityDb: undefined, asnDb: undefined });
+    expect(config.sloFile).toBe(resolve(packageRoot, 'slo.yaml'));
+    expect(config.api).toEqual({ host: '127.0.0.1', port: 8080, keys: [] });
+    expect(config.reportTimeZone).toBe('UTC');
+    expect(config.logLevel).toBe('info');
+    expect(config.dataDir).toBe(resolve(process.cwd(), '.sluice-data'));
+    expect(config.localMode).toBe(true);
+    expect(config.origins).toEqual({});
+  });
+
+  it('treats empty and blank values as unset', () => {
+    const config = loadConfig({ KAFKA_BROKERS: '', SLUICE_API_PORT: '  ', LOG_LEVEL: '' });
+    expect(config.kafka.brokers).toBeUndefined();
+    expect(config.api.port).toBe(8080);
+    expect(config.logLevel).toBe('info');
+  });
+});
+
+describe('configuration from the environment', () => {
+  it('parses every variable of the contract', () => {
+    const env = {
+      KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9093,[::1]:9094',
+      KAFKA_TOPICS: 'a.logs,b_logs',
+      KAFKA_GROUP_ID: 'my-group',
+      KAFKA_DLQ_TOPIC: 'dead.letters',
+      ELASTICSEARCH_URL: 'https://es.example.com:9200/',
+      ELASTICSEARCH_USERNAME: 'elastic',
+      ELASTICSEARCH_PASSWORD: 'changeme',
+      ELASTICSEARCH_CA_FILE: caFile,
+      SLUICE_NAMESPACE: 'prod_eu',
+      GEOIP_CITY_DB: cityDb,
+      GEOIP_ASN_DB: asnDb,
+      SLUICE_SLO_FILE: sloFile,
+      SLUICE_API_PORT: '9000',
+      SLUICE_API_HOST: '0.0.0.0',
+      SLUICE_API_KEYS: 'key-aaaaaaaaaaaaaaaa,key-bbbbbbbbbbbbbbbb',
+      SLUICE_REPORT_TZ: 'Europe/Berlin',
+      LOG_LEVEL: 'debug',
+      SLUICE_DATA_DIR: '/var/lib/sluice',
+    };
+    expect(Object.keys(env).sort()).toEqual(SETTING_NAMES.filter((name) => name !== 'ELASTICSEARCH_API_KEY').sort());
+    const config = loadConfig(env);
+    expect(config.kafka).toEqual({
+      brokers: ['kafka-1:9092', 'kafka-2:9093', '[::1]:9094'],
+      topics: ['a.logs', 'b_logs'],
+      groupId: 'my-group',
+      dlqTopic: 'dead.letters',
+    });
+    expect(config.elasticsearch).toEqual({
+      url: 'https://es.example.com:9200',
+      auth: { username: 'elastic', password: 'changeme' },
+      caFile,
+    });
+    expect(config.namespace).toBe('prod_eu');
+    expect(config.geoip).toEqual({ cityDb, asnDb });
+    expect(config.sloFile).toBe(sloFile);
+    expect(config.api).toEqual({ host: '0.0.0.0', port: 9000, keys: ['key-aaaaaaaaaaaaaaaa', 'key-bbbbbbbbbbbbbbbb'] });
+    expect(config.reportTimeZone).toBe('Europe/Berlin');
+    expect(config.logLevel).toBe('debug');
+    expect(config.dataDir).toBe('/var/lib/sluice');
+    expect(config.localMode).toBe(false);
+    expect(config.origins.KAFKA_BROKERS).toBe('environment');
+  });
+
+  it('takes an API key as Elasticsearch credentials', () => {
+    expect(loadConfig({ ELASTICSEARCH_API_KEY: 'abc==' }).elasticsearch.auth).toEqual({ apiKey: 'abc==' });
+  });
+
+  it('is out of local mode as soon as either Kafka or Elasticsearch is configured', () => {
+    expect(loadConfig({ KAFKA_BROKERS: 'k:9092' }).localMode).toBe(false);
+    expect(loadConfig({ ELASTICSEARCH_URL: 'http://es:9200' }).localMode).toBe(false);
+  });
+});
+
+describe('bad values are rejected with the variable, the value and what was expected', () => {
+  const cases: Array<[string, NodeJS.ProcessEnv, string]> = [
+    ['a non-numeric port', { SLUICE_API_PORT: 'abc' }, 'SLUICE_API_PORT="abc": expected an integer TCP port from 1 to 65535'],
+    ['a port out of range', { SLUICE_API_PORT: '70000' }, 'SLUICE_API_PORT="70000": expected an integer TCP port from 1 to 65535'],
+    ['a fractional port', { SLUICE_API_PORT: '80.5' }, 'SLUICE_API_PORT="80.5": expected an integer TCP port'],
+    ['a broker without port', { KAFKA_BROKERS: 'kafka' }, 'KAFKA_BROKERS="kafka": expected comma-separated host:port pairs such as "kafka-1:9092,kafka-2:9092"; "kafka" has no port'],
+    ['one broker of several without port', { KAFKA_BROKERS: 'a:9092,b' }, '"b" has no port'],
+    ['a broker with a bad port', { KAFKA_BROKERS: 'kafka:x9092' }, 'KAFKA_BROKERS="kafka:x9092": expected comma-separated host:port pairs such as "kafka-1:9092,kafka-2:9092"; "kafka:x9092" has port "x9092", expected an integer TCP port from 1 to 65535'],
+    ['a list of no brokers', { KAFKA_BROKERS: ',' }, 'KAFKA_BROKERS=",": expected comma-separated host:port pairs such as "kafka-1:9092,kafka-2:9092"; got no broker'],
+    ['an unknown LOG_LEVEL', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL="verbose": expected one of fatal, error, warn, info, debug, trace, silent'],
+    ['a GeoIP path that does not exist', { GEOIP_CITY_DB: '/nonexistent/city.mmdb' }, 'GEOIP_CITY_DB="/nonexistent/city.mmdb": expected a readable file; /nonexistent/city.mmdb does not exist'],
+    ['a GeoIP path that is a folder', { GEOIP_ASN_DB: dir }, `GEOIP_ASN_DB=${JSON.stringify(dir)}: expected a readable file; ${dir} is not a regular file`],
+    ['a CA file that does not exist', { ELASTICSEARCH_CA_FILE: 'missing-ca.pem' }, `ELASTICSEARCH_CA_FILE="missing-ca.pem": expected a readable file; ${resolve('missing-ca.pem')} does not exist`],
+    ['an SLO file that does not exist', { SLUICE_SLO_FILE: '/nonexistent/slo.yaml' }, 'SLUICE_SLO_FILE="/nonexistent/slo.yaml": expected a readable file'],
+    ['a URL that is not one', { ELASTICSEARCH_URL: 'es:9200:x' }, 'ELASTICSEARCH_URL="es:9200:x": expected an http:// or https:// URL'],
+    ['a URL of another scheme', { ELASTICSEARCH_URL: 'ftp://es:9200' }, 'ELASTICSEARCH_URL="ftp://es:9200": expected an http:// or https:// URL; "ftp:" is neither'],
+    ['a namespace with a dash', { SLUICE_NAMESPACE: 'prod-eu' }, 'SLUICE_NAMESPACE="prod-eu": expected a data stream namespace'],
+    ['a namespace in upper case', { SLUICE_NAMESPACE: 'Prod' }, 'SLUICE_NAMESPACE="Prod": expected a data stream namespace'],
+    ['an unknown time zone', { SLUICE_REPORT_TZ: 'Mars/Olympus' }, 'SLUICE_REPORT_TZ="Mars/Olympus": expected an IANA time zone'],
+    ['an illegal topic name', { KAFKA_TOPICS: 'logs-app,logs app' }, 'KAFKA_TOPICS="logs-app,logs app": expected Kafka topic names: 1 to 249 of letters, digits, ".", "_" and "-", not "." or ".."; "logs app" is not one'],
+    ['the topic ".."', { KAFKA_DLQ_TOPIC: '..' }, 'KAFKA_DLQ_TOPIC="..": expected Kafka topic names'],
+    ['a dead-letter topic that is consumed', { KAFKA_DLQ_TOPIC: 'logs-app' }, 'KAFKA_DLQ_TOPIC="logs-app": must not be one of KAFKA_TOPICS'],
+    ['a username without password', { ELASTICSEARCH_USERNAME: 'elastic' }, 'ELASTICSEARCH_PASSWORD: is required when ELASTICSEARCH_USERNAME is set'],
+    ['an API key together with a password', { ELASTICSEARCH_API_KEY: 'k', ELASTICSEARCH_USERNAME: 'u', ELASTICSEARCH_PASSWORD: 'p' }, 'ELASTICSEARCH_API_KEY="[REDACTED]": expected either an API key or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD, not both'],
+    ['a short API key for the Sluice API', { SLUICE_API_KEYS: 'short' }, 'SLUICE_API_KEYS="[REDACTED]": expected comma-separated API keys of at least 16 characters each'],
+  ];
+
+  it.each(cases)('%s', (_name, env, message) => {
+    const problems = problemsOf(env);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(message);
+  });
+
+  it('reports every bad setting at once', () => {
+    const problems = problemsOf({ SLUICE_API_PORT: 'abc', KAFKA_BROKERS: 'kafka', LOG_LEVEL: 'loud', GEOIP_CITY_DB: '/nope' });
+    expect(problems.map((problem) => problem.split('=')[0]).sort()).toEqual(['GEOIP_CITY_DB', 'KAFKA_BROKERS', 'LOG_LEVEL', 'SLUICE_API_PORT']);
+  });
+
+  it('never repeats a secret in an error message', () => {
+    const problems = problemsOf({ ELASTICSEARCH_API_KEY: 'the-secret-key', ELASTICSEARCH_PASSWORD: 'hunter2-secret' });
+    expect(problems.join('\n')).not.toMatch(/secret/);
+  });
+
+  it('requires API keys for a verb that serves the API, outside local mode only', () => {
+    expect(problemsOf({ KAFKA_BROKERS: 'k:9092' }, { servesApi: true })).toEqual([
+      'SLUICE_API_KEYS: is required when KAFKA_BROKERS or ELASTICSEARCH_URL is set (outside local mode the API needs keys)',
+    ]);
+    expect(loadConfig({}, { servesApi: true }).api.keys).toEqual([]);
+    expect(loadConfig({ KAFKA_BROKERS: 'k:9092' }).api.keys).toEqual([]);
+    expect(loadConfig({ KAFKA_BROKERS: 'k:9092', SLUICE_API_KEYS: '0123456789abcdef' }, { servesApi: true }).api.keys).toEqual(['0123456789abcdef']);
+  });
+});
+
+describe('configuration file', () => {
+  function file(name: string, text: string): string {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  }
+
+  it('reads YAML with lists and numbers, and the environment overrides it', () => {
+    const path = file('sluice.yaml', 'KAFKA_BROKERS: [k1:9092, k2:9092]\nSLUICE_API_PORT: 9100\nLOG_LEVEL: warn\n');
+    const config = loadConfig({ LOG_LEVEL: 'error' }, { file: path });
+    expect(config.kafka.brokers).toEqual(['k1:9092', 'k2:9092']);
+    expect(config.api.port).toBe(9100);
+    expect(config.logLevel).toBe('error');
+    expect(config.origins).toEqual({ KAFKA_BROKERS: path, SLUICE_API_PORT: path, LOG_LEVEL: 'environment' });
+  });
+
+  it('reads JSON, named by SLUICE_CONFIG_FILE', () => {
+    const path = file('sluice.json', JSON.stringify({ SLUICE_NAMESPACE: 'staging' }));
+    expect(loadConfig({ SLUICE_CONFIG_FILE: path }).namespace).toBe('staging');
+  });
+
+  it('names the file when a value in it is bad', () => {
+    const path = file('bad-port.yaml', 'SLUICE_API_PORT: abc\n');
+    expect(problemsOf({}, { file: path })).toEqual([`SLUICE_API_PORT="abc" (in ${path}): expected an integer TCP port from 1 to 65535`]);
+  });
+
+  it('rejects an unknown setting, so a typo does not pass silently', () => {
+    const path = file('typo.yaml', 'KAFKA_BROKER: k:9092\n');
+    expect(problemsOf({}, { file: path })[0]).toMatch(new RegExp(`^${path}: unknown setting "KAFKA_BROKER"; known settings are KAFKA_BROKERS,`));
+  });
+
+  it('rejects a file that is not a mapping, a nested value, or broken YAML', () => {
+    expect(problemsOf({}, { file: file('list.yaml', '- a\n- b\n') })[0]).toContain('expected a mapping of setting names to values');
+    expect(problemsOf({}, { file: file('nested.yaml', 'KAFKA_BROKERS: {a: 1}\n') })[0]).toContain('setting "KAFKA_BROKERS" must be a string, a number or a list of them');
+    expect(problemsOf({}, { file: file('broken.yaml', 'a: [1, 2\n') })[0]).toContain('not valid YAML or JSON');
+  });
+
+  it('reports a file that cannot be read', () => {
+    expect(problemsOf({ SLUICE_CONFIG_FILE: '/nonexistent/sluice.yaml' })).toEqual(['SLUICE_CONFIG_FILE="/nonexistent/sluice.yaml": cannot read the file (ENOENT)']);
+  });
+});
+
+describe('describeConfig', () => {
+  it('replaces every secret and keeps everything else', () => {
+    const withPassword = describeConfig(
+      loadConfig({ ELASTICSEARCH_USERNAME: 'elastic', ELASTICSEARCH_PASSWORD: 'pw-secret', SLUICE_API_KEYS: 'api-key-secret-0001' }),
+    );
+    const withKey = describeConfig(loadConfig({ ELASTICSEARCH_API_KEY: 'es-key-secret' }));
+    const text = JSON.stringify([withPassword, withKey]);
+    expect(text).not.toContain('secret');
+    expect(text).toContain('"username":"elastic"');
+    expect(text).toContain('"keys":["[REDACTED]"]');
+  });
+});
