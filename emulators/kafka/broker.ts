@@ -1,0 +1,286 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { GroupCoordinator } from './groups.js';
+import type { ApiDefinition, Broker } from './protocol/api.js';
+import { APIS } from './protocol/apis/index.js';
+import { ErrorCode } from './protocol/errors.js';
+import { ProtocolError, Reader, Writer } from './protocol/primitives.js';
+import type { Struct } from './protocol/schema.js';
+import type { FsyncPolicy } from './storage.js';
+import { TopicStore } from './topics.js';
+
+export interface KafkaEmulatorOptions {
+  /** TCP port; 0 picks a free one (see `port` after start). Default 9092. */
+  port?: number;
+  /** Address to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Host name clients are told to connect to (Metadata, FindCoordinator). Default: `host`. */
+  advertisedHost?: string;
+  /** Keep batches and committed offsets here; without it everything is in memory. */
+  dataDir?: string | undefined;
+  /** When appended data is forced to disk. Default `interval` (every `fsyncIntervalMs`). */
+  fsync?: FsyncPolicy;
+  fsyncIntervalMs?: number;
+  /** Partitions of an automatically created topic. Default 3. */
+  defaultPartitions?: number;
+  autoCreateTopics?: boolean;
+  /** Largest record batch accepted (Kafka's message.max.bytes). Default 1 MiB. */
+  maxMessageBytes?: number;
+  /** Largest request frame; a larger length closes the connection (socket.request.max.bytes). Default 100 MiB. */
+  maxRequestBytes?: number;
+  /** Bytes kept per partition before the oldest segments are dropped. Default 128 MiB. */
+  retentionBytes?: number;
+  minSessionTimeoutMs?: number;
+  maxSessionTimeoutMs?: number;
+  /** How long the first rebalance of an empty group waits for more members. Default 0 (Kafka: 3000). */
+  initialRebalanceDelayMs?: number;
+  logger?: Logger;
+}
+
+const NODE_ID = 1;
+const API_VERSIONS_KEY = 18;
+
+function clusterIdFor(dataDir: string | undefined): string {
+  const fresh = Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
+  if (dataDir === undefined) return fresh;
+  const path = join(dataDir, 'cluster.json');
+  if (existsSync(path)) return (JSON.parse(readFileSync(path, 'utf8')) as { clusterId: string }).clusterId;
+  writeFileSync(path, JSON.stringify({ clusterId: fresh }));
+  return fresh;
+}
+
+/**
+ * A single-node broker that speaks Kafka's binary protocol over TCP. Each connection's requests are
+ * handled one at a time in arrival order, as a Kafka broker does, so pipelined requests are answered
+ * in order; a long-polling Fetch holds back only its own connection.
+ */
+export class KafkaEmulator implements Broker {
+  readonly nodeId = NODE_ID;
+  readonly clusterId: string;
+  readonly host: string;
+  port: number;
+  readonly autoCreateTopics: boolean;
+  readonly defaultPartitions: number;
+  readonly maxMessageBytes: number;
+  readonly topics: TopicStore;
+  readonly groups: GroupCoordinator;
+  readonly apis: readonly ApiDefinition[] = APIS;
+  private readonly apisByKey = new Map(APIS.map((api) => [api.key, api]));
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly closeListeners = new Set<() => void>();
+  private readonly fsyncTimer: NodeJS.Timeout | undefined;
+  private readonly maxRequestBytes: number;
+  private readonly log: Logger;
+  private closed = false;
+
+  private constructor(private readonly options: KafkaEmulatorOptions) {
+    this.log = options.logger ?? pino({ level: 'silent' });
+    this.host = options.advertisedHost ?? options.host ?? '127.0.0.1';
+    this.port = options.port ?? 9092;
+    this.autoCreateTopics = options.autoCreateTopics ?? true;
+    this.defaultPartitions = options.defaultPartitions ?? 3;
+    this.maxMessageBytes = options.maxMessageBytes ?? 1024 * 1024;
+    this.maxRequestBytes = options.maxRequestBytes ?? 100 * 1024 * 1024;
+    const fsync = options.fsync ?? 'interval';
+    if (options.dataDir !== undefined) mkdirSync(options.dataDir, { recursive: true });
+    this.clusterId = clusterIdFor(options.dataDir);
+    const onRecovery = (path: string, truncatedBytes: number): void => {
+      this.log.warn({ path, truncatedBytes }, 'cut a torn or corrupt tail off a data file');
+    };
+    this.topics = new TopicStore({
+      dataDir: options.dataDir,
+      fsync,
+      defaultPartitions: this.defaultPartitions,
+      retentionBytes: options.retentionBytes ?? 128 * 1024 * 1024,
+      onRecovery,
+    });
+    this.groups = new GroupCoordinator({
+      dataDir: options.dataDir,
+      fsync,
+      minSessionTimeoutMs: options.minSessionTimeoutMs ?? 6000,
+      maxSessionTimeoutMs: options.maxSessionTimeoutMs ?? 1_800_000,
+      initialRebalanceDelayMs: options.initialRebalanceDelayMs ?? 0,
+      onRecovery,
+      onMemberRemoved: (group, member, reason) => this.log.info({ group, member, reason }, 'member removed from group'),
+    });
+    if (options.dataDir !== undefined && fsync === 'interval') {
+      this.fsyncTimer = setInterval(() => this.flush(), options.fsyncIntervalMs ?? 1000);
+      this.fsyncTimer.unref();
+    }
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  static async start(options: KafkaEmulatorOptions = {}): Promise<KafkaEmulator> {
+    const emulator = new KafkaEmulator(options);
+    await new Promise<void>((resolve, reject) => {
+      emulator.server.once('error', reject);
+      emulator.server.listen(emulator.port, options.host ?? '127.0.0.1', () => {
+        emulator.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = emulator.server.address();
+    if (address !== null && typeof address === 'object') emulator.port = address.port;
+    emulator.log.info({ host: emulator.host, port: emulator.port, dataDir: options.dataDir ?? null }, 'kafka emulator listening');
+    return emulator;
+  }
+
+  /** The bootstrap address for clients, `host:port`. */
+  get brokers(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  waitForAppend(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        unsubscribe();
+        clearTimeout(timer);
+        this.closeListeners.delete(done);
+        resolve();
+      };
+      const unsubscribe = this.topics.onAppend(done);
+      const timer = setTimeout(done, ms);
+      this.closeListeners.add(done);
+    });
+  }
+
+  private flush(): void {
+    this.topics.sync();
+    this.groups.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.fsyncTimer);
+    for (const listener of [...this.closeListeners]) listener();
+    const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closing;
+    this.groups.close();
+    this.topics.close();
+  }
+
+  // ---- connections -----------------------------------------------------------------------------
+
+  private accept(socket: Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    const clientHost = `/${socket.remoteAddress ?? 'unknown'}`;
+    const chunks: Buffer[] = [];
+    let buffered = 0;
+    const queue: Buffer[] = [];
+    let working = false;
+
+    const fail = (reason: string, error?: unknown): void => {
+      this.log.warn({ client: clientHost, reason, err: error }, 'closing connection');
+      queue.length = 0;
+      socket.destroy();
+    };
+
+    const work = async (): Promise<void> => {
+      working = true;
+      while (queue.length > 0 && !socket.destroyed) {
+        const frame = queue.shift() as Buffer;
+        try {
+          const response = await this.handle(frame, clientHost);
+          if (response === 'close') fail('request for an unknown API or version');
+          else if (response !== null && !socket.destroyed) {
+            socket.cork();
+            for (const chunk of response) socket.write(chunk);
+            socket.uncork();
+          }
+        } catch (error) {
+          fail(error instanceof ProtocolError || error instanceof RangeError ? 'malformed request' : 'request failed', error);
+        }
+        if (socket.isPaused() && queue.length < 16) socket.resume();
+      }
+      working = false;
+    };
+
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      buffered += chunk.length;
+      for (;;) {
+        if (buffered < 4) break;
+        if ((chunks[0] as Buffer).length < 4) chunks.splice(0, chunks.length, Buffer.concat(chunks, buffered));
+        const size = (chunks[0] as Buffer).readInt32BE(0);
+        if (size < 8 || size > this.maxRequestBytes) {
+          fail(`frame length ${size} outside 8..${this.maxRequestBytes}`);
+          return;
+        }
+        if (buffered < 4 + size) break;
+        const all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, buffered);
+        queue.push(all.subarray(4, 4 + size));
+        const rest = all.subarray(4 + size);
+        chunks.length = 0;
+        buffered = rest.length;
+        if (rest.length > 0) chunks.push(rest);
+      }
+      // A client that pipelines faster than it is served is slowed by TCP, not by memory.
+      if (queue.length >= 64) socket.pause();
+      if (!working && queue.length > 0) void work();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      queue.length = 0;
+      this.sockets.delete(socket);
+    });
+  }
+
+  /** Decodes one request, runs its handler and encodes the response frame; 'close' when Kafka would drop the connection. */
+  private async handle(frame: Buffer, clientHost: string): Promise<Buffer[] | null | 'close'> {
+    const reader = new Reader(frame);
+    const apiKey = reader.int16();
+    const version = reader.int16();
+    const correlationId = reader.int32();
+    const api = this.apisByKey.get(apiKey);
+    if (api === undefined) return 'close';
+
+    if (version < api.minVersion || version > api.maxVersion) {
+      // Newer ApiVersions requests get the v0 answer with the error, so the client retries with a version we know.
+      if (apiKey === API_VERSIONS_KEY) {
+        const body = (await api.handle({}, { broker: this, version: 0, clientId: '', clientHost })) ?? {};
+        return this.frame(api, 0, correlationId, { ...body, errorCode: ErrorCode.UNSUPPORTED_VERSION }, false);
+      }
+      if (version <= api.response.validVersions.max && api.response.has('errorCode', version)) {
+        return this.frame(api, version, correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION }, api.response.isFlexible(version));
+      }
+      return 'close';
+    }
+
+    const flexible = api.request.isFlexible(version);
+    const clientIdLength = reader.int16();
+    const clientId = clientIdLength < 0 ? '' : reader.bytes(clientIdLength).toString('utf8');
+    if (flexible) {
+      // Request header v2 ends with tagged fields; none is used here.
+      for (let count = reader.uvarint(); count > 0; count -= 1) {
+        reader.uvarint();
+        reader.bytes(reader.uvarint());
+      }
+    }
+    const request = api.request.decode(reader, version);
+    const response = await api.handle(request, { broker: this, version, clientId, clientHost });
+    if (response === null) return null;
+    // ApiVersions answers with response header v0 whatever its version, so any client can read it.
+    return this.frame(api, version, correlationId, response, flexible && apiKey !== API_VERSIONS_KEY);
+  }
+
+  private frame(api: ApiDefinition, version: number, correlationId: number, body: Struct, flexibleHeader: boolean): Buffer[] {
+    const writer = new Writer(512);
+    writer.int32(0).int32(correlationId);
+    if (flexibleHeader) writer.uvarint(0);
+    api.response.encode(writer, body, version);
+    const chunks = writer.toChunks();
+    (chunks[0] as Buffer).writeInt32BE(writer.length - 4, 0);
+    return chunks;
+  }
+}

@@ -1,0 +1,1 @@
+export { KafkaEmulator, type KafkaEmulatorOptions } from './broker.js';

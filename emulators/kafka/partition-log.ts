@@ -1,0 +1,210 @@
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { readBatchHeader, recordTimestamps, withBaseOffset, type BatchInfo } from './protocol/record-batch.js';
+import { RecordFile, type FsyncPolicy } from './storage.js';
+
+interface StoredBatch {
+  baseOffset: number;
+  lastOffset: number;
+  maxTimestamp: bigint;
+  bytes: Buffer;
+}
+
+interface Segment {
+  baseOffset: number;
+  batches: StoredBatch[];
+  size: number;
+  path: string | undefined;
+  /** Open only while the segment is the active one; a rolled segment is never written again. */
+  file: RecordFile | undefined;
+}
+
+export interface LogOptions {
+  /** Folder for this partition's segment files; undefined keeps the log in memory. */
+  dir: string | undefined;
+  fsync: FsyncPolicy;
+  /** Oldest segments are dropped while the partition holds more than this. */
+  retentionBytes: number;
+  segmentBytes: number;
+  /** Told about torn or corrupt tails cut off at load. */
+  onRecovery: (path: string, truncatedBytes: number) => void;
+}
+
+function segmentName(baseOffset: number): string {
+  return `${String(baseOffset).padStart(20, '0')}.log`;
+}
+
+function toStored(bytes: Buffer): StoredBatch {
+  const header = readBatchHeader(bytes);
+  return { baseOffset: header.baseOffset, lastOffset: header.baseOffset + header.lastOffsetDelta, maxTimestamp: header.maxTimestamp, bytes };
+}
+
+/**
+ * One partition: record batches as the producer sent them, with broker-assigned offsets, kept in
+ * segments so that retention drops whole segments, as Kafka's log does.
+ */
+export class PartitionLog {
+  private segments: Segment[] = [];
+  /** The offset the next record gets (Kafka's log end offset; with one replica also the high watermark). */
+  highWatermark = 0;
+  logStartOffset = 0;
+  size = 0;
+
+  constructor(private readonly options: LogOptions) {
+    if (options.dir !== undefined) this.load(options.dir);
+  }
+
+  private load(dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    const names = readdirSync(dir)
+      .filter((name) => /^\d{20}\.log$/.test(name))
+      .sort();
+    for (const name of names) {
+      const { file, records, truncatedBytes } = RecordFile.open(join(dir, name), this.options.fsync);
+      if (truncatedBytes > 0) this.options.onRecovery(file.path, truncatedBytes);
+      const batches = records.map((record) => toStored(Buffer.from(record)));
+      const segment: Segment = { baseOffset: Number(name.slice(0, 20)), batches, size: 0, path: file.path, file };
+      segment.size = batches.reduce((sum, batch) => sum + batch.bytes.length, 0);
+      const previous = this.segments.at(-1);
+      previous?.file?.close();
+      if (previous !== undefined) previous.file = undefined;
+      this.segments.push(segment);
+      this.size += segment.size;
+    }
+    const first = this.segments[0];
+    if (first !== undefined) this.logStartOffset = first.batches[0]?.baseOffset ?? first.baseOffset;
+    const lastBatch = this.segments.at(-1)?.batches.at(-1);
+    this.highWatermark = lastBatch !== undefined ? lastBatch.lastOffset + 1 : (this.segments.at(-1)?.baseOffset ?? 0);
+  }
+
+  /** Appends validated batches, assigning consecutive offsets; returns the first batch's base offset. */
+  append(batches: BatchInfo[]): number {
+    const first = this.highWatermark;
+    for (const batch of batches) {
+      const stored = toStored(withBaseOffset(batch.bytes, this.highWatermark));
+      const segment = this.activeSegment();
+      segment.file?.append(stored.bytes);
+      segment.batches.push(stored);
+      segment.size += stored.bytes.length;
+      this.size += stored.bytes.length;
+      this.highWatermark = stored.lastOffset + 1;
+    }
+    this.enforceRetention();
+    return first;
+  }
+
+  private activeSegment(): Segment {
+    const last = this.segments.at(-1);
+    if (last !== undefined && last.size < this.options.segmentBytes) return last;
+    if (last?.file !== undefined) {
+      last.file.close();
+      last.file = undefined;
+    }
+    const baseOffset = this.highWatermark;
+    const { dir, fsync } = this.options;
+    const path = dir === undefined ? undefined : join(dir, segmentName(baseOffset));
+    const segment: Segment = { baseOffset, batches: [], size: 0, path, file: path === undefined ? undefined : RecordFile.open(path, fsync).file };
+    this.segments.push(segment);
+    return segment;
+  }
+
+  private enforceRetention(): void {
+    while (this.size > this.options.retentionBytes && this.segments.length > 1) {
+      const dropped = this.segments.shift() as Segment;
+      this.size -= dropped.size;
+      dropped.file?.close();
+      if (dropped.path !== undefined) rmSync(dropped.path, { force: true });
+      const next = this.segments[0] as Segment;
+      this.logStartOffset = next.batches[0]?.baseOffset ?? next.baseOffset;
+    }
+  }
+
+  /**
+   * Whole batches from the one holding `offset`, up to `maxBytes`. With `oversizedFirst`, the first batch
+   * is returned even when larger (KIP-74), so a consumer can always make progress.
+   */
+  read(offset: number, maxBytes: number, oversizedFirst = true): { batches: Buffer[]; size: number } {
+    const batches: Buffer[] = [];
+    let size = 0;
+    let segmentIndex = this.findSegment(offset);
+    if (segmentIndex < 0) return { batches, size };
+    let batchIndex = this.findBatch(this.segments[segmentIndex] as Segment, offset);
+    while (segmentIndex < this.segments.length) {
+      const segment = this.segments[segmentIndex] as Segment;
+      for (; batchIndex < segment.batches.length; batchIndex += 1) {
+        const batch = segment.batches[batchIndex] as StoredBatch;
+        if (size + batch.bytes.length > maxBytes && (batches.length > 0 || !oversizedFirst)) return { batches, size };
+        batches.push(batch.bytes);
+        size += batch.bytes.length;
+      }
+      segmentIndex += 1;
+      batchIndex = 0;
+    }
+    return { batches, size };
+  }
+
+  private findSegment(offset: number): number {
+    let low = 0;
+    let high = this.segments.length - 1;
+    let found = -1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if ((this.segments[mid] as Segment).baseOffset <= offset) {
+        found = mid;
+        low = mid + 1;
+      } else high = mid - 1;
+    }
+    return found;
+  }
+
+  /** Index of the first batch whose last offset is at or after `offset`. */
+  private findBatch(segment: Segment, offset: number): number {
+    let low = 0;
+    let high = segment.batches.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((segment.batches[mid] as StoredBatch).lastOffset < offset) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  /** ListOffsets by time: the first offset whose record timestamp is at or after `timestamp`. */
+  offsetForTimestamp(timestamp: bigint): { offset: number; timestamp: bigint } | undefined {
+    for (const segment of this.segments) {
+      for (const batch of segment.batches) {
+        if (batch.maxTimestamp < timestamp) continue;
+        // Inside a batch, find the exact record where the codec can be read; otherwise the batch start.
+        const records = recordTimestamps(batch.bytes);
+        const hit = records?.find((record) => record.timestamp >= timestamp);
+        return hit !== undefined
+          ? { offset: batch.baseOffset + hit.offsetDelta, timestamp: hit.timestamp }
+          : { offset: batch.baseOffset, timestamp: batch.maxTimestamp };
+      }
+    }
+    return undefined;
+  }
+
+  /** ListOffsets' MAX_TIMESTAMP (-3): the offset of the record with the largest timestamp. */
+  maxTimestampOffset(): { offset: number; timestamp: bigint } | undefined {
+    let best: { offset: number; timestamp: bigint } | undefined;
+    for (const segment of this.segments) {
+      for (const batch of segment.batches) {
+        if (best === undefined || batch.maxTimestamp > best.timestamp) {
+          const records = recordTimestamps(batch.bytes);
+          const record = records?.find((candidate) => candidate.timestamp === batch.maxTimestamp);
+          best = { offset: record !== undefined ? batch.baseOffset + record.offsetDelta : batch.lastOffset, timestamp: batch.maxTimestamp };
+        }
+      }
+    }
+    return best;
+  }
+
+  sync(): void {
+    this.segments.at(-1)?.file?.sync();
+  }
+
+  close(): void {
+    this.segments.at(-1)?.file?.close();
+  }
+}

@@ -1,0 +1,30 @@
+import { defineApi } from '../../api.js';
+import { ErrorCode } from '../../errors.js';
+
+interface CreateTopicsRequest {
+  topics: Array<{ name: string; numPartitions: number; replicationFactor: number; assignments: unknown[]; configs: Array<{ name: string; value: string | null }> }>;
+  validateOnly: boolean;
+}
+
+/** A single broker: a replication factor above 1 is refused as Kafka refuses it with too few brokers. */
+export default defineApi('create-topics', 'CreateTopics', { min: 0, max: 4 }, (raw, { broker }) => {
+  const request = raw as unknown as CreateTopicsRequest;
+  return {
+    throttleTimeMs: 0,
+    topics: request.topics.map((topic) => {
+      if (topic.replicationFactor > 1) {
+        return { name: topic.name, errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: `Replication factor: ${topic.replicationFactor} larger than available brokers: 1.` };
+      }
+      if (topic.assignments.length > 0) {
+        return { name: topic.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Manual replica assignment is not supported by the emulator.' };
+      }
+      const configs = Object.fromEntries(topic.configs.filter((config) => config.value !== null).map((config) => [config.name, config.value as string]));
+      if (request.validateOnly) {
+        const exists = broker.topics.get(topic.name) !== undefined;
+        return { name: topic.name, errorCode: exists ? ErrorCode.TOPIC_ALREADY_EXISTS : ErrorCode.NONE, errorMessage: exists ? `Topic '${topic.name}' already exists.` : null };
+      }
+      const { errorCode, errorMessage } = broker.topics.create(topic.name, topic.numPartitions, configs);
+      return { name: topic.name, errorCode, errorMessage };
+    }),
+  };
+});

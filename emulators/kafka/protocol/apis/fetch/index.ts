@@ -1,0 +1,64 @@
+import { defineApi, type Broker } from '../../api.js';
+import { ErrorCode } from '../../errors.js';
+import type { Struct } from '../../schema.js';
+
+interface FetchRequest {
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes: number;
+  isolationLevel: number;
+  topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: bigint; partitionMaxBytes: number }> }>;
+}
+
+/** One pass over the requested partitions: whole batches within the byte limits, and the bytes found. */
+function collect(broker: Broker, request: FetchRequest, version: number): { responses: Struct[]; bytes: number; failed: boolean } {
+  let budget = version >= 3 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
+  let bytes = 0;
+  let failed = false;
+  const responses = request.topics.map(({ topic, partitions }) => ({
+    topic,
+    partitions: partitions.map(({ partition, fetchOffset, partitionMaxBytes }) => {
+      const log = broker.topics.partition(topic, partition);
+      const base = {
+        partitionIndex: partition,
+        errorCode: ErrorCode.NONE as ErrorCode,
+        highWatermark: BigInt(log?.highWatermark ?? -1),
+        lastStableOffset: BigInt(log?.highWatermark ?? -1),
+        logStartOffset: BigInt(log?.logStartOffset ?? -1),
+        abortedTransactions: request.isolationLevel === 1 ? [] : null,
+        preferredReadReplica: -1,
+        records: [] as Buffer[],
+      };
+      if (log === undefined) {
+        failed = true;
+        return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+      }
+      const offset = Number(fetchOffset);
+      if (offset < log.logStartOffset || offset > log.highWatermark) {
+        failed = true;
+        return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+      }
+      if (offset === log.highWatermark || budget <= 0) return base;
+      // KIP-74: only the first batch of the whole response may exceed the limits.
+      const { batches, size } = log.read(offset, Math.min(partitionMaxBytes, budget), bytes === 0);
+      bytes += size;
+      budget -= size;
+      return { ...base, records: batches };
+    }),
+  }));
+  return { responses, bytes, failed };
+}
+
+/** Long poll: waits up to max_wait_ms for min_bytes, waking whenever anything is produced; errors answer at once. */
+export default defineApi('fetch', 'Fetch', { min: 4, max: 11 }, async (raw, { broker, version }) => {
+  const request = raw as unknown as FetchRequest;
+  const deadline = Date.now() + Math.max(0, request.maxWaitMs);
+  for (;;) {
+    const { responses, bytes, failed } = collect(broker, request, version);
+    const left = deadline - Date.now();
+    if (failed || bytes >= Math.max(1, request.minBytes) || left <= 0) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+    }
+    await broker.waitForAppend(left);
+  }
+});

@@ -1,0 +1,13 @@
+import { defineApi } from '../../api.js';
+
+interface HeartbeatRequest {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+}
+
+/** Keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin. */
+export default defineApi('heartbeat', 'Heartbeat', { min: 0, max: 3 }, (raw, { broker }) => {
+  const request = raw as unknown as HeartbeatRequest;
+  return { throttleTimeMs: 0, errorCode: broker.groups.heartbeat(request.groupId, request.generationId, request.memberId) };
+});

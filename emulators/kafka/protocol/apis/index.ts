@@ -1,0 +1,37 @@
+import type { ApiDefinition } from '../api.js';
+import apiVersions from './api-versions/index.js';
+import createTopics from './create-topics/index.js';
+import deleteTopics from './delete-topics/index.js';
+import describeGroups from './describe-groups/index.js';
+import fetch from './fetch/index.js';
+import findCoordinator from './find-coordinator/index.js';
+import heartbeat from './heartbeat/index.js';
+import joinGroup from './join-group/index.js';
+import leaveGroup from './leave-group/index.js';
+import listGroups from './list-groups/index.js';
+import listOffsets from './list-offsets/index.js';
+import metadata from './metadata/index.js';
+import offsetCommit from './offset-commit/index.js';
+import offsetFetch from './offset-fetch/index.js';
+import produce from './produce/index.js';
+import syncGroup from './sync-group/index.js';
+
+/** Every API the emulator implements, by API key order. */
+export const APIS: readonly ApiDefinition[] = [
+  produce,
+  fetch,
+  listOffsets,
+  metadata,
+  offsetCommit,
+  offsetFetch,
+  findCoordinator,
+  joinGroup,
+  heartbeat,
+  leaveGroup,
+  syncGroup,
+  describeGroups,
+  listGroups,
+  apiVersions,
+  createTopics,
+  deleteTopics,
+].sort((a, b) => a.key - b.key);

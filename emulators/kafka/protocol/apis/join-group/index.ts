@@ -1,0 +1,40 @@
+import { defineApi } from '../../api.js';
+
+interface JoinGroupRequest {
+  groupId: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  protocolType: string;
+  protocols: Array<{ name: string; metadata: Buffer }>;
+}
+
+/** Waits, as Kafka does, until every member has joined or the rebalance timeout runs out. */
+export default defineApi('join-group', 'JoinGroup', { min: 0, max: 5 }, async (raw, { broker, version, clientId, clientHost }) => {
+  const request = raw as unknown as JoinGroupRequest;
+  const result = await broker.groups.join({
+    groupId: request.groupId,
+    sessionTimeoutMs: request.sessionTimeoutMs,
+    // v0 has no rebalance timeout: Kafka uses the session timeout.
+    rebalanceTimeoutMs: version >= 1 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs,
+    memberId: request.memberId,
+    groupInstanceId: request.groupInstanceId,
+    protocolType: request.protocolType,
+    protocols: request.protocols,
+    clientId,
+    clientHost,
+    requireKnownMemberId: version >= 4,
+  });
+  return {
+    throttleTimeMs: 0,
+    errorCode: result.errorCode,
+    generationId: result.generationId,
+    protocolType: result.protocolType,
+    // Not nullable before v7.
+    protocolName: result.protocolName ?? '',
+    leader: result.leader,
+    memberId: result.memberId,
+    members: result.members,
+  };
+});

@@ -1,0 +1,23 @@
+import { defineApi } from '../../api.js';
+import { ErrorCode } from '../../errors.js';
+
+interface LeaveGroupRequest {
+  groupId: string;
+  memberId: string;
+  members: Array<{ memberId: string; groupInstanceId: string | null }>;
+}
+
+/** v0-2 name one member; v3 a batch, each with its own error. */
+export default defineApi('leave-group', 'LeaveGroup', { min: 0, max: 3 }, (raw, { broker, version }) => {
+  const request = raw as unknown as LeaveGroupRequest;
+  if (version < 3) {
+    const [errorCode] = broker.groups.leave(request.groupId, [request.memberId]);
+    return { throttleTimeMs: 0, errorCode: errorCode ?? ErrorCode.NONE, members: [] };
+  }
+  const errors = broker.groups.leave(request.groupId, request.members.map((member) => member.memberId));
+  return {
+    throttleTimeMs: 0,
+    errorCode: ErrorCode.NONE,
+    members: request.members.map((member, index) => ({ memberId: member.memberId, groupInstanceId: member.groupInstanceId, errorCode: errors[index] ?? ErrorCode.NONE })),
+  };
+});

@@ -1,0 +1,37 @@
+import { defineApi } from '../../api.js';
+import { ErrorCode } from '../../errors.js';
+
+interface ListOffsetsRequest {
+  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; timestamp: bigint }> }>;
+}
+
+const LATEST = -1n;
+const EARLIEST = -2n;
+const MAX_TIMESTAMP = -3n;
+
+/** Offsets by time: latest (-1), earliest (-2), the largest timestamp (-3), or the first record at or after a time. */
+export default defineApi('list-offsets', 'ListOffsets', { min: 0, max: 5 }, (raw, { broker }) => {
+  const request = raw as unknown as ListOffsetsRequest;
+  return {
+    throttleTimeMs: 0,
+    topics: request.topics.map(({ name, partitions }) => ({
+      name,
+      partitions: partitions.map(({ partitionIndex, timestamp }) => {
+        const log = broker.topics.partition(name, partitionIndex);
+        const answer = (errorCode: ErrorCode, offset: number, at: bigint) => ({
+          partitionIndex,
+          errorCode,
+          oldStyleOffsets: offset >= 0 ? [BigInt(offset)] : [],
+          timestamp: at,
+          offset: BigInt(offset),
+          leaderEpoch: errorCode === ErrorCode.NONE ? 0 : -1,
+        });
+        if (log === undefined) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1, -1n);
+        if (timestamp === LATEST) return answer(ErrorCode.NONE, log.highWatermark, -1n);
+        if (timestamp === EARLIEST) return answer(ErrorCode.NONE, log.logStartOffset, -1n);
+        const found = timestamp === MAX_TIMESTAMP ? log.maxTimestampOffset() : log.offsetForTimestamp(timestamp);
+        return found === undefined ? answer(ErrorCode.NONE, -1, -1n) : answer(ErrorCode.NONE, found.offset, found.timestamp);
+      }),
+    })),
+  };
+});

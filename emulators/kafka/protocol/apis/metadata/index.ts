@@ -1,0 +1,51 @@
+import { defineApi, type Broker } from '../../api.js';
+import { ErrorCode } from '../../errors.js';
+import type { Struct } from '../../schema.js';
+
+interface MetadataRequest {
+  topics: Array<{ name: string | null }> | null;
+  allowAutoTopicCreation: boolean;
+}
+
+function describeTopic(broker: Broker, name: string): Struct {
+  const topic = broker.topics.get(name);
+  if (topic === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, isInternal: false, partitions: [] };
+  return {
+    errorCode: ErrorCode.NONE,
+    name,
+    isInternal: false,
+    partitions: topic.partitions.map((_log, index) => ({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: index,
+      leaderId: broker.nodeId,
+      leaderEpoch: 0,
+      replicaNodes: [broker.nodeId],
+      isrNodes: [broker.nodeId],
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: -2147483648,
+  };
+}
+
+/** Metadata v0 asks for all topics with an empty list, later versions with null. Unknown topics are created when allowed. */
+export default defineApi('metadata', 'Metadata', { min: 0, max: 8 }, (raw, { broker, version }) => {
+  const request = raw as unknown as MetadataRequest;
+  const all = request.topics === null || (version === 0 && request.topics.length === 0);
+  const names = all ? broker.topics.names() : (request.topics ?? []).map((topic) => topic.name ?? '');
+  const autoCreate = broker.autoCreateTopics && (version < 4 || request.allowAutoTopicCreation);
+  const topics = names.map((name) => {
+    if (broker.topics.get(name) === undefined && autoCreate) {
+      const { errorCode } = broker.topics.create(name, broker.defaultPartitions);
+      if (errorCode !== ErrorCode.NONE) return { errorCode, name, isInternal: false, partitions: [] };
+    }
+    return describeTopic(broker, name);
+  });
+  return {
+    throttleTimeMs: 0,
+    brokers: [{ nodeId: broker.nodeId, host: broker.host, port: broker.port, rack: null }],
+    clusterId: broker.clusterId,
+    controllerId: broker.nodeId,
+    topics,
+    clusterAuthorizedOperations: -2147483648,
+  };
+});

@@ -1,0 +1,55 @@
+import { defineApi } from '../../api.js';
+import { ErrorCode } from '../../errors.js';
+import { ProtocolError } from '../../primitives.js';
+import { parseBatches } from '../../record-batch.js';
+
+interface ProduceRequest {
+  transactionalId: string | null;
+  acks: number;
+  timeoutMs: number;
+  topicData: Array<{ name: string; partitionData: Array<{ index: number; records: Buffer | null }> }>;
+}
+
+/**
+ * Stores each RecordBatch as received (compressed payloads untouched, so every codec passes through and
+ * CRCs stay valid) with the broker's base offset. With acks=0 nothing is sent back, as Kafka does.
+ */
+export default defineApi('produce', 'Produce', { min: 3, max: 8 }, (raw, { broker }) => {
+  const request = raw as unknown as ProduceRequest;
+  const validAcks = request.acks === -1 || request.acks === 0 || request.acks === 1;
+  let appended = false;
+  const responses = request.topicData.map((topicData) => ({
+    name: topicData.name,
+    partitionResponses: topicData.partitionData.map(({ index, records }) => {
+      const topic = broker.topics.get(topicData.name);
+      const log = topic?.partitions[index];
+      const result = (errorCode: ErrorCode, errorMessage: string | null = null, baseOffset = -1) => ({
+        index,
+        errorCode,
+        baseOffset: BigInt(baseOffset),
+        logAppendTimeMs: -1n,
+        logStartOffset: BigInt(log?.logStartOffset ?? -1),
+        recordErrors: [],
+        errorMessage,
+      });
+      if (!validAcks) return result(ErrorCode.INVALID_REQUIRED_ACKS);
+      if (log === undefined) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition.`);
+      if (records === null || records.length === 0) return result(ErrorCode.CORRUPT_MESSAGE, 'The produce request holds no record batch.');
+      let batches;
+      try {
+        batches = parseBatches(records);
+      } catch (error) {
+        if (error instanceof ProtocolError) return result(ErrorCode.CORRUPT_MESSAGE, error.message);
+        throw error;
+      }
+      const limit = Number(topic?.configs['max.message.bytes'] ?? broker.maxMessageBytes);
+      const tooLarge = batches.find((batch) => batch.bytes.length > limit);
+      if (tooLarge !== undefined) return result(ErrorCode.MESSAGE_TOO_LARGE, `The batch of ${tooLarge.bytes.length} bytes is larger than the maximum of ${limit} bytes.`);
+      appended = true;
+      return result(ErrorCode.NONE, null, log.append(batches));
+    }),
+  }));
+  if (appended) broker.topics.notifyAppend();
+  if (request.acks === 0 && validAcks) return null;
+  return { responses, throttleTimeMs: 0 };
+});

@@ -1,0 +1,125 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorCode } from './protocol/errors.js';
+import { PartitionLog } from './partition-log.js';
+import type { FsyncPolicy } from './storage.js';
+
+export interface TopicStoreOptions {
+  dataDir: string | undefined;
+  fsync: FsyncPolicy;
+  defaultPartitions: number;
+  /** Per partition, unless a topic sets retention.bytes. */
+  retentionBytes: number;
+  onRecovery: (path: string, truncatedBytes: number) => void;
+}
+
+export interface Topic {
+  name: string;
+  partitions: PartitionLog[];
+  configs: Record<string, string>;
+}
+
+/** Kafka's rule for topic names (kafka.common.internals.Topic.validate). */
+export function topicNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'Topic name is illegal, it can\'t be empty';
+  if (name === '.' || name === '..') return 'Topic name cannot be "." or ".."';
+  if (name.length > 249) return `Topic name is illegal, it can't be longer than 249 characters, topic name: ${name}`;
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) return `Topic name "${name}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`;
+  return undefined;
+}
+
+const SUPPORTED_CONFIGS = new Set(['retention.bytes', 'retention.ms', 'cleanup.policy', 'compression.type', 'max.message.bytes', 'segment.bytes', 'min.insync.replicas']);
+
+/** All topics and their partition logs, on disk under `<dataDir>/topics/<topic>/` when persistence is on. */
+export class TopicStore {
+  private readonly topics = new Map<string, Topic>();
+  private readonly appendListeners = new Set<() => void>();
+
+  constructor(private readonly options: TopicStoreOptions) {
+    if (options.dataDir !== undefined) this.load(join(options.dataDir, 'topics'));
+  }
+
+  private load(dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    for (const name of readdirSync(dir)) {
+      const manifest = join(dir, name, 'topic.json');
+      if (!existsSync(manifest)) continue;
+      const { partitions, configs } = JSON.parse(readFileSync(manifest, 'utf8')) as { partitions: number; configs: Record<string, string> };
+      this.topics.set(name, this.open(name, partitions, configs));
+    }
+  }
+
+  private open(name: string, partitionCount: number, configs: Record<string, string>): Topic {
+    const retention = configs['retention.bytes'] !== undefined && Number(configs['retention.bytes']) > 0 ? Number(configs['retention.bytes']) : this.options.retentionBytes;
+    const partitions = Array.from({ length: partitionCount }, (_, index) => {
+      return new PartitionLog({
+        dir: this.options.dataDir === undefined ? undefined : join(this.options.dataDir, 'topics', name, String(index)),
+        fsync: this.options.fsync,
+        retentionBytes: retention,
+        // A few segments per retention window, so dropping one frees a fair share and no more.
+        segmentBytes: Math.max(1024, Math.min(16 * 1024 * 1024, Math.floor(retention / 4))),
+        onRecovery: this.options.onRecovery,
+      });
+    });
+    return { name, partitions, configs };
+  }
+
+  get(name: string): Topic | undefined {
+    return this.topics.get(name);
+  }
+
+  names(): string[] {
+    return [...this.topics.keys()].sort();
+  }
+
+  partition(topic: string, partition: number): PartitionLog | undefined {
+    return this.topics.get(topic)?.partitions[partition];
+  }
+
+  create(name: string, partitions: number, configs: Record<string, string> = {}): { errorCode: ErrorCode; errorMessage: string | null } {
+    const problem = topicNameProblem(name);
+    if (problem !== undefined) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: problem };
+    if (this.topics.has(name)) return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${name}' already exists.` };
+    const count = partitions === -1 ? this.options.defaultPartitions : partitions;
+    if (!Number.isInteger(count) || count < 1) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: 'Number of partitions must be larger than 0.' };
+    const unknown = Object.keys(configs).find((key) => !SUPPORTED_CONFIGS.has(key));
+    if (unknown !== undefined) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Unknown topic config name: ${unknown}` };
+    if (this.options.dataDir !== undefined) {
+      const dir = join(this.options.dataDir, 'topics', name);
+      mkdirSync(dir, { recursive: true });
+      // Written whole, then renamed into place: a crash leaves the old manifest or the new one.
+      writeFileSync(join(dir, 'topic.json.tmp'), JSON.stringify({ partitions: count, configs }));
+      renameSync(join(dir, 'topic.json.tmp'), join(dir, 'topic.json'));
+    }
+    this.topics.set(name, this.open(name, count, configs));
+    return { errorCode: ErrorCode.NONE, errorMessage: null };
+  }
+
+  delete(name: string): ErrorCode {
+    const topic = this.topics.get(name);
+    if (topic === undefined) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    for (const log of topic.partitions) log.close();
+    this.topics.delete(name);
+    if (this.options.dataDir !== undefined) rmSync(join(this.options.dataDir, 'topics', name), { recursive: true, force: true });
+    this.notifyAppend();
+    return ErrorCode.NONE;
+  }
+
+  /** Long-polling fetches listen here and re-check their partitions when anything is appended. */
+  onAppend(listener: () => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  notifyAppend(): void {
+    for (const listener of [...this.appendListeners]) listener();
+  }
+
+  sync(): void {
+    for (const topic of this.topics.values()) for (const log of topic.partitions) log.sync();
+  }
+
+  close(): void {
+    for (const topic of this.topics.values()) for (const log of topic.partitions) log.close();
+  }
+}
