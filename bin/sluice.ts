@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { resolve } from 'node:path';
+import { KafkaEmulator } from '../emulators/kafka/index.js';
+import type { FsyncPolicy } from '../emulators/kafka/storage.js';
 import { ConfigError, describeConfig, loadConfig, type Config, type LoadOptions } from '../shared/config.js';
+import { createLogger, serviceLogger } from '../shared/logging.js';
 import { packageVersion } from '../shared/paths.js';
 
 /** Exit codes: 0 done, 1 failure at run time, 2 a usage mistake (bad verb, option or setting) or a verb not built yet. */
@@ -29,7 +33,33 @@ function instantOption(value: string): string {
   return value;
 }
 
+function positiveIntegerOption(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < 1 || !Number.isSafeInteger(number)) throw new InvalidArgumentError('expected a positive integer.');
+  return number;
+}
+
 // ---- verbs ------------------------------------------------------------------------------------
+
+interface KafkaCommandOptions {
+  port: number;
+  host: string;
+  advertisedHost?: string;
+  dataDir?: string;
+  fsync: FsyncPolicy;
+  partitions: number;
+  maxMessageBytes: number;
+  retentionBytes: number;
+}
+
+/** Serves until SIGINT or SIGTERM, then closes cleanly (data flushed) and exits 0. */
+async function runUntilSignal(server: { close(): Promise<void> }): Promise<void> {
+  await new Promise<void>((resolveSignal) => {
+    process.once('SIGINT', resolveSignal);
+    process.once('SIGTERM', resolveSignal);
+  });
+  await server.close();
+}
 
 interface GlobalOptions {
   config?: string;
@@ -85,8 +115,29 @@ function buildProgram(): Command {
     .command('kafka')
     .description('run the Kafka-protocol broker emulator')
     .option('--port <port>', 'TCP port to listen on', portOption, 9092)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--advertised-host <host>', 'host name given to clients in metadata (default: --host)')
     .option('--data-dir <dir>', 'keep batches and committed offsets in this folder (default: in memory)')
-    .action(notYet('emulate kafka'));
+    .addOption(new Option('--fsync <policy>', 'when appended data is forced to disk').choices(['always', 'interval', 'never']).default('interval'))
+    .option('--partitions <n>', 'partitions of an automatically created topic', positiveIntegerOption, 3)
+    .option('--max-message-bytes <bytes>', 'largest record batch accepted', positiveIntegerOption, 1024 * 1024)
+    .option('--retention-bytes <bytes>', 'bytes kept per partition before the oldest segments go', positiveIntegerOption, 128 * 1024 * 1024)
+    .action(async (options: KafkaCommandOptions, command: Command) => {
+      const config = configFor(command);
+      await runUntilSignal(
+        await KafkaEmulator.start({
+          port: options.port,
+          host: options.host,
+          advertisedHost: options.advertisedHost,
+          dataDir: options.dataDir === undefined ? undefined : resolve(options.dataDir),
+          fsync: options.fsync,
+          defaultPartitions: options.partitions,
+          maxMessageBytes: options.maxMessageBytes,
+          retentionBytes: options.retentionBytes,
+          logger: serviceLogger(createLogger(config.logLevel), 'emulator'),
+        }),
+      );
+    });
   emulate
     .command('elasticsearch')
     .description('run the Elasticsearch-REST emulator')

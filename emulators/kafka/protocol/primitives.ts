@@ -165,7 +165,7 @@ export class Writer {
   }
 
   uvarint(value: number): this {
-    this.ensure(5);
+    this.ensure(10);
     let rest = value;
     while (rest >= 0x80) {
       this.buffer[this.pos++] = (rest & 0x7f) | 0x80;

@@ -1,6 +1,6 @@
-import { gunzipSync } from 'node:zlib';
+import { crc32 as crc32Ieee, gunzipSync } from 'node:zlib';
 import { crc32c } from './crc32c.js';
-import { ProtocolError, Reader } from './primitives.js';
+import { ProtocolError, Reader, Writer } from './primitives.js';
 
 /** Byte offsets of RecordBatch v2's header fields (Kafka's DefaultRecordBatch). */
 const BASE_OFFSET = 0;
@@ -99,4 +99,72 @@ export function recordTimestamps(batch: Buffer): Array<{ offsetDelta: number; ti
     reader.offset = end;
   }
   return found;
+}
+
+interface LegacyMessage {
+  timestamp: bigint;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+/** Messages of a magic 0/1 message set; gzip wrappers are opened, as Kafka opens them to convert. */
+function legacyMessages(set: Buffer, into: LegacyMessage[] = []): LegacyMessage[] {
+  const reader = new Reader(set);
+  while (reader.remaining >= 12) {
+    reader.int64(); // offset, assigned by the broker
+    const size = reader.int32();
+    if (size > reader.remaining) throw new ProtocolError(`legacy message claims ${size} bytes, ${reader.remaining} present`);
+    const message = new Reader(set, reader.offset, reader.offset + size);
+    reader.bytes(size);
+    const crc = message.uint32();
+    if (crc32Ieee(set.subarray(message.offset, message.end)) !== crc) throw new ProtocolError('legacy message CRC mismatch');
+    const magic = message.int8();
+    if (magic !== 0 && magic !== 1) throw new ProtocolError(`legacy message magic ${magic}`);
+    const attributes = message.int8();
+    const timestamp = magic === 1 ? message.int64() : -1n;
+    const keyLength = message.int32();
+    const key = keyLength < 0 ? null : Buffer.from(message.bytes(keyLength));
+    const valueLength = message.int32();
+    const value = valueLength < 0 ? null : Buffer.from(message.bytes(valueLength));
+    const codec = attributes & 0x07;
+    if (codec === 0) into.push({ timestamp, key, value });
+    else if (codec === 1 && value !== null) legacyMessages(gunzipSync(value), into);
+    else throw new UnsupportedCodecError(`a legacy ${COMPRESSION_NAMES[codec] ?? `codec ${codec}`} message set cannot be converted here; produce with RecordBatch v2 (Produce v3+)`);
+  }
+  if (reader.remaining > 0 && into.length === 0) throw new ProtocolError('legacy message set truncated');
+  return into;
+}
+
+export class UnsupportedCodecError extends Error {
+  override name = 'UnsupportedCodecError';
+}
+
+/**
+ * Produce v0-2 carry magic 0/1 message sets. Like Kafka, the broker converts them to one RecordBatch v2
+ * (uncompressed) before storing, so every consumer reads the current format.
+ */
+export function upconvertMessageSet(set: Buffer): BatchInfo[] {
+  const messages = legacyMessages(set);
+  if (messages.length === 0) throw new ProtocolError('empty legacy message set');
+  const first = messages[0]?.timestamp ?? -1n;
+  const max = messages.reduce((top, message) => (message.timestamp > top ? message.timestamp : top), -1n);
+  const records = new Writer();
+  messages.forEach((message, index) => {
+    const body = new Writer();
+    body.int8(0).varint(first < 0n ? 0 : Number(message.timestamp - first)).varint(index);
+    for (const part of [message.key, message.value]) {
+      if (part === null) body.varint(-1);
+      else body.varint(part.length).bytes(part);
+    }
+    body.varint(0); // no headers
+    records.varint(body.length);
+    for (const chunk of body.toChunks()) records.bytes(chunk);
+  });
+  const payload = records.toBuffer();
+  const batch = new Writer(BATCH_HEADER_SIZE + payload.length);
+  batch.int64(0n).int32(BATCH_HEADER_SIZE - LOG_OVERHEAD + payload.length).int32(0).int8(2).uint32(0);
+  batch.int16(0).int32(messages.length - 1).int64(first).int64(max).int64(-1n).int16(-1).int32(-1).int32(messages.length).bytes(payload);
+  const bytes = batch.toBuffer();
+  bytes.writeUInt32BE(crc32c(bytes, ATTRIBUTES), CRC);
+  return parseBatches(bytes);
 }

@@ -1,7 +1,7 @@
 import { defineApi } from '../../api.js';
 import { ErrorCode } from '../../errors.js';
 import { ProtocolError } from '../../primitives.js';
-import { parseBatches } from '../../record-batch.js';
+import { parseBatches, UnsupportedCodecError, upconvertMessageSet } from '../../record-batch.js';
 
 interface ProduceRequest {
   transactionalId: string | null;
@@ -13,8 +13,10 @@ interface ProduceRequest {
 /**
  * Stores each RecordBatch as received (compressed payloads untouched, so every codec passes through and
  * CRCs stay valid) with the broker's base offset. With acks=0 nothing is sent back, as Kafka does.
+ * v0-2 carry the legacy message format, converted on the way in. They are advertised also because
+ * librdkafka compresses with gzip, snappy or lz4 only for a broker that lists Produce v0.
  */
-export default defineApi('produce', 'Produce', { min: 3, max: 8 }, (raw, { broker }) => {
+export default defineApi('produce', 'Produce', { min: 0, max: 8 }, (raw, { broker, version }) => {
   const request = raw as unknown as ProduceRequest;
   const validAcks = request.acks === -1 || request.acks === 0 || request.acks === 1;
   let appended = false;
@@ -37,9 +39,10 @@ export default defineApi('produce', 'Produce', { min: 3, max: 8 }, (raw, { broke
       if (records === null || records.length === 0) return result(ErrorCode.CORRUPT_MESSAGE, 'The produce request holds no record batch.');
       let batches;
       try {
-        batches = parseBatches(records);
+        batches = version >= 3 ? parseBatches(records) : upconvertMessageSet(records);
       } catch (error) {
         if (error instanceof ProtocolError) return result(ErrorCode.CORRUPT_MESSAGE, error.message);
+        if (error instanceof UnsupportedCodecError) return result(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, error.message);
         throw error;
       }
       const limit = Number(topic?.configs['max.message.bytes'] ?? broker.maxMessageBytes);

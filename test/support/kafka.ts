@@ -1,0 +1,110 @@
+import { execFile } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { pino } from 'pino';
+import { KafkaEmulator, type KafkaEmulatorOptions } from '../../emulators/kafka/index.js';
+import { APIS } from '../../emulators/kafka/protocol/apis/index.js';
+import { Reader, Writer } from '../../emulators/kafka/protocol/primitives.js';
+import type { Struct } from '../../emulators/kafka/protocol/schema.js';
+
+/** An emulator on a free loopback port, logging nothing. */
+export function startKafka(options: KafkaEmulatorOptions = {}): Promise<KafkaEmulator> {
+  return KafkaEmulator.start({ port: 0, logger: pino({ level: 'silent' }), ...options });
+}
+
+export interface ProcessResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command without blocking the event loop (the emulator under test runs in this process). */
+export function run(command: string, args: string[], options: { input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<ProcessResult> {
+  return new Promise((resolve) => {
+    const child = execFile(command, args, { timeout: options.timeoutMs ?? 30_000, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
+    });
+    child.stdin?.end(options.input ?? '');
+  });
+}
+
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * A bare protocol client: sends one request of a named API and version and decodes the answer, so tests
+ * can check exact error codes and the broker's handling of malformed input.
+ */
+export class RawKafkaClient {
+  private pending: Buffer = Buffer.alloc(0);
+  private readonly frames: Buffer[] = [];
+  private waiting: ((frame: Buffer) => void) | undefined;
+  private correlationId = 0;
+  readonly closed: Promise<void>;
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.pending = Buffer.concat([this.pending, chunk]);
+      while (this.pending.length >= 4 && this.pending.length >= 4 + this.pending.readInt32BE(0)) {
+        const size = this.pending.readInt32BE(0);
+        const frame = this.pending.subarray(4, 4 + size);
+        this.pending = this.pending.subarray(4 + size);
+        if (this.waiting) {
+          const resolve = this.waiting;
+          this.waiting = undefined;
+          resolve(frame);
+        } else this.frames.push(frame);
+      }
+    });
+    socket.on('error', () => undefined);
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+  }
+
+  static connect(port: number): Promise<RawKafkaClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => resolve(new RawKafkaClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  private nextFrame(): Promise<Buffer> {
+    const frame = this.frames.shift();
+    if (frame) return Promise.resolve(frame);
+    return new Promise((resolve, reject) => {
+      this.waiting = resolve;
+      void this.closed.then(() => reject(new Error('connection closed')));
+    });
+  }
+
+  /** Encodes a request the way a client does: size, header v1 (v2 when flexible), body. */
+  encode(name: string, version: number, body: Struct): Buffer {
+    const api = APIS.find((candidate) => candidate.name === name);
+    if (api === undefined) throw new Error(`no API ${name}`);
+    const flexible = api.request.isFlexible(version);
+    const writer = new Writer();
+    writer.int32(0).int16(api.key).int16(version).int32(++this.correlationId).int16(4).bytes(Buffer.from('test'));
+    if (flexible) writer.uvarint(0);
+    api.request.encode(writer, body, version);
+    const frame = writer.toBuffer();
+    frame.writeInt32BE(frame.length - 4, 0);
+    return frame;
+  }
+
+  async request(name: string, version: number, body: Struct, decodeAs = version): Promise<Struct & { correlationId: number }> {
+    const api = APIS.find((candidate) => candidate.name === name);
+    if (api === undefined) throw new Error(`no API ${name}`);
+    this.socket.write(this.encode(name, version, body));
+    const reader = new Reader(await this.nextFrame());
+    const correlationId = reader.int32();
+    if (api.response.isFlexible(decodeAs) && name !== 'ApiVersions') reader.uvarint();
+    return { ...api.response.decode(reader, decodeAs), correlationId };
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
