@@ -1,7 +1,11 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../shared/paths.js';
+import { run } from './support/kafka.js';
 
 const SLUICE = join(packageRoot, 'dist', 'bin', 'sluice.js');
 
@@ -45,7 +49,6 @@ const NOT_YET: Array<[verb: string, options: string[]]> = [
   ['ingest', []],
   ['rollup', ['--from', '2026-10-01', '--to', '2026-11-01']],
   ['api', []],
-  ['emulate kafka', ['--port', '19092']],
   ['emulate elasticsearch', []],
   ['process', ['--source', 'traefik']],
   ['ilm apply', []],
@@ -75,7 +78,7 @@ describe('sluice --help', () => {
   });
 
   it.each([
-    [['emulate', 'kafka'], ['--port <port>', '--data-dir <dir>']],
+    [['emulate', 'kafka'], ['--port <port>', '--data-dir <dir>', '--host <address>', '--fsync <policy>', '--partitions <n>', '--max-message-bytes <bytes>', '--retention-bytes <bytes>']],
     [['emulate', 'elasticsearch'], ['--port <port>', '--data-dir <dir>']],
     [['process'], ['--source <source>', '"auto"', '"app"', '"traefik"', '"worker"', '"postgres"']],
     [['report'], ['--month <YYYY-MM>', '--format <format>', '--out <file>']],
@@ -183,5 +186,43 @@ describe('sluice config', () => {
     expect(printed.kafka?.brokers).toBeNull();
     expect(printed.api).toEqual({ host: '127.0.0.1', port: 8080, keys: ['[REDACTED]'] });
     expect(printed.localMode).toBe(false);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+describe('sluice emulate kafka', () => {
+  it('serves kcat from a shell, logs JSON, keeps data in --data-dir and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-cli-kafka-'));
+    const start = () => {
+      const child = spawn(process.execPath, [SLUICE, 'emulate', 'kafka', '--port', String(port), '--data-dir', dataDir], { cwd: packageRoot, env: { PATH: process.env.PATH } });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const listening = new Promise<void>((resolve) => child.stdout.on('data', () => stdout.includes('listening') && resolve()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      return { child, listening, exited, log: () => stdout };
+    };
+
+    const first = start();
+    await first.listening;
+    expect(JSON.parse(first.log().split('\n')[0] ?? '{}')).toMatchObject({ level: 'info', service: 'emulator', port, msg: 'kafka emulator listening' });
+    expect((await run('kcat', ['-b', `127.0.0.1:${port}`, '-P', '-t', 'cli-topic', '-p', '0'], { input: 'one\ntwo\n' })).code).toBe(0);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    const second = start();
+    await second.listening;
+    const consumed = await run('kcat', ['-b', `127.0.0.1:${port}`, '-C', '-t', 'cli-topic', '-p', '0', '-e', '-q']);
+    expect(consumed.stdout).toBe('one\ntwo\n');
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
   });
 });

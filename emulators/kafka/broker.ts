@@ -159,8 +159,13 @@ export class KafkaEmulator implements Broker {
     clearInterval(this.fsyncTimer);
     for (const listener of [...this.closeListeners]) listener();
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const socket of this.sockets) socket.destroy();
-    await closing;
+    // Responses already written still reach their clients; a peer that does not close is cut off after a second.
+    const ended = [...this.sockets].map((socket) => new Promise<void>((resolve) => {
+      socket.once('close', () => resolve());
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
+    }));
+    await Promise.all([closing, ...ended]);
     this.groups.close();
     this.topics.close();
   }
@@ -193,7 +198,7 @@ export class KafkaEmulator implements Broker {
         try {
           const response = await this.handle(frame, clientHost);
           if (response === 'close') fail('request for an unknown API or version');
-          else if (response !== null && !socket.destroyed) {
+          else if (response !== null && socket.writable) {
             socket.cork();
             for (const chunk of response) socket.write(chunk);
             socket.uncork();

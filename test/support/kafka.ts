@@ -71,7 +71,8 @@ export class RawKafkaClient {
     });
   }
 
-  private nextFrame(): Promise<Buffer> {
+  /** The next response frame (size prefix removed). */
+  nextFrame(): Promise<Buffer> {
     const frame = this.frames.shift();
     if (frame) return Promise.resolve(frame);
     return new Promise((resolve, reject) => {
@@ -95,13 +96,17 @@ export class RawKafkaClient {
   }
 
   async request(name: string, version: number, body: Struct, decodeAs = version): Promise<Struct & { correlationId: number }> {
+    this.socket.write(this.encode(name, version, body));
+    return this.decode(name, await this.nextFrame(), decodeAs);
+  }
+
+  decode(name: string, frame: Buffer, version: number): Struct & { correlationId: number } {
     const api = APIS.find((candidate) => candidate.name === name);
     if (api === undefined) throw new Error(`no API ${name}`);
-    this.socket.write(this.encode(name, version, body));
-    const reader = new Reader(await this.nextFrame());
+    const reader = new Reader(frame);
     const correlationId = reader.int32();
-    if (api.response.isFlexible(decodeAs) && name !== 'ApiVersions') reader.uvarint();
-    return { ...api.response.decode(reader, decodeAs), correlationId };
+    if (api.response.isFlexible(version) && name !== 'ApiVersions') reader.uvarint();
+    return { ...api.response.decode(reader, version), correlationId };
   }
 
   close(): void {
