@@ -1,0 +1,16 @@
+import { benchKafka, type Row } from './kafka.js';
+
+/** `npm run bench`: every benchmark, each reported next to the baseline measured in the same run. */
+function print(title: string, rows: Row[]): void {
+  const [baseline] = rows;
+  console.log(`\n${title}`);
+  console.log('| run | messages/s | MiB/s | vs baseline | emulator: messages per CPU-second |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const entry of rows) {
+    const ratio = baseline === undefined ? 1 : entry.messagesPerSecond / baseline.messagesPerSecond;
+    const perCpu = entry.messagesPerCpuSecond === undefined ? '–' : Math.round(entry.messagesPerCpuSecond).toLocaleString('en-US');
+    console.log(`| ${entry.name} | ${Math.round(entry.messagesPerSecond).toLocaleString('en-US')} | ${entry.mibPerSecond.toFixed(1)} | ${ratio.toFixed(2)} | ${perCpu} |`);
+  }
+}
+
+print('Kafka emulator, 1 KiB messages, kafkajs, loopback', await benchKafka());
