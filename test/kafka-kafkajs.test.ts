@@ -192,6 +192,14 @@ describe('kafkajs against the emulator', () => {
     expect(await admin.createTopics({ topics: [{ topic: 'admin-t', numPartitions: 4 }] })).toBe(true);
     expect(await admin.createTopics({ topics: [{ topic: 'admin-t', numPartitions: 4 }] })).toBe(false);
     await expect(admin.createTopics({ topics: [{ topic: 'bad topic!' }] })).rejects.toMatchObject({ errors: [{ topic: 'bad topic!', type: 'INVALID_TOPIC_EXCEPTION' }] });
+    await expect(admin.createTopics({ topics: [{ topic: 'compacted', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] })).rejects.toMatchObject({
+      errors: [{ topic: 'compacted', type: 'INVALID_CONFIG' }],
+    });
+    expect(await admin.createTopics({ topics: [{ topic: 'capped', configEntries: [{ name: 'max.message.bytes', value: '100' }] }] })).toBe(true);
+    const capped = kafka.producer();
+    await capped.connect();
+    await expect(capped.send({ topic: 'capped', messages: [{ value: 'x'.repeat(200) }] })).rejects.toThrow(/larger than the max message size/);
+    await capped.disconnect();
     const { topics } = await admin.fetchTopicMetadata({ topics: ['admin-t'] });
     expect(topics[0]?.partitions.map((partition) => partition.partitionId).sort()).toEqual([0, 1, 2, 3]);
     expect((await admin.listTopics()).sort()).toContain('admin-t');

@@ -28,7 +28,8 @@ export function topicNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-const SUPPORTED_CONFIGS = new Set(['retention.bytes', 'retention.ms', 'cleanup.policy', 'compression.type', 'max.message.bytes', 'segment.bytes', 'min.insync.replicas']);
+/** Topic configs the emulator applies; any other is refused rather than silently ignored. */
+const SUPPORTED_CONFIGS = new Set(['retention.bytes', 'max.message.bytes']);
 
 /** All topics and their partition logs, on disk under `<dataDir>/topics/<topic>/` when persistence is on. */
 export class TopicStore {
@@ -83,7 +84,7 @@ export class TopicStore {
     const count = partitions === -1 ? this.options.defaultPartitions : partitions;
     if (!Number.isInteger(count) || count < 1) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: 'Number of partitions must be larger than 0.' };
     const unknown = Object.keys(configs).find((key) => !SUPPORTED_CONFIGS.has(key));
-    if (unknown !== undefined) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Unknown topic config name: ${unknown}` };
+    if (unknown !== undefined) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Topic config ${unknown} is not supported by the emulator (supported: ${[...SUPPORTED_CONFIGS].join(', ')})` };
     if (this.options.dataDir !== undefined) {
       const dir = join(this.options.dataDir, 'topics', name);
       mkdirSync(dir, { recursive: true });
