@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
-import { KafkaEmulator } from '../emulators/kafka/index.js';
 import type { FsyncPolicy } from '../emulators/kafka/storage.js';
 import { ConfigError, describeConfig, loadConfig, type Config, type LoadOptions } from '../shared/config.js';
 import { createLogger, serviceLogger } from '../shared/logging.js';
@@ -124,6 +123,8 @@ function buildProgram(): Command {
     .option('--retention-bytes <bytes>', 'bytes kept per partition before the oldest segments go', positiveIntegerOption, 128 * 1024 * 1024)
     .action(async (options: KafkaCommandOptions, command: Command) => {
       const config = configFor(command);
+      // Loaded here, not at the top, so that other verbs do not pay for reading the protocol schemas.
+      const { KafkaEmulator } = await import('../emulators/kafka/index.js');
       await runUntilSignal(
         await KafkaEmulator.start({
           port: options.port,

@@ -1,14 +1,8 @@
+import type { JoinRequest } from '../../../groups.js';
 import { defineApi } from '../../api.js';
 
-interface JoinGroupRequest {
-  groupId: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  memberId: string;
-  groupInstanceId: string | null;
-  protocolType: string;
-  protocols: Array<{ name: string; metadata: Buffer }>;
-}
+/** The request's fields are the coordinator's, less what the connection and version tell. */
+type JoinGroupRequest = Omit<JoinRequest, 'clientId' | 'clientHost' | 'requireKnownMemberId'>;
 
 /** Waits, as Kafka does, until every member has joined or the rebalance timeout runs out. */
 export default defineApi('join-group', 'JoinGroup', { min: 0, max: 5 }, async (raw, { broker, version, clientId, clientHost }) => {
