@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
-import type { FsyncPolicy } from '../emulators/kafka/storage.js';
+import type { FsyncPolicy } from '../emulators/common/record-file.js';
 import { ConfigError, describeConfig, loadConfig, type Config, type LoadOptions } from '../shared/config.js';
 import { createLogger, serviceLogger } from '../shared/logging.js';
 import { packageVersion } from '../shared/paths.js';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { APIS } from '../emulators/kafka/protocol/apis/index.js';
-import { crc32c } from '../emulators/kafka/protocol/crc32c.js';
+import { crc32c } from '../emulators/common/crc32c.js';
 import { Reader, Writer } from '../emulators/kafka/protocol/primitives.js';
 import { parseBatches, recordTimestamps, withBaseOffset } from '../emulators/kafka/protocol/record-batch.js';
 import type { Struct } from '../emulators/kafka/protocol/schema.js';

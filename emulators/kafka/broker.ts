@@ -9,7 +9,7 @@ import { APIS } from './protocol/apis/index.js';
 import { ErrorCode } from './protocol/errors.js';
 import { ProtocolError, Reader, Writer } from './protocol/primitives.js';
 import type { Struct } from './protocol/schema.js';
-import type { FsyncPolicy } from './storage.js';
+import type { FsyncPolicy } from '../common/record-file.js';
 import { TopicStore } from './topics.js';
 
 export interface KafkaEmulatorOptions {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from './protocol/errors.js';
-import { RecordFile, type FsyncPolicy } from './storage.js';
+import { RecordFile, type FsyncPolicy } from '../common/record-file.js';
 
 /** The group states Kafka's coordinator reports (DescribeGroups' GroupState). */
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBatchHeader, recordTimestamps, withBaseOffset, type BatchInfo } from './protocol/record-batch.js';
-import { RecordFile, type FsyncPolicy } from './storage.js';
+import { RecordFile, type FsyncPolicy } from '../common/record-file.js';
 
 interface StoredBatch {
   baseOffset: number;

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import { ErrorCode } from './protocol/errors.js';
 import { PartitionLog } from './partition-log.js';
-import type { FsyncPolicy } from './storage.js';
+import type { FsyncPolicy } from '../common/record-file.js';
 
 export interface TopicStoreOptions {
   dataDir: string | undefined;

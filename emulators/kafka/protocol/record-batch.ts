@@ -1,5 +1,5 @@
 import { crc32 as crc32Ieee, gunzipSync } from 'node:zlib';
-import { crc32c } from './crc32c.js';
+import { crc32c } from '../../common/crc32c.js';
 import { ProtocolError, Reader, Writer } from './primitives.js';
 
 /** Byte offsets of RecordBatch v2's header fields (Kafka's DefaultRecordBatch). */

@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { crc32c } from './protocol/crc32c.js';
+import { crc32c } from './crc32c.js';
 
 /** When appended data is forced to disk. `always`: before a produce or commit is acknowledged. */
 export type FsyncPolicy = 'always' | 'interval' | 'never';
