@@ -38,7 +38,22 @@ function positiveIntegerOption(value: string): number {
   return number;
 }
 
+/** A time value as Elasticsearch writes it (`500ms`, `1s`, `10m`, `1d`), in ms. */
+function durationOption(value: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value);
+  if (!match) throw new InvalidArgumentError('expected a duration such as 500ms, 1s, 10m or 1d.');
+  return Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+}
+
 // ---- verbs ------------------------------------------------------------------------------------
+
+interface ElasticsearchCommandOptions {
+  port: number;
+  host: string;
+  dataDir?: string;
+  fsync: FsyncPolicy;
+  ilmPollInterval: number;
+}
 
 interface KafkaCommandOptions {
   port: number;
@@ -143,8 +158,24 @@ function buildProgram(): Command {
     .command('elasticsearch')
     .description('run the Elasticsearch-REST emulator')
     .option('--port <port>', 'HTTP port to listen on', portOption, 9200)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--data-dir <dir>', 'keep documents, templates and ILM state in this folder (default: in memory)')
-    .action(notYet('emulate elasticsearch'));
+    .addOption(new Option('--fsync <policy>', 'when written data is forced to disk').choices(['always', 'interval', 'never']).default('interval'))
+    .option('--ilm-poll-interval <duration>', 'how often lifecycle policies run (indices.lifecycle.poll_interval)', durationOption, 600_000)
+    .action(async (options: ElasticsearchCommandOptions, command: Command) => {
+      const config = configFor(command);
+      const { ElasticsearchEmulator } = await import('../emulators/elasticsearch/index.js');
+      await runUntilSignal(
+        await ElasticsearchEmulator.start({
+          port: options.port,
+          host: options.host,
+          dataDir: options.dataDir === undefined ? undefined : resolve(options.dataDir),
+          fsync: options.fsync,
+          ilmPollIntervalMs: options.ilmPollInterval,
+          logger: serviceLogger(createLogger(config.logLevel), 'emulator'),
+        }),
+      );
+    });
 
   program
     .command('process')

@@ -49,7 +49,6 @@ const NOT_YET: Array<[verb: string, options: string[]]> = [
   ['ingest', []],
   ['rollup', ['--from', '2026-10-01', '--to', '2026-11-01']],
   ['api', []],
-  ['emulate elasticsearch', []],
   ['process', ['--source', 'traefik']],
   ['ilm apply', []],
   ['ilm status', ['--json']],
@@ -79,7 +78,7 @@ describe('sluice --help', () => {
 
   it.each([
     [['emulate', 'kafka'], ['--port <port>', '--data-dir <dir>', '--host <address>', '--fsync <policy>', '--partitions <n>', '--max-message-bytes <bytes>', '--retention-bytes <bytes>']],
-    [['emulate', 'elasticsearch'], ['--port <port>', '--data-dir <dir>']],
+    [['emulate', 'elasticsearch'], ['--port <port>', '--data-dir <dir>', '--host <address>', '--fsync <policy>', '--ilm-poll-interval <duration>']],
     [['process'], ['--source <source>', '"auto"', '"app"', '"traefik"', '"worker"', '"postgres"']],
     [['report'], ['--month <YYYY-MM>', '--format <format>', '--out <file>']],
     [['rollup'], ['--from <iso>', '--to <iso>']],

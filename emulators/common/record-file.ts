@@ -69,6 +69,22 @@ export class RecordFile {
     else this.dirty = true;
   }
 
+  /** Several records in one write. */
+  appendMany(payloads: Buffer[]): void {
+    const parts: Buffer[] = [];
+    for (const payload of payloads) {
+      const header = Buffer.allocUnsafe(FRAME_HEADER);
+      header.writeUInt32BE(payload.length, 0);
+      header.writeUInt32BE(crc32c(payload), 4);
+      parts.push(header, payload);
+    }
+    const data = Buffer.concat(parts);
+    writeSync(this.fd, data);
+    this.size += data.length;
+    if (this.fsync === 'always') fsyncSync(this.fd);
+    else this.dirty = true;
+  }
+
   /** Called by the interval flusher. */
   sync(): void {
     if (!this.dirty) return;

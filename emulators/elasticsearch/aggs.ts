@@ -1,0 +1,464 @@
+import { addUnits, calendarUnit, DEFAULT_DATE_FORMAT, formatDate, isTimeZone, parseDuration, resolveDateMath, roundDown, zoneOffset, type CalendarUnit } from './dates.js';
+import { badRequest, parsingError } from './errors.js';
+import { isTextType, type FieldValue } from './mapping.js';
+import { compareSortValues, compileQuery, filterSource, parseSort, sortValue, type SearchContext } from './query.js';
+import type { Doc, Json } from './store.js';
+
+/** A matching document with its index name and score, as aggregations and hits need them. */
+export interface Hit {
+  doc: Doc;
+  index: string;
+  score: number;
+  order: number;
+}
+
+type Result = Json;
+
+const BUCKET_TYPES = new Set(['date_histogram', 'histogram', 'terms', 'filter', 'filters', 'range', 'date_range', 'composite', 'missing', 'global']);
+const METRIC_TYPES = new Set(['avg', 'sum', 'min', 'max', 'value_count', 'stats', 'cardinality', 'percentiles', 'percentile_ranks', 'top_hits', 'extended_stats']);
+
+function fieldOf(spec: Json, type: string, context: SearchContext): string {
+  if (spec.script !== undefined) throw badRequest(`[${type}] scripts are not supported by the emulator`);
+  const field = spec.field;
+  if (typeof field !== 'string') throw badRequest(`Required one of fields [field, script], but none were specified.`);
+  const def = context.fields.get(field);
+  if (def && isTextType(def.type)) {
+    throw badRequest(`Fielddata is disabled on [${field}] in [${type}]. Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead.`);
+  }
+  return field;
+}
+
+function isDateField(field: string, context: SearchContext): boolean {
+  const type = context.fields.get(field)?.type;
+  return type === 'date' || type === 'date_nanos';
+}
+
+function numbers(hit: Hit, field: string, missing: unknown): number[] {
+  const values = hit.doc.fields[field];
+  if (values === undefined || values.length === 0) return missing === undefined ? [] : [Number(missing)];
+  const out: number[] = [];
+  for (const value of values) {
+    if (typeof value === 'number') out.push(value);
+    else if (typeof value === 'boolean') out.push(value ? 1 : 0);
+  }
+  return out;
+}
+
+/** Elasticsearch's TDigest gives these answers on small inputs: each value its own centroid, interpolated between centroids. */
+function percentile(sorted: number[], percent: number): number | null {
+  const n = sorted.length;
+  if (n === 0) return null;
+  if (n === 1) return sorted[0] as number;
+  const index = (percent / 100) * n;
+  if (index <= 0.5) return sorted[0] as number;
+  if (index >= n - 0.5) return sorted[n - 1] as number;
+  const lower = Math.floor(index - 0.5);
+  const fraction = index - 0.5 - lower;
+  return (sorted[lower] as number) + fraction * ((sorted[lower + 1] as number) - (sorted[lower] as number));
+}
+
+function percentileRank(sorted: number[], value: number): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  if (value < (sorted[0] as number)) return 0;
+  if (value >= (sorted[n - 1] as number)) return 100;
+  let i = 0;
+  while (i + 1 < n && (sorted[i + 1] as number) <= value) i += 1;
+  const low = sorted[i] as number;
+  const high = sorted[i + 1] as number;
+  const position = i + 0.5 + (high === low ? 0 : (value - low) / (high - low));
+  return (position / n) * 100;
+}
+
+function keyString(value: number): string {
+  return Number.isInteger(value) ? `${value}.0` : String(value);
+}
+
+function metric(type: string, spec: Json, hits: Hit[], context: SearchContext): Result {
+  if (type === 'top_hits') {
+    const keys = parseSort(spec.sort);
+    const ordered = keys.length === 0 ? [...hits].sort((a, b) => b.score - a.score || a.order - b.order) : [...hits].sort((a, b) => compareSortValues(keys.map((key) => sortValue(a.doc, key, a.score, a.order)), keys.map((key) => sortValue(b.doc, key, b.score, b.order)), keys));
+    const from = Number(spec.from ?? 0);
+    const size = Number(spec.size ?? 3);
+    return {
+      hits: {
+        total: { value: hits.length, relation: 'eq' },
+        max_score: keys.length === 0 && hits.length > 0 ? hits.reduce((max, hit) => (hit.score > max ? hit.score : max), -Infinity) : null,
+        hits: ordered.slice(from, from + size).map((hit) => {
+          const source = filterSource(hit.doc.source, spec._source);
+          return { _index: hit.index, _id: hit.doc.id, _score: keys.length === 0 ? hit.score : null, ...(source === undefined ? {} : { _source: source }), ...(keys.length > 0 ? { sort: keys.map((key) => sortValue(hit.doc, key, hit.score, hit.order)) } : {}) };
+        }),
+      },
+    };
+  }
+  const field = fieldOf(spec, type, context);
+  if (type === 'value_count' || type === 'cardinality') {
+    if (type === 'value_count') return { value: hits.reduce((sum, hit) => sum + (hit.doc.fields[field]?.length ?? 0), 0) };
+    const distinct = new Set<string>();
+    for (const hit of hits) for (const value of hit.doc.fields[field] ?? (spec.missing === undefined ? [] : [spec.missing as FieldValue])) distinct.add(JSON.stringify(value));
+    return { value: distinct.size };
+  }
+  const values: number[] = [];
+  for (const hit of hits) for (const value of numbers(hit, field, spec.missing)) values.push(value);
+  const date = isDateField(field, context);
+  const format = (spec.format as string | undefined) ?? context.fields.get(field)?.mapping.format ?? DEFAULT_DATE_FORMAT;
+  const withString = (value: number | null): Result => ({ value, ...(date && value !== null ? { value_as_string: formatDate(value, format) } : {}) });
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const value of values) {
+    sum += value;
+    if (value < min) min = value;
+    if (value > max) max = value;
+  }
+  switch (type) {
+    case 'avg':
+      return withString(values.length === 0 ? null : sum / values.length);
+    case 'sum':
+      return { value: sum };
+    case 'min':
+      return withString(values.length === 0 ? null : min);
+    case 'max':
+      return withString(values.length === 0 ? null : max);
+    case 'stats':
+    case 'extended_stats': {
+      const count = values.length;
+      const stats: Result = { count, min: count ? min : null, max: count ? max : null, avg: count ? sum / count : null, sum };
+      if (type === 'extended_stats') {
+        const mean = count ? sum / count : 0;
+        const squares = values.reduce((total, value) => total + value * value, 0);
+        const variance = count ? squares / count - mean * mean : null;
+        Object.assign(stats, { sum_of_squares: count ? squares : null, variance, std_deviation: variance === null ? null : Math.sqrt(variance) });
+      }
+      return stats;
+    }
+    case 'percentiles': {
+      const sorted = values.sort((a, b) => a - b);
+      const percents = (spec.percents as number[] | undefined) ?? [1, 5, 25, 50, 75, 95, 99];
+      if (spec.keyed === false) return { values: percents.map((percent) => ({ key: percent, value: percentile(sorted, percent) })) };
+      return { values: Object.fromEntries(percents.map((percent) => [keyString(percent), percentile(sorted, percent)])) };
+    }
+    case 'percentile_ranks': {
+      const sorted = values.sort((a, b) => a - b);
+      const targets = spec.values as number[] | undefined;
+      if (!Array.isArray(targets)) throw badRequest('[values] must not be null: [percentile_ranks]');
+      if (spec.keyed === false) return { values: targets.map((value) => ({ key: value, value: percentileRank(sorted, value) })) };
+      return { values: Object.fromEntries(targets.map((value) => [keyString(value), sorted.length === 0 ? null : percentileRank(sorted, value)])) };
+    }
+    default:
+      throw parsingError(`Unknown aggregation type [${type}]`);
+  }
+}
+
+// ---- buckets -----------------------------------------------------------------------------------
+
+function subAggs(spec: Json, hits: Hit[], context: SearchContext): Result {
+  const children = (spec.aggs ?? spec.aggregations) as Json | undefined;
+  return children === undefined ? {} : runAggregations(children, hits, context);
+}
+
+function group(hits: Hit[], keyOf: (hit: Hit) => Array<string | number>): Map<string | number, Hit[]> {
+  const groups = new Map<string | number, Hit[]>();
+  for (const hit of hits) {
+    for (const key of keyOf(hit)) {
+      const list = groups.get(key);
+      if (list) list.push(hit);
+      else groups.set(key, [hit]);
+    }
+  }
+  return groups;
+}
+
+interface Interval {
+  step(key: number): number;
+  key(value: number): number;
+}
+
+function dateInterval(spec: Json): Interval {
+  const zone = (spec.time_zone as string | undefined) ?? 'UTC';
+  if (!isTimeZone(zone)) throw badRequest(`Unknown time-zone ID: ${zone}`);
+  const offset = spec.offset === undefined ? 0 : (String(spec.offset).startsWith('-') ? -1 : 1) * (parseDuration(String(spec.offset).replace(/^[+-]/, '')) ?? 0);
+  const calendar = spec.calendar_interval ?? (spec.interval !== undefined && calendarUnit(String(spec.interval)) !== undefined ? spec.interval : undefined);
+  if (calendar !== undefined) {
+    const unit = calendarUnit(String(calendar));
+    if (unit === undefined) throw badRequest(`The supplied interval [${String(calendar)}] could not be parsed as a calendar interval.`);
+    return {
+      key: (value) => roundDown(value - offset, unit as CalendarUnit, zone) + offset,
+      step: (key) => addUnits(key - offset, 1, unit as CalendarUnit, zone) + offset,
+    };
+  }
+  const fixed = spec.fixed_interval ?? spec.interval;
+  const ms = fixed === undefined ? undefined : parseDuration(String(fixed));
+  if (ms === undefined || ms <= 0) throw badRequest(fixed === undefined ? 'Required one of fields [calendar_interval, fixed_interval], but none were specified.' : `failed to parse setting [date_histogram.fixedInterval] with value [${String(fixed)}] as a time value: unit is missing or unrecognized`);
+  const utc = zone === 'UTC' || zone === 'Z';
+  return {
+    key: (value) => {
+      const shift = utc ? 0 : zoneOffset(value, zone);
+      return Math.floor((value + shift - offset) / ms) * ms + offset - shift;
+    },
+    step: (key) => key + ms,
+  };
+}
+
+function histogramBuckets(type: string, spec: Json, hits: Hit[], context: SearchContext): Result {
+  const field = fieldOf(spec, type, context);
+  const date = type === 'date_histogram';
+  const interval: Interval = date
+    ? dateInterval(spec)
+    : (() => {
+        const size = Number(spec.interval);
+        if (!(size > 0)) throw badRequest('[interval] must be >0 for histogram aggregation [histogram]');
+        const offset = Number(spec.offset ?? 0);
+        return { key: (value: number) => Math.floor((value - offset) / size) * size + offset, step: (key: number) => key + size };
+      })();
+  const groups = group(hits, (hit) => {
+    const keys = new Set<number>();
+    for (const value of numbers(hit, field, spec.missing)) keys.add(interval.key(value));
+    return [...keys];
+  });
+  const minDocCount = Number(spec.min_doc_count ?? 0);
+  let keys = [...groups.keys()].map(Number).sort((a, b) => a - b);
+  const bounds = spec.extended_bounds as Json | undefined;
+  if (minDocCount === 0 && (keys.length > 0 || bounds !== undefined)) {
+    const boundValue = (value: unknown): number | undefined => (value === undefined ? undefined : date ? resolveDateMath(value as string | number, context.now, { format: spec.format as string | undefined }) : Number(value));
+    const low = Math.min(...keys, ...[boundValue(bounds?.min)].filter((value): value is number => value !== undefined).map((value) => interval.key(value)));
+    const high = Math.max(...keys, ...[boundValue(bounds?.max)].filter((value): value is number => value !== undefined).map((value) => interval.key(value)));
+    const filled: number[] = [];
+    for (let key = low; key <= high && filled.length < 65_536; key = interval.step(key)) filled.push(key);
+    keys = filled;
+  }
+  const hard = spec.hard_bounds as Json | undefined;
+  if (hard !== undefined) keys = keys.filter((key) => (hard.min === undefined || key >= Number(hard.min)) && (hard.max === undefined || key <= Number(hard.max)));
+  const format = (spec.format as string | undefined) ?? context.fields.get(field)?.mapping.format ?? DEFAULT_DATE_FORMAT;
+  const zone = (spec.time_zone as string | undefined) ?? 'UTC';
+  const buckets = keys
+    .map((key) => ({ key, hits: groups.get(key) ?? [] }))
+    .filter((bucket) => bucket.hits.length >= minDocCount)
+    .map((bucket) => ({
+      ...(date ? { key_as_string: formatDate(bucket.key, format, zone) } : {}),
+      key: bucket.key,
+      doc_count: bucket.hits.length,
+      ...subAggs(spec, bucket.hits, context),
+    }));
+  if (spec.order !== undefined && (spec.order as Json)._key === 'desc') buckets.reverse();
+  if (spec.keyed === true) return { buckets: Object.fromEntries(buckets.map((bucket) => [String(bucket.key_as_string ?? keyString(bucket.key)), bucket])) };
+  return { buckets };
+}
+
+function regexFilter(spec: unknown): ((key: string) => boolean) | undefined {
+  if (spec === undefined) return undefined;
+  if (Array.isArray(spec)) {
+    const set = new Set(spec.map(String));
+    return (key) => set.has(key);
+  }
+  const regex = new RegExp(`^(?:${String(spec)})$`);
+  return (key) => regex.test(key);
+}
+
+function termsBuckets(spec: Json, hits: Hit[], context: SearchContext): Result {
+  const field = fieldOf(spec, 'terms', context);
+  const type = context.fields.get(field)?.type;
+  const groups = group(hits, (hit) => {
+    const values = hit.doc.fields[field];
+    const raw = values === undefined || values.length === 0 ? (spec.missing === undefined ? [] : [spec.missing]) : values;
+    return [...new Set(raw.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : typeof value === 'object' ? JSON.stringify(value) : (value as string | number))))];
+  });
+  const include = regexFilter(spec.include);
+  const exclude = regexFilter(spec.exclude);
+  const minDocCount = Number(spec.min_doc_count ?? 1);
+  let buckets = [...groups]
+    .filter(([key, list]) => list.length >= minDocCount && (include === undefined || include(String(key))) && (exclude === undefined || !exclude(String(key))))
+    .map(([key, list]) => ({ key, hits: list, sub: undefined as Result | undefined }));
+  const orders = spec.order === undefined ? [{ _count: 'desc' }] : Array.isArray(spec.order) ? (spec.order as Json[]) : [spec.order as Json];
+  const needsSub = orders.some((order) => !('_count' in order) && !('_key' in order) && !('_term' in order));
+  if (needsSub) for (const bucket of buckets) bucket.sub = subAggs(spec, bucket.hits, context);
+  const compareKeys = (a: string | number, b: string | number): number => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0);
+  buckets.sort((a, b) => {
+    for (const order of orders) {
+      const [path, direction] = Object.entries(order)[0] as [string, string];
+      const sign = direction === 'asc' ? 1 : -1;
+      let result: number;
+      if (path === '_count') result = a.hits.length - b.hits.length;
+      else if (path === '_key' || path === '_term') result = compareKeys(a.key, b.key);
+      else {
+        const [name = '', property = 'value'] = path.split(/[.>]/);
+        const value = (bucket: typeof a): number => Number(((bucket.sub?.[name] as Json | undefined)?.[property] as number | null | undefined) ?? (sign > 0 ? Infinity : -Infinity));
+        result = value(a) - value(b);
+      }
+      if (result !== 0) return sign * result;
+    }
+    return compareKeys(a.key, b.key);
+  });
+  const size = Number(spec.size ?? 10);
+  const kept = buckets.slice(0, size);
+  const other = buckets.slice(size).reduce((sum, bucket) => sum + bucket.hits.length, 0);
+  buckets = kept;
+  const date = type === 'date' || type === 'date_nanos';
+  return {
+    doc_count_error_upper_bound: 0,
+    sum_other_doc_count: other,
+    buckets: buckets.map((bucket) => ({
+      key: bucket.key,
+      ...(type === 'boolean' ? { key_as_string: bucket.key === 1 ? 'true' : 'false' } : date ? { key_as_string: formatDate(Number(bucket.key), context.fields.get(field)?.mapping.format ?? DEFAULT_DATE_FORMAT) } : {}),
+      doc_count: bucket.hits.length,
+      ...(bucket.sub ?? subAggs(spec, bucket.hits, context)),
+    })),
+  };
+}
+
+function rangeBuckets(type: string, spec: Json, hits: Hit[], context: SearchContext): Result {
+  const field = fieldOf(spec, type, context);
+  const date = type === 'date_range' || isDateField(field, context);
+  const format = (spec.format as string | undefined) ?? context.fields.get(field)?.mapping.format ?? DEFAULT_DATE_FORMAT;
+  const zone = spec.time_zone as string | undefined;
+  const ranges = (spec.ranges as Json[] | undefined) ?? [];
+  if (ranges.length === 0) throw badRequest(`No [ranges] specified for the [${type}] aggregation`);
+  const bound = (value: unknown): number | undefined => (value === undefined || value === null ? undefined : date ? resolveDateMath(value as string | number, context.now, { format, zone }) : Number(value));
+  const text = (value: number | undefined): string => (value === undefined ? '*' : date ? formatDate(value, format, zone) : keyString(value));
+  const buckets = ranges.map((range) => {
+    const from = bound(range.from);
+    const to = bound(range.to);
+    const inside = hits.filter((hit) => numbers(hit, field, spec.missing).some((value) => (from === undefined || value >= from) && (to === undefined || value < to)));
+    return {
+      key: (range.key as string | undefined) ?? `${text(from)}-${text(to)}`,
+      ...(from === undefined ? {} : { from, ...(date ? { from_as_string: text(from) } : {}) }),
+      ...(to === undefined ? {} : { to, ...(date ? { to_as_string: text(to) } : {}) }),
+      doc_count: inside.length,
+      ...subAggs(spec, inside, context),
+    };
+  });
+  if (spec.keyed === true) return { buckets: Object.fromEntries(buckets.map(({ key, ...rest }) => [key, rest])) };
+  return { buckets };
+}
+
+function filtersBuckets(spec: Json, hits: Hit[], context: SearchContext): Result {
+  const filters = spec.filters as Json | Json[] | undefined;
+  if (filters === undefined) throw parsingError('[filters] cannot be null');
+  const named = !Array.isArray(filters);
+  const entries: Array<[string, unknown]> = named ? Object.entries(filters) : filters.map((filter, index): [string, unknown] => [String(index), filter]);
+  const matchers = entries.map(([name, query]): [string, ReturnType<typeof compileQuery>] => [name, compileQuery(query, context)]);
+  const buckets = matchers.map(([name, matcher]) => {
+    const inside = hits.filter((hit) => matcher.matches(hit.doc));
+    return { name, bucket: { doc_count: inside.length, ...subAggs(spec, inside, context) } };
+  });
+  if (spec.other_bucket === true || spec.other_bucket_key !== undefined) {
+    const rest = hits.filter((hit) => !matchers.some(([, matcher]) => matcher.matches(hit.doc)));
+    buckets.push({ name: String(spec.other_bucket_key ?? '_other_'), bucket: { doc_count: rest.length, ...subAggs(spec, rest, context) } });
+  }
+  if (named) return { buckets: Object.fromEntries(buckets.map(({ name, bucket }) => [name, bucket])) };
+  return { buckets: buckets.map(({ bucket }) => bucket) };
+}
+
+function compositeBuckets(spec: Json, hits: Hit[], context: SearchContext): Result {
+  const sources = (spec.sources as Json[] | undefined) ?? [];
+  if (sources.length === 0) throw badRequest('Composite [sources] cannot be null or empty');
+  const keyers = sources.map((source) => {
+    const [name, definition] = Object.entries(source)[0] as [string, Json];
+    const [kind, options] = Object.entries(definition)[0] as [string, Json];
+    const field = fieldOf(options, 'composite', context);
+    const missingBucket = options.missing_bucket === true;
+    const order = options.order === 'desc' ? -1 : 1;
+    let keyOf: (hit: Hit) => Array<string | number | null>;
+    let asString: ((key: number) => string) | undefined;
+    if (kind === 'terms') {
+      keyOf = (hit) => {
+        const values = hit.doc.fields[field] ?? [];
+        const keys = [...new Set(values.map((value) => (typeof value === 'boolean' ? value : typeof value === 'object' ? JSON.stringify(value) : value)))] as Array<string | number>;
+        return keys.length === 0 ? (missingBucket ? [null] : []) : keys;
+      };
+    } else if (kind === 'date_histogram' || kind === 'histogram') {
+      const interval = kind === 'date_histogram' ? dateInterval(options) : { key: (value: number) => Math.floor(value / Number(options.interval)) * Number(options.interval), step: (key: number) => key };
+      keyOf = (hit) => {
+        const keys = [...new Set(numbers(hit, field, undefined).map((value) => interval.key(value)))];
+        return keys.length === 0 ? (missingBucket ? [null] : []) : keys;
+      };
+      if (kind === 'date_histogram' && options.format !== undefined) asString = (key) => formatDate(key, String(options.format), (options.time_zone as string | undefined) ?? 'UTC');
+    } else throw parsingError(`Unknown value source type [${kind}] in composite aggregation`);
+    return { name, keyOf, order, asString };
+  });
+  const groups = new Map<string, { key: Array<string | number | null>; hits: Hit[] }>();
+  for (const hit of hits) {
+    let combos: Array<Array<string | number | null>> = [[]];
+    for (const keyer of keyers) combos = combos.flatMap((combo) => keyer.keyOf(hit).map((key) => [...combo, key]));
+    for (const combo of combos) {
+      const id = JSON.stringify(combo);
+      const entry = groups.get(id);
+      if (entry) entry.hits.push(hit);
+      else groups.set(id, { key: combo, hits: [hit] });
+    }
+  }
+  const compareKey = (a: Array<string | number | null>, b: Array<string | number | null>): number => {
+    for (let i = 0; i < keyers.length; i += 1) {
+      const left = a[i] ?? null;
+      const right = b[i] ?? null;
+      if (left === right) continue;
+      if (left === null) return -1 * (keyers[i]?.order ?? 1);
+      if (right === null) return 1 * (keyers[i]?.order ?? 1);
+      const result = typeof left === 'number' && typeof right === 'number' ? left - right : String(left) < String(right) ? -1 : 1;
+      return result * (keyers[i]?.order ?? 1);
+    }
+    return 0;
+  };
+  let entries = [...groups.values()].sort((a, b) => compareKey(a.key, b.key));
+  const after = spec.after as Json | undefined;
+  if (after !== undefined) {
+    const afterKey = keyers.map((keyer) => {
+      const value = after[keyer.name] as string | number | null | undefined;
+      return typeof value === 'string' && keyer.asString !== undefined ? (resolveDateMath(value, context.now) ?? value) : (value ?? null);
+    });
+    entries = entries.filter((entry) => compareKey(entry.key, afterKey) > 0);
+  }
+  const size = Number(spec.size ?? 10);
+  const page = entries.slice(0, size);
+  const keyObject = (key: Array<string | number | null>): Json => Object.fromEntries(keyers.map((keyer, i) => [keyer.name, keyer.asString !== undefined && typeof key[i] === 'number' ? keyer.asString(key[i] as number) : key[i]]));
+  const buckets = page.map((entry) => ({ key: keyObject(entry.key), doc_count: entry.hits.length, ...subAggs(spec, entry.hits, context) }));
+  return { ...(page.length > 0 ? { after_key: keyObject((page.at(-1) as { key: Array<string | number | null> }).key) } : {}), buckets };
+}
+
+function bucket(type: string, spec: Json, hits: Hit[], context: SearchContext, all: Hit[]): Result {
+  switch (type) {
+    case 'date_histogram':
+    case 'histogram':
+      return histogramBuckets(type, spec, hits, context);
+    case 'terms':
+      return termsBuckets(spec, hits, context);
+    case 'range':
+    case 'date_range':
+      return rangeBuckets(type, spec, hits, context);
+    case 'filters':
+      return filtersBuckets(spec, hits, context);
+    case 'composite':
+      return compositeBuckets(spec, hits, context);
+    case 'missing': {
+      const field = fieldOf(spec, type, context);
+      const inside = hits.filter((hit) => (hit.doc.fields[field]?.length ?? 0) === 0);
+      return { doc_count: inside.length, ...subAggs(spec, inside, context) };
+    }
+    case 'global':
+      return { doc_count: all.length, ...subAggs(spec, all, context) };
+    default:
+      throw parsingError(`Unknown aggregation type [${type}]`);
+  }
+}
+
+/** Runs an `aggs` object over the matching hits. Every level may nest `aggs` below a bucket aggregation. */
+export function runAggregations(aggs: Json, hits: Hit[], context: SearchContext, all: Hit[] = hits): Result {
+  const results: Result = {};
+  for (const [name, definition] of Object.entries(aggs)) {
+    if (typeof definition !== 'object' || definition === null) throw parsingError(`Expected [START_OBJECT] under [${name}], but got a value`);
+    const entries = Object.entries(definition as Json).filter(([key]) => key !== 'aggs' && key !== 'aggregations' && key !== 'meta');
+    if (entries.length !== 1) throw parsingError(entries.length === 0 ? `Missing definition for aggregation [${name}]` : `Found two aggregation type definitions in [${name}]: [${entries[0]?.[0]}] and [${entries[1]?.[0]}]`);
+    const [type, spec] = entries[0] as [string, Json];
+    const withChildren = { ...spec, aggs: (definition as Json).aggs ?? (definition as Json).aggregations };
+    if (type === 'filter') {
+      const matcher = compileQuery(spec, context);
+      const inside = hits.filter((hit) => matcher.matches(hit.doc));
+      results[name] = { doc_count: inside.length, ...subAggs(withChildren, inside, context) };
+    } else if (BUCKET_TYPES.has(type)) results[name] = bucket(type, withChildren, hits, context, all);
+    else if (METRIC_TYPES.has(type)) results[name] = metric(type, spec, hits, context);
+    else throw parsingError(`Unknown aggregation type [${type}]`);
+    if ((definition as Json).meta !== undefined) (results[name] as Json).meta = (definition as Json).meta;
+  }
+  return results;
+}
+

@@ -1,0 +1,343 @@
+/**
+ * Dates as Elasticsearch reads and writes them: the named formats and the Java-style patterns Sluice and
+ * Kibana use, time zones (IANA names or offsets), calendar units and date math (`now-1h/h`).
+ */
+
+export const DEFAULT_DATE_FORMAT = 'strict_date_optional_time||epoch_millis';
+
+const ISO = /^([+-]?\d{4,})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2})(?::?(\d{2})(?::?(\d{2})(?:[.,](\d{1,9}))?)?)?)?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+// ---- time zones ------------------------------------------------------------------------------------
+
+const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function fixedOffset(zone: string): number | undefined {
+  if (zone === 'Z' || zone === 'UTC' || zone === 'utc' || zone === 'GMT') return 0;
+  const match = /^(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?$/.exec(zone);
+  if (!match) return undefined;
+  return (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3] ?? 0)) * 60_000;
+}
+
+export function isTimeZone(zone: string): boolean {
+  if (fixedOffset(zone) !== undefined) return true;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Offset of `zone` from UTC at instant `ms`, in ms (positive east of Greenwich). */
+export function zoneOffset(ms: number, zone: string): number {
+  const fixed = fixedOffset(zone);
+  if (fixed !== undefined) return fixed;
+  let formatter = zoneFormatters.get(zone);
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    zoneFormatters.set(zone, formatter);
+  }
+  const parts: Record<string, number> = {};
+  for (const part of formatter.formatToParts(ms)) if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  const local = Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
+  return local - (ms - (ms % 1000 + 1000) % 1000);
+}
+
+/** The instant at which the wall clock of `zone` shows `localMs` (read as if UTC). */
+export function fromLocal(localMs: number, zone: string): number {
+  let guess = localMs - zoneOffset(localMs, zone);
+  guess = localMs - zoneOffset(guess, zone);
+  return guess;
+}
+
+// ---- parsing ---------------------------------------------------------------------------------------
+
+function isoToMillis(text: string, zone: string): number | undefined {
+  const match = ISO.exec(text);
+  if (!match) return undefined;
+  const [, year, month = '1', day = '1', hour = '0', minute = '0', second = '0', fraction = '0', offset] = match;
+  const ms = Number(fraction.padEnd(3, '0').slice(0, 3));
+  const local = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), ms);
+  const m = Number(month);
+  const d = Number(day);
+  if (m < 1 || m > 12 || d < 1 || d > 31 || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) return undefined;
+  if (new Date(local).getUTCDate() !== d) return undefined;
+  if (Number.isNaN(local)) return undefined;
+  if (offset !== undefined) return local - (fixedOffset(offset) ?? 0);
+  return fromLocal(local, zone);
+}
+
+/** A Java DateTimeFormatter pattern (yyyy-MM-dd HH:mm:ss.SSS Z …) as a regular expression with named parts. */
+const patternCache = new Map<string, { regex: RegExp; fields: string[] }>();
+
+function compilePattern(pattern: string): { regex: RegExp; fields: string[] } {
+  let compiled = patternCache.get(pattern);
+  if (compiled) return compiled;
+  const fields: string[] = [];
+  let source = '';
+  for (let i = 0; i < pattern.length; ) {
+    const char = pattern[i] as string;
+    if (char === "'") {
+      const end = pattern.indexOf("'", i + 1);
+      source += (end < 0 ? pattern.slice(i + 1) : pattern.slice(i + 1, end)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      i = end < 0 ? pattern.length : end + 1;
+      continue;
+    }
+    let run = 1;
+    while (pattern[i + run] === char) run += 1;
+    const token = char.repeat(run);
+    i += run;
+    if ('yuMdHhmsSZXx'.includes(char)) {
+      fields.push(char === 'u' ? 'y' : char === 'x' || char === 'X' ? 'Z' : char);
+      source += char === 'Z' || char === 'X' || char === 'x' ? '(Z|[+-]\\d{2}:?\\d{2})' : char === 'S' ? `(\\d{1,${Math.max(run, 9)}})` : run >= 4 && char !== 'y' ? '(\\d+)' : `(\\d{${char === 'y' || char === 'u' ? `${Math.min(run, 4)},9` : `1,${Math.max(2, run)}`}})`;
+    } else source += token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  compiled = { regex: new RegExp(`^${source}$`), fields };
+  patternCache.set(pattern, compiled);
+  return compiled;
+}
+
+function patternToMillis(text: string, pattern: string, zone: string): number | undefined {
+  const { regex, fields } = compilePattern(pattern);
+  const match = regex.exec(text);
+  if (!match) return undefined;
+  const parts: Record<string, string> = {};
+  fields.forEach((field, index) => (parts[field] = match[index + 1] as string));
+  const local = Date.UTC(Number(parts.y ?? 1970), Number(parts.M ?? 1) - 1, Number(parts.d ?? 1), Number(parts.H ?? parts.h ?? 0), Number(parts.m ?? 0), Number(parts.s ?? 0), Number((parts.S ?? '0').padEnd(3, '0').slice(0, 3)));
+  if (Number.isNaN(local)) return undefined;
+  if (parts.Z !== undefined) return local - (fixedOffset(parts.Z) ?? 0);
+  return fromLocal(local, zone);
+}
+
+/**
+ * Parses a date the way a date field with these formats does (`a||b||c`, the first that fits wins).
+ * Numbers count as epoch_millis unless only epoch_second is allowed. Returns epoch ms or undefined.
+ */
+export function parseDate(value: unknown, format: string = DEFAULT_DATE_FORMAT, zone = 'UTC'): number | undefined {
+  const formats = format.split('||');
+  for (const name of formats) {
+    if (typeof value === 'number') {
+      if (name === 'epoch_millis') return Math.trunc(value);
+      if (name === 'epoch_second') return Math.trunc(value * 1000);
+      continue;
+    }
+    if (typeof value !== 'string') return undefined;
+    const text = value.trim();
+    switch (name) {
+      case 'epoch_millis':
+        if (/^-?\d+(\.\d+)?$/.test(text)) return Math.trunc(Number(text));
+        break;
+      case 'epoch_second':
+        if (/^-?\d+(\.\d+)?$/.test(text)) return Math.trunc(Number(text) * 1000);
+        break;
+      case 'strict_date_optional_time':
+      case 'date_optional_time':
+      case 'strict_date_optional_time_nanos':
+      case 'strict_date_time':
+      case 'date_time':
+      case 'strict_date_time_no_millis':
+      case 'date_time_no_millis':
+      case 'strict_date':
+      case 'date':
+      case 'strict_date_hour_minute_second':
+      case 'iso8601': {
+        const parsed = /^\d{4}/.test(text) ? isoToMillis(text, zone) : undefined;
+        if (parsed !== undefined) return parsed;
+        break;
+      }
+      case 'basic_date': {
+        const parsed = /^\d{8}$/.test(text) ? isoToMillis(`${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6)}`, zone) : undefined;
+        if (parsed !== undefined) return parsed;
+        break;
+      }
+      default: {
+        const parsed = patternToMillis(text, name, zone);
+        if (parsed !== undefined) return parsed;
+      }
+    }
+  }
+  return undefined;
+}
+
+// ---- formatting ------------------------------------------------------------------------------------
+
+function pad(value: number, width: number): string {
+  return String(Math.abs(value)).padStart(width, '0');
+}
+
+/** Formats epoch ms with the first format of a field (as Elasticsearch does for key_as_string). */
+export function formatDate(ms: number, format: string = DEFAULT_DATE_FORMAT, zone = 'UTC'): string {
+  const name = format.split('||')[0] ?? 'strict_date_optional_time';
+  if (name === 'epoch_millis') return String(ms);
+  if (name === 'epoch_second') return String(Math.floor(ms / 1000));
+  const offset = zoneOffset(ms, zone);
+  const local = new Date(ms + offset);
+  const zoneText = offset === 0 ? 'Z' : `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 3_600_000), 2)}:${pad((Math.abs(offset) / 60_000) % 60, 2)}`;
+  const iso = `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1, 2)}-${pad(local.getUTCDate(), 2)}T${pad(local.getUTCHours(), 2)}:${pad(local.getUTCMinutes(), 2)}:${pad(local.getUTCSeconds(), 2)}.${pad(local.getUTCMilliseconds(), 3)}${zoneText}`;
+  if (/^(strict_)?date_optional_time|^(strict_)?date_time|^iso8601/.test(name)) return iso;
+  if (name === 'strict_date' || name === 'date') return iso.slice(0, 10);
+  let out = '';
+  for (let i = 0; i < name.length; ) {
+    const char = name[i] as string;
+    if (char === "'") {
+      const end = name.indexOf("'", i + 1);
+      out += end < 0 ? name.slice(i + 1) : name.slice(i + 1, end);
+      i = end < 0 ? name.length : end + 1;
+      continue;
+    }
+    let run = 1;
+    while (name[i + run] === char) run += 1;
+    i += run;
+    switch (char) {
+      case 'y':
+      case 'u':
+        out += run === 2 ? pad(local.getUTCFullYear() % 100, 2) : pad(local.getUTCFullYear(), 4);
+        break;
+      case 'M':
+        out += pad(local.getUTCMonth() + 1, run);
+        break;
+      case 'd':
+        out += pad(local.getUTCDate(), run);
+        break;
+      case 'H':
+        out += pad(local.getUTCHours(), run);
+        break;
+      case 'm':
+        out += pad(local.getUTCMinutes(), run);
+        break;
+      case 's':
+        out += pad(local.getUTCSeconds(), run);
+        break;
+      case 'S':
+        out += pad(local.getUTCMilliseconds(), 3).slice(0, run);
+        break;
+      case 'Z':
+      case 'X':
+      case 'x':
+        out += run >= 3 || char !== 'Z' ? zoneText : zoneText.replace(':', '');
+        break;
+      default:
+        out += char.repeat(run);
+    }
+  }
+  return out;
+}
+
+// ---- calendar units and date math --------------------------------------------------------------------
+
+export type CalendarUnit = 'y' | 'q' | 'M' | 'w' | 'd' | 'h' | 'm' | 's';
+
+const CALENDAR_NAMES: Record<string, CalendarUnit> = {
+  '1y': 'y', year: 'y', '1q': 'q', quarter: 'q', '1M': 'M', month: 'M', '1w': 'w', week: 'w',
+  '1d': 'd', day: 'd', '1h': 'h', hour: 'h', '1m': 'm', minute: 'm', '1s': 's', second: 's',
+};
+
+export function calendarUnit(text: string): CalendarUnit | undefined {
+  return CALENDAR_NAMES[text];
+}
+
+const FIXED_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A fixed interval or time value such as `30s`, `5m`, `1d` or `7d`, in ms. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(nanos|micros|ms|s|m|h|d)$/.exec(text.trim());
+  if (!match) return undefined;
+  if (match[2] === 'nanos') return Number(match[1]) / 1e6;
+  if (match[2] === 'micros') return Number(match[1]) / 1e3;
+  return Number(match[1]) * (FIXED_UNITS[match[2] as string] as number);
+}
+
+/** The start of the calendar unit holding `ms`, in `zone`. */
+export function roundDown(ms: number, unit: CalendarUnit, zone = 'UTC'): number {
+  const utc = zone === 'UTC' || zone === 'Z';
+  const offset = utc ? 0 : zoneOffset(ms, zone);
+  const local = ms + offset;
+  let floored: number;
+  switch (unit) {
+    case 's':
+      floored = Math.floor(local / 1000) * 1000;
+      break;
+    case 'm':
+      floored = Math.floor(local / 60_000) * 60_000;
+      break;
+    case 'h':
+      floored = Math.floor(local / 3_600_000) * 3_600_000;
+      break;
+    case 'd':
+      floored = Math.floor(local / 86_400_000) * 86_400_000;
+      break;
+    case 'w': {
+      const day = Math.floor(local / 86_400_000);
+      // 1970-01-01 was a Thursday; weeks start on Monday.
+      floored = (day - ((day + 3) % 7 + 7) % 7) * 86_400_000;
+      break;
+    }
+    default: {
+      const date = new Date(local);
+      const month = unit === 'y' ? 0 : unit === 'q' ? Math.floor(date.getUTCMonth() / 3) * 3 : date.getUTCMonth();
+      floored = Date.UTC(date.getUTCFullYear(), month, 1);
+    }
+  }
+  return utc ? floored : fromLocal(floored, zone);
+}
+
+/** `ms` plus `amount` calendar units, in `zone` (months and years keep the local wall clock). */
+export function addUnits(ms: number, amount: number, unit: CalendarUnit, zone = 'UTC'): number {
+  switch (unit) {
+    case 's':
+      return ms + amount * 1000;
+    case 'm':
+      return ms + amount * 60_000;
+    case 'h':
+      return ms + amount * 3_600_000;
+    default: {
+      const offset = zone === 'UTC' ? 0 : zoneOffset(ms, zone);
+      const date = new Date(ms + offset);
+      if (unit === 'd') date.setUTCDate(date.getUTCDate() + amount);
+      else if (unit === 'w') date.setUTCDate(date.getUTCDate() + amount * 7);
+      else date.setUTCMonth(date.getUTCMonth() + amount * (unit === 'y' ? 12 : unit === 'q' ? 3 : 1));
+      return zone === 'UTC' ? date.getTime() : fromLocal(date.getTime(), zone);
+    }
+  }
+}
+
+const MATH_UNITS: Record<string, CalendarUnit> = { y: 'y', M: 'M', w: 'w', d: 'd', h: 'h', H: 'h', m: 'm', s: 's' };
+
+/**
+ * Date math: `now`, or a date followed by `||`, then operations `+1d`, `-1h`, `/d` (round). `roundUp` rounds
+ * to the last millisecond of the unit, as Elasticsearch does for `gt` and `lte` bounds.
+ */
+export function resolveDateMath(expression: string | number, now: number, options: { format?: string; zone?: string; roundUp?: boolean } = {}): number | undefined {
+  const zone = options.zone ?? 'UTC';
+  if (typeof expression === 'number') return parseDate(expression, options.format ?? DEFAULT_DATE_FORMAT, zone);
+  let base: number | undefined;
+  let math: string;
+  if (expression.startsWith('now')) {
+    base = now;
+    math = expression.slice(3);
+  } else {
+    const split = expression.indexOf('||');
+    const anchor = split < 0 ? expression : expression.slice(0, split);
+    base = parseDate(anchor, options.format ?? DEFAULT_DATE_FORMAT, zone);
+    math = split < 0 ? '' : expression.slice(split + 2);
+  }
+  if (base === undefined) return undefined;
+  let value = base;
+  for (let i = 0; i < math.length; ) {
+    const op = math[i] as string;
+    if (op === '/') {
+      const unit = MATH_UNITS[math[i + 1] ?? ''];
+      if (unit === undefined) return undefined;
+      value = roundDown(value, unit, zone);
+      if (options.roundUp === true) value = addUnits(value, 1, unit, zone) - 1;
+      i += 2;
+    } else if (op === '+' || op === '-') {
+      const match = /^(\d*)([yMwdhHms])/.exec(math.slice(i + 1));
+      if (!match) return undefined;
+      const unit = MATH_UNITS[match[2] as string] as CalendarUnit;
+      value = addUnits(value, (op === '-' ? -1 : 1) * Number(match[1] === '' ? 1 : match[1]), unit, zone);
+      i += 1 + match[0].length;
+    } else return undefined;
+  }
+  return value;
+}

@@ -1,0 +1,1 @@
+export { ElasticsearchEmulator, EMULATED_VERSION, type ElasticsearchEmulatorOptions } from './server.js';

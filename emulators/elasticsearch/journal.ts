@@ -1,0 +1,161 @@
+import { renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { RecordFile, type FsyncPolicy } from '../common/record-file.js';
+import type { Mappings } from './mapping.js';
+import { Cluster, Index, type AliasDef, type ComponentTemplate, type DataStream, type Doc, type IlmState, type IndexTemplate, type Journal, type Json, type Policy } from './store.js';
+
+interface IndexMeta {
+  name: string;
+  uuid: string;
+  createdAt: number;
+  settings: Record<string, string>;
+  mappings: Mappings;
+  aliases: Array<[string, AliasDef]>;
+  dataStream: string | undefined;
+  ilm: IlmState | undefined;
+  rolledOverAt: number | undefined;
+  forceMerged: boolean;
+}
+
+interface Meta {
+  indices: IndexMeta[];
+  indexTemplates: Array<[string, IndexTemplate]>;
+  componentTemplates: Array<[string, ComponentTemplate]>;
+  dataStreams: DataStream[];
+  policies: Array<[string, Policy]>;
+  clusterSettings: Record<string, string>;
+  ilmRunning: boolean;
+  clockOffset: number;
+}
+
+type Entry = { t: 'meta'; meta: Meta } | { t: 'doc'; uuid: string; id: string; source: Json | null; version: number };
+
+function snapshot(cluster: Cluster): Meta {
+  return {
+    indices: [...cluster.indices.values()].map((index) => ({
+      name: index.name,
+      uuid: index.uuid,
+      createdAt: index.createdAt,
+      settings: index.settings,
+      mappings: index.mappings,
+      aliases: [...index.aliases],
+      dataStream: index.dataStream,
+      ilm: index.ilm,
+      rolledOverAt: index.rolledOverAt,
+      forceMerged: index.forceMerged,
+    })),
+    indexTemplates: [...cluster.indexTemplates],
+    componentTemplates: [...cluster.componentTemplates],
+    dataStreams: [...cluster.dataStreams.values()],
+    policies: [...cluster.policies],
+    clusterSettings: cluster.clusterSettings,
+    ilmRunning: cluster.ilmRunning,
+    clockOffset: cluster.clockOffset,
+  };
+}
+
+/**
+ * `--data-dir` persistence: one append-only file of CRC-framed records, a snapshot of all metadata
+ * whenever it changes and one record per document write. Document records are buffered per request and
+ * written before the response goes out. At start the file is replayed; a torn or corrupt tail is cut.
+ */
+export class FileJournal implements Journal {
+  private file: RecordFile;
+  private pending: Buffer[] = [];
+
+  private constructor(
+    private readonly cluster: Cluster,
+    private readonly path: string,
+    private readonly fsync: FsyncPolicy,
+    file: RecordFile,
+  ) {
+    this.file = file;
+  }
+
+  /** Restores the cluster from the folder and starts journaling into it. */
+  static open(cluster: Cluster, dataDir: string, fsync: FsyncPolicy, onRecovery: (path: string, truncatedBytes: number) => void): FileJournal {
+    const path = join(dataDir, 'journal.log');
+    const { file, records, truncatedBytes } = RecordFile.open(path, fsync);
+    if (truncatedBytes > 0) onRecovery(path, truncatedBytes);
+    let meta: Meta | undefined;
+    const docs = new Map<string, Map<string, { source: Json; version: number } | null>>();
+    for (const record of records) {
+      const entry = JSON.parse(record.toString('utf8')) as Entry;
+      if (entry.t === 'meta') meta = entry.meta;
+      else {
+        let perIndex = docs.get(entry.uuid);
+        if (!perIndex) docs.set(entry.uuid, (perIndex = new Map()));
+        perIndex.set(entry.id, entry.source === null ? null : { source: entry.source, version: entry.version });
+      }
+    }
+    let live = 0;
+    if (meta !== undefined) {
+      for (const [name, template] of meta.indexTemplates) cluster.indexTemplates.set(name, template);
+      for (const [name, template] of meta.componentTemplates) cluster.componentTemplates.set(name, template);
+      for (const stream of meta.dataStreams) cluster.dataStreams.set(stream.name, stream);
+      for (const [name, policy] of meta.policies) cluster.policies.set(name, policy);
+      Object.assign(cluster.clusterSettings, meta.clusterSettings);
+      cluster.ilmRunning = meta.ilmRunning;
+      cluster.clockOffset = meta.clockOffset;
+      for (const saved of meta.indices) {
+        const index = new Index(saved.name, saved.uuid, saved.createdAt, saved.settings, saved.mappings, new Map(saved.aliases), saved.dataStream);
+        index.ilm = saved.ilm;
+        index.rolledOverAt = saved.rolledOverAt;
+        index.forceMerged = saved.forceMerged;
+        for (const [id, doc] of docs.get(saved.uuid) ?? []) {
+          if (doc === null) continue;
+          cluster.restoreDoc(index, id, doc.source, doc.version);
+          live += 1;
+        }
+        cluster.indices.set(index.name, index);
+      }
+    }
+    const journal = new FileJournal(cluster, path, fsync, file);
+    // Rewrite the file with only what is live once it holds far more than that.
+    if (records.length > live * 2 + 1000) journal.compact();
+    return journal;
+  }
+
+  private compact(): void {
+    this.file.close();
+    const compacted = RecordFile.open(`${this.path}.compact`, this.fsync).file;
+    compacted.append(Buffer.from(JSON.stringify({ t: 'meta', meta: snapshot(this.cluster) })));
+    for (const index of this.cluster.indices.values()) {
+      for (const doc of index.docs.values()) compacted.append(this.docRecord(index, doc.id, doc));
+    }
+    compacted.close();
+    renameSync(`${this.path}.compact`, this.path);
+    this.file = RecordFile.open(this.path, this.fsync).file;
+  }
+
+  private docRecord(index: Index, id: string, doc: Doc | undefined): Buffer {
+    return Buffer.from(JSON.stringify({ t: 'doc', uuid: index.uuid, id, source: doc?.source ?? null, version: doc?.version ?? 0 }));
+  }
+
+  meta(): void {
+    this.flush();
+    this.file.append(Buffer.from(JSON.stringify({ t: 'meta', meta: snapshot(this.cluster) })));
+  }
+
+  doc(index: Index, id: string, doc: Doc | undefined): void {
+    this.pending.push(this.docRecord(index, id, doc));
+  }
+
+  /** Writes buffered document records; called before each response is sent. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const records = this.pending;
+    this.pending = [];
+    this.file.appendMany(records);
+  }
+
+  sync(): void {
+    this.flush();
+    this.file.sync();
+  }
+
+  close(): void {
+    this.flush();
+    this.file.close();
+  }
+}

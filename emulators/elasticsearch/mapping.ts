@@ -1,0 +1,471 @@
+import { isIP } from 'node:net';
+import { DEFAULT_DATE_FORMAT, parseDate } from './dates.js';
+import { badRequest, EsError } from './errors.js';
+
+/** A field mapping as Elasticsearch writes it in `_mapping`. */
+export interface FieldMapping {
+  type?: string;
+  properties?: Record<string, FieldMapping>;
+  fields?: Record<string, FieldMapping>;
+  format?: string;
+  ignore_above?: number;
+  ignore_malformed?: boolean;
+  coerce?: boolean;
+  null_value?: unknown;
+  scaling_factor?: number;
+  value?: unknown;
+  enabled?: boolean;
+  dynamic?: boolean | 'true' | 'false' | 'strict' | 'runtime';
+  index?: boolean;
+  doc_values?: boolean;
+  [other: string]: unknown;
+}
+
+export interface Mappings {
+  dynamic?: FieldMapping['dynamic'];
+  dynamic_templates?: Array<Record<string, DynamicTemplate>>;
+  date_detection?: boolean;
+  numeric_detection?: boolean;
+  dynamic_date_formats?: string[];
+  properties?: Record<string, FieldMapping>;
+  _source?: unknown;
+  _meta?: unknown;
+  [other: string]: unknown;
+}
+
+interface DynamicTemplate {
+  match_mapping_type?: string | string[];
+  match?: string | string[];
+  unmatch?: string | string[];
+  path_match?: string | string[];
+  path_unmatch?: string | string[];
+  mapping: FieldMapping;
+}
+
+/** A value as stored for search and aggregations. */
+export type FieldValue = string | number | boolean | GeoPoint;
+export interface GeoPoint {
+  lat: number;
+  lon: number;
+}
+
+/** Searchable values of one document, by full field path (`http.response.status_code`). */
+export type DocFields = Record<string, FieldValue[]>;
+
+export const SUPPORTED_TYPES = new Set([
+  'keyword', 'text', 'match_only_text', 'constant_keyword', 'wildcard', 'long', 'integer', 'short', 'byte', 'double', 'float', 'half_float',
+  'scaled_float', 'unsigned_long', 'boolean', 'date', 'date_nanos', 'ip', 'geo_point', 'object', 'flattened', 'nested', 'alias',
+]);
+
+const INTEGER_RANGES: Record<string, [number, number]> = {
+  byte: [-128, 127],
+  short: [-32768, 32767],
+  integer: [-2147483648, 2147483647],
+  long: [Number.MIN_SAFE_INTEGER * 1024, Number.MAX_SAFE_INTEGER * 1024],
+  unsigned_long: [0, Number.MAX_SAFE_INTEGER * 2048],
+};
+
+export function isTextType(type: string | undefined): boolean {
+  return type === 'text' || type === 'match_only_text';
+}
+
+export function isNumericType(type: string | undefined): boolean {
+  return type !== undefined && (type in INTEGER_RANGES || type === 'double' || type === 'float' || type === 'half_float' || type === 'scaled_float');
+}
+
+/** Lower-cased word tokens, roughly Lucene's standard analyzer. */
+export function analyze(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}_]+(?:['’][\p{L}\p{N}_]+)*/gu) ?? [];
+}
+
+// ---- the field index: the mapping flattened to full paths ------------------------------------------
+
+export interface FieldDef {
+  path: string;
+  type: string;
+  mapping: FieldMapping;
+}
+
+/** Every leaf field of a mapping by full path, sub-fields (`message.keyword`) included. */
+export function fieldIndex(mappings: Mappings): Map<string, FieldDef> {
+  const index = new Map<string, FieldDef>();
+  const walk = (properties: Record<string, FieldMapping> | undefined, prefix: string): void => {
+    for (const [name, mapping] of Object.entries(properties ?? {})) {
+      const path = `${prefix}${name}`;
+      const type = mapping.type ?? (mapping.properties ? 'object' : 'object');
+      if (type === 'object' || type === 'nested') {
+        index.set(path, { path, type, mapping });
+        walk(mapping.properties, `${path}.`);
+        continue;
+      }
+      index.set(path, { path, type, mapping });
+      for (const [sub, subMapping] of Object.entries(mapping.fields ?? {})) {
+        index.set(`${path}.${sub}`, { path: `${path}.${sub}`, type: subMapping.type ?? 'keyword', mapping: subMapping });
+      }
+    }
+  };
+  walk(mappings.properties, '');
+  return index;
+}
+
+export function countFields(mappings: Mappings): number {
+  let count = 0;
+  const walk = (properties: Record<string, FieldMapping> | undefined): void => {
+    for (const mapping of Object.values(properties ?? {})) {
+      count += 1 + Object.keys(mapping.fields ?? {}).length;
+      walk(mapping.properties);
+    }
+  };
+  walk(mappings.properties);
+  return count;
+}
+
+// ---- merging (templates, put mapping) ------------------------------------------------------------
+
+/** Merges `addition` into `base` (a new object); a field changing type is refused, as Elasticsearch refuses it. */
+export function mergeMappings(base: Mappings, addition: Mappings): Mappings {
+  const merged: Mappings = { ...base, ...addition };
+  if (base.dynamic_templates || addition.dynamic_templates) {
+    const byName = new Map<string, Record<string, DynamicTemplate>>();
+    for (const entry of [...(base.dynamic_templates ?? []), ...(addition.dynamic_templates ?? [])]) byName.set(Object.keys(entry)[0] as string, entry);
+    merged.dynamic_templates = [...byName.values()];
+  }
+  merged.properties = mergeProperties(base.properties ?? {}, addition.properties ?? {}, '');
+  return merged;
+}
+
+function mergeProperties(base: Record<string, FieldMapping>, addition: Record<string, FieldMapping>, prefix: string): Record<string, FieldMapping> {
+  const merged: Record<string, FieldMapping> = { ...base };
+  for (const [name, field] of Object.entries(addition)) {
+    const existing = merged[name];
+    // Dotted names in a mapping (`source.ip`) are objects, as Elasticsearch expands them.
+    if (name.includes('.')) {
+      const [head, ...rest] = name.split('.');
+      const nested: FieldMapping = { properties: { [rest.join('.')]: field } };
+      merged[head as string] = existing ? mergeField(existing, nested, `${prefix}${head}`) : mergeField({ type: 'object' }, nested, `${prefix}${head}`);
+      continue;
+    }
+    merged[name] = existing ? mergeField(existing, field, `${prefix}${name}`) : normalizeField(field, `${prefix}${name}`);
+  }
+  return merged;
+}
+
+function normalizeField(field: FieldMapping, path: string): FieldMapping {
+  const type = field.type ?? (field.properties ? 'object' : undefined);
+  if (type !== undefined && !SUPPORTED_TYPES.has(type)) throw new EsError(400, 'mapper_parsing_exception', `No handler for type [${type}] declared on field [${path.split('.').at(-1)}]`);
+  if (field.properties) {
+    const { type: _type, ...rest } = field;
+    return { ...(type === 'object' ? {} : { type }), ...rest, properties: mergeProperties({}, field.properties, `${path}.`) };
+  }
+  return field;
+}
+
+function mergeField(existing: FieldMapping, addition: FieldMapping, path: string): FieldMapping {
+  const existingType = existing.type ?? (existing.properties ? 'object' : undefined);
+  const additionType = addition.type ?? (addition.properties ? 'object' : undefined);
+  if (existingType !== undefined && additionType !== undefined && existingType !== additionType) {
+    throw badRequest(`mapper [${path}] cannot be changed from type [${existingType}] to [${additionType}]`);
+  }
+  const merged: FieldMapping = { ...existing, ...addition };
+  if (existing.properties || addition.properties) {
+    merged.properties = mergeProperties(existing.properties ?? {}, addition.properties ?? {}, `${path}.`);
+    if (merged.type === 'object') delete merged.type;
+  }
+  if (existing.fields || addition.fields) merged.fields = { ...existing.fields, ...addition.fields };
+  return merged;
+}
+
+// ---- indexing a document ---------------------------------------------------------------------------
+
+export interface IndexResult {
+  fields: DocFields;
+  /** Fields that dynamic mapping added, to merge into the index's mapping. */
+  added: Record<string, FieldMapping> | undefined;
+}
+
+interface Context {
+  mappings: Mappings;
+  fields: DocFields;
+  added: Record<string, FieldMapping>;
+  addedCount: number;
+  id: string;
+}
+
+function globMatches(patterns: string | string[] | undefined, value: string): boolean | undefined {
+  if (patterns === undefined) return undefined;
+  return (Array.isArray(patterns) ? patterns : [patterns]).some((pattern) => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value));
+}
+
+function dynamicType(value: unknown, mappings: Mappings): string {
+  if (typeof value === 'boolean') return 'boolean';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'long' : 'double';
+  if (typeof value === 'object' && value !== null) return 'object';
+  if (typeof value === 'string') {
+    if (mappings.date_detection !== false) {
+      const formats = mappings.dynamic_date_formats ?? ['strict_date_optional_time', 'yyyy/MM/dd HH:mm:ss Z||yyyy/MM/dd Z'];
+      if (formats.some((format) => parseDate(value, format.replace('strict_date_optional_time', 'strict_date_optional_time')) !== undefined && /^\d{4}[-/]\d{2}/.test(value))) return 'date';
+    }
+    if (mappings.numeric_detection === true && /^-?\d+(\.\d+)?$/.test(value)) return value.includes('.') ? 'double' : 'long';
+    return 'string';
+  }
+  return 'string';
+}
+
+/** Elasticsearch's dynamic mapping for a new field: dynamic templates first, then its default rules. */
+function dynamicMapping(name: string, path: string, value: unknown, mappings: Mappings): FieldMapping {
+  const detected = dynamicType(value, mappings);
+  for (const entry of mappings.dynamic_templates ?? []) {
+    const template = Object.values(entry)[0] as DynamicTemplate;
+    const mappingType = template.match_mapping_type;
+    if (mappingType !== undefined && mappingType !== '*') {
+      const types = Array.isArray(mappingType) ? mappingType : [mappingType];
+      if (!types.includes(detected) && !(detected === 'double' && types.includes('long') === false && types.includes('double'))) continue;
+    }
+    if (globMatches(template.match, name) === false || globMatches(template.unmatch, name) === true) continue;
+    if (globMatches(template.path_match, path) === false || globMatches(template.path_unmatch, path) === true) continue;
+    const text = JSON.stringify(template.mapping).replaceAll('{name}', name).replaceAll('{dynamic_type}', detected === 'string' ? 'keyword' : detected);
+    return JSON.parse(text) as FieldMapping;
+  }
+  switch (detected) {
+    case 'string':
+      return { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } };
+    case 'double':
+      return { type: 'float' };
+    case 'object':
+      return { properties: {} };
+    default:
+      return { type: detected };
+  }
+}
+
+function preview(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 20 ? `${text.slice(0, 20)}...` : text;
+}
+
+function fieldError(path: string, type: string, value: unknown, id: string, why?: string): EsError {
+  return new EsError(400, 'document_parsing_exception', `[1:2] failed to parse field [${path}] of type [${type}] in document with id '${id}'. Preview of field's value: '${preview(value)}'`, {}, why ? { type: 'illegal_argument_exception', reason: why } : undefined);
+}
+
+export function parseGeoPoint(value: unknown): GeoPoint | undefined {
+  let lat: number | undefined;
+  let lon: number | undefined;
+  if (Array.isArray(value) && value.length >= 2) [lon, lat] = value as [number, number];
+  else if (typeof value === 'object' && value !== null) {
+    const object = value as { lat?: unknown; lon?: unknown; type?: unknown; coordinates?: unknown };
+    if (object.type === 'Point' && Array.isArray(object.coordinates)) [lon, lat] = object.coordinates as [number, number];
+    else {
+      lat = Number(object.lat);
+      lon = Number(object.lon);
+    }
+  } else if (typeof value === 'string') {
+    const wkt = /^\s*POINT\s*\(\s*(-?[\d.]+)\s+(-?[\d.]+)\s*\)\s*$/i.exec(value);
+    const pair = /^\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*$/.exec(value);
+    if (wkt) [lon, lat] = [Number(wkt[1]), Number(wkt[2])];
+    else if (pair) [lat, lon] = [Number(pair[1]), Number(pair[2])];
+    else if (/^[0-9b-hjkmnp-z]{1,12}$/.test(value)) return decodeGeohash(value);
+  }
+  if (typeof lat !== 'number' || typeof lon !== 'number' || !Number.isFinite(lat) || !Number.isFinite(lon)) return undefined;
+  if (lat < -90 || lat > 90 || lon < -180 || lon > 180) return undefined;
+  return { lat, lon };
+}
+
+function decodeGeohash(hash: string): GeoPoint {
+  const alphabet = '0123456789bcdefghjkmnpqrstuvwxyz';
+  let even = true;
+  const lat = [-90, 90];
+  const lon = [-180, 180];
+  for (const char of hash) {
+    const bits = alphabet.indexOf(char);
+    for (let mask = 16; mask > 0; mask >>= 1) {
+      const range = even ? lon : lat;
+      const mid = ((range[0] as number) + (range[1] as number)) / 2;
+      if (bits & mask) range[0] = mid;
+      else range[1] = mid;
+      even = !even;
+    }
+  }
+  return { lat: ((lat[0] as number) + (lat[1] as number)) / 2, lon: ((lon[0] as number) + (lon[1] as number)) / 2 };
+}
+
+/** One value converted to the field's type, or an EsError. `undefined`: nothing to index (ignore_above, ignore_malformed). */
+function convert(path: string, def: FieldMapping, type: string, value: unknown, id: string): FieldValue | undefined {
+  const malformed = (why?: string): undefined => {
+    if (def.ignore_malformed === true) return undefined;
+    throw fieldError(path, type, value, id, why);
+  };
+  switch (type) {
+    case 'keyword':
+    case 'wildcard': {
+      if (typeof value === 'object') return malformed();
+      const text = String(value);
+      if (def.ignore_above !== undefined && text.length > def.ignore_above) return undefined;
+      return text;
+    }
+    case 'constant_keyword': {
+      const text = String(value);
+      if (def.value !== undefined && def.value !== text) {
+        throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse field [${path}] of type [constant_keyword] in document with id '${id}'. Preview of field's value: '${text}'`, {}, { type: 'illegal_argument_exception', reason: `[constant_keyword] field [${path}] only accepts values that are equal to the value defined in the mappings [${String(def.value)}], but got [${text}]` });
+      }
+      return text;
+    }
+    case 'text':
+    case 'match_only_text':
+      if (typeof value === 'object') return malformed();
+      return String(value);
+    case 'boolean':
+      if (typeof value === 'boolean') return value;
+      if (value === 'true') return true;
+      if (value === 'false' || value === '') return false;
+      return malformed(`Failed to parse value [${String(value)}] as only [true] or [false] are allowed.`);
+    case 'date':
+    case 'date_nanos': {
+      const parsed = parseDate(value, def.format ?? DEFAULT_DATE_FORMAT);
+      return parsed === undefined ? malformed(`failed to parse date field [${String(value)}] with format [${def.format ?? DEFAULT_DATE_FORMAT}]`) : parsed;
+    }
+    case 'ip': {
+      const text = String(value);
+      const plain = text.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
+      return isIP(plain) === 0 ? malformed(`'${text}' is not an IP string literal.`) : plain.toLowerCase();
+    }
+    case 'geo_point': {
+      const point = parseGeoPoint(value);
+      return point ?? malformed('unsupported or invalid geo_point');
+    }
+    default: {
+      if (!isNumericType(type)) return malformed();
+      const coerce = def.coerce !== false;
+      let number: number;
+      if (typeof value === 'number') number = value;
+      else if (typeof value === 'string' && coerce && value.trim() !== '' && !Number.isNaN(Number(value))) number = Number(value);
+      else return malformed(typeof value === 'string' ? `For input string: "${value}"` : undefined);
+      if (!Number.isFinite(number)) return malformed();
+      const range = INTEGER_RANGES[type];
+      if (range !== undefined) {
+        if (!Number.isInteger(number) && !coerce) return malformed(`Value [${number}] has a decimal part`);
+        number = Math.trunc(number);
+        if (number < range[0] || number > range[1]) return malformed(`Value [${number}] is out of range for ${type === 'long' ? 'a long' : `an ${type}`}`);
+      }
+      if (type === 'scaled_float') {
+        const factor = def.scaling_factor ?? 1;
+        number = Math.round(number * factor) / factor;
+      }
+      if (type === 'float' || type === 'half_float') number = Math.fround(number);
+      return number;
+    }
+  }
+}
+
+function addValue(context: Context, path: string, value: FieldValue): void {
+  const list = context.fields[path];
+  if (list) list.push(value);
+  else context.fields[path] = [value];
+}
+
+function indexLeaf(context: Context, path: string, mapping: FieldMapping, raw: unknown): void {
+  const type = mapping.type ?? 'object';
+  const values = Array.isArray(raw) ? raw.flat(Infinity) : [raw];
+  for (const item of values) {
+    const value = item === null ? mapping.null_value : item;
+    if (value === null || value === undefined) continue;
+    if (type === 'flattened') {
+      indexFlattened(context, path, value);
+      continue;
+    }
+    const converted = convert(path, mapping, type, value, context.id);
+    if (converted === undefined) continue;
+    addValue(context, path, converted);
+    for (const [sub, subMapping] of Object.entries(mapping.fields ?? {})) {
+      const subValue = convert(`${path}.${sub}`, subMapping, subMapping.type ?? 'keyword', value, context.id);
+      if (subValue !== undefined) addValue(context, `${path}.${sub}`, subValue);
+    }
+  }
+}
+
+function indexFlattened(context: Context, path: string, value: unknown, keyPath = ''): void {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    for (const [key, child] of Object.entries(value)) indexFlattened(context, path, child, keyPath === '' ? key : `${keyPath}.${key}`);
+    return;
+  }
+  for (const item of Array.isArray(value) ? value : [value]) {
+    if (item === null || typeof item === 'object') continue;
+    addValue(context, path, String(item));
+    if (keyPath !== '') addValue(context, `${path}.${keyPath}`, String(item));
+  }
+}
+
+function dynamicSetting(value: FieldMapping['dynamic'], inherited: string): string {
+  return value === undefined ? inherited : String(value);
+}
+
+function indexObject(
+  context: Context,
+  object: Record<string, unknown>,
+  properties: Record<string, FieldMapping>,
+  added: Record<string, FieldMapping>,
+  prefix: string,
+  dynamic: string,
+): void {
+  for (const [rawKey, value] of Object.entries(object)) {
+    // A dotted key (`"source.ip": …`) is the same as nested objects.
+    if (rawKey.includes('.') && !(rawKey in properties)) {
+      const [head, ...rest] = rawKey.split('.');
+      indexObject(context, { [head as string]: { [rest.join('.')]: value } }, properties, added, prefix, dynamic);
+      continue;
+    }
+    const key = rawKey;
+    const path = `${prefix}${key}`;
+    if (key === '') throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse: field name cannot be an empty string`);
+    let mapping = properties[key] ?? added[key];
+    if (mapping === undefined) {
+      if (value === null) continue;
+      if (dynamic === 'strict') {
+        throw new EsError(400, 'strict_dynamic_mapping_exception', `[1:2] mapping set to strict, dynamic introduction of [${key}] within [${prefix === '' ? '_doc' : prefix.slice(0, -1)}] is not allowed`);
+      }
+      if (dynamic === 'false' || dynamic === 'runtime') continue;
+      const sample = Array.isArray(value) ? value.find((item) => item !== null) : value;
+      if (sample === undefined) continue;
+      mapping = dynamicMapping(key, path, sample, context.mappings);
+      added[key] = mapping;
+      context.addedCount += 1 + Object.keys(mapping.fields ?? {}).length;
+    }
+    const type = mapping.type ?? (mapping.properties ? 'object' : 'object');
+    if (type === 'object' || type === 'nested') {
+      if (mapping.enabled === false || value === null) continue;
+      const objects = Array.isArray(value) ? value : [value];
+      for (const child of objects) {
+        if (typeof child !== 'object' || child === null || Array.isArray(child)) {
+          throw new EsError(400, 'document_parsing_exception', `[1:2] object mapping for [${path}] tried to parse field [${key}] as object, but found a concrete value`);
+        }
+        const childAdded: Record<string, FieldMapping> = {};
+        indexObject(context, child as Record<string, unknown>, mapping.properties ?? {}, childAdded, `${path}.`, dynamicSetting(mapping.dynamic, dynamic));
+        if (Object.keys(childAdded).length > 0) {
+          mapping = { ...mapping, properties: { ...(mapping.properties ?? {}), ...childAdded } };
+          added[key] = mapping;
+        }
+      }
+      continue;
+    }
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && type !== 'geo_point' && type !== 'flattened') {
+      throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse field [${path}] of type [${type}] in document with id '${context.id}'. Preview of field's value: '${preview(value)}'`);
+    }
+    indexLeaf(context, path, mapping, value);
+  }
+}
+
+/**
+ * Turns a document's source into searchable values by the index's mapping, adding fields by dynamic
+ * mapping where allowed. A value that does not fit its field throws the EsError Elasticsearch returns.
+ */
+export function indexDocument(source: Record<string, unknown>, mappings: Mappings, id: string, totalFieldsLimit: number): IndexResult {
+  const context: Context = { mappings, fields: {}, added: {}, addedCount: 0, id };
+  const added: Record<string, FieldMapping> = {};
+  indexObject(context, source, mappings.properties ?? {}, added, '', dynamicSetting(mappings.dynamic, 'true'));
+  if (context.addedCount > 0 && countFields(mappings) + context.addedCount > totalFieldsLimit) {
+    throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse: Limit of total fields [${totalFieldsLimit}] has been exceeded while adding new fields [${context.addedCount}]`, {}, {
+      type: 'illegal_argument_exception',
+      reason: `Limit of total fields [${totalFieldsLimit}] has been exceeded while adding new fields [${context.addedCount}]`,
+    });
+  }
+  return { fields: context.fields, added: Object.keys(added).length > 0 ? added : undefined };
+}

@@ -1,0 +1,571 @@
+import { isIP } from 'node:net';
+import { DEFAULT_DATE_FORMAT, resolveDateMath } from './dates.js';
+import { badRequest, parsingError } from './errors.js';
+import { analyze, isNumericType, isTextType, parseGeoPoint, type FieldDef, type FieldValue } from './mapping.js';
+import type { Doc, Json } from './store.js';
+
+/** What a query needs to know of the searched indices: their fields (merged) and the clock for date math. */
+export interface SearchContext {
+  fields: Map<string, FieldDef>;
+  now: number;
+}
+
+/** A compiled query: whether a document matches, and how well (0 in filter context). */
+export interface Matcher {
+  matches(doc: Doc): boolean;
+  score(doc: Doc): number;
+}
+
+const tokenCache = new WeakMap<Doc, Map<string, string[][]>>();
+
+/** The analysed tokens of a text field's values, computed once per document. */
+function tokensOf(doc: Doc, path: string): string[][] {
+  let perDoc = tokenCache.get(doc);
+  if (!perDoc) tokenCache.set(doc, (perDoc = new Map()));
+  let tokens = perDoc.get(path);
+  if (!tokens) {
+    tokens = (doc.fields[path] ?? []).map((value) => analyze(String(value)));
+    perDoc.set(path, tokens);
+  }
+  return tokens;
+}
+
+function constant(matches: (doc: Doc) => boolean, boost = 1): Matcher {
+  return { matches, score: (doc) => (matches(doc) ? boost : 0) };
+}
+
+const MATCH_ALL: Matcher = { matches: () => true, score: () => 1 };
+const MATCH_NONE: Matcher = { matches: () => false, score: () => 0 };
+
+/** Field names a pattern (`user.*`, `*`) stands for. */
+export function expandFields(pattern: string, context: SearchContext): string[] {
+  if (!pattern.includes('*')) return [pattern];
+  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return [...context.fields.values()].filter((def) => def.type !== 'object' && def.type !== 'nested' && regex.test(def.path)).map((def) => def.path);
+}
+
+// ---- value conversion for term-level queries --------------------------------------------------------
+
+function ipToBigInt(ip: string): bigint {
+  if (isIP(ip) === 4) return ip.split('.').reduce((sum, part) => (sum << 8n) + BigInt(Number(part)), 0n) + (0xffffn << 32n);
+  const [head = '', tail = ''] = ip.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === '' ? [] : tail.split(':');
+  const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return groups.reduce((sum, group) => (sum << 16n) + BigInt(parseInt(group || '0', 16)), 0n);
+}
+
+/** A term's value in the field's own terms, for equality and ranges. */
+function termValue(def: FieldDef | undefined, value: unknown, context: SearchContext, roundUp = false, options: { format?: string; zone?: string } = {}): FieldValue | undefined {
+  if (def === undefined) return typeof value === 'object' ? undefined : String(value);
+  switch (def.type) {
+    case 'date':
+    case 'date_nanos':
+      return resolveDateMath(value as string | number, context.now, { format: options.format ?? def.mapping.format ?? DEFAULT_DATE_FORMAT, zone: options.zone, roundUp });
+    case 'boolean':
+      return value === true || value === 'true';
+    case 'ip':
+      return String(value).toLowerCase();
+    default:
+      if (isNumericType(def.type)) {
+        const number = Number(value);
+        return Number.isNaN(number) ? undefined : number;
+      }
+      return String(value);
+  }
+}
+
+function compare(a: FieldValue, b: FieldValue): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const left = String(a);
+  const right = String(b);
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+function termMatcher(field: string, raw: unknown, context: SearchContext, options: { caseInsensitive?: boolean; boost?: number } = {}): Matcher {
+  const def = context.fields.get(field);
+  if (def && isTextType(def.type)) {
+    const token = String(raw);
+    return constant((doc) => tokensOf(doc, field).some((tokens) => tokens.includes(token)), options.boost);
+  }
+  if (def?.type === 'ip' && typeof raw === 'string' && raw.includes('/')) {
+    const [network = '', bits = '0'] = raw.split('/');
+    // IPv4 addresses live in the IPv4-mapped IPv6 range, so one 128-bit comparison serves both.
+    const prefix = isIP(network) === 4 ? 96 + Number(bits) : Number(bits);
+    const shift = BigInt(128 - prefix);
+    const base = ipToBigInt(network) >> shift;
+    return constant((doc) => (doc.fields[field] ?? []).some((value) => ipToBigInt(String(value)) >> shift === base), options.boost);
+  }
+  const wanted = termValue(def, raw, context);
+  if (wanted === undefined) return MATCH_NONE;
+  if (options.caseInsensitive === true && typeof wanted === 'string') {
+    const lower = wanted.toLowerCase();
+    return constant((doc) => (doc.fields[field] ?? []).some((value) => String(value).toLowerCase() === lower), options.boost);
+  }
+  return constant((doc) => {
+    const values = doc.fields[field];
+    if (values === undefined) return false;
+    for (const value of values) if (value === wanted) return true;
+    return false;
+  }, options.boost);
+}
+
+function rangeMatcher(field: string, spec: Json, context: SearchContext): Matcher {
+  const def = context.fields.get(field);
+  const options = { format: spec.format as string | undefined, zone: spec.time_zone as string | undefined };
+  const bound = (key: string, roundUp: boolean): FieldValue | undefined => (spec[key] === undefined || spec[key] === null ? undefined : termValue(def, spec[key], context, roundUp, options));
+  // Elasticsearch rounds date math up for gt and lte, down for gte and lt.
+  const gt = bound('gt', true);
+  const gte = bound('gte', false) ?? (spec.from !== undefined && spec.include_lower !== false ? bound('from', false) : undefined);
+  const lt = bound('lt', false);
+  const lte = bound('lte', true) ?? (spec.to !== undefined && spec.include_upper !== false ? bound('to', true) : undefined);
+  const isIp = def?.type === 'ip';
+  const key = (value: FieldValue): FieldValue => (isIp ? Number(ipToBigInt(String(value))) : value);
+  const [gtK, gteK, ltK, lteK] = [gt, gte, lt, lte].map((value) => (value === undefined ? undefined : key(value)));
+  return constant((doc) =>
+    (doc.fields[field] ?? []).some((raw) => {
+      const value = key(raw);
+      return (gtK === undefined || compare(value, gtK) > 0) && (gteK === undefined || compare(value, gteK) >= 0) && (ltK === undefined || compare(value, ltK) < 0) && (lteK === undefined || compare(value, lteK) <= 0);
+    }),
+  spec.boost === undefined ? 1 : Number(spec.boost));
+}
+
+function globRegex(pattern: string, caseInsensitive: boolean): RegExp {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+  return new RegExp(`^${source}$`, caseInsensitive ? 'i' : '');
+}
+
+function stringMatcher(field: string, test: (value: string) => boolean, context: SearchContext, boost = 1): Matcher {
+  const def = context.fields.get(field);
+  if (def && isTextType(def.type)) return constant((doc) => tokensOf(doc, field).some((tokens) => tokens.some(test)), boost);
+  return constant((doc) => (doc.fields[field] ?? []).some((value) => test(String(value))), boost);
+}
+
+/** Full-text match on one field: analysed tokens on text fields, the whole value as a term elsewhere. */
+function matchField(field: string, query: unknown, context: SearchContext, options: { operator?: string; minimumShouldMatch?: unknown; boost?: number; phrase?: boolean }): Matcher {
+  const def = context.fields.get(field);
+  const boost = options.boost ?? 1;
+  if (!def || !isTextType(def.type)) {
+    if (def && (def.type === 'keyword' || def.type === 'constant_keyword' || def.type === 'wildcard' || def.type === 'flattened')) return termMatcher(field, String(query), context, { boost });
+    if (!def) return MATCH_NONE;
+    const value = termValue(def, query, context);
+    return value === undefined ? MATCH_NONE : termMatcher(field, query, context, { boost });
+  }
+  const wanted = analyze(String(query));
+  if (wanted.length === 0) return MATCH_NONE;
+  if (options.phrase === true) {
+    return constant((doc) => tokensOf(doc, field).some((tokens) => tokens.some((_, start) => wanted.every((token, offset) => tokens[start + offset] === token))), boost);
+  }
+  const required = options.operator?.toLowerCase() === 'and' ? wanted.length : minimumShouldMatch(options.minimumShouldMatch, wanted.length, 1);
+  const count = (doc: Doc): number => {
+    const present = new Set(tokensOf(doc, field).flat());
+    return wanted.filter((token) => present.has(token)).length;
+  };
+  return {
+    matches: (doc) => count(doc) >= required,
+    score: (doc) => {
+      const matched = count(doc);
+      return matched >= required ? (boost * matched) / wanted.length : 0;
+    },
+  };
+}
+
+function minimumShouldMatch(spec: unknown, clauses: number, fallback: number): number {
+  if (spec === undefined || spec === null) return Math.min(fallback, clauses);
+  const text = String(spec);
+  const percent = /^(-?\d+)%$/.exec(text);
+  if (percent) {
+    const share = Math.trunc((clauses * Math.abs(Number(percent[1]))) / 100);
+    return Number(percent[1]) < 0 ? clauses - share : share;
+  }
+  const number = Number(text);
+  return number < 0 ? clauses + number : number;
+}
+
+function anyOf(matchers: Matcher[], combine: 'max' | 'sum' = 'max'): Matcher {
+  return {
+    matches: (doc) => matchers.some((matcher) => matcher.matches(doc)),
+    score: (doc) => {
+      const scores = matchers.map((matcher) => matcher.score(doc));
+      return combine === 'max' ? Math.max(0, ...scores) : scores.reduce((sum, score) => sum + score, 0);
+    },
+  };
+}
+
+function fieldsWithBoost(fields: unknown, context: SearchContext): Array<[string, number]> {
+  const list = Array.isArray(fields) ? (fields as string[]) : typeof fields === 'string' ? [fields] : ['*'];
+  return list.flatMap((entry) => {
+    const [pattern = '*', boost = '1'] = entry.split('^');
+    return expandFields(pattern, context).map((field): [string, number] => [field, Number(boost)]);
+  });
+}
+
+// ---- the query DSL -----------------------------------------------------------------------------------
+
+function single(body: unknown, query: string): [string, unknown] {
+  if (typeof body !== 'object' || body === null) throw parsingError(`[${query}] query malformed, no start_object after query name`);
+  const entries = Object.entries(body).filter(([key]) => key !== 'boost' && key !== '_name');
+  if (entries.length !== 1) throw parsingError(`[${query}] query doesn't support multiple fields, found [${entries.map(([key]) => key).join('] and [')}]`);
+  return entries[0] as [string, unknown];
+}
+
+export function compileQuery(query: unknown, context: SearchContext): Matcher {
+  if (query === undefined || query === null) return MATCH_ALL;
+  if (typeof query !== 'object' || Array.isArray(query)) throw parsingError('query malformed, must start with start_object');
+  const entries = Object.entries(query as Json);
+  if (entries.length !== 1) throw parsingError(entries.length === 0 ? 'query malformed, empty clause found' : `[${entries[1]?.[0]}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]`);
+  const [type, body] = entries[0] as [string, unknown];
+  const spec = (typeof body === 'object' && body !== null ? body : {}) as Json;
+  const boost = spec.boost === undefined ? 1 : Number(spec.boost);
+  switch (type) {
+    case 'match_all':
+      return boost === 1 ? MATCH_ALL : constant(() => true, boost);
+    case 'match_none':
+      return MATCH_NONE;
+    case 'term': {
+      const [field, value] = single(body, type);
+      const options = typeof value === 'object' && value !== null ? (value as Json) : { value };
+      return termMatcher(field, options.value, context, { caseInsensitive: options.case_insensitive === true, boost: options.boost === undefined ? 1 : Number(options.boost) });
+    }
+    case 'terms': {
+      const [field, values] = single(body, type);
+      if (!Array.isArray(values)) throw parsingError('[terms] query does not support terms lookup here; give an array of values');
+      return anyOf(values.map((value) => termMatcher(field, value, context, { boost })));
+    }
+    case 'range': {
+      const [field, range] = single(body, type);
+      return rangeMatcher(field, range as Json, context);
+    }
+    case 'exists': {
+      const field = String(spec.field);
+      const fields = field.includes('*') ? expandFields(field, context) : [field];
+      return constant((doc) => fields.some((name) => (doc.fields[name]?.length ?? 0) > 0 || Object.keys(doc.fields).some((key) => key.startsWith(`${name}.`))), boost);
+    }
+    case 'ids': {
+      const ids = new Set((spec.values as string[] | undefined) ?? []);
+      return constant((doc) => ids.has(doc.id), boost);
+    }
+    case 'prefix': {
+      const [field, value] = single(body, type);
+      const options = typeof value === 'object' && value !== null ? (value as Json) : { value };
+      const insensitive = options.case_insensitive === true;
+      const prefix = insensitive ? String(options.value).toLowerCase() : String(options.value);
+      return stringMatcher(field, (text) => (insensitive ? text.toLowerCase() : text).startsWith(prefix), context, boost);
+    }
+    case 'wildcard': {
+      const [field, value] = single(body, type);
+      const options = typeof value === 'object' && value !== null ? (value as Json) : { value };
+      const regex = globRegex(String(options.value ?? options.wildcard), options.case_insensitive === true);
+      return stringMatcher(field, (text) => regex.test(text), context, boost);
+    }
+    case 'regexp': {
+      const [field, value] = single(body, type);
+      const options = typeof value === 'object' && value !== null ? (value as Json) : { value };
+      const regex = new RegExp(`^(?:${String(options.value)})$`, options.case_insensitive === true ? 'i' : '');
+      return stringMatcher(field, (text) => regex.test(text), context, boost);
+    }
+    case 'match':
+    case 'match_phrase':
+    case 'match_phrase_prefix': {
+      const [field, value] = single(body, type);
+      const options = typeof value === 'object' && value !== null ? (value as Json) : { query: value };
+      return matchField(field, options.query, context, { operator: options.operator as string | undefined, minimumShouldMatch: options.minimum_should_match, boost: options.boost === undefined ? 1 : Number(options.boost), phrase: type !== 'match' });
+    }
+    case 'multi_match': {
+      const fields = fieldsWithBoost(spec.fields, context);
+      const phrase = spec.type === 'phrase' || spec.type === 'phrase_prefix';
+      return anyOf(
+        fields.map(([field, fieldBoost]) => matchField(field, spec.query, context, { operator: spec.operator as string | undefined, minimumShouldMatch: spec.minimum_should_match, boost: fieldBoost * boost, phrase })),
+        spec.type === 'most_fields' || spec.type === 'cross_fields' ? 'sum' : 'max',
+      );
+    }
+    case 'bool':
+      return boolMatcher(spec, context);
+    case 'constant_score': {
+      const inner = compileQuery(spec.filter, context);
+      return constant((doc) => inner.matches(doc), boost);
+    }
+    case 'query_string':
+      return queryString(String(spec.query ?? ''), context, { fields: spec.fields ?? spec.default_field, defaultOperator: String(spec.default_operator ?? 'OR'), simple: false });
+    case 'simple_query_string':
+      return queryString(String(spec.query ?? ''), context, { fields: spec.fields, defaultOperator: String(spec.default_operator ?? 'OR'), simple: true });
+    case 'geo_distance': {
+      const { distance, ...rest } = spec;
+      const [field, center] = single(rest, type);
+      const point = parseGeoPoint(center);
+      const meters = parseDistance(String(distance));
+      if (!point || meters === undefined) throw parsingError('[geo_distance] failed to parse the point or the distance');
+      return constant((doc) => (doc.fields[field] ?? []).some((value) => typeof value === 'object' && haversine(value, point) <= meters), boost);
+    }
+    default:
+      throw parsingError(`unknown query [${type}]`);
+  }
+}
+
+function parseDistance(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(km|m|mi|yd|ft|cm|mm)?$/.exec(text);
+  if (!match) return undefined;
+  const factor: Record<string, number> = { km: 1000, m: 1, mi: 1609.344, yd: 0.9144, ft: 0.3048, cm: 0.01, mm: 0.001 };
+  return Number(match[1]) * (factor[match[2] ?? 'm'] ?? 1);
+}
+
+function haversine(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLon = (b.lon - a.lon) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6_371_008.8 * Math.asin(Math.sqrt(h));
+}
+
+function clauses(value: unknown, context: SearchContext): Matcher[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).map((clause) => compileQuery(clause, context));
+}
+
+function boolMatcher(spec: Json, context: SearchContext): Matcher {
+  const must = clauses(spec.must, context);
+  const filter = clauses(spec.filter, context);
+  const should = clauses(spec.should, context);
+  const mustNot = clauses(spec.must_not, context);
+  const required = minimumShouldMatch(spec.minimum_should_match, should.length, must.length === 0 && filter.length === 0 ? 1 : 0);
+  const boost = spec.boost === undefined ? 1 : Number(spec.boost);
+  const matches = (doc: Doc): boolean => {
+    for (const matcher of filter) if (!matcher.matches(doc)) return false;
+    for (const matcher of must) if (!matcher.matches(doc)) return false;
+    for (const matcher of mustNot) if (matcher.matches(doc)) return false;
+    if (required > 0) {
+      let hits = 0;
+      for (const matcher of should) if (matcher.matches(doc) && ++hits >= required) return true;
+      return false;
+    }
+    return true;
+  };
+  return {
+    matches,
+    score: (doc) => {
+      if (!matches(doc)) return 0;
+      const scores = [...must, ...should].map((matcher) => matcher.score(doc));
+      return boost * (scores.length === 0 ? 0 : scores.reduce((sum, score) => sum + score, 0));
+    },
+  };
+}
+
+// ---- query_string and simple_query_string ---------------------------------------------------------
+
+type Token = { kind: 'term' | 'phrase' | 'op' | 'open' | 'close' | 'not' | 'must' | 'range'; text: string; field?: string };
+
+function tokenize(query: string, simple: boolean): Token[] {
+  const tokens: Token[] = [];
+  const pattern = simple
+    ? /\s*(?:(\()|(\))|(")((?:[^"\\]|\\.)*)"|(\|)|(\+)|(-)|([^\s()|"]+))/gy
+    : /\s*(?:(\()|(\))|(?:([\w.@*-]+):)?(?:"((?:[^"\\]|\\.)*)"|([[{][^\]}]*[\]}])|((?:\\.|[^\s()"])+))|(\s+))/gy;
+  let match: RegExpExecArray | null;
+  while (pattern.lastIndex < query.length && (match = pattern.exec(query)) !== null) {
+    if (match[0].trim() === '') continue;
+    if (simple) {
+      if (match[1]) tokens.push({ kind: 'open', text: '(' });
+      else if (match[2]) tokens.push({ kind: 'close', text: ')' });
+      else if (match[3]) tokens.push({ kind: 'phrase', text: match[4] ?? '' });
+      else if (match[5]) tokens.push({ kind: 'op', text: 'OR' });
+      else if (match[6]) tokens.push({ kind: 'must', text: '+' });
+      else if (match[7]) tokens.push({ kind: 'not', text: '-' });
+      else tokens.push({ kind: 'term', text: match[8] ?? '' });
+      continue;
+    }
+    if (match[1]) tokens.push({ kind: 'open', text: '(' });
+    else if (match[2]) tokens.push({ kind: 'close', text: ')' });
+    else if (match[4] !== undefined) tokens.push({ kind: 'phrase', text: match[4], field: match[3] });
+    else if (match[5] !== undefined) tokens.push({ kind: 'range', text: match[5], field: match[3] });
+    else if (match[6] !== undefined) {
+      const text = match[6];
+      if (match[3] === undefined && (text === 'AND' || text === 'OR' || text === '&&' || text === '||')) tokens.push({ kind: 'op', text: text === '&&' ? 'AND' : text === '||' ? 'OR' : text });
+      else if (match[3] === undefined && (text === 'NOT' || text === '!')) tokens.push({ kind: 'not', text: 'NOT' });
+      else if (text.startsWith('+') && text.length > 1) tokens.push({ kind: 'must', text: '+' }, { kind: 'term', text: text.slice(1), field: match[3] });
+      else if (text.startsWith('-') && text.length > 1) tokens.push({ kind: 'not', text: '-' }, { kind: 'term', text: text.slice(1), field: match[3] });
+      else tokens.push({ kind: 'term', text, field: match[3] });
+    }
+  }
+  return tokens;
+}
+
+function queryString(query: string, context: SearchContext, options: { fields: unknown; defaultOperator: string; simple: boolean }): Matcher {
+  const tokens = tokenize(query, options.simple);
+  let position = 0;
+  const defaultFields = fieldsWithBoost(options.fields ?? '*', context);
+
+  const leaf = (token: Token): Matcher => {
+    const targets = token.field !== undefined ? expandFields(token.field, context).map((field): [string, number] => [field, 1]) : defaultFields;
+    if (token.kind === 'range') {
+      const match = /^([[{])\s*(\S+)\s+TO\s+(\S+)\s*([\]}])$/.exec(token.text);
+      if (!match) throw parsingError(`Cannot parse '${query}': bad range [${token.text}]`);
+      const spec: Json = {};
+      if (match[2] !== '*') spec[match[1] === '[' ? 'gte' : 'gt'] = match[2];
+      if (match[3] !== '*') spec[match[4] === ']' ? 'lte' : 'lt'] = match[3];
+      return anyOf(targets.map(([field]) => rangeMatcher(field, spec, context)));
+    }
+    const text = token.text.replace(/\\(.)/g, '$1');
+    if (token.kind === 'term' && /^(>=|<=|>|<)/.test(text) && token.field !== undefined) {
+      const [, op = '', value] = /^(>=|<=|>|<)(.*)$/.exec(text) as RegExpExecArray;
+      const key = { '>=': 'gte', '<=': 'lte', '>': 'gt', '<': 'lt' }[op] as string;
+      return anyOf(targets.map(([field]) => rangeMatcher(field, { [key]: value }, context)));
+    }
+    if (token.kind === 'term' && text === '*' && token.field !== undefined) return compileQuery({ exists: { field: token.field } }, context);
+    if (token.kind === 'term' && /[*?]/.test(text)) {
+      const regex = globRegex(text, false);
+      const lower = globRegex(text.toLowerCase(), false);
+      return anyOf(targets.map(([field, boost]) => stringMatcher(field, (value) => (isTextType(context.fields.get(field)?.type) ? lower : regex).test(value), context, boost)));
+    }
+    // A term is lenient across fields: it matches where it makes sense for the field's type.
+    return anyOf(
+      targets
+        .filter(([field]) => {
+          const def = context.fields.get(field);
+          return def === undefined || isTextType(def.type) || termValue(def, text, context) !== undefined;
+        })
+        .map(([field, boost]) => matchField(field, text, context, { boost, phrase: token.kind === 'phrase', operator: 'and' })),
+      'max',
+    );
+  };
+
+  const unary = (): Matcher | undefined => {
+    const token = tokens[position];
+    if (token === undefined) return undefined;
+    if (token.kind === 'not') {
+      position += 1;
+      const inner = unary() ?? MATCH_NONE;
+      return { matches: (doc) => !inner.matches(doc), score: (doc) => (inner.matches(doc) ? 0 : 1) };
+    }
+    if (token.kind === 'must') {
+      position += 1;
+      return unary();
+    }
+    if (token.kind === 'open') {
+      position += 1;
+      const inner = expression();
+      if (tokens[position]?.kind === 'close') position += 1;
+      return inner;
+    }
+    if (token.kind === 'close' || token.kind === 'op') return undefined;
+    position += 1;
+    return leaf(token);
+  };
+
+  const expression = (): Matcher => {
+    // AND binds tighter than OR; terms side by side take the default operator; -x and +x always join by AND.
+    const groups: Matcher[][] = [];
+    let current: Matcher[] = [];
+    let explicit: string | undefined;
+    for (;;) {
+      const token = tokens[position];
+      if (token === undefined || token.kind === 'close') break;
+      if (token.kind === 'op') {
+        explicit = token.text;
+        position += 1;
+        continue;
+      }
+      const required = token.kind === 'not' || token.kind === 'must';
+      const operand = unary();
+      if (operand === undefined) {
+        position += 1;
+        continue;
+      }
+      const connector = required ? 'AND' : (explicit ?? options.defaultOperator.toUpperCase());
+      if (current.length > 0 && connector === 'OR') {
+        groups.push(current);
+        current = [];
+      }
+      current.push(operand);
+      explicit = undefined;
+    }
+    if (current.length > 0) groups.push(current);
+    const conjunctions = groups.map((group): Matcher => ({
+      matches: (doc) => group.every((matcher) => matcher.matches(doc)),
+      score: (doc) => group.reduce((sum, matcher) => sum + matcher.score(doc), 0),
+    }));
+    if (conjunctions.length === 0) return MATCH_NONE;
+    return conjunctions.length === 1 ? (conjunctions[0] as Matcher) : anyOf(conjunctions, 'sum');
+  };
+
+  return expression();
+}
+
+// ---- sorting and _source ----------------------------------------------------------------------------
+
+export interface SortKey {
+  field: string;
+  order: 'asc' | 'desc';
+  missing: '_first' | '_last' | FieldValue;
+}
+
+export function parseSort(sort: unknown): SortKey[] {
+  if (sort === undefined || sort === null) return [];
+  const list = Array.isArray(sort) ? sort : [sort];
+  return list.flatMap((entry): SortKey[] => {
+    if (typeof entry === 'string') {
+      const [field = '', order] = entry.split(':');
+      return [{ field, order: (order ?? (field === '_score' ? 'desc' : 'asc')) as 'asc' | 'desc', missing: '_last' }];
+    }
+    return Object.entries(entry as Json).map(([field, spec]): SortKey => {
+      const options = typeof spec === 'string' ? { order: spec } : (spec as Json);
+      const order = String(options.order ?? (field === '_score' ? 'desc' : 'asc')).toLowerCase();
+      if (order !== 'asc' && order !== 'desc') throw badRequest(`Unknown SortOrder [${order}]`);
+      return { field, order, missing: (options.missing as SortKey['missing'] | undefined) ?? '_last' };
+    });
+  });
+}
+
+/** The value a document sorts by: the smallest for ascending, the largest for descending (Elasticsearch's default mode). */
+export function sortValue(doc: Doc, key: SortKey, score: number, order: number): FieldValue | null {
+  if (key.field === '_score') return score;
+  if (key.field === '_doc') return order;
+  if (key.field === '_id') return doc.id;
+  const values = doc.fields[key.field];
+  if (values === undefined || values.length === 0) return null;
+  let best = values[0] as FieldValue;
+  for (const value of values) if ((key.order === 'asc' ? compare(value, best) < 0 : compare(value, best) > 0)) best = value;
+  return typeof best === 'object' ? null : best;
+}
+
+export function compareSortValues(a: Array<FieldValue | null>, b: Array<FieldValue | null>, keys: SortKey[]): number {
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i] as SortKey;
+    const left = a[i] ?? null;
+    const right = b[i] ?? null;
+    if (left === right) continue;
+    if (left === null || right === null) {
+      const missingFirst = key.missing === '_first';
+      return (left === null ? -1 : 1) * (missingFirst ? 1 : -1) * -1;
+    }
+    const result = compare(left, right);
+    if (result !== 0) return key.order === 'asc' ? result : -result;
+  }
+  return 0;
+}
+
+/** `_source` filtering: true/false, a pattern or list of patterns, or `{includes, excludes}`. */
+export function filterSource(source: Json, spec: unknown): Json | undefined {
+  if (spec === undefined || spec === true) return source;
+  if (spec === false) return undefined;
+  const includes = typeof spec === 'string' ? [spec] : Array.isArray(spec) ? (spec as string[]) : (((spec as Json).includes ?? (spec as Json).include) as string[] | string | undefined);
+  const excludes = typeof spec === 'object' && !Array.isArray(spec) && spec !== null ? (((spec as Json).excludes ?? (spec as Json).exclude) as string[] | string | undefined) : undefined;
+  const toList = (value: string[] | string | undefined): RegExp[] => (value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((pattern) => globRegex(pattern, false)));
+  const include = toList(includes);
+  const exclude = toList(excludes);
+  const walk = (object: Json, prefix: string): Json => {
+    const out: Json = {};
+    for (const [key, value] of Object.entries(object)) {
+      const path = `${prefix}${key}`;
+      if (exclude.some((regex) => regex.test(path))) continue;
+      const included = include.length === 0 || include.some((regex) => regex.test(path));
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        if (included && exclude.length === 0) out[key] = value;
+        else {
+          const child = walk(value as Json, `${path}.`);
+          if (Object.keys(child).length > 0 || included) out[key] = child;
+        }
+      } else if (included) out[key] = value;
+    }
+    return out;
+  };
+  return walk(source, '');
+}

@@ -1,0 +1,934 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { pino, type Logger } from 'pino';
+import type { FsyncPolicy } from '../common/record-file.js';
+import { parseDuration } from './dates.js';
+import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.js';
+import { explain, runLifecycle, validatePolicy } from './ilm.js';
+import { FileJournal } from './journal.js';
+import type { Mappings } from './mapping.js';
+import { count, search, type SearchParams } from './search.js';
+import { Cluster, flattenSettings, matchesPattern, nestSettings, type AliasDef, type ComponentTemplate, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
+
+export interface ElasticsearchEmulatorOptions {
+  /** HTTP port; 0 picks a free one. Default 9200. */
+  port?: number;
+  host?: string;
+  /** Keep everything in this folder; without it everything is in memory. */
+  dataDir?: string | undefined;
+  fsync?: FsyncPolicy;
+  /** ILM poll interval (Elasticsearch's `indices.lifecycle.poll_interval`, default 10m); a cluster setting overrides it. */
+  ilmPollIntervalMs?: number;
+  /** `http.max_content_length`. Default 100 MB. */
+  maxContentLength?: number;
+  logger?: Logger;
+}
+
+export const EMULATED_VERSION = '9.4.0';
+const CLUSTER_NAME = 'sluice-emulator';
+
+interface Faults {
+  /** The next N bulk requests answer 429. */
+  bulkRejections: number;
+  /** Every request but /_emulator answers 503 until this time (real clock). */
+  unavailableUntil: number;
+  latencyMs: number;
+  /** Share of bulk items answered 429, deterministically spread. */
+  bulkItemRejectRatio: number;
+  itemsSeen: number;
+}
+
+interface Request {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  body: Buffer;
+  headers: IncomingMessage['headers'];
+}
+
+interface Reply {
+  status: number;
+  body?: unknown;
+  text?: string;
+}
+
+type Handler = (request: Request) => Reply | Promise<Reply>;
+
+function ok(body: unknown, status = 200): Reply {
+  return { status, body };
+}
+
+function jsonBody(request: Request): Json {
+  if (request.body.length === 0) return {};
+  try {
+    const parsed: unknown = JSON.parse(request.body.toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+    return parsed as Json;
+  } catch (error) {
+    throw new EsError(400, 'x_content_parse_exception', `[1:1] Unexpected character or malformed JSON: ${(error as Error).message}`);
+  }
+}
+
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && value !== 'false';
+}
+
+function parseFormatSize(bytes: number): string {
+  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)}gb`;
+  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)}mb`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)}kb`;
+  return `${bytes}b`;
+}
+
+/** Keeps only the paths named by `filter_path` (dotted, with `*` and `**` wildcards). */
+function filterPath(value: unknown, filters: string[]): unknown {
+  const patterns = filters.map((filter) => filter.split('.'));
+  const walk = (node: unknown, remaining: string[][]): unknown => {
+    if (remaining.some((pattern) => pattern.length === 0)) return node;
+    if (Array.isArray(node)) {
+      const items = node.map((item) => walk(item, remaining)).filter((item) => item !== undefined);
+      return items.length > 0 ? items : undefined;
+    }
+    if (typeof node !== 'object' || node === null) return undefined;
+    const out: Json = {};
+    for (const [key, child] of Object.entries(node)) {
+      const next = remaining.flatMap((pattern) => {
+        const [head = '', ...rest] = pattern;
+        if (head === '**') return [pattern, rest];
+        return matchesPattern(head, key) ? [rest] : [];
+      });
+      if (next.length === 0) continue;
+      const kept = walk(child, next);
+      if (kept !== undefined) out[key] = kept;
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
+  };
+  return walk(value, patterns) ?? {};
+}
+
+/**
+ * A single-node server that answers Elasticsearch's REST API for what Sluice, Kibana-style queries and
+ * common shippers use. A development and test tool, never a production store.
+ */
+export class ElasticsearchEmulator {
+  readonly cluster = new Cluster();
+  port: number;
+  private readonly server: Server;
+  private readonly routes: Array<{ method: string; pattern: RegExp; names: string[]; handler: Handler }> = [];
+  private readonly log: Logger;
+  private readonly journal: FileJournal | undefined;
+  private readonly faults: Faults = { bulkRejections: 0, unavailableUntil: 0, latencyMs: 0, bulkItemRejectRatio: 0, itemsSeen: 0 };
+  private readonly timers: NodeJS.Timeout[] = [];
+  private ilmTimer: NodeJS.Timeout | undefined;
+  private readonly refreshWaiters = new Map<string, Array<() => void>>();
+  private readonly clusterUuid = randomUUID();
+  private readonly nodeId = randomUUID().replaceAll('-', '').slice(0, 22);
+  private readonly stats = { indexTotal: 0, indexTimeMs: 0, queryTotal: 0, queryTimeMs: 0 };
+
+  private constructor(private readonly options: ElasticsearchEmulatorOptions) {
+    this.log = options.logger ?? pino({ level: 'silent' });
+    this.port = options.port ?? 9200;
+    if (options.dataDir !== undefined) {
+      mkdirSync(options.dataDir, { recursive: true });
+      this.journal = FileJournal.open(this.cluster, options.dataDir, options.fsync ?? 'interval', (path, truncatedBytes) => {
+        this.log.warn({ path, truncatedBytes }, 'cut a torn or corrupt tail off a data file');
+      });
+      this.cluster.journal = this.journal;
+      if ((options.fsync ?? 'interval') === 'interval') this.timers.push(setInterval(() => this.journal?.sync(), 1000));
+    }
+    this.timers.push(setInterval(() => this.periodicRefresh(), 50));
+    for (const timer of this.timers) timer.unref();
+    this.scheduleIlm();
+    this.registerRoutes();
+    this.server = createServer((incoming, outgoing) => void this.serve(incoming, outgoing));
+    this.server.keepAliveTimeout = 65_000;
+  }
+
+  static async start(options: ElasticsearchEmulatorOptions = {}): Promise<ElasticsearchEmulator> {
+    const emulator = new ElasticsearchEmulator(options);
+    await new Promise<void>((resolve, reject) => {
+      emulator.server.once('error', reject);
+      emulator.server.listen(emulator.port, options.host ?? '127.0.0.1', () => {
+        emulator.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = emulator.server.address();
+    if (address !== null && typeof address === 'object') emulator.port = address.port;
+    emulator.log.info({ url: emulator.url, dataDir: options.dataDir ?? null }, 'elasticsearch emulator listening');
+    return emulator;
+  }
+
+  get url(): string {
+    return `http://${this.options.host ?? '127.0.0.1'}:${this.port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    clearTimeout(this.ilmTimer);
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    this.journal?.close();
+  }
+
+  // ---- background work -------------------------------------------------------------------------
+
+  private ilmIntervalMs(): number {
+    const setting = this.cluster.clusterSettings['indices.lifecycle.poll_interval'];
+    return (setting === undefined ? undefined : parseDuration(setting)) ?? this.options.ilmPollIntervalMs ?? 600_000;
+  }
+
+  private scheduleIlm(): void {
+    clearTimeout(this.ilmTimer);
+    this.ilmTimer = setTimeout(() => {
+      this.runIlm();
+      this.scheduleIlm();
+    }, this.ilmIntervalMs());
+    this.ilmTimer.unref();
+  }
+
+  private runIlm(): void {
+    try {
+      runLifecycle(this.cluster);
+    } catch (error) {
+      this.log.error({ err: error }, 'lifecycle run failed');
+    }
+  }
+
+  private periodicRefresh(): void {
+    const now = Date.now();
+    for (const index of this.cluster.indices.values()) {
+      const interval = index.refreshIntervalMs;
+      if (interval < 0 || now - index.lastRefresh < interval) continue;
+      if (index.dirty.size > 0) index.refresh();
+      else index.lastRefresh = now;
+      const waiters = this.refreshWaiters.get(index.name);
+      if (waiters) {
+        this.refreshWaiters.delete(index.name);
+        for (const resolve of waiters) resolve();
+      }
+    }
+  }
+
+  /** `refresh=true` refreshes now; `wait_for` waits for the next scheduled refresh (at most a second). */
+  private async applyRefresh(mode: string | undefined, indices: Iterable<Index>): Promise<void> {
+    if (mode === undefined || mode === 'false') return;
+    const list = [...new Set(indices)];
+    if (mode === 'wait_for') {
+      await Promise.all(
+        list.map((index) => new Promise<void>((resolve) => {
+          const waiters = this.refreshWaiters.get(index.name) ?? [];
+          waiters.push(resolve);
+          this.refreshWaiters.set(index.name, waiters);
+          setTimeout(() => {
+            index.refresh();
+            resolve();
+          }, Math.max(1000, index.refreshIntervalMs)).unref();
+        })),
+      );
+      return;
+    }
+    for (const index of list) index.refresh();
+  }
+
+  // ---- HTTP ------------------------------------------------------------------------------------
+
+  private route(method: string | string[], path: string, handler: Handler): void {
+    const names: string[] = [];
+    const pattern = new RegExp(`^${path.replace(/\{(\w+)\}/g, (_match, name: string) => {
+      names.push(name);
+      return '([^/]+)';
+    })}$`);
+    for (const each of Array.isArray(method) ? method : [method]) this.routes.push({ method: each, pattern, names, handler });
+  }
+
+  private async serve(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
+    const url = new URL(incoming.url ?? '/', 'http://localhost');
+    const query = Object.fromEntries(url.searchParams);
+    const method = incoming.method ?? 'GET';
+    let reply: Reply;
+    try {
+      const body = await this.readBody(incoming);
+      if (this.faults.latencyMs > 0 && !url.pathname.startsWith('/_emulator')) await new Promise((resolve) => setTimeout(resolve, this.faults.latencyMs));
+      if (Date.now() < this.faults.unavailableUntil && !url.pathname.startsWith('/_emulator')) {
+        throw new EsError(503, 'cluster_block_exception', 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];');
+      }
+      reply = await this.dispatch({ method: method === 'HEAD' ? 'HEAD' : method, path: decodeURIComponent(url.pathname).replace(/\/+$/, '') || '/', params: {}, query, body, headers: incoming.headers });
+    } catch (error) {
+      if (error instanceof EsError) reply = { status: error.status, body: error.toBody() };
+      else {
+        this.log.error({ err: error, method, url: incoming.url }, 'request failed');
+        reply = { status: 500, body: new EsError(500, 'exception', (error as Error).message).toBody() };
+      }
+    }
+    this.journal?.flush();
+    this.send(outgoing, method, reply, query);
+  }
+
+  private readBody(incoming: IncomingMessage): Promise<Buffer> {
+    const limit = this.options.maxContentLength ?? 100 * 1024 * 1024;
+    return new Promise((resolve, reject) => {
+      const declared = Number(incoming.headers['content-length'] ?? 0);
+      if (declared > limit) {
+        incoming.resume();
+        reject(new EsError(413, 'content_too_long_exception', `Request content is too long: ${declared} bytes is more than http.max_content_length [${limit}]`));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      incoming.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) {
+          incoming.destroy();
+          reject(new EsError(413, 'content_too_long_exception', `Request content is too long: more than http.max_content_length [${limit}]`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      incoming.on('end', () => resolve(Buffer.concat(chunks, size)));
+      incoming.on('error', reject);
+    });
+  }
+
+  private send(outgoing: ServerResponse, method: string, reply: Reply, query: Record<string, string>): void {
+    outgoing.statusCode = reply.status;
+    outgoing.setHeader('X-elastic-product', 'Elasticsearch');
+    if (reply.text !== undefined) {
+      outgoing.setHeader('content-type', 'text/plain; charset=UTF-8');
+      outgoing.end(method === 'HEAD' ? undefined : reply.text);
+      return;
+    }
+    outgoing.setHeader('content-type', 'application/json');
+    if (method === 'HEAD' || reply.body === undefined) {
+      outgoing.setHeader('content-length', '0');
+      outgoing.end();
+      return;
+    }
+    const body = query.filter_path !== undefined ? filterPath(reply.body, query.filter_path.split(',')) : reply.body;
+    outgoing.end(JSON.stringify(body, null, truthy(query.pretty) ? 2 : undefined));
+  }
+
+  private async dispatch(request: Request): Promise<Reply> {
+    let allowed = false;
+    for (const route of this.routes) {
+      const match = route.pattern.exec(request.path);
+      if (!match) continue;
+      allowed = true;
+      if (route.method !== request.method && !(request.method === 'HEAD' && route.method === 'GET')) continue;
+      request.params = Object.fromEntries(route.names.map((name, i) => [name, match[i + 1] as string]));
+      return route.handler(request);
+    }
+    if (allowed) return { status: 405, body: { error: `Incorrect HTTP method for uri [${request.path}] and method [${request.method}]`, status: 405 } };
+    return { status: 400, body: { error: `no handler found for uri [${request.path}] and method [${request.method}]`, status: 400 } };
+  }
+
+  // ---- routes ----------------------------------------------------------------------------------
+
+  private registerRoutes(): void {
+    const c = this.cluster;
+
+    // Emulator-only endpoints first, so that no index route takes them.
+    this.route('GET', '/_emulator/faults', () => ok(this.describeFaults()));
+    this.route(['PUT', 'POST'], '/_emulator/faults', (request) => {
+      const body = jsonBody(request);
+      if (body.bulk_rejections !== undefined) this.faults.bulkRejections = Number(body.bulk_rejections);
+      if (body.unavailable_ms !== undefined) this.faults.unavailableUntil = Date.now() + Number(body.unavailable_ms);
+      if (body.latency_ms !== undefined) this.faults.latencyMs = Number(body.latency_ms);
+      if (body.bulk_item_reject_ratio !== undefined) this.faults.bulkItemRejectRatio = Math.min(1, Math.max(0, Number(body.bulk_item_reject_ratio)));
+      return ok(this.describeFaults());
+    });
+    this.route('DELETE', '/_emulator/faults', () => {
+      Object.assign(this.faults, { bulkRejections: 0, unavailableUntil: 0, latencyMs: 0, bulkItemRejectRatio: 0 });
+      return ok(this.describeFaults());
+    });
+    this.route('GET', '/_emulator/clock', () => ok({ now: c.now(), now_iso: new Date(c.now()).toISOString(), offset_ms: c.clockOffset }));
+    this.route('POST', '/_emulator/clock', (request) => {
+      const body = jsonBody(request);
+      const by = body.advance === undefined ? 0 : parseDuration(String(body.advance));
+      if (by === undefined) throw badRequest(`cannot parse [advance] value [${String(body.advance)}], expected a time value such as 30d`);
+      c.clockOffset += by;
+      c.journal?.meta();
+      // Advancing the clock runs the lifecycle at once, as if the polls in between had happened.
+      const moves = runLifecycle(c);
+      return ok({ now: c.now(), now_iso: new Date(c.now()).toISOString(), offset_ms: c.clockOffset, lifecycle_moves: moves });
+    });
+    this.route('POST', '/_emulator/ilm/_run', () => ok({ lifecycle_moves: runLifecycle(c) }));
+
+    this.route('GET', '/', () =>
+      ok({
+        name: 'sluice-emulator-node',
+        cluster_name: CLUSTER_NAME,
+        cluster_uuid: this.clusterUuid,
+        version: {
+          number: EMULATED_VERSION,
+          build_flavor: 'default',
+          build_type: 'emulator',
+          build_hash: 'sluice',
+          build_date: '2026-01-01T00:00:00.000Z',
+          build_snapshot: false,
+          lucene_version: '10.2.2',
+          minimum_wire_compatibility_version: '8.19.0',
+          minimum_index_compatibility_version: '8.0.0',
+        },
+        tagline: 'You Know, for Search',
+      }),
+    );
+
+    // ---- cluster ----
+    const health = async (request: Request): Promise<Reply> => {
+      const indices = request.params.index === undefined ? [...c.indices.values()] : c.resolve(request.params.index, { expandHidden: true });
+      const yellow = indices.some((index) => Number(index.settings['index.number_of_replicas'] ?? 0) > 0);
+      const status = yellow ? 'yellow' : 'green';
+      const wanted = request.query.wait_for_status;
+      const rank = { green: 0, yellow: 1, red: 2 };
+      const timedOut = wanted !== undefined && rank[status] > (rank[wanted as keyof typeof rank] ?? 2);
+      if (timedOut) await new Promise((resolve) => setTimeout(resolve, Math.min(parseDuration(request.query.timeout ?? '30s') ?? 30_000, 30_000)));
+      const body = {
+        cluster_name: CLUSTER_NAME,
+        status,
+        timed_out: timedOut,
+        number_of_nodes: 1,
+        number_of_data_nodes: 1,
+        active_primary_shards: indices.length,
+        active_shards: indices.length,
+        relocating_shards: 0,
+        initializing_shards: 0,
+        unassigned_shards: indices.reduce((sum, index) => sum + Number(index.settings['index.number_of_replicas'] ?? 0), 0),
+        unassigned_primary_shards: 0,
+        delayed_unassigned_shards: 0,
+        number_of_pending_tasks: 0,
+        number_of_in_flight_fetch: 0,
+        task_max_waiting_in_queue_millis: 0,
+        active_shards_percent_as_number: indices.length === 0 ? 100 : (100 * indices.length) / (indices.length + indices.reduce((sum, index) => sum + Number(index.settings['index.number_of_replicas'] ?? 0), 0)),
+      };
+      return { status: timedOut ? 408 : 200, body };
+    };
+    this.route('GET', '/_cluster/health', health);
+    this.route('GET', '/_cluster/health/{index}', health);
+    this.route('GET', '/_cluster/settings', () => ok({ persistent: nestSettings(c.clusterSettings), transient: {} }));
+    this.route('PUT', '/_cluster/settings', (request) => {
+      const body = jsonBody(request);
+      const applied: Record<string, string> = {};
+      for (const scope of ['persistent', 'transient']) {
+        for (const [key, value] of Object.entries(flattenSettings(body[scope] as Json | undefined, ' ')).map(([k, v]) => [k.trim(), v] as const)) {
+          applied[key] = value;
+          c.clusterSettings[key] = value;
+        }
+      }
+      c.journal?.meta();
+      this.scheduleIlm();
+      return ok({ acknowledged: true, persistent: nestSettings(applied), transient: {} });
+    });
+    this.route('GET', '/_nodes/stats', () => this.nodeStats());
+    this.route('GET', '/_nodes/stats/{metric}', () => this.nodeStats());
+    this.route('GET', '/_nodes/_local/stats', () => this.nodeStats());
+
+    // ---- cat ----
+    this.route('GET', '/_cat/health', (request) => {
+      const yellow = [...c.indices.values()].some((index) => Number(index.settings['index.number_of_replicas'] ?? 0) > 0);
+      const now = Date.now();
+      const row = { epoch: String(Math.floor(now / 1000)), timestamp: new Date(now).toISOString().slice(11, 19), cluster: CLUSTER_NAME, status: yellow ? 'yellow' : 'green', 'node.total': '1', 'node.data': '1', shards: String(c.indices.size), pri: String(c.indices.size), relo: '0', init: '0', unassign: String(yellow ? c.indices.size : 0), unassign_pri: '0', pending_tasks: '0', max_task_wait_time: '-', active_shards_percent: yellow ? '50.0%' : '100.0%' };
+      return this.cat(request, [row]);
+    });
+    const catIndices = (request: Request): Reply => {
+      const indices = c.resolve(request.params.index, { expandHidden: request.query.expand_wildcards === 'all' || request.params.index !== undefined, allowNoIndices: true });
+      const rows = indices
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((index) => ({
+          health: Number(index.settings['index.number_of_replicas'] ?? 0) > 0 ? 'yellow' : 'green',
+          status: 'open',
+          index: index.name,
+          uuid: index.uuid,
+          pri: index.settings['index.number_of_shards'] ?? '1',
+          rep: index.settings['index.number_of_replicas'] ?? '1',
+          'docs.count': String(index.view.size),
+          'docs.deleted': '0',
+          'store.size': request.query.bytes === 'b' ? String(index.bytes) : parseFormatSize(index.bytes),
+          'pri.store.size': request.query.bytes === 'b' ? String(index.bytes) : parseFormatSize(index.bytes),
+          'dataset.size': request.query.bytes === 'b' ? String(index.bytes) : parseFormatSize(index.bytes),
+        }));
+      return this.cat(request, rows);
+    };
+    this.route('GET', '/_cat/indices', catIndices);
+    this.route('GET', '/_cat/indices/{index}', catIndices);
+
+    // ---- index templates and component templates ----
+    this.route(['PUT', 'POST'], '/_index_template/{name}', (request) => {
+      c.putIndexTemplate(request.params.name as string, jsonBody(request) as unknown as IndexTemplate, truthy(request.query.create));
+      return ok({ acknowledged: true });
+    });
+    const getTemplates = (request: Request): Reply => {
+      const name = request.params.name;
+      const found = [...c.indexTemplates].filter(([key]) => name === undefined || name.split(',').some((pattern) => matchesPattern(pattern, key)));
+      if (name !== undefined && !name.includes('*') && found.length === 0) throw resourceNotFound(`index template matching [${name}] not found`);
+      return ok({ index_templates: found.map(([key, template]) => ({ name: key, index_template: { ...template, composed_of: template.composed_of ?? [] } })) });
+    };
+    this.route('GET', '/_index_template', getTemplates);
+    this.route('GET', '/_index_template/{name}', getTemplates);
+    this.route('DELETE', '/_index_template/{name}', (request) => {
+      const names = [...c.indexTemplates.keys()].filter((key) => matchesPattern(request.params.name as string, key));
+      if (names.length === 0) throw resourceNotFound(`index_template [${request.params.name}] missing`);
+      for (const name of names) c.indexTemplates.delete(name);
+      c.journal?.meta();
+      return ok({ acknowledged: true });
+    });
+    this.route('POST', '/_index_template/_simulate_index/{name}', (request) => {
+      const found = c.findTemplate(request.params.name as string);
+      if (!found) return ok({ template: { settings: {}, mappings: {}, aliases: {} }, overlapping: [] });
+      const composed = c.composeTemplate(found[1]);
+      return ok({ template: { settings: nestSettings(composed.settings), mappings: composed.mappings, aliases: composed.aliases }, overlapping: [] });
+    });
+    this.route(['PUT', 'POST'], '/_component_template/{name}', (request) => {
+      c.putComponentTemplate(request.params.name as string, jsonBody(request) as unknown as ComponentTemplate, truthy(request.query.create));
+      return ok({ acknowledged: true });
+    });
+    const getComponents = (request: Request): Reply => {
+      const name = request.params.name;
+      const found = [...c.componentTemplates].filter(([key]) => name === undefined || name.split(',').some((pattern) => matchesPattern(pattern, key)));
+      if (name !== undefined && !name.includes('*') && found.length === 0) throw resourceNotFound(`component template matching [${name}] not found`);
+      return ok({ component_templates: found.map(([key, template]) => ({ name: key, component_template: template })) });
+    };
+    this.route('GET', '/_component_template', getComponents);
+    this.route('GET', '/_component_template/{name}', getComponents);
+    this.route('DELETE', '/_component_template/{name}', (request) => {
+      for (const name of (request.params.name as string).split(',')) c.deleteComponentTemplate(name);
+      return ok({ acknowledged: true });
+    });
+
+    // ---- data streams ----
+    this.route('PUT', '/_data_stream/{name}', (request) => {
+      c.createDataStream(request.params.name as string);
+      return ok({ acknowledged: true });
+    });
+    const getStreams = (request: Request): Reply => {
+      const name = request.params.name;
+      const streams = [...c.dataStreams.values()].filter((stream) => name === undefined || name.split(',').some((pattern) => matchesPattern(pattern, stream.name)));
+      if (name !== undefined && !name.includes('*') && streams.length === 0) throw indexNotFound(name);
+      return ok({
+        data_streams: streams.map((stream) => {
+          const indices = stream.indices.map((backing) => c.indices.get(backing) as Index);
+          const write = indices.at(-1);
+          return {
+            name: stream.name,
+            timestamp_field: { name: '@timestamp' },
+            indices: indices.map((index) => ({ index_name: index.name, index_uuid: index.uuid, prefer_ilm: true, ilm_policy: index.settings['index.lifecycle.name'], managed_by: index.settings['index.lifecycle.name'] ? 'Index Lifecycle Management' : 'Unmanaged' })),
+            generation: stream.generation,
+            status: indices.some((index) => Number(index.settings['index.number_of_replicas'] ?? 0) > 0) ? 'YELLOW' : 'GREEN',
+            template: stream.template,
+            ilm_policy: write?.settings['index.lifecycle.name'],
+            next_generation_managed_by: write?.settings['index.lifecycle.name'] ? 'Index Lifecycle Management' : 'Unmanaged',
+            prefer_ilm: true,
+            hidden: false,
+            system: false,
+            allow_custom_routing: false,
+            replicated: false,
+            rollover_on_write: false,
+          };
+        }),
+      });
+    };
+    this.route('GET', '/_data_stream', getStreams);
+    this.route('GET', '/_data_stream/{name}', getStreams);
+    this.route('DELETE', '/_data_stream/{name}', (request) => {
+      c.deleteDataStreams(request.params.name as string);
+      return ok({ acknowledged: true });
+    });
+
+    // ---- ILM ----
+    this.route('PUT', '/_ilm/policy/{name}', (request) => {
+      const name = request.params.name as string;
+      const policy = validatePolicy(jsonBody(request));
+      const existing = c.policies.get(name);
+      c.policies.set(name, { policy, version: (existing?.version ?? 0) + 1, modifiedDate: c.now() });
+      c.journal?.meta();
+      return ok({ acknowledged: true });
+    });
+    const getPolicies = (request: Request): Reply => {
+      const name = request.params.name;
+      const found = [...c.policies].filter(([key]) => name === undefined || name.split(',').some((pattern) => matchesPattern(pattern, key)));
+      if (name !== undefined && found.length === 0) throw resourceNotFound(`Lifecycle policy not found: [${name}]`);
+      return ok(
+        Object.fromEntries(
+          found.map(([key, policy]) => [
+            key,
+            {
+              version: policy.version,
+              modified_date: new Date(policy.modifiedDate).toISOString(),
+              policy: policy.policy,
+              in_use_by: {
+                indices: [...c.indices.values()].filter((index) => index.settings['index.lifecycle.name'] === key).map((index) => index.name),
+                data_streams: [...c.dataStreams.values()].filter((stream) => c.indices.get(stream.indices.at(-1) as string)?.settings['index.lifecycle.name'] === key).map((stream) => stream.name),
+                composable_templates: [...c.indexTemplates].filter(([, template]) => c.composeTemplate(template).settings['index.lifecycle.name'] === key).map(([templateName]) => templateName),
+              },
+            },
+          ]),
+        ),
+      );
+    };
+    this.route('GET', '/_ilm/policy', getPolicies);
+    this.route('GET', '/_ilm/policy/{name}', getPolicies);
+    this.route('DELETE', '/_ilm/policy/{name}', (request) => {
+      const name = request.params.name as string;
+      if (!c.policies.has(name)) throw resourceNotFound(`Lifecycle policy not found: ${name}`);
+      const users = [...c.indices.values()].filter((index) => index.settings['index.lifecycle.name'] === name).map((index) => index.name);
+      if (users.length > 0) throw badRequest(`Cannot delete policy [${name}]. It is in use by one or more indices: [${users.join(', ')}]`);
+      c.policies.delete(name);
+      c.journal?.meta();
+      return ok({ acknowledged: true });
+    });
+    this.route('GET', '/_ilm/status', () => ok({ operation_mode: c.ilmRunning ? 'RUNNING' : 'STOPPED' }));
+    this.route('POST', '/_ilm/start', () => {
+      c.ilmRunning = true;
+      c.journal?.meta();
+      return ok({ acknowledged: true });
+    });
+    this.route('POST', '/_ilm/stop', () => {
+      c.ilmRunning = false;
+      c.journal?.meta();
+      return ok({ acknowledged: true });
+    });
+    this.route('GET', '/{index}/_ilm/explain', (request) => {
+      const indices = c.resolve(request.params.index, { expandHidden: true });
+      const only = request.query.only_managed === 'true' ? indices.filter((index) => index.settings['index.lifecycle.name']) : indices;
+      return ok({ indices: Object.fromEntries(only.map((index) => [index.name, explain(c, index)])) });
+    });
+    this.route('POST', '/{index}/_ilm/retry', (request) => {
+      for (const index of c.resolve(request.params.index, { expandHidden: true })) if (index.ilm?.step === 'ERROR') index.ilm = { ...index.ilm, step: 'init', action: 'new' };
+      runLifecycle(c);
+      return ok({ acknowledged: true });
+    });
+
+    // ---- documents and bulk ----
+    this.route('POST', '/_bulk', (request) => this.bulk(request, undefined));
+    this.route(['POST', 'PUT'], '/{index}/_bulk', (request) => this.bulk(request, request.params.index));
+    const indexDoc = async (request: Request, opType: 'index' | 'create'): Promise<Reply> => {
+      const effective = (request.query.op_type as 'index' | 'create' | undefined) ?? opType;
+      const index = c.writeTarget(request.params.index as string, effective);
+      const result = c.indexDoc(index, request.params.id, jsonBody(request), effective, { ifSeqNo: request.query.if_seq_no === undefined ? undefined : Number(request.query.if_seq_no) });
+      this.stats.indexTotal += 1;
+      await this.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
+      return ok(this.writeBody(result), result.status);
+    };
+    this.route(['PUT', 'POST'], '/{index}/_doc/{id}', (request) => indexDoc(request, 'index'));
+    this.route('POST', '/{index}/_doc', (request) => indexDoc(request, 'index'));
+    this.route(['PUT', 'POST'], '/{index}/_create/{id}', (request) => indexDoc(request, 'create'));
+    this.route('GET', '/{index}/_doc/{id}', (request) => {
+      const [index] = c.resolve(request.params.index);
+      const doc = index?.docs.get(request.params.id as string);
+      const name = index?.name ?? (request.params.index as string);
+      if (!doc) return { status: 404, body: { _index: name, _id: request.params.id, found: false } };
+      return ok({ _index: name, _id: doc.id, _version: doc.version, _seq_no: doc.seqNo, _primary_term: 1, found: true, _source: doc.source });
+    });
+    this.route('GET', '/{index}/_source/{id}', (request) => {
+      const [index] = c.resolve(request.params.index);
+      const doc = index?.docs.get(request.params.id as string);
+      if (!doc) throw new EsError(404, 'resource_not_found_exception', `Document not found [${request.params.index}]/[${request.params.id}]`);
+      return ok(doc.source);
+    });
+    this.route('DELETE', '/{index}/_doc/{id}', async (request) => {
+      const [index] = c.resolve(request.params.index);
+      if (!index) throw indexNotFound(request.params.index as string);
+      const result = c.deleteDoc(index, request.params.id as string);
+      await this.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
+      return ok(this.writeBody(result), result.status);
+    });
+    this.route('POST', '/{index}/_update/{id}', async (request) => {
+      const index = c.writeTarget(request.params.index as string, 'update');
+      const result = c.updateDoc(index, request.params.id as string, jsonBody(request));
+      await this.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
+      return ok(this.writeBody(result), result.status);
+    });
+
+    // ---- search ----
+    const runSearch = (request: Request): Reply => {
+      const started = performance.now();
+      const indices = c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
+      const result = search(indices, jsonBody(request), request.query as SearchParams, c.now());
+      this.stats.queryTotal += 1;
+      this.stats.queryTimeMs += performance.now() - started;
+      return ok(result);
+    };
+    this.route(['GET', 'POST'], '/_search', runSearch);
+    this.route(['GET', 'POST'], '/{index}/_search', runSearch);
+    const runCount = (request: Request): Reply => ok(count(c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true' }), jsonBody(request), request.query as SearchParams, c.now()));
+    this.route(['GET', 'POST'], '/_count', runCount);
+    this.route(['GET', 'POST'], '/{index}/_count', runCount);
+
+    // ---- indices ----
+    const refresh = (request: Request): Reply => {
+      const indices = c.resolve(request.params.index, { expandHidden: true, allowNoIndices: true });
+      for (const index of indices) index.refresh();
+      return ok({ _shards: { total: indices.length * 2, successful: indices.length, failed: 0 } });
+    };
+    this.route(['POST', 'GET'], '/_refresh', refresh);
+    this.route(['POST', 'GET'], '/{index}/_refresh', refresh);
+    const rollover = (request: Request): Reply => {
+      const body = jsonBody(request);
+      return ok(c.rollover(request.params.target as string, (body.conditions as Json | undefined) ?? {}, { dryRun: truthy(request.query.dry_run), newIndex: request.params.newIndex, body }));
+    };
+    this.route('POST', '/{target}/_rollover', rollover);
+    this.route('POST', '/{target}/_rollover/{newIndex}', rollover);
+
+    this.route(['GET'], '/_mapping', (request) => this.mappings(request));
+    this.route(['GET'], '/{index}/_mapping', (request) => this.mappings(request));
+    this.route(['PUT', 'POST'], '/{index}/_mapping', (request) => {
+      const mappings = jsonBody(request) as Mappings;
+      for (const index of c.resolve(request.params.index)) c.putMapping(index, mappings);
+      return ok({ acknowledged: true });
+    });
+    this.route('GET', '/_settings', (request) => this.settings(request));
+    this.route('GET', '/{index}/_settings', (request) => this.settings(request));
+    this.route('GET', '/{index}/_settings/{name}', (request) => this.settings(request));
+    this.route('PUT', '/{index}/_settings', (request) => {
+      const flat = flattenSettings(jsonBody(request));
+      const fixed = Object.keys(flat).filter((key) => ['index.number_of_shards', 'index.codec', 'index.routing_partition_size'].includes(key));
+      if (fixed.length > 0) throw badRequest(`Can't update non dynamic settings [[${fixed.join(', ')}]] for open indices [${request.params.index}]`);
+      for (const index of c.resolve(request.params.index, { expandHidden: true })) {
+        for (const [key, value] of Object.entries(flat)) {
+          if (value === 'null') delete index.settings[key];
+          else index.settings[key] = value;
+        }
+      }
+      c.journal?.meta();
+      return ok({ acknowledged: true });
+    });
+
+    // aliases
+    this.route('POST', '/_aliases', (request) => {
+      const actions = (jsonBody(request).actions as Json[] | undefined) ?? [];
+      for (const action of actions) {
+        const [kind, spec] = Object.entries(action)[0] as [string, Json];
+        const indexNames = (spec.indices as string[] | undefined) ?? [spec.index as string];
+        const aliasNames = (spec.aliases as string[] | undefined) ?? [spec.alias as string];
+        for (const index of indexNames.flatMap((name) => c.resolve(name))) {
+          if (kind === 'remove_index') c.dropIndex(index);
+          for (const alias of aliasNames) {
+            if (kind === 'add') index.aliases.set(alias, this.aliasDef(spec));
+            else if (kind === 'remove') {
+              if (!index.aliases.delete(alias) && spec.must_exist === true) throw new EsError(404, 'aliases_not_found_exception', `aliases [${alias}] missing`);
+            }
+          }
+        }
+      }
+      c.journal?.meta();
+      return ok({ acknowledged: true, errors: false });
+    });
+    const putAlias = (request: Request): Reply => {
+      for (const index of c.resolve(request.params.index)) index.aliases.set(request.params.name as string, this.aliasDef(jsonBody(request)));
+      c.journal?.meta();
+      return ok({ acknowledged: true });
+    };
+    this.route(['PUT', 'POST'], '/{index}/_alias/{name}', putAlias);
+    this.route(['PUT', 'POST'], '/{index}/_aliases/{name}', putAlias);
+    this.route('DELETE', '/{index}/_alias/{name}', (request) => {
+      let removed = 0;
+      for (const index of c.resolve(request.params.index)) {
+        for (const alias of [...index.aliases.keys()]) if ((request.params.name as string).split(',').some((pattern) => matchesPattern(pattern, alias)) && index.aliases.delete(alias)) removed += 1;
+      }
+      if (removed === 0) throw new EsError(404, 'aliases_not_found_exception', `aliases [${request.params.name}] missing`, { 'resource.type': 'aliases', 'resource.id': request.params.name });
+      c.journal?.meta();
+      return ok({ acknowledged: true });
+    });
+    const getAliases = (request: Request): Reply => {
+      const indices = c.resolve(request.params.index, { expandHidden: true, allowNoIndices: true });
+      const wanted = request.params.name?.split(',');
+      const body: Json = {};
+      for (const index of indices) {
+        const aliases = Object.fromEntries([...index.aliases].filter(([alias]) => wanted === undefined || wanted.some((pattern) => matchesPattern(pattern, alias))));
+        if (wanted === undefined || Object.keys(aliases).length > 0) body[index.name] = { aliases };
+      }
+      if (wanted !== undefined && Object.keys(body).length === 0) return { status: 404, body: { error: `alias [${request.params.name}] missing`, status: 404 } };
+      return ok(body);
+    };
+    this.route('GET', '/_alias', getAliases);
+    this.route('GET', '/_alias/{name}', getAliases);
+    this.route('GET', '/{index}/_alias', getAliases);
+    this.route('GET', '/{index}/_alias/{name}', getAliases);
+
+    // create, get, delete indices (last: `/{index}` matches any single segment)
+    this.route('PUT', '/{index}', (request) => {
+      const body = jsonBody(request) as { settings?: Json; mappings?: Mappings; aliases?: Record<string, AliasDef> };
+      const index = c.createIndex(request.params.index as string, body);
+      return ok({ acknowledged: true, shards_acknowledged: true, index: index.name });
+    });
+    this.route('GET', '/{index}', (request) => {
+      const indices = c.resolve(request.params.index, { expandHidden: request.params.index?.startsWith('.') === true });
+      return ok(Object.fromEntries(indices.map((index) => [index.name, { aliases: Object.fromEntries(index.aliases), mappings: index.mappings, settings: nestSettings(index.settings), ...(index.dataStream ? { data_stream: index.dataStream } : {}) }])));
+    });
+    this.route('DELETE', '/{index}', (request) => {
+      const expression = request.params.index as string;
+      if (!expression.includes('*') && c.dataStreams.has(expression)) throw badRequest(`The provided expression [${expression}] matches a data stream, specify the corresponding concrete indices instead.`);
+      c.deleteIndices(expression);
+      return ok({ acknowledged: true });
+    });
+  }
+
+  private aliasDef(spec: Json): AliasDef {
+    const alias: AliasDef = {};
+    if (spec.is_write_index !== undefined) alias.is_write_index = spec.is_write_index === true;
+    if (spec.is_hidden !== undefined) alias.is_hidden = spec.is_hidden === true;
+    if (spec.filter !== undefined) alias.filter = spec.filter as Json;
+    if (spec.routing !== undefined) alias.routing = String(spec.routing);
+    return alias;
+  }
+
+  private mappings(request: Request): Reply {
+    const indices = this.cluster.resolve(request.params.index, { expandHidden: request.params.index !== undefined });
+    return ok(Object.fromEntries(indices.map((index) => [index.name, { mappings: index.mappings }])));
+  }
+
+  private settings(request: Request): Reply {
+    const indices = this.cluster.resolve(request.params.index, { expandHidden: request.params.index !== undefined });
+    const name = request.params.name;
+    return ok(
+      Object.fromEntries(
+        indices.map((index) => {
+          const flat = name === undefined ? index.settings : Object.fromEntries(Object.entries(index.settings).filter(([key]) => name.split(',').some((pattern) => matchesPattern(pattern, key))));
+          return [index.name, { settings: truthy(request.query.flat_settings) ? flat : nestSettings(flat) }];
+        }),
+      ),
+    );
+  }
+
+  private cat(request: Request, rows: Array<Record<string, string>>): Reply {
+    const wanted = request.query.h?.split(',');
+    const selected = rows.map((row) => (wanted === undefined ? row : Object.fromEntries(wanted.map((key) => [key, row[key] ?? '']))));
+    if (request.query.format === 'json') return ok(selected);
+    const columns = wanted ?? Object.keys(rows[0] ?? {});
+    const table = [...(truthy(request.query.v) ? [Object.fromEntries(columns.map((column) => [column, column]))] : []), ...selected];
+    const widths = columns.map((column) => Math.max(...table.map((row) => (row[column] ?? '').length)));
+    const text = table.map((row) => columns.map((column, i) => (row[column] ?? '').padEnd(widths[i] ?? 0)).join(' ').trimEnd()).join('\n');
+    return { status: 200, text: text.length > 0 ? `${text}\n` : '' };
+  }
+
+  private nodeStats(): Reply {
+    const memory = process.memoryUsage();
+    const docs = [...this.cluster.indices.values()].reduce((sum, index) => sum + index.view.size, 0);
+    const bytes = [...this.cluster.indices.values()].reduce((sum, index) => sum + index.bytes, 0);
+    return ok({
+      _nodes: { total: 1, successful: 1, failed: 0 },
+      cluster_name: CLUSTER_NAME,
+      nodes: {
+        [this.nodeId]: {
+          timestamp: Date.now(),
+          name: 'sluice-emulator-node',
+          transport_address: '127.0.0.1:9300',
+          host: '127.0.0.1',
+          ip: '127.0.0.1:9300',
+          roles: ['data', 'ingest', 'master'],
+          indices: {
+            docs: { count: docs, deleted: 0 },
+            store: { size_in_bytes: bytes },
+            indexing: { index_total: this.stats.indexTotal, index_time_in_millis: Math.round(this.stats.indexTimeMs), index_failed: 0 },
+            search: { query_total: this.stats.queryTotal, query_time_in_millis: Math.round(this.stats.queryTimeMs) },
+          },
+          jvm: { mem: { heap_used_in_bytes: memory.heapUsed, heap_max_in_bytes: memory.heapTotal, heap_used_percent: Math.round((100 * memory.heapUsed) / memory.heapTotal) } },
+          process: { cpu: { percent: 0 }, open_file_descriptors: 0 },
+          os: { mem: { total_in_bytes: 0 } },
+          fs: { total: { total_in_bytes: 0, free_in_bytes: 0, available_in_bytes: 0 } },
+        },
+      },
+    });
+  }
+
+  private describeFaults(): Json {
+    return {
+      bulk_rejections: this.faults.bulkRejections,
+      unavailable_ms: Math.max(0, this.faults.unavailableUntil - Date.now()),
+      latency_ms: this.faults.latencyMs,
+      bulk_item_reject_ratio: this.faults.bulkItemRejectRatio,
+    };
+  }
+
+  private writeBody(result: WriteResult): Json {
+    const { status: _status, ...body } = result;
+    return body;
+  }
+
+  // ---- bulk --------------------------------------------------------------------------------------
+
+  private async bulk(request: Request, defaultIndex: string | undefined): Promise<Reply> {
+    const started = performance.now();
+    if (this.faults.bulkRejections > 0) {
+      this.faults.bulkRejections -= 1;
+      throw new EsError(429, 'es_rejected_execution_exception', 'rejected execution of coordinating operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=0, max_coordinating_and_primary_bytes=0]');
+    }
+    const text = request.body.toString('utf8');
+    const lines = text.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    const items: Json[] = [];
+    const touched = new Set<Index>();
+    let errors = false;
+    for (let i = 0; i < lines.length; i += 1) {
+      const line = (lines[i] as string).trim();
+      if (line === '') continue;
+      let action: Json;
+      try {
+        action = JSON.parse(line) as Json;
+      } catch {
+        throw badRequest(`Malformed action/metadata line [${i + 1}], expected START_OBJECT or END_OBJECT but found [VALUE_STRING]`);
+      }
+      if (typeof action !== 'object' || action === null || Array.isArray(action)) throw badRequest(`Malformed action/metadata line [${i + 1}], expected START_OBJECT but found [${Array.isArray(action) ? 'START_ARRAY' : 'VALUE'}]`);
+      const [kind, meta] = (Object.entries(action)[0] ?? ['', {}]) as [string, Json];
+      if (!['index', 'create', 'update', 'delete'].includes(kind)) throw badRequest(`Malformed action/metadata line [${i + 1}], expected field [create], [delete], [index] or [update] but found [${kind}]`);
+      const target = (meta._index as string | undefined) ?? defaultIndex;
+      const id = meta._id === undefined || meta._id === null ? undefined : String(meta._id);
+      let sourceLine: string | undefined;
+      if (kind !== 'delete') {
+        i += 1;
+        sourceLine = lines[i];
+        if (sourceLine === undefined) throw badRequest(`The bulk request must be terminated by a newline [\\n]`);
+      }
+      const itemBase = { _index: target, _id: id ?? null };
+      try {
+        if (target === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: index is missing;');
+        if (this.faults.bulkItemRejectRatio > 0) {
+          const seen = this.faults.itemsSeen++;
+          if (Math.floor((seen + 1) * this.faults.bulkItemRejectRatio) > Math.floor(seen * this.faults.bulkItemRejectRatio)) {
+            throw new EsError(429, 'es_rejected_execution_exception', 'rejected execution of primary operation [emulator fault injection]');
+          }
+        }
+        let source: Json | undefined;
+        if (sourceLine !== undefined) {
+          try {
+            source = JSON.parse(sourceLine) as Json;
+          } catch (error) {
+            throw new EsError(400, 'document_parsing_exception', `[1:1] failed to parse: ${(error as Error).message}`);
+          }
+        }
+        let result: WriteResult;
+        if (kind === 'delete') {
+          const index = this.cluster.writeTarget(target, 'delete');
+          if (id === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: id is missing;');
+          result = this.cluster.deleteDoc(index, id);
+          touched.add(index);
+        } else if (kind === 'update') {
+          if (id === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: id is missing;');
+          const index = this.cluster.writeTarget(target, 'update');
+          result = this.cluster.updateDoc(index, id, (source ?? {}) as { doc?: Json; doc_as_upsert?: boolean; upsert?: Json });
+          touched.add(index);
+        } else {
+          const opType = kind === 'create' || meta.op_type === 'create' ? 'create' : 'index';
+          const index = this.cluster.writeTarget(target, opType);
+          result = this.cluster.indexDoc(index, id, source as Json, opType, { ifSeqNo: meta.if_seq_no === undefined ? undefined : Number(meta.if_seq_no) });
+          touched.add(index);
+          this.stats.indexTotal += 1;
+        }
+        if (result.status >= 400) errors = true;
+        items.push({ [kind]: result });
+      } catch (error) {
+        if (!(error instanceof EsError)) throw error;
+        errors = true;
+        items.push({ [kind]: { ...itemBase, status: error.status, error: { type: error.type, reason: error.reason, ...error.extra, ...(error.causedBy ? { caused_by: error.causedBy } : {}) } } });
+      }
+    }
+    await this.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, touched);
+    this.stats.indexTimeMs += performance.now() - started;
+    return ok({ errors, took: Math.round(performance.now() - started), items });
+  }
+}
+

@@ -1,0 +1,607 @@
+import { randomUUID } from 'node:crypto';
+import { formatDate, parseDuration } from './dates.js';
+import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.js';
+import { fieldIndex, indexDocument, mergeMappings, type DocFields, type FieldDef, type FieldMapping, type Mappings } from './mapping.js';
+
+export type Json = Record<string, unknown>;
+
+export interface Doc {
+  id: string;
+  source: Json;
+  fields: DocFields;
+  version: number;
+  seqNo: number;
+  /** Approximate stored size, for rollover's size conditions and _cat. */
+  bytes: number;
+}
+
+export interface AliasDef {
+  is_write_index?: boolean;
+  is_hidden?: boolean;
+  filter?: Json;
+  routing?: string;
+}
+
+export interface IlmState {
+  phase: string;
+  action: string;
+  step: string;
+  phaseTime: number;
+  actionTime: number;
+  stepTime: number;
+  /** When the lifecycle's ages count from: creation, then the rollover time once rolled over. */
+  lifecycleDate: number;
+  stepInfo?: Json;
+  failedStep?: string;
+}
+
+export interface IndexTemplate {
+  index_patterns: string[];
+  composed_of?: string[];
+  priority?: number;
+  version?: number;
+  template?: { settings?: Json; mappings?: Mappings; aliases?: Record<string, AliasDef> };
+  data_stream?: Json;
+  _meta?: Json;
+  allow_auto_create?: boolean;
+}
+
+export interface ComponentTemplate {
+  template: { settings?: Json; mappings?: Mappings; aliases?: Record<string, AliasDef> };
+  version?: number;
+  _meta?: Json;
+}
+
+export interface DataStream {
+  name: string;
+  indices: string[];
+  generation: number;
+  template: string;
+}
+
+export interface Policy {
+  policy: { phases?: Record<string, { min_age?: string; actions?: Record<string, Json> }>; _meta?: Json };
+  version: number;
+  modifiedDate: number;
+}
+
+/** Settings are kept flat with their `index.` prefix, as strings, the way Elasticsearch stores them. */
+export function flattenSettings(settings: Json | undefined, prefix = ''): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [key, value] of Object.entries(settings ?? {})) {
+    const path = `${prefix}${key}`;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) Object.assign(flat, flattenSettings(value as Json, `${path}.`));
+    else if (value !== null && value !== undefined) flat[prefix === '' && !path.startsWith('index.') ? `index.${path}` : path] = Array.isArray(value) ? value.join(',') : String(value);
+  }
+  return flat;
+}
+
+export function nestSettings(flat: Record<string, string>): Json {
+  const nested: Json = {};
+  for (const [key, value] of Object.entries(flat)) {
+    const parts = key.split('.');
+    let node = nested;
+    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Json;
+    node[parts.at(-1) as string] = value;
+  }
+  return nested;
+}
+
+export class Index {
+  readonly docs = new Map<string, Doc>();
+  /** What searches see: the documents as of the last refresh. */
+  readonly view = new Map<string, Doc>();
+  readonly dirty = new Set<string>();
+  fields: Map<string, FieldDef>;
+  /** constant_keyword fields still waiting for their value. */
+  unsetConstants: FieldDef[] = [];
+  lastRefresh: number;
+  seqNo = 0;
+  bytes = 0;
+  ilm: IlmState | undefined;
+  /** Set when this index rolled over (its lifecycle date then moves to this time). */
+  rolledOverAt: number | undefined;
+  forceMerged = false;
+
+  constructor(
+    readonly name: string,
+    readonly uuid: string,
+    readonly createdAt: number,
+    public settings: Record<string, string>,
+    public mappings: Mappings,
+    readonly aliases: Map<string, AliasDef>,
+    public dataStream: string | undefined,
+  ) {
+    this.fields = fieldIndex(mappings);
+    this.unsetConstants = [...this.fields.values()].filter((def) => def.type === 'constant_keyword' && def.mapping.value === undefined);
+    this.lastRefresh = Date.now();
+  }
+
+  setMappings(mappings: Mappings): void {
+    this.mappings = mappings;
+    this.fields = fieldIndex(mappings);
+    this.unsetConstants = [...this.fields.values()].filter((def) => def.type === 'constant_keyword' && def.mapping.value === undefined);
+  }
+
+  get hidden(): boolean {
+    return this.settings['index.hidden'] === 'true' || this.dataStream !== undefined;
+  }
+
+  get refreshIntervalMs(): number {
+    const text = this.settings['index.refresh_interval'] ?? '1s';
+    return text === '-1' ? -1 : (parseDuration(text) ?? 1000);
+  }
+
+  refresh(): void {
+    for (const id of this.dirty) {
+      const doc = this.docs.get(id);
+      if (doc) this.view.set(id, doc);
+      else this.view.delete(id);
+    }
+    this.dirty.clear();
+    this.lastRefresh = Date.now();
+  }
+
+  writeBlocked(): boolean {
+    return this.settings['index.blocks.write'] === 'true' || this.settings['index.blocks.read_only'] === 'true';
+  }
+}
+
+function globToRegex(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+}
+
+export function matchesPattern(pattern: string, name: string): boolean {
+  return pattern === name || (pattern.includes('*') && globToRegex(pattern).test(name));
+}
+
+/** Elasticsearch's index naming rules (MetadataCreateIndexService.validateIndexOrAliasName). */
+export function indexNameProblem(name: string): string | undefined {
+  if (name !== name.toLowerCase()) return `Invalid index name [${name}], must be lowercase`;
+  if (/[\\/*?"<>| ,#:]/.test(name)) return `Invalid index name [${name}], must not contain the following characters [ , ", *, \\, <, |, ,, >, /, ?]`;
+  if (/^[-_+]/.test(name)) return `Invalid index name [${name}], must not start with '_', '-', or '+'`;
+  if (name === '.' || name === '..') return `Invalid index name [${name}], must not be '.' or '..'`;
+  if (Buffer.byteLength(name) > 255) return `Invalid index name [${name}], index name is too long`;
+  return undefined;
+}
+
+export interface WriteResult {
+  _index: string;
+  _id: string;
+  _version: number;
+  result: 'created' | 'updated' | 'deleted' | 'not_found' | 'noop';
+  _shards: { total: number; successful: number; failed: number };
+  _seq_no: number;
+  _primary_term: number;
+  status: number;
+}
+
+export interface Journal {
+  meta(): void;
+  doc(index: Index, id: string, doc: Doc | undefined): void;
+}
+
+export interface ResolveOptions {
+  /** Fail on a concrete name that does not exist (the default for most APIs). */
+  ignoreUnavailable?: boolean;
+  allowNoIndices?: boolean;
+  expandHidden?: boolean;
+}
+
+/** The state of the single-node cluster: indices, aliases, templates, data streams and lifecycle policies. */
+export class Cluster {
+  readonly indices = new Map<string, Index>();
+  readonly indexTemplates = new Map<string, IndexTemplate>();
+  readonly componentTemplates = new Map<string, ComponentTemplate>();
+  readonly dataStreams = new Map<string, DataStream>();
+  readonly policies = new Map<string, Policy>();
+  readonly clusterSettings: Record<string, string> = {};
+  ilmRunning = true;
+  /** The emulator's clock runs ahead of the real one by this much (advanced by tests through /_emulator/clock). */
+  clockOffset = 0;
+  journal: Journal | undefined;
+
+  now(): number {
+    return Date.now() + this.clockOffset;
+  }
+
+  // ---- resolving names ---------------------------------------------------------------------------
+
+  /** Indices named by an expression: names, aliases, data streams, wildcards, comma lists and `-exclusions`. */
+  resolve(expression: string | undefined, options: ResolveOptions = {}): Index[] {
+    const parts = expression === undefined || expression === '' || expression === '_all' ? ['*'] : expression.split(',').map((part) => part.trim());
+    const found = new Map<string, Index>();
+    for (const part of parts) {
+      if (part.startsWith('-') && found.size > 0) {
+        for (const index of this.resolve(part.slice(1), { ignoreUnavailable: true, allowNoIndices: true, expandHidden: true })) found.delete(index.name);
+        continue;
+      }
+      if (part.includes('*')) {
+        const regex = globToRegex(part);
+        const showHidden = options.expandHidden === true || part.startsWith('.');
+        for (const index of this.indices.values()) if (regex.test(index.name) && (showHidden || !index.hidden)) found.set(index.name, index);
+        for (const stream of this.dataStreams.values()) if (regex.test(stream.name)) for (const name of stream.indices) found.set(name, this.indices.get(name) as Index);
+        for (const index of this.indices.values()) for (const alias of index.aliases.keys()) if (regex.test(alias)) found.set(index.name, index);
+        continue;
+      }
+      const matched = this.byName(part);
+      if (matched.length === 0 && options.ignoreUnavailable !== true) throw indexNotFound(part);
+      for (const index of matched) found.set(index.name, index);
+    }
+    if (found.size === 0 && options.allowNoIndices === false) throw indexNotFound(expression ?? '*');
+    return [...found.values()];
+  }
+
+  private byName(name: string): Index[] {
+    const index = this.indices.get(name);
+    if (index) return [index];
+    const stream = this.dataStreams.get(name);
+    if (stream) return stream.indices.map((backing) => this.indices.get(backing) as Index);
+    return [...this.indices.values()].filter((candidate) => candidate.aliases.has(name));
+  }
+
+  /** The index a write to `name` goes to: an index, an alias's write index, a data stream's write index, or one auto-created. */
+  writeTarget(name: string, opType: string): Index {
+    const index = this.indices.get(name);
+    if (index) {
+      if (index.dataStream !== undefined && opType !== 'create' && opType !== 'update' && opType !== 'delete') {
+        throw badRequest(`index request with op_type=${opType} and no if_primary_term and if_seq_no set targeting backing indices is disallowed, target corresponding data stream [${index.dataStream}] instead`);
+      }
+      return index;
+    }
+    const stream = this.dataStreams.get(name);
+    if (stream) return this.streamWriteIndex(stream, opType);
+    const aliased = [...this.indices.values()].filter((candidate) => candidate.aliases.has(name));
+    if (aliased.length > 0) {
+      const writer = aliased.find((candidate) => candidate.aliases.get(name)?.is_write_index === true) ?? (aliased.length === 1 ? aliased[0] : undefined);
+      if (writer === undefined) throw badRequest(`no write index is defined for alias [${name}]. The write index may be explicitly disabled using is_write_index=false or the alias points to multiple indices without one being designated as a write index`);
+      return writer;
+    }
+    const problem = indexNameProblem(name);
+    if (problem) throw new EsError(400, 'invalid_index_name_exception', problem, { index: name, index_uuid: '_na_' });
+    const template = this.findTemplate(name);
+    if (template?.[1].data_stream !== undefined) return this.streamWriteIndex(this.createDataStream(name), opType);
+    return this.createIndex(name, {});
+  }
+
+  private streamWriteIndex(stream: DataStream, opType: string): Index {
+    if (opType !== 'create' && opType !== 'update' && opType !== 'delete') {
+      throw badRequest(`only write ops with an op_type of create are allowed in data streams`);
+    }
+    return this.indices.get(stream.indices.at(-1) as string) as Index;
+  }
+
+  // ---- templates ---------------------------------------------------------------------------------
+
+  /** The matching index template with the highest priority. */
+  findTemplate(name: string): [string, IndexTemplate] | undefined {
+    let best: [string, IndexTemplate] | undefined;
+    for (const entry of this.indexTemplates) {
+      if (!entry[1].index_patterns.some((pattern) => matchesPattern(pattern, name))) continue;
+      if (best === undefined || (entry[1].priority ?? 0) > (best[1].priority ?? 0)) best = entry;
+    }
+    return best;
+  }
+
+  /** Settings, mappings and aliases of a template with its component templates applied in order. */
+  composeTemplate(template: IndexTemplate): { settings: Record<string, string>; mappings: Mappings; aliases: Record<string, AliasDef> } {
+    let settings: Record<string, string> = {};
+    let mappings: Mappings = {};
+    let aliases: Record<string, AliasDef> = {};
+    const parts = [...(template.composed_of ?? []).map((name) => this.componentTemplates.get(name)?.template), template.template];
+    for (const part of parts) {
+      if (part === undefined) continue;
+      settings = { ...settings, ...flattenSettings(part.settings) };
+      if (part.mappings) mappings = mergeMappings(mappings, part.mappings);
+      aliases = { ...aliases, ...(part.aliases ?? {}) };
+    }
+    return { settings, mappings, aliases };
+  }
+
+  putIndexTemplate(name: string, template: IndexTemplate, create: boolean): void {
+    if (create && this.indexTemplates.has(name)) throw badRequest(`index template [${name}] already exists`);
+    if (!Array.isArray(template.index_patterns) || template.index_patterns.length === 0) {
+      throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: index patterns are missing;');
+    }
+    const missing = (template.composed_of ?? []).filter((component) => !this.componentTemplates.has(component));
+    if (missing.length > 0) throw new EsError(400, 'invalid_index_template_exception', `index_template [${name}] invalid, cause [index template [${name}] specifies component templates [${missing.join(', ')}] that do not exist]`);
+    for (const [other, existing] of this.indexTemplates) {
+      if (other === name || (existing.priority ?? 0) !== (template.priority ?? 0)) continue;
+      const overlap = template.index_patterns.filter((pattern) => existing.index_patterns.some((theirs) => matchesPattern(theirs, pattern.replaceAll('*', 'x')) || matchesPattern(pattern, theirs.replaceAll('*', 'x'))));
+      if (overlap.length > 0) {
+        throw badRequest(`index template [${name}] has index patterns [${template.index_patterns.join(', ')}] matching patterns from existing templates [${other}] with patterns (${other} => [${existing.index_patterns.join(', ')}]) that have the same priority [${template.priority ?? 0}], multiple index templates may not match during index creation, please use a different priority`);
+      }
+    }
+    // Composing validates that the mappings fit together.
+    this.composeTemplate(template);
+    this.indexTemplates.set(name, template);
+    this.journal?.meta();
+  }
+
+  putComponentTemplate(name: string, component: ComponentTemplate, create: boolean): void {
+    if (create && this.componentTemplates.has(name)) throw badRequest(`component template [${name}] already exists`);
+    if (component.template?.mappings) mergeMappings({}, component.template.mappings);
+    this.componentTemplates.set(name, component);
+    this.journal?.meta();
+  }
+
+  deleteComponentTemplate(name: string): void {
+    if (!this.componentTemplates.has(name)) throw resourceNotFound(`${name}`);
+    const users = [...this.indexTemplates].filter(([, template]) => template.composed_of?.includes(name)).map(([user]) => user);
+    if (users.length > 0) throw badRequest(`component templates [${name}] cannot be removed as they are still in use by index templates [${users.join(', ')}]`);
+    this.componentTemplates.delete(name);
+    this.journal?.meta();
+  }
+
+  // ---- indices -----------------------------------------------------------------------------------
+
+  createIndex(name: string, body: { settings?: Json; mappings?: Mappings; aliases?: Record<string, AliasDef> }, dataStream?: string): Index {
+    const problem = indexNameProblem(name);
+    if (problem && !name.startsWith('.ds-')) throw new EsError(400, 'invalid_index_name_exception', problem, { index: name, index_uuid: '_na_' });
+    if (this.indices.has(name)) {
+      const existing = this.indices.get(name) as Index;
+      throw new EsError(400, 'resource_already_exists_exception', `index [${name}/${existing.uuid}] already exists`, { index_uuid: existing.uuid, index: name });
+    }
+    if (this.dataStreams.has(name) || [...this.indices.values()].some((index) => index.aliases.has(name))) {
+      throw new EsError(400, 'invalid_index_name_exception', `Invalid index name [${name}], already exists as alias or data stream`, { index: name, index_uuid: '_na_' });
+    }
+    const found = this.findTemplate(dataStream ?? name);
+    const composed = found ? this.composeTemplate(found[1]) : { settings: {}, mappings: {}, aliases: {} };
+    const settings: Record<string, string> = {
+      'index.number_of_shards': '1',
+      'index.number_of_replicas': '1',
+      ...composed.settings,
+      ...flattenSettings(body.settings),
+    };
+    let mappings = mergeMappings(composed.mappings, body.mappings ?? {});
+    if (dataStream !== undefined) {
+      // A data stream's backing index always maps its timestamp as a date.
+      mappings = mergeMappings(mappings, { properties: { '@timestamp': { type: 'date' } } });
+      settings['index.hidden'] = 'true';
+    }
+    const uuid = randomUUID().replaceAll('-', '').slice(0, 22);
+    settings['index.uuid'] = uuid;
+    settings['index.provided_name'] = name;
+    settings['index.creation_date'] = String(this.now());
+    settings['index.version.created'] = '9000000';
+    const aliases = new Map<string, AliasDef>(Object.entries(dataStream === undefined ? { ...composed.aliases, ...(body.aliases ?? {}) } : {}));
+    const index = new Index(name, uuid, this.now(), settings, mappings, aliases, dataStream);
+    this.indices.set(name, index);
+    this.journal?.meta();
+    return index;
+  }
+
+  deleteIndices(expression: string): string[] {
+    const targets = this.resolve(expression, { allowNoIndices: true, expandHidden: false });
+    for (const index of targets) {
+      if (index.dataStream !== undefined) {
+        const stream = this.dataStreams.get(index.dataStream) as DataStream;
+        if (stream.indices.at(-1) === index.name) {
+          throw badRequest(`index [${index.name}] is the write index for data stream [${stream.name}] and cannot be deleted`);
+        }
+      }
+    }
+    for (const index of targets) this.dropIndex(index);
+    return targets.map((index) => index.name);
+  }
+
+  /** Removes an index, from its data stream too. */
+  dropIndex(index: Index): void {
+    this.indices.delete(index.name);
+    if (index.dataStream !== undefined) {
+      const stream = this.dataStreams.get(index.dataStream);
+      if (stream) stream.indices = stream.indices.filter((name) => name !== index.name);
+    }
+    this.journal?.meta();
+  }
+
+  putMapping(index: Index, mappings: Mappings): void {
+    index.setMappings(mergeMappings(index.mappings, mappings));
+    this.journal?.meta();
+  }
+
+  // ---- data streams ------------------------------------------------------------------------------
+
+  createDataStream(name: string): DataStream {
+    if (this.dataStreams.has(name)) throw new EsError(400, 'resource_already_exists_exception', `data_stream [${name}] already exists`);
+    const template = this.findTemplate(name);
+    if (template === undefined || template[1].data_stream === undefined) {
+      throw badRequest(`no matching index template found for data stream [${name}]`);
+    }
+    const stream: DataStream = { name, indices: [], generation: 0, template: template[0] };
+    this.dataStreams.set(name, stream);
+    this.addBackingIndex(stream);
+    return stream;
+  }
+
+  private addBackingIndex(stream: DataStream): Index {
+    stream.generation += 1;
+    const name = `.ds-${stream.name}-${formatDate(this.now(), 'yyyy.MM.dd')}-${String(stream.generation).padStart(6, '0')}`;
+    const index = this.createIndex(name, {}, stream.name);
+    stream.indices.push(name);
+    this.journal?.meta();
+    return index;
+  }
+
+  deleteDataStreams(expression: string): string[] {
+    const names = expression.split(',').flatMap((part) => (part.includes('*') ? [...this.dataStreams.keys()].filter((name) => matchesPattern(part, name)) : [part]));
+    for (const name of names) if (!this.dataStreams.has(name) && !expression.includes('*')) throw indexNotFound(name);
+    for (const name of names) {
+      const stream = this.dataStreams.get(name) as DataStream;
+      for (const backing of stream.indices) this.indices.delete(backing);
+      this.dataStreams.delete(name);
+    }
+    this.journal?.meta();
+    return names;
+  }
+
+  // ---- rollover ----------------------------------------------------------------------------------
+
+  /** Evaluates rollover conditions against the write index; names each condition as Elasticsearch reports it. */
+  rolloverConditions(index: Index, conditions: Json): Record<string, boolean> {
+    const results: Record<string, boolean> = {};
+    const docs = index.docs.size;
+    const age = this.now() - index.createdAt;
+    for (const [name, value] of Object.entries(conditions)) {
+      const limit = name.endsWith('_age') ? parseDuration(String(value)) : name.endsWith('_docs') ? Number(value) : parseByteSize(String(value));
+      if (limit === undefined || Number.isNaN(limit)) throw badRequest(`failed to parse rollover condition [${name}] value [${String(value)}]`);
+      const actual = name.endsWith('_age') ? age : name.endsWith('_docs') ? docs : index.bytes;
+      results[`[${name}: ${String(value)}]`] = name.startsWith('min_') ? actual >= limit : actual >= limit;
+    }
+    return results;
+  }
+
+  rollover(target: string, conditions: Json, options: { dryRun?: boolean; newIndex?: string; body?: Json } = {}): Json {
+    const stream = this.dataStreams.get(target);
+    let writeIndex: Index;
+    let newName: string;
+    if (stream) {
+      writeIndex = this.indices.get(stream.indices.at(-1) as string) as Index;
+      newName = `.ds-${stream.name}-${formatDate(this.now(), 'yyyy.MM.dd')}-${String(stream.generation + 1).padStart(6, '0')}`;
+    } else {
+      const aliased = [...this.indices.values()].filter((index) => index.aliases.has(target));
+      if (aliased.length === 0) {
+        throw badRequest(this.indices.has(target) ? `rollover target [${target}] does not point to an alias or data stream` : `rollover target [${target}] does not exist`);
+      }
+      const writer = aliased.find((index) => index.aliases.get(target)?.is_write_index === true) ?? (aliased.length === 1 ? aliased[0] : undefined);
+      if (writer === undefined) throw badRequest(`rollover target [${target}] does not point to a write index`);
+      writeIndex = writer;
+      const match = /^(.*-)(\d+)$/.exec(writer.name);
+      if (options.newIndex === undefined && !match) throw badRequest(`index name [${writer.name}] does not match pattern '^.*-\\d+$'`);
+      newName = options.newIndex ?? `${match?.[1]}${String(Number(match?.[2]) + 1).padStart(match?.[2]?.length ?? 6, '0')}`;
+    }
+    const results = this.rolloverConditions(writeIndex, conditions);
+    const met = Object.keys(results).length === 0 || Object.entries(results).some(([name, ok]) => ok && !name.startsWith('[min_')) && Object.entries(results).filter(([name]) => name.startsWith('[min_')).every(([, ok]) => ok);
+    const response: Json = { acknowledged: false, shards_acknowledged: false, old_index: writeIndex.name, new_index: newName, rolled_over: false, dry_run: options.dryRun === true, conditions: results };
+    if (!met || options.dryRun === true) return response;
+    if (stream) {
+      this.addBackingIndex(stream);
+    } else {
+      const alias = writeIndex.aliases.get(target) as AliasDef;
+      const body = (options.body ?? {}) as { settings?: Json; mappings?: Mappings; aliases?: Record<string, AliasDef> };
+      const created = this.createIndex(newName, body);
+      if (alias.is_write_index === true) {
+        writeIndex.aliases.set(target, { ...alias, is_write_index: false });
+        created.aliases.set(target, { ...alias, is_write_index: true });
+      } else {
+        writeIndex.aliases.delete(target);
+        created.aliases.set(target, { ...alias });
+      }
+    }
+    writeIndex.rolledOverAt = this.now();
+    this.journal?.meta();
+    return { ...response, acknowledged: true, shards_acknowledged: true, rolled_over: true };
+  }
+
+  // ---- documents ---------------------------------------------------------------------------------
+
+  private totalFieldsLimit(index: Index): number {
+    return Number(index.settings['index.mapping.total_fields.limit'] ?? 1000);
+  }
+
+  /** Indexes (or creates) a document. `opType` create refuses an existing id with 409. */
+  indexDoc(index: Index, id: string | undefined, source: Json, opType: 'index' | 'create', options: { ifSeqNo?: number; version?: number } = {}): WriteResult {
+    if (index.writeBlocked()) {
+      throw new EsError(403, 'cluster_block_exception', `index [${index.name}] blocked by: [FORBIDDEN/8/index write (api)];`);
+    }
+    if (typeof source !== 'object' || source === null || Array.isArray(source)) {
+      throw new EsError(400, 'document_parsing_exception', '[1:1] failed to parse: the document must be a JSON object');
+    }
+    const docId = id ?? randomUUID().replaceAll('-', '').slice(0, 20);
+    if (Buffer.byteLength(docId) > 512) throw badRequest(`id [${docId}] is too long, must be no longer than 512 bytes but was: ${Buffer.byteLength(docId)}`);
+    const existing = index.docs.get(docId);
+    if (opType === 'create' && existing) {
+      throw new EsError(409, 'version_conflict_engine_exception', `[${docId}]: version conflict, document already exists (current version [${existing.version}])`, { index_uuid: index.uuid, shard: '0', index: index.name });
+    }
+    if (options.ifSeqNo !== undefined && existing?.seqNo !== options.ifSeqNo) {
+      throw new EsError(409, 'version_conflict_engine_exception', `[${docId}]: version conflict, required seqNo [${options.ifSeqNo}], primary term [1]. ${existing ? `current document has seqNo [${existing.seqNo}] and primary term [1]` : 'but no document was found'}`, { index_uuid: index.uuid, shard: '0', index: index.name });
+    }
+    if (index.dataStream !== undefined) {
+      const timestamp = source['@timestamp'];
+      if (timestamp === undefined || timestamp === null) throw new EsError(400, 'document_parsing_exception', '[1:1] failed to parse: data stream timestamp field [@timestamp] is missing', {}, { type: 'illegal_argument_exception', reason: 'data stream timestamp field [@timestamp] is missing' });
+    }
+    const { fields, added } = indexDocument(source, index.mappings, docId, this.totalFieldsLimit(index));
+    if (added) this.putMapping(index, { properties: added });
+    this.fixConstantKeywords(index, fields);
+    const doc: Doc = { id: docId, source, fields, version: (existing?.version ?? 0) + 1, seqNo: index.seqNo++, bytes: JSON.stringify(source).length };
+    this.store(index, doc, existing);
+    return this.result(index, doc, existing ? 'updated' : 'created', existing ? 200 : 201);
+  }
+
+  /** A constant_keyword without a value takes the first document's, as Elasticsearch sets it in the mapping. */
+  private fixConstantKeywords(index: Index, fields: DocFields): void {
+    for (const def of index.unsetConstants) {
+      const value = fields[def.path]?.[0];
+      if (value === undefined) continue;
+      const parts = def.path.split('.');
+      let properties: Record<string, FieldMapping> = { [parts.at(-1) as string]: { ...def.mapping, value } };
+      for (const part of parts.slice(0, -1).reverse()) properties = { [part]: { properties } };
+      this.putMapping(index, { properties });
+    }
+  }
+
+  private store(index: Index, doc: Doc, existing: Doc | undefined): void {
+    index.docs.set(doc.id, doc);
+    index.dirty.add(doc.id);
+    index.bytes += doc.bytes - (existing?.bytes ?? 0);
+    this.journal?.doc(index, doc.id, doc);
+  }
+
+  result(index: Index, doc: { id: string; version: number; seqNo: number }, result: WriteResult['result'], status: number): WriteResult {
+    return { _index: index.name, _id: doc.id, _version: doc.version, result, _shards: { total: 2, successful: 1, failed: 0 }, _seq_no: doc.seqNo, _primary_term: 1, status };
+  }
+
+  deleteDoc(index: Index, id: string): WriteResult {
+    const existing = index.docs.get(id);
+    if (!existing) return { ...this.result(index, { id, version: 1, seqNo: index.seqNo++ }, 'not_found', 404) };
+    index.docs.delete(id);
+    index.dirty.add(id);
+    index.bytes -= existing.bytes;
+    this.journal?.doc(index, id, undefined);
+    return this.result(index, { id, version: existing.version + 1, seqNo: index.seqNo++ }, 'deleted', 200);
+  }
+
+  /** Partial update: merges `doc` into the source, or upserts; `noop` when nothing changes. */
+  updateDoc(index: Index, id: string, body: { doc?: Json; doc_as_upsert?: boolean; upsert?: Json; detect_noop?: boolean }): WriteResult {
+    const existing = index.docs.get(id);
+    if (!existing) {
+      const upsert = body.doc_as_upsert === true ? body.doc : body.upsert;
+      if (upsert === undefined) {
+        throw new EsError(404, 'document_missing_exception', `[${id}]: document missing`, { index_uuid: index.uuid, shard: '0', index: index.name });
+      }
+      return this.indexDoc(index, id, upsert, 'create');
+    }
+    if (body.doc === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: script or doc is missing;');
+    const merged = deepMerge(existing.source, body.doc);
+    if (body.detect_noop !== false && JSON.stringify(merged) === JSON.stringify(existing.source)) return this.result(index, existing, 'noop', 200);
+    return this.indexDoc(index, id, merged, 'index');
+  }
+
+  /** Replaces the whole content on start from a journal (no journaling while it happens). */
+  restoreDoc(index: Index, id: string, source: Json, version: number): void {
+    const { fields, added } = indexDocument(source, index.mappings, id, Number.MAX_SAFE_INTEGER);
+    if (added) index.setMappings(mergeMappings(index.mappings, { properties: added }));
+    const doc: Doc = { id, source, fields, version, seqNo: index.seqNo++, bytes: JSON.stringify(source).length };
+    index.docs.set(id, doc);
+    index.view.set(id, doc);
+    index.bytes += doc.bytes;
+  }
+}
+
+function deepMerge(base: Json, patch: Json): Json {
+  const merged: Json = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    const current = merged[key];
+    merged[key] = value !== null && typeof value === 'object' && !Array.isArray(value) && current !== null && typeof current === 'object' && !Array.isArray(current) ? deepMerge(current as Json, value as Json) : value;
+  }
+  return merged;
+}
+
+/** `50gb`, `10mb`, `1024b` → bytes. */
+export function parseByteSize(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|pb)?$/i.exec(text.trim());
+  if (!match) return undefined;
+  const unit = (match[2] ?? 'b').toLowerCase();
+  const power = ['b', 'kb', 'mb', 'gb', 'tb', 'pb'].indexOf(unit);
+  return Number(match[1]) * 1024 ** power;
+}
