@@ -130,7 +130,8 @@ export function mergeMappings(base: Mappings, addition: Mappings): Mappings {
     for (const entry of [...(base.dynamic_templates ?? []), ...(addition.dynamic_templates ?? [])]) byName.set(Object.keys(entry)[0] as string, entry);
     merged.dynamic_templates = [...byName.values()];
   }
-  merged.properties = mergeProperties(base.properties ?? {}, addition.properties ?? {}, '');
+  // An index created without mappings shows `{}`, not empty properties.
+  if (base.properties !== undefined || addition.properties !== undefined) merged.properties = mergeProperties(base.properties ?? {}, addition.properties ?? {}, '');
   return merged;
 }
 

@@ -453,6 +453,19 @@ export class ElasticsearchEmulator {
         }));
       return this.cat(request, rows);
     };
+    const catCount = (request: Request): Reply => {
+      const now = Date.now();
+      const docs = c.resolve(request.params.index, { allowNoIndices: true }).reduce((sum, index) => sum + index.view.size, 0);
+      return this.cat(request, [{ epoch: String(Math.floor(now / 1000)), timestamp: new Date(now).toISOString().slice(11, 19), count: String(docs) }]);
+    };
+    this.route('GET', '/_cat/count', catCount);
+    this.route('GET', '/_cat/count/{index}', catCount);
+    this.route('GET', '/_cat/aliases', (request) => {
+      const rows = [...c.indices.values()].flatMap((index) =>
+        [...index.aliases].map(([alias, definition]) => ({ alias, index: index.name, filter: definition.filter ? '*' : '-', 'routing.index': '-', 'routing.search': '-', is_write_index: definition.is_write_index === undefined ? '-' : String(definition.is_write_index) })),
+      );
+      return this.cat(request, rows);
+    });
     this.route('GET', '/_cat/indices', catIndices);
     this.route('GET', '/_cat/indices/{index}', catIndices);
 
@@ -500,6 +513,21 @@ export class ElasticsearchEmulator {
     });
 
     // ---- data streams ----
+    this.route('GET', '/_data_stream/_stats', () => {
+      const streams = [...c.dataStreams.values()];
+      const indices = streams.flatMap((stream) => stream.indices.map((name) => c.indices.get(name) as Index));
+      return ok({
+        _shards: { total: indices.length * 2, successful: indices.length, failed: 0 },
+        data_stream_count: streams.length,
+        backing_indices: indices.length,
+        total_store_size_bytes: indices.reduce((sum, index) => sum + index.bytes, 0),
+        data_streams: streams.map((stream) => {
+          const backing = stream.indices.map((name) => c.indices.get(name) as Index);
+          const timestamps = backing.flatMap((index) => [...index.view.values()].flatMap((doc) => doc.fields['@timestamp'] ?? [])).map(Number);
+          return { data_stream: stream.name, backing_indices: backing.length, store_size_bytes: backing.reduce((sum, index) => sum + index.bytes, 0), maximum_timestamp: timestamps.reduce((max, value) => Math.max(max, value), 0) };
+        }),
+      });
+    });
     this.route('PUT', '/_data_stream/{name}', (request) => {
       c.createDataStream(request.params.name as string);
       return ok({ acknowledged: true });
@@ -596,6 +624,14 @@ export class ElasticsearchEmulator {
       const only = request.query.only_managed === 'true' ? indices.filter((index) => index.settings['index.lifecycle.name']) : indices;
       return ok({ indices: Object.fromEntries(only.map((index) => [index.name, explain(c, index)])) });
     });
+    this.route('POST', '/{index}/_ilm/remove', (request) => {
+      for (const index of c.resolve(request.params.index, { expandHidden: true })) {
+        delete index.settings['index.lifecycle.name'];
+        index.ilm = undefined;
+      }
+      c.journal?.meta();
+      return ok({ has_failures: false, failed_indexes: [] });
+    });
     this.route('POST', '/{index}/_ilm/retry', (request) => {
       for (const index of c.resolve(request.params.index, { expandHidden: true })) if (index.ilm?.step === 'ERROR') index.ilm = { ...index.ilm, step: 'init', action: 'new' };
       runLifecycle(c);
@@ -680,11 +716,17 @@ export class ElasticsearchEmulator {
       for (const index of c.resolve(request.params.index)) c.putMapping(index, mappings);
       return ok({ acknowledged: true });
     });
+    this.route(['POST', 'GET'], '/{index}/_reload_search_analyzers', (request) => {
+      // Analyzers here are built in and never change: every index reports nothing reloaded.
+      const indices = c.resolve(request.params.index, { expandHidden: true });
+      return ok({ _shards: { total: indices.length, successful: indices.length, failed: 0 }, reload_details: indices.map((index) => ({ index: index.name, reloaded_analyzers: [], reloaded_node_ids: [] })) });
+    });
     this.route('GET', '/_settings', (request) => this.settings(request));
     this.route('GET', '/{index}/_settings', (request) => this.settings(request));
     this.route('GET', '/{index}/_settings/{name}', (request) => this.settings(request));
-    this.route('PUT', '/{index}/_settings', (request) => {
-      const flat = flattenSettings(jsonBody(request));
+    const putSettings = (request: Request): Reply => {
+      const body = jsonBody(request);
+      const flat = flattenSettings((body.settings as Json | undefined) ?? body);
       const fixed = Object.keys(flat).filter((key) => ['index.number_of_shards', 'index.codec', 'index.routing_partition_size'].includes(key));
       if (fixed.length > 0) throw badRequest(`Can't update non dynamic settings [[${fixed.join(', ')}]] for open indices [${request.params.index}]`);
       for (const index of c.resolve(request.params.index, { expandHidden: true })) {
@@ -695,7 +737,9 @@ export class ElasticsearchEmulator {
       }
       c.journal?.meta();
       return ok({ acknowledged: true });
-    });
+    };
+    this.route('PUT', '/_settings', putSettings);
+    this.route('PUT', '/{index}/_settings', putSettings);
 
     // aliases
     this.route('POST', '/_aliases', (request) => {

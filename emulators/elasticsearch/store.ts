@@ -298,8 +298,11 @@ export class Cluster {
     return { settings, mappings, aliases };
   }
 
-  putIndexTemplate(name: string, template: IndexTemplate, create: boolean): void {
+  putIndexTemplate(name: string, body: IndexTemplate, create: boolean): void {
     if (create && this.indexTemplates.has(name)) throw badRequest(`index template [${name}] already exists`);
+    // A single pattern may be given as a string; Elasticsearch stores a list.
+    const patterns = body.index_patterns as string[] | string | undefined;
+    const template: IndexTemplate = { ...body, index_patterns: typeof patterns === 'string' ? [patterns] : patterns ?? [] };
     if (!Array.isArray(template.index_patterns) || template.index_patterns.length === 0) {
       throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: index patterns are missing;');
     }
@@ -468,7 +471,8 @@ export class Cluster {
       writeIndex = writer;
       const match = /^(.*-)(\d+)$/.exec(writer.name);
       if (options.newIndex === undefined && !match) throw badRequest(`index name [${writer.name}] does not match pattern '^.*-\\d+$'`);
-      newName = options.newIndex ?? `${match?.[1]}${String(Number(match?.[2]) + 1).padStart(match?.[2]?.length ?? 6, '0')}`;
+      // Elasticsearch formats the counter with %06d, whatever the old index's padding was.
+      newName = options.newIndex ?? `${match?.[1]}${String(Number(match?.[2]) + 1).padStart(6, '0')}`;
     }
     const results = this.rolloverConditions(writeIndex, conditions);
     const met = Object.keys(results).length === 0 || Object.entries(results).some(([name, ok]) => ok && !name.startsWith('[min_')) && Object.entries(results).filter(([name]) => name.startsWith('[min_')).every(([, ok]) => ok);
