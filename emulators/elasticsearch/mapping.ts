@@ -365,7 +365,9 @@ function addValue(context: Context, path: string, value: FieldValue): void {
 
 function indexLeaf(context: Context, path: string, mapping: FieldMapping, raw: unknown): void {
   const type = mapping.type ?? 'object';
-  const values = Array.isArray(raw) ? raw.flat(Infinity) : [raw];
+  // A geo_point may itself be an array ([lon, lat]); an array of them holds several points.
+  const numberPair = (value: unknown): boolean => Array.isArray(value) && (value.length === 2 || value.length === 3) && value.every((item) => typeof item === 'number');
+  const values = type === 'geo_point' ? (numberPair(raw) ? [raw] : Array.isArray(raw) ? raw : [raw]) : Array.isArray(raw) ? raw.flat(Infinity) : [raw];
   for (const item of values) {
     const value = item === null ? mapping.null_value : item;
     if (value === null || value === undefined) continue;

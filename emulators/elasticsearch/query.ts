@@ -358,7 +358,7 @@ function tokenize(query: string, simple: boolean): Token[] {
   const tokens: Token[] = [];
   const pattern = simple
     ? /\s*(?:(\()|(\))|(")((?:[^"\\]|\\.)*)"|(\|)|(\+)|(-)|([^\s()|"]+))/gy
-    : /\s*(?:(\()|(\))|(?:([\w.@*-]+):)?(?:"((?:[^"\\]|\\.)*)"|([[{][^\]}]*[\]}])|((?:\\.|[^\s()"])+))|(\s+))/gy;
+    : /\s*(?:(\()|(\))|([+\-!])?(?:([\w.@*][\w.@*-]*):)?(?:"((?:[^"\\]|\\.)*)"|([[{][^\]}]*[\]}])|((?:\\.|[^\s()"])+)))/gy;
   let match: RegExpExecArray | null;
   while (pattern.lastIndex < query.length && (match = pattern.exec(query)) !== null) {
     if (match[0].trim() === '') continue;
@@ -372,17 +372,26 @@ function tokenize(query: string, simple: boolean): Token[] {
       else tokens.push({ kind: 'term', text: match[8] ?? '' });
       continue;
     }
-    if (match[1]) tokens.push({ kind: 'open', text: '(' });
-    else if (match[2]) tokens.push({ kind: 'close', text: ')' });
-    else if (match[4] !== undefined) tokens.push({ kind: 'phrase', text: match[4], field: match[3] });
-    else if (match[5] !== undefined) tokens.push({ kind: 'range', text: match[5], field: match[3] });
-    else if (match[6] !== undefined) {
-      const text = match[6];
-      if (match[3] === undefined && (text === 'AND' || text === 'OR' || text === '&&' || text === '||')) tokens.push({ kind: 'op', text: text === '&&' ? 'AND' : text === '||' ? 'OR' : text });
-      else if (match[3] === undefined && (text === 'NOT' || text === '!')) tokens.push({ kind: 'not', text: 'NOT' });
-      else if (text.startsWith('+') && text.length > 1) tokens.push({ kind: 'must', text: '+' }, { kind: 'term', text: text.slice(1), field: match[3] });
-      else if (text.startsWith('-') && text.length > 1) tokens.push({ kind: 'not', text: '-' }, { kind: 'term', text: text.slice(1), field: match[3] });
-      else tokens.push({ kind: 'term', text, field: match[3] });
+    if (match[1]) {
+      tokens.push({ kind: 'open', text: '(' });
+      continue;
+    }
+    if (match[2]) {
+      tokens.push({ kind: 'close', text: ')' });
+      continue;
+    }
+    // A leading + requires the clause, a leading - or ! negates it (Lucene's prefix operators).
+    const prefix = match[3];
+    const field = match[4];
+    if (prefix === '+') tokens.push({ kind: 'must', text: '+' });
+    else if (prefix === '-' || prefix === '!') tokens.push({ kind: 'not', text: 'NOT' });
+    if (match[5] !== undefined) tokens.push({ kind: 'phrase', text: match[5], field });
+    else if (match[6] !== undefined) tokens.push({ kind: 'range', text: match[6], field });
+    else if (match[7] !== undefined) {
+      const text = match[7];
+      if (field === undefined && prefix === undefined && (text === 'AND' || text === 'OR' || text === '&&' || text === '||')) tokens.push({ kind: 'op', text: text === '&&' ? 'AND' : text === '||' ? 'OR' : text });
+      else if (field === undefined && prefix === undefined && text === 'NOT') tokens.push({ kind: 'not', text: 'NOT' });
+      else tokens.push({ kind: 'term', text, field });
     }
   }
   return tokens;
@@ -533,8 +542,8 @@ export function compareSortValues(a: Array<FieldValue | null>, b: Array<FieldVal
     const right = b[i] ?? null;
     if (left === right) continue;
     if (left === null || right === null) {
-      const missingFirst = key.missing === '_first';
-      return (left === null ? -1 : 1) * (missingFirst ? 1 : -1) * -1;
+      // Missing values go last (or first) whatever the order, as in Elasticsearch.
+      return (left === null ? 1 : -1) * (key.missing === '_first' ? -1 : 1);
     }
     const result = compare(left, right);
     if (result !== 0) return key.order === 'asc' ? result : -result;

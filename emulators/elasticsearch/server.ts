@@ -682,8 +682,10 @@ export class ElasticsearchEmulator {
     // ---- search ----
     const runSearch = (request: Request): Reply => {
       const started = performance.now();
+      // The body is parsed before the indices are resolved, so a malformed body is a 400 whatever the target.
+      const body = jsonBody(request);
       const indices = c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
-      const result = search(indices, jsonBody(request), request.query as SearchParams, c.now());
+      const result = search(indices, body, request.query as SearchParams, c.now());
       this.stats.queryTotal += 1;
       this.stats.queryTimeMs += performance.now() - started;
       return ok(result);

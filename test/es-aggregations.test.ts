@@ -1,0 +1,202 @@
+import type { Client } from '@elastic/elasticsearch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failure, startElasticsearch } from './support/elasticsearch.js';
+
+/** Six requests, small enough that every expected figure below is worked out by hand. */
+const REQUESTS = [
+  { '@timestamp': '2026-10-01T00:10:00Z', status: 200, latency: 1, path: '/a', method: 'GET', ip: '10.0.0.1' },
+  { '@timestamp': '2026-10-01T05:00:00Z', status: 200, latency: 51, path: '/a', method: 'POST', ip: '10.0.0.2' },
+  { '@timestamp': '2026-10-01T23:59:59Z', status: 500, latency: 101, path: '/b', method: 'GET', ip: '10.0.0.1' },
+  { '@timestamp': '2026-10-02T12:00:00Z', status: 404, latency: 151, path: '/c', method: 'GET', ip: '192.168.1.1' },
+  { '@timestamp': '2026-10-04T08:00:00Z', status: 200, latency: 20, path: '/a', method: 'GET', ip: '10.0.0.3' },
+  { '@timestamp': '2026-10-04T09:30:00Z', status: 503, latency: 2500, path: '/b', method: 'GET' },
+];
+
+const DAY = (day: string) => Date.parse(`2026-10-${day}T00:00:00Z`);
+
+let es: Client;
+let stop: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ es, stop } = await startElasticsearch());
+  await es.indices.create({
+    index: 'requests',
+    mappings: { properties: { '@timestamp': { type: 'date' }, status: { type: 'integer' }, latency: { type: 'long' }, path: { type: 'keyword' }, method: { type: 'keyword' }, ip: { type: 'ip' }, note: { type: 'text' } } },
+  });
+  await es.bulk({ refresh: true, operations: REQUESTS.flatMap((doc, i) => [{ index: { _index: 'requests', _id: String(i + 1) } }, doc]) });
+});
+
+afterAll(async () => {
+  await stop();
+});
+
+async function aggs(aggregations: Record<string, unknown>, query?: unknown): Promise<Record<string, any>> {
+  const response = await es.search({ index: 'requests', size: 0, aggs: aggregations as never, ...(query ? { query: query as never } : {}) });
+  return response.aggregations as Record<string, any>;
+}
+
+describe('bucket aggregations', () => {
+  it('date_histogram by calendar day fills the empty day between', async () => {
+    const { days } = await aggs({ days: { date_histogram: { field: '@timestamp', calendar_interval: 'day' } } });
+    expect(days.buckets.map((b: any) => [b.key_as_string, b.key, b.doc_count])).toEqual([
+      ['2026-10-01T00:00:00.000Z', DAY('01'), 3],
+      ['2026-10-02T00:00:00.000Z', DAY('02'), 1],
+      ['2026-10-03T00:00:00.000Z', DAY('03'), 0],
+      ['2026-10-04T00:00:00.000Z', DAY('04'), 2],
+    ]);
+  });
+
+  it('date_histogram in a time zone moves the late request into the next local day', async () => {
+    const { days } = await aggs({ days: { date_histogram: { field: '@timestamp', calendar_interval: '1d', time_zone: '+02:00', min_doc_count: 1 } } });
+    expect(days.buckets.map((b: any) => [b.key_as_string, b.doc_count])).toEqual([
+      ['2026-10-01T00:00:00.000+02:00', 2],
+      ['2026-10-02T00:00:00.000+02:00', 2],
+      ['2026-10-04T00:00:00.000+02:00', 2],
+    ]);
+    expect(days.buckets[0].key).toBe(DAY('01') - 2 * 3_600_000);
+  });
+
+  it('date_histogram with a fixed interval, an offset and extended bounds', async () => {
+    const { half } = await aggs({ half: { date_histogram: { field: '@timestamp', fixed_interval: '12h', offset: '+6h', min_doc_count: 0, extended_bounds: { min: '2026-09-30T18:00:00Z', max: '2026-10-02T06:00:00Z' } } } }, { range: { '@timestamp': { lt: '2026-10-03' } } });
+    // Buckets start at 06:00 and 18:00: [09-30 18:00, 10-01 06:00) holds 00:10 and 05:00.
+    expect(half.buckets.map((b: any) => [b.key_as_string, b.doc_count])).toEqual([
+      ['2026-09-30T18:00:00.000Z', 2],
+      ['2026-10-01T06:00:00.000Z', 0],
+      ['2026-10-01T18:00:00.000Z', 1],
+      ['2026-10-02T06:00:00.000Z', 1],
+    ]);
+  });
+
+  it('date_histogram × filters: errors per day', async () => {
+    const { days } = await aggs({ days: { date_histogram: { field: '@timestamp', calendar_interval: '1d' }, aggs: { outcome: { filters: { filters: { errors: { range: { status: { gte: 500 } } }, ok: { range: { status: { lt: 400 } } } } } } } } });
+    expect(days.buckets.map((b: any) => [b.doc_count, b.outcome.buckets.errors.doc_count, b.outcome.buckets.ok.doc_count])).toEqual([
+      [3, 1, 2],
+      [1, 0, 0],
+      [0, 0, 0],
+      [2, 1, 1],
+    ]);
+  });
+
+  it('histogram with min_doc_count 1', async () => {
+    const { latency } = await aggs({ latency: { histogram: { field: 'latency', interval: 100, min_doc_count: 1 } } });
+    expect(latency.buckets).toEqual([
+      { key: 0, doc_count: 3 },
+      { key: 100, doc_count: 2 },
+      { key: 2500, doc_count: 1 },
+    ]);
+  });
+
+  it('terms: by count, by key, with size, missing and ordering by a sub-aggregation', async () => {
+    const result = await aggs({
+      byCount: { terms: { field: 'path' } },
+      top2: { terms: { field: 'path', size: 2 } },
+      byKey: { terms: { field: 'path', order: { _key: 'desc' } } },
+      ip: { terms: { field: 'ip', missing: '0.0.0.0', size: 10 } },
+      slowest: { terms: { field: 'path', order: { avg_latency: 'desc' } }, aggs: { avg_latency: { avg: { field: 'latency' } } } },
+    });
+    expect(result.byCount).toEqual({ doc_count_error_upper_bound: 0, sum_other_doc_count: 0, buckets: [{ key: '/a', doc_count: 3 }, { key: '/b', doc_count: 2 }, { key: '/c', doc_count: 1 }] });
+    expect(result.top2.sum_other_doc_count).toBe(1);
+    expect(result.top2.buckets.map((b: any) => b.key)).toEqual(['/a', '/b']);
+    expect(result.byKey.buckets.map((b: any) => b.key)).toEqual(['/c', '/b', '/a']);
+    expect(result.ip.buckets).toContainEqual({ key: '0.0.0.0', doc_count: 1 });
+    expect(result.ip.buckets[0]).toEqual({ key: '10.0.0.1', doc_count: 2 });
+    expect(result.slowest.buckets.map((b: any) => [b.key, b.avg_latency.value])).toEqual([
+      ['/b', 1300.5],
+      ['/c', 151],
+      ['/a', 24],
+    ]);
+  });
+
+  it('filter, filters with an other bucket, range and date_range', async () => {
+    const result = await aggs({
+      errors: { filter: { range: { status: { gte: 500 } } } },
+      classes: { filters: { filters: [{ term: { status: 200 } }, { term: { status: 500 } }], other_bucket_key: 'rest' } },
+      latency: { range: { field: 'latency', ranges: [{ to: 100 }, { from: 100, to: 1000 }, { from: 1000 }] } },
+      period: { date_range: { field: '@timestamp', format: 'yyyy-MM-dd', ranges: [{ to: '2026-10-02' }, { from: '2026-10-02' }] } },
+    });
+    expect(result.errors).toEqual({ doc_count: 2 });
+    expect(result.classes.buckets).toEqual([{ doc_count: 3 }, { doc_count: 1 }, { doc_count: 2 }]);
+    expect(result.latency.buckets).toEqual([
+      { key: '*-100.0', to: 100, doc_count: 3 },
+      { key: '100.0-1000.0', from: 100, to: 1000, doc_count: 2 },
+      { key: '1000.0-*', from: 1000, doc_count: 1 },
+    ]);
+    expect(result.period.buckets).toEqual([
+      { key: '*-2026-10-02', to: DAY('02'), to_as_string: '2026-10-02', doc_count: 3 },
+      { key: '2026-10-02-*', from: DAY('02'), from_as_string: '2026-10-02', doc_count: 3 },
+    ]);
+  });
+
+  it('composite pages through method × day with after_key', async () => {
+    const sources = [{ method: { terms: { field: 'method' } } }, { day: { date_histogram: { field: '@timestamp', calendar_interval: '1d' } } }];
+    const { page } = await aggs({ page: { composite: { size: 2, sources } } });
+    expect(page.buckets).toEqual([
+      { key: { method: 'GET', day: DAY('01') }, doc_count: 2 },
+      { key: { method: 'GET', day: DAY('02') }, doc_count: 1 },
+    ]);
+    expect(page.after_key).toEqual({ method: 'GET', day: DAY('02') });
+    const { page: next } = await aggs({ page: { composite: { size: 2, sources, after: page.after_key } } });
+    expect(next.buckets).toEqual([
+      { key: { method: 'GET', day: DAY('04') }, doc_count: 2 },
+      { key: { method: 'POST', day: DAY('01') }, doc_count: 1 },
+    ]);
+    const { page: last } = await aggs({ page: { composite: { size: 2, sources, after: next.after_key } } });
+    expect(last.buckets).toEqual([]);
+    expect(last.after_key).toBeUndefined();
+  });
+});
+
+describe('metric aggregations', () => {
+  it('avg, sum, min, max, value_count, stats and cardinality', async () => {
+    const result = await aggs({
+      avg: { avg: { field: 'latency' } },
+      sum: { sum: { field: 'latency' } },
+      min: { min: { field: 'latency' } },
+      max: { max: { field: 'latency' } },
+      count: { value_count: { field: 'latency' } },
+      stats: { stats: { field: 'latency' } },
+      clients: { cardinality: { field: 'ip' } },
+      first: { min: { field: '@timestamp' } },
+    });
+    expect(result.avg.value).toBeCloseTo(2824 / 6, 10);
+    expect(result.sum).toEqual({ value: 2824 });
+    expect(result.min).toEqual({ value: 1 });
+    expect(result.max).toEqual({ value: 2500 });
+    expect(result.count).toEqual({ value: 6 });
+    expect(result.stats).toMatchObject({ count: 6, min: 1, max: 2500, sum: 2824 });
+    expect(result.clients).toEqual({ value: 4 });
+    expect(result.first).toEqual({ value: Date.parse('2026-10-01T00:10:00Z'), value_as_string: '2026-10-01T00:10:00.000Z' });
+  });
+
+  it('percentiles interpolate as Elasticsearch does: for [1, 51, 101, 151], p25 = 26, p50 = 76, p75 = 126', async () => {
+    const { early } = await aggs({
+      early: { filter: { range: { '@timestamp': { lt: '2026-10-03' } } }, aggs: { p: { percentiles: { field: 'latency', percents: [25, 50, 75] } }, r: { percentile_ranks: { field: 'latency', values: [76] } } } },
+    });
+    expect(early.doc_count).toBe(4);
+    expect(early.p.values).toEqual({ '25.0': 26, '50.0': 76, '75.0': 126 });
+    expect(early.r.values).toEqual({ '76.0': 50 });
+  });
+
+  it('top_hits returns the slowest request', async () => {
+    const { slowest } = await aggs({ slowest: { top_hits: { size: 1, sort: [{ latency: 'desc' }], _source: ['path', 'latency'] } } });
+    expect(slowest.hits.total).toEqual({ value: 6, relation: 'eq' });
+    expect(slowest.hits.hits).toEqual([{ _index: 'requests', _id: '6', _score: null, _source: { path: '/b', latency: 2500 }, sort: [2500] }]);
+  });
+
+  it('metrics of an empty set: avg, min and max are null, sum 0', async () => {
+    const result = await aggs({ avg: { avg: { field: 'latency' } }, min: { min: { field: 'latency' } }, sum: { sum: { field: 'latency' } } }, { term: { path: '/nowhere' } });
+    expect(result).toEqual({ avg: { value: null }, min: { value: null }, sum: { value: 0 } });
+  });
+});
+
+describe('aggregation errors', () => {
+  it('an unknown aggregation type answers 400 parsing_exception', async () => {
+    expect(await failure(es.search({ index: 'requests', aggs: { x: { bogus: { field: 'path' } } } as never }))).toEqual({ status: 400, type: 'parsing_exception', reason: 'Unknown aggregation type [bogus]' });
+  });
+
+  it('aggregating a text field answers 400 as Elasticsearch does (fielddata is disabled)', async () => {
+    const error = await failure(es.search({ index: 'requests', aggs: { x: { terms: { field: 'note' } } } }));
+    expect(error.status).toBe(400);
+    expect(error.reason).toMatch(/^Fielddata is disabled on \[note\]/);
+  });
+});

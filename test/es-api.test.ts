@@ -1,0 +1,489 @@
+import type { Client } from '@elastic/elasticsearch';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
+import { failure, startElasticsearch } from './support/elasticsearch.js';
+
+let es: Client;
+let emulator: ElasticsearchEmulator;
+let stop: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ es, emulator, stop } = await startElasticsearch({ maxContentLength: 64 * 1024 }));
+});
+
+afterEach(async () => {
+  await fetch(`${emulator.url}/_emulator/faults`, { method: 'DELETE' });
+  await es.indices.deleteDataStream({ name: '*' }, { ignore: [404] });
+  await es.indices.delete({ index: '*' }, { ignore: [404] });
+  for (const { name } of (await es.indices.getIndexTemplate()).index_templates) await es.indices.deleteIndexTemplate({ name });
+  for (const { name } of (await es.cluster.getComponentTemplate()).component_templates) await es.cluster.deleteComponentTemplate({ name });
+  for (const name of Object.keys(await es.ilm.getLifecycle())) await es.ilm.deleteLifecycle({ name });
+});
+
+afterAll(async () => {
+  await stop();
+});
+
+function raw(path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${emulator.url}${path}`, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
+}
+
+describe('compatibility with the official client', () => {
+  it('answers GET / with a version of the client major and the product header on every response', async () => {
+    const info = await es.info();
+    expect(info.version.number.split('.')[0]).toBe('9');
+    for (const path of ['/', '/_cluster/health', '/missing-index', '/_cat/indices']) {
+      expect((await raw(path)).headers.get('x-elastic-product')).toBe('Elasticsearch');
+    }
+  });
+
+  it('reports errors in Elasticsearch’s body shape and status codes', async () => {
+    const response = await raw('/no-such-index/_doc/1', { method: 'DELETE' });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: { root_cause: [{ type: 'index_not_found_exception', reason: 'no such index [no-such-index]' }], type: 'index_not_found_exception', reason: 'no such index [no-such-index]' }, status: 404 });
+    await es.indices.create({ index: 'twice' });
+    expect(await failure(es.indices.create({ index: 'twice' }))).toMatchObject({ status: 400, type: 'resource_already_exists_exception' });
+    expect(await failure(es.indices.create({ index: 'Upper' }))).toMatchObject({ status: 400, type: 'invalid_index_name_exception', reason: 'Invalid index name [Upper], must be lowercase' });
+  });
+});
+
+describe('cluster', () => {
+  it('health: yellow with replicas on one node, green without, and wait_for_status', async () => {
+    expect((await es.cluster.health()).status).toBe('green');
+    await es.indices.create({ index: 'replicated' });
+    expect((await es.cluster.health({ wait_for_status: 'yellow' })).status).toBe('yellow');
+    const timedOut = await es.cluster.health({ wait_for_status: 'green', timeout: '100ms' }, { ignore: [408] });
+    expect(timedOut).toMatchObject({ status: 'yellow', timed_out: true });
+  });
+
+  it('_cat/health and _cat/indices as text and JSON; _nodes/stats for exporters', async () => {
+    await es.indices.create({ index: 'cat-me', settings: { number_of_replicas: 0 } });
+    await es.index({ index: 'cat-me', id: '1', document: { a: 1 }, refresh: true });
+    const text = await (await raw('/_cat/indices?v')).text();
+    expect(text.split('\n')[0]).toMatch(/^health\s+status\s+index\s+uuid\s+pri\s+rep\s+docs\.count/);
+    expect(text).toMatch(/green\s+open\s+cat-me\s+\S+\s+1\s+0\s+1\s/);
+    expect(await es.cat.indices({ index: 'cat-me', format: 'json' })).toEqual([expect.objectContaining({ health: 'green', index: 'cat-me', 'docs.count': '1' })]);
+    expect((await raw('/_cat/health')).headers.get('content-type')).toMatch(/text\/plain/);
+    expect(await es.cat.health({ format: 'json' })).toEqual([expect.objectContaining({ status: 'green', 'node.total': '1' })]);
+    const stats = await es.nodes.stats();
+    const node = Object.values(stats.nodes)[0];
+    expect(node?.indices?.docs?.count).toBe(1);
+    expect(node?.jvm?.mem?.heap_used_in_bytes).toBeGreaterThan(0);
+  });
+});
+
+describe('indices, mappings, settings, aliases', () => {
+  it('create, get, exists, mappings, settings, delete', async () => {
+    await es.indices.create({ index: 'things', settings: { number_of_replicas: 0, refresh_interval: '5s' }, mappings: { properties: { name: { type: 'keyword' } } } });
+    expect(await es.indices.exists({ index: 'things' })).toBe(true);
+    expect(await es.indices.exists({ index: 'nothing' })).toBe(false);
+    const got = await es.indices.get({ index: 'things' });
+    expect(got.things?.mappings).toEqual({ properties: { name: { type: 'keyword' } } });
+    expect(got.things?.settings?.index).toMatchObject({ number_of_replicas: '0', refresh_interval: '5s', number_of_shards: '1' });
+    await es.indices.putMapping({ index: 'things', properties: { size: { type: 'long' } } });
+    expect((await es.indices.getMapping({ index: 'things' })).things?.mappings.properties).toEqual({ name: { type: 'keyword' }, size: { type: 'long' } });
+    expect(await failure(es.indices.putMapping({ index: 'things', properties: { name: { type: 'long' } } }))).toMatchObject({ status: 400, reason: 'mapper [name] cannot be changed from type [keyword] to [long]' });
+    await es.indices.putSettings({ index: 'things', settings: { number_of_replicas: 1 } });
+    expect((await es.indices.getSettings({ index: 'things' })).things?.settings?.index?.number_of_replicas).toBe('1');
+    expect(await failure(es.indices.putSettings({ index: 'things', settings: { number_of_shards: 3 } }))).toMatchObject({ status: 400 });
+    await es.indices.delete({ index: 'things' });
+    expect(await es.indices.exists({ index: 'things' })).toBe(false);
+  });
+
+  it('aliases with is_write_index route writes and searches', async () => {
+    await es.indices.create({ index: 'app-000001', aliases: { app: { is_write_index: true } } });
+    await es.indices.create({ index: 'app-old', aliases: { app: { is_write_index: false } } });
+    const written = await es.index({ index: 'app', document: { v: 1 }, refresh: true });
+    expect(written._index).toBe('app-000001');
+    await es.index({ index: 'app-old', document: { v: 0 }, refresh: true });
+    expect((await es.count({ index: 'app' })).count).toBe(2);
+    expect(Object.keys(await es.indices.getAlias({ name: 'app' })).sort()).toEqual(['app-000001', 'app-old']);
+    await es.indices.updateAliases({ actions: [{ remove: { index: 'app-old', alias: 'app' } }] });
+    expect((await es.count({ index: 'app' })).count).toBe(1);
+  });
+
+  it('rollover: conditions, dry run, and the alias moving to the new index', async () => {
+    await es.indices.create({ index: 'roll-000001', aliases: { roll: { is_write_index: true } } });
+    await es.index({ index: 'roll', document: { n: 1 } });
+    await es.index({ index: 'roll', document: { n: 2 } });
+    const notYet = await es.indices.rollover({ alias: 'roll', conditions: { max_docs: 3 } });
+    expect(notYet).toMatchObject({ rolled_over: false, conditions: { '[max_docs: 3]': false } });
+    const dry = await es.indices.rollover({ alias: 'roll', dry_run: true, conditions: { max_docs: 2 } });
+    expect(dry).toMatchObject({ rolled_over: false, dry_run: true, new_index: 'roll-000002', conditions: { '[max_docs: 2]': true } });
+    expect(await es.indices.exists({ index: 'roll-000002' })).toBe(false);
+    const done = await es.indices.rollover({ alias: 'roll', conditions: { max_docs: 2, max_age: '30d' } });
+    expect(done).toMatchObject({ rolled_over: true, old_index: 'roll-000001', new_index: 'roll-000002', conditions: { '[max_docs: 2]': true, '[max_age: 30d]': false } });
+    expect((await es.index({ index: 'roll', document: { n: 3 } }))._index).toBe('roll-000002');
+  });
+
+  it('refresh semantics: documents become searchable at refresh, as in Elasticsearch', async () => {
+    await es.indices.create({ index: 'fresh', settings: { refresh_interval: '-1' } });
+    await es.index({ index: 'fresh', id: '1', document: { a: 1 } });
+    expect((await es.count({ index: 'fresh' })).count).toBe(0);
+    expect((await es.get({ index: 'fresh', id: '1' })).found).toBe(true);
+    await es.indices.refresh({ index: 'fresh' });
+    expect((await es.count({ index: 'fresh' })).count).toBe(1);
+
+    await es.indices.create({ index: 'periodic', settings: { refresh_interval: '200ms' } });
+    await es.index({ index: 'periodic', document: { a: 1 } });
+    expect((await es.count({ index: 'periodic' })).count).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await es.count({ index: 'periodic' })).count).toBe(1);
+
+    await es.index({ index: 'periodic', document: { a: 2 }, refresh: 'wait_for' });
+    expect((await es.count({ index: 'periodic' })).count).toBe(2);
+  });
+});
+
+describe('templates and data streams', () => {
+  it('resolves the template with the highest priority, composed of component templates in order', async () => {
+    await es.cluster.putComponentTemplate({ name: 'base', template: { settings: { number_of_replicas: 0 }, mappings: { properties: { a: { type: 'keyword' }, b: { type: 'keyword' } } } } });
+    await es.cluster.putComponentTemplate({ name: 'override', template: { mappings: { properties: { b: { type: 'keyword', ignore_above: 10 } } } } });
+    await es.indices.putIndexTemplate({ name: 'low', index_patterns: ['tpl-*'], priority: 1, template: { mappings: { properties: { low: { type: 'long' } } } } });
+    await es.indices.putIndexTemplate({ name: 'high', index_patterns: ['tpl-*'], priority: 5, composed_of: ['base', 'override'], template: { settings: { 'index.lifecycle.name': 'keep' }, mappings: { properties: { c: { type: 'date' } } } } });
+    await es.index({ index: 'tpl-1', document: { a: 'x' } });
+    const index = (await es.indices.get({ index: 'tpl-1' }))['tpl-1'];
+    expect(index?.mappings?.properties).toMatchObject({ a: { type: 'keyword' }, b: { type: 'keyword', ignore_above: 10 }, c: { type: 'date' } });
+    expect(index?.mappings?.properties?.low).toBeUndefined();
+    expect(index?.settings?.index).toMatchObject({ number_of_replicas: '0', lifecycle: { name: 'keep' } });
+    expect(await failure(es.indices.putIndexTemplate({ name: 'clash', index_patterns: ['tpl-*'], priority: 5 }))).toMatchObject({ status: 400 });
+    expect(await failure(es.indices.putIndexTemplate({ name: 'broken', index_patterns: ['x-*'], composed_of: ['nope'] }))).toMatchObject({ status: 400, type: 'invalid_index_template_exception' });
+    expect(await failure(es.cluster.deleteComponentTemplate({ name: 'base' }))).toMatchObject({ status: 400 });
+  });
+
+  it('creates a data stream on first write, enforces op_type create and @timestamp, rolls over, lists and deletes it', async () => {
+    await es.indices.putIndexTemplate({ name: 'logs-demo', index_patterns: ['logs-demo-*'], data_stream: {}, priority: 200, template: { mappings: { properties: { message: { type: 'match_only_text' } } } } });
+    const created = await es.index({ index: 'logs-demo-default', op_type: 'create', document: { '@timestamp': '2026-11-01T00:00:00Z', message: 'first' }, refresh: true });
+    const today = new Date(((await (await raw('/_emulator/clock')).json()) as { now: number }).now).toISOString().slice(0, 10).replaceAll('-', '.');
+    expect(created._index).toBe(`.ds-logs-demo-default-${today}-000001`);
+    expect(await failure(es.index({ index: 'logs-demo-default', document: { '@timestamp': '2026-11-01T00:00:00Z' } }))).toMatchObject({ status: 400, reason: 'only write ops with an op_type of create are allowed in data streams' });
+    const missing = await es.bulk({ operations: [{ create: { _index: 'logs-demo-default' } }, { message: 'no time' }] });
+    expect(missing.items[0]?.create?.error?.reason).toMatch(/data stream timestamp field \[@timestamp\] is missing/);
+    const rolled = await es.indices.rollover({ alias: 'logs-demo-default' });
+    expect(rolled).toMatchObject({ rolled_over: true, new_index: `.ds-logs-demo-default-${today}-000002` });
+    const [stream] = (await es.indices.getDataStream({ name: 'logs-demo-default' })).data_streams;
+    expect(stream).toMatchObject({ name: 'logs-demo-default', generation: 2, template: 'logs-demo', timestamp_field: { name: '@timestamp' } });
+    expect(stream?.indices.map((index) => index.index_name)).toEqual([`.ds-logs-demo-default-${today}-000001`, `.ds-logs-demo-default-${today}-000002`]);
+    expect((await es.search({ index: 'logs-demo-*', q: 'message:first' })).hits.hits).toHaveLength(1);
+    await es.indices.deleteDataStream({ name: 'logs-demo-default' });
+    expect((await es.indices.getDataStream()).data_streams).toEqual([]);
+    expect((await es.cat.indices({ format: 'json', expand_wildcards: 'all' })).length).toBe(0);
+  });
+});
+
+describe('documents and _bulk', () => {
+  it('bulk index, create, update (doc and doc_as_upsert) and delete, with per-item status and the errors flag', async () => {
+    await es.indices.create({ index: 'bulk', mappings: { properties: { n: { type: 'integer' } } } });
+    const result = await es.bulk({
+      refresh: true,
+      operations: [
+        { index: { _index: 'bulk', _id: '1' } }, { n: 1, tag: 'a' },
+        { create: { _index: 'bulk', _id: '2' } }, { n: 2 },
+        { create: { _index: 'bulk', _id: '1' } }, { n: 9 },
+        { update: { _index: 'bulk', _id: '1' } }, { doc: { tag: 'b' } },
+        { update: { _index: 'bulk', _id: '3' } }, { doc: { n: 3 }, doc_as_upsert: true },
+        { update: { _index: 'bulk', _id: '4' } }, { doc: { n: 4 } },
+        { index: { _index: 'bulk', _id: '5' } }, { n: 'not a number' },
+        { delete: { _index: 'bulk', _id: '2' } },
+        { delete: { _index: 'bulk', _id: '42' } },
+      ],
+    });
+    expect(result.errors).toBe(true);
+    expect(result.items.map((item) => { const [op, value] = Object.entries(item)[0] as [string, { status: number; result?: string; error?: { type: string } }]; return [op, value.status, value.result ?? value.error?.type]; })).toEqual([
+      ['index', 201, 'created'],
+      ['create', 201, 'created'],
+      ['create', 409, 'version_conflict_engine_exception'],
+      ['update', 200, 'updated'],
+      ['update', 201, 'created'],
+      ['update', 404, 'document_missing_exception'],
+      ['index', 400, 'document_parsing_exception'],
+      ['delete', 200, 'deleted'],
+      ['delete', 404, 'not_found'],
+    ]);
+    expect((await es.get({ index: 'bulk', id: '1' }))._source).toEqual({ n: 1, tag: 'b' });
+    expect((await es.count({ index: 'bulk' })).count).toBe(2);
+  });
+
+  it('single-document index, create, get, update and delete', async () => {
+    expect((await es.index({ index: 'one', id: 'a', document: { x: 1 } })).result).toBe('created');
+    expect((await es.index({ index: 'one', id: 'a', document: { x: 2 } }))).toMatchObject({ result: 'updated', _version: 2 });
+    expect(await failure(es.create({ index: 'one', id: 'a', document: { x: 3 } }))).toMatchObject({ status: 409, type: 'version_conflict_engine_exception' });
+    expect((await es.get({ index: 'one', id: 'a' }))._source).toEqual({ x: 2 });
+    expect((await es.update({ index: 'one', id: 'a', doc: { y: 1 } })).result).toBe('updated');
+    expect((await es.get({ index: 'one', id: 'a' }))._source).toEqual({ x: 2, y: 1 });
+    expect((await es.delete({ index: 'one', id: 'a' })).result).toBe('deleted');
+    expect(await failure(es.get({ index: 'one', id: 'a' }))).toMatchObject({ status: 404 });
+  });
+});
+
+describe('mapping types', () => {
+  const template = {
+    properties: {
+      kw: { type: 'keyword', ignore_above: 5 },
+      txt: { type: 'text' },
+      mot: { type: 'match_only_text' },
+      ds: { type: 'constant_keyword', value: 'rendiff.api' },
+      l: { type: 'long' },
+      i: { type: 'integer' },
+      s: { type: 'short' },
+      b: { type: 'byte' },
+      d: { type: 'double' },
+      f: { type: 'float' },
+      sf: { type: 'scaled_float', scaling_factor: 100 },
+      flag: { type: 'boolean' },
+      when: { type: 'date', format: 'yyyy-MM-dd HH:mm:ss||epoch_millis' },
+      ip: { type: 'ip' },
+      geo: { type: 'geo_point' },
+      obj: { properties: { inner: { type: 'keyword' } } },
+      labels: { type: 'flattened' },
+    },
+  };
+
+  async function indexOne(document: Record<string, unknown>): Promise<{ status: number; error?: { type: string; reason: string; caused_by?: { reason: string } } }> {
+    const result = await es.bulk({ refresh: true, operations: [{ index: { _index: 'typed' } }, document] });
+    return Object.values(result.items[0] ?? {})[0] as { status: number; error?: { type: string; reason: string } };
+  }
+
+  it('accepts and normalises each type, and searches by it', async () => {
+    await es.indices.create({ index: 'typed', mappings: template as never });
+    const ok = await indexOne({
+      kw: 'short', txt: 'Hello Wide World', mot: 'only text', ds: 'rendiff.api', l: '42', i: 7.9, s: -300, b: 12, d: 1.5, f: 0.25, sf: 1.234,
+      flag: 'true', when: '2026-10-01 12:30:00', ip: '::ffff:10.1.2.3', geo: 'POINT (13.4 52.5)', obj: { inner: 'x' }, labels: { team: 'video', tier: 'gold' },
+    });
+    expect(ok.status).toBe(201);
+    const hit = async (query: unknown) => (await es.search({ index: 'typed', query: query as never })).hits.hits.length;
+    expect(await hit({ term: { l: 42 } })).toBe(1);
+    expect(await hit({ term: { i: 7 } })).toBe(1);
+    expect(await hit({ term: { sf: 1.23 } })).toBe(1);
+    expect(await hit({ term: { flag: true } })).toBe(1);
+    expect(await hit({ range: { when: { gte: '2026-10-01 12:00:00', lt: '2026-10-01 13:00:00' } } })).toBe(1);
+    expect(await hit({ term: { ip: '10.0.0.0/8' } })).toBe(1);
+    expect(await hit({ match: { txt: 'world' } })).toBe(1);
+    expect(await hit({ match: { mot: 'ONLY' } })).toBe(1);
+    expect(await hit({ term: { 'labels.team': 'video' } })).toBe(1);
+    expect(await hit({ term: { labels: 'gold' } })).toBe(1);
+    expect(await hit({ term: { 'obj.inner': 'x' } })).toBe(1);
+    expect(await hit({ geo_distance: { distance: '10km', geo: { lat: 52.52, lon: 13.4 } } })).toBe(1);
+    const geoForms = [{ lat: 1, lon: 2 }, [2, 1], '1,2', 'POINT (2 1)', { type: 'Point', coordinates: [2, 1] }, 's01mtw'];
+    for (const geo of geoForms) expect((await indexOne({ geo })).status).toBe(201);
+  });
+
+  it('rejects a value that does not fit its field for that item only, with Elasticsearch’s reason', async () => {
+    await es.indices.create({ index: 'typed', mappings: template as never });
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ l: 'abc' }, /failed to parse field \[l\] of type \[long\]/],
+      [{ b: 300 }, /failed to parse field \[b\] of type \[byte\]/],
+      [{ flag: 'yes' }, /failed to parse field \[flag\] of type \[boolean\]/],
+      [{ when: '01/10/2026' }, /failed to parse field \[when\] of type \[date\]/],
+      [{ ip: '999.1.1.1' }, /failed to parse field \[ip\] of type \[ip\]/],
+      [{ geo: { lat: 95, lon: 0 } }, /failed to parse field \[geo\] of type \[geo_point\]/],
+      [{ ds: 'other' }, /failed to parse field \[ds\] of type \[constant_keyword\]/],
+      [{ obj: 'flat' }, /object mapping for \[obj\] tried to parse field \[obj\] as object, but found a concrete value/],
+    ];
+    for (const [document, reason] of cases) {
+      const item = await indexOne(document);
+      expect(item.status, JSON.stringify(document)).toBe(400);
+      expect(item.error?.reason, JSON.stringify(document)).toMatch(reason);
+    }
+    const mixed = await es.bulk({ operations: [{ index: { _index: 'typed' } }, { l: 1 }, { index: { _index: 'typed' } }, { l: 'x' }, { index: { _index: 'typed' } }, { l: 3 }] });
+    expect(mixed.items.map((item) => item.index?.status)).toEqual([201, 400, 201]);
+  });
+
+  it('keyword ignore_above keeps the value in _source but does not index it', async () => {
+    await es.indices.create({ index: 'typed', mappings: template as never });
+    await indexOne({ kw: 'far too long' });
+    expect((await es.search({ index: 'typed', query: { term: { kw: 'far too long' } } })).hits.hits).toHaveLength(0);
+    expect((await es.search({ index: 'typed' })).hits.hits[0]?._source).toEqual({ kw: 'far too long' });
+  });
+
+  it('maps unknown fields by Elasticsearch’s dynamic rules, then by dynamic templates; strict refuses them', async () => {
+    await es.index({ index: 'dynamic', refresh: true, document: { word: 'hello', count: 3, ratio: 0.5, on: true, at: '2026-10-01T00:00:00Z', nested: { deep: 'x' }, dotted: { 'a.b': 1 } } });
+    const properties = (await es.indices.getMapping({ index: 'dynamic' })).dynamic?.mappings.properties;
+    expect(properties).toMatchObject({
+      word: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } },
+      count: { type: 'long' },
+      ratio: { type: 'float' },
+      on: { type: 'boolean' },
+      at: { type: 'date' },
+      nested: { properties: { deep: { type: 'text' } } },
+      dotted: { properties: { a: { properties: { b: { type: 'long' } } } } },
+    });
+    expect((await es.search({ index: 'dynamic', query: { term: { 'word.keyword': 'hello' } } })).hits.hits).toHaveLength(1);
+
+    await es.indices.create({ index: 'templated', mappings: { dynamic_templates: [{ strings_as_keywords: { match_mapping_type: 'string', mapping: { type: 'keyword', ignore_above: 1024 } } }], properties: {} } });
+    await es.index({ index: 'templated', document: { anything: 'x' } });
+    expect((await es.indices.getMapping({ index: 'templated' })).templated?.mappings.properties?.anything).toEqual({ type: 'keyword', ignore_above: 1024 });
+
+    await es.indices.create({ index: 'strict', mappings: { dynamic: 'strict', properties: { known: { type: 'keyword' } } } });
+    expect(await failure(es.index({ index: 'strict', document: { unknown: 1 } }))).toMatchObject({ status: 400, type: 'strict_dynamic_mapping_exception' });
+  });
+
+  it('refuses a document that would exceed the total fields limit', async () => {
+    await es.indices.create({ index: 'limited', settings: { 'index.mapping.total_fields.limit': 3 } });
+    await es.index({ index: 'limited', document: { a: 1, b: 2 } });
+    const error = await failure(es.index({ index: 'limited', document: { c: 1, d: 2 } }));
+    expect(error).toMatchObject({ status: 400 });
+    expect(error.reason).toMatch(/Limit of total fields \[3\] has been exceeded/);
+  });
+});
+
+describe('search', () => {
+  beforeAll(async () => undefined);
+
+  async function seed(): Promise<void> {
+    await es.indices.create({
+      index: 'films',
+      mappings: { properties: { title: { type: 'text', fields: { raw: { type: 'keyword' } } }, year: { type: 'integer' }, genre: { type: 'keyword' }, released: { type: 'date' }, rating: { type: 'double' } } },
+    });
+    const films = [
+      { title: 'The Quick Brown Fox', year: 1999, genre: 'comedy', released: '1999-05-01', rating: 7.5 },
+      { title: 'Brown Fox Returns', year: 2004, genre: 'comedy', released: '2004-07-01', rating: 6.1 },
+      { title: 'Lazy Dog', year: 2010, genre: 'drama', released: '2010-01-15', rating: 8.2 },
+      { title: "O'Brien and the Fox", year: 2020, genre: 'drama', released: '2020-03-03', rating: 5.0 },
+      { title: 'Untitled', year: 2024, genre: 'documentary', rating: 9.1 },
+    ];
+    await es.bulk({ refresh: true, operations: films.flatMap((film, i) => [{ index: { _index: 'films', _id: String(i + 1) } }, film]) });
+  }
+
+  const ids = async (query: unknown, extra: Record<string, unknown> = {}): Promise<string[]> =>
+    (await es.search({ index: 'films', query: query as never, size: 20, sort: [{ year: 'asc' }], ...extra })).hits.hits.map((hit) => hit._id as string);
+
+  it('queries: match, match_phrase, multi_match, term, terms, range, exists, prefix, wildcard, ids, bool', async () => {
+    await seed();
+    expect(await ids({ match: { title: 'fox brown' } })).toEqual(['1', '2', '4']);
+    expect(await ids({ match: { title: { query: 'fox brown', operator: 'and' } } })).toEqual(['1', '2']);
+    expect(await ids({ match_phrase: { title: 'brown fox' } })).toEqual(['1', '2']);
+    expect(await ids({ match_phrase: { title: 'fox brown' } })).toEqual([]);
+    expect(await ids({ multi_match: { query: 'drama', fields: ['title', 'genre'] } })).toEqual(['3', '4']);
+    expect(await ids({ term: { genre: 'comedy' } })).toEqual(['1', '2']);
+    expect(await ids({ term: { genre: 'Comedy' } })).toEqual([]);
+    expect(await ids({ terms: { year: [1999, 2024] } })).toEqual(['1', '5']);
+    expect(await ids({ range: { year: { gte: 2004, lt: 2020 } } })).toEqual(['2', '3']);
+    expect(await ids({ range: { released: { gte: '2004-01-01||/y', lte: '2010-01-15' } } })).toEqual(['2', '3']);
+    expect(await ids({ exists: { field: 'released' } })).toEqual(['1', '2', '3', '4']);
+    expect(await ids({ prefix: { 'title.raw': 'Brown' } })).toEqual(['2']);
+    expect(await ids({ wildcard: { 'title.raw': '*Fox*' } })).toEqual(['1', '2', '4']);
+    expect(await ids({ ids: { values: ['3', '5', '99'] } })).toEqual(['3', '5']);
+    expect(await ids({ bool: { must: [{ match: { title: 'fox' } }], filter: [{ term: { genre: 'comedy' } }], must_not: [{ term: { year: 2004 } }] } })).toEqual(['1']);
+    expect(await ids({ bool: { should: [{ term: { genre: 'drama' } }, { range: { rating: { gte: 7 } } }], minimum_should_match: 2 } })).toEqual(['3']);
+  });
+
+  it('date math against the emulator clock: now-1h/h and friends', async () => {
+    await es.indices.create({ index: 'recent', mappings: { properties: { at: { type: 'date' } } } });
+    const { now } = (await (await raw('/_emulator/clock')).json()) as { now: number };
+    await es.bulk({ refresh: true, operations: [{ index: { _index: 'recent', _id: 'old' } }, { at: now - 3 * 3_600_000 }, { index: { _index: 'recent', _id: 'new' } }, { at: now - 60_000 }] });
+    const found = await es.search({ index: 'recent', query: { range: { at: { gte: 'now-1h/h' } } } });
+    expect(found.hits.hits.map((hit) => hit._id)).toEqual(['new']);
+    expect((await es.count({ index: 'recent', query: { range: { at: { lt: 'now-2h' } } } })).count).toBe(1);
+  });
+
+  it('query_string and simple_query_string in their common syntax', async () => {
+    await seed();
+    expect(await ids({ query_string: { query: 'genre:comedy AND year:>2000' } })).toEqual(['2']);
+    expect(await ids({ query_string: { query: 'title:fox -genre:drama' } })).toEqual(['1', '2']);
+    expect(await ids({ query_string: { query: '"lazy dog" OR year:[2020 TO 2024]' } })).toEqual(['3', '4', '5']);
+    expect(await ids({ query_string: { query: 'ret*', default_field: 'title' } })).toEqual(['2']);
+    expect(await ids({ simple_query_string: { query: 'fox + -comedy', fields: ['title', 'genre'] } })).toEqual(['4']);
+    expect(await ids({ simple_query_string: { query: 'lazy | untitled', fields: ['title'] } })).toEqual(['3', '5']);
+    expect((await es.search({ index: 'films', q: 'title:lazy' })).hits.hits.map((hit) => hit._id)).toEqual(['3']);
+  });
+
+  it('sort, from/size, search_after, _source filtering and total hits', async () => {
+    await seed();
+    const page = await es.search({ index: 'films', sort: [{ rating: 'desc' }], size: 2, from: 1, _source: ['title'] });
+    expect(page.hits.total).toEqual({ value: 5, relation: 'eq' });
+    expect(page.hits.hits.map((hit) => [hit._id, hit._source, hit.sort])).toEqual([
+      ['3', { title: 'Lazy Dog' }, [8.2]],
+      ['1', { title: 'The Quick Brown Fox' }, [7.5]],
+    ]);
+    const after = await es.search({ index: 'films', sort: [{ rating: 'desc' }], size: 2, search_after: [7.5] });
+    expect(after.hits.hits.map((hit) => hit._id)).toEqual(['2', '4']);
+    const missingLast = await es.search({ index: 'films', sort: [{ released: 'desc' }], size: 5 });
+    expect(missingLast.hits.hits.map((hit) => hit._id)).toEqual(['4', '3', '2', '1', '5']);
+    const excluded = await es.search({ index: 'films', query: { ids: { values: ['1'] } }, _source: { excludes: ['title', 'rating'] } });
+    expect(excluded.hits.hits[0]?._source).toEqual({ year: 1999, genre: 'comedy', released: '1999-05-01' });
+    const capped = await es.search({ index: 'films', track_total_hits: 2, size: 0 });
+    expect(capped.hits.total).toEqual({ value: 2, relation: 'gte' });
+    const none = await es.search({ index: 'films', track_total_hits: false, size: 0 });
+    expect(none.hits.total).toBeUndefined();
+  });
+
+  it('searches across indices, aliases, wildcards and comma lists', async () => {
+    await es.index({ index: 'part-a', document: { x: 1 }, refresh: true });
+    await es.index({ index: 'part-b', document: { x: 2 }, refresh: true });
+    await es.index({ index: 'other', document: { x: 3 }, refresh: true });
+    await es.indices.putAlias({ index: 'part-b', name: 'bee' });
+    expect((await es.count({ index: 'part-*' })).count).toBe(2);
+    expect((await es.count({ index: 'part-a,other' })).count).toBe(2);
+    expect((await es.count({ index: 'bee' })).count).toBe(1);
+    expect((await es.count({ index: '*,-other' })).count).toBe(2);
+    expect((await es.count()).count).toBe(3);
+  });
+
+  it('an unknown query type answers 400 parsing_exception', async () => {
+    await seed();
+    expect(await failure(es.search({ index: 'films', query: { fuzzy_wuzzy: { title: 'x' } } as never }))).toEqual({ status: 400, type: 'parsing_exception', reason: 'unknown query [fuzzy_wuzzy]' });
+  });
+});
+
+describe('bad input', () => {
+  it('a malformed action line fails the whole _bulk with 400; a malformed document line fails its item only', async () => {
+    const badAction = await raw('/_bulk', { method: 'POST', body: '{"index":{"_index":"x"}}\n{"a":1}\nnot json\n' , headers: { 'content-type': 'application/x-ndjson' } });
+    expect(badAction.status).toBe(400);
+    expect(await badAction.json()).toMatchObject({ error: { type: 'illegal_argument_exception', reason: 'Malformed action/metadata line [3], expected START_OBJECT or END_OBJECT but found [VALUE_STRING]' } });
+    const badDoc = await raw('/_bulk', { method: 'POST', body: '{"index":{"_index":"x","_id":"1"}}\n{"a": oops}\n{"index":{"_index":"x","_id":"2"}}\n{"a":2}\n', headers: { 'content-type': 'application/x-ndjson' } });
+    const body = (await badDoc.json()) as { errors: boolean; items: Array<{ index: { status: number; error?: { type: string } } }> };
+    expect(badDoc.status).toBe(200);
+    expect(body.errors).toBe(true);
+    expect(body.items.map((item) => [item.index.status, item.index.error?.type])).toEqual([[400, 'document_parsing_exception'], [201, undefined]]);
+  });
+
+  it('a body over http.max_content_length answers 413', async () => {
+    const response = await raw('/big/_doc/1', { method: 'PUT', body: JSON.stringify({ text: 'x'.repeat(70 * 1024) }) });
+    expect(response.status).toBe(413);
+    expect(await es.indices.exists({ index: 'big' })).toBe(false);
+  });
+
+  it('invalid JSON answers 400, an unknown endpoint 400, a wrong method 405', async () => {
+    expect((await raw('/x/_search', { method: 'POST', body: '{nope' })).status).toBe(400);
+    expect((await raw('/_nonsense/endpoint/here', { method: 'GET' })).status).toBe(400);
+    expect((await raw('/_cat/indices', { method: 'DELETE' })).status).toBe(405);
+  });
+});
+
+describe('fault injection under /_emulator/faults', () => {
+  const faults = (body: Record<string, unknown>) => raw('/_emulator/faults', { method: 'POST', body: JSON.stringify(body) });
+
+  it('the next N bulk requests answer 429 es_rejected_execution_exception', async () => {
+    await faults({ bulk_rejections: 2 });
+    for (let i = 0; i < 2; i += 1) expect(await failure(es.bulk({ operations: [{ index: { _index: 'f' } }, { a: 1 }] }))).toMatchObject({ status: 429, type: 'es_rejected_execution_exception' });
+    expect((await es.bulk({ operations: [{ index: { _index: 'f' } }, { a: 1 }] })).errors).toBe(false);
+  });
+
+  it('every request answers 503 for a while, then service resumes', async () => {
+    await faults({ unavailable_ms: 300 });
+    expect(await failure(es.info())).toMatchObject({ status: 503 });
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect((await es.info()).tagline).toBe('You Know, for Search');
+  });
+
+  it('added latency', async () => {
+    await faults({ latency_ms: 200 });
+    const start = Date.now();
+    await es.info();
+    expect(Date.now() - start).toBeGreaterThanOrEqual(190);
+  });
+
+  it('a share of bulk items rejected with 429, the rest indexed', async () => {
+    await faults({ bulk_item_reject_ratio: 0.25 });
+    const result = await es.bulk({ refresh: true, operations: Array.from({ length: 20 }, (_, i) => [{ index: { _index: 'share', _id: String(i) } }, { i }]).flat() });
+    const statuses = result.items.map((item) => item.index?.status);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(5);
+    expect(result.items.find((item) => item.index?.status === 429)?.index?.error?.type).toBe('es_rejected_execution_exception');
+    expect((await es.count({ index: 'share' })).count).toBe(15);
+  });
+
+  it('is off by default and reports its state', async () => {
+    expect(await (await raw('/_emulator/faults')).json()).toEqual({ bulk_rejections: 0, unavailable_ms: 0, latency_ms: 0, bulk_item_reject_ratio: 0 });
+  });
+});
