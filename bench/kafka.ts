@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { connect, createServer } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { cpuMs, freePort, waitForPort } from './process.js';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { packageRoot } from '../shared/paths.js';
@@ -29,38 +29,15 @@ export interface Row {
   messagesPerCpuSecond?: number;
 }
 
-/** User + system CPU time of a process, in ms, from /proc (Linux). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 async function startEmulator(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(packageRoot, 'dist', 'bin', 'sluice.js'), 'emulate', 'kafka', '--port', String(port), '--max-message-bytes', String(64 * 1024 * 1024), '--retention-bytes', String(4 * 1024 * 1024 * 1024)], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, LOG_LEVEL: 'warn' },
   });
-  // The emulator logs nothing at warn on a good start: poll the port instead.
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const ready = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      }).on('error', () => resolve(false));
-    });
-    if (ready) return child;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('the emulator did not start');
+  // The emulator logs nothing at warn on a good start: wait for its port instead.
+  await waitForPort(port);
+  return child;
 }
 
 function row(name: string, messages: number, ms: number, emulatorCpuMs?: number): Row {

@@ -1,3 +1,4 @@
+import { benchElasticsearch, type EsRow } from './elasticsearch.js';
 import { benchKafka, type Row } from './kafka.js';
 
 /** `npm run bench`: every benchmark, each reported next to the baseline measured in the same run. */
@@ -14,3 +15,16 @@ function print(title: string, rows: Row[]): void {
 }
 
 print('Kafka emulator, 1 KiB messages, kafkajs, loopback', await benchKafka());
+
+function printEs(title: string, rows: EsRow[]): void {
+  console.log(`\n${title}`);
+  console.log('| run | value | baseline (same run) | value / baseline |');
+  console.log('|---|---:|---|---:|');
+  for (const row of rows) {
+    const value = row.unit === 'ms' ? `${row.value.toFixed(0)} ms` : `${Math.round(row.value).toLocaleString('en-US')} ${row.unit}`;
+    const baseline = row.unit === 'ms' ? `${row.baseline.toFixed(0)} ms` : `${Math.round(row.baseline).toLocaleString('en-US')} ${row.unit}`;
+    console.log(`| ${row.name} | ${value} | ${row.baselineName}: ${baseline} | ${(row.value / row.baseline).toFixed(2)} |`);
+  }
+}
+
+printEs('Elasticsearch emulator', await benchElasticsearch());

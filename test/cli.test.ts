@@ -225,3 +225,34 @@ describe('sluice emulate kafka', () => {
     expect(await second.exited).toBe(0);
   });
 });
+
+describe('sluice emulate elasticsearch', () => {
+  it('serves curl from a shell, logs JSON, keeps data in --data-dir and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-cli-es-'));
+    const start = () => {
+      const child = spawn(process.execPath, [SLUICE, 'emulate', 'elasticsearch', '--port', String(port), '--data-dir', dataDir], { cwd: packageRoot, env: { PATH: process.env.PATH } });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const listening = new Promise<void>((resolve) => child.stdout.on('data', () => stdout.includes('listening') && resolve()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      return { child, listening, exited, log: () => stdout };
+    };
+    const url = `http://127.0.0.1:${port}`;
+
+    const first = start();
+    await first.listening;
+    expect(JSON.parse(first.log().split('\n')[0] ?? '{}')).toMatchObject({ level: 'info', service: 'emulator', url, msg: 'elasticsearch emulator listening' });
+    const put = await run('curl', ['-sS', '-X', 'PUT', `${url}/notes/_doc/1?refresh=true`, '-H', 'content-type: application/json', '-d', '{"text":"kept"}']);
+    expect(put.stdout).toContain('"result":"created"');
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    const second = start();
+    await second.listening;
+    const got = await run('curl', ['-sS', `${url}/notes/_doc/1`]);
+    expect(JSON.parse(got.stdout)).toMatchObject({ found: true, _source: { text: 'kept' } });
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+  });
+});

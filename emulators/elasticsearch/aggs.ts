@@ -211,11 +211,30 @@ function histogramBuckets(type: string, spec: Json, hits: Hit[], context: Search
         const offset = Number(spec.offset ?? 0);
         return { key: (value: number) => Math.floor((value - offset) / size) * size + offset, step: (key: number) => key + size };
       })();
-  const groups = group(hits, (hit) => {
-    const keys = new Set<number>();
-    for (const value of numbers(hit, field, spec.missing)) keys.add(interval.key(value));
-    return [...keys];
-  });
+  // Grouped in one pass without per-document arrays: this loop runs once per matching document.
+  const groups = new Map<string | number, Hit[]>();
+  const missing = spec.missing === undefined ? undefined : Number(date ? resolveDateMath(spec.missing as string, context.now) : spec.missing);
+  for (const hit of hits) {
+    const values = hit.doc.fields[field];
+    let previous: number | undefined;
+    if (values === undefined || values.length === 0) {
+      if (missing === undefined) continue;
+      previous = interval.key(missing);
+      const list = groups.get(previous);
+      if (list) list.push(hit);
+      else groups.set(previous, [hit]);
+      continue;
+    }
+    for (const value of values) {
+      if (typeof value !== 'number') continue;
+      const key = interval.key(value);
+      if (key === previous) continue;
+      previous = key;
+      const list = groups.get(key);
+      if (list) list.push(hit);
+      else groups.set(key, [hit]);
+    }
+  }
   const minDocCount = Number(spec.min_doc_count ?? 0);
   let keys = [...groups.keys()].map(Number).sort((a, b) => a - b);
   const bounds = spec.extended_bounds as Json | undefined;

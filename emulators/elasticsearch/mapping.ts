@@ -363,26 +363,38 @@ function addValue(context: Context, path: string, value: FieldValue): void {
   else context.fields[path] = [value];
 }
 
+/** A geo_point may itself be an array ([lon, lat]); an array of them holds several points. */
+function isNumberPair(value: unknown): boolean {
+  return Array.isArray(value) && (value.length === 2 || value.length === 3) && value.every((item) => typeof item === 'number');
+}
+
+function indexValue(context: Context, path: string, mapping: FieldMapping, type: string, item: unknown): void {
+  const value = item === null ? mapping.null_value : item;
+  if (value === null || value === undefined) return;
+  if (type === 'flattened') {
+    indexFlattened(context, path, value);
+    return;
+  }
+  const converted = convert(path, mapping, type, value, context.id);
+  if (converted === undefined) return;
+  addValue(context, path, converted);
+  const subFields = mapping.fields;
+  if (subFields === undefined) return;
+  for (const sub in subFields) {
+    const subMapping = subFields[sub] as FieldMapping;
+    const subValue = convert(`${path}.${sub}`, subMapping, subMapping.type ?? 'keyword', value, context.id);
+    if (subValue !== undefined) addValue(context, `${path}.${sub}`, subValue);
+  }
+}
+
+/** Indexes one leaf value or array of them; called once per field per document, so it avoids allocating. */
 function indexLeaf(context: Context, path: string, mapping: FieldMapping, raw: unknown): void {
   const type = mapping.type ?? 'object';
-  // A geo_point may itself be an array ([lon, lat]); an array of them holds several points.
-  const numberPair = (value: unknown): boolean => Array.isArray(value) && (value.length === 2 || value.length === 3) && value.every((item) => typeof item === 'number');
-  const values = type === 'geo_point' ? (numberPair(raw) ? [raw] : Array.isArray(raw) ? raw : [raw]) : Array.isArray(raw) ? raw.flat(Infinity) : [raw];
-  for (const item of values) {
-    const value = item === null ? mapping.null_value : item;
-    if (value === null || value === undefined) continue;
-    if (type === 'flattened') {
-      indexFlattened(context, path, value);
-      continue;
-    }
-    const converted = convert(path, mapping, type, value, context.id);
-    if (converted === undefined) continue;
-    addValue(context, path, converted);
-    for (const [sub, subMapping] of Object.entries(mapping.fields ?? {})) {
-      const subValue = convert(`${path}.${sub}`, subMapping, subMapping.type ?? 'keyword', value, context.id);
-      if (subValue !== undefined) addValue(context, `${path}.${sub}`, subValue);
-    }
+  if (!Array.isArray(raw) || (type === 'geo_point' && isNumberPair(raw))) {
+    indexValue(context, path, mapping, type, raw);
+    return;
   }
+  for (const item of type === 'geo_point' ? raw : raw.flat(Infinity)) indexValue(context, path, mapping, type, item);
 }
 
 function indexFlattened(context: Context, path: string, value: unknown, keyPath = ''): void {
@@ -397,9 +409,7 @@ function indexFlattened(context: Context, path: string, value: unknown, keyPath 
   }
 }
 
-function dynamicSetting(value: FieldMapping['dynamic'], inherited: string): string {
-  return value === undefined ? inherited : String(value);
-}
+const NO_PROPERTIES: Record<string, FieldMapping> = {};
 
 function indexObject(
   context: Context,
@@ -409,7 +419,8 @@ function indexObject(
   prefix: string,
   dynamic: string,
 ): void {
-  for (const [rawKey, value] of Object.entries(object)) {
+  for (const rawKey in object) {
+    const value = object[rawKey];
     // A dotted key (`"source.ip": …`) is the same as nested objects.
     if (rawKey.includes('.') && !(rawKey in properties)) {
       const [head, ...rest] = rawKey.split('.');
@@ -435,14 +446,15 @@ function indexObject(
     const type = mapping.type ?? (mapping.properties ? 'object' : 'object');
     if (type === 'object' || type === 'nested') {
       if (mapping.enabled === false || value === null) continue;
-      const objects = Array.isArray(value) ? value : [value];
-      for (const child of objects) {
+      const childDynamic = mapping.dynamic === undefined ? dynamic : String(mapping.dynamic);
+      for (const child of Array.isArray(value) ? value : [value]) {
         if (typeof child !== 'object' || child === null || Array.isArray(child)) {
           throw new EsError(400, 'document_parsing_exception', `[1:2] object mapping for [${path}] tried to parse field [${key}] as object, but found a concrete value`);
         }
+        const before = context.addedCount;
         const childAdded: Record<string, FieldMapping> = {};
-        indexObject(context, child as Record<string, unknown>, mapping.properties ?? {}, childAdded, `${path}.`, dynamicSetting(mapping.dynamic, dynamic));
-        if (Object.keys(childAdded).length > 0) {
+        indexObject(context, child as Record<string, unknown>, mapping.properties ?? NO_PROPERTIES, childAdded, `${path}.`, childDynamic);
+        if (context.addedCount !== before) {
           mapping = { ...mapping, properties: { ...(mapping.properties ?? {}), ...childAdded } };
           added[key] = mapping;
         }
@@ -463,7 +475,7 @@ function indexObject(
 export function indexDocument(source: Record<string, unknown>, mappings: Mappings, id: string, totalFieldsLimit: number): IndexResult {
   const context: Context = { mappings, fields: {}, added: {}, addedCount: 0, id };
   const added: Record<string, FieldMapping> = {};
-  indexObject(context, source, mappings.properties ?? {}, added, '', dynamicSetting(mappings.dynamic, 'true'));
+  indexObject(context, source, mappings.properties ?? NO_PROPERTIES, added, '', mappings.dynamic === undefined ? 'true' : String(mappings.dynamic));
   if (context.addedCount > 0 && countFields(mappings) + context.addedCount > totalFieldsLimit) {
     throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse: Limit of total fields [${totalFieldsLimit}] has been exceeded while adding new fields [${context.addedCount}]`, {}, {
       type: 'illegal_argument_exception',

@@ -120,6 +120,23 @@ function rangeMatcher(field: string, spec: Json, context: SearchContext): Matche
   const lt = bound('lt', false);
   const lte = bound('lte', true) ?? (spec.to !== undefined && spec.include_upper !== false ? bound('to', true) : undefined);
   const isIp = def?.type === 'ip';
+  const boost = spec.boost === undefined ? 1 : Number(spec.boost);
+  // Numbers and dates compare as plain numbers: the hot path of time-range filters and SLO aggregations.
+  if (!isIp && [gt, gte, lt, lte].every((bound) => bound === undefined || typeof bound === 'number')) {
+    const low = (gte ?? (gt === undefined ? -Infinity : (gt as number))) as number;
+    const high = (lte ?? (lt === undefined ? Infinity : (lt as number))) as number;
+    const lowOpen = gte === undefined && gt !== undefined;
+    const highOpen = lte === undefined && lt !== undefined;
+    return constant((doc) => {
+      const values = doc.fields[field];
+      if (values === undefined) return false;
+      for (const value of values) {
+        if (typeof value !== 'number') continue;
+        if ((lowOpen ? value > low : value >= low) && (highOpen ? value < high : value <= high)) return true;
+      }
+      return false;
+    }, boost);
+  }
   const key = (value: FieldValue): FieldValue => (isIp ? Number(ipToBigInt(String(value))) : value);
   const [gtK, gteK, ltK, lteK] = [gt, gte, lt, lte].map((value) => (value === undefined ? undefined : key(value)));
   return constant((doc) =>
@@ -127,7 +144,7 @@ function rangeMatcher(field: string, spec: Json, context: SearchContext): Matche
       const value = key(raw);
       return (gtK === undefined || compare(value, gtK) > 0) && (gteK === undefined || compare(value, gteK) >= 0) && (ltK === undefined || compare(value, ltK) < 0) && (lteK === undefined || compare(value, lteK) <= 0);
     }),
-  spec.boost === undefined ? 1 : Number(spec.boost));
+  boost);
 }
 
 function globRegex(pattern: string, caseInsensitive: boolean): RegExp {

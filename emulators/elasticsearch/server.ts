@@ -644,7 +644,7 @@ export class ElasticsearchEmulator {
     const indexDoc = async (request: Request, opType: 'index' | 'create'): Promise<Reply> => {
       const effective = (request.query.op_type as 'index' | 'create' | undefined) ?? opType;
       const index = c.writeTarget(request.params.index as string, effective);
-      const result = c.indexDoc(index, request.params.id, jsonBody(request), effective, { ifSeqNo: request.query.if_seq_no === undefined ? undefined : Number(request.query.if_seq_no) });
+      const result = c.indexDoc(index, request.params.id, jsonBody(request), effective, { ifSeqNo: request.query.if_seq_no === undefined ? undefined : Number(request.query.if_seq_no), bytes: request.body.length });
       this.stats.indexTotal += 1;
       await this.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
       return ok(this.writeBody(result), result.status);
@@ -960,7 +960,7 @@ export class ElasticsearchEmulator {
         } else {
           const opType = kind === 'create' || meta.op_type === 'create' ? 'create' : 'index';
           const index = this.cluster.writeTarget(target, opType);
-          result = this.cluster.indexDoc(index, id, source as Json, opType, { ifSeqNo: meta.if_seq_no === undefined ? undefined : Number(meta.if_seq_no) });
+          result = this.cluster.indexDoc(index, id, source as Json, opType, { ifSeqNo: meta.if_seq_no === undefined ? undefined : Number(meta.if_seq_no), bytes: sourceLine?.length });
           touched.add(index);
           this.stats.indexTotal += 1;
         }

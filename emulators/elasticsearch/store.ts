@@ -170,7 +170,7 @@ export interface WriteResult {
   _id: string;
   _version: number;
   result: 'created' | 'updated' | 'deleted' | 'not_found' | 'noop';
-  _shards: { total: number; successful: number; failed: number };
+  _shards: Readonly<{ total: number; successful: number; failed: number }>;
   _seq_no: number;
   _primary_term: number;
   status: number;
@@ -203,6 +203,15 @@ export class Cluster {
 
   now(): number {
     return Date.now() + this.clockOffset;
+  }
+
+  /** Random per process, so ids stay unique across restarts; the counter keeps generation cheap. */
+  private readonly idPrefix = randomUUID().replaceAll('-', '').slice(0, 10);
+  private idCounter = 0;
+
+  /** An automatic document id: 20 characters, like Elasticsearch's. */
+  private nextId(): string {
+    return `${this.idPrefix}${(this.idCounter++).toString(36).padStart(10, '0')}`;
   }
 
   // ---- resolving names ---------------------------------------------------------------------------
@@ -504,14 +513,14 @@ export class Cluster {
   }
 
   /** Indexes (or creates) a document. `opType` create refuses an existing id with 409. */
-  indexDoc(index: Index, id: string | undefined, source: Json, opType: 'index' | 'create', options: { ifSeqNo?: number; version?: number } = {}): WriteResult {
+  indexDoc(index: Index, id: string | undefined, source: Json, opType: 'index' | 'create', options: { ifSeqNo?: number; bytes?: number } = {}): WriteResult {
     if (index.writeBlocked()) {
       throw new EsError(403, 'cluster_block_exception', `index [${index.name}] blocked by: [FORBIDDEN/8/index write (api)];`);
     }
     if (typeof source !== 'object' || source === null || Array.isArray(source)) {
       throw new EsError(400, 'document_parsing_exception', '[1:1] failed to parse: the document must be a JSON object');
     }
-    const docId = id ?? randomUUID().replaceAll('-', '').slice(0, 20);
+    const docId = id ?? this.nextId();
     if (Buffer.byteLength(docId) > 512) throw badRequest(`id [${docId}] is too long, must be no longer than 512 bytes but was: ${Buffer.byteLength(docId)}`);
     const existing = index.docs.get(docId);
     if (opType === 'create' && existing) {
@@ -527,7 +536,8 @@ export class Cluster {
     const { fields, added } = indexDocument(source, index.mappings, docId, this.totalFieldsLimit(index));
     if (added) this.putMapping(index, { properties: added });
     this.fixConstantKeywords(index, fields);
-    const doc: Doc = { id: docId, source, fields, version: (existing?.version ?? 0) + 1, seqNo: index.seqNo++, bytes: JSON.stringify(source).length };
+    // The size of the JSON as received where known: serialising again would cost as much as indexing.
+    const doc: Doc = { id: docId, source, fields, version: (existing?.version ?? 0) + 1, seqNo: index.seqNo++, bytes: options.bytes ?? JSON.stringify(source).length };
     this.store(index, doc, existing);
     return this.result(index, doc, existing ? 'updated' : 'created', existing ? 200 : 201);
   }
@@ -552,7 +562,7 @@ export class Cluster {
   }
 
   result(index: Index, doc: { id: string; version: number; seqNo: number }, result: WriteResult['result'], status: number): WriteResult {
-    return { _index: index.name, _id: doc.id, _version: doc.version, result, _shards: { total: 2, successful: 1, failed: 0 }, _seq_no: doc.seqNo, _primary_term: 1, status };
+    return { _index: index.name, _id: doc.id, _version: doc.version, result, _shards: SHARDS, _seq_no: doc.seqNo, _primary_term: 1, status };
   }
 
   deleteDoc(index: Index, id: string): WriteResult {
@@ -591,6 +601,9 @@ export class Cluster {
     index.bytes += doc.bytes;
   }
 }
+
+/** One primary and one unassigned replica, as a single node reports every write; shared, never mutated. */
+const SHARDS = Object.freeze({ total: 2, successful: 1, failed: 0 });
 
 function deepMerge(base: Json, patch: Json): Json {
   const merged: Json = { ...base };

@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../shared/paths.js';
+import { cpuMs, freePort, waitForPort } from './process.js';
+
+/**
+ * Elasticsearch emulator: `_bulk` indexing of 500-byte log documents, and a date_histogram × filters
+ * aggregation over one million documents, each next to a baseline measured in the same run:
+ * `JSON.parse` of the same bulk bodies, and a plain loop computing the same buckets.
+ * The emulator runs as `sluice emulate elasticsearch` in its own process (one core).
+ */
+
+const BULK_DOCS = Number(process.env.BENCH_ES_BULK_DOCS ?? 200_000);
+const AGG_DOCS = Number(process.env.BENCH_ES_AGG_DOCS ?? 1_000_000);
+const PER_BULK = 5000;
+const BULK_IN_FLIGHT = 2;
+const HOUR = 3_600_000;
+const START = Date.parse('2026-10-01T00:00:00Z');
+
+export interface EsRow {
+  name: string;
+  value: number;
+  unit: string;
+  baseline: number;
+  baselineName: string;
+}
+
+function logDoc(i: number): Record<string, unknown> {
+  const status = i % 50 === 0 ? 503 : i % 17 === 0 ? 404 : 200;
+  return {
+    '@timestamp': new Date(START + i * 997).toISOString(),
+    message: `GET /api/v1/jobs/${i % 1000} HTTP/1.1 ${status}`,
+    log: { level: status >= 500 ? 'error' : 'info' },
+    service: { name: 'rendiff-api' },
+    http: { request: { method: i % 5 === 0 ? 'POST' : 'GET' }, response: { status_code: status, body: { bytes: 200 + (i % 5000) } } },
+    url: { path: `/api/v1/jobs/${i % 1000}`, original: `/api/v1/jobs/${i % 1000}?fields=status` },
+    source: { ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` },
+    user_agent: { original: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36' },
+    event: { duration: (i % 900) * 1_000_000, outcome: status >= 500 ? 'failure' : 'success', dataset: 'rendiff.api' },
+    rendiff: { route: '/api/v1/jobs/{id}', job_id: `job-${i}` },
+  };
+}
+
+function bulkBody(from: number, count: number, make: (i: number) => Record<string, unknown>, index: string): string {
+  let body = '';
+  for (let i = from; i < from + count; i += 1) body += `{"create":{"_index":"${index}"}}\n${JSON.stringify(make(i))}\n`;
+  return body;
+}
+
+/** Sends a bulk body; the answer opens with its `errors` flag, so the client need not parse a megabyte of items. */
+async function post(url: string, body: string): Promise<void> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+  const text = await response.text();
+  if (!response.ok || !text.startsWith('{"errors":false')) throw new Error(`bulk failed: ${text.slice(0, 500)}`);
+}
+
+async function startEmulator(port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--max-old-space-size=12288', join(packageRoot, 'dist', 'bin', 'sluice.js'), 'emulate', 'elasticsearch', '--port', String(port)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+  });
+  await waitForPort(port);
+  return child;
+}
+
+export async function benchElasticsearch(): Promise<EsRow[]> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = await startEmulator(port);
+  const pid = child.pid ?? 0;
+  try {
+    await fetch(`${url}/_index_template/bench`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: readFileSync(join(packageRoot, 'bench', 'fixtures', 'logs-template.json'), 'utf8'),
+    });
+
+    // Bulk indexing: bodies prepared first, so only the emulator's work is timed.
+    const bodies: string[] = [];
+    for (let from = 0; from < BULK_DOCS; from += PER_BULK) bodies.push(bulkBody(from, Math.min(PER_BULK, BULK_DOCS - from), logDoc, 'logs-bench.api-default'));
+    const docBytes = Buffer.byteLength(JSON.stringify(logDoc(1)));
+    const parseStart = performance.now();
+    for (const body of bodies) for (const line of body.split('\n')) if (line !== '') JSON.parse(line);
+    const parseMs = performance.now() - parseStart;
+    const cpuBefore = cpuMs(pid);
+    const bulkStart = performance.now();
+    // Two requests in flight, as a bulk indexer keeps its pipeline full (the client's helper defaults to five).
+    await Promise.all(Array.from({ length: BULK_IN_FLIGHT }, async (_, lane) => {
+      for (let i = lane; i < bodies.length; i += BULK_IN_FLIGHT) await post(`${url}/_bulk`, bodies[i] as string);
+    }));
+    const bulkMs = performance.now() - bulkStart;
+    const bulkCpuMs = cpuMs(pid) - cpuBefore;
+
+    // One million small documents for the aggregation.
+    await fetch(`${url}/aggbench`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ settings: { number_of_replicas: 0 }, mappings: { properties: { '@timestamp': { type: 'date' }, status: { type: 'short' }, service: { type: 'keyword' } } } }) });
+    const small = (i: number) => ({ '@timestamp': START + Math.floor((i * 30 * 24 * HOUR) / AGG_DOCS), status: i % 50 === 0 ? 503 : i % 17 === 0 ? 404 : 200, service: i % 3 === 0 ? 'worker' : 'api' });
+    for (let from = 0; from < AGG_DOCS; from += 20_000) await post(`${url}/_bulk`, bulkBody(from, Math.min(20_000, AGG_DOCS - from), small, 'aggbench'));
+    await fetch(`${url}/aggbench/_refresh`, { method: 'POST' });
+    const query = {
+      size: 0,
+      aggs: { hours: { date_histogram: { field: '@timestamp', fixed_interval: '1h' }, aggs: { outcome: { filters: { filters: { errors: { range: { status: { gte: 500 } } }, api: { term: { service: 'api' } } } } } } } },
+    };
+    const timings: number[] = [];
+    let buckets = 0;
+    for (let run = 0; run < 3; run += 1) {
+      const start = performance.now();
+      const response = await fetch(`${url}/aggbench/_search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(query) });
+      const result = (await response.json()) as { aggregations: { hours: { buckets: unknown[] } } };
+      timings.push(performance.now() - start);
+      buckets = result.aggregations.hours.buckets.length;
+    }
+    const aggMs = Math.min(...timings);
+
+    // The baseline: the same buckets by a plain loop over the same million objects, in this process.
+    const objects = Array.from({ length: AGG_DOCS }, (_, i) => small(i));
+    const loopStart = performance.now();
+    const counts = new Map<number, [number, number, number]>();
+    for (const doc of objects) {
+      const key = Math.floor(doc['@timestamp'] / HOUR) * HOUR;
+      const entry = counts.get(key) ?? [0, 0, 0];
+      entry[0] += 1;
+      if (doc.status >= 500) entry[1] += 1;
+      if (doc.service === 'api') entry[2] += 1;
+      counts.set(key, entry);
+    }
+    const loopMs = performance.now() - loopStart;
+    if (counts.size !== buckets) throw new Error(`the aggregation gave ${buckets} buckets, the loop ${counts.size}`);
+
+    return [
+      { name: `_bulk indexing, ${docBytes}-byte log documents (docs/s)`, value: (BULK_DOCS / bulkMs) * 1000, unit: 'docs/s', baseline: (BULK_DOCS / parseMs) * 1000, baselineName: 'JSON.parse of the same lines' },
+      { name: '_bulk indexing per CPU-second of the emulator (docs/s)', value: (BULK_DOCS / bulkCpuMs) * 1000, unit: 'docs/s', baseline: (BULK_DOCS / parseMs) * 1000, baselineName: 'JSON.parse of the same lines' },
+      { name: `date_histogram (1h) × filters over ${AGG_DOCS.toLocaleString('en-US')} documents (ms, best of 3)`, value: aggMs, unit: 'ms', baseline: loopMs, baselineName: 'a plain loop over the same objects' },
+    ];
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+}
