@@ -37,6 +37,12 @@ describe('compatibility with the official client', () => {
     }
   });
 
+  it('answers in the compatible-with media type the client asks for, JSON otherwise', async () => {
+    const compatible = await raw('/', { headers: { accept: 'application/vnd.elasticsearch+json; compatible-with=9' } });
+    expect(compatible.headers.get('content-type')).toBe('application/vnd.elasticsearch+json;compatible-with=9');
+    expect((await raw('/')).headers.get('content-type')).toBe('application/json');
+  });
+
   it('reports errors in Elasticsearch’s body shape and status codes', async () => {
     const response = await raw('/no-such-index/_doc/1', { method: 'DELETE' });
     expect(response.status).toBe(404);

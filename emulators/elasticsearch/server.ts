@@ -266,7 +266,9 @@ export class ElasticsearchEmulator {
       }
     }
     this.journal?.flush();
-    this.send(outgoing, method, reply, query);
+    // A client asking for a compatible-with media type gets its answer in that type, as from Elasticsearch.
+    const compatible = /compatible-with=(\d+)/.exec(String(incoming.headers.accept ?? ''))?.[1];
+    this.send(outgoing, method, reply, query, compatible === undefined ? 'application/json' : `application/vnd.elasticsearch+json;compatible-with=${compatible}`);
   }
 
   private readBody(incoming: IncomingMessage): Promise<Buffer> {
@@ -294,7 +296,7 @@ export class ElasticsearchEmulator {
     });
   }
 
-  private send(outgoing: ServerResponse, method: string, reply: Reply, query: Record<string, string>): void {
+  private send(outgoing: ServerResponse, method: string, reply: Reply, query: Record<string, string>, contentType: string): void {
     outgoing.statusCode = reply.status;
     outgoing.setHeader('X-elastic-product', 'Elasticsearch');
     if (reply.text !== undefined) {
@@ -302,7 +304,7 @@ export class ElasticsearchEmulator {
       outgoing.end(method === 'HEAD' ? undefined : reply.text);
       return;
     }
-    outgoing.setHeader('content-type', 'application/json');
+    outgoing.setHeader('content-type', contentType);
     if (method === 'HEAD' || reply.body === undefined) {
       outgoing.setHeader('content-length', '0');
       outgoing.end();
