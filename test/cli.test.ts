@@ -197,18 +197,21 @@ function freePort(): Promise<number> {
   });
 }
 
+/** `sluice emulate KIND` as a child process, with its log and exit code. */
+function startEmulatorProcess(kind: 'kafka' | 'elasticsearch', port: number, dataDir: string) {
+  const child = spawn(process.execPath, [SLUICE, 'emulate', kind, '--port', String(port), '--data-dir', dataDir], { cwd: packageRoot, env: { PATH: process.env.PATH } });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const listening = new Promise<void>((resolve) => child.stdout.on('data', () => stdout.includes('listening') && resolve()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, listening, exited, log: () => stdout };
+}
+
 describe('sluice emulate kafka', () => {
   it('serves kcat from a shell, logs JSON, keeps data in --data-dir and exits 0 on SIGTERM', async () => {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-cli-kafka-'));
-    const start = () => {
-      const child = spawn(process.execPath, [SLUICE, 'emulate', 'kafka', '--port', String(port), '--data-dir', dataDir], { cwd: packageRoot, env: { PATH: process.env.PATH } });
-      let stdout = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      const listening = new Promise<void>((resolve) => child.stdout.on('data', () => stdout.includes('listening') && resolve()));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      return { child, listening, exited, log: () => stdout };
-    };
+    const start = () => startEmulatorProcess('kafka', port, dataDir);
 
     const first = start();
     await first.listening;
@@ -230,14 +233,7 @@ describe('sluice emulate elasticsearch', () => {
   it('serves curl from a shell, logs JSON, keeps data in --data-dir and exits 0 on SIGTERM', async () => {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-cli-es-'));
-    const start = () => {
-      const child = spawn(process.execPath, [SLUICE, 'emulate', 'elasticsearch', '--port', String(port), '--data-dir', dataDir], { cwd: packageRoot, env: { PATH: process.env.PATH } });
-      let stdout = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      const listening = new Promise<void>((resolve) => child.stdout.on('data', () => stdout.includes('listening') && resolve()));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      return { child, listening, exited, log: () => stdout };
-    };
+    const start = () => startEmulatorProcess('elasticsearch', port, dataDir);
     const url = `http://127.0.0.1:${port}`;
 
     const first = start();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
+import { listen } from '../common/listen.js';
 import type { FsyncPolicy } from '../common/record-file.js';
 import { parseDuration } from './dates.js';
 import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.js';
@@ -148,15 +149,7 @@ export class ElasticsearchEmulator {
 
   static async start(options: ElasticsearchEmulatorOptions = {}): Promise<ElasticsearchEmulator> {
     const emulator = new ElasticsearchEmulator(options);
-    await new Promise<void>((resolve, reject) => {
-      emulator.server.once('error', reject);
-      emulator.server.listen(emulator.port, options.host ?? '127.0.0.1', () => {
-        emulator.server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = emulator.server.address();
-    if (address !== null && typeof address === 'object') emulator.port = address.port;
+    emulator.port = await listen(emulator.server, emulator.port, options.host ?? '127.0.0.1');
     emulator.log.info({ url: emulator.url, dataDir: options.dataDir ?? null }, 'elasticsearch emulator listening');
     return emulator;
   }

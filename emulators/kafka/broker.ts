@@ -9,6 +9,7 @@ import { APIS } from './protocol/apis/index.js';
 import { ErrorCode } from './protocol/errors.js';
 import { ProtocolError, Reader, Writer } from './protocol/primitives.js';
 import type { Struct } from './protocol/schema.js';
+import { listen } from '../common/listen.js';
 import type { FsyncPolicy } from '../common/record-file.js';
 import { TopicStore } from './topics.js';
 
@@ -116,15 +117,7 @@ export class KafkaEmulator implements Broker {
 
   static async start(options: KafkaEmulatorOptions = {}): Promise<KafkaEmulator> {
     const emulator = new KafkaEmulator(options);
-    await new Promise<void>((resolve, reject) => {
-      emulator.server.once('error', reject);
-      emulator.server.listen(emulator.port, options.host ?? '127.0.0.1', () => {
-        emulator.server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = emulator.server.address();
-    if (address !== null && typeof address === 'object') emulator.port = address.port;
+    emulator.port = await listen(emulator.server, emulator.port, options.host ?? '127.0.0.1');
     emulator.log.info({ host: emulator.host, port: emulator.port, dataDir: options.dataDir ?? null }, 'kafka emulator listening');
     return emulator;
   }
