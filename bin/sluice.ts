@@ -3,6 +3,10 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { resolve } from 'node:path';
 import type { FsyncPolicy } from '../emulators/common/record-file.js';
 import { ConfigError, describeConfig, loadConfig, type Config, type LoadOptions } from '../shared/config.js';
+import { elasticsearchClient } from '../shared/elasticsearch.js';
+import { applyIlm, type Change } from '../shared/ilm/apply.js';
+import { IlmFileError, loadIlmFiles, withSettings } from '../shared/ilm/files.js';
+import { ilmStatus, statusTable } from '../shared/ilm/status.js';
 import { createLogger, serviceLogger } from '../shared/logging.js';
 import { packageVersion } from '../shared/paths.js';
 
@@ -64,6 +68,15 @@ interface KafkaCommandOptions {
   partitions: number;
   maxMessageBytes: number;
   retentionBytes: number;
+}
+
+/** `ilm apply`'s report: one line per policy or template, what changed, and a summary. */
+function describeChanges(changes: Change[], dryRun: boolean): string {
+  const verb = (action: Change['action']): string => (dryRun && action !== 'unchanged' ? `would be ${action}` : action);
+  const lines = changes.map((change) => `${change.kind} ${change.name}: ${verb(change.action)}${change.changes.map((line) => `\n    ${line}`).join('')}`);
+  const count = (action: Change['action']): number => changes.filter((change) => change.action === action).length;
+  lines.push(`ilm apply${dryRun ? ' (dry run)' : ''}: ${count('created')} created, ${count('updated')} updated, ${count('unchanged')} unchanged`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** Serves until SIGINT or SIGTERM, then closes cleanly (data flushed) and exits 0. */
@@ -184,8 +197,37 @@ function buildProgram(): Command {
     .action(notYet('process', {}));
 
   const ilm = program.command('ilm').description('index lifecycle policies and templates from ilm/');
-  ilm.command('apply').description('install ILM policies and templates from ilm/ (idempotent)').action(notYet('ilm apply', {}));
-  ilm.command('status').description('show data streams, backing indices, phases, ILM errors').option('--json', 'JSON instead of a table').action(notYet('ilm status', {}));
+  ilm
+    .command('apply')
+    .description('install ILM policies and templates from ilm/ (idempotent)')
+    .option('--dry-run', 'report what would change, write nothing')
+    .option('--dir <folder>', 'apply the files of another folder laid out like ilm/ (a customised copy)')
+    .option('--json', 'JSON instead of lines')
+    .action(async (options: { dryRun?: boolean; json?: boolean; dir?: string }, command: Command) => {
+      const config = configFor(command);
+      const files = withSettings(loadIlmFiles(options.dir === undefined ? undefined : resolve(options.dir)), config.ilm);
+      const es = elasticsearchClient(config);
+      try {
+        const changes = await applyIlm(es, files, { dryRun: options.dryRun === true });
+        if (options.json === true) process.stdout.write(`${JSON.stringify(changes, null, 2)}\n`);
+        else process.stdout.write(describeChanges(changes, options.dryRun === true));
+      } finally {
+        await es.close();
+      }
+    });
+  ilm
+    .command('status')
+    .description('show data streams, backing indices, phases, ILM errors')
+    .option('--json', 'JSON instead of a table')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const es = elasticsearchClient(configFor(command));
+      try {
+        const rows = await ilmStatus(es);
+        process.stdout.write(options.json === true ? `${JSON.stringify(rows, null, 2)}\n` : rows.length === 0 ? 'no data streams yet\n' : statusTable(rows));
+      } finally {
+        await es.close();
+      }
+    });
 
   program
     .command('report')
@@ -246,9 +288,13 @@ async function main(argv: string[]): Promise<number> {
       // Help and version requests end in a CommanderError with exit code 0; usage errors were already printed.
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof IlmFileError) {
       process.stderr.write(`sluice: ${error.message}\n`);
       return EXIT_USAGE;
+    }
+    if (error instanceof Error && error.name === 'ConnectionError') {
+      process.stderr.write(`sluice: cannot reach Elasticsearch: ${error.message} (set ELASTICSEARCH_URL, or start one with: npx sluice emulate elasticsearch)\n`);
+      return 1;
     }
     if (error instanceof NotImplementedError) {
       process.stderr.write(`${error.message}\n`);

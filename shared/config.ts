@@ -142,6 +142,12 @@ const timeZone = z.string().refine((value) => {
 
 const nonEmpty = z.string().min(1, 'expected a non-empty value');
 
+/** An Elasticsearch time value for ILM ages (`30d`, `12h`). */
+const timeValue = z.string().regex(/^\d+(d|h|m|s)$/, 'expected an Elasticsearch time value such as "30d" or "12h"');
+
+/** An Elasticsearch byte size for rollover (`50gb`). */
+const byteSize = z.string().regex(/^\d+(b|kb|mb|gb|tb)$/i, 'expected an Elasticsearch byte size such as "50gb"');
+
 const apiKeys = z.string().transform((value, ctx) => {
   const keys = list(value);
   const short = keys.find((key) => key.length < 16);
@@ -176,6 +182,13 @@ const settingsSchema = z.object({
   SLUICE_REPORT_TZ: timeZone.default('UTC'),
   LOG_LEVEL: z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(', ')}`).default('info'),
   SLUICE_DATA_DIR: nonEmpty.default('.sluice-data'),
+  SLUICE_LOGS_POLICY: nonEmpty.default('sluice-logs'),
+  SLUICE_LOGS_RETENTION: timeValue.optional(),
+  SLUICE_LOGS_WARM_AFTER: timeValue.optional(),
+  SLUICE_LOGS_ROLLOVER_MAX_AGE: timeValue.optional(),
+  SLUICE_LOGS_ROLLOVER_MAX_SIZE: byteSize.optional(),
+  SLUICE_SECURITY_RETENTION: timeValue.optional(),
+  SLUICE_ROLLUPS_RETENTION: timeValue.optional(),
 });
 
 type Settings = z.output<typeof settingsSchema>;
@@ -210,6 +223,13 @@ export interface Config {
   reportTimeZone: string;
   logLevel: LogLevel;
   dataDir: string;
+  /** Which lifecycle policy the log data streams use, and retention overrides of the files in ilm/. */
+  ilm: {
+    logsPolicy: string;
+    logs: { retention?: string | undefined; warmAfter?: string | undefined; rolloverMaxAge?: string | undefined; rolloverMaxSize?: string | undefined };
+    securityRetention: string | undefined;
+    rollupsRetention: string | undefined;
+  };
   /** True when neither Kafka nor Elasticsearch is configured: everything runs on the embedded emulators. */
   localMode: boolean;
   /** Where each explicitly given setting came from ("environment" or the configuration file's path). */
@@ -334,6 +354,12 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
     reportTimeZone: s.SLUICE_REPORT_TZ,
     logLevel: s.LOG_LEVEL,
     dataDir: absolute(s.SLUICE_DATA_DIR),
+    ilm: {
+      logsPolicy: s.SLUICE_LOGS_POLICY,
+      logs: { retention: s.SLUICE_LOGS_RETENTION, warmAfter: s.SLUICE_LOGS_WARM_AFTER, rolloverMaxAge: s.SLUICE_LOGS_ROLLOVER_MAX_AGE, rolloverMaxSize: s.SLUICE_LOGS_ROLLOVER_MAX_SIZE },
+      securityRetention: s.SLUICE_SECURITY_RETENTION,
+      rollupsRetention: s.SLUICE_ROLLUPS_RETENTION,
+    },
     localMode: s.KAFKA_BROKERS === undefined && s.ELASTICSEARCH_URL === undefined,
     origins,
   };

@@ -50,8 +50,6 @@ const NOT_YET: Array<[verb: string, options: string[]]> = [
   ['rollup', ['--from', '2026-10-01', '--to', '2026-11-01']],
   ['api', []],
   ['process', ['--source', 'traefik']],
-  ['ilm apply', []],
-  ['ilm status', ['--json']],
   ['report', ['--month', '2026-10', '--format', 'csv']],
   ['demo', []],
   ['alerts rules', []],

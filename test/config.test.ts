@@ -42,6 +42,7 @@ describe('configuration defaults', () => {
     expect(config.dataDir).toBe(resolve(process.cwd(), '.sluice-data'));
     expect(config.localMode).toBe(true);
     expect(config.origins).toEqual({});
+    expect(config.ilm).toEqual({ logsPolicy: 'sluice-logs', logs: { retention: undefined, warmAfter: undefined, rolloverMaxAge: undefined, rolloverMaxSize: undefined }, securityRetention: undefined, rollupsRetention: undefined });
   });
 
   it('treats empty and blank values as unset', () => {
@@ -73,6 +74,13 @@ describe('configuration from the environment', () => {
       SLUICE_REPORT_TZ: 'Europe/Berlin',
       LOG_LEVEL: 'debug',
       SLUICE_DATA_DIR: '/var/lib/sluice',
+      SLUICE_LOGS_POLICY: 'rendiff-logs-policy',
+      SLUICE_LOGS_RETENTION: '45d',
+      SLUICE_LOGS_WARM_AFTER: '3d',
+      SLUICE_LOGS_ROLLOVER_MAX_AGE: '12h',
+      SLUICE_LOGS_ROLLOVER_MAX_SIZE: '20gb',
+      SLUICE_SECURITY_RETENTION: '180d',
+      SLUICE_ROLLUPS_RETENTION: '800d',
     };
     expect(Object.keys(env).sort()).toEqual(SETTING_NAMES.filter((name) => name !== 'ELASTICSEARCH_API_KEY').sort());
     const config = loadConfig(env);
@@ -96,6 +104,12 @@ describe('configuration from the environment', () => {
     expect(config.dataDir).toBe('/var/lib/sluice');
     expect(config.localMode).toBe(false);
     expect(config.origins.KAFKA_BROKERS).toBe('environment');
+    expect(config.ilm).toEqual({
+      logsPolicy: 'rendiff-logs-policy',
+      logs: { retention: '45d', warmAfter: '3d', rolloverMaxAge: '12h', rolloverMaxSize: '20gb' },
+      securityRetention: '180d',
+      rollupsRetention: '800d',
+    });
   });
 
   it('takes an API key as Elasticsearch credentials', () => {
@@ -132,6 +146,8 @@ describe('bad values are rejected with the variable, the value and what was expe
     ['a dead-letter topic that is consumed', { KAFKA_DLQ_TOPIC: 'logs-app' }, 'KAFKA_DLQ_TOPIC="logs-app": must not be one of KAFKA_TOPICS'],
     ['a username without password', { ELASTICSEARCH_USERNAME: 'elastic' }, 'ELASTICSEARCH_PASSWORD: is required when ELASTICSEARCH_USERNAME is set'],
     ['an API key together with a password', { ELASTICSEARCH_API_KEY: 'k', ELASTICSEARCH_USERNAME: 'u', ELASTICSEARCH_PASSWORD: 'p' }, 'ELASTICSEARCH_API_KEY="[REDACTED]": expected either an API key or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD, not both'],
+    ['a retention that is not a time value', { SLUICE_LOGS_RETENTION: '30 days' }, 'SLUICE_LOGS_RETENTION="30 days": expected an Elasticsearch time value such as "30d" or "12h"'],
+    ['a rollover size that is not a size', { SLUICE_LOGS_ROLLOVER_MAX_SIZE: 'big' }, 'SLUICE_LOGS_ROLLOVER_MAX_SIZE="big": expected an Elasticsearch byte size such as "50gb"'],
     ['a short API key for the Sluice API', { SLUICE_API_KEYS: 'short' }, 'SLUICE_API_KEYS="[REDACTED]": expected comma-separated API keys of at least 16 characters each'],
   ];
 

@@ -1,0 +1,143 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { IlmFiles } from './files.js';
+
+/**
+ * Installs the files idempotently: each policy and template is compared, in a canonical form, with what
+ * the cluster has; only what differs is written, and the report says what changed.
+ */
+
+export interface Change {
+  kind: 'policy' | 'component template' | 'index template';
+  name: string;
+  action: 'created' | 'updated' | 'unchanged';
+  /** Changed paths, `path: old → new`. */
+  changes: string[];
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Settings as Elasticsearch keeps them: flat `index.*` keys with string values. */
+function flatSettings(settings: unknown, prefix = ''): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [key, value] of Object.entries(isObject(settings) ? settings : {})) {
+    const path = `${prefix}${key}`;
+    if (isObject(value)) Object.assign(flat, flatSettings(value, `${path}.`));
+    else flat[prefix === '' && !path.startsWith('index.') ? `index.${path}` : path] = String(value);
+  }
+  return flat;
+}
+
+/** Mappings with dotted property names expanded into objects, as Elasticsearch reads them. */
+function expandMappings(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(expandMappings);
+  if (!isObject(value)) return value;
+  const out: Json = {};
+  for (const [key, child] of Object.entries(value)) out[key] = key === 'properties' && isObject(child) ? expandProperties(child) : expandMappings(child);
+  return out;
+}
+
+function expandProperties(properties: Json): Json {
+  const out: Json = {};
+  for (const [name, field] of Object.entries(properties)) {
+    const [head, ...rest] = name.split('.');
+    const expanded = rest.length === 0 ? expandMappings(field) : { properties: expandProperties({ [rest.join('.')]: field }) };
+    const existing = out[head as string];
+    out[head as string] = isObject(existing) && isObject(expanded) ? { ...existing, ...expanded, properties: { ...(existing.properties as Json), ...(expanded.properties as Json) } } : expanded;
+  }
+  return out;
+}
+
+function canonicalTemplate(template: unknown): Json {
+  const value = isObject(template) ? template : {};
+  return {
+    settings: flatSettings(value.settings),
+    mappings: expandMappings(value.mappings ?? {}),
+    aliases: value.aliases ?? {},
+  };
+}
+
+/** A policy as Elasticsearch returns it: every phase with a min_age, delete with its default. */
+function canonicalPolicy(policy: unknown): Json {
+  const value = structuredClone(isObject(policy) ? policy : {});
+  for (const phase of Object.values(isObject(value.phases) ? value.phases : {})) {
+    if (!isObject(phase)) continue;
+    phase.min_age ??= '0ms';
+    const actions = isObject(phase.actions) ? phase.actions : {};
+    if (isObject(actions.delete)) actions.delete.delete_searchable_snapshot ??= true;
+  }
+  return value;
+}
+
+function canonicalIndexTemplate(template: unknown): Json {
+  const value = isObject(template) ? template : {};
+  return {
+    index_patterns: value.index_patterns,
+    composed_of: value.composed_of ?? [],
+    priority: value.priority,
+    data_stream: isObject(value.data_stream) ? { hidden: false, allow_custom_routing: false, ...value.data_stream } : undefined,
+    template: canonicalTemplate(value.template),
+    version: value.version,
+    _meta: value._meta,
+  };
+}
+
+function canonicalComponent(component: unknown): Json {
+  const value = isObject(component) ? component : {};
+  return { template: canonicalTemplate(value.template), version: value.version, _meta: value._meta };
+}
+
+/** What differs between two canonical forms, as `path: old → new` lines. */
+export function diff(before: unknown, after: unknown, path = ''): string[] {
+  if (isObject(before) && isObject(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((key) => diff(before[key], after[key], path === '' ? key : `${path}.${key}`));
+  }
+  if (JSON.stringify(before) === JSON.stringify(after)) return [];
+  const show = (value: unknown): string => (value === undefined ? '(none)' : typeof value === 'string' ? value : JSON.stringify(value));
+  return [`${path}: ${show(before)} → ${show(after)}`];
+}
+
+async function existing<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if ((error as { meta?: { statusCode?: number } }).meta?.statusCode === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Installs policies, then component templates, then index templates (each needs the ones before). */
+export async function applyIlm(es: Client, files: IlmFiles, options: { dryRun?: boolean } = {}): Promise<Change[]> {
+  const changes: Change[] = [];
+  const record = (kind: Change['kind'], name: string, before: Json | undefined, after: Json): boolean => {
+    const paths = before === undefined ? [] : diff(before, after);
+    const action = before === undefined ? 'created' : paths.length > 0 ? 'updated' : 'unchanged';
+    changes.push({ kind, name, action, changes: paths });
+    return action !== 'unchanged' && options.dryRun !== true;
+  };
+
+  for (const [name, file] of files.policies) {
+    const found = await existing(es.ilm.getLifecycle({ name }));
+    const before = found?.[name] === undefined ? undefined : canonicalPolicy(found[name].policy);
+    if (record('policy', name, before, canonicalPolicy(file.policy))) await es.ilm.putLifecycle({ name, policy: file.policy as never });
+  }
+  for (const [name, file] of files.componentTemplates) {
+    const found = await existing(es.cluster.getComponentTemplate({ name }));
+    const current = found?.component_templates.find((entry) => entry.name === name)?.component_template;
+    if (record('component template', name, current === undefined ? undefined : canonicalComponent(current), canonicalComponent(file))) {
+      await es.cluster.putComponentTemplate({ name, ...(file as object) } as never);
+    }
+  }
+  for (const [name, file] of files.indexTemplates) {
+    const found = await existing(es.indices.getIndexTemplate({ name }));
+    const current = found?.index_templates.find((entry) => entry.name === name)?.index_template;
+    if (record('index template', name, current === undefined ? undefined : canonicalIndexTemplate(current), canonicalIndexTemplate(file))) {
+      await es.indices.putIndexTemplate({ name, ...(file as object) } as never);
+    }
+  }
+  return changes;
+}

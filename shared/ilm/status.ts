@@ -1,0 +1,66 @@
+import type { Client } from '@elastic/elasticsearch';
+
+/** One backing index of a data stream, as `sluice ilm status` shows it. */
+export interface IndexStatus {
+  dataStream: string;
+  index: string;
+  writeIndex: boolean;
+  policy: string | null;
+  phase: string | null;
+  action: string | null;
+  step: string | null;
+  age: string | null;
+  docs: number;
+  sizeBytes: number;
+  error: string | null;
+}
+
+/** Every data stream's backing indices with their lifecycle phase, age, size, documents and any ILM step error. */
+export async function ilmStatus(es: Client): Promise<IndexStatus[]> {
+  const { data_streams: streams } = await es.indices.getDataStream({ name: '*', expand_wildcards: 'all' });
+  const names = streams.flatMap((stream) => stream.indices.map((index) => index.index_name));
+  if (names.length === 0) return [];
+  const explained = (await es.ilm.explainLifecycle({ index: names.join(',') })).indices as unknown as Record<string, Record<string, unknown>>;
+  const cat = await es.cat.indices({ index: names.join(','), format: 'json', bytes: 'b', expand_wildcards: 'all', h: 'index,docs.count,store.size' });
+  const sizes = new Map(cat.map((row) => [String(row.index), { docs: Number(row['docs.count'] ?? 0), bytes: Number(row['store.size'] ?? 0) }]));
+  return streams.flatMap((stream) =>
+    stream.indices.map((backing, position) => {
+      const explain = explained[backing.index_name] ?? {};
+      const text = (key: string): string | null => (typeof explain[key] === 'string' ? (explain[key] as string) : null);
+      const stepInfo = explain.step_info as { reason?: string; type?: string } | undefined;
+      return {
+        dataStream: stream.name,
+        index: backing.index_name,
+        writeIndex: position === stream.indices.length - 1,
+        policy: text('policy'),
+        phase: text('phase'),
+        action: text('action'),
+        step: text('step'),
+        age: text('age'),
+        docs: sizes.get(backing.index_name)?.docs ?? 0,
+        sizeBytes: sizes.get(backing.index_name)?.bytes ?? 0,
+        error: text('step') === 'ERROR' ? (stepInfo?.reason ?? stepInfo?.type ?? 'ILM step failed') : null,
+      };
+    }),
+  );
+}
+
+function humanBytes(bytes: number): string {
+  const units = ['b', 'kb', 'mb', 'gb', 'tb'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)}${units[unit]}`;
+}
+
+/** The status as an aligned text table, one line per backing index, the write index marked with `*`. */
+export function statusTable(rows: IndexStatus[]): string {
+  const header = ['DATA STREAM', 'INDEX', 'POLICY', 'PHASE', 'ACTION', 'AGE', 'DOCS', 'SIZE', 'ERROR'];
+  const body = rows.map((row) => [row.dataStream, `${row.index}${row.writeIndex ? ' *' : ''}`, row.policy ?? '-', row.phase ?? '-', row.action ?? '-', row.age ?? '-', String(row.docs), humanBytes(row.sizeBytes), row.error ?? '']);
+  const table = [header, ...body];
+  const widths = header.map((_, column) => Math.max(...table.map((line) => (line[column] ?? '').length)));
+  return `${table.map((line) => line.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n')}\n`;
+}

@@ -1,0 +1,301 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@elastic/elasticsearch';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { EMULATED_VERSION } from '../emulators/elasticsearch/index.js';
+import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
+import { loadConfig } from '../shared/config.js';
+import { applyIlm } from '../shared/ilm/apply.js';
+import { IlmFileError, ILM_DIR, loadIlmFiles, withSettings, type IlmFiles } from '../shared/ilm/files.js';
+import { ilmStatus, statusTable } from '../shared/ilm/status.js';
+import { packageRoot } from '../shared/paths.js';
+import { startElasticsearch } from './support/elasticsearch.js';
+import { run } from './support/kafka.js';
+
+const DATASETS = ['logs-rendiff.api', 'logs-rendiff.traefik', 'logs-rendiff.worker', 'logs-rendiff.postgres', 'logs-rendiff.security', 'metrics-rendiff.sli', 'logs-sluice.dlq'];
+
+/** The files with the settings of an environment (defaults when empty). */
+function filesFor(env: NodeJS.ProcessEnv = {}, dir?: string): IlmFiles {
+  return withSettings(loadIlmFiles(dir), loadConfig(env).ilm);
+}
+
+function problemsOf(action: () => unknown): string[] {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(IlmFileError);
+    return [...(error as IlmFileError).problems];
+  }
+  throw new Error('expected the files to be rejected');
+}
+
+/** A copy of ilm/ to break on purpose. */
+function copyOfIlm(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-ilm-'));
+  cpSync(ILM_DIR, dir, { recursive: true });
+  return dir;
+}
+
+function edit(path: string, change: (json: any) => void): void {
+  const json = JSON.parse(readFileSync(path, 'utf8'));
+  change(json);
+  writeFileSync(path, JSON.stringify(json));
+}
+
+describe('the files in ilm/', () => {
+  it('validate, and give every dataset a data stream template above the built-in ones, with a lifecycle', () => {
+    const files = loadIlmFiles();
+    expect([...files.policies.keys()].sort()).toEqual(['rendiff-logs-policy', 'sluice-logs', 'sluice-rollups', 'sluice-security']);
+    expect([...files.indexTemplates.keys()].sort()).toEqual([...DATASETS].sort());
+    for (const [name, template] of files.indexTemplates) {
+      expect(template.index_patterns).toEqual([`${name}-*`]);
+      expect(template.data_stream).toEqual({});
+      expect(template.priority).toBeGreaterThan(100);
+      expect(template.composed_of.slice(0, 2)).toEqual(['sluice-settings', 'sluice-ecs-base']);
+      expect((template.template.settings?.index as { lifecycle: { name: string } }).lifecycle.name).toMatch(/^sluice-/);
+    }
+  });
+
+  it('map ECS fields with explicit types', () => {
+    const base = loadIlmFiles().componentTemplates.get('sluice-ecs-base')?.template.mappings?.properties as Record<string, any>;
+    expect(base.message).toEqual({ type: 'match_only_text' });
+    expect(base.source.properties.ip).toEqual({ type: 'ip' });
+    expect(base.source.properties.geo.properties.location).toEqual({ type: 'geo_point' });
+    expect(base.event.properties.duration).toEqual({ type: 'long' });
+    expect(base['@timestamp']).toEqual({ type: 'date' });
+    expect(base.data_stream.properties.dataset).toEqual({ type: 'constant_keyword' });
+    expect(base.log.properties.level).toEqual({ type: 'keyword', ignore_above: 1024 });
+  });
+
+  it('follow the policies the issue names: logs 1 d / 50 GB, warm at 7 d, 30 d; security 90 d; rollups 400 d; the seed’s 10 GB / 7 d / 30 d', () => {
+    const { policies } = loadIlmFiles();
+    const logs = policies.get('sluice-logs')?.policy.phases;
+    expect(logs?.hot?.actions.rollover).toEqual({ max_primary_shard_size: '50gb', max_age: '1d' });
+    expect(logs?.warm).toMatchObject({ min_age: '7d', actions: { readonly: {}, forcemerge: { max_num_segments: 1 }, allocate: { number_of_replicas: 0 } } });
+    expect(logs?.delete?.min_age).toBe('30d');
+    expect(policies.get('sluice-security')?.policy.phases.delete?.min_age).toBe('90d');
+    expect(policies.get('sluice-rollups')?.policy.phases.delete?.min_age).toBe('400d');
+    const seed = policies.get('rendiff-logs-policy')?.policy.phases;
+    expect(seed?.hot?.actions.rollover).toEqual({ max_primary_shard_size: '10gb', max_age: '7d' });
+    expect(seed?.delete?.min_age).toBe('30d');
+  });
+
+  it('take retention from settings, and the logs policy by name', () => {
+    const files = filesFor({ SLUICE_LOGS_RETENTION: '45d', SLUICE_LOGS_WARM_AFTER: '3d', SLUICE_LOGS_ROLLOVER_MAX_AGE: '12h', SLUICE_LOGS_ROLLOVER_MAX_SIZE: '20GB', SLUICE_SECURITY_RETENTION: '180d', SLUICE_ROLLUPS_RETENTION: '800d' });
+    const logs = files.policies.get('sluice-logs')?.policy.phases;
+    expect([logs?.delete?.min_age, logs?.warm?.min_age, logs?.hot?.actions.rollover]).toEqual(['45d', '3d', { max_primary_shard_size: '20gb', max_age: '12h' }]);
+    expect(files.policies.get('sluice-security')?.policy.phases.delete?.min_age).toBe('180d');
+    expect(files.policies.get('sluice-rollups')?.policy.phases.delete?.min_age).toBe('800d');
+    // The files themselves are untouched.
+    expect(loadIlmFiles().policies.get('sluice-logs')?.policy.phases.delete?.min_age).toBe('30d');
+
+    const seed = filesFor({ SLUICE_LOGS_POLICY: 'rendiff-logs-policy', SLUICE_LOGS_RETENTION: '60d' });
+    expect((seed.indexTemplates.get('logs-rendiff.api')?.template.settings?.index as any).lifecycle.name).toBe('rendiff-logs-policy');
+    expect((seed.indexTemplates.get('metrics-rendiff.sli')?.template.settings?.index as any).lifecycle.name).toBe('sluice-rollups');
+    expect(seed.policies.get('rendiff-logs-policy')?.policy.phases.delete?.min_age).toBe('60d');
+  });
+
+  it('refuse settings that cannot work, naming the setting', () => {
+    expect(problemsOf(() => filesFor({ SLUICE_LOGS_POLICY: 'no-such' }))).toEqual(['SLUICE_LOGS_POLICY="no-such": expected one of the policies in ilm/policies/: rendiff-logs-policy, sluice-logs, sluice-rollups, sluice-security']);
+    expect(problemsOf(() => filesFor({ SLUICE_LOGS_RETENTION: '3d' }))[0]).toMatch(/policy sluice-logs: the delete phase \(min_age 3d\) would start before the warm phase/);
+  });
+
+  it('a malformed file fails with the file name and the JSON path of the error', () => {
+    const dir = copyOfIlm();
+    edit(join(dir, 'component-templates', 'sluice-rendiff-api.json'), (json) => {
+      json.template.mappings.properties.rendiff.properties.job_id = { type: 'keyword', ignore_abov: 10 };
+    });
+    edit(join(dir, 'index-templates', 'logs-rendiff.worker.json'), (json) => {
+      json.priority = 50;
+    });
+    edit(join(dir, 'policies', 'sluice-security.json'), (json) => {
+      json.policy.phases.delete.min_age = '90 days';
+    });
+    writeFileSync(join(dir, 'policies', 'broken.json'), '{ "policy": ');
+    const problems = problemsOf(() => loadIlmFiles(dir));
+    const shown = (folder: string, file: string) => join(dir.replace(`${process.cwd()}/`, ''), folder, file).replace(/^\/?/, '');
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`component-templates/sluice-rendiff-api\\.json: \\$\\.template\\.mappings\\.properties\\.rendiff\\.properties\\.job_id: Unrecognized key:? "?ignore_abov"?`)),
+        expect.stringMatching(/index-templates\/logs-rendiff\.worker\.json: \$\.priority: must be above 100/),
+        expect.stringMatching(/policies\/sluice-security\.json: \$\.policy\.phases\.delete\.min_age: expected a time value such as "30d"/),
+        expect.stringMatching(/policies\/broken\.json: not valid JSON/),
+      ]),
+    );
+    expect(problems.every((problem) => problem.includes(shown('', '').replace(/\/$/, '')))).toBe(true);
+  });
+
+  it('refuse a field that changes type between datasets, and references that do not resolve', () => {
+    const dir = copyOfIlm();
+    edit(join(dir, 'component-templates', 'sluice-rendiff-worker.json'), (json) => {
+      json.template.mappings.properties.rendiff.properties.job_id = { type: 'long' };
+    });
+    edit(join(dir, 'index-templates', 'logs-sluice.dlq.json'), (json) => {
+      json.composed_of.push('missing-component');
+      json.template.settings.index.lifecycle.name = 'missing-policy';
+    });
+    const problems = problemsOf(() => loadIlmFiles(dir));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/field rendiff\.job_id is long here but keyword in .*logs-rendiff\.api\.json; a field must have one type in every data stream/),
+        expect.stringMatching(/logs-sluice\.dlq\.json: \$\.composed_of\[3\]: no component template "missing-component"/),
+        expect.stringMatching(/logs-sluice\.dlq\.json: \$\.template\.settings\.index\.lifecycle\.name: no policy "missing-policy"/),
+      ]),
+    );
+  });
+});
+
+describe('versions', () => {
+  it('docker-compose.elk.yml runs the Elasticsearch the files are written for, of the client’s and the emulator’s major', () => {
+    const compose = parseYaml(readFileSync(join(packageRoot, 'docker-compose.elk.yml'), 'utf8')) as { services: Record<string, { image: string }> };
+    const version = compose.services.elasticsearch?.image.split(':')[1] as string;
+    const client = (JSON.parse(readFileSync(join(packageRoot, 'node_modules', '@elastic', 'elasticsearch', 'package.json'), 'utf8')) as { version: string }).version;
+    expect(version.split('.').slice(0, 2)).toEqual(EMULATED_VERSION.split('.').slice(0, 2));
+    expect(version.split('.')[0]).toBe(client.split('.')[0]);
+    expect(compose.services.kibana?.image.endsWith(`:${version}`)).toBe(true);
+  });
+});
+
+describe('installing them in Elasticsearch (the emulator, through the client)', () => {
+  let es: Client;
+  let emulator: ElasticsearchEmulator;
+  let stop: () => Promise<void>;
+  let writes: string[];
+
+  beforeEach(async () => {
+    ({ es, emulator, stop } = await startElasticsearch());
+    writes = [];
+    es.diagnostic.on('request', (_error, event) => {
+      const method = event?.meta.request.params.method;
+      if (method === 'PUT' || method === 'POST') writes.push(`${method} ${event?.meta.request.params.path}`);
+    });
+  });
+
+  afterEach(async () => {
+    await stop();
+  });
+
+  it('apply twice: the second run writes nothing', async () => {
+    const first = await applyIlm(es, filesFor());
+    expect(first.every((change) => change.action === 'created')).toBe(true);
+    expect(first).toHaveLength(4 + 9 + 7);
+    expect(writes).toHaveLength(20);
+    writes.length = 0;
+    const second = await applyIlm(es, filesFor());
+    expect(second.every((change) => change.action === 'unchanged')).toBe(true);
+    expect(writes).toEqual([]);
+  });
+
+  it('a changed retention updates exactly that policy, and says what changed', async () => {
+    await applyIlm(es, filesFor());
+    writes.length = 0;
+    const changes = await applyIlm(es, filesFor({ SLUICE_SECURITY_RETENTION: '120d' }));
+    expect(changes.filter((change) => change.action !== 'unchanged')).toEqual([{ kind: 'policy', name: 'sluice-security', action: 'updated', changes: ['phases.delete.min_age: 90d → 120d'] }]);
+    expect(writes).toEqual(['PUT /_ilm/policy/sluice-security']);
+    expect((await es.ilm.getLifecycle({ name: 'sluice-security' }))['sluice-security']?.version).toBe(2);
+    expect((await es.ilm.getLifecycle({ name: 'sluice-logs' }))['sluice-logs']?.version).toBe(1);
+  });
+
+  it('a dry run reports and writes nothing', async () => {
+    const changes = await applyIlm(es, filesFor(), { dryRun: true });
+    expect(changes.every((change) => change.action === 'created')).toBe(true);
+    expect(writes).toEqual([]);
+    expect(Object.keys(await es.ilm.getLifecycle())).toEqual([]);
+  });
+
+  it('a document of each dataset lands in its data stream, with the mapping and policy; a wrong type fails per item', async () => {
+    await applyIlm(es, filesFor());
+    const at = '2026-11-01T10:00:00Z';
+    const good = { '@timestamp': at, message: 'ok', source: { ip: '203.0.113.7', geo: { location: { lat: 52.5, lon: 13.4 } } }, event: { duration: 150_000_000 }, http: { response: { status_code: 200 } } };
+    const bad = { '@timestamp': at, source: { ip: 'not an address' } };
+    const operations = DATASETS.flatMap((dataset) => [{ create: { _index: `${dataset}-default` } }, good, { create: { _index: `${dataset}-default` } }, bad]);
+    const result = await es.bulk({ refresh: true, operations });
+    expect(result.items.map((item) => item.create?.status)).toEqual(DATASETS.flatMap(() => [201, 400]));
+    expect(result.items[1]?.create?.error?.reason).toMatch(/failed to parse field \[source\.ip\] of type \[ip\]/);
+    for (const dataset of DATASETS) {
+      const [stream] = (await es.indices.getDataStream({ name: `${dataset}-default` })).data_streams;
+      expect(stream?.template).toBe(dataset);
+      const backing = stream?.indices[0]?.index_name as string;
+      const index = (await es.indices.get({ index: backing }))[backing] as any;
+      expect(index?.mappings?.properties?.source?.properties?.ip).toEqual({ type: 'ip' });
+      expect(index?.mappings?.properties?.message).toEqual({ type: 'match_only_text' });
+      expect((index?.settings?.index as any)?.lifecycle?.name).toBe(dataset === 'logs-rendiff.security' ? 'sluice-security' : dataset === 'metrics-rendiff.sli' ? 'sluice-rollups' : 'sluice-logs');
+      expect((await es.count({ index: `${dataset}-default` })).count).toBe(1);
+    }
+  });
+
+  it('with the clock advanced: rollover, warm, the old index deleted at 30 d, the rollups kept to 400 d', async () => {
+    await applyIlm(es, filesFor());
+    const advance = async (by: string) => fetch(`${emulator.url}/_emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: by }) });
+    const write = (stream: string) => es.index({ index: stream, op_type: 'create', document: { '@timestamp': new Date().toISOString(), message: 'x' } });
+    await write('logs-rendiff.api-default');
+    await write('metrics-rendiff.sli-default');
+    const streamIndices = async (name: string) => (await ilmStatus(es)).filter((row) => row.dataStream === name);
+
+    await advance('25h');
+    let api = await streamIndices('logs-rendiff.api-default');
+    expect(api).toHaveLength(2);
+    const first = api[0]?.index as string;
+    await write('logs-rendiff.api-default');
+
+    await advance('7d');
+    api = await streamIndices('logs-rendiff.api-default');
+    expect(api.find((row) => row.index === first)).toMatchObject({ phase: 'warm', policy: 'sluice-logs', error: null });
+
+    await advance('23d');
+    api = await streamIndices('logs-rendiff.api-default');
+    expect(api.map((row) => row.index)).not.toContain(first);
+
+    await advance('360d');
+    const rollups = await streamIndices('metrics-rendiff.sli-default');
+    expect(rollups.length).toBeGreaterThanOrEqual(1);
+    expect(rollups[0]?.phase).not.toBe('delete');
+  });
+
+  it('status shows each backing index with phase, age, size, documents and ILM errors, as a table or JSON', async () => {
+    await applyIlm(es, filesFor());
+    await es.bulk({ refresh: true, operations: [{ create: { _index: 'logs-rendiff.api-default' } }, { '@timestamp': '2026-11-01T00:00:00Z', message: 'a' }, { create: { _index: 'logs-rendiff.api-default' } }, { '@timestamp': '2026-11-01T00:00:01Z', message: 'b' }] });
+    // A policy deleted behind Sluice's back: the index that names it reports an ILM step error.
+    await es.ilm.deleteLifecycle({ name: 'sluice-security' });
+    await es.index({ index: 'logs-rendiff.security-default', op_type: 'create', document: { '@timestamp': '2026-11-01T00:00:00Z' }, refresh: true });
+    await fetch(`${emulator.url}/_emulator/ilm/_run`, { method: 'POST' });
+    const rows = await ilmStatus(es);
+    expect(rows.find((row) => row.dataStream === 'logs-rendiff.api-default')).toMatchObject({ writeIndex: true, policy: 'sluice-logs', phase: 'hot', docs: 2, error: null });
+    expect(rows.find((row) => row.dataStream === 'logs-rendiff.api-default')?.sizeBytes).toBeGreaterThan(0);
+    expect(rows.find((row) => row.dataStream === 'logs-rendiff.security-default')?.error).toBe('policy [sluice-security] does not exist');
+    const table = statusTable(rows);
+    expect(table.split('\n')[0]).toMatch(/^DATA STREAM\s+INDEX\s+POLICY\s+PHASE\s+ACTION\s+AGE\s+DOCS\s+SIZE\s+ERROR$/);
+    expect(table).toMatch(/logs-rendiff\.api-default\s+\.ds-logs-rendiff\.api-default-\S+ \*\s+sluice-logs\s+hot/);
+  });
+});
+
+describe('sluice ilm from the command line', () => {
+  const SLUICE = join(packageRoot, 'dist', 'bin', 'sluice.js');
+
+  it('apply, apply again, status --json; a malformed folder fails with exit 2, the file and the JSON path', async () => {
+    const { emulator, stop } = await startElasticsearch();
+    const env = ['env', `ELASTICSEARCH_URL=${emulator.url}`, `PATH=${process.env.PATH}`];
+    try {
+      const first = await run(env[0] as string, [...env.slice(1), process.execPath, SLUICE, 'ilm', 'apply'], { cwd: packageRoot });
+      expect(first.code).toBe(0);
+      expect(first.stdout.trim().split('\n').at(-1)).toBe('ilm apply: 20 created, 0 updated, 0 unchanged');
+      const second = await run(env[0] as string, [...env.slice(1), 'SLUICE_LOGS_RETENTION=40d', process.execPath, SLUICE, 'ilm', 'apply'], { cwd: packageRoot });
+      expect(second.stdout).toContain('policy sluice-logs: updated\n    phases.delete.min_age: 30d → 40d');
+      expect(second.stdout.trim().split('\n').at(-1)).toBe('ilm apply: 0 created, 1 updated, 19 unchanged');
+      const status = await run(env[0] as string, [...env.slice(1), process.execPath, SLUICE, 'ilm', 'status', '--json'], { cwd: packageRoot });
+      expect(JSON.parse(status.stdout)).toEqual([]);
+
+      const dir = copyOfIlm();
+      edit(join(dir, 'index-templates', 'logs-rendiff.api.json'), (json) => {
+        json.index_patterns = 'logs-rendiff.api-*';
+      });
+      const broken = await run(env[0] as string, [...env.slice(1), process.execPath, SLUICE, 'ilm', 'apply', '--dir', dir], { cwd: packageRoot });
+      expect(broken.code).toBe(2);
+      expect(broken.stderr).toMatch(/index-templates\/logs-rendiff\.api\.json: \$\.index_patterns: /);
+    } finally {
+      await stop();
+    }
+  });
+});
