@@ -19,7 +19,6 @@ const ACTION_ORDER: Record<string, string[]> = {
   delete: ['wait_for_snapshot', 'delete'],
 };
 
-export const ILM_ACTIONS = new Set(Object.values(ACTION_ORDER).flat());
 
 /** Checks a policy body as PUT _ilm/policy does: known phases and actions, parsable ages. */
 export function validatePolicy(body: Json): Policy['policy'] {

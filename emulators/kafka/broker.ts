@@ -78,7 +78,7 @@ export class KafkaEmulator implements Broker {
   private readonly log: Logger;
   private closed = false;
 
-  private constructor(private readonly options: KafkaEmulatorOptions) {
+  private constructor(options: KafkaEmulatorOptions) {
     this.log = options.logger ?? pino({ level: 'silent' });
     this.host = options.advertisedHost ?? options.host ?? '127.0.0.1';
     this.port = options.port ?? 9092;
