@@ -8,6 +8,9 @@ import { applyIlm, type Change } from '../shared/ilm/apply.js';
 import { IlmFileError, loadIlmFiles, withSettings } from '../shared/ilm/files.js';
 import { ilmStatus, statusTable } from '../shared/ilm/status.js';
 import { createLogger, serviceLogger } from '../shared/logging.js';
+import { createPipeline } from '../pipelines/pipeline.js';
+import { processStream } from '../pipelines/process-stream.js';
+import { SOURCES, type Source } from '../pipelines/types.js';
 import { packageVersion } from '../shared/paths.js';
 
 /** Exit codes: 0 done, 1 failure at run time, 2 a usage mistake (bad verb, option or setting) or a verb not built yet. */
@@ -193,8 +196,12 @@ function buildProgram(): Command {
   program
     .command('process')
     .description('enrich log lines from stdin into ECS documents on stdout')
-    .addOption(new Option('--source <source>', 'force a source pipeline').choices(['auto', 'app', 'traefik', 'worker', 'postgres']).default('auto'))
-    .action(notYet('process', {}));
+    .addOption(new Option('--source <source>', 'force a source pipeline').choices(['auto', ...SOURCES]).default('auto'))
+    .action(async (options: { source: 'auto' | Source }, command: Command) => {
+      const config = configFor(command);
+      const pipeline = createPipeline({ namespace: config.namespace, forcedSource: options.source === 'auto' ? undefined : options.source });
+      await processStream(pipeline, process.stdin, process.stdout, process.stderr);
+    });
 
   const ilm = program.command('ilm').description('index lifecycle policies and templates from ilm/');
   ilm

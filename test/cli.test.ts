@@ -49,7 +49,6 @@ const NOT_YET: Array<[verb: string, options: string[]]> = [
   ['ingest', []],
   ['rollup', ['--from', '2026-10-01', '--to', '2026-11-01']],
   ['api', []],
-  ['process', ['--source', 'traefik']],
   ['report', ['--month', '2026-10', '--format', 'csv']],
   ['demo', []],
   ['alerts rules', []],
@@ -77,7 +76,7 @@ describe('sluice --help', () => {
   it.each([
     [['emulate', 'kafka'], ['--port <port>', '--data-dir <dir>', '--host <address>', '--fsync <policy>', '--partitions <n>', '--max-message-bytes <bytes>', '--retention-bytes <bytes>']],
     [['emulate', 'elasticsearch'], ['--port <port>', '--data-dir <dir>', '--host <address>', '--fsync <policy>', '--ilm-poll-interval <duration>']],
-    [['process'], ['--source <source>', '"auto"', '"app"', '"traefik"', '"worker"', '"postgres"']],
+    [['process'], ['--source <source>', '"auto"', '"app"', '"traefik"', '"worker"', '"postgres"', '"generic"']],
     [['report'], ['--month <YYYY-MM>', '--format <format>', '--out <file>']],
     [['rollup'], ['--from <iso>', '--to <iso>']],
     [['ilm', 'status'], ['--json']],
@@ -115,7 +114,7 @@ describe('usage mistakes exit 2 with a hint', () => {
 
   it.each([
     [['emulate', 'kafka', '--port', 'abc'], "option '--port <port>' argument 'abc' is invalid. expected an integer TCP port from 1 to 65535."],
-    [['process', '--source', 'nginx'], "option '--source <source>' argument 'nginx' is invalid. Allowed choices are auto, app, traefik, worker, postgres."],
+    [['process', '--source', 'nginx'], "option '--source <source>' argument 'nginx' is invalid. Allowed choices are auto, app, traefik, worker, postgres, generic."],
     [['report', '--month', '2026-13'], 'expected a month as YYYY-MM'],
     [['report', '--format', 'pdf'], "required option '--month <YYYY-MM>' not specified"],
     [['rollup', '--from', 'yesterday'], 'expected an ISO-8601 date or time'],

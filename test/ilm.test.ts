@@ -14,7 +14,7 @@ import { packageRoot } from '../shared/paths.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 import { run } from './support/kafka.js';
 
-const DATASETS = ['logs-rendiff.api', 'logs-rendiff.traefik', 'logs-rendiff.worker', 'logs-rendiff.postgres', 'logs-rendiff.security', 'metrics-rendiff.sli', 'logs-sluice.dlq'];
+const DATASETS = ['logs-rendiff.api', 'logs-rendiff.traefik', 'logs-rendiff.worker', 'logs-rendiff.postgres', 'logs-rendiff.security', 'metrics-rendiff.sli', 'logs-sluice.dlq', 'logs-sluice.generic'];
 
 /** The files with the settings of an environment (defaults when empty). */
 function filesFor(env: NodeJS.ProcessEnv = {}, dir?: string): IlmFiles {
@@ -180,8 +180,8 @@ describe('installing them in Elasticsearch (the emulator, through the client)', 
   it('apply twice: the second run writes nothing', async () => {
     const first = await applyIlm(es, filesFor());
     expect(first.every((change) => change.action === 'created')).toBe(true);
-    expect(first).toHaveLength(4 + 9 + 7);
-    expect(writes).toHaveLength(20);
+    expect(first).toHaveLength(4 + 9 + 8);
+    expect(writes).toHaveLength(21);
     writes.length = 0;
     const second = await applyIlm(es, filesFor());
     expect(second.every((change) => change.action === 'unchanged')).toBe(true);
@@ -280,10 +280,10 @@ describe('sluice ilm from the command line', () => {
     try {
       const first = await run(env[0] as string, [...env.slice(1), process.execPath, SLUICE, 'ilm', 'apply'], { cwd: packageRoot });
       expect(first.code).toBe(0);
-      expect(first.stdout.trim().split('\n').at(-1)).toBe('ilm apply: 20 created, 0 updated, 0 unchanged');
+      expect(first.stdout.trim().split('\n').at(-1)).toBe('ilm apply: 21 created, 0 updated, 0 unchanged');
       const second = await run(env[0] as string, [...env.slice(1), 'SLUICE_LOGS_RETENTION=40d', process.execPath, SLUICE, 'ilm', 'apply'], { cwd: packageRoot });
       expect(second.stdout).toContain('policy sluice-logs: updated\n    phases.delete.min_age: 30d → 40d');
-      expect(second.stdout.trim().split('\n').at(-1)).toBe('ilm apply: 0 created, 1 updated, 19 unchanged');
+      expect(second.stdout.trim().split('\n').at(-1)).toBe('ilm apply: 0 created, 1 updated, 20 unchanged');
       const status = await run(env[0] as string, [...env.slice(1), process.execPath, SLUICE, 'ilm', 'status', '--json'], { cwd: packageRoot });
       expect(JSON.parse(status.stdout)).toEqual([]);
 

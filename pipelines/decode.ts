@@ -1,0 +1,86 @@
+import { isUtf8 } from 'node:buffer';
+import type { Json } from './ecs.js';
+import { RejectedError, type Decoded, type Input, type Limits } from './types.js';
+
+/** Depth and number of leaf values of a parsed document, stopping once a limit is passed. */
+function measure(value: unknown, limits: Limits): string | undefined {
+  let fields = 0;
+  const walk = (node: unknown, depth: number): string | undefined => {
+    if (depth > limits.maxDepth) return `nested more than ${limits.maxDepth} levels deep`;
+    if (Array.isArray(node)) {
+      for (const item of node) {
+        const problem = walk(item, depth + 1);
+        if (problem) return problem;
+      }
+      return undefined;
+    }
+    if (typeof node === 'object' && node !== null) {
+      for (const key in node) {
+        const problem = walk((node as Json)[key], depth + 1);
+        if (problem) return problem;
+      }
+      return undefined;
+    }
+    fields += 1;
+    return fields > limits.maxFields ? `more than ${limits.maxFields} fields` : undefined;
+  };
+  return walk(value, 0);
+}
+
+function parseJson(text: string, what: string): Json {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new RejectedError('decode', `${what} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new RejectedError('decode', `${what} is JSON but not an object`);
+  return parsed as Json;
+}
+
+/** A Filebeat event: its own @timestamp and at least one of the fields Filebeat always adds. */
+function isFilebeatEnvelope(object: Json): boolean {
+  return typeof object['@timestamp'] === 'string' && ('agent' in object || 'input' in object || 'ecs' in object || 'fields' in object || ('log' in object && typeof object.log === 'object'));
+}
+
+/**
+ * Decodes one input into its Filebeat envelope and log record. Invalid UTF-8 is replaced and tagged,
+ * never a crash; a line over the size limit, too deep, with too many fields or broken JSON is rejected.
+ */
+export function decode(input: Input, limits: Limits): Decoded {
+  const tags: string[] = [];
+  const bytes = typeof input.value === 'string' ? Buffer.byteLength(input.value) : input.value.length;
+  if (bytes > limits.maxBytes) throw new RejectedError('decode', `message is ${bytes} bytes, over the limit of ${limits.maxBytes}`);
+  let text: string;
+  if (typeof input.value === 'string') text = input.value;
+  else {
+    if (!isUtf8(input.value)) tags.push('invalid_utf8');
+    text = input.value.toString('utf8');
+  }
+  text = text.replace(/^\uFEFF/, '').trim();
+  if (text === '') throw new RejectedError('decode', 'empty message');
+
+  if (!text.startsWith('{')) return { envelope: undefined, record: text, tags };
+  const object = parseJson(text, 'message');
+  const problem = measure(object, limits);
+  if (problem) throw new RejectedError('decode', `message is ${problem}`);
+  if (!isFilebeatEnvelope(object)) return { envelope: undefined, record: object, tags };
+
+  // Filebeat either ships the line as `message`, or has decoded its JSON already (under `json`, or at the root).
+  const { message, json, ...envelope } = object;
+  if (typeof json === 'object' && json !== null && !Array.isArray(json)) return { envelope, record: json as Json, tags };
+  if (typeof message !== 'string') {
+    const decodedAtRoot: Json = { ...object };
+    delete decodedAtRoot['@timestamp'];
+    return { envelope, record: decodedAtRoot, tags };
+  }
+  const line = message.trim();
+  if (line.startsWith('{')) {
+    try {
+      return { envelope, record: parseJson(line, 'message'), tags };
+    } catch {
+      tags.push('json_message_invalid');
+    }
+  }
+  return { envelope, record: line, tags };
+}

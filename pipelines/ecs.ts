@@ -1,0 +1,93 @@
+/** ECS 8.x helpers shared by the source pipelines: nested fields, URLs, route templates, durations. */
+
+export const ECS_VERSION = '8.11.0';
+
+export type Json = Record<string, unknown>;
+
+/** Sets `a.b.c` in a nested document, creating the objects on the way. */
+export function put(document: Json, path: string, value: unknown): void {
+  if (value === undefined || value === null || value === '') return;
+  const parts = path.split('.');
+  let node = document;
+  for (let i = 0; i < parts.length - 1; i += 1) {
+    const part = parts[i] as string;
+    const next = node[part];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[part] = {};
+    node = node[part] as Json;
+  }
+  node[parts[parts.length - 1] as string] = value;
+}
+
+export function get(document: Json, path: string): unknown {
+  let node: unknown = document;
+  for (const part of path.split('.')) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Json)[part];
+  }
+  return node;
+}
+
+export function addTag(document: Json, tag: string): void {
+  const tags = (document.tags as string[] | undefined) ?? [];
+  if (!tags.includes(tag)) tags.push(tag);
+  document.tags = tags;
+}
+
+/** Percent-decoding done once; a malformed escape leaves the text as it is (and the caller may tag it). */
+export function decodeOnce(text: string): { value: string; ok: boolean } {
+  try {
+    return { value: decodeURIComponent(text), ok: true };
+  } catch {
+    return { value: text, ok: false };
+  }
+}
+
+/** Splits a request target into ECS url.* fields: original, path (decoded once), query (as sent). */
+export function urlFields(target: string): { original: string; path: string; query: string | undefined; decodedOk: boolean } {
+  const question = target.indexOf('?');
+  const rawPath = question < 0 ? target : target.slice(0, question);
+  const query = question < 0 ? undefined : target.slice(question + 1);
+  const withoutHost = rawPath.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '') || '/';
+  const { value, ok } = decodeOnce(withoutHost);
+  return { original: target, path: value, query: query === '' ? undefined : query, decodedOk: ok };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The route template of a path, for metrics and SLO rollups with bounded cardinality:
+ * `/api/v1/jobs/123` → `/api/v1/jobs/{id}`. Identifiers are numbers, UUIDs, long hex strings and
+ * tokens that mix letters and digits; version segments such as `v1` stay.
+ */
+export function routeTemplate(path: string): string {
+  const segments = path.split('/').map((segment) => {
+    if (segment === '' || /^v\d{1,3}$/i.test(segment)) return segment;
+    if (/^\d+$/.test(segment) || UUID.test(segment) || /^[0-9a-f]{12,}$/i.test(segment)) return '{id}';
+    if (segment.length >= 6 && /\d/.test(segment) && /^[\w.~-]+$/.test(segment) && !/\.(\w{2,4})$/.test(segment)) return '{id}';
+    if (segment.includes('@')) return '{email}';
+    return segment;
+  });
+  return segments.join('/') || '/';
+}
+
+/** `150ms`, `1.5s`, `2m`, `300µs`, `42ns` → nanoseconds; a bare number is nanoseconds already (Traefik). */
+export function durationNs(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;
+  if (typeof value !== 'string') return undefined;
+  const match = /^(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h)$/.exec(value.trim());
+  if (!match) return /^\d+$/.test(value.trim()) ? Number(value) : undefined;
+  const factor = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[match[2] as 'ns'];
+  return Math.round(Number(match[1]) * factor);
+}
+
+/** `192.168.1.100:54321`, `[2001:db8::1]:443` or a bare address → ip and port. */
+export function hostPort(value: string): { ip: string; port: number | undefined } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
+  if (bracketed) return { ip: bracketed[1] as string, port: bracketed[2] === undefined ? undefined : Number(bracketed[2]) };
+  const colons = value.split(':').length - 1;
+  if (colons === 1) {
+    const [ip, port] = value.split(':') as [string, string];
+    return { ip, port: /^\d+$/.test(port) ? Number(port) : undefined };
+  }
+  return { ip: value, port: undefined };
+}

@@ -1,0 +1,58 @@
+import { decode } from './decode.js';
+import type { Json } from './ecs.js';
+import { route } from './route.js';
+import { normaliseApp } from './sources/app.js';
+import type { NormaliseContext } from './sources/common.js';
+import { normaliseGeneric } from './sources/generic.js';
+import { normalisePostgres } from './sources/postgres.js';
+import { normaliseTraefik } from './sources/traefik.js';
+import { normaliseWorker } from './sources/worker.js';
+import { DEFAULT_LIMITS, RejectedError, type Input, type Limits, type Outcome, type Source } from './types.js';
+
+/** A transform after normalisation (GeoIP, user agent, security tags, redaction): it changes the document in place. */
+export type Enricher = (document: Json) => void;
+
+export interface PipelineOptions {
+  /** The data stream namespace (`SLUICE_NAMESPACE`). */
+  namespace: string;
+  /** Topic → source, from configuration. */
+  topicSources?: Readonly<Record<string, Source>>;
+  /** `sluice process --source`: every input goes to this pipeline. */
+  forcedSource?: Source;
+  limits?: Limits;
+  enrichers?: readonly Enricher[];
+  now?: () => number;
+}
+
+function normalise(source: Source, record: Json | string, context: NormaliseContext): Json {
+  if (source === 'postgres') return normalisePostgres(record, context);
+  if (source === 'generic') return normaliseGeneric(record, context);
+  if (typeof record === 'string') throw new RejectedError('validate', `the ${source} pipeline expects a JSON record, got a plain text line`);
+  if (source === 'traefik') return normaliseTraefik(record, context);
+  if (source === 'worker') return normaliseWorker(record, context);
+  return normaliseApp(record, context);
+}
+
+/**
+ * The whole pipeline as one pure function of an input (Vector's source → transforms): decode, route,
+ * validate and normalise to ECS, then the enrichers in order. Never throws for bad input: a line that
+ * cannot become a valid event comes back as a rejection with its stage and reason.
+ */
+export function createPipeline(options: PipelineOptions): (input: Input) => Outcome {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const now = options.now ?? Date.now;
+  const topicSources = options.topicSources ?? {};
+  const enrichers = options.enrichers ?? [];
+  return (input) => {
+    try {
+      const decoded = decode(input, limits);
+      const source = route(decoded.record, decoded.envelope, { forced: options.forcedSource, topic: input.topic, topicSources });
+      const document = normalise(source, decoded.record, { namespace: options.namespace, now: now(), envelope: decoded.envelope, tags: decoded.tags });
+      for (const enrich of enrichers) enrich(document);
+      return { ok: true, source, document };
+    } catch (error) {
+      if (error instanceof RejectedError) return { ok: false, stage: error.stage, reason: error.message };
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { ECS_VERSION, put, type Json } from '../ecs.js';
+import { parseTimestamp } from '../timestamps.js';
+import { RejectedError } from '../types.js';
+
+export interface NormaliseContext {
+  namespace: string;
+  /** Ingest time, epoch ms. */
+  now: number;
+  envelope: Json | undefined;
+  tags: string[];
+}
+
+/** zod's verdict as a rejection that names the field and what was wrong with it. */
+export function validate<T>(schema: z.ZodType<T>, record: unknown): T {
+  const result = schema.safeParse(record);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0] as z.core.$ZodIssue;
+  const field = issue.path.length === 0 ? 'the record' : `field ${issue.path.join('.')}`;
+  throw new RejectedError('validate', `${field}: ${issue.message}`);
+}
+
+/** The event time: the record's own, else Filebeat's; a record whose time cannot be read is rejected. */
+export function eventTime(value: unknown, field: string, context: NormaliseContext): number {
+  if (value !== undefined && value !== null && value !== '') {
+    const parsed = parseTimestamp(value);
+    if (parsed === undefined) throw new RejectedError('validate', `field ${field}: unrecognised date ${JSON.stringify(value)}`);
+    return parsed;
+  }
+  const fromEnvelope = parseTimestamp(context.envelope?.['@timestamp']);
+  if (fromEnvelope !== undefined) return fromEnvelope;
+  throw new RejectedError('validate', `field ${field}: missing, and no Filebeat @timestamp to fall back on`);
+}
+
+/** The fields every document has: time, ECS version, event and data stream naming, Filebeat's metadata. */
+export function baseDocument(dataset: string, timestamp: number, context: NormaliseContext, type: 'logs' | 'metrics' = 'logs'): Json {
+  const document: Json = {
+    '@timestamp': new Date(timestamp).toISOString(),
+    ecs: { version: ECS_VERSION },
+    event: { dataset, ingested: new Date(context.now).toISOString() },
+    data_stream: { type, dataset, namespace: context.namespace },
+  };
+  const envelope = context.envelope;
+  if (envelope !== undefined) {
+    const fields = (envelope.fields ?? {}) as Json;
+    put(document, 'service.name', fields.service);
+    put(document, 'host.name', (envelope.host as Json | undefined)?.name ?? (envelope.host as Json | undefined)?.hostname);
+    put(document, 'log.file.path', ((envelope.log as Json | undefined)?.file as Json | undefined)?.path);
+    put(document, 'log.offset', (envelope.log as Json | undefined)?.offset);
+    const container = envelope.container as Json | undefined;
+    put(document, 'container.id', container?.id);
+    put(document, 'container.name', container?.name);
+    put(document, 'container.image.name', (container?.image as Json | undefined)?.name);
+    const agent = envelope.agent as Json | undefined;
+    if (agent !== undefined) document.agent = { type: agent.type, version: agent.version, name: agent.name, id: agent.id };
+    for (const [key, value] of Object.entries(fields)) if (key !== 'service' && key !== 'log_type') put(document, `labels.${key}`, typeof value === 'object' ? JSON.stringify(value) : String(value));
+  }
+  if (context.tags.length > 0) document.tags = [...context.tags];
+  return document;
+}
+
+/** Fields ECS lacks go under the custom namespace, never dropped (DESIGN.md). */
+export function keepRest(document: Json, record: Json, known: ReadonlySet<string>, namespace = 'rendiff'): void {
+  for (const [key, value] of Object.entries(record)) {
+    if (known.has(key) || value === null || value === undefined) continue;
+    put(document, `${namespace}.${key.replaceAll('.', '_')}`, value);
+  }
+}
+
+export const idLike = z.union([z.string(), z.number()]).transform(String);
+export const level = z.string().min(1).transform((value) => value.toLowerCase());
