@@ -34,7 +34,7 @@ function parseJson(text: string, what: string): Json {
   } catch (error) {
     throw new RejectedError('decode', `${what} is not valid JSON: ${(error as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new RejectedError('decode', `${what} is JSON but not an object`);
+  // Only text that starts with "{" is parsed, so what parses is an object.
   return parsed as Json;
 }
 

@@ -1,5 +1,5 @@
 import { decode } from './decode.js';
-import type { Json } from './ecs.js';
+import { addTag, type Json } from './ecs.js';
 import { route } from './route.js';
 import { normaliseApp } from './sources/app.js';
 import type { NormaliseContext } from './sources/common.js';
@@ -24,10 +24,19 @@ export interface PipelineOptions {
   now?: () => number;
 }
 
-function normalise(source: Source, record: Json | string, context: NormaliseContext): Json {
+const DATASETS: Record<Source, string> = { app: 'rendiff.api', traefik: 'rendiff.traefik', worker: 'rendiff.worker', postgres: 'rendiff.postgres', generic: 'sluice.generic' };
+
+function normalise(source: Source, record: Json | string, context: NormaliseContext, forced: boolean): Json {
   if (source === 'postgres') return normalisePostgres(record, context);
   if (source === 'generic') return normaliseGeneric(record, context);
-  if (typeof record === 'string') throw new RejectedError('validate', `the ${source} pipeline expects a JSON record, got a plain text line`);
+  if (typeof record === 'string') {
+    // A plain line from a JSON source (a stack trace, a start-up banner) stays in its stream, whole and tagged;
+    // only a pipeline the user forced refuses it.
+    if (forced) throw new RejectedError('validate', `the ${source} pipeline expects a JSON record, got a plain text line`);
+    const document = normaliseGeneric(record, context, DATASETS[source]);
+    addTag(document, 'not_json');
+    return document;
+  }
   if (source === 'traefik') return normaliseTraefik(record, context);
   if (source === 'worker') return normaliseWorker(record, context);
   return normaliseApp(record, context);
@@ -47,7 +56,7 @@ export function createPipeline(options: PipelineOptions): (input: Input) => Outc
     try {
       const decoded = decode(input, limits);
       const source = route(decoded.record, decoded.envelope, { forced: options.forcedSource, topic: input.topic, topicSources });
-      const document = normalise(source, decoded.record, { namespace: options.namespace, now: now(), envelope: decoded.envelope, tags: decoded.tags });
+      const document = normalise(source, decoded.record, { namespace: options.namespace, now: now(), envelope: decoded.envelope, tags: decoded.tags }, options.forcedSource !== undefined);
       for (const enrich of enrichers) enrich(document);
       return { ok: true, source, document };
     } catch (error) {

@@ -19,8 +19,8 @@ function offsetMs(zone: string | undefined): number {
 }
 
 function valid(ms: number): number | undefined {
-  // Years 1970 to 2100: anything else is a unit mistake, not a log time.
-  return Number.isFinite(ms) && ms >= 0 && ms < 4_102_444_800_000 ? ms : undefined;
+  // Years 2000 to 2100: anything else is a unit mistake or a counter, not the time of a log line.
+  return Number.isFinite(ms) && ms >= 946_684_800_000 && ms < 4_102_444_800_000 ? ms : undefined;
 }
 
 export function parseTimestamp(value: unknown): number | undefined {
@@ -32,7 +32,7 @@ export function parseTimestamp(value: unknown): number | undefined {
   if (iso) {
     const [, year, month, day, hour, minute, second = '0', fraction = '0', zone] = iso;
     const ms = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), Number(fraction.padEnd(3, '0').slice(0, 3)));
-    if (new Date(ms).getUTCDate() !== Number(day) || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 60) return undefined;
+    if (Number(month) < 1 || Number(month) > 12 || new Date(ms).getUTCDate() !== Number(day) || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 60) return undefined;
     return valid(ms - offsetMs(zone));
   }
   const clf = CLF.exec(text);

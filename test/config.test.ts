@@ -42,6 +42,9 @@ describe('configuration defaults', () => {
     expect(config.dataDir).toBe(resolve(process.cwd(), '.sluice-data'));
     expect(config.localMode).toBe(true);
     expect(config.origins).toEqual({});
+    expect(config.trustedProxies).toEqual([]);
+    expect(config.redact).toEqual(['email', 'card', 'jwt', 'token', 'secret']);
+    expect(loadConfig({ SLUICE_REDACT: 'none' }).redact).toEqual([]);
     expect(config.ilm).toEqual({ logsPolicy: 'sluice-logs', logs: { retention: undefined, warmAfter: undefined, rolloverMaxAge: undefined, rolloverMaxSize: undefined }, securityRetention: undefined, rollupsRetention: undefined });
   });
 
@@ -74,6 +77,8 @@ describe('configuration from the environment', () => {
       SLUICE_REPORT_TZ: 'Europe/Berlin',
       LOG_LEVEL: 'debug',
       SLUICE_DATA_DIR: '/var/lib/sluice',
+      SLUICE_TRUSTED_PROXIES: '10.0.0.0/8, 2001:db8::/32,192.168.1.1',
+      SLUICE_REDACT: 'email,card',
       SLUICE_LOGS_POLICY: 'rendiff-logs-policy',
       SLUICE_LOGS_RETENTION: '45d',
       SLUICE_LOGS_WARM_AFTER: '3d',
@@ -104,6 +109,8 @@ describe('configuration from the environment', () => {
     expect(config.dataDir).toBe('/var/lib/sluice');
     expect(config.localMode).toBe(false);
     expect(config.origins.KAFKA_BROKERS).toBe('environment');
+    expect(config.trustedProxies).toEqual(['10.0.0.0/8', '2001:db8::/32', '192.168.1.1']);
+    expect(config.redact).toEqual(['email', 'card']);
     expect(config.ilm).toEqual({
       logsPolicy: 'rendiff-logs-policy',
       logs: { retention: '45d', warmAfter: '3d', rolloverMaxAge: '12h', rolloverMaxSize: '20gb' },
@@ -148,6 +155,9 @@ describe('bad values are rejected with the variable, the value and what was expe
     ['an API key together with a password', { ELASTICSEARCH_API_KEY: 'k', ELASTICSEARCH_USERNAME: 'u', ELASTICSEARCH_PASSWORD: 'p' }, 'ELASTICSEARCH_API_KEY="[REDACTED]": expected either an API key or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD, not both'],
     ['a retention that is not a time value', { SLUICE_LOGS_RETENTION: '30 days' }, 'SLUICE_LOGS_RETENTION="30 days": expected an Elasticsearch time value such as "30d" or "12h"'],
     ['a rollover size that is not a size', { SLUICE_LOGS_ROLLOVER_MAX_SIZE: 'big' }, 'SLUICE_LOGS_ROLLOVER_MAX_SIZE="big": expected an Elasticsearch byte size such as "50gb"'],
+    ['a trusted proxy that is not an address', { SLUICE_TRUSTED_PROXIES: '10.0.0.0/8,proxy.local' }, 'SLUICE_TRUSTED_PROXIES="10.0.0.0/8,proxy.local": expected comma-separated IP addresses or CIDR blocks such as "10.0.0.0/8,::1"; "proxy.local" is neither'],
+    ['a CIDR prefix too long', { SLUICE_TRUSTED_PROXIES: '10.0.0.0/33' }, '"10.0.0.0/33" is neither'],
+    ['an unknown redaction rule', { SLUICE_REDACT: 'email,ssn' }, 'SLUICE_REDACT="email,ssn": expected "none" or comma-separated redaction rules from email, card, jwt, token, secret; "ssn" is not one'],
     ['a short API key for the Sluice API', { SLUICE_API_KEYS: 'short' }, 'SLUICE_API_KEYS="[REDACTED]": expected comma-separated API keys of at least 16 characters each'],
   ];
 

@@ -24,7 +24,8 @@ export const postgresJsonRecord = z
   })
   .passthrough();
 
-const KNOWN = new Set(Object.keys(postgresJsonRecord.shape));
+/** The fields mapped below; the rest (application_name, backend_type, detail, hint, …) are kept under postgresql.log. */
+const KNOWN = new Set(['timestamp', 'user', 'dbname', 'pid', 'remote_host', 'session_id', 'line_num', 'error_severity', 'state_code', 'message', 'statement']);
 
 /** The default stderr prefix `%m [%p] `: `2025-07-10 10:30:00.123 UTC [1234] LOG:  message`. */
 const STDERR = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?(?: [A-Z]{2,5}|[+-]\d{2}(?::?\d{2})?)?) \[(\d+)\] (?:[^:]*?@[^:]*? )?([A-Z]+):\s+(.*)$/s;

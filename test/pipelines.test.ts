@@ -1,0 +1,353 @@
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createClientAddress, createGeoip, type Geoip } from '../pipelines/enrich/geoip.js';
+import { createRedactor, luhn } from '../pipelines/enrich/redact.js';
+import { CATEGORIES, inspect, tagSecurity } from '../pipelines/enrich/security.js';
+import { createUserAgent } from '../pipelines/enrich/user-agent.js';
+import { routeTemplate } from '../pipelines/ecs.js';
+import { createPipeline, type PipelineOptions } from '../pipelines/pipeline.js';
+import { parseTimestamp } from '../pipelines/timestamps.js';
+import type { Input, Outcome } from '../pipelines/types.js';
+import { packageRoot } from '../shared/paths.js';
+import { run } from './support/kafka.js';
+
+const NOW = Date.parse('2026-11-22T12:00:00Z');
+const FIXTURES = join(packageRoot, 'test', 'fixtures');
+
+function pipeline(options: Partial<PipelineOptions> = {}): (input: Input) => Outcome {
+  return createPipeline({ namespace: 'prod', now: () => NOW, ...options });
+}
+
+function accept(line: string | Buffer, options: Partial<PipelineOptions> = {}, topic?: string): Record<string, any> {
+  const outcome = pipeline(options)({ value: line, ...(topic ? { topic } : {}) });
+  if (!outcome.ok) throw new Error(`rejected: ${outcome.reason}`);
+  return outcome.document;
+}
+
+function reject(line: string | Buffer, options: Partial<PipelineOptions> = {}): { stage: string; reason: string } {
+  const outcome = pipeline(options)({ value: line });
+  if (outcome.ok) throw new Error('expected a rejection');
+  return { stage: outcome.stage, reason: outcome.reason };
+}
+
+const APP_LINE = JSON.stringify({ timestamp: '2025-07-10T10:30:00Z', level: 'INFO', message: 'Job processing completed', job_id: '12345-67890', user_id: 'user123', processing_time: 45.2, component: 'video_processor' });
+const TRAEFIK_LINE = JSON.stringify({ time: '2025-07-10T10:30:00Z', ClientAddr: '192.168.1.100:54321', RequestMethod: 'POST', RequestPath: '/api/v1/convert', DownstreamStatus: 200, Duration: '150ms', RequestContentSize: 1024, DownstreamContentSize: 2048 });
+
+describe('source formats, normalised to ECS', () => {
+  it('the seed’s app JSON line', () => {
+    const document = accept(APP_LINE);
+    expect(document).toMatchObject({
+      '@timestamp': '2025-07-10T10:30:00.000Z',
+      ecs: { version: '8.11.0' },
+      event: { dataset: 'rendiff.api', duration: 45_200_000_000, ingested: '2026-11-22T12:00:00.000Z' },
+      data_stream: { type: 'logs', dataset: 'rendiff.api', namespace: 'prod' },
+      log: { level: 'info' },
+      message: 'Job processing completed',
+      user: { id: 'user123' },
+      service: { name: 'rendiff-api' },
+      rendiff: { job_id: '12345-67890', component: 'video_processor', processing_time: 45.2 },
+    });
+  });
+
+  it('the seed’s Traefik access line, with the duration as text or in nanoseconds', () => {
+    const document = accept(TRAEFIK_LINE);
+    expect(document).toMatchObject({
+      event: { dataset: 'rendiff.traefik', duration: 150_000_000, category: ['web'], type: ['access'], outcome: 'success' },
+      source: { ip: '192.168.1.100', port: 54321 },
+      http: { request: { method: 'POST', body: { bytes: 1024 } }, response: { status_code: 200, body: { bytes: 2048 } } },
+      url: { original: '/api/v1/convert', path: '/api/v1/convert' },
+      data_stream: { dataset: 'rendiff.traefik' },
+    });
+    const nanos = accept(JSON.stringify({ ...JSON.parse(TRAEFIK_LINE), Duration: 987_654_321, DownstreamStatus: 503, 'request_User-Agent': 'curl/8.5.0', RouterName: 'api@docker' }));
+    expect(nanos).toMatchObject({ event: { duration: 987_654_321, outcome: 'failure' }, user_agent: { original: 'curl/8.5.0' }, traefik: { router_name: 'api@docker' } });
+  });
+
+  it('worker logs', () => {
+    const document = accept(JSON.stringify({ timestamp: 1752143400, level: 'ERROR', message: 'ffmpeg exited 1', job_id: 42, worker_id: 'w-7', queue: 'gpu', attempt: 2, error_type: 'codec' }));
+    expect(document).toMatchObject({
+      '@timestamp': '2025-07-10T10:30:00.000Z',
+      event: { dataset: 'rendiff.worker', outcome: 'failure' },
+      log: { level: 'error' },
+      rendiff: { job_id: '42', error_type: 'codec', worker: { id: 'w-7', queue: 'gpu', attempt: 2 } },
+    });
+  });
+
+  it('PostgreSQL: the stderr prefix with a duration and statement, and jsonlog', () => {
+    const stderr = accept('2025-07-10 10:30:00.123 UTC [1234] LOG:  duration: 1523.412 ms  statement: SELECT * FROM jobs WHERE status = \'queued\'');
+    expect(stderr).toMatchObject({
+      '@timestamp': '2025-07-10T10:30:00.123Z',
+      event: { dataset: 'rendiff.postgres', duration: 1_523_412_000 },
+      process: { pid: 1234 },
+      log: { level: 'info' },
+      postgresql: { log: { query_duration_ms: 1523.412, query_step: 'statement', query: "SELECT * FROM jobs WHERE status = 'queued'" } },
+    });
+    const json = accept(JSON.stringify({ timestamp: '2025-07-10 10:31:00.001 UTC', user: 'rendiff', dbname: 'jobs', pid: 99, error_severity: 'ERROR', state_code: '23505', message: 'duplicate key value violates unique constraint "jobs_pkey"', statement: 'INSERT INTO jobs VALUES (1)', backend_type: 'client backend' }));
+    expect(json).toMatchObject({ log: { level: 'error' }, user: { name: 'rendiff' }, error: { code: '23505' }, event: { outcome: 'failure' }, postgresql: { log: { database: 'jobs', query: 'INSERT INTO jobs VALUES (1)', backend_type: 'client backend' } } });
+  });
+
+  it('a plain line nothing recognises is kept whole, timed at ingest', () => {
+    expect(accept('kernel: eth0 link up')).toMatchObject({ message: 'kernel: eth0 link up', '@timestamp': '2026-11-22T12:00:00.000Z', data_stream: { dataset: 'sluice.generic' } });
+  });
+
+  it('Filebeat envelopes: message as a JSON line, as text, or already decoded; its metadata mapped', () => {
+    const envelope = { '@timestamp': '2026-01-01T00:00:00.000Z', agent: { type: 'filebeat', version: '8.15.0' }, host: { name: 'api-1' }, log: { file: { path: '/var/log/rendiff/api.log' }, offset: 42 }, fields: { service: 'rendiff-api', team: 'video' }, input: { type: 'log' } };
+    const line = accept(JSON.stringify({ ...envelope, message: APP_LINE }));
+    expect(line).toMatchObject({ message: 'Job processing completed', service: { name: 'rendiff-api' }, host: { name: 'api-1' }, log: { file: { path: '/var/log/rendiff/api.log' }, offset: 42 }, labels: { team: 'video' }, agent: { type: 'filebeat' } });
+    const decoded = accept(JSON.stringify({ ...envelope, json: JSON.parse(APP_LINE) }));
+    expect(decoded.message).toBe('Job processing completed');
+    const text = accept(JSON.stringify({ ...envelope, fields: { log_type: 'postgres' }, message: '2025-07-10 10:30:00.123 UTC [1] LOG:  checkpoint starting: time' }));
+    expect(text).toMatchObject({ data_stream: { dataset: 'rendiff.postgres' }, message: 'checkpoint starting: time' });
+    // A plain line from the API (a stack trace, say) stays in the API's stream, timed by Filebeat, tagged.
+    const traceback = accept(JSON.stringify({ ...envelope, message: 'Traceback (most recent call last):' }));
+    expect(traceback).toMatchObject({ '@timestamp': '2026-01-01T00:00:00.000Z', message: 'Traceback (most recent call last):', data_stream: { dataset: 'rendiff.api' } });
+    expect(traceback.tags).toContain('not_json');
+  });
+
+  it('invalid UTF-8 is replaced and tagged, not a crash', () => {
+    const bytes = Buffer.concat([Buffer.from('{"timestamp":"2025-07-10T10:30:00Z","level":"INFO","message":"caf'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    const document = accept(bytes);
+    expect(document.tags).toContain('invalid_utf8');
+    expect(document.message).toContain('\uFFFD');
+  });
+});
+
+describe('routing', () => {
+  it('by forced source, topic, Filebeat fields, then shape', () => {
+    const plain = JSON.stringify({ timestamp: '2025-07-10T10:30:00Z', level: 'INFO', message: 'x' });
+    expect(accept(plain).data_stream.dataset).toBe('rendiff.api');
+    expect(accept(plain, { forcedSource: 'worker' }).data_stream.dataset).toBe('rendiff.worker');
+    expect(accept(plain, { topicSources: { 'logs-worker': 'worker' } }, 'logs-worker').data_stream.dataset).toBe('rendiff.worker');
+    expect(accept(JSON.stringify({ '@timestamp': '2025-07-10T10:30:00Z', agent: {}, fields: { service: 'celery-worker' }, message: plain })).data_stream.dataset).toBe('rendiff.worker');
+    expect(accept(JSON.stringify({ timestamp: '2025-07-10T10:30:00Z', level: 'INFO', component: 'transcode_worker' })).data_stream.dataset).toBe('rendiff.worker');
+  });
+});
+
+describe('rejections name the stage, the field and what was wrong', () => {
+  const cases: Array<[string, string | Buffer, Partial<PipelineOptions>, string, RegExp]> = [
+    ['a message over the size limit', `{"m":"${'x'.repeat(2 * 1024 * 1024)}"}`, {}, 'decode', /^message is 2097\d+ bytes, over the limit of 1048576$/],
+    ['an empty line', '   ', {}, 'decode', /^empty message$/],
+    ['broken JSON', '{"level": "INFO", ', {}, 'decode', /^message is not valid JSON: /],
+    ['nesting too deep', `${'{"a":'.repeat(30)}1${'}'.repeat(30)}`, {}, 'decode', /^message is nested more than 20 levels deep$/],
+    ['too many fields', JSON.stringify(Object.fromEntries(Array.from({ length: 1200 }, (_, i) => [`f${i}`, i]))), {}, 'decode', /^message is more than 1000 fields$/],
+    ['an unreadable timestamp', JSON.stringify({ timestamp: 'yesterday', level: 'INFO' }), {}, 'validate', /^field timestamp: unrecognised date "yesterday"$/],
+    ['a wrong type', JSON.stringify({ timestamp: '2025-07-10T10:30:00Z', level: 'INFO', processing_time: 'slow' }), {}, 'validate', /^field processing_time: .*expected number, received string/],
+    ['a negative processing time', JSON.stringify({ timestamp: '2025-07-10T10:30:00Z', level: 'INFO', processing_time: -1 }), {}, 'validate', /^field processing_time: /],
+    ['Traefik without a method', JSON.stringify({ ClientAddr: '1.2.3.4:1', RequestPath: '/', DownstreamStatus: 200, time: '2025-07-10T10:30:00Z' }), {}, 'validate', /^field RequestMethod: /],
+    ['a duration Traefik never writes', JSON.stringify({ ...JSON.parse(TRAEFIK_LINE), Duration: 'soon' }), {}, 'validate', /^field Duration: expected nanoseconds or a duration such as "150ms", got "soon"$/],
+    ['a plain line forced into the app pipeline', 'just text', { forcedSource: 'app' }, 'validate', /^the app pipeline expects a JSON record, got a plain text line$/],
+    ['a line forced into the PostgreSQL pipeline without its prefix', 'just text', { forcedSource: 'postgres' }, 'validate', /^not a PostgreSQL log line/],
+  ];
+
+  it.each(cases)('%s', (_name, line, options, stage, reason) => {
+    const rejection = reject(line, options);
+    expect(rejection.stage).toBe(stage);
+    expect(rejection.reason).toMatch(reason);
+  });
+});
+
+describe('ECS helpers', () => {
+  it.each([
+    ['2025-07-10T10:30:00Z', '2025-07-10T10:30:00.000Z'],
+    ['2025-07-10T10:30:00', '2025-07-10T10:30:00.000Z'],
+    ['2025-07-10T12:30:00+02:00', '2025-07-10T10:30:00.000Z'],
+    ['2025-07-10T10:30:00.123456789Z', '2025-07-10T10:30:00.123Z'],
+    ['2025-07-10 10:30:00.123 UTC', '2025-07-10T10:30:00.123Z'],
+    ['10/Jul/2025:12:30:00 +0200', '2025-07-10T10:30:00.000Z'],
+    [1752143400, '2025-07-10T10:30:00.000Z'],
+    [1752143400123, '2025-07-10T10:30:00.123Z'],
+    ['1752143400', '2025-07-10T10:30:00.000Z'],
+  ])('timestamp %j', (value, iso) => {
+    expect(new Date(parseTimestamp(value) as number).toISOString()).toBe(iso);
+  });
+
+  it.each(['yesterday', '2025-13-01T00:00:00Z', '2025-02-30T00:00:00Z', 12])('not a timestamp: %j', (value) => {
+    expect(parseTimestamp(value)).toBeUndefined();
+  });
+
+  it.each([
+    ['/api/v1/jobs/123', '/api/v1/jobs/{id}'],
+    ['/api/v1/jobs/3f2a9c1e-8b4d-4e2f-9a7c-1d2e3f4a5b6c/status', '/api/v1/jobs/{id}/status'],
+    ['/api/v2/videos/ab12cd34ef56/thumbnails/3.jpg', '/api/v2/videos/{id}/thumbnails/3.jpg'],
+    ['/api/v1/jobs/12345-67890', '/api/v1/jobs/{id}'],
+    ['/api/v1/health', '/api/v1/health'],
+    ['/', '/'],
+  ])('route template of %s', (path, template) => {
+    expect(routeTemplate(path)).toBe(template);
+  });
+
+  it('splits the URL and percent-decodes the path once; a bad escape is tagged, not fatal', () => {
+    const document = accept(JSON.stringify({ ...JSON.parse(TRAEFIK_LINE), RequestPath: '/files/a%2520b%20c.mp4?x=%41' }));
+    expect(document.url).toEqual({ original: '/files/a%2520b%20c.mp4?x=%41', path: '/files/a%20b c.mp4', query: 'x=%41' });
+    expect(accept(JSON.stringify({ ...JSON.parse(TRAEFIK_LINE), RequestPath: '/bad/%E0%A4%A' })).tags).toContain('url_decode_failed');
+  });
+});
+
+describe('GeoIP', () => {
+  let shipped: Geoip;
+  let maxmindTest: Geoip;
+
+  beforeAll(async () => {
+    shipped = await createGeoip();
+    maxmindTest = await createGeoip({ cityDb: join(FIXTURES, 'geoip', 'GeoIP2-City-Test.mmdb'), asnDb: join(FIXTURES, 'geoip', 'GeoLite2-ASN-Test.mmdb') });
+  });
+
+  it('answers as MaxMind’s own test databases say (GeoIP2 schema)', () => {
+    expect(maxmindTest.lookup('81.2.69.142')).toEqual({ geo: { country_iso_code: 'GB', country_name: 'United Kingdom', continent_name: 'Europe', region_name: 'England', region_iso_code: 'GB-ENG', city_name: 'London', timezone: 'Europe/London', location: { lat: 51.5142, lon: -0.0931 } }, as: undefined });
+    expect(maxmindTest.lookup('89.160.20.128')).toMatchObject({ geo: { city_name: 'Linköping', country_iso_code: 'SE' }, as: { number: 29518, organization: { name: 'Bredband2 AB' } } });
+    expect(maxmindTest.lookup('216.160.83.56')).toMatchObject({ geo: { city_name: 'Milton', postal_code: '98354' }, as: { number: 209 } });
+    expect(maxmindTest.lookup('2001:480:10::1')).toMatchObject({ geo: { city_name: 'San Diego', country_iso_code: 'US' } });
+    expect(maxmindTest.lookup('1.128.0.1')).toEqual({ geo: undefined, as: { number: 1221, organization: { name: 'Telstra Pty Ltd' } } });
+  });
+
+  it('answers from the shipped DB-IP data and ASN ranges, IPv4, IPv6 and IPv4-mapped alike', () => {
+    expect(shipped.lookup('8.8.8.8')).toMatchObject({ geo: { country_iso_code: 'US' }, as: { number: 15169, organization: { name: 'Google LLC' } } });
+    expect(shipped.lookup('2001:4860:4860::8888')).toMatchObject({ as: { number: 15169 } });
+    expect(shipped.lookup('::ffff:1.1.1.1')).toEqual(shipped.lookup('1.1.1.1'));
+    expect(shipped.lookup('1.1.1.1')).toMatchObject({ geo: { country_iso_code: 'AU', location: { lat: expect.any(Number), lon: expect.any(Number) } }, as: { number: 13335 } });
+  });
+
+  it.each(['10.1.2.3', '127.0.0.1', '192.168.0.9', '172.20.0.1', '169.254.1.1', '100.64.0.1', '::1', 'fd00::1', 'fe80::1', '::ffff:10.0.0.1'])('%s is private: no geo, a tag', (ip) => {
+    expect(shipped.lookup(ip)).toBe('private');
+    const document = { source: { ip } };
+    shipped.enrich(document);
+    expect(document).toEqual({ source: { ip }, tags: ['private_ip'] });
+  });
+
+  it('reloads a changed database file without restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-geoip-'));
+    const city = join(dir, 'city.mmdb');
+    copyFileSync(join(FIXTURES, 'geoip', 'GeoLite2-ASN-Test.mmdb'), city);
+    const geoip = await createGeoip({ cityDb: city, asnDb: join(FIXTURES, 'geoip', 'GeoLite2-ASN-Test.mmdb') });
+    expect(geoip.lookup('81.2.69.142')).toEqual({ geo: undefined, as: undefined });
+    copyFileSync(join(FIXTURES, 'geoip', 'GeoIP2-City-Test.mmdb'), city);
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && (geoip.lookup('81.2.69.142') as { geo?: unknown }).geo === undefined) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(geoip.lookup('81.2.69.142')).toMatchObject({ geo: { city_name: 'London' } });
+  }, 20_000);
+
+  it('takes the client address from X-Forwarded-For only behind a trusted proxy', () => {
+    const behind = createClientAddress(['10.0.0.0/8']);
+    const trusted = { source: { ip: '10.0.0.5', port: 443 }, rendiff: { forwarded_for: '203.0.113.9, 198.51.100.7, 10.0.0.2' } };
+    behind(trusted);
+    expect(trusted).toMatchObject({ source: { ip: '198.51.100.7' }, client: { ip: '10.0.0.5' } });
+    const direct = { source: { ip: '8.8.8.8' }, rendiff: { forwarded_for: '1.2.3.4' } };
+    behind(direct);
+    expect(direct.source.ip).toBe('8.8.8.8');
+  });
+});
+
+describe('user agent', () => {
+  it('parses name, version, OS and device, with a cache that hands out copies', () => {
+    const parse = createUserAgent();
+    const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+    const first: Record<string, any> = { user_agent: { original: iphone } };
+    parse(first);
+    expect(first.user_agent).toEqual({ original: iphone, name: 'Mobile Safari', version: '17.5', os: { name: 'iOS', version: '17.5', full: 'iOS 17.5' }, device: { name: 'Apple iPhone' } });
+    first.user_agent.os.name = 'changed';
+    const second: Record<string, any> = { user_agent: { original: iphone } };
+    parse(second);
+    expect(second.user_agent.os.name).toBe('iOS');
+  });
+});
+
+describe('redaction', () => {
+  const redactor = createRedactor();
+
+  it.each([
+    ['an e-mail address', 'mail jane.doe+x@example.co.uk now', 'mail [REDACTED:email] now'],
+    ['a percent-encoded e-mail address', 'to=jane%40example.com', 'to=[REDACTED:email]'],
+    ['a card number that passes Luhn', 'paid with 4111 1111 1111 1111 today', 'paid with [REDACTED:card] today'],
+    ['a JWT', 'token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl here', 'token [REDACTED:jwt] here'],
+    ['a bearer token', 'Authorization: Bearer abcdef0123456789', 'Authorization: Bearer [REDACTED:token]'],
+    ['an API key in a query string', '/api?api_key=s3cr3tvalue&page=2', '/api?api_key=[REDACTED:secret]&page=2'],
+    ['a password in a query string', '/login?user=bob&password=hunter2', '/login?user=bob&password=[REDACTED:secret]'],
+    ['a password in JSON text', '{"password": "hunter2", "user": "bob"}', '{"password": "[REDACTED:secret]", "user": "bob"}'],
+  ])('%s', (_name, text, expected) => {
+    expect(redactor.text(text)).toBe(expected);
+  });
+
+  it('keeps what only looks like a secret: numbers that fail Luhn, ordinary text', () => {
+    expect(luhn('4111111111111111')).toBe(true);
+    expect(luhn('4111111111111112')).toBe(false);
+    expect(redactor.text('order 4111 1111 1111 1112 shipped')).toBe('order 4111 1111 1111 1112 shipped');
+    expect(redactor.text("O'Brien uploaded a 1080p video")).toBe("O'Brien uploaded a 1080p video");
+  });
+
+  it('redacts whole values of secret fields and every string of a document', () => {
+    const document: Record<string, any> = { message: 'login by a@b.io', user: { email: 'a@b.io' }, rendiff: { password: 'x', api_key: 12345, nested: [{ token: 'abc' }, 'b@c.io'] } };
+    redactor.document(document);
+    expect(document).toEqual({ message: 'login by [REDACTED:email]', user: { email: '[REDACTED:email]' }, rendiff: { password: '[REDACTED:secret]', api_key: '[REDACTED:secret]', nested: [{ token: '[REDACTED:secret]' }, '[REDACTED:email]'] } });
+  });
+
+  it('applies only the configured rules', () => {
+    expect(createRedactor(['card']).text('a@b.io 4111111111111111')).toBe('a@b.io [REDACTED:card]');
+    expect(createRedactor([]).text('a@b.io')).toBe('a@b.io');
+  });
+});
+
+describe('security signatures against the labelled corpus', () => {
+  interface Entry {
+    label: string;
+    path: string;
+    query?: string;
+    user_agent?: string;
+    body?: string;
+  }
+  const corpus = JSON.parse(readFileSync(join(FIXTURES, 'security-corpus.json'), 'utf8')) as Entry[];
+  const attacks = corpus.filter((entry) => entry.label !== 'benign');
+  const benign = corpus.filter((entry) => entry.label === 'benign');
+  const detected = (entry: Entry) => inspect({ path: entry.path, query: entry.query, userAgent: entry.user_agent, body: entry.body });
+
+  it('has at least 300 attacks across every category and 300 benign requests', () => {
+    expect(attacks.length).toBeGreaterThanOrEqual(300);
+    expect(benign.length).toBeGreaterThanOrEqual(300);
+    expect(new Set(attacks.map((entry) => entry.label))).toEqual(new Set(CATEGORIES));
+  });
+
+  it.each(CATEGORIES)('detects at least 95 %% of %s', (category) => {
+    const entries = attacks.filter((entry) => entry.label === category);
+    const hits = entries.filter((entry) => detected(entry).some((finding) => finding.category === category)).length;
+    expect(hits / entries.length).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('flags at most 1 % of the benign requests', () => {
+    const flagged = benign.filter((entry) => detected(entry).length > 0);
+    expect(flagged.length / benign.length).toBeLessThanOrEqual(0.01);
+  });
+
+  it('writes findings to tags, rule.* and event.risk_score', () => {
+    const document: Record<string, any> = { url: { path: '/api/v1/search', query: 'q=%3Cscript%3Ealert(1)%3C/script%3E' }, user_agent: { original: 'sqlmap/1.7' } };
+    tagSecurity(document);
+    expect(document.tags).toEqual(['security_alert', 'xss', 'scanner']);
+    expect(document.rule.id).toEqual(expect.arrayContaining(['XSS-001', 'SCAN-001']));
+    expect(document.rule.category).toEqual(['xss', 'scanner']);
+    expect(document.event).toMatchObject({ kind: 'alert', risk_score: expect.any(Number) });
+    expect(document.event.risk_score).toBeGreaterThan(80);
+    const clean: Record<string, any> = { url: { path: '/api/v1/jobs/42' } };
+    tagSecurity(clean);
+    expect(clean).toEqual({ url: { path: '/api/v1/jobs/42' } });
+  });
+});
+
+describe('sluice process', () => {
+  it('turns stdin lines into documents on stdout and rejections with line numbers on stderr, then exits 0', async () => {
+    const input = [APP_LINE, '', 'not json at all {', '{"broken":', TRAEFIK_LINE.replace('192.168.1.100', '8.8.8.8'), JSON.stringify({ timestamp: 'never', level: 'INFO' })].join('\n');
+    const result = await run(process.execPath, [join(packageRoot, 'dist', 'bin', 'sluice.js'), 'process'], { input: `${input}\n`, cwd: packageRoot });
+    expect(result.code).toBe(0);
+    const documents = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+    expect(documents.map((document) => document.data_stream.dataset)).toEqual(['rendiff.api', 'sluice.generic', 'rendiff.traefik']);
+    expect(documents[2]).toMatchObject({ source: { ip: '8.8.8.8', as: { number: 15169 } } });
+    const rejections = result.stderr.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(rejections).toEqual([
+      { line: 4, stage: 'decode', reason: expect.stringMatching(/^message is not valid JSON/) },
+      { line: 6, stage: 'validate', reason: 'field timestamp: unrecognised date "never"' },
+    ]);
+  });
+
+  it('--source forces a pipeline', async () => {
+    const result = await run(process.execPath, [join(packageRoot, 'dist', 'bin', 'sluice.js'), 'process', '--source', 'worker'], { input: `${APP_LINE}\n`, cwd: packageRoot });
+    expect((JSON.parse(result.stdout) as Record<string, any>).data_stream.dataset).toBe('rendiff.worker');
+  });
+});
