@@ -232,11 +232,11 @@ describe('configuration file', () => {
 describe('describeConfig', () => {
   it('replaces every secret and keeps everything else', () => {
     const withPassword = describeConfig(
-      loadConfig({ ELASTICSEARCH_USERNAME: 'elastic', ELASTICSEARCH_PASSWORD: 'pw-secret', SLUICE_API_KEYS: 'api-key-secret-0001' }),
+      loadConfig({ ELASTICSEARCH_USERNAME: 'elastic', ELASTICSEARCH_PASSWORD: 'pw-s3cr3t', SLUICE_API_KEYS: 'api-key-s3cr3t-0001' }),
     );
-    const withKey = describeConfig(loadConfig({ ELASTICSEARCH_API_KEY: 'es-key-secret' }));
+    const withKey = describeConfig(loadConfig({ ELASTICSEARCH_API_KEY: 'es-key-s3cr3t' }));
     const text = JSON.stringify([withPassword, withKey]);
-    expect(text).not.toContain('secret');
+    expect(text).not.toContain('s3cr3t');
     expect(text).toContain('"username":"elastic"');
     expect(text).toContain('"keys":["[REDACTED]"]');
   });
