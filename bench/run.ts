@@ -1,5 +1,6 @@
 import { benchElasticsearch, type EsRow } from './elasticsearch.js';
 import { benchKafka, type Row } from './kafka.js';
+import { benchPipeline, type StageRow } from './pipeline.js';
 
 /** `npm run bench`: every benchmark, each reported next to the baseline measured in the same run. */
 function print(title: string, rows: Row[]): void {
@@ -14,6 +15,18 @@ function print(title: string, rows: Row[]): void {
   }
 }
 
+function printStages(title: string, rows: StageRow[]): void {
+  const [baseline] = rows;
+  console.log(`\n${title}`);
+  console.log('| stage | events/s | µs per event | vs baseline |');
+  console.log('|---|---:|---:|---:|');
+  for (const row of rows) {
+    const ratio = baseline === undefined ? 1 : row.eventsPerSecond / baseline.eventsPerSecond;
+    console.log(`| ${row.name} | ${row.name.startsWith('+') ? '–' : Math.round(row.eventsPerSecond).toLocaleString('en-US')} | ${row.microsecondsPerEvent.toFixed(2)} | ${row.name.startsWith('+') ? '–' : ratio.toFixed(2)} |`);
+  }
+}
+
+printStages('Pipelines, one core, realistic mix with 2 % attacks', await benchPipeline());
 print('Kafka emulator, 1 KiB messages, kafkajs, loopback', await benchKafka());
 
 function printEs(title: string, rows: EsRow[]): void {

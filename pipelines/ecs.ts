@@ -4,10 +4,22 @@ export const ECS_VERSION = '8.11.0';
 
 export type Json = Record<string, unknown>;
 
+/** Field paths are a few hundred constants: each is split once, not once per event. */
+const splitPaths = new Map<string, string[]>();
+
+function splitPath(path: string): string[] {
+  let found = splitPaths.get(path);
+  if (found === undefined) {
+    found = path.split('.');
+    if (splitPaths.size < 10_000) splitPaths.set(path, found);
+  }
+  return found;
+}
+
 /** Sets `a.b.c` in a nested document, creating the objects on the way. */
 export function put(document: Json, path: string, value: unknown): void {
   if (value === undefined || value === null || value === '') return;
-  const parts = path.split('.');
+  const parts = splitPath(path);
   let node = document;
   for (let i = 0; i < parts.length - 1; i += 1) {
     const part = parts[i] as string;
@@ -20,7 +32,7 @@ export function put(document: Json, path: string, value: unknown): void {
 
 export function get(document: Json, path: string): unknown {
   let node: unknown = document;
-  for (const part of path.split('.')) {
+  for (const part of splitPath(path)) {
     if (typeof node !== 'object' || node === null) return undefined;
     node = (node as Json)[part];
   }

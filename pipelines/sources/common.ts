@@ -32,12 +32,19 @@ export function eventTime(value: unknown, field: string, context: NormaliseConte
   throw new RejectedError('validate', `field ${field}: missing, and no Filebeat @timestamp to fall back on`);
 }
 
+/** Events of one batch share their ingest time: formatted once per millisecond, not once per event. */
+let ingested = { at: Number.NaN, text: '' };
+function ingestedAt(now: number): string {
+  if (ingested.at !== now) ingested = { at: now, text: new Date(now).toISOString() };
+  return ingested.text;
+}
+
 /** The fields every document has: time, ECS version, event and data stream naming, Filebeat's metadata. */
 export function baseDocument(dataset: string, timestamp: number, context: NormaliseContext, type: 'logs' | 'metrics' = 'logs'): Json {
   const document: Json = {
     '@timestamp': new Date(timestamp).toISOString(),
     ecs: { version: ECS_VERSION },
-    event: { dataset, ingested: new Date(context.now).toISOString() },
+    event: { dataset, ingested: ingestedAt(context.now) },
     data_stream: { type, dataset, namespace: context.namespace },
   };
   const envelope = context.envelope;

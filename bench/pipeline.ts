@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createClientAddress, createGeoip } from '../pipelines/enrich/geoip.js';
+import { createRedactor } from '../pipelines/enrich/redact.js';
+import { tagSecurity } from '../pipelines/enrich/security.js';
+import { createUserAgent } from '../pipelines/enrich/user-agent.js';
+import { createPipeline, type Enricher } from '../pipelines/pipeline.js';
+import { packageRoot } from '../shared/paths.js';
+
+/**
+ * The whole pipeline over a realistic mix (Traefik, app, worker and PostgreSQL lines, 2 % attacks from the
+ * labelled corpus, many distinct addresses and user agents), on one core, next to JSON.parse +
+ * JSON.stringify of the same lines. Each enricher's cost is what adding it alone to the bare pipeline costs.
+ */
+
+const EVENTS = Number(process.env.BENCH_PIPELINE_EVENTS ?? 120_000);
+
+export interface StageRow {
+  name: string;
+  eventsPerSecond: number;
+  microsecondsPerEvent: number;
+}
+
+function lines(): string[] {
+  const corpus = JSON.parse(readFileSync(join(packageRoot, 'test', 'fixtures', 'security-corpus.json'), 'utf8')) as Array<{ label: string; method: string; path: string; query?: string; user_agent?: string }>;
+  const attacks = corpus.filter((entry) => entry.label !== 'benign');
+  const agents = [...new Set(corpus.map((entry) => entry.user_agent).filter((agent): agent is string => agent !== undefined))];
+  const out: string[] = [];
+  let seed = 12345;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const address = (): string => `${1 + Math.floor(random() * 222)}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}`;
+  const start = Date.parse('2026-10-01T00:00:00Z');
+  for (let i = 0; i < EVENTS; i += 1) {
+    const time = new Date(start + i * 137).toISOString();
+    const kind = random();
+    if (kind < 0.02) {
+      const attack = attacks[Math.floor(random() * attacks.length)] as (typeof attacks)[number];
+      out.push(JSON.stringify({ time, ClientAddr: `${address()}:${40000 + (i % 20000)}`, RequestMethod: attack.method, RequestPath: attack.query ? `${attack.path}?${attack.query}` : attack.path, DownstreamStatus: 403, Duration: 1_200_000 + (i % 900_000), 'request_User-Agent': attack.user_agent }));
+    } else if (kind < 0.6) {
+      out.push(JSON.stringify({ time, ClientAddr: `${address()}:${40000 + (i % 20000)}`, RequestMethod: i % 4 === 0 ? 'POST' : 'GET', RequestPath: `/api/v1/jobs/${i % 5000}?fields=status&user=user${i % 300}%40example.com`, DownstreamStatus: i % 50 === 0 ? 503 : 200, Duration: `${(i % 900) + 5}ms`, RequestContentSize: 120, DownstreamContentSize: 2048 + (i % 4096), 'request_User-Agent': agents[i % agents.length] }));
+    } else if (kind < 0.85) {
+      out.push(JSON.stringify({ timestamp: time, level: i % 40 === 0 ? 'ERROR' : 'INFO', message: `Job ${i % 5000} processed for user${i % 300}@example.com`, job_id: `${i % 5000}-${i % 97}`, user_id: `user${i % 300}`, processing_time: (i % 600) / 10, component: 'video_processor' }));
+    } else if (kind < 0.95) {
+      out.push(JSON.stringify({ timestamp: time, level: 'INFO', message: 'transcode finished', job_id: String(i % 5000), worker_id: `w-${i % 16}`, queue: 'gpu', attempt: 1, processing_time: (i % 900) / 10 }));
+    } else {
+      out.push(`2026-10-01 10:${String(i % 60).padStart(2, '0')}:00.${String(i % 1000).padStart(3, '0')} UTC [${1000 + (i % 50)}] LOG:  duration: ${(i % 3000) / 10} ms  statement: SELECT * FROM jobs WHERE id = ${i % 5000}`);
+    }
+  }
+  return out;
+}
+
+function time(work: () => void): number {
+  work();
+  const start = performance.now();
+  work();
+  return performance.now() - start;
+}
+
+export async function benchPipeline(): Promise<StageRow[]> {
+  const input = lines();
+  const geoip = await createGeoip();
+  const enrichers: Record<string, Enricher> = {
+    'client address (trusted proxies)': createClientAddress(['10.0.0.0/8']),
+    GeoIP: geoip.enrich,
+    'user agent': createUserAgent(),
+    'security signatures': tagSecurity,
+    redaction: createRedactor().document,
+  };
+  const run = (chain: Enricher[]): number => {
+    const pipeline = createPipeline({ namespace: 'default', enrichers: chain });
+    return time(() => {
+      for (const line of input) {
+        const outcome = pipeline({ value: line });
+        if (outcome.ok) JSON.stringify(outcome.document);
+      }
+    });
+  };
+  const row = (name: string, ms: number): StageRow => ({ name, eventsPerSecond: (input.length / ms) * 1000, microsecondsPerEvent: (ms * 1000) / input.length });
+  const baseline = time(() => {
+    for (const line of input) JSON.stringify(JSON.parse(line.startsWith('{') ? line : JSON.stringify(line)));
+  });
+  const bare = run([]);
+  const whole = run(Object.values(enrichers));
+  const rows = [row('baseline: JSON.parse + JSON.stringify', baseline), row('whole pipeline (all enrichers), serialised', whole), row('decode, route, validate, normalise (no enricher)', bare)];
+  for (const [name, enricher] of Object.entries(enrichers)) rows.push(row(`+ ${name} alone`, Math.max(0, run([enricher]) - bare)));
+  return rows;
+}
