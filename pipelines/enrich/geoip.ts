@@ -56,37 +56,43 @@ interface AsnRecord {
   autonomous_system_organization?: string;
 }
 
-/** ASN ranges from a CSV of `start,end,asn,organization` (numeric addresses), searched by binary search. */
-class AsnRanges {
-  private readonly starts: bigint[] = [];
-  private readonly ends: bigint[] = [];
+/**
+ * ASN ranges from a CSV of `start,end,asn,organization` (numeric addresses), searched by binary search.
+ * IPv4 ranges are kept as plain numbers (exact up to 2^53): comparing BigInts costs ten times more.
+ */
+class AsnRanges<K extends number | bigint> {
+  private readonly starts: K[] = [];
+  private readonly ends: K[] = [];
   private readonly numbers: number[] = [];
   private readonly organizations: string[] = [];
 
-  constructor(path: string) {
+  constructor(
+    path: string,
+    private readonly key: (text: string) => K,
+  ) {
     const text = readFileSync(path, 'utf8');
     for (const line of text.split('\n')) {
       if (line === '') continue;
       const first = line.indexOf(',');
       const second = line.indexOf(',', first + 1);
       const third = line.indexOf(',', second + 1);
-      this.starts.push(BigInt(line.slice(0, first)));
-      this.ends.push(BigInt(line.slice(first + 1, second)));
+      this.starts.push(this.key(line.slice(0, first)));
+      this.ends.push(this.key(line.slice(first + 1, second)));
       this.numbers.push(Number(line.slice(second + 1, third)));
       const organization = line.slice(third + 1);
       this.organizations.push(organization.startsWith('"') ? organization.slice(1, -1).replaceAll('""', '"') : organization);
     }
   }
 
-  get(address: bigint): AsnRecord | undefined {
+  get(address: K): AsnRecord | undefined {
     let low = 0;
     let high = this.starts.length - 1;
     while (low <= high) {
       const mid = (low + high) >> 1;
-      if ((this.starts[mid] as bigint) <= address) low = mid + 1;
+      if ((this.starts[mid] as K) <= address) low = mid + 1;
       else high = mid - 1;
     }
-    if (high < 0 || address > (this.ends[high] as bigint)) return undefined;
+    if (high < 0 || address > (this.ends[high] as K)) return undefined;
     return { autonomous_system_number: this.numbers[high], autonomous_system_organization: this.organizations[high] };
   }
 }
@@ -118,8 +124,12 @@ const name = (value: { names?: Record<string, string> } | string | undefined): s
 /** Opens the databases (watching them for changes) and returns the lookup and the enricher. */
 export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   const cache = { max: options.cacheSize ?? 10_000 };
+  // Answers per address, most recent kept: a fleet's traffic comes from far fewer addresses than requests.
+  // Forgotten whenever a database file is reloaded.
+  const answers = new Map<string, ReturnType<Geoip['lookup']>>();
   // The reader's types know only MaxMind's own schema; records are read through the union of both schemas.
-  const open = (path: string): Promise<Reader<Response>> => maxmind.open(path, { cache, watchForUpdates: true, watchForUpdatesNonPersistent: true });
+  const open = (path: string): Promise<Reader<Response>> =>
+    maxmind.open(path, { cache, watchForUpdates: true, watchForUpdatesNonPersistent: true, watchForUpdatesHook: () => answers.clear() });
   const cityV4 = await open(options.cityDb ?? DEFAULT_CITY_IPV4());
   const cityV6 = options.cityDb === undefined ? await open(DEFAULT_CITY_IPV6()) : cityV4;
   let asn: { get(ip: string): AsnRecord | undefined };
@@ -127,12 +137,21 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
     const reader = await open(options.asnDb);
     asn = { get: (ip) => (reader.get(ip) as AsnRecord | null) ?? undefined };
   } else {
-    const v4 = new AsnRanges(packageFile('@ip-location-db/asn', 'asn-ipv4-num.csv'));
-    const v6 = new AsnRanges(packageFile('@ip-location-db/asn', 'asn-ipv6-num.csv'));
-    asn = { get: (ip) => (isIP(ip) === 4 ? v4 : v6).get(ipToBigInt(ip)) };
+    const v4 = new AsnRanges<number>(packageFile('@ip-location-db/asn', 'asn-ipv4-num.csv'), Number);
+    const v6 = new AsnRanges<bigint>(packageFile('@ip-location-db/asn', 'asn-ipv6-num.csv'), BigInt);
+    asn = { get: (ip) => (isIP(ip) === 4 ? v4.get(Number(ipToBigInt(ip))) : v6.get(ipToBigInt(ip))) };
   }
 
+  const cacheSize = options.cacheSize ?? 10_000;
   const lookup: Geoip['lookup'] = (raw) => {
+    const cached = answers.get(raw);
+    if (cached !== undefined || answers.has(raw)) return cached;
+    const answer = lookupUncached(raw);
+    if (answers.size >= cacheSize) answers.delete(answers.keys().next().value as string);
+    answers.set(raw, answer);
+    return answer;
+  };
+  const lookupUncached: Geoip['lookup'] = (raw) => {
     const ip = plainAddress(raw);
     const version = isIP(ip);
     if (version === 0) return undefined;
@@ -163,8 +182,9 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
       const found = lookup(ip);
       if (found === 'private') addTag(document, 'private_ip');
       else if (found !== undefined) {
-        put(document, 'source.geo', found.geo);
-        put(document, 'source.as', found.as);
+        // The answer is cached and shared: the document gets its own copy.
+        put(document, 'source.geo', found.geo === undefined ? undefined : structuredClone(found.geo));
+        put(document, 'source.as', found.as === undefined ? undefined : structuredClone(found.as));
         if (found.geo === undefined && found.as === undefined) addTag(document, 'geoip_not_found');
       }
     },

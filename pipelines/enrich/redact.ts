@@ -30,8 +30,11 @@ export function luhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-/** A cheap test first: most strings hold none of the characters a secret needs. */
-const MAYBE = /[@=:]|%40|eyJ|earer|asic|oken|\d{12}|\d[ -]\d{4}/i;
+/** A cheap test first: most strings hold none of the characters or words a secret needs. */
+const MAYBE = /[@=]|%40|eyJ|earer|asic|oken|pass|pwd|secret|api.?key|auth|sess|\d{12}|\d[ -]\d{4}/i;
+
+/** Fields Sluice itself writes from timestamps, names and numbers: they never hold personal data. */
+const SAFE_KEYS = new Set(['@timestamp', 'ingested', 'dataset', 'namespace', 'version', 'outcome', 'kind', 'level', 'route', 'method', 'status_code', 'country_iso_code', 'city_name', 'region_name']);
 
 export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES): { text(value: string): string; document(document: Json): void } {
   const on = new Set(rules);
@@ -52,6 +55,7 @@ export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES
     for (const key in node) {
       const value = node[key];
       if (typeof value === 'string') {
+        if (SAFE_KEYS.has(key)) continue;
         node[key] = on.has('secret') && SECRET_KEY.test(key) ? '[REDACTED:secret]' : text(value);
       } else if (Array.isArray(value)) {
         node[key] = value.map((item) => (typeof item === 'string' ? text(item) : item));
