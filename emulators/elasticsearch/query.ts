@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { ipToBigInt } from '../../shared/ip.js';
 import { DEFAULT_DATE_FORMAT, resolveDateMath } from './dates.js';
 import { badRequest, parsingError } from './errors.js';
 import { analyze, isNumericType, isTextType, parseGeoPoint, type FieldDef, type FieldValue } from './mapping.js';
@@ -46,14 +47,6 @@ export function expandFields(pattern: string, context: SearchContext): string[] 
 
 // ---- value conversion for term-level queries --------------------------------------------------------
 
-function ipToBigInt(ip: string): bigint {
-  if (isIP(ip) === 4) return ip.split('.').reduce((sum, part) => (sum << 8n) + BigInt(Number(part)), 0n) + (0xffffn << 32n);
-  const [head = '', tail = ''] = ip.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === '' ? [] : tail.split(':');
-  const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return groups.reduce((sum, group) => (sum << 16n) + BigInt(parseInt(group || '0', 16)), 0n);
-}
 
 /** A term's value in the field's own terms, for equality and ranges. */
 function termValue(def: FieldDef | undefined, value: unknown, context: SearchContext, roundUp = false, options: { format?: string; zone?: string } = {}): FieldValue | undefined {
@@ -93,8 +86,8 @@ function termMatcher(field: string, raw: unknown, context: SearchContext, option
     // IPv4 addresses live in the IPv4-mapped IPv6 range, so one 128-bit comparison serves both.
     const prefix = isIP(network) === 4 ? 96 + Number(bits) : Number(bits);
     const shift = BigInt(128 - prefix);
-    const base = ipToBigInt(network) >> shift;
-    return constant((doc) => (doc.fields[field] ?? []).some((value) => ipToBigInt(String(value)) >> shift === base), options.boost);
+    const base = ipToBigInt(network, { mapped: true }) >> shift;
+    return constant((doc) => (doc.fields[field] ?? []).some((value) => ipToBigInt(String(value), { mapped: true }) >> shift === base), options.boost);
   }
   const wanted = termValue(def, raw, context);
   if (wanted === undefined) return MATCH_NONE;
@@ -137,7 +130,7 @@ function rangeMatcher(field: string, spec: Json, context: SearchContext): Matche
       return false;
     }, boost);
   }
-  const key = (value: FieldValue): FieldValue => (isIp ? Number(ipToBigInt(String(value))) : value);
+  const key = (value: FieldValue): FieldValue => (isIp ? Number(ipToBigInt(String(value), { mapped: true })) : value);
   const [gtK, gteK, ltK, lteK] = [gt, gte, lt, lte].map((value) => (value === undefined ? undefined : key(value)));
   return constant((doc) =>
     (doc.fields[field] ?? []).some((raw) => {

@@ -3,6 +3,7 @@ import { BlockList, isIP } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import maxmind, { type Reader, type Response } from 'maxmind';
+import { ipToBigInt } from '../../shared/ip.js';
 import { addTag, get, put, type Json } from '../ecs.js';
 
 /**
@@ -97,14 +98,6 @@ class AsnRanges<K extends number | bigint> {
   }
 }
 
-function ipToBigInt(ip: string): bigint {
-  if (isIP(ip) === 4) return ip.split('.').reduce((sum, part) => (sum << 8n) + BigInt(Number(part)), 0n);
-  const [head = '', tail = ''] = ip.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === '' ? [] : tail.split(':');
-  const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return groups.reduce((sum, group) => (sum << 16n) + BigInt(parseInt(group || '0', 16)), 0n);
-}
 
 export interface GeoipOptions {
   /** GEOIP_CITY_DB: one MaxMind-format city database for both families; otherwise DB-IP's two files. */

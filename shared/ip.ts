@@ -1,0 +1,17 @@
+import { isIP } from 'node:net';
+
+/**
+ * An address as an integer: IPv4 in 32 bits, IPv6 in 128 (`::` expanded). With `mapped`, IPv4 lands in
+ * the IPv4-mapped IPv6 range, so one comparison serves both families.
+ */
+export function ipToBigInt(ip: string, options: { mapped?: boolean } = {}): bigint {
+  if (isIP(ip) === 4) {
+    const value = ip.split('.').reduce((sum, part) => (sum << 8n) + BigInt(Number(part)), 0n);
+    return options.mapped === true ? value + (0xffffn << 32n) : value;
+  }
+  const [head = '', tail = ''] = ip.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === '' ? [] : tail.split(':');
+  const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return groups.reduce((sum, group) => (sum << 16n) + BigInt(parseInt(group || '0', 16)), 0n);
+}
