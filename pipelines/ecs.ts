@@ -39,6 +39,15 @@ export function get(document: Json, path: string): unknown {
   return node;
 }
 
+/** A copy of a plain JSON tree: cached enrichment answers are shared, each document gets its own. */
+export function copyJson<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(copyJson) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Json = {};
+  for (const key in value) out[key] = copyJson((value as Json)[key]);
+  return out as T;
+}
+
 export function addTag(document: Json, tag: string): void {
   const tags = (document.tags as string[] | undefined) ?? [];
   if (!tags.includes(tag)) tags.push(tag);

@@ -204,7 +204,8 @@ function dynamicType(value: unknown, mappings: Mappings): string {
   if (typeof value === 'string') {
     if (mappings.date_detection !== false) {
       const formats = mappings.dynamic_date_formats ?? ['strict_date_optional_time', 'yyyy/MM/dd HH:mm:ss Z||yyyy/MM/dd Z'];
-      if (formats.some((format) => parseDate(value, format.replace('strict_date_optional_time', 'strict_date_optional_time')) !== undefined && /^\d{4}[-/]\d{2}/.test(value))) return 'date';
+      // Date detection looks only at strings that start like a date, as Elasticsearch's formats require.
+      if (/^\d{4}[-/]\d{2}/.test(value) && formats.some((format) => parseDate(value, format) !== undefined)) return 'date';
     }
     if (mappings.numeric_detection === true && /^-?\d+(\.\d+)?$/.test(value)) return value.includes('.') ? 'double' : 'long';
     return 'string';

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import maxmind, { type Reader, type Response } from 'maxmind';
 import { ipToBigInt } from '../../shared/ip.js';
-import { addTag, get, put, type Json } from '../ecs.js';
+import { addTag, copyJson, get, put, type Json } from '../ecs.js';
 
 /**
  * GeoIP for `source.ip`: city (`source.geo.*`) and autonomous system (`source.as.*`) from MaxMind-format
@@ -176,8 +176,8 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
       if (found === 'private') addTag(document, 'private_ip');
       else if (found !== undefined) {
         // The answer is cached and shared: the document gets its own copy.
-        put(document, 'source.geo', found.geo === undefined ? undefined : structuredClone(found.geo));
-        put(document, 'source.as', found.as === undefined ? undefined : structuredClone(found.as));
+        put(document, 'source.geo', found.geo === undefined ? undefined : copyJson(found.geo));
+        put(document, 'source.as', found.as === undefined ? undefined : copyJson(found.as));
         if (found.geo === undefined && found.as === undefined) addTag(document, 'geoip_not_found');
       }
     },

@@ -1,5 +1,5 @@
 import { UAParser } from 'ua-parser-js';
-import { get, put, type Json } from '../ecs.js';
+import { copyJson, get, put, type Json } from '../ecs.js';
 
 /**
  * `user_agent.*` from `user_agent.original`, parsed by ua-parser-js 1.x (MIT; the 2.x line is AGPL, so it
@@ -26,6 +26,6 @@ export function createUserAgent(cacheSize = 10_000): (document: Json) => void {
     const original = get(document, 'user_agent.original');
     if (typeof original !== 'string' || original === '') return;
     // The cached object is shared: copy it into the document, never hand it out to be changed.
-    document.user_agent = { ...structuredClone(parse(original)), original };
+    document.user_agent = { ...copyJson(parse(original)), original };
   };
 }
