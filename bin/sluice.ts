@@ -198,11 +198,12 @@ function buildProgram(): Command {
     .command('process')
     .description('enrich log lines from stdin into ECS documents on stdout')
     .addOption(new Option('--source <source>', 'force a source pipeline').choices(['auto', ...SOURCES]).default('auto'))
-    .action(async (options: { source: 'auto' | Source }, command: Command) => {
+    .option('--topic <topic>', 'route the lines as messages of this Kafka topic (SLUICE_TOPIC_SOURCES, else its name)')
+    .action(async (options: { source: 'auto' | Source; topic?: string }, command: Command) => {
       const config = configFor(command);
       const enrichers = await createEnrichers(config);
-      const pipeline = createPipeline({ namespace: config.namespace, forcedSource: options.source === 'auto' ? undefined : options.source, enrichers });
-      await processStream(pipeline, process.stdin, process.stdout, process.stderr);
+      const pipeline = createPipeline({ namespace: config.namespace, topicSources: config.kafka.topicSources, forcedSource: options.source === 'auto' ? undefined : options.source, enrichers });
+      await processStream(pipeline, process.stdin, process.stdout, process.stderr, options.topic);
     });
 
   const ilm = program.command('ilm').description('index lifecycle policies and templates from ilm/');

@@ -6,7 +6,7 @@ import type { Input, Outcome } from './types.js';
  * `sluice process`: one input line → one document line on `out`, or one JSON rejection with its line
  * number on `errors`. Output is written in chunks, not per line, to keep the loop cheap.
  */
-export async function processStream(pipeline: (input: Input) => Outcome, input: Readable, out: Writable, errors: Writable): Promise<{ accepted: number; rejected: number }> {
+export async function processStream(pipeline: (input: Input) => Outcome, input: Readable, out: Writable, errors: Writable, topic?: string): Promise<{ accepted: number; rejected: number }> {
   const lines = createInterface({ input, crlfDelay: Infinity });
   let buffer = '';
   let accepted = 0;
@@ -21,7 +21,7 @@ export async function processStream(pipeline: (input: Input) => Outcome, input: 
   for await (const line of lines) {
     lineNumber += 1;
     if (line.trim() === '') continue;
-    const outcome = pipeline({ value: line });
+    const outcome = pipeline(topic === undefined ? { value: line } : { value: line, topic });
     if (outcome.ok) {
       accepted += 1;
       buffer += `${JSON.stringify(outcome.document)}\n`;

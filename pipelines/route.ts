@@ -27,10 +27,10 @@ export function sourceByShape(record: Json | string): Source {
   return 'generic';
 }
 
-/** Forced source, then the topic's configured source, then Filebeat's fields, then the shape. */
+/** Forced source, then the topic (configured, else by its name), then Filebeat's fields, then the shape. */
 export function route(record: Json | string, envelope: Json | undefined, options: { forced?: Source; topic?: string; topicSources: Readonly<Record<string, Source>> }): Source {
   if (options.forced !== undefined) return options.forced;
-  const byTopic = options.topic === undefined ? undefined : options.topicSources[options.topic];
+  const byTopic = options.topic === undefined ? undefined : (options.topicSources[options.topic] ?? sourceByName(options.topic));
   if (byTopic !== undefined) return byTopic;
   const fields = (envelope?.fields ?? {}) as Json;
   const named = sourceByName(typeof fields.log_type === 'string' ? fields.log_type : undefined) ?? sourceByName(typeof fields.service === 'string' ? fields.service : undefined);

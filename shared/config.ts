@@ -158,6 +158,23 @@ const cidrs = z.string().transform((value, ctx) => {
   return items;
 });
 
+const SOURCE_NAMES = ['app', 'traefik', 'worker', 'postgres', 'generic'] as const;
+type SourceName = (typeof SOURCE_NAMES)[number];
+
+/** `topic=source` pairs: which pipeline a topic's messages go to. */
+const topicSources = z.string().transform((value, ctx) => {
+  const mapping: Record<string, SourceName> = {};
+  for (const item of list(value)) {
+    const [topicName = '', source = ''] = item.split('=').map((part) => part.trim());
+    if (!isTopic(topicName) || !(SOURCE_NAMES as readonly string[]).includes(source)) {
+      ctx.addIssue(`expected comma-separated topic=source pairs, the source one of ${SOURCE_NAMES.join(', ')}; "${item}" is not one`);
+      return z.NEVER;
+    }
+    mapping[topicName] = source as SourceName;
+  }
+  return mapping;
+});
+
 const REDACTION = ['email', 'card', 'jwt', 'token', 'secret'] as const;
 const redactRules = z.string().transform((value, ctx) => {
   if (value.trim() === 'none') return [];
@@ -210,6 +227,7 @@ const settingsSchema = z.object({
   SLUICE_REPORT_TZ: timeZone.default('UTC'),
   LOG_LEVEL: z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(', ')}`).default('info'),
   SLUICE_DATA_DIR: nonEmpty.default('.sluice-data'),
+  SLUICE_TOPIC_SOURCES: topicSources.default({}),
   SLUICE_TRUSTED_PROXIES: cidrs.default([]),
   SLUICE_REDACT: redactRules.default(['email', 'card', 'jwt', 'token', 'secret']),
   SLUICE_LOGS_POLICY: nonEmpty.default('sluice-logs'),
@@ -239,6 +257,8 @@ export interface Config {
     topics: string[];
     groupId: string;
     dlqTopic: string;
+    /** Which pipeline a topic's messages go to; a topic not named here is routed by its name, then by shape. */
+    topicSources: Record<string, SourceName>;
   };
   elasticsearch: {
     /** Undefined: Sluice starts its embedded Elasticsearch emulator (local mode). */
@@ -379,7 +399,7 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
         ? { username: s.ELASTICSEARCH_USERNAME, password: s.ELASTICSEARCH_PASSWORD }
         : undefined;
   return {
-    kafka: { brokers: s.KAFKA_BROKERS, topics: s.KAFKA_TOPICS, groupId: s.KAFKA_GROUP_ID, dlqTopic: s.KAFKA_DLQ_TOPIC },
+    kafka: { brokers: s.KAFKA_BROKERS, topics: s.KAFKA_TOPICS, groupId: s.KAFKA_GROUP_ID, dlqTopic: s.KAFKA_DLQ_TOPIC, topicSources: s.SLUICE_TOPIC_SOURCES },
     elasticsearch: { url: s.ELASTICSEARCH_URL, auth, caFile: s.ELASTICSEARCH_CA_FILE },
     namespace: s.SLUICE_NAMESPACE,
     geoip: { cityDb: s.GEOIP_CITY_DB, asnDb: s.GEOIP_ASN_DB },

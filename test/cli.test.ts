@@ -76,7 +76,7 @@ describe('sluice --help', () => {
   it.each([
     [['emulate', 'kafka'], ['--port <port>', '--data-dir <dir>', '--host <address>', '--fsync <policy>', '--partitions <n>', '--max-message-bytes <bytes>', '--retention-bytes <bytes>']],
     [['emulate', 'elasticsearch'], ['--port <port>', '--data-dir <dir>', '--host <address>', '--fsync <policy>', '--ilm-poll-interval <duration>']],
-    [['process'], ['--source <source>', '"auto"', '"app"', '"traefik"', '"worker"', '"postgres"', '"generic"']],
+    [['process'], ['--topic <topic>', '--source <source>', '"auto"', '"app"', '"traefik"', '"worker"', '"postgres"', '"generic"']],
     [['report'], ['--month <YYYY-MM>', '--format <format>', '--out <file>']],
     [['rollup'], ['--from <iso>', '--to <iso>']],
     [['ilm', 'status'], ['--json']],

@@ -31,6 +31,7 @@ describe('configuration defaults', () => {
       topics: ['logs-app', 'logs-traefik', 'logs-worker', 'logs-postgres'],
       groupId: 'sluice-ingest',
       dlqTopic: 'sluice-dlq',
+      topicSources: {},
     });
     expect(config.elasticsearch).toEqual({ url: undefined, auth: undefined, caFile: undefined });
     expect(config.namespace).toBe('default');
@@ -77,6 +78,7 @@ describe('configuration from the environment', () => {
       SLUICE_REPORT_TZ: 'Europe/Berlin',
       LOG_LEVEL: 'debug',
       SLUICE_DATA_DIR: '/var/lib/sluice',
+      SLUICE_TOPIC_SOURCES: 'a.logs=traefik, b_logs=postgres',
       SLUICE_TRUSTED_PROXIES: '10.0.0.0/8, 2001:db8::/32,192.168.1.1',
       SLUICE_REDACT: 'email,card',
       SLUICE_LOGS_POLICY: 'rendiff-logs-policy',
@@ -94,6 +96,7 @@ describe('configuration from the environment', () => {
       topics: ['a.logs', 'b_logs'],
       groupId: 'my-group',
       dlqTopic: 'dead.letters',
+      topicSources: { 'a.logs': 'traefik', b_logs: 'postgres' },
     });
     expect(config.elasticsearch).toEqual({
       url: 'https://es.example.com:9200',
@@ -155,6 +158,7 @@ describe('bad values are rejected with the variable, the value and what was expe
     ['an API key together with a password', { ELASTICSEARCH_API_KEY: 'k', ELASTICSEARCH_USERNAME: 'u', ELASTICSEARCH_PASSWORD: 'p' }, 'ELASTICSEARCH_API_KEY="[REDACTED]": expected either an API key or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD, not both'],
     ['a retention that is not a time value', { SLUICE_LOGS_RETENTION: '30 days' }, 'SLUICE_LOGS_RETENTION="30 days": expected an Elasticsearch time value such as "30d" or "12h"'],
     ['a rollover size that is not a size', { SLUICE_LOGS_ROLLOVER_MAX_SIZE: 'big' }, 'SLUICE_LOGS_ROLLOVER_MAX_SIZE="big": expected an Elasticsearch byte size such as "50gb"'],
+    ['a topic mapped to an unknown source', { SLUICE_TOPIC_SOURCES: 'logs-app=nginx' }, 'SLUICE_TOPIC_SOURCES="logs-app=nginx": expected comma-separated topic=source pairs, the source one of app, traefik, worker, postgres, generic; "logs-app=nginx" is not one'],
     ['a trusted proxy that is not an address', { SLUICE_TRUSTED_PROXIES: '10.0.0.0/8,proxy.local' }, 'SLUICE_TRUSTED_PROXIES="10.0.0.0/8,proxy.local": expected comma-separated IP addresses or CIDR blocks such as "10.0.0.0/8,::1"; "proxy.local" is neither'],
     ['a CIDR prefix too long', { SLUICE_TRUSTED_PROXIES: '10.0.0.0/33' }, '"10.0.0.0/33" is neither'],
     ['an unknown redaction rule', { SLUICE_REDACT: 'email,ssn' }, 'SLUICE_REDACT="email,ssn": expected "none" or comma-separated redaction rules from email, card, jwt, token, secret; "ssn" is not one'],

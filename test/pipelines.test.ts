@@ -118,7 +118,9 @@ describe('routing', () => {
     const plain = JSON.stringify({ timestamp: '2025-07-10T10:30:00Z', level: 'INFO', message: 'x' });
     expect(accept(plain).data_stream.dataset).toBe('rendiff.api');
     expect(accept(plain, { forcedSource: 'worker' }).data_stream.dataset).toBe('rendiff.worker');
-    expect(accept(plain, { topicSources: { 'logs-worker': 'worker' } }, 'logs-worker').data_stream.dataset).toBe('rendiff.worker');
+    expect(accept(plain, { topicSources: { 'jobs-stream': 'worker' } }, 'jobs-stream').data_stream.dataset).toBe('rendiff.worker');
+    // A topic not configured is routed by its name: logs-worker → worker.
+    expect(accept(plain, {}, 'logs-worker').data_stream.dataset).toBe('rendiff.worker');
     expect(accept(JSON.stringify({ '@timestamp': '2025-07-10T10:30:00Z', agent: {}, fields: { service: 'celery-worker' }, message: plain })).data_stream.dataset).toBe('rendiff.worker');
     expect(accept(JSON.stringify({ timestamp: '2025-07-10T10:30:00Z', level: 'INFO', component: 'transcode_worker' })).data_stream.dataset).toBe('rendiff.worker');
   });
@@ -344,6 +346,14 @@ describe('sluice process', () => {
       { line: 4, stage: 'decode', reason: expect.stringMatching(/^message is not valid JSON/) },
       { line: 6, stage: 'validate', reason: 'field timestamp: unrecognised date "never"' },
     ]);
+  });
+
+  it('--topic routes as ingest routes that topic: SLUICE_TOPIC_SOURCES, else its name', async () => {
+    const sluice = join(packageRoot, 'dist', 'bin', 'sluice.js');
+    const byName = await run(process.execPath, [sluice, 'process', '--topic', 'logs-worker'], { input: `${APP_LINE}\n`, cwd: packageRoot });
+    expect((JSON.parse(byName.stdout) as Record<string, any>).data_stream.dataset).toBe('rendiff.worker');
+    const configured = await run('env', [`PATH=${process.env.PATH}`, 'SLUICE_TOPIC_SOURCES=raw-logs=worker', process.execPath, sluice, 'process', '--topic', 'raw-logs'], { input: `${APP_LINE}\n`, cwd: packageRoot });
+    expect((JSON.parse(configured.stdout) as Record<string, any>).data_stream.dataset).toBe('rendiff.worker');
   });
 
   it('--source forces a pipeline', async () => {
