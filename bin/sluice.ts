@@ -13,6 +13,7 @@ import { createPipeline } from '../pipelines/pipeline.js';
 import { processStream } from '../pipelines/process-stream.js';
 import { SOURCES, type Source } from '../pipelines/types.js';
 import { packageVersion } from '../shared/paths.js';
+import { parseTimeValue } from '../shared/time-value.js';
 
 /** Exit codes: 0 done, 1 failure at run time, 2 a usage mistake (bad verb, option or setting) or a verb not built yet. */
 const EXIT_USAGE = 2;
@@ -48,9 +49,9 @@ function positiveIntegerOption(value: string): number {
 
 /** A time value as Elasticsearch writes it (`500ms`, `1s`, `10m`, `1d`), in ms. */
 function durationOption(value: string): number {
-  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value);
-  if (!match) throw new InvalidArgumentError('expected a duration such as 500ms, 1s, 10m or 1d.');
-  return Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  const ms = parseTimeValue(value);
+  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 500ms, 1s, 10m or 1d.');
+  return ms;
 }
 
 // ---- verbs ------------------------------------------------------------------------------------

@@ -18,19 +18,13 @@ export interface Recovered {
  * everything after it are cut off, so nothing half-written is ever served.
  */
 export class RecordFile {
-  private fd: number;
   private dirty = false;
-  size: number;
 
   private constructor(
     readonly path: string,
-    fd: number,
-    size: number,
+    private readonly fd: number,
     private readonly fsync: FsyncPolicy,
-  ) {
-    this.fd = fd;
-    this.size = size;
-  }
+  ) {}
 
   static open(path: string, fsync: FsyncPolicy): { file: RecordFile } & Recovered {
     let data: Buffer;
@@ -55,7 +49,7 @@ export class RecordFile {
       ftruncateSync(fd, offset);
       fsyncSync(fd);
     }
-    return { file: new RecordFile(path, fd, offset, fsync), records, truncatedBytes };
+    return { file: new RecordFile(path, fd, fsync), records, truncatedBytes };
   }
 
   append(payload: Buffer): void {
@@ -64,7 +58,6 @@ export class RecordFile {
     header.writeUInt32BE(crc32c(payload), 4);
     writeSync(this.fd, header);
     writeSync(this.fd, payload);
-    this.size += FRAME_HEADER + payload.length;
     if (this.fsync === 'always') fsyncSync(this.fd);
     else this.dirty = true;
   }
@@ -80,7 +73,6 @@ export class RecordFile {
     }
     const data = Buffer.concat(parts);
     writeSync(this.fd, data);
-    this.size += data.length;
     if (this.fsync === 'always') fsyncSync(this.fd);
     else this.dirty = true;
   }

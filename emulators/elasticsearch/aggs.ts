@@ -1,4 +1,5 @@
-import { addUnits, calendarUnit, DEFAULT_DATE_FORMAT, formatDate, isTimeZone, parseDuration, resolveDateMath, roundDown, zoneOffset, type CalendarUnit } from './dates.js';
+import { parseTimeValue } from '../../shared/time-value.js';
+import { addUnits, calendarUnit, DEFAULT_DATE_FORMAT, formatDate, isTimeZone, resolveDateMath, roundDown, zoneOffset, type CalendarUnit } from './dates.js';
 import { badRequest, parsingError } from './errors.js';
 import { isTextType, type FieldValue } from './mapping.js';
 import { compareSortValues, compileQuery, filterSource, parseSort, sortValue, type SearchContext } from './query.js';
@@ -177,7 +178,7 @@ interface Interval {
 function dateInterval(spec: Json): Interval {
   const zone = (spec.time_zone as string | undefined) ?? 'UTC';
   if (!isTimeZone(zone)) throw badRequest(`Unknown time-zone ID: ${zone}`);
-  const offset = spec.offset === undefined ? 0 : (String(spec.offset).startsWith('-') ? -1 : 1) * (parseDuration(String(spec.offset).replace(/^[+-]/, '')) ?? 0);
+  const offset = spec.offset === undefined ? 0 : (String(spec.offset).startsWith('-') ? -1 : 1) * (parseTimeValue(String(spec.offset).replace(/^[+-]/, '')) ?? 0);
   const calendar = spec.calendar_interval ?? (spec.interval !== undefined && calendarUnit(String(spec.interval)) !== undefined ? spec.interval : undefined);
   if (calendar !== undefined) {
     const unit = calendarUnit(String(calendar));
@@ -188,7 +189,7 @@ function dateInterval(spec: Json): Interval {
     };
   }
   const fixed = spec.fixed_interval ?? spec.interval;
-  const ms = fixed === undefined ? undefined : parseDuration(String(fixed));
+  const ms = fixed === undefined ? undefined : parseTimeValue(String(fixed));
   if (ms === undefined || ms <= 0) throw badRequest(fixed === undefined ? 'Required one of fields [calendar_interval, fixed_interval], but none were specified.' : `failed to parse setting [date_histogram.fixedInterval] with value [${String(fixed)}] as a time value: unit is missing or unrecognized`);
   const utc = zone === 'UTC' || zone === 'Z';
   return {

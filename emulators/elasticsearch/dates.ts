@@ -236,17 +236,6 @@ export function calendarUnit(text: string): CalendarUnit | undefined {
   return CALENDAR_NAMES[text];
 }
 
-const FIXED_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** A fixed interval or time value such as `30s`, `5m`, `1d` or `7d`, in ms. */
-export function parseDuration(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(nanos|micros|ms|s|m|h|d)$/.exec(text.trim());
-  if (!match) return undefined;
-  if (match[2] === 'nanos') return Number(match[1]) / 1e6;
-  if (match[2] === 'micros') return Number(match[1]) / 1e3;
-  return Number(match[1]) * (FIXED_UNITS[match[2] as string] as number);
-}
-
 /** The start of the calendar unit holding `ms`, in `zone`. */
 export function roundDown(ms: number, unit: CalendarUnit, zone = 'UTC'): number {
   const utc = zone === 'UTC' || zone === 'Z';

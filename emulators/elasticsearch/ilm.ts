@@ -1,4 +1,5 @@
-import { parseDuration } from './dates.js';
+
+import { parseTimeValue } from '../../shared/time-value.js';
 import { EsError } from './errors.js';
 import type { Cluster, Index, IlmState, Json, Policy } from './store.js';
 
@@ -26,7 +27,7 @@ export function validatePolicy(body: Json): Policy['policy'] {
   if (policy === undefined || typeof policy !== 'object') throw new EsError(400, 'x_content_parse_exception', `[1:2] [put_lifecycle_request] failed to parse field [policy]`);
   for (const [phase, definition] of Object.entries(policy.phases ?? {})) {
     if (!PHASES.includes(phase)) throw new EsError(400, 'illegal_argument_exception', `Timeseries lifecycle does not support phase [${phase}]`);
-    if (definition.min_age !== undefined && parseDuration(String(definition.min_age)) === undefined) {
+    if (definition.min_age !== undefined && parseTimeValue(String(definition.min_age)) === undefined) {
       throw new EsError(400, 'illegal_argument_exception', `failed to parse setting [min_age] with value [${String(definition.min_age)}] as a time value: unit is missing or unrecognized`);
     }
     for (const action of Object.keys(definition.actions ?? {})) {
@@ -37,7 +38,7 @@ export function validatePolicy(body: Json): Policy['policy'] {
 }
 
 function minAge(policy: Policy, phase: string): number {
-  return parseDuration(String(policy.policy.phases?.[phase]?.min_age ?? '0ms')) ?? 0;
+  return parseTimeValue(String(policy.policy.phases?.[phase]?.min_age ?? '0ms')) ?? 0;
 }
 
 function lifecycleDate(index: Index): number {
@@ -99,9 +100,6 @@ function runAction(cluster: Cluster, index: Index, action: string, spec: Json, n
     case 'readonly':
       index.settings['index.blocks.write'] = 'true';
       return true;
-    case 'forcemerge':
-      index.forceMerged = true;
-      return true;
     case 'allocate':
       if (spec.number_of_replicas !== undefined) index.settings['index.number_of_replicas'] = String(spec.number_of_replicas);
       return true;
@@ -116,7 +114,8 @@ function runAction(cluster: Cluster, index: Index, action: string, spec: Json, n
       return 'deleted';
     }
     default:
-      // shrink, downsample, migrate, searchable_snapshot, freeze, unfollow, wait_for_snapshot: nothing to do on one node without snapshots.
+      // forcemerge (no segments are emulated), shrink, downsample, migrate, searchable_snapshot, freeze,
+      // unfollow, wait_for_snapshot: nothing to do on one node without segments or snapshots.
       return true;
   }
 }

@@ -14,7 +14,6 @@ interface IndexMeta {
   dataStream: string | undefined;
   ilm: IlmState | undefined;
   rolledOverAt: number | undefined;
-  forceMerged: boolean;
 }
 
 interface Meta {
@@ -42,7 +41,6 @@ function snapshot(cluster: Cluster): Meta {
       dataStream: index.dataStream,
       ilm: index.ilm,
       rolledOverAt: index.rolledOverAt,
-      forceMerged: index.forceMerged,
     })),
     indexTemplates: [...cluster.indexTemplates],
     componentTemplates: [...cluster.componentTemplates],
@@ -101,7 +99,6 @@ export class FileJournal implements Journal {
         const index = new Index(saved.name, saved.uuid, saved.createdAt, saved.settings, saved.mappings, new Map(saved.aliases), saved.dataStream);
         index.ilm = saved.ilm;
         index.rolledOverAt = saved.rolledOverAt;
-        index.forceMerged = saved.forceMerged;
         for (const [id, doc] of docs.get(saved.uuid) ?? []) {
           if (doc === null) continue;
           cluster.restoreDoc(index, id, doc.source, doc.version);

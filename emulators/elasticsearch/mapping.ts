@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { DEFAULT_DATE_FORMAT, parseDate } from './dates.js';
 import { badRequest, EsError } from './errors.js';
+import { globToRegex } from './glob.js';
 
 /** A field mapping as Elasticsearch writes it in `_mapping`. */
 export interface FieldMapping {
@@ -194,7 +195,7 @@ interface Context {
 
 function globMatches(patterns: string | string[] | undefined, value: string): boolean | undefined {
   if (patterns === undefined) return undefined;
-  return (Array.isArray(patterns) ? patterns : [patterns]).some((pattern) => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value));
+  return (Array.isArray(patterns) ? patterns : [patterns]).some((pattern) => globToRegex(pattern).test(value));
 }
 
 function dynamicType(value: unknown, mappings: Mappings): string {

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { ipToBigInt } from '../../shared/ip.js';
 import { DEFAULT_DATE_FORMAT, resolveDateMath } from './dates.js';
 import { badRequest, parsingError } from './errors.js';
+import { globToRegex } from './glob.js';
 import { analyze, isNumericType, isTextType, parseGeoPoint, type FieldDef, type FieldValue } from './mapping.js';
 import type { Doc, Json } from './store.js';
 
@@ -41,7 +42,7 @@ const MATCH_NONE: Matcher = { matches: () => false, score: () => 0 };
 /** Field names a pattern (`user.*`, `*`) stands for. */
 export function expandFields(pattern: string, context: SearchContext): string[] {
   if (!pattern.includes('*')) return [pattern];
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const regex = globToRegex(pattern);
   return [...context.fields.values()].filter((def) => def.type !== 'object' && def.type !== 'nested' && regex.test(def.path)).map((def) => def.path);
 }
 
@@ -140,10 +141,6 @@ function rangeMatcher(field: string, spec: Json, context: SearchContext): Matche
   boost);
 }
 
-function globRegex(pattern: string, caseInsensitive: boolean): RegExp {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
-  return new RegExp(`^${source}$`, caseInsensitive ? 'i' : '');
-}
 
 function stringMatcher(field: string, test: (value: string) => boolean, context: SearchContext, boost = 1): Matcher {
   const def = context.fields.get(field);
@@ -265,7 +262,7 @@ export function compileQuery(query: unknown, context: SearchContext): Matcher {
     case 'wildcard': {
       const [field, value] = single(body, type);
       const options = typeof value === 'object' && value !== null ? (value as Json) : { value };
-      const regex = globRegex(String(options.value ?? options.wildcard), options.case_insensitive === true);
+      const regex = globToRegex(String(options.value ?? options.wildcard), { singleChar: true, caseInsensitive: options.case_insensitive === true });
       return stringMatcher(field, (text) => regex.test(text), context, boost);
     }
     case 'regexp': {
@@ -430,8 +427,8 @@ function queryString(query: string, context: SearchContext, options: { fields: u
     }
     if (token.kind === 'term' && text === '*' && token.field !== undefined) return compileQuery({ exists: { field: token.field } }, context);
     if (token.kind === 'term' && /[*?]/.test(text)) {
-      const regex = globRegex(text, false);
-      const lower = globRegex(text.toLowerCase(), false);
+      const regex = globToRegex(text, { singleChar: true });
+      const lower = globToRegex(text.toLowerCase(), { singleChar: true });
       return anyOf(targets.map(([field, boost]) => stringMatcher(field, (value) => (isTextType(context.fields.get(field)?.type) ? lower : regex).test(value), context, boost)));
     }
     // A term is lenient across fields: it matches where it makes sense for the field's type.
@@ -567,7 +564,7 @@ export function filterSource(source: Json, spec: unknown): Json | undefined {
   if (spec === false) return undefined;
   const includes = typeof spec === 'string' ? [spec] : Array.isArray(spec) ? (spec as string[]) : (((spec as Json).includes ?? (spec as Json).include) as string[] | string | undefined);
   const excludes = typeof spec === 'object' && !Array.isArray(spec) && spec !== null ? (((spec as Json).excludes ?? (spec as Json).exclude) as string[] | string | undefined) : undefined;
-  const toList = (value: string[] | string | undefined): RegExp[] => (value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((pattern) => globRegex(pattern, false)));
+  const toList = (value: string[] | string | undefined): RegExp[] => (value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((pattern) => globToRegex(pattern, { singleChar: true })));
   const include = toList(includes);
   const exclude = toList(excludes);
   const walk = (object: Json, prefix: string): Json => {

@@ -1,16 +1,18 @@
+import { parseTimeValue } from '../../shared/time-value.js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { listen } from '../common/listen.js';
 import type { FsyncPolicy } from '../common/record-file.js';
-import { parseDuration } from './dates.js';
+
 import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.js';
 import { explain, runLifecycle, validatePolicy } from './ilm.js';
 import { FileJournal } from './journal.js';
 import type { Mappings } from './mapping.js';
 import { count, search, type SearchParams } from './search.js';
-import { Cluster, flattenSettings, matchesPattern, nestSettings, type AliasDef, type ComponentTemplate, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
+import { matchesPattern } from './glob.js';
+import { Cluster, flattenSettings, nestSettings, type AliasDef, type ComponentTemplate, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
 
 export interface ElasticsearchEmulatorOptions {
   /** HTTP port; 0 picks a free one. Default 9200. */
@@ -172,7 +174,7 @@ export class ElasticsearchEmulator {
 
   private ilmIntervalMs(): number {
     const setting = this.cluster.clusterSettings['indices.lifecycle.poll_interval'];
-    return (setting === undefined ? undefined : parseDuration(setting)) ?? this.options.ilmPollIntervalMs ?? 600_000;
+    return (setting === undefined ? undefined : parseTimeValue(setting)) ?? this.options.ilmPollIntervalMs ?? 600_000;
   }
 
   private scheduleIlm(): void {
@@ -343,7 +345,7 @@ export class ElasticsearchEmulator {
     this.route('GET', '/_emulator/clock', () => ok({ now: c.now(), now_iso: new Date(c.now()).toISOString(), offset_ms: c.clockOffset }));
     this.route('POST', '/_emulator/clock', (request) => {
       const body = jsonBody(request);
-      const by = body.advance === undefined ? 0 : parseDuration(String(body.advance));
+      const by = body.advance === undefined ? 0 : parseTimeValue(String(body.advance));
       if (by === undefined) throw badRequest(`cannot parse [advance] value [${String(body.advance)}], expected a time value such as 30d`);
       c.clockOffset += by;
       c.journal?.meta();
@@ -381,7 +383,7 @@ export class ElasticsearchEmulator {
       const wanted = request.query.wait_for_status;
       const rank = { green: 0, yellow: 1, red: 2 };
       const timedOut = wanted !== undefined && rank[status] > (rank[wanted as keyof typeof rank] ?? 2);
-      if (timedOut) await new Promise((resolve) => setTimeout(resolve, Math.min(parseDuration(request.query.timeout ?? '30s') ?? 30_000, 30_000)));
+      if (timedOut) await new Promise((resolve) => setTimeout(resolve, Math.min(parseTimeValue(request.query.timeout ?? '30s') ?? 30_000, 30_000)));
       const body = {
         cluster_name: CLUSTER_NAME,
         status,

@@ -1,6 +1,8 @@
+import { parseTimeValue } from '../../shared/time-value.js';
 import { randomUUID } from 'node:crypto';
-import { formatDate, parseDuration } from './dates.js';
+import { formatDate } from './dates.js';
 import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.js';
+import { globToRegex, matchesPattern } from './glob.js';
 import { fieldIndex, indexDocument, mergeMappings, type DocFields, type FieldDef, type FieldMapping, type Mappings } from './mapping.js';
 
 export type Json = Record<string, unknown>;
@@ -101,7 +103,6 @@ export class Index {
   ilm: IlmState | undefined;
   /** Set when this index rolled over (its lifecycle date then moves to this time). */
   rolledOverAt: number | undefined;
-  forceMerged = false;
 
   constructor(
     readonly name: string,
@@ -129,7 +130,7 @@ export class Index {
 
   get refreshIntervalMs(): number {
     const text = this.settings['index.refresh_interval'] ?? '1s';
-    return text === '-1' ? -1 : (parseDuration(text) ?? 1000);
+    return text === '-1' ? -1 : (parseTimeValue(text) ?? 1000);
   }
 
   refresh(): void {
@@ -147,13 +148,6 @@ export class Index {
   }
 }
 
-function globToRegex(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-}
-
-export function matchesPattern(pattern: string, name: string): boolean {
-  return pattern === name || (pattern.includes('*') && globToRegex(pattern).test(name));
-}
 
 /** Elasticsearch's index naming rules (MetadataCreateIndexService.validateIndexOrAliasName). */
 export function indexNameProblem(name: string): string | undefined {
@@ -455,7 +449,7 @@ export class Cluster {
     const docs = index.docs.size;
     const age = this.now() - index.createdAt;
     for (const [name, value] of Object.entries(conditions)) {
-      const limit = name.endsWith('_age') ? parseDuration(String(value)) : name.endsWith('_docs') ? Number(value) : parseByteSize(String(value));
+      const limit = name.endsWith('_age') ? parseTimeValue(String(value)) : name.endsWith('_docs') ? Number(value) : parseByteSize(String(value));
       if (limit === undefined || Number.isNaN(limit)) throw badRequest(`failed to parse rollover condition [${name}] value [${String(value)}]`);
       const actual = name.endsWith('_age') ? age : name.endsWith('_docs') ? docs : index.bytes;
       results[`[${name}: ${String(value)}]`] = name.startsWith('min_') ? actual >= limit : actual >= limit;

@@ -27,9 +27,9 @@ export const appRecord = z
 
 const KNOWN = new Set(['timestamp', 'level', 'message', 'user_id', 'processing_time', 'method', 'path', 'status_code', 'duration_ms', 'client_ip', 'user_agent', 'request_id']);
 
-export function normaliseApp(record: Json, context: NormaliseContext, dataset = 'rendiff.api'): Json {
+export function normaliseApp(record: Json, context: NormaliseContext, dataset = 'rendiff.api', service = 'rendiff-api'): Json {
   const log = validate(appRecord, record);
-  const document = baseDocument(dataset, eventTime(log.timestamp, 'timestamp', context), context);
+  const document = baseDocument(dataset, eventTime(log.timestamp, 'timestamp', context), context, service);
   put(document, 'log.level', log.level);
   put(document, 'message', log.message);
   put(document, 'user.id', log.user_id);
@@ -54,7 +54,6 @@ export function normaliseApp(record: Json, context: NormaliseContext, dataset = 
   if (log.status_code !== undefined) {
     put(document, 'event.outcome', log.status_code >= 400 ? 'failure' : 'success');
   } else if (log.level === 'error' || log.level === 'critical' || log.level === 'fatal') put(document, 'event.outcome', 'failure');
-  if (document.service === undefined) put(document, 'service.name', dataset === 'rendiff.api' ? 'rendiff-api' : 'rendiff-worker');
   keepRest(document, log as Json, KNOWN);
   return document;
 }

@@ -40,12 +40,16 @@ function ingestedAt(now: number): string {
 }
 
 /** The fields every document has: time, ECS version, event and data stream naming, Filebeat's metadata. */
-export function baseDocument(dataset: string, timestamp: number, context: NormaliseContext, type: 'logs' | 'metrics' = 'logs'): Json {
+/**
+ * `service` is the name used when Filebeat's `fields.service` does not give one (the source's own,
+ * such as "traefik"); `fields.service` always wins.
+ */
+export function baseDocument(dataset: string, timestamp: number, context: NormaliseContext, service?: string): Json {
   const document: Json = {
     '@timestamp': new Date(timestamp).toISOString(),
     ecs: { version: ECS_VERSION },
     event: { dataset, ingested: ingestedAt(context.now) },
-    data_stream: { type, dataset, namespace: context.namespace },
+    data_stream: { type: 'logs', dataset, namespace: context.namespace },
   };
   const envelope = context.envelope;
   if (envelope !== undefined) {
@@ -62,6 +66,7 @@ export function baseDocument(dataset: string, timestamp: number, context: Normal
     if (agent !== undefined) document.agent = { type: agent.type, version: agent.version, name: agent.name, id: agent.id };
     for (const [key, value] of Object.entries(fields)) if (key !== 'service' && key !== 'log_type') put(document, `labels.${key}`, typeof value === 'object' ? JSON.stringify(value) : String(value));
   }
+  if ((document.service as Json | undefined)?.name === undefined) put(document, 'service.name', service);
   if (context.tags.length > 0) document.tags = [...context.tags];
   return document;
 }

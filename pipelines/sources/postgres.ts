@@ -54,16 +54,15 @@ export function normalisePostgres(record: Json | string, context: NormaliseConte
     const match = STDERR.exec(record);
     if (!match) throw new RejectedError('validate', 'not a PostgreSQL log line: expected the "%m [%p] " prefix, such as "2025-07-10 10:30:00.123 UTC [1234] LOG:  …"');
     const [, time, pid, severity = 'LOG', message = ''] = match;
-    const document = baseDocument('rendiff.postgres', eventTime(time, 'timestamp', context), context);
+    const document = baseDocument('rendiff.postgres', eventTime(time, 'timestamp', context), context, 'postgresql');
     put(document, 'process.pid', Number(pid));
     put(document, 'log.level', SEVERITY[severity] ?? severity.toLowerCase());
     put(document, 'postgresql.log.severity', severity);
     applyMessage(document, message.trim());
-    if ((document.service as Json | undefined)?.name === undefined) put(document, 'service.name', 'postgresql');
     return document;
   }
   const log = validate(postgresJsonRecord, record);
-  const document = baseDocument('rendiff.postgres', eventTime(log.timestamp, 'timestamp', context), context);
+  const document = baseDocument('rendiff.postgres', eventTime(log.timestamp, 'timestamp', context), context, 'postgresql');
   put(document, 'process.pid', log.pid);
   put(document, 'log.level', SEVERITY[log.error_severity] ?? log.error_severity.toLowerCase());
   put(document, 'postgresql.log.severity', log.error_severity);
@@ -80,7 +79,6 @@ export function normalisePostgres(record: Json | string, context: NormaliseConte
     put(document, 'error.code', log.state_code);
     put(document, 'event.outcome', 'failure');
   }
-  if ((document.service as Json | undefined)?.name === undefined) put(document, 'service.name', 'postgresql');
   keepRest(document, log as Json, KNOWN, 'postgresql.log');
   return document;
 }

@@ -36,7 +36,7 @@ const KNOWN = new Set(Object.keys(traefikRecord.shape));
 
 export function normaliseTraefik(record: Json, context: NormaliseContext): Json {
   const log = validate(traefikRecord, record);
-  const document = baseDocument('rendiff.traefik', eventTime(log.time ?? log.StartUTC, 'time', context), context);
+  const document = baseDocument('rendiff.traefik', eventTime(log.time ?? log.StartUTC, 'time', context), context, 'traefik');
   const client = hostPort(log.ClientAddr ?? log.ClientHost ?? '');
   put(document, 'source.ip', client.ip || undefined);
   put(document, 'source.port', client.port);
@@ -71,7 +71,6 @@ export function normaliseTraefik(record: Json, context: NormaliseContext): Json 
   put(document, 'event.category', ['web']);
   put(document, 'event.type', ['access']);
   put(document, 'event.outcome', log.DownstreamStatus >= 400 ? 'failure' : 'success');
-  if ((document.service as Json | undefined)?.name === undefined) put(document, 'service.name', 'traefik');
   // An Authorization header is a secret: only its presence is kept, redaction handles any echo elsewhere.
   if (log.request_Authorization !== undefined) put(document, 'rendiff.authorization_present', true);
   keepRest(document, log as Json, KNOWN, 'traefik');

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { packageRoot } from '../paths.js';
+import { parseTimeValue } from '../time-value.js';
 
 /**
  * The files in ilm/: lifecycle policies, component templates and index templates, as an operator could
@@ -230,10 +231,6 @@ export function loadIlmFiles(dir = ILM_DIR): IlmFiles {
 
 const PHASE_ORDER = ['hot', 'warm', 'cold', 'frozen', 'delete'] as const;
 
-function durationMs(value: string): number {
-  const match = /^(\d+)(d|h|m|s|ms)$/.exec(value) as RegExpExecArray;
-  return Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-}
 
 /**
  * The files as they should be installed: retention settings applied to their policies and the chosen
@@ -267,7 +264,7 @@ export function withSettings(files: IlmFiles, ilm: Config['ilm']): IlmFiles {
     for (const phaseName of PHASE_ORDER) {
       const definition = file.policy.phases[phaseName];
       if (definition === undefined) continue;
-      const ms = durationMs(definition.min_age ?? '0ms');
+      const ms = parseTimeValue(definition.min_age ?? '0ms') ?? 0;
       if (previous !== undefined && ms < previous.ms) {
         problems.push(`policy ${name}: the ${phaseName} phase (min_age ${definition.min_age}) would start before the ${previous.phase} phase; check SLUICE_*_RETENTION and SLUICE_LOGS_WARM_AFTER`);
       }
