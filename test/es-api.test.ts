@@ -452,6 +452,8 @@ describe('bad input', () => {
 
   it('invalid JSON answers 400, an unknown endpoint 400, a wrong method 405', async () => {
     expect((await raw('/x/_search', { method: 'POST', body: '{nope' })).status).toBe(400);
+    expect((await raw('/x/_count', { method: 'POST', body: '{nope' })).status).toBe(400);
+    expect((await raw('/x/_doc/1', { method: 'PUT', body: '[1]' })).status).toBe(400);
     expect((await raw('/_nonsense/endpoint/here', { method: 'GET' })).status).toBe(400);
     expect((await raw('/_cat/indices', { method: 'DELETE' })).status).toBe(405);
   });

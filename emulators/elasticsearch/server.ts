@@ -48,6 +48,8 @@ interface Request {
   params: Record<string, string>;
   query: Record<string, string>;
   body: Buffer;
+  /** The body as JSON, parsed before the handler runs (empty for the NDJSON bulk routes). */
+  json: Json;
   headers: IncomingMessage['headers'];
 }
 
@@ -63,10 +65,10 @@ function ok(body: unknown, status = 200): Reply {
   return { status, body };
 }
 
-function jsonBody(request: Request): Json {
-  if (request.body.length === 0) return {};
+function parseJsonBody(body: Buffer): Json {
+  if (body.length === 0) return {};
   try {
-    const parsed: unknown = JSON.parse(request.body.toString('utf8'));
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
     return parsed as Json;
   } catch (error) {
@@ -119,7 +121,7 @@ export class ElasticsearchEmulator {
   readonly cluster = new Cluster();
   port: number;
   private readonly server: Server;
-  private readonly routes: Array<{ method: string; pattern: RegExp; names: string[]; handler: Handler }> = [];
+  private readonly routes: Array<{ method: string; pattern: RegExp; names: string[]; handler: Handler; ndjson: boolean }> = [];
   private readonly log: Logger;
   private readonly journal: FileJournal | undefined;
   private readonly faults: Faults = { bulkRejections: 0, unavailableUntil: 0, latencyMs: 0, bulkItemRejectRatio: 0, itemsSeen: 0 };
@@ -232,13 +234,13 @@ export class ElasticsearchEmulator {
 
   // ---- HTTP ------------------------------------------------------------------------------------
 
-  private route(method: string | string[], path: string, handler: Handler): void {
+  private route(method: string | string[], path: string, handler: Handler, options: { ndjson?: boolean } = {}): void {
     const names: string[] = [];
     const pattern = new RegExp(`^${path.replace(/\{(\w+)\}/g, (_match, name: string) => {
       names.push(name);
       return '([^/]+)';
     })}$`);
-    for (const each of Array.isArray(method) ? method : [method]) this.routes.push({ method: each, pattern, names, handler });
+    for (const each of Array.isArray(method) ? method : [method]) this.routes.push({ method: each, pattern, names, handler, ndjson: options.ndjson === true });
   }
 
   private async serve(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
@@ -252,7 +254,7 @@ export class ElasticsearchEmulator {
       if (Date.now() < this.faults.unavailableUntil && !url.pathname.startsWith('/_emulator')) {
         throw new EsError(503, 'cluster_block_exception', 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];');
       }
-      reply = await this.dispatch({ method: method === 'HEAD' ? 'HEAD' : method, path: decodeURIComponent(url.pathname).replace(/\/+$/, '') || '/', params: {}, query, body, headers: incoming.headers });
+      reply = await this.dispatch({ method: method === 'HEAD' ? 'HEAD' : method, path: decodeURIComponent(url.pathname).replace(/\/+$/, '') || '/', params: {}, query, body, json: {}, headers: incoming.headers });
     } catch (error) {
       if (error instanceof EsError) reply = { status: error.status, body: error.toBody() };
       else {
@@ -317,6 +319,8 @@ export class ElasticsearchEmulator {
       allowed = true;
       if (route.method !== request.method && !(request.method === 'HEAD' && route.method === 'GET')) continue;
       request.params = Object.fromEntries(route.names.map((name, i) => [name, match[i + 1] as string]));
+      // As in Elasticsearch, a malformed body is a 400 before anything else (index resolution included).
+      if (!route.ndjson) request.json = parseJsonBody(request.body);
       return route.handler(request);
     }
     if (allowed) return { status: 405, body: { error: `Incorrect HTTP method for uri [${request.path}] and method [${request.method}]`, status: 405 } };
@@ -331,7 +335,7 @@ export class ElasticsearchEmulator {
     // Emulator-only endpoints first, so that no index route takes them.
     this.route('GET', '/_emulator/faults', () => ok(this.describeFaults()));
     this.route(['PUT', 'POST'], '/_emulator/faults', (request) => {
-      const body = jsonBody(request);
+      const body = request.json;
       if (body.bulk_rejections !== undefined) this.faults.bulkRejections = Number(body.bulk_rejections);
       if (body.unavailable_ms !== undefined) this.faults.unavailableUntil = Date.now() + Number(body.unavailable_ms);
       if (body.latency_ms !== undefined) this.faults.latencyMs = Number(body.latency_ms);
@@ -344,7 +348,7 @@ export class ElasticsearchEmulator {
     });
     this.route('GET', '/_emulator/clock', () => ok({ now: c.now(), now_iso: new Date(c.now()).toISOString(), offset_ms: c.clockOffset }));
     this.route('POST', '/_emulator/clock', (request) => {
-      const body = jsonBody(request);
+      const body = request.json;
       const by = body.advance === undefined ? 0 : parseTimeValue(String(body.advance));
       if (by === undefined) throw badRequest(`cannot parse [advance] value [${String(body.advance)}], expected a time value such as 30d`);
       c.clockOffset += by;
@@ -408,7 +412,7 @@ export class ElasticsearchEmulator {
     this.route('GET', '/_cluster/health/{index}', health);
     this.route('GET', '/_cluster/settings', () => ok({ persistent: nestSettings(c.clusterSettings), transient: {} }));
     this.route('PUT', '/_cluster/settings', (request) => {
-      const body = jsonBody(request);
+      const body = request.json;
       const applied: Record<string, string> = {};
       for (const scope of ['persistent', 'transient']) {
         for (const [key, value] of Object.entries(flattenSettings(body[scope] as Json | undefined, ' ')).map(([k, v]) => [k.trim(), v] as const)) {
@@ -468,7 +472,7 @@ export class ElasticsearchEmulator {
 
     // ---- index templates and component templates ----
     this.route(['PUT', 'POST'], '/_index_template/{name}', (request) => {
-      c.putIndexTemplate(request.params.name as string, jsonBody(request) as unknown as IndexTemplate, truthy(request.query.create));
+      c.putIndexTemplate(request.params.name as string, request.json as unknown as IndexTemplate, truthy(request.query.create));
       return ok({ acknowledged: true });
     });
     const getTemplates = (request: Request): Reply => {
@@ -493,7 +497,7 @@ export class ElasticsearchEmulator {
       return ok({ template: { settings: nestSettings(composed.settings), mappings: composed.mappings, aliases: composed.aliases }, overlapping: [] });
     });
     this.route(['PUT', 'POST'], '/_component_template/{name}', (request) => {
-      c.putComponentTemplate(request.params.name as string, jsonBody(request) as unknown as ComponentTemplate, truthy(request.query.create));
+      c.putComponentTemplate(request.params.name as string, request.json as unknown as ComponentTemplate, truthy(request.query.create));
       return ok({ acknowledged: true });
     });
     const getComponents = (request: Request): Reply => {
@@ -566,7 +570,7 @@ export class ElasticsearchEmulator {
     // ---- ILM ----
     this.route('PUT', '/_ilm/policy/{name}', (request) => {
       const name = request.params.name as string;
-      const policy = validatePolicy(jsonBody(request));
+      const policy = validatePolicy(request.json);
       const existing = c.policies.get(name);
       c.policies.set(name, { policy, version: (existing?.version ?? 0) + 1, modifiedDate: c.now() });
       c.journal?.meta();
@@ -636,12 +640,12 @@ export class ElasticsearchEmulator {
     });
 
     // ---- documents and bulk ----
-    this.route('POST', '/_bulk', (request) => this.bulk(request, undefined));
-    this.route(['POST', 'PUT'], '/{index}/_bulk', (request) => this.bulk(request, request.params.index));
+    this.route('POST', '/_bulk', (request) => this.bulk(request, undefined), { ndjson: true });
+    this.route(['POST', 'PUT'], '/{index}/_bulk', (request) => this.bulk(request, request.params.index), { ndjson: true });
     const indexDoc = async (request: Request, opType: 'index' | 'create'): Promise<Reply> => {
       const effective = (request.query.op_type as 'index' | 'create' | undefined) ?? opType;
       const index = c.writeTarget(request.params.index as string, effective);
-      const result = c.indexDoc(index, request.params.id, jsonBody(request), effective, { ifSeqNo: request.query.if_seq_no === undefined ? undefined : Number(request.query.if_seq_no), bytes: request.body.length });
+      const result = c.indexDoc(index, request.params.id, request.json, effective, { ifSeqNo: request.query.if_seq_no === undefined ? undefined : Number(request.query.if_seq_no), bytes: request.body.length });
       this.stats.indexTotal += 1;
       await this.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
       return ok(this.writeBody(result), result.status);
@@ -671,7 +675,7 @@ export class ElasticsearchEmulator {
     });
     this.route('POST', '/{index}/_update/{id}', async (request) => {
       const index = c.writeTarget(request.params.index as string, 'update');
-      const result = c.updateDoc(index, request.params.id as string, jsonBody(request));
+      const result = c.updateDoc(index, request.params.id as string, request.json);
       await this.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
       return ok(this.writeBody(result), result.status);
     });
@@ -679,8 +683,7 @@ export class ElasticsearchEmulator {
     // ---- search ----
     const runSearch = (request: Request): Reply => {
       const started = performance.now();
-      // The body is parsed before the indices are resolved, so a malformed body is a 400 whatever the target.
-      const body = jsonBody(request);
+      const body = request.json;
       const indices = c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
       const result = search(indices, body, request.query as SearchParams, c.now());
       this.stats.queryTotal += 1;
@@ -689,7 +692,7 @@ export class ElasticsearchEmulator {
     };
     this.route(['GET', 'POST'], '/_search', runSearch);
     this.route(['GET', 'POST'], '/{index}/_search', runSearch);
-    const runCount = (request: Request): Reply => ok(count(c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true' }), jsonBody(request), request.query as SearchParams, c.now()));
+    const runCount = (request: Request): Reply => ok(count(c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true' }), request.json, request.query as SearchParams, c.now()));
     this.route(['GET', 'POST'], '/_count', runCount);
     this.route(['GET', 'POST'], '/{index}/_count', runCount);
 
@@ -702,7 +705,7 @@ export class ElasticsearchEmulator {
     this.route(['POST', 'GET'], '/_refresh', refresh);
     this.route(['POST', 'GET'], '/{index}/_refresh', refresh);
     const rollover = (request: Request): Reply => {
-      const body = jsonBody(request);
+      const body = request.json;
       return ok(c.rollover(request.params.target as string, (body.conditions as Json | undefined) ?? {}, { dryRun: truthy(request.query.dry_run), newIndex: request.params.newIndex, body }));
     };
     this.route('POST', '/{target}/_rollover', rollover);
@@ -711,7 +714,7 @@ export class ElasticsearchEmulator {
     this.route(['GET'], '/_mapping', (request) => this.mappings(request));
     this.route(['GET'], '/{index}/_mapping', (request) => this.mappings(request));
     this.route(['PUT', 'POST'], '/{index}/_mapping', (request) => {
-      const mappings = jsonBody(request) as Mappings;
+      const mappings = request.json as Mappings;
       for (const index of c.resolve(request.params.index)) c.putMapping(index, mappings);
       return ok({ acknowledged: true });
     });
@@ -724,7 +727,7 @@ export class ElasticsearchEmulator {
     this.route('GET', '/{index}/_settings', (request) => this.settings(request));
     this.route('GET', '/{index}/_settings/{name}', (request) => this.settings(request));
     const putSettings = (request: Request): Reply => {
-      const body = jsonBody(request);
+      const body = request.json;
       const flat = flattenSettings((body.settings as Json | undefined) ?? body);
       const fixed = Object.keys(flat).filter((key) => ['index.number_of_shards', 'index.codec', 'index.routing_partition_size'].includes(key));
       if (fixed.length > 0) throw badRequest(`Can't update non dynamic settings [[${fixed.join(', ')}]] for open indices [${request.params.index}]`);
@@ -742,7 +745,7 @@ export class ElasticsearchEmulator {
 
     // aliases
     this.route('POST', '/_aliases', (request) => {
-      const actions = (jsonBody(request).actions as Json[] | undefined) ?? [];
+      const actions = (request.json.actions as Json[] | undefined) ?? [];
       for (const action of actions) {
         const [kind, spec] = Object.entries(action)[0] as [string, Json];
         const indexNames = (spec.indices as string[] | undefined) ?? [spec.index as string];
@@ -761,7 +764,7 @@ export class ElasticsearchEmulator {
       return ok({ acknowledged: true, errors: false });
     });
     const putAlias = (request: Request): Reply => {
-      for (const index of c.resolve(request.params.index)) index.aliases.set(request.params.name as string, this.aliasDef(jsonBody(request)));
+      for (const index of c.resolve(request.params.index)) index.aliases.set(request.params.name as string, this.aliasDef(request.json));
       c.journal?.meta();
       return ok({ acknowledged: true });
     };
@@ -794,7 +797,7 @@ export class ElasticsearchEmulator {
 
     // create, get, delete indices (last: `/{index}` matches any single segment)
     this.route('PUT', '/{index}', (request) => {
-      const body = jsonBody(request) as { settings?: Json; mappings?: Mappings; aliases?: Record<string, AliasDef> };
+      const body = request.json as { settings?: Json; mappings?: Mappings; aliases?: Record<string, AliasDef> };
       const index = c.createIndex(request.params.index as string, body);
       return ok({ acknowledged: true, shards_acknowledged: true, index: index.name });
     });
