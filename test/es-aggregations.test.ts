@@ -189,6 +189,35 @@ describe('metric aggregations', () => {
   });
 });
 
+describe('more of what the README lists', () => {
+  it('extended_stats, missing, global, terms include/exclude, keyed and hard_bounds histograms', async () => {
+    const result = await aggs(
+      {
+        spread: { extended_stats: { field: 'latency' } },
+        noIp: { missing: { field: 'ip' } },
+        everything: { global: {}, aggs: { count: { value_count: { field: 'latency' } } } },
+        onlyAB: { terms: { field: 'path', include: ['/a', '/b'] } },
+        notA: { terms: { field: 'path', exclude: '/a' } },
+        keyed: { histogram: { field: 'status', interval: 100, keyed: true } },
+        bounded: { histogram: { field: 'latency', interval: 100, min_doc_count: 0, hard_bounds: { min: 0, max: 200 } } },
+      },
+      { term: { method: 'GET' } },
+    );
+    // The five GET latencies (the POST's 51 is filtered out); population variance by Elasticsearch's formula.
+    const values = [1, 101, 151, 20, 2500];
+    const mean = 2773 / 5;
+    expect(result.spread).toMatchObject({ count: 5, min: 1, max: 2500, sum: 2773, sum_of_squares: values.reduce((sum, value) => sum + value * value, 0) });
+    expect(result.spread.variance).toBeCloseTo(values.reduce((sum, value) => sum + value * value, 0) / 5 - mean * mean, 6);
+    // The query keeps the five GETs; global ignores it.
+    expect(result.noIp).toEqual({ doc_count: 1 });
+    expect(result.everything).toEqual({ doc_count: 6, count: { value: 6 } });
+    expect(result.onlyAB.buckets.map((b: any) => b.key)).toEqual(['/a', '/b']);
+    expect(result.notA.buckets.map((b: any) => b.key)).toEqual(['/b', '/c']);
+    expect(result.keyed.buckets).toEqual({ '200.0': { key: 200, doc_count: 2 }, '300.0': { key: 300, doc_count: 0 }, '400.0': { key: 400, doc_count: 1 }, '500.0': { key: 500, doc_count: 2 } });
+    expect(result.bounded.buckets.map((b: any) => b.key)).toEqual([0, 100, 200]);
+  });
+});
+
 describe('aggregation errors', () => {
   it('an unknown aggregation type answers 400 parsing_exception', async () => {
     expect(await failure(es.search({ index: 'requests', aggs: { x: { bogus: { field: 'path' } } } as never }))).toEqual({ status: 400, type: 'parsing_exception', reason: 'Unknown aggregation type [bogus]' });

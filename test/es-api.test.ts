@@ -426,6 +426,17 @@ describe('search', () => {
     expect((await es.count()).count).toBe(3);
   });
 
+  it('regexp and constant_score queries; filter_path and pretty on responses', async () => {
+    await seed();
+    expect(await ids({ regexp: { genre: 'com.*' } })).toEqual(['1', '2']);
+    const scored = await es.search({ index: 'films', query: { constant_score: { filter: { term: { genre: 'drama' } }, boost: 3 } } });
+    expect(scored.hits.hits.map((hit) => hit._score)).toEqual([3, 3]);
+    const filtered = await raw('/films/_search?filter_path=hits.hits._id,hits.total.value&size=1');
+    expect(await filtered.json()).toEqual({ hits: { total: { value: 5 }, hits: [{ _id: expect.any(String) }] } });
+    const pretty = await (await raw('/?pretty')).text();
+    expect(pretty).toContain('\n  "cluster_name": "sluice-emulator"');
+  });
+
   it('an unknown query type answers 400 parsing_exception', async () => {
     await seed();
     expect(await failure(es.search({ index: 'films', query: { fuzzy_wuzzy: { title: 'x' } } as never }))).toEqual({ status: 400, type: 'parsing_exception', reason: 'unknown query [fuzzy_wuzzy]' });

@@ -95,6 +95,23 @@ describe('ILM, run end to end on the emulator clock', () => {
     }
   });
 
+  it('retries a failed step once the cause is mended (_ilm/retry)', async () => {
+    const { es, emulator, stop } = await startElasticsearch();
+    try {
+      await es.ilm.putLifecycle({ name: 'roll', policy: { phases: { hot: { actions: { rollover: { max_docs: 1 } } } } } });
+      await es.indices.create({ index: 'roll-000001', settings: { 'index.lifecycle.name': 'roll' } });
+      await es.index({ index: 'roll-000001', document: { a: 1 } });
+      await fetch(`${emulator.url}/_emulator/ilm/_run`, { method: 'POST' });
+      expect((await es.ilm.explainLifecycle({ index: 'roll-000001' })).indices['roll-000001']).toMatchObject({ step: 'ERROR', step_info: { reason: 'setting [index.lifecycle.rollover_alias] for index [roll-000001] is empty or not defined' } });
+      await es.indices.putAlias({ index: 'roll-000001', name: 'roll', is_write_index: true });
+      await es.indices.putSettings({ index: 'roll-000001', settings: { 'index.lifecycle.rollover_alias': 'roll' } });
+      await es.ilm.retry({ index: 'roll-000001' });
+      expect(await es.indices.exists({ index: 'roll-000002' })).toBe(true);
+    } finally {
+      await stop();
+    }
+  });
+
   it('honours the poll interval set as a cluster setting', async () => {
     const { es, stop } = await startElasticsearch();
     try {
@@ -136,6 +153,27 @@ describe('the Elasticsearch emulator with --data-dir', () => {
       expect(await second.es.exists({ index: 'plain', id: 'p' })).toBe(false);
       await second.es.index({ index: 'plain', id: 'r', document: { title: 'after restart' }, refresh: true });
       expect((await second.es.count({ index: 'plain' })).count).toBe(2);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('rewrites a journal that holds far more than is live, and keeps what is', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-es-'));
+    const first = await startElasticsearch({ dataDir, fsync: 'never' });
+    await first.es.indices.create({ index: 'churn' });
+    for (let round = 0; round < 12; round += 1) {
+      await first.es.bulk({ operations: Array.from({ length: 100 }, (_, i) => [{ index: { _index: 'churn', _id: String(i % 10) } }, { round, i }]).flat() });
+    }
+    await first.stop();
+    const journal = join(dataDir, 'journal.log');
+    const before = statSync(journal).size;
+    const second = await startElasticsearch({ dataDir });
+    try {
+      expect(statSync(journal).size).toBeLessThan(before / 10);
+      await second.es.indices.refresh({ index: 'churn' });
+      expect((await second.es.count({ index: 'churn' })).count).toBe(10);
+      expect((await second.es.get({ index: 'churn', id: '9' }))._source).toEqual({ round: 11, i: 99 });
     } finally {
       await second.stop();
     }

@@ -109,6 +109,19 @@ describe('the Kafka emulator with --data-dir', () => {
     await second.close();
   });
 
+  it('rewrites an offsets log that holds far more than the latest offsets, and keeps them', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-kafka-'));
+    const first = await startKafka({ dataDir, fsync: 'never' });
+    for (let i = 0; i < 1500; i += 1) first.groups.commit('churn', 'topic', i % 3, { offset: BigInt(i), leaderEpoch: -1, metadata: null });
+    await first.close();
+    const log = join(dataDir, 'groups', 'offsets.log');
+    const before = statSync(log).size;
+    const second = await startKafka({ dataDir });
+    expect(statSync(log).size).toBeLessThan(before / 100);
+    expect([0, 1, 2].map((partition) => second.groups.committed('churn', 'topic', partition)?.offset)).toEqual([1497n, 1498n, 1499n]);
+    await second.close();
+  });
+
   async function tenMessages(dataDir: string): Promise<string> {
     const emulator = await startKafka({ dataDir, fsync: 'always' });
     const producer = kafkaFor(emulator.brokers).producer();

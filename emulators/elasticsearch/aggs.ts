@@ -435,7 +435,7 @@ function compositeBuckets(spec: Json, hits: Hit[], context: SearchContext): Resu
   return { ...(page.length > 0 ? { after_key: keyObject((page.at(-1) as { key: Array<string | number | null> }).key) } : {}), buckets };
 }
 
-function bucket(type: string, spec: Json, hits: Hit[], context: SearchContext, all: Hit[]): Result {
+function bucket(type: string, spec: Json, hits: Hit[], context: SearchContext, all: () => Hit[]): Result {
   switch (type) {
     case 'date_histogram':
     case 'histogram':
@@ -454,15 +454,20 @@ function bucket(type: string, spec: Json, hits: Hit[], context: SearchContext, a
       const inside = hits.filter((hit) => (hit.doc.fields[field]?.length ?? 0) === 0);
       return { doc_count: inside.length, ...subAggs(spec, inside, context) };
     }
-    case 'global':
-      return { doc_count: all.length, ...subAggs(spec, all, context) };
+    case 'global': {
+      const everything = all();
+      return { doc_count: everything.length, ...subAggs(spec, everything, context) };
+    }
     default:
       throw parsingError(`Unknown aggregation type [${type}]`);
   }
 }
 
-/** Runs an `aggs` object over the matching hits. Every level may nest `aggs` below a bucket aggregation. */
-export function runAggregations(aggs: Json, hits: Hit[], context: SearchContext, all: Hit[] = hits): Result {
+/**
+ * Runs an `aggs` object over the matching hits. Every level may nest `aggs` below a bucket aggregation.
+ * `all` gives every document of the searched indices, for `global`; it is built only if asked for.
+ */
+export function runAggregations(aggs: Json, hits: Hit[], context: SearchContext, all: () => Hit[] = () => hits): Result {
   const results: Result = {};
   for (const [name, definition] of Object.entries(aggs)) {
     if (typeof definition !== 'object' || definition === null) throw parsingError(`Expected [START_OBJECT] under [${name}], but got a value`);

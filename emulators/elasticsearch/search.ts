@@ -108,6 +108,6 @@ export function search(indices: Index[], body: Json, params: SearchParams, now: 
       hits: page,
     },
   };
-  if (aggs !== undefined) response.aggregations = runAggregations(aggs, hits, context);
+  if (aggs !== undefined) response.aggregations = runAggregations(aggs, hits, context, () => matchingHits(indices, undefined, context, false));
   return response;
 }
