@@ -1,11 +1,10 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../shared/paths.js';
-import { run } from './support/kafka.js';
+import { freePort, run } from './support/process.js';
 
 const SLUICE = join(packageRoot, 'dist', 'bin', 'sluice.js');
 
@@ -185,14 +184,6 @@ describe('sluice config', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 /** `sluice emulate KIND` as a child process, with its log and exit code. */
 function startEmulatorProcess(kind: 'kafka' | 'elasticsearch', port: number, dataDir: string) {

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import type { Client } from '@elastic/elasticsearch';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { run } from './support/kafka.js';
+import { run } from './support/process.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 
 async function advance(url: string, by: string): Promise<void> {

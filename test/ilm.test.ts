@@ -12,7 +12,7 @@ import { IlmFileError, ILM_DIR, loadIlmFiles, withSettings, type IlmFiles } from
 import { ilmStatus, statusTable } from '../shared/ilm/status.js';
 import { packageRoot } from '../shared/paths.js';
 import { startElasticsearch } from './support/elasticsearch.js';
-import { run } from './support/kafka.js';
+import { run } from './support/process.js';
 
 const DATASETS = ['logs-rendiff.api', 'logs-rendiff.traefik', 'logs-rendiff.worker', 'logs-rendiff.postgres', 'logs-rendiff.security', 'metrics-rendiff.sli', 'logs-sluice.dlq', 'logs-sluice.generic'];
 

@@ -3,7 +3,8 @@ import kafkajs, { type Consumer, type EachMessagePayload } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaEmulator } from '../emulators/kafka/index.js';
 import { packageRoot } from '../shared/paths.js';
-import { startKafka, waitFor } from './support/kafka.js';
+import { startKafka } from './support/kafka.js';
+import { waitFor } from './support/process.js';
 
 const { Kafka, CompressionTypes, logLevel } = kafkajs;
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaEmulator } from '../emulators/kafka/index.js';
-import { run, startKafka } from './support/kafka.js';
+import { startKafka } from './support/kafka.js';
+import { run } from './support/process.js';
 
 /** librdkafka, through Debian's kcat: an independent client with its own protocol code. */
 let emulator: KafkaEmulator;

@@ -5,7 +5,8 @@ import { Writable } from 'node:stream';
 import kafkajs from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { RawKafkaClient, startKafka, waitFor } from './support/kafka.js';
+import { RawKafkaClient, startKafka } from './support/kafka.js';
+import { waitFor } from './support/process.js';
 
 const { Kafka, logLevel } = kafkajs;
 

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaEmulator } from '../emulators/kafka/index.js';
 import { packageRoot } from '../shared/paths.js';
-import { run, startKafka } from './support/kafka.js';
+import { startKafka } from './support/kafka.js';
+import { run } from './support/process.js';
 
 let emulator: KafkaEmulator;
 

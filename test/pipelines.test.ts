@@ -11,7 +11,7 @@ import { createPipeline, type PipelineOptions } from '../pipelines/pipeline.js';
 import { parseTimestamp } from '../pipelines/timestamps.js';
 import type { Input, Outcome } from '../pipelines/types.js';
 import { packageRoot } from '../shared/paths.js';
-import { run } from './support/kafka.js';
+import { run } from './support/process.js';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
 const FIXTURES = join(packageRoot, 'test', 'fixtures');

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { KafkaEmulator, type KafkaEmulatorOptions } from '../../emulators/kafka/index.js';
@@ -9,30 +8,6 @@ import type { Struct } from '../../emulators/kafka/protocol/schema.js';
 /** An emulator on a free loopback port, logging nothing. */
 export function startKafka(options: KafkaEmulatorOptions = {}): Promise<KafkaEmulator> {
   return KafkaEmulator.start({ port: 0, logger: pino({ level: 'silent' }), ...options });
-}
-
-export interface ProcessResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command without blocking the event loop (the emulator under test runs in this process). */
-export function run(command: string, args: string[], options: { input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<ProcessResult> {
-  return new Promise((resolve) => {
-    const child = execFile(command, args, { timeout: options.timeoutMs ?? 30_000, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
-    });
-    child.stdin?.end(options.input ?? '');
-  });
-}
-
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /**
