@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { packageRoot } from './paths.js';
+import { topicNameProblem } from './kafka-topic.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -67,12 +68,10 @@ const brokers = z.string().transform((value, ctx) => {
   return items;
 });
 
-/** Kafka's own rule for topic names (kafka.common.Topic): legal characters and at most 249 of them. */
-const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 const TOPIC_EXPECTED = 'expected Kafka topic names: 1 to 249 of letters, digits, ".", "_" and "-", not "." or ".."';
 
 function isTopic(name: string): boolean {
-  return TOPIC.test(name) && name !== '.' && name !== '..';
+  return topicNameProblem(name) === undefined;
 }
 
 const topic = z.string().refine(isTopic, TOPIC_EXPECTED);

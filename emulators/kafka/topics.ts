@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { topicNameProblem } from '../../shared/kafka-topic.js';
 import { ErrorCode } from './protocol/errors.js';
 import { PartitionLog } from './partition-log.js';
 import type { FsyncPolicy } from '../common/record-file.js';
@@ -17,15 +18,6 @@ export interface Topic {
   name: string;
   partitions: PartitionLog[];
   configs: Record<string, string>;
-}
-
-/** Kafka's rule for topic names (kafka.common.internals.Topic.validate). */
-export function topicNameProblem(name: string): string | undefined {
-  if (name.length === 0) return 'Topic name is illegal, it can\'t be empty';
-  if (name === '.' || name === '..') return 'Topic name cannot be "." or ".."';
-  if (name.length > 249) return `Topic name is illegal, it can't be longer than 249 characters, topic name: ${name}`;
-  if (!/^[A-Za-z0-9._-]+$/.test(name)) return `Topic name "${name}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`;
-  return undefined;
 }
 
 /** Topic configs the emulator applies; any other is refused rather than silently ignored. */
