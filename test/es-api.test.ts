@@ -69,6 +69,11 @@ describe('cluster', () => {
     expect(text.split('\n')[0]).toMatch(/^health\s+status\s+index\s+uuid\s+pri\s+rep\s+docs\.count/);
     expect(text).toMatch(/green\s+open\s+cat-me\s+\S+\s+1\s+0\s+1\s/);
     expect(await es.cat.indices({ index: 'cat-me', format: 'json' })).toEqual([expect.objectContaining({ health: 'green', index: 'cat-me', 'docs.count': '1' })]);
+    const [inBytes] = (await es.cat.indices({ index: 'cat-me', format: 'json', bytes: 'b' })) as Array<Record<string, string>>;
+    const [human] = (await es.cat.indices({ index: 'cat-me', format: 'json' })) as Array<Record<string, string>>;
+    const size = Number(inBytes?.['store.size']);
+    expect(size).toBeGreaterThan(0);
+    expect(human?.['store.size']).toBe(size < 1024 ? `${size}b` : `${(size / 1024).toFixed(1)}kb`);
     expect((await raw('/_cat/health')).headers.get('content-type')).toMatch(/text\/plain/);
     expect(await es.cat.health({ format: 'json' })).toEqual([expect.objectContaining({ status: 'green', 'node.total': '1' })]);
     const stats = await es.nodes.stats();

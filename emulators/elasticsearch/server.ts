@@ -1,3 +1,4 @@
+import { formatByteSize } from '../../shared/byte-size.js';
 import { parseTimeValue } from '../../shared/time-value.js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -78,13 +79,6 @@ function parseJsonBody(body: Buffer): Json {
 
 function truthy(value: string | undefined): boolean {
   return value !== undefined && value !== 'false';
-}
-
-function parseFormatSize(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)}gb`;
-  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)}mb`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)}kb`;
-  return `${bytes}b`;
 }
 
 /** Keeps only the paths named by `filter_path` (dotted, with `*` and `**` wildcards). */
@@ -448,9 +442,9 @@ export class ElasticsearchEmulator {
           rep: index.settings['index.number_of_replicas'] ?? '1',
           'docs.count': String(index.view.size),
           'docs.deleted': '0',
-          'store.size': request.query.bytes === 'b' ? String(index.bytes) : parseFormatSize(index.bytes),
-          'pri.store.size': request.query.bytes === 'b' ? String(index.bytes) : parseFormatSize(index.bytes),
-          'dataset.size': request.query.bytes === 'b' ? String(index.bytes) : parseFormatSize(index.bytes),
+          'store.size': request.query.bytes === 'b' ? String(index.bytes) : formatByteSize(index.bytes),
+          'pri.store.size': request.query.bytes === 'b' ? String(index.bytes) : formatByteSize(index.bytes),
+          'dataset.size': request.query.bytes === 'b' ? String(index.bytes) : formatByteSize(index.bytes),
         }));
       return this.cat(request, rows);
     };

@@ -1,4 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
+import { formatByteSize } from '../byte-size.js';
 
 /** One backing index of a data stream, as `sluice ilm status` shows it. */
 export interface IndexStatus {
@@ -45,21 +46,10 @@ export async function ilmStatus(es: Client): Promise<IndexStatus[]> {
   );
 }
 
-function humanBytes(bytes: number): string {
-  const units = ['b', 'kb', 'mb', 'gb', 'tb'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)}${units[unit]}`;
-}
-
 /** The status as an aligned text table, one line per backing index, the write index marked with `*`. */
 export function statusTable(rows: IndexStatus[]): string {
   const header = ['DATA STREAM', 'INDEX', 'POLICY', 'PHASE', 'ACTION', 'AGE', 'DOCS', 'SIZE', 'ERROR'];
-  const body = rows.map((row) => [row.dataStream, `${row.index}${row.writeIndex ? ' *' : ''}`, row.policy ?? '-', row.phase ?? '-', row.action ?? '-', row.age ?? '-', String(row.docs), humanBytes(row.sizeBytes), row.error ?? '']);
+  const body = rows.map((row) => [row.dataStream, `${row.index}${row.writeIndex ? ' *' : ''}`, row.policy ?? '-', row.phase ?? '-', row.action ?? '-', row.age ?? '-', String(row.docs), formatByteSize(row.sizeBytes), row.error ?? '']);
   const table = [header, ...body];
   const widths = header.map((_, column) => Math.max(...table.map((line) => (line[column] ?? '').length)));
   return `${table.map((line) => line.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n')}\n`;
