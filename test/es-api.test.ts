@@ -160,6 +160,11 @@ describe('templates and data streams', () => {
     expect(await failure(es.indices.putIndexTemplate({ name: 'clash', index_patterns: ['tpl-*'], priority: 5 }))).toMatchObject({ status: 400 });
     expect(await failure(es.indices.putIndexTemplate({ name: 'broken', index_patterns: ['x-*'], composed_of: ['nope'] }))).toMatchObject({ status: 400, type: 'invalid_index_template_exception' });
     expect(await failure(es.cluster.deleteComponentTemplate({ name: 'base' }))).toMatchObject({ status: 400 });
+    expect((await es.indices.getIndexTemplate({ name: 'low,high' })).index_templates.map((entry) => entry.name).sort()).toEqual(['high', 'low']);
+    expect((await es.cluster.getComponentTemplate({ name: 'over*' })).component_templates.map((entry) => entry.name)).toEqual(['override']);
+    expect((await es.indices.getIndexTemplate({ name: 'none-*' })).index_templates).toEqual([]);
+    expect(await failure(es.indices.getIndexTemplate({ name: 'none' }))).toMatchObject({ status: 404, reason: 'index template matching [none] not found' });
+    expect(await failure(es.cluster.getComponentTemplate({ name: 'none' }))).toMatchObject({ status: 404, reason: 'component template matching [none] not found' });
   });
 
   it('creates a data stream on first write, enforces op_type create and @timestamp, rolls over, lists and deletes it', async () => {

@@ -77,6 +77,13 @@ function parseJsonBody(body: Buffer): Json {
   }
 }
 
+/** The templates a GET names (comma-separated, wildcards allowed); a plain name that matches none is a 404. */
+function templatesNamed<T>(templates: Map<string, T>, name: string | undefined, kind: string): Array<[string, T]> {
+  const found = [...templates].filter(([key]) => name === undefined || name.split(',').some((pattern) => matchesPattern(pattern, key)));
+  if (name !== undefined && !name.includes('*') && found.length === 0) throw resourceNotFound(`${kind} matching [${name}] not found`);
+  return found;
+}
+
 function truthy(value: string | undefined): boolean {
   return value !== undefined && value !== 'false';
 }
@@ -470,9 +477,7 @@ export class ElasticsearchEmulator {
       return ok({ acknowledged: true });
     });
     const getTemplates = (request: Request): Reply => {
-      const name = request.params.name;
-      const found = [...c.indexTemplates].filter(([key]) => name === undefined || name.split(',').some((pattern) => matchesPattern(pattern, key)));
-      if (name !== undefined && !name.includes('*') && found.length === 0) throw resourceNotFound(`index template matching [${name}] not found`);
+      const found = templatesNamed(c.indexTemplates, request.params.name, 'index template');
       return ok({ index_templates: found.map(([key, template]) => ({ name: key, index_template: { ...template, composed_of: template.composed_of ?? [] } })) });
     };
     this.route('GET', '/_index_template', getTemplates);
@@ -495,9 +500,7 @@ export class ElasticsearchEmulator {
       return ok({ acknowledged: true });
     });
     const getComponents = (request: Request): Reply => {
-      const name = request.params.name;
-      const found = [...c.componentTemplates].filter(([key]) => name === undefined || name.split(',').some((pattern) => matchesPattern(pattern, key)));
-      if (name !== undefined && !name.includes('*') && found.length === 0) throw resourceNotFound(`component template matching [${name}] not found`);
+      const found = templatesNamed(c.componentTemplates, request.params.name, 'component template');
       return ok({ component_templates: found.map(([key, template]) => ({ name: key, component_template: template })) });
     };
     this.route('GET', '/_component_template', getComponents);
