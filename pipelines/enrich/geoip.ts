@@ -67,18 +67,15 @@ class AsnRanges<K extends number | bigint> {
   private readonly numbers: number[] = [];
   private readonly organizations: string[] = [];
 
-  constructor(
-    path: string,
-    private readonly key: (text: string) => K,
-  ) {
+  constructor(path: string, key: (text: string) => K) {
     const text = readFileSync(path, 'utf8');
     for (const line of text.split('\n')) {
       if (line === '') continue;
       const first = line.indexOf(',');
       const second = line.indexOf(',', first + 1);
       const third = line.indexOf(',', second + 1);
-      this.starts.push(this.key(line.slice(0, first)));
-      this.ends.push(this.key(line.slice(first + 1, second)));
+      this.starts.push(key(line.slice(0, first)));
+      this.ends.push(key(line.slice(first + 1, second)));
       this.numbers.push(Number(line.slice(second + 1, third)));
       const organization = line.slice(third + 1);
       this.organizations.push(organization.startsWith('"') ? organization.slice(1, -1).replaceAll('""', '"') : organization);
