@@ -84,13 +84,18 @@ function describeChanges(changes: Change[], dryRun: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Serves until SIGINT or SIGTERM, then closes cleanly (data flushed) and exits 0. */
-async function runUntilSignal(server: { close(): Promise<void> }): Promise<void> {
-  await new Promise<void>((resolveSignal) => {
-    process.once('SIGINT', resolveSignal);
-    process.once('SIGTERM', resolveSignal);
+/**
+ * Serves until SIGINT or SIGTERM (or until the service stops by itself), then closes cleanly (data flushed)
+ * and exits 0.
+ */
+async function runUntilSignal(server: { close(): Promise<void>; stopped?: Promise<Error | undefined> }): Promise<void> {
+  const failure = await new Promise<Error | undefined>((resolveSignal) => {
+    process.once('SIGINT', () => resolveSignal(undefined));
+    process.once('SIGTERM', () => resolveSignal(undefined));
+    void server.stopped?.then(resolveSignal);
   });
   await server.close();
+  if (failure !== undefined) throw failure;
 }
 
 interface GlobalOptions {
@@ -129,9 +134,22 @@ function buildProgram(): Command {
   program
     .command('start')
     .description('run everything (ingest, rollup, api); emulators when unconfigured')
-    .action(notYet('start', { servesApi: true }));
+    .action(async (_options: unknown, command: Command) => {
+      const config = configFor(command, { servesApi: true });
+      const logger = createLogger(config.logLevel);
+      const { startLocal } = await import('../services/start.js');
+      await runUntilSignal(await startLocal(config, logger));
+    });
 
-  program.command('ingest').description('run the ingest service: Kafka → pipelines → Elasticsearch').action(notYet('ingest', {}));
+  program
+    .command('ingest')
+    .description('run the ingest service: Kafka → pipelines → Elasticsearch')
+    .action(async (_options: unknown, command: Command) => {
+      const config = configFor(command);
+      const { startIngest } = await import('../services/ingest/service.js');
+      const logger = serviceLogger(createLogger(config.logLevel), 'ingest');
+      await runUntilSignal(await startIngest(config, logger));
+    });
 
   program
     .command('rollup')

@@ -3,6 +3,7 @@ import { createClientAddress, createGeoip } from './enrich/geoip.js';
 import { createRedactor } from './enrich/redact.js';
 import { tagSecurity } from './enrich/security.js';
 import { createUserAgent } from './enrich/user-agent.js';
+import type { Json } from './ecs.js';
 import type { Enricher } from './pipeline.js';
 
 /**
@@ -12,5 +13,6 @@ import type { Enricher } from './pipeline.js';
 export async function createEnrichers(config: Pick<Config, 'geoip' | 'trustedProxies' | 'redact'>): Promise<Enricher[]> {
   const geoip = await createGeoip({ cityDb: config.geoip.cityDb, asnDb: config.geoip.asnDb });
   const redactor = createRedactor(config.redact);
-  return [createClientAddress(config.trustedProxies), geoip.enrich, createUserAgent(), tagSecurity, redactor.document];
+  const named = (stage: string, enrich: Enricher): Enricher => Object.assign((document: Json) => enrich(document), { stage });
+  return [named('client_address', createClientAddress(config.trustedProxies)), named('geoip', geoip.enrich), named('user_agent', createUserAgent()), named('security', tagSecurity), named('redact', redactor.document)];
 }

@@ -9,8 +9,11 @@ import { normaliseTraefik } from './sources/traefik.js';
 import { normaliseWorker } from './sources/worker.js';
 import { DEFAULT_LIMITS, RejectedError, type Input, type Limits, type Outcome, type Source } from './types.js';
 
-/** A transform after normalisation (GeoIP, user agent, security tags, redaction): it changes the document in place. */
-export type Enricher = (document: Json) => void;
+/**
+ * A transform after normalisation (GeoIP, user agent, security tags, redaction): it changes the document in
+ * place. `stage` names it in stage timings.
+ */
+export type Enricher = ((document: Json) => void) & { stage?: string };
 
 export interface PipelineOptions {
   /** The data stream namespace (`SLUICE_NAMESPACE`). */
@@ -22,6 +25,8 @@ export interface PipelineOptions {
   limits?: Limits;
   enrichers?: readonly Enricher[];
   now?: () => number;
+  /** When given, the milliseconds spent in each stage (decode, normalise, each enricher) are added to it. */
+  stageTimes?: Map<string, number>;
 }
 
 const DATASETS: Record<Source, string> = { app: 'rendiff.api', traefik: 'rendiff.traefik', worker: 'rendiff.worker', postgres: 'rendiff.postgres', generic: 'sluice.generic' };
@@ -52,12 +57,26 @@ export function createPipeline(options: PipelineOptions): (input: Input) => Outc
   const now = options.now ?? Date.now;
   const topicSources = options.topicSources ?? {};
   const enrichers = options.enrichers ?? [];
+  const times = options.stageTimes;
+  let mark = 0;
+  const lap = (stage: string): void => {
+    if (times === undefined) return;
+    const at = performance.now();
+    times.set(stage, (times.get(stage) ?? 0) + at - mark);
+    mark = at;
+  };
   return (input) => {
+    if (times !== undefined) mark = performance.now();
     try {
       const decoded = decode(input, limits);
       const source = route(decoded.record, decoded.envelope, { forced: options.forcedSource, topic: input.topic, topicSources });
+      lap('decode');
       const document = normalise(source, decoded.record, { namespace: options.namespace, now: now(), envelope: decoded.envelope, tags: decoded.tags }, options.forcedSource !== undefined);
-      for (const enrich of enrichers) enrich(document);
+      lap('normalise');
+      for (const enrich of enrichers) {
+        enrich(document);
+        lap(enrich.stage ?? 'enrich');
+      }
       return { ok: true, source, document };
     } catch (error) {
       if (error instanceof RejectedError) return { ok: false, stage: error.stage, reason: error.message };

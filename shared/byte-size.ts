@@ -9,3 +9,11 @@ export function formatByteSize(bytes: number): string {
   }
   return `${unit === 0 ? value : value.toFixed(1)}${units[unit]}`;
 }
+
+const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 };
+
+/** A byte size as Elasticsearch writes one (`512kb`, `5mb`, `1gb`; units of 1024), in bytes. */
+export function parseByteSize(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(b|kb|mb|gb|tb)$/i.exec(text.trim());
+  return match ? Math.round(Number(match[1]) * (UNITS[(match[2] as string).toLowerCase()] as number)) : undefined;
+}

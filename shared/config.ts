@@ -4,7 +4,9 @@ import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { packageRoot } from './paths.js';
+import { parseByteSize } from './byte-size.js';
 import { topicNameProblem } from './kafka-topic.js';
+import { parseTimeValue } from './time-value.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -192,6 +194,39 @@ const timeValue = z.string().regex(/^\d+(d|h|m|s)$/, 'expected an Elasticsearch 
 /** An Elasticsearch byte size for rollover (`50gb`). */
 const byteSize = z.string().regex(/^\d+(b|kb|mb|gb|tb)$/i, 'expected an Elasticsearch byte size such as "50gb"');
 
+/** A duration for Sluice's own timers (`500ms`, `1s`, `30s`), in ms. */
+const duration = z.string().transform((value, ctx) => {
+  const ms = parseTimeValue(value);
+  if (ms === undefined || ms <= 0) {
+    ctx.addIssue('expected a duration such as "500ms", "1s" or "30s"');
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** A size in bytes for Sluice's own buffers (`5mb`, `256mb`), in bytes. */
+const bytes = z.string().transform((value, ctx) => {
+  const size = parseByteSize(value);
+  if (size === undefined || size < 1024) {
+    ctx.addIssue('expected a size of at least 1kb such as "512kb", "5mb" or "1gb"');
+    return z.NEVER;
+  }
+  return size;
+});
+
+function positiveInteger(max: number) {
+  return z.string().transform((value, ctx) => {
+    const number = Number(value);
+    if (!/^\d+$/.test(value) || number < 1 || number > max) {
+      ctx.addIssue(`expected an integer from 1 to ${max}`);
+      return z.NEVER;
+    }
+    return number;
+  });
+}
+
+const flag = z.enum(['true', 'false'], 'expected true or false').transform((value) => value === 'true');
+
 const apiKeys = z.string().transform((value, ctx) => {
   const keys = list(value);
   const short = keys.find((key) => key.length < 16);
@@ -236,6 +271,17 @@ const settingsSchema = z.object({
   SLUICE_LOGS_ROLLOVER_MAX_SIZE: byteSize.optional(),
   SLUICE_SECURITY_RETENTION: timeValue.optional(),
   SLUICE_ROLLUPS_RETENTION: timeValue.optional(),
+  KAFKA_SESSION_TIMEOUT: duration.default(30_000),
+  SLUICE_BULK_MAX_BYTES: bytes.default(5 * 1024 * 1024),
+  SLUICE_BULK_MAX_DOCS: positiveInteger(100_000).default(5000),
+  SLUICE_BULK_FLUSH_INTERVAL: duration.default(1000),
+  SLUICE_BULK_CONCURRENCY: positiveInteger(64).default(2),
+  SLUICE_BULK_MAX_RETRIES: positiveInteger(100).default(8),
+  SLUICE_INGEST_MAX_INFLIGHT: bytes.default(256 * 1024 * 1024),
+  SLUICE_SHUTDOWN_TIMEOUT: duration.default(30_000),
+  SLUICE_INGEST_METRICS_PORT: port.default(9464),
+  SLUICE_INGEST_METRICS_HOST: nonEmpty.default('127.0.0.1'),
+  SLUICE_ILM_APPLY: flag.default(true),
 });
 
 type Settings = z.output<typeof settingsSchema>;
@@ -282,6 +328,16 @@ export interface Config {
     logs: { retention?: string | undefined; warmAfter?: string | undefined; rolloverMaxAge?: string | undefined; rolloverMaxSize?: string | undefined };
     securityRetention: string | undefined;
     rollupsRetention: string | undefined;
+  };
+  /** The ingest service: consumer session, bulk indexer, memory bound, shutdown, its metrics listener. */
+  ingest: {
+    sessionTimeoutMs: number;
+    bulk: { maxBytes: number; maxDocs: number; flushIntervalMs: number; concurrency: number; maxRetries: number };
+    maxInflightBytes: number;
+    shutdownTimeoutMs: number;
+    metrics: { host: string; port: number };
+    /** Install ilm/ (policies and templates) at start, as `sluice ilm apply` does. */
+    applyIlm: boolean;
   };
   /** True when neither Kafka nor Elasticsearch is configured: everything runs on the embedded emulators. */
   localMode: boolean;
@@ -414,6 +470,14 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
       logs: { retention: s.SLUICE_LOGS_RETENTION, warmAfter: s.SLUICE_LOGS_WARM_AFTER, rolloverMaxAge: s.SLUICE_LOGS_ROLLOVER_MAX_AGE, rolloverMaxSize: s.SLUICE_LOGS_ROLLOVER_MAX_SIZE },
       securityRetention: s.SLUICE_SECURITY_RETENTION,
       rollupsRetention: s.SLUICE_ROLLUPS_RETENTION,
+    },
+    ingest: {
+      sessionTimeoutMs: s.KAFKA_SESSION_TIMEOUT,
+      bulk: { maxBytes: s.SLUICE_BULK_MAX_BYTES, maxDocs: s.SLUICE_BULK_MAX_DOCS, flushIntervalMs: s.SLUICE_BULK_FLUSH_INTERVAL, concurrency: s.SLUICE_BULK_CONCURRENCY, maxRetries: s.SLUICE_BULK_MAX_RETRIES },
+      maxInflightBytes: s.SLUICE_INGEST_MAX_INFLIGHT,
+      shutdownTimeoutMs: s.SLUICE_SHUTDOWN_TIMEOUT,
+      metrics: { host: s.SLUICE_INGEST_METRICS_HOST, port: s.SLUICE_INGEST_METRICS_PORT },
+      applyIlm: s.SLUICE_ILM_APPLY,
     },
     localMode: s.KAFKA_BROKERS === undefined && s.ELASTICSEARCH_URL === undefined,
     origins,

@@ -1,0 +1,217 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from '@elastic/elasticsearch';
+import type { Logger } from '../../shared/logging.js';
+
+/**
+ * Sluice's bulk indexer. The client's own helper (`client.helpers.bulk`) is not used: it reports each
+ * document only through onDrop/onSuccess callbacks without a way to tie them back to Kafka offsets, it retries
+ * only 429 items and a fixed number of times, and on a failed request (connection refused, 503) it gives up
+ * instead of waiting, so it cannot keep the promise "commit only what Elasticsearch acknowledged".
+ *
+ * Each document added gets a promise of its outcome. Requests are flushed by bytes, by documents and by time,
+ * at most `concurrency` at once. A whole request that fails (connection refused, 429, 5xx, …) is retried
+ * without limit, with exponential backoff and jitter; items answered 429 or 5xx are retried up to
+ * `maxRetries` times; any other item error (a mapping error, 400) is final at once.
+ */
+
+export type ItemOutcome = { result: 'indexed' } | { result: 'duplicate' } | { result: 'failed'; reason: string };
+
+/** A group of documents that can be abandoned together (one Kafka batch): they are then neither sent nor retried. */
+export interface Ticket {
+  abandoned: boolean;
+}
+
+export class AbandonedError extends Error {
+  constructor() {
+    super('abandoned before Elasticsearch acknowledged it');
+    this.name = 'AbandonedError';
+  }
+}
+
+export interface BulkIndexerOptions {
+  maxBytes: number;
+  maxDocs: number;
+  flushIntervalMs: number;
+  concurrency: number;
+  maxRetries: number;
+  /** First backoff; each retry doubles it, up to maxBackoffMs, each wait drawn from its upper half (jitter). */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  logger: Logger;
+  /** A request ended: its time, size and whether Elasticsearch answered at all. */
+  onRequest?(seconds: number, documents: number, bytes: number, answered: boolean): void;
+  onRetry?(kind: 'item' | 'request'): void;
+  /** Elasticsearch stopped (true) or started again (false) answering bulk requests. */
+  onStall?(stalled: boolean): void;
+}
+
+interface Pending {
+  /** The action line and the document, newline-separated, as they go into the request body. */
+  operation: string;
+  bytes: number;
+  attempts: number;
+  ticket: Ticket;
+  resolve(outcome: ItemOutcome): void;
+  reject(error: Error): void;
+}
+
+interface BulkItemResponse {
+  status: number;
+  error?: { type?: string; reason?: string; caused_by?: { reason?: string } };
+}
+
+export class BulkIndexer {
+  private buffer: Pending[] = [];
+  private bufferBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly waiting: Pending[][] = [];
+  private active = 0;
+  private stalled = false;
+  private readonly closing = new AbortController();
+  /** Items waiting out their backoff before they are sent again. */
+  private readonly retrying = new Map<Pending[], NodeJS.Timeout>();
+
+  constructor(
+    private readonly es: Client,
+    private readonly options: BulkIndexerOptions,
+  ) {}
+
+  /** Queues one `create` of a document; resolves when Elasticsearch has answered for it for good. */
+  add(index: string, id: string, source: string, ticket: Ticket): Promise<ItemOutcome> {
+    const operation = `${JSON.stringify({ create: { _index: index, _id: id } })}\n${source}`;
+    return new Promise((resolve, reject) => this.enqueue({ operation, bytes: Buffer.byteLength(operation) + 1, attempts: 0, ticket, resolve, reject }));
+  }
+
+  /** Sends what is buffered now, without waiting for the size or time limit (the caller waits for it anyway). */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.buffer.length === 0) return;
+    this.waiting.push(this.buffer);
+    this.buffer = [];
+    this.bufferBytes = 0;
+    this.pump();
+  }
+
+  /** Stops every wait and retry: what is not acknowledged yet is abandoned (its promise rejects). */
+  abandonAll(): void {
+    this.closing.abort();
+    clearTimeout(this.timer);
+    for (const timer of this.retrying.values()) clearTimeout(timer);
+    for (const item of [...this.buffer, ...this.waiting.flat(), ...[...this.retrying.keys()].flat()]) item.reject(new AbandonedError());
+    this.buffer = [];
+    this.waiting.length = 0;
+    this.retrying.clear();
+  }
+
+  private enqueue(item: Pending): void {
+    if (this.closing.signal.aborted) {
+      item.reject(new AbandonedError());
+      return;
+    }
+    this.buffer.push(item);
+    this.bufferBytes += item.bytes;
+    if (this.bufferBytes >= this.options.maxBytes || this.buffer.length >= this.options.maxDocs) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
+  }
+
+  private pump(): void {
+    while (this.active < this.options.concurrency && this.waiting.length > 0) {
+      const items = this.waiting.shift() as Pending[];
+      this.active += 1;
+      void this.send(items).finally(() => {
+        this.active -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const base = this.options.backoffMs ?? 100;
+    const ceiling = Math.min(this.options.maxBackoffMs ?? 10_000, base * 2 ** Math.min(attempt - 1, 20));
+    return ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+
+  private setStalled(stalled: boolean): void {
+    if (stalled === this.stalled) return;
+    this.stalled = stalled;
+    this.options.onStall?.(stalled);
+  }
+
+  private async send(batch: Pending[]): Promise<void> {
+    let items = batch;
+    for (let attempt = 1; ; attempt += 1) {
+      items = items.filter((item) => {
+        if (!item.ticket.abandoned) return true;
+        item.reject(new AbandonedError());
+        return false;
+      });
+      if (items.length === 0) return;
+      const bytes = items.reduce((sum, item) => sum + item.bytes, 0);
+      const started = performance.now();
+      let answer: { items: Array<Record<string, BulkItemResponse>> };
+      try {
+        // Each operation is pre-serialised text, so the client only joins the lines.
+        answer = (await this.es.bulk({ operations: items.map((item) => item.operation) }, { maxRetries: 0, signal: this.closing.signal })) as unknown as typeof answer;
+      } catch (error) {
+        this.options.onRequest?.((performance.now() - started) / 1000, items.length, bytes, false);
+        if (this.closing.signal.aborted) {
+          for (const item of items) item.reject(new AbandonedError());
+          return;
+        }
+        this.setStalled(true);
+        this.options.onRetry?.('request');
+        const wait = this.backoff(attempt);
+        this.options.logger.warn({ err: describe(error), documents: items.length, attempt, retryInMs: Math.round(wait) }, 'bulk request failed; retrying');
+        try {
+          await sleep(wait, undefined, { signal: this.closing.signal });
+        } catch {
+          for (const item of items) item.reject(new AbandonedError());
+          return;
+        }
+        continue;
+      }
+      this.options.onRequest?.((performance.now() - started) / 1000, items.length, bytes, true);
+      this.setStalled(false);
+      this.settle(items, answer.items);
+      return;
+    }
+  }
+
+  private settle(items: Pending[], answers: Array<Record<string, BulkItemResponse>>): void {
+    const retry: Pending[] = [];
+    items.forEach((item, i) => {
+      const answer = answers[i]?.create;
+      if (answer === undefined) item.resolve({ result: 'failed', reason: 'Elasticsearch returned no result for this document' });
+      else if (answer.status === 200 || answer.status === 201) item.resolve({ result: 'indexed' });
+      else if (answer.status === 409) item.resolve({ result: 'duplicate' });
+      else if (answer.status === 429 || answer.status >= 500) {
+        item.attempts += 1;
+        if (item.attempts > this.options.maxRetries) item.resolve({ result: 'failed', reason: `${answer.status} ${errorText(answer)}, still after ${this.options.maxRetries} retries` });
+        else retry.push(item);
+      } else item.resolve({ result: 'failed', reason: `${answer.status} ${errorText(answer)}` });
+    });
+    if (retry.length === 0) return;
+    // One wait for the items of one request, by the attempts of the most retried among them.
+    const attempts = Math.max(...retry.map((item) => item.attempts));
+    for (let i = 0; i < retry.length; i += 1) this.options.onRetry?.('item');
+    const timer = setTimeout(() => {
+      this.retrying.delete(retry);
+      for (const item of retry) this.enqueue(item);
+      this.flush();
+    }, this.backoff(attempts));
+    this.retrying.set(retry, timer);
+  }
+}
+
+function errorText(answer: BulkItemResponse): string {
+  const error = answer.error;
+  if (error === undefined) return 'error';
+  return `${error.type ?? 'error'}: ${error.reason ?? ''}${error.caused_by?.reason === undefined ? '' : ` (${error.caused_by.reason})`}`;
+}
+
+function describe(error: unknown): string {
+  const meta = (error as { meta?: { statusCode?: number } }).meta;
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return meta?.statusCode === undefined ? message : `${meta.statusCode} ${message}`;
+}

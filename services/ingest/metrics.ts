@@ -1,0 +1,26 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The ingest worker's own metrics, on a registry of its own (several workers may share a test process). */
+export function createIngestMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'sluice_ingest_' });
+  const byTopic = ['topic'] as const;
+  return {
+    registry,
+    consumed: new Counter({ name: 'sluice_ingest_consumed_total', help: 'Kafka messages taken from the topics', labelNames: byTopic, registers: [registry] }),
+    indexed: new Counter({ name: 'sluice_ingest_indexed_total', help: 'Documents Elasticsearch created', labelNames: byTopic, registers: [registry] }),
+    duplicates: new Counter({ name: 'sluice_ingest_duplicates_total', help: 'Redelivered messages whose document existed already (409 on create)', labelNames: byTopic, registers: [registry] }),
+    deadLettered: new Counter({ name: 'sluice_ingest_dead_lettered_total', help: 'Messages sent to the dead-letter topic, by the stage that refused them', labelNames: ['topic', 'stage'] as const, registers: [registry] }),
+    retried: new Counter({ name: 'sluice_ingest_retried_total', help: 'Retries: bulk items (429, 5xx) and whole bulk requests (connection refused, 429, 5xx)', labelNames: ['kind'] as const, registers: [registry] }),
+    committed: new Counter({ name: 'sluice_ingest_committed_messages_total', help: 'Messages whose offsets were committed', labelNames: byTopic, registers: [registry] }),
+    lag: new Gauge({ name: 'sluice_ingest_consumer_lag', help: 'Messages in the partition after the last one handled (high watermark - next offset)', labelNames: ['topic', 'partition'] as const, registers: [registry] }),
+    bulkSeconds: new Histogram({ name: 'sluice_ingest_bulk_duration_seconds', help: 'Time of one _bulk request', labelNames: ['outcome'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
+    bulkDocuments: new Histogram({ name: 'sluice_ingest_bulk_documents', help: 'Documents in one _bulk request', buckets: [1, 10, 100, 500, 1000, 2500, 5000, 10000, 50000], registers: [registry] }),
+    bulkBytes: new Histogram({ name: 'sluice_ingest_bulk_bytes', help: 'Bytes of one _bulk request body', buckets: [1024, 16384, 131072, 524288, 1048576, 5242880, 10485760, 52428800], registers: [registry] }),
+    paused: new Gauge({ name: 'sluice_ingest_paused', help: '1 while consumption is paused: Elasticsearch unreachable, or in-flight data at its bound', registers: [registry] }),
+    inflightBytes: new Gauge({ name: 'sluice_ingest_inflight_bytes', help: 'Bytes held for messages not yet acknowledged: the messages and their serialised documents', registers: [registry] }),
+    stageSeconds: new Counter({ name: 'sluice_ingest_pipeline_stage_seconds_total', help: 'CPU time spent in each pipeline stage', labelNames: ['stage'] as const, registers: [registry] }),
+  };
+}
+
+export type IngestMetrics = ReturnType<typeof createIngestMetrics>;

@@ -1,0 +1,314 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import kafkajs, { type EachBatchPayload, type KafkaMessage, type LogEntry } from 'kafkajs';
+import type { Config } from '../../shared/config.js';
+import { elasticsearchClient } from '../../shared/elasticsearch.js';
+import { applyIlm } from '../../shared/ilm/apply.js';
+import { loadIlmFiles, withSettings } from '../../shared/ilm/files.js';
+import type { Logger } from '../../shared/logging.js';
+import { createRedactor } from '../../pipelines/enrich/redact.js';
+import { createEnrichers } from '../../pipelines/enrichers.js';
+import { createPipeline } from '../../pipelines/pipeline.js';
+import { DEFAULT_LIMITS } from '../../pipelines/types.js';
+import { AbandonedError, BulkIndexer, type Ticket } from './bulk-indexer.js';
+import { registerCodecs } from './codecs.js';
+import { deadLetter, type DeadLetter, type DeadLetterStage } from './dead-letter.js';
+import { startHealthServer } from './health.js';
+import { createIngestMetrics } from './metrics.js';
+
+const { Kafka, Partitioners, logLevel } = kafkajs;
+
+/** Kafka batches handled at once; their documents share bulk requests. */
+const PARTITIONS_CONCURRENTLY = 4;
+
+export interface IngestService {
+  /** Where /metrics, /healthz and /readyz answer. */
+  readonly metricsUrl: string;
+  /** Settles when the worker stopped for good: after close(), or with the error when the consumer crashed beyond restart. */
+  readonly stopped: Promise<Error | undefined>;
+  /** Graceful stop: no more fetching, flush, commit, leave the group, within the shutdown deadline. */
+  close(): Promise<void>;
+}
+
+type MessageOutcome = { kind: 'indexed' | 'duplicate' } | { kind: 'dead'; stage: DeadLetterStage; reason: string };
+
+/** The document's `_id`: where its message is in Kafka, so a redelivery is a 409, never a second document. */
+export function documentId(topic: string, partition: number, offset: string): string {
+  return `${topic}:${partition}:${offset}`;
+}
+
+function kafkaLogger(logger: Logger) {
+  const log = logger.child({ component: 'kafkajs' });
+  return () => ({ level, log: entry }: LogEntry) => {
+    const { message, ...rest } = entry;
+    if (level === logLevel.ERROR) log.error(rest, message);
+    else if (level === logLevel.WARN) log.warn(rest, message);
+    else if (level === logLevel.INFO) log.debug(rest, message);
+  };
+}
+
+/** Size in bytes of what Kafka delivered for a message (key and value). */
+function messageBytes(message: KafkaMessage): number {
+  return (message.value?.length ?? 0) + (message.key?.length ?? 0);
+}
+
+/**
+ * Starts the ingest worker: one member of the consumer group `KAFKA_GROUP_ID`, moving messages through the
+ * pipelines into Elasticsearch. Offsets are committed per Kafka batch, only up to the last message of an
+ * unbroken run of messages that Elasticsearch acknowledged (created, or 409 already there) or that went to
+ * the dead-letter topic.
+ */
+export async function startIngest(config: Config, logger: Logger, options: { signal?: AbortSignal } = {}): Promise<IngestService> {
+  registerCodecs();
+  const metrics = createIngestMetrics();
+  const readiness = { kafka: false, elasticsearch: false };
+  const health = await startHealthServer(config.ingest.metrics.host, config.ingest.metrics.port, metrics.registry, () => readiness);
+  logger.info({ metrics: health.url }, 'ingest metrics listening');
+
+  const es = elasticsearchClient(config);
+  const backoff = (attempt: number): number => Math.min(5000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
+
+  if (config.ingest.applyIlm) {
+    const files = withSettings(loadIlmFiles(), config.ilm);
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const changes = await applyIlm(es, files);
+        logger.info({ created: changes.filter((change) => change.action === 'created').length, updated: changes.filter((change) => change.action === 'updated').length }, 'lifecycle policies and templates applied');
+        break;
+      } catch (error) {
+        if (options.signal?.aborted === true) {
+          await Promise.all([es.close(), health.close()]);
+          throw error;
+        }
+        logger.warn({ err: error, attempt }, 'cannot apply lifecycle policies and templates yet; retrying');
+        await sleep(backoff(attempt)).catch(() => undefined);
+      }
+    }
+  }
+  readiness.elasticsearch = true;
+
+  const stageTimes = new Map<string, number>();
+  const pipeline = createPipeline({ namespace: config.namespace, topicSources: config.kafka.topicSources, enrichers: await createEnrichers(config), stageTimes });
+  const redact = createRedactor(config.redact).text;
+
+  const indexer = new BulkIndexer(es, {
+    ...config.ingest.bulk,
+    logger,
+    onRequest: (seconds, documents, bytes, answered) => {
+      metrics.bulkSeconds.observe({ outcome: answered ? 'answered' : 'failed' }, seconds);
+      metrics.bulkDocuments.observe(documents);
+      metrics.bulkBytes.observe(bytes);
+    },
+    onRetry: (kind) => metrics.retried.inc({ kind }),
+    onStall: (stalled) => {
+      readiness.elasticsearch = !stalled;
+      metrics.paused.set(stalled ? 1 : 0);
+      if (stalled) logger.warn('Elasticsearch is not accepting bulk requests: consumption waits, nothing is committed until it does');
+      else logger.info('Elasticsearch accepts bulk requests again');
+    },
+  });
+
+  // Readiness while idle: a bulk request tells at once, a ping tells when there is nothing to send.
+  const pinger = setInterval(() => {
+    es.ping({}, { maxRetries: 0, requestTimeout: 2000 }).then(
+      () => undefined,
+      () => {
+        readiness.elasticsearch = false;
+      },
+    );
+  }, 5000);
+  pinger.unref();
+
+  const kafka = new Kafka({
+    clientId: 'sluice-ingest',
+    brokers: config.kafka.brokers ?? ['127.0.0.1:9092'],
+    logCreator: kafkaLogger(logger),
+    retry: { initialRetryTime: 300, retries: 8 },
+  });
+  const producer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
+  // The fetch size follows the memory bound, so that what one fetch delivers (then decoded and serialised) fits.
+  const maxBytes = Math.max(1024 * 1024, Math.floor(config.ingest.maxInflightBytes / 8));
+  const consumer = kafka.consumer({
+    groupId: config.kafka.groupId,
+    sessionTimeout: config.ingest.sessionTimeoutMs,
+    heartbeatInterval: Math.max(100, Math.floor(config.ingest.sessionTimeoutMs / 10)),
+    rebalanceTimeout: Math.max(60_000, config.ingest.shutdownTimeoutMs * 2),
+    maxBytes,
+    maxBytesPerPartition: Math.min(maxBytes, 8 * 1024 * 1024),
+  });
+  const heartbeatEveryMs = Math.max(100, Math.floor(config.ingest.sessionTimeoutMs / 10));
+
+  let failure: Error | undefined;
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    readiness.kafka = true;
+    logger.info({ memberId: event.payload.memberId, assignment: event.payload.memberAssignment }, 'joined the consumer group');
+  });
+  consumer.on(consumer.events.REBALANCING, () => logger.info('consumer group is rebalancing'));
+  consumer.on(consumer.events.CRASH, (event) => {
+    readiness.kafka = false;
+    logger.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
+    if (!event.payload.restart) {
+      failure = event.payload.error;
+      void stop();
+    }
+  });
+  consumer.on(consumer.events.DISCONNECT, () => {
+    readiness.kafka = false;
+  });
+
+  // ---- memory bound: batches wait here while the bytes held for unacknowledged messages are at the bound ----
+  let inflight = 0;
+  const released: Array<() => void> = [];
+  const hold = (bytes: number): void => {
+    inflight += bytes;
+    metrics.inflightBytes.set(inflight);
+  };
+  const release = (bytes: number): void => {
+    inflight -= bytes;
+    metrics.inflightBytes.set(inflight);
+    for (const wake of released.splice(0)) wake();
+  };
+
+  /** Waits for `done`, heartbeating so the group keeps this member; a rebalance abandons the batch. */
+  const waitAlive = async (done: Promise<unknown>, heartbeat: () => Promise<void>, ticket: Ticket): Promise<void> => {
+    let finished = false;
+    void done.then(() => {
+      finished = true;
+    });
+    while (!finished && !ticket.abandoned) {
+      await Promise.race([done, sleep(heartbeatEveryMs)]);
+      if (finished || ticket.abandoned) return;
+      try {
+        await heartbeat();
+      } catch (error) {
+        // A rebalance (or a lost coordinator): the partitions may go to another member. What is not yet
+        // acknowledged is abandoned uncommitted; the new owner gets it again, and a 409 keeps it single.
+        ticket.abandoned = true;
+        throw error;
+      }
+    }
+  };
+
+  const sendDeadLetters = async (letters: DeadLetter[], heartbeat: () => Promise<void>, ticket: Ticket): Promise<boolean> => {
+    for (let attempt = 0; !ticket.abandoned; attempt += 1) {
+      try {
+        await producer.send({ topic: config.kafka.dlqTopic, acks: -1, messages: letters.map((letter) => ({ key: documentId(letter.topic, letter.partition, letter.offset), value: JSON.stringify(letter) })) });
+        for (const letter of letters) metrics.deadLettered.inc({ topic: letter.topic, stage: letter.stage });
+        return true;
+      } catch (error) {
+        logger.warn({ err: error, attempt, messages: letters.length }, 'cannot write to the dead-letter topic; retrying');
+        await waitAlive(sleep(backoff(attempt)), heartbeat, ticket);
+      }
+    }
+    return false;
+  };
+
+  const handleBatch = async ({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> => {
+    const { topic, partition, messages } = batch;
+    if (messages.length === 0) return;
+    const ticket: Ticket = { abandoned: false };
+    shutdownTickets.add(ticket);
+    const raw = messages.reduce((sum, message) => sum + messageBytes(message), 0);
+    while (inflight > 0 && inflight + raw > config.ingest.maxInflightBytes && !ticket.abandoned) {
+      metrics.paused.set(1);
+      await waitAlive(new Promise<void>((resolve) => released.push(resolve)), heartbeat, ticket);
+    }
+    metrics.paused.set(readiness.elasticsearch ? 0 : 1);
+    let held = raw;
+    hold(raw);
+    try {
+      metrics.consumed.inc({ topic }, messages.length);
+      const outcomes: Array<MessageOutcome | undefined> = new Array(messages.length);
+      const pending: Array<Promise<void>> = [];
+      messages.forEach((message, i) => {
+        const outcome = pipeline({ value: message.value ?? Buffer.alloc(0), topic, partition, offset: message.offset });
+        if (!outcome.ok) {
+          outcomes[i] = { kind: 'dead', stage: outcome.stage, reason: outcome.reason };
+          return;
+        }
+        const dataStream = outcome.document.data_stream as { type: string; dataset: string; namespace: string };
+        const source = JSON.stringify(outcome.document);
+        hold(source.length);
+        held += source.length;
+        pending.push(
+          indexer.add(`${dataStream.type}-${dataStream.dataset}-${dataStream.namespace}`, documentId(topic, partition, message.offset), source, ticket).then(
+            (result) => {
+              outcomes[i] = result.result === 'failed' ? { kind: 'dead', stage: 'index', reason: result.reason } : { kind: result.result };
+            },
+            (error: unknown) => {
+              if (!(error instanceof AbandonedError)) throw error;
+            },
+          ),
+        );
+      });
+      for (const [stage, ms] of stageTimes) metrics.stageSeconds.inc({ stage }, ms / 1000);
+      stageTimes.clear();
+      indexer.flush();
+      await waitAlive(Promise.all(pending), heartbeat, ticket);
+
+      // The unbroken run of settled messages from the start of the batch; after an abandon it may be shorter.
+      let settled = 0;
+      while (settled < messages.length && outcomes[settled] !== undefined) settled += 1;
+      if (settled === 0) return;
+      const letters: DeadLetter[] = [];
+      for (let i = 0; i < settled; i += 1) {
+        const outcome = outcomes[i] as MessageOutcome;
+        const message = messages[i] as KafkaMessage;
+        if (outcome.kind === 'dead') letters.push(deadLetter({ ...message, topic, partition }, outcome.stage, outcome.reason, redact, DEFAULT_LIMITS.maxBytes));
+        else (outcome.kind === 'indexed' ? metrics.indexed : metrics.duplicates).inc({ topic });
+      }
+      if (letters.length > 0) {
+        logger.warn({ topic, partition, count: letters.length, first: { offset: letters[0]?.offset, stage: letters[0]?.stage, reason: letters[0]?.reason } }, 'messages dead-lettered');
+        if (!(await sendDeadLetters(letters, heartbeat, ticket))) return;
+      }
+      const last = (messages[settled - 1] as KafkaMessage).offset;
+      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+      resolveOffset(last);
+      metrics.committed.inc({ topic }, settled);
+      metrics.lag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
+    } finally {
+      shutdownTickets.delete(ticket);
+      release(held);
+    }
+  };
+
+  /** Batches in progress: a shutdown past its deadline abandons them. */
+  const shutdownTickets = new Set<Ticket>();
+
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topics: config.kafka.topics, fromBeginning: true });
+  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY, eachBatch: handleBatch });
+  logger.info({ topics: config.kafka.topics, groupId: config.kafka.groupId, deadLetterTopic: config.kafka.dlqTopic }, 'ingest started');
+
+  let resolveStopped: (failure: Error | undefined) => void = () => undefined;
+  const stopped = new Promise<Error | undefined>((resolve) => {
+    resolveStopped = resolve;
+  });
+  let stopping_: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping_ ??= (async () => {
+      logger.info({ deadlineMs: config.ingest.shutdownTimeoutMs }, 'stopping: finishing the batches in progress');
+      // Past the deadline, what Elasticsearch has not acknowledged is abandoned uncommitted (and redelivered later).
+      const deadline = setTimeout(() => {
+        logger.warn({ batches: shutdownTickets.size }, 'shutdown deadline reached: abandoning unacknowledged messages, uncommitted');
+        for (const ticket of shutdownTickets) ticket.abandoned = true;
+        indexer.abandonAll();
+      }, config.ingest.shutdownTimeoutMs);
+      try {
+        await consumer.disconnect();
+        await producer.disconnect();
+      } finally {
+        clearTimeout(deadline);
+        clearInterval(pinger);
+        indexer.abandonAll();
+        await es.close();
+        await health.close();
+        logger.info('ingest stopped');
+        resolveStopped(failure);
+      }
+    })();
+    return stopping_;
+  };
+
+  return { metricsUrl: health.url, stopped, close: stop };
+}
