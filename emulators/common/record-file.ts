@@ -19,6 +19,7 @@ export interface Recovered {
  */
 export class RecordFile {
   private dirty = false;
+  private closed = false;
 
   private constructor(
     readonly path: string,
@@ -84,7 +85,13 @@ export class RecordFile {
     this.dirty = false;
   }
 
+  /**
+   * Idempotent: closing a descriptor twice would close whatever the process opened under that number since
+   * (a test's second emulator lost its listening socket that way).
+   */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.sync();
     closeSync(this.fd);
   }

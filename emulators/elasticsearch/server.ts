@@ -121,6 +121,7 @@ function filterPath(value: unknown, filters: string[]): unknown {
 export class ElasticsearchEmulator {
   readonly cluster = new Cluster();
   port: number;
+  private closed = false;
   private readonly server: Server;
   private readonly routes: Array<{ method: string; pattern: RegExp; names: string[]; handler: Handler; ndjson: boolean }> = [];
   private readonly log: Logger;
@@ -164,6 +165,8 @@ export class ElasticsearchEmulator {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
     clearTimeout(this.ilmTimer);
     await new Promise<void>((resolve) => {
