@@ -325,6 +325,11 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`sluice: cannot reach Elasticsearch: ${error.message} (set ELASTICSEARCH_URL, or start one with: npx sluice emulate elasticsearch)\n`);
       return 1;
     }
+    if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      const { address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
+      process.stderr.write(`sluice: cannot listen on ${address ?? ''}:${port ?? ''}: the port is in use (another Sluice or emulator running? set KAFKA_BROKERS / ELASTICSEARCH_URL to use a running one, or choose another port)\n`);
+      return 1;
+    }
     if (error instanceof NotImplementedError) {
       process.stderr.write(`${error.message}\n`);
       return EXIT_USAGE;

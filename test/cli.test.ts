@@ -44,8 +44,6 @@ const VERBS = [
 
 /** Verbs that later issues build, with the arguments a user would give them. */
 const NOT_YET: Array<[verb: string, options: string[]]> = [
-  ['start', []],
-  ['ingest', []],
   ['rollup', ['--from', '2026-10-01', '--to', '2026-11-01']],
   ['api', []],
   ['report', ['--month', '2026-10', '--format', 'csv']],

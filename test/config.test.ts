@@ -47,6 +47,14 @@ describe('configuration defaults', () => {
     expect(config.redact).toEqual(['email', 'card', 'jwt', 'token', 'secret']);
     expect(loadConfig({ SLUICE_REDACT: 'none' }).redact).toEqual([]);
     expect(config.ilm).toEqual({ logsPolicy: 'sluice-logs', logs: { retention: undefined, warmAfter: undefined, rolloverMaxAge: undefined, rolloverMaxSize: undefined }, securityRetention: undefined, rollupsRetention: undefined });
+    expect(config.ingest).toEqual({
+      sessionTimeoutMs: 30_000,
+      bulk: { maxBytes: 5 * 1024 * 1024, maxDocs: 5000, flushIntervalMs: 1000, concurrency: 2, maxRetries: 8 },
+      maxInflightBytes: 256 * 1024 * 1024,
+      shutdownTimeoutMs: 30_000,
+      metrics: { host: '127.0.0.1', port: 9464 },
+      applyIlm: true,
+    });
   });
 
   it('treats empty and blank values as unset', () => {
@@ -88,6 +96,17 @@ describe('configuration from the environment', () => {
       SLUICE_LOGS_ROLLOVER_MAX_SIZE: '20gb',
       SLUICE_SECURITY_RETENTION: '180d',
       SLUICE_ROLLUPS_RETENTION: '800d',
+      KAFKA_SESSION_TIMEOUT: '10s',
+      SLUICE_BULK_MAX_BYTES: '512kb',
+      SLUICE_BULK_MAX_DOCS: '100',
+      SLUICE_BULK_FLUSH_INTERVAL: '250ms',
+      SLUICE_BULK_CONCURRENCY: '4',
+      SLUICE_BULK_MAX_RETRIES: '3',
+      SLUICE_INGEST_MAX_INFLIGHT: '1gb',
+      SLUICE_SHUTDOWN_TIMEOUT: '5s',
+      SLUICE_INGEST_METRICS_PORT: '9100',
+      SLUICE_INGEST_METRICS_HOST: '0.0.0.0',
+      SLUICE_ILM_APPLY: 'false',
     };
     expect(Object.keys(env).sort()).toEqual(SETTING_NAMES.filter((name) => name !== 'ELASTICSEARCH_API_KEY').sort());
     const config = loadConfig(env);
@@ -113,6 +132,14 @@ describe('configuration from the environment', () => {
     expect(config.localMode).toBe(false);
     expect(config.origins.KAFKA_BROKERS).toBe('environment');
     expect(config.trustedProxies).toEqual(['10.0.0.0/8', '2001:db8::/32', '192.168.1.1']);
+    expect(config.ingest).toEqual({
+      sessionTimeoutMs: 10_000,
+      bulk: { maxBytes: 512 * 1024, maxDocs: 100, flushIntervalMs: 250, concurrency: 4, maxRetries: 3 },
+      maxInflightBytes: 1024 ** 3,
+      shutdownTimeoutMs: 5000,
+      metrics: { host: '0.0.0.0', port: 9100 },
+      applyIlm: false,
+    });
     expect(config.redact).toEqual(['email', 'card']);
     expect(config.ilm).toEqual({
       logsPolicy: 'rendiff-logs-policy',
@@ -162,6 +189,11 @@ describe('bad values are rejected with the variable, the value and what was expe
     ['a trusted proxy that is not an address', { SLUICE_TRUSTED_PROXIES: '10.0.0.0/8,proxy.local' }, 'SLUICE_TRUSTED_PROXIES="10.0.0.0/8,proxy.local": expected comma-separated IP addresses or CIDR blocks such as "10.0.0.0/8,::1"; "proxy.local" is neither'],
     ['a CIDR prefix too long', { SLUICE_TRUSTED_PROXIES: '10.0.0.0/33' }, '"10.0.0.0/33" is neither'],
     ['an unknown redaction rule', { SLUICE_REDACT: 'email,ssn' }, 'SLUICE_REDACT="email,ssn": expected "none" or comma-separated redaction rules from email, card, jwt, token, secret; "ssn" is not one'],
+    ['a bulk size without unit', { SLUICE_BULK_MAX_BYTES: '5' }, 'SLUICE_BULK_MAX_BYTES="5": expected a size of at least 1kb such as "512kb", "5mb" or "1gb"'],
+    ['an in-flight bound in words', { SLUICE_INGEST_MAX_INFLIGHT: 'lots' }, 'SLUICE_INGEST_MAX_INFLIGHT="lots": expected a size of at least 1kb'],
+    ['a flush interval without unit', { SLUICE_BULK_FLUSH_INTERVAL: '1000' }, 'SLUICE_BULK_FLUSH_INTERVAL="1000": expected a duration such as "500ms", "1s" or "30s"'],
+    ['a bulk concurrency of zero', { SLUICE_BULK_CONCURRENCY: '0' }, 'SLUICE_BULK_CONCURRENCY="0": expected an integer from 1 to 64'],
+    ['a flag that is not true or false', { SLUICE_ILM_APPLY: 'yes' }, 'SLUICE_ILM_APPLY="yes": expected true or false'],
     ['a short API key for the Sluice API', { SLUICE_API_KEYS: 'short' }, 'SLUICE_API_KEYS="[REDACTED]": expected comma-separated API keys of at least 16 characters each'],
   ];
 

@@ -46,6 +46,20 @@ function kafkaLogger(logger: Logger) {
   };
 }
 
+/** Group errors after which kafkajs rejoins the group (a rebalance, a coordinator that forgot this member, …). */
+const REJOIN_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID']);
+
+/**
+ * kafkajs rejoins the group only when such an error reaches it as itself; a commit wraps it in a
+ * "non-retriable" error, which would crash the consumer for good (seen when the broker restarts).
+ */
+function unwrapGroupError(error: unknown): unknown {
+  for (let cause: unknown = error; typeof cause === 'object' && cause !== null; cause = (cause as { cause?: unknown }).cause) {
+    if (REJOIN_ERRORS.has(String((cause as { type?: unknown }).type))) return cause;
+  }
+  return error;
+}
+
 /** Size in bytes of what Kafka delivered for a message (key and value). */
 function messageBytes(message: KafkaMessage): number {
   return (message.value?.length ?? 0) + (message.key?.length ?? 0);
@@ -134,6 +148,8 @@ export async function startIngest(config: Config, logger: Logger, options: { sig
     rebalanceTimeout: Math.max(60_000, config.ingest.shutdownTimeoutMs * 2),
     maxBytes,
     maxBytesPerPartition: Math.min(maxBytes, 8 * 1024 * 1024),
+    // A fetch waits at most this long for data; a graceful stop waits for the fetch in progress.
+    maxWaitTimeInMs: 1000,
   });
   const heartbeatEveryMs = Math.max(100, Math.floor(config.ingest.sessionTimeoutMs / 10));
 
@@ -183,7 +199,8 @@ export async function startIngest(config: Config, logger: Logger, options: { sig
         // A rebalance (or a lost coordinator): the partitions may go to another member. What is not yet
         // acknowledged is abandoned uncommitted; the new owner gets it again, and a 409 keeps it single.
         ticket.abandoned = true;
-        throw error;
+        logger.warn({ err: error }, 'heartbeat refused: abandoning the batch in progress, uncommitted');
+        throw unwrapGroupError(error);
       }
     }
   };
@@ -202,7 +219,7 @@ export async function startIngest(config: Config, logger: Logger, options: { sig
     return false;
   };
 
-  const handleBatch = async ({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> => {
+  const handleBatch = async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> => {
     const { topic, partition, messages } = batch;
     if (messages.length === 0) return;
     const ticket: Ticket = { abandoned: false };
@@ -261,7 +278,15 @@ export async function startIngest(config: Config, logger: Logger, options: { sig
         if (!(await sendDeadLetters(letters, heartbeat, ticket))) return;
       }
       const last = (messages[settled - 1] as KafkaMessage).offset;
-      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+      try {
+        // The batch's own commit: consumer.commitOffsets() silently does nothing once a stop has begun, and a
+        // graceful stop is exactly when the batches in progress must still commit.
+        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }] });
+      } catch (error) {
+        // Not committed: the messages come again (to this member or another) and answer 409.
+        logger.warn({ err: error, topic, partition, offset: last }, 'offset commit refused');
+        throw unwrapGroupError(error);
+      }
       resolveOffset(last);
       metrics.committed.inc({ topic }, settled);
       metrics.lag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));

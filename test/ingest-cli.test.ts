@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { packageRoot } from '../shared/paths.js';
+import { exited } from './support/ingest.js';
+import { freePort, run, waitFor } from './support/process.js';
+
+const SLUICE = join(packageRoot, 'dist', 'bin', 'sluice.js');
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+});
+
+function sluice(args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [SLUICE, ...args], { cwd: packageRoot, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return Object.assign(child, { output: () => output });
+}
+
+async function ready(metricsPort: number): Promise<void> {
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined))?.status === 200, 30_000, 'the worker to be ready');
+}
+
+async function searchable(elasticsearchUrl: string, expected: number): Promise<Array<Record<string, unknown>>> {
+  let hits: Array<{ _source: Record<string, unknown> }> = [];
+  await waitFor(async () => {
+    const answer = await fetch(`${elasticsearchUrl}/logs-*/_search?size=100`).then((response) => response.json() as Promise<{ hits?: { hits: Array<{ _source: Record<string, unknown> }> } }>, () => undefined);
+    hits = answer?.hits?.hits ?? [];
+    return hits.length >= expected;
+  }, 30_000, `${expected} searchable documents`);
+  return hits.map((hit) => hit._source);
+}
+
+const LINES = [
+  '{"timestamp":"2026-11-22T10:00:00Z","level":"INFO","message":"Job 42 processed for ann@example.com","job_id":"42","processing_time":1.5}',
+  '{"time":"2026-11-22T10:00:01Z","ClientAddr":"8.8.8.8:51000","RequestMethod":"GET","RequestPath":"/api/v1/jobs/42?q=1%27%20OR%201=1--","DownstreamStatus":200,"Duration":"12ms","request_User-Agent":"sqlmap/1.7"}',
+];
+
+describe('sluice ingest from the command line', () => {
+  it('moves lines produced with kcat into searchable documents between `sluice emulate kafka` and `sluice emulate elasticsearch`, and stops on SIGTERM with exit 0', async () => {
+    const [kafkaPort, esPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+    const kafka = sluice(['emulate', 'kafka', '--port', String(kafkaPort)], {});
+    const elasticsearch = sluice(['emulate', 'elasticsearch', '--port', String(esPort)], {});
+    await waitFor(() => kafka.output().includes('kafka emulator listening') && elasticsearch.output().includes('elasticsearch emulator listening'), 20_000, 'the emulators');
+    const esUrl = `http://127.0.0.1:${esPort}`;
+    const ingest = sluice(['ingest'], { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, ELASTICSEARCH_URL: esUrl, SLUICE_INGEST_METRICS_PORT: String(metricsPort), KAFKA_SESSION_TIMEOUT: '6s' });
+    await ready(metricsPort);
+
+    for (const [topic, line] of [['logs-app', LINES[0]], ['logs-traefik', LINES[1]]] as const) {
+      const produced = await run('kcat', ['-P', '-b', `127.0.0.1:${kafkaPort}`, '-t', topic], { input: `${line}\n` });
+      expect(produced.code, produced.stderr).toBe(0);
+    }
+    const documents = await searchable(esUrl, 2);
+    const api = documents.find((document) => (document.data_stream as { dataset: string }).dataset === 'rendiff.api');
+    const traefik = documents.find((document) => (document.data_stream as { dataset: string }).dataset === 'rendiff.traefik');
+    expect(api).toMatchObject({ message: 'Job 42 processed for [REDACTED:email]', event: { duration: 1_500_000_000 } });
+    expect(traefik).toMatchObject({ source: { ip: '8.8.8.8', geo: { country_iso_code: 'US' } }, user_agent: { original: 'sqlmap/1.7' }, event: { kind: 'alert' } });
+    expect(traefik?.tags).toEqual(expect.arrayContaining(['security_alert', 'sqli', 'scanner']));
+
+    ingest.kill('SIGTERM');
+    expect(await exited(ingest)).toEqual({ code: 0, signal: null });
+    expect(ingest.output()).toContain('"msg":"ingest stopped"');
+  }, 60_000);
+});
+
+describe('sluice start (local mode)', () => {
+  it('starts the embedded emulators with their data under SLUICE_DATA_DIR, ingests, and stops cleanly', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-start-'));
+    const metricsPort = await freePort();
+    const start = sluice(['start'], { SLUICE_DATA_DIR: dataDir, SLUICE_INGEST_METRICS_PORT: String(metricsPort) });
+    await ready(metricsPort);
+    expect(start.output()).toContain('KAFKA_BROKERS is not set: started the embedded Kafka emulator');
+    expect(start.output()).toContain('ELASTICSEARCH_URL is not set: started the embedded Elasticsearch emulator');
+    const produced = await run('kcat', ['-P', '-b', '127.0.0.1:9092', '-t', 'logs-app'], { input: `${LINES[0]}\n` });
+    expect(produced.code, produced.stderr).toBe(0);
+    await searchable('http://127.0.0.1:9200', 1);
+    start.kill('SIGTERM');
+    expect(await exited(start)).toEqual({ code: 0, signal: null });
+    expect(existsSync(join(dataDir, 'kafka'))).toBe(true);
+    expect(existsSync(join(dataDir, 'elasticsearch'))).toBe(true);
+  }, 60_000);
+});

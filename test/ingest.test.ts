@@ -1,0 +1,397 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { KafkaEmulator } from '../emulators/kafka/index.js';
+import { startElasticsearch } from './support/elasticsearch.js';
+import {
+  connectedProducer,
+  createTopics,
+  documentCounts,
+  event,
+  exited,
+  ingestEnvironment,
+  kafkaClient,
+  metric,
+  produce,
+  scrape,
+  spawnWorker,
+  startWorker,
+  uncommitted,
+  waitForDocuments,
+} from './support/ingest.js';
+import { startKafka } from './support/kafka.js';
+import { run, waitFor } from './support/process.js';
+
+type Elasticsearch = Awaited<ReturnType<typeof startElasticsearch>>;
+
+/** Everything a test started, closed after it whatever happened. */
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+async function emulators(options: { kafkaDataDir?: string; esDataDir?: string; maxMessageBytes?: number } = {}): Promise<{ kafka: KafkaEmulator; elasticsearch: Elasticsearch }> {
+  const kafka = await startKafka({ dataDir: options.kafkaDataDir, maxMessageBytes: options.maxMessageBytes });
+  const elasticsearch = await startElasticsearch({ dataDir: options.esDataDir });
+  cleanups.push(() => kafka.close(), () => elasticsearch.stop());
+  await createTopics(kafka.brokers);
+  return { kafka, elasticsearch };
+}
+
+async function faults(elasticsearch: Elasticsearch, body: Record<string, number>): Promise<void> {
+  await fetch(`${elasticsearch.emulator.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+/** The test's end state: exactly `total` documents, each once, and every offset committed. */
+async function expectExactlyOnce(elasticsearch: Elasticsearch, brokers: string, groupId: string, total: number, timeoutMs?: number): Promise<void> {
+  await waitForDocuments(elasticsearch.es, total, timeoutMs);
+  const admin = kafkaClient(brokers).admin();
+  await admin.connect();
+  try {
+    await waitFor(async () => (await uncommitted(admin, groupId)) === 0, 30_000, 'every offset committed');
+  } finally {
+    await admin.disconnect();
+  }
+  const counts = await documentCounts(elasticsearch.es);
+  expect(counts).toEqual({ api: Math.ceil(total / 2), traefik: Math.floor(total / 2) });
+  // Each event once: as many distinct events as documents.
+  const distinct = await elasticsearch.es.search({ index: 'logs-*', size: 0, aggs: { jobs: { cardinality: { field: 'rendiff.job_id' } }, paths: { cardinality: { field: 'url.original' } } } });
+  const aggregations = distinct.aggregations as { jobs: { value: number }; paths: { value: number } };
+  expect(aggregations.jobs.value + aggregations.paths.value).toBe(total);
+}
+
+describe('ingest: Kafka → pipelines → Elasticsearch', () => {
+  it('turns N unique events into exactly N documents in their data streams, commits every offset, and counts a redelivery as duplicates', async () => {
+    const { kafka, elasticsearch } = await emulators();
+    const env = await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url);
+    const worker = await startWorker(env);
+    cleanups.push(() => worker.close());
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    await produce(producer, 0, 3000);
+    await expectExactlyOnce(elasticsearch, kafka.brokers, worker.config.kafka.groupId, 3000);
+
+    const document = (await elasticsearch.es.get({ index: 'logs-rendiff.traefik-default', id: 'logs-traefik:0:0' }).catch(() => undefined)) ?? (await elasticsearch.es.search({ index: 'logs-rendiff.traefik-default', size: 1 })).hits.hits[0];
+    expect(document?._id).toMatch(/^logs-traefik:\d:\d+$/);
+    expect(document?._index).toMatch(/^\.ds-logs-rendiff\.traefik-default-/);
+
+    const metrics = await scrape(worker.metricsUrl);
+    expect(metric(metrics, 'sluice_ingest_consumed_total')).toBe(3000);
+    expect(metric(metrics, 'sluice_ingest_indexed_total', { topic: 'logs-app' })).toBe(1500);
+    expect(metric(metrics, 'sluice_ingest_committed_messages_total')).toBe(3000);
+    expect(metric(metrics, 'sluice_ingest_duplicates_total')).toBe(0);
+    expect(metric(metrics, 'sluice_ingest_consumer_lag')).toBe(0);
+    expect(metric(metrics, 'sluice_ingest_bulk_duration_seconds_count')).toBeGreaterThan(0);
+    expect(metric(metrics, 'sluice_ingest_pipeline_stage_seconds_total', { stage: 'normalise' })).toBeGreaterThan(0);
+    expect(metric(metrics, 'sluice_ingest_pipeline_stage_seconds_total', { stage: 'geoip' })).toBeGreaterThan(0);
+    expect(await (await fetch(`${worker.metricsUrl}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${worker.metricsUrl}/readyz`)).json()).toEqual({ status: 'ready', kafka: 'connected', elasticsearch: 'reachable' });
+    await worker.close();
+
+    // Every message delivered again (a new group reads the topics from the start): each answers 409 and is
+    // counted as a duplicate, never indexed twice. (Resetting the group's offsets would do the same, slower.)
+    const again = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url, { KAFKA_GROUP_ID: 'sluice-replay' }));
+    cleanups.push(() => again.close());
+    await waitFor(async () => metric(await scrape(again.metricsUrl), 'sluice_ingest_duplicates_total') === 3000, 30_000, '3000 duplicates');
+    expect(await documentCounts(elasticsearch.es)).toEqual({ api: 1500, traefik: 1500 });
+  });
+
+  it('sends poison messages to the dead-letter topic with their reasons, redacted, while everything else flows', async () => {
+    const { kafka, elasticsearch } = await emulators({ maxMessageBytes: 4 * 1024 * 1024 });
+    const worker = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url));
+    cleanups.push(() => worker.close());
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    await produce(producer, 0, 400);
+    const poison = [
+      { name: 'invalid JSON', value: Buffer.from('{"timestamp":"2026-11-22T10:00:00Z","level":"INFO","message":"token=abcdef123456 oops'), stage: 'decode', reason: /is not valid JSON/ },
+      { name: 'wrong types', value: Buffer.from(JSON.stringify({ timestamp: '2026-11-22T10:00:00Z', level: 'INFO', message: 'x', status_code: 'two hundred' })), stage: 'validate', reason: /field status_code/ },
+      { name: '2 MiB message', value: Buffer.from(JSON.stringify({ timestamp: '2026-11-22T10:00:00Z', level: 'INFO', message: 'a'.repeat(2 * 1024 * 1024) })), stage: 'decode', reason: /over the limit of 1048576/ },
+      { name: 'mapping error', value: Buffer.from(JSON.stringify({ timestamp: '2026-11-22T10:00:00Z', level: 'INFO', message: 'bad address from mallory@example.com', client_ip: 'not-an-address' })), stage: 'index', reason: /^400 document_parsing_exception/ },
+    ];
+    await producer.send({ topic: 'logs-app', messages: poison.map((each) => ({ value: each.value })) });
+    // Invalid UTF-8 is not poison: the bytes are replaced, the document is tagged and indexed (see the README).
+    await producer.send({ topic: 'logs-app', messages: [{ value: Buffer.concat([Buffer.from('{"timestamp":"2026-11-22T10:00:00Z","level":"INFO","message":"caf'), Buffer.from([0xc3, 0x28]), Buffer.from('","job_id":"utf8"}')]) }] });
+    await produce(producer, 400, 800);
+
+    await waitForDocuments(elasticsearch.es, 801);
+    const letters: Array<Record<string, unknown>> = [];
+    const consumer = kafkaClient(kafka.brokers).consumer({ groupId: 'dlq-reader', maxWaitTimeInMs: 100 });
+    cleanups.push(() => consumer.disconnect());
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'sluice-dlq', fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void letters.push(JSON.parse(message.value?.toString() ?? '{}') as Record<string, unknown>) });
+    await waitFor(() => letters.length >= poison.length, 20_000, 'the dead letters');
+    for (const each of poison) {
+      const letter = letters.find((candidate) => candidate.stage === each.stage && each.reason.test(String(candidate.reason)));
+      expect(letter, each.name).toBeDefined();
+      expect(letter).toMatchObject({ topic: 'logs-app', original_bytes: each.value.length });
+      expect(typeof letter?.offset).toBe('string');
+      expect(typeof letter?.partition).toBe('number');
+      expect(Date.parse(String(letter?.time))).not.toBeNaN();
+    }
+    const invalidJson = letters.find((letter) => letter.stage === 'decode' && String(letter.reason).includes('not valid JSON'));
+    expect(invalidJson?.original).toBe('{"timestamp":"2026-11-22T10:00:00Z","level":"INFO","message":"token=[REDACTED:secret] oops');
+    const big = letters.find((letter) => String(letter.reason).includes('over the limit'));
+    expect(big).toMatchObject({ original_truncated: true });
+    expect(String(big?.original).length).toBe(1024 * 1024);
+    const mapping = letters.find((letter) => letter.stage === 'index');
+    expect(String(mapping?.original)).toContain('[REDACTED:email]');
+    expect(String(mapping?.original)).not.toContain('mallory@');
+
+    const tagged = await elasticsearch.es.search({ index: 'logs-rendiff.api-default', query: { term: { 'rendiff.job_id': 'utf8' } } });
+    expect((tagged.hits.hits[0]?._source as { tags?: string[]; message?: string }).tags).toContain('invalid_utf8');
+    const metrics = await scrape(worker.metricsUrl);
+    expect(metric(metrics, 'sluice_ingest_dead_lettered_total')).toBe(4);
+    expect(metric(metrics, 'sluice_ingest_dead_lettered_total', { stage: 'index' })).toBe(1);
+    const admin = kafkaClient(kafka.brokers).admin();
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    await waitFor(async () => (await uncommitted(admin, worker.config.kafka.groupId)) === 0, 20_000, 'every offset committed, dead letters included');
+    expect(await documentCounts(elasticsearch.es)).toEqual({ api: 401, traefik: 400 });
+  });
+});
+
+describe('ingest under faults: each ends with exactly N documents and nothing left uncommitted', () => {
+  it('Elasticsearch answers 429 to whole bulk requests for a while', async () => {
+    const { kafka, elasticsearch } = await emulators();
+    await faults(elasticsearch, { bulk_rejections: 6 });
+    const worker = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url));
+    cleanups.push(() => worker.close());
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    await produce(producer, 0, 2000);
+    await expectExactlyOnce(elasticsearch, kafka.brokers, worker.config.kafka.groupId, 2000);
+    expect(metric(await scrape(worker.metricsUrl), 'sluice_ingest_retried_total', { kind: 'request' })).toBeGreaterThanOrEqual(6);
+  });
+
+  it('a share of bulk items is rejected (429 per item) and retried', async () => {
+    const { kafka, elasticsearch } = await emulators();
+    await faults(elasticsearch, { bulk_item_reject_ratio: 0.3 });
+    const worker = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url));
+    cleanups.push(() => worker.close());
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    await produce(producer, 0, 2000);
+    await expectExactlyOnce(elasticsearch, kafka.brokers, worker.config.kafka.groupId, 2000);
+    const metrics = await scrape(worker.metricsUrl);
+    expect(metric(metrics, 'sluice_ingest_retried_total', { kind: 'item' })).toBeGreaterThan(300);
+    expect(metric(metrics, 'sluice_ingest_dead_lettered_total')).toBe(0);
+  });
+
+  it('Elasticsearch unavailable (503), then gone (connection refused), then back: the worker pauses, is not ready, and catches up by itself', async () => {
+    const esDataDir = mkdtempSync(join(tmpdir(), 'sluice-es-'));
+    const { kafka, elasticsearch } = await emulators({ esDataDir });
+    const worker = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url));
+    cleanups.push(() => worker.close());
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    await produce(producer, 0, 500);
+    await waitForDocuments(elasticsearch.es, 500);
+
+    await faults(elasticsearch, { unavailable_ms: 2500 });
+    await produce(producer, 500, 1000);
+    await waitFor(async () => metric(await scrape(worker.metricsUrl), 'sluice_ingest_paused') === 1, 10_000, 'the worker to pause');
+    expect((await fetch(`${worker.metricsUrl}/readyz`)).status).toBe(503);
+    await waitForDocuments(elasticsearch.es, 1000);
+
+    // Connection refused: the emulator is closed and started again on the same port with its data.
+    const port = Number(new URL(elasticsearch.emulator.url).port);
+    await elasticsearch.emulator.close();
+    await produce(producer, 1000, 1500);
+    await waitFor(async () => (await fetch(`${worker.metricsUrl}/readyz`)).status === 503, 10_000, 'not ready while Elasticsearch is gone');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const { ElasticsearchEmulator } = await import('../emulators/elasticsearch/index.js');
+    const { pino } = await import('pino');
+    const back = await ElasticsearchEmulator.start({ port, dataDir: esDataDir, logger: pino({ level: 'silent' }) });
+    cleanups.push(() => back.close());
+    await expectExactlyOnce(elasticsearch, kafka.brokers, worker.config.kafka.groupId, 1500);
+    await waitFor(async () => (await fetch(`${worker.metricsUrl}/readyz`)).status === 200, 10_000, 'ready again');
+    expect(metric(await scrape(worker.metricsUrl), 'sluice_ingest_paused')).toBe(0);
+  });
+
+  it('decodes gzip, snappy, lz4 and zstd batches produced by kcat (librdkafka)', async () => {
+    const { kafka, elasticsearch } = await emulators();
+    const worker = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url));
+    cleanups.push(() => worker.close());
+    let total = 0;
+    for (const codec of ['gzip', 'snappy', 'lz4', 'zstd']) {
+      const lines = Array.from({ length: 100 }, (_, k) => event(total + 2 * k).value);
+      const result = await run('kcat', ['-P', '-b', kafka.brokers, '-t', 'logs-app', '-z', codec], { input: `${lines.join('\n')}\n` });
+      expect(result.code, result.stderr).toBe(0);
+      total += 200;
+      await waitForDocuments(elasticsearch.es, total / 2);
+    }
+    expect((await documentCounts(elasticsearch.es)).api).toBe(400);
+    expect(metric(await scrape(worker.metricsUrl), 'sluice_ingest_dead_lettered_total')).toBe(0);
+  });
+
+  it('the worker killed (SIGKILL) mid-batch and restarted', async () => {
+    const { kafka, elasticsearch } = await emulators();
+    // Slow bulk requests, so that the kill lands with documents in flight and offsets uncommitted.
+    await faults(elasticsearch, { latency_ms: 100 });
+    const env = await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url, { LOG_LEVEL: 'warn', SLUICE_BULK_MAX_DOCS: '200' });
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    await produce(producer, 0, 6000);
+    const first = spawnWorker(env);
+    cleanups.push(async () => first.kill('SIGKILL'));
+    await waitFor(async () => {
+      const counts = await documentCounts(elasticsearch.es);
+      return counts.api + counts.traefik > 300;
+    }, 30_000, 'the first documents');
+    first.kill('SIGKILL');
+    expect((await exited(first)).signal).toBe('SIGKILL');
+    const atKill = await documentCounts(elasticsearch.es);
+    expect(atKill.api + atKill.traefik).toBeLessThan(6000);
+
+    const second = spawnWorker(env);
+    cleanups.push(async () => second.kill('SIGKILL'));
+    await expectExactlyOnce(elasticsearch, kafka.brokers, 'sluice-ingest', 6000);
+  }, 90_000);
+
+  it('a second worker joins and later leaves (rebalances) while producers write', async () => {
+    const { kafka, elasticsearch } = await emulators();
+    const first = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url));
+    cleanups.push(() => first.close());
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    let produced = 0;
+    const producing = (async () => {
+      // About 1 000 events a second, so that both workers have work while the group changes.
+      while (produced < 8000) {
+        await produce(producer, produced, produced + 100);
+        produced += 100;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    await waitFor(() => produced >= 1000, 30_000, 'some events');
+    const second = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url));
+    cleanups.push(() => second.close());
+    await waitFor(async () => metric(await scrape(second.metricsUrl), 'sluice_ingest_indexed_total') > 0, 30_000, 'the second worker to index');
+    await waitFor(() => produced >= 6000, 30_000, 'more events');
+    await second.close();
+    await producing;
+    await expectExactlyOnce(elasticsearch, kafka.brokers, 'sluice-ingest', 8000);
+    expect(metric(await scrape(first.metricsUrl), 'sluice_ingest_indexed_total')).toBeGreaterThan(0);
+  }, 90_000);
+
+  it('the Kafka emulator restarted with its data dir', async () => {
+    const kafkaDataDir = mkdtempSync(join(tmpdir(), 'sluice-kafka-'));
+    const { kafka, elasticsearch } = await emulators({ kafkaDataDir });
+    const worker = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url));
+    cleanups.push(() => worker.close());
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    await produce(producer, 0, 1000);
+    await waitForDocuments(elasticsearch.es, 1000);
+    const port = kafka.port;
+    await kafka.close();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const restarted = await startKafka({ port, dataDir: kafkaDataDir });
+    cleanups.push(() => restarted.close());
+    await produce(producer, 1000, 2000);
+    await expectExactlyOnce(elasticsearch, restarted.brokers, 'sluice-ingest', 2000);
+  }, 90_000);
+
+  it('keeps in-flight data under its bound during a long Elasticsearch outage while producers write, then catches up', async () => {
+    const { kafka, elasticsearch } = await emulators();
+    const bound = 4 * 1024 * 1024;
+    // A heap too small for what is produced during the outage: buffering it would end in "heap out of memory".
+    const env = await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url, { SLUICE_INGEST_MAX_INFLIGHT: '4mb', LOG_LEVEL: 'error', NODE_OPTIONS: '--max-old-space-size=160' });
+    const worker = spawnWorker(env);
+    cleanups.push(async () => worker.kill('SIGKILL'));
+    const metricsUrl = metricsUrlOf(env);
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    await produce(producer, 0, 200, 200, 500);
+    await waitForDocuments(elasticsearch.es, 200);
+
+    await faults(elasticsearch, { unavailable_ms: 15_000 });
+    let maxInflight = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        maxInflight = Math.max(maxInflight, metric(await scrape(metricsUrl), 'sluice_ingest_inflight_bytes'));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    // About 55 MB of messages while Elasticsearch is away: 13 times the bound, and more than the heap holds.
+    await produce(producer, 200, 100_200, 1000, 500);
+    expect(metric(await scrape(metricsUrl), 'sluice_ingest_paused')).toBe(1);
+    sampling = false;
+    await sampler;
+    expect(maxInflight).toBeGreaterThan(0);
+    expect(maxInflight).toBeLessThanOrEqual(bound + 1024 * 1024);
+    await expectExactlyOnce(elasticsearch, kafka.brokers, 'sluice-ingest', 100_200, 150_000);
+    expect(worker.exitCode).toBeNull();
+  }, 240_000);
+});
+
+describe('ingest shutdown', () => {
+  it('SIGTERM: stops fetching, flushes, commits, leaves the group and exits 0; a restart finds nothing to redo', async () => {
+    const { kafka, elasticsearch } = await emulators();
+    const env = await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url, { LOG_LEVEL: 'info', SLUICE_BULK_MAX_DOCS: '200' });
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    await produce(producer, 0, 4000);
+    await faults(elasticsearch, { latency_ms: 100 });
+    const first = spawnWorker(env);
+    cleanups.push(async () => first.kill('SIGKILL'));
+    await waitFor(async () => {
+      const counts = await documentCounts(elasticsearch.es);
+      return counts.api + counts.traefik > 200;
+    }, 30_000, 'the first documents');
+    const stoppedAt = Date.now();
+    first.kill('SIGTERM');
+    const atStop = await documentCounts(elasticsearch.es);
+    expect(atStop.api + atStop.traefik).toBeLessThan(4000);
+    expect(await exited(first)).toEqual({ code: 0, signal: null });
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    expect(first.output()).toContain('"msg":"ingest stopped"');
+    // It left the group: the group is empty at once, not after the session timeout of a vanished member.
+    const admin = kafkaClient(kafka.brokers).admin();
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    expect((await admin.describeGroups(['sluice-ingest'])).groups[0]?.state).toBe('Empty');
+
+    await faults(elasticsearch, { latency_ms: 0 });
+    const second = spawnWorker(env);
+    cleanups.push(async () => second.kill('SIGKILL'));
+    const metricsUrl = metricsUrlOf(env);
+    await waitFor(async () => (await fetch(`${metricsUrl}/readyz`).catch(() => undefined))?.status === 200, 20_000, 'the second worker ready');
+    await expectExactlyOnce(elasticsearch, kafka.brokers, 'sluice-ingest', 4000);
+    // Everything the first worker had indexed was committed: the second has no duplicate to skip.
+    expect(metric(await scrape(metricsUrl), 'sluice_ingest_duplicates_total')).toBe(0);
+  }, 90_000);
+
+  it('SIGTERM during an outage: exits 0 at the deadline, leaving what Elasticsearch did not acknowledge uncommitted', async () => {
+    const { kafka, elasticsearch } = await emulators();
+    const env = await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url, { SLUICE_SHUTDOWN_TIMEOUT: '2s', LOG_LEVEL: 'info' });
+    const worker = spawnWorker(env);
+    cleanups.push(async () => worker.kill('SIGKILL'));
+    const metricsUrl = metricsUrlOf(env);
+    await waitFor(async () => (await fetch(`${metricsUrl}/readyz`).catch(() => undefined))?.status === 200, 20_000, 'ready');
+    await faults(elasticsearch, { unavailable_ms: 60_000 });
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    await produce(producer, 0, 500);
+    await waitFor(async () => metric(await scrape(metricsUrl), 'sluice_ingest_paused') === 1, 10_000, 'the worker to pause');
+    const stoppedAt = Date.now();
+    worker.kill('SIGTERM');
+    expect(await exited(worker)).toEqual({ code: 0, signal: null });
+    expect(Date.now() - stoppedAt).toBeLessThan(6000);
+    expect(worker.output()).toContain('shutdown deadline reached');
+    const admin = kafkaClient(kafka.brokers).admin();
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    expect(await uncommitted(admin, 'sluice-ingest')).toBe(500);
+    await fetch(`${elasticsearch.emulator.url}/_emulator/faults`, { method: 'DELETE' });
+    expect(await documentCounts(elasticsearch.es)).toEqual({ api: 0, traefik: 0 });
+  }, 60_000);
+});
+
+function metricsUrlOf(env: Record<string, string>): string {
+  return `http://127.0.0.1:${env.SLUICE_INGEST_METRICS_PORT}`;
+}
