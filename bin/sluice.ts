@@ -12,6 +12,7 @@ import { createEnrichers } from '../pipelines/enrichers.js';
 import { createPipeline } from '../pipelines/pipeline.js';
 import { processStream } from '../pipelines/process-stream.js';
 import { SOURCES, type Source } from '../pipelines/types.js';
+import { topicNameProblem } from '../shared/kafka-topic.js';
 import { packageVersion } from '../shared/paths.js';
 import { parseTimeValue } from '../shared/time-value.js';
 
@@ -45,6 +46,12 @@ function positiveIntegerOption(value: string): number {
   const number = Number(value);
   if (!/^\d+$/.test(value) || number < 1 || !Number.isSafeInteger(number)) throw new InvalidArgumentError('expected a positive integer.');
   return number;
+}
+
+function topicOption(value: string): string {
+  const problem = topicNameProblem(value);
+  if (problem !== undefined) throw new InvalidArgumentError(`${problem}.`);
+  return value;
 }
 
 /** A time value as Elasticsearch writes it (`500ms`, `1s`, `10m`, `1d`), in ms. */
@@ -278,8 +285,14 @@ function buildProgram(): Command {
   program
     .command('replay-dlq')
     .description('send dead-lettered messages back through the pipeline')
-    .option('--topic <topic>', 'dead-letter topic to read (default: KAFKA_DLQ_TOPIC)')
-    .action(notYet('replay-dlq', {}));
+    .option('--topic <topic>', 'dead-letter topic to read (default: KAFKA_DLQ_TOPIC)', topicOption)
+    .action(async (options: { topic?: string }, command: Command) => {
+      const config = configFor(command);
+      const { replayDeadLetters } = await import('../services/ingest/replay.js');
+      const result = await replayDeadLetters(config, serviceLogger(createLogger(config.logLevel), 'ingest'), options.topic);
+      const lines = [`replay-dlq: ${result.replayed} replayed, ${result.skipped.length} skipped`, ...result.skipped.map((skipped) => `  skipped partition ${skipped.partition} offset ${skipped.offset}: ${skipped.why}`)];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
 
   program
     .command('config')

@@ -49,7 +49,6 @@ const NOT_YET: Array<[verb: string, options: string[]]> = [
   ['report', ['--month', '2026-10', '--format', 'csv']],
   ['demo', []],
   ['alerts rules', []],
-  ['replay-dlq', []],
 ];
 
 describe('sluice --help', () => {

@@ -153,6 +153,29 @@ describe('ingest: Kafka → pipelines → Elasticsearch', () => {
   });
 });
 
+describe('sluice replay-dlq', () => {
+  it('sends dead letters back to their topics after a fix, once: items Elasticsearch kept refusing are indexed', async () => {
+    const { kafka, elasticsearch } = await emulators();
+    await faults(elasticsearch, { bulk_item_reject_ratio: 1 });
+    const worker = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url, { SLUICE_BULK_MAX_RETRIES: '1' }));
+    cleanups.push(() => worker.close());
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    await produce(producer, 0, 20);
+    await waitFor(async () => metric(await scrape(worker.metricsUrl), 'sluice_ingest_dead_lettered_total', { stage: 'index' }) === 20, 20_000, '20 dead letters');
+    expect(await documentCounts(elasticsearch.es)).toEqual({ api: 0, traefik: 0 });
+
+    await fetch(`${elasticsearch.emulator.url}/_emulator/faults`, { method: 'DELETE' });
+    const { replayDeadLetters } = await import('../services/ingest/replay.js');
+    const { pino } = await import('pino');
+    expect(await replayDeadLetters(worker.config, pino({ level: 'silent' }))).toEqual({ replayed: 20, skipped: [] });
+    await waitForDocuments(elasticsearch.es, 20);
+    expect(await documentCounts(elasticsearch.es)).toEqual({ api: 10, traefik: 10 });
+    // The replay group remembers where it stopped: a second run has nothing to send.
+    expect(await replayDeadLetters(worker.config, pino({ level: 'silent' }))).toEqual({ replayed: 0, skipped: [] });
+  });
+});
+
 describe('ingest under faults: each ends with exactly N documents and nothing left uncommitted', () => {
   it('Elasticsearch answers 429 to whole bulk requests for a while', async () => {
     const { kafka, elasticsearch } = await emulators();
