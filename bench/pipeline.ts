@@ -21,7 +21,8 @@ export interface StageRow {
   microsecondsPerEvent: number;
 }
 
-function lines(): string[] {
+/** The realistic mix, `count` lines long (the same for every run: the generator is seeded). */
+export function realisticLines(count = EVENTS): string[] {
   const corpus = JSON.parse(readFileSync(join(packageRoot, 'test', 'fixtures', 'security-corpus.json'), 'utf8')) as Array<{ label: string; method: string; path: string; query?: string; user_agent?: string }>;
   const attacks = corpus.filter((entry) => entry.label !== 'benign');
   const agents = [...new Set(corpus.map((entry) => entry.user_agent).filter((agent): agent is string => agent !== undefined))];
@@ -30,7 +31,7 @@ function lines(): string[] {
   const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   const address = (): string => `${1 + Math.floor(random() * 222)}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}`;
   const start = Date.parse('2026-10-01T00:00:00Z');
-  for (let i = 0; i < EVENTS; i += 1) {
+  for (let i = 0; i < count; i += 1) {
     const time = new Date(start + i * 137).toISOString();
     const kind = random();
     if (kind < 0.02) {
@@ -57,7 +58,7 @@ function time(work: () => void): number {
 }
 
 export async function benchPipeline(): Promise<StageRow[]> {
-  const input = lines();
+  const input = realisticLines();
   const geoip = await createGeoip();
   const enrichers: Record<string, Enricher> = {
     'client address (trusted proxies)': createClientAddress(['10.0.0.0/8']),

@@ -1,4 +1,5 @@
 import { benchElasticsearch, type EsRow } from './elasticsearch.js';
+import { benchIngest, type IngestRow } from './ingest.js';
 import { benchKafka, type Row } from './kafka.js';
 import { benchPipeline, type StageRow } from './pipeline.js';
 
@@ -41,3 +42,12 @@ function printEs(title: string, rows: EsRow[]): void {
 }
 
 printEs('Elasticsearch emulator', await benchElasticsearch());
+
+function printIngest(title: string, rows: IngestRow[]): void {
+  console.log(`\n${title}`);
+  console.log('| run | value | goal |');
+  console.log('|---|---:|---|');
+  for (const row of rows) console.log(`| ${row.name} | ${row.value} | ${row.goal} |`);
+}
+
+printIngest('Ingest end to end (Kafka emulator → sluice ingest → Elasticsearch emulator, each its own process)', await benchIngest());

@@ -67,6 +67,7 @@ export class BulkIndexer {
   private readonly waiting: Pending[][] = [];
   private active = 0;
   private stalled = false;
+  private flushScheduled = false;
   private readonly closing = new AbortController();
   /** Items waiting out their backoff before they are sent again. */
   private readonly retrying = new Map<Pending[], NodeJS.Timeout>();
@@ -91,6 +92,19 @@ export class BulkIndexer {
     this.buffer = [];
     this.bufferBytes = 0;
     this.pump();
+  }
+
+  /**
+   * Flushes once the current turn of the event loop ends, so that the Kafka batches handled in the same turn
+   * (one fetch's worth) share bulk requests instead of sending one small request each.
+   */
+  flushSoon(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
   }
 
   /** Stops every wait and retry: what is not acknowledged yet is abandoned (its promise rejects). */

@@ -17,8 +17,11 @@ import { createIngestMetrics } from './metrics.js';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
 
-/** Kafka batches handled at once; their documents share bulk requests. */
-const PARTITIONS_CONCURRENTLY = 4;
+/**
+ * Kafka batches handled at once: at least the partitions of the default topics, so that one fetch is handled
+ * in one round and its documents share bulk requests.
+ */
+const PARTITIONS_CONCURRENTLY = 16;
 
 export interface IngestService {
   /** Where /metrics, /healthz and /readyz answer. */
@@ -259,7 +262,7 @@ export async function startIngest(config: Config, logger: Logger, options: { sig
       });
       for (const [stage, ms] of stageTimes) metrics.stageSeconds.inc({ stage }, ms / 1000);
       stageTimes.clear();
-      indexer.flush();
+      indexer.flushSoon();
       await waitAlive(Promise.all(pending), heartbeat, ticket);
 
       // The unbroken run of settled messages from the start of the batch; after an abandon it may be shorter.

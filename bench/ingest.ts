@@ -1,0 +1,188 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { Client } from '@elastic/elasticsearch';
+import kafkajs, { type Producer } from 'kafkajs';
+import { loadConfig } from '../shared/config.js';
+import { packageRoot } from '../shared/paths.js';
+import { createEnrichers } from '../pipelines/enrichers.js';
+import { createPipeline } from '../pipelines/pipeline.js';
+import { realisticLines } from './pipeline.js';
+import { cpuMs, freePort, waitForPort } from './process.js';
+
+const { Kafka, Partitioners, logLevel } = kafkajs;
+
+/**
+ * End to end on this machine: `sluice emulate kafka`, `sluice emulate elasticsearch` and `sluice ingest`, each
+ * its own process, with the producer and the measuring in this one.
+ * - Sustained events/s: a worker is started and ready, then the realistic mix is produced as fast as kafkajs
+ *   can; the rate is the events over the time from the first send to the worker's last commit. Next to it, the pipeline alone over the same lines in
+ *   this process, so the ratio shows what transport (Kafka, bulk indexing, commits) costs.
+ * - Produce-to-searchable latency at a fixed 5 000 events/s: every event carries a sequence number; the time
+ *   from its send to the first search that finds it (searches every 200 ms, so ±100 ms).
+ */
+
+const EVENTS = Number(process.env.BENCH_INGEST_EVENTS ?? 100_000);
+const LOAD_PER_SECOND = 5000;
+const LOAD_SECONDS = Number(process.env.BENCH_INGEST_LOAD_SECONDS ?? 15);
+const POLL_MS = 200;
+
+export interface IngestRow {
+  name: string;
+  value: string;
+  goal: string;
+}
+
+const SLUICE = join(packageRoot, 'dist', 'bin', 'sluice.js');
+
+function sluice(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [SLUICE, ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn', ...env } });
+}
+
+function topicOf(line: string): string {
+  if (line.includes('"ClientAddr"')) return 'logs-traefik';
+  if (line.includes('"worker_id"')) return 'logs-worker';
+  return line.startsWith('{') ? 'logs-app' : 'logs-postgres';
+}
+
+async function send(producer: Producer, lines: string[]): Promise<void> {
+  const byTopic = new Map<string, Array<{ value: string }>>();
+  for (const line of lines) byTopic.set(topicOf(line), [...(byTopic.get(topicOf(line)) ?? []), { value: line }]);
+  await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+}
+
+async function metricValue(url: string, name: string): Promise<number> {
+  const text = await fetch(`${url}/metrics`).then((response) => response.text(), () => '');
+  let sum = 0;
+  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function pipelineOnly(lines: string[]): Promise<number> {
+  const pipeline = createPipeline({ namespace: 'default', enrichers: await createEnrichers(loadConfig({})) });
+  const run = (): void => {
+    for (const line of lines) {
+      const outcome = pipeline({ value: Buffer.from(line), topic: topicOf(line) });
+      if (outcome.ok) JSON.stringify(outcome.document);
+    }
+  };
+  run();
+  const started = performance.now();
+  run();
+  return (lines.length / (performance.now() - started)) * 1000;
+}
+
+export async function benchIngest(): Promise<IngestRow[]> {
+  const [kafkaPort, esPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+  const emulators = [sluice(['emulate', 'kafka', '--port', String(kafkaPort), '--retention-bytes', String(2 * 1024 ** 3)]), sluice(['emulate', 'elasticsearch', '--port', String(esPort)])];
+  let worker: ChildProcess | undefined;
+  const stopWorker = async (): Promise<void> => {
+    if (worker === undefined) return;
+    const exited = once(worker, 'exit');
+    worker.kill('SIGTERM');
+    await exited;
+    worker = undefined;
+  };
+  const kafka = new Kafka({ brokers: [`127.0.0.1:${kafkaPort}`], logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  const es = new Client({ node: `http://127.0.0.1:${esPort}` });
+  const metricsUrl = `http://127.0.0.1:${metricsPort}`;
+  const env = { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, ELASTICSEARCH_URL: `http://127.0.0.1:${esPort}`, SLUICE_INGEST_METRICS_PORT: String(metricsPort) };
+  try {
+    await Promise.all([waitForPort(kafkaPort), waitForPort(esPort)]);
+    await producer.connect();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: ['logs-app', 'logs-traefik', 'logs-worker', 'logs-postgres'].map((topic) => ({ topic, numPartitions: 3 })) });
+    await admin.disconnect();
+
+    // ---- sustained throughput: the worker starts idle, then the mix is produced as fast as kafkajs can ----
+    const lines = realisticLines(EVENTS);
+    worker = sluice(['ingest'], env);
+    const pid = worker.pid as number;
+    await waitForReady(metricsUrl);
+    const started = { at: performance.now(), cpu: cpuMs(pid) };
+    for (let i = 0; i < lines.length; i += 2000) await send(producer, lines.slice(i, i + 2000));
+    let last = { at: 0, committed: 0, cpu: 0 };
+    const deadline = Date.now() + 600_000;
+    while (last.committed < EVENTS && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      last = { at: performance.now(), committed: await metricValue(metricsUrl, 'sluice_ingest_committed_messages_total'), cpu: cpuMs(pid) };
+    }
+    if (last.committed < EVENTS) throw new Error(`the worker committed ${last.committed} of ${EVENTS} messages`);
+    const sustained = (EVENTS / (last.at - started.at)) * 1000;
+    const perCpuSecond = (EVENTS / (last.cpu - started.cpu)) * 1000;
+    await stopWorker();
+
+    // ---- latency at a fixed load: the same worker group goes on from where it stopped ----
+    worker = sluice(['ingest'], env);
+    await waitForReady(metricsUrl);
+    const json = lines.filter((line) => line.startsWith('{'));
+    const producedAt: number[] = [];
+    const seenAt: number[] = [];
+    let next = 0;
+    const total = LOAD_PER_SECOND * LOAD_SECONDS;
+    const producing = (async () => {
+      const started = performance.now();
+      for (let tick = 0; next < total; tick += 1) {
+        const chunk: string[] = [];
+        for (let k = 0; k < LOAD_PER_SECOND / 10 && next < total; k += 1, next += 1) chunk.push((json[next % json.length] as string).replace(/^\{/, `{"seq":${next},`));
+        const at = performance.now();
+        for (let k = next - chunk.length; k < next; k += 1) producedAt[k] = at;
+        await send(producer, chunk);
+        const wait = started + (tick + 1) * 100 - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    })();
+    let lowestUnseen = 0;
+    const pollDeadline = performance.now() + (LOAD_SECONDS + 30) * 1000;
+    while (lowestUnseen < total && performance.now() < pollDeadline) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      const answer = await es.search({
+        index: 'logs-*',
+        size: 10_000,
+        _source: ['rendiff.seq', 'traefik.seq'],
+        query: { bool: { should: [{ range: { 'rendiff.seq': { gte: lowestUnseen } } }, { range: { 'traefik.seq': { gte: lowestUnseen } } }], minimum_should_match: 1 } },
+      });
+      const now = performance.now();
+      for (const hit of answer.hits.hits) {
+        const source = hit._source as { rendiff?: { seq?: number }; traefik?: { seq?: number } };
+        const seq = source.rendiff?.seq ?? source.traefik?.seq;
+        if (seq !== undefined && seenAt[seq] === undefined) seenAt[seq] = now;
+      }
+      while (lowestUnseen < total && seenAt[lowestUnseen] !== undefined) lowestUnseen += 1;
+    }
+    await producing;
+    const latencies = producedAt.map((at, seq) => (seenAt[seq] ?? Number.POSITIVE_INFINITY) - at).sort((a, b) => a - b);
+    const missing = latencies.filter((latency) => !Number.isFinite(latency)).length;
+    await stopWorker();
+
+    const pipeline = await pipelineOnly(lines);
+    const fmt = (value: number): string => Math.round(value).toLocaleString('en-US');
+    return [
+      { name: `sustained, ${fmt(EVENTS)} events through one worker`, value: `${fmt(sustained)} events/s`, goal: '≥ 20,000 events/s' },
+      { name: 'the worker, per CPU-second of its own', value: `${fmt(perCpuSecond)} events`, goal: '' },
+      { name: 'pipeline alone, same lines, this process (baseline)', value: `${fmt(pipeline)} events/s`, goal: '' },
+      { name: 'end to end / pipeline alone', value: (sustained / pipeline).toFixed(2), goal: '' },
+      { name: `produce → searchable p50, ${fmt(LOAD_PER_SECOND)} events/s for ${LOAD_SECONDS} s`, value: `${fmt(percentile(latencies, 50))} ms`, goal: '' },
+      { name: `produce → searchable p99 (${missing} of ${fmt(total)} never seen)`, value: `${fmt(percentile(latencies, 99))} ms`, goal: '< 2,000 ms' },
+    ];
+  } finally {
+    await stopWorker().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    await es.close();
+    for (const emulator of emulators) emulator.kill('SIGTERM');
+  }
+}
+
+async function waitForReady(metricsUrl: string): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt += 1) {
+    if ((await fetch(`${metricsUrl}/readyz`).catch(() => undefined))?.status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the worker did not become ready');
+}
