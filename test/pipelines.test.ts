@@ -283,6 +283,19 @@ describe('redaction', () => {
     expect(document).toEqual({ message: 'login by [REDACTED:email]', user: { email: '[REDACTED:email]' }, rendiff: { password: '[REDACTED:secret]', api_key: '[REDACTED:secret]', nested: [{ token: '[REDACTED:secret]' }, '[REDACTED:email]'] } });
   });
 
+  it('skips only what Sluice writes itself: a record field named like an ECS object is still redacted', () => {
+    const document: Record<string, any> = {
+      event: { dataset: 'rendiff.api' },
+      source: { ip: '8.8.8.8', geo: { city_name: 'x' }, note: 'call a@b.io' },
+      user_agent: { original: 'agent a@b.io', os: { name: 'Linux' } },
+      rendiff: { event: { contact: 'a@b.io' }, os: { owner: 'c@d.io' }, geo: 'e@f.io' },
+    };
+    redactor.document(document);
+    expect(document.source.note).toBe('call [REDACTED:email]');
+    expect(document.user_agent.original).toBe('agent [REDACTED:email]');
+    expect(document.rendiff).toEqual({ event: { contact: '[REDACTED:email]' }, os: { owner: '[REDACTED:email]' }, geo: '[REDACTED:email]' });
+  });
+
   it('applies only the configured rules', () => {
     expect(createRedactor(['card']).text('a@b.io 4111111111111111')).toBe('a@b.io [REDACTED:card]');
     expect(createRedactor([]).text('a@b.io')).toBe('a@b.io');
