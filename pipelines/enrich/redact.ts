@@ -30,8 +30,14 @@ export function luhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-/** A cheap test first: most strings hold none of the characters or words a secret needs. */
-const MAYBE = /[@=]|%40|eyJ|earer|asic|oken|pass|pwd|secret|api.?key|auth|sess|\d{12}|\d[ -]\d{4}/i;
+/**
+ * A cheap test first: most strings hold none of the characters or words a secret needs. (An "=" alone is
+ * not one: a secret pair needs its key word, which is listed.)
+ */
+const MAYBE = /@|%40|eyJ|earer|asic|oken|pass|pwd|secret|api.?key|auth|sess|\d{12}|\d[ -]\d{4}/i;
+/** What each rule needs before its own, dearer expression runs. */
+const WORD_HINT = /earer|asic|oken|pass|pwd|secret|api.?key|auth|sess/i;
+const DIGITS_HINT = /\d{12}|\d[ -]\d{4}/;
 
 /** Fields Sluice itself writes from timestamps, names and numbers: they never hold personal data. */
 const SAFE_KEYS = new Set(['@timestamp', 'ingested', 'dataset', 'namespace', 'version', 'outcome', 'kind', 'level', 'route', 'method', 'status_code', 'country_iso_code', 'city_name', 'region_name', 'ip']);
@@ -56,11 +62,13 @@ export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES
   const text = (value: string): string => {
     if (!MAYBE.test(value)) return value;
     let out = value;
-    if (on.has('jwt')) out = out.replace(JWT, '[REDACTED:jwt]');
-    if (on.has('token')) out = out.replace(TOKEN, (_match, scheme: string, gap: string) => `${scheme}${gap}[REDACTED:token]`);
-    if (on.has('secret')) out = out.replace(SECRET_PAIR, (_match, key: string, separator: string) => `${key}${separator}[REDACTED:secret]`);
-    if (on.has('email')) out = out.replace(EMAIL, '[REDACTED:email]');
-    if (on.has('card')) out = out.replace(CARD, (match) => {
+    if (on.has('jwt') && out.includes('eyJ')) out = out.replace(JWT, '[REDACTED:jwt]');
+    if ((on.has('token') || on.has('secret')) && WORD_HINT.test(out)) {
+      if (on.has('token')) out = out.replace(TOKEN, (_match, scheme: string, gap: string) => `${scheme}${gap}[REDACTED:token]`);
+      if (on.has('secret')) out = out.replace(SECRET_PAIR, (_match, key: string, separator: string) => `${key}${separator}[REDACTED:secret]`);
+    }
+    if (on.has('email') && (out.includes('@') || out.includes('%40'))) out = out.replace(EMAIL, '[REDACTED:email]');
+    if (on.has('card') && DIGITS_HINT.test(out)) out = out.replace(CARD, (match) => {
       const digits = match.replace(/[ -]/g, '');
       return digits.length >= 13 && digits.length <= 19 && luhn(digits) ? '[REDACTED:card]' : match;
     });
