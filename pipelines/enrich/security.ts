@@ -122,25 +122,41 @@ export interface Finding {
   risk: number;
 }
 
-/** The rules a request matches. Pure, so the corpus test and the pipeline share it. */
+/** Findings per user agent: a fleet sends few distinct agents many times, and their parentheses and semicolons
+ * make most of them "suspicious" enough to run the injection rules. */
+const agentCache = new Map<string, Finding[]>();
+const AGENT_CACHE_SIZE = 10_000;
+
+/** The scanner rules on the agent as sent, and the injection rules on it decoded (Log4Shell was mostly delivered there). */
+function agentFindings(userAgent: string): Finding[] {
+  const cached = agentCache.get(userAgent);
+  if (cached !== undefined) return cached;
+  const findings: Finding[] = [];
+  for (const rule of RULES) if (rule.target === 'user_agent' && rule.pattern.test(userAgent)) findings.push({ id: rule.id, name: rule.name, category: rule.category, risk: rule.risk });
+  const agent = canonical(userAgent);
+  if (SUSPICIOUS.test(agent)) {
+    for (const rule of RULES) if (rule.target === 'request' && (rule.category === 'log4shell' || rule.category === 'command_injection' || rule.category === 'sqli') && rule.pattern.test(agent)) findings.push({ id: rule.id, name: rule.name, category: rule.category, risk: rule.risk });
+  }
+  if (agentCache.size >= AGENT_CACHE_SIZE) agentCache.delete(agentCache.keys().next().value as string);
+  agentCache.set(userAgent, findings);
+  return findings;
+}
+
+/** The rules a request matches. Pure (its cache only remembers answers), so the corpus test and the pipeline share it. */
 export function inspect(request: { path?: string; query?: string; userAgent?: string; body?: string }): Finding[] {
   const path = request.path === undefined ? '' : canonical(request.path);
   const query = request.query === undefined ? '' : canonical(request.query);
   const body = request.body === undefined ? '' : canonical(bodyText(request.body));
   const requestText = `${path}\n${query}\n${body}`;
   const suspicious = SUSPICIOUS.test(requestText);
-  const userAgent = request.userAgent ?? '';
   const findings: Finding[] = [];
   for (const rule of RULES) {
-    if (rule.target === 'request' && !suspicious) continue;
-    const text = rule.target === 'user_agent' ? userAgent : rule.target === 'path' ? path : requestText;
+    if (rule.target === 'user_agent' || (rule.target === 'request' && !suspicious)) continue;
+    const text = rule.target === 'path' ? path : requestText;
     if (text !== '' && rule.pattern.test(text)) findings.push({ id: rule.id, name: rule.name, category: rule.category, risk: rule.risk });
   }
-  // Injection in the user agent is an attack too (Log4Shell was mostly delivered there).
-  if (userAgent !== '') {
-    const agent = canonical(userAgent);
-    if (!SUSPICIOUS.test(agent)) return findings;
-    for (const rule of RULES) if (rule.target === 'request' && (rule.category === 'log4shell' || rule.category === 'command_injection' || rule.category === 'sqli') && rule.pattern.test(agent) && !findings.some((finding) => finding.id === rule.id)) findings.push({ id: rule.id, name: rule.name, category: rule.category, risk: rule.risk });
+  if (request.userAgent !== undefined && request.userAgent !== '') {
+    for (const finding of agentFindings(request.userAgent)) if (!findings.some((found) => found.id === finding.id)) findings.push(finding);
   }
   return findings;
 }
