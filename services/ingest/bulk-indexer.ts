@@ -40,12 +40,15 @@ export interface BulkIndexerOptions {
   logger: Logger;
   /** A request ended: its time, size and whether Elasticsearch answered at all. */
   onRequest?(seconds: number, documents: number, bytes: number, answered: boolean): void;
-  onRetry?(kind: 'item' | 'request'): void;
+  /** Documents of `topic` sent again: one item answered 429/5xx, or all of a request that failed whole. */
+  onRetry?(kind: 'item' | 'request', topic: string, documents: number): void;
   /** Elasticsearch stopped (true) or started again (false) answering bulk requests. */
   onStall?(stalled: boolean): void;
 }
 
 interface Pending {
+  /** The Kafka topic the document came from, for the metrics. */
+  topic: string;
   /** The action line and the document, newline-separated, as they go into the request body. */
   operation: string;
   bytes: number;
@@ -78,9 +81,9 @@ export class BulkIndexer {
   ) {}
 
   /** Queues one `create` of a document; resolves when Elasticsearch has answered for it for good. */
-  add(index: string, id: string, source: string, ticket: Ticket): Promise<ItemOutcome> {
+  add(index: string, id: string, source: string, ticket: Ticket, topic: string): Promise<ItemOutcome> {
     const operation = `${JSON.stringify({ create: { _index: index, _id: id } })}\n${source}`;
-    return new Promise((resolve, reject) => this.enqueue({ operation, bytes: Buffer.byteLength(operation) + 1, attempts: 0, ticket, resolve, reject }));
+    return new Promise((resolve, reject) => this.enqueue({ topic, operation, bytes: Buffer.byteLength(operation) + 1, attempts: 0, ticket, resolve, reject }));
   }
 
   /** Sends what is buffered now, without waiting for the size or time limit (the caller waits for it anyway). */
@@ -146,6 +149,11 @@ export class BulkIndexer {
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 
+  private countRetries(kind: 'item' | 'request', items: Pending[]): void {
+    if (this.options.onRetry === undefined) return;
+    for (const [topic, documents] of countByTopic(items)) this.options.onRetry(kind, topic, documents);
+  }
+
   private setStalled(stalled: boolean): void {
     if (stalled === this.stalled) return;
     this.stalled = stalled;
@@ -174,7 +182,7 @@ export class BulkIndexer {
           return;
         }
         this.setStalled(true);
-        this.options.onRetry?.('request');
+        this.countRetries('request', items);
         const wait = this.backoff(attempt);
         this.options.logger.warn({ err: describe(error), documents: items.length, attempt, retryInMs: Math.round(wait) }, 'bulk request failed; retrying');
         try {
@@ -208,7 +216,7 @@ export class BulkIndexer {
     if (retry.length === 0) return;
     // One wait for the items of one request, by the attempts of the most retried among them.
     const attempts = Math.max(...retry.map((item) => item.attempts));
-    for (let i = 0; i < retry.length; i += 1) this.options.onRetry?.('item');
+    this.countRetries('item', retry);
     const timer = setTimeout(() => {
       this.retrying.delete(retry);
       for (const item of retry) this.enqueue(item);
@@ -216,6 +224,12 @@ export class BulkIndexer {
     }, this.backoff(attempts));
     this.retrying.set(retry, timer);
   }
+}
+
+function countByTopic(items: Pending[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(item.topic, (counts.get(item.topic) ?? 0) + 1);
+  return counts;
 }
 
 function errorText(answer: BulkItemResponse): string {

@@ -11,7 +11,7 @@ export function createIngestMetrics() {
     indexed: new Counter({ name: 'sluice_ingest_indexed_total', help: 'Documents Elasticsearch created', labelNames: byTopic, registers: [registry] }),
     duplicates: new Counter({ name: 'sluice_ingest_duplicates_total', help: 'Redelivered messages whose document existed already (409 on create)', labelNames: byTopic, registers: [registry] }),
     deadLettered: new Counter({ name: 'sluice_ingest_dead_lettered_total', help: 'Messages sent to the dead-letter topic, by the stage that refused them', labelNames: ['topic', 'stage'] as const, registers: [registry] }),
-    retried: new Counter({ name: 'sluice_ingest_retried_total', help: 'Retries: bulk items (429, 5xx) and whole bulk requests (connection refused, 429, 5xx)', labelNames: ['kind'] as const, registers: [registry] }),
+    retried: new Counter({ name: 'sluice_ingest_retried_total', help: 'Documents sent again: as bulk items answered 429/5xx (kind="item"), or in a whole bulk request that failed (kind="request": connection refused, 429, 5xx)', labelNames: ['topic', 'kind'] as const, registers: [registry] }),
     committed: new Counter({ name: 'sluice_ingest_committed_messages_total', help: 'Messages whose offsets were committed', labelNames: byTopic, registers: [registry] }),
     lag: new Gauge({ name: 'sluice_ingest_consumer_lag', help: 'Messages in the partition after the last one handled (high watermark - next offset)', labelNames: ['topic', 'partition'] as const, registers: [registry] }),
     bulkSeconds: new Histogram({ name: 'sluice_ingest_bulk_duration_seconds', help: 'Time of one _bulk request', labelNames: ['outcome'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
