@@ -43,6 +43,17 @@ async function faults(elasticsearch: Elasticsearch, body: Record<string, number>
   await fetch(`${elasticsearch.emulator.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
+/** Emulators (with faults injected before anything runs), a worker in this process, and a producer. */
+async function scenario(options: { emulators?: Parameters<typeof emulators>[0]; faults?: Record<string, number>; env?: Record<string, string> } = {}) {
+  const { kafka, elasticsearch } = await emulators(options.emulators);
+  if (options.faults !== undefined) await faults(elasticsearch, options.faults);
+  const worker = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url, options.env));
+  cleanups.push(() => worker.close());
+  const producer = await connectedProducer(kafka.brokers);
+  cleanups.push(() => producer.disconnect());
+  return { kafka, elasticsearch, worker, producer };
+}
+
 /** The test's end state: exactly `total` documents, each once, and every offset committed. */
 async function expectExactlyOnce(elasticsearch: Elasticsearch, brokers: string, groupId: string, total: number, timeoutMs?: number): Promise<void> {
   await waitForDocuments(elasticsearch.es, total, timeoutMs);
@@ -63,12 +74,7 @@ async function expectExactlyOnce(elasticsearch: Elasticsearch, brokers: string, 
 
 describe('ingest: Kafka → pipelines → Elasticsearch', () => {
   it('turns N unique events into exactly N documents in their data streams, commits every offset, and counts a redelivery as duplicates', async () => {
-    const { kafka, elasticsearch } = await emulators();
-    const env = await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url);
-    const worker = await startWorker(env);
-    cleanups.push(() => worker.close());
-    const producer = await connectedProducer(kafka.brokers);
-    cleanups.push(() => producer.disconnect());
+    const { kafka, elasticsearch, worker, producer } = await scenario();
     await produce(producer, 0, 3000);
     await expectExactlyOnce(elasticsearch, kafka.brokers, worker.config.kafka.groupId, 3000);
 
@@ -98,11 +104,7 @@ describe('ingest: Kafka → pipelines → Elasticsearch', () => {
   });
 
   it('sends poison messages to the dead-letter topic with their reasons, redacted, while everything else flows', async () => {
-    const { kafka, elasticsearch } = await emulators({ maxMessageBytes: 4 * 1024 * 1024 });
-    const worker = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url));
-    cleanups.push(() => worker.close());
-    const producer = await connectedProducer(kafka.brokers);
-    cleanups.push(() => producer.disconnect());
+    const { kafka, elasticsearch, worker, producer } = await scenario({ emulators: { maxMessageBytes: 4 * 1024 * 1024 } });
     await produce(producer, 0, 400);
     const poison = [
       { name: 'invalid JSON', value: Buffer.from('{"timestamp":"2026-11-22T10:00:00Z","level":"INFO","message":"token=abcdef123456 oops'), stage: 'decode', reason: /is not valid JSON/ },
@@ -155,12 +157,7 @@ describe('ingest: Kafka → pipelines → Elasticsearch', () => {
 
 describe('sluice replay-dlq', () => {
   it('sends dead letters back to their topics after a fix, once: items Elasticsearch kept refusing are indexed', async () => {
-    const { kafka, elasticsearch } = await emulators();
-    await faults(elasticsearch, { bulk_item_reject_ratio: 1 });
-    const worker = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url, { SLUICE_BULK_MAX_RETRIES: '1' }));
-    cleanups.push(() => worker.close());
-    const producer = await connectedProducer(kafka.brokers);
-    cleanups.push(() => producer.disconnect());
+    const { elasticsearch, worker, producer } = await scenario({ faults: { bulk_item_reject_ratio: 1 }, env: { SLUICE_BULK_MAX_RETRIES: '1' } });
     await produce(producer, 0, 20);
     await waitFor(async () => metric(await scrape(worker.metricsUrl), 'sluice_ingest_dead_lettered_total', { stage: 'index' }) === 20, 20_000, '20 dead letters');
     expect(await documentCounts(elasticsearch.es)).toEqual({ api: 0, traefik: 0 });
@@ -178,24 +175,14 @@ describe('sluice replay-dlq', () => {
 
 describe('ingest under faults: each ends with exactly N documents and nothing left uncommitted', () => {
   it('Elasticsearch answers 429 to whole bulk requests for a while', async () => {
-    const { kafka, elasticsearch } = await emulators();
-    await faults(elasticsearch, { bulk_rejections: 6 });
-    const worker = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url));
-    cleanups.push(() => worker.close());
-    const producer = await connectedProducer(kafka.brokers);
-    cleanups.push(() => producer.disconnect());
+    const { kafka, elasticsearch, worker, producer } = await scenario({ faults: { bulk_rejections: 6 } });
     await produce(producer, 0, 2000);
     await expectExactlyOnce(elasticsearch, kafka.brokers, worker.config.kafka.groupId, 2000);
     expect(metric(await scrape(worker.metricsUrl), 'sluice_ingest_retried_total', { kind: 'request' })).toBeGreaterThanOrEqual(6);
   });
 
   it('a share of bulk items is rejected (429 per item) and retried', async () => {
-    const { kafka, elasticsearch } = await emulators();
-    await faults(elasticsearch, { bulk_item_reject_ratio: 0.3 });
-    const worker = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url));
-    cleanups.push(() => worker.close());
-    const producer = await connectedProducer(kafka.brokers);
-    cleanups.push(() => producer.disconnect());
+    const { kafka, elasticsearch, worker, producer } = await scenario({ faults: { bulk_item_reject_ratio: 0.3 } });
     await produce(producer, 0, 2000);
     await expectExactlyOnce(elasticsearch, kafka.brokers, worker.config.kafka.groupId, 2000);
     const metrics = await scrape(worker.metricsUrl);
@@ -205,11 +192,7 @@ describe('ingest under faults: each ends with exactly N documents and nothing le
 
   it('Elasticsearch unavailable (503), then gone (connection refused), then back: the worker pauses, is not ready, and catches up by itself', async () => {
     const esDataDir = mkdtempSync(join(tmpdir(), 'sluice-es-'));
-    const { kafka, elasticsearch } = await emulators({ esDataDir });
-    const worker = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url));
-    cleanups.push(() => worker.close());
-    const producer = await connectedProducer(kafka.brokers);
-    cleanups.push(() => producer.disconnect());
+    const { kafka, elasticsearch, worker, producer } = await scenario({ emulators: { esDataDir } });
     await produce(producer, 0, 500);
     await waitForDocuments(elasticsearch.es, 500);
 
@@ -302,11 +285,7 @@ describe('ingest under faults: each ends with exactly N documents and nothing le
 
   it('the Kafka emulator restarted with its data dir', async () => {
     const kafkaDataDir = mkdtempSync(join(tmpdir(), 'sluice-kafka-'));
-    const { kafka, elasticsearch } = await emulators({ kafkaDataDir });
-    const worker = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url));
-    cleanups.push(() => worker.close());
-    const producer = await connectedProducer(kafka.brokers);
-    cleanups.push(() => producer.disconnect());
+    const { kafka, elasticsearch, producer } = await scenario({ emulators: { kafkaDataDir } });
     await produce(producer, 0, 1000);
     await waitForDocuments(elasticsearch.es, 1000);
     const port = kafka.port;
