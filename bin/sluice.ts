@@ -227,9 +227,13 @@ function buildProgram(): Command {
     .option('--topic <topic>', 'route the lines as messages of this Kafka topic (SLUICE_TOPIC_SOURCES, else its name)')
     .action(async (options: { source: 'auto' | Source; topic?: string }, command: Command) => {
       const config = configFor(command);
-      const enrichers = await createEnrichers(config);
+      const { enrichers, close } = await createEnrichers(config);
       const pipeline = createPipeline({ namespace: config.namespace, topicSources: config.kafka.topicSources, forcedSource: options.source === 'auto' ? undefined : options.source, enrichers });
-      await processStream(pipeline, process.stdin, process.stdout, process.stderr, options.topic);
+      try {
+        await processStream(pipeline, process.stdin, process.stdout, process.stderr, options.topic);
+      } finally {
+        close();
+      }
     });
 
   const ilm = program.command('ilm').description('index lifecycle policies and templates from ilm/');

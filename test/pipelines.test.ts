@@ -227,6 +227,7 @@ describe('GeoIP', () => {
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline && (geoip.lookup('81.2.69.142') as { geo?: unknown }).geo === undefined) await new Promise((resolve) => setTimeout(resolve, 200));
     expect(geoip.lookup('81.2.69.142')).toMatchObject({ geo: { city_name: 'London' } });
+    geoip.close();
   }, 20_000);
 
   it('takes the client address from X-Forwarded-For only behind a trusted proxy', () => {

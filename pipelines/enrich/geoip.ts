@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -8,7 +8,7 @@ import { addTag, copyJson, get, put, type Json } from '../ecs.js';
 
 /**
  * GeoIP for `source.ip`: city (`source.geo.*`) and autonomous system (`source.as.*`) from MaxMind-format
- * databases through the `maxmind` reader, with its LRU cache and reload when a file changes. It reads
+ * databases through the `maxmind` reader, with its LRU cache, and reloaded when a file changes. It reads
  * both schemas: GeoIP2/GeoLite2 (`country.iso_code`, `city.names.en`, …) and DB-IP's (`country_code`,
  * `city`, `state1`, …). Private, loopback and reserved addresses get no geo and the tag `private_ip`.
  */
@@ -107,6 +107,8 @@ export interface GeoipOptions {
 export interface Geoip {
   lookup(ip: string): { geo: Json | undefined; as: Json | undefined } | 'private' | undefined;
   enrich(document: Json): void;
+  /** Stops watching the database files. */
+  close(): void;
 }
 
 const name = (value: { names?: Record<string, string> } | string | undefined): string | undefined => (typeof value === 'string' ? value || undefined : value?.names?.en);
@@ -117,9 +119,24 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   // Answers per address, most recent kept: a fleet's traffic comes from far fewer addresses than requests.
   // Forgotten whenever a database file is reloaded.
   const answers = new Map<string, ReturnType<Geoip['lookup']>>();
+  // Each file is watched here rather than by the reader's watchForUpdates, whose listener can never be
+  // removed: a process that opens and closes GeoIP (tests, restarts of a worker) would collect them.
+  const watched: Array<{ path: string; listener: (current: Stats, previous: Stats) => void }> = [];
   // The reader's types know only MaxMind's own schema; records are read through the union of both schemas.
-  const open = (path: string): Promise<Reader<Response>> =>
-    maxmind.open(path, { cache, watchForUpdates: true, watchForUpdatesNonPersistent: true, watchForUpdatesHook: () => answers.clear() });
+  const open = async (path: string): Promise<{ get(ip: string): Response | null }> => {
+    let reader: Reader<Response> = await maxmind.open(path, { cache });
+    const listener = (current: Stats, previous: Stats): void => {
+      if (current.mtimeMs === previous.mtimeMs && current.size === previous.size) return;
+      // A file caught half-written fails to open: the old reader stays until the next change.
+      maxmind.open<Response>(path, { cache }).then((fresh) => {
+        reader = fresh;
+        answers.clear();
+      }, () => undefined);
+    };
+    watchFile(path, { persistent: false, interval: 2000 }, listener);
+    watched.push({ path, listener });
+    return { get: (ip) => reader.get(ip) };
+  };
   const cityV4 = await open(options.cityDb ?? DEFAULT_CITY_IPV4());
   const cityV6 = options.cityDb === undefined ? await open(DEFAULT_CITY_IPV6()) : cityV4;
   let asn: { get(ip: string): AsnRecord | undefined };
@@ -166,6 +183,9 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
 
   return {
     lookup,
+    close() {
+      for (const { path, listener } of watched.splice(0)) unwatchFile(path, listener);
+    },
     enrich(document) {
       const ip = get(document, 'source.ip');
       if (typeof ip !== 'string') return;

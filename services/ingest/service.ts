@@ -104,7 +104,8 @@ export async function startIngest(config: Config, logger: Logger, options: { sig
   readiness.elasticsearch = true;
 
   const stageTimes = new Map<string, number>();
-  const pipeline = createPipeline({ namespace: config.namespace, topicSources: config.kafka.topicSources, enrichers: await createEnrichers(config), stageTimes });
+  const enrichment = await createEnrichers(config);
+  const pipeline = createPipeline({ namespace: config.namespace, topicSources: config.kafka.topicSources, enrichers: enrichment.enrichers, stageTimes });
   const redact = createRedactor(config.redact).text;
 
   const indexer = new BulkIndexer(es, {
@@ -333,6 +334,7 @@ export async function startIngest(config: Config, logger: Logger, options: { sig
         clearTimeout(deadline);
         clearInterval(pinger);
         indexer.abandonAll();
+        enrichment.close();
         await es.close();
         await health.close();
         logger.info('ingest stopped');
