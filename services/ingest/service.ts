@@ -74,7 +74,7 @@ function messageBytes(message: KafkaMessage): number {
  * unbroken run of messages that Elasticsearch acknowledged (created, or 409 already there) or that went to
  * the dead-letter topic.
  */
-export async function startIngest(config: Config, logger: Logger, options: { signal?: AbortSignal } = {}): Promise<IngestService> {
+export async function startIngest(config: Config, logger: Logger): Promise<IngestService> {
   registerCodecs();
   const metrics = createIngestMetrics();
   const readiness = { kafka: false, elasticsearch: false };
@@ -92,10 +92,6 @@ export async function startIngest(config: Config, logger: Logger, options: { sig
         logger.info({ created: changes.filter((change) => change.action === 'created').length, updated: changes.filter((change) => change.action === 'updated').length }, 'lifecycle policies and templates applied');
         break;
       } catch (error) {
-        if (options.signal?.aborted === true) {
-          await Promise.all([es.close(), health.close()]);
-          throw error;
-        }
         logger.warn({ err: error, attempt }, 'cannot apply lifecycle policies and templates yet; retrying');
         await sleep(backoff(attempt)).catch(() => undefined);
       }
@@ -143,19 +139,19 @@ export async function startIngest(config: Config, logger: Logger, options: { sig
     retry: { initialRetryTime: 300, retries: 8 },
   });
   const producer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
+  const heartbeatEveryMs = Math.max(100, Math.floor(config.ingest.sessionTimeoutMs / 10));
   // The fetch size follows the memory bound, so that what one fetch delivers (then decoded and serialised) fits.
   const maxBytes = Math.max(1024 * 1024, Math.floor(config.ingest.maxInflightBytes / 8));
   const consumer = kafka.consumer({
     groupId: config.kafka.groupId,
     sessionTimeout: config.ingest.sessionTimeoutMs,
-    heartbeatInterval: Math.max(100, Math.floor(config.ingest.sessionTimeoutMs / 10)),
+    heartbeatInterval: heartbeatEveryMs,
     rebalanceTimeout: Math.max(60_000, config.ingest.shutdownTimeoutMs * 2),
     maxBytes,
     maxBytesPerPartition: Math.min(maxBytes, 8 * 1024 * 1024),
     // A fetch waits at most this long for data; a graceful stop waits for the fetch in progress.
     maxWaitTimeInMs: 1000,
   });
-  const heartbeatEveryMs = Math.max(100, Math.floor(config.ingest.sessionTimeoutMs / 10));
 
   let failure: Error | undefined;
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
@@ -307,10 +303,18 @@ export async function startIngest(config: Config, logger: Logger, options: { sig
   /** Batches in progress: a shutdown past its deadline abandons them. */
   const shutdownTickets = new Set<Ticket>();
 
-  await producer.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topics: config.kafka.topics, fromBeginning: true });
-  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY, eachBatch: handleBatch });
+  try {
+    await producer.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topics: config.kafka.topics, fromBeginning: true });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY, eachBatch: handleBatch });
+  } catch (error) {
+    // Kafka unreachable at start: release what was opened, or the listener would keep the process alive.
+    clearInterval(pinger);
+    enrichment.close();
+    await Promise.allSettled([consumer.disconnect(), producer.disconnect(), es.close(), health.close()]);
+    throw error;
+  }
   logger.info({ topics: config.kafka.topics, groupId: config.kafka.groupId, deadLetterTopic: config.kafka.dlqTopic }, 'ingest started');
 
   let resolveStopped: (failure: Error | undefined) => void = () => undefined;
