@@ -16,18 +16,29 @@ function splitPath(path: string): string[] {
   return found;
 }
 
-/** Sets `a.b.c` in a nested document, creating the objects on the way. */
-export function put(document: Json, path: string, value: unknown): void {
-  if (value === undefined || value === null || value === '') return;
-  const parts = splitPath(path);
+/** The object at the first `depth` parts of a path, created on the way (a value in the way is replaced). */
+function objectAlong(document: Json, parts: readonly string[], depth: number): Json {
   let node = document;
-  for (let i = 0; i < parts.length - 1; i += 1) {
+  for (let i = 0; i < depth; i += 1) {
     const part = parts[i] as string;
     const next = node[part];
     if (typeof next !== 'object' || next === null || Array.isArray(next)) node[part] = {};
     node = node[part] as Json;
   }
-  node[parts[parts.length - 1] as string] = value;
+  return node;
+}
+
+/** Sets `a.b.c` in a nested document, creating the objects on the way. */
+export function put(document: Json, path: string, value: unknown): void {
+  if (value === undefined || value === null || value === '') return;
+  const parts = splitPath(path);
+  objectAlong(document, parts, parts.length - 1)[parts[parts.length - 1] as string] = value;
+}
+
+/** The object at `a.b`, created when missing. */
+export function objectAt(document: Json, path: string): Json {
+  const parts = splitPath(path);
+  return objectAlong(document, parts, parts.length);
 }
 
 export function get(document: Json, path: string): unknown {
@@ -103,12 +114,13 @@ export function durationNs(value: unknown): number | undefined {
 
 /** `192.168.1.100:54321`, `[2001:db8::1]:443` or a bare address → ip and port. */
 export function hostPort(value: string): { ip: string; port: number | undefined } {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
-  if (bracketed) return { ip: bracketed[1] as string, port: bracketed[2] === undefined ? undefined : Number(bracketed[2]) };
-  const colons = value.split(':').length - 1;
-  if (colons === 1) {
-    const [ip, port] = value.split(':') as [string, string];
-    return { ip, port: /^\d+$/.test(port) ? Number(port) : undefined };
+  if (value.startsWith('[')) {
+    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
+    if (bracketed) return { ip: bracketed[1] as string, port: bracketed[2] === undefined ? undefined : Number(bracketed[2]) };
   }
-  return { ip: value, port: undefined };
+  // One colon: address and port. None, or several (a bare IPv6 address): the whole value is the address.
+  const colon = value.indexOf(':');
+  if (colon < 0 || colon !== value.lastIndexOf(':')) return { ip: value, port: undefined };
+  const port = value.slice(colon + 1);
+  return { ip: value.slice(0, colon), port: /^\d+$/.test(port) ? Number(port) : undefined };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ECS_VERSION, put, type Json } from '../ecs.js';
+import { ECS_VERSION, objectAt, put, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
 import { RejectedError } from '../types.js';
 
@@ -73,9 +73,13 @@ export function baseDocument(dataset: string, timestamp: number, context: Normal
 
 /** Fields ECS lacks go under the custom namespace, never dropped (DESIGN.md). */
 export function keepRest(document: Json, record: Json, known: ReadonlySet<string>, namespace = 'rendiff'): void {
-  for (const [key, value] of Object.entries(record)) {
-    if (known.has(key) || value === null || value === undefined) continue;
-    put(document, `${namespace}.${key.replaceAll('.', '_')}`, value);
+  let target: Json | undefined;
+  for (const key in record) {
+    const value = record[key];
+    if (known.has(key) || value === null || value === undefined || value === '') continue;
+    // The namespace object only when there is something to keep; a dotted key stays one field.
+    target ??= objectAt(document, namespace);
+    target[key.includes('.') ? key.replaceAll('.', '_') : key] = value;
   }
 }
 
