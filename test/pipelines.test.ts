@@ -289,12 +289,13 @@ describe('redaction', () => {
       event: { dataset: 'rendiff.api' },
       source: { ip: '8.8.8.8', geo: { city_name: 'x' }, note: 'call a@b.io' },
       user_agent: { original: 'agent a@b.io', os: { name: 'Linux' } },
-      rendiff: { event: { contact: 'a@b.io' }, os: { owner: 'c@d.io' }, geo: 'e@f.io' },
+      rendiff: { event: { contact: 'a@b.io' }, os: { owner: 'c@d.io' }, geo: 'e@f.io', tags: ['g@h.io'] },
+      tags: ['security_alert'],
     };
     redactor.document(document);
     expect(document.source.note).toBe('call [REDACTED:email]');
     expect(document.user_agent.original).toBe('agent [REDACTED:email]');
-    expect(document.rendiff).toEqual({ event: { contact: '[REDACTED:email]' }, os: { owner: '[REDACTED:email]' }, geo: '[REDACTED:email]' });
+    expect(document.rendiff).toEqual({ event: { contact: '[REDACTED:email]' }, os: { owner: '[REDACTED:email]' }, geo: '[REDACTED:email]', tags: ['[REDACTED:email]'] });
   });
 
   it('applies only the configured rules', () => {

@@ -4,8 +4,12 @@ import type { Json } from '../ecs.js';
 export const REDACTION_RULES = ['email', 'card', 'jwt', 'token', 'secret'] as const;
 export type RedactionRule = (typeof REDACTION_RULES)[number];
 
-/** JSON fields whose whole value is a secret, whatever it looks like. */
-const SECRET_KEY = /^(password|passwd|pwd|pass|secret|client_secret|token|access_token|refresh_token|id_token|api_key|apikey|api-key|x-api-key|authorization|proxy-authorization|cookie|set-cookie|session|sessionid|private_key|credit_card|card_number|cvv)$/i;
+/** JSON fields whose whole value is a secret, whatever it looks like (compared in lower case). */
+const SECRET_KEYS = new Set(['password', 'passwd', 'pwd', 'pass', 'secret', 'client_secret', 'token', 'access_token', 'refresh_token', 'id_token', 'api_key', 'apikey', 'api-key', 'x-api-key', 'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'session', 'sessionid', 'private_key', 'credit_card', 'card_number', 'cvv']);
+
+function isSecretKey(key: string): boolean {
+  return SECRET_KEYS.has(key.toLowerCase());
+}
 
 /** Also percent-encoded (`%40`), as addresses appear in logged query strings. */
 const EMAIL = /[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
@@ -43,13 +47,13 @@ const DIGITS_HINT = /\d{12}|\d[ -]\d{4}/;
 const SAFE_KEYS = new Set(['@timestamp', 'ingested', 'dataset', 'namespace', 'version', 'outcome', 'kind', 'level', 'route', 'method', 'status_code', 'country_iso_code', 'city_name', 'region_name', 'ip']);
 
 /**
- * Objects whose every value Sluice writes itself, from enumerations and enrichment databases, by where they
- * sit in an ECS document: `ecs`, `data_stream`, `event`, `rule` at the top, geo and AS answers under
- * `source`/`client`, parsed user-agent parts. They are not walked at all (a third of redaction's cost).
+ * Objects whose every value Sluice (or Filebeat's own configuration) writes, from enumerations and enrichment
+ * databases, by where they sit in an ECS document: `ecs`, `data_stream`, `event`, `rule`, `service`, `agent`
+ * and `tags` at the top, geo and AS answers under `source`/`client`, parsed user-agent parts. They are not walked at all (a third of redaction's cost).
  * Only these paths: a record's own fields (under the custom namespaces) are walked whatever their names.
  */
 const SAFE_OBJECTS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
-  ['', new Set(['ecs', 'data_stream', 'event', 'rule'])],
+  ['', new Set(['ecs', 'data_stream', 'event', 'rule', 'service', 'agent', 'tags'])],
   ['source', new Set(['geo', 'as'])],
   ['client', new Set(['geo', 'as'])],
   ['user_agent', new Set(['os', 'device'])],
@@ -59,6 +63,7 @@ const TOP = SAFE_OBJECTS.get('') as ReadonlySet<string>;
 
 export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES): { text(value: string): string; document(document: Json): void } {
   const on = new Set(rules);
+  const secretKeys = on.has('secret');
   const text = (value: string): string => {
     if (!MAYBE.test(value)) return value;
     let out = value;
@@ -79,15 +84,21 @@ export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES
       const value = node[key];
       if (typeof value === 'string') {
         if (SAFE_KEYS.has(key)) continue;
-        node[key] = on.has('secret') && SECRET_KEY.test(key) ? '[REDACTED:secret]' : text(value);
+        node[key] = secretKeys && isSecretKey(key) ? '[REDACTED:secret]' : text(value);
       } else if (Array.isArray(value)) {
-        node[key] = value.map((item) => (typeof item === 'string' ? text(item) : item));
-        for (const item of value) if (typeof item === 'object' && item !== null) walk(item as Json, NOTHING_SAFE);
+        if (safe.has(key)) continue;
+        // In place: most arrays hold nothing to redact, and a copy of each would be garbage.
+        for (let i = 0; i < value.length; i += 1) {
+          const item: unknown = value[i];
+          if (typeof item === 'string') {
+            const redacted = text(item);
+            if (redacted !== item) value[i] = redacted;
+          } else if (typeof item === 'object' && item !== null) walk(item as Json, NOTHING_SAFE);
+        }
       } else if (typeof value === 'object' && value !== null) {
         // Below the top level only the named children of source, client and user_agent are skipped.
         if (!safe.has(key)) walk(value as Json, safe === TOP ? (SAFE_OBJECTS.get(key) ?? NOTHING_SAFE) : NOTHING_SAFE);
-      }
-      else if (on.has('secret') && SECRET_KEY.test(key) && value !== null && value !== undefined) node[key] = '[REDACTED:secret]';
+      } else if (secretKeys && value !== undefined && value !== null && isSecretKey(key)) node[key] = '[REDACTED:secret]';
     }
   };
   return { text, document: (document) => walk(document, TOP) };
