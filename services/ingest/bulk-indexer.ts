@@ -14,6 +14,9 @@ import type { Logger } from '../../shared/logging.js';
  * `maxRetries` times; any other item error (a mapping error, 400) is final at once.
  */
 
+const FIRST_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 10_000;
+
 export type ItemOutcome = { result: 'indexed' } | { result: 'duplicate' } | { result: 'failed'; reason: string };
 
 /** A group of documents that can be abandoned together (one Kafka batch): they are then neither sent nor retried. */
@@ -34,9 +37,6 @@ export interface BulkIndexerOptions {
   flushIntervalMs: number;
   concurrency: number;
   maxRetries: number;
-  /** First backoff; each retry doubles it, up to maxBackoffMs, each wait drawn from its upper half (jitter). */
-  backoffMs?: number;
-  maxBackoffMs?: number;
   logger: Logger;
   /** A request ended: its time, size and whether Elasticsearch answered at all. */
   onRequest?(seconds: number, documents: number, bytes: number, answered: boolean): void;
@@ -143,9 +143,9 @@ export class BulkIndexer {
     }
   }
 
+  /** 100 ms, doubling with each attempt up to 10 s, each wait drawn from the upper half of that (jitter). */
   private backoff(attempt: number): number {
-    const base = this.options.backoffMs ?? 100;
-    const ceiling = Math.min(this.options.maxBackoffMs ?? 10_000, base * 2 ** Math.min(attempt - 1, 20));
+    const ceiling = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** Math.min(attempt - 1, 20));
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 

@@ -191,7 +191,8 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
       finished = true;
     });
     while (!finished && !ticket.abandoned) {
-      await Promise.race([done, sleep(heartbeatEveryMs)]);
+      // Unreferenced: a wait left behind by a finished batch must not keep a stopping process alive.
+      await Promise.race([done, sleep(heartbeatEveryMs, undefined, { ref: false })]);
       if (finished || ticket.abandoned) return;
       try {
         await heartbeat();
