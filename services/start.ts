@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import type { Config } from '../shared/config.js';
 import { LOCAL_ELASTICSEARCH_URL } from '../shared/elasticsearch.js';
+import { LOCAL_KAFKA_BROKER } from '../shared/kafka.js';
 import { serviceLogger, type Logger } from '../shared/logging.js';
 import { startIngest } from './ingest/service.js';
-
-export const LOCAL_KAFKA_BROKER = '127.0.0.1:9092';
 
 /**
  * `sluice start`: every service that exists, and first the embedded emulator for Kafka and/or

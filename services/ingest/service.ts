@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import kafkajs, { type EachBatchPayload, type KafkaMessage, type LogEntry } from 'kafkajs';
+import kafkajs, { type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import type { Config } from '../../shared/config.js';
 import { elasticsearchClient } from '../../shared/elasticsearch.js';
+import { kafkaClient } from '../../shared/kafka.js';
 import { applyIlm } from '../../shared/ilm/apply.js';
 import { loadIlmFiles, withSettings } from '../../shared/ilm/files.js';
 import type { Logger } from '../../shared/logging.js';
@@ -15,7 +16,7 @@ import { deadLetter, type DeadLetter, type DeadLetterStage } from './dead-letter
 import { startHealthServer } from './health.js';
 import { createIngestMetrics } from './metrics.js';
 
-const { Kafka, Partitioners, logLevel } = kafkajs;
+const { Partitioners } = kafkajs;
 
 /**
  * Kafka batches handled at once: at least the partitions of the default topics, so that one fetch is handled
@@ -37,16 +38,6 @@ type MessageOutcome = { kind: 'indexed' | 'duplicate' } | { kind: 'dead'; stage:
 /** The document's `_id`: where its message is in Kafka, so a redelivery is a 409, never a second document. */
 export function documentId(topic: string, partition: number, offset: string): string {
   return `${topic}:${partition}:${offset}`;
-}
-
-function kafkaLogger(logger: Logger) {
-  const log = logger.child({ component: 'kafkajs' });
-  return () => ({ level, log: entry }: LogEntry) => {
-    const { message, ...rest } = entry;
-    if (level === logLevel.ERROR) log.error(rest, message);
-    else if (level === logLevel.WARN) log.warn(rest, message);
-    else if (level === logLevel.INFO) log.debug(rest, message);
-  };
 }
 
 /** Group errors after which kafkajs rejoins the group (a rebalance, a coordinator that forgot this member, …). */
@@ -132,12 +123,7 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
   }, 5000);
   pinger.unref();
 
-  const kafka = new Kafka({
-    clientId: 'sluice-ingest',
-    brokers: config.kafka.brokers ?? ['127.0.0.1:9092'],
-    logCreator: kafkaLogger(logger),
-    retry: { initialRetryTime: 300, retries: 8 },
-  });
+  const kafka = kafkaClient(config, logger, 'sluice-ingest');
   const producer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
   const heartbeatEveryMs = Math.max(100, Math.floor(config.ingest.sessionTimeoutMs / 10));
   // The fetch size follows the memory bound, so that what one fetch delivers (then decoded and serialised) fits.
