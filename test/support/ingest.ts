@@ -1,12 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import kafkajs, { type Admin, type Producer } from 'kafkajs';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../shared/config.js';
-import { packageRoot } from '../../shared/paths.js';
 import { startIngest, type IngestService } from '../../services/ingest/service.js';
-import { freePort, waitFor } from './process.js';
+import { freePort, spawnSluice, waitFor } from './process.js';
 
 const { Kafka, logLevel, Partitioners } = kafkajs;
 
@@ -34,18 +31,10 @@ export async function startWorker(env: Record<string, string>): Promise<IngestSe
 }
 
 /** A worker as its own process (`sluice ingest`), so that it can be killed. */
-export function spawnWorker(env: Record<string, string>): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [join(packageRoot, 'dist', 'bin', 'sluice.js'), 'ingest'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return Object.assign(child, { output: () => output });
+export function spawnWorker(env: Record<string, string>): ReturnType<typeof spawnSluice> {
+  return spawnSluice(['ingest'], env);
 }
 
-export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-}
 
 export function kafkaClient(brokers: string) {
   return new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } });
