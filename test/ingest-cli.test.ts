@@ -1,25 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { packageRoot } from '../shared/paths.js';
-import { exited } from './support/ingest.js';
-import { freePort, run, waitFor } from './support/process.js';
+import { exited, freePort, run, spawnSluice, waitFor } from './support/process.js';
 
-const SLUICE = join(packageRoot, 'dist', 'bin', 'sluice.js');
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
 });
 
-function sluice(args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [SLUICE, ...args], { cwd: packageRoot, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function sluice(args: string[], env: Record<string, string>): ReturnType<typeof spawnSluice> {
+  const child = spawnSluice(args, env);
   children.push(child);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return Object.assign(child, { output: () => output });
+  return child;
 }
 
 async function ready(metricsPort: number): Promise<void> {
@@ -83,5 +78,23 @@ describe('sluice start (local mode)', () => {
     expect(await exited(start)).toEqual({ code: 0, signal: null });
     expect(existsSync(join(dataDir, 'kafka'))).toBe(true);
     expect(existsSync(join(dataDir, 'elasticsearch'))).toBe(true);
+  }, 60_000);
+});
+
+describe('sluice replay-dlq from the command line', () => {
+  it('says there is nothing to replay before the dead-letter topic exists, then replays letters and lists what it skipped', async () => {
+    const kafkaPort = await freePort();
+    const kafka = sluice(['emulate', 'kafka', '--port', String(kafkaPort)], {});
+    await waitFor(() => kafka.output().includes('kafka emulator listening'), 20_000, 'the emulator');
+    const brokers = `127.0.0.1:${kafkaPort}`;
+    const replay = () => run('env', [`KAFKA_BROKERS=${brokers}`, 'LOG_LEVEL=silent', process.execPath, join(packageRoot, 'dist', 'bin', 'sluice.js'), 'replay-dlq']);
+    expect(await replay()).toMatchObject({ code: 0, stdout: 'replay-dlq: 0 replayed, 0 skipped\n' });
+
+    const letter = JSON.stringify({ original: '{"job_id":"7"}', original_truncated: false, topic: 'logs-app', partition: 0, offset: '5', stage: 'index', reason: '503' });
+    const produced = await run('kcat', ['-P', '-b', brokers, '-t', 'sluice-dlq', '-p', '0'], { input: `${letter}\nnot a letter\n` });
+    expect(produced.code, produced.stderr).toBe(0);
+    expect(await replay()).toMatchObject({ code: 0, stdout: 'replay-dlq: 1 replayed, 1 skipped\n  skipped partition 0 offset 1: not a dead letter of Sluice\n' });
+    const sent = await run('kcat', ['-C', '-b', brokers, '-t', 'logs-app', '-e', '-q']);
+    expect(sent.stdout).toBe('{"job_id":"7"}\n');
   }, 60_000);
 });

@@ -1,9 +1,10 @@
 import kafkajs, { type EachBatchPayload } from 'kafkajs';
 import { z } from 'zod';
 import type { Config } from '../../shared/config.js';
+import { kafkaClient } from '../../shared/kafka.js';
 import type { Logger } from '../../shared/logging.js';
 
-const { Kafka, Partitioners, logLevel } = kafkajs;
+const { Partitioners } = kafkajs;
 
 /** What a dead letter must hold to be sent back: the fields `deadLetter()` writes that replay reads. */
 const deadLetterSchema = z.object({
@@ -15,6 +16,14 @@ const deadLetterSchema = z.object({
   stage: z.string(),
   reason: z.string(),
 });
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 export interface ReplayResult {
   replayed: number;
@@ -29,12 +38,14 @@ export interface ReplayResult {
  * that fails again is dead-lettered again, after the end this run stops at, so a run always ends.
  */
 export async function replayDeadLetters(config: Config, logger: Logger, dlqTopic = config.kafka.dlqTopic): Promise<ReplayResult> {
-  const kafka = new Kafka({ clientId: 'sluice-replay', brokers: config.kafka.brokers ?? ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(config, logger, 'sluice-replay');
   const groupId = `${config.kafka.groupId}-replay`;
   const admin = kafka.admin();
   await admin.connect();
   const remaining = new Map<number, bigint>();
   try {
+    // No topic yet means no dead letter yet (asking for its offsets would retry for a minute, then fail).
+    if (!(await admin.listTopics()).includes(dlqTopic)) return { replayed: 0, skipped: [] };
     const ends = await admin.fetchTopicOffsets(dlqTopic);
     const [committed] = await admin.fetchOffsets({ groupId, topics: [dlqTopic] });
     for (const end of ends) {
@@ -68,13 +79,7 @@ export async function replayDeadLetters(config: Config, logger: Logger, dlqTopic
     if (messages.length === 0) return;
     const byTopic = new Map<string, Array<{ value: string }>>();
     for (const message of messages) {
-      const parsed = deadLetterSchema.safeParse((() => {
-        try {
-          return JSON.parse(message.value?.toString('utf8') ?? '');
-        } catch {
-          return undefined;
-        }
-      })());
+      const parsed = deadLetterSchema.safeParse(parseOrUndefined(message.value?.toString('utf8') ?? ''));
       if (!parsed.success) result.skipped.push({ partition: batch.partition, offset: message.offset, why: 'not a dead letter of Sluice' });
       else if (parsed.data.original_truncated) result.skipped.push({ partition: batch.partition, offset: message.offset, why: `the original was cut at the size limit (${parsed.data.reason})` });
       else byTopic.set(parsed.data.topic, [...(byTopic.get(parsed.data.topic) ?? []), { value: parsed.data.original }]);
