@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClientAddress, createGeoip } from '../pipelines/enrich/geoip.js';
+import { createLoginClassifier } from '../pipelines/enrich/login.js';
 import { createRedactor } from '../pipelines/enrich/redact.js';
 import { tagSecurity } from '../pipelines/enrich/security.js';
 import { createUserAgent } from '../pipelines/enrich/user-agent.js';
 import { createPipeline, type Enricher } from '../pipelines/pipeline.js';
+import { loadConfig } from '../shared/config.js';
 import { packageRoot } from '../shared/paths.js';
 
 /**
@@ -69,6 +71,7 @@ export async function benchPipeline(): Promise<StageRow[]> {
     'client address (trusted proxies)': createClientAddress(['10.0.0.0/8']),
     GeoIP: geoip.enrich,
     'user agent': createUserAgent(),
+    'login attempts': createLoginClassifier(loadConfig({}).loginPaths),
     'security signatures': tagSecurity,
     redaction: createRedactor().document,
   };

@@ -165,6 +165,34 @@ function buildProgram(): Command {
     .option('--to <iso>', 'end of the range (exclusive), ISO-8601', instantOption)
     .action(notYet('rollup', {}));
 
+  program
+    .command('detect')
+    .description('run the behaviour detectors (login brute force, 404 scans, floods), or evaluate --from/--to once')
+    .option('--from <iso>', 'evaluate the windows that end after this time, ISO-8601 (with --to: once, then exit)', instantOption)
+    .option('--to <iso>', 'and no later than this time, ISO-8601', instantOption)
+    .action(async (options: { from?: string; to?: string }, command: Command) => {
+      const config = configFor(command);
+      const logger = serviceLogger(createLogger(config.logLevel), 'rollup');
+      if (options.from === undefined && options.to === undefined) {
+        const { startDetection } = await import('../services/rollup/detect-service.js');
+        await runUntilSignal(await startDetection(config, logger));
+        return;
+      }
+      if (options.from === undefined || options.to === undefined) command.error('error: --from and --to go together: give both, or neither to run continuously.');
+      const from = Date.parse(options.from);
+      const to = Date.parse(options.to);
+      if (from >= to) command.error(`error: --from (${options.from}) must be before --to (${options.to}).`);
+      const { detectBehaviour, findingDocument } = await import('../services/rollup/behaviour.js');
+      const es = elasticsearchClient(config);
+      try {
+        const result = await detectBehaviour(es, config, from, to);
+        const lines = [`detect: ${result.created.length} new finding(s), ${result.existing} already recorded`, ...result.created.map((finding) => `  ${finding.rule.id} ${findingDocument(finding, config.namespace, Date.now()).document.message as string}`)];
+        process.stdout.write(`${lines.join('\n')}\n`);
+      } finally {
+        await es.close();
+      }
+    });
+
   program.command('api').description('run the HTTP API: metrics, SLOs, SLA reports, live tail').action(notYet('api', { servesApi: true }));
 
   const emulate = program.command('emulate').description('run an emulator alone (development and tests only)');

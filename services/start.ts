@@ -4,6 +4,7 @@ import { LOCAL_ELASTICSEARCH_URL } from '../shared/elasticsearch.js';
 import { LOCAL_KAFKA_BROKER } from '../shared/kafka.js';
 import { serviceLogger, type Logger } from '../shared/logging.js';
 import { startIngest } from './ingest/service.js';
+import { startDetection } from './rollup/detect-service.js';
 
 /**
  * `sluice start`: every service that exists, and first the embedded emulator for Kafka and/or
@@ -28,9 +29,12 @@ export async function startLocal(config: Config, logger: Logger): Promise<{ clos
     url = LOCAL_ELASTICSEARCH_URL;
     logger.info({ url: elasticsearch.url, dataDir: join(config.dataDir, 'elasticsearch') }, 'ELASTICSEARCH_URL is not set: started the embedded Elasticsearch emulator (development only)');
   }
-  const ingest = await startIngest({ ...config, kafka: { ...config.kafka, brokers }, elasticsearch: { ...config.elasticsearch, url } }, serviceLogger(logger, 'ingest'));
+  const resolved: Config = { ...config, kafka: { ...config.kafka, brokers }, elasticsearch: { ...config.elasticsearch, url } };
+  const ingest = await startIngest(resolved, serviceLogger(logger, 'ingest'));
   closers.unshift(() => ingest.close());
-  logger.info({ metrics: ingest.metricsUrl }, 'sluice started: ingest is running (the api and rollup services are not built yet)');
+  const detection = await startDetection(resolved, serviceLogger(logger, 'rollup'));
+  closers.unshift(() => detection.close());
+  logger.info({ metrics: ingest.metricsUrl, detectMetrics: detection.metricsUrl }, 'sluice started: ingest and behaviour detection are running (the api and SLI rollups are not built yet)');
   return {
     stopped: ingest.stopped,
     async close() {

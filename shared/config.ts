@@ -227,6 +227,40 @@ function positiveInteger(max: number) {
 
 const flag = z.enum(['true', 'false'], 'expected true or false').transform((value) => value === 'true');
 
+/** A case-insensitive regular expression, compiled at start so that a typo is a configuration error. */
+const pattern = z.string().transform((value, ctx) => {
+  try {
+    return new RegExp(value, 'i');
+  } catch (error) {
+    ctx.addIssue(`expected a regular expression: ${(error as Error).message}`);
+    return z.NEVER;
+  }
+});
+
+/** A behaviour threshold: `count/window` (`10/5m`: ten in five minutes), or `off`. */
+const threshold = z.string().transform((value, ctx) => {
+  // null, not undefined: zod would put the default in place of an undefined result.
+  if (value.trim() === 'off') return null;
+  const match = /^(\d+)\/(.+)$/.exec(value.trim());
+  const windowMs = match === null ? undefined : parseTimeValue(match[2] as string);
+  if (match === null || Number(match[1]) < 1 || windowMs === undefined || windowMs < 10_000 || windowMs > 86_400_000 || windowMs % 1000 !== 0) {
+    ctx.addIssue('expected "off" or count/window, such as "10/5m" (a count of at least 1 in a window of whole seconds from 10s to 1d)');
+    return z.NEVER;
+  }
+  return { count: Number(match[1]), windowMs };
+});
+
+/** Index names or patterns for searches (`logs-rendiff.traefik-*`). */
+const indexPatterns = z.string().transform((value, ctx) => {
+  const items = list(value);
+  const bad = items.find((item) => !/^[^\s\\/?"<>|#]+$/.test(item));
+  if (items.length === 0 || bad !== undefined) {
+    ctx.addIssue(`expected comma-separated index names or patterns such as "logs-rendiff.traefik-*"${bad === undefined ? '' : `; "${bad}" is not one`}`);
+    return z.NEVER;
+  }
+  return items;
+});
+
 const apiKeys = z.string().transform((value, ctx) => {
   const keys = list(value);
   const short = keys.find((key) => key.length < 16);
@@ -236,6 +270,9 @@ const apiKeys = z.string().transform((value, ctx) => {
   }
   return keys;
 });
+
+/** Login endpoints of common frameworks and of the seed's API (`/api/v1/auth/login`), by the end of the path. */
+const LOGIN_PATHS = /(^|\/)(login|log-in|signin|sign-in|sign_in|authenticate|wp-login\.php|oauth2?\/token|auth\/token)\/?$/i;
 
 // ---------------------------------------------------------------------------------------------
 // The contract: every variable of DESIGN.md, with its default. Empty values count as unset.
@@ -282,6 +319,15 @@ const settingsSchema = z.object({
   SLUICE_INGEST_METRICS_PORT: port.default(9464),
   SLUICE_INGEST_METRICS_HOST: nonEmpty.default('127.0.0.1'),
   SLUICE_ILM_APPLY: flag.default(true),
+  SLUICE_LOGIN_PATHS: pattern.default(LOGIN_PATHS),
+  SLUICE_DETECT_BRUTE_FORCE: threshold.default({ count: 10, windowMs: 300_000 }),
+  SLUICE_DETECT_404_SCAN: threshold.default({ count: 30, windowMs: 60_000 }),
+  SLUICE_DETECT_FLOOD: threshold.default({ count: 1200, windowMs: 60_000 }),
+  SLUICE_DETECT_INDICES: indexPatterns.optional(),
+  SLUICE_DETECT_INTERVAL: duration.default(60_000),
+  SLUICE_DETECT_LOOKBACK: duration.default(900_000),
+  SLUICE_DETECT_METRICS_PORT: port.default(9465),
+  SLUICE_DETECT_METRICS_HOST: nonEmpty.default('127.0.0.1'),
 });
 
 type Settings = z.output<typeof settingsSchema>;
@@ -339,10 +385,30 @@ export interface Config {
     /** Install ilm/ (policies and templates) at start, as `sluice ilm apply` does. */
     applyIlm: boolean;
   };
+  /** Request paths that are login attempts: tagged `event.category: authentication` by the pipeline. */
+  loginPaths: RegExp;
+  /** Behaviour-over-time detectors (brute force, 404 scans, floods) over Elasticsearch aggregates. */
+  detect: {
+    bruteForce: Threshold | undefined;
+    scan404: Threshold | undefined;
+    flood: Threshold | undefined;
+    /** What the detectors search: the access logs, where every request of every ingest worker lands. */
+    indices: string[];
+    intervalMs: number;
+    /** Closed windows that ended this recently are evaluated (again) on each run, so late documents count. */
+    lookbackMs: number;
+    metrics: { host: string; port: number };
+  };
   /** True when neither Kafka nor Elasticsearch is configured: everything runs on the embedded emulators. */
   localMode: boolean;
   /** Where each explicitly given setting came from ("environment" or the configuration file's path). */
   origins: Partial<Record<SettingName, string>>;
+}
+
+/** At least `count` in a window of `windowMs`, per source address. */
+export interface Threshold {
+  count: number;
+  windowMs: number;
 }
 
 export interface LoadOptions {
@@ -443,6 +509,10 @@ function crossChecks(s: Settings, options: LoadOptions): Array<[SettingName, str
   if (options.servesApi === true && !localMode && s.SLUICE_API_KEYS === undefined) {
     found.push(['SLUICE_API_KEYS', 'is required when KAFKA_BROKERS or ELASTICSEARCH_URL is set (outside local mode the API needs keys)']);
   }
+  const longest = Math.max(...[s.SLUICE_DETECT_BRUTE_FORCE, s.SLUICE_DETECT_404_SCAN, s.SLUICE_DETECT_FLOOD].map((rule) => rule?.windowMs ?? 0));
+  if (s.SLUICE_DETECT_LOOKBACK < longest + s.SLUICE_DETECT_INTERVAL) {
+    found.push(['SLUICE_DETECT_LOOKBACK', `must be at least the longest detector window (${longest / 1000}s) plus SLUICE_DETECT_INTERVAL (${s.SLUICE_DETECT_INTERVAL / 1000}s), or windows would be skipped`]);
+  }
   return found;
 }
 
@@ -479,6 +549,16 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
       metrics: { host: s.SLUICE_INGEST_METRICS_HOST, port: s.SLUICE_INGEST_METRICS_PORT },
       applyIlm: s.SLUICE_ILM_APPLY,
     },
+    loginPaths: s.SLUICE_LOGIN_PATHS,
+    detect: {
+      bruteForce: s.SLUICE_DETECT_BRUTE_FORCE ?? undefined,
+      scan404: s.SLUICE_DETECT_404_SCAN ?? undefined,
+      flood: s.SLUICE_DETECT_FLOOD ?? undefined,
+      indices: s.SLUICE_DETECT_INDICES ?? [`logs-rendiff.traefik-${s.SLUICE_NAMESPACE}`],
+      intervalMs: s.SLUICE_DETECT_INTERVAL,
+      lookbackMs: s.SLUICE_DETECT_LOOKBACK,
+      metrics: { host: s.SLUICE_DETECT_METRICS_HOST, port: s.SLUICE_DETECT_METRICS_PORT },
+    },
     localMode: s.KAFKA_BROKERS === undefined && s.ELASTICSEARCH_URL === undefined,
     origins,
   };
@@ -494,5 +574,6 @@ export function describeConfig(config: Config): Record<string, unknown> {
       auth: auth === undefined ? undefined : 'apiKey' in auth ? { apiKey: '[REDACTED]' } : { username: auth.username, password: '[REDACTED]' },
     },
     api: { ...config.api, keys: config.api.keys.map(() => '[REDACTED]') },
+    loginPaths: config.loginPaths.source,
   };
 }

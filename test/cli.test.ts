@@ -24,7 +24,7 @@ function sluice(args: string[], env: NodeJS.ProcessEnv = {}, command = process.e
   });
 }
 
-/** Every verb of the contract in DESIGN.md, plus `config`. */
+/** Every verb of the contract in DESIGN.md, plus `config` and `detect`. */
 const VERBS = [
   'start',
   'ingest',
@@ -39,6 +39,7 @@ const VERBS = [
   'demo',
   'alerts rules',
   'replay-dlq',
+  'detect',
   'config',
 ];
 
@@ -77,6 +78,7 @@ describe('sluice --help', () => {
     [['rollup'], ['--from <iso>', '--to <iso>']],
     [['ilm', 'status'], ['--json']],
     [['replay-dlq'], ['--topic <topic>']],
+    [['detect'], ['--from <iso>', '--to <iso>']],
     [['demo'], ['--month <YYYY-MM>']],
   ])('sluice %j --help shows its options', async (verb, options) => {
     const { code, stdout } = await sluice([...verb, '--help']);

@@ -55,6 +55,16 @@ describe('configuration defaults', () => {
       metrics: { host: '127.0.0.1', port: 9464 },
       applyIlm: true,
     });
+    expect(config.loginPaths.test('/api/v1/auth/login')).toBe(true);
+    expect(config.detect).toEqual({
+      bruteForce: { count: 10, windowMs: 300_000 },
+      scan404: { count: 30, windowMs: 60_000 },
+      flood: { count: 1200, windowMs: 60_000 },
+      indices: ['logs-rendiff.traefik-default'],
+      intervalMs: 60_000,
+      lookbackMs: 900_000,
+      metrics: { host: '127.0.0.1', port: 9465 },
+    });
   });
 
   it('treats empty and blank values as unset', () => {
@@ -107,6 +117,15 @@ describe('configuration from the environment', () => {
       SLUICE_INGEST_METRICS_PORT: '9100',
       SLUICE_INGEST_METRICS_HOST: '0.0.0.0',
       SLUICE_ILM_APPLY: 'false',
+      SLUICE_LOGIN_PATHS: '^/session$',
+      SLUICE_DETECT_BRUTE_FORCE: '20/10m',
+      SLUICE_DETECT_404_SCAN: 'off',
+      SLUICE_DETECT_FLOOD: '5000/30s',
+      SLUICE_DETECT_INDICES: 'logs-rendiff.traefik-*, logs-rendiff.api-*',
+      SLUICE_DETECT_INTERVAL: '30s',
+      SLUICE_DETECT_LOOKBACK: '1h',
+      SLUICE_DETECT_METRICS_PORT: '9101',
+      SLUICE_DETECT_METRICS_HOST: '0.0.0.0',
     };
     expect(Object.keys(env).sort()).toEqual(SETTING_NAMES.filter((name) => name !== 'ELASTICSEARCH_API_KEY').sort());
     const config = loadConfig(env);
@@ -146,6 +165,17 @@ describe('configuration from the environment', () => {
       logs: { retention: '45d', warmAfter: '3d', rolloverMaxAge: '12h', rolloverMaxSize: '20gb' },
       securityRetention: '180d',
       rollupsRetention: '800d',
+    });
+    expect(config.loginPaths.source).toBe('^\\/session$');
+    expect(config.loginPaths.test('/SESSION')).toBe(true);
+    expect(config.detect).toEqual({
+      bruteForce: { count: 20, windowMs: 600_000 },
+      scan404: undefined,
+      flood: { count: 5000, windowMs: 30_000 },
+      indices: ['logs-rendiff.traefik-*', 'logs-rendiff.api-*'],
+      intervalMs: 30_000,
+      lookbackMs: 3_600_000,
+      metrics: { host: '0.0.0.0', port: 9101 },
     });
   });
 
@@ -194,6 +224,12 @@ describe('bad values are rejected with the variable, the value and what was expe
     ['a flush interval without unit', { SLUICE_BULK_FLUSH_INTERVAL: '1000' }, 'SLUICE_BULK_FLUSH_INTERVAL="1000": expected a duration such as "500ms", "1s" or "30s"'],
     ['a bulk concurrency of zero', { SLUICE_BULK_CONCURRENCY: '0' }, 'SLUICE_BULK_CONCURRENCY="0": expected an integer from 1 to 64'],
     ['a flag that is not true or false', { SLUICE_ILM_APPLY: 'yes' }, 'SLUICE_ILM_APPLY="yes": expected true or false'],
+    ['a threshold without window', { SLUICE_DETECT_BRUTE_FORCE: '10' }, 'SLUICE_DETECT_BRUTE_FORCE="10": expected "off" or count/window, such as "10/5m"'],
+    ['a threshold window under 10s', { SLUICE_DETECT_FLOOD: '100/1s' }, 'SLUICE_DETECT_FLOOD="100/1s": expected "off" or count/window'],
+    ['a threshold of zero', { SLUICE_DETECT_404_SCAN: '0/1m' }, 'SLUICE_DETECT_404_SCAN="0/1m": expected "off" or count/window'],
+    ['a login pattern that does not compile', { SLUICE_LOGIN_PATHS: '[login' }, 'SLUICE_LOGIN_PATHS="[login": expected a regular expression: Invalid regular expression'],
+    ['an index pattern with a space', { SLUICE_DETECT_INDICES: 'logs traefik' }, 'SLUICE_DETECT_INDICES="logs traefik": expected comma-separated index names or patterns such as "logs-rendiff.traefik-*"; "logs traefik" is not one'],
+    ['a lookback shorter than a window', { SLUICE_DETECT_LOOKBACK: '5m' }, 'SLUICE_DETECT_LOOKBACK="5m": must be at least the longest detector window (300s) plus SLUICE_DETECT_INTERVAL (60s)'],
     ['a short API key for the Sluice API', { SLUICE_API_KEYS: 'short' }, 'SLUICE_API_KEYS="[REDACTED]": expected comma-separated API keys of at least 16 characters each'],
   ];
 

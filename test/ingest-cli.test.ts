@@ -64,11 +64,13 @@ describe('sluice ingest from the command line', () => {
 });
 
 describe('sluice start (local mode)', () => {
-  it('starts the embedded emulators with their data under SLUICE_DATA_DIR, ingests, and stops cleanly', async () => {
+  it('starts the embedded emulators with their data under SLUICE_DATA_DIR, ingests, detects, and stops cleanly', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-start-'));
     const metricsPort = await freePort();
-    const start = sluice(['start'], { SLUICE_DATA_DIR: dataDir, SLUICE_INGEST_METRICS_PORT: String(metricsPort) });
+    const detectPort = await freePort();
+    const start = sluice(['start'], { SLUICE_DATA_DIR: dataDir, SLUICE_INGEST_METRICS_PORT: String(metricsPort), SLUICE_DETECT_METRICS_PORT: String(detectPort) });
     await ready(metricsPort);
+    await ready(detectPort);
     expect(start.output()).toContain('KAFKA_BROKERS is not set: started the embedded Kafka emulator');
     expect(start.output()).toContain('ELASTICSEARCH_URL is not set: started the embedded Elasticsearch emulator');
     const produced = await run('kcat', ['-P', '-b', '127.0.0.1:9092', '-t', 'logs-app'], { input: `${LINES[0]}\n` });

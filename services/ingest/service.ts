@@ -13,7 +13,7 @@ import { DEFAULT_LIMITS } from '../../pipelines/types.js';
 import { AbandonedError, BulkIndexer, type Ticket } from './bulk-indexer.js';
 import { registerCodecs } from './codecs.js';
 import { deadLetter, type DeadLetter, type DeadLetterStage } from './dead-letter.js';
-import { startHealthServer } from './health.js';
+import { startHealthServer } from '../health.js';
 import { createIngestMetrics } from './metrics.js';
 
 const { Partitioners } = kafkajs;
@@ -69,7 +69,10 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
   registerCodecs();
   const metrics = createIngestMetrics();
   const readiness = { kafka: false, elasticsearch: false };
-  const health = await startHealthServer(config.ingest.metrics.host, config.ingest.metrics.port, metrics.registry, () => readiness);
+  const health = await startHealthServer(config.ingest.metrics.host, config.ingest.metrics.port, metrics.registry, () => ({
+    ready: readiness.kafka && readiness.elasticsearch,
+    details: { kafka: readiness.kafka ? 'connected' : 'not connected', elasticsearch: readiness.elasticsearch ? 'reachable' : 'unreachable' },
+  }));
   logger.info({ metrics: health.url }, 'ingest metrics listening');
 
   const es = elasticsearchClient(config);

@@ -2,15 +2,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
+/** Whether a service can do its work, and the state of each dependency in words (`kafka: "connected"`). */
 export interface Readiness {
-  kafka: boolean;
-  elasticsearch: boolean;
+  ready: boolean;
+  details: Record<string, string>;
 }
 
 /**
- * The worker's own listener: `/metrics` (Prometheus exposition), `/healthz` (the process answers) and
- * `/readyz` (200 only while connected to both Kafka and Elasticsearch; 503 names what is missing).
- * Plain node:http: three fixed routes need no framework on the worker.
+ * A service's own listener: `/metrics` (Prometheus exposition), `/healthz` (the process answers) and
+ * `/readyz` (200 only while every dependency is there; 503 names what is missing).
+ * Plain node:http: three fixed routes need no framework.
  */
 export async function startHealthServer(host: string, port: number, registry: Registry, readiness: () => Readiness): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
@@ -22,9 +23,8 @@ export async function startHealthServer(host: string, port: number, registry: Re
     if (request.method !== 'GET' && request.method !== 'HEAD') return reply(405, 'application/json', '{"error":"method not allowed"}\n');
     if (path === '/healthz') return reply(200, 'application/json', '{"status":"ok"}\n');
     if (path === '/readyz') {
-      const state = readiness();
-      const ready = state.kafka && state.elasticsearch;
-      const body = { status: ready ? 'ready' : 'not ready', kafka: state.kafka ? 'connected' : 'not connected', elasticsearch: state.elasticsearch ? 'reachable' : 'unreachable' };
+      const { ready, details } = readiness();
+      const body = { status: ready ? 'ready' : 'not ready', ...details };
       return reply(ready ? 200 : 503, 'application/json', `${JSON.stringify(body)}\n`);
     }
     if (path === '/metrics') {
