@@ -50,13 +50,17 @@ export function get(document: Json, path: string): unknown {
   return node;
 }
 
-/** A copy of a plain JSON tree: cached enrichment answers are shared, each document gets its own. */
-export function copyJson<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(copyJson) as T;
-  if (typeof value !== 'object' || value === null) return value;
-  const out: Json = {};
-  for (const key in value) out[key] = copyJson((value as Json)[key]);
-  return out as T;
+/**
+ * A cached enrichment answer, frozen all the way down so that every document can share it: copying it into
+ * each document cost more than the lookup. Nothing in the pipeline changes these objects (redaction skips
+ * them), and a change attempted anyway throws rather than leaking into other documents.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const key in value) deepFreeze((value as Json)[key]);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 export function addTag(document: Json, tag: string): void {

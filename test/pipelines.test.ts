@@ -8,7 +8,7 @@ import { CATEGORIES, inspect, tagSecurity } from '../pipelines/enrich/security.j
 import { createUserAgent } from '../pipelines/enrich/user-agent.js';
 import { routeTemplate } from '../pipelines/ecs.js';
 import { createPipeline, type PipelineOptions } from '../pipelines/pipeline.js';
-import { parseTimestamp } from '../pipelines/timestamps.js';
+import { formatTimestamp, parseTimestamp } from '../pipelines/timestamps.js';
 import type { Input, Outcome } from '../pipelines/types.js';
 import { packageRoot } from '../shared/paths.js';
 import { run } from './support/process.js';
@@ -168,6 +168,57 @@ describe('ECS helpers', () => {
     expect(parseTimestamp(value)).toBeUndefined();
   });
 
+  it('reads timestamps of the minute it remembers exactly as the full parser does', () => {
+    const read = (value: string) => {
+      const ms = parseTimestamp(value);
+      return ms === undefined ? undefined : new Date(ms).toISOString();
+    };
+    expect(read('2025-07-10T10:30:00Z')).toBe('2025-07-10T10:30:00.000Z');
+    expect(
+      [
+        '2025-07-10T10:30:59.999Z',
+        '2025-07-10T10:30:07',
+        '2025-07-10T10:30:07+00:00',
+        '2025-07-10T10:30:07,5Z',
+        '2025-07-10T10:30:07.123456Z',
+        '2025-07-10T10:30:07+02:00',
+        '2025-07-10T10:30:07.25-01:00',
+        '2025-07-10T10:30:07 UTC',
+        '2025-07-10T10:30:60Z',
+        '2025-07-10T10:30:61Z',
+        '2025-07-10T10:30:6xZ',
+        '2025-07-10T10:30:07.Z',
+        '2025-07-10T10:30:07.1a',
+        ' 2025-07-10T10:30:07Z ',
+        '2025-07-10 10:30:07Z',
+      ].map(read),
+    ).toEqual([
+      '2025-07-10T10:30:59.999Z',
+      '2025-07-10T10:30:07.000Z',
+      '2025-07-10T10:30:07.000Z',
+      '2025-07-10T10:30:07.500Z',
+      '2025-07-10T10:30:07.123Z',
+      '2025-07-10T08:30:07.000Z',
+      '2025-07-10T11:30:07.250Z',
+      '2025-07-10T10:30:07.000Z',
+      '2025-07-10T10:31:00.000Z',
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      '2025-07-10T10:30:07.000Z',
+      '2025-07-10T10:30:07.000Z',
+    ]);
+  });
+
+  it('formats any instant as toISOString does, forwards, backwards and across minutes', () => {
+    let ms = Date.parse('2025-12-31T23:58:00Z');
+    for (let step = 0; step < 5000; step += 1) {
+      ms += Math.round((step % 7 === 0 ? -1 : 1) * (step % 11) * 997);
+      expect(formatTimestamp(ms)).toBe(new Date(ms).toISOString());
+    }
+  });
+
   it.each([
     ['/api/v1/jobs/123', '/api/v1/jobs/{id}'],
     ['/api/v1/jobs/3f2a9c1e-8b4d-4e2f-9a7c-1d2e3f4a5b6c/status', '/api/v1/jobs/{id}/status'],
@@ -207,6 +258,13 @@ describe('GeoIP', () => {
     expect(shipped.lookup('8.8.8.8')).toMatchObject({ geo: { country_iso_code: 'US' }, as: { number: 15169, organization: { name: 'Google LLC' } } });
     expect(shipped.lookup('2001:4860:4860::8888')).toMatchObject({ as: { number: 15169 } });
     expect(shipped.lookup('::ffff:1.1.1.1')).toEqual(shipped.lookup('1.1.1.1'));
+    // Answers are cached and shared by every document from the address: frozen, so none can change another's.
+    const document: Record<string, any> = { source: { ip: '8.8.8.8' } };
+    shipped.enrich(document);
+    expect(() => {
+      document.source.geo.country_iso_code = 'XX';
+    }).toThrow(TypeError);
+    expect(shipped.lookup('8.8.8.8')).toMatchObject({ geo: { country_iso_code: 'US' } });
     expect(shipped.lookup('1.1.1.1')).toMatchObject({ geo: { country_iso_code: 'AU', location: { lat: expect.any(Number), lon: expect.any(Number) } }, as: { number: 13335 } });
   });
 
@@ -242,16 +300,19 @@ describe('GeoIP', () => {
 });
 
 describe('user agent', () => {
-  it('parses name, version, OS and device, with a cache that hands out copies', () => {
+  it('parses name, version, OS and device, with a cache whose shared answers cannot be changed', () => {
     const parse = createUserAgent();
     const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
     const first: Record<string, any> = { user_agent: { original: iphone } };
     parse(first);
     expect(first.user_agent).toEqual({ original: iphone, name: 'Mobile Safari', version: '17.5', os: { name: 'iOS', version: '17.5', full: 'iOS 17.5' }, device: { name: 'Apple iPhone' } });
-    first.user_agent.os.name = 'changed';
+    expect(() => {
+      first.user_agent.os.name = 'changed';
+    }).toThrow(TypeError);
+    first.user_agent.name = 'the document\'s own';
     const second: Record<string, any> = { user_agent: { original: iphone } };
     parse(second);
-    expect(second.user_agent.os.name).toBe('iOS');
+    expect(second.user_agent).toMatchObject({ name: 'Mobile Safari', os: { name: 'iOS' } });
   });
 });
 

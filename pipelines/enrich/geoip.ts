@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import maxmind, { type Reader, type Response } from 'maxmind';
 import { ipToBigInt } from '../../shared/ip.js';
-import { addTag, copyJson, get, put, type Json } from '../ecs.js';
+import { addTag, deepFreeze, get, put, type Json } from '../ecs.js';
 
 /**
  * GeoIP for `source.ip`: city (`source.geo.*`) and autonomous system (`source.as.*`) from MaxMind-format
@@ -180,7 +180,7 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
     put(geo, 'timezone', city?.location?.time_zone ?? (city?.timezone || undefined));
     if (latitude !== undefined && longitude !== undefined) geo.location = { lat: latitude, lon: longitude };
     const asJson: Json | undefined = as?.autonomous_system_number === undefined ? undefined : { number: as.autonomous_system_number, ...(as.autonomous_system_organization ? { organization: { name: as.autonomous_system_organization } } : {}) };
-    return { geo: Object.keys(geo).length > 0 ? geo : undefined, as: asJson };
+    return deepFreeze({ geo: Object.keys(geo).length > 0 ? geo : undefined, as: asJson });
   };
 
   return {
@@ -194,9 +194,9 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
       const found = lookup(ip);
       if (found === 'private') addTag(document, 'private_ip');
       else if (found !== undefined) {
-        // The answer is cached and shared: the document gets its own copy.
-        put(document, 'source.geo', found.geo === undefined ? undefined : copyJson(found.geo));
-        put(document, 'source.as', found.as === undefined ? undefined : copyJson(found.as));
+        // The answer is cached, frozen and shared by every document from this address.
+        put(document, 'source.geo', found.geo);
+        put(document, 'source.as', found.as);
         if (found.geo === undefined && found.as === undefined) addTag(document, 'geoip_not_found');
       }
     },

@@ -57,8 +57,16 @@ const RULES: Rule[] = [
 
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&', sol: '/', colon: ':', lpar: '(', rpar: ')', semi: ';', tab: '\t', newline: '\n' };
 
+/** `%xx` and IIS's `%uxxxx` in one pass. */
+const PERCENT = /%(?:u([0-9a-f]{4})|([0-9a-f]{2}))/gi;
+
 function percentDecode(text: string): string {
-  return text.replace(/%([0-9a-f]{2})/gi, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16))).replace(/%u([0-9a-f]{4})/gi, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return text.replace(PERCENT, (_match, wide: string | undefined, hex: string | undefined) => String.fromCharCode(parseInt((wide ?? hex) as string, 16)));
+}
+
+/** Runs of blanks as one space; most text has none to collapse, and a replace would copy it anyway. */
+function collapseSpaces(text: string): string {
+  return /[\t\r\f\v]| {2}/.test(text) ? text.replace(/[\t\r\f\v ]+/g, ' ') : text;
 }
 
 /** Text with nothing to decode needs only lower-casing (most paths and user agents). */
@@ -66,8 +74,9 @@ const NOTHING_ENCODED = /^[^%&\\+*$]*$/;
 
 /** The text an attacker meant: decoded until stable (at most five times), lower-cased, tricks undone. */
 export function canonical(text: string): string {
-  if (NOTHING_ENCODED.test(text)) return text.toLowerCase().replace(/[\t\r\f\v ]+/g, ' ');
-  let value = text.replaceAll('+', ' ');
+  if (NOTHING_ENCODED.test(text)) return collapseSpaces(text.toLowerCase());
+  let value = text.includes('+') ? text.replaceAll('+', ' ') : text;
+  // Until stable: a round that leaves no "%" ends it without a further pass to prove nothing changes.
   for (let round = 0; round < 5 && value.includes('%'); round += 1) {
     const next = percentDecode(value);
     if (next === value) break;
@@ -91,7 +100,7 @@ export function canonical(text: string): string {
   // SQL comments used as spaces (UNION/**/SELECT) and Log4Shell's ${::-j} and ${lower:j} spelling tricks.
   if (value.includes('/*') || value.includes('*/')) value = value.replace(/\/\*!?\d*|\*\//g, ' ');
   if (value.includes('${')) value = value.replace(/\$\{[^${}]*:-([^{}]*)\}/g, '$1').replace(/\$\{(lower|upper):([^{}]*)\}/g, '$2');
-  return value.replace(/[\t\r\f\v ]+/g, ' ');
+  return collapseSpaces(value);
 }
 
 /** A JSON body is inspected by its string values, as the application will read them. */

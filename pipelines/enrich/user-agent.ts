@@ -1,5 +1,5 @@
 import { UAParser } from 'ua-parser-js';
-import { copyJson, get, put, type Json } from '../ecs.js';
+import { deepFreeze, get, put, type Json } from '../ecs.js';
 
 /**
  * `user_agent.*` from `user_agent.original`, parsed by ua-parser-js 1.x (MIT; the 2.x line is AGPL, so it
@@ -19,13 +19,13 @@ export function createUserAgent(cacheSize = 10_000): (document: Json) => void {
     put(parsed, 'os.full', result.os.name === undefined ? undefined : [result.os.name, result.os.version].filter(Boolean).join(' '));
     put(parsed, 'device.name', [result.device.vendor, result.device.model].filter(Boolean).join(' ') || 'Other');
     if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
-    cache.set(original, parsed);
+    cache.set(original, deepFreeze(parsed));
     return parsed;
   };
   return (document) => {
     const original = get(document, 'user_agent.original');
     if (typeof original !== 'string' || original === '') return;
-    // The cached object is shared: copy it into the document, never hand it out to be changed.
-    document.user_agent = { ...copyJson(parse(original)), original };
+    // The parsed parts are frozen and shared; the document's own user_agent object holds them and the original.
+    document.user_agent = { ...parse(original), original };
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ECS_VERSION, objectAt, put, type Json } from '../ecs.js';
-import { parseTimestamp } from '../timestamps.js';
+import { formatTimestamp, parseTimestamp } from '../timestamps.js';
 import { RejectedError } from '../types.js';
 
 export interface NormaliseContext {
@@ -46,7 +46,7 @@ function ingestedAt(now: number): string {
  */
 export function baseDocument(dataset: string, timestamp: number, context: NormaliseContext, service?: string): Json {
   const document: Json = {
-    '@timestamp': new Date(timestamp).toISOString(),
+    '@timestamp': formatTimestamp(timestamp),
     ecs: { version: ECS_VERSION },
     event: { dataset, ingested: ingestedAt(context.now) },
     data_stream: { type: 'logs', dataset, namespace: context.namespace },
