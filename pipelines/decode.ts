@@ -60,27 +60,27 @@ export function decode(input: Input, limits: Limits): Decoded {
   text = text.replace(/^\uFEFF/, '').trim();
   if (text === '') throw new RejectedError('decode', 'empty message');
 
-  if (!text.startsWith('{')) return { envelope: undefined, record: text, tags };
+  if (!text.startsWith('{')) return { envelope: undefined, record: text, tags, text };
   const object = parseJson(text, 'message');
   const problem = measure(object, limits);
   if (problem) throw new RejectedError('decode', `message is ${problem}`);
-  if (!isFilebeatEnvelope(object)) return { envelope: undefined, record: object, tags };
+  if (!isFilebeatEnvelope(object)) return { envelope: undefined, record: object, tags, text };
 
   // Filebeat either ships the line as `message`, or has decoded its JSON already (under `json`, or at the root).
   const { message, json, ...envelope } = object;
-  if (typeof json === 'object' && json !== null && !Array.isArray(json)) return { envelope, record: json as Json, tags };
+  if (typeof json === 'object' && json !== null && !Array.isArray(json)) return { envelope, record: json as Json, tags, text };
   if (typeof message !== 'string') {
     const decodedAtRoot: Json = { ...object };
     delete decodedAtRoot['@timestamp'];
-    return { envelope, record: decodedAtRoot, tags };
+    return { envelope, record: decodedAtRoot, tags, text };
   }
   const line = message.trim();
   if (line.startsWith('{')) {
     try {
-      return { envelope, record: parseJson(line, 'message'), tags };
+      return { envelope, record: parseJson(line, 'message'), tags, text };
     } catch {
       tags.push('json_message_invalid');
     }
   }
-  return { envelope, record: line, tags };
+  return { envelope, record: line, tags, text };
 }

@@ -90,20 +90,53 @@ export function urlFields(target: string): { original: string; path: string; que
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+function allDigits(segment: string): boolean {
+  for (let i = 0; i < segment.length; i += 1) {
+    const code = segment.charCodeAt(i);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
+}
+
+function segmentTemplate(segment: string): string {
+  if (/^v\d{1,3}$/i.test(segment)) return segment;
+  if (UUID.test(segment) || /^[0-9a-f]{12,}$/i.test(segment)) return '{id}';
+  if (segment.length >= 6 && /\d/.test(segment) && /^[\w.~-]+$/.test(segment) && !/\.(\w{2,4})$/.test(segment)) return '{id}';
+  if (segment.includes('@')) return '{email}';
+  return segment;
+}
+
+/**
+ * Path segments that stay as they are (`api`, `jobs`, `status`): an API has few, and each is checked once.
+ * Identifiers are not remembered, since there is no end to them.
+ */
+const staticSegments = new Set<string>();
+
 /**
  * The route template of a path, for metrics and SLO rollups with bounded cardinality:
  * `/api/v1/jobs/123` → `/api/v1/jobs/{id}`. Identifiers are numbers, UUIDs, long hex strings and
  * tokens that mix letters and digits; version segments such as `v1` stay.
  */
 export function routeTemplate(path: string): string {
-  const segments = path.split('/').map((segment) => {
-    if (segment === '' || /^v\d{1,3}$/i.test(segment)) return segment;
-    if (/^\d+$/.test(segment) || UUID.test(segment) || /^[0-9a-f]{12,}$/i.test(segment)) return '{id}';
-    if (segment.length >= 6 && /\d/.test(segment) && /^[\w.~-]+$/.test(segment) && !/\.(\w{2,4})$/.test(segment)) return '{id}';
-    if (segment.includes('@')) return '{email}';
-    return segment;
-  });
-  return segments.join('/') || '/';
+  if (path === '') return '/';
+  let out = '';
+  let start = 0;
+  for (;;) {
+    const slash = path.indexOf('/', start);
+    const segment = slash < 0 ? path.slice(start) : path.slice(start, slash);
+    let template = segment;
+    if (segment !== '' && !staticSegments.has(segment)) {
+      if (allDigits(segment)) template = '{id}';
+      else {
+        template = segmentTemplate(segment);
+        if (template === segment && staticSegments.size < 10_000) staticSegments.add(segment);
+      }
+    }
+    out += template;
+    if (slash < 0) return out;
+    out += '/';
+    start = slash + 1;
+  }
 }
 
 /** `150ms`, `1.5s`, `2m`, `300µs`, `42ns` → nanoseconds; a bare number is nanoseconds already (Traefik). */

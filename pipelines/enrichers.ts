@@ -14,7 +14,7 @@ import type { Enricher } from './pipeline.js';
 export async function createEnrichers(config: Pick<Config, 'geoip' | 'trustedProxies' | 'redact' | 'loginPaths'>): Promise<{ enrichers: Enricher[]; close(): void }> {
   const geoip = await createGeoip({ cityDb: config.geoip.cityDb, asnDb: config.geoip.asnDb });
   const redactor = createRedactor(config.redact);
-  const named = (stage: string, enrich: Enricher): Enricher => Object.assign((document: Json) => enrich(document), { stage });
+  const named = (stage: string, enrich: Enricher): Enricher => Object.assign((document: Json, line: string) => enrich(document, line), { stage });
   return {
     enrichers: [named('client_address', createClientAddress(config.trustedProxies)), named('geoip', geoip.enrich), named('user_agent', createUserAgent()), named('login', createLoginClassifier(config.loginPaths)), named('security', tagSecurity), named('redact', redactor.document)],
     close: () => geoip.close(),

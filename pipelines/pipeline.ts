@@ -11,9 +11,10 @@ import { DEFAULT_LIMITS, RejectedError, type Input, type Limits, type Outcome, t
 
 /**
  * A transform after normalisation (GeoIP, user agent, security tags, redaction): it changes the document in
- * place. `stage` names it in stage timings.
+ * place. It is also given the decoded line the document came from (redaction skips a document whose line holds
+ * nothing that could need it). `stage` names it in stage timings.
  */
-export type Enricher = ((document: Json) => void) & { stage?: string };
+export type Enricher = ((document: Json, line: string) => void) & { stage?: string };
 
 export interface PipelineOptions {
   /** The data stream namespace (`SLUICE_NAMESPACE`). */
@@ -74,7 +75,7 @@ export function createPipeline(options: PipelineOptions): (input: Input) => Outc
       const document = normalise(source, decoded.record, { namespace: options.namespace, now: now(), envelope: decoded.envelope, tags: decoded.tags }, options.forcedSource !== undefined);
       lap('normalise');
       for (const enrich of enrichers) {
-        enrich(document);
+        enrich(document, decoded.text);
         lap(enrich.stage ?? 'enrich');
       }
       return { ok: true, source, document };

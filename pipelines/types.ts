@@ -34,6 +34,8 @@ export interface Decoded {
   /** The log record: a parsed JSON object, or the text of a plain line. */
   record: Json | string;
   tags: string[];
+  /** The whole input as text (UTF-8 decoded, trimmed): what every value of the document was made from. */
+  text: string;
 }
 
 export interface Limits {

@@ -11,6 +11,7 @@ import { createPipeline, type PipelineOptions } from '../pipelines/pipeline.js';
 import { formatTimestamp, parseTimestamp } from '../pipelines/timestamps.js';
 import type { Input, Outcome } from '../pipelines/types.js';
 import { packageRoot } from '../shared/paths.js';
+import { realisticLines } from '../bench/pipeline.js';
 import { run } from './support/process.js';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
@@ -225,8 +226,13 @@ describe('ECS helpers', () => {
     ['/api/v2/videos/ab12cd34ef56/thumbnails/3.jpg', '/api/v2/videos/{id}/thumbnails/3.jpg'],
     ['/api/v1/jobs/12345-67890', '/api/v1/jobs/{id}'],
     ['/api/v1/health', '/api/v1/health'],
+    ['/users/jane@example.com/videos/', '/users/{email}/videos/'],
+    ['api//v1', 'api//v1'],
     ['/', '/'],
+    ['', '/'],
   ])('route template of %s', (path, template) => {
+    // Twice: the second answer comes partly from the segments remembered by the first.
+    expect(routeTemplate(path)).toBe(template);
     expect(routeTemplate(path)).toBe(template);
   });
 
@@ -357,6 +363,29 @@ describe('redaction', () => {
     expect(document.source.note).toBe('call [REDACTED:email]');
     expect(document.user_agent.original).toBe('agent [REDACTED:email]');
     expect(document.rendiff).toEqual({ event: { contact: '[REDACTED:email]' }, os: { owner: '[REDACTED:email]' }, geo: '[REDACTED:email]', tags: ['[REDACTED:email]'] });
+  });
+
+  it('skips a document only when its line could hold nothing to redact: the same documents as walking every one', () => {
+    const corpus = JSON.parse(readFileSync(join(FIXTURES, 'security-corpus.json'), 'utf8')) as Array<{ method: string; path: string; query?: string; user_agent?: string; body?: string }>;
+    const lines = [
+      ...realisticLines(3000),
+      ...corpus.map((entry, i) => JSON.stringify({ time: '2026-10-01T00:00:00Z', ClientAddr: `203.0.113.${i % 250}:4000`, RequestMethod: entry.method, RequestPath: entry.query ? `${entry.path}?${entry.query}` : entry.path, DownstreamStatus: 200, 'request_User-Agent': entry.user_agent, request_body: entry.body })),
+      // Hints that only decoding makes: a percent-encoded key word, a JSON \u escape, a key renamed from "api.key".
+      JSON.stringify({ time: '2026-10-01T00:00:00Z', ClientAddr: '203.0.113.9:4000', RequestMethod: 'GET', RequestPath: '/reset/%70assword=hunter2', DownstreamStatus: 200 }),
+      '{"timestamp":"2026-10-01T00:00:00Z","level":"INFO","message":"mail jane\\u0040example.com"}',
+      JSON.stringify({ timestamp: '2026-10-01T00:00:00Z', level: 'INFO', message: 'rotated', 'api.key': 'k-123' }),
+      JSON.stringify({ timestamp: '2026-10-01T00:00:00Z', level: 'INFO', message: 'paid', cvv: 123, card_number: 'x' }),
+      JSON.stringify({ timestamp: '2026-10-01T00:00:00Z', level: 'INFO', message: 'order 4111111111111111' }),
+      JSON.stringify({ timestamp: '2026-10-01T00:00:00Z', level: 'INFO', message: 'plain text only' }),
+    ];
+    const redactor = createRedactor();
+    const walksEvery = createPipeline({ namespace: 'default', now: () => 0, enrichers: [(document) => redactor.document(document)] });
+    const gated = createPipeline({ namespace: 'default', now: () => 0, enrichers: [(document, line) => redactor.document(document, line)] });
+    for (const line of lines) expect(gated({ value: line }), line).toEqual(walksEvery({ value: line }));
+    // The hints that only decoding made were each found; the plain line was left as it was.
+    const tail = lines.slice(-6).map((line) => JSON.stringify(gated({ value: line })));
+    expect(tail.slice(0, 5).map((document) => /\[REDACTED:(secret|email|card)\]/.test(document))).toEqual([true, true, true, true, true]);
+    expect(tail[5]).not.toContain('[REDACTED:');
   });
 
   it('applies only the configured rules', () => {

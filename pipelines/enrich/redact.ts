@@ -50,6 +50,13 @@ export function luhn(digits: string): boolean {
  * not one: a secret pair needs its key word, which is listed.)
  */
 const MAYBE = /@|%40|eyJ|earer|asic|oken|pass|pwd|secret|api.?key|auth|sess|\d{12}|\d[ -]\d{4}/i;
+/**
+ * What a whole input line must contain for anything in its document to need redaction: a hint above, a secret
+ * field name, or anything decoding could turn into a hint (a percent sign, a JSON \u escape, a non-ASCII
+ * character that changes under case mapping). A line with none of them (a worker's "transcode finished", most
+ * database lines) skips the walk of its document.
+ */
+const LINE_MAYBE = /@|%|\\u|eyJ|earer|asic|oken|pass|pwd|secret|api.?key|auth|sess|cookie|cvv|card|private|\d{12}|\d[ -]\d{4}|[^\x00-\x7f]/i;
 /** What each rule needs before its own, dearer expression runs. */
 const WORD_HINT = /earer|asic|oken|pass|pwd|secret|api.?key|auth|sess/i;
 const DIGITS_HINT = /\d{12}|\d[ -]\d{4}/;
@@ -72,7 +79,7 @@ const SAFE_OBJECTS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
 const NOTHING_SAFE: ReadonlySet<string> = new Set();
 const TOP = SAFE_OBJECTS.get('') as ReadonlySet<string>;
 
-export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES): { text(value: string): string; document(document: Json): void } {
+export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES): { text(value: string): string; document(document: Json, line?: string): void } {
   const on = new Set(rules);
   const secretKeys = on.has('secret');
   const text = (value: string): string => {
@@ -112,5 +119,10 @@ export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES
       } else if (secretKeys && value !== undefined && value !== null && isSecretKey(key)) node[key] = '[REDACTED:secret]';
     }
   };
-  return { text, document: (document) => walk(document, TOP) };
+  return {
+    text,
+    document: (document, line) => {
+      if (line === undefined || LINE_MAYBE.test(line)) walk(document, TOP);
+    },
+  };
 }
