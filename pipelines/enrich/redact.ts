@@ -47,16 +47,20 @@ export function luhn(digits: string): boolean {
 
 /**
  * A cheap test first: most strings hold none of the characters or words a secret needs. (An "=" alone is
- * not one: a secret pair needs its key word, which is listed.)
+ * not one: a secret pair needs its key word, which is listed.) Characters are looked for with `includes`,
+ * several times faster than an expression that tries every alternative at every position.
  */
-const MAYBE = /@|%40|eyJ|earer|asic|oken|pass|pwd|secret|api.?key|auth|sess|\d{12}|\d[ -]\d{4}/i;
+const MAYBE_WORDS = /eyJ|earer|asic|oken|pass|pwd|secret|api.?key|auth|sess|\d{12}|\d[ -]\d{4}/i;
+const maybe = (value: string): boolean => value.includes('@') || value.includes('%40') || MAYBE_WORDS.test(value);
+
 /**
  * What a whole input line must contain for anything in its document to need redaction: a hint above, a secret
  * field name, or anything decoding could turn into a hint (a percent sign, a JSON \u escape, a non-ASCII
  * character that changes under case mapping). A line with none of them (a worker's "transcode finished", most
  * database lines) skips the walk of its document.
  */
-const LINE_MAYBE = /@|%|\\u|eyJ|earer|asic|oken|pass|pwd|secret|api.?key|auth|sess|cookie|cvv|card|private|\d{12}|\d[ -]\d{4}|[^\x00-\x7f]/i;
+const LINE_WORDS = /eyJ|earer|asic|oken|pass|pwd|secret|api.?key|auth|sess|cookie|cvv|card|private|\d{12}|\d[ -]\d{4}|[^\x00-\x7f]/i;
+const lineMaybe = (line: string): boolean => line.includes('@') || line.includes('%') || line.includes('\\u') || LINE_WORDS.test(line);
 /** What each rule needs before its own, dearer expression runs. */
 const WORD_HINT = /earer|asic|oken|pass|pwd|secret|api.?key|auth|sess/i;
 const DIGITS_HINT = /\d{12}|\d[ -]\d{4}/;
@@ -83,7 +87,7 @@ export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES
   const on = new Set(rules);
   const secretKeys = on.has('secret');
   const text = (value: string): string => {
-    if (!MAYBE.test(value)) return value;
+    if (!maybe(value)) return value;
     let out = value;
     if (on.has('jwt') && out.includes('eyJ')) out = out.replace(JWT, '[REDACTED:jwt]');
     if ((on.has('token') || on.has('secret')) && WORD_HINT.test(out)) {
@@ -122,7 +126,7 @@ export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES
   return {
     text,
     document: (document, line) => {
-      if (line === undefined || LINE_MAYBE.test(line)) walk(document, TOP);
+      if (line === undefined || lineMaybe(line)) walk(document, TOP);
     },
   };
 }

@@ -69,6 +69,8 @@ function collapseSpaces(text: string): string {
   return /[\t\r\f\v]| {2}/.test(text) ? text.replace(/[\t\r\f\v ]+/g, ' ') : text;
 }
 
+const ENTITY = /&[a-z]+;/i;
+
 /** Text with nothing to decode needs only lower-casing (most paths and user agents). */
 const NOTHING_ENCODED = /^[^%&\\+*$]*$/;
 
@@ -83,7 +85,8 @@ export function canonical(text: string): string {
     value = next;
   }
   // Each undoing only where its marker is present: most requests have none, and every pass is a scan.
-  if (value.includes('&')) {
+  // Entities only: "&" alone separates every query string's parameters.
+  if (value.includes('&#') || ENTITY.test(value)) {
     value = value
       .replace(/&#x([0-9a-f]+);?/gi, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)))
       .replace(/&#(\d+);?/g, (_match, code: string) => String.fromCharCode(Number(code)))
