@@ -27,6 +27,23 @@ function measure(value: unknown, limits: Limits): string | undefined {
   return walk(value, 0);
 }
 
+/**
+ * Whether a text is too short to break a limit, so that the walk of its parsed value can be skipped (most
+ * lines): every leaf value takes at least two characters (itself and a separator), every level of nesting a
+ * "{" or "[".
+ */
+function withinLimitsByText(text: string, limits: Limits): boolean {
+  if (text.length >= 2 * limits.maxFields) return false;
+  let openings = 0;
+  for (const bracket of ['{', '[']) {
+    for (let at = text.indexOf(bracket); at >= 0; at = text.indexOf(bracket, at + 1)) {
+      openings += 1;
+      if (openings > limits.maxDepth) return false;
+    }
+  }
+  return true;
+}
+
 function parseJson(text: string, what: string): Json {
   let parsed: unknown;
   try {
@@ -49,7 +66,8 @@ function isFilebeatEnvelope(object: Json): boolean {
  */
 export function decode(input: Input, limits: Limits): Decoded {
   const tags: string[] = [];
-  const bytes = typeof input.value === 'string' ? Buffer.byteLength(input.value) : input.value.length;
+  // A UTF-16 unit is at most three UTF-8 bytes: only a string that could be over the limit is measured.
+  const bytes = typeof input.value !== 'string' ? input.value.length : input.value.length * 3 <= limits.maxBytes ? 0 : Buffer.byteLength(input.value);
   if (bytes > limits.maxBytes) throw new RejectedError('decode', `message is ${bytes} bytes, over the limit of ${limits.maxBytes}`);
   let text: string;
   if (typeof input.value === 'string') text = input.value;
@@ -57,12 +75,13 @@ export function decode(input: Input, limits: Limits): Decoded {
     if (!isUtf8(input.value)) tags.push('invalid_utf8');
     text = input.value.toString('utf8');
   }
-  text = text.replace(/^\uFEFF/, '').trim();
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  text = text.trim();
   if (text === '') throw new RejectedError('decode', 'empty message');
 
   if (!text.startsWith('{')) return { envelope: undefined, record: text, tags, text };
   const object = parseJson(text, 'message');
-  const problem = measure(object, limits);
+  const problem = withinLimitsByText(text, limits) ? undefined : measure(object, limits);
   if (problem) throw new RejectedError('decode', `message is ${problem}`);
   if (!isFilebeatEnvelope(object)) return { envelope: undefined, record: object, tags, text };
 

@@ -148,6 +148,22 @@ describe('rejections name the stage, the field and what was wrong', () => {
     expect(rejection.stage).toBe(stage);
     expect(rejection.reason).toMatch(reason);
   });
+
+  it('holds each limit exactly at its boundary, whatever shortcut measures it', () => {
+    const limits = (maxDepth: number, maxFields: number) => ({ limits: { maxBytes: 1000, maxDepth, maxFields } });
+    const line = (record: object) => JSON.stringify({ timestamp: '2025-07-10T10:30:00Z', level: 'INFO', ...record });
+    expect(accept(line({ a: { b: { c: 1 } } }), limits(3, 100)).rendiff).toEqual({ a: { b: { c: 1 } } });
+    expect(accept(line({ a: { b: { c: { d: 1 } } } }), limits(4, 1000)).rendiff).toEqual({ a: { b: { c: { d: 1 } } } });
+    expect(reject(line({ a: { b: { c: { d: 1 } } } }), limits(3, 100)).reason).toBe('message is nested more than 3 levels deep');
+    expect(reject(line({ a: { b: { c: { d: { e: 1 } } } } }), limits(4, 1000)).reason).toBe('message is nested more than 4 levels deep');
+    // Brackets inside strings do not nest.
+    expect(accept(line({ m: '{{{{[[' }), limits(1, 100)).rendiff).toEqual({ m: '{{{{[[' });
+    expect(accept(line({ a: 1, b: 2 }), limits(20, 4)).rendiff).toEqual({ a: 1, b: 2 });
+    expect(reject(line({ a: 1, b: 2, c: 3 }), limits(20, 4)).reason).toBe('message is more than 4 fields');
+    // 22 characters that are 66 bytes in UTF-8 (74 with the rest), and 21 that are 63 (71).
+    expect(reject(`{"m":"${'€'.repeat(22)}"}`, { limits: { maxBytes: 72, maxDepth: 20, maxFields: 100 } }).reason).toBe('message is 74 bytes, over the limit of 72');
+    expect(accept(`{"m":"${'€'.repeat(21)}"}`, { limits: { maxBytes: 72, maxDepth: 20, maxFields: 100 } }).rendiff).toEqual({ m: '€'.repeat(21) });
+  });
 });
 
 describe('ECS helpers', () => {
