@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createClientAddress, createGeoip, type Geoip } from '../pipelines/enrich/geoip.js';
 import { createRedactor, luhn } from '../pipelines/enrich/redact.js';
-import { CATEGORIES, inspect, tagSecurity } from '../pipelines/enrich/security.js';
+import { CATEGORIES, inspect, percentDecode, tagSecurity } from '../pipelines/enrich/security.js';
 import { createUserAgent } from '../pipelines/enrich/user-agent.js';
 import { routeTemplate } from '../pipelines/ecs.js';
 import { createPipeline, type PipelineOptions } from '../pipelines/pipeline.js';
@@ -407,6 +407,19 @@ describe('redaction', () => {
   it('applies only the configured rules', () => {
     expect(createRedactor(['card']).text('a@b.io 4111111111111111')).toBe('a@b.io [REDACTED:card]');
     expect(createRedactor([]).text('a@b.io')).toBe('a@b.io');
+  });
+});
+
+describe('percent-decoding for the security check', () => {
+  it('decodes as a %xx / %uxxxx replace does, on random text of escapes, near-escapes and plain characters', () => {
+    const reference = (text: string) => text.replace(/%(?:u([0-9a-f]{4})|([0-9a-f]{2}))/gi, (_match, wide: string | undefined, hex: string | undefined) => String.fromCharCode(parseInt((wide ?? hex) as string, 16)));
+    const pieces = ['%', '%2', '%41', '%c0%af', '%u', '%U00', '%u0041', '%uD83D', '%zz', 'u', 'F', '0', 'a', '/', '€', '+', '%%', '%25'];
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    for (let i = 0; i < 5000; i += 1) {
+      const text = Array.from({ length: random(12) }, () => pieces[random(pieces.length)]).join('');
+      expect(percentDecode(text), text).toBe(reference(text));
+    }
   });
 });
 

@@ -57,11 +57,44 @@ const RULES: Rule[] = [
 
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&', sol: '/', colon: ':', lpar: '(', rpar: ')', semi: ';', tab: '\t', newline: '\n' };
 
-/** `%xx` and IIS's `%uxxxx` in one pass. */
-const PERCENT = /%(?:u([0-9a-f]{4})|([0-9a-f]{2}))/gi;
+function hexDigit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
 
-function percentDecode(text: string): string {
-  return text.replace(PERCENT, (_match, wide: string | undefined, hex: string | undefined) => String.fromCharCode(parseInt((wide ?? hex) as string, 16)));
+/** The value of `length` hex digits at `at`, or -1. */
+function hexAt(text: string, at: number, length: number): number {
+  let value = 0;
+  for (let i = at; i < at + length; i += 1) {
+    const digit = hexDigit(text.charCodeAt(i));
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+/**
+ * `%xx` (as a byte, not UTF-8: overlong forms must survive to be recognised) and IIS's `%uxxxx`, in one pass;
+ * a "%" followed by neither stays. By hand: a replace with a callback took 720 ns on a typical query string.
+ */
+export function percentDecode(text: string): string {
+  let at = text.indexOf('%');
+  if (at < 0) return text;
+  let out = '';
+  let from = 0;
+  while (at >= 0) {
+    const wide = (text.charCodeAt(at + 1) | 0x20) === 117 ? hexAt(text, at + 2, 4) : -1;
+    const code = wide >= 0 ? wide : hexAt(text, at + 1, 2);
+    if (code < 0) {
+      at = text.indexOf('%', at + 1);
+      continue;
+    }
+    out += text.slice(from, at) + String.fromCharCode(code);
+    from = at + (wide >= 0 ? 6 : 3);
+    at = text.indexOf('%', from);
+  }
+  return out + text.slice(from);
 }
 
 /** Runs of blanks as one space; most text has none to collapse, and a replace would copy it anyway. */
@@ -162,7 +195,9 @@ export function inspect(request: { path?: string; query?: string; userAgent?: st
   const path = request.path === undefined ? '' : canonical(request.path);
   const query = request.query === undefined ? '' : canonical(request.query);
   const body = request.body === undefined ? '' : canonical(bodyText(request.body));
-  const requestText = `${path}\n${query}\n${body}`;
+  // Joined by the record separator, as body values are: a newline here read as a shell separator, so any query
+  // starting with a command's name ("id=42", "cat=drama") was taken for command injection.
+  const requestText = `${path}\u001e${query}\u001e${body}`;
   const suspicious = SUSPICIOUS.test(requestText);
   const findings: Finding[] = [];
   for (const rule of RULES) {
