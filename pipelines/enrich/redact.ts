@@ -7,18 +7,6 @@ export type RedactionRule = (typeof REDACTION_RULES)[number];
 /** JSON fields whose whole value is a secret, whatever it looks like (compared in lower case). */
 const SECRET_KEYS = new Set(['password', 'passwd', 'pwd', 'pass', 'secret', 'client_secret', 'token', 'access_token', 'refresh_token', 'id_token', 'api_key', 'apikey', 'api-key', 'x-api-key', 'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'session', 'sessionid', 'private_key', 'credit_card', 'card_number', 'cvv']);
 
-/** Documents repeat a few hundred field names: each is lower-cased once. */
-const secretKeyVerdicts = new Map<string, boolean>();
-
-function isSecretKey(key: string): boolean {
-  let secret = secretKeyVerdicts.get(key);
-  if (secret === undefined) {
-    secret = SECRET_KEYS.has(key.toLowerCase());
-    if (secretKeyVerdicts.size < 10_000) secretKeyVerdicts.set(key, secret);
-  }
-  return secret;
-}
-
 /**
  * Also percent-encoded (`%40`), as addresses appear in logged query strings. The lookbehind starts a match
  * only where a run of local-part characters starts: without it every position of a long run is tried again.
@@ -68,6 +56,25 @@ const DIGITS_HINT = /\d{12}|\d[ -]\d{4}/;
 /** Fields Sluice itself writes from timestamps, names and numbers: they never hold personal data. */
 const SAFE_KEYS = new Set(['@timestamp', 'ingested', 'dataset', 'namespace', 'version', 'outcome', 'kind', 'level', 'route', 'method', 'status_code', 'country_iso_code', 'city_name', 'region_name', 'ip']);
 
+/** What a field's name says about its value: none of the names is both safe and secret. */
+const enum KeyKind {
+  Text,
+  Safe,
+  Secret,
+}
+
+/** Documents repeat a few hundred field names: each is judged (and lower-cased) once. */
+const keyKinds = new Map<string, KeyKind>();
+
+function kindOf(key: string): KeyKind {
+  let kind = keyKinds.get(key);
+  if (kind === undefined) {
+    kind = SAFE_KEYS.has(key) ? KeyKind.Safe : SECRET_KEYS.has(key.toLowerCase()) ? KeyKind.Secret : KeyKind.Text;
+    if (keyKinds.size < 10_000) keyKinds.set(key, kind);
+  }
+  return kind;
+}
+
 /**
  * Objects whose every value Sluice (or Filebeat's own configuration) writes, from enumerations and enrichment
  * databases, by where they sit in an ECS document: `ecs`, `data_stream`, `event`, `rule`, `service`, `agent`
@@ -105,8 +112,14 @@ export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES
     for (const key in node) {
       const value = node[key];
       if (typeof value === 'string') {
-        if (SAFE_KEYS.has(key)) continue;
-        node[key] = secretKeys && isSecretKey(key) ? '[REDACTED:secret]' : text(value);
+        const kind = kindOf(key);
+        if (kind === KeyKind.Safe) continue;
+        if (kind === KeyKind.Secret && secretKeys) node[key] = '[REDACTED:secret]';
+        else {
+          // Written back only when changed: most are not, and a store to each would be wasted.
+          const redacted = text(value);
+          if (redacted !== value) node[key] = redacted;
+        }
       } else if (Array.isArray(value)) {
         if (safe.has(key)) continue;
         // In place: most arrays hold nothing to redact, and a copy of each would be garbage.
@@ -120,7 +133,7 @@ export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES
       } else if (typeof value === 'object' && value !== null) {
         // Below the top level only the named children of source, client and user_agent are skipped.
         if (!safe.has(key)) walk(value as Json, safe === TOP ? (SAFE_OBJECTS.get(key) ?? NOTHING_SAFE) : NOTHING_SAFE);
-      } else if (secretKeys && value !== undefined && value !== null && isSecretKey(key)) node[key] = '[REDACTED:secret]';
+      } else if (secretKeys && value !== undefined && value !== null && kindOf(key) === KeyKind.Secret) node[key] = '[REDACTED:secret]';
     }
   };
   return {
