@@ -8,7 +8,7 @@ import { packageRoot } from '../shared/paths.js';
 import { createEnrichers } from '../pipelines/enrichers.js';
 import { createPipeline } from '../pipelines/pipeline.js';
 import { realisticLines } from './pipeline.js';
-import { cpuMs, freePort, waitForPort } from './process.js';
+import { cpuMs, freePort, metric, waitForPort } from './process.js';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
 
@@ -52,10 +52,7 @@ async function send(producer: Producer, lines: string[]): Promise<void> {
 }
 
 async function metricValue(url: string, name: string): Promise<number> {
-  const text = await fetch(`${url}/metrics`).then((response) => response.text(), () => '');
-  let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  return sum;
+  return metric(await fetch(`${url}/metrics`).then((response) => response.text(), () => ''), name);
 }
 
 function percentile(sorted: number[], p: number): number {

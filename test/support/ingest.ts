@@ -98,16 +98,7 @@ export async function uncommitted(admin: Admin, groupId: string, topics: readonl
   return behind;
 }
 
-/** One sample value of a metric from a Prometheus exposition (summed over the label sets that match). */
-export function metric(text: string, name: string, labels: Record<string, string> = {}): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (!Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`))) continue;
-    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
+export { metric } from '../../bench/process.js';
 
 export async function scrape(url: string): Promise<string> {
   return (await fetch(`${url}/metrics`)).text();

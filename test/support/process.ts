@@ -1,7 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../../shared/paths.js';
-import { createServer } from 'node:net';
 
 export interface ProcessResult {
   code: number;
@@ -27,15 +26,7 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
   }
 }
 
-/** A TCP port nobody listens on right now, for a server started in a child process. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
+export { freePort } from '../../bench/process.js';
 
 /** The built `sluice` executable as a child process with only PATH and `env`, its output collected. */
 export function spawnSluice(args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
