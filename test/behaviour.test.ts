@@ -202,6 +202,24 @@ describe('behaviour detectors over Elasticsearch aggregates', () => {
   }, 30_000);
 });
 
+describe('stopping the detectors', () => {
+  it('a run waiting on a slow cluster is abandoned at once when the service closes', async () => {
+    const elasticsearch = await startElasticsearch();
+    cleanups.push(() => elasticsearch.stop());
+    const url = elasticsearch.emulator.url;
+    const config = loadConfig({ ELASTICSEARCH_URL: url, SLUICE_DETECT_INTERVAL: '1s', SLUICE_DETECT_LOOKBACK: '6m', SLUICE_DETECT_METRICS_PORT: String(await freePort()) });
+    const detection = await startDetection(config, pino({ level: 'silent' }));
+    await waitFor(() => detection.runs() >= 1, 20_000, 'the first run');
+    await fetch(`${url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latency_ms: 60_000 }) });
+    // The next run starts within the interval and waits on its first search.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const closing = Date.now();
+    await detection.close();
+    expect(Date.now() - closing).toBeLessThan(10_000);
+    expect(detection.runs()).toBe(2);
+  }, 30_000);
+});
+
 describe('sluice detect from the command line', () => {
   const cli = join(packageRoot, 'dist', 'bin', 'sluice.js');
 

@@ -62,7 +62,7 @@ interface WindowBuckets {
  * The findings of one rule over the closed windows that end in (from, to]. Windows are aligned to the epoch,
  * as Elasticsearch aligns fixed intervals, so every evaluation of a window sees the same boundaries.
  */
-export async function evaluateRule(es: Client, rule: BehaviourRule, indices: readonly string[], from: number, to: number): Promise<{ findings: BehaviourFinding[]; cut: boolean }> {
+export async function evaluateRule(es: Client, rule: BehaviourRule, indices: readonly string[], from: number, to: number, signal?: AbortSignal): Promise<{ findings: BehaviourFinding[]; cut: boolean }> {
   const length = rule.threshold.windowMs;
   const start = Math.floor(from / length) * length;
   const end = Math.floor(to / length) * length;
@@ -84,7 +84,7 @@ export async function evaluateRule(es: Client, rule: BehaviourRule, indices: rea
         },
       },
     },
-  });
+  }, { signal });
   const findings: BehaviourFinding[] = [];
   let cut = false;
   for (const window of response.aggregations?.windows.buckets ?? []) {
@@ -135,11 +135,11 @@ export interface DetectionResult {
  * Evaluates every rule over the windows that end in (from, to] and writes new findings. A bulk item that
  * fails for another reason than "exists already" fails the run, so the caller retries it.
  */
-export async function detectBehaviour(es: Client, config: Pick<Config, 'detect' | 'namespace'>, from: number, to: number, now = Date.now()): Promise<DetectionResult> {
+export async function detectBehaviour(es: Client, config: Pick<Config, 'detect' | 'namespace'>, from: number, to: number, now = Date.now(), signal?: AbortSignal): Promise<DetectionResult> {
   const result: DetectionResult = { created: [], existing: 0, cut: [] };
   const findings: BehaviourFinding[] = [];
   for (const rule of behaviourRules(config.detect)) {
-    const evaluated = await evaluateRule(es, rule, config.detect.indices, from, to);
+    const evaluated = await evaluateRule(es, rule, config.detect.indices, from, to, signal);
     findings.push(...evaluated.findings);
     if (evaluated.cut) result.cut.push(rule.id);
   }
@@ -149,7 +149,7 @@ export async function detectBehaviour(es: Client, config: Pick<Config, 'detect' 
     const { id, document } = findingDocument(finding, config.namespace, now);
     return [{ create: { _index: index, _id: id } }, document];
   });
-  const response = await es.bulk({ operations, refresh: 'wait_for' });
+  const response = await es.bulk({ operations, refresh: 'wait_for' }, { signal });
   const failures: string[] = [];
   response.items.forEach((item, position) => {
     const outcome = item.create;

@@ -41,6 +41,9 @@ export async function startDetection(config: Config, logger: Logger, now: () => 
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let closed = false;
+  // Aborts the searches of a run in progress on close: a run against an unreachable cluster would otherwise
+  // hold a stopping process for the client's retries.
+  const stopping = new AbortController();
 
   const run = async (): Promise<void> => {
     const endTimer = metrics.duration.startTimer();
@@ -50,7 +53,7 @@ export async function startDetection(config: Config, logger: Logger, now: () => 
         await applyIlm(es, withSettings(loadIlmFiles(), config.ilm));
         ilmApplied = true;
       }
-      const result = await detectBehaviour(es, config, to - config.detect.lookbackMs, to, to);
+      const result = await detectBehaviour(es, config, to - config.detect.lookbackMs, to, to, stopping.signal);
       for (const finding of result.created) {
         metrics.findings.inc({ rule: finding.rule.id });
         logger.warn({ rule: finding.rule.id, name: finding.rule.name, source: finding.ip, count: finding.count, window: { start: new Date(finding.start).toISOString(), end: new Date(finding.end).toISOString() } }, 'behaviour finding');
@@ -60,6 +63,7 @@ export async function startDetection(config: Config, logger: Logger, now: () => 
       metrics.lastSuccess.set(to / 1000);
       reachable = true;
     } catch (error) {
+      if (closed) return;
       metrics.runs.inc({ outcome: 'failure' });
       reachable = false;
       logger.warn({ err: error }, 'behaviour detection failed; retrying at the next interval');
@@ -82,6 +86,7 @@ export async function startDetection(config: Config, logger: Logger, now: () => 
     runs: () => completed,
     async close() {
       closed = true;
+      stopping.abort();
       await running;
       clearTimeout(timer);
       await es.close();
