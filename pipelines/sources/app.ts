@@ -25,14 +25,15 @@ export const appRecord = z
   })
   .passthrough();
 
-const KNOWN = new Set(['timestamp', 'level', 'message', 'user_id', 'processing_time', 'method', 'path', 'status_code', 'duration_ms', 'client_ip', 'user_agent', 'request_id']);
+const KNOWN = new Set(['timestamp', 'level', 'message', 'job_id', 'user_id', 'processing_time', 'method', 'path', 'status_code', 'duration_ms', 'client_ip', 'user_agent', 'request_id']);
 
 export function normaliseApp(record: Json, context: NormaliseContext, dataset = 'rendiff.api', service = 'rendiff-api'): Json {
   const log = validate(appRecord, record);
   const document = baseDocument(dataset, eventTime(log.timestamp, 'timestamp', context), context, service);
-  put(document, 'log.level', log.level);
+  const level = log.level?.toLowerCase();
+  put(document, 'log.level', level);
   put(document, 'message', log.message);
-  put(document, 'user.id', log.user_id);
+  put(document, 'user.id', log.user_id === undefined ? undefined : String(log.user_id));
   if (log.processing_time !== undefined) {
     put(document, 'event.duration', Math.round(log.processing_time * 1e9));
     put(document, 'rendiff.processing_time', log.processing_time);
@@ -53,7 +54,9 @@ export function normaliseApp(record: Json, context: NormaliseContext, dataset = 
   put(document, 'user_agent.original', log.user_agent);
   if (log.status_code !== undefined) {
     put(document, 'event.outcome', log.status_code >= 400 ? 'failure' : 'success');
-  } else if (log.level === 'error' || log.level === 'critical' || log.level === 'fatal') put(document, 'event.outcome', 'failure');
+  } else if (level === 'error' || level === 'critical' || level === 'fatal') put(document, 'event.outcome', 'failure');
+  // The job id first among the record's own fields, as a string whichever way it was written.
+  if (log.job_id !== undefined) put(document, 'rendiff.job_id', String(log.job_id));
   keepRest(document, log as Json, KNOWN);
   return document;
 }
