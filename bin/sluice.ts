@@ -182,11 +182,11 @@ function buildProgram(): Command {
       const from = Date.parse(options.from);
       const to = Date.parse(options.to);
       if (from >= to) command.error(`error: --from (${options.from}) must be before --to (${options.to}).`);
-      const { detectBehaviour, findingDocument } = await import('../services/rollup/behaviour.js');
+      const { detectBehaviour, findingMessage } = await import('../services/rollup/behaviour.js');
       const es = elasticsearchClient(config);
       try {
         const result = await detectBehaviour(es, config, from, to);
-        const lines = [`detect: ${result.created.length} new finding(s), ${result.existing} already recorded`, ...result.created.map((finding) => `  ${finding.rule.id} ${findingDocument(finding, config.namespace, Date.now()).document.message as string}`)];
+        const lines = [`detect: ${result.created.length} new finding(s), ${result.existing} already recorded`, ...result.created.map((finding) => `  ${finding.rule.id} ${findingMessage(finding)}`)];
         process.stdout.write(`${lines.join('\n')}\n`);
       } finally {
         await es.close();

@@ -101,6 +101,12 @@ function duration(ms: number): string {
   return ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
 }
 
+/** "12 failed logins from 203.0.113.10 between … and … (threshold 10 in 5m)". */
+export function findingMessage(finding: BehaviourFinding): string {
+  const { rule, ip, count } = finding;
+  return `${count} ${rule.counted} from ${ip} between ${new Date(finding.start).toISOString()} and ${new Date(finding.end).toISOString()} (threshold ${rule.threshold.count} in ${duration(rule.threshold.windowMs)})`;
+}
+
 /** The finding as an ECS alert document, and its deterministic `_id`. */
 export function findingDocument(finding: BehaviourFinding, namespace: string, now: number): { id: string; document: Json } {
   const { rule, ip, count } = finding;
@@ -110,7 +116,7 @@ export function findingDocument(finding: BehaviourFinding, namespace: string, no
     id: `${rule.id}:${ip}:${start}`,
     document: {
       '@timestamp': end,
-      message: `${count} ${rule.counted} from ${ip} between ${start} and ${end} (threshold ${rule.threshold.count} in ${duration(rule.threshold.windowMs)})`,
+      message: findingMessage(finding),
       ecs: { version: ECS_VERSION },
       event: { kind: 'alert', category: rule.categories, type: ['info'], action: rule.action, dataset: 'rendiff.security', start, end, risk_score: rule.risk, ingested: new Date(now).toISOString() },
       rule: { id: rule.id, name: rule.name, category: rule.tag, ruleset: 'sluice-behaviour' },
