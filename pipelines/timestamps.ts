@@ -69,8 +69,9 @@ export function parseTimestamp(value: unknown): number | undefined {
     const [, year, month, day, hour, minute, second = '0', fraction = '0', zone] = iso;
     const ms = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), Number(fraction.padEnd(3, '0').slice(0, 3)));
     if (Number(month) < 1 || Number(month) > 12 || new Date(ms).getUTCDate() !== Number(day) || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 60) return undefined;
-    const result = valid(ms - offsetMs(zone));
-    if (result !== undefined && offsetMs(zone) === 0 && text.length >= 19 && text === value) {
+    const offset = offsetMs(zone);
+    const result = valid(ms - offset);
+    if (result !== undefined && offset === 0 && text.length >= 19 && text === value) {
       lastMinute = { key: text.slice(0, 16), ms: Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute)) };
     }
     return result;

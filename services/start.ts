@@ -32,7 +32,8 @@ export async function startLocal(config: Config, logger: Logger): Promise<{ clos
   const resolved: Config = { ...config, kafka: { ...config.kafka, brokers }, elasticsearch: { ...config.elasticsearch, url } };
   const ingest = await startIngest(resolved, serviceLogger(logger, 'ingest'));
   closers.unshift(() => ingest.close());
-  const detection = await startDetection(resolved, serviceLogger(logger, 'rollup'));
+  // Ingest has applied ilm/ before it returned: the detectors need not apply it again.
+  const detection = await startDetection({ ...resolved, ingest: { ...resolved.ingest, applyIlm: false } }, serviceLogger(logger, 'rollup'));
   closers.unshift(() => detection.close());
   logger.info({ metrics: ingest.metricsUrl, detectMetrics: detection.metricsUrl }, 'sluice started: ingest and behaviour detection are running (the api and SLI rollups are not built yet)');
   return {

@@ -34,6 +34,17 @@ export const traefikRecord = z
 
 const KNOWN = new Set(Object.keys(traefikRecord.shape));
 
+/** Traefik's own fields under `traefik.*`, by their ECS-style names. */
+const TRAEFIK_FIELDS = [
+  ['router_name', 'RouterName'],
+  ['service_name', 'ServiceName'],
+  ['entry_point', 'EntryPointName'],
+  ['origin_status', 'OriginStatus'],
+  ['origin_duration', 'OriginDuration'],
+  ['retry_attempts', 'RetryAttempts'],
+  ['tls_version', 'TLSVersion'],
+] as const;
+
 /**
  * The busiest source (every request passes the edge), so its objects are built directly rather than through
  * `put`, field by field: a third less time for this stage. As with `put`, absent and empty values are left out.
@@ -85,21 +96,12 @@ export function normaliseTraefik(record: Json, context: NormaliseContext): Json 
   if (log.request_Authorization !== undefined) rendiff.authorization_present = true;
   document.rendiff = rendiff;
 
-  const traefik: Json = {};
-  let kept = false;
-  const keep = (name: string, value: string | number | undefined): void => {
-    if (value === undefined || value === '') return;
-    traefik[name] = value;
-    kept = true;
-  };
-  keep('router_name', log.RouterName);
-  keep('service_name', log.ServiceName);
-  keep('entry_point', log.EntryPointName);
-  keep('origin_status', log.OriginStatus);
-  keep('origin_duration', log.OriginDuration);
-  keep('retry_attempts', log.RetryAttempts);
-  keep('tls_version', log.TLSVersion);
-  if (kept) document.traefik = traefik;
+  let traefik: Json | undefined;
+  for (const [name, field] of TRAEFIK_FIELDS) {
+    const value = log[field];
+    if (value !== undefined && value !== '') (traefik ??= {})[name] = value;
+  }
+  if (traefik !== undefined) document.traefik = traefik;
 
   event.category = ['web'];
   event.type = ['access'];
