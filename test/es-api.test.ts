@@ -172,7 +172,9 @@ describe('templates and data streams', () => {
     const created = await es.index({ index: 'logs-demo-default', op_type: 'create', document: { '@timestamp': '2026-11-01T00:00:00Z', message: 'first' }, refresh: true });
     const today = new Date(((await (await raw('/_emulator/clock')).json()) as { now: number }).now).toISOString().slice(0, 10).replaceAll('-', '.');
     expect(created._index).toBe(`.ds-logs-demo-default-${today}-000001`);
-    expect(await failure(es.index({ index: 'logs-demo-default', document: { '@timestamp': '2026-11-01T00:00:00Z' } }))).toMatchObject({ status: 400, reason: 'only write ops with an op_type of create are allowed in data streams' });
+    // An auto-id write is a create (Elastic's data stream documentation, "Add documents to a data stream"); only an explicit op_type=index is refused.
+    expect(await es.index({ index: 'logs-demo-default', document: { '@timestamp': '2026-11-01T00:00:00Z' } })).toMatchObject({ result: 'created' });
+    expect(await failure(es.index({ index: 'logs-demo-default', op_type: 'index', document: { '@timestamp': '2026-11-01T00:00:00Z' } }))).toMatchObject({ status: 400, reason: 'only write ops with an op_type of create are allowed in data streams' });
     const missing = await es.bulk({ operations: [{ create: { _index: 'logs-demo-default' } }, { message: 'no time' }] });
     expect(missing.items[0]?.create?.error?.reason).toMatch(/data stream timestamp field \[@timestamp\] is missing/);
     const rolled = await es.indices.rollover({ alias: 'logs-demo-default' });

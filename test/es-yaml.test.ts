@@ -7,12 +7,15 @@ import { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
 import { packageRoot } from '../shared/paths.js';
 
 /**
- * A small runner for the official clients' YAML REST tests (test/fixtures/es-rest-tests): each `do` is
- * executed with the official client's API of that name, then `match`, `set`, `is_true`, `is_false`,
- * `length`, `gt`/`gte`/`lt`/`lte` and `contains` are checked. After each test everything is deleted.
+ * A small runner for Elasticsearch's YAML REST tests: the official clients' (test/fixtures/es-rest-tests)
+ * and the server's own for the areas the emulator must answer exactly (test/fixtures/es-server-rest-tests).
+ * Each `do` is executed with the official client's API of that name, then `match`, `set`, `is_true`,
+ * `is_false`, `length`, `gt`/`gte`/`lt`/`lte`, `close_to` and `contains` are checked. After each test
+ * everything is deleted.
  */
 
-const ROOT = join(packageRoot, 'test', 'fixtures', 'es-rest-tests');
+const CLIENT_TESTS = join(packageRoot, 'test', 'fixtures', 'es-rest-tests');
+const SERVER_TESTS = join(packageRoot, 'test', 'fixtures', 'es-server-rest-tests');
 
 /** Files that test what the emulator does not cover, each with the reason. */
 const SKIPPED: Record<string, string> = {
@@ -20,6 +23,43 @@ const SKIPPED: Record<string, string> = {
   'indices/stats.yml': '`_stats` index statistics are not emulated',
   'indices/resolve.yml': '`_resolve/index` is not emulated',
   'cat/component_templates.yml': "expects Elasticsearch's built-in `metrics` component templates, which the emulator does not install",
+};
+
+/** Single tests of the server's files that use what the emulator does not have, each with the reason. */
+const SKIPPED_TESTS: Record<string, string> = {
+  'search.aggregation/10_histogram.yml: Format test': 'DecimalFormat patterns (`Value is ##0.0`) for numeric keys are not emulated',
+  'search.aggregation/10_histogram.yml: histogram with hard bounds': 'range field types (`long_range`) are not emulated',
+  'search.aggregation/10_histogram.yml: date_histogram on range': 'range field types (`date_range`) are not emulated',
+  'search.aggregation/10_histogram.yml: date_histogram on range with offset': 'range field types (`date_range`) are not emulated',
+  'search.aggregation/10_histogram.yml: histogram profiler': 'the search profiler (`profile: true`) is not emulated',
+  'search.aggregation/10_histogram.yml: date_histogram profiler': 'the search profiler (`profile: true`) is not emulated',
+  'search.aggregation/10_histogram.yml: date_histogram with extended_bounds and offset and unmapped': 'the `nested` aggregation is not emulated',
+  'search/350_point_in_time.yml: msearch': '`_msearch` is not emulated',
+  'search.aggregation/220_filters_bucket.yml: named filters with bucket sort test': 'pipeline aggregations (`bucket_sort`) and `keyed_bucket_in_array` are not emulated',
+  'search.aggregation/220_filters_bucket.yml: cache busting': 'the `split_queries_on_whitespace` keyword option is not emulated',
+  'search.aggregation/220_filters_bucket.yml: nested': 'nested documents are not emulated',
+  'search.aggregation/220_filters_bucket.yml: cache hits': 'the request cache and its `_stats`, and terms lookup, are not emulated',
+  'scroll/10_basic.yml: Body params override query string': 'the JavaScript client copies a `scroll_id` parameter into the body, over the body’s own, so this runner cannot send both (the emulator takes the body’s, as a test in es-strict checks with raw HTTP)',
+};
+
+/**
+ * Where the stored server test predates the version the emulator claims (9.4), the expected values of
+ * that version, with the reason. Since 8.9 the default `percentiles` digest keeps small sets exact and
+ * interpolates at q·(n−1) (libs/tdigest `Dist.quantile` and `Dist.cdf`); the stored files hold the
+ * older digest's numbers. For [1, 51, 101, 151]: p1 2.5, p5 8.5, p25 38.5, p50 76, p75 113.5, p95 143.5, p99 149.5.
+ */
+const FOUR_VALUES: Record<string, number> = { '1.0': 2.5, '5.0': 8.5, '25.0': 38.5, '50.0': 76, '75.0': 113.5, '95.0': 143.5, '99.0': 149.5 };
+const THREE_VALUES: Record<string, number> = { '1.0': 52, '5.0': 56, '25.0': 76, '50.0': 101, '75.0': 126, '95.0': 146, '99.0': 150 };
+const SINCE_8_9: Record<string, (test: string, path: string) => number | undefined> = {
+  'search.aggregation/180_percentiles_tdigest_metric.yml': (test, path) => {
+    if (test.startsWith('Missing')) return undefined;
+    const keyed = /values\.(\d+\.0)$/.exec(path.replaceAll('\\', ''));
+    if (keyed) return (test === 'Filtered test' ? THREE_VALUES : FOUR_VALUES)[keyed[1] as string];
+    const listed = /values\.(\d)\.value$/.exec(path);
+    return listed ? [8.5, 38.5, 76][Number(listed[1])] : undefined;
+  },
+  // 50 lies below the smallest of [51, 101, 151]: Dist.cdf answers 0, where the older digest answered 16.
+  'search.aggregation/420_percentile_ranks_tdigest_metric.yml': (test, path) => (test === 'filtered' && path.includes('percentile_ranks') ? 0 : undefined),
 };
 
 /**
@@ -58,7 +98,8 @@ function substitute(value: unknown, stash: Stash): unknown {
 
 function lookup(response: unknown, path: string, stash: Stash): unknown {
   if (path === '' || path === '$body') return response;
-  const parts = path.replace(/\\\./g, '\u0000').split('.').map((part) => part.replaceAll('\u0000', '.'));
+  // `\.` (and `\\.`, as some files write it) is a dot inside a key.
+  const parts = path.replace(/\\+\./g, '\u0000').split('.').map((part) => part.replaceAll('\u0000', '.'));
   let node = response;
   for (const raw of parts) {
     const part = raw.startsWith('$') && stash.has(raw.slice(1)) ? String(stash.get(raw.slice(1))) : raw;
@@ -74,8 +115,9 @@ function isFalsy(value: unknown): boolean {
 
 const CATCHES: Record<string, number> = { missing: 404, conflict: 409, bad_request: 400, unauthorized: 401, forbidden: 403, request_timeout: 408 };
 
-async function run(client: Client, step: Step, stash: Stash, state: { response: unknown }): Promise<void> {
+async function run(client: Client, step: Step, stash: Stash, state: { response: unknown }, expected: (path: string) => number | undefined = () => undefined): Promise<void> {
   const [kind, spec] = Object.entries(step)[0] as [string, unknown];
+  if (kind === 'skip' || kind === 'requires') return;
   if (kind === 'do') {
     const { catch: expectedError, headers: _headers, warnings: _warnings, allowed_warnings: _allowed, node_selector: _selector, ...call } = spec as Record<string, unknown>;
     const [api, rawParams] = Object.entries(call)[0] as [string, Record<string, unknown> | null];
@@ -113,32 +155,42 @@ async function run(client: Client, step: Step, stash: Stash, state: { response: 
   }
   for (const [path, expectedRaw] of Object.entries((spec ?? {}) as Record<string, unknown>)) {
     const actual = lookup(state.response, path, stash);
-    const expected = substitute(expectedRaw, stash);
+    const override = expected(path);
+    if (override !== undefined && (kind === 'match' || kind === 'close_to')) {
+      expect(actual, `${kind} ${path} (as since 8.9)`).toBeCloseTo(override, 6);
+      continue;
+    }
+    const want = substitute(expectedRaw, stash);
     switch (kind) {
       case 'set':
         stash.set(String(expectedRaw), actual);
         break;
       case 'match':
-        if (typeof expected === 'string' && /^\/[\s\S]*\/$/.test(expected.trim())) expect(String(actual)).toMatch(new RegExp(expected.trim().slice(1, -1)));
-        else expect(actual, `match ${path}`).toEqual(expected);
+        if (typeof want === 'string' && /^\/[\s\S]*\/$/.test(want.trim())) expect(String(actual)).toMatch(new RegExp(want.trim().slice(1, -1)));
+        else expect(actual, `match ${path}`).toEqual(want);
         break;
       case 'length':
-        expect(Array.isArray(actual) ? actual.length : Object.keys(actual as object).length, `length ${path}`).toBe(expected);
+        expect(Array.isArray(actual) ? actual.length : Object.keys(actual as object).length, `length ${path}`).toBe(want);
         break;
+      case 'close_to': {
+        const { value, error } = want as { value: number; error: number };
+        expect(Math.abs(Number(actual) - value), `close_to ${path}: ${String(actual)}`).toBeLessThanOrEqual(error);
+        break;
+      }
       case 'gt':
-        expect(Number(actual)).toBeGreaterThan(Number(expected));
+        expect(Number(actual)).toBeGreaterThan(Number(want));
         break;
       case 'gte':
-        expect(Number(actual)).toBeGreaterThanOrEqual(Number(expected));
+        expect(Number(actual)).toBeGreaterThanOrEqual(Number(want));
         break;
       case 'lt':
-        expect(Number(actual)).toBeLessThan(Number(expected));
+        expect(Number(actual)).toBeLessThan(Number(want));
         break;
       case 'lte':
-        expect(Number(actual)).toBeLessThanOrEqual(Number(expected));
+        expect(Number(actual)).toBeLessThanOrEqual(Number(want));
         break;
       case 'contains':
-        expect(actual).toContainEqual(expected);
+        expect(actual).toContainEqual(want);
         break;
       default:
         throw new Error(`unknown step ${kind}`);
@@ -169,26 +221,27 @@ afterAll(async () => {
   await emulator.close();
 });
 
-const all = files(ROOT).map((path) => relative(ROOT, path)).sort();
+function sectionsOf(path: string): Record<string, Step[]> {
+  const documents = parseAllDocuments(readFileSync(path, 'utf8')).map((document) => document.toJS() as Record<string, Step[]> | null);
+  return Object.assign({}, ...documents.filter((document) => document !== null)) as Record<string, Step[]>;
+}
 
-describe('the clients’ YAML REST tests', () => {
-  it('skips only the listed files, each with its reason', () => {
-    expect(Object.keys(SKIPPED).every((file) => all.includes(file))).toBe(true);
-    expect(all.length - Object.keys(SKIPPED).length).toBeGreaterThanOrEqual(29);
-  });
-
-  for (const file of all.filter((name) => !(name in SKIPPED))) {
-    const documents = parseAllDocuments(readFileSync(join(ROOT, file), 'utf8')).map((document) => document.toJS() as Record<string, Step[]> | null);
-    const sections = Object.assign({}, ...documents.filter((document) => document !== null)) as Record<string, Step[] | Record<string, unknown>>;
-    const setup = (sections.setup ?? []) as Step[];
-    const teardown = (sections.teardown ?? []) as Step[];
+/** Every test of the YAML files under `root`, with setup and teardown, the listed ones skipped with their reason. */
+function describeFiles(root: string, names: string[]): void {
+  for (const file of names.filter((name) => !(name in SKIPPED))) {
+    const sections = sectionsOf(join(root, file));
+    const setup = sections.setup ?? [];
+    const teardown = sections.teardown ?? [];
     for (const [name, steps] of Object.entries(sections)) {
       if (name === 'setup' || name === 'teardown' || name === 'requires') continue;
+      const reason = SKIPPED_TESTS[`${file}: ${name}`];
+      if (reason !== undefined) continue;
+      const expected = (path: string): number | undefined => SINCE_8_9[file]?.(name, path);
       it(`${file}: ${name}`, async () => {
         const stash: Stash = new Map();
         const state = { response: undefined as unknown };
         try {
-          for (const step of [...setup, ...(steps as Step[])]) await run(client, step, stash, state);
+          for (const step of [...setup, ...steps]) await run(client, step, stash, state, expected);
         } finally {
           for (const step of teardown) await run(client, step, stash, state).catch(() => undefined);
           await cleanUp(client);
@@ -196,4 +249,25 @@ describe('the clients’ YAML REST tests', () => {
       });
     }
   }
+}
+
+const clientFiles = files(CLIENT_TESTS).map((path) => relative(CLIENT_TESTS, path)).sort();
+const serverFiles = files(SERVER_TESTS).map((path) => relative(SERVER_TESTS, path)).sort();
+
+describe('the clients’ YAML REST tests', () => {
+  it('skips only the listed files, each with its reason', () => {
+    expect(Object.keys(SKIPPED).every((file) => clientFiles.includes(file))).toBe(true);
+    expect(clientFiles.length - Object.keys(SKIPPED).length).toBeGreaterThanOrEqual(32);
+  });
+  describeFiles(CLIENT_TESTS, clientFiles);
+});
+
+describe('Elasticsearch’s own YAML REST tests: aggregations, scroll, point in time, field_caps', () => {
+  it('skips only listed tests that exist, each with its reason', () => {
+    for (const key of Object.keys(SKIPPED_TESTS)) {
+      const [file = '', test = ''] = key.split(': ');
+      expect(Object.keys(sectionsOf(join(SERVER_TESTS, file)))).toContain(test);
+    }
+  });
+  describeFiles(SERVER_TESTS, serverFiles);
 });

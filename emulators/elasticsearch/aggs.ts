@@ -1,9 +1,10 @@
 import { parseTimeValue } from '../../shared/time-value.js';
 import { addUnits, calendarUnit, DEFAULT_DATE_FORMAT, formatDate, isTimeZone, resolveDateMath, roundDown, zoneOffset, type CalendarUnit } from './dates.js';
-import { badRequest, parsingError } from './errors.js';
-import { isTextType, type FieldValue } from './mapping.js';
+import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
+import { isNumericType, isTextType, type FieldValue } from './mapping.js';
 import { compareSortValues, compileQuery, filterSource, parseSort, sortValue, type SearchContext } from './query.js';
 import type { Doc, Json } from './store.js';
+import { AGGREGATION_OPTIONS, badFieldValue, checkKeys, COMPOSITE_SOURCE_OPTIONS, METRIC_AGGREGATIONS, numberOption, unknownField } from './strict.js';
 
 /** A matching document with its index name and score, as aggregations and hits need them. */
 export interface Hit {
@@ -16,7 +17,9 @@ export interface Hit {
 type Result = Json;
 
 const BUCKET_TYPES = new Set(['date_histogram', 'histogram', 'terms', 'filter', 'filters', 'range', 'date_range', 'composite', 'missing', 'global']);
-const METRIC_TYPES = new Set(['avg', 'sum', 'min', 'max', 'value_count', 'stats', 'cardinality', 'percentiles', 'percentile_ranks', 'top_hits', 'extended_stats']);
+
+/** Aggregations that read numbers (dates and booleans count as numbers); a keyword, text or ip field is refused. */
+const NUMERIC_AGGREGATIONS = new Set(['avg', 'sum', 'min', 'max', 'stats', 'extended_stats', 'percentiles', 'percentile_ranks', 'histogram', 'range']);
 
 function fieldOf(spec: Json, type: string, context: SearchContext): string {
   if (spec.script !== undefined) throw badRequest(`[${type}] scripts are not supported by the emulator`);
@@ -25,6 +28,9 @@ function fieldOf(spec: Json, type: string, context: SearchContext): string {
   const def = context.fields.get(field);
   if (def && isTextType(def.type)) {
     throw badRequest(`Fielddata is disabled on [${field}] in [${type}]. Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead.`);
+  }
+  if (def && NUMERIC_AGGREGATIONS.has(type) && !isNumericType(def.type) && def.type !== 'date' && def.type !== 'date_nanos' && def.type !== 'boolean') {
+    throw new ShardLevelError(400, 'illegal_argument_exception', `Field [${field}] of type [${def.type}] is not supported for aggregation [${type}]`);
   }
   return field;
 }
@@ -45,30 +51,61 @@ function numbers(hit: Hit, field: string, missing: unknown): number[] {
   return out;
 }
 
-/** Elasticsearch's TDigest gives these answers on small inputs: each value its own centroid, interpolated between centroids. */
+/**
+ * Percentiles as Elasticsearch computes them since 8.9 (its `HybridDigest` starts as a `SortingDigest`,
+ * libs/tdigest `Dist.quantile`): linear interpolation over the sorted values at q·(n−1). For
+ * [1, 51, 101, 151]: p1 2.5, p25 38.5, p50 76, p99 149.5.
+ */
 function percentile(sorted: number[], percent: number): number | null {
   const n = sorted.length;
   if (n === 0) return null;
-  if (n === 1) return sorted[0] as number;
-  const index = (percent / 100) * n;
-  if (index <= 0.5) return sorted[0] as number;
-  if (index >= n - 0.5) return sorted[n - 1] as number;
-  const lower = Math.floor(index - 0.5);
-  const fraction = index - 0.5 - lower;
-  return (sorted[lower] as number) + fraction * ((sorted[lower + 1] as number) - (sorted[lower] as number));
+  const index = (percent / 100) * (n - 1);
+  if (index <= 0) return sorted[0] as number;
+  if (index >= n - 1) return sorted[n - 1] as number;
+  const low = Math.floor(index);
+  const weight = index - low;
+  return (sorted[low] as number) + weight * ((sorted[low + 1] as number) - (sorted[low] as number));
 }
 
+/** The rank of a value (libs/tdigest `Dist.cdf`): values below count whole, equal ones half, the gap to the next interpolated. */
 function percentileRank(sorted: number[], value: number): number {
   const n = sorted.length;
   if (n === 0) return Number.NaN;
   if (value < (sorted[0] as number)) return 0;
-  if (value >= (sorted[n - 1] as number)) return 100;
-  let i = 0;
-  while (i + 1 < n && (sorted[i + 1] as number) <= value) i += 1;
-  const low = sorted[i] as number;
-  const high = sorted[i + 1] as number;
-  const position = i + 0.5 + (high === low ? 0 : (value - low) / (high - low));
-  return (position / n) * 100;
+  let below = 0.5;
+  let equal = 0;
+  for (let i = 1; i < n; i += 1) {
+    const current = sorted[i] as number;
+    if (current > value) {
+      if (equal > 0) return (100 * (below + 0.5 * equal)) / n;
+      const previous = sorted[i - 1] as number;
+      return (100 * (below + (value - previous) / (current - previous))) / n;
+    }
+    if (current < value) below += 1;
+    else equal += 1;
+  }
+  return (100 * (n - 0.5 * equal)) / n;
+}
+
+/** The `percents` or `values` list of a percentiles aggregation: a non-empty list of numbers. */
+function numberList(spec: Json, key: string, type: string, fallback: number[] | undefined): number[] {
+  const value = spec[key];
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (!Array.isArray(value)) throw badFieldValue(type, key, `[${key}] must not be null: [${type}]`);
+  if (value.length === 0) throw badFieldValue(type, key, `[${key}] must not be empty: [${type}]`);
+  if (!value.every((item) => typeof item === 'number')) throw badFieldValue(type, key, `[${key}] must be numbers`);
+  return value as number[];
+}
+
+/** The `tdigest` and `hdr` options: checked, since they change nothing the emulator answers for its exact digest. */
+function checkDigestOptions(spec: Json, type: string): void {
+  const tdigest = spec.tdigest as Json | undefined;
+  if (tdigest !== undefined) {
+    checkKeys(tdigest, ['compression', 'execution_hint'], unknownField('tdigest'));
+    const compression = numberOption(tdigest, 'compression', 'tdigest', 100);
+    if (compression < 0) throw badFieldValue(type, 'tdigest', `[compression] must be greater than or equal to 0. Found [${compression.toFixed(1)}] in [${type}]`);
+  }
+  if (spec.hdr !== undefined) throw new EsError(400, 'illegal_argument_exception', `[hdr] percentiles are valid in Elasticsearch but not supported by the emulator`);
 }
 
 function keyString(value: number): string {
@@ -134,15 +171,16 @@ function metric(type: string, spec: Json, hits: Hit[], context: SearchContext): 
       return stats;
     }
     case 'percentiles': {
+      checkDigestOptions(spec, type);
+      const percents = numberList(spec, 'percents', type, [1, 5, 25, 50, 75, 95, 99]);
       const sorted = values.sort((a, b) => a - b);
-      const percents = (spec.percents as number[] | undefined) ?? [1, 5, 25, 50, 75, 95, 99];
       if (spec.keyed === false) return { values: percents.map((percent) => ({ key: percent, value: percentile(sorted, percent) })) };
       return { values: Object.fromEntries(percents.map((percent) => [keyString(percent), percentile(sorted, percent)])) };
     }
     case 'percentile_ranks': {
+      checkDigestOptions(spec, type);
+      const targets = numberList(spec, 'values', type, undefined);
       const sorted = values.sort((a, b) => a - b);
-      const targets = spec.values as number[] | undefined;
-      if (!Array.isArray(targets)) throw badRequest('[values] must not be null: [percentile_ranks]');
       if (spec.keyed === false) return { values: targets.map((value) => ({ key: value, value: percentileRank(sorted, value) })) };
       return { values: Object.fromEntries(targets.map((value) => [keyString(value), sorted.length === 0 ? null : percentileRank(sorted, value)])) };
     }
@@ -170,6 +208,13 @@ function group(hits: Hit[], keyOf: (hit: Hit) => Array<string | number>): Map<st
   return groups;
 }
 
+/** `search.max_buckets`: an aggregation that would create more buckets is refused. */
+const MAX_BUCKETS = 65_536;
+
+function tooManyBuckets(): EsError {
+  return new EsError(400, 'too_many_buckets_exception', `Trying to create too many buckets. Must be less than or equal to: [${MAX_BUCKETS}] but this number of buckets was exceeded. This limit can be set by changing the [search.max_buckets] cluster level setting.`, { max_buckets: MAX_BUCKETS });
+}
+
 interface Interval {
   step(key: number): number;
   key(value: number): number;
@@ -179,7 +224,8 @@ function dateInterval(spec: Json): Interval {
   const zone = (spec.time_zone as string | undefined) ?? 'UTC';
   if (!isTimeZone(zone)) throw badRequest(`Unknown time-zone ID: ${zone}`);
   const offset = spec.offset === undefined ? 0 : (String(spec.offset).startsWith('-') ? -1 : 1) * (parseTimeValue(String(spec.offset).replace(/^[+-]/, '')) ?? 0);
-  const calendar = spec.calendar_interval ?? (spec.interval !== undefined && calendarUnit(String(spec.interval)) !== undefined ? spec.interval : undefined);
+  const calendar = spec.calendar_interval;
+  if (calendar !== undefined && spec.fixed_interval !== undefined) throw badRequest('Cannot use [fixed_interval] with [calendar_interval] configuration option.');
   if (calendar !== undefined) {
     const unit = calendarUnit(String(calendar));
     if (unit === undefined) throw badRequest(`The supplied interval [${String(calendar)}] could not be parsed as a calendar interval.`);
@@ -188,7 +234,7 @@ function dateInterval(spec: Json): Interval {
       step: (key) => addUnits(key - offset, 1, unit as CalendarUnit, zone) + offset,
     };
   }
-  const fixed = spec.fixed_interval ?? spec.interval;
+  const fixed = spec.fixed_interval;
   const ms = fixed === undefined ? undefined : parseTimeValue(String(fixed));
   if (ms === undefined || ms <= 0) throw badRequest(fixed === undefined ? 'Required one of fields [calendar_interval, fixed_interval], but none were specified.' : `failed to parse setting [date_histogram.fixedInterval] with value [${String(fixed)}] as a time value: unit is missing or unrecognized`);
   const utc = zone === 'UTC' || zone === 'Z';
@@ -244,7 +290,10 @@ function histogramBuckets(type: string, spec: Json, hits: Hit[], context: Search
     const low = Math.min(...keys, ...[boundValue(bounds?.min)].filter((value): value is number => value !== undefined).map((value) => interval.key(value)));
     const high = Math.max(...keys, ...[boundValue(bounds?.max)].filter((value): value is number => value !== undefined).map((value) => interval.key(value)));
     const filled: number[] = [];
-    for (let key = low; key <= high && filled.length < 65_536; key = interval.step(key)) filled.push(key);
+    for (let key = low; key <= high; key = interval.step(key)) {
+      if (filled.length === MAX_BUCKETS) throw tooManyBuckets();
+      filled.push(key);
+    }
     keys = filled;
   }
   const hard = spec.hard_bounds as Json | undefined;
@@ -375,6 +424,9 @@ function compositeBuckets(spec: Json, hits: Hit[], context: SearchContext): Resu
   const keyers = sources.map((source) => {
     const [name, definition] = Object.entries(source)[0] as [string, Json];
     const [kind, options] = Object.entries(definition)[0] as [string, Json];
+    const allowed = COMPOSITE_SOURCE_OPTIONS[kind];
+    if (allowed === undefined) throw parsingError(`Unknown value source type [${kind}] in composite aggregation`);
+    checkKeys(options, allowed, unknownField(kind));
     const field = fieldOf(options, 'composite', context);
     const missingBucket = options.missing_bucket === true;
     const order = options.order === 'desc' ? -1 : 1;
@@ -429,6 +481,7 @@ function compositeBuckets(spec: Json, hits: Hit[], context: SearchContext): Resu
     entries = entries.filter((entry) => compareKey(entry.key, afterKey) > 0);
   }
   const size = Number(spec.size ?? 10);
+  if (size > MAX_BUCKETS) throw tooManyBuckets();
   const page = entries.slice(0, size);
   const keyObject = (key: Array<string | number | null>): Json => Object.fromEntries(keyers.map((keyer, i) => [keyer.name, keyer.asString !== undefined && typeof key[i] === 'number' ? keyer.asString(key[i] as number) : key[i]]));
   const buckets = page.map((entry) => ({ key: keyObject(entry.key), doc_count: entry.hits.length, ...subAggs(spec, entry.hits, context) }));
@@ -463,6 +516,22 @@ function bucket(type: string, spec: Json, hits: Hit[], context: SearchContext, a
   }
 }
 
+/** An aggregation's parameters against Elasticsearch's parser for its type. */
+function checkAggregation(name: string, type: string, spec: Json, definition: Json): void {
+  if (type === 'filter') return;
+  const allowed = AGGREGATION_OPTIONS[type];
+  if (allowed === undefined) throw parsingError(`Unknown aggregation type [${type}]`);
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new EsError(400, 'x_content_parse_exception', `[1:1] [${type}] aggregation [${name}] must be an object`);
+  checkKeys(spec, allowed, unknownField(type));
+  if (METRIC_AGGREGATIONS.has(type) && (definition.aggs !== undefined || definition.aggregations !== undefined)) {
+    throw new EsError(400, 'aggregation_initialization_exception', `Aggregator [${name}] of type [${type}] cannot accept sub-aggregations`);
+  }
+  for (const key of ['size', 'min_doc_count', 'from', 'shard_size']) if (key in spec) numberOption(spec, key, type, 0);
+  if (type === 'filters' && (spec.filters === undefined || (typeof spec.filters === 'object' && spec.filters !== null && Object.keys(spec.filters).length === 0))) {
+    throw new EsError(400, 'illegal_argument_exception', `[filters] cannot be empty.`);
+  }
+}
+
 /**
  * Runs an `aggs` object over the matching hits. Every level may nest `aggs` below a bucket aggregation.
  * `all` gives every document of the searched indices, for `global`; it is built only if asked for.
@@ -474,13 +543,14 @@ export function runAggregations(aggs: Json, hits: Hit[], context: SearchContext,
     const entries = Object.entries(definition as Json).filter(([key]) => key !== 'aggs' && key !== 'aggregations' && key !== 'meta');
     if (entries.length !== 1) throw parsingError(entries.length === 0 ? `Missing definition for aggregation [${name}]` : `Found two aggregation type definitions in [${name}]: [${entries[0]?.[0]}] and [${entries[1]?.[0]}]`);
     const [type, spec] = entries[0] as [string, Json];
+    checkAggregation(name, type, spec, definition as Json);
     const withChildren = { ...spec, aggs: (definition as Json).aggs ?? (definition as Json).aggregations };
     if (type === 'filter') {
       const matcher = compileQuery(spec, context);
       const inside = hits.filter((hit) => matcher.matches(hit.doc));
       results[name] = { doc_count: inside.length, ...subAggs(withChildren, inside, context) };
     } else if (BUCKET_TYPES.has(type)) results[name] = bucket(type, withChildren, hits, context, all);
-    else if (METRIC_TYPES.has(type)) results[name] = metric(type, spec, hits, context);
+    else if (METRIC_AGGREGATIONS.has(type)) results[name] = metric(type, spec, hits, context);
     else throw parsingError(`Unknown aggregation type [${type}]`);
     if ((definition as Json).meta !== undefined) (results[name] as Json).meta = (definition as Json).meta;
   }

@@ -52,10 +52,19 @@ export function fromLocal(localMs: number, zone: string): number {
 
 // ---- parsing ---------------------------------------------------------------------------------------
 
-function isoToMillis(text: string, zone: string): number | undefined {
+/**
+ * Missing time components: zero, or with `roundUp` the end of the unit, as Elasticsearch's rounding parser
+ * fills them for `gt` and `lte` bounds (range query, "missing date components"): 23:59:59.999.
+ */
+function timeDefaults(roundUp: boolean): { hour: string; minute: string; second: string; fraction: string } {
+  return roundUp ? { hour: '23', minute: '59', second: '59', fraction: '999' } : { hour: '0', minute: '0', second: '0', fraction: '0' };
+}
+
+function isoToMillis(text: string, zone: string, roundUp = false): number | undefined {
   const match = ISO.exec(text);
   if (!match) return undefined;
-  const [, year, month = '1', day = '1', hour = '0', minute = '0', second = '0', fraction = '0', offset] = match;
+  const fill = timeDefaults(roundUp);
+  const [, year, month = '1', day = '1', hour = fill.hour, minute = fill.minute, second = fill.second, fraction = fill.fraction, offset] = match;
   const ms = Number(fraction.padEnd(3, '0').slice(0, 3));
   const local = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), ms);
   const m = Number(month);
@@ -97,13 +106,14 @@ function compilePattern(pattern: string): { regex: RegExp; fields: string[] } {
   return compiled;
 }
 
-function patternToMillis(text: string, pattern: string, zone: string): number | undefined {
+function patternToMillis(text: string, pattern: string, zone: string, roundUp = false): number | undefined {
   const { regex, fields } = compilePattern(pattern);
   const match = regex.exec(text);
   if (!match) return undefined;
   const parts: Record<string, string> = {};
   fields.forEach((field, index) => (parts[field] = match[index + 1] as string));
-  const local = Date.UTC(Number(parts.y ?? 1970), Number(parts.M ?? 1) - 1, Number(parts.d ?? 1), Number(parts.H ?? parts.h ?? 0), Number(parts.m ?? 0), Number(parts.s ?? 0), Number((parts.S ?? '0').padEnd(3, '0').slice(0, 3)));
+  const fill = timeDefaults(roundUp);
+  const local = Date.UTC(Number(parts.y ?? 1970), Number(parts.M ?? 1) - 1, Number(parts.d ?? 1), Number(parts.H ?? parts.h ?? fill.hour), Number(parts.m ?? fill.minute), Number(parts.s ?? fill.second), Number((parts.S ?? fill.fraction).padEnd(3, '0').slice(0, 3)));
   if (Number.isNaN(local)) return undefined;
   if (parts.Z !== undefined) return local - (fixedOffset(parts.Z) ?? 0);
   return fromLocal(local, zone);
@@ -113,7 +123,7 @@ function patternToMillis(text: string, pattern: string, zone: string): number | 
  * Parses a date the way a date field with these formats does (`a||b||c`, the first that fits wins).
  * Numbers count as epoch_millis unless only epoch_second is allowed. Returns epoch ms or undefined.
  */
-export function parseDate(value: unknown, format: string = DEFAULT_DATE_FORMAT, zone = 'UTC'): number | undefined {
+export function parseDate(value: unknown, format: string = DEFAULT_DATE_FORMAT, zone = 'UTC', roundUp = false): number | undefined {
   const formats = format.split('||');
   for (const name of formats) {
     if (typeof value === 'number') {
@@ -141,17 +151,17 @@ export function parseDate(value: unknown, format: string = DEFAULT_DATE_FORMAT, 
       case 'date':
       case 'strict_date_hour_minute_second':
       case 'iso8601': {
-        const parsed = /^\d{4}/.test(text) ? isoToMillis(text, zone) : undefined;
+        const parsed = /^\d{4}/.test(text) ? isoToMillis(text, zone, roundUp) : undefined;
         if (parsed !== undefined) return parsed;
         break;
       }
       case 'basic_date': {
-        const parsed = /^\d{8}$/.test(text) ? isoToMillis(`${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6)}`, zone) : undefined;
+        const parsed = /^\d{8}$/.test(text) ? isoToMillis(`${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6)}`, zone, roundUp) : undefined;
         if (parsed !== undefined) return parsed;
         break;
       }
       default: {
-        const parsed = patternToMillis(text, name, zone);
+        const parsed = patternToMillis(text, name, zone, roundUp);
         if (parsed !== undefined) return parsed;
       }
     }
@@ -307,7 +317,8 @@ export function resolveDateMath(expression: string | number, now: number, option
   } else {
     const split = expression.indexOf('||');
     const anchor = split < 0 ? expression : expression.slice(0, split);
-    base = parseDate(anchor, options.format ?? DEFAULT_DATE_FORMAT, zone);
+    // Missing components round up only for a bare date; with math after `||` the anchor is read as is.
+    base = parseDate(anchor, options.format ?? DEFAULT_DATE_FORMAT, zone, split < 0 && options.roundUp === true);
     math = split < 0 ? '' : expression.slice(split + 2);
   }
   if (base === undefined) return undefined;

@@ -6,6 +6,8 @@ export class EsError extends Error {
     readonly reason: string,
     readonly extra: Record<string, unknown> = {},
     readonly causedBy?: { type: string; reason: string },
+    /** Where the real cause lies deeper (a shard failure), Elasticsearch reports that as the root cause. */
+    readonly rootCause?: Array<Record<string, unknown>>,
   ) {
     super(reason);
     this.name = 'EsError';
@@ -14,7 +16,7 @@ export class EsError extends Error {
   /** The `error` object of a response body, as also used inside bulk items. */
   toError(): Record<string, unknown> {
     const cause = { type: this.type, reason: this.reason, ...this.extra };
-    return { root_cause: [cause], ...cause, ...(this.causedBy ? { caused_by: this.causedBy } : {}) };
+    return { root_cause: this.rootCause ?? [cause], ...cause, ...(this.causedBy ? { caused_by: this.causedBy } : {}) };
   }
 
   toBody(): Record<string, unknown> {
@@ -36,4 +38,14 @@ export function parsingError(reason: string): EsError {
 
 export function resourceNotFound(reason: string): EsError {
   return new EsError(404, 'resource_not_found_exception', reason);
+}
+
+/**
+ * An error raised while a shard builds or runs the query (a value that does not parse for its field, a
+ * sort on an unmapped field): the search wraps it in `search_phase_execution_exception`, as Elasticsearch does.
+ */
+export class ShardLevelError extends EsError {}
+
+export function queryShardError(reason: string, cause?: { type: string; reason: string }): ShardLevelError {
+  return new ShardLevelError(400, 'query_shard_exception', `failed to create query: ${reason}`, { index_uuid: '_na_', index: '_na_' }, cause);
 }

@@ -191,6 +191,14 @@ interface Context {
   added: Record<string, FieldMapping>;
   addedCount: number;
   id: string;
+  /** `index.mapping.depth.limit`: how deep a dynamically added object may sit. */
+  depthLimit: number;
+}
+
+/** The mapping limits of an index (`index.mapping.total_fields.limit`, `index.mapping.depth.limit`). */
+export interface MappingLimits {
+  totalFields: number;
+  depth: number;
 }
 
 function globMatches(patterns: string | string[] | undefined, value: string): boolean | undefined {
@@ -203,15 +211,33 @@ function dynamicType(value: unknown, mappings: Mappings): string {
   if (typeof value === 'number') return Number.isInteger(value) ? 'long' : 'double';
   if (typeof value === 'object' && value !== null) return 'object';
   if (typeof value === 'string') {
-    if (mappings.date_detection !== false) {
-      const formats = mappings.dynamic_date_formats ?? ['strict_date_optional_time', 'yyyy/MM/dd HH:mm:ss Z||yyyy/MM/dd Z'];
-      // Date detection looks only at strings that start like a date, as Elasticsearch's formats require.
-      if (/^\d{4}[-/]\d{2}/.test(value) && formats.some((format) => parseDate(value, format) !== undefined)) return 'date';
-    }
+    if (detectedDateFormat(value, mappings) !== undefined) return 'date';
     if (mappings.numeric_detection === true && /^-?\d+(\.\d+)?$/.test(value)) return value.includes('.') ? 'double' : 'long';
     return 'string';
   }
   return 'string';
+}
+
+/**
+ * The default `dynamic_date_formats`, with the format the new field is mapped with (as the dynamic mapping
+ * documentation shows: `"2015/09/02"` maps as a date with `yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_millis`).
+ * The zone of `yyyy/MM/dd … Z` is optional, as in Elasticsearch's own parser.
+ */
+const DEFAULT_DATE_DETECTION: Array<{ parse: string[]; mapped: string | undefined }> = [
+  { parse: ['strict_date_optional_time'], mapped: undefined },
+  { parse: ['yyyy/MM/dd HH:mm:ss Z', 'yyyy/MM/dd HH:mm:ss', 'yyyy/MM/dd Z', 'yyyy/MM/dd'], mapped: 'yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_millis' },
+];
+
+/** The date format a new string field is detected with, or undefined when it is no date (`mapped` undefined: the default format). */
+function detectedDateFormat(value: string, mappings: Mappings): { mapped: string | undefined } | undefined {
+  if (mappings.date_detection === false || !/^\d{4}[-/]\d{2}/.test(value)) return undefined;
+  const formats = mappings.dynamic_date_formats;
+  if (formats !== undefined) {
+    const found = formats.find((format) => parseDate(value, format) !== undefined);
+    return found === undefined ? undefined : { mapped: found };
+  }
+  const found = DEFAULT_DATE_DETECTION.find((entry) => entry.parse.some((format) => parseDate(value, format) !== undefined));
+  return found === undefined ? undefined : { mapped: found.mapped };
 }
 
 /** Elasticsearch's dynamic mapping for a new field: dynamic templates first, then its default rules. */
@@ -236,6 +262,10 @@ function dynamicMapping(name: string, path: string, value: unknown, mappings: Ma
       return { type: 'float' };
     case 'object':
       return { properties: {} };
+    case 'date': {
+      const format = detectedDateFormat(value as string, mappings)?.mapped;
+      return format === undefined ? { type: 'date' } : { type: 'date', format };
+    }
     default:
       return { type: detected };
   }
@@ -439,9 +469,15 @@ function indexObject(
         throw new EsError(400, 'strict_dynamic_mapping_exception', `[1:2] mapping set to strict, dynamic introduction of [${key}] within [${prefix === '' ? '_doc' : prefix.slice(0, -1)}] is not allowed`);
       }
       if (dynamic === 'false' || dynamic === 'runtime') continue;
-      const sample = Array.isArray(value) ? value.find((item) => item !== null) : value;
+      // Arrays of arrays are flattened, so the first non-null leaf decides the type.
+      const sample = Array.isArray(value) ? value.flat(Infinity).find((item) => item !== null) : value;
       if (sample === undefined) continue;
       mapping = dynamicMapping(key, path, sample, context.mappings);
+      // Depth counts the root: an object at `a.b` holds fields at depth 3 (MappingLookup.checkObjectDepthLimit).
+      if ((mapping.type === undefined || mapping.type === 'object') && path.split('.').length + 1 > context.depthLimit) {
+        const reason = `Limit of mapping depth [${context.depthLimit}] has been exceeded due to object field [${path}]`;
+        throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse: ${reason}`, {}, { type: 'illegal_argument_exception', reason });
+      }
       added[key] = mapping;
       context.addedCount += 1 + Object.keys(mapping.fields ?? {}).length;
     }
@@ -449,8 +485,9 @@ function indexObject(
     if (type === 'object' || type === 'nested') {
       if (mapping.enabled === false || value === null) continue;
       const childDynamic = mapping.dynamic === undefined ? dynamic : String(mapping.dynamic);
-      for (const child of Array.isArray(value) ? value : [value]) {
-        if (typeof child !== 'object' || child === null || Array.isArray(child)) {
+      for (const child of Array.isArray(value) ? value.flat(Infinity) : [value]) {
+        if (child === null) continue;
+        if (typeof child !== 'object' || Array.isArray(child)) {
           throw new EsError(400, 'document_parsing_exception', `[1:2] object mapping for [${path}] tried to parse field [${key}] as object, but found a concrete value`);
         }
         const before = context.addedCount;
@@ -474,8 +511,9 @@ function indexObject(
  * Turns a document's source into searchable values by the index's mapping, adding fields by dynamic
  * mapping where allowed. A value that does not fit its field throws the EsError Elasticsearch returns.
  */
-export function indexDocument(source: Record<string, unknown>, mappings: Mappings, id: string, totalFieldsLimit: number): IndexResult {
-  const context: Context = { mappings, fields: {}, added: {}, addedCount: 0, id };
+export function indexDocument(source: Record<string, unknown>, mappings: Mappings, id: string, limits: MappingLimits): IndexResult {
+  const totalFieldsLimit = limits.totalFields;
+  const context: Context = { mappings, fields: {}, added: {}, addedCount: 0, id, depthLimit: limits.depth };
   const added: Record<string, FieldMapping> = {};
   indexObject(context, source, mappings.properties ?? NO_PROPERTIES, added, '', mappings.dynamic === undefined ? 'true' : String(mappings.dynamic));
   if (context.addedCount > 0 && countFields(mappings) + context.addedCount > totalFieldsLimit) {

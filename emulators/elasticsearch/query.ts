@@ -1,10 +1,11 @@
 import { isIP } from 'node:net';
 import { ipToBigInt } from '../../shared/ip.js';
 import { DEFAULT_DATE_FORMAT, resolveDateMath } from './dates.js';
-import { badRequest, parsingError } from './errors.js';
+import { badRequest, EsError, parsingError, queryShardError, ShardLevelError } from './errors.js';
 import { globToRegex } from './glob.js';
 import { analyze, isNumericType, isTextType, parseGeoPoint, type FieldDef, type FieldValue } from './mapping.js';
 import type { Doc, Json } from './store.js';
+import { checkKeys, MAX_QUERY_DEPTH, QUERY_OPTIONS, SINGLE_FIELD_QUERIES, SORT_OPTIONS, unknownQueryOption } from './strict.js';
 
 /** What a query needs to know of the searched indices: their fields (merged) and the clock for date math. */
 export interface SearchContext {
@@ -49,21 +50,53 @@ export function expandFields(pattern: string, context: SearchContext): string[] 
 // ---- value conversion for term-level queries --------------------------------------------------------
 
 
-/** A term's value in the field's own terms, for equality and ranges. */
-function termValue(def: FieldDef | undefined, value: unknown, context: SearchContext, roundUp = false, options: { format?: string; zone?: string } = {}): FieldValue | undefined {
-  if (def === undefined) return typeof value === 'object' ? undefined : String(value);
+/** A value that does not parse for its field: Elasticsearch fails the shard's query with these errors. */
+function unparsable(def: FieldDef, value: unknown, format: string): EsError {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
   switch (def.type) {
     case 'date':
-    case 'date_nanos':
-      return resolveDateMath(value as string | number, context.now, { format: options.format ?? def.mapping.format ?? DEFAULT_DATE_FORMAT, zone: options.zone, roundUp });
+    case 'date_nanos': {
+      const reason = `failed to parse date field [${text}] with format [${format}]`;
+      return new ShardLevelError(400, 'parse_exception', `${reason}: [${reason}]`, {}, { type: 'illegal_argument_exception', reason });
+    }
     case 'boolean':
-      return value === true || value === 'true';
+      return queryShardError(`Can't parse boolean value [${text}], expected [true] or [false]`, { type: 'illegal_argument_exception', reason: `Can't parse boolean value [${text}], expected [true] or [false]` });
     case 'ip':
-      return String(value).toLowerCase();
+      return queryShardError(`'${text}' is not an IP string literal.`, { type: 'illegal_argument_exception', reason: `'${text}' is not an IP string literal.` });
+    default:
+      return queryShardError(`For input string: "${text}"`, { type: 'number_format_exception', reason: `For input string: "${text}"` });
+  }
+}
+
+/**
+ * A term's value in the field's own terms, for equality and ranges. A value that cannot be one of the
+ * field's is an error (`lenient` gives undefined instead, as query_string over many fields does).
+ */
+function termValue(def: FieldDef | undefined, value: unknown, context: SearchContext, roundUp = false, options: { format?: string; zone?: string; lenient?: boolean } = {}): FieldValue | undefined {
+  if (def === undefined) return typeof value === 'object' ? undefined : String(value);
+  const fail = (format = ''): undefined => {
+    if (options.lenient === true) return undefined;
+    throw unparsable(def, value, format);
+  };
+  switch (def.type) {
+    case 'date':
+    case 'date_nanos': {
+      const format = options.format ?? def.mapping.format ?? DEFAULT_DATE_FORMAT;
+      if (typeof value !== 'string' && typeof value !== 'number') return fail(format);
+      return resolveDateMath(value, context.now, { format, zone: options.zone, roundUp }) ?? fail(format);
+    }
+    case 'boolean':
+      if (value === true || value === 'true') return true;
+      if (value === false || value === 'false' || value === '') return false;
+      return fail();
+    case 'ip': {
+      const text = String(value).replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
+      return isIP(text) === 0 ? fail() : text.toLowerCase();
+    }
     default:
       if (isNumericType(def.type)) {
-        const number = Number(value);
-        return Number.isNaN(number) ? undefined : number;
+        const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+        return Number.isNaN(number) ? fail() : number;
       }
       return String(value);
   }
@@ -104,15 +137,25 @@ function termMatcher(field: string, raw: unknown, context: SearchContext, option
   }, options.boost);
 }
 
-function rangeMatcher(field: string, spec: Json, context: SearchContext): Matcher {
+function rangeMatcher(field: string, spec: Json, context: SearchContext, lenient = false): Matcher {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw parsingError(`[range] query malformed, no start_object after query name`);
+  checkKeys(spec, QUERY_OPTIONS.range as string[], unknownQueryOption('range'));
   const def = context.fields.get(field);
-  const options = { format: spec.format as string | undefined, zone: spec.time_zone as string | undefined };
-  const bound = (key: string, roundUp: boolean): FieldValue | undefined => (spec[key] === undefined || spec[key] === null ? undefined : termValue(def, spec[key], context, roundUp, options));
+  const options = { format: spec.format as string | undefined, zone: spec.time_zone as string | undefined, lenient };
+  let unusable = false;
+  const bound = (key: string, roundUp: boolean): FieldValue | undefined => {
+    if (spec[key] === undefined || spec[key] === null) return undefined;
+    const value = termValue(def, spec[key], context, roundUp, options);
+    if (value === undefined) unusable = true;
+    return value;
+  };
   // Elasticsearch rounds date math up for gt and lte, down for gte and lt.
   const gt = bound('gt', true);
   const gte = bound('gte', false) ?? (spec.from !== undefined && spec.include_lower !== false ? bound('from', false) : undefined);
   const lt = bound('lt', false);
   const lte = bound('lte', true) ?? (spec.to !== undefined && spec.include_upper !== false ? bound('to', true) : undefined);
+  // A lenient range (query_string over many fields) whose bound does not fit this field matches nothing here.
+  if (unusable) return MATCH_NONE;
   const isIp = def?.type === 'ip';
   const boost = spec.boost === undefined ? 1 : Number(spec.boost);
   // Numbers and dates compare as plain numbers: the hot path of time-range filters and SLO aggregations.
@@ -149,13 +192,13 @@ function stringMatcher(field: string, test: (value: string) => boolean, context:
 }
 
 /** Full-text match on one field: analysed tokens on text fields, the whole value as a term elsewhere. */
-function matchField(field: string, query: unknown, context: SearchContext, options: { operator?: string; minimumShouldMatch?: unknown; boost?: number; phrase?: boolean }): Matcher {
+function matchField(field: string, query: unknown, context: SearchContext, options: { operator?: string; minimumShouldMatch?: unknown; boost?: number; phrase?: boolean; lenient?: boolean }): Matcher {
   const def = context.fields.get(field);
   const boost = options.boost ?? 1;
   if (!def || !isTextType(def.type)) {
     if (def && (def.type === 'keyword' || def.type === 'constant_keyword' || def.type === 'wildcard' || def.type === 'flattened')) return termMatcher(field, String(query), context, { boost });
     if (!def) return MATCH_NONE;
-    const value = termValue(def, query, context);
+    const value = termValue(def, query, context, false, { lenient: options.lenient });
     return value === undefined ? MATCH_NONE : termMatcher(field, query, context, { boost });
   }
   const wanted = analyze(String(query));
@@ -212,18 +255,51 @@ function fieldsWithBoost(fields: unknown, context: SearchContext): Array<[string
 function single(body: unknown, query: string): [string, unknown] {
   if (typeof body !== 'object' || body === null) throw parsingError(`[${query}] query malformed, no start_object after query name`);
   const entries = Object.entries(body).filter(([key]) => key !== 'boost' && key !== '_name');
-  if (entries.length !== 1) throw parsingError(`[${query}] query doesn't support multiple fields, found [${entries.map(([key]) => key).join('] and [')}]`);
+  if (entries.length !== 1) throw parsingError(entries.length === 0 ? `[${query}] query malformed, no field specified` : `[${query}] query doesn't support multiple fields, found [${entries.map(([key]) => key).join('] and [')}]`);
   return entries[0] as [string, unknown];
 }
 
-export function compileQuery(query: unknown, context: SearchContext): Matcher {
+/** The options object of a single-field query (`{ "field": { "query": …, … } }`), its keys checked; a bare value becomes `{ [valueKey]: value }`. */
+function fieldOptions(query: string, value: unknown, valueKey: string): Json {
+  if (typeof value !== 'object' || value === null) return { [valueKey]: value };
+  if (Array.isArray(value)) throw parsingError(`[${query}] query does not support array of values`);
+  checkKeys(value, QUERY_OPTIONS[query] ?? [], unknownQueryOption(query));
+  return value as Json;
+}
+
+/** The boost of a query, which must be a number. */
+function boostOf(spec: Json, query: string): number {
+  if (spec.boost === undefined) return 1;
+  const boost = typeof spec.boost === 'number' ? spec.boost : Number(spec.boost);
+  if (!Number.isFinite(boost)) throw parsingError(`[${query}] query does not support [boost] value [${JSON.stringify(spec.boost)}]`);
+  return boost;
+}
+
+/** The options of a multi-key query (bool, exists, multi_match …) checked against Elasticsearch's. */
+function checkOptions(type: string, body: unknown): void {
+  if (SINGLE_FIELD_QUERIES.has(type) || type === 'geo_distance') return;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw parsingError(`[${type}] query malformed, no start_object after query name`);
+  const allowed = QUERY_OPTIONS[type];
+  if (allowed !== undefined) checkKeys(body, allowed, unknownQueryOption(type));
+}
+
+/**
+ * Compiles a query DSL object. `depth` counts compound queries: past `indices.query.max_nested_depth`
+ * Elasticsearch refuses the query rather than recurse.
+ */
+export function compileQuery(query: unknown, context: SearchContext, depth = 0): Matcher {
   if (query === undefined || query === null) return MATCH_ALL;
   if (typeof query !== 'object' || Array.isArray(query)) throw parsingError('query malformed, must start with start_object');
+  if (depth > MAX_QUERY_DEPTH) {
+    throw new EsError(400, 'x_content_parse_exception', '[1:1] [bool] failed to parse field [must]', {}, { type: 'illegal_argument_exception', reason: `The nested depth of the query exceeds the maximum nested depth for queries set in [indices.query.max_nested_depth]` });
+  }
   const entries = Object.entries(query as Json);
   if (entries.length !== 1) throw parsingError(entries.length === 0 ? 'query malformed, empty clause found' : `[${entries[1]?.[0]}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]`);
   const [type, body] = entries[0] as [string, unknown];
+  if (!(type in QUERY_OPTIONS)) throw parsingError(`unknown query [${type}]`);
+  checkOptions(type, body);
   const spec = (typeof body === 'object' && body !== null ? body : {}) as Json;
-  const boost = spec.boost === undefined ? 1 : Number(spec.boost);
+  const boost = boostOf(spec, type);
   switch (type) {
     case 'match_all':
       return boost === 1 ? MATCH_ALL : constant(() => true, boost);
@@ -231,12 +307,13 @@ export function compileQuery(query: unknown, context: SearchContext): Matcher {
       return MATCH_NONE;
     case 'term': {
       const [field, value] = single(body, type);
-      const options = typeof value === 'object' && value !== null ? (value as Json) : { value };
-      return termMatcher(field, options.value, context, { caseInsensitive: options.case_insensitive === true, boost: options.boost === undefined ? 1 : Number(options.boost) });
+      const options = fieldOptions(type, value, 'value');
+      if (options.value === undefined || options.value === null) throw new EsError(400, 'illegal_argument_exception', `field name is null or empty`);
+      return termMatcher(field, options.value, context, { caseInsensitive: options.case_insensitive === true, boost: boostOf(options, type) });
     }
     case 'terms': {
       const [field, values] = single(body, type);
-      if (!Array.isArray(values)) throw parsingError('[terms] query does not support terms lookup here; give an array of values');
+      if (!Array.isArray(values)) throw new EsError(400, 'illegal_argument_exception', '[terms] query with a terms lookup ({index, id, path}) is valid in Elasticsearch but not supported by the emulator; give an array of values');
       return anyOf(values.map((value) => termMatcher(field, value, context, { boost })));
     }
     case 'range': {
@@ -254,20 +331,20 @@ export function compileQuery(query: unknown, context: SearchContext): Matcher {
     }
     case 'prefix': {
       const [field, value] = single(body, type);
-      const options = typeof value === 'object' && value !== null ? (value as Json) : { value };
+      const options = fieldOptions(type, value, 'value');
       const insensitive = options.case_insensitive === true;
       const prefix = insensitive ? String(options.value).toLowerCase() : String(options.value);
       return stringMatcher(field, (text) => (insensitive ? text.toLowerCase() : text).startsWith(prefix), context, boost);
     }
     case 'wildcard': {
       const [field, value] = single(body, type);
-      const options = typeof value === 'object' && value !== null ? (value as Json) : { value };
+      const options = fieldOptions(type, value, 'value');
       const regex = globToRegex(String(options.value ?? options.wildcard), { singleChar: true, caseInsensitive: options.case_insensitive === true });
       return stringMatcher(field, (text) => regex.test(text), context, boost);
     }
     case 'regexp': {
       const [field, value] = single(body, type);
-      const options = typeof value === 'object' && value !== null ? (value as Json) : { value };
+      const options = fieldOptions(type, value, 'value');
       const regex = new RegExp(`^(?:${String(options.value)})$`, options.case_insensitive === true ? 'i' : '');
       return stringMatcher(field, (text) => regex.test(text), context, boost);
     }
@@ -275,21 +352,23 @@ export function compileQuery(query: unknown, context: SearchContext): Matcher {
     case 'match_phrase':
     case 'match_phrase_prefix': {
       const [field, value] = single(body, type);
-      const options = typeof value === 'object' && value !== null ? (value as Json) : { query: value };
-      return matchField(field, options.query, context, { operator: options.operator as string | undefined, minimumShouldMatch: options.minimum_should_match, boost: options.boost === undefined ? 1 : Number(options.boost), phrase: type !== 'match' });
+      const options = fieldOptions(type, value, 'query');
+      return matchField(field, options.query, context, { operator: options.operator as string | undefined, minimumShouldMatch: options.minimum_should_match, boost: boostOf(options, type), phrase: type !== 'match', lenient: options.lenient === true });
     }
     case 'multi_match': {
       const fields = fieldsWithBoost(spec.fields, context);
       const phrase = spec.type === 'phrase' || spec.type === 'phrase_prefix';
       return anyOf(
-        fields.map(([field, fieldBoost]) => matchField(field, spec.query, context, { operator: spec.operator as string | undefined, minimumShouldMatch: spec.minimum_should_match, boost: fieldBoost * boost, phrase })),
+        // Fields named by a wildcard are lenient, as Elasticsearch makes them (a word against a number field matches nothing).
+        fields.map(([field, fieldBoost]) => matchField(field, spec.query, context, { operator: spec.operator as string | undefined, minimumShouldMatch: spec.minimum_should_match, boost: fieldBoost * boost, phrase, lenient: spec.lenient === true || fieldsAreWildcards(spec.fields) })),
         spec.type === 'most_fields' || spec.type === 'cross_fields' ? 'sum' : 'max',
       );
     }
     case 'bool':
-      return boolMatcher(spec, context);
+      return boolMatcher(spec, context, depth);
     case 'constant_score': {
-      const inner = compileQuery(spec.filter, context);
+      if (spec.filter === undefined) throw parsingError('[constant_score] requires a \'filter\' element');
+      const inner = compileQuery(spec.filter, context, depth + 1);
       return constant((doc) => inner.matches(doc), boost);
     }
     case 'query_string':
@@ -297,7 +376,7 @@ export function compileQuery(query: unknown, context: SearchContext): Matcher {
     case 'simple_query_string':
       return queryString(String(spec.query ?? ''), context, { fields: spec.fields, defaultOperator: String(spec.default_operator ?? 'OR'), simple: true });
     case 'geo_distance': {
-      const { distance, ...rest } = spec;
+      const { distance, distance_type: _type, validation_method: _method, ignore_unmapped: _ignore, ...rest } = spec;
       const [field, center] = single(rest, type);
       const point = parseGeoPoint(center);
       const meters = parseDistance(String(distance));
@@ -324,16 +403,21 @@ function haversine(a: { lat: number; lon: number }, b: { lat: number; lon: numbe
   return 2 * 6_371_008.8 * Math.asin(Math.sqrt(h));
 }
 
-function clauses(value: unknown, context: SearchContext): Matcher[] {
+function clauses(value: unknown, context: SearchContext, depth: number): Matcher[] {
   if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).map((clause) => compileQuery(clause, context));
+  return (Array.isArray(value) ? value : [value]).map((clause) => compileQuery(clause, context, depth + 1));
 }
 
-function boolMatcher(spec: Json, context: SearchContext): Matcher {
-  const must = clauses(spec.must, context);
-  const filter = clauses(spec.filter, context);
-  const should = clauses(spec.should, context);
-  const mustNot = clauses(spec.must_not, context);
+function fieldsAreWildcards(fields: unknown): boolean {
+  const list = Array.isArray(fields) ? fields : fields === undefined ? ['*'] : [fields];
+  return list.some((field) => String(field).includes('*'));
+}
+
+function boolMatcher(spec: Json, context: SearchContext, depth: number): Matcher {
+  const must = clauses(spec.must, context, depth);
+  const filter = clauses(spec.filter, context, depth);
+  const should = clauses(spec.should, context, depth);
+  const mustNot = clauses(spec.must_not, context, depth);
   const required = minimumShouldMatch(spec.minimum_should_match, should.length, must.length === 0 && filter.length === 0 ? 1 : 0);
   const boost = spec.boost === undefined ? 1 : Number(spec.boost);
   const matches = (doc: Doc): boolean => {
@@ -417,13 +501,13 @@ function queryString(query: string, context: SearchContext, options: { fields: u
       const spec: Json = {};
       if (match[2] !== '*') spec[match[1] === '[' ? 'gte' : 'gt'] = match[2];
       if (match[3] !== '*') spec[match[4] === ']' ? 'lte' : 'lt'] = match[3];
-      return anyOf(targets.map(([field]) => rangeMatcher(field, spec, context)));
+      return anyOf(targets.map(([field]) => rangeMatcher(field, spec, context, token.field === undefined || token.field.includes('*'))));
     }
     const text = token.text.replace(/\\(.)/g, '$1');
     if (token.kind === 'term' && /^(>=|<=|>|<)/.test(text) && token.field !== undefined) {
       const [, op = '', value] = /^(>=|<=|>|<)(.*)$/.exec(text) as RegExpExecArray;
       const key = { '>=': 'gte', '<=': 'lte', '>': 'gt', '<': 'lt' }[op] as string;
-      return anyOf(targets.map(([field]) => rangeMatcher(field, { [key]: value }, context)));
+      return anyOf(targets.map(([field]) => rangeMatcher(field, { [key]: value }, context, token.field?.includes('*') === true)));
     }
     if (token.kind === 'term' && text === '*' && token.field !== undefined) return compileQuery({ exists: { field: token.field } }, context);
     if (token.kind === 'term' && /[*?]/.test(text)) {
@@ -436,7 +520,7 @@ function queryString(query: string, context: SearchContext, options: { fields: u
       targets
         .filter(([field]) => {
           const def = context.fields.get(field);
-          return def === undefined || isTextType(def.type) || termValue(def, text, context) !== undefined;
+          return def === undefined || isTextType(def.type) || termValue(def, text, context, false, { lenient: true }) !== undefined;
         })
         .map(([field, boost]) => matchField(field, text, context, { boost, phrase: token.kind === 'phrase', operator: 'and' })),
       'max',
@@ -511,6 +595,17 @@ export interface SortKey {
   field: string;
   order: 'asc' | 'desc';
   missing: '_first' | '_last' | FieldValue;
+  /** The type an unmapped field sorts as; without it, sorting on a field no index maps is an error. */
+  unmappedType?: string;
+}
+
+/** Sort keys that are not fields: they need no mapping. */
+export const BUILT_IN_SORTS = new Set(['_score', '_doc', '_shard_doc', '_id', '_index']);
+
+function sortOrder(text: string, field: string): 'asc' | 'desc' {
+  const order = text.toLowerCase();
+  if (order !== 'asc' && order !== 'desc') throw badRequest(`Unknown SortOrder [${text}] for field [${field}]`);
+  return order;
 }
 
 export function parseSort(sort: unknown): SortKey[] {
@@ -519,21 +614,31 @@ export function parseSort(sort: unknown): SortKey[] {
   return list.flatMap((entry): SortKey[] => {
     if (typeof entry === 'string') {
       const [field = '', order] = entry.split(':');
-      return [{ field, order: (order ?? (field === '_score' ? 'desc' : 'asc')) as 'asc' | 'desc', missing: '_last' }];
+      return [{ field, order: order === undefined ? (field === '_score' ? 'desc' : 'asc') : sortOrder(order, field), missing: '_last' }];
     }
+    if (typeof entry !== 'object' || entry === null) throw parsingError(`[sort] malformed, expected a field name or an object, found [${JSON.stringify(entry)}]`);
     return Object.entries(entry as Json).map(([field, spec]): SortKey => {
       const options = typeof spec === 'string' ? { order: spec } : (spec as Json);
-      const order = String(options.order ?? (field === '_score' ? 'desc' : 'asc')).toLowerCase();
-      if (order !== 'asc' && order !== 'desc') throw badRequest(`Unknown SortOrder [${order}]`);
-      return { field, order, missing: (options.missing as SortKey['missing'] | undefined) ?? '_last' };
+      if (typeof options !== 'object' || options === null) throw parsingError(`[${field}] sort malformed`);
+      checkKeys(options, SORT_OPTIONS, (key) => new EsError(400, 'x_content_parse_exception', `[1:1] [field_sort] unknown field [${key}]`));
+      const order = sortOrder(String(options.order ?? (field === '_score' ? 'desc' : 'asc')), field);
+      return { field, order, missing: (options.missing as SortKey['missing'] | undefined) ?? '_last', ...(typeof options.unmapped_type === 'string' ? { unmappedType: options.unmapped_type } : {}) };
     });
   });
+}
+
+/** Sorting on a field that no searched index maps fails the shard, unless the sort says `unmapped_type`. */
+export function checkSortFields(keys: SortKey[], context: SearchContext): void {
+  for (const key of keys) {
+    if (BUILT_IN_SORTS.has(key.field) || key.unmappedType !== undefined || context.fields.has(key.field)) continue;
+    throw new ShardLevelError(400, 'query_shard_exception', `No mapping found for [${key.field}] in order to sort on`, { index_uuid: '_na_', index: '_na_' });
+  }
 }
 
 /** The value a document sorts by: the smallest for ascending, the largest for descending (Elasticsearch's default mode). */
 export function sortValue(doc: Doc, key: SortKey, score: number, order: number): FieldValue | null {
   if (key.field === '_score') return score;
-  if (key.field === '_doc') return order;
+  if (key.field === '_doc' || key.field === '_shard_doc') return order;
   if (key.field === '_id') return doc.id;
   const values = doc.fields[key.field];
   if (values === undefined || values.length === 0) return null;

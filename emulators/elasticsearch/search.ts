@@ -1,8 +1,11 @@
 import { runAggregations, type Hit } from './aggs.js';
-import { badRequest } from './errors.js';
-import type { FieldDef, FieldValue } from './mapping.js';
-import { compareSortValues, compileQuery, filterSource, parseSort, sortValue, type SearchContext } from './query.js';
-import type { Index, Json } from './store.js';
+import { DEFAULT_DATE_FORMAT, formatDate } from './dates.js';
+import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
+import { globToRegex } from './glob.js';
+import { isTextType, type FieldDef, type FieldValue } from './mapping.js';
+import { checkSortFields, compareSortValues, compileQuery, filterSource, parseSort, sortValue, type SearchContext, type SortKey } from './query.js';
+import type { Doc, Index, Json } from './store.js';
+import { checkSearchBody, shardFailure } from './strict.js';
 
 export interface SearchParams {
   q?: string;
@@ -16,6 +19,27 @@ export interface SearchParams {
   _source_excludes?: string;
   track_total_hits?: string;
   rest_total_hits_as_int?: string;
+  scroll?: string;
+  request_cache?: string;
+  version?: string;
+  seq_no_primary_term?: string;
+  docvalue_fields?: string;
+}
+
+/** What a search reads: an index and the documents it sees (its refreshed view, or a point in time's copy). */
+export interface Target {
+  index: Index;
+  docs: Iterable<Doc>;
+}
+
+/** The indices as they are now; each target can be read more than once (a `global` aggregation reads again). */
+export function liveTargets(indices: Index[]): Target[] {
+  return indices.map((index) => ({ index, docs: { [Symbol.iterator]: () => index.view.values() } }));
+}
+
+/** A point in time keeps its own list of each index's documents, so later writes do not show. */
+export function frozenTargets(indices: Index[]): Target[] {
+  return indices.map((index) => ({ index, docs: [...index.view.values()] }));
 }
 
 /** The fields of several indices as one lookup (the first index that maps a field decides its type). */
@@ -32,82 +56,255 @@ function queryOf(body: Json, params: SearchParams): unknown {
   return body.query;
 }
 
-/** The hits of a query over the indices' refreshed documents, in index order. */
-function matchingHits(indices: Index[], query: unknown, context: SearchContext, scored: boolean): Hit[] {
+/** The hits of a query over the targets' documents, in index order. */
+function matchingHits(targets: Target[], query: unknown, context: SearchContext, scored: boolean): Hit[] {
   const matcher = compileQuery(query, context);
   const hits: Hit[] = [];
   let order = 0;
-  for (const index of indices) {
-    for (const doc of index.view.values()) {
+  for (const target of targets) {
+    for (const doc of target.docs) {
       if (!matcher.matches(doc)) continue;
-      hits.push({ doc, index: index.name, score: scored ? matcher.score(doc) : 0, order: order++ });
+      hits.push({ doc, index: target.index.name, score: scored ? matcher.score(doc) : 0, order: order++ });
     }
   }
   return hits;
 }
 
+/** Errors a shard raises reach the client wrapped as Elasticsearch wraps them (all shards failed). */
+function asShardFailure<T>(targets: Target[], run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof ShardLevelError) throw shardFailure(error, targets[0]?.index.name ?? '_na_');
+    throw error;
+  }
+}
+
 export function count(indices: Index[], body: Json, params: SearchParams, now: number): Json {
-  const context = searchContext(indices, now);
-  const hits = matchingHits(indices, queryOf(body, params), context, false);
+  for (const key of Object.keys(body)) if (key !== 'query') throw parsingError(`request does not support [${key}]`);
+  const targets = liveTargets(indices);
+  const hits = asShardFailure(targets, () => matchingHits(targets, queryOf(body, params), searchContext(indices, now), false));
   return { count: hits.length, _shards: { total: indices.length, successful: indices.length, skipped: 0, failed: 0 } };
 }
 
-export function search(indices: Index[], body: Json, params: SearchParams, now: number): Json {
-  const started = performance.now();
-  const context = searchContext(indices, now);
-  const size = Number(params.size ?? body.size ?? 10);
-  const from = Number(params.from ?? body.from ?? 0);
-  if (!Number.isInteger(size) || size < 0) throw badRequest(`[size] parameter cannot be negative, found [${size}]`);
-  if (from + size > 10_000) throw badRequest(`Result window is too large, from + size must be less than or equal to: [10000] but was [${from + size}]. See the scroll api for a more efficient way to request large data sets. This limit can be set by changing the [index.max_result_window] index level setting.`);
-  const keys = parseSort(params.sort !== undefined ? params.sort.split(',') : body.sort);
-  const byScore = keys.length === 0 || keys.some((key) => key.field === '_score');
-  const hits = matchingHits(indices, queryOf(body, params), context, byScore || body.track_scores === true);
+// ---- options ---------------------------------------------------------------------------------------
 
-  let sorted: Array<Hit & { sort?: Array<FieldValue | null> }>;
-  if (keys.length === 0) sorted = [...hits].sort((a, b) => b.score - a.score || a.order - b.order);
-  else {
-    for (const key of keys) {
-      const def = context.fields.get(key.field);
-      if (def && (def.type === 'text' || def.type === 'match_only_text')) {
-        throw badRequest(`Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead. Alternatively, set fielddata=true on [${key.field}] in order to load field data by uninverting the inverted index. Note that this can use significant memory.`);
-      }
-    }
-    sorted = hits.map((hit) => ({ ...hit, sort: keys.map((key) => sortValue(hit.doc, key, hit.score, hit.order)) }));
-    sorted.sort((a, b) => compareSortValues(a.sort ?? [], b.sort ?? [], keys) || a.order - b.order);
-  }
-  const after = body.search_after as Array<FieldValue | null> | undefined;
-  if (after !== undefined) {
-    if (keys.length === 0) throw badRequest('Cannot use [search_after] without a [sort] clause');
-    sorted = sorted.filter((hit) => compareSortValues(hit.sort ?? [], after, keys) > 0);
-  }
+function integerOption(name: string, param: string | undefined, value: unknown, fallback: number): number {
+  const raw = param ?? value;
+  if (raw === undefined || raw === null) return fallback;
+  const number = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(number)) throw parsingError(`[${name}] must be an integer, found [${JSON.stringify(raw)}]`);
+  if (number < 0) throw badRequest(`[${name}] parameter cannot be negative, found [${number}]`);
+  return number;
+}
 
+/** How many hits to count exactly: `track_total_hits` true/false/N, and `rest_total_hits_as_int` needs an exact count. */
+function totalThreshold(body: Json, params: SearchParams): number {
   const track = params.track_total_hits ?? body.track_total_hits;
-  const threshold = track === undefined ? 10_000 : track === true || track === 'true' ? Infinity : track === false || track === 'false' ? -1 : Number(track);
-  const sourceSpec = params._source_includes !== undefined || params._source_excludes !== undefined
-    ? { includes: params._source_includes?.split(','), excludes: params._source_excludes?.split(',') }
-    : params._source !== undefined ? (params._source === 'false' ? false : params._source === 'true' ? true : params._source.split(',')) : body._source;
-  const page = sorted.slice(from, from + size).map((hit) => {
-    const source = filterSource(hit.doc.source, sourceSpec);
+  const asInt = params.rest_total_hits_as_int === 'true';
+  if (track === undefined) return asInt ? Infinity : 10_000;
+  if (track === true || track === 'true') return Infinity;
+  if (track === false || track === 'false') return -1;
+  const number = Number(track);
+  if (!Number.isInteger(number) || number < 0) throw badRequest(`[track_total_hits] parameter must be positive or equals to -1, got ${String(track)}`);
+  if (asInt) throw new EsError(400, 'action_request_validation_exception', `Validation Failed: 1: [rest_total_hits_as_int] cannot be used if the tracking of total hits is not accurate, got ${number};`);
+  return number;
+}
+
+/** One entry of `fields` or `docvalue_fields`: a pattern, or `{ field, format }`. */
+interface FieldRequest {
+  pattern: string;
+  format?: string;
+}
+
+function fieldRequests(value: unknown, name: string): FieldRequest[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw parsingError(`[${name}] must be an array of field names or objects`);
+  return value.map((entry): FieldRequest => {
+    if (typeof entry === 'string') return { pattern: entry };
+    if (typeof entry === 'object' && entry !== null && typeof (entry as Json).field === 'string') {
+      const { field, format, include_unmapped: _unmapped, ...rest } = entry as Json;
+      const stray = Object.keys(rest)[0];
+      if (stray !== undefined) throw new EsError(400, 'x_content_parse_exception', `[1:1] [field_and_format] unknown field [${stray}]`);
+      return { pattern: String(field), ...(typeof format === 'string' ? { format } : {}) };
+    }
+    throw parsingError(`[${name}] entries must be field names or objects with [field]`);
+  });
+}
+
+function formatFieldValue(value: FieldValue, def: FieldDef, format: string | undefined): unknown {
+  if (def.type === 'date' || def.type === 'date_nanos') return formatDate(value as number, format ?? def.mapping.format ?? DEFAULT_DATE_FORMAT);
+  if (typeof value === 'object') return { type: 'Point', coordinates: [value.lon, value.lat] };
+  return value;
+}
+
+/** `hits[].fields`: each requested mapped field's values, formatted as Elasticsearch's fields API and doc values return them. */
+function fieldsOf(doc: Doc, requests: FieldRequest[], context: SearchContext, docValues: boolean): Json | undefined {
+  const out: Json = {};
+  for (const request of requests) {
+    const regex = request.pattern.includes('*') ? globToRegex(request.pattern) : undefined;
+    for (const def of context.fields.values()) {
+      if (def.type === 'object' || def.type === 'nested' || !(regex ? regex.test(def.path) : def.path === request.pattern)) continue;
+      if (docValues && isTextType(def.type)) {
+        throw new ShardLevelError(400, 'illegal_argument_exception', `Can't load fielddata on [${def.path}] because fielddata is unsupported on fields of type [${def.type}]. Use doc values instead.`);
+      }
+      const values = doc.fields[def.path];
+      if (values === undefined || values.length === 0) continue;
+      out[def.path] = values.map((value) => formatFieldValue(value, def, request.format));
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+// ---- preparing and rendering -------------------------------------------------------------------------
+
+/** A hit with its sort values. */
+type SortedHit = Hit & { sort?: Array<FieldValue | null> };
+
+/** Everything a search decided: the sorted matching hits and how each page renders. A scroll keeps it. */
+export interface PreparedSearch {
+  hits: SortedHit[];
+  total: number;
+  threshold: number;
+  byScore: boolean;
+  trackScores: boolean;
+  totalAsInt: boolean;
+  render: (hit: SortedHit) => Json;
+  aggregations?: Json;
+}
+
+function sortKeys(body: Json, params: SearchParams, pit: boolean): SortKey[] {
+  const keys = parseSort(params.sort !== undefined ? params.sort.split(',') : body.sort);
+  // With a point in time, Elasticsearch adds the `_shard_doc` tiebreaker unless search_after was built without it.
+  const after = body.search_after as unknown[] | undefined;
+  if (pit && !keys.some((key) => key.field === '_shard_doc') && (after === undefined || after.length === keys.length + 1)) {
+    keys.push({ field: '_shard_doc', order: 'asc', missing: '_last' });
+  }
+  return keys;
+}
+
+function sortHits(hits: Hit[], keys: SortKey[], context: SearchContext): SortedHit[] {
+  if (keys.length === 0) return [...hits].sort((a, b) => b.score - a.score || a.order - b.order);
+  for (const key of keys) {
+    const def = context.fields.get(key.field);
+    if (def && isTextType(def.type)) {
+      throw badRequest(`Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead. Alternatively, set fielddata=true on [${key.field}] in order to load field data by uninverting the inverted index. Note that this can use significant memory.`);
+    }
+  }
+  const sorted = hits.map((hit) => ({ ...hit, sort: keys.map((key) => sortValue(hit.doc, key, hit.score, hit.order)) }));
+  sorted.sort((a, b) => compareSortValues(a.sort, b.sort, keys) || a.order - b.order);
+  return sorted;
+}
+
+function sourceSpecOf(body: Json, params: SearchParams): unknown {
+  if (params._source_includes !== undefined || params._source_excludes !== undefined) return { includes: params._source_includes?.split(','), excludes: params._source_excludes?.split(',') };
+  if (params._source !== undefined) return params._source === 'false' ? false : params._source === 'true' ? true : params._source.split(',');
+  return body._source;
+}
+
+function hitRenderer(body: Json, params: SearchParams, context: SearchContext, showScore: boolean): (hit: SortedHit) => Json {
+  const sourceSpec = sourceSpecOf(body, params);
+  const fields = fieldRequests(body.fields, 'fields');
+  const docValues = fieldRequests(body.docvalue_fields ?? (params.docvalue_fields === undefined ? undefined : params.docvalue_fields.split(',')), 'docvalue_fields');
+  const version = body.version === true || params.version === 'true';
+  const seqNo = body.seq_no_primary_term === true || params.seq_no_primary_term === 'true';
+  const noStoredFields = body.stored_fields === '_none_' || (Array.isArray(body.stored_fields) && body.stored_fields[0] === '_none_');
+  return (hit) => {
+    const source = noStoredFields ? undefined : filterSource(hit.doc.source, sourceSpec);
+    const values = fieldsOf(hit.doc, [...fields, ...docValues], context, docValues.length > 0 && fields.length === 0);
     return {
       _index: hit.index,
       _id: hit.doc.id,
-      _score: keys.length === 0 || body.track_scores === true ? hit.score : null,
+      ...(version ? { _version: hit.doc.version } : {}),
+      ...(seqNo ? { _seq_no: hit.doc.seqNo, _primary_term: 1 } : {}),
+      _score: showScore ? hit.score : null,
       ...(source === undefined ? {} : { _source: source }),
+      ...(values === undefined ? {} : { fields: values }),
       ...(hit.sort === undefined ? {} : { sort: hit.sort }),
     };
-  });
-  const total = threshold < 0 ? undefined : hits.length > threshold ? { value: threshold, relation: 'gte' } : { value: hits.length, relation: 'eq' };
-  const aggs = (body.aggs ?? body.aggregations) as Json | undefined;
-  const response: Json = {
-    took: Math.round(performance.now() - started),
-    timed_out: false,
-    _shards: { total: indices.length, successful: indices.length, skipped: 0, failed: 0 },
-    hits: {
-      ...(total === undefined ? {} : { total: params.rest_total_hits_as_int === 'true' ? total.value : total }),
-      max_score: keys.length === 0 && hits.length > 0 ? hits.reduce((max, hit) => (hit.score > max ? hit.score : max), -Infinity) : null,
-      hits: page,
-    },
   };
-  if (aggs !== undefined) response.aggregations = runAggregations(aggs, hits, context, () => matchingHits(indices, undefined, context, false));
-  return response;
+}
+
+function checkPaging(body: Json, params: SearchParams, from: number, size: number): void {
+  if (body.search_after !== undefined && from > 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [from] parameter must be set to 0 when [search_after] is used;');
+  if (params.scroll !== undefined) {
+    if (size === 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [size] cannot be [0] in a scroll context;');
+    if (params.request_cache === 'true') throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [request_cache] cannot be used in a scroll context;');
+    if (body.search_after !== undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [search_after] cannot be used in a scroll context;');
+  } else if (from + size > 10_000) {
+    throw badRequest(`Result window is too large, from + size must be less than or equal to: [10000] but was [${from + size}]. See the scroll api for a more efficient way to request large data sets. This limit can be set by changing the [index.max_result_window] index level setting.`);
+  }
+}
+
+/** Runs the query, sorts, filters by `search_after`, `post_filter` and `min_score`, and runs the aggregations. */
+export function prepareSearch(targets: Target[], body: Json, params: SearchParams, now: number, options: { pit?: boolean } = {}): PreparedSearch {
+  checkSearchBody(body);
+  const indices = targets.map((target) => target.index);
+  const context = searchContext(indices, now);
+  return asShardFailure(targets, () => {
+    const keys = sortKeys(body, params, options.pit === true);
+    checkSortFields(keys, context);
+    const byScore = keys.length === 0 || keys.some((key) => key.field === '_score');
+    const trackScores = body.track_scores === true;
+    const minScore = body.min_score === undefined ? undefined : Number(body.min_score);
+    let hits = matchingHits(targets, queryOf(body, params), context, byScore || trackScores || minScore !== undefined);
+    if (minScore !== undefined) hits = hits.filter((hit) => hit.score >= minScore);
+    const aggs = (body.aggs ?? body.aggregations) as Json | undefined;
+    const aggregations = aggs === undefined ? undefined : runAggregations(aggs, hits, context, () => matchingHits(targets, undefined, context, false));
+    if (body.post_filter !== undefined) {
+      const filter = compileQuery(body.post_filter, context);
+      hits = hits.filter((hit) => filter.matches(hit.doc));
+    }
+    let sorted = sortHits(hits, keys, context);
+    const total = sorted.length;
+    const after = body.search_after as Array<FieldValue | null> | undefined;
+    if (after !== undefined) {
+      if (keys.length === 0) throw badRequest('Cannot use [search_after] without a [sort] clause');
+      if (!Array.isArray(after) || after.length !== keys.length) throw badRequest(`search_after has ${Array.isArray(after) ? after.length : 0} value(s) but sort has ${keys.length}.`);
+      sorted = sorted.filter((hit) => compareSortValues(hit.sort ?? [], after, keys) > 0);
+    }
+    const showScore = keys.length === 0 || trackScores;
+    return {
+      hits: sorted,
+      total,
+      threshold: totalThreshold(body, params),
+      byScore: keys.length === 0,
+      trackScores,
+      totalAsInt: params.rest_total_hits_as_int === 'true',
+      render: hitRenderer(body, params, context, showScore),
+      ...(aggregations === undefined ? {} : { aggregations }),
+    };
+  });
+}
+
+/** One page of a prepared search, as Elasticsearch's search response. */
+export function renderPage(prepared: PreparedSearch, from: number, size: number, took: number, shards: number, withAggregations = true): Json {
+  const page = prepared.hits.slice(from, from + size);
+  const total = prepared.threshold < 0 ? undefined : prepared.total > prepared.threshold ? { value: prepared.threshold, relation: 'gte' } : { value: prepared.total, relation: 'eq' };
+  return {
+    took,
+    timed_out: false,
+    _shards: { total: shards, successful: shards, skipped: 0, failed: 0 },
+    hits: {
+      ...(total === undefined ? (prepared.totalAsInt ? { total: -1 } : {}) : { total: prepared.totalAsInt ? total.value : total }),
+      max_score: prepared.byScore && prepared.hits.length > 0 ? prepared.hits.reduce((max, hit) => (hit.score > max ? hit.score : max), -Infinity) : null,
+      hits: page.map(prepared.render),
+    },
+    ...(withAggregations && prepared.aggregations !== undefined ? { aggregations: prepared.aggregations } : {}),
+  };
+}
+
+/** The page bounds of a search, checked as Elasticsearch checks them. */
+export function pageOf(body: Json, params: SearchParams): { from: number; size: number } {
+  const size = integerOption('size', params.size, body.size, 10);
+  const from = integerOption('from', params.from, body.from, 0);
+  checkPaging(body, params, from, size);
+  return { from, size };
+}
+
+export function search(targets: Target[], body: Json, params: SearchParams, now: number): Json {
+  const started = performance.now();
+  const { from, size } = pageOf(body, params);
+  const prepared = prepareSearch(targets, body, params, now);
+  return renderPage(prepared, from, size, Math.round(performance.now() - started), targets.length);
 }

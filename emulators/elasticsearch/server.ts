@@ -1,6 +1,7 @@
 import { formatByteSize } from '../../shared/byte-size.js';
 import { parseTimeValue } from '../../shared/time-value.js';
 import { randomUUID } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
@@ -11,7 +12,10 @@ import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.j
 import { explain, runLifecycle, validatePolicy } from './ilm.js';
 import { FileJournal } from './journal.js';
 import type { Mappings } from './mapping.js';
-import { count, search, type SearchParams } from './search.js';
+import { SearchContexts } from './contexts.js';
+import { fieldCaps } from './field-caps.js';
+import { count, frozenTargets, liveTargets, pageOf, prepareSearch, renderPage, search, type SearchParams } from './search.js';
+import { jsonDepthOver, MAX_JSON_DEPTH, nestingTooDeep } from './strict.js';
 import { matchesPattern } from './glob.js';
 import { Cluster, flattenSettings, nestSettings, type AliasDef, type ComponentTemplate, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
 
@@ -68,13 +72,32 @@ function ok(body: unknown, status = 200): Reply {
 
 function parseJsonBody(body: Buffer): Json {
   if (body.length === 0) return {};
+  if (!isUtf8(body)) throw new EsError(400, 'x_content_parse_exception', '[1:1] Invalid UTF-8 start byte: the request body is not valid UTF-8');
+  const text = body.toString('utf8');
+  // Deep nesting is refused before parsing, as Jackson refuses it, instead of overflowing the stack later.
+  if (text.length > 2 * MAX_JSON_DEPTH && jsonDepthOver(text, MAX_JSON_DEPTH)) throw nestingTooDeep(MAX_JSON_DEPTH);
   try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    const parsed: unknown = JSON.parse(text);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
     return parsed as Json;
   } catch (error) {
     throw new EsError(400, 'x_content_parse_exception', `[1:1] Unexpected character or malformed JSON: ${(error as Error).message}`);
   }
+}
+
+/** Write APIs whose body Elasticsearch requires (`request body is required` otherwise), besides those marked at their route. */
+const BODY_REQUIRED_PATHS = new Set(['/_cluster/settings', '/_index_template/{name}', '/_component_template/{name}', '/_ilm/policy/{name}', '/{index}/_mapping', '/_aliases']);
+
+/** Media types a body may have: JSON and NDJSON, plain or in Elasticsearch's versioned form. */
+const JSON_MEDIA_TYPES = /^application\/(?:json|x-ndjson|vnd\.elasticsearch\+json|vnd\.elasticsearch\+x-ndjson)$/i;
+
+/** Elasticsearch answers 406 to a body in a media type it cannot read (text/plain, a form) or with no type at all. */
+function unsupportedContentType(incoming: IncomingMessage, body: Buffer): string | undefined {
+  if (body.length === 0) return undefined;
+  const header = incoming.headers['content-type'];
+  if (header === undefined) return 'Content-Type header is missing';
+  const mediaType = header.split(';')[0]?.trim() ?? '';
+  return JSON_MEDIA_TYPES.test(mediaType) ? undefined : `Content-Type header [${header}] is not supported`;
 }
 
 /** The templates a GET names (comma-separated, wildcards allowed); a plain name that matches none is a 404. */
@@ -114,6 +137,42 @@ function filterPath(value: unknown, filters: string[]): unknown {
   return walk(value, patterns) ?? {};
 }
 
+/** Parameters an action line may carry (BulkRequestParser). */
+const BULK_METADATA = new Set(['_index', '_id', 'routing', 'op_type', 'version', 'version_type', 'if_seq_no', 'if_primary_term', 'pipeline', 'require_alias', 'require_data_stream', 'dynamic_templates', 'retry_on_conflict', '_source', 'list_executed_pipelines']);
+
+/** A bulk line that is not valid UTF-8 is kept as the marker below, so that only its own item fails. */
+const INVALID_UTF8 = '\u0000invalid-utf8';
+
+/** The lines of an NDJSON bulk body, without the final empty one; invalid UTF-8 is found line by line only when the whole body fails the check. */
+function bulkLines(body: Buffer): string[] {
+  if (isUtf8(body)) {
+    const lines = body.toString('utf8').split('\n');
+    lines.pop();
+    return lines;
+  }
+  const lines: string[] = [];
+  for (let start = 0; start < body.length; ) {
+    const end = body.indexOf(0x0a, start);
+    const line = body.subarray(start, end);
+    lines.push(isUtf8(line) ? line.toString('utf8') : INVALID_UTF8);
+    start = end + 1;
+  }
+  return lines;
+}
+
+/** A bulk document line, refused for its item alone when it is not UTF-8, nests too deep or is not JSON. */
+function parseBulkSource(line: string): Json {
+  if (line === INVALID_UTF8) throw new EsError(400, 'document_parsing_exception', '[1:1] failed to parse: Invalid UTF-8 start byte', {}, { type: 'json_parse_exception', reason: 'Invalid UTF-8 start byte' });
+  if (line.length > 2 * MAX_JSON_DEPTH && jsonDepthOver(line, MAX_JSON_DEPTH)) {
+    throw new EsError(400, 'document_parsing_exception', `[1:1] failed to parse: Document nesting depth exceeds the maximum allowed (${MAX_JSON_DEPTH})`);
+  }
+  try {
+    return JSON.parse(line) as Json;
+  } catch (error) {
+    throw new EsError(400, 'document_parsing_exception', `[1:1] failed to parse: ${(error as Error).message}`);
+  }
+}
+
 /**
  * A single-node server that answers Elasticsearch's REST API for what Sluice, Kibana-style queries and
  * common shippers use. A development and test tool, never a production store.
@@ -123,7 +182,8 @@ export class ElasticsearchEmulator {
   port: number;
   private closed = false;
   private readonly server: Server;
-  private readonly routes: Array<{ method: string; pattern: RegExp; names: string[]; handler: Handler; ndjson: boolean }> = [];
+  private readonly routes: Array<{ method: string; pattern: RegExp; names: string[]; handler: Handler; ndjson: boolean; bodyRequired: boolean }> = [];
+  private readonly contexts = new SearchContexts();
   private readonly log: Logger;
   private readonly journal: FileJournal | undefined;
   private readonly faults: Faults = { bulkRejections: 0, unavailableUntil: 0, latencyMs: 0, bulkItemRejectRatio: 0, itemsSeen: 0 };
@@ -238,13 +298,16 @@ export class ElasticsearchEmulator {
 
   // ---- HTTP ------------------------------------------------------------------------------------
 
-  private route(method: string | string[], path: string, handler: Handler, options: { ndjson?: boolean } = {}): void {
+  private route(method: string | string[], path: string, handler: Handler, options: { ndjson?: boolean; bodyRequired?: boolean } = {}): void {
     const names: string[] = [];
     const pattern = new RegExp(`^${path.replace(/\{(\w+)\}/g, (_match, name: string) => {
       names.push(name);
       return '([^/]+)';
     })}$`);
-    for (const each of Array.isArray(method) ? method : [method]) this.routes.push({ method: each, pattern, names, handler, ndjson: options.ndjson === true });
+    for (const each of Array.isArray(method) ? method : [method]) {
+      const bodyRequired = options.bodyRequired ?? ((each === 'PUT' || each === 'POST') && BODY_REQUIRED_PATHS.has(path));
+      this.routes.push({ method: each, pattern, names, handler, ndjson: options.ndjson === true, bodyRequired });
+    }
   }
 
   private async serve(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
@@ -254,6 +317,11 @@ export class ElasticsearchEmulator {
     let reply: Reply;
     try {
       const body = await this.readBody(incoming);
+      const refused = unsupportedContentType(incoming, body);
+      if (refused !== undefined) {
+        this.send(outgoing, method, { status: 406, body: { error: refused, status: 406 } }, query, 'application/json');
+        return;
+      }
       if (this.faults.latencyMs > 0 && !url.pathname.startsWith('/_emulator')) await new Promise((resolve) => setTimeout(resolve, this.faults.latencyMs));
       if (Date.now() < this.faults.unavailableUntil && !url.pathname.startsWith('/_emulator')) {
         throw new EsError(503, 'cluster_block_exception', 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];');
@@ -285,14 +353,19 @@ export class ElasticsearchEmulator {
       let size = 0;
       incoming.on('data', (chunk: Buffer) => {
         size += chunk.length;
+        // A chunked body has no declared length: past the limit the rest is read and dropped, so the client
+        // gets its 413 answer instead of a reset connection; a client that never stops is cut off.
         if (size > limit) {
-          incoming.destroy();
-          reject(new EsError(413, 'content_too_long_exception', `Request content is too long: more than http.max_content_length [${limit}]`));
+          chunks.length = 0;
+          if (size > 4 * limit) incoming.destroy();
           return;
         }
         chunks.push(chunk);
       });
-      incoming.on('end', () => resolve(Buffer.concat(chunks, size)));
+      incoming.on('end', () => {
+        if (size > limit) reject(new EsError(413, 'content_too_long_exception', `Request content is too long: ${size} bytes is more than http.max_content_length [${limit}]`));
+        else resolve(Buffer.concat(chunks, size));
+      });
       incoming.on('error', reject);
     });
   }
@@ -323,6 +396,7 @@ export class ElasticsearchEmulator {
       allowed = true;
       if (route.method !== request.method && !(request.method === 'HEAD' && route.method === 'GET')) continue;
       request.params = Object.fromEntries(route.names.map((name, i) => [name, match[i + 1] as string]));
+      if (route.bodyRequired && request.body.length === 0) throw new EsError(400, 'parse_exception', 'request body is required');
       // As in Elasticsearch, a malformed body is a 400 before anything else (index resolution included).
       if (!route.ndjson) request.json = parseJsonBody(request.body);
       return route.handler(request);
@@ -640,19 +714,20 @@ export class ElasticsearchEmulator {
     });
 
     // ---- documents and bulk ----
-    this.route('POST', '/_bulk', (request) => this.bulk(request, undefined), { ndjson: true });
-    this.route(['POST', 'PUT'], '/{index}/_bulk', (request) => this.bulk(request, request.params.index), { ndjson: true });
+    this.route('POST', '/_bulk', (request) => this.bulk(request, undefined), { ndjson: true, bodyRequired: true });
+    this.route(['POST', 'PUT'], '/{index}/_bulk', (request) => this.bulk(request, request.params.index), { ndjson: true, bodyRequired: true });
     const indexDoc = async (request: Request, opType: 'index' | 'create'): Promise<Reply> => {
-      const effective = (request.query.op_type as 'index' | 'create' | undefined) ?? opType;
+      // A document without an id can only be new: Elasticsearch makes it a create, which data streams accept.
+      const effective = (request.query.op_type as 'index' | 'create' | undefined) ?? (request.params.id === undefined ? 'create' : opType);
       const index = c.writeTarget(request.params.index as string, effective);
       const result = c.indexDoc(index, request.params.id, request.json, effective, { ifSeqNo: request.query.if_seq_no === undefined ? undefined : Number(request.query.if_seq_no), bytes: request.body.length });
       this.stats.indexTotal += 1;
       await this.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
       return ok(this.writeBody(result), result.status);
     };
-    this.route(['PUT', 'POST'], '/{index}/_doc/{id}', (request) => indexDoc(request, 'index'));
-    this.route('POST', '/{index}/_doc', (request) => indexDoc(request, 'index'));
-    this.route(['PUT', 'POST'], '/{index}/_create/{id}', (request) => indexDoc(request, 'create'));
+    this.route(['PUT', 'POST'], '/{index}/_doc/{id}', (request) => indexDoc(request, 'index'), { bodyRequired: true });
+    this.route('POST', '/{index}/_doc', (request) => indexDoc(request, 'index'), { bodyRequired: true });
+    this.route(['PUT', 'POST'], '/{index}/_create/{id}', (request) => indexDoc(request, 'create'), { bodyRequired: true });
     this.route('GET', '/{index}/_doc/{id}', (request) => {
       const [index] = c.resolve(request.params.index);
       const doc = index?.docs.get(request.params.id as string);
@@ -674,6 +749,7 @@ export class ElasticsearchEmulator {
       return ok(this.writeBody(result), result.status);
     });
     this.route('POST', '/{index}/_update/{id}', async (request) => {
+      if (request.body.length === 0) throw new EsError(400, 'parse_exception', 'request body is required');
       const index = c.writeTarget(request.params.index as string, 'update');
       const result = c.updateDoc(index, request.params.id as string, request.json);
       await this.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
@@ -683,15 +759,34 @@ export class ElasticsearchEmulator {
     // ---- search ----
     const runSearch = (request: Request): Reply => {
       const started = performance.now();
-      const body = request.json;
-      const indices = c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
-      const result = search(indices, body, request.query as SearchParams, c.now());
+      const result = this.search(request);
       this.stats.queryTotal += 1;
       this.stats.queryTimeMs += performance.now() - started;
       return ok(result);
     };
     this.route(['GET', 'POST'], '/_search', runSearch);
+    this.route(['GET', 'POST'], '/_search/scroll', (request) => this.scroll(request, request.query.scroll_id));
+    this.route(['GET', 'POST'], '/_search/scroll/{id}', (request) => this.scroll(request, request.params.id));
+    this.route('DELETE', '/_search/scroll', (request) => this.clearScroll(request.json.scroll_id ?? request.query.scroll_id));
+    this.route('DELETE', '/_search/scroll/{id}', (request) => this.clearScroll(request.params.id));
     this.route(['GET', 'POST'], '/{index}/_search', runSearch);
+    this.route('POST', '/{index}/_pit', (request) => {
+      const indices = c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true' });
+      const id = this.contexts.openPit(frozenTargets(indices), request.query.keep_alive);
+      return ok({ id, _shards: { total: indices.length, successful: indices.length, skipped: 0, failed: 0 } });
+    });
+    this.route('DELETE', '/_pit', (request) => {
+      const id = request.json.id;
+      if (typeof id !== 'string') throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: point in time id must be specified;');
+      const freed = this.contexts.closePit(id);
+      return { status: freed ? 200 : 404, body: { succeeded: true, num_freed: freed ? 1 : 0 } };
+    }, { bodyRequired: true });
+    const runFieldCaps = (request: Request): Reply => {
+      const indices = c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
+      return ok(fieldCaps(indices, request.json, request.query));
+    };
+    this.route(['GET', 'POST'], '/_field_caps', runFieldCaps);
+    this.route(['GET', 'POST'], '/{index}/_field_caps', runFieldCaps);
     const runCount = (request: Request): Reply => ok(count(c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true' }), request.json, request.query as SearchParams, c.now()));
     this.route(['GET', 'POST'], '/_count', runCount);
     this.route(['GET', 'POST'], '/{index}/_count', runCount);
@@ -813,6 +908,52 @@ export class ElasticsearchEmulator {
     });
   }
 
+  // ---- search, scroll and point in time ---------------------------------------------------------
+
+  /** A search on indices, or on a point in time (`pit` in the body, no index in the path); `scroll` keeps a cursor. */
+  private search(request: Request): Json {
+    const body = request.json;
+    const params = request.query as SearchParams;
+    const pit = body.pit as Json | undefined;
+    if (pit !== undefined) {
+      if (request.params.index !== undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [indices] cannot be used with point in time. Do not specify any index with point in time.;');
+      if (params.scroll !== undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: using [point in time] is not allowed in a scroll context;');
+      if (typeof pit.id !== 'string') throw new EsError(400, 'parsing_exception', '[pit] requires [id]', { line: 1, col: 1 });
+      const targets = this.contexts.pit(pit.id, pit.keep_alive === undefined ? undefined : String(pit.keep_alive));
+      const { pit: _pit, ...rest } = body;
+      const started = performance.now();
+      const { from, size } = pageOf(rest, params);
+      const prepared = prepareSearch(targets, rest, params, this.cluster.now(), { pit: true });
+      return { pit_id: pit.id, ...renderPage(prepared, from, size, Math.round(performance.now() - started), targets.length) };
+    }
+    const indices = this.cluster.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
+    if (params.scroll === undefined) return search(liveTargets(indices), body, params, this.cluster.now());
+    const started = performance.now();
+    const { from, size } = pageOf(body, params);
+    if (from > 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: using [from] is not allowed in a scroll context;');
+    const prepared = prepareSearch(frozenTargets(indices), body, params, this.cluster.now());
+    const id = this.contexts.openScroll(prepared, size, indices.length, params.scroll);
+    return { _scroll_id: id, ...renderPage(prepared, 0, size, Math.round(performance.now() - started), indices.length) };
+  }
+
+  /** The next page of a scroll: the id from the body wins over the path or query, as in Elasticsearch. */
+  private scroll(request: Request, fallbackId: string | undefined): Reply {
+    const id = request.json.scroll_id ?? fallbackId;
+    if (typeof id !== 'string') throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: scrollId is missing;');
+    const keep = request.json.scroll ?? request.query.scroll;
+    const page = this.contexts.nextPage(id, keep === undefined ? undefined : String(keep));
+    const rendered = renderPage(page.prepared, page.from, page.size, 0, page.shards, false);
+    if (request.query.rest_total_hits_as_int === 'true' && typeof (rendered.hits as Json).total === 'object') (rendered.hits as Json).total = ((rendered.hits as Json).total as Json).value;
+    return ok({ _scroll_id: id, ...rendered });
+  }
+
+  private clearScroll(ids: unknown): Reply {
+    const list = typeof ids === 'string' ? ids.split(',') : Array.isArray(ids) ? ids.map(String) : undefined;
+    if (list === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: no scroll ids specified;');
+    const freed = this.contexts.clearScrolls(list.includes('_all') ? 'all' : list);
+    return { status: freed > 0 || list.includes('_all') ? 200 : 404, body: { succeeded: true, num_freed: freed } };
+  }
+
   private aliasDef(spec: Json): AliasDef {
     const alias: AliasDef = {};
     if (spec.is_write_index !== undefined) alias.is_write_index = spec.is_write_index === true;
@@ -903,9 +1044,8 @@ export class ElasticsearchEmulator {
       this.faults.bulkRejections -= 1;
       throw new EsError(429, 'es_rejected_execution_exception', 'rejected execution of coordinating operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=0, max_coordinating_and_primary_bytes=0]');
     }
-    const text = request.body.toString('utf8');
-    const lines = text.split('\n');
-    if (lines.at(-1) === '') lines.pop();
+    if (request.body.at(-1) !== 0x0a) throw badRequest('The bulk request must be terminated by a newline [\\n]');
+    const lines = bulkLines(request.body);
     const items: Json[] = [];
     const touched = new Set<Index>();
     let errors = false;
@@ -921,6 +1061,8 @@ export class ElasticsearchEmulator {
       if (typeof action !== 'object' || action === null || Array.isArray(action)) throw badRequest(`Malformed action/metadata line [${i + 1}], expected START_OBJECT but found [${Array.isArray(action) ? 'START_ARRAY' : 'VALUE'}]`);
       const [kind, meta] = (Object.entries(action)[0] ?? ['', {}]) as [string, Json];
       if (!['index', 'create', 'update', 'delete'].includes(kind)) throw badRequest(`Malformed action/metadata line [${i + 1}], expected field [create], [delete], [index] or [update] but found [${kind}]`);
+      const unknown = Object.keys(meta ?? {}).find((key) => !BULK_METADATA.has(key));
+      if (unknown !== undefined) throw badRequest(`Action/metadata line [${i + 1}] contains an unknown parameter [${unknown}]`);
       const target = (meta._index as string | undefined) ?? defaultIndex;
       const id = meta._id === undefined || meta._id === null ? undefined : String(meta._id);
       let sourceLine: string | undefined;
@@ -938,14 +1080,7 @@ export class ElasticsearchEmulator {
             throw new EsError(429, 'es_rejected_execution_exception', 'rejected execution of primary operation [emulator fault injection]');
           }
         }
-        let source: Json | undefined;
-        if (sourceLine !== undefined) {
-          try {
-            source = JSON.parse(sourceLine) as Json;
-          } catch (error) {
-            throw new EsError(400, 'document_parsing_exception', `[1:1] failed to parse: ${(error as Error).message}`);
-          }
-        }
+        const source = sourceLine === undefined ? undefined : parseBulkSource(sourceLine);
         let result: WriteResult;
         if (kind === 'delete') {
           const index = this.cluster.writeTarget(target, 'delete');
@@ -958,13 +1093,15 @@ export class ElasticsearchEmulator {
           result = this.cluster.updateDoc(index, id, (source ?? {}) as { doc?: Json; doc_as_upsert?: boolean; upsert?: Json });
           touched.add(index);
         } else {
-          const opType = kind === 'create' || meta.op_type === 'create' ? 'create' : 'index';
+          // An index action without an id can only create: data streams take it, as in Elasticsearch.
+          const opType = kind === 'create' || meta.op_type === 'create' || (id === undefined && meta.op_type === undefined) ? 'create' : 'index';
           const index = this.cluster.writeTarget(target, opType);
           result = this.cluster.indexDoc(index, id, source as Json, opType, { ifSeqNo: meta.if_seq_no === undefined ? undefined : Number(meta.if_seq_no), bytes: sourceLine?.length });
           touched.add(index);
           this.stats.indexTotal += 1;
         }
-        if (result.status >= 400) errors = true;
+        // A delete of a missing document answers not_found (404) without being an error of the request.
+        if (result.status >= 400 && result.result !== 'not_found') errors = true;
         items.push({ [kind]: result });
       } catch (error) {
         if (!(error instanceof EsError)) throw error;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { formatDate } from './dates.js';
 import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.js';
 import { globToRegex, matchesPattern } from './glob.js';
-import { fieldIndex, indexDocument, mergeMappings, type DocFields, type FieldDef, type FieldMapping, type Mappings } from './mapping.js';
+import { fieldIndex, indexDocument, mergeMappings, type DocFields, type FieldDef, type FieldMapping, type MappingLimits, type Mappings } from './mapping.js';
 
 export type Json = Record<string, unknown>;
 
@@ -502,8 +502,8 @@ export class Cluster {
 
   // ---- documents ---------------------------------------------------------------------------------
 
-  private totalFieldsLimit(index: Index): number {
-    return Number(index.settings['index.mapping.total_fields.limit'] ?? 1000);
+  private mappingLimits(index: Index): MappingLimits {
+    return { totalFields: Number(index.settings['index.mapping.total_fields.limit'] ?? 1000), depth: Number(index.settings['index.mapping.depth.limit'] ?? 20) };
   }
 
   /** Indexes (or creates) a document. `opType` create refuses an existing id with 409. */
@@ -527,7 +527,7 @@ export class Cluster {
       const timestamp = source['@timestamp'];
       if (timestamp === undefined || timestamp === null) throw new EsError(400, 'document_parsing_exception', '[1:1] failed to parse: data stream timestamp field [@timestamp] is missing', {}, { type: 'illegal_argument_exception', reason: 'data stream timestamp field [@timestamp] is missing' });
     }
-    const { fields, added } = indexDocument(source, index.mappings, docId, this.totalFieldsLimit(index));
+    const { fields, added } = indexDocument(source, index.mappings, docId, this.mappingLimits(index));
     if (added) this.putMapping(index, { properties: added });
     this.fixConstantKeywords(index, fields);
     // The size of the JSON as received where known: serialising again would cost as much as indexing.
@@ -587,7 +587,7 @@ export class Cluster {
 
   /** Replaces the whole content on start from a journal (no journaling while it happens). */
   restoreDoc(index: Index, id: string, source: Json, version: number): void {
-    const { fields, added } = indexDocument(source, index.mappings, id, Number.MAX_SAFE_INTEGER);
+    const { fields, added } = indexDocument(source, index.mappings, id, { totalFields: Number.MAX_SAFE_INTEGER, depth: Number.MAX_SAFE_INTEGER });
     if (added) index.setMappings(mergeMappings(index.mappings, { properties: added }));
     const doc: Doc = { id, source, fields, version, seqNo: index.seqNo++, bytes: JSON.stringify(source).length };
     index.docs.set(id, doc);

@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
+import { packageRoot } from '../shared/paths.js';
+import { startElasticsearch } from './support/elasticsearch.js';
+import { run } from './support/process.js';
+
+let emulator: ElasticsearchEmulator;
+let stop: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ emulator, stop } = await startElasticsearch());
+});
+
+afterAll(async () => {
+  await stop();
+});
+
+interface Report {
+  bulk: number;
+  scanned: number;
+  misspelt: [number, string] | string;
+  pit_seen: number;
+  pit_closed: { succeeded: boolean; num_freed: number };
+  pit_after_close: string;
+  field_caps: Record<string, Record<string, { type: string; aggregatable: boolean }>>;
+  november_30: number;
+  percentiles: Record<string, number>;
+}
+
+describe('Debian’s official Python client (python3-elasticsearch 7.17) against the emulator', () => {
+  it('scans with scroll, pages a point in time, reads field_caps, and gets Elasticsearch’s errors and numbers', async () => {
+    // Debian's interpreter, where python3-elasticsearch is installed, whatever python3 comes first on PATH.
+    const result = await run('/usr/bin/python3', [join(packageRoot, 'test', 'support', 'es_python_client.py'), emulator.url], { timeoutMs: 60_000 });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as Report;
+    expect(report.bulk).toBe(1234);
+    expect(report.scanned).toBe(1234);
+    expect(report.misspelt).toEqual([400, 'parsing_exception']);
+    // The document written after the point in time opened is not in it.
+    expect(report.pit_seen).toBe(1234);
+    expect(report.pit_closed).toEqual({ succeeded: true, num_freed: 1 });
+    expect(report.pit_after_close).toBe('search_context_missing_exception');
+    expect(report.field_caps).toEqual({ n: { long: { type: 'long', metadata_field: false, searchable: true, aggregatable: true } } });
+    // Documents 29, 59, … fall on 30 November, at hours through the whole day, and the late one at noon.
+    const expected = Array.from({ length: 1234 }, (_, i) => i).filter((i) => 1 + (i % 30) === 30).length + 1;
+    expect(report.november_30).toBe(expected);
+    expect(report.percentiles).toEqual({ '1.0': 2.5, '25.0': 38.5, '50.0': 76, '99.0': 149.5 });
+  });
+});

@@ -1,0 +1,321 @@
+import type { Client } from '@elastic/elasticsearch';
+import { request as httpRequest } from 'node:http';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
+import { failure, startElasticsearch } from './support/elasticsearch.js';
+
+/**
+ * The emulator refuses what Elasticsearch refuses and answers what it answers, for the classes of
+ * difference found by trying it with independent clients. Each test names its source: a page of the
+ * Elasticsearch reference (9.x) or the parser that raises the error.
+ */
+
+let es: Client;
+let emulator: ElasticsearchEmulator;
+let stop: () => Promise<void>;
+
+const MAX_CONTENT_LENGTH = 64 * 1024;
+
+beforeAll(async () => {
+  ({ es, emulator, stop } = await startElasticsearch({ maxContentLength: MAX_CONTENT_LENGTH }));
+});
+
+afterEach(async () => {
+  await es.indices.deleteDataStream({ name: '*' }, { ignore: [404] });
+  await es.indices.delete({ index: '*' }, { ignore: [404] });
+  for (const { name } of (await es.indices.getIndexTemplate()).index_templates) await es.indices.deleteIndexTemplate({ name });
+});
+
+afterAll(async () => {
+  await stop();
+});
+
+/** A raw HTTP call, so that nothing the client adds or checks hides what the server does. */
+async function raw(method: string, path: string, body?: string | Buffer, contentType = 'application/json'): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${emulator.url}${path}`, { method, ...(body === undefined ? {} : { body, headers: { 'content-type': contentType } }) });
+  const text = await response.text();
+  return { status: response.status, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+}
+
+/** The root cause of an error body: its type and reason. */
+function rootCause(json: Record<string, unknown>): { type: string; reason: string } {
+  const error = json.error as { root_cause?: Array<{ type: string; reason: string }> } | undefined;
+  return error?.root_cause?.[0] ?? { type: '', reason: '' };
+}
+
+async function requests(): Promise<void> {
+  await es.indices.create({ index: 'requests', mappings: { properties: { '@timestamp': { type: 'date' }, status: { type: 'long' }, path: { type: 'keyword' }, message: { type: 'text' }, ok: { type: 'boolean' } } } });
+  await es.bulk({
+    refresh: true,
+    operations: [
+      { index: { _index: 'requests', _id: '1' } }, { '@timestamp': '2026-11-29T12:00:00Z', status: 200, path: '/a', message: 'first call', ok: true },
+      { index: { _index: 'requests', _id: '2' } }, { '@timestamp': '2026-11-30T00:00:00Z', status: 500, path: '/b', message: 'second call', ok: false },
+      { index: { _index: 'requests', _id: '3' } }, { '@timestamp': '2026-11-30T23:59:59.999Z', status: 404, path: '/c', message: 'third call', ok: true },
+      { index: { _index: 'requests', _id: '4' } }, { '@timestamp': '2026-12-01T00:00:00Z', status: 200, path: '/d', message: 'fourth call', ok: true },
+    ],
+  });
+}
+
+function ids(hits: Array<{ _id?: string | null }>): string[] {
+  return hits.map((hit) => String(hit._id)).sort();
+}
+
+describe('accepted by nothing: unknown keys and options (SearchSourceBuilder and each query parser)', () => {
+  it('a misspelt top-level key is a parsing_exception naming the key, not every document', async () => {
+    await requests();
+    const response = await raw('POST', '/requests/_search', JSON.stringify({ querry: { match_all: {} } }));
+    expect(response.status).toBe(400);
+    expect(rootCause(response.json)).toEqual(expect.objectContaining({ type: 'parsing_exception', reason: 'Unknown key for a START_OBJECT in [querry].' }));
+  });
+
+  it('an unknown option of a query is refused by that query ([match] query does not support [bogus])', async () => {
+    await requests();
+    expect(await failure(es.search({ index: 'requests', query: { match: { message: { query: 'call', bogus: 1 } } } as never }))).toMatchObject({ status: 400, type: 'parsing_exception', reason: '[match] query does not support [bogus]' });
+    expect(await failure(es.search({ index: 'requests', query: { bool: { must: [], musts: [] } } as never }))).toMatchObject({ status: 400, reason: '[bool] query does not support [musts]' });
+    expect(await failure(es.search({ index: 'requests', query: { range: { status: { gte: 1, greater: 2 } } } as never }))).toMatchObject({ status: 400, reason: '[range] query does not support [greater]' });
+    expect(await failure(es.search({ index: 'requests', query: { unknown_query: {} } as never }))).toMatchObject({ status: 400, reason: 'unknown query [unknown_query]' });
+  });
+
+  it('an unknown aggregation parameter and an unknown sort option are x_content_parse_exception naming the field', async () => {
+    await requests();
+    expect(await failure(es.search({ index: 'requests', aggs: { by: { terms: { field: 'path', bogus: true } } } as never }))).toMatchObject({ status: 400, type: 'x_content_parse_exception', reason: '[1:1] [terms] unknown field [bogus]' });
+    expect(await failure(es.search({ index: 'requests', sort: [{ status: { order: 'asc', bogus: 1 } }] as never }))).toMatchObject({ status: 400, type: 'x_content_parse_exception', reason: '[1:1] [field_sort] unknown field [bogus]' });
+    expect(await failure(es.search({ index: 'requests', aggs: { avg: { avg: { field: 'status' }, aggs: { inner: { max: { field: 'status' } } } } } }))).toMatchObject({ status: 400, type: 'aggregation_initialization_exception' });
+  });
+
+  it('known keys the emulator does not implement are refused, never silently ignored', async () => {
+    await requests();
+    expect(await failure(es.search({ index: 'requests', collapse: { field: 'path' } }))).toMatchObject({ status: 400, reason: '[collapse] is valid in Elasticsearch but not supported by the emulator' });
+    expect(await failure(es.search({ index: 'requests', query: { terms: { path: { index: 'x', id: '1', path: 'y' } } } as never }))).toMatchObject({ status: 400 });
+  });
+});
+
+describe('values that cannot be parsed for their field (the field types\u2019 termQuery/rangeQuery)', () => {
+  it('a range bound "not-a-date" on a date field fails the search with parse_exception', async () => {
+    await requests();
+    const response = await raw('POST', '/requests/_search', JSON.stringify({ query: { range: { '@timestamp': { gte: 'not-a-date' } } } }));
+    expect(response.status).toBe(400);
+    expect((response.json.error as { type: string }).type).toBe('search_phase_execution_exception');
+    expect(rootCause(response.json)).toEqual({ type: 'parse_exception', reason: 'failed to parse date field [not-a-date] with format [strict_date_optional_time||epoch_millis]: [failed to parse date field [not-a-date] with format [strict_date_optional_time||epoch_millis]]' });
+  });
+
+  it('"abc" on a long, in a range or a term, is a query_shard_exception caused by number_format_exception', async () => {
+    await requests();
+    for (const query of [{ range: { status: { gte: 'abc' } } }, { term: { status: 'abc' } }, { terms: { status: [200, 'abc'] } }, { match: { status: 'abc' } }]) {
+      const response = await raw('POST', '/requests/_search', JSON.stringify({ query }));
+      expect(response.status, JSON.stringify(query)).toBe(400);
+      expect(rootCause(response.json)).toEqual(expect.objectContaining({ type: 'query_shard_exception', reason: 'failed to create query: For input string: "abc"' }));
+    }
+    expect(await failure(es.search({ index: 'requests', query: { term: { ok: 'maybe' } } }))).toMatchObject({ status: 400 });
+  });
+
+  it('lenient match and query_string over many fields still match what fits (match "lenient", query_string default_field *)', async () => {
+    await requests();
+    expect((await es.search({ index: 'requests', query: { match: { status: { query: 'abc', lenient: true } } } })).hits.hits).toEqual([]);
+    expect(ids((await es.search({ index: 'requests', q: 'second' })).hits.hits)).toEqual(['2']);
+    expect(ids((await es.search({ index: 'requests', q: '500' })).hits.hits)).toEqual(['2']);
+  });
+});
+
+describe('removed in 8.x or not allowed together', () => {
+  it('date_histogram `interval` is an unknown field since 8.0 (use calendar_interval or fixed_interval)', async () => {
+    await requests();
+    expect(await failure(es.search({ index: 'requests', aggs: { h: { date_histogram: { field: '@timestamp', interval: '1d' } } } as never }))).toMatchObject({ status: 400, type: 'x_content_parse_exception', reason: '[1:1] [date_histogram] unknown field [interval]' });
+    expect(await failure(es.search({ index: 'requests', aggs: { h: { date_histogram: { field: '@timestamp', calendar_interval: '1d', fixed_interval: '1d' } } } }))).toMatchObject({ status: 400 });
+  });
+
+  it('a sort on a field no index maps needs unmapped_type (sort search results, "Ignoring unmapped fields")', async () => {
+    await requests();
+    const response = await raw('POST', '/requests/_search', JSON.stringify({ sort: [{ nowhere: 'asc' }] }));
+    expect(response.status).toBe(400);
+    expect(rootCause(response.json)).toEqual(expect.objectContaining({ type: 'query_shard_exception', reason: 'No mapping found for [nowhere] in order to sort on' }));
+    const sorted = await es.search({ index: 'requests', sort: [{ nowhere: { order: 'asc', unmapped_type: 'long' } }, { status: 'asc' }] });
+    expect(sorted.hits.hits.map((hit) => hit._id)).toEqual(['1', '4', '3', '2']);
+  });
+
+  it('search_after with from > 0 is refused (paginate search results, "Search after")', async () => {
+    await requests();
+    expect(await failure(es.search({ index: 'requests', from: 1, sort: [{ status: 'asc' }], search_after: [200] }))).toMatchObject({ status: 400, type: 'action_request_validation_exception', reason: 'Validation Failed: 1: [from] parameter must be set to 0 when [search_after] is used;' });
+  });
+
+  it('a body of Content-Type text/plain, or a form, answers 406 (REST API conventions, "Content-type requirements")', async () => {
+    expect(await raw('POST', '/_search', '{}', 'text/plain')).toEqual({ status: 406, json: { error: 'Content-Type header [text/plain] is not supported', status: 406 } });
+    expect((await raw('PUT', '/forms/_doc/1', 'a=1', 'application/x-www-form-urlencoded')).status).toBe(406);
+    expect((await raw('POST', '/_bulk', '{"index":{"_index":"ndjson"}}\n{"a":1}\n', 'application/x-ndjson')).status).toBe(200);
+  });
+
+  it('a _bulk body must end with a newline, and a required body must be there (bulk API; RestIndexAction)', async () => {
+    const unterminated = await raw('POST', '/_bulk', '{"index":{"_index":"bulky"}}\n{"a":1}', 'application/x-ndjson');
+    expect(unterminated.status).toBe(400);
+    expect(rootCause(unterminated.json)).toEqual({ type: 'illegal_argument_exception', reason: 'The bulk request must be terminated by a newline [\\n]' });
+    for (const [method, path] of [['POST', '/_bulk'], ['PUT', '/empty/_doc/1'], ['POST', '/empty/_doc'], ['PUT', '/empty/_mapping'], ['PUT', '/_index_template/empty']] as const) {
+      const empty = await raw(method, path);
+      expect(empty.status, `${method} ${path}`).toBe(400);
+      expect(rootCause(empty.json), `${method} ${path}`).toEqual({ type: 'parse_exception', reason: 'request body is required' });
+    }
+    expect(rootCause((await raw('POST', '/_bulk', '{"index":{"_index":"bulky","colour":"red"}}\n{}\n', 'application/x-ndjson')).json).reason).toBe('Action/metadata line [1] contains an unknown parameter [colour]');
+  });
+});
+
+describe('limits: refused with 400, never a 500 or a reset connection', () => {
+  it('index.mapping.depth.limit (20, the root counting as 1) for dynamically added objects, and a lower limit set on the index', async () => {
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let level = 0; level < 20; level += 1) deep = { [`l${level}`]: deep };
+    // deep.l19 holds objects 19 deep, so its leaf sits at depth 20: allowed; one more level is not.
+    expect((await es.index({ index: 'deep', id: '20', document: { ...(deep.l19 as object) } })).result).toBe('created');
+    const error = await failure(es.index({ index: 'deep', id: '21', document: { x: deep } }));
+    expect(error).toMatchObject({ status: 400, type: 'document_parsing_exception' });
+    expect(error.reason).toMatch(/Limit of mapping depth \[20\] has been exceeded due to object field \[x\.l19\.l18/);
+    await es.indices.create({ index: 'shallow', settings: { 'index.mapping.depth.limit': 2 } });
+    expect((await es.index({ index: 'shallow', document: { a: { b: 1 } } })).result).toBe('created');
+    expect(await failure(es.index({ index: 'shallow', document: { a: { c: { d: 1 } } } }))).toMatchObject({ status: 400, type: 'document_parsing_exception' });
+  });
+
+  it('queries nested past indices.query.max_nested_depth (30), and JSON past 1 000 levels, answer 400', async () => {
+    await requests();
+    let query: Record<string, unknown> = { match_all: {} };
+    for (let level = 0; level < 40; level += 1) query = { bool: { must: [query] } };
+    const nested = await raw('POST', '/requests/_search', JSON.stringify({ query }));
+    expect(nested.status).toBe(400);
+    expect(JSON.stringify(nested.json)).toContain('The nested depth of the query exceeds the maximum nested depth for queries set in [indices.query.max_nested_depth]');
+    let aggs: Record<string, unknown> = { leaf: { max: { field: 'status' } } };
+    for (let level = 0; level < 1_200; level += 1) aggs = { [`f${level}`]: { filter: { match_all: {} }, aggs } };
+    expect((await raw('POST', '/requests/_search', JSON.stringify({ size: 0, aggs }))).status).toBe(400);
+    const deepDocument = `${'{"a":'.repeat(1_500)}1${'}'.repeat(1_500)}`;
+    expect((await raw('PUT', '/requests/_doc/deep', deepDocument)).status).toBe(400);
+    const bulk = await raw('POST', '/_bulk', `{"index":{"_index":"requests","_id":"d"}}\n${deepDocument}\n{"index":{"_index":"requests","_id":"ok"}}\n{"status":1}\n`, 'application/x-ndjson');
+    expect(bulk.status).toBe(200);
+    expect((bulk.json.items as Array<{ index: { status: number } }>).map((item) => item.index.status)).toEqual([400, 201]);
+  });
+
+  it('a document that is not UTF-8 is refused: the request, or in _bulk only its own item', async () => {
+    const invalid = Buffer.concat([Buffer.from('{"text":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    expect((await raw('PUT', '/utf/_doc/1', invalid)).status).toBe(400);
+    const body = Buffer.concat([Buffer.from('{"index":{"_index":"utf","_id":"bad"}}\n'), invalid, Buffer.from('\n{"index":{"_index":"utf","_id":"good"}}\n{"text":"caf\u00e9"}\n')]);
+    const bulk = await raw('POST', '/_bulk', body, 'application/x-ndjson');
+    expect(bulk.json.errors).toBe(true);
+    expect((bulk.json.items as Array<{ index: { status: number; error?: { type: string } } }>).map((item) => [item.index.status, item.index.error?.type])).toEqual([[400, 'document_parsing_exception'], [201, undefined]]);
+  });
+
+  it('a chunked body over http.max_content_length gets a 413 answer, not a reset connection', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(`${emulator.url}/_bulk`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', 'transfer-encoding': 'chunked' } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject);
+      const line = `{"index":{"_index":"big"}}\n{"pad":"${'x'.repeat(1000)}"}\n`;
+      for (let sent = 0; sent < 2 * MAX_CONTENT_LENGTH; sent += line.length) request.write(line);
+      request.end();
+    });
+    expect(status).toBe(413);
+  });
+});
+
+describe('answers that used to differ silently', () => {
+  it('date-only bounds are rounded as Elasticsearch fills missing components: lte takes the whole day, gt excludes it (range query, "Missing date components")', async () => {
+    await requests();
+    const search = async (range: Record<string, unknown>): Promise<string[]> => ids((await es.search({ index: 'requests', query: { range: { '@timestamp': range } } })).hits.hits);
+    expect(await search({ gte: '2026-11-30', lte: '2026-11-30' })).toEqual(['2', '3']);
+    expect(await search({ gt: '2026-11-29' })).toEqual(['2', '3', '4']);
+    expect(await search({ gt: '2026-11-30' })).toEqual(['4']);
+    expect(await search({ lt: '2026-11-30' })).toEqual(['1']);
+    expect(await search({ gte: '30/11/2026', lte: '30/11/2026', format: 'dd/MM/yyyy' })).toEqual(['2', '3']);
+    // With date math after ||, the anchor is read as it is and /d rounds.
+    expect(await search({ lte: '2026-11-30||/d' })).toEqual(['1', '2', '3']);
+    expect(await search({ lte: '2026-11-30T00:00:00' })).toEqual(['1', '2']);
+  });
+
+  it('rest_total_hits_as_int=true counts exactly past 10 000, and refuses a bounded track_total_hits', async () => {
+    for (let start = 0; start < 10_050; start += 1_000) {
+      await es.bulk({ operations: Array.from({ length: Math.min(1_000, 10_050 - start) }, (_, i) => [{ index: { _index: 'many' } }, { n: start + i }]).flat() });
+    }
+    await es.indices.refresh({ index: 'many' });
+    const exact = await raw('POST', '/many/_search?rest_total_hits_as_int=true&size=0', '{}');
+    expect((exact.json.hits as { total: number }).total).toBe(10_050);
+    expect((await es.search({ index: 'many', size: 0 })).hits.total).toEqual({ value: 10_000, relation: 'gte' });
+    expect((await raw('POST', '/many/_search?rest_total_hits_as_int=true&track_total_hits=100', '{}')).status).toBe(400);
+  });
+
+  it('fields: ["*"] and docvalue_fields return hits[].fields, dates in the field\u2019s or the asked format (retrieve selected fields)', async () => {
+    await requests();
+    const response = await es.search({ index: 'requests', query: { ids: { values: ['2'] } }, fields: ['*'], _source: false });
+    expect(response.hits.hits[0]?.fields).toEqual({ '@timestamp': ['2026-11-30T00:00:00.000Z'], status: [500], path: ['/b'], message: ['second call'], ok: [false] });
+    const docValues = await es.search({ index: 'requests', query: { ids: { values: ['2'] } }, docvalue_fields: [{ field: '@timestamp', format: 'epoch_millis' }, 'status'] });
+    expect(docValues.hits.hits[0]?.fields).toEqual({ '@timestamp': [String(Date.parse('2026-11-30T00:00:00Z'))], status: [500] });
+    expect(await failure(es.search({ index: 'requests', docvalue_fields: ['message'] }))).toMatchObject({ status: 400 });
+  });
+
+  it('a _bulk delete of a missing id is not_found without making errors true (bulk API response)', async () => {
+    const response = await es.bulk({ operations: [{ delete: { _index: 'gone', _id: 'none' } }] });
+    expect(response.errors).toBe(false);
+    expect(response.items[0]?.delete).toMatchObject({ result: 'not_found', status: 404 });
+  });
+
+  it('an auto-id write to a data stream is a create, in _bulk as in POST _doc (data streams, "Add documents")', async () => {
+    await es.indices.putIndexTemplate({ name: 'logs-auto', index_patterns: ['logs-auto-*'], data_stream: {}, priority: 300 });
+    const response = await es.bulk({ operations: [{ index: { _index: 'logs-auto-default' } }, { '@timestamp': '2026-11-30T10:00:00Z' }, { index: { _index: 'logs-auto-default', _id: 'x' } }, { '@timestamp': '2026-11-30T10:00:00Z' }] });
+    expect(response.items.map((item) => item.index?.status)).toEqual([201, 400]);
+  });
+
+  it('dynamic mapping detects "2015/09/02" as a date with the documented format, and flattens arrays of arrays (dynamic field mapping)', async () => {
+    await es.index({ index: 'dynamic', id: '1', document: { create_date: '2015/09/02', matrix: [[1, 2], [3]] }, refresh: true });
+    const { properties } = (await es.indices.getMapping({ index: 'dynamic' })).dynamic?.mappings ?? {};
+    expect(properties?.create_date).toEqual({ type: 'date', format: 'yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_millis' });
+    expect(properties?.matrix).toEqual({ type: 'long' });
+    expect(ids((await es.search({ index: 'dynamic', query: { term: { matrix: 3 } } })).hits.hits)).toEqual(['1']);
+    expect(ids((await es.search({ index: 'dynamic', query: { range: { create_date: { gte: '2015/09/02', lte: '2015/09/02' } } } })).hits.hits)).toEqual(['1']);
+  });
+});
+
+describe('scroll and point in time, with the client\u2019s own helpers', () => {
+  it('the client\u2019s scroll helper reads every document; a cleared scroll is missing (scroll API, clear scroll API)', async () => {
+    await es.bulk({ refresh: true, operations: Array.from({ length: 25 }, (_, i) => [{ index: { _index: 'scrolled', _id: String(i) } }, { n: i }]).flat() });
+    const seen: string[] = [];
+    for await (const document of es.helpers.scrollDocuments<{ n: number }>({ index: 'scrolled', size: 10, sort: ['n'] })) seen.push(String(document.n));
+    expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => String(i)));
+    const first = await es.search({ index: 'scrolled', scroll: '1m', size: 10 });
+    const id = first._scroll_id as string;
+    await es.index({ index: 'scrolled', id: 'late', document: { n: 99 }, refresh: true });
+    let total = first.hits.hits.length;
+    for (let page = await es.scroll({ scroll_id: id, scroll: '1m' }); page.hits.hits.length > 0; page = await es.scroll({ scroll_id: id, scroll: '1m' })) total += page.hits.hits.length;
+    expect(total).toBe(25);
+    expect(await es.clearScroll({ scroll_id: id })).toEqual({ succeeded: true, num_freed: 1 });
+    expect(await failure(es.scroll({ scroll_id: id }))).toMatchObject({ status: 404, type: 'search_context_missing_exception' });
+    const body = await raw('POST', '/_search/scroll?scroll_id=wrong', JSON.stringify({ scroll_id: (await es.search({ index: 'scrolled', scroll: '1m', size: 30 }))._scroll_id }));
+    expect((body.json.hits as { hits: unknown[] }).hits).toHaveLength(0);
+  });
+
+  it('a point in time sees the documents of its opening, pages with search_after and the _shard_doc tiebreaker, then closes', async () => {
+    await es.bulk({ refresh: true, operations: Array.from({ length: 7 }, (_, i) => [{ index: { _index: 'timed', _id: String(i) } }, { bucket: i % 2 }]).flat() });
+    const { id } = await es.openPointInTime({ index: 'timed', keep_alive: '1m' });
+    await es.index({ index: 'timed', id: 'after', document: { bucket: 0 }, refresh: true });
+    const seen: string[] = [];
+    let after: Array<string | number | null> | undefined;
+    for (;;) {
+      const page = await es.search({ pit: { id, keep_alive: '1m' }, size: 3, sort: [{ bucket: 'asc' }], ...(after === undefined ? {} : { search_after: after }) });
+      if (page.hits.hits.length === 0) break;
+      expect(page.pit_id).toBe(id);
+      seen.push(...page.hits.hits.map((hit) => String(hit._id)));
+      after = page.hits.hits.at(-1)?.sort as Array<string | number | null>;
+      expect(after).toHaveLength(2);
+    }
+    expect(seen.sort()).toEqual(['0', '1', '2', '3', '4', '5', '6']);
+    expect(await failure(es.search({ index: 'timed', pit: { id } }))).toMatchObject({ status: 400 });
+    expect(await es.closePointInTime({ id })).toEqual({ succeeded: true, num_freed: 1 });
+    expect(await failure(es.search({ pit: { id } }))).toMatchObject({ status: 404, type: 'search_context_missing_exception' });
+  });
+});
+
+describe('field_caps, which Kibana data views are built on', () => {
+  it('lists each field with its type and what it can do, metadata fields included for *', async () => {
+    await requests();
+    const caps = await es.fieldCaps({ index: 'requests', fields: '*' });
+    expect(caps.indices).toEqual(['requests']);
+    expect(caps.fields['@timestamp']).toEqual({ date: { type: 'date', metadata_field: false, searchable: true, aggregatable: true } });
+    expect(caps.fields.message).toEqual({ text: { type: 'text', metadata_field: false, searchable: true, aggregatable: false } });
+    expect(caps.fields._id).toEqual({ _id: { type: '_id', metadata_field: true, searchable: true, aggregatable: false } });
+    expect(Object.keys((await es.fieldCaps({ index: 'requests', fields: 'p*' })).fields)).toEqual(['path']);
+    expect(await failure(es.fieldCaps({ index: 'requests' }))).toMatchObject({ status: 400 });
+  });
+});

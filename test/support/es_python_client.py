@@ -1,0 +1,64 @@
+"""Drives the Elasticsearch emulator with Debian's official Python client (python3-elasticsearch 7.17).
+
+Usage: es_python_client.py URL. Prints one JSON report on stdout; the test checks it.
+"""
+import json
+import sys
+import warnings
+
+from elasticsearch import Elasticsearch, helpers
+from elasticsearch.exceptions import NotFoundError, RequestError
+
+# The 7.17 client deprecates body= in favour of keyword arguments; both send the same request.
+warnings.simplefilter("ignore", DeprecationWarning)
+
+url = sys.argv[1]
+es = Elasticsearch([url])
+report = {}
+
+es.indices.create(index="py-logs", body={"mappings": {"properties": {"@timestamp": {"type": "date"}, "n": {"type": "long"}, "latency": {"type": "long"}}}})
+actions = ({"_index": "py-logs", "_id": str(i), "_source": {"@timestamp": "2026-11-%02dT%02d:00:00Z" % (1 + i % 30, i % 24), "n": i}} for i in range(1234))
+report["bulk"] = helpers.bulk(es, actions, refresh=True)[0]
+
+# helpers.scan pages with scroll and clears it at the end.
+report["scanned"] = sum(1 for _ in helpers.scan(es, index="py-logs", size=100, query={"query": {"match_all": {}}}))
+
+try:
+    es.search(index="py-logs", body={"querry": {"match_all": {}}})
+    report["misspelt"] = "accepted"
+except RequestError as error:
+    report["misspelt"] = [error.status_code, error.error]
+
+# A point in time, paged with search_after on the implicit _shard_doc tiebreaker.
+pit = es.open_point_in_time(index="py-logs", keep_alive="1m")["id"]
+es.index(index="py-logs", id="late", body={"@timestamp": "2026-11-30T12:00:00Z", "n": 9999}, refresh=True)
+seen, after = 0, None
+while True:
+    body = {"size": 500, "sort": [{"n": "asc"}], "pit": {"id": pit, "keep_alive": "1m"}}
+    if after is not None:
+        body["search_after"] = after
+    hits = es.search(body=body)["hits"]["hits"]
+    if not hits:
+        break
+    seen += len(hits)
+    after = hits[-1]["sort"]
+report["pit_seen"] = seen
+report["pit_closed"] = es.close_point_in_time(body={"id": pit})
+try:
+    es.search(body={"pit": {"id": pit}})
+    report["pit_after_close"] = "found"
+except NotFoundError as error:
+    report["pit_after_close"] = error.error
+
+report["field_caps"] = es.field_caps(index="py-logs", fields="n")["fields"]
+
+# Date-only bounds: lte takes the whole last day of the month.
+report["november_30"] = es.count(index="py-logs", body={"query": {"range": {"@timestamp": {"gte": "2026-11-30", "lte": "2026-11-30"}}}})["count"]
+
+for i, latency in enumerate([1, 51, 101, 151]):
+    es.index(index="py-latency", id=str(i), body={"latency": latency})
+es.indices.refresh(index="py-latency")
+aggs = {"p": {"percentiles": {"field": "latency", "percents": [1, 25, 50, 99]}}}
+report["percentiles"] = es.search(index="py-latency", body={"size": 0, "aggs": aggs})["aggregations"]["p"]["values"]
+
+print(json.dumps(report))
