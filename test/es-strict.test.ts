@@ -154,6 +154,7 @@ describe('removed in 8.x or not allowed together', () => {
       expect(rootCause(empty.json), `${method} ${path}`).toEqual({ type: 'parse_exception', reason: 'request body is required' });
     }
     expect(rootCause((await raw('POST', '/_bulk', '{"index":{"_index":"bulky","colour":"red"}}\n{}\n', 'application/x-ndjson')).json).reason).toBe('Action/metadata line [1] contains an unknown parameter [colour]');
+    expect(rootCause((await raw('POST', '/_bulk', '{"index":{"_index":"bulky"},"delete":{}}\n{}\n', 'application/x-ndjson')).json).reason).toBe('Malformed action/metadata line [1], expected END_OBJECT but found [FIELD_NAME]');
   });
 });
 

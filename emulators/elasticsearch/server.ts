@@ -1060,6 +1060,8 @@ export class ElasticsearchEmulator {
       }
       if (typeof action !== 'object' || action === null || Array.isArray(action)) throw badRequest(`Malformed action/metadata line [${i + 1}], expected START_OBJECT but found [${Array.isArray(action) ? 'START_ARRAY' : 'VALUE'}]`);
       const [kind, meta] = (Object.entries(action)[0] ?? ['', {}]) as [string, Json];
+      if (Object.keys(action).length > 1) throw badRequest(`Malformed action/metadata line [${i + 1}], expected END_OBJECT but found [FIELD_NAME]`);
+      if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw badRequest(`Malformed action/metadata line [${i + 1}], expected START_OBJECT but found [${Array.isArray(meta) ? 'START_ARRAY' : 'VALUE_STRING'}]`);
       if (!['index', 'create', 'update', 'delete'].includes(kind)) throw badRequest(`Malformed action/metadata line [${i + 1}], expected field [create], [delete], [index] or [update] but found [${kind}]`);
       const unknown = Object.keys(meta ?? {}).find((key) => !BULK_METADATA.has(key));
       if (unknown !== undefined) throw badRequest(`Action/metadata line [${i + 1}] contains an unknown parameter [${unknown}]`);
