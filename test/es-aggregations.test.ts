@@ -144,6 +144,29 @@ describe('bucket aggregations', () => {
     expect(last.buckets).toEqual([]);
     expect(last.after_key).toBeUndefined();
   });
+
+  // What monthly reports page through: local days × route, each bucket with its own metrics.
+  it('composite with a time-zoned date_histogram source and sub-aggregations in every bucket', async () => {
+    const sources = [{ day: { date_histogram: { field: '@timestamp', calendar_interval: '1d', time_zone: '+02:00' } } }, { path: { terms: { field: 'path' } } }];
+    const { page } = await aggs({
+      page: {
+        composite: { size: 10, sources },
+        aggs: { errors: { filter: { range: { status: { gte: 500 } } } }, p: { percentiles: { field: 'latency', percents: [50] } }, total: { sum: { field: 'latency' } } },
+      },
+    });
+    const local = (day: string): number => Date.parse(`2026-10-${day}T00:00:00+02:00`);
+    const bucket = (day: string, path: string, count: number, errors: number, p50: number, total: number): Record<string, unknown> => ({
+      key: { day: local(day), path }, doc_count: count, errors: { doc_count: errors }, p: { values: { '50.0': p50 } }, total: { value: total },
+    });
+    // 2026-10-01T23:59:59Z is already 2 October at +02:00.
+    expect(page.buckets).toEqual([bucket('01', '/a', 2, 0, 26, 52), bucket('02', '/b', 1, 1, 101, 101), bucket('02', '/c', 1, 0, 151, 151), bucket('04', '/a', 1, 0, 20, 20), bucket('04', '/b', 1, 1, 2500, 2500)]);
+  });
+
+  it('composite refuses a parent aggregation, as Elasticsearch does (230_composite.yml, "Invalid Composite aggregation")', async () => {
+    const error = await failure(es.search({ index: 'requests', size: 0, aggs: { outer: { terms: { field: 'path' }, aggs: { inner: { composite: { sources: [{ m: { terms: { field: 'method' } } }] } } } } } }));
+    expect(error).toMatchObject({ status: 400 });
+    expect(error.reason).toMatch(/\[composite\] aggregation cannot be used with a parent aggregation/);
+  });
 });
 
 describe('metric aggregations', () => {

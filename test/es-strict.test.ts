@@ -74,12 +74,16 @@ describe('accepted by nothing: unknown keys and options (SearchSourceBuilder and
     expect(await failure(es.search({ index: 'requests', query: { bool: { must: [], musts: [] } } as never }))).toMatchObject({ status: 400, reason: '[bool] query does not support [musts]' });
     expect(await failure(es.search({ index: 'requests', query: { range: { status: { gte: 1, greater: 2 } } } as never }))).toMatchObject({ status: 400, reason: '[range] query does not support [greater]' });
     expect(await failure(es.search({ index: 'requests', query: { unknown_query: {} } as never }))).toMatchObject({ status: 400, reason: 'unknown query [unknown_query]' });
+    expect(await failure(es.search({ index: 'requests', query: { exists: {} } as never }))).toMatchObject({ status: 400, reason: '[exists] must be provided with a [field]' });
+    expect(await failure(es.search({ index: 'requests', query: { match: { message: { operator: 'and' } } } as never }))).toMatchObject({ status: 400, reason: '[match] requires query value' });
   });
 
   it('an unknown aggregation parameter and an unknown sort option are x_content_parse_exception naming the field', async () => {
     await requests();
     expect(await failure(es.search({ index: 'requests', aggs: { by: { terms: { field: 'path', bogus: true } } } as never }))).toMatchObject({ status: 400, type: 'x_content_parse_exception', reason: '[1:1] [terms] unknown field [bogus]' });
     expect(await failure(es.search({ index: 'requests', sort: [{ status: { order: 'asc', bogus: 1 } }] as never }))).toMatchObject({ status: 400, type: 'x_content_parse_exception', reason: '[1:1] [field_sort] unknown field [bogus]' });
+    expect(await failure(es.search({ index: 'requests', aggs: { r: { range: { field: 'status', ranges: [{ from: 1, too: 2 }] } } } as never }))).toMatchObject({ status: 400, reason: '[1:1] [range] unknown field [too]' });
+    expect(await failure(es.search({ index: 'requests', aggs: { h: { histogram: { field: 'status', interval: 100, extended_bounds: { min: 0, maximum: 600 } } } } as never }))).toMatchObject({ status: 400, reason: '[1:1] [extended_bounds] unknown field [maximum]' });
     expect(await failure(es.search({ index: 'requests', aggs: { avg: { avg: { field: 'status' }, aggs: { inner: { max: { field: 'status' } } } } } }))).toMatchObject({ status: 400, type: 'aggregation_initialization_exception' });
   });
 

@@ -285,6 +285,9 @@ function histogramBuckets(type: string, spec: Json, hits: Hit[], context: Search
   const minDocCount = Number(spec.min_doc_count ?? 0);
   let keys = [...groups.keys()].map(Number).sort((a, b) => a - b);
   const bounds = spec.extended_bounds as Json | undefined;
+  for (const [name, value] of [['extended_bounds', bounds], ['hard_bounds', spec.hard_bounds]] as const) {
+    if (value !== undefined) checkKeys(value as Json, ['min', 'max'], unknownField(name));
+  }
   if (minDocCount === 0 && (keys.length > 0 || bounds !== undefined)) {
     const boundValue = (value: unknown): number | undefined => (value === undefined ? undefined : date ? resolveDateMath(value as string | number, context.now, { format: spec.format as string | undefined }) : Number(value));
     const low = Math.min(...keys, ...[boundValue(bounds?.min)].filter((value): value is number => value !== undefined).map((value) => interval.key(value)));
@@ -381,6 +384,7 @@ function rangeBuckets(type: string, spec: Json, hits: Hit[], context: SearchCont
   const format = (spec.format as string | undefined) ?? context.fields.get(field)?.mapping.format ?? DEFAULT_DATE_FORMAT;
   const zone = spec.time_zone as string | undefined;
   const ranges = (spec.ranges as Json[] | undefined) ?? [];
+  for (const range of ranges) checkKeys(range, ['from', 'to', 'key'], unknownField(type));
   if (ranges.length === 0) throw badRequest(`No [ranges] specified for the [${type}] aggregation`);
   const bound = (value: unknown): number | undefined => (value === undefined || value === null ? undefined : date ? resolveDateMath(value as string | number, context.now, { format, zone }) : Number(value));
   const text = (value: number | undefined): string => (value === undefined ? '*' : date ? formatDate(value, format, zone) : keyString(value));
@@ -518,12 +522,18 @@ function bucket(type: string, spec: Json, hits: Hit[], context: SearchContext, a
 
 /** An aggregation's parameters against Elasticsearch's parser for its type. */
 function checkAggregation(name: string, type: string, spec: Json, definition: Json): void {
+  const children = (definition.aggs ?? definition.aggregations) as Json | undefined;
+  for (const child of Object.values(children ?? {})) {
+    if (typeof child === 'object' && child !== null && 'composite' in child) {
+      throw new EsError(400, 'illegal_argument_exception', `[composite] aggregation cannot be used with a parent aggregation of type: [${type}]`);
+    }
+  }
   if (type === 'filter') return;
   const allowed = AGGREGATION_OPTIONS[type];
   if (allowed === undefined) throw parsingError(`Unknown aggregation type [${type}]`);
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new EsError(400, 'x_content_parse_exception', `[1:1] [${type}] aggregation [${name}] must be an object`);
   checkKeys(spec, allowed, unknownField(type));
-  if (METRIC_AGGREGATIONS.has(type) && (definition.aggs !== undefined || definition.aggregations !== undefined)) {
+  if (METRIC_AGGREGATIONS.has(type) && children !== undefined) {
     throw new EsError(400, 'aggregation_initialization_exception', `Aggregator [${name}] of type [${type}] cannot accept sub-aggregations`);
   }
   for (const key of ['size', 'min_doc_count', 'from', 'shard_size']) if (key in spec) numberOption(spec, key, type, 0);

@@ -321,12 +321,14 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
       return rangeMatcher(field, range as Json, context);
     }
     case 'exists': {
-      const field = String(spec.field);
+      if (typeof spec.field !== 'string' || spec.field === '') throw parsingError('[exists] must be provided with a [field]');
+      const field = spec.field;
       const fields = field.includes('*') ? expandFields(field, context) : [field];
       return constant((doc) => fields.some((name) => (doc.fields[name]?.length ?? 0) > 0 || Object.keys(doc.fields).some((key) => key.startsWith(`${name}.`))), boost);
     }
     case 'ids': {
-      const ids = new Set((spec.values as string[] | undefined) ?? []);
+      if (spec.values !== undefined && !Array.isArray(spec.values)) throw parsingError('[ids] query malformed, [values] must be an array');
+      const ids = new Set(((spec.values as unknown[] | undefined) ?? []).map(String));
       return constant((doc) => ids.has(doc.id), boost);
     }
     case 'prefix': {
@@ -353,6 +355,7 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
     case 'match_phrase_prefix': {
       const [field, value] = single(body, type);
       const options = fieldOptions(type, value, 'query');
+      if (options.query === undefined || options.query === null) throw parsingError(`[${type}] requires query value`);
       return matchField(field, options.query, context, { operator: options.operator as string | undefined, minimumShouldMatch: options.minimum_should_match, boost: boostOf(options, type), phrase: type !== 'match', lenient: options.lenient === true });
     }
     case 'multi_match': {
