@@ -13,7 +13,9 @@ import { createPipeline } from '../pipelines/pipeline.js';
 import { processStream } from '../pipelines/process-stream.js';
 import { SOURCES, type Source } from '../pipelines/types.js';
 import { topicNameProblem } from '../shared/kafka-topic.js';
+import { isKafkaUnreachable, LOCAL_KAFKA_BROKER } from '../shared/kafka.js';
 import { packageVersion } from '../shared/paths.js';
+import { StartAborted, StartupError } from '../services/startup.js';
 import { parseTimeValue } from '../shared/time-value.js';
 
 /** Exit codes: 0 done, 1 failure at run time, 2 a usage mistake (bad verb, option or setting) or a verb not built yet. */
@@ -91,14 +93,31 @@ function describeChanges(changes: Change[], dryRun: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
+interface Running {
+  close(): Promise<void>;
+  stopped?: Promise<Error | undefined>;
+}
+
 /**
- * Serves until SIGINT or SIGTERM (or until the service stops by itself), then closes cleanly (data flushed)
- * and exits 0.
+ * Starts a service and serves until SIGINT or SIGTERM (or until it stops by itself), then closes it cleanly
+ * (data flushed). The signals are heard from the start on: Ctrl-C while the start still waits for
+ * Elasticsearch or Kafka ends the start, closes what it opened, and exits 0 too.
  */
-async function runUntilSignal(server: { close(): Promise<void>; stopped?: Promise<Error | undefined> }): Promise<void> {
+async function serve(start: (signal: AbortSignal) => Promise<Running>): Promise<void> {
+  const interrupt = new AbortController();
+  const onSignal = (): void => interrupt.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let server: Running;
+  try {
+    server = await start(interrupt.signal);
+  } catch (error) {
+    if (interrupt.signal.aborted || error instanceof StartAborted) return;
+    throw error;
+  }
   const failure = await new Promise<Error | undefined>((resolveSignal) => {
-    process.once('SIGINT', () => resolveSignal(undefined));
-    process.once('SIGTERM', () => resolveSignal(undefined));
+    if (interrupt.signal.aborted) resolveSignal(undefined);
+    interrupt.signal.addEventListener('abort', () => resolveSignal(undefined), { once: true });
     void server.stopped?.then(resolveSignal);
   });
   await server.close();
@@ -109,9 +128,20 @@ interface GlobalOptions {
   config?: string;
 }
 
-function configFor(command: Command, load: Omit<LoadOptions, 'file'> = {}): Config {
+/** The lifecycle files of ilm/ with the settings that change them: a policy whose phases run out of order is a configuration error. */
+function lifecycleProblems(config: Config): string[] {
+  try {
+    withSettings(loadIlmFiles(), config.ilm);
+    return [];
+  } catch (error) {
+    if (error instanceof IlmFileError) return [...error.problems];
+    throw error;
+  }
+}
+
+function configFor(command: Command, load: Omit<LoadOptions, 'file' | 'checks'> = {}): Config {
   const { config } = command.optsWithGlobals<GlobalOptions>();
-  return loadConfig(process.env, { ...load, file: config });
+  return loadConfig(process.env, { ...load, file: config, checks: [lifecycleProblems] });
 }
 
 /** A verb that a later issue builds: it validates what it was given, then says plainly that it does nothing yet. */
@@ -142,10 +172,11 @@ function buildProgram(): Command {
     .command('start')
     .description('run everything (ingest, rollup, api); emulators when unconfigured')
     .action(async (_options: unknown, command: Command) => {
-      const config = configFor(command, { servesApi: true });
-      const logger = createLogger(config.logLevel);
+      // No API runs yet, so no API keys are asked for (SLUICE_API_KEYS is checked by `api`).
+      const config = configFor(command);
+      const logger = createLogger(config.logLevel, config.logFormat);
       const { startLocal } = await import('../services/start.js');
-      await runUntilSignal(await startLocal(config, logger));
+      await serve((signal) => startLocal(config, logger, signal));
     });
 
   program
@@ -154,8 +185,8 @@ function buildProgram(): Command {
     .action(async (_options: unknown, command: Command) => {
       const config = configFor(command);
       const { startIngest } = await import('../services/ingest/service.js');
-      const logger = serviceLogger(createLogger(config.logLevel), 'ingest');
-      await runUntilSignal(await startIngest(config, logger));
+      const logger = serviceLogger(createLogger(config.logLevel, config.logFormat), 'ingest');
+      await serve((signal) => startIngest(config, logger, { signal }));
     });
 
   program
@@ -172,10 +203,10 @@ function buildProgram(): Command {
     .option('--to <iso>', 'and no later than this time, ISO-8601', instantOption)
     .action(async (options: { from?: string; to?: string }, command: Command) => {
       const config = configFor(command);
-      const logger = serviceLogger(createLogger(config.logLevel), 'rollup');
+      const logger = serviceLogger(createLogger(config.logLevel, config.logFormat), 'detect');
       if (options.from === undefined && options.to === undefined) {
         const { startDetection } = await import('../services/rollup/detect-service.js');
-        await runUntilSignal(await startDetection(config, logger));
+        await serve(() => startDetection(config, logger));
         return;
       }
       if (options.from === undefined || options.to === undefined) command.error('error: --from and --to go together: give both, or neither to run continuously.');
@@ -211,8 +242,8 @@ function buildProgram(): Command {
       const config = configFor(command);
       // Loaded here, not at the top, so that other verbs do not pay for reading the protocol schemas.
       const { KafkaEmulator } = await import('../emulators/kafka/index.js');
-      await runUntilSignal(
-        await KafkaEmulator.start({
+      await serve(() =>
+        KafkaEmulator.start({
           port: options.port,
           host: options.host,
           advertisedHost: options.advertisedHost,
@@ -221,7 +252,7 @@ function buildProgram(): Command {
           defaultPartitions: options.partitions,
           maxMessageBytes: options.maxMessageBytes,
           retentionBytes: options.retentionBytes,
-          logger: serviceLogger(createLogger(config.logLevel), 'emulator'),
+          logger: serviceLogger(createLogger(config.logLevel, config.logFormat), 'emulator'),
         }),
       );
     });
@@ -236,14 +267,14 @@ function buildProgram(): Command {
     .action(async (options: ElasticsearchCommandOptions, command: Command) => {
       const config = configFor(command);
       const { ElasticsearchEmulator } = await import('../emulators/elasticsearch/index.js');
-      await runUntilSignal(
-        await ElasticsearchEmulator.start({
+      await serve(() =>
+        ElasticsearchEmulator.start({
           port: options.port,
           host: options.host,
           dataDir: options.dataDir === undefined ? undefined : resolve(options.dataDir),
           fsync: options.fsync,
           ilmPollIntervalMs: options.ilmPollInterval,
-          logger: serviceLogger(createLogger(config.logLevel), 'emulator'),
+          logger: serviceLogger(createLogger(config.logLevel, config.logFormat), 'emulator'),
         }),
       );
     });
@@ -321,7 +352,7 @@ function buildProgram(): Command {
     .action(async (options: { topic?: string }, command: Command) => {
       const config = configFor(command);
       const { replayDeadLetters } = await import('../services/ingest/replay.js');
-      const result = await replayDeadLetters(config, serviceLogger(createLogger(config.logLevel), 'ingest'), options.topic);
+      const result = await replayDeadLetters(config, serviceLogger(createLogger(config.logLevel, config.logFormat), 'ingest'), options.topic);
       const lines = [`replay-dlq: ${result.replayed} replayed, ${result.skipped.length} skipped`, ...result.skipped.map((skipped) => `  skipped partition ${skipped.partition} offset ${skipped.offset}: ${skipped.why}`)];
       process.stdout.write(`${lines.join('\n')}\n`);
     });
@@ -352,6 +383,11 @@ function fullName(command: Command): string {
   return command.parent ? `${fullName(command.parent)} ${command.name()}` : command.name();
 }
 
+/** The brokers a command used, for an error message (the embedded emulator's address when none are set). */
+function loadBrokersForMessage(): string {
+  return process.env.KAFKA_BROKERS?.trim() || LOCAL_KAFKA_BROKER;
+}
+
 /** Runs the CLI and returns the exit code rather than exiting, so that pending output is flushed. */
 async function main(argv: string[]): Promise<number> {
   try {
@@ -365,6 +401,16 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof ConfigError || error instanceof IlmFileError) {
       process.stderr.write(`sluice: ${error.message}\n`);
       return EXIT_USAGE;
+    }
+    if (error instanceof StartupError) {
+      process.stderr.write(`sluice: ${error.message}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof StartAborted) return 0;
+    if (isKafkaUnreachable(error)) {
+      const brokers = loadBrokersForMessage();
+      process.stderr.write(`sluice: cannot reach Kafka at ${brokers}: ${(error as Error).message} (set KAFKA_BROKERS, or start one with: npx sluice emulate kafka)\n`);
+      return 1;
     }
     if (error instanceof Error && error.name === 'ConnectionError') {
       process.stderr.write(`sluice: cannot reach Elasticsearch: ${error.message} (set ELASTICSEARCH_URL, or start one with: npx sluice emulate elasticsearch)\n`);
@@ -385,3 +431,6 @@ async function main(argv: string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv.slice(2));
+// Whatever a failed start or a client library left behind (a reconnect timer, a socket) must not keep the
+// process alive: the outcome is decided and printed. Unreferenced, so a clean exit does not wait for it.
+setTimeout(() => process.exit(), 1500).unref();

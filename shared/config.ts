@@ -10,6 +10,8 @@ import { parseTimeValue } from './time-value.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** A user mistake in the configuration: reported as one line per bad setting, never as a stack trace. */
 export class ConfigError extends Error {
@@ -297,6 +299,7 @@ const settingsSchema = z.object({
   SLUICE_API_KEYS: apiKeys.optional(),
   SLUICE_REPORT_TZ: timeZone.default('UTC'),
   LOG_LEVEL: z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(', ')}`).default('info'),
+  LOG_FORMAT: z.enum(LOG_FORMATS, `expected one of ${LOG_FORMATS.join(', ')}`).optional(),
   SLUICE_DATA_DIR: nonEmpty.default('.sluice-data'),
   SLUICE_TOPIC_SOURCES: topicSources.default({}),
   SLUICE_TRUSTED_PROXIES: cidrs.default([]),
@@ -331,6 +334,7 @@ const settingsSchema = z.object({
 });
 
 type Settings = z.output<typeof settingsSchema>;
+
 export type SettingName = keyof z.input<typeof settingsSchema>;
 export const SETTING_NAMES = Object.keys(settingsSchema.shape) as SettingName[];
 
@@ -363,6 +367,8 @@ export interface Config {
   api: { host: string; port: number; keys: string[] };
   reportTimeZone: string;
   logLevel: LogLevel;
+  /** JSON lines for machines; `pretty` for a person at a terminal (the default when stdout is one). */
+  logFormat: LogFormat;
   dataDir: string;
   /** Proxies whose X-Forwarded-For is believed for the client address. */
   trustedProxies: string[];
@@ -416,6 +422,46 @@ export interface LoadOptions {
   file?: string | undefined;
   /** The verb serves the HTTP API, which outside local mode must not run without API keys. */
   servesApi?: boolean;
+  /** More checks of the whole configuration (the lifecycle files with their settings), reported with the rest. */
+  checks?: ReadonlyArray<(config: Config) => string[]>;
+}
+
+/** Levenshtein distance, for "did you mean" on a misspelt setting name. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** The known setting closest to an unknown name, when it is close enough to be a typo. */
+export function closestSetting(name: string): SettingName | undefined {
+  let best: { name: SettingName; distance: number } | undefined;
+  for (const known of SETTING_NAMES) {
+    const d = distance(name.toUpperCase(), known);
+    if (best === undefined || d < best.distance) best = { name: known, distance: d };
+  }
+  return best !== undefined && best.distance <= Math.max(2, Math.floor(name.length / 5)) ? best.name : undefined;
+}
+
+function unknownSetting(name: string, where: string): string {
+  const suggestion = closestSetting(name);
+  return `${where}unknown setting "${name}"${suggestion === undefined ? '; run "sluice config --help" or see docs/configuration.md for the list' : `; did you mean ${suggestion}?`}`;
+}
+
+/**
+ * Environment variables that look like Sluice's but are none of them: any SLUICE_ name, and near misses of
+ * the Kafka, Elasticsearch and GeoIP settings (KAFKA_BROKER). Other tools' KAFKA_HEAP_OPTS are left alone.
+ */
+function strayVariables(env: NodeJS.ProcessEnv): string[] {
+  return Object.keys(env).filter((name) => {
+    if ((SETTING_NAMES as string[]).includes(name) || name === 'SLUICE_CONFIG_FILE') return false;
+    if (name.startsWith('SLUICE_')) return true;
+    return /^(KAFKA|ELASTICSEARCH|GEOIP)_/.test(name) && closestSetting(name) !== undefined;
+  });
 }
 
 type RawValue = { value: string; origin: string };
@@ -442,7 +488,7 @@ function readConfigFile(path: string): Map<SettingName, RawValue> {
   const problems: string[] = [];
   for (const [key, value] of Object.entries(document)) {
     if (!(SETTING_NAMES as string[]).includes(key)) {
-      problems.push(`${file}: unknown setting "${key}"; known settings are ${SETTING_NAMES.join(', ')}`);
+      problems.push(unknownSetting(key, `${file}: `));
     } else if (Array.isArray(value) && value.every((item) => typeof item === 'string' || typeof item === 'number')) {
       values.set(key as SettingName, { value: value.join(','), origin: file });
     } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
@@ -460,8 +506,9 @@ function shown(name: SettingName, value: string): string {
 }
 
 /**
- * Reads every setting once, from the environment over an optional file, and validates all of them,
- * so one run reports every bad setting at once. Throws ConfigError naming variable, value and expectation.
+ * Reads every setting once, from the environment over an optional file, and validates all of them, each on
+ * its own, then the rules between them and the given checks, so one run reports every problem at once.
+ * Throws ConfigError naming variable, value and expectation.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Config {
   const filePath = options.file ?? (env.SLUICE_CONFIG_FILE || undefined);
@@ -470,48 +517,58 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     const value = env[name];
     if (value !== undefined && value.trim() !== '') raw.set(name, { value: value.trim(), origin: 'environment' });
   }
-
-  const input = Object.fromEntries([...raw].map(([name, { value }]) => [name, value]));
-  const result = settingsSchema.safeParse(input);
-  const problems: string[] = [];
   const describe = (name: SettingName, message: string): string => {
     const given = raw.get(name);
     if (given === undefined) return `${name}: ${message}`;
     const where = given.origin === 'environment' ? '' : ` (in ${given.origin})`;
     return `${name}=${shown(name, given.value)}${where}: ${message}`;
   };
-  if (!result.success) {
-    for (const issue of result.error.issues) problems.push(describe(issue.path[0] as SettingName, issue.message));
-    throw new ConfigError(problems);
+
+  const problems = strayVariables(env).map((name) => unknownSetting(name, 'environment: '));
+  const failed = new Set<SettingName>();
+  const parsed: Record<string, unknown> = {};
+  for (const name of SETTING_NAMES) {
+    const schema = settingsSchema.shape[name];
+    const result = schema.safeParse(raw.get(name)?.value);
+    if (result.success) {
+      parsed[name] = result.data;
+      continue;
+    }
+    problems.push(describe(name, result.error.issues[0]?.message ?? 'invalid value'));
+    failed.add(name);
+    // The default stands in, so that the rules between settings and the checks still run.
+    parsed[name] = schema.safeParse(undefined).data;
   }
-
-  const settings: Settings = result.data;
-  problems.push(...crossChecks(settings, options).map(([name, message]) => describe(name, message)));
+  const settings = parsed as Settings;
+  for (const [name, message, involved] of crossChecks(settings, options)) {
+    if (!involved.some((setting) => failed.has(setting))) problems.push(describe(name, message));
+  }
+  const config = toConfig(settings, Object.fromEntries([...raw].map(([name, { origin }]) => [name, origin])));
+  for (const check of options.checks ?? []) problems.push(...check(config));
   if (problems.length > 0) throw new ConfigError(problems);
-
-  return toConfig(settings, Object.fromEntries([...raw].map(([name, { origin }]) => [name, origin])));
+  return config;
 }
 
-/** Rules that involve more than one setting. */
-function crossChecks(s: Settings, options: LoadOptions): Array<[SettingName, string]> {
-  const found: Array<[SettingName, string]> = [];
+/** Rules that involve more than one setting: each names the setting to change and every setting it reads. */
+function crossChecks(s: Settings, options: LoadOptions): Array<[SettingName, string, SettingName[]]> {
+  const found: Array<[SettingName, string, SettingName[]]> = [];
   if (s.KAFKA_TOPICS.includes(s.KAFKA_DLQ_TOPIC)) {
-    found.push(['KAFKA_DLQ_TOPIC', `must not be one of KAFKA_TOPICS, or dead letters would be consumed again`]);
+    found.push(['KAFKA_DLQ_TOPIC', `must not be one of KAFKA_TOPICS, or dead letters would be consumed again`, ['KAFKA_TOPICS', 'KAFKA_DLQ_TOPIC']]);
   }
   if (s.ELASTICSEARCH_API_KEY !== undefined && (s.ELASTICSEARCH_USERNAME !== undefined || s.ELASTICSEARCH_PASSWORD !== undefined)) {
-    found.push(['ELASTICSEARCH_API_KEY', 'expected either an API key or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD, not both']);
+    found.push(['ELASTICSEARCH_API_KEY', 'expected either an API key or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD, not both', ['ELASTICSEARCH_API_KEY', 'ELASTICSEARCH_USERNAME', 'ELASTICSEARCH_PASSWORD']]);
   }
   if ((s.ELASTICSEARCH_USERNAME === undefined) !== (s.ELASTICSEARCH_PASSWORD === undefined)) {
     const missing = s.ELASTICSEARCH_USERNAME === undefined ? 'ELASTICSEARCH_USERNAME' : 'ELASTICSEARCH_PASSWORD';
-    found.push([missing, `is required when ${missing === 'ELASTICSEARCH_USERNAME' ? 'ELASTICSEARCH_PASSWORD' : 'ELASTICSEARCH_USERNAME'} is set`]);
+    found.push([missing, `is required when ${missing === 'ELASTICSEARCH_USERNAME' ? 'ELASTICSEARCH_PASSWORD' : 'ELASTICSEARCH_USERNAME'} is set`, ['ELASTICSEARCH_USERNAME', 'ELASTICSEARCH_PASSWORD']]);
   }
   const localMode = s.KAFKA_BROKERS === undefined && s.ELASTICSEARCH_URL === undefined;
   if (options.servesApi === true && !localMode && s.SLUICE_API_KEYS === undefined) {
-    found.push(['SLUICE_API_KEYS', 'is required when KAFKA_BROKERS or ELASTICSEARCH_URL is set (outside local mode the API needs keys)']);
+    found.push(['SLUICE_API_KEYS', 'is required when KAFKA_BROKERS or ELASTICSEARCH_URL is set (outside local mode the API needs keys)', ['SLUICE_API_KEYS', 'KAFKA_BROKERS', 'ELASTICSEARCH_URL']]);
   }
   const longest = Math.max(...[s.SLUICE_DETECT_BRUTE_FORCE, s.SLUICE_DETECT_404_SCAN, s.SLUICE_DETECT_FLOOD].map((rule) => rule?.windowMs ?? 0));
   if (s.SLUICE_DETECT_LOOKBACK < longest + s.SLUICE_DETECT_INTERVAL) {
-    found.push(['SLUICE_DETECT_LOOKBACK', `must be at least the longest detector window (${longest / 1000}s) plus SLUICE_DETECT_INTERVAL (${s.SLUICE_DETECT_INTERVAL / 1000}s), or windows would be skipped`]);
+    found.push(['SLUICE_DETECT_LOOKBACK', `must be at least the longest detector window (${longest / 1000}s) plus SLUICE_DETECT_INTERVAL (${s.SLUICE_DETECT_INTERVAL / 1000}s), or windows would be skipped`, ['SLUICE_DETECT_LOOKBACK', 'SLUICE_DETECT_INTERVAL', 'SLUICE_DETECT_BRUTE_FORCE', 'SLUICE_DETECT_404_SCAN', 'SLUICE_DETECT_FLOOD']]);
   }
   return found;
 }
@@ -532,6 +589,7 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
     api: { host: s.SLUICE_API_HOST, port: s.SLUICE_API_PORT, keys: s.SLUICE_API_KEYS ?? [] },
     reportTimeZone: s.SLUICE_REPORT_TZ,
     logLevel: s.LOG_LEVEL,
+    logFormat: s.LOG_FORMAT ?? (process.stdout.isTTY === true ? 'pretty' : 'json'),
     dataDir: absolute(s.SLUICE_DATA_DIR),
     trustedProxies: s.SLUICE_TRUSTED_PROXIES,
     redact: s.SLUICE_REDACT,

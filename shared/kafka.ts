@@ -7,18 +7,37 @@ const { Kafka: KafkaClient, logLevel } = kafkajs;
 /** Where Sluice's embedded Kafka emulator listens in local mode (and `sluice emulate kafka` by default). */
 export const LOCAL_KAFKA_BROKER = '127.0.0.1:9092';
 
-/** kafkajs's log lines through Sluice's logger: its errors and warnings as such, its chatter at debug. */
-function kafkaLogger(logger: Logger) {
+/**
+ * kafkajs's log lines through Sluice's logger: its errors and warnings as such, its chatter at debug. A
+ * one-shot command (`quiet`) logs them all at debug: its outcome is the one line the command prints.
+ */
+function kafkaLogger(logger: Logger, quiet: boolean) {
   const log = logger.child({ component: 'kafkajs' });
   return () => ({ level, log: entry }: LogEntry) => {
     const { message, ...rest } = entry;
-    if (level === logLevel.ERROR) log.error(rest, message);
+    if (quiet) log.debug(rest, message);
+    else if (level === logLevel.ERROR) log.error(rest, message);
     else if (level === logLevel.WARN) log.warn(rest, message);
     else if (level === logLevel.INFO) log.debug(rest, message);
   };
 }
 
+export interface KafkaClientOptions {
+  /** A one-shot command: kafkajs logs at debug, and gives up after a few seconds instead of a minute. */
+  oneShot?: boolean;
+}
+
 /** The kafkajs client for the configured brokers (the embedded emulator's address when none are). */
-export function kafkaClient(config: Config, logger: Logger, clientId: string): Kafka {
-  return new KafkaClient({ clientId, brokers: config.kafka.brokers ?? [LOCAL_KAFKA_BROKER], logCreator: kafkaLogger(logger), retry: { initialRetryTime: 300, retries: 8 } });
+export function kafkaClient(config: Config, logger: Logger, clientId: string, options: KafkaClientOptions = {}): Kafka {
+  const retry = options.oneShot === true ? { initialRetryTime: 250, retries: 3 } : { initialRetryTime: 300, retries: 8 };
+  return new KafkaClient({ clientId, brokers: config.kafka.brokers ?? [LOCAL_KAFKA_BROKER], logCreator: kafkaLogger(logger, options.oneShot === true), retry, connectionTimeout: 3000 });
+}
+
+/** A kafkajs failure to reach the brokers at all (refused, timed out, name not found), after its retries. */
+export function isKafkaUnreachable(error: unknown): boolean {
+  for (let cause: unknown = error; typeof cause === 'object' && cause !== null; cause = (cause as { cause?: unknown; originalError?: unknown }).originalError ?? (cause as { cause?: unknown }).cause) {
+    const name = (cause as { name?: unknown }).name;
+    if (name === 'KafkaJSConnectionError' || name === 'KafkaJSBrokerNotFound') return true;
+  }
+  return false;
 }

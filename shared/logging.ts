@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
-import type { LogLevel } from './config.js';
+import pretty from 'pino-pretty';
+import type { LogFormat, LogLevel } from './config.js';
 
 export type { Logger } from 'pino';
 
@@ -42,8 +43,12 @@ export const REDACTED_PATHS = DEPTHS.flatMap((prefix) => SECRET_KEYS.map((key) =
 
 export const REDACTION_MARKER = '[REDACTED]';
 
-/** Sluice's own logger: JSON lines on stdout (or the given stream), level names, ISO time, secrets redacted. */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+/**
+ * Sluice's own logger: JSON lines on stdout (or the given stream), level names, ISO time, secrets redacted.
+ * `pretty` writes the same records for a person (pino-pretty): time, level, service, message, then fields.
+ */
+export function createLogger(level: LogLevel, format: LogFormat | DestinationStream = 'json', destination?: DestinationStream): Logger {
+  if (typeof format !== 'string') return createLogger(level, 'json', format);
   const options = {
     name: 'sluice',
     level,
@@ -51,10 +56,14 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
+  if (format === 'pretty') {
+    const stream = pretty({ destination: destination ?? 1, colorize: destination === undefined && process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name,service', messageFormat: '{if service}[{service}] {end}{msg}', sync: true });
+    return pino(options, stream);
+  }
   return destination === undefined ? pino(options) : pino(options, destination);
 }
 
 /** One child logger per service, so every line says which part of Sluice wrote it. */
-export function serviceLogger(root: Logger, service: 'ingest' | 'api' | 'rollup' | 'reporter' | 'emulator' | 'cli'): Logger {
+export function serviceLogger(root: Logger, service: 'ingest' | 'detect' | 'api' | 'rollup' | 'reporter' | 'emulator' | 'cli'): Logger {
   return root.child({ service });
 }

@@ -175,7 +175,7 @@ describe('behaviour detectors over Elasticsearch aggregates', () => {
     // The detection service, at 10:06, once the documents are searchable: it evaluates the closed windows of its lookback.
     await elasticsearch.es.indices.refresh({ index: 'logs-*' });
     const config = loadConfig({ ...(await env()), SLUICE_DETECT_METRICS_PORT: String(await freePort()) });
-    const detection = await startDetection(config, pino({ level: process.env.DEBUG_DETECT ?? 'silent' }), () => T0 + 360_000);
+    const detection = await startDetection(config, pino({ level: process.env.DEBUG_DETECT ?? 'silent' }), { now: () => T0 + 360_000 });
     cleanups.push(() => detection.close());
     await waitFor(() => detection.runs() >= 1, 20_000, 'a detection run');
     const written = await findings(elasticsearch.es);

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeConfig, loadConfig, SETTING_NAMES } from '../shared/config.js';
+import { ConfigError, describeConfig, loadConfig, SETTING_NAMES, type Config } from '../shared/config.js';
 import { packageRoot } from '../shared/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-config-'));
@@ -95,6 +95,7 @@ describe('configuration from the environment', () => {
       SLUICE_API_KEYS: 'key-aaaaaaaaaaaaaaaa,key-bbbbbbbbbbbbbbbb',
       SLUICE_REPORT_TZ: 'Europe/Berlin',
       LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'pretty',
       SLUICE_DATA_DIR: '/var/lib/sluice',
       SLUICE_TOPIC_SOURCES: 'a.logs=traefik, b_logs=postgres',
       SLUICE_TRUSTED_PROXIES: '10.0.0.0/8, 2001:db8::/32,192.168.1.1',
@@ -147,6 +148,7 @@ describe('configuration from the environment', () => {
     expect(config.api).toEqual({ host: '0.0.0.0', port: 9000, keys: ['key-aaaaaaaaaaaaaaaa', 'key-bbbbbbbbbbbbbbbb'] });
     expect(config.reportTimeZone).toBe('Europe/Berlin');
     expect(config.logLevel).toBe('debug');
+    expect(config.logFormat).toBe('pretty');
     expect(config.dataDir).toBe('/var/lib/sluice');
     expect(config.localMode).toBe(false);
     expect(config.origins.KAFKA_BROKERS).toBe('environment');
@@ -287,7 +289,28 @@ describe('configuration file', () => {
 
   it('rejects an unknown setting, so a typo does not pass silently', () => {
     const path = file('typo.yaml', 'KAFKA_BROKER: k:9092\n');
-    expect(problemsOf({}, { file: path })[0]).toMatch(new RegExp(`^${path}: unknown setting "KAFKA_BROKER"; known settings are KAFKA_BROKERS,`));
+    expect(problemsOf({}, { file: path })).toEqual([`${path}: unknown setting "KAFKA_BROKER"; did you mean KAFKA_BROKERS?`]);
+    const far = file('far.yaml', 'COLOUR: red\n');
+    expect(problemsOf({}, { file: far })[0]).toBe(`${far}: unknown setting "COLOUR"; run "sluice config --help" or see docs/configuration.md for the list`);
+  });
+
+  it('flags environment variables that look like Sluice\u2019s but are not, and leaves other tools\u2019 alone', () => {
+    expect(problemsOf({ KAFKA_BROKER: 'k:9092', SLUICE_NAMESPCE: 'x', KAFKA_HEAP_OPTS: '-Xmx1g', ELASTICSEARCH_PATH_CONF: '/etc' })).toEqual([
+      'environment: unknown setting "KAFKA_BROKER"; did you mean KAFKA_BROKERS?',
+      'environment: unknown setting "SLUICE_NAMESPCE"; did you mean SLUICE_NAMESPACE?',
+    ]);
+  });
+
+  it('reports every problem in one run: a bad value hides no rule between other settings, nor the lifecycle checks', () => {
+    const lifecycle = (config: Config): string[] => (config.ilm.logs.warmAfter === '60d' ? ['policy sluice-logs: warm after delete'] : []);
+    expect(problemsOf({ LOG_LEVEL: 'loud', ELASTICSEARCH_PASSWORD: 'x', SLUICE_DETECT_LOOKBACK: '1m', SLUICE_LOGS_WARM_AFTER: '60d' }, { checks: [lifecycle] })).toEqual([
+      'LOG_LEVEL="loud": expected one of fatal, error, warn, info, debug, trace, silent',
+      'ELASTICSEARCH_USERNAME: is required when ELASTICSEARCH_PASSWORD is set',
+      'SLUICE_DETECT_LOOKBACK="1m": must be at least the longest detector window (300s) plus SLUICE_DETECT_INTERVAL (60s), or windows would be skipped',
+      'policy sluice-logs: warm after delete',
+    ]);
+    // A rule that reads a setting whose value was refused is not reported on top of it.
+    expect(problemsOf({ SLUICE_DETECT_INTERVAL: 'often' })).toEqual(['SLUICE_DETECT_INTERVAL="often": expected a duration such as "500ms", "1s" or "30s"']);
   });
 
   it('rejects a file that is not a mapping, a nested value, or broken YAML', () => {

@@ -1,11 +1,16 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The ingest worker's own metrics, on a registry of its own (several workers may share a test process). */
-export function createIngestMetrics() {
+/**
+ * The ingest worker's metrics. Counters per topic start at 0 for each configured topic, so that a rate()
+ * over them works before the first message. The process metrics (CPU, memory, event loop) are Sluice's own
+ * and exported here once per process.
+ */
+export function createIngestMetrics(topics: readonly string[] = []) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'sluice_ingest_' });
+  collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
   const byTopic = ['topic'] as const;
-  return {
+  const metrics = {
     registry,
     consumed: new Counter({ name: 'sluice_ingest_consumed_total', help: 'Kafka messages taken from the topics', labelNames: byTopic, registers: [registry] }),
     indexed: new Counter({ name: 'sluice_ingest_indexed_total', help: 'Documents Elasticsearch created', labelNames: byTopic, registers: [registry] }),
@@ -21,6 +26,8 @@ export function createIngestMetrics() {
     inflightBytes: new Gauge({ name: 'sluice_ingest_inflight_bytes', help: 'Bytes held for messages not yet acknowledged: the messages and their serialised documents', registers: [registry] }),
     stageSeconds: new Counter({ name: 'sluice_ingest_pipeline_stage_seconds_total', help: 'CPU time spent in each pipeline stage', labelNames: ['stage'] as const, registers: [registry] }),
   };
+  for (const topic of topics) for (const counter of [metrics.consumed, metrics.indexed, metrics.duplicates, metrics.committed]) counter.inc({ topic }, 0);
+  return metrics;
 }
 
 export type IngestMetrics = ReturnType<typeof createIngestMetrics>;

@@ -38,7 +38,7 @@ export interface ReplayResult {
  * that fails again is dead-lettered again, after the end this run stops at, so a run always ends.
  */
 export async function replayDeadLetters(config: Config, logger: Logger, dlqTopic = config.kafka.dlqTopic): Promise<ReplayResult> {
-  const kafka = kafkaClient(config, logger, 'sluice-replay');
+  const kafka = kafkaClient(config, logger, 'sluice-replay', { oneShot: true });
   const groupId = `${config.kafka.groupId}-replay`;
   const admin = kafka.admin();
   await admin.connect();

@@ -15,6 +15,7 @@ import { registerCodecs } from './codecs.js';
 import { deadLetter, type DeadLetter, type DeadLetterStage } from './dead-letter.js';
 import { startHealthServer } from '../health.js';
 import { createIngestMetrics } from './metrics.js';
+import { checkAborted, portInUse, StartAborted, Started, StartupError, untilAborted } from '../startup.js';
 
 const { Partitioners } = kafkajs;
 
@@ -65,36 +66,71 @@ function messageBytes(message: KafkaMessage): number {
  * unbroken run of messages that Elasticsearch acknowledged (created, or 409 already there) or that went to
  * the dead-letter topic.
  */
-export async function startIngest(config: Config, logger: Logger): Promise<IngestService> {
+const backoff = (attempt: number): number => Math.min(5000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
+
+/** An answer Elasticsearch will give again however long one waits: a 4xx other than 408 and 429. */
+function refusedForGood(error: unknown): string | undefined {
+  const meta = (error as { meta?: { statusCode?: number; body?: { error?: { reason?: string } } } }).meta;
+  const status = meta?.statusCode;
+  if (status === undefined || status < 400 || status >= 500 || status === 408 || status === 429) return undefined;
+  return meta?.body?.error?.reason ?? `status ${status}`;
+}
+
+/**
+ * Installs ilm/ once Elasticsearch answers: retried while it is unreachable, given up at once when it
+ * refuses the files (that will not change by waiting), and at Ctrl-C.
+ */
+async function applyIlmWhenReachable(es: ReturnType<typeof elasticsearchClient>, config: Config, logger: Logger, signal: AbortSignal | undefined): Promise<void> {
+  const files = withSettings(loadIlmFiles(), config.ilm);
+  for (let attempt = 0; ; attempt += 1) {
+    checkAborted(signal);
+    try {
+      const changes = await untilAborted(applyIlm(es, files), signal);
+      logger.info({ created: changes.filter((change) => change.action === 'created').length, updated: changes.filter((change) => change.action === 'updated').length }, 'lifecycle policies and templates applied');
+      return;
+    } catch (error) {
+      if (error instanceof StartAborted) throw error;
+      const refusal = refusedForGood(error);
+      if (refusal !== undefined) throw new StartupError(`Elasticsearch refused the lifecycle policies and templates of ilm/: ${refusal}`, 2);
+      logger.warn({ err: error, attempt }, 'cannot apply lifecycle policies and templates yet; retrying');
+      await sleep(backoff(attempt), undefined, { signal }).catch(() => undefined);
+    }
+  }
+}
+
+export interface StartOptions {
+  /** Fired by Ctrl-C or SIGTERM: a start still waiting for Elasticsearch or Kafka gives up and cleans up. */
+  signal?: AbortSignal;
+}
+
+export async function startIngest(config: Config, logger: Logger, options: StartOptions = {}): Promise<IngestService> {
   registerCodecs();
-  const metrics = createIngestMetrics();
+  // The lifecycle files and their settings are checked before anything listens: a bad one is a usage error.
+  if (config.ingest.applyIlm) withSettings(loadIlmFiles(), config.ilm);
+  const started = new Started();
+  return started.guard(() => runIngest(config, logger, options.signal, started));
+}
+
+async function runIngest(config: Config, logger: Logger, signal: AbortSignal | undefined, started: Started): Promise<IngestService> {
+  const metrics = createIngestMetrics(config.kafka.topics);
   const readiness = { kafka: false, elasticsearch: false };
   const health = await startHealthServer(config.ingest.metrics.host, config.ingest.metrics.port, metrics.registry, () => ({
     ready: readiness.kafka && readiness.elasticsearch,
     details: { kafka: readiness.kafka ? 'connected' : 'not connected', elasticsearch: readiness.elasticsearch ? 'reachable' : 'unreachable' },
-  }));
+  })).catch((error: unknown) => {
+    throw portInUse(error, 'set SLUICE_INGEST_METRICS_PORT to a free port');
+  });
+  started.add(() => health.close());
   logger.info({ metrics: health.url }, 'ingest metrics listening');
 
   const es = elasticsearchClient(config);
-  const backoff = (attempt: number): number => Math.min(5000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
-
-  if (config.ingest.applyIlm) {
-    const files = withSettings(loadIlmFiles(), config.ilm);
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        const changes = await applyIlm(es, files);
-        logger.info({ created: changes.filter((change) => change.action === 'created').length, updated: changes.filter((change) => change.action === 'updated').length }, 'lifecycle policies and templates applied');
-        break;
-      } catch (error) {
-        logger.warn({ err: error, attempt }, 'cannot apply lifecycle policies and templates yet; retrying');
-        await sleep(backoff(attempt)).catch(() => undefined);
-      }
-    }
-  }
+  started.add(() => es.close());
+  if (config.ingest.applyIlm) await applyIlmWhenReachable(es, config, logger, signal);
   readiness.elasticsearch = true;
 
   const stageTimes = new Map<string, number>();
   const enrichment = await createEnrichers(config);
+  started.add(async () => enrichment.close());
   const pipeline = createPipeline({ namespace: config.namespace, topicSources: config.kafka.topicSources, enrichers: enrichment.enrichers, stageTimes });
   const redact = createRedactor(config.redact).text;
 
@@ -125,6 +161,7 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
     );
   }, 5000);
   pinger.unref();
+  started.add(async () => clearInterval(pinger));
 
   const kafka = kafkaClient(config, logger, 'sluice-ingest');
   const producer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
@@ -293,18 +330,14 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
   /** Batches in progress: a shutdown past its deadline abandons them. */
   const shutdownTickets = new Set<Ticket>();
 
-  try {
-    await producer.connect();
-    await consumer.connect();
-    await consumer.subscribe({ topics: config.kafka.topics, fromBeginning: true });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY, eachBatch: handleBatch });
-  } catch (error) {
-    // Kafka unreachable at start: release what was opened, or the listener would keep the process alive.
-    clearInterval(pinger);
-    enrichment.close();
-    await Promise.allSettled([consumer.disconnect(), producer.disconnect(), es.close(), health.close()]);
-    throw error;
-  }
+  started.add(async () => {
+    await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
+  });
+  // Ctrl-C while kafkajs still retries its first connection ends the start at once; the cleanup disconnects.
+  await untilAborted(producer.connect(), signal);
+  await untilAborted(consumer.connect(), signal);
+  await untilAborted(consumer.subscribe({ topics: config.kafka.topics, fromBeginning: true }), signal);
+  await untilAborted(consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY, eachBatch: handleBatch }), signal);
   logger.info({ topics: config.kafka.topics, groupId: config.kafka.groupId, deadLetterTopic: config.kafka.dlqTopic }, 'ingest started');
 
   let resolveStopped: (failure: Error | undefined) => void = () => undefined;

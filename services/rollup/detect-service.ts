@@ -5,7 +5,8 @@ import { applyIlm } from '../../shared/ilm/apply.js';
 import { loadIlmFiles, withSettings } from '../../shared/ilm/files.js';
 import type { Logger } from '../../shared/logging.js';
 import { startHealthServer } from '../health.js';
-import { detectBehaviour } from './behaviour.js';
+import { behaviourRules, detectBehaviour } from './behaviour.js';
+import { portInUse } from '../startup.js';
 
 export interface DetectionService {
   metricsUrl: string;
@@ -14,16 +15,28 @@ export interface DetectionService {
   close(): Promise<void>;
 }
 
-function createDetectMetrics() {
+/** The detectors' metrics; `processMetrics` false where another listener of the process exports those already. */
+function createDetectMetrics(config: Config, processMetrics: boolean) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'sluice_detect_' });
-  return {
+  if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
+  const metrics = {
     registry,
     runs: new Counter({ name: 'sluice_detect_runs_total', help: 'Detector runs, by outcome (failure: Elasticsearch unreachable or refusing)', labelNames: ['outcome'] as const, registers: [registry] }),
     findings: new Counter({ name: 'sluice_detect_findings_total', help: 'Behaviour findings written to logs-rendiff.security-*', labelNames: ['rule'] as const, registers: [registry] }),
     lastSuccess: new Gauge({ name: 'sluice_detect_last_success_timestamp_seconds', help: 'When a run last succeeded: alert when it falls behind', registers: [registry] }),
     duration: new Histogram({ name: 'sluice_detect_run_duration_seconds', help: 'Time of one run (searches and writes)', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] }),
   };
+  // Zero from the start, so that an alert on increase() sees the first finding.
+  for (const rule of behaviourRules(config.detect)) metrics.findings.inc({ rule: rule.id }, 0);
+  for (const outcome of ['success', 'failure']) metrics.runs.inc({ outcome }, 0);
+  return metrics;
+}
+
+export interface DetectionOptions {
+  /** The clock of the windows (tests move it). */
+  now?: () => number;
+  /** Export the process metrics on this listener (false under `sluice start`, where ingest's listener has them). */
+  processMetrics?: boolean;
 }
 
 /**
@@ -31,10 +44,15 @@ function createDetectMetrics() {
  * SLUICE_DETECT_LOOKBACK are evaluated (again), so documents that arrive late still count. It keeps no state
  * between runs: what it found is in Elasticsearch, and any number of instances give the same findings.
  */
-export async function startDetection(config: Config, logger: Logger, now: () => number = Date.now): Promise<DetectionService> {
-  const metrics = createDetectMetrics();
+export async function startDetection(config: Config, logger: Logger, options: DetectionOptions = {}): Promise<DetectionService> {
+  // The lifecycle files and their settings are checked before anything listens.
+  if (config.ingest.applyIlm) withSettings(loadIlmFiles(), config.ilm);
+  const now = options.now ?? Date.now;
+  const metrics = createDetectMetrics(config, options.processMetrics !== false);
   let reachable = false;
-  const health = await startHealthServer(config.detect.metrics.host, config.detect.metrics.port, metrics.registry, () => ({ ready: reachable, details: { elasticsearch: reachable ? 'reachable' : 'unreachable' } }));
+  const health = await startHealthServer(config.detect.metrics.host, config.detect.metrics.port, metrics.registry, () => ({ ready: reachable, details: { elasticsearch: reachable ? 'reachable' : 'unreachable' } })).catch((error: unknown) => {
+    throw portInUse(error, 'set SLUICE_DETECT_METRICS_PORT to a free port');
+  });
   const es = elasticsearchClient(config);
   let ilmApplied = !config.ingest.applyIlm;
   let completed = 0;
