@@ -2,6 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { packageRoot } from '../shared/paths.js';
 import { exited, freePort, run, spawnSluice, waitFor } from './support/process.js';
@@ -15,6 +17,16 @@ function sluice(args: string[], env: Record<string, string>): ReturnType<typeof 
   const child = spawnSluice(args, env);
   children.push(child);
   return child;
+}
+
+/** Whether something accepts connections on a loopback port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    }).on('error', () => resolve(false));
+  });
 }
 
 async function ready(metricsPort: number): Promise<void> {
@@ -81,6 +93,57 @@ describe('sluice start (local mode)', () => {
     expect(existsSync(join(dataDir, 'kafka'))).toBe(true);
     expect(existsSync(join(dataDir, 'elasticsearch'))).toBe(true);
   }, 60_000);
+
+  // Start-up must never hang: whatever fails stops what already started, prints one line, and exits.
+  it('with a port in use (9200, or the metrics port) stops what it started, names the setting that moves it, exits 1 within seconds', async () => {
+    for (const [port, setting] of [[9200, 'ELASTICSEARCH_URL'], [await freePort(), 'SLUICE_INGEST_METRICS_PORT']] as const) {
+      const blocker = createServer().listen(port, '127.0.0.1');
+      await once(blocker, 'listening');
+      try {
+        const began = Date.now();
+        const start = sluice(['start'], { SLUICE_DATA_DIR: mkdtempSync(join(tmpdir(), 'sluice-busy-')), SLUICE_INGEST_METRICS_PORT: setting === 'SLUICE_INGEST_METRICS_PORT' ? String(port) : String(await freePort()), LOG_LEVEL: 'warn' });
+        expect(await exited(start)).toEqual({ code: 1, signal: null });
+        expect(Date.now() - began).toBeLessThan(5_000);
+        const errors = start.output().split('\n').filter((line) => line.startsWith('sluice:'));
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toContain(`cannot listen on 127.0.0.1:${port}: the port is in use`);
+        expect(errors[0]).toContain(setting);
+        // Nothing it started is left listening.
+        expect(await accepts(9092)).toBe(false);
+        if (port !== 9200) expect(await accepts(9200)).toBe(false);
+      } finally {
+        blocker.close();
+      }
+    }
+  }, 30_000);
+
+  it('with lifecycle settings Elasticsearch would run out of order exits 2 at once, like any invalid configuration', async () => {
+    const began = Date.now();
+    const start = sluice(['start'], { SLUICE_LOGS_RETENTION: '5d', SLUICE_DATA_DIR: mkdtempSync(join(tmpdir(), 'sluice-ilm-')) });
+    expect(await exited(start)).toEqual({ code: 2, signal: null });
+    expect(Date.now() - began).toBeLessThan(5_000);
+    expect(start.output()).toContain('policy sluice-logs: the delete phase (min_age 5d) would start before the warm phase');
+    expect(await accepts(9092)).toBe(false);
+  }, 20_000);
+});
+
+describe('stopping while waiting', () => {
+  it('Ctrl-C while ingest still waits for Elasticsearch, or for Kafka, exits 0 within seconds', async () => {
+    const esPort = await freePort();
+    const kafkaPort = await freePort();
+    const elasticsearch = sluice(['emulate', 'elasticsearch', '--port', String(esPort)], {});
+    await waitFor(() => elasticsearch.output().includes('elasticsearch emulator listening'), 20_000, 'the emulator');
+    // Nothing listens on the first URL; on the second, Elasticsearch answers and Kafka does not.
+    for (const url of [`http://127.0.0.1:${await freePort()}`, `http://127.0.0.1:${esPort}`]) {
+      const ingest = sluice(['ingest'], { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, ELASTICSEARCH_URL: url, SLUICE_INGEST_METRICS_PORT: String(await freePort()) });
+      await waitFor(() => ingest.output().includes(url.endsWith(String(esPort)) ? 'lifecycle policies and templates applied' : 'retrying'), 20_000, 'ingest to wait');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const interrupted = Date.now();
+      ingest.kill('SIGINT');
+      expect(await exited(ingest)).toEqual({ code: 0, signal: null });
+      expect(Date.now() - interrupted).toBeLessThan(3_000);
+    }
+  }, 60_000);
 });
 
 describe('sluice replay-dlq from the command line', () => {
@@ -99,4 +162,14 @@ describe('sluice replay-dlq from the command line', () => {
     const sent = await run('kcat', ['-C', '-b', brokers, '-t', 'logs-app', '-e', '-q']);
     expect(sent.stdout).toBe('{"job_id":"7"}\n');
   }, 60_000);
+
+  it('with Kafka down prints one line after a bounded wait, not a minute of client logs and a stack', async () => {
+    const began = Date.now();
+    const result = await run('env', [`KAFKA_BROKERS=127.0.0.1:${await freePort()}`, process.execPath, join(packageRoot, 'dist', 'bin', 'sluice.js'), 'replay-dlq']);
+    expect(Date.now() - began).toBeLessThan(10_000);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^sluice: cannot reach Kafka at 127\.0\.0\.1:\d+: .*ECONNREFUSED.* \(set KAFKA_BROKERS/);
+  }, 20_000);
 });
