@@ -65,6 +65,40 @@ describe('source formats, normalised to ECS', () => {
     expect(nanos).toMatchObject({ event: { duration: 987_654_321, outcome: 'failure' }, user_agent: { original: 'curl/8.5.0' }, traefik: { router_name: 'api@docker' } });
   });
 
+  // Shaped as Traefik writes its JSON access log (field names and types of pkg/middlewares/accesslog/logdata.go).
+  it('Traefik\u2019s own JSON output: every default field in its ECS place, @timestamp from StartUTC to the millisecond', () => {
+    const [https, redirect, failed] = readFileSync(join(packageRoot, 'test', 'fixtures', 'traefik-access.jsonl'), 'utf8').trim().split('\n').map((line) => accept(line));
+    expect(https).toMatchObject({
+      '@timestamp': '2026-11-22T10:00:01.123Z',
+      event: { start: '2026-11-22T10:00:01.123Z', created: '2026-11-22T10:00:02.000Z', timezone: '+01:00', duration: 48_213_907, outcome: 'success' },
+      source: { ip: '203.0.113.7', port: 51234, address: '203.0.113.7:51234' },
+      destination: { address: '172.20.0.5:8000', ip: '172.20.0.5', port: 8000 },
+      url: { domain: 'api.rendiff.example', scheme: 'https', path: '/api/v1/jobs/8f14e45f', query: 'include=outputs' },
+      http: { version: '2.0', request: { method: 'GET', id: '0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0' }, response: { status_code: 200, mime_type: 'application/json', body: { bytes: 1843 } } },
+      tls: { version: '1.3', version_protocol: 'tls', cipher: 'TLS_AES_128_GCM_SHA256' },
+      traefik: { entry_point: 'websecure', router_name: 'api@docker', service_name: 'api@docker', service_url: 'http://172.20.0.5:8000', origin_status: 200, origin_duration: 47_120_033, overhead: 1_093_874, retry_attempts: 0, request_count: 1187, origin_content_size: 1843 },
+      user_agent: { original: 'python-requests/2.31.0' },
+    });
+    // Nothing of Traefik's lands under its raw name; its logger's level and empty msg are not kept.
+    for (const document of [https, redirect, failed]) {
+      expect(Object.keys(document?.traefik ?? {}).filter((key) => /[A-Z]/.test(key) || key === 'level' || key === 'msg')).toEqual([]);
+      expect(document?.user?.name === '-').toBe(false);
+    }
+    expect(redirect).toMatchObject({ '@timestamp': '2026-11-22T10:00:02.500Z', url: { scheme: 'http' }, traefik: { entry_point: 'web', router_name: 'redirect-to-https@file' }, http: { response: { status_code: 308 } } });
+    expect(redirect?.traefik?.origin_status).toBeUndefined();
+    expect(redirect?.user).toBeUndefined();
+    expect(failed).toMatchObject({
+      '@timestamp': '2026-11-22T10:00:03.000Z',
+      event: { duration: 30_004_518_231, outcome: 'failure', created: '2026-11-22T10:00:33.000Z' },
+      source: { ip: '2001:db8::42', port: 60022 },
+      url: { port: 8443 },
+      user: { name: 'ops' },
+      tls: { client: { subject: 'CN=ops-laptop,O=Rendiff' }, cipher: 'TLS_AES_256_GCM_SHA384' },
+      http: { request: { mime_type: 'application/json', body: { bytes: 2048 } } },
+      traefik: { retry_attempts: 2, origin_status: 502 },
+    });
+  });
+
   it('worker logs', () => {
     const document = accept(JSON.stringify({ timestamp: 1752143400, level: 'ERROR', message: 'ffmpeg exited 1', job_id: 42, worker_id: 'w-7', queue: 'gpu', attempt: 2, error_type: 'codec' }));
     expect(document).toMatchObject({

@@ -1,32 +1,63 @@
 import { z } from 'zod';
 import { addTag, durationNs, hostPort, routeTemplate, urlFields, type Json } from '../ecs.js';
 import { RejectedError } from '../types.js';
+import { isIP } from 'node:net';
+import { formatTimestamp } from '../timestamps.js';
 import { baseDocument, eventTime, keepRest, validate, type NormaliseContext } from './common.js';
 
-/** Traefik's JSON access log (accessLog.format=json), with the request headers it was told to keep. */
+/**
+ * Traefik's JSON access log (accessLog.format=json), field by field as Traefik names and types them
+ * (pkg/middlewares/accesslog/logdata.go): durations are integer nanoseconds, `StartUTC` has nanoseconds,
+ * ports are strings ("-" when absent), and its logger adds `time` (when the line was written, whole
+ * seconds), `level`, `msg` and `entryPointName` (lower-case e). Headers come as `request_<Name>`,
+ * `origin_<Name>` and `downstream_<Name>` when the configuration keeps them.
+ */
 export const traefikRecord = z
   .object({
     time: z.union([z.string(), z.number()]).optional(),
     StartUTC: z.string().optional(),
+    StartLocal: z.string().optional(),
     ClientAddr: z.string().optional(),
     ClientHost: z.string().optional(),
+    ClientPort: z.union([z.string(), z.number()]).optional(),
+    ClientUsername: z.string().optional(),
     RequestMethod: z.string().min(1),
     RequestPath: z.string(),
     RequestProtocol: z.string().optional(),
+    RequestScheme: z.string().optional(),
     RequestHost: z.string().optional(),
+    RequestAddr: z.string().optional(),
+    RequestPort: z.union([z.string(), z.number()]).optional(),
     DownstreamStatus: z.number().int().min(0).max(999),
     Duration: z.union([z.number().nonnegative(), z.string()]).optional(),
     RequestContentSize: z.number().int().nonnegative().optional(),
     DownstreamContentSize: z.number().int().nonnegative().optional(),
+    OriginContentSize: z.number().int().nonnegative().optional(),
+    RequestCount: z.number().int().nonnegative().optional(),
+    GzipRatio: z.number().optional(),
     RouterName: z.string().optional(),
     ServiceName: z.string().optional(),
-    EntryPointName: z.string().optional(),
+    ServiceURL: z.string().optional(),
+    ServiceAddr: z.string().optional(),
+    entryPointName: z.string().optional(),
     OriginStatus: z.number().int().optional(),
-    OriginDuration: z.number().optional(),
+    OriginDuration: z.number().nonnegative().optional(),
+    Overhead: z.number().nonnegative().optional(),
     RetryAttempts: z.number().int().optional(),
     TLSVersion: z.string().optional(),
+    TLSCipher: z.string().optional(),
+    TLSClientSubject: z.string().optional(),
+    TraceId: z.string().optional(),
+    SpanId: z.string().optional(),
+    trace_id: z.string().optional(),
+    span_id: z.string().optional(),
+    level: z.string().optional(),
+    msg: z.string().optional(),
     'request_User-Agent': z.string().optional(),
     'request_X-Forwarded-For': z.string().optional(),
+    'request_X-Request-Id': z.string().optional(),
+    'request_Content-Type': z.string().optional(),
+    'downstream_Content-Type': z.string().optional(),
     request_Referer: z.string().optional(),
     request_Authorization: z.string().optional(),
   })
@@ -34,16 +65,56 @@ export const traefikRecord = z
 
 const KNOWN = new Set(Object.keys(traefikRecord.shape));
 
-/** Traefik's own fields under `traefik.*`, by their ECS-style names. */
+/** Traefik's own fields under `traefik.*`, by their ECS-style names (durations in ns, as event.duration). */
 const TRAEFIK_FIELDS = [
   ['router_name', 'RouterName'],
   ['service_name', 'ServiceName'],
-  ['entry_point', 'EntryPointName'],
+  ['service_url', 'ServiceURL'],
+  ['entry_point', 'entryPointName'],
   ['origin_status', 'OriginStatus'],
   ['origin_duration', 'OriginDuration'],
+  ['origin_content_size', 'OriginContentSize'],
+  ['overhead', 'Overhead'],
   ['retry_attempts', 'RetryAttempts'],
-  ['tls_version', 'TLSVersion'],
+  ['request_count', 'RequestCount'],
+  ['gzip_ratio', 'GzipRatio'],
 ] as const;
+
+/** A Traefik value that means "none": absent, empty, or its "-" placeholder. */
+function present(value: string | number | undefined): value is string | number {
+  return value !== undefined && value !== '' && value !== '-';
+}
+
+/** The UTC offset written in a local RFC 3339 time (`…+02:00`, `…Z`), as ECS's `event.timezone`. */
+function offsetOf(local: string | undefined): string | undefined {
+  const match = local === undefined ? null : /(Z|[+-]\d{2}:\d{2})$/.exec(local);
+  if (match === null) return undefined;
+  return match[1] === 'Z' ? '+00:00' : match[1];
+}
+
+/** TLS as ECS writes it: `tls.version` "1.3" with `version_protocol` "tls", the cipher, the client's subject. */
+function tlsFields(log: z.infer<typeof traefikRecord>): Json | undefined {
+  if (!log.TLSVersion && !log.TLSCipher && !log.TLSClientSubject) return undefined;
+  const tls: Json = {};
+  if (log.TLSVersion) {
+    tls.version = log.TLSVersion;
+    tls.version_protocol = 'tls';
+  }
+  if (log.TLSCipher) tls.cipher = log.TLSCipher;
+  if (log.TLSClientSubject) tls.client = { subject: log.TLSClientSubject };
+  return tls;
+}
+
+/** Where Traefik sent the request: `ServiceAddr` (ip:port) as ECS `destination`. */
+function destinationOf(address: string | undefined): Json | undefined {
+  if (!address) return undefined;
+  const { ip, port } = hostPort(address);
+  const destination: Json = { address };
+  if (isIP(ip) !== 0) destination.ip = ip;
+  else destination.domain = ip;
+  if (port !== undefined) destination.port = port;
+  return destination;
+}
 
 /**
  * The busiest source (every request passes the edge), so its objects are built directly rather than through
@@ -51,22 +122,32 @@ const TRAEFIK_FIELDS = [
  */
 export function normaliseTraefik(record: Json, context: NormaliseContext): Json {
   const log = validate(traefikRecord, record);
-  const document = baseDocument('rendiff.traefik', eventTime(log.time ?? log.StartUTC, 'time', context), context, 'traefik');
+  // When the request started, with its sub-second part: `time` is only when the line was written, in seconds.
+  const document = baseDocument('rendiff.traefik', eventTime(log.StartUTC ?? log.time, log.StartUTC === undefined ? 'time' : 'StartUTC', context), context, 'traefik');
   const address = log.ClientAddr ?? log.ClientHost;
   if (address) {
     const client = hostPort(address);
     const source: Json = {};
     if (client.ip) source.ip = client.ip;
     if (client.port !== undefined) source.port = client.port;
+    else if (present(log.ClientPort) && /^\d+$/.test(String(log.ClientPort))) source.port = Number(log.ClientPort);
     source.address = address;
     document.source = source;
   }
+  const destination = destinationOf(log.ServiceAddr);
+  if (destination !== undefined) document.destination = destination;
+  if (present(log.ClientUsername)) document.user = { name: log.ClientUsername };
+  const tls = tlsFields(log);
+  if (tls !== undefined) document.tls = tls;
 
   const request: Json = { method: log.RequestMethod.toUpperCase() };
   if (log.RequestContentSize !== undefined) request.body = { bytes: log.RequestContentSize };
   if (log.request_Referer) request.referrer = log.request_Referer;
+  if (log['request_X-Request-Id']) request.id = log['request_X-Request-Id'];
+  if (log['request_Content-Type']) request.mime_type = log['request_Content-Type'];
   const response: Json = { status_code: log.DownstreamStatus };
   if (log.DownstreamContentSize !== undefined) response.body = { bytes: log.DownstreamContentSize };
+  if (log['downstream_Content-Type']) response.mime_type = log['downstream_Content-Type'];
   const http: Json = { request };
   const version = log.RequestProtocol?.replace(/^HTTP\//, '');
   if (version) http.version = version;
@@ -76,6 +157,8 @@ export function normaliseTraefik(record: Json, context: NormaliseContext): Json 
   const url = urlFields(log.RequestPath);
   const urlObject: Json = {};
   if (log.RequestHost) urlObject.domain = log.RequestHost;
+  if (log.RequestScheme) urlObject.scheme = log.RequestScheme;
+  if (present(log.RequestPort) && /^\d+$/.test(String(log.RequestPort))) urlObject.port = Number(log.RequestPort);
   if (url.original) urlObject.original = url.original;
   urlObject.path = url.path;
   if (url.query !== undefined) urlObject.query = url.query;
@@ -88,6 +171,17 @@ export function normaliseTraefik(record: Json, context: NormaliseContext): Json 
     if (ns === undefined) throw new RejectedError('validate', `field Duration: expected nanoseconds or a duration such as "150ms", got ${JSON.stringify(log.Duration)}`);
     event.duration = ns;
   }
+  if (log.StartUTC !== undefined) event.start = document['@timestamp'];
+  if (log.time !== undefined && log.StartUTC !== undefined) {
+    const written = eventTime(log.time, 'time', context);
+    event.created = formatTimestamp(written);
+  }
+  const timezone = offsetOf(log.StartLocal);
+  if (timezone !== undefined) event.timezone = timezone;
+  const traceId = log.trace_id ?? log.TraceId;
+  if (traceId) document.trace = { id: traceId };
+  const spanId = log.span_id ?? log.SpanId;
+  if (spanId) document.span = { id: spanId };
   if (log['request_User-Agent']) document.user_agent = { original: log['request_User-Agent'] };
 
   const rendiff: Json = { route: routeTemplate(url.path) };
