@@ -303,7 +303,7 @@ describe('GeoIP', () => {
   });
 
   it('answers as MaxMind’s own test databases say (GeoIP2 schema)', () => {
-    expect(maxmindTest.lookup('81.2.69.142')).toEqual({ geo: { country_iso_code: 'GB', country_name: 'United Kingdom', continent_name: 'Europe', region_name: 'England', region_iso_code: 'GB-ENG', city_name: 'London', timezone: 'Europe/London', location: { lat: 51.5142, lon: -0.0931 } }, as: undefined });
+    expect(maxmindTest.lookup('81.2.69.142')).toEqual({ geo: { continent_code: 'EU', country_iso_code: 'GB', country_name: 'United Kingdom', continent_name: 'Europe', region_name: 'England', region_iso_code: 'GB-ENG', city_name: 'London', timezone: 'Europe/London', location: { lat: 51.5142, lon: -0.0931 } }, as: undefined });
     expect(maxmindTest.lookup('89.160.20.128')).toMatchObject({ geo: { city_name: 'Linköping', country_iso_code: 'SE' }, as: { number: 29518, organization: { name: 'Bredband2 AB' } } });
     expect(maxmindTest.lookup('216.160.83.56')).toMatchObject({ geo: { city_name: 'Milton', postal_code: '98354' }, as: { number: 209 } });
     expect(maxmindTest.lookup('2001:480:10::1')).toMatchObject({ geo: { city_name: 'San Diego', country_iso_code: 'US' } });
@@ -322,6 +322,13 @@ describe('GeoIP', () => {
     }).toThrow(TypeError);
     expect(shipped.lookup('8.8.8.8')).toMatchObject({ geo: { country_iso_code: 'US' } });
     expect(shipped.lookup('1.1.1.1')).toMatchObject({ geo: { country_iso_code: 'AU', location: { lat: expect.any(Number), lon: expect.any(Number) } }, as: { number: 13335 } });
+  });
+
+  it('fills what DB-IP\u2019s lite database leaves out from the country code: country name, continent code and name', () => {
+    expect(shipped.lookup('1.1.1.1')).toMatchObject({ geo: { country_iso_code: 'AU', country_name: 'Australia', continent_code: 'OC', continent_name: 'Oceania' } });
+    expect(shipped.lookup('8.8.8.8')).toMatchObject({ geo: { country_name: 'United States', continent_code: 'NA', continent_name: 'North America' } });
+    // 193.99.144.80 is heise.de, in Germany.
+    expect(shipped.lookup('193.99.144.80')).toMatchObject({ geo: { country_iso_code: 'DE', country_name: 'Germany', continent_code: 'EU', continent_name: 'Europe' } });
   });
 
   it.each(['10.1.2.3', '127.0.0.1', '192.168.0.9', '172.20.0.1', '169.254.1.1', '100.64.0.1', '::1', 'fd00::1', 'fe80::1', '::ffff:10.0.0.1'])('%s is private: no geo, a tag', (ip) => {

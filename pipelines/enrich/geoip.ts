@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import maxmind, { type Reader, type Response } from 'maxmind';
 import { ipToBigInt } from '../../shared/ip.js';
 import { addTag, deepFreeze, get, put, type Json } from '../ecs.js';
+import { CONTINENT_NAMES, continentOf, countryName } from './continents.js';
 
 /**
  * GeoIP for `source.ip`: city (`source.geo.*`) and autonomous system (`source.as.*`) from MaxMind-format
@@ -41,7 +42,7 @@ interface CityRecord {
   city?: string | { names?: Record<string, string> };
   country_code?: string;
   country?: { iso_code?: string; names?: Record<string, string> };
-  continent?: { names?: Record<string, string> };
+  continent?: { code?: string; names?: Record<string, string> };
   subdivisions?: Array<{ iso_code?: string; names?: Record<string, string> }>;
   state1?: string;
   postcode?: string;
@@ -170,9 +171,13 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
     const latitude = city?.location?.latitude ?? city?.latitude;
     const longitude = city?.location?.longitude ?? city?.longitude;
     const geo: Json = {};
-    put(geo, 'country_iso_code', city?.country?.iso_code ?? city?.country_code);
-    put(geo, 'country_name', name(city?.country));
-    put(geo, 'continent_name', name(city?.continent));
+    const country = city?.country?.iso_code ?? (city?.country_code || undefined);
+    // What the database leaves out is derived from the country code: its name, and its continent.
+    const continent = city?.continent?.code ?? (country === undefined ? undefined : continentOf(country));
+    put(geo, 'continent_code', continent);
+    put(geo, 'continent_name', name(city?.continent) ?? (continent === undefined ? undefined : CONTINENT_NAMES[continent]));
+    put(geo, 'country_iso_code', country);
+    put(geo, 'country_name', name(city?.country) ?? (country === undefined ? undefined : countryName(country)));
     put(geo, 'region_name', name(city?.subdivisions?.[0]) ?? (city?.state1 || undefined));
     put(geo, 'region_iso_code', city?.subdivisions?.[0]?.iso_code === undefined ? undefined : `${city?.country?.iso_code}-${city.subdivisions[0].iso_code}`);
     put(geo, 'city_name', name(city?.city));
