@@ -164,13 +164,15 @@ function buildProgram(): Command {
     .configureHelp({
       // The root lists every verb a user can run (emulate kafka, ilm apply, …), one line each.
       visibleCommands: (command) => (command.parent ? [...command.commands] : leafCommands(command)),
+      // -c/--config applies to every verb: each verb's help shows it.
+      showGlobalOptions: true,
       subcommandTerm: (command) => fullName(command).replace(/^sluice /, ''),
       helpWidth: 100,
     });
 
   program
     .command('start')
-    .description('run everything (ingest, rollup, api); emulators when unconfigured')
+    .description('run everything that is built: the embedded emulators for what is not configured, ingest and the behaviour detectors (api and SLI rollups: not built yet)')
     .action(async (_options: unknown, command: Command) => {
       // No API runs yet, so no API keys are asked for (SLUICE_API_KEYS is checked by `api`).
       const config = configFor(command);
@@ -191,7 +193,7 @@ function buildProgram(): Command {
 
   program
     .command('rollup')
-    .description('run the rollup service, or recompute SLI rollups --from/--to')
+    .description('(not built yet) run the rollup service, or recompute SLI rollups --from/--to')
     .option('--from <iso>', 'start of the range (inclusive), ISO-8601', instantOption)
     .option('--to <iso>', 'end of the range (exclusive), ISO-8601', instantOption)
     .action(notYet('rollup', {}));
@@ -224,7 +226,7 @@ function buildProgram(): Command {
       }
     });
 
-  program.command('api').description('run the HTTP API: metrics, SLOs, SLA reports, live tail').action(notYet('api', { servesApi: true }));
+  program.command('api').description('(not built yet) run the HTTP API: metrics, SLOs, SLA reports, live tail').action(notYet('api', { servesApi: true }));
 
   const emulate = program.command('emulate').description('run an emulator alone (development and tests only)');
   emulate
@@ -236,8 +238,8 @@ function buildProgram(): Command {
     .option('--data-dir <dir>', 'keep batches and committed offsets in this folder (default: in memory)')
     .addOption(new Option('--fsync <policy>', 'when appended data is forced to disk').choices(['always', 'interval', 'never']).default('interval'))
     .option('--partitions <n>', 'partitions of an automatically created topic', positiveIntegerOption, 3)
-    .option('--max-message-bytes <bytes>', 'largest record batch accepted', positiveIntegerOption, 1024 * 1024)
-    .option('--retention-bytes <bytes>', 'bytes kept per partition before the oldest segments go', positiveIntegerOption, 128 * 1024 * 1024)
+    .addOption(new Option('--max-message-bytes <bytes>', 'largest record batch accepted, in bytes').argParser(positiveIntegerOption).default(1024 * 1024, '1048576 (1 MiB)'))
+    .addOption(new Option('--retention-bytes <bytes>', 'bytes kept per partition before the oldest segments go').argParser(positiveIntegerOption).default(128 * 1024 * 1024, '134217728 (128 MiB)'))
     .action(async (options: KafkaCommandOptions, command: Command) => {
       const config = configFor(command);
       // Loaded here, not at the top, so that other verbs do not pay for reading the protocol schemas.
@@ -263,7 +265,7 @@ function buildProgram(): Command {
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--data-dir <dir>', 'keep documents, templates and ILM state in this folder (default: in memory)')
     .addOption(new Option('--fsync <policy>', 'when written data is forced to disk').choices(['always', 'interval', 'never']).default('interval'))
-    .option('--ilm-poll-interval <duration>', 'how often lifecycle policies run (indices.lifecycle.poll_interval)', durationOption, 600_000)
+    .addOption(new Option('--ilm-poll-interval <duration>', 'how often lifecycle policies run (indices.lifecycle.poll_interval)').argParser(durationOption).default(600_000, '10m'))
     .action(async (options: ElasticsearchCommandOptions, command: Command) => {
       const config = configFor(command);
       const { ElasticsearchEmulator } = await import('../emulators/elasticsearch/index.js');
@@ -330,7 +332,7 @@ function buildProgram(): Command {
 
   program
     .command('report')
-    .description('build the monthly SLA report (pdf, html, csv, json)')
+    .description('(not built yet) build the monthly SLA report (pdf, html, csv, json)')
     .requiredOption('--month <YYYY-MM>', 'calendar month, bounded in SLUICE_REPORT_TZ', monthOption)
     .addOption(new Option('--format <format>', 'output format').choices(['pdf', 'html', 'csv', 'json']).default('pdf'))
     .option('--out <file>', 'write to this file instead of stdout')
@@ -338,16 +340,16 @@ function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('produce a realistic month of logs into Kafka')
+    .description('(not built yet) produce a realistic month of logs into Kafka')
     .option('--month <YYYY-MM>', 'month to simulate (default: the previous month)', monthOption)
     .action(notYet('demo', {}));
 
-  const alerts = program.command('alerts').description('Prometheus rules from the SLO definitions');
-  alerts.command('rules').description('print Prometheus rules generated from the SLO file').action(notYet('alerts rules', {}));
+  const alerts = program.command('alerts').description('(not built yet) Prometheus rules from the SLO definitions');
+  alerts.command('rules').description('(not built yet) print Prometheus rules generated from the SLO file').action(notYet('alerts rules', {}));
 
   program
     .command('replay-dlq')
-    .description('send dead-lettered messages back through the pipeline')
+    .description('send each dead-lettered message back to the topic it came from (its original bytes), so it passes the pipeline again; stops at the end')
     .option('--topic <topic>', 'dead-letter topic to read (default: KAFKA_DLQ_TOPIC)', topicOption)
     .action(async (options: { topic?: string }, command: Command) => {
       const config = configFor(command);

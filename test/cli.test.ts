@@ -87,6 +87,22 @@ describe('sluice --help', () => {
     for (const option of options) expect(stdout).toContain(option);
   });
 
+  it('agrees with what the verbs do: every verb\u2019s help shows -c/--config, unbuilt verbs say so, durations read as durations', async () => {
+    for (const verb of VERBS) {
+      const { code, stdout } = await sluice([...verb.split(' '), '--help']);
+      expect(code, verb).toBe(0);
+      expect(stdout, verb).toContain('-c, --config <file>');
+      const built = !NOT_YET.some(([name]) => name === verb);
+      // `start` names what it does not run yet; every other verb says "not built yet" exactly when it is not.
+      if (verb !== 'start') expect(stdout.includes('not built yet'), verb).toBe(!built);
+    }
+    const root = (await sluice(['--help'])).stdout;
+    expect(root).toMatch(/start\s+run everything that is built: the embedded emulators for what is not\s+configured, ingest and the behaviour detectors/);
+    expect(root).toMatch(/replay-dlq\s+send each dead-lettered message back to the topic it came from/);
+    expect((await sluice(['emulate', 'elasticsearch', '--help'])).stdout).toContain('(default: 10m)');
+    expect((await sluice(['emulate', 'elasticsearch', '--help'])).stdout).not.toContain('600000');
+  });
+
   it('prints the version', async () => {
     const { code, stdout } = await sluice(['--version']);
     expect(code).toBe(0);

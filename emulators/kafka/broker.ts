@@ -106,7 +106,7 @@ export class KafkaEmulator implements Broker {
       maxSessionTimeoutMs: options.maxSessionTimeoutMs ?? 1_800_000,
       initialRebalanceDelayMs: options.initialRebalanceDelayMs ?? 0,
       onRecovery,
-      onMemberRemoved: (group, member, reason) => this.log.info({ group, member, reason }, 'member removed from group'),
+      onMemberRemoved: (group, member, reason) => this.log.debug({ group, member, reason }, 'member removed from group'),
     });
     if (options.dataDir !== undefined && fsync === 'interval') {
       this.fsyncTimer = setInterval(() => this.flush(), options.fsyncIntervalMs ?? 1000);
