@@ -85,6 +85,18 @@ describe('sluice start (local mode)', () => {
     await ready(detectPort);
     expect(start.output()).toContain('KAFKA_BROKERS is not set: started the embedded Kafka emulator');
     expect(start.output()).toContain('ELASTICSEARCH_URL is not set: started the embedded Elasticsearch emulator');
+    // The start-up block says how to produce a line and how to search it; the detectors log as themselves.
+    const started = JSON.parse(start.output().split('\n').find((line) => line.includes('sluice started in local mode')) ?? '{}') as { tryIt?: { produce: string; search: string } };
+    expect(started.tryIt?.produce).toMatch(/\| kcat -P -b 127\.0\.0\.1:9092 -t logs-app$/);
+    expect(started.tryIt?.search).toBe("curl -s 'http://127.0.0.1:9200/logs-*/_search?q=message:hello&pretty'");
+    expect(start.output()).toContain('"service":"detect"');
+    // The process metrics once, on ingest's listener; every counter of the detectors there from the start, at 0.
+    const ingestMetrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const detectMetrics = await (await fetch(`http://127.0.0.1:${detectPort}/metrics`)).text();
+    expect(ingestMetrics).toContain('# TYPE sluice_process_cpu_user_seconds_total counter');
+    expect(detectMetrics).not.toContain('sluice_process_');
+    for (const rule of ['BEHAV-001', 'BEHAV-002', 'BEHAV-003']) expect(detectMetrics).toContain(`sluice_detect_findings_total{rule="${rule}"} 0`);
+    expect(ingestMetrics).toContain('sluice_ingest_indexed_total{topic="logs-app"} 0');
     const produced = await run('kcat', ['-P', '-b', '127.0.0.1:9092', '-t', 'logs-app'], { input: `${LINES[0]}\n` });
     expect(produced.code, produced.stderr).toBe(0);
     await searchable('http://127.0.0.1:9200', 1);
@@ -133,10 +145,12 @@ describe('stopping while waiting', () => {
     const kafkaPort = await freePort();
     const elasticsearch = sluice(['emulate', 'elasticsearch', '--port', String(esPort)], {});
     await waitFor(() => elasticsearch.output().includes('elasticsearch emulator listening'), 20_000, 'the emulator');
-    // Nothing listens on the first URL; on the second, Elasticsearch answers and Kafka does not.
-    for (const url of [`http://127.0.0.1:${await freePort()}`, `http://127.0.0.1:${esPort}`]) {
-      const ingest = sluice(['ingest'], { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, ELASTICSEARCH_URL: url, SLUICE_INGEST_METRICS_PORT: String(await freePort()) });
-      await waitFor(() => ingest.output().includes(url.endsWith(String(esPort)) ? 'lifecycle policies and templates applied' : 'retrying'), 20_000, 'ingest to wait');
+    // Nothing listens on the first URL; on the second, Elasticsearch answers and Kafka does not. The third is
+    // `start` against a configured cluster: it runs no API yet, so it asks for no API keys.
+    for (const [verb, url] of [['ingest', `http://127.0.0.1:${await freePort()}`], ['ingest', `http://127.0.0.1:${esPort}`], ['start', `http://127.0.0.1:${await freePort()}`]] as const) {
+      const ingest = sluice([verb], { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, ELASTICSEARCH_URL: url, SLUICE_INGEST_METRICS_PORT: String(await freePort()), SLUICE_DETECT_METRICS_PORT: String(await freePort()) });
+      // Elasticsearch down: the start waits as soon as its metrics listen; Kafka down: once ilm/ is applied.
+      await waitFor(() => ingest.output().includes(url.endsWith(String(esPort)) ? 'lifecycle policies and templates applied' : 'ingest metrics listening'), 20_000, 'ingest to wait');
       await new Promise((resolve) => setTimeout(resolve, 500));
       const interrupted = Date.now();
       ingest.kill('SIGINT');
