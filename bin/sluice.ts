@@ -283,7 +283,7 @@ function buildProgram(): Command {
 
   program
     .command('process')
-    .description('enrich log lines from stdin into ECS documents on stdout')
+    .description('enrich log lines from stdin into ECS documents on stdout (blank lines are skipped)')
     .addOption(new Option('--source <source>', 'force a source pipeline').choices(['auto', ...SOURCES]).default('auto'))
     .option('--topic <topic>', 'route the lines as messages of this Kafka topic (SLUICE_TOPIC_SOURCES, else its name)')
     .action(async (options: { source: 'auto' | Source; topic?: string }, command: Command) => {

@@ -524,6 +524,28 @@ describe('sluice process', () => {
     ]);
   });
 
+  it('skips blank lines, as NDJSON readers do, and keeps counting them (an empty Kafka message is rejected instead)', async () => {
+    const result = await run(process.execPath, [join(packageRoot, 'dist', 'bin', 'sluice.js'), 'process'], { input: `\n${APP_LINE}\n   \n\n{"broken":\n`, cwd: packageRoot });
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(result.stderr) as Record<string, unknown>).toMatchObject({ line: 5, stage: 'decode' });
+    expect(reject('')).toMatchObject({ stage: 'decode' });
+  });
+
+  it.each([
+    ['app', 'rendiff.api'],
+    ['traefik', 'rendiff.traefik'],
+    ['worker', 'rendiff.worker'],
+    ['postgres', 'rendiff.postgres'],
+  ])('examples/%s.log goes through on a fresh clone, every line a %s document', async (format, dataset) => {
+    const input = readFileSync(join(packageRoot, 'examples', `${format}.log`), 'utf8');
+    const result = await run(process.execPath, [join(packageRoot, 'dist', 'bin', 'sluice.js'), 'process'], { input, cwd: packageRoot });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const documents = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+    expect(documents).toHaveLength(input.trim().split('\n').length);
+    expect(new Set(documents.map((document) => document.data_stream.dataset))).toEqual(new Set([dataset]));
+  });
+
   it('--topic routes as ingest routes that topic: SLUICE_TOPIC_SOURCES, else its name', async () => {
     const sluice = join(packageRoot, 'dist', 'bin', 'sluice.js');
     const byName = await run(process.execPath, [sluice, 'process', '--topic', 'logs-worker'], { input: `${APP_LINE}\n`, cwd: packageRoot });
