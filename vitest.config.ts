@@ -7,5 +7,10 @@ export default defineConfig({
     // Tests start real servers on loopback ports; give slow CI machines room without hiding hangs.
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Three files at a time: every file starts its own servers on ports the system picks (only ingest-cli
+    // uses the fixed local-mode ports, inside one file), so files share no port or state. Most tests wait on
+    // sockets and timers rather than the CPU, so three beat two on this 2-core machine (156 s against 192 s);
+    // vitest's default here would be one file at a time (287 s). The ingest tests are split in two files.
+    maxWorkers: 3,
   },
 });

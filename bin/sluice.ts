@@ -93,6 +93,13 @@ function describeChanges(changes: Change[], dryRun: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Set by the service verbs: once their outcome is decided, whatever a client library left behind (a
+ * reconnect timer, a keep-alive socket) must not keep the process alive. One-shot verbs that write much
+ * (`process`) are never cut short: their output may still be draining into a slow pipe.
+ */
+let exitPromptly = false;
+
 interface Running {
   close(): Promise<void>;
   stopped?: Promise<Error | undefined>;
@@ -104,6 +111,7 @@ interface Running {
  * Elasticsearch or Kafka ends the start, closes what it opened, and exits 0 too.
  */
 async function serve(start: (signal: AbortSignal) => Promise<Running>): Promise<void> {
+  exitPromptly = true;
   const interrupt = new AbortController();
   const onSignal = (): void => interrupt.abort();
   process.once('SIGINT', onSignal);
@@ -433,6 +441,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv.slice(2));
-// Whatever a failed start or a client library left behind (a reconnect timer, a socket) must not keep the
-// process alive: the outcome is decided and printed. Unreferenced, so a clean exit does not wait for it.
-setTimeout(() => process.exit(), 1500).unref();
+// Unreferenced, so a process with nothing left to do exits at once without waiting for it.
+if (exitPromptly || process.exitCode !== 0) setTimeout(() => process.exit(), 500).unref();

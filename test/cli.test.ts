@@ -88,8 +88,8 @@ describe('sluice --help', () => {
   });
 
   it('agrees with what the verbs do: every verb\u2019s help shows -c/--config, unbuilt verbs say so, durations read as durations', async () => {
-    for (const verb of VERBS) {
-      const { code, stdout } = await sluice([...verb.split(' '), '--help']);
+    const helps = await Promise.all(VERBS.map(async (verb) => [verb, await sluice([...verb.split(' '), '--help'])] as const));
+    for (const [verb, { code, stdout }] of helps) {
       expect(code, verb).toBe(0);
       expect(stdout, verb).toContain('-c, --config <file>');
       const built = !NOT_YET.some(([name]) => name === verb);
@@ -201,8 +201,8 @@ describe('sluice config', () => {
 
 
 /** `sluice emulate KIND` as a child process, with its log and exit code. */
-function startEmulatorProcess(kind: 'kafka' | 'elasticsearch', port: number, dataDir: string) {
-  const child = spawn(process.execPath, [SLUICE, 'emulate', kind, '--port', String(port), '--data-dir', dataDir], { cwd: packageRoot, env: { PATH: process.env.PATH } });
+function startEmulatorProcess(kind: 'kafka' | 'elasticsearch', port: number, dataDir: string, env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [SLUICE, 'emulate', kind, '--port', String(port), '--data-dir', dataDir], { cwd: packageRoot, env: { PATH: process.env.PATH, ...env } });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const listening = new Promise<void>((resolve) => child.stdout.on('data', () => stdout.includes('listening') && resolve()));
@@ -230,6 +230,35 @@ describe('sluice emulate kafka', () => {
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
   });
+});
+
+describe('logs a person can read', () => {
+  it('LOG_FORMAT=pretty writes time, level, [service] and message instead of JSON, with the same secrets removed', async () => {
+    const emulator = startEmulatorProcess('kafka', await freePort(), mkdtempSync(join(tmpdir(), 'sluice-pretty-')), { LOG_FORMAT: 'pretty' });
+    await emulator.listening;
+    emulator.child.kill('SIGTERM');
+    expect(await emulator.exited).toBe(0);
+    const first = emulator.log().split('\n')[0] ?? '';
+    expect(first).toMatch(/^\[\d{2}:\d{2}:\d{2}\.\d{3}\] INFO: \[emulator\] kafka emulator listening$/);
+    expect(emulator.log()).not.toContain('{"level"');
+  });
+
+  it('a member leaving a group is logged at debug, not at info', async () => {
+    const port = await freePort();
+    const runFor = async (level: string): Promise<string> => {
+      const emulator = startEmulatorProcess('kafka', port, mkdtempSync(join(tmpdir(), 'sluice-leave-')), { LOG_LEVEL: level });
+      await emulator.listening;
+      expect((await run('kcat', ['-b', `127.0.0.1:${port}`, '-P', '-t', 'leave-topic'], { input: 'one\n' })).code).toBe(0);
+      // kcat joins the group, reads to the end and leaves it (LeaveGroup).
+      const consumed = await run('kcat', ['-b', `127.0.0.1:${port}`, '-G', 'leavers', 'leave-topic', '-e', '-q'], { timeoutMs: 20_000 });
+      expect(consumed.code, consumed.stderr).toBe(0);
+      emulator.child.kill('SIGTERM');
+      await emulator.exited;
+      return emulator.log();
+    };
+    expect(await runFor('debug')).toContain('member removed from group');
+    expect(await runFor('info')).not.toContain('member removed from group');
+  }, 60_000);
 });
 
 describe('sluice emulate elasticsearch', () => {

@@ -532,18 +532,16 @@ describe('sluice process', () => {
     expect(reject('')).toMatchObject({ stage: 'decode' });
   });
 
-  it.each([
-    ['app', 'rendiff.api'],
-    ['traefik', 'rendiff.traefik'],
-    ['worker', 'rendiff.worker'],
-    ['postgres', 'rendiff.postgres'],
-  ])('examples/%s.log goes through on a fresh clone, every line a %s document', async (format, dataset) => {
-    const input = readFileSync(join(packageRoot, 'examples', `${format}.log`), 'utf8');
-    const result = await run(process.execPath, [join(packageRoot, 'dist', 'bin', 'sluice.js'), 'process'], { input, cwd: packageRoot });
-    expect(result).toMatchObject({ code: 0, stderr: '' });
-    const documents = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
-    expect(documents).toHaveLength(input.trim().split('\n').length);
-    expect(new Set(documents.map((document) => document.data_stream.dataset))).toEqual(new Set([dataset]));
+  it('examples/*.log go through on a fresh clone, every line a document of its format', async () => {
+    const formats = [['app', 'rendiff.api'], ['traefik', 'rendiff.traefik'], ['worker', 'rendiff.worker'], ['postgres', 'rendiff.postgres']] as const;
+    await Promise.all(formats.map(async ([format, dataset]) => {
+      const input = readFileSync(join(packageRoot, 'examples', `${format}.log`), 'utf8');
+      const result = await run(process.execPath, [join(packageRoot, 'dist', 'bin', 'sluice.js'), 'process'], { input, cwd: packageRoot });
+      expect(result, format).toMatchObject({ code: 0, stderr: '' });
+      const documents = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+      expect(documents, format).toHaveLength(input.trim().split('\n').length);
+      expect(new Set(documents.map((document) => document.data_stream.dataset)), format).toEqual(new Set([dataset]));
+    }));
   });
 
   it('--topic routes as ingest routes that topic: SLUICE_TOPIC_SOURCES, else its name', async () => {
