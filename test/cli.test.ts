@@ -182,6 +182,21 @@ describe('configuration errors', () => {
 });
 
 describe('sluice config', () => {
+  it('checks everything and lists every problem in one run: values, rules between settings, lifecycle phases, misspelt names', async () => {
+    const { code, stdout, stderr } = await sluice(['config'], { SLUICE_LOGS_WARM_AFTER: '60d', LOG_LEVEL: 'loud', ELASTICSEARCH_PASSWORD: 'hunter2-s3cr3t', SLUICE_DETECT_LOOKBACK: '1m', KAFKA_BROKER: 'kafka:9092' });
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([
+      'sluice: invalid configuration:',
+      '  environment: unknown setting "KAFKA_BROKER"; did you mean KAFKA_BROKERS?',
+      '  LOG_LEVEL="loud": expected one of fatal, error, warn, info, debug, trace, silent',
+      '  ELASTICSEARCH_USERNAME: is required when ELASTICSEARCH_PASSWORD is set',
+      '  SLUICE_DETECT_LOOKBACK="1m": must be at least the longest detector window (300s) plus SLUICE_DETECT_INTERVAL (60s), or windows would be skipped',
+      '  policy sluice-logs: the delete phase (min_age 30d) would start before the warm phase; check SLUICE_*_RETENTION and SLUICE_LOGS_WARM_AFTER',
+    ]);
+    expect(stderr).not.toContain('hunter2');
+  });
+
   it('prints the effective configuration with secrets redacted and unset values as null', async () => {
     const { code, stdout } = await sluice(['config'], {
       ELASTICSEARCH_URL: 'http://es:9200',
