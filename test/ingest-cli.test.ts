@@ -140,7 +140,7 @@ describe('sluice start (local mode)', () => {
 });
 
 describe('stopping while waiting', () => {
-  it('Ctrl-C while ingest still waits for Elasticsearch, or for Kafka, exits 0 within seconds', async () => {
+  it('Ctrl-C while ingest (or start) still waits for Elasticsearch, or for Kafka, exits 0 within seconds', async () => {
     const esPort = await freePort();
     const kafkaPort = await freePort();
     const elasticsearch = sluice(['emulate', 'elasticsearch', '--port', String(esPort)], {});
@@ -155,7 +155,7 @@ describe('stopping while waiting', () => {
       const interrupted = Date.now();
       ingest.kill('SIGINT');
       expect(await exited(ingest)).toEqual({ code: 0, signal: null });
-      expect(Date.now() - interrupted).toBeLessThan(3_000);
+      expect(Date.now() - interrupted).toBeLessThan(5_000);
     }
   }, 60_000);
 });
