@@ -8,9 +8,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Three files at a time: every file starts its own servers on ports the system picks (only ingest-cli
-    // uses the fixed local-mode ports, inside one file), so files share no port or state. Most tests wait on
-    // sockets and timers rather than the CPU, so three beat two on this 2-core machine (156 s against 192 s);
-    // vitest's default here would be one file at a time (287 s). The ingest tests are split in two files.
+    // uses the fixed local-mode ports, inside one file), so files share no port or state. Three beat two on
+    // this 2-core machine (156 s against 192 s, same code); vitest's default here would be one file at a time
+    // (287 s). The ingest tests are split in three files so that no file dominates.
     maxWorkers: 3,
   },
 });

@@ -3,17 +3,13 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { resolve } from 'node:path';
 import type { FsyncPolicy } from '../emulators/common/record-file.js';
 import { ConfigError, describeConfig, loadConfig, type Config, type LoadOptions } from '../shared/config.js';
-import { elasticsearchClient } from '../shared/elasticsearch.js';
 import { applyIlm, type Change } from '../shared/ilm/apply.js';
 import { IlmFileError, loadIlmFiles, withSettings } from '../shared/ilm/files.js';
 import { ilmStatus, statusTable } from '../shared/ilm/status.js';
 import { createLogger, serviceLogger } from '../shared/logging.js';
-import { createEnrichers } from '../pipelines/enrichers.js';
-import { createPipeline } from '../pipelines/pipeline.js';
-import { processStream } from '../pipelines/process-stream.js';
 import { SOURCES, type Source } from '../pipelines/types.js';
 import { topicNameProblem } from '../shared/kafka-topic.js';
-import { isKafkaUnreachable, LOCAL_KAFKA_BROKER } from '../shared/kafka.js';
+import { isKafkaUnreachable, LOCAL_KAFKA_BROKER } from '../shared/kafka-errors.js';
 import { packageVersion } from '../shared/paths.js';
 import { StartAborted, StartupError } from '../services/startup.js';
 import { parseTimeValue } from '../shared/time-value.js';
@@ -132,6 +128,12 @@ async function serve(start: (signal: AbortSignal) => Promise<Running>): Promise<
   if (failure !== undefined) throw failure;
 }
 
+/** The Elasticsearch client, loaded only by the verbs that talk to Elasticsearch (its modules cost a start a quarter of a second). */
+async function elasticsearch(config: Config): Promise<import('@elastic/elasticsearch').Client> {
+  const { elasticsearchClient } = await import('../shared/elasticsearch.js');
+  return elasticsearchClient(config);
+}
+
 interface GlobalOptions {
   config?: string;
 }
@@ -224,7 +226,7 @@ function buildProgram(): Command {
       const to = Date.parse(options.to);
       if (from >= to) command.error(`error: --from (${options.from}) must be before --to (${options.to}).`);
       const { detectBehaviour, findingMessage } = await import('../services/rollup/behaviour.js');
-      const es = elasticsearchClient(config);
+      const es = await elasticsearch(config);
       try {
         const result = await detectBehaviour(es, config, from, to);
         const lines = [`detect: ${result.created.length} new finding(s), ${result.existing} already recorded`, ...result.created.map((finding) => `  ${finding.rule.id} ${findingMessage(finding)}`)];
@@ -296,6 +298,7 @@ function buildProgram(): Command {
     .option('--topic <topic>', 'route the lines as messages of this Kafka topic (SLUICE_TOPIC_SOURCES, else its name)')
     .action(async (options: { source: 'auto' | Source; topic?: string }, command: Command) => {
       const config = configFor(command);
+      const [{ createEnrichers }, { createPipeline }, { processStream }] = await Promise.all([import('../pipelines/enrichers.js'), import('../pipelines/pipeline.js'), import('../pipelines/process-stream.js')]);
       const { enrichers, close } = await createEnrichers(config);
       const pipeline = createPipeline({ namespace: config.namespace, topicSources: config.kafka.topicSources, forcedSource: options.source === 'auto' ? undefined : options.source, enrichers });
       try {
@@ -315,7 +318,7 @@ function buildProgram(): Command {
     .action(async (options: { dryRun?: boolean; json?: boolean; dir?: string }, command: Command) => {
       const config = configFor(command);
       const files = withSettings(loadIlmFiles(options.dir === undefined ? undefined : resolve(options.dir)), config.ilm);
-      const es = elasticsearchClient(config);
+      const es = await elasticsearch(config);
       try {
         const changes = await applyIlm(es, files, { dryRun: options.dryRun === true });
         if (options.json === true) process.stdout.write(`${JSON.stringify(changes, null, 2)}\n`);
@@ -329,7 +332,7 @@ function buildProgram(): Command {
     .description('show data streams, backing indices, phases, ILM errors')
     .option('--json', 'JSON instead of a table')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const es = elasticsearchClient(configFor(command));
+      const es = await elasticsearch(configFor(command));
       try {
         const rows = await ilmStatus(es);
         process.stdout.write(options.json === true ? `${JSON.stringify(rows, null, 2)}\n` : rows.length === 0 ? 'no data streams yet\n' : statusTable(rows));

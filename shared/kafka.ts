@@ -4,8 +4,8 @@ import type { Logger } from './logging.js';
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
 
-/** Where Sluice's embedded Kafka emulator listens in local mode (and `sluice emulate kafka` by default). */
-export const LOCAL_KAFKA_BROKER = '127.0.0.1:9092';
+export { isKafkaUnreachable, LOCAL_KAFKA_BROKER } from './kafka-errors.js';
+import { LOCAL_KAFKA_BROKER } from './kafka-errors.js';
 
 /**
  * kafkajs's log lines through Sluice's logger: its errors and warnings as such, its chatter at debug. A
@@ -31,13 +31,4 @@ export interface KafkaClientOptions {
 export function kafkaClient(config: Config, logger: Logger, clientId: string, options: KafkaClientOptions = {}): Kafka {
   const retry = options.oneShot === true ? { initialRetryTime: 250, retries: 3 } : { initialRetryTime: 300, retries: 8 };
   return new KafkaClient({ clientId, brokers: config.kafka.brokers ?? [LOCAL_KAFKA_BROKER], logCreator: kafkaLogger(logger, options.oneShot === true), retry, connectionTimeout: 3000 });
-}
-
-/** A kafkajs failure to reach the brokers at all (refused, timed out, name not found), after its retries. */
-export function isKafkaUnreachable(error: unknown): boolean {
-  for (let cause: unknown = error; typeof cause === 'object' && cause !== null; cause = (cause as { cause?: unknown; originalError?: unknown }).originalError ?? (cause as { cause?: unknown }).cause) {
-    const name = (cause as { name?: unknown }).name;
-    if (name === 'KafkaJSConnectionError' || name === 'KafkaJSBrokerNotFound') return true;
-  }
-  return false;
 }

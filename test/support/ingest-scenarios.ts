@@ -1,6 +1,6 @@
 /**
  * The ingest tests' scenarios: emulators with faults, a worker, a producer, and the exactly-once check,
- * shared by test/ingest.test.ts and test/ingest-faults.test.ts (split so that they run side by side).
+ * shared by test/ingest.test.ts, test/ingest-faults.test.ts and test/ingest-chaos.test.ts (split so that they run side by side).
  */
 import { afterEach, expect } from 'vitest';
 import type { KafkaEmulator } from '../../emulators/kafka/index.js';

@@ -1,0 +1,109 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { connectedProducer, documentCounts, ingestEnvironment, metric, produce, scrape, spawnWorker, startWorker, waitForDocuments } from './support/ingest.js';
+import { cleanUpAfterEach, cleanups, emulators, expectExactlyOnce, faults, scenario, metricsUrlOf } from './support/ingest-scenarios.js';
+import { startKafka } from './support/kafka.js';
+import { exited, waitFor } from './support/process.js';
+
+cleanUpAfterEach();
+
+describe('ingest when processes die or move: each ends with exactly N documents and nothing left uncommitted', () => {
+  it('the worker killed (SIGKILL) mid-batch and restarted', async () => {
+    const { kafka, elasticsearch } = await emulators();
+    // Slow bulk requests, so that the kill lands with documents in flight and offsets uncommitted.
+    await faults(elasticsearch, { latency_ms: 100 });
+    const env = await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url, { LOG_LEVEL: 'warn', SLUICE_BULK_MAX_DOCS: '200' });
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    await produce(producer, 0, 6000);
+    const first = spawnWorker(env);
+    cleanups.push(async () => first.kill('SIGKILL'));
+    await waitFor(async () => {
+      const counts = await documentCounts(elasticsearch.es);
+      return counts.api + counts.traefik > 300;
+    }, 30_000, 'the first documents');
+    first.kill('SIGKILL');
+    expect((await exited(first)).signal).toBe('SIGKILL');
+    const atKill = await documentCounts(elasticsearch.es);
+    expect(atKill.api + atKill.traefik).toBeLessThan(6000);
+
+    const second = spawnWorker(env);
+    cleanups.push(async () => second.kill('SIGKILL'));
+    await expectExactlyOnce(elasticsearch, kafka.brokers, 'sluice-ingest', 6000);
+  }, 90_000);
+
+  it('a second worker joins and later leaves (rebalances) while producers write', async () => {
+    const { kafka, elasticsearch } = await emulators();
+    const first = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url));
+    cleanups.push(() => first.close());
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    let produced = 0;
+    const producing = (async () => {
+      // About 1 000 events a second, so that both workers have work while the group changes.
+      while (produced < 8000) {
+        await produce(producer, produced, produced + 100);
+        produced += 100;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    await waitFor(() => produced >= 1000, 30_000, 'some events');
+    const second = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url));
+    cleanups.push(() => second.close());
+    await waitFor(async () => metric(await scrape(second.metricsUrl), 'sluice_ingest_indexed_total') > 0, 30_000, 'the second worker to index');
+    await waitFor(() => produced >= 6000, 30_000, 'more events');
+    await second.close();
+    await producing;
+    await expectExactlyOnce(elasticsearch, kafka.brokers, 'sluice-ingest', 8000);
+    expect(metric(await scrape(first.metricsUrl), 'sluice_ingest_indexed_total')).toBeGreaterThan(0);
+  }, 90_000);
+
+  it('the Kafka emulator restarted with its data dir', async () => {
+    const kafkaDataDir = mkdtempSync(join(tmpdir(), 'sluice-kafka-'));
+    const { kafka, elasticsearch, producer } = await scenario({ emulators: { kafkaDataDir } });
+    await produce(producer, 0, 1000);
+    await waitForDocuments(elasticsearch.es, 1000);
+    const port = kafka.port;
+    await kafka.close();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const restarted = await startKafka({ port, dataDir: kafkaDataDir });
+    cleanups.push(() => restarted.close());
+    await produce(producer, 1000, 2000);
+    await expectExactlyOnce(elasticsearch, restarted.brokers, 'sluice-ingest', 2000);
+  }, 90_000);
+
+  it('keeps in-flight data under its bound during a long Elasticsearch outage while producers write, then catches up', async () => {
+    const { kafka, elasticsearch } = await emulators();
+    const bound = 4 * 1024 * 1024;
+    // A heap too small for what is produced during the outage: buffering it would end in "heap out of memory".
+    const env = await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url, { SLUICE_INGEST_MAX_INFLIGHT: '4mb', LOG_LEVEL: 'error', NODE_OPTIONS: '--max-old-space-size=160' });
+    const worker = spawnWorker(env);
+    cleanups.push(async () => worker.kill('SIGKILL'));
+    const metricsUrl = metricsUrlOf(env);
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    await produce(producer, 0, 200, 200, 500);
+    await waitForDocuments(elasticsearch.es, 200);
+
+    await faults(elasticsearch, { unavailable_ms: 15_000 });
+    let maxInflight = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        maxInflight = Math.max(maxInflight, metric(await scrape(metricsUrl), 'sluice_ingest_inflight_bytes'));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    // About 55 MB of messages while Elasticsearch is away: 13 times the bound, and more than the heap holds.
+    await produce(producer, 200, 100_200, 1000, 500);
+    expect(metric(await scrape(metricsUrl), 'sluice_ingest_paused')).toBe(1);
+    sampling = false;
+    await sampler;
+    expect(maxInflight).toBeGreaterThan(0);
+    expect(maxInflight).toBeLessThanOrEqual(bound + 1024 * 1024);
+    await expectExactlyOnce(elasticsearch, kafka.brokers, 'sluice-ingest', 100_200, 150_000);
+    expect(worker.exitCode).toBeNull();
+  }, 240_000);
+});
