@@ -29,8 +29,15 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-async function ready(metricsPort: number): Promise<void> {
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined))?.status === 200, 30_000, 'the worker to be ready');
+/**
+ * Waits for a worker's /readyz. A worker that exits first (a port another test took between freePort and
+ * the bind, say) fails the wait at once with its own output, instead of a silent 30 s time-out.
+ */
+async function ready(metricsPort: number, worker?: ReturnType<typeof spawnSluice>): Promise<void> {
+  await waitFor(async () => {
+    if (worker !== undefined && worker.exitCode !== null) throw new Error(`the worker exited with ${worker.exitCode} before it was ready:\n${worker.output()}`);
+    return (await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined))?.status === 200;
+  }, 30_000, 'the worker to be ready');
 }
 
 async function searchable(elasticsearchUrl: string, expected: number): Promise<Array<Record<string, unknown>>> {
@@ -56,7 +63,7 @@ describe('sluice ingest from the command line', () => {
     await waitFor(() => kafka.output().includes('kafka emulator listening') && elasticsearch.output().includes('elasticsearch emulator listening'), 20_000, 'the emulators');
     const esUrl = `http://127.0.0.1:${esPort}`;
     const ingest = sluice(['ingest'], { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, ELASTICSEARCH_URL: esUrl, SLUICE_INGEST_METRICS_PORT: String(metricsPort), KAFKA_SESSION_TIMEOUT: '6s' });
-    await ready(metricsPort);
+    await ready(metricsPort, ingest);
 
     for (const [topic, line] of [['logs-app', LINES[0]], ['logs-traefik', LINES[1]]] as const) {
       const produced = await run('kcat', ['-P', '-b', `127.0.0.1:${kafkaPort}`, '-t', topic], { input: `${line}\n` });
@@ -81,8 +88,8 @@ describe('sluice start (local mode)', () => {
     const metricsPort = await freePort();
     const detectPort = await freePort();
     const start = sluice(['start'], { SLUICE_DATA_DIR: dataDir, SLUICE_INGEST_METRICS_PORT: String(metricsPort), SLUICE_DETECT_METRICS_PORT: String(detectPort) });
-    await ready(metricsPort);
-    await ready(detectPort);
+    await ready(metricsPort, start);
+    await ready(detectPort, start);
     expect(start.output()).toContain('KAFKA_BROKERS is not set: started the embedded Kafka emulator');
     expect(start.output()).toContain('ELASTICSEARCH_URL is not set: started the embedded Elasticsearch emulator');
     // The start-up block says how to produce a line and how to search it; the detectors log as themselves.
