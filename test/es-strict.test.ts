@@ -152,7 +152,7 @@ describe('removed in 8.x or not allowed together', () => {
     const unterminated = await raw('POST', '/_bulk', '{"index":{"_index":"bulky"}}\n{"a":1}', 'application/x-ndjson');
     expect(unterminated.status).toBe(400);
     expect(rootCause(unterminated.json)).toEqual({ type: 'illegal_argument_exception', reason: 'The bulk request must be terminated by a newline [\\n]' });
-    for (const [method, path] of [['POST', '/_bulk'], ['PUT', '/empty/_doc/1'], ['POST', '/empty/_doc'], ['PUT', '/empty/_mapping'], ['PUT', '/_index_template/empty']] as const) {
+    for (const [method, path] of [['POST', '/_bulk'], ['PUT', '/empty/_doc/1'], ['POST', '/empty/_doc'], ['POST', '/empty/_update/1'], ['PUT', '/empty/_mapping'], ['PUT', '/_index_template/empty']] as const) {
       const empty = await raw(method, path);
       expect(empty.status, `${method} ${path}`).toBe(400);
       expect(rootCause(empty.json), `${method} ${path}`).toEqual({ type: 'parse_exception', reason: 'request body is required' });
@@ -249,6 +249,9 @@ describe('answers that used to differ silently', () => {
     const docValues = await es.search({ index: 'requests', query: { ids: { values: ['2'] } }, docvalue_fields: [{ field: '@timestamp', format: 'epoch_millis' }, 'status'] });
     expect(docValues.hits.hits[0]?.fields).toEqual({ '@timestamp': [String(Date.parse('2026-11-30T00:00:00Z'))], status: [500] });
     expect(await failure(es.search({ index: 'requests', docvalue_fields: ['message'] }))).toMatchObject({ status: 400 });
+    // The doc values of a text field are refused whatever else the search asks for, and even with no hit.
+    expect(await failure(es.search({ index: 'requests', query: { match_none: {} }, fields: ['path'], docvalue_fields: ['mess*'] }))).toMatchObject({ status: 400 });
+    expect(await failure(es.search({ index: 'requests', scroll: '1m', from: 1 }))).toMatchObject({ status: 400, reason: 'Validation Failed: 1: using [from] is not allowed in a scroll context;' });
   });
 
   it('a _bulk delete of a missing id is not_found without making errors true (bulk API response)', async () => {

@@ -1,9 +1,8 @@
 import { runAggregations, type Hit } from './aggs.js';
 import { DEFAULT_DATE_FORMAT, formatDate } from './dates.js';
 import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
-import { globToRegex } from './glob.js';
 import { isTextType, type FieldDef, type FieldValue } from './mapping.js';
-import { checkSortFields, compareSortValues, compileQuery, filterSource, parseSort, sortValue, type SearchContext, type SortKey } from './query.js';
+import { checkSortFields, compareSortValues, compileQuery, expandFields, filterSource, parseSort, sortValue, type SearchContext, type SortKey } from './query.js';
 import type { Doc, Index, Json } from './store.js';
 import { checkSearchBody, shardFailure } from './strict.js';
 
@@ -132,28 +131,44 @@ function fieldRequests(value: unknown, name: string): FieldRequest[] {
   });
 }
 
+/** A mapped field a search returns under `hits[].fields`, with the format it is written in. */
+interface SelectedField {
+  def: FieldDef;
+  format: string | undefined;
+}
+
+/**
+ * The mapped fields that the requests name, resolved once per search. Doc values of a text field are
+ * refused, as Elasticsearch refuses them (there are none to load).
+ */
+function selectFields(requests: FieldRequest[], context: SearchContext, docValues: boolean): SelectedField[] {
+  return requests.flatMap((request) =>
+    expandFields(request.pattern, context).flatMap((path): SelectedField[] => {
+      const def = context.fields.get(path);
+      if (def === undefined || def.type === 'object' || def.type === 'nested') return [];
+      if (docValues && isTextType(def.type)) {
+        throw new ShardLevelError(400, 'illegal_argument_exception', `Can't load fielddata on [${def.path}] because fielddata is unsupported on fields of type [${def.type}]. Use doc values instead.`);
+      }
+      return [{ def, format: request.format }];
+    }),
+  );
+}
+
 function formatFieldValue(value: FieldValue, def: FieldDef, format: string | undefined): unknown {
   if (def.type === 'date' || def.type === 'date_nanos') return formatDate(value as number, format ?? def.mapping.format ?? DEFAULT_DATE_FORMAT);
   if (typeof value === 'object') return { type: 'Point', coordinates: [value.lon, value.lat] };
   return value;
 }
 
-/** `hits[].fields`: each requested mapped field's values, formatted as Elasticsearch's fields API and doc values return them. */
-function fieldsOf(doc: Doc, requests: FieldRequest[], context: SearchContext, docValues: boolean): Json | undefined {
-  const out: Json = {};
-  for (const request of requests) {
-    const regex = request.pattern.includes('*') ? globToRegex(request.pattern) : undefined;
-    for (const def of context.fields.values()) {
-      if (def.type === 'object' || def.type === 'nested' || !(regex ? regex.test(def.path) : def.path === request.pattern)) continue;
-      if (docValues && isTextType(def.type)) {
-        throw new ShardLevelError(400, 'illegal_argument_exception', `Can't load fielddata on [${def.path}] because fielddata is unsupported on fields of type [${def.type}]. Use doc values instead.`);
-      }
-      const values = doc.fields[def.path];
-      if (values === undefined || values.length === 0) continue;
-      out[def.path] = values.map((value) => formatFieldValue(value, def, request.format));
-    }
+/** `hits[].fields`: each selected field's values, formatted as Elasticsearch's fields API and doc values return them. */
+function fieldsOf(doc: Doc, selected: SelectedField[]): Json | undefined {
+  let out: Json | undefined;
+  for (const { def, format } of selected) {
+    const values = doc.fields[def.path];
+    if (values === undefined || values.length === 0) continue;
+    (out ??= {})[def.path] = values.map((value) => formatFieldValue(value, def, format));
   }
-  return Object.keys(out).length > 0 ? out : undefined;
+  return out;
 }
 
 // ---- preparing and rendering -------------------------------------------------------------------------
@@ -166,9 +181,8 @@ export interface PreparedSearch {
   hits: SortedHit[];
   total: number;
   threshold: number;
-  byScore: boolean;
-  trackScores: boolean;
-  totalAsInt: boolean;
+  /** Sorted by score (no sort given): the response shows `max_score`. */
+  sortedByScore: boolean;
   render: (hit: SortedHit) => Json;
   aggregations?: Json;
 }
@@ -204,14 +218,14 @@ function sourceSpecOf(body: Json, params: SearchParams): unknown {
 
 function hitRenderer(body: Json, params: SearchParams, context: SearchContext, showScore: boolean): (hit: SortedHit) => Json {
   const sourceSpec = sourceSpecOf(body, params);
-  const fields = fieldRequests(body.fields, 'fields');
-  const docValues = fieldRequests(body.docvalue_fields ?? (params.docvalue_fields === undefined ? undefined : params.docvalue_fields.split(',')), 'docvalue_fields');
+  const docValueRequests = body.docvalue_fields ?? (params.docvalue_fields === undefined ? undefined : params.docvalue_fields.split(','));
+  const selected = [...selectFields(fieldRequests(body.fields, 'fields'), context, false), ...selectFields(fieldRequests(docValueRequests, 'docvalue_fields'), context, true)];
   const version = body.version === true || params.version === 'true';
   const seqNo = body.seq_no_primary_term === true || params.seq_no_primary_term === 'true';
   const noStoredFields = body.stored_fields === '_none_' || (Array.isArray(body.stored_fields) && body.stored_fields[0] === '_none_');
   return (hit) => {
     const source = noStoredFields ? undefined : filterSource(hit.doc.source, sourceSpec);
-    const values = fieldsOf(hit.doc, [...fields, ...docValues], context, docValues.length > 0 && fields.length === 0);
+    const values = selected.length === 0 ? undefined : fieldsOf(hit.doc, selected);
     return {
       _index: hit.index,
       _id: hit.doc.id,
@@ -229,6 +243,7 @@ function checkPaging(body: Json, params: SearchParams, from: number, size: numbe
   if (body.search_after !== undefined && from > 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [from] parameter must be set to 0 when [search_after] is used;');
   if (params.scroll !== undefined) {
     if (size === 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [size] cannot be [0] in a scroll context;');
+    if (from > 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: using [from] is not allowed in a scroll context;');
     if (params.request_cache === 'true') throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [request_cache] cannot be used in a scroll context;');
     if (body.search_after !== undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [search_after] cannot be used in a scroll context;');
   } else if (from + size > 10_000) {
@@ -244,10 +259,10 @@ export function prepareSearch(targets: Target[], body: Json, params: SearchParam
   return asShardFailure(targets, () => {
     const keys = sortKeys(body, params, options.pit === true);
     checkSortFields(keys, context);
-    const byScore = keys.length === 0 || keys.some((key) => key.field === '_score');
     const trackScores = body.track_scores === true;
     const minScore = body.min_score === undefined ? undefined : Number(body.min_score);
-    let hits = matchingHits(targets, queryOf(body, params), context, byScore || trackScores || minScore !== undefined);
+    const scored = keys.length === 0 || keys.some((key) => key.field === '_score') || trackScores || minScore !== undefined;
+    let hits = matchingHits(targets, queryOf(body, params), context, scored);
     if (minScore !== undefined) hits = hits.filter((hit) => hit.score >= minScore);
     const aggs = (body.aggs ?? body.aggregations) as Json | undefined;
     const aggregations = aggs === undefined ? undefined : runAggregations(aggs, hits, context, () => matchingHits(targets, undefined, context, false));
@@ -268,43 +283,53 @@ export function prepareSearch(targets: Target[], body: Json, params: SearchParam
       hits: sorted,
       total,
       threshold: totalThreshold(body, params),
-      byScore: keys.length === 0,
-      trackScores,
-      totalAsInt: params.rest_total_hits_as_int === 'true',
+      sortedByScore: keys.length === 0,
       render: hitRenderer(body, params, context, showScore),
       ...(aggregations === undefined ? {} : { aggregations }),
     };
   });
 }
 
-/** One page of a prepared search, as Elasticsearch's search response. */
-export function renderPage(prepared: PreparedSearch, from: number, size: number, took: number, shards: number, withAggregations = true): Json {
-  const page = prepared.hits.slice(from, from + size);
+/**
+ * One page of a prepared search, as Elasticsearch's search response. `totalAsInt` is the request's
+ * `rest_total_hits_as_int` (each scroll page has its own); aggregations come with the first page only.
+ */
+export function renderPage(prepared: PreparedSearch, page: { from: number; size: number }, options: { took: number; shards: number; totalAsInt: boolean; aggregations: boolean }): Json {
+  const hits = prepared.hits.slice(page.from, page.from + page.size);
   const total = prepared.threshold < 0 ? undefined : prepared.total > prepared.threshold ? { value: prepared.threshold, relation: 'gte' } : { value: prepared.total, relation: 'eq' };
   return {
-    took,
+    took: options.took,
     timed_out: false,
-    _shards: { total: shards, successful: shards, skipped: 0, failed: 0 },
+    _shards: { total: options.shards, successful: options.shards, skipped: 0, failed: 0 },
     hits: {
-      ...(total === undefined ? (prepared.totalAsInt ? { total: -1 } : {}) : { total: prepared.totalAsInt ? total.value : total }),
-      max_score: prepared.byScore && prepared.hits.length > 0 ? prepared.hits.reduce((max, hit) => (hit.score > max ? hit.score : max), -Infinity) : null,
-      hits: page.map(prepared.render),
+      ...(total === undefined ? (options.totalAsInt ? { total: -1 } : {}) : { total: options.totalAsInt ? total.value : total }),
+      max_score: prepared.sortedByScore && prepared.hits.length > 0 ? prepared.hits.reduce((max, hit) => (hit.score > max ? hit.score : max), -Infinity) : null,
+      hits: hits.map(prepared.render),
     },
-    ...(withAggregations && prepared.aggregations !== undefined ? { aggregations: prepared.aggregations } : {}),
+    ...(options.aggregations && prepared.aggregations !== undefined ? { aggregations: prepared.aggregations } : {}),
   };
 }
 
 /** The page bounds of a search, checked as Elasticsearch checks them. */
-export function pageOf(body: Json, params: SearchParams): { from: number; size: number } {
+function pageOf(body: Json, params: SearchParams): { from: number; size: number } {
   const size = integerOption('size', params.size, body.size, 10);
   const from = integerOption('from', params.from, body.from, 0);
   checkPaging(body, params, from, size);
   return { from, size };
 }
 
-export function search(targets: Target[], body: Json, params: SearchParams, now: number): Json {
+/**
+ * A search's first page, and what it prepared (a scroll keeps that for its next pages). `pit`: the targets
+ * are a point in time's, which adds the `_shard_doc` tiebreaker to the sort.
+ */
+export function firstPage(targets: Target[], body: Json, params: SearchParams, now: number, options: { pit?: boolean } = {}): { prepared: PreparedSearch; response: Json; size: number } {
   const started = performance.now();
-  const { from, size } = pageOf(body, params);
-  const prepared = prepareSearch(targets, body, params, now);
-  return renderPage(prepared, from, size, Math.round(performance.now() - started), targets.length);
+  const page = pageOf(body, params);
+  const prepared = prepareSearch(targets, body, params, now, options);
+  const response = renderPage(prepared, page, { took: Math.round(performance.now() - started), shards: targets.length, totalAsInt: params.rest_total_hits_as_int === 'true', aggregations: true });
+  return { prepared, response, size: page.size };
+}
+
+export function search(targets: Target[], body: Json, params: SearchParams, now: number): Json {
+  return firstPage(targets, body, params, now).response;
 }

@@ -14,8 +14,8 @@ import { FileJournal } from './journal.js';
 import type { Mappings } from './mapping.js';
 import { SearchContexts } from './contexts.js';
 import { fieldCaps } from './field-caps.js';
-import { count, frozenTargets, liveTargets, pageOf, prepareSearch, renderPage, search, type SearchParams } from './search.js';
-import { jsonDepthOver, MAX_JSON_DEPTH, nestingTooDeep } from './strict.js';
+import { count, firstPage, frozenTargets, liveTargets, renderPage, search, type SearchParams } from './search.js';
+import { MAX_JSON_DEPTH, nestingTooDeep, nestsTooDeep } from './strict.js';
 import { matchesPattern } from './glob.js';
 import { Cluster, flattenSettings, nestSettings, type AliasDef, type ComponentTemplate, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
 
@@ -75,7 +75,7 @@ function parseJsonBody(body: Buffer): Json {
   if (!isUtf8(body)) throw new EsError(400, 'x_content_parse_exception', '[1:1] Invalid UTF-8 start byte: the request body is not valid UTF-8');
   const text = body.toString('utf8');
   // Deep nesting is refused before parsing, as Jackson refuses it, instead of overflowing the stack later.
-  if (text.length > 2 * MAX_JSON_DEPTH && jsonDepthOver(text, MAX_JSON_DEPTH)) throw nestingTooDeep(MAX_JSON_DEPTH);
+  if (nestsTooDeep(text)) throw nestingTooDeep(MAX_JSON_DEPTH);
   try {
     const parsed: unknown = JSON.parse(text);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
@@ -163,7 +163,7 @@ function bulkLines(body: Buffer): string[] {
 /** A bulk document line, refused for its item alone when it is not UTF-8, nests too deep or is not JSON. */
 function parseBulkSource(line: string): Json {
   if (line === INVALID_UTF8) throw new EsError(400, 'document_parsing_exception', '[1:1] failed to parse: Invalid UTF-8 start byte', {}, { type: 'json_parse_exception', reason: 'Invalid UTF-8 start byte' });
-  if (line.length > 2 * MAX_JSON_DEPTH && jsonDepthOver(line, MAX_JSON_DEPTH)) {
+  if (nestsTooDeep(line)) {
     throw new EsError(400, 'document_parsing_exception', `[1:1] failed to parse: Document nesting depth exceeds the maximum allowed (${MAX_JSON_DEPTH})`);
   }
   try {
@@ -749,12 +749,11 @@ export class ElasticsearchEmulator {
       return ok(this.writeBody(result), result.status);
     });
     this.route('POST', '/{index}/_update/{id}', async (request) => {
-      if (request.body.length === 0) throw new EsError(400, 'parse_exception', 'request body is required');
       const index = c.writeTarget(request.params.index as string, 'update');
       const result = c.updateDoc(index, request.params.id as string, request.json);
       await this.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
       return ok(this.writeBody(result), result.status);
-    });
+    }, { bodyRequired: true });
 
     // ---- search ----
     const runSearch = (request: Request): Reply => {
@@ -921,19 +920,12 @@ export class ElasticsearchEmulator {
       if (typeof pit.id !== 'string') throw new EsError(400, 'parsing_exception', '[pit] requires [id]', { line: 1, col: 1 });
       const targets = this.contexts.pit(pit.id, pit.keep_alive === undefined ? undefined : String(pit.keep_alive));
       const { pit: _pit, ...rest } = body;
-      const started = performance.now();
-      const { from, size } = pageOf(rest, params);
-      const prepared = prepareSearch(targets, rest, params, this.cluster.now(), { pit: true });
-      return { pit_id: pit.id, ...renderPage(prepared, from, size, Math.round(performance.now() - started), targets.length) };
+      return { pit_id: pit.id, ...firstPage(targets, rest, params, this.cluster.now(), { pit: true }).response };
     }
     const indices = this.cluster.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
     if (params.scroll === undefined) return search(liveTargets(indices), body, params, this.cluster.now());
-    const started = performance.now();
-    const { from, size } = pageOf(body, params);
-    if (from > 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: using [from] is not allowed in a scroll context;');
-    const prepared = prepareSearch(frozenTargets(indices), body, params, this.cluster.now());
-    const id = this.contexts.openScroll(prepared, size, indices.length, params.scroll);
-    return { _scroll_id: id, ...renderPage(prepared, 0, size, Math.round(performance.now() - started), indices.length) };
+    const { prepared, response, size } = firstPage(frozenTargets(indices), body, params, this.cluster.now());
+    return { _scroll_id: this.contexts.openScroll(prepared, size, indices.length, params.scroll), ...response };
   }
 
   /** The next page of a scroll: the id from the body wins over the path or query, as in Elasticsearch. */
@@ -942,8 +934,7 @@ export class ElasticsearchEmulator {
     if (typeof id !== 'string') throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: scrollId is missing;');
     const keep = request.json.scroll ?? request.query.scroll;
     const page = this.contexts.nextPage(id, keep === undefined ? undefined : String(keep));
-    const rendered = renderPage(page.prepared, page.from, page.size, 0, page.shards, false);
-    if (request.query.rest_total_hits_as_int === 'true' && typeof (rendered.hits as Json).total === 'object') (rendered.hits as Json).total = ((rendered.hits as Json).total as Json).value;
+    const rendered = renderPage(page.prepared, page, { took: 0, shards: page.shards, totalAsInt: request.query.rest_total_hits_as_int === 'true', aggregations: false });
     return ok({ _scroll_id: id, ...rendered });
   }
 

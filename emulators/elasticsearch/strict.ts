@@ -154,8 +154,13 @@ export function shardFailure(cause: EsError, index: string): EsError {
   }, { type: cause.type, reason: cause.reason }, [{ type: cause.type, reason: cause.reason, ...cause.extra }]);
 }
 
+/** Whether a JSON text nests deeper than MAX_JSON_DEPTH; a text too short to do so is not scanned. */
+export function nestsTooDeep(text: string): boolean {
+  return text.length > 2 * MAX_JSON_DEPTH && jsonDepthOver(text, MAX_JSON_DEPTH);
+}
+
 /** How deep a JSON text nests, counted without parsing; stops early once past `limit`. */
-export function jsonDepthOver(text: string, limit: number): boolean {
+function jsonDepthOver(text: string, limit: number): boolean {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i += 1) {
