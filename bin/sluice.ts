@@ -9,7 +9,7 @@ import { ilmStatus, statusTable } from '../shared/ilm/status.js';
 import { createLogger, serviceLogger } from '../shared/logging.js';
 import { SOURCES, type Source } from '../pipelines/types.js';
 import { topicNameProblem } from '../shared/kafka-topic.js';
-import { isKafkaUnreachable, LOCAL_KAFKA_BROKER } from '../shared/kafka-errors.js';
+import { isKafkaUnreachable } from '../shared/kafka-errors.js';
 import { packageVersion } from '../shared/paths.js';
 import { StartAborted, StartupError } from '../services/startup.js';
 import { parseTimeValue } from '../shared/time-value.js';
@@ -396,11 +396,6 @@ function fullName(command: Command): string {
   return command.parent ? `${fullName(command.parent)} ${command.name()}` : command.name();
 }
 
-/** The brokers a command used, for an error message (the embedded emulator's address when none are set). */
-function loadBrokersForMessage(): string {
-  return process.env.KAFKA_BROKERS?.trim() || LOCAL_KAFKA_BROKER;
-}
-
 /** Runs the CLI and returns the exit code rather than exiting, so that pending output is flushed. */
 async function main(argv: string[]): Promise<number> {
   try {
@@ -421,8 +416,8 @@ async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof StartAborted) return 0;
     if (isKafkaUnreachable(error)) {
-      const brokers = loadBrokersForMessage();
-      process.stderr.write(`sluice: cannot reach Kafka at ${brokers}: ${(error as Error).message} (set KAFKA_BROKERS, or start one with: npx sluice emulate kafka)\n`);
+      // kafkajs's message names the address it tried (`connect ECONNREFUSED host:port`).
+      process.stderr.write(`sluice: cannot reach Kafka: ${(error as Error).message} (set KAFKA_BROKERS, or start one with: npx sluice emulate kafka)\n`);
       return 1;
     }
     if (error instanceof Error && error.name === 'ConnectionError') {

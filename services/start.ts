@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../shared/config.js';
 import { LOCAL_ELASTICSEARCH_URL } from '../shared/elasticsearch.js';
-import { LOCAL_KAFKA_BROKER } from '../shared/kafka.js';
+import { LOCAL_KAFKA_BROKER } from '../shared/kafka-errors.js';
 import { serviceLogger, type Logger } from '../shared/logging.js';
 import { startIngest } from './ingest/service.js';
 import { startDetection } from './rollup/detect-service.js';

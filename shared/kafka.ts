@@ -4,7 +4,6 @@ import type { Logger } from './logging.js';
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
 
-export { isKafkaUnreachable, LOCAL_KAFKA_BROKER } from './kafka-errors.js';
 import { LOCAL_KAFKA_BROKER } from './kafka-errors.js';
 
 /**

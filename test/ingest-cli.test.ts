@@ -191,6 +191,6 @@ describe('sluice replay-dlq from the command line', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/^sluice: cannot reach Kafka at 127\.0\.0\.1:\d+: .*ECONNREFUSED.* \(set KAFKA_BROKERS/);
+    expect(result.stderr).toMatch(/^sluice: cannot reach Kafka: .*ECONNREFUSED 127\.0\.0\.1:\d+.* \(set KAFKA_BROKERS/);
   }, 20_000);
 });

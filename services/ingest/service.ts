@@ -4,7 +4,7 @@ import type { Config } from '../../shared/config.js';
 import { elasticsearchClient } from '../../shared/elasticsearch.js';
 import { kafkaClient } from '../../shared/kafka.js';
 import { applyIlm } from '../../shared/ilm/apply.js';
-import { loadIlmFiles, withSettings } from '../../shared/ilm/files.js';
+import { loadIlmFiles, withSettings, type IlmFiles } from '../../shared/ilm/files.js';
 import type { Logger } from '../../shared/logging.js';
 import { createRedactor } from '../../pipelines/enrich/redact.js';
 import { createEnrichers } from '../../pipelines/enrichers.js';
@@ -80,8 +80,7 @@ function refusedForGood(error: unknown): string | undefined {
  * Installs ilm/ once Elasticsearch answers: retried while it is unreachable, given up at once when it
  * refuses the files (that will not change by waiting), and at Ctrl-C.
  */
-async function applyIlmWhenReachable(es: ReturnType<typeof elasticsearchClient>, config: Config, logger: Logger, signal: AbortSignal | undefined): Promise<void> {
-  const files = withSettings(loadIlmFiles(), config.ilm);
+async function applyIlmWhenReachable(es: ReturnType<typeof elasticsearchClient>, files: IlmFiles, logger: Logger, signal: AbortSignal | undefined): Promise<void> {
   for (let attempt = 0; ; attempt += 1) {
     checkAborted(signal);
     try {
@@ -105,13 +104,13 @@ export interface StartOptions {
 
 export async function startIngest(config: Config, logger: Logger, options: StartOptions = {}): Promise<IngestService> {
   registerCodecs();
-  // The lifecycle files and their settings are checked before anything listens: a bad one is a usage error.
-  if (config.ingest.applyIlm) withSettings(loadIlmFiles(), config.ilm);
+  // The lifecycle files and their settings are read, and checked, before anything listens.
+  const files = config.ingest.applyIlm ? withSettings(loadIlmFiles(), config.ilm) : undefined;
   const started = new Started();
-  return started.guard(() => runIngest(config, logger, options.signal, started));
+  return started.guard(() => runIngest(config, files, logger, options.signal, started));
 }
 
-async function runIngest(config: Config, logger: Logger, signal: AbortSignal | undefined, started: Started): Promise<IngestService> {
+async function runIngest(config: Config, files: IlmFiles | undefined, logger: Logger, signal: AbortSignal | undefined, started: Started): Promise<IngestService> {
   const metrics = createIngestMetrics(config.kafka.topics);
   const readiness = { kafka: false, elasticsearch: false };
   const health = await startHealthServer(config.ingest.metrics.host, config.ingest.metrics.port, metrics.registry, () => ({
@@ -125,7 +124,7 @@ async function runIngest(config: Config, logger: Logger, signal: AbortSignal | u
 
   const es = elasticsearchClient(config);
   started.add(() => es.close());
-  if (config.ingest.applyIlm) await applyIlmWhenReachable(es, config, logger, signal);
+  if (files !== undefined) await applyIlmWhenReachable(es, files, logger, signal);
   readiness.elasticsearch = true;
 
   const stageTimes = new Map<string, number>();

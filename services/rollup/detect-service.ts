@@ -45,8 +45,9 @@ export interface DetectionOptions {
  * between runs: what it found is in Elasticsearch, and any number of instances give the same findings.
  */
 export async function startDetection(config: Config, logger: Logger, options: DetectionOptions = {}): Promise<DetectionService> {
-  // The lifecycle files and their settings are checked before anything listens.
-  if (config.ingest.applyIlm) withSettings(loadIlmFiles(), config.ilm);
+  // The lifecycle files and their settings are read, and checked, before anything listens; the first run
+  // that reaches Elasticsearch applies them.
+  let ilmFiles = config.ingest.applyIlm ? withSettings(loadIlmFiles(), config.ilm) : undefined;
   const now = options.now ?? Date.now;
   const metrics = createDetectMetrics(config, options.processMetrics !== false);
   let reachable = false;
@@ -54,7 +55,6 @@ export async function startDetection(config: Config, logger: Logger, options: De
     throw portInUse(error, 'set SLUICE_DETECT_METRICS_PORT to a free port');
   });
   const es = elasticsearchClient(config);
-  let ilmApplied = !config.ingest.applyIlm;
   let completed = 0;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -67,9 +67,9 @@ export async function startDetection(config: Config, logger: Logger, options: De
     const endTimer = metrics.duration.startTimer();
     const to = now();
     try {
-      if (!ilmApplied) {
-        await applyIlm(es, withSettings(loadIlmFiles(), config.ilm));
-        ilmApplied = true;
+      if (ilmFiles !== undefined) {
+        await applyIlm(es, ilmFiles);
+        ilmFiles = undefined;
       }
       const result = await detectBehaviour(es, config, to - config.detect.lookbackMs, to, to, stopping.signal);
       for (const finding of result.created) {
