@@ -1050,7 +1050,8 @@ export class ElasticsearchEmulator {
         throw badRequest(`Malformed action/metadata line [${i + 1}], expected START_OBJECT or END_OBJECT but found [VALUE_STRING]`);
       }
       if (typeof action !== 'object' || action === null || Array.isArray(action)) throw badRequest(`Malformed action/metadata line [${i + 1}], expected START_OBJECT but found [${Array.isArray(action) ? 'START_ARRAY' : 'VALUE'}]`);
-      const [kind, meta] = (Object.entries(action)[0] ?? ['', {}]) as [string, Json];
+      if (Object.keys(action).length === 0) throw badRequest(`Malformed action/metadata line [${i + 1}], expected FIELD_NAME but found [END_OBJECT]`);
+      const [kind, meta] = Object.entries(action)[0] as [string, Json];
       if (Object.keys(action).length > 1) throw badRequest(`Malformed action/metadata line [${i + 1}], expected END_OBJECT but found [FIELD_NAME]`);
       if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw badRequest(`Malformed action/metadata line [${i + 1}], expected START_OBJECT but found [${Array.isArray(meta) ? 'START_ARRAY' : 'VALUE_STRING'}]`);
       if (!['index', 'create', 'update', 'delete'].includes(kind)) throw badRequest(`Malformed action/metadata line [${i + 1}], expected field [create], [delete], [index] or [update] but found [${kind}]`);
@@ -1065,8 +1066,16 @@ export class ElasticsearchEmulator {
         if (sourceLine === undefined) throw badRequest(`The bulk request must be terminated by a newline [\\n]`);
       }
       const itemBase = { _index: target, _id: id ?? null };
+      // The item is reported under the action Elasticsearch ran: an index with op_type create is a create.
+      const reported = kind === 'index' && meta.op_type === 'create' ? 'create' : kind;
       try {
         if (target === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: index is missing;');
+        if (id === '') throw badRequest('if _id is specified it must not be empty');
+        // require_alias: the request's flag, unless the item sets its own.
+        const requireAlias = meta.require_alias === undefined ? truthy(request.query.require_alias) : meta.require_alias === true;
+        if (requireAlias && kind !== 'delete' && !this.cluster.isAlias(target)) {
+          throw new EsError(404, 'index_not_found_exception', `no such index [${target}] and [require_alias] request flag is [true] and [${target}] is not an alias`, { 'resource.type': 'index_expression', 'resource.id': target, index_uuid: '_na_', index: target });
+        }
         if (this.faults.bulkItemRejectRatio > 0) {
           const seen = this.faults.itemsSeen++;
           if (Math.floor((seen + 1) * this.faults.bulkItemRejectRatio) > Math.floor(seen * this.faults.bulkItemRejectRatio)) {
@@ -1095,11 +1104,11 @@ export class ElasticsearchEmulator {
         }
         // A delete of a missing document answers not_found (404) without being an error of the request.
         if (result.status >= 400 && result.result !== 'not_found') errors = true;
-        items.push({ [kind]: result });
+        items.push({ [reported]: result });
       } catch (error) {
         if (!(error instanceof EsError)) throw error;
         errors = true;
-        items.push({ [kind]: { ...itemBase, status: error.status, error: { type: error.type, reason: error.reason, ...error.extra, ...(error.causedBy ? { caused_by: error.causedBy } : {}) } } });
+        items.push({ [reported]: { ...itemBase, status: error.status, error: { type: error.type, reason: error.reason, ...error.extra, ...(error.causedBy ? { caused_by: error.causedBy } : {}) } } });
       }
     }
     await this.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, touched);

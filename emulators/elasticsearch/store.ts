@@ -235,6 +235,12 @@ export class Cluster {
     return [...found.values()];
   }
 
+  /** Whether some index carries this alias. */
+  isAlias(name: string): boolean {
+    for (const index of this.indices.values()) if (index.aliases.has(name)) return true;
+    return false;
+  }
+
   private byName(name: string): Index[] {
     const index = this.indices.get(name);
     if (index) return [index];
@@ -348,7 +354,7 @@ export class Cluster {
       const existing = this.indices.get(name) as Index;
       throw new EsError(400, 'resource_already_exists_exception', `index [${name}/${existing.uuid}] already exists`, { index_uuid: existing.uuid, index: name });
     }
-    if (this.dataStreams.has(name) || [...this.indices.values()].some((index) => index.aliases.has(name))) {
+    if (this.dataStreams.has(name) || this.isAlias(name)) {
       throw new EsError(400, 'invalid_index_name_exception', `Invalid index name [${name}], already exists as alias or data stream`, { index: name, index_uuid: '_na_' });
     }
     const found = this.findTemplate(dataStream ?? name);
