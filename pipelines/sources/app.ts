@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { latencyBucket } from '../../shared/latency-histogram.js';
 import { durationNs, hostPort, put, routeTemplate, urlFields, addTag, type Json } from '../ecs.js';
 import { baseDocument, eventTime, idLike, keepRest, level, validate, type NormaliseContext } from './common.js';
 
@@ -38,7 +39,11 @@ export function normaliseApp(record: Json, context: NormaliseContext, dataset = 
     put(document, 'event.duration', Math.round(log.processing_time * 1e9));
     put(document, 'rendiff.processing_time', log.processing_time);
   }
-  if (log.duration_ms !== undefined) put(document, 'event.duration', durationNs(`${log.duration_ms}ms`));
+  if (log.duration_ms !== undefined) {
+    const ns = durationNs(`${log.duration_ms}ms`);
+    put(document, 'event.duration', ns);
+    if (ns !== undefined) put(document, 'rendiff.latency_bucket', latencyBucket(ns));
+  }
   put(document, 'http.request.method', log.method?.toUpperCase());
   put(document, 'http.request.id', log.request_id);
   put(document, 'http.response.status_code', log.status_code);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { latencyBucket } from '../../shared/latency-histogram.js';
 import { addTag, durationNs, hostPort, routeTemplate, urlFields, type Json } from '../ecs.js';
 import { RejectedError } from '../types.js';
 import { isIP } from 'node:net';
@@ -185,6 +186,8 @@ export function normaliseTraefik(record: Json, context: NormaliseContext): Json 
   if (log['request_User-Agent']) document.user_agent = { original: log['request_User-Agent'] };
 
   const rendiff: Json = { route: routeTemplate(url.path) };
+  // The fixed log-scale bucket of the request's duration: the SLI rollups sum these per minute and route.
+  if (typeof event.duration === 'number') rendiff.latency_bucket = latencyBucket(event.duration);
   if (log['request_X-Forwarded-For']) rendiff.forwarded_for = log['request_X-Forwarded-For'];
   // An Authorization header is a secret: only its presence is kept, redaction handles any echo elsewhere.
   if (log.request_Authorization !== undefined) rendiff.authorization_present = true;
