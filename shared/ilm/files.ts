@@ -132,7 +132,8 @@ export const componentTemplateSchema = z
 export const indexTemplateSchema = z
   .object({
     index_patterns: z.array(z.string().min(1)).min(1),
-    data_stream: z.object({ hidden: z.boolean(), allow_custom_routing: z.boolean() }).partial().strict(),
+    // Absent for the plain indices (rollups, reports) that are written by id.
+    data_stream: z.object({ hidden: z.boolean(), allow_custom_routing: z.boolean() }).partial().strict().optional(),
     // Above Elasticsearch's built-in logs-*-* and metrics-*-* templates, which have priority 100.
     priority: z.number().int().gt(100, 'must be above 100, the priority of Elasticsearch’s built-in logs and metrics templates'),
     composed_of: z.array(z.string()),

@@ -1,0 +1,114 @@
+import type { Client, estypes } from '@elastic/elasticsearch';
+import { addHistogram, type LatencyHistogram } from '../../shared/latency-histogram.js';
+import { HOUR, MINUTE, rollupIndexPattern, type RollupKind } from './rollups.js';
+
+/**
+ * Rollups → series: the per-minute rollups of a range read back into arrays indexed by minute, and route
+ * totals merged from hourly rollups (with minute rollups for a partial hour at either end). What the SLO state
+ * and the monthly report are computed from.
+ */
+
+export interface SloMinutes {
+  good: Float64Array;
+  valid: Float64Array;
+}
+
+export interface MinuteSeries {
+  from: number;
+  to: number;
+  minutes: number;
+  slos: Map<string, SloMinutes>;
+  /** Events of any dataset per minute: 0 means no data at all arrived for that minute. */
+  events: Float64Array;
+  /** The latest event time the rollups cover, if any. */
+  watermark: number | undefined;
+  jobs: Map<string, { completed: number; failed: number }>;
+}
+
+export interface RouteTotals {
+  route: string;
+  requests: number;
+  errors: number;
+  byStatus: Map<string, number>;
+  latency: LatencyHistogram;
+}
+
+type Source = { '@timestamp': string; sli: Record<string, unknown> };
+
+/** Every rollup document of some kinds in [from, to), through a point in time (a month holds far more than one page). */
+async function* rollupDocuments(es: Client, namespace: string, kinds: RollupKind[], resolution: 'minute' | 'hour', from: number, to: number): AsyncGenerator<Source> {
+  if (from >= to) return;
+  const index = rollupIndexPattern(namespace);
+  const pit = await es.openPointInTime({ index, keep_alive: '1m', ignore_unavailable: true });
+  try {
+    let after: estypes.SortResults | undefined;
+    for (;;) {
+      const response = await es.search<Source>({
+        pit: { id: pit.id, keep_alive: '1m' },
+        size: 10_000,
+        track_total_hits: false,
+        query: { bool: { filter: [{ terms: { 'sli.kind': kinds } }, { term: { 'sli.resolution': resolution } }, { range: { '@timestamp': { gte: from, lt: to, format: 'epoch_millis' } } }] } },
+        sort: [{ '@timestamp': 'asc' }],
+        ...(after ? { search_after: after } : {}),
+      });
+      const hits = response.hits.hits;
+      for (const hit of hits) if (hit._source) yield hit._source;
+      if (hits.length < 10_000) return;
+      after = hits[hits.length - 1]?.sort;
+    }
+  } finally {
+    await es.closePointInTime({ id: pit.id }).catch(() => undefined);
+  }
+}
+
+export async function readMinuteSeries(es: Client, namespace: string, sloNames: readonly string[], from: number, to: number): Promise<MinuteSeries> {
+  const minutes = Math.round((to - from) / MINUTE);
+  const slos = new Map(sloNames.map((name) => [name, { good: new Float64Array(minutes), valid: new Float64Array(minutes) }]));
+  const events = new Float64Array(minutes);
+  const jobs = new Map<string, { completed: number; failed: number }>();
+  let watermark: number | undefined;
+  for await (const document of rollupDocuments(es, namespace, ['slo', 'coverage', 'jobs'], 'minute', from, to)) {
+    const at = Math.floor((Date.parse(document['@timestamp']) - from) / MINUTE);
+    const sli = document.sli;
+    if (sli.kind === 'slo') {
+      const series = slos.get(String(sli.slo));
+      if (series === undefined) continue;
+      series.good[at] = Number(sli.good);
+      series.valid[at] = Number(sli.valid);
+    } else if (sli.kind === 'coverage') {
+      events[at] = (events[at] ?? 0) + Number(sli.events);
+      const last = typeof sli.last_event === 'string' ? Date.parse(sli.last_event) : undefined;
+      if (last !== undefined && (watermark === undefined || last > watermark)) watermark = last;
+    } else {
+      const type = String(sli.error_type);
+      const totals = jobs.get(type) ?? { completed: 0, failed: 0 };
+      totals.completed += Number(sli.completed);
+      totals.failed += Number(sli.failed);
+      jobs.set(type, totals);
+    }
+  }
+  return { from, to, minutes, slos, events, watermark, jobs };
+}
+
+function addRoute(totals: Map<string, RouteTotals>, sli: Record<string, unknown>): void {
+  const route = String(sli.route);
+  let found = totals.get(route);
+  if (!found) totals.set(route, (found = { route, requests: 0, errors: 0, byStatus: new Map(), latency: new Map() }));
+  found.requests += Number(sli.requests);
+  found.errors += Number(sli.errors);
+  for (const [status, count] of Object.entries((sli.errors_by_status ?? {}) as Record<string, number>)) found.byStatus.set(status, (found.byStatus.get(status) ?? 0) + count);
+  const latency = sli.latency as { buckets: number[]; counts: number[] } | undefined;
+  if (latency) addHistogram(found.latency, latency.buckets, latency.counts);
+}
+
+/** Requests, errors and latency per route over [from, to): whole hours from hourly rollups, the rest from minute rollups. */
+export async function readRouteTotals(es: Client, namespace: string, from: number, to: number): Promise<Map<string, RouteTotals>> {
+  const totals = new Map<string, RouteTotals>();
+  const firstHour = Math.ceil(from / HOUR) * HOUR;
+  const lastHour = Math.floor(to / HOUR) * HOUR;
+  const ranges: ['minute' | 'hour', number, number][] = firstHour < lastHour ? [['minute', from, firstHour], ['hour', firstHour, lastHour], ['minute', lastHour, to]] : [['minute', from, to]];
+  for (const [resolution, start, end] of ranges) {
+    for await (const document of rollupDocuments(es, namespace, ['route'], resolution, start, end)) addRoute(totals, document.sli);
+  }
+  return totals;
+}
