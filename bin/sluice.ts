@@ -13,6 +13,7 @@ import { isKafkaUnreachable } from '../shared/kafka-errors.js';
 import { packageVersion } from '../shared/paths.js';
 import { StartAborted, StartupError } from '../services/startup.js';
 import { parseTimeValue } from '../shared/time-value.js';
+import { SloFileError } from '../shared/slo.js';
 
 /** Exit codes: 0 done, 1 failure at run time, 2 a usage mistake (bad verb, option or setting) or a verb not built yet. */
 const EXIT_USAGE = 2;
@@ -57,6 +58,16 @@ function durationOption(value: string): number {
   const ms = parseTimeValue(value);
   if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 500ms, 1s, 10m or 1d.');
   return ms;
+}
+
+/** A progress bar on stderr when it is a terminal; nothing otherwise (logs and pipes stay clean). */
+function progressBar(label: string): ((done: number, total: number) => void) | undefined {
+  if (process.stderr.isTTY !== true) return undefined;
+  return (done, total) => {
+    const width = 30;
+    const filled = Math.round((done / total) * width);
+    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total} days${done === total ? '\n' : ''}`);
+  };
 }
 
 // ---- verbs ------------------------------------------------------------------------------------
@@ -182,7 +193,7 @@ function buildProgram(): Command {
 
   program
     .command('start')
-    .description('run everything that is built: the embedded emulators for what is not configured, ingest and the behaviour detectors (api and SLI rollups: not built yet)')
+    .description('run everything that is built: the embedded emulators for what is not configured, ingest, the behaviour detectors and the SLI rollups (api: not built yet)')
     .action(async (_options: unknown, command: Command) => {
       // No API runs yet, so no API keys are asked for (SLUICE_API_KEYS is checked by `api`).
       const config = configFor(command);
@@ -203,10 +214,34 @@ function buildProgram(): Command {
 
   program
     .command('rollup')
-    .description('(not built yet) run the rollup service, or recompute SLI rollups --from/--to')
-    .option('--from <iso>', 'start of the range (inclusive), ISO-8601', instantOption)
+    .description('run the rollup service (SLI rollups every minute, last month\'s report issued after the grace period), or recompute --from/--to once')
+    .option('--from <iso>', 'start of the range (inclusive), ISO-8601 (with --to: once, then exit)', instantOption)
     .option('--to <iso>', 'end of the range (exclusive), ISO-8601', instantOption)
-    .action(notYet('rollup', {}));
+    .action(async (options: { from?: string; to?: string }, command: Command) => {
+      const config = configFor(command);
+      if (options.from === undefined && options.to === undefined) {
+        const { startRollups } = await import('../services/rollup/rollup-service.js');
+        const logger = serviceLogger(createLogger(config.logLevel, config.logFormat), 'rollup');
+        await serve(() => startRollups(config, logger));
+        return;
+      }
+      if (options.from === undefined || options.to === undefined) command.error('error: --from and --to go together: give both, or neither to run continuously.');
+      const from = Date.parse(options.from);
+      const to = Date.parse(options.to);
+      if (from >= to) command.error(`error: --from (${options.from}) must be before --to (${options.to}).`);
+      const { loadSloFile } = await import('../shared/slo.js');
+      const { rollupRange } = await import('../services/rollup/rollups.js');
+      const slos = loadSloFile(config.sloFile);
+      const es = await elasticsearch(config);
+      try {
+        if (config.ingest.applyIlm) await applyIlm(es, withSettings(loadIlmFiles(), config.ilm));
+        const started = Date.now();
+        const result = await rollupRange(es, slos, config.namespace, from, to, { progress: progressBar('rollup') });
+        process.stdout.write(`rollup: ${result.documents} rollup documents written for ${new Date(from).toISOString()} to ${new Date(to).toISOString()} in ${((Date.now() - started) / 1000).toFixed(1)} s (${result.indices.join(', ') || 'no index: no data in the range'})\n`);
+      } finally {
+        await es.close();
+      }
+    });
 
   program
     .command('detect')
@@ -343,11 +378,40 @@ function buildProgram(): Command {
 
   program
     .command('report')
-    .description('(not built yet) build the monthly SLA report (pdf, html, csv, json)')
+    .description('the monthly SLA report (pdf, html, csv, json): the issued revision when there is one, else built live from the rollups')
     .requiredOption('--month <YYYY-MM>', 'calendar month, bounded in SLUICE_REPORT_TZ', monthOption)
     .addOption(new Option('--format <format>', 'output format').choices(['pdf', 'html', 'csv', 'json']).default('pdf'))
     .option('--out <file>', 'write to this file instead of stdout')
-    .action(notYet('report', {}));
+    .option('--rebuild', 'issue a new revision from the rollups as they are now (a finished month only), and output it')
+    .option('--reason <text>', 'why the revision is issued (recorded with it)', 'rebuilt on request')
+    .option('--live', 'build from the rollups without issuing, even when an issued revision exists')
+    .action(async (options: { month: string; format: 'pdf' | 'html' | 'csv' | 'json'; out?: string; rebuild?: boolean; reason: string; live?: boolean }, command: Command) => {
+      const config = configFor(command);
+      if (options.rebuild && options.live) command.error('error: --rebuild issues a revision and --live issues none: give one of them.');
+      if (options.format === 'pdf' && options.out === undefined && process.stdout.isTTY) command.error('error: a PDF is not for a terminal: give --out FILE, or redirect stdout.');
+      const { loadSloFile } = await import('../shared/slo.js');
+      const { issueReport, issuedReport } = await import('../services/rollup/report/store.js');
+      const { generateReport } = await import('../services/rollup/report/generate.js');
+      const { renderReport } = await import('../services/rollup/report/render.js');
+      const slos = loadSloFile(config.sloFile);
+      const es = await elasticsearch(config);
+      try {
+        const tz = config.reportTimeZone;
+        const report = options.rebuild
+          ? await issueReport(es, slos, config.namespace, options.month, tz, options.reason)
+          : ((options.live ? undefined : await issuedReport(es, config.namespace, options.month, tz)) ?? (await generateReport(es, slos, config.namespace, options.month, tz)));
+        const body = await renderReport(report, options.format);
+        if (options.out === undefined) process.stdout.write(body);
+        else {
+          const { writeFileSync } = await import('node:fs');
+          writeFileSync(options.out, body);
+          const state = report.header.issued ? `issued revision ${report.header.revision}` : 'live, not issued';
+          process.stderr.write(`report: ${options.month} (${tz}, ${state}) written to ${options.out} as ${options.format}, ${body.length} bytes\n`);
+        }
+      } finally {
+        await es.close();
+      }
+    });
 
   program
     .command('demo')
@@ -406,7 +470,7 @@ async function main(argv: string[]): Promise<number> {
       // Help and version requests end in a CommanderError with exit code 0; usage errors were already printed.
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (error instanceof ConfigError || error instanceof IlmFileError) {
+    if (error instanceof ConfigError || error instanceof IlmFileError || error instanceof SloFileError) {
       process.stderr.write(`sluice: ${error.message}\n`);
       return EXIT_USAGE;
     }

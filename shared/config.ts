@@ -331,6 +331,11 @@ const settingsSchema = z.object({
   SLUICE_DETECT_LOOKBACK: duration.default(900_000),
   SLUICE_DETECT_METRICS_PORT: port.default(9465),
   SLUICE_DETECT_METRICS_HOST: nonEmpty.default('127.0.0.1'),
+  SLUICE_ROLLUP_INTERVAL: duration.default(60_000),
+  SLUICE_ROLLUP_LOOKBACK: duration.default(7_200_000),
+  SLUICE_REPORT_GRACE: duration.default(3_600_000),
+  SLUICE_ROLLUP_METRICS_PORT: port.default(9466),
+  SLUICE_ROLLUP_METRICS_HOST: nonEmpty.default('127.0.0.1'),
 });
 
 type Settings = z.output<typeof settingsSchema>;
@@ -403,6 +408,16 @@ export interface Config {
     intervalMs: number;
     /** Closed windows that ended this recently are evaluated (again) on each run, so late documents count. */
     lookbackMs: number;
+    metrics: { host: string; port: number };
+  };
+  /** The SLI rollups and the monthly reporter (`sluice rollup`). */
+  rollup: {
+    /** How often the trailing window is recomputed. */
+    intervalMs: number;
+    /** The trailing window recomputed on each run, so late events are absorbed. */
+    lookbackMs: number;
+    /** How long after a month ends its report is issued (frozen) automatically. */
+    reportGraceMs: number;
     metrics: { host: string; port: number };
   };
   /** True when neither Kafka nor Elasticsearch is configured: everything runs on the embedded emulators. */
@@ -570,6 +585,9 @@ function crossChecks(s: Settings, options: LoadOptions): Array<[SettingName, str
   if (s.SLUICE_DETECT_LOOKBACK < longest + s.SLUICE_DETECT_INTERVAL) {
     found.push(['SLUICE_DETECT_LOOKBACK', `must be at least the longest detector window (${longest / 1000}s) plus SLUICE_DETECT_INTERVAL (${s.SLUICE_DETECT_INTERVAL / 1000}s), or windows would be skipped`, ['SLUICE_DETECT_LOOKBACK', 'SLUICE_DETECT_INTERVAL', 'SLUICE_DETECT_BRUTE_FORCE', 'SLUICE_DETECT_404_SCAN', 'SLUICE_DETECT_FLOOD']]);
   }
+  if (s.SLUICE_ROLLUP_LOOKBACK < 2 * s.SLUICE_ROLLUP_INTERVAL) {
+    found.push(['SLUICE_ROLLUP_LOOKBACK', `must be at least twice SLUICE_ROLLUP_INTERVAL (${s.SLUICE_ROLLUP_INTERVAL / 1000}s), or minutes between two runs would never be recomputed`, ['SLUICE_ROLLUP_LOOKBACK', 'SLUICE_ROLLUP_INTERVAL']]);
+  }
   return found;
 }
 
@@ -616,6 +634,12 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
       intervalMs: s.SLUICE_DETECT_INTERVAL,
       lookbackMs: s.SLUICE_DETECT_LOOKBACK,
       metrics: { host: s.SLUICE_DETECT_METRICS_HOST, port: s.SLUICE_DETECT_METRICS_PORT },
+    },
+    rollup: {
+      intervalMs: s.SLUICE_ROLLUP_INTERVAL,
+      lookbackMs: s.SLUICE_ROLLUP_LOOKBACK,
+      reportGraceMs: s.SLUICE_REPORT_GRACE,
+      metrics: { host: s.SLUICE_ROLLUP_METRICS_HOST, port: s.SLUICE_ROLLUP_METRICS_PORT },
     },
     localMode: s.KAFKA_BROKERS === undefined && s.ELASTICSEARCH_URL === undefined,
     origins,

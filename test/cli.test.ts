@@ -45,9 +45,7 @@ const VERBS = [
 
 /** Verbs that later issues build, with the arguments a user would give them. */
 const NOT_YET: Array<[verb: string, options: string[]]> = [
-  ['rollup', ['--from', '2026-10-01', '--to', '2026-11-01']],
   ['api', []],
-  ['report', ['--month', '2026-10', '--format', 'csv']],
   ['demo', []],
   ['alerts rules', []],
 ];
@@ -74,7 +72,7 @@ describe('sluice --help', () => {
     [['emulate', 'kafka'], ['--port <port>', '--data-dir <dir>', '--host <address>', '--fsync <policy>', '--partitions <n>', '--max-message-bytes <bytes>', '--retention-bytes <bytes>']],
     [['emulate', 'elasticsearch'], ['--port <port>', '--data-dir <dir>', '--host <address>', '--fsync <policy>', '--ilm-poll-interval <duration>']],
     [['process'], ['--topic <topic>', '--source <source>', '"auto"', '"app"', '"traefik"', '"worker"', '"postgres"', '"generic"']],
-    [['report'], ['--month <YYYY-MM>', '--format <format>', '--out <file>']],
+    [['report'], ['--month <YYYY-MM>', '--format <format>', '--out <file>', '--rebuild', '--reason <text>', '--live']],
     [['rollup'], ['--from <iso>', '--to <iso>']],
     [['ilm', 'status'], ['--json']],
     [['replay-dlq'], ['--topic <topic>']],
@@ -97,7 +95,7 @@ describe('sluice --help', () => {
       if (verb !== 'start') expect(stdout.includes('not built yet'), verb).toBe(!built);
     }
     const root = (await sluice(['--help'])).stdout;
-    expect(root).toMatch(/start\s+run everything that is built: the embedded emulators for what is not\s+configured, ingest and the behaviour detectors/);
+    expect(root).toMatch(/start\s+run everything that is built: the embedded emulators for what is not\s+configured, ingest, the behaviour detectors and the SLI\s+rollups/);
     expect(root).toMatch(/replay-dlq\s+send each dead-lettered message back to the topic it came from/);
     expect((await sluice(['emulate', 'elasticsearch', '--help'])).stdout).toContain('(default: 10m)');
     expect((await sluice(['emulate', 'elasticsearch', '--help'])).stdout).not.toContain('600000');

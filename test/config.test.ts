@@ -127,6 +127,11 @@ describe('configuration from the environment', () => {
       SLUICE_DETECT_LOOKBACK: '1h',
       SLUICE_DETECT_METRICS_PORT: '9101',
       SLUICE_DETECT_METRICS_HOST: '0.0.0.0',
+      SLUICE_ROLLUP_INTERVAL: '30s',
+      SLUICE_ROLLUP_LOOKBACK: '3h',
+      SLUICE_REPORT_GRACE: '6h',
+      SLUICE_ROLLUP_METRICS_PORT: '9102',
+      SLUICE_ROLLUP_METRICS_HOST: '0.0.0.0',
     };
     expect(Object.keys(env).sort()).toEqual(SETTING_NAMES.filter((name) => name !== 'ELASTICSEARCH_API_KEY').sort());
     const config = loadConfig(env);
@@ -179,6 +184,7 @@ describe('configuration from the environment', () => {
       lookbackMs: 3_600_000,
       metrics: { host: '0.0.0.0', port: 9101 },
     });
+    expect(config.rollup).toEqual({ intervalMs: 30_000, lookbackMs: 10_800_000, reportGraceMs: 21_600_000, metrics: { host: '0.0.0.0', port: 9102 } });
   });
 
   it('takes an API key as Elasticsearch credentials', () => {
@@ -194,6 +200,7 @@ describe('configuration from the environment', () => {
 describe('bad values are rejected with the variable, the value and what was expected', () => {
   const cases: Array<[string, NodeJS.ProcessEnv, string]> = [
     ['a non-numeric port', { SLUICE_API_PORT: 'abc' }, 'SLUICE_API_PORT="abc": expected an integer TCP port from 1 to 65535'],
+    ['a rollup lookback shorter than two intervals', { SLUICE_ROLLUP_INTERVAL: '5m', SLUICE_ROLLUP_LOOKBACK: '9m' }, 'SLUICE_ROLLUP_LOOKBACK="9m": must be at least twice SLUICE_ROLLUP_INTERVAL (300s)'],
     ['a port out of range', { SLUICE_API_PORT: '70000' }, 'SLUICE_API_PORT="70000": expected an integer TCP port from 1 to 65535'],
     ['a fractional port', { SLUICE_API_PORT: '80.5' }, 'SLUICE_API_PORT="80.5": expected an integer TCP port'],
     ['a broker without port', { KAFKA_BROKERS: 'kafka' }, 'KAFKA_BROKERS="kafka": expected comma-separated host:port pairs such as "kafka-1:9092,kafka-2:9092"; "kafka" has no port'],

@@ -14,7 +14,9 @@ import { packageRoot } from '../shared/paths.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 import { run } from './support/process.js';
 
-const DATASETS = ['logs-rendiff.api', 'logs-rendiff.traefik', 'logs-rendiff.worker', 'logs-rendiff.postgres', 'logs-rendiff.security', 'metrics-rendiff.sli', 'logs-sluice.dlq', 'logs-sluice.generic'];
+const DATASETS = ['logs-rendiff.api', 'logs-rendiff.traefik', 'logs-rendiff.worker', 'logs-rendiff.postgres', 'logs-rendiff.security', 'logs-sluice.dlq', 'logs-sluice.generic'];
+/** Written by id (a recomputed rollup, a report revision): plain indices, since a data stream refuses overwrites. */
+const PLAIN = ['sluice-reports', 'sluice-rollups'];
 
 /** The files with the settings of an environment (defaults when empty). */
 function filesFor(env: NodeJS.ProcessEnv = {}, dir?: string): IlmFiles {
@@ -48,8 +50,18 @@ describe('the files in ilm/', () => {
   it('validate, and give every dataset a data stream template above the built-in ones, with a lifecycle', () => {
     const files = loadIlmFiles();
     expect([...files.policies.keys()].sort()).toEqual(['rendiff-logs-policy', 'sluice-logs', 'sluice-rollups', 'sluice-security']);
-    expect([...files.indexTemplates.keys()].sort()).toEqual([...DATASETS].sort());
-    for (const [name, template] of files.indexTemplates) {
+    expect([...files.indexTemplates.keys()].sort()).toEqual([...DATASETS, ...PLAIN].sort());
+    for (const name of PLAIN) {
+      const template = files.indexTemplates.get(name);
+      expect(template?.index_patterns).toEqual([`${name}-*`]);
+      expect(template?.data_stream).toBeUndefined();
+    }
+    expect((files.indexTemplates.get('sluice-rollups')?.template.settings?.index as { lifecycle: { name: string } }).lifecycle.name).toBe('sluice-rollups');
+    // An issued report is kept for good: no lifecycle deletes it.
+    expect(files.indexTemplates.get('sluice-reports')?.template.settings).toBeUndefined();
+    // A rollup index is never rolled over (it is written by id, and named by its month).
+    expect(files.policies.get('sluice-rollups')?.policy.phases.hot?.actions.rollover).toBeUndefined();
+    for (const [name, template] of [...files.indexTemplates].filter(([name]) => !PLAIN.includes(name))) {
       expect(template.index_patterns).toEqual([`${name}-*`]);
       expect(template.data_stream).toEqual({});
       expect(template.priority).toBeGreaterThan(100);
@@ -93,7 +105,7 @@ describe('the files in ilm/', () => {
 
     const seed = filesFor({ SLUICE_LOGS_POLICY: 'rendiff-logs-policy', SLUICE_LOGS_RETENTION: '60d' });
     expect((seed.indexTemplates.get('logs-rendiff.api')?.template.settings?.index as any).lifecycle.name).toBe('rendiff-logs-policy');
-    expect((seed.indexTemplates.get('metrics-rendiff.sli')?.template.settings?.index as any).lifecycle.name).toBe('sluice-rollups');
+    expect((seed.indexTemplates.get('sluice-rollups')?.template.settings?.index as any).lifecycle.name).toBe('sluice-rollups');
     expect(seed.policies.get('rendiff-logs-policy')?.policy.phases.delete?.min_age).toBe('60d');
   });
 
@@ -180,8 +192,8 @@ describe('installing them in Elasticsearch (the emulator, through the client)', 
   it('apply twice: the second run writes nothing', async () => {
     const first = await applyIlm(es, filesFor());
     expect(first.every((change) => change.action === 'created')).toBe(true);
-    expect(first).toHaveLength(4 + 9 + 8);
-    expect(writes).toHaveLength(21);
+    expect(first).toHaveLength(4 + 9 + 9);
+    expect(writes).toHaveLength(22);
     writes.length = 0;
     const second = await applyIlm(es, filesFor());
     expect(second.every((change) => change.action === 'unchanged')).toBe(true);
@@ -221,7 +233,7 @@ describe('installing them in Elasticsearch (the emulator, through the client)', 
       const index = (await es.indices.get({ index: backing }))[backing] as any;
       expect(index?.mappings?.properties?.source?.properties?.ip).toEqual({ type: 'ip' });
       expect(index?.mappings?.properties?.message).toEqual({ type: 'match_only_text' });
-      expect((index?.settings?.index as any)?.lifecycle?.name).toBe(dataset === 'logs-rendiff.security' ? 'sluice-security' : dataset === 'metrics-rendiff.sli' ? 'sluice-rollups' : 'sluice-logs');
+      expect((index?.settings?.index as any)?.lifecycle?.name).toBe(dataset === 'logs-rendiff.security' ? 'sluice-security' : 'sluice-logs');
       expect((await es.count({ index: `${dataset}-default` })).count).toBe(1);
     }
   });
@@ -231,8 +243,9 @@ describe('installing them in Elasticsearch (the emulator, through the client)', 
     const advance = async (by: string) => fetch(`${emulator.url}/_emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: by }) });
     const write = (stream: string) => es.index({ index: stream, op_type: 'create', document: { '@timestamp': new Date().toISOString(), message: 'x' } });
     await write('logs-rendiff.api-default');
-    await write('metrics-rendiff.sli-default');
+    await es.index({ index: 'sluice-rollups-default-2026.11', id: 'slo-minute', document: { '@timestamp': new Date().toISOString(), sli: { kind: 'slo', resolution: 'minute', slo: 'api-availability', good: 1, valid: 1 } } });
     const streamIndices = async (name: string) => (await ilmStatus(es)).filter((row) => row.dataStream === name);
+    const rollupIndex = async () => (await ilmStatus(es)).find((row) => row.index === 'sluice-rollups-default-2026.11');
 
     await advance('25h');
     let api = await streamIndices('logs-rendiff.api-default');
@@ -248,10 +261,12 @@ describe('installing them in Elasticsearch (the emulator, through the client)', 
     api = await streamIndices('logs-rendiff.api-default');
     expect(api.map((row) => row.index)).not.toContain(first);
 
+    // 31 days: a rollup index stays hot (and writable) until 35 days, so last month's rollups can still be recomputed.
+    expect(await rollupIndex()).toMatchObject({ dataStream: null, policy: 'sluice-rollups', phase: 'hot', error: null });
     await advance('360d');
-    const rollups = await streamIndices('metrics-rendiff.sli-default');
-    expect(rollups.length).toBeGreaterThanOrEqual(1);
-    expect(rollups[0]?.phase).not.toBe('delete');
+    expect(await rollupIndex()).toMatchObject({ phase: 'warm', error: null });
+    await advance('10d');
+    expect(await rollupIndex()).toBeUndefined();
   });
 
   it('status shows each backing index with phase, age, size, documents and ILM errors, as a table or JSON', async () => {
@@ -280,10 +295,10 @@ describe('sluice ilm from the command line', () => {
     try {
       const first = await run(env[0] as string, [...env.slice(1), process.execPath, SLUICE, 'ilm', 'apply'], { cwd: packageRoot });
       expect(first.code).toBe(0);
-      expect(first.stdout.trim().split('\n').at(-1)).toBe('ilm apply: 21 created, 0 updated, 0 unchanged');
+      expect(first.stdout.trim().split('\n').at(-1)).toBe('ilm apply: 22 created, 0 updated, 0 unchanged');
       const second = await run(env[0] as string, [...env.slice(1), 'SLUICE_LOGS_RETENTION=40d', process.execPath, SLUICE, 'ilm', 'apply'], { cwd: packageRoot });
       expect(second.stdout).toContain('policy sluice-logs: updated\n    phases.delete.min_age: 30d → 40d');
-      expect(second.stdout.trim().split('\n').at(-1)).toBe('ilm apply: 0 created, 1 updated, 20 unchanged');
+      expect(second.stdout.trim().split('\n').at(-1)).toBe('ilm apply: 0 created, 1 updated, 21 unchanged');
       const status = await run(env[0] as string, [...env.slice(1), process.execPath, SLUICE, 'ilm', 'status', '--json'], { cwd: packageRoot });
       expect(JSON.parse(status.stdout)).toEqual([]);
 

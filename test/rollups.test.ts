@@ -1,9 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { join } from 'node:path';
 import { packageRoot } from '../shared/paths.js';
 import { loadSloFile } from '../shared/slo.js';
 import { rollupRange } from '../services/rollup/rollups.js';
-import { readMinuteSeries, readRouteTotals } from '../services/rollup/series.js';
+import { generateReport } from '../services/rollup/report/generate.js';
+import { renderReport } from '../services/rollup/report/render.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 import { ingestLines, installTemplates, jobLine, traefikLine } from './support/rollups.js';
 
@@ -17,18 +19,24 @@ afterAll(async () => cluster.stop());
 
 describe('rollups', () => {
   it('sanity', async () => {
-    const t0 = Date.parse('2026-11-03T10:00:00Z');
-    await ingestLines(cluster.es, [
-      { topic: 'logs-traefik', line: traefikLine({ at: t0 + 1000, status: 200, ms: 120 }) },
-      { topic: 'logs-traefik', line: traefikLine({ at: t0 + 2000, status: 502, ms: 3000 }) },
-      { topic: 'logs-traefik', line: traefikLine({ at: t0 + 61_000, status: 200, ms: 80, path: '/api/v1/jobs/8f14e45f' }) },
-      { topic: 'logs-app', line: jobLine(t0 + 5000, true) },
-      { topic: 'logs-app', line: jobLine(t0 + 6000, false) },
-    ]);
-    const result = await rollupRange(cluster.es, slos, 'default', t0, t0 + 3_600_000);
-    console.log(result);
-    const series = await readMinuteSeries(cluster.es, 'default', slos.slos.map((s) => s.name), t0, t0 + 3_600_000);
-    console.log([...series.slos].map(([k, v]) => [k, v.good.slice(0, 3), v.valid.slice(0, 3)]), series.events.slice(0, 3), series.watermark, series.jobs);
-    console.log(await readRouteTotals(cluster.es, 'default', t0 - 1800_000, t0 + 7200_000));
-  });
+    const from = Date.parse('2026-11-01T00:00:00Z');
+    const lines: Parameters<typeof ingestLines>[1] = [];
+    const routes = ['/api/v1/jobs', '/api/v1/jobs/8f14e45f', '/api/v1/convert', '/health'];
+    for (let m = 0; m < 30 * 1440; m += 2) {
+      if (m > 14 * 1440 && m < 14 * 1440 + 180) continue; // gap
+      const at = from + m * 60_000;
+      const outage = m >= 20 * 1440 + 600 && m < 20 * 1440 + 640;
+      const route = routes[m % 4]!;
+      lines.push({ topic: 'logs-traefik', line: traefikLine({ at, status: outage ? 502 : 200, ms: 50 + (m % 97) * (route === '/api/v1/convert' ? 30 : 3), path: route }) });
+      if (m % 30 === 0) lines.push({ topic: 'logs-app', line: jobLine(at + 500, m % 600 !== 0, m % 1200 === 0 ? 'codec' : 'timeout') });
+    }
+    await ingestLines(cluster.es, lines);
+    console.time('rollup');
+    await rollupRange(cluster.es, slos, 'default', from, from + 31 * 86_400_000);
+    console.timeEnd('rollup');
+    console.time('report');
+    const report = await generateReport(cluster.es, slos, 'default', '2026-11', 'Europe/Berlin', { now: Date.parse('2026-12-01T02:00:00Z') });
+    console.timeEnd('report');
+    for (const format of ['json', 'csv', 'html', 'pdf'] as const) writeFileSync(`/tmp/scratch/report.${format}`, await renderReport(report, format));
+  }, 120_000);
 });

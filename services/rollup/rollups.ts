@@ -137,17 +137,18 @@ async function jobRollups(es: Client, file: SloFile, namespace: string, from: nu
 }
 
 /**
- * Per minute and dataset, how many events arrived at all, and the latest event time: a minute with none in any
- * dataset is a data gap (the pipeline or the shipper was down), told apart from a quiet minute of one SLO.
+ * Per minute, how many events arrived at all (and per dataset), and the latest event time: a minute with none
+ * in any dataset is a data gap (the pipeline or the shipper was down), told apart from a quiet minute of one SLO.
  */
 async function coverageRollups(es: Client, namespace: string, from: number, to: number, emit: Emit, computedAt: string, signal?: AbortSignal): Promise<void> {
   const query = { bool: { filter: [{ range: { '@timestamp': { gte: from, lt: to, format: 'epoch_millis' } } }], must_not: [{ term: { 'data_stream.dataset': 'rendiff.security' } }] } };
-  const sources = [minuteSource('1m'), { dataset: { terms: { field: 'data_stream.dataset' } } }];
-  for await (const bucket of compositeBuckets(es, `logs-rendiff.*-${namespace}`, query, sources, { last: { max: { field: '@timestamp' } } }, signal)) {
+  const aggs = { datasets: { terms: { field: 'data_stream.dataset', size: 100 } }, last: { max: { field: '@timestamp' } } };
+  for await (const bucket of compositeBuckets(es, `logs-rendiff.*-${namespace}`, query, [minuteSource('1m')], aggs, signal)) {
     const at = Number(bucket.key.minute);
     const last = (bucket.last as { value: number | null }).value;
-    const sli = { kind: 'coverage' as const, resolution: 'minute' as const, dataset: String(bucket.key.dataset), events: bucket.doc_count, ...(last === null ? {} : { last_event: new Date(last).toISOString() }) };
-    emit(rollupId('coverage', 'minute', String(bucket.key.dataset), at), stamp(at, sli, computedAt));
+    const datasets = Object.fromEntries((bucket.datasets as { buckets: { key: string; doc_count: number }[] }).buckets.map((b) => [b.key, b.doc_count]));
+    const sli = { kind: 'coverage' as const, resolution: 'minute' as const, events: bucket.doc_count, datasets, ...(last === null ? {} : { last_event: new Date(last).toISOString() }) };
+    emit(rollupId('coverage', 'minute', '', at), stamp(at, sli, computedAt));
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Client, estypes } from '@elastic/elasticsearch';
+import type { Client } from '@elastic/elasticsearch';
 import { addHistogram, type LatencyHistogram } from '../../shared/latency-histogram.js';
 import { HOUR, MINUTE, rollupIndexPattern, type RollupKind } from './rollups.js';
 
@@ -22,7 +22,8 @@ export interface MinuteSeries {
   events: Float64Array;
   /** The latest event time the rollups cover, if any. */
   watermark: number | undefined;
-  jobs: Map<string, { completed: number; failed: number }>;
+  /** Job outcomes per error type and minute. */
+  jobs: Map<string, { completed: Float64Array; failed: Float64Array }>;
 }
 
 export interface RouteTotals {
@@ -35,29 +36,32 @@ export interface RouteTotals {
 
 type Source = { '@timestamp': string; sli: Record<string, unknown> };
 
-/** Every rollup document of some kinds in [from, to), through a point in time (a month holds far more than one page). */
+/**
+ * Every rollup document of some kinds in [from, to), through a scroll in index order: a month holds far more
+ * than one page, and the readers place each document by its timestamp, so no sort is needed.
+ */
 async function* rollupDocuments(es: Client, namespace: string, kinds: RollupKind[], resolution: 'minute' | 'hour', from: number, to: number): AsyncGenerator<Source> {
   if (from >= to) return;
-  const index = rollupIndexPattern(namespace);
-  const pit = await es.openPointInTime({ index, keep_alive: '1m', ignore_unavailable: true });
+  let response = await es.search<Source>({
+    index: rollupIndexPattern(namespace),
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    scroll: '1m',
+    size: 10_000,
+    sort: ['_doc'],
+    query: { bool: { filter: [{ terms: { 'sli.kind': kinds } }, { term: { 'sli.resolution': resolution } }, { range: { '@timestamp': { gte: from, lt: to, format: 'epoch_millis' } } }] } },
+  });
+  const ids = new Set<string>();
   try {
-    let after: estypes.SortResults | undefined;
     for (;;) {
-      const response = await es.search<Source>({
-        pit: { id: pit.id, keep_alive: '1m' },
-        size: 10_000,
-        track_total_hits: false,
-        query: { bool: { filter: [{ terms: { 'sli.kind': kinds } }, { term: { 'sli.resolution': resolution } }, { range: { '@timestamp': { gte: from, lt: to, format: 'epoch_millis' } } }] } },
-        sort: [{ '@timestamp': 'asc' }],
-        ...(after ? { search_after: after } : {}),
-      });
+      if (response._scroll_id) ids.add(response._scroll_id);
       const hits = response.hits.hits;
       for (const hit of hits) if (hit._source) yield hit._source;
-      if (hits.length < 10_000) return;
-      after = hits[hits.length - 1]?.sort;
+      if (hits.length === 0 || response._scroll_id === undefined) return;
+      response = await es.scroll<Source>({ scroll_id: response._scroll_id, scroll: '1m' });
     }
   } finally {
-    await es.closePointInTime({ id: pit.id }).catch(() => undefined);
+    if (ids.size > 0) await es.clearScroll({ scroll_id: [...ids] }).catch(() => undefined);
   }
 }
 
@@ -65,7 +69,7 @@ export async function readMinuteSeries(es: Client, namespace: string, sloNames: 
   const minutes = Math.round((to - from) / MINUTE);
   const slos = new Map(sloNames.map((name) => [name, { good: new Float64Array(minutes), valid: new Float64Array(minutes) }]));
   const events = new Float64Array(minutes);
-  const jobs = new Map<string, { completed: number; failed: number }>();
+  const jobs = new Map<string, { completed: Float64Array; failed: Float64Array }>();
   let watermark: number | undefined;
   for await (const document of rollupDocuments(es, namespace, ['slo', 'coverage', 'jobs'], 'minute', from, to)) {
     const at = Math.floor((Date.parse(document['@timestamp']) - from) / MINUTE);
@@ -81,10 +85,10 @@ export async function readMinuteSeries(es: Client, namespace: string, sloNames: 
       if (last !== undefined && (watermark === undefined || last > watermark)) watermark = last;
     } else {
       const type = String(sli.error_type);
-      const totals = jobs.get(type) ?? { completed: 0, failed: 0 };
-      totals.completed += Number(sli.completed);
-      totals.failed += Number(sli.failed);
-      jobs.set(type, totals);
+      let outcomes = jobs.get(type);
+      if (!outcomes) jobs.set(type, (outcomes = { completed: new Float64Array(minutes), failed: new Float64Array(minutes) }));
+      outcomes.completed[at] = Number(sli.completed);
+      outcomes.failed[at] = Number(sli.failed);
     }
   }
   return { from, to, minutes, slos, events, watermark, jobs };
