@@ -48,7 +48,7 @@ export function jobLine(at: number, ok: boolean, errorType = 'codec'): string {
 }
 
 /** Lines through the pipeline (traefik or app by topic) into their data streams. */
-export async function ingestLines(es: Client, lines: { topic: 'logs-traefik' | 'logs-app' | 'logs-worker'; line: string }[], namespace = 'default'): Promise<void> {
+export async function ingestLines(es: Client, lines: readonly { topic: 'logs-traefik' | 'logs-app' | 'logs-worker'; line: string }[], namespace = 'default'): Promise<void> {
   const pipeline = createPipeline({ namespace });
   for (let i = 0; i < lines.length; i += 20_000) {
     const operations = lines.slice(i, i + 20_000).flatMap(({ topic, line }) => {
@@ -63,4 +63,23 @@ export async function ingestLines(es: Client, lines: { topic: 'logs-traefik' | '
 
 export async function installTemplates(es: Client): Promise<void> {
   await applyIlm(es, loadIlmFiles());
+}
+
+/** A worker's log line (epoch-second timestamps, as the workers write them): data that is not a request. */
+export function workerLine(at: number, message = 'heartbeat'): string {
+  return JSON.stringify({ timestamp: Math.floor(at / 1000), level: 'INFO', message, worker_id: 'w-1', queue: 'default' });
+}
+
+export type Line = Parameters<typeof ingestLines>[1][number];
+
+/** `perMinute` requests in every minute of [from, to), spread over the minute; `shape` decides each one. */
+export function steadyTraffic(from: number, to: number, perMinute: number, shape: (at: number, i: number) => Omit<Request, 'at'>): Line[] {
+  const lines: Line[] = [];
+  for (let minute = from; minute < to; minute += 60_000) {
+    for (let i = 0; i < perMinute; i += 1) {
+      const at = minute + Math.floor((i * 60_000) / perMinute);
+      lines.push({ topic: 'logs-traefik', line: traefikLine({ at, ...shape(at, i) }) });
+    }
+  }
+  return lines;
 }
