@@ -390,7 +390,7 @@ function buildProgram(): Command {
       if (options.rebuild && options.live) command.error('error: --rebuild issues a revision and --live issues none: give one of them.');
       if (options.format === 'pdf' && options.out === undefined && process.stdout.isTTY) command.error('error: a PDF is not for a terminal: give --out FILE, or redirect stdout.');
       const { loadSloFile } = await import('../shared/slo.js');
-      const { issueReport, issuedReport } = await import('../services/rollup/report/store.js');
+      const { issueReport, issuedReport, ReportNotOverError } = await import('../services/rollup/report/store.js');
       const { generateReport } = await import('../services/rollup/report/generate.js');
       const { renderReport } = await import('../services/rollup/report/render.js');
       const slos = loadSloFile(config.sloFile);
@@ -398,7 +398,10 @@ function buildProgram(): Command {
       try {
         const tz = config.reportTimeZone;
         const report = options.rebuild
-          ? await issueReport(es, slos, config.namespace, options.month, tz, options.reason)
+          ? await issueReport(es, slos, config.namespace, options.month, tz, options.reason).catch((error: unknown) => {
+              if (error instanceof ReportNotOverError) command.error(`error: ${error.message}.`);
+              throw error;
+            })
           : ((options.live ? undefined : await issuedReport(es, config.namespace, options.month, tz)) ?? (await generateReport(es, slos, config.namespace, options.month, tz)));
         const body = await renderReport(report, options.format);
         if (options.out === undefined) process.stdout.write(body);

@@ -1,28 +1,14 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../shared/paths.js';
-import { freePort, run } from './support/process.js';
+import { freePort, run, runSluice } from './support/process.js';
 
 const SLUICE = join(packageRoot, 'dist', 'bin', 'sluice.js');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built `sluice` executable with a clean environment plus `env`. */
-function sluice(args: string[], env: NodeJS.ProcessEnv = {}, command = process.execPath, prefix = [SLUICE]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(command, [...prefix, ...args], { cwd: packageRoot, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const sluice = runSluice;
 
 /** Every verb of the contract in DESIGN.md, plus `config` and `detect`. */
 const VERBS = [

@@ -28,6 +28,16 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
 
 export { freePort } from '../../bench/process.js';
 
+/** Runs a command (the built `sluice` by default) with a clean environment plus `env`, to its end. */
+export function runSluice(args: string[], env: NodeJS.ProcessEnv = {}, command = process.execPath, prefix = [join(packageRoot, 'dist', 'bin', 'sluice.js')]): Promise<ProcessResult> {
+  return new Promise((resolve) => {
+    execFile(command, [...prefix, ...args], { cwd: packageRoot, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 /** The built `sluice` executable as a child process with only PATH and `env`, its output collected. */
 export function spawnSluice(args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
   const child = spawn(process.execPath, [join(packageRoot, 'dist', 'bin', 'sluice.js'), ...args], { cwd: packageRoot, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
