@@ -56,7 +56,7 @@ async function post(url: string, body: string): Promise<void> {
   if (!response.ok || !text.startsWith('{"errors":false')) throw new Error(`bulk failed: ${text.slice(0, 500)}`);
 }
 
-async function startEmulator(port: number): Promise<ChildProcess> {
+export async function startEmulator(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--max-old-space-size=12288', join(packageRoot, 'dist', 'bin', 'sluice.js'), 'emulate', 'elasticsearch', '--port', String(port)], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, LOG_LEVEL: 'warn' },

@@ -243,7 +243,7 @@ describe('installing them in Elasticsearch (the emulator, through the client)', 
     const advance = async (by: string) => fetch(`${emulator.url}/_emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: by }) });
     const write = (stream: string) => es.index({ index: stream, op_type: 'create', document: { '@timestamp': new Date().toISOString(), message: 'x' } });
     await write('logs-rendiff.api-default');
-    await es.index({ index: 'sluice-rollups-default-2026.11', id: 'slo-minute', document: { '@timestamp': new Date().toISOString(), sli: { kind: 'slo', resolution: 'minute', slo: 'api-availability', good: 1, valid: 1 } } });
+    await es.index({ index: 'sluice-rollups-default-2026.11', id: 'slo-minute', document: { '@timestamp': new Date().toISOString(), sli: { kind: 'minute', resolution: 'minute', slos: { 'api-availability': { good: 1, valid: 1 } }, events: 1 } } });
     const streamIndices = async (name: string) => (await ilmStatus(es)).filter((row) => row.dataStream === name);
     const rollupIndex = async () => (await ilmStatus(es)).find((row) => row.index === 'sluice-rollups-default-2026.11');
 

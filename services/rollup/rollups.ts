@@ -11,9 +11,13 @@ import { filterQuery, type EventFilter, type SloFile } from '../../shared/slo.js
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
-const PAGE = 2000;
 
-export type RollupKind = 'slo' | 'route' | 'jobs' | 'coverage';
+/**
+ * `minute`: one document per minute with every SLO's good and valid counts, the job outcomes by error type and
+ * the events that arrived (data coverage): a month's report reads 44 640 of them, not one per SLO and kind.
+ * `route`: per minute and per hour, one document per route template.
+ */
+export type RollupKind = 'minute' | 'route';
 
 export interface RollupDocument {
   '@timestamp': string;
@@ -37,15 +41,15 @@ function rollupId(kind: RollupKind, resolution: string, key: string, at: number)
 type Bucket = { key: Record<string, string | number | null>; doc_count: number } & Record<string, unknown>;
 
 /** Every bucket of a composite aggregation, page by page. */
-async function* compositeBuckets(es: Client, index: string, query: Record<string, unknown>, sources: Record<string, unknown>[], aggs: Record<string, unknown>, signal?: AbortSignal): AsyncGenerator<Bucket> {
+async function* compositeBuckets(es: Client, index: string, query: Record<string, unknown>, sources: Record<string, unknown>[], aggs: Record<string, unknown>, page: number, signal?: AbortSignal): AsyncGenerator<Bucket> {
   let after: Record<string, unknown> | undefined;
   for (;;) {
     // The filters are built from slo.yaml as plain JSON; Elasticsearch checks them.
-    const request = { index, size: 0, query, ignore_unavailable: true, allow_no_indices: true, aggs: { rollup: { composite: { size: PAGE, sources, ...(after ? { after } : {}) }, aggs } } } as estypes.SearchRequest;
+    const request = { index, size: 0, query, ignore_unavailable: true, allow_no_indices: true, aggs: { rollup: { composite: { size: page, sources, ...(after ? { after } : {}) }, aggs } } } as estypes.SearchRequest;
     const response = await es.search(request, { signal });
     const result = (response.aggregations as { rollup?: { buckets: Bucket[]; after_key?: Record<string, unknown> } } | undefined)?.rollup;
     for (const bucket of result?.buckets ?? []) yield bucket;
-    if (!result || result.buckets.length < PAGE || result.after_key === undefined) return;
+    if (!result || result.buckets.length < page || result.after_key === undefined) return;
     after = result.after_key;
   }
 }
@@ -63,14 +67,33 @@ function stamp(at: number, sli: RollupDocument['sli'], computedAt: string): Roll
 
 type Emit = (id: string, document: RollupDocument) => void;
 
-async function sloRollups(es: Client, slos: SloFile['slos'], namespace: string, from: number, to: number, emit: Emit, computedAt: string, signal?: AbortSignal): Promise<void> {
+/** The per-minute document being assembled from the SLO, job and coverage aggregations of one chunk. */
+interface MinuteCell {
+  slos: Record<string, { good: number; valid: number }>;
+  jobs: Record<string, { completed: number; failed: number }>;
+  events: number;
+  datasets: Record<string, number>;
+  lastEvent?: number;
+}
+
+type Minutes = Map<number, MinuteCell>;
+
+function minuteCell(minutes: Minutes, at: number): MinuteCell {
+  let found = minutes.get(at);
+  if (!found) minutes.set(at, (found = { slos: {}, jobs: {}, events: 0, datasets: {} }));
+  return found;
+}
+
+/** Bucket sizes: a page's buckets, sub-aggregations included, stay under search.max_buckets (65 536). */
+const PAGE = 5000;
+const ROUTE_PAGE = 1000;
+
+async function sloRollups(es: Client, slos: SloFile['slos'], namespace: string, from: number, to: number, minutes: Minutes, signal?: AbortSignal): Promise<void> {
   for (const slo of slos) {
     const index = `logs-${slo.indicator.dataset}-${namespace}`;
     const aggs = { good: { filter: filterQuery(slo.indicator.good) } };
-    for await (const bucket of compositeBuckets(es, index, within(from, to, slo.indicator.valid), [minuteSource('1m')], aggs, signal)) {
-      const at = Number(bucket.key.minute);
-      const good = (bucket.good as { doc_count: number }).doc_count;
-      emit(rollupId('slo', 'minute', slo.name, at), stamp(at, { kind: 'slo', resolution: 'minute', slo: slo.name, good, valid: bucket.doc_count }, computedAt));
+    for await (const bucket of compositeBuckets(es, index, within(from, to, slo.indicator.valid), [minuteSource('1m')], aggs, PAGE, signal)) {
+      minuteCell(minutes, Number(bucket.key.minute)).slos[slo.name] = { good: (bucket.good as { doc_count: number }).doc_count, valid: bucket.doc_count };
     }
   }
 }
@@ -93,8 +116,11 @@ async function routeRollups(es: Client, file: SloFile, namespace: string, from: 
   const start = Math.floor(from / HOUR) * HOUR;
   const end = Math.ceil(to / HOUR) * HOUR;
   const index = `logs-${file.requests.dataset}-${namespace}`;
-  const sources = [minuteSource('1m'), { route: { terms: { field: 'rendiff.route', missing_bucket: true } } }, { bucket: { histogram: { field: 'rendiff.latency_bucket', interval: 1, missing_bucket: true } } }];
-  const aggs = { errors: { filter: filterQuery(file.requests.error), aggs: { status: { terms: { field: 'http.response.status_code', size: 20 } } } } };
+  const sources = [minuteSource('1m'), { route: { terms: { field: 'rendiff.route', missing_bucket: true } } }];
+  const aggs = {
+    errors: { filter: filterQuery(file.requests.error), aggs: { status: { terms: { field: 'http.response.status_code', size: 20 } } } },
+    latency: { histogram: { field: 'rendiff.latency_bucket', interval: 1, min_doc_count: 1 } },
+  };
   const minutes = new Map<string, RouteCell>();
   const hours = new Map<string, RouteCell>();
   const cell = (cells: Map<string, RouteCell>, at: number, route: string): RouteCell => {
@@ -103,15 +129,16 @@ async function routeRollups(es: Client, file: SloFile, namespace: string, from: 
     if (!found) cells.set(key, (found = { at, route, requests: 0, errors: 0, byStatus: new Map(), latency: new Map() }));
     return found;
   };
-  for await (const bucket of compositeBuckets(es, index, within(start, end, undefined), sources, aggs, signal)) {
+  for await (const bucket of compositeBuckets(es, index, within(start, end, undefined), sources, aggs, ROUTE_PAGE, signal)) {
     const at = Number(bucket.key.minute);
     const route = bucket.key.route === null ? '(none)' : String(bucket.key.route);
     const errors = bucket.errors as { doc_count: number; status: { buckets: { key: number | string; doc_count: number }[] } };
+    const latency = (bucket.latency as { buckets: { key: number; doc_count: number }[] }).buckets;
     for (const target of [cell(minutes, at, route), cell(hours, Math.floor(at / HOUR) * HOUR, route)]) {
       target.requests += bucket.doc_count;
       target.errors += errors.doc_count;
       for (const status of errors.status.buckets) target.byStatus.set(String(status.key), (target.byStatus.get(String(status.key)) ?? 0) + status.doc_count);
-      if (bucket.key.bucket !== null) target.latency.set(Number(bucket.key.bucket), (target.latency.get(Number(bucket.key.bucket)) ?? 0) + bucket.doc_count);
+      for (const b of latency) target.latency.set(b.key, (target.latency.get(b.key) ?? 0) + b.doc_count);
     }
   }
   for (const [resolution, cells] of [['minute', minutes], ['hour', hours]] as const) {
@@ -123,16 +150,14 @@ async function routeRollups(es: Client, file: SloFile, namespace: string, from: 
   }
 }
 
-async function jobRollups(es: Client, file: SloFile, namespace: string, from: number, to: number, emit: Emit, computedAt: string, signal?: AbortSignal): Promise<void> {
+async function jobRollups(es: Client, file: SloFile, namespace: string, from: number, to: number, minutes: Minutes, signal?: AbortSignal): Promise<void> {
   const index = `logs-${file.jobs.dataset}-${namespace}`;
   const either = { bool: { filter: [{ range: { '@timestamp': { gte: from, lt: to, format: 'epoch_millis' } } }], should: [filterQuery(file.jobs.completed), filterQuery(file.jobs.failed)], minimum_should_match: 1 } };
   const sources = [minuteSource('1m'), { error_type: { terms: { field: 'rendiff.error_type', missing_bucket: true } } }];
   const aggs = { completed: { filter: filterQuery(file.jobs.completed) }, failed: { filter: filterQuery(file.jobs.failed) } };
-  for await (const bucket of compositeBuckets(es, index, either, sources, aggs, signal)) {
-    const at = Number(bucket.key.minute);
+  for await (const bucket of compositeBuckets(es, index, either, sources, aggs, PAGE, signal)) {
     const errorType = bucket.key.error_type === null ? '(none)' : String(bucket.key.error_type);
-    const sli = { kind: 'jobs' as const, resolution: 'minute' as const, error_type: errorType, completed: (bucket.completed as { doc_count: number }).doc_count, failed: (bucket.failed as { doc_count: number }).doc_count };
-    emit(rollupId('jobs', 'minute', errorType, at), stamp(at, sli, computedAt));
+    minuteCell(minutes, Number(bucket.key.minute)).jobs[errorType] = { completed: (bucket.completed as { doc_count: number }).doc_count, failed: (bucket.failed as { doc_count: number }).doc_count };
   }
 }
 
@@ -140,15 +165,22 @@ async function jobRollups(es: Client, file: SloFile, namespace: string, from: nu
  * Per minute, how many events arrived at all (and per dataset), and the latest event time: a minute with none
  * in any dataset is a data gap (the pipeline or the shipper was down), told apart from a quiet minute of one SLO.
  */
-async function coverageRollups(es: Client, namespace: string, from: number, to: number, emit: Emit, computedAt: string, signal?: AbortSignal): Promise<void> {
+async function coverageRollups(es: Client, namespace: string, from: number, to: number, minutes: Minutes, signal?: AbortSignal): Promise<void> {
   const query = { bool: { filter: [{ range: { '@timestamp': { gte: from, lt: to, format: 'epoch_millis' } } }], must_not: [{ term: { 'data_stream.dataset': 'rendiff.security' } }] } };
-  const aggs = { datasets: { terms: { field: 'data_stream.dataset', size: 100 } }, last: { max: { field: '@timestamp' } } };
-  for await (const bucket of compositeBuckets(es, `logs-rendiff.*-${namespace}`, query, [minuteSource('1m')], aggs, signal)) {
-    const at = Number(bucket.key.minute);
+  const aggs = { datasets: { terms: { field: 'data_stream.dataset', size: 10 } }, last: { max: { field: '@timestamp' } } };
+  for await (const bucket of compositeBuckets(es, `logs-rendiff.*-${namespace}`, query, [minuteSource('1m')], aggs, PAGE, signal)) {
+    const cell = minuteCell(minutes, Number(bucket.key.minute));
+    cell.events = bucket.doc_count;
+    cell.datasets = Object.fromEntries((bucket.datasets as { buckets: { key: string; doc_count: number }[] }).buckets.map((b) => [b.key, b.doc_count]));
     const last = (bucket.last as { value: number | null }).value;
-    const datasets = Object.fromEntries((bucket.datasets as { buckets: { key: string; doc_count: number }[] }).buckets.map((b) => [b.key, b.doc_count]));
-    const sli = { kind: 'coverage' as const, resolution: 'minute' as const, events: bucket.doc_count, datasets, ...(last === null ? {} : { last_event: new Date(last).toISOString() }) };
-    emit(rollupId('coverage', 'minute', '', at), stamp(at, sli, computedAt));
+    if (last !== null) cell.lastEvent = last;
+  }
+}
+
+function emitMinutes(minutes: Minutes, emit: Emit, computedAt: string): void {
+  for (const [at, cell] of minutes) {
+    const sli = { kind: 'minute' as const, resolution: 'minute' as const, slos: cell.slos, jobs: cell.jobs, events: cell.events, datasets: cell.datasets, ...(cell.lastEvent === undefined ? {} : { last_event: new Date(cell.lastEvent).toISOString() }) };
+    emit(rollupId('minute', 'minute', '', at), stamp(at, sli, computedAt));
   }
 }
 
@@ -184,10 +216,12 @@ export async function rollupRange(es: Client, file: SloFile, namespace: string, 
       indices.add(index);
       operations.push({ index: { _index: index, _id: id } }, document);
     };
-    await sloRollups(es, file.slos, namespace, at, stop, emit, computedAt, options.signal);
+    const minutes: Minutes = new Map();
+    await sloRollups(es, file.slos, namespace, at, stop, minutes, options.signal);
+    await jobRollups(es, file, namespace, at, stop, minutes, options.signal);
+    await coverageRollups(es, namespace, at, stop, minutes, options.signal);
+    emitMinutes(minutes, emit, computedAt);
     await routeRollups(es, file, namespace, at, stop, emit, computedAt, options.signal);
-    await jobRollups(es, file, namespace, at, stop, emit, computedAt, options.signal);
-    await coverageRollups(es, namespace, at, stop, emit, computedAt, options.signal);
     documents += await writeRollups(es, operations, options.signal);
     options.progress?.(part + 1, total);
   }

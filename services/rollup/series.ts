@@ -71,25 +71,24 @@ export async function readMinuteSeries(es: Client, namespace: string, sloNames: 
   const events = new Float64Array(minutes);
   const jobs = new Map<string, { completed: Float64Array; failed: Float64Array }>();
   let watermark: number | undefined;
-  for await (const document of rollupDocuments(es, namespace, ['slo', 'coverage', 'jobs'], 'minute', from, to)) {
+  for await (const document of rollupDocuments(es, namespace, ['minute'], 'minute', from, to)) {
     const at = Math.floor((Date.parse(document['@timestamp']) - from) / MINUTE);
-    const sli = document.sli;
-    if (sli.kind === 'slo') {
-      const series = slos.get(String(sli.slo));
+    const sli = document.sli as { slos?: Record<string, { good: number; valid: number }>; jobs?: Record<string, { completed: number; failed: number }>; events?: number; last_event?: string };
+    for (const [name, counts] of Object.entries(sli.slos ?? {})) {
+      const series = slos.get(name);
       if (series === undefined) continue;
-      series.good[at] = Number(sli.good);
-      series.valid[at] = Number(sli.valid);
-    } else if (sli.kind === 'coverage') {
-      events[at] = (events[at] ?? 0) + Number(sli.events);
-      const last = typeof sli.last_event === 'string' ? Date.parse(sli.last_event) : undefined;
-      if (last !== undefined && (watermark === undefined || last > watermark)) watermark = last;
-    } else {
-      const type = String(sli.error_type);
+      series.good[at] = counts.good;
+      series.valid[at] = counts.valid;
+    }
+    for (const [type, counts] of Object.entries(sli.jobs ?? {})) {
       let outcomes = jobs.get(type);
       if (!outcomes) jobs.set(type, (outcomes = { completed: new Float64Array(minutes), failed: new Float64Array(minutes) }));
-      outcomes.completed[at] = Number(sli.completed);
-      outcomes.failed[at] = Number(sli.failed);
+      outcomes.completed[at] = counts.completed;
+      outcomes.failed[at] = counts.failed;
     }
+    events[at] = sli.events ?? 0;
+    const last = sli.last_event === undefined ? undefined : Date.parse(sli.last_event);
+    if (last !== undefined && (watermark === undefined || last > watermark)) watermark = last;
   }
   return { from, to, minutes, slos, events, watermark, jobs };
 }
