@@ -5,7 +5,7 @@ import { loadSloFile, type SloFile } from '../shared/slo.js';
 import { monthBounds } from '../services/rollup/report/calendar.js';
 import { generateReport } from '../services/rollup/report/generate.js';
 import { reportSchema, type Report } from '../services/rollup/report/model.js';
-import { renderCsv } from '../services/rollup/report/render.js';
+import { renderCsv, renderHtml } from '../services/rollup/report/render.js';
 import { issuedReport, issueReport } from '../services/rollup/report/store.js';
 import { rollupIndexPattern, rollupRange } from '../services/rollup/rollups.js';
 import { readMinuteSeries } from '../services/rollup/series.js';
@@ -110,6 +110,17 @@ describe('a month with an outage of known length and known request counts', () =
     expect(r.recommendations.map((rec) => rec.kind)).toEqual(['freeze', 'freeze', 'postmortem', 'postmortem', 'route-errors', 'route-latency', 'coverage']);
     expect(r.recommendations[0]!.basis).toBe('api-availability: budget consumed 12500.0 % (300 bad events of 2.4 allowed in 2026-11)');
     expect(renderCsv(r).split('\r\n')).toContain('2026-11,UTC,2026-11-10,api-availability,0.999,2100,2400,0.875,traffic');
+  });
+
+  it('the HTML (and the PDF, from the same outline) shows the 25 incidents that burned most; the JSON keeps all', () => {
+    const many: Report = structuredClone(r);
+    many.incidents = Array.from({ length: 30 }, (_, k) => ({ ...r.incidents[0]!, start: new Date(T('2026-11-11T00:00:00Z') + k * 3_600_000).toISOString(), budgetShare: k }));
+    const html = renderHtml(many);
+    expect(html).toContain('The 25 incidents that burned most budget of 30; the JSON report lists every one.');
+    expect(html.match(/<tr><td>api-availability<\/td>/g)).toHaveLength(25);
+    // The five that burned least (shares 0 to 4) are the first five hours: 00:00 to 04:00 are not shown.
+    expect(html).not.toContain('2026-11-11 04:00 UTC');
+    expect(html).toContain('2026-11-11 05:00 UTC');
   });
 
   it('a maintenance window is excluded from good and valid, with its reason', async () => {

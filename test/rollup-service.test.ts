@@ -56,6 +56,17 @@ describe('the rollup service', () => {
     }
   });
 
+  it('does not freeze a month without any data (a fresh installation)', async () => {
+    const running = await service('empty', () => T('2026-12-01T05:00:00Z'));
+    try {
+      await waitFor(() => running.runs() >= 2, 10_000, 'two runs');
+      expect(await issuedReport(cluster.es, 'empty', '2026-11', 'UTC')).toBeUndefined();
+      expect(await scrape(running.metricsUrl)).toMatch(/^sluice_reports_issued_total 0$/m);
+    } finally {
+      await running.close();
+    }
+  });
+
   it('issues last month\u2019s report once the grace period (1 h) has passed, once', async () => {
     await ingestLines(cluster.es, [request('2026-11-15T08:00:00Z', 200), request('2026-11-15T08:00:01Z', 500)], 'issue');
     await rollupRange(cluster.es, SLOS, 'issue', T('2026-11-01T00:00:00Z'), T('2026-12-01T00:00:00Z'));

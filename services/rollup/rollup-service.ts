@@ -66,7 +66,9 @@ export async function startRollups(config: Config, logger: Logger, options: Roll
     const month = previousMonth(at, config.reportTimeZone);
     if (at < monthBounds(month, config.reportTimeZone).to + config.rollup.reportGraceMs) return;
     if ((await issuedReport(es, config.namespace, month, config.reportTimeZone)) !== undefined) return;
-    const report = await issueReport(es, slos, config.namespace, month, config.reportTimeZone, 'issued automatically after the grace period', at);
+    const report = await issueReport(es, slos, config.namespace, month, config.reportTimeZone, 'issued automatically after the grace period', at, { requireData: true });
+    // A month without any data (a fresh installation) is not frozen empty; it is issued once data is rolled up.
+    if (report === undefined) return;
     metrics.reportsIssued.inc();
     logger.info({ month, timeZone: config.reportTimeZone, revision: report.header.revision }, 'monthly report issued');
   };

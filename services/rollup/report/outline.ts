@@ -90,8 +90,12 @@ function performance(report: Report): Block[] {
   ];
 }
 
+/** The incidents a page shows: all up to this many, else the ones that burned most (the JSON has every one). */
+const SHOWN_INCIDENTS = 25;
+
 function incidents(report: Report): Block[] {
   const tz = report.header.timeZone;
+  const shown = report.incidents.length <= SHOWN_INCIDENTS ? report.incidents : [...report.incidents].sort((a, b) => (b.budgetShare ?? 0) - (a.budgetShare ?? 0)).slice(0, SHOWN_INCIDENTS).sort((a, b) => a.start.localeCompare(b.start));
   if (report.incidents.length === 0) return [{ type: 'heading', text: 'Incidents' }, { type: 'paragraph', text: 'No incident: no 5-minute slice fell below its SLO\'s critical level or burned budget faster than 14.4 times the sustainable rate.' }];
   return [
     { type: 'heading', text: 'Incidents' },
@@ -99,9 +103,10 @@ function incidents(report: Report): Block[] {
     {
       type: 'table',
       head: ['SLO', 'Start', 'End', 'Minutes', 'Bad / valid', 'Budget burned', 'Main route', 'Main error'],
-      rows: report.incidents.map((i) => [i.slo, localTime(Date.parse(i.start), tz), localTime(Date.parse(i.end), tz), `${i.durationMinutes}${i.cutAtMonthStart ? ' (from previous month)' : ''}${i.cutAtMonthEnd ? ' (to month end)' : ''}`, ratio(i.badEvents, i.validEvents), percent(i.budgetShare, 1), i.mainRoute ?? '–', i.mainError ?? '–']),
+      rows: shown.map((i) => [i.slo, localTime(Date.parse(i.start), tz), localTime(Date.parse(i.end), tz), `${i.durationMinutes}${i.cutAtMonthStart ? ' (from previous month)' : ''}${i.cutAtMonthEnd ? ' (to month end)' : ''}`, ratio(i.badEvents, i.validEvents), percent(i.budgetShare, 1), i.mainRoute ?? '–', i.mainError ?? '–']),
       align: ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'left'],
     },
+    ...(shown.length < report.incidents.length ? [{ type: 'paragraph' as const, text: `The ${shown.length} incidents that burned most budget of ${report.incidents.length}; the JSON report lists every one.` }] : []),
   ];
 }
 

@@ -1,4 +1,5 @@
 import type { SloFile } from '../../../shared/slo.js';
+import { localTime } from './calendar.js';
 import { amount, count, ms, percent } from './format.js';
 import type { Report } from './model.js';
 
@@ -32,7 +33,7 @@ export function recommend(report: Report, file: SloFile): Recommendation[] {
     if (incident.budgetShare !== null && incident.budgetShare > POSTMORTEM_BUDGET_SHARE) {
       out.push({
         kind: 'postmortem',
-        text: `Write a postmortem for the ${incident.slo} incident that started ${incident.start}${incident.mainRoute ? ` (${incident.mainRoute}${incident.mainError ? `, ${incident.mainError}` : ''})` : incident.mainError ? ` (${incident.mainError})` : ''}.`,
+        text: `Write a postmortem for the ${incident.slo} incident that started ${localTime(Date.parse(incident.start), report.header.timeZone)}${incident.mainRoute ? ` (${incident.mainRoute}${incident.mainError ? `, ${incident.mainError}` : ''})` : incident.mainError ? ` (${incident.mainError})` : ''}.`,
         basis: `it burned ${percent(incident.budgetShare, 1)} of the month's ${incident.slo} budget, more than ${percent(POSTMORTEM_BUDGET_SHARE, 0)} (${count(incident.badEvents)} bad events in ${incident.durationMinutes} minutes)`,
       });
     }

@@ -42,11 +42,15 @@ export class ReportNotOverError extends Error {}
  * Builds the month's report from the rollups and records it as the next revision. A concurrent issue of the
  * same revision by another replica is a 409 on create: that one wins, and its report is returned.
  */
-export async function issueReport(es: Client, file: SloFile, namespace: string, month: string, timeZone: string, reason: string, now: number = Date.now()): Promise<Report> {
+export async function issueReport(es: Client, file: SloFile, namespace: string, month: string, timeZone: string, reason: string, now?: number): Promise<Report>;
+/** With `requireData`, a month without any data is not issued (undefined): nothing would be frozen but emptiness. */
+export async function issueReport(es: Client, file: SloFile, namespace: string, month: string, timeZone: string, reason: string, now: number, options: { requireData: true }): Promise<Report | undefined>;
+export async function issueReport(es: Client, file: SloFile, namespace: string, month: string, timeZone: string, reason: string, now: number = Date.now(), options: { requireData?: boolean } = {}): Promise<Report | undefined> {
   if (now < monthBounds(month, timeZone).to) throw new ReportNotOverError(`${month} has not ended in ${timeZone}: a report is issued only for a finished month`);
   const previous = await issuedReport(es, namespace, month, timeZone);
   const revision = (previous?.header.revision ?? 0) + 1;
   const report = await generateReport(es, file, namespace, month, timeZone, { now, revision });
+  if (options.requireData === true && report.header.dataCompleteness.minutesWithData === 0) return undefined;
   const document: Stored = { month, time_zone: timeZone, revision, generated_at: report.header.generatedAt, reason, report };
   try {
     await es.create({ index: reportsIndex(namespace), id: `${month}|${timeZone}|${revision}`, document, refresh: 'wait_for' });
