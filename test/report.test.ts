@@ -9,6 +9,7 @@ import { renderCsv, renderHtml } from '../services/rollup/report/render.js';
 import { issuedReport, issueReport } from '../services/rollup/report/store.js';
 import { rollupIndexPattern, rollupRange } from '../services/rollup/rollups.js';
 import { readMinuteSeries } from '../services/rollup/series.js';
+import { sloStates } from '../services/rollup/slo-state.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 import { ingestLines, installTemplates, jobLine, steadyTraffic, traefikLine, workerLine, type Line } from './support/rollups.js';
 
@@ -213,6 +214,32 @@ describe('the month boundary', () => {
     // 2 December and miss the event of the 1st; the report names both windows.
     expect(slo(november!, 'api-availability').rolling).toMatchObject({ good: 2, valid: 2, window: 'rolling 30 days', from: '2026-11-01T00:00:00.000Z' });
     expect(slo(december!, 'api-availability').rolling).toMatchObject({ good: 0, valid: 0, from: '2026-12-02T00:00:00.000Z', to: '2027-01-01T00:00:00.000Z' });
+  });
+});
+
+describe('an outage across the month boundary', () => {
+  it('is split in two incidents, each marked where it was cut', async () => {
+    // 20 failing requests a minute from 31 October 23:50 to 1 November 00:10 (UTC): 200 on each side.
+    await prepare('split', steadyTraffic(T('2026-10-31T23:50:00Z'), T('2026-11-01T00:10:00Z'), 20, () => ({ status: 500, ms: 10 })), '2026-11');
+    const [october, november] = await Promise.all([report('split', '2026-10'), report('split', '2026-11')]);
+    const pick = (r: Report) => r.incidents.filter((i) => i.slo === 'api-availability').map((i) => [i.start, i.end, i.badEvents, i.cutAtMonthStart, i.cutAtMonthEnd]);
+    expect(pick(october)).toEqual([['2026-10-31T23:50:00.000Z', '2026-11-01T00:00:00.000Z', 200, false, true]]);
+    expect(pick(november)).toEqual([['2026-11-01T00:00:00.000Z', '2026-11-01T00:10:00.000Z', 200, true, false]]);
+  });
+});
+
+describe('the SLO state library (what the API and the alerts use)', () => {
+  it('rolling attainment, budget and burn rates from the rollups in Elasticsearch', async () => {
+    // 20 November 11:00 to 12:00, 100 requests a minute; the last five minutes half of them fail: 250 bad of 6 000.
+    await prepare('state', steadyTraffic(T('2026-11-20T11:00:00Z'), T('2026-11-20T12:00:00Z'), 100, (at, i) => ({ status: at >= T('2026-11-20T11:55:00Z') && i % 2 === 0 ? 503 : 200, ms: 10 })), '2026-11');
+    const [availability] = await sloStates(cluster.es, SLOS, 'state', T('2026-11-20T12:00:30Z'));
+    expect(availability?.budget).toMatchObject({ good: 5750, valid: 6000, consumed: 250 });
+    expect(availability?.window).toEqual({ from: '2026-10-21T12:00:00.000Z', to: '2026-11-20T12:00:00.000Z', days: 30 });
+    // 1 h: 250 / 6 000 = 4.17 % bad, burn 41.7; 5 min: 250 / 500 = 50 %, burn 500. Attainment 95.8 % is below 99 %.
+    const fast = availability?.burnRates[0];
+    expect([fast?.long, fast?.short, Number(fast?.longRate?.toFixed(2)), Number(fast?.shortRate?.toFixed(2)), fast?.firing]).toEqual(['1h', '5m', 41.67, 500, true]);
+    expect(availability?.status).toBe('critical');
+    expect(availability?.reasons[0]).toBe('attainment 95.833 % is below the critical level 99.000 %');
   });
 });
 

@@ -1,7 +1,8 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { SloFile } from '../../../shared/slo.js';
 import { readMinuteSeries, readRouteTotals } from '../series.js';
-import { buildReport } from './build.js';
+import { MINUTE } from '../rollups.js';
+import { buildReport, INCIDENT_SLICE_MINUTES } from './build.js';
 import { monthBounds } from './calendar.js';
 import type { Report } from './model.js';
 
@@ -15,7 +16,8 @@ export interface GenerateOptions {
 export async function generateReport(es: Client, file: SloFile, namespace: string, month: string, timeZone: string, options: GenerateOptions = {}): Promise<Report> {
   const bounds = monthBounds(month, timeZone);
   const longest = Math.max(...file.slos.map((slo) => slo.timeWindow.duration));
-  const seriesFrom = Math.min(bounds.from, bounds.to - longest);
+  // The slice before the month too, to tell whether an incident at its start began in the previous month.
+  const seriesFrom = Math.min(bounds.from - INCIDENT_SLICE_MINUTES * MINUTE, bounds.to - longest);
   const [series, routes] = await Promise.all([
     readMinuteSeries(es, namespace, file.slos.map((slo) => slo.name), seriesFrom, bounds.to),
     readRouteTotals(es, namespace, bounds.from, bounds.to),
