@@ -1,4 +1,4 @@
-import { bucketValueMs, percentilesMs, type LatencyHistogram } from '../../../shared/latency-histogram.js';
+import { bucketValueMs, histogramCount, percentilesMs, type LatencyHistogram } from '../../../shared/latency-histogram.js';
 import type { Slo, SloFile } from '../../../shared/slo.js';
 import { MINUTE } from '../rollups.js';
 import type { MinuteSeries, RouteTotals, SloMinutes } from '../series.js';
@@ -180,9 +180,8 @@ async function causeOf(input: ReportInput, work: SloWork, start: number, end: nu
   if (dataset === file.jobs.dataset) {
     const first = offset + (start - input.bounds.from) / MINUTE;
     const last = offset + (end - input.bounds.from) / MINUTE;
-    const failed = [...series.jobs].map(([type, outcomes]) => [type, outcomes.failed.slice(first, last).reduce((a, b) => a + b, 0)] as const);
-    const top = topEntry(failed, ([, count]) => count);
-    return { mainRoute: null, mainError: top ? `job error ${top[0]}` : null };
+    const top = topEntry(jobTotalsOf(series, first, last), (job) => job.failed);
+    return { mainRoute: null, mainError: top ? `job error ${top.type}` : null };
   }
   return { mainRoute: null, mainError: null };
 }
@@ -268,6 +267,71 @@ function gapsOf(bounds: MonthBounds, events: Float64Array): Report['coverage']['
   return gaps;
 }
 
+function latencyOf(routes: Map<string, RouteTotals>): Report['latency'] {
+  const overall: LatencyHistogram = new Map();
+  for (const route of routes.values()) for (const [bucket, count] of route.latency) overall.set(bucket, (overall.get(bucket) ?? 0) + count);
+  const [p50, p95, p99] = percentilesMs(overall, [0.5, 0.95, 0.99]);
+  return { window: 'calendar month', method: 'nearest rank over fixed log-scale buckets (γ = 1.02): within 1 % of the exact value', requests: histogramCount(overall), p50Ms: p50 ?? null, p95Ms: p95 ?? null, p99Ms: p99 ?? null };
+}
+
+interface JobTotal {
+  type: string;
+  completed: number;
+  failed: number;
+}
+
+function jobTotalsOf(series: MinuteSeries, first: number, end: number): JobTotal[] {
+  const total = (values: Float64Array) => values.slice(first, end).reduce((a, b) => a + b, 0);
+  return [...series.jobs].map(([type, outcomes]) => ({ type, completed: total(outcomes.completed), failed: total(outcomes.failed) }));
+}
+
+function contributorsOf(rows: RouteRow[], jobs: JobTotal[]): Report['topContributors'] {
+  const failed = jobs.reduce((sum, j) => sum + j.failed, 0);
+  return {
+    routesByErrors: rows.filter((row) => row.errors > 0).sort((a, b) => b.errors - a.errors || a.route.localeCompare(b.route)).slice(0, TOP),
+    slowestRoutes: rows.filter((row) => row.p95Ms !== null).sort((a, b) => (b.p95Ms as number) - (a.p95Ms as number) || b.requests - a.requests).slice(0, TOP),
+    jobErrorTypes: jobs
+      .filter((j) => j.failed > 0)
+      .sort((a, b) => b.failed - a.failed || a.type.localeCompare(b.type))
+      .slice(0, TOP)
+      .map((j) => ({ errorType: j.type, failed: j.failed, share: failed > 0 ? j.failed / failed : null })),
+  };
+}
+
+function maintenanceOf(file: SloFile, bounds: MonthBounds): Report['coverage']['maintenance'] {
+  return file.slos.flatMap((slo) =>
+    slo.maintenance
+      .filter((w) => w.endMs > bounds.from && w.startMs < bounds.to)
+      .map((w) => {
+        const start = Math.max(w.startMs, bounds.from);
+        const end = Math.min(w.endMs, bounds.to);
+        return { slo: slo.name, start: iso(start), end: iso(end), minutes: Math.ceil((end - bounds.from) / MINUTE) - Math.ceil((start - bounds.from) / MINUTE), reason: w.reason };
+      }),
+  );
+}
+
+function headerOf(input: ReportInput, events: Float64Array): Report['header'] {
+  const { bounds, series, file } = input;
+  const minutes = events.length;
+  const withData = events.reduce((n, e) => n + (e > 0 ? 1 : 0), 0);
+  const watermark = series.watermark !== undefined && series.watermark >= bounds.from ? series.watermark : undefined;
+  return {
+    services: [...new Set(file.slos.map((slo) => slo.service))],
+    month: bounds.month,
+    timeZone: bounds.timeZone,
+    from: iso(bounds.from),
+    to: iso(bounds.to),
+    days: bounds.days.length,
+    hours: Math.round((bounds.to - bounds.from) / 3_600_000),
+    generatedAt: iso(input.generatedAt),
+    revision: input.revision,
+    issued: input.revision > 0,
+    watermark: watermark === undefined ? null : iso(watermark),
+    complete: input.generatedAt >= bounds.to,
+    dataCompleteness: { minutes, minutesWithData: withData, share: minutes > 0 ? withData / minutes : null },
+  };
+}
+
 export async function buildReport(input: ReportInput): Promise<Report> {
   const { bounds, series, file } = input;
   const offset = Math.round((bounds.from - series.from) / MINUTE);
@@ -278,61 +342,18 @@ export async function buildReport(input: ReportInput): Promise<Report> {
   const rows = [...input.routes.values()].map(routeRow);
   const requests = rows.reduce((sum, row) => sum + row.requests, 0);
   const errors = rows.reduce((sum, row) => sum + row.errors, 0);
-  const overall: LatencyHistogram = new Map();
-  for (const route of input.routes.values()) for (const [bucket, count] of route.latency) overall.set(bucket, (overall.get(bucket) ?? 0) + count);
-  const [p50, p95, p99] = percentilesMs(overall, [0.5, 0.95, 0.99]);
-  let latencyRequests = 0;
-  for (const count of overall.values()) latencyRequests += count;
-  const jobTotals = [...series.jobs].map(([type, outcomes]) => ({ type, completed: outcomes.completed.slice(offset, offset + monthMinutes).reduce((a, b) => a + b, 0), failed: outcomes.failed.slice(offset, offset + monthMinutes).reduce((a, b) => a + b, 0) }));
-  const jobsFailed = jobTotals.reduce((sum, j) => sum + j.failed, 0);
-  const minutesWithData = events.reduce((n, e) => n + (e > 0 ? 1 : 0), 0);
-  const gaps = gapsOf(bounds, events);
-  const watermark = series.watermark !== undefined && series.watermark >= bounds.from ? series.watermark : undefined;
+  const jobs = jobTotalsOf(series, offset, offset + monthMinutes);
+  const header = headerOf(input, events);
   const report: Report = {
     schema: 'sluice-sla-report/1',
-    header: {
-      services: [...new Set(file.slos.map((slo) => slo.service))],
-      month: bounds.month,
-      timeZone: bounds.timeZone,
-      from: iso(bounds.from),
-      to: iso(bounds.to),
-      days: bounds.days.length,
-      hours: Math.round((bounds.to - bounds.from) / 3_600_000),
-      generatedAt: iso(input.generatedAt),
-      revision: input.revision,
-      issued: input.revision > 0,
-      watermark: watermark === undefined ? null : iso(watermark),
-      complete: input.generatedAt >= bounds.to,
-      dataCompleteness: { minutes: monthMinutes, minutesWithData, share: monthMinutes > 0 ? minutesWithData / monthMinutes : null },
-    },
+    header,
     slos: works.map((work) => work.section),
-    latency: { window: 'calendar month', method: 'nearest rank over fixed log-scale buckets (γ = 1.02): within 1 % of the exact value', requests: latencyRequests, p50Ms: p50 ?? null, p95Ms: p95 ?? null, p99Ms: p99 ?? null },
-    volume: { requests, errors, errorShare: requests > 0 ? errors / requests : null, jobsCompleted: jobTotals.reduce((sum, j) => sum + j.completed, 0), jobsFailed },
+    latency: latencyOf(input.routes),
+    volume: { requests, errors, errorShare: requests > 0 ? errors / requests : null, jobsCompleted: jobs.reduce((sum, j) => sum + j.completed, 0), jobsFailed: jobs.reduce((sum, j) => sum + j.failed, 0) },
     incidents,
-    topContributors: {
-      routesByErrors: rows.filter((row) => row.errors > 0).sort((a, b) => b.errors - a.errors || a.route.localeCompare(b.route)).slice(0, TOP),
-      slowestRoutes: rows.filter((row) => row.p95Ms !== null).sort((a, b) => (b.p95Ms as number) - (a.p95Ms as number) || b.requests - a.requests).slice(0, TOP),
-      jobErrorTypes: jobTotals
-        .filter((j) => j.failed > 0)
-        .sort((a, b) => b.failed - a.failed || a.type.localeCompare(b.type))
-        .slice(0, TOP)
-        .map((j) => ({ errorType: j.type, failed: j.failed, share: jobsFailed > 0 ? j.failed / jobsFailed : null })),
-    },
+    topContributors: contributorsOf(rows, jobs),
     recommendations: [],
-    coverage: {
-      minutes: monthMinutes,
-      noDataMinutes: monthMinutes - minutesWithData,
-      gaps,
-      maintenance: file.slos.flatMap((slo) =>
-        slo.maintenance
-          .filter((w) => w.endMs > bounds.from && w.startMs < bounds.to)
-          .map((w) => {
-            const start = Math.max(w.startMs, bounds.from);
-            const end = Math.min(w.endMs, bounds.to);
-            return { slo: slo.name, start: iso(start), end: iso(end), minutes: Math.ceil((end - bounds.from) / MINUTE) - Math.ceil((start - bounds.from) / MINUTE), reason: w.reason };
-          }),
-      ),
-    },
+    coverage: { minutes: monthMinutes, noDataMinutes: monthMinutes - header.dataCompleteness.minutesWithData, gaps: gapsOf(bounds, events), maintenance: maintenanceOf(file, bounds) },
   };
   report.recommendations = recommend(report, file);
   return report;
