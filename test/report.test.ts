@@ -304,5 +304,10 @@ describe('jobs', () => {
       { errorType: 'timeout', failed: 4, share: 0.4 },
     ]);
     expect(r.recommendations.find((rec) => rec.kind === 'job-errors')?.basis).toBe('6 of 10 failed jobs (60.0 %)');
+    // The ten failures are the first ten minutes (one job a minute): one incident, its commonest error type;
+    // 10 bad of 2.5 allowed (5 % of 50) is four times the month's budget.
+    const incidents = r.incidents.filter((i) => i.slo === 'job-success');
+    expect(incidents.map((i) => [i.start, i.end, i.badEvents, i.validEvents, i.mainRoute, i.mainError])).toEqual([['2026-11-12T09:00:00.000Z', '2026-11-12T09:10:00.000Z', 10, 10, null, 'job error codec']]);
+    expect(incidents[0]!.budgetShare).toBeCloseTo(4, 9);
   });
 });
