@@ -193,10 +193,9 @@ function buildProgram(): Command {
 
   program
     .command('start')
-    .description('run everything that is built: the embedded emulators for what is not configured, ingest, the behaviour detectors and the SLI rollups (api: not built yet)')
+    .description('run everything: the embedded emulators for what is not configured, ingest, the behaviour detectors, the SLI rollups and the API with its page')
     .action(async (_options: unknown, command: Command) => {
-      // No API runs yet, so no API keys are asked for (SLUICE_API_KEYS is checked by `api`).
-      const config = configFor(command);
+      const config = configFor(command, { servesApi: true });
       const logger = createLogger(config.logLevel, config.logFormat);
       const { startLocal } = await import('../services/start.js');
       await serve((signal) => startLocal(config, logger, signal));
@@ -271,7 +270,15 @@ function buildProgram(): Command {
       }
     });
 
-  program.command('api').description('(not built yet) run the HTTP API: metrics, SLOs, SLA reports, live tail').action(notYet('api', { servesApi: true }));
+  program
+    .command('api')
+    .description('run the HTTP API: SLO status, report downloads, log search, live tail, the web page and its OpenAPI document')
+    .action(async (_options: unknown, command: Command) => {
+      const config = configFor(command, { servesApi: true });
+      const { startApi } = await import('../services/api/server.js');
+      const logger = serviceLogger(createLogger(config.logLevel, config.logFormat), 'api');
+      await serve(() => startApi(config, logger));
+    });
 
   const emulate = program.command('emulate').description('run an emulator alone (development and tests only)');
   emulate

@@ -6,6 +6,7 @@ import { serviceLogger, type Logger } from '../shared/logging.js';
 import { startIngest } from './ingest/service.js';
 import { startDetection } from './rollup/detect-service.js';
 import { startRollups } from './rollup/rollup-service.js';
+import { startApi } from './api/server.js';
 import { checkAborted, portInUse, Started } from './startup.js';
 
 export interface RunningSluice {
@@ -59,19 +60,22 @@ export async function startLocal(config: Config, logger: Logger, signal?: AbortS
     started.add(() => detection.close());
     const rollups = await startRollups({ ...resolved, ingest: { ...resolved.ingest, applyIlm: false } }, serviceLogger(logger, 'rollup'), { processMetrics: false });
     started.add(() => rollups.close());
+    const api = await startApi(resolved, serviceLogger(logger, 'api'), { processMetrics: false });
+    started.add(() => api.close());
     const firstTopic = config.kafka.topics[0] ?? 'logs-app';
     logger.info(
       {
         kafka: brokers.join(','),
         elasticsearch: url,
-        metrics: { ingest: ingest.metricsUrl, detect: detection.metricsUrl, rollup: rollups.metricsUrl },
+        page: `${api.url}/`,
+        metrics: { ingest: ingest.metricsUrl, detect: detection.metricsUrl, rollup: rollups.metricsUrl, api: `${api.url}/metrics` },
         tryIt: {
           produce: `echo '{"timestamp":"${new Date().toISOString()}","level":"INFO","message":"hello from Sluice"}' | kcat -P -b ${brokers[0] ?? LOCAL_KAFKA_BROKER} -t ${firstTopic}`,
           search: `curl -s '${url}/logs-*/_search?q=message:hello&pretty'`,
           report: 'npx sluice report --month YYYY-MM --format html --out report.html',
         },
       },
-      `sluice started${config.localMode ? ' in local mode (embedded emulators, development only: set KAFKA_BROKERS and ELASTICSEARCH_URL for a real cluster)' : ''}: ingest, behaviour detection and the SLI rollups are running; the api is not built yet`,
+      `sluice started${config.localMode ? ' in local mode (embedded emulators, development only: set KAFKA_BROKERS and ELASTICSEARCH_URL for a real cluster)' : ''}: ingest, behaviour detection, the SLI rollups and the API are running; open the page at ${api.url}/`,
     );
     return {
       stopped: ingest.stopped,

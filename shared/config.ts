@@ -263,11 +263,21 @@ const indexPatterns = z.string().transform((value, ctx) => {
   return items;
 });
 
+export const API_ROLES = ['reader', 'admin'] as const;
+export type ApiRole = (typeof API_ROLES)[number];
+export interface ApiKey {
+  role: ApiRole;
+  key: string;
+}
+
+/** `admin:KEY` or `reader:KEY`; a key without a role prefix is a reader's. */
 const apiKeys = z.string().transform((value, ctx) => {
-  const keys = list(value);
-  const short = keys.find((key) => key.length < 16);
-  if (keys.length === 0 || short !== undefined) {
-    ctx.addIssue('expected comma-separated API keys of at least 16 characters each');
+  const keys = list(value).map((item): ApiKey => {
+    const match = /^(reader|admin):(.*)$/.exec(item);
+    return match ? { role: match[1] as ApiRole, key: match[2] as string } : { role: 'reader', key: item };
+  });
+  if (keys.length === 0 || keys.some(({ key }) => key.length < 16)) {
+    ctx.addIssue('expected comma-separated API keys of at least 16 characters each, each optionally prefixed with its role (admin:KEY, reader:KEY; reader when none)');
     return z.NEVER;
   }
   return keys;
@@ -298,6 +308,8 @@ const settingsSchema = z.object({
   SLUICE_API_HOST: nonEmpty.default('127.0.0.1'),
   SLUICE_API_KEYS: apiKeys.optional(),
   SLUICE_REPORT_TZ: timeZone.default('UTC'),
+  SLUICE_API_RATE_LIMIT: positiveInteger(1_000_000).default(600),
+  SLUICE_API_TAIL_MAX_CLIENTS: positiveInteger(10_000).default(50),
   LOG_LEVEL: z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(', ')}`).default('info'),
   LOG_FORMAT: z.enum(LOG_FORMATS, `expected one of ${LOG_FORMATS.join(', ')}`).optional(),
   SLUICE_DATA_DIR: nonEmpty.default('.sluice-data'),
@@ -369,7 +381,8 @@ export interface Config {
   namespace: string;
   geoip: { cityDb: string | undefined; asnDb: string | undefined };
   sloFile: string;
-  api: { host: string; port: number; keys: string[] };
+  /** The HTTP API: listener, keys with roles, requests per minute per key (or address), live-tail clients. */
+  api: { host: string; port: number; keys: ApiKey[]; rateLimitPerMinute: number; tailMaxClients: number };
   reportTimeZone: string;
   logLevel: LogLevel;
   /** JSON lines for machines; `pretty` for a person at a terminal (the default when stdout is one). */
@@ -604,7 +617,7 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
     namespace: s.SLUICE_NAMESPACE,
     geoip: { cityDb: s.GEOIP_CITY_DB, asnDb: s.GEOIP_ASN_DB },
     sloFile: s.SLUICE_SLO_FILE ?? resolve(packageRoot, 'slo.yaml'),
-    api: { host: s.SLUICE_API_HOST, port: s.SLUICE_API_PORT, keys: s.SLUICE_API_KEYS ?? [] },
+    api: { host: s.SLUICE_API_HOST, port: s.SLUICE_API_PORT, keys: s.SLUICE_API_KEYS ?? [], rateLimitPerMinute: s.SLUICE_API_RATE_LIMIT, tailMaxClients: s.SLUICE_API_TAIL_MAX_CLIENTS },
     reportTimeZone: s.SLUICE_REPORT_TZ,
     logLevel: s.LOG_LEVEL,
     logFormat: s.LOG_FORMAT ?? (process.stdout.isTTY === true ? 'pretty' : 'json'),
@@ -655,7 +668,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
       ...config.elasticsearch,
       auth: auth === undefined ? undefined : 'apiKey' in auth ? { apiKey: '[REDACTED]' } : { username: auth.username, password: '[REDACTED]' },
     },
-    api: { ...config.api, keys: config.api.keys.map(() => '[REDACTED]') },
+    api: { ...config.api, keys: config.api.keys.map(({ role }) => ({ role, key: '[REDACTED]' })) },
     loginPaths: config.loginPaths.source,
   };
 }

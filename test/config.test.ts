@@ -37,7 +37,7 @@ describe('configuration defaults', () => {
     expect(config.namespace).toBe('default');
     expect(config.geoip).toEqual({ cityDb: undefined, asnDb: undefined });
     expect(config.sloFile).toBe(resolve(packageRoot, 'slo.yaml'));
-    expect(config.api).toEqual({ host: '127.0.0.1', port: 8080, keys: [] });
+    expect(config.api).toEqual({ host: '127.0.0.1', port: 8080, keys: [], rateLimitPerMinute: 600, tailMaxClients: 50 });
     expect(config.reportTimeZone).toBe('UTC');
     expect(config.logLevel).toBe('info');
     expect(config.dataDir).toBe(resolve(process.cwd(), '.sluice-data'));
@@ -92,7 +92,9 @@ describe('configuration from the environment', () => {
       SLUICE_SLO_FILE: sloFile,
       SLUICE_API_PORT: '9000',
       SLUICE_API_HOST: '0.0.0.0',
-      SLUICE_API_KEYS: 'key-aaaaaaaaaaaaaaaa,key-bbbbbbbbbbbbbbbb',
+      SLUICE_API_KEYS: 'key-aaaaaaaaaaaaaaaa,admin:key-bbbbbbbbbbbbbbbb',
+      SLUICE_API_RATE_LIMIT: '120',
+      SLUICE_API_TAIL_MAX_CLIENTS: '5',
       SLUICE_REPORT_TZ: 'Europe/Berlin',
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'pretty',
@@ -150,7 +152,7 @@ describe('configuration from the environment', () => {
     expect(config.namespace).toBe('prod_eu');
     expect(config.geoip).toEqual({ cityDb, asnDb });
     expect(config.sloFile).toBe(sloFile);
-    expect(config.api).toEqual({ host: '0.0.0.0', port: 9000, keys: ['key-aaaaaaaaaaaaaaaa', 'key-bbbbbbbbbbbbbbbb'] });
+    expect(config.api).toEqual({ host: '0.0.0.0', port: 9000, keys: [{ role: 'reader', key: 'key-aaaaaaaaaaaaaaaa' }, { role: 'admin', key: 'key-bbbbbbbbbbbbbbbb' }], rateLimitPerMinute: 120, tailMaxClients: 5 });
     expect(config.reportTimeZone).toBe('Europe/Berlin');
     expect(config.logLevel).toBe('debug');
     expect(config.logFormat).toBe('pretty');
@@ -264,7 +266,7 @@ describe('bad values are rejected with the variable, the value and what was expe
     ]);
     expect(loadConfig({}, { servesApi: true }).api.keys).toEqual([]);
     expect(loadConfig({ KAFKA_BROKERS: 'k:9092' }).api.keys).toEqual([]);
-    expect(loadConfig({ KAFKA_BROKERS: 'k:9092', SLUICE_API_KEYS: '0123456789abcdef' }, { servesApi: true }).api.keys).toEqual(['0123456789abcdef']);
+    expect(loadConfig({ KAFKA_BROKERS: 'k:9092', SLUICE_API_KEYS: '0123456789abcdef' }, { servesApi: true }).api.keys).toEqual([{ role: 'reader', key: '0123456789abcdef' }]);
   });
 });
 
@@ -340,6 +342,6 @@ describe('describeConfig', () => {
     const text = JSON.stringify([withPassword, withKey]);
     expect(text).not.toContain('s3cr3t');
     expect(text).toContain('"username":"elastic"');
-    expect(text).toContain('"keys":["[REDACTED]"]');
+    expect(text).toContain('"keys":[{"role":"reader","key":"[REDACTED]"}]');
   });
 });

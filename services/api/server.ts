@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client } from '@elastic/elasticsearch';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Config } from '../../shared/config.js';
+import { elasticsearchClient } from '../../shared/elasticsearch.js';
+import type { Logger } from '../../shared/logging.js';
+import { packageRoot, packageVersion } from '../../shared/paths.js';
+import { loadSloFile, type SloFile } from '../../shared/slo.js';
+import { portInUse } from '../startup.js';
+import { authenticator } from './auth.js';
+import { apiRoutes } from './routes.js';
+import { TailHub, tailFilterSchema } from './tail.js';
+
+/**
+ * The HTTP API (Fastify): health, Sluice's metrics, SLO status, report downloads, log search, the live tail
+ * over WebSocket, the OpenAPI document and the web page. Every route but health needs an API key.
+ */
+
+export interface ApiDependencies {
+  es: Client;
+  slos: SloFile;
+  now?: () => number;
+  /** Whether Kafka answers (readiness); absent: not checked. */
+  kafkaReachable?: () => boolean;
+  /** Export the process metrics (false under `sluice start`, where ingest's listener has them). */
+  processMetrics?: boolean;
+  tail?: { pollMs?: number; maxBufferedBytes?: number; maxEventsPerSecond?: number };
+}
+
+const PAGE_DIR = join(packageRoot, 'services', 'api', 'page');
+/** The page's files, read once: no request path ever reaches the file system. */
+const PAGE_FILES: Record<string, [string, string]> = {
+  '/': ['index.html', 'text/html; charset=utf-8'],
+  '/app.js': ['app.js', 'text/javascript; charset=utf-8'],
+  '/app.css': ['app.css', 'text/css; charset=utf-8'],
+};
+
+function apiMetrics(processMetrics: boolean) {
+  const registry = new Registry();
+  if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
+  return {
+    registry,
+    requests: new Counter({ name: 'sluice_api_requests_total', help: 'API requests by route and status code', labelNames: ['route', 'status'] as const, registers: [registry] }),
+    duration: new Histogram({ name: 'sluice_api_request_duration_seconds', help: 'API request durations by route', labelNames: ['route'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], registers: [registry] }),
+    tailClients: new Gauge({ name: 'sluice_api_tail_clients', help: 'Live-tail WebSocket clients connected', registers: [registry] }),
+    tailDropped: new Counter({ name: 'sluice_api_tail_dropped_events_total', help: 'Live-tail events not sent to a slow or over-rate client (each client is told how many it missed)', registers: [registry] }),
+  };
+}
+
+export async function buildApi(config: Config, logger: Logger, dependencies: ApiDependencies): Promise<{ app: FastifyInstance; tail: TailHub }> {
+  const now = dependencies.now ?? Date.now;
+  const auth = authenticator(config.api.keys);
+  const metrics = apiMetrics(dependencies.processMetrics !== false);
+  // Request lines are logged without their query string: a WebSocket's key travels there.
+  const app: FastifyInstance = Fastify({ loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger, bodyLimit: 64 * 1024, disableRequestLogging: true, trustProxy: false });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await app.register(helmet, { contentSecurityPolicy: { directives: { 'default-src': ["'self'"], 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'", 'ws:', 'wss:'] } } });
+  await app.register(rateLimit, {
+    max: config.api.rateLimitPerMinute,
+    timeWindow: 60_000,
+    allowList: (request) => request.url === '/healthz' || request.url === '/readyz',
+    keyGenerator: (request) => {
+      const key = request.headers['x-api-key'] ?? request.headers.authorization;
+      return typeof key === 'string' ? `key:${key.slice(-8)}:${key.length}` : `ip:${request.ip}`;
+    },
+  });
+  await app.register(swagger, { openapi: { info: { title: 'Sluice API', version: packageVersion, description: 'SLO status, monthly SLA reports, log search and the live tail. Every route but /healthz and /readyz needs an API key (x-api-key, or Authorization: ApiKey <key>).' }, components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } }, security: [{ apiKey: [] }] }, transform: jsonSchemaTransform });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(websocket, { options: { maxPayload: 4096 } });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ route, status: String(reply.statusCode) });
+    metrics.duration.observe({ route }, reply.elapsedTime / 1000);
+  });
+
+  let esReachable = false;
+  const check = async () => {
+    esReachable = await dependencies.es.ping().catch(() => false);
+  };
+  await check();
+  const checker = setInterval(() => void check(), 5000);
+  app.addHook('onClose', async () => clearInterval(checker));
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const kafka = dependencies.kafkaReachable === undefined ? undefined : dependencies.kafkaReachable();
+    const ready = esReachable && kafka !== false;
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', elasticsearch: esReachable ? 'reachable' : 'unreachable', ...(kafka === undefined ? {} : { kafka: kafka ? 'reachable' : 'unreachable' }) });
+  });
+  app.get('/metrics', { preHandler: auth.require('reader'), schema: { hide: true } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  for (const [path, [file, type]] of Object.entries(PAGE_FILES)) {
+    const body = readFileSync(join(PAGE_DIR, file));
+    app.get(path, { schema: { hide: true } }, async (_request, reply) => reply.type(type).header('cache-control', 'no-cache').send(body));
+  }
+  // What the page asks first: whether a key is needed, and the role of the one it holds.
+  app.get('/api/v1/whoami', { schema: { tags: ['auth'], summary: 'Whether the API is open, and the role of the key presented (null: none or wrong)' } }, async (request) => ({ open: auth.open, role: auth.roleOf(request) ?? null }));
+
+  apiRoutes(app, { config, slos: dependencies.slos, es: dependencies.es, auth, now });
+
+  const tail = new TailHub(dependencies.es, { namespace: config.namespace, pollMs: dependencies.tail?.pollMs ?? 500, maxClients: config.api.tailMaxClients, maxBufferedBytes: dependencies.tail?.maxBufferedBytes ?? 1024 * 1024, maxEventsPerSecond: dependencies.tail?.maxEventsPerSecond ?? 200, now });
+  app.get('/api/v1/tail', { websocket: true, preHandler: auth.require('reader'), schema: { hide: true } }, (socket) => {
+    const client = tail.join(socket);
+    if (client === undefined) {
+      socket.close(1013, `too many live-tail clients (SLUICE_API_TAIL_MAX_CLIENTS=${config.api.tailMaxClients})`);
+      return;
+    }
+    metrics.tailClients.set(tail.size);
+    socket.send(JSON.stringify({ type: 'hello', filter: client.filter }));
+    socket.on('message', (data) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(String(data));
+      } catch {
+        socket.send(JSON.stringify({ type: 'error', message: 'expected a JSON message' }));
+        return;
+      }
+      const filter = tailFilterSchema.safeParse(parsed);
+      if (!filter.success) {
+        socket.send(JSON.stringify({ type: 'error', message: filter.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ') }));
+        return;
+      }
+      const { type: _type, ...rest } = filter.data;
+      client.filter = rest;
+      socket.send(JSON.stringify({ type: 'filter', filter: client.filter }));
+    });
+    socket.on('close', () => {
+      const before = tail.dropped;
+      tail.leave(client);
+      metrics.tailDropped.inc(tail.dropped - before);
+      metrics.tailClients.set(tail.size);
+    });
+  });
+  app.addHook('onClose', async () => tail.close());
+  return { app, tail };
+}
+
+export interface ApiService {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** `sluice api`: the API on SLUICE_API_HOST:SLUICE_API_PORT. */
+export async function startApi(config: Config, logger: Logger, options: { processMetrics?: boolean; now?: () => number } = {}): Promise<ApiService> {
+  const slos = loadSloFile(config.sloFile);
+  const es = elasticsearchClient(config);
+  const { app } = await buildApi(config, logger, { es, slos, processMetrics: options.processMetrics, now: options.now });
+  const address = await app.listen({ host: config.api.host, port: config.api.port }).catch(async (error: unknown) => {
+    await app.close();
+    await es.close();
+    throw portInUse(error, 'set SLUICE_API_PORT to a free port');
+  });
+  logger.info({ url: address, page: `${address}/`, openapi: `${address}/docs`, auth: config.api.keys.length === 0 ? 'open (local mode: no SLUICE_API_KEYS)' : `${config.api.keys.length} key(s)` }, config.api.keys.length === 0 ? 'API listening, open: no API keys in local mode' : 'API listening');
+  return {
+    url: address,
+    async close() {
+      await app.close();
+      await es.close();
+    },
+  };
+}

@@ -1,0 +1,202 @@
+import type { Client, estypes } from '@elastic/elasticsearch';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+
+/**
+ * The live tail. One poller per API process follows what the ingest service indexed, by `event.ingested`
+ * (set by the pipeline), in every `logs-*-<namespace>` stream: whatever the number of ingest workers, every
+ * indexed event reaches every API replica, and nothing is added to the ingest path. Polls overlap by a few
+ * seconds (a bulk retried late is still seen) and ids already sent are skipped. Each client has its own
+ * filter, a bounded socket buffer and a rate: what does not fit is dropped and counted, never queued
+ * without bound, and the client is told how many it missed; a slow client never slows another one.
+ */
+
+export const tailFilterSchema = z.strictObject({
+  type: z.literal('filter'),
+  service: z.array(z.string().min(1)).max(50).optional(),
+  level: z.array(z.string().min(1)).max(10).optional(),
+  tags: z.array(z.string().min(1)).max(50).optional(),
+  text: z.string().min(1).max(200).optional(),
+});
+export type TailFilter = Omit<z.infer<typeof tailFilterSchema>, 'type'>;
+
+type Document = Record<string, unknown>;
+
+const PAGE = 1000;
+
+function field(document: Document, path: string): unknown {
+  let node: unknown = document;
+  for (const part of path.split('.')) node = typeof node === 'object' && node !== null ? (node as Document)[part] : undefined;
+  return node;
+}
+
+export function matches(filter: TailFilter, document: Document): boolean {
+  if (filter.service && !filter.service.includes(String(field(document, 'service.name')))) return false;
+  if (filter.level && !filter.level.includes(String(field(document, 'log.level')))) return false;
+  if (filter.tags) {
+    const tags = field(document, 'tags');
+    if (!Array.isArray(tags) || !filter.tags.some((tag) => tags.includes(tag))) return false;
+  }
+  if (filter.text) {
+    const needle = filter.text.toLowerCase();
+    const haystack = `${String(field(document, 'message') ?? '')} ${String(field(document, 'url.original') ?? '')}`.toLowerCase();
+    if (!haystack.includes(needle)) return false;
+  }
+  return true;
+}
+
+export interface TailLimits {
+  /** Bytes a client's socket may hold unsent before its events are dropped. */
+  maxBufferedBytes: number;
+  /** Events a client is sent per second at most. */
+  maxEventsPerSecond: number;
+}
+
+export class TailClient {
+  filter: TailFilter = {};
+  missed = 0;
+  private second = 0;
+  private sentThisSecond = 0;
+
+  constructor(
+    readonly socket: WebSocket,
+    private readonly limits: TailLimits,
+  ) {}
+
+  private send(message: unknown): void {
+    this.socket.send(JSON.stringify(message));
+  }
+
+  /** Tells the client what it missed, once its socket has room again. */
+  flushMissed(): void {
+    if (this.missed > 0 && this.socket.bufferedAmount <= this.limits.maxBufferedBytes) {
+      this.send({ type: 'missed', count: this.missed });
+      this.missed = 0;
+    }
+  }
+
+  offer(id: string, document: Document, now: number): void {
+    if (!matches(this.filter, document)) return;
+    const second = Math.floor(now / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.sentThisSecond = 0;
+    }
+    if (this.socket.bufferedAmount > this.limits.maxBufferedBytes || this.sentThisSecond >= this.limits.maxEventsPerSecond) {
+      this.missed += 1;
+      return;
+    }
+    this.flushMissed();
+    this.sentThisSecond += 1;
+    this.send({ type: 'event', id, event: document });
+  }
+}
+
+export interface TailHubOptions extends TailLimits {
+  namespace: string;
+  pollMs: number;
+  maxClients: number;
+  /** How far back each poll looks again, for documents that became searchable late. */
+  overlapMs?: number;
+  now?: () => number;
+}
+
+export class TailHub {
+  private readonly clients = new Set<TailClient>();
+  private timer: NodeJS.Timeout | undefined;
+  private cursor = 0;
+  private readonly seen = new Map<string, number>();
+  private polling: Promise<void> | undefined;
+  dropped = 0;
+
+  constructor(
+    private readonly es: Client,
+    private readonly options: TailHubOptions,
+  ) {}
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** A new client, or undefined when the hub is full. */
+  join(socket: WebSocket): TailClient | undefined {
+    if (this.clients.size >= this.options.maxClients) return undefined;
+    const client = new TailClient(socket, this.options);
+    this.clients.add(client);
+    if (this.timer === undefined) {
+      this.cursor = this.now() - 2000;
+      this.timer = setInterval(() => void this.poll(), this.options.pollMs);
+    }
+    return client;
+  }
+
+  leave(client: TailClient): void {
+    this.dropped += client.missed;
+    this.clients.delete(client);
+    if (this.clients.size === 0) this.stop();
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  async close(): Promise<void> {
+    this.stop();
+    await this.polling;
+    for (const client of this.clients) client.socket.close(1001, 'the API is stopping');
+    this.clients.clear();
+  }
+
+  private poll(): Promise<void> {
+    if (this.polling) return this.polling;
+    this.polling = this.fetch()
+      .catch(() => undefined)
+      .finally(() => {
+        this.polling = undefined;
+      });
+    return this.polling;
+  }
+
+  /** Everything indexed since the cursor (less the overlap), page by page through a point in time: many events may share one `event.ingested`. */
+  private async fetch(): Promise<void> {
+    const overlap = this.options.overlapMs ?? 3000;
+    const index = `logs-*-${this.options.namespace}`;
+    const pit = await this.es.openPointInTime({ index, keep_alive: '30s', ignore_unavailable: true });
+    const from = this.cursor - overlap;
+    let after: estypes.SortResults | undefined;
+    try {
+      for (;;) {
+        const response = await this.es.search<Document>({
+          pit: { id: pit.id, keep_alive: '30s' },
+          size: PAGE,
+          query: { range: { 'event.ingested': { gte: from, format: 'epoch_millis' } } },
+          sort: [{ 'event.ingested': { order: 'asc', unmapped_type: 'date' } }],
+          ...(after ? { search_after: after } : {}),
+        });
+        this.deliver(response.hits.hits);
+        if (response.hits.hits.length < PAGE) break;
+        after = response.hits.hits[response.hits.hits.length - 1]?.sort;
+      }
+    } finally {
+      await this.es.closePointInTime({ id: pit.id }).catch(() => undefined);
+    }
+    for (const client of this.clients) client.flushMissed();
+    for (const [id, at] of this.seen) if (at < this.cursor - 2 * overlap) this.seen.delete(id);
+  }
+
+  private deliver(hits: estypes.SearchHit<Document>[]): void {
+    const now = this.now();
+    for (const hit of hits) {
+      if (hit._id === undefined || this.seen.has(hit._id) || !hit._source) continue;
+      const ingested = Date.parse(String(field(hit._source, 'event.ingested')));
+      this.seen.set(hit._id, ingested);
+      if (ingested > this.cursor) this.cursor = ingested;
+      for (const client of this.clients) client.offer(hit._id, hit._source, now);
+    }
+  }
+}

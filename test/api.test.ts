@@ -1,0 +1,265 @@
+import { join } from 'node:path';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { loadConfig } from '../shared/config.js';
+import { packageRoot } from '../shared/paths.js';
+import { loadSloFile } from '../shared/slo.js';
+import { buildApi } from '../services/api/server.js';
+import { TailClient } from '../services/api/tail.js';
+import { rollupRange } from '../services/rollup/rollups.js';
+import { startElasticsearch } from './support/elasticsearch.js';
+import { waitFor } from './support/process.js';
+import { ingestLines, installTemplates, steadyTraffic } from './support/rollups.js';
+
+const T = (text: string) => Date.parse(text);
+const READER = 'reader-key-0123456789';
+const ADMIN = 'admin-key-0123456789ab';
+const SLOS = loadSloFile(join(packageRoot, 'slo.yaml'));
+const NOW = T('2026-12-01T12:00:00Z');
+
+let cluster: Awaited<ReturnType<typeof startElasticsearch>>;
+let app: FastifyInstance;
+
+function configFor(extra: Record<string, string> = {}) {
+  return loadConfig({ ELASTICSEARCH_URL: cluster.emulator.url, SLUICE_API_KEYS: `${READER},admin:${ADMIN}`, SLUICE_NAMESPACE: 'api', ...extra }, { servesApi: true });
+}
+
+beforeAll(async () => {
+  cluster = await startElasticsearch();
+  await installTemplates(cluster.es);
+  // October: 10:00 to 11:00 on the 7th, 10 requests a minute, the first ten minutes failing (100 of 600).
+  await ingestLines(cluster.es, steadyTraffic(T('2026-10-07T10:00:00Z'), T('2026-10-07T11:00:00Z'), 10, (at) => ({ status: at < T('2026-10-07T10:10:00Z') ? 502 : 200, ms: 80 })), 'api');
+  await rollupRange(cluster.es, SLOS, 'api', T('2026-10-01T00:00:00Z'), T('2026-11-01T00:00:00Z'));
+  ({ app } = await buildApi(configFor(), pino({ level: 'silent' }), { es: cluster.es, slos: SLOS, now: () => NOW, processMetrics: false }));
+  await app.ready();
+});
+afterAll(async () => {
+  await app?.close();
+  await cluster?.stop();
+});
+
+const get = (url: string, key?: string) => app.inject({ method: 'GET', url, headers: key ? { 'x-api-key': key } : {} });
+
+describe('authentication and roles', () => {
+  it('health is open; everything else answers 401 without a valid key', async () => {
+    expect((await get('/healthz')).statusCode).toBe(200);
+    expect((await get('/readyz')).json()).toEqual({ status: 'ready', elasticsearch: 'reachable' });
+    for (const url of ['/api/v1/slos', '/api/v1/reports', '/api/v1/search', '/metrics', '/api/v1/reports/2026-10.pdf']) {
+      const response = await get(url);
+      expect(response.statusCode, url).toBe(401);
+      expect(response.headers['www-authenticate']).toBe('ApiKey');
+    }
+    expect((await get('/api/v1/slos', 'wrong-key-0123456789')).statusCode).toBe(401);
+    expect((await app.inject({ url: '/api/v1/slos', headers: { authorization: `ApiKey ${READER}` } })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/api/v1/slos', headers: { authorization: `Bearer ${READER}` } })).statusCode).toBe(200);
+  });
+
+  it('a reader may not rebuild a report (403); an admin may (201, a new revision each time)', async () => {
+    const reader = await app.inject({ method: 'POST', url: '/api/v1/reports/2026-10/rebuild', headers: { 'x-api-key': READER }, payload: { reason: 'test' } });
+    expect(reader.statusCode).toBe(403);
+    const first = await app.inject({ method: 'POST', url: '/api/v1/reports/2026-10/rebuild', headers: { 'x-api-key': ADMIN }, payload: { reason: 'first issue' } });
+    expect([first.statusCode, first.json().revision]).toEqual([201, 1]);
+    const second = await app.inject({ method: 'POST', url: '/api/v1/reports/2026-10/rebuild', headers: { 'x-api-key': ADMIN } });
+    expect(second.json().revision).toBe(2);
+    const early = await app.inject({ method: 'POST', url: '/api/v1/reports/2026-12/rebuild', headers: { 'x-api-key': ADMIN } });
+    expect([early.statusCode, early.json().message]).toEqual([404, '2026-12 has not ended in UTC: a report is issued only for a finished month']);
+  });
+});
+
+describe('reports', () => {
+  it('lists the issued reports and downloads each format with its type and file name', async () => {
+    const list = (await get('/api/v1/reports', READER)).json();
+    expect(list.reports).toEqual([expect.objectContaining({ month: '2026-10', revision: 2, formats: expect.objectContaining({ pdf: '/api/v1/reports/2026-10.pdf' }) })]);
+    const expected = { pdf: 'application/pdf', html: 'text/html; charset=utf-8', csv: 'text/csv; charset=utf-8', json: 'application/json' };
+    for (const [format, type] of Object.entries(expected)) {
+      const response = await get(`/api/v1/reports/2026-10.${format}`, READER);
+      expect(response.statusCode, format).toBe(200);
+      expect(response.headers['content-type']).toContain(type.split(';')[0]);
+      expect(response.headers['content-disposition']).toBe(`${format === 'html' ? 'inline' : 'attachment'}; filename="sluice-sla-2026-10-r2.${format}"`);
+    }
+    expect((await get('/api/v1/reports/2026-10.pdf', READER)).rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    const json = (await get('/api/v1/reports/2026-10.json', READER)).json();
+    expect(json.slos[0].month).toMatchObject({ good: 500, valid: 600 });
+  });
+
+  it('refuses bad months, unknown formats, months not over and anything like a path, precisely', async () => {
+    const cases: [string, number, RegExp][] = [
+      ['/api/v1/reports/2026-13.pdf', 400, /params\/file.*expected YYYY-MM.pdf, .html, .csv or .json/],
+      ['/api/v1/reports/2026-10.exe', 400, /expected YYYY-MM.pdf/],
+      ['/api/v1/reports/..%2F..%2Fetc%2Fpasswd', 400, /expected YYYY-MM.pdf/],
+      ['/api/v1/reports/2026-12.csv', 404, /^2026-12 has not ended in UTC \(it ends 2027-01-01T00:00:00.000Z\): there is no report yet$/],
+    ];
+    for (const [url, status, message] of cases) {
+      const response = await get(url, READER);
+      expect(response.statusCode, url).toBe(status);
+      expect(response.json().message, url).toMatch(message);
+    }
+  });
+});
+
+describe('SLOs', () => {
+  it('lists every SLO with attainment, budget, burn rates and status', async () => {
+    const { slos } = (await get('/api/v1/slos', READER)).json();
+    expect(slos.map((s: { name: string }) => s.name)).toEqual(['api-availability', 'api-latency', 'job-success']);
+    // 30 days back from 1 December 12:00 reach 1 November 12:00: October's traffic is outside the window.
+    expect(slos[0]).toMatchObject({ status: 'ok', attainment: null, budget: { valid: 0 } });
+  });
+
+  it('gives a series by minute or hour, and refuses unknown SLOs and bad ranges', async () => {
+    const hourly = (await get('/api/v1/slos/api-availability?from=2026-10-07T09:00:00Z&to=2026-10-07T12:00:00Z&step=1h', READER)).json();
+    expect(hourly.points).toEqual([
+      { at: '2026-10-07T09:00:00.000Z', good: 0, valid: 0 },
+      { at: '2026-10-07T10:00:00.000Z', good: 500, valid: 600 },
+      { at: '2026-10-07T11:00:00.000Z', good: 0, valid: 0 },
+    ]);
+    const unknown = await get('/api/v1/slos/nope', READER);
+    expect([unknown.statusCode, unknown.json().message]).toEqual([404, 'no SLO named "nope"; the SLOs are api-availability, api-latency, job-success']);
+    expect((await get('/api/v1/slos/api-availability?from=yesterday', READER)).json().message).toMatch(/querystring\/from.*ISO 8601/);
+    expect((await get('/api/v1/slos/api-availability?from=2026-10-01T00:00:00Z&to=2026-12-01T00:00:00Z', READER)).json().message).toBe('the range may span at most 31 days');
+    expect((await get('/api/v1/slos/api-availability?step=1w', READER)).statusCode).toBe(400);
+  });
+});
+
+describe('search', () => {
+  it('pages through a point in time with a cursor, newest first, and streams NDJSON', async () => {
+    const range = 'from=2026-10-07T10:00:00Z&to=2026-10-07T10:30:00Z';
+    const first = (await get(`/api/v1/search?${range}&size=120`, READER)).json();
+    expect(first.hits).toHaveLength(120);
+    expect(first.hits[0].document['@timestamp'] >= first.hits[119].document['@timestamp']).toBe(true);
+    const ids = new Set(first.hits.map((h: { id: string }) => h.id));
+    let cursor = first.next;
+    while (cursor) {
+      const page = (await get(`/api/v1/search?${range}&size=120&cursor=${cursor}`, READER)).json();
+      for (const hit of page.hits) ids.add(hit.id);
+      cursor = page.next;
+    }
+    expect(ids.size).toBe(300);
+    const failures = (await get(`/api/v1/search?${range}&q=502&size=1000`, READER)).json();
+    expect(failures.hits).toHaveLength(0); // the status is not in message or url.original
+    const bad = (await get('/api/v1/search?from=2026-10-07T10:00:00Z&to=2026-10-07T10:10:00Z&q=%2Fapi%2Fv1%2Fjobs&size=1000', READER)).json();
+    expect(bad.hits).toHaveLength(100);
+    const ndjson = await get(`/api/v1/search.ndjson?${range}`, READER);
+    expect(ndjson.headers['content-type']).toBe('application/x-ndjson');
+    expect(ndjson.payload.trimEnd().split('\n')).toHaveLength(300);
+  });
+
+  it('refuses a made-up cursor and sizes out of range', async () => {
+    expect((await get('/api/v1/search?cursor=bm90IGEgY3Vyc29y', READER)).json().message).toBe('cursor: not a cursor this API gave out');
+    expect((await get('/api/v1/search?size=5000', READER)).statusCode).toBe(400);
+  });
+});
+
+describe('the service around the routes', () => {
+  it('serves a valid OpenAPI document, security headers, no CORS, and its metrics', async () => {
+    const document = (await app.inject('/docs/json')).json();
+    await SwaggerParser.validate(structuredClone(document));
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/v1/slos', '/api/v1/slos/{name}', '/api/v1/reports', '/api/v1/reports/{file}', '/api/v1/reports/{month}/rebuild', '/api/v1/search', '/api/v1/search.ndjson']));
+    const page = await app.inject({ url: '/', headers: { origin: 'https://evil.example' } });
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['access-control-allow-origin']).toBeUndefined();
+    const metrics = await get('/metrics', READER);
+    expect(metrics.payload).toMatch(/^sluice_api_requests_total\{route="\/api\/v1\/slos",status="200"\} \d+/m);
+  });
+
+  it('limits requests per key, and bodies by size', async () => {
+    const { app: limited } = await buildApi(configFor({ SLUICE_API_RATE_LIMIT: '3' }), pino({ level: 'silent' }), { es: cluster.es, slos: SLOS, now: () => NOW, processMetrics: false });
+    try {
+      const codes = [];
+      for (let i = 0; i < 4; i += 1) codes.push((await limited.inject({ url: '/api/v1/reports', headers: { 'x-api-key': READER } })).statusCode);
+      expect(codes).toEqual([200, 200, 200, 429]);
+      expect((await limited.inject('/healthz')).statusCode).toBe(200);
+    } finally {
+      await limited.close();
+    }
+    const big = await app.inject({ method: 'POST', url: '/api/v1/reports/2026-10/rebuild', headers: { 'x-api-key': ADMIN, 'content-type': 'application/json' }, payload: JSON.stringify({ reason: 'x'.repeat(70_000) }) });
+    expect(big.statusCode).toBe(413);
+  });
+});
+
+/** A fake socket: what a TailClient sends, and a send buffer that can be full. */
+function fakeSocket() {
+  const sent: unknown[] = [];
+  return { sent, bufferedAmount: 0, send: (text: string) => sent.push(JSON.parse(text)) };
+}
+
+describe('the live tail', () => {
+  it('a client whose socket is full misses events, counted, and is told how many once it drains', () => {
+    const socket = fakeSocket();
+    const client = new TailClient(socket as unknown as WebSocket, { maxBufferedBytes: 1000, maxEventsPerSecond: 1000 });
+    client.offer('a', { message: 'one' }, 0);
+    socket.bufferedAmount = 5000;
+    for (let i = 0; i < 7; i += 1) client.offer(`b${i}`, { message: 'lost' }, 0);
+    socket.bufferedAmount = 0;
+    client.offer('c', { message: 'three' }, 0);
+    expect(socket.sent).toEqual([
+      { type: 'event', id: 'a', event: { message: 'one' } },
+      { type: 'missed', count: 7 },
+      { type: 'event', id: 'c', event: { message: 'three' } },
+    ]);
+  });
+
+  it('a client is sent at most its rate per second; the rest is counted as missed', () => {
+    const socket = fakeSocket();
+    const client = new TailClient(socket as unknown as WebSocket, { maxBufferedBytes: 1000, maxEventsPerSecond: 3 });
+    for (let i = 0; i < 5; i += 1) client.offer(`a${i}`, { message: 'first second' }, 10_000);
+    client.offer('b', { message: 'next second' }, 11_000);
+    expect(socket.sent.map((m) => (m as { type: string; id?: string; count?: number }).id ?? `missed ${(m as { count: number }).count}`)).toEqual(['a0', 'a1', 'a2', 'missed 2', 'b']);
+  });
+
+  it('streams what ingest indexed, filtered per client, changeable without reconnecting; a stalled client misses events while a fast one gets them all', async () => {
+    const { app: live } = await buildApi(configFor(), pino({ level: 'silent' }), { es: cluster.es, slos: SLOS, processMetrics: false, tail: { pollMs: 100, maxBufferedBytes: 64 * 1024, maxEventsPerSecond: 100_000 } });
+    const address = await live.listen({ host: '127.0.0.1', port: 0 });
+    const url = `${address.replace('http', 'ws')}/api/v1/tail`;
+    try {
+      const refused = new WebSocket(url);
+      const status = await new Promise<number>((resolve) => refused.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0)));
+      expect(status).toBe(401);
+
+      const open = async (filter: Record<string, unknown>) => {
+        const socket = new WebSocket(`${url}?api_key=${READER}`);
+        const received: { type: string; event?: Record<string, any>; count?: number }[] = [];
+        socket.on('message', (data) => received.push(JSON.parse(String(data))));
+        await new Promise((resolve) => socket.once('open', resolve));
+        socket.send(JSON.stringify({ type: 'filter', ...filter }));
+        await waitFor(() => received.some((m) => m.type === 'filter'), 5000, 'the filter acknowledged');
+        return { socket, received, events: () => received.filter((m) => m.type === 'event') };
+      };
+      const traefik = await open({ service: ['traefik'], tags: ['security_alert'] });
+      const everything = await open({});
+      const stalled = await open({});
+      // Stop reading: the server's buffer for this client fills up.
+      (stalled.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+
+      const now = Date.now();
+      const documents = Array.from({ length: 3000 }, (_, i) => ({ '@timestamp': new Date(now).toISOString(), message: `${'x'.repeat(4000)} ${i}`, service: { name: i % 2 === 0 ? 'traefik' : 'rendiff-api' }, tags: i % 10 === 0 ? ['security_alert'] : [], event: { ingested: new Date(now).toISOString(), dataset: i % 2 === 0 ? 'rendiff.traefik' : 'rendiff.api' } }));
+      const operations = documents.flatMap((document) => [{ create: { _index: `logs-${document.event.dataset}-api` } }, document]);
+      for (let i = 0; i < operations.length; i += 1000) await cluster.es.bulk({ refresh: true, operations: operations.slice(i, i + 1000) });
+
+      await waitFor(() => everything.events().length >= 3000, 30_000, 'every event at the fast client');
+      // Even traefik events with the tag: i % 10 === 0 → 300 of them.
+      await waitFor(() => traefik.events().length >= 300, 10_000, 'the filtered events');
+      expect(traefik.events().every((m) => m.event?.service.name === 'traefik' && m.event?.tags.includes('security_alert'))).toBe(true);
+      expect(traefik.events()).toHaveLength(300);
+
+      (stalled.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+      // A later event lets the drained client hear how many it missed.
+      await cluster.es.index({ index: 'logs-rendiff.api-api', op_type: 'create', refresh: true, document: { '@timestamp': new Date().toISOString(), message: 'after the stall', service: { name: 'rendiff-api' }, event: { ingested: new Date().toISOString() } } });
+      await waitFor(() => stalled.received.some((m) => m.type === 'missed'), 15_000, 'a missed notice');
+      const missed = stalled.received.filter((m) => m.type === 'missed').reduce((sum, m) => sum + (m.count ?? 0), 0);
+      expect(missed).toBeGreaterThan(0);
+      expect(stalled.events().length + missed).toBeGreaterThanOrEqual(3000);
+
+      everything.socket.send(JSON.stringify({ type: 'filter', level: 'error' }));
+      await waitFor(() => everything.received.some((m) => m.type === 'error'), 5000, 'a refused filter');
+      expect(everything.received.find((m) => m.type === 'error')).toEqual({ type: 'error', message: 'level: Invalid input: expected array, received string' });
+      for (const client of [traefik, everything, stalled]) client.socket.close();
+    } finally {
+      await live.close();
+    }
+  }, 90_000);
+});
