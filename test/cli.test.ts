@@ -80,7 +80,7 @@ describe('sluice --help', () => {
       if (verb !== 'start') expect(stdout.includes('not built yet'), verb).toBe(!built);
     }
     const root = (await sluice(['--help'])).stdout;
-    expect(root).toMatch(/start\s+run everything that is built: the embedded emulators for what is not\s+configured, ingest, the behaviour detectors, the SLI rollups and the API\s+with its page/);
+    expect(root).toMatch(/start\s+run everything: the embedded emulators for what is not configured, ingest,\s+the behaviour detectors, the SLI rollups and the API with its page/);
     expect(root).toMatch(/replay-dlq\s+send each dead-lettered message back to the topic it came from/);
     expect((await sluice(['emulate', 'elasticsearch', '--help'])).stdout).toContain('(default: 10m)');
     expect((await sluice(['emulate', 'elasticsearch', '--help'])).stdout).not.toContain('600000');

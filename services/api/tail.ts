@@ -162,41 +162,50 @@ export class TailHub {
     return this.polling;
   }
 
-  /** Everything indexed since the cursor (less the overlap), page by page through a point in time: many events may share one `event.ingested`. */
+  /**
+   * Everything indexed since the cursor (less the overlap), page by page through a point in time (many events
+   * may share one `event.ingested`). The pages carry ids only; the sources of the ones not seen yet are fetched
+   * after, so the overlap costs ids, not documents.
+   */
   private async fetch(): Promise<void> {
     const overlap = this.options.overlapMs ?? 3000;
     const index = `logs-*-${this.options.namespace}`;
     const pit = await this.es.openPointInTime({ index, keep_alive: '30s', ignore_unavailable: true });
     const from = this.cursor - overlap;
+    const unseen: { _index: string; _id: string; ingested: number }[] = [];
     let after: estypes.SortResults | undefined;
     try {
       for (;;) {
-        const response = await this.es.search<Document>({
+        const response = await this.es.search({
           pit: { id: pit.id, keep_alive: '30s' },
           size: PAGE,
+          _source: false,
           query: { range: { 'event.ingested': { gte: from, format: 'epoch_millis' } } },
           sort: [{ 'event.ingested': { order: 'asc', unmapped_type: 'date' } }],
           ...(after ? { search_after: after } : {}),
         });
-        this.deliver(response.hits.hits);
+        for (const hit of response.hits.hits) if (hit._id !== undefined && !this.seen.has(hit._id)) unseen.push({ _index: hit._index, _id: hit._id, ingested: Number(hit.sort?.[0]) });
         if (response.hits.hits.length < PAGE) break;
         after = response.hits.hits[response.hits.hits.length - 1]?.sort;
       }
     } finally {
       await this.es.closePointInTime({ id: pit.id }).catch(() => undefined);
     }
+    for (let i = 0; i < unseen.length; i += PAGE) await this.deliver(unseen.slice(i, i + PAGE));
     for (const client of this.clients) client.flushMissed();
     for (const [id, at] of this.seen) if (at < this.cursor - 2 * overlap) this.seen.delete(id);
   }
 
-  private deliver(hits: estypes.SearchHit<Document>[]): void {
+  private async deliver(batch: { _index: string; _id: string; ingested: number }[]): Promise<void> {
+    const response = await this.es.search<Document>({ index: [...new Set(batch.map((entry) => entry._index))].join(','), size: batch.length, query: { ids: { values: batch.map((entry) => entry._id) } } });
+    const sources = new Map(response.hits.hits.map((hit) => [hit._id, hit._source]));
     const now = this.now();
-    for (const hit of hits) {
-      if (hit._id === undefined || this.seen.has(hit._id) || !hit._source) continue;
-      const ingested = Date.parse(String(field(hit._source, 'event.ingested')));
-      this.seen.set(hit._id, ingested);
+    for (const { _id: id, ingested } of batch) {
+      const source = sources.get(id);
+      if (source === undefined || this.seen.has(id)) continue;
+      this.seen.set(id, ingested);
       if (ingested > this.cursor) this.cursor = ingested;
-      for (const client of this.clients) client.offer(hit._id, hit._source, now);
+      for (const client of this.clients) client.offer(id, source, now);
     }
   }
 }
