@@ -192,7 +192,7 @@ describe('sluice config', () => {
     const printed = JSON.parse(stdout) as Record<string, Record<string, unknown>>;
     expect(printed.elasticsearch).toEqual({ url: 'http://es:9200', auth: { username: 'elastic', password: '[REDACTED]' }, caFile: null });
     expect(printed.kafka?.brokers).toBeNull();
-    expect(printed.api).toEqual({ host: '127.0.0.1', port: 8080, keys: ['[REDACTED]'] });
+    expect(printed.api).toEqual({ host: '127.0.0.1', port: 8080, keys: [{ role: 'reader', key: '[REDACTED]' }], rateLimitPerMinute: 600, tailMaxClients: 50 });
     expect(printed.localMode).toBe(false);
   });
 });
