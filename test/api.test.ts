@@ -7,11 +7,12 @@ import WebSocket from 'ws';
 import { loadConfig } from '../shared/config.js';
 import { packageRoot } from '../shared/paths.js';
 import { loadSloFile } from '../shared/slo.js';
-import { buildApi } from '../services/api/server.js';
+import { buildApi, startApi } from '../services/api/server.js';
 import { TailClient } from '../services/api/tail.js';
 import { rollupRange } from '../services/rollup/rollups.js';
 import { startElasticsearch } from './support/elasticsearch.js';
-import { waitFor } from './support/process.js';
+import { freePort, waitFor } from './support/process.js';
+import { startKafka } from './support/kafka.js';
 import { ingestLines, installTemplates, steadyTraffic } from './support/rollups.js';
 
 const T = (text: string) => Date.parse(text);
@@ -150,6 +151,26 @@ describe('search', () => {
     expect((await get('/api/v1/search?cursor=bm90IGEgY3Vyc29y', READER)).json().message).toBe('cursor: not a cursor this API gave out');
     expect((await get('/api/v1/search?size=5000', READER)).statusCode).toBe(400);
   });
+});
+
+describe('sluice api (startApi)', () => {
+  it('is ready only while Elasticsearch and Kafka both answer', async () => {
+    const kafka = await startKafka();
+    const port = await freePort();
+    const service = await startApi(loadConfig({ ELASTICSEARCH_URL: cluster.emulator.url, KAFKA_BROKERS: kafka.brokers, SLUICE_API_KEYS: READER, SLUICE_API_PORT: String(port) }, { servesApi: true }), pino({ level: 'silent' }), { processMetrics: false });
+    try {
+      const ready = async () => (await (await fetch(`${service.url}/readyz`)).json()) as Record<string, string>;
+      await waitFor(async () => (await ready()).status === 'ready', 10_000, 'ready');
+      expect(await ready()).toEqual({ status: 'ready', elasticsearch: 'reachable', kafka: 'reachable' });
+      await kafka.close();
+      await waitFor(async () => (await ready()).kafka === 'unreachable', 15_000, 'Kafka seen gone');
+      const response = await fetch(`${service.url}/readyz`);
+      expect([response.status, ((await response.json()) as { status: string }).status]).toEqual([503, 'not ready']);
+    } finally {
+      await service.close();
+      await kafka.close().catch(() => undefined);
+    }
+  }, 40_000);
 });
 
 describe('the service around the routes', () => {

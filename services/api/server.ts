@@ -11,6 +11,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../../shared/config.js';
 import { elasticsearchClient } from '../../shared/elasticsearch.js';
+import { kafkaClient } from '../../shared/kafka.js';
 import type { Logger } from '../../shared/logging.js';
 import { packageRoot, packageVersion } from '../../shared/paths.js';
 import { loadSloFile, type SloFile } from '../../shared/slo.js';
@@ -150,13 +151,35 @@ export interface ApiService {
 }
 
 /** `sluice api`: the API on SLUICE_API_HOST:SLUICE_API_PORT. */
+/** Whether Kafka answers a metadata request, checked every 5 s (readiness only: the API reads no topic). */
+async function watchKafka(config: Config, logger: Logger): Promise<{ reachable: () => boolean; close(): Promise<void> }> {
+  const admin = kafkaClient(config, logger, 'sluice-api', { oneShot: true }).admin();
+  let reachable = false;
+  let connected = false;
+  const check = async () => {
+    try {
+      if (!connected) await admin.connect();
+      connected = true;
+      await admin.describeCluster();
+      reachable = true;
+    } catch {
+      reachable = false;
+    }
+  };
+  void check();
+  const timer = setInterval(() => void check(), 5000);
+  return { reachable: () => reachable, close: async () => (clearInterval(timer), await admin.disconnect().catch(() => undefined)) };
+}
+
 export async function startApi(config: Config, logger: Logger, options: { processMetrics?: boolean; now?: () => number } = {}): Promise<ApiService> {
   const slos = loadSloFile(config.sloFile);
   const es = elasticsearchClient(config);
-  const { app } = await buildApi(config, logger, { es, slos, processMetrics: options.processMetrics, now: options.now });
+  const kafka = await watchKafka(config, logger);
+  const { app } = await buildApi(config, logger, { es, slos, processMetrics: options.processMetrics, now: options.now, kafkaReachable: kafka.reachable });
   const address = await app.listen({ host: config.api.host, port: config.api.port }).catch(async (error: unknown) => {
     await app.close();
     await es.close();
+    await kafka.close();
     throw portInUse(error, 'set SLUICE_API_PORT to a free port');
   });
   logger.info({ url: address, page: `${address}/`, openapi: `${address}/docs`, auth: config.api.keys.length === 0 ? 'open (local mode: no SLUICE_API_KEYS)' : `${config.api.keys.length} key(s)` }, config.api.keys.length === 0 ? 'API listening, open: no API keys in local mode' : 'API listening');
@@ -165,6 +188,7 @@ export async function startApi(config: Config, logger: Logger, options: { proces
     async close() {
       await app.close();
       await es.close();
+      await kafka.close();
     },
   };
 }
