@@ -153,9 +153,9 @@ describe('stopping while waiting', () => {
     const elasticsearch = sluice(['emulate', 'elasticsearch', '--port', String(esPort)], {});
     await waitFor(() => elasticsearch.output().includes('elasticsearch emulator listening'), 20_000, 'the emulator');
     // Nothing listens on the first URL; on the second, Elasticsearch answers and Kafka does not. The third is
-    // `start` against a configured cluster: it runs no API yet, so it asks for no API keys.
+    // `start` against a configured cluster: it runs the API, so it needs API keys.
     for (const [verb, url] of [['ingest', `http://127.0.0.1:${await freePort()}`], ['ingest', `http://127.0.0.1:${esPort}`], ['start', `http://127.0.0.1:${await freePort()}`]] as const) {
-      const ingest = sluice([verb], { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, ELASTICSEARCH_URL: url, SLUICE_INGEST_METRICS_PORT: String(await freePort()), SLUICE_DETECT_METRICS_PORT: String(await freePort()) });
+      const ingest = sluice([verb], { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, ELASTICSEARCH_URL: url, SLUICE_INGEST_METRICS_PORT: String(await freePort()), SLUICE_DETECT_METRICS_PORT: String(await freePort()), SLUICE_API_KEYS: 'reader-key-0123456789' });
       // Elasticsearch down: the start waits as soon as its metrics listen; Kafka down: once ilm/ is applied.
       await waitFor(() => ingest.output().includes(url.endsWith(String(esPort)) ? 'lifecycle policies and templates applied' : 'ingest metrics listening'), 20_000, 'ingest to wait');
       await new Promise((resolve) => setTimeout(resolve, 500));
