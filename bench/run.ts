@@ -3,6 +3,7 @@ import { benchIngest, type IngestRow } from './ingest.js';
 import { benchKafka, type Row } from './kafka.js';
 import { benchPipeline, type StageRow } from './pipeline.js';
 import { benchReport } from './report.js';
+import { benchApi } from './api.js';
 
 /** `npm run bench`: every benchmark, each reported next to the baseline measured in the same run. */
 function print(title: string, rows: Row[]): void {
@@ -44,6 +45,7 @@ function printEs(title: string, rows: EsRow[]): void {
 
 printEs('Elasticsearch emulator', await benchElasticsearch());
 printEs('SLI rollups and the monthly report (on the Elasticsearch emulator)', await benchReport());
+printEs('API', await benchApi());
 
 function printIngest(title: string, rows: IngestRow[]): void {
   console.log(`\n${title}`);
