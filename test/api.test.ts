@@ -154,11 +154,22 @@ describe('search', () => {
 });
 
 describe('sluice api (startApi)', () => {
-  it('is ready only while Elasticsearch and Kafka both answer', async () => {
+  it('answers over real HTTP, limits live-tail clients, and is ready only while Elasticsearch and Kafka both answer', async () => {
     const kafka = await startKafka();
     const port = await freePort();
-    const service = await startApi(loadConfig({ ELASTICSEARCH_URL: cluster.emulator.url, KAFKA_BROKERS: kafka.brokers, SLUICE_API_KEYS: READER, SLUICE_API_PORT: String(port) }, { servesApi: true }), pino({ level: 'silent' }), { processMetrics: false });
+    const service = await startApi(loadConfig({ ELASTICSEARCH_URL: cluster.emulator.url, KAFKA_BROKERS: kafka.brokers, SLUICE_API_KEYS: READER, SLUICE_API_PORT: String(port), SLUICE_API_TAIL_MAX_CLIENTS: '1' }, { servesApi: true }), pino({ level: 'silent' }), { processMetrics: false });
     try {
+      // Over real HTTP too: the key, the answers' types.
+      expect((await fetch(`${service.url}/api/v1/slos`)).status).toBe(401);
+      const slos = await fetch(`${service.url}/api/v1/slos`, { headers: { 'x-api-key': READER } });
+      expect([slos.status, slos.headers.get('content-type')]).toEqual([200, 'application/json; charset=utf-8']);
+      // One live-tail client at most: the second is closed with 1013 and the reason.
+      const first = new WebSocket(`${service.url.replace('http', 'ws')}/api/v1/tail?api_key=${READER}`);
+      await new Promise((resolve) => first.once('message', resolve));
+      const second = new WebSocket(`${service.url.replace('http', 'ws')}/api/v1/tail?api_key=${READER}`);
+      const [code, reason] = await new Promise<[number, string]>((resolve) => second.once('close', (c, r) => resolve([c, String(r)])));
+      expect([code, reason]).toEqual([1013, 'too many live-tail clients (SLUICE_API_TAIL_MAX_CLIENTS=1)']);
+      first.close();
       const ready = async () => (await (await fetch(`${service.url}/readyz`)).json()) as Record<string, string>;
       await waitFor(async () => (await ready()).status === 'ready', 10_000, 'ready');
       expect(await ready()).toEqual({ status: 'ready', elasticsearch: 'reachable', kafka: 'reachable' });
