@@ -23,6 +23,7 @@ export type TailFilter = Omit<z.infer<typeof tailFilterSchema>, 'type'>;
 type Document = Record<string, unknown>;
 
 const PAGE = 1000;
+const SLICE = 50;
 
 function field(document: Document, path: string): unknown {
   let node: unknown = document;
@@ -199,13 +200,16 @@ export class TailHub {
   private async deliver(batch: { _index: string; _id: string; ingested: number }[]): Promise<void> {
     const response = await this.es.search<Document>({ index: [...new Set(batch.map((entry) => entry._index))].join(','), size: batch.length, query: { ids: { values: batch.map((entry) => entry._id) } } });
     const sources = new Map(response.hits.hits.map((hit) => [hit._id, hit._source]));
-    const now = this.now();
-    for (const { _id: id, ingested } of batch) {
+    for (let i = 0; i < batch.length; i += 1) {
+      const { _id: id, ingested } = batch[i] as { _id: string; ingested: number };
       const source = sources.get(id);
       if (source === undefined || this.seen.has(id)) continue;
       this.seen.set(id, ingested);
       if (ingested > this.cursor) this.cursor = ingested;
+      const now = this.now();
       for (const client of this.clients) client.offer(id, source, now);
+      // Let the sockets drain between slices of a burst: a reading client keeps up, only a stalled one fills.
+      if (i % SLICE === SLICE - 1) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 }
