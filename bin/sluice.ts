@@ -429,8 +429,16 @@ function buildProgram(): Command {
     .option('--month <YYYY-MM>', 'month to simulate (default: the previous month)', monthOption)
     .action(notYet('demo', {}));
 
-  const alerts = program.command('alerts').description('(not built yet) Prometheus rules from the SLO definitions');
-  alerts.command('rules').description('(not built yet) print Prometheus rules generated from the SLO file').action(notYet('alerts rules', {}));
+  const alerts = program.command('alerts').description('SLO alerting');
+  alerts
+    .command('rules')
+    .description('print Prometheus recording and alerting rules (multi-window, multi-burn-rate) generated from the SLO file')
+    .action(async (_options: unknown, command: Command) => {
+      const config = configFor(command);
+      const { loadSloFile } = await import('../shared/slo.js');
+      const { alertRules } = await import('../services/rollup/alerts/rules.js');
+      process.stdout.write(alertRules(loadSloFile(config.sloFile)));
+    });
 
   program
     .command('replay-dlq')

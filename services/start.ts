@@ -60,7 +60,7 @@ export async function startLocal(config: Config, logger: Logger, signal?: AbortS
     started.add(() => detection.close());
     const rollups = await startRollups({ ...resolved, ingest: { ...resolved.ingest, applyIlm: false } }, serviceLogger(logger, 'rollup'), { processMetrics: false });
     started.add(() => rollups.close());
-    const api = await startApi(resolved, serviceLogger(logger, 'api'), { processMetrics: false });
+    const api = await startApi(resolved, serviceLogger(logger, 'api'), { processMetrics: false, registries: [ingest.registry] });
     started.add(() => api.close());
     const firstTopic = config.kafka.topics[0] ?? 'logs-app';
     logger.info(

@@ -33,6 +33,8 @@ export interface ApiDependencies {
   kafkaReachable?: () => boolean;
   /** Export the process metrics (false under `sluice start`, where ingest's listener has them). */
   processMetrics?: boolean;
+  /** More registries for /metrics: under `sluice start`, ingest's, with the metrics derived from logs. */
+  registries?: Registry[];
   tail?: { pollMs?: number; maxBufferedBytes?: number; maxEventsPerSecond?: number };
 }
 
@@ -97,7 +99,8 @@ export async function buildApi(config: Config, logger: Logger, dependencies: Api
     const ready = esReachable && kafka !== false;
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', elasticsearch: esReachable ? 'reachable' : 'unreachable', ...(kafka === undefined ? {} : { kafka: kafka ? 'reachable' : 'unreachable' }) });
   });
-  app.get('/metrics', { preHandler: auth.require('reader'), schema: { hide: true } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  const exported = dependencies.registries && dependencies.registries.length > 0 ? Registry.merge([metrics.registry, ...dependencies.registries]) : metrics.registry;
+  app.get('/metrics', { preHandler: auth.require('reader'), schema: { hide: true } }, async (_request, reply) => reply.type(exported.contentType).send(await exported.metrics()));
 
   for (const [path, [file, type]] of Object.entries(PAGE_FILES)) {
     const body = readFileSync(join(PAGE_DIR, file));
@@ -171,11 +174,11 @@ async function watchKafka(config: Config, logger: Logger): Promise<{ reachable: 
   return { reachable: () => reachable, close: async () => (clearInterval(timer), await admin.disconnect().catch(() => undefined)) };
 }
 
-export async function startApi(config: Config, logger: Logger, options: { processMetrics?: boolean; now?: () => number } = {}): Promise<ApiService> {
+export async function startApi(config: Config, logger: Logger, options: { processMetrics?: boolean; now?: () => number; registries?: Registry[] } = {}): Promise<ApiService> {
   const slos = loadSloFile(config.sloFile);
   const es = elasticsearchClient(config);
   const kafka = await watchKafka(config, logger);
-  const { app } = await buildApi(config, logger, { es, slos, processMetrics: options.processMetrics, now: options.now, kafkaReachable: kafka.reachable });
+  const { app } = await buildApi(config, logger, { es, slos, processMetrics: options.processMetrics, now: options.now, kafkaReachable: kafka.reachable, registries: options.registries });
   const address = await app.listen({ host: config.api.host, port: config.api.port }).catch(async (error: unknown) => {
     await app.close();
     await es.close();

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import type { Config } from '../../shared/config.js';
@@ -15,6 +16,8 @@ import { registerCodecs } from './codecs.js';
 import { deadLetter, type DeadLetter, type DeadLetterStage } from './dead-letter.js';
 import { startHealthServer } from '../health.js';
 import { createIngestMetrics } from './metrics.js';
+import { createLogMetrics } from './log-metrics.js';
+import { loadSloFile, type SloFile } from '../../shared/slo.js';
 import { checkAborted, portInUse, StartAborted, Started, StartupError, untilAborted } from '../startup.js';
 
 const { Partitioners } = kafkajs;
@@ -28,6 +31,8 @@ const PARTITIONS_CONCURRENTLY = 16;
 export interface IngestService {
   /** Where /metrics, /healthz and /readyz answer. */
   readonly metricsUrl: string;
+  /** Its metrics, the ones derived from logs among them (the API of `sluice start` exports them too). */
+  readonly registry: Registry;
   /** Settles when the worker stopped for good: after close(), or with the error when the consumer crashed beyond restart. */
   readonly stopped: Promise<Error | undefined>;
   /** Graceful stop: no more fetching, flush, commit, leave the group, within the shutdown deadline. */
@@ -106,12 +111,15 @@ export async function startIngest(config: Config, logger: Logger, options: Start
   registerCodecs();
   // The lifecycle files and their settings are read, and checked, before anything listens.
   const files = config.ingest.applyIlm ? withSettings(loadIlmFiles(), config.ilm) : undefined;
+  // The SLO file too: the metrics derived from logs count each SLO's valid and good events.
+  const slos = loadSloFile(config.sloFile);
   const started = new Started();
-  return started.guard(() => runIngest(config, files, logger, options.signal, started));
+  return started.guard(() => runIngest(config, files, slos, logger, options.signal, started));
 }
 
-async function runIngest(config: Config, files: IlmFiles | undefined, logger: Logger, signal: AbortSignal | undefined, started: Started): Promise<IngestService> {
+async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloFile, logger: Logger, signal: AbortSignal | undefined, started: Started): Promise<IngestService> {
   const metrics = createIngestMetrics(config.kafka.topics);
+  const logMetrics = createLogMetrics(metrics.registry, slos);
   const readiness = { kafka: false, elasticsearch: false };
   const health = await startHealthServer(config.ingest.metrics.host, config.ingest.metrics.port, metrics.registry, () => ({
     ready: readiness.kafka && readiness.elasticsearch,
@@ -261,6 +269,7 @@ async function runIngest(config: Config, files: IlmFiles | undefined, logger: Lo
     try {
       metrics.consumed.inc({ topic }, messages.length);
       const outcomes: Array<MessageOutcome | undefined> = new Array(messages.length);
+      const documents: Array<Record<string, unknown> | undefined> = new Array(messages.length);
       const pending: Array<Promise<void>> = [];
       messages.forEach((message, i) => {
         const outcome = pipeline({ value: message.value ?? Buffer.alloc(0), topic, partition, offset: message.offset });
@@ -268,6 +277,7 @@ async function runIngest(config: Config, files: IlmFiles | undefined, logger: Lo
           outcomes[i] = { kind: 'dead', stage: outcome.stage, reason: outcome.reason };
           return;
         }
+        documents[i] = outcome.document;
         const dataStream = outcome.document.data_stream as { type: string; dataset: string; namespace: string };
         const source = JSON.stringify(outcome.document);
         hold(source.length);
@@ -298,7 +308,11 @@ async function runIngest(config: Config, files: IlmFiles | undefined, logger: Lo
         const outcome = outcomes[i] as MessageOutcome;
         const message = messages[i] as KafkaMessage;
         if (outcome.kind === 'dead') letters.push(deadLetter({ ...message, topic, partition }, outcome.stage, outcome.reason, redact, DEFAULT_LIMITS.maxBytes));
-        else if (outcome.kind === 'indexed') indexed += 1;
+        else if (outcome.kind === 'indexed') {
+          indexed += 1;
+          // Counted when Elasticsearch created the document: a redelivery (409) is not counted twice.
+          logMetrics.observe(documents[i] as Record<string, unknown>);
+        }
       }
       // Counted once per batch: a labelled increment per message costs more than the loop around it.
       metrics.indexed.inc({ topic }, indexed);
@@ -370,5 +384,5 @@ async function runIngest(config: Config, files: IlmFiles | undefined, logger: Lo
     return stopping_;
   };
 
-  return { metricsUrl: health.url, stopped, close: stop };
+  return { metricsUrl: health.url, registry: metrics.registry, stopped, close: stop };
 }

@@ -1,0 +1,108 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { matchesFilter, type SloFile } from '../../shared/slo.js';
+
+/**
+ * Metrics derived from logs: what teams would otherwise instrument, counted from every document Elasticsearch
+ * created (not from duplicates), so the sum over all ingest workers is each event once. Counters start at
+ * zero with the process, as Prometheus expects of a restart. Labels are bounded by design: route templates,
+ * never paths, users, addresses or job ids, and at most `maxValues` values per label; the rest become
+ * `other` and are counted in `sluice_log_metrics_folded_total`.
+ */
+
+type Document = Record<string, unknown>;
+
+function field(document: Document, path: string): unknown {
+  let node: unknown = document;
+  for (const part of path.split('.')) node = typeof node === 'object' && node !== null ? (node as Document)[part] : undefined;
+  return node;
+}
+
+const text = (value: unknown, fallback = 'none') => (typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : fallback);
+
+/** At most `max` distinct values of one label; the others fold into `other`, counted. */
+class LabelCap {
+  private readonly values = new Set<string>();
+  constructor(
+    private readonly max: number,
+    private readonly onFold: () => void,
+  ) {}
+  admit(value: string): string {
+    if (this.values.has(value)) return value;
+    if (this.values.size < this.max) {
+      this.values.add(value);
+      return value;
+    }
+    this.onFold();
+    return 'other';
+  }
+}
+
+/** Request durations: an API's range, with the seed's 2 s threshold as an edge. */
+export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
+export const JOB_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+
+export interface LogMetrics {
+  observe(document: Document): void;
+}
+
+export function createLogMetrics(registry: Registry, slos: SloFile | undefined, maxValues = 200): LogMetrics {
+  const folded = new Counter({ name: 'sluice_log_metrics_folded_total', help: 'Label values folded into "other" because a label reached its cap of distinct values', labelNames: ['metric', 'label'] as const, registers: [registry] });
+  const cap = (metric: string, label: string) => new LabelCap(maxValues, () => folded.inc({ metric, label }));
+  const requests = new Counter({ name: 'sluice_http_requests_total', help: 'HTTP requests seen in access and API logs', labelNames: ['service', 'route', 'method', 'status_class'] as const, registers: [registry] });
+  const duration = new Histogram({ name: 'sluice_http_request_duration_seconds', help: 'HTTP request durations from the logs (event.duration)', labelNames: ['service', 'route'] as const, buckets: HTTP_BUCKETS, registers: [registry] });
+  const requestBytes = new Counter({ name: 'sluice_http_request_bytes_total', help: 'HTTP request body bytes', labelNames: ['service', 'route'] as const, registers: [registry] });
+  const responseBytes = new Counter({ name: 'sluice_http_response_bytes_total', help: 'HTTP response body bytes', labelNames: ['service', 'route'] as const, registers: [registry] });
+  const events = new Counter({ name: 'sluice_log_events_total', help: 'Log events by service, level and component', labelNames: ['service', 'level', 'component'] as const, registers: [registry] });
+  const jobs = new Counter({ name: 'sluice_jobs_total', help: 'Jobs that completed or failed (slo.yaml jobs filters), by error type', labelNames: ['outcome', 'error_type'] as const, registers: [registry] });
+  const jobDuration = new Histogram({ name: 'sluice_job_duration_seconds', help: 'Durations of completed and failed jobs', labelNames: ['outcome'] as const, buckets: JOB_BUCKETS, registers: [registry] });
+  const findings = new Counter({ name: 'sluice_security_findings_total', help: 'Security signature findings, by category (rule.category)', labelNames: ['category'] as const, registers: [registry] });
+  const sloEvents = new Counter({ name: 'sluice_slo_events_total', help: 'Valid and good events of each SLO of slo.yaml (what the generated Prometheus rules divide)', labelNames: ['slo', 'kind'] as const, registers: [registry] });
+  for (const slo of slos?.slos ?? []) for (const kind of ['valid', 'good']) sloEvents.inc({ slo: slo.name, kind }, 0);
+
+  const caps = {
+    service: cap('sluice_http_requests_total', 'service'),
+    route: cap('sluice_http_requests_total', 'route'),
+    method: cap('sluice_http_requests_total', 'method'),
+    logService: cap('sluice_log_events_total', 'service'),
+    level: cap('sluice_log_events_total', 'level'),
+    component: cap('sluice_log_events_total', 'component'),
+    errorType: cap('sluice_jobs_total', 'error_type'),
+    category: cap('sluice_security_findings_total', 'category'),
+  };
+
+  return {
+    observe(document) {
+      const service = text(field(document, 'service.name'), 'unknown');
+      const status = field(document, 'http.response.status_code');
+      if (typeof status === 'number') {
+        const labels = { service: caps.service.admit(service), route: caps.route.admit(text(field(document, 'rendiff.route'))) };
+        requests.inc({ ...labels, method: caps.method.admit(text(field(document, 'http.request.method'), 'unknown')), status_class: `${Math.floor(status / 100)}xx` });
+        const ns = field(document, 'event.duration');
+        if (typeof ns === 'number') duration.observe(labels, ns / 1e9);
+        const sent = field(document, 'http.request.body.bytes');
+        if (typeof sent === 'number') requestBytes.inc(labels, sent);
+        const received = field(document, 'http.response.body.bytes');
+        if (typeof received === 'number') responseBytes.inc(labels, received);
+      } else {
+        events.inc({ service: caps.logService.admit(service), level: caps.level.admit(text(field(document, 'log.level'))), component: caps.component.admit(text(field(document, 'rendiff.component'))) });
+      }
+      const categories = field(document, 'rule.category');
+      if (Array.isArray(categories)) for (const category of categories) findings.inc({ category: caps.category.admit(text(category)) });
+      if (slos === undefined) return;
+      const dataset = field(document, 'data_stream.dataset');
+      if (dataset === slos.jobs.dataset) {
+        const outcome = matchesFilter(slos.jobs.completed, document) ? 'completed' : matchesFilter(slos.jobs.failed, document) ? 'failed' : undefined;
+        if (outcome !== undefined) {
+          jobs.inc({ outcome, error_type: caps.errorType.admit(text(field(document, 'rendiff.error_type'))) });
+          const ns = field(document, 'event.duration');
+          if (typeof ns === 'number') jobDuration.observe({ outcome }, ns / 1e9);
+        }
+      }
+      for (const slo of slos.slos) {
+        if (dataset !== slo.indicator.dataset || !matchesFilter(slo.indicator.valid, document)) continue;
+        sloEvents.inc({ slo: slo.name, kind: 'valid' });
+        if (matchesFilter(slo.indicator.good, document)) sloEvents.inc({ slo: slo.name, kind: 'good' });
+      }
+    },
+  };
+}
