@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../shared/paths.js';
 import type { Report } from '../services/rollup/report/model.js';
 import { startElasticsearch } from './support/elasticsearch.js';
-import { connectedProducer, createTopics, ingestEnvironment, startWorker, waitForDocuments } from './support/ingest.js';
+import { connectedProducer, createTopics, ingestEnvironment, metric, startWorker, waitForDocuments } from './support/ingest.js';
 import { startKafka } from './support/kafka.js';
 import { run, runSluice } from './support/process.js';
 import { jobLine, steadyTraffic } from './support/rollups.js';
@@ -19,6 +19,7 @@ const T = (text: string) => Date.parse(text);
 let kafka: Awaited<ReturnType<typeof startKafka>>;
 let cluster: Awaited<ReturnType<typeof startElasticsearch>>;
 let env: Record<string, string>;
+let exposition = '';
 const dir = mkdtempSync(join(tmpdir(), 'sluice-report-'));
 
 // 7 October 2026, 14:00 to 15:00 UTC, 10 requests a minute (600); 14:20 to 14:30 every request fails with
@@ -39,6 +40,7 @@ beforeAll(async () => {
   });
   await producer.disconnect();
   await waitForDocuments(cluster.es, 610);
+  exposition = await worker.registry.metrics();
   await worker.close();
   env = { ELASTICSEARCH_URL: cluster.emulator.url, KAFKA_BROKERS: kafka.brokers, LOG_LEVEL: 'silent' };
 }, 90_000);
@@ -49,6 +51,14 @@ afterAll(async () => {
 });
 
 describe('sluice rollup and sluice report on ingested data', () => {
+  it('the ingest worker counted the same events in its metrics derived from logs', () => {
+    expect(metric(exposition, 'sluice_slo_events_total', { slo: 'api-availability', kind: 'valid' })).toBe(600);
+    expect(metric(exposition, 'sluice_slo_events_total', { slo: 'api-availability', kind: 'good' })).toBe(500);
+    expect(metric(exposition, 'sluice_http_requests_total', { status_class: '5xx' })).toBe(100);
+    expect(metric(exposition, 'sluice_jobs_total', { outcome: 'completed' })).toBe(8);
+    expect(metric(exposition, 'sluice_jobs_total', { outcome: 'failed', error_type: 'codec' })).toBe(2);
+  });
+
   it('rolls up a range, then writes the report in all four formats, each with the same figures', async () => {
     const rollup = await runSluice(['rollup', '--from', '2026-10-01T00:00:00Z', '--to', '2026-11-01T00:00:00Z'], env);
     expect(rollup.stderr).toBe('');

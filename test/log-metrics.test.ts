@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPipeline } from '../pipelines/pipeline.js';
+import { createEnrichers } from '../pipelines/enrichers.js';
+import { loadConfig } from '../shared/config.js';
+import { packageRoot } from '../shared/paths.js';
+import { filterQuery, loadSloFile, matchesFilter, type EventFilter } from '../shared/slo.js';
+import { createLogMetrics } from '../services/ingest/log-metrics.js';
+import { startElasticsearch } from './support/elasticsearch.js';
+import { ingestLines, installTemplates, jobLine, traefikLine, workerLine } from './support/rollups.js';
+import { run } from './support/process.js';
+import { metric } from './support/ingest.js';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+const SLOS = loadSloFile(join(packageRoot, 'slo.yaml'));
+const T = (text: string) => Date.parse(text);
+
+/** Documents as the pipeline makes them, enriched (the security tags among them). */
+async function documents(lines: { topic: string; line: string }[]): Promise<Record<string, unknown>[]> {
+  const { enrichers, close } = await createEnrichers(loadConfig({}));
+  const pipeline = createPipeline({ namespace: 'default', enrichers });
+  try {
+    return lines.map(({ topic, line }) => {
+      const outcome = pipeline({ value: line, topic });
+      if (!outcome.ok) throw new Error(outcome.reason);
+      return outcome.document;
+    });
+  } finally {
+    close();
+  }
+}
+
+/** A series' value in the registry's exposition (the helper the ingest tests use). */
+async function value(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+  return metric(await registry.metrics(), name, labels);
+}
+
+// 10 requests (7 × 200 in 100 ms, 2 × 503 in 3 s, 1 × 404 SQL injection), 3 jobs (2 completed, 1 failed "codec"), 2 worker lines.
+const LINES = [
+  ...Array.from({ length: 7 }, (_, i) => ({ topic: 'logs-traefik', line: traefikLine({ at: T('2026-11-20T10:00:00Z') + i * 1000, status: 200, ms: 100, path: `/api/v1/jobs/${1000 + i}` }) })),
+  ...Array.from({ length: 2 }, (_, i) => ({ topic: 'logs-traefik', line: traefikLine({ at: T('2026-11-20T10:01:00Z') + i * 1000, status: 503, ms: 3000, path: '/api/v1/convert', method: 'POST' }) })),
+  { topic: 'logs-traefik', line: traefikLine({ at: T('2026-11-20T10:02:00Z'), status: 404, ms: 5, path: "/api/v1/jobs?id=1' OR '1'='1" }) },
+  { topic: 'logs-app', line: jobLine(T('2026-11-20T10:03:00Z'), true) },
+  { topic: 'logs-app', line: jobLine(T('2026-11-20T10:04:00Z'), true) },
+  { topic: 'logs-app', line: jobLine(T('2026-11-20T10:05:00Z'), false, 'codec') },
+  { topic: 'logs-worker', line: workerLine(T('2026-11-20T10:06:00Z')) },
+  { topic: 'logs-worker', line: workerLine(T('2026-11-20T10:07:00Z')) },
+];
+
+describe('metrics derived from logs', () => {
+  it('count a known input exactly, and promtool check metrics accepts the exposition', async () => {
+    const registry = new Registry();
+    const metrics = createLogMetrics(registry, SLOS);
+    for (const document of await documents(LINES)) metrics.observe(document);
+    const requests = (labels: Record<string, string>) => value(registry, 'sluice_http_requests_total', { service: 'traefik', ...labels });
+    expect(await requests({ route: '/api/v1/jobs/{id}', method: 'GET', status_class: '2xx' })).toBe(7);
+    expect(await requests({ route: '/api/v1/convert', method: 'POST', status_class: '5xx' })).toBe(2);
+    expect(await requests({ route: '/api/v1/jobs', method: 'GET', status_class: '4xx' })).toBe(1);
+    // 2 s is a bucket edge: the 100 ms requests are under it, the 3 s ones above.
+    expect(await value(registry, 'sluice_http_request_duration_seconds_bucket', { service: 'traefik', route: '/api/v1/convert', le: '2' })).toBe(0);
+    expect(await value(registry, 'sluice_http_request_duration_seconds_bucket', { service: 'traefik', route: '/api/v1/jobs/{id}', le: '2' })).toBe(7);
+    expect(await value(registry, 'sluice_jobs_total', { outcome: 'completed', error_type: 'none' })).toBe(2);
+    expect(await value(registry, 'sluice_jobs_total', { outcome: 'failed', error_type: 'codec' })).toBe(1);
+    expect(await value(registry, 'sluice_security_findings_total', { category: 'sqli' })).toBe(1);
+    expect(await value(registry, 'sluice_log_events_total', { service: 'rendiff-worker', level: 'info' })).toBe(2);
+    // The SLOs: 10 valid requests, 8 below 500, 7 within 2 s and the 404 too (8); 3 jobs, 2 completed.
+    expect(await value(registry, 'sluice_slo_events_total', { slo: 'api-availability', kind: 'valid' })).toBe(10);
+    expect(await value(registry, 'sluice_slo_events_total', { slo: 'api-availability', kind: 'good' })).toBe(8);
+    expect(await value(registry, 'sluice_slo_events_total', { slo: 'api-latency', kind: 'good' })).toBe(8);
+    expect(await value(registry, 'sluice_slo_events_total', { slo: 'job-success', kind: 'valid' })).toBe(3);
+    expect(await value(registry, 'sluice_slo_events_total', { slo: 'job-success', kind: 'good' })).toBe(2);
+    const file = join(mkdtempSync(join(tmpdir(), 'sluice-metrics-')), 'metrics.txt');
+    writeFileSync(file, await registry.metrics());
+    const checked = await run('sh', ['-c', `promtool check metrics < ${file}`]);
+    expect(checked.code, checked.stdout + checked.stderr).toBe(0);
+  });
+
+  it('cap label values: 100 000 distinct routes give 200 series and one "other", and the folds are counted', async () => {
+    const registry = new Registry();
+    const metrics = createLogMetrics(registry, undefined);
+    for (let i = 0; i < 100_000; i += 1) metrics.observe({ service: { name: 'traefik' }, http: { request: { method: 'GET' }, response: { status_code: 200 } }, rendiff: { route: `/page-${i}` } });
+    const series = (await registry.getMetricsAsJSON()).find((m) => m.name === 'sluice_http_requests_total')?.values ?? [];
+    expect(series).toHaveLength(201);
+    expect(await value(registry, 'sluice_http_requests_total', { route: 'other' })).toBe(99_800);
+    expect(await value(registry, 'sluice_log_metrics_folded_total', { metric: 'sluice_http_requests_total', label: 'route' })).toBe(99_800);
+  });
+});
+
+describe('SLO filters in memory and in Elasticsearch', () => {
+  let cluster: Awaited<ReturnType<typeof startElasticsearch>>;
+  beforeAll(async () => {
+    cluster = await startElasticsearch();
+    await installTemplates(cluster.es);
+  });
+  afterAll(async () => cluster.stop());
+
+  it('agree on every document, for every filter of slo.yaml and a few more', async () => {
+    const lines = [
+      ...LINES,
+      { topic: 'logs-app', line: JSON.stringify({ timestamp: '2026-11-20T11:00:00Z', level: 'INFO', message: 'Job processing completed.', job_id: 'x' }) },
+      { topic: 'logs-app', line: JSON.stringify({ timestamp: '2026-11-20T11:00:01Z', level: 'INFO', message: 'job PROCESSING completed for user', job_id: 'y' }) },
+      { topic: 'logs-app', line: JSON.stringify({ timestamp: '2026-11-20T11:00:02Z', level: 'INFO', message: 'Job processingcompleted', job_id: 'z' }) },
+      { topic: 'logs-traefik', line: traefikLine({ at: T('2026-11-20T11:00:03Z'), status: 500, ms: 2000 }) },
+      { topic: 'logs-traefik', line: traefikLine({ at: T('2026-11-20T11:00:04Z'), status: 499, ms: 2000.001 }) },
+    ];
+    await ingestLines(cluster.es, lines as Parameters<typeof ingestLines>[1], 'filters');
+    const docs = await cluster.es.search<Record<string, unknown>>({ index: 'logs-*-filters', size: 100 });
+    const filters: EventFilter[] = [
+      ...SLOS.slos.flatMap((slo) => [slo.indicator.valid, slo.indicator.good]),
+      SLOS.jobs.completed,
+      SLOS.jobs.failed,
+      SLOS.requests.error,
+      { outcome: 'failure', not: { status: { gte: 500 } } },
+      { fields: { 'http.request.method': ['POST', 'PUT'] } },
+      { duration: { gt: 2000 } },
+    ];
+    for (const filter of filters) {
+      const response = await cluster.es.search({ index: 'logs-*-filters', size: 100, query: filterQuery(filter) as never, _source: false });
+      const inElasticsearch = response.hits.hits.map((hit) => hit._id).sort();
+      const inMemory = docs.hits.hits.filter((hit) => matchesFilter(filter, hit._source as Record<string, unknown>)).map((hit) => hit._id).sort();
+      expect(inMemory, JSON.stringify(filter)).toEqual(inElasticsearch);
+    }
+  });
+});
