@@ -304,6 +304,7 @@ const settingsSchema = z.object({
   GEOIP_CITY_DB: readableFile.optional(),
   GEOIP_ASN_DB: readableFile.optional(),
   SLUICE_SLO_FILE: readableFile.optional(),
+  SLUICE_NOTIFY_FILE: readableFile.optional(),
   SLUICE_API_PORT: port.default(8080),
   SLUICE_API_HOST: nonEmpty.default('127.0.0.1'),
   SLUICE_API_KEYS: apiKeys.optional(),
@@ -432,6 +433,8 @@ export interface Config {
     /** How long after a month ends its report is issued (frozen) automatically. */
     reportGraceMs: number;
     metrics: { host: string; port: number };
+    /** The notifier's receivers and routes (YAML); none: Sluice sends no notification itself. */
+    notifyFile: string | undefined;
   };
   /** True when neither Kafka nor Elasticsearch is configured: everything runs on the embedded emulators. */
   localMode: boolean;
@@ -653,6 +656,7 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
       lookbackMs: s.SLUICE_ROLLUP_LOOKBACK,
       reportGraceMs: s.SLUICE_REPORT_GRACE,
       metrics: { host: s.SLUICE_ROLLUP_METRICS_HOST, port: s.SLUICE_ROLLUP_METRICS_PORT },
+      notifyFile: s.SLUICE_NOTIFY_FILE,
     },
     localMode: s.KAFKA_BROKERS === undefined && s.ELASTICSEARCH_URL === undefined,
     origins,

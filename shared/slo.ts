@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isNode, type Node } from 'yaml';
 import { z } from 'zod';
 import { parseTimeValue } from './time-value.js';
+import { parseYamlFile, YamlFileError } from './yaml-file.js';
+
+/** A mistake in the SLO file, one line per problem with its line number. */
+export { YamlFileError as SloFileError };
 
 /**
  * The SLO definitions (`slo.yaml`, SLUICE_SLO_FILE). Names follow OpenSLO v1 where they mean the same thing
@@ -126,43 +129,8 @@ const fileSchema = z
 export type SloFile = z.infer<typeof fileSchema>;
 export type Slo = SloFile['slos'][number];
 
-/** A mistake in the SLO file, one line per problem with its line number. */
-export class SloFileError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`invalid SLO file ${file}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-    this.name = 'SloFileError';
-  }
-}
-
-/** The node at `path`, or at its nearest ancestor that exists (a missing key is reported at its parent). */
-function nodeAt(document: ReturnType<typeof parseDocument>, path: readonly PropertyKey[]): Node | undefined {
-  for (let depth = path.length; depth >= 0; depth -= 1) {
-    const found = document.getIn(path.slice(0, depth) as (string | number)[], true);
-    if (isNode(found)) return found;
-  }
-  return undefined;
-}
-
 export function parseSloFile(text: string, file = 'slo.yaml'): SloFile {
-  const lines = new LineCounter();
-  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (document.errors.length > 0) {
-    throw new SloFileError(file, document.errors.map((e) => `line ${lines.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`));
-  }
-  const parsed = fileSchema.safeParse(document.toJS());
-  if (parsed.success) return parsed.data;
-  throw new SloFileError(
-    file,
-    parsed.error.issues.map((issue) => {
-      const node = nodeAt(document, issue.path);
-      const where = node?.range ? `line ${lines.linePos(node.range[0]).line}` : 'top level';
-      const path = issue.path.length > 0 ? issue.path.join('.') : '(file)';
-      return `${where}: ${path}: ${issue.message}`;
-    }),
-  );
+  return parseYamlFile(fileSchema, text, file, 'SLO file');
 }
 
 export function loadSloFile(path: string): SloFile {

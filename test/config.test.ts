@@ -134,6 +134,7 @@ describe('configuration from the environment', () => {
       SLUICE_REPORT_GRACE: '6h',
       SLUICE_ROLLUP_METRICS_PORT: '9102',
       SLUICE_ROLLUP_METRICS_HOST: '0.0.0.0',
+      SLUICE_NOTIFY_FILE: sloFile,
     };
     expect(Object.keys(env).sort()).toEqual(SETTING_NAMES.filter((name) => name !== 'ELASTICSEARCH_API_KEY').sort());
     const config = loadConfig(env);
@@ -186,7 +187,7 @@ describe('configuration from the environment', () => {
       lookbackMs: 3_600_000,
       metrics: { host: '0.0.0.0', port: 9101 },
     });
-    expect(config.rollup).toEqual({ intervalMs: 30_000, lookbackMs: 10_800_000, reportGraceMs: 21_600_000, metrics: { host: '0.0.0.0', port: 9102 } });
+    expect(config.rollup).toEqual({ intervalMs: 30_000, lookbackMs: 10_800_000, reportGraceMs: 21_600_000, metrics: { host: '0.0.0.0', port: 9102 }, notifyFile: sloFile });
   });
 
   it('takes an API key as Elasticsearch credentials', () => {

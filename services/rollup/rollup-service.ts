@@ -7,6 +7,8 @@ import { periodicMetrics, startPeriodic, type PeriodicService } from '../periodi
 import { monthBounds, previousMonth } from './report/calendar.js';
 import { issuedReport, issueReport } from './report/store.js';
 import { rollupRange } from './rollups.js';
+import { loadNotifyFile, Notifier } from './alerts/notifier.js';
+import { sloStates } from './slo-state.js';
 
 export type RollupService = PeriodicService;
 
@@ -36,6 +38,7 @@ async function issueLastMonth(es: Client, config: Config, slos: SloFile, at: num
  */
 export async function startRollups(config: Config, logger: Logger, options: RollupServiceOptions = {}): Promise<RollupService> {
   const slos = loadSloFile(config.sloFile);
+  const notifier = config.rollup.notifyFile === undefined ? undefined : new Notifier(loadNotifyFile(config.rollup.notifyFile), logger);
   const metrics = periodicMetrics('rollup', 'Rollup', [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], options.processMetrics !== false);
   const documents = new Counter({ name: 'sluice_rollup_documents_written_total', help: 'Rollup documents (over)written', registers: [metrics.registry] });
   const issued = new Counter({ name: 'sluice_reports_issued_total', help: 'Monthly reports issued automatically after the grace period', registers: [metrics.registry] });
@@ -52,8 +55,9 @@ export async function startRollups(config: Config, logger: Logger, options: Roll
       const result = await rollupRange(es, slos, config.namespace, to - config.rollup.lookbackMs, to, { signal, now });
       documents.inc(result.documents);
       if (await issueLastMonth(es, config, slos, to, logger)) issued.inc();
+      notifier?.evaluate(await sloStates(es, slos, config.namespace, to), to);
     },
   });
-  logger.info({ metrics: service.metricsUrl, intervalMs: config.rollup.intervalMs, lookbackMs: config.rollup.lookbackMs, slos: slos.slos.map((slo) => slo.name), sloFile: config.sloFile }, 'SLI rollups running');
-  return service;
+  logger.info({ metrics: service.metricsUrl, intervalMs: config.rollup.intervalMs, lookbackMs: config.rollup.lookbackMs, slos: slos.slos.map((slo) => slo.name), sloFile: config.sloFile, notifier: config.rollup.notifyFile ?? 'off' }, 'SLI rollups running');
+  return { ...service, close: async () => (await service.close(), await notifier?.drain()) };
 }
