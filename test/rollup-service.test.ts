@@ -1,3 +1,7 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +15,7 @@ import { readMinuteSeries } from '../services/rollup/series.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 import { scrape } from './support/ingest.js';
 import { freePort, waitFor } from './support/process.js';
-import { ingestLines, installTemplates, traefikLine } from './support/rollups.js';
+import { ingestLines, installTemplates, steadyTraffic, traefikLine } from './support/rollups.js';
 
 const SLOS = loadSloFile(join(packageRoot, 'slo.yaml'));
 const T = (text: string) => Date.parse(text);
@@ -22,8 +26,8 @@ beforeAll(async () => {
 });
 afterAll(async () => cluster.stop());
 
-async function service(namespace: string, at: () => number) {
-  const config = loadConfig({ ELASTICSEARCH_URL: cluster.emulator.url, SLUICE_NAMESPACE: namespace, SLUICE_ROLLUP_INTERVAL: '100ms', SLUICE_ROLLUP_METRICS_PORT: String(await freePort()), SLUICE_ILM_APPLY: 'false' });
+async function service(namespace: string, at: () => number, extra: Record<string, string> = {}) {
+  const config = loadConfig({ ELASTICSEARCH_URL: cluster.emulator.url, SLUICE_NAMESPACE: namespace, SLUICE_ROLLUP_INTERVAL: '100ms', SLUICE_ROLLUP_METRICS_PORT: String(await freePort()), SLUICE_ILM_APPLY: 'false', ...extra });
   return startRollups(config, pino({ level: 'silent' }), { now: at });
 }
 
@@ -86,6 +90,34 @@ describe('the rollup service', () => {
       expect(stored.hits.hits.map((hit) => (hit._source as { reason: string }).reason)).toEqual(['issued automatically after the grace period']);
     } finally {
       await running.close();
+    }
+  });
+
+  it('notifies from the rollups: an hour of 2 % errors pages the webhook of notify.yaml', async () => {
+    const received: string[] = [];
+    const hook = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push(body);
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const file = join(mkdtempSync(join(tmpdir(), 'sluice-notify-')), 'notify.yaml');
+    writeFileSync(file, `receivers:\n  - { name: ops, type: webhook, url: "http://127.0.0.1:${(hook.address() as AddressInfo).port}/" }\nroutes:\n  - { severity: critical, receivers: [ops] }\n`);
+    // 11:00 to 12:00, 50 requests a minute, one in fifty failing: 2 % (burn 20 at 99.9 %).
+    const lines = steadyTraffic(T('2026-11-25T11:00:00Z'), T('2026-11-25T12:00:00Z'), 50, (_at, i) => ({ status: i === 0 ? 503 : 200, ms: 30 }));
+    await ingestLines(cluster.es, lines, 'notify');
+    await rollupRange(cluster.es, SLOS, 'notify', T('2026-11-25T10:00:00Z'), T('2026-11-25T12:00:00Z'));
+    const running = await service('notify', () => T('2026-11-25T12:00:10Z'), { SLUICE_NOTIFY_FILE: file });
+    try {
+      await waitFor(() => received.length >= 1, 10_000, 'a notification');
+      // Only this hour has traffic: the 6 h window's ratio is the same 2 %, so both page pairs fire.
+      expect(JSON.parse(received[0] as string)).toMatchObject({ status: 'firing', alerts: [{ slo: 'api-availability', severity: 'critical', description: 'burn rate 20.0 over 1h and 20.0 over 5m (threshold 14.4); burn rate 20.0 over 6h and 20.0 over 30m (threshold 6)' }] });
+    } finally {
+      await running.close();
+      hook.close();
     }
   });
 });
