@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { packageRoot } from './paths.js';
 import { parseByteSize } from './byte-size.js';
 import { topicNameProblem } from './kafka-topic.js';
-import { parseTimeValue } from './time-value.js';
+import { parseTimeValue, positiveDuration } from './time-value.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -197,14 +197,7 @@ const timeValue = z.string().regex(/^\d+(d|h|m|s)$/, 'expected an Elasticsearch 
 const byteSize = z.string().regex(/^\d+(b|kb|mb|gb|tb)$/i, 'expected an Elasticsearch byte size such as "50gb"');
 
 /** A duration for Sluice's own timers (`500ms`, `1s`, `30s`), in ms. */
-const duration = z.string().transform((value, ctx) => {
-  const ms = parseTimeValue(value);
-  if (ms === undefined || ms <= 0) {
-    ctx.addIssue('expected a duration such as "500ms", "1s" or "30s"');
-    return z.NEVER;
-  }
-  return ms;
-});
+const duration = positiveDuration;
 
 /** A size in bytes for Sluice's own buffers (`5mb`, `256mb`), in bytes. */
 const bytes = z.string().transform((value, ctx) => {

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Logger } from '../../../shared/logging.js';
-import { parseTimeValue } from '../../../shared/time-value.js';
+import { positiveDuration } from '../../../shared/time-value.js';
 import { parseYamlFile } from '../../../shared/yaml-file.js';
 import type { Level, SloState } from '../slo-state.js';
 
@@ -16,15 +16,6 @@ import type { Level, SloState } from '../slo-state.js';
  * Each receiver has its own queue with retries and backoff: a failing one never holds the others.
  */
 
-const duration = z.string().transform((value, ctx) => {
-  const ms = parseTimeValue(value);
-  if (ms === undefined || ms <= 0) {
-    ctx.addIssue('expected a duration such as "30s", "5m" or "4h"');
-    return z.NEVER;
-  }
-  return ms;
-});
-
 const receiver = z.discriminatedUnion('type', [
   z.strictObject({ name: z.string().min(1), type: z.literal('webhook'), url: z.url(), secret: z.string().min(16, 'expected a secret of at least 16 characters (it signs the body)').optional() }),
   z.strictObject({ name: z.string().min(1), type: z.literal('slack'), url: z.url() }),
@@ -33,7 +24,7 @@ const receiver = z.discriminatedUnion('type', [
 
 const notifySchema = z
   .strictObject({
-    repeatInterval: duration.default(4 * 3_600_000),
+    repeatInterval: positiveDuration.default(4 * 3_600_000),
     retries: z.number().int().min(0).max(10).default(4),
     receivers: z.array(receiver).min(1),
     routes: z.array(z.strictObject({ severity: z.enum(['critical', 'warning']), receivers: z.array(z.string().min(1)).min(1) })).min(1),
