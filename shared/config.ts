@@ -288,6 +288,11 @@ const settingsSchema = z.object({
   KAFKA_TOPICS: topics.default(['logs-app', 'logs-traefik', 'logs-worker', 'logs-postgres']),
   KAFKA_GROUP_ID: nonEmpty.default('sluice-ingest'),
   KAFKA_DLQ_TOPIC: topic.default('sluice-dlq'),
+  KAFKA_SSL: flag.default(false),
+  KAFKA_CA_FILE: readableFile.optional(),
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512'], 'expected plain, scram-sha-256 or scram-sha-512').optional(),
+  KAFKA_SASL_USERNAME: nonEmpty.optional(),
+  KAFKA_SASL_PASSWORD: nonEmpty.optional(),
   ELASTICSEARCH_URL: httpUrl.optional(),
   ELASTICSEARCH_API_KEY: nonEmpty.optional(),
   ELASTICSEARCH_USERNAME: nonEmpty.optional(),
@@ -353,6 +358,7 @@ export const SETTING_NAMES = Object.keys(settingsSchema.shape) as SettingName[];
 export const SECRET_SETTINGS: ReadonlySet<SettingName> = new Set([
   'ELASTICSEARCH_API_KEY',
   'ELASTICSEARCH_PASSWORD',
+  'KAFKA_SASL_PASSWORD',
   'SLUICE_API_KEYS',
 ]);
 
@@ -365,6 +371,10 @@ export interface Config {
     dlqTopic: string;
     /** Which pipeline a topic's messages go to; a topic not named here is routed by its name, then by shape. */
     topicSources: Record<string, SourceName>;
+    /** TLS to the brokers, with an optional CA bundle. */
+    tls: { caFile: string | undefined } | undefined;
+    /** SASL authentication. */
+    sasl: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
   };
   elasticsearch: {
     /** Undefined: Sluice starts its embedded Elasticsearch emulator (local mode). */
@@ -582,6 +592,10 @@ function crossChecks(s: Settings, options: LoadOptions): Array<[SettingName, str
   if (s.ELASTICSEARCH_API_KEY !== undefined && (s.ELASTICSEARCH_USERNAME !== undefined || s.ELASTICSEARCH_PASSWORD !== undefined)) {
     found.push(['ELASTICSEARCH_API_KEY', 'expected either an API key or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD, not both', ['ELASTICSEARCH_API_KEY', 'ELASTICSEARCH_USERNAME', 'ELASTICSEARCH_PASSWORD']]);
   }
+  const sasl = [s.KAFKA_SASL_MECHANISM, s.KAFKA_SASL_USERNAME, s.KAFKA_SASL_PASSWORD];
+  if (sasl.some((v) => v !== undefined) && sasl.some((v) => v === undefined)) {
+    found.push(['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD go together: give all three or none', ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']]);
+  }
   if ((s.ELASTICSEARCH_USERNAME === undefined) !== (s.ELASTICSEARCH_PASSWORD === undefined)) {
     const missing = s.ELASTICSEARCH_USERNAME === undefined ? 'ELASTICSEARCH_USERNAME' : 'ELASTICSEARCH_PASSWORD';
     found.push([missing, `is required when ${missing === 'ELASTICSEARCH_USERNAME' ? 'ELASTICSEARCH_PASSWORD' : 'ELASTICSEARCH_USERNAME'} is set`, ['ELASTICSEARCH_USERNAME', 'ELASTICSEARCH_PASSWORD']]);
@@ -608,7 +622,16 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
         ? { username: s.ELASTICSEARCH_USERNAME, password: s.ELASTICSEARCH_PASSWORD }
         : undefined;
   return {
-    kafka: { brokers: s.KAFKA_BROKERS, topics: s.KAFKA_TOPICS, groupId: s.KAFKA_GROUP_ID, dlqTopic: s.KAFKA_DLQ_TOPIC, topicSources: s.SLUICE_TOPIC_SOURCES },
+    kafka: {
+      brokers: s.KAFKA_BROKERS,
+      topics: s.KAFKA_TOPICS,
+      groupId: s.KAFKA_GROUP_ID,
+      dlqTopic: s.KAFKA_DLQ_TOPIC,
+      topicSources: s.SLUICE_TOPIC_SOURCES,
+      // TLS when asked for, or when a CA is given (MSK, Confluent Cloud and Aiven all speak TLS).
+      tls: s.KAFKA_SSL || s.KAFKA_CA_FILE !== undefined ? { caFile: s.KAFKA_CA_FILE } : undefined,
+      sasl: s.KAFKA_SASL_MECHANISM !== undefined && s.KAFKA_SASL_USERNAME !== undefined && s.KAFKA_SASL_PASSWORD !== undefined ? { mechanism: s.KAFKA_SASL_MECHANISM, username: s.KAFKA_SASL_USERNAME, password: s.KAFKA_SASL_PASSWORD } : undefined,
+    },
     elasticsearch: { url: s.ELASTICSEARCH_URL, auth, caFile: s.ELASTICSEARCH_CA_FILE },
     namespace: s.SLUICE_NAMESPACE,
     geoip: { cityDb: s.GEOIP_CITY_DB, asnDb: s.GEOIP_ASN_DB },
@@ -665,6 +688,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
       ...config.elasticsearch,
       auth: auth === undefined ? undefined : 'apiKey' in auth ? { apiKey: '[REDACTED]' } : { username: auth.username, password: '[REDACTED]' },
     },
+    kafka: { ...config.kafka, sasl: config.kafka.sasl === undefined ? undefined : { ...config.kafka.sasl, password: '[REDACTED]' } },
     api: { ...config.api, keys: config.api.keys.map(({ role }) => ({ role, key: '[REDACTED]' })) },
     loginPaths: config.loginPaths.source,
   };

@@ -1,4 +1,5 @@
-import kafkajs, { type Kafka, type LogEntry } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import kafkajs, { type Kafka, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Config } from './config.js';
 import type { Logger } from './logging.js';
 
@@ -29,5 +30,15 @@ export interface KafkaClientOptions {
 /** The kafkajs client for the configured brokers (the embedded emulator's address when none are). */
 export function kafkaClient(config: Config, logger: Logger, clientId: string, options: KafkaClientOptions = {}): Kafka {
   const retry = options.oneShot === true ? { initialRetryTime: 250, retries: 3 } : { initialRetryTime: 300, retries: 8 };
-  return new KafkaClient({ clientId, brokers: config.kafka.brokers ?? [LOCAL_KAFKA_BROKER], logCreator: kafkaLogger(logger, options.oneShot === true), retry, connectionTimeout: 3000 });
+  const { tls, sasl } = config.kafka;
+  return new KafkaClient({
+    clientId,
+    brokers: config.kafka.brokers ?? [LOCAL_KAFKA_BROKER],
+    logCreator: kafkaLogger(logger, options.oneShot === true),
+    retry,
+    connectionTimeout: 3000,
+    ...(tls === undefined ? {} : { ssl: tls.caFile === undefined ? true : { ca: [readFileSync(tls.caFile, 'utf8')] } }),
+    // kafkajs types SASL per mechanism; the three accepted here share one shape.
+    ...(sasl === undefined ? {} : { sasl: sasl as SASLOptions }),
+  });
 }

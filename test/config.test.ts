@@ -82,6 +82,11 @@ describe('configuration from the environment', () => {
       KAFKA_TOPICS: 'a.logs,b_logs',
       KAFKA_GROUP_ID: 'my-group',
       KAFKA_DLQ_TOPIC: 'dead.letters',
+      KAFKA_SSL: 'true',
+      KAFKA_CA_FILE: caFile,
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'sluice',
+      KAFKA_SASL_PASSWORD: 'kafka-s3cr3t',
       ELASTICSEARCH_URL: 'https://es.example.com:9200/',
       ELASTICSEARCH_USERNAME: 'elastic',
       ELASTICSEARCH_PASSWORD: 'changeme',
@@ -144,6 +149,8 @@ describe('configuration from the environment', () => {
       groupId: 'my-group',
       dlqTopic: 'dead.letters',
       topicSources: { 'a.logs': 'traefik', b_logs: 'postgres' },
+      tls: { caFile },
+      sasl: { mechanism: 'scram-sha-512', username: 'sluice', password: 'kafka-s3cr3t' },
     });
     expect(config.elasticsearch).toEqual({
       url: 'https://es.example.com:9200',
@@ -203,6 +210,8 @@ describe('configuration from the environment', () => {
 describe('bad values are rejected with the variable, the value and what was expected', () => {
   const cases: Array<[string, NodeJS.ProcessEnv, string]> = [
     ['a non-numeric port', { SLUICE_API_PORT: 'abc' }, 'SLUICE_API_PORT="abc": expected an integer TCP port from 1 to 65535'],
+    ['SASL without its password', { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' }, 'KAFKA_SASL_MECHANISM="plain": KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD go together: give all three or none'],
+    ['an unknown SASL mechanism', { KAFKA_SASL_MECHANISM: 'gssapi' }, 'KAFKA_SASL_MECHANISM="gssapi": expected plain, scram-sha-256 or scram-sha-512'],
     ['a rollup lookback shorter than two intervals', { SLUICE_ROLLUP_INTERVAL: '5m', SLUICE_ROLLUP_LOOKBACK: '9m' }, 'SLUICE_ROLLUP_LOOKBACK="9m": must be at least twice SLUICE_ROLLUP_INTERVAL (300s)'],
     ['a port out of range', { SLUICE_API_PORT: '70000' }, 'SLUICE_API_PORT="70000": expected an integer TCP port from 1 to 65535'],
     ['a fractional port', { SLUICE_API_PORT: '80.5' }, 'SLUICE_API_PORT="80.5": expected an integer TCP port'],
@@ -337,7 +346,7 @@ describe('configuration file', () => {
 describe('describeConfig', () => {
   it('replaces every secret and keeps everything else', () => {
     const withPassword = describeConfig(
-      loadConfig({ ELASTICSEARCH_USERNAME: 'elastic', ELASTICSEARCH_PASSWORD: 'pw-s3cr3t', SLUICE_API_KEYS: 'api-key-s3cr3t-0001' }),
+      loadConfig({ ELASTICSEARCH_USERNAME: 'elastic', ELASTICSEARCH_PASSWORD: 'pw-s3cr3t', SLUICE_API_KEYS: 'api-key-s3cr3t-0001', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'sluice', KAFKA_SASL_PASSWORD: 'kafka-s3cr3t' }),
     );
     const withKey = describeConfig(loadConfig({ ELASTICSEARCH_API_KEY: 'es-key-s3cr3t' }));
     const text = JSON.stringify([withPassword, withKey]);
