@@ -97,6 +97,32 @@ describe('Kibana saved objects', () => {
     }
     expect(objects.filter((o) => o.type === 'index-pattern').map((o) => o.attributes.title)).toContain('logs-*');
     expect(objects.filter((o) => o.type === 'dashboard')).toHaveLength(1);
+    for (const object of objects.filter((o) => o.type === 'dashboard')) {
+      const panels = JSON.parse(object.attributes.panelsJSON as string) as { panelRefName: string; panelIndex: string }[];
+      for (const panel of panels) expect(object.references.some((r) => r.name === `${panel.panelIndex}:${panel.panelRefName}`), panel.panelRefName).toBe(true);
+    }
+  });
+
+  it('the dashboard shows traffic, errors, latency, a map of client locations and security findings', () => {
+    const dashboard = objects.find((o) => o.type === 'dashboard');
+    expect(dashboard?.references.map((r) => r.id)).toEqual(expect.arrayContaining(['sluice-lens-traffic', 'sluice-lens-errors', 'sluice-lens-latency', 'sluice-map-clients', 'sluice-lens-security']));
+    const map = objects.find((o) => o.type === 'map');
+    const layers = JSON.parse(map?.attributes.layerListJSON as string) as { sourceDescriptor: { geoField?: string } }[];
+    expect(layers.map((l) => l.sourceDescriptor.geoField).filter(Boolean)).toEqual(['source.geo.location']);
+  });
+
+  it('the charts and the map use only fields the index templates map', () => {
+    const fields = mappedFields();
+    for (const chart of objects.filter((o) => o.type === 'lens')) {
+      const layers = (chart.attributes.state as { datasourceStates: { formBased: { layers: Record<string, { columns: Record<string, { sourceField: string }> }> } } }).datasourceStates.formBased.layers;
+      for (const column of Object.values(layers).flatMap((layer) => Object.values(layer.columns))) {
+        if (column.sourceField !== '___records___') expect(fields.has(column.sourceField), `${chart.id}: ${column.sourceField}`).toBe(true);
+      }
+    }
+    const map = objects.find((o) => o.type === 'map');
+    for (const layer of JSON.parse(map?.attributes.layerListJSON as string) as { sourceDescriptor: { geoField?: string; tooltipProperties?: string[] } }[]) {
+      for (const field of [layer.sourceDescriptor.geoField, ...(layer.sourceDescriptor.tooltipProperties ?? [])].filter((f): f is string => f !== undefined)) expect(fields.has(field), `map: ${field}`).toBe(true);
+    }
   });
 
   it('the saved searches query only fields the index templates map', () => {
