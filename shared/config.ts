@@ -301,6 +301,7 @@ const settingsSchema = z.object({
   SLUICE_NAMESPACE: namespace.default('default'),
   GEOIP_CITY_DB: readableFile.optional(),
   GEOIP_ASN_DB: readableFile.optional(),
+  SLUICE_UA_REGEXES: readableFile.optional(),
   SLUICE_SLO_FILE: readableFile.optional(),
   SLUICE_NOTIFY_FILE: readableFile.optional(),
   SLUICE_API_PORT: port.default(8080),
@@ -385,6 +386,8 @@ export interface Config {
   namespace: string;
   geoip: { cityDb: string | undefined; asnDb: string | undefined };
   sloFile: string;
+  /** uap-core's `regexes.yaml` for user agents (SLUICE_UA_REGEXES), as the user_agent processor's `regex_file`. */
+  uaRegexes: string;
   /** The HTTP API: listener, keys with roles, requests per minute per key (or address), live-tail clients. */
   api: { host: string; port: number; keys: ApiKey[]; rateLimitPerMinute: number; tailMaxClients: number };
   reportTimeZone: string;
@@ -636,6 +639,7 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
     namespace: s.SLUICE_NAMESPACE,
     geoip: { cityDb: s.GEOIP_CITY_DB, asnDb: s.GEOIP_ASN_DB },
     sloFile: s.SLUICE_SLO_FILE ?? resolve(packageRoot, 'slo.yaml'),
+    uaRegexes: s.SLUICE_UA_REGEXES ?? resolve(packageRoot, 'node_modules', 'uap-core', 'regexes.yaml'),
     api: { host: s.SLUICE_API_HOST, port: s.SLUICE_API_PORT, keys: s.SLUICE_API_KEYS ?? [], rateLimitPerMinute: s.SLUICE_API_RATE_LIMIT, tailMaxClients: s.SLUICE_API_TAIL_MAX_CLIENTS },
     reportTimeZone: s.SLUICE_REPORT_TZ,
     logLevel: s.LOG_LEVEL,

@@ -140,6 +140,7 @@ describe('configuration from the environment', () => {
       SLUICE_ROLLUP_METRICS_PORT: '9102',
       SLUICE_ROLLUP_METRICS_HOST: '0.0.0.0',
       SLUICE_NOTIFY_FILE: sloFile,
+      SLUICE_UA_REGEXES: sloFile,
     };
     expect(Object.keys(env).sort()).toEqual(SETTING_NAMES.filter((name) => name !== 'ELASTICSEARCH_API_KEY').sort());
     const config = loadConfig(env);
@@ -160,6 +161,7 @@ describe('configuration from the environment', () => {
     expect(config.namespace).toBe('prod_eu');
     expect(config.geoip).toEqual({ cityDb, asnDb });
     expect(config.sloFile).toBe(sloFile);
+    expect(config.uaRegexes).toBe(sloFile);
     expect(config.api).toEqual({ host: '0.0.0.0', port: 9000, keys: [{ role: 'reader', key: 'key-aaaaaaaaaaaaaaaa' }, { role: 'admin', key: 'key-bbbbbbbbbbbbbbbb' }], rateLimitPerMinute: 120, tailMaxClients: 5 });
     expect(config.reportTimeZone).toBe('Europe/Berlin');
     expect(config.logLevel).toBe('debug');

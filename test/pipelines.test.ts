@@ -368,7 +368,7 @@ describe('user agent', () => {
     const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
     const first: Record<string, any> = { user_agent: { original: iphone } };
     parse(first);
-    expect(first.user_agent).toEqual({ original: iphone, name: 'Mobile Safari', version: '17.5', os: { name: 'iOS', version: '17.5', full: 'iOS 17.5' }, device: { name: 'Apple iPhone' } });
+    expect(first.user_agent).toEqual({ original: iphone, name: 'Mobile Safari', version: '17.5', os: { name: 'iOS', version: '17.5', full: 'iOS 17.5' }, device: { name: 'iPhone' } });
     expect(() => {
       first.user_agent.os.name = 'changed';
     }).toThrow(TypeError);

@@ -1,23 +1,33 @@
-import { UAParser } from 'ua-parser-js';
+import { join } from 'node:path';
+import { packageRoot } from '../../shared/paths.js';
 import { deepFreeze, get, put, type Json } from '../ecs.js';
+import { loadUapParser, versionText } from './uap.js';
+
+/** uap-core's expressions as the npm package `uap-core` ships them (Apache-2.0). */
+export const DEFAULT_UA_REGEXES = join(packageRoot, 'node_modules', 'uap-core', 'regexes.yaml');
 
 /**
- * `user_agent.*` from `user_agent.original`, parsed by ua-parser-js 1.x (MIT; the 2.x line is AGPL, so it
- * is pinned below 2). Parsing is cached: a fleet sends few distinct user agents many times.
+ * `user_agent.*` from `user_agent.original`, as Elasticsearch's `user_agent` processor writes them: `name`
+ * ("Other" when nothing matches), `version` (major.minor.patch.build while present), `os.name`, and
+ * `os.version` with `os.full` when the OS has a version, `device.name` ("Spider" for crawlers, "Other" when
+ * unknown). Parsing is cached and the cache is bounded: a fleet sends few distinct agents many times.
  */
-export function createUserAgent(cacheSize = 10_000): (document: Json) => void {
+export function createUserAgent(regexes = DEFAULT_UA_REGEXES, cacheSize = 10_000): (document: Json) => void {
+  const parser = loadUapParser(regexes);
   const cache = new Map<string, Json>();
   const parse = (original: string): Json => {
     const hit = cache.get(original);
     if (hit !== undefined) return hit;
-    const result = new UAParser(original).getResult();
-    const parsed: Json = {};
-    put(parsed, 'name', result.browser.name ?? 'Other');
-    put(parsed, 'version', result.browser.version);
-    put(parsed, 'os.name', result.os.name);
-    put(parsed, 'os.version', result.os.version);
-    put(parsed, 'os.full', result.os.name === undefined ? undefined : [result.os.name, result.os.version].filter(Boolean).join(' '));
-    put(parsed, 'device.name', [result.device.vendor, result.device.model].filter(Boolean).join(' ') || 'Other');
+    const { agent, os, device } = parser.parse(original);
+    const parsed: Json = { name: agent?.name ?? 'Other' };
+    put(parsed, 'version', versionText(agent));
+    if (os !== undefined) {
+      put(parsed, 'os.name', os.name);
+      const version = versionText(os);
+      put(parsed, 'os.version', version);
+      if (version !== undefined) put(parsed, 'os.full', `${os.name} ${version}`);
+    }
+    put(parsed, 'device.name', device?.name ?? 'Other');
     if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
     cache.set(original, deepFreeze(parsed));
     return parsed;

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../shared/paths.js';
+import { loadUapParser, type VersionedName } from '../pipelines/enrich/uap.js';
+import { createUserAgent } from '../pipelines/enrich/user-agent.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+/**
+ * uap-core's own test vectors (github.com/ua-parser/uap-core, tag v0.18.0, tests/test_ua.yaml, test_os.yaml,
+ * test_device.yaml; Apache-2.0), vendored in test/fixtures/uap-core, against the regexes of the same release
+ * (the npm package uap-core 0.18.0).
+ */
+
+const parser = loadUapParser(join(packageRoot, 'node_modules', 'uap-core', 'regexes.yaml'));
+const fixture = (name: string) => join(packageRoot, 'test', 'fixtures', 'uap-core', name);
+type Case = Record<string, string | null> & { user_agent_string: string };
+const cases = (text: string) => (parse(text) as { test_cases: Case[] }).test_cases;
+
+function agreement(list: Case[], pick: (c: Case) => VersionedName | undefined, fields: [string, keyof VersionedName][]): { share: number; misses: string[] } {
+  const misses: string[] = [];
+  for (const c of list) {
+    const found = pick(c);
+    const ok = fields.every(([theirs, ours]) => (c[theirs] ?? null) === (ours === 'name' ? (found?.name ?? 'Other') : (found?.[ours] ?? null)));
+    if (!ok) misses.push(c.user_agent_string);
+  }
+  return { share: 1 - misses.length / list.length, misses };
+}
+
+describe('user agents with uap-core, as Elasticsearch\u2019s user_agent processor parses them', () => {
+  it.each([
+    ['test_ua.yaml', 'agent', [['family', 'name'], ['major', 'major'], ['minor', 'minor'], ['patch', 'patch']]],
+    ['test_os.yaml', 'os', [['family', 'name'], ['major', 'major'], ['minor', 'minor'], ['patch', 'patch'], ['patch_minor', 'build']]],
+    ['test_device.yaml.gz', 'device', [['family', 'name']]],
+  ] as const)('agrees with %s on at least 99 %% of its cases', (file, part, fields) => {
+    const raw = readFileSync(fixture(file));
+    const list = cases(file.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8'));
+    const result = agreement(list, (c) => parser.parse(c.user_agent_string)[part], fields as unknown as [string, keyof VersionedName][]);
+    expect(result.share).toBeGreaterThanOrEqual(0.99);
+  }, 120_000);
+});
+
+describe('the user_agent enricher', () => {
+  // The API clients and crawlers ua-parser-js called "Other": each gets its name, and crawlers the device "Spider".
+  it.each([
+    ['python-requests/2.31.0', { name: 'Python Requests', version: '2.31', device: { name: 'Other' } }],
+    ['Go-http-client/1.1', { name: 'Go-http-client', version: '1.1', device: { name: 'Other' } }],
+    ['okhttp/4.12.0', { name: 'okhttp', version: '4.12.0', device: { name: 'Other' } }],
+    ['curl/8.5.0', { name: 'curl', version: '8.5.0', device: { name: 'Other' } }],
+    ['axios/1.7.2', { name: 'axios', version: '1.7.2', device: { name: 'Other' } }],
+    ['Wget/1.21.4', { name: 'Wget', version: '1.21.4', device: { name: 'Other' } }],
+    ['Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', { name: 'Googlebot', version: '2.1', device: { name: 'Spider' } }],
+    ['Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)', { name: 'bingbot', version: '2.0', device: { name: 'Spider' } }],
+    ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36', { name: 'Chrome', version: '126.0.0.0', os: { name: 'Windows', version: '10', full: 'Windows 10' }, device: { name: 'Other' } }],
+  ])('%s', (original, expected) => {
+    const enrich = createUserAgent();
+    const document: Record<string, unknown> = { user_agent: { original } };
+    enrich(document);
+    expect(document.user_agent).toEqual({ original, ...expected });
+  });
+
+  it('reads another regexes file (SLUICE_UA_REGEXES), as the processor\u2019s regex_file', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sluice-uap-')), 'regexes.yaml');
+    writeFileSync(file, String.raw`user_agent_parsers:
+  - regex: '(RendiffCLI)/(\d+)\.(\d+)'
+    family_replacement: 'Rendiff CLI'
+`);
+    const document: Record<string, unknown> = { user_agent: { original: 'RendiffCLI/3.2 (linux)' } };
+    createUserAgent(file)(document);
+    expect(document.user_agent).toEqual({ original: 'RendiffCLI/3.2 (linux)', name: 'Rendiff CLI', version: '3.2', device: { name: 'Other' } });
+  });
+});
