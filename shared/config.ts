@@ -7,6 +7,7 @@ import { packageRoot } from './paths.js';
 import { parseByteSize } from './byte-size.js';
 import { topicNameProblem } from './kafka-topic.js';
 import { parseTimeValue, positiveDuration } from './time-value.js';
+import { DEFAULT_INTERNAL_NETWORKS } from './ip.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -315,6 +316,7 @@ const settingsSchema = z.object({
   SLUICE_DATA_DIR: nonEmpty.default('.sluice-data'),
   SLUICE_TOPIC_SOURCES: topicSources.default({}),
   SLUICE_TRUSTED_PROXIES: cidrs.default([]),
+  SLUICE_INTERNAL_NETWORKS: cidrs.optional(),
   SLUICE_REDACT: redactRules.default(['email', 'card', 'jwt', 'token', 'secret']),
   SLUICE_LOGS_POLICY: nonEmpty.default('sluice-logs'),
   SLUICE_LOGS_RETENTION: timeValue.optional(),
@@ -386,6 +388,8 @@ export interface Config {
   namespace: string;
   geoip: { cityDb: string | undefined; asnDb: string | undefined };
   sloFile: string;
+  /** The networks `network.direction` counts as internal (SLUICE_INTERNAL_NETWORKS). */
+  internalNetworks: string[];
   /** uap-core's `regexes.yaml` for user agents (SLUICE_UA_REGEXES), as the user_agent processor's `regex_file`. */
   uaRegexes: string;
   /** The HTTP API: listener, keys with roles, requests per minute per key (or address), live-tail clients. */
@@ -646,6 +650,7 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
     logFormat: s.LOG_FORMAT ?? (process.stdout.isTTY === true ? 'pretty' : 'json'),
     dataDir: absolute(s.SLUICE_DATA_DIR),
     trustedProxies: s.SLUICE_TRUSTED_PROXIES,
+    internalNetworks: s.SLUICE_INTERNAL_NETWORKS ?? DEFAULT_INTERNAL_NETWORKS,
     redact: s.SLUICE_REDACT,
     ilm: {
       logsPolicy: s.SLUICE_LOGS_POLICY,

@@ -15,3 +15,6 @@ export function ipToBigInt(ip: string, options: { mapped?: boolean } = {}): bigi
   const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
   return groups.reduce((sum, group) => (sum << 16n) + BigInt(parseInt(group || '0', 16)), 0n);
 }
+
+/** The networks counted as internal by default: RFC 1918, carrier-grade NAT, loopback, link-local, IPv6 unique-local. */
+export const DEFAULT_INTERNAL_NETWORKS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '::1/128', 'fc00::/7', 'fe80::/10'];

@@ -141,6 +141,7 @@ describe('configuration from the environment', () => {
       SLUICE_ROLLUP_METRICS_HOST: '0.0.0.0',
       SLUICE_NOTIFY_FILE: sloFile,
       SLUICE_UA_REGEXES: sloFile,
+      SLUICE_INTERNAL_NETWORKS: '10.0.0.0/8,fd00::/8',
     };
     expect(Object.keys(env).sort()).toEqual(SETTING_NAMES.filter((name) => name !== 'ELASTICSEARCH_API_KEY').sort());
     const config = loadConfig(env);
@@ -162,6 +163,7 @@ describe('configuration from the environment', () => {
     expect(config.geoip).toEqual({ cityDb, asnDb });
     expect(config.sloFile).toBe(sloFile);
     expect(config.uaRegexes).toBe(sloFile);
+    expect(config.internalNetworks).toEqual(['10.0.0.0/8', 'fd00::/8']);
     expect(config.api).toEqual({ host: '0.0.0.0', port: 9000, keys: [{ role: 'reader', key: 'key-aaaaaaaaaaaaaaaa' }, { role: 'admin', key: 'key-bbbbbbbbbbbbbbbb' }], rateLimitPerMinute: 120, tailMaxClients: 5 });
     expect(config.reportTimeZone).toBe('Europe/Berlin');
     expect(config.logLevel).toBe('debug');

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../shared/paths.js';
 import { loadUapParser, type VersionedName } from '../pipelines/enrich/uap.js';
 import { createUserAgent } from '../pipelines/enrich/user-agent.js';
+import { createNetworkDirection } from '../pipelines/enrich/network-direction.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -71,5 +72,26 @@ describe('the user_agent enricher', () => {
     const document: Record<string, unknown> = { user_agent: { original: 'RendiffCLI/3.2 (linux)' } };
     createUserAgent(file)(document);
     expect(document.user_agent).toEqual({ original: 'RendiffCLI/3.2 (linux)', name: 'Rendiff CLI', version: '3.2', device: { name: 'Other' } });
+  });
+});
+
+describe('network.direction, as the network_direction processor sets it', () => {
+  it.each([
+    ['an outside client to the platform', { source: { ip: '8.8.8.8' } }, 'inbound'],
+    ['an inside client to the platform', { source: { ip: '10.1.2.3' } }, 'internal'],
+    ['IPv6 unique-local to an inside destination', { source: { ip: 'fd00::5' }, destination: { ip: '192.168.1.1' } }, 'internal'],
+    ['an inside host to the outside', { source: { ip: '172.16.0.9' }, destination: { ip: '1.1.1.1' } }, 'outbound'],
+    ['outside to outside', { source: { ip: '8.8.8.8' }, destination: { ip: '1.1.1.1' } }, 'external'],
+    ['an IPv4-mapped inside address', { source: { ip: '::ffff:192.168.7.7' } }, 'internal'],
+  ])('%s', (_name, document, direction) => {
+    const doc = structuredClone(document) as Record<string, unknown>;
+    createNetworkDirection()(doc);
+    expect((doc.network as { direction: string }).direction).toBe(direction);
+  });
+
+  it('with SLUICE_INTERNAL_NETWORKS, only those networks are inside', () => {
+    const doc: Record<string, unknown> = { source: { ip: '10.1.2.3' } };
+    createNetworkDirection(['192.168.0.0/16'])(doc);
+    expect(doc.network).toEqual({ direction: 'inbound' });
   });
 });
