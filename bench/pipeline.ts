@@ -5,6 +5,7 @@ import { createLoginClassifier } from '../pipelines/enrich/login.js';
 import { createRedactor } from '../pipelines/enrich/redact.js';
 import { tagSecurity } from '../pipelines/enrich/security.js';
 import { createUserAgent } from '../pipelines/enrich/user-agent.js';
+import { createNetworkDirection } from '../pipelines/enrich/network-direction.js';
 import { createPipeline, type Enricher } from '../pipelines/pipeline.js';
 import { loadConfig } from '../shared/config.js';
 import { packageRoot } from '../shared/paths.js';
@@ -79,6 +80,7 @@ export async function benchPipeline(): Promise<StageRow[]> {
   const enrichers: Array<[string, Enricher]> = [
     ['client address (trusted proxies)', createClientAddress(['10.0.0.0/8'])],
     ['GeoIP', geoip.enrich],
+    ['network direction', createNetworkDirection()],
     ['user agent', createUserAgent()],
     ['login attempts', createLoginClassifier(loadConfig({}).loginPaths)],
     ['security signatures', tagSecurity],

@@ -18,10 +18,18 @@ export function createNetworkDirection(networks: readonly string[] = DEFAULT_INT
     if (prefix === undefined) internal.addAddress(network, version);
     else internal.addSubnet(network, Number(prefix), version);
   }
+  // Answers per address, bounded: a BlockList check costs more than the rest of the stage, and a fleet's
+  // clients repeat.
+  const answers = new Map<string, boolean>();
   const inside = (ip: string): boolean => {
+    const known = answers.get(ip);
+    if (known !== undefined) return known;
     const plain = plainAddress(ip);
     const version = isIP(plain);
-    return version !== 0 && internal.check(plain, version === 4 ? 'ipv4' : 'ipv6');
+    const answer = version !== 0 && internal.check(plain, version === 4 ? 'ipv4' : 'ipv6');
+    if (answers.size >= 10_000) answers.delete(answers.keys().next().value as string);
+    answers.set(ip, answer);
+    return answer;
   };
   return (document) => {
     const source = get(document, 'source.ip');

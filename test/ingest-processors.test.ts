@@ -7,6 +7,7 @@ import { packageRoot } from '../shared/paths.js';
 import { loadUapParser, type VersionedName } from '../pipelines/enrich/uap.js';
 import { createUserAgent } from '../pipelines/enrich/user-agent.js';
 import { createNetworkDirection } from '../pipelines/enrich/network-direction.js';
+import { createGeoip } from '../pipelines/enrich/geoip.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -93,5 +94,40 @@ describe('network.direction, as the network_direction processor sets it', () => 
     const doc: Record<string, unknown> = { source: { ip: '10.1.2.3' } };
     createNetworkDirection(['192.168.0.0/16'])(doc);
     expect(doc.network).toEqual({ direction: 'inbound' });
+  });
+});
+
+describe('GeoIP: the geoip processor\u2019s default properties, from both database schemas', () => {
+  // The processor writes continent_name, country_iso_code, country_name, region_iso_code, region_name,
+  // city_name and location from a city database, as.number and as.organization.name from an ASN one. The
+  // known answers are those of test/fixtures/geoip/SOURCE.md (MaxMind's test databases, GeoIP2 schema).
+  const DEFAULTS = ['continent_name', 'country_iso_code', 'country_name', 'region_iso_code', 'region_name', 'city_name', 'location'];
+  it.each([
+    ['81.2.69.142', 'GB', 'London', 'GB-ENG', { lat: 51.5142, lon: -0.0931 }],
+    ['89.160.20.128', 'SE', 'Linköping', 'SE-E', { lat: 58.4167, lon: 15.6167 }],
+    ['216.160.83.56', 'US', 'Milton', 'US-WA', { lat: 47.2513, lon: -122.3149 }],
+    ['175.16.199.1', 'CN', 'Changchun', 'CN-22', { lat: 43.88, lon: 125.3228 }],
+    ['2.125.160.216', 'GB', 'Boxford', 'GB-ENG', { lat: 51.75, lon: -1.25 }],
+    ['2001:480:10::1', 'US', 'San Diego', 'US-CA', { lat: 32.7203, lon: -117.1552 }],
+  ])('%s: every default property, with the known answers', async (ip, country, city, region, location) => {
+    const geoip = await createGeoip({ cityDb: join(packageRoot, 'test', 'fixtures', 'geoip', 'GeoIP2-City-Test.mmdb') });
+    try {
+      const found = geoip.lookup(ip) as { geo: Record<string, unknown> };
+      for (const property of DEFAULTS) expect(found.geo[property], `${ip} ${property}`).toBeDefined();
+      expect(found.geo).toMatchObject({ country_iso_code: country, city_name: city, region_iso_code: region, location });
+    } finally {
+      geoip.close();
+    }
+  });
+
+  it('the shipped DB-IP database (its own schema) gives the same properties, names derived where it has none', async () => {
+    const geoip = await createGeoip();
+    try {
+      const found = geoip.lookup('8.8.8.8') as { geo: Record<string, unknown>; as: Record<string, unknown> };
+      for (const property of ['continent_name', 'country_iso_code', 'country_name', 'location']) expect(found.geo[property], property).toBeDefined();
+      expect(found.as).toMatchObject({ number: 15169, organization: { name: 'Google LLC' } });
+    } finally {
+      geoip.close();
+    }
   });
 });
