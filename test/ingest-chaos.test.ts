@@ -54,10 +54,16 @@ describe('ingest when processes die or move: each ends with exactly N documents 
     cleanups.push(() => second.close());
     await waitFor(async () => metric(await scrape(second.metricsUrl), 'sluice_ingest_indexed_total') > 0, 30_000, 'the second worker to index');
     await waitFor(() => produced >= 6000, 30_000, 'more events');
+    // The metrics derived from logs of the leaving worker, before it goes (its counters go with it).
+    const secondRequests = metric(await second.registry.metrics(), 'sluice_http_requests_total');
     await second.close();
     await producing;
     await expectExactlyOnce(elasticsearch, kafka.brokers, 'sluice-ingest', 8000);
     expect(metric(await scrape(first.metricsUrl), 'sluice_ingest_indexed_total')).toBeGreaterThan(0);
+    // Summed over the two workers, each of the 4 000 requests is counted once, whoever indexed it.
+    const firstRequests = metric(await scrape(first.metricsUrl), 'sluice_http_requests_total');
+    expect(secondRequests).toBeGreaterThan(0);
+    expect(firstRequests + secondRequests).toBe(4000);
   }, 90_000);
 
   it('the Kafka emulator restarted with its data dir', async () => {

@@ -20,6 +20,8 @@ describe('ingest: Kafka → pipelines → Elasticsearch', () => {
     expect(metric(metrics, 'sluice_ingest_indexed_total', { topic: 'logs-app' })).toBe(1500);
     expect(metric(metrics, 'sluice_ingest_committed_messages_total')).toBe(3000);
     expect(metric(metrics, 'sluice_ingest_duplicates_total')).toBe(0);
+    // The metrics derived from logs count each created document: the 1 500 requests.
+    expect(metric(metrics, 'sluice_http_requests_total', { status_class: '2xx' })).toBe(1500);
     expect(metric(metrics, 'sluice_ingest_consumer_lag')).toBe(0);
     expect(metric(metrics, 'sluice_ingest_bulk_duration_seconds_count')).toBeGreaterThan(0);
     expect(metric(metrics, 'sluice_ingest_pipeline_stage_seconds_total', { stage: 'normalise' })).toBeGreaterThan(0);
@@ -34,6 +36,8 @@ describe('ingest: Kafka → pipelines → Elasticsearch', () => {
     cleanups.push(() => again.close());
     await waitFor(async () => metric(await scrape(again.metricsUrl), 'sluice_ingest_duplicates_total') === 3000, 30_000, '3000 duplicates');
     expect(await documentCounts(elasticsearch.es)).toEqual({ api: 1500, traefik: 1500 });
+    // Redelivered, not created: the derived metrics do not count them a second time.
+    expect(metric(await scrape(again.metricsUrl), 'sluice_http_requests_total')).toBe(0);
   });
 
   it('sends poison messages to the dead-letter topic with their reasons, redacted, while everything else flows', async () => {
