@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 
 /**
  * An address as an integer: IPv4 in 32 bits, IPv6 in 128 (`::` expanded). With `mapped`, IPv4 lands in
@@ -18,3 +18,24 @@ export function ipToBigInt(ip: string, options: { mapped?: boolean } = {}): bigi
 
 /** The networks counted as internal by default: RFC 1918, carrier-grade NAT, loopback, link-local, IPv6 unique-local. */
 export const DEFAULT_INTERNAL_NETWORKS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '::1/128', 'fc00::/7', 'fe80::/10'];
+
+/** `::ffff:a.b.c.d` as IPv4: an IPv6 lookup in an IPv4-only file answers for another address. */
+export function plainAddress(ip: string): string {
+  return ip.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
+}
+
+/** Whether an address (IPv4, IPv6 or IPv4-mapped) is one of these addresses or CIDR blocks. */
+export function addressMatcher(entries: readonly string[]): (ip: string) => boolean {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [network = '', prefix] = entry.split('/');
+    const version = isIP(network) === 6 ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) list.addAddress(network, version);
+    else list.addSubnet(network, Number(prefix), version);
+  }
+  return (ip) => {
+    const plain = plainAddress(ip);
+    const version = isIP(plain);
+    return version !== 0 && list.check(plain, version === 4 ? 'ipv4' : 'ipv6');
+  };
+}

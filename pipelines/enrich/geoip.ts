@@ -3,7 +3,7 @@ import { BlockList, isIP } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import maxmind, { type Reader, type Response } from 'maxmind';
-import { ipToBigInt } from '../../shared/ip.js';
+import { addressMatcher, ipToBigInt, plainAddress } from '../../shared/ip.js';
 import { addTag, deepFreeze, get, put, type Json } from '../ecs.js';
 import { CONTINENT_NAMES, continentOf, countryName } from './continents.js';
 
@@ -28,10 +28,6 @@ const PRIVATE = new BlockList();
 for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) PRIVATE.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['64:ff9b::', 96]] as const) PRIVATE.addSubnet(network, prefix, 'ipv6');
 
-/** `::ffff:a.b.c.d` is looked up as IPv4: an IPv6 lookup in an IPv4-only file answers for another address. */
-export function plainAddress(ip: string): string {
-  return ip.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
-}
 
 export function isPrivate(ip: string): boolean {
   const version = isIP(ip);
@@ -227,18 +223,7 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
 
 /** The client behind trusted proxies: the right-most X-Forwarded-For address that is not a trusted proxy. */
 export function createClientAddress(trusted: readonly string[]): (document: Json) => void {
-  const list = new BlockList();
-  for (const entry of trusted) {
-    const [network = '', prefix] = entry.split('/');
-    const version = isIP(network) === 6 ? 'ipv6' : 'ipv4';
-    if (prefix === undefined) list.addAddress(network, version);
-    else list.addSubnet(network, Number(prefix), version);
-  }
-  const isTrusted = (ip: string): boolean => {
-    const plain = plainAddress(ip);
-    const version = isIP(plain);
-    return version !== 0 && list.check(plain, version === 4 ? 'ipv4' : 'ipv6');
-  };
+  const isTrusted = addressMatcher(trusted);
   return (document) => {
     const source = get(document, 'source.ip');
     const forwarded = get(document, 'rendiff.forwarded_for');
