@@ -154,13 +154,16 @@ export function filterQuery(filter: EventFilter): Record<string, unknown> {
   return { bool: { filter: must, must_not: mustNot } };
 }
 
-function fieldValue(document: Record<string, unknown>, path: string): unknown {
+/** A field's value by path parts: the parts are split once, when a filter is compiled. */
+function valueAt(document: Record<string, unknown>, parts: readonly string[]): unknown {
   let node: unknown = document;
-  for (const part of path.split('.')) node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined;
+  for (const part of parts) node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined;
   return node;
 }
 
-function inRange(value: unknown, range: { gt?: number; gte?: number; lt?: number; lte?: number }, scale = 1): boolean {
+type Range = { gt?: number; gte?: number; lt?: number; lte?: number };
+
+function inRange(value: unknown, range: Range, scale: number): boolean {
   if (typeof value !== 'number') return false;
   const v = value / scale;
   return (range.gt === undefined || v > range.gt) && (range.gte === undefined || v >= range.gte) && (range.lt === undefined || v < range.lt) && (range.lte === undefined || v <= range.lte);
@@ -171,24 +174,44 @@ function words(text: string): string {
   return ` ${text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean).join(' ')} `;
 }
 
+type Predicate = (document: Record<string, unknown>) => boolean;
+
 /**
  * The same filter evaluated on one document in memory, as `filterQuery` has Elasticsearch evaluate it: the
- * metrics derived from logs count SLO events at ingest with it. A test holds the two to the same answers.
+ * metrics derived from logs count SLO events at ingest with it, so it is compiled once (paths split, the
+ * phrase analysed) and runs per document. A test holds the two to the same answers.
  */
-export function matchesFilter(filter: EventFilter, document: Record<string, unknown>): boolean {
-  if (filter.status && !inRange(fieldValue(document, 'http.response.status_code'), filter.status)) return false;
-  if (filter.duration && !inRange(fieldValue(document, 'event.duration'), filter.duration, 1e6)) return false;
-  if (filter.outcome && fieldValue(document, 'event.outcome') !== filter.outcome) return false;
-  if (filter.message) {
-    const message = fieldValue(document, 'message');
-    if (typeof message !== 'string' || !words(message).includes(words(filter.message))) return false;
+export function filterPredicate(filter: EventFilter): Predicate {
+  const checks: Predicate[] = [];
+  const range = (path: string, bounds: Range | undefined, scale = 1) => {
+    if (bounds === undefined) return;
+    const parts = path.split('.');
+    checks.push((document) => inRange(valueAt(document, parts), bounds, scale));
+  };
+  range('http.response.status_code', filter.status);
+  range('event.duration', filter.duration, 1e6);
+  if (filter.outcome !== undefined) {
+    const outcome = filter.outcome;
+    checks.push((document) => valueAt(document, ['event', 'outcome']) === outcome);
+  }
+  if (filter.message !== undefined) {
+    const phrase = words(filter.message);
+    checks.push((document) => {
+      const message = valueAt(document, ['message']);
+      return typeof message === 'string' && words(message).includes(phrase);
+    });
   }
   for (const [path, wanted] of Object.entries(filter.fields ?? {})) {
-    const value = fieldValue(document, path);
-    const values = Array.isArray(value) ? value : [value];
-    const accepted = Array.isArray(wanted) ? wanted : [wanted];
-    if (!values.some((v) => accepted.includes(v as string | number | boolean))) return false;
+    const parts = path.split('.');
+    const accepted = new Set<unknown>(Array.isArray(wanted) ? wanted : [wanted]);
+    checks.push((document) => {
+      const value = valueAt(document, parts);
+      return (Array.isArray(value) ? value : [value]).some((v) => accepted.has(v));
+    });
   }
-  if (filter.not && matchesFilter(filter.not, document)) return false;
-  return true;
+  if (filter.not !== undefined) {
+    const excluded = filterPredicate(filter.not);
+    checks.push((document) => !excluded(document));
+  }
+  return (document) => checks.every((check) => check(document));
 }

@@ -5,7 +5,7 @@ import { createPipeline } from '../pipelines/pipeline.js';
 import { createEnrichers } from '../pipelines/enrichers.js';
 import { loadConfig } from '../shared/config.js';
 import { packageRoot } from '../shared/paths.js';
-import { filterQuery, loadSloFile, matchesFilter, type EventFilter } from '../shared/slo.js';
+import { filterQuery, loadSloFile, filterPredicate, type EventFilter } from '../shared/slo.js';
 import { createLogMetrics } from '../services/ingest/log-metrics.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 import { ingestLines, installTemplates, jobLine, traefikLine, workerLine } from './support/rollups.js';
@@ -119,7 +119,7 @@ describe('SLO filters in memory and in Elasticsearch', () => {
     for (const filter of filters) {
       const response = await cluster.es.search({ index: 'logs-*-filters', size: 100, query: filterQuery(filter) as never, _source: false });
       const inElasticsearch = response.hits.hits.map((hit) => hit._id).sort();
-      const inMemory = docs.hits.hits.filter((hit) => matchesFilter(filter, hit._source as Record<string, unknown>)).map((hit) => hit._id).sort();
+      const inMemory = docs.hits.hits.filter((hit) => filterPredicate(filter)(hit._source as Record<string, unknown>)).map((hit) => hit._id).sort();
       expect(inMemory, JSON.stringify(filter)).toEqual(inElasticsearch);
     }
   });

@@ -1,5 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { matchesFilter, type SloFile } from '../../shared/slo.js';
+import { get } from '../../pipelines/ecs.js';
+import { filterPredicate, type SloFile } from '../../shared/slo.js';
 
 /**
  * Metrics derived from logs: what teams would otherwise instrument, counted from every document Elasticsearch
@@ -10,12 +11,6 @@ import { matchesFilter, type SloFile } from '../../shared/slo.js';
  */
 
 type Document = Record<string, unknown>;
-
-function field(document: Document, path: string): unknown {
-  let node: unknown = document;
-  for (const part of path.split('.')) node = typeof node === 'object' && node !== null ? (node as Document)[part] : undefined;
-  return node;
-}
 
 const text = (value: unknown, fallback = 'none') => (typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : fallback);
 
@@ -70,38 +65,41 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
     category: cap('sluice_security_findings_total', 'category'),
   };
 
+  // The filters of slo.yaml compiled once: they run for every document indexed.
+  const jobFilters = slos === undefined ? undefined : { dataset: slos.jobs.dataset, completed: filterPredicate(slos.jobs.completed), failed: filterPredicate(slos.jobs.failed) };
+  const indicators = (slos?.slos ?? []).map((slo) => ({ name: slo.name, dataset: slo.indicator.dataset, valid: filterPredicate(slo.indicator.valid), good: filterPredicate(slo.indicator.good) }));
+
   return {
     observe(document) {
-      const service = text(field(document, 'service.name'), 'unknown');
-      const status = field(document, 'http.response.status_code');
+      const service = text(get(document, 'service.name'), 'unknown');
+      const status = get(document, 'http.response.status_code');
       if (typeof status === 'number') {
-        const labels = { service: caps.service.admit(service), route: caps.route.admit(text(field(document, 'rendiff.route'))) };
-        requests.inc({ ...labels, method: caps.method.admit(text(field(document, 'http.request.method'), 'unknown')), status_class: `${Math.floor(status / 100)}xx` });
-        const ns = field(document, 'event.duration');
+        const labels = { service: caps.service.admit(service), route: caps.route.admit(text(get(document, 'rendiff.route'))) };
+        requests.inc({ ...labels, method: caps.method.admit(text(get(document, 'http.request.method'), 'unknown')), status_class: `${Math.floor(status / 100)}xx` });
+        const ns = get(document, 'event.duration');
         if (typeof ns === 'number') duration.observe(labels, ns / 1e9);
-        const sent = field(document, 'http.request.body.bytes');
+        const sent = get(document, 'http.request.body.bytes');
         if (typeof sent === 'number') requestBytes.inc(labels, sent);
-        const received = field(document, 'http.response.body.bytes');
+        const received = get(document, 'http.response.body.bytes');
         if (typeof received === 'number') responseBytes.inc(labels, received);
       } else {
-        events.inc({ service: caps.logService.admit(service), level: caps.level.admit(text(field(document, 'log.level'))), component: caps.component.admit(text(field(document, 'rendiff.component'))) });
+        events.inc({ service: caps.logService.admit(service), level: caps.level.admit(text(get(document, 'log.level'))), component: caps.component.admit(text(get(document, 'rendiff.component'))) });
       }
-      const categories = field(document, 'rule.category');
+      const categories = get(document, 'rule.category');
       if (Array.isArray(categories)) for (const category of categories) findings.inc({ category: caps.category.admit(text(category)) });
-      if (slos === undefined) return;
-      const dataset = field(document, 'data_stream.dataset');
-      if (dataset === slos.jobs.dataset) {
-        const outcome = matchesFilter(slos.jobs.completed, document) ? 'completed' : matchesFilter(slos.jobs.failed, document) ? 'failed' : undefined;
+      const dataset = get(document, 'data_stream.dataset');
+      if (jobFilters !== undefined && dataset === jobFilters.dataset) {
+        const outcome = jobFilters.completed(document) ? 'completed' : jobFilters.failed(document) ? 'failed' : undefined;
         if (outcome !== undefined) {
-          jobs.inc({ outcome, error_type: caps.errorType.admit(text(field(document, 'rendiff.error_type'))) });
-          const ns = field(document, 'event.duration');
+          jobs.inc({ outcome, error_type: caps.errorType.admit(text(get(document, 'rendiff.error_type'))) });
+          const ns = get(document, 'event.duration');
           if (typeof ns === 'number') jobDuration.observe({ outcome }, ns / 1e9);
         }
       }
-      for (const slo of slos.slos) {
-        if (dataset !== slo.indicator.dataset || !matchesFilter(slo.indicator.valid, document)) continue;
-        sloEvents.inc({ slo: slo.name, kind: 'valid' });
-        if (matchesFilter(slo.indicator.good, document)) sloEvents.inc({ slo: slo.name, kind: 'good' });
+      for (const indicator of indicators) {
+        if (dataset !== indicator.dataset || !indicator.valid(document)) continue;
+        sloEvents.inc({ slo: indicator.name, kind: 'valid' });
+        if (indicator.good(document)) sloEvents.inc({ slo: indicator.name, kind: 'good' });
       }
     },
   };
