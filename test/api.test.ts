@@ -13,6 +13,7 @@ import { rollupRange } from '../services/rollup/rollups.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 import { freePort, waitFor } from './support/process.js';
 import { startKafka } from './support/kafka.js';
+import { metric } from './support/ingest.js';
 import { ingestLines, installTemplates, steadyTraffic } from './support/rollups.js';
 
 const T = (text: string) => Date.parse(text);
@@ -286,6 +287,10 @@ describe('the live tail', () => {
       const missed = stalled.received.filter((m) => m.type === 'missed').reduce((sum, m) => sum + (m.count ?? 0), 0);
       expect(missed).toBeGreaterThan(0);
       expect(stalled.events().length + missed).toBeGreaterThanOrEqual(5000);
+      // Counted as they are dropped, while the client is still connected.
+      const exposition = (await live.inject({ url: '/metrics', headers: { 'x-api-key': READER } })).payload;
+      expect(metric(exposition, 'sluice_api_tail_dropped_events_total')).toBeGreaterThanOrEqual(missed);
+      expect(metric(exposition, 'sluice_api_tail_clients')).toBe(3);
 
       everything.socket.send(JSON.stringify({ type: 'filter', level: 'error' }));
       await waitFor(() => everything.received.some((m) => m.type === 'error'), 5000, 'a refused filter');

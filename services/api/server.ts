@@ -111,7 +111,7 @@ export async function buildApi(config: Config, logger: Logger, dependencies: Api
 
   apiRoutes(app, { config, slos: dependencies.slos, es: dependencies.es, auth, now });
 
-  const tail = new TailHub(dependencies.es, { namespace: config.namespace, pollMs: dependencies.tail?.pollMs ?? 500, maxClients: config.api.tailMaxClients, maxBufferedBytes: dependencies.tail?.maxBufferedBytes ?? 1024 * 1024, maxEventsPerSecond: dependencies.tail?.maxEventsPerSecond ?? 200, now });
+  const tail = new TailHub(dependencies.es, { namespace: config.namespace, pollMs: dependencies.tail?.pollMs ?? 500, maxClients: config.api.tailMaxClients, maxBufferedBytes: dependencies.tail?.maxBufferedBytes ?? 1024 * 1024, maxEventsPerSecond: dependencies.tail?.maxEventsPerSecond ?? 200, now, onDrop: () => metrics.tailDropped.inc() });
   app.get('/api/v1/tail', { websocket: true, preHandler: auth.require('reader'), schema: { hide: true } }, (socket) => {
     const client = tail.join(socket);
     if (client === undefined) {
@@ -138,9 +138,7 @@ export async function buildApi(config: Config, logger: Logger, dependencies: Api
       socket.send(JSON.stringify({ type: 'filter', filter: client.filter }));
     });
     socket.on('close', () => {
-      const before = tail.dropped;
       tail.leave(client);
-      metrics.tailDropped.inc(tail.dropped - before);
       metrics.tailClients.set(tail.size);
     });
   });

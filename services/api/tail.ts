@@ -62,6 +62,8 @@ export class TailClient {
   constructor(
     readonly socket: WebSocket,
     private readonly limits: TailLimits,
+    /** Told of each event dropped for this client (the metric counts them as they happen). */
+    private readonly onDrop: () => void = () => undefined,
   ) {}
 
   private send(message: unknown): void {
@@ -85,6 +87,7 @@ export class TailClient {
     }
     if (this.socket.bufferedAmount > this.limits.maxBufferedBytes || this.sentThisSecond >= this.limits.maxEventsPerSecond) {
       this.missed += 1;
+      this.onDrop();
       return;
     }
     this.flushMissed();
@@ -99,6 +102,8 @@ export interface TailHubOptions extends TailLimits {
   maxClients: number;
   /** How far back each poll looks again, for documents that became searchable late. */
   overlapMs?: number;
+  /** Told of each event dropped for a slow or over-rate client. */
+  onDrop?: () => void;
   now?: () => number;
 }
 
@@ -108,7 +113,6 @@ export class TailHub {
   private cursor = 0;
   private readonly seen = new Map<string, number>();
   private polling: Promise<void> | undefined;
-  dropped = 0;
 
   constructor(
     private readonly es: Client,
@@ -122,7 +126,7 @@ export class TailHub {
   /** A new client, or undefined when the hub is full. */
   join(socket: WebSocket): TailClient | undefined {
     if (this.clients.size >= this.options.maxClients) return undefined;
-    const client = new TailClient(socket, this.options);
+    const client = new TailClient(socket, this.options, this.options.onDrop);
     this.clients.add(client);
     if (this.timer === undefined) {
       this.cursor = this.now() - 2000;
@@ -132,7 +136,6 @@ export class TailHub {
   }
 
   leave(client: TailClient): void {
-    this.dropped += client.missed;
     this.clients.delete(client);
     if (this.clients.size === 0) this.stop();
   }
