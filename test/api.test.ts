@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '../shared/config.js';
@@ -199,12 +200,27 @@ describe('the service around the routes', () => {
     expect(metrics.payload).toMatch(/^sluice_api_requests_total\{route="\/api\/v1\/slos",status="200"\} \d+/m);
   });
 
+  it('exports the registries it is given with its own (under sluice start: ingest\u2019s, with the metrics derived from logs)', async () => {
+    const ingest = new Registry();
+    new Counter({ name: 'sluice_http_requests_total', help: 'from ingest', registers: [ingest] }).inc(7);
+    const { app: merged } = await buildApi(configFor(), pino({ level: 'silent' }), { es: cluster.es, slos: SLOS, processMetrics: false, registries: [ingest] });
+    try {
+      const payload = (await merged.inject({ url: '/metrics', headers: { 'x-api-key': READER } })).payload;
+      expect(metric(payload, 'sluice_http_requests_total')).toBe(7);
+      expect(payload).toContain('# TYPE sluice_api_requests_total counter');
+    } finally {
+      await merged.close();
+    }
+  });
+
   it('limits requests per key, and bodies by size', async () => {
     const { app: limited } = await buildApi(configFor({ SLUICE_API_RATE_LIMIT: '3' }), pino({ level: 'silent' }), { es: cluster.es, slos: SLOS, now: () => NOW, processMetrics: false });
     try {
       const codes = [];
       for (let i = 0; i < 4; i += 1) codes.push((await limited.inject({ url: '/api/v1/reports', headers: { 'x-api-key': READER } })).statusCode);
       expect(codes).toEqual([200, 200, 200, 429]);
+      // Another key has its own allowance, even one that ends like the first.
+      expect((await limited.inject({ url: '/api/v1/reports', headers: { 'x-api-key': ADMIN } })).statusCode).toBe(200);
       expect((await limited.inject('/healthz')).statusCode).toBe(200);
     } finally {
       await limited.close();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
@@ -71,9 +72,10 @@ export async function buildApi(config: Config, logger: Logger, dependencies: Api
     max: config.api.rateLimitPerMinute,
     timeWindow: 60_000,
     allowList: (request) => request.url === '/healthz' || request.url === '/readyz',
+    // Per key (its digest: no key is kept in the limiter's memory), per address without one.
     keyGenerator: (request) => {
       const key = request.headers['x-api-key'] ?? request.headers.authorization;
-      return typeof key === 'string' ? `key:${key.slice(-8)}:${key.length}` : `ip:${request.ip}`;
+      return typeof key === 'string' ? `key:${createHash('sha256').update(key).digest('base64url')}` : `ip:${request.ip}`;
     },
   });
   await app.register(swagger, { openapi: { info: { title: 'Sluice API', version: packageVersion, description: 'SLO status, monthly SLA reports, log search and the live tail. Every route but /healthz and /readyz needs an API key (x-api-key, or Authorization: ApiKey <key>).' }, components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } }, security: [{ apiKey: [] }] }, transform: jsonSchemaTransform });
