@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -48,6 +48,29 @@ describe('docker-compose.elk.yml', () => {
     // Every secret comes from .env, and .env.example documents each one.
     const example = read('.env.example');
     for (const variable of read('docker-compose.elk.yml').match(/\$\{(\w+)/g) ?? []) expect(example, variable).toContain(`${variable.slice(2)}=`);
+  });
+});
+
+describe('Dockerfile', () => {
+  const lines = read('Dockerfile').split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'));
+  const stages = lines.reduce<string[][]>((all, line) => (line.startsWith('FROM ') ? [...all, [line]] : (all[all.length - 1]?.push(line), all)), []);
+
+  it('builds in stages from a pinned Node 20 slim image and runs as a non-root user with a health check', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of stages) expect(stage[0]).toMatch(/^FROM node:20\.\d+\.\d+-\w+-slim( AS \w+)?$/);
+    const runtime = stages[stages.length - 1] as string[];
+    expect(runtime).toContain('USER node');
+    expect(runtime.some((line) => line.startsWith('HEALTHCHECK '))).toBe(true);
+    expect(runtime).toContain('ENTRYPOINT ["node", "dist/bin/sluice.js"]');
+    // Production dependencies only in the image.
+    expect(lines.some((line) => line.includes('npm prune --omit=dev'))).toBe(true);
+  });
+
+  it('copies only what exists, and everything Sluice reads at run time', () => {
+    const copies = lines.filter((line) => line.startsWith('COPY ') && !line.includes('--from='));
+    for (const copy of copies) for (const source of copy.split(/\s+/).slice(1, -1)) expect(existsSync(join(packageRoot, source)), source).toBe(true);
+    const runtime = (stages[stages.length - 1] as string[]).join('\n');
+    for (const needed of ['ilm', 'slo.yaml', 'services/api/page', 'node_modules', 'dist']) expect(runtime, needed).toContain(needed);
   });
 });
 
