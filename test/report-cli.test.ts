@@ -98,6 +98,15 @@ describe('sluice rollup and sluice report on ingested data', () => {
     expect(text).toContain('/api/v1/jobs/{id}');
   }, 60_000);
 
+  it('shows a progress bar on a terminal (through script(1), which gives the command a TTY), and none in a pipe', async () => {
+    const command = `ELASTICSEARCH_URL=${env.ELASTICSEARCH_URL} KAFKA_BROKERS=${env.KAFKA_BROKERS} LOG_LEVEL=silent ${process.execPath} ${join(packageRoot, 'dist', 'bin', 'sluice.js')} rollup --from 2026-10-06T00:00:00Z --to 2026-10-09T00:00:00Z`;
+    const terminal = await run('script', ['-qec', command, '/dev/null'], { timeoutMs: 60_000 });
+    expect(terminal.stdout).toContain(`\rrollup [${'#'.repeat(10)}${' '.repeat(20)}] 1/3 days`);
+    expect(terminal.stdout).toContain(`\rrollup [${'#'.repeat(30)}] 3/3 days`);
+    const piped = await runSluice(['rollup', '--from', '2026-10-06T00:00:00Z', '--to', '2026-10-09T00:00:00Z'], env);
+    expect(piped.stderr).toBe('');
+  });
+
   it('the JSON validates against the published schema, checked by Python\u2019s jsonschema', async () => {
     const check = 'import json,sys; from jsonschema import Draft202012Validator as V; s=json.load(open(sys.argv[1])); V.check_schema(s); errors=[e.message for e in V(s).iter_errors(json.load(open(sys.argv[2])))]; print(len(errors)); print(errors[:3])';
     const valid = await run('/usr/bin/python3', ['-c', check, join(packageRoot, 'docs', 'report.schema.json'), join(dir, 'report.json')]);

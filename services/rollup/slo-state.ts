@@ -28,7 +28,7 @@ export function budgetOf(good: number, valid: number, target: number): Budget {
   return { good, valid, attainment: valid > 0 ? good / valid : undefined, allowed, consumed, left: allowed - consumed, consumedShare: allowed > 0 ? consumed / allowed : undefined };
 }
 
-/** Minutes that start inside a maintenance window are excluded from good and valid; returns how many were. */
+/** Minutes that start inside a maintenance window are excluded from good and valid; returns which minutes were. */
 export function excludeMaintenance(series: SloMinutes, from: number, windows: Slo['maintenance']): boolean[] {
   const excluded = Array.from({ length: series.valid.length }, () => false);
   for (const window of windows) {
