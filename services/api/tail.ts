@@ -1,6 +1,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
+import { get } from '../../pipelines/ecs.js';
 
 /**
  * The live tail. One poller per API process follows what the ingest service indexed, by `event.ingested`
@@ -25,22 +26,16 @@ type Document = Record<string, unknown>;
 const PAGE = 1000;
 const SLICE = 50;
 
-function field(document: Document, path: string): unknown {
-  let node: unknown = document;
-  for (const part of path.split('.')) node = typeof node === 'object' && node !== null ? (node as Document)[part] : undefined;
-  return node;
-}
-
 export function matches(filter: TailFilter, document: Document): boolean {
-  if (filter.service && !filter.service.includes(String(field(document, 'service.name')))) return false;
-  if (filter.level && !filter.level.includes(String(field(document, 'log.level')))) return false;
+  if (filter.service && !filter.service.includes(String(get(document, 'service.name')))) return false;
+  if (filter.level && !filter.level.includes(String(get(document, 'log.level')))) return false;
   if (filter.tags) {
-    const tags = field(document, 'tags');
+    const tags = get(document, 'tags');
     if (!Array.isArray(tags) || !filter.tags.some((tag) => tags.includes(tag))) return false;
   }
   if (filter.text) {
     const needle = filter.text.toLowerCase();
-    const haystack = `${String(field(document, 'message') ?? '')} ${String(field(document, 'url.original') ?? '')}`.toLowerCase();
+    const haystack = `${String(get(document, 'message') ?? '')} ${String(get(document, 'url.original') ?? '')}`.toLowerCase();
     if (!haystack.includes(needle)) return false;
   }
   return true;
