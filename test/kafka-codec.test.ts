@@ -31,6 +31,7 @@ const FOLDERS: Record<string, string> = {
   offsetCommit: 'OffsetCommit',
   offsetFetch: 'OffsetFetch',
   describeGroups: 'DescribeGroups',
+  initProducerId: 'InitProducerId',
 };
 
 const cases = Object.entries(FOLDERS).flatMap(([folder, name]) =>

@@ -4,6 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { GroupCoordinator } from './groups.js';
+import { ProducerIdAllocator } from './producers.js';
 import type { ApiDefinition, Broker } from './protocol/api.js';
 import { APIS } from './protocol/apis/index.js';
 import { ErrorCode } from './protocol/errors.js';
@@ -68,6 +69,7 @@ export class KafkaEmulator implements Broker {
   readonly maxMessageBytes: number;
   readonly topics: TopicStore;
   readonly groups: GroupCoordinator;
+  readonly producerIds: ProducerIdAllocator;
   readonly apis: readonly ApiDefinition[] = APIS;
   private readonly apisByKey = new Map(APIS.map((api) => [api.key, api]));
   private readonly server: Server;
@@ -99,6 +101,7 @@ export class KafkaEmulator implements Broker {
       retentionBytes: options.retentionBytes ?? 128 * 1024 * 1024,
       onRecovery,
     });
+    this.producerIds = new ProducerIdAllocator(options.dataDir);
     this.groups = new GroupCoordinator({
       dataDir: options.dataDir,
       fsync,

@@ -1,5 +1,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ProducerStates } from './producers.js';
+import { ErrorCode } from './protocol/errors.js';
 import { readBatchHeader, recordTimestamps, withBaseOffset, type BatchInfo } from './protocol/record-batch.js';
 import { RecordFile, type FsyncPolicy } from '../common/record-file.js';
 
@@ -34,6 +36,13 @@ function segmentName(baseOffset: number): string {
   return `${String(baseOffset).padStart(20, '0')}.log`;
 }
 
+export interface AppendResult {
+  errorCode: ErrorCode;
+  /** The first batch's offset; for a retried idempotent batch, the offset it got the first time. */
+  baseOffset: number;
+  errorMessage: string | null;
+}
+
 function toStored(bytes: Buffer): StoredBatch {
   const header = readBatchHeader(bytes);
   return { baseOffset: header.baseOffset, lastOffset: header.baseOffset + header.lastOffsetDelta, maxTimestamp: header.maxTimestamp, bytes };
@@ -49,6 +58,8 @@ export class PartitionLog {
   highWatermark = 0;
   logStartOffset = 0;
   size = 0;
+  /** Idempotent producers' sequences, rebuilt from the batch headers at start. */
+  readonly producers = new ProducerStates();
 
   constructor(private readonly options: LogOptions) {
     if (options.dir !== undefined) this.load(options.dir);
@@ -63,6 +74,7 @@ export class PartitionLog {
       const { file, records, truncatedBytes } = RecordFile.open(join(dir, name), this.options.fsync);
       if (truncatedBytes > 0) this.options.onRecovery(file.path, truncatedBytes);
       const batches = records.map((record) => toStored(Buffer.from(record)));
+      for (const batch of batches) this.producers.record(readBatchHeader(batch.bytes), batch.baseOffset);
       const segment: Segment = { baseOffset: Number(name.slice(0, 20)), batches, size: 0, path: file.path, file };
       segment.size = batches.reduce((sum, batch) => sum + batch.bytes.length, 0);
       const previous = this.segments.at(-1);
@@ -77,11 +89,31 @@ export class PartitionLog {
     this.highWatermark = lastBatch !== undefined ? lastBatch.lastOffset + 1 : (this.segments.at(-1)?.baseOffset ?? 0);
   }
 
-  /** Appends validated batches, assigning consecutive offsets; returns the first batch's base offset. */
-  append(batches: BatchInfo[]): number {
-    const first = this.highWatermark;
+  /**
+   * Appends validated batches, assigning consecutive offsets, after checking idempotent producers'
+   * epochs and sequences: a retried batch (same producer, epoch and sequences as one of its last five)
+   * is not appended again and answers with its first offset; nothing is appended when any batch fails.
+   */
+  append(batches: BatchInfo[]): AppendResult {
+    const pending = new Map<bigint, { epoch: number; lastSequence: number }>();
+    const fresh: BatchInfo[] = [];
+    let duplicateOffset: number | undefined;
     for (const batch of batches) {
-      const stored = toStored(withBaseOffset(batch.bytes, this.highWatermark));
+      if (batch.transactional) return { errorCode: ErrorCode.INVALID_TXN_STATE, baseOffset: -1, errorMessage: 'Transactions are not supported by the emulator.' };
+      const verdict = this.producers.check(batch, pending);
+      if (verdict.kind === 'error') return { errorCode: verdict.errorCode, baseOffset: -1, errorMessage: verdict.message };
+      if (verdict.kind === 'duplicate') {
+        duplicateOffset ??= verdict.baseOffset;
+        continue;
+      }
+      if (batch.producerId >= 0n) pending.set(batch.producerId, { epoch: batch.producerEpoch, lastSequence: (batch.baseSequence + batch.lastOffsetDelta) % 0x80000000 });
+      fresh.push(batch);
+    }
+    const first = fresh.length > 0 ? this.highWatermark : (duplicateOffset ?? this.highWatermark);
+    for (const batch of fresh) {
+      const baseOffset = this.highWatermark;
+      const stored = toStored(withBaseOffset(batch.bytes, baseOffset));
+      this.producers.record(batch, baseOffset);
       const segment = this.activeSegment();
       segment.file?.append(stored.bytes);
       segment.batches.push(stored);
@@ -90,7 +122,7 @@ export class PartitionLog {
       this.highWatermark = stored.lastOffset + 1;
     }
     this.enforceRetention();
-    return first;
+    return { errorCode: ErrorCode.NONE, baseOffset: first, errorMessage: null };
   }
 
   private activeSegment(): Segment {
@@ -174,9 +206,8 @@ export class PartitionLog {
     for (const segment of this.segments) {
       for (const batch of segment.batches) {
         if (batch.maxTimestamp < timestamp) continue;
-        // Inside a batch, find the exact record where the codec can be read; otherwise the batch start.
-        const records = recordTimestamps(batch.bytes);
-        const hit = records?.find((record) => record.timestamp >= timestamp);
+        // Inside a batch, the exact record, whatever the codec.
+        const hit = recordTimestamps(batch.bytes).find((record) => record.timestamp >= timestamp);
         return hit !== undefined
           ? { offset: batch.baseOffset + hit.offsetDelta, timestamp: hit.timestamp }
           : { offset: batch.baseOffset, timestamp: batch.maxTimestamp };
@@ -191,8 +222,7 @@ export class PartitionLog {
     for (const segment of this.segments) {
       for (const batch of segment.batches) {
         if (best === undefined || batch.maxTimestamp > best.timestamp) {
-          const records = recordTimestamps(batch.bytes);
-          const record = records?.find((candidate) => candidate.timestamp === batch.maxTimestamp);
+          const record = recordTimestamps(batch.bytes).find((candidate) => candidate.timestamp === batch.maxTimestamp);
           best = { offset: record !== undefined ? batch.baseOffset + record.offsetDelta : batch.lastOffset, timestamp: batch.maxTimestamp };
         }
       }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { packageRoot } from '../../../shared/paths.js';
 import type { GroupCoordinator } from '../groups.js';
+import type { ProducerIdAllocator } from '../producers.js';
 import type { TopicStore } from '../topics.js';
 import { MessageSchema, type Struct } from './schema.js';
 
@@ -15,6 +16,7 @@ export interface Broker {
   maxMessageBytes: number;
   topics: TopicStore;
   groups: GroupCoordinator;
+  producerIds: ProducerIdAllocator;
   apis: readonly ApiDefinition[];
   /** Resolves when anything is appended, after `ms`, or when the broker closes, whichever is first. */
   waitForAppend(ms: number): Promise<void>;

@@ -1,4 +1,5 @@
 import { crc32 as crc32Ieee, gunzipSync } from 'node:zlib';
+import { decompressPayload } from '../../../shared/kafka-compression.js';
 import { crc32c } from '../../common/crc32c.js';
 import { ProtocolError, Reader, Writer } from './primitives.js';
 
@@ -11,7 +12,13 @@ const ATTRIBUTES = 21;
 const LAST_OFFSET_DELTA = 23;
 const FIRST_TIMESTAMP = 27;
 const MAX_TIMESTAMP = 35;
+const PRODUCER_ID = 43;
+const PRODUCER_EPOCH = 51;
+const BASE_SEQUENCE = 53;
 const RECORDS_COUNT = 57;
+const TIMESTAMP_TYPE_BIT = 0x08;
+const TRANSACTIONAL_BIT = 0x10;
+const CONTROL_BIT = 0x20;
 export const BATCH_HEADER_SIZE = 61;
 /** The batch length field counts the bytes after itself. */
 const LOG_OVERHEAD = 12;
@@ -26,11 +33,29 @@ export interface BatchInfo {
   firstTimestamp: bigint;
   maxTimestamp: bigint;
   compression: number;
+  /** -1 unless the producer is idempotent (InitProducerId). */
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
+  transactional: boolean;
+}
+
+/** A batch that parses but breaks a rule of Kafka's LogValidator: answered INVALID_RECORD (or INVALID_TIMESTAMP). */
+export class InvalidRecordError extends Error {
+  override name = 'InvalidRecordError';
+  constructor(
+    message: string,
+    readonly errorCode: 'INVALID_RECORD' | 'INVALID_TIMESTAMP' = 'INVALID_RECORD',
+  ) {
+    super(message);
+  }
 }
 
 /**
- * Splits a Produce request's records into batches and checks each: magic 2, lengths that add up and a
- * valid CRC-32C. The payload is not decompressed: batches are stored as received, whatever the codec.
+ * Splits a Produce request's records into batches and validates each before anything is appended, as
+ * Kafka's LogValidator does: magic 2, lengths that add up, a valid CRC-32C, a payload that decompresses,
+ * exactly `lastOffsetDelta + 1` well-framed records with consecutive offset deltas, no control batch and
+ * no LogAppendTime from a client. Batches are still stored as received, compressed payloads untouched.
  */
 export function parseBatches(records: Buffer): BatchInfo[] {
   const batches: BatchInfo[] = [];
@@ -44,20 +69,89 @@ export function parseBatches(records: Buffer): BatchInfo[] {
     const expected = records.readUInt32BE(offset + CRC);
     const actual = crc32c(records, offset + ATTRIBUTES, offset + length);
     if (expected !== actual) throw new ProtocolError(`record batch CRC mismatch: stored ${expected}, computed ${actual}`);
-    const recordCount = records.readInt32BE(offset + RECORDS_COUNT);
-    const lastOffsetDelta = records.readInt32BE(offset + LAST_OFFSET_DELTA);
-    if (recordCount < 0 || lastOffsetDelta < 0) throw new ProtocolError('record batch with a negative record count or offset delta');
-    batches.push({
-      bytes: records.subarray(offset, offset + length),
-      recordCount,
-      lastOffsetDelta,
-      firstTimestamp: records.readBigInt64BE(offset + FIRST_TIMESTAMP),
-      maxTimestamp: records.readBigInt64BE(offset + MAX_TIMESTAMP),
-      compression: records.readInt16BE(offset + ATTRIBUTES) & 0x07,
-    });
+    batches.push(validateBatch(records.subarray(offset, offset + length)));
     offset += length;
   }
   return batches;
+}
+
+function validateBatch(bytes: Buffer): BatchInfo {
+  const recordCount = bytes.readInt32BE(RECORDS_COUNT);
+  const lastOffsetDelta = bytes.readInt32BE(LAST_OFFSET_DELTA);
+  const attributes = bytes.readInt16BE(ATTRIBUTES);
+  const producerId = bytes.readBigInt64BE(PRODUCER_ID);
+  const baseSequence = bytes.readInt32BE(BASE_SEQUENCE);
+  if (lastOffsetDelta < 0) throw new InvalidRecordError(`Batch has an invalid offset range: last offset delta ${lastOffsetDelta}`);
+  if (recordCount <= 0) throw new InvalidRecordError(`Invalid reported count for record batch: ${recordCount}`);
+  if (recordCount !== lastOffsetDelta + 1) throw new InvalidRecordError(`Inconsistent batch offset range [0, ${lastOffsetDelta}] and count of records ${recordCount}`);
+  if ((attributes & CONTROL_BIT) !== 0) throw new InvalidRecordError('Clients are not allowed to write control records');
+  if (producerId >= 0n && baseSequence < 0) throw new InvalidRecordError(`Invalid sequence number ${baseSequence} in record batch with producerId ${producerId}`);
+  if ((attributes & TIMESTAMP_TYPE_BIT) !== 0) throw new InvalidRecordError('Producer should not set timestamp type to LogAppendTime', 'INVALID_TIMESTAMP');
+  const compression = attributes & 0x07;
+  let payload: Buffer;
+  try {
+    payload = decompressPayload(compression, bytes.subarray(BATCH_HEADER_SIZE));
+  } catch (error) {
+    throw new ProtocolError(`record batch payload (${COMPRESSION_NAMES[compression] ?? `codec ${compression}`}) does not decompress: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const firstTimestamp = bytes.readBigInt64BE(FIRST_TIMESTAMP);
+  const maxTimestamp = firstTimestamp + walkRecords(payload, recordCount);
+  // Kafka sets the header's max timestamp from the records; a producer's wrong value is corrected here too.
+  if (maxTimestamp !== bytes.readBigInt64BE(MAX_TIMESTAMP) && firstTimestamp >= 0n) {
+    bytes = Buffer.from(bytes);
+    bytes.writeBigInt64BE(maxTimestamp, MAX_TIMESTAMP);
+    bytes.writeUInt32BE(crc32c(bytes, ATTRIBUTES), CRC);
+  }
+  return {
+    bytes,
+    recordCount,
+    lastOffsetDelta,
+    firstTimestamp,
+    maxTimestamp: bytes.readBigInt64BE(MAX_TIMESTAMP),
+    compression,
+    producerId,
+    producerEpoch: bytes.readInt16BE(PRODUCER_EPOCH),
+    baseSequence,
+    transactional: (attributes & TRANSACTIONAL_BIT) !== 0,
+  };
+}
+
+function skipSizedField(reader: Reader, what: string, index: number, nullable: boolean): void {
+  const size = reader.varint();
+  if (size < (nullable ? -1 : 0)) throw new ProtocolError(`record ${index}: ${what} length ${size}`);
+  if (size > 0) reader.bytes(size);
+}
+
+/**
+ * Checks the framing of `count` records (DefaultRecord: length, attributes, timestamp delta, offset delta,
+ * key, value, headers) and that their offset deltas run 0, 1, 2, …; returns the largest timestamp delta.
+ */
+function walkRecords(payload: Buffer, count: number): bigint {
+  const reader = new Reader(payload);
+  let maxDelta = 0n;
+  for (let index = 0; index < count; index += 1) {
+    if (reader.remaining === 0) throw new InvalidRecordError(`Batch claims ${count} records and holds ${index}`);
+    const length = reader.varint();
+    if (length <= 0 || length > reader.remaining) throw new ProtocolError(`record ${index} claims ${length} bytes, ${reader.remaining} present`);
+    const record = new Reader(payload, reader.offset, reader.offset + length);
+    reader.offset += length;
+    record.int8(); // attributes, unused in v2
+    const timestampDelta = record.varlong();
+    if (timestampDelta > maxDelta) maxDelta = timestampDelta;
+    const offsetDelta = record.varint();
+    if (offsetDelta !== index) throw new InvalidRecordError(`Record ${index} has offset delta ${offsetDelta}; deltas must run 0, 1, 2, …`);
+    skipSizedField(record, 'key', index, true);
+    skipSizedField(record, 'value', index, true);
+    const headers = record.varint();
+    if (headers < 0) throw new ProtocolError(`record ${index}: ${headers} headers`);
+    for (let header = 0; header < headers; header += 1) {
+      skipSizedField(record, 'header key', index, false);
+      skipSizedField(record, 'header value', index, true);
+    }
+    if (record.remaining !== 0) throw new ProtocolError(`record ${index} claims ${length} bytes and its fields take ${length - record.remaining}`);
+  }
+  if (reader.remaining > 0) throw new InvalidRecordError(`Batch claims ${count} records and holds more (${reader.remaining} bytes left)`);
+  return maxDelta;
 }
 
 /** A copy of the batch with the broker-assigned base offset; the CRC does not cover that field. */
@@ -67,25 +161,34 @@ export function withBaseOffset(batch: Buffer, baseOffset: number): Buffer {
   return copy;
 }
 
-export function readBatchHeader(batch: Buffer): { baseOffset: number; lastOffsetDelta: number; maxTimestamp: bigint; firstTimestamp: bigint; compression: number } {
+export interface BatchHeader {
+  baseOffset: number;
+  lastOffsetDelta: number;
+  maxTimestamp: bigint;
+  firstTimestamp: bigint;
+  compression: number;
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
+}
+
+export function readBatchHeader(batch: Buffer): BatchHeader {
   return {
     baseOffset: Number(batch.readBigInt64BE(BASE_OFFSET)),
     lastOffsetDelta: batch.readInt32BE(LAST_OFFSET_DELTA),
     maxTimestamp: batch.readBigInt64BE(MAX_TIMESTAMP),
     firstTimestamp: batch.readBigInt64BE(FIRST_TIMESTAMP),
     compression: batch.readInt16BE(ATTRIBUTES) & 0x07,
+    producerId: batch.readBigInt64BE(PRODUCER_ID),
+    producerEpoch: batch.readInt16BE(PRODUCER_EPOCH),
+    baseSequence: batch.readInt32BE(BASE_SEQUENCE),
   };
 }
 
-/**
- * The timestamp of each record, in offset order, or undefined when the batch's codec cannot be read
- * here (snappy, lz4 and zstd are stored opaque). Used only by ListOffsets' search by timestamp.
- */
-export function recordTimestamps(batch: Buffer): Array<{ offsetDelta: number; timestamp: bigint }> | undefined {
+/** The timestamp of each record, in offset order, whatever the codec. Used only by ListOffsets' search by timestamp. */
+export function recordTimestamps(batch: Buffer): Array<{ offsetDelta: number; timestamp: bigint }> {
   const { firstTimestamp, compression } = readBatchHeader(batch);
-  let payload = batch.subarray(BATCH_HEADER_SIZE);
-  if (compression === 1) payload = gunzipSync(payload);
-  else if (compression !== 0) return undefined;
+  const payload = decompressPayload(compression, batch.subarray(BATCH_HEADER_SIZE));
   const count = batch.readInt32BE(RECORDS_COUNT);
   const reader = new Reader(payload);
   const found: Array<{ offsetDelta: number; timestamp: bigint }> = [];
@@ -139,6 +242,58 @@ export class UnsupportedCodecError extends Error {
   override name = 'UnsupportedCodecError';
 }
 
+export interface RecordToEncode {
+  /** -1 when the producer set none. */
+  timestamp: bigint;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+export interface BatchOptions {
+  /** Kafka codec id (attributes' low bits) and the function that compresses the records with it. */
+  codec?: number;
+  compress?: (records: Buffer) => Buffer;
+  producerId?: bigint;
+  producerEpoch?: number;
+  baseSequence?: number;
+}
+
+/** Encodes records as one RecordBatch v2 (base offset 0), as a producer does; the broker's own encoder for converted sets, and the tests' for forged ones. */
+export function encodeBatch(records: RecordToEncode[], options: BatchOptions = {}): Buffer {
+  const first = records[0]?.timestamp ?? -1n;
+  const max = records.reduce((top, record) => (record.timestamp > top ? record.timestamp : top), -1n);
+  const body = new Writer();
+  records.forEach((record, index) => {
+    const fields = new Writer();
+    fields.int8(0).varint(first < 0n ? 0 : Number(record.timestamp - first)).varint(index);
+    for (const part of [record.key, record.value]) {
+      if (part === null) fields.varint(-1);
+      else fields.varint(part.length).bytes(part);
+    }
+    fields.varint(0); // no headers
+    body.varint(fields.length);
+    for (const chunk of fields.toChunks()) body.bytes(chunk);
+  });
+  const plain = body.toBuffer();
+  const payload = options.compress === undefined ? plain : options.compress(plain);
+  const batch = new Writer(BATCH_HEADER_SIZE + payload.length);
+  batch.int64(0n).int32(BATCH_HEADER_SIZE - LOG_OVERHEAD + payload.length).int32(0).int8(2).uint32(0);
+  batch.int16(options.codec ?? 0).int32(records.length - 1).int64(first).int64(max);
+  batch.int64(options.producerId ?? -1n).int16(options.producerEpoch ?? -1).int32(options.baseSequence ?? -1).int32(records.length).bytes(payload);
+  const bytes = batch.toBuffer();
+  bytes.writeUInt32BE(crc32c(bytes, ATTRIBUTES), CRC);
+  return bytes;
+}
+
+/** Rewrites a field of a batch's header and its CRC, as a faulty producer would have written them (tests' forgeries). */
+export function withHeaderField(batch: Buffer, field: 'lastOffsetDelta' | 'recordsCount' | 'attributes', value: number): Buffer {
+  const copy = Buffer.from(batch);
+  if (field === 'attributes') copy.writeInt16BE(value, ATTRIBUTES);
+  else copy.writeInt32BE(value, field === 'lastOffsetDelta' ? LAST_OFFSET_DELTA : RECORDS_COUNT);
+  copy.writeUInt32BE(crc32c(copy, ATTRIBUTES), CRC);
+  return copy;
+}
+
 /**
  * Produce v0-2 carry magic 0/1 message sets. Like Kafka, the broker converts them to one RecordBatch v2
  * (uncompressed) before storing, so every consumer reads the current format.
@@ -146,25 +301,5 @@ export class UnsupportedCodecError extends Error {
 export function upconvertMessageSet(set: Buffer): BatchInfo[] {
   const messages = legacyMessages(set);
   if (messages.length === 0) throw new ProtocolError('empty legacy message set');
-  const first = messages[0]?.timestamp ?? -1n;
-  const max = messages.reduce((top, message) => (message.timestamp > top ? message.timestamp : top), -1n);
-  const records = new Writer();
-  messages.forEach((message, index) => {
-    const body = new Writer();
-    body.int8(0).varint(first < 0n ? 0 : Number(message.timestamp - first)).varint(index);
-    for (const part of [message.key, message.value]) {
-      if (part === null) body.varint(-1);
-      else body.varint(part.length).bytes(part);
-    }
-    body.varint(0); // no headers
-    records.varint(body.length);
-    for (const chunk of body.toChunks()) records.bytes(chunk);
-  });
-  const payload = records.toBuffer();
-  const batch = new Writer(BATCH_HEADER_SIZE + payload.length);
-  batch.int64(0n).int32(BATCH_HEADER_SIZE - LOG_OVERHEAD + payload.length).int32(0).int8(2).uint32(0);
-  batch.int16(0).int32(messages.length - 1).int64(first).int64(max).int64(-1n).int16(-1).int32(-1).int32(messages.length).bytes(payload);
-  const bytes = batch.toBuffer();
-  bytes.writeUInt32BE(crc32c(bytes, ATTRIBUTES), CRC);
-  return parseBatches(bytes);
+  return parseBatches(encodeBatch(messages));
 }

@@ -6,6 +6,7 @@ import describeGroups from './describe-groups/index.js';
 import fetch from './fetch/index.js';
 import findCoordinator from './find-coordinator/index.js';
 import heartbeat from './heartbeat/index.js';
+import initProducerId from './init-producer-id/index.js';
 import joinGroup from './join-group/index.js';
 import leaveGroup from './leave-group/index.js';
 import listGroups from './list-groups/index.js';
@@ -34,4 +35,5 @@ export const APIS: readonly ApiDefinition[] = [
   apiVersions,
   createTopics,
   deleteTopics,
+  initProducerId,
 ].sort((a, b) => a.key - b.key);

@@ -1,7 +1,7 @@
 import { defineApi } from '../../api.js';
 import { ErrorCode } from '../../errors.js';
 import { ProtocolError } from '../../primitives.js';
-import { parseBatches, UnsupportedCodecError, upconvertMessageSet } from '../../record-batch.js';
+import { InvalidRecordError, parseBatches, UnsupportedCodecError, upconvertMessageSet } from '../../record-batch.js';
 
 interface ProduceRequest {
   transactionalId: string | null;
@@ -11,8 +11,9 @@ interface ProduceRequest {
 }
 
 /**
- * Stores each RecordBatch as received (compressed payloads untouched, so every codec passes through and
- * CRCs stay valid) with the broker's base offset. With acks=0 nothing is sent back, as Kafka does.
+ * Validates every batch as Kafka's LogValidator does, then stores it as received (compressed payloads
+ * untouched, so every codec passes through and CRCs stay valid) with the broker's base offset; idempotent
+ * producers' retries are recognised by the partition log. With acks=0 nothing is sent back, as Kafka does.
  * v0-2 carry the legacy message format, converted on the way in. They are advertised also because
  * librdkafka compresses with gzip, snappy or lz4 only for a broker that lists Produce v0.
  */
@@ -42,14 +43,16 @@ export default defineApi('produce', 'Produce', { min: 0, max: 8 }, (raw, { broke
         batches = version >= 3 ? parseBatches(records) : upconvertMessageSet(records);
       } catch (error) {
         if (error instanceof ProtocolError) return result(ErrorCode.CORRUPT_MESSAGE, error.message);
+        if (error instanceof InvalidRecordError) return result(ErrorCode[error.errorCode], error.message);
         if (error instanceof UnsupportedCodecError) return result(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, error.message);
         throw error;
       }
       const limit = Number(topic?.configs['max.message.bytes'] ?? broker.maxMessageBytes);
       const tooLarge = batches.find((batch) => batch.bytes.length > limit);
       if (tooLarge !== undefined) return result(ErrorCode.MESSAGE_TOO_LARGE, `The batch of ${tooLarge.bytes.length} bytes is larger than the maximum of ${limit} bytes.`);
-      appended = true;
-      return result(ErrorCode.NONE, null, log.append(batches));
+      const appendResult = log.append(batches);
+      appended ||= appendResult.errorCode === ErrorCode.NONE;
+      return result(appendResult.errorCode, appendResult.errorMessage, appendResult.baseOffset);
     }),
   }));
   if (appended) broker.topics.notifyAppend();
