@@ -77,4 +77,18 @@ describe('kcat (librdkafka) against the emulator', () => {
     const consumed = await kcat(['-C', '-t', topic, '-p', '0', '-e', '-q']);
     expect(consumed.stdout.trim().split('\n')).toEqual(lines);
   });
+
+  it('-X enable.idempotence=true produces through InitProducerId, with producer ids and sequences in the batches', async () => {
+    const lines = Array.from({ length: 50 }, (_, i) => `idempotent ${i}`);
+    const produced = await kcat(['-P', '-t', 'kc-idem', '-p', '0', '-X', 'enable.idempotence=true'], `${lines.join('\n')}\n`);
+    expect(produced.stderr).not.toMatch(/not supported/i);
+    expect(produced.code).toBe(0);
+    const log = emulator.topics.partition('kc-idem', 0);
+    expect(log?.producers.size).toBe(1);
+    const firstBatch = log?.read(0, 1 << 20).batches[0];
+    expect(firstBatch?.readBigInt64BE(43)).toBeGreaterThanOrEqual(0n); // producer id
+    expect(firstBatch?.readInt32BE(53)).toBe(0); // base sequence
+    const consumed = await kcat(['-C', '-t', 'kc-idem', '-p', '0', '-e', '-q']);
+    expect(consumed.stdout.trim().split('\n')).toEqual(lines);
+  });
 });

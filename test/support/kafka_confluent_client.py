@@ -1,0 +1,89 @@
+"""Drives the Kafka emulator with confluent-kafka (Debian's python3-confluent-kafka, librdkafka inside).
+
+Usage: kafka_confluent_client.py BOOTSTRAP MODE [ARGS]. Prints one JSON object with what it observed;
+the vitest suite asserts on it.
+  idempotent TOPIC N       enable.idempotence=true producer, N messages, then reads them back
+  timestamps TOPIC CODEC   10 messages 1 s apart in one batch compressed with CODEC, then offsets_for_times
+  static GROUP TOPIC ID S  a consumer with group.instance.id=ID: joins, reports its assignment and how long
+                           the join took, consumes for S seconds, closes (a static member sends no LeaveGroup)
+"""
+import json
+import sys
+import time
+
+from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+
+bootstrap, mode = sys.argv[1], sys.argv[2]
+report = {}
+
+
+def consume_all(topic, expected, group):
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
+                         "enable.auto.commit": False})
+    consumer.subscribe([topic])
+    values, deadline = [], time.time() + 20
+    while len(values) < expected and time.time() < deadline:
+        message = consumer.poll(0.5)
+        if message is not None and message.error() is None:
+            values.append(message.value().decode())
+    consumer.close()
+    return values
+
+
+if mode == "idempotent":
+    topic, count = sys.argv[3], int(sys.argv[4])
+    errors = []
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5,
+                         "error_cb": lambda error: errors.append(str(error))})
+    delivered = []
+    for i in range(count):
+        producer.produce(topic, value=b"m%d" % i, key=b"k%d" % (i % 3),
+                         on_delivery=lambda error, message: delivered.append(None if error else message.offset()))
+        producer.poll(0)
+    producer.flush(20)
+    report["errors"] = errors
+    report["delivered"] = len([offset for offset in delivered if offset is not None])
+    report["consumed"] = sorted(consume_all(topic, count, "idem-check"))
+
+elif mode == "timestamps":
+    topic, codec = sys.argv[3], sys.argv[4]
+    base = 1_800_000_000_000
+    producer = Producer({"bootstrap.servers": bootstrap, "compression.type": codec, "linger.ms": 200,
+                         "batch.num.messages": 100})
+    for i in range(10):
+        producer.produce(topic, value=b"t%d" % i, partition=0, timestamp=base + i * 1000)
+    producer.flush(20)
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "ts-" + codec})
+    found = consumer.offsets_for_times([TopicPartition(topic, 0, base + 6500)], timeout=10)
+    report["offset"] = found[0].offset
+    report["error"] = None if found[0].error is None else str(found[0].error)
+    consumer.close()
+
+elif mode == "static":
+    group, topic, instance, seconds = sys.argv[3], sys.argv[4], sys.argv[5], float(sys.argv[6])
+    events = []
+    started = time.time()
+    assigned = {}
+
+    def on_assign(consumer, partitions):
+        assigned["partitions"] = sorted(p.partition for p in partitions)
+        assigned["after_s"] = round(time.time() - started, 2)
+
+    errors = []
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "group.instance.id": instance,
+                         "session.timeout.ms": 30000, "auto.offset.reset": "earliest",
+                         "error_cb": lambda error: errors.append(str(error))})
+    consumer.subscribe([topic], on_assign=on_assign)
+    fatal = None
+    while time.time() - started < seconds:
+        message = consumer.poll(0.2)
+        if message is not None and message.error() is not None:
+            if message.error().code() == KafkaError._FATAL or message.error().fatal():
+                fatal = str(message.error())
+                break
+    report["assigned"] = assigned
+    report["errors"] = errors
+    report["fatal"] = fatal
+    consumer.close()
+
+print(json.dumps(report))
