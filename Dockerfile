@@ -4,7 +4,9 @@
 FROM node:20.19.5-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY patches patches
+# Scripts are skipped (the build needs the sources); kafkajs's static-membership patch is applied by hand.
+RUN npm ci --ignore-scripts --no-audit --no-fund && npx patch-package
 COPY bin bin
 COPY services services
 COPY shared shared

@@ -288,6 +288,7 @@ const settingsSchema = z.object({
   KAFKA_BROKERS: brokers.optional(),
   KAFKA_TOPICS: topics.default(['logs-app', 'logs-traefik', 'logs-worker', 'logs-postgres']),
   KAFKA_GROUP_ID: nonEmpty.default('sluice-ingest'),
+  KAFKA_GROUP_INSTANCE_ID: z.string().trim().min(1).max(249, 'expected at most 249 characters').optional(),
   KAFKA_DLQ_TOPIC: topic.default('sluice-dlq'),
   KAFKA_SSL: flag.default(false),
   KAFKA_CA_FILE: readableFile.optional(),
@@ -371,6 +372,8 @@ export interface Config {
     brokers: string[] | undefined;
     topics: string[];
     groupId: string;
+    /** Static membership (group.instance.id): a restarted worker gets its partitions back without a rebalance. */
+    groupInstanceId: string | undefined;
     dlqTopic: string;
     /** Which pipeline a topic's messages go to; a topic not named here is routed by its name, then by shape. */
     topicSources: Record<string, SourceName>;
@@ -633,6 +636,7 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
       brokers: s.KAFKA_BROKERS,
       topics: s.KAFKA_TOPICS,
       groupId: s.KAFKA_GROUP_ID,
+      groupInstanceId: s.KAFKA_GROUP_INSTANCE_ID,
       dlqTopic: s.KAFKA_DLQ_TOPIC,
       topicSources: s.SLUICE_TOPIC_SOURCES,
       // TLS when asked for, or when a CA is given (MSK, Confluent Cloud and Aiven all speak TLS).

@@ -92,6 +92,29 @@ describe('ingest: Kafka → pipelines → Elasticsearch', () => {
   });
 });
 
+describe('ingest with static membership (KAFKA_GROUP_INSTANCE_ID)', () => {
+  it('a restarted worker rejoins as the same static member at once, and every event still lands exactly once', async () => {
+    const { kafka, elasticsearch, worker, producer } = await scenario({ env: { KAFKA_GROUP_INSTANCE_ID: 'ingest-host-1', KAFKA_SESSION_TIMEOUT: '30s' } });
+    await produce(producer, 0, 1000);
+    await waitForDocuments(elasticsearch.es, 1000);
+    const before = kafka.groups.describe(worker.config.kafka.groupId);
+    expect(before.members.map((member) => member.groupInstanceId)).toEqual(['ingest-host-1']);
+    await worker.close();
+    // A static member does not leave: its partitions wait for it, with no rebalance.
+    expect(kafka.groups.describe(worker.config.kafka.groupId).members).toHaveLength(1);
+    const restarted = Date.now();
+    const again = await startWorker(await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url, { KAFKA_GROUP_INSTANCE_ID: 'ingest-host-1', KAFKA_SESSION_TIMEOUT: '30s' }));
+    cleanups.push(() => again.close());
+    await produce(producer, 1000, 2000);
+    await expectExactlyOnce(elasticsearch, kafka.brokers, worker.config.kafka.groupId, 2000);
+    // Well inside the 30 s session timeout a dynamic member's partitions would have waited for.
+    expect(Date.now() - restarted).toBeLessThan(20_000);
+    const after = kafka.groups.describe(worker.config.kafka.groupId);
+    expect(after.members.map((member) => member.groupInstanceId)).toEqual(['ingest-host-1']);
+    expect(after.members[0]?.memberId).not.toBe(before.members[0]?.memberId);
+  });
+});
+
 describe('sluice replay-dlq', () => {
   it('sends dead letters back to their topics after a fix, once: items Elasticsearch kept refusing are indexed', async () => {
     const { elasticsearch, worker, producer } = await scenario({ faults: { bulk_item_reject_ratio: 1 }, env: { SLUICE_BULK_MAX_RETRIES: '1' } });

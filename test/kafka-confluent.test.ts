@@ -1,9 +1,7 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaEmulator } from '../emulators/kafka/index.js';
-import { packageRoot } from '../shared/paths.js';
+import { confluent as runConfluent } from './support/confluent.js';
 import { startKafka } from './support/kafka.js';
-import { run } from './support/process.js';
 
 /** confluent-kafka (librdkafka) through Debian's python3-confluent-kafka, for what kcat cannot express. */
 let emulator: KafkaEmulator;
@@ -15,11 +13,7 @@ afterAll(async () => {
   await emulator.close();
 });
 
-export async function confluent(args: string[], brokers = emulator.brokers): Promise<Record<string, unknown>> {
-  const result = await run('/usr/bin/python3', [join(packageRoot, 'test', 'support', 'kafka_confluent_client.py'), brokers, ...args], { timeoutMs: 60_000 });
-  expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as Record<string, unknown>;
-}
+const confluent = (args: string[]) => runConfluent(emulator.brokers, args);
 
 describe('confluent-kafka (librdkafka) against the emulator', () => {
   it('enable.idempotence=true: the producer gets an id and every message lands once', async () => {

@@ -68,6 +68,8 @@ interface Group {
   members: Map<string, Member>;
   /** Ids handed out with MEMBER_ID_REQUIRED, until the member joins with them or its session runs out. */
   pending: Map<string, NodeJS.Timeout>;
+  /** Static membership (KIP-345): group.instance.id → the member id that holds it now. */
+  staticMembers: Map<string, string>;
   rebalanceTimer: NodeJS.Timeout | undefined;
   /** The first rebalance of an empty group waits this long for more members (group.initial.rebalance.delay.ms). */
   joinNotBefore: number;
@@ -155,7 +157,7 @@ export class GroupCoordinator {
   private group(id: string): Group {
     let group = this.groups.get(id);
     if (group === undefined) {
-      group = { id, state: 'Empty', generationId: 0, protocolType: null, protocolName: null, leaderId: null, members: new Map(), pending: new Map(), rebalanceTimer: undefined, joinNotBefore: 0 };
+      group = { id, state: 'Empty', generationId: 0, protocolType: null, protocolName: null, leaderId: null, members: new Map(), pending: new Map(), staticMembers: new Map(), rebalanceTimer: undefined, joinNotBefore: 0 };
       this.groups.set(id, group);
     }
     return group;
@@ -175,6 +177,17 @@ export class GroupCoordinator {
       return Promise.resolve(this.failedJoin(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, request.memberId));
     }
 
+    if (request.groupInstanceId !== null) {
+      const holder = group.staticMembers.get(request.groupInstanceId);
+      if (request.memberId === '') {
+        const previous = holder === undefined ? undefined : group.members.get(holder);
+        if (previous !== undefined) return this.replaceStaticMember(group, previous, request);
+        const memberId = `${request.clientId}-${randomUUID()}`;
+        group.staticMembers.set(request.groupInstanceId, memberId);
+        return this.addMember(group, memberId, request);
+      }
+      if (holder !== undefined && holder !== request.memberId) return Promise.resolve(this.failedJoin(ErrorCode.FENCED_INSTANCE_ID, request.memberId));
+    }
     if (request.memberId === '') {
       const memberId = `${request.clientId}-${randomUUID()}`;
       if (request.requireKnownMemberId) {
@@ -202,6 +215,38 @@ export class GroupCoordinator {
     if (group.state === 'Stable' && member.memberId !== group.leaderId && sameProtocols(member.protocols, request.protocols)) {
       this.touch(group, member);
       return Promise.resolve(this.joinResult(group, member));
+    }
+    this.updateMember(member, request);
+    return new Promise((resolve) => {
+      this.awaitJoin(member, resolve);
+      if (group.state === 'PreparingRebalance') this.maybeCompleteJoin(group);
+      else this.prepareRebalance(group);
+    });
+  }
+
+  /**
+   * A static member that joins again without its member id (it restarted) takes over its instance id: the
+   * old member id is fenced (FENCED_INSTANCE_ID) and, in a stable group with the same protocols, the new
+   * one gets the current generation and its old assignment at once, without a rebalance (KIP-345).
+   */
+  private replaceStaticMember(group: Group, previous: Member, request: JoinRequest): Promise<JoinResult> {
+    const oldId = previous.memberId;
+    const oldLeader = group.leaderId;
+    previous.awaitingJoin?.(this.failedJoin(ErrorCode.FENCED_INSTANCE_ID, oldId));
+    previous.awaitingJoin = undefined;
+    previous.awaitingSync?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, protocolType: null, protocolName: null, assignment: EMPTY });
+    previous.awaitingSync = undefined;
+    const member: Member = { ...previous, memberId: `${request.clientId}-${randomUUID()}` };
+    group.members.delete(oldId);
+    group.members.set(member.memberId, member);
+    group.staticMembers.set(request.groupInstanceId as string, member.memberId);
+    if (group.leaderId === oldId) group.leaderId = member.memberId;
+    this.options.onMemberRemoved(group.id, oldId, `replaced by ${member.memberId}, which joined with the same group.instance.id`);
+    if (group.state === 'Stable' && sameProtocols(previous.protocols, request.protocols)) {
+      this.updateMember(member, request);
+      this.touch(group, member);
+      // The old leader id is returned so that a rejoining leader does not compute an assignment a stable group would ignore.
+      return Promise.resolve({ ...this.joinResult(group, member), leader: oldLeader ?? '', members: [] });
     }
     this.updateMember(member, request);
     return new Promise((resolve) => {
@@ -357,6 +402,7 @@ export class GroupCoordinator {
   private removeMember(group: Group, member: Member, reason: string, rebalance: boolean): void {
     clearTimeout(member.sessionTimer);
     group.members.delete(member.memberId);
+    if (member.groupInstanceId !== null && group.staticMembers.get(member.groupInstanceId) === member.memberId) group.staticMembers.delete(member.groupInstanceId);
     member.awaitingJoin?.(this.failedJoin(ErrorCode.UNKNOWN_MEMBER_ID, member.memberId));
     member.awaitingJoin = undefined;
     member.awaitingSync?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, protocolType: null, protocolName: null, assignment: EMPTY });
@@ -378,17 +424,21 @@ export class GroupCoordinator {
     resolve?.({ errorCode, protocolType: group.protocolType, protocolName: group.protocolName, assignment: errorCode === ErrorCode.NONE ? member.assignment : EMPTY });
   }
 
-  /** Common checks of SyncGroup, Heartbeat and OffsetCommit: the member and its generation. */
-  private check(groupId: string, memberId: string, generationId: number): { group: Group; member: Member } | ErrorCode {
+  /** Common checks of SyncGroup, Heartbeat and OffsetCommit: a fenced instance id, the member and its generation. */
+  private check(groupId: string, memberId: string, generationId: number, groupInstanceId: string | null): { group: Group; member: Member } | ErrorCode {
     const group = this.groups.get(groupId);
+    if (groupInstanceId !== null && group !== undefined) {
+      const holder = group.staticMembers.get(groupInstanceId);
+      if (holder !== undefined && holder !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    }
     const member = group?.members.get(memberId);
     if (group === undefined || member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
     return { group, member };
   }
 
-  sync(groupId: string, generationId: number, memberId: string, assignments: Array<{ memberId: string; assignment: Buffer }>): Promise<SyncResult> {
-    const checked = this.check(groupId, memberId, generationId);
+  sync(groupId: string, generationId: number, memberId: string, groupInstanceId: string | null, assignments: Array<{ memberId: string; assignment: Buffer }>): Promise<SyncResult> {
+    const checked = this.check(groupId, memberId, generationId, groupInstanceId);
     if (typeof checked === 'number') return Promise.resolve({ errorCode: checked, protocolType: null, protocolName: null, assignment: EMPTY });
     const { group, member } = checked;
     if (group.state === 'PreparingRebalance') return Promise.resolve({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS, protocolType: null, protocolName: null, assignment: EMPTY });
@@ -403,17 +453,25 @@ export class GroupCoordinator {
     });
   }
 
-  heartbeat(groupId: string, generationId: number, memberId: string): ErrorCode {
-    const checked = this.check(groupId, memberId, generationId);
+  heartbeat(groupId: string, generationId: number, memberId: string, groupInstanceId: string | null): ErrorCode {
+    const checked = this.check(groupId, memberId, generationId, groupInstanceId);
     if (typeof checked === 'number') return checked;
     const { group, member } = checked;
     this.touch(group, member);
     return group.state === 'PreparingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE;
   }
 
-  leave(groupId: string, memberIds: string[]): ErrorCode[] {
+  /** LeaveGroup; v3 may name a static member by its instance id alone (an empty member id), as admin tools do. */
+  leave(groupId: string, leaving: Array<{ memberId: string; groupInstanceId: string | null }>): ErrorCode[] {
     const group = this.groups.get(groupId);
-    return memberIds.map((memberId) => {
+    return leaving.map(({ memberId: namedId, groupInstanceId }) => {
+      let memberId = namedId;
+      if (groupInstanceId !== null) {
+        const holder = group?.staticMembers.get(groupInstanceId);
+        if (holder === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+        if (memberId !== '' && memberId !== holder) return ErrorCode.FENCED_INSTANCE_ID;
+        memberId = holder;
+      }
       const pending = group?.pending.get(memberId);
       if (group !== undefined && pending !== undefined) {
         clearTimeout(pending);
@@ -431,11 +489,11 @@ export class GroupCoordinator {
   // ---- offsets ---------------------------------------------------------------------------------
 
   /** Checks an OffsetCommit against the group's generation; generation -1 with no member id is a standalone commit. */
-  checkCommit(groupId: string, generationId: number, memberId: string): ErrorCode {
+  checkCommit(groupId: string, generationId: number, memberId: string, groupInstanceId: string | null): ErrorCode {
     if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
     const group = this.groups.get(groupId);
     if (generationId < 0 && memberId === '') return group === undefined || group.state === 'Empty' ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
-    const checked = this.check(groupId, memberId, generationId);
+    const checked = this.check(groupId, memberId, generationId, groupInstanceId);
     if (typeof checked === 'number') return checked;
     if (checked.group.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
     this.touch(checked.group, checked.member);

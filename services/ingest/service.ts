@@ -177,6 +177,7 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
   const maxBytes = Math.max(1024 * 1024, Math.floor(config.ingest.maxInflightBytes / 8));
   const consumer = kafka.consumer({
     groupId: config.kafka.groupId,
+    ...(config.kafka.groupInstanceId === undefined ? {} : { groupInstanceId: config.kafka.groupInstanceId }),
     sessionTimeout: config.ingest.sessionTimeoutMs,
     heartbeatInterval: heartbeatEveryMs,
     rebalanceTimeout: Math.max(60_000, config.ingest.shutdownTimeoutMs * 2),

@@ -13,7 +13,8 @@ export default defineApi('join-group', 'JoinGroup', { min: 0, max: 5 }, async (r
     // v0 has no rebalance timeout: Kafka uses the session timeout.
     rebalanceTimeoutMs: version >= 1 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs,
     memberId: request.memberId,
-    groupInstanceId: request.groupInstanceId,
+    // Before v5 the field does not exist and decodes as ''.
+    groupInstanceId: request.groupInstanceId || null,
     protocolType: request.protocolType,
     protocols: request.protocols,
     clientId,

@@ -11,10 +11,10 @@ interface LeaveGroupRequest {
 export default defineApi('leave-group', 'LeaveGroup', { min: 0, max: 3 }, (raw, { broker, version }) => {
   const request = raw as unknown as LeaveGroupRequest;
   if (version < 3) {
-    const [errorCode] = broker.groups.leave(request.groupId, [request.memberId]);
+    const [errorCode] = broker.groups.leave(request.groupId, [{ memberId: request.memberId, groupInstanceId: null }]);
     return { throttleTimeMs: 0, errorCode: errorCode ?? ErrorCode.NONE, members: [] };
   }
-  const errors = broker.groups.leave(request.groupId, request.members.map((member) => member.memberId));
+  const errors = broker.groups.leave(request.groupId, request.members.map((member) => ({ memberId: member.memberId, groupInstanceId: member.groupInstanceId || null })));
   return {
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,

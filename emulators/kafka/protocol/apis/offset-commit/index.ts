@@ -5,6 +5,7 @@ interface OffsetCommitRequest {
   groupId: string;
   generationIdOrMemberEpoch: number;
   memberId: string;
+  groupInstanceId: string | null;
   topics: Array<{
     name: string;
     partitions: Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }>;
@@ -19,7 +20,7 @@ export default defineApi('offset-commit', 'OffsetCommit', { min: 0, max: 7 }, (r
   const request = raw as unknown as OffsetCommitRequest;
   const generation = version >= 1 ? request.generationIdOrMemberEpoch : -1;
   const memberId = version >= 1 ? request.memberId : '';
-  const groupError = broker.groups.checkCommit(request.groupId, generation, memberId);
+  const groupError = broker.groups.checkCommit(request.groupId, generation, memberId, (version >= 7 && request.groupInstanceId) || null);
   return {
     throttleTimeMs: 0,
     topics: request.topics.map((topic) => ({
