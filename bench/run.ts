@@ -1,6 +1,6 @@
 import { benchElasticsearch, type EsRow } from './elasticsearch.js';
 import { benchIngest, type IngestRow } from './ingest.js';
-import { benchKafka, type Row } from './kafka.js';
+import { benchBatchValidation, benchKafka, type Row } from './kafka.js';
 import { benchPipeline, type StageRow } from './pipeline.js';
 import { benchReport } from './report.js';
 import { benchApi } from './api.js';
@@ -43,6 +43,7 @@ function printEs(title: string, rows: EsRow[]): void {
   }
 }
 
+printEs('Kafka emulator: validating a produced batch (one core)', benchBatchValidation());
 printEs('Elasticsearch emulator', await benchElasticsearch());
 printEs('SLI rollups and the monthly report (on the Elasticsearch emulator)', await benchReport());
 printEs('API', await benchApi());

@@ -81,6 +81,7 @@ describe('configuration from the environment', () => {
       KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9093,[::1]:9094',
       KAFKA_TOPICS: 'a.logs,b_logs',
       KAFKA_GROUP_ID: 'my-group',
+      KAFKA_GROUP_INSTANCE_ID: 'ingest-0',
       KAFKA_DLQ_TOPIC: 'dead.letters',
       KAFKA_SSL: 'true',
       KAFKA_CA_FILE: caFile,
@@ -149,6 +150,7 @@ describe('configuration from the environment', () => {
       brokers: ['kafka-1:9092', 'kafka-2:9093', '[::1]:9094'],
       topics: ['a.logs', 'b_logs'],
       groupId: 'my-group',
+      groupInstanceId: 'ingest-0',
       dlqTopic: 'dead.letters',
       topicSources: { 'a.logs': 'traefik', b_logs: 'postgres' },
       tls: { caFile },
@@ -303,6 +305,10 @@ describe('configuration file', () => {
   it('reads JSON, named by SLUICE_CONFIG_FILE', () => {
     const path = file('sluice.json', JSON.stringify({ SLUICE_NAMESPACE: 'staging' }));
     expect(loadConfig({ SLUICE_CONFIG_FILE: path }).namespace).toBe('staging');
+  });
+
+  it('names KAFKA_GROUP_INSTANCE_ID when it is longer than a group instance id may be', () => {
+    expect(problemsOf({ KAFKA_GROUP_INSTANCE_ID: 'x'.repeat(250) })).toEqual([`KAFKA_GROUP_INSTANCE_ID="${'x'.repeat(250)}": expected at most 249 characters`]);
   });
 
   it('names the file when a value in it is bad', () => {

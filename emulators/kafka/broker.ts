@@ -39,6 +39,12 @@ export interface KafkaEmulatorOptions {
   maxSessionTimeoutMs?: number;
   /** How long the first rebalance of an empty group waits for more members. Default 0 (Kafka: 3000). */
   initialRebalanceDelayMs?: number;
+  /** Partitions of all topics together. Default 100 000. */
+  maxPartitions?: number;
+  /** Consumer groups. Default 10 000. */
+  maxGroups?: number;
+  /** Members per group (Kafka's group.max.size). Default 1 000. */
+  maxGroupSize?: number;
   logger?: Logger;
 }
 
@@ -99,6 +105,7 @@ export class KafkaEmulator implements Broker {
       fsync,
       defaultPartitions: this.defaultPartitions,
       retentionBytes: options.retentionBytes ?? 128 * 1024 * 1024,
+      maxPartitions: options.maxPartitions ?? 100_000,
       onRecovery,
     });
     this.producerIds = new ProducerIdAllocator(options.dataDir);
@@ -108,6 +115,8 @@ export class KafkaEmulator implements Broker {
       minSessionTimeoutMs: options.minSessionTimeoutMs ?? 6000,
       maxSessionTimeoutMs: options.maxSessionTimeoutMs ?? 1_800_000,
       initialRebalanceDelayMs: options.initialRebalanceDelayMs ?? 0,
+      maxGroups: options.maxGroups ?? 10_000,
+      maxGroupSize: options.maxGroupSize ?? 1000,
       onRecovery,
       onMemberRemoved: (group, member, reason) => this.log.debug({ group, member, reason }, 'member removed from group'),
     });

@@ -87,6 +87,10 @@ export interface CoordinatorOptions {
   minSessionTimeoutMs: number;
   maxSessionTimeoutMs: number;
   initialRebalanceDelayMs: number;
+  /** Groups the coordinator keeps; a new one past it is refused with POLICY_VIOLATION. */
+  maxGroups: number;
+  /** Kafka's group.max.size: members (and member ids handed out) per group, past it GROUP_MAX_SIZE_REACHED. */
+  maxGroupSize: number;
   onRecovery: (path: string, truncatedBytes: number) => void;
   /** Told when a member is removed, and why, for the emulator's log. */
   onMemberRemoved: (groupId: string, memberId: string, reason: string) => void;
@@ -169,10 +173,13 @@ export class GroupCoordinator {
 
   join(request: JoinRequest): Promise<JoinResult> {
     if (request.groupId === '') return Promise.resolve(this.failedJoin(ErrorCode.INVALID_GROUP_ID));
+    if (!this.groups.has(request.groupId) && this.groups.size >= this.options.maxGroups) return Promise.resolve(this.failedJoin(ErrorCode.POLICY_VIOLATION));
     if (request.sessionTimeoutMs < this.options.minSessionTimeoutMs || request.sessionTimeoutMs > this.options.maxSessionTimeoutMs) {
       return Promise.resolve(this.failedJoin(ErrorCode.INVALID_SESSION_TIMEOUT, request.memberId));
     }
     const group = this.group(request.groupId);
+    const joinsAnew = request.memberId === '' && (request.groupInstanceId === null || !group.staticMembers.has(request.groupInstanceId));
+    if (joinsAnew && group.members.size + group.pending.size >= this.options.maxGroupSize) return Promise.resolve(this.failedJoin(ErrorCode.GROUP_MAX_SIZE_REACHED));
     if (group.members.size > 0 && (group.protocolType !== request.protocolType || this.commonProtocols(group, request.protocols).length === 0)) {
       return Promise.resolve(this.failedJoin(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, request.memberId));
     }
@@ -492,6 +499,7 @@ export class GroupCoordinator {
   checkCommit(groupId: string, generationId: number, memberId: string, groupInstanceId: string | null): ErrorCode {
     if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
     const group = this.groups.get(groupId);
+    if (group === undefined && this.groups.size >= this.options.maxGroups) return ErrorCode.POLICY_VIOLATION;
     if (generationId < 0 && memberId === '') return group === undefined || group.state === 'Empty' ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
     const checked = this.check(groupId, memberId, generationId, groupInstanceId);
     if (typeof checked === 'number') return checked;

@@ -12,7 +12,12 @@ export interface TopicStoreOptions {
   /** Per partition, unless a topic sets retention.bytes. */
   retentionBytes: number;
   onRecovery: (path: string, truncatedBytes: number) => void;
+  /** Partitions of all topics together; a topic that would pass it is refused with POLICY_VIOLATION. */
+  maxPartitions: number;
 }
+
+/** Kafka's controller refuses more partitions than this in one request (KRaft's MAX_RECORDS_PER_USER_OP). */
+export const MAX_PARTITIONS_PER_REQUEST = 10_000;
 
 export interface Topic {
   name: string;
@@ -57,6 +62,12 @@ export class TopicStore {
     return { name, partitions, configs };
   }
 
+  partitionCount(): number {
+    let count = 0;
+    for (const topic of this.topics.values()) count += topic.partitions.length;
+    return count;
+  }
+
   get(name: string): Topic | undefined {
     return this.topics.get(name);
   }
@@ -75,6 +86,10 @@ export class TopicStore {
     if (this.topics.has(name)) return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${name}' already exists.` };
     const count = partitions === -1 ? this.options.defaultPartitions : partitions;
     if (!Number.isInteger(count) || count < 1) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: 'Number of partitions must be larger than 0.' };
+    if (count > MAX_PARTITIONS_PER_REQUEST) return { errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: `Excessively large number of partitions per request: ${count}, at most ${MAX_PARTITIONS_PER_REQUEST}.` };
+    if (this.partitionCount() + count > this.options.maxPartitions) {
+      return { errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: `The emulator holds at most ${this.options.maxPartitions} partitions; ${this.partitionCount()} exist, ${count} more were asked for.` };
+    }
     const unknown = Object.keys(configs).find((key) => !SUPPORTED_CONFIGS.has(key));
     if (unknown !== undefined) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Topic config ${unknown} is not supported by the emulator (supported: ${[...SUPPORTED_CONFIGS].join(', ')})` };
     if (this.options.dataDir !== undefined) {

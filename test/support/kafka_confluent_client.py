@@ -4,6 +4,7 @@ Usage: kafka_confluent_client.py BOOTSTRAP MODE [ARGS]. Prints one JSON object w
 the vitest suite asserts on it.
   idempotent TOPIC N       enable.idempotence=true producer, N messages, then reads them back
   timestamps TOPIC CODEC   10 messages 1 s apart in one batch compressed with CODEC, then offsets_for_times
+  create-topic TOPIC N     AdminClient.create_topics with N partitions; reports the error's name, or null
   static GROUP TOPIC ID S  a consumer with group.instance.id=ID: joins, reports its assignment and how long
                            the join took, consumes for S seconds, closes (a static member sends no LeaveGroup)
 """
@@ -12,6 +13,7 @@ import sys
 import time
 
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
 
 bootstrap, mode = sys.argv[1], sys.argv[2]
 report = {}
@@ -48,8 +50,10 @@ if mode == "idempotent":
 elif mode == "timestamps":
     topic, codec = sys.argv[3], sys.argv[4]
     base = 1_800_000_000_000
-    producer = Producer({"bootstrap.servers": bootstrap, "compression.type": codec, "linger.ms": 200,
+    producer = Producer({"bootstrap.servers": bootstrap, "compression.type": codec, "linger.ms": 500,
                          "batch.num.messages": 100})
+    # With the leader known before the first message, the ten go out as one batch.
+    producer.list_topics(topic, timeout=10)
     for i in range(10):
         producer.produce(topic, value=b"t%d" % i, partition=0, timestamp=base + i * 1000)
     producer.flush(20)
@@ -58,6 +62,17 @@ elif mode == "timestamps":
     report["offset"] = found[0].offset
     report["error"] = None if found[0].error is None else str(found[0].error)
     consumer.close()
+
+elif mode == "create-topic":
+    topic, partitions = sys.argv[3], int(sys.argv[4])
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    future = admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])[topic]
+    try:
+        future.result(20)
+        report["error"] = None
+    except Exception as error:  # a KafkaException carrying the broker's KafkaError
+        kafka_error = error.args[0] if error.args else None
+        report["error"] = kafka_error.name() if isinstance(kafka_error, KafkaError) else str(error)
 
 elif mode == "static":
     group, topic, instance, seconds = sys.argv[3], sys.argv[4], sys.argv[5], float(sys.argv[6])

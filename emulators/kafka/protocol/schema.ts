@@ -34,6 +34,11 @@ function within(range: Range | undefined, version: number): boolean {
   return range !== undefined && version >= range.min && version <= range.max;
 }
 
+/** Kafka refuses strings longer than this, compact ones included (Short.MAX_VALUE). */
+const MAX_STRING_BYTES = 32_767;
+/** The most elements the emulator reads in one array of a request; a larger count closes the connection. */
+export const MAX_ARRAY_ELEMENTS = 100_000;
+
 const PRIMITIVES = new Set(['bool', 'int8', 'int16', 'uint16', 'int32', 'int64', 'float64', 'string', 'bytes', 'records', 'uuid']);
 
 interface Field {
@@ -178,6 +183,7 @@ export class MessageSchema {
       case 'string': {
         const length = flexible ? reader.uvarint() - 1 : reader.int16();
         if (length < 0) return this.nullOrFail(field, version);
+        if (length > MAX_STRING_BYTES) throw new ProtocolError(`${this.name}.${field.name}: string of ${length} bytes, longer than ${MAX_STRING_BYTES}`);
         return reader.bytes(length).toString('utf8');
       }
       case 'bytes':
@@ -190,6 +196,7 @@ export class MessageSchema {
         const count = flexible ? reader.uvarint() - 1 : reader.int32();
         if (count < 0) return this.nullOrFail(field, version);
         if (count > reader.remaining) throw new ProtocolError(`${this.name}.${field.name}: ${count} elements cannot fit in ${reader.remaining} bytes`);
+        if (count > MAX_ARRAY_ELEMENTS) throw new ProtocolError(`${this.name}.${field.name}: ${count} elements, more than the ${MAX_ARRAY_ELEMENTS} the emulator reads`);
         const items: Value[] = new Array<Value>(count);
         for (let i = 0; i < count; i += 1) {
           items[i] =

@@ -1,4 +1,5 @@
 import { defineApi } from '../../api.js';
+import { MAX_PARTITIONS_PER_REQUEST } from '../../../topics.js';
 import { ErrorCode } from '../../errors.js';
 
 interface CreateTopicsRequest {
@@ -6,9 +7,17 @@ interface CreateTopicsRequest {
   validateOnly: boolean;
 }
 
-/** A single broker: a replication factor above 1 is refused as Kafka refuses it with too few brokers. */
+/**
+ * A single broker: a replication factor above 1 is refused as Kafka refuses it with too few brokers. Like
+ * Kafka's controller, a request for more than 10 000 partitions in all is refused whole (POLICY_VIOLATION).
+ */
 export default defineApi('create-topics', 'CreateTopics', { min: 0, max: 4 }, (raw, { broker }) => {
   const request = raw as unknown as CreateTopicsRequest;
+  const asked = request.topics.reduce((sum, topic) => sum + (topic.numPartitions === -1 ? broker.defaultPartitions : Math.max(0, topic.numPartitions)), 0);
+  if (asked > MAX_PARTITIONS_PER_REQUEST) {
+    const errorMessage = `Excessively large number of partitions per request: ${asked}, at most ${MAX_PARTITIONS_PER_REQUEST}.`;
+    return { throttleTimeMs: 0, topics: request.topics.map((topic) => ({ name: topic.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage })) };
+  }
   return {
     throttleTimeMs: 0,
     topics: request.topics.map((topic) => {
