@@ -116,10 +116,31 @@ function validateBatch(bytes: Buffer): BatchInfo {
   };
 }
 
-function skipSizedField(reader: Reader, what: string, index: number, nullable: boolean): void {
-  const size = reader.varint();
+/** A read position inside one record: the hot path of validation reads numbers, not bigints or Reader objects. */
+interface Cursor {
+  bytes: Buffer;
+  at: number;
+  end: number;
+}
+
+/** A zig-zag varint as a number; record fields beyond 2^53 (no real producer writes them) count as corrupt. */
+function zigzag(cursor: Cursor, index: number): number {
+  let raw = 0;
+  for (let shift = 0; ; shift += 7) {
+    if (cursor.at >= cursor.end) throw new ProtocolError(`record ${index} is truncated`);
+    const byte = cursor.bytes[cursor.at++] as number;
+    raw += (byte & 0x7f) * 2 ** shift;
+    if ((byte & 0x80) === 0) break;
+    if (shift >= 49) throw new ProtocolError(`record ${index}: a varint beyond 2^53`);
+  }
+  return raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
+}
+
+function skipSized(cursor: Cursor, what: string, index: number, nullable: boolean): void {
+  const size = zigzag(cursor, index);
   if (size < (nullable ? -1 : 0)) throw new ProtocolError(`record ${index}: ${what} length ${size}`);
-  if (size > 0) reader.bytes(size);
+  if (size > 0) cursor.at += size;
+  if (cursor.at > cursor.end) throw new ProtocolError(`record ${index}: ${what} of ${size} bytes overruns the record`);
 }
 
 /**
@@ -127,31 +148,32 @@ function skipSizedField(reader: Reader, what: string, index: number, nullable: b
  * key, value, headers) and that their offset deltas run 0, 1, 2, …; returns the largest timestamp delta.
  */
 function walkRecords(payload: Buffer, count: number): bigint {
-  const reader = new Reader(payload);
-  let maxDelta = 0n;
+  const cursor: Cursor = { bytes: payload, at: 0, end: payload.length };
+  let maxDelta = 0;
   for (let index = 0; index < count; index += 1) {
-    if (reader.remaining === 0) throw new InvalidRecordError(`Batch claims ${count} records and holds ${index}`);
-    const length = reader.varint();
-    if (length <= 0 || length > reader.remaining) throw new ProtocolError(`record ${index} claims ${length} bytes, ${reader.remaining} present`);
-    const record = new Reader(payload, reader.offset, reader.offset + length);
-    reader.offset += length;
-    record.int8(); // attributes, unused in v2
-    const timestampDelta = record.varlong();
+    if (cursor.at >= payload.length) throw new InvalidRecordError(`Batch claims ${count} records and holds ${index}`);
+    cursor.end = payload.length;
+    const length = zigzag(cursor, index);
+    if (length <= 0 || length > payload.length - cursor.at) throw new ProtocolError(`record ${index} claims ${length} bytes, ${payload.length - cursor.at} present`);
+    const recordEnd = cursor.at + length;
+    cursor.end = recordEnd;
+    cursor.at += 1; // attributes, unused in v2
+    const timestampDelta = zigzag(cursor, index);
     if (timestampDelta > maxDelta) maxDelta = timestampDelta;
-    const offsetDelta = record.varint();
+    const offsetDelta = zigzag(cursor, index);
     if (offsetDelta !== index) throw new InvalidRecordError(`Record ${index} has offset delta ${offsetDelta}; deltas must run 0, 1, 2, …`);
-    skipSizedField(record, 'key', index, true);
-    skipSizedField(record, 'value', index, true);
-    const headers = record.varint();
+    skipSized(cursor, 'key', index, true);
+    skipSized(cursor, 'value', index, true);
+    const headers = zigzag(cursor, index);
     if (headers < 0) throw new ProtocolError(`record ${index}: ${headers} headers`);
     for (let header = 0; header < headers; header += 1) {
-      skipSizedField(record, 'header key', index, false);
-      skipSizedField(record, 'header value', index, true);
+      skipSized(cursor, 'header key', index, false);
+      skipSized(cursor, 'header value', index, true);
     }
-    if (record.remaining !== 0) throw new ProtocolError(`record ${index} claims ${length} bytes and its fields take ${length - record.remaining}`);
+    if (cursor.at !== recordEnd) throw new ProtocolError(`record ${index} claims ${length} bytes and its fields take ${length - (recordEnd - cursor.at)}`);
   }
-  if (reader.remaining > 0) throw new InvalidRecordError(`Batch claims ${count} records and holds more (${reader.remaining} bytes left)`);
-  return maxDelta;
+  if (cursor.at < payload.length) throw new InvalidRecordError(`Batch claims ${count} records and holds more (${payload.length - cursor.at} bytes left)`);
+  return BigInt(maxDelta);
 }
 
 /** A copy of the batch with the broker-assigned base offset; the CRC does not cover that field. */
