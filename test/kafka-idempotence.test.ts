@@ -2,36 +2,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaEmulator } from '../emulators/kafka/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DEDUP_WINDOW } from '../emulators/kafka/producers.js';
 import { ErrorCode } from '../emulators/kafka/protocol/errors.js';
 import { encodeBatch } from '../emulators/kafka/protocol/record-batch.js';
 import type { Struct } from '../emulators/kafka/protocol/schema.js';
-import { RawKafkaClient, startKafka } from './support/kafka.js';
+import { emulatorForFile, RawKafkaClient, startKafka } from './support/kafka.js';
 
 const { Kafka, logLevel } = kafkajs;
 
-let emulator: KafkaEmulator;
-const clients: RawKafkaClient[] = [];
+const broker = emulatorForFile();
 const dirs: string[] = [];
-
-beforeAll(async () => {
-  emulator = await startKafka();
-});
 afterEach(() => {
-  for (const raw of clients.splice(0)) raw.close();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-afterAll(async () => {
-  await emulator.close();
-});
 
-async function connect(target = emulator): Promise<RawKafkaClient> {
-  const raw = await RawKafkaClient.connect(target.port);
-  clients.push(raw);
-  return raw;
-}
 
 async function initProducerId(raw: RawKafkaClient, version = 4, transactionalId: string | null = null): Promise<{ errorCode: number; producerId: bigint; producerEpoch: number }> {
   const answer = await raw.request('InitProducerId', version, { transactionalId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
@@ -51,7 +36,7 @@ async function produce(raw: RawKafkaClient, topic: string, batch: Buffer): Promi
 
 describe('idempotent producers (InitProducerId, sequences, dedup window, fencing)', () => {
   it('InitProducerId hands out a new id at epoch 0 on each call, at every version', async () => {
-    const raw = await connect();
+    const raw = await broker.connect();
     const ids: bigint[] = [];
     for (const version of [0, 1, 2, 3, 4]) {
       const answer = await initProducerId(raw, version);
@@ -63,14 +48,14 @@ describe('idempotent producers (InitProducerId, sequences, dedup window, fencing
   });
 
   it('a retried batch is appended once and answered with its first offset; gaps and old epochs get Kafka errors', async () => {
-    emulator.topics.create('idem-raw', 1);
-    const raw = await connect();
+    broker.emulator.topics.create('idem-raw', 1);
+    const raw = await broker.connect();
     const { producerId } = await initProducerId(raw);
     expect(await produce(raw, 'idem-raw', idempotentBatch(producerId, 0))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0n });
     expect(await produce(raw, 'idem-raw', idempotentBatch(producerId, 2))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 2n });
     // The retry of the first batch: no new records, the offset it got the first time.
     expect(await produce(raw, 'idem-raw', idempotentBatch(producerId, 0))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0n });
-    expect(emulator.topics.partition('idem-raw', 0)?.highWatermark).toBe(4);
+    expect(broker.emulator.topics.partition('idem-raw', 0)?.highWatermark).toBe(4);
     // A gap: sequence 9 where 4 is next.
     const gap = await produce(raw, 'idem-raw', idempotentBatch(producerId, 9));
     expect(gap.errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
@@ -79,26 +64,26 @@ describe('idempotent producers (InitProducerId, sequences, dedup window, fencing
     expect((await produce(raw, 'idem-raw', idempotentBatch(producerId, 0, 1, 1))).errorCode).toBe(ErrorCode.NONE);
     const fenced = await produce(raw, 'idem-raw', idempotentBatch(producerId, 4, 1, 0));
     expect(fenced.errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
-    expect(emulator.topics.partition('idem-raw', 0)?.highWatermark).toBe(5);
+    expect(broker.emulator.topics.partition('idem-raw', 0)?.highWatermark).toBe(5);
   });
 
   it(`keeps Kafka's window of the last ${DEDUP_WINDOW} batches: an older retry is out of order, not a duplicate`, async () => {
-    emulator.topics.create('idem-window', 1);
-    const raw = await connect();
+    broker.emulator.topics.create('idem-window', 1);
+    const raw = await broker.connect();
     const { producerId } = await initProducerId(raw);
     for (let batch = 0; batch <= DEDUP_WINDOW; batch += 1) expect((await produce(raw, 'idem-window', idempotentBatch(producerId, batch * 2))).errorCode).toBe(ErrorCode.NONE);
     expect(await produce(raw, 'idem-window', idempotentBatch(producerId, 2))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 2n });
     expect((await produce(raw, 'idem-window', idempotentBatch(producerId, 0))).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
-    expect(emulator.topics.partition('idem-window', 0)?.highWatermark).toBe((DEDUP_WINDOW + 1) * 2);
+    expect(broker.emulator.topics.partition('idem-window', 0)?.highWatermark).toBe((DEDUP_WINDOW + 1) * 2);
   });
 
   it('transactions stay unsupported: TRANSACTIONAL_ID_AUTHORIZATION_FAILED for a transactional id and its coordinator', async () => {
-    const raw = await connect();
+    const raw = await broker.connect();
     expect((await initProducerId(raw, 4, 'tx-1')).errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     const coordinator = await raw.request('FindCoordinator', 2, { key: 'tx-1', keyType: 1 });
     expect(coordinator.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     expect(coordinator.errorMessage).toMatch(/not supported/);
-    const kafka = new Kafka({ brokers: [emulator.brokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ brokers: [broker.emulator.brokers], logLevel: logLevel.NOTHING });
     const producer = kafka.producer({ transactionalId: 'tx-kafkajs', maxInFlightRequests: 1, idempotent: true, retry: { retries: 1, initialRetryTime: 20 } });
     await producer.connect();
     // kafkajs reports a refused transaction coordinator as "Failed to find group coordinator", at once.
@@ -109,7 +94,7 @@ describe('idempotent producers (InitProducerId, sequences, dedup window, fencing
   });
 
   it('kafkajs idempotent producer: InitProducerId, then sequences per partition; every message once', async () => {
-    const kafka = new Kafka({ brokers: [emulator.brokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ brokers: [broker.emulator.brokers], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'idem-kafkajs', numPartitions: 2 }] });
@@ -118,7 +103,7 @@ describe('idempotent producers (InitProducerId, sequences, dedup window, fencing
     await producer.connect();
     for (let i = 0; i < 20; i += 1) await producer.send({ topic: 'idem-kafkajs', acks: -1, messages: [{ key: `k${i % 4}`, value: `m${i}` }] });
     await producer.disconnect();
-    const logs = [0, 1].map((partition) => emulator.topics.partition('idem-kafkajs', partition));
+    const logs = [0, 1].map((partition) => broker.emulator.topics.partition('idem-kafkajs', partition));
     expect(logs.reduce((sum, log) => sum + (log?.highWatermark ?? 0), 0)).toBe(20);
     expect(logs.reduce((sum, log) => sum + (log?.producers.size ?? 0), 0)).toBeGreaterThanOrEqual(1);
   });
@@ -128,7 +113,7 @@ describe('idempotent producers (InitProducerId, sequences, dedup window, fencing
     dirs.push(dataDir);
     const first = await startKafka({ dataDir, fsync: 'always' });
     first.topics.create('idem-durable', 1);
-    let raw = await connect(first);
+    let raw = await broker.connect(first.port);
     const { producerId } = await initProducerId(raw);
     for (const sequence of [0, 2, 4]) expect((await produce(raw, 'idem-durable', idempotentBatch(producerId, sequence))).errorCode).toBe(ErrorCode.NONE);
     raw.close();
@@ -136,7 +121,7 @@ describe('idempotent producers (InitProducerId, sequences, dedup window, fencing
 
     const second = await startKafka({ dataDir });
     try {
-      raw = await connect(second);
+      raw = await broker.connect(second.port);
       expect(await produce(raw, 'idem-durable', idempotentBatch(producerId, 4))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 4n });
       expect((await produce(raw, 'idem-durable', idempotentBatch(producerId, 9))).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
       expect(await produce(raw, 'idem-durable', idempotentBatch(producerId, 6))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 6n });

@@ -1,33 +1,16 @@
 import kafkajs from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaEmulator } from '../emulators/kafka/index.js';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../emulators/kafka/protocol/errors.js';
 import { Writer } from '../emulators/kafka/protocol/primitives.js';
 import type { Struct } from '../emulators/kafka/protocol/schema.js';
 import { confluent } from './support/confluent.js';
-import { RawKafkaClient, startKafka } from './support/kafka.js';
+import { emulatorForFile, RawKafkaClient, startKafka } from './support/kafka.js';
 import { exited, freePort, spawnSluice, waitFor } from './support/process.js';
 
 const { Kafka, logLevel } = kafkajs;
 
-let emulator: KafkaEmulator;
-const clients: RawKafkaClient[] = [];
+const broker = emulatorForFile({ maxPartitions: 50, maxGroups: 3, maxGroupSize: 2 });
 
-beforeAll(async () => {
-  emulator = await startKafka({ maxPartitions: 50, maxGroups: 3, maxGroupSize: 2 });
-});
-afterEach(() => {
-  for (const raw of clients.splice(0)) raw.close();
-});
-afterAll(async () => {
-  await emulator.close();
-});
-
-async function connect(port = emulator.port): Promise<RawKafkaClient> {
-  const raw = await RawKafkaClient.connect(port);
-  clients.push(raw);
-  return raw;
-}
 
 function createTopics(raw: RawKafkaClient, topics: Array<[string, number]>): Promise<Struct> {
   return raw.request('CreateTopics', 4, { topics: topics.map(([name, numPartitions]) => ({ name, numPartitions, replicationFactor: 1, assignments: [], configs: [] })), timeoutMs: 1000, validateOnly: false });
@@ -41,7 +24,7 @@ describe('requests that would exhaust the broker are refused with Kafka error co
   it('CreateTopics with 2^31-1 partitions: POLICY_VIOLATION at once, and the broker keeps answering everyone', async () => {
     const big = await startKafka();
     try {
-      const raw = await connect(big.port);
+      const raw = await broker.connect(big.port);
       const started = Date.now();
       const answer = await createTopics(raw, [['huge', 2 ** 31 - 1]]);
       expect(topicErrors(answer)).toEqual([ErrorCode.POLICY_VIOLATION]);
@@ -50,23 +33,23 @@ describe('requests that would exhaust the broker are refused with Kafka error co
       // More than 10 000 in one request, spread over topics, is refused whole, as Kafka's controller does.
       expect(topicErrors(await createTopics(raw, [['a', 4000], ['b', 4000], ['c', 4000]]))).toEqual([ErrorCode.POLICY_VIOLATION, ErrorCode.POLICY_VIOLATION, ErrorCode.POLICY_VIOLATION]);
       expect(big.topics.names()).toEqual([]);
-      expect(topicErrors(await createTopics(await connect(big.port), [['fine', 3]]))).toEqual([ErrorCode.NONE]);
+      expect(topicErrors(await createTopics(await broker.connect(big.port), [['fine', 3]]))).toEqual([ErrorCode.NONE]);
     } finally {
       await big.close();
     }
   });
 
   it('a cap on partitions in all (50 here): creation past it is POLICY_VIOLATION, also for automatic creation', async () => {
-    const raw = await connect();
+    const raw = await broker.connect();
     expect(topicErrors(await createTopics(raw, [['cap-a', 40]]))).toEqual([ErrorCode.NONE]);
     expect(topicErrors(await createTopics(raw, [['cap-b', 20]]))).toEqual([ErrorCode.POLICY_VIOLATION]);
     const metadata = await raw.request('Metadata', 8, { topics: [{ name: 'cap-auto-1' }, { name: 'cap-auto-2' }, { name: 'cap-auto-3' }, { name: 'cap-auto-4' }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
     expect(topicErrors(metadata)).toEqual([ErrorCode.NONE, ErrorCode.NONE, ErrorCode.NONE, ErrorCode.POLICY_VIOLATION]);
-    expect(emulator.topics.partitionCount()).toBe(49);
+    expect(broker.emulator.topics.partitionCount()).toBe(49);
   });
 
   it("GROUP_MAX_SIZE_REACHED past group.max.size (2 here) and POLICY_VIOLATION past the number of groups (3 here)", async () => {
-    const raw = await connect();
+    const raw = await broker.connect();
     const join = (groupId: string) => raw.request('JoinGroup', 5, { groupId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] });
     // v4+ hands out member ids first (MEMBER_ID_REQUIRED); those count towards the size too.
     expect((await join('size-group')).errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
@@ -80,7 +63,7 @@ describe('requests that would exhaust the broker are refused with Kafka error co
   });
 
   it('an array of more than 100 000 elements or a string over 32 767 bytes closes that connection only', async () => {
-    const raw = await connect();
+    const raw = await broker.connect();
     // Metadata v8 with a topics array that claims 200 000 entries, each a 2-byte empty name: it parses as far as the count.
     const writer = new Writer();
     writer.int32(0).int16(3).int16(8).int32(1).int16(-1).int32(200_000);
@@ -91,24 +74,24 @@ describe('requests that would exhaust the broker are refused with Kafka error co
     raw.socket.write(frame);
     await raw.closed;
     // A compact (flexible) string of 40 000 bytes: ApiVersions v3's client software name.
-    const other = await connect();
+    const other = await broker.connect();
     const long = new Writer();
     long.int32(0).int16(18).int16(3).int32(1).int16(-1).uvarint(0).uvarint(40_001).bytes(Buffer.alloc(40_000, 0x61)).uvarint(2).bytes(Buffer.from('1')).uvarint(0);
     const longFrame = long.toBuffer();
     longFrame.writeInt32BE(longFrame.length - 4, 0);
     other.socket.write(longFrame);
     await other.closed;
-    const healthy = await connect();
+    const healthy = await broker.connect();
     expect((await healthy.request('ApiVersions', 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1' })).errorCode).toBe(ErrorCode.NONE);
   });
 
   it('kafkajs and confluent-kafka see POLICY_VIOLATION for an oversized topic', async () => {
-    const admin = new Kafka({ brokers: [emulator.brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+    const admin = new Kafka({ brokers: [broker.emulator.brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
     await admin.connect();
     await expect(admin.createTopics({ topics: [{ topic: 'kafkajs-huge', numPartitions: 2 ** 31 - 1 }] })).rejects.toMatchObject({ errors: [expect.objectContaining({ type: 'POLICY_VIOLATION' })] });
     await admin.disconnect();
     // librdkafka itself refuses more than 100 000 partitions before sending.
-    expect(await confluent(emulator.brokers, ['create-topic', 'confluent-huge', '100000'])).toEqual({ error: 'POLICY_VIOLATION' });
+    expect(await confluent(broker.emulator.brokers, ['create-topic', 'confluent-huge', '100000'])).toEqual({ error: 'POLICY_VIOLATION' });
   });
 });
 
@@ -118,22 +101,22 @@ describe('SIGTERM stops the emulator promptly in every state', () => {
     const child = spawnSluice(['emulate', 'kafka', '--port', String(port)], { LOG_LEVEL: 'warn' });
     try {
       await waitFor(async () => (await RawKafkaClient.connect(port).then((raw) => (raw.close(), true)).catch(() => false)), 10_000, 'the emulator listening');
-      const raw = await connect(port);
+      const raw = await broker.connect(port);
       expect(topicErrors(await createTopics(raw, [['huge', 2 ** 31 - 1], ['t', 1]]))).toEqual([ErrorCode.POLICY_VIOLATION, ErrorCode.POLICY_VIOLATION]);
       expect(topicErrors(await createTopics(raw, [['t', 1]]))).toEqual([ErrorCode.NONE]);
       // A fetch that would wait 60 s for data.
-      const poller = await connect(port);
+      const poller = await broker.connect(port);
       poller.socket.write(poller.encode('Fetch', 11, { replicaId: -1, maxWaitMs: 60_000, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 't', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '' }));
       // Two members: the second one's join waits (up to its 60 s rebalance timeout) for the first to rejoin.
       const joinBody = (memberId: string) => ({ groupId: 'g', sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 60_000, memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] });
-      const first = await connect(port);
+      const first = await broker.connect(port);
       const id = (await first.request('JoinGroup', 5, joinBody(''))).memberId as string;
       expect((await first.request('JoinGroup', 5, joinBody(id))).errorCode).toBe(ErrorCode.NONE);
-      const second = await connect(port);
+      const second = await broker.connect(port);
       const id2 = (await second.request('JoinGroup', 5, joinBody(''))).memberId as string;
       second.socket.write(second.encode('JoinGroup', 5, joinBody(id2)));
       // Half a frame: the length says 1 000 bytes, 10 arrive.
-      const half = await connect(port);
+      const half = await broker.connect(port);
       half.socket.write(Buffer.concat([Buffer.from([0, 0, 3, 232]), Buffer.alloc(10)]));
       await new Promise((resolve) => setTimeout(resolve, 300));
 

@@ -1,31 +1,14 @@
 import kafkajs from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaEmulator } from '../emulators/kafka/index.js';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../emulators/kafka/protocol/errors.js';
 import type { Struct } from '../emulators/kafka/protocol/schema.js';
-import { RawKafkaClient, startKafka } from './support/kafka.js';
+import { emulatorForFile, RawKafkaClient } from './support/kafka.js';
 import { confluent } from './support/confluent.js';
 
 const { Kafka, logLevel } = kafkajs;
 
-let emulator: KafkaEmulator;
-const clients: RawKafkaClient[] = [];
+const broker = emulatorForFile();
 
-beforeAll(async () => {
-  emulator = await startKafka();
-});
-afterEach(() => {
-  for (const raw of clients.splice(0)) raw.close();
-});
-afterAll(async () => {
-  await emulator.close();
-});
-
-async function connect(): Promise<RawKafkaClient> {
-  const raw = await RawKafkaClient.connect(emulator.port);
-  clients.push(raw);
-  return raw;
-}
 
 const PROTOCOLS = [{ name: 'range', metadata: Buffer.from('m') }];
 
@@ -35,7 +18,7 @@ function join(raw: RawKafkaClient, group: string, memberId: string, groupInstanc
 
 describe('static membership (group.instance.id, KIP-345) on the wire', () => {
   it('a restarted static member gets its generation and assignment back at once; the old member id is fenced', async () => {
-    const raw = await connect();
+    const raw = await broker.connect();
     // A static member is not asked for MEMBER_ID_REQUIRED first.
     const first = await join(raw, 'static-raw', '', 'instance-1');
     expect(first.errorCode).toBe(ErrorCode.NONE);
@@ -46,7 +29,7 @@ describe('static membership (group.instance.id, KIP-345) on the wire', () => {
     expect((synced.assignment as Buffer).equals(assignment)).toBe(true);
 
     // The process restarts: it joins again with no member id and the same instance id.
-    const again = await join(await connect(), 'static-raw', '', 'instance-1');
+    const again = await join(await broker.connect(), 'static-raw', '', 'instance-1');
     expect(again.errorCode).toBe(ErrorCode.NONE);
     expect(again.generationId).toBe(first.generationId);
     expect(again.memberId).not.toBe(oldId);
@@ -64,20 +47,20 @@ describe('static membership (group.instance.id, KIP-345) on the wire', () => {
     expect((await join(raw, 'static-raw', oldId, 'instance-1')).errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
     const commit = await raw.request('OffsetCommit', 7, { groupId: 'static-raw', generationIdOrMemberEpoch: first.generationId, memberId: oldId, groupInstanceId: 'instance-1', topics: [] });
     expect(commit.errorCode ?? ErrorCode.NONE).toBe(ErrorCode.NONE); // no partitions named: nothing to answer per partition
-    expect(emulator.groups.describe('static-raw').members.map((member) => member.memberId)).toEqual([newId]);
+    expect(broker.emulator.groups.describe('static-raw').members.map((member) => member.memberId)).toEqual([newId]);
 
     // LeaveGroup v3 by instance id alone (as admin tools remove a static member), and a wrong member id is fenced.
     const wrong = await raw.request('LeaveGroup', 3, { groupId: 'static-raw', members: [{ memberId: oldId, groupInstanceId: 'instance-1' }] });
     expect((wrong.members as Struct[])[0]?.errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
     const left = await raw.request('LeaveGroup', 3, { groupId: 'static-raw', members: [{ memberId: '', groupInstanceId: 'instance-1' }] });
     expect((left.members as Struct[])[0]?.errorCode).toBe(ErrorCode.NONE);
-    expect(emulator.groups.describe('static-raw').state).toBe('Empty');
+    expect(broker.emulator.groups.describe('static-raw').state).toBe('Empty');
   });
 });
 
 describe('static membership through kafkajs (KAFKA_GROUP_INSTANCE_ID)', () => {
   it('a static worker that restarts gets the same partitions back without a rebalance of the others, well inside its session timeout', async () => {
-    const kafka = new Kafka({ brokers: [emulator.brokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ brokers: [broker.emulator.brokers], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'static-kafkajs', numPartitions: 4 }] });
@@ -113,7 +96,7 @@ describe('static membership through kafkajs (KAFKA_GROUP_INSTANCE_ID)', () => {
     const bJoins = joins.get('worker-b');
 
     await a.consumer.disconnect(); // a static member does not send LeaveGroup
-    expect(emulator.groups.describe('static-kafkajs').members).toHaveLength(2);
+    expect(broker.emulator.groups.describe('static-kafkajs').members).toHaveLength(2);
     const restarted = Date.now();
     const a2 = await startWorker('worker-a');
     await waitFor(() => a2.assignment().length > 0);
@@ -131,7 +114,7 @@ describe('static membership through kafkajs (KAFKA_GROUP_INSTANCE_ID)', () => {
   });
 
   it('two live consumers with the same instance id: the older one is fenced (FENCED_INSTANCE_ID) and stops', async () => {
-    const kafka = new Kafka({ brokers: [emulator.brokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ brokers: [broker.emulator.brokers], logLevel: logLevel.NOTHING });
     const crashed: string[] = [];
     const start = async () => {
       const consumer = kafka.consumer({ groupId: 'static-fenced', groupInstanceId: 'twin', heartbeatInterval: 200, maxWaitTimeInMs: 200, retry: { retries: 0 } });
@@ -148,27 +131,27 @@ describe('static membership through kafkajs (KAFKA_GROUP_INSTANCE_ID)', () => {
     while (crashed.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     // kafkajs's text for FENCED_INSTANCE_ID.
     expect(crashed.join('\n')).toMatch(/another consumer with the same group instance id has registered/);
-    expect(emulator.groups.describe('static-fenced').members).toHaveLength(1);
+    expect(broker.emulator.groups.describe('static-fenced').members).toHaveLength(1);
     await Promise.all([older.disconnect(), newer.disconnect()]);
   });
 });
 
 describe('static membership through confluent-kafka (librdkafka group.instance.id)', () => {
   it('a restarted static consumer is assigned again without waiting for its 30 s session timeout', async () => {
-    emulator.topics.create('static-py', 2);
-    const first = await confluent(emulator.brokers, ['static', 'static-py-group', 'static-py', 'py-a', '3']);
+    broker.emulator.topics.create('static-py', 2);
+    const first = await confluent(broker.emulator.brokers, ['static', 'static-py-group', 'static-py', 'py-a', '3']);
     expect((first.assigned as { partitions: number[] }).partitions).toEqual([0, 1]);
-    const second = await confluent(emulator.brokers, ['static', 'static-py-group', 'static-py', 'py-a', '3']);
+    const second = await confluent(broker.emulator.brokers, ['static', 'static-py-group', 'static-py', 'py-a', '3']);
     expect((second.assigned as { partitions: number[] }).partitions).toEqual([0, 1]);
     expect((second.assigned as { after_s: number }).after_s).toBeLessThan(10);
     expect(second.errors).toEqual([]);
   });
 
   it('two live consumers with the same group.instance.id: one of them is told it is fenced', async () => {
-    emulator.topics.create('static-py-twins', 1);
+    broker.emulator.topics.create('static-py-twins', 1);
     const [one, two] = await Promise.all([
-      confluent(emulator.brokers, ['static', 'static-py-twins-group', 'static-py-twins', 'py-twin', '8']),
-      new Promise((resolve) => setTimeout(resolve, 2500)).then(() => confluent(emulator.brokers, ['static', 'static-py-twins-group', 'static-py-twins', 'py-twin', '4'])),
+      confluent(broker.emulator.brokers, ['static', 'static-py-twins-group', 'static-py-twins', 'py-twin', '8']),
+      new Promise((resolve) => setTimeout(resolve, 2500)).then(() => confluent(broker.emulator.brokers, ['static', 'static-py-twins-group', 'static-py-twins', 'py-twin', '4'])),
     ]);
     const errors = [...(one?.errors as string[]), ...(two?.errors as string[]), String(one?.fatal), String(two?.fatal)].join('\n');
     expect(errors).toMatch(/fenced/i);

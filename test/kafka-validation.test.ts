@@ -1,32 +1,19 @@
 import { gzipSync } from 'node:zlib';
 import kafkajs from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaEmulator } from '../emulators/kafka/index.js';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../emulators/kafka/protocol/errors.js';
 import { encodeBatch, withHeaderField, type RecordToEncode } from '../emulators/kafka/protocol/record-batch.js';
 import type { Struct } from '../emulators/kafka/protocol/schema.js';
 import { registerCodecs } from '../services/ingest/codecs.js';
-import { RawKafkaClient, startKafka } from './support/kafka.js';
+import { emulatorForFile } from './support/kafka.js';
 import { run } from './support/process.js';
 
 const { Kafka, logLevel, CompressionTypes } = kafkajs;
 
-let emulator: KafkaEmulator;
-const clients: RawKafkaClient[] = [];
-
-beforeAll(async () => {
-  emulator = await startKafka();
-});
-afterEach(() => {
-  for (const raw of clients.splice(0)) raw.close();
-});
-afterAll(async () => {
-  await emulator.close();
-});
+const broker = emulatorForFile();
 
 async function produce(topic: string, batch: Buffer): Promise<Struct> {
-  const raw = await RawKafkaClient.connect(emulator.port);
-  clients.push(raw);
+  const raw = await broker.connect();
   const response = await raw.request('Produce', 8, { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] });
   return (response.responses as Array<{ partitionResponses: Struct[] }>)[0]?.partitionResponses[0] as Struct;
 }
@@ -37,33 +24,33 @@ function records(count: number, start = 1_700_000_000_000n): RecordToEncode[] {
 
 describe('batches are validated before anything is appended', () => {
   it('accepts a well-formed batch built with the emulator encoder, plain and gzip', async () => {
-    emulator.topics.create('v-good', 1);
+    broker.emulator.topics.create('v-good', 1);
     expect((await produce('v-good', encodeBatch(records(3)))).errorCode).toBe(ErrorCode.NONE);
     expect((await produce('v-good', encodeBatch(records(4), { codec: 1, compress: gzipSync }))).errorCode).toBe(ErrorCode.NONE);
-    expect(emulator.topics.partition('v-good', 0)?.highWatermark).toBe(7);
+    expect(broker.emulator.topics.partition('v-good', 0)?.highWatermark).toBe(7);
   });
 
   it('CORRUPT_MESSAGE for a gzip batch with a valid CRC whose payload does not decompress; nothing appended', async () => {
-    emulator.topics.create('v-gzip', 1);
+    broker.emulator.topics.create('v-gzip', 1);
     expect((await produce('v-gzip', encodeBatch(records(1)))).errorCode).toBe(ErrorCode.NONE);
     const broken = encodeBatch(records(5), { codec: 1, compress: (plain) => Buffer.concat([gzipSync(plain).subarray(0, 20), Buffer.from('not deflate at all')]) });
     const answer = await produce('v-gzip', broken);
     expect(answer.errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
     expect(answer.errorMessage).toMatch(/gzip\) does not decompress/);
-    expect(emulator.topics.partition('v-gzip', 0)?.highWatermark).toBe(1);
+    expect(broker.emulator.topics.partition('v-gzip', 0)?.highWatermark).toBe(1);
   });
 
   it('CORRUPT_MESSAGE for lz4, zstd and snappy payloads that are not what their codec says', async () => {
-    emulator.topics.create('v-codecs', 1);
+    broker.emulator.topics.create('v-codecs', 1);
     for (const codec of [2, 3, 4]) {
       const garbage = encodeBatch(records(2), { codec, compress: () => Buffer.from('this is not a compressed frame of any kind') });
       expect((await produce('v-codecs', garbage)).errorCode, `codec ${codec}`).toBe(ErrorCode.CORRUPT_MESSAGE);
     }
-    expect(emulator.topics.partition('v-codecs', 0)?.highWatermark).toBe(0);
+    expect(broker.emulator.topics.partition('v-codecs', 0)?.highWatermark).toBe(0);
   });
 
   it('INVALID_RECORD for a batch that claims more records than it holds (lastOffsetDelta and count), so offsets cannot jump', async () => {
-    emulator.topics.create('v-count', 1);
+    broker.emulator.topics.create('v-count', 1);
     const three = encodeBatch(records(3));
     const claimsTen = withHeaderField(withHeaderField(three, 'lastOffsetDelta', 9), 'recordsCount', 10);
     const answer = await produce('v-count', claimsTen);
@@ -75,11 +62,11 @@ describe('batches are validated before anything is appended', () => {
     expect(inconsistent.errorMessage).toMatch(/Inconsistent batch offset range/);
     // Fewer claimed than held.
     expect((await produce('v-count', withHeaderField(withHeaderField(three, 'lastOffsetDelta', 1), 'recordsCount', 2))).errorCode).toBe(ErrorCode.INVALID_RECORD);
-    expect(emulator.topics.partition('v-count', 0)?.highWatermark).toBe(0);
+    expect(broker.emulator.topics.partition('v-count', 0)?.highWatermark).toBe(0);
   });
 
   it('CORRUPT_MESSAGE for broken record framing inside a valid CRC; INVALID_RECORD for control batches; INVALID_TIMESTAMP for LogAppendTime', async () => {
-    emulator.topics.create('v-framing', 1);
+    broker.emulator.topics.create('v-framing', 1);
     // A record whose length varint says more than its fields take: its value length shortened by one byte.
     const good = encodeBatch([{ timestamp: 1n, key: null, value: Buffer.from('abcdef') }], { compress: (plain) => {
       const bent = Buffer.from(plain);
@@ -89,12 +76,12 @@ describe('batches are validated before anything is appended', () => {
     expect((await produce('v-framing', good)).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
     expect((await produce('v-framing', withHeaderField(encodeBatch(records(1)), 'attributes', 0x20))).errorCode).toBe(ErrorCode.INVALID_RECORD);
     expect((await produce('v-framing', withHeaderField(encodeBatch(records(1)), 'attributes', 0x08))).errorCode).toBe(ErrorCode.INVALID_TIMESTAMP);
-    expect(emulator.topics.partition('v-framing', 0)?.highWatermark).toBe(0);
+    expect(broker.emulator.topics.partition('v-framing', 0)?.highWatermark).toBe(0);
   });
 
   it('a refused batch does not stall the partition: kafkajs and kcat consume everything produced before and after it', async () => {
-    emulator.topics.create('v-stall', 1);
-    const kafka = new Kafka({ brokers: [emulator.brokers], logLevel: logLevel.NOTHING });
+    broker.emulator.topics.create('v-stall', 1);
+    const kafka = new Kafka({ brokers: [broker.emulator.brokers], logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic: 'v-stall', compression: CompressionTypes.GZIP, messages: [{ value: 'before' }] });
@@ -114,7 +101,7 @@ describe('batches are validated before anything is appended', () => {
     await consumer.disconnect();
     expect(seen).toEqual(['before', 'after']);
     // librdkafka, which stopped on such a batch when it was stored ("Decompression … failed"), reads on too.
-    const kcat = await run('kcat', ['-b', emulator.brokers, '-C', '-t', 'v-stall', '-e', '-q']);
+    const kcat = await run('kcat', ['-b', broker.emulator.brokers, '-C', '-t', 'v-stall', '-e', '-q']);
     expect(kcat.stderr).toBe('');
     expect(kcat.stdout.trim().split('\n')).toEqual(['before', 'after']);
   });
@@ -123,7 +110,7 @@ describe('batches are validated before anything is appended', () => {
 describe('ListOffsets by timestamp finds the exact record whatever the codec', () => {
   it('inside lz4 batches as inside gzip and plain ones (kafkajs producer, admin offsets by timestamp)', async () => {
     registerCodecs();
-    const kafka = new Kafka({ brokers: [emulator.brokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ brokers: [broker.emulator.brokers], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     const producer = kafka.producer();

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { KafkaEmulator, type KafkaEmulatorOptions } from '../../emulators/kafka/index.js';
 import { APIS } from '../../emulators/kafka/protocol/apis/index.js';
 import { Reader, Writer } from '../../emulators/kafka/protocol/primitives.js';
@@ -8,6 +9,35 @@ import type { Struct } from '../../emulators/kafka/protocol/schema.js';
 /** An emulator on a free loopback port, logging nothing. */
 export function startKafka(options: KafkaEmulatorOptions = {}): Promise<KafkaEmulator> {
   return KafkaEmulator.start({ port: 0, logger: pino({ level: 'silent' }), ...options });
+}
+
+/**
+ * One emulator for a test file (started before its tests, closed after them) and bare clients closed after
+ * each test: `const kafka = emulatorForFile(); … kafka.emulator.topics, await kafka.connect()`.
+ */
+export function emulatorForFile(options: KafkaEmulatorOptions = {}): { readonly emulator: KafkaEmulator; connect(port?: number): Promise<RawKafkaClient> } {
+  let started: KafkaEmulator | undefined;
+  const clients: RawKafkaClient[] = [];
+  beforeAll(async () => {
+    started = await startKafka(options);
+  });
+  afterEach(() => {
+    for (const raw of clients.splice(0)) raw.close();
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  return {
+    get emulator(): KafkaEmulator {
+      if (started === undefined) throw new Error('the emulator starts in beforeAll');
+      return started;
+    },
+    async connect(port?: number): Promise<RawKafkaClient> {
+      const raw = await RawKafkaClient.connect(port ?? this.emulator.port);
+      clients.push(raw);
+      return raw;
+    },
+  };
 }
 
 /**
