@@ -24,6 +24,10 @@ describe('ingest: Kafka → pipelines → Elasticsearch', () => {
     expect(metric(metrics, 'sluice_http_requests_total', { status_class: '2xx' })).toBe(1500);
     expect(metric(metrics, 'sluice_ingest_consumer_lag')).toBe(0);
     expect(metric(metrics, 'sluice_ingest_bulk_duration_seconds_count')).toBeGreaterThan(0);
+    // Every acknowledged document observed once, from its record's Kafka timestamp; produced moments ago.
+    expect(metric(metrics, 'sluice_ingest_latency_seconds_count')).toBe(3000);
+    expect(metric(metrics, 'sluice_ingest_latency_seconds_bucket', { le: '300' })).toBe(3000);
+    expect(metric(metrics, 'sluice_ingest_latency_seconds_sum') / 3000).toBeLessThan(60);
     expect(metric(metrics, 'sluice_ingest_pipeline_stage_seconds_total', { stage: 'normalise' })).toBeGreaterThan(0);
     expect(metric(metrics, 'sluice_ingest_pipeline_stage_seconds_total', { stage: 'geoip' })).toBeGreaterThan(0);
     expect(await (await fetch(`${worker.metricsUrl}/healthz`)).json()).toEqual({ status: 'ok' });

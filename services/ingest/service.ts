@@ -287,6 +287,7 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
           indexer.add(`${dataStream.type}-${dataStream.dataset}-${dataStream.namespace}`, documentId(topic, partition, message.offset), source, ticket, topic).then(
             (result) => {
               outcomes[i] = result.result === 'failed' ? { kind: 'dead', stage: 'index', reason: result.reason } : { kind: result.result };
+              if (result.result !== 'failed') metrics.latency.observe(Math.max(0, Date.now() - Number(message.timestamp)) / 1000);
             },
             (error: unknown) => {
               if (!(error instanceof AbandonedError)) throw error;
