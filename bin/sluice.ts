@@ -203,12 +203,23 @@ function buildProgram(): Command {
 
   program
     .command('ingest')
-    .description('run the ingest service: Kafka → pipelines → Elasticsearch')
-    .action(async (_options: unknown, command: Command) => {
+    .description('run the ingest service: Kafka → pipelines → Elasticsearch, as SLUICE_INGEST_WORKERS consumer-group members (default: one per core)')
+    .addOption(new Option('--member', 'run as one member started by a multi-member `sluice ingest` (internal)').hideHelp())
+    .action(async (options: { member?: boolean }, command: Command) => {
       const config = configFor(command);
       const { startIngest } = await import('../services/ingest/service.js');
       const logger = serviceLogger(createLogger(config.logLevel, config.logFormat), 'ingest');
-      await serve((signal) => startIngest(config, logger, { signal }));
+      if (options.member === true) {
+        const { serveSupervisor } = await import('../services/ingest/members.js');
+        await serve(async (signal) => {
+          const service = await startIngest(config, logger, { signal, healthServer: false });
+          serveSupervisor(service);
+          return service;
+        });
+      } else if (config.ingest.workers > 1) {
+        const { startIngestMembers } = await import('../services/ingest/members.js');
+        await serve(() => startIngestMembers(config, logger, process.argv[1] as string));
+      } else await serve((signal) => startIngest(config, logger, { signal }));
     });
 
   program

@@ -13,7 +13,7 @@ export interface Readiness {
  * `/readyz` (200 only while every dependency is there; 503 names what is missing).
  * Plain node:http: three fixed routes need no framework.
  */
-export async function startHealthServer(host: string, port: number, registry: Registry, readiness: () => Readiness): Promise<{ url: string; close(): Promise<void> }> {
+export async function startHealthServer(host: string, port: number, registry: Pick<Registry, 'metrics' | 'contentType'>, readiness: () => Readiness): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     const reply = (status: number, type: string, body: string): void => {

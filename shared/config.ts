@@ -1,5 +1,6 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -334,6 +335,7 @@ const settingsSchema = z.object({
   SLUICE_BULK_MAX_RETRIES: positiveInteger(100).default(8),
   SLUICE_INGEST_MAX_INFLIGHT: bytes.default(256 * 1024 * 1024),
   SLUICE_SHUTDOWN_TIMEOUT: duration.default(30_000),
+  SLUICE_INGEST_WORKERS: positiveInteger(64).optional(),
   SLUICE_INGEST_METRICS_PORT: port.default(9464),
   SLUICE_INGEST_METRICS_HOST: nonEmpty.default('127.0.0.1'),
   SLUICE_ILM_APPLY: flag.default(true),
@@ -419,6 +421,8 @@ export interface Config {
     bulk: { maxBytes: number; maxDocs: number; flushIntervalMs: number; concurrency: number; maxRetries: number };
     maxInflightBytes: number;
     shutdownTimeoutMs: number;
+    /** Consumer-group members `sluice ingest` runs, each a process of its own; default the number of cores. */
+    workers: number;
     metrics: { host: string; port: number };
     /** Install ilm/ (policies and templates) at start, as `sluice ilm apply` does. */
     applyIlm: boolean;
@@ -667,6 +671,7 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
       bulk: { maxBytes: s.SLUICE_BULK_MAX_BYTES, maxDocs: s.SLUICE_BULK_MAX_DOCS, flushIntervalMs: s.SLUICE_BULK_FLUSH_INTERVAL, concurrency: s.SLUICE_BULK_CONCURRENCY, maxRetries: s.SLUICE_BULK_MAX_RETRIES },
       maxInflightBytes: s.SLUICE_INGEST_MAX_INFLIGHT,
       shutdownTimeoutMs: s.SLUICE_SHUTDOWN_TIMEOUT,
+      workers: s.SLUICE_INGEST_WORKERS ?? availableParallelism(),
       metrics: { host: s.SLUICE_INGEST_METRICS_HOST, port: s.SLUICE_INGEST_METRICS_PORT },
       applyIlm: s.SLUICE_ILM_APPLY,
     },

@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, describeConfig, loadConfig, SETTING_NAMES, type Config } from '../shared/config.js';
@@ -52,6 +52,8 @@ describe('configuration defaults', () => {
       bulk: { maxBytes: 5 * 1024 * 1024, maxDocs: 5000, flushIntervalMs: 1000, concurrency: 2, maxRetries: 8 },
       maxInflightBytes: 256 * 1024 * 1024,
       shutdownTimeoutMs: 30_000,
+      // One member per core by default.
+      workers: availableParallelism(),
       metrics: { host: '127.0.0.1', port: 9464 },
       applyIlm: true,
     });
@@ -124,6 +126,7 @@ describe('configuration from the environment', () => {
       SLUICE_INGEST_MAX_INFLIGHT: '1gb',
       SLUICE_SHUTDOWN_TIMEOUT: '5s',
       SLUICE_INGEST_METRICS_PORT: '9100',
+      SLUICE_INGEST_WORKERS: '3',
       SLUICE_INGEST_METRICS_HOST: '0.0.0.0',
       SLUICE_ILM_APPLY: 'false',
       SLUICE_LOGIN_PATHS: '^/session$',
@@ -179,6 +182,7 @@ describe('configuration from the environment', () => {
       bulk: { maxBytes: 512 * 1024, maxDocs: 100, flushIntervalMs: 250, concurrency: 4, maxRetries: 3 },
       maxInflightBytes: 1024 ** 3,
       shutdownTimeoutMs: 5000,
+      workers: 3,
       metrics: { host: '0.0.0.0', port: 9100 },
       applyIlm: false,
     });

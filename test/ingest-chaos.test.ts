@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { connectedProducer, documentCounts, ingestEnvironment, metric, produce, scrape, spawnWorker, startWorker, waitForDocuments } from './support/ingest.js';
 import { cleanUpAfterEach, cleanups, emulators, expectExactlyOnce, faults, scenario, metricsUrlOf } from './support/ingest-scenarios.js';
 import { startKafka } from './support/kafka.js';
-import { exited, waitFor } from './support/process.js';
+import { childPids, exited, waitFor } from './support/process.js';
 
 cleanUpAfterEach();
 
@@ -33,6 +33,44 @@ describe('ingest when processes die or move: each ends with exactly N documents 
     cleanups.push(async () => second.kill('SIGKILL'));
     await expectExactlyOnce(elasticsearch, kafka.brokers, 'sluice-ingest', 6000);
   }, 90_000);
+
+  it('sluice ingest with SLUICE_INGEST_WORKERS=2: two member processes share the partitions; one killed mid-stream is restarted, exactly once', async () => {
+    const { kafka, elasticsearch } = await emulators();
+    await faults(elasticsearch, { latency_ms: 50 });
+    const env = await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url, { LOG_LEVEL: 'warn', SLUICE_BULK_MAX_DOCS: '200', SLUICE_INGEST_WORKERS: '2' });
+    const supervisor = spawnWorker(env);
+    cleanups.push(async () => supervisor.kill('SIGKILL'));
+    const members = (): number[] => childPids(supervisor.pid as number);
+    await waitFor(async () => (await fetch(`${metricsUrlOf(env)}/readyz`).catch(() => undefined))?.status === 200, 30_000, 'both members ready');
+    expect(await (await fetch(`${metricsUrlOf(env)}/readyz`)).json()).toEqual({ status: 'ready', members: '2 of 2 ready' });
+    const [firstMember, secondMember] = members();
+    expect(members()).toHaveLength(2);
+    // Both members are in the group, with the six partitions shared between them.
+    const group = kafka.groups.describe('sluice-ingest');
+    expect(group.members).toHaveLength(2);
+
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    await produce(producer, 0, 6000);
+    await waitFor(async () => {
+      const counts = await documentCounts(elasticsearch.es);
+      return counts.api + counts.traefik > 500;
+    }, 30_000, 'the first documents');
+    process.kill(firstMember as number, 'SIGKILL');
+    await waitFor(() => members().length === 2 && !members().includes(firstMember as number), 30_000, 'the killed member started again');
+    expect(members()).toContain(secondMember);
+    await expectExactlyOnce(elasticsearch, kafka.brokers, 'sluice-ingest', 6000);
+    // /metrics adds the members up (the restarted one counts from zero): work done, no lag left in any partition.
+    const exposition = await scrape(metricsUrlOf(env));
+    expect(metric(exposition, 'sluice_ingest_committed_messages_total')).toBeGreaterThan(0);
+    expect(metric(exposition, 'sluice_ingest_consumer_lag')).toBe(0);
+
+    // SIGTERM to the supervisor stops every member gracefully: no process is left consuming.
+    const remaining = members();
+    supervisor.kill('SIGTERM');
+    expect(await exited(supervisor)).toEqual({ code: 0, signal: null });
+    for (const pid of remaining) expect(() => process.kill(pid, 0)).toThrow();
+  }, 120_000);
 
   it('a second worker joins and later leaves (rebalances) while producers write', async () => {
     const { kafka, elasticsearch } = await emulators();

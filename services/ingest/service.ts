@@ -14,7 +14,7 @@ import { DEFAULT_LIMITS } from '../../pipelines/types.js';
 import { AbandonedError, BulkIndexer, type Ticket } from './bulk-indexer.js';
 import { registerCodecs } from './codecs.js';
 import { deadLetter, type DeadLetter, type DeadLetterStage } from './dead-letter.js';
-import { startHealthServer } from '../health.js';
+import { startHealthServer, type Readiness } from '../health.js';
 import { createIngestMetrics } from './metrics.js';
 import { createLogMetrics } from './log-metrics.js';
 import { loadSloFile, type SloFile } from '../../shared/slo.js';
@@ -29,8 +29,10 @@ const { Partitioners } = kafkajs;
 const PARTITIONS_CONCURRENTLY = 16;
 
 export interface IngestService {
-  /** Where /metrics, /healthz and /readyz answer. */
+  /** Where /metrics, /healthz and /readyz answer ('' for a member without a listener of its own). */
   readonly metricsUrl: string;
+  /** Whether the worker is in its group and Elasticsearch answers, as /readyz tells it. */
+  readiness(): Readiness;
   /** Its metrics, the ones derived from logs among them (the API of `sluice start` exports them too). */
   readonly registry: Registry;
   /** Settles when the worker stopped for good: after close(), or with the error when the consumer crashed beyond restart. */
@@ -105,6 +107,8 @@ async function applyIlmWhenReachable(es: ReturnType<typeof elasticsearchClient>,
 export interface StartOptions {
   /** Fired by Ctrl-C or SIGTERM: a start still waiting for Elasticsearch or Kafka gives up and cleans up. */
   signal?: AbortSignal;
+  /** Serve /metrics, /healthz and /readyz on SLUICE_INGEST_METRICS_PORT. Default true. */
+  healthServer?: boolean;
 }
 
 export async function startIngest(config: Config, logger: Logger, options: StartOptions = {}): Promise<IngestService> {
@@ -114,21 +118,29 @@ export async function startIngest(config: Config, logger: Logger, options: Start
   // The SLO file too: the metrics derived from logs count each SLO's valid and good events.
   const slos = loadSloFile(config.sloFile);
   const started = new Started();
-  return started.guard(() => runIngest(config, files, slos, logger, options.signal, started));
+  return started.guard(() => runIngest(config, files, slos, logger, options.signal, started, options.healthServer ?? true));
 }
 
-async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloFile, logger: Logger, signal: AbortSignal | undefined, started: Started): Promise<IngestService> {
+async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloFile, logger: Logger, signal: AbortSignal | undefined, started: Started, healthServer: boolean): Promise<IngestService> {
   const metrics = createIngestMetrics(config.kafka.topics);
   const logMetrics = createLogMetrics(metrics.registry, slos);
   const readiness = { kafka: false, elasticsearch: false };
-  const health = await startHealthServer(config.ingest.metrics.host, config.ingest.metrics.port, metrics.registry, () => ({
+  const describeReadiness = (): Readiness => ({
     ready: readiness.kafka && readiness.elasticsearch,
     details: { kafka: readiness.kafka ? 'connected' : 'not connected', elasticsearch: readiness.elasticsearch ? 'reachable' : 'unreachable' },
-  })).catch((error: unknown) => {
-    throw portInUse(error, 'set SLUICE_INGEST_METRICS_PORT to a free port');
   });
-  started.add(() => health.close());
-  logger.info({ metrics: health.url }, 'ingest metrics listening');
+  // A member of `sluice ingest` with several members has no listener: its supervisor serves for all.
+  let metricsUrl = '';
+  let closeHealth = async (): Promise<void> => undefined;
+  if (healthServer) {
+    const health = await startHealthServer(config.ingest.metrics.host, config.ingest.metrics.port, metrics.registry, describeReadiness).catch((error: unknown) => {
+      throw portInUse(error, 'set SLUICE_INGEST_METRICS_PORT to a free port');
+    });
+    started.add(() => health.close());
+    metricsUrl = health.url;
+    closeHealth = () => health.close();
+    logger.info({ metrics: health.url }, 'ingest metrics listening');
+  }
 
   const es = elasticsearchClient(config);
   started.add(() => es.close());
@@ -190,6 +202,8 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
   let failure: Error | undefined;
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     readiness.kafka = true;
+    // Only the partitions assigned now: a partition that moved to another member reports its lag there.
+    metrics.lag.reset();
     logger.info({ memberId: event.payload.memberId, assignment: event.payload.memberAssignment }, 'joined the consumer group');
   });
   consumer.on(consumer.events.REBALANCING, () => logger.info('consumer group is rebalancing'));
@@ -378,7 +392,7 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
         indexer.abandonAll();
         enrichment.close();
         await es.close();
-        await health.close();
+        await closeHealth();
         logger.info('ingest stopped');
         resolveStopped(failure);
       }
@@ -386,5 +400,5 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
     return stopping_;
   };
 
-  return { metricsUrl: health.url, registry: metrics.registry, stopped, close: stop };
+  return { metricsUrl, registry: metrics.registry, readiness: describeReadiness, stopped, close: stop };
 }

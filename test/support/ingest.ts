@@ -18,6 +18,8 @@ export async function ingestEnvironment(brokers: string, elasticsearchUrl: strin
     KAFKA_SESSION_TIMEOUT: '6s',
     SLUICE_INGEST_METRICS_PORT: String(await freePort()),
     SLUICE_BULK_FLUSH_INTERVAL: '200ms',
+    // One member per `sluice ingest` unless a test asks for more: the tests kill and count single workers.
+    SLUICE_INGEST_WORKERS: '1',
     LOG_LEVEL: 'silent',
     ...extra,
   };

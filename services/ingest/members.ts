@@ -1,0 +1,128 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import type { Logger } from 'pino';
+import { AggregatorRegistry, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import type { Config } from '../../shared/config.js';
+import { startHealthServer, type Readiness } from '../health.js';
+import { portInUse } from '../startup.js';
+import type { IngestService } from './service.js';
+
+/**
+ * `sluice ingest` with SLUICE_INGEST_WORKERS > 1: that many members of the consumer group, each a child
+ * process running the single-member worker (`sluice ingest --member`), so that one machine uses all its
+ * cores. Child processes rather than worker threads: kafkajs, the pipelines and the bulk indexer are
+ * single-threaded JavaScript with module-level state, a process gives each member its own heap and garbage
+ * collector, and a member that crashes or is killed takes no other with it. Kafka's consumer group shares
+ * the partitions among them exactly as among workers on several machines, with the same commit rule, so the
+ * no-loss, no-duplicate guarantee is unchanged. This process only supervises: it restarts a member that
+ * dies, serves /metrics (the members' metrics added up, with prom-client's aggregator), /healthz and
+ * /readyz (ready when every member is), and passes SIGTERM on for a graceful stop of all.
+ */
+
+type Reply = { id: number; metrics: MetricObjectWithValues<MetricValue<string>>[] } | { id: number; readiness: Readiness };
+type Request = { id: number; ask: 'metrics' | 'readiness' };
+
+const ASK_TIMEOUT_MS = 2000;
+const RESTART_DELAY_MS = 1000;
+
+interface Member {
+  index: number;
+  child: ChildProcess;
+  waiting: Map<number, (reply: Reply | undefined) => void>;
+}
+
+export async function startIngestMembers(config: Config, logger: Logger, script: string): Promise<{ close(): Promise<void>; stopped: Promise<Error | undefined> }> {
+  const members: Member[] = [];
+  let closing = false;
+  let nextId = 0;
+
+  const spawnMember = (index: number): Member => {
+    const child = fork(script, ['ingest', '--member'], { stdio: 'inherit' });
+    const member: Member = { index, child, waiting: new Map() };
+    child.on('message', (reply: Reply) => {
+      member.waiting.get(reply.id)?.(reply);
+      member.waiting.delete(reply.id);
+    });
+    child.on('exit', (code, signal) => {
+      for (const resolve of member.waiting.values()) resolve(undefined);
+      member.waiting.clear();
+      if (closing) return;
+      logger.error({ member: index, code, signal }, 'ingest member stopped; starting it again');
+      setTimeout(() => {
+        if (!closing) members[index] = spawnMember(index);
+      }, RESTART_DELAY_MS).unref();
+    });
+    return member;
+  };
+
+  const ask = (member: Member, what: Request['ask']): Promise<Reply | undefined> =>
+    new Promise((resolve) => {
+      const id = (nextId += 1);
+      const timer = setTimeout(() => {
+        member.waiting.delete(id);
+        resolve(undefined);
+      }, ASK_TIMEOUT_MS);
+      member.waiting.set(id, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+      if (!member.child.connected || !member.child.send({ id, ask: what } satisfies Request)) member.waiting.get(id)?.(undefined);
+    });
+
+  for (let index = 0; index < config.ingest.workers; index += 1) members.push(spawnMember(index));
+  logger.info({ members: config.ingest.workers }, 'ingest members started, one process each');
+
+  let readiness: Readiness = { ready: false, details: { members: `0 of ${config.ingest.workers} ready` } };
+  const refreshReadiness = async (): Promise<void> => {
+    const replies = await Promise.all(members.map((member) => ask(member, 'readiness')));
+    const ready = replies.filter((reply) => reply !== undefined && 'readiness' in reply && reply.readiness.ready).length;
+    readiness = { ready: ready === members.length, details: { members: `${ready} of ${members.length} ready` } };
+  };
+  const poll = setInterval(() => void refreshReadiness(), 1000);
+  poll.unref();
+
+  const aggregated = {
+    contentType: Registry.PROMETHEUS_CONTENT_TYPE,
+    metrics: async (): Promise<string> => {
+      const replies = await Promise.all(members.map((member) => ask(member, 'metrics')));
+      const sets = replies.flatMap((reply) => (reply !== undefined && 'metrics' in reply ? [reply.metrics] : []));
+      return AggregatorRegistry.aggregate(sets).metrics();
+    },
+  };
+  const health = await startHealthServer(config.ingest.metrics.host, config.ingest.metrics.port, aggregated, () => readiness).catch((error: unknown) => {
+    throw portInUse(error, 'set SLUICE_INGEST_METRICS_PORT to a free port');
+  });
+
+  return {
+    stopped: new Promise(() => undefined),
+    async close(): Promise<void> {
+      closing = true;
+      clearInterval(poll);
+      await Promise.all(
+        members.map(
+          ({ child }) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null || child.signalCode !== null) return resolve();
+              child.once('exit', () => resolve());
+              child.kill('SIGTERM');
+            }),
+        ),
+      );
+      await health.close();
+    },
+  };
+}
+
+/**
+ * The member's side: answers the supervisor's questions over IPC, and stops gracefully when the supervisor
+ * is gone (killed without passing the signal on), so no member is left consuming on its own.
+ */
+export function serveSupervisor(service: IngestService): void {
+  process.on('message', (request: Request) => {
+    const answer = (reply: Reply): void => {
+      if (process.connected) process.send?.(reply);
+    };
+    if (request.ask === 'readiness') answer({ id: request.id, readiness: service.readiness() });
+    else void service.registry.getMetricsAsJSON().then((metrics) => answer({ id: request.id, metrics }));
+  });
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+}
