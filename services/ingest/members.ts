@@ -68,8 +68,6 @@ export async function startIngestMembers(config: Config, logger: Logger, script:
       if (!member.child.connected || !member.child.send({ id, ask: what } satisfies Request)) member.waiting.get(id)?.(undefined);
     });
 
-  for (let index = 0; index < config.ingest.workers; index += 1) members.push(spawnMember(index));
-  logger.info({ members: config.ingest.workers }, 'ingest members started, one process each');
 
   let readiness: Readiness = { ready: false, details: { members: `0 of ${config.ingest.workers} ready` } };
   const refreshReadiness = async (): Promise<void> => {
@@ -91,6 +89,10 @@ export async function startIngestMembers(config: Config, logger: Logger, script:
   const health = await startHealthServer(config.ingest.metrics.host, config.ingest.metrics.port, aggregated, () => readiness).catch((error: unknown) => {
     throw portInUse(error, 'set SLUICE_INGEST_METRICS_PORT to a free port');
   });
+  logger.info({ metrics: health.url }, 'ingest metrics listening');
+  // Forked once the listener is up, so that a port in use stops the start before any member exists.
+  for (let index = 0; index < config.ingest.workers; index += 1) members.push(spawnMember(index));
+  logger.info({ members: config.ingest.workers }, 'ingest members started, one process each');
 
   return {
     stopped: new Promise(() => undefined),
