@@ -192,6 +192,22 @@ const redactRules = z.string().transform((value, ctx) => {
   return items as Array<(typeof REDACTION)[number]>;
 });
 
+/** The pipeline's enrichers, in the order they run (pipelines/enrichers.ts). */
+export const ENRICHERS = ['client_address', 'geoip', 'network_direction', 'user_agent', 'login', 'security', 'redact'] as const;
+export type EnricherName = (typeof ENRICHERS)[number];
+
+const enricherList = z.string().transform((value, ctx) => {
+  if (value.trim() === 'all') return [...ENRICHERS];
+  if (value.trim() === 'none') return [];
+  const items = list(value);
+  const bad = items.find((item) => !(ENRICHERS as readonly string[]).includes(item));
+  if (bad !== undefined) {
+    ctx.addIssue(`expected "all", "none" or comma-separated enrichers from ${ENRICHERS.join(', ')}; "${bad}" is not one`);
+    return z.NEVER;
+  }
+  return items as EnricherName[];
+});
+
 /** An Elasticsearch time value for ILM ages (`30d`, `12h`). */
 const timeValue = z.string().regex(/^\d+(d|h|m|s)$/, 'expected an Elasticsearch time value such as "30d" or "12h"');
 
@@ -320,6 +336,7 @@ const settingsSchema = z.object({
   SLUICE_TRUSTED_PROXIES: cidrs.default([]),
   SLUICE_INTERNAL_NETWORKS: cidrs.optional(),
   SLUICE_REDACT: redactRules.default(['email', 'card', 'jwt', 'token', 'secret']),
+  SLUICE_ENRICHERS: enricherList.default([...ENRICHERS]),
   SLUICE_LOGS_POLICY: nonEmpty.default('sluice-logs'),
   SLUICE_LOGS_RETENTION: timeValue.optional(),
   SLUICE_LOGS_WARM_AFTER: timeValue.optional(),
@@ -408,6 +425,8 @@ export interface Config {
   trustedProxies: string[];
   /** Redaction rules applied to every document before it is indexed. */
   redact: Array<'email' | 'card' | 'jwt' | 'token' | 'secret'>;
+  /** Which enrichers run (SLUICE_ENRICHERS); all by default. */
+  enrichers: EnricherName[];
   /** Which lifecycle policy the log data streams use, and retention overrides of the files in ilm/. */
   ilm: {
     logsPolicy: string;
@@ -660,6 +679,7 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
     trustedProxies: s.SLUICE_TRUSTED_PROXIES,
     internalNetworks: s.SLUICE_INTERNAL_NETWORKS ?? DEFAULT_INTERNAL_NETWORKS,
     redact: s.SLUICE_REDACT,
+    enrichers: s.SLUICE_ENRICHERS,
     ilm: {
       logsPolicy: s.SLUICE_LOGS_POLICY,
       logs: { retention: s.SLUICE_LOGS_RETENTION, warmAfter: s.SLUICE_LOGS_WARM_AFTER, rolloverMaxAge: s.SLUICE_LOGS_ROLLOVER_MAX_AGE, rolloverMaxSize: s.SLUICE_LOGS_ROLLOVER_MAX_SIZE },

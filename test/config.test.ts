@@ -110,6 +110,7 @@ describe('configuration from the environment', () => {
       SLUICE_TOPIC_SOURCES: 'a.logs=traefik, b_logs=postgres',
       SLUICE_TRUSTED_PROXIES: '10.0.0.0/8, 2001:db8::/32,192.168.1.1',
       SLUICE_REDACT: 'email,card',
+      SLUICE_ENRICHERS: 'user_agent, security',
       SLUICE_LOGS_POLICY: 'rendiff-logs-policy',
       SLUICE_LOGS_RETENTION: '45d',
       SLUICE_LOGS_WARM_AFTER: '3d',
@@ -187,6 +188,7 @@ describe('configuration from the environment', () => {
       applyIlm: false,
     });
     expect(config.redact).toEqual(['email', 'card']);
+    expect(config.enrichers).toEqual(['user_agent', 'security']);
     expect(config.ilm).toEqual({
       logsPolicy: 'rendiff-logs-policy',
       logs: { retention: '45d', warmAfter: '3d', rolloverMaxAge: '12h', rolloverMaxSize: '20gb' },
@@ -309,6 +311,12 @@ describe('configuration file', () => {
   it('reads JSON, named by SLUICE_CONFIG_FILE', () => {
     const path = file('sluice.json', JSON.stringify({ SLUICE_NAMESPACE: 'staging' }));
     expect(loadConfig({ SLUICE_CONFIG_FILE: path }).namespace).toBe('staging');
+  });
+
+  it('SLUICE_ENRICHERS: all by default, "none", and a precise error for a name that is not an enricher', () => {
+    expect(loadConfig({}).enrichers).toEqual(['client_address', 'geoip', 'network_direction', 'user_agent', 'login', 'security', 'redact']);
+    expect(loadConfig({ SLUICE_ENRICHERS: 'none' }).enrichers).toEqual([]);
+    expect(problemsOf({ SLUICE_ENRICHERS: 'geoip,ua' })).toEqual(['SLUICE_ENRICHERS="geoip,ua": expected "all", "none" or comma-separated enrichers from client_address, geoip, network_direction, user_agent, login, security, redact; "ua" is not one']);
   });
 
   it('names KAFKA_GROUP_INSTANCE_ID when it is longer than a group instance id may be', () => {

@@ -524,6 +524,23 @@ describe('sluice process', () => {
     ]);
   });
 
+  it('SLUICE_ENRICHERS chooses the enrichers: none leaves the normalised document, a list runs only those', async () => {
+    const line = `${JSON.stringify({ time: '2026-11-22T10:00:01Z', ClientAddr: '8.8.8.8:51000', RequestMethod: 'GET', RequestPath: '/x', DownstreamStatus: 200, Duration: '12ms', 'request_User-Agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36' })}\n`;
+    const processed = async (enrichers: string): Promise<Record<string, any>> => {
+      const result = await run('env', [`PATH=${process.env.PATH}`, `SLUICE_ENRICHERS=${enrichers}`, process.execPath, join(packageRoot, 'dist', 'bin', 'sluice.js'), 'process', '--topic', 'logs-traefik'], { input: line, cwd: packageRoot });
+      expect(result, enrichers).toMatchObject({ code: 0, stderr: '' });
+      return JSON.parse(result.stdout) as Record<string, any>;
+    };
+    const all = await processed('all');
+    expect(all).toMatchObject({ source: { ip: '8.8.8.8', as: { number: 15169 }, geo: { country_iso_code: 'US' } }, user_agent: { name: 'Chrome' }, network: { direction: 'inbound' } });
+    const none = await processed('none');
+    expect(none.source).toMatchObject({ ip: '8.8.8.8' });
+    expect([none.source.geo, none.source.as, none.user_agent.name, none.network]).toEqual([undefined, undefined, undefined, undefined]);
+    const some = await processed('geoip');
+    expect(some.source.as).toEqual(all.source.as);
+    expect(some.user_agent.name).toBeUndefined();
+  });
+
   it('skips blank lines, as NDJSON readers do, and keeps counting them (an empty Kafka message is rejected instead)', async () => {
     const result = await run(process.execPath, [join(packageRoot, 'dist', 'bin', 'sluice.js'), 'process'], { input: `\n${APP_LINE}\n   \n\n{"broken":\n`, cwd: packageRoot });
     expect(result.code).toBe(0);
