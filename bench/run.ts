@@ -1,58 +1,64 @@
-import { benchElasticsearch, type EsRow } from './elasticsearch.js';
-import { benchIngest, type IngestRow } from './ingest.js';
-import { benchBatchValidation, benchKafka, type Row } from './kafka.js';
-import { benchPipeline, type StageRow } from './pipeline.js';
-import { benchReport } from './report.js';
-import { benchApi } from './api.js';
+import { parseArgs } from 'node:util';
+import { markdown, publish, summarise, type Sample } from './results.js';
 
-/** `npm run bench`: every benchmark, each reported next to the baseline measured in the same run. */
-function print(title: string, rows: Row[]): void {
-  const [baseline] = rows;
-  console.log(`\n${title}`);
-  console.log('| run | messages/s | MiB/s | vs baseline | emulator: messages per CPU-second |');
-  console.log('|---|---:|---:|---:|---:|');
-  for (const entry of rows) {
-    const ratio = baseline === undefined ? 1 : entry.messagesPerSecond / baseline.messagesPerSecond;
-    const perCpu = entry.messagesPerCpuSecond === undefined ? '–' : Math.round(entry.messagesPerCpuSecond).toLocaleString('en-US');
-    console.log(`| ${entry.name} | ${Math.round(entry.messagesPerSecond).toLocaleString('en-US')} | ${entry.mibPerSecond.toFixed(1)} | ${ratio.toFixed(2)} | ${perCpu} |`);
+/**
+ * `npm run bench`: every benchmark in bench/, each figure next to a baseline measured in the same run, `--runs`
+ * times (default 3) for the median, min and max. Writes bench/results/latest.json and latest.md and the table
+ * in the README. `--quick` (one run, reduced sizes, results in bench/results/quick.*) is a smoke check for CI:
+ * it asserts no thresholds.
+ */
+const { values: options } = parseArgs({ options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' } } });
+const quick = options.quick === true;
+const runs = Number(options.runs ?? (quick ? 1 : 3));
+if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, not ${options.runs}`);
+if (quick) {
+  // Sizes are read when the benchmark modules load, so they are set before importing them.
+  Object.assign(process.env, {
+    BENCH_PIPELINE_EVENTS: '10000', BENCH_KAFKA_MESSAGES: '20000', BENCH_ES_BULK_DOCS: '20000', BENCH_ES_AGG_DOCS: '100000',
+    BENCH_INGEST_EVENTS: '10000', BENCH_INGEST_LOAD_SECONDS: '3', BENCH_REPORT_PER_MINUTE: '20', BENCH_ROLLUP_EVENTS: '20000', BENCH_PEER_EVENTS: '5000',
+  });
+}
+const { benchPipeline } = await import('./pipeline.js');
+const { benchBatchValidation, benchKafka } = await import('./kafka.js');
+const { benchElasticsearch } = await import('./elasticsearch.js');
+const { benchReport } = await import('./report.js');
+const { benchApi } = await import('./api.js');
+const { benchIngest } = await import('./ingest.js');
+const { benchPeers } = await import('./peers.js');
+const { limitOf } = await import('./limits.js');
+
+function sample(section: string, name: string, value: number, unit: string, baseline?: { name: string; value: number }, goal?: string): Sample {
+  const limit = limitOf(section, name);
+  return { section, name, value, unit, ...(baseline === undefined ? {} : { baseline }), ...(goal === undefined ? {} : { goal }), ...(limit === undefined ? {} : { limit }) };
+}
+
+async function oneRun(): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  const pipeline = await benchPipeline();
+  const parseBaseline = pipeline[0];
+  for (const row of pipeline.slice(1)) {
+    samples.push(sample('pipelines, one core', row.name, row.name.startsWith('+') ? row.microsecondsPerEvent : row.eventsPerSecond, row.name.startsWith('+') ? 'µs/event' : 'events/s', row.name.startsWith('+') || parseBaseline === undefined ? undefined : { name: parseBaseline.name, value: parseBaseline.eventsPerSecond }, row.name.startsWith('whole pipeline: decode') ? '≥ 100,000 events/s' : undefined));
   }
-}
-
-function printStages(title: string, rows: StageRow[]): void {
-  const [baseline] = rows;
-  console.log(`\n${title}`);
-  console.log('| stage | events/s | µs per event | vs baseline |');
-  console.log('|---|---:|---:|---:|');
-  for (const row of rows) {
-    const ratio = baseline === undefined ? 1 : row.eventsPerSecond / baseline.eventsPerSecond;
-    console.log(`| ${row.name} | ${row.name.startsWith('+') ? '–' : Math.round(row.eventsPerSecond).toLocaleString('en-US')} | ${row.microsecondsPerEvent.toFixed(2)} | ${row.name.startsWith('+') ? '–' : ratio.toFixed(2)} |`);
+  const kafka = await benchKafka();
+  const echo = kafka[0];
+  for (const row of kafka.slice(1)) {
+    samples.push(sample('Kafka emulator', `${row.name}, 1 KiB messages`, row.messagesPerSecond, 'messages/s', echo === undefined ? undefined : { name: echo.name, value: echo.messagesPerSecond }));
+    if (row.messagesPerCpuSecond !== undefined) samples.push(sample('Kafka emulator', `${row.name}: messages per CPU-second of the emulator`, row.messagesPerCpuSecond, 'messages'));
   }
-}
-
-printStages('Pipelines, one core, realistic mix with 2 % attacks', await benchPipeline());
-print('Kafka emulator, 1 KiB messages, kafkajs, loopback', await benchKafka());
-
-function printEs(title: string, rows: EsRow[]): void {
-  console.log(`\n${title}`);
-  console.log('| run | value | baseline (same run) | value / baseline |');
-  console.log('|---|---:|---|---:|');
-  for (const row of rows) {
-    const value = row.unit === 'ms' ? `${row.value.toFixed(0)} ms` : `${Math.round(row.value).toLocaleString('en-US')} ${row.unit}`;
-    const baseline = row.unit === 'ms' ? `${row.baseline.toFixed(0)} ms` : `${Math.round(row.baseline).toLocaleString('en-US')} ${row.unit}`;
-    console.log(`| ${row.name} | ${value} | ${row.baselineName}: ${baseline} | ${(row.value / row.baseline).toFixed(2)} |`);
+  for (const row of [...benchBatchValidation().map((row) => ({ ...row, section: 'Kafka emulator' })), ...(await benchElasticsearch()).map((row) => ({ ...row, section: 'Elasticsearch emulator' })), ...(await benchReport()).map((row) => ({ ...row, section: 'rollups and report' })), ...(await benchApi()).map((row) => ({ ...row, section: 'API' }))]) {
+    samples.push(sample(row.section, row.name, row.value, row.unit, { name: row.baselineName, value: row.baseline }));
   }
+  for (const row of await benchIngest()) samples.push(sample('ingest end to end', row.name, row.value, row.unit, row.baseline, row.goal));
+  for (const row of await benchPeers()) samples.push(sample('against rsyslog', row.name, row.value, row.unit, row.baseline, row.goal));
+  return samples;
 }
 
-printEs('Kafka emulator: validating a produced batch (one core)', benchBatchValidation());
-printEs('Elasticsearch emulator', await benchElasticsearch());
-printEs('SLI rollups and the monthly report (on the Elasticsearch emulator)', await benchReport());
-printEs('API', await benchApi());
-
-function printIngest(title: string, rows: IngestRow[]): void {
-  console.log(`\n${title}`);
-  console.log('| run | value | goal |');
-  console.log('|---|---:|---|');
-  for (const row of rows) console.log(`| ${row.name} | ${row.value} | ${row.goal} |`);
+const all: Sample[][] = [];
+for (let run = 1; run <= runs; run += 1) {
+  process.stderr.write(`bench: run ${run} of ${runs}\n`);
+  all.push(await oneRun());
 }
-
-printIngest('Ingest end to end (Kafka emulator → sluice ingest → Elasticsearch emulator, each its own process)', await benchIngest());
+const results = summarise(all, quick);
+const written = publish(results);
+process.stdout.write(markdown(results));
+process.stderr.write(`bench: wrote ${written.json} and ${written.md}${quick ? '' : ' and the README table'}\n`);

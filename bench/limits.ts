@@ -1,0 +1,33 @@
+/**
+ * For each figure of `npm run bench`, what limits it, as the CPU profiles showed (node --cpu-prof of the
+ * process named; how to take them: docs/benchmarks.md). Matched on the section and the start of the name.
+ */
+const LIMITS: Array<[section: string, startOfName: RegExp, limit: string]> = [
+  ['pipelines, one core', /^whole pipeline: decode/, 'the enrichers, stage by stage in the rows below; the baseline is one JSON.parse + JSON.stringify per line'],
+  ['pipelines, one core', /^whole pipeline, documents serialised/, 'as above, plus JSON.stringify of a document about 2.5 times the size of its line'],
+  ['pipelines, one core', /^decode, route/, 'JSON.parse of the line and building the ECS object tree (allocation and garbage collection)'],
+  ['Kafka emulator', /^kafkajs → emulator, produce, 1 KiB/, 'kafkajs in the producing process (records encoded and checksummed in JavaScript); the emulator is mostly idle'],
+  ['Kafka emulator', /^kafkajs → emulator, produce: messages per CPU/, "the emulator's CRC-32C check of each batch, then walking its records to validate them"],
+  ['Kafka emulator', /^emulator → kafkajs, consume, 1 KiB/, 'kafkajs decoding the batches in the consuming process; the emulator only copies stored batches out'],
+  ['Kafka emulator', /^emulator → kafkajs, consume: messages per CPU/, 'measurement resolution: the emulator uses a few hundredths of a CPU-second for the whole run'],
+  ['Kafka emulator', /^validate/, 'decompression (zlib for gzip, lz4js in JavaScript for lz4), then about 0.4 µs a record for the framing walk'],
+  ['Elasticsearch emulator', /^_bulk indexing/, 'per document: the mapping walk that turns the source into searchable field values (a fifth of its busy time on Sluice documents), garbage collection (another fifth), JSON.parse and UTF-8 decoding of the body'],
+  ['Elasticsearch emulator', /^date_histogram/, 'a loop in JavaScript over every document\'s field values'],
+  ['ingest end to end', /^sustained/, 'CPU: on 2 cores the worker (about 200 µs of CPU per event of the mix) shares the machine with the Elasticsearch emulator (about 90–140 µs per Sluice document); the worker waits on the emulator 40 % of the time'],
+  ['ingest end to end', /^the worker, per CPU-second/, 'its profile: the pipeline 12 %, the bulk request path (joining the body, encoding it, undici and the client\'s middleware) 8 %, garbage collection 11 %, metrics derived from logs 4 %, kafkajs fetching and decoding; start-up (GeoIP, ASN ranges parsed from CSV) is not in this figure'],
+  ['ingest end to end', /^produce → acknowledged/, 'the wait of a fetch for more data, then one bulk round trip to the emulator'],
+  ['ingest end to end', /^produce → searchable/, 'the index refresh interval (1 s, as in Elasticsearch) plus the search poll (every 200 ms)'],
+  ['against rsyslog', /^an idle worker/, 'the GeoIP data: two DB-IP city databases read into memory and the ASN ranges parsed into objects'],
+  ['against rsyslog', /^rsyslog:.*events\/s|^rsyslog:.*Traefik lines/, 'the Elasticsearch emulator indexing its documents; rsyslog itself (C, librdkafka) uses a fraction of a core'],
+  ['against rsyslog', /^Sluice, the same work.*Traefik lines/, 'the worker\'s CPU (kafkajs, normalising to ECS, the bulk path) and the emulator indexing ECS documents about twice the size of rsyslog\'s'],
+  ['against rsyslog', /^Sluice, full pipeline, one member:.*Traefik lines/, 'as the row above, plus the enrichers; the GeoIP load at start-up counts in a run this short'],
+  ['against rsyslog', /^Sluice, full pipeline, one member per core.*Traefik lines/, 'on 2 cores, the members compete with both emulators for the same CPUs'],
+  ['against rsyslog', /CPU-seconds per million events$/, 'see the events per CPU-second row'],
+  ['against rsyslog', /events per CPU-second of its own$/, 'rsyslog parses in C; Sluice decodes Kafka in JavaScript (kafkajs), builds ECS documents and serialises them'],
+  ['against rsyslog', /peak memory/, 'Sluice: the GeoIP data per member, and the in-flight bound; rsyslog: its queue'],
+  ['against rsyslog', /Elasticsearch emulator's CPU-seconds/, 'the size and field count of the documents: ECS documents with enrichment have several times the fields of rsyslog\'s parsed JSON'],
+];
+
+export function limitOf(section: string, name: string): string | undefined {
+  return LIMITS.find(([limitSection, pattern]) => limitSection === section && pattern.test(name))?.[2];
+}

@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Results } from '../bench/results.js';
+import { packageRoot } from '../shared/paths.js';
+import { run } from './support/process.js';
+
+describe('npm run bench -- --quick (the smoke run CI does)', () => {
+  it('runs every benchmark, rsyslog beside Sluice included, and writes its table; it asserts no threshold', async () => {
+    const result = await run(process.execPath, [join(packageRoot, 'dist', 'bench', 'run.js'), '--quick'], { timeoutMs: 900_000 });
+    expect(result.code, result.stderr).toBe(0);
+    const results = JSON.parse(readFileSync(join(packageRoot, 'bench', 'results', 'quick.json'), 'utf8')) as Results;
+    expect(results).toMatchObject({ quick: true, runs: 1, machine: { cores: expect.any(Number) as number, node: process.version } });
+    expect(new Set(results.figures.map((figure) => figure.section))).toEqual(new Set(['pipelines, one core', 'Kafka emulator', 'Elasticsearch emulator', 'rollups and report', 'API', 'ingest end to end', 'against rsyslog']));
+    for (const figure of results.figures) expect(Number.isFinite(figure.median), figure.name).toBe(true);
+    const peers = results.figures.filter((figure) => figure.section === 'against rsyslog').map((figure) => figure.name);
+    expect(peers.some((name) => name.startsWith('rsyslog:'))).toBe(true);
+    expect(peers.some((name) => name.startsWith('Sluice, full pipeline, one member:'))).toBe(true);
+    // Every Sluice figure against rsyslog carries rsyslog's figure of the same run as its baseline.
+    for (const figure of results.figures.filter((each) => each.name.startsWith('Sluice,'))) expect(figure.baseline?.name, figure.name).toBe('rsyslog');
+    const table = readFileSync(join(packageRoot, 'bench', 'results', 'quick.md'), 'utf8');
+    expect(table).toContain('| section | figure | median (min–max) | baseline, same run | ratio | goal | what limits it |');
+    expect(result.stdout).toBe(table);
+  }, 900_000);
+});
