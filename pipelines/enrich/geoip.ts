@@ -2,7 +2,7 @@ import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import maxmind, { type Reader, type Response } from 'maxmind';
+import maxmind, { Reader, type Response } from 'maxmind';
 import { addressMatcher, ipToBigInt, plainAddress } from '../../shared/ip.js';
 import { addTag, deepFreeze, get, put, type Json } from '../ecs.js';
 import { CONTINENT_NAMES, continentOf, countryName } from './continents.js';
@@ -59,20 +59,30 @@ interface AsnRecord {
  * The file stays as bytes: starts, ends and numbers go into arrays as they are read, and an organization's
  * name is decoded only when a lookup answers with it. Turning the 500 000 lines into strings at start cost
  * about a second of every process start (`sluice process`, each ingest worker). IPv4 ranges are plain
- * numbers (exact up to 2^53): comparing BigInts costs ten times more.
+ * numbers in typed arrays (IPv4 addresses and AS numbers fit 32 bits): a plain array would box each value
+ * above 2^31 as an object, tens of megabytes for 400 000 ranges. IPv6 ranges are BigInts (128 bits: no typed array holds them).
  */
 class AsnRanges<K extends number | bigint> {
-  private readonly starts: K[] = [];
-  private readonly ends: K[] = [];
-  private readonly numbers: number[] = [];
+  private readonly starts: ArrayLike<K> & { [index: number]: K };
+  private readonly ends: ArrayLike<K> & { [index: number]: K };
+  private readonly numbers: Uint32Array;
   /** Where each organization's text starts and ends in `bytes`. */
-  private readonly organizations: number[] = [];
+  private readonly organizations: Uint32Array;
+  private readonly count: number;
 
   private readonly bytes: Buffer;
 
-  constructor(path: string, key: (bytes: Buffer, from: number, to: number) => K) {
+  constructor(path: string, key: (bytes: Buffer, from: number, to: number) => K, keys: (length: number) => ArrayLike<K> & { [index: number]: K }) {
     const bytes = readFileSync(path);
     this.bytes = bytes;
+    let lines = 0;
+    for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) lines += 1;
+    if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) lines += 1;
+    this.starts = keys(lines);
+    this.ends = keys(lines);
+    this.numbers = new Uint32Array(lines);
+    this.organizations = new Uint32Array(lines * 2);
+    let count = 0;
     for (let line = 0; line < bytes.length; ) {
       let end = bytes.indexOf(0x0a, line);
       if (end < 0) end = bytes.length;
@@ -80,18 +90,21 @@ class AsnRanges<K extends number | bigint> {
         const first = bytes.indexOf(0x2c, line);
         const second = bytes.indexOf(0x2c, first + 1);
         const third = bytes.indexOf(0x2c, second + 1);
-        this.starts.push(key(bytes, line, first));
-        this.ends.push(key(bytes, first + 1, second));
-        this.numbers.push(digits(bytes, second + 1, third));
-        this.organizations.push(third + 1, bytes[end - 1] === 0x0d ? end - 1 : end);
+        this.starts[count] = key(bytes, line, first);
+        this.ends[count] = key(bytes, first + 1, second);
+        this.numbers[count] = digits(bytes, second + 1, third);
+        this.organizations[2 * count] = third + 1;
+        this.organizations[2 * count + 1] = bytes[end - 1] === 0x0d ? end - 1 : end;
+        count += 1;
       }
       line = end + 1;
     }
+    this.count = count;
   }
 
   get(address: K): AsnRecord | undefined {
     let low = 0;
-    let high = this.starts.length - 1;
+    let high = this.count - 1;
     while (low <= high) {
       const mid = (low + high) >> 1;
       if ((this.starts[mid] as K) <= address) low = mid + 1;
@@ -101,6 +114,24 @@ class AsnRanges<K extends number | bigint> {
     const organization = this.bytes.toString('utf8', this.organizations[2 * high], this.organizations[2 * high + 1]);
     return { autonomous_system_number: this.numbers[high], autonomous_system_organization: organization.startsWith('"') ? organization.slice(1, -1).replaceAll('""', '"') : organization };
   }
+}
+
+/** The reader's cache of decoded records by their place in the file, the oldest dropped first, as maxmind.open gives it. */
+function recordCache(max: number): { get(key: string | number): unknown; set(key: string | number, value: unknown): void } {
+  const records = new Map<string | number, unknown>();
+  return {
+    get: (key) => records.get(key),
+    set: (key, value) => {
+      if (records.size >= max) records.delete(records.keys().next().value as string | number);
+      records.set(key, value);
+    },
+  };
+}
+
+/** A value made on first use and kept. */
+function lazily<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => (made ??= make());
 }
 
 /** A decimal number written in ASCII digits between two offsets (exact up to 2^53). */
@@ -137,8 +168,9 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   // removed: a process that opens and closes GeoIP (tests, restarts of a worker) would collect them.
   const watched: Array<{ path: string; listener: (current: Stats, previous: Stats) => void }> = [];
   // The reader's types know only MaxMind's own schema; records are read through the union of both schemas.
-  const open = async (path: string): Promise<{ get(ip: string): Response | null }> => {
-    let reader: Reader<Response> = await maxmind.open(path, { cache });
+  // Read synchronously, so that a database can be opened on its first lookup (the IPv6 one, below).
+  const open = (path: string): { get(ip: string): Response | null } => {
+    let reader = new Reader<Response>(readFileSync(path), { cache: recordCache(cache.max) });
     const listener = (current: Stats, previous: Stats): void => {
       if (current.mtimeMs === previous.mtimeMs && current.size === previous.size) return;
       // A file caught half-written fails to open: the old reader stays until the next change.
@@ -153,16 +185,17 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
     watched.push({ path, listener });
     return { get: (ip) => reader.get(ip) };
   };
-  const cityV4 = await open(options.cityDb ?? DEFAULT_CITY_IPV4());
-  const cityV6 = options.cityDb === undefined ? await open(DEFAULT_CITY_IPV6()) : cityV4;
+  const cityV4 = open(options.cityDb ?? DEFAULT_CITY_IPV4());
+  // DB-IP's IPv6 file (71 MB) and the IPv6 ASN ranges are loaded on the first IPv6 address: much traffic has none.
+  const cityV6 = options.cityDb === undefined ? lazily(() => open(DEFAULT_CITY_IPV6())) : () => cityV4;
   let asn: { get(ip: string): AsnRecord | undefined };
   if (options.asnDb !== undefined) {
-    const reader = await open(options.asnDb);
+    const reader = open(options.asnDb);
     asn = { get: (ip) => (reader.get(ip) as AsnRecord | null) ?? undefined };
   } else {
-    const v4 = new AsnRanges<number>(packageFile('@ip-location-db/asn', 'asn-ipv4-num.csv'), digits);
-    const v6 = new AsnRanges<bigint>(packageFile('@ip-location-db/asn', 'asn-ipv6-num.csv'), (bytes, from, to) => BigInt(bytes.toString('latin1', from, to)));
-    asn = { get: (ip) => (isIP(ip) === 4 ? v4.get(Number(ipToBigInt(ip))) : v6.get(ipToBigInt(ip))) };
+    const v4 = new AsnRanges<number>(packageFile('@ip-location-db/asn', 'asn-ipv4-num.csv'), digits, (length) => new Float64Array(length));
+    const v6 = lazily(() => new AsnRanges<bigint>(packageFile('@ip-location-db/asn', 'asn-ipv6-num.csv'), (bytes, from, to) => BigInt(bytes.toString('latin1', from, to)), (length) => new Array<bigint>(length)));
+    asn = { get: (ip) => (isIP(ip) === 4 ? v4.get(Number(ipToBigInt(ip))) : v6().get(ipToBigInt(ip))) };
   }
 
   const cacheSize = options.cacheSize ?? 10_000;
@@ -179,7 +212,7 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
     const version = isIP(ip);
     if (version === 0) return undefined;
     if (isPrivate(ip)) return 'private';
-    const city = ((version === 4 ? cityV4 : cityV6).get(ip) as CityRecord | null) ?? undefined;
+    const city = ((version === 4 ? cityV4 : cityV6()).get(ip) as CityRecord | null) ?? undefined;
     const as = asn.get(ip);
     const latitude = city?.location?.latitude ?? city?.latitude;
     const longitude = city?.location?.longitude ?? city?.longitude;
