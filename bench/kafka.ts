@@ -32,6 +32,8 @@ export interface Row {
   mibPerSecond: number;
   /** Messages per second of the emulator's own CPU time: what one core of it sustains. */
   messagesPerCpuSecond?: number;
+  /** CPU time of the client (kafkajs, in this process) per message: what kafkajs itself costs. */
+  clientMicrosecondsPerMessage?: number;
 }
 
 
@@ -45,8 +47,9 @@ async function startEmulator(port: number): Promise<ChildProcess> {
   return child;
 }
 
-function row(name: string, messages: number, ms: number, emulatorCpuMs?: number): Row {
+function row(name: string, messages: number, ms: number, emulatorCpuMs?: number, clientCpuMicros?: number): Row {
   return {
+    ...(clientCpuMicros === undefined ? {} : { clientMicrosecondsPerMessage: clientCpuMicros / messages }),
     name,
     messagesPerSecond: (messages / ms) * 1000,
     mibPerSecond: ((messages * MESSAGE_BYTES) / (1024 * 1024) / ms) * 1000,
@@ -71,6 +74,7 @@ async function emulatorRuns(): Promise<Row[]> {
     let sent = 0;
     const pid = child.pid ?? 0;
     const produceCpu = cpuMs(pid);
+    const produceClientCpu = process.cpuUsage();
     const produceStart = performance.now();
     await Promise.all(
       Array.from({ length: IN_FLIGHT }, async (_, lane) => {
@@ -83,6 +87,7 @@ async function emulatorRuns(): Promise<Row[]> {
     );
     const produceMs = performance.now() - produceStart;
     const produceCpuMs = cpuMs(pid) - produceCpu;
+    const produceClient = process.cpuUsage(produceClientCpu);
     await producer.disconnect();
 
     const consumer = kafka.consumer({ groupId: 'bench', maxBytesPerPartition: 16 * 1024 * 1024, maxBytes: 64 * 1024 * 1024, maxWaitTimeInMs: 50 });
@@ -91,11 +96,15 @@ async function emulatorRuns(): Promise<Row[]> {
     let consumed = 0;
     let consumeStart = 0;
     const consumeCpu = cpuMs(pid);
+    let consumeClientCpu = process.cpuUsage();
     const done = new Promise<void>((resolve) => {
       void consumer.run({
         autoCommit: false,
         eachBatch: async ({ batch }) => {
-          if (consumeStart === 0) consumeStart = performance.now();
+          if (consumeStart === 0) {
+            consumeStart = performance.now();
+            consumeClientCpu = process.cpuUsage();
+          }
           consumed += batch.messages.length;
           if (consumed >= sent) resolve();
         },
@@ -104,8 +113,10 @@ async function emulatorRuns(): Promise<Row[]> {
     await done;
     const consumeMs = performance.now() - consumeStart;
     const consumeCpuMs = cpuMs(pid) - consumeCpu;
+    const consumeClient = process.cpuUsage(consumeClientCpu);
     await consumer.disconnect();
-    return [row('kafkajs → emulator, produce', sent, produceMs, produceCpuMs), row('emulator → kafkajs, consume', consumed, consumeMs, consumeCpuMs)];
+    const micros = (usage: NodeJS.CpuUsage): number => usage.user + usage.system;
+    return [row('kafkajs → emulator, produce', sent, produceMs, produceCpuMs, micros(produceClient)), row('emulator → kafkajs, consume', consumed, consumeMs, consumeCpuMs, micros(consumeClient))];
   } finally {
     child.kill('SIGTERM');
     await once(child, 'exit');

@@ -44,6 +44,7 @@ async function oneRun(): Promise<Sample[]> {
   for (const row of kafka.slice(1)) {
     samples.push(sample('Kafka emulator', `${row.name}, 1 KiB messages`, row.messagesPerSecond, 'messages/s', echo === undefined ? undefined : { name: echo.name, value: echo.messagesPerSecond }));
     if (row.messagesPerCpuSecond !== undefined) samples.push(sample('Kafka emulator', `${row.name}: messages per CPU-second of the emulator`, row.messagesPerCpuSecond, 'messages'));
+    if (row.clientMicrosecondsPerMessage !== undefined) samples.push(sample('Kafka emulator', `${row.name}: kafkajs's own CPU per message (the client process)`, row.clientMicrosecondsPerMessage, 'µs'));
   }
   for (const row of [...benchBatchValidation().map((row) => ({ ...row, section: 'Kafka emulator' })), ...(await benchElasticsearch()).map((row) => ({ ...row, section: 'Elasticsearch emulator' })), ...(await benchReport()).map((row) => ({ ...row, section: 'rollups and report' })), ...(await benchApi()).map((row) => ({ ...row, section: 'API' }))]) {
     samples.push(sample(row.section, row.name, row.value, row.unit, { name: row.baselineName, value: row.baseline }));
