@@ -24,7 +24,7 @@ const LIMITS: Array<[section: string, startOfName: RegExp, limit: string]> = [
   ['against rsyslog', /^rsyslog:.*events\/s|^rsyslog:.*Traefik lines/, 'the Elasticsearch emulator indexing its documents; rsyslog itself (C, librdkafka) uses a fraction of a core'],
   ['against rsyslog', /^Sluice, the same work.*Traefik lines/, 'the worker\'s CPU (kafkajs, normalising to ECS, the bulk path) and the emulator indexing ECS documents about twice the size of rsyslog\'s'],
   ['against rsyslog', /^Sluice, full pipeline, one member:.*Traefik lines/, 'as the row above, plus the enrichers; the GeoIP load at start-up counts in a run this short'],
-  ['against rsyslog', /^Sluice, full pipeline, one member per core.*Traefik lines/, 'on 2 cores, the members compete with both emulators for the same CPUs; two members also used about twice the CPU per event of one, which the profiles do not explain yet (start-up and the first rebalance are part of it)'],
+  ['against rsyslog', /^Sluice, full pipeline, one member per core.*Traefik lines/, 'on 2 cores, the members compete with both emulators for the same CPUs, and each member loads its own GeoIP data'],
   ['against rsyslog', /CPU-seconds per million events$/, 'see the events per CPU-second row'],
   ['against rsyslog', /events per CPU-second of its own$/, 'rsyslog parses in C; Sluice decodes Kafka in JavaScript (kafkajs), builds ECS documents and serialises them'],
   ['against rsyslog', /peak memory/, 'Sluice: the GeoIP data per member, and the in-flight bound; rsyslog: its queue'],

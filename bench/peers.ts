@@ -86,7 +86,10 @@ export type PeerRun = { name: string; consumer: 'rsyslog' } | { name: string; co
 /** One consumer between fresh emulators holding `lines` in the Traefik topic. */
 export async function runPeer(run: PeerRun, lines: string[]): Promise<PeerRow> {
   const [kafkaPort, esPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
-  const kafka = start(process.execPath, [SLUICE, 'emulate', 'kafka', '--port', String(kafkaPort), '--retention-bytes', String(2 * 1024 ** 3)]);
+  // A real broker's first rebalance of a new group waits 3 s for more members (group.initial.rebalance.delay.ms):
+  // without it, the first of several members to join takes every partition and its first batch is redone
+  // when the others join (half the work again, measured with two members).
+  const kafka = start(process.execPath, [SLUICE, 'emulate', 'kafka', '--port', String(kafkaPort), '--retention-bytes', String(2 * 1024 ** 3), '--initial-rebalance-delay', '3s']);
   const elasticsearch = start(process.execPath, ['--max-old-space-size=8192', SLUICE, 'emulate', 'elasticsearch', '--port', String(esPort)]);
   const workDir = mkdtempSync(join(tmpdir(), 'sluice-peer-'));
   let consumer: ChildProcess | undefined;

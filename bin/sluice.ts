@@ -89,6 +89,7 @@ interface KafkaCommandOptions {
   partitions: number;
   maxMessageBytes: number;
   retentionBytes: number;
+  initialRebalanceDelay: number;
 }
 
 /** `ilm apply`'s report: one line per policy or template, what changed, and a summary. */
@@ -303,6 +304,7 @@ function buildProgram(): Command {
     .option('--partitions <n>', 'partitions of an automatically created topic', positiveIntegerOption, 3)
     .addOption(new Option('--max-message-bytes <bytes>', 'largest record batch accepted, in bytes').argParser(positiveIntegerOption).default(1024 * 1024, '1048576 (1 MiB)'))
     .addOption(new Option('--retention-bytes <bytes>', 'bytes kept per partition before the oldest segments go').argParser(positiveIntegerOption).default(128 * 1024 * 1024, '134217728 (128 MiB)'))
+    .addOption(new Option('--initial-rebalance-delay <duration>', "how long a new group's first rebalance waits for more members (Kafka's group.initial.rebalance.delay.ms is 3s)").argParser(durationOption).default(0, '0 (no wait)'))
     .action(async (options: KafkaCommandOptions, command: Command) => {
       const config = configFor(command);
       // Loaded here, not at the top, so that other verbs do not pay for reading the protocol schemas.
@@ -317,6 +319,7 @@ function buildProgram(): Command {
           defaultPartitions: options.partitions,
           maxMessageBytes: options.maxMessageBytes,
           retentionBytes: options.retentionBytes,
+          initialRebalanceDelayMs: options.initialRebalanceDelay,
           logger: serviceLogger(createLogger(config.logLevel, config.logFormat), 'emulator'),
         }),
       );
