@@ -94,11 +94,8 @@ describe('idempotent producers (InitProducerId, sequences, dedup window, fencing
   });
 
   it('kafkajs idempotent producer: InitProducerId, then sequences per partition; every message once', async () => {
+    broker.emulator.topics.create('idem-kafkajs', 2);
     const kafka = new Kafka({ brokers: [broker.emulator.brokers], logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'idem-kafkajs', numPartitions: 2 }] });
-    await admin.disconnect();
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     for (let i = 0; i < 20; i += 1) await producer.send({ topic: 'idem-kafkajs', acks: -1, messages: [{ key: `k${i % 4}`, value: `m${i}` }] });

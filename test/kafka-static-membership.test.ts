@@ -45,8 +45,11 @@ describe('static membership (group.instance.id, KIP-345) on the wire', () => {
     expect((await heartbeat(oldId)).errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
     expect((await heartbeat(newId)).errorCode).toBe(ErrorCode.NONE);
     expect((await join(raw, 'static-raw', oldId, 'instance-1')).errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
-    const commit = await raw.request('OffsetCommit', 7, { groupId: 'static-raw', generationIdOrMemberEpoch: first.generationId, memberId: oldId, groupInstanceId: 'instance-1', topics: [] });
-    expect(commit.errorCode ?? ErrorCode.NONE).toBe(ErrorCode.NONE); // no partitions named: nothing to answer per partition
+    broker.emulator.topics.create('static-raw-topic', 1);
+    const commit = (memberId: string) => raw.request('OffsetCommit', 7, { groupId: 'static-raw', generationIdOrMemberEpoch: first.generationId, memberId, groupInstanceId: 'instance-1', topics: [{ name: 'static-raw-topic', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+    const committed = async (memberId: string) => (((await commit(memberId)).topics as Struct[])[0]?.partitions as Struct[])[0]?.errorCode;
+    expect(await committed(oldId)).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    expect(await committed(newId)).toBe(ErrorCode.NONE);
     expect(broker.emulator.groups.describe('static-raw').members.map((member) => member.memberId)).toEqual([newId]);
 
     // LeaveGroup v3 by instance id alone (as admin tools remove a static member), and a wrong member id is fenced.
@@ -60,11 +63,8 @@ describe('static membership (group.instance.id, KIP-345) on the wire', () => {
 
 describe('static membership through kafkajs (KAFKA_GROUP_INSTANCE_ID)', () => {
   it('a static worker that restarts gets the same partitions back without a rebalance of the others, well inside its session timeout', async () => {
+    broker.emulator.topics.create('static-kafkajs', 4);
     const kafka = new Kafka({ brokers: [broker.emulator.brokers], logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'static-kafkajs', numPartitions: 4 }] });
-    await admin.disconnect();
 
     const seen: string[] = [];
     const joins = new Map<string, number>();

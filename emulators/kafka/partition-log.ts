@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ProducerStates } from './producers.js';
+import { lastSequenceOf, ProducerStates } from './producers.js';
 import { ErrorCode } from './protocol/errors.js';
 import { readBatchHeader, recordTimestamps, withBaseOffset, type BatchInfo } from './protocol/record-batch.js';
 import { RecordFile, type FsyncPolicy } from '../common/record-file.js';
@@ -106,7 +106,7 @@ export class PartitionLog {
         duplicateOffset ??= verdict.baseOffset;
         continue;
       }
-      if (batch.producerId >= 0n) pending.set(batch.producerId, { epoch: batch.producerEpoch, lastSequence: (batch.baseSequence + batch.lastOffsetDelta) % 0x80000000 });
+      if (batch.producerId >= 0n) pending.set(batch.producerId, { epoch: batch.producerEpoch, lastSequence: lastSequenceOf(batch) });
       fresh.push(batch);
     }
     const first = fresh.length > 0 ? this.highWatermark : (duplicateOffset ?? this.highWatermark);

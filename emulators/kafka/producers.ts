@@ -31,7 +31,8 @@ export type SequenceVerdict =
 
 type IdempotentBatch = Pick<BatchHeader, 'producerId' | 'producerEpoch' | 'baseSequence' | 'lastOffsetDelta'>;
 
-function lastSequenceOf(batch: IdempotentBatch): number {
+/** The sequence of a batch's last record (sequences wrap from 2^31-1 to 0). */
+export function lastSequenceOf(batch: IdempotentBatch): number {
   return (batch.baseSequence + batch.lastOffsetDelta) % (MAX_SEQUENCE + 1);
 }
 
