@@ -3,7 +3,7 @@ import { addUnits, calendarUnit, DEFAULT_DATE_FORMAT, formatDate, isTimeZone, re
 import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
 import { isNumericType, isTextType, type FieldValue } from './mapping.js';
 import { compareSortValues, compileQuery, filterSource, parseSort, sortValue, type SearchContext } from './query.js';
-import type { Doc, Json } from './store.js';
+import { sourceOf, type Doc, type Json } from './store.js';
 import { AGGREGATION_OPTIONS, badFieldValue, checkKeys, COMPOSITE_SOURCE_OPTIONS, METRIC_AGGREGATIONS, numberOption, unknownField } from './strict.js';
 
 /** A matching document with its index name and score, as aggregations and hits need them. */
@@ -41,7 +41,7 @@ function isDateField(field: string, context: SearchContext): boolean {
 }
 
 function numbers(hit: Hit, field: string, missing: unknown): number[] {
-  const values = hit.doc.fields[field];
+  const values = hit.doc.fields.get(field);
   if (values === undefined || values.length === 0) return missing === undefined ? [] : [Number(missing)];
   const out: number[] = [];
   for (const value of values) {
@@ -123,7 +123,7 @@ function metric(type: string, spec: Json, hits: Hit[], context: SearchContext): 
         total: { value: hits.length, relation: 'eq' },
         max_score: keys.length === 0 && hits.length > 0 ? hits.reduce((max, hit) => (hit.score > max ? hit.score : max), -Infinity) : null,
         hits: ordered.slice(from, from + size).map((hit) => {
-          const source = filterSource(hit.doc.source, spec._source);
+          const source = filterSource(sourceOf(hit.doc), spec._source);
           return { _index: hit.index, _id: hit.doc.id, _score: keys.length === 0 ? hit.score : null, ...(source === undefined ? {} : { _source: source }), ...(keys.length > 0 ? { sort: keys.map((key) => sortValue(hit.doc, key, hit.score, hit.order)) } : {}) };
         }),
       },
@@ -131,9 +131,9 @@ function metric(type: string, spec: Json, hits: Hit[], context: SearchContext): 
   }
   const field = fieldOf(spec, type, context);
   if (type === 'value_count' || type === 'cardinality') {
-    if (type === 'value_count') return { value: hits.reduce((sum, hit) => sum + (hit.doc.fields[field]?.length ?? 0), 0) };
+    if (type === 'value_count') return { value: hits.reduce((sum, hit) => sum + (hit.doc.fields.get(field)?.length ?? 0), 0) };
     const distinct = new Set<string>();
-    for (const hit of hits) for (const value of hit.doc.fields[field] ?? (spec.missing === undefined ? [] : [spec.missing as FieldValue])) distinct.add(JSON.stringify(value));
+    for (const hit of hits) for (const value of hit.doc.fields.get(field) ?? (spec.missing === undefined ? [] : [spec.missing as FieldValue])) distinct.add(JSON.stringify(value));
     return { value: distinct.size };
   }
   const values: number[] = [];
@@ -262,7 +262,7 @@ function histogramBuckets(type: string, spec: Json, hits: Hit[], context: Search
   const groups = new Map<string | number, Hit[]>();
   const missing = spec.missing === undefined ? undefined : Number(date ? resolveDateMath(spec.missing as string, context.now) : spec.missing);
   for (const hit of hits) {
-    const values = hit.doc.fields[field];
+    const values = hit.doc.fields.get(field);
     let previous: number | undefined;
     if (values === undefined || values.length === 0) {
       if (missing === undefined) continue;
@@ -331,7 +331,7 @@ function termsBuckets(spec: Json, hits: Hit[], context: SearchContext): Result {
   const field = fieldOf(spec, 'terms', context);
   const type = context.fields.get(field)?.type;
   const groups = group(hits, (hit) => {
-    const values = hit.doc.fields[field];
+    const values = hit.doc.fields.get(field);
     const raw = values === undefined || values.length === 0 ? (spec.missing === undefined ? [] : [spec.missing]) : values;
     return [...new Set(raw.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : typeof value === 'object' ? JSON.stringify(value) : (value as string | number))))];
   });
@@ -438,7 +438,7 @@ function compositeBuckets(spec: Json, hits: Hit[], context: SearchContext): Resu
     let asString: ((key: number) => string) | undefined;
     if (kind === 'terms') {
       keyOf = (hit) => {
-        const values = hit.doc.fields[field] ?? [];
+        const values = hit.doc.fields.get(field) ?? [];
         const keys = [...new Set(values.map((value) => (typeof value === 'boolean' ? value : typeof value === 'object' ? JSON.stringify(value) : value)))] as Array<string | number>;
         return keys.length === 0 ? (missingBucket ? [null] : []) : keys;
       };
@@ -508,7 +508,7 @@ function bucket(type: string, spec: Json, hits: Hit[], context: SearchContext, a
       return compositeBuckets(spec, hits, context);
     case 'missing': {
       const field = fieldOf(spec, type, context);
-      const inside = hits.filter((hit) => (hit.doc.fields[field]?.length ?? 0) === 0);
+      const inside = hits.filter((hit) => (hit.doc.fields.get(field)?.length ?? 0) === 0);
       return { doc_count: inside.length, ...subAggs(spec, inside, context) };
     }
     case 'global': {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { DEFAULT_DATE_FORMAT, parseDate } from './dates.js';
+import { DocFieldsBuilder, type DocFields } from './doc-fields.js';
 import { badRequest, EsError } from './errors.js';
 import { globToRegex } from './glob.js';
 
@@ -50,8 +51,6 @@ export interface GeoPoint {
   lon: number;
 }
 
-/** Searchable values of one document, by full field path (`http.response.status_code`). */
-export type DocFields = Record<string, FieldValue[]>;
 
 export const SUPPORTED_TYPES = new Set([
   'keyword', 'text', 'match_only_text', 'constant_keyword', 'wildcard', 'long', 'integer', 'short', 'byte', 'double', 'float', 'half_float',
@@ -187,7 +186,7 @@ export interface IndexResult {
 
 interface Context {
   mappings: Mappings;
-  fields: DocFields;
+  fields: DocFieldsBuilder;
   added: Record<string, FieldMapping>;
   addedCount: number;
   id: string;
@@ -389,12 +388,6 @@ function convert(path: string, def: FieldMapping, type: string, value: unknown, 
   }
 }
 
-function addValue(context: Context, path: string, value: FieldValue): void {
-  const list = context.fields[path];
-  if (list) list.push(value);
-  else context.fields[path] = [value];
-}
-
 /** A geo_point may itself be an array ([lon, lat]); an array of them holds several points. */
 function isNumberPair(value: unknown): boolean {
   return Array.isArray(value) && (value.length === 2 || value.length === 3) && value.every((item) => typeof item === 'number');
@@ -409,13 +402,14 @@ function indexValue(context: Context, path: string, mapping: FieldMapping, type:
   }
   const converted = convert(path, mapping, type, value, context.id);
   if (converted === undefined) return;
-  addValue(context, path, converted);
+  context.fields.add(path, converted);
   const subFields = mapping.fields;
   if (subFields === undefined) return;
   for (const sub in subFields) {
     const subMapping = subFields[sub] as FieldMapping;
-    const subValue = convert(`${path}.${sub}`, subMapping, subMapping.type ?? 'keyword', value, context.id);
-    if (subValue !== undefined) addValue(context, `${path}.${sub}`, subValue);
+    const subPath = joinPath(joinPath(path, '.'), sub);
+    const subValue = convert(subPath, subMapping, subMapping.type ?? 'keyword', value, context.id);
+    if (subValue !== undefined) context.fields.add(subPath, subValue);
   }
 }
 
@@ -436,12 +430,39 @@ function indexFlattened(context: Context, path: string, value: unknown, keyPath 
   }
   for (const item of Array.isArray(value) ? value : [value]) {
     if (item === null || typeof item === 'object') continue;
-    addValue(context, path, String(item));
-    if (keyPath !== '') addValue(context, `${path}.${keyPath}`, String(item));
+    context.fields.add(path, String(item));
+    if (keyPath !== '') context.fields.add(`${path}.${keyPath}`, String(item));
   }
 }
 
 const NO_PROPERTIES: Record<string, FieldMapping> = {};
+
+/** Beyond this many cached paths (documents with arbitrary keys), paths are joined anew each time. */
+const MAX_CACHED_PATHS = 100_000;
+const pathCache = new Map<string, Map<string, string>>();
+let cachedPaths = 0;
+
+/**
+ * `prefix + key`, the same string object each time: every document walks the same few dozen paths, and a
+ * string made once keeps its hash, where a new one per field per document is built and hashed again for
+ * each lookup.
+ */
+function joinPath(prefix: string, key: string): string {
+  let byKey = pathCache.get(prefix);
+  if (byKey === undefined) {
+    byKey = new Map();
+    if (cachedPaths < MAX_CACHED_PATHS) pathCache.set(prefix, byKey);
+  }
+  let path = byKey.get(key);
+  if (path === undefined) {
+    path = prefix + key;
+    if (cachedPaths < MAX_CACHED_PATHS) {
+      cachedPaths += 1;
+      byKey.set(key, path);
+    }
+  }
+  return path;
+}
 
 function indexObject(
   context: Context,
@@ -460,7 +481,7 @@ function indexObject(
       continue;
     }
     const key = rawKey;
-    const path = `${prefix}${key}`;
+    const path = joinPath(prefix, key);
     if (key === '') throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse: field name cannot be an empty string`);
     let mapping = properties[key] ?? added[key];
     if (mapping === undefined) {
@@ -492,7 +513,7 @@ function indexObject(
         }
         const before = context.addedCount;
         const childAdded: Record<string, FieldMapping> = {};
-        indexObject(context, child as Record<string, unknown>, mapping.properties ?? NO_PROPERTIES, childAdded, `${path}.`, childDynamic);
+        indexObject(context, child as Record<string, unknown>, mapping.properties ?? NO_PROPERTIES, childAdded, joinPath(path, '.'), childDynamic);
         if (context.addedCount !== before) {
           mapping = { ...mapping, properties: { ...(mapping.properties ?? {}), ...childAdded } };
           added[key] = mapping;
@@ -513,7 +534,7 @@ function indexObject(
  */
 export function indexDocument(source: Record<string, unknown>, mappings: Mappings, id: string, limits: MappingLimits): IndexResult {
   const totalFieldsLimit = limits.totalFields;
-  const context: Context = { mappings, fields: {}, added: {}, addedCount: 0, id, depthLimit: limits.depth };
+  const context: Context = { mappings, fields: new DocFieldsBuilder(), added: {}, addedCount: 0, id, depthLimit: limits.depth };
   const added: Record<string, FieldMapping> = {};
   indexObject(context, source, mappings.properties ?? NO_PROPERTIES, added, '', mappings.dynamic === undefined ? 'true' : String(mappings.dynamic));
   if (context.addedCount > 0 && countFields(mappings) + context.addedCount > totalFieldsLimit) {
@@ -522,5 +543,5 @@ export function indexDocument(source: Record<string, unknown>, mappings: Mapping
       reason: `Limit of total fields [${totalFieldsLimit}] has been exceeded while adding new fields [${context.addedCount}]`,
     });
   }
-  return { fields: context.fields, added: Object.keys(added).length > 0 ? added : undefined };
+  return { fields: context.fields.build(), added: Object.keys(added).length > 0 ? added : undefined };
 }

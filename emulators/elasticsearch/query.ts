@@ -27,7 +27,7 @@ function tokensOf(doc: Doc, path: string): string[][] {
   if (!perDoc) tokenCache.set(doc, (perDoc = new Map()));
   let tokens = perDoc.get(path);
   if (!tokens) {
-    tokens = (doc.fields[path] ?? []).map((value) => analyze(String(value)));
+    tokens = (doc.fields.get(path) ?? []).map((value) => analyze(String(value)));
     perDoc.set(path, tokens);
   }
   return tokens;
@@ -121,16 +121,16 @@ function termMatcher(field: string, raw: unknown, context: SearchContext, option
     const prefix = isIP(network) === 4 ? 96 + Number(bits) : Number(bits);
     const shift = BigInt(128 - prefix);
     const base = ipToBigInt(network, { mapped: true }) >> shift;
-    return constant((doc) => (doc.fields[field] ?? []).some((value) => ipToBigInt(String(value), { mapped: true }) >> shift === base), options.boost);
+    return constant((doc) => (doc.fields.get(field) ?? []).some((value) => ipToBigInt(String(value), { mapped: true }) >> shift === base), options.boost);
   }
   const wanted = termValue(def, raw, context);
   if (wanted === undefined) return MATCH_NONE;
   if (options.caseInsensitive === true && typeof wanted === 'string') {
     const lower = wanted.toLowerCase();
-    return constant((doc) => (doc.fields[field] ?? []).some((value) => String(value).toLowerCase() === lower), options.boost);
+    return constant((doc) => (doc.fields.get(field) ?? []).some((value) => String(value).toLowerCase() === lower), options.boost);
   }
   return constant((doc) => {
-    const values = doc.fields[field];
+    const values = doc.fields.get(field);
     if (values === undefined) return false;
     for (const value of values) if (value === wanted) return true;
     return false;
@@ -165,7 +165,7 @@ function rangeMatcher(field: string, spec: Json, context: SearchContext, lenient
     const lowOpen = gte === undefined && gt !== undefined;
     const highOpen = lte === undefined && lt !== undefined;
     return constant((doc) => {
-      const values = doc.fields[field];
+      const values = doc.fields.get(field);
       if (values === undefined) return false;
       for (const value of values) {
         if (typeof value !== 'number') continue;
@@ -177,7 +177,7 @@ function rangeMatcher(field: string, spec: Json, context: SearchContext, lenient
   const key = (value: FieldValue): FieldValue => (isIp ? Number(ipToBigInt(String(value), { mapped: true })) : value);
   const [gtK, gteK, ltK, lteK] = [gt, gte, lt, lte].map((value) => (value === undefined ? undefined : key(value)));
   return constant((doc) =>
-    (doc.fields[field] ?? []).some((raw) => {
+    (doc.fields.get(field) ?? []).some((raw) => {
       const value = key(raw);
       return (gtK === undefined || compare(value, gtK) > 0) && (gteK === undefined || compare(value, gteK) >= 0) && (ltK === undefined || compare(value, ltK) < 0) && (lteK === undefined || compare(value, lteK) <= 0);
     }),
@@ -188,7 +188,7 @@ function rangeMatcher(field: string, spec: Json, context: SearchContext, lenient
 function stringMatcher(field: string, test: (value: string) => boolean, context: SearchContext, boost = 1): Matcher {
   const def = context.fields.get(field);
   if (def && isTextType(def.type)) return constant((doc) => tokensOf(doc, field).some((tokens) => tokens.some(test)), boost);
-  return constant((doc) => (doc.fields[field] ?? []).some((value) => test(String(value))), boost);
+  return constant((doc) => (doc.fields.get(field) ?? []).some((value) => test(String(value))), boost);
 }
 
 /** Full-text match on one field: analysed tokens on text fields, the whole value as a term elsewhere. */
@@ -324,7 +324,7 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
       if (typeof spec.field !== 'string' || spec.field === '') throw parsingError('[exists] must be provided with a [field]');
       const field = spec.field;
       const fields = field.includes('*') ? expandFields(field, context) : [field];
-      return constant((doc) => fields.some((name) => (doc.fields[name]?.length ?? 0) > 0 || Object.keys(doc.fields).some((key) => key.startsWith(`${name}.`))), boost);
+      return constant((doc) => fields.some((name) => (doc.fields.get(name)?.length ?? 0) > 0 || doc.fields.paths().some((key) => key.startsWith(`${name}.`))), boost);
     }
     case 'ids': {
       if (spec.values !== undefined && !Array.isArray(spec.values)) throw parsingError('[ids] query malformed, [values] must be an array');
@@ -384,7 +384,7 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
       const point = parseGeoPoint(center);
       const meters = parseDistance(String(distance));
       if (!point || meters === undefined) throw parsingError('[geo_distance] failed to parse the point or the distance');
-      return constant((doc) => (doc.fields[field] ?? []).some((value) => typeof value === 'object' && haversine(value, point) <= meters), boost);
+      return constant((doc) => (doc.fields.get(field) ?? []).some((value) => typeof value === 'object' && haversine(value, point) <= meters), boost);
     }
     default:
       throw parsingError(`unknown query [${type}]`);
@@ -643,7 +643,7 @@ export function sortValue(doc: Doc, key: SortKey, score: number, order: number):
   if (key.field === '_score') return score;
   if (key.field === '_doc' || key.field === '_shard_doc') return order;
   if (key.field === '_id') return doc.id;
-  const values = doc.fields[key.field];
+  const values = doc.fields.get(key.field);
   if (values === undefined || values.length === 0) return null;
   let best = values[0] as FieldValue;
   for (const value of values) if ((key.order === 'asc' ? compare(value, best) < 0 : compare(value, best) > 0)) best = value;

@@ -3,7 +3,7 @@ import { DEFAULT_DATE_FORMAT, formatDate } from './dates.js';
 import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
 import { isTextType, type FieldDef, type FieldValue } from './mapping.js';
 import { checkSortFields, compareSortValues, compileQuery, expandFields, filterSource, parseSort, sortValue, type SearchContext, type SortKey } from './query.js';
-import type { Doc, Index, Json } from './store.js';
+import { sourceOf, type Doc, type Index, type Json } from './store.js';
 import { checkSearchBody, shardFailure } from './strict.js';
 
 export interface SearchParams {
@@ -164,7 +164,7 @@ function formatFieldValue(value: FieldValue, def: FieldDef, format: string | und
 function fieldsOf(doc: Doc, selected: SelectedField[]): Json | undefined {
   let out: Json | undefined;
   for (const { def, format } of selected) {
-    const values = doc.fields[def.path];
+    const values = doc.fields.get(def.path);
     if (values === undefined || values.length === 0) continue;
     (out ??= {})[def.path] = values.map((value) => formatFieldValue(value, def, format));
   }
@@ -224,7 +224,7 @@ function hitRenderer(body: Json, params: SearchParams, context: SearchContext, s
   const seqNo = body.seq_no_primary_term === true || params.seq_no_primary_term === 'true';
   const noStoredFields = body.stored_fields === '_none_' || (Array.isArray(body.stored_fields) && body.stored_fields[0] === '_none_');
   return (hit) => {
-    const source = noStoredFields ? undefined : filterSource(hit.doc.source, sourceSpec);
+    const source = noStoredFields ? undefined : filterSource(sourceOf(hit.doc), sourceSpec);
     const values = selected.length === 0 ? undefined : fieldsOf(hit.doc, selected);
     return {
       _index: hit.index,

@@ -3,13 +3,19 @@ import { randomUUID } from 'node:crypto';
 import { formatDate } from './dates.js';
 import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.js';
 import { globToRegex, matchesPattern } from './glob.js';
-import { fieldIndex, indexDocument, mergeMappings, type DocFields, type FieldDef, type FieldMapping, type MappingLimits, type Mappings } from './mapping.js';
+import type { DocFields } from './doc-fields.js';
+import { fieldIndex, indexDocument, mergeMappings, type FieldDef, type FieldMapping, type MappingLimits, type Mappings } from './mapping.js';
 
 export type Json = Record<string, unknown>;
 
 export interface Doc {
   id: string;
-  source: Json;
+  /**
+   * The source as UTF-8 JSON, parsed again when read (sourceOf). Bytes outside the JavaScript heap, often a
+   * view of the bulk request that brought them: a parsed document of some sixty fields, or even its text
+   * as a string, held in the heap cost the garbage collector more per document than parsing on the rare read.
+   */
+  raw: Buffer;
   fields: DocFields;
   version: number;
   seqNo: number;
@@ -513,7 +519,7 @@ export class Cluster {
   }
 
   /** Indexes (or creates) a document. `opType` create refuses an existing id with 409. */
-  indexDoc(index: Index, id: string | undefined, source: Json, opType: 'index' | 'create', options: { ifSeqNo?: number; bytes?: number } = {}): WriteResult {
+  indexDoc(index: Index, id: string | undefined, source: Json, opType: 'index' | 'create', options: { ifSeqNo?: number; raw?: Buffer } = {}): WriteResult {
     if (index.writeBlocked()) {
       throw new EsError(403, 'cluster_block_exception', `index [${index.name}] blocked by: [FORBIDDEN/8/index write (api)];`);
     }
@@ -536,8 +542,9 @@ export class Cluster {
     const { fields, added } = indexDocument(source, index.mappings, docId, this.mappingLimits(index));
     if (added) this.putMapping(index, { properties: added });
     this.fixConstantKeywords(index, fields);
-    // The size of the JSON as received where known: serialising again would cost as much as indexing.
-    const doc: Doc = { id: docId, source, fields, version: (existing?.version ?? 0) + 1, seqNo: index.seqNo++, bytes: options.bytes ?? JSON.stringify(source).length };
+    // The JSON as received where there is one: serialising again would cost as much as indexing.
+    const raw = options.raw ?? Buffer.from(JSON.stringify(source));
+    const doc: Doc = { id: docId, raw, fields, version: (existing?.version ?? 0) + 1, seqNo: index.seqNo++, bytes: raw.length };
     this.store(index, doc, existing);
     return this.result(index, doc, existing ? 'updated' : 'created', existing ? 200 : 201);
   }
@@ -545,7 +552,7 @@ export class Cluster {
   /** A constant_keyword without a value takes the first document's, as Elasticsearch sets it in the mapping. */
   private fixConstantKeywords(index: Index, fields: DocFields): void {
     for (const def of index.unsetConstants) {
-      const value = fields[def.path]?.[0];
+      const value = fields.first(def.path);
       if (value === undefined) continue;
       const parts = def.path.split('.');
       let properties: Record<string, FieldMapping> = { [parts.at(-1) as string]: { ...def.mapping, value } };
@@ -586,8 +593,8 @@ export class Cluster {
       return this.indexDoc(index, id, upsert, 'create');
     }
     if (body.doc === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: script or doc is missing;');
-    const merged = deepMerge(existing.source, body.doc);
-    if (body.detect_noop !== false && JSON.stringify(merged) === JSON.stringify(existing.source)) return this.result(index, existing, 'noop', 200);
+    const merged = deepMerge(sourceOf(existing), body.doc);
+    if (body.detect_noop !== false && JSON.stringify(merged) === JSON.stringify(sourceOf(existing))) return this.result(index, existing, 'noop', 200);
     return this.indexDoc(index, id, merged, 'index');
   }
 
@@ -595,11 +602,17 @@ export class Cluster {
   restoreDoc(index: Index, id: string, source: Json, version: number): void {
     const { fields, added } = indexDocument(source, index.mappings, id, { totalFields: Number.MAX_SAFE_INTEGER, depth: Number.MAX_SAFE_INTEGER });
     if (added) index.setMappings(mergeMappings(index.mappings, { properties: added }));
-    const doc: Doc = { id, source, fields, version, seqNo: index.seqNo++, bytes: JSON.stringify(source).length };
+    const raw = Buffer.from(JSON.stringify(source));
+    const doc: Doc = { id, raw, fields, version, seqNo: index.seqNo++, bytes: raw.length };
     index.docs.set(id, doc);
     index.view.set(id, doc);
     index.bytes += doc.bytes;
   }
+}
+
+/** A stored document's source, parsed from its bytes: a new object on each call, free to change. */
+export function sourceOf(doc: Doc): Json {
+  return JSON.parse(doc.raw.toString('utf8')) as Json;
 }
 
 /** One primary and one unassigned replica, as a single node reports every write; shared, never mutated. */

@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startElasticsearch } from './support/elasticsearch.js';
+
+// How the emulator keeps a document (its bytes as received, its searchable values in shared shapes) must
+// not show: what goes in through _bulk comes out of GET, search and a restart the same, and every value
+// of a document whose fields come in another order, repeated or nested is found by search and counted.
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function emulator(dataDir?: string) {
+  const started = await startElasticsearch(dataDir === undefined ? {} : { dataDir, fsync: 'always' });
+  cleanups.push(started.stop);
+  return started;
+}
+
+async function bulk(url: string, body: string): Promise<{ errors: boolean; items: Array<Record<string, { status: number; error?: { type: string } }>> }> {
+  const response = await fetch(`${url}/_bulk?refresh=true`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+  return (await response.json()) as { errors: boolean; items: Array<Record<string, { status: number; error?: { type: string } }>> };
+}
+
+// Spelled out by hand, with whitespace and escapes as a client may send them: a city with a cedilla and
+// a tilde, a clapper board emoji (a surrogate pair in JavaScript), an escaped quote and a \u escape.
+const accented = '{ "city" : "São Paulo", "title": "🎬 \\"take\\" two", "note": "caf\\u00e9", "n": 1 }';
+const plain = '{"city":"Lyon","title":"plain","n":2}';
+
+describe('stored source', () => {
+  it('returns non-ASCII and escaped sources from GET and search as they were sent, and counts their bytes', async () => {
+    const { es, emulator: server } = await emulator();
+    const result = await bulk(server.url, `{"index":{"_index":"places","_id":"a"}}\n${accented}\n{"index":{"_index":"places","_id":"p"}}\n${plain}\n`);
+    expect(result.errors).toBe(false);
+    const expected = { city: 'São Paulo', title: '🎬 "take" two', note: 'café', n: 1 };
+    expect((await es.get({ index: 'places', id: 'a' }))._source).toEqual(expected);
+    expect(await es.getSource({ index: 'places', id: 'a' })).toEqual(expected);
+    const hits = (await es.search({ index: 'places', query: { term: { 'city.keyword': 'São Paulo' } } })).hits.hits;
+    expect(hits.map((hit) => hit._source)).toEqual([expected]);
+    expect((await es.search({ index: 'places', query: { match: { note: 'café' } } })).hits.hits.map((hit) => hit._id)).toEqual(['a']);
+    // _cat counts what was stored in UTF-8 bytes: the accented line is longer in bytes than in characters.
+    const store = await es.cat.indices({ index: 'places', bytes: 'b', h: 'store.size', format: 'json' });
+    expect(Number((store as Array<Record<string, string>>)[0]?.['store.size'])).toBe(Buffer.byteLength(accented) + Buffer.byteLength(plain));
+  });
+
+  it('keeps a source changed by a partial update, and its values searchable', async () => {
+    const { es, emulator: server } = await emulator();
+    await bulk(server.url, `{"index":{"_index":"places","_id":"a"}}\n${accented}\n`);
+    await es.update({ index: 'places', id: 'a', doc: { n: 5, tags: ['x', 'y'] }, refresh: true });
+    expect((await es.get({ index: 'places', id: 'a' }))._source).toMatchObject({ city: 'São Paulo', n: 5, tags: ['x', 'y'] });
+    expect((await es.count({ index: 'places', query: { term: { n: 5 } } })).count).toBe(1);
+    expect((await es.count({ index: 'places', query: { term: { n: 1 } } })).count).toBe(0);
+  });
+
+  it('survives a restart from its journal unchanged', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-es-storage-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const first = await emulator(dataDir);
+    await bulk(first.emulator.url, `{"index":{"_index":"places","_id":"a"}}\n${accented}\n`);
+    await first.stop();
+    cleanups.pop();
+    const { es } = await emulator(dataDir);
+    expect((await es.get({ index: 'places', id: 'a' }))._source).toMatchObject({ city: 'São Paulo', title: '🎬 "take" two' });
+    expect((await es.count({ index: 'places', query: { term: { 'city.keyword': 'São Paulo' } } })).count).toBe(1);
+  });
+});
+
+describe('searchable values', () => {
+  it('finds and counts every value whatever the order, repetition and nesting of the fields', async () => {
+    const { es, emulator: server } = await emulator();
+    await es.indices.create({ index: 'events', mappings: { properties: { host: { properties: { name: { type: 'keyword' } } }, port: { type: 'long' }, tag: { type: 'keyword' } } } });
+    const lines = [
+      ['1', { host: { name: 'a' }, port: 80, tag: 'x' }],
+      ['2', { tag: 'y', port: 443, host: { name: 'b' } }], // the same fields in another order
+      ['3', { tag: ['x', 'y', 'z'], host: { name: 'a' } }], // three values, no port
+      ['4', { 'host.name': 'c', host: { name: 'd' }, port: [[22], 23] }], // one field from a dotted key and an object; nested arrays
+      ['5', { port: 8080 }],
+    ] as const;
+    const body = lines.map(([id, source]) => `{"index":{"_index":"events","_id":"${id}"}}\n${JSON.stringify(source)}\n`).join('');
+    expect((await bulk(server.url, body)).errors).toBe(false);
+    const ids = async (query: Record<string, unknown>) => (await es.search({ index: 'events', query, sort: [{ _id: 'asc' }] })).hits.hits.map((hit) => hit._id);
+    expect(await ids({ term: { tag: 'x' } })).toEqual(['1', '3']);
+    expect(await ids({ term: { tag: 'z' } })).toEqual(['3']);
+    expect(await ids({ terms: { 'host.name': ['c', 'd'] } })).toEqual(['4']);
+    expect(await ids({ term: { port: 23 } })).toEqual(['4']);
+    expect(await ids({ range: { port: { gte: 400 } } })).toEqual(['2', '5']);
+    expect(await ids({ exists: { field: 'host' } })).toEqual(['1', '2', '3', '4']);
+    expect(await ids({ bool: { must_not: { exists: { field: 'port' } } } })).toEqual(['3']);
+    const aggs = await es.search({ index: 'events', size: 0, aggs: { tags: { terms: { field: 'tag' } }, hosts: { terms: { field: 'host.name' } }, ports: { value_count: { field: 'port' } } } });
+    const buckets = (name: string) => (aggs.aggregations?.[name] as { buckets: Array<{ key: string; doc_count: number }> }).buckets.map((bucket) => [bucket.key, bucket.doc_count]);
+    expect(buckets('tags')).toEqual([['x', 2], ['y', 2], ['z', 1]]);
+    expect(buckets('hosts')).toEqual([['a', 2], ['b', 1], ['c', 1], ['d', 1]]);
+    expect((aggs.aggregations?.ports as { value: number }).value).toBe(5); // 80, 443, 22, 23, 8080
+  });
+});
