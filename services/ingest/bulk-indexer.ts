@@ -49,9 +49,8 @@ export interface BulkIndexerOptions {
 interface Pending {
   /** The Kafka topic the document came from, for the metrics. */
   topic: string;
-  /** The action line and the document, newline-separated, as they go into the request body. */
-  operation: string;
-  bytes: number;
+  /** The action line and the document, each ending in a newline, in UTF-8 as they go into the request body. */
+  operation: Operation;
   attempts: number;
   ticket: Ticket;
   resolve(outcome: ItemOutcome): void;
@@ -74,16 +73,41 @@ export class BulkIndexer {
   private readonly closing = new AbortController();
   /** Items waiting out their backoff before they are sent again. */
   private readonly retrying = new Map<Pending[], NodeJS.Timeout>();
+  private readonly writer: OperationWriter;
 
   constructor(
     private readonly es: Client,
     private readonly options: BulkIndexerOptions,
-  ) {}
+  ) {
+    // Room for two requests: a request spans two chunks (and is copied together) only when one runs out.
+    this.writer = new OperationWriter(2 * Math.max(options.maxBytes, 64 * 1024));
+  }
 
   /** Queues one `create` of a document; resolves when Elasticsearch has answered for it for good. */
   add(index: string, id: string, source: string, ticket: Ticket, topic: string): Promise<ItemOutcome> {
-    const operation = `${JSON.stringify({ create: { _index: index, _id: id } })}\n${source}`;
-    return new Promise((resolve, reject) => this.enqueue({ topic, operation, bytes: Buffer.byteLength(operation) + 1, attempts: 0, ticket, resolve, reject }));
+    const operation = this.writer.write(`{"create":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}}}\n`, source);
+    return new Promise((resolve, reject) => {
+      // Its bytes are released once, whichever way it ends first.
+      let finished = false;
+      const finish = () => {
+        if (!finished) this.writer.release(operation);
+        finished = true;
+      };
+      this.enqueue({
+        topic,
+        operation,
+        attempts: 0,
+        ticket,
+        resolve: (outcome) => {
+          finish();
+          resolve(outcome);
+        },
+        reject: (error) => {
+          finish();
+          reject(error);
+        },
+      });
+    });
   }
 
   /** Sends what is buffered now, without waiting for the size or time limit (the caller waits for it anyway). */
@@ -127,7 +151,7 @@ export class BulkIndexer {
       return;
     }
     this.buffer.push(item);
-    this.bufferBytes += item.bytes;
+    this.bufferBytes += item.operation.bytes.length;
     if (this.bufferBytes >= this.options.maxBytes || this.buffer.length >= this.options.maxDocs) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
   }
@@ -169,12 +193,13 @@ export class BulkIndexer {
         return false;
       });
       if (items.length === 0) return;
-      const bytes = items.reduce((sum, item) => sum + item.bytes, 0);
+      const body = requestBody(items);
+      const bytes = body.length;
       const started = performance.now();
       let answer: { items: Array<Record<string, BulkItemResponse>> };
       try {
-        // Each operation is pre-serialised text, so the client only joins the lines.
-        answer = (await this.es.bulk({ operations: items.map((item) => item.operation) }, { maxRetries: 0, signal: this.closing.signal })) as unknown as typeof answer;
+        // The body is sent as the bytes it is: the client passes a Buffer through (it serialises only objects).
+        answer = (await this.es.bulk({ operations: body as unknown as [] }, { maxRetries: 0, signal: this.closing.signal })) as unknown as typeof answer;
       } catch (error) {
         this.options.onRequest?.((performance.now() - started) / 1000, items.length, bytes, false);
         if (this.closing.signal.aborted) {
@@ -242,4 +267,78 @@ function describe(error: unknown): string {
   const meta = (error as { meta?: { statusCode?: number } }).meta;
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return meta?.statusCode === undefined ? message : `${meta.statusCode} ${message}`;
+}
+
+/** A buffer that operations are written into, reused once none of them is waiting any more. */
+interface Chunk {
+  bytes: Buffer;
+  /** Operations written into it that are not finished yet. */
+  live: number;
+}
+
+/** An operation's bytes: a view of its chunk. */
+export interface Operation {
+  bytes: Buffer;
+  chunk: Chunk;
+}
+
+/**
+ * Encodes operations into large chunks, each operation a view of its chunk. A request whose operations were
+ * written one after the other (the usual case) is then one view of one chunk, sent without a copy: the
+ * client's own way, joining strings and measuring and encoding the joined text, cost the worker about a tenth
+ * of its CPU. Chunks are reused once every operation in them has finished, because writing into memory the
+ * process has never touched costs about eight times as much here (page faults) as writing into reused memory.
+ */
+export class OperationWriter {
+  /** None until the first write, so that an idle worker holds none. */
+  private current: Chunk = { bytes: Buffer.alloc(0), live: 0 };
+  private used = 0;
+  private readonly free: Chunk[] = [];
+
+  constructor(private readonly chunkBytes: number) {}
+
+  write(action: string, source: string): Operation {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8; the newline after the document one.
+    const most = (action.length + source.length) * 3 + 1;
+    if (this.current.bytes.length - this.used < most) this.nextChunk(most);
+    const chunk = this.current;
+    const start = this.used;
+    this.used += chunk.bytes.write(action, start, 'utf8');
+    this.used += chunk.bytes.write(source, this.used, 'utf8');
+    chunk.bytes[this.used] = 0x0a;
+    this.used += 1;
+    chunk.live += 1;
+    return { bytes: chunk.bytes.subarray(start, this.used), chunk };
+  }
+
+  /** The operation has finished (acknowledged, failed for good or abandoned): its bytes may be overwritten. */
+  release(operation: Operation): void {
+    const chunk = operation.chunk;
+    chunk.live -= 1;
+    if (chunk.live === 0 && chunk !== this.current) this.recycle(chunk);
+  }
+
+  /** Two spare chunks are kept; a document larger than a chunk had one of its own, which is not. */
+  private recycle(chunk: Chunk): void {
+    if (chunk.bytes.length === this.chunkBytes && this.free.length < 2) this.free.push(chunk);
+  }
+
+  private nextChunk(most: number): void {
+    if (this.current.live === 0) this.recycle(this.current);
+    const spare = most <= this.chunkBytes ? this.free.pop() : undefined;
+    this.current = spare ?? { bytes: Buffer.allocUnsafe(Math.max(this.chunkBytes, most)), live: 0 };
+    this.used = 0;
+  }
+}
+
+/** The NDJSON body of a request: one view when its operations lie next to each other in one chunk. */
+function requestBody(items: Pending[]): Buffer {
+  const first = (items[0] as Pending).operation.bytes;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < items.length; i += 1) {
+    const operation = (items[i] as Pending).operation.bytes;
+    if (operation.buffer !== first.buffer || operation.byteOffset !== end) return Buffer.concat(items.map((item) => item.operation.bytes));
+    end += operation.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
 }

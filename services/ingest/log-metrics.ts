@@ -37,7 +37,12 @@ export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 
 export const JOB_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
 export interface LogMetrics {
-  observe(document: Document): void;
+  /**
+   * What the document will count, read from it now; the returned function counts it. The ingest worker
+   * records only once Elasticsearch has created the document, and holds this small record meanwhile instead
+   * of the document: tens of thousands of parsed documents in flight were most of its garbage collector's work.
+   */
+  measure(document: Document): () => void;
 }
 
 export function createLogMetrics(registry: Registry, slos: SloFile | undefined, maxValues = 200): LogMetrics {
@@ -69,38 +74,47 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
   const jobFilters = slos === undefined ? undefined : { dataset: slos.jobs.dataset, completed: filterPredicate(slos.jobs.completed), failed: filterPredicate(slos.jobs.failed) };
   const indicators = (slos?.slos ?? []).map((slo) => ({ name: slo.name, dataset: slo.indicator.dataset, valid: filterPredicate(slo.indicator.valid), good: filterPredicate(slo.indicator.good) }));
 
+  /** The few values a document counts with, so that the document itself is not held. */
+  const read = (document: Document) => {
+    const status = get(document, 'http.response.status_code');
+    const dataset = get(document, 'data_stream.dataset');
+    const jobOutcome = jobFilters !== undefined && dataset === jobFilters.dataset ? (jobFilters.completed(document) ? 'completed' : jobFilters.failed(document) ? 'failed' : undefined) : undefined;
+    const categories = get(document, 'rule.category');
+    return {
+      service: text(get(document, 'service.name'), 'unknown'),
+      http: typeof status === 'number' ? { route: text(get(document, 'rendiff.route')), method: text(get(document, 'http.request.method'), 'unknown'), statusClass: `${Math.floor(status / 100)}xx`, ns: get(document, 'event.duration'), sent: get(document, 'http.request.body.bytes'), received: get(document, 'http.response.body.bytes') } : undefined,
+      log: typeof status === 'number' ? undefined : { level: text(get(document, 'log.level')), component: text(get(document, 'rendiff.component')) },
+      categories: Array.isArray(categories) ? categories.map((category) => text(category)) : [],
+      job: jobOutcome === undefined ? undefined : { outcome: jobOutcome, errorType: text(get(document, 'rendiff.error_type')), ns: get(document, 'event.duration') },
+      slos: indicators.filter((indicator) => dataset === indicator.dataset && indicator.valid(document)).map((indicator) => ({ name: indicator.name, good: indicator.good(document) })),
+    };
+  };
+
+  /** Labels are admitted (and folds counted) only here, for documents Elasticsearch created. */
+  const record = ({ service, http, log, categories, job, slos }: ReturnType<typeof read>): void => {
+    if (http !== undefined) {
+      const labels = { service: caps.service.admit(service), route: caps.route.admit(http.route) };
+      requests.inc({ ...labels, method: caps.method.admit(http.method), status_class: http.statusClass });
+      if (typeof http.ns === 'number') duration.observe(labels, http.ns / 1e9);
+      if (typeof http.sent === 'number') requestBytes.inc(labels, http.sent);
+      if (typeof http.received === 'number') responseBytes.inc(labels, http.received);
+    }
+    if (log !== undefined) events.inc({ service: caps.logService.admit(service), level: caps.level.admit(log.level), component: caps.component.admit(log.component) });
+    for (const category of categories) findings.inc({ category: caps.category.admit(category) });
+    if (job !== undefined) {
+      jobs.inc({ outcome: job.outcome, error_type: caps.errorType.admit(job.errorType) });
+      if (typeof job.ns === 'number') jobDuration.observe({ outcome: job.outcome }, job.ns / 1e9);
+    }
+    for (const slo of slos) {
+      sloEvents.inc({ slo: slo.name, kind: 'valid' });
+      if (slo.good) sloEvents.inc({ slo: slo.name, kind: 'good' });
+    }
+  };
+
   return {
-    observe(document) {
-      const service = text(get(document, 'service.name'), 'unknown');
-      const status = get(document, 'http.response.status_code');
-      if (typeof status === 'number') {
-        const labels = { service: caps.service.admit(service), route: caps.route.admit(text(get(document, 'rendiff.route'))) };
-        requests.inc({ ...labels, method: caps.method.admit(text(get(document, 'http.request.method'), 'unknown')), status_class: `${Math.floor(status / 100)}xx` });
-        const ns = get(document, 'event.duration');
-        if (typeof ns === 'number') duration.observe(labels, ns / 1e9);
-        const sent = get(document, 'http.request.body.bytes');
-        if (typeof sent === 'number') requestBytes.inc(labels, sent);
-        const received = get(document, 'http.response.body.bytes');
-        if (typeof received === 'number') responseBytes.inc(labels, received);
-      } else {
-        events.inc({ service: caps.logService.admit(service), level: caps.level.admit(text(get(document, 'log.level'))), component: caps.component.admit(text(get(document, 'rendiff.component'))) });
-      }
-      const categories = get(document, 'rule.category');
-      if (Array.isArray(categories)) for (const category of categories) findings.inc({ category: caps.category.admit(text(category)) });
-      const dataset = get(document, 'data_stream.dataset');
-      if (jobFilters !== undefined && dataset === jobFilters.dataset) {
-        const outcome = jobFilters.completed(document) ? 'completed' : jobFilters.failed(document) ? 'failed' : undefined;
-        if (outcome !== undefined) {
-          jobs.inc({ outcome, error_type: caps.errorType.admit(text(get(document, 'rendiff.error_type'))) });
-          const ns = get(document, 'event.duration');
-          if (typeof ns === 'number') jobDuration.observe({ outcome }, ns / 1e9);
-        }
-      }
-      for (const indicator of indicators) {
-        if (dataset !== indicator.dataset || !indicator.valid(document)) continue;
-        sloEvents.inc({ slo: indicator.name, kind: 'valid' });
-        if (indicator.good(document)) sloEvents.inc({ slo: indicator.name, kind: 'good' });
-      }
+    measure(document) {
+      const observation = read(document);
+      return () => record(observation);
     },
   };
 }
