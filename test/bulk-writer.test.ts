@@ -9,7 +9,7 @@ const action = (id: string) => `{"create":{"_index":"logs","_id":"${id}"}}\n`;
 
 describe('operation writer', () => {
   it('encodes the action and the document as UTF-8 lines, whatever their characters', () => {
-    const writer = new OperationWriter(1024);
+    const writer = new OperationWriter(1024, 2);
     const source = JSON.stringify({ city: 'São Paulo', title: '🎬 take two', quote: 'a "b" c' });
     const operation = writer.write(action('1'), source);
     expect(operation.bytes.equals(Buffer.from(`${action('1')}${source}\n`, 'utf8'))).toBe(true);
@@ -17,7 +17,7 @@ describe('operation writer', () => {
 
   it('reuses a chunk only after every operation in it has finished', () => {
     // 75 characters an operation, 3 × that reserved: a 350-byte chunk holds two of them.
-    const writer = new OperationWriter(350);
+    const writer = new OperationWriter(350, 2);
     const source = (n: number) => JSON.stringify({ n, pad: 'x'.repeat(20) });
     const expected = new Map<Operation, string>();
     const write = (n: number) => {
@@ -43,7 +43,7 @@ describe('operation writer', () => {
   });
 
   it('gives a document larger than a chunk a buffer of its own', () => {
-    const writer = new OperationWriter(256);
+    const writer = new OperationWriter(256, 2);
     const big = JSON.stringify({ message: 'é'.repeat(500) });
     const operation = writer.write(action('big'), big);
     expect(text(operation)).toBe(`${action('big')}${big}\n`);

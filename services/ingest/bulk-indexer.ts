@@ -37,6 +37,8 @@ export interface BulkIndexerOptions {
   flushIntervalMs: number;
   concurrency: number;
   maxRetries: number;
+  /** The worker's in-flight bound: how much encoded memory it may keep for reuse. */
+  maxInflightBytes: number;
   logger: Logger;
   /** A request ended: its time, size and whether Elasticsearch answered at all. */
   onRequest?(seconds: number, documents: number, bytes: number, answered: boolean): void;
@@ -80,7 +82,9 @@ export class BulkIndexer {
     private readonly options: BulkIndexerOptions,
   ) {
     // Room for two requests: a request spans two chunks (and is copied together) only when one runs out.
-    this.writer = new OperationWriter(2 * Math.max(options.maxBytes, 64 * 1024));
+    const chunkBytes = 2 * Math.max(options.maxBytes, 64 * 1024);
+    // Encoded documents are at most half of what the in-flight bound counts (it counts the messages too).
+    this.writer = new OperationWriter(chunkBytes, Math.max(2, Math.floor(options.maxInflightBytes / 2 / chunkBytes)));
   }
 
   /** Queues one `create` of a document; resolves when Elasticsearch has answered for it for good. */
@@ -269,6 +273,8 @@ function describe(error: unknown): string {
   return meta?.statusCode === undefined ? message : `${meta.statusCode} ${message}`;
 }
 
+const SPARE_CHUNKS_IDLE_MS = 10_000;
+
 /** A buffer that operations are written into, reused once none of them is waiting any more. */
 interface Chunk {
   bytes: Buffer;
@@ -294,13 +300,20 @@ export class OperationWriter {
   private current: Chunk = { bytes: Buffer.alloc(0), live: 0 };
   private used = 0;
   private readonly free: Chunk[] = [];
+  /** Spare chunks are dropped once nothing has been written for a while, so that an idle worker gives the memory back. */
+  private readonly trim = setTimeout(() => (this.free.length = 0), SPARE_CHUNKS_IDLE_MS).unref();
 
-  constructor(private readonly chunkBytes: number) {}
+  constructor(
+    private readonly chunkBytes: number,
+    /** As many as the in-flight bound allows, so that a backlog cycles through the same memory. */
+    private readonly maxSpare: number,
+  ) {}
 
   write(action: string, source: string): Operation {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8; the newline after the document one.
     const most = (action.length + source.length) * 3 + 1;
     if (this.current.bytes.length - this.used < most) this.nextChunk(most);
+    this.trim.refresh();
     const chunk = this.current;
     const start = this.used;
     this.used += chunk.bytes.write(action, start, 'utf8');
@@ -318,9 +331,9 @@ export class OperationWriter {
     if (chunk.live === 0 && chunk !== this.current) this.recycle(chunk);
   }
 
-  /** Two spare chunks are kept; a document larger than a chunk had one of its own, which is not. */
+  /** A document larger than a chunk had one of its own, which is not kept. */
   private recycle(chunk: Chunk): void {
-    if (chunk.bytes.length === this.chunkBytes && this.free.length < 2) this.free.push(chunk);
+    if (chunk.bytes.length === this.chunkBytes && this.free.length < this.maxSpare) this.free.push(chunk);
   }
 
   private nextChunk(most: number): void {

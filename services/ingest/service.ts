@@ -155,6 +155,7 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
 
   const indexer = new BulkIndexer(es, {
     ...config.ingest.bulk,
+    maxInflightBytes: config.ingest.maxInflightBytes,
     logger,
     onRequest: (seconds, documents, bytes, answered) => {
       metrics.bulkSeconds.observe({ outcome: answered ? 'answered' : 'failed' }, seconds);
