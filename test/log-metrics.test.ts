@@ -53,7 +53,7 @@ describe('metrics derived from logs', () => {
   it('count a known input exactly, and promtool check metrics accepts the exposition', async () => {
     const registry = new Registry();
     const metrics = createLogMetrics(registry, SLOS);
-    for (const document of await documents(LINES)) metrics.measure(document)();
+    metrics.record((await documents(LINES)).map((document) => metrics.measure(document)));
     const requests = (labels: Record<string, string>) => value(registry, 'sluice_http_requests_total', { service: 'traefik', ...labels });
     expect(await requests({ route: '/api/v1/jobs/{id}', method: 'GET', status_class: '2xx' })).toBe(7);
     expect(await requests({ route: '/api/v1/convert', method: 'POST', status_class: '5xx' })).toBe(2);
@@ -80,7 +80,7 @@ describe('metrics derived from logs', () => {
   it('cap label values: 100 000 distinct routes give 200 series and one "other", and the folds are counted', async () => {
     const registry = new Registry();
     const metrics = createLogMetrics(registry, undefined);
-    for (let i = 0; i < 100_000; i += 1) metrics.measure({ service: { name: 'traefik' }, http: { request: { method: 'GET' }, response: { status_code: 200 } }, rendiff: { route: `/page-${i}` } })();
+    metrics.record(Array.from({ length: 100_000 }, (_, i) => metrics.measure({ service: { name: 'traefik' }, http: { request: { method: 'GET' }, response: { status_code: 200 } }, rendiff: { route: `/page-${i}` } })));
     const series = (await registry.getMetricsAsJSON()).find((m) => m.name === 'sluice_http_requests_total')?.values ?? [];
     expect(series).toHaveLength(201);
     expect(await value(registry, 'sluice_http_requests_total', { route: 'other' })).toBe(99_800);

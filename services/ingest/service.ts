@@ -16,7 +16,7 @@ import { registerCodecs } from './codecs.js';
 import { deadLetter, type DeadLetter, type DeadLetterStage } from './dead-letter.js';
 import { startHealthServer, type Readiness } from '../health.js';
 import { createIngestMetrics } from './metrics.js';
-import { createLogMetrics } from './log-metrics.js';
+import { createLogMetrics, type Observation } from './log-metrics.js';
 import { loadSloFile, type SloFile } from '../../shared/slo.js';
 import { checkAborted, portInUse, StartAborted, Started, StartupError, untilAborted } from '../startup.js';
 
@@ -285,7 +285,7 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
     try {
       metrics.consumed.inc({ topic }, messages.length);
       const outcomes: Array<MessageOutcome | undefined> = new Array(messages.length);
-      const records: Array<(() => void) | undefined> = new Array(messages.length);
+      const observations: Array<Observation | undefined> = new Array(messages.length);
       const pending: Array<Promise<void>> = [];
       messages.forEach((message, i) => {
         const outcome = pipeline({ value: message.value ?? Buffer.alloc(0), topic, partition, offset: message.offset });
@@ -293,7 +293,7 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
           outcomes[i] = { kind: 'dead', stage: outcome.stage, reason: outcome.reason };
           return;
         }
-        records[i] = logMetrics.measure(outcome.document);
+        observations[i] = logMetrics.measure(outcome.document);
         const dataStream = outcome.document.data_stream as { type: string; dataset: string; namespace: string };
         const source = JSON.stringify(outcome.document);
         hold(source.length);
@@ -320,20 +320,18 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
       while (settled < messages.length && outcomes[settled] !== undefined) settled += 1;
       if (settled === 0) return;
       const letters: DeadLetter[] = [];
-      let indexed = 0;
+      const created: Observation[] = [];
       for (let i = 0; i < settled; i += 1) {
         const outcome = outcomes[i] as MessageOutcome;
         const message = messages[i] as KafkaMessage;
         if (outcome.kind === 'dead') letters.push(deadLetter({ ...message, topic, partition }, outcome.stage, outcome.reason, redact, DEFAULT_LIMITS.maxBytes));
-        else if (outcome.kind === 'indexed') {
-          indexed += 1;
-          // Counted when Elasticsearch created the document: a redelivery (409) is not counted twice.
-          (records[i] as () => void)();
-        }
+        // Counted when Elasticsearch created the document: a redelivery (409) is not counted twice.
+        else if (outcome.kind === 'indexed') created.push(observations[i] as Observation);
       }
       // Counted once per batch: a labelled increment per message costs more than the loop around it.
-      metrics.indexed.inc({ topic }, indexed);
-      metrics.duplicates.inc({ topic }, settled - indexed - letters.length);
+      logMetrics.record(created);
+      metrics.indexed.inc({ topic }, created.length);
+      metrics.duplicates.inc({ topic }, settled - created.length - letters.length);
       if (letters.length > 0) {
         logger.warn({ topic, partition, count: letters.length, first: { offset: letters[0]?.offset, stage: letters[0]?.stage, reason: letters[0]?.reason } }, 'messages dead-lettered');
         if (!(await sendDeadLetters(letters, heartbeat, ticket))) return;
