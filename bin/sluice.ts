@@ -219,7 +219,7 @@ function buildProgram(): Command {
         });
       } else if (config.ingest.workers > 1) {
         const { startIngestMembers } = await import('../services/ingest/members.js');
-        await serve(() => startIngestMembers(config, logger, process.argv[1] as string));
+        await serve(() => startIngestMembers(config, logger, { script: process.argv[1] as string, configFile: command.optsWithGlobals<GlobalOptions>().config }));
       } else await serve((signal) => startIngest(config, logger, { signal }));
     });
 

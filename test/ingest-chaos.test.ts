@@ -1,11 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectedProducer, documentCounts, ingestEnvironment, metric, produce, scrape, spawnWorker, startWorker, waitForDocuments } from './support/ingest.js';
 import { cleanUpAfterEach, cleanups, emulators, expectExactlyOnce, faults, scenario, metricsUrlOf } from './support/ingest-scenarios.js';
 import { startKafka } from './support/kafka.js';
-import { childPids, exited, waitFor } from './support/process.js';
+import { childPids, exited, spawnSluice, waitFor } from './support/process.js';
 
 cleanUpAfterEach();
 
@@ -71,6 +71,36 @@ describe('ingest when processes die or move: each ends with exactly N documents 
     expect(await exited(supervisor)).toEqual({ code: 0, signal: null });
     for (const pid of remaining) expect(() => process.kill(pid, 0)).toThrow();
   }, 120_000);
+
+  it('members read the file the supervisor was given with --config; a member that refuses it on restart stops all instead of restarting in a loop', async () => {
+    const { kafka, elasticsearch } = await emulators();
+    const env = await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url, { LOG_LEVEL: 'warn', SLUICE_INGEST_WORKERS: '2' });
+    const file = join(mkdtempSync(join(tmpdir(), 'sluice-members-')), 'sluice.yaml');
+    writeFileSync(file, 'SLUICE_NAMESPACE: filed\n');
+    const supervisor = spawnSluice(['--config', file, 'ingest'], env);
+    cleanups.push(async () => supervisor.kill('SIGKILL'));
+    await waitFor(async () => (await fetch(`${metricsUrlOf(env)}/readyz`).catch(() => undefined))?.status === 200, 30_000, 'both members ready');
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    await produce(producer, 0, 400);
+    // The members index into the namespace of the file, not the default one of the environment.
+    const count = async (index: string) => (await elasticsearch.es.count({ index, allow_no_indices: true, ignore_unavailable: true })).count;
+    await waitFor(async () => {
+      await elasticsearch.es.indices.refresh({ index: 'logs-*' }).catch(() => undefined);
+      return (await count('logs-*-filed')) === 400;
+    }, 30_000, '400 documents in the namespace of the file');
+    expect(await count('logs-*-default')).toBe(0);
+
+    // The file goes bad while Sluice runs; the member that starts again refuses it (exit 2), and a restart would repeat that.
+    writeFileSync(file, 'SLUICE_BULK_MAX_DOCS: many\n');
+    const members = childPids(supervisor.pid as number);
+    process.kill(members[0] as number, 'SIGKILL');
+    const end = await exited(supervisor);
+    expect(end.code, supervisor.output()).toBe(1);
+    expect(supervisor.output()).toContain('SLUICE_BULK_MAX_DOCS');
+    expect(supervisor.output()).toContain('refused its configuration');
+    for (const pid of members) expect(() => process.kill(pid, 0)).toThrow();
+  }, 90_000);
 
   it('a second worker joins and later leaves (rebalances) while producers write', async () => {
     const { kafka, elasticsearch } = await emulators();

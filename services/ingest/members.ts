@@ -14,7 +14,7 @@ import type { IngestService } from './service.js';
  * collector, and a member that crashes or is killed takes no other with it. Kafka's consumer group shares
  * the partitions among them exactly as among workers on several machines, with the same commit rule, so the
  * no-loss, no-duplicate guarantee is unchanged. This process only supervises: it restarts a member that
- * dies, serves /metrics (the members' metrics added up, with prom-client's aggregator), /healthz and
+ * dies (not one that exits 2, refusing its configuration: then all stop), serves /metrics (the members' metrics added up, with prom-client's aggregator), /healthz and
  * /readyz (ready when every member is), and passes SIGTERM on for a graceful stop of all.
  */
 
@@ -23,6 +23,8 @@ type Request = { id: number; ask: 'metrics' | 'readiness' };
 
 const ASK_TIMEOUT_MS = 2000;
 const RESTART_DELAY_MS = 1000;
+/** Sluice's exit code for a usage or configuration error (bin/sluice.ts): starting such a member again would fail the same way. */
+const EXIT_USAGE = 2;
 
 interface Member {
   index: number;
@@ -30,13 +32,22 @@ interface Member {
   waiting: Map<number, (reply: Reply | undefined) => void>;
 }
 
-export async function startIngestMembers(config: Config, logger: Logger, script: string): Promise<{ close(): Promise<void>; stopped: Promise<Error | undefined> }> {
+/** How to start a member: the sluice script, and the configuration file the supervisor was given (`--config`), if any. */
+export interface MemberCommand {
+  script: string;
+  configFile: string | undefined;
+}
+
+export async function startIngestMembers(config: Config, logger: Logger, command: MemberCommand): Promise<{ close(): Promise<void>; stopped: Promise<Error | undefined> }> {
   const members: Member[] = [];
   let closing = false;
   let nextId = 0;
+  let stop: (error: Error) => void = () => undefined;
+  const stopped = new Promise<Error>((resolve) => (stop = resolve));
 
   const spawnMember = (index: number): Member => {
-    const child = fork(script, ['ingest', '--member'], { stdio: 'inherit' });
+    // The environment is inherited; a file given with --config is passed on, so every member reads the same settings.
+    const child = fork(command.script, [...(command.configFile === undefined ? [] : ['--config', command.configFile]), 'ingest', '--member'], { stdio: 'inherit' });
     const member: Member = { index, child, waiting: new Map() };
     child.on('message', (reply: Reply) => {
       member.waiting.get(reply.id)?.(reply);
@@ -46,6 +57,11 @@ export async function startIngestMembers(config: Config, logger: Logger, script:
       for (const resolve of member.waiting.values()) resolve(undefined);
       member.waiting.clear();
       if (closing) return;
+      if (code === EXIT_USAGE) {
+        logger.error({ member: index, code }, 'ingest member refused its configuration; stopping all members');
+        stop(new Error(`ingest member ${index} exited with code ${EXIT_USAGE}: a usage or configuration error, which a restart would repeat`));
+        return;
+      }
       logger.error({ member: index, code, signal }, 'ingest member stopped; starting it again');
       setTimeout(() => {
         if (!closing) members[index] = spawnMember(index);
@@ -95,7 +111,7 @@ export async function startIngestMembers(config: Config, logger: Logger, script:
   logger.info({ members: config.ingest.workers }, 'ingest members started, one process each');
 
   return {
-    stopped: new Promise(() => undefined),
+    stopped,
     async close(): Promise<void> {
       closing = true;
       clearInterval(poll);
