@@ -307,15 +307,6 @@ export function encodeBatch(records: RecordToEncode[], options: BatchOptions = {
   return bytes;
 }
 
-/** Rewrites a field of a batch's header and its CRC, as a faulty producer would have written them (tests' forgeries). */
-export function withHeaderField(batch: Buffer, field: 'lastOffsetDelta' | 'recordsCount' | 'attributes', value: number): Buffer {
-  const copy = Buffer.from(batch);
-  if (field === 'attributes') copy.writeInt16BE(value, ATTRIBUTES);
-  else copy.writeInt32BE(value, field === 'lastOffsetDelta' ? LAST_OFFSET_DELTA : RECORDS_COUNT);
-  copy.writeUInt32BE(crc32c(copy, ATTRIBUTES), CRC);
-  return copy;
-}
-
 /**
  * Produce v0-2 carry magic 0/1 message sets. Like Kafka, the broker converts them to one RecordBatch v2
  * (uncompressed) before storing, so every consumer reads the current format.
