@@ -24,11 +24,15 @@ export interface Ticket {
   abandoned: boolean;
 }
 
-export class AbandonedError extends Error {
-  constructor() {
-    super('abandoned before Elasticsearch acknowledged it');
-    this.name = 'AbandonedError';
-  }
+/**
+ * Where the outcomes of a group of documents go (one Kafka batch), by the slot each was added with: one
+ * object per group rather than a promise and its callbacks per document.
+ */
+export interface OutcomeSink {
+  /** Elasticsearch has answered for the document for good. */
+  settle(slot: number, outcome: ItemOutcome): void;
+  /** The document was given up before that: its group was abandoned, or the indexer closed. */
+  abandon(slot: number): void;
 }
 
 export interface BulkIndexerOptions {
@@ -55,8 +59,10 @@ interface Pending {
   operation: Operation;
   attempts: number;
   ticket: Ticket;
-  resolve(outcome: ItemOutcome): void;
-  reject(error: Error): void;
+  sink: OutcomeSink;
+  slot: number;
+  /** Settled or abandoned: its sink has heard of it and its bytes are released, once. */
+  done: boolean;
 }
 
 interface BulkItemResponse {
@@ -87,31 +93,24 @@ export class BulkIndexer {
     this.writer = new OperationWriter(chunkBytes, Math.max(2, Math.floor(options.maxInflightBytes / 2 / chunkBytes)));
   }
 
-  /** Queues one `create` of a document; resolves when Elasticsearch has answered for it for good. */
-  add(index: string, id: string, source: string, ticket: Ticket, topic: string): Promise<ItemOutcome> {
+  /** Queues one `create` of a document; `sink` hears of it under `slot` when Elasticsearch has answered for good. */
+  add(index: string, id: string, source: string, ticket: Ticket, topic: string, sink: OutcomeSink, slot: number): void {
     const operation = this.writer.write(`{"create":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}}}\n`, source);
-    return new Promise((resolve, reject) => {
-      // Its bytes are released once, whichever way it ends first.
-      let finished = false;
-      const finish = () => {
-        if (!finished) this.writer.release(operation);
-        finished = true;
-      };
-      this.enqueue({
-        topic,
-        operation,
-        attempts: 0,
-        ticket,
-        resolve: (outcome) => {
-          finish();
-          resolve(outcome);
-        },
-        reject: (error) => {
-          finish();
-          reject(error);
-        },
-      });
-    });
+    this.enqueue({ topic, operation, attempts: 0, ticket, sink, slot, done: false });
+  }
+
+  private settle(item: Pending, outcome: ItemOutcome): void {
+    if (item.done) return;
+    item.done = true;
+    this.writer.release(item.operation);
+    item.sink.settle(item.slot, outcome);
+  }
+
+  private abandon(item: Pending): void {
+    if (item.done) return;
+    item.done = true;
+    this.writer.release(item.operation);
+    item.sink.abandon(item.slot);
   }
 
   /** Sends what is buffered now, without waiting for the size or time limit (the caller waits for it anyway). */
@@ -138,12 +137,12 @@ export class BulkIndexer {
     });
   }
 
-  /** Stops every wait and retry: what is not acknowledged yet is abandoned (its promise rejects). */
+  /** Stops every wait and retry: what is not acknowledged yet is abandoned (its sink hears so). */
   abandonAll(): void {
     this.closing.abort();
     clearTimeout(this.timer);
     for (const timer of this.retrying.values()) clearTimeout(timer);
-    for (const item of [...this.buffer, ...this.waiting.flat(), ...[...this.retrying.keys()].flat()]) item.reject(new AbandonedError());
+    for (const item of [...this.buffer, ...this.waiting.flat(), ...[...this.retrying.keys()].flat()]) this.abandon(item);
     this.buffer = [];
     this.waiting.length = 0;
     this.retrying.clear();
@@ -151,7 +150,7 @@ export class BulkIndexer {
 
   private enqueue(item: Pending): void {
     if (this.closing.signal.aborted) {
-      item.reject(new AbandonedError());
+      this.abandon(item);
       return;
     }
     this.buffer.push(item);
@@ -193,7 +192,7 @@ export class BulkIndexer {
     for (let attempt = 1; ; attempt += 1) {
       items = items.filter((item) => {
         if (!item.ticket.abandoned) return true;
-        item.reject(new AbandonedError());
+        this.abandon(item);
         return false;
       });
       if (items.length === 0) return;
@@ -207,7 +206,7 @@ export class BulkIndexer {
       } catch (error) {
         this.options.onRequest?.((performance.now() - started) / 1000, items.length, bytes, false);
         if (this.closing.signal.aborted) {
-          for (const item of items) item.reject(new AbandonedError());
+          for (const item of items) this.abandon(item);
           return;
         }
         this.setStalled(true);
@@ -217,30 +216,30 @@ export class BulkIndexer {
         try {
           await sleep(wait, undefined, { signal: this.closing.signal });
         } catch {
-          for (const item of items) item.reject(new AbandonedError());
+          for (const item of items) this.abandon(item);
           return;
         }
         continue;
       }
       this.options.onRequest?.((performance.now() - started) / 1000, items.length, bytes, true);
       this.setStalled(false);
-      this.settle(items, answer.items);
+      this.settleRequest(items, answer.items);
       return;
     }
   }
 
-  private settle(items: Pending[], answers: Array<Record<string, BulkItemResponse>>): void {
+  private settleRequest(items: Pending[], answers: Array<Record<string, BulkItemResponse>>): void {
     const retry: Pending[] = [];
     items.forEach((item, i) => {
       const answer = answers[i]?.create;
-      if (answer === undefined) item.resolve({ result: 'failed', reason: 'Elasticsearch returned no result for this document' });
-      else if (answer.status === 200 || answer.status === 201) item.resolve({ result: 'indexed' });
-      else if (answer.status === 409) item.resolve({ result: 'duplicate' });
+      if (answer === undefined) this.settle(item, { result: 'failed', reason: 'Elasticsearch returned no result for this document' });
+      else if (answer.status === 200 || answer.status === 201) this.settle(item, { result: 'indexed' });
+      else if (answer.status === 409) this.settle(item, { result: 'duplicate' });
       else if (answer.status === 429 || answer.status >= 500) {
         item.attempts += 1;
-        if (item.attempts > this.options.maxRetries) item.resolve({ result: 'failed', reason: `${answer.status} ${errorText(answer)}, still after ${this.options.maxRetries} retries` });
+        if (item.attempts > this.options.maxRetries) this.settle(item, { result: 'failed', reason: `${answer.status} ${errorText(answer)}, still after ${this.options.maxRetries} retries` });
         else retry.push(item);
-      } else item.resolve({ result: 'failed', reason: `${answer.status} ${errorText(answer)}` });
+      } else this.settle(item, { result: 'failed', reason: `${answer.status} ${errorText(answer)}` });
     });
     if (retry.length === 0) return;
     // One wait for the items of one request, by the attempts of the most retried among them.

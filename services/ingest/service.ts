@@ -11,7 +11,7 @@ import { createRedactor } from '../../pipelines/enrich/redact.js';
 import { createEnrichers } from '../../pipelines/enrichers.js';
 import { createPipeline } from '../../pipelines/pipeline.js';
 import { DEFAULT_LIMITS } from '../../pipelines/types.js';
-import { AbandonedError, BulkIndexer, type Ticket } from './bulk-indexer.js';
+import { BulkIndexer, type OutcomeSink, type Ticket } from './bulk-indexer.js';
 import { registerCodecs } from './codecs.js';
 import { deadLetter, type DeadLetter, type DeadLetterStage } from './dead-letter.js';
 import { startHealthServer, type Readiness } from '../health.js';
@@ -286,7 +286,23 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
       metrics.consumed.inc({ topic }, messages.length);
       const outcomes: Array<MessageOutcome | undefined> = new Array(messages.length);
       const observations: Array<Observation | undefined> = new Array(messages.length);
-      const pending: Array<Promise<void>> = [];
+      // The batch waits for its documents through one sink; the count starts at one for the loop below, so
+      // that a document abandoned at once cannot end the wait before the last one is added.
+      let unsettled = 1;
+      let allSettled: () => void = () => undefined;
+      const settledAll = new Promise<void>((resolve) => (allSettled = resolve));
+      const oneLess = () => {
+        unsettled -= 1;
+        if (unsettled === 0) allSettled();
+      };
+      const sink: OutcomeSink = {
+        settle(slot, result) {
+          outcomes[slot] = result.result === 'failed' ? { kind: 'dead', stage: 'index', reason: result.reason } : { kind: result.result };
+          if (result.result !== 'failed') metrics.latency.observe(Math.max(0, Date.now() - Number((messages[slot] as KafkaMessage).timestamp)) / 1000);
+          oneLess();
+        },
+        abandon: oneLess,
+      };
       messages.forEach((message, i) => {
         const outcome = pipeline({ value: message.value ?? Buffer.alloc(0), topic, partition, offset: message.offset });
         if (!outcome.ok) {
@@ -298,22 +314,14 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
         const source = JSON.stringify(outcome.document);
         hold(source.length);
         held += source.length;
-        pending.push(
-          indexer.add(`${dataStream.type}-${dataStream.dataset}-${dataStream.namespace}`, documentId(topic, partition, message.offset), source, ticket, topic).then(
-            (result) => {
-              outcomes[i] = result.result === 'failed' ? { kind: 'dead', stage: 'index', reason: result.reason } : { kind: result.result };
-              if (result.result !== 'failed') metrics.latency.observe(Math.max(0, Date.now() - Number(message.timestamp)) / 1000);
-            },
-            (error: unknown) => {
-              if (!(error instanceof AbandonedError)) throw error;
-            },
-          ),
-        );
+        unsettled += 1;
+        indexer.add(`${dataStream.type}-${dataStream.dataset}-${dataStream.namespace}`, documentId(topic, partition, message.offset), source, ticket, topic, sink, i);
       });
+      oneLess();
       for (const [stage, ms] of stageTimes) metrics.stageSeconds.inc({ stage }, ms / 1000);
       stageTimes.clear();
       indexer.flushSoon();
-      await waitAlive(Promise.all(pending), heartbeat, ticket);
+      await waitAlive(settledAll, heartbeat, ticket);
 
       // The unbroken run of settled messages from the start of the batch; after an abandon it may be shorter.
       let settled = 0;
