@@ -137,7 +137,8 @@ function filterPath(value: unknown, filters: string[]): unknown {
   return walk(value, patterns) ?? {};
 }
 
-/** Parameters an action line may carry (BulkRequestParser). */
+/** The actions of a bulk request, and the parameters an action line may carry (BulkRequestParser). */
+const BULK_ACTIONS = new Set(['index', 'create', 'update', 'delete']);
 const BULK_METADATA = new Set(['_index', '_id', 'routing', 'op_type', 'version', 'version_type', 'if_seq_no', 'if_primary_term', 'pipeline', 'require_alias', 'require_data_stream', 'dynamic_templates', 'retry_on_conflict', '_source', 'list_executed_pipelines']);
 
 /** A bulk line that is not valid UTF-8 is kept as the marker below, so that only its own item fails. */
@@ -1054,15 +1055,22 @@ export class ElasticsearchEmulator {
         throw badRequest(`Malformed action/metadata line [${i + 1}], expected START_OBJECT or END_OBJECT but found [VALUE_STRING]`);
       }
       if (typeof action !== 'object' || action === null || Array.isArray(action)) throw badRequest(`Malformed action/metadata line [${i + 1}], expected START_OBJECT but found [${Array.isArray(action) ? 'START_ARRAY' : 'VALUE'}]`);
-      if (Object.keys(action).length === 0) throw badRequest(`Malformed action/metadata line [${i + 1}], expected FIELD_NAME but found [END_OBJECT]`);
-      const [kind, meta] = Object.entries(action)[0] as [string, Json];
-      if (Object.keys(action).length > 1) throw badRequest(`Malformed action/metadata line [${i + 1}], expected END_OBJECT but found [FIELD_NAME]`);
+      // One pass over the keys (this runs for every document): the first is the action, there must be one.
+      let kind = '';
+      let meta: unknown;
+      let keys = 0;
+      for (const key in action) {
+        if (keys === 0) [kind, meta] = [key, action[key]];
+        keys += 1;
+      }
+      if (keys === 0) throw badRequest(`Malformed action/metadata line [${i + 1}], expected FIELD_NAME but found [END_OBJECT]`);
+      if (keys > 1) throw badRequest(`Malformed action/metadata line [${i + 1}], expected END_OBJECT but found [FIELD_NAME]`);
       if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw badRequest(`Malformed action/metadata line [${i + 1}], expected START_OBJECT but found [${Array.isArray(meta) ? 'START_ARRAY' : 'VALUE_STRING'}]`);
-      if (!['index', 'create', 'update', 'delete'].includes(kind)) throw badRequest(`Malformed action/metadata line [${i + 1}], expected field [create], [delete], [index] or [update] but found [${kind}]`);
-      const unknown = Object.keys(meta ?? {}).find((key) => !BULK_METADATA.has(key));
-      if (unknown !== undefined) throw badRequest(`Action/metadata line [${i + 1}] contains an unknown parameter [${unknown}]`);
-      const target = (meta._index as string | undefined) ?? defaultIndex;
-      const id = meta._id === undefined || meta._id === null ? undefined : String(meta._id);
+      if (!BULK_ACTIONS.has(kind)) throw badRequest(`Malformed action/metadata line [${i + 1}], expected field [create], [delete], [index] or [update] but found [${kind}]`);
+      for (const key in meta) if (!BULK_METADATA.has(key)) throw badRequest(`Action/metadata line [${i + 1}] contains an unknown parameter [${key}]`);
+      const metadata = meta as Json;
+      const target = (metadata._index as string | undefined) ?? defaultIndex;
+      const id = metadata._id === undefined || metadata._id === null ? undefined : String(metadata._id);
       let sourceLine: Buffer | undefined;
       if (kind !== 'delete') {
         i += 1;
@@ -1071,12 +1079,12 @@ export class ElasticsearchEmulator {
       }
       const itemBase = { _index: target, _id: id ?? null };
       // The item is reported under the action Elasticsearch ran: an index with op_type create is a create.
-      const reported = kind === 'index' && meta.op_type === 'create' ? 'create' : kind;
+      const reported = kind === 'index' && metadata.op_type === 'create' ? 'create' : kind;
       try {
         if (target === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: index is missing;');
         if (id === '') throw badRequest('if _id is specified it must not be empty');
         // require_alias: the request's flag, unless the item sets its own.
-        const requireAlias = meta.require_alias === undefined ? truthy(request.query.require_alias) : meta.require_alias === true;
+        const requireAlias = metadata.require_alias === undefined ? truthy(request.query.require_alias) : metadata.require_alias === true;
         if (requireAlias && kind !== 'delete' && !this.cluster.isAlias(target)) {
           throw new EsError(404, 'index_not_found_exception', `no such index [${target}] and [require_alias] request flag is [true] and [${target}] is not an alias`, { 'resource.type': 'index_expression', 'resource.id': target, index_uuid: '_na_', index: target });
         }
@@ -1100,9 +1108,9 @@ export class ElasticsearchEmulator {
           touched.add(index);
         } else {
           // An index action without an id can only create: data streams take it, as in Elasticsearch.
-          const opType = kind === 'create' || meta.op_type === 'create' || (id === undefined && meta.op_type === undefined) ? 'create' : 'index';
+          const opType = kind === 'create' || metadata.op_type === 'create' || (id === undefined && metadata.op_type === undefined) ? 'create' : 'index';
           const index = this.cluster.writeTarget(target, opType);
-          result = this.cluster.indexDoc(index, id, source as Json, opType, { ifSeqNo: meta.if_seq_no === undefined ? undefined : Number(meta.if_seq_no), raw: sourceLine });
+          result = this.cluster.indexDoc(index, id, source as Json, opType, { ifSeqNo: metadata.if_seq_no === undefined ? undefined : Number(metadata.if_seq_no), raw: sourceLine });
           touched.add(index);
           this.stats.indexTotal += 1;
         }
