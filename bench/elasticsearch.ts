@@ -2,18 +2,27 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from '@elastic/elasticsearch';
+import { createEnrichers } from '../pipelines/enrichers.js';
+import { createPipeline } from '../pipelines/pipeline.js';
+import { loadConfig } from '../shared/config.js';
+import { applyIlm } from '../shared/ilm/apply.js';
+import { loadIlmFiles } from '../shared/ilm/files.js';
 import { packageRoot } from '../shared/paths.js';
+import { realisticLines } from './pipeline.js';
 import { cpuMs, freePort, waitForPort } from './process.js';
 
 /**
- * Elasticsearch emulator: `_bulk` indexing of 500-byte log documents, and a date_histogram × filters
+ * Elasticsearch emulator: `_bulk` indexing of 500-byte log documents and of Sluice's own documents (the
+ * pipeline's output for the realistic mix, into the data streams of ilm/), and a date_histogram × filters
  * aggregation over one million documents, each next to a baseline measured in the same run:
- * `JSON.parse` of the same bulk bodies, and a plain loop computing the same buckets.
+ * `JSON.parse` of the same documents, and a plain loop computing the same buckets.
  * The emulator runs as `sluice emulate elasticsearch` in its own process (one core).
  */
 
 const BULK_DOCS = Number(process.env.BENCH_ES_BULK_DOCS ?? 200_000);
 const AGG_DOCS = Number(process.env.BENCH_ES_AGG_DOCS ?? 1_000_000);
+const SLUICE_DOCS = Number(process.env.BENCH_ES_SLUICE_DOCS ?? 50_000);
 const PER_BULK = 5000;
 const BULK_IN_FLIGHT = 2;
 const HOUR = 3_600_000;
@@ -25,6 +34,7 @@ export interface EsRow {
   unit: string;
   baseline: number;
   baselineName: string;
+  goal?: string;
 }
 
 function logDoc(i: number): Record<string, unknown> {
@@ -47,6 +57,37 @@ function bulkBody(from: number, count: number, make: (i: number) => Record<strin
   let body = '';
   for (let i = from; i < from + count; i += 1) body += `{"create":{"_index":"${index}"}}\n${JSON.stringify(make(i))}\n`;
   return body;
+}
+
+/** Bulk bodies of Sluice documents: the realistic mix through the whole pipeline, each into its data stream. */
+async function sluiceBodies(count: number): Promise<{ bodies: string[]; documents: string[] }> {
+  const { enrichers, close } = await createEnrichers(loadConfig({}));
+  const pipeline = createPipeline({ namespace: 'default', enrichers });
+  const documents: string[] = [];
+  const bodies: string[] = [];
+  let body = '';
+  for (const line of realisticLines(count)) {
+    const outcome = pipeline({ value: line });
+    if (!outcome.ok) continue;
+    const stream = outcome.document.data_stream as { type: string; dataset: string; namespace: string };
+    const document = JSON.stringify(outcome.document);
+    documents.push(document);
+    body += `{"create":{"_index":"${stream.type}-${stream.dataset}-${stream.namespace}"}}\n${document}\n`;
+    if (documents.length % PER_BULK === 0) {
+      bodies.push(body);
+      body = '';
+    }
+  }
+  if (body !== '') bodies.push(body);
+  close();
+  return { bodies, documents };
+}
+
+/** Posts the bodies with two requests in flight, as a bulk indexer keeps its pipeline full (the client's helper defaults to five). */
+async function postAll(url: string, bodies: string[]): Promise<void> {
+  await Promise.all(Array.from({ length: BULK_IN_FLIGHT }, async (_, lane) => {
+    for (let i = lane; i < bodies.length; i += BULK_IN_FLIGHT) await post(`${url}/_bulk`, bodies[i] as string);
+  }));
 }
 
 /** Sends a bulk body; the answer opens with its `errors` flag, so the client need not parse a megabyte of items. */
@@ -86,12 +127,22 @@ export async function benchElasticsearch(): Promise<EsRow[]> {
     const parseMs = performance.now() - parseStart;
     const cpuBefore = cpuMs(pid);
     const bulkStart = performance.now();
-    // Two requests in flight, as a bulk indexer keeps its pipeline full (the client's helper defaults to five).
-    await Promise.all(Array.from({ length: BULK_IN_FLIGHT }, async (_, lane) => {
-      for (let i = lane; i < bodies.length; i += BULK_IN_FLIGHT) await post(`${url}/_bulk`, bodies[i] as string);
-    }));
+    await postAll(url, bodies);
     const bulkMs = performance.now() - bulkStart;
     const bulkCpuMs = cpuMs(pid) - cpuBefore;
+
+    // Sluice's documents, into the data streams and mappings of ilm/ as the ingest worker writes them.
+    const es = new Client({ node: url });
+    await applyIlm(es, loadIlmFiles());
+    await es.close();
+    const sluice = await sluiceBodies(SLUICE_DOCS);
+    const sluiceParseStart = performance.now();
+    for (const document of sluice.documents) JSON.parse(document);
+    const sluiceParseMs = performance.now() - sluiceParseStart;
+    const sluiceCpuBefore = cpuMs(pid);
+    await postAll(url, sluice.bodies);
+    const sluiceCpuMs = cpuMs(pid) - sluiceCpuBefore;
+    const sluiceBytes = Math.round(sluice.documents.reduce((sum, document) => sum + Buffer.byteLength(document), 0) / sluice.documents.length);
 
     // One million small documents for the aggregation.
     await fetch(`${url}/aggbench`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ settings: { number_of_replicas: 0 }, mappings: { properties: { '@timestamp': { type: 'date' }, status: { type: 'short' }, service: { type: 'keyword' } } } }) });
@@ -131,6 +182,7 @@ export async function benchElasticsearch(): Promise<EsRow[]> {
     return [
       { name: `_bulk indexing, ${docBytes}-byte log documents (docs/s)`, value: (BULK_DOCS / bulkMs) * 1000, unit: 'docs/s', baseline: (BULK_DOCS / parseMs) * 1000, baselineName: 'JSON.parse of the same lines' },
       { name: '_bulk indexing per CPU-second of the emulator (docs/s)', value: (BULK_DOCS / bulkCpuMs) * 1000, unit: 'docs/s', baseline: (BULK_DOCS / parseMs) * 1000, baselineName: 'JSON.parse of the same lines' },
+      { name: `_bulk indexing of Sluice documents (the realistic mix through the pipeline, ${sluiceBytes} bytes on average): the emulator's CPU per document`, value: (sluiceCpuMs * 1000) / sluice.documents.length, unit: 'µs', baseline: (sluiceParseMs * 1000) / sluice.documents.length, baselineName: 'JSON.parse of the same documents (µs each)', goal: '≤ 30 µs' },
       { name: `date_histogram (1h) × filters over ${AGG_DOCS.toLocaleString('en-US')} documents (ms, best of 3)`, value: aggMs, unit: 'ms', baseline: loopMs, baselineName: 'a plain loop over the same objects' },
     ];
   } finally {

@@ -14,7 +14,7 @@ if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a posit
 if (quick) {
   // Sizes are read when the benchmark modules load, so they are set before importing them.
   Object.assign(process.env, {
-    BENCH_PIPELINE_EVENTS: '10000', BENCH_KAFKA_MESSAGES: '20000', BENCH_ES_BULK_DOCS: '20000', BENCH_ES_AGG_DOCS: '100000',
+    BENCH_PIPELINE_EVENTS: '10000', BENCH_KAFKA_MESSAGES: '20000', BENCH_ES_BULK_DOCS: '20000', BENCH_ES_AGG_DOCS: '100000', BENCH_ES_SLUICE_DOCS: '5000',
     BENCH_INGEST_EVENTS: '10000', BENCH_INGEST_LOAD_SECONDS: '3', BENCH_REPORT_PER_MINUTE: '20', BENCH_ROLLUP_EVENTS: '20000', BENCH_PEER_EVENTS: '5000',
   });
 }
@@ -47,7 +47,7 @@ async function oneRun(): Promise<Sample[]> {
     if (row.clientMicrosecondsPerMessage !== undefined) samples.push(sample('Kafka emulator', `${row.name}: kafkajs's own CPU per message (the client process)`, row.clientMicrosecondsPerMessage, 'µs'));
   }
   for (const row of [...benchBatchValidation().map((row) => ({ ...row, section: 'Kafka emulator' })), ...(await benchElasticsearch()).map((row) => ({ ...row, section: 'Elasticsearch emulator' })), ...(await benchReport()).map((row) => ({ ...row, section: 'rollups and report' })), ...(await benchApi()).map((row) => ({ ...row, section: 'API' }))]) {
-    samples.push(sample(row.section, row.name, row.value, row.unit, { name: row.baselineName, value: row.baseline }));
+    samples.push(sample(row.section, row.name, row.value, row.unit, { name: row.baselineName, value: row.baseline }, 'goal' in row ? row.goal : undefined));
   }
   for (const row of await benchIngest()) samples.push(sample('ingest end to end', row.name, row.value, row.unit, row.baseline, row.goal));
   for (const row of await benchPeers()) samples.push(sample('against rsyslog', row.name, row.value, row.unit, row.baseline, row.goal));
