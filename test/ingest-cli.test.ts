@@ -93,6 +93,8 @@ describe('sluice start (local mode)', () => {
     expect(start.output()).toContain('KAFKA_BROKERS is not set: started the embedded Kafka emulator');
     expect(start.output()).toContain('ELASTICSEARCH_URL is not set: started the embedded Elasticsearch emulator');
     // The start-up block says how to produce a line and how to search it; the detectors log as themselves.
+    // It is written once the API listens too, which may be after the detectors' listener is up.
+    await waitFor(() => start.output().includes('sluice started in local mode'), 30_000, 'the start-up block');
     const started = JSON.parse(start.output().split('\n').find((line) => line.includes('sluice started in local mode')) ?? '{}') as { tryIt?: { produce: string; search: string } };
     expect(started.tryIt?.produce).toMatch(/\| kcat -P -b 127\.0\.0\.1:9092 -t logs-app$/);
     expect(started.tryIt?.search).toBe("curl -s 'http://127.0.0.1:9200/logs-*/_search?q=message:hello&pretty'");

@@ -1,8 +1,8 @@
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createClientAddress, createGeoip, type Geoip } from '../pipelines/enrich/geoip.js';
+import { createClientAddress, createGeoip, forEachLine, type Geoip } from '../pipelines/enrich/geoip.js';
 import { createRedactor, luhn } from '../pipelines/enrich/redact.js';
 import { CATEGORIES, inspect, percentDecode, tagSecurity } from '../pipelines/enrich/security.js';
 import { createUserAgent } from '../pipelines/enrich/user-agent.js';
@@ -310,9 +310,35 @@ describe('GeoIP', () => {
     expect(maxmindTest.lookup('1.128.0.1')).toEqual({ geo: undefined, as: { number: 1221, organization: { name: 'Telstra Pty Ltd' } } });
   });
 
+  it('reads a file line by line in pieces: lines cut between pieces, longer than a piece, CRLF, blank, no final newline', () => {
+    const text = 'a,1\r\n\nsecond line here,22\n' + 'x'.repeat(40) + '\n\n\nlast,3';
+    const file = join(mkdtempSync(join(tmpdir(), 'sluice-lines-')), 'lines.csv');
+    writeFileSync(file, text);
+    for (const piece of [4, 7, 16, 1 << 20]) {
+      const lines: string[] = [];
+      forEachLine(file, (bytes, from, to) => lines.push(bytes.toString('utf8', from, to)), piece);
+      expect(lines, `pieces of ${piece} bytes`).toEqual(['a,1\r', 'second line here,22', 'x'.repeat(40), 'last,3']);
+    }
+  });
+
   it('answers from the shipped DB-IP data and ASN ranges, IPv4, IPv6 and IPv4-mapped alike', () => {
     expect(shipped.lookup('8.8.8.8')).toMatchObject({ geo: { country_iso_code: 'US' }, as: { number: 15169, organization: { name: 'Google LLC' } } });
     expect(shipped.lookup('2001:4860:4860::8888')).toMatchObject({ as: { number: 15169 } });
+    // The CSV quotes a name with a comma ("Cloudflare, Inc."), on every one of the AS's ranges; it is kept once per AS.
+    expect(shipped.lookup('1.0.0.1')).toMatchObject({ as: { number: 13335, organization: { name: 'Cloudflare, Inc.' } } });
+    expect(shipped.lookup('2606:4700:4700::1111')).toMatchObject({ as: { number: 13335, organization: { name: 'Cloudflare, Inc.' } } });
+    expect(shipped.lookup('1.128.0.1')).toMatchObject({ as: { number: 1221, organization: { name: 'Telstra Limited' } } });
+    // Every 5 000th range of the shipped file, read here with a plain split: the loader reads the file in 1 MB
+    // pieces, so a line cut between two pieces would show as a wrong number or name.
+    const csv = readFileSync(join(packageRoot, 'node_modules', '@ip-location-db', 'asn', 'asn-ipv4-num.csv'), 'utf8').split('\n').filter((line) => line !== '');
+    for (let i = 0; i < csv.length; i += 5000) {
+      const [start, , asn] = (csv[i] as string).split(',');
+      const quoted = /^[^,]*,[^,]*,[^,]*,(.*)$/.exec(csv[i] as string)?.[1] ?? '';
+      const name = quoted.startsWith('"') ? quoted.slice(1, -1).replaceAll('""', '"') : quoted;
+      const address = [24, 16, 8, 0].map((shift) => (Number(start) >>> shift) & 255).join('.');
+      const answer = shipped.lookup(address);
+      expect(answer !== 'private' && answer?.as, `line ${i + 1}: ${csv[i]}`).toEqual({ number: Number(asn), organization: { name } });
+    }
     expect(shipped.lookup('::ffff:1.1.1.1')).toEqual(shipped.lookup('1.1.1.1'));
     // Answers are cached and shared by every document from the address: frozen, so none can change another's.
     const document: Record<string, any> = { source: { ip: '8.8.8.8' } };

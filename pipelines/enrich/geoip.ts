@@ -1,4 +1,4 @@
-import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -56,50 +56,55 @@ interface AsnRecord {
 
 /**
  * ASN ranges from a CSV of `start,end,asn,organization` (numeric addresses), searched by binary search.
- * The file stays as bytes: starts, ends and numbers go into arrays as they are read, and an organization's
- * name is decoded only when a lookup answers with it. Turning the 500 000 lines into strings at start cost
- * about a second of every process start (`sluice process`, each ingest worker). IPv4 ranges are plain
- * numbers in typed arrays (IPv4 addresses and AS numbers fit 32 bits): a plain array would box each value
- * above 2^31 as an object, tens of megabytes for 400 000 ranges. IPv6 ranges are BigInts (128 bits: no typed array holds them).
+ * Starts, ends and AS numbers go into typed arrays as the bytes are read; IPv4 ranges are 32-bit (a plain
+ * array would box each value above 2^31 as an object, tens of megabytes for 400 000 ranges), IPv6 ranges
+ * BigInts (no typed array holds 128 bits). An organization's name is kept once per AS number (the file
+ * repeats it on each of the AS's ranges: 412 000 lines, 84 000 names), as bytes copied out of the file,
+ * and decoded only when a lookup answers with it. Decoding every line at start cost about a second of each
+ * process start; keeping the whole file for its names cost 21 MB of every worker's memory.
  */
 class AsnRanges<K extends number | bigint> {
   private readonly starts: ArrayLike<K> & { [index: number]: K };
   private readonly ends: ArrayLike<K> & { [index: number]: K };
   private readonly numbers: Uint32Array;
-  /** Where each organization's text starts and ends in `bytes`. */
-  private readonly organizations: Uint32Array;
   private readonly count: number;
-
-  private readonly bytes: Buffer;
+  /** The AS numbers that have a name, ascending, and where each name starts and ends in `names`. */
+  private readonly named: Uint32Array;
+  private readonly nameOffsets: Uint32Array;
+  private readonly names: Buffer;
 
   constructor(path: string, key: (bytes: Buffer, from: number, to: number) => K, keys: (length: number) => ArrayLike<K> & { [index: number]: K }) {
-    const bytes = readFileSync(path);
-    this.bytes = bytes;
     let lines = 0;
-    for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) lines += 1;
-    if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) lines += 1;
+    forEachLine(path, () => (lines += 1));
     this.starts = keys(lines);
     this.ends = keys(lines);
     this.numbers = new Uint32Array(lines);
-    this.organizations = new Uint32Array(lines * 2);
+    // Each AS number's name, copied out of the file the first time the number is seen.
+    const nameAt = new Map<number, [from: number, to: number]>();
+    let names = Buffer.allocUnsafe(1 << 20);
+    let used = 0;
     let count = 0;
-    for (let line = 0; line < bytes.length; ) {
-      let end = bytes.indexOf(0x0a, line);
-      if (end < 0) end = bytes.length;
-      if (end > line) {
-        const first = bytes.indexOf(0x2c, line);
-        const second = bytes.indexOf(0x2c, first + 1);
-        const third = bytes.indexOf(0x2c, second + 1);
-        this.starts[count] = key(bytes, line, first);
-        this.ends[count] = key(bytes, first + 1, second);
-        this.numbers[count] = digits(bytes, second + 1, third);
-        this.organizations[2 * count] = third + 1;
-        this.organizations[2 * count + 1] = bytes[end - 1] === 0x0d ? end - 1 : end;
-        count += 1;
-      }
-      line = end + 1;
-    }
+    forEachLine(path, (bytes, line, end) => {
+      const first = bytes.indexOf(0x2c, line);
+      const second = bytes.indexOf(0x2c, first + 1);
+      const third = bytes.indexOf(0x2c, second + 1);
+      this.starts[count] = key(bytes, line, first);
+      this.ends[count] = key(bytes, first + 1, second);
+      const asn = digits(bytes, second + 1, third);
+      this.numbers[count] = asn;
+      count += 1;
+      if (nameAt.has(asn)) return;
+      const nameEnd = bytes[end - 1] === 0x0d ? end - 1 : end;
+      if (used + nameEnd - third > names.length) names = Buffer.concat([names.subarray(0, used)], 2 * names.length + nameEnd - third);
+      const copied = bytes.copy(names, used, third + 1, nameEnd);
+      nameAt.set(asn, [used, used + copied]);
+      used += copied;
+    });
     this.count = count;
+    this.named = Uint32Array.from(nameAt.keys()).sort();
+    this.nameOffsets = new Uint32Array(this.named.length * 2);
+    this.named.forEach((asn, i) => this.nameOffsets.set(nameAt.get(asn) as [number, number], 2 * i));
+    this.names = Buffer.from(names.subarray(0, used));
   }
 
   get(address: K): AsnRecord | undefined {
@@ -111,8 +116,52 @@ class AsnRanges<K extends number | bigint> {
       else high = mid - 1;
     }
     if (high < 0 || address > (this.ends[high] as K)) return undefined;
-    const organization = this.bytes.toString('utf8', this.organizations[2 * high], this.organizations[2 * high + 1]);
-    return { autonomous_system_number: this.numbers[high], autonomous_system_organization: organization.startsWith('"') ? organization.slice(1, -1).replaceAll('""', '"') : organization };
+    const asn = this.numbers[high] as number;
+    const organization = this.nameOf(asn);
+    return { autonomous_system_number: asn, autonomous_system_organization: organization.startsWith('"') ? organization.slice(1, -1).replaceAll('""', '"') : organization };
+  }
+
+  private nameOf(asn: number): string {
+    let low = 0;
+    let high = this.named.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      const at = this.named[mid] as number;
+      if (at === asn) return this.names.toString('utf8', this.nameOffsets[2 * mid], this.nameOffsets[2 * mid + 1]);
+      if (at < asn) low = mid + 1;
+      else high = mid - 1;
+    }
+    return '';
+  }
+}
+
+/**
+ * Calls `onLine` with each non-empty line of a file, as a range of a reused 1 MB buffer: the file is never
+ * held whole, so a 21 MB CSV leaves no 21 MB buffer behind for the garbage collector to find some time later.
+ */
+export function forEachLine(path: string, onLine: (bytes: Buffer, from: number, to: number) => void, chunkBytes = 1 << 20): void {
+  const fd = openSync(path, 'r');
+  try {
+    let buffer = Buffer.allocUnsafe(chunkBytes);
+    let filled = 0;
+    for (;;) {
+      if (filled === buffer.length) buffer = Buffer.concat([buffer], 2 * buffer.length); // a line longer than the buffer
+      const read = readSync(fd, buffer, filled, buffer.length - filled, null);
+      filled += read;
+      let line = 0;
+      for (let end = buffer.indexOf(0x0a, line); end >= 0 && end < filled; end = buffer.indexOf(0x0a, line)) {
+        if (end > line) onLine(buffer, line, end);
+        line = end + 1;
+      }
+      if (read === 0) {
+        if (filled > line) onLine(buffer, line, filled);
+        return;
+      }
+      buffer.copy(buffer, 0, line, filled);
+      filled -= line;
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -193,7 +242,7 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
     const reader = open(options.asnDb);
     asn = { get: (ip) => (reader.get(ip) as AsnRecord | null) ?? undefined };
   } else {
-    const v4 = new AsnRanges<number>(packageFile('@ip-location-db/asn', 'asn-ipv4-num.csv'), digits, (length) => new Float64Array(length));
+    const v4 = new AsnRanges<number>(packageFile('@ip-location-db/asn', 'asn-ipv4-num.csv'), digits, (length) => new Uint32Array(length));
     const v6 = lazily(() => new AsnRanges<bigint>(packageFile('@ip-location-db/asn', 'asn-ipv6-num.csv'), (bytes, from, to) => BigInt(bytes.toString('latin1', from, to)), (length) => new Array<bigint>(length)));
     asn = { get: (ip) => (isIP(ip) === 4 ? v4.get(Number(ipToBigInt(ip))) : v6().get(ipToBigInt(ip))) };
   }
