@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import type { Client } from '@elastic/elasticsearch';
 import kafkajs, { type Admin, type Producer } from 'kafkajs';
 import { pino } from 'pino';
@@ -102,6 +103,18 @@ export async function uncommitted(admin: Admin, groupId: string, topics: readonl
 
 export { metric } from '../../bench/process.js';
 
-export async function scrape(url: string): Promise<string> {
-  return (await fetch(`${url}/metrics`)).text();
+/**
+ * A worker's /metrics, over a new connection each time: a kept-alive one can be closed by the server just as
+ * it is reused (ECONNRESET) when the machine is loaded, which says nothing about the worker.
+ */
+export function scrape(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(`${url}/metrics`, { agent: false }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve(text));
+      response.on('error', reject);
+    }).on('error', reject);
+  });
 }
