@@ -14,7 +14,7 @@ export class DocFields {
     private readonly values: ReadonlyArray<FieldValue | FieldValue[]>,
   ) {}
 
-  /** The field's values in the order they were indexed, or undefined when the document has none. */
+  /** The field's values in the order they were indexed, or undefined when the document has none (a new array for a single value). */
   get(path: string): FieldValue[] | undefined {
     const slot = this.shape.slots.get(path);
     if (slot === undefined) return undefined;
@@ -22,12 +22,20 @@ export class DocFields {
     return Array.isArray(value) ? value : [value];
   }
 
-  /** The first value, without allocating: constant_keyword and sorting need only that. */
+  /** The first value, without allocating (a constant_keyword takes its value from it). */
   first(path: string): FieldValue | undefined {
     const slot = this.shape.slots.get(path);
     if (slot === undefined) return undefined;
     const value = this.values[slot] as FieldValue | FieldValue[];
     return Array.isArray(value) ? value[0] : value;
+  }
+
+  /** Whether any of the field's values passes `test`, without allocating: queries run this for every document. */
+  some(path: string, test: (value: FieldValue) => boolean): boolean {
+    const slot = this.shape.slots.get(path);
+    if (slot === undefined) return false;
+    const value = this.values[slot] as FieldValue | FieldValue[];
+    return Array.isArray(value) ? value.some(test) : test(value);
   }
 
   /** The paths the document has values for. */

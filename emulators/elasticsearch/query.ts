@@ -121,20 +121,15 @@ function termMatcher(field: string, raw: unknown, context: SearchContext, option
     const prefix = isIP(network) === 4 ? 96 + Number(bits) : Number(bits);
     const shift = BigInt(128 - prefix);
     const base = ipToBigInt(network, { mapped: true }) >> shift;
-    return constant((doc) => (doc.fields.get(field) ?? []).some((value) => ipToBigInt(String(value), { mapped: true }) >> shift === base), options.boost);
+    return constant((doc) => doc.fields.some(field, (value) => ipToBigInt(String(value), { mapped: true }) >> shift === base), options.boost);
   }
   const wanted = termValue(def, raw, context);
   if (wanted === undefined) return MATCH_NONE;
   if (options.caseInsensitive === true && typeof wanted === 'string') {
     const lower = wanted.toLowerCase();
-    return constant((doc) => (doc.fields.get(field) ?? []).some((value) => String(value).toLowerCase() === lower), options.boost);
+    return constant((doc) => doc.fields.some(field, (value) => String(value).toLowerCase() === lower), options.boost);
   }
-  return constant((doc) => {
-    const values = doc.fields.get(field);
-    if (values === undefined) return false;
-    for (const value of values) if (value === wanted) return true;
-    return false;
-  }, options.boost);
+  return constant((doc) => doc.fields.some(field, (value) => value === wanted), options.boost);
 }
 
 function rangeMatcher(field: string, spec: Json, context: SearchContext, lenient = false): Matcher {
@@ -164,20 +159,12 @@ function rangeMatcher(field: string, spec: Json, context: SearchContext, lenient
     const high = (lte ?? (lt === undefined ? Infinity : (lt as number))) as number;
     const lowOpen = gte === undefined && gt !== undefined;
     const highOpen = lte === undefined && lt !== undefined;
-    return constant((doc) => {
-      const values = doc.fields.get(field);
-      if (values === undefined) return false;
-      for (const value of values) {
-        if (typeof value !== 'number') continue;
-        if ((lowOpen ? value > low : value >= low) && (highOpen ? value < high : value <= high)) return true;
-      }
-      return false;
-    }, boost);
+    return constant((doc) => doc.fields.some(field, (value) => typeof value === 'number' && (lowOpen ? value > low : value >= low) && (highOpen ? value < high : value <= high)), boost);
   }
   const key = (value: FieldValue): FieldValue => (isIp ? Number(ipToBigInt(String(value), { mapped: true })) : value);
   const [gtK, gteK, ltK, lteK] = [gt, gte, lt, lte].map((value) => (value === undefined ? undefined : key(value)));
   return constant((doc) =>
-    (doc.fields.get(field) ?? []).some((raw) => {
+    doc.fields.some(field, (raw) => {
       const value = key(raw);
       return (gtK === undefined || compare(value, gtK) > 0) && (gteK === undefined || compare(value, gteK) >= 0) && (ltK === undefined || compare(value, ltK) < 0) && (lteK === undefined || compare(value, lteK) <= 0);
     }),
@@ -188,7 +175,7 @@ function rangeMatcher(field: string, spec: Json, context: SearchContext, lenient
 function stringMatcher(field: string, test: (value: string) => boolean, context: SearchContext, boost = 1): Matcher {
   const def = context.fields.get(field);
   if (def && isTextType(def.type)) return constant((doc) => tokensOf(doc, field).some((tokens) => tokens.some(test)), boost);
-  return constant((doc) => (doc.fields.get(field) ?? []).some((value) => test(String(value))), boost);
+  return constant((doc) => doc.fields.some(field, (value) => test(String(value))), boost);
 }
 
 /** Full-text match on one field: analysed tokens on text fields, the whole value as a term elsewhere. */
@@ -324,7 +311,8 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
       if (typeof spec.field !== 'string' || spec.field === '') throw parsingError('[exists] must be provided with a [field]');
       const field = spec.field;
       const fields = field.includes('*') ? expandFields(field, context) : [field];
-      return constant((doc) => fields.some((name) => (doc.fields.get(name)?.length ?? 0) > 0 || doc.fields.paths().some((key) => key.startsWith(`${name}.`))), boost);
+      const prefixes = fields.map((name) => `${name}.`);
+      return constant((doc) => fields.some((name, i) => doc.fields.first(name) !== undefined || doc.fields.paths().some((key) => key.startsWith(prefixes[i] as string))), boost);
     }
     case 'ids': {
       if (spec.values !== undefined && !Array.isArray(spec.values)) throw parsingError('[ids] query malformed, [values] must be an array');
@@ -384,7 +372,7 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
       const point = parseGeoPoint(center);
       const meters = parseDistance(String(distance));
       if (!point || meters === undefined) throw parsingError('[geo_distance] failed to parse the point or the distance');
-      return constant((doc) => (doc.fields.get(field) ?? []).some((value) => typeof value === 'object' && haversine(value, point) <= meters), boost);
+      return constant((doc) => doc.fields.some(field, (value) => typeof value === 'object' && haversine(value, point) <= meters), boost);
     }
     default:
       throw parsingError(`unknown query [${type}]`);
