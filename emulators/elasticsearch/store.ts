@@ -14,13 +14,12 @@ export interface Doc {
    * The source as UTF-8 JSON, parsed again when read (sourceOf). Bytes outside the JavaScript heap, often a
    * view of the bulk request that brought them: a parsed document of some sixty fields, or even its text
    * as a string, held in the heap cost the garbage collector more per document than parsing on the rare read.
+   * Its length is the stored size that rollover's size conditions and _cat count.
    */
   raw: Buffer;
   fields: DocFields;
   version: number;
   seqNo: number;
-  /** Approximate stored size, for rollover's size conditions and _cat. */
-  bytes: number;
 }
 
 export interface AliasDef {
@@ -544,7 +543,7 @@ export class Cluster {
     this.fixConstantKeywords(index, fields);
     // The JSON as received where there is one: serialising again would cost as much as indexing.
     const raw = options.raw ?? Buffer.from(JSON.stringify(source));
-    const doc: Doc = { id: docId, raw, fields, version: (existing?.version ?? 0) + 1, seqNo: index.seqNo++, bytes: raw.length };
+    const doc: Doc = { id: docId, raw, fields, version: (existing?.version ?? 0) + 1, seqNo: index.seqNo++ };
     this.store(index, doc, existing);
     return this.result(index, doc, existing ? 'updated' : 'created', existing ? 200 : 201);
   }
@@ -564,7 +563,7 @@ export class Cluster {
   private store(index: Index, doc: Doc, existing: Doc | undefined): void {
     index.docs.set(doc.id, doc);
     index.dirty.add(doc.id);
-    index.bytes += doc.bytes - (existing?.bytes ?? 0);
+    index.bytes += doc.raw.length - (existing?.raw.length ?? 0);
     this.journal?.doc(index, doc.id, doc);
   }
 
@@ -577,7 +576,7 @@ export class Cluster {
     if (!existing) return { ...this.result(index, { id, version: 1, seqNo: index.seqNo++ }, 'not_found', 404) };
     index.docs.delete(id);
     index.dirty.add(id);
-    index.bytes -= existing.bytes;
+    index.bytes -= existing.raw.length;
     this.journal?.doc(index, id, undefined);
     return this.result(index, { id, version: existing.version + 1, seqNo: index.seqNo++ }, 'deleted', 200);
   }
@@ -593,8 +592,9 @@ export class Cluster {
       return this.indexDoc(index, id, upsert, 'create');
     }
     if (body.doc === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: script or doc is missing;');
-    const merged = deepMerge(sourceOf(existing), body.doc);
-    if (body.detect_noop !== false && JSON.stringify(merged) === JSON.stringify(sourceOf(existing))) return this.result(index, existing, 'noop', 200);
+    const current = sourceOf(existing);
+    const merged = deepMerge(current, body.doc);
+    if (body.detect_noop !== false && JSON.stringify(merged) === JSON.stringify(current)) return this.result(index, existing, 'noop', 200);
     return this.indexDoc(index, id, merged, 'index');
   }
 
@@ -603,10 +603,10 @@ export class Cluster {
     const { fields, added } = indexDocument(source, index.mappings, id, { totalFields: Number.MAX_SAFE_INTEGER, depth: Number.MAX_SAFE_INTEGER });
     if (added) index.setMappings(mergeMappings(index.mappings, { properties: added }));
     const raw = Buffer.from(JSON.stringify(source));
-    const doc: Doc = { id, raw, fields, version, seqNo: index.seqNo++, bytes: raw.length };
+    const doc: Doc = { id, raw, fields, version, seqNo: index.seqNo++ };
     index.docs.set(id, doc);
     index.view.set(id, doc);
-    index.bytes += doc.bytes;
+    index.bytes += raw.length;
   }
 }
 
