@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { OperationWriter, type Operation } from '../services/ingest/bulk-indexer.js';
+import { operationBytes, OperationWriter, type Operation } from '../services/ingest/bulk-indexer.js';
 
 // The bulk indexer writes each operation into a shared chunk and reuses a chunk once all of its operations
 // have finished. A chunk reused too early would send one document's bytes in place of another's.
 
-const text = (operation: Operation) => operation.bytes.toString('utf8');
+const text = (operation: Operation) => operationBytes(operation).toString('utf8');
 const action = (id: string) => `{"create":{"_index":"logs","_id":"${id}"}}\n`;
 
 describe('operation writer', () => {
@@ -12,7 +12,7 @@ describe('operation writer', () => {
     const writer = new OperationWriter(1024, 2);
     const source = JSON.stringify({ city: 'São Paulo', title: '🎬 take two', quote: 'a "b" c' });
     const operation = writer.write(action('1'), source);
-    expect(operation.bytes.equals(Buffer.from(`${action('1')}${source}\n`, 'utf8'))).toBe(true);
+    expect(operationBytes(operation).equals(Buffer.from(`${action('1')}${source}\n`, 'utf8'))).toBe(true);
   });
 
   it('reuses a chunk only after every operation in it has finished', () => {

@@ -82,6 +82,7 @@ export class BulkIndexer {
   /** Items waiting out their backoff before they are sent again. */
   private readonly retrying = new Map<Pending[], NodeJS.Timeout>();
   private readonly writer: OperationWriter;
+  private readonly actionPrefixes = new Map<string, string>();
 
   constructor(
     private readonly es: Client,
@@ -95,8 +96,15 @@ export class BulkIndexer {
 
   /** Queues one `create` of a document; `sink` hears of it under `slot` when Elasticsearch has answered for good. */
   add(index: string, id: string, source: string, ticket: Ticket, topic: string, sink: OutcomeSink, slot: number): void {
-    const operation = this.writer.write(`{"create":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}}}\n`, source);
+    const operation = this.writer.write(`${this.actionPrefix(index)}${JSON.stringify(id)}}}\n`, source);
     this.enqueue({ topic, operation, attempts: 0, ticket, sink, slot, done: false });
+  }
+
+  /** `{"create":{"_index":"…","_id":` for an index: a worker writes to a few indices, so it is built once each. */
+  private actionPrefix(index: string): string {
+    let prefix = this.actionPrefixes.get(index);
+    if (prefix === undefined) this.actionPrefixes.set(index, (prefix = `{"create":{"_index":${JSON.stringify(index)},"_id":`));
+    return prefix;
   }
 
   private settle(item: Pending, outcome: ItemOutcome): void {
@@ -154,7 +162,7 @@ export class BulkIndexer {
       return;
     }
     this.buffer.push(item);
-    this.bufferBytes += item.operation.bytes.length;
+    this.bufferBytes += item.operation.end - item.operation.start;
     if (this.bufferBytes >= this.options.maxBytes || this.buffer.length >= this.options.maxDocs) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
   }
@@ -281,14 +289,20 @@ interface Chunk {
   live: number;
 }
 
-/** An operation's bytes: a view of its chunk. */
+/** An operation's bytes: where they lie in their chunk (offsets, not a view: one object less per document). */
 export interface Operation {
-  bytes: Buffer;
   chunk: Chunk;
+  start: number;
+  end: number;
+}
+
+/** The bytes of an operation, as a view of its chunk. */
+export function operationBytes(operation: Operation): Buffer {
+  return operation.chunk.bytes.subarray(operation.start, operation.end);
 }
 
 /**
- * Encodes operations into large chunks, each operation a view of its chunk. A request whose operations were
+ * Encodes operations into large chunks, each operation a range of its chunk. A request whose operations were
  * written one after the other (the usual case) is then one view of one chunk, sent without a copy: the
  * client's own way, joining strings and measuring and encoding the joined text, cost the worker about a tenth
  * of its CPU. Chunks are reused once every operation in them has finished, because writing into memory the
@@ -320,7 +334,7 @@ export class OperationWriter {
     chunk.bytes[this.used] = 0x0a;
     this.used += 1;
     chunk.live += 1;
-    return { bytes: chunk.bytes.subarray(start, this.used), chunk };
+    return { chunk, start, end: this.used };
   }
 
   /** The operation has finished (acknowledged, failed for good or abandoned): its bytes may be overwritten. */
@@ -345,12 +359,12 @@ export class OperationWriter {
 
 /** The NDJSON body of a request: one view when its operations lie next to each other in one chunk. */
 function requestBody(items: Pending[]): Buffer {
-  const first = (items[0] as Pending).operation.bytes;
-  let end = first.byteOffset + first.length;
+  const first = (items[0] as Pending).operation;
+  let end = first.end;
   for (let i = 1; i < items.length; i += 1) {
-    const operation = (items[i] as Pending).operation.bytes;
-    if (operation.buffer !== first.buffer || operation.byteOffset !== end) return Buffer.concat(items.map((item) => item.operation.bytes));
-    end += operation.length;
+    const operation = (items[i] as Pending).operation;
+    if (operation.chunk !== first.chunk || operation.start !== end) return Buffer.concat(items.map((item) => operationBytes(item.operation)));
+    end = operation.end;
   }
-  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
+  return first.chunk.bytes.subarray(first.start, end);
 }
