@@ -8,7 +8,7 @@ import { packageRoot } from '../shared/paths.js';
 import { createEnrichers } from '../pipelines/enrichers.js';
 import { createPipeline } from '../pipelines/pipeline.js';
 import { realisticLines } from './pipeline.js';
-import { cpuMs, freePort, metric, waitForPort } from './process.js';
+import { cpuMs, freePort, metricValue, waitForPort } from './process.js';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
 
@@ -70,9 +70,6 @@ async function send(producer: Producer, lines: string[]): Promise<void> {
   await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
 }
 
-async function metricValue(url: string, name: string): Promise<number> {
-  return metric(await fetch(`${url}/metrics`).then((response) => response.text(), () => ''), name);
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;

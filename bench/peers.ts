@@ -7,7 +7,7 @@ import kafkajs from 'kafkajs';
 import { packageRoot } from '../shared/paths.js';
 import type { IngestRow } from './ingest.js';
 import { realisticLines } from './pipeline.js';
-import { cpuMs, freePort, waitForPort } from './process.js';
+import { cpuMs, freePort, metricValue, waitForPort } from './process.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -132,8 +132,7 @@ export async function runPeer(run: PeerRun, lines: string[]): Promise<PeerRow> {
       processes = family(pid);
       consumerCpu = processes.reduce((sum, each) => sum + cpuMs(each), 0);
       if (!consuming) {
-        const exposition = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((response) => response.text()).catch(() => '');
-        consuming = /^sluice_ingest_consumed_total\{[^}]*\} [1-9]/m.test(exposition);
+        consuming = (await metricValue(`http://127.0.0.1:${metricsPort}`, 'sluice_ingest_consumed_total')) > 0;
         if (!consuming) startupCpu = consumerCpu;
       }
       await new Promise((resolve) => setTimeout(resolve, 100));

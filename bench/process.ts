@@ -41,6 +41,11 @@ export function metric(text: string, name: string, labels: Record<string, string
   return sum;
 }
 
+/** A metric of a /metrics endpoint, summed over its label sets; 0 when the endpoint does not answer (yet). */
+export async function metricValue(url: string, name: string): Promise<number> {
+  return metric(await fetch(`${url}/metrics`).then((response) => response.text(), () => ''), name);
+}
+
 /** User + system CPU time of a process, in ms, from /proc (Linux). */
 export function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
