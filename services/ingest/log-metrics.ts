@@ -86,7 +86,7 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
   const indicators = (slos?.slos ?? []).map((slo) => ({ name: slo.name, dataset: slo.indicator.dataset, valid: filterPredicate(slo.indicator.valid), good: filterPredicate(slo.indicator.good) }));
 
   /** The few values a document counts with, so that the document itself is not held. */
-  const read = (document: Document): Observation => {
+  const measure = (document: Document): Observation => {
     const status = get(document, 'http.response.status_code');
     const dataset = get(document, 'data_stream.dataset');
     const jobOutcome = jobFilters !== undefined && dataset === jobFilters.dataset ? (jobFilters.completed(document) ? 'completed' : jobFilters.failed(document) ? 'failed' : undefined) : undefined;
@@ -138,5 +138,5 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
     for (const [counter, byLabels] of sums) for (const { labels, value } of byLabels.values()) counter.inc(labels, value);
   };
 
-  return { measure: read, record };
+  return { measure, record };
 }
