@@ -356,7 +356,7 @@ function buildProgram(): Command {
       const config = configFor(command);
       const [{ createEnrichers }, { createPipeline }, { processStream }] = await Promise.all([import('../pipelines/enrichers.js'), import('../pipelines/pipeline.js'), import('../pipelines/process-stream.js')]);
       const { enrichers, close } = await createEnrichers(config);
-      const pipeline = createPipeline({ namespace: config.namespace, topicSources: config.kafka.topicSources, forcedSource: options.source === 'auto' ? undefined : options.source, enrichers });
+      const pipeline = createPipeline({ namespace: config.namespace, eventNamespaces: config.eventNamespaces, topicSources: config.kafka.topicSources, forcedSource: options.source === 'auto' ? undefined : options.source, enrichers });
       try {
         await processStream(pipeline, process.stdin, process.stdout, process.stderr, options.topic);
       } finally {

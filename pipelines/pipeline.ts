@@ -19,6 +19,11 @@ export type Enricher = ((document: Json, line: string) => void) & { stage?: stri
 export interface PipelineOptions {
   /** The data stream namespace (`SLUICE_NAMESPACE`). */
   namespace: string;
+  /**
+   * Namespaces an event may choose with `data_stream.namespace` in its envelope, as Elastic Agent's events
+   * carry it (`SLUICE_EVENT_NAMESPACES`): the demo's events go to `demo`. Any other choice is ignored.
+   */
+  eventNamespaces?: readonly string[];
   /** Topic → source, from configuration. */
   topicSources?: Readonly<Record<string, Source>>;
   /** `sluice process --source`: every input goes to this pipeline. */
@@ -59,6 +64,11 @@ export function createPipeline(options: PipelineOptions): (input: Input) => Outc
   const topicSources = options.topicSources ?? {};
   const enrichers = options.enrichers ?? [];
   const times = options.stageTimes;
+  const chosen = new Set(options.eventNamespaces ?? []);
+  const namespaceOf = (envelope: Json | undefined): string => {
+    const wanted = (envelope?.data_stream as Json | undefined)?.namespace;
+    return typeof wanted === 'string' && chosen.has(wanted) ? wanted : options.namespace;
+  };
   let mark = 0;
   const lap = (stage: string): void => {
     if (times === undefined) return;
@@ -72,7 +82,7 @@ export function createPipeline(options: PipelineOptions): (input: Input) => Outc
       const decoded = decode(input, limits);
       const source = route(decoded.record, decoded.envelope, { forced: options.forcedSource, topic: input.topic, topicSources });
       lap('decode');
-      const document = normalise(source, decoded.record, { namespace: options.namespace, now: now(), envelope: decoded.envelope, tags: decoded.tags }, options.forcedSource !== undefined);
+      const document = normalise(source, decoded.record, { namespace: chosen.size === 0 ? options.namespace : namespaceOf(decoded.envelope), now: now(), envelope: decoded.envelope, tags: decoded.tags }, options.forcedSource !== undefined);
       lap('normalise');
       for (const enrich of enrichers) {
         enrich(document, decoded.text);

@@ -129,6 +129,9 @@ const readableFile = z.string().transform((value, ctx) => {
   return path;
 });
 
+/** The demo month's volume when SLUICE_DEMO_EVENTS is not set (README: how long its backfill takes). */
+export const DEMO_EVENTS = 500_000;
+
 /** Elastic's data stream naming scheme: the namespace is lower case, has no "-" and none of \/*?"<>|,# or space. */
 const namespace = z
   .string()
@@ -239,6 +242,19 @@ function positiveInteger(max: number) {
 }
 
 const flag = z.enum(['true', 'false'], 'expected true or false').transform((value) => value === 'true');
+/** A switch also written as 1/0, as SLUICE_DEMO=0 is. */
+const onOff = z.enum(['true', 'false', '1', '0'], 'expected true, false, 1 or 0').transform((value) => value === 'true' || value === '1');
+
+function nonNegativeInteger(max: number) {
+  return z.string().transform((value, ctx) => {
+    const number = Number(value);
+    if (!/^\d+$/.test(value) || number > max) {
+      ctx.addIssue(`expected an integer from 0 to ${max}`);
+      return z.NEVER;
+    }
+    return number;
+  });
+}
 
 /** A case-insensitive regular expression, compiled at start so that a typo is a configuration error. */
 const pattern = z.string().transform((value, ctx) => {
@@ -318,6 +334,19 @@ const settingsSchema = z.object({
   ELASTICSEARCH_PASSWORD: nonEmpty.optional(),
   ELASTICSEARCH_CA_FILE: readableFile.optional(),
   SLUICE_NAMESPACE: namespace.default('default'),
+  SLUICE_EVENT_NAMESPACES: z
+    .string()
+    .transform((value, ctx) => {
+      const names = list(value);
+      const bad = names.filter((name) => !namespace.safeParse(name).success);
+      if (bad.length > 0) ctx.addIssue(`expected comma-separated data stream namespaces (lower case, no "-"); not one: ${bad.join(', ')}`);
+      return names;
+    })
+    .default(['demo']),
+  SLUICE_DEMO: onOff.default(true),
+  SLUICE_DEMO_EVENTS: positiveInteger(100_000_000).default(DEMO_EVENTS),
+  SLUICE_DEMO_RATE: nonNegativeInteger(1_000_000).default(20),
+  SLUICE_DEMO_SEED: positiveInteger(2 ** 31).default(1),
   GEOIP_CITY_DB: readableFile.optional(),
   GEOIP_ASN_DB: readableFile.optional(),
   SLUICE_UA_REGEXES: readableFile.optional(),
@@ -408,6 +437,10 @@ export interface Config {
     caFile: string | undefined;
   };
   namespace: string;
+  /** Namespaces an event may choose with its own `data_stream.namespace` (SLUICE_EVENT_NAMESPACES). */
+  eventNamespaces: string[];
+  /** The local mode's demo (SLUICE_DEMO*): whether it runs, the backfilled month's volume, the live rate and the seed. */
+  demo: { enabled: boolean; events: number; eventsPerSecond: number; seed: number };
   geoip: { cityDb: string | undefined; asnDb: string | undefined };
   sloFile: string;
   /** The networks `network.direction` counts as internal (SLUICE_INTERNAL_NETWORKS). */
@@ -668,6 +701,8 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
     },
     elasticsearch: { url: s.ELASTICSEARCH_URL, auth, caFile: s.ELASTICSEARCH_CA_FILE },
     namespace: s.SLUICE_NAMESPACE,
+    eventNamespaces: s.SLUICE_EVENT_NAMESPACES,
+    demo: { enabled: s.SLUICE_DEMO, events: s.SLUICE_DEMO_EVENTS, eventsPerSecond: s.SLUICE_DEMO_RATE, seed: s.SLUICE_DEMO_SEED },
     geoip: { cityDb: s.GEOIP_CITY_DB, asnDb: s.GEOIP_ASN_DB },
     sloFile: s.SLUICE_SLO_FILE ?? resolve(packageRoot, 'slo.yaml'),
     uaRegexes: s.SLUICE_UA_REGEXES ?? resolve(packageRoot, 'node_modules', 'uap-core', 'regexes.yaml'),

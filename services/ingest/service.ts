@@ -150,7 +150,7 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
   const stageTimes = new Map<string, number>();
   const enrichment = await createEnrichers(config);
   started.add(async () => enrichment.close());
-  const pipeline = createPipeline({ namespace: config.namespace, topicSources: config.kafka.topicSources, enrichers: enrichment.enrichers, stageTimes });
+  const pipeline = createPipeline({ namespace: config.namespace, eventNamespaces: config.eventNamespaces, topicSources: config.kafka.topicSources, enrichers: enrichment.enrichers, stageTimes });
   const redact = createRedactor(config.redact).text;
 
   const indexer = new BulkIndexer(es, {
@@ -309,8 +309,9 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
           outcomes[i] = { kind: 'dead', stage: outcome.stage, reason: outcome.reason };
           return;
         }
-        observations[i] = logMetrics.measure(outcome.document);
         const dataStream = outcome.document.data_stream as { type: string; dataset: string; namespace: string };
+        // The metrics derived from logs count SLUICE_NAMESPACE only: demo traffic never reaches a real alert.
+        if (dataStream.namespace === config.namespace) observations[i] = logMetrics.measure(outcome.document);
         const source = JSON.stringify(outcome.document);
         hold(source.length);
         held += source.length;
@@ -329,17 +330,22 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
       if (settled === 0) return;
       const letters: DeadLetter[] = [];
       const created: Observation[] = [];
+      let indexed = 0;
       for (let i = 0; i < settled; i += 1) {
         const outcome = outcomes[i] as MessageOutcome;
         const message = messages[i] as KafkaMessage;
         if (outcome.kind === 'dead') letters.push(deadLetter({ ...message, topic, partition }, outcome.stage, outcome.reason, redact, DEFAULT_LIMITS.maxBytes));
         // Counted when Elasticsearch created the document: a redelivery (409) is not counted twice.
-        else if (outcome.kind === 'indexed') created.push(observations[i] as Observation);
+        else if (outcome.kind === 'indexed') {
+          indexed += 1;
+          const observation = observations[i];
+          if (observation !== undefined) created.push(observation);
+        }
       }
       // Counted once per batch: a labelled increment per message costs more than the loop around it.
       logMetrics.record(created);
-      metrics.indexed.inc({ topic }, created.length);
-      metrics.duplicates.inc({ topic }, settled - created.length - letters.length);
+      metrics.indexed.inc({ topic }, indexed);
+      metrics.duplicates.inc({ topic }, settled - indexed - letters.length);
       if (letters.length > 0) {
         logger.warn({ topic, partition, count: letters.length, first: { offset: letters[0]?.offset, stage: letters[0]?.stage, reason: letters[0]?.reason } }, 'messages dead-lettered');
         if (!(await sendDeadLetters(letters, heartbeat, ticket))) return;
