@@ -2,7 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
 import type { FsyncPolicy } from '../emulators/common/record-file.js';
-import { ConfigError, describeConfig, loadConfig, type Config, type LoadOptions } from '../shared/config.js';
+import { ConfigError, DEMO_EVENTS, describeConfig, loadConfig, type Config, type LoadOptions } from '../shared/config.js';
 import { applyIlm, type Change } from '../shared/ilm/apply.js';
 import { IlmFileError, loadIlmFiles, withSettings } from '../shared/ilm/files.js';
 import { ilmStatus, statusTable } from '../shared/ilm/status.js';
@@ -18,7 +18,6 @@ import { SloFileError } from '../shared/slo.js';
 /** Exit codes: 0 done, 1 failure at run time, 2 a usage mistake (bad verb, option or setting) or a verb not built yet. */
 const EXIT_USAGE = 2;
 
-class NotImplementedError extends Error {}
 
 // ---- option parsers: reject bad values before any work starts -------------------------------
 
@@ -45,6 +44,17 @@ function positiveIntegerOption(value: string): number {
   const number = Number(value);
   if (!/^\d+$/.test(value) || number < 1 || !Number.isSafeInteger(number)) throw new InvalidArgumentError('expected a positive integer.');
   return number;
+}
+
+function nonNegativeIntegerOption(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number)) throw new InvalidArgumentError('expected an integer, 0 or more.');
+  return number;
+}
+
+function namespaceOption(value: string): string {
+  if (!/^[a-z0-9][a-z0-9_.]*$/.test(value) || value.length > 100) throw new InvalidArgumentError('expected a data stream namespace: lower-case letters, digits, "_" and ".", no "-".');
+  return value;
 }
 
 function topicOption(value: string): string {
@@ -166,15 +176,6 @@ function configFor(command: Command, load: Omit<LoadOptions, 'file' | 'checks'> 
   return loadConfig(process.env, { ...load, file: config, checks: [lifecycleProblems] });
 }
 
-/** A verb that a later issue builds: it validates what it was given, then says plainly that it does nothing yet. */
-function notYet(what: string, load?: Omit<LoadOptions, 'file'>) {
-  return (...args: unknown[]): void => {
-    const command = args[args.length - 1] as Command;
-    if (load !== undefined) configFor(command, load);
-    throw new NotImplementedError(`sluice ${what}: not implemented yet. Nothing was done.`);
-  };
-}
-
 function buildProgram(): Command {
   const program = new Command('sluice')
     .description('Sluice: Kafka log streams → enriched ECS documents in Elasticsearch, metrics, SLOs and monthly SLA reports.')
@@ -194,12 +195,13 @@ function buildProgram(): Command {
 
   program
     .command('start')
-    .description('run everything: the embedded emulators for what is not configured, ingest, the behaviour detectors, the SLI rollups and the API with its page')
-    .action(async (_options: unknown, command: Command) => {
+    .description('run everything: the embedded emulators for what is not configured, ingest, the behaviour detectors, the SLI rollups and the API with its page; on an empty data directory the local mode also runs the demo')
+    .option('--no-demo', 'no demo, even on an empty data directory (as SLUICE_DEMO=0)')
+    .action(async (options: { demo: boolean }, command: Command) => {
       const config = configFor(command, { servesApi: true });
       const logger = createLogger(config.logLevel, config.logFormat);
       const { startLocal } = await import('../services/start.js');
-      await serve((signal) => startLocal(config, logger, signal));
+      await serve((signal) => startLocal(config, logger, { signal, demo: options.demo }));
     });
 
   program
@@ -439,9 +441,27 @@ function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('(not built yet) produce a realistic month of logs into Kafka')
-    .option('--month <YYYY-MM>', 'month to simulate (default: the previous month)', monthOption)
-    .action(notYet('demo', {}));
+    .description('produce a realistic month of Filebeat-shaped logs (planted incidents and attacks, seeded) into Kafka, then live traffic')
+    .option('--month <YYYY-MM>', 'month to simulate, bounded in SLUICE_REPORT_TZ (default: the previous month)', monthOption)
+    .option('--rate <n>', 'live events per second after the month, until Ctrl-C; 0: stop after the month (default: SLUICE_DEMO_RATE, 20)', nonNegativeIntegerOption)
+    .option('--events <n>', `events in the month, about (default: SLUICE_DEMO_EVENTS, ${DEMO_EVENTS})`, positiveIntegerOption)
+    .option('--seed <n>', 'the same seed gives the same month (default: SLUICE_DEMO_SEED, 1)', positiveIntegerOption)
+    .option('--namespace <ns>', 'data_stream.namespace the events ask for (Sluice honours it when in SLUICE_EVENT_NAMESPACES)', namespaceOption, 'demo')
+    .option('--brokers <host:port,...>', 'Kafka to produce to (default: KAFKA_BROKERS, else the local mode\'s 127.0.0.1:9092)')
+    .action(async (options: { month?: string; rate?: number; events?: number; seed?: number; namespace: string; brokers?: string }, command: Command) => {
+      // Validated as KAFKA_BROKERS is, with the same message for a bad value.
+      if (options.brokers !== undefined) process.env.KAFKA_BROKERS = options.brokers;
+      const config = configFor(command);
+      const { runDemoCommand } = await import('../services/demo/command.js');
+      const { previousMonth } = await import('../services/rollup/report/calendar.js');
+      const interrupt = new AbortController();
+      process.once('SIGINT', () => interrupt.abort());
+      process.once('SIGTERM', () => interrupt.abort());
+      const month = options.month ?? previousMonth(Date.now(), config.reportTimeZone);
+      const logger = serviceLogger(createLogger(config.logLevel, config.logFormat), 'demo');
+      const result = await runDemoCommand(config, logger, { month, rate: options.rate ?? config.demo.eventsPerSecond, events: options.events ?? config.demo.events, seed: options.seed ?? config.demo.seed, namespace: options.namespace, brokers: config.kafka.brokers }, process.stdout, interrupt.signal);
+      process.stdout.write(`sluice demo: ${result.produced} events of ${month} produced in ${result.seconds.toFixed(1)} s\n`);
+    });
 
   const alerts = program.command('alerts').description('SLO alerting');
   alerts
@@ -524,10 +544,6 @@ async function main(argv: string[]): Promise<number> {
       const { address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
       process.stderr.write(`sluice: cannot listen on ${address ?? ''}:${port ?? ''}: the port is in use (another Sluice or emulator running? set KAFKA_BROKERS / ELASTICSEARCH_URL to use a running one, or choose another port)\n`);
       return 1;
-    }
-    if (error instanceof NotImplementedError) {
-      process.stderr.write(`${error.message}\n`);
-      return EXIT_USAGE;
     }
     process.stderr.write(`sluice: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 1;

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../shared/config.js';
 import { LOCAL_ELASTICSEARCH_URL } from '../shared/elasticsearch.js';
@@ -8,6 +9,7 @@ import { startDetection } from './rollup/detect-service.js';
 import { startRollups } from './rollup/rollup-service.js';
 import { startApi } from './api/server.js';
 import { checkAborted, portInUse, Started } from './startup.js';
+import { DEMO_NAMESPACE, readDemoState, startLocalDemo } from './demo/local.js';
 
 export interface RunningSluice {
   close(): Promise<void>;
@@ -45,8 +47,39 @@ async function startEmulators(config: Config, logger: Logger, started: Started):
  * Elasticsearch when it is not configured, keeping its data under SLUICE_DATA_DIR. A failure at any step
  * closes what already started; so does Ctrl-C while a step still waits.
  */
-export async function startLocal(config: Config, logger: Logger, signal?: AbortSignal): Promise<RunningSluice> {
+export interface StartOptions {
+  signal?: AbortSignal;
+  /** `--no-demo`: no demo even on an empty data directory (as SLUICE_DEMO=0). */
+  demo?: boolean;
+}
+
+/** The block `sluice start` prints once everything runs: what runs where, and how to leave the local mode. */
+function startedBlock(config: Config, where: { brokers: string[]; url: string; page: string }, demo: { month: string } | undefined): string {
+  const lines = [
+    `Sluice is running${config.localMode ? ' in local mode: embedded Kafka and Elasticsearch emulators, for development only' : ''}.`,
+    `  page and API    ${where.page}${demo ? `   (demo data: ${where.page}demo/)` : ''}`,
+    `  Kafka           ${where.brokers.join(',')}   kcat -P -b ${where.brokers[0] ?? ''} -t ${config.kafka.topics[0] ?? 'logs-app'}  (Filebeat: output.kafka hosts)`,
+    `  Elasticsearch   ${where.url}   curl '${where.url}/logs-*/_search?q=message:hello'`,
+    `  data            ${config.dataDir}   (a second start resumes here)`,
+    ...(demo ? [`  demo            ${demo.month} backfilled into the demo namespace, then live traffic (SLUICE_DEMO=0 or --no-demo to skip)`] : []),
+    ...(config.localMode ? ['  real cluster    set KAFKA_BROKERS and ELASTICSEARCH_URL (docker-compose.elk.yml; docs/configuration.md)'] : []),
+    'Ctrl-C stops everything.',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `sluice start`: every service that exists, and first the embedded emulator for Kafka and/or
+ * Elasticsearch when it is not configured, keeping its data under SLUICE_DATA_DIR. On an empty data
+ * directory the local mode also runs the demo. A failure at any step closes what already started; so does
+ * Ctrl-C while a step still waits.
+ */
+export async function startLocal(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningSluice> {
+  const { signal } = options;
   const started = new Started();
+  // Looked at before the emulators create their folders: only a fresh data directory starts the demo.
+  const fresh = !existsSync(config.dataDir) || readdirSync(config.dataDir).length === 0;
+  const demoWanted = config.localMode && config.demo.enabled && options.demo !== false && (fresh || readDemoState(config) !== undefined);
   return started.guard(async () => {
     const { brokers, url } = await startEmulators(config, logger, started);
     checkAborted(signal);
@@ -54,29 +87,22 @@ export async function startLocal(config: Config, logger: Logger, signal?: AbortS
     const ingest = await startIngest(resolved, serviceLogger(logger, 'ingest'), { signal });
     started.add(() => ingest.close());
     checkAborted(signal);
+    const moreNamespaces = demoWanted ? [DEMO_NAMESPACE] : [];
     // Ingest has applied ilm/ before it returned: the detectors need not apply it again. Ingest's listener
     // exports the process metrics; the detectors' exports only their own.
-    const detection = await startDetection({ ...resolved, ingest: { ...resolved.ingest, applyIlm: false } }, serviceLogger(logger, 'detect'), { processMetrics: false });
+    const detection = await startDetection({ ...resolved, ingest: { ...resolved.ingest, applyIlm: false } }, serviceLogger(logger, 'detect'), { processMetrics: false, moreNamespaces });
     started.add(() => detection.close());
-    const rollups = await startRollups({ ...resolved, ingest: { ...resolved.ingest, applyIlm: false } }, serviceLogger(logger, 'rollup'), { processMetrics: false });
+    const rollups = await startRollups({ ...resolved, ingest: { ...resolved.ingest, applyIlm: false } }, serviceLogger(logger, 'rollup'), { processMetrics: false, moreNamespaces });
     started.add(() => rollups.close());
-    const api = await startApi(resolved, serviceLogger(logger, 'api'), { processMetrics: false, registries: [ingest.registry] });
+    const api = await startApi(resolved, serviceLogger(logger, 'api'), { processMetrics: false, registries: [ingest.registry], demoNamespace: demoWanted ? DEMO_NAMESPACE : undefined });
     started.add(() => api.close());
-    const firstTopic = config.kafka.topics[0] ?? 'logs-app';
+    const demo = demoWanted ? await startLocalDemo(resolved, serviceLogger(logger, 'demo'), fresh, `${api.url}/demo/`) : undefined;
+    if (demo) started.add(() => demo.close());
     logger.info(
-      {
-        kafka: brokers.join(','),
-        elasticsearch: url,
-        page: `${api.url}/`,
-        metrics: { ingest: ingest.metricsUrl, detect: detection.metricsUrl, rollup: rollups.metricsUrl, api: `${api.url}/metrics` },
-        tryIt: {
-          produce: `echo '{"timestamp":"${new Date().toISOString()}","level":"INFO","message":"hello from Sluice"}' | kcat -P -b ${brokers[0] ?? LOCAL_KAFKA_BROKER} -t ${firstTopic}`,
-          search: `curl -s '${url}/logs-*/_search?q=message:hello&pretty'`,
-          report: 'npx sluice report --month YYYY-MM --format html --out report.html',
-        },
-      },
+      { kafka: brokers.join(','), elasticsearch: url, page: `${api.url}/`, demoPage: demo ? `${api.url}/demo/` : undefined, metrics: { ingest: ingest.metricsUrl, detect: detection.metricsUrl, rollup: rollups.metricsUrl, api: `${api.url}/metrics` } },
       `sluice started${config.localMode ? ' in local mode (embedded emulators, development only: set KAFKA_BROKERS and ELASTICSEARCH_URL for a real cluster)' : ''}: ingest, behaviour detection, the SLI rollups and the API are running; open the page at ${api.url}/`,
     );
+    process.stdout.write(startedBlock(config, { brokers, url, page: `${api.url}/` }, demo ? { month: readDemoState(config)?.month ?? '' } : undefined));
     return {
       stopped: ingest.stopped,
       close: () => started.closeAll(),

@@ -64,6 +64,6 @@ export function createLogger(level: LogLevel, format: LogFormat | DestinationStr
 }
 
 /** One child logger per service, so every line says which part of Sluice wrote it. */
-export function serviceLogger(root: Logger, service: 'ingest' | 'detect' | 'api' | 'rollup' | 'reporter' | 'emulator' | 'cli'): Logger {
+export function serviceLogger(root: Logger, service: 'ingest' | 'detect' | 'api' | 'rollup' | 'reporter' | 'emulator' | 'demo' | 'cli'): Logger {
   return root.child({ service });
 }

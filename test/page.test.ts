@@ -11,6 +11,7 @@ import { issueReport } from '../services/rollup/report/store.js';
 import { rollupRange } from '../services/rollup/rollups.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 import { connectedProducer, createTopics, ingestEnvironment, startWorker, waitForDocuments } from './support/ingest.js';
+import { waitFor } from './support/process.js';
 import { startKafka } from './support/kafka.js';
 import { steadyTraffic, traefikLine } from './support/rollups.js';
 
@@ -38,14 +39,19 @@ beforeAll(async () => {
   // The last hour (2 % failing) for the SLO cards, and a day of October for an issued report.
   const recent = steadyTraffic(Math.floor(now / 60_000) * 60_000 - 3_600_000, Math.floor(now / 60_000) * 60_000, 5, (_at, i) => ({ status: i === 0 && _at % 600_000 === 0 ? 503 : 200, ms: 120 }));
   const october = steadyTraffic(Date.parse('2026-10-07T10:00:00Z'), Date.parse('2026-10-07T11:00:00Z'), 5, () => ({ status: 200, ms: 90 }));
-  await producer.sendBatch({ topicMessages: [{ topic: 'logs-traefik', messages: [...recent, ...october].map(({ line }) => ({ value: line })) }] });
+  // A day of September in the demo namespace, as `sluice demo`'s events ask for it (Filebeat envelope, data_stream.namespace).
+  const september = steadyTraffic(Date.parse('2026-09-10T10:00:00Z'), Date.parse('2026-09-10T11:00:00Z'), 5, () => ({ status: 200, ms: 70 }));
+  await producer.sendBatch({ topicMessages: [{ topic: 'logs-traefik', messages: [...recent.map(({ line }) => line), ...october.map(({ line }) => line), ...september.map(({ line }) => demoEnvelope(line))].map((value) => ({ value })) }] });
   await waitForDocuments(cluster.es, recent.length + october.length);
+  await waitFor(async () => (await cluster.es.indices.refresh({ index: 'logs-*' }), (await cluster.es.count({ index: 'logs-rendiff.traefik-demo', ignore_unavailable: true, allow_no_indices: true })).count === september.length), 60_000, 'the demo documents');
   const config = loadConfig({ ELASTICSEARCH_URL: cluster.emulator.url, KAFKA_BROKERS: kafka.brokers, SLUICE_API_KEYS: KEY }, { servesApi: true });
   const slos = loadSloFile(config.sloFile);
   await rollupRange(cluster.es, slos, 'default', now - 2 * 3_600_000, now + 60_000);
   await rollupRange(cluster.es, slos, 'default', Date.parse('2026-10-07T00:00:00Z'), Date.parse('2026-10-08T00:00:00Z'));
   await issueReport(cluster.es, slos, 'default', '2026-10', 'UTC', 'for the page test');
-  ({ app: api } = await buildApi(config, pino({ level: 'silent' }), { es: cluster.es, slos, processMetrics: false, tail: { pollMs: 200 } }));
+  await rollupRange(cluster.es, slos, 'demo', Date.parse('2026-09-10T00:00:00Z'), Date.parse('2026-09-11T00:00:00Z'));
+  await issueReport(cluster.es, slos, 'demo', '2026-09', 'UTC', 'for the page test');
+  ({ app: api } = await buildApi(config, pino({ level: 'silent' }), { es: cluster.es, slos, processMetrics: false, tail: { pollMs: 200 }, demoNamespace: 'demo' }));
   url = await api.listen({ host: '127.0.0.1', port: 0 });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
 }, 120_000);
@@ -57,6 +63,10 @@ afterAll(async () => {
   await cluster?.stop();
   await kafka?.close();
 });
+
+function demoEnvelope(line: string, at = Date.now()): string {
+  return JSON.stringify({ '@timestamp': new Date(at).toISOString(), message: line, input: { type: 'filestream' }, fields: { service: 'traefik' }, data_stream: { namespace: 'demo' } });
+}
 
 describe('the page', () => {
   it('asks for a key, shows the SLO cards, tails a fresh event, and downloads a report', async () => {
@@ -92,6 +102,40 @@ describe('the page', () => {
     expect(readFileSync(saved).subarray(0, 5).toString()).toBe('%PDF-');
 
     await page.screenshot({ path: join(ARTIFACTS, 'page.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 90_000);
+
+  it('shows the demo namespace at /demo/, labelled as demo, with its own reports and tail; the default page links to it', async () => {
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 1300 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(String(error)));
+    await page.goto(`${url}/`);
+    await page.evaluate((key) => localStorage.setItem('sluice-api-key', key), KEY);
+    await page.goto(`${url}/`);
+    await page.getByText('namespace: default').waitFor();
+    expect(await page.locator('#demo-banner').isHidden()).toBe(true);
+    await page.click('#views a');
+    await page.waitForURL(`${url}/demo/`);
+    await page.getByText('DEMO DATA', { exact: true }).waitFor();
+    expect(await page.locator('#demo-banner').isVisible()).toBe(true);
+    expect(await page.title()).toBe('Sluice (demo data)');
+    // Its reports are the demo's (September), never the default namespace's October.
+    await page.locator('a.report-pdf').waitFor();
+    expect(await page.locator('#reports').textContent()).toContain('2026-09');
+    expect(await page.locator('#reports').textContent()).not.toContain('2026-10');
+    expect(await page.locator('a.report-pdf').getAttribute('href')).toMatch(/^\/demo\/api\/v1\/reports\/2026-09\.pdf/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('a.report-pdf')]);
+    expect(download.suggestedFilename()).toBe('sluice-sla-2026-09-r1.pdf');
+    // The tail follows the demo namespace only.
+    await page.getByText('connected').waitFor();
+    const marker = Date.now();
+    const producer = await connectedProducer(kafka.brokers);
+    await producer.send({ topic: 'logs-traefik', messages: [{ value: traefikLine({ at: Date.now(), status: 200, ms: 15, path: `/api/v1/jobs/default-${marker}` }) }, { value: demoEnvelope(traefikLine({ at: Date.now(), status: 200, ms: 15, path: `/api/v1/jobs/demo-${marker}` })) }] });
+    await producer.disconnect();
+    await page.locator('#tail li', { hasText: `demo-${marker}` }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('#tail').textContent()).not.toContain(`default-${marker}`);
     expect(errors).toEqual([]);
     await context.close();
   }, 90_000);

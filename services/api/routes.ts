@@ -18,6 +18,8 @@ import type { Authenticator } from './auth.js';
 
 export interface RouteContext {
   config: Config;
+  /** Where these routes are mounted ('' or the demo's '/demo'): the links they give out start with it. */
+  prefix: string;
   slos: SloFile;
   es: Client;
   auth: Authenticator;
@@ -100,7 +102,7 @@ function reportRoutes(app: FastifyInstance, context: RouteContext): void {
       const latest = new Map<string, { month: string; revision: number; generatedAt: string; formats: Record<string, string> }>();
       for (const hit of response.hits.hits) {
         const source = hit._source;
-        if (source && !latest.has(source.month)) latest.set(source.month, { month: source.month, revision: source.revision, generatedAt: source.generated_at, formats: Object.fromEntries(FORMATS.map((f) => [f, `/api/v1/reports/${source.month}.${f}`])) });
+        if (source && !latest.has(source.month)) latest.set(source.month, { month: source.month, revision: source.revision, generatedAt: source.generated_at, formats: Object.fromEntries(FORMATS.map((f) => [f, `${context.prefix}/api/v1/reports/${source.month}.${f}`])) });
       }
       return { timeZone: tz, reports: [...latest.values()] };
     },

@@ -37,6 +37,8 @@ export interface ApiDependencies {
   /** More registries for /metrics: under `sluice start`, ingest's, with the metrics derived from logs. */
   registries?: Registry[];
   tail?: { pollMs?: number; maxBufferedBytes?: number; maxEventsPerSecond?: number };
+  /** The local mode's demo namespace, served at /demo/ (page, API and tail) beside SLUICE_NAMESPACE at /. */
+  demoNamespace?: string;
 }
 
 const PAGE_DIR = join(packageRoot, 'services', 'api', 'page');
@@ -104,23 +106,66 @@ export async function buildApi(config: Config, logger: Logger, dependencies: Api
   const exported = dependencies.registries && dependencies.registries.length > 0 ? Registry.merge([metrics.registry, ...dependencies.registries]) : metrics.registry;
   app.get('/metrics', { preHandler: auth.require('reader'), schema: { hide: true } }, async (_request, reply) => reply.type(exported.contentType).send(await exported.metrics()));
 
+  const views: NamespaceView[] = [{ namespace: config.namespace, prefix: '', demo: false }, ...(dependencies.demoNamespace === undefined ? [] : [{ namespace: dependencies.demoNamespace, prefix: '/demo', demo: true }])];
+  const tails: TailHub[] = [];
+  for (const view of views) {
+    await app.register(
+      async (scope) => {
+        // The demo's copy of the routes is left out of the OpenAPI document: the same routes under /demo.
+        if (view.demo) scope.addHook('onRoute', (route) => void (route.schema = { ...route.schema, hide: true }));
+        tails.push(namespaceRoutes(scope, { config, view, views, dependencies, auth, metrics, now }));
+      },
+      { prefix: view.prefix },
+    );
+  }
+  if (views.some((view) => view.demo)) app.get('/demo', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/demo/'));
+  app.addHook('onClose', async () => void (await Promise.all(tails.map((tail) => tail.close()))));
+  return { app, tail: tails[0] as TailHub };
+}
+
+/** One namespace's page, API routes and live tail: SLUICE_NAMESPACE at /, the local mode's demo at /demo/. */
+interface NamespaceView {
+  namespace: string;
+  prefix: string;
+  demo: boolean;
+}
+
+interface ViewContext {
+  config: Config;
+  view: NamespaceView;
+  views: NamespaceView[];
+  dependencies: ApiDependencies;
+  auth: ReturnType<typeof authenticator>;
+  metrics: ReturnType<typeof apiMetrics>;
+  now: () => number;
+}
+
+function namespaceRoutes(app: FastifyInstance, context: ViewContext): TailHub {
+  const { config, view, dependencies, auth, metrics, now } = context;
   for (const [path, [file, type]] of Object.entries(PAGE_FILES)) {
     const body = readFileSync(join(PAGE_DIR, file));
-    app.get(path, { schema: { hide: true } }, async (_request, reply) => reply.type(type).header('cache-control', 'no-cache').send(body));
+    // The page's links are relative: under /demo/ it must be served with its slash.
+    app.get(path, { schema: { hide: true }, prefixTrailingSlash: 'slash' }, async (_request, reply) => reply.type(type).header('cache-control', 'no-cache').send(body));
   }
-  // What the page asks first: whether a key is needed, and the role of the one it holds.
-  app.get('/api/v1/whoami', { schema: { tags: ['auth'], summary: 'Whether the API is open, and the role of the key presented (null: none or wrong)' } }, async (request) => ({ open: auth.open, role: auth.roleOf(request) ?? null }));
+  // What the page asks first: whether a key is needed, the role of the one it holds, and whose data it shows.
+  app.get('/api/v1/whoami', { schema: { tags: ['auth'], summary: 'Whether the API is open, the role of the key presented (null: none or wrong), and the namespace these routes serve' } }, async (request) => ({
+    open: auth.open,
+    role: auth.roleOf(request) ?? null,
+    namespace: view.namespace,
+    demo: view.demo,
+    views: context.views.map((other) => ({ namespace: other.namespace, page: `${other.prefix}/`, demo: other.demo })),
+  }));
 
-  apiRoutes(app, { config, slos: dependencies.slos, es: dependencies.es, auth, now });
+  apiRoutes(app, { config: { ...config, namespace: view.namespace }, prefix: view.prefix, slos: dependencies.slos, es: dependencies.es, auth, now });
 
-  const tail = new TailHub(dependencies.es, { namespace: config.namespace, pollMs: dependencies.tail?.pollMs ?? 500, maxClients: config.api.tailMaxClients, maxBufferedBytes: dependencies.tail?.maxBufferedBytes ?? 1024 * 1024, maxEventsPerSecond: dependencies.tail?.maxEventsPerSecond ?? 200, now, onDrop: () => metrics.tailDropped.inc() });
+  const tail = new TailHub(dependencies.es, { namespace: view.namespace, pollMs: dependencies.tail?.pollMs ?? 500, maxClients: config.api.tailMaxClients, maxBufferedBytes: dependencies.tail?.maxBufferedBytes ?? 1024 * 1024, maxEventsPerSecond: dependencies.tail?.maxEventsPerSecond ?? 200, now, onDrop: () => metrics.tailDropped.inc() });
   app.get('/api/v1/tail', { websocket: true, preHandler: auth.require('reader'), schema: { hide: true } }, (socket) => {
     const client = tail.join(socket);
     if (client === undefined) {
       socket.close(1013, `too many live-tail clients (SLUICE_API_TAIL_MAX_CLIENTS=${config.api.tailMaxClients})`);
       return;
     }
-    metrics.tailClients.set(tail.size);
+    metrics.tailClients.inc();
     socket.send(JSON.stringify({ type: 'hello', filter: client.filter }));
     socket.on('message', (data) => {
       let parsed: unknown;
@@ -141,11 +186,10 @@ export async function buildApi(config: Config, logger: Logger, dependencies: Api
     });
     socket.on('close', () => {
       tail.leave(client);
-      metrics.tailClients.set(tail.size);
+      metrics.tailClients.dec();
     });
   });
-  app.addHook('onClose', async () => tail.close());
-  return { app, tail };
+  return tail;
 }
 
 export interface ApiService {
@@ -174,11 +218,11 @@ async function watchKafka(config: Config, logger: Logger): Promise<{ reachable: 
   return { reachable: () => reachable, close: async () => (clearInterval(timer), await admin.disconnect().catch(() => undefined)) };
 }
 
-export async function startApi(config: Config, logger: Logger, options: { processMetrics?: boolean; now?: () => number; registries?: Registry[] } = {}): Promise<ApiService> {
+export async function startApi(config: Config, logger: Logger, options: { processMetrics?: boolean; now?: () => number; registries?: Registry[]; demoNamespace?: string } = {}): Promise<ApiService> {
   const slos = loadSloFile(config.sloFile);
   const es = elasticsearchClient(config);
   const kafka = await watchKafka(config, logger);
-  const { app } = await buildApi(config, logger, { es, slos, processMetrics: options.processMetrics, now: options.now, kafkaReachable: kafka.reachable, registries: options.registries });
+  const { app } = await buildApi(config, logger, { es, slos, processMetrics: options.processMetrics, now: options.now, kafkaReachable: kafka.reachable, registries: options.registries, demoNamespace: options.demoNamespace });
   const address = await app.listen({ host: config.api.host, port: config.api.port }).catch(async (error: unknown) => {
     await app.close();
     await es.close();

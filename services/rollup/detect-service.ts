@@ -11,6 +11,14 @@ export interface DetectionOptions {
   now?: () => number;
   /** Export the process metrics on this listener (false under `sluice start`, where ingest's listener has them). */
   processMetrics?: boolean;
+  /** More namespaces to watch besides SLUICE_NAMESPACE (the local mode's demo), each in its own traefik stream. */
+  moreNamespaces?: readonly string[];
+}
+
+/** The detectors' settings for another namespace: the default indices follow it; configured ones are kept. */
+export function detectionFor(config: Pick<Config, 'detect' | 'namespace'>, namespace: string): Pick<Config, 'detect' | 'namespace'> {
+  const indices = config.detect.indices.map((index) => (index === `logs-rendiff.traefik-${config.namespace}` ? `logs-rendiff.traefik-${namespace}` : index));
+  return { namespace, detect: { ...config.detect, indices } };
 }
 
 /**
@@ -32,12 +40,15 @@ export async function startDetection(config: Config, logger: Logger, options: De
     now: options.now ?? Date.now,
     failureMessage: 'behaviour detection failed; retrying at the next interval',
     async run(es, to, signal) {
-      const result = await detectBehaviour(es, config, to - config.detect.lookbackMs, to, to, signal);
-      for (const finding of result.created) {
-        findings.inc({ rule: finding.rule.id });
-        logger.warn({ rule: finding.rule.id, name: finding.rule.name, source: finding.ip, count: finding.count, window: { start: new Date(finding.start).toISOString(), end: new Date(finding.end).toISOString() } }, 'behaviour finding');
+      for (const namespace of [config.namespace, ...(options.moreNamespaces ?? [])]) {
+        const result = await detectBehaviour(es, detectionFor(config, namespace), to - config.detect.lookbackMs, to, to, signal);
+        for (const finding of result.created) {
+          // Counted for SLUICE_NAMESPACE only: an alert on this counter never fires on demo traffic.
+          if (namespace === config.namespace) findings.inc({ rule: finding.rule.id });
+          logger.warn({ namespace, rule: finding.rule.id, name: finding.rule.name, source: finding.ip, count: finding.count, window: { start: new Date(finding.start).toISOString(), end: new Date(finding.end).toISOString() } }, 'behaviour finding');
+        }
+        for (const rule of result.cut) logger.warn({ namespace, rule }, 'more offending addresses in one window than reported: only the top ones were written');
       }
-      for (const rule of result.cut) logger.warn({ rule }, 'more offending addresses in one window than reported: only the top ones were written');
     },
   });
   logger.info({ metrics: service.metricsUrl, intervalMs: config.detect.intervalMs, lookbackMs: config.detect.lookbackMs, indices: config.detect.indices }, 'behaviour detection running');

@@ -17,17 +17,19 @@ export interface RollupServiceOptions {
   now?: () => number;
   /** Export the process metrics on this listener (false under `sluice start`, where ingest's listener has them). */
   processMetrics?: boolean;
+  /** More namespaces to roll up besides SLUICE_NAMESPACE (the local mode's demo); alerts stay on SLUICE_NAMESPACE. */
+  moreNamespaces?: readonly string[];
 }
 
 /** Issues last month's report once it is SLUICE_REPORT_GRACE behind, unless issued already; true when it did. */
-async function issueLastMonth(es: Client, config: Config, slos: SloFile, at: number, logger: Logger): Promise<boolean> {
+async function issueLastMonth(es: Client, config: Config, namespace: string, slos: SloFile, at: number, logger: Logger): Promise<boolean> {
   const month = previousMonth(at, config.reportTimeZone);
   if (at < monthBounds(month, config.reportTimeZone).to + config.rollup.reportGraceMs) return false;
-  if ((await issuedReport(es, config.namespace, month, config.reportTimeZone)) !== undefined) return false;
-  const report = await issueReport(es, slos, config.namespace, month, config.reportTimeZone, 'issued automatically after the grace period', at, { requireData: true });
+  if ((await issuedReport(es, namespace, month, config.reportTimeZone)) !== undefined) return false;
+  const report = await issueReport(es, slos, namespace, month, config.reportTimeZone, 'issued automatically after the grace period', at, { requireData: true });
   // A month without any data (a fresh installation) is not frozen empty; it is issued once data is rolled up.
   if (report === undefined) return false;
-  logger.info({ month, timeZone: config.reportTimeZone, revision: report.header.revision }, 'monthly report issued');
+  logger.info({ month, namespace, timeZone: config.reportTimeZone, revision: report.header.revision }, 'monthly report issued');
   return true;
 }
 
@@ -52,9 +54,11 @@ export async function startRollups(config: Config, logger: Logger, options: Roll
     now,
     failureMessage: 'rollup run failed; retrying at the next interval',
     async run(es, to, signal) {
-      const result = await rollupRange(es, slos, config.namespace, to - config.rollup.lookbackMs, to, { signal, now });
-      documents.inc(result.documents);
-      if (await issueLastMonth(es, config, slos, to, logger)) issued.inc();
+      for (const namespace of [config.namespace, ...(options.moreNamespaces ?? [])]) {
+        const result = await rollupRange(es, slos, namespace, to - config.rollup.lookbackMs, to, { signal, now });
+        documents.inc(result.documents);
+        if (await issueLastMonth(es, config, namespace, slos, to, logger)) issued.inc();
+      }
       notifier?.evaluate(await sloStates(es, slos, config.namespace, to), to);
     },
   });

@@ -10,18 +10,31 @@ const el = (tag, props = {}, ...children) => {
   return node;
 };
 
+// Every URL is relative to the page: at / it reaches SLUICE_NAMESPACE's routes, at /demo/ the demo's.
 async function api(path) {
-  const response = await fetch(path, { headers: headers() });
+  const response = await fetch(new URL(path, location.href), { headers: headers() });
   if (!response.ok) throw new Error(`${path}: ${response.status} ${(await response.json().catch(() => ({}))).message ?? ''}`);
   return response.json();
 }
 
 async function checkAuth() {
-  const who = await api('/api/v1/whoami');
+  const who = await api('api/v1/whoami');
+  showNamespace(who);
   const form = document.getElementById('key-form');
   document.getElementById('auth-state').textContent = who.open ? 'open (local mode, no API keys)' : who.role ? `signed in: ${who.role}` : 'an API key is needed';
   form.hidden = who.open || who.role !== null;
   return who.open || who.role !== null;
+}
+
+/** Whose data the page shows, labelled; links to the other namespace's page (the local mode's demo). */
+function showNamespace(who) {
+  const badge = document.getElementById('namespace');
+  badge.textContent = who.demo ? 'DEMO DATA' : `namespace: ${who.namespace}`;
+  badge.classList.toggle('demo', who.demo);
+  document.getElementById('demo-banner').hidden = !who.demo;
+  document.title = who.demo ? 'Sluice (demo data)' : 'Sluice';
+  const others = who.views.filter((view) => view.namespace !== who.namespace);
+  document.getElementById('views').replaceChildren(...others.map((view) => el('a', { href: view.page }, view.demo ? 'see the demo data' : `your data (${view.namespace})`)));
 }
 
 function card(slo) {
@@ -40,7 +53,7 @@ function card(slo) {
 }
 
 async function loadSlos() {
-  const { slos } = await api('/api/v1/slos');
+  const { slos } = await api('api/v1/slos');
   document.getElementById('slos').replaceChildren(...slos.map(card));
   if (slos.length > 0) await burndown(slos[0]);
 }
@@ -49,7 +62,7 @@ async function loadSlos() {
 async function burndown(slo) {
   const to = new Date(slo.window.to);
   const from = new Date(Math.max(Date.parse(slo.window.from), to.getTime() - 30 * 86_400_000));
-  const { points } = await api(`/api/v1/slos/${encodeURIComponent(slo.name)}?from=${from.toISOString()}&to=${to.toISOString()}&step=1h`);
+  const { points } = await api(`api/v1/slos/${encodeURIComponent(slo.name)}?from=${from.toISOString()}&to=${to.toISOString()}&step=1h`);
   const allowed = slo.budget.allowed;
   const svg = document.getElementById('burndown');
   const w = 600, h = 180, left = 40, bottom = 20;
@@ -69,7 +82,7 @@ async function burndown(slo) {
 }
 
 async function loadReports() {
-  const { reports, timeZone } = await api('/api/v1/reports');
+  const { reports, timeZone } = await api('api/v1/reports');
   const list = document.getElementById('reports');
   if (reports.length === 0) {
     list.replaceChildren(el('li', { className: 'muted' }, 'No report issued yet (last month\u2019s is issued an hour after it ends).'));
@@ -109,8 +122,9 @@ function currentFilter() {
 }
 
 function connectTail() {
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const socket = new WebSocket(withKey(`${scheme}://${location.host}/api/v1/tail`));
+  const url = new URL('api/v1/tail', location.href);
+  url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const socket = new WebSocket(withKey(url.href));
   state.socket = socket;
   const status = document.getElementById('tail-state');
   socket.addEventListener('open', () => {

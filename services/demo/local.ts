@@ -1,0 +1,149 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import kafkajs, { type Admin, type Producer } from 'kafkajs';
+import { z } from 'zod';
+import type { Config } from '../../shared/config.js';
+import { elasticsearchClient } from '../../shared/elasticsearch.js';
+import { kafkaClient } from '../../shared/kafka.js';
+import type { Logger } from '../../shared/logging.js';
+import { loadSloFile } from '../../shared/slo.js';
+import { detectBehaviour } from '../rollup/behaviour.js';
+import { detectionFor } from '../rollup/detect-service.js';
+import { monthBounds, previousMonth } from '../rollup/report/calendar.js';
+import { issueReport } from '../rollup/report/store.js';
+import { rollupRange } from '../rollup/rollups.js';
+import { planDemo, planLive, type DemoPlan } from './generator.js';
+import { describePlan } from './describe.js';
+import { describeProgress } from './progress.js';
+import { backfill, produceLive } from './producer.js';
+
+const { Partitioners } = kafkajs;
+
+/** The namespace the demo writes to: never SLUICE_NAMESPACE's data. */
+export const DEMO_NAMESPACE = 'demo';
+
+/** What the local mode's demo has done, kept in SLUICE_DATA_DIR so that a second start resumes it. */
+const stateSchema = z.object({ month: z.string(), seed: z.number(), events: z.number(), nextMinute: z.number(), reported: z.boolean() });
+type DemoState = z.infer<typeof stateSchema>;
+
+const statePath = (config: Config) => join(config.dataDir, 'demo.json');
+
+export function readDemoState(config: Config): DemoState | undefined {
+  const path = statePath(config);
+  if (!existsSync(path)) return undefined;
+  return stateSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+}
+
+function writeState(config: Config, state: DemoState): void {
+  const path = statePath(config);
+  writeFileSync(`${path}.tmp`, JSON.stringify(state));
+  renameSync(`${path}.tmp`, path);
+}
+
+export interface LocalDemo {
+  /** Resolves once the backfilled month's report is issued. */
+  reported: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Messages the consumer group has still to read on the demo's topics. */
+async function lag(admin: Admin, groupId: string, topics: string[]): Promise<number> {
+  let total = 0;
+  const committed = await admin.fetchOffsets({ groupId, topics });
+  for (const topic of topics) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const done = committed.find((entry) => entry.topic === topic)?.partitions ?? [];
+    for (const end of ends) {
+      const offset = Number(done.find((p) => p.partition === end.partition)?.offset ?? -1);
+      total += Number(end.high) - (offset < 0 ? Number(end.low) : offset);
+    }
+  }
+  return total;
+}
+
+async function waitForIngest(admin: Admin, config: Config, signal: AbortSignal): Promise<void> {
+  const topics = ['logs-traefik', 'logs-app', 'logs-worker', 'logs-postgres'].filter((topic) => config.kafka.topics.includes(topic));
+  while (!signal.aborted && (await lag(admin, config.kafka.groupId, topics)) > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+}
+
+/** After the backfill: the month's SLI rollups, the behaviour findings and the issued report, in the demo namespace. */
+async function reportMonth(config: Config, plan: DemoPlan, month: string, signal: AbortSignal): Promise<void> {
+  const es = elasticsearchClient(config);
+  try {
+    await es.indices.refresh({ index: `logs-*-${DEMO_NAMESPACE}`, ignore_unavailable: true, allow_no_indices: true });
+    const slos = loadSloFile(config.sloFile);
+    await rollupRange(es, slos, DEMO_NAMESPACE, plan.from, plan.to, { signal });
+    await detectBehaviour(es, detectionFor(config, DEMO_NAMESPACE), plan.from, plan.to, Date.now(), signal);
+    await issueReport(es, slos, DEMO_NAMESPACE, month, config.reportTimeZone, 'the demo month, issued once its backfill was ingested');
+  } finally {
+    await es.close();
+  }
+}
+
+async function runDemo(config: Config, logger: Logger, state: DemoState, producer: Producer, admin: Admin, signal: AbortSignal, pageUrl: string): Promise<void> {
+  const bounds = monthBounds(state.month, config.reportTimeZone);
+  const plan = planDemo({ seed: state.seed, namespace: DEMO_NAMESPACE, from: bounds.from, to: bounds.to, events: state.events });
+  if (state.nextMinute < plan.to) {
+    logger.info({ month: state.month, events: state.events, planted: describePlan(plan, config.reportTimeZone) }, `demo: producing ${state.month} into Kafka (about ${state.events} events, seed ${state.seed}) from ${new Date(state.nextMinute).toISOString()}`);
+    const started = Date.now();
+    let shown = started;
+    const produced = await backfill(
+      producer,
+      plan,
+      state.nextMinute,
+      (step) => {
+        writeState(config, (state = { ...state, nextMinute: step.nextMinute }));
+        if (Date.now() - shown < 5000) return;
+        shown = Date.now();
+        logger.info(`demo backfill: ${describeProgress(step.produced, state.events, Date.now() - started).text}`);
+      },
+      signal,
+    );
+    if (signal.aborted) return;
+    logger.info({ produced, seconds: (Date.now() - started) / 1000 }, `demo: ${state.month} produced; waiting for ingest to index it`);
+  }
+  if (!state.reported) {
+    await waitForIngest(admin, config, signal);
+    if (signal.aborted) return;
+    await reportMonth(config, plan, state.month, signal);
+    writeState(config, (state = { ...state, reported: true }));
+    logger.info({ report: `${pageUrl}api/v1/reports/${state.month}.pdf` }, `demo: ${state.month} is ingested and its SLA report is issued; open ${pageUrl}`);
+  }
+}
+
+/**
+ * The local mode's demo: on a fresh data directory it backfills the previous month through Kafka and the
+ * pipeline into the `demo` namespace, issues that month's report, then keeps producing live traffic.
+ * A later start resumes whatever was left (state in SLUICE_DATA_DIR/demo.json) and goes on live.
+ */
+export async function startLocalDemo(config: Config, logger: Logger, fresh: boolean, pageUrl: string): Promise<LocalDemo | undefined> {
+  let state = readDemoState(config);
+  if (state === undefined) {
+    if (!fresh) return undefined;
+    const month = previousMonth(Date.now(), config.reportTimeZone);
+    state = { month, seed: config.demo.seed, events: config.demo.events, nextMinute: monthBounds(month, config.reportTimeZone).from, reported: false };
+    writeState(config, state);
+  }
+  const kafka = kafkaClient(config, logger, 'sluice-demo');
+  const producer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
+  const admin = kafka.admin();
+  await producer.connect();
+  await admin.connect();
+  const abort = new AbortController();
+  const run = runDemo(config, logger, state, producer, admin, abort.signal, pageUrl);
+  const live = run.then(async () => {
+    if (abort.signal.aborted || config.demo.eventsPerSecond === 0) return;
+    logger.info({ eventsPerSecond: config.demo.eventsPerSecond }, 'demo: live traffic running (SLUICE_DEMO_RATE)');
+    await produceLive(producer, planLive(config.demo.seed, DEMO_NAMESPACE, config.demo.eventsPerSecond), abort.signal);
+  });
+  live.catch((error: unknown) => logger.error({ err: error }, 'demo stopped'));
+  return {
+    reported: run,
+    async close() {
+      abort.abort();
+      await live.catch(() => undefined);
+      await producer.disconnect();
+      await admin.disconnect();
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import type { Producer } from 'kafkajs';
+import { MINUTE, minuteMessages, type DemoMessage, type DemoPlan } from './generator.js';
+
+/**
+ * Bytes per produce request: big enough that kafkajs's per-request cost disappears, under a broker's default
+ * message.max.bytes (1 MB, which a partition's record batch must fit) whatever the partition count.
+ */
+const BATCH_BYTES = 900_000;
+
+async function send(producer: Producer, messages: DemoMessage[]): Promise<void> {
+  const byTopic = new Map<string, Array<{ value: string }>>();
+  for (const message of messages) {
+    let list = byTopic.get(message.topic);
+    if (list === undefined) byTopic.set(message.topic, (list = []));
+    list.push({ value: message.value });
+  }
+  await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, values]) => ({ topic, messages: values })) });
+}
+
+export interface BackfillStep {
+  /** The first minute not yet produced. */
+  nextMinute: number;
+  /** Messages produced so far in this call. */
+  produced: number;
+}
+
+/**
+ * Produces the plan's minutes from `fromMinute` to its end, a few thousand messages per request, and reports
+ * after each acknowledged request the minute to resume at: a restart resumes there without producing twice
+ * (at most the one request in flight at a crash is produced again).
+ */
+export async function backfill(producer: Producer, plan: DemoPlan, fromMinute: number, onStep: (step: BackfillStep) => void | Promise<void>, signal?: AbortSignal): Promise<number> {
+  let pending: DemoMessage[] = [];
+  let bytes = 0;
+  let produced = 0;
+  for (let minute = fromMinute; minute < plan.to; minute += MINUTE) {
+    if (signal?.aborted) break;
+    for (const message of minuteMessages(plan, minute)) {
+      pending.push(message);
+      bytes += message.value.length;
+    }
+    if (bytes < BATCH_BYTES && minute + MINUTE < plan.to) continue;
+    await send(producer, pending);
+    produced += pending.length;
+    pending = [];
+    bytes = 0;
+    await onStep({ nextMinute: minute + MINUTE, produced });
+  }
+  return produced;
+}
+
+/**
+ * Live traffic: each minute's lines are generated as the minute starts and sent as their times come (every
+ * quarter second), until the signal aborts. Lines stamped after their minute (a job that ends later) wait
+ * for their time too.
+ */
+export async function produceLive(producer: Producer, plan: DemoPlan, signal: AbortSignal, onSent?: (count: number) => void): Promise<void> {
+  let minute = Math.floor(Date.now() / MINUTE) * MINUTE;
+  let queue: Array<{ at: number; message: DemoMessage }> = timed(plan, minute).filter((item) => item.at >= Date.now());
+  while (!signal.aborted) {
+    const now = Date.now();
+    if (now >= minute + MINUTE) {
+      minute += MINUTE;
+      queue = [...queue, ...timed(plan, minute)].sort((a, b) => a.at - b.at);
+    }
+    let due = 0;
+    while (due < queue.length && (queue[due] as { at: number }).at <= now) due += 1;
+    if (due > 0) {
+      await send(producer, queue.slice(0, due).map((item) => item.message));
+      onSent?.(due);
+      queue = queue.slice(due);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function timed(plan: DemoPlan, minute: number): Array<{ at: number; message: DemoMessage }> {
+  return minuteMessages(plan, minute).map((message) => ({ at: timeOf(message), message }));
+}
+
+/** When a message's line was written: Filebeat's @timestamp, which leads its envelope (a cut line: now). */
+function timeOf(message: DemoMessage): number {
+  const match = /^\{"@timestamp":"([^"]+)"/.exec(message.value);
+  return match ? Date.parse(match[1] as string) : Date.now();
+}
