@@ -50,6 +50,19 @@ async function searchable(elasticsearchUrl: string, expected: number): Promise<A
   return hits.map((hit) => hit._source);
 }
 
+function previousMonthUtc(): string {
+  const now = new Date();
+  const previous = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  return previous.toISOString().slice(0, 7);
+}
+
+/** Documents in the local mode's Elasticsearch matching a query, after a refresh. */
+async function countDocuments(index: string, query?: Record<string, unknown>): Promise<number> {
+  await fetch(`http://127.0.0.1:9200/${index}/_refresh`, { method: 'POST' });
+  const answer = await fetch(`http://127.0.0.1:9200/${index}/_count?ignore_unavailable=true&allow_no_indices=true`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(query ? { query } : {}) });
+  return ((await answer.json()) as { count: number }).count;
+}
+
 const LINES = [
   '{"timestamp":"2026-11-22T10:00:00Z","level":"INFO","message":"Job 42 processed for ann@example.com","job_id":"42","processing_time":1.5}',
   '{"time":"2026-11-22T10:00:01Z","ClientAddr":"8.8.8.8:51000","RequestMethod":"GET","RequestPath":"/api/v1/jobs/42?q=1%27%20OR%201=1--","DownstreamStatus":200,"Duration":"12ms","request_User-Agent":"sqlmap/1.7"}',
@@ -87,17 +100,21 @@ describe('sluice start (local mode)', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-start-'));
     const metricsPort = await freePort();
     const detectPort = await freePort();
-    const start = sluice(['start'], { SLUICE_DATA_DIR: dataDir, SLUICE_INGEST_METRICS_PORT: String(metricsPort), SLUICE_DETECT_METRICS_PORT: String(detectPort) });
+    // The demo is switched off (SLUICE_DEMO=0): this test looks at an empty installation.
+    const start = sluice(['start'], { SLUICE_DATA_DIR: dataDir, SLUICE_INGEST_METRICS_PORT: String(metricsPort), SLUICE_DETECT_METRICS_PORT: String(detectPort), SLUICE_DEMO: '0' });
     await ready(metricsPort, start);
     await ready(detectPort, start);
     expect(start.output()).toContain('KAFKA_BROKERS is not set: started the embedded Kafka emulator');
     expect(start.output()).toContain('ELASTICSEARCH_URL is not set: started the embedded Elasticsearch emulator');
     // The start-up block says how to produce a line and how to search it; the detectors log as themselves.
     // It is written once the API listens too, which may be after the detectors' listener is up.
-    await waitFor(() => start.output().includes('sluice started in local mode'), 30_000, 'the start-up block');
-    const started = JSON.parse(start.output().split('\n').find((line) => line.includes('sluice started in local mode')) ?? '{}') as { tryIt?: { produce: string; search: string } };
-    expect(started.tryIt?.produce).toMatch(/\| kcat -P -b 127\.0\.0\.1:9092 -t logs-app$/);
-    expect(started.tryIt?.search).toBe("curl -s 'http://127.0.0.1:9200/logs-*/_search?q=message:hello&pretty'");
+    await waitFor(() => start.output().includes('Ctrl-C stops everything.'), 30_000, 'the start-up block');
+    expect(start.output()).toContain('Sluice is running in local mode: embedded Kafka and Elasticsearch emulators, for development only.');
+    expect(start.output()).toContain('  Kafka           127.0.0.1:9092   kcat -P -b 127.0.0.1:9092 -t logs-app');
+    expect(start.output()).toContain("  Elasticsearch   http://127.0.0.1:9200   curl 'http://127.0.0.1:9200/logs-*/_search?q=message:hello'");
+    expect(start.output()).toContain('  real cluster    set KAFKA_BROKERS and ELASTICSEARCH_URL');
+    expect(start.output()).not.toContain('demo data:');
+    expect((await fetch('http://127.0.0.1:8080/demo/api/v1/whoami')).status).toBe(404);
     expect(start.output()).toContain('"service":"detect"');
     // The process metrics once, on ingest's listener; every counter of the detectors there from the start, at 0.
     const ingestMetrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -114,6 +131,51 @@ describe('sluice start (local mode)', () => {
     expect(existsSync(join(dataDir, 'kafka'))).toBe(true);
     expect(existsSync(join(dataDir, 'elasticsearch'))).toBe(true);
   }, 60_000);
+
+  it('on an empty data dir runs the demo: last month through Kafka and the pipeline, its report with the planted outage at its length, then live; a second start resumes without duplicating', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
+    const apiPort = await freePort();
+    const env = { SLUICE_DATA_DIR: dataDir, SLUICE_DEMO_EVENTS: '20000', SLUICE_DEMO_SEED: '4', SLUICE_DEMO_RATE: '40', SLUICE_API_PORT: String(apiPort), SLUICE_INGEST_METRICS_PORT: String(await freePort()), SLUICE_DETECT_METRICS_PORT: String(await freePort()), SLUICE_ROLLUP_METRICS_PORT: String(await freePort()) };
+    const api = `http://127.0.0.1:${apiPort}`;
+    const first = sluice(['start'], env);
+    await waitFor(() => first.exitCode !== null || first.output().includes('its SLA report is issued'), 150_000, 'the demo month ingested and reported');
+    expect(first.exitCode, first.output()).toBeNull();
+    expect((await fetch(`${api}/readyz`)).status).toBe(200);
+    expect(first.output()).toContain(`  page and API    ${api}/   (demo data: ${api}/demo/)`);
+    const month = previousMonthUtc();
+    const planted = (JSON.parse(first.output().split('\n').find((line) => line.includes('"planted"')) ?? '{}') as { planted: Array<{ kind: string; from: string; minutes: number }> }).planted;
+    const outage = planted.find((item) => item.kind === 'outage');
+    expect(outage?.from.startsWith(month)).toBe(true);
+    const report = (await (await fetch(`${api}/demo/api/v1/reports/${month}.json`)).json()) as { header: { revision: number; issued: boolean }; slos: Array<{ name: string; uptime: { downMinutes: number } }>; incidents: Array<{ slo: string; start: string; durationMinutes: number; mainError?: string }> };
+    expect(report.header).toMatchObject({ revision: 1, issued: true });
+    // Every outage minute had a dozen requests or more, all failing: down for exactly its length, one incident as long.
+    expect(report.slos.find((slo) => slo.name === 'api-availability')?.uptime.downMinutes).toBe(outage?.minutes);
+    expect(report.incidents.find((incident) => incident.slo === 'api-availability' && incident.start === outage?.from)).toMatchObject({ durationMinutes: outage?.minutes });
+    // The brute force was found by the detectors over the backfilled month, in the demo namespace.
+    const bruteForce = planted.find((item) => item.kind === 'attack:brute_force') as { address?: string };
+    const findings = (await (await fetch(`http://127.0.0.1:9200/logs-rendiff.security-demo/_search?q=rule.id:BEHAV-001`)).json()) as { hits: { hits: Array<{ _source: { source: { ip: string } } }> } };
+    expect(findings.hits.hits.map((hit) => hit._source.source.ip)).toContain(bruteForce.address);
+    // Nothing of the demo in the default namespace.
+    expect(((await (await fetch(`${api}/api/v1/reports`)).json()) as { reports: unknown[] }).reports).toEqual([]);
+    expect(await countDocuments('logs-*-default')).toBe(0);
+    const [year, number] = month.split('-').map(Number) as [number, number];
+    const monthDocuments = () => countDocuments('logs-*-demo', { range: { '@timestamp': { gte: new Date(Date.UTC(year, number - 1, 1)).toISOString(), lt: new Date(Date.UTC(year, number, 1)).toISOString() } } });
+    const backfilled = await monthDocuments();
+    expect(backfilled).toBeGreaterThan(15_000);
+    first.kill('SIGTERM');
+    expect(await exited(first)).toEqual({ code: 0, signal: null });
+
+    const second = sluice(['start'], env);
+    await waitFor(() => second.exitCode !== null || second.output().includes('demo: live traffic running'), 60_000, 'the second start to go live');
+    expect(second.output()).not.toContain('demo: producing');
+    const since = new Date().toISOString();
+    await waitFor(async () => (await countDocuments('logs-*-demo', { range: { '@timestamp': { gte: since } } })) > 0, 30_000, 'live demo traffic');
+    expect(await monthDocuments()).toBe(backfilled);
+    const reports = (await (await fetch(`${api}/demo/api/v1/reports`)).json()) as { reports: Array<{ month: string; revision: number }> };
+    expect(reports.reports).toEqual([expect.objectContaining({ month, revision: 1 })]);
+    second.kill('SIGTERM');
+    expect(await exited(second)).toEqual({ code: 0, signal: null });
+  }, 300_000);
 
   // Start-up must never hang: whatever fails stops what already started, prints one line, and exits.
   it('with a port in use (9200, or the metrics port) stops what it started, names the setting that moves it, exits 1 within seconds', async () => {

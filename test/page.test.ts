@@ -112,7 +112,7 @@ describe('the page', () => {
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(String(error)));
     await page.goto(`${url}/`);
-    await page.evaluate((key) => localStorage.setItem('sluice-api-key', key), KEY);
+    await page.evaluate(`localStorage.setItem('sluice-api-key', ${JSON.stringify(KEY)})`);
     await page.goto(`${url}/`);
     await page.getByText('namespace: default').waitFor();
     expect(await page.locator('#demo-banner').isHidden()).toBe(true);

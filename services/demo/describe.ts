@@ -5,6 +5,10 @@ export interface PlantedSummary {
   kind: string;
   slo?: string;
   address?: string;
+  /** ISO 8601, UTC. */
+  from: string;
+  to: string;
+  /** Local time in the report's zone. */
   start: string;
   end: string;
   minutes: number;
@@ -17,7 +21,7 @@ export function describePlan(plan: DemoPlan, timeZone: string): PlantedSummary[]
   const attacks = plan.attacks.map(({ attacker, from, to }) => ({ kind: `attack:${attacker.kind}`, address: attacker.address, from, to, what: `${attacker.perMinute} ${attacker.method} requests a minute from ${attacker.address} (${attacker.agent})` }));
   return [...incidents, ...attacks]
     .sort((a, b) => a.from - b.from)
-    .map(({ from, to, ...rest }) => ({ ...rest, start: localTime(from, timeZone), end: localTime(to, timeZone), minutes: (to - from) / MINUTE }));
+    .map(({ from, to, ...rest }) => ({ ...rest, from: new Date(from).toISOString(), to: new Date(to).toISOString(), start: localTime(from, timeZone), end: localTime(to, timeZone), minutes: (to - from) / MINUTE }));
 }
 
 export function planLines(plan: DemoPlan, timeZone: string): string[] {
