@@ -95,6 +95,52 @@ describe('sluice ingest from the command line', () => {
   }, 60_000);
 });
 
+describe('sluice demo', () => {
+  it('lists what it plants, produces the month to any Kafka as Filebeat events, the same for the same seed, and stops after it with --rate 0', async () => {
+    const kafkaPort = await freePort();
+    const kafka = sluice(['emulate', 'kafka', '--port', String(kafkaPort)], {});
+    await waitFor(() => kafka.output().includes('kafka emulator listening'), 20_000, 'the emulator');
+    const demo = sluice(['demo', '--brokers', `127.0.0.1:${kafkaPort}`, '--month', '2026-02', '--events', '12000', '--seed', '21', '--rate', '0'], {});
+    expect(await exited(demo)).toEqual({ code: 0, signal: null });
+    const output = demo.output();
+    expect(output).toContain('sluice demo: 2026-02 (UTC), about 12,000 events, seed 21, namespace demo');
+    for (const kind of ['outage', 'latency', 'job_failures', 'attack:scanner', 'attack:sqli', 'attack:brute_force']) expect(output).toMatch(new RegExp(`\\s2026-02-\\d\\d \\d\\d:\\d\\d UTC - \\d\\d:\\d\\d UTC\\s+${kind}\\s`));
+    // Not a terminal: plain progress lines, no bar redrawn with carriage returns.
+    expect(output).toMatch(/^backfill: [\d,]+\/[\d,]+ events \(100\.0 %\), [\d,]+ events\/s, ETA 0 s$/m);
+    expect(output).not.toContain('\r');
+    const produced = Number(/sluice demo: (\d+) events of 2026-02 produced/.exec(output)?.[1]);
+    expect(produced).toBeGreaterThan(10_000);
+    // Everything is in Kafka, on the topics of the contract, as Filebeat events asking for the demo namespace.
+    let consumed = 0;
+    for (const topic of ['logs-traefik', 'logs-app', 'logs-worker', 'logs-postgres']) {
+      const read = await run('kcat', ['-C', '-b', `127.0.0.1:${kafkaPort}`, '-t', topic, '-e', '-q', '-f', '%s\n']);
+      const lines = read.stdout.split('\n').filter(Boolean);
+      consumed += lines.length;
+      const whole = lines.filter((line) => line.endsWith('}'));
+      expect(JSON.parse(whole[0] as string)).toMatchObject({ input: { type: 'filestream' }, agent: { type: 'filebeat' }, data_stream: { namespace: 'demo' } });
+    }
+    expect(consumed).toBe(produced);
+    // The same seed lists the same plan.
+    const again = sluice(['demo', '--brokers', `127.0.0.1:${kafkaPort}`, '--month', '2026-02', '--events', '1000', '--seed', '21', '--rate', '0'], {});
+    expect(await exited(again)).toEqual({ code: 0, signal: null });
+    const plan = (text: string) => text.split('\n').filter((line) => / UTC - /.test(line)).join('\n');
+    expect(plan(again.output())).toBe(plan(output));
+  }, 90_000);
+
+  it('refuses a bad month, rate, broker list or namespace with a precise message and exit 2', async () => {
+    for (const [args, message] of [
+      [['--month', '2026-13'], "option '--month <YYYY-MM>' argument '2026-13' is invalid. expected a month as YYYY-MM"],
+      [['--rate', '-1'], "option '--rate <n>' argument '-1' is invalid. expected an integer, 0 or more."],
+      [['--namespace', 'My-Demo'], "option '--namespace <ns>' argument 'My-Demo' is invalid. expected a data stream namespace"],
+      [['--brokers', 'kafka'], 'KAFKA_BROKERS="kafka": expected comma-separated host:port pairs'],
+    ] as const) {
+      const demo = sluice(['demo', ...args], {});
+      expect(await exited(demo)).toEqual({ code: 2, signal: null });
+      expect(demo.output()).toContain(message);
+    }
+  });
+});
+
 describe('sluice start (local mode)', () => {
   it('starts the embedded emulators with their data under SLUICE_DATA_DIR, ingests, detects, and stops cleanly', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-start-'));
