@@ -147,6 +147,11 @@ describe('configuration from the environment', () => {
       SLUICE_NOTIFY_FILE: sloFile,
       SLUICE_UA_REGEXES: sloFile,
       SLUICE_INTERNAL_NETWORKS: '10.0.0.0/8,fd00::/8',
+      SLUICE_EVENT_NAMESPACES: 'demo, staging',
+      SLUICE_DEMO: '0',
+      SLUICE_DEMO_EVENTS: '250000',
+      SLUICE_DEMO_RATE: '0',
+      SLUICE_DEMO_SEED: '42',
     };
     expect(Object.keys(env).sort()).toEqual(SETTING_NAMES.filter((name) => name !== 'ELASTICSEARCH_API_KEY').sort());
     const config = loadConfig(env);
@@ -166,6 +171,8 @@ describe('configuration from the environment', () => {
       caFile,
     });
     expect(config.namespace).toBe('prod_eu');
+    expect(config.eventNamespaces).toEqual(['demo', 'staging']);
+    expect(config.demo).toEqual({ enabled: false, events: 250_000, eventsPerSecond: 0, seed: 42 });
     expect(config.geoip).toEqual({ cityDb, asnDb });
     expect(config.sloFile).toBe(sloFile);
     expect(config.uaRegexes).toBe(sloFile);
@@ -239,6 +246,9 @@ describe('bad values are rejected with the variable, the value and what was expe
     ['a URL that is not one', { ELASTICSEARCH_URL: 'es:9200:x' }, 'ELASTICSEARCH_URL="es:9200:x": expected an http:// or https:// URL'],
     ['a URL of another scheme', { ELASTICSEARCH_URL: 'ftp://es:9200' }, 'ELASTICSEARCH_URL="ftp://es:9200": expected an http:// or https:// URL; "ftp:" is neither'],
     ['a namespace with a dash', { SLUICE_NAMESPACE: 'prod-eu' }, 'SLUICE_NAMESPACE="prod-eu": expected a data stream namespace'],
+    ['an event namespace in upper case', { SLUICE_EVENT_NAMESPACES: 'demo,Staging' }, 'SLUICE_EVENT_NAMESPACES="demo,Staging": expected comma-separated data stream namespaces (lower case, no "-"); not one: Staging'],
+    ['a demo switch that is neither on nor off', { SLUICE_DEMO: 'no' }, 'SLUICE_DEMO="no": expected true, false, 1 or 0'],
+    ['a negative demo rate', { SLUICE_DEMO_RATE: '-5' }, 'SLUICE_DEMO_RATE="-5": expected an integer from 0 to 1000000'],
     ['a namespace in upper case', { SLUICE_NAMESPACE: 'Prod' }, 'SLUICE_NAMESPACE="Prod": expected a data stream namespace'],
     ['an unknown time zone', { SLUICE_REPORT_TZ: 'Mars/Olympus' }, 'SLUICE_REPORT_TZ="Mars/Olympus": expected an IANA time zone'],
     ['an illegal topic name', { KAFKA_TOPICS: 'logs-app,logs app' }, 'KAFKA_TOPICS="logs-app,logs app": expected Kafka topic names: 1 to 249 of letters, digits, ".", "_" and "-", not "." or ".."; "logs app" is not one'],
