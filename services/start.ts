@@ -4,6 +4,7 @@ import type { Config } from '../shared/config.js';
 import { LOCAL_ELASTICSEARCH_URL } from '../shared/elasticsearch.js';
 import { LOCAL_KAFKA_BROKER } from '../shared/kafka-errors.js';
 import { serviceLogger, type Logger } from '../shared/logging.js';
+import { startEmulatorThread } from '../emulators/in-thread.js';
 import { startIngest } from './ingest/service.js';
 import { startDetection } from './rollup/detect-service.js';
 import { startRollups } from './rollup/rollup-service.js';
@@ -16,37 +17,30 @@ export interface RunningSluice {
   stopped: Promise<Error | undefined>;
 }
 
-/** The embedded emulators that `start` runs for what is not configured; each closer is registered as it starts. */
+/** The embedded emulators that `start` runs for what is not configured, each on its own thread; each closer is registered as it starts. */
 async function startEmulators(config: Config, logger: Logger, started: Started): Promise<{ brokers: string[]; url: string }> {
-  const emulatorLogger = serviceLogger(logger, 'emulator');
   let brokers = config.kafka.brokers;
   let url = config.elasticsearch.url;
+  const thread = { logLevel: config.logLevel, logFormat: config.logFormat };
   if (brokers === undefined) {
-    const { KafkaEmulator } = await import('../emulators/kafka/index.js');
-    const kafka = await KafkaEmulator.start({ port: 9092, dataDir: join(config.dataDir, 'kafka'), logger: emulatorLogger }).catch((error: unknown) => {
+    const kafka = await startEmulatorThread({ kind: 'kafka', port: 9092, dataDir: join(config.dataDir, 'kafka'), ...thread }).catch((error: unknown) => {
       throw portInUse(error, 'another Sluice or Kafka running? set KAFKA_BROKERS to use a running broker');
     });
     started.add(() => kafka.close());
     brokers = [LOCAL_KAFKA_BROKER];
-    logger.info({ brokers: kafka.brokers, dataDir: join(config.dataDir, 'kafka') }, 'KAFKA_BROKERS is not set: started the embedded Kafka emulator (development only)');
+    logger.info({ brokers: kafka.address, dataDir: join(config.dataDir, 'kafka') }, 'KAFKA_BROKERS is not set: started the embedded Kafka emulator (development only)');
   }
   if (url === undefined) {
-    const { ElasticsearchEmulator } = await import('../emulators/elasticsearch/index.js');
-    const elasticsearch = await ElasticsearchEmulator.start({ port: 9200, dataDir: join(config.dataDir, 'elasticsearch'), logger: emulatorLogger }).catch((error: unknown) => {
+    const elasticsearch = await startEmulatorThread({ kind: 'elasticsearch', port: 9200, dataDir: join(config.dataDir, 'elasticsearch'), ...thread }).catch((error: unknown) => {
       throw portInUse(error, 'another Sluice or Elasticsearch running? set ELASTICSEARCH_URL to use a running cluster');
     });
     started.add(() => elasticsearch.close());
     url = LOCAL_ELASTICSEARCH_URL;
-    logger.info({ url: elasticsearch.url, dataDir: join(config.dataDir, 'elasticsearch') }, 'ELASTICSEARCH_URL is not set: started the embedded Elasticsearch emulator (development only)');
+    logger.info({ url: elasticsearch.address, dataDir: join(config.dataDir, 'elasticsearch') }, 'ELASTICSEARCH_URL is not set: started the embedded Elasticsearch emulator (development only)');
   }
   return { brokers, url };
 }
 
-/**
- * `sluice start`: every service that exists, and first the embedded emulator for Kafka and/or
- * Elasticsearch when it is not configured, keeping its data under SLUICE_DATA_DIR. A failure at any step
- * closes what already started; so does Ctrl-C while a step still waits.
- */
 export interface StartOptions {
   signal?: AbortSignal;
   /** `--no-demo`: no demo even on an empty data directory (as SLUICE_DEMO=0). */

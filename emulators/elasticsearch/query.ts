@@ -4,6 +4,7 @@ import { DEFAULT_DATE_FORMAT, resolveDateMath } from './dates.js';
 import { badRequest, EsError, parsingError, queryShardError, ShardLevelError } from './errors.js';
 import { globToRegex } from './glob.js';
 import { analyze, isNumericType, isTextType, parseGeoPoint, type FieldDef, type FieldValue } from './mapping.js';
+import type { RangeBounds } from './range-column.js';
 import type { Doc, Json } from './store.js';
 import { checkKeys, MAX_QUERY_DEPTH, QUERY_OPTIONS, SINGLE_FIELD_QUERIES, SORT_OPTIONS, unknownQueryOption } from './strict.js';
 
@@ -17,6 +18,8 @@ export interface SearchContext {
 export interface Matcher {
   matches(doc: Doc): boolean;
   score(doc: Doc): number;
+  /** A numeric range every match lies in (a range query, or one a bool requires): searches visit only its documents. */
+  bounds?: RangeBounds;
 }
 
 const tokenCache = new WeakMap<Doc, Map<string, string[][]>>();
@@ -360,7 +363,7 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
     case 'constant_score': {
       if (spec.filter === undefined) throw parsingError('[constant_score] requires a \'filter\' element');
       const inner = compileQuery(spec.filter, context, depth + 1);
-      return constant((doc) => inner.matches(doc), boost);
+      return { ...constant((doc) => inner.matches(doc), boost), bounds: inner.bounds };
     }
     case 'query_string':
       return queryString(String(spec.query ?? ''), context, { fields: spec.fields ?? spec.default_field, defaultOperator: String(spec.default_operator ?? 'OR'), simple: false });
@@ -411,6 +414,7 @@ function boolMatcher(spec: Json, context: SearchContext, depth: number): Matcher
   const mustNot = clauses(spec.must_not, context, depth);
   const required = minimumShouldMatch(spec.minimum_should_match, should.length, must.length === 0 && filter.length === 0 ? 1 : 0);
   const boost = spec.boost === undefined ? 1 : Number(spec.boost);
+  const bounds = [...filter, ...must].find((matcher) => matcher.bounds !== undefined)?.bounds;
   const matches = (doc: Doc): boolean => {
     for (const matcher of filter) if (!matcher.matches(doc)) return false;
     for (const matcher of must) if (!matcher.matches(doc)) return false;
@@ -424,6 +428,7 @@ function boolMatcher(spec: Json, context: SearchContext, depth: number): Matcher
   };
   return {
     matches,
+    bounds,
     score: (doc) => {
       if (!matches(doc)) return 0;
       const scores = [...must, ...should].map((matcher) => matcher.score(doc));

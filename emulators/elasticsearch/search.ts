@@ -29,11 +29,13 @@ export interface SearchParams {
 export interface Target {
   index: Index;
   docs: Iterable<Doc>;
+  /** The index's refreshed view, whose range columns can stand in for `docs` (a point in time's copy cannot). */
+  live?: boolean;
 }
 
 /** The indices as they are now; each target can be read more than once (a `global` aggregation reads again). */
 export function liveTargets(indices: Index[]): Target[] {
-  return indices.map((index) => ({ index, docs: { [Symbol.iterator]: () => index.view.values() } }));
+  return indices.map((index) => ({ index, docs: { [Symbol.iterator]: () => index.view.values() }, live: true }));
 }
 
 /** A point in time keeps its own list of each index's documents, so later writes do not show. */
@@ -61,7 +63,8 @@ function matchingHits(targets: Target[], query: unknown, context: SearchContext,
   const hits: Hit[] = [];
   let order = 0;
   for (const target of targets) {
-    for (const doc of target.docs) {
+    const docs = (target.live === true && matcher.bounds !== undefined ? target.index.rangeCandidates(matcher.bounds) : undefined) ?? target.docs;
+    for (const doc of docs) {
       if (!matcher.matches(doc)) continue;
       hits.push({ doc, index: target.index.name, score: scored ? matcher.score(doc) : 0, order: order++ });
     }

@@ -4,6 +4,7 @@ import { formatDate } from './dates.js';
 import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.js';
 import { globToRegex, matchesPattern } from './glob.js';
 import type { DocFields } from './doc-fields.js';
+import { RangeColumn, type RangeBounds } from './range-column.js';
 import { fieldIndex, indexDocument, mergeMappings, type FieldDef, type FieldMapping, type MappingLimits, type Mappings } from './mapping.js';
 
 export type Json = Record<string, unknown>;
@@ -141,11 +142,43 @@ export class Index {
   refresh(): void {
     for (const id of this.dirty) {
       const doc = this.docs.get(id);
-      if (doc) this.view.set(id, doc);
-      else this.view.delete(id);
+      if (doc) this.show(id, doc);
+      else this.hide(id);
     }
     this.dirty.clear();
     this.lastRefresh = Date.now();
+  }
+
+  /** Range columns by field, built when a search first filters on it. */
+  private readonly columns = new Map<string, RangeColumn>();
+  /** Whether a visible document was ever replaced or removed: its place in the view then differs from its seqNo order. */
+  private rewritten = false;
+
+  /** Makes a document visible to searches. */
+  show(id: string, doc: Doc): void {
+    if (this.view.has(id)) this.rewritten = true;
+    this.view.set(id, doc);
+    for (const column of this.columns.values()) column.add(doc);
+  }
+
+  private hide(id: string): void {
+    if (this.view.delete(id)) this.rewritten = true;
+  }
+
+  /** A document replaced or deleted: range columns no longer give the view's order. */
+  noteRewrite(): void {
+    this.rewritten = true;
+  }
+
+  /**
+   * The visible documents a range filter can match, in view order; undefined where the column cannot say
+   * (an index whose documents were replaced or removed: log indices never are, they are only created).
+   */
+  rangeCandidates(bounds: RangeBounds): Doc[] | undefined {
+    if (this.rewritten) return undefined;
+    let column = this.columns.get(bounds.field);
+    if (column === undefined) this.columns.set(bounds.field, (column = new RangeColumn(bounds.field, this.view.values())));
+    return column.between(bounds).sort((a, b) => a.seqNo - b.seqNo);
   }
 
   writeBlocked(): boolean {
@@ -561,6 +594,7 @@ export class Cluster {
   }
 
   private store(index: Index, doc: Doc, existing: Doc | undefined): void {
+    if (existing !== undefined) index.noteRewrite();
     index.docs.set(doc.id, doc);
     index.dirty.add(doc.id);
     index.bytes += doc.raw.length - (existing?.raw.length ?? 0);
@@ -574,6 +608,7 @@ export class Cluster {
   deleteDoc(index: Index, id: string): WriteResult {
     const existing = index.docs.get(id);
     if (!existing) return { ...this.result(index, { id, version: 1, seqNo: index.seqNo++ }, 'not_found', 404) };
+    index.noteRewrite();
     index.docs.delete(id);
     index.dirty.add(id);
     index.bytes -= existing.raw.length;
@@ -605,7 +640,7 @@ export class Cluster {
     const raw = Buffer.from(JSON.stringify(source));
     const doc: Doc = { id, raw, fields, version, seqNo: index.seqNo++ };
     index.docs.set(id, doc);
-    index.view.set(id, doc);
+    index.show(id, doc);
     index.bytes += raw.length;
   }
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import kafkajs, { type Admin, type Producer } from 'kafkajs';
+import { Worker } from 'node:worker_threads';
+import kafkajs, { type Admin } from 'kafkajs';
 import { z } from 'zod';
 import type { Config } from '../../shared/config.js';
 import { elasticsearchClient } from '../../shared/elasticsearch.js';
@@ -15,7 +16,8 @@ import { rollupRange } from '../rollup/rollups.js';
 import { planDemo, planLive, type DemoPlan } from './generator.js';
 import { describePlan } from './describe.js';
 import { describeProgress } from './progress.js';
-import { backfill, produceLive } from './producer.js';
+import { produceLive } from './producer.js';
+import type { BackfillThreadData, BackfillThreadMessage } from './backfill-thread.js';
 
 const { Partitioners } = kafkajs;
 
@@ -80,17 +82,36 @@ async function reportMonth(config: Config, plan: DemoPlan, month: string, signal
   }
 }
 
-async function runDemo(config: Config, logger: Logger, state: DemoState, producer: Producer, admin: Admin, signal: AbortSignal, pageUrl: string): Promise<void> {
+/** Runs the backfill on a worker thread; `onStep` hears each acknowledged request; resolves with the count produced. */
+function backfillInThread(data: BackfillThreadData, onStep: (step: { nextMinute: number; produced: number }) => void, signal: AbortSignal): Promise<number> {
+  const worker = new Worker(new URL('./backfill-thread.js', import.meta.url), { workerData: data });
+  const stop = () => worker.postMessage('stop');
+  signal.addEventListener('abort', stop, { once: true });
+  return new Promise<number>((resolve, reject) => {
+    let produced = 0;
+    worker.on('message', (message: BackfillThreadMessage) => {
+      if (message.type === 'step') onStep(message);
+      else if (message.type === 'done') produced = message.produced;
+      else reject(new Error(`demo backfill failed: ${message.message}`));
+    });
+    worker.on('error', reject);
+    worker.on('exit', () => {
+      signal.removeEventListener('abort', stop);
+      resolve(produced);
+    });
+  });
+}
+
+async function runDemo(config: Config, logger: Logger, state: DemoState, admin: Admin, signal: AbortSignal, pageUrl: string): Promise<void> {
   const bounds = monthBounds(state.month, config.reportTimeZone);
-  const plan = planDemo({ seed: state.seed, namespace: DEMO_NAMESPACE, from: bounds.from, to: bounds.to, events: state.events });
+  const planOptions = { seed: state.seed, namespace: DEMO_NAMESPACE, from: bounds.from, to: bounds.to, events: state.events };
+  const plan = planDemo(planOptions);
   if (state.nextMinute < plan.to) {
     logger.info({ month: state.month, events: state.events, planted: describePlan(plan, config.reportTimeZone) }, `demo: producing ${state.month} into Kafka (about ${state.events} events, seed ${state.seed}) from ${new Date(state.nextMinute).toISOString()}`);
     const started = Date.now();
     let shown = started;
-    const produced = await backfill(
-      producer,
-      plan,
-      state.nextMinute,
+    const produced = await backfillInThread(
+      { config, plan: planOptions, fromMinute: state.nextMinute },
       (step) => {
         writeState(config, (state = { ...state, nextMinute: step.nextMinute }));
         if (Date.now() - shown < 5000) return;
@@ -103,9 +124,13 @@ async function runDemo(config: Config, logger: Logger, state: DemoState, produce
     logger.info({ produced, seconds: (Date.now() - started) / 1000 }, `demo: ${state.month} produced; waiting for ingest to index it`);
   }
   if (!state.reported) {
+    const waited = Date.now();
     await waitForIngest(admin, config, signal);
     if (signal.aborted) return;
+    logger.info({ seconds: (Date.now() - waited) / 1000 }, `demo: ${state.month} is indexed; rolling it up`);
+    const rolled = Date.now();
     await reportMonth(config, plan, state.month, signal);
+    logger.info({ seconds: (Date.now() - rolled) / 1000 }, `demo: ${state.month} rolled up, scanned by the detectors and reported`);
     writeState(config, (state = { ...state, reported: true }));
     logger.info({ report: `${pageUrl}api/v1/reports/${state.month}.pdf` }, `demo: ${state.month} is ingested and its SLA report is issued; open ${pageUrl}`);
   }
@@ -130,7 +155,7 @@ export async function startLocalDemo(config: Config, logger: Logger, fresh: bool
   await producer.connect();
   await admin.connect();
   const abort = new AbortController();
-  const run = runDemo(config, logger, state, producer, admin, abort.signal, pageUrl);
+  const run = runDemo(config, logger, state, admin, abort.signal, pageUrl);
   const live = run.then(async () => {
     if (abort.signal.aborted || config.demo.eventsPerSecond === 0) return;
     logger.info({ eventsPerSecond: config.demo.eventsPerSecond }, 'demo: live traffic running (SLUICE_DEMO_RATE)');
