@@ -64,7 +64,8 @@ describe('range filters over a sorted column', () => {
         expect((aggregated.aggregations?.total as { value: number }).value).toBe(wanted.length);
       }
     };
-    await add(rows(3000, 0));
+    // Values right on the bounds below, open and closed.
+    await add([...rows(3000, 0), ...[0, 3_600_000, 7_200_000, 7_300_000, 43_200_000, 86_400_000].map((offset, i) => ({ id: `edge${i}`, at: [BASE + offset], n: 90_000 + i }))]);
     await check();
     // Written after the column was built: first in its tail, then merged once the tail is large.
     await add(rows(700, 3000));

@@ -162,7 +162,7 @@ function rangeMatcher(field: string, spec: Json, context: SearchContext, lenient
     const high = (lte ?? (lt === undefined ? Infinity : (lt as number))) as number;
     const lowOpen = gte === undefined && gt !== undefined;
     const highOpen = lte === undefined && lt !== undefined;
-    return constant((doc) => doc.fields.some(field, (value) => typeof value === 'number' && (lowOpen ? value > low : value >= low) && (highOpen ? value < high : value <= high)), boost);
+    return { ...constant((doc) => doc.fields.some(field, (value) => typeof value === 'number' && (lowOpen ? value > low : value >= low) && (highOpen ? value < high : value <= high)), boost), bounds: { field, low, high, lowOpen, highOpen } };
   }
   const key = (value: FieldValue): FieldValue => (isIp ? Number(ipToBigInt(String(value), { mapped: true })) : value);
   const [gtK, gteK, ltK, lteK] = [gt, gte, lt, lte].map((value) => (value === undefined ? undefined : key(value)));

@@ -46,18 +46,19 @@ export class RangeColumn {
   between(bounds: RangeBounds): Doc[] {
     const inside = (value: number) => (bounds.lowOpen ? value > bounds.low : value >= bounds.low) && (bounds.highOpen ? value < bounds.high : value <= bounds.high);
     const found: Doc[] = [];
-    for (let i = this.firstAtOrAbove(bounds.low); i < this.values.length && inside(this.values[i] as number); i += 1) found.push(this.docs[i] as Doc);
-    // A value below low with lowOpen false, or equal to low with lowOpen true, is skipped by `inside`.
+    for (let i = this.first(bounds.low, bounds.lowOpen); i < this.values.length && inside(this.values[i] as number); i += 1) found.push(this.docs[i] as Doc);
     for (let i = 0; i < this.tailValues.length; i += 1) if (inside(this.tailValues[i] as number)) found.push(this.tailDocs[i] as Doc);
     return found.length < 2 ? found : [...new Set(found)];
   }
 
-  private firstAtOrAbove(low: number): number {
+  /** The first position whose value is above low (open) or at least low (closed). */
+  private first(low: number, open: boolean): number {
     let lo = 0;
     let hi = this.values.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((this.values[mid] as number) < low) lo = mid + 1;
+      const value = this.values[mid] as number;
+      if (open ? value <= low : value < low) lo = mid + 1;
       else hi = mid;
     }
     return lo;
