@@ -15,7 +15,7 @@ if (quick) {
   // Sizes are read when the benchmark modules load, so they are set before importing them.
   Object.assign(process.env, {
     BENCH_PIPELINE_EVENTS: '10000', BENCH_KAFKA_MESSAGES: '20000', BENCH_ES_BULK_DOCS: '20000', BENCH_ES_AGG_DOCS: '100000', BENCH_ES_SLUICE_DOCS: '5000',
-    BENCH_INGEST_EVENTS: '10000', BENCH_INGEST_LOAD_SECONDS: '3', BENCH_REPORT_PER_MINUTE: '20', BENCH_ROLLUP_EVENTS: '20000', BENCH_PEER_EVENTS: '5000',
+    BENCH_INGEST_EVENTS: '10000', BENCH_INGEST_LOAD_SECONDS: '3', BENCH_REPORT_PER_MINUTE: '20', BENCH_ROLLUP_EVENTS: '20000', BENCH_PEER_EVENTS: '5000', BENCH_DEMO_EVENTS: '20000',
   });
 }
 const { benchPipeline } = await import('./pipeline.js');
@@ -25,6 +25,7 @@ const { benchReport } = await import('./report.js');
 const { benchApi } = await import('./api.js');
 const { benchIngest } = await import('./ingest.js');
 const { benchPeers } = await import('./peers.js');
+const { benchDemo } = await import('./demo.js');
 const { limitOf } = await import('./limits.js');
 
 function sample(section: string, name: string, value: number, unit: string, baseline?: { name: string; value: number }, goal?: string): Sample {
@@ -51,6 +52,7 @@ async function oneRun(): Promise<Sample[]> {
   }
   for (const row of await benchIngest()) samples.push(sample('ingest end to end', row.name, row.value, row.unit, row.baseline, row.goal));
   for (const row of await benchPeers()) samples.push(sample('against rsyslog', row.name, row.value, row.unit, row.baseline, row.goal));
+  for (const row of await benchDemo()) samples.push(sample('local mode demo', row.name, row.value, row.unit, row.baseline, row.goal));
   return samples;
 }
 

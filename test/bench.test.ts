@@ -11,7 +11,7 @@ describe('npm run bench -- --quick (the smoke run CI does)', () => {
     expect(result.code, result.stderr).toBe(0);
     const results = JSON.parse(readFileSync(join(packageRoot, 'bench', 'results', 'quick.json'), 'utf8')) as Results;
     expect(results).toMatchObject({ quick: true, runs: 1, machine: { cores: expect.any(Number) as number, node: process.version } });
-    expect(new Set(results.figures.map((figure) => figure.section))).toEqual(new Set(['pipelines, one core', 'Kafka emulator', 'Elasticsearch emulator', 'rollups and report', 'API', 'ingest end to end', 'against rsyslog']));
+    expect(new Set(results.figures.map((figure) => figure.section))).toEqual(new Set(['pipelines, one core', 'Kafka emulator', 'Elasticsearch emulator', 'rollups and report', 'API', 'ingest end to end', 'against rsyslog', 'local mode demo']));
     for (const figure of results.figures) expect(Number.isFinite(figure.median), figure.name).toBe(true);
     const peers = results.figures.filter((figure) => figure.section === 'against rsyslog').map((figure) => figure.name);
     expect(peers.some((name) => name.startsWith('rsyslog:'))).toBe(true);
