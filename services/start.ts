@@ -55,7 +55,7 @@ function startedBlock(config: Config, where: { brokers: string[]; url: string; p
     `  Kafka           ${where.brokers.join(',')}   kcat -P -b ${where.brokers[0] ?? ''} -t ${config.kafka.topics[0] ?? 'logs-app'}  (Filebeat: output.kafka hosts)`,
     `  Elasticsearch   ${where.url}   curl '${where.url}/logs-*/_search?q=message:hello'`,
     `  data            ${config.dataDir}   (a second start resumes here)`,
-    ...(demo ? [`  demo            ${demo.month} backfilled into the demo namespace, then live traffic (SLUICE_DEMO=0 or --no-demo to skip)`] : []),
+    ...(demo ? [`  demo            ${demo.month} into the demo namespace, then live traffic; the log tells when its report is ready (SLUICE_DEMO=0 or --no-demo: none)`] : []),
     ...(config.localMode ? ['  real cluster    set KAFKA_BROKERS and ELASTICSEARCH_URL (docker-compose.elk.yml; docs/configuration.md)'] : []),
     'Ctrl-C stops everything.',
   ];
