@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { packageRoot } from '../shared/paths.js';
 import { freePort } from './process.js';
 
@@ -33,18 +34,12 @@ export async function benchDemo(): Promise<DemoRow[]> {
   const env = { ...process.env, SLUICE_DATA_DIR: dataDir, SLUICE_DEMO_EVENTS: String(EVENTS), SLUICE_DEMO_RATE: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info', SLUICE_API_PORT: String(await freePort()), SLUICE_INGEST_METRICS_PORT: String(await freePort()), SLUICE_DETECT_METRICS_PORT: String(await freePort()), SLUICE_ROLLUP_METRICS_PORT: String(await freePort()) };
   const child = spawn(process.execPath, [join(packageRoot, 'dist', 'bin', 'sluice.js'), 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: DemoLine[] = [];
-  let pending = '';
   const done = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      pending += chunk.toString('utf8');
-      const parts = pending.split('\n');
-      pending = parts.pop() ?? '';
-      for (const part of parts) {
-        if (!part.startsWith('{') || !part.includes('"service":"demo"')) continue;
-        const line = JSON.parse(part) as DemoLine;
-        lines.push(line);
-        if (line.msg?.includes('rolled up, scanned by the detectors and reported')) resolve();
-      }
+    createInterface({ input: child.stdout }).on('line', (text) => {
+      if (!text.startsWith('{') || !text.includes('"service":"demo"')) return;
+      const line = JSON.parse(text) as DemoLine;
+      lines.push(line);
+      if (line.msg?.includes('rolled up, scanned by the detectors and reported')) resolve();
     });
     child.on('exit', (code) => reject(new Error(`sluice start exited (${code}) before the demo month was reported`)));
   });

@@ -459,7 +459,7 @@ function buildProgram(): Command {
       process.once('SIGTERM', () => interrupt.abort());
       const month = options.month ?? previousMonth(Date.now(), config.reportTimeZone);
       const logger = serviceLogger(createLogger(config.logLevel, config.logFormat), 'demo');
-      const result = await runDemoCommand(config, logger, { month, rate: options.rate ?? config.demo.eventsPerSecond, events: options.events ?? config.demo.events, seed: options.seed ?? config.demo.seed, namespace: options.namespace, brokers: config.kafka.brokers }, process.stdout, interrupt.signal);
+      const result = await runDemoCommand(config, logger, { month, rate: options.rate ?? config.demo.eventsPerSecond, events: options.events ?? config.demo.events, seed: options.seed ?? config.demo.seed, namespace: options.namespace }, process.stdout, interrupt.signal);
       process.stdout.write(`sluice demo: ${result.produced} events of ${month} produced in ${result.seconds.toFixed(1)} s\n`);
     });
 

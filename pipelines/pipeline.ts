@@ -82,7 +82,7 @@ export function createPipeline(options: PipelineOptions): (input: Input) => Outc
       const decoded = decode(input, limits);
       const source = route(decoded.record, decoded.envelope, { forced: options.forcedSource, topic: input.topic, topicSources });
       lap('decode');
-      const document = normalise(source, decoded.record, { namespace: chosen.size === 0 ? options.namespace : namespaceOf(decoded.envelope), now: now(), envelope: decoded.envelope, tags: decoded.tags }, options.forcedSource !== undefined);
+      const document = normalise(source, decoded.record, { namespace: namespaceOf(decoded.envelope), now: now(), envelope: decoded.envelope, tags: decoded.tags }, options.forcedSource !== undefined);
       lap('normalise');
       for (const enrich of enrichers) {
         enrich(document, decoded.text);

@@ -54,7 +54,7 @@ function startedBlock(config: Config, where: { brokers: string[]; url: string; p
     `  page and API    ${where.page}${demo ? `   (demo data: ${where.page}demo/)` : ''}`,
     `  Kafka           ${where.brokers.join(',')}   kcat -P -b ${where.brokers[0] ?? ''} -t ${config.kafka.topics[0] ?? 'logs-app'}  (Filebeat: output.kafka hosts)`,
     `  Elasticsearch   ${where.url}   curl '${where.url}/logs-*/_search?q=message:hello'`,
-    `  data            ${config.dataDir}   (a second start resumes here)`,
+    ...(config.localMode ? [`  data            ${config.dataDir}   (a second start resumes here)`] : []),
     ...(demo ? [`  demo            ${demo.month} into the demo namespace, then live traffic; the log tells when its report is ready (SLUICE_DEMO=0 or --no-demo: none)`] : []),
     ...(config.localMode ? ['  real cluster    set KAFKA_BROKERS and ELASTICSEARCH_URL (docker-compose.elk.yml; docs/configuration.md)'] : []),
     'Ctrl-C stops everything.',
@@ -96,7 +96,7 @@ export async function startLocal(config: Config, logger: Logger, options: StartO
       { kafka: brokers.join(','), elasticsearch: url, page: `${api.url}/`, demoPage: demo ? `${api.url}/demo/` : undefined, metrics: { ingest: ingest.metricsUrl, detect: detection.metricsUrl, rollup: rollups.metricsUrl, api: `${api.url}/metrics` } },
       `sluice started${config.localMode ? ' in local mode (embedded emulators, development only: set KAFKA_BROKERS and ELASTICSEARCH_URL for a real cluster)' : ''}: ingest, behaviour detection, the SLI rollups and the API are running; open the page at ${api.url}/`,
     );
-    process.stdout.write(startedBlock(config, { brokers, url, page: `${api.url}/` }, demo ? { month: readDemoState(config)?.month ?? '' } : undefined));
+    process.stdout.write(startedBlock(config, { brokers, url, page: `${api.url}/` }, demo));
     return {
       stopped: ingest.stopped,
       close: () => started.closeAll(),

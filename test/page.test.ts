@@ -64,16 +64,22 @@ afterAll(async () => {
   await kafka?.close();
 });
 
-function demoEnvelope(line: string, at = Date.now()): string {
-  return JSON.stringify({ '@timestamp': new Date(at).toISOString(), message: line, input: { type: 'filestream' }, fields: { service: 'traefik' }, data_stream: { namespace: 'demo' } });
+/** A browser page that downloads, and the script errors it raises. */
+async function openPage() {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 1300 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  return { context, page, errors };
+}
+
+function demoEnvelope(line: string): string {
+  return JSON.stringify({ '@timestamp': new Date().toISOString(), message: line, input: { type: 'filestream' }, fields: { service: 'traefik' }, data_stream: { namespace: 'demo' } });
 }
 
 describe('the page', () => {
   it('asks for a key, shows the SLO cards, tails a fresh event, and downloads a report', async () => {
-    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 1300 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(String(error)));
+    const { context, page, errors } = await openPage();
     await page.goto(`${url}/`);
     await page.getByText('an API key is needed').waitFor();
     await page.fill('#key', KEY);
@@ -107,10 +113,7 @@ describe('the page', () => {
   }, 90_000);
 
   it('shows the demo namespace at /demo/, labelled as demo, with its own reports and tail; the default page links to it', async () => {
-    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 1300 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(String(error)));
+    const { context, page, errors } = await openPage();
     await page.goto(`${url}/`);
     await page.evaluate(`localStorage.setItem('sluice-api-key', ${JSON.stringify(KEY)})`);
     await page.goto(`${url}/`);

@@ -22,6 +22,8 @@ export class RangeColumn {
   private docs: Doc[] = [];
   private tailValues: number[] = [];
   private tailDocs: Doc[] = [];
+  /** Whether a document holds more than one value of the field (it can then be found twice). */
+  private multiValued = false;
 
   constructor(
     readonly field: string,
@@ -32,13 +34,16 @@ export class RangeColumn {
   }
 
   add(doc: Doc): void {
+    let values = 0;
     doc.fields.some(this.field, (value) => {
       if (typeof value === 'number') {
         this.tailValues.push(value);
         this.tailDocs.push(doc);
+        values += 1;
       }
       return false;
     });
+    if (values > 1) this.multiValued = true;
     if (this.tailValues.length > Math.max(MIN_TAIL, this.values.length / 8)) this.merge();
   }
 
@@ -48,7 +53,7 @@ export class RangeColumn {
     const found: Doc[] = [];
     for (let i = this.first(bounds.low, bounds.lowOpen); i < this.values.length && inside(this.values[i] as number); i += 1) found.push(this.docs[i] as Doc);
     for (let i = 0; i < this.tailValues.length; i += 1) if (inside(this.tailValues[i] as number)) found.push(this.tailDocs[i] as Doc);
-    return found.length < 2 ? found : [...new Set(found)];
+    return this.multiValued ? [...new Set(found)] : found;
   }
 
   /** The first position whose value is above low (open) or at least low (closed). */

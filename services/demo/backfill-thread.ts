@@ -1,10 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import kafkajs from 'kafkajs';
 import type { Config } from '../../shared/config.js';
-import { kafkaClient } from '../../shared/kafka.js';
 import { createLogger, serviceLogger } from '../../shared/logging.js';
 import { planDemo } from './generator.js';
-import { backfill } from './producer.js';
+import { backfill, demoProducer } from './producer.js';
 
 /**
  * The local mode's backfill on a worker thread (see startBackfillThread in local.ts): generating and
@@ -28,7 +26,7 @@ port?.once('message', () => stop.abort());
 
 async function run(): Promise<number> {
   const logger = serviceLogger(createLogger(data.config.logLevel, data.config.logFormat), 'demo');
-  const producer = kafkaClient(data.config, logger, 'sluice-demo').producer({ allowAutoTopicCreation: true, createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+  const producer = demoProducer(data.config, logger);
   await producer.connect();
   try {
     return await backfill(producer, planDemo(data.plan), data.fromMinute, (step) => send({ type: 'step', ...step }), stop.signal);

@@ -1,15 +1,11 @@
-import kafkajs from 'kafkajs';
 import type { Config } from '../../shared/config.js';
-import { kafkaClient } from '../../shared/kafka.js';
 import { LOCAL_KAFKA_BROKER } from '../../shared/kafka-errors.js';
 import type { Logger } from '../../shared/logging.js';
 import { monthBounds } from '../rollup/report/calendar.js';
 import { planLines } from './describe.js';
 import { planDemo, planLive } from './generator.js';
-import { backfill, produceLive } from './producer.js';
+import { backfill, demoProducer, produceLive } from './producer.js';
 import { Progress, type ProgressOutput } from './progress.js';
-
-const { Partitioners } = kafkajs;
 
 export interface DemoCommandOptions {
   month: string;
@@ -18,7 +14,6 @@ export interface DemoCommandOptions {
   events: number;
   seed: number;
   namespace: string;
-  brokers?: string[];
 }
 
 /**
@@ -26,11 +21,11 @@ export interface DemoCommandOptions {
  * planted incidents listed first, with progress on `out`; then live traffic until the signal aborts.
  */
 export async function runDemoCommand(config: Config, logger: Logger, options: DemoCommandOptions, out: ProgressOutput, signal: AbortSignal): Promise<{ produced: number; seconds: number }> {
-  const brokers = options.brokers ?? config.kafka.brokers ?? [LOCAL_KAFKA_BROKER];
+  const brokers = config.kafka.brokers ?? [LOCAL_KAFKA_BROKER];
   const bounds = monthBounds(options.month, config.reportTimeZone);
   const plan = planDemo({ seed: options.seed, namespace: options.namespace, from: bounds.from, to: bounds.to, events: options.events });
   out.write(`sluice demo: ${options.month} (${config.reportTimeZone}), about ${options.events.toLocaleString('en-US')} events, seed ${options.seed}, namespace ${options.namespace}, to ${brokers.join(',')}\nplanted (local time ${config.reportTimeZone}):\n${planLines(plan, config.reportTimeZone).join('\n')}\n`);
-  const producer = kafkaClient({ ...config, kafka: { ...config.kafka, brokers } }, logger, 'sluice-demo').producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = demoProducer({ ...config, kafka: { ...config.kafka, brokers } }, logger);
   await producer.connect();
   try {
     const started = Date.now();

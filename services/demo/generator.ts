@@ -42,6 +42,8 @@ export interface DemoPlan {
 export interface DemoMessage {
   topic: string;
   value: string;
+  /** When its line was written (live traffic sends it then). */
+  at: number;
 }
 
 /** Busy in the European and American afternoon, quiet at 03:00 UTC; weekends at 65 %; a week averages 1. */
@@ -124,18 +126,14 @@ function jobLines(context: MinuteContext, at: number, client: Client): void {
   const preset = pick(random, PRESETS);
   const seconds = Math.round((preset === 'thumbnail-sprite' ? 4 : preset === 'hevc-4k' ? 240 : 45) * (0.5 + random()) * 10) / 10;
   const done = at + 2000 + seconds * 1000;
-  const fails = (preset === 'h264-1080p' && activeIncident(plan, 'job_failures', at)) || random() < 0.0002;
-  const error = preset === 'h264-1080p' && activeIncident(plan, 'job_failures', at) ? 'encoder_crash' : pick(random, JOB_ERRORS);
-  const worker = `w-${Math.floor(random() * 8)}`;
+  const crashing = preset === 'h264-1080p' && activeIncident(plan, 'job_failures', at);
+  const failure = crashing ? { error_type: 'encoder_crash' } : random() < 0.0002 ? { error_type: pick(random, JOB_ERRORS) } : undefined;
+  const worker = { worker_id: `w-${Math.floor(random() * 8)}`, queue: preset === 'hevc-4k' ? 'gpu' : 'cpu', preset };
+  const level = failure ? 'ERROR' : 'INFO';
   lines.push(appLine(random, at + 5, 'INFO', 'Job created', { job_id: job, user_id: user, preset, component: 'api', client_ip: client.address }));
-  lines.push(workerLine(random, at + 1500, 'INFO', 'Transcode started', { job_id: job, worker_id: worker, queue: preset === 'hevc-4k' ? 'gpu' : 'cpu', preset, attempt: 1 }));
-  if (fails) {
-    lines.push(workerLine(random, done, 'ERROR', 'Transcode failed', { job_id: job, worker_id: worker, queue: 'cpu', preset, error_type: error, processing_time: seconds }));
-    lines.push(appLine(random, done + 20, 'ERROR', 'Job processing failed', { job_id: job, user_id: user, preset, error_type: error, processing_time: seconds, component: 'video_processor' }));
-  } else {
-    lines.push(workerLine(random, done, 'INFO', 'Transcode finished', { job_id: job, worker_id: worker, queue: preset === 'hevc-4k' ? 'gpu' : 'cpu', preset, processing_time: seconds }));
-    lines.push(appLine(random, done + 20, 'INFO', 'Job processing completed', { job_id: job, user_id: user, preset, processing_time: seconds, component: 'video_processor' }));
-  }
+  lines.push(workerLine(random, at + 1500, 'INFO', 'Transcode started', { job_id: job, ...worker, attempt: 1 }));
+  lines.push(workerLine(random, done, level, failure ? 'Transcode failed' : 'Transcode finished', { job_id: job, ...worker, ...failure, processing_time: seconds }));
+  lines.push(appLine(random, done + 20, level, failure ? 'Job processing failed' : 'Job processing completed', { job_id: job, user_id: user, preset, ...failure, processing_time: seconds, component: 'video_processor' }));
 }
 
 /** One ordinary API request: its route, status, size and duration, and the lines it makes the API write. */
@@ -229,5 +227,5 @@ export function minuteMessages(plan: DemoPlan, minute: number): DemoMessage[] {
   if (minute % (5 * MINUTE) === 0) context.lines.push(postgresLine(random, minute + 7, 'LOG', 'checkpoint starting: time', false));
   if (random() < 0.03) malformedLine(context, minute);
   context.lines.sort((a, b) => a.at - b.at);
-  return context.lines.map((line) => ({ topic: line.topic, value: line.raw ? line.text : filebeatEvent(line, (counter.value += 1) * 300, plan.namespace) }));
+  return context.lines.map((line) => ({ topic: line.topic, value: line.raw ? line.text : filebeatEvent(line, (counter.value += 1) * 300, plan.namespace), at: line.at }));
 }

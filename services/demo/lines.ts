@@ -8,9 +8,12 @@ import type { Client } from './population.js';
  * `log_line_prefix = '%m [%p] %q%u@%d '`.
  */
 
+/** The topics of the contract the demo writes to, one per source. */
+export const DEMO_TOPICS = ['logs-traefik', 'logs-app', 'logs-worker', 'logs-postgres'] as const;
+
 export interface Line {
   at: number;
-  topic: 'logs-traefik' | 'logs-app' | 'logs-worker' | 'logs-postgres';
+  topic: (typeof DEMO_TOPICS)[number];
   host: string;
   text: string;
   /** Sent as it is, without Filebeat's envelope (a producer's broken write). */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import kafkajs, { type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { z } from 'zod';
 import type { Config } from '../../shared/config.js';
 import { elasticsearchClient } from '../../shared/elasticsearch.js';
@@ -15,11 +15,10 @@ import { issueReport } from '../rollup/report/store.js';
 import { rollupRange } from '../rollup/rollups.js';
 import { planDemo, planLive, type DemoPlan } from './generator.js';
 import { describePlan } from './describe.js';
+import { DEMO_TOPICS } from './lines.js';
 import { describeProgress } from './progress.js';
-import { produceLive } from './producer.js';
+import { demoProducer, produceLive } from './producer.js';
 import type { BackfillThreadData, BackfillThreadMessage } from './backfill-thread.js';
-
-const { Partitioners } = kafkajs;
 
 /** The namespace the demo writes to: never SLUICE_NAMESPACE's data. */
 export const DEMO_NAMESPACE = 'demo';
@@ -43,8 +42,8 @@ function writeState(config: Config, state: DemoState): void {
 }
 
 export interface LocalDemo {
-  /** Resolves once the backfilled month's report is issued. */
-  reported: Promise<void>;
+  /** The month it backfills (or has). */
+  month: string;
   close(): Promise<void>;
 }
 
@@ -64,7 +63,7 @@ async function lag(admin: Admin, groupId: string, topics: string[]): Promise<num
 }
 
 async function waitForIngest(admin: Admin, config: Config, signal: AbortSignal): Promise<void> {
-  const topics = ['logs-traefik', 'logs-app', 'logs-worker', 'logs-postgres'].filter((topic) => config.kafka.topics.includes(topic));
+  const topics = DEMO_TOPICS.filter((topic) => config.kafka.topics.includes(topic));
   while (!signal.aborted && (await lag(admin, config.kafka.groupId, topics)) > 0) await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
@@ -152,9 +151,8 @@ export async function startLocalDemo(config: Config, logger: Logger, fresh: bool
     state = { month, seed: config.demo.seed, events: config.demo.events, nextMinute: monthBounds(month, config.reportTimeZone).from, reported: false };
     writeState(config, state);
   }
-  const kafka = kafkaClient(config, logger, 'sluice-demo');
-  const producer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
-  const admin = kafka.admin();
+  const producer = demoProducer(config, logger);
+  const admin = kafkaClient(config, logger, 'sluice-demo').admin();
   await producer.connect();
   await admin.connect();
   const abort = new AbortController();
@@ -166,7 +164,7 @@ export async function startLocalDemo(config: Config, logger: Logger, fresh: bool
   });
   live.catch((error: unknown) => logger.error({ err: error }, 'demo stopped'));
   return {
-    reported: run,
+    month: state.month,
     async close() {
       abort.abort();
       await live.catch(() => undefined);

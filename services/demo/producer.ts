@@ -1,5 +1,13 @@
-import type { Producer } from 'kafkajs';
+import kafkajs, { type Producer } from 'kafkajs';
+import type { Config } from '../../shared/config.js';
+import { kafkaClient } from '../../shared/kafka.js';
+import type { Logger } from '../../shared/logging.js';
 import { MINUTE, minuteMessages, type DemoMessage, type DemoPlan } from './generator.js';
+
+/** The demo's producer: topics are created on first use, keyless messages spread over the partitions. */
+export function demoProducer(config: Config, logger: Logger): Producer {
+  return kafkaClient(config, logger, 'sluice-demo').producer({ allowAutoTopicCreation: true, createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+}
 
 /**
  * Bytes per produce request: big enough that kafkajs's per-request cost disappears, under a broker's default
@@ -54,32 +62,21 @@ export async function backfill(producer: Producer, plan: DemoPlan, fromMinute: n
  * quarter second), until the signal aborts. Lines stamped after their minute (a job that ends later) wait
  * for their time too.
  */
-export async function produceLive(producer: Producer, plan: DemoPlan, signal: AbortSignal, onSent?: (count: number) => void): Promise<void> {
+export async function produceLive(producer: Producer, plan: DemoPlan, signal: AbortSignal): Promise<void> {
   let minute = Math.floor(Date.now() / MINUTE) * MINUTE;
-  let queue: Array<{ at: number; message: DemoMessage }> = timed(plan, minute).filter((item) => item.at >= Date.now());
+  let queue = minuteMessages(plan, minute).filter((message) => message.at >= Date.now());
   while (!signal.aborted) {
     const now = Date.now();
     if (now >= minute + MINUTE) {
       minute += MINUTE;
-      queue = [...queue, ...timed(plan, minute)].sort((a, b) => a.at - b.at);
+      queue = [...queue, ...minuteMessages(plan, minute)].sort((a, b) => a.at - b.at);
     }
     let due = 0;
-    while (due < queue.length && (queue[due] as { at: number }).at <= now) due += 1;
+    while (due < queue.length && (queue[due] as DemoMessage).at <= now) due += 1;
     if (due > 0) {
-      await send(producer, queue.slice(0, due).map((item) => item.message));
-      onSent?.(due);
+      await send(producer, queue.slice(0, due));
       queue = queue.slice(due);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-}
-
-function timed(plan: DemoPlan, minute: number): Array<{ at: number; message: DemoMessage }> {
-  return minuteMessages(plan, minute).map((message) => ({ at: timeOf(message), message }));
-}
-
-/** When a message's line was written: Filebeat's @timestamp, which leads its envelope (a cut line: now). */
-function timeOf(message: DemoMessage): number {
-  const match = /^\{"@timestamp":"([^"]+)"/.exec(message.value);
-  return match ? Date.parse(match[1] as string) : Date.now();
 }
