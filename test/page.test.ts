@@ -93,7 +93,7 @@ describe('the page', () => {
     await page.locator('#burndown path').waitFor();
 
     // A request made now appears in the live tail.
-    await page.getByText('connected').waitFor();
+    await page.getByText('connected', { exact: true }).waitFor();
     const marker = `/api/v1/jobs/fresh-${Date.now()}`;
     const producer = await connectedProducer(kafka.brokers);
     await producer.send({ topic: 'logs-traefik', messages: [{ value: traefikLine({ at: Date.now(), status: 200, ms: 15, path: marker }) }] });
@@ -132,7 +132,7 @@ describe('the page', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('a.report-pdf')]);
     expect(download.suggestedFilename()).toBe('sluice-sla-2026-09-r1.pdf');
     // The tail follows the demo namespace only.
-    await page.getByText('connected').waitFor();
+    await page.getByText('connected', { exact: true }).waitFor();
     const marker = Date.now();
     const producer = await connectedProducer(kafka.brokers);
     await producer.send({ topic: 'logs-traefik', messages: [{ value: traefikLine({ at: Date.now(), status: 200, ms: 15, path: `/api/v1/jobs/default-${marker}` }) }, { value: demoEnvelope(traefikLine({ at: Date.now(), status: 200, ms: 15, path: `/api/v1/jobs/demo-${marker}` })) }] });
