@@ -12,5 +12,9 @@ export function elasticsearchClient(config: Config): Client {
     node: url ?? LOCAL_ELASTICSEARCH_URL,
     ...(auth === undefined ? {} : { auth }),
     ...(caFile === undefined ? {} : { tls: { ca: readFileSync(caFile) } }),
+    // The default ('replace') copies each failed request's diagnostics key by key to redact them, the bulk
+    // body included: a 5 MB body became millions of entries, so an outage ran the worker out of memory.
+    // 'remove' drops the headers and options that may hold credentials without walking the body.
+    redaction: { type: 'remove' },
   });
 }
