@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -52,6 +53,40 @@ describe('stored source', () => {
     expect((await es.get({ index: 'places', id: 'a' }))._source).toMatchObject({ city: 'São Paulo', n: 5, tags: ['x', 'y'] });
     expect((await es.count({ index: 'places', query: { term: { n: 5 } } })).count).toBe(1);
     expect((await es.count({ index: 'places', query: { term: { n: 1 } } })).count).toBe(0);
+  });
+
+  it('reads a bulk body that arrives in pieces cut inside lines and inside a character, as one body', async () => {
+    const { es, emulator: server } = await emulator();
+    const body = Buffer.from(`{"index":{"_index":"places","_id":"a"}}\n${accented}\n{"index":{"_index":"places","_id":"p"}}\n${plain}\n`);
+    // Cut inside the first action line, inside the two bytes of the "ã" and between a document and its newline.
+    const cedilla = body.indexOf(Buffer.from('ã'));
+    const cuts = [0, 10, cedilla + 1, body.indexOf(0x0a, cedilla), body.length];
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const answer = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      socket.on('end', () => resolve(text));
+    });
+    socket.write(`POST /_bulk?refresh=true HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-ndjson\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+    for (let i = 1; i < cuts.length; i += 1) {
+      // Each piece its own TCP write, after a pause, so that the server reads it as its own chunk.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      socket.write(body.subarray(cuts[i - 1], cuts[i]));
+    }
+    expect(await answer).toContain('"errors":false');
+    expect((await es.get({ index: 'places', id: 'a' }))._source).toEqual({ city: 'São Paulo', title: '🎬 "take" two', note: 'café', n: 1 });
+    expect((await es.get({ index: 'places', id: 'p' }))._source).toEqual({ city: 'Lyon', title: 'plain', n: 2 });
+  });
+
+  it('answers a bulk request with only the item paths filter_path asks for, as Beats reads it', async () => {
+    const { emulator: server } = await emulator();
+    const body = `{"create":{"_index":"places","_id":"a"}}\n${plain}\n{"create":{"_index":"places","_id":"a"}}\n${plain}\n{"create":{"_index":"places","_id":"b"}}\n{"n":"not a number"}\n`;
+    const response = await fetch(`${server.url}/_bulk?filter_path=errors,items.*.status,items.*.error.type`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+    expect(await response.json()).toEqual({
+      errors: true,
+      items: [{ create: { status: 201 } }, { create: { status: 409, error: { type: 'version_conflict_engine_exception' } } }, { create: { status: 400, error: { type: 'document_parsing_exception' } } }],
+    });
   });
 
   it('survives a restart from its journal unchanged', async () => {

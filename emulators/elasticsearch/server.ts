@@ -52,7 +52,10 @@ interface Request {
   path: string;
   params: Record<string, string>;
   query: Record<string, string>;
-  body: Buffer;
+  /** The body in one buffer, joined from its chunks on first use (the bulk routes read the chunks instead). */
+  readonly body: Buffer;
+  readonly chunks: readonly Buffer[];
+  readonly bodyLength: number;
   /** The body as JSON, parsed before the handler runs (empty for the NDJSON bulk routes). */
   json: Json;
   headers: IncomingMessage['headers'];
@@ -92,8 +95,8 @@ const BODY_REQUIRED_PATHS = new Set(['/_cluster/settings', '/_index_template/{na
 const JSON_MEDIA_TYPES = /^application\/(?:json|x-ndjson|vnd\.elasticsearch\+json|vnd\.elasticsearch\+x-ndjson)$/i;
 
 /** Elasticsearch answers 406 to a body in a media type it cannot read (text/plain, a form) or with no type at all. */
-function unsupportedContentType(incoming: IncomingMessage, body: Buffer): string | undefined {
-  if (body.length === 0) return undefined;
+function unsupportedContentType(incoming: IncomingMessage, bodyLength: number): string | undefined {
+  if (bodyLength === 0) return undefined;
   const header = incoming.headers['content-type'];
   if (header === undefined) return 'Content-Type header is missing';
   const mediaType = header.split(';')[0]?.trim() ?? '';
@@ -114,25 +117,46 @@ function truthy(value: string | undefined): boolean {
 /** Keeps only the paths named by `filter_path` (dotted, with `*` and `**` wildcards). */
 function filterPath(value: unknown, filters: string[]): unknown {
   const patterns = filters.map((filter) => filter.split('.'));
+  // A bulk answer repeats the same keys for thousands of items: each pattern's tail and each glob's verdict
+  // on a key are worked out once.
+  const tails = new Map<string[], string[]>();
+  const tail = (pattern: string[]): string[] => {
+    let rest = tails.get(pattern);
+    if (rest === undefined) tails.set(pattern, (rest = pattern.slice(1)));
+    return rest;
+  };
+  const verdicts = new Map<string, boolean>();
+  const matches = (head: string, key: string): boolean => {
+    if (head === '*' || head === key) return true;
+    if (!head.includes('*')) return false;
+    const both = `${head}\u0000${key}`;
+    let verdict = verdicts.get(both);
+    if (verdict === undefined) verdicts.set(both, (verdict = matchesPattern(head, key)));
+    return verdict;
+  };
   const walk = (node: unknown, remaining: string[][]): unknown => {
-    if (remaining.some((pattern) => pattern.length === 0)) return node;
+    for (const pattern of remaining) if (pattern.length === 0) return node;
     if (Array.isArray(node)) {
       const items = node.map((item) => walk(item, remaining)).filter((item) => item !== undefined);
       return items.length > 0 ? items : undefined;
     }
     if (typeof node !== 'object' || node === null) return undefined;
     const out: Json = {};
-    for (const [key, child] of Object.entries(node)) {
-      const next = remaining.flatMap((pattern) => {
-        const [head = '', ...rest] = pattern;
-        if (head === '**') return [pattern, rest];
-        return matchesPattern(head, key) ? [rest] : [];
-      });
+    let kept = false;
+    for (const key of Object.keys(node)) {
+      const next: string[][] = [];
+      for (const pattern of remaining) {
+        const head = pattern[0] as string;
+        if (head === '**') next.push(pattern, tail(pattern));
+        else if (matches(head, key)) next.push(tail(pattern));
+      }
       if (next.length === 0) continue;
-      const kept = walk(child, next);
-      if (kept !== undefined) out[key] = kept;
+      const child = walk((node as Json)[key], next);
+      if (child === undefined) continue;
+      out[key] = child;
+      kept = true;
     }
-    return Object.keys(out).length > 0 ? out : undefined;
+    return kept ? out : undefined;
   };
   return walk(value, patterns) ?? {};
 }
@@ -144,15 +168,25 @@ const BULK_METADATA = new Set(['_index', '_id', 'routing', 'op_type', 'version',
 /** A bulk line that is not valid UTF-8 is kept as the marker below, so that only its own item fails. */
 const INVALID_UTF8 = '\u0000invalid-utf8';
 
-/** The lines of an NDJSON bulk body, without the final empty one, as views of the body (no copies). */
-function bulkLines(body: Buffer): Buffer[] {
+/**
+ * The lines of an NDJSON bulk body, without the final empty one, as views of the chunks it arrived in: only a
+ * line split between two chunks is copied. Joining the body first copied every request into fresh memory,
+ * which cost the emulator as much per document as mapping it.
+ */
+function bulkLines(chunks: readonly Buffer[]): Buffer[] {
   const lines: Buffer[] = [];
-  for (let start = 0; start < body.length; ) {
-    let end = body.indexOf(0x0a, start);
-    if (end === -1) end = body.length;
-    lines.push(body.subarray(start, end));
-    start = end + 1;
+  let pieces: Buffer[] = [];
+  for (const chunk of chunks) {
+    let start = 0;
+    for (let end = chunk.indexOf(0x0a); end !== -1; end = chunk.indexOf(0x0a, start)) {
+      const tail = chunk.subarray(start, end);
+      lines.push(pieces.length === 0 ? tail : Buffer.concat([...pieces, tail]));
+      pieces = [];
+      start = end + 1;
+    }
+    if (start < chunk.length) pieces.push(chunk.subarray(start));
   }
+  if (pieces.length > 0) lines.push(Buffer.concat(pieces));
   return lines;
 }
 
@@ -321,8 +355,8 @@ export class ElasticsearchEmulator {
     const method = incoming.method ?? 'GET';
     let reply: Reply;
     try {
-      const body = await this.readBody(incoming);
-      const refused = unsupportedContentType(incoming, body);
+      const { chunks, length } = await this.readBody(incoming);
+      const refused = unsupportedContentType(incoming, length);
       if (refused !== undefined) {
         this.send(outgoing, method, { status: 406, body: { error: refused, status: 406 } }, query, 'application/json');
         return;
@@ -331,7 +365,21 @@ export class ElasticsearchEmulator {
       if (Date.now() < this.faults.unavailableUntil && !url.pathname.startsWith('/_emulator')) {
         throw new EsError(503, 'cluster_block_exception', 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];');
       }
-      reply = await this.dispatch({ method: method === 'HEAD' ? 'HEAD' : method, path: decodeURIComponent(url.pathname).replace(/\/+$/, '') || '/', params: {}, query, body, json: {}, headers: incoming.headers });
+      let joined: Buffer | undefined;
+      const request: Request = {
+        method: method === 'HEAD' ? 'HEAD' : method,
+        path: decodeURIComponent(url.pathname).replace(/\/+$/, '') || '/',
+        params: {},
+        query,
+        get body() {
+          return (joined ??= Buffer.concat(chunks, length));
+        },
+        chunks,
+        bodyLength: length,
+        json: {},
+        headers: incoming.headers,
+      };
+      reply = await this.dispatch(request);
     } catch (error) {
       if (error instanceof EsError) reply = { status: error.status, body: error.toBody() };
       else {
@@ -345,7 +393,7 @@ export class ElasticsearchEmulator {
     this.send(outgoing, method, reply, query, compatible === undefined ? 'application/json' : `application/vnd.elasticsearch+json;compatible-with=${compatible}`);
   }
 
-  private readBody(incoming: IncomingMessage): Promise<Buffer> {
+  private readBody(incoming: IncomingMessage): Promise<{ chunks: Buffer[]; length: number }> {
     const limit = this.options.maxContentLength ?? 100 * 1024 * 1024;
     return new Promise((resolve, reject) => {
       const declared = Number(incoming.headers['content-length'] ?? 0);
@@ -369,7 +417,7 @@ export class ElasticsearchEmulator {
       });
       incoming.on('end', () => {
         if (size > limit) reject(new EsError(413, 'content_too_long_exception', `Request content is too long: ${size} bytes is more than http.max_content_length [${limit}]`));
-        else resolve(Buffer.concat(chunks, size));
+        else resolve({ chunks, length: size });
       });
       incoming.on('error', reject);
     });
@@ -401,7 +449,7 @@ export class ElasticsearchEmulator {
       allowed = true;
       if (route.method !== request.method && !(request.method === 'HEAD' && route.method === 'GET')) continue;
       request.params = Object.fromEntries(route.names.map((name, i) => [name, match[i + 1] as string]));
-      if (route.bodyRequired && request.body.length === 0) throw new EsError(400, 'parse_exception', 'request body is required');
+      if (route.bodyRequired && request.bodyLength === 0) throw new EsError(400, 'parse_exception', 'request body is required');
       // As in Elasticsearch, a malformed body is a 400 before anything else (index resolution included).
       if (!route.ndjson) request.json = parseJsonBody(request.body);
       return route.handler(request);
@@ -1040,8 +1088,8 @@ export class ElasticsearchEmulator {
       this.faults.bulkRejections -= 1;
       throw new EsError(429, 'es_rejected_execution_exception', 'rejected execution of coordinating operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=0, max_coordinating_and_primary_bytes=0]');
     }
-    if (request.body.at(-1) !== 0x0a) throw badRequest('The bulk request must be terminated by a newline [\\n]');
-    const lines = bulkLines(request.body);
+    if (request.chunks.at(-1)?.at(-1) !== 0x0a) throw badRequest('The bulk request must be terminated by a newline [\\n]');
+    const lines = bulkLines(request.chunks);
     const items: Json[] = [];
     const touched = new Set<Index>();
     let errors = false;
