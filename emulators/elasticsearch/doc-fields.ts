@@ -44,6 +44,9 @@ export class DocFields {
   }
 }
 
+/** Distinct strings a field may have and still be interned. */
+const MAX_DISTINCT = 4096;
+
 /** Beyond this many shared shapes (documents with arbitrary keys), new shapes are not shared, so memory stays bounded. */
 const MAX_SHARED_SHAPES = 100_000;
 let sharedShapes = 0;
@@ -52,6 +55,12 @@ class Shape {
   readonly slots: Map<string, number>;
   readonly paths: string[];
   readonly transitions = new Map<string, Shape>();
+  /**
+   * The distinct strings seen for this shape's last field, each kept once: documents then share them instead
+   * of each holding its own copy until the collector moves it to the old space, where every major collection
+   * marks it again. A field with more distinct values than MAX_DISTINCT (ids, messages) stops interning.
+   */
+  private strings: Map<string, string> | null | undefined;
 
   constructor(parent?: Shape, path?: string) {
     this.slots = new Map(parent?.slots);
@@ -60,6 +69,16 @@ class Shape {
       this.slots.set(path, this.paths.length);
       this.paths.push(path);
     }
+  }
+
+  intern(text: string): string {
+    const strings = (this.strings ??= new Map());
+    if (strings === null) return text;
+    const known = strings.get(text);
+    if (known !== undefined) return known;
+    if (strings.size >= MAX_DISTINCT) this.strings = null;
+    else strings.set(text, text);
+    return text;
   }
 
   /** The shape with a new `path` appended, shared by every document that adds the same paths in the same order. */
@@ -75,6 +94,7 @@ class Shape {
 
 const ROOT = new Shape();
 
+
 /** Collects a document's values while its source is walked; a path seen again gathers its values into an array. */
 export class DocFieldsBuilder {
   private shape = ROOT;
@@ -85,7 +105,7 @@ export class DocFieldsBuilder {
     const known = this.shape.transitions.get(path);
     if (known !== undefined) {
       this.shape = known;
-      this.values.push(value);
+      this.values.push(typeof value === 'string' ? known.intern(value) : value);
       return;
     }
     const slot = this.shape.slots.get(path);
