@@ -103,6 +103,15 @@ describe('record batches', () => {
   it('computes CRC-32C (check value of "123456789" is 0xE3069283)', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
   });
+
+  it('continues a CRC-32C over parts: the checksum of a record written as pieces is that of its bytes', () => {
+    const whole = Buffer.from('{"t":"doc","source":{"city":"São Paulo"}}');
+    for (const cut of [0, 1, 7, 8, 9, 23, whole.length]) {
+      const head = whole.subarray(0, cut);
+      const rest = whole.subarray(cut);
+      expect(crc32c(rest, 0, rest.length, crc32c(head))).toBe(crc32c(whole));
+    }
+  });
 });
 
 describe('primitives', () => {

@@ -17,8 +17,9 @@ for (let n = 0; n < 256; n += 1) {
   }
 }
 
-export function crc32c(data: Uint8Array, start = 0, end = data.length): number {
-  let crc = -1;
+/** The checksum of data[start..end]; `previous`, the checksum of what comes before, continues it over parts. */
+export function crc32c(data: Uint8Array, start = 0, end = data.length, previous = 0): number {
+  let crc = previous ^ -1;
   let i = start;
   for (; i + 8 <= end; i += 8) {
     const low = crc ^ ((data[i] as number) | ((data[i + 1] as number) << 8) | ((data[i + 2] as number) << 16) | ((data[i + 3] as number) << 24));

@@ -1,10 +1,31 @@
-import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync, writevSync } from 'node:fs';
 import { crc32c } from './crc32c.js';
 
 /** When appended data is forced to disk. `always`: before a produce or commit is acknowledged. */
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 
 const FRAME_HEADER = 8;
+/** Buffers per writev call (the usual IOV_MAX). */
+const MAX_IOVECS = 1024;
+
+/** A record's payload: one buffer, or parts that follow one another in the record (framed as one). */
+export type Payload = Buffer | readonly Buffer[];
+
+/** Pushes a record's frame header and parts; returns their bytes. */
+function frame(payload: Payload, into: Buffer[]): number {
+  const parts = Buffer.isBuffer(payload) ? [payload] : payload;
+  let length = 0;
+  let crc = 0;
+  for (const part of parts) {
+    length += part.length;
+    crc = crc32c(part, 0, part.length, crc);
+  }
+  const header = Buffer.allocUnsafe(FRAME_HEADER);
+  header.writeUInt32BE(length, 0);
+  header.writeUInt32BE(crc, 4);
+  into.push(header, ...parts);
+  return FRAME_HEADER + length;
+}
 
 export interface Recovered {
   records: Buffer[];
@@ -53,27 +74,19 @@ export class RecordFile {
     return { file: new RecordFile(path, fd, fsync), records, truncatedBytes };
   }
 
-  append(payload: Buffer): void {
-    const header = Buffer.allocUnsafe(FRAME_HEADER);
-    header.writeUInt32BE(payload.length, 0);
-    header.writeUInt32BE(crc32c(payload), 4);
-    writeSync(this.fd, header);
-    writeSync(this.fd, payload);
-    if (this.fsync === 'always') fsyncSync(this.fd);
-    else this.dirty = true;
+  append(payload: Payload): void {
+    this.appendMany([payload]);
   }
 
-  /** Several records in one write. */
-  appendMany(payloads: Buffer[]): void {
+  /** Several records in one write, their parts gathered by writev rather than copied into one buffer. */
+  appendMany(payloads: readonly Payload[]): void {
     const parts: Buffer[] = [];
-    for (const payload of payloads) {
-      const header = Buffer.allocUnsafe(FRAME_HEADER);
-      header.writeUInt32BE(payload.length, 0);
-      header.writeUInt32BE(crc32c(payload), 4);
-      parts.push(header, payload);
-    }
-    const data = Buffer.concat(parts);
-    writeSync(this.fd, data);
+    let total = 0;
+    for (const payload of payloads) total += frame(payload, parts);
+    let written = 0;
+    for (let i = 0; i < parts.length; i += MAX_IOVECS) written += writevSync(this.fd, parts.slice(i, i + MAX_IOVECS));
+    // A short write (a full disk) gets the rest the plain way, which fails loudly if it cannot go on.
+    if (written < total) writeSync(this.fd, Buffer.concat(parts).subarray(written));
     if (this.fsync === 'always') fsyncSync(this.fd);
     else this.dirty = true;
   }
