@@ -15,6 +15,13 @@ import type { Logger } from '../../shared/logging.js';
  */
 
 const FIRST_BACKOFF_MS = 100;
+
+/**
+ * What the indexer reads of a bulk answer, as Beats asks for it: each item's status and error. The full
+ * items (index, id, version, shards, sequence numbers) are several times larger, and Elasticsearch
+ * serialising them and the worker reading them back cost both sides CPU per document for nothing.
+ */
+const BULK_ANSWER = 'errors,items.*.status,items.*.error';
 const MAX_BACKOFF_MS = 10_000;
 
 export type ItemOutcome = { result: 'indexed' } | { result: 'duplicate' } | { result: 'failed'; reason: string };
@@ -210,7 +217,7 @@ export class BulkIndexer {
       let answer: { items: Array<Record<string, BulkItemResponse>> };
       try {
         // The body is sent as the bytes it is: the client passes a Buffer through (it serialises only objects).
-        answer = (await this.es.bulk({ operations: body as unknown as [] }, { maxRetries: 0, signal: this.closing.signal })) as unknown as typeof answer;
+        answer = (await this.es.bulk({ operations: body as unknown as [], filter_path: BULK_ANSWER }, { maxRetries: 0, signal: this.closing.signal })) as unknown as typeof answer;
       } catch (error) {
         this.options.onRequest?.((performance.now() - started) / 1000, items.length, bytes, false);
         if (this.closing.signal.aborted) {
