@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, readSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -219,9 +219,13 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   // The reader's types know only MaxMind's own schema; records are read through the union of both schemas.
   // Read synchronously, so that a database can be opened on its first lookup (the IPv6 one, below).
   const open = (path: string): { get(ip: string): Response | null } => {
+    // Compared with the file as it was read, not with the watcher's previous poll: a file replaced before
+    // the watcher's first poll would otherwise never count as changed.
+    let loaded = statSync(path);
     let reader = new Reader<Response>(readFileSync(path), { cache: recordCache(cache.max) });
-    const listener = (current: Stats, previous: Stats): void => {
-      if (current.mtimeMs === previous.mtimeMs && current.size === previous.size) return;
+    const listener = (current: Stats): void => {
+      if (current.mtimeMs === loaded.mtimeMs && current.size === loaded.size) return;
+      loaded = current;
       // A file caught half-written fails to open: the old reader stays until the next change.
       maxmind.open<Response>(path, { cache }).then((fresh) => {
         reader = fresh;
