@@ -9,6 +9,7 @@ import { loadConfig } from '../shared/config.js';
 import { applyIlm } from '../shared/ilm/apply.js';
 import { loadIlmFiles } from '../shared/ilm/files.js';
 import { packageRoot } from '../shared/paths.js';
+import { BULK_ANSWER } from '../services/ingest/bulk-indexer.js';
 import { realisticLines } from './pipeline.js';
 import { cpuMs, freePort, waitForPort } from './process.js';
 
@@ -83,10 +84,13 @@ async function sluiceBodies(count: number): Promise<{ bodies: string[]; document
   return { bodies, documents };
 }
 
-/** Posts the bodies with two requests in flight, as a bulk indexer keeps its pipeline full (the client's helper defaults to five). */
+/**
+ * Posts the bodies with two requests in flight, as a bulk indexer keeps its pipeline full (the client's helper
+ * defaults to five), asking for the answer the ingest worker asks for.
+ */
 async function postAll(url: string, bodies: string[]): Promise<void> {
   await Promise.all(Array.from({ length: BULK_IN_FLIGHT }, async (_, lane) => {
-    for (let i = lane; i < bodies.length; i += BULK_IN_FLIGHT) await post(`${url}/_bulk`, bodies[i] as string);
+    for (let i = lane; i < bodies.length; i += BULK_IN_FLIGHT) await post(`${url}/_bulk?filter_path=${BULK_ANSWER}`, bodies[i] as string);
   }));
 }
 

@@ -21,7 +21,7 @@ const FIRST_BACKOFF_MS = 100;
  * items (index, id, version, shards, sequence numbers) are several times larger, and Elasticsearch
  * serialising them and the worker reading them back cost both sides CPU per document for nothing.
  */
-const BULK_ANSWER = 'errors,items.*.status,items.*.error';
+export const BULK_ANSWER = 'errors,items.*.status,items.*.error';
 const MAX_BACKOFF_MS = 10_000;
 
 export type ItemOutcome = { result: 'indexed' } | { result: 'duplicate' } | { result: 'failed'; reason: string };
