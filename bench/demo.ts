@@ -13,7 +13,11 @@ import { freePort } from './process.js';
  * baseline is the produce phase of the same run (the generator and kafkajs into the Kafka emulator).
  */
 
-const EVENTS = Number(process.env.BENCH_DEMO_EVENTS ?? 1_000_000);
+/**
+ * A little over a million asked: the generated volume lands within a fraction of a percent of what is asked
+ * (997 687 lines for a million, seed 1, a 30-day month), and the goal is for at least a million.
+ */
+const EVENTS = Number(process.env.BENCH_DEMO_EVENTS ?? 1_006_000);
 
 export interface DemoRow {
   name: string;
@@ -55,10 +59,11 @@ export async function benchDemo(): Promise<DemoRow[]> {
   const indexed = produced + seconds('is indexed; rolling it up');
   const reported = indexed + seconds('rolled up, scanned by the detectors and reported');
   const events = lines.find((line) => line.produced !== undefined)?.produced ?? EVENTS;
+  const million = events >= 1_000_000;
   const baseline = { name: 'the same month produced into Kafka, in the same run', value: produced };
   return [
-    { name: `demo month of ${events.toLocaleString('en-US')} events through Kafka and the pipeline: all indexed, from the start of the backfill`, value: indexed, unit: 's', baseline, goal: EVENTS >= 1_000_000 ? '< 120 s' : undefined },
+    { name: `demo month of ${events.toLocaleString('en-US')} events through Kafka and the pipeline: all indexed, from the start of the backfill`, value: indexed, unit: 's', baseline, goal: million ? '< 120 s' : undefined },
     { name: `demo month of ${events.toLocaleString('en-US')} events: its SLA report issued, from the start of the backfill`, value: reported, unit: 's', baseline },
-    { name: 'demo month: events per second, produced to indexed', value: events / indexed, unit: 'events/s', baseline: { name: 'the same month produced into Kafka, in the same run', value: events / produced }, goal: EVENTS >= 1_000_000 ? '≥ 8,500 events/s' : undefined },
+    { name: 'demo month: events per second, produced to indexed', value: events / indexed, unit: 'events/s', baseline: { name: 'the same month produced into Kafka, in the same run', value: events / produced }, goal: million ? '≥ 8,500 events/s' : undefined },
   ];
 }
