@@ -94,7 +94,6 @@ class Shape {
 
 const ROOT = new Shape();
 
-
 /** Collects a document's values while its source is walked; a path seen again gathers its values into an array. */
 export class DocFieldsBuilder {
   private shape = ROOT;
