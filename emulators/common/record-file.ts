@@ -84,8 +84,14 @@ export class RecordFile {
     let total = 0;
     for (const payload of payloads) total += frame(payload, parts);
     let written = 0;
-    for (let i = 0; i < parts.length; i += MAX_IOVECS) written += writevSync(this.fd, parts.slice(i, i + MAX_IOVECS));
-    // A short write (a full disk) gets the rest the plain way, which fails loudly if it cannot go on.
+    for (let i = 0; i < parts.length; i += MAX_IOVECS) {
+      const batch = parts.slice(i, i + MAX_IOVECS);
+      const done = writevSync(this.fd, batch);
+      written += done;
+      // After a short write nothing further may be written past it.
+      if (done < batch.reduce((sum, part) => sum + part.length, 0)) break;
+    }
+    // The rest of a short write (a full disk) goes the plain way, which fails loudly if it cannot go on.
     if (written < total) writeSync(this.fd, Buffer.concat(parts).subarray(written));
     if (this.fsync === 'always') fsyncSync(this.fd);
     else this.dirty = true;
