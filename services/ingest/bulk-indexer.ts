@@ -15,6 +15,7 @@ import type { Logger } from '../../shared/logging.js';
  */
 
 const FIRST_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 10_000;
 
 /**
  * What the indexer reads of a bulk answer, as Beats asks for it: each item's status and error. The full
@@ -22,7 +23,6 @@ const FIRST_BACKOFF_MS = 100;
  * serialising them and the worker reading them back cost both sides CPU per document for nothing.
  */
 export const BULK_ANSWER = 'errors,items.*.status,items.*.error';
-const MAX_BACKOFF_MS = 10_000;
 
 export type ItemOutcome = { result: 'indexed' } | { result: 'duplicate' } | { result: 'failed'; reason: string };
 
