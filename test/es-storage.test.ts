@@ -3,6 +3,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RecordFile } from '../emulators/common/record-file.js';
+import { bulkLines } from '../emulators/elasticsearch/server.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 
 // How the emulator keeps a document (its bytes as received, its searchable values in shared shapes) must
@@ -59,8 +61,8 @@ describe('stored source', () => {
     const { es, emulator: server } = await emulator();
     const body = Buffer.from(`{"index":{"_index":"places","_id":"a"}}\n${accented}\n{"index":{"_index":"places","_id":"p"}}\n${plain}\n`);
     // Cut inside the first action line, inside the two bytes of the "ã" and between a document and its newline.
-    const cedilla = body.indexOf(Buffer.from('ã'));
-    const cuts = [0, 10, cedilla + 1, body.indexOf(0x0a, cedilla), body.length];
+    const tilde = body.indexOf(Buffer.from('ã'));
+    const cuts = [0, 10, tilde + 1, body.indexOf(0x0a, tilde), body.length];
     const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
     const answer = new Promise<string>((resolve) => {
@@ -79,6 +81,19 @@ describe('stored source', () => {
     expect((await es.get({ index: 'places', id: 'p' }))._source).toEqual({ city: 'Lyon', title: 'plain', n: 2 });
   });
 
+  it('splits a bulk body into the same lines wherever its chunks were cut, one cut or two', () => {
+    const body = Buffer.from(`{"index":{"_index":"places","_id":"a"}}\n${accented}\n\n{"index":{"_index":"places"}}\n${plain}\n`);
+    const expected = body.toString('utf8').split('\n').slice(0, -1);
+    const text = (lines: Buffer[]) => lines.map((line) => line.toString('utf8'));
+    expect(text(bulkLines([body]))).toEqual(expected);
+    for (let first = 0; first <= body.length; first += 1) {
+      expect(text(bulkLines([body.subarray(0, first), body.subarray(first)]))).toEqual(expected);
+      for (let second = first; second <= body.length; second += 7) {
+        expect(text(bulkLines([body.subarray(0, first), body.subarray(first, second), body.subarray(second)]))).toEqual(expected);
+      }
+    }
+  });
+
   it('answers a bulk request with only the item paths filter_path asks for, as Beats reads it', async () => {
     const { emulator: server } = await emulator();
     const body = `{"create":{"_index":"places","_id":"a"}}\n${plain}\n{"create":{"_index":"places","_id":"a"}}\n${plain}\n{"create":{"_index":"places","_id":"b"}}\n{"n":"not a number"}\n`;
@@ -87,6 +102,22 @@ describe('stored source', () => {
       errors: true,
       items: [{ create: { status: 201 } }, { create: { status: 409, error: { type: 'version_conflict_engine_exception' } } }, { create: { status: 400, error: { type: 'document_parsing_exception' } } }],
     });
+  });
+
+  it('journals records given as parts, more than one writev takes, and reads them back whole', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-record-file-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const path = join(dataDir, 'journal.log');
+    const records = Array.from({ length: 700 }, (_, i) => [Buffer.from(`{"id":${i},"source":`), Buffer.from(i % 2 === 0 ? accented : plain), Buffer.from('}')]);
+    const { file } = RecordFile.open(path, 'never');
+    // 700 records of a frame header and three parts each: 2 800 buffers, three writev calls.
+    file.appendMany(records);
+    file.append(Buffer.from('last'));
+    file.close();
+    const reopened = RecordFile.open(path, 'never');
+    reopened.file.close();
+    expect(reopened.truncatedBytes).toBe(0);
+    expect(reopened.records.map((record) => record.toString('utf8'))).toEqual([...records.map((parts) => Buffer.concat(parts).toString('utf8')), 'last']);
   });
 
   it('survives a restart from its journal unchanged', async () => {
