@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createPipeline } from '../pipelines/pipeline.js';
 import { MINUTE, minuteMessages, planDemo, trafficShape, type DemoPlan } from '../services/demo/generator.js';
@@ -102,6 +103,10 @@ describe('the demo generator', () => {
     const documents = outcomes.flatMap(({ outcome }) => (outcome.ok ? [outcome.document] : []));
     expect(new Set(documents.map((document) => (document.data_stream as { namespace: string }).namespace))).toEqual(new Set(['demo']));
     expect(new Set(documents.map((document) => (document.data_stream as { dataset: string }).dataset))).toEqual(new Set(['rendiff.traefik', 'rendiff.api', 'rendiff.worker', 'rendiff.postgres']));
+    // Every client address is one an ip field takes (Elasticsearch refuses the document otherwise), IPv6 ones too.
+    const addresses = [...new Set(documents.flatMap((document) => (document.source as { ip?: string } | undefined)?.ip ?? []))];
+    expect(addresses.filter((address) => isIP(address) === 0)).toEqual([]);
+    expect(addresses.some((address) => isIP(address) === 6)).toBe(true);
     // Nothing parsed as a plain line: every JSON line was whole.
     expect(documents.filter((document) => (document.tags as string[] | undefined)?.includes('not_json') && (document.data_stream as { dataset: string }).dataset !== 'rendiff.postgres')).toEqual([]);
     const tagged = (address: string) => documents.filter((document) => (document.source as { ip?: string } | undefined)?.ip === address && (document.tags as string[] | undefined)?.includes('security_alert')).length;

@@ -39,7 +39,8 @@ const IPV6_PREFIXES = ['2a01:4f8', '2a02:810', '2600:1700', '2607:f8b0', '2400:c
 
 function address(random: Random): string {
   if (random() < 0.06) {
-    const groups = Array.from({ length: 5 }, () => Math.floor(random() * 65536).toString(16));
+    // Two groups of prefix and six more: an IPv6 address has eight.
+    const groups = Array.from({ length: 6 }, () => Math.floor(random() * 65536).toString(16));
     return `${pick(random, IPV6_PREFIXES)}:${groups.join(':')}`;
   }
   return `${pick(random, FIRST_OCTETS)}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}.${1 + Math.floor(random() * 254)}`;
