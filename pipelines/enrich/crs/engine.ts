@@ -1,0 +1,409 @@
+import { compileOperator, type Captures, type OperatorTest } from './operators.js';
+import { KNOWN_COLLECTIONS, LOGGED_HEADERS, RequestVariables, type AccessRequest, type Variable } from './request.js';
+import type { Action, Directive } from './seclang.js';
+import { TRANSFORMS, type Transform } from './transforms.js';
+
+/**
+ * Runs compiled CRS rules over one request as ModSecurity's rule engine does for phases 1 and 2: in order,
+ * chains, captures into TX:0–9, `setvar` with macros, `ctl:ruleRemoveById/ByTag/TargetByTag` and
+ * `skipAfter` markers. Transaction variables start from a snapshot taken once (REQUEST-901's defaults).
+ */
+
+interface Selector {
+  collection: string;
+  key: string | RegExp | undefined;
+  count: boolean;
+}
+
+export interface Rule {
+  id: number;
+  phase: number;
+  file: string;
+  msg: string;
+  severity: string;
+  tags: string[];
+  paranoia: number;
+  selectors: Selector[];
+  exclusions: Selector[];
+  transforms: Transform[];
+  transformKey: string;
+  multiMatch: boolean;
+  test: OperatorTest;
+  /** An `@rx` rule, whose time on a long value needs a bound (see INSPECTED_BYTES). */
+  regex: boolean;
+  negated: boolean;
+  capture: boolean;
+  log: boolean;
+  chain: Rule | undefined;
+  /** Run when this link matches (a chain's head sets what its links read; the last link usually scores). */
+  setvars: string[];
+  ctls: string[];
+  skipAfter: string | undefined;
+  marker: string | undefined;
+}
+
+export interface Match {
+  id: number;
+  msg: string;
+  severity: string;
+  tags: string[];
+  paranoia: number;
+  /** The matched variable and its value, cut to 100 bytes, as ModSecurity's logdata. */
+  variable: string;
+  data: string;
+}
+
+/** TX keys are case-insensitive; ModSecurity keeps them in lower case. */
+export type TxSnapshot = ReadonlyMap<string, string>;
+
+class Transaction {
+  private own: Map<string, string> | undefined;
+  removedIds: Set<number> | undefined;
+  removedTags: Set<string> | undefined;
+  removedTargets: Array<{ tag: string; target: string }> | undefined;
+  matched: Variable[] = [];
+  readonly transformed = new Map<string, string>();
+
+  constructor(
+    private readonly base: TxSnapshot,
+    readonly request: RequestVariables,
+  ) {}
+
+  get(key: string): string | undefined {
+    const lower = key.toLowerCase();
+    return this.own?.get(lower) ?? this.base.get(lower);
+  }
+
+  set(key: string, value: string): void {
+    (this.own ??= new Map()).set(key.toLowerCase(), value);
+  }
+
+  delete(key: string): void {
+    this.set(key, '\u0000deleted');
+  }
+
+  has(key: string): boolean {
+    const value = this.get(key);
+    return value !== undefined && value !== '\u0000deleted';
+  }
+
+  /** Every TX variable, for `TX:/regex/` and `&TX:name`. */
+  entries(): Array<[string, string]> {
+    const merged = new Map(this.base);
+    for (const [key, value] of this.own ?? []) merged.set(key, value);
+    return [...merged].filter(([, value]) => value !== '\u0000deleted');
+  }
+
+  snapshot(): Map<string, string> {
+    return new Map(this.entries());
+  }
+}
+
+/** `%{tx.name}`, `%{MATCHED_VAR}`, `%{request_headers.host}` … expanded against the transaction. */
+function expand(text: string, txn: Transaction): string {
+  if (!text.includes('%{')) return text;
+  return text.replace(/%\{([^}]+)\}/g, (_match, name: string) => {
+    const [collection, ...rest] = name.split('.');
+    const key = rest.join('.');
+    switch ((collection as string).toUpperCase()) {
+      case 'TX':
+        return txn.has(key) ? (txn.get(key) as string) : '';
+      case 'MATCHED_VAR':
+        return txn.matched.at(-1)?.value ?? '';
+      case 'MATCHED_VAR_NAME':
+        return txn.matched.at(-1)?.name ?? '';
+      case 'REQUEST_LINE':
+        return txn.request.collection('REQUEST_LINE', undefined)?.[0]?.value ?? '';
+      case 'REQUEST_HEADERS':
+      case 'ARGS':
+        return txn.request.collection((collection as string).toUpperCase(), key)?.[0]?.value ?? '';
+      default:
+        return '';
+    }
+  });
+}
+
+function parseSelector(text: string): Selector & { exclude: boolean } {
+  const exclude = text.startsWith('!');
+  const count = text.startsWith('&', exclude ? 1 : 0);
+  const body = text.slice((exclude ? 1 : 0) + (count ? 1 : 0));
+  const colon = body.indexOf(':');
+  const collection = (colon < 0 ? body : body.slice(0, colon)).toUpperCase();
+  const rawKey = colon < 0 ? undefined : body.slice(colon + 1);
+  const key = rawKey !== undefined && rawKey.length > 1 && rawKey.startsWith('/') && rawKey.endsWith('/') ? new RegExp(rawKey.slice(1, -1), 'i') : rawKey;
+  return { collection, key, count, exclude };
+}
+
+/** Variables separated by "|", where a `/regex/` key may itself hold a "|". */
+function splitVariables(text: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let inRegex = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i] as string;
+    if (char === '/' && (current.endsWith(':') || inRegex) && text[i - 1] !== '\\') inRegex = !inRegex || current.endsWith(':');
+    if (char === '|' && !inRegex) {
+      parts.push(current);
+      current = '';
+    } else current += char;
+    if (inRegex && char === '/' && !current.endsWith(':/')) inRegex = false;
+  }
+  if (current !== '') parts.push(current);
+  return parts;
+}
+
+function actionValues(actions: Action[], name: string): string[] {
+  return actions.filter((action) => action.name === name).map((action) => action.value);
+}
+
+export class RuleError extends Error {
+  constructor(
+    readonly ruleId: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A directive into a rule; `chained` are the directives that follow a `chain` action. */
+export function compileRule(directive: Directive, chained: Directive[], loadData: (file: string) => string[]): Rule {
+  const actions = directive.actions;
+  const id = Number(actionValues(actions, 'id')[0] ?? 0);
+  const transforms: Transform[] = [];
+  const names: string[] = [];
+  for (const name of actionValues(actions, 't')) {
+    if (name === 'none') {
+      transforms.length = 0;
+      names.length = 0;
+      continue;
+    }
+    const transform = TRANSFORMS[name.toLowerCase()];
+    if (transform === undefined) throw new RuleError(id, `transformation t:${name}`);
+    transforms.push(transform);
+    names.push(name.toLowerCase());
+  }
+  let test: OperatorTest = () => [''];
+  let negated = false;
+  let regex = false;
+  const selectors: Selector[] = [];
+  const exclusions: Selector[] = [];
+  if (directive.kind === 'SecRule') {
+    const operator = /^(!?)@(\w+)\s?([\s\S]*)$/.exec(directive.operator);
+    negated = operator === null ? directive.operator.startsWith('!') : operator[1] === '!';
+    const [name, argument] = operator === null ? ['rx', directive.operator.replace(/^!/, '')] : [operator[2] as string, operator[3] as string];
+    regex = name === 'rx';
+    try {
+      test = compileOperator(name, argument, loadData);
+    } catch (error) {
+      throw new RuleError(id, `@${name}: ${(error as Error).message}`);
+    }
+    for (const text of splitVariables(directive.variables)) {
+      const selector = parseSelector(text);
+      (selector.exclude ? exclusions : selectors).push(selector);
+    }
+  }
+  const tags = actionValues(actions, 'tag');
+  const paranoia = Number(/^paranoia-level\/(\d)$/.exec(tags.find((tag) => tag.startsWith('paranoia-level/')) ?? '')?.[1] ?? 0);
+  const [next, ...rest] = chained;
+  let chain: Rule | undefined;
+  try {
+    chain = actions.some((action) => action.name === 'chain') && next !== undefined ? compileRule(next, rest, loadData) : undefined;
+  } catch (error) {
+    throw error instanceof RuleError ? new RuleError(id, error.message) : error;
+  }
+  return {
+    id,
+    phase: Number(actionValues(actions, 'phase')[0] ?? 2),
+    file: directive.file,
+    msg: actionValues(actions, 'msg')[0] ?? '',
+    severity: (actionValues(actions, 'severity')[0] ?? '').toUpperCase(),
+    tags,
+    paranoia,
+    selectors,
+    exclusions,
+    transforms,
+    transformKey: names.join(','),
+    multiMatch: actions.some((action) => action.name === 'multiMatch'),
+    test,
+    regex,
+    negated,
+    capture: actions.some((action) => action.name === 'capture'),
+    log: !actions.some((action) => action.name === 'nolog'),
+    chain,
+    setvars: actionValues(actions, 'setvar'),
+    ctls: actionValues(actions, 'ctl'),
+    skipAfter: actionValues(actions, 'skipAfter')[0],
+    marker: directive.kind === 'SecMarker' ? directive.marker : undefined,
+  };
+}
+
+/** Whether a rule reads only what a log carries; one that counts or tests an unknown variable cannot be judged. */
+export function readsUnknown(rule: Rule): string | undefined {
+  for (let link: Rule | undefined = rule; link !== undefined; link = link.chain) {
+    for (const selector of link.selectors) {
+      const header = selector.collection === 'REQUEST_HEADERS' && typeof selector.key === 'string' && !LOGGED_HEADERS.has(selector.key.toLowerCase());
+      if (!KNOWN_COLLECTIONS.has(selector.collection) || header) {
+        // A rule over several collections still sees the ones a log has; a count or a lone unknown is blind.
+        const onlyUnknown = link.selectors.every((other) => other === selector || !KNOWN_COLLECTIONS.has(other.collection) || (other.collection === 'REQUEST_HEADERS' && typeof other.key === 'string' && !LOGGED_HEADERS.has(other.key.toLowerCase())));
+        if (selector.count || onlyUnknown) return `${selector.count ? '&' : ''}${selector.collection}${typeof selector.key === 'string' ? `:${selector.key}` : ''}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+function excluded(variable: Variable, exclusions: Selector[]): boolean {
+  for (const exclusion of exclusions) {
+    const [collection, key] = [variable.name.slice(0, variable.name.indexOf(':')), variable.name.slice(variable.name.indexOf(':') + 1)];
+    if (exclusion.collection !== collection) continue;
+    if (exclusion.key === undefined) return true;
+    if (typeof exclusion.key === 'string' ? exclusion.key.toLowerCase() === key.toLowerCase() : exclusion.key.test(key)) return true;
+  }
+  return false;
+}
+
+function collect(rule: Rule, txn: Transaction): Variable[] {
+  const values: Variable[] = [];
+  for (const selector of rule.selectors) {
+    let found: Variable[];
+    if (selector.collection === 'TX') {
+      const all = txn.entries().map(([name, value]) => ({ name: `TX:${name}`, value }));
+      found = selector.key === undefined ? all : all.filter((variable) => (typeof selector.key === 'string' ? variable.name.slice(3) === selector.key.toLowerCase() : (selector.key as RegExp).test(variable.name.slice(3))));
+    } else if (selector.collection === 'MATCHED_VARS' || selector.collection === 'MATCHED_VAR') {
+      found = selector.collection === 'MATCHED_VAR' ? txn.matched.slice(-1) : txn.matched;
+    } else if (selector.collection === 'MATCHED_VARS_NAMES' || selector.collection === 'MATCHED_VAR_NAME') {
+      found = (selector.collection === 'MATCHED_VAR_NAME' ? txn.matched.slice(-1) : txn.matched).map((variable) => ({ name: selector.collection, value: variable.name }));
+    } else found = txn.request.collection(selector.collection, selector.key) ?? [];
+    if (selector.count) values.push({ name: selector.collection, value: String(found.length) });
+    else for (const variable of found) if (!excluded(variable, rule.exclusions) && !targetRemoved(rule, variable, txn)) values.push(...(rule.regex ? inspected(variable) : [variable]));
+  }
+  return values;
+}
+
+/**
+ * JavaScript's backtracking engine has no match limit (ModSecurity's PCRE gives up, RE2 is linear), and some
+ * CRS expressions are quadratic: 64 KB of digits took 14 s over the PL2 rules, 2 KB takes 15–70 ms. A longer
+ * value is matched against a rule's expression by its first and its last kilobyte, where padding would
+ * push a payload; lengths and byte ranges still see all of it.
+ */
+export const INSPECTED_BYTES = 2048;
+
+function inspected(variable: Variable): Variable[] {
+  if (variable.value.length <= INSPECTED_BYTES) return [variable];
+  const half = INSPECTED_BYTES / 2;
+  return [
+    { name: variable.name, value: variable.value.slice(0, half) },
+    { name: variable.name, value: variable.value.slice(-half) },
+  ];
+}
+
+function targetRemoved(rule: Rule, variable: Variable, txn: Transaction): boolean {
+  if (txn.removedTargets === undefined) return false;
+  return txn.removedTargets.some((removal) => rule.tags.includes(removal.tag) && (variable.name === removal.target || variable.name.startsWith(`${removal.target}:`)));
+}
+
+/** The value after the rule's transformations, computed once per request for each distinct chain. */
+function transform(rule: Rule, value: string, txn: Transaction): string {
+  if (rule.transforms.length === 0) return value;
+  const key = `${rule.transformKey}\u0000${value}`;
+  const cached = txn.transformed.get(key);
+  if (cached !== undefined) return cached;
+  let out = value;
+  for (const step of rule.transforms) out = step(out);
+  txn.transformed.set(key, out);
+  return out;
+}
+
+/** The operator's verdict on a value; a match gives its captures and the value as transformed (MATCHED_VAR). */
+function test(rule: Rule, value: string, txn: Transaction): { captures: Captures; value: string } | undefined {
+  const expandIn = (text: string): string => expand(text, txn);
+  if (!rule.multiMatch) {
+    const transformed = transform(rule, value, txn);
+    const captures = rule.test(transformed, expandIn);
+    return (captures !== undefined) !== rule.negated ? { captures: captures ?? [], value: transformed } : undefined;
+  }
+  // multiMatch: the operator sees the value before and after every transformation that changed it.
+  let current = value;
+  for (let step = -1; step < rule.transforms.length; step += 1) {
+    if (step >= 0) {
+      const next = (rule.transforms[step] as Transform)(current);
+      if (next === current) continue;
+      current = next;
+    }
+    const captures = rule.test(current, expandIn);
+    if ((captures !== undefined) !== rule.negated) return { captures: captures ?? [], value: current };
+  }
+  return undefined;
+}
+
+/** One rule of a chain over its variables; its matches become MATCHED_VARS for the next link. */
+function evaluateLink(rule: Rule, txn: Transaction): boolean {
+  const matched: Variable[] = [];
+  for (const variable of collect(rule, txn)) {
+    const match = test(rule, variable.value, txn);
+    if (match === undefined) continue;
+    if (rule.capture) match.captures.slice(0, 10).forEach((capture, index) => txn.set(String(index), capture ?? ''));
+    matched.push({ name: variable.name, value: match.value });
+  }
+  if (matched.length === 0) return false;
+  txn.matched = matched;
+  for (const setvar of rule.setvars) runSetvar(setvar, txn);
+  for (const ctl of rule.ctls) runCtl(ctl, txn);
+  return rule.chain === undefined || evaluateLink(rule.chain, txn);
+}
+
+function runSetvar(text: string, txn: Transaction): void {
+  const spec = expand(text, txn);
+  if (spec.startsWith('!')) {
+    txn.delete(spec.slice(1).replace(/^tx\./i, ''));
+    return;
+  }
+  const equals = spec.indexOf('=');
+  const name = (equals < 0 ? spec : spec.slice(0, equals)).replace(/^tx\./i, '');
+  const value = equals < 0 ? '1' : spec.slice(equals + 1);
+  if (value.startsWith('+') || value.startsWith('-')) {
+    const current = Number(txn.get(name) ?? 0) || 0;
+    txn.set(name, String(current + (value.startsWith('+') ? 1 : -1) * (Number(value.slice(1)) || 0)));
+  } else txn.set(name, value);
+}
+
+function runCtl(text: string, txn: Transaction): void {
+  const [name, value = ''] = text.split('=');
+  if (name === 'ruleRemoveById') {
+    for (const part of value.split(/[\s,]+/)) {
+      const [from, to] = part.split('-').map(Number);
+      for (let id = from as number; id <= (to ?? from) ; id += 1) (txn.removedIds ??= new Set()).add(id);
+    }
+  } else if (name === 'ruleRemoveByTag') (txn.removedTags ??= new Set()).add(value);
+  else if (name === 'ruleRemoveTargetByTag') {
+    const [tag, target] = value.split(';');
+    (txn.removedTargets ??= []).push({ tag: tag as string, target: (target as string).toUpperCase() });
+  }
+  // Other controls (audit log, body processors) change what a server records or parses, not this request's verdict.
+}
+
+export interface Verdict {
+  matches: Match[];
+  tx: Map<string, string>;
+}
+
+/** Runs `rules` (phase 1 first, then phase 2, each in file order) over one request. */
+export function evaluate(rules: readonly Rule[], request: AccessRequest | RequestVariables, base: TxSnapshot): Verdict {
+  const txn = new Transaction(base, request instanceof RequestVariables ? request : new RequestVariables(request));
+  const matches: Match[] = [];
+  let skipTo: string | undefined;
+  for (const rule of rules) {
+    if (skipTo !== undefined) {
+      if (rule.marker === skipTo) skipTo = undefined;
+      continue;
+    }
+    if (rule.marker !== undefined) continue;
+    if (txn.removedIds?.has(rule.id) === true) continue;
+    if (txn.removedTags !== undefined && rule.tags.some((tag) => txn.removedTags?.has(tag) === true)) continue;
+    if (!evaluateLink(rule, txn)) continue;
+    const last = txn.matched.at(-1) as Variable;
+    if (rule.log) matches.push({ id: rule.id, msg: expand(rule.msg, txn), severity: rule.severity, tags: rule.tags, paranoia: rule.paranoia, variable: last.name, data: last.value.slice(0, 100) });
+    if (rule.skipAfter !== undefined) skipTo = rule.skipAfter;
+  }
+  return { matches, tx: txn.snapshot() };
+}

@@ -1,0 +1,134 @@
+import { urlDecode } from './transforms.js';
+
+/** What an access log carries of a request: the request line and, when logged, two headers. */
+export interface AccessRequest {
+  method: string;
+  /** As sent: the path and the query, percent-encoded as the client wrote them. */
+  uri: string;
+  /** `HTTP/1.1` when the log has it. */
+  protocol?: string;
+  userAgent?: string;
+  referer?: string;
+  /** The Host header, which proxies log (Traefik's RequestHost). */
+  host?: string;
+}
+
+export interface Variable {
+  /** As ModSecurity names a matched variable: `ARGS:q`, `REQUEST_HEADERS:User-Agent`, `REQUEST_URI`. */
+  name: string;
+  value: string;
+}
+
+/**
+ * The collections a rule can read from a log line, built on first use. A collection that is not listed
+ * (cookies, bodies, other headers) is one the log does not carry: its rules cannot be judged, see `KNOWN`.
+ */
+export const KNOWN_COLLECTIONS = new Set([
+  'REQUEST_METHOD', 'REQUEST_PROTOCOL', 'REQUEST_LINE', 'REQUEST_URI', 'REQUEST_URI_RAW', 'REQUEST_FILENAME', 'REQUEST_BASENAME',
+  'QUERY_STRING', 'ARGS', 'ARGS_NAMES', 'ARGS_GET', 'ARGS_GET_NAMES', 'ARGS_POST', 'ARGS_POST_NAMES', 'ARGS_COMBINED_SIZE',
+  'REQUEST_HEADERS', 'REQUEST_HEADERS_NAMES', 'TX', 'MATCHED_VAR', 'MATCHED_VARS', 'MATCHED_VAR_NAME', 'MATCHED_VARS_NAMES',
+]);
+
+/** The headers an access log can carry; any other header is unknown, not absent. */
+export const LOGGED_HEADERS = new Set(['user-agent', 'referer', 'host']);
+
+/** UTF-8 text as the bytes that came over the wire, one char per byte, as ModSecurity sees them. */
+export function toBytes(text: string): string {
+  return /^[\x00-\x7f]*$/.test(text) ? text : Buffer.from(text, 'utf8').toString('latin1');
+}
+
+export class RequestVariables {
+  readonly method: string;
+  readonly uri: string;
+  readonly protocol: string;
+  private readonly headers: Variable[] = [];
+  private argsCache: Variable[] | undefined;
+
+  constructor(request: AccessRequest) {
+    this.method = toBytes(request.method);
+    this.uri = toBytes(request.uri);
+    this.protocol = request.protocol ?? 'HTTP/1.1';
+    if (request.userAgent !== undefined) this.headers.push({ name: 'REQUEST_HEADERS:User-Agent', value: toBytes(request.userAgent) });
+    if (request.referer !== undefined) this.headers.push({ name: 'REQUEST_HEADERS:Referer', value: toBytes(request.referer) });
+    if (request.host !== undefined) this.headers.push({ name: 'REQUEST_HEADERS:Host', value: toBytes(request.host) });
+  }
+
+  get path(): string {
+    const query = this.uri.indexOf('?');
+    const path = query < 0 ? this.uri : this.uri.slice(0, query);
+    const fragment = path.indexOf('#');
+    return fragment < 0 ? path : path.slice(0, fragment);
+  }
+
+  get query(): string {
+    const query = this.uri.indexOf('?');
+    if (query < 0) return '';
+    const fragment = this.uri.indexOf('#', query);
+    return fragment < 0 ? this.uri.slice(query + 1) : this.uri.slice(query + 1, fragment);
+  }
+
+  /** Query arguments, names and values URL-decoded, in order; `a` alone is an argument with an empty value. */
+  get args(): Variable[] {
+    if (this.argsCache !== undefined) return this.argsCache;
+    const args: Variable[] = [];
+    const query = this.query;
+    if (query !== '') {
+      for (const pair of query.split('&')) {
+        if (pair === '') continue;
+        const equals = pair.indexOf('=');
+        const name = urlDecode(equals < 0 ? pair : pair.slice(0, equals));
+        args.push({ name, value: equals < 0 ? '' : urlDecode(pair.slice(equals + 1)) });
+      }
+    }
+    this.argsCache = args;
+    return args;
+  }
+
+  /** The values of a known collection (the key already applied), or undefined for one the log does not carry. */
+  collection(collection: string, key: string | RegExp | undefined): Variable[] | undefined {
+    switch (collection) {
+      case 'REQUEST_METHOD':
+        return [{ name: collection, value: this.method }];
+      case 'REQUEST_PROTOCOL':
+        return [{ name: collection, value: this.protocol }];
+      case 'REQUEST_LINE':
+        return [{ name: collection, value: `${this.method} ${this.uri} ${this.protocol}` }];
+      case 'REQUEST_URI':
+      case 'REQUEST_URI_RAW':
+        return [{ name: collection, value: this.uri }];
+      case 'REQUEST_FILENAME':
+        return [{ name: collection, value: urlDecode(this.path.replaceAll('+', '%2b')) }];
+      case 'REQUEST_BASENAME': {
+        const path = urlDecode(this.path.replaceAll('+', '%2b'));
+        return [{ name: collection, value: path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1) }];
+      }
+      case 'QUERY_STRING':
+        return [{ name: collection, value: this.query }];
+      case 'ARGS':
+      case 'ARGS_GET':
+        return this.args.filter((arg) => keyed(arg.name, key)).map((arg) => ({ name: `${collection}:${arg.name}`, value: arg.value }));
+      case 'ARGS_NAMES':
+      case 'ARGS_GET_NAMES':
+        return this.args.filter((arg) => keyed(arg.name, key)).map((arg) => ({ name: `${collection}:${arg.name}`, value: arg.name }));
+      case 'ARGS_POST':
+      case 'ARGS_POST_NAMES':
+        return [];
+      case 'ARGS_COMBINED_SIZE':
+        return [{ name: collection, value: String(this.args.reduce((sum, arg) => sum + arg.name.length + arg.value.length, 0)) }];
+      case 'REQUEST_HEADERS':
+        if (typeof key === 'string' && !LOGGED_HEADERS.has(key.toLowerCase())) return undefined;
+        return this.headers.filter((header) => keyed(header.name.slice(16), key));
+      case 'REQUEST_HEADERS_NAMES':
+        return this.headers.filter((header) => keyed(header.name.slice(16), key)).map((header) => ({ name: header.name, value: header.name.slice(16) }));
+      default:
+        return undefined;
+    }
+  }
+}
+
+/** A collection key: a name (case-insensitive) or a regular expression, as `ARGS:q` or `ARGS:/^id_/`. */
+function keyed(name: string, key: string | RegExp | undefined): boolean {
+  if (key === undefined) return true;
+  if (typeof key === 'string') return name.toLowerCase() === key.toLowerCase();
+  return key.test(name);
+}

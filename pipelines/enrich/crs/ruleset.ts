@@ -1,0 +1,158 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileRule, evaluate, readsUnknown, RuleError, type Match, type Rule, type TxSnapshot } from './engine.js';
+import { RequestVariables, type AccessRequest } from './request.js';
+import { parseRuleFile, type Directive } from './seclang.js';
+
+/**
+ * CRS's request rules loaded as they are, for what an access log carries. The vendored copy is
+ * `third_party/owasp-crs/` (4.28.0); `SLUICE_CRS_DIR` points at another (Debian's modsecurity-crs, a newer
+ * release). Rules above the paranoia level and the files' paranoia gates are left out at load, as CRS's
+ * own gates would skip them; rules that cannot run here are reported by id, never dropped silently.
+ */
+
+export const CRS_VERSION = '4.28.0';
+export const SEVERITY_SCORE: Record<string, number> = { CRITICAL: 5, ERROR: 4, WARNING: 3, NOTICE: 2 };
+
+export interface CrsOptions {
+  /** 1–4, `SLUICE_CRS_PARANOIA`. */
+  paranoia: number;
+  /** The inbound anomaly score at which a request is an alert, `SLUICE_CRS_THRESHOLD`. */
+  threshold: number;
+  dir?: string;
+  /** Rule ids left out, as `SecRuleRemoveById` does. */
+  exclude?: readonly number[];
+}
+
+export interface SkippedRule {
+  id: number;
+  file: string;
+  reason: string;
+}
+
+export interface CrsVerdict {
+  matches: Match[];
+  /** The inbound anomaly score, as REQUEST-949 sums it: every paranoia level up to the configured one. */
+  score: number;
+}
+
+export interface Crs {
+  version: string;
+  options: Required<CrsOptions>;
+  rules: readonly Rule[];
+  /** Rules that compiled but read what a log does not carry (cookies, bodies, other headers). */
+  blind: readonly SkippedRule[];
+  /** Rules that could not be compiled (an expression JavaScript cannot run, an unknown operator). */
+  unsupported: readonly SkippedRule[];
+  evaluate(request: AccessRequest): CrsVerdict;
+}
+
+export function defaultCrsDir(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  // From the sources (pipelines/enrich/crs) or from dist/pipelines/enrich/crs.
+  for (const up of ['../../../', '../../../../']) {
+    const dir = join(here, up, 'third_party/owasp-crs/rules');
+    if (existsSync(dir)) return dir;
+  }
+  throw new Error('the vendored CRS rules (third_party/owasp-crs/rules) are missing');
+}
+
+/** Files of request rules by their number: 901 gives TX defaults; 911–944 are detection; 949/999 score and exclude. */
+function ruleFiles(dir: string): { init: string | undefined; detection: string[] } {
+  const files = readdirSync(dir).filter((name) => /^REQUEST-9\d\d-.*\.conf$/.test(name)).sort();
+  const number = (name: string): number => Number(name.slice(8, 11));
+  return { init: files.find((name) => number(name) === 901), detection: files.filter((name) => number(name) >= 910 && number(name) <= 948) };
+}
+
+/** A chain's head and its links compiled together; the ids of the rules that failed, with why. */
+function compileFile(directives: Directive[], loadData: (file: string) => string[], unsupported: SkippedRule[]): Rule[] {
+  const rules: Rule[] = [];
+  for (let at = 0; at < directives.length; ) {
+    const head = directives[at] as Directive;
+    let end = at + 1;
+    for (let link = head; link.actions.some((action) => action.name === 'chain') && end < directives.length; end += 1) link = directives[end] as Directive;
+    try {
+      rules.push(compileRule(head, directives.slice(at + 1, end), loadData));
+    } catch (error) {
+      if (!(error instanceof RuleError)) throw error;
+      unsupported.push({ id: error.ruleId, file: head.file, reason: error.message });
+    }
+    at = end;
+  }
+  return rules;
+}
+
+/** The paranoia gates (`SecRule TX:DETECTION_PARANOIA_LEVEL "@lt 2" … skipAfter`) are resolved here, once. */
+function isParanoiaGate(rule: Rule): boolean {
+  return rule.selectors.length > 0 && rule.selectors.every((selector) => selector.collection === 'TX' && /paranoia_level$/i.test(String(selector.key))) && rule.skipAfter !== undefined;
+}
+
+export function loadCrs(options: CrsOptions): Crs {
+  const dir = options.dir ?? defaultCrsDir();
+  const settings: Required<CrsOptions> = { paranoia: options.paranoia, threshold: options.threshold, dir, exclude: options.exclude ?? [] };
+  const dataCache = new Map<string, string[]>();
+  const loadData = (file: string): string[] => {
+    let lines = dataCache.get(file);
+    if (lines === undefined) {
+      lines = readFileSync(join(dir, file), 'latin1').split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+      dataCache.set(file, lines);
+    }
+    return lines;
+  };
+  const { init, detection } = ruleFiles(dir);
+  const unsupported: SkippedRule[] = [];
+  const compiled = (file: string): Rule[] => compileFile(parseRuleFile(readFileSync(join(dir, file), 'latin1'), file), loadData, unsupported);
+  const byPhase = (rules: Rule[]): Rule[] => [...rules.filter((rule) => rule.phase <= 1), ...rules.filter((rule) => rule.phase === 2)];
+
+  // The transaction's defaults: what crs-setup.conf would set, then REQUEST-901's rules over an empty request.
+  const preset = new Map<string, string>([
+    ['crs_setup_version', CRS_VERSION.replaceAll('.', '')],
+    ['blocking_paranoia_level', String(settings.paranoia)],
+    ['detection_paranoia_level', String(settings.paranoia)],
+    ['inbound_anomaly_score_threshold', String(settings.threshold)],
+  ]);
+  const tx: TxSnapshot = init === undefined ? preset : evaluate(byPhase(compiled(init)), { method: 'GET', uri: '/' }, preset).tx;
+
+  const excluded = new Set(settings.exclude);
+  const blind: SkippedRule[] = [];
+  const rules: Rule[] = [];
+  for (const file of detection) {
+    for (const rule of compiled(file)) {
+      if (excluded.has(rule.id) || rule.paranoia > settings.paranoia || isParanoiaGate(rule)) continue;
+      const unknown = readsUnknown(rule);
+      if (unknown !== undefined) {
+        if (rule.paranoia > 0) blind.push({ id: rule.id, file, reason: `reads ${unknown}, which an access log does not carry` });
+        continue;
+      }
+      rules.push(rule);
+    }
+  }
+  const ordered = byPhase(rules);
+  const levels = Array.from({ length: settings.paranoia }, (_unused, index) => `inbound_anomaly_score_pl${index + 1}`);
+  return {
+    version: CRS_VERSION,
+    options: settings,
+    rules: ordered,
+    blind,
+    unsupported: unsupported.filter((rule) => !excluded.has(rule.id)),
+    evaluate(request) {
+      const verdict = evaluate(ordered, new RequestVariables(request), tx);
+      const score = levels.reduce((sum, name) => sum + (Number(verdict.tx.get(name)) || 0), 0);
+      return { matches: verdict.matches, score };
+    },
+  };
+}
+
+/** Every detection rule's paranoia level, from its tag, whether or not it compiles here. */
+export function ruleParanoia(dir: string = defaultCrsDir()): Map<number, number> {
+  const levels = new Map<number, number>();
+  for (const file of ruleFiles(dir).detection) {
+    for (const directive of parseRuleFile(readFileSync(join(dir, file), 'latin1'), file)) {
+      const id = Number(directive.actions.find((action) => action.name === 'id')?.value ?? 0);
+      const tag = directive.actions.find((action) => action.name === 'tag' && action.value.startsWith('paranoia-level/'));
+      if (id > 0 && tag !== undefined) levels.set(id, Number(tag.value.slice(15)));
+    }
+  }
+  return levels;
+}

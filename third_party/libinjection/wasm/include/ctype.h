@@ -1,0 +1,3 @@
+#ifndef SLUICE_CTYPE_H
+#define SLUICE_CTYPE_H
+#endif
