@@ -77,12 +77,10 @@ function usualValues(files: Array<{ doc: TestFile }>): Set<string> {
 function asRequest(input: TestInput, usual: Set<string>): { request: AccessRequest; notCarried?: string } {
   const headers = Object.entries(input.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)] as const);
   const request: AccessRequest = { method: input.method ?? 'GET', uri: input.uri ?? '/', protocol: input.version ?? input.protocol ?? 'HTTP/1.1' };
-  const userAgent = headers.find(([name]) => name === 'user-agent')?.[1];
-  const referer = headers.find(([name]) => name === 'referer')?.[1];
-  if (userAgent !== undefined) request.userAgent = userAgent;
-  if (referer !== undefined) request.referer = referer;
-  const host = headers.find(([name]) => name === 'host')?.[1];
-  if (host !== undefined) request.host = host;
+  // A log that records these headers records their absence too (nginx's "-").
+  request.userAgent = headers.find(([name]) => name === 'user-agent')?.[1] ?? null;
+  request.referer = headers.find(([name]) => name === 'referer')?.[1] ?? null;
+  request.host = headers.find(([name]) => name === 'host')?.[1] ?? null;
   if (input.encoded_request !== undefined || input.raw_request !== undefined) return { request, notCarried: 'a raw request' };
   for (const [name, value] of headers) {
     if (CARRIED_HEADERS.has(name) || (BOILERPLATE_HEADERS.has(name) && usual.has(`${name}: ${value}`))) continue;

@@ -1,4 +1,6 @@
-import { compileOperator, type Captures, type OperatorTest } from './operators.js';
+import { compileOperator, operatorRequirement, type Captures, type OperatorTest } from './operators.js';
+import { ALL, ALWAYS, phraseFormula, regexFormula, type Formula, type Requirement } from './prefilter.js';
+import { convertRegex } from './regex.js';
 import { KNOWN_COLLECTIONS, LOGGED_HEADERS, RequestVariables, type AccessRequest, type Variable } from './request.js';
 import type { Action, Directive } from './seclang.js';
 import { TRANSFORMS, type Transform } from './transforms.js';
@@ -31,6 +33,12 @@ export interface Rule {
   test: OperatorTest;
   /** An `@rx` rule, whose time on a long value needs a bound (see INSPECTED_BYTES). */
   regex: boolean;
+  /** What the operator needs of a value's alphabet (after this rule's transformations could widen it). */
+  requirement: Requirement;
+  /** The literal strings the operator's matches contain, for `@rx` and `@pm` rules (see prefilter.ts). */
+  formula: Formula;
+  /** Its transformations make text unlike their input (base64Decode, length …). */
+  generative: boolean;
   negated: boolean;
   capture: boolean;
   log: boolean;
@@ -165,6 +173,9 @@ export class RuleError extends Error {
   }
 }
 
+/** Transformations whose output shares nothing with their input's alphabet. */
+const GENERATIVE = new Set(['base64decode', 'base64decodeext', 'length', 'sha1', 'md5', 'hexencode', 'hexdecode']);
+
 /** A directive into a rule; `chained` are the directives that follow a `chain` action. */
 export function compileRule(directive: Directive, chained: Directive[], loadData: (file: string) => string[]): Rule {
   const actions = directive.actions;
@@ -185,6 +196,9 @@ export function compileRule(directive: Directive, chained: Directive[], loadData
   let test: OperatorTest = () => [''];
   let negated = false;
   let regex = false;
+  let requirement = ALWAYS;
+  let formula: Formula = ALL;
+  let generative = false;
   const selectors: Selector[] = [];
   const exclusions: Selector[] = [];
   if (directive.kind === 'SecRule') {
@@ -192,6 +206,16 @@ export function compileRule(directive: Directive, chained: Directive[], loadData
     negated = operator === null ? directive.operator.startsWith('!') : operator[1] === '!';
     const [name, argument] = operator === null ? ['rx', directive.operator.replace(/^!/, '')] : [operator[2] as string, operator[3] as string];
     regex = name === 'rx';
+    // A negated operator matches what it does not find; transformations that make new text make any alphabet.
+    // A negated operator matches what it does not find: nothing to require.
+    requirement = negated ? ALWAYS : operatorRequirement(name, argument, loadData);
+    if (regex && !negated) {
+      const { source, flags } = convertRegex(argument);
+      formula = regexFormula(source, flags);
+    } else if (!negated && (name === 'pm' || name === 'pmFromFile' || name === 'pmf')) {
+      formula = phraseFormula(name === 'pm' ? argument.split(/\s+/) : argument.split(/\s+/).flatMap(loadData));
+    }
+    generative = names.some((step) => GENERATIVE.has(step));
     try {
       test = compileOperator(name, argument, loadData);
     } catch (error) {
@@ -226,6 +250,9 @@ export function compileRule(directive: Directive, chained: Directive[], loadData
     multiMatch: actions.some((action) => action.name === 'multiMatch'),
     test,
     regex,
+    requirement,
+    formula,
+    generative,
     negated,
     capture: actions.some((action) => action.name === 'capture'),
     log: !actions.some((action) => action.name === 'nolog'),
@@ -266,14 +293,22 @@ function collect(rule: Rule, txn: Transaction): Variable[] {
   const values: Variable[] = [];
   for (const selector of rule.selectors) {
     let found: Variable[];
-    if (selector.collection === 'TX') {
+    if (selector.collection === 'TX' && typeof selector.key === 'string') {
+      const value = txn.has(selector.key) ? txn.get(selector.key) : undefined;
+      found = value === undefined ? [] : [{ name: `TX:${selector.key.toLowerCase()}`, value }];
+    } else if (selector.collection === 'TX') {
       const all = txn.entries().map(([name, value]) => ({ name: `TX:${name}`, value }));
       found = selector.key === undefined ? all : all.filter((variable) => (typeof selector.key === 'string' ? variable.name.slice(3) === selector.key.toLowerCase() : (selector.key as RegExp).test(variable.name.slice(3))));
     } else if (selector.collection === 'MATCHED_VARS' || selector.collection === 'MATCHED_VAR') {
       found = selector.collection === 'MATCHED_VAR' ? txn.matched.slice(-1) : txn.matched;
     } else if (selector.collection === 'MATCHED_VARS_NAMES' || selector.collection === 'MATCHED_VAR_NAME') {
       found = (selector.collection === 'MATCHED_VAR_NAME' ? txn.matched.slice(-1) : txn.matched).map((variable) => ({ name: selector.collection, value: variable.name }));
-    } else found = txn.request.collection(selector.collection, selector.key) ?? [];
+    } else {
+      const known = txn.request.collection(selector.collection, selector.key);
+      // Counting a header the log does not record would count a header the request may well have had.
+      if (known === undefined && selector.count) return [];
+      found = known ?? [];
+    }
     if (selector.count) values.push({ name: selector.collection, value: String(found.length) });
     else for (const variable of found) if (!excluded(variable, rule.exclusions) && !targetRemoved(rule, variable, txn)) values.push(...(rule.regex ? inspected(variable) : [variable]));
   }
@@ -336,6 +371,31 @@ function test(rule: Rule, value: string, txn: Transaction): { captures: Captures
   return undefined;
 }
 
+/**
+ * A rule's own verdict on one value, outside any request: for the screen, which asks it of each new value
+ * once. Only for rules whose verdict depends on nothing but the value (see screen.ts).
+ */
+export function valueTester(base: TxSnapshot): (rule: Rule, value: string) => boolean {
+  const txn = new Transaction(base, new RequestVariables({ method: 'GET', uri: '/' }));
+  return (rule, value) => {
+    if (txn.transformed.size > 64) txn.transformed.clear();
+    for (const piece of rule.regex ? inspected({ name: '', value }) : [{ name: '', value }]) if (test(rule, piece.value, txn) !== undefined) return true;
+    return false;
+  };
+}
+
+/** What a rule's operator sees of a value: the transformed value, or with multiMatch every form on the way. */
+export function formsOf(rule: Rule, value: string): string[] {
+  let out = value;
+  const forms = rule.multiMatch ? [value] : [];
+  for (const step of rule.transforms) {
+    const next = step(out);
+    if (rule.multiMatch && next !== out) forms.push(next);
+    out = next;
+  }
+  return rule.multiMatch ? forms : [out];
+}
+
 /** One rule of a chain over its variables; its matches become MATCHED_VARS for the next link. */
 function evaluateLink(rule: Rule, txn: Transaction): boolean {
   const matched: Variable[] = [];
@@ -384,7 +444,10 @@ function runCtl(text: string, txn: Transaction): void {
 
 export interface Verdict {
   matches: Match[];
-  tx: Map<string, string>;
+  /** A transaction variable after the rules ran. */
+  tx(name: string): string | undefined;
+  /** Every transaction variable (REQUEST-901's defaults are read this way, once). */
+  snapshot(): Map<string, string>;
 }
 
 /** Runs `rules` (phase 1 first, then phase 2, each in file order) over one request. */
@@ -405,5 +468,5 @@ export function evaluate(rules: readonly Rule[], request: AccessRequest | Reques
     if (rule.log) matches.push({ id: rule.id, msg: expand(rule.msg, txn), severity: rule.severity, tags: rule.tags, paranoia: rule.paranoia, variable: last.name, data: last.value.slice(0, 100) });
     if (rule.skipAfter !== undefined) skipTo = rule.skipAfter;
   }
-  return { matches, tx: txn.snapshot() };
+  return { matches, tx: (name) => (txn.has(name) ? txn.get(name) : undefined), snapshot: () => txn.snapshot() };
 }

@@ -1,5 +1,6 @@
 import { detectSqli, detectXss } from './libinjection.js';
 import { PhraseMatcher } from './phrase-matcher.js';
+import { alphabetOf, ALWAYS, contains, needsAnyOf, phraseRequirement, regexRequirement, type Alphabet, type Requirement } from './prefilter.js';
 import { convertRegex } from './regex.js';
 
 /**
@@ -109,5 +110,31 @@ export function compileOperator(name: string, argument: string, loadData: (file:
       return () => undefined;
     default:
       throw new UnsupportedOperator(`@${name}`);
+  }
+}
+
+/** libinjection's SQL tokenizer reads a run of letters, digits and "_" as one word, number or string: no fingerprint of one token is SQL injection. */
+const SQL_WORD: Alphabet = alphabetOf('a0_');
+/** libinjection's HTML5 tokenizer needs a tag, a blank, a quote or "=" to reach an attribute or a tag (checked against it in the tests). */
+const XSS_TRIGGERS = '\0\t\n\v\f\r <>\'"`=';
+
+/** What an operator needs of a value's alphabet to match; ALWAYS for the ones that test lengths, numbers or validity. */
+export function operatorRequirement(name: string, argument: string, loadData: (file: string) => string[]): Requirement {
+  switch (name) {
+    case 'rx': {
+      const { source, flags } = convertRegex(argument);
+      return regexRequirement(source, flags);
+    }
+    case 'pm':
+      return phraseRequirement(argument.split(/\s+/));
+    case 'pmFromFile':
+    case 'pmf':
+      return phraseRequirement(argument.split(/\s+/).flatMap(loadData));
+    case 'detectSQLi':
+      return (alphabet) => !contains(SQL_WORD, alphabet);
+    case 'detectXSS':
+      return needsAnyOf(XSS_TRIGGERS);
+    default:
+      return ALWAYS;
   }
 }

@@ -7,10 +7,11 @@ export interface AccessRequest {
   uri: string;
   /** `HTTP/1.1` when the log has it. */
   protocol?: string;
-  userAgent?: string;
-  referer?: string;
+  /** Headers: a string when logged, null when the log says the request had none, undefined when the log does not say. */
+  userAgent?: string | null;
+  referer?: string | null;
   /** The Host header, which proxies log (Traefik's RequestHost). */
-  host?: string;
+  host?: string | null;
 }
 
 export interface Variable {
@@ -42,15 +43,25 @@ export class RequestVariables {
   readonly uri: string;
   readonly protocol: string;
   private readonly headers: Variable[] = [];
+  /** The logged headers for the screen: its kind (`header:user-agent`), the name as sent, the value. */
+  readonly headerList: Array<{ kind: `header:${string}`; plainName: string; value: string }> = [];
+  /** Headers the log says something about, present or not: only those can be counted. */
+  private readonly knownHeaders = new Set<string>();
   private argsCache: Variable[] | undefined;
+  private filenameCache: string | undefined;
 
   constructor(request: AccessRequest) {
     this.method = toBytes(request.method);
     this.uri = toBytes(request.uri);
     this.protocol = request.protocol ?? 'HTTP/1.1';
-    if (request.userAgent !== undefined) this.headers.push({ name: 'REQUEST_HEADERS:User-Agent', value: toBytes(request.userAgent) });
-    if (request.referer !== undefined) this.headers.push({ name: 'REQUEST_HEADERS:Referer', value: toBytes(request.referer) });
-    if (request.host !== undefined) this.headers.push({ name: 'REQUEST_HEADERS:Host', value: toBytes(request.host) });
+    for (const [name, value] of [['User-Agent', request.userAgent], ['Referer', request.referer], ['Host', request.host]] as const) {
+      if (value === undefined) continue;
+      this.knownHeaders.add(name.toLowerCase());
+      if (value === null) continue;
+      const bytes = toBytes(value);
+      this.headers.push({ name: `REQUEST_HEADERS:${name}`, value: bytes });
+      this.headerList.push({ kind: `header:${name.toLowerCase()}`, plainName: name, value: bytes });
+    }
   }
 
   get path(): string {
@@ -65,6 +76,20 @@ export class RequestVariables {
     if (query < 0) return '';
     const fragment = this.uri.indexOf('#', query);
     return fragment < 0 ? this.uri.slice(query + 1) : this.uri.slice(query + 1, fragment);
+  }
+
+  /** REQUEST_FILENAME: the path, URL-decoded once ("+" stays: it is a space only in a query). */
+  get filename(): string {
+    return (this.filenameCache ??= urlDecode(this.path.replaceAll('+', '%2b')));
+  }
+
+  get basename(): string {
+    const path = this.filename;
+    return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+  }
+
+  get argsSize(): string {
+    return String(this.args.reduce((sum, arg) => sum + arg.name.length + arg.value.length, 0));
   }
 
   /** Query arguments, names and values URL-decoded, in order; `a` alone is an argument with an empty value. */
@@ -97,11 +122,9 @@ export class RequestVariables {
       case 'REQUEST_URI_RAW':
         return [{ name: collection, value: this.uri }];
       case 'REQUEST_FILENAME':
-        return [{ name: collection, value: urlDecode(this.path.replaceAll('+', '%2b')) }];
-      case 'REQUEST_BASENAME': {
-        const path = urlDecode(this.path.replaceAll('+', '%2b'));
-        return [{ name: collection, value: path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1) }];
-      }
+        return [{ name: collection, value: this.filename }];
+      case 'REQUEST_BASENAME':
+        return [{ name: collection, value: this.basename }];
       case 'QUERY_STRING':
         return [{ name: collection, value: this.query }];
       case 'ARGS':
@@ -114,9 +137,9 @@ export class RequestVariables {
       case 'ARGS_POST_NAMES':
         return [];
       case 'ARGS_COMBINED_SIZE':
-        return [{ name: collection, value: String(this.args.reduce((sum, arg) => sum + arg.name.length + arg.value.length, 0)) }];
+        return [{ name: collection, value: this.argsSize }];
       case 'REQUEST_HEADERS':
-        if (typeof key === 'string' && !LOGGED_HEADERS.has(key.toLowerCase())) return undefined;
+        if (typeof key === 'string' && !this.knownHeaders.has(key.toLowerCase())) return undefined;
         return this.headers.filter((header) => keyed(header.name.slice(16), key));
       case 'REQUEST_HEADERS_NAMES':
         return this.headers.filter((header) => keyed(header.name.slice(16), key)).map((header) => ({ name: header.name, value: header.name.slice(16) }));

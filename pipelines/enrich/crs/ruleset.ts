@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileRule, evaluate, readsUnknown, RuleError, type Match, type Rule, type TxSnapshot } from './engine.js';
 import { RequestVariables, type AccessRequest } from './request.js';
+import { createScreen } from './screen.js';
 import { parseRuleFile, type Directive } from './seclang.js';
 
 /**
@@ -45,7 +46,10 @@ export interface Crs {
   blind: readonly SkippedRule[];
   /** Rules that could not be compiled (an expression JavaScript cannot run, an unknown operator). */
   unsupported: readonly SkippedRule[];
-  evaluate(request: AccessRequest): CrsVerdict;
+  /** `unscreened` runs every rule, for tests that check the screen leaves nothing out. */
+  evaluate(request: AccessRequest, options?: { unscreened?: boolean }): CrsVerdict;
+  /** Rules that run on every request, past the screen. */
+  unscreenable: readonly Rule[];
 }
 
 export function defaultCrsDir(): string {
@@ -112,7 +116,7 @@ export function loadCrs(options: CrsOptions): Crs {
     ['detection_paranoia_level', String(settings.paranoia)],
     ['inbound_anomaly_score_threshold', String(settings.threshold)],
   ]);
-  const tx: TxSnapshot = init === undefined ? preset : evaluate(byPhase(compiled(init)), { method: 'GET', uri: '/' }, preset).tx;
+  const tx: TxSnapshot = init === undefined ? preset : evaluate(byPhase(compiled(init)), { method: 'GET', uri: '/' }, preset).snapshot();
 
   const excluded = new Set(settings.exclude);
   const blind: SkippedRule[] = [];
@@ -129,6 +133,7 @@ export function loadCrs(options: CrsOptions): Crs {
     }
   }
   const ordered = byPhase(rules);
+  const screen = createScreen(ordered, tx);
   const levels = Array.from({ length: settings.paranoia }, (_unused, index) => `inbound_anomaly_score_pl${index + 1}`);
   return {
     version: CRS_VERSION,
@@ -136,9 +141,11 @@ export function loadCrs(options: CrsOptions): Crs {
     rules: ordered,
     blind,
     unsupported: unsupported.filter((rule) => !excluded.has(rule.id)),
-    evaluate(request) {
-      const verdict = evaluate(ordered, new RequestVariables(request), tx);
-      const score = levels.reduce((sum, name) => sum + (Number(verdict.tx.get(name)) || 0), 0);
+    unscreenable: screen.always,
+    evaluate(request, options = {}) {
+      const variables = new RequestVariables(request);
+      const verdict = evaluate(options.unscreened === true ? ordered : screen.select(variables), variables, tx);
+      const score = levels.reduce((sum, name) => sum + (Number(verdict.tx(name)) || 0), 0);
       return { matches: verdict.matches, score };
     },
   };

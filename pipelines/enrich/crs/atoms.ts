@@ -1,0 +1,109 @@
+import type { Formula } from './prefilter.js';
+
+/**
+ * Every atom of every rule found in one pass over a value (Aho–Corasick, as a table: one lookup per byte).
+ * Bytes that appear in no atom share one column, and A–Z read as a–z, so the table stays small.
+ */
+export class AtomScanner {
+  private readonly columns = new Uint8Array(256);
+  private readonly width: number;
+  private readonly next: Int32Array;
+  /** Atom ids ending at each state (its own and through its fail links), flattened. */
+  private readonly outputStart: Int32Array;
+  private readonly outputs: Int32Array;
+  readonly ids = new Map<string, number>();
+
+  constructor(atoms: Iterable<string>) {
+    for (const atom of atoms) if (!this.ids.has(atom)) this.ids.set(atom, this.ids.size);
+    let width = 1;
+    for (const atom of this.ids.keys()) {
+      for (let i = 0; i < atom.length; i += 1) {
+        const code = atom.charCodeAt(i) & 0xff;
+        if (this.columns[code] === 0) this.columns[code] = width++;
+      }
+    }
+    for (let code = 65; code <= 90; code += 1) this.columns[code] = this.columns[code + 32] as number;
+    this.width = width;
+    // The trie, then breadth-first fail links folded into a full transition table.
+    const edges: Array<Map<number, number>> = [new Map()];
+    const ends: number[][] = [[]];
+    for (const [atom, id] of this.ids) {
+      let state = 0;
+      for (let i = 0; i < atom.length; i += 1) {
+        const column = this.columns[atom.charCodeAt(i) & 0xff] as number;
+        let target = (edges[state] as Map<number, number>).get(column);
+        if (target === undefined) {
+          target = edges.length;
+          edges.push(new Map());
+          ends.push([]);
+          (edges[state] as Map<number, number>).set(column, target);
+        }
+        state = target;
+      }
+      (ends[state] as number[]).push(id);
+    }
+    const next = new Int32Array(edges.length * width);
+    const fail = new Int32Array(edges.length);
+    const queue: number[] = [];
+    for (const [column, target] of edges[0] as Map<number, number>) {
+      next[column] = target;
+      queue.push(target);
+    }
+    for (let head = 0; head < queue.length; head += 1) {
+      const state = queue[head] as number;
+      (ends[state] as number[]).push(...(ends[fail[state] as number] as number[]));
+      for (let column = 0; column < width; column += 1) {
+        const target = (edges[state] as Map<number, number>).get(column);
+        if (target === undefined) next[state * width + column] = next[(fail[state] as number) * width + column] as number;
+        else {
+          fail[target] = next[(fail[state] as number) * width + column] as number;
+          next[state * width + column] = target;
+          queue.push(target);
+        }
+      }
+    }
+    this.next = next;
+    this.outputStart = new Int32Array(edges.length + 1);
+    ends.forEach((list, state) => (this.outputStart[state + 1] = (this.outputStart[state] as number) + list.length));
+    this.outputs = Int32Array.from(ends.flat());
+  }
+
+  /** The ids of the atoms in `text`. */
+  scan(text: string): Set<number> {
+    const found = new Set<number>();
+    const { columns, next, width, outputStart, outputs } = this;
+    let state = 0;
+    for (let i = 0; i < text.length; i += 1) {
+      state = next[state * width + (columns[text.charCodeAt(i) & 0xff] as number)] as number;
+      for (let at = outputStart[state] as number; at < (outputStart[state + 1] as number); at += 1) found.add(outputs[at] as number);
+    }
+    return found;
+  }
+}
+
+export type AtomTest = (found: Set<number>) => boolean;
+
+/** A formula as a test of the found atom ids; undefined for ALL (nothing to test). */
+export function compileFormula(formula: Formula, ids: ReadonlyMap<string, number>): AtomTest | undefined {
+  switch (formula.op) {
+    case 'all':
+      return undefined;
+    case 'atom': {
+      const id = ids.get(formula.atom) as number;
+      return (found) => found.has(id);
+    }
+    case 'and': {
+      const parts = formula.of.map((part) => compileFormula(part, ids)).filter((part): part is AtomTest => part !== undefined);
+      return (found) => parts.every((part) => part(found));
+    }
+    case 'or': {
+      const parts = formula.of.map((part) => compileFormula(part, ids));
+      if (parts.includes(undefined)) return undefined;
+      const tests = parts as AtomTest[];
+      // One-atom options (most of them) as one id list.
+      const single = formula.of.every((part) => part.op === 'atom') ? formula.of.map((part) => ids.get((part as { atom: string }).atom) as number) : undefined;
+      if (single !== undefined) return (found) => single.some((id) => found.has(id));
+      return (found) => tests.some((test) => test(found));
+    }
+  }
+}

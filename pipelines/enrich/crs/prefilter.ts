@@ -1,0 +1,432 @@
+/**
+ * Which characters a rule needs. Every value gets an alphabet: the set of character classes it holds
+ * (letters, digits, each punctuation mark, blanks …), widened by what the rules' transformations could
+ * make of it. A rule whose operator cannot match any string written in that alphabet cannot match the
+ * value, and is not run. `union[\s\x0b]+select` cannot match "status" (no blank in it), nor can an XSS
+ * rule that needs "<". The answer depends only on the alphabet, so it is computed once per alphabet.
+ */
+
+/**
+ * A value's alphabet: one bit per class of bytes, 32 classes so that alphabets are int32 bit sets.
+ * Letters of either case and "_" are one class (word characters), digits one, blanks and control
+ * characters one, bytes above 0x7f one, and each other punctuation mark its own, but for ( ), [ ] and
+ * { } which share a class per pair. Merging only makes the screen let more through.
+ */
+export type Alphabet = number;
+
+const GROUPS = ['A-Za-z_', '0-9', ' \t\n\v\f\r\x00-\x08\x0e-\x1f\x7f', '\x80-\xff', '()', '[]', '{}'];
+export const CLASS_OF = new Uint8Array(256);
+{
+  let next = 0;
+  for (const group of GROUPS) {
+    const members = new RegExp(`[${group.replace(/[\]\[()]/g, '\\$&')}]`);
+    for (let code = 0; code < 256; code += 1) if (members.test(String.fromCharCode(code))) CLASS_OF[code] = next;
+    next += 1;
+  }
+  for (const char of '!"#$%&\'*+,-./:;<=>?@\\^`|~') CLASS_OF[char.charCodeAt(0)] = next++;
+  if (next > 32) throw new Error('more than 32 byte classes');
+}
+
+export const FULL: Alphabet = -1;
+
+export function classBit(char: string): Alphabet {
+  return 1 << (CLASS_OF[char.charCodeAt(0) & 0xff] as number);
+}
+
+export function has(alphabet: Alphabet, bit: Alphabet): boolean {
+  return (alphabet & bit) !== 0;
+}
+
+/** The classes of the characters in `value`. */
+export function alphabetOf(value: string): Alphabet {
+  let alphabet = 0;
+  for (let i = 0; i < value.length; i += 1) alphabet |= 1 << (CLASS_OF[value.charCodeAt(i) & 0xff] as number);
+  return alphabet;
+}
+
+/** A byte set: which of the 256 bytes a pattern element accepts. */
+type Bytes = Uint8Array;
+
+type Node =
+  | { kind: 'bytes'; bytes: Bytes }
+  | { kind: 'sequence'; of: Node[] }
+  | { kind: 'choice'; of: Node[] }
+  | { kind: 'repeat'; of: Node; min: number; max: number }
+  /** Anchors, word boundaries, lookarounds: they match no character. */
+  | { kind: 'empty' }
+  /** A back-reference: anything. */
+  | { kind: 'any' };
+
+
+function bytesOf(codes: Iterable<number>, fold: boolean): Bytes {
+  const bytes = new Uint8Array(256);
+  for (const code of codes) {
+    if (code > 255) continue;
+    bytes[code] = 1;
+    if (fold && /[A-Za-z]/.test(String.fromCharCode(code))) bytes[code ^ 0x20] = 1;
+  }
+  return bytes;
+}
+
+const SHORTHAND: Record<string, (code: number) => boolean> = {
+  d: (code) => code >= 48 && code <= 57,
+  w: (code) => /[0-9A-Za-z_]/.test(String.fromCharCode(code)),
+  s: (code) => code === 32 || (code >= 9 && code <= 13),
+};
+
+/** Parses the JavaScript source `convertRegex` produced (one char per byte) into what `canMatch` needs. */
+class Parser {
+  private at = 0;
+
+  constructor(
+    private readonly source: string,
+    private readonly fold: boolean,
+  ) {}
+
+  parse(): Node {
+    const node = this.alternation();
+    if (this.at < this.source.length) throw new Error(`unexpected ${this.source[this.at]}`);
+    return node;
+  }
+
+  private peek(): string {
+    return this.source[this.at] ?? '';
+  }
+
+  private alternation(): Node {
+    const options = [this.sequence()];
+    while (this.peek() === '|') {
+      this.at += 1;
+      options.push(this.sequence());
+    }
+    return options.length === 1 ? (options[0] as Node) : { kind: 'choice', of: options };
+  }
+
+  private sequence(): Node {
+    const items: Node[] = [];
+    while (this.at < this.source.length && this.peek() !== '|' && this.peek() !== ')') items.push(this.repeat());
+    return { kind: 'sequence', of: items };
+  }
+
+  private repeat(): Node {
+    let node = this.atom();
+    for (;;) {
+      const rest = this.source.slice(this.at, this.at + 12);
+      let min: number;
+      let max: number;
+      const braces = /^\{(\d+)(,?)(\d*)\}/.exec(rest);
+      if (rest.startsWith('*')) [min, max] = [0, Infinity];
+      else if (rest.startsWith('?')) [min, max] = [0, 1];
+      else if (rest.startsWith('+')) [min, max] = [1, Infinity];
+      else if (braces !== null) {
+        min = Number(braces[1]);
+        max = braces[2] === '' ? min : braces[3] === '' ? Infinity : Number(braces[3]);
+      } else return node;
+      this.at += braces !== null ? braces[0].length : 1;
+      if (this.peek() === '?') this.at += 1;
+      node = { kind: 'repeat', of: node, min, max };
+    }
+  }
+
+  private atom(): Node {
+    const char = this.peek();
+    this.at += 1;
+    switch (char) {
+      case '(': {
+        let lookaround = false;
+        if (this.source.startsWith('?:', this.at)) this.at += 2;
+        else if (/^\?<[A-Za-z_]/.test(this.source.slice(this.at))) this.at = this.source.indexOf('>', this.at) + 1;
+        else if (/^\?<?[=!]/.test(this.source.slice(this.at))) {
+          lookaround = true;
+          this.at += this.source[this.at + 1] === '<' ? 3 : 2;
+        }
+        const inner = this.alternation();
+        if (this.peek() !== ')') throw new Error('unclosed group');
+        this.at += 1;
+        return lookaround ? { kind: 'empty' } : inner;
+      }
+      case '[':
+        return { kind: 'bytes', bytes: this.characterClass() };
+      case '.':
+        return { kind: 'bytes', bytes: bytesOf(Array.from({ length: 256 }, (_unused, code) => code).filter((code) => code !== 10), false) };
+      case '^':
+      case '$':
+        return { kind: 'empty' };
+      case '\\':
+        return this.escape();
+      default:
+        return { kind: 'bytes', bytes: bytesOf([char.charCodeAt(0)], this.fold) };
+    }
+  }
+
+  private escape(): Node {
+    const char = this.peek();
+    this.at += 1;
+    if (char === 'b' || char === 'B') return { kind: 'empty' };
+    if (/[1-9]/.test(char)) return { kind: 'any' };
+    const shorthand = this.shorthand(char);
+    if (shorthand !== undefined) return { kind: 'bytes', bytes: shorthand };
+    return { kind: 'bytes', bytes: bytesOf([this.escapedCode(char)], this.fold) };
+  }
+
+  private shorthand(char: string): Bytes | undefined {
+    const test = SHORTHAND[char.toLowerCase()];
+    if (test === undefined) return undefined;
+    const negated = char !== char.toLowerCase();
+    return bytesOf(Array.from({ length: 256 }, (_unused, code) => code).filter((code) => test(code) !== negated), false);
+  }
+
+  private escapedCode(char: string): number {
+    if (char === 'x' || char === 'u') {
+      const length = char === 'x' ? 2 : 4;
+      const code = parseInt(this.source.slice(this.at, this.at + length), 16);
+      this.at += length;
+      return code;
+    }
+    const named: Record<string, number> = { t: 9, n: 10, v: 11, f: 12, r: 13, '0': 0 };
+    return named[char] ?? char.charCodeAt(0);
+  }
+
+  private characterClass(): Bytes {
+    const negated = this.peek() === '^';
+    if (negated) this.at += 1;
+    const members = new Uint8Array(256);
+    let first = true;
+    while (this.at < this.source.length && (this.peek() !== ']' || first)) {
+      first = false;
+      const char = this.peek();
+      this.at += 1;
+      let from: number;
+      if (char === '\\') {
+        const escaped = this.peek();
+        this.at += 1;
+        const shorthand = this.shorthand(escaped);
+        if (shorthand !== undefined) {
+          shorthand.forEach((member, code) => (members[code] ||= member));
+          continue;
+        }
+        from = this.escapedCode(escaped);
+      } else from = char.charCodeAt(0);
+      let to = from;
+      if (this.peek() === '-' && this.source[this.at + 1] !== ']' && this.at + 1 < this.source.length) {
+        this.at += 1;
+        const end = this.peek();
+        this.at += 1;
+        if (end === '\\') {
+          const escaped = this.peek();
+          this.at += 1;
+          to = this.escapedCode(escaped);
+        } else to = end.charCodeAt(0);
+      }
+      for (let code = from; code <= Math.min(to, 255); code += 1) {
+        members[code] = 1;
+        if (this.fold && /[A-Za-z]/.test(String.fromCharCode(code))) members[code ^ 0x20] = 1;
+      }
+    }
+    this.at += 1;
+    if (negated) for (let code = 0; code < 256; code += 1) members[code] = members[code] === 1 ? 0 : 1;
+    return members;
+  }
+}
+
+/** The alphabet classes a byte set meets: a string in an alphabet can use one of these bytes only if it holds one of these classes. */
+function classesOf(bytes: Bytes): Alphabet {
+  let alphabet = 0;
+  bytes.forEach((member, code) => {
+    if (member === 1) alphabet |= 1 << (CLASS_OF[code] as number);
+  });
+  return alphabet;
+}
+
+/**
+ * A compiled requirement: a function of the alphabet. Sound, never exact: a byte set is met when the
+ * alphabet holds any class the set touches (the value may hold another byte of that class).
+ */
+export type Requirement = (alphabet: Alphabet) => boolean;
+
+export const ALWAYS: Requirement = () => true;
+
+function requirement(node: Node): Requirement {
+  switch (node.kind) {
+    case 'bytes': {
+      const classes = classesOf(node.bytes);
+      if (classes === FULL) return ALWAYS;
+      return (alphabet) => intersects(alphabet, classes);
+    }
+    case 'sequence': {
+      const parts = node.of.map(requirement).filter((part) => part !== ALWAYS);
+      if (parts.length === 0) return ALWAYS;
+      return (alphabet) => parts.every((part) => part(alphabet));
+    }
+    case 'choice': {
+      const parts = node.of.map(requirement);
+      if (parts.includes(ALWAYS)) return ALWAYS;
+      return (alphabet) => parts.some((part) => part(alphabet));
+    }
+    case 'repeat':
+      return node.min === 0 ? ALWAYS : requirement(node.of);
+    case 'empty':
+    case 'any':
+      return ALWAYS;
+  }
+}
+
+function intersects(a: Alphabet, b: Alphabet): boolean {
+  return (a & b) !== 0;
+}
+
+/** What an expression (as `convertRegex` wrote it) needs of a value's alphabet; ALWAYS when it cannot be read. */
+export function regexRequirement(source: string, flags: string): Requirement {
+  try {
+    return requirement(new Parser(source, flags.includes('i')).parse());
+  } catch {
+    return ALWAYS;
+  }
+}
+
+/*
+ * The second half: literal strings ("atoms") every match contains, as RE2's prefilter computes them.
+ * `union[\s]*select` needs "union" and "select"; `process(?:binding|env)` needs "processbinding" or
+ * "processenv". Atoms are lower case and are looked for in lower-cased text, so the formula is sound for
+ * case-sensitive expressions too. An expression that needs no atom (`\w+\(`) gives ALL.
+ */
+export type Formula = { op: 'all' } | { op: 'atom'; atom: string } | { op: 'and' | 'or'; of: Formula[] };
+export const ALL: Formula = { op: 'all' };
+
+interface Literals {
+  /** The strings the node matches, when few; undefined when many. */
+  exact: string[] | undefined;
+  /** What any match of the node contains. */
+  match: Formula;
+}
+
+const MAX_EXACT = 16;
+const MAX_EXACT_CLASS = 4;
+
+function conjunction(parts: Formula[]): Formula {
+  const flat = parts.flatMap((part) => (part.op === 'all' ? [] : part.op === 'and' ? part.of : [part]));
+  if (flat.length === 0) return ALL;
+  return flat.length === 1 ? (flat[0] as Formula) : { op: 'and', of: flat };
+}
+
+function disjunction(parts: Formula[]): Formula {
+  if (parts.some((part) => part.op === 'all') || parts.length === 0) return ALL;
+  const flat = parts.flatMap((part) => (part.op === 'or' ? part.of : [part]));
+  return flat.length === 1 ? (flat[0] as Formula) : { op: 'or', of: flat };
+}
+
+/** A letter or a digit alone is in nearly every value: as an atom it would only cost a lookup. */
+function weak(atom: string): boolean {
+  return atom.length === 0 || (atom.length === 1 && /[a-z0-9]/.test(atom));
+}
+
+function exactFormula(exact: string[]): Formula {
+  if (exact.some(weak)) return ALL;
+  return disjunction([...new Set(exact)].map((atom) => ({ op: 'atom', atom })));
+}
+
+function matchOf(literals: Literals): Formula {
+  return literals.exact === undefined ? literals.match : exactFormula(literals.exact);
+}
+
+function literalsOf(node: Node): Literals {
+  switch (node.kind) {
+    case 'bytes': {
+      const members = new Set<string>();
+      // ASCII letters only, as the scanner lowers them: a byte string's 0xc0–0xde are not letters.
+      node.bytes.forEach((member, code) => {
+        if (member === 1) members.add(String.fromCharCode(code >= 65 && code <= 90 ? code + 32 : code));
+      });
+      return members.size <= MAX_EXACT_CLASS ? { exact: [...members], match: ALL } : { exact: undefined, match: ALL };
+    }
+    case 'empty':
+      return { exact: [''], match: ALL };
+    case 'any':
+      return { exact: undefined, match: ALL };
+    case 'sequence': {
+      // Runs of exact items multiply into strings; an inexact item (or too many strings) closes the run,
+      // which joins the conjunction, and the next run starts fresh, so "new\s+function" needs "new" and "function".
+      const needs: Formula[] = [];
+      let run: string[] | undefined = [''];
+      for (const item of node.of) {
+        const next = literalsOf(item);
+        if (next.exact !== undefined && run !== undefined && run.length * next.exact.length <= MAX_EXACT) {
+          const left: string[] = run;
+          const right: string[] = next.exact;
+          run = [...new Set(left.flatMap((a) => right.map((b) => a + b)))];
+          continue;
+        }
+        if (run !== undefined) needs.push(exactFormula(run));
+        if (next.exact !== undefined) run = next.exact;
+        else {
+          needs.push(next.match);
+          run = [''];
+        }
+      }
+      if (needs.length === 0) return { exact: run, match: ALL };
+      if (run !== undefined) needs.push(exactFormula(run));
+      return { exact: undefined, match: conjunction(needs) };
+    }
+    case 'choice': {
+      const options = node.of.map(literalsOf);
+      if (options.every((option) => option.exact !== undefined)) {
+        const all = [...new Set(options.flatMap((option) => option.exact as string[]))];
+        if (all.length <= MAX_EXACT * 4) return { exact: all, match: ALL };
+      }
+      return { exact: undefined, match: disjunction(options.map(matchOf)) };
+    }
+    case 'repeat': {
+      const inner = literalsOf(node.of);
+      if (node.min === 0) return node.max === 1 && inner.exact !== undefined ? { exact: [...inner.exact, ''], match: ALL } : { exact: undefined, match: ALL };
+      if (node.min === 1 && node.max === 1) return inner;
+      // `\.{2,3}` needs "..": the minimum count of an exact item, multiplied out while it stays small.
+      if (inner.exact !== undefined && node.min >= 2 && inner.exact.length ** node.min <= MAX_EXACT) {
+        let copies: string[] = [''];
+        const once: string[] = inner.exact;
+        for (let count = 0; count < node.min; count += 1) copies = copies.flatMap((a) => once.map((b) => a + b));
+        const needed = [...new Set(copies)];
+        return node.max === node.min ? { exact: needed, match: ALL } : { exact: undefined, match: exactFormula(needed) };
+      }
+      return { exact: undefined, match: matchOf(inner) };
+    }
+  }
+}
+
+/** The atoms formula of an expression as `convertRegex` wrote it; ALL when it cannot be read. */
+export function regexFormula(source: string, flags: string): Formula {
+  try {
+    return matchOf(literalsOf(new Parser(source, flags.includes('i')).parse()));
+  } catch (error) {
+    if (process.env.DEBUG_PREFILTER) console.error(error);
+    return ALL;
+  }
+}
+
+/** `@pm`: any of its phrases (ModSecurity matches them case-insensitively, as the scanner does). */
+export function phraseFormula(phrases: readonly string[]): Formula {
+  const lowered = phrases.filter((phrase) => phrase !== '').map((phrase) => phrase.replace(/[A-Z]/g, (letter) => letter.toLowerCase()));
+  return lowered.length === 0 ? ALL : exactFormula(lowered);
+}
+
+export function atomsOf(formula: Formula, into: Set<string> = new Set()): Set<string> {
+  if (formula.op === 'atom') into.add(formula.atom);
+  else if (formula.op !== 'all') for (const part of formula.of) atomsOf(part, into);
+  return into;
+}
+
+/** `@pm`: some phrase written entirely in the alphabet (phrases match case-insensitively). */
+export function phraseRequirement(phrases: readonly string[]): Requirement {
+  const needs = [...new Set(phrases.filter((phrase) => phrase !== '').map((phrase) => alphabetOf(phrase)))];
+  if (needs.length === 0) return () => false;
+  return (alphabet) => needs.some((need) => contains(alphabet, need));
+}
+
+/** Every class of `need` is in `alphabet`. */
+export function contains(alphabet: Alphabet, need: Alphabet): boolean {
+  return (alphabet & need) === need;
+}
+
+export function needsAnyOf(chars: string): Requirement {
+  const classes = alphabetOf(chars);
+  return (alphabet) => intersects(alphabet, classes);
+}

@@ -1,0 +1,248 @@
+import { AtomScanner, compileFormula } from './atoms.js';
+import { formsOf, valueTester, type Rule, type TxSnapshot } from './engine.js';
+import { alphabetOf, atomsOf, classBit, FULL, type Alphabet } from './prefilter.js';
+import { LOGGED_HEADERS, type RequestVariables } from './request.js';
+import { urlDecodeUni } from './transforms.js';
+
+/**
+ * Most requests are benign and plain; running two hundred rules over each would cost 250 µs. The screen
+ * picks, per request, the rules that can fire, and the engine runs only those:
+ * - a rule whose verdict depends only on a value ("pure": no TX, no counts, no keyed arguments) is asked
+ *   of each distinct value once; its answer is remembered with the value (user agents, paths and parameter
+ *   values repeat);
+ * - a new value is only offered to the rules whose operator can match its alphabet, and whose expression's
+ *   literal strings it contains after the rule's transformations (prefilter.ts, atoms.ts);
+ * - other rules (TX, counts, keyed arguments) always run.
+ * The engine then evaluates the chosen rules in order, exactly as without the screen.
+ */
+
+/** Where a value comes from: a rule reads some of these. */
+type Kind = 'method' | 'protocol' | 'line' | 'uri' | 'filename' | 'basename' | 'query' | 'arg' | 'argName' | 'argsSize' | 'headerNames' | `header:${string}`;
+
+const COLLECTION_KINDS: Record<string, Kind[]> = {
+  REQUEST_METHOD: ['method'],
+  REQUEST_PROTOCOL: ['protocol'],
+  REQUEST_LINE: ['line'],
+  REQUEST_URI: ['uri'],
+  REQUEST_URI_RAW: ['uri'],
+  REQUEST_FILENAME: ['filename'],
+  REQUEST_BASENAME: ['basename'],
+  QUERY_STRING: ['query'],
+  ARGS: ['arg'],
+  ARGS_GET: ['arg'],
+  ARGS_NAMES: ['argName'],
+  ARGS_GET_NAMES: ['argName'],
+  ARGS_COMBINED_SIZE: ['argsSize'],
+  REQUEST_HEADERS_NAMES: ['headerNames'],
+};
+
+/** The collections a log does not carry give no values: reading them changes nothing. */
+const EMPTY_COLLECTIONS = /^(ARGS_POST|ARGS_POST_NAMES|REQUEST_COOKIES|REQUEST_COOKIES_NAMES|REQUEST_BODY|XML|FILES|FILES_NAMES|MULTIPART_PART_HEADERS|REQBODY_PROCESSOR|REQUEST_BODY_LENGTH|FILES_COMBINED_SIZE)$/;
+
+/** The kinds a rule's head reads, or undefined when its verdict depends on more than one value. */
+function kindsOf(rule: Rule): Set<Kind> | undefined {
+  const kinds = new Set<Kind>();
+  for (const selector of rule.selectors) {
+    if (selector.count || selector.collection === 'TX' || selector.collection.startsWith('MATCHED_')) return undefined;
+    if (EMPTY_COLLECTIONS.test(selector.collection)) continue;
+    if (selector.collection === 'REQUEST_HEADERS') {
+      if (selector.key instanceof RegExp) return undefined;
+      const headers = selector.key === undefined ? [...LOGGED_HEADERS] : [selector.key.toLowerCase()];
+      for (const header of headers) if (LOGGED_HEADERS.has(header)) kinds.add(`header:${header}`);
+      continue;
+    }
+    const collectionKinds = COLLECTION_KINDS[selector.collection];
+    if (collectionKinds === undefined || selector.key !== undefined) return undefined;
+    collectionKinds.forEach((kind) => kinds.add(kind));
+  }
+  for (const exclusion of rule.exclusions) {
+    if (exclusion.collection !== 'REQUEST_HEADERS' || typeof exclusion.key !== 'string') {
+      if (EMPTY_COLLECTIONS.test(exclusion.collection)) continue;
+      return undefined;
+    }
+    kinds.delete(`header:${exclusion.key.toLowerCase()}`);
+  }
+  return kinds;
+}
+
+const PERCENT = classBit('%');
+const PLUS = classBit('+');
+const AMPERSAND = classBit('&');
+const BACKSLASH = classBit('\\');
+const HIGH = classBit('\x80');
+const BLANK = classBit(' ');
+/** `,` `;` (cmdLine) and `*` (replaceComments) can become blanks. */
+const SPACE_MAKERS = classBit(',') | classBit(';') | classBit('*');
+/** What the five named entities ModSecurity decodes turn into. */
+const ENTITY_OUTPUT = alphabetOf('"&<>\xa0');
+/**
+ * Bytes some transformation acts on (besides case): a value with none of them reads the same to every rule
+ * whose transformations make no new text, so its alphabet and its atoms are its own. `/` counts only in
+ * `//`, `/.` and `./` (normalizePath), `-` only in `--` (removeCommentsChar).
+ */
+const TRANSFORMED = classBit('%') | classBit('+') | classBit('&') | classBit('\\') | classBit('"') | classBit("'") | classBit('^') | classBit(',') | classBit(';') | classBit('*') | classBit('#') | BLANK | HIGH;
+
+function inert(value: string, alphabet: Alphabet): boolean {
+  return (alphabet & TRANSFORMED) === 0 && !value.includes('--') && !value.includes('//') && !value.includes('/.') && !value.startsWith('./') && !value.startsWith('../');
+}
+
+/**
+ * The alphabets a value can have after any chain of CRS's transformations, without and with
+ * `utf8toUnicode`. URL decoding (repeated) adds what it decodes to; a numeric entity or an escape (`\u`,
+ * `\x`, CSS) can decode to any byte; `,` `;` (cmdLine), `/*` (replaceComments) and control characters
+ * (compressWhitespace) can become blanks. utf8toUnicode writes a UTF-8 character as `%uHHHH`, which URL
+ * decoding then turns into any byte: so a value with bytes above 0x7f has every alphabet for such rules.
+ */
+export function transformedAlphabets(value: string, own: Alphabet = alphabetOf(value)): { plain: Alphabet; unicode: Alphabet } {
+  let alphabet = own;
+  const forms = [value];
+  if ((alphabet & (PERCENT | PLUS)) !== 0) {
+    let decoded = value;
+    for (let round = 0; round < 4; round += 1) {
+      const next = urlDecodeUni(decoded);
+      if (next === decoded) break;
+      decoded = next;
+      forms.push(decoded);
+      alphabet |= alphabetOf(decoded);
+    }
+  }
+  if ((alphabet & BACKSLASH) !== 0) return { plain: FULL, unicode: FULL };
+  if ((alphabet & AMPERSAND) !== 0) {
+    if (forms.some((form) => form.includes('&#'))) return { plain: FULL, unicode: FULL };
+    if (forms.some((form) => /&(?:quot|amp|lt|gt|nbsp);/i.test(form))) alphabet |= ENTITY_OUTPUT;
+  }
+  if ((alphabet & SPACE_MAKERS) !== 0) alphabet |= BLANK;
+  return { plain: alphabet, unicode: (alphabet & HIGH) !== 0 ? FULL : alphabet };
+}
+
+/** Values remembered per kind; a kind's memory is emptied when full (real traffic repeats agents, paths and parameters). */
+const VALUE_CACHE_SIZE = 20_000;
+const NONE: readonly number[] = [];
+
+interface KindEntry {
+  /** The pure rules that read the kind. */
+  readers: number[];
+  /** Their candidates per alphabet (plain, then with utf8toUnicode). */
+  byAlphabet: Map<number, Map<number, number[]>>;
+  /** The rules each value matched. */
+  values: Map<string, readonly number[]>;
+}
+
+export interface Screen {
+  /** The rules to run for this request, in order. */
+  select(request: RequestVariables): Rule[];
+  /** Rules that run on every request (their verdict needs more than one value). */
+  always: readonly Rule[];
+}
+
+export function createScreen(rules: readonly Rule[], base: TxSnapshot): Screen {
+  const kinds = rules.map(kindsOf);
+  const tester = valueTester(base);
+  const atoms = new Set<string>();
+  for (const rule of rules) atomsOf(rule.formula, atoms);
+  const scanner = new AtomScanner(atoms);
+  const atomTests = rules.map((rule) => compileFormula(rule.formula, scanner.ids));
+  /** Per kind: the pure rules that read it, their candidates per alphabet, and the verdicts per value. */
+  const byKind = new Map<Kind, KindEntry>();
+  kinds.forEach((ruleKinds, index) =>
+    ruleKinds?.forEach((kind) => {
+      const entry: KindEntry = byKind.get(kind) ?? { readers: [], byAlphabet: new Map(), values: new Map() };
+      entry.readers.push(index);
+      byKind.set(kind, entry);
+    }),
+  );
+  const always = rules.filter((_rule, index) => kinds[index] === undefined);
+  const chosen = new Uint8Array(rules.length);
+
+  /** First cut: the readers whose operator can match what any transformation could make of the value. */
+  const candidates = (entry: KindEntry, plain: Alphabet, unicode: Alphabet): number[] => {
+    let byUnicode = entry.byAlphabet.get(plain);
+    if (byUnicode === undefined) entry.byAlphabet.set(plain, (byUnicode = new Map()));
+    let list = byUnicode.get(unicode);
+    if (list === undefined) {
+      list = entry.readers.filter((index) => {
+        const rule = rules[index] as Rule;
+        return rule.generative || rule.requirement(rule.transformKey.includes('utf8tounicode') ? unicode : plain);
+      });
+      byUnicode.set(unicode, list);
+    }
+    return list;
+  };
+
+  /** Second cut, on what a candidate's operator will see: its alphabet and its atoms; then the rule itself. */
+  const verdicts = (list: readonly number[], value: string, alphabet: Alphabet): number[] => {
+    const plain = inert(value, alphabet);
+    let ownAtoms: Set<number> | undefined;
+    const scanned = new Map<string, { alphabet: Alphabet; atoms: Set<number> | undefined }>();
+    const formsByChain = new Map<string, string[]>();
+    const found: number[] = [];
+    for (const index of list) {
+      const rule = rules[index] as Rule;
+      const atomTest = atomTests[index];
+      let possible: boolean;
+      if (plain && !rule.generative) {
+        possible = atomTest === undefined || atomTest((ownAtoms ??= scanner.scan(value)));
+      } else {
+        const chain = rule.multiMatch ? `${rule.transformKey}+multi` : rule.transformKey;
+        let forms = formsByChain.get(chain);
+        if (forms === undefined) formsByChain.set(chain, (forms = formsOf(rule, value)));
+        possible = forms.some((form) => {
+          let seen = scanned.get(form);
+          if (seen === undefined) scanned.set(form, (seen = { alphabet: alphabetOf(form), atoms: undefined }));
+          if (!rule.requirement(seen.alphabet)) return false;
+          if (atomTest === undefined) return true;
+          seen.atoms ??= scanner.scan(form);
+          return atomTest(seen.atoms);
+        });
+      }
+      if (possible && tester(rule, value)) found.push(index);
+    }
+    return found;
+  };
+
+  const mark = (kind: Kind, value: string): void => {
+    const entry = byKind.get(kind);
+    if (entry === undefined) return;
+    let matched = entry.values.get(value);
+    if (matched === undefined) {
+      const alphabet = alphabetOf(value);
+      const { plain, unicode } = transformedAlphabets(value, alphabet);
+      const found = verdicts(candidates(entry, plain, unicode), value, alphabet);
+      matched = found.length === 0 ? NONE : found;
+      if (entry.values.size >= VALUE_CACHE_SIZE) entry.values.clear();
+      entry.values.set(value, matched);
+    }
+    for (let i = 0; i < matched.length; i += 1) chosen[matched[i] as number] = 1;
+  };
+
+  return {
+    always,
+    select(request) {
+      mark('method', request.method);
+      mark('protocol', request.protocol);
+      mark('uri', request.uri);
+      if (byKind.has('line')) mark('line', `${request.method} ${request.uri} ${request.protocol}`);
+      if (byKind.has('filename') || byKind.has('basename')) {
+        const filename = request.filename;
+        mark('filename', filename);
+        mark('basename', request.basename);
+      }
+      if (byKind.has('query')) mark('query', request.query);
+      if (byKind.has('argsSize')) mark('argsSize', request.argsSize);
+      for (const arg of request.args) {
+        mark('arg', arg.value);
+        mark('argName', arg.name);
+      }
+      for (const header of request.headerList) {
+        mark(header.kind, header.value);
+        mark('headerNames', header.plainName);
+      }
+      const selected: Rule[] = [];
+      for (let index = 0; index < rules.length; index += 1) {
+        if (chosen[index] === 1 || kinds[index] === undefined) selected.push(rules[index] as Rule);
+        chosen[index] = 0;
+      }
+      return selected;
+    },
+  };
+}
