@@ -2,7 +2,7 @@ import { ENRICHERS, type Config, type EnricherName } from '../shared/config.js';
 import { createClientAddress, createGeoip } from './enrich/geoip.js';
 import { createLoginClassifier } from './enrich/login.js';
 import { createRedactor } from './enrich/redact.js';
-import { tagSecurity } from './enrich/security.js';
+import { createSecurityTagger, type SecurityTagger } from './enrich/security.js';
 import { createUserAgent } from './enrich/user-agent.js';
 import { createNetworkDirection } from './enrich/network-direction.js';
 import type { Json } from './ecs.js';
@@ -12,8 +12,10 @@ import type { Enricher } from './pipeline.js';
  * The enrichers in their order: the client address behind trusted proxies, GeoIP, user agent, login
  * attempts, security signatures (on the values as sent), and redaction last, so that nothing leaves unredacted.
  */
-export async function createEnrichers(config: Pick<Config, 'geoip' | 'trustedProxies' | 'redact' | 'loginPaths' | 'uaRegexes' | 'internalNetworks'> & { enrichers?: EnricherName[] }): Promise<{ enrichers: Enricher[]; close(): void }> {
+export async function createEnrichers(config: Pick<Config, 'geoip' | 'trustedProxies' | 'redact' | 'loginPaths' | 'uaRegexes' | 'internalNetworks' | 'crs'> & { enrichers?: EnricherName[] }): Promise<{ enrichers: Enricher[]; close(): void; security: SecurityTagger | undefined }> {
   const wanted = new Set<EnricherName>(config.enrichers ?? ENRICHERS);
+  // CRS's rules compile at load (about a quarter of a second); only when the stage runs.
+  const security = wanted.has('security') ? createSecurityTagger(config.crs) : undefined;
   // The GeoIP databases are the largest thing a worker holds: not loaded when the enricher is off.
   const geoip = wanted.has('geoip') ? await createGeoip({ cityDb: config.geoip.cityDb, asnDb: config.geoip.asnDb }) : undefined;
   const factories: Record<EnricherName, () => Enricher> = {
@@ -22,12 +24,12 @@ export async function createEnrichers(config: Pick<Config, 'geoip' | 'trustedPro
     network_direction: () => createNetworkDirection(config.internalNetworks),
     user_agent: () => createUserAgent(config.uaRegexes),
     login: () => createLoginClassifier(config.loginPaths),
-    security: () => tagSecurity,
+    security: () => security as SecurityTagger,
     redact: () => createRedactor(config.redact).document,
   };
   const named = (stage: EnricherName): Enricher => {
     const enrich = factories[stage]();
     return Object.assign((document: Json, line: string) => enrich(document, line), { stage });
   };
-  return { enrichers: ENRICHERS.filter((stage) => wanted.has(stage)).map(named), close: () => geoip?.close() };
+  return { enrichers: ENRICHERS.filter((stage) => wanted.has(stage)).map(named), close: () => geoip?.close(), security };
 }

@@ -1,4 +1,4 @@
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
@@ -266,6 +266,64 @@ const pattern = z.string().transform((value, ctx) => {
   }
 });
 
+/** CRS rule ids, as SecRuleRemoveById takes them: `942100, 920300-920310` (commas or blanks). */
+export function parseRuleIds(value: string): number[] | string {
+  const ids: number[] = [];
+  for (const part of value.split(/[\s,]+/).filter((item) => item !== '')) {
+    const match = /^(\d{1,9})(?:-(\d{1,9}))?$/.exec(part);
+    if (match === null) return `expected rule ids or ranges such as "942100, 920300-920310"; not one: ${part}`;
+    const from = Number(match[1]);
+    const to = Number(match[2] ?? match[1]);
+    if (to < from || to - from > 100_000) return `expected a range from a lower to a higher id; not one: ${part}`;
+    for (let id = from; id <= to; id += 1) ids.push(id);
+  }
+  return ids;
+}
+
+const ruleIds = z.string().transform((value, ctx) => {
+  const ids = parseRuleIds(value);
+  if (typeof ids === 'string') {
+    ctx.addIssue(ids);
+    return z.NEVER;
+  }
+  return ids;
+});
+
+/** A directory that holds CRS's REQUEST-*.conf files, checked at start. */
+const crsDirectory = z.string().transform((value, ctx) => {
+  const path = absolute(value);
+  try {
+    if (!statSync(path).isDirectory() || !readdirSync(path).some((name) => /^REQUEST-9\d\d-.*\.conf$/.test(name))) {
+      ctx.addIssue(`expected a directory of CRS rule files (REQUEST-9xx-*.conf); ${path} has none`);
+      return z.NEVER;
+    }
+  } catch {
+    ctx.addIssue(`expected a directory of CRS rule files; ${path} does not exist or cannot be read`);
+    return z.NEVER;
+  }
+  return path;
+});
+
+/** A file of rule ids to leave out: ids and ranges, or `SecRuleRemoveById` lines as in a ModSecurity config; `#` comments. */
+const crsExcludeFile = readableFile.transform((path, ctx) => {
+  const ids: number[] = [];
+  const lines = readFileSync(path, 'utf8').split('\n');
+  for (const [index, line] of lines.entries()) {
+    const text = line.replace(/#.*/, '').trim().replace(/^SecRuleRemoveById\s+/i, '');
+    if (text === '') continue;
+    const parsed = parseRuleIds(text.replace(/"/g, ''));
+    if (typeof parsed === 'string') {
+      ctx.addIssue(`${path}:${index + 1}: ${parsed}`);
+      return z.NEVER;
+    }
+    ids.push(...parsed);
+  }
+  return ids;
+});
+
+/** HTTP methods separated by blanks, as crs-setup.conf's tx.allowed_methods. */
+const httpMethods = z.string().regex(/^\s*[A-Z]+(\s+[A-Z]+)*\s*$/, 'expected HTTP methods in capitals separated by spaces, such as "GET HEAD POST"').transform((value) => value.trim().replace(/\s+/g, ' '));
+
 /** A behaviour threshold: `count/window` (`10/5m`: ten in five minutes), or `off`. */
 const threshold = z.string().transform((value, ctx) => {
   // null, not undefined: zod would put the default in place of an undefined result.
@@ -386,6 +444,12 @@ const settingsSchema = z.object({
   SLUICE_INGEST_METRICS_HOST: nonEmpty.default('127.0.0.1'),
   SLUICE_ILM_APPLY: flag.default(true),
   SLUICE_LOGIN_PATHS: pattern.default(LOGIN_PATHS),
+  SLUICE_CRS_PARANOIA: positiveInteger(4).default(1),
+  SLUICE_CRS_THRESHOLD: positiveInteger(10_000).default(5),
+  SLUICE_CRS_DIR: crsDirectory.optional(),
+  SLUICE_CRS_EXCLUDE: ruleIds.default([]),
+  SLUICE_CRS_EXCLUDE_FILE: crsExcludeFile.optional(),
+  SLUICE_CRS_ALLOWED_METHODS: httpMethods.default('GET HEAD POST OPTIONS PUT PATCH DELETE'),
   SLUICE_DETECT_BRUTE_FORCE: threshold.default({ count: 10, windowMs: 300_000 }),
   SLUICE_DETECT_404_SCAN: threshold.default({ count: 30, windowMs: 60_000 }),
   SLUICE_DETECT_FLOOD: threshold.default({ count: 1200, windowMs: 60_000 }),
@@ -481,6 +545,8 @@ export interface Config {
   };
   /** Request paths that are login attempts: tagged `event.category: authentication` by the pipeline. */
   loginPaths: RegExp;
+  /** The OWASP CRS evaluator: paranoia level, inbound threshold, rule directory, rule ids left out, allowed methods. */
+  crs: { paranoia: number; threshold: number; dir: string | undefined; exclude: number[]; allowedMethods: string };
   /** Behaviour-over-time detectors (brute force, 404 scans, floods) over Elasticsearch aggregates. */
   detect: {
     bruteForce: Threshold | undefined;
@@ -731,6 +797,13 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
       applyIlm: s.SLUICE_ILM_APPLY,
     },
     loginPaths: s.SLUICE_LOGIN_PATHS,
+    crs: {
+      paranoia: s.SLUICE_CRS_PARANOIA,
+      threshold: s.SLUICE_CRS_THRESHOLD,
+      dir: s.SLUICE_CRS_DIR,
+      exclude: [...s.SLUICE_CRS_EXCLUDE, ...(s.SLUICE_CRS_EXCLUDE_FILE ?? [])],
+      allowedMethods: s.SLUICE_CRS_ALLOWED_METHODS,
+    },
     detect: {
       bruteForce: s.SLUICE_DETECT_BRUTE_FORCE ?? undefined,
       scan404: s.SLUICE_DETECT_404_SCAN ?? undefined,

@@ -7,6 +7,7 @@ import { kafkaClient } from '../../shared/kafka.js';
 import { applyIlm } from '../../shared/ilm/apply.js';
 import { loadIlmFiles, withSettings, type IlmFiles } from '../../shared/ilm/files.js';
 import type { Logger } from '../../shared/logging.js';
+import type { Crs } from '../../pipelines/enrich/crs/ruleset.js';
 import { createRedactor } from '../../pipelines/enrich/redact.js';
 import { createEnrichers } from '../../pipelines/enrichers.js';
 import { createPipeline } from '../../pipelines/pipeline.js';
@@ -150,6 +151,7 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
   const stageTimes = new Map<string, number>();
   const enrichment = await createEnrichers(config);
   started.add(async () => enrichment.close());
+  if (enrichment.security !== undefined) logCrs(logger, enrichment.security.crs);
   const pipeline = createPipeline({ namespace: config.namespace, eventNamespaces: config.eventNamespaces, topicSources: config.kafka.topicSources, enrichers: enrichment.enrichers, stageTimes });
   const redact = createRedactor(config.redact).text;
 
@@ -414,4 +416,11 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
   };
 
   return { metricsUrl, registry: metrics.registry, readiness: describeReadiness, stopped, close: stop };
+}
+
+/** What the security stage runs, and every CRS rule it cannot, by id: nothing is dropped silently. */
+function logCrs(logger: Logger, crs: Crs): void {
+  const { paranoia, threshold, dir } = crs.options;
+  logger.info({ crs: { version: crs.version, paranoia, threshold, dir, rules: crs.rules.filter((rule) => rule.id > 0).length, blind: crs.blind.length } }, 'OWASP CRS loaded');
+  if (crs.unsupported.length > 0) logger.warn({ crs: { unsupported: crs.unsupported.map((rule) => ({ id: rule.id, reason: rule.reason })) } }, 'CRS rules that cannot run here');
 }

@@ -45,6 +45,8 @@ export interface Rule {
   chain: Rule | undefined;
   /** Run when this link matches (a chain's head sets what its links read; the last link usually scores). */
   setvars: string[];
+  /** The operator as written, for the loader's analysis of which TX variables rules read. */
+  operatorText: string;
   ctls: string[];
   skipAfter: string | undefined;
   marker: string | undefined;
@@ -63,6 +65,8 @@ export interface Match {
 
 /** TX keys are case-insensitive; ModSecurity keeps them in lower case. */
 export type TxSnapshot = ReadonlyMap<string, string>;
+
+const BASE_MATCHES = new WeakMap<TxSnapshot, Map<RegExp, Array<[string, string]>>>();
 
 class Transaction {
   private own: Map<string, string> | undefined;
@@ -93,6 +97,19 @@ class Transaction {
   has(key: string): boolean {
     const value = this.get(key);
     return value !== undefined && value !== '\u0000deleted';
+  }
+
+  /** TX variables whose name matches: the base's once per expression, then this request's own. */
+  matching(pattern: RegExp): Array<[string, string]> {
+    let cached = BASE_MATCHES.get(this.base);
+    if (cached === undefined) BASE_MATCHES.set(this.base, (cached = new Map()));
+    let fromBase = cached.get(pattern);
+    if (fromBase === undefined) cached.set(pattern, (fromBase = [...this.base].filter(([name]) => pattern.test(name))));
+    if (this.own === undefined) return fromBase;
+    const own = this.own;
+    const merged = fromBase.filter(([name]) => !own.has(name));
+    for (const [name, value] of own) if (value !== '\u0000deleted' && pattern.test(name)) merged.push([name, value]);
+    return merged;
   }
 
   /** Every TX variable, for `TX:/regex/` and `&TX:name`. */
@@ -177,7 +194,11 @@ export class RuleError extends Error {
 const GENERATIVE = new Set(['base64decode', 'base64decodeext', 'length', 'sha1', 'md5', 'hexencode', 'hexdecode']);
 
 /** A directive into a rule; `chained` are the directives that follow a `chain` action. */
-export function compileRule(directive: Directive, chained: Directive[], loadData: (file: string) => string[]): Rule {
+/**
+ * `constant` gives the value of a TX variable no rule sets while a request runs (`allowed_methods` …):
+ * an operator argument that reads only such variables is expanded once, here.
+ */
+export function compileRule(directive: Directive, chained: Directive[], loadData: (file: string) => string[], constant: (name: string) => string | undefined = () => undefined): Rule {
   const actions = directive.actions;
   const id = Number(actionValues(actions, 'id')[0] ?? 0);
   const transforms: Transform[] = [];
@@ -204,7 +225,8 @@ export function compileRule(directive: Directive, chained: Directive[], loadData
   if (directive.kind === 'SecRule') {
     const operator = /^(!?)@(\w+)\s?([\s\S]*)$/.exec(directive.operator);
     negated = operator === null ? directive.operator.startsWith('!') : operator[1] === '!';
-    const [name, argument] = operator === null ? ['rx', directive.operator.replace(/^!/, '')] : [operator[2] as string, operator[3] as string];
+    const [name, written] = operator === null ? ['rx', directive.operator.replace(/^!/, '')] : [operator[2] as string, operator[3] as string];
+    const argument = written.replace(/%\{tx\.([^}]+)\}/gi, (macro, variable: string) => constant(variable.toLowerCase()) ?? macro);
     regex = name === 'rx';
     // A negated operator matches what it does not find; transformations that make new text make any alphabet.
     // A negated operator matches what it does not find: nothing to require.
@@ -231,7 +253,7 @@ export function compileRule(directive: Directive, chained: Directive[], loadData
   const [next, ...rest] = chained;
   let chain: Rule | undefined;
   try {
-    chain = actions.some((action) => action.name === 'chain') && next !== undefined ? compileRule(next, rest, loadData) : undefined;
+    chain = actions.some((action) => action.name === 'chain') && next !== undefined ? compileRule(next, rest, loadData, constant) : undefined;
   } catch (error) {
     throw error instanceof RuleError ? new RuleError(id, error.message) : error;
   }
@@ -258,6 +280,7 @@ export function compileRule(directive: Directive, chained: Directive[], loadData
     log: !actions.some((action) => action.name === 'nolog'),
     chain,
     setvars: actionValues(actions, 'setvar'),
+    operatorText: directive.operator,
     ctls: actionValues(actions, 'ctl'),
     skipAfter: actionValues(actions, 'skipAfter')[0],
     marker: directive.kind === 'SecMarker' ? directive.marker : undefined,
@@ -296,6 +319,8 @@ function collect(rule: Rule, txn: Transaction): Variable[] {
     if (selector.collection === 'TX' && typeof selector.key === 'string') {
       const value = txn.has(selector.key) ? txn.get(selector.key) : undefined;
       found = value === undefined ? [] : [{ name: `TX:${selector.key.toLowerCase()}`, value }];
+    } else if (selector.collection === 'TX' && selector.key instanceof RegExp) {
+      found = txn.matching(selector.key).map(([name, value]) => ({ name: `TX:${name}`, value }));
     } else if (selector.collection === 'TX') {
       const all = txn.entries().map(([name, value]) => ({ name: `TX:${name}`, value }));
       found = selector.key === undefined ? all : all.filter((variable) => (typeof selector.key === 'string' ? variable.name.slice(3) === selector.key.toLowerCase() : (selector.key as RegExp).test(variable.name.slice(3))));

@@ -12,6 +12,12 @@ export interface AccessRequest {
   referer?: string | null;
   /** The Host header, which proxies log (Traefik's RequestHost). */
   host?: string | null;
+  /**
+   * A request body, when an application logs it: a JSON body's string and number values become arguments
+   * named by their path (`json.user.name`, as ModSecurity's JSON processor names them), a form body's pairs
+   * become arguments, as a server's body processor would make them.
+   */
+  body?: string;
 }
 
 export interface Variable {
@@ -35,7 +41,7 @@ export const LOGGED_HEADERS = new Set(['user-agent', 'referer', 'host']);
 
 /** UTF-8 text as the bytes that came over the wire, one char per byte, as ModSecurity sees them. */
 export function toBytes(text: string): string {
-  return /^[\x00-\x7f]*$/.test(text) ? text : Buffer.from(text, 'utf8').toString('latin1');
+  return Buffer.byteLength(text, 'utf8') === text.length ? text : Buffer.from(text, 'utf8').toString('latin1');
 }
 
 export class RequestVariables {
@@ -50,7 +56,10 @@ export class RequestVariables {
   private argsCache: Variable[] | undefined;
   private filenameCache: string | undefined;
 
+  private readonly body: string | undefined;
+
   constructor(request: AccessRequest) {
+    this.body = request.body;
     this.method = toBytes(request.method);
     this.uri = toBytes(request.uri);
     this.protocol = request.protocol ?? 'HTTP/1.1';
@@ -105,6 +114,7 @@ export class RequestVariables {
         args.push({ name, value: equals < 0 ? '' : urlDecode(pair.slice(equals + 1)) });
       }
     }
+    if (this.body !== undefined && this.body !== '') args.push(...bodyArguments(this.body));
     this.argsCache = args;
     return args;
   }
@@ -154,4 +164,33 @@ function keyed(name: string, key: string | RegExp | undefined): boolean {
   if (key === undefined) return true;
   if (typeof key === 'string') return name.toLowerCase() === key.toLowerCase();
   return key.test(name);
+}
+
+/** A logged body as arguments: JSON values by path, or form pairs; other bodies give none. */
+function bodyArguments(body: string): Variable[] {
+  const trimmed = body.trimStart();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch {
+      return [];
+    }
+    const out: Variable[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (typeof node === 'string' || typeof node === 'number' || typeof node === 'boolean') out.push({ name: path, value: toBytes(String(node)) });
+      else if (Array.isArray(node)) node.forEach((item, index) => walk(item, `${path}.array_${index}`));
+      else if (typeof node === 'object' && node !== null) for (const [key, value] of Object.entries(node)) walk(value, `${path}.${key}`);
+    };
+    walk(parsed, 'json');
+    return out;
+  }
+  if (!/^[^=&\s]+=/.test(trimmed)) return [];
+  return toBytes(trimmed)
+    .split('&')
+    .filter((pair) => pair !== '')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      return { name: urlDecode(equals < 0 ? pair : pair.slice(0, equals)), value: equals < 0 ? '' : urlDecode(pair.slice(equals + 1)) };
+    });
 }

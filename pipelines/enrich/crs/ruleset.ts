@@ -24,6 +24,8 @@ export interface CrsOptions {
   dir?: string;
   /** Rule ids left out, as `SecRuleRemoveById` does. */
   exclude?: readonly number[];
+  /** crs-setup.conf's `tx.allowed_methods`, space-separated; CRS's own default when absent. */
+  allowedMethods?: string;
 }
 
 export interface SkippedRule {
@@ -70,14 +72,14 @@ function ruleFiles(dir: string): { init: string | undefined; detection: string[]
 }
 
 /** A chain's head and its links compiled together; the ids of the rules that failed, with why. */
-function compileFile(directives: Directive[], loadData: (file: string) => string[], unsupported: SkippedRule[]): Rule[] {
+function compileFile(directives: Directive[], loadData: (file: string) => string[], unsupported: SkippedRule[], constant?: (name: string) => string | undefined): Rule[] {
   const rules: Rule[] = [];
   for (let at = 0; at < directives.length; ) {
     const head = directives[at] as Directive;
     let end = at + 1;
     for (let link = head; link.actions.some((action) => action.name === 'chain') && end < directives.length; end += 1) link = directives[end] as Directive;
     try {
-      rules.push(compileRule(head, directives.slice(at + 1, end), loadData));
+      rules.push(compileRule(head, directives.slice(at + 1, end), loadData, constant));
     } catch (error) {
       if (!(error instanceof RuleError)) throw error;
       unsupported.push({ id: error.ruleId, file: head.file, reason: error.message });
@@ -92,9 +94,51 @@ function isParanoiaGate(rule: Rule): boolean {
   return rule.selectors.length > 0 && rule.selectors.every((selector) => selector.collection === 'TX' && /paranoia_level$/i.test(String(selector.key))) && rule.skipAfter !== undefined;
 }
 
+/** `tx.name=+1`, `!tx.name`, `tx.name`: the variable's name, lower case. */
+function setvarName(spec: string): string {
+  return spec.replace(/^!/, '').split('=')[0]?.replace(/^tx\./i, '').toLowerCase() ?? '';
+}
+
+/**
+ * Rules that neither log nor score nor control, and set only TX variables no loaded rule reads, change
+ * no verdict: REQUEST-921's 921170 counts parameters for a paranoia level 3 rule. They are left out.
+ */
+function withoutDeadSetters(rules: Rule[]): Rule[] {
+  const links = rules.flatMap((rule) => {
+    const all: Rule[] = [];
+    for (let link: Rule | undefined = rule; link !== undefined; link = link.chain) all.push(link);
+    return all;
+  });
+  const read = (name: string): boolean =>
+    /anomaly_score/.test(name) ||
+    links.some(
+      (link) =>
+        link.selectors.some((selector) => selector.collection === 'TX' && (selector.key === undefined || (typeof selector.key === 'string' ? selector.key.toLowerCase() === name : selector.key.test(name)))) ||
+        new RegExp(`%\\{tx\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\}`, 'i').test([link.operatorText, ...link.setvars, link.msg].join(' ')),
+    );
+  return rules.filter((rule) => {
+    const heads: Rule[] = [];
+    for (let link: Rule | undefined = rule; link !== undefined; link = link.chain) heads.push(link);
+    if (rule.log || rule.skipAfter !== undefined || heads.some((link) => link.ctls.length > 0)) return true;
+    const names = heads.flatMap((link) => link.setvars.map(setvarName));
+    // A name built from a macro (`paramcounter_%{MATCHED_VAR_NAME}`) is read by whatever reads its prefix.
+    return names.length === 0 || names.some((name) => read(name.includes('%{') ? `${name.slice(0, name.indexOf('%{'))}x` : name));
+  });
+}
+
+/**
+ * A rule whose head reads only TX variables that stay constant while requests run, and does not match
+ * them, never fires: the limits crs-setup.conf leaves unset (920360–920390), the UTF-8 check left off.
+ */
+function neverFires(rule: Rule, tx: TxSnapshot, setAtRuntime: (name: string) => boolean): boolean {
+  const constantTx = rule.selectors.length > 0 && rule.selectors.every((selector) => selector.collection === 'TX' && typeof selector.key === 'string' && !setAtRuntime(selector.key.toLowerCase()));
+  if (!constantTx) return false;
+  return evaluate([{ ...rule, chain: undefined, setvars: [], ctls: [], skipAfter: undefined, log: true }], { method: 'GET', uri: '/' }, tx).matches.length === 0;
+}
+
 export function loadCrs(options: CrsOptions): Crs {
   const dir = options.dir ?? defaultCrsDir();
-  const settings: Required<CrsOptions> = { paranoia: options.paranoia, threshold: options.threshold, dir, exclude: options.exclude ?? [] };
+  const settings: Required<CrsOptions> = { paranoia: options.paranoia, threshold: options.threshold, dir, exclude: options.exclude ?? [], allowedMethods: options.allowedMethods ?? 'GET HEAD POST OPTIONS' };
   const dataCache = new Map<string, string[]>();
   const loadData = (file: string): string[] => {
     let lines = dataCache.get(file);
@@ -106,7 +150,13 @@ export function loadCrs(options: CrsOptions): Crs {
   };
   const { init, detection } = ruleFiles(dir);
   const unsupported: SkippedRule[] = [];
-  const compiled = (file: string): Rule[] => compileFile(parseRuleFile(readFileSync(join(dir, file), 'latin1'), file), loadData, unsupported);
+  const parsed = new Map<string, Directive[]>();
+  const directivesOf = (file: string): Directive[] => {
+    let directives = parsed.get(file);
+    if (directives === undefined) parsed.set(file, (directives = parseRuleFile(readFileSync(join(dir, file), 'latin1'), file)));
+    return directives;
+  };
+  const compiled = (file: string, constant?: (name: string) => string | undefined): Rule[] => compileFile(directivesOf(file), loadData, unsupported, constant);
   const byPhase = (rules: Rule[]): Rule[] => [...rules.filter((rule) => rule.phase <= 1), ...rules.filter((rule) => rule.phase === 2)];
 
   // The transaction's defaults: what crs-setup.conf would set, then REQUEST-901's rules over an empty request.
@@ -115,23 +165,30 @@ export function loadCrs(options: CrsOptions): Crs {
     ['blocking_paranoia_level', String(settings.paranoia)],
     ['detection_paranoia_level', String(settings.paranoia)],
     ['inbound_anomaly_score_threshold', String(settings.threshold)],
+    ['allowed_methods', settings.allowedMethods],
   ]);
   const tx: TxSnapshot = init === undefined ? preset : evaluate(byPhase(compiled(init)), { method: 'GET', uri: '/' }, preset).snapshot();
 
+  // TX variables the detection rules set while a request runs; the others are constants of the load.
+  const runtime = detection.flatMap((file) => directivesOf(file).flatMap((directive) => directive.actions.filter((action) => action.name === 'setvar').map((action) => setvarName(action.value))));
+  const setAtRuntime = (name: string): boolean => runtime.some((written) => written === name || (written.includes('%{') && name.startsWith(written.slice(0, written.indexOf('%{')))));
+  const constant = (name: string): string | undefined => (setAtRuntime(name) ? undefined : tx.get(name));
+
   const excluded = new Set(settings.exclude);
   const blind: SkippedRule[] = [];
-  const rules: Rule[] = [];
+  const loaded: Rule[] = [];
   for (const file of detection) {
-    for (const rule of compiled(file)) {
+    for (const rule of compiled(file, constant)) {
       if (excluded.has(rule.id) || rule.paranoia > settings.paranoia || isParanoiaGate(rule)) continue;
       const unknown = readsUnknown(rule);
       if (unknown !== undefined) {
         if (rule.paranoia > 0) blind.push({ id: rule.id, file, reason: `reads ${unknown}, which an access log does not carry` });
         continue;
       }
-      rules.push(rule);
+      loaded.push(rule);
     }
   }
+  const rules = withoutDeadSetters(loaded).filter((rule) => !neverFires(rule, tx, setAtRuntime));
   const ordered = byPhase(rules);
   const screen = createScreen(ordered, tx);
   const levels = Array.from({ length: settings.paranoia }, (_unused, index) => `inbound_anomaly_score_pl${index + 1}`);
