@@ -1,0 +1,243 @@
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { benignRequests } from '../bench/benign-traffic.js';
+import { loadRegressionCases, runRegression } from '../bench/crs-regression.js';
+import { detectSqli, detectXss } from '../pipelines/enrich/crs/libinjection.js';
+import { operatorRequirement } from '../pipelines/enrich/crs/operators.js';
+import { alphabetOf } from '../pipelines/enrich/crs/prefilter.js';
+import { convertRegex, RegexConversionError } from '../pipelines/enrich/crs/regex.js';
+import { defaultCrsDir, loadCrs } from '../pipelines/enrich/crs/ruleset.js';
+import { parseActions, parseRuleFile } from '../pipelines/enrich/crs/seclang.js';
+import { cmdLine, cssDecode, htmlEntityDecode, jsDecode, normalizePath, replaceComments, urlDecodeUni, utf8toUnicode } from '../pipelines/enrich/crs/transforms.js';
+import { ConfigError, loadConfig } from '../shared/config.js';
+import { packageRoot } from '../shared/paths.js';
+
+/**
+ * The CRS evaluator: CRS's own regression tests (what an access log carries of them), libinjection's own
+ * test vectors, the screen that skips rules against running every rule, and the benign API traffic.
+ */
+
+const REGRESSION = join(packageRoot, 'test', 'fixtures', 'crs', 'regression');
+const LIBINJECTION = join(packageRoot, 'test', 'fixtures', 'libinjection');
+const cases = loadRegressionCases(REGRESSION);
+
+describe('SecLang', () => {
+  it('reads actions with quoted values, commas inside quotes and escaped quotes', () => {
+    expect(parseActions("id:942100,phase:2,block,t:none,t:urlDecodeUni,msg:'SQL Injection, via libinjection',setvar:'tx.x=+%{tx.critical_anomaly_score}',tag:'it\\'s'")).toEqual([
+      { name: 'id', value: '942100' },
+      { name: 'phase', value: '2' },
+      { name: 'block', value: '' },
+      { name: 't', value: 'none' },
+      { name: 't', value: 'urlDecodeUni' },
+      { name: 'msg', value: 'SQL Injection, via libinjection' },
+      { name: 'setvar', value: 'tx.x=+%{tx.critical_anomaly_score}' },
+      { name: 'tag', value: "it's" },
+    ]);
+  });
+
+  it('joins continued lines and keeps the backslashes of expressions (Apache quoting)', () => {
+    const [rule] = parseRuleFile('# comment\nSecRule ARGS "@rx \\d+\\"x" \\\n    "id:1,\\\n    phase:2"\n', 'x.conf');
+    expect(rule).toMatchObject({ kind: 'SecRule', variables: 'ARGS', operator: '@rx \\d+"x', line: 2 });
+    expect(rule?.actions).toEqual([
+      { name: 'id', value: '1' },
+      { name: 'phase', value: '2' },
+    ]);
+  });
+});
+
+describe('expressions written for RE2 and PCRE, run by JavaScript', () => {
+  const matches = (pattern: string, text: string): boolean => {
+    const { source, flags } = convertRegex(pattern);
+    return new RegExp(source, flags).test(text);
+  };
+
+  it('takes leading flags, also after an anchor, and case-insensitive groups', () => {
+    expect(matches('(?i)union', 'UNION')).toBe(true);
+    expect(matches('^(?i)up', 'UPDATE')).toBe(true);
+    expect(matches('^(?i:file|https?)://x', 'HTTPS://x')).toBe(true);
+    expect(matches('a(?i:b)c', 'aBc')).toBe(true);
+    expect(matches('a(?i:b)c', 'ABC')).toBe(false);
+    expect(matches('(?is)a.b', 'A\nB')).toBe(true);
+  });
+
+  it('matches bytes: \\x{hh} is one byte, \\s is PCRE\'s six blanks (not 0xa0, the second byte of "à")', () => {
+    expect(matches('\\x{c2}\\x{b4}', '\xc2\xb4')).toBe(true);
+    expect(matches('a\\sb', 'a\xa0b')).toBe(false);
+    expect(matches('a\\sb', 'a\x0bb')).toBe(true);
+    expect(matches('a[\\s]b', 'a\tb')).toBe(true);
+    expect(matches('[\\s\\S]', '\xa0')).toBe(true);
+    expect(matches('a[^\\S]b', 'a b')).toBe(true);
+    expect(matches('a.b', 'a\rb')).toBe(true);
+    expect(matches('x\\z', 'x\n')).toBe(false);
+    expect(matches('[[:alpha:]]+', '123abc')).toBe(true);
+  });
+
+  it('refuses what a byte string cannot express, by name', () => {
+    expect(() => convertRegex('\\p{L}+')).toThrow(RegexConversionError);
+    expect(() => convertRegex('\\x{263a}')).toThrow(/not a byte/);
+  });
+});
+
+describe('transformations as ModSecurity applies them', () => {
+  it('decodes %uHHHH by its low byte and full-width ASCII to ASCII', () => {
+    expect(urlDecodeUni('%u0041%uFF1Cscript%uff1e+%2B%zz')).toBe('A<script> +%zz');
+  });
+
+  it('decodes entities with or without the semicolon, JavaScript and CSS escapes', () => {
+    expect(htmlEntityDecode('&#x3c;&#60&lt;&quot;&amp;&unknown;')).toBe('<<<"&&unknown;');
+    expect(jsDecode('\\x3c\\u003cscript\\76\\n\\q')).toBe('<<script>\nq');
+    expect(cssDecode('\\3c \\000041\\\nx\\;')).toBe('<Ax;');
+  });
+
+  it('undoes shell tricks, comments and path games', () => {
+    expect(cmdLine("c^a\\t \"/etc/pass\"'wd' ; X,y")).toBe('cat/etc/passwd x y');
+    expect(replaceComments('UNION/**/SELECT/* open')).toBe('UNION SELECT ');
+    expect(normalizePath('/a/./b/../../etc//passwd')).toBe('/etc/passwd');
+    expect(utf8toUnicode('caf\xc3\xa9')).toBe('caf%u00e9');
+  });
+});
+
+describe('libinjection, compiled from its C sources, against its own test vectors', () => {
+  /** tests/test-sqli-*.txt: the expected fingerprint, or nothing for input that is not SQL injection. */
+  it('gives the fingerprint of every test-sqli case', () => {
+    const files = readdirSync(join(LIBINJECTION, 'tests')).filter((name) => name.startsWith('test-sqli-'));
+    expect(files.length).toBeGreaterThanOrEqual(40);
+    for (const file of files) {
+      const text = readFileSync(join(LIBINJECTION, 'tests', file), 'latin1');
+      const input = (/--INPUT--\n([\s\S]*?)\n--EXPECTED--/.exec(text)?.[1] ?? '').replace(/\n$/, '');
+      const expected = (/--EXPECTED--\n([\s\S]*)$/.exec(text)?.[1] ?? '').trim();
+      expect(detectSqli(input) ?? '', `${file}: ${input}`).toBe(expected);
+    }
+  });
+
+  /** data/: as its reader does (URL-decoded lines), with its limits: at most 18 misses, at most 21 false positives. */
+  const samples = (prefix: string): string[] =>
+    readdirSync(join(LIBINJECTION, 'data'))
+      .filter((name) => name.startsWith(prefix))
+      .flatMap((name) => readFileSync(join(LIBINJECTION, 'data', name), 'latin1').split('\n'))
+      .map((line) => line.replace(/[ \n\t\r]+$/, ''))
+      .filter((line) => line !== '' && !line.startsWith('#'))
+      .map((line) => line.replace(/\+/g, ' ').replace(/%([0-9a-fA-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16))));
+
+  it('detects the SQL injection samples and passes the known false positives, within upstream limits', () => {
+    const attacks = samples('sqli-');
+    expect(attacks.length).toBeGreaterThan(1000);
+    expect(attacks.filter((line) => detectSqli(line) === undefined).length).toBeLessThanOrEqual(18);
+    const benign = samples('false_');
+    expect(benign.filter((line) => detectSqli(line) !== undefined).length).toBeLessThanOrEqual(21);
+  });
+
+  it('detects the XSS samples within upstream limits', () => {
+    const attacks = samples('xss');
+    expect(attacks.length).toBeGreaterThan(300);
+    expect(attacks.filter((line) => !detectXss(line)).length).toBeLessThanOrEqual(18);
+  });
+
+  it('finds nothing where the screen says it cannot (letters, digits and "_"; no blank, quote, "=" or "<" for XSS)', () => {
+    let seed = 11;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    const words = ['union', 'select', 'or', 'and', '1', 'sleep', 'from', 'where', 'null', 'drop', 'exec', 'char', 'version', 'onerror', 'onload', 'script', 'alert', 'javascript', 'img', 'svg', 'eval', 'href', 'src', 'iframe'];
+    const word = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_';
+    const notXss = `${word}!#$%&()*+,-./:;?@[\\]^{|}~`;
+    const sqliNeeds = operatorRequirement('detectSQLi', '', () => []);
+    const xssNeeds = operatorRequirement('detectXSS', '', () => []);
+    for (let i = 0; i < 20_000; i += 1) {
+      const build = (alphabet: string) => Array.from({ length: 1 + random(8) }, () => (random(3) === 0 ? words[random(words.length)] : alphabet[random(alphabet.length)])).join('');
+      const sqli = build(word);
+      const xss = build(notXss);
+      expect(sqliNeeds(alphabetOf(sqli)), sqli).toBe(false);
+      expect(detectSqli(sqli), sqli).toBeUndefined();
+      expect(xssNeeds(alphabetOf(xss)), xss).toBe(false);
+      expect(detectXss(xss), xss).toBe(false);
+    }
+  });
+});
+
+describe.each([1, 2])("CRS's regression tests at paranoia level %i, as an access log carries them", (paranoia) => {
+  const crs = loadCrs({ paranoia, threshold: 5 });
+  const result = runRegression(crs, cases);
+
+  it('runs hundreds of tests of every detection file and passes at least 95 %', () => {
+    expect(result.run).toBeGreaterThan(paranoia === 1 ? 1400 : 2200);
+    for (const file of ['REQUEST-913', 'REQUEST-920', 'REQUEST-930', 'REQUEST-932', 'REQUEST-941', 'REQUEST-942', 'REQUEST-944']) expect([...result.files.keys()].some((name) => name.startsWith(file))).toBe(true);
+    expect(result.passed / result.run).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('the screen leaves out no rule that fires: every carried test gives the same rule ids with and without it', () => {
+    const differences = cases
+      .filter((test) => test.notCarried === undefined)
+      .filter((test) => crs.evaluate(test.request).matches.map((match) => match.id).join() !== crs.evaluate(test.request, { unscreened: true }).matches.map((match) => match.id).join());
+    expect(differences.map((test) => test.testId)).toEqual([]);
+  });
+});
+
+describe('rules, options and the rule directory', () => {
+  it('converts every expression of the vendored rules; the rules an access log cannot feed are listed with the variable', () => {
+    const crs = loadCrs({ paranoia: 2, threshold: 5 });
+    expect(crs.unsupported).toEqual([]);
+    expect(crs.blind.length).toBeGreaterThan(20);
+    expect(crs.blind.every((rule) => /^reads \S+, which an access log does not carry$/.test(rule.reason))).toBe(true);
+    expect(crs.blind.map((rule) => rule.id)).toContain(920160);
+  });
+
+  it('paranoia level 2 loads more rules than level 1; an excluded rule id no longer fires', () => {
+    const one = loadCrs({ paranoia: 1, threshold: 5 });
+    const two = loadCrs({ paranoia: 2, threshold: 5 });
+    expect(two.rules.length).toBeGreaterThan(one.rules.length + 50);
+    const attack = { method: 'GET', uri: "/api/v1/jobs?id=1'%20OR%20'1'='1" };
+    expect(one.evaluate(attack).matches.map((match) => match.id)).toContain(942100);
+    const without = loadCrs({ paranoia: 1, threshold: 5, exclude: [942100] });
+    expect(without.evaluate(attack).matches.map((match) => match.id)).not.toContain(942100);
+    expect(without.evaluate(attack).score).toBe(one.evaluate(attack).score - 5);
+  });
+
+  it('SLUICE_CRS_DIR reads another copy of the rules: a copy without the SQL injection file finds no SQL injection', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-crs-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    cpSync(defaultCrsDir(), dir, { recursive: true });
+    rmSync(join(dir, 'REQUEST-942-APPLICATION-ATTACK-SQLI.conf'));
+    const config = loadConfig({ SLUICE_CRS_DIR: dir });
+    const crs = loadCrs({ paranoia: 1, threshold: 5, dir: config.crs.dir as string });
+    expect(crs.evaluate({ method: 'GET', uri: "/api/v1/jobs?id=1'%20OR%20'1'='1" }).matches.filter((match) => String(match.id).startsWith('942'))).toEqual([]);
+  });
+
+  it('validates the settings at start, naming the bad one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-crs-exclude-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'exclude.conf'), '# local exclusions\nSecRuleRemoveById 942100\n920300-920302 932250\n');
+    expect(loadConfig({ SLUICE_CRS_EXCLUDE: '913100', SLUICE_CRS_EXCLUDE_FILE: join(dir, 'exclude.conf') }).crs.exclude).toEqual([913100, 942100, 920300, 920301, 920302, 932250]);
+    expect(loadConfig({}).crs).toEqual({ paranoia: 1, threshold: 5, dir: undefined, exclude: [], allowedMethods: 'GET HEAD POST OPTIONS PUT PATCH DELETE' });
+    expect(() => loadConfig({ SLUICE_CRS_PARANOIA: '5' })).toThrow(/SLUICE_CRS_PARANOIA.*from 1 to 4/);
+    expect(() => loadConfig({ SLUICE_CRS_EXCLUDE: '942100, abc' })).toThrow(/SLUICE_CRS_EXCLUDE.*not one: abc/);
+    expect(() => loadConfig({ SLUICE_CRS_DIR: dir })).toThrow(ConfigError);
+    expect(() => loadConfig({ SLUICE_CRS_DIR: dir })).toThrow(/SLUICE_CRS_DIR.*REQUEST-9xx/);
+    expect(() => loadConfig({ SLUICE_CRS_ALLOWED_METHODS: 'get post' })).toThrow(/SLUICE_CRS_ALLOWED_METHODS/);
+  });
+});
+
+describe('false positives on benign API traffic', () => {
+  const requests = benignRequests();
+
+  it('has at least 2 000 requests of many shapes, user agents and odd values', () => {
+    expect(requests.length).toBeGreaterThanOrEqual(2000);
+    expect(new Set(requests.map((request) => request.uri.split('?')[0]?.replace(/[0-9a-f-]{36}|\d{6}/g, ':id'))).size).toBeGreaterThan(30);
+    expect(new Set(requests.map((request) => request.userAgent)).size).toBeGreaterThan(30);
+    expect(requests.some((request) => /%27|'/.test(request.uri))).toBe(true);
+    expect(requests.some((request) => /eyJ/.test(request.uri))).toBe(true);
+  });
+
+  it('at paranoia level 1, at most 0.5 % reach the threshold', async () => {
+    const { createSecurityTagger } = await import('../pipelines/enrich/security.js');
+    const tagger = createSecurityTagger({ paranoia: 1 });
+    const alerted = requests.filter((request) => tagger.inspect(request).alert);
+    expect(alerted.length / requests.length).toBeLessThanOrEqual(0.005);
+  });
+
+  it('the screen leaves out no rule that fires on them either, at paranoia level 2', () => {
+    const crs = loadCrs({ paranoia: 2, threshold: 5 });
+    const differences = requests.filter((request) => crs.evaluate(request).matches.map((match) => match.id).join() !== crs.evaluate(request, { unscreened: true }).matches.map((match) => match.id).join());
+    expect(differences).toEqual([]);
+  });
+});
