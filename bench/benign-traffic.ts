@@ -68,6 +68,9 @@ const FILE_NAMES = [
   'bride+groom.mp4', 'ЛЕТО.mp4', '夏の思い出.mp4', "don't delete.mp4", 'export (1).webm',
 ];
 
+/** The user agents above, for other benchmarks' benign traffic. */
+export const BENIGN_USER_AGENTS: readonly string[] = [...BROWSERS, ...CLIENTS];
+
 const FORMATS = ['mp4', 'webm', 'mov', 'mkv', 'gif', 'hls', 'dash', 'mp3', 'aac', 'wav'];
 const CODECS = ['h264', 'h265', 'vp9', 'av1', 'prores', 'aac', 'opus'];
 const STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'];

@@ -9,6 +9,7 @@ import { createNetworkDirection } from '../pipelines/enrich/network-direction.js
 import { createPipeline, type Enricher } from '../pipelines/pipeline.js';
 import { loadConfig } from '../shared/config.js';
 import { packageRoot } from '../shared/paths.js';
+import { BENIGN_USER_AGENTS } from './benign-traffic.js';
 
 /**
  * The whole pipeline over a realistic mix (Traefik, app, worker and PostgreSQL lines, 2 % attacks from the
@@ -29,7 +30,9 @@ export interface StageRow {
 export function realisticLines(count = EVENTS): string[] {
   const corpus = JSON.parse(readFileSync(join(packageRoot, 'test', 'fixtures', 'security-corpus.json'), 'utf8')) as Array<{ label: string; method: string; path: string; query?: string; user_agent?: string }>;
   const attacks = corpus.filter((entry) => entry.label !== 'benign');
-  const agents = [...new Set(corpus.map((entry) => entry.user_agent).filter((agent): agent is string => agent !== undefined))];
+  // Benign agents only: the attack lines bring their own (taking every corpus agent made 42 of 54 agents, so most
+  // "benign" lines, carry an attack's user agent).
+  const agents = [...new Set([...corpus.filter((entry) => entry.label === 'benign').map((entry) => entry.user_agent), ...BENIGN_USER_AGENTS].filter((agent): agent is string => agent !== undefined))];
   const out: string[] = [];
   let seed = 12345;
   const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);

@@ -100,9 +100,14 @@ export function compileFormula(formula: Formula, ids: ReadonlyMap<string, number
       const parts = formula.of.map((part) => compileFormula(part, ids));
       if (parts.includes(undefined)) return undefined;
       const tests = parts as AtomTest[];
-      // One-atom options (most of them) as one id list.
-      const single = formula.of.every((part) => part.op === 'atom') ? formula.of.map((part) => ids.get((part as { atom: string }).atom) as number) : undefined;
-      if (single !== undefined) return (found) => single.some((id) => found.has(id));
+      // Atoms only (most formulas, and @pm lists of hundreds): look the few found ids up, not every option.
+      if (formula.of.every((part) => part.op === 'atom')) {
+        const options = new Set(formula.of.map((part) => ids.get((part as { atom: string }).atom) as number));
+        return (found) => {
+          for (const id of found) if (options.has(id)) return true;
+          return false;
+        };
+      }
       return (found) => tests.some((test) => test(found));
     }
   }

@@ -66,6 +66,11 @@ export interface Match {
 /** TX keys are case-insensitive; ModSecurity keeps them in lower case. */
 export type TxSnapshot = ReadonlyMap<string, string>;
 
+/** Where a transaction reads request variables: a request, or one value alone (the screen's whole-rule verdicts). */
+interface VariableSource {
+  collection(collection: string, key: string | RegExp | undefined): Variable[] | undefined;
+}
+
 const BASE_MATCHES = new WeakMap<TxSnapshot, Map<RegExp, Array<[string, string]>>>();
 
 class Transaction {
@@ -78,7 +83,7 @@ class Transaction {
 
   constructor(
     private readonly base: TxSnapshot,
-    readonly request: RequestVariables,
+    readonly request: VariableSource,
   ) {}
 
   get(key: string): string | undefined {
@@ -400,13 +405,21 @@ function test(rule: Rule, value: string, txn: Transaction): { captures: Captures
  * A rule's own verdict on one value, outside any request: for the screen, which asks it of each new value
  * once. Only for rules whose verdict depends on nothing but the value (see screen.ts).
  */
-export function valueTester(base: TxSnapshot): (rule: Rule, value: string) => boolean {
+export function valueTester(base: TxSnapshot): (rule: Rule, value: string, whole: boolean) => boolean {
   const txn = new Transaction(base, new RequestVariables({ method: 'GET', uri: '/' }));
-  return (rule, value) => {
+  return (rule, value, whole) => {
+    if (whole) return wholeRuleMatches(rule, value, base);
     if (txn.transformed.size > 64) txn.transformed.clear();
     for (const piece of rule.regex ? inspected({ name: '', value }) : [{ name: '', value }]) if (test(rule, piece.value, txn) !== undefined) return true;
     return false;
   };
+}
+
+/** A rule and its chain as if the request held this one value wherever the head reads: for chains that read nothing else. */
+function wholeRuleMatches(rule: Rule, value: string, base: TxSnapshot): boolean {
+  const heads = new Set(rule.selectors.map((selector) => selector.collection));
+  const txn = new Transaction(base, { collection: (collection) => (heads.has(collection) ? [{ name: collection, value }] : []) });
+  return evaluateLink(rule, txn);
 }
 
 /** What a rule's operator sees of a value: the transformed value, or with multiMatch every form on the way. */

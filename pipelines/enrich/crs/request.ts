@@ -73,6 +73,12 @@ export class RequestVariables {
     }
   }
 
+  /** How many of this header the request had (0 or 1), or undefined when the log does not say. */
+  headerCount(name: string): number | undefined {
+    if (!this.knownHeaders.has(name)) return undefined;
+    return this.headerList.some((header) => header.kind === `header:${name}`) ? 1 : 0;
+  }
+
   get path(): string {
     const query = this.uri.indexOf('?');
     const path = query < 0 ? this.uri : this.uri.slice(0, query);

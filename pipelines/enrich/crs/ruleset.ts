@@ -130,10 +130,51 @@ function withoutDeadSetters(rules: Rule[]): Rule[] {
  * A rule whose head reads only TX variables that stay constant while requests run, and does not match
  * them, never fires: the limits crs-setup.conf leaves unset (920360–920390), the UTF-8 check left off.
  */
-function neverFires(rule: Rule, tx: TxSnapshot, setAtRuntime: (name: string) => boolean): boolean {
-  const constantTx = rule.selectors.length > 0 && rule.selectors.every((selector) => selector.collection === 'TX' && typeof selector.key === 'string' && !setAtRuntime(selector.key.toLowerCase()));
+function neverFires(rule: Rule, tx: TxSnapshot, setAtRuntime: (name: string | RegExp) => boolean): boolean {
+  const constant = (key: string | RegExp | undefined): boolean => (typeof key === 'string' ? !setAtRuntime(key.toLowerCase()) : key instanceof RegExp && !setAtRuntime(key));
+  const constantTx = rule.selectors.length > 0 && rule.selectors.every((selector) => selector.collection === 'TX' && constant(selector.key));
   if (!constantTx) return false;
   return evaluate([{ ...rule, chain: undefined, setvars: [], ctls: [], skipAfter: undefined, log: true }], { method: 'GET', uri: '/' }, tx).matches.length === 0;
+}
+
+/** All the links of a rule, head first. */
+function linksOf(rule: Rule): Rule[] {
+  const links: Rule[] = [];
+  for (let link: Rule | undefined = rule; link !== undefined; link = link.chain) links.push(link);
+  return links;
+}
+
+/**
+ * A head that reads only constant TX and matches them (920250's "UTF-8 checks are on") always passes to
+ * its chain: the chain's first link takes its place, with the head's id, message and tags.
+ */
+function withoutConstantHead(rule: Rule, tx: TxSnapshot, setAtRuntime: (name: string) => boolean): Rule {
+  const chain = rule.chain;
+  if (chain === undefined || rule.setvars.length > 0 || rule.ctls.length > 0 || rule.capture) return rule;
+  const constantTx = rule.selectors.length > 0 && rule.selectors.every((selector) => selector.collection === 'TX' && typeof selector.key === 'string' && !setAtRuntime(selector.key.toLowerCase()));
+  if (!constantTx || evaluate([{ ...rule, chain: undefined, log: true, skipAfter: undefined }], { method: 'GET', uri: '/' }, tx).matches.length === 0) return rule;
+  return { ...chain, id: rule.id, phase: rule.phase, file: rule.file, msg: rule.msg, severity: rule.severity, tags: rule.tags, paranoia: rule.paranoia, log: rule.log, skipAfter: rule.skipAfter };
+}
+
+/** Past its head, the rule reads only what its head matched and TX variables that only it sets (or constants). */
+function selfContained(rule: Rule, rules: readonly Rule[], setAtRuntime: (name: string) => boolean): boolean {
+  const own = linksOf(rule).flatMap((link) => link.setvars.map(setvarName));
+  const others = rules.filter((other) => other !== rule).flatMap((other) => linksOf(other).flatMap((link) => link.setvars.map(setvarName)));
+  const ownOnly = (matches: (name: string) => boolean): boolean => !others.some((name) => matches(name.includes('%{') ? name.slice(0, name.indexOf('%{')) : name));
+  // A macro that reads the request (931130's %{request_headers.host}) is more than the head's value.
+  const readsRequest = (text: string): boolean => [...text.matchAll(/%\{([^}.]+)/g)].some((macro) => !/^(tx|matched_var|matched_var_name)$/i.test(macro[1] as string));
+  return linksOf(rule)
+    .slice(1)
+    .every((link) =>
+      !readsRequest([link.operatorText, ...link.setvars].join(' ')) &&
+      link.selectors.every((selector) => {
+        if (selector.collection.startsWith('MATCHED_')) return true;
+        if (selector.collection !== 'TX' || selector.count) return false;
+        const key = selector.key;
+        if (typeof key === 'string') return !setAtRuntime(key.toLowerCase()) || (own.includes(key.toLowerCase()) && ownOnly((name) => name === key.toLowerCase()));
+        return key instanceof RegExp && ownOnly((name) => key.test(name) || key.test(`${name}x`));
+      }),
+    );
 }
 
 export function loadCrs(options: CrsOptions): Crs {
@@ -172,6 +213,17 @@ export function loadCrs(options: CrsOptions): Crs {
   // TX variables the detection rules set while a request runs; the others are constants of the load.
   const runtime = detection.flatMap((file) => directivesOf(file).flatMap((directive) => directive.actions.filter((action) => action.name === 'setvar').map((action) => setvarName(action.value))));
   const setAtRuntime = (name: string): boolean => runtime.some((written) => written === name || (written.includes('%{') && name.startsWith(written.slice(0, written.indexOf('%{')))));
+  /** The same question asked of the rules that loaded (a name pattern: any name it matches). */
+  const setByLoaded = (name: string | RegExp): boolean =>
+    loaded.some((rule) =>
+      linksOf(rule).some((link) =>
+        link.setvars.map(setvarName).some((written) => {
+          const prefix = written.includes('%{') ? written.slice(0, written.indexOf('%{')) : undefined;
+          if (typeof name === 'string') return written === name || (prefix !== undefined && name.startsWith(prefix));
+          return name.test(written) || (prefix !== undefined && (name.test(prefix) || name.test(`${prefix}x`)));
+        }),
+      ),
+    );
   const constant = (name: string): string | undefined => (setAtRuntime(name) ? undefined : tx.get(name));
 
   const excluded = new Set(settings.exclude);
@@ -188,9 +240,11 @@ export function loadCrs(options: CrsOptions): Crs {
       loaded.push(rule);
     }
   }
-  const rules = withoutDeadSetters(loaded).filter((rule) => !neverFires(rule, tx, setAtRuntime));
+  const rules = withoutDeadSetters(loaded)
+    .filter((rule) => !neverFires(rule, tx, setByLoaded))
+    .map((rule) => withoutConstantHead(rule, tx, setAtRuntime));
   const ordered = byPhase(rules);
-  const screen = createScreen(ordered, tx);
+  const screen = createScreen(ordered, tx, (rule) => selfContained(rule, rules, setAtRuntime));
   const levels = Array.from({ length: settings.paranoia }, (_unused, index) => `inbound_anomaly_score_pl${index + 1}`);
   return {
     version: CRS_VERSION,
@@ -201,7 +255,9 @@ export function loadCrs(options: CrsOptions): Crs {
     unscreenable: screen.always,
     evaluate(request, options = {}) {
       const variables = new RequestVariables(request);
-      const verdict = evaluate(options.unscreened === true ? ordered : screen.select(variables), variables, tx);
+      const selected = options.unscreened === true ? ordered : screen.select(variables);
+      if (selected.length === 0) return { matches: [], score: 0 };
+      const verdict = evaluate(selected, variables, tx);
       const score = levels.reduce((sum, name) => sum + (Number(verdict.tx(name)) || 0), 0);
       return { matches: verdict.matches, score };
     },

@@ -17,7 +17,7 @@ import { urlDecodeUni } from './transforms.js';
  */
 
 /** Where a value comes from: a rule reads some of these. */
-type Kind = 'method' | 'protocol' | 'line' | 'uri' | 'filename' | 'basename' | 'query' | 'arg' | 'argName' | 'argsSize' | 'headerNames' | `header:${string}`;
+type Kind = 'method' | 'protocol' | 'line' | 'uri' | 'filename' | 'basename' | 'query' | 'arg' | 'argName' | 'argsSize' | 'headerNames' | `header:${string}` | `count:header:${string}`;
 
 const COLLECTION_KINDS: Record<string, Kind[]> = {
   REQUEST_METHOD: ['method'],
@@ -43,6 +43,11 @@ const EMPTY_COLLECTIONS = /^(ARGS_POST|ARGS_POST_NAMES|REQUEST_COOKIES|REQUEST_C
 function kindsOf(rule: Rule): Set<Kind> | undefined {
   const kinds = new Set<Kind>();
   for (const selector of rule.selectors) {
+    // A count of a logged header (920280: no Host) is a value of its own: "0" or "1".
+    if (selector.count && selector.collection === 'REQUEST_HEADERS' && typeof selector.key === 'string' && LOGGED_HEADERS.has(selector.key.toLowerCase())) {
+      kinds.add(`count:header:${selector.key.toLowerCase()}`);
+      continue;
+    }
     if (selector.count || selector.collection === 'TX' || selector.collection.startsWith('MATCHED_')) return undefined;
     if (EMPTY_COLLECTIONS.test(selector.collection)) continue;
     if (selector.collection === 'REQUEST_HEADERS') {
@@ -119,6 +124,20 @@ export function transformedAlphabets(value: string, own: Alphabet = alphabetOf(v
 const VALUE_CACHE_SIZE = 20_000;
 const NONE: readonly number[] = [];
 
+/**
+ * A rule that only logs nothing and removes targets of other rules by tag (941010: "a plain path needs no
+ * XSS check") changes nothing when no selected rule has that tag: most requests, every time.
+ */
+function withoutIdleControls(selected: Rule[]): Rule[] {
+  return selected.filter((rule) => {
+    if (rule.log || rule.setvars.length > 0 || rule.chain !== undefined || rule.ctls.length === 0) return true;
+    return !rule.ctls.every((ctl) => {
+      const byTag = /^ruleRemoveTargetByTag=([^;]+);/.exec(ctl);
+      return byTag !== null && !selected.some((other) => other.tags.includes(byTag[1] as string));
+    });
+  });
+}
+
 interface KindEntry {
   /** The pure rules that read the kind. */
   readers: number[];
@@ -135,8 +154,13 @@ export interface Screen {
   always: readonly Rule[];
 }
 
-export function createScreen(rules: readonly Rule[], base: TxSnapshot): Screen {
+/**
+ * `selfContained` says which chained rules read, past their head, only what the head matched and TX
+ * variables the rule sets itself: their whole verdict is asked of each value (920450's header names).
+ */
+export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfContained: (rule: Rule) => boolean = () => false): Screen {
   const kinds = rules.map(kindsOf);
+  const whole = rules.map((rule) => rule.chain !== undefined && selfContained(rule));
   const tester = valueTester(base);
   const atoms = new Set<string>();
   for (const rule of rules) atomsOf(rule.formula, atoms);
@@ -195,7 +219,7 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot): Screen {
           return atomTest(seen.atoms);
         });
       }
-      if (possible && tester(rule, value)) found.push(index);
+      if (possible && tester(rule, value, whole[index] === true)) found.push(index);
     }
     return found;
   };
@@ -237,12 +261,16 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot): Screen {
         mark(header.kind, header.value);
         mark('headerNames', header.plainName);
       }
+      for (const name of LOGGED_HEADERS) {
+        const count = request.headerCount(name);
+        if (count !== undefined) mark(`count:header:${name}`, String(count));
+      }
       const selected: Rule[] = [];
       for (let index = 0; index < rules.length; index += 1) {
         if (chosen[index] === 1 || kinds[index] === undefined) selected.push(rules[index] as Rule);
         chosen[index] = 0;
       }
-      return selected;
+      return withoutIdleControls(selected);
     },
   };
 }
