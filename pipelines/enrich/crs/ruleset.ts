@@ -177,6 +177,8 @@ function selfContained(rule: Rule, rules: readonly Rule[], setAtRuntime: (name: 
     );
 }
 
+const NO_MATCH: CrsVerdict = { matches: [], score: 0 };
+
 export function loadCrs(options: CrsOptions): Crs {
   const dir = options.dir ?? defaultCrsDir();
   const settings: Required<CrsOptions> = { paranoia: options.paranoia, threshold: options.threshold, dir, exclude: options.exclude ?? [], allowedMethods: options.allowedMethods ?? 'GET HEAD POST OPTIONS' };
@@ -256,7 +258,7 @@ export function loadCrs(options: CrsOptions): Crs {
     evaluate(request, options = {}) {
       const variables = new RequestVariables(request);
       const selected = options.unscreened === true ? ordered : screen.select(variables);
-      if (selected.length === 0) return { matches: [], score: 0 };
+      if (selected.length === 0) return NO_MATCH;
       const verdict = evaluate(selected, variables, tx);
       const score = levels.reduce((sum, name) => sum + (Number(verdict.tx(name)) || 0), 0);
       return { matches: verdict.matches, score };
