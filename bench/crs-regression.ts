@@ -89,7 +89,7 @@ function asRequest(input: TestInput, usual: Set<string>): { request: AccessReque
   const contentType = headers.find(([name]) => name === 'content-type')?.[1] ?? '';
   const data = Array.isArray(input.data) ? input.data.join('') : input.data;
   if (data !== undefined && data !== '') {
-    if (contentType !== '' && !contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) return { request, notCarried: `a ${contentType.split(';')[0]} body` };
+    if (contentType !== '' && !contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) return { request, notCarried: `a body of type ${contentType.split(';')[0]}` };
     if (!data.includes('=') || /[\r\n]/.test(data)) return { request, notCarried: 'a body that is not form pairs' };
     // As a client writes a query: what a request line cannot hold raw is percent-encoded, so the arguments stay the same.
     const query = data.replace(/[^!$%&-;=?-~]/g, (char) => [...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join(''));

@@ -86,7 +86,7 @@ export async function benchPipeline(): Promise<StageRow[]> {
     ['network direction', createNetworkDirection()],
     ['user agent', createUserAgent()],
     ['login attempts', createLoginClassifier(loadConfig({}).loginPaths)],
-    ['security signatures', tagSecurity],
+    ['security (OWASP CRS 4.28.0, paranoia level 1)', tagSecurity],
     ['redaction', createRedactor().document],
   ];
   const pass = (chain: Enricher[], serialise: boolean) => {

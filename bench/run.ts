@@ -26,6 +26,7 @@ const { benchApi } = await import('./api.js');
 const { benchIngest } = await import('./ingest.js');
 const { benchPeers } = await import('./peers.js');
 const { benchDemo } = await import('./demo.js');
+const { benchSecurity } = await import('./security.js');
 const { limitOf } = await import('./limits.js');
 
 function sample(section: string, name: string, value: number, unit: string, baseline?: { name: string; value: number }, goal?: string): Sample {
@@ -38,8 +39,9 @@ async function oneRun(): Promise<Sample[]> {
   const pipeline = await benchPipeline();
   const parseBaseline = pipeline[0];
   for (const row of pipeline.slice(1)) {
-    samples.push(sample('pipelines, one core', row.name, row.name.startsWith('+') ? row.microsecondsPerEvent : row.eventsPerSecond, row.name.startsWith('+') ? 'µs/event' : 'events/s', row.name.startsWith('+') || parseBaseline === undefined ? undefined : { name: parseBaseline.name, value: parseBaseline.eventsPerSecond }, row.name.startsWith('whole pipeline: decode') ? '≥ 100,000 events/s' : undefined));
+    samples.push(sample('pipelines, one core', row.name, row.name.startsWith('+') ? row.microsecondsPerEvent : row.eventsPerSecond, row.name.startsWith('+') ? 'µs/event' : 'events/s', row.name.startsWith('+') || parseBaseline === undefined ? undefined : { name: parseBaseline.name, value: parseBaseline.eventsPerSecond }, row.name.startsWith('whole pipeline: decode') ? '≥ 100,000 events/s' : row.name.startsWith('+ security') ? '≤ 3 µs/event' : undefined));
   }
+  for (const row of await benchSecurity()) samples.push(sample('security stage (OWASP CRS)', row.name, row.value, row.unit, { name: row.baselineName, value: row.baseline }, row.goal));
   const kafka = await benchKafka();
   const echo = kafka[0];
   for (const row of kafka.slice(1)) {

@@ -7,7 +7,7 @@ import type { Formula } from './prefilter.js';
 export class AtomScanner {
   private readonly columns = new Uint8Array(256);
   private readonly width: number;
-  private readonly next: Int32Array;
+  private readonly next: Int32Array | Uint16Array;
   /** Atom ids ending at each state (its own and through its fail links), flattened. */
   private readonly outputStart: Int32Array;
   private readonly outputs: Int32Array;
@@ -42,7 +42,8 @@ export class AtomScanner {
       }
       (ends[state] as number[]).push(id);
     }
-    const next = new Int32Array(edges.length * width);
+    // Two bytes a transition while the states fit: the table is states × columns.
+    const next = edges.length < 65536 ? new Uint16Array(edges.length * width) : new Int32Array(edges.length * width);
     const fail = new Int32Array(edges.length);
     const queue: number[] = [];
     for (const [column, target] of edges[0] as Map<number, number>) {

@@ -1,5 +1,5 @@
 import { compileOperator, operatorRequirement, type Captures, type OperatorTest } from './operators.js';
-import { ALL, ALWAYS, phraseFormula, regexFormula, type Formula, type Requirement } from './prefilter.js';
+import { ALL, ALWAYS, analyseRegex, type Formula, type Requirement } from './prefilter.js';
 import { convertRegex } from './regex.js';
 import { KNOWN_COLLECTIONS, LOGGED_HEADERS, RequestVariables, type AccessRequest, type Variable } from './request.js';
 import type { Action, Directive } from './seclang.js';
@@ -35,7 +35,7 @@ export interface Rule {
   regex: boolean;
   /** What the operator needs of a value's alphabet (after this rule's transformations could widen it). */
   requirement: Requirement;
-  /** The literal strings the operator's matches contain, for `@rx` and `@pm` rules (see prefilter.ts). */
+  /** The literal strings the operator's matches contain, for `@rx` rules (see prefilter.ts); `@pm` is a phrase automaton already. */
   formula: Formula;
   /** Its transformations make text unlike their input (base64Decode, length …). */
   generative: boolean;
@@ -235,13 +235,10 @@ export function compileRule(directive: Directive, chained: Directive[], loadData
     regex = name === 'rx';
     // A negated operator matches what it does not find; transformations that make new text make any alphabet.
     // A negated operator matches what it does not find: nothing to require.
-    requirement = negated ? ALWAYS : operatorRequirement(name, argument, loadData);
     if (regex && !negated) {
       const { source, flags } = convertRegex(argument);
-      formula = regexFormula(source, flags);
-    } else if (!negated && (name === 'pm' || name === 'pmFromFile' || name === 'pmf')) {
-      formula = phraseFormula(name === 'pm' ? argument.split(/\s+/) : argument.split(/\s+/).flatMap(loadData));
-    }
+      ({ requirement, formula } = analyseRegex(source, flags));
+    } else if (!negated) requirement = operatorRequirement(name, argument, loadData);
     generative = names.some((step) => GENERATIVE.has(step));
     try {
       test = compileOperator(name, argument, loadData);

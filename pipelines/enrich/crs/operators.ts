@@ -1,6 +1,6 @@
 import { detectSqli, detectXss } from './libinjection.js';
 import { PhraseMatcher } from './phrase-matcher.js';
-import { alphabetOf, ALWAYS, contains, needsAnyOf, phraseRequirement, regexRequirement, type Alphabet, type Requirement } from './prefilter.js';
+import { alphabetOf, ALWAYS, analyseRegex, contains, needsAnyOf, phraseRequirement, type Alphabet, type Requirement } from './prefilter.js';
 import { convertRegex } from './regex.js';
 
 /**
@@ -123,7 +123,7 @@ export function operatorRequirement(name: string, argument: string, loadData: (f
   switch (name) {
     case 'rx': {
       const { source, flags } = convertRegex(argument);
-      return regexRequirement(source, flags);
+      return analyseRegex(source, flags).requirement;
     }
     case 'pm':
       return phraseRequirement(argument.split(/\s+/));

@@ -48,7 +48,7 @@ export function alphabetOf(value: string): Alphabet {
 type Bytes = Uint8Array;
 
 type Node =
-  | { kind: 'bytes'; bytes: Bytes }
+  | { kind: 'bytes'; bytes: Bytes; size: number }
   | { kind: 'sequence'; of: Node[] }
   | { kind: 'choice'; of: Node[] }
   | { kind: 'repeat'; of: Node; min: number; max: number }
@@ -63,16 +63,34 @@ function bytesOf(codes: Iterable<number>, fold: boolean): Bytes {
   for (const code of codes) {
     if (code > 255) continue;
     bytes[code] = 1;
-    if (fold && /[A-Za-z]/.test(String.fromCharCode(code))) bytes[code ^ 0x20] = 1;
+    if (fold && ((code >= 65 && code <= 90) || (code >= 97 && code <= 122))) bytes[code ^ 0x20] = 1;
   }
   return bytes;
 }
+
+function bytesNode(bytes: Bytes): Node {
+  let size = 0;
+  for (let code = 0; code < 256; code += 1) size += bytes[code] as number;
+  return { kind: 'bytes', bytes, size };
+}
+
+const ALL_CODES = Array.from({ length: 256 }, (_unused, code) => code);
+/** `.` without the s flag, built once. */
+const DOT = bytesNode(bytesOf(ALL_CODES.filter((code) => code !== 10), false));
 
 const SHORTHAND: Record<string, (code: number) => boolean> = {
   d: (code) => code >= 48 && code <= 57,
   w: (code) => /[0-9A-Za-z_]/.test(String.fromCharCode(code)),
   s: (code) => code === 32 || (code >= 9 && code <= 13),
 };
+
+/** `\d \w \s` and their negations as byte sets, built once. */
+const SHORTHAND_BYTES: Record<string, Bytes> = Object.fromEntries(
+  Object.entries(SHORTHAND).flatMap(([name, test]) => [
+    [name, bytesOf(ALL_CODES.filter((code) => test(code)), false)],
+    [name.toUpperCase(), bytesOf(ALL_CODES.filter((code) => !test(code)), false)],
+  ]),
+);
 
 /** Parses the JavaScript source `convertRegex` produced (one char per byte) into what `canMatch` needs. */
 class Parser {
@@ -146,16 +164,16 @@ class Parser {
         return lookaround ? { kind: 'empty' } : inner;
       }
       case '[':
-        return { kind: 'bytes', bytes: this.characterClass() };
+        return bytesNode(this.characterClass());
       case '.':
-        return { kind: 'bytes', bytes: bytesOf(Array.from({ length: 256 }, (_unused, code) => code).filter((code) => code !== 10), false) };
+        return DOT;
       case '^':
       case '$':
         return { kind: 'empty' };
       case '\\':
         return this.escape();
       default:
-        return { kind: 'bytes', bytes: bytesOf([char.charCodeAt(0)], this.fold) };
+        return bytesNode(bytesOf([char.charCodeAt(0)], this.fold));
     }
   }
 
@@ -165,15 +183,12 @@ class Parser {
     if (char === 'b' || char === 'B') return { kind: 'empty' };
     if (/[1-9]/.test(char)) return { kind: 'any' };
     const shorthand = this.shorthand(char);
-    if (shorthand !== undefined) return { kind: 'bytes', bytes: shorthand };
-    return { kind: 'bytes', bytes: bytesOf([this.escapedCode(char)], this.fold) };
+    if (shorthand !== undefined) return bytesNode(shorthand);
+    return bytesNode(bytesOf([this.escapedCode(char)], this.fold));
   }
 
   private shorthand(char: string): Bytes | undefined {
-    const test = SHORTHAND[char.toLowerCase()];
-    if (test === undefined) return undefined;
-    const negated = char !== char.toLowerCase();
-    return bytesOf(Array.from({ length: 256 }, (_unused, code) => code).filter((code) => test(code) !== negated), false);
+    return SHORTHAND_BYTES[char];
   }
 
   private escapedCode(char: string): number {
@@ -230,11 +245,14 @@ class Parser {
 }
 
 /** The alphabet classes a byte set meets: a string in an alphabet can use one of these bytes only if it holds one of these classes. */
+const CLASSES = new WeakMap<Bytes, Alphabet>();
+
 function classesOf(bytes: Bytes): Alphabet {
+  const known = CLASSES.get(bytes);
+  if (known !== undefined) return known;
   let alphabet = 0;
-  bytes.forEach((member, code) => {
-    if (member === 1) alphabet |= 1 << (CLASS_OF[code] as number);
-  });
+  for (let code = 0; code < 256; code += 1) if (bytes[code] === 1) alphabet |= 1 << (CLASS_OF[code] as number);
+  CLASSES.set(bytes, alphabet);
   return alphabet;
 }
 
@@ -273,15 +291,6 @@ function requirement(node: Node): Requirement {
 
 function intersects(a: Alphabet, b: Alphabet): boolean {
   return (a & b) !== 0;
-}
-
-/** What an expression (as `convertRegex` wrote it) needs of a value's alphabet; ALWAYS when it cannot be read. */
-export function regexRequirement(source: string, flags: string): Requirement {
-  try {
-    return requirement(new Parser(source, flags.includes('i')).parse());
-  } catch {
-    return ALWAYS;
-  }
 }
 
 /*
@@ -332,6 +341,8 @@ function matchOf(literals: Literals): Formula {
 function literalsOf(node: Node): Literals {
   switch (node.kind) {
     case 'bytes': {
+      // A large class (most of them, once case is folded) is no exact string: not worth walking its bytes.
+      if (node.size > MAX_EXACT_CLASS * 2) return { exact: undefined, match: ALL };
       const members = new Set<string>();
       // ASCII letters only, as the scanner lowers them: a byte string's 0xc0–0xde are not letters.
       node.bytes.forEach((member, code) => {
@@ -353,7 +364,8 @@ function literalsOf(node: Node): Literals {
         if (next.exact !== undefined && run !== undefined && run.length * next.exact.length <= MAX_EXACT) {
           const left: string[] = run;
           const right: string[] = next.exact;
-          run = [...new Set(left.flatMap((a) => right.map((b) => a + b)))];
+          // One string and one character, most of the time: no set to build.
+          run = left.length === 1 && right.length === 1 ? [(left[0] as string) + (right[0] as string)] : [...new Set(left.flatMap((a) => right.map((b) => a + b)))];
           continue;
         }
         if (run !== undefined) needs.push(exactFormula(run));
@@ -392,20 +404,14 @@ function literalsOf(node: Node): Literals {
   }
 }
 
-/** The atoms formula of an expression as `convertRegex` wrote it; ALL when it cannot be read. */
-export function regexFormula(source: string, flags: string): Formula {
+/** Both analyses of an expression as `convertRegex` wrote it, from one parse; ALWAYS and ALL when it cannot be read. */
+export function analyseRegex(source: string, flags: string): { requirement: Requirement; formula: Formula } {
   try {
-    return matchOf(literalsOf(new Parser(source, flags.includes('i')).parse()));
-  } catch (error) {
-    if (process.env.DEBUG_PREFILTER) console.error(error);
-    return ALL;
+    const node = new Parser(source, flags.includes('i')).parse();
+    return { requirement: requirement(node), formula: matchOf(literalsOf(node)) };
+  } catch {
+    return { requirement: ALWAYS, formula: ALL };
   }
-}
-
-/** `@pm`: any of its phrases (ModSecurity matches them case-insensitively, as the scanner does). */
-export function phraseFormula(phrases: readonly string[]): Formula {
-  const lowered = phrases.filter((phrase) => phrase !== '').map((phrase) => phrase.replace(/[A-Z]/g, (letter) => letter.toLowerCase()));
-  return lowered.length === 0 ? ALL : exactFormula(lowered);
 }
 
 export function atomsOf(formula: Formula, into: Set<string> = new Set()): Set<string> {

@@ -39,7 +39,16 @@ function foldClassBody(body: string): string {
   return body + extra.join('');
 }
 
+const converted = new Map<string, ConvertedRegex>();
+
+/** Converted once per expression: the engine, the screen's analyses and the operator all ask. */
 export function convertRegex(pattern: string): ConvertedRegex {
+  let result = converted.get(pattern);
+  if (result === undefined) converted.set(pattern, (result = convert(pattern)));
+  return result;
+}
+
+function convert(pattern: string): ConvertedRegex {
   // A flag group after a leading anchor (`^(?i)up`) applies to the whole expression too.
   let source = /^\^\(\?[a-zA-Z]+\)/.test(pattern) ? pattern.replace(/^\^(\(\?[a-zA-Z]+\))/, '$1^') : pattern;
   let flags = '';
