@@ -10,6 +10,8 @@ const cityDb = join(dir, 'city.mmdb');
 const asnDb = join(dir, 'asn.mmdb');
 const caFile = join(dir, 'ca.pem');
 const sloFile = join(dir, 'slo.yaml');
+const crsExcludeFile = join(dir, 'crs-exclude.conf');
+writeFileSync(crsExcludeFile, 'SecRuleRemoveById 913100\n');
 for (const file of [cityDb, asnDb, caFile, sloFile]) writeFileSync(file, 'x');
 
 /** The problems a bad configuration reports, one per bad setting. */
@@ -152,6 +154,12 @@ describe('configuration from the environment', () => {
       SLUICE_DEMO_EVENTS: '250000',
       SLUICE_DEMO_RATE: '0',
       SLUICE_DEMO_SEED: '42',
+      SLUICE_CRS_PARANOIA: '2',
+      SLUICE_CRS_THRESHOLD: '10',
+      SLUICE_CRS_DIR: join(packageRoot, 'third_party', 'owasp-crs', 'rules'),
+      SLUICE_CRS_EXCLUDE: '942100, 920300-920302',
+      SLUICE_CRS_EXCLUDE_FILE: crsExcludeFile,
+      SLUICE_CRS_ALLOWED_METHODS: 'GET  POST PROPFIND',
     };
     expect(Object.keys(env).sort()).toEqual(SETTING_NAMES.filter((name) => name !== 'ELASTICSEARCH_API_KEY').sort());
     const config = loadConfig(env);
@@ -204,6 +212,7 @@ describe('configuration from the environment', () => {
     });
     expect(config.loginPaths.source).toBe('^\\/session$');
     expect(config.loginPaths.test('/SESSION')).toBe(true);
+    expect(config.crs).toEqual({ paranoia: 2, threshold: 10, dir: join(packageRoot, 'third_party', 'owasp-crs', 'rules'), exclude: [942100, 920300, 920301, 920302, 913100], allowedMethods: 'GET POST PROPFIND' });
     expect(config.detect).toEqual({
       bruteForce: { count: 20, windowMs: 600_000 },
       scan404: undefined,

@@ -66,7 +66,7 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
   const events = new Counter({ name: 'sluice_log_events_total', help: 'Log events by service, level and component', labelNames: ['service', 'level', 'component'] as const, registers: [registry] });
   const jobs = new Counter({ name: 'sluice_jobs_total', help: 'Jobs that completed or failed (slo.yaml jobs filters), by error type', labelNames: ['outcome', 'error_type'] as const, registers: [registry] });
   const jobDuration = new Histogram({ name: 'sluice_job_duration_seconds', help: 'Durations of completed and failed jobs', labelNames: ['outcome'] as const, buckets: JOB_BUCKETS, registers: [registry] });
-  const findings = new Counter({ name: 'sluice_security_findings_total', help: 'Security signature findings, by category (rule.category)', labelNames: ['category'] as const, registers: [registry] });
+  const findings = new Counter({ name: 'sluice_security_findings_total', help: 'Requests that reached the security anomaly threshold (tag security_alert), by category (rule.category)', labelNames: ['category'] as const, registers: [registry] });
   const sloEvents = new Counter({ name: 'sluice_slo_events_total', help: 'Valid and good events of each SLO of slo.yaml (what the generated Prometheus rules divide)', labelNames: ['slo', 'kind'] as const, registers: [registry] });
   for (const slo of slos?.slos ?? []) for (const kind of ['valid', 'good']) sloEvents.inc({ slo: slo.name, kind }, 0);
 
@@ -90,7 +90,9 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
     const status = get(document, 'http.response.status_code');
     const dataset = get(document, 'data_stream.dataset');
     const jobOutcome = jobFilters !== undefined && dataset === jobFilters.dataset ? (jobFilters.completed(document) ? 'completed' : jobFilters.failed(document) ? 'failed' : undefined) : undefined;
-    const categories = get(document, 'rule.category');
+    // Only alerts: a lone CRS warning under the threshold is recorded on the document, not counted here.
+    const tags = get(document, 'tags');
+    const categories = Array.isArray(tags) && tags.includes('security_alert') ? get(document, 'rule.category') : undefined;
     return {
       service: text(get(document, 'service.name'), 'unknown'),
       http: typeof status === 'number' ? { route: text(get(document, 'rendiff.route')), method: text(get(document, 'http.request.method'), 'unknown'), statusClass: `${Math.floor(status / 100)}xx`, ns: get(document, 'event.duration'), sent: get(document, 'http.request.body.bytes'), received: get(document, 'http.response.body.bytes') } : undefined,
