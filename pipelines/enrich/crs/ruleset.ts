@@ -256,10 +256,11 @@ export function loadCrs(options: CrsOptions): Crs {
     unsupported: unsupported.filter((rule) => !excluded.has(rule.id)),
     unscreenable: screen.always,
     evaluate(request, options = {}) {
-      const variables = new RequestVariables(request);
-      const selected = options.unscreened === true ? ordered : screen.select(variables);
+      let built: RequestVariables | undefined;
+      const variables = (): RequestVariables => (built ??= new RequestVariables(request));
+      const selected = options.unscreened === true ? ordered : screen.select(request, variables);
       if (selected.length === 0) return NO_MATCH;
-      const verdict = evaluate(selected, variables, tx);
+      const verdict = evaluate(selected, variables(), tx);
       const score = levels.reduce((sum, name) => sum + (Number(verdict.tx(name)) || 0), 0);
       return { matches: verdict.matches, score };
     },

@@ -1,7 +1,7 @@
 import { AtomScanner, compileFormula } from './atoms.js';
 import { formsOf, valueTester, type Rule, type TxSnapshot } from './engine.js';
 import { alphabetOf, atomsOf, classBit, FULL, type Alphabet } from './prefilter.js';
-import { LOGGED_HEADERS, type RequestVariables } from './request.js';
+import { LOGGED_HEADERS, toBytes, type AccessRequest, type RequestVariables } from './request.js';
 import { urlDecodeUni } from './transforms.js';
 
 /**
@@ -148,8 +148,8 @@ interface KindEntry {
 }
 
 export interface Screen {
-  /** The rules to run for this request, in order. */
-  select(request: RequestVariables): Rule[];
+  /** The rules to run for this request, in order; `variables` builds the request's variables when a value is new. */
+  select(request: AccessRequest, variables: () => RequestVariables): Rule[];
   /** Rules that run on every request (their verdict needs more than one value). */
   always: readonly Rule[];
 }
@@ -224,52 +224,105 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfConta
     return found;
   };
 
-  const mark = (kind: Kind, value: string): void => {
+  /** The pure rules of a kind that match a value, remembered; `raw` values (headers as logged) become bytes first. */
+  const matching = (kind: Kind, value: string, raw = false): readonly number[] => {
     const entry = byKind.get(kind);
-    if (entry === undefined) return;
+    if (entry === undefined) return NONE;
     let matched = entry.values.get(value);
     if (matched === undefined) {
-      const alphabet = alphabetOf(value);
-      const { plain, unicode } = transformedAlphabets(value, alphabet);
-      const found = verdicts(candidates(entry, plain, unicode), value, alphabet);
+      const bytes = raw ? toBytes(value) : value;
+      const alphabet = alphabetOf(bytes);
+      const { plain, unicode } = transformedAlphabets(bytes, alphabet);
+      const found = verdicts(candidates(entry, plain, unicode), bytes, alphabet);
       matched = found.length === 0 ? NONE : found;
       if (entry.values.size >= VALUE_CACHE_SIZE) entry.values.clear();
       entry.values.set(value, matched);
     }
-    for (let i = 0; i < matched.length; i += 1) chosen[matched[i] as number] = 1;
+    return matched;
+  };
+
+  /**
+   * The values made from the request line (method, URI, protocol, the line, the path and its base name, the
+   * query and its arguments) are a function of those three: per method and protocol, per URI as sent, the
+   * rules they matched are remembered as one answer, so a repeated URI costs one lookup, not ten.
+   */
+  const lineAnswers = new Map<string, Map<string, Map<string, readonly number[]>>>();
+  const lineMatches = (request: AccessRequest, variables: () => RequestVariables): readonly number[] => {
+    let byProtocol = lineAnswers.get(request.method);
+    if (byProtocol === undefined) lineAnswers.set(request.method, (byProtocol = new Map()));
+    const protocol = request.protocol ?? '';
+    let byUri = byProtocol.get(protocol);
+    if (byUri === undefined) byProtocol.set(protocol, (byUri = new Map()));
+    let answer = byUri.get(request.uri);
+    if (answer === undefined) {
+      const found = new Set<number>();
+      const add = (kind: Kind, value: string): void => {
+        for (const index of matching(kind, value)) found.add(index);
+      };
+      const v = variables();
+      add('method', v.method);
+      add('protocol', v.protocol);
+      add('uri', v.uri);
+      if (byKind.has('line')) add('line', `${v.method} ${v.uri} ${v.protocol}`);
+      if (byKind.has('filename')) add('filename', v.filename);
+      if (byKind.has('basename')) add('basename', v.basename);
+      if (byKind.has('query')) add('query', v.query);
+      if (byKind.has('argsSize')) add('argsSize', v.argsSize);
+      for (const arg of v.args) {
+        add('arg', arg.value);
+        add('argName', arg.name);
+      }
+      answer = found.size === 0 ? NONE : [...found];
+      if (byUri.size >= VALUE_CACHE_SIZE) byUri.clear();
+      byUri.set(request.uri, answer);
+    }
+    return answer;
+  };
+
+  /** The indices chosen for the request being screened, to visit only those (most requests choose none). */
+  const picked: number[] = [];
+  const choose = (matched: readonly number[]): void => {
+    for (let i = 0; i < matched.length; i += 1) {
+      const index = matched[i] as number;
+      if (chosen[index] === 0) {
+        chosen[index] = 1;
+        picked.push(index);
+      }
+    }
+  };
+  const header = (name: 'user-agent' | 'referer' | 'host', plainName: string, value: string | null | undefined): void => {
+    if (value === undefined) return;
+    choose(matching(`count:header:${name}`, value === null ? '0' : '1'));
+    if (value === null) return;
+    choose(matching(`header:${name}`, value, true));
+    choose(matching('headerNames', plainName));
   };
 
   return {
     always,
-    select(request) {
-      mark('method', request.method);
-      mark('protocol', request.protocol);
-      mark('uri', request.uri);
-      if (byKind.has('line')) mark('line', `${request.method} ${request.uri} ${request.protocol}`);
-      if (byKind.has('filename') || byKind.has('basename')) {
-        const filename = request.filename;
-        mark('filename', filename);
-        mark('basename', request.basename);
+    select(request, variables) {
+      // A logged body's arguments are not part of the request line: such a request is screened value by value.
+      if (request.body === undefined || request.body === '') choose(lineMatches(request, variables));
+      else {
+        const v = variables();
+        for (const kind of ['method', 'protocol', 'uri', 'filename', 'basename', 'query', 'argsSize'] as const) {
+          const value = { method: v.method, protocol: v.protocol, uri: v.uri, filename: v.filename, basename: v.basename, query: v.query, argsSize: v.argsSize }[kind];
+          choose(matching(kind, value));
+        }
+        if (byKind.has('line')) choose(matching('line', `${v.method} ${v.uri} ${v.protocol}`));
+        for (const arg of v.args) {
+          choose(matching('arg', arg.value));
+          choose(matching('argName', arg.name));
+        }
       }
-      if (byKind.has('query')) mark('query', request.query);
-      if (byKind.has('argsSize')) mark('argsSize', request.argsSize);
-      for (const arg of request.args) {
-        mark('arg', arg.value);
-        mark('argName', arg.name);
-      }
-      for (const header of request.headerList) {
-        mark(header.kind, header.value);
-        mark('headerNames', header.plainName);
-      }
-      for (const name of LOGGED_HEADERS) {
-        const count = request.headerCount(name);
-        if (count !== undefined) mark(`count:header:${name}`, String(count));
-      }
-      const selected: Rule[] = [];
-      for (let index = 0; index < rules.length; index += 1) {
-        if (chosen[index] === 1 || kinds[index] === undefined) selected.push(rules[index] as Rule);
-        chosen[index] = 0;
-      }
+      header('user-agent', 'User-Agent', request.userAgent);
+      header('referer', 'Referer', request.referer);
+      header('host', 'Host', request.host);
+      if (picked.length === 0 && always.length === 0) return [];
+      for (const index of picked) chosen[index] = 0;
+      for (const rule of always) picked.push(rules.indexOf(rule));
+      const selected = picked.sort((a, b) => a - b).map((index) => rules[index] as Rule);
+      picked.length = 0;
       return withoutIdleControls(selected);
     },
   };
