@@ -41,7 +41,7 @@ async function oneRun(): Promise<Sample[]> {
   for (const row of pipeline.slice(1)) {
     samples.push(sample('pipelines, one core', row.name, row.name.startsWith('+') ? row.microsecondsPerEvent : row.eventsPerSecond, row.name.startsWith('+') ? 'µs/event' : 'events/s', row.name.startsWith('+') || parseBaseline === undefined ? undefined : { name: parseBaseline.name, value: parseBaseline.eventsPerSecond }, row.name.startsWith('whole pipeline: decode') ? '≥ 100,000 events/s' : row.name.startsWith('+ security') ? '≤ 3 µs/event' : undefined));
   }
-  for (const row of await benchSecurity()) samples.push(sample('security stage (OWASP CRS)', row.name, row.value, row.unit, { name: row.baselineName, value: row.baseline }, row.goal));
+  for (const row of await benchSecurity()) samples.push(sample('security stage (OWASP CRS)', row.name, row.value, row.unit, row.baselineName === undefined || row.baseline === undefined ? undefined : { name: row.baselineName, value: row.baseline }, row.goal));
   const kafka = await benchKafka();
   const echo = kafka[0];
   for (const row of kafka.slice(1)) {

@@ -19,8 +19,9 @@ export interface SecurityRow {
   name: string;
   value: number;
   unit: string;
-  baselineName: string;
-  baseline: number;
+  /** A rate has no baseline: the number of requests behind it is in its name. */
+  baselineName?: string;
+  baseline?: number;
   goal?: string;
 }
 
@@ -77,19 +78,19 @@ function readRules(): number {
   return performance.now() - start;
 }
 
-/** The pass rates and false-positive rates, as rows (their baseline is the number of requests behind them). */
+/** The pass rates and false-positive rates, as rows. */
 function crsQuality(): SecurityRow[] {
   const cases = loadRegressionCases(join(packageRoot, 'test', 'fixtures', 'crs', 'regression'));
   const benign = benignRequests();
   const rows: SecurityRow[] = [];
   for (const paranoia of [1, 2]) {
     const result = runRegression(loadCrs({ paranoia, threshold: 5 }), cases);
-    rows.push({ name: `CRS regression tests passed, paranoia level ${paranoia}`, value: (100 * result.passed) / result.run, unit: '%', baselineName: 'tests an access log carries', baseline: result.run, goal: '≥ 95 %' });
+    rows.push({ name: `CRS regression tests passed, paranoia level ${paranoia} (of the ${result.run} an access log carries)`, value: (100 * result.passed) / result.run, unit: '%', goal: '≥ 95 %' });
   }
   for (const paranoia of [1, 2]) {
     const tagger = createSecurityTagger({ paranoia });
     const alerted = benign.filter((request) => tagger.inspect(request).alert).length;
-    rows.push({ name: `benign API requests reaching the threshold, paranoia level ${paranoia}`, value: (100 * alerted) / benign.length, unit: '%', baselineName: 'benign requests', baseline: benign.length, ...(paranoia === 1 ? { goal: '≤ 0.5 %' } : {}) });
+    rows.push({ name: `benign API requests reaching the threshold, paranoia level ${paranoia} (of ${benign.length})`, value: (100 * alerted) / benign.length, unit: '%', ...(paranoia === 1 ? { goal: '≤ 0.5 %' } : {}) });
   }
   return rows;
 }
