@@ -11,13 +11,17 @@ describe('npm run bench -- --quick (the smoke run CI does)', () => {
     expect(result.code, result.stderr).toBe(0);
     const results = JSON.parse(readFileSync(join(packageRoot, 'bench', 'results', 'quick.json'), 'utf8')) as Results;
     expect(results).toMatchObject({ quick: true, runs: 1, machine: { cores: expect.any(Number) as number, node: process.version } });
-    expect(new Set(results.figures.map((figure) => figure.section))).toEqual(new Set(['pipelines, one core', 'Kafka emulator', 'Elasticsearch emulator', 'rollups and report', 'API', 'ingest end to end', 'against rsyslog', 'local mode demo']));
+    expect(new Set(results.figures.map((figure) => figure.section))).toEqual(new Set(['pipelines, one core', 'Kafka emulator', 'Elasticsearch emulator', 'rollups and report', 'API', 'ingest end to end', 'against rsyslog', 'local mode demo', 'security stage (OWASP CRS)']));
     for (const figure of results.figures) expect(Number.isFinite(figure.median), figure.name).toBe(true);
     const peers = results.figures.filter((figure) => figure.section === 'against rsyslog').map((figure) => figure.name);
     expect(peers.some((name) => name.startsWith('rsyslog:'))).toBe(true);
     expect(peers.some((name) => name.startsWith('Sluice, full pipeline, one member:'))).toBe(true);
     // Every Sluice figure against rsyslog carries rsyslog's figure of the same run as its baseline.
     for (const figure of results.figures.filter((each) => each.name.startsWith('Sluice,'))) expect(figure.baseline?.name, figure.name).toBe('rsyslog');
+    // The CRS figures: its regression tests and the benign traffic's false positives, as rates.
+    const security = results.figures.filter((figure) => figure.section === 'security stage (OWASP CRS)');
+    expect(security.find((figure) => figure.name.startsWith('CRS regression tests passed, paranoia level 1'))?.median).toBeGreaterThanOrEqual(95);
+    expect(security.some((figure) => figure.name.startsWith('attack from the labelled corpus'))).toBe(true);
     const table = readFileSync(join(packageRoot, 'bench', 'results', 'quick.md'), 'utf8');
     expect(table).toContain('| section | figure | median (min–max) | baseline, same run | ratio | goal | what limits it |');
     expect(result.stdout).toBe(table);
