@@ -1,4 +1,4 @@
-import { addTag, put, type Json } from '../ecs.js';
+import { addTag, decodeOnce, put, type Json } from '../ecs.js';
 import type { Match } from './crs/engine.js';
 import { CRS_VERSION, loadCrs, type Crs, type CrsOptions } from './crs/ruleset.js';
 import type { AccessRequest } from './crs/request.js';
@@ -87,14 +87,6 @@ export interface SecurityTagger {
   inspect(request: AccessRequest): SecurityVerdict;
 }
 
-function decodedPath(path: string): string {
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
-}
-
 function field(parent: unknown, name: string): unknown {
   return typeof parent === 'object' && parent !== null ? (parent as Json)[name] : undefined;
 }
@@ -167,7 +159,7 @@ export function createSecurityTagger(options: SecurityOptions = {}): SecurityTag
     const raw = question < 0 ? uri : uri.slice(0, question);
     let found = paths.get(raw);
     if (found === undefined) {
-      const path = decodedPath(raw);
+      const path = decodeOnce(raw).value;
       found = SIGNATURES.filter((signature) => signature.target === 'path' && signature.pattern.test(path));
       if (paths.size >= AGENT_CACHE_SIZE) paths.clear();
       paths.set(raw, found);

@@ -198,9 +198,8 @@ export class RuleError extends Error {
 /** Transformations whose output shares nothing with their input's alphabet. */
 const GENERATIVE = new Set(['base64decode', 'base64decodeext', 'length', 'sha1', 'md5', 'hexencode', 'hexdecode']);
 
-/** A directive into a rule; `chained` are the directives that follow a `chain` action. */
 /**
- * `constant` gives the value of a TX variable no rule sets while a request runs (`allowed_methods` …):
+ * A directive into a rule; `chained` are the directives that follow a `chain` action. `constant` gives the value of a TX variable no rule sets while a request runs (`allowed_methods` …):
  * an operator argument that reads only such variables is expanded once, here.
  */
 export function compileRule(directive: Directive, chained: Directive[], loadData: (file: string) => string[], constant: (name: string) => string | undefined = () => undefined): Rule {
@@ -233,7 +232,6 @@ export function compileRule(directive: Directive, chained: Directive[], loadData
     const [name, written] = operator === null ? ['rx', directive.operator.replace(/^!/, '')] : [operator[2] as string, operator[3] as string];
     const argument = written.replace(/%\{tx\.([^}]+)\}/gi, (macro, variable: string) => constant(variable.toLowerCase()) ?? macro);
     regex = name === 'rx';
-    // A negated operator matches what it does not find; transformations that make new text make any alphabet.
     // A negated operator matches what it does not find: nothing to require.
     if (regex && !negated) {
       const { source, flags } = convertRegex(argument);
@@ -324,8 +322,7 @@ function collect(rule: Rule, txn: Transaction): Variable[] {
     } else if (selector.collection === 'TX' && selector.key instanceof RegExp) {
       found = txn.matching(selector.key).map(([name, value]) => ({ name: `TX:${name}`, value }));
     } else if (selector.collection === 'TX') {
-      const all = txn.entries().map(([name, value]) => ({ name: `TX:${name}`, value }));
-      found = selector.key === undefined ? all : all.filter((variable) => (typeof selector.key === 'string' ? variable.name.slice(3) === selector.key.toLowerCase() : (selector.key as RegExp).test(variable.name.slice(3))));
+      found = txn.entries().map(([name, value]) => ({ name: `TX:${name}`, value }));
     } else if (selector.collection === 'MATCHED_VARS' || selector.collection === 'MATCHED_VAR') {
       found = selector.collection === 'MATCHED_VAR' ? txn.matched.slice(-1) : txn.matched;
     } else if (selector.collection === 'MATCHED_VARS_NAMES' || selector.collection === 'MATCHED_VAR_NAME') {

@@ -49,8 +49,6 @@ export class RequestVariables {
   readonly uri: string;
   readonly protocol: string;
   private readonly headers: Variable[] = [];
-  /** The logged headers for the screen: its kind (`header:user-agent`), the name as sent, the value. */
-  readonly headerList: Array<{ kind: `header:${string}`; plainName: string; value: string }> = [];
   /** Headers the log says something about, present or not: only those can be counted. */
   private readonly knownHeaders = new Set<string>();
   private argsCache: Variable[] | undefined;
@@ -67,16 +65,8 @@ export class RequestVariables {
       if (value === undefined) continue;
       this.knownHeaders.add(name.toLowerCase());
       if (value === null) continue;
-      const bytes = toBytes(value);
-      this.headers.push({ name: `REQUEST_HEADERS:${name}`, value: bytes });
-      this.headerList.push({ kind: `header:${name.toLowerCase()}`, plainName: name, value: bytes });
+      this.headers.push({ name: `REQUEST_HEADERS:${name}`, value: toBytes(value) });
     }
-  }
-
-  /** How many of this header the request had (0 or 1), or undefined when the log does not say. */
-  headerCount(name: string): number | undefined {
-    if (!this.knownHeaders.has(name)) return undefined;
-    return this.headerList.some((header) => header.kind === `header:${name}`) ? 1 : 0;
   }
 
   get path(): string {

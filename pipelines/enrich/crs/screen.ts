@@ -176,6 +176,7 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfConta
     }),
   );
   const always = rules.filter((_rule, index) => kinds[index] === undefined);
+  const alwaysIndices = rules.flatMap((_rule, index) => (kinds[index] === undefined ? [index] : []));
   const chosen = new Uint8Array(rules.length);
 
   /** First cut: the readers whose operator can match what any transformation could make of the value. */
@@ -320,7 +321,7 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfConta
       header('host', 'Host', request.host);
       if (picked.length === 0 && always.length === 0) return [];
       for (const index of picked) chosen[index] = 0;
-      for (const rule of always) picked.push(rules.indexOf(rule));
+      picked.push(...alwaysIndices);
       const selected = picked.sort((a, b) => a - b).map((index) => rules[index] as Rule);
       picked.length = 0;
       return withoutIdleControls(selected);
