@@ -70,8 +70,8 @@ const SIGNATURES: Signature[] = [
 
 const SIGNATURE_SCORE = 5;
 
-/** Per user agent and per path, which signatures they match: a fleet sends few distinct agents many times. */
-const AGENT_CACHE_SIZE = 10_000;
+/** Per user agent and per URI, which signatures they match (as many as the CRS screen remembers per kind). */
+const SIGNATURE_CACHE_SIZE = 20_000;
 
 export interface SecurityVerdict {
   matches: Match[];
@@ -87,39 +87,53 @@ export interface SecurityTagger {
   inspect(request: AccessRequest): SecurityVerdict;
 }
 
-function field(parent: unknown, name: string): unknown {
-  return typeof parent === 'object' && parent !== null ? (parent as Json)[name] : undefined;
+/** An object field of a document, or undefined. */
+function objectIn(value: unknown): Json | undefined {
+  return typeof value === 'object' && value !== null ? (value as Json) : undefined;
 }
 
 /** `HTTP/1.1` from `1.1`, made once per version. */
 const PROTOCOLS = new Map<string, string>();
 
-/** The request as the document holds it: url.original as sent, or the path and the query. Read field by field: this runs per event. */
+/**
+ * The request as the document holds it: url.original as sent, or the path and the query. Each field is read
+ * at its own site: documents come in many shapes, and one shared reader made every read a slow, megamorphic one.
+ */
 export function requestOf(document: Json): AccessRequest | undefined {
-  const url = document.url;
-  const original = field(url, 'original');
-  const path = field(url, 'path');
-  if (typeof original !== 'string' && typeof path !== 'string') return undefined;
-  const query = field(url, 'query');
-  const uri = typeof original === 'string' ? original : `${path as string}${typeof query === 'string' ? `?${query}` : ''}`;
-  const http = document.http;
-  const httpRequest = field(http, 'request');
-  const method = field(httpRequest, 'method');
-  const request: AccessRequest = { method: typeof method === 'string' ? method : 'GET', uri };
-  const version = field(http, 'version');
-  if (typeof version === 'string') {
-    let protocol = PROTOCOLS.get(version);
-    if (protocol === undefined) PROTOCOLS.set(version, (protocol = `HTTP/${version}`));
-    request.protocol = protocol;
+  const url = objectIn(document.url);
+  if (url === undefined) return undefined;
+  const original = url.original;
+  let uri: string;
+  if (typeof original === 'string') uri = original;
+  else {
+    const path = url.path;
+    if (typeof path !== 'string') return undefined;
+    const query = url.query;
+    uri = typeof query === 'string' ? `${path}?${query}` : path;
   }
-  const agent = field(document.user_agent, 'original');
-  if (typeof agent === 'string') request.userAgent = agent;
-  const referrer = field(httpRequest, 'referrer');
-  if (typeof referrer === 'string') request.referer = referrer;
-  const host = field(url, 'domain');
-  if (typeof host === 'string') request.host = host;
-  const body = field(field(httpRequest, 'body'), 'content');
-  if (typeof body === 'string') request.body = body;
+  const http = objectIn(document.http);
+  const httpRequest = objectIn(http?.request);
+  const method = httpRequest?.method;
+  const version = http?.version;
+  let protocol: string | undefined;
+  if (typeof version === 'string') {
+    protocol = PROTOCOLS.get(version);
+    if (protocol === undefined) PROTOCOLS.set(version, (protocol = `HTTP/${version}`));
+  }
+  const agent = objectIn(document.user_agent)?.original;
+  const referrer = httpRequest?.referrer;
+  const body = objectIn(httpRequest?.body)?.content;
+  const host = url.domain;
+  // Every field set, undefined when the document lacks it: one object shape for every request.
+  const request: AccessRequest = {
+    method: typeof method === 'string' ? method : 'GET',
+    uri,
+    protocol,
+    userAgent: typeof agent === 'string' ? agent : undefined,
+    referer: typeof referrer === 'string' ? referrer : undefined,
+    host: typeof host === 'string' ? host : undefined,
+    body: typeof body === 'string' ? body : undefined,
+  };
   return request;
 }
 
@@ -147,22 +161,21 @@ export function createSecurityTagger(options: SecurityOptions = {}): SecurityTag
     let found = agents.get(agent);
     if (found === undefined) {
       found = SIGNATURES.filter((signature) => signature.target === 'user_agent' && signature.pattern.test(agent));
-      if (agents.size >= AGENT_CACHE_SIZE) agents.clear();
+      if (agents.size >= SIGNATURE_CACHE_SIZE) agents.clear();
       agents.set(agent, found);
     }
     return found;
   };
-  /** Per path as sent, the path signatures it matches: paths repeat far more than whole requests. */
-  const paths = new Map<string, Signature[]>();
+  /** Per URI as sent, the path signatures its path matches: the URI's hash is already computed by the CRS screen. */
+  const uris = new Map<string, Signature[]>();
   const pathSignatures = (uri: string): Signature[] => {
-    const question = uri.indexOf('?');
-    const raw = question < 0 ? uri : uri.slice(0, question);
-    let found = paths.get(raw);
+    let found = uris.get(uri);
     if (found === undefined) {
-      const path = decodeOnce(raw).value;
+      const question = uri.indexOf('?');
+      const path = decodeOnce(question < 0 ? uri : uri.slice(0, question)).value;
       found = SIGNATURES.filter((signature) => signature.target === 'path' && signature.pattern.test(path));
-      if (paths.size >= AGENT_CACHE_SIZE) paths.clear();
-      paths.set(raw, found);
+      if (uris.size >= SIGNATURE_CACHE_SIZE) uris.clear();
+      uris.set(uri, found);
     }
     return found;
   };

@@ -138,6 +138,14 @@ function withoutIdleControls(selected: Rule[]): Rule[] {
   });
 }
 
+/** The rules a request line's values matched, per URI; a URI sent with another method or protocol is a next answer. */
+interface LineAnswer {
+  method: string;
+  protocol: string;
+  rules: readonly number[];
+  next: LineAnswer | undefined;
+}
+
 interface KindEntry {
   /** The pure rules that read the kind. */
   readers: number[];
@@ -226,8 +234,7 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfConta
   };
 
   /** The pure rules of a kind that match a value, remembered; `raw` values (headers as logged) become bytes first. */
-  const matching = (kind: Kind, value: string, raw = false): readonly number[] => {
-    const entry = byKind.get(kind);
+  const matching = (entry: KindEntry | undefined, value: string, raw = false): readonly number[] => {
     if (entry === undefined) return NONE;
     let matched = entry.values.get(value);
     if (matched === undefined) {
@@ -241,43 +248,40 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfConta
     }
     return matched;
   };
+  /** Each kind's entry looked up once, not per value. */
+  const entries = Object.fromEntries((['method', 'protocol', 'line', 'uri', 'filename', 'basename', 'query', 'arg', 'argName', 'argsSize', 'headerNames'] as const).map((kind) => [kind, byKind.get(kind)])) as Record<Kind & string, KindEntry | undefined>;
 
   /**
    * The values made from the request line (method, URI, protocol, the line, the path and its base name, the
    * query and its arguments) are a function of those three: per method and protocol, per URI as sent, the
    * rules they matched are remembered as one answer, so a repeated URI costs one lookup, not ten.
    */
-  const lineAnswers = new Map<string, Map<string, Map<string, readonly number[]>>>();
+  const lineAnswers = new Map<string, LineAnswer>();
   const lineMatches = (request: AccessRequest, variables: () => RequestVariables): readonly number[] => {
-    let byProtocol = lineAnswers.get(request.method);
-    if (byProtocol === undefined) lineAnswers.set(request.method, (byProtocol = new Map()));
     const protocol = request.protocol ?? '';
-    let byUri = byProtocol.get(protocol);
-    if (byUri === undefined) byProtocol.set(protocol, (byUri = new Map()));
-    let answer = byUri.get(request.uri);
-    if (answer === undefined) {
-      const found = new Set<number>();
-      const add = (kind: Kind, value: string): void => {
-        for (const index of matching(kind, value)) found.add(index);
-      };
-      const v = variables();
-      add('method', v.method);
-      add('protocol', v.protocol);
-      add('uri', v.uri);
-      if (byKind.has('line')) add('line', `${v.method} ${v.uri} ${v.protocol}`);
-      if (byKind.has('filename')) add('filename', v.filename);
-      if (byKind.has('basename')) add('basename', v.basename);
-      if (byKind.has('query')) add('query', v.query);
-      if (byKind.has('argsSize')) add('argsSize', v.argsSize);
-      for (const arg of v.args) {
-        add('arg', arg.value);
-        add('argName', arg.name);
-      }
-      answer = found.size === 0 ? NONE : [...found];
-      if (byUri.size >= VALUE_CACHE_SIZE) byUri.clear();
-      byUri.set(request.uri, answer);
+    const first = lineAnswers.get(request.uri);
+    for (let known = first; known !== undefined; known = known.next) if (known.method === request.method && known.protocol === protocol) return known.rules;
+    const found = new Set<number>();
+    const add = (kind: Kind, value: string): void => {
+      for (const index of matching(entries[kind], value)) found.add(index);
+    };
+    const v = variables();
+    add('method', v.method);
+    add('protocol', v.protocol);
+    add('uri', v.uri);
+    if (entries.line !== undefined) add('line', `${v.method} ${v.uri} ${v.protocol}`);
+    add('filename', v.filename);
+    add('basename', v.basename);
+    add('query', v.query);
+    add('argsSize', v.argsSize);
+    for (const arg of v.args) {
+      add('arg', arg.value);
+      add('argName', arg.name);
     }
-    return answer;
+    const rules = found.size === 0 ? NONE : [...found];
+    if (lineAnswers.size >= VALUE_CACHE_SIZE) lineAnswers.clear();
+    lineAnswers.set(request.uri, { method: request.method, protocol, rules, next: lineAnswers.get(request.uri) });
+    return rules;
   };
 
   /** The indices chosen for the request being screened, to visit only those (most requests choose none). */
@@ -291,13 +295,22 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfConta
       }
     }
   };
-  const header = (name: 'user-agent' | 'referer' | 'host', plainName: string, value: string | null | undefined): void => {
-    if (value === undefined) return;
-    choose(matching(`count:header:${name}`, value === null ? '0' : '1'));
-    if (value === null) return;
-    choose(matching(`header:${name}`, value, true));
-    choose(matching('headerNames', plainName));
+  /** A logged header's screen: its entries, and the verdict on its name (a constant), found once. */
+  const headerScreen = (name: string, plainName: string): ((value: string | null | undefined) => void) => {
+    const count = byKind.get(`count:header:${name}`);
+    const values = byKind.get(`header:${name}`);
+    let names: readonly number[] | undefined;
+    return (value) => {
+      if (value === undefined) return;
+      choose(matching(count, value === null ? '0' : '1'));
+      if (value === null) return;
+      choose(matching(values, value, true));
+      choose((names ??= matching(entries.headerNames, plainName)));
+    };
   };
+  const userAgent = headerScreen('user-agent', 'User-Agent');
+  const referer = headerScreen('referer', 'Referer');
+  const host = headerScreen('host', 'Host');
 
   return {
     always,
@@ -306,19 +319,16 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfConta
       if (request.body === undefined || request.body === '') choose(lineMatches(request, variables));
       else {
         const v = variables();
-        for (const kind of ['method', 'protocol', 'uri', 'filename', 'basename', 'query', 'argsSize'] as const) {
-          const value = { method: v.method, protocol: v.protocol, uri: v.uri, filename: v.filename, basename: v.basename, query: v.query, argsSize: v.argsSize }[kind];
-          choose(matching(kind, value));
-        }
-        if (byKind.has('line')) choose(matching('line', `${v.method} ${v.uri} ${v.protocol}`));
+        for (const kind of ['method', 'protocol', 'uri', 'filename', 'basename', 'query', 'argsSize'] as const) choose(matching(entries[kind], v[kind]));
+        if (entries.line !== undefined) choose(matching(entries.line, `${v.method} ${v.uri} ${v.protocol}`));
         for (const arg of v.args) {
-          choose(matching('arg', arg.value));
-          choose(matching('argName', arg.name));
+          choose(matching(entries.arg, arg.value));
+          choose(matching(entries.argName, arg.name));
         }
       }
-      header('user-agent', 'User-Agent', request.userAgent);
-      header('referer', 'Referer', request.referer);
-      header('host', 'Host', request.host);
+      userAgent(request.userAgent);
+      referer(request.referer);
+      host(request.host);
       if (picked.length === 0 && always.length === 0) return [];
       for (const index of picked) chosen[index] = 0;
       picked.push(...alwaysIndices);
