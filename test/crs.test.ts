@@ -193,6 +193,23 @@ describe('rules, options and the rule directory', () => {
     expect(without.evaluate(attack).score).toBe(one.evaluate(attack).score - 5);
   });
 
+  it('remembers the verdict on a request the rules ran on, for the identical request only', () => {
+    const crs = loadCrs({ paranoia: 1, threshold: 5 });
+    const ids = (verdict: { matches: Array<{ id: number }> }): number[] => verdict.matches.map((match) => match.id);
+    const attack = { method: 'GET', uri: "/api/v1/jobs?id=1'%20OR%20'1'='1", protocol: 'HTTP/1.1', userAgent: 'curl/8.5.0' };
+    const first = crs.evaluate(attack);
+    expect(ids(first)).toContain(942100);
+    expect(crs.evaluate({ ...attack })).toBe(first);
+    expect(() => first.matches.push(first.matches[0] as never)).toThrow();
+    // Any value of the request makes it another request: the user agent, a header the log says is missing, the method.
+    expect(ids(crs.evaluate({ ...attack, userAgent: 'sqlmap/1.7.2#stable (https://sqlmap.org)' }))).toContain(913100);
+    expect(ids(first)).not.toContain(913100);
+    expect(ids(crs.evaluate({ ...attack, host: null }))).toContain(920280);
+    expect(ids(first)).not.toContain(920280);
+    expect(ids(crs.evaluate({ ...attack, method: 'TRACE' }))).toContain(911100);
+    expect(crs.evaluate({ ...attack }).score).toBe(first.score);
+  });
+
   it('SLUICE_CRS_DIR reads another copy of the rules: a copy without the SQL injection file finds no SQL injection', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-crs-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));

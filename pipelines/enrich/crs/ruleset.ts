@@ -247,6 +247,7 @@ export function loadCrs(options: CrsOptions): Crs {
     .map((rule) => withoutConstantHead(rule, tx, setAtRuntime));
   const ordered = byPhase(rules);
   const screen = createScreen(ordered, tx, (rule) => selfContained(rule, rules, setAtRuntime));
+  const verdicts = new Map<string, CrsVerdict>();
   const levels = Array.from({ length: settings.paranoia }, (_unused, index) => `inbound_anomaly_score_pl${index + 1}`);
   return {
     version: CRS_VERSION,
@@ -258,13 +259,36 @@ export function loadCrs(options: CrsOptions): Crs {
     evaluate(request, options = {}) {
       let built: RequestVariables | undefined;
       const variables = (): RequestVariables => (built ??= new RequestVariables(request));
-      const selected = options.unscreened === true ? ordered : screen.select(request, variables);
+      const unscreened = options.unscreened === true;
+      const selected = unscreened ? ordered : screen.select(request, variables);
       if (selected.length === 0) return NO_MATCH;
+      const key = unscreened ? undefined : requestKey(request);
+      const known = key === undefined ? undefined : verdicts.get(key);
+      if (known !== undefined) return known;
       const verdict = evaluate(selected, variables(), tx);
       const score = levels.reduce((sum, name) => sum + (Number(verdict.tx(name)) || 0), 0);
-      return { matches: verdict.matches, score };
+      const answer: CrsVerdict = Object.freeze({ matches: Object.freeze(verdict.matches) as Match[], score });
+      if (key !== undefined) {
+        if (verdicts.size >= VERDICT_CACHE_SIZE) verdicts.clear();
+        verdicts.set(key, answer);
+      }
+      return answer;
     },
   };
+}
+
+/**
+ * Verdicts on requests the screen sent to the engine, by everything the request holds: the engine keeps
+ * nothing from one request to the next, so an identical request (a scanner's payload sent to every host, a
+ * botnet's exploit from many addresses) gets the identical verdict. Requests with a logged body are not kept.
+ */
+const VERDICT_CACHE_SIZE = 5_000;
+
+/** The request's values, each length-prefixed (no separator can be confused with a value); undefined when it has a body. */
+function requestKey(request: AccessRequest): string | undefined {
+  if (request.body !== undefined && request.body !== '') return undefined;
+  const part = (value: string | null | undefined): string => (value === undefined ? '-' : value === null ? '0' : `${value.length}:${value}`);
+  return `${part(request.method)}|${part(request.protocol)}|${part(request.uri)}|${part(request.userAgent)}|${part(request.referer)}|${part(request.host)}`;
 }
 
 /** Every detection rule's paranoia level, from its tag, whether or not it compiles here. */
