@@ -208,6 +208,10 @@ describe('rules, options and the rule directory', () => {
     expect(ids(first)).not.toContain(920280);
     expect(ids(crs.evaluate({ ...attack, method: 'TRACE' }))).toContain(911100);
     expect(crs.evaluate({ ...attack }).score).toBe(first.score);
+    const forgetful = loadCrs({ paranoia: 1, threshold: 5, rememberedVerdicts: 0 });
+    const again = forgetful.evaluate(attack);
+    expect(forgetful.evaluate(attack)).not.toBe(again);
+    expect(forgetful.evaluate(attack)).toEqual(first);
   });
 
   it('SLUICE_CRS_DIR reads another copy of the rules: a copy without the SQL injection file finds no SQL injection', () => {

@@ -150,11 +150,13 @@ export interface SecurityOptions {
   dir?: string | undefined;
   exclude?: readonly number[];
   allowedMethods?: string;
+  rememberedVerdicts?: number;
 }
 
 export function createSecurityTagger(options: SecurityOptions = {}): SecurityTagger {
   const settings: CrsOptions = { paranoia: options.paranoia ?? 1, threshold: options.threshold ?? 5, exclude: options.exclude ?? [], allowedMethods: options.allowedMethods ?? DEFAULT_ALLOWED_METHODS };
   if (options.dir !== undefined) settings.dir = options.dir;
+  if (options.rememberedVerdicts !== undefined) settings.rememberedVerdicts = options.rememberedVerdicts;
   const crs = loadCrs(settings);
   const agents = new Map<string, Signature[]>();
   const agentSignatures = (agent: string): Signature[] => {

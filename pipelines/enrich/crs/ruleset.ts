@@ -26,6 +26,8 @@ export interface CrsOptions {
   exclude?: readonly number[];
   /** crs-setup.conf's `tx.allowed_methods`, space-separated; CRS's own default when absent. */
   allowedMethods?: string;
+  /** How many verdicts on requests the engine ran on are remembered (see VERDICT_CACHE_SIZE); 0 for none. */
+  rememberedVerdicts?: number;
 }
 
 export interface SkippedRule {
@@ -177,11 +179,25 @@ function selfContained(rule: Rule, rules: readonly Rule[], setAtRuntime: (name: 
     );
 }
 
+/**
+ * Verdicts on requests the screen sent to the engine, by everything the request holds: the engine keeps
+ * nothing from one request to the next, so an identical request (a scanner's payload sent to every host, a
+ * botnet's exploit from many addresses) gets the identical verdict. Requests with a logged body are not kept.
+ */
+const VERDICT_CACHE_SIZE = 5_000;
+
+/** The request's values, each length-prefixed (no separator can be confused with a value); undefined when it has a body. */
+function requestKey(request: AccessRequest): string | undefined {
+  if (request.body !== undefined && request.body !== '') return undefined;
+  const part = (value: string | null | undefined): string => (value === undefined ? '-' : value === null ? '0' : `${value.length}:${value}`);
+  return `${part(request.method)}|${part(request.protocol)}|${part(request.uri)}|${part(request.userAgent)}|${part(request.referer)}|${part(request.host)}`;
+}
+
 const NO_MATCH: CrsVerdict = { matches: [], score: 0 };
 
 export function loadCrs(options: CrsOptions): Crs {
   const dir = options.dir ?? defaultCrsDir();
-  const settings: Required<CrsOptions> = { paranoia: options.paranoia, threshold: options.threshold, dir, exclude: options.exclude ?? [], allowedMethods: options.allowedMethods ?? 'GET HEAD POST OPTIONS' };
+  const settings: Required<CrsOptions> = { paranoia: options.paranoia, threshold: options.threshold, dir, exclude: options.exclude ?? [], allowedMethods: options.allowedMethods ?? 'GET HEAD POST OPTIONS', rememberedVerdicts: options.rememberedVerdicts ?? VERDICT_CACHE_SIZE };
   const dataCache = new Map<string, string[]>();
   const loadData = (file: string): string[] => {
     let lines = dataCache.get(file);
@@ -262,33 +278,19 @@ export function loadCrs(options: CrsOptions): Crs {
       const unscreened = options.unscreened === true;
       const selected = unscreened ? ordered : screen.select(request, variables);
       if (selected.length === 0) return NO_MATCH;
-      const key = unscreened ? undefined : requestKey(request);
+      const key = unscreened || settings.rememberedVerdicts === 0 ? undefined : requestKey(request);
       const known = key === undefined ? undefined : verdicts.get(key);
       if (known !== undefined) return known;
       const verdict = evaluate(selected, variables(), tx);
       const score = levels.reduce((sum, name) => sum + (Number(verdict.tx(name)) || 0), 0);
       const answer: CrsVerdict = Object.freeze({ matches: Object.freeze(verdict.matches) as Match[], score });
       if (key !== undefined) {
-        if (verdicts.size >= VERDICT_CACHE_SIZE) verdicts.clear();
+        if (verdicts.size >= settings.rememberedVerdicts) verdicts.clear();
         verdicts.set(key, answer);
       }
       return answer;
     },
   };
-}
-
-/**
- * Verdicts on requests the screen sent to the engine, by everything the request holds: the engine keeps
- * nothing from one request to the next, so an identical request (a scanner's payload sent to every host, a
- * botnet's exploit from many addresses) gets the identical verdict. Requests with a logged body are not kept.
- */
-const VERDICT_CACHE_SIZE = 5_000;
-
-/** The request's values, each length-prefixed (no separator can be confused with a value); undefined when it has a body. */
-function requestKey(request: AccessRequest): string | undefined {
-  if (request.body !== undefined && request.body !== '') return undefined;
-  const part = (value: string | null | undefined): string => (value === undefined ? '-' : value === null ? '0' : `${value.length}:${value}`);
-  return `${part(request.method)}|${part(request.protocol)}|${part(request.uri)}|${part(request.userAgent)}|${part(request.referer)}|${part(request.host)}`;
 }
 
 /** Every detection rule's paranoia level, from its tag, whether or not it compiles here. */
