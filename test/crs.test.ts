@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { benignRequests } from '../bench/benign-traffic.js';
 import { loadRegressionCases, runRegression } from '../bench/crs-regression.js';
 import { detectSqli, detectXss } from '../pipelines/enrich/crs/libinjection.js';
-import { operatorRequirement } from '../pipelines/enrich/crs/operators.js';
+import { compileOperator, operatorRequirement } from '../pipelines/enrich/crs/operators.js';
 import { alphabetOf } from '../pipelines/enrich/crs/prefilter.js';
 import { convertRegex, RegexConversionError } from '../pipelines/enrich/crs/regex.js';
 import { defaultCrsDir, loadCrs } from '../pipelines/enrich/crs/ruleset.js';
@@ -96,6 +96,19 @@ describe('transformations as ModSecurity applies them', () => {
     expect(replaceComments('UNION/**/SELECT/* open')).toBe('UNION SELECT ');
     expect(normalizePath('/a/./b/../../etc//passwd')).toBe('/etc/passwd');
     expect(utf8toUnicode('caf\xc3\xa9')).toBe('caf%u00e9');
+  });
+});
+
+describe('operators', () => {
+  it('@pm finds the phrase that ends first, ignoring ASCII case only (as C\'s tolower), and captures it as listed', () => {
+    const expand = (text: string): string => text;
+    const pm = compileOperator('pm', 'select Union passwd \xe9t\xe9', () => []);
+    expect(pm('1 UNION SELECT 2', expand)).toEqual(['Union']);
+    expect(pm('/ETC/PASSWD', expand)).toEqual(['passwd']);
+    expect(pm('nothing here', expand)).toBeUndefined();
+    // Bytes above 0x7f are compared as they are: "\xc9t\xc9" is not "\xe9t\xe9".
+    expect(pm('\xc9t\xc9', expand)).toBeUndefined();
+    expect(pm('l\xe9t\xe9', expand)).toEqual(['\xe9t\xe9']);
   });
 });
 

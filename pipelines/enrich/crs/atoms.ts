@@ -1,8 +1,10 @@
 import type { Formula } from './prefilter.js';
 
 /**
- * Every atom of every rule found in one pass over a value (Aho–Corasick, as a table: one lookup per byte).
- * Bytes that appear in no atom share one column, and A–Z read as a–z, so the table stays small.
+ * Aho–Corasick as a table, one lookup per byte, case-insensitive for ASCII as ModSecurity's matchers are.
+ * Every atom of every rule found in one pass over a value (the screen), or the first phrase of an `@pm`
+ * list (the operator). Bytes that appear in no atom share one column, and A–Z read as a–z, so the table
+ * stays small. Atoms are given in lower case.
  */
 export class AtomScanner {
   private readonly columns = new Uint8Array(256);
@@ -67,6 +69,18 @@ export class AtomScanner {
     this.outputStart = new Int32Array(edges.length + 1);
     ends.forEach((list, state) => (this.outputStart[state + 1] = (this.outputStart[state] as number) + list.length));
     this.outputs = Int32Array.from(ends.flat());
+  }
+
+  /** The id of the atom that ends first in `text` (at one end, the longest: it is listed first), or -1. */
+  first(text: string): number {
+    const { columns, next, width, outputStart, outputs } = this;
+    let state = 0;
+    for (let i = 0; i < text.length; i += 1) {
+      state = next[state * width + (columns[text.charCodeAt(i) & 0xff] as number)] as number;
+      const at = outputStart[state] as number;
+      if (at < (outputStart[state + 1] as number)) return outputs[at] as number;
+    }
+    return -1;
   }
 
   /** The ids of the atoms in `text`. */

@@ -1,5 +1,5 @@
 import { detectSqli, detectXss } from './libinjection.js';
-import { PhraseMatcher } from './phrase-matcher.js';
+import { AtomScanner } from './atoms.js';
 import { alphabetOf, ALWAYS, analyseRegex, contains, needsAnyOf, phraseRequirement, type Alphabet, type Requirement } from './prefilter.js';
 import { convertRegex } from './regex.js';
 
@@ -38,6 +38,10 @@ function validUtf8(value: string): boolean {
   return /^(?:[\x00-\x7f]|[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2})*$/.test(value);
 }
 
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
 function numeric(value: string): number {
   const parsed = parseInt(value, 10);
   return Number.isNaN(parsed) ? 0 : parsed;
@@ -57,10 +61,14 @@ export function compileOperator(name: string, argument: string, loadData: (file:
     case 'pmFromFile':
     case 'pmf': {
       const phrases = name === 'pm' ? argument.split(/\s+/) : argument.split(/\s+/).flatMap(loadData);
-      const matcher = new PhraseMatcher(phrases);
+      // Case-insensitive as ModSecurity's (ASCII only, as C's tolower); the capture is the phrase as listed.
+      const listed = new Map<string, string>();
+      for (const phrase of phrases) if (phrase !== '' && !listed.has(asciiLower(phrase))) listed.set(asciiLower(phrase), phrase);
+      const matcher = new AtomScanner(listed.keys());
+      const captures = [...listed.values()].map((phrase): Captures => [phrase]);
       return (value) => {
-        const found = matcher.find(value);
-        return found === undefined ? undefined : [found];
+        const found = matcher.first(value);
+        return found < 0 ? undefined : captures[found];
       };
     }
     case 'contains':
