@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { ENRICHERS, type Config, type EnricherName } from '../shared/config.js';
 import { createClientAddress, createGeoip } from './enrich/geoip.js';
 import { createLoginClassifier } from './enrich/login.js';
@@ -12,12 +13,28 @@ import type { Enricher } from './pipeline.js';
  * The enrichers in their order: the client address behind trusted proxies, GeoIP, user agent, login
  * attempts, security signatures (on the values as sent), and redaction last, so that nothing leaves unredacted.
  */
-export async function createEnrichers(config: Pick<Config, 'geoip' | 'trustedProxies' | 'redact' | 'loginPaths' | 'uaRegexes' | 'internalNetworks' | 'crs'> & { enrichers?: EnricherName[] }): Promise<{ enrichers: Enricher[]; close(): void; security: SecurityTagger | undefined }> {
+export async function createEnrichers(
+  config: Pick<Config, 'geoip' | 'trustedProxies' | 'redact' | 'loginPaths' | 'uaRegexes' | 'internalNetworks' | 'crs'> & { enrichers?: EnricherName[] },
+  signal?: AbortSignal,
+): Promise<{ enrichers: Enricher[]; close(): void; security: SecurityTagger | undefined }> {
   const wanted = new Set<EnricherName>(config.enrichers ?? ENRICHERS);
-  // CRS's rules compile at load (about a quarter of a second); only when the stage runs.
-  const security = wanted.has('security') ? createSecurityTagger(config.crs) : undefined;
   // The GeoIP databases are the largest thing a worker holds: not loaded when the enricher is off.
   const geoip = wanted.has('geoip') ? await createGeoip({ cityDb: config.geoip.cityDb, asnDb: config.geoip.asnDb }) : undefined;
+  /**
+   * Loading is synchronous work of a second or two in all: between the heavy parts the event loop turns, so
+   * that Ctrl-C during a start is heard, and a start that was interrupted stops loading.
+   */
+  const turn = async (): Promise<void> => {
+    await setImmediate();
+    if (signal?.aborted === true) {
+      geoip?.close();
+      throw signal.reason;
+    }
+  };
+  await turn();
+  // CRS's rules compile at load (about half a second); only when the stage runs.
+  const security = wanted.has('security') ? createSecurityTagger(config.crs) : undefined;
+  await turn();
   const factories: Record<EnricherName, () => Enricher> = {
     client_address: () => createClientAddress(config.trustedProxies),
     geoip: () => (geoip as NonNullable<typeof geoip>).enrich,

@@ -149,7 +149,9 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
   readiness.elasticsearch = true;
 
   const stageTimes = new Map<string, number>();
-  const enrichment = await createEnrichers(config);
+  // Checked first: untilAborted would refuse an aborted start before handling the loading's own refusal.
+  checkAborted(signal);
+  const enrichment = await untilAborted(createEnrichers(config, signal), signal);
   started.add(async () => enrichment.close());
   if (enrichment.security !== undefined) logCrs(logger, enrichment.security.crs);
   const pipeline = createPipeline({ namespace: config.namespace, eventNamespaces: config.eventNamespaces, topicSources: config.kafka.topicSources, enrichers: enrichment.enrichers, stageTimes });
