@@ -35,11 +35,24 @@ export function luhn(digits: string): boolean {
 
 /**
  * A cheap test first: most strings hold none of the characters or words a secret needs. (An "=" alone is
- * not one: a secret pair needs its key word, which is listed.) Characters are looked for with `includes`,
- * several times faster than an expression that tries every alternative at every position.
+ * not one: a secret pair needs its key word, which is listed.) One pass finds which families of hints a
+ * string holds (a JWT's start, a key word, a run of digits), so that each rule's own, dearer expression runs
+ * only where its hint is; "@" is looked for with `includes`, several times faster than an expression.
  */
-const MAYBE_WORDS = /eyJ|earer|asic|oken|pass|pwd|secret|api.?key|auth|sess|\d{12}|\d[ -]\d{4}/i;
-const maybe = (value: string): boolean => value.includes('@') || value.includes('%40') || MAYBE_WORDS.test(value);
+const HINTS = /(eyJ)|(earer|asic|oken|pass|pwd|secret|api.?key|auth|sess)|(\d{12}|\d[ -]\d{4})/gi;
+const JWT_HINT = 1;
+const WORD_HINT = 2;
+const DIGITS_HINT = 4;
+const EVERY_HINT = JWT_HINT | WORD_HINT | DIGITS_HINT;
+
+function hintsOf(value: string): number {
+  let found = 0;
+  HINTS.lastIndex = 0;
+  for (let match = HINTS.exec(value); match !== null && found !== EVERY_HINT; match = HINTS.exec(value)) {
+    found |= match[1] !== undefined ? JWT_HINT : match[2] !== undefined ? WORD_HINT : DIGITS_HINT;
+  }
+  return found;
+}
 
 /**
  * What a whole input line must contain for anything in its document to need redaction: a hint above, a secret
@@ -49,9 +62,6 @@ const maybe = (value: string): boolean => value.includes('@') || value.includes(
  */
 const LINE_WORDS = /eyJ|earer|asic|oken|pass|pwd|secret|api.?key|auth|sess|cookie|cvv|card|private|\d{12}|\d[ -]\d{4}|[^\x00-\x7f]/i;
 const lineMaybe = (line: string): boolean => line.includes('@') || line.includes('%') || line.includes('\\u') || LINE_WORDS.test(line);
-/** What each rule needs before its own, dearer expression runs. */
-const WORD_HINT = /earer|asic|oken|pass|pwd|secret|api.?key|auth|sess/i;
-const DIGITS_HINT = /\d{12}|\d[ -]\d{4}/;
 
 /** Fields Sluice itself writes from timestamps, names and numbers: they never hold personal data. */
 const SAFE_KEYS = new Set(['@timestamp', 'ingested', 'dataset', 'namespace', 'version', 'outcome', 'kind', 'level', 'route', 'method', 'status_code', 'country_iso_code', 'city_name', 'region_name', 'ip']);
@@ -92,17 +102,20 @@ const TOP = SAFE_OBJECTS.get('') as ReadonlySet<string>;
 
 export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES): { text(value: string): string; document(document: Json, line?: string): void } {
   const on = new Set(rules);
-  const secretKeys = on.has('secret');
+  const [jwt, token, secret, email, card] = [on.has('jwt'), on.has('token'), on.has('secret'), on.has('email'), on.has('card')];
+  const secretKeys = secret;
   const text = (value: string): string => {
-    if (!maybe(value)) return value;
+    const address = value.includes('@') || value.includes('%40');
+    const hints = hintsOf(value);
+    if (!address && hints === 0) return value;
     let out = value;
-    if (on.has('jwt') && out.includes('eyJ')) out = out.replace(JWT, '[REDACTED:jwt]');
-    if ((on.has('token') || on.has('secret')) && WORD_HINT.test(out)) {
-      if (on.has('token')) out = out.replace(TOKEN, (_match, scheme: string, gap: string) => `${scheme}${gap}[REDACTED:token]`);
-      if (on.has('secret')) out = out.replace(SECRET_PAIR, (_match, key: string, separator: string) => `${key}${separator}[REDACTED:secret]`);
+    if (jwt && (hints & JWT_HINT) !== 0) out = out.replace(JWT, '[REDACTED:jwt]');
+    if ((hints & WORD_HINT) !== 0) {
+      if (token) out = out.replace(TOKEN, (_match, scheme: string, gap: string) => `${scheme}${gap}[REDACTED:token]`);
+      if (secret) out = out.replace(SECRET_PAIR, (_match, key: string, separator: string) => `${key}${separator}[REDACTED:secret]`);
     }
-    if (on.has('email') && (out.includes('@') || out.includes('%40'))) out = out.replace(EMAIL, '[REDACTED:email]');
-    if (on.has('card') && DIGITS_HINT.test(out)) out = out.replace(CARD, (match) => {
+    if (email && address) out = out.replace(EMAIL, '[REDACTED:email]');
+    if (card && (hints & DIGITS_HINT) !== 0) out = out.replace(CARD, (match) => {
       const digits = match.replace(/[ -]/g, '');
       return digits.length >= 13 && digits.length <= 19 && luhn(digits) ? '[REDACTED:card]' : match;
     });
