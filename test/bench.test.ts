@@ -21,6 +21,7 @@ describe('npm run bench -- --quick (the smoke run CI does)', () => {
     // The CRS figures: cost per kind of request, then its regression tests and false positives as rates.
     const security = results.figures.filter((figure) => figure.section === 'security stage (OWASP CRS)').map((figure) => figure.name);
     expect(security.some((name) => name.startsWith('attack from the labelled corpus'))).toBe(true);
+    expect(security.some((name) => name.startsWith('the same attack again'))).toBe(true);
     expect(security.some((name) => name.startsWith('CRS regression tests passed, paranoia level 2'))).toBe(true);
     const table = readFileSync(join(packageRoot, 'bench', 'results', 'quick.md'), 'utf8');
     expect(table).toContain('| section | figure | median (min–max) | baseline, same run | ratio | goal | what limits it |');
