@@ -100,16 +100,7 @@ export class RequestVariables {
   /** Query arguments, names and values URL-decoded, in order; `a` alone is an argument with an empty value. */
   get args(): Variable[] {
     if (this.argsCache !== undefined) return this.argsCache;
-    const args: Variable[] = [];
-    const query = this.query;
-    if (query !== '') {
-      for (const pair of query.split('&')) {
-        if (pair === '') continue;
-        const equals = pair.indexOf('=');
-        const name = urlDecode(equals < 0 ? pair : pair.slice(0, equals));
-        args.push({ name, value: equals < 0 ? '' : urlDecode(pair.slice(equals + 1)) });
-      }
-    }
+    const args = formPairs(this.query);
     if (this.body !== undefined && this.body !== '') args.push(...bodyArguments(this.body));
     this.argsCache = args;
     return args;
@@ -181,12 +172,17 @@ function bodyArguments(body: string): Variable[] {
     walk(parsed, 'json');
     return out;
   }
-  if (!/^[^=&\s]+=/.test(trimmed)) return [];
-  return toBytes(trimmed)
-    .split('&')
-    .filter((pair) => pair !== '')
-    .map((pair) => {
-      const equals = pair.indexOf('=');
-      return { name: urlDecode(equals < 0 ? pair : pair.slice(0, equals)), value: equals < 0 ? '' : urlDecode(pair.slice(equals + 1)) };
-    });
+  return /^[^=&\s]+=/.test(trimmed) ? formPairs(toBytes(trimmed)) : [];
+}
+
+/** `a=1&b&c=%20`: names and values URL-decoded, in order; `b` alone is an argument with an empty value. */
+function formPairs(text: string): Variable[] {
+  const pairs: Variable[] = [];
+  if (text === '') return pairs;
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const equals = pair.indexOf('=');
+    pairs.push({ name: urlDecode(equals < 0 ? pair : pair.slice(0, equals)), value: equals < 0 ? '' : urlDecode(pair.slice(equals + 1)) });
+  }
+  return pairs;
 }

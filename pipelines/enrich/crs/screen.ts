@@ -251,10 +251,20 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfConta
   /** Each kind's entry looked up once, not per value. */
   const entries = Object.fromEntries((['method', 'protocol', 'line', 'uri', 'filename', 'basename', 'query', 'arg', 'argName', 'argsSize', 'headerNames'] as const).map((kind) => [kind, byKind.get(kind)])) as Record<Kind & string, KindEntry | undefined>;
 
+  /** The rules each value of the request line and the arguments matched (a logged body's among them). */
+  const requestValues = (v: RequestVariables, take: (matched: readonly number[]) => void): void => {
+    for (const kind of ['method', 'protocol', 'uri', 'filename', 'basename', 'query', 'argsSize'] as const) take(matching(entries[kind], v[kind]));
+    if (entries.line !== undefined) take(matching(entries.line, `${v.method} ${v.uri} ${v.protocol}`));
+    for (const arg of v.args) {
+      take(matching(entries.arg, arg.value));
+      take(matching(entries.argName, arg.name));
+    }
+  };
+
   /**
    * The values made from the request line (method, URI, protocol, the line, the path and its base name, the
-   * query and its arguments) are a function of those three: per method and protocol, per URI as sent, the
-   * rules they matched are remembered as one answer, so a repeated URI costs one lookup, not ten.
+   * query and its arguments) are a function of those three: per URI as sent, and per method and protocol within
+   * it, the rules they matched are remembered as one answer, so a repeated URI costs one lookup, not ten.
    */
   const lineAnswers = new Map<string, LineAnswer>();
   const lineMatches = (request: AccessRequest, variables: () => RequestVariables): readonly number[] => {
@@ -262,25 +272,16 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfConta
     const first = lineAnswers.get(request.uri);
     for (let known = first; known !== undefined; known = known.next) if (known.method === request.method && known.protocol === protocol) return known.rules;
     const found = new Set<number>();
-    const add = (kind: Kind, value: string): void => {
-      for (const index of matching(entries[kind], value)) found.add(index);
-    };
-    const v = variables();
-    add('method', v.method);
-    add('protocol', v.protocol);
-    add('uri', v.uri);
-    if (entries.line !== undefined) add('line', `${v.method} ${v.uri} ${v.protocol}`);
-    add('filename', v.filename);
-    add('basename', v.basename);
-    add('query', v.query);
-    add('argsSize', v.argsSize);
-    for (const arg of v.args) {
-      add('arg', arg.value);
-      add('argName', arg.name);
-    }
+    requestValues(variables(), (matched) => {
+      for (const index of matched) found.add(index);
+    });
     const rules = found.size === 0 ? NONE : [...found];
-    if (lineAnswers.size >= VALUE_CACHE_SIZE) lineAnswers.clear();
-    lineAnswers.set(request.uri, { method: request.method, protocol, rules, next: lineAnswers.get(request.uri) });
+    let next = first;
+    if (lineAnswers.size >= VALUE_CACHE_SIZE) {
+      lineAnswers.clear();
+      next = undefined;
+    }
+    lineAnswers.set(request.uri, { method: request.method, protocol, rules, next });
     return rules;
   };
 
@@ -317,15 +318,7 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfConta
     select(request, variables) {
       // A logged body's arguments are not part of the request line: such a request is screened value by value.
       if (request.body === undefined || request.body === '') choose(lineMatches(request, variables));
-      else {
-        const v = variables();
-        for (const kind of ['method', 'protocol', 'uri', 'filename', 'basename', 'query', 'argsSize'] as const) choose(matching(entries[kind], v[kind]));
-        if (entries.line !== undefined) choose(matching(entries.line, `${v.method} ${v.uri} ${v.protocol}`));
-        for (const arg of v.args) {
-          choose(matching(entries.arg, arg.value));
-          choose(matching(entries.argName, arg.name));
-        }
-      }
+      else requestValues(variables(), choose);
       userAgent(request.userAgent);
       referer(request.referer);
       host(request.host);
