@@ -11,6 +11,8 @@ import { convertRegex, RegexConversionError } from '../pipelines/enrich/crs/rege
 import { defaultCrsDir, loadCrs } from '../pipelines/enrich/crs/ruleset.js';
 import { parseActions, parseRuleFile } from '../pipelines/enrich/crs/seclang.js';
 import { cmdLine, cssDecode, htmlEntityDecode, jsDecode, normalizePath, replaceComments, urlDecodeUni, utf8toUnicode } from '../pipelines/enrich/crs/transforms.js';
+import { pino } from 'pino';
+import { logCrs } from '../services/ingest/service.js';
 import { ConfigError, loadConfig } from '../shared/config.js';
 import { packageRoot } from '../shared/paths.js';
 
@@ -235,6 +237,23 @@ describe('rules, options and the rule directory', () => {
     const config = loadConfig({ SLUICE_CRS_DIR: dir });
     const crs = loadCrs({ paranoia: 1, threshold: 5, dir: config.crs.dir as string });
     expect(crs.evaluate({ method: 'GET', uri: "/api/v1/jobs?id=1'%20OR%20'1'='1" }).matches.filter((match) => String(match.id).startsWith('942'))).toEqual([]);
+  });
+
+  it('reports a rule it cannot run by id and reason, at load and in the start-up log, and runs the others', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-crs-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    cpSync(defaultCrsDir(), dir, { recursive: true });
+    // A Unicode property class: a rule of a newer CRS that JavaScript cannot run on byte strings.
+    const file = join(dir, 'REQUEST-932-APPLICATION-ATTACK-RCE.conf');
+    writeFileSync(file, `${readFileSync(file, 'latin1')}\nSecRule ARGS "@rx \\p{L}+" "id:932999,phase:2,block,t:none,msg:'letters',tag:'paranoia-level/1',severity:'CRITICAL'"\n`, 'latin1');
+    const crs = loadCrs({ paranoia: 1, threshold: 5, dir });
+    expect(crs.unsupported).toEqual([expect.objectContaining({ id: 932999, reason: expect.stringMatching(/p\{L\}|property/) })]);
+    expect(crs.evaluate({ method: 'GET', uri: "/api/v1/jobs?id=1'%20OR%20'1'='1" }).matches.map((match) => match.id)).toContain(942100);
+    const lines: string[] = [];
+    logCrs(pino({}, { write: (line: string) => lines.push(line) }), crs);
+    const warning = lines.map((line) => JSON.parse(line) as { msg: string; level: number; crs?: { unsupported?: Array<{ id: number; reason: string }> } }).find((entry) => entry.msg === 'CRS rules that cannot run here');
+    expect(warning?.level).toBe(40);
+    expect(warning?.crs?.unsupported?.map((rule) => rule.id)).toEqual([932999]);
   });
 
   it('validates the settings at start, naming the bad one', () => {

@@ -421,7 +421,7 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
 }
 
 /** What the security stage runs, and every CRS rule it cannot, by id: nothing is dropped silently. */
-function logCrs(logger: Logger, crs: Crs): void {
+export function logCrs(logger: Logger, crs: Crs): void {
   const { paranoia, threshold, dir } = crs.options;
   logger.info({ crs: { version: crs.version, paranoia, threshold, dir, rules: crs.rules.filter((rule) => rule.id > 0).length, blind: crs.blind.length } }, 'OWASP CRS loaded');
   if (crs.unsupported.length > 0) logger.warn({ crs: { unsupported: crs.unsupported.map((rule) => ({ id: rule.id, reason: rule.reason })) } }, 'CRS rules that cannot run here');

@@ -232,13 +232,13 @@ export function compileRule(directive: Directive, chained: Directive[], loadData
     const [name, written] = operator === null ? ['rx', directive.operator.replace(/^!/, '')] : [operator[2] as string, operator[3] as string];
     const argument = written.replace(/%\{tx\.([^}]+)\}/gi, (macro, variable: string) => constant(variable.toLowerCase()) ?? macro);
     regex = name === 'rx';
-    // A negated operator matches what it does not find: nothing to require.
-    if (regex && !negated) {
-      const { source, flags } = convertRegex(argument);
-      ({ requirement, formula } = analyseRegex(source, flags));
-    } else if (!negated) requirement = operatorRequirement(name, argument, loadData);
     generative = names.some((step) => GENERATIVE.has(step));
     try {
+      // A negated operator matches what it does not find: nothing to require.
+      if (regex && !negated) {
+        const { source, flags } = convertRegex(argument);
+        ({ requirement, formula } = analyseRegex(source, flags));
+      } else if (!negated) requirement = operatorRequirement(name, argument, loadData);
       test = compileOperator(name, argument, loadData);
     } catch (error) {
       throw new RuleError(id, `@${name}: ${(error as Error).message}`);
