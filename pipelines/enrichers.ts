@@ -3,7 +3,8 @@ import { ENRICHERS, type Config, type EnricherName } from '../shared/config.js';
 import { createClientAddress, createGeoip } from './enrich/geoip.js';
 import { createLoginClassifier } from './enrich/login.js';
 import { createRedactor } from './enrich/redact.js';
-import { createSecurityTagger, type SecurityTagger } from './enrich/security.js';
+import { loadCrsInTurns } from './enrich/crs/ruleset.js';
+import { createSecurityTagger, crsOptionsOf, type SecurityTagger } from './enrich/security.js';
 import { createUserAgent } from './enrich/user-agent.js';
 import { createNetworkDirection } from './enrich/network-direction.js';
 import type { Json } from './ecs.js';
@@ -21,8 +22,8 @@ export async function createEnrichers(
   // The GeoIP databases are the largest thing a worker holds: not loaded when the enricher is off.
   const geoip = wanted.has('geoip') ? await createGeoip({ cityDb: config.geoip.cityDb, asnDb: config.geoip.asnDb }) : undefined;
   /**
-   * Loading is synchronous work of a second or two in all: between the heavy parts the event loop turns, so
-   * that Ctrl-C during a start is heard, and a start that was interrupted stops loading.
+   * Loading is synchronous work of a second or two in all: between its parts (GeoIP, then each CRS rule file)
+   * the event loop turns, so that Ctrl-C during a start is heard, and an interrupted start stops loading.
    */
   const turn = async (): Promise<void> => {
     await setImmediate();
@@ -32,8 +33,8 @@ export async function createEnrichers(
     }
   };
   await turn();
-  // CRS's rules compile at load (about half a second); only when the stage runs.
-  const security = wanted.has('security') ? createSecurityTagger(config.crs) : undefined;
+  // CRS's rules compile at load (about half a second, in turns); only when the stage runs.
+  const security = wanted.has('security') ? createSecurityTagger(config.crs, await loadCrsInTurns(crsOptionsOf(config.crs), turn)) : undefined;
   await turn();
   const factories: Record<EnricherName, () => Enricher> = {
     client_address: () => createClientAddress(config.trustedProxies),

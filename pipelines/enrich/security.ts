@@ -153,11 +153,16 @@ export interface SecurityOptions {
   rememberedVerdicts?: number;
 }
 
-export function createSecurityTagger(options: SecurityOptions = {}): SecurityTagger {
+/** The rules' settings from the configuration's, with Sluice's defaults. */
+export function crsOptionsOf(options: SecurityOptions): CrsOptions {
   const settings: CrsOptions = { paranoia: options.paranoia ?? 1, threshold: options.threshold ?? 5, exclude: options.exclude ?? [], allowedMethods: options.allowedMethods ?? DEFAULT_ALLOWED_METHODS };
   if (options.dir !== undefined) settings.dir = options.dir;
   if (options.rememberedVerdicts !== undefined) settings.rememberedVerdicts = options.rememberedVerdicts;
-  const crs = loadCrs(settings);
+  return settings;
+}
+
+/** `crs` when the rules were loaded already (in turns, by the ingest start). */
+export function createSecurityTagger(options: SecurityOptions = {}, crs: Crs = loadCrs(crsOptionsOf(options))): SecurityTagger {
   const agents = new Map<string, Signature[]>();
   const agentSignatures = (agent: string): Signature[] => {
     let found = agents.get(agent);
