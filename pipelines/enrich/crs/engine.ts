@@ -79,7 +79,8 @@ class Transaction {
   removedTags: Set<string> | undefined;
   removedTargets: Array<{ tag: string; target: string }> | undefined;
   matched: Variable[] = [];
-  readonly transformed = new Map<string, string>();
+  /** Per value, its forms per chain of transformations: keyed by the value itself, whose hash a string keeps, not by a new joined key. */
+  readonly transformed = new Map<string, Map<string, string>>();
 
   constructor(
     private readonly base: TxSnapshot,
@@ -364,12 +365,13 @@ function targetRemoved(rule: Rule, variable: Variable, txn: Transaction): boolea
 /** The value after the rule's transformations, computed once per request for each distinct chain. */
 function transform(rule: Rule, value: string, txn: Transaction): string {
   if (rule.transforms.length === 0) return value;
-  const key = `${rule.transformKey}\u0000${value}`;
-  const cached = txn.transformed.get(key);
+  let forms = txn.transformed.get(value);
+  if (forms === undefined) txn.transformed.set(value, (forms = new Map()));
+  const cached = forms.get(rule.transformKey);
   if (cached !== undefined) return cached;
   let out = value;
   for (const step of rule.transforms) out = step(out);
-  txn.transformed.set(key, out);
+  forms.set(rule.transformKey, out);
   return out;
 }
 

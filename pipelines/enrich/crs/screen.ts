@@ -234,27 +234,34 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfConta
   };
 
   /** The pure rules of a kind that match a value, remembered; `raw` values (headers as logged) become bytes first. */
-  const matching = (entry: KindEntry | undefined, value: string, raw = false): readonly number[] => {
+  const matching = (entry: KindEntry | undefined, value: string, raw = false, remember = true): readonly number[] => {
     if (entry === undefined) return NONE;
-    let matched = entry.values.get(value);
+    let matched = remember ? entry.values.get(value) : undefined;
     if (matched === undefined) {
       const bytes = raw ? toBytes(value) : value;
       const alphabet = alphabetOf(bytes);
       const { plain, unicode } = transformedAlphabets(bytes, alphabet);
       const found = verdicts(candidates(entry, plain, unicode), bytes, alphabet);
       matched = found.length === 0 ? NONE : found;
-      if (entry.values.size >= VALUE_CACHE_SIZE) entry.values.clear();
-      entry.values.set(value, matched);
+      if (remember) {
+        if (entry.values.size >= VALUE_CACHE_SIZE) entry.values.clear();
+        entry.values.set(value, matched);
+      }
     }
     return matched;
   };
   /** Each kind's entry looked up once, not per value. */
   const entries = Object.fromEntries((['method', 'protocol', 'line', 'uri', 'filename', 'basename', 'query', 'arg', 'argName', 'argsSize', 'headerNames'] as const).map((kind) => [kind, byKind.get(kind)])) as Record<Kind & string, KindEntry | undefined>;
 
-  /** The rules each value of the request line and the arguments matched (a logged body's among them). */
-  const requestValues = (v: RequestVariables, take: (matched: readonly number[]) => void): void => {
-    for (const kind of ['method', 'protocol', 'uri', 'filename', 'basename', 'query', 'argsSize'] as const) take(matching(entries[kind], v[kind]));
-    if (entries.line !== undefined) take(matching(entries.line, `${v.method} ${v.uri} ${v.protocol}`));
+  /**
+   * The rules each value of the request line and the arguments matched (a logged body's among them). The URI
+   * and the line are remembered per value only when `perValue`: the request-line memo remembers them otherwise,
+   * and remembering a value costs more than judging it when, as with ids in paths, it never comes again.
+   */
+  const requestValues = (v: RequestVariables, take: (matched: readonly number[]) => void, perValue: boolean): void => {
+    for (const kind of ['method', 'protocol', 'filename', 'basename', 'query', 'argsSize'] as const) take(matching(entries[kind], v[kind]));
+    take(matching(entries.uri, v.uri, false, perValue));
+    if (entries.line !== undefined) take(matching(entries.line, `${v.method} ${v.uri} ${v.protocol}`, false, perValue));
     for (const arg of v.args) {
       take(matching(entries.arg, arg.value));
       take(matching(entries.argName, arg.name));
@@ -272,9 +279,13 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfConta
     const first = lineAnswers.get(request.uri);
     for (let known = first; known !== undefined; known = known.next) if (known.method === request.method && known.protocol === protocol) return known.rules;
     const found = new Set<number>();
-    requestValues(variables(), (matched) => {
-      for (const index of matched) found.add(index);
-    });
+    requestValues(
+      variables(),
+      (matched) => {
+        for (const index of matched) found.add(index);
+      },
+      false,
+    );
     const rules = found.size === 0 ? NONE : [...found];
     let next = first;
     if (lineAnswers.size >= VALUE_CACHE_SIZE) {
@@ -318,7 +329,7 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfConta
     select(request, variables) {
       // A logged body's arguments are not part of the request line: such a request is screened value by value.
       if (request.body === undefined || request.body === '') choose(lineMatches(request, variables));
-      else requestValues(variables(), choose);
+      else requestValues(variables(), choose, true);
       userAgent(request.userAgent);
       referer(request.referer);
       host(request.host);
