@@ -65,7 +65,11 @@ export function checkAborted(signal: AbortSignal | undefined): void {
 /** `work`, or StartAborted as soon as the signal fires (the work itself is left to the cleanup to end). */
 export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return work;
-  checkAborted(signal);
+  if (signal.aborted) {
+    // The work is already under way and may still fail: its failure is the cleanup's, not an unhandled rejection.
+    work.catch(() => undefined);
+    return Promise.reject(new StartAborted());
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(new StartAborted());
     signal.addEventListener('abort', onAbort, { once: true });

@@ -149,8 +149,6 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
   readiness.elasticsearch = true;
 
   const stageTimes = new Map<string, number>();
-  // Checked first: untilAborted would refuse an aborted start before handling the loading's own refusal.
-  checkAborted(signal);
   const enrichment = await untilAborted(createEnrichers(config, signal), signal);
   started.add(async () => enrichment.close());
   if (enrichment.security !== undefined) logCrs(logger, enrichment.security.crs);
