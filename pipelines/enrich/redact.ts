@@ -39,7 +39,10 @@ export function luhn(digits: string): boolean {
  * string holds (a JWT's start, a key word, a run of digits), so that each rule's own, dearer expression runs
  * only where its hint is; "@" is looked for with `includes`, several times faster than an expression.
  */
-const HINTS = /(eyJ)|(earer|asic|oken|pass|pwd|secret|api.?key|auth|sess)|(\d{12}|\d[ -]\d{4})/gi;
+const JWT_START = 'eyJ';
+const KEY_WORDS = 'earer|asic|oken|pass|pwd|secret|api.?key|auth|sess';
+const DIGIT_RUN = '\\d{12}|\\d[ -]\\d{4}';
+const HINTS = new RegExp(`(${JWT_START})|(${KEY_WORDS})|(${DIGIT_RUN})`, 'gi');
 const JWT_HINT = 1;
 const WORD_HINT = 2;
 const DIGITS_HINT = 4;
@@ -60,7 +63,7 @@ function hintsOf(value: string): number {
  * character that changes under case mapping). A line with none of them (a worker's "transcode finished", most
  * database lines) skips the walk of its document.
  */
-const LINE_WORDS = /eyJ|earer|asic|oken|pass|pwd|secret|api.?key|auth|sess|cookie|cvv|card|private|\d{12}|\d[ -]\d{4}|[^\x00-\x7f]/i;
+const LINE_WORDS = new RegExp(`${JWT_START}|${KEY_WORDS}|cookie|cvv|card|private|${DIGIT_RUN}|[^\\x00-\\x7f]`, 'i');
 const lineMaybe = (line: string): boolean => line.includes('@') || line.includes('%') || line.includes('\\u') || LINE_WORDS.test(line);
 
 /** Fields Sluice itself writes from timestamps, names and numbers: they never hold personal data. */
@@ -103,7 +106,6 @@ const TOP = SAFE_OBJECTS.get('') as ReadonlySet<string>;
 export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES): { text(value: string): string; document(document: Json, line?: string): void } {
   const on = new Set(rules);
   const [jwt, token, secret, email, card] = [on.has('jwt'), on.has('token'), on.has('secret'), on.has('email'), on.has('card')];
-  const secretKeys = secret;
   const text = (value: string): string => {
     const address = value.includes('@') || value.includes('%40');
     const hints = hintsOf(value);
@@ -127,7 +129,7 @@ export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES
       if (typeof value === 'string') {
         const kind = kindOf(key);
         if (kind === KeyKind.Safe) continue;
-        if (kind === KeyKind.Secret && secretKeys) node[key] = '[REDACTED:secret]';
+        if (kind === KeyKind.Secret && secret) node[key] = '[REDACTED:secret]';
         else {
           // Written back only when changed: most are not, and a store to each would be wasted.
           const redacted = text(value);
@@ -146,7 +148,7 @@ export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES
       } else if (typeof value === 'object' && value !== null) {
         // Below the top level only the named children of source, client and user_agent are skipped.
         if (!safe.has(key)) walk(value as Json, safe === TOP ? (SAFE_OBJECTS.get(key) ?? NOTHING_SAFE) : NOTHING_SAFE);
-      } else if (secretKeys && value !== undefined && value !== null && kindOf(key) === KeyKind.Secret) node[key] = '[REDACTED:secret]';
+      } else if (secret && value !== undefined && value !== null && kindOf(key) === KeyKind.Secret) node[key] = '[REDACTED:secret]';
     }
   };
   return {
