@@ -8,7 +8,8 @@ import { detectSqli, detectXss } from '../pipelines/enrich/crs/libinjection.js';
 import { compileOperator, operatorRequirement } from '../pipelines/enrich/crs/operators.js';
 import { alphabetOf } from '../pipelines/enrich/crs/prefilter.js';
 import { convertRegex, RegexConversionError } from '../pipelines/enrich/crs/regex.js';
-import { defaultCrsDir, loadCrs } from '../pipelines/enrich/crs/ruleset.js';
+import type { Match } from '../pipelines/enrich/crs/engine.js';
+import { defaultCrsDir, loadCrs, loadCrsInTurns } from '../pipelines/enrich/crs/ruleset.js';
 import { parseActions, parseRuleFile } from '../pipelines/enrich/crs/seclang.js';
 import { cmdLine, cssDecode, htmlEntityDecode, jsDecode, normalizePath, replaceComments, urlDecodeUni, utf8toUnicode } from '../pipelines/enrich/crs/transforms.js';
 import { pino } from 'pino';
@@ -208,14 +209,26 @@ describe('rules, options and the rule directory', () => {
     expect(without.evaluate(attack).score).toBe(one.evaluate(attack).score - 5);
   });
 
+  it('loads in turns for the ingest start: the same rules as at once, a turn per rule file, and a turn that throws stops it', async () => {
+    const options = { paranoia: 1, threshold: 5 };
+    let turns = 0;
+    const inTurns = await loadCrsInTurns(options, async () => {
+      turns += 1;
+    });
+    expect(inTurns.rules.map((rule) => rule.id)).toEqual(loadCrs(options).rules.map((rule) => rule.id));
+    expect(turns).toBeGreaterThan(10);
+    await expect(loadCrsInTurns(options, () => Promise.reject(new Error('start interrupted')))).rejects.toThrow('start interrupted');
+  });
+
   it('remembers the verdict on a request the rules ran on, for the identical request only', () => {
     const crs = loadCrs({ paranoia: 1, threshold: 5 });
-    const ids = (verdict: { matches: Array<{ id: number }> }): number[] => verdict.matches.map((match) => match.id);
+    const ids = (verdict: { matches: ReadonlyArray<{ id: number }> }): number[] => verdict.matches.map((match) => match.id);
     const attack = { method: 'GET', uri: "/api/v1/jobs?id=1'%20OR%20'1'='1", protocol: 'HTTP/1.1', userAgent: 'curl/8.5.0' };
     const first = crs.evaluate(attack);
     expect(ids(first)).toContain(942100);
     expect(crs.evaluate({ ...attack })).toBe(first);
-    expect(() => first.matches.push(first.matches[0] as never)).toThrow();
+    // Shared by every request like it, so frozen (the type says so too; the freeze is what holds at run time).
+    expect(() => (first.matches as Match[]).push(first.matches[0] as Match)).toThrow();
     // Any value of the request makes it another request: the user agent, a header the log says is missing, the method.
     expect(ids(crs.evaluate({ ...attack, userAgent: 'sqlmap/1.7.2#stable (https://sqlmap.org)' }))).toContain(913100);
     expect(ids(first)).not.toContain(913100);

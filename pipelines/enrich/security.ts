@@ -73,8 +73,22 @@ const SIGNATURE_SCORE = 5;
 /** Per user agent and per URI, which signatures they match (as many as the CRS screen remembers per kind). */
 const SIGNATURE_CACHE_SIZE = 20_000;
 
+/** `find`'s answers remembered per key, emptied when full: agents and URIs repeat. */
+function remembered(find: (key: string) => Signature[]): (key: string) => Signature[] {
+  const answers = new Map<string, Signature[]>();
+  return (key) => {
+    let found = answers.get(key);
+    if (found === undefined) {
+      found = find(key);
+      if (answers.size >= SIGNATURE_CACHE_SIZE) answers.clear();
+      answers.set(key, found);
+    }
+    return found;
+  };
+}
+
 export interface SecurityVerdict {
-  matches: Match[];
+  matches: readonly Match[];
   signatures: Signature[];
   score: number;
   alert: boolean;
@@ -163,29 +177,13 @@ export function crsOptionsOf(options: SecurityOptions): CrsOptions {
 
 /** `crs` when the rules were loaded already (in turns, by the ingest start). */
 export function createSecurityTagger(options: SecurityOptions = {}, crs: Crs = loadCrs(crsOptionsOf(options))): SecurityTagger {
-  const agents = new Map<string, Signature[]>();
-  const agentSignatures = (agent: string): Signature[] => {
-    let found = agents.get(agent);
-    if (found === undefined) {
-      found = SIGNATURES.filter((signature) => signature.target === 'user_agent' && signature.pattern.test(agent));
-      if (agents.size >= SIGNATURE_CACHE_SIZE) agents.clear();
-      agents.set(agent, found);
-    }
-    return found;
-  };
-  /** Per URI as sent, the path signatures its path matches: the URI's hash is already computed by the CRS screen. */
-  const uris = new Map<string, Signature[]>();
-  const pathSignatures = (uri: string): Signature[] => {
-    let found = uris.get(uri);
-    if (found === undefined) {
-      const question = uri.indexOf('?');
-      const path = decodeOnce(question < 0 ? uri : uri.slice(0, question)).value;
-      found = SIGNATURES.filter((signature) => signature.target === 'path' && signature.pattern.test(path));
-      if (uris.size >= SIGNATURE_CACHE_SIZE) uris.clear();
-      uris.set(uri, found);
-    }
-    return found;
-  };
+  const agentSignatures = remembered((agent) => SIGNATURES.filter((signature) => signature.target === 'user_agent' && signature.pattern.test(agent)));
+  // Per URI as sent, not per path: the URI's hash is already computed by the CRS screen.
+  const pathSignatures = remembered((uri) => {
+    const question = uri.indexOf('?');
+    const path = decodeOnce(question < 0 ? uri : uri.slice(0, question)).value;
+    return SIGNATURES.filter((signature) => signature.target === 'path' && signature.pattern.test(path));
+  });
   const inspect = (request: AccessRequest): SecurityVerdict => {
     const { matches, score } = crs.evaluate(request);
     // The remembered lists are shared, never changed: joined only when both found something.

@@ -200,8 +200,9 @@ export class RuleError extends Error {
 const GENERATIVE = new Set(['base64decode', 'base64decodeext', 'length', 'sha1', 'md5', 'hexencode', 'hexdecode']);
 
 /**
- * A directive into a rule; `chained` are the directives that follow a `chain` action. `constant` gives the value of a TX variable no rule sets while a request runs (`allowed_methods` …):
- * an operator argument that reads only such variables is expanded once, here.
+ * A directive into a rule; `chained` are the directives that follow a `chain` action. `constant` gives the
+ * value of a TX variable no rule sets while a request runs (`allowed_methods` …): an operator argument that
+ * reads only such variables is expanded once, here.
  */
 export function compileRule(directive: Directive, chained: Directive[], loadData: (file: string) => string[], constant: (name: string) => string | undefined = () => undefined): Rule {
   const actions = directive.actions;

@@ -37,7 +37,8 @@ export interface SkippedRule {
 }
 
 export interface CrsVerdict {
-  matches: Match[];
+  /** Frozen: a remembered verdict is shared by every request like it. */
+  matches: readonly Match[];
   /** The inbound anomaly score, as REQUEST-949 sums it: every paranoia level up to the configured one. */
   score: number;
 }
@@ -303,7 +304,7 @@ function* loading(options: CrsOptions): Generator<void, Crs> {
       if (known !== undefined) return known;
       const verdict = evaluate(selected, variables(), tx);
       const score = levels.reduce((sum, name) => sum + (Number(verdict.tx(name)) || 0), 0);
-      const answer: CrsVerdict = Object.freeze({ matches: Object.freeze(verdict.matches) as Match[], score });
+      const answer: CrsVerdict = Object.freeze({ matches: Object.freeze(verdict.matches), score });
       if (key !== undefined) {
         if (verdicts.size >= settings.rememberedVerdicts) verdicts.clear();
         verdicts.set(key, answer);
