@@ -1,15 +1,16 @@
-import { closeSync, openSync, readFileSync, readSync, statSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import maxmind, { Reader, type Response } from 'maxmind';
+import { Reader, type Response } from 'maxmind';
 import { addressMatcher, ipToBigInt, plainAddress } from '../../shared/ip.js';
 import { addTag, deepFreeze, get, put, type Json } from '../ecs.js';
 import { CONTINENT_NAMES, continentOf, countryName } from './continents.js';
 
 /**
  * GeoIP for `source.ip`: city (`source.geo.*`) and autonomous system (`source.as.*`) from MaxMind-format
- * databases through the `maxmind` reader, with its LRU cache, and reloaded when a file changes. It reads
+ * databases through the `maxmind` reader, with a cache of decoded records, and reloaded when a file changes. It reads
  * both schemas: GeoIP2/GeoLite2 (`country.iso_code`, `city.names.en`, …) and DB-IP's (`country_code`,
  * `city`, `state1`, …). Private, loopback and reserved addresses get no geo and the tag `private_ip`.
  */
@@ -201,7 +202,7 @@ export interface GeoipOptions {
 export interface Geoip {
   lookup(ip: string): { geo: Json | undefined; as: Json | undefined } | 'private' | undefined;
   enrich(document: Json): void;
-  /** Stops watching the database files. */
+  /** Stops polling the database files. */
   close(): void;
 }
 
@@ -209,33 +210,30 @@ const name = (value: { names?: Record<string, string> } | string | undefined): s
 
 /** Opens the databases (watching them for changes) and returns the lookup and the enricher. */
 export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
-  const cache = { max: options.cacheSize ?? 10_000 };
+  const cacheSize = options.cacheSize ?? 10_000;
   // Answers per address, most recent kept: a fleet's traffic comes from far fewer addresses than requests.
   // Forgotten whenever a database file is reloaded.
   const answers = new Map<string, ReturnType<Geoip['lookup']>>();
-  // Each file is watched here rather than by the reader's watchForUpdates, whose listener can never be
-  // removed: a process that opens and closes GeoIP (tests, restarts of a worker) would collect them.
-  const watched: Array<{ path: string; listener: (current: Stats, previous: Stats) => void }> = [];
+  // Each file is polled here rather than by the reader's watchForUpdates (whose listener can never be
+  // removed) or by fs.watchFile (whose listener fires only when a poll differs from the previous poll, so a
+  // file replaced before its first, asynchronous poll never counts as changed).
+  const polls: NodeJS.Timeout[] = [];
   // The reader's types know only MaxMind's own schema; records are read through the union of both schemas.
   // Read synchronously, so that a database can be opened on its first lookup (the IPv6 one, below).
   const open = (path: string): { get(ip: string): Response | null } => {
-    // Compared with the file as it was read, not with the watcher's previous poll: a file replaced before
-    // the watcher's first poll would otherwise never count as changed.
     let loaded = statSync(path);
-    let reader = new Reader<Response>(readFileSync(path), { cache: recordCache(cache.max) });
-    const listener = (current: Stats): void => {
+    let reader = new Reader<Response>(readFileSync(path), { cache: recordCache(cacheSize) });
+    const reloadIfChanged = async (): Promise<void> => {
+      const current = await stat(path);
       if (current.mtimeMs === loaded.mtimeMs && current.size === loaded.size) return;
       loaded = current;
       // A file caught half-written fails to open: the old reader stays until the next change.
-      maxmind.open<Response>(path, { cache }).then((fresh) => {
-        reader = fresh;
-        answers.clear();
-      }, () => undefined);
+      reader = new Reader<Response>(await readFile(path), { cache: recordCache(cacheSize) });
+      answers.clear();
     };
-    // Node's default poll (about 5 s), as maxmind used: polling every 2 s measurably raised the ingest
+    // Every 5 s, Node's default poll, as maxmind used: polling every 2 s measurably raised the ingest
     // worker's produce-to-searchable p99 (1.7-1.9 s → 2.6-2.9 s in bench/ingest.ts).
-    watchFile(path, { persistent: false }, listener);
-    watched.push({ path, listener });
+    polls.push(setInterval(() => reloadIfChanged().catch(() => undefined), 5_000).unref());
     return { get: (ip) => reader.get(ip) };
   };
   const cityV4 = open(options.cityDb ?? DEFAULT_CITY_IPV4());
@@ -251,7 +249,6 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
     asn = { get: (ip) => (isIP(ip) === 4 ? v4.get(Number(ipToBigInt(ip))) : v6().get(ipToBigInt(ip))) };
   }
 
-  const cacheSize = options.cacheSize ?? 10_000;
   const lookup: Geoip['lookup'] = (raw) => {
     const cached = answers.get(raw);
     if (cached !== undefined || answers.has(raw)) return cached;
@@ -290,7 +287,7 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   return {
     lookup,
     close() {
-      for (const { path, listener } of watched.splice(0)) unwatchFile(path, listener);
+      for (const poll of polls.splice(0)) clearInterval(poll);
     },
     enrich(document) {
       const ip = get(document, 'source.ip');
