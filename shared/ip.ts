@@ -9,6 +9,12 @@ export function ipToBigInt(ip: string, options: { mapped?: boolean } = {}): bigi
     const value = ip.split('.').reduce((sum, part) => (sum << 8n) + BigInt(Number(part)), 0n);
     return options.mapped === true ? value + (0xffffn << 32n) : value;
   }
+  // An IPv6 address may end in dotted IPv4 (`::ffff:1.2.3.4`, `64:ff9b::1.2.3.4`): its last 32 bits.
+  const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(ip);
+  if (dotted !== null) {
+    const low = ipToBigInt(dotted[2] as string);
+    ip = `${dotted[1] as string}${(low >> 16n).toString(16)}:${(low & 0xffffn).toString(16)}`;
+  }
   const [head = '', tail = ''] = ip.split('::');
   const left = head === '' ? [] : head.split(':');
   const right = tail === '' ? [] : tail.split(':');

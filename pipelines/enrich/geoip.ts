@@ -1,16 +1,16 @@
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Reader, type Response } from 'maxmind';
 import { addressMatcher, ipToBigInt, plainAddress } from '../../shared/ip.js';
 import { addTag, deepFreeze, get, put, type Json } from '../ecs.js';
 import { CONTINENT_NAMES, continentOf, countryName } from './continents.js';
+import { MmdbReader } from './mmdb.js';
 
 /**
  * GeoIP for `source.ip`: city (`source.geo.*`) and autonomous system (`source.as.*`) from MaxMind-format
- * databases through the `maxmind` reader, with a cache of decoded records, and reloaded when a file changes. It reads
+ * databases (read in pages as lookups need them: ./mmdb.ts), and reloaded when a file changes. It reads
  * both schemas: GeoIP2/GeoLite2 (`country.iso_code`, `city.names.en`, …) and DB-IP's (`country_code`,
  * `city`, `state1`, …). Private, loopback and reserved addresses get no geo and the tag `private_ip`.
  */
@@ -166,18 +166,6 @@ export function forEachLine(path: string, onLine: (bytes: Buffer, from: number, 
   }
 }
 
-/** The reader's cache of decoded records by their place in the file, the oldest dropped first, as maxmind.open gives it. */
-function recordCache(max: number): { get(key: string | number): unknown; set(key: string | number, value: unknown): void } {
-  const records = new Map<string | number, unknown>();
-  return {
-    get: (key) => records.get(key),
-    set: (key, value) => {
-      if (records.size >= max) records.delete(records.keys().next().value as string | number);
-      records.set(key, value);
-    },
-  };
-}
-
 /** A value made on first use and kept. */
 function lazily<T>(make: () => T): () => T {
   let made: T | undefined;
@@ -214,31 +202,45 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   // Answers per address, most recent kept: a fleet's traffic comes from far fewer addresses than requests.
   // Forgotten whenever a database file is reloaded.
   const answers = new Map<string, ReturnType<Geoip['lookup']>>();
-  // Each file is polled here rather than by the reader's watchForUpdates (whose listener can never be
-  // removed) or by fs.watchFile (whose listener fires only when a poll differs from the previous poll, so a
-  // file replaced before its first, asynchronous poll never counts as changed).
+  // Each file is polled here rather than by fs.watchFile, whose listener fires only when a poll differs
+  // from the previous poll: a file replaced before its first, asynchronous poll never counted as changed.
   const polls: NodeJS.Timeout[] = [];
-  // The reader's types know only MaxMind's own schema; records are read through the union of both schemas.
-  // Read synchronously, so that a database can be opened on its first lookup (the IPv6 one, below).
-  const open = (path: string): { get(ip: string): Response | null } => {
+  const readers = new Set<MmdbReader>();
+  // Records are read through the union of both schemas (MaxMind's and DB-IP's).
+  const open = (path: string): { get(ip: string): unknown } => {
     let loaded = statSync(path);
-    let reader = new Reader<Response>(readFileSync(path), { cache: recordCache(cacheSize) });
+    let reader = new MmdbReader(path, { records: cacheSize });
+    readers.add(reader);
     const reloadIfChanged = async (): Promise<void> => {
       const current = await stat(path);
       if (current.mtimeMs === loaded.mtimeMs && current.size === loaded.size) return;
       loaded = current;
       // A file caught half-written fails to open: the old reader stays until the next change.
-      reader = new Reader<Response>(await readFile(path), { cache: recordCache(cacheSize) });
+      const fresh = new MmdbReader(path, { records: cacheSize });
+      readers.delete(reader);
+      reader.close();
+      readers.add(fresh);
+      reader = fresh;
       answers.clear();
     };
-    // Every 5 s, Node's default poll, as maxmind used: polling every 2 s measurably raised the ingest
+    // Every 5 s, Node's default file poll: polling every 2 s measurably raised the ingest
     // worker's produce-to-searchable p99 (1.7-1.9 s → 2.6-2.9 s in bench/ingest.ts).
     polls.push(setInterval(() => reloadIfChanged().catch(() => undefined), 5_000).unref());
-    return { get: (ip) => reader.get(ip) };
+    // A file overwritten in place (not replaced by a rename, as geoipupdate does) can be read half-written
+    // until the poll sees it: such a lookup answers nothing rather than failing the event.
+    return {
+      get: (ip) => {
+        try {
+          return reader.get(ip);
+        } catch {
+          return null;
+        }
+      },
+    };
   };
   const cityV4 = open(options.cityDb ?? DEFAULT_CITY_IPV4());
-  // DB-IP's IPv6 file (71 MB) and the IPv6 ASN ranges are loaded on the first IPv6 address: much traffic has none.
-  const cityV6 = options.cityDb === undefined ? lazily(() => open(DEFAULT_CITY_IPV6())) : () => cityV4;
+  // The IPv6 ASN ranges (BigInts) are loaded on the first IPv6 address: much traffic has none.
+  const cityV6 = options.cityDb === undefined ? open(DEFAULT_CITY_IPV6()) : cityV4;
   let asn: { get(ip: string): AsnRecord | undefined };
   if (options.asnDb !== undefined) {
     const reader = open(options.asnDb);
@@ -262,7 +264,7 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
     const version = isIP(ip);
     if (version === 0) return undefined;
     if (isPrivate(ip)) return 'private';
-    const city = ((version === 4 ? cityV4 : cityV6()).get(ip) as CityRecord | null) ?? undefined;
+    const city = ((version === 4 ? cityV4 : cityV6).get(ip) as CityRecord | null) ?? undefined;
     const as = asn.get(ip);
     const latitude = city?.location?.latitude ?? city?.latitude;
     const longitude = city?.location?.longitude ?? city?.longitude;
@@ -288,6 +290,8 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
     lookup,
     close() {
       for (const poll of polls.splice(0)) clearInterval(poll);
+      for (const reader of readers) reader.close();
+      readers.clear();
     },
     enrich(document) {
       const ip = get(document, 'source.ip');

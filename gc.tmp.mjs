@@ -1,0 +1,12 @@
+import v8 from 'node:v8'; import vm from 'node:vm';
+import { loadCrs } from './dist/pipelines/enrich/crs/ruleset.js';
+import { createGeoip } from './dist/pipelines/enrich/geoip.js';
+const mb = (n) => (n / 1048576).toFixed(1);
+const show = (l) => { const m = process.memoryUsage(); const ns = v8.getHeapSpaceStatistics().find(s => s.space_name === 'new_space'); console.log(l.padEnd(10), 'rss', mb(m.rss), 'heapTotal', mb(m.heapTotal), 'used', mb(m.heapUsed), 'new phys', mb(ns.physical_space_size), 'ab', mb(m.arrayBuffers)); };
+show('start');
+const g = await createGeoip({}); const c = loadCrs({}); globalThis.k = [g, c];
+show('loaded');
+v8.setFlagsFromString('--expose-gc'); const gc = vm.runInNewContext('gc');
+gc({ type: 'major', execution: 'sync', flavor: process.argv[2] ?? 'regular' });
+show('after gc');
+await new Promise(r => setTimeout(r, 1000)); show('1s later');
