@@ -264,21 +264,42 @@ export type Requirement = (alphabet: Alphabet) => boolean;
 
 export const ALWAYS: Requirement = () => true;
 
+/**
+ * One requirement per set of classes ("holds one of these classes"), shared by every expression that asks
+ * for it: the rules' parse trees hold tens of thousands of byte sets but a few hundred distinct class sets,
+ * and a closure each held about 7 MB of every worker's memory.
+ */
+const ANY_OF = new Map<Alphabet, Requirement>();
+const CLASSES_OF_REQUIREMENT = new WeakMap<Requirement, Alphabet>();
+
+function anyOf(classes: Alphabet): Requirement {
+  if (classes === FULL) return ALWAYS;
+  let known = ANY_OF.get(classes);
+  if (known === undefined) {
+    known = (alphabet) => intersects(alphabet, classes);
+    ANY_OF.set(classes, known);
+    CLASSES_OF_REQUIREMENT.set(known, classes);
+  }
+  return known;
+}
+
 function requirement(node: Node): Requirement {
   switch (node.kind) {
-    case 'bytes': {
-      const classes = classesOf(node.bytes);
-      if (classes === FULL) return ALWAYS;
-      return (alphabet) => intersects(alphabet, classes);
-    }
+    case 'bytes':
+      return anyOf(classesOf(node.bytes));
     case 'sequence': {
-      const parts = node.of.map(requirement).filter((part) => part !== ALWAYS);
+      const parts = [...new Set(node.of.map(requirement))].filter((part) => part !== ALWAYS);
       if (parts.length === 0) return ALWAYS;
+      if (parts.length === 1) return parts[0] as Requirement;
       return (alphabet) => parts.every((part) => part(alphabet));
     }
     case 'choice': {
-      const parts = node.of.map(requirement);
+      const parts = [...new Set(node.of.map(requirement))];
       if (parts.includes(ALWAYS)) return ALWAYS;
+      if (parts.length === 1) return parts[0] as Requirement;
+      // Alternatives that each ask for one class set ask for their union.
+      const classes = parts.map((part) => CLASSES_OF_REQUIREMENT.get(part));
+      if (classes.every((one) => one !== undefined)) return anyOf(classes.reduce<Alphabet>((union, one) => union | (one as Alphabet), 0));
       return (alphabet) => parts.some((part) => part(alphabet));
     }
     case 'repeat':
