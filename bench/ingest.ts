@@ -26,6 +26,8 @@ const EVENTS = Number(process.env.BENCH_INGEST_EVENTS ?? 100_000);
 const LOAD_PER_SECOND = 5000;
 const LOAD_SECONDS = Number(process.env.BENCH_INGEST_LOAD_SECONDS ?? 15);
 const POLL_MS = 200;
+/** The load's first seconds, left out of the warm p99 (a third of a quick run's load). */
+const WARM_UP_SECONDS = Math.min(5, Math.floor(LOAD_SECONDS / 3));
 
 export interface IngestRow {
   name: string;
@@ -35,9 +37,15 @@ export interface IngestRow {
   baseline?: { name: string; value: number };
 }
 
-/** A quantile from a Prometheus histogram's cumulative buckets, interpolated inside its bucket as histogram_quantile does. */
-export function histogramQuantile(exposition: string, name: string, q: number): number {
-  const buckets = [...exposition.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm'))].map((match) => ({ le: match[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(match[1]), count: Number(match[2]) }));
+/**
+ * A quantile from a Prometheus histogram's cumulative buckets, interpolated inside its bucket as
+ * histogram_quantile does; with `since`, of what was observed after that earlier exposition.
+ */
+export function histogramQuantile(exposition: string, name: string, q: number, since?: string): number {
+  const bucketsOf = (text: string): Array<{ le: number; count: number }> =>
+    [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm'))].map((match) => ({ le: match[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(match[1]), count: Number(match[2]) }));
+  const earlier = since === undefined ? [] : bucketsOf(since);
+  const buckets = bucketsOf(exposition).map((bucket, i) => ({ le: bucket.le, count: bucket.count - (earlier[i]?.count ?? 0) }));
   const total = buckets.at(-1)?.count ?? 0;
   if (total === 0) return Number.NaN;
   const rank = q * total;
@@ -142,9 +150,13 @@ export async function benchIngest(): Promise<IngestRow[]> {
     const seenAt: number[] = [];
     let next = 0;
     const total = LOAD_PER_SECOND * LOAD_SECONDS;
+    // The worker's histogram as the load's first seconds left it: a worker just started runs its first events
+    // through code not yet compiled (V8 compiles each regular expression on its first use) and reads GeoIP's pages.
+    let warm: Promise<string> | undefined;
     const producing = (async () => {
       const started = performance.now();
       for (let tick = 0; next < total; tick += 1) {
+        if (tick === WARM_UP_SECONDS * 10 && WARM_UP_SECONDS > 0) warm = fetch(`${metricsUrl}/metrics`).then((response) => response.text());
         const chunk: string[] = [];
         for (let k = 0; k < LOAD_PER_SECOND / 10 && next < total; k += 1, next += 1) chunk.push((json[next % json.length] as string).replace(/^\{/, `{"seq":${next},`));
         const at = performance.now();
@@ -158,14 +170,14 @@ export async function benchIngest(): Promise<IngestRow[]> {
     const pollDeadline = performance.now() + (LOAD_SECONDS + 30) * 1000;
     while (lowestUnseen < total && performance.now() < pollDeadline) {
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      const answer = await es.search({
-        index: 'logs-*',
-        size: 10_000,
-        _source: ['rendiff.seq', 'traefik.seq'],
-        query: { bool: { should: [{ range: { 'rendiff.seq': { gte: lowestUnseen } } }, { range: { 'traefik.seq': { gte: lowestUnseen } } }], minimum_should_match: 1 } },
-      });
+      // One search per field, each sorted by its sequence: the lowest unseen event is then always among the hits.
+      // (One search over both fields returned any 10 000 of the matches: once the worker was more than 10 000
+      // behind, the access log's later events could fill every answer, and the app events were never seen.)
+      const answers = await Promise.all(
+        (['rendiff.seq', 'traefik.seq'] as const).map((field) => es.search({ index: 'logs-*', size: 10_000, _source: [field], sort: [{ [field]: { order: 'asc', unmapped_type: 'long' } }], query: { range: { [field]: { gte: lowestUnseen } } } })),
+      );
       const now = performance.now();
-      for (const hit of answer.hits.hits) {
+      for (const hit of answers.flatMap((answer) => answer.hits.hits)) {
         const source = hit._source as { rendiff?: { seq?: number }; traefik?: { seq?: number } };
         const seq = source.rendiff?.seq ?? source.traefik?.seq;
         if (seq !== undefined && seenAt[seq] === undefined) seenAt[seq] = now;
@@ -173,7 +185,9 @@ export async function benchIngest(): Promise<IngestRow[]> {
       while (lowestUnseen < total && seenAt[lowestUnseen] !== undefined) lowestUnseen += 1;
     }
     await producing;
-    const acknowledgedP99 = histogramQuantile(await fetch(`${metricsUrl}/metrics`).then((response) => response.text()), 'sluice_ingest_latency_seconds', 0.99) * 1000;
+    const exposition = await fetch(`${metricsUrl}/metrics`).then((response) => response.text());
+    const acknowledgedP99 = histogramQuantile(exposition, 'sluice_ingest_latency_seconds', 0.99) * 1000;
+    const warmP99 = histogramQuantile(exposition, 'sluice_ingest_latency_seconds', 0.99, await warm) * 1000;
     const latencies = producedAt.map((at, seq) => (seenAt[seq] ?? Number.POSITIVE_INFINITY) - at).sort((a, b) => a - b);
     const seen = latencies.filter((latency) => Number.isFinite(latency));
     const missing = latencies.length - seen.length;
@@ -186,6 +200,7 @@ export async function benchIngest(): Promise<IngestRow[]> {
       { name: `sustained, ${fmt(EVENTS)} events of the mix through one worker`, value: sustained, unit: 'events/s', goal: '≥ 20,000 events/s', baseline: alone },
       { name: 'the worker, per CPU-second of its own', value: perCpuSecond, unit: 'events', goal: '≥ 40,000', baseline: alone },
       { name: `produce → acknowledged by Elasticsearch p99 (the worker's histogram), ${fmt(LOAD_PER_SECOND)} events/s`, value: acknowledgedP99, unit: 'ms', goal: '≤ 100 ms' },
+      { name: `produce → acknowledged p99 after the first ${WARM_UP_SECONDS} s of the load (the worker warm), ${fmt(LOAD_PER_SECOND)} events/s`, value: warmP99, unit: 'ms', goal: '≤ 100 ms' },
       { name: `produce → searchable p50, ${fmt(LOAD_PER_SECOND)} events/s for ${LOAD_SECONDS} s`, value: percentile(seen, 50), unit: 'ms' },
       { name: `produce → searchable p99 of the events seen, ${fmt(LOAD_PER_SECOND)} events/s`, value: percentile(seen, 99), unit: 'ms', goal: '< 2,000 ms' },
       { name: `events of the ${fmt(total)} not searchable 30 s after the load ended`, value: missing, unit: 'events', goal: '0' },
