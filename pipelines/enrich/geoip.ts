@@ -196,7 +196,7 @@ export interface Geoip {
 
 const name = (value: { names?: Record<string, string> } | string | undefined): string | undefined => (typeof value === 'string' ? value || undefined : value?.names?.en);
 
-/** Opens the databases (watching them for changes) and returns the lookup and the enricher. */
+/** Opens the databases (polling them for changes) and returns the lookup and the enricher. */
 export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   const cacheSize = options.cacheSize ?? 10_000;
   // Answers per address, most recent kept: a fleet's traffic comes from far fewer addresses than requests.
@@ -204,28 +204,33 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   const answers = new Map<string, ReturnType<Geoip['lookup']>>();
   // Each file is polled here rather than by fs.watchFile, whose listener fires only when a poll differs
   // from the previous poll: a file replaced before its first, asynchronous poll never counted as changed.
-  const polls: NodeJS.Timeout[] = [];
-  const readers = new Set<MmdbReader>();
+  // What close() undoes: per file, its poll and its current reader.
+  const closers: Array<() => void> = [];
   // Records are read through the union of both schemas (MaxMind's and DB-IP's).
   const open = (path: string): { get(ip: string): unknown } => {
     let loaded = statSync(path);
     let reader = new MmdbReader(path, { records: cacheSize });
-    readers.add(reader);
+    let closed = false;
     const reloadIfChanged = async (): Promise<void> => {
       const current = await stat(path);
+      // Closed while the file was being looked at: opening it now would leave a reader no one closes.
+      if (closed) return;
       if (current.mtimeMs === loaded.mtimeMs && current.size === loaded.size) return;
       loaded = current;
       // A file caught half-written fails to open: the old reader stays until the next change.
       const fresh = new MmdbReader(path, { records: cacheSize });
-      readers.delete(reader);
       reader.close();
-      readers.add(fresh);
       reader = fresh;
       answers.clear();
     };
     // Every 5 s, Node's default file poll: polling every 2 s measurably raised the ingest
     // worker's produce-to-searchable p99 (1.7-1.9 s → 2.6-2.9 s in bench/ingest.ts).
-    polls.push(setInterval(() => reloadIfChanged().catch(() => undefined), 5_000).unref());
+    const poll = setInterval(() => reloadIfChanged().catch(() => undefined), 5_000).unref();
+    closers.push(() => {
+      closed = true;
+      clearInterval(poll);
+      reader.close();
+    });
     // A file overwritten in place (not replaced by a rename, as geoipupdate does) can be read half-written
     // until the poll sees it: such a lookup answers nothing rather than failing the event.
     return {
@@ -289,9 +294,7 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   return {
     lookup,
     close() {
-      for (const poll of polls.splice(0)) clearInterval(poll);
-      for (const reader of readers) reader.close();
-      readers.clear();
+      for (const close of closers.splice(0)) close();
     },
     enrich(document) {
       const ip = get(document, 'source.ip');
