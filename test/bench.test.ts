@@ -18,6 +18,10 @@ describe('npm run bench -- --quick (the smoke run CI does)', () => {
     expect(peers.some((name) => name.startsWith('Sluice, full pipeline, one member:'))).toBe(true);
     // Every Sluice figure against rsyslog carries rsyslog's figure of the same run as its baseline.
     for (const figure of results.figures.filter((each) => each.name.startsWith('Sluice,'))) expect(figure.baseline?.name, figure.name).toBe('rsyslog');
+    // The latency at a fixed load: over the whole run and with the load's first seconds left out.
+    const ingest = results.figures.filter((figure) => figure.section === 'ingest end to end').map((figure) => figure.name);
+    expect(ingest.some((name) => name.startsWith('produce → acknowledged by Elasticsearch p99'))).toBe(true);
+    expect(ingest.some((name) => name.startsWith('produce → acknowledged p99 after the first'))).toBe(true);
     // The CRS figures: cost per kind of request, then its regression tests and false positives as rates.
     const security = results.figures.filter((figure) => figure.section === 'security stage (OWASP CRS)').map((figure) => figure.name);
     expect(security.some((name) => name.startsWith('attack from the labelled corpus'))).toBe(true);
