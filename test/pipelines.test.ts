@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createClientAddress, createGeoip, forEachLine, type Geoip } from '../pipelines/enrich/geoip.js';
-import { createRedactor, luhn } from '../pipelines/enrich/redact.js';
+import { cardNumber, createRedactor, luhn } from '../pipelines/enrich/redact.js';
 import { CATEGORIES, categoriesOf, createSecurityTagger, tagSecurity } from '../pipelines/enrich/security.js';
 import { createUserAgent } from '../pipelines/enrich/user-agent.js';
 import { routeTemplate } from '../pipelines/ecs.js';
@@ -420,6 +420,24 @@ describe('redaction', () => {
     ['a password in JSON text', '{"password": "hunter2", "user": "bob"}', '{"password": "[REDACTED:secret]", "user": "bob"}'],
   ])('%s', (_name, text, expected) => {
     expect(redactor.text(text)).toBe(expected);
+  });
+
+  it('redacts the card numbers networks publish for testing, each brand and length, and keeps Luhn-valid timestamps', () => {
+    // Test numbers payment processors publish (Stripe's documentation): Visa (16 and 13 digits), Mastercard
+    // (5- and 2-series), American Express (15), Discover, Diners Club (14 and 16), JCB, UnionPay.
+    for (const number of ['4242424242424242', '4222222222222', '5555555555554444', '2223003122003222', '378282246310005', '6011111111111117', '36227206271667', '3056930009020004', '3566002020360505', '6200000000000005']) {
+      expect(cardNumber(number), number).toBe(true);
+      expect(redactor.text(`card ${number} charged`)).toBe('card [REDACTED:card] charged');
+    }
+    // Millisecond timestamps pass Luhn one time in ten; no card is issued under 1. (This one made a test's
+    // URL marker, /api/v1/jobs/fresh-<ms>, come back redacted.)
+    expect(luhn('1796249513187')).toBe(true);
+    expect(redactor.text('/api/v1/jobs/fresh-1796249513187')).toBe('/api/v1/jobs/fresh-1796249513187');
+    // Luhn-valid, but outside Mastercard's 2-series (2221-2720).
+    for (const number of ['2000000000000006', '2721000000000004']) {
+      expect(luhn(number), number).toBe(true);
+      expect(cardNumber(number), number).toBe(false);
+    }
   });
 
   it('keeps what only looks like a secret: numbers that fail Luhn, ordinary text', () => {
