@@ -14,6 +14,7 @@ import { packageVersion } from '../shared/paths.js';
 import { StartAborted, StartupError } from '../services/startup.js';
 import { parseTimeValue } from '../shared/time-value.js';
 import { SloFileError } from '../shared/slo.js';
+import { holdYoungGeneration } from '../shared/heap.js';
 
 /** Exit codes: 0 done, 1 failure at run time, 2 a usage mistake (bad verb, option or setting) or a verb not built yet. */
 const EXIT_USAGE = 2;
@@ -210,6 +211,8 @@ function buildProgram(): Command {
     .addOption(new Option('--member', 'run as one member started by a multi-member `sluice ingest` (internal)').hideHelp())
     .action(async (options: { member?: boolean }, command: Command) => {
       const config = configFor(command);
+      // A process that loads the enrichers (not the supervisor of several members) keeps its young generation small until then.
+      if (options.member === true || config.ingest.workers <= 1) holdYoungGeneration();
       const { startIngest } = await import('../services/ingest/service.js');
       const logger = serviceLogger(createLogger(config.logLevel, config.logFormat), 'ingest');
       if (options.member === true) {

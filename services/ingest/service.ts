@@ -19,6 +19,7 @@ import { startHealthServer, type Readiness } from '../health.js';
 import { createIngestMetrics } from './metrics.js';
 import { createLogMetrics, type Observation } from './log-metrics.js';
 import { loadSloFile, type SloFile } from '../../shared/slo.js';
+import { releaseStartupHeap } from '../../shared/heap.js';
 import { checkAborted, portInUse, StartAborted, Started, StartupError, untilAborted } from '../startup.js';
 
 const { Partitioners } = kafkajs;
@@ -150,6 +151,7 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
 
   const stageTimes = new Map<string, number>();
   const enrichment = await untilAborted(createEnrichers(config, signal), signal);
+  releaseStartupHeap();
   started.add(async () => enrichment.close());
   if (enrichment.security !== undefined) logCrs(logger, enrichment.security.crs);
   const pipeline = createPipeline({ namespace: config.namespace, eventNamespaces: config.eventNamespaces, topicSources: config.kafka.topicSources, enrichers: enrichment.enrichers, stageTimes });

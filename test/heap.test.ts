@@ -1,0 +1,50 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../shared/paths.js';
+
+/**
+ * In a process of its own (the young generation's size is a whole process's): a load that keeps most of what
+ * it allocates, as loading the enrichers' tables does, with and without holdYoungGeneration().
+ */
+function run(script: string, nodeOptions = ''): { youngBefore: number; youngAfterLoad: number; usedBeforeRelease: number; usedAfterRelease: number; youngUnderLoad: number } {
+  const heap = pathToFileURL(join(packageRoot, 'dist', 'shared', 'heap.js')).href;
+  const source = `
+    import v8 from 'node:v8';
+    import { holdYoungGeneration, releaseStartupHeap } from '${heap}';
+    const young = () => v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').space_size;
+    const youngBefore = young();
+    ${script}
+    const kept = [];
+    let garbage = [];
+    for (let i = 0; i < 400000; i += 1) { kept.push({ i, text: 'rule ' + i }); garbage.push({ i }); if (garbage.length > 50000) garbage = []; }
+    const youngAfterLoad = young();
+    garbage = [];
+    const usedBeforeRelease = v8.getHeapStatistics().used_heap_size;
+    releaseStartupHeap();
+    const usedAfterRelease = v8.getHeapStatistics().used_heap_size;
+    let churn = [];
+    for (let i = 0; i < 2000000; i += 1) { churn.push({ i, text: 'event ' + i }); if (churn.length > 100000) churn = []; }
+    console.log(JSON.stringify({ youngBefore, youngAfterLoad, usedBeforeRelease, usedAfterRelease, youngUnderLoad: young(), kept: kept.length }));
+  `;
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', source], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: nodeOptions } })) as ReturnType<typeof run>;
+}
+
+describe('the start-up heap', () => {
+  it('keeps the young generation at its starting size while loading, then lets it grow and collects the garbage', () => {
+    const free = run('');
+    // Without the hold, V8 grows the young generation under such a load (the behaviour the hold is for).
+    expect(free.youngAfterLoad).toBeGreaterThan(4 * free.youngBefore);
+    const held = run('holdYoungGeneration();');
+    expect(held.youngAfterLoad).toBeLessThanOrEqual(2 * held.youngBefore);
+    expect(held.usedAfterRelease).toBeLessThan(held.usedBeforeRelease);
+    // Released: traffic may grow it again.
+    expect(held.youngUnderLoad).toBeGreaterThan(held.youngAfterLoad);
+  });
+
+  it('leaves the young generation alone when the operator sized it', () => {
+    const tuned = run('holdYoungGeneration();', '--max-semi-space-size=8');
+    expect(tuned.youngAfterLoad).toBeGreaterThan(4 * tuned.youngBefore);
+  });
+});
