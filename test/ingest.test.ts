@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { connectedProducer, documentCounts, ingestEnvironment, kafkaClient, metric, produce, scrape, spawnWorker, startWorker, uncommitted, waitForDocuments } from './support/ingest.js';
 import { cleanUpAfterEach, cleanups, emulators, expectExactlyOnce, faults, scenario, metricsUrlOf } from './support/ingest-scenarios.js';
 import { exited, waitFor } from './support/process.js';
+import { fetchMaxBytes } from '../services/ingest/service.js';
 
 cleanUpAfterEach();
 
@@ -200,3 +201,12 @@ describe('ingest shutdown', () => {
   }, 60_000);
 });
 
+
+describe('the fetch size', () => {
+  it('is an eighth of the in-flight bound, from 1 to 4 MB', () => {
+    const mb = 1024 * 1024;
+    expect(fetchMaxBytes(256 * mb)).toBe(4 * mb);
+    expect(fetchMaxBytes(16 * mb)).toBe(2 * mb);
+    expect(fetchMaxBytes(2 * mb)).toBe(mb);
+  });
+});
