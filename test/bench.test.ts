@@ -22,6 +22,7 @@ describe('npm run bench -- --quick (the smoke run CI does)', () => {
     const ingest = results.figures.filter((figure) => figure.section === 'ingest end to end').map((figure) => figure.name);
     expect(ingest.some((name) => name.startsWith('produce → acknowledged by Elasticsearch p99'))).toBe(true);
     expect(ingest.some((name) => name.startsWith('produce → acknowledged p99 after the first'))).toBe(true);
+    expect(ingest.some((name) => name.startsWith('the worker, per CPU-second of its own, after the first fifth'))).toBe(true);
     // The CRS figures: cost per kind of request, then its regression tests and false positives as rates.
     const security = results.figures.filter((figure) => figure.section === 'security stage (OWASP CRS)').map((figure) => figure.name);
     expect(security.some((name) => name.startsWith('attack from the labelled corpus'))).toBe(true);
