@@ -1,5 +1,4 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { get } from '../../pipelines/ecs.js';
 import { filterPredicate, type SloFile } from '../../shared/slo.js';
 
 /**
@@ -31,6 +30,34 @@ class LabelCap {
     return 'other';
   }
 }
+
+/** The fields an observation reads, split once (measure runs for every document). */
+const STATUS = ['http', 'response', 'status_code'];
+const DATASET = ['data_stream', 'dataset'];
+const CATEGORY = ['rule', 'category'];
+const SERVICE = ['service', 'name'];
+const ROUTE = ['rendiff', 'route'];
+const METHOD = ['http', 'request', 'method'];
+const DURATION = ['event', 'duration'];
+const REQUEST_BYTES = ['http', 'request', 'body', 'bytes'];
+const RESPONSE_BYTES = ['http', 'response', 'body', 'bytes'];
+const LEVEL = ['log', 'level'];
+const COMPONENT = ['rendiff', 'component'];
+const ERROR_TYPE = ['rendiff', 'error_type'];
+
+function at(document: Document, parts: readonly string[]): unknown {
+  let node: unknown = document;
+  for (const part of parts) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Document)[part];
+  }
+  return node;
+}
+
+/** Shared by the observations that have none: most documents have no SLO and no security finding. */
+const NO_SLOS: Observation['slos'] = [];
+const NO_CATEGORIES: string[] = [];
+const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
 /** Request durations: an API's range, with the seed's 2 s threshold as an edge. */
 export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
@@ -87,19 +114,23 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
 
   /** The few values a document counts with, so that the document itself is not held. */
   const measure = (document: Document): Observation => {
-    const status = get(document, 'http.response.status_code');
-    const dataset = get(document, 'data_stream.dataset');
+    const status = at(document, STATUS);
+    const dataset = at(document, DATASET);
     const jobOutcome = jobFilters !== undefined && dataset === jobFilters.dataset ? (jobFilters.completed(document) ? 'completed' : jobFilters.failed(document) ? 'failed' : undefined) : undefined;
     // Only alerts: a lone CRS warning under the threshold is recorded on the document, not counted here.
-    const tags = get(document, 'tags');
-    const categories = Array.isArray(tags) && tags.includes('security_alert') ? get(document, 'rule.category') : undefined;
+    const tags = document.tags;
+    const categories = Array.isArray(tags) && tags.includes('security_alert') ? at(document, CATEGORY) : undefined;
+    let slos: Observation['slos'] = NO_SLOS;
+    for (const indicator of indicators) {
+      if (dataset === indicator.dataset && indicator.valid(document)) (slos === NO_SLOS ? (slos = []) : slos).push({ name: indicator.name, good: indicator.good(document) });
+    }
     return {
-      service: text(get(document, 'service.name'), 'unknown'),
-      http: typeof status === 'number' ? { route: text(get(document, 'rendiff.route')), method: text(get(document, 'http.request.method'), 'unknown'), statusClass: `${Math.floor(status / 100)}xx`, ns: get(document, 'event.duration'), sent: get(document, 'http.request.body.bytes'), received: get(document, 'http.response.body.bytes') } : undefined,
-      log: typeof status === 'number' ? undefined : { level: text(get(document, 'log.level')), component: text(get(document, 'rendiff.component')) },
-      categories: Array.isArray(categories) ? categories.map((category) => text(category)) : [],
-      job: jobOutcome === undefined ? undefined : { outcome: jobOutcome, errorType: text(get(document, 'rendiff.error_type')), ns: get(document, 'event.duration') },
-      slos: indicators.filter((indicator) => dataset === indicator.dataset && indicator.valid(document)).map((indicator) => ({ name: indicator.name, good: indicator.good(document) })),
+      service: text(at(document, SERVICE), 'unknown'),
+      http: typeof status === 'number' ? { route: text(at(document, ROUTE)), method: text(at(document, METHOD), 'unknown'), statusClass: STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`, ns: at(document, DURATION), sent: at(document, REQUEST_BYTES), received: at(document, RESPONSE_BYTES) } : undefined,
+      log: typeof status === 'number' ? undefined : { level: text(at(document, LEVEL)), component: text(at(document, COMPONENT)) },
+      categories: Array.isArray(categories) ? categories.map((category) => text(category)) : NO_CATEGORIES,
+      job: jobOutcome === undefined ? undefined : { outcome: jobOutcome, errorType: text(at(document, ERROR_TYPE)), ns: at(document, DURATION) },
+      slos,
     };
   };
 
@@ -109,32 +140,41 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
    * every call, which per document cost more than reading the document.
    */
   const record = (observations: Observation[]): void => {
+    // Per counter, its label sets by a key of their values: the labels object is built once per label set.
     const sums = new Map<Counter<string>, Map<string, { labels: Record<string, string>; value: number }>>();
-    const add = (counter: Counter<string>, labels: Record<string, string>, value = 1) => {
+    const add = (counter: Counter<string>, key: string, labels: () => Record<string, string>, value = 1) => {
       let byLabels = sums.get(counter);
       if (byLabels === undefined) sums.set(counter, (byLabels = new Map()));
-      const key = Object.values(labels).join('\u0000');
       const sum = byLabels.get(key);
-      if (sum === undefined) byLabels.set(key, { labels, value });
+      if (sum === undefined) byLabels.set(key, { labels: labels(), value });
       else sum.value += value;
     };
     for (const { service, http, log, categories, job, slos } of observations) {
       if (http !== undefined) {
         const labels = { service: caps.service.admit(service), route: caps.route.admit(http.route) };
-        add(requests, { ...labels, method: caps.method.admit(http.method), status_class: http.statusClass });
+        const method = caps.method.admit(http.method);
+        const key = `${labels.service}\u0000${labels.route}`;
+        add(requests, `${key}\u0000${method}\u0000${http.statusClass}`, () => ({ ...labels, method, status_class: http.statusClass }));
         if (typeof http.ns === 'number') duration.observe(labels, http.ns / 1e9);
-        if (typeof http.sent === 'number') add(requestBytes, labels, http.sent);
-        if (typeof http.received === 'number') add(responseBytes, labels, http.received);
+        if (typeof http.sent === 'number') add(requestBytes, key, () => labels, http.sent);
+        if (typeof http.received === 'number') add(responseBytes, key, () => labels, http.received);
       }
-      if (log !== undefined) add(events, { service: caps.logService.admit(service), level: caps.level.admit(log.level), component: caps.component.admit(log.component) });
-      for (const category of categories) add(findings, { category: caps.category.admit(category) });
+      if (log !== undefined) {
+        const labels = { service: caps.logService.admit(service), level: caps.level.admit(log.level), component: caps.component.admit(log.component) };
+        add(events, `${labels.service}\u0000${labels.level}\u0000${labels.component}`, () => labels);
+      }
+      for (const category of categories) {
+        const admitted = caps.category.admit(category);
+        add(findings, admitted, () => ({ category: admitted }));
+      }
       if (job !== undefined) {
-        add(jobs, { outcome: job.outcome, error_type: caps.errorType.admit(job.errorType) });
+        const errorType = caps.errorType.admit(job.errorType);
+        add(jobs, `${job.outcome}\u0000${errorType}`, () => ({ outcome: job.outcome, error_type: errorType }));
         if (typeof job.ns === 'number') jobDuration.observe({ outcome: job.outcome }, job.ns / 1e9);
       }
       for (const slo of slos) {
-        add(sloEvents, { slo: slo.name, kind: 'valid' });
-        if (slo.good) add(sloEvents, { slo: slo.name, kind: 'good' });
+        add(sloEvents, `${slo.name}\u0000valid`, () => ({ slo: slo.name, kind: 'valid' }));
+        if (slo.good) add(sloEvents, `${slo.name}\u0000good`, () => ({ slo: slo.name, kind: 'good' }));
       }
     }
     for (const [counter, byLabels] of sums) for (const { labels, value } of byLabels.values()) counter.inc(labels, value);
