@@ -169,6 +169,10 @@ function inRange(value: unknown, range: Range, scale: number): boolean {
   return (range.gt === undefined || v > range.gt) && (range.gte === undefined || v >= range.gte) && (range.lt === undefined || v < range.lt) && (range.lte === undefined || v <= range.lte);
 }
 
+/** The last message analysed: slo.yaml's filters ask for the same document's message up to four times in a row. */
+let lastText = '';
+let lastWords = '  ';
+
 /** Words as Elasticsearch's standard analyzer sees them, closely enough for a phrase: lower case, split on anything not a letter or digit. */
 function words(text: string): string {
   if (text === lastText) return lastWords;
@@ -176,9 +180,6 @@ function words(text: string): string {
   lastText = text;
   return lastWords;
 }
-/** The last message analysed: slo.yaml's filters ask for the same document's message up to four times in a row. */
-let lastText = '';
-let lastWords = '  ';
 
 type Predicate = (document: Record<string, unknown>) => boolean;
 
