@@ -154,8 +154,8 @@ export function filterQuery(filter: EventFilter): Record<string, unknown> {
   return { bool: { filter: must, must_not: mustNot } };
 }
 
-/** A field's value by path parts: the parts are split once, when a filter is compiled. */
-function valueAt(document: Record<string, unknown>, parts: readonly string[]): unknown {
+/** A field's value by path parts, split once (when a filter is compiled, or as constants): no split per document. */
+export function valueAt(document: Record<string, unknown>, parts: readonly string[]): unknown {
   let node: unknown = document;
   for (const part of parts) node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined;
   return node;

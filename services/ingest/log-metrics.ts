@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { filterPredicate, type SloFile } from '../../shared/slo.js';
+import { filterPredicate, valueAt, type SloFile } from '../../shared/slo.js';
 
 /**
  * Metrics derived from logs: what teams would otherwise instrument, counted from every document Elasticsearch
@@ -44,15 +44,6 @@ const RESPONSE_BYTES = ['http', 'response', 'body', 'bytes'];
 const LEVEL = ['log', 'level'];
 const COMPONENT = ['rendiff', 'component'];
 const ERROR_TYPE = ['rendiff', 'error_type'];
-
-function at(document: Document, parts: readonly string[]): unknown {
-  let node: unknown = document;
-  for (const part of parts) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Document)[part];
-  }
-  return node;
-}
 
 /** Shared by the observations that have none: most documents have no SLO and no security finding. */
 const NO_SLOS: Observation['slos'] = [];
@@ -114,22 +105,22 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
 
   /** The few values a document counts with, so that the document itself is not held. */
   const measure = (document: Document): Observation => {
-    const status = at(document, STATUS);
-    const dataset = at(document, DATASET);
+    const status = valueAt(document, STATUS);
+    const dataset = valueAt(document, DATASET);
     const jobOutcome = jobFilters !== undefined && dataset === jobFilters.dataset ? (jobFilters.completed(document) ? 'completed' : jobFilters.failed(document) ? 'failed' : undefined) : undefined;
     // Only alerts: a lone CRS warning under the threshold is recorded on the document, not counted here.
     const tags = document.tags;
-    const categories = Array.isArray(tags) && tags.includes('security_alert') ? at(document, CATEGORY) : undefined;
+    const categories = Array.isArray(tags) && tags.includes('security_alert') ? valueAt(document, CATEGORY) : undefined;
     let slos: Observation['slos'] = NO_SLOS;
     for (const indicator of indicators) {
       if (dataset === indicator.dataset && indicator.valid(document)) (slos === NO_SLOS ? (slos = []) : slos).push({ name: indicator.name, good: indicator.good(document) });
     }
     return {
-      service: text(at(document, SERVICE), 'unknown'),
-      http: typeof status === 'number' ? { route: text(at(document, ROUTE)), method: text(at(document, METHOD), 'unknown'), statusClass: STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`, ns: at(document, DURATION), sent: at(document, REQUEST_BYTES), received: at(document, RESPONSE_BYTES) } : undefined,
-      log: typeof status === 'number' ? undefined : { level: text(at(document, LEVEL)), component: text(at(document, COMPONENT)) },
+      service: text(valueAt(document, SERVICE), 'unknown'),
+      http: typeof status === 'number' ? { route: text(valueAt(document, ROUTE)), method: text(valueAt(document, METHOD), 'unknown'), statusClass: STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`, ns: valueAt(document, DURATION), sent: valueAt(document, REQUEST_BYTES), received: valueAt(document, RESPONSE_BYTES) } : undefined,
+      log: typeof status === 'number' ? undefined : { level: text(valueAt(document, LEVEL)), component: text(valueAt(document, COMPONENT)) },
       categories: Array.isArray(categories) ? categories.map((category) => text(category)) : NO_CATEGORIES,
-      job: jobOutcome === undefined ? undefined : { outcome: jobOutcome, errorType: text(at(document, ERROR_TYPE)), ns: at(document, DURATION) },
+      job: jobOutcome === undefined ? undefined : { outcome: jobOutcome, errorType: text(valueAt(document, ERROR_TYPE)), ns: valueAt(document, DURATION) },
       slos,
     };
   };
