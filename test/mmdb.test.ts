@@ -17,7 +17,8 @@ const DATABASES = [join(FIXTURES, 'GeoIP2-City-Test.mmdb'), join(FIXTURES, 'GeoL
 
 function addresses(count: number): string[] {
   let seed = 2024;
-  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  // glibc's generator in exact 32-bit arithmetic (a float product past 2^53 would lose the low bits).
+  const random = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) / 2147483648;
   const out: string[] = [];
   for (let i = 0; i < count; i += 1) {
     out.push([0, 0, 0, 0].map(() => Math.floor(random() * 256)).join('.'));

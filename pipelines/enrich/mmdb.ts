@@ -28,9 +28,11 @@ export interface MmdbOptions {
   /** Bytes per page read from the file. */
   pageBytes?: number;
   /**
-   * Pages kept in memory (page i in slot i mod pages). 16 384 pages of 512 bytes (8 MB) answer a new IPv4
-   * address in DB-IP's city file in 6-8 µs against 4-5 with the whole file in memory (by hand, 50 000 random
-   * addresses); 8 MB of 1 KB pages took 7-11 µs: fewer, larger pages hold fewer of the nodes lookups walk.
+   * Pages kept in memory (page i in slot i mod pages). A new random IPv4 address in DB-IP's city file, by hand
+   * (2026-12-03, 100 000-240 000 addresses): 16 384 pages of 512 bytes (8 MB) 13-15 µs, 11 with the tree's top
+   * cached (NodeCache), 9-12 with 32 MB of pages and no such cache; the whole file in memory (`maxmind`) 4-7. Most of it is
+   * `pread`s, whose cost varies with the machine: the stop before measured 6-8 against 4-5. In the same 8 MB (no cache),
+   * pages of 256 bytes to 1 KB made no difference beyond that spread; 4 KB took 15-17.
    */
   pages?: number;
   /** Decoded records kept, by their offset. */
