@@ -393,7 +393,8 @@ function isNumberPair(value: unknown): boolean {
   return Array.isArray(value) && (value.length === 2 || value.length === 3) && value.every((item) => typeof item === 'number');
 }
 
-function indexValue(context: Context, path: string, mapping: FieldMapping, type: string, item: unknown): void {
+function indexValue(context: Context, field: PreparedField, item: unknown): void {
+  const { path, mapping, type } = field;
   const value = item === null ? mapping.null_value : item;
   if (value === null || value === undefined) return;
   if (type === 'flattened') {
@@ -403,24 +404,20 @@ function indexValue(context: Context, path: string, mapping: FieldMapping, type:
   const converted = convert(path, mapping, type, value, context.id);
   if (converted === undefined) return;
   context.fields.add(path, converted);
-  const subFields = mapping.fields;
-  if (subFields === undefined) return;
-  for (const sub in subFields) {
-    const subMapping = subFields[sub] as FieldMapping;
-    const subPath = joinPath(joinPath(path, '.'), sub);
-    const subValue = convert(subPath, subMapping, subMapping.type ?? 'keyword', value, context.id);
-    if (subValue !== undefined) context.fields.add(subPath, subValue);
+  for (const sub of field.subFields) {
+    const subValue = convert(sub.path, sub.mapping, sub.type, value, context.id);
+    if (subValue !== undefined) context.fields.add(sub.path, subValue);
   }
 }
 
 /** Indexes one leaf value or array of them; called once per field per document, so it avoids allocating. */
-function indexLeaf(context: Context, path: string, mapping: FieldMapping, raw: unknown): void {
-  const type = mapping.type ?? 'object';
+function indexLeaf(context: Context, field: PreparedField, raw: unknown): void {
+  const type = field.type;
   if (!Array.isArray(raw) || (type === 'geo_point' && isNumberPair(raw))) {
-    indexValue(context, path, mapping, type, raw);
+    indexValue(context, field, raw);
     return;
   }
-  for (const item of type === 'geo_point' ? raw : raw.flat(Infinity)) indexValue(context, path, mapping, type, item);
+  for (const item of type === 'geo_point' ? raw : raw.flat(Infinity)) indexValue(context, field, item);
 }
 
 function indexFlattened(context: Context, path: string, value: unknown, keyPath = ''): void {
@@ -436,6 +433,43 @@ function indexFlattened(context: Context, path: string, value: unknown, keyPath 
 }
 
 const NO_PROPERTIES: Record<string, FieldMapping> = {};
+
+/**
+ * A field as indexing needs it, worked out once per mapping rather than once per field per document: its
+ * full path, its type, its sub-fields' paths, and for an object its children prepared the same way.
+ */
+interface PreparedField {
+  mapping: FieldMapping;
+  type: string;
+  path: string;
+  subFields: Array<{ path: string; mapping: FieldMapping; type: string }>;
+  children: Map<string, PreparedField> | undefined;
+}
+
+const NO_PREPARED = new Map<string, PreparedField>();
+const NO_SUB_FIELDS: PreparedField['subFields'] = [];
+
+/** Prepared properties by mapping: a mapping is replaced, never changed in place, when fields are added. */
+const preparedMappings = new WeakMap<Mappings, Map<string, PreparedField>>();
+
+function prepareField(mapping: FieldMapping, path: string, prepareChildren: boolean): PreparedField {
+  const type = mapping.type ?? 'object';
+  const subFields = mapping.fields === undefined ? NO_SUB_FIELDS : Object.entries(mapping.fields).map(([sub, subMapping]) => ({ path: `${path}.${sub}`, mapping: subMapping, type: subMapping.type ?? 'keyword' }));
+  const children = prepareChildren && (type === 'object' || type === 'nested') ? prepareProperties(mapping.properties, `${path}.`) : undefined;
+  return { mapping, type, path, subFields, children };
+}
+
+function prepareProperties(properties: Record<string, FieldMapping> | undefined, prefix: string): Map<string, PreparedField> {
+  const prepared = new Map<string, PreparedField>();
+  for (const [key, mapping] of Object.entries(properties ?? NO_PROPERTIES)) prepared.set(key, prepareField(mapping, `${prefix}${key}`, true));
+  return prepared;
+}
+
+function preparedMapping(mappings: Mappings): Map<string, PreparedField> {
+  let prepared = preparedMappings.get(mappings);
+  if (prepared === undefined) preparedMappings.set(mappings, (prepared = prepareProperties(mappings.properties, '')));
+  return prepared;
+}
 
 /** Beyond this many cached paths (documents with arbitrary keys), paths are joined anew each time. */
 const MAX_CACHED_PATHS = 100_000;
@@ -467,65 +501,77 @@ function joinPath(prefix: string, key: string): string {
 function indexObject(
   context: Context,
   object: Record<string, unknown>,
+  prepared: Map<string, PreparedField>,
   properties: Record<string, FieldMapping>,
   added: Record<string, FieldMapping>,
   prefix: string,
   dynamic: string,
 ): void {
-  for (const rawKey in object) {
-    const value = object[rawKey];
-    // A dotted key (`"source.ip": …`) is the same as nested objects.
-    if (rawKey.includes('.') && !(rawKey in properties)) {
-      const [head, ...rest] = rawKey.split('.');
-      indexObject(context, { [head as string]: { [rest.join('.')]: value } }, properties, added, prefix, dynamic);
+  for (const key in object) {
+    const value = object[key];
+    let field = prepared.get(key);
+    if (field === undefined) {
+      // A dotted key (`"source.ip": …`) is the same as nested objects.
+      if (key.includes('.') && !(key in properties)) {
+        const [head, ...rest] = key.split('.');
+        indexObject(context, { [head as string]: { [rest.join('.')]: value } }, prepared, properties, added, prefix, dynamic);
+        continue;
+      }
+      if (key === '') throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse: field name cannot be an empty string`);
+      const path = joinPath(prefix, key);
+      // Fields this document added (to an earlier element of the same array, say) are in `properties` by now.
+      let mapping = properties[key] ?? added[key];
+      if (mapping === undefined) {
+        if (value === null) continue;
+        if (dynamic === 'strict') {
+          throw new EsError(400, 'strict_dynamic_mapping_exception', `[1:2] mapping set to strict, dynamic introduction of [${key}] within [${prefix === '' ? '_doc' : prefix.slice(0, -1)}] is not allowed`);
+        }
+        if (dynamic === 'false' || dynamic === 'runtime') continue;
+        // Arrays of arrays are flattened, so the first non-null leaf decides the type.
+        const sample = Array.isArray(value) ? value.flat(Infinity).find((item) => item !== null) : value;
+        if (sample === undefined) continue;
+        mapping = dynamicMapping(key, path, sample, context.mappings);
+        // Depth counts the root: an object at `a.b` holds fields at depth 3 (MappingLookup.checkObjectDepthLimit).
+        if ((mapping.type === undefined || mapping.type === 'object') && path.split('.').length + 1 > context.depthLimit) {
+          const reason = `Limit of mapping depth [${context.depthLimit}] has been exceeded due to object field [${path}]`;
+          throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse: ${reason}`, {}, { type: 'illegal_argument_exception', reason });
+        }
+        added[key] = mapping;
+        context.addedCount += 1 + Object.keys(mapping.fields ?? {}).length;
+      }
+      // A field this document adds: prepared for this use only, its children looked up in its mapping as they come.
+      field = prepareField(mapping, path, false);
+    }
+    if (field.type === 'object' || field.type === 'nested') {
+      if (value !== null && field.mapping.enabled !== false) indexChildren(context, field, key, value, added, dynamic);
       continue;
     }
-    const key = rawKey;
-    const path = joinPath(prefix, key);
-    if (key === '') throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse: field name cannot be an empty string`);
-    let mapping = properties[key] ?? added[key];
-    if (mapping === undefined) {
-      if (value === null) continue;
-      if (dynamic === 'strict') {
-        throw new EsError(400, 'strict_dynamic_mapping_exception', `[1:2] mapping set to strict, dynamic introduction of [${key}] within [${prefix === '' ? '_doc' : prefix.slice(0, -1)}] is not allowed`);
-      }
-      if (dynamic === 'false' || dynamic === 'runtime') continue;
-      // Arrays of arrays are flattened, so the first non-null leaf decides the type.
-      const sample = Array.isArray(value) ? value.flat(Infinity).find((item) => item !== null) : value;
-      if (sample === undefined) continue;
-      mapping = dynamicMapping(key, path, sample, context.mappings);
-      // Depth counts the root: an object at `a.b` holds fields at depth 3 (MappingLookup.checkObjectDepthLimit).
-      if ((mapping.type === undefined || mapping.type === 'object') && path.split('.').length + 1 > context.depthLimit) {
-        const reason = `Limit of mapping depth [${context.depthLimit}] has been exceeded due to object field [${path}]`;
-        throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse: ${reason}`, {}, { type: 'illegal_argument_exception', reason });
-      }
-      added[key] = mapping;
-      context.addedCount += 1 + Object.keys(mapping.fields ?? {}).length;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && field.type !== 'geo_point' && field.type !== 'flattened') {
+      throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse field [${field.path}] of type [${field.type}] in document with id '${context.id}'. Preview of field's value: '${preview(value)}'`);
     }
-    const type = mapping.type ?? (mapping.properties ? 'object' : 'object');
-    if (type === 'object' || type === 'nested') {
-      if (mapping.enabled === false || value === null) continue;
-      const childDynamic = mapping.dynamic === undefined ? dynamic : String(mapping.dynamic);
-      for (const child of Array.isArray(value) ? value.flat(Infinity) : [value]) {
-        if (child === null) continue;
-        if (typeof child !== 'object' || Array.isArray(child)) {
-          throw new EsError(400, 'document_parsing_exception', `[1:2] object mapping for [${path}] tried to parse field [${key}] as object, but found a concrete value`);
-        }
-        const before = context.addedCount;
-        const childAdded: Record<string, FieldMapping> = {};
-        indexObject(context, child as Record<string, unknown>, mapping.properties ?? NO_PROPERTIES, childAdded, joinPath(path, '.'), childDynamic);
-        if (context.addedCount !== before) {
-          mapping = { ...mapping, properties: { ...(mapping.properties ?? {}), ...childAdded } };
-          added[key] = mapping;
-        }
-      }
-      continue;
-    }
-    if (typeof value === 'object' && value !== null && !Array.isArray(value) && type !== 'geo_point' && type !== 'flattened') {
-      throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse field [${path}] of type [${type}] in document with id '${context.id}'. Preview of field's value: '${preview(value)}'`);
-    }
-    indexLeaf(context, path, mapping, value);
+    indexLeaf(context, field, value);
   }
+}
+
+/** The object (or array of objects) under an object field; fields added below it are merged into its mapping in `added`. */
+function indexChildren(context: Context, field: PreparedField, key: string, value: unknown, added: Record<string, FieldMapping>, dynamic: string): void {
+  let mapping = field.mapping;
+  const childDynamic = mapping.dynamic === undefined ? dynamic : String(mapping.dynamic);
+  const one = (child: unknown): void => {
+    if (child === null) return;
+    if (typeof child !== 'object' || Array.isArray(child)) {
+      throw new EsError(400, 'document_parsing_exception', `[1:2] object mapping for [${field.path}] tried to parse field [${key}] as object, but found a concrete value`);
+    }
+    const before = context.addedCount;
+    const childAdded: Record<string, FieldMapping> = {};
+    indexObject(context, child as Record<string, unknown>, field.children ?? NO_PREPARED, mapping.properties ?? NO_PROPERTIES, childAdded, joinPath(field.path, '.'), childDynamic);
+    if (context.addedCount !== before) {
+      mapping = { ...mapping, properties: { ...(mapping.properties ?? {}), ...childAdded } };
+      added[key] = mapping;
+    }
+  };
+  if (Array.isArray(value)) for (const child of value.flat(Infinity)) one(child);
+  else one(value);
 }
 
 /**
@@ -536,7 +582,7 @@ export function indexDocument(source: Record<string, unknown>, mappings: Mapping
   const totalFieldsLimit = limits.totalFields;
   const context: Context = { mappings, fields: new DocFieldsBuilder(), added: {}, addedCount: 0, id, depthLimit: limits.depth };
   const added: Record<string, FieldMapping> = {};
-  indexObject(context, source, mappings.properties ?? NO_PROPERTIES, added, '', mappings.dynamic === undefined ? 'true' : String(mappings.dynamic));
+  indexObject(context, source, preparedMapping(mappings), mappings.properties ?? NO_PROPERTIES, added, '', mappings.dynamic === undefined ? 'true' : String(mappings.dynamic));
   if (context.addedCount > 0 && countFields(mappings) + context.addedCount > totalFieldsLimit) {
     throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse: Limit of total fields [${totalFieldsLimit}] has been exceeded while adding new fields [${context.addedCount}]`, {}, {
       type: 'illegal_argument_exception',
