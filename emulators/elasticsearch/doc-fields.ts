@@ -51,34 +51,56 @@ const MAX_DISTINCT = 4096;
 const MAX_SHARED_SHAPES = 100_000;
 let sharedShapes = 0;
 
-class Shape {
-  readonly slots: Map<string, number>;
-  readonly paths: string[];
-  readonly transitions = new Map<string, Shape>();
-  /**
-   * The distinct strings seen for this shape's last field, each kept once: documents then share them instead
-   * of each holding its own copy until the collector moves it to the old space, where every major collection
-   * marks it again. A field with more distinct values than MAX_DISTINCT (ids, messages) stops interning.
-   */
-  private strings: Map<string, string> | null | undefined;
-
-  constructor(parent?: Shape, path?: string) {
-    this.slots = new Map(parent?.slots);
-    this.paths = parent === undefined ? [] : [...parent.paths];
-    if (path !== undefined) {
-      this.slots.set(path, this.paths.length);
-      this.paths.push(path);
-    }
-  }
+/**
+ * The distinct strings seen for one field path, each kept once: documents then share them instead of each
+ * holding its own copy until the collector moves it to the old space, where every major collection marks it
+ * again. A field with more distinct values than MAX_DISTINCT (ids, messages) stops interning. One table per
+ * path, shared by every shape that adds the path: a table per shape learnt each field's values (and that a
+ * field has too many) again for each combination of optional fields, hundreds of them in Sluice's documents.
+ */
+class InternTable {
+  private strings: Map<string, string> | null = new Map();
 
   intern(text: string): string {
-    const strings = (this.strings ??= new Map());
+    const strings = this.strings;
     if (strings === null) return text;
     const known = strings.get(text);
     if (known !== undefined) return known;
     if (strings.size >= MAX_DISTINCT) this.strings = null;
     else strings.set(text, text);
     return text;
+  }
+}
+
+/** Beyond this many paths (documents with arbitrary keys), a new path's strings are not interned. */
+const MAX_INTERNED_PATHS = 100_000;
+const internTables = new Map<string, InternTable>();
+const NOT_INTERNED: Pick<InternTable, 'intern'> = { intern: (text) => text };
+
+function internTable(path: string): Pick<InternTable, 'intern'> {
+  let table = internTables.get(path);
+  if (table === undefined) {
+    if (internTables.size >= MAX_INTERNED_PATHS) return NOT_INTERNED;
+    internTables.set(path, (table = new InternTable()));
+  }
+  return table;
+}
+
+class Shape {
+  readonly slots: Map<string, number>;
+  readonly paths: string[];
+  readonly transitions = new Map<string, Shape>();
+  /** The interning table of the shape's last path. */
+  readonly strings: Pick<InternTable, 'intern'>;
+
+  constructor(parent?: Shape, path?: string) {
+    this.slots = new Map(parent?.slots);
+    this.paths = parent === undefined ? [] : [...parent.paths];
+    this.strings = path === undefined ? NOT_INTERNED : internTable(path);
+    if (path !== undefined) {
+      this.slots.set(path, this.paths.length);
+      this.paths.push(path);
+    }
   }
 
   /** The shape with a new `path` appended, shared by every document that adds the same paths in the same order. */
@@ -104,7 +126,7 @@ export class DocFieldsBuilder {
     const known = this.shape.transitions.get(path);
     if (known !== undefined) {
       this.shape = known;
-      this.values.push(typeof value === 'string' ? known.intern(value) : value);
+      this.values.push(typeof value === 'string' ? known.strings.intern(value) : value);
       return;
     }
     const slot = this.shape.slots.get(path);
