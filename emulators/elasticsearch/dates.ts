@@ -119,12 +119,68 @@ function patternToMillis(text: string, pattern: string, zone: string, roundUp = 
   return fromLocal(local, zone);
 }
 
+/** Formats split once: a date field's format is read for every value of every indexed document. */
+const formatLists = new Map<string, string[]>();
+
+function formatList(format: string): string[] {
+  let list = formatLists.get(format);
+  if (list === undefined) {
+    list = format.split('||');
+    if (formatLists.size < 1000) formatLists.set(format, list);
+  }
+  return list;
+}
+
+/** The named formats that read ISO 8601 dates (isoToMillis). */
+const ISO_FORMATS = new Set(['strict_date_optional_time', 'date_optional_time', 'strict_date_optional_time_nanos', 'strict_date_time', 'date_time', 'strict_date_time_no_millis', 'date_time_no_millis', 'strict_date', 'date', 'strict_date_hour_minute_second', 'iso8601']);
+
+/** The number written by `count` ASCII digits at `from`, or -1 when one of them is not a digit. */
+function digitsAt(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i += 1) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * `2026-10-01T12:34:56Z` with no fraction or one of up to nine digits, the form nearly every log's dates take,
+ * read without the regular expression (a fifth of the emulator's time in a document's dates). Anything else,
+ * or a date that is not on the calendar, is left to isoToMillis, whose result for these forms is the same.
+ */
+function utcIsoToMillis(text: string): number | undefined {
+  const length = text.length;
+  if (length < 20 || length > 30 || text.charCodeAt(length - 1) !== 0x5a || text.charCodeAt(10) !== 0x54) return undefined;
+  if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return undefined;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  let millis = 0;
+  if (length > 20) {
+    const fraction = length - 21;
+    if (text.charCodeAt(19) !== 0x2e || fraction < 1 || fraction > 9 || digitsAt(text, 20, fraction) < 0) return undefined;
+    millis = digitsAt(text, 20, Math.min(fraction, 3)) * 10 ** Math.max(0, 3 - fraction);
+  } else if (length !== 20) return undefined;
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  return new Date(ms).getUTCDate() === day ? ms : undefined;
+}
+
 /**
  * Parses a date the way a date field with these formats does (`a||b||c`, the first that fits wins).
  * Numbers count as epoch_millis unless only epoch_second is allowed. Returns epoch ms or undefined.
  */
 export function parseDate(value: unknown, format: string = DEFAULT_DATE_FORMAT, zone = 'UTC', roundUp = false): number | undefined {
-  const formats = format.split('||');
+  const formats = formatList(format);
+  if (typeof value === 'string' && ISO_FORMATS.has(formats[0] as string)) {
+    const utc = utcIsoToMillis(value);
+    if (utc !== undefined) return utc;
+  }
   for (const name of formats) {
     if (typeof value === 'number') {
       if (name === 'epoch_millis') return Math.trunc(value);
