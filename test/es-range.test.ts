@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseDate } from '../emulators/elasticsearch/dates.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 
 // A range filter visits only the documents in its range (a sorted column per field, kept up to date as
@@ -80,4 +81,71 @@ describe('range filters over a sorted column', () => {
     await es.delete({ index: 'times', id: gone.id, refresh: true });
     await check();
   }, 60_000);
+});
+
+describe('writes between two refreshes', () => {
+  it('show a search each document once, as last written, whatever was created, replaced, deleted or written again before the refresh', async () => {
+    const { es, stop } = await startElasticsearch();
+    cleanups.push(stop);
+    await es.indices.create({ index: 'writes', settings: { refresh_interval: '-1' }, mappings: { properties: { '@timestamp': { type: 'date' }, n: { type: 'long' } } } });
+    const at = (n: number) => new Date(BASE + n * 1000).toISOString();
+    const seen = async () => {
+      const found = await es.search<{ n: number }>({ index: 'writes', size: 100, sort: [{ n: 'asc' }], query: { range: { '@timestamp': { gte: at(0) } } } });
+      return found.hits.hits.map((hit) => `${hit._source?.n}`);
+    };
+    // Visible before: kept (1), replaced (2), deleted (3), deleted and written again (4).
+    await es.bulk({ refresh: true, operations: [1, 2, 3, 4].flatMap((n) => [{ index: { _index: 'writes', _id: `k${n}` } }, { '@timestamp': at(n), n }]) });
+    // A range search builds the column that later refreshes must keep up to date.
+    expect(await seen()).toEqual(['1', '2', '3', '4']);
+    await es.bulk({
+      operations: [
+        { index: { _index: 'writes', _id: 'k2' } }, { '@timestamp': at(20), n: 20 },
+        { delete: { _index: 'writes', _id: 'k3' } },
+        { delete: { _index: 'writes', _id: 'k4' } },
+        { create: { _index: 'writes', _id: 'k4' } }, { '@timestamp': at(40), n: 40 },
+        // New since the last refresh: auto ids, a new id, one deleted and one replaced before the refresh.
+        { create: { _index: 'writes' } }, { '@timestamp': at(50), n: 50 },
+        { create: { _index: 'writes' } }, { '@timestamp': at(51), n: 51 },
+        { create: { _index: 'writes', _id: 'k6' } }, { '@timestamp': at(60), n: 60 },
+        { create: { _index: 'writes', _id: 'k7' } }, { '@timestamp': at(70), n: 70 },
+        { delete: { _index: 'writes', _id: 'k7' } },
+        { create: { _index: 'writes', _id: 'k8' } }, { '@timestamp': at(80), n: 80 },
+        { index: { _index: 'writes', _id: 'k8' } }, { '@timestamp': at(81), n: 81 },
+      ],
+    });
+    // Nothing of it is searchable before the refresh, and all of it is after.
+    expect(await seen()).toEqual(['1', '2', '3', '4']);
+    await es.indices.refresh({ index: 'writes' });
+    expect(await seen()).toEqual(['1', '20', '40', '50', '51', '60', '81']);
+    expect((await es.count({ index: 'writes' })).count).toBe(7);
+    // An auto id is new: a create with it later is refused as a conflict, as any id already used.
+    const auto = (await es.search({ index: 'writes', query: { term: { n: 50 } } })).hits.hits[0]?._id as string;
+    const again = await es.bulk({ operations: [{ create: { _index: 'writes', _id: auto } }, { '@timestamp': at(52), n: 52 }] });
+    expect(again.items[0]?.create?.status).toBe(409);
+  });
+});
+
+describe('date parsing', () => {
+  it('reads UTC ISO dates as the general parser does, fractions of one to nine digits, and refuses what is not on the calendar', () => {
+    const texts: string[] = [];
+    for (const date of ['2026-10-01', '2024-02-29', '2023-02-29', '2026-04-31', '2026-13-01', '2026-00-10', '1999-12-31', '2026-1-01']) {
+      for (const time of ['00:00:00', '12:34:56', '23:59:59', '24:00:00', '12:60:00', '12:00:60', '1:00:00']) {
+        for (const fraction of ['', '.', '.1', '.12', '.123', '.1234', '.123456', '.123456789', '.1234567890']) {
+          for (const [separator, zone] of [['T', 'Z'], ['T', 'z'], [' ', 'Z'], ['T', '+02:00'], ['T', '']]) texts.push(`${date}${separator}${time}${fraction}${zone}`);
+        }
+      }
+    }
+    let fast = 0;
+    for (const text of texts) {
+      // Led by epoch_second, the parser tries the ISO format only after it: the general path, for reference.
+      expect(parseDate(text), text).toBe(parseDate(text, 'epoch_second||strict_date_optional_time'));
+      if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/.test(text) && parseDate(text) !== undefined) fast += 1;
+    }
+    // Three calendar dates × three valid times × seven fractions take the fast path.
+    expect(fast).toBe(63);
+    // Against the platform's own reading of the same instants.
+    for (const text of ['2026-10-01T12:34:56.789Z', '2024-02-29T23:59:59Z', '1999-12-31T00:00:00.5Z']) expect(parseDate(text)).toBe(Date.parse(text));
+    expect(parseDate('2026-10-01T12:34:56.123456789Z')).toBe(Date.parse('2026-10-01T12:34:56.123Z'));
+    for (const text of ['2023-02-29T00:00:00Z', '2026-04-31T00:00:00Z', '2026-10-01T24:00:00Z', '2026-10-01T12:34:56.1234567890Z']) expect(parseDate(text), text).toBeUndefined();
+  });
 });

@@ -304,7 +304,7 @@ export class ElasticsearchEmulator {
     for (const index of this.cluster.indices.values()) {
       const interval = index.refreshIntervalMs;
       if (interval < 0 || now - index.lastRefresh < interval) continue;
-      if (index.dirty.size > 0) index.refresh();
+      if (index.changed) index.refresh();
       else index.lastRefresh = now;
       const waiters = this.refreshWaiters.get(index.name);
       if (waiters) {

@@ -99,7 +99,13 @@ export class Index {
   readonly docs = new Map<string, Doc>();
   /** What searches see: the documents as of the last refresh. */
   readonly view = new Map<string, Doc>();
+  /** Ids written or deleted since the last refresh whose documents searches may already see. */
   readonly dirty = new Set<string>();
+  /**
+   * Documents written since the last refresh under ids neither stored nor visible before: a refresh shows
+   * them without looking them up again (log documents, nearly every write).
+   */
+  readonly appended: Doc[] = [];
   fields: Map<string, FieldDef>;
   /** constant_keyword fields still waiting for their value. */
   unsetConstants: FieldDef[] = [];
@@ -139,7 +145,14 @@ export class Index {
     return text === '-1' ? -1 : (parseTimeValue(text) ?? 1000);
   }
 
+  /** Whether writes wait for a refresh to be seen. */
+  get changed(): boolean {
+    return this.appended.length > 0 || this.dirty.size > 0;
+  }
+
   refresh(): void {
+    for (const doc of this.appended) this.showNew(doc);
+    this.appended.length = 0;
     for (const id of this.dirty) {
       const doc = this.docs.get(id);
       if (doc) this.show(id, doc);
@@ -158,6 +171,12 @@ export class Index {
   show(id: string, doc: Doc): void {
     if (this.view.has(id)) this.rewritten = true;
     this.view.set(id, doc);
+    for (const column of this.columns.values()) column.add(doc);
+  }
+
+  /** Makes visible a document whose id the view does not hold. */
+  private showNew(doc: Doc): void {
+    this.view.set(doc.id, doc);
     for (const column of this.columns.values()) column.add(doc);
   }
 
@@ -559,8 +578,9 @@ export class Cluster {
       throw new EsError(400, 'document_parsing_exception', '[1:1] failed to parse: the document must be a JSON object');
     }
     const docId = id ?? this.nextId();
-    if (Buffer.byteLength(docId) > 512) throw badRequest(`id [${docId}] is too long, must be no longer than 512 bytes but was: ${Buffer.byteLength(docId)}`);
-    const existing = index.docs.get(docId);
+    if (id !== undefined && Buffer.byteLength(docId) > 512) throw badRequest(`id [${docId}] is too long, must be no longer than 512 bytes but was: ${Buffer.byteLength(docId)}`);
+    // An id of our own making is new (Elasticsearch skips the same lookup for its auto-generated ids).
+    const existing = id === undefined ? undefined : index.docs.get(docId);
     if (opType === 'create' && existing) {
       throw new EsError(409, 'version_conflict_engine_exception', `[${docId}]: version conflict, document already exists (current version [${existing.version}])`, { index_uuid: index.uuid, shard: '0', index: index.name });
     }
@@ -577,7 +597,7 @@ export class Cluster {
     // The JSON as received where there is one: serialising again would cost as much as indexing.
     const raw = options.raw ?? Buffer.from(JSON.stringify(source));
     const doc: Doc = { id: docId, raw, fields, version: (existing?.version ?? 0) + 1, seqNo: index.seqNo++ };
-    this.store(index, doc, existing);
+    this.store(index, doc, existing, id === undefined);
     return this.result(index, doc, existing ? 'updated' : 'created', existing ? 200 : 201);
   }
 
@@ -593,10 +613,11 @@ export class Cluster {
     }
   }
 
-  private store(index: Index, doc: Doc, existing: Doc | undefined): void {
+  private store(index: Index, doc: Doc, existing: Doc | undefined, newId: boolean): void {
     if (existing !== undefined) index.noteRewrite();
     index.docs.set(doc.id, doc);
-    index.dirty.add(doc.id);
+    if (newId || (existing === undefined && !index.dirty.has(doc.id) && !index.view.has(doc.id))) index.appended.push(doc);
+    else index.dirty.add(doc.id);
     index.bytes += doc.raw.length - (existing?.raw.length ?? 0);
     this.journal?.doc(index, doc.id, doc);
   }
