@@ -116,23 +116,36 @@ class Shape {
 
 const ROOT = new Shape();
 
+/**
+ * The array a builder collects into, handed from one document to the next (a document is indexed in one
+ * synchronous walk): each document then keeps an array of exactly its values, where one grown push by push
+ * was copied on the way and kept its slack.
+ */
+let spare: Array<FieldValue | FieldValue[] | undefined> | undefined = [];
+
 /** Collects a document's values while its source is walked; a path seen again gathers its values into an array. */
 export class DocFieldsBuilder {
   private shape = ROOT;
-  private readonly values: Array<FieldValue | FieldValue[]> = [];
+  private readonly values: Array<FieldValue | FieldValue[] | undefined>;
+  private count = 0;
+
+  constructor() {
+    this.values = spare ?? [];
+    spare = undefined;
+  }
 
   add(path: string, value: FieldValue): void {
     // The common case, a document shaped like the ones before it, costs one lookup.
     const known = this.shape.transitions.get(path);
     if (known !== undefined) {
       this.shape = known;
-      this.values.push(typeof value === 'string' ? known.strings.intern(value) : value);
+      this.values[this.count++] = typeof value === 'string' ? known.strings.intern(value) : value;
       return;
     }
     const slot = this.shape.slots.get(path);
     if (slot === undefined) {
       this.shape = this.shape.extend(path);
-      this.values.push(value);
+      this.values[this.count++] = value;
       return;
     }
     const existing = this.values[slot] as FieldValue | FieldValue[];
@@ -141,6 +154,9 @@ export class DocFieldsBuilder {
   }
 
   build(): DocFields {
-    return new DocFields(this.shape, this.values);
+    const values = this.values.slice(0, this.count) as Array<FieldValue | FieldValue[]>;
+    // Handed on without references to this document's values.
+    spare = this.values.fill(undefined, 0, this.count);
+    return new DocFields(this.shape, values);
   }
 }
