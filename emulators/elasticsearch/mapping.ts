@@ -442,6 +442,8 @@ interface PreparedField {
   mapping: FieldMapping;
   type: string;
   path: string;
+  /** `path.`, the prefix of its children's paths. */
+  childPrefix: string;
   subFields: Array<{ path: string; mapping: FieldMapping; type: string }>;
   children: Map<string, PreparedField> | undefined;
 }
@@ -456,7 +458,7 @@ function prepareField(mapping: FieldMapping, path: string, prepareChildren: bool
   const type = mapping.type ?? 'object';
   const subFields = mapping.fields === undefined ? NO_SUB_FIELDS : Object.entries(mapping.fields).map(([sub, subMapping]) => ({ path: `${path}.${sub}`, mapping: subMapping, type: subMapping.type ?? 'keyword' }));
   const children = prepareChildren && (type === 'object' || type === 'nested') ? prepareProperties(mapping.properties, `${path}.`) : undefined;
-  return { mapping, type, path, subFields, children };
+  return { mapping, type, path, childPrefix: joinPath(path, '.'), subFields, children };
 }
 
 function prepareProperties(properties: Record<string, FieldMapping> | undefined, prefix: string): Map<string, PreparedField> {
@@ -553,25 +555,25 @@ function indexObject(
   }
 }
 
-/** The object (or array of objects) under an object field; fields added below it are merged into its mapping in `added`. */
+/** The object (or array of objects) under an object field. */
 function indexChildren(context: Context, field: PreparedField, key: string, value: unknown, added: Record<string, FieldMapping>, dynamic: string): void {
-  let mapping = field.mapping;
+  if (!Array.isArray(value)) indexChild(context, field, key, value, added, dynamic);
+  else for (const child of value.flat(Infinity)) indexChild(context, field, key, child, added, dynamic);
+}
+
+/** One object under an object field; the fields it adds are merged into the field's mapping in `added`. */
+function indexChild(context: Context, field: PreparedField, key: string, child: unknown, added: Record<string, FieldMapping>, dynamic: string): void {
+  if (child === null) return;
+  if (typeof child !== 'object' || Array.isArray(child)) {
+    throw new EsError(400, 'document_parsing_exception', `[1:2] object mapping for [${field.path}] tried to parse field [${key}] as object, but found a concrete value`);
+  }
+  // The field's mapping as this document has grown it so far (an earlier element of the same array may have).
+  const mapping = added[key] ?? field.mapping;
+  const before = context.addedCount;
+  const childAdded: Record<string, FieldMapping> = {};
   const childDynamic = mapping.dynamic === undefined ? dynamic : String(mapping.dynamic);
-  const one = (child: unknown): void => {
-    if (child === null) return;
-    if (typeof child !== 'object' || Array.isArray(child)) {
-      throw new EsError(400, 'document_parsing_exception', `[1:2] object mapping for [${field.path}] tried to parse field [${key}] as object, but found a concrete value`);
-    }
-    const before = context.addedCount;
-    const childAdded: Record<string, FieldMapping> = {};
-    indexObject(context, child as Record<string, unknown>, field.children ?? NO_PREPARED, mapping.properties ?? NO_PROPERTIES, childAdded, joinPath(field.path, '.'), childDynamic);
-    if (context.addedCount !== before) {
-      mapping = { ...mapping, properties: { ...(mapping.properties ?? {}), ...childAdded } };
-      added[key] = mapping;
-    }
-  };
-  if (Array.isArray(value)) for (const child of value.flat(Infinity)) one(child);
-  else one(value);
+  indexObject(context, child as Record<string, unknown>, field.children ?? NO_PREPARED, mapping.properties ?? NO_PROPERTIES, childAdded, field.childPrefix, childDynamic);
+  if (context.addedCount !== before) added[key] = { ...mapping, properties: { ...(mapping.properties ?? {}), ...childAdded } };
 }
 
 /**
