@@ -212,6 +212,20 @@ function parseBulkSource(line: string): Json {
   }
 }
 
+/** A bulk answer's item under its action's name; a literal per action, where a computed key costs a runtime call per item. */
+function bulkItem(action: string, result: unknown): Json {
+  switch (action) {
+    case 'create':
+      return { create: result };
+    case 'index':
+      return { index: result };
+    case 'update':
+      return { update: result };
+    default:
+      return { delete: result };
+  }
+}
+
 /**
  * A single-node server that answers Elasticsearch's REST API for what Sluice, Kibana-style queries and
  * common shippers use. A development and test tool, never a production store.
@@ -1093,15 +1107,20 @@ export class ElasticsearchEmulator {
     const items: Json[] = [];
     const touched = new Set<Index>();
     let errors = false;
+    // Shippers that let Elasticsearch choose the ids send the same action line for every document: parsed once.
+    let previousLine = '';
+    let previousAction: Json = {};
     for (let i = 0; i < lines.length; i += 1) {
       const line = lineText(lines[i] as Buffer).trim();
       if (line === '') continue;
       let action: Json;
       try {
-        action = JSON.parse(line) as Json;
+        action = line === previousLine ? previousAction : (JSON.parse(line) as Json);
       } catch {
         throw badRequest(`Malformed action/metadata line [${i + 1}], expected START_OBJECT or END_OBJECT but found [VALUE_STRING]`);
       }
+      previousLine = line;
+      previousAction = action;
       if (typeof action !== 'object' || action === null || Array.isArray(action)) throw badRequest(`Malformed action/metadata line [${i + 1}], expected START_OBJECT but found [${Array.isArray(action) ? 'START_ARRAY' : 'VALUE'}]`);
       // One pass over the keys (this runs for every document): the first is the action, there must be one.
       let kind = '';
@@ -1164,11 +1183,11 @@ export class ElasticsearchEmulator {
         }
         // A delete of a missing document answers not_found (404) without being an error of the request.
         if (result.status >= 400 && result.result !== 'not_found') errors = true;
-        items.push({ [reported]: result });
+        items.push(bulkItem(reported, result));
       } catch (error) {
         if (!(error instanceof EsError)) throw error;
         errors = true;
-        items.push({ [reported]: { ...itemBase, status: error.status, error: { type: error.type, reason: error.reason, ...error.extra, ...(error.causedBy ? { caused_by: error.causedBy } : {}) } } });
+        items.push(bulkItem(reported, { ...itemBase, status: error.status, error: { type: error.type, reason: error.reason, ...error.extra, ...(error.causedBy ? { caused_by: error.causedBy } : {}) } }));
       }
     }
     await this.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, touched);
