@@ -9,18 +9,35 @@ import { fieldIndex, indexDocument, mergeMappings, type FieldDef, type FieldMapp
 
 export type Json = Record<string, unknown>;
 
-export interface Doc {
-  id: string;
+/** A stored document: its searchable values and its source. */
+export class Doc {
   /**
-   * The source as UTF-8 JSON, parsed again when read (sourceOf). Bytes outside the JavaScript heap, often a
-   * view of the bulk request that brought them: a parsed document of some sixty fields, or even its text
-   * as a string, held in the heap cost the garbage collector more per document than parsing on the rare read.
-   * Its length is the stored size that rollover's size conditions and _cat count.
+   * The source is the UTF-8 JSON as received, parsed again when read (sourceOf). It is kept as a place in
+   * bytes outside the JavaScript heap, most often those of the bulk request that brought it: a parsed
+   * document of some sixty fields, its text as a string, even a Buffer view per document, held in the heap
+   * cost the garbage collector more per document than parsing on the rare read.
    */
-  raw: Buffer;
-  fields: DocFields;
-  version: number;
-  seqNo: number;
+  private readonly bytes: ArrayBufferLike;
+  private readonly offset: number;
+  /** The source's length in bytes: the stored size that rollover's size conditions and _cat count. */
+  readonly size: number;
+
+  constructor(
+    readonly id: string,
+    raw: Buffer,
+    readonly fields: DocFields,
+    readonly version: number,
+    readonly seqNo: number,
+  ) {
+    this.bytes = raw.buffer;
+    this.offset = raw.byteOffset;
+    this.size = raw.length;
+  }
+
+  /** The source's bytes: a new view of them on each call. */
+  get raw(): Buffer {
+    return Buffer.from(this.bytes, this.offset, this.size);
+  }
 }
 
 export interface AliasDef {
@@ -596,7 +613,7 @@ export class Cluster {
     this.fixConstantKeywords(index, fields);
     // The JSON as received where there is one: serialising again would cost as much as indexing.
     const raw = options.raw ?? Buffer.from(JSON.stringify(source));
-    const doc: Doc = { id: docId, raw, fields, version: (existing?.version ?? 0) + 1, seqNo: index.seqNo++ };
+    const doc = new Doc(docId, raw, fields, (existing?.version ?? 0) + 1, index.seqNo++);
     this.store(index, doc, existing, id === undefined);
     return this.result(index, doc, existing ? 'updated' : 'created', existing ? 200 : 201);
   }
@@ -618,7 +635,7 @@ export class Cluster {
     index.docs.set(doc.id, doc);
     if (newId || (existing === undefined && !index.dirty.has(doc.id) && !index.view.has(doc.id))) index.appended.push(doc);
     else index.dirty.add(doc.id);
-    index.bytes += doc.raw.length - (existing?.raw.length ?? 0);
+    index.bytes += doc.size - (existing?.size ?? 0);
     this.journal?.doc(index, doc.id, doc);
   }
 
@@ -632,7 +649,7 @@ export class Cluster {
     index.noteRewrite();
     index.docs.delete(id);
     index.dirty.add(id);
-    index.bytes -= existing.raw.length;
+    index.bytes -= existing.size;
     this.journal?.doc(index, id, undefined);
     return this.result(index, { id, version: existing.version + 1, seqNo: index.seqNo++ }, 'deleted', 200);
   }
@@ -659,7 +676,7 @@ export class Cluster {
     const { fields, added } = indexDocument(source, index.mappings, id, { totalFields: Number.MAX_SAFE_INTEGER, depth: Number.MAX_SAFE_INTEGER });
     if (added) index.setMappings(mergeMappings(index.mappings, { properties: added }));
     const raw = Buffer.from(JSON.stringify(source));
-    const doc: Doc = { id, raw, fields, version, seqNo: index.seqNo++ };
+    const doc = new Doc(id, raw, fields, version, index.seqNo++);
     index.docs.set(id, doc);
     index.show(id, doc);
     index.bytes += raw.length;
