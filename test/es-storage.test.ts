@@ -84,7 +84,7 @@ describe('stored source', () => {
   it('splits a bulk body into the same lines wherever its chunks were cut, one cut or two', () => {
     const body = Buffer.from(`{"index":{"_index":"places","_id":"a"}}\n${accented}\n\n{"index":{"_index":"places"}}\n${plain}\n`);
     const expected = body.toString('utf8').split('\n').slice(0, -1);
-    const text = (lines: Buffer[]) => lines.map((line) => line.toString('utf8'));
+    const text = (lines: Iterable<Buffer>) => [...lines].map((line) => line.toString('utf8'));
     expect(text(bulkLines([body]))).toEqual(expected);
     for (let first = 0; first <= body.length; first += 1) {
       expect(text(bulkLines([body.subarray(0, first), body.subarray(first)]))).toEqual(expected);

@@ -588,6 +588,16 @@ export class Cluster {
 
   /** Indexes (or creates) a document. `opType` create refuses an existing id with 409. */
   indexDoc(index: Index, id: string | undefined, source: Json, opType: 'index' | 'create', options: { ifSeqNo?: number; raw?: Buffer } = {}): WriteResult {
+    return this.writeResult(index, this.writeDoc(index, id, source, opType, options));
+  }
+
+  /** What a write of `doc` answers: its first version was a creation. */
+  writeResult(index: Index, doc: Doc): WriteResult {
+    return doc.version === 1 ? this.result(index, doc, 'created', 201) : this.result(index, doc, 'updated', 200);
+  }
+
+  /** indexDoc's work, giving the document written; EsErrors as indexDoc. */
+  writeDoc(index: Index, id: string | undefined, source: Json, opType: 'index' | 'create', options: { ifSeqNo?: number; raw?: Buffer } = {}): Doc {
     if (index.writeBlocked()) {
       throw new EsError(403, 'cluster_block_exception', `index [${index.name}] blocked by: [FORBIDDEN/8/index write (api)];`);
     }
@@ -615,7 +625,7 @@ export class Cluster {
     const raw = options.raw ?? Buffer.from(JSON.stringify(source));
     const doc = new Doc(docId, raw, fields, (existing?.version ?? 0) + 1, index.seqNo++);
     this.store(index, doc, existing, id === undefined);
-    return this.result(index, doc, existing ? 'updated' : 'created', existing ? 200 : 201);
+    return doc;
   }
 
   /** A constant_keyword without a value takes the first document's, as Elasticsearch sets it in the mapping. */
