@@ -518,3 +518,18 @@ describe('fault injection under /_emulator/faults', () => {
     expect(await (await raw('/_emulator/faults')).json()).toEqual({ bulk_rejections: 0, unavailable_ms: 0, latency_ms: 0, bulk_item_reject_ratio: 0 });
   });
 });
+
+describe('field names', () => {
+  it('indexes fields named like Object.prototype members, and merges a dotted mapping name into the object it names', async () => {
+    await es.bulk({ refresh: true, operations: [{ index: { _index: 'protonames' } }, { constructor: 'x', toString: 'y', n: { hasOwnProperty: 7 } }] });
+    const found = await es.search({ index: 'protonames', query: { bool: { filter: [{ match: { constructor: 'x' } }, { term: { 'n.hasOwnProperty': 7 } }] } } });
+    expect(found.hits.hits).toHaveLength(1);
+    const dynamic = await es.indices.getMapping({ index: 'protonames' });
+    expect(Object.keys(dynamic.protonames?.mappings.properties ?? {}).sort()).toEqual(['constructor', 'n', 'toString']);
+
+    await es.indices.create({ index: 'dotted', mappings: { properties: { a: { properties: { x: { type: 'keyword' } } } } } });
+    await es.indices.putMapping({ index: 'dotted', properties: { 'a.b': { type: 'long' } } });
+    const merged = await es.indices.getMapping({ index: 'dotted' });
+    expect(merged.dotted?.mappings.properties?.a).toEqual({ properties: { x: { type: 'keyword' }, b: { type: 'long' } } });
+  });
+});

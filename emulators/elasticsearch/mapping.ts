@@ -135,17 +135,23 @@ export function mergeMappings(base: Mappings, addition: Mappings): Mappings {
   return merged;
 }
 
+/** A record's own entry: a field named `constructor` or `toString` is a field, not one of Object.prototype's. */
+function own<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 function mergeProperties(base: Record<string, FieldMapping>, addition: Record<string, FieldMapping>, prefix: string): Record<string, FieldMapping> {
   const merged: Record<string, FieldMapping> = { ...base };
   for (const [name, field] of Object.entries(addition)) {
-    const existing = merged[name];
     // Dotted names in a mapping (`source.ip`) are objects, as Elasticsearch expands them.
     if (name.includes('.')) {
       const [head, ...rest] = name.split('.');
+      const existing = own(merged, head as string);
       const nested: FieldMapping = { properties: { [rest.join('.')]: field } };
       merged[head as string] = existing ? mergeField(existing, nested, `${prefix}${head}`) : mergeField({ type: 'object' }, nested, `${prefix}${head}`);
       continue;
     }
+    const existing = own(merged, name);
     merged[name] = existing ? mergeField(existing, field, `${prefix}${name}`) : normalizeField(field, `${prefix}${name}`);
   }
   return merged;
@@ -514,7 +520,7 @@ function indexObject(
     let field = prepared.get(key);
     if (field === undefined) {
       // A dotted key (`"source.ip": …`) is the same as nested objects.
-      if (key.includes('.') && !(key in properties)) {
+      if (key.includes('.') && !Object.hasOwn(properties, key)) {
         const [head, ...rest] = key.split('.');
         indexObject(context, { [head as string]: { [rest.join('.')]: value } }, prepared, properties, added, prefix, dynamic);
         continue;
@@ -522,7 +528,7 @@ function indexObject(
       if (key === '') throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse: field name cannot be an empty string`);
       const path = joinPath(prefix, key);
       // Fields this document added (to an earlier element of the same array, say) are in `properties` by now.
-      let mapping = properties[key] ?? added[key];
+      let mapping = own(properties, key) ?? own(added, key);
       if (mapping === undefined) {
         if (value === null) continue;
         if (dynamic === 'strict') {
@@ -568,7 +574,7 @@ function indexChild(context: Context, field: PreparedField, key: string, child: 
     throw new EsError(400, 'document_parsing_exception', `[1:2] object mapping for [${field.path}] tried to parse field [${key}] as object, but found a concrete value`);
   }
   // The field's mapping as this document has grown it so far (an earlier element of the same array may have).
-  const mapping = added[key] ?? field.mapping;
+  const mapping = own(added, key) ?? field.mapping;
   const before = context.addedCount;
   const childAdded: Record<string, FieldMapping> = {};
   const childDynamic = mapping.dynamic === undefined ? dynamic : String(mapping.dynamic);
