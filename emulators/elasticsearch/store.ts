@@ -187,11 +187,10 @@ export class Index {
   /** Makes a document visible to searches. */
   show(id: string, doc: Doc): void {
     if (this.view.has(id)) this.rewritten = true;
-    this.view.set(id, doc);
-    for (const column of this.columns.values()) column.add(doc);
+    this.showNew(doc);
   }
 
-  /** Makes visible a document whose id the view does not hold. */
+  /** Makes visible a document whose id the view does not hold (or whose replacement show has noted). */
   private showNew(doc: Doc): void {
     this.view.set(doc.id, doc);
     for (const column of this.columns.values()) column.add(doc);
