@@ -440,6 +440,7 @@ const settingsSchema = z.object({
   SLUICE_INGEST_MAX_INFLIGHT: bytes.default(256 * 1024 * 1024),
   SLUICE_SHUTDOWN_TIMEOUT: duration.default(30_000),
   SLUICE_INGEST_WORKERS: positiveInteger(64).optional(),
+  SLUICE_INGEST_WARMUP: nonNegativeInteger(100_000).default(3000),
   SLUICE_INGEST_METRICS_PORT: port.default(9464),
   SLUICE_INGEST_METRICS_HOST: nonEmpty.default('127.0.0.1'),
   SLUICE_ILM_APPLY: flag.default(true),
@@ -539,6 +540,8 @@ export interface Config {
     shutdownTimeoutMs: number;
     /** Consumer-group members `sluice ingest` runs, each a process of its own; default the number of cores. */
     workers: number;
+    /** Synthetic lines run through the pipeline before joining the group, so that the first real ones find it compiled (0: none). */
+    warmUpEvents: number;
     metrics: { host: string; port: number };
     /** Install ilm/ (policies and templates) at start, as `sluice ilm apply` does. */
     applyIlm: boolean;
@@ -793,6 +796,7 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
       maxInflightBytes: s.SLUICE_INGEST_MAX_INFLIGHT,
       shutdownTimeoutMs: s.SLUICE_SHUTDOWN_TIMEOUT,
       workers: s.SLUICE_INGEST_WORKERS ?? availableParallelism(),
+      warmUpEvents: s.SLUICE_INGEST_WARMUP,
       metrics: { host: s.SLUICE_INGEST_METRICS_HOST, port: s.SLUICE_INGEST_METRICS_PORT },
       applyIlm: s.SLUICE_ILM_APPLY,
     },

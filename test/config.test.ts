@@ -56,6 +56,7 @@ describe('configuration defaults', () => {
       shutdownTimeoutMs: 30_000,
       // One member per core by default.
       workers: availableParallelism(),
+      warmUpEvents: 3000,
       metrics: { host: '127.0.0.1', port: 9464 },
       applyIlm: true,
     });
@@ -130,6 +131,7 @@ describe('configuration from the environment', () => {
       SLUICE_SHUTDOWN_TIMEOUT: '5s',
       SLUICE_INGEST_METRICS_PORT: '9100',
       SLUICE_INGEST_WORKERS: '3',
+      SLUICE_INGEST_WARMUP: '0',
       SLUICE_INGEST_METRICS_HOST: '0.0.0.0',
       SLUICE_ILM_APPLY: 'false',
       SLUICE_LOGIN_PATHS: '^/session$',
@@ -199,6 +201,7 @@ describe('configuration from the environment', () => {
       maxInflightBytes: 1024 ** 3,
       shutdownTimeoutMs: 5000,
       workers: 3,
+      warmUpEvents: 0,
       metrics: { host: '0.0.0.0', port: 9100 },
       applyIlm: false,
     });
@@ -275,6 +278,7 @@ describe('bad values are rejected with the variable, the value and what was expe
     ['an in-flight bound in words', { SLUICE_INGEST_MAX_INFLIGHT: 'lots' }, 'SLUICE_INGEST_MAX_INFLIGHT="lots": expected a size of at least 1kb'],
     ['a flush interval without unit', { SLUICE_BULK_FLUSH_INTERVAL: '1000' }, 'SLUICE_BULK_FLUSH_INTERVAL="1000": expected a duration such as "500ms", "1s" or "30s"'],
     ['a bulk concurrency of zero', { SLUICE_BULK_CONCURRENCY: '0' }, 'SLUICE_BULK_CONCURRENCY="0": expected an integer from 1 to 64'],
+    ['a warm-up in words', { SLUICE_INGEST_WARMUP: 'some' }, 'SLUICE_INGEST_WARMUP="some": expected an integer from 0 to 100000'],
     ['a flag that is not true or false', { SLUICE_ILM_APPLY: 'yes' }, 'SLUICE_ILM_APPLY="yes": expected true or false'],
     ['a threshold without window', { SLUICE_DETECT_BRUTE_FORCE: '10' }, 'SLUICE_DETECT_BRUTE_FORCE="10": expected "off" or count/window, such as "10/5m"'],
     ['a threshold window under 10s', { SLUICE_DETECT_FLOOD: '100/1s' }, 'SLUICE_DETECT_FLOOD="100/1s": expected "off" or count/window'],

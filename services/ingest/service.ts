@@ -20,6 +20,7 @@ import { createIngestMetrics } from './metrics.js';
 import { createLogMetrics, type Observation } from './log-metrics.js';
 import { loadSloFile, type SloFile } from '../../shared/slo.js';
 import { releaseStartupHeap } from '../../shared/heap.js';
+import { warmUp } from './warm-up.js';
 import { checkAborted, portInUse, StartAborted, Started, StartupError, untilAborted } from '../startup.js';
 
 const { Partitioners } = kafkajs;
@@ -165,6 +166,10 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
 
   const stageTimes = new Map<string, number>();
   const enrichment = await untilAborted(createEnrichers(config, signal), signal);
+  if (config.ingest.warmUpEvents > 0) {
+    const warm = warmUp(enrichment.enrichers, config.ingest.warmUpEvents);
+    logger.info({ lines: warm.byTopic, documents: warm.documents, ms: Math.round(warm.ms) }, 'pipeline warmed up');
+  }
   releaseStartupHeap();
   started.add(async () => enrichment.close());
   if (enrichment.security !== undefined) logCrs(logger, enrichment.security.crs);
