@@ -440,7 +440,7 @@ const settingsSchema = z.object({
   SLUICE_INGEST_MAX_INFLIGHT: bytes.default(256 * 1024 * 1024),
   SLUICE_SHUTDOWN_TIMEOUT: duration.default(30_000),
   SLUICE_INGEST_WORKERS: positiveInteger(64).optional(),
-  SLUICE_INGEST_WARMUP: nonNegativeInteger(100_000).default(3000),
+  SLUICE_INGEST_WARMUP: nonNegativeInteger(100_000).default(0),
   SLUICE_INGEST_METRICS_PORT: port.default(9464),
   SLUICE_INGEST_METRICS_HOST: nonEmpty.default('127.0.0.1'),
   SLUICE_ILM_APPLY: flag.default(true),

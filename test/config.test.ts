@@ -56,7 +56,7 @@ describe('configuration defaults', () => {
       shutdownTimeoutMs: 30_000,
       // One member per core by default.
       workers: availableParallelism(),
-      warmUpEvents: 3000,
+      warmUpEvents: 0,
       metrics: { host: '127.0.0.1', port: 9464 },
       applyIlm: true,
     });
@@ -131,7 +131,7 @@ describe('configuration from the environment', () => {
       SLUICE_SHUTDOWN_TIMEOUT: '5s',
       SLUICE_INGEST_METRICS_PORT: '9100',
       SLUICE_INGEST_WORKERS: '3',
-      SLUICE_INGEST_WARMUP: '0',
+      SLUICE_INGEST_WARMUP: '2000',
       SLUICE_INGEST_METRICS_HOST: '0.0.0.0',
       SLUICE_ILM_APPLY: 'false',
       SLUICE_LOGIN_PATHS: '^/session$',
@@ -201,7 +201,7 @@ describe('configuration from the environment', () => {
       maxInflightBytes: 1024 ** 3,
       shutdownTimeoutMs: 5000,
       workers: 3,
-      warmUpEvents: 0,
+      warmUpEvents: 2000,
       metrics: { host: '0.0.0.0', port: 9100 },
       applyIlm: false,
     });

@@ -19,7 +19,8 @@ export interface WarmUpResult {
  * its first run: a worker just started spent about 360 µs on each of its first 2 500 events of the bench's
  * mix and 100 on the next, against 20–30 once warm, so a backlog built in its first seconds. The enrichers
  * must be the worker's (a regular expression is compiled per object); what their caches learn from these
- * lines is evicted as real traffic comes. Events in the `warm-up` namespace, never indexed.
+ * lines is evicted as real traffic comes. Events in the `warm-up` namespace, never indexed. Off by default
+ * (SLUICE_INGEST_WARMUP): what it compiles and caches is memory an idle worker then holds (docs/ingest.md).
  */
 export function warmUp(enrichers: readonly Enricher[], events: number): WarmUpResult {
   const started = performance.now();
@@ -28,7 +29,7 @@ export function warmUp(enrichers: readonly Enricher[], events: number): WarmUpRe
   const byTopic: Record<string, number> = {};
   let documents = 0;
   let seen = 0;
-  // Minutes of an afternoon a week ago: busy hours, with each source's lines.
+  // Minutes from a week ago on, as many as it takes to make `events` lines.
   for (let minute = Math.floor(Date.now() / MINUTE) * MINUTE - 7 * 24 * 60 * MINUTE; seen < events; minute += MINUTE) {
     for (const message of minuteMessages(plan, minute)) {
       if (seen === events) break;
