@@ -65,15 +65,17 @@ function isoToMillis(text: string, zone: string, roundUp = false): number | unde
   if (!match) return undefined;
   const fill = timeDefaults(roundUp);
   const [, year, month = '1', day = '1', hour = fill.hour, minute = fill.minute, second = fill.second, fraction = fill.fraction, offset] = match;
-  const ms = Number(fraction.padEnd(3, '0').slice(0, 3));
-  const local = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), ms);
-  const m = Number(month);
-  const d = Number(day);
-  if (m < 1 || m > 12 || d < 1 || d > 31 || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) return undefined;
-  if (new Date(local).getUTCDate() !== d) return undefined;
-  if (Number.isNaN(local)) return undefined;
+  const local = calendarMillis(Number(year), Number(month), Number(day), Number(hour), Number(minute), Number(second), Number(fraction.padEnd(3, '0').slice(0, 3)));
+  if (local === undefined) return undefined;
   if (offset !== undefined) return local - (fixedOffset(offset) ?? 0);
   return fromLocal(local, zone);
+}
+
+/** Date.UTC of the parts (month from 1), or undefined when they name no moment on the calendar (month 13, 31 April, 24:00). */
+function calendarMillis(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number): number | undefined {
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  const local = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  return Number.isNaN(local) || new Date(local).getUTCDate() !== day ? undefined : local;
 }
 
 /** A Java DateTimeFormatter pattern (yyyy-MM-dd HH:mm:ss.SSS Z …) as a regular expression with named parts. */
@@ -166,9 +168,7 @@ function utcIsoToMillis(text: string): number | undefined {
     if (text.charCodeAt(19) !== 0x2e || fraction < 1 || fraction > 9 || digitsAt(text, 20, fraction) < 0) return undefined;
     millis = digitsAt(text, 20, Math.min(fraction, 3)) * 10 ** Math.max(0, 3 - fraction);
   } else if (length !== 20) return undefined;
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second, millis);
-  return new Date(ms).getUTCDate() === day ? ms : undefined;
+  return year < 0 ? undefined : calendarMillis(year, month, day, hour, minute, second, millis);
 }
 
 /**
@@ -196,28 +196,13 @@ export function parseDate(value: unknown, format: string = DEFAULT_DATE_FORMAT, 
       case 'epoch_second':
         if (/^-?\d+(\.\d+)?$/.test(text)) return Math.trunc(Number(text) * 1000);
         break;
-      case 'strict_date_optional_time':
-      case 'date_optional_time':
-      case 'strict_date_optional_time_nanos':
-      case 'strict_date_time':
-      case 'date_time':
-      case 'strict_date_time_no_millis':
-      case 'date_time_no_millis':
-      case 'strict_date':
-      case 'date':
-      case 'strict_date_hour_minute_second':
-      case 'iso8601': {
-        const parsed = /^\d{4}/.test(text) ? isoToMillis(text, zone, roundUp) : undefined;
-        if (parsed !== undefined) return parsed;
-        break;
-      }
       case 'basic_date': {
         const parsed = /^\d{8}$/.test(text) ? isoToMillis(`${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6)}`, zone, roundUp) : undefined;
         if (parsed !== undefined) return parsed;
         break;
       }
       default: {
-        const parsed = patternToMillis(text, name, zone, roundUp);
+        const parsed = ISO_FORMATS.has(name) ? (/^\d{4}/.test(text) ? isoToMillis(text, zone, roundUp) : undefined) : patternToMillis(text, name, zone, roundUp);
         if (parsed !== undefined) return parsed;
       }
     }
