@@ -281,10 +281,10 @@ export class MmdbReader<T = unknown> {
     if (v4) {
       // 32 bits fit a number: no BigInt per bit.
       const value = Number(ipToBigInt(ip));
-      for (let bit = 31; bit >= 0 && node < nodeCount; bit -= 1) node = bit > 31 - TOP_LEVELS ? this.topRecord(node, (value >>> bit) & 1) : this.record(node, (value >>> bit) & 1);
+      for (let bit = 31; bit >= 0 && node < nodeCount; bit -= 1) node = this.step(node, (value >>> bit) & 1, 31 - bit);
     } else {
       const value = ipToBigInt(ip);
-      for (let bit = 127n; bit >= 0n && node < nodeCount; bit -= 1n) node = bit > 127n - BigInt(TOP_LEVELS) ? this.topRecord(node, Number((value >> bit) & 1n)) : this.record(node, Number((value >> bit) & 1n));
+      for (let bit = 127; bit >= 0 && node < nodeCount; bit -= 1) node = this.step(node, Number((value >> BigInt(bit)) & 1n), 127 - bit);
     }
     if (node <= nodeCount) return null; // nodeCount itself means "no data"
     return this.recordAt(this.treeBytes + (node - nodeCount));
@@ -301,6 +301,11 @@ export class MmdbReader<T = unknown> {
     if (this.records.size >= this.recordBudget) this.records.delete(this.records.keys().next().value as number);
     this.records.set(offset, record);
     return record;
+  }
+
+  /** The record `side` of `node`, a node `depth` bits into the address: from the node cache in the tree's first levels. */
+  private step(node: number, side: number, depth: number): number {
+    return depth < TOP_LEVELS ? this.topRecord(node, side) : this.record(node, side);
   }
 
   /** A record of a node in the tree's first levels (of the IPv4 subtree too, in an IPv6 tree): from the node cache. */
