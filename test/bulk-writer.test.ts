@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { operationBytes, OperationWriter, type Operation } from '../services/ingest/bulk-indexer.js';
+import { BulkIndexer, operationBytes, OperationWriter, type Operation, type OutcomeSink } from '../services/ingest/bulk-indexer.js';
+import { createLogger } from '../shared/logging.js';
+import { startElasticsearch } from './support/elasticsearch.js';
 
 // The bulk indexer writes each operation into a shared chunk and reuses a chunk once all of its operations
 // have finished. A chunk reused too early would send one document's bytes in place of another's.
@@ -48,5 +50,44 @@ describe('operation writer', () => {
     const operation = writer.write(action('big'), big);
     expect(text(operation)).toBe(`${action('big')}${big}\n`);
     expect(operation.chunk.bytes.length).toBeGreaterThan(256);
+  });
+});
+
+describe('bulk indexer', () => {
+  it('sends each request as one view of one chunk: what is buffered goes before the writer moves to a new chunk', async () => {
+    const { es, stop } = await startElasticsearch();
+    try {
+      // Requests of 1 MB, chunks of 2 MB: 2 600 documents of about 1 KB (2.7 MB) make a request that reaches
+      // the first chunk's end, which would span two chunks unless the indexer sends it there.
+      const maxBytes = 1024 * 1024;
+      const chunkBytes = 2 * maxBytes;
+      const bodies: Buffer[] = [];
+      const bulk = es.bulk.bind(es);
+      Object.assign(es, { bulk: (params: { operations: unknown }, options: unknown) => (bodies.push(params.operations as Buffer), bulk(params as never, options as never)) });
+      const indexer = new BulkIndexer(es, { maxBytes, maxDocs: 100_000, flushIntervalMs: 60_000, concurrency: 2, maxRetries: 1, maxInflightBytes: 64 * chunkBytes, logger: createLogger('silent') });
+      const outcomes: string[] = [];
+      let settle: () => void = () => undefined;
+      const all = new Promise<void>((resolve) => (settle = resolve));
+      const sink: OutcomeSink = {
+        settle(slot, outcome) {
+          outcomes[slot] = outcome.result;
+          if (outcomes.filter(Boolean).length === 2600) settle();
+        },
+        abandon: () => undefined,
+      };
+      const ticket = { abandoned: false };
+      for (let i = 0; i < 2600; i += 1) indexer.add('logs-chunks', `d${i}`, JSON.stringify({ i, pad: 'x'.repeat(1000) }), ticket, 'logs', sink, i);
+      indexer.flush();
+      await all;
+      expect(outcomes.every((outcome) => outcome === 'indexed')).toBe(true);
+      expect(bodies.length).toBeGreaterThan(1);
+      // A view of a chunk shares the chunk's memory; a joined copy would have memory of its own size.
+      for (const body of bodies) expect(body.buffer.byteLength).toBe(chunkBytes);
+      await es.indices.refresh({ index: 'logs-chunks' });
+      expect((await es.count({ index: 'logs-chunks' })).count).toBe(2600);
+      indexer.abandonAll();
+    } finally {
+      await stop();
+    }
   });
 });

@@ -103,7 +103,11 @@ export class BulkIndexer {
 
   /** Queues one `create` of a document; `sink` hears of it under `slot` when Elasticsearch has answered for good. */
   add(index: string, id: string, source: string, ticket: Ticket, topic: string, sink: OutcomeSink, slot: number): void {
-    const operation = this.writer.write(`${this.actionPrefix(index)}${JSON.stringify(id)}}}\n`, source);
+    const action = `${this.actionPrefix(index)}${JSON.stringify(id)}}}\n`;
+    // What is buffered is sent before the writer moves to a new chunk, so that a request never spans two
+    // chunks: joining them was a copy of megabytes into memory touched for the first time, every few requests.
+    if (this.buffer.length > 0 && !this.writer.fits(action, source)) this.flush();
+    const operation = this.writer.write(action, source);
     this.enqueue({ topic, operation, attempts: 0, ticket, sink, slot, done: false });
   }
 
@@ -329,9 +333,13 @@ export class OperationWriter {
     private readonly maxSpare: number,
   ) {}
 
+  /** Whether the operation goes into the current chunk. */
+  fits(action: string, source: string): boolean {
+    return this.current.bytes.length - this.used >= mostBytes(action, source);
+  }
+
   write(action: string, source: string): Operation {
-    // A UTF-16 code unit takes at most 3 bytes in UTF-8; the newline after the document one.
-    const most = (action.length + source.length) * 3 + 1;
+    const most = mostBytes(action, source);
     if (this.current.bytes.length - this.used < most) this.nextChunk(most);
     this.trim.refresh();
     const chunk = this.current;
@@ -362,6 +370,11 @@ export class OperationWriter {
     this.current = spare ?? { bytes: Buffer.allocUnsafe(Math.max(this.chunkBytes, most)), live: 0 };
     this.used = 0;
   }
+}
+
+/** A UTF-16 code unit takes at most 3 bytes in UTF-8; the newline after the document one. */
+function mostBytes(action: string, source: string): number {
+  return (action.length + source.length) * 3 + 1;
 }
 
 /** The NDJSON body of a request: one view when its operations lie next to each other in one chunk. */
