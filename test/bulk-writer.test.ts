@@ -62,6 +62,7 @@ describe('bulk indexer', () => {
       const maxBytes = 1024 * 1024;
       const chunkBytes = 2 * maxBytes;
       const bodies: Buffer[] = [];
+      // Each body is noted on its way; the real client still sends it to the emulator, which indexes it.
       const bulk = es.bulk.bind(es);
       Object.assign(es, { bulk: (params: { operations: unknown }, options: unknown) => (bodies.push(params.operations as Buffer), bulk(params as never, options as never)) });
       const indexer = new BulkIndexer(es, { maxBytes, maxDocs: 100_000, flushIntervalMs: 60_000, concurrency: 2, maxRetries: 1, maxInflightBytes: 64 * chunkBytes, logger: createLogger('silent') });
