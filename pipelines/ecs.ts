@@ -1,20 +1,12 @@
 /** ECS 8.x helpers shared by the source pipelines: nested fields, URLs, route templates, durations. */
+import { memoized } from '../shared/memo.js';
 
 export const ECS_VERSION = '8.11.0';
 
 export type Json = Record<string, unknown>;
 
 /** Field paths are a few hundred constants: each is split once, not once per event. */
-const splitPaths = new Map<string, string[]>();
-
-function splitPath(path: string): string[] {
-  let found = splitPaths.get(path);
-  if (found === undefined) {
-    found = path.split('.');
-    if (splitPaths.size < 10_000) splitPaths.set(path, found);
-  }
-  return found;
-}
+const splitPath = memoized(10_000, (path) => path.split('.'));
 
 /** The object at the first `depth` parts of a path, created on the way (a value in the way is replaced). */
 function objectAlong(document: Json, parts: readonly string[], depth: number): Json {

@@ -2,6 +2,7 @@
  * Dates as Elasticsearch reads and writes them: the named formats and the Java-style patterns Sluice and
  * Kibana use, time zones (IANA names or offsets), calendar units and date math (`now-1h/h`).
  */
+import { memoized } from '../../shared/memo.js';
 
 export const DEFAULT_DATE_FORMAT = 'strict_date_optional_time||epoch_millis';
 
@@ -122,16 +123,7 @@ function patternToMillis(text: string, pattern: string, zone: string, roundUp = 
 }
 
 /** Formats split once: a date field's format is read for every value of every indexed document. */
-const formatLists = new Map<string, string[]>();
-
-function formatList(format: string): string[] {
-  let list = formatLists.get(format);
-  if (list === undefined) {
-    list = format.split('||');
-    if (formatLists.size < 1000) formatLists.set(format, list);
-  }
-  return list;
-}
+const formatList = memoized(1000, (format) => format.split('||'));
 
 /** The named formats that read ISO 8601 dates (isoToMillis). */
 const ISO_FORMATS = new Set(['strict_date_optional_time', 'date_optional_time', 'strict_date_optional_time_nanos', 'strict_date_time', 'date_time', 'strict_date_time_no_millis', 'date_time_no_millis', 'strict_date', 'date', 'strict_date_hour_minute_second', 'iso8601']);

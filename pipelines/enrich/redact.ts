@@ -1,3 +1,4 @@
+import { memoized } from '../../shared/memo.js';
 import type { Json } from '../ecs.js';
 
 /** What redaction can remove; each rule replaces what it finds with `[REDACTED:<rule>]`. */
@@ -91,16 +92,7 @@ const enum KeyKind {
 }
 
 /** Documents repeat a few hundred field names: each is judged (and lower-cased) once. */
-const keyKinds = new Map<string, KeyKind>();
-
-function kindOf(key: string): KeyKind {
-  let kind = keyKinds.get(key);
-  if (kind === undefined) {
-    kind = SAFE_KEYS.has(key) ? KeyKind.Safe : SECRET_KEYS.has(key.toLowerCase()) ? KeyKind.Secret : KeyKind.Text;
-    if (keyKinds.size < 10_000) keyKinds.set(key, kind);
-  }
-  return kind;
-}
+const kindOf = memoized(10_000, (key): KeyKind => (SAFE_KEYS.has(key) ? KeyKind.Safe : SECRET_KEYS.has(key.toLowerCase()) ? KeyKind.Secret : KeyKind.Text));
 
 /**
  * Objects whose every value Sluice (or Filebeat's own configuration) writes, from enumerations and enrichment
