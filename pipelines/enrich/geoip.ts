@@ -29,10 +29,9 @@ const PRIVATE = new BlockList();
 for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) PRIVATE.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['64:ff9b::', 96]] as const) PRIVATE.addSubnet(network, prefix, 'ipv6');
 
-
-export function isPrivate(ip: string): boolean {
-  const version = isIP(ip);
-  return version !== 0 && PRIVATE.check(ip, version === 4 ? 'ipv4' : 'ipv6');
+/** Private, loopback or reserved, for an address already known to be of IP `version` (4 or 6). */
+function isPrivate(ip: string, version: number): boolean {
+  return PRIVATE.check(ip, version === 4 ? 'ipv4' : 'ipv6');
 }
 
 interface CityRecord {
@@ -246,14 +245,15 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   const cityV4 = open(options.cityDb ?? DEFAULT_CITY_IPV4());
   // The IPv6 ASN ranges (BigInts) are loaded on the first IPv6 address: much traffic has none.
   const cityV6 = options.cityDb === undefined ? open(DEFAULT_CITY_IPV6()) : cityV4;
-  let asn: { get(ip: string): AsnRecord | undefined };
+  // Asked with the address's IP version, which the lookup has found already.
+  let asn: { get(ip: string, version: number): AsnRecord | undefined };
   if (options.asnDb !== undefined) {
     const reader = open(options.asnDb);
     asn = { get: (ip) => (reader.get(ip) as AsnRecord | null) ?? undefined };
   } else {
     const v4 = new AsnRanges<number>(packageFile('@ip-location-db/asn', 'asn-ipv4-num.csv'), digits, (length) => new Uint32Array(length));
     const v6 = lazily(() => new AsnRanges<bigint>(packageFile('@ip-location-db/asn', 'asn-ipv6-num.csv'), (bytes, from, to) => BigInt(bytes.toString('latin1', from, to)), (length) => new Array<bigint>(length)));
-    asn = { get: (ip) => (isIP(ip) === 4 ? v4.get(Number(ipToBigInt(ip))) : v6().get(ipToBigInt(ip))) };
+    asn = { get: (ip, version) => (version === 4 ? v4.get(Number(ipToBigInt(ip))) : v6().get(ipToBigInt(ip))) };
   }
 
   const lookup: Geoip['lookup'] = (raw) => {
@@ -268,9 +268,9 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
     const ip = plainAddress(raw);
     const version = isIP(ip);
     if (version === 0) return undefined;
-    if (isPrivate(ip)) return 'private';
+    if (isPrivate(ip, version)) return 'private';
     const city = ((version === 4 ? cityV4 : cityV6).get(ip) as CityRecord | null) ?? undefined;
-    const as = asn.get(ip);
+    const as = asn.get(ip, version);
     const latitude = city?.location?.latitude ?? city?.latitude;
     const longitude = city?.location?.longitude ?? city?.longitude;
     const geo: Json = {};
