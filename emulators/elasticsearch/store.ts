@@ -642,7 +642,9 @@ export class Cluster {
   private store(index: Index, doc: Doc, existing: Doc | undefined, newId: boolean): void {
     if (existing !== undefined) index.noteRewrite();
     index.docs.set(doc.id, doc);
-    if (newId || (existing === undefined && !index.dirty.has(doc.id) && !index.view.has(doc.id))) index.appended.push(doc);
+    // An id neither stored nor changed since the last refresh is not in the view either (the view is what
+    // the documents were at that refresh): the document is new to both, and is appended.
+    if (newId || (existing === undefined && !index.dirty.has(doc.id))) index.appended.push(doc);
     else index.dirty.add(doc.id);
     index.bytes += doc.size - (existing?.size ?? 0);
     this.journal?.doc(index, doc.id, doc);
