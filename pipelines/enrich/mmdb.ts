@@ -207,7 +207,11 @@ class Decoder {
  */
 const TOP_LEVELS = 16;
 
-/** Both records of the nodes cached, by node number: open addressing in typed arrays, at most half full. */
+/**
+ * Both records of the nodes cached, by node number: open addressing in typed arrays, at most half full. The
+ * first TOP_LEVELS levels hold at most 2^16 - 1 nodes and the table has 2^17 slots, so `set`'s bound is a
+ * guard that a tree cannot reach; it keeps `get`'s probing finite whatever calls it.
+ */
 class NodeCache {
   private readonly bits = TOP_LEVELS + 1;
   private readonly nodes = new Int32Array(1 << this.bits).fill(-1);
