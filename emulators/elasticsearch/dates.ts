@@ -79,12 +79,11 @@ function calendarMillis(year: number, month: number, day: number, hour: number, 
   return Number.isNaN(local) || new Date(local).getUTCDate() !== day ? undefined : local;
 }
 
-/** A Java DateTimeFormatter pattern (yyyy-MM-dd HH:mm:ss.SSS Z …) as a regular expression with named parts. */
-const patternCache = new Map<string, { regex: RegExp; fields: string[] }>();
-
-function compilePattern(pattern: string): { regex: RegExp; fields: string[] } {
-  let compiled = patternCache.get(pattern);
-  if (compiled) return compiled;
+/**
+ * A Java DateTimeFormatter pattern (yyyy-MM-dd HH:mm:ss.SSS Z …) as a regular expression with named parts,
+ * compiled once per pattern (the mappings' few formats), up to a bound.
+ */
+const compilePattern = memoized(1000, (pattern): { regex: RegExp; fields: string[] } => {
   const fields: string[] = [];
   let source = '';
   for (let i = 0; i < pattern.length; ) {
@@ -104,10 +103,8 @@ function compilePattern(pattern: string): { regex: RegExp; fields: string[] } {
       source += char === 'Z' || char === 'X' || char === 'x' ? '(Z|[+-]\\d{2}:?\\d{2})' : char === 'S' ? `(\\d{1,${Math.max(run, 9)}})` : run >= 4 && char !== 'y' ? '(\\d+)' : `(\\d{${char === 'y' || char === 'u' ? `${Math.min(run, 4)},9` : `1,${Math.max(2, run)}`}})`;
     } else source += token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   }
-  compiled = { regex: new RegExp(`^${source}$`), fields };
-  patternCache.set(pattern, compiled);
-  return compiled;
-}
+  return { regex: new RegExp(`^${source}$`), fields };
+});
 
 function patternToMillis(text: string, pattern: string, zone: string, roundUp = false): number | undefined {
   const { regex, fields } = compilePattern(pattern);
