@@ -103,11 +103,10 @@ export class BulkIndexer {
 
   /** Queues one `create` of a document; `sink` hears of it under `slot` when Elasticsearch has answered for good. */
   add(index: string, id: string, source: string, ticket: Ticket, topic: string, sink: OutcomeSink, slot: number): void {
-    const action = `${this.actionPrefix(index)}${JSON.stringify(id)}}}\n`;
-    // What is buffered is sent before the writer moves to a new chunk, so that a request never spans two
-    // chunks: joining them was a copy of megabytes into memory touched for the first time, every few requests.
-    if (this.buffer.length > 0 && !this.writer.fits(action, source)) this.flush();
-    const operation = this.writer.write(action, source);
+    const operation = this.writer.write(`${this.actionPrefix(index)}${JSON.stringify(id)}}}\n`, source);
+    // The writer moved to a new chunk: what is buffered goes now, so that a request never spans two chunks
+    // (joining them was a copy of megabytes into memory touched for the first time, every few requests).
+    if (this.buffer.length > 0 && (this.buffer[this.buffer.length - 1] as Pending).operation.chunk !== operation.chunk) this.flush();
     this.enqueue({ topic, operation, attempts: 0, ticket, sink, slot, done: false });
   }
 
@@ -333,13 +332,9 @@ export class OperationWriter {
     private readonly maxSpare: number,
   ) {}
 
-  /** Whether the operation goes into the current chunk. */
-  fits(action: string, source: string): boolean {
-    return this.current.bytes.length - this.used >= mostBytes(action, source);
-  }
-
   write(action: string, source: string): Operation {
-    const most = mostBytes(action, source);
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8; the newline after the document one.
+    const most = (action.length + source.length) * 3 + 1;
     if (this.current.bytes.length - this.used < most) this.nextChunk(most);
     this.trim.refresh();
     const chunk = this.current;
@@ -370,11 +365,6 @@ export class OperationWriter {
     this.current = spare ?? { bytes: Buffer.allocUnsafe(Math.max(this.chunkBytes, most)), live: 0 };
     this.used = 0;
   }
-}
-
-/** A UTF-16 code unit takes at most 3 bytes in UTF-8; the newline after the document one. */
-function mostBytes(action: string, source: string): number {
-  return (action.length + source.length) * 3 + 1;
 }
 
 /** The NDJSON body of a request: one view when its operations lie next to each other in one chunk. */
