@@ -282,14 +282,11 @@ export class MmdbReader<T = unknown> {
     if (!v4 && this.metadata.ipVersion === 4) return null;
     const { nodeCount } = this.metadata;
     let node = v4 && this.metadata.ipVersion === 6 ? this.ipv4Start : 0;
-    if (v4) {
-      // 32 bits fit a number: no BigInt per bit.
-      const value = Number(ipToBigInt(ip));
-      for (let bit = 31; bit >= 0 && node < nodeCount; bit -= 1) node = this.step(node, (value >>> bit) & 1, 31 - bit);
-    } else {
-      const value = ipToBigInt(ip);
-      for (let bit = 127; bit >= 0 && node < nodeCount; bit -= 1) node = this.step(node, Number((value >> BigInt(bit)) & 1n), 127 - bit);
-    }
+    // The address as 32-bit words (one for IPv4, four for IPv6): each bit is then a number operation, not a
+    // BigInt made and shifted per bit.
+    const value = ipToBigInt(ip);
+    const words = v4 ? [Number(value)] : [96n, 64n, 32n, 0n].map((shift) => Number((value >> shift) & 0xffffffffn));
+    for (let depth = 0; depth < words.length * 32 && node < nodeCount; depth += 1) node = this.step(node, ((words[depth >> 5] as number) >>> (31 - (depth & 31))) & 1, depth);
     if (node <= nodeCount) return null; // nodeCount itself means "no data"
     return this.recordAt(this.treeBytes + (node - nodeCount));
   }
