@@ -191,7 +191,13 @@ export function parseDate(value: unknown, format: string = DEFAULT_DATE_FORMAT, 
         break;
       }
       default: {
-        const parsed = ISO_FORMATS.has(name) ? (/^\d{4}/.test(text) ? isoToMillis(text, zone, roundUp) : undefined) : patternToMillis(text, name, zone, roundUp);
+        // The ISO formats read what starts with a year; any other name is a Java pattern.
+        if (ISO_FORMATS.has(name)) {
+          const parsed = /^\d{4}/.test(text) ? isoToMillis(text, zone, roundUp) : undefined;
+          if (parsed !== undefined) return parsed;
+          break;
+        }
+        const parsed = patternToMillis(text, name, zone, roundUp);
         if (parsed !== undefined) return parsed;
       }
     }

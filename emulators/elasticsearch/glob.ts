@@ -1,18 +1,23 @@
 import { memoized } from '../../shared/memo.js';
+
 /**
  * Elasticsearch's wildcard patterns as regular expressions: `*` is any run of characters; `?` is one
  * character in wildcard queries and `_source` filters, but a plain character in index and template names.
- * Compiled patterns are kept, since the same few are matched on every request: keyed by the options' two
- * characters (`?` or `-`, `i` or `-`), then the pattern.
+ * Compiled patterns are kept, one memo per combination of the options, since the same few are matched on
+ * every request.
  */
-const compiled = memoized(10_000, (key) => {
-  const singleChar = key[0] === '?';
-  const escaped = key.slice(2).replace(singleChar ? /[.+^${}()|[\]\\]/g : /[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*');
-  return new RegExp(`^${singleChar ? escaped.replaceAll('?', '.') : escaped}$`, key[1] === 'i' ? 'i' : '');
-});
+const compiled = [false, true].flatMap((singleChar) =>
+  [false, true].map((caseInsensitive) =>
+    memoized(10_000, (pattern) => {
+      const escaped = pattern.replace(singleChar ? /[.+^${}()|[\]\\]/g : /[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*');
+      return new RegExp(`^${singleChar ? escaped.replaceAll('?', '.') : escaped}$`, caseInsensitive ? 'i' : '');
+    }),
+  ),
+);
 
 export function globToRegex(pattern: string, options: { singleChar?: boolean; caseInsensitive?: boolean } = {}): RegExp {
-  return compiled(`${options.singleChar === true ? '?' : '-'}${options.caseInsensitive === true ? 'i' : '-'}${pattern}`);
+  const memo = compiled[(options.singleChar === true ? 2 : 0) + (options.caseInsensitive === true ? 1 : 0)] as (pattern: string) => RegExp;
+  return memo(pattern);
 }
 
 /** An index, alias, template or setting name against a pattern. */
