@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import kafkajs, { type Kafka, type LogEntry, type SASLOptions } from 'kafkajs';
+import kafkajs, { type Kafka, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 import type { Config } from './config.js';
 import type { Logger } from './logging.js';
 
@@ -41,4 +41,26 @@ export function kafkaClient(config: Config, logger: Logger, clientId: string, op
     // kafkajs types SASL per mechanism; the three accepted here share one shape.
     ...(sasl === undefined ? {} : { sasl: sasl as SASLOptions }),
   });
+}
+
+/** A message and the topic it goes to. */
+export interface TopicMessage {
+  topic: string;
+  value: string | Buffer;
+}
+
+/**
+ * Sends messages bound for several topics as one produce request per broker (kafkajs's sendBatch), each topic's
+ * in the order given. Grouped with one list per topic: copying a topic's list for every message made a batch
+ * of thousands quadratic (a quarter of a benchmark producer's CPU).
+ */
+export async function sendToTopics(producer: Producer, messages: Iterable<TopicMessage>, acks?: number): Promise<void> {
+  const byTopic = new Map<string, Array<{ value: string | Buffer }>>();
+  for (const { topic, value } of messages) {
+    let list = byTopic.get(topic);
+    if (list === undefined) byTopic.set(topic, (list = []));
+    list.push({ value });
+  }
+  if (byTopic.size === 0) return;
+  await producer.sendBatch({ ...(acks === undefined ? {} : { acks }), topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })) });
 }

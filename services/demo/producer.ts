@@ -1,6 +1,6 @@
 import kafkajs, { type Producer } from 'kafkajs';
 import type { Config } from '../../shared/config.js';
-import { kafkaClient } from '../../shared/kafka.js';
+import { kafkaClient, sendToTopics } from '../../shared/kafka.js';
 import type { Logger } from '../../shared/logging.js';
 import { MINUTE, minuteMessages, type DemoMessage, type DemoPlan } from './generator.js';
 
@@ -14,16 +14,6 @@ export function demoProducer(config: Config, logger: Logger): Producer {
  * message.max.bytes (1 MB, which a partition's record batch must fit) whatever the partition count.
  */
 const BATCH_BYTES = 900_000;
-
-async function send(producer: Producer, messages: DemoMessage[]): Promise<void> {
-  const byTopic = new Map<string, Array<{ value: string }>>();
-  for (const message of messages) {
-    let list = byTopic.get(message.topic);
-    if (list === undefined) byTopic.set(message.topic, (list = []));
-    list.push({ value: message.value });
-  }
-  await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, values]) => ({ topic, messages: values })) });
-}
 
 export interface BackfillStep {
   /** The first minute not yet produced. */
@@ -48,7 +38,7 @@ export async function backfill(producer: Producer, plan: DemoPlan, fromMinute: n
       bytes += message.value.length;
     }
     if (bytes < BATCH_BYTES && minute + MINUTE < plan.to) continue;
-    await send(producer, pending);
+    await sendToTopics(producer, pending, -1);
     produced += pending.length;
     pending = [];
     bytes = 0;
@@ -74,7 +64,7 @@ export async function produceLive(producer: Producer, plan: DemoPlan, signal: Ab
     let due = 0;
     while (due < queue.length && (queue[due] as DemoMessage).at <= now) due += 1;
     if (due > 0) {
-      await send(producer, queue.slice(0, due));
+      await sendToTopics(producer, queue.slice(0, due), -1);
       queue = queue.slice(due);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));

@@ -1,7 +1,7 @@
 import kafkajs, { type EachBatchPayload } from 'kafkajs';
 import { z } from 'zod';
 import type { Config } from '../../shared/config.js';
-import { kafkaClient } from '../../shared/kafka.js';
+import { kafkaClient, sendToTopics, type TopicMessage } from '../../shared/kafka.js';
 import type { Logger } from '../../shared/logging.js';
 
 const { Partitioners } = kafkajs;
@@ -77,15 +77,15 @@ export async function replayDeadLetters(config: Config, logger: Logger, dlqTopic
     if (end === undefined) return;
     const messages = batch.messages.filter((message) => BigInt(message.offset) < end);
     if (messages.length === 0) return;
-    const byTopic = new Map<string, Array<{ value: string }>>();
+    const replayed: TopicMessage[] = [];
     for (const message of messages) {
       const parsed = deadLetterSchema.safeParse(parseOrUndefined(message.value?.toString('utf8') ?? ''));
       if (!parsed.success) result.skipped.push({ partition: batch.partition, offset: message.offset, why: 'not a dead letter of Sluice' });
       else if (parsed.data.original_truncated) result.skipped.push({ partition: batch.partition, offset: message.offset, why: `the original was cut at the size limit (${parsed.data.reason})` });
-      else byTopic.set(parsed.data.topic, [...(byTopic.get(parsed.data.topic) ?? []), { value: parsed.data.original }]);
+      else replayed.push({ topic: parsed.data.topic, value: parsed.data.original });
     }
-    if (byTopic.size > 0) await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, values]) => ({ topic, messages: values })) });
-    for (const values of byTopic.values()) result.replayed += values.length;
+    await sendToTopics(producer, replayed, -1);
+    result.replayed += replayed.length;
     const last = BigInt((messages[messages.length - 1] as { offset: string }).offset);
     await commitOffsetsIfNecessary({ topics: [{ topic: dlqTopic, partitions: [{ partition: batch.partition, offset: (last + 1n).toString() }] }] });
     if (last + 1n >= end) remaining.delete(batch.partition);
