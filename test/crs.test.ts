@@ -11,7 +11,7 @@ import { convertRegex, RegexConversionError } from '../pipelines/enrich/crs/rege
 import type { Match } from '../pipelines/enrich/crs/engine.js';
 import { defaultCrsDir, loadCrs, loadCrsInTurns } from '../pipelines/enrich/crs/ruleset.js';
 import { parseActions, parseRuleFile } from '../pipelines/enrich/crs/seclang.js';
-import { cmdLine, cssDecode, htmlEntityDecode, jsDecode, normalizePath, replaceComments, urlDecodeUni, utf8toUnicode } from '../pipelines/enrich/crs/transforms.js';
+import { cmdLine, cssDecode, htmlEntityDecode, jsDecode, normalizePath, replaceComments, urlDecode, urlDecodeUni, utf8toUnicode } from '../pipelines/enrich/crs/transforms.js';
 import { pino } from 'pino';
 import { logCrs } from '../services/ingest/service.js';
 import { ConfigError, loadConfig } from '../shared/config.js';
@@ -88,6 +88,13 @@ describe('transformations as ModSecurity applies them', () => {
     expect(urlDecodeUni('%u0041%uFF1Cscript%uff1e+%2B%zz')).toBe('A<script> +%zz');
   });
 
+  it('keeps the text around escapes, at either end and between adjacent ones, and a cut escape as written', () => {
+    expect(urlDecodeUni('%41a+b%2f%2Fc%u00%4')).toBe('Aa b//c%u00%4');
+    expect(urlDecodeUni('/api/v1?user=u%40example.com&q=a+b')).toBe('/api/v1?user=u@example.com&q=a b');
+    expect(urlDecode('+%u0041%25%%41x%')).toBe(' %u0041%%Ax%');
+    expect(urlDecode('plain')).toBe('plain');
+  });
+
   it('decodes entities with or without the semicolon, JavaScript and CSS escapes', () => {
     expect(htmlEntityDecode('&#x3c;&#60&lt;&quot;&amp;&unknown;')).toBe('<<<"&&unknown;');
     expect(jsDecode('\\x3c\\u003cscript\\76\\n\\q')).toBe('<<script>\nq');
@@ -96,6 +103,8 @@ describe('transformations as ModSecurity applies them', () => {
 
   it('undoes shell tricks, comments and path games', () => {
     expect(cmdLine("c^a\\t \"/etc/pass\"'wd' ; X,y")).toBe('cat/etc/passwd x y');
+    expect(cmdLine('/Bin/Cat\t(/etc)')).toBe('/bin/cat(/etc)');
+    expect(cmdLine('/API/v1/Jobs?ID=7')).toBe('/api/v1/jobs?id=7');
     expect(replaceComments('UNION/**/SELECT/* open')).toBe('UNION SELECT ');
     expect(normalizePath('/a/./b/../../etc//passwd')).toBe('/etc/passwd');
     expect(utf8toUnicode('caf\xc3\xa9')).toBe('caf%u00e9');
