@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { benignRequests } from '../bench/benign-traffic.js';
 import { loadRegressionCases, runRegression } from '../bench/crs-regression.js';
+import { AtomScanner } from '../pipelines/enrich/crs/atoms.js';
 import { detectSqli, detectXss } from '../pipelines/enrich/crs/libinjection.js';
 import { compileOperator, operatorRequirement } from '../pipelines/enrich/crs/operators.js';
 import { alphabetOf } from '../pipelines/enrich/crs/prefilter.js';
@@ -121,6 +122,15 @@ describe('operators', () => {
     // Bytes above 0x7f are compared as they are: "\xc9t\xc9" is not "\xe9t\xe9".
     expect(pm('\xc9t\xc9', expand)).toBeUndefined();
     expect(pm('l\xe9t\xe9', expand)).toEqual(['\xe9t\xe9']);
+  });
+
+  it("the screen's atom scan lists every atom a text holds once, overlapping and repeated ones too, and scans afresh each time", () => {
+    const scanner = new AtomScanner(['/', 'ab', 'b', 'abc', 'x']);
+    const atoms = (text: string): string[] => [...scanner.ids].filter(([, id]) => scanner.scan(text).includes(id)).map(([atom]) => atom);
+    expect(scanner.scan('/AB/ab/Abc/')).toHaveLength(4);
+    expect(atoms('/AB/ab/Abc/')).toEqual(['/', 'ab', 'b', 'abc']);
+    expect(atoms('zzz')).toEqual([]);
+    expect(atoms('xb')).toEqual(['b', 'x']);
   });
 });
 

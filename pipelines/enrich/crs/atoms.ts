@@ -1,5 +1,8 @@
 import type { Formula } from './prefilter.js';
 
+/** The ids of the atoms found in a text, each once: a dozen in a URI, so a list is quicker to fill and read than a Set. */
+export type FoundAtoms = readonly number[];
+
 /**
  * Aho–Corasick as a table, one lookup per byte, case-insensitive for ASCII as ModSecurity's matchers are.
  * Every atom of every rule found in one pass over a value (the screen), or the first phrase of an `@pm`
@@ -13,6 +16,8 @@ export class AtomScanner {
   /** Atom ids ending at each state (its own and through its fail links), flattened. */
   private readonly outputStart: Int32Array;
   private readonly outputs: Int32Array;
+  /** One per atom, set while a scan runs: single-byte atoms (`/`, `=`, `&`) end dozens of times in a URI. */
+  private readonly marks: Uint8Array;
   readonly ids = new Map<string, number>();
 
   constructor(atoms: Iterable<string>) {
@@ -69,6 +74,7 @@ export class AtomScanner {
     this.outputStart = new Int32Array(edges.length + 1);
     ends.forEach((list, state) => (this.outputStart[state + 1] = (this.outputStart[state] as number) + list.length));
     this.outputs = Int32Array.from(ends.flat());
+    this.marks = new Uint8Array(this.ids.size);
   }
 
   /** The id of the atom that ends first in `text` (at one end, the longest: it is listed first), or -1. */
@@ -84,19 +90,26 @@ export class AtomScanner {
   }
 
   /** The ids of the atoms in `text`. */
-  scan(text: string): Set<number> {
-    const found = new Set<number>();
-    const { columns, next, width, outputStart, outputs } = this;
+  scan(text: string): FoundAtoms {
+    const found: number[] = [];
+    const { columns, next, width, outputStart, outputs, marks } = this;
     let state = 0;
     for (let i = 0; i < text.length; i += 1) {
       state = next[state * width + (columns[text.charCodeAt(i) & 0xff] as number)] as number;
-      for (let at = outputStart[state] as number; at < (outputStart[state + 1] as number); at += 1) found.add(outputs[at] as number);
+      for (let at = outputStart[state] as number; at < (outputStart[state + 1] as number); at += 1) {
+        const id = outputs[at] as number;
+        if (marks[id] === 0) {
+          marks[id] = 1;
+          found.push(id);
+        }
+      }
     }
+    for (const id of found) marks[id] = 0;
     return found;
   }
 }
 
-export type AtomTest = (found: Set<number>) => boolean;
+export type AtomTest = (found: FoundAtoms) => boolean;
 
 /** A formula as a test of the found atom ids; undefined for ALL (nothing to test). */
 export function compileFormula(formula: Formula, ids: ReadonlyMap<string, number>): AtomTest | undefined {
@@ -105,7 +118,7 @@ export function compileFormula(formula: Formula, ids: ReadonlyMap<string, number
       return undefined;
     case 'atom': {
       const id = ids.get(formula.atom) as number;
-      return (found) => found.has(id);
+      return (found) => found.includes(id);
     }
     case 'and': {
       const parts = formula.of.map((part) => compileFormula(part, ids)).filter((part): part is AtomTest => part !== undefined);

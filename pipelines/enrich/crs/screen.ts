@@ -1,4 +1,4 @@
-import { AtomScanner, compileFormula } from './atoms.js';
+import { AtomScanner, compileFormula, type FoundAtoms } from './atoms.js';
 import { formsOf, valueTester, type Rule, type TxSnapshot } from './engine.js';
 import { alphabetOf, atomsOf, classBit, FULL, type Alphabet } from './prefilter.js';
 import { LOGGED_HEADERS, toBytes, type AccessRequest, type RequestVariables } from './request.js';
@@ -205,8 +205,8 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfConta
   /** Second cut, on what a candidate's operator will see: its alphabet and its atoms; then the rule itself. */
   const verdicts = (list: readonly number[], value: string, alphabet: Alphabet): number[] => {
     const plain = inert(value, alphabet);
-    let ownAtoms: Set<number> | undefined;
-    const scanned = new Map<string, { alphabet: Alphabet; atoms: Set<number> | undefined }>();
+    let ownAtoms: FoundAtoms | undefined;
+    const scanned = new Map<string, { alphabet: Alphabet; atoms: FoundAtoms | undefined }>();
     const formsByChain = new Map<string, string[]>();
     const found: number[] = [];
     for (const index of list) {
