@@ -168,7 +168,7 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
   const enrichment = await untilAborted(createEnrichers(config, signal), signal);
   if (config.ingest.warmUpEvents > 0) {
     const warm = warmUp(enrichment.enrichers, config.ingest.warmUpEvents);
-    logger.info({ lines: warm.byTopic, documents: warm.documents, ms: Math.round(warm.ms) }, 'pipeline warmed up');
+    logger.info({ lines: warm.byTopic, documents: warm.documents, rejected: warm.rejected, ms: Math.round(warm.ms) }, 'pipeline warmed up');
   }
   releaseStartupHeap();
   started.add(async () => enrichment.close());

@@ -1,4 +1,5 @@
 import { createPipeline, type Enricher } from '../../pipelines/pipeline.js';
+import type { Stage } from '../../pipelines/types.js';
 import { MINUTE, minuteMessages, planLive } from '../demo/generator.js';
 
 /** The demo generator's seed for the warm-up's traffic (any fixed one: the lines need only look real). */
@@ -9,6 +10,8 @@ export interface WarmUpResult {
   byTopic: Record<string, number>;
   /** Lines that became documents. */
   documents: number;
+  /** Lines refused, by the stage that refused them: the demo plants a few records cut short (broken JSON). */
+  rejected: Partial<Record<Stage, number>>;
   ms: number;
 }
 
@@ -28,6 +31,7 @@ export function warmUp(enrichers: readonly Enricher[], events: number): WarmUpRe
   const plan = planLive(SEED, 'warm-up', events / 60);
   const byTopic: Record<string, number> = {};
   let documents = 0;
+  const rejected: WarmUpResult['rejected'] = {};
   let seen = 0;
   // Minutes from a week ago on, as many as it takes to make `events` lines.
   for (let minute = Math.floor(Date.now() / MINUTE) * MINUTE - 7 * 24 * 60 * MINUTE; seen < events; minute += MINUTE) {
@@ -36,10 +40,13 @@ export function warmUp(enrichers: readonly Enricher[], events: number): WarmUpRe
       const outcome = pipeline({ value: Buffer.from(message.value), topic: message.topic, partition: 0, offset: String(seen) });
       seen += 1;
       byTopic[message.topic] = (byTopic[message.topic] ?? 0) + 1;
-      if (!outcome.ok) continue;
+      if (!outcome.ok) {
+        rejected[outcome.stage] = (rejected[outcome.stage] ?? 0) + 1;
+        continue;
+      }
       JSON.stringify(outcome.document);
       documents += 1;
     }
   }
-  return { byTopic, documents, ms: performance.now() - started };
+  return { byTopic, documents, rejected, ms: performance.now() - started };
 }
