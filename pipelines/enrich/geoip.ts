@@ -206,7 +206,7 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   // What close() undoes: per file, its poll and its current reader.
   const closers: Array<() => void> = [];
   // Records are read through the union of both schemas (MaxMind's and DB-IP's).
-  const open = (path: string): { get(ip: string): unknown } => {
+  const open = (path: string): { lookup(value: bigint, v4: boolean): unknown } => {
     let loaded = statSync(path);
     let reader = new MmdbReader(path, { records: cacheSize });
     let closed = false;
@@ -233,9 +233,9 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
     // A file overwritten in place (not replaced by a rename, as geoipupdate does) can be read half-written
     // until the poll sees it: such a lookup answers nothing rather than failing the event.
     return {
-      get: (ip) => {
+      lookup: (value, v4) => {
         try {
-          return reader.get(ip);
+          return reader.lookup(value, v4);
         } catch {
           return null;
         }
@@ -245,15 +245,15 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   const cityV4 = open(options.cityDb ?? DEFAULT_CITY_IPV4());
   // The IPv6 ASN ranges (BigInts) are loaded on the first IPv6 address: much traffic has none.
   const cityV6 = options.cityDb === undefined ? open(DEFAULT_CITY_IPV6()) : cityV4;
-  // Asked with the address's IP version, which the lookup has found already.
-  let asn: { get(ip: string, version: number): AsnRecord | undefined };
+  // Asked with the address as an integer and its IP version, which the lookup has found already.
+  let asn: { get(value: bigint, v4: boolean): AsnRecord | undefined };
   if (options.asnDb !== undefined) {
     const reader = open(options.asnDb);
-    asn = { get: (ip) => (reader.get(ip) as AsnRecord | null) ?? undefined };
+    asn = { get: (value, v4) => (reader.lookup(value, v4) as AsnRecord | null) ?? undefined };
   } else {
     const v4 = new AsnRanges<number>(packageFile('@ip-location-db/asn', 'asn-ipv4-num.csv'), digits, (length) => new Uint32Array(length));
     const v6 = lazily(() => new AsnRanges<bigint>(packageFile('@ip-location-db/asn', 'asn-ipv6-num.csv'), (bytes, from, to) => BigInt(bytes.toString('latin1', from, to)), (length) => new Array<bigint>(length)));
-    asn = { get: (ip, version) => (version === 4 ? v4.get(Number(ipToBigInt(ip))) : v6().get(ipToBigInt(ip))) };
+    asn = { get: (value, isV4) => (isV4 ? v4.get(Number(value)) : v6().get(value)) };
   }
 
   const lookup: Geoip['lookup'] = (raw) => {
@@ -269,8 +269,11 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
     const version = isIP(ip);
     if (version === 0) return undefined;
     if (isPrivate(ip, version)) return 'private';
-    const city = ((version === 4 ? cityV4 : cityV6).get(ip) as CityRecord | null) ?? undefined;
-    const as = asn.get(ip, version);
+    // The address as an integer once, for both databases.
+    const value = ipToBigInt(ip);
+    const v4 = version === 4;
+    const city = ((v4 ? cityV4 : cityV6).lookup(value, v4) as CityRecord | null) ?? undefined;
+    const as = asn.get(value, v4);
     const latitude = city?.location?.latitude ?? city?.latitude;
     const longitude = city?.location?.longitude ?? city?.longitude;
     const geo: Json = {};

@@ -207,6 +207,10 @@ class Decoder {
  */
 const TOP_LEVELS = 16;
 
+/** An address's 32-bit words, filled by each lookup in turn (lookups are synchronous: one array serves all). */
+const WORDS = new Uint32Array(4);
+const WORD_SHIFTS = [96n, 64n, 32n, 0n];
+
 /**
  * Both records of the nodes cached, by node number: open addressing in typed arrays, at most half full. The
  * first TOP_LEVELS levels hold at most 2^16 - 1 nodes and the table has 2^17 slots, so `set`'s bound is a
@@ -279,14 +283,20 @@ export class MmdbReader<T = unknown> {
   get(ip: string): T | null {
     const v4 = isIPv4(ip);
     if (!v4 && !isIPv6(ip)) return null;
+    return this.lookup(ipToBigInt(ip), v4);
+  }
+
+  /** The record for an address given as its integer (32 bits for IPv4, 128 for IPv6), for a caller that has it already. */
+  lookup(value: bigint, v4: boolean): T | null {
     if (!v4 && this.metadata.ipVersion === 4) return null;
     const { nodeCount } = this.metadata;
     let node = v4 && this.metadata.ipVersion === 6 ? this.ipv4Start : 0;
     // The address as 32-bit words (one for IPv4, four for IPv6): each bit is then a number operation, not a
     // BigInt made and shifted per bit.
-    const value = ipToBigInt(ip);
-    const words = v4 ? [Number(value)] : [96n, 64n, 32n, 0n].map((shift) => Number((value >> shift) & 0xffffffffn));
-    for (let depth = 0; depth < words.length * 32 && node < nodeCount; depth += 1) node = this.step(node, ((words[depth >> 5] as number) >>> (31 - (depth & 31))) & 1, depth);
+    if (v4) WORDS[0] = Number(value);
+    else for (let word = 0; word < 4; word += 1) WORDS[word] = Number((value >> (WORD_SHIFTS[word] as bigint)) & 0xffffffffn);
+    const bits = v4 ? 32 : 128;
+    for (let depth = 0; depth < bits && node < nodeCount; depth += 1) node = this.step(node, ((WORDS[depth >> 5] as number) >>> (31 - (depth & 31))) & 1, depth);
     if (node <= nodeCount) return null; // nodeCount itself means "no data"
     return this.recordAt(this.treeBytes + (node - nodeCount));
   }
