@@ -151,9 +151,10 @@ export function removeCommentsChar(value: string): string {
   return /\/\*|\*\/|--|#/.test(value) ? value.replace(/\/\*|\*\/|--|#/g, '') : value;
 }
 
-/** Windows and Unix shell tricks undone: \ " ' ^ dropped, blanks before / and ( dropped, , and ; as spaces. */
+/** What cmdLine acts on besides case. */
 const SHELL_TRICKS = /[\\"'^,; \t\n\r\f\v]/;
 
+/** Windows and Unix shell tricks undone: \ " ' ^ dropped, blanks before / and ( dropped, , and ; as spaces. */
 export function cmdLine(value: string): string {
   // Most values have none of them: then only the case changes.
   if (!SHELL_TRICKS.test(value)) return lowercase(value);
