@@ -77,6 +77,24 @@ describe('metrics derived from logs', () => {
     expect(checked.code, checked.stdout + checked.stderr).toBe(0);
   });
 
+  // The verdicts of a document are shared per combination while the SLOs fit two bit sets (26), listed per
+  // document beyond: both ways count each SLO on its own, whatever the other SLOs said of the same document.
+  it.each([5, 27])('count each of %i more SLOs on the same requests by its own threshold', async (extra) => {
+    const registry = new Registry();
+    const thresholds = Array.from({ length: extra }, (_, i) => 200 + i * 20);
+    const more = thresholds.map((below, i) => ({ ...(SLOS.slos[0] as (typeof SLOS.slos)[number]), name: `extra-${i}`, indicator: { dataset: 'rendiff.traefik', valid: {}, good: { status: { lt: below } } } }));
+    const metrics = createLogMetrics(registry, { ...SLOS, slos: [...SLOS.slos, ...more] });
+    metrics.record((await documents(LINES)).map((document) => metrics.measure(document)));
+    // LINES' requests: seven 200, two 503, one 404.
+    const statuses = [...Array<number>(7).fill(200), 503, 503, 404];
+    for (const [i, below] of thresholds.entries()) {
+      expect(await value(registry, 'sluice_slo_events_total', { slo: `extra-${i}`, kind: 'valid' })).toBe(10);
+      expect(await value(registry, 'sluice_slo_events_total', { slo: `extra-${i}`, kind: 'good' }), `below ${below}`).toBe(statuses.filter((status) => status < below).length);
+    }
+    expect(await value(registry, 'sluice_slo_events_total', { slo: 'api-availability', kind: 'good' })).toBe(8);
+    expect(await value(registry, 'sluice_slo_events_total', { slo: 'job-success', kind: 'good' })).toBe(2);
+  });
+
   it('cap label values: 100 000 distinct routes give 200 series and one "other", and the folds are counted', async () => {
     const registry = new Registry();
     const metrics = createLogMetrics(registry, undefined);

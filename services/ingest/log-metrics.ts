@@ -61,7 +61,62 @@ export interface Observation {
   log: { level: string; component: string } | undefined;
   categories: string[];
   job: { outcome: 'completed' | 'failed'; errorType: string; ns: unknown } | undefined;
-  slos: Array<{ name: string; good: boolean }>;
+  slos: readonly SloVerdict[];
+}
+
+/** An SLO's verdict on a document: made once per SLO and verdict, shared by every document it fits. */
+export interface SloVerdict {
+  name: string;
+  good: boolean;
+  /** The keys of its two label sets in `record`'s sums, made once instead of once per document. */
+  validKey: string;
+  goodKey: string;
+}
+
+interface Indicator {
+  dataset: string;
+  valid: (document: Document) => boolean;
+  good: (document: Document) => boolean;
+  /** Its verdicts, bad and good. */
+  verdicts: readonly [SloVerdict, SloVerdict];
+}
+
+/** Beyond this many SLOs, a document's verdicts no longer fit a number's 53 bits as two bit sets. */
+const MAX_KEYED_SLOS = 26;
+/** Distinct combinations of verdicts kept (a source's documents share a few); past it, an array per document. */
+const MAX_VERDICT_SETS = 1024;
+
+/**
+ * A document's SLO verdicts, each combination as one shared array keyed by two bit sets (which SLOs count the
+ * document, and which as good): most documents count for some SLO, and an array and an object per SLO per
+ * document, and their label keys joined again when counted, were about a quarter of the metrics' time.
+ */
+function sloVerdicts(indicators: readonly Indicator[]): (document: Document, dataset: unknown) => readonly SloVerdict[] {
+  const sets = new Map<number, readonly SloVerdict[]>();
+  const listed = (document: Document, dataset: unknown): readonly SloVerdict[] => {
+    let verdicts: SloVerdict[] | undefined;
+    for (const indicator of indicators) if (dataset === indicator.dataset && indicator.valid(document)) (verdicts ??= []).push(indicator.verdicts[indicator.good(document) ? 1 : 0]);
+    return verdicts ?? NO_SLOS;
+  };
+  if (indicators.length > MAX_KEYED_SLOS) return listed;
+  const span = 2 ** indicators.length;
+  return (document, dataset) => {
+    let valid = 0;
+    let good = 0;
+    for (let i = 0; i < indicators.length; i += 1) {
+      const indicator = indicators[i] as Indicator;
+      if (dataset !== indicator.dataset || !indicator.valid(document)) continue;
+      valid |= 1 << i;
+      if (indicator.good(document)) good |= 1 << i;
+    }
+    if (valid === 0) return NO_SLOS;
+    const key = valid * span + good;
+    const known = sets.get(key);
+    if (known !== undefined) return known;
+    const verdicts = indicators.flatMap((indicator, i) => (valid & (1 << i) ? [indicator.verdicts[good & (1 << i) ? 1 : 0]] : []));
+    if (sets.size < MAX_VERDICT_SETS) sets.set(key, verdicts);
+    return verdicts;
+  };
 }
 
 export interface LogMetrics {
@@ -101,7 +156,11 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
 
   // The filters of slo.yaml compiled once: they run for every document indexed.
   const jobFilters = slos === undefined ? undefined : { dataset: slos.jobs.dataset, completed: filterPredicate(slos.jobs.completed), failed: filterPredicate(slos.jobs.failed) };
-  const indicators = (slos?.slos ?? []).map((slo) => ({ name: slo.name, dataset: slo.indicator.dataset, valid: filterPredicate(slo.indicator.valid), good: filterPredicate(slo.indicator.good) }));
+  const indicators = (slos?.slos ?? []).map((slo): Indicator => {
+    const verdict = (good: boolean): SloVerdict => ({ name: slo.name, good, validKey: `${slo.name}\u0000valid`, goodKey: `${slo.name}\u0000good` });
+    return { dataset: slo.indicator.dataset, valid: filterPredicate(slo.indicator.valid), good: filterPredicate(slo.indicator.good), verdicts: [verdict(false), verdict(true)] };
+  });
+  const verdictsOf = sloVerdicts(indicators);
 
   /** The few values a document counts with, so that the document itself is not held. */
   const measure = (document: Document): Observation => {
@@ -111,17 +170,13 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
     // Only alerts: a lone CRS warning under the threshold is recorded on the document, not counted here.
     const tags = document.tags;
     const categories = Array.isArray(tags) && tags.includes('security_alert') ? valueAt(document, CATEGORY) : undefined;
-    let slos: Observation['slos'] = NO_SLOS;
-    for (const indicator of indicators) {
-      if (dataset === indicator.dataset && indicator.valid(document)) (slos === NO_SLOS ? (slos = []) : slos).push({ name: indicator.name, good: indicator.good(document) });
-    }
     return {
       service: text(valueAt(document, SERVICE), 'unknown'),
       http: typeof status === 'number' ? { route: text(valueAt(document, ROUTE)), method: text(valueAt(document, METHOD), 'unknown'), statusClass: STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`, ns: valueAt(document, DURATION), sent: valueAt(document, REQUEST_BYTES), received: valueAt(document, RESPONSE_BYTES) } : undefined,
       log: typeof status === 'number' ? undefined : { level: text(valueAt(document, LEVEL)), component: text(valueAt(document, COMPONENT)) },
       categories: Array.isArray(categories) ? categories.map((category) => text(category)) : NO_CATEGORIES,
       job: jobOutcome === undefined ? undefined : { outcome: jobOutcome, errorType: text(valueAt(document, ERROR_TYPE)), ns: valueAt(document, DURATION) },
-      slos,
+      slos: verdictsOf(document, dataset),
     };
   };
 
@@ -164,8 +219,8 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
         if (typeof job.ns === 'number') jobDuration.observe({ outcome: job.outcome }, job.ns / 1e9);
       }
       for (const slo of slos) {
-        add(sloEvents, `${slo.name}\u0000valid`, () => ({ slo: slo.name, kind: 'valid' }));
-        if (slo.good) add(sloEvents, `${slo.name}\u0000good`, () => ({ slo: slo.name, kind: 'good' }));
+        add(sloEvents, slo.validKey, () => ({ slo: slo.name, kind: 'valid' }));
+        if (slo.good) add(sloEvents, slo.goodKey, () => ({ slo: slo.name, kind: 'good' }));
       }
     }
     for (const [counter, byLabels] of sums) for (const { labels, value } of byLabels.values()) counter.inc(labels, value);
