@@ -92,13 +92,14 @@ const MAX_VERDICT_SETS = 1024;
  * document, and their label keys joined again when counted, were about a quarter of the metrics' time.
  */
 function sloVerdicts(indicators: readonly Indicator[]): (document: Document, dataset: unknown) => readonly SloVerdict[] {
+  if (indicators.length > MAX_KEYED_SLOS) {
+    return (document, dataset) => {
+      let verdicts: SloVerdict[] | undefined;
+      for (const indicator of indicators) if (dataset === indicator.dataset && indicator.valid(document)) (verdicts ??= []).push(indicator.verdicts[indicator.good(document) ? 1 : 0]);
+      return verdicts ?? NO_SLOS;
+    };
+  }
   const sets = new Map<number, readonly SloVerdict[]>();
-  const listed = (document: Document, dataset: unknown): readonly SloVerdict[] => {
-    let verdicts: SloVerdict[] | undefined;
-    for (const indicator of indicators) if (dataset === indicator.dataset && indicator.valid(document)) (verdicts ??= []).push(indicator.verdicts[indicator.good(document) ? 1 : 0]);
-    return verdicts ?? NO_SLOS;
-  };
-  if (indicators.length > MAX_KEYED_SLOS) return listed;
   const span = 2 ** indicators.length;
   return (document, dataset) => {
     let valid = 0;
