@@ -120,6 +120,8 @@ describe('SLO filters in memory and in Elasticsearch', () => {
       { topic: 'logs-app', line: JSON.stringify({ timestamp: '2026-11-20T11:00:00Z', level: 'INFO', message: 'Job processing completed.', job_id: 'x' }) },
       { topic: 'logs-app', line: JSON.stringify({ timestamp: '2026-11-20T11:00:01Z', level: 'INFO', message: 'job PROCESSING completed for user', job_id: 'y' }) },
       { topic: 'logs-app', line: JSON.stringify({ timestamp: '2026-11-20T11:00:02Z', level: 'INFO', message: 'Job processingcompleted', job_id: 'z' }) },
+      { topic: 'logs-app', line: JSON.stringify({ timestamp: '2026-11-20T11:00:05Z', level: 'INFO', message: 'Ünïcode: job—processing — completed (42 s)', job_id: 'u' }) },
+      { topic: 'logs-app', line: JSON.stringify({ timestamp: '2026-11-20T11:00:06Z', level: 'INFO', message: 'subjob processing completed', job_id: 'v' }) },
       { topic: 'logs-traefik', line: traefikLine({ at: T('2026-11-20T11:00:03Z'), status: 500, ms: 2000 }) },
       { topic: 'logs-traefik', line: traefikLine({ at: T('2026-11-20T11:00:04Z'), status: 499, ms: 2000.001 }) },
     ];
@@ -133,6 +135,10 @@ describe('SLO filters in memory and in Elasticsearch', () => {
       { outcome: 'failure', not: { status: { gte: 500 } } },
       { fields: { 'http.request.method': ['POST', 'PUT'] } },
       { duration: { gt: 2000 } },
+      // A phrase inside a message, one word, and one with no words at all (Elasticsearch then matches nothing).
+      { message: 'processing completed' },
+      { message: 'JOB' },
+      { message: ' !! ' },
     ];
     for (const filter of filters) {
       const response = await cluster.es.search({ index: 'logs-*-filters', size: 100, query: filterQuery(filter) as never, _source: false });
