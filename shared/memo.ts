@@ -1,10 +1,11 @@
 /**
- * A pure function of a string, remembered for the first `limit` distinct arguments: for the few hundred
- * constants a hot path meets again and again (field paths, date formats, wildcard patterns). Arguments past
- * the limit are computed each time, so that a stream of distinct values cannot grow the memory.
+ * A pure function of a string (or a number), remembered for the first `limit` distinct arguments: for the few
+ * hundred constants a hot path meets again and again (field paths, date formats, wildcard patterns, SLO
+ * verdicts). Arguments past the limit are computed each time, so that a stream of distinct values cannot grow
+ * the memory.
  */
-export function memoized<T>(limit: number, compute: (key: string) => T): (key: string) => T {
-  const known = new Map<string, T>();
+export function memoized<T, K extends string | number = string>(limit: number, compute: (key: K) => T): (key: K) => T {
+  const known = new Map<K, T>();
   return (key) => {
     let value = known.get(key);
     if (value === undefined) {

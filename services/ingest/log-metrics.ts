@@ -1,4 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { memoized } from '../../shared/memo.js';
 import { filterPredicate, valueAt, type SloFile } from '../../shared/slo.js';
 
 /**
@@ -99,8 +100,13 @@ function sloVerdicts(indicators: readonly Indicator[]): (document: Document, dat
       return verdicts ?? NO_SLOS;
     };
   }
-  const sets = new Map<number, readonly SloVerdict[]>();
   const span = 2 ** indicators.length;
+  // The verdicts a key stands for: the SLOs whose bit is set in its valid half, good or bad by its good half.
+  const verdictSet = memoized(MAX_VERDICT_SETS, (key: number): readonly SloVerdict[] => {
+    const valid = Math.floor(key / span);
+    const good = key % span;
+    return indicators.flatMap((indicator, i) => (valid & (1 << i) ? [indicator.verdicts[good & (1 << i) ? 1 : 0]] : []));
+  });
   return (document, dataset) => {
     let valid = 0;
     let good = 0;
@@ -110,13 +116,7 @@ function sloVerdicts(indicators: readonly Indicator[]): (document: Document, dat
       valid |= 1 << i;
       if (indicator.good(document)) good |= 1 << i;
     }
-    if (valid === 0) return NO_SLOS;
-    const key = valid * span + good;
-    const known = sets.get(key);
-    if (known !== undefined) return known;
-    const verdicts = indicators.flatMap((indicator, i) => (valid & (1 << i) ? [indicator.verdicts[good & (1 << i) ? 1 : 0]] : []));
-    if (sets.size < MAX_VERDICT_SETS) sets.set(key, verdicts);
-    return verdicts;
+    return valid === 0 ? NO_SLOS : verdictSet(valid * span + good);
   };
 }
 
