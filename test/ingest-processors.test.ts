@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../shared/paths.js';
-import { loadUapParser, type VersionedName } from '../pipelines/enrich/uap.js';
+import { loadUapParser, readRegexesFile, type VersionedName } from '../pipelines/enrich/uap.js';
 import { createUserAgent } from '../pipelines/enrich/user-agent.js';
 import { createNetworkDirection } from '../pipelines/enrich/network-direction.js';
 import { createGeoip } from '../pipelines/enrich/geoip.js';
@@ -73,6 +73,35 @@ describe('the user_agent enricher', () => {
     const document: Record<string, unknown> = { user_agent: { original: 'RendiffCLI/3.2 (linux)' } };
     createUserAgent(file)(document);
     expect(document.user_agent).toEqual({ original: 'RendiffCLI/3.2 (linux)', name: 'Rendiff CLI', version: '3.2', device: { name: 'Other' } });
+  });
+
+  it('reads uap-core\u2019s file as the yaml package reads it, entry for entry', () => {
+    const path = join(packageRoot, 'node_modules', 'uap-core', 'regexes.yaml');
+    const file = parse(readFileSync(path, 'utf8')) as Record<string, unknown[]>;
+    const read = loadUapParser(path);
+    expect(read.patterns).toBe(file.user_agent_parsers!.length + file.os_parsers!.length + file.device_parsers!.length);
+    expect(readRegexesFile(path)).toEqual(file);
+  });
+
+  it('takes every value of a regexes file as text, as uap-core specifies: an unquoted number is a replacement too', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sluice-uap-')), 'regexes.yaml');
+    writeFileSync(file, String.raw`user_agent_parsers:
+  - regex: '(RendiffCLI)/(\d+)\.(\d+)'
+    v1_replacement: 7
+    v2_replacement: 0x10
+`);
+    expect(loadUapParser(file).parse('RendiffCLI/3.2').agent).toEqual({ name: 'RendiffCLI', major: '7', minor: '0x10', patch: null, build: null });
+  });
+
+  it.each([
+    ['an entry without its regex', 'user_agent_parsers:\n  - family_replacement: X\n', 'user_agent_parsers.0.regex'],
+    ['a regex that is a list', 'os_parsers:\n  - regex: [a, b]\n', 'os_parsers.0.regex'],
+    ['a list of text', 'device_parsers: [a]\n', 'device_parsers.0'],
+    ['no lists at all', 'hello\n', '(file)'],
+  ])('names what is wrong with a regexes file: %s', (_name, text, where) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sluice-uap-')), 'regexes.yaml');
+    writeFileSync(file, text);
+    expect(() => loadUapParser(file)).toThrow(`${file}: not a uap-core regexes file (${where}: `);
   });
 });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { FAILSAFE_SCHEMA, load } from 'js-yaml';
+import { z } from 'zod';
 
 /**
  * User agents parsed with uap-core's `regexes.yaml`, the expressions of Elasticsearch's `user_agent` ingest
@@ -29,6 +30,10 @@ interface Subpattern {
 }
 
 type Entry = Record<string, string | undefined>;
+
+/** A regexes file as uap-core's specification writes it: lists of entries, each a `regex` and its replacements. */
+const entries = z.array(z.object({ regex: z.string() }).catchall(z.string())).optional();
+const regexesFile = z.object({ user_agent_parsers: entries, os_parsers: entries, device_parsers: entries });
 
 function compile(entries: Entry[] | undefined, keys: [string, string?, string?, string?, string?]): Subpattern[] {
   return (entries ?? []).map((entry) => ({
@@ -78,8 +83,21 @@ export interface UapParser {
   patterns: number;
 }
 
+/**
+ * A regexes file, read with js-yaml and every scalar taken as a string (its failsafe schema: uap-core's fields
+ * are all strings, and an unquoted `v1_replacement: 6` stays "6"). The `yaml` package, which reads Sluice's
+ * own YAML files with line numbers for their errors, took about 0.45 CPU-seconds of each worker's start for
+ * uap-core's 200 KB (most of it compiling its parser on V8's helper threads); js-yaml about 0.13.
+ */
+export function readRegexesFile(path: string): z.output<typeof regexesFile> {
+  const checked = regexesFile.safeParse(load(readFileSync(path, 'utf8'), { schema: FAILSAFE_SCHEMA }));
+  if (checked.success) return checked.data;
+  const issue = checked.error.issues[0] as z.core.$ZodIssue;
+  throw new Error(`${path}: not a uap-core regexes file (${issue.path.join('.') || '(file)'}: ${issue.message})`);
+}
+
 export function loadUapParser(path: string): UapParser {
-  const file = parse(readFileSync(path, 'utf8')) as { user_agent_parsers?: Entry[]; os_parsers?: Entry[]; device_parsers?: Entry[] };
+  const file = readRegexesFile(path);
   const agents = compile(file.user_agent_parsers, ['family_replacement', 'v1_replacement', 'v2_replacement', 'v3_replacement', 'v4_replacement']);
   const systems = compile(file.os_parsers, ['os_replacement', 'os_v1_replacement', 'os_v2_replacement', 'os_v3_replacement', 'os_v4_replacement']);
   const devices = compile(file.device_parsers, ['device_replacement']);
