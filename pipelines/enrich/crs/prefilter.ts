@@ -74,6 +74,19 @@ function bytesNode(bytes: Bytes): Node {
   return { kind: 'bytes', bytes, size };
 }
 
+/**
+ * One node per literal byte and case folding, shared: the rules' expressions hold tens of thousands of
+ * literal characters, and a byte set allocated and counted for each was a third of loading CRS.
+ */
+const LITERAL_NODES = new Map<number, Node>();
+
+function literalNode(code: number, fold: boolean): Node {
+  const key = 2 * code + (fold ? 1 : 0);
+  let node = LITERAL_NODES.get(key);
+  if (node === undefined) LITERAL_NODES.set(key, (node = bytesNode(bytesOf([code], fold))));
+  return node;
+}
+
 const ALL_CODES = Array.from({ length: 256 }, (_unused, code) => code);
 /** `.` without the s flag, built once. */
 const DOT = bytesNode(bytesOf(ALL_CODES.filter((code) => code !== 10), false));
@@ -173,7 +186,7 @@ class Parser {
       case '\\':
         return this.escape();
       default:
-        return bytesNode(bytesOf([char.charCodeAt(0)], this.fold));
+        return literalNode(char.charCodeAt(0), this.fold);
     }
   }
 
@@ -184,7 +197,7 @@ class Parser {
     if (/[1-9]/.test(char)) return { kind: 'any' };
     const shorthand = this.shorthand(char);
     if (shorthand !== undefined) return bytesNode(shorthand);
-    return bytesNode(bytesOf([this.escapedCode(char)], this.fold));
+    return literalNode(this.escapedCode(char), this.fold);
   }
 
   private shorthand(char: string): Bytes | undefined {
@@ -359,17 +372,22 @@ function matchOf(literals: Literals): Formula {
   return literals.exact === undefined ? literals.match : exactFormula(literals.exact);
 }
 
+/** A byte set's literals, worked out once per node (literal nodes are shared; see literalNode). Never changed by a caller. */
+const BYTE_LITERALS = new WeakMap<Node, Literals>();
+
 function literalsOf(node: Node): Literals {
   switch (node.kind) {
     case 'bytes': {
       // A large class (most of them, once case is folded) is no exact string: not worth walking its bytes.
       if (node.size > MAX_EXACT_CLASS * 2) return { exact: undefined, match: ALL };
+      const known = BYTE_LITERALS.get(node);
+      if (known !== undefined) return known;
       const members = new Set<string>();
       // ASCII letters only, as the scanner lowers them: a byte string's 0xc0–0xde are not letters.
-      node.bytes.forEach((member, code) => {
-        if (member === 1) members.add(String.fromCharCode(code >= 65 && code <= 90 ? code + 32 : code));
-      });
-      return members.size <= MAX_EXACT_CLASS ? { exact: [...members], match: ALL } : { exact: undefined, match: ALL };
+      for (let code = 0; code < 256; code += 1) if (node.bytes[code] === 1) members.add(String.fromCharCode(code >= 65 && code <= 90 ? code + 32 : code));
+      const literals = members.size <= MAX_EXACT_CLASS ? { exact: [...members], match: ALL } : { exact: undefined, match: ALL };
+      BYTE_LITERALS.set(node, literals);
+      return literals;
     }
     case 'empty':
       return { exact: [''], match: ALL };
