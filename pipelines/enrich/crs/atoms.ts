@@ -59,15 +59,14 @@ export class AtomScanner {
     }
     for (let head = 0; head < queue.length; head += 1) {
       const state = queue[head] as number;
+      const failRow = (fail[state] as number) * width;
       (ends[state] as number[]).push(...(ends[fail[state] as number] as number[]));
-      for (let column = 0; column < width; column += 1) {
-        const target = (edges[state] as Map<number, number>).get(column);
-        if (target === undefined) next[state * width + column] = next[(fail[state] as number) * width + column] as number;
-        else {
-          fail[target] = next[(fail[state] as number) * width + column] as number;
-          next[state * width + column] = target;
-          queue.push(target);
-        }
+      // The fail state's row (complete: it is shallower), then this state's own edges over it.
+      next.copyWithin(state * width, failRow, failRow + width);
+      for (const [column, target] of edges[state] as Map<number, number>) {
+        fail[target] = next[failRow + column] as number;
+        next[state * width + column] = target;
+        queue.push(target);
       }
     }
     this.next = next;
