@@ -103,6 +103,22 @@ describe('the user_agent enricher', () => {
     writeFileSync(file, text);
     expect(() => loadUapParser(file)).toThrow(`${file}: not a uap-core regexes file (${where}: `);
   });
+
+  it('names a regexes file that is not YAML, with where the YAML breaks', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sluice-uap-')), 'regexes.yaml');
+    writeFileSync(file, "user_agent_parsers:\n  - regex: 'unclosed\n");
+    const message = (() => {
+      try {
+        loadUapParser(file);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'no error';
+    })();
+    expect(message.startsWith(`${file}: not a uap-core regexes file (`)).toBe(true);
+    // js-yaml's first line, which ends with the line and column where reading stopped.
+    expect(message).toMatch(/\(\d+:\d+\)\)$/);
+  });
 });
 
 describe('network.direction, as the network_direction processor sets it', () => {

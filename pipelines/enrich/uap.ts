@@ -32,8 +32,8 @@ interface Subpattern {
 type Entry = Record<string, string | undefined>;
 
 /** A regexes file as uap-core's specification writes it: lists of entries, each a `regex` and its replacements. */
-const entries = z.array(z.object({ regex: z.string() }).catchall(z.string())).optional();
-const regexesFile = z.object({ user_agent_parsers: entries, os_parsers: entries, device_parsers: entries });
+const entryList = z.array(z.object({ regex: z.string() }).catchall(z.string())).optional();
+const regexesFile = z.object({ user_agent_parsers: entryList, os_parsers: entryList, device_parsers: entryList });
 
 function compile(entries: Entry[] | undefined, keys: [string, string?, string?, string?, string?]): Subpattern[] {
   return (entries ?? []).map((entry) => ({
@@ -90,7 +90,14 @@ export interface UapParser {
  * uap-core's 200 KB (most of it compiling its parser on V8's helper threads); js-yaml about 0.13.
  */
 export function readRegexesFile(path: string): z.output<typeof regexesFile> {
-  const checked = regexesFile.safeParse(load(readFileSync(path, 'utf8'), { schema: FAILSAFE_SCHEMA }));
+  const text = readFileSync(path, 'utf8');
+  let read: unknown;
+  try {
+    read = load(text, { schema: FAILSAFE_SCHEMA });
+  } catch (error) {
+    throw new Error(`${path}: not a uap-core regexes file (${(error as Error).message.split('\n')[0]})`);
+  }
+  const checked = regexesFile.safeParse(read);
   if (checked.success) return checked.data;
   const issue = checked.error.issues[0] as z.core.$ZodIssue;
   throw new Error(`${path}: not a uap-core regexes file (${issue.path.join('.') || '(file)'}: ${issue.message})`);
