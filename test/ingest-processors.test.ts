@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../shared/paths.js';
+import { YamlFileError } from '../shared/yaml-file.js';
 import { loadUapParser, readRegexesFile, type VersionedName } from '../pipelines/enrich/uap.js';
 import { createUserAgent } from '../pipelines/enrich/user-agent.js';
 import { createNetworkDirection } from '../pipelines/enrich/network-direction.js';
@@ -98,28 +99,34 @@ describe('the user_agent enricher', () => {
     ['a regex that is a list', 'os_parsers:\n  - regex: [a, b]\n', 'os_parsers.0.regex'],
     ['a list of text', 'device_parsers: [a]\n', 'device_parsers.0'],
     ['no lists at all', 'hello\n', '(file)'],
-  ])('names what is wrong with a regexes file: %s', (_name, text, where) => {
+    ['lists with no entry', 'user_agent_parsers: []\n', '(file)'],
+  ])('names what is wrong with a regexes file, as Sluice\u2019s own YAML files: %s', (_name, text, where) => {
     const file = join(mkdtempSync(join(tmpdir(), 'sluice-uap-')), 'regexes.yaml');
     writeFileSync(file, text);
-    expect(() => loadUapParser(file)).toThrow(`${file}: not a uap-core regexes file (${where}: `);
+    const error = thrownBy(() => loadUapParser(file));
+    // The error `sluice` prints before it exits with a usage error (as for slo.yaml), not a stack trace.
+    expect(error).toBeInstanceOf(YamlFileError);
+    expect(error.message.startsWith(`invalid uap-core regexes file ${file}:\n  ${where}: `)).toBe(true);
   });
 
-  it('names a regexes file that is not YAML, with where the YAML breaks', () => {
+  it('names a regexes file that is not YAML by the line where reading stopped', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'sluice-uap-')), 'regexes.yaml');
     writeFileSync(file, "user_agent_parsers:\n  - regex: 'unclosed\n");
-    const message = (() => {
-      try {
-        loadUapParser(file);
-      } catch (error) {
-        return (error as Error).message;
-      }
-      return 'no error';
-    })();
-    expect(message.startsWith(`${file}: not a uap-core regexes file (`)).toBe(true);
-    // js-yaml's first line, which ends with the line and column where reading stopped.
-    expect(message).toMatch(/\(\d+:\d+\)\)$/);
+    const error = thrownBy(() => loadUapParser(file));
+    expect(error).toBeInstanceOf(YamlFileError);
+    // js-yaml stops at the end of the third line, where the quoted scalar is still open.
+    expect(error.message).toBe(`invalid uap-core regexes file ${file}:\n  line 3: deficient indentation`);
   });
 });
+
+function thrownBy(run: () => unknown): Error {
+  try {
+    run();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('nothing was thrown');
+}
 
 describe('network.direction, as the network_direction processor sets it', () => {
   it.each([

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { FAILSAFE_SCHEMA, load } from 'js-yaml';
+import { FAILSAFE_SCHEMA, load, YAMLException } from 'js-yaml';
 import { z } from 'zod';
+import { YamlFileError } from '../../shared/yaml-file.js';
 
 /**
  * User agents parsed with uap-core's `regexes.yaml`, the expressions of Elasticsearch's `user_agent` ingest
@@ -29,15 +30,20 @@ interface Subpattern {
   v4: string | undefined;
 }
 
-type Entry = Record<string, string | undefined>;
-
 /** A regexes file as uap-core's specification writes it: lists of entries, each a `regex` and its replacements. */
-const entryList = z.array(z.object({ regex: z.string() }).catchall(z.string())).optional();
-const regexesFile = z.object({ user_agent_parsers: entryList, os_parsers: entryList, device_parsers: entryList });
+const regexEntry = z.object({ regex: z.string() }).catchall(z.string());
+const entryList = z.array(regexEntry).optional();
+const regexesFile = z
+  .object({ user_agent_parsers: entryList, os_parsers: entryList, device_parsers: entryList })
+  .refine((file) => (file.user_agent_parsers?.length ?? 0) + (file.os_parsers?.length ?? 0) + (file.device_parsers?.length ?? 0) > 0, 'no user_agent_parsers, os_parsers or device_parsers');
+
+type Entry = z.output<typeof regexEntry>;
+
+const WHAT = 'uap-core regexes file';
 
 function compile(entries: Entry[] | undefined, keys: [string, string?, string?, string?, string?]): Subpattern[] {
   return (entries ?? []).map((entry) => ({
-    regex: new RegExp(entry.regex as string, entry.regex_flag === 'i' ? 'i' : ''),
+    regex: new RegExp(entry.regex, entry.regex_flag === 'i' ? 'i' : ''),
     name: entry[keys[0]],
     v1: keys[1] === undefined ? undefined : entry[keys[1]],
     v2: keys[2] === undefined ? undefined : entry[keys[2]],
@@ -86,8 +92,10 @@ export interface UapParser {
 /**
  * A regexes file, read with js-yaml and every scalar taken as a string (its failsafe schema: uap-core's fields
  * are all strings, and an unquoted `v1_replacement: 6` stays "6"). The `yaml` package, which reads Sluice's
- * own YAML files with line numbers for their errors, took about 0.45 CPU-seconds of each worker's start for
- * uap-core's 200 KB (most of it compiling its parser on V8's helper threads); js-yaml about 0.13.
+ * own YAML files with line numbers for every error, took about 0.45 CPU-seconds of each worker's start for
+ * uap-core's 200 KB (most of it compiling its parser on V8's helper threads); js-yaml about 0.13. Its mistakes
+ * are reported as those files' are (YamlFileError: `sluice` prints them and exits), by line when the YAML
+ * breaks and by path when an entry does.
  */
 export function readRegexesFile(path: string): z.output<typeof regexesFile> {
   const text = readFileSync(path, 'utf8');
@@ -95,12 +103,12 @@ export function readRegexesFile(path: string): z.output<typeof regexesFile> {
   try {
     read = load(text, { schema: FAILSAFE_SCHEMA });
   } catch (error) {
-    throw new Error(`${path}: not a uap-core regexes file (${(error as Error).message.split('\n')[0]})`);
+    if (!(error instanceof YAMLException)) throw error;
+    throw new YamlFileError(path, [`line ${(error.mark?.line ?? 0) + 1}: ${error.reason}`], WHAT);
   }
   const checked = regexesFile.safeParse(read);
   if (checked.success) return checked.data;
-  const issue = checked.error.issues[0] as z.core.$ZodIssue;
-  throw new Error(`${path}: not a uap-core regexes file (${issue.path.join('.') || '(file)'}: ${issue.message})`);
+  throw new YamlFileError(path, checked.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(file)'}: ${issue.message}`), WHAT);
 }
 
 export function loadUapParser(path: string): UapParser {
@@ -108,7 +116,6 @@ export function loadUapParser(path: string): UapParser {
   const agents = compile(file.user_agent_parsers, ['family_replacement', 'v1_replacement', 'v2_replacement', 'v3_replacement', 'v4_replacement']);
   const systems = compile(file.os_parsers, ['os_replacement', 'os_v1_replacement', 'os_v2_replacement', 'os_v3_replacement', 'os_v4_replacement']);
   const devices = compile(file.device_parsers, ['device_replacement']);
-  if (agents.length + systems.length + devices.length === 0) throw new Error(`${path}: not a uap-core regexes file (no user_agent_parsers, os_parsers or device_parsers)`);
   return {
     patterns: agents.length + systems.length + devices.length,
     parse: (agent) => ({ agent: first(agents, agent), os: first(systems, agent), device: first(devices, agent) }),
