@@ -93,7 +93,7 @@ class AsnRanges<K extends number | bigint> {
     // ends in `names`, in the slot the number was given (typed arrays and a loop: a tuple per name and
     // Buffer#copy's call made this half of the file's reading).
     const slotOf = new Map<number, number>();
-    let slots = { asn: new Uint32Array(1 << 16), from: new Uint32Array(1 << 16), to: new Uint32Array(1 << 16) };
+    let slots = { from: new Uint32Array(1 << 16), to: new Uint32Array(1 << 16) };
     let names = Buffer.allocUnsafe(1 << 20);
     let used = 0;
     let count = 0;
@@ -109,13 +109,12 @@ class AsnRanges<K extends number | bigint> {
       if (slotOf.has(asn)) return;
       const slot = slotOf.size;
       slotOf.set(asn, slot);
-      if (slot === slots.asn.length) {
+      if (slot === slots.from.length) {
         if (slot === SLOT_SPAN) throw new Error(`${path}: more than ${SLOT_SPAN} AS numbers`);
-        slots = { asn: grown(slots.asn), from: grown(slots.from), to: grown(slots.to) };
+        slots = { from: grown(slots.from), to: grown(slots.to) };
       }
       const nameEnd = bytes[end - 1] === 0x0d ? end - 1 : end;
       if (used + nameEnd - third > names.length) names = Buffer.concat([names.subarray(0, used)], 2 * names.length + nameEnd - third);
-      slots.asn[slot] = asn;
       slots.from[slot] = used;
       for (let at = third + 1; at < nameEnd; at += 1) names[used++] = bytes[at] as number;
       slots.to[slot] = used;
@@ -124,7 +123,7 @@ class AsnRanges<K extends number | bigint> {
     // The slots in the order of their AS numbers: each number times 2^20 plus its slot, sorted as doubles
     // (exact below 2^53), sorts both in one native sort where a comparator would call back for each pair.
     const keyed = new Float64Array(slotOf.size);
-    for (let slot = 0; slot < keyed.length; slot += 1) keyed[slot] = (slots.asn[slot] as number) * SLOT_SPAN + slot;
+    for (const [asn, slot] of slotOf) keyed[slot] = asn * SLOT_SPAN + slot;
     keyed.sort();
     this.named = new Uint32Array(keyed.length);
     this.nameOffsets = new Uint32Array(keyed.length * 2);
