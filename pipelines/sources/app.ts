@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { latencyBucket } from '../../shared/latency-histogram.js';
 import { durationNs, hostPort, put, routeTemplate, urlFields, addTag, type Json } from '../ecs.js';
-import { baseDocument, eventTime, idLike, keepRest, level, validate, type NormaliseContext } from './common.js';
+import { baseDocument, eventTime, idLike, keepRest, level, validator, type NormaliseContext } from './common.js';
 
 /**
  * The API's JSON lines (the seed's `timestamp/level/message/job_id/user_id/processing_time/component`)
@@ -26,10 +26,11 @@ export const appRecord = z
   })
   .passthrough();
 
+const validateApp = validator(appRecord);
 const KNOWN = new Set(['timestamp', 'level', 'message', 'job_id', 'user_id', 'processing_time', 'method', 'path', 'status_code', 'duration_ms', 'client_ip', 'user_agent', 'request_id']);
 
 export function normaliseApp(record: Json, context: NormaliseContext, dataset = 'rendiff.api', service = 'rendiff-api'): Json {
-  const log = validate(appRecord, record);
+  const log = validateApp(record);
   const document = baseDocument(dataset, eventTime(log.timestamp, 'timestamp', context), context, service);
   const level = log.level?.toLowerCase();
   put(document, 'log.level', level);

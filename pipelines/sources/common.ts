@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ECS_VERSION, objectAt, put, type Json } from '../ecs.js';
 import { formatTimestamp, parseTimestamp } from '../timestamps.js';
 import { RejectedError } from '../types.js';
+import { acceptor } from './accept.js';
 
 export interface NormaliseContext {
   namespace: string;
@@ -11,13 +12,20 @@ export interface NormaliseContext {
   tags: string[];
 }
 
-/** zod's verdict as a rejection that names the field and what was wrong with it. */
-export function validate<T>(schema: z.ZodType<T>, record: unknown): T {
-  const result = schema.safeParse(record);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0] as z.core.$ZodIssue;
-  const field = issue.path.length === 0 ? 'the record' : `field ${issue.path.join('.')}`;
-  throw new RejectedError('validate', `${field}: ${issue.message}`);
+/**
+ * zod's verdict as a rejection that names the field and what was wrong with it. A record the schema's
+ * acceptor passes is returned as it is (zod would return a copy of it); any other goes through zod.
+ */
+export function validator<T>(schema: z.ZodType<T>): (record: unknown) => T {
+  const accepts = acceptor(schema);
+  return (record) => {
+    if (accepts(record)) return record as T;
+    const result = schema.safeParse(record);
+    if (result.success) return result.data;
+    const issue = result.error.issues[0] as z.core.$ZodIssue;
+    const field = issue.path.length === 0 ? 'the record' : `field ${issue.path.join('.')}`;
+    throw new RejectedError('validate', `${field}: ${issue.message}`);
+  };
 }
 
 /** The event time: the record's own, else Filebeat's; a record whose time cannot be read is rejected. */

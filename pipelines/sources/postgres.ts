@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { put, type Json } from '../ecs.js';
 import { RejectedError } from '../types.js';
-import { baseDocument, eventTime, keepRest, validate, type NormaliseContext } from './common.js';
+import { baseDocument, eventTime, keepRest, validator, type NormaliseContext } from './common.js';
 
 /** PostgreSQL's `jsonlog` (log_destination = jsonlog, PostgreSQL 15+). */
 export const postgresJsonRecord = z
@@ -25,6 +25,7 @@ export const postgresJsonRecord = z
   .passthrough();
 
 /** The fields mapped below; the rest (application_name, backend_type, detail, hint, …) are kept under postgresql.log. */
+const validatePostgres = validator(postgresJsonRecord);
 const KNOWN = new Set(['timestamp', 'user', 'dbname', 'pid', 'remote_host', 'session_id', 'line_num', 'error_severity', 'state_code', 'message', 'statement']);
 
 /** The default stderr prefix `%m [%p] `: `2025-07-10 10:30:00.123 UTC [1234] LOG:  message`. */
@@ -61,7 +62,7 @@ export function normalisePostgres(record: Json | string, context: NormaliseConte
     applyMessage(document, message.trim());
     return document;
   }
-  const log = validate(postgresJsonRecord, record);
+  const log = validatePostgres(record);
   const document = baseDocument('rendiff.postgres', eventTime(log.timestamp, 'timestamp', context), context, 'postgresql');
   put(document, 'process.pid', log.pid);
   put(document, 'log.level', SEVERITY[log.error_severity] ?? log.error_severity.toLowerCase());

@@ -4,7 +4,7 @@ import { addTag, durationNs, hostPort, routeTemplate, urlFields, type Json } fro
 import { RejectedError } from '../types.js';
 import { isIP } from 'node:net';
 import { formatTimestamp } from '../timestamps.js';
-import { baseDocument, eventTime, keepRest, validate, type NormaliseContext } from './common.js';
+import { baseDocument, eventTime, keepRest, validator, type NormaliseContext } from './common.js';
 
 /**
  * Traefik's JSON access log (accessLog.format=json), field by field as Traefik names and types them
@@ -64,6 +64,7 @@ export const traefikRecord = z
   })
   .passthrough();
 
+const validateTraefik = validator(traefikRecord);
 const KNOWN = new Set(Object.keys(traefikRecord.shape));
 
 /** Traefik's own fields under `traefik.*`, by their ECS-style names (durations in ns, as event.duration). */
@@ -122,7 +123,7 @@ function destinationOf(address: string | undefined): Json | undefined {
  * `put`, field by field: a third less time for this stage. As with `put`, absent and empty values are left out.
  */
 export function normaliseTraefik(record: Json, context: NormaliseContext): Json {
-  const log = validate(traefikRecord, record);
+  const log = validateTraefik(record);
   // When the request started, with its sub-second part: `time` is only when the line was written, in seconds.
   const document = baseDocument('rendiff.traefik', eventTime(log.StartUTC ?? log.time, log.StartUTC === undefined ? 'time' : 'StartUTC', context), context, 'traefik');
   const address = log.ClientAddr ?? log.ClientHost;
