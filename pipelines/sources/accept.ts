@@ -3,7 +3,7 @@ import type { z } from 'zod';
 /**
  * A record that zod would pass through unchanged, told without zod's work. zod's object parser makes a
  * result object and an issue list for each key of the schema (46 for Traefik's record, most of them absent
- * from a given line): about 4 KB of garbage per event, the largest single share of the worker's allocation.
+ * from a given line): about 4 KB of garbage per event, the largest single share of the pipeline's allocation.
  * `acceptor` reads a passthrough object schema of primitive fields once and returns a test that allocates
  * nothing. It is sound, not complete: `true` only when zod would succeed and return a copy of the record
  * with the same fields and values; `false` means "ask zod", which gives the verdict and the error.
