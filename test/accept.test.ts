@@ -132,6 +132,13 @@ describe('the acceptor: zod answered without zod, when it can', () => {
     expect(acceptor(level)({ level: Level.Low })).toBe(true);
   });
 
+  it('leaves every record to zod when a field is named like a property every object inherits', () => {
+    const schema = z.object({ toString: z.string().optional() }).passthrough();
+    // zod reads the record's inherited toString, a function, and refuses it.
+    expect(schema.safeParse({}).success).toBe(false);
+    expect(acceptor(schema)({})).toBe(false);
+  });
+
   it('leaves to zod a record JSON.parse gave an own __proto__, and one that inherits a field', () => {
     const accepts = acceptor(mixed);
     expect(accepts(JSON.parse('{"name":"ab","__proto__":{"count":99}}'))).toBe(false);

@@ -5,10 +5,11 @@ import type { z } from 'zod';
  * result object and an issue list for each key of the schema (46 for Traefik's record, most of them absent
  * from a given line): about 4 KB of garbage per event, the largest single share of the pipeline's allocation.
  * `acceptor` reads a passthrough object schema of primitive fields once and returns a test that allocates
- * nothing. It is sound, not complete: `true` only when zod would succeed and return a copy of the record
- * with the same fields and values; `false` means "ask zod", which gives the verdict and the error.
- * Anything it does not know (transforms, defaults, formats, nested objects, refinements) makes it answer
- * `false` for every record, so a schema changed beyond it is still checked by zod alone.
+ * nothing (its parts loop by hand: a callback to `every` or `some` is a closure made per call). It is sound,
+ * not complete: `true` only when zod would succeed and return a copy of the record with the same fields and
+ * values; `false` means "ask zod", which gives the verdict and the error. Anything it does not know
+ * (transforms, defaults, formats, nested objects, refinements) makes it answer `false` for every record, so
+ * a schema changed beyond it is still checked by zod alone.
  */
 export type Acceptor = (record: unknown) => boolean;
 
@@ -69,7 +70,11 @@ function numberTest(checks: readonly CheckDefinition[]): Test | undefined {
     else if (check.check === 'less_than' && typeof bound === 'number') bounds.push(check.inclusive === true ? (value) => (value as number) <= bound : (value) => (value as number) < bound);
     else return undefined;
   }
-  return (value) => typeof value === 'number' && Number.isFinite(value) && (!integer || Number.isSafeInteger(value)) && bounds.every((test) => test(value));
+  return (value) => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isSafeInteger(value))) return false;
+    for (const within of bounds) if (!within(value)) return false;
+    return true;
+  };
 }
 
 const valuesOf = (schema: z.ZodType): ReadonlySet<unknown> | undefined => (schema as unknown as { _zod: { values?: ReadonlySet<unknown> } })._zod.values;
@@ -96,8 +101,11 @@ function fieldTest(schema: z.ZodType): Test | undefined {
     case 'union': {
       const tests = (definition.options ?? []).map(fieldTest);
       if (tests.length === 0 || tests.some((test) => test === undefined)) return undefined;
-      const all = tests as Test[];
-      return (value) => all.some((test) => test(value));
+      const options = tests as Test[];
+      return (value) => {
+        for (const option of options) if (option(value)) return true;
+        return false;
+      };
     }
     case 'optional': {
       const inner = definition.innerType === undefined ? undefined : fieldTest(definition.innerType);
@@ -124,7 +132,9 @@ export function acceptor(schema: z.ZodType): Acceptor {
   const required: string[] = [];
   for (const [key, field] of Object.entries(definition.shape)) {
     const test = fieldTest(field);
-    if (test === undefined || key === '__proto__') return NEVER;
+    // zod reads a field through the prototype chain too: a key every object has ("constructor", "toString")
+    // would be read from Object.prototype when the record lacks it.
+    if (test === undefined || key in Object.prototype) return NEVER;
     tests.set(key, test);
     if (!test(undefined)) required.push(key);
   }

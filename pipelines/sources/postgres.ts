@@ -24,8 +24,8 @@ export const postgresJsonRecord = z
   })
   .passthrough();
 
-/** The fields mapped below; the rest (application_name, backend_type, detail, hint, …) are kept under postgresql.log. */
 const validatePostgres = validator(postgresJsonRecord);
+/** The fields mapped below; the rest (application_name, backend_type, detail, hint, …) are kept under postgresql.log. */
 const KNOWN = new Set(['timestamp', 'user', 'dbname', 'pid', 'remote_host', 'session_id', 'line_num', 'error_severity', 'state_code', 'message', 'statement']);
 
 /** The default stderr prefix `%m [%p] `: `2025-07-10 10:30:00.123 UTC [1234] LOG:  message`. */
