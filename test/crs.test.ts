@@ -188,6 +188,39 @@ describe('libinjection, compiled from its C sources, against its own test vector
       expect(detectXss(xss), xss).toBe(false);
     }
   });
+  it("lets through every value an operator other than @rx, @pm or libinjection's matches (each of the vendored rules' own)", () => {
+    const operators = [
+      ...new Set(
+        readdirSync(defaultCrsDir())
+          .filter((file) => file.endsWith('.conf'))
+          .flatMap((file) => [...readFileSync(join(defaultCrsDir(), file), 'utf8').matchAll(/"@(validateByteRange|validateUrlEncoding|validateUtf8Encoding|contains|containsWord|beginsWith|endsWith|streq)(?: ([^"%]*))?"/g)].map((match) => `${match[1]} ${match[2] ?? ''}`)),
+      ),
+    ];
+    expect(operators.length).toBeGreaterThan(12);
+    let seed = 29;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    const excluded = new Map<string, number>();
+    for (const operator of operators) {
+      const [name, argument] = [operator.slice(0, operator.indexOf(' ')), operator.slice(operator.indexOf(' ') + 1)];
+      const test = compileOperator(name, argument, () => []);
+      const needs = operatorRequirement(name, argument, () => []);
+      for (let i = 0; i < 3_000; i += 1) {
+        // Bytes of every class, the argument itself now and then, escapes half made, UTF-8 whole and broken.
+        const parts = Array.from({ length: random(12) }, () => {
+          const kind = random(6);
+          if (kind === 0) return argument;
+          if (kind === 1) return ['%', '%4', '%41', '%zz', '\xc3\xa9', '\xc3', '\xff', '#', ' '][random(9)] as string;
+          return String.fromCharCode(kind === 2 ? random(256) : 0x20 + random(95));
+        });
+        const value = parts.join('');
+        const matched = test(value, (text) => text) !== undefined;
+        if (matched) expect(needs(alphabetOf(value)), `@${operator} on ${JSON.stringify(value)}`).toBe(true);
+        else if (!needs(alphabetOf(value))) excluded.set(name, (excluded.get(name) ?? 0) + 1);
+      }
+    }
+    // And the screen gains by it: plain values are left out of each kind of operator.
+    for (const name of ['validateByteRange', 'validateUrlEncoding', 'validateUtf8Encoding', 'contains', 'endsWith', 'streq']) expect(excluded.get(name) ?? 0, name).toBeGreaterThan(100);
+  });
 });
 
 describe.each([1, 2])("CRS's regression tests at paranoia level %i, as an access log carries them", (paranoia) => {

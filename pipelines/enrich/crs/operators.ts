@@ -126,7 +126,14 @@ const SQL_WORD: Alphabet = alphabetOf('a0_');
 /** libinjection's HTML5 tokenizer needs a tag, a blank, a quote or "=" to reach an attribute or a tag (checked against it in the tests). */
 const XSS_TRIGGERS = '\0\t\n\v\f\r <>\'"`=';
 
-/** What an operator needs of a value's alphabet to match; ALWAYS for the ones that test lengths, numbers or validity. */
+/** Invalid UTF-8 needs a byte above 0x7f (validUtf8 passes anything without one). */
+const HIGH_BYTES = Array.from({ length: 128 }, (_, i) => String.fromCharCode(0x80 + i)).join('');
+
+/**
+ * What an operator needs of a value's alphabet to match; ALWAYS for the ones that test lengths or numbers.
+ * Each answer must stay true for any larger alphabet (the screen asks with what transformations could add), so
+ * `@within` (the value's characters all in the argument's) has none.
+ */
 export function operatorRequirement(name: string, argument: string, loadData: (file: string) => string[]): Requirement {
   switch (name) {
     case 'rx': {
@@ -142,6 +149,27 @@ export function operatorRequirement(name: string, argument: string, loadData: (f
       return (alphabet) => !contains(SQL_WORD, alphabet);
     case 'detectXSS':
       return needsAnyOf(XSS_TRIGGERS);
+    case 'validateByteRange': {
+      // It matches a byte outside the ranges: a value holds one only if it holds a class with such a byte.
+      const allowed = byteRanges(argument);
+      let outside = '';
+      for (let byte = 0; byte < 256; byte += 1) if (allowed[byte] === 0) outside += String.fromCharCode(byte);
+      return needsAnyOf(outside);
+    }
+    case 'validateUrlEncoding':
+      return needsAnyOf('%');
+    case 'validateUtf8Encoding':
+      return needsAnyOf(HIGH_BYTES);
+    case 'contains':
+    case 'containsWord':
+    case 'beginsWith':
+    case 'endsWith':
+    case 'streq': {
+      // The argument's characters are all in a matching value; a macro is only known at run time.
+      if (argument.includes('%{')) return ALWAYS;
+      const need = alphabetOf(argument);
+      return (alphabet) => contains(alphabet, need);
+    }
     default:
       return ALWAYS;
   }
