@@ -22,6 +22,11 @@ function nodeAt(document: ReturnType<typeof parseDocument>, path: readonly Prope
   return undefined;
 }
 
+/** Where in a YAML file a zod issue is, as its problems name it: `slos.0.objective`, or `(file)` for the whole. */
+export function issuePath(issue: z.core.$ZodIssue): string {
+  return issue.path.length > 0 ? issue.path.join('.') : '(file)';
+}
+
 /** Parses YAML and validates it with a zod schema; every problem is reported with its line and path. */
 export function parseYamlFile<S extends z.ZodType>(schema: S, text: string, file: string, what: string): z.output<S> {
   const lines = new LineCounter();
@@ -36,8 +41,7 @@ export function parseYamlFile<S extends z.ZodType>(schema: S, text: string, file
     parsed.error.issues.map((issue) => {
       const node = nodeAt(document, issue.path);
       const where = node?.range ? `line ${lines.linePos(node.range[0]).line}` : 'top level';
-      const path = issue.path.length > 0 ? issue.path.join('.') : '(file)';
-      return `${where}: ${path}: ${issue.message}`;
+      return `${where}: ${issuePath(issue)}: ${issue.message}`;
     }),
     what,
   );

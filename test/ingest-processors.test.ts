@@ -85,8 +85,7 @@ describe('the user_agent enricher', () => {
   });
 
   it('takes every value of a regexes file as text, as uap-core specifies: an unquoted number is a replacement too', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'sluice-uap-')), 'regexes.yaml');
-    writeFileSync(file, String.raw`user_agent_parsers:
+    const file = regexesFileWith(String.raw`user_agent_parsers:
   - regex: '(RendiffCLI)/(\d+)\.(\d+)'
     v1_replacement: 7
     v2_replacement: 0x10
@@ -101,31 +100,35 @@ describe('the user_agent enricher', () => {
     ['no lists at all', 'hello\n', '(file)'],
     ['lists with no entry', 'user_agent_parsers: []\n', '(file)'],
   ])('names what is wrong with a regexes file, as Sluice\u2019s own YAML files: %s', (_name, text, where) => {
-    const file = join(mkdtempSync(join(tmpdir(), 'sluice-uap-')), 'regexes.yaml');
-    writeFileSync(file, text);
-    const error = thrownBy(() => loadUapParser(file));
-    // The error `sluice` prints before it exits with a usage error (as for slo.yaml), not a stack trace.
-    expect(error).toBeInstanceOf(YamlFileError);
+    const file = regexesFileWith(text);
+    const error = rejectionOf(file);
     expect(error.message.startsWith(`invalid uap-core regexes file ${file}:\n  ${where}: `)).toBe(true);
   });
 
   it('names a regexes file that is not YAML by the line where reading stopped', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'sluice-uap-')), 'regexes.yaml');
-    writeFileSync(file, "user_agent_parsers:\n  - regex: 'unclosed\n");
-    const error = thrownBy(() => loadUapParser(file));
-    expect(error).toBeInstanceOf(YamlFileError);
+    const file = regexesFileWith("user_agent_parsers:\n  - regex: 'unclosed\n");
+    const error = rejectionOf(file);
     // js-yaml stops at the end of the third line, where the quoted scalar is still open.
     expect(error.message).toBe(`invalid uap-core regexes file ${file}:\n  line 3: deficient indentation`);
   });
 });
 
-function thrownBy(run: () => unknown): Error {
+/** A regexes file with this text, in a directory of its own. */
+function regexesFileWith(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'sluice-uap-')), 'regexes.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+/** What loading a bad regexes file throws: the error `sluice` prints before a usage exit (as for slo.yaml), not a stack trace. */
+function rejectionOf(file: string): YamlFileError {
   try {
-    run();
+    loadUapParser(file);
   } catch (error) {
-    return error as Error;
+    expect(error).toBeInstanceOf(YamlFileError);
+    return error as YamlFileError;
   }
-  throw new Error('nothing was thrown');
+  throw new Error('the file was accepted');
 }
 
 describe('network.direction, as the network_direction processor sets it', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { FAILSAFE_SCHEMA, load, YAMLException } from 'js-yaml';
 import { z } from 'zod';
-import { YamlFileError } from '../../shared/yaml-file.js';
+import { issuePath, YamlFileError } from '../../shared/yaml-file.js';
 
 /**
  * User agents parsed with uap-core's `regexes.yaml`, the expressions of Elasticsearch's `user_agent` ingest
@@ -108,7 +108,7 @@ export function readRegexesFile(path: string): z.output<typeof regexesFile> {
   }
   const checked = regexesFile.safeParse(read);
   if (checked.success) return checked.data;
-  throw new YamlFileError(path, checked.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(file)'}: ${issue.message}`), WHAT);
+  throw new YamlFileError(path, checked.error.issues.map((issue) => `${issuePath(issue)}: ${issue.message}`), WHAT);
 }
 
 export function loadUapParser(path: string): UapParser {
