@@ -32,9 +32,13 @@ function random(seed: number): () => number {
   };
 }
 
-/** Values at and beside every edge zod draws: types, NaN and infinities, bounds, integers, lengths, surrogates. */
+/**
+ * Values at and beside every edge zod draws: types, NaN and infinities, bounds, integers, lengths, surrogates.
+ * No undefined: records come from JSON.parse, where a field is absent or has a value (the test below covers
+ * a field present with undefined).
+ */
 const VALUES: unknown[] = [
-  undefined, null, true, false, 0, -0, 1, -1, 1.5, 0.999, 1e-9, 10, 11, 599, 999, 1000, -5, NaN, Infinity, -Infinity,
+  null, true, false, 0, -0, 1, -1, 1.5, 0.999, 1e-9, 10, 11, 599, 999, 1000, -5, NaN, Infinity, -Infinity,
   Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, '', 'a', 'ab', '😀', '😀😀', '\ud83d', '\ud83d\ud83d', 'fast', 'slow', 'FAST',
   3, '3', '-', 'GET', [], ['x'], {}, { a: 1 },
 ];
@@ -61,7 +65,7 @@ function acceptedBy(schema: z.ZodObject, seed: number, count: number): Record<st
       for (const issue of schema.safeParse(record).error?.issues ?? []) {
         const key = issue.path[0] as string;
         const field = schema.shape[key] as z.ZodType;
-        const repair = VALUES.find((value) => field.safeParse(value).success && value !== undefined);
+        const repair = VALUES.find((value) => field.safeParse(value).success);
         record[key] = repair;
       }
       return record;
@@ -137,6 +141,19 @@ describe('the acceptor: zod answered without zod, when it can', () => {
     // zod reads the record's inherited toString, a function, and refuses it.
     expect(schema.safeParse({}).success).toBe(false);
     expect(acceptor(schema)({})).toBe(false);
+  });
+
+  it('counts a length as zod does, in code points: a surrogate pair is one, two lone surrogates are two', () => {
+    const accepts = acceptor(mixed);
+    for (const name of ['😀', '😀😀', '\ud83d\ud83d', 'a😀', 'ab']) expect(accepts({ name }), name).toBe(mixed.safeParse({ name }).success);
+    expect(accepts({ name: '😀' })).toBe(false);
+  });
+
+  it('leaves to zod a field present with the value undefined, which an exact optional refuses', () => {
+    const schema = z.object({ name: z.string().exactOptional() }).passthrough();
+    expect(schema.safeParse({ name: undefined }).success).toBe(false);
+    expect(acceptor(schema)({ name: undefined })).toBe(false);
+    expect(acceptor(schema)({})).toBe(true);
   });
 
   it('leaves to zod a record JSON.parse gave an own __proto__, and one that inherits a field', () => {

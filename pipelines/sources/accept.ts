@@ -34,8 +34,6 @@ interface CheckDefinition {
   format?: string;
 }
 
-// A check's `when` (zod's own skips a length check of what has no length) is not read: it can only make zod
-// skip a check, so testing every check is stricter, never looser.
 const definitionOf = (schema: z.ZodType): Definition => (schema as unknown as { _zod: { def: Definition } })._zod.def;
 
 /** zod's length is in code points; fewer UTF-16 units than the floor is always short, twice it always enough. */
@@ -50,6 +48,8 @@ function codePoints(text: string): number {
   return count;
 }
 
+// In stringTest and numberTest, a check's `when` (zod's own skips a length check of what has no length) is not
+// read: it can only make zod skip a check, so testing every check is stricter, never looser.
 function stringTest(checks: readonly CheckDefinition[]): Test | undefined {
   let minimum = 0;
   for (const check of checks) {
@@ -145,9 +145,11 @@ export function acceptor(schema: z.ZodType): Acceptor {
     const fields = record as Record<string, unknown>;
     for (const key of required) if (fields[key] === undefined) return false;
     for (const key in fields) {
-      if (key === '__proto__') return false;
+      const value = fields[key];
+      // An own key holding undefined (JSON never makes one) is zod's to judge: `exactOptional` refuses it.
+      if (key === '__proto__' || value === undefined) return false;
       const test = tests.get(key);
-      if (test !== undefined && !test(fields[key])) return false;
+      if (test !== undefined && !test(value)) return false;
     }
     return true;
   };
