@@ -149,6 +149,15 @@ describe('the acceptor: zod answered without zod, when it can', () => {
     expect(accepts({ name: '😀' })).toBe(false);
   });
 
+  it('takes a missing field as zod does: allowed only when the field is optional, whatever values it allows', () => {
+    for (const field of [z.literal(undefined), z.union([z.string(), z.literal(undefined)])]) {
+      const schema = z.object({ name: field }).passthrough();
+      expect(schema.safeParse({}).success).toBe(false);
+      expect(acceptor(schema)({})).toBe(false);
+    }
+    expect(acceptor(z.object({ name: z.string().optional() }).passthrough())({})).toBe(true);
+  });
+
   it('leaves to zod a field present with the value undefined, which an exact optional refuses', () => {
     const schema = z.object({ name: z.string().exactOptional() }).passthrough();
     expect(schema.safeParse({ name: undefined }).success).toBe(false);

@@ -107,10 +107,9 @@ function fieldTest(schema: z.ZodType): Test | undefined {
         return false;
       };
     }
-    case 'optional': {
-      const inner = definition.innerType === undefined ? undefined : fieldTest(definition.innerType);
-      return inner === undefined ? undefined : (value) => value === undefined || inner(value);
-    }
+    case 'optional':
+      // Absence is zod's `optin` (read in acceptor); a value is the inner schema's.
+      return definition.innerType === undefined ? undefined : fieldTest(definition.innerType);
     case 'nullable': {
       const inner = definition.innerType === undefined ? undefined : fieldTest(definition.innerType);
       return inner === undefined ? undefined : (value) => value === null || inner(value);
@@ -136,7 +135,9 @@ export function acceptor(schema: z.ZodType): Acceptor {
     // would be read from Object.prototype when the record lacks it.
     if (test === undefined || key in Object.prototype) return NEVER;
     tests.set(key, test);
-    if (!test(undefined)) required.push(key);
+    // Whether zod lets the key be absent is its own flag: a schema that allows the value undefined
+    // (`z.literal(undefined)`) still refuses a missing key unless it is optional.
+    if ((field as unknown as { _zod: { optin?: string } })._zod.optin === undefined) required.push(key);
   }
   // A line carries a few of the schema's fields: walking the record's keys is cheaper than walking the schema's.
   return (record) => {
