@@ -7,6 +7,7 @@ import { loadCrsInTurns } from './enrich/crs/ruleset.js';
 import { createSecurityTagger, crsOptionsOf, type SecurityTagger } from './enrich/security.js';
 import { createUserAgent } from './enrich/user-agent.js';
 import { createNetworkDirection } from './enrich/network-direction.js';
+import type { Ipv4AsnLoad } from './enrich/asn-ranges.js';
 import type { Json } from './ecs.js';
 import type { Enricher } from './pipeline.js';
 
@@ -15,12 +16,12 @@ import type { Enricher } from './pipeline.js';
  * attempts, security signatures (on the values as sent), and redaction last, so that nothing leaves unredacted.
  */
 export async function createEnrichers(
-  config: Pick<Config, 'geoip' | 'trustedProxies' | 'redact' | 'loginPaths' | 'uaRegexes' | 'internalNetworks' | 'crs'> & { enrichers?: EnricherName[] },
+  config: Pick<Config, 'geoip' | 'trustedProxies' | 'redact' | 'loginPaths' | 'uaRegexes' | 'internalNetworks' | 'crs'> & Partial<Pick<Config, 'enrichers' | 'cacheDir'>>,
   signal?: AbortSignal,
-): Promise<{ enrichers: Enricher[]; close(): void; security: SecurityTagger | undefined }> {
+): Promise<{ enrichers: Enricher[]; close(): void; security: SecurityTagger | undefined; asnLoad: Ipv4AsnLoad | undefined }> {
   const wanted = new Set<EnricherName>(config.enrichers ?? ENRICHERS);
   // The GeoIP databases are the largest thing a worker holds: not loaded when the enricher is off.
-  const geoip = wanted.has('geoip') ? await createGeoip({ cityDb: config.geoip.cityDb, asnDb: config.geoip.asnDb }) : undefined;
+  const geoip = wanted.has('geoip') ? await createGeoip({ cityDb: config.geoip.cityDb, asnDb: config.geoip.asnDb, asnCacheDir: config.cacheDir }) : undefined;
   /**
    * Loading is synchronous work of a second or two in all: between its parts (GeoIP, then each CRS rule file)
    * the event loop turns, so that Ctrl-C during a start is heard, and an interrupted start stops loading.
@@ -49,5 +50,5 @@ export async function createEnrichers(
     const enrich = factories[stage]();
     return Object.assign((document: Json, line: string) => enrich(document, line), { stage });
   };
-  return { enrichers: ENRICHERS.filter((stage) => wanted.has(stage)).map(named), close: () => geoip?.close(), security };
+  return { enrichers: ENRICHERS.filter((stage) => wanted.has(stage)).map(named), close: () => geoip?.close(), security, asnLoad: geoip?.asnLoad };
 }

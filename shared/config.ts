@@ -419,6 +419,7 @@ const settingsSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(', ')}`).default('info'),
   LOG_FORMAT: z.enum(LOG_FORMATS, `expected one of ${LOG_FORMATS.join(', ')}`).optional(),
   SLUICE_DATA_DIR: nonEmpty.default('.sluice-data'),
+  SLUICE_CACHE_DIR: nonEmpty.optional(),
   SLUICE_TOPIC_SOURCES: topicSources.default({}),
   SLUICE_TRUSTED_PROXIES: cidrs.default([]),
   SLUICE_INTERNAL_NETWORKS: cidrs.optional(),
@@ -519,6 +520,8 @@ export interface Config {
   /** JSON lines for machines; `pretty` for a person at a terminal (the default when stdout is one). */
   logFormat: LogFormat;
   dataDir: string;
+  /** What Sluice derives from its data files to start faster, kept between starts (SLUICE_CACHE_DIR): the IPv4 ASN ranges. */
+  cacheDir: string;
   /** Proxies whose X-Forwarded-For is believed for the client address. */
   trustedProxies: string[];
   /** Redaction rules applied to every document before it is indexed. */
@@ -780,6 +783,7 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
     logLevel: s.LOG_LEVEL,
     logFormat: s.LOG_FORMAT ?? (process.stdout.isTTY === true ? 'pretty' : 'json'),
     dataDir: absolute(s.SLUICE_DATA_DIR),
+    cacheDir: s.SLUICE_CACHE_DIR === undefined ? resolve(packageRoot, 'node_modules', '.cache', 'sluice') : absolute(s.SLUICE_CACHE_DIR),
     trustedProxies: s.SLUICE_TRUSTED_PROXIES,
     internalNetworks: s.SLUICE_INTERNAL_NETWORKS ?? DEFAULT_INTERNAL_NETWORKS,
     redact: s.SLUICE_REDACT,

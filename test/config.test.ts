@@ -43,6 +43,7 @@ describe('configuration defaults', () => {
     expect(config.reportTimeZone).toBe('UTC');
     expect(config.logLevel).toBe('info');
     expect(config.dataDir).toBe(resolve(process.cwd(), '.sluice-data'));
+    expect(config.cacheDir).toBe(resolve(packageRoot, 'node_modules', '.cache', 'sluice'));
     expect(config.localMode).toBe(true);
     expect(config.origins).toEqual({});
     expect(config.trustedProxies).toEqual([]);
@@ -110,6 +111,7 @@ describe('configuration from the environment', () => {
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'pretty',
       SLUICE_DATA_DIR: '/var/lib/sluice',
+      SLUICE_CACHE_DIR: 'cache',
       SLUICE_TOPIC_SOURCES: 'a.logs=traefik, b_logs=postgres',
       SLUICE_TRUSTED_PROXIES: '10.0.0.0/8, 2001:db8::/32,192.168.1.1',
       SLUICE_REDACT: 'email,card',
@@ -192,6 +194,7 @@ describe('configuration from the environment', () => {
     expect(config.logLevel).toBe('debug');
     expect(config.logFormat).toBe('pretty');
     expect(config.dataDir).toBe('/var/lib/sluice');
+    expect(config.cacheDir).toBe(resolve(process.cwd(), 'cache'));
     expect(config.localMode).toBe(false);
     expect(config.origins.KAFKA_BROKERS).toBe('environment');
     expect(config.trustedProxies).toEqual(['10.0.0.0/8', '2001:db8::/32', '192.168.1.1']);

@@ -2,7 +2,8 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createClientAddress, createGeoip, forEachLine, type Geoip } from '../pipelines/enrich/geoip.js';
+import { createClientAddress, createGeoip, type Geoip } from '../pipelines/enrich/geoip.js';
+import { forEachLine } from '../pipelines/enrich/asn-ranges.js';
 import { cardNumber, createRedactor, luhn } from '../pipelines/enrich/redact.js';
 import { CATEGORIES, categoriesOf, createSecurityTagger, tagSecurity } from '../pipelines/enrich/security.js';
 import { createUserAgent } from '../pipelines/enrich/user-agent.js';

@@ -1,9 +1,10 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { addressMatcher, ipToBigInt, plainAddress } from '../../shared/ip.js';
+import { ipv4AsnRanges, ipv6AsnRanges, type AsnRecord, type Ipv4AsnLoad } from './asn-ranges.js';
 import { addTag, deepFreeze, get, put, type Json } from '../ecs.js';
 import { CONTINENT_NAMES, continentOf, countryName } from './continents.js';
 import { MmdbReader } from './mmdb.js';
@@ -49,162 +50,10 @@ interface CityRecord {
   timezone?: string;
 }
 
-interface AsnRecord {
-  autonomous_system_number?: number;
-  autonomous_system_organization?: string;
-}
-
-/** The most AS numbers a file may name (the shipped one names about 84 000). */
-const SLOT_SPAN = 2 ** 20;
-
-/** A copy twice as long. */
-function grown(array: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
-  const copy = new Uint32Array(array.length * 2);
-  copy.set(array);
-  return copy;
-}
-
-/**
- * ASN ranges from a CSV of `start,end,asn,organization` (numeric addresses), searched by binary search.
- * Starts, ends and AS numbers go into typed arrays as the bytes are read; IPv4 ranges are 32-bit (a plain
- * array would box each value above 2^31 as an object, tens of megabytes for 400 000 ranges), IPv6 ranges
- * BigInts (no typed array holds 128 bits). An organization's name is kept once per AS number (the file
- * repeats it on each of the AS's ranges: 412 000 lines, 84 000 names), as bytes copied out of the file,
- * and decoded only when a lookup answers with it. Decoding every line at start cost about a second of each
- * process start; keeping the whole file for its names cost 21 MB of every worker's memory.
- */
-class AsnRanges<K extends number | bigint> {
-  private readonly starts: ArrayLike<K> & { [index: number]: K };
-  private readonly ends: ArrayLike<K> & { [index: number]: K };
-  private readonly numbers: Uint32Array;
-  private readonly count: number;
-  /** The AS numbers that have a name, ascending, and where each name starts and ends in `names`. */
-  private readonly named: Uint32Array;
-  private readonly nameOffsets: Uint32Array;
-  private readonly names: Buffer;
-
-  constructor(path: string, key: (bytes: Buffer, from: number, to: number) => K, keys: (length: number) => ArrayLike<K> & { [index: number]: K }) {
-    let lines = 0;
-    forEachLine(path, () => (lines += 1));
-    this.starts = keys(lines);
-    this.ends = keys(lines);
-    this.numbers = new Uint32Array(lines);
-    // Each AS number's name, copied out of the file the first time the number is seen: where it starts and
-    // ends in `names`, in the slot the number was given (typed arrays and a loop: a tuple per name and
-    // Buffer#copy's call made this half of the file's reading).
-    const slotOf = new Map<number, number>();
-    let slots = { from: new Uint32Array(1 << 16), to: new Uint32Array(1 << 16) };
-    let names = Buffer.allocUnsafe(1 << 20);
-    let used = 0;
-    let count = 0;
-    forEachLine(path, (bytes, line, end) => {
-      const first = bytes.indexOf(0x2c, line);
-      const second = bytes.indexOf(0x2c, first + 1);
-      const third = bytes.indexOf(0x2c, second + 1);
-      this.starts[count] = key(bytes, line, first);
-      this.ends[count] = key(bytes, first + 1, second);
-      const asn = digits(bytes, second + 1, third);
-      this.numbers[count] = asn;
-      count += 1;
-      if (slotOf.has(asn)) return;
-      const slot = slotOf.size;
-      slotOf.set(asn, slot);
-      if (slot === slots.from.length) {
-        if (slot === SLOT_SPAN) throw new Error(`${path}: more than ${SLOT_SPAN} AS numbers`);
-        slots = { from: grown(slots.from), to: grown(slots.to) };
-      }
-      const nameEnd = bytes[end - 1] === 0x0d ? end - 1 : end;
-      if (used + nameEnd - third > names.length) names = Buffer.concat([names.subarray(0, used)], 2 * names.length + nameEnd - third);
-      slots.from[slot] = used;
-      for (let at = third + 1; at < nameEnd; at += 1) names[used++] = bytes[at] as number;
-      slots.to[slot] = used;
-    });
-    this.count = count;
-    // The slots in the order of their AS numbers: each number times 2^20 plus its slot, sorted as doubles
-    // (exact below 2^53), sorts both in one native sort where a comparator would call back for each pair.
-    const keyed = new Float64Array(slotOf.size);
-    for (const [asn, slot] of slotOf) keyed[slot] = asn * SLOT_SPAN + slot;
-    keyed.sort();
-    this.named = new Uint32Array(keyed.length);
-    this.nameOffsets = new Uint32Array(keyed.length * 2);
-    keyed.forEach((value, i) => {
-      const slot = value % SLOT_SPAN;
-      this.named[i] = (value - slot) / SLOT_SPAN;
-      this.nameOffsets[2 * i] = slots.from[slot] as number;
-      this.nameOffsets[2 * i + 1] = slots.to[slot] as number;
-    });
-    this.names = Buffer.from(names.subarray(0, used));
-  }
-
-  get(address: K): AsnRecord | undefined {
-    let low = 0;
-    let high = this.count - 1;
-    while (low <= high) {
-      const mid = (low + high) >> 1;
-      if ((this.starts[mid] as K) <= address) low = mid + 1;
-      else high = mid - 1;
-    }
-    if (high < 0 || address > (this.ends[high] as K)) return undefined;
-    const asn = this.numbers[high] as number;
-    const organization = this.nameOf(asn);
-    return { autonomous_system_number: asn, autonomous_system_organization: organization.startsWith('"') ? organization.slice(1, -1).replaceAll('""', '"') : organization };
-  }
-
-  private nameOf(asn: number): string {
-    let low = 0;
-    let high = this.named.length - 1;
-    while (low <= high) {
-      const mid = (low + high) >> 1;
-      const at = this.named[mid] as number;
-      if (at === asn) return this.names.toString('utf8', this.nameOffsets[2 * mid], this.nameOffsets[2 * mid + 1]);
-      if (at < asn) low = mid + 1;
-      else high = mid - 1;
-    }
-    return '';
-  }
-}
-
-/**
- * Calls `onLine` with each non-empty line of a file, as a range of a reused 1 MB buffer: the file is never
- * held whole, so a 21 MB CSV leaves no 21 MB buffer behind for the garbage collector to find some time later.
- */
-export function forEachLine(path: string, onLine: (bytes: Buffer, from: number, to: number) => void, chunkBytes = 1 << 20): void {
-  const fd = openSync(path, 'r');
-  try {
-    let buffer = Buffer.allocUnsafe(chunkBytes);
-    let filled = 0;
-    for (;;) {
-      if (filled === buffer.length) buffer = Buffer.concat([buffer], 2 * buffer.length); // a line longer than the buffer
-      const read = readSync(fd, buffer, filled, buffer.length - filled, null);
-      filled += read;
-      let line = 0;
-      for (let end = buffer.indexOf(0x0a, line); end >= 0 && end < filled; end = buffer.indexOf(0x0a, line)) {
-        if (end > line) onLine(buffer, line, end);
-        line = end + 1;
-      }
-      if (read === 0) {
-        if (filled > line) onLine(buffer, line, filled);
-        return;
-      }
-      buffer.copy(buffer, 0, line, filled);
-      filled -= line;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** A value made on first use and kept. */
 function lazily<T>(make: () => T): () => T {
   let made: T | undefined;
   return () => (made ??= make());
-}
-
-/** A decimal number written in ASCII digits between two offsets (exact up to 2^53). */
-function digits(bytes: Buffer, from: number, to: number): number {
-  let value = 0;
-  for (let i = from; i < to; i += 1) value = value * 10 + ((bytes[i] as number) - 0x30);
-  return value;
 }
 
 export interface GeoipOptions {
@@ -212,6 +61,8 @@ export interface GeoipOptions {
   cityDb?: string | undefined;
   /** GEOIP_ASN_DB: a MaxMind-format ASN database; otherwise the ASN ranges shipped as CSV. */
   asnDb?: string | undefined;
+  /** Where the shipped IPv4 ASN ranges are cached between starts (SLUICE_CACHE_DIR); undefined: read from the CSV each time. */
+  asnCacheDir?: string | undefined;
   cacheSize?: number;
 }
 
@@ -220,6 +71,8 @@ export interface Geoip {
   enrich(document: Json): void;
   /** Stops polling the database files. */
   close(): void;
+  /** How the shipped IPv4 ASN ranges were loaded (undefined with GEOIP_ASN_DB). */
+  asnLoad: Ipv4AsnLoad | undefined;
 }
 
 const name = (value: { names?: Record<string, string> } | string | undefined): string | undefined => (typeof value === 'string' ? value || undefined : value?.names?.en);
@@ -276,12 +129,14 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   const cityV6 = options.cityDb === undefined ? open(DEFAULT_CITY_IPV6()) : cityV4;
   // Asked with the address as an integer and its IP version, which the lookup has found already.
   let asn: { get(value: bigint, v4: boolean): AsnRecord | undefined };
+  let asnLoad: Ipv4AsnLoad | undefined;
   if (options.asnDb !== undefined) {
     const reader = open(options.asnDb);
     asn = { get: (value, v4) => (reader.lookup(value, v4) as AsnRecord | null) ?? undefined };
   } else {
-    const v4 = new AsnRanges<number>(packageFile('@ip-location-db/asn', 'asn-ipv4-num.csv'), digits, (length) => new Uint32Array(length));
-    const v6 = lazily(() => new AsnRanges<bigint>(packageFile('@ip-location-db/asn', 'asn-ipv6-num.csv'), (bytes, from, to) => BigInt(bytes.toString('latin1', from, to)), (length) => new Array<bigint>(length)));
+    asnLoad = ipv4AsnRanges(packageFile('@ip-location-db/asn', 'asn-ipv4-num.csv'), options.asnCacheDir);
+    const v4 = asnLoad.ranges;
+    const v6 = lazily(() => ipv6AsnRanges(packageFile('@ip-location-db/asn', 'asn-ipv6-num.csv')));
     asn = { get: (value, isV4) => (isV4 ? v4.get(Number(value)) : v6().get(value)) };
   }
 
@@ -325,6 +180,7 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
 
   return {
     lookup,
+    asnLoad,
     close() {
       for (const close of closers.splice(0)) close();
     },

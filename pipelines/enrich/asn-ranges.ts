@@ -1,0 +1,298 @@
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { endianness } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { z } from 'zod';
+
+export interface AsnRecord {
+  autonomous_system_number?: number;
+  autonomous_system_organization?: string;
+}
+
+/** The most AS numbers a file may name (the shipped one names about 84 000). */
+const SLOT_SPAN = 2 ** 20;
+
+/** A copy twice as long. */
+function grown(array: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
+  const copy = new Uint32Array(array.length * 2);
+  copy.set(array);
+  return copy;
+}
+
+/** What a CSV of ranges becomes: what lookups search, and what the IPv4 cache file holds. */
+interface AsnTable<K extends number | bigint, A extends ArrayLike<K> = ArrayLike<K>> {
+  starts: A;
+  ends: A;
+  numbers: Uint32Array;
+  count: number;
+  /** The AS numbers that have a name, ascending, and where each name starts and ends in `names`. */
+  named: Uint32Array;
+  nameOffsets: Uint32Array;
+  names: Buffer;
+}
+
+/**
+ * Reads a CSV of `start,end,asn,organization` (numeric addresses). Starts, ends and AS numbers go into typed
+ * arrays as the bytes are read; IPv4 ranges are 32-bit (a plain array would box each value above 2^31 as an
+ * object, tens of megabytes for 400 000 ranges), IPv6 ranges BigInts (no typed array holds 128 bits). An
+ * organization's name is kept once per AS number (the file repeats it on each of the AS's ranges: 412 000
+ * lines, 84 000 names), as bytes copied out of the file, and decoded only when a lookup answers with it.
+ * Decoding every line at start cost about a second of each process start; keeping the whole file for its
+ * names cost 21 MB of every worker's memory.
+ */
+function parseAsnCsv<K extends number | bigint, A extends ArrayLike<K> & { [index: number]: K }>(path: string, key: (bytes: Buffer, from: number, to: number) => K, keys: (length: number) => A): AsnTable<K, A> {
+  let lines = 0;
+  forEachLine(path, () => (lines += 1));
+  const starts = keys(lines);
+  const ends = keys(lines);
+  const numbers = new Uint32Array(lines);
+  // Each AS number's name, copied out of the file the first time the number is seen: where it starts and
+  // ends in `names`, in the slot the number was given (typed arrays and a loop: a tuple per name and
+  // Buffer#copy's call made this half of the file's reading).
+  const slotOf = new Map<number, number>();
+  let slots = { from: new Uint32Array(1 << 16), to: new Uint32Array(1 << 16) };
+  let names = Buffer.allocUnsafe(1 << 20);
+  let used = 0;
+  let count = 0;
+  forEachLine(path, (bytes, line, end) => {
+    const first = bytes.indexOf(0x2c, line);
+    const second = bytes.indexOf(0x2c, first + 1);
+    const third = bytes.indexOf(0x2c, second + 1);
+    starts[count] = key(bytes, line, first);
+    ends[count] = key(bytes, first + 1, second);
+    const asn = digits(bytes, second + 1, third);
+    numbers[count] = asn;
+    count += 1;
+    if (slotOf.has(asn)) return;
+    const slot = slotOf.size;
+    slotOf.set(asn, slot);
+    if (slot === slots.from.length) {
+      if (slot === SLOT_SPAN) throw new Error(`${path}: more than ${SLOT_SPAN} AS numbers`);
+      slots = { from: grown(slots.from), to: grown(slots.to) };
+    }
+    const nameEnd = bytes[end - 1] === 0x0d ? end - 1 : end;
+    if (used + nameEnd - third > names.length) names = Buffer.concat([names.subarray(0, used)], 2 * names.length + nameEnd - third);
+    slots.from[slot] = used;
+    for (let at = third + 1; at < nameEnd; at += 1) names[used++] = bytes[at] as number;
+    slots.to[slot] = used;
+  });
+  // The slots in the order of their AS numbers: each number times 2^20 plus its slot, sorted as doubles
+  // (exact below 2^53), sorts both in one native sort where a comparator would call back for each pair.
+  const keyed = new Float64Array(slotOf.size);
+  for (const [asn, slot] of slotOf) keyed[slot] = asn * SLOT_SPAN + slot;
+  keyed.sort();
+  const named = new Uint32Array(keyed.length);
+  const nameOffsets = new Uint32Array(keyed.length * 2);
+  keyed.forEach((value, i) => {
+    const slot = value % SLOT_SPAN;
+    named[i] = (value - slot) / SLOT_SPAN;
+    nameOffsets[2 * i] = slots.from[slot] as number;
+    nameOffsets[2 * i + 1] = slots.to[slot] as number;
+  });
+  return { starts, ends, numbers, count, named, nameOffsets, names: Buffer.from(names.subarray(0, used)) };
+}
+
+/** ASN ranges searched by binary search: the range holding an address, then its AS number's name. */
+export class AsnRanges<K extends number | bigint> {
+  constructor(private readonly table: AsnTable<K>) {}
+
+  get(address: K): AsnRecord | undefined {
+    const { starts, ends, numbers } = this.table;
+    let low = 0;
+    let high = this.table.count - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if ((starts[mid] as K) <= address) low = mid + 1;
+      else high = mid - 1;
+    }
+    if (high < 0 || address > (ends[high] as K)) return undefined;
+    const asn = numbers[high] as number;
+    const organization = this.nameOf(asn);
+    return { autonomous_system_number: asn, autonomous_system_organization: organization.startsWith('"') ? organization.slice(1, -1).replaceAll('""', '"') : organization };
+  }
+
+  private nameOf(asn: number): string {
+    const { named, nameOffsets, names } = this.table;
+    let low = 0;
+    let high = named.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      const at = named[mid] as number;
+      if (at === asn) return names.toString('utf8', nameOffsets[2 * mid], nameOffsets[2 * mid + 1]);
+      if (at < asn) low = mid + 1;
+      else high = mid - 1;
+    }
+    return '';
+  }
+}
+
+/** IPv6 ranges, from their CSV each time (BigInts; loaded only on a worker's first IPv6 address). */
+export function ipv6AsnRanges(csv: string): AsnRanges<bigint> {
+  return new AsnRanges(parseAsnCsv(csv, (bytes, from, to) => BigInt(bytes.toString('latin1', from, to)), (length) => new Array<bigint>(length)));
+}
+
+/** Where the IPv4 ranges came from, and what became of the cache. */
+export interface Ipv4AsnLoad {
+  ranges: AsnRanges<number>;
+  from: 'cache' | 'csv';
+  cacheFile: string | undefined;
+  /** Read from the CSV, and the cache written for the next start. */
+  cacheWritten: boolean;
+  /** Why a cache file there was not used, or could not be written. */
+  note: string | undefined;
+}
+
+const CACHE_FORMAT = 'sluice-asn-ranges/1';
+
+const cacheHeader = z.object({
+  format: z.literal(CACHE_FORMAT),
+  endianness: z.enum(['LE', 'BE']),
+  source: z.object({ path: z.string(), size: z.number(), mtimeMs: z.number() }),
+  count: z.number().int().nonnegative(),
+  named: z.number().int().nonnegative(),
+  namesBytes: z.number().int().nonnegative(),
+});
+type CacheHeader = z.infer<typeof cacheHeader>;
+
+/** The cache's layout: a 4-byte header length, the header (JSON), padding to 4 bytes, then the arrays. */
+function sections(header: CacheHeader, headerBytes: number): { offsets: Record<'starts' | 'ends' | 'numbers' | 'named' | 'nameOffsets' | 'names', number>; total: number } {
+  let at = Math.ceil((4 + headerBytes) / 4) * 4;
+  const take = (bytes: number): number => {
+    const from = at;
+    at += bytes;
+    return from;
+  };
+  const offsets = {
+    starts: take(4 * header.count),
+    ends: take(4 * header.count),
+    numbers: take(4 * header.count),
+    named: take(4 * header.named),
+    nameOffsets: take(8 * header.named),
+    names: take(header.namesBytes),
+  };
+  return { offsets, total: at };
+}
+
+/** The cached table, or why it cannot be used (undefined: no cache file yet). */
+function readCache(file: string, source: CacheHeader['source']): AsnTable<number, Uint32Array> | string | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : `cannot read ${file}: ${(error as Error).message}`;
+  }
+  // Typed-array views need 4-byte alignment: a fresh copy when the buffer is not (readFileSync's large files are).
+  if (bytes.byteOffset % 4 !== 0) bytes = Buffer.from(new Uint8Array(bytes));
+  const headerBytes = bytes.length >= 4 ? bytes.readUInt32LE(0) : -1;
+  let parsed: ReturnType<typeof cacheHeader.safeParse>;
+  try {
+    parsed = headerBytes < 0 || 4 + headerBytes > bytes.length ? cacheHeader.safeParse(undefined) : cacheHeader.safeParse(JSON.parse(bytes.toString('utf8', 4, 4 + headerBytes)));
+  } catch {
+    return `${file} is not a cache of ASN ranges`;
+  }
+  if (!parsed.success) return `${file} is not a cache of ASN ranges of this version`;
+  const header = parsed.data;
+  if (header.endianness !== endianness()) return `${file} was written on a machine of other byte order`;
+  if (header.source.path !== source.path || header.source.size !== source.size || header.source.mtimeMs !== source.mtimeMs) return `${file} was made from another version of ${source.path}`;
+  const { offsets, total } = sections(header, headerBytes);
+  if (bytes.length !== total) return `${file} is ${bytes.length} bytes, not ${total}: cut short or written over`;
+  const view = (offset: number, length: number) => new Uint32Array(bytes.buffer, bytes.byteOffset + offset, length);
+  return {
+    starts: view(offsets.starts, header.count),
+    ends: view(offsets.ends, header.count),
+    numbers: view(offsets.numbers, header.count),
+    count: header.count,
+    named: view(offsets.named, header.named),
+    nameOffsets: view(offsets.nameOffsets, 2 * header.named),
+    names: bytes.subarray(offsets.names, offsets.names + header.namesBytes),
+  };
+}
+
+/**
+ * Writes the cache under a temporary name of its own (process and thread) and renames it: members and threads
+ * starting together never read half a file.
+ */
+function writeCache(file: string, table: AsnTable<number, Uint32Array>, source: CacheHeader['source']): void {
+  const header: CacheHeader = { format: CACHE_FORMAT, endianness: endianness(), source, count: table.count, named: table.named.length, namesBytes: table.names.length };
+  const headerText = Buffer.from(JSON.stringify(header));
+  const prefix = Buffer.alloc(Math.ceil((4 + headerText.length) / 4) * 4);
+  prefix.writeUInt32LE(headerText.length, 0);
+  headerText.copy(prefix, 4);
+  const bytesOf = (array: Uint32Array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+  const pieces = [prefix, bytesOf(table.starts), bytesOf(table.ends), bytesOf(table.numbers), bytesOf(table.named), bytesOf(table.nameOffsets), table.names];
+  if (pieces.reduce((sum, piece) => sum + piece.length, 0) !== sections(header, headerText.length).total) throw new Error('the ASN cache layout does not add up');
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.${threadId}.tmp`;
+  const fd = openSync(temporary, 'w');
+  try {
+    for (const piece of pieces) writeSync(fd, piece);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(temporary, file);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * The IPv4 ranges of a CSV, from a cache of its typed arrays in `cacheDir` when one was made from this very
+ * file (same path, size and modification time), else from the CSV, writing the cache for the next start.
+ * Reading the 21 MB CSV cost about 0.3 CPU-seconds of every process start; the cache file (about 7 MB) is
+ * read in a few milliseconds and used as it is, its arrays views of the bytes read.
+ */
+export function ipv4AsnRanges(csv: string, cacheDir: string | undefined): Ipv4AsnLoad {
+  const parse = () => parseAsnCsv(csv, digits, (length) => new Uint32Array(length));
+  if (cacheDir === undefined) return { ranges: new AsnRanges(parse()), from: 'csv', cacheFile: undefined, cacheWritten: false, note: undefined };
+  const stat = statSync(csv);
+  const source = { path: csv, size: stat.size, mtimeMs: stat.mtimeMs };
+  const file = join(cacheDir, `${basename(csv, '.csv')}.ranges`);
+  const cached = readCache(file, source);
+  if (typeof cached === 'object') return { ranges: new AsnRanges(cached), from: 'cache', cacheFile: file, cacheWritten: false, note: undefined };
+  const table = parse();
+  try {
+    writeCache(file, table, source);
+    return { ranges: new AsnRanges(table), from: 'csv', cacheFile: file, cacheWritten: true, note: cached };
+  } catch (error) {
+    return { ranges: new AsnRanges(table), from: 'csv', cacheFile: file, cacheWritten: false, note: `${cached === undefined ? '' : `${cached}; `}cannot write it: ${(error as Error).message}` };
+  }
+}
+
+/**
+ * Calls `onLine` with each non-empty line of a file, as a range of a reused 1 MB buffer: the file is never
+ * held whole, so a 21 MB CSV leaves no 21 MB buffer behind for the garbage collector to find some time later.
+ */
+export function forEachLine(path: string, onLine: (bytes: Buffer, from: number, to: number) => void, chunkBytes = 1 << 20): void {
+  const fd = openSync(path, 'r');
+  try {
+    let buffer = Buffer.allocUnsafe(chunkBytes);
+    let filled = 0;
+    for (;;) {
+      if (filled === buffer.length) buffer = Buffer.concat([buffer], 2 * buffer.length); // a line longer than the buffer
+      const read = readSync(fd, buffer, filled, buffer.length - filled, null);
+      filled += read;
+      let line = 0;
+      for (let end = buffer.indexOf(0x0a, line); end >= 0 && end < filled; end = buffer.indexOf(0x0a, line)) {
+        if (end > line) onLine(buffer, line, end);
+        line = end + 1;
+      }
+      if (read === 0) {
+        if (filled > line) onLine(buffer, line, filled);
+        return;
+      }
+      buffer.copy(buffer, 0, line, filled);
+      filled -= line;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A decimal number written in ASCII digits between two offsets (exact up to 2^53). */
+function digits(bytes: Buffer, from: number, to: number): number {
+  let value = 0;
+  for (let i = from; i < to; i += 1) value = value * 10 + ((bytes[i] as number) - 0x30);
+  return value;
+}

@@ -1,0 +1,120 @@
+import { execFile } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ipv4AsnRanges, type AsnRanges } from '../pipelines/enrich/asn-ranges.js';
+import { createEnrichers } from '../pipelines/enrichers.js';
+import { loadConfig } from '../shared/config.js';
+import { packageRoot } from '../shared/paths.js';
+
+// The IPv4 ASN ranges shipped by @ip-location-db/asn (`start,end,asn,organization`, addresses as numbers).
+const SHIPPED = join(packageRoot, 'node_modules', '@ip-location-db', 'asn', 'asn-ipv4-num.csv');
+// Lines of the shipped file as it writes them: a name quoted for its comma, plain names, one AS on two ranges.
+const LINES = ['16777216,16777471,13335,"Cloudflare, Inc."', '16778240,16779263,38803,Gtelecom Pty Ltd', '16793600,16809983,18144,"Enecom,Inc."', '16843008,16843263,13335,"Cloudflare, Inc."'];
+
+const execFileAsync = promisify(execFile);
+const freshDir = () => mkdtempSync(join(tmpdir(), 'sluice-asn-'));
+
+/** Addresses at and around each range's edges, and between ranges. */
+function probes(lines: string[]): number[] {
+  return lines.flatMap((line) => {
+    const [start, end] = line.split(',').map(Number) as [number, number];
+    return [start - 1, start, start + 1, end - 1, end, end + 1];
+  });
+}
+
+const answers = (ranges: AsnRanges<number>, addresses: number[]) => addresses.map((address) => ranges.get(address));
+
+describe('IPv4 ASN ranges cached between starts', () => {
+  it('answers from its cache exactly as from the shipped CSV, which it reads only once', () => {
+    const dir = freshDir();
+    const first = ipv4AsnRanges(SHIPPED, dir);
+    expect(first).toMatchObject({ from: 'csv', cacheWritten: true, note: undefined, cacheFile: join(dir, 'asn-ipv4-num.ranges') });
+    const second = ipv4AsnRanges(SHIPPED, dir);
+    expect(second).toMatchObject({ from: 'cache', cacheWritten: false, note: undefined });
+    const uncached = ipv4AsnRanges(SHIPPED, undefined);
+    expect(uncached).toMatchObject({ from: 'csv', cacheFile: undefined });
+    // Every 97th range of the file at its edges, and addresses spread over the whole space.
+    const lines = readFileSync(SHIPPED, 'utf8').split('\n').filter((line) => line !== '');
+    const addresses = [...probes(lines.filter((_, i) => i % 97 === 0)), ...Array.from({ length: 20_000 }, (_, i) => Math.floor((i * 2 ** 32) / 20_000) + i)];
+    const expected = answers(uncached.ranges, addresses);
+    expect(expected.filter((answer) => answer !== undefined).length).toBeGreaterThan(20_000);
+    expect(answers(first.ranges, addresses)).toEqual(expected);
+    expect(answers(second.ranges, addresses)).toEqual(expected);
+    expect(second.ranges.get(16777217)).toEqual({ autonomous_system_number: 13335, autonomous_system_organization: 'Cloudflare, Inc.' });
+  });
+
+  it('reads the CSV again when it changed, by size or by modification time alone, and rewrites the cache', () => {
+    const dir = freshDir();
+    const csv = join(dir, 'asn.csv');
+    writeFileSync(csv, `${LINES.join('\n')}\n`);
+    expect(ipv4AsnRanges(csv, dir).from).toBe('csv');
+    expect(ipv4AsnRanges(csv, dir).from).toBe('cache');
+    appendFileSync(csv, '16909056,16909311,3215,Orange S.A.\n');
+    const grown = ipv4AsnRanges(csv, dir);
+    expect(grown).toMatchObject({ from: 'csv', cacheWritten: true, note: expect.stringContaining('another version') as string });
+    expect(grown.ranges.get(16909060)).toEqual({ autonomous_system_number: 3215, autonomous_system_organization: 'Orange S.A.' });
+    expect(ipv4AsnRanges(csv, dir).ranges.get(16909060)?.autonomous_system_number).toBe(3215);
+    // Same size, other contents: only the modification time tells.
+    writeFileSync(csv, readFileSync(csv, 'utf8').replace('3215,Orange S.A.', '3216,Orange S.B.'));
+    const { mtime } = statSync(csv);
+    utimesSync(csv, mtime, new Date(mtime.getTime() + 5_000));
+    const edited = ipv4AsnRanges(csv, dir);
+    expect(edited.from).toBe('csv');
+    expect(edited.ranges.get(16909060)).toEqual({ autonomous_system_number: 3216, autonomous_system_organization: 'Orange S.B.' });
+  });
+
+  it('reads the CSV when the cache is cut short or is not a cache, and writes a good one', () => {
+    const dir = freshDir();
+    const csv = join(dir, 'asn.csv');
+    writeFileSync(csv, `${LINES.join('\n')}\n`);
+    const { cacheFile } = ipv4AsnRanges(csv, dir);
+    const expected = answers(ipv4AsnRanges(csv, undefined).ranges, probes(LINES));
+    truncateSync(cacheFile as string, statSync(cacheFile as string).size - 4);
+    const cut = ipv4AsnRanges(csv, dir);
+    expect(cut).toMatchObject({ from: 'csv', cacheWritten: true, note: expect.stringContaining('cut short') as string });
+    expect(answers(cut.ranges, probes(LINES))).toEqual(expected);
+    writeFileSync(cacheFile as string, 'not a cache at all');
+    expect(ipv4AsnRanges(csv, dir)).toMatchObject({ from: 'csv', note: expect.stringContaining('is not a cache') as string });
+    writeFileSync(cacheFile as string, Buffer.concat([Buffer.from([2, 0, 0, 0]), Buffer.from('{}')]));
+    expect(ipv4AsnRanges(csv, dir)).toMatchObject({ from: 'csv', note: expect.stringContaining('of this version') as string });
+    const again = ipv4AsnRanges(csv, dir);
+    expect(again.from).toBe('cache');
+    expect(answers(again.ranges, probes(LINES))).toEqual(expected);
+  });
+
+  it('is written whole when several processes start on an empty cache together (the members of one worker)', async () => {
+    const dir = freshDir();
+    const module = join(packageRoot, 'dist', 'pipelines', 'enrich', 'asn-ranges.js');
+    const script = `import { ipv4AsnRanges } from ${JSON.stringify(module)}; const load = ipv4AsnRanges(${JSON.stringify(SHIPPED)}, ${JSON.stringify(dir)}); process.stdout.write(JSON.stringify([load.from, load.note ?? null, load.ranges.get(16777217)]));`;
+    const outputs = await Promise.all([1, 2, 3].map(async () => (await execFileAsync(process.execPath, ['--input-type=module', '-e', script])).stdout));
+    for (const output of outputs) expect(JSON.parse(output)).toEqual(['csv', null, { autonomous_system_number: 13335, autonomous_system_organization: 'Cloudflare, Inc.' }]);
+    expect(readdirSync(dir)).toEqual(['asn-ipv4-num.ranges']);
+    expect(ipv4AsnRanges(SHIPPED, dir)).toMatchObject({ from: 'cache', note: undefined });
+  });
+
+  it('answers from the CSV when no cache can be written there, and says why', () => {
+    const dir = freshDir();
+    const csv = join(dir, 'asn.csv');
+    writeFileSync(csv, `${LINES.join('\n')}\n`);
+    // A directory below a regular file cannot be made, whoever runs the test (root included).
+    const blocked = join(csv, 'cache');
+    const load = ipv4AsnRanges(csv, blocked);
+    expect(load).toMatchObject({ from: 'csv', cacheWritten: false, note: expect.stringContaining('cannot write it') as string });
+    expect(load.ranges.get(16843009)).toEqual({ autonomous_system_number: 13335, autonomous_system_organization: 'Cloudflare, Inc.' });
+    expect(ipv4AsnRanges(csv, blocked).from).toBe('csv');
+  });
+
+  it('is kept where SLUICE_CACHE_DIR says by the worker\'s enrichers', async () => {
+    const dir = freshDir();
+    const config = loadConfig({ SLUICE_CACHE_DIR: dir, SLUICE_ENRICHERS: 'geoip' });
+    const first = await createEnrichers(config);
+    first.close();
+    const second = await createEnrichers(config);
+    second.close();
+    expect([first.asnLoad?.from, second.asnLoad?.from]).toEqual(['csv', 'cache']);
+    expect(second.asnLoad?.cacheFile).toBe(join(dir, 'asn-ipv4-num.ranges'));
+  });
+});
