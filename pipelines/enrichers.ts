@@ -35,7 +35,7 @@ export async function createEnrichers(
   };
   await turn();
   // CRS's rules compile at load (about half a second, in turns); only when the stage runs.
-  const security = wanted.has('security') ? createSecurityTagger(config.crs, await loadCrsInTurns(crsOptionsOf(config.crs), turn)) : undefined;
+  const security = wanted.has('security') ? createSecurityTagger(config.crs, await loadCrsInTurns({ ...crsOptionsOf(config.crs), cacheDir: config.cacheDir }, turn)) : undefined;
   await turn();
   const factories: Record<EnricherName, () => Enricher> = {
     client_address: () => createClientAddress(config.trustedProxies),

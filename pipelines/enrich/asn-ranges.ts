@@ -1,8 +1,8 @@
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { basename, join } from 'node:path';
 import { z } from 'zod';
+import { writeCacheFile } from '../../shared/cache-file.js';
 
 export interface AsnRecord {
   autonomous_system_number?: number;
@@ -208,10 +208,7 @@ function readCache(file: string, source: CacheHeader['source']): AsnTable<number
   };
 }
 
-/**
- * Writes the cache under a temporary name of its own (process and thread) and renames it: members and threads
- * starting together never read half a file.
- */
+/** The cache file: its header, then the arrays as they are in memory. */
 function writeCache(file: string, table: AsnTable<number, Uint32Array>, source: CacheHeader['source']): void {
   const header: CacheHeader = { format: CACHE_FORMAT, endianness: endianness(), source, count: table.count, named: table.named.length, namesBytes: table.names.length };
   const headerText = Buffer.from(JSON.stringify(header));
@@ -221,20 +218,7 @@ function writeCache(file: string, table: AsnTable<number, Uint32Array>, source: 
   const bytesOf = (array: Uint32Array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength);
   const pieces = [prefix, bytesOf(table.starts), bytesOf(table.ends), bytesOf(table.numbers), bytesOf(table.named), bytesOf(table.nameOffsets), table.names];
   if (pieces.reduce((sum, piece) => sum + piece.length, 0) !== sections(header, headerText.length).total) throw new Error('the ASN cache layout does not add up');
-  mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.${threadId}.tmp`;
-  const fd = openSync(temporary, 'w');
-  try {
-    for (const piece of pieces) writeSync(fd, piece);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(temporary, file);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
+  writeCacheFile(file, pieces);
 }
 
 /**

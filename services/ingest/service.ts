@@ -451,5 +451,7 @@ function logAsnLoad(logger: Logger, load: Ipv4AsnLoad): void {
 export function logCrs(logger: Logger, crs: Crs): void {
   const { paranoia, threshold, dir } = crs.options;
   logger.info({ crs: { version: crs.version, paranoia, threshold, dir, rules: crs.rules.filter((rule) => rule.id > 0).length, blind: crs.blind.length } }, 'OWASP CRS loaded');
+  const cache = crs.analysisCache;
+  if (cache?.note !== undefined) logger.warn({ crs: { cache } }, 'the CRS screen\'s analyses could not be read from or written to their cache (SLUICE_CACHE_DIR): each start makes them again');
   if (crs.unsupported.length > 0) logger.warn({ crs: { unsupported: crs.unsupported.map((rule) => ({ id: rule.id, reason: rule.reason })) } }, 'CRS rules that cannot run here');
 }

@@ -283,7 +283,6 @@ export const ALWAYS: Requirement = () => true;
  * and a closure each held about 7 MB of every worker's memory.
  */
 const ANY_OF = new Map<Alphabet, Requirement>();
-const CLASSES_OF_REQUIREMENT = new WeakMap<Requirement, Alphabet>();
 
 function anyOf(classes: Alphabet): Requirement {
   if (classes === FULL) return ALWAYS;
@@ -291,36 +290,60 @@ function anyOf(classes: Alphabet): Requirement {
   if (known === undefined) {
     known = (alphabet) => intersects(alphabet, classes);
     ANY_OF.set(classes, known);
-    CLASSES_OF_REQUIREMENT.set(known, classes);
   }
   return known;
 }
 
-function requirement(node: Node): Requirement {
+/**
+ * What an expression requires, as data: true (nothing), a class set (holds one of these classes), or all or
+ * some of other plans. Kept as data so that the analyses can be cached between starts (./analysis-cache.ts);
+ * compileRequirement makes the function the screen calls.
+ */
+export type RequirementPlan = true | Alphabet | { all: RequirementPlan[] } | { some: RequirementPlan[] };
+
+const anyOfPlan = (classes: Alphabet): RequirementPlan => (classes === FULL ? true : classes);
+
+function requirementPlan(node: Node): RequirementPlan {
   switch (node.kind) {
     case 'bytes':
-      return anyOf(classesOf(node.bytes));
+      return anyOfPlan(classesOf(node.bytes));
     case 'sequence': {
-      const parts = [...new Set(node.of.map(requirement))].filter((part) => part !== ALWAYS);
-      if (parts.length === 0) return ALWAYS;
-      if (parts.length === 1) return parts[0] as Requirement;
-      return (alphabet) => parts.every((part) => part(alphabet));
+      const parts = distinct(node.of.map(requirementPlan)).filter((part) => part !== true);
+      if (parts.length === 0) return true;
+      return parts.length === 1 ? (parts[0] as RequirementPlan) : { all: parts };
     }
     case 'choice': {
-      const parts = [...new Set(node.of.map(requirement))];
-      if (parts.includes(ALWAYS)) return ALWAYS;
-      if (parts.length === 1) return parts[0] as Requirement;
+      const parts = distinct(node.of.map(requirementPlan));
+      if (parts.includes(true)) return true;
+      if (parts.length === 1) return parts[0] as RequirementPlan;
       // Alternatives that each ask for one class set ask for their union.
-      const classes = parts.map((part) => CLASSES_OF_REQUIREMENT.get(part));
-      if (classes.every((one) => one !== undefined)) return anyOf(classes.reduce<Alphabet>((union, one) => union | (one as Alphabet), 0));
-      return (alphabet) => parts.some((part) => part(alphabet));
+      if (parts.every((part) => typeof part === 'number')) return anyOfPlan(parts.reduce<Alphabet>((union, one) => union | one, 0));
+      return { some: parts };
     }
     case 'repeat':
-      return node.min === 0 ? ALWAYS : requirement(node.of);
+      return node.min === 0 ? true : requirementPlan(node.of);
     case 'empty':
     case 'any':
-      return ALWAYS;
+      return true;
   }
+}
+
+/** Plans without repeats: class sets by value, the rest by what they say. */
+function distinct(plans: RequirementPlan[]): RequirementPlan[] {
+  const seen = new Set<string>();
+  return plans.filter((plan) => {
+    const key = typeof plan === 'object' ? JSON.stringify(plan) : String(plan);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export function compileRequirement(plan: RequirementPlan): Requirement {
+  if (plan === true) return ALWAYS;
+  if (typeof plan === 'number') return anyOf(plan);
+  const parts = ('all' in plan ? plan.all : plan.some).map(compileRequirement);
+  return 'all' in plan ? (alphabet) => parts.every((part) => part(alphabet)) : (alphabet) => parts.some((part) => part(alphabet));
 }
 
 function intersects(a: Alphabet, b: Alphabet): boolean {
@@ -443,14 +466,55 @@ function literalsOf(node: Node): Literals {
   }
 }
 
-/** Both analyses of an expression as `convertRegex` wrote it, from one parse; ALWAYS and ALL when it cannot be read. */
-export function analyseRegex(source: string, flags: string): { requirement: Requirement; formula: Formula } {
-  try {
-    const node = new Parser(source, flags.includes('i')).parse();
-    return { requirement: requirement(node), formula: matchOf(literalsOf(node)) };
-  } catch {
-    return { requirement: ALWAYS, formula: ALL };
+/** Both analyses of an expression, as data. */
+export interface RegexAnalysis {
+  requirement: RequirementPlan;
+  formula: Formula;
+}
+
+/** This module, whose text is what the analyses' cache is checked against (./analysis-cache.ts). */
+export const ANALYSER = import.meta.url;
+
+/** The analyses made or read in this process, by flags and source (the engine and the operators both ask). */
+const analyses = new Map<string, RegexAnalysis>();
+let made = 0;
+
+/** How many analyses this process has made (not read from a cache). */
+export function analysesMade(): number {
+  return made;
+}
+const analysisKey = (source: string, flags: string): string => `${flags}/${source}`;
+
+/** Analyses read from the cache of an earlier start: they are not made again. */
+export function knowAnalyses(known: Iterable<[string, RegexAnalysis]>): void {
+  for (const [key, analysis] of known) if (!analyses.has(key)) analyses.set(key, analysis);
+}
+
+/** Every analysis this process holds, by key: what the cache keeps for the next start. */
+export function heldAnalyses(): ReadonlyMap<string, RegexAnalysis> {
+  return analyses;
+}
+
+/** Both analyses of an expression as `convertRegex` wrote it, from one parse; nothing required and ALL when it cannot be read. */
+export function regexAnalysis(source: string, flags: string): RegexAnalysis {
+  const key = analysisKey(source, flags);
+  let analysis = analyses.get(key);
+  if (analysis === undefined) {
+    try {
+      const node = new Parser(source, flags.includes('i')).parse();
+      analysis = { requirement: requirementPlan(node), formula: matchOf(literalsOf(node)) };
+    } catch {
+      analysis = { requirement: true, formula: ALL };
+    }
+    analyses.set(key, analysis);
+    made += 1;
   }
+  return analysis;
+}
+
+export function analyseRegex(source: string, flags: string): { requirement: Requirement; formula: Formula } {
+  const { requirement, formula } = regexAnalysis(source, flags);
+  return { requirement: compileRequirement(requirement), formula };
 }
 
 export function atomsOf(formula: Formula, into: Set<string> = new Set()): Set<string> {

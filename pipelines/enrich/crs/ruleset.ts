@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileRule, evaluate, readsUnknown, RuleError, type Match, type Rule, type TxSnapshot } from './engine.js';
 import { RequestVariables, type AccessRequest } from './request.js';
+import { readAnalysisCache, writeAnalysisCache, type AnalysisCacheUse } from './analysis-cache.js';
 import { createScreen } from './screen.js';
 import { parseRuleFile, type Directive } from './seclang.js';
 
@@ -28,6 +29,8 @@ export interface CrsOptions {
   allowedMethods?: string;
   /** How many verdicts on requests the engine ran on are remembered (see VERDICT_CACHE_SIZE); 0 for none. */
   rememberedVerdicts?: number;
+  /** Where the screen's analyses of the expressions are kept between starts (SLUICE_CACHE_DIR); none when undefined. */
+  cacheDir?: string | undefined;
 }
 
 export interface SkippedRule {
@@ -45,7 +48,7 @@ export interface CrsVerdict {
 
 export interface Crs {
   version: string;
-  options: Required<CrsOptions>;
+  options: Required<Omit<CrsOptions, 'cacheDir'>>;
   rules: readonly Rule[];
   /** Rules that compiled but read what a log does not carry (cookies, bodies, other headers). */
   blind: readonly SkippedRule[];
@@ -55,6 +58,8 @@ export interface Crs {
   evaluate(request: AccessRequest, options?: { unscreened?: boolean }): CrsVerdict;
   /** Rules that run on every request, past the screen. */
   unscreenable: readonly Rule[];
+  /** What became of the analyses' cache (undefined without a cache directory). */
+  analysisCache: AnalysisCacheUse | undefined;
 }
 
 export function defaultCrsDir(): string {
@@ -216,7 +221,8 @@ export async function loadCrsInTurns(options: CrsOptions, turn: () => Promise<vo
 /** The load, pausing after each rule file and before the screen is built. */
 function* loading(options: CrsOptions): Generator<void, Crs> {
   const dir = options.dir ?? defaultCrsDir();
-  const settings: Required<CrsOptions> = { paranoia: options.paranoia, threshold: options.threshold, dir, exclude: options.exclude ?? [], allowedMethods: options.allowedMethods ?? 'GET HEAD POST OPTIONS', rememberedVerdicts: options.rememberedVerdicts ?? VERDICT_CACHE_SIZE };
+  const settings: Crs['options'] = { paranoia: options.paranoia, threshold: options.threshold, dir, exclude: options.exclude ?? [], allowedMethods: options.allowedMethods ?? 'GET HEAD POST OPTIONS', rememberedVerdicts: options.rememberedVerdicts ?? VERDICT_CACHE_SIZE };
+  const cacheRead = options.cacheDir === undefined ? undefined : readAnalysisCache(options.cacheDir);
   const dataCache = new Map<string, string[]>();
   const loadData = (file: string): string[] => {
     let lines = dataCache.get(file);
@@ -284,6 +290,7 @@ function* loading(options: CrsOptions): Generator<void, Crs> {
   const ordered = byPhase(rules);
   yield;
   const screen = createScreen(ordered, tx, (rule) => selfContained(rule, rules, setAtRuntime));
+  const analysisCache = cacheRead === undefined ? undefined : writeAnalysisCache(cacheRead);
   const verdicts = new Map<string, CrsVerdict>();
   const levels = Array.from({ length: settings.paranoia }, (_unused, index) => `inbound_anomaly_score_pl${index + 1}`);
   return {
@@ -293,6 +300,7 @@ function* loading(options: CrsOptions): Generator<void, Crs> {
     blind,
     unsupported: unsupported.filter((rule) => !excluded.has(rule.id)),
     unscreenable: screen.always,
+    analysisCache,
     evaluate(request, options = {}) {
       let built: RequestVariables | undefined;
       const variables = (): RequestVariables => (built ??= new RequestVariables(request));
