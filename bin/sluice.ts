@@ -14,7 +14,7 @@ import { packageVersion } from '../shared/paths.js';
 import { StartAborted, StartupError } from '../services/startup.js';
 import { parseTimeValue } from '../shared/time-value.js';
 import { SloFileError } from '../shared/slo.js';
-import { holdYoungGeneration } from '../shared/heap.js';
+import { holdYoungGeneration, pauseOptimisingCompiler } from '../shared/heap.js';
 
 /** Exit codes: 0 done, 1 failure at run time, 2 a usage mistake (bad verb, option or setting) or a verb not built yet. */
 const EXIT_USAGE = 2;
@@ -212,7 +212,10 @@ function buildProgram(): Command {
     .action(async (options: { member?: boolean }, command: Command) => {
       const config = configFor(command);
       // A process that loads the enrichers (not the supervisor of several members) keeps its young generation small until then.
-      if (options.member === true || config.ingest.workers <= 1) holdYoungGeneration();
+      if (options.member === true || config.ingest.workers <= 1) {
+        holdYoungGeneration();
+        pauseOptimisingCompiler();
+      }
       const { startIngest } = await import('../services/ingest/service.js');
       const logger = serviceLogger(createLogger(config.logLevel, config.logFormat), 'ingest');
       if (options.member === true) {

@@ -47,4 +47,37 @@ describe('the start-up heap', () => {
     const tuned = run('holdYoungGeneration();', '--max-semi-space-size=8');
     expect(tuned.youngAfterLoad).toBeGreaterThan(4 * tuned.youngBefore);
   });
+
+  /**
+   * V8's own answer (%GetOptimizationStatus, bit 16 optimised, 64 by TurboFan) on a hot function, while the
+   * compiler is paused and after it resumed, in a process of its own (the flag is a whole process's).
+   */
+  function optimised(pause: boolean, nodeArguments: string[] = []): { paused: number; resumed: number } {
+    const heap = pathToFileURL(join(packageRoot, 'dist', 'shared', 'heap.js')).href;
+    const source = `
+      import { pauseOptimisingCompiler, resumeOptimisingCompiler } from '${heap}';
+      const hot = (n) => { let sum = 0; for (let i = 0; i < n; i += 1) sum += i % 7; return sum; };
+      const status = () => eval('%GetOptimizationStatus(hot)');
+      const work = async () => { for (let round = 0; round < 2; round += 1) { for (let i = 0; i < 20000; i += 1) hot(100); await new Promise((resolve) => setTimeout(resolve, 50)); } };
+      ${pause ? 'pauseOptimisingCompiler();' : ''}
+      await work();
+      const paused = status();
+      resumeOptimisingCompiler();
+      await work();
+      console.log(JSON.stringify({ paused, resumed: status() }));
+    `;
+    return JSON.parse(execFileSync(process.execPath, ['--allow-natives-syntax', ...nodeArguments, '--input-type=module', '-e', source], { encoding: 'utf8' })) as { paused: number; resumed: number };
+  }
+
+  it('pauses the optimising compiler while loading and resumes it after, unless the operator turned it off', () => {
+    const OPTIMISED = 16;
+    const TURBOFAN = 64;
+    // Unpaused, the same work is optimised at once (the behaviour the pause is for).
+    expect(optimised(false).paused & TURBOFAN).toBe(TURBOFAN);
+    const run = optimised(true);
+    expect(run.paused & OPTIMISED).toBe(0);
+    expect(run.resumed & TURBOFAN).toBe(TURBOFAN);
+    // The operator's --no-turbofan is left as it is: resuming does not turn it on.
+    expect(optimised(true, ['--no-turbofan']).resumed & OPTIMISED).toBe(0);
+  });
 });

@@ -20,7 +20,7 @@ import { startHealthServer, type Readiness } from '../health.js';
 import { createIngestMetrics } from './metrics.js';
 import { createLogMetrics, type Observation } from './log-metrics.js';
 import { loadSloFile, type SloFile } from '../../shared/slo.js';
-import { releaseStartupHeap } from '../../shared/heap.js';
+import { releaseStartupHeap, resumeOptimisingCompiler } from '../../shared/heap.js';
 import { warmUp } from './warm-up.js';
 import { checkAborted, portInUse, StartAborted, Started, StartupError, untilAborted } from '../startup.js';
 
@@ -167,6 +167,8 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
 
   const stageTimes = new Map<string, number>();
   const enrichment = await untilAborted(createEnrichers(config, signal), signal);
+  // Loaded: from here on code runs per event (the warm-up's lines first), and is worth optimising.
+  resumeOptimisingCompiler();
   if (config.ingest.warmUpEvents > 0) {
     const warm = warmUp(enrichment.enrichers, config.ingest.warmUpEvents);
     logger.info({ lines: warm.byTopic, documents: warm.documents, rejected: warm.rejected, ms: Math.round(warm.ms) }, 'pipeline warmed up');
@@ -452,6 +454,7 @@ export function logCrs(logger: Logger, crs: Crs): void {
   const { paranoia, threshold, dir } = crs.options;
   logger.info({ crs: { version: crs.version, paranoia, threshold, dir, rules: crs.rules.filter((rule) => rule.id > 0).length, blind: crs.blind.length } }, 'OWASP CRS loaded');
   const cache = crs.analysisCache;
-  if (cache?.note !== undefined) logger.warn({ crs: { cache } }, 'the CRS screen\'s analyses could not be read from or written to their cache (SLUICE_CACHE_DIR): each start makes them again');
+  if (cache !== undefined && cache.made > 0 && !cache.written) logger.warn({ crs: { cache } }, 'the CRS screen\'s analyses could not be written to their cache (SLUICE_CACHE_DIR): each start makes them again');
+  else if (cache !== undefined) logger.debug({ crs: { cache } }, 'CRS screen analyses');
   if (crs.unsupported.length > 0) logger.warn({ crs: { unsupported: crs.unsupported.map((rule) => ({ id: rule.id, reason: rule.reason })) } }, 'CRS rules that cannot run here');
 }

@@ -32,6 +32,8 @@ export interface AnalysisCacheUse {
   /** Analyses read from the file, and made at this load (written to the file when there were any). */
   read: number;
   made: number;
+  /** Whether the file was written (with what this load made). */
+  written: boolean;
   /** Why the file was not used or not written. */
   note: string | undefined;
 }
@@ -81,13 +83,13 @@ export function readAnalysisCache(dir: string): CacheRead {
 /** Writes every analysis the process holds, when this load made any. */
 export function writeAnalysisCache({ file, read, note, madeBefore }: CacheRead): AnalysisCacheUse {
   const made = analysesMade() - madeBefore;
-  if (made === 0) return { file, read, made, note };
+  if (made === 0) return { file, read, made, written: false, note };
   const analyses: Array<[string, RegexAnalysis]> = [...heldAnalyses()];
   try {
     const body = JSON.stringify(analyses);
     writeCacheFile(file, [Buffer.from(`${JSON.stringify({ format: FORMAT, analyser: analyserDigest(), body: sha256(body) })}\n${body}`)]);
-    return { file, read, made, note };
+    return { file, read, made, written: true, note };
   } catch (error) {
-    return { file, read, made, note: `${note === undefined ? '' : `${note}; `}cannot write it: ${(error as Error).message}` };
+    return { file, read, made, written: false, note: `${note === undefined ? '' : `${note}; `}cannot write it: ${(error as Error).message}` };
   }
 }
