@@ -483,6 +483,7 @@ let made = 0;
 export function analysesMade(): number {
   return made;
 }
+
 const analysisKey = (source: string, flags: string): string => `${flags}/${source}`;
 
 /** Analyses read from the cache of an earlier start: they are not made again. */
