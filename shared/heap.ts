@@ -58,10 +58,10 @@ export function releaseStartupHeap(): void {
 /**
  * V8's optimising compiler (TurboFan) paused while a worker loads: nearly all of that code runs once (module
  * bodies, the rule files' parsing and compiling, the CRS analyses), yet the hottest of it was optimised on
- * V8's helper threads, some functions twice. Measured on a worker with every enricher, three starts each, to
- * ready: 1.69-1.71 CPU-seconds with it, 1.47-1.52 with V8 started without it (the main thread 0.05-0.1 s
- * slower, ready no later). The operator may have turned it off for good (`node --no-turbofan`; NODE_OPTIONS
- * cannot carry it): that stays.
+ * V8's helper threads, some functions twice. Measured on a worker with every enricher, to ready, starts
+ * alternated with the same build without the pause: 1.39-1.72 CPU-seconds against 1.65-2.32 (the helper
+ * threads 0.39-0.41 against 0.66-0.87, the main thread no slower); the events after it cost the same. The
+ * operator may have turned it off for good (`node --no-turbofan`; NODE_OPTIONS cannot carry it): that stays.
  */
 let pausedCompiler = false;
 
