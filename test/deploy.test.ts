@@ -60,6 +60,10 @@ describe('Dockerfile', () => {
     for (const stage of stages) expect(stage[0]).toMatch(/^FROM node:20\.\d+\.\d+-\w+-slim( AS \w+)?$/);
     const runtime = stages[stages.length - 1] as string[];
     expect(runtime).toContain('USER node');
+    // The cache directory's default is made writable for that user before it takes over.
+    const cacheDir = runtime.findIndex((line) => /^RUN mkdir -p node_modules\/\.cache\/sluice && chown node:node node_modules\/\.cache\/sluice$/.test(line));
+    expect(cacheDir).toBeGreaterThan(-1);
+    expect(cacheDir).toBeLessThan(runtime.indexOf('USER node'));
     expect(runtime.some((line) => line.startsWith('HEALTHCHECK '))).toBe(true);
     expect(runtime).toContain('ENTRYPOINT ["node", "dist/bin/sluice.js"]');
     // Production dependencies only in the image.
