@@ -173,7 +173,11 @@ function sections(header: CacheHeader, headerBytes: number): { offsets: Record<'
   return { offsets, total: at };
 }
 
-/** The cached table, or why it cannot be used (undefined: no cache file yet). */
+/**
+ * The cached table, or why it cannot be used (undefined: no cache file yet). The arrays carry no digest (one
+ * over 8 MB would cost half of what the cache saves): a file cut short or of another source is refused, and a
+ * wrong AS number is all a corrupted disk could give.
+ */
 function readCache(file: string, source: CacheHeader['source']): AsnTable<number, Uint32Array> | string | undefined {
   let bytes: Buffer;
   try {
