@@ -77,6 +77,23 @@ describe('metrics derived from logs', () => {
     expect(checked.code, checked.stdout + checked.stderr).toBe(0);
   });
 
+  it('sums the body bytes of a batch per service and route, and goes on summing in the next batch', async () => {
+    const registry = new Registry();
+    const metrics = createLogMetrics(registry, SLOS);
+    // Traefik's RequestContentSize and DownstreamContentSize, on requests of one route and of another.
+    const sized = (i: number, path: string, sent: number, received: number) => ({ topic: 'logs-traefik', line: JSON.stringify({ ...JSON.parse(traefikLine({ at: T('2026-11-20T10:00:00Z') + i * 1000, status: 200, ms: 20, path })), RequestContentSize: sent, DownstreamContentSize: received }) });
+    const batch = await documents([sized(0, '/api/v1/jobs/1', 120, 2049), sized(1, '/api/v1/jobs/2', 80, 1000), sized(2, '/api/v1/convert', 4096, 310)]);
+    metrics.record(batch.map((document) => metrics.measure(document)));
+    const bytes = (name: string, route: string) => value(registry, name, { service: 'traefik', route });
+    expect(await bytes('sluice_http_request_bytes_total', '/api/v1/jobs/{id}')).toBe(200);
+    expect(await bytes('sluice_http_response_bytes_total', '/api/v1/jobs/{id}')).toBe(3049);
+    expect(await bytes('sluice_http_request_bytes_total', '/api/v1/convert')).toBe(4096);
+    metrics.record((await documents([sized(3, '/api/v1/jobs/3', 1, 2)])).map((document) => metrics.measure(document)));
+    expect(await bytes('sluice_http_request_bytes_total', '/api/v1/jobs/{id}')).toBe(201);
+    expect(await bytes('sluice_http_response_bytes_total', '/api/v1/jobs/{id}')).toBe(3051);
+    expect(await value(registry, 'sluice_http_requests_total', { service: 'traefik', route: '/api/v1/jobs/{id}', method: 'GET', status_class: '2xx' })).toBe(3);
+  });
+
   // The verdicts of a document are shared per combination while the SLOs fit two bit sets (26), listed per
   // document beyond: both ways count each SLO on its own, whatever the other SLOs said of the same document.
   it.each([5, 27])('count each of %i more SLOs on the same requests by its own threshold', async (extra) => {

@@ -189,39 +189,47 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
   const record = (observations: Observation[]): void => {
     // Per counter, its label sets by a key of their values: the labels object is built once per label set.
     const sums = new Map<Counter<string>, Map<string, { labels: Record<string, string>; value: number }>>();
-    const add = (counter: Counter<string>, key: string, labels: () => Record<string, string>, value = 1) => {
+    /** Adds to a label set already summed; false when the key is new (the caller then builds its labels once). */
+    const added = (counter: Counter<string>, key: string, value: number): boolean => {
+      const sum = sums.get(counter)?.get(key);
+      if (sum === undefined) return false;
+      sum.value += value;
+      return true;
+    };
+    const start = (counter: Counter<string>, key: string, labels: Record<string, string>, value: number): void => {
       let byLabels = sums.get(counter);
       if (byLabels === undefined) sums.set(counter, (byLabels = new Map()));
-      const sum = byLabels.get(key);
-      if (sum === undefined) byLabels.set(key, { labels: labels(), value });
-      else sum.value += value;
+      byLabels.set(key, { labels, value });
     };
     for (const { service, http, log, categories, job, slos } of observations) {
       if (http !== undefined) {
         const labels = { service: caps.service.admit(service), route: caps.route.admit(http.route) };
         const method = caps.method.admit(http.method);
         const key = `${labels.service}\u0000${labels.route}`;
-        add(requests, `${key}\u0000${method}\u0000${http.statusClass}`, () => ({ ...labels, method, status_class: http.statusClass }));
+        const requestKey = `${key}\u0000${method}\u0000${http.statusClass}`;
+        if (!added(requests, requestKey, 1)) start(requests, requestKey, { ...labels, method, status_class: http.statusClass }, 1);
         if (typeof http.ns === 'number') duration.observe(labels, http.ns / 1e9);
-        if (typeof http.sent === 'number') add(requestBytes, key, () => labels, http.sent);
-        if (typeof http.received === 'number') add(responseBytes, key, () => labels, http.received);
+        if (typeof http.sent === 'number' && !added(requestBytes, key, http.sent)) start(requestBytes, key, labels, http.sent);
+        if (typeof http.received === 'number' && !added(responseBytes, key, http.received)) start(responseBytes, key, labels, http.received);
       }
       if (log !== undefined) {
         const labels = { service: caps.logService.admit(service), level: caps.level.admit(log.level), component: caps.component.admit(log.component) };
-        add(events, `${labels.service}\u0000${labels.level}\u0000${labels.component}`, () => labels);
+        const key = `${labels.service}\u0000${labels.level}\u0000${labels.component}`;
+        if (!added(events, key, 1)) start(events, key, labels, 1);
       }
       for (const category of categories) {
         const admitted = caps.category.admit(category);
-        add(findings, admitted, () => ({ category: admitted }));
+        if (!added(findings, admitted, 1)) start(findings, admitted, { category: admitted }, 1);
       }
       if (job !== undefined) {
         const errorType = caps.errorType.admit(job.errorType);
-        add(jobs, `${job.outcome}\u0000${errorType}`, () => ({ outcome: job.outcome, error_type: errorType }));
+        const key = `${job.outcome}\u0000${errorType}`;
+        if (!added(jobs, key, 1)) start(jobs, key, { outcome: job.outcome, error_type: errorType }, 1);
         if (typeof job.ns === 'number') jobDuration.observe({ outcome: job.outcome }, job.ns / 1e9);
       }
       for (const slo of slos) {
-        add(sloEvents, slo.validKey, () => ({ slo: slo.name, kind: 'valid' }));
-        if (slo.good) add(sloEvents, slo.goodKey, () => ({ slo: slo.name, kind: 'good' }));
+        if (!added(sloEvents, slo.validKey, 1)) start(sloEvents, slo.validKey, { slo: slo.name, kind: 'valid' }, 1);
+        if (slo.good && !added(sloEvents, slo.goodKey, 1)) start(sloEvents, slo.goodKey, { slo: slo.name, kind: 'good' }, 1);
       }
     }
     for (const [counter, byLabels] of sums) for (const { labels, value } of byLabels.values()) counter.inc(labels, value);
