@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from './protocol/errors.js';
 import type { BatchHeader } from './protocol/record-batch.js';
+import { replaceFile } from '../../shared/replace-file.js';
 
 /** Kafka keeps the metadata of a producer's last five batches per partition to recognise retries (NUM_BATCHES_TO_RETAIN). */
 export const DEDUP_WINDOW = 5;
@@ -110,8 +111,7 @@ export class ProducerIdAllocator {
     if (this.next >= this.blockEnd) {
       this.blockEnd = this.next + BigInt(ID_BLOCK);
       if (this.path !== undefined) {
-        writeFileSync(`${this.path}.tmp`, JSON.stringify({ nextBlock: String(this.blockEnd) }));
-        renameSync(`${this.path}.tmp`, this.path);
+        replaceFile(this.path, JSON.stringify({ nextBlock: String(this.blockEnd) }));
       }
     }
     const id = this.next;

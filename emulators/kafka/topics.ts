@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { topicNameProblem } from '../../shared/kafka-topic.js';
 import { ErrorCode } from './protocol/errors.js';
 import { PartitionLog } from './partition-log.js';
 import type { FsyncPolicy } from '../common/record-file.js';
+import { replaceFile } from '../../shared/replace-file.js';
 
 export interface TopicStoreOptions {
   dataDir: string | undefined;
@@ -94,10 +95,8 @@ export class TopicStore {
     if (unknown !== undefined) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Topic config ${unknown} is not supported by the emulator (supported: ${[...SUPPORTED_CONFIGS].join(', ')})` };
     if (this.options.dataDir !== undefined) {
       const dir = join(this.options.dataDir, 'topics', name);
-      mkdirSync(dir, { recursive: true });
       // Written whole, then renamed into place: a crash leaves the old manifest or the new one.
-      writeFileSync(join(dir, 'topic.json.tmp'), JSON.stringify({ partitions: count, configs }));
-      renameSync(join(dir, 'topic.json.tmp'), join(dir, 'topic.json'));
+      replaceFile(join(dir, 'topic.json'), JSON.stringify({ partitions: count, configs }));
     }
     this.topics.set(name, this.open(name, count, configs));
     return { errorCode: ErrorCode.NONE, errorMessage: null };

@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import { writeCacheFile } from '../../shared/cache-file.js';
+import { replaceFile } from '../../shared/replace-file.js';
 
 export interface AsnRecord {
   autonomous_system_number?: number;
@@ -222,7 +222,7 @@ function writeCache(file: string, table: AsnTable<number, Uint32Array>, source: 
   const bytesOf = (array: Uint32Array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength);
   const pieces = [prefix, bytesOf(table.starts), bytesOf(table.ends), bytesOf(table.numbers), bytesOf(table.named), bytesOf(table.nameOffsets), table.names];
   if (pieces.reduce((sum, piece) => sum + piece.length, 0) !== sections(header, headerText.length).total) throw new Error('the ASN cache layout does not add up');
-  writeCacheFile(file, pieces);
+  replaceFile(file, pieces);
 }
 
 /**

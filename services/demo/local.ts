@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Admin } from 'kafkajs';
@@ -19,6 +19,7 @@ import { DEMO_TOPICS } from './lines.js';
 import { describeProgress } from './progress.js';
 import { demoProducer, produceLive } from './producer.js';
 import type { BackfillThreadData, BackfillThreadMessage } from './backfill-thread.js';
+import { replaceFile } from '../../shared/replace-file.js';
 
 /** The namespace the demo writes to: never SLUICE_NAMESPACE's data. */
 export const DEMO_NAMESPACE = 'demo';
@@ -37,8 +38,7 @@ export function readDemoState(config: Config): DemoState | undefined {
 
 function writeState(config: Config, state: DemoState): void {
   const path = statePath(config);
-  writeFileSync(`${path}.tmp`, JSON.stringify(state));
-  renameSync(`${path}.tmp`, path);
+  replaceFile(path, JSON.stringify(state));
 }
 
 export interface LocalDemo {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { writeCacheFile } from '../../../shared/cache-file.js';
+import { replaceFile } from '../../../shared/replace-file.js';
 import { ANALYSER, analysesMade, heldAnalyses, knowAnalyses, type RegexAnalysis } from './prefilter.js';
 
 /**
@@ -87,7 +87,7 @@ export function writeAnalysisCache({ file, read, note, madeBefore }: CacheRead):
   const analyses: Array<[string, RegexAnalysis]> = [...heldAnalyses()];
   try {
     const body = JSON.stringify(analyses);
-    writeCacheFile(file, [Buffer.from(`${JSON.stringify({ format: FORMAT, analyser: analyserDigest(), body: sha256(body) })}\n${body}`)]);
+    replaceFile(file, `${JSON.stringify({ format: FORMAT, analyser: analyserDigest(), body: sha256(body) })}\n${body}`);
     return { file, read, made, written: true, note };
   } catch (error) {
     return { file, read, made, written: false, note: `${note === undefined ? '' : `${note}; `}cannot write it: ${(error as Error).message}` };
