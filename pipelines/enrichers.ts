@@ -1,4 +1,5 @@
 import { setImmediate } from 'node:timers/promises';
+import type { CacheUse } from '../shared/cache-use.js';
 import { ENRICHERS, type Config, type EnricherName } from '../shared/config.js';
 import { createClientAddress, createGeoip } from './enrich/geoip.js';
 import { createLoginClassifier } from './enrich/login.js';
@@ -7,7 +8,6 @@ import { loadCrsInTurns } from './enrich/crs/ruleset.js';
 import { createSecurityTagger, crsOptionsOf, type SecurityTagger } from './enrich/security.js';
 import { createUserAgent } from './enrich/user-agent.js';
 import { createNetworkDirection } from './enrich/network-direction.js';
-import type { Ipv4AsnLoad } from './enrich/asn-ranges.js';
 import type { Json } from './ecs.js';
 import type { Enricher } from './pipeline.js';
 
@@ -18,7 +18,7 @@ import type { Enricher } from './pipeline.js';
 export async function createEnrichers(
   config: Pick<Config, 'geoip' | 'trustedProxies' | 'redact' | 'loginPaths' | 'uaRegexes' | 'internalNetworks' | 'crs'> & Partial<Pick<Config, 'enrichers' | 'cacheDir'>>,
   signal?: AbortSignal,
-): Promise<{ enrichers: Enricher[]; close(): void; security: SecurityTagger | undefined; asnLoad: Ipv4AsnLoad | undefined }> {
+): Promise<{ enrichers: Enricher[]; close(): void; security: SecurityTagger | undefined; asnCache: CacheUse | undefined }> {
   const wanted = new Set<EnricherName>(config.enrichers ?? ENRICHERS);
   // The GeoIP databases are the largest thing a worker holds: not loaded when the enricher is off.
   const geoip = wanted.has('geoip') ? await createGeoip({ cityDb: config.geoip.cityDb, asnDb: config.geoip.asnDb, asnCacheDir: config.cacheDir }) : undefined;
@@ -50,5 +50,5 @@ export async function createEnrichers(
     const enrich = factories[stage]();
     return Object.assign((document: Json, line: string) => enrich(document, line), { stage });
   };
-  return { enrichers: ENRICHERS.filter((stage) => wanted.has(stage)).map(named), close: () => geoip?.close(), security, asnLoad: geoip?.asnLoad };
+  return { enrichers: ENRICHERS.filter((stage) => wanted.has(stage)).map(named), close: () => geoip?.close(), security, asnCache: geoip?.asnCache };
 }

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { ipv4AsnRanges, type AsnRanges } from '../pipelines/enrich/asn-ranges.js';
+import { logCacheUse, type CacheUse } from '../shared/cache-use.js';
 import { createEnrichers } from '../pipelines/enrichers.js';
 import { loadConfig } from '../shared/config.js';
 import { packageRoot } from '../shared/paths.js';
@@ -31,11 +33,11 @@ describe('IPv4 ASN ranges cached between starts', () => {
   it('answers from its cache exactly as from the shipped CSV, which it reads only once', () => {
     const dir = freshDir();
     const first = ipv4AsnRanges(SHIPPED, dir);
-    expect(first).toMatchObject({ from: 'csv', cacheWritten: true, note: undefined, cacheFile: join(dir, 'asn-ipv4-num.ranges') });
+    expect(first.cache).toEqual({ file: join(dir, 'asn-ipv4-num.ranges'), made: true, written: true, note: undefined });
     const second = ipv4AsnRanges(SHIPPED, dir);
-    expect(second).toMatchObject({ from: 'cache', cacheWritten: false, note: undefined });
+    expect(second.cache).toEqual({ file: join(dir, 'asn-ipv4-num.ranges'), made: false, written: false, note: undefined });
     const uncached = ipv4AsnRanges(SHIPPED, undefined);
-    expect(uncached).toMatchObject({ from: 'csv', cacheFile: undefined });
+    expect(uncached.cache).toBeUndefined();
     // Every 97th range of the file at its edges, and addresses spread over the whole space.
     const lines = readFileSync(SHIPPED, 'utf8').split('\n').filter((line) => line !== '');
     const addresses = [...probes(lines.filter((_, i) => i % 97 === 0)), ...Array.from({ length: 20_000 }, (_, i) => Math.floor((i * 2 ** 32) / 20_000) + i)];
@@ -50,11 +52,12 @@ describe('IPv4 ASN ranges cached between starts', () => {
     const dir = freshDir();
     const csv = join(dir, 'asn.csv');
     writeFileSync(csv, `${LINES.join('\n')}\n`);
-    expect(ipv4AsnRanges(csv, dir).from).toBe('csv');
-    expect(ipv4AsnRanges(csv, dir).from).toBe('cache');
+    expect(ipv4AsnRanges(csv, dir).cache?.made).toBe(true);
+    expect(ipv4AsnRanges(csv, dir).cache?.made).toBe(false);
+    // A range added (made up for the test: only its being new matters).
     appendFileSync(csv, '16909056,16909311,3215,Orange S.A.\n');
     const grown = ipv4AsnRanges(csv, dir);
-    expect(grown).toMatchObject({ from: 'csv', cacheWritten: true, note: expect.stringContaining('another version') as string });
+    expect(grown.cache).toMatchObject({ made: true, written: true, note: expect.stringContaining('another version') as string });
     expect(grown.ranges.get(16909060)).toEqual({ autonomous_system_number: 3215, autonomous_system_organization: 'Orange S.A.' });
     expect(ipv4AsnRanges(csv, dir).ranges.get(16909060)?.autonomous_system_number).toBe(3215);
     // Same size, other contents: only the modification time tells.
@@ -62,7 +65,7 @@ describe('IPv4 ASN ranges cached between starts', () => {
     const { mtime } = statSync(csv);
     utimesSync(csv, mtime, new Date(mtime.getTime() + 5_000));
     const edited = ipv4AsnRanges(csv, dir);
-    expect(edited.from).toBe('csv');
+    expect(edited.cache?.made).toBe(true);
     expect(edited.ranges.get(16909060)).toEqual({ autonomous_system_number: 3216, autonomous_system_organization: 'Orange S.B.' });
   });
 
@@ -70,29 +73,29 @@ describe('IPv4 ASN ranges cached between starts', () => {
     const dir = freshDir();
     const csv = join(dir, 'asn.csv');
     writeFileSync(csv, `${LINES.join('\n')}\n`);
-    const { cacheFile } = ipv4AsnRanges(csv, dir);
+    const cacheFile = ipv4AsnRanges(csv, dir).cache?.file;
     const expected = answers(ipv4AsnRanges(csv, undefined).ranges, probes(LINES));
     truncateSync(cacheFile as string, statSync(cacheFile as string).size - 4);
     const cut = ipv4AsnRanges(csv, dir);
-    expect(cut).toMatchObject({ from: 'csv', cacheWritten: true, note: expect.stringContaining('cut short') as string });
+    expect(cut.cache).toMatchObject({ made: true, written: true, note: expect.stringContaining('cut short') as string });
     expect(answers(cut.ranges, probes(LINES))).toEqual(expected);
     writeFileSync(cacheFile as string, 'not a cache at all');
-    expect(ipv4AsnRanges(csv, dir)).toMatchObject({ from: 'csv', note: expect.stringContaining('is not a cache') as string });
+    expect(ipv4AsnRanges(csv, dir).cache).toMatchObject({ made: true, note: expect.stringContaining('is not a cache') as string });
     writeFileSync(cacheFile as string, Buffer.concat([Buffer.from([2, 0, 0, 0]), Buffer.from('{}')]));
-    expect(ipv4AsnRanges(csv, dir)).toMatchObject({ from: 'csv', note: expect.stringContaining('of this version') as string });
+    expect(ipv4AsnRanges(csv, dir).cache).toMatchObject({ made: true, note: expect.stringContaining('of this version') as string });
     const again = ipv4AsnRanges(csv, dir);
-    expect(again.from).toBe('cache');
+    expect(again.cache?.made).toBe(false);
     expect(answers(again.ranges, probes(LINES))).toEqual(expected);
   });
 
   it('is written whole when several processes start on an empty cache together (the members of one worker)', async () => {
     const dir = freshDir();
     const module = join(packageRoot, 'dist', 'pipelines', 'enrich', 'asn-ranges.js');
-    const script = `import { ipv4AsnRanges } from ${JSON.stringify(module)}; const load = ipv4AsnRanges(${JSON.stringify(SHIPPED)}, ${JSON.stringify(dir)}); process.stdout.write(JSON.stringify([load.from, load.note ?? null, load.ranges.get(16777217)]));`;
+    const script = `import { ipv4AsnRanges } from ${JSON.stringify(module)}; const load = ipv4AsnRanges(${JSON.stringify(SHIPPED)}, ${JSON.stringify(dir)}); process.stdout.write(JSON.stringify([load.cache.made, load.cache.note ?? null, load.ranges.get(16777217)]));`;
     const outputs = await Promise.all([1, 2, 3].map(async () => (await execFileAsync(process.execPath, ['--input-type=module', '-e', script])).stdout));
-    for (const output of outputs) expect(JSON.parse(output)).toEqual(['csv', null, { autonomous_system_number: 13335, autonomous_system_organization: 'Cloudflare, Inc.' }]);
+    for (const output of outputs) expect(JSON.parse(output)).toEqual([true, null, { autonomous_system_number: 13335, autonomous_system_organization: 'Cloudflare, Inc.' }]);
     expect(readdirSync(dir)).toEqual(['asn-ipv4-num.ranges']);
-    expect(ipv4AsnRanges(SHIPPED, dir)).toMatchObject({ from: 'cache', note: undefined });
+    expect(ipv4AsnRanges(SHIPPED, dir).cache).toMatchObject({ made: false, note: undefined });
   });
 
   it('answers from the CSV when no cache can be written there, and says why', () => {
@@ -102,9 +105,19 @@ describe('IPv4 ASN ranges cached between starts', () => {
     // A directory below a regular file cannot be made, whoever runs the test (root included).
     const blocked = join(csv, 'cache');
     const load = ipv4AsnRanges(csv, blocked);
-    expect(load).toMatchObject({ from: 'csv', cacheWritten: false, note: expect.stringContaining('cannot write it') as string });
+    expect(load.cache).toMatchObject({ made: true, written: false, note: expect.stringContaining('cannot write it') as string });
     expect(load.ranges.get(16843009)).toEqual({ autonomous_system_number: 13335, autonomous_system_organization: 'Cloudflare, Inc.' });
-    expect(ipv4AsnRanges(csv, blocked).from).toBe('csv');
+    expect(ipv4AsnRanges(csv, blocked).cache?.made).toBe(true);
+    // The worker warns about it (and only about it: a cache read or written is a debug line).
+    const logged = (use: CacheUse | undefined): Array<{ level: number; msg: string }> => {
+      const lines: string[] = [];
+      logCacheUse(pino({ level: 'debug' }, { write: (line: string) => lines.push(line) }), 'IPv4 ASN ranges', use);
+      return lines.map((line) => JSON.parse(line) as { level: number; msg: string });
+    };
+    expect(logged(load.cache)).toEqual([expect.objectContaining({ level: 40, msg: expect.stringContaining('no cache could be written') as string })]);
+    expect(logged(ipv4AsnRanges(csv, dir).cache).map((line) => line.level)).toEqual([20]);
+    expect(logged(ipv4AsnRanges(csv, dir).cache)).toEqual([expect.objectContaining({ level: 20, msg: 'IPv4 ASN ranges: read from the cache' })]);
+    expect(logged(undefined)).toEqual([]);
   });
 
   it('is kept where SLUICE_CACHE_DIR says by the worker\'s enrichers', async () => {
@@ -114,7 +127,7 @@ describe('IPv4 ASN ranges cached between starts', () => {
     first.close();
     const second = await createEnrichers(config);
     second.close();
-    expect([first.asnLoad?.from, second.asnLoad?.from]).toEqual(['csv', 'cache']);
-    expect(second.asnLoad?.cacheFile).toBe(join(dir, 'asn-ipv4-num.ranges'));
+    expect([first.asnCache?.made, second.asnCache?.made]).toEqual([true, false]);
+    expect(second.asnCache?.file).toBe(join(dir, 'asn-ipv4-num.ranges'));
   });
 });

@@ -30,7 +30,7 @@ function writtenCache(): string {
   const dir = freshDir();
   const read = readAnalysisCache(dir);
   regexAnalysis(`union[\\s]+select ${Math.random()}`, 'i');
-  expect(writeAnalysisCache(read)).toMatchObject({ read: 0, made: 1, written: true, note: undefined });
+  expect(writeAnalysisCache(read)).toMatchObject({ read: 0, analysed: 1, made: true, written: true, note: undefined });
   return join(dir, 'crs-analyses.json');
 }
 
@@ -38,10 +38,10 @@ describe('the CRS screen\'s analyses, cached between starts', () => {
   it('are read back in a new process exactly as they are made, for every expression up to paranoia level 4', async () => {
     const dir = freshDir();
     const first = await loadInProcess(dir, 4);
-    expect(first.cache).toEqual({ file: join(dir, 'crs-analyses.json'), read: 0, made: first.held.length, written: true, note: undefined });
+    expect(first.cache).toEqual({ file: join(dir, 'crs-analyses.json'), read: 0, analysed: first.held.length, made: true, written: true, note: undefined });
     expect(first.held.length).toBeGreaterThan(200);
     const second = await loadInProcess(dir, 4);
-    expect(second.cache).toEqual({ file: join(dir, 'crs-analyses.json'), read: first.held.length, made: 0, written: false, note: undefined });
+    expect(second.cache).toEqual({ file: join(dir, 'crs-analyses.json'), read: first.held.length, analysed: 0, made: false, written: false, note: undefined });
     // Each analysis as this process makes it from the same expression (from the sources, not the built code).
     for (const [key, analysis] of second.held) {
       const slash = key.indexOf('/');
@@ -49,7 +49,7 @@ describe('the CRS screen\'s analyses, cached between starts', () => {
     }
     // A load at a lower level finds all it needs and leaves the file as it was.
     const before = statSync(join(dir, 'crs-analyses.json')).mtimeMs;
-    expect((await loadInProcess(dir, 1)).cache).toMatchObject({ made: 0 });
+    expect((await loadInProcess(dir, 1)).cache).toMatchObject({ analysed: 0, made: false });
     expect(statSync(join(dir, 'crs-analyses.json')).mtimeMs).toBe(before);
   });
 
@@ -77,7 +77,7 @@ describe('the CRS screen\'s analyses, cached between starts', () => {
     writeFileSync(join(dir, 'file'), '');
     // A directory below a regular file cannot be made, whoever runs the test (root included).
     const blocked = await loadInProcess(join(dir, 'file', 'cache'), 1);
-    expect(blocked.cache).toMatchObject({ read: 0, written: false, note: expect.stringContaining('cannot write it') as string });
+    expect(blocked.cache).toMatchObject({ read: 0, made: true, written: false, note: expect.stringContaining('cannot write it') as string });
     const cached = await loadInProcess(freshDir(), 1);
     expect(blocked.held).toEqual(cached.held);
     expect(loadCrs({ paranoia: 1, threshold: 5, cacheDir: join(dir, 'file', 'cache') }).rules.length).toBe(loadCrs({ paranoia: 1, threshold: 5 }).rules.length);

@@ -2,6 +2,7 @@ import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
+import type { CacheUse } from '../../shared/cache-use.js';
 import { replaceFile } from '../../shared/replace-file.js';
 
 export interface AsnRecord {
@@ -131,15 +132,10 @@ export function ipv6AsnRanges(csv: string): AsnRanges<bigint> {
   return new AsnRanges(parseAsnCsv(csv, (bytes, from, to) => BigInt(bytes.toString('latin1', from, to)), (length) => new Array<bigint>(length)));
 }
 
-/** Where the IPv4 ranges came from, and what became of the cache. */
+/** The IPv4 ranges, and what became of their cache (undefined without a cache directory). */
 export interface Ipv4AsnLoad {
   ranges: AsnRanges<number>;
-  from: 'cache' | 'csv';
-  cacheFile: string | undefined;
-  /** Read from the CSV, and the cache written for the next start. */
-  cacheWritten: boolean;
-  /** Why a cache file there was not used, or could not be written. */
-  note: string | undefined;
+  cache: CacheUse | undefined;
 }
 
 const CACHE_FORMAT = 'sluice-asn-ranges/1';
@@ -188,9 +184,10 @@ function readCache(file: string, source: CacheHeader['source']): AsnTable<number
   // Typed-array views need 4-byte alignment: a fresh copy when the buffer is not (readFileSync's large files are).
   if (bytes.byteOffset % 4 !== 0) bytes = Buffer.from(new Uint8Array(bytes));
   const headerBytes = bytes.length >= 4 ? bytes.readUInt32LE(0) : -1;
+  if (headerBytes < 0 || 4 + headerBytes > bytes.length) return `${file} is not a cache of ASN ranges`;
   let parsed: ReturnType<typeof cacheHeader.safeParse>;
   try {
-    parsed = headerBytes < 0 || 4 + headerBytes > bytes.length ? cacheHeader.safeParse(undefined) : cacheHeader.safeParse(JSON.parse(bytes.toString('utf8', 4, 4 + headerBytes)));
+    parsed = cacheHeader.safeParse(JSON.parse(bytes.toString('utf8', 4, 4 + headerBytes)));
   } catch {
     return `${file} is not a cache of ASN ranges`;
   }
@@ -233,18 +230,18 @@ function writeCache(file: string, table: AsnTable<number, Uint32Array>, source: 
  */
 export function ipv4AsnRanges(csv: string, cacheDir: string | undefined): Ipv4AsnLoad {
   const parse = () => parseAsnCsv(csv, digits, (length) => new Uint32Array(length));
-  if (cacheDir === undefined) return { ranges: new AsnRanges(parse()), from: 'csv', cacheFile: undefined, cacheWritten: false, note: undefined };
+  if (cacheDir === undefined) return { ranges: new AsnRanges(parse()), cache: undefined };
   const stat = statSync(csv);
   const source = { path: csv, size: stat.size, mtimeMs: stat.mtimeMs };
   const file = join(cacheDir, `${basename(csv, '.csv')}.ranges`);
   const cached = readCache(file, source);
-  if (typeof cached === 'object') return { ranges: new AsnRanges(cached), from: 'cache', cacheFile: file, cacheWritten: false, note: undefined };
+  if (typeof cached === 'object') return { ranges: new AsnRanges(cached), cache: { file, made: false, written: false, note: undefined } };
   const table = parse();
   try {
     writeCache(file, table, source);
-    return { ranges: new AsnRanges(table), from: 'csv', cacheFile: file, cacheWritten: true, note: cached };
+    return { ranges: new AsnRanges(table), cache: { file, made: true, written: true, note: cached } };
   } catch (error) {
-    return { ranges: new AsnRanges(table), from: 'csv', cacheFile: file, cacheWritten: false, note: `${cached === undefined ? '' : `${cached}; `}cannot write it: ${(error as Error).message}` };
+    return { ranges: new AsnRanges(table), cache: { file, made: true, written: false, note: `${cached === undefined ? '' : `${cached}; `}cannot write it: ${(error as Error).message}` } };
   }
 }
 

@@ -4,7 +4,8 @@ import { BlockList, isIP } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { addressMatcher, ipToBigInt, plainAddress } from '../../shared/ip.js';
-import { ipv4AsnRanges, ipv6AsnRanges, type AsnRecord, type Ipv4AsnLoad } from './asn-ranges.js';
+import type { CacheUse } from '../../shared/cache-use.js';
+import { ipv4AsnRanges, ipv6AsnRanges, type AsnRecord } from './asn-ranges.js';
 import { addTag, deepFreeze, get, put, type Json } from '../ecs.js';
 import { CONTINENT_NAMES, continentOf, countryName } from './continents.js';
 import { MmdbReader } from './mmdb.js';
@@ -71,8 +72,8 @@ export interface Geoip {
   enrich(document: Json): void;
   /** Stops polling the database files. */
   close(): void;
-  /** How the shipped IPv4 ASN ranges were loaded (undefined with GEOIP_ASN_DB). */
-  asnLoad: Ipv4AsnLoad | undefined;
+  /** What became of the shipped IPv4 ASN ranges' cache (undefined with GEOIP_ASN_DB or no cache directory). */
+  asnCache: CacheUse | undefined;
 }
 
 const name = (value: { names?: Record<string, string> } | string | undefined): string | undefined => (typeof value === 'string' ? value || undefined : value?.names?.en);
@@ -129,13 +130,13 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   const cityV6 = options.cityDb === undefined ? open(DEFAULT_CITY_IPV6()) : cityV4;
   // Asked with the address as an integer and its IP version, which the lookup has found already.
   let asn: { get(value: bigint, v4: boolean): AsnRecord | undefined };
-  let asnLoad: Ipv4AsnLoad | undefined;
+  let asnCache: CacheUse | undefined;
   if (options.asnDb !== undefined) {
     const reader = open(options.asnDb);
     asn = { get: (value, v4) => (reader.lookup(value, v4) as AsnRecord | null) ?? undefined };
   } else {
-    asnLoad = ipv4AsnRanges(packageFile('@ip-location-db/asn', 'asn-ipv4-num.csv'), options.asnCacheDir);
-    const v4 = asnLoad.ranges;
+    const { ranges: v4, cache } = ipv4AsnRanges(packageFile('@ip-location-db/asn', 'asn-ipv4-num.csv'), options.asnCacheDir);
+    asnCache = cache;
     const v6 = lazily(() => ipv6AsnRanges(packageFile('@ip-location-db/asn', 'asn-ipv6-num.csv')));
     asn = { get: (value, isV4) => (isV4 ? v4.get(Number(value)) : v6().get(value)) };
   }
@@ -180,7 +181,7 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
 
   return {
     lookup,
-    asnLoad,
+    asnCache,
     close() {
       for (const close of closers.splice(0)) close();
     },

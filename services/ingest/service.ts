@@ -10,7 +10,6 @@ import type { Logger } from '../../shared/logging.js';
 import type { Crs } from '../../pipelines/enrich/crs/ruleset.js';
 import { createRedactor } from '../../pipelines/enrich/redact.js';
 import { createEnrichers } from '../../pipelines/enrichers.js';
-import type { Ipv4AsnLoad } from '../../pipelines/enrich/asn-ranges.js';
 import { createPipeline } from '../../pipelines/pipeline.js';
 import { DEFAULT_LIMITS } from '../../pipelines/types.js';
 import { BulkIndexer, type OutcomeSink, type Ticket } from './bulk-indexer.js';
@@ -20,6 +19,7 @@ import { startHealthServer, type Readiness } from '../health.js';
 import { createIngestMetrics } from './metrics.js';
 import { createLogMetrics, type Observation } from './log-metrics.js';
 import { loadSloFile, type SloFile } from '../../shared/slo.js';
+import { logCacheUse } from '../../shared/cache-use.js';
 import { releaseStartupHeap, resumeOptimisingCompiler } from '../../shared/heap.js';
 import { warmUp } from './warm-up.js';
 import { checkAborted, portInUse, StartAborted, Started, StartupError, untilAborted } from '../startup.js';
@@ -176,7 +176,8 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
   releaseStartupHeap();
   started.add(async () => enrichment.close());
   if (enrichment.security !== undefined) logCrs(logger, enrichment.security.crs);
-  if (enrichment.asnLoad !== undefined) logAsnLoad(logger, enrichment.asnLoad);
+  logCacheUse(logger, 'IPv4 ASN ranges', enrichment.asnCache);
+  logCacheUse(logger, 'CRS screen analyses', enrichment.security?.crs.analysisCache);
   const pipeline = createPipeline({ namespace: config.namespace, eventNamespaces: config.eventNamespaces, topicSources: config.kafka.topicSources, enrichers: enrichment.enrichers, stageTimes });
   const redact = createRedactor(config.redact).text;
 
@@ -443,18 +444,8 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
 }
 
 /** What the security stage runs, and every CRS rule it cannot, by id: nothing is dropped silently. */
-/** A cache that cannot be written costs every start the CSV's reading again (0.3 CPU-seconds): the operator hears why. */
-function logAsnLoad(logger: Logger, load: Ipv4AsnLoad): void {
-  const asn = { from: load.from, cacheFile: load.cacheFile, ...(load.note === undefined ? {} : { note: load.note }) };
-  if (load.from === 'csv' && load.cacheFile !== undefined && !load.cacheWritten) logger.warn({ asn }, 'IPv4 ASN ranges read from their CSV, and no cache could be written for the next start (SLUICE_CACHE_DIR)');
-  else logger.debug({ asn }, 'IPv4 ASN ranges loaded');
-}
-
 export function logCrs(logger: Logger, crs: Crs): void {
   const { paranoia, threshold, dir } = crs.options;
   logger.info({ crs: { version: crs.version, paranoia, threshold, dir, rules: crs.rules.filter((rule) => rule.id > 0).length, blind: crs.blind.length } }, 'OWASP CRS loaded');
-  const cache = crs.analysisCache;
-  if (cache !== undefined && cache.made > 0 && !cache.written) logger.warn({ crs: { cache } }, 'the CRS screen\'s analyses could not be written to their cache (SLUICE_CACHE_DIR): each start makes them again');
-  else if (cache !== undefined) logger.debug({ crs: { cache } }, 'CRS screen analyses');
   if (crs.unsupported.length > 0) logger.warn({ crs: { unsupported: crs.unsupported.map((rule) => ({ id: rule.id, reason: rule.reason })) } }, 'CRS rules that cannot run here');
 }

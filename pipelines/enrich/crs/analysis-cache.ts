@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { CacheUse } from '../../../shared/cache-use.js';
 import { replaceFile } from '../../../shared/replace-file.js';
 import { ANALYSER, analysesMade, heldAnalyses, knowAnalyses, type RegexAnalysis } from './prefilter.js';
 
@@ -26,16 +27,10 @@ const header = z.object({ format: z.literal(FORMAT), analyser: z.string(), body:
 
 const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
 
-/** What became of the cache at a load. */
-export interface AnalysisCacheUse {
-  file: string;
-  /** Analyses read from the file, and made at this load (written to the file when there were any). */
+/** What became of the cache at a load, and how many analyses were read from it and made. */
+export interface AnalysisCacheUse extends CacheUse {
   read: number;
-  made: number;
-  /** Whether the file was written (with what this load made). */
-  written: boolean;
-  /** Why the file was not used or not written. */
-  note: string | undefined;
+  analysed: number;
 }
 
 let digest: string | undefined;
@@ -82,14 +77,14 @@ export function readAnalysisCache(dir: string): CacheRead {
 
 /** Writes every analysis the process holds, when this load made any. */
 export function writeAnalysisCache({ file, read, note, madeBefore }: CacheRead): AnalysisCacheUse {
-  const made = analysesMade() - madeBefore;
-  if (made === 0) return { file, read, made, written: false, note };
-  const analyses: Array<[string, RegexAnalysis]> = [...heldAnalyses()];
+  const analysed = analysesMade() - madeBefore;
+  const use = { file, read, analysed, made: analysed > 0, written: false, note };
+  if (analysed === 0) return use;
   try {
-    const body = JSON.stringify(analyses);
+    const body = JSON.stringify([...heldAnalyses()]);
     replaceFile(file, `${JSON.stringify({ format: FORMAT, analyser: analyserDigest(), body: sha256(body) })}\n${body}`);
-    return { file, read, made, written: true, note };
+    return { ...use, written: true };
   } catch (error) {
-    return { file, read, made, written: false, note: `${note === undefined ? '' : `${note}; `}cannot write it: ${(error as Error).message}` };
+    return { ...use, note: `${note === undefined ? '' : `${note}; `}cannot write it: ${(error as Error).message}` };
   }
 }
