@@ -225,7 +225,7 @@ function writeCache(file: string, table: AsnTable<number, Uint32Array>, source: 
 /**
  * The IPv4 ranges of a CSV, from a cache of its typed arrays in `cacheDir` when one was made from this very
  * file (same path, size and modification time), else from the CSV, writing the cache for the next start.
- * Reading the 21 MB CSV cost about 0.3 CPU-seconds of every process start; the cache file (about 7 MB) is
+ * Reading the 21 MB CSV cost about 0.3 CPU-seconds of every process start; the cache file (about 8 MB) is
  * read in a few milliseconds and used as it is, its arrays views of the bytes read.
  */
 export function ipv4AsnRanges(csv: string, cacheDir: string | undefined): Ipv4AsnLoad {
