@@ -1,7 +1,12 @@
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Gauge } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { connectedProducer, documentCounts, ingestEnvironment, kafkaClient, metric, produce, scrape, spawnWorker, startWorker, uncommitted, waitForDocuments } from './support/ingest.js';
+import { Client } from '@elastic/elasticsearch';
+import { connectedProducer, createTopics, documentCounts, ingestEnvironment, kafkaClient, metric, produce, scrape, spawnWorker, startWorker, uncommitted, waitForDocuments } from './support/ingest.js';
 import { cleanUpAfterEach, cleanups, emulators, expectExactlyOnce, faults, scenario, metricsUrlOf } from './support/ingest-scenarios.js';
-import { exited, waitFor } from './support/process.js';
+import { exited, freePort, spawnSluice, waitFor } from './support/process.js';
+import { startKafka } from './support/kafka.js';
 import { fetchMaxBytes } from '../services/ingest/service.js';
 
 cleanUpAfterEach();
@@ -209,4 +214,66 @@ describe('the fetch size', () => {
     expect(fetchMaxBytes(16 * mb)).toBe(2 * mb);
     expect(fetchMaxBytes(2 * mb)).toBe(mb);
   });
+});
+
+describe('a backlog', () => {
+  it('goes to Elasticsearch in slices while the worker is still making the rest of the fetch', async () => {
+    const kafka = await startKafka();
+    cleanups.push(() => kafka.close());
+    await createTopics(kafka.brokers);
+    // Elasticsearch in a process of its own, as in production: here it would answer only when the worker,
+    // which runs in this process, lets the event loop turn.
+    const esPort = await freePort();
+    const emulator = spawnSluice(['emulate', 'elasticsearch', '--port', String(esPort)], {});
+    cleanups.push(async () => {
+      emulator.kill('SIGTERM');
+      await exited(emulator);
+    });
+    await waitFor(() => emulator.output().includes('elasticsearch emulator listening'), 20_000, 'the Elasticsearch emulator');
+    const es = new Client({ node: `http://127.0.0.1:${esPort}` });
+    cleanups.push(() => es.close());
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    // Between the worker and Elasticsearch, a proxy notes each bulk request: its documents, and the bytes the
+    // worker held for unacknowledged messages and documents as it arrived.
+    let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
+    const arrivals: Array<{ documents: number; held: number }> = [];
+    const proxy = createServer((incoming, outgoing) => {
+      const gauge = worker?.registry.getSingleMetric('sluice_ingest_inflight_bytes') as Gauge | undefined;
+      // Read now (a gauge's values are taken when get() is called): the worker goes on once this turn ends.
+      const held = incoming.url?.includes('_bulk') === true ? gauge?.get() : undefined;
+      let newlines = 0;
+      incoming.on('data', (chunk: Buffer) => {
+        for (const byte of chunk) if (byte === 0x0a) newlines += 1;
+      });
+      incoming.on('end', () => {
+        if (held !== undefined) void held.then((taken) => arrivals.push({ documents: newlines / 2, held: taken.values[0]?.value ?? 0 }));
+      });
+      const forward = httpRequest({ host: '127.0.0.1', port: esPort, method: incoming.method, path: incoming.url, headers: incoming.headers }, (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(outgoing);
+      });
+      incoming.pipe(forward);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => proxy.close(resolve)));
+    worker = await startWorker(await ingestEnvironment(kafka.brokers, `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`));
+    cleanups.push(() => (worker as NonNullable<typeof worker>).close());
+    // A few events first, so that the backlog finds the worker's connections open and its code compiled.
+    await produce(producer, 0, 10);
+    await waitForDocuments(es, 10);
+    arrivals.length = 0;
+    // About 3 MB of events in one send: the worker's next fetch (up to 4 MB) takes them all.
+    await produce(producer, 10, 2010, 2000, 1200);
+    await waitForDocuments(es, 2010);
+
+    expect(arrivals.reduce((sum, arrival) => sum + arrival.documents, 0)).toBe(2000);
+    // Made in one go, the fetch would have gone as one request once all its documents were made.
+    expect(arrivals.length).toBeGreaterThanOrEqual(4);
+    const first = arrivals[0] as (typeof arrivals)[0];
+    expect(first.documents).toBeLessThan(2000 / 4);
+    // The first slice reached Elasticsearch while most of the fetch was still to be made: the worker went on to
+    // hold more than another megabyte (of the documents' 3.5 MB; the messages' 2.6 MB are held from the start).
+    expect(Math.max(...arrivals.map((arrival) => arrival.held)) - first.held).toBeGreaterThan(1024 * 1024);
+  }, 60_000);
 });

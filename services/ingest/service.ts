@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as setImmediatePromise, setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import type { Config } from '../../shared/config.js';
 import { elasticsearchClient } from '../../shared/elasticsearch.js';
@@ -31,6 +31,16 @@ const { Partitioners } = kafkajs;
  * in one round and its documents share bulk requests.
  */
 const PARTITIONS_CONCURRENTLY = 16;
+
+/**
+ * A fetch's documents go to Elasticsearch in slices of about this many bytes as they are made: what is buffered
+ * is sent, and the worker lets the event loop write it before it goes on, so that Elasticsearch indexes one slice
+ * while the worker makes the next. Made in one go, a fetch's documents all waited for the end of the fetch, then
+ * the worker waited for them with nothing to do: in the sustained benchmark a third of the two cores stayed idle.
+ * 256 KB to 1 MB gave the same rate there (2 MB less); a slice is a bulk request only when a backlog is handled,
+ * a fetch of a few events at a time stays one request.
+ */
+const SLICE_BYTES = 512 * 1024;
 
 export interface IngestService {
   /** Where /metrics, /healthz and /readyz answer ('' for a member without a listener of its own). */
@@ -296,6 +306,18 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
     return false;
   };
 
+  /** Bytes of documents made since the last slice went out, over all the batches of a fetch. */
+  let sliceBytes = 0;
+  /**
+   * While a slice waits for the event loop to turn (and its request to be written), every batch waits: the
+   * batches of a fetch are handled at once, and each going on with a slice of its own would make the whole fetch
+   * before the loop turns.
+   */
+  let turning: Promise<void> | undefined;
+  const nextTurn = (): Promise<void> =>
+    (turning ??= setImmediatePromise().then(() => {
+      turning = undefined;
+    }));
   const handleBatch = async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> => {
     const { topic, partition, messages } = batch;
     if (messages.length === 0) return;
@@ -330,11 +352,13 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
         },
         abandon: oneLess,
       };
-      messages.forEach((message, i) => {
+      for (let i = 0; i < messages.length && !ticket.abandoned; i += 1) {
+        if (turning !== undefined) await turning;
+        const message = messages[i] as KafkaMessage;
         const outcome = pipeline({ value: message.value ?? Buffer.alloc(0), topic, partition, offset: message.offset });
         if (!outcome.ok) {
           outcomes[i] = { kind: 'dead', stage: outcome.stage, reason: outcome.reason };
-          return;
+          continue;
         }
         const dataStream = outcome.document.data_stream as { type: string; dataset: string; namespace: string };
         // The metrics derived from logs count SLUICE_NAMESPACE only: demo traffic never reaches a real alert.
@@ -344,7 +368,13 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
         held += source.length;
         unsettled += 1;
         indexer.add(`${dataStream.type}-${dataStream.dataset}-${dataStream.namespace}`, documentId(topic, partition, message.offset), source, ticket, topic, sink, i);
-      });
+        sliceBytes += source.length;
+        if (sliceBytes >= SLICE_BYTES) {
+          sliceBytes = 0;
+          indexer.flush();
+          await nextTurn();
+        }
+      }
       oneLess();
       for (const [stage, ms] of stageTimes) metrics.stageSeconds.inc({ stage }, ms / 1000);
       stageTimes.clear();
