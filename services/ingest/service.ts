@@ -36,7 +36,7 @@ const PARTITIONS_CONCURRENTLY = 16;
  * A fetch's documents go to Elasticsearch in slices of about this many bytes as they are made: what is buffered
  * is sent, and the worker lets the event loop write it before it goes on, so that Elasticsearch indexes one slice
  * while the worker makes the next. Made in one go, a fetch's documents all waited for the end of the fetch, then
- * the worker waited for them with nothing to do: in the sustained benchmark a third of the two cores stayed idle.
+ * the worker waited for them with nothing to do: in the sustained benchmark 26–29 % of the two cores stayed idle.
  * 256 KB to 1 MB gave the same rate there (2 MB less); a slice is a bulk request only when a backlog is handled,
  * a fetch of a few events at a time stays one request.
  */
