@@ -37,8 +37,8 @@ const PARTITIONS_CONCURRENTLY = 16;
  * is sent, and the worker lets the event loop write it before it goes on, so that Elasticsearch indexes one slice
  * while the worker makes the next. Made in one go, a fetch's documents all waited for the end of the fetch, then
  * the worker waited for them with nothing to do: in the sustained benchmark 26–29 % of the two cores stayed idle.
- * 256 KB to 1 MB gave the same rate there (2 MB less); a slice is a bulk request only when a backlog is handled,
- * a fetch of a few events at a time stays one request.
+ * 250 KB to 1 MB gave rates within one spread there (2 MB less). A slice is a bulk request only when a backlog
+ * is handled: a fetch of a few events at a time stays one request.
  */
 const SLICE_BYTES = 512 * 1024;
 
