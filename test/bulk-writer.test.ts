@@ -106,9 +106,14 @@ describe('bulk indexer', () => {
         abandon: () => undefined,
       };
       const ticket = { abandoned: false };
-      for (let i = 0; i < 2600; i += 1) indexer.add('logs-chunks', `d${i}`, JSON.stringify({ i, pad: 'x'.repeat(1000) }), ticket, 'logs', sink, i);
-      indexer.flush();
+      // add() says when it sent what was buffered (the ingest worker then lets the request be written).
+      let signalled = 0;
+      for (let i = 0; i < 2600; i += 1) if (indexer.add('logs-chunks', `d${i}`, JSON.stringify({ i, pad: 'x'.repeat(1000) }), ticket, 'logs', sink, i)) signalled += 1;
+      expect(indexer.bufferedBytes).toBeGreaterThan(0);
+      expect(indexer.flush()).toBe(true);
+      expect(indexer.flush()).toBe(false);
       await all;
+      expect(signalled).toBe(bodies.length - 1);
       expect(outcomes.every((outcome) => outcome === 'indexed')).toBe(true);
       expect(bodies.length).toBeGreaterThan(1);
       // A view of a chunk shares the chunk's memory; a joined copy would have memory of its own size.

@@ -101,13 +101,21 @@ export class BulkIndexer {
     this.writer = new OperationWriter(chunkBytes, Math.max(2, Math.floor(options.maxInflightBytes / 2 / chunkBytes)));
   }
 
-  /** Queues one `create` of a document; `sink` hears of it under `slot` when Elasticsearch has answered for good. */
-  add(index: string, id: string, source: string, ticket: Ticket, topic: string, sink: OutcomeSink, slot: number): void {
+  /**
+   * Queues one `create` of a document; `sink` hears of it under `slot` when Elasticsearch has answered for good.
+   * True when this sent what was buffered (a limit reached, or the writer moved to a new chunk).
+   */
+  add(index: string, id: string, source: string, ticket: Ticket, topic: string, sink: OutcomeSink, slot: number): boolean {
     const operation = this.writer.write(`${this.actionPrefix(index)}${JSON.stringify(id)}}}\n`, source);
     // The writer moved to a new chunk: what is buffered goes now, so that a request never spans two chunks
     // (joining them was a copy of megabytes into memory touched for the first time, every few requests).
-    if (this.buffer.length > 0 && (this.buffer[this.buffer.length - 1] as Pending).operation.chunk !== operation.chunk) this.flush();
-    this.enqueue({ topic, operation, attempts: 0, ticket, sink, slot, done: false });
+    const sent = this.buffer.length > 0 && (this.buffer[this.buffer.length - 1] as Pending).operation.chunk !== operation.chunk && this.flush();
+    return this.enqueue({ topic, operation, attempts: 0, ticket, sink, slot, done: false }) || sent;
+  }
+
+  /** Bytes of the operations buffered for the next request. */
+  get bufferedBytes(): number {
+    return this.bufferBytes;
   }
 
   /** `{"create":{"_index":"…","_id":` for an index: a worker writes to a few indices, so it is built once each. */
@@ -131,15 +139,16 @@ export class BulkIndexer {
     item.sink.abandon(item.slot);
   }
 
-  /** Sends what is buffered now, without waiting for the size or time limit (the caller waits for it anyway). */
-  flush(): void {
+  /** Sends what is buffered now, without waiting for the size or time limit; false when nothing was. */
+  flush(): boolean {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.buffer.length === 0) return;
+    if (this.buffer.length === 0) return false;
     this.waiting.push(this.buffer);
     this.buffer = [];
     this.bufferBytes = 0;
     this.pump();
+    return true;
   }
 
   /**
@@ -166,15 +175,17 @@ export class BulkIndexer {
     this.retrying.clear();
   }
 
-  private enqueue(item: Pending): void {
+  /** True when the item's arrival sent what was buffered (a size or count limit reached). */
+  private enqueue(item: Pending): boolean {
     if (this.closing.signal.aborted) {
       this.abandon(item);
-      return;
+      return false;
     }
     this.buffer.push(item);
     this.bufferBytes += item.operation.end - item.operation.start;
-    if (this.bufferBytes >= this.options.maxBytes || this.buffer.length >= this.options.maxDocs) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
+    if (this.bufferBytes >= this.options.maxBytes || this.buffer.length >= this.options.maxDocs) return this.flush();
+    this.timer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
+    return false;
   }
 
   private pump(): void {

@@ -33,12 +33,13 @@ const { Partitioners } = kafkajs;
 const PARTITIONS_CONCURRENTLY = 16;
 
 /**
- * A fetch's documents go to Elasticsearch in slices of about this many bytes as they are made: what is buffered
- * is sent, and the worker lets the event loop write it before it goes on, so that Elasticsearch indexes one slice
- * while the worker makes the next. Made in one go, a fetch's documents all waited for the end of the fetch, then
- * the worker waited for them with nothing to do: in the sustained benchmark 26–29 % of the two cores stayed idle.
- * 250 KB to 1 MB gave rates within one spread there (2 MB less). A slice is a bulk request only when a backlog
- * is handled: a fetch of a few events at a time stays one request.
+ * A fetch's documents go to Elasticsearch in slices of about this many bytes as they are made: what the bulk
+ * indexer holds is sent once it reaches this (or one of its own limits), and the worker lets the event loop write
+ * the request before it goes on, so that Elasticsearch indexes one slice while the worker makes the next. Made
+ * in one go, a fetch's documents all waited for the end of the fetch, then the worker waited for them with
+ * nothing to do: in the sustained benchmark 26–29 % of the two cores stayed idle. 250 KB to 1 MB gave rates
+ * within one spread there (2 MB less). A slice is a bulk request only when a backlog is handled: the count starts
+ * again with each request, so a fetch of a few events at a time stays one request.
  */
 const SLICE_BYTES = 512 * 1024;
 
@@ -306,8 +307,6 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
     return false;
   };
 
-  /** Bytes of documents made since the last slice went out, over all the batches of a fetch. */
-  let sliceBytes = 0;
   /**
    * While a slice waits for the event loop to turn (and its request to be written), every batch waits: the
    * batches of a fetch are handled at once, and each going on with a slice of its own would make the whole fetch
@@ -367,13 +366,8 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
         hold(source.length);
         held += source.length;
         unsettled += 1;
-        indexer.add(`${dataStream.type}-${dataStream.dataset}-${dataStream.namespace}`, documentId(topic, partition, message.offset), source, ticket, topic, sink, i);
-        sliceBytes += source.length;
-        if (sliceBytes >= SLICE_BYTES) {
-          sliceBytes = 0;
-          indexer.flush();
-          await nextTurn();
-        }
+        const sent = indexer.add(`${dataStream.type}-${dataStream.dataset}-${dataStream.namespace}`, documentId(topic, partition, message.offset), source, ticket, topic, sink, i);
+        if (sent || (indexer.bufferedBytes >= SLICE_BYTES && indexer.flush())) await nextTurn();
       }
       oneLess();
       for (const [stage, ms] of stageTimes) metrics.stageSeconds.inc({ stage }, ms / 1000);
