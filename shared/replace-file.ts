@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { threadId } from 'node:worker_threads';
 
@@ -13,7 +13,8 @@ export function replaceFile(file: string, data: string | Uint8Array | readonly U
   try {
     const fd = openSync(temporary, 'w');
     try {
-      for (const piece of typeof data === 'string' ? [Buffer.from(data)] : data instanceof Uint8Array ? [data] : data) writeSync(fd, piece);
+      // writeFileSync on a descriptor writes each piece whole (writeSync may write less than it is given).
+      for (const piece of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) writeFileSync(fd, piece);
     } finally {
       closeSync(fd);
     }
