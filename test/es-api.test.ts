@@ -449,6 +449,34 @@ describe('search', () => {
     expect(pretty).toContain('\n  "cluster_name": "sluice-emulator"');
   });
 
+  // Elasticsearch's rest-api-spec search/70_response_filtering.yml, "Search with response filtering" (its
+  // include filters; `_type` is gone since 8.0), and a bulk answer filtered as Beats and the worker ask for it.
+  it('filter_path keeps what `*`, `**` and partial wildcards name, at any depth and in every array item', async () => {
+    await es.index({ index: 'test', id: '1', document: { foo: 'bar' } });
+    await es.index({ index: 'test', id: '2', document: { foo: 'bar' }, refresh: true });
+    const search = async (filterPath: string) => (await (await raw(`/test/_search?rest_total_hits_as_int=true&filter_path=${filterPath}`)).json()) as Record<string, any>;
+    const everything = await search('*');
+    expect(everything.took).toBeGreaterThanOrEqual(0);
+    expect(everything._shards.total).toBe(1);
+    expect(everything.hits.total).toBe(2);
+    expect(everything.hits.hits.map((hit: { _index: string; _id: string }) => [hit._index, hit._id]).sort()).toEqual([['test', '1'], ['test', '2']]);
+    expect(await search('took')).toEqual({ took: expect.any(Number) });
+    expect(await search('_shards.*')).toEqual({ _shards: everything._shards });
+    const deep = await search('hits.**._i*,**.total');
+    expect(deep.took).toBeUndefined();
+    expect(deep._shards).toEqual({ total: 1 });
+    expect(deep.hits.total).toBe(2);
+    expect(deep.hits.hits.map((hit: object) => Object.keys(hit).sort())).toEqual([['_id', '_index'], ['_id', '_index']]);
+    // `**` stands for one level or more: Elasticsearch's FilterPath matches a name against the children of the
+    // node that `**` itself reached, so `**.took` does not reach the top-level `took`.
+    expect((await search('**._id')).hits.hits.map((hit: object) => Object.keys(hit))).toEqual([['_id'], ['_id']]);
+    expect(await search('**.took')).toEqual({});
+
+    const body = '{"index":{"_index":"test","_id":"3"}}\n{"foo":"baz"}\n{"create":{"_index":"test","_id":"3"}}\n{"foo":"qux"}\n{"index":{"_index":"test","_id":"4"}}\n{"foo":{"x":1}}\n';
+    const bulk = await raw('/_bulk?filter_path=errors,items.*.status,items.*.error.type', { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson' } });
+    expect(await bulk.json()).toEqual({ errors: true, items: [{ index: { status: 201 } }, { create: { status: 409, error: { type: 'version_conflict_engine_exception' } } }, { index: { status: 400, error: { type: 'document_parsing_exception' } } }] });
+  });
+
   it('an unknown query type answers 400 parsing_exception', async () => {
     await seed();
     expect(await failure(es.search({ index: 'films', query: { fuzzy_wuzzy: { title: 'x' } } as never }))).toEqual({ status: 400, type: 'parsing_exception', reason: 'unknown query [fuzzy_wuzzy]' });

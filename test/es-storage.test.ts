@@ -160,4 +160,19 @@ describe('searchable values', () => {
     expect(buckets('hosts')).toEqual([['a', 2], ['b', 1], ['c', 1], ['d', 1]]);
     expect((aggs.aggregations?.ports as { value: number }).value).toBe(5); // 80, 443, 22, 23, 8080
   });
+
+  it('maps the fields a document adds under the object that holds them, sibling after sibling and item after item', async () => {
+    const { es, emulator: server } = await emulator();
+    await es.indices.create({ index: 'jobs', mappings: { properties: { known: { properties: { a: { type: 'keyword' } } } } } });
+    const source = { known: { a: 'x' }, first: { size: 1 }, second: { name: 'b' }, steps: [{ took: 2 }, { label: 'c' }], third: { deep: { level: 3 } } };
+    expect((await bulk(server.url, `{"index":{"_index":"jobs","_id":"1"}}\n${JSON.stringify(source)}\n`)).errors).toBe(false);
+    const properties = (await es.indices.getMapping({ index: 'jobs' })).jobs?.mappings.properties as Record<string, { properties?: Record<string, { type?: string; properties?: unknown }> }>;
+    const fieldsOf = (name: string) => Object.keys(properties[name]?.properties ?? {}).sort();
+    expect(fieldsOf('known')).toEqual(['a']);
+    expect(fieldsOf('first')).toEqual(['size']);
+    expect(fieldsOf('second')).toEqual(['name']);
+    expect(fieldsOf('steps')).toEqual(['label', 'took']);
+    expect(fieldsOf('third')).toEqual(['deep']);
+    expect(properties.third?.properties?.deep?.properties).toEqual({ level: { type: 'long' } });
+  });
 });

@@ -116,49 +116,55 @@ function truthy(value: string | undefined): boolean {
 
 /** Keeps only the paths named by `filter_path` (dotted, with `*` and `**` wildcards). */
 function filterPath(value: unknown, filters: string[]): unknown {
-  const patterns = filters.map((filter) => filter.split('.'));
-  // A bulk answer repeats the same keys for thousands of items: each pattern's tail and each glob's verdict
-  // on a key are worked out once.
-  const tails = new Map<string[], string[]>();
-  const tail = (pattern: string[]): string[] => {
-    let rest = tails.get(pattern);
-    if (rest === undefined) tails.set(pattern, (rest = pattern.slice(1)));
-    return rest;
+  // A bulk answer repeats the same keys for thousands of items: the patterns that go on below a key are
+  // worked out once per set of patterns and key, as one shared array. Building them (and listing each
+  // object's keys) item by item was 1.7 KB of allocation per indexed document, a sixth of the emulator's.
+  const below = new Map<string[][], Map<string, string[][]>>();
+  const next = (remaining: string[][], key: string): string[][] => {
+    let byKey = below.get(remaining);
+    if (byKey === undefined) below.set(remaining, (byKey = new Map()));
+    let patterns = byKey.get(key);
+    if (patterns === undefined) {
+      patterns = [];
+      for (const pattern of remaining) {
+        const head = pattern[0] as string;
+        if (head === '**') patterns.push(pattern, pattern.slice(1));
+        else if (head === '*' || head === key || (head.includes('*') && matchesPattern(head, key))) patterns.push(pattern.slice(1));
+      }
+      // The same tails for the same key are then one array object, so the level below is cached by it too.
+      byKey.set(key, (patterns = sharedPatterns(patterns)));
+    }
+    return patterns;
   };
-  const verdicts = new Map<string, boolean>();
-  const matches = (head: string, key: string): boolean => {
-    if (head === '*' || head === key) return true;
-    if (!head.includes('*')) return false;
-    const both = `${head}\u0000${key}`;
-    let verdict = verdicts.get(both);
-    if (verdict === undefined) verdicts.set(both, (verdict = matchesPattern(head, key)));
-    return verdict;
+  const shared = new Map<string, string[][]>();
+  const sharedPatterns = (patterns: string[][]): string[][] => {
+    const key = JSON.stringify(patterns);
+    let known = shared.get(key);
+    if (known === undefined) shared.set(key, (known = patterns));
+    return known;
   };
   const walk = (node: unknown, remaining: string[][]): unknown => {
-    for (const pattern of remaining) if (pattern.length === 0) return node;
+    for (let i = 0; i < remaining.length; i += 1) if ((remaining[i] as string[]).length === 0) return node;
     if (Array.isArray(node)) {
-      const items = node.map((item) => walk(item, remaining)).filter((item) => item !== undefined);
+      const items: unknown[] = [];
+      for (let i = 0; i < node.length; i += 1) {
+        const item = walk(node[i], remaining);
+        if (item !== undefined) items.push(item);
+      }
       return items.length > 0 ? items : undefined;
     }
     if (typeof node !== 'object' || node === null) return undefined;
-    const out: Json = {};
-    let kept = false;
-    for (const key of Object.keys(node)) {
-      const next: string[][] = [];
-      for (const pattern of remaining) {
-        const head = pattern[0] as string;
-        if (head === '**') next.push(pattern, tail(pattern));
-        else if (matches(head, key)) next.push(tail(pattern));
-      }
-      if (next.length === 0) continue;
-      const child = walk((node as Json)[key], next);
+    let out: Json | undefined;
+    for (const key in node) {
+      const patterns = next(remaining, key);
+      if (patterns.length === 0) continue;
+      const child = walk((node as Json)[key], patterns);
       if (child === undefined) continue;
-      out[key] = child;
-      kept = true;
+      (out ??= {})[key] = child;
     }
-    return kept ? out : undefined;
+    return out;
   };
-  return walk(value, patterns) ?? {};
+  return walk(value, sharedPatterns(filters.map((filter) => filter.split('.')))) ?? {};
 }
 
 /** The actions of a bulk request, and the parameters an action line may carry (BulkRequestParser). */
@@ -1153,7 +1159,6 @@ export class ElasticsearchEmulator {
         sourceLine = nextLine();
         if (sourceLine === undefined) throw badRequest(`The bulk request must be terminated by a newline [\\n]`);
       }
-      const itemBase = { _index: target, _id: id ?? null };
       // The item is reported under the action Elasticsearch ran: an index with op_type create is a create.
       const reported = kind === 'index' && metadata.op_type === 'create' ? 'create' : kind;
       try {
@@ -1201,7 +1206,7 @@ export class ElasticsearchEmulator {
       } catch (error) {
         if (!(error instanceof EsError)) throw error;
         errors = true;
-        items.push(bulkItem(reported, { ...itemBase, status: error.status, error: { type: error.type, reason: error.reason, ...error.extra, ...(error.causedBy ? { caused_by: error.causedBy } : {}) } }));
+        items.push(bulkItem(reported, { _index: target, _id: id ?? null, status: error.status, error: { type: error.type, reason: error.reason, ...error.extra, ...(error.causedBy ? { caused_by: error.causedBy } : {}) } }));
       }
       itemKinds.push(reported);
       itemIndices.push(undefined);
