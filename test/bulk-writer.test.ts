@@ -82,17 +82,15 @@ describe('operation writer', () => {
 });
 
 describe('bulk indexer', () => {
-  it('sends each request as one view of one chunk: what is buffered goes before the writer moves to a new chunk', async () => {
+  /** 2 600 documents of about 1 KB through an indexer into the emulator; the request bodies as they were sent. */
+  async function indexAll(maxBytes: number) {
     const { es, stop } = await startElasticsearch();
     try {
-      // Requests of 1 MB, chunks of 2 MB: 2 600 documents of about 1 KB (2.7 MB) make a request that reaches
-      // the first chunk's end, which would span two chunks unless the indexer sends it there.
-      const maxBytes = 1024 * 1024;
-      const chunkBytes = 2 * maxBytes;
       const bodies: Buffer[] = [];
       // Each body is noted on its way; the real client still sends it to the emulator, which indexes it.
       const bulk = es.bulk.bind(es);
       Object.assign(es, { bulk: (params: { operations: unknown }, options: unknown) => (bodies.push(params.operations as Buffer), bulk(params as never, options as never)) });
+      const chunkBytes = 2 * maxBytes;
       const indexer = new BulkIndexer(es, { maxBytes, maxDocs: 100_000, flushIntervalMs: 60_000, concurrency: 2, maxRetries: 1, maxInflightBytes: 64 * chunkBytes, logger: createLogger('silent') });
       const outcomes: string[] = [];
       let settled = 0;
@@ -109,20 +107,38 @@ describe('bulk indexer', () => {
       // add() says when it sent what was buffered (the ingest worker then lets the request be written).
       let signalled = 0;
       for (let i = 0; i < 2600; i += 1) if (indexer.add('logs-chunks', `d${i}`, JSON.stringify({ i, pad: 'x'.repeat(1000) }), ticket, 'logs', sink, i)) signalled += 1;
-      expect(indexer.bufferedBytes).toBeGreaterThan(0);
       expect(indexer.flush()).toBe(true);
       expect(indexer.flush()).toBe(false);
       await all;
       expect(signalled).toBe(bodies.length - 1);
       expect(outcomes.every((outcome) => outcome === 'indexed')).toBe(true);
-      expect(bodies.length).toBeGreaterThan(1);
-      // A view of a chunk shares the chunk's memory; a joined copy would have memory of its own size.
-      for (const body of bodies) expect(body.buffer.byteLength).toBe(chunkBytes);
       await es.indices.refresh({ index: 'logs-chunks' });
       expect((await es.count({ index: 'logs-chunks' })).count).toBe(2600);
       indexer.abandonAll();
+      return { bodies, chunkBytes };
     } finally {
       await stop();
+    }
+  }
+
+  it('sends each request as one view of one chunk: what is buffered goes before the writer moves to a new chunk', async () => {
+    // Requests of 512 KB, chunks of 1 MB: 2 600 documents of about 1 KB (2.7 MB) make a request that reaches
+    // the first chunk's end, which would span two chunks unless the indexer sends it there.
+    const { bodies, chunkBytes } = await indexAll(512 * 1024);
+    expect(bodies.length).toBeGreaterThan(1);
+    // The writer moves on when an operation might not fit (3 bytes per character at worst, about 3 KB here).
+    expect(bodies.some((body) => body.byteOffset + body.length > chunkBytes - 4 * 1024 && body.length < 512 * 1024)).toBe(true);
+    // A view of a chunk shares the chunk's memory; a joined copy would have memory of its own size.
+    for (const body of bodies) expect(body.buffer.byteLength).toBe(chunkBytes);
+  });
+
+  it('sends a backlog in slices of 512 KB even when SLUICE_BULK_MAX_BYTES allows more', async () => {
+    const { bodies } = await indexAll(5 * 1024 * 1024);
+    const operationBytes = (bodies[0] as Buffer).length / ((bodies[0] as Buffer).toString().split('\n').length - 1) * 2;
+    expect(bodies.length).toBeGreaterThanOrEqual(5);
+    for (const body of bodies.slice(0, -1)) {
+      expect(body.length).toBeGreaterThanOrEqual(512 * 1024);
+      expect(body.length).toBeLessThan(512 * 1024 + operationBytes);
     }
   });
 });

@@ -32,17 +32,6 @@ const { Partitioners } = kafkajs;
  */
 const PARTITIONS_CONCURRENTLY = 16;
 
-/**
- * A fetch's documents go to Elasticsearch in slices of about this many bytes as they are made: what the bulk
- * indexer holds is sent once it reaches this (or one of its own limits), and the worker lets the event loop write
- * the request before it goes on, so that Elasticsearch indexes one slice while the worker makes the next. Made
- * in one go, a fetch's documents all waited for the end of the fetch, then the worker waited for them with
- * nothing to do: in the sustained benchmark 26–29 % of the two cores stayed idle. 250 KB to 1 MB gave rates
- * within one spread there (2 MB less). A slice is a bulk request only when a backlog is handled: the count starts
- * again with each request, so a fetch of a few events at a time stays one request.
- */
-const SLICE_BYTES = 512 * 1024;
-
 export interface IngestService {
   /** Where /metrics, /healthz and /readyz answer ('' for a member without a listener of its own). */
   readonly metricsUrl: string;
@@ -366,8 +355,8 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
         hold(source.length);
         held += source.length;
         unsettled += 1;
-        const sent = indexer.add(`${dataStream.type}-${dataStream.dataset}-${dataStream.namespace}`, documentId(topic, partition, message.offset), source, ticket, topic, sink, i);
-        if (sent || (indexer.bufferedBytes >= SLICE_BYTES && indexer.flush())) await nextTurn();
+        // A request sent mid-fetch (a slice of a backlog: SLICE_BYTES in bulk-indexer.ts) is written while the next is made.
+        if (indexer.add(`${dataStream.type}-${dataStream.dataset}-${dataStream.namespace}`, documentId(topic, partition, message.offset), source, ticket, topic, sink, i)) await nextTurn();
       }
       oneLess();
       for (const [stage, ms] of stageTimes) metrics.stageSeconds.inc({ stage }, ms / 1000);
