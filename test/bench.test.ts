@@ -23,6 +23,9 @@ describe('npm run bench -- --quick (the smoke run CI does)', () => {
     expect(ingest.some((name) => name.startsWith('produce → acknowledged by Elasticsearch p99'))).toBe(true);
     expect(ingest.some((name) => name.startsWith('produce → acknowledged p99 after the first'))).toBe(true);
     expect(ingest.some((name) => name.startsWith('the worker, per CPU-second of its own, after the first fifth'))).toBe(true);
+    // A backlog drained with nothing producing, beside the sustained run that shares the cores with the producer.
+    expect(ingest.some((name) => name.startsWith('from a backlog:'))).toBe(true);
+    expect(ingest.some((name) => name.startsWith('the worker draining that backlog'))).toBe(true);
     // The CRS figures: cost per kind of request, then its regression tests and false positives as rates.
     const security = results.figures.filter((figure) => figure.section === 'security stage (OWASP CRS)').map((figure) => figure.name);
     expect(security.some((name) => name.startsWith('attack from the labelled corpus'))).toBe(true);
