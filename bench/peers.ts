@@ -168,6 +168,12 @@ export function rsyslogAvailable(): boolean {
 }
 
 const PEER_EVENTS = Number(process.env.BENCH_PEER_EVENTS ?? 100_000);
+/**
+ * rsyslog and Sluice's full pipeline again on this many times the lines: Sluice pays a fixed CPU cost per start
+ * (its start-up, then a first pass through code V8 has not optimised yet and through memory touched for the
+ * first time) that rsyslog, in C, does not, so its ratio depends on the run's length.
+ */
+const LONG_RUN = 4;
 
 /** Resident memory of an idle `sluice ingest` member: started against fresh emulators, ready, no traffic. */
 async function idleWorkerMb(): Promise<number> {
@@ -192,7 +198,8 @@ async function idleWorkerMb(): Promise<number> {
 
 /**
  * rsyslog, then Sluice doing the same work (SLUICE_ENRICHERS=none: decode, normalise to ECS, index), then its
- * full pipeline with one member and with one per core, each on the same Traefik lines between fresh emulators.
+ * full pipeline with one member and with one per core, each on the same Traefik lines between fresh emulators;
+ * then rsyslog and the full pipeline with one member on LONG_RUN times the lines.
  */
 export async function benchPeers(): Promise<IngestRow[]> {
   const rows: IngestRow[] = [{ name: 'an idle worker (one member, every enricher): resident memory', value: await idleWorkerMb(), unit: 'MB', goal: '≤ 150 MB' }];
@@ -210,7 +217,10 @@ export async function benchPeers(): Promise<IngestRow[]> {
   ];
   const measured: PeerRow[] = [];
   for (const run of runs) measured.push(await runPeer(run, lines));
-  const [peer] = measured as [PeerRow];
+  const [peer, , full] = measured as [PeerRow, PeerRow, PeerRow];
+  const longLines = traefikLines(PEER_EVENTS * LONG_RUN);
+  const longPeer = await runPeer(runs[0] as PeerRun, longLines);
+  const longFull = await runPeer(runs[2] as PeerRun, longLines);
   for (const row of measured) {
     const isPeer = row === peer;
     const full = row.name.includes('full pipeline');
@@ -224,5 +234,13 @@ export async function benchPeers(): Promise<IngestRow[]> {
       { name: `${row.name}: the Elasticsearch emulator's CPU-seconds per million of its documents`, value: row.elasticsearchCpuSecondsPerMillion, unit: 's', ...(isPeer ? {} : { baseline: against(peer.elasticsearchCpuSecondsPerMillion) }) },
     );
   }
+  const longCount = longLines.length.toLocaleString('en-US');
+  /** µs of CPU per event past the short run's lines: the long run's CPU less the short run's, over the lines between. */
+  const beyond = (long: PeerRow, short: PeerRow): number => (long.cpuSecondsPerMillion * longLines.length - short.cpuSecondsPerMillion * lines.length) / (longLines.length - lines.length);
+  rows.push(
+    { name: `${longPeer.name}: ${longCount} Traefik lines, events per CPU-second of its own`, value: 1_000_000 / longPeer.cpuSecondsPerMillion, unit: 'events' },
+    { name: `${longFull.name}: ${longCount} Traefik lines, events per CPU-second of its own`, value: 1_000_000 / longFull.cpuSecondsPerMillion, unit: 'events', baseline: { name: 'rsyslog', value: 1_000_000 / longPeer.cpuSecondsPerMillion }, goal: '≥ 1.0 × rsyslog' },
+    { name: `${longFull.name}: CPU per event past the first ${count} lines (the two runs' difference)`, value: beyond(longFull, full), unit: 'µs', baseline: { name: 'rsyslog', value: beyond(longPeer, peer) } },
+  );
   return rows;
 }

@@ -16,6 +16,10 @@ describe('npm run bench -- --quick (the smoke run CI does)', () => {
     const peers = results.figures.filter((figure) => figure.section === 'against rsyslog').map((figure) => figure.name);
     expect(peers.some((name) => name.startsWith('rsyslog:'))).toBe(true);
     expect(peers.some((name) => name.startsWith('Sluice, full pipeline, one member:'))).toBe(true);
+    // The longer pair: rsyslog and the full pipeline on four times the lines, and the CPU per event between the runs.
+    expect(peers.some((name) => /^rsyslog:.*Traefik lines, events per CPU-second of its own$/.test(name))).toBe(true);
+    expect(peers.some((name) => /^Sluice, full pipeline, one member: .*Traefik lines, events per CPU-second of its own$/.test(name))).toBe(true);
+    expect(peers.some((name) => name.startsWith('Sluice, full pipeline, one member: CPU per event past the first'))).toBe(true);
     // Every Sluice figure against rsyslog carries rsyslog's figure of the same run as its baseline.
     for (const figure of results.figures.filter((each) => each.name.startsWith('Sluice,'))) expect(figure.baseline?.name, figure.name).toBe('rsyslog');
     // The latency at a fixed load: over the whole run and with the load's first seconds left out.
