@@ -107,11 +107,11 @@ export class BulkIndexer {
     private readonly es: Client,
     private readonly options: BulkIndexerOptions,
   ) {
+    this.requestBytes = Math.min(options.maxBytes, SLICE_BYTES);
     // Room for two requests: a request spans two chunks (and is copied together) only when one runs out.
-    const chunkBytes = 2 * Math.max(options.maxBytes, 64 * 1024);
+    const chunkBytes = 2 * Math.max(this.requestBytes, 64 * 1024);
     // Encoded documents are at most half of what the in-flight bound counts (it counts the messages too).
     this.writer = new OperationWriter(chunkBytes, Math.max(2, Math.floor(options.maxInflightBytes / 2 / chunkBytes)));
-    this.requestBytes = Math.min(options.maxBytes, SLICE_BYTES);
   }
 
   /**
