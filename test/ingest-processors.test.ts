@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../shared/paths.js';
 import { YamlFileError } from '../shared/yaml-file.js';
-import { loadUapParser, readRegexesFile, type VersionedName } from '../pipelines/enrich/uap.js';
+import { INDEX_AFTER, loadUapParser, readRegexesFile, type VersionedName } from '../pipelines/enrich/uap.js';
 import { createUserAgent } from '../pipelines/enrich/user-agent.js';
 import { createNetworkDirection } from '../pipelines/enrich/network-direction.js';
 import { createGeoip } from '../pipelines/enrich/geoip.js';
@@ -44,6 +44,46 @@ describe('user agents with uap-core, as Elasticsearch\u2019s user_agent processo
     const result = agreement(list, (c) => parser.parse(c.user_agent_string)[part], fields as unknown as [string, keyof VersionedName][]);
     expect(result.share).toBeGreaterThanOrEqual(0.99);
   }, 120_000);
+});
+
+describe('the index of uap-core\u2019s patterns (what an agent not seen before is tried against)', () => {
+  const path = join(packageRoot, 'node_modules', 'uap-core', 'regexes.yaml');
+
+  it('gives what trying every pattern in order gives, for every agent of uap-core\u2019s test vectors', () => {
+    const agents = new Set([
+      ...cases(readFileSync(fixture('test_ua.yaml'), 'utf8')),
+      ...cases(readFileSync(fixture('test_os.yaml'), 'utf8')),
+      ...cases(gunzipSync(readFileSync(fixture('test_device.yaml.gz'))).toString('utf8')),
+    ].map((c) => c.user_agent_string));
+    const everyPattern = loadUapParser(path, Number.POSITIVE_INFINITY);
+    const indexed = loadUapParser(path, 0);
+    const differing = [...agents].filter((agent) => JSON.stringify(indexed.parse(agent)) !== JSON.stringify(everyPattern.parse(agent)));
+    expect(agents.size).toBeGreaterThan(17_000);
+    expect(differing).toEqual([]);
+  }, 120_000);
+
+  it.each([
+    // The analysis lowers ASCII letters only, as the scanner does: Ü and ü are one letter to the expression alone.
+    ['a case-insensitive literal with letters beyond ASCII', "user_agent_parsers:\n  - regex: '(\u00dcn\u00efcode)Test'\n    regex_flag: 'i'\n", '\u00fcn\u00efcodetest/1', '\u00fcn\u00efcode'],
+    ['a literal beyond Latin-1', "user_agent_parsers:\n  - regex: '(Prohl\u00ed\u017ee\u010d)/(\\d+)'\n", 'Prohl\u00ed\u017ee\u010d/3 (linux)', 'Prohl\u00ed\u017ee\u010d'],
+    ['a case-insensitive pattern', "user_agent_parsers:\n  - regex: '(rendiffcli)/(\\d+)'\n    regex_flag: 'i'\n", 'RENDIFFCLI/3', 'RENDIFFCLI'],
+    ['one literal of an alternation', "user_agent_parsers:\n  - regex: '(?:Render|Rendiff)(Bot)/(\\d+)'\n    family_replacement: 'Rendiff $1'\n", 'RendiffBot/3', 'Rendiff Bot'],
+    ['an earlier pattern that needs no literal of the later one', "user_agent_parsers:\n  - regex: '^(\\w+)-cli/(\\d+)'\n  - regex: '(rendiff)-cli/(\\d+)'\n    family_replacement: 'later'\n", 'rendiff-cli/3', 'rendiff'],
+  ])('finds %s, as trying every pattern does', (_name, text, agent, name) => {
+    const file = regexesFileWith(text);
+    expect(loadUapParser(file, 0).parse(agent).agent?.name).toBe(name);
+    expect(loadUapParser(file, Number.POSITIVE_INFINITY).parse(agent).agent?.name).toBe(name);
+  });
+
+  it('is built once the parser has tried every pattern on INDEX_AFTER distinct agents, and parses the same before and after', () => {
+    const parser = loadUapParser(path, 2);
+    const agent = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
+    const before = [parser.parse(agent), parser.parse(agent)];
+    const after = parser.parse(agent);
+    expect(after).toEqual(before[0]);
+    expect(after.agent?.name).toBe('Firefox');
+    expect(INDEX_AFTER).toBeGreaterThan(100);
+  });
 });
 
 describe('the user_agent enricher', () => {
