@@ -72,16 +72,10 @@ function match(pattern: Subpattern, agent: string): VersionedName | undefined {
   return { name, major: field(pattern.v1, 2), minor: field(pattern.v2, 3), patch: field(pattern.v3, 4), build: field(pattern.v4, 5) };
 }
 
+/** The first pattern of the list (or of its `candidates`, in their order) that matches and yields a name. */
 function first(patterns: Subpattern[], agent: string, candidates?: readonly number[]): VersionedName | undefined {
-  if (candidates === undefined) {
-    for (const pattern of patterns) {
-      const found = match(pattern, agent);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-  for (const index of candidates) {
-    const found = match(patterns[index] as Subpattern, agent);
+  for (const pattern of candidates === undefined ? patterns : candidates.map((index) => patterns[index] as Subpattern)) {
+    const found = match(pattern, agent);
     if (found !== undefined) return found;
   }
   return undefined;
@@ -174,7 +168,8 @@ class PatternIndex {
 }
 
 /**
- * Distinct agents parsed by trying every pattern before the patterns are indexed. Indexing uap-core's (analysing
+ * Agents parsed by trying every pattern before the patterns are indexed (the enricher asks only for agents not in
+ * its cache: distinct ones). Indexing uap-core's (analysing
  * its 1 175 expressions, building the scanner) took about 150 ms, as long as trying every pattern on 700 to
  * 1 400 agents; a fleet of a few dozen agents never needs it, and an idle worker does not hold it.
  */
