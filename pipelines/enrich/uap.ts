@@ -72,10 +72,11 @@ function match(pattern: Subpattern, agent: string): VersionedName | undefined {
   return { name, major: field(pattern.v1, 2), minor: field(pattern.v2, 3), patch: field(pattern.v3, 4), build: field(pattern.v4, 5) };
 }
 
-/** The first pattern of the list (or of its `candidates`, in their order) that matches and yields a name. */
-function first(patterns: Subpattern[], agent: string, candidates?: readonly number[]): VersionedName | undefined {
-  for (const pattern of candidates === undefined ? patterns : candidates.map((index) => patterns[index] as Subpattern)) {
-    const found = match(pattern, agent);
+/** The first pattern of the list that matches and yields a name; with `candidates`, of those it marks. */
+function first(patterns: Subpattern[], agent: string, candidates?: Uint8Array): VersionedName | undefined {
+  for (let i = 0; i < patterns.length; i += 1) {
+    if (candidates !== undefined && candidates[i] === 0) continue;
+    const found = match(patterns[i] as Subpattern, agent);
     if (found !== undefined) return found;
   }
   return undefined;
@@ -123,19 +124,21 @@ function keysOf(formula: Formula): string[] | undefined {
  * Which patterns of each list can match an agent: those whose literal text (what every match of the expression
  * contains, from the CRS screen's analysis of expressions) the agent holds, found in one pass of an
  * Aho-Corasick scanner, and those that need none. Tried in their order, so the first that matches is the one
- * the whole list would give. Trying every expression of uap-core took 110-230 µs per agent not seen before,
- * the index about 20: a client that sends a new agent with every request costs that much per event.
+ * the whole list would give. Trying every expression of uap-core took 100-230 µs per agent not seen before,
+ * the index 10-14: a client that sends a new agent with every request costs that much per event.
  */
 class PatternIndex {
   private readonly scanner: AtomScanner;
-  /** Per list: the patterns each key's id leads to, and the patterns that need no key. */
+  /** Per list: the patterns each key's id leads to; 1 for the patterns that need no key; the marks of one agent. */
   private readonly byKey: Array<Map<number, number[]>>;
-  private readonly always: number[][];
+  private readonly always: Uint8Array[];
+  private readonly marks: Uint8Array[];
 
   constructor(lists: ReadonlyArray<readonly Subpattern[]>) {
     const keys = lists.map((patterns) => patterns.map((pattern) => keysOf(regexAnalysis(pattern.regex.source, pattern.regex.flags).formula)));
     this.scanner = new AtomScanner(keys.flat().flatMap((found) => found ?? []));
-    this.always = keys.map((list) => list.flatMap((found, index) => (found === undefined ? [index] : [])));
+    this.always = keys.map((list) => Uint8Array.from(list, (found) => (found === undefined ? 1 : 0)));
+    this.marks = keys.map((list) => new Uint8Array(list.length));
     this.byKey = keys.map((list) => {
       const byKey = new Map<number, number[]>();
       list.forEach((found, index) => {
@@ -155,25 +158,28 @@ class PatternIndex {
     return this.scanner.scan(agent);
   }
 
-  /** The patterns of list `list` that can match an agent holding `found`, in their order. */
-  candidates(list: number, found: FoundAtoms): number[] {
-    const candidates = [...(this.always[list] as number[])];
+  /**
+   * The patterns of list `list` that can match an agent holding `found`, marked 1 by their place in the list (no
+   * allocation per agent: the marks are the list's own, valid until its next call).
+   */
+  candidates(list: number, found: FoundAtoms): Uint8Array {
+    const marks = this.marks[list] as Uint8Array;
+    marks.set(this.always[list] as Uint8Array);
     const byKey = this.byKey[list] as Map<number, number[]>;
     for (const id of found) {
       const patterns = byKey.get(id);
-      if (patterns !== undefined) candidates.push(...patterns);
+      if (patterns !== undefined) for (const index of patterns) marks[index] = 1;
     }
-    return [...new Set(candidates)].sort((a, b) => a - b);
+    return marks;
   }
 }
 
 /**
  * Agents parsed by trying every pattern before the patterns are indexed (the enricher asks only for agents not in
- * its cache: distinct ones). Indexing uap-core's (analysing
- * its 1 175 expressions, building the scanner) took about 150 ms, as long as trying every pattern on 700 to
- * 1 400 agents; a fleet of a few dozen agents never needs it, and an idle worker does not hold it.
+ * its cache: distinct ones). Indexing uap-core's (analysing its 1 175 expressions, building the scanner) took
+ * about 150 ms, as long as trying every pattern on 700 to 1 400 agents; a fleet of a few dozen agents never needs it, and an idle worker does not hold it.
  */
-export const INDEX_AFTER = 1000;
+const INDEX_AFTER = 1000;
 
 export interface UserAgentParts {
   agent: VersionedName | undefined;
@@ -184,6 +190,8 @@ export interface UserAgentParts {
 export interface UapParser {
   parse(agent: string): UserAgentParts;
   patterns: number;
+  /** Whether the patterns are indexed yet (INDEX_AFTER). */
+  readonly indexed: boolean;
 }
 
 /**
@@ -208,7 +216,7 @@ export function readRegexesFile(path: string): z.output<typeof regexesFile> {
   throw new YamlFileError(path, checked.error.issues.map((issue) => `${issuePath(issue)}: ${issue.message}`), WHAT);
 }
 
-/** `indexAfter`: distinct agents parsed before the patterns are indexed (INDEX_AFTER; 0 at once). */
+/** `indexAfter`: agents parsed before the patterns are indexed (INDEX_AFTER; 0 at once). */
 export function loadUapParser(path: string, indexAfter = INDEX_AFTER): UapParser {
   const file = readRegexesFile(path);
   const agents = compile(file.user_agent_parsers, ['family_replacement', 'v1_replacement', 'v2_replacement', 'v3_replacement', 'v4_replacement']);
@@ -218,6 +226,9 @@ export function loadUapParser(path: string, indexAfter = INDEX_AFTER): UapParser
   let parsed = 0;
   return {
     patterns: agents.length + systems.length + devices.length,
+    get indexed() {
+      return index !== undefined;
+    },
     parse: (agent) => {
       if (index === undefined && parsed++ >= indexAfter) index = new PatternIndex([agents, systems, devices]);
       if (index === undefined) return { agent: first(agents, agent), os: first(systems, agent), device: first(devices, agent) };
