@@ -144,7 +144,8 @@ export async function benchIngest(): Promise<IngestRow[]> {
     // warm. Counted by documents answered, not messages taken: a fetch (10 000-20 000 messages) is taken whole
     // before it is processed, so a window opened at the first fifth taken held up to a fetch of events still to
     // make while it counted them as made, and read low. Answered, the window reads high by the documents made but
-    // not yet answered when it opens (the requests in flight: two of 512 KB and the one being filled).
+    // not yet answered when it opens: the requests in flight (two of 512 KB), the one being filled, and any
+    // queued behind them while the emulator falls behind.
     let warmFrom: Progress | undefined;
     const last = await untilCommitted(metricsUrl, pid, EVENTS, (progress) => {
       if (warmFrom === undefined && progress.acknowledged >= EVENTS / 5) warmFrom = progress;
@@ -258,7 +259,7 @@ async function fixedLoad(producer: Producer, json: string[], first: number, coun
 interface Progress {
   at: number;
   committed: number;
-  /** Documents in bulk requests Elasticsearch has answered (a request sent again counts again; the benchmark has none). */
+  /** Documents in bulk requests that have ended (answered, or failed and to be sent again, counted again: the benchmark has no failures). */
   acknowledged: number;
   cpu: number;
 }
