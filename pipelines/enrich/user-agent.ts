@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { LRUCache } from 'lru-cache';
 import { packageRoot } from '../../shared/paths.js';
 import { deepFreeze, get, put, type Json } from '../ecs.js';
 import { loadUapParser, versionText } from './uap.js';
@@ -14,7 +15,7 @@ export const DEFAULT_UA_REGEXES = join(packageRoot, 'node_modules', 'uap-core', 
  */
 export function createUserAgent(regexes = DEFAULT_UA_REGEXES, cacheSize = 10_000): (document: Json) => void {
   const parser = loadUapParser(regexes);
-  const cache = new Map<string, Json>();
+  const cache = new LRUCache<string, Json>({ max: cacheSize });
   const parse = (original: string): Json => {
     const hit = cache.get(original);
     if (hit !== undefined) return hit;
@@ -28,7 +29,6 @@ export function createUserAgent(regexes = DEFAULT_UA_REGEXES, cacheSize = 10_000
       if (version !== undefined) put(parsed, 'os.full', `${os.name} ${version}`);
     }
     put(parsed, 'device.name', device?.name ?? 'Other');
-    if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
     cache.set(original, deepFreeze(parsed));
     return parsed;
   };
