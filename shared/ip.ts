@@ -67,8 +67,8 @@ export function addressMatcher(entries: readonly string[]): (ip: string) => bool
     const version = isIP(network);
     if (version === 0) throw new Error(`not an address or CIDR block: ${entry}`);
     const bits = version === 4 ? 32 : 128;
-    const length = prefix === undefined ? bits : Number(prefix);
-    if (!Number.isInteger(length) || length < 0 || length > bits) throw new Error(`not an address or CIDR block: ${entry}`);
+    const length = prefix === undefined ? bits : /^\d{1,3}$/.test(prefix) ? Number(prefix) : Number.NaN;
+    if (!(length >= 0 && length <= bits)) throw new Error(`not an address or CIDR block: ${entry}`);
     const host = (1n << BigInt(bits - length)) - 1n;
     const from = ipToBigInt(network) & ~host;
     if (version === 4) v4.push([Number(from), Number(from + host)]);

@@ -81,5 +81,7 @@ describe('addresses in lists of networks', () => {
   it('refuses an entry that is not an address or a block', () => {
     expect(() => addressMatcher(['10.0.0.0/33'])).toThrow('10.0.0.0/33');
     expect(() => addressMatcher(['example.com'])).toThrow('example.com');
+    expect(() => addressMatcher(['10.0.0.0/'])).toThrow('10.0.0.0/');
+    expect(() => addressMatcher(['10.0.0.0/8.5'])).toThrow('10.0.0.0/8.5');
   });
 });
