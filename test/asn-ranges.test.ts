@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { ipv4AsnRanges, type AsnRanges } from '../pipelines/enrich/asn-ranges.js';
+import { ipv4AsnRanges, ipv6AsnRanges, type AsnRanges } from '../pipelines/enrich/asn-ranges.js';
 import { logCacheUse, type CacheUse } from '../shared/cache-use.js';
 import { createEnrichers } from '../pipelines/enrichers.js';
 import { loadConfig } from '../shared/config.js';
@@ -27,7 +27,50 @@ function probes(lines: string[]): number[] {
   });
 }
 
-const answers = (ranges: AsnRanges<number>, addresses: number[]) => addresses.map((address) => ranges.get(address));
+const answers = (ranges: AsnRanges, addresses: number[]) => addresses.map((address) => ranges.get(address));
+
+describe('IPv6 ASN ranges in typed arrays', () => {
+  const SHIPPED_V6 = join(packageRoot, 'node_modules', '@ip-location-db', 'asn', 'asn-ipv6-num.csv');
+
+  it('answers as a search of the CSV read as BigInts does, from the CSV and from its cache', () => {
+    // The reference: the shipped file's ranges as BigInts, searched the plain way.
+    const ranges = readFileSync(SHIPPED_V6, 'utf8').split('\n').filter((line) => line !== '').map((line) => {
+      const [start = '', end = '', asn = ''] = line.split(',');
+      return { start: BigInt(start), end: BigInt(end), asn: Number(asn) };
+    });
+    const reference = (address: bigint): number | undefined => {
+      let low = 0;
+      let high = ranges.length - 1;
+      while (low <= high) {
+        const mid = (low + high) >> 1;
+        if ((ranges[mid] as { start: bigint }).start <= address) low = mid + 1;
+        else high = mid - 1;
+      }
+      const range = ranges[high];
+      return range !== undefined && address <= range.end ? range.asn : undefined;
+    };
+    // Every 37th range at its edges (which differ from their neighbours in any of the four words), and
+    // addresses spread over the whole space.
+    const addresses = ranges.filter((_, i) => i % 37 === 0).flatMap(({ start, end }) => [start - 1n, start, start + 1n, end - 1n, end, end + 1n]);
+    for (let i = 0n; i < 5_000n; i += 1n) addresses.push((i * (1n << 128n)) / 5_000n + i * 0x1_0000_0001n);
+    const dir = freshDir();
+    const loads = [ipv6AsnRanges(SHIPPED_V6, undefined), ipv6AsnRanges(SHIPPED_V6, dir), ipv6AsnRanges(SHIPPED_V6, dir)];
+    expect(loads.map((load) => load.cache?.made)).toEqual([undefined, true, false]);
+    const expected = addresses.map(reference);
+    expect(expected.filter((asn) => asn !== undefined).length).toBeGreaterThan(10_000);
+    for (const load of loads) expect(addresses.map((address) => load.ranges.get(address)?.autonomous_system_number)).toEqual(expected);
+    // Hurricane Electric's 2001:470::/32 (the file's own first line is theirs too).
+    expect(loads[2]?.ranges.get(0x2001_0470_0000_0000_0000_0000_0000_0001n)).toEqual({ autonomous_system_number: 6939, autonomous_system_organization: 'Hurricane Electric LLC' });
+  });
+
+  it('refuses a cache of one-word ranges made from the same file', () => {
+    const dir = freshDir();
+    // The IPv6 file read as IPv4 (garbage, but a cache of the right name and source, of the wrong version).
+    expect(ipv4AsnRanges(SHIPPED_V6, dir).cache?.made).toBe(true);
+    expect(ipv6AsnRanges(SHIPPED_V6, dir).cache).toMatchObject({ made: true, written: true, note: expect.stringContaining('other IP version') as string });
+    expect(ipv6AsnRanges(SHIPPED_V6, dir).cache).toMatchObject({ made: false, note: undefined });
+  });
+});
 
 describe('IPv4 ASN ranges cached between starts', () => {
   it('answers from its cache exactly as from the shipped CSV, which it reads only once', () => {

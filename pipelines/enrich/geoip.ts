@@ -127,7 +127,7 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
     };
   };
   const cityV4 = open(options.cityDb ?? DEFAULT_CITY_IPV4());
-  // The IPv6 ASN ranges (BigInts) are loaded on the first IPv6 address: much traffic has none.
+  // The IPv6 ASN ranges are loaded on the first IPv6 address (from their cache as the IPv4 ones): much traffic has none.
   const cityV6 = options.cityDb === undefined ? open(DEFAULT_CITY_IPV6()) : cityV4;
   // Asked with the address as an integer and its IP version, which the lookup has found already.
   let asn: { get(value: bigint, v4: boolean): AsnRecord | undefined };
@@ -138,7 +138,7 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   } else {
     const { ranges: v4, cache } = ipv4AsnRanges(packageFile('@ip-location-db/asn', 'asn-ipv4-num.csv'), options.asnCacheDir);
     asnCache = cache;
-    const v6 = lazily(() => ipv6AsnRanges(packageFile('@ip-location-db/asn', 'asn-ipv6-num.csv')));
+    const v6 = lazily(() => ipv6AsnRanges(packageFile('@ip-location-db/asn', 'asn-ipv6-num.csv'), options.asnCacheDir).ranges);
     asn = { get: (value, isV4) => (isV4 ? v4.get(Number(value)) : v6().get(value)) };
   }
 
