@@ -520,7 +520,7 @@ export interface Config {
   /** JSON lines for machines; `pretty` for a person at a terminal (the default when stdout is one). */
   logFormat: LogFormat;
   dataDir: string;
-  /** What Sluice derives from its data files to start faster, kept between starts (SLUICE_CACHE_DIR): the IPv4 ASN ranges, the CRS screen's analyses. */
+  /** What Sluice derives from its data files to start faster, kept between starts (SLUICE_CACHE_DIR): the ASN ranges (IPv4 at start, IPv6 on the first IPv6 address), the CRS screen's analyses. */
   cacheDir: string;
   /** Proxies whose X-Forwarded-For is believed for the client address. */
   trustedProxies: string[];

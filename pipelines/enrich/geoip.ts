@@ -60,7 +60,7 @@ export interface GeoipOptions {
   cityDb?: string | undefined;
   /** GEOIP_ASN_DB: a MaxMind-format ASN database; otherwise the ASN ranges shipped as CSV. */
   asnDb?: string | undefined;
-  /** Where the shipped IPv4 ASN ranges are cached between starts (SLUICE_CACHE_DIR); undefined: read from the CSV each time. */
+  /** Where the shipped ASN ranges (IPv4 and IPv6) are cached between starts (SLUICE_CACHE_DIR); undefined: read from the CSV each time. */
   asnCacheDir?: string | undefined;
   cacheSize?: number;
 }
