@@ -351,6 +351,28 @@ describe('GeoIP', () => {
     expect(shipped.lookup('1.1.1.1')).toMatchObject({ geo: { country_iso_code: 'AU', location: { lat: expect.any(Number), lon: expect.any(Number) } }, as: { number: 13335 } });
   });
 
+  it('keeps the answers of the addresses used most recently, within its bound, and answers nothing for a non-address', async () => {
+    const small = await createGeoip({ cacheSize: 2 });
+    try {
+      const google = small.lookup('8.8.8.8');
+      const cloudflare = small.lookup('1.1.1.1');
+      // 8.8.8.8 used again, so 1.1.1.1 is the one a third address pushes out (the oldest, 8.8.8.8, would be by age).
+      expect(small.lookup('8.8.8.8')).toBe(google);
+      small.lookup('193.99.144.80');
+      expect(small.lookup('8.8.8.8')).toBe(google);
+      const again = small.lookup('1.1.1.1');
+      expect(again).not.toBe(cloudflare);
+      expect(again).toEqual(cloudflare);
+      for (let i = 0; i < 2; i += 1) {
+        expect(small.lookup('not an address')).toBeUndefined();
+        expect(small.lookup('10.0.0.1')).toBe('private');
+        expect(small.lookup('::ffff:10.0.0.1')).toBe('private');
+      }
+    } finally {
+      small.close();
+    }
+  });
+
   it('fills what DB-IP\u2019s lite database leaves out from the country code: country name, continent code and name', () => {
     expect(shipped.lookup('1.1.1.1')).toMatchObject({ geo: { country_iso_code: 'AU', country_name: 'Australia', continent_code: 'OC', continent_name: 'Oceania' } });
     expect(shipped.lookup('8.8.8.8')).toMatchObject({ geo: { country_name: 'United States', continent_code: 'NA', continent_name: 'North America' } });
