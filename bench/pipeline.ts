@@ -9,6 +9,7 @@ import { createNetworkDirection } from '../pipelines/enrich/network-direction.js
 import { createPipeline, type Enricher } from '../pipelines/pipeline.js';
 import { loadConfig } from '../shared/config.js';
 import { packageRoot } from '../shared/paths.js';
+import { addressMatcher, DEFAULT_INTERNAL_NETWORKS } from '../shared/ip.js';
 import { clients, someClient } from '../services/demo/population.js';
 import { seeded } from '../services/demo/random.js';
 import { BENIGN_USER_AGENTS } from './benign-traffic.js';
@@ -139,11 +140,12 @@ export async function benchPipeline(): Promise<StageRow[]> {
  */
 function distinctAddresses(geoip: Enricher): StageRow {
   const direction = createNetworkDirection();
+  const internal = addressMatcher(DEFAULT_INTERNAL_NETWORKS);
   const random = seeded(SEED, 0xadd);
   const addresses: string[] = [];
   while (addresses.length < 30_000) {
     const ip = `${1 + Math.floor(random() * 223)}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}.${1 + Math.floor(random() * 254)}`;
-    if (!/^(10|127|169\.254|172\.(1[6-9]|2\d|3[01])|192\.168|100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7]))\./.test(ip)) addresses.push(ip);
+    if (!internal(ip)) addresses.push(ip);
   }
   const start = performance.now();
   for (const ip of addresses) {

@@ -28,6 +28,13 @@ export function plainAddress(ip: string): string {
   return ip.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
 }
 
+const WORD_SHIFTS = [96n, 64n, 32n, 0n] as const;
+
+/** A 128-bit address as four 32-bit words at `into[at]`…`into[at + 3]`, the most significant first. */
+export function writeWords(value: bigint, into: Uint32Array, at = 0): void {
+  for (let word = 0; word < 4; word += 1) into[at + word] = Number((value >> WORD_SHIFTS[word]) & 0xffffffffn);
+}
+
 /** A dotted-quad IPv4 address as an unsigned 32-bit number, or -1 when the text is not one (as `isIP` reads it). */
 export function ipv4Number(ip: string): number {
   let value = 0;
@@ -37,8 +44,9 @@ export function ipv4Number(ip: string): number {
   for (let i = 0; i <= ip.length; i += 1) {
     const code = i < ip.length ? ip.charCodeAt(i) : 0x2e;
     if (code === 0x2e) {
-      // No empty part, no leading zero, nothing above 255.
-      if (digits === 0 || part > 255 || (digits > 1 && ip.charCodeAt(i - digits) === 0x30) || (parts += 1) > 4) return -1;
+      parts += 1;
+      // No empty part, no leading zero, nothing above 255, no fifth part.
+      if (digits === 0 || part > 255 || (digits > 1 && ip.charCodeAt(i - digits) === 0x30) || parts > 4) return -1;
       value = value * 256 + part;
       part = 0;
       digits = 0;

@@ -3,6 +3,7 @@ import { endianness } from 'node:os';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import type { CacheUse } from '../../shared/cache-use.js';
+import { writeWords } from '../../shared/ip.js';
 import { replaceFile } from '../../shared/replace-file.js';
 
 export interface AsnRecord {
@@ -102,8 +103,7 @@ function parseAsnCsv(path: string, words: Words): AsnTable {
 
 /** A decimal IPv6 address (up to 2^128) as four 32-bit words at `into[4 × index]`, the most significant first. */
 function wordsOf(into: Uint32Array, bytes: Buffer, from: number, to: number, index: number): void {
-  const value = BigInt(bytes.toString('latin1', from, to));
-  for (let word = 0; word < 4; word += 1) into[4 * index + word] = Number((value >> BigInt(96 - 32 * word)) & 0xffffffffn);
+  writeWords(BigInt(bytes.toString('latin1', from, to)), into, 4 * index);
 }
 
 /** The address being looked up, as four words (an IPv6 lookup; an IPv4 one compares its number). */
@@ -136,8 +136,7 @@ export class AsnRanges {
       }
       return high < 0 || address > (ends[high] as number) ? undefined : this.record(high);
     }
-    const value = BigInt(address);
-    for (let word = 0; word < 4; word += 1) ADDRESS[word] = Number((value >> BigInt(96 - 32 * word)) & 0xffffffffn);
+    writeWords(BigInt(address), ADDRESS);
     while (low <= high) {
       const mid = (low + high) >> 1;
       if (compareWords(starts, mid) <= 0) low = mid + 1;

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { LRUCache } from 'lru-cache';
-import { ipToBigInt } from '../../shared/ip.js';
+import { ipToBigInt, writeWords } from '../../shared/ip.js';
 
 /**
  * A reader of MaxMind DB files (the MMDB format: a binary search tree over address bits, then a data
@@ -210,7 +210,6 @@ const TOP_LEVELS = 16;
 
 /** An address's 32-bit words, filled by each lookup in turn (lookups are synchronous: one array serves all). */
 const WORDS = new Uint32Array(4);
-const WORD_SHIFTS = [96n, 64n, 32n, 0n];
 
 /**
  * Both records of the nodes cached, by node number: open addressing in typed arrays, at most half full. The
@@ -295,7 +294,7 @@ export class MmdbReader<T = unknown> {
     // The address as 32-bit words (one for IPv4, four for IPv6): each bit is then a number operation, not a
     // BigInt made and shifted per bit.
     if (v4) WORDS[0] = Number(value);
-    else for (let word = 0; word < 4; word += 1) WORDS[word] = Number((value >> (WORD_SHIFTS[word] as bigint)) & 0xffffffffn);
+    else writeWords(value, WORDS);
     const bits = v4 ? 32 : 128;
     for (let depth = 0; depth < bits && node < nodeCount; depth += 1) node = this.step(node, ((WORDS[depth >> 5] as number) >>> (31 - (depth & 31))) & 1, depth);
     if (node <= nodeCount) return null; // nodeCount itself means "no data"
