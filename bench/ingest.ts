@@ -140,19 +140,11 @@ export async function benchIngest(): Promise<IngestRow[]> {
     await waitForReady(metricsUrl);
     const started = { at: performance.now(), cpu: cpuMs(pid) };
     await produceAll(producer, lines);
-    // Where the worker stood once Elasticsearch had answered for a fifth of the documents: from there on it runs
-    // warm. Counted by documents answered, not messages taken: a fetch (10 000-20 000 messages) is taken whole
-    // before it is processed, so a window opened at the first fifth taken held up to a fetch of events still to
-    // make while it counted them as made, and read low. Answered, the window reads high by the documents made but
-    // not yet answered when it opens: the requests in flight (two of 512 KB), the one being filled, and any
-    // queued behind them while the emulator falls behind.
-    let warmFrom: Progress | undefined;
-    const last = await untilCommitted(metricsUrl, pid, EVENTS, (progress) => {
-      if (warmFrom === undefined && progress.acknowledged >= EVENTS / 5) warmFrom = progress;
-    });
+    const readings: Progress[] = [];
+    const last = await untilCommitted(metricsUrl, pid, EVENTS, (progress) => readings.push(progress));
     const sustained = (EVENTS / (last.at - started.at)) * 1000;
     const perCpuSecond = (EVENTS / (last.cpu - started.cpu)) * 1000;
-    const warmPerCpuSecond = warmFrom === undefined ? Number.NaN : ((EVENTS - warmFrom.acknowledged) / (last.cpu - warmFrom.cpu)) * 1000;
+    const warmPerCpuSecond = warmPerCpuSecondOf(readings, EVENTS);
     await stopWorker();
 
     // ---- latency at a fixed load: the same worker group goes on from where it stopped ----
@@ -256,12 +248,28 @@ async function fixedLoad(producer: Producer, json: string[], first: number, coun
   return producedAt;
 }
 
-interface Progress {
+export interface Progress {
   at: number;
   committed: number;
   /** Documents in bulk requests that have ended (answered, or failed and to be sent again, counted again: the benchmark has no failures). */
   acknowledged: number;
   cpu: number;
+}
+
+/**
+ * Events per CPU-second of the worker from where Elasticsearch had answered for a fifth of the documents to the
+ * last reading: from there on it runs warm. Opened by documents answered, not messages committed or taken: a
+ * fetch (10 000-20 000 messages) is taken whole before it is processed, so a window opened at the first fifth
+ * taken held up to a fetch of events still to make while it counted them as made, and read low. Answered, the
+ * window reads high by the documents made but not yet answered when it opens: the requests in flight (two of
+ * 512 KB), the one being filled, and any queued behind them while the emulator falls behind. NaN when no
+ * reading reached a fifth.
+ */
+export function warmPerCpuSecondOf(readings: readonly Progress[], events: number): number {
+  const from = readings.find((reading) => reading.acknowledged >= events / 5);
+  const last = readings.at(-1);
+  if (from === undefined || last === undefined || last.cpu <= from.cpu) return Number.NaN;
+  return ((events - from.acknowledged) / (last.cpu - from.cpu)) * 1000;
 }
 
 /** Reads the worker's /metrics every 100 ms until it has committed `expected` messages; `onRead` sees each reading. */
