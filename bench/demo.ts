@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { packageRoot } from '../shared/paths.js';
-import { freePort } from './process.js';
+import { freePort, sluiceProcess } from './process.js';
 
 /**
  * The local mode's demo as a newcomer gets it: `sluice start` on an empty data directory (the emulators on
@@ -35,11 +33,13 @@ interface DemoLine {
 
 export async function benchDemo(): Promise<DemoRow[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-demo-'));
-  const env = { ...process.env, SLUICE_DATA_DIR: dataDir, SLUICE_DEMO_EVENTS: String(EVENTS), SLUICE_DEMO_RATE: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info', SLUICE_API_PORT: String(await freePort()), SLUICE_INGEST_METRICS_PORT: String(await freePort()), SLUICE_DETECT_METRICS_PORT: String(await freePort()), SLUICE_ROLLUP_METRICS_PORT: String(await freePort()) };
-  const child = spawn(process.execPath, [join(packageRoot, 'dist', 'bin', 'sluice.js'), 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = { SLUICE_DATA_DIR: dataDir, SLUICE_DEMO_EVENTS: String(EVENTS), SLUICE_DEMO_RATE: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info', SLUICE_API_PORT: String(await freePort()), SLUICE_INGEST_METRICS_PORT: String(await freePort()), SLUICE_DETECT_METRICS_PORT: String(await freePort()), SLUICE_ROLLUP_METRICS_PORT: String(await freePort()) };
+  const child = sluiceProcess(['start'], { env, stdout: 'pipe' });
+  const output = child.stdout;
+  if (output === null) throw new Error('sluice start: no stdout to read');
   const lines: DemoLine[] = [];
   const done = new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (text) => {
+    createInterface({ input: output }).on('line', (text) => {
       if (!text.startsWith('{') || !text.includes('"service":"demo"')) return;
       const line = JSON.parse(text) as DemoLine;
       lines.push(line);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { loadIlmFiles } from '../shared/ilm/files.js';
 import { packageRoot } from '../shared/paths.js';
 import { BULK_ANSWER } from '../services/ingest/bulk-indexer.js';
 import { realisticLines } from './pipeline.js';
-import { cpuMs, freePort, waitForPort } from './process.js';
+import { cpuMs, freePort, sluiceProcess, waitForPort } from './process.js';
 
 /**
  * Elasticsearch emulator: `_bulk` indexing of 500-byte log documents and of Sluice's own documents (the
@@ -102,10 +102,7 @@ async function post(url: string, body: string): Promise<void> {
 }
 
 export async function startEmulator(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--max-old-space-size=12288', join(packageRoot, 'dist', 'bin', 'sluice.js'), 'emulate', 'elasticsearch', '--port', String(port)], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-  });
+  const child = sluiceProcess(['emulate', 'elasticsearch', '--port', String(port)], { nodeFlags: ['--max-old-space-size=12288'] });
   await waitForPort(port);
   return child;
 }

@@ -1,15 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import kafkajs, { type Producer } from 'kafkajs';
 import { loadConfig } from '../shared/config.js';
 import { sendToTopics } from '../shared/kafka.js';
-import { packageRoot } from '../shared/paths.js';
 import { createEnrichers } from '../pipelines/enrichers.js';
 import { createPipeline } from '../pipelines/pipeline.js';
 import { realisticLines } from './pipeline.js';
-import { cpuMs, freePort, metric, metricValue, waitForPort } from './process.js';
+import { cpuMs, freePort, metric, metricValue, sluiceProcess, waitForPort } from './process.js';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
 
@@ -66,10 +64,9 @@ export function histogramQuantile(exposition: string, name: string, q: number, s
   return previous.le;
 }
 
-const SLUICE = join(packageRoot, 'dist', 'bin', 'sluice.js');
 
 function sluice(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [SLUICE, ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn', ...env } });
+  return sluiceProcess(args, { env });
 }
 
 function topicOf(line: string): string {

@@ -1,14 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { cpuMs, freePort, waitForPort } from './process.js';
-import { join } from 'node:path';
+import { cpuMs, freePort, sluiceProcess, waitForPort } from './process.js';
 import { gzipSync } from 'node:zlib';
 import kafkajs from 'kafkajs';
 import * as lz4 from 'lz4js';
 import { crc32c } from '../emulators/common/crc32c.js';
 import { encodeBatch, parseBatches } from '../emulators/kafka/protocol/record-batch.js';
-import { packageRoot } from '../shared/paths.js';
 import type { EsRow } from './elasticsearch.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -38,10 +36,7 @@ export interface Row {
 
 
 async function startEmulator(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(packageRoot, 'dist', 'bin', 'sluice.js'), 'emulate', 'kafka', '--port', String(port), '--max-message-bytes', String(64 * 1024 * 1024), '--retention-bytes', String(4 * 1024 * 1024 * 1024)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-  });
+  const child = sluiceProcess(['emulate', 'kafka', '--port', String(port), '--max-message-bytes', String(64 * 1024 * 1024), '--retention-bytes', String(4 * 1024 * 1024 * 1024)], { stdout: 'pipe' });
   // The emulator logs nothing at warn on a good start: wait for its port instead.
   await waitForPort(port);
   return child;

@@ -4,10 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { packageRoot } from '../shared/paths.js';
 import type { IngestRow } from './ingest.js';
 import { realisticLines } from './pipeline.js';
-import { cpuMs, freePort, metricValue, waitForPort } from './process.js';
+import { cpuMs, freePort, metricValue, sluiceProcess, waitForPort } from './process.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -32,7 +31,6 @@ export interface PeerRow {
 }
 
 const TOPIC = 'logs-traefik';
-const SLUICE = join(packageRoot, 'dist', 'bin', 'sluice.js');
 
 /** `count` Traefik access lines of the benchmarks' realistic mix (2 % of them attacks). */
 export function traefikLines(count: number): string[] {
@@ -91,8 +89,8 @@ export async function runPeer(run: PeerRun, lines: string[]): Promise<PeerRow> {
   // A real broker's first rebalance of a new group waits 3 s for more members (group.initial.rebalance.delay.ms):
   // without it, the first of several members to join takes every partition and its first batch is redone
   // when the others join (half the work again, measured with two members).
-  const kafka = start(process.execPath, [SLUICE, 'emulate', 'kafka', '--port', String(kafkaPort), '--retention-bytes', String(2 * 1024 ** 3), '--initial-rebalance-delay', '3s']);
-  const elasticsearch = start(process.execPath, ['--max-old-space-size=8192', SLUICE, 'emulate', 'elasticsearch', '--port', String(esPort)]);
+  const kafka = sluiceProcess(['emulate', 'kafka', '--port', String(kafkaPort), '--retention-bytes', String(2 * 1024 ** 3), '--initial-rebalance-delay', '3s']);
+  const elasticsearch = sluiceProcess(['emulate', 'elasticsearch', '--port', String(esPort)], { nodeFlags: ['--max-old-space-size=8192'] });
   const workDir = mkdtempSync(join(tmpdir(), 'sluice-peer-'));
   let consumer: ChildProcess | undefined;
   try {
@@ -117,7 +115,7 @@ export async function runPeer(run: PeerRun, lines: string[]): Promise<PeerRow> {
       consumer = start('rsyslogd', ['-n', '-f', join(workDir, 'rsyslog.conf'), '-i', join(workDir, 'rsyslogd.pid')], {}, 'ignore');
       index = 'rsyslog-traefik';
     } else {
-      consumer = start(process.execPath, [SLUICE, 'ingest'], { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, KAFKA_TOPICS: TOPIC, ELASTICSEARCH_URL: esUrl, SLUICE_INGEST_METRICS_PORT: String(metricsPort), ...run.env });
+      consumer = sluiceProcess(['ingest'], { env: { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, KAFKA_TOPICS: TOPIC, ELASTICSEARCH_URL: esUrl, SLUICE_INGEST_METRICS_PORT: String(metricsPort), ...run.env } });
       index = 'logs-rendiff.traefik-default';
     }
     const pid = consumer.pid as number;
@@ -178,12 +176,12 @@ const LONG_RUN = 4;
 /** Resident memory of an idle `sluice ingest` member: started against fresh emulators, ready, no traffic. */
 async function idleWorkerMb(): Promise<number> {
   const [kafkaPort, esPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
-  const kafka = start(process.execPath, [SLUICE, 'emulate', 'kafka', '--port', String(kafkaPort)]);
-  const elasticsearch = start(process.execPath, [SLUICE, 'emulate', 'elasticsearch', '--port', String(esPort)]);
+  const kafka = sluiceProcess(['emulate', 'kafka', '--port', String(kafkaPort)]);
+  const elasticsearch = sluiceProcess(['emulate', 'elasticsearch', '--port', String(esPort)]);
   let worker: ChildProcess | undefined;
   try {
     await Promise.all([waitForPort(kafkaPort), waitForPort(esPort)]);
-    worker = start(process.execPath, [SLUICE, 'ingest'], { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, ELASTICSEARCH_URL: `http://127.0.0.1:${esPort}`, SLUICE_INGEST_METRICS_PORT: String(metricsPort), SLUICE_INGEST_WORKERS: '1' });
+    worker = sluiceProcess(['ingest'], { env: { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, ELASTICSEARCH_URL: `http://127.0.0.1:${esPort}`, SLUICE_INGEST_METRICS_PORT: String(metricsPort), SLUICE_INGEST_WORKERS: '1' } });
     for (let attempt = 0; (await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined))?.status !== 200; attempt += 1) {
       if (attempt > 600) throw new Error('the idle worker did not become ready');
       await new Promise((resolve) => setTimeout(resolve, 50));

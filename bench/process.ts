@@ -1,5 +1,24 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+import { withHugePageMalloc } from '../shared/malloc.js';
+import { packageRoot } from '../shared/paths.js';
+
+const SLUICE = join(packageRoot, 'dist', 'bin', 'sluice.js');
+
+export interface SluiceProcessOptions {
+  /** Options for node itself, before the script (`--max-old-space-size=…`). */
+  nodeFlags?: string[];
+  env?: Record<string, string>;
+  stdout?: 'ignore' | 'pipe';
+  stderr?: 'inherit' | 'ignore';
+}
+
+/** `sluice …` in a process of its own, started as Sluice's launchers start it (shared/malloc.ts), logging at warn unless `env` says otherwise. */
+export function sluiceProcess(args: readonly string[], options: SluiceProcessOptions = {}): ChildProcess {
+  return spawn(process.execPath, [...(options.nodeFlags ?? []), SLUICE, ...args], { stdio: ['ignore', options.stdout ?? 'ignore', options.stderr ?? 'inherit'], env: withHugePageMalloc({ ...process.env, LOG_LEVEL: 'warn', ...options.env }) });
+}
 
 /** A TCP port nobody listens on right now. */
 export function freePort(): Promise<number> {

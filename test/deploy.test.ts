@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { SETTING_NAMES } from '../shared/config.js';
 import { loadIlmFiles } from '../shared/ilm/files.js';
+import { HUGE_PAGE_MALLOC } from '../shared/malloc.js';
 import { packageRoot } from '../shared/paths.js';
 import { run } from './support/process.js';
 
@@ -68,6 +69,13 @@ describe('Dockerfile', () => {
     expect(runtime).toContain('ENTRYPOINT ["node", "dist/bin/sluice.js"]');
     // Production dependencies only in the image.
     expect(lines.some((line) => line.includes('npm prune --omit=dev'))).toBe(true);
+  });
+
+  it("starts every verb with malloc's huge pages, as npm start does (shared/malloc.ts)", () => {
+    const runtime = stages[stages.length - 1] as string[];
+    expect(runtime.find((line) => line.startsWith('ENV '))?.split(/\s+/)).toContain(`GLIBC_TUNABLES=${HUGE_PAGE_MALLOC}`);
+    const start = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.start;
+    expect(start).toBe(`GLIBC_TUNABLES=\${GLIBC_TUNABLES:-${HUGE_PAGE_MALLOC}} node dist/bin/sluice.js start`);
   });
 
   it('copies only what exists, and everything Sluice reads at run time', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +48,10 @@ describe('ingest when processes die or move: each ends with exactly N documents 
     // Both members are in the group, with the six partitions shared between them.
     const group = kafka.groups.describe('sluice-ingest');
     expect(group.members).toHaveLength(2);
+    // The members' malloc asks for huge pages (shared/malloc.ts), though the supervisor was started without.
+    const tunables = (pid: number): string | undefined => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((entry) => entry.startsWith('GLIBC_TUNABLES='));
+    expect(tunables(supervisor.pid as number)).toBeUndefined();
+    for (const pid of members()) expect(tunables(pid)).toBe('GLIBC_TUNABLES=glibc.malloc.hugetlb=1');
 
     const producer = await connectedProducer(kafka.brokers);
     cleanups.push(() => producer.disconnect());

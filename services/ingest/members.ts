@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Config } from '../../shared/config.js';
+import { withHugePageMalloc } from '../../shared/malloc.js';
 import { startHealthServer, type Readiness } from '../health.js';
 import { portInUse } from '../startup.js';
 import type { IngestService } from './service.js';
@@ -46,8 +47,9 @@ export async function startIngestMembers(config: Config, logger: Logger, command
   const stopped = new Promise<Error>((resolve) => (stop = resolve));
 
   const spawnMember = (index: number): Member => {
-    // The environment is inherited; a file given with --config is passed on, so every member reads the same settings.
-    const child = fork(command.script, [...(command.configFile === undefined ? [] : ['--config', command.configFile]), 'ingest', '--member'], { stdio: 'inherit' });
+    // The environment is inherited (malloc's huge pages added: shared/malloc.ts); a file given with --config is
+    // passed on, so every member reads the same settings.
+    const child = fork(command.script, [...(command.configFile === undefined ? [] : ['--config', command.configFile]), 'ingest', '--member'], { stdio: 'inherit', env: withHugePageMalloc(process.env) });
     const member: Member = { index, child, waiting: new Map() };
     child.on('message', (reply: Reply) => {
       member.waiting.get(reply.id)?.(reply);
