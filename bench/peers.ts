@@ -64,8 +64,9 @@ function peakRssMb(pids: number[]): number {
   return pids.reduce((sum, pid) => sum + Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024, 0);
 }
 
-function start(command: string, args: string[], env: Record<string, string> = {}, stderr: 'inherit' | 'ignore' = 'inherit'): ChildProcess {
-  return spawn(command, args, { stdio: ['ignore', 'ignore', stderr], env: { ...process.env, LOG_LEVEL: 'warn', ...env } });
+/** rsyslog in the foreground with the configuration written in `workDir`, as Debian ships it (its own environment). */
+function startRsyslog(workDir: string): ChildProcess {
+  return spawn('rsyslogd', ['-n', '-f', join(workDir, 'rsyslog.conf'), '-i', join(workDir, 'rsyslogd.pid')], { stdio: ['ignore', 'ignore', 'ignore'] });
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -112,7 +113,7 @@ export async function runPeer(run: PeerRun, lines: string[]): Promise<PeerRow> {
     if (run.consumer === 'rsyslog') {
       writeFileSync(join(workDir, 'rsyslog.conf'), rsyslogConfig(kafkaPort, esPort, workDir));
       // rsyslog reports its worker threads' comings and goings on stderr; a run that fails shows in the count.
-      consumer = start('rsyslogd', ['-n', '-f', join(workDir, 'rsyslog.conf'), '-i', join(workDir, 'rsyslogd.pid')], {}, 'ignore');
+      consumer = startRsyslog(workDir);
       index = 'rsyslog-traefik';
     } else {
       consumer = sluiceProcess(['ingest'], { env: { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, KAFKA_TOPICS: TOPIC, ELASTICSEARCH_URL: esUrl, SLUICE_INGEST_METRICS_PORT: String(metricsPort), ...run.env } });
