@@ -4,7 +4,7 @@
  * libraries ignore it). Node keeps its Buffers there: the Elasticsearch emulator keeps each document in the
  * bytes of the request that brought it, the Kafka emulator its batches, a worker its fetches and bulk bodies.
  * On the project's machines (Firecracker guests) a 4 KB page touched for the first time costs 12–15 µs of CPU,
- * and memory in huge pages a tenth to a half of that per 4 KB. glibc reads the setting once, when a process
+ * and memory in huge pages 0.6–8 µs per 4 KB. glibc reads the setting once, when a process
  * starts, so it is set for the processes Sluice starts (ingest members, the benchmark's) and by its launchers
  * (`npm start`, the image). V8's own heap is not malloc's and keeps 4 KB pages.
  */
