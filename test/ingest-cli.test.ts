@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { packageRoot } from '../shared/paths.js';
 import { exited, freePort, run, spawnSluice, waitFor } from './support/process.js';
@@ -225,9 +225,12 @@ describe('sluice start (local mode)', () => {
 
   // Start-up must never hang: whatever fails stops what already started, prints one line, and exits.
   it('with a port in use (9200, or the metrics port) stops what it started, names the setting that moves it, exits 1 within seconds', async () => {
-    for (const [port, setting] of [[9200, 'ELASTICSEARCH_URL'], [await freePort(), 'SLUICE_INGEST_METRICS_PORT']] as const) {
-      const blocker = createServer().listen(port, '127.0.0.1');
+    // The metrics port's blocker takes a port the system gives it (0): a port found free and then listened on
+    // could be taken in between by another test's process (EADDRINUSE in the test itself, seen once in CI).
+    for (const [wanted, setting] of [[9200, 'ELASTICSEARCH_URL'], [0, 'SLUICE_INGEST_METRICS_PORT']] as const) {
+      const blocker = createServer().listen(wanted, '127.0.0.1');
       await once(blocker, 'listening');
+      const port = (blocker.address() as AddressInfo).port;
       try {
         const began = Date.now();
         const start = sluice(['start'], { SLUICE_DATA_DIR: mkdtempSync(join(tmpdir(), 'sluice-busy-')), SLUICE_INGEST_METRICS_PORT: setting === 'SLUICE_INGEST_METRICS_PORT' ? String(port) : String(await freePort()), LOG_LEVEL: 'warn' });
