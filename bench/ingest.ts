@@ -64,11 +64,6 @@ export function histogramQuantile(exposition: string, name: string, q: number, s
   return previous.le;
 }
 
-
-function sluice(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return sluiceProcess(args, { env });
-}
-
 function topicOf(line: string): string {
   if (line.includes('"ClientAddr"')) return 'logs-traefik';
   if (line.includes('"worker_id"')) return 'logs-worker';
@@ -108,7 +103,7 @@ async function pipelineOnly(lines: string[]): Promise<number> {
 
 export async function benchIngest(): Promise<IngestRow[]> {
   const [kafkaPort, esPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
-  const emulators = [sluice(['emulate', 'kafka', '--port', String(kafkaPort), '--retention-bytes', String(2 * 1024 ** 3)]), sluice(['emulate', 'elasticsearch', '--port', String(esPort)])];
+  const emulators = [sluiceProcess(['emulate', 'kafka', '--port', String(kafkaPort), '--retention-bytes', String(2 * 1024 ** 3)]), sluiceProcess(['emulate', 'elasticsearch', '--port', String(esPort)])];
   let worker: ChildProcess | undefined;
   const stopWorker = async (): Promise<void> => {
     if (worker === undefined) return;
@@ -132,7 +127,7 @@ export async function benchIngest(): Promise<IngestRow[]> {
 
     // ---- sustained throughput: the worker starts idle, then the mix is produced as fast as kafkajs can ----
     const lines = realisticLines(EVENTS);
-    worker = sluice(['ingest'], env);
+    worker = sluiceProcess(['ingest'], { env });
     const pid = worker.pid as number;
     await waitForReady(metricsUrl);
     const started = { at: performance.now(), cpu: cpuMs(pid) };
@@ -145,7 +140,7 @@ export async function benchIngest(): Promise<IngestRow[]> {
     await stopWorker();
 
     // ---- latency at a fixed load: the same worker group goes on from where it stopped ----
-    worker = sluice(['ingest'], env);
+    worker = sluiceProcess(['ingest'], { env });
     await waitForReady(metricsUrl);
     const json = lines.filter((line) => line.startsWith('{'));
     const total = LOAD_PER_SECOND * LOAD_SECONDS;
@@ -193,7 +188,7 @@ export async function benchIngest(): Promise<IngestRow[]> {
     // ---- a backlog: the same events wait in Kafka before a worker starts, then it drains them with no producer
     // on the two cores (the rows above share them with kafkajs producing, about 16 µs of CPU per event) ----
     await produceAll(producer, lines);
-    worker = sluice(['ingest'], env);
+    worker = sluiceProcess(['ingest'], { env });
     const drainer = worker.pid as number;
     await waitForReady(metricsUrl);
     const drainStarted = { at: performance.now(), cpu: cpuMs(drainer) };
