@@ -1,6 +1,6 @@
 /**
  * glibc's malloc asks the kernel for transparent huge pages (`madvise`, where the kernel's mode is `madvise`,
- * Debian's default) once `GLIBC_TUNABLES` holds `glibc.malloc.hugetlb=1` (glibc 2.35 and later; other C
+ * as on the project's machines) once `GLIBC_TUNABLES` holds `glibc.malloc.hugetlb=1` (glibc 2.35 and later; other C
  * libraries ignore it). Node keeps its Buffers there: the Elasticsearch emulator keeps each document in the
  * bytes of the request that brought it, the Kafka emulator its batches, a worker its fetches and bulk bodies.
  * On the project's machines (Firecracker guests) a 4 KB page touched for the first time costs 12–15 µs of CPU,
