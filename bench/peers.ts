@@ -184,6 +184,7 @@ async function idleWorkerMb(): Promise<number> {
     await Promise.all([waitForPort(kafkaPort), waitForPort(esPort)]);
     worker = sluiceProcess(['ingest'], { env: { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, ELASTICSEARCH_URL: `http://127.0.0.1:${esPort}`, SLUICE_INGEST_METRICS_PORT: String(metricsPort), SLUICE_INGEST_WORKERS: '1' } });
     for (let attempt = 0; (await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined))?.status !== 200; attempt += 1) {
+      if (worker.exitCode !== null) throw new Error(`the idle worker exited (code ${worker.exitCode}) before it was ready`);
       if (attempt > 600) throw new Error('the idle worker did not become ready');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -20,14 +20,40 @@ export function sluiceProcess(args: readonly string[], options: SluiceProcessOpt
   return spawn(process.execPath, [...(options.nodeFlags ?? []), SLUICE, ...args], { stdio: ['ignore', options.stdout ?? 'ignore', options.stderr ?? 'inherit'], env: withHugePageMalloc({ ...process.env, LOG_LEVEL: 'warn', ...options.env }) });
 }
 
-/** A TCP port nobody listens on right now. */
-export function freePort(): Promise<number> {
+/** The first of the ports the kernel gives out itself, to outgoing connections and to listen(0): Linux's setting, or its default. */
+export function firstEphemeralPort(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 0) return low;
+  } catch {
+    // Not Linux: its default below.
+  }
+  return 32_768;
+}
+
+/** Lowest port freePort chooses: above the well-known and most registered services' ports. */
+const LOWEST_FREE_PORT = 10_000;
+
+function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
+    const server = createServer()
+      .once('error', () => resolve(false))
+      .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A TCP port nobody listens on right now, for a process started later to listen on. Chosen below the kernel's
+ * ephemeral range: a port from that range (what listen(0) gives) may be taken by any outgoing connection in
+ * between, and was (the benchmark's idle worker found its metrics port in use in a CI run).
+ */
+export async function freePort(): Promise<number> {
+  const low = firstEphemeralPort();
+  for (let attempt = 0; attempt < 200 && low > LOWEST_FREE_PORT; attempt += 1) {
+    const port = LOWEST_FREE_PORT + Math.floor(Math.random() * (low - LOWEST_FREE_PORT));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port found between ${LOWEST_FREE_PORT} and ${low}`);
 }
 
 /** Waits until something accepts connections on the port (a server started in another process). */

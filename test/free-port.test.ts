@@ -1,0 +1,18 @@
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { firstEphemeralPort, freePort } from '../bench/process.js';
+
+describe('freePort (tests and benchmarks hand its port to a process they start)', () => {
+  it("chooses a port below the kernel's ephemeral range, where no outgoing connection can take it first, and free", async () => {
+    const first = firstEphemeralPort();
+    const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
+    for (const port of ports) {
+      expect(port).toBeGreaterThanOrEqual(10_000);
+      expect(port).toBeLessThan(first);
+    }
+    const server = createServer().listen(ports[0], '127.0.0.1');
+    await once(server, 'listening');
+    server.close();
+  });
+});
