@@ -404,11 +404,17 @@ function test(rule: Rule, value: string, txn: Transaction): { captures: Captures
  */
 export function valueTester(base: TxSnapshot): (rule: Rule, value: string, whole: boolean) => boolean {
   const txn = new Transaction(base, new RequestVariables({ method: 'GET', uri: '/' }));
-  return (rule, value, whole) => {
-    if (whole) return wholeRuleMatches(rule, value, base);
+  const headMatches = (rule: Rule, value: string): boolean => {
     if (txn.transformed.size > 64) txn.transformed.clear();
     for (const piece of rule.regex ? inspected({ name: '', value }) : [{ name: '', value }]) if (test(rule, piece.value, txn) !== undefined) return true;
     return false;
+  };
+  return (rule, value, whole) => {
+    if (!whole) return headMatches(rule, value);
+    // A chain goes on only where its head matched, and the head reads this value alone (a count reads its
+    // number instead): a head that does not match spares the transaction the whole chain needs.
+    if (!rule.selectors.some((selector) => selector.count) && !headMatches(rule, value)) return false;
+    return wholeRuleMatches(rule, value, base);
   };
 }
 
