@@ -34,26 +34,32 @@ export function firstEphemeralPort(): number {
 /** Lowest port freePort chooses: above the well-known and most registered services' ports. */
 const LOWEST_FREE_PORT = 10_000;
 
-function canListen(port: number): Promise<boolean> {
+/** Whether `port` can be listened on now; 0 asks the kernel for one. The port listened on, or undefined. */
+function listenOnce(port: number): Promise<number | undefined> {
   return new Promise((resolve) => {
     const server = createServer()
-      .once('error', () => resolve(false))
-      .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+      .once('error', () => resolve(undefined))
+      .listen(port, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : undefined));
+      });
   });
 }
 
 /**
  * A TCP port nobody listens on right now, for a process started later to listen on. Chosen below the kernel's
  * ephemeral range: a port from that range (what listen(0) gives) may be taken by any outgoing connection in
- * between, and was (the benchmark's idle worker found its metrics port in use in a CI run).
+ * between, and was (the benchmark's idle worker found its metrics port in use in a CI run). Where that range
+ * starts at or below LOWEST_FREE_PORT there is no such room, and the kernel chooses, as before.
  */
-export async function freePort(): Promise<number> {
-  const low = firstEphemeralPort();
-  for (let attempt = 0; attempt < 200 && low > LOWEST_FREE_PORT; attempt += 1) {
-    const port = LOWEST_FREE_PORT + Math.floor(Math.random() * (low - LOWEST_FREE_PORT));
-    if (await canListen(port)) return port;
+export async function freePort(firstEphemeral: number = firstEphemeralPort()): Promise<number> {
+  for (let attempt = 0; attempt < 200 && firstEphemeral > LOWEST_FREE_PORT; attempt += 1) {
+    const port = await listenOnce(LOWEST_FREE_PORT + Math.floor(Math.random() * (firstEphemeral - LOWEST_FREE_PORT)));
+    if (port !== undefined) return port;
   }
-  throw new Error(`no free port found between ${LOWEST_FREE_PORT} and ${low}`);
+  const chosen = await listenOnce(0);
+  if (chosen === undefined) throw new Error('no free TCP port on 127.0.0.1');
+  return chosen;
 }
 
 /** Waits until something accepts connections on the port (a server started in another process). */

@@ -15,4 +15,12 @@ describe('freePort (tests and benchmarks hand its port to a process they start)'
     await once(server, 'listening');
     server.close();
   });
+
+  it('lets the kernel choose where the ephemeral range leaves no room below it (a range starting at 1024)', async () => {
+    const port = await freePort(1024);
+    expect(port).toBeGreaterThan(0);
+    const server = createServer().listen(port, '127.0.0.1');
+    await once(server, 'listening');
+    server.close();
+  });
 });
