@@ -14,7 +14,7 @@ import { packageVersion } from '../shared/paths.js';
 import { StartAborted, StartupError } from '../services/startup.js';
 import { parseTimeValue } from '../shared/time-value.js';
 import { SloFileError } from '../shared/slo.js';
-import { holdYoungGeneration, pauseOptimisingCompiler } from '../shared/heap.js';
+import { holdYoungGeneration, limitInlining, pauseOptimisingCompiler } from '../shared/heap.js';
 
 /** Exit codes: 0 done, 1 failure at run time, 2 a usage mistake (bad verb, option or setting) or a verb not built yet. */
 const EXIT_USAGE = 2;
@@ -342,6 +342,9 @@ function buildProgram(): Command {
     .addOption(new Option('--ilm-poll-interval <duration>', 'how often lifecycle policies run (indices.lifecycle.poll_interval)').argParser(durationOption).default(600_000, '10m'))
     .action(async (options: ElasticsearchCommandOptions, command: Command) => {
       const config = configFor(command);
+      // Its bulk path is many small functions too. A fresh emulator on 50 000 Sluice documents, eight alternated
+      // pairs: 29.0-32.0 against 30.6-35.6 µs of CPU per document (medians 30.4 and 32.5), lower in all eight.
+      limitInlining();
       const { ElasticsearchEmulator } = await import('../emulators/elasticsearch/index.js');
       await serve(() =>
         ElasticsearchEmulator.start({

@@ -80,4 +80,38 @@ describe('the start-up heap', () => {
     // The operator's --no-turbofan is left as it is: resuming does not turn it on.
     expect(optimised(true, ['--no-turbofan']).resumed & OPTIMISED).toBe(0);
   });
+  /**
+   * The functions V8 inlined into a hot function calling six callees of about 100 bytes of bytecode each
+   * (600 in all: within V8's budget, over INLINING_BUDGET), from its --trace-turbo-inlining output, in a
+   * process of its own (the flag is a whole process's).
+   */
+  function inlinedIntoHot(resume: boolean, nodeArguments: string[] = []): number {
+    const heap = pathToFileURL(join(packageRoot, 'dist', 'shared', 'heap.js')).href;
+    const source = `
+      import { resumeOptimisingCompiler } from '${heap}';
+      ${resume ? 'resumeOptimisingCompiler();' : ''}
+      const callee = (k) => new Function('x', 'let s = x; for (let i = 0; i < 3; i += 1) { s = (s * ' + k + ' + i) % 1000003; if (s % 7 === 0) s += ' + k + '; else if (s % 11 === 0) s -= 3; else s ^= ' + k + '; } return s;');
+      const [f1, f2, f3, f4, f5, f6] = [3, 5, 7, 11, 13, 17].map(callee);
+      function hot(x) { return f1(x) + f2(x) + f3(x) + f4(x) + f5(x) + f6(x); }
+      let sum = 0;
+      for (let round = 0; round < 2; round += 1) {
+        for (let i = 0; i < 200000; i += 1) sum += hot(i);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      console.log('sum', sum);
+    `;
+    const trace = execFileSync(process.execPath, ['--trace-turbo-inlining', ...nodeArguments, '--input-type=module', '-e', source], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const inlinees = new Set<string>();
+    for (const match of trace.matchAll(/^Inlining \S+ \{(\S+) <SharedFunctionInfo>\} into .*<SharedFunctionInfo hot>\}/gm)) inlinees.add(match[1] as string);
+    return inlinees.size;
+  }
+
+  it('limits inlining once the compiler resumes, unless the operator set the budget', () => {
+    // V8's own budget inlines all six callees (the behaviour the limit is for).
+    expect(inlinedIntoHot(false)).toBe(6);
+    const limited = inlinedIntoHot(true);
+    expect(limited).toBeGreaterThan(0);
+    expect(limited).toBeLessThan(6);
+    expect(inlinedIntoHot(true, ['--max-inlined-bytecode-size-cumulative=920'])).toBe(6);
+  });
 });
