@@ -87,7 +87,7 @@ export function resumeOptimisingCompiler(): void {
  * with the flag given to node, 6.8 against 7.3 set here); drains of 300 000 lower in four of four; the
  * pipeline's warm events no slower in process. 150 measured as 300.
  */
-export const INLINING_BUDGET = 300;
+const INLINING_BUDGET = 300;
 
 /** The operator set V8's inlining budget (NODE_OPTIONS or node's arguments): that is left as it is. */
 function inliningTuned(): boolean {
