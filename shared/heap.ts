@@ -89,9 +89,9 @@ export function resumeOptimisingCompiler(): void {
  */
 const INLINING_BUDGET = 300;
 
-/** The operator set V8's inlining budget (NODE_OPTIONS or node's arguments): that is left as it is. */
+/** The operator gave node its own inlining budget (NODE_OPTIONS cannot carry it): that is left as it is. */
 function inliningTuned(): boolean {
-  return [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((argument) => /max[-_]inlined[-_]bytecode[-_]size[-_]cumulative/.test(argument));
+  return process.execArgv.some((argument) => /^--max[-_]inlined[-_]bytecode[-_]size[-_]cumulative=/.test(argument));
 }
 
 let limitedInlining = false;

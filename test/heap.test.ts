@@ -80,6 +80,7 @@ describe('the start-up heap', () => {
     // The operator's --no-turbofan is left as it is: resuming does not turn it on.
     expect(optimised(true, ['--no-turbofan']).resumed & OPTIMISED).toBe(0);
   });
+
   /**
    * The functions V8 inlined into a hot function calling six callees of about 100 bytes of bytecode each
    * (600 in all: within V8's budget, over INLINING_BUDGET), from its --trace-turbo-inlining output, in a
