@@ -16,9 +16,13 @@ import { runInNewContext } from 'node:vm';
 /** V8's own growth factor of the young generation, restored once loading is done. */
 const V8_SEMI_SPACE_GROWTH_FACTOR = 2;
 
-/** The operator sized the young generation (NODE_OPTIONS or node's arguments): that is left as it is. */
-function youngGenerationTuned(): boolean {
-  return [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((argument) => /semi[-_]space/.test(argument));
+/**
+ * Whether the operator gave node a V8 flag matching `flag` (what Sluice would set is then left as given): on
+ * node's command line, and in NODE_OPTIONS for the few V8 flags node accepts there.
+ */
+function operatorGave(flag: RegExp, nodeOptionsMayCarryIt: boolean): boolean {
+  const given = nodeOptionsMayCarryIt ? [...process.execArgv, process.env.NODE_OPTIONS ?? ''] : process.execArgv;
+  return given.some((argument) => flag.test(argument));
 }
 
 /**
@@ -39,7 +43,8 @@ let holding = false;
  * imports its modules and loads its tables, which is when V8 grows it (to its maximum within the first second).
  */
 export function holdYoungGeneration(): void {
-  if (holding || youngGenerationTuned()) return;
+  // The operator sized the young generation.
+  if (holding || operatorGave(/semi[-_]space/, true)) return;
   setFlagsFromString('--semi-space-growth-factor=1');
   holding = true;
 }
@@ -66,7 +71,7 @@ export function releaseStartupHeap(): void {
 let pausedCompiler = false;
 
 export function pauseOptimisingCompiler(): void {
-  if (pausedCompiler || process.execArgv.some((argument) => /^--no[-_](turbofan|opt)$/.test(argument))) return;
+  if (pausedCompiler || operatorGave(/^--no[-_](turbofan|opt)$/, false)) return;
   setFlagsFromString('--no-turbofan');
   pausedCompiler = true;
 }
@@ -81,24 +86,17 @@ export function resumeOptimisingCompiler(): void {
 /**
  * How much bytecode TurboFan inlines into one optimised function, in bytes (V8's default 920). A worker's
  * events go through hundreds of small functions, each optimised once it is hot, some again after a
- * deoptimisation: with V8's budget its helper threads spend 1.5-2 CPU-seconds compiling in a drain of
- * 100 000 Traefik lines. With 300, eighteen drains alternated with V8's budget (by hand, after ready): the
- * helper threads lower in all eighteen, the whole worker in fourteen (medians 7.3 against 8.0 CPU-seconds
- * with the flag given to node, 6.8 against 7.3 set here); drains of 300 000 lower in four of four; the
- * pipeline's warm events no slower in process. 150 measured as 300.
+ * deoptimisation: with V8's budget its helper threads (mostly that compiler, the collector's helpers the rest)
+ * use 1.5-2 CPU-seconds in a drain of 100 000 Traefik lines. With 300, eighteen pairs of drains alternated
+ * with V8's budget (by hand, CPU after ready): the helper threads lower in all eighteen, the whole worker in
+ * fourteen (medians 7.3 against 8.0 CPU-seconds with the flag given to node, 6.8 against 7.3 set here);
+ * drains of 300 000 lower in four of four; the pipeline's warm events no slower in process. 150 measured as 300.
  */
 const INLINING_BUDGET = 300;
 
-/** The operator gave node its own inlining budget (NODE_OPTIONS cannot carry it): that is left as it is. */
-function inliningTuned(): boolean {
-  return process.execArgv.some((argument) => /^--max[-_]inlined[-_]bytecode[-_]size[-_]cumulative=/.test(argument));
-}
-
-let limitedInlining = false;
-
 /** From here on, functions optimised inline at most INLINING_BUDGET bytes of bytecode: read by each compilation. */
 export function limitInlining(): void {
-  if (limitedInlining || inliningTuned()) return;
+  // The operator gave node a budget of their own (NODE_OPTIONS cannot carry this flag).
+  if (operatorGave(/^--max[-_]inlined[-_]bytecode[-_]size[-_]cumulative=/, false)) return;
   setFlagsFromString(`--max-inlined-bytecode-size-cumulative=${INLINING_BUDGET}`);
-  limitedInlining = true;
 }
