@@ -8,7 +8,7 @@ import { cardNumber, createRedactor, luhn } from '../pipelines/enrich/redact.js'
 import { CATEGORIES, categoriesOf, createSecurityTagger, tagSecurity } from '../pipelines/enrich/security.js';
 import { createUserAgent } from '../pipelines/enrich/user-agent.js';
 import { routeTemplate } from '../pipelines/ecs.js';
-import { createPipeline, type PipelineOptions } from '../pipelines/pipeline.js';
+import { createPipeline, sometimes, STAGE_SAMPLING, type PipelineOptions } from '../pipelines/pipeline.js';
 import { formatTimestamp, parseTimestamp } from '../pipelines/timestamps.js';
 import type { Input, Outcome } from '../pipelines/types.js';
 import { packageRoot } from '../shared/paths.js';
@@ -36,6 +36,7 @@ function reject(line: string | Buffer, options: Partial<PipelineOptions> = {}): 
 
 const APP_LINE = JSON.stringify({ timestamp: '2025-07-10T10:30:00Z', level: 'INFO', message: 'Job processing completed', job_id: '12345-67890', user_id: 'user123', processing_time: 45.2, component: 'video_processor' });
 const TRAEFIK_LINE = JSON.stringify({ time: '2025-07-10T10:30:00Z', ClientAddr: '192.168.1.100:54321', RequestMethod: 'POST', RequestPath: '/api/v1/convert', DownstreamStatus: 200, Duration: '150ms', RequestContentSize: 1024, DownstreamContentSize: 2048 });
+const TRAEFIK_LINE_INPUT: Input = { value: TRAEFIK_LINE };
 
 describe('source formats, normalised to ECS', () => {
   it('the seed’s app JSON line', () => {
@@ -159,6 +160,36 @@ describe('routing', () => {
     expect(accept(plain, {}, 'logs-worker').data_stream.dataset).toBe('rendiff.worker');
     expect(accept(JSON.stringify({ '@timestamp': '2025-07-10T10:30:00Z', agent: {}, fields: { service: 'celery-worker' }, message: plain })).data_stream.dataset).toBe('rendiff.worker');
     expect(accept(JSON.stringify({ timestamp: '2025-07-10T10:30:00Z', level: 'INFO', component: 'transcode_worker' })).data_stream.dataset).toBe('rendiff.worker');
+  });
+});
+
+describe('stage times', () => {
+  it('choose one event in STAGE_SAMPLING, at gaps that follow no period', () => {
+    const chosen: number[] = [];
+    const timeThisOne = sometimes(STAGE_SAMPLING);
+    for (let i = 0; i < 160_000; i += 1) if (timeThisOne()) chosen.push(i);
+    expect(chosen.length).toBeGreaterThan(9_500);
+    expect(chosen.length).toBeLessThan(10_500);
+    const gaps = new Set(chosen.slice(1).map((at, i) => at - (chosen[i] as number)));
+    expect(Math.min(...gaps)).toBe(1);
+    expect(Math.max(...gaps)).toBe(2 * STAGE_SAMPLING - 1);
+    // The same random draws give the same choices: the gap is 1 + ⌊draw × 31⌋.
+    const draws = [0, 0.5, 0.99];
+    const fixed = sometimes(16, () => draws.shift() ?? 0);
+    expect(Array.from({ length: 18 }, () => fixed())).toEqual([true, ...Array<boolean>(15).fill(false), true, false]);
+  });
+
+  it('add up to what every event took, from the few timed', () => {
+    const stageTimes = new Map<string, number>();
+    // A stage that takes at least 20 µs: 3 200 events take at least 64 ms in it.
+    const slow = Object.assign(() => {
+      for (const until = performance.now() + 0.02; performance.now() < until; );
+    }, { stage: 'slow' });
+    const timed = pipeline({ enrichers: [slow], stageTimes });
+    for (let i = 0; i < 3200; i += 1) expect(timed(TRAEFIK_LINE_INPUT).ok).toBe(true);
+    expect(stageTimes.get('slow')).toBeGreaterThan(64 * 0.7);
+    expect(stageTimes.get('slow')).toBeLessThan(64 * 5);
+    expect(stageTimes.get('normalise')).toBeGreaterThan(0);
   });
 });
 
