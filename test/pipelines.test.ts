@@ -188,7 +188,8 @@ describe('stage times', () => {
     const timed = pipeline({ enrichers: [slow], stageTimes });
     for (let i = 0; i < 3200; i += 1) expect(timed(TRAEFIK_LINE_INPUT).ok).toBe(true);
     expect(stageTimes.get('slow')).toBeGreaterThan(64 * 0.7);
-    expect(stageTimes.get('slow')).toBeLessThan(64 * 5);
+    // Loose (a timed event may be preempted), but counting each timed event 16 times twice over would pass 1 s.
+    expect(stageTimes.get('slow')).toBeLessThan(64 * 12);
     expect(stageTimes.get('normalise')).toBeGreaterThan(0);
   });
 });
