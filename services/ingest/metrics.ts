@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { STAGE_SAMPLING } from '../../pipelines/pipeline.js';
 
 /** The ingest worker's own metrics, on a registry of its own (several workers may share a test process). */
 /**
@@ -26,7 +27,7 @@ export function createIngestMetrics(topics: readonly string[] = []) {
     bulkBytes: new Histogram({ name: 'sluice_ingest_bulk_bytes', help: 'Bytes of one _bulk request body', buckets: [1024, 16384, 131072, 524288, 1048576, 5242880, 10485760, 52428800], registers: [registry] }),
     paused: new Gauge({ name: 'sluice_ingest_paused', help: '1 while consumption is paused: Elasticsearch unreachable, or in-flight data at its bound', registers: [registry] }),
     inflightBytes: new Gauge({ name: 'sluice_ingest_inflight_bytes', help: 'Bytes held for messages not yet acknowledged: the messages and their serialised documents', registers: [registry] }),
-    stageSeconds: new Counter({ name: 'sluice_ingest_pipeline_stage_seconds_total', help: 'Time spent in each pipeline stage, estimated from one event in 16 timed', labelNames: ['stage'] as const, registers: [registry] }),
+    stageSeconds: new Counter({ name: 'sluice_ingest_pipeline_stage_seconds_total', help: `Time spent in each pipeline stage, estimated from one event in ${STAGE_SAMPLING} timed`, labelNames: ['stage'] as const, registers: [registry] }),
   };
   for (const topic of topics) for (const counter of [metrics.consumed, metrics.indexed, metrics.duplicates, metrics.committed]) counter.inc({ topic }, 0);
   return metrics;
