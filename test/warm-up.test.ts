@@ -47,10 +47,11 @@ describe('warming the pipeline up before the worker joins its group', () => {
       const cut = warmUp(enrichers, 1500);
       expect(cut.rejected).toEqual({ decode: expect.any(Number) });
       expect(cut.documents + (cut.rejected.decode as number)).toBe(1500);
+      // Every source, on this fixed clock: PostgreSQL is 2-8 lines of 1 500, so some clocks' minutes have none.
+      for (const topic of ['logs-traefik', 'logs-app', 'logs-worker', 'logs-postgres']) expect(cut.byTopic[topic], topic).toBeGreaterThan(0);
     } finally {
       vi.useRealTimers();
     }
-    for (const topic of ['logs-traefik', 'logs-app', 'logs-worker', 'logs-postgres']) expect(warm.byTopic[topic], topic).toBeGreaterThan(0);
   });
 
   it('makes of real lines the documents a worker that did not warm up makes', () => {
