@@ -294,6 +294,19 @@ describe('rules, options and the rule directory', () => {
     expect(forgetful.evaluate(attack)).toEqual(first);
   });
 
+  it('judges each new value on its own transformed forms, whatever value came before it', () => {
+    // The screen keeps only the last value's forms: an attack between two benign values of the same shape,
+    // with the same rules' transformations (URL decoding), must not lend its forms to the next one.
+    const crs = loadCrs({ paranoia: 1, threshold: 5, rememberedVerdicts: 0 });
+    const ids = (uri: string): number[] => crs.evaluate({ method: 'GET', uri }).matches.map((match) => match.id);
+    const unscreened = (uri: string): number[] => crs.evaluate({ method: 'GET', uri }, { unscreened: true }).matches.map((match) => match.id);
+    const uris = ['/api/v1/jobs?id=1%27%20OR%201%3D1--', '/api/v1/jobs?id=12%20items', '/api/v1/jobs?id=%3Cscript%3Ealert(1)%3C/script%3E', '/api/v1/jobs?id=13%20items'];
+    for (const uri of uris) expect(ids(uri)).toEqual(unscreened(uri));
+    expect(ids(uris[0] as string)).toContain(942100);
+    expect(ids(uris[1] as string)).toEqual([]);
+    expect(ids(uris[3] as string)).toEqual([]);
+  });
+
   it('SLUICE_CRS_DIR reads another copy of the rules: a copy without the SQL injection file finds no SQL injection', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-crs-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));

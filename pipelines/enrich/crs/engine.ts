@@ -80,12 +80,21 @@ class Transaction {
   removedTargets: Array<{ tag: string; target: string }> | undefined;
   matched: Variable[] = [];
   /** Per value, its forms per chain of transformations: keyed by the value itself, whose hash a string keeps, not by a new joined key. */
-  readonly transformed = new Map<string, Map<string, string>>();
+  private readonly transformed = new Map<string, Map<string, string>>();
+  /** `%{tx.…}` macros expanded against this transaction: one function per transaction, not one per operator call. */
+  readonly expand = (text: string): string => expand(text, this);
 
   constructor(
     private readonly base: TxSnapshot,
     readonly request: VariableSource,
   ) {}
+
+  /** The forms of `value` made so far, by chain of transformations. */
+  formsByChain(value: string): FormsByChain {
+    let forms = this.transformed.get(value);
+    if (forms === undefined) this.transformed.set(value, (forms = new Map()));
+    return forms;
+  }
 
   get(key: string): string | undefined {
     const lower = key.toLowerCase();
@@ -127,6 +136,48 @@ class Transaction {
 
   snapshot(): Map<string, string> {
     return new Map(this.entries());
+  }
+}
+
+/** A value's forms by chain of transformations: what `transform` reads and writes. */
+interface FormsByChain {
+  get(chain: string): string | undefined;
+  set(chain: string, form: string): void;
+}
+
+/**
+ * The forms of the one value being judged: the screen asks the rules about one value after another, so a
+ * value's forms are kept until the next value, in two short arrays, instead of a map per value.
+ */
+class LastValueForms implements FormsByChain {
+  value: string | undefined;
+  private readonly chains: string[] = [];
+  private readonly forms: string[] = [];
+
+  reset(value: string): void {
+    this.value = value;
+    this.chains.length = 0;
+    this.forms.length = 0;
+  }
+
+  get(chain: string): string | undefined {
+    const at = this.chains.indexOf(chain);
+    return at < 0 ? undefined : this.forms[at];
+  }
+
+  set(chain: string, form: string): void {
+    this.chains.push(chain);
+    this.forms.push(form);
+  }
+}
+
+/** The value tester's transaction: one long-lived transaction that judges value after value. */
+class ValueTransaction extends Transaction {
+  private readonly last = new LastValueForms();
+
+  override formsByChain(value: string): FormsByChain {
+    if (this.last.value !== value) this.last.reset(value);
+    return this.last;
   }
 }
 
@@ -366,8 +417,7 @@ function targetRemoved(rule: Rule, variable: Variable, txn: Transaction): boolea
 /** The value after the rule's transformations, computed once per request for each distinct chain. */
 function transform(rule: Rule, value: string, txn: Transaction): string {
   if (rule.transforms.length === 0) return value;
-  let forms = txn.transformed.get(value);
-  if (forms === undefined) txn.transformed.set(value, (forms = new Map()));
+  const forms = txn.formsByChain(value);
   const cached = forms.get(rule.transformKey);
   if (cached !== undefined) return cached;
   let out = value;
@@ -378,10 +428,9 @@ function transform(rule: Rule, value: string, txn: Transaction): string {
 
 /** The operator's verdict on a value; a match gives its captures and the value as transformed (MATCHED_VAR). */
 function test(rule: Rule, value: string, txn: Transaction): { captures: Captures; value: string } | undefined {
-  const expandIn = (text: string): string => expand(text, txn);
   if (!rule.multiMatch) {
     const transformed = transform(rule, value, txn);
-    const captures = rule.test(transformed, expandIn);
+    const captures = rule.test(transformed, txn.expand);
     return (captures !== undefined) !== rule.negated ? { captures: captures ?? [], value: transformed } : undefined;
   }
   // multiMatch: the operator sees the value before and after every transformation that changed it.
@@ -392,7 +441,7 @@ function test(rule: Rule, value: string, txn: Transaction): { captures: Captures
       if (next === current) continue;
       current = next;
     }
-    const captures = rule.test(current, expandIn);
+    const captures = rule.test(current, txn.expand);
     if ((captures !== undefined) !== rule.negated) return { captures: captures ?? [], value: current };
   }
   return undefined;
@@ -403,10 +452,10 @@ function test(rule: Rule, value: string, txn: Transaction): { captures: Captures
  * once. Only for rules whose verdict depends on nothing but the value (see screen.ts).
  */
 export function valueTester(base: TxSnapshot): (rule: Rule, value: string, whole: boolean) => boolean {
-  const txn = new Transaction(base, new RequestVariables({ method: 'GET', uri: '/' }));
+  const txn = new ValueTransaction(base, new RequestVariables({ method: 'GET', uri: '/' }));
   const headMatches = (rule: Rule, value: string): boolean => {
-    if (txn.transformed.size > 64) txn.transformed.clear();
-    for (const piece of rule.regex ? inspected({ name: '', value }) : [{ name: '', value }]) if (test(rule, piece.value, txn) !== undefined) return true;
+    if (!rule.regex || value.length <= INSPECTED_BYTES) return test(rule, value, txn) !== undefined;
+    for (const piece of inspected({ name: '', value })) if (test(rule, piece.value, txn) !== undefined) return true;
     return false;
   };
   return (rule, value, whole) => {

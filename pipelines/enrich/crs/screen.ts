@@ -202,31 +202,47 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfConta
     return list;
   };
 
+  /** A form of a value, as the second cut saw it. */
+  type ScannedForm = { alphabet: Alphabet; atoms: FoundAtoms | undefined };
+
+  /** Each rule's chain of transformations as a key: rules with the same chain see the same forms of a value. */
+  const chainKeys = rules.map((rule) => (rule.multiMatch ? `${rule.transformKey}+multi` : rule.transformKey));
+
+  /** Whether a candidate's operator can match one of the forms it will see: their alphabets and their atoms. */
+  const anyFormPossible = (index: number, forms: readonly string[], scanned: Map<string, ScannedForm>): boolean => {
+    const rule = rules[index] as Rule;
+    const atomTest = atomTests[index];
+    for (const form of forms) {
+      let seen = scanned.get(form);
+      if (seen === undefined) scanned.set(form, (seen = { alphabet: alphabetOf(form), atoms: undefined }));
+      if (!rule.requirement(seen.alphabet)) continue;
+      if (atomTest === undefined) return true;
+      seen.atoms ??= scanner.scan(form);
+      if (atomTest(seen.atoms)) return true;
+    }
+    return false;
+  };
+
   /** Second cut, on what a candidate's operator will see: its alphabet and its atoms; then the rule itself. */
   const verdicts = (list: readonly number[], value: string, alphabet: Alphabet): number[] => {
     const plain = inert(value, alphabet);
     let ownAtoms: FoundAtoms | undefined;
-    const scanned = new Map<string, { alphabet: Alphabet; atoms: FoundAtoms | undefined }>();
-    const formsByChain = new Map<string, string[]>();
+    // Made only for a value some candidate transforms (most plain values need neither).
+    let scanned: Map<string, ScannedForm> | undefined;
+    let formsByChain: Map<string, string[]> | undefined;
     const found: number[] = [];
     for (const index of list) {
       const rule = rules[index] as Rule;
-      const atomTest = atomTests[index];
       let possible: boolean;
       if (plain && !rule.generative) {
+        const atomTest = atomTests[index];
         possible = atomTest === undefined || atomTest((ownAtoms ??= scanner.scan(value)));
       } else {
-        const chain = rule.multiMatch ? `${rule.transformKey}+multi` : rule.transformKey;
+        const chain = chainKeys[index] as string;
+        formsByChain ??= new Map();
         let forms = formsByChain.get(chain);
         if (forms === undefined) formsByChain.set(chain, (forms = formsOf(rule, value)));
-        possible = forms.some((form) => {
-          let seen = scanned.get(form);
-          if (seen === undefined) scanned.set(form, (seen = { alphabet: alphabetOf(form), atoms: undefined }));
-          if (!rule.requirement(seen.alphabet)) return false;
-          if (atomTest === undefined) return true;
-          seen.atoms ??= scanner.scan(form);
-          return atomTest(seen.atoms);
-        });
+        possible = anyFormPossible(index, forms, (scanned ??= new Map()));
       }
       if (possible && tester(rule, value, whole[index] === true)) found.push(index);
     }
