@@ -2,6 +2,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { countryName } from '../pipelines/enrich/continents.js';
 import { createClientAddress, createGeoip, type Geoip } from '../pipelines/enrich/geoip.js';
 import { forEachLine } from '../pipelines/enrich/asn-ranges.js';
 import { cardNumber, createRedactor, luhn } from '../pipelines/enrich/redact.js';
@@ -409,6 +410,16 @@ describe('GeoIP', () => {
     expect(shipped.lookup('8.8.8.8')).toMatchObject({ geo: { country_name: 'United States', continent_code: 'NA', continent_name: 'North America' } });
     // 193.99.144.80 is heise.de, in Germany.
     expect(shipped.lookup('193.99.144.80')).toMatchObject({ geo: { country_iso_code: 'DE', country_name: 'Germany', continent_code: 'EU', continent_name: 'Europe' } });
+  });
+
+  it('names a country the same when asked again, in either case, and a code ICU does not know never', () => {
+    for (let round = 0; round < 2; round += 1) {
+      expect(countryName('DE')).toBe('Germany');
+      expect(countryName('de')).toBe('Germany');
+      // A private-use code ICU has no name for, and GeoIP Legacy's "anonymous proxy", which ICU rejects.
+      expect(countryName('QQ')).toBeUndefined();
+      expect(countryName('A1')).toBeUndefined();
+    }
   });
 
   it.each(['10.1.2.3', '127.0.0.1', '192.168.0.9', '172.20.0.1', '169.254.1.1', '100.64.0.1', '::1', 'fd00::1', 'fe80::1', '::ffff:10.0.0.1'])('%s is private: no geo, a tag', (ip) => {
