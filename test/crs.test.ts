@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { benignRequests } from '../bench/benign-traffic.js';
 import { loadRegressionCases, runRegression } from '../bench/crs-regression.js';
-import { AtomScanner } from '../pipelines/enrich/crs/atoms.js';
+import { AtomScanner, compileFormula } from '../pipelines/enrich/crs/atoms.js';
 import { detectSqli, detectXss } from '../pipelines/enrich/crs/libinjection.js';
 import { compileOperator, operatorRequirement } from '../pipelines/enrich/crs/operators.js';
-import { alphabetOf } from '../pipelines/enrich/crs/prefilter.js';
+import { alphabetOf, ALL, type Formula } from '../pipelines/enrich/crs/prefilter.js';
 import { convertRegex, RegexConversionError } from '../pipelines/enrich/crs/regex.js';
 import type { Match } from '../pipelines/enrich/crs/engine.js';
 import { defaultCrsDir, loadCrs, loadCrsInTurns } from '../pipelines/enrich/crs/ruleset.js';
@@ -131,6 +131,25 @@ describe('operators', () => {
     expect(atoms('/AB/ab/Abc/')).toEqual(['/', 'ab', 'b', 'abc']);
     expect(atoms('zzz')).toEqual([]);
     expect(atoms('xb')).toEqual(['b', 'x']);
+  });
+
+  it("a rule's formula over the atoms found: nested and and or, with none of its atoms found, and with nothing to require", () => {
+    const scanner = new AtomScanner(['union', 'select', 'sleep', '(', 'x', 'y']);
+    const atom = (name: string): Formula => ({ op: 'atom', atom: name });
+    const test = (formula: Formula, text: string): boolean | undefined => compileFormula(formula, scanner.ids)?.(scanner.scan(text));
+    // ("union" and "select") or ("sleep" and "(")
+    const sql: Formula = { op: 'or', of: [{ op: 'and', of: [atom('union'), atom('select')] }, { op: 'and', of: [atom('sleep'), atom('(')] }] };
+    expect(test(sql, '1 UNION SELECT 2')).toBe(true);
+    expect(test(sql, 'sleep(5)')).toBe(true);
+    expect(test(sql, 'union all')).toBe(false);
+    expect(test(sql, 'sleep well')).toBe(false);
+    expect(test(sql, 'x and y only')).toBe(false);
+    expect(test(sql, '')).toBe(false);
+    // A part that requires nothing holds with no atom found: "x" or (anything and anything).
+    const loose: Formula = { op: 'and', of: [{ op: 'or', of: [atom('x'), { op: 'and', of: [ALL, ALL] }] }, ALL] };
+    expect(test(loose, 'nothing known')).toBe(true);
+    expect(test(loose, 'x')).toBe(true);
+    expect(compileFormula({ op: 'or', of: [atom('x'), ALL] }, scanner.ids)).toBeUndefined();
   });
 });
 

@@ -110,8 +110,33 @@ export class AtomScanner {
 
 export type AtomTest = (found: FoundAtoms) => boolean;
 
-/** A formula as a test of the found atom ids; undefined for ALL (nothing to test). */
+const NO_ATOMS: FoundAtoms = [];
+
+/** The ids of a formula's atoms. */
+function atomIds(formula: Formula, ids: ReadonlyMap<string, number>, into: Set<number>): Set<number> {
+  if (formula.op === 'atom') into.add(ids.get(formula.atom) as number);
+  else if (formula.op !== 'all') for (const part of formula.of) atomIds(part, ids, into);
+  return into;
+}
+
+/**
+ * A formula as a test of the found atom ids; undefined for ALL (nothing to test). A formula's verdict depends
+ * only on which of its own atoms were found: when none was, it is its verdict on no atoms, known beforehand.
+ * Most values hold none of a nested formula's atoms, and a few lookups answer them instead of a walk of the
+ * tree (SQL injection's, 0.2–1 µs each for a new argument value).
+ */
 export function compileFormula(formula: Formula, ids: ReadonlyMap<string, number>): AtomTest | undefined {
+  const test = compileNode(formula, ids);
+  if (test === undefined || formula.op === 'atom' || (formula.op === 'or' && formula.of.every((part) => part.op === 'atom'))) return test;
+  const own = atomIds(formula, ids, new Set());
+  const withNone = test(NO_ATOMS);
+  return (found) => {
+    for (const id of found) if (own.has(id)) return test(found);
+    return withNone;
+  };
+}
+
+function compileNode(formula: Formula, ids: ReadonlyMap<string, number>): AtomTest | undefined {
   switch (formula.op) {
     case 'all':
       return undefined;
@@ -120,11 +145,11 @@ export function compileFormula(formula: Formula, ids: ReadonlyMap<string, number
       return (found) => found.includes(id);
     }
     case 'and': {
-      const parts = formula.of.map((part) => compileFormula(part, ids)).filter((part): part is AtomTest => part !== undefined);
+      const parts = formula.of.map((part) => compileNode(part, ids)).filter((part): part is AtomTest => part !== undefined);
       return (found) => parts.every((part) => part(found));
     }
     case 'or': {
-      const parts = formula.of.map((part) => compileFormula(part, ids));
+      const parts = formula.of.map((part) => compileNode(part, ids));
       if (parts.includes(undefined)) return undefined;
       const tests = parts as AtomTest[];
       // Atoms only (most formulas, and @pm lists of hundreds): look the few found ids up, not every option.
