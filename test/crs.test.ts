@@ -12,7 +12,7 @@ import { convertRegex, RegexConversionError } from '../pipelines/enrich/crs/rege
 import type { Match } from '../pipelines/enrich/crs/engine.js';
 import { defaultCrsDir, loadCrs, loadCrsInTurns } from '../pipelines/enrich/crs/ruleset.js';
 import { parseActions, parseRuleFile } from '../pipelines/enrich/crs/seclang.js';
-import { cmdLine, cssDecode, htmlEntityDecode, jsDecode, normalizePath, replaceComments, urlDecode, urlDecodeUni, utf8toUnicode } from '../pipelines/enrich/crs/transforms.js';
+import { base64Decode, cmdLine, cssDecode, htmlEntityDecode, jsDecode, normalizePath, replaceComments, urlDecode, urlDecodeUni, utf8toUnicode } from '../pipelines/enrich/crs/transforms.js';
 import { pino } from 'pino';
 import { logCrs } from '../services/ingest/service.js';
 import { ConfigError, loadConfig } from '../shared/config.js';
@@ -85,6 +85,13 @@ describe('expressions written for RE2 and PCRE, run by JavaScript', () => {
 });
 
 describe('transformations as ModSecurity applies them', () => {
+  it('decodes base64 up to the first byte outside its alphabet, each value its own, asked again or in turn', () => {
+    // RFC 4648's vectors ("Zm8=" stops at "=", the padding), and text after a byte outside the alphabet left out.
+    for (const [value, decoded] of [['Zm9vYmFy', 'foobar'], ['Zm9vYmFy', 'foobar'], ['ZXZhbCgp', 'eval()'], ['ZXZhbCgp!junk', 'eval()'], ['Zm9vYmFy', 'foobar'], ['', ''], ['Zm8=', 'fo'], ['Zm8=', 'fo']] as const) {
+      expect(base64Decode(value)).toBe(decoded);
+    }
+  });
+
   it('decodes %uHHHH by its low byte and full-width ASCII to ASCII', () => {
     expect(urlDecodeUni('%u0041%uFF1Cscript%uff1e+%2B%zz')).toBe('A<script> +%zz');
   });

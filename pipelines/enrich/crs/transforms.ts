@@ -183,10 +183,17 @@ export function normalizePathWin(value: string): string {
   return normalizePath(value.indexOf('\\') < 0 ? value : value.replaceAll('\\', '/'));
 }
 
+/** The last value base64Decode decoded, and what it made: CRS's two rules that decode base64 ask it of the same value in turn. */
+let lastBase64: string | undefined;
+let lastDecoded = '';
+
 /** Stops at the first byte outside the alphabet, as ModSecurity's decoder does. */
 export function base64Decode(value: string): string {
+  if (value === lastBase64) return lastDecoded;
   const valid = /^[A-Za-z0-9+/]*/.exec(value)?.[0] ?? '';
-  return Buffer.from(valid, 'base64').toString('latin1');
+  lastDecoded = Buffer.from(valid, 'base64').toString('latin1');
+  lastBase64 = value;
+  return lastDecoded;
 }
 
 /** UTF-8 sequences as `%uHHHH`, ModSecurity's spelling, for the rules that look for it. */
