@@ -148,4 +148,17 @@ describe('date parsing', () => {
     expect(parseDate('2026-10-01T12:34:56.123456789Z')).toBe(Date.parse('2026-10-01T12:34:56.123Z'));
     for (const text of ['2023-02-29T00:00:00Z', '2026-04-31T00:00:00Z', '2026-10-01T24:00:00Z', '2026-10-01T12:34:56.1234567890Z']) expect(parseDate(text), text).toBeUndefined();
   });
+
+  it('knows the length of every month, leap years by the Gregorian rule (2000 and 2028 are, 2100 and 2026 are not)', () => {
+    for (const year of [2026, 2028, 2000, 2100, 1900]) {
+      for (let month = 1; month <= 12; month += 1) {
+        for (let day = 28; day <= 32; day += 1) {
+          const text = `${year}-${String(month).padStart(2, '0')}-${day}T06:30:00Z`;
+          // The platform's calendar as the reference: a day past the month's end rolls over into the next month.
+          const onCalendar = new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
+          expect(parseDate(text), text).toBe(onCalendar ? Date.UTC(year, month - 1, day, 6, 30) : undefined);
+        }
+      }
+    }
+  });
 });
