@@ -1,4 +1,4 @@
-import type { Formula } from './prefilter.js';
+import { atomsOf, type Formula } from './prefilter.js';
 
 /** The ids of the atoms found in a text, each once: a dozen in a URI, so a list is quicker to fill and read than a Set. */
 export type FoundAtoms = readonly number[];
@@ -112,13 +112,6 @@ export type AtomTest = (found: FoundAtoms) => boolean;
 
 const NO_ATOMS: FoundAtoms = [];
 
-/** The ids of a formula's atoms. */
-function atomIds(formula: Formula, ids: ReadonlyMap<string, number>, into: Set<number>): Set<number> {
-  if (formula.op === 'atom') into.add(ids.get(formula.atom) as number);
-  else if (formula.op !== 'all') for (const part of formula.of) atomIds(part, ids, into);
-  return into;
-}
-
 /**
  * A formula as a test of the found atom ids; undefined for ALL (nothing to test). A formula's verdict depends
  * only on which of its own atoms were found: when none was, it is its verdict on no atoms, known beforehand.
@@ -128,7 +121,7 @@ function atomIds(formula: Formula, ids: ReadonlyMap<string, number>, into: Set<n
 export function compileFormula(formula: Formula, ids: ReadonlyMap<string, number>): AtomTest | undefined {
   const test = compileNode(formula, ids);
   if (test === undefined || formula.op === 'atom' || (formula.op === 'or' && formula.of.every((part) => part.op === 'atom'))) return test;
-  const own = atomIds(formula, ids, new Set());
+  const own = new Set([...atomsOf(formula)].map((atom) => ids.get(atom) as number));
   const withNone = test(NO_ATOMS);
   return (found) => {
     for (const id of found) if (own.has(id)) return test(found);
