@@ -24,7 +24,7 @@ type Request = { id: number; ask: 'metrics' | 'readiness' };
 
 const ASK_TIMEOUT_MS = 2000;
 const RESTART_DELAY_MS = 1000;
-/** Sluice's exit code for a usage or configuration error (bin/sluice.ts): starting such a member again would fail the same way. */
+/** Sluice's exit code for a usage or configuration error (bin/cli.ts): starting such a member again would fail the same way. */
 const EXIT_USAGE = 2;
 
 interface Member {

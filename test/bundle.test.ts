@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { locatedModuleText } from '../bin/bundle.js';
+import { packageRoot } from '../shared/paths.js';
+import { runSluice } from './support/process.js';
+
+const BUNDLE_DIR = '/app/dist/cli';
+
+/** Runs a module's bundled text as the bundle would, its chunk in BUNDLE_DIR: what the module read as its location. */
+function evaluated(text: string): unknown {
+  const chunk = pathToFileURL(join(BUNDLE_DIR, 'chunk-ABC.js'));
+  const located = (path: string) => new URL(path, chunk);
+  const module = { exports: undefined as unknown };
+  // A CommonJS module's wrapper, with the banner's two names.
+  new Function('__sluiceLocated', '__sluiceRequire', 'module', text)(located, (name: string) => (name === 'node:url' ? { fileURLToPath: (url: URL) => url.pathname } : { dirname: (path: string) => path.slice(0, path.lastIndexOf('/')) }), module);
+  return module.exports;
+}
+
+describe('the command line bundle (bin/bundle.ts)', () => {
+  it('gives a bundled module the location it was compiled to, relative to the bundle', () => {
+    const text = locatedModuleText('module.exports = new URL("rules/", import.meta.url).href;', '/app/dist/pipelines/enrich/crs/ruleset.js', BUNDLE_DIR);
+    expect(text).toContain('"../pipelines/enrich/crs/ruleset.js"');
+    expect(evaluated(text)).toBe('file:///app/dist/pipelines/enrich/crs/rules/');
+  });
+
+  it("gives CommonJS its __dirname and __filename (pdfkit's fonts), after a hashbang, unless the module declares them", () => {
+    const fonts = locatedModuleText('#!/usr/bin/env node\nmodule.exports = [__dirname + "/data/Helvetica.afm", __filename];', '/app/node_modules/pdfkit/js/pdfkit.js', BUNDLE_DIR);
+    expect(fonts.startsWith('#!/usr/bin/env node\nvar __filename')).toBe(true);
+    expect(evaluated(fonts.slice(fonts.indexOf('\n') + 1))).toEqual(['/app/node_modules/pdfkit/js/data/Helvetica.afm', '/app/node_modules/pdfkit/js/pdfkit.js']);
+    const own = 'const __dirname = "/elsewhere"; module.exports = __dirname;';
+    expect(locatedModuleText(own, '/app/node_modules/x/index.js', BUNDLE_DIR)).toBe(own);
+    const none = 'module.exports = 1;';
+    expect(locatedModuleText(none, '/app/node_modules/x/index.js', BUNDLE_DIR)).toBe(none);
+  });
+
+  it('is what `sluice` runs: no module of the compiled tree is loaded on its own', async () => {
+    // Node's own debug log names each module it loads.
+    const result = await runSluice(['--version'], { NODE_DEBUG: 'esm' });
+    expect(result.code, result.stderr).toBe(0);
+    const dist = pathToFileURL(join(packageRoot, 'dist')).href;
+    const loaded = [...new Set([...result.stderr.matchAll(/Storing (file:\S+)/g)].map((match) => match[1] as string))].filter((url) => url.startsWith(dist));
+    expect(loaded).toContain(`${dist}/bin/sluice.js`);
+    expect(loaded.filter((url) => url.startsWith(`${dist}/cli/`)).length).toBeGreaterThan(1);
+    expect(loaded.filter((url) => url !== `${dist}/bin/sluice.js` && !url.startsWith(`${dist}/cli/`))).toEqual([]);
+  });
+});
