@@ -67,6 +67,8 @@ export async function bundleCli(): Promise<void> {
     target: 'node20',
     banner: { js: BANNER },
     plugins: [keepLocations],
+    // Linked maps (chained to tsc's): a stack trace read with --enable-source-maps names the TypeScript file and line.
+    sourcemap: 'linked',
     logLevel: 'silent',
   });
   // A warning (a require esbuild cannot follow, say) is a bundle that may fail at run time: the build fails instead.

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -43,5 +44,10 @@ describe('the command line bundle (bin/bundle.ts)', () => {
     expect(loaded).toContain(`${dist}/bin/sluice.js`);
     expect(loaded.filter((url) => url.startsWith(`${dist}/cli/`)).length).toBeGreaterThan(1);
     expect(loaded.filter((url) => url !== `${dist}/bin/sluice.js` && !url.startsWith(`${dist}/cli/`))).toEqual([]);
+  });
+
+  it("maps back to the TypeScript sources through tsc's maps, for stack traces read with --enable-source-maps", () => {
+    const map = JSON.parse(readFileSync(join(packageRoot, 'dist', 'cli', 'sluice.js.map'), 'utf8')) as { sources: string[] };
+    expect(map.sources).toContain('../../bin/cli.ts');
   });
 });
