@@ -54,7 +54,7 @@ const keepLocations: Plugin = {
   },
 };
 
-export async function bundleCli(): Promise<void> {
+async function bundleCli(): Promise<void> {
   // Chunks are named by their content: those of an earlier build would stay beside the new ones.
   rmSync(BUNDLE_DIR, { recursive: true, force: true });
   const result = await build({

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ function evaluated(text: string): unknown {
   const located = (path: string) => new URL(path, chunk);
   const module = { exports: undefined as unknown };
   // A CommonJS module's wrapper, with the banner's two names.
-  new Function('__sluiceLocated', '__sluiceRequire', 'module', text)(located, (name: string) => (name === 'node:url' ? { fileURLToPath: (url: URL) => url.pathname } : { dirname: (path: string) => path.slice(0, path.lastIndexOf('/')) }), module);
+  new Function('__sluiceLocated', '__sluiceRequire', 'module', text)(located, createRequire(import.meta.url), module);
   return module.exports;
 }
 
