@@ -150,10 +150,18 @@ async function serve(start: (signal: AbortSignal) => Promise<Running>): Promise<
   if (failure !== undefined) throw failure;
 }
 
-/** The Elasticsearch client, loaded only by the verbs that talk to Elasticsearch (its modules cost a start a quarter of a second). */
-async function elasticsearch(config: Config): Promise<import('@elastic/elasticsearch').Client> {
+/**
+ * Runs `use` with an Elasticsearch client, closed after it whatever happens: the client is loaded only by the
+ * verbs that talk to Elasticsearch (its modules cost a start a quarter of a second).
+ */
+async function withElasticsearch<T>(config: Config, use: (es: import('@elastic/elasticsearch').Client) => Promise<T>): Promise<T> {
   const { elasticsearchClient } = await import('../shared/elasticsearch.js');
-  return elasticsearchClient(config);
+  const es = elasticsearchClient(config);
+  try {
+    return await use(es);
+  } finally {
+    await es.close();
+  }
 }
 
 interface GlobalOptions {
@@ -250,15 +258,12 @@ function buildProgram(): Command {
       const { loadSloFile } = await import('../shared/slo.js');
       const { rollupRange } = await import('../services/rollup/rollups.js');
       const slos = loadSloFile(config.sloFile);
-      const es = await elasticsearch(config);
-      try {
+      await withElasticsearch(config, async (es) => {
         if (config.ingest.applyIlm) await applyIlm(es, withSettings(loadIlmFiles(), config.ilm));
         const started = Date.now();
         const result = await rollupRange(es, slos, config.namespace, from, to, { progress: progressBar('rollup') });
         process.stdout.write(`rollup: ${result.documents} rollup documents written for ${new Date(from).toISOString()} to ${new Date(to).toISOString()} in ${((Date.now() - started) / 1000).toFixed(1)} s (${result.indices.join(', ') || 'no index: no data in the range'})\n`);
-      } finally {
-        await es.close();
-      }
+      });
     });
 
   program
@@ -279,14 +284,11 @@ function buildProgram(): Command {
       const to = Date.parse(options.to);
       if (from >= to) command.error(`error: --from (${options.from}) must be before --to (${options.to}).`);
       const { detectBehaviour, findingMessage } = await import('../services/rollup/behaviour.js');
-      const es = await elasticsearch(config);
-      try {
+      await withElasticsearch(config, async (es) => {
         const result = await detectBehaviour(es, config, from, to);
         const lines = [`detect: ${result.created.length} new finding(s), ${result.existing} already recorded`, ...result.created.map((finding) => `  ${finding.rule.id} ${findingMessage(finding)}`)];
         process.stdout.write(`${lines.join('\n')}\n`);
-      } finally {
-        await es.close();
-      }
+      });
     });
 
   program
@@ -384,27 +386,21 @@ function buildProgram(): Command {
     .action(async (options: { dryRun?: boolean; json?: boolean; dir?: string }, command: Command) => {
       const config = configFor(command);
       const files = withSettings(loadIlmFiles(options.dir === undefined ? undefined : resolve(options.dir)), config.ilm);
-      const es = await elasticsearch(config);
-      try {
+      await withElasticsearch(config, async (es) => {
         const changes = await applyIlm(es, files, { dryRun: options.dryRun === true });
         if (options.json === true) process.stdout.write(`${JSON.stringify(changes, null, 2)}\n`);
         else process.stdout.write(describeChanges(changes, options.dryRun === true));
-      } finally {
-        await es.close();
-      }
+      });
     });
   ilm
     .command('status')
     .description('show data streams, backing indices, phases, ILM errors')
     .option('--json', 'JSON instead of a table')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const es = await elasticsearch(configFor(command));
-      try {
+      await withElasticsearch(configFor(command), async (es) => {
         const rows = await ilmStatus(es);
         process.stdout.write(options.json === true ? `${JSON.stringify(rows, null, 2)}\n` : rows.length === 0 ? 'no data streams yet\n' : statusTable(rows));
-      } finally {
-        await es.close();
-      }
+      });
     });
 
   program
@@ -425,8 +421,7 @@ function buildProgram(): Command {
       const { generateReport } = await import('../services/rollup/report/generate.js');
       const { renderReport } = await import('../services/rollup/report/render.js');
       const slos = loadSloFile(config.sloFile);
-      const es = await elasticsearch(config);
-      try {
+      await withElasticsearch(config, async (es) => {
         const tz = config.reportTimeZone;
         const report = options.rebuild
           ? await issueReport(es, slos, config.namespace, options.month, tz, options.reason).catch((error: unknown) => {
@@ -442,9 +437,7 @@ function buildProgram(): Command {
           const state = report.header.issued ? `issued revision ${report.header.revision}` : 'live, not issued';
           process.stderr.write(`report: ${options.month} (${tz}, ${state}) written to ${options.out} as ${options.format}, ${body.length} bytes\n`);
         }
-      } finally {
-        await es.close();
-      }
+      });
     });
 
   program
