@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseDate } from '../emulators/elasticsearch/dates.js';
+import { parseDate, roundDown } from '../emulators/elasticsearch/dates.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 
 // A range filter visits only the documents in its range (a sorted column per field, kept up to date as
@@ -149,16 +149,34 @@ describe('date parsing', () => {
     for (const text of ['2023-02-29T00:00:00Z', '2026-04-31T00:00:00Z', '2026-10-01T24:00:00Z', '2026-10-01T12:34:56.1234567890Z']) expect(parseDate(text), text).toBeUndefined();
   });
 
-  it('knows the length of every month, leap years by the Gregorian rule (2000 and 2028 are, 2100 and 2026 are not)', () => {
-    for (const year of [2026, 2028, 2000, 2100, 1900]) {
+  it('knows the length of every month, leap years by the Gregorian rule (2000, 2028, 96 and 0 are, 2100, 2026, 100 and 50 are not)', () => {
+    for (const year of [2026, 2028, 2000, 2100, 1900, 0, 50, 96, 100, 400]) {
       for (let month = 1; month <= 12; month += 1) {
         for (let day = 28; day <= 32; day += 1) {
-          const text = `${year}-${String(month).padStart(2, '0')}-${day}T06:30:00Z`;
-          // The platform's calendar as the reference: a day past the month's end rolls over into the next month.
-          const onCalendar = new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
-          expect(parseDate(text), text).toBe(onCalendar ? Date.UTC(year, month - 1, day, 6, 30) : undefined);
+          const text = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${day}T06:30:00Z`;
+          // The platform's calendar as the reference (setUTCFullYear takes years 0-99 as they are, Date.UTC does
+          // not): a day past the month's end rolls over into the next month.
+          const date = new Date(0);
+          date.setUTCFullYear(year, month - 1, day);
+          date.setUTCHours(6, 30, 0, 0);
+          expect(parseDate(text), text).toBe(date.getUTCDate() === day ? date.getTime() : undefined);
         }
       }
     }
+  });
+
+  it('reads the years 0-99 as themselves, as Elasticsearch does, in every path (ISO, a pattern, a time zone, rounding)', () => {
+    // ECMAScript's own ISO reading, which counts years as written, is the reference.
+    for (const text of ['0050-01-01T00:00:00Z', '0000-02-29T12:00:00Z', '0099-12-31T23:59:59.999Z']) {
+      expect(parseDate(text), text).toBe(Date.parse(text));
+      expect(parseDate(text, 'strict_date_optional_time'), text).toBe(Date.parse(text));
+    }
+    expect(parseDate('0050-03-01 10:00:00', 'yyyy-MM-dd HH:mm:ss')).toBe(Date.parse('0050-03-01T10:00:00Z'));
+    // A tz database zone (POSIX sign: Etc/GMT-2 is two hours east), read through Intl as named zones are.
+    expect(parseDate('0050-03-01T10:00:00', 'strict_date_optional_time', 'Etc/GMT-2')).toBe(Date.parse('0050-03-01T10:00:00+02:00'));
+    expect(roundDown(Date.parse('0050-05-17T10:00:00Z'), 'M')).toBe(Date.parse('0050-05-01T00:00:00Z'));
+    expect(roundDown(Date.parse('0050-05-17T10:00:00Z'), 'y')).toBe(Date.parse('0050-01-01T00:00:00Z'));
+    // `yy` is java.time's reduced year: two digits are 2000-2099.
+    expect(parseDate('30/11/26', 'dd/MM/yy')).toBe(Date.parse('2026-11-30T00:00:00Z'));
   });
 });

@@ -29,6 +29,18 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
+/** 400 Gregorian years: 146 097 days, after which the calendar repeats itself. */
+const FOUR_CENTURIES_MS = 146_097 * 86_400_000;
+
+/**
+ * Date.UTC for every year (month from 0). Date.UTC reads the years 0–99 as 1900–1999; Elasticsearch's calendar
+ * (java.time's proleptic Gregorian one) does not, so those years are counted 400 years on and taken back.
+ */
+function utcMillis(year: number, month: number, day = 1, hour = 0, minute = 0, second = 0, ms = 0): number {
+  if (year >= 0 && year <= 99) return Date.UTC(year + 400, month, day, hour, minute, second, ms) - FOUR_CENTURIES_MS;
+  return Date.UTC(year, month, day, hour, minute, second, ms);
+}
+
 /** Offset of `zone` from UTC at instant `ms`, in ms (positive east of Greenwich). */
 export function zoneOffset(ms: number, zone: string): number {
   const fixed = fixedOffset(zone);
@@ -40,7 +52,7 @@ export function zoneOffset(ms: number, zone: string): number {
   }
   const parts: Record<string, number> = {};
   for (const part of formatter.formatToParts(ms)) if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  const local = Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
+  const local = utcMillis(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
   return local - (ms - (ms % 1000 + 1000) % 1000);
 }
 
@@ -74,22 +86,21 @@ function isoToMillis(text: string, zone: string, roundUp = false): number | unde
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** The days of a month (from 1) of the year Date.UTC counts (it reads years 0–99 as 1900–1999). */
+/** The days of a month (from 1), leap years by the Gregorian rule. */
 function daysInMonth(year: number, month: number): number {
-  const counted = year >= 0 && year <= 99 ? 1900 + year : year;
-  const leap = counted % 4 === 0 && (counted % 100 !== 0 || counted % 400 === 0);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   return month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number);
 }
 
 /**
- * Date.UTC of the parts (month from 1), or undefined when they name no moment on the calendar (month 13, 31 April,
+ * The UTC milliseconds of the parts (month from 1), or undefined when they name no moment on the calendar (month 13, 31 April,
  * 24:00). The day is checked against the month's length, not by a Date made and read back: parseDate of a UTC ISO
  * date 95–240 ns against 170–390 (a Sluice document has three).
  */
 function calendarMillis(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number): number | undefined {
   if (month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
   if (day > daysInMonth(year, month)) return undefined;
-  const local = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  const local = utcMillis(year, month - 1, day, hour, minute, second, ms);
   return Number.isNaN(local) ? undefined : local;
 }
 
@@ -113,7 +124,8 @@ const compilePattern = memoized(1000, (pattern): { regex: RegExp; fields: string
     const token = char.repeat(run);
     i += run;
     if ('yuMdHhmsSZXx'.includes(char)) {
-      fields.push(char === 'u' ? 'y' : char === 'x' || char === 'X' ? 'Z' : char);
+      // `yy`: two digits are a year of 2000–2099 (java.time's reduced year, base 2000); more are the year itself.
+      fields.push(char === 'u' ? 'y' : char === 'x' || char === 'X' ? 'Z' : char === 'y' && run === 2 ? 'yy' : char);
       source += char === 'Z' || char === 'X' || char === 'x' ? '(Z|[+-]\\d{2}:?\\d{2})' : char === 'S' ? `(\\d{1,${Math.max(run, 9)}})` : run >= 4 && char !== 'y' ? '(\\d+)' : `(\\d{${char === 'y' || char === 'u' ? `${Math.min(run, 4)},9` : `1,${Math.max(2, run)}`}})`;
     } else source += token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   }
@@ -127,7 +139,8 @@ function patternToMillis(text: string, pattern: string, zone: string, roundUp = 
   const parts: Record<string, string> = {};
   fields.forEach((field, index) => (parts[field] = match[index + 1] as string));
   const fill = timeDefaults(roundUp);
-  const local = Date.UTC(Number(parts.y ?? 1970), Number(parts.M ?? 1) - 1, Number(parts.d ?? 1), Number(parts.H ?? parts.h ?? fill.hour), Number(parts.m ?? fill.minute), Number(parts.s ?? fill.second), Number((parts.S ?? fill.fraction).padEnd(3, '0').slice(0, 3)));
+  const year = parts.yy === undefined ? Number(parts.y ?? 1970) : parts.yy.length === 2 ? 2000 + Number(parts.yy) : Number(parts.yy);
+  const local = utcMillis(year, Number(parts.M ?? 1) - 1, Number(parts.d ?? 1), Number(parts.H ?? parts.h ?? fill.hour), Number(parts.m ?? fill.minute), Number(parts.s ?? fill.second), Number((parts.S ?? fill.fraction).padEnd(3, '0').slice(0, 3)));
   if (Number.isNaN(local)) return undefined;
   if (parts.Z !== undefined) return local - (fixedOffset(parts.Z) ?? 0);
   return fromLocal(local, zone);
@@ -324,7 +337,7 @@ export function roundDown(ms: number, unit: CalendarUnit, zone = 'UTC'): number 
     default: {
       const date = new Date(local);
       const month = unit === 'y' ? 0 : unit === 'q' ? Math.floor(date.getUTCMonth() / 3) * 3 : date.getUTCMonth();
-      floored = Date.UTC(date.getUTCFullYear(), month, 1);
+      floored = utcMillis(date.getUTCFullYear(), month);
     }
   }
   return utc ? floored : fromLocal(floored, zone);
