@@ -164,6 +164,19 @@ async function withElasticsearch<T>(config: Config, use: (es: import('@elastic/e
   }
 }
 
+/**
+ * A verb's --from/--to: undefined for neither (the verb then runs as a service), the range for both; one alone,
+ * or a range that ends before it starts, stops the verb with its error.
+ */
+function onceRange(options: { from?: string; to?: string }, command: Command): { from: number; to: number } | undefined {
+  if (options.from === undefined && options.to === undefined) return undefined;
+  if (options.from === undefined || options.to === undefined) command.error('error: --from and --to go together: give both, or neither to run continuously.');
+  const from = Date.parse(options.from);
+  const to = Date.parse(options.to);
+  if (from >= to) command.error(`error: --from (${options.from}) must be before --to (${options.to}).`);
+  return { from, to };
+}
+
 interface GlobalOptions {
   config?: string;
 }
@@ -245,16 +258,14 @@ function buildProgram(): Command {
     .option('--to <iso>', 'end of the range (exclusive), ISO-8601', instantOption)
     .action(async (options: { from?: string; to?: string }, command: Command) => {
       const config = configFor(command);
-      if (options.from === undefined && options.to === undefined) {
+      const range = onceRange(options, command);
+      if (range === undefined) {
         const { startRollups } = await import('../services/rollup/rollup-service.js');
         const logger = serviceLogger(createLogger(config.logLevel, config.logFormat), 'rollup');
         await serve(() => startRollups(config, logger));
         return;
       }
-      if (options.from === undefined || options.to === undefined) command.error('error: --from and --to go together: give both, or neither to run continuously.');
-      const from = Date.parse(options.from);
-      const to = Date.parse(options.to);
-      if (from >= to) command.error(`error: --from (${options.from}) must be before --to (${options.to}).`);
+      const { from, to } = range;
       const { loadSloFile } = await import('../shared/slo.js');
       const { rollupRange } = await import('../services/rollup/rollups.js');
       const slos = loadSloFile(config.sloFile);
@@ -274,15 +285,13 @@ function buildProgram(): Command {
     .action(async (options: { from?: string; to?: string }, command: Command) => {
       const config = configFor(command);
       const logger = serviceLogger(createLogger(config.logLevel, config.logFormat), 'detect');
-      if (options.from === undefined && options.to === undefined) {
+      const range = onceRange(options, command);
+      if (range === undefined) {
         const { startDetection } = await import('../services/rollup/detect-service.js');
         await serve(() => startDetection(config, logger));
         return;
       }
-      if (options.from === undefined || options.to === undefined) command.error('error: --from and --to go together: give both, or neither to run continuously.');
-      const from = Date.parse(options.from);
-      const to = Date.parse(options.to);
-      if (from >= to) command.error(`error: --from (${options.from}) must be before --to (${options.to}).`);
+      const { from, to } = range;
       const { detectBehaviour, findingMessage } = await import('../services/rollup/behaviour.js');
       await withElasticsearch(config, async (es) => {
         const result = await detectBehaviour(es, config, from, to);

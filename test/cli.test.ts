@@ -108,6 +108,8 @@ describe('usage mistakes exit 2 with a hint', () => {
     [['report', '--month', '2026-13'], 'expected a month as YYYY-MM'],
     [['report', '--format', 'pdf'], "required option '--month <YYYY-MM>' not specified"],
     [['rollup', '--from', 'yesterday'], 'expected an ISO-8601 date or time'],
+    [['rollup', '--to', '2026-10-01T00:00:00Z'], '--from and --to go together'],
+    [['rollup', '--from', '2026-10-02T00:00:00Z', '--to', '2026-10-01T00:00:00Z'], 'must be before --to (2026-10-01T00:00:00Z)'],
     [['ingest', '--bogus'], "unknown option '--bogus'"],
   ])('sluice %j', async (args, message) => {
     const { code, stderr } = await sluice(args);
