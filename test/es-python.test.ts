@@ -26,6 +26,9 @@ interface Report {
   field_caps: Record<string, Record<string, { type: string; aggregatable: boolean }>>;
   november_30: number;
   percentiles: Record<string, number>;
+  pipeline: Record<string, unknown>;
+  piped: unknown[];
+  bad_pipeline: [number, string] | string;
 }
 
 describe('Debian’s official Python client (python3-elasticsearch 7.17) against the emulator', () => {
@@ -47,5 +50,11 @@ describe('Debian’s official Python client (python3-elasticsearch 7.17) against
     const expected = Array.from({ length: 1234 }, (_, i) => i).filter((i) => 1 + (i % 30) === 30).length + 1;
     expect(report.november_30).toBe(expected);
     expect(report.percentiles).toEqual({ '1.0': 2.5, '25.0': 38.5, '50.0': 76, '99.0': 149.5 });
+    expect(report.pipeline).toEqual({ 'py-stamp': { processors: [{ set: { field: 'stamped_by', value: '{{service}}' } }] } });
+    expect(report.piped).toEqual([
+      { service: 'api', stamped_by: 'api' },
+      { service: 'worker', stamped_by: 'worker' },
+    ]);
+    expect(report.bad_pipeline).toEqual([400, 'parse_exception']);
   });
 });

@@ -1,6 +1,7 @@
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordFile, type FsyncPolicy, type Payload } from '../common/record-file.js';
+import { compilePipeline } from './ingest.js';
 import type { Mappings } from './mapping.js';
 import { Cluster, Index, type AliasDef, type ComponentTemplate, type DataStream, type Doc, type IlmState, type IndexTemplate, type Journal, type Json, type Policy } from './store.js';
 
@@ -25,6 +26,8 @@ interface Meta {
   componentTemplates: Array<[string, ComponentTemplate]>;
   dataStreams: DataStream[];
   policies: Array<[string, Policy]>;
+  /** Ingest pipelines' bodies (absent in journals written before the emulator had them). */
+  pipelines?: Array<[string, Json]>;
   clusterSettings: Record<string, string>;
   ilmRunning: boolean;
   clockOffset: number;
@@ -49,6 +52,7 @@ function snapshot(cluster: Cluster): Meta {
     componentTemplates: [...cluster.componentTemplates],
     dataStreams: [...cluster.dataStreams.values()],
     policies: [...cluster.policies],
+    pipelines: [...cluster.pipelines].map(([id, pipeline]) => [id, pipeline.body]),
     clusterSettings: cluster.clusterSettings,
     ilmRunning: cluster.ilmRunning,
     clockOffset: cluster.clockOffset,
@@ -95,6 +99,7 @@ export class FileJournal implements Journal {
       for (const [name, template] of meta.componentTemplates) cluster.componentTemplates.set(name, template);
       for (const stream of meta.dataStreams) cluster.dataStreams.set(stream.name, stream);
       for (const [name, policy] of meta.policies) cluster.policies.set(name, policy);
+      for (const [id, body] of meta.pipelines ?? []) cluster.pipelines.set(id, compilePipeline(id, body));
       Object.assign(cluster.clusterSettings, meta.clusterSettings);
       cluster.ilmRunning = meta.ilmRunning;
       cluster.clockOffset = meta.clockOffset;

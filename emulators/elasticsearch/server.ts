@@ -10,6 +10,7 @@ import type { FsyncPolicy } from '../common/record-file.js';
 
 import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.js';
 import { explain, runLifecycle, validatePolicy } from './ilm.js';
+import { compilePipeline } from './ingest.js';
 import { FileJournal } from './journal.js';
 import type { Mappings } from './mapping.js';
 import { SearchContexts } from './contexts.js';
@@ -753,6 +754,27 @@ export class ElasticsearchEmulator {
       return ok({ acknowledged: true });
     });
 
+    // ---- ingest pipelines ----
+    this.route('PUT', '/_ingest/pipeline/{id}', (request) => {
+      const id = request.params.id as string;
+      c.pipelines.set(id, compilePipeline(id, request.json));
+      c.journal?.meta();
+      return ok({ acknowledged: true });
+    }, { bodyRequired: true });
+    const getPipelines = (request: Request): Reply => {
+      const pattern = request.params.id;
+      const found = [...c.pipelines].filter(([id]) => pattern === undefined || pattern.split(',').some((part) => matchesPattern(part, id)));
+      // Elasticsearch answers a name it does not know with 404 and an empty object.
+      if (pattern !== undefined && found.length === 0) return { status: 404, body: {} };
+      return ok(Object.fromEntries(found.map(([id, pipeline]) => [id, pipeline.body])));
+    };
+    this.route('GET', '/_ingest/pipeline', getPipelines);
+    this.route('GET', '/_ingest/pipeline/{id}', getPipelines);
+    this.route('DELETE', '/_ingest/pipeline/{id}', (request) => {
+      c.deletePipelines(request.params.id as string);
+      return ok({ acknowledged: true });
+    });
+
     // ---- ILM ----
     this.route('PUT', '/_ilm/policy/{name}', (request) => {
       const name = request.params.name as string;
@@ -832,6 +854,7 @@ export class ElasticsearchEmulator {
       // A document without an id can only be new: Elasticsearch makes it a create, which data streams accept.
       const effective = (request.query.op_type as 'index' | 'create' | undefined) ?? (request.params.id === undefined ? 'create' : opType);
       const index = c.writeTarget(request.params.index as string, effective);
+      c.ingest(index, request.json, request.params.id, request.query.pipeline);
       const result = c.indexDoc(index, request.params.id, request.json, effective, { ifSeqNo: request.query.if_seq_no === undefined ? undefined : Number(request.query.if_seq_no) });
       this.stats.indexTotal += 1;
       await this.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
@@ -1215,8 +1238,10 @@ export class ElasticsearchEmulator {
         // An index action without an id can only create: data streams take it, as in Elasticsearch.
         const opType = kind === 'create' || metadata.op_type === 'create' || (id === undefined && metadata.op_type === undefined) ? 'create' : 'index';
         const index = this.cluster.writeTarget(target, opType);
+        // A document a pipeline changed is stored as changed, no longer as the bytes received.
+        const changed = this.cluster.ingest(index, source as Json, id, (metadata.pipeline as string | undefined) ?? request.query.pipeline);
         // The document stands for its item until the answer is written (its result follows from it).
-        run.items.push(this.cluster.writeDoc(index, id, source as Json, opType, { ifSeqNo: metadata.if_seq_no === undefined ? undefined : Number(metadata.if_seq_no), raw: sourceLine }));
+        run.items.push(this.cluster.writeDoc(index, id, source as Json, opType, { ifSeqNo: metadata.if_seq_no === undefined ? undefined : Number(metadata.if_seq_no), raw: changed ? undefined : sourceLine }));
         run.kinds.push(reported);
         run.indices.push(index);
         run.touched.add(index);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { formatDate } from './dates.js';
 import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.js';
 import { globToRegex, matchesPattern } from './glob.js';
+import { runPipeline, type Pipeline } from './ingest.js';
 import type { DocFields } from './doc-fields.js';
 import { RangeColumn, type RangeBounds } from './range-column.js';
 import { fieldIndex, indexDocument, mergeMappings, type FieldDef, type FieldMapping, type MappingLimits, type Mappings } from './mapping.js';
@@ -262,6 +263,7 @@ export class Cluster {
   readonly componentTemplates = new Map<string, ComponentTemplate>();
   readonly dataStreams = new Map<string, DataStream>();
   readonly policies = new Map<string, Policy>();
+  readonly pipelines = new Map<string, Pipeline>();
   readonly clusterSettings: Record<string, string> = {};
   ilmRunning = true;
   /** The emulator's clock runs ahead of the real one by this much (advanced by tests through /_emulator/clock). */
@@ -593,6 +595,39 @@ export class Cluster {
   /** What a write of `doc` answers: its first version was a creation. */
   writeResult(index: Index, doc: Doc): WriteResult {
     return doc.version === 1 ? this.result(index, doc, 'created', 201) : this.result(index, doc, 'updated', 200);
+  }
+
+  /**
+   * Runs the ingest pipelines of a write into `index`, changing `source` in place: the request's `pipeline` (`_none`
+   * for none), else the index's default pipeline, then its final pipeline. True when one ran.
+   */
+  ingest(index: Index, source: Json, id: string | undefined, requested: string | undefined): boolean {
+    const first = requested ?? index.settings['index.default_pipeline'];
+    const final = index.settings['index.final_pipeline'];
+    const names = [first, final].filter((name): name is string => name !== undefined && name !== '_none');
+    if (names.length === 0) return false;
+    if (typeof source !== 'object' || source === null || Array.isArray(source)) return false;
+    const context = { index: index.dataStream ?? index.name, id, timestamp: new Date(this.now()).toISOString() };
+    for (const name of names) {
+      const pipeline = this.pipelines.get(name);
+      if (pipeline === undefined) throw badRequest(`pipeline with id [${name}] does not exist`);
+      runPipeline(pipeline, source, context);
+    }
+    return true;
+  }
+
+  /** Deletes ingest pipelines by name or pattern; one that an index runs by default or finally is refused, as in Elasticsearch. */
+  deletePipelines(pattern: string): void {
+    const ids = [...this.pipelines.keys()].filter((id) => pattern.split(',').some((part) => matchesPattern(part, id)));
+    if (ids.length === 0) throw resourceNotFound(`pipeline [${pattern}] is missing`);
+    for (const id of ids) {
+      for (const [setting, role] of [['index.default_pipeline', 'default'], ['index.final_pipeline', 'final']] as const) {
+        const users = [...this.indices.values()].filter((index) => index.settings[setting] === id).map((index) => index.name);
+        if (users.length > 0) throw badRequest(`pipeline [${id}] cannot be deleted because it is the ${role} pipeline for ${users.length} index(es) including [${users.slice(0, 3).join(',')}]`);
+      }
+    }
+    for (const id of ids) this.pipelines.delete(id);
+    this.journal?.meta();
   }
 
   /** indexDoc's work, giving the document written; EsErrors as indexDoc. */

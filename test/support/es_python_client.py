@@ -61,4 +61,16 @@ es.indices.refresh(index="py-latency")
 aggs = {"p": {"percentiles": {"field": "latency", "percents": [1, 25, 50, 99]}}}
 report["percentiles"] = es.search(index="py-latency", body={"size": 0, "aggs": aggs})["aggregations"]["p"]["values"]
 
+# An ingest pipeline, as the 7.17 client stores it and names it on a write and in a bulk's action lines.
+es.ingest.put_pipeline(id="py-stamp", body={"processors": [{"set": {"field": "stamped_by", "value": "{{service}}"}}]})
+report["pipeline"] = es.ingest.get_pipeline(id="py-stamp")
+es.index(index="py-piped", id="one", body={"service": "api"}, pipeline="py-stamp")
+helpers.bulk(es, [{"_index": "py-piped", "_id": "two", "pipeline": "py-stamp", "_source": {"service": "worker"}}], refresh=True)
+report["piped"] = [es.get(index="py-piped", id=i)["_source"] for i in ("one", "two")]
+try:
+    es.ingest.put_pipeline(id="py-bad", body={"processors": [{"set": {"value": 1}}]})
+    report["bad_pipeline"] = "accepted"
+except RequestError as error:
+    report["bad_pipeline"] = [error.status_code, error.error]
+
 print(json.dumps(report))

@@ -1,0 +1,186 @@
+import { EsError } from './errors.js';
+import type { Json } from './store.js';
+
+/**
+ * Ingest pipelines, as far as an index-time stamp needs them: the `set` processor (a value, a Mustache template
+ * of the document's fields and `_ingest.timestamp`, or `copy_from`), run on index and bulk writes by the request's
+ * `pipeline` (else the index's `index.default_pipeline`), then the index's `index.final_pipeline`, as
+ * Elasticsearch's IngestService does. Any other processor, a condition (`if`) or an `on_failure` handler is
+ * refused when the pipeline is stored: running it as nothing would index what Elasticsearch would not.
+ */
+
+export interface Pipeline {
+  /** The body as stored, answered by GET. */
+  readonly body: Json;
+  readonly processors: readonly SetProcessor[];
+}
+
+interface SetProcessor {
+  readonly field: Template;
+  readonly value: ValueSource | undefined;
+  readonly copyFrom: string | undefined;
+  readonly override: boolean;
+  readonly ignoreEmptyValue: boolean;
+  readonly ignoreFailure: boolean;
+}
+
+/** What a processor runs against: the document's source and the ingest metadata. */
+export interface IngestContext {
+  readonly index: string;
+  readonly id: string | undefined;
+  /** `_ingest.timestamp`, when the pipeline started, on the emulator's clock. */
+  readonly timestamp: string;
+}
+
+type Template = (source: Json, context: IngestContext) => string;
+type ValueSource = (source: Json, context: IngestContext) => unknown;
+
+/** Metadata a `set` could change in Elasticsearch (the target index, the id …): the emulator writes none of them. */
+const METADATA = /^_(index|id|routing|version|version_type|if_seq_no|if_primary_term|dynamic_templates|ingest)(\.|$)/;
+
+function parseError(reason: string, processor?: string, property?: string): EsError {
+  return new EsError(400, 'parse_exception', reason, { ...(property === undefined ? {} : { property_name: property }), ...(processor === undefined ? {} : { processor_type: processor }) });
+}
+
+/** Checks a pipeline body as PUT _ingest/pipeline does, and compiles its processors. */
+export function compilePipeline(id: string, body: Json): Pipeline {
+  const { description, version, _meta, deprecated, processors, on_failure, ...rest } = body;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw parseError(`pipeline [${id}] doesn't support one or more provided configuration parameters [${unknown.join(', ')}]`);
+  if (description !== undefined && typeof description !== 'string') throw parseError('[description] property isn\'t a string');
+  if (version !== undefined && !Number.isInteger(version)) throw parseError('[version] property isn\'t an integer');
+  if (_meta !== undefined && (typeof _meta !== 'object' || _meta === null || Array.isArray(_meta))) throw parseError('[_meta] property isn\'t a map');
+  if (deprecated !== undefined && typeof deprecated !== 'boolean') throw parseError('[deprecated] property isn\'t a boolean');
+  if (processors === undefined) throw parseError('[processors] required property is missing', undefined, 'processors');
+  if (!Array.isArray(processors)) throw parseError('[processors] property isn\'t a list');
+  if (Array.isArray(on_failure) ? on_failure.length > 0 : on_failure !== undefined) throw unsupported('a pipeline\'s [on_failure] handlers');
+  return { body, processors: processors.map((entry: unknown) => compileProcessor(entry)) };
+}
+
+function unsupported(what: string): EsError {
+  return new EsError(400, 'illegal_argument_exception', `${what} ${what.endsWith('s') ? 'are' : 'is'} valid in Elasticsearch but not supported by the emulator, which runs only the [set] processor`);
+}
+
+function compileProcessor(entry: unknown): SetProcessor {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry) || Object.keys(entry).length !== 1) throw parseError('processor definition must be an object with one processor type as its key');
+  const [[type, config]] = Object.entries(entry) as [[string, unknown]];
+  if (type !== 'set') throw unsupported(`the [${type}] processor`);
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw parseError('[set] processor config must be a map', 'set');
+  const { field, value, copy_from: copyFrom, override, ignore_empty_value: ignoreEmptyValue, ignore_failure: ignoreFailure, tag, description, media_type: mediaType, if: condition, on_failure: onFailure, ...rest } = config as Json;
+  if (condition !== undefined) throw unsupported('a processor\'s [if] condition');
+  if (onFailure !== undefined) throw unsupported('a processor\'s [on_failure] handlers');
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw parseError(`processor [set] doesn't support one or more provided configuration parameters [${unknown.join(', ')}]`, 'set');
+  if (field === undefined) throw parseError('[field] required property is missing', 'set', 'field');
+  if (typeof field !== 'string') throw parseError('[field] property isn\'t a string', 'set', 'field');
+  const path = field.startsWith('_source.') ? field.slice('_source.'.length) : field;
+  if (METADATA.test(path)) throw unsupported(`a [set] of the metadata field [${path}]`);
+  if (copyFrom !== undefined && value !== undefined) throw parseError('[copy_from] cannot set both `copy_from` and `value` in the same processor', 'set', 'copy_from');
+  if (copyFrom === undefined && value === undefined) throw parseError('[value] required property is missing', 'set', 'value');
+  if (copyFrom !== undefined && typeof copyFrom !== 'string') throw parseError('[copy_from] property isn\'t a string', 'set', 'copy_from');
+  for (const [name, flag] of [['override', override], ['ignore_empty_value', ignoreEmptyValue], ['ignore_failure', ignoreFailure]] as const) {
+    if (flag !== undefined && typeof flag !== 'boolean') throw parseError(`[${name}] property isn't a boolean`, 'set', name);
+  }
+  if (tag !== undefined && typeof tag !== 'string') throw parseError('[tag] property isn\'t a string', 'set', 'tag');
+  if (description !== undefined && typeof description !== 'string') throw parseError('[description] property isn\'t a string', 'set', 'description');
+  if (mediaType !== undefined && mediaType !== 'application/json' && mediaType !== 'text/plain' && mediaType !== 'application/x-www-form-urlencoded') throw parseError(`property does not contain a supported media type [${String(mediaType)}]`, 'set', 'media_type');
+  return {
+    field: compileTemplate(path),
+    value: value === undefined ? undefined : compileValue(value),
+    copyFrom: copyFrom as string | undefined,
+    override: override !== false,
+    ignoreEmptyValue: ignoreEmptyValue === true,
+    ignoreFailure: ignoreFailure === true,
+  };
+}
+
+/** `{{path}}` and `{{{path}}}` name a field of the document or `_ingest.timestamp`, `_index`, `_id`; a missing one renders as nothing. */
+const MUSTACHE = /\{\{\{\s*([^{}]+?)\s*\}\}\}|\{\{\s*([^{}#^/!>&]+?)\s*\}\}/g;
+
+function compileTemplate(text: string): Template {
+  if (!text.includes('{{')) return () => text;
+  return (source, context) => text.replace(MUSTACHE, (_all, triple: string | undefined, double: string | undefined) => rendered(lookup(source, context, (triple ?? double) as string)));
+}
+
+function rendered(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/** A value's strings are templates wherever they hold one, in maps and lists too (Elasticsearch's ValueSource). */
+function compileValue(value: unknown): ValueSource {
+  if (typeof value === 'string') return compileTemplate(value);
+  if (Array.isArray(value)) {
+    const items = value.map(compileValue);
+    return (source, context) => items.map((item) => item(source, context));
+  }
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).map(([key, item]) => [compileTemplate(key), compileValue(item)] as const);
+    return (source, context) => Object.fromEntries(entries.map(([key, item]) => [key(source, context), item(source, context)]));
+  }
+  return () => value;
+}
+
+function lookup(source: Json, context: IngestContext, path: string): unknown {
+  if (path === '_ingest.timestamp') return context.timestamp;
+  if (path === '_index') return context.index;
+  if (path === '_id') return context.id;
+  let node: unknown = source;
+  for (const part of (path.startsWith('_source.') ? path.slice('_source.'.length) : path).split('.')) {
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) return undefined;
+    node = (node as Json)[part];
+  }
+  return node;
+}
+
+function typeName(value: unknown): string {
+  if (typeof value === 'string') return 'java.lang.String';
+  if (typeof value === 'boolean') return 'java.lang.Boolean';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'java.lang.Integer' : 'java.lang.Double';
+  return Array.isArray(value) ? 'java.util.ArrayList' : 'java.util.HashMap';
+}
+
+/** Sets a dotted path as IngestDocument.setFieldValue does: missing objects are made, a value in the way fails. */
+function setPath(source: Json, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = source;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (next === undefined || next === null) node = node[part] = {};
+    else if (typeof next === 'object' && !Array.isArray(next)) node = next as Json;
+    else throw new EsError(400, 'illegal_argument_exception', `cannot set [${parts.at(-1)}] with parent object of type [${typeName(next)}] as part of path [${path}]`);
+  }
+  node[parts.at(-1) as string] = value;
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+function runSet(processor: SetProcessor, source: Json, context: IngestContext): void {
+  const field = processor.field(source, context);
+  // Without override, a field that holds a value (an empty string is one) is kept.
+  if (!processor.override) {
+    const current = lookup(source, context, field);
+    if (current !== undefined && current !== null) return;
+  }
+  let value: unknown;
+  if (processor.copyFrom !== undefined) {
+    value = lookup(source, context, processor.copyFrom);
+    if (value === undefined && !processor.ignoreEmptyValue) throw new EsError(400, 'illegal_argument_exception', `field [${processor.copyFrom}] not present as part of path [${processor.copyFrom}]`);
+    value = structuredClone(value);
+  } else value = (processor.value as ValueSource)(source, context);
+  if (processor.ignoreEmptyValue && isEmpty(value)) return;
+  setPath(source, field, value);
+}
+
+/** Runs the pipeline's processors on the source, in order; a failure fails the document unless `ignore_failure`. */
+export function runPipeline(pipeline: Pipeline, source: Json, context: IngestContext): void {
+  for (const processor of pipeline.processors) {
+    try {
+      runSet(processor, source, context);
+    } catch (error) {
+      if (!processor.ignoreFailure) throw error;
+    }
+  }
+}
