@@ -316,4 +316,33 @@ describe('the live tail', () => {
       await live.close();
     }
   }, 150_000);
+
+  it('tails an event indexed long after a later one: Elasticsearch stamps event.ingested when it takes the event', async () => {
+    const { app: live } = await buildApi(configFor(), pino({ level: 'silent' }), { es: cluster.es, slos: SLOS, processMetrics: false, tail: { pollMs: 100 } });
+    const address = await live.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const socket = new WebSocket(`${address.replace('http', 'ws')}/api/v1/tail?api_key=${READER}`);
+      const events: string[] = [];
+      let filtered = false;
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { type: string; event?: { message?: string } };
+        if (message.type === 'event') events.push(String(message.event?.message));
+        filtered ||= message.type === 'filter';
+      });
+      await new Promise((resolve) => socket.once('open', resolve));
+      // Only this test's events (the file's traffic was indexed moments ago, and is tailed too).
+      socket.send(JSON.stringify({ type: 'filter', text: 'tail-late' }));
+      await waitFor(() => filtered, 5000, 'the filter acknowledged');
+      const write = (message: string, ingested: number) =>
+        cluster.es.index({ index: 'logs-rendiff.api-api', op_type: 'create', refresh: true, document: { '@timestamp': new Date().toISOString(), message, service: { name: 'rendiff-api' }, event: { ingested: new Date(ingested).toISOString() } } });
+      await write('tail-late: on time', Date.now());
+      await waitFor(() => events.includes('tail-late: on time'), 10_000, 'the first event tailed');
+      // A worker's bulk retried a minute late carries the worker's stamp, long behind the tail's cursor and overlap.
+      await write('tail-late: a minute late', Date.now() - 60_000);
+      await waitFor(() => events.includes('tail-late: a minute late'), 10_000, 'the late event tailed');
+      socket.close();
+    } finally {
+      await live.close();
+    }
+  }, 30_000);
 });

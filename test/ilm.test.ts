@@ -147,6 +147,7 @@ describe('the files in ilm/', () => {
     edit(join(dir, 'index-templates', 'logs-sluice.dlq.json'), (json) => {
       json.composed_of.push('missing-component');
       json.template.settings.index.lifecycle.name = 'missing-policy';
+      json.template.settings.index.default_pipeline = 'missing-pipeline';
     });
     const problems = problemsOf(() => loadIlmFiles(dir));
     expect(problems).toEqual(
@@ -154,6 +155,7 @@ describe('the files in ilm/', () => {
         expect.stringMatching(/field rendiff\.job_id is long here but keyword in .*logs-rendiff\.api\.json; a field must have one type in every data stream/),
         expect.stringMatching(/logs-sluice\.dlq\.json: \$\.composed_of\[3\]: no component template "missing-component"/),
         expect.stringMatching(/logs-sluice\.dlq\.json: \$\.template\.settings\.index\.lifecycle\.name: no policy "missing-policy"/),
+        expect.stringMatching(/logs-sluice\.dlq\.json: \$\.template\.settings\.index\.default_pipeline: no ingest pipeline "missing-pipeline" in .*ingest-pipelines\//),
       ]),
     );
   });
@@ -194,8 +196,10 @@ describe('installing them in Elasticsearch (the emulator, through the client)', 
   it('apply twice: the second run writes nothing', async () => {
     const first = await applyIlm(es, filesFor());
     expect(first.every((change) => change.action === 'created')).toBe(true);
-    expect(first).toHaveLength(4 + 9 + 9);
-    expect(writes).toHaveLength(22);
+    // Four policies, one ingest pipeline, nine component templates and nine index templates.
+    expect(first).toHaveLength(4 + 1 + 9 + 9);
+    expect(writes).toHaveLength(23);
+    expect(writes.indexOf('PUT /_ingest/pipeline/sluice-logs-final')).toBeLessThan(writes.indexOf('PUT /_component_template/sluice-ecs-base'));
     writes.length = 0;
     const second = await applyIlm(es, filesFor());
     expect(second.every((change) => change.action === 'unchanged')).toBe(true);
@@ -238,6 +242,10 @@ describe('installing them in Elasticsearch (the emulator, through the client)', 
       expect((index?.settings?.index as any)?.lifecycle?.name).toBe(dataset === 'logs-rendiff.security' ? 'sluice-security' : 'sluice-logs');
       expect((await es.count({ index: `${dataset}-default` })).count).toBe(1);
     }
+    // The final pipeline stamped event.ingested when the emulator took each document (the shipper sent none).
+    const stamped = await es.search<{ event?: { ingested?: string } }>({ index: 'logs-*', size: 20 });
+    expect(stamped.hits.hits).toHaveLength(DATASETS.length);
+    for (const hit of stamped.hits.hits) expect(Date.now() - Date.parse(hit._source?.event?.ingested ?? '')).toBeLessThan(60_000);
   });
 
   it('with the clock advanced: rollover, warm, the old index deleted at 30 d, the rollups kept to 400 d', async () => {
@@ -297,10 +305,10 @@ describe('sluice ilm from the command line', () => {
     try {
       const first = await run(env[0] as string, [...env.slice(1), process.execPath, SLUICE, 'ilm', 'apply'], { cwd: packageRoot });
       expect(first.code).toBe(0);
-      expect(first.stdout.trim().split('\n').at(-1)).toBe('ilm apply: 22 created, 0 updated, 0 unchanged');
+      expect(first.stdout.trim().split('\n').at(-1)).toBe('ilm apply: 23 created, 0 updated, 0 unchanged');
       const second = await run(env[0] as string, [...env.slice(1), 'SLUICE_LOGS_RETENTION=40d', process.execPath, SLUICE, 'ilm', 'apply'], { cwd: packageRoot });
       expect(second.stdout).toContain('policy sluice-logs: updated\n    phases.delete.min_age: 30d → 40d');
-      expect(second.stdout.trim().split('\n').at(-1)).toBe('ilm apply: 0 created, 1 updated, 21 unchanged');
+      expect(second.stdout.trim().split('\n').at(-1)).toBe('ilm apply: 0 created, 1 updated, 22 unchanged');
       const status = await run(env[0] as string, [...env.slice(1), process.execPath, SLUICE, 'ilm', 'status', '--json'], { cwd: packageRoot });
       expect(JSON.parse(status.stdout)).toEqual([]);
 

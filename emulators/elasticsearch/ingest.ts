@@ -99,6 +99,12 @@ const MUSTACHE = /\{\{\{\s*([^{}]+?)\s*\}\}\}|\{\{\s*([^{}#^/!>&]+?)\s*\}\}/g;
 
 function compileTemplate(text: string): Template {
   if (!text.includes('{{')) return () => text;
+  // A template that is one tag (`{{{_ingest.timestamp}}}`, the common case) is a lookup.
+  const whole = /^\{\{\{\s*([^{}]+?)\s*\}\}\}$|^\{\{\s*([^{}#^/!>&]+?)\s*\}\}$/.exec(text);
+  if (whole !== null) {
+    const path = (whole[1] ?? whole[2]) as string;
+    return (source, context) => rendered(lookup(source, context, path));
+  }
   return (source, context) => text.replace(MUSTACHE, (_all, triple: string | undefined, double: string | undefined) => rendered(lookup(source, context, (triple ?? double) as string)));
 }
 
@@ -157,7 +163,16 @@ function isEmpty(value: unknown): boolean {
   return value === undefined || value === null || value === '';
 }
 
-function runSet(processor: SetProcessor, source: Json, context: IngestContext): void {
+/** The fields a pipeline set, with their values, in order: replayed on the source as received, they give the source as changed. */
+export type Patch = ReadonlyArray<readonly [path: string, value: unknown]>;
+
+/** Replays a patch on a source parsed again (each object value copied, as the source is free to change). */
+export function applyPatch(source: Json, patch: Patch): Json {
+  for (const [path, value] of patch) setPath(source, path, typeof value === 'object' && value !== null ? structuredClone(value) : value);
+  return source;
+}
+
+function runSet(processor: SetProcessor, source: Json, context: IngestContext, applied: Array<readonly [string, unknown]>): void {
   const field = processor.field(source, context);
   // Without override, a field that holds a value (an empty string is one) is kept.
   if (!processor.override) {
@@ -172,13 +187,17 @@ function runSet(processor: SetProcessor, source: Json, context: IngestContext): 
   } else value = (processor.value as ValueSource)(source, context);
   if (processor.ignoreEmptyValue && isEmpty(value)) return;
   setPath(source, field, value);
+  applied.push([field, typeof value === 'object' && value !== null ? structuredClone(value) : value]);
 }
 
-/** Runs the pipeline's processors on the source, in order; a failure fails the document unless `ignore_failure`. */
-export function runPipeline(pipeline: Pipeline, source: Json, context: IngestContext): void {
+/**
+ * Runs the pipeline's processors on the source, in order, adding what each set to `applied`; a failure fails the
+ * document unless `ignore_failure`.
+ */
+export function runPipeline(pipeline: Pipeline, source: Json, context: IngestContext, applied: Array<readonly [string, unknown]>): void {
   for (const processor of pipeline.processors) {
     try {
-      runSet(processor, source, context);
+      runSet(processor, source, context, applied);
     } catch (error) {
       if (!processor.ignoreFailure) throw error;
     }

@@ -1238,10 +1238,10 @@ export class ElasticsearchEmulator {
         // An index action without an id can only create: data streams take it, as in Elasticsearch.
         const opType = kind === 'create' || metadata.op_type === 'create' || (id === undefined && metadata.op_type === undefined) ? 'create' : 'index';
         const index = this.cluster.writeTarget(target, opType);
-        // A document a pipeline changed is stored as changed, no longer as the bytes received.
-        const changed = this.cluster.ingest(index, source as Json, id, (metadata.pipeline as string | undefined) ?? request.query.pipeline);
+        // What pipelines set is kept beside the bytes received, and replayed when the source is read.
+        const patch = this.cluster.ingest(index, source as Json, id, (metadata.pipeline as string | undefined) ?? request.query.pipeline);
         // The document stands for its item until the answer is written (its result follows from it).
-        run.items.push(this.cluster.writeDoc(index, id, source as Json, opType, { ifSeqNo: metadata.if_seq_no === undefined ? undefined : Number(metadata.if_seq_no), raw: changed ? undefined : sourceLine }));
+        run.items.push(this.cluster.writeDoc(index, id, source as Json, opType, { ifSeqNo: metadata.if_seq_no === undefined ? undefined : Number(metadata.if_seq_no), raw: sourceLine, patch }));
         run.kinds.push(reported);
         run.indices.push(index);
         run.touched.add(index);

@@ -5,9 +5,10 @@ import { get } from '../../pipelines/ecs.js';
 
 /**
  * The live tail. One poller per API process follows what the ingest service indexed, by `event.ingested`
- * (set by the pipeline), in every `logs-*-<namespace>` stream: whatever the number of ingest workers, every
- * indexed event reaches every API replica, and nothing is added to the ingest path. Polls overlap by a few
- * seconds (a bulk retried late is still seen) and ids already sent are skipped. Each client has its own
+ * (set by Elasticsearch when it takes the event: the log streams' final pipeline), in every
+ * `logs-*-<namespace>` stream: whatever the number of ingest workers, every indexed event reaches every API
+ * replica, however late it was sent, and nothing is added to the ingest path. Polls overlap by a few seconds
+ * (an event stamped just before the refresh that shows it) and ids already sent are skipped. Each client has its own
  * filter, a bounded socket buffer and a rate: what does not fit is dropped and counted, never queued
  * without bound, and the client is told how many it missed; a slow client never slows another one.
  */

@@ -7,7 +7,7 @@ import type { IlmFiles } from './files.js';
  */
 
 export interface Change {
-  kind: 'policy' | 'component template' | 'index template';
+  kind: 'policy' | 'ingest pipeline' | 'component template' | 'index template';
   name: string;
   action: 'created' | 'updated' | 'unchanged';
   /** Changed paths, `path: old → new`. */
@@ -110,7 +110,7 @@ async function existing<T>(call: Promise<T>): Promise<T | undefined> {
   }
 }
 
-/** Installs policies, then component templates, then index templates (each needs the ones before). */
+/** Installs policies and ingest pipelines, then component templates, then index templates (each needs the ones before). */
 export async function applyIlm(es: Client, files: IlmFiles, options: { dryRun?: boolean } = {}): Promise<Change[]> {
   const changes: Change[] = [];
   const record = (kind: Change['kind'], name: string, before: Json | undefined, after: Json): boolean => {
@@ -124,6 +124,11 @@ export async function applyIlm(es: Client, files: IlmFiles, options: { dryRun?: 
     const found = await existing(es.ilm.getLifecycle({ name }));
     const before = found?.[name] === undefined ? undefined : canonicalPolicy(found[name].policy);
     if (record('policy', name, before, canonicalPolicy(file.policy))) await es.ilm.putLifecycle({ name, policy: file.policy as never });
+  }
+  for (const [id, file] of files.pipelines) {
+    // Elasticsearch answers a pipeline as it was stored.
+    const found = await existing(es.ingest.getPipeline({ id }));
+    if (record('ingest pipeline', id, found?.[id] as Json | undefined, file)) await es.ingest.putPipeline({ id, ...(file as object) } as never);
   }
   for (const [name, file] of files.componentTemplates) {
     const found = await existing(es.cluster.getComponentTemplate({ name }));

@@ -6,7 +6,7 @@ import { packageRoot } from '../paths.js';
 import { parseTimeValue } from '../time-value.js';
 
 /**
- * The files in ilm/: lifecycle policies, component templates and index templates, as an operator could
+ * The files in ilm/: lifecycle policies, ingest pipelines, component templates and index templates, as an operator could
  * apply them by hand. Each is checked against a zod schema of its shape (unknown keys refused, so a typo
  * fails here, not in the cluster), then all of them together.
  */
@@ -144,12 +144,24 @@ export const indexTemplateSchema = z
   })
   .strict();
 
+/** An ingest pipeline: the processors are Elasticsearch's to check (the emulator refuses those it cannot run). */
+export const pipelineSchema = z
+  .object({
+    description: z.string().optional(),
+    processors: z.array(z.record(z.string(), z.record(z.string(), z.unknown())).refine((processor) => Object.keys(processor).length === 1, 'a processor is an object with one processor type as its key')).min(1),
+    version: z.number().int().optional(),
+    _meta: meta.optional(),
+  })
+  .strict();
+
 export type PolicyFile = z.infer<typeof policySchema>;
+export type PipelineFile = z.infer<typeof pipelineSchema>;
 export type ComponentTemplateFile = z.infer<typeof componentTemplateSchema>;
 export type IndexTemplateFile = z.infer<typeof indexTemplateSchema>;
 
 export interface IlmFiles {
   policies: Map<string, PolicyFile>;
+  pipelines: Map<string, PipelineFile>;
   componentTemplates: Map<string, ComponentTemplateFile>;
   indexTemplates: Map<string, IndexTemplateFile>;
 }
@@ -181,6 +193,15 @@ function readFolder<T>(dir: string, folder: string, schema: z.ZodType<T>, proble
   return found;
 }
 
+/** The ingest pipelines a template's settings name (`index.default_pipeline`, `index.final_pipeline`), nested or flat. */
+function pipelinesNamed(settings: Record<string, unknown> | undefined): Array<[string, string]> {
+  const index = settings?.index as Record<string, unknown> | undefined;
+  return (['default_pipeline', 'final_pipeline'] as const).flatMap((key) => {
+    const name = index?.[key] ?? settings?.[`index.${key}`];
+    return typeof name === 'string' && name !== '_none' ? [[key, name] as [string, string]] : [];
+  });
+}
+
 function lifecycleName(template: IndexTemplateFile): string | undefined {
   const index = template.template.settings?.index as { lifecycle?: { name?: unknown } } | undefined;
   const name = index?.lifecycle?.name ?? template.template.settings?.['index.lifecycle.name'];
@@ -202,6 +223,7 @@ export function loadIlmFiles(dir = ILM_DIR): IlmFiles {
   const problems: string[] = [];
   const files: IlmFiles = {
     policies: readFolder(dir, 'policies', policySchema, problems),
+    pipelines: readFolder(dir, 'ingest-pipelines', pipelineSchema, problems),
     componentTemplates: readFolder(dir, 'component-templates', componentTemplateSchema, problems),
     indexTemplates: readFolder(dir, 'index-templates', indexTemplateSchema, problems),
   };
@@ -210,6 +232,13 @@ export function loadIlmFiles(dir = ILM_DIR): IlmFiles {
   // Across files: references resolve, and a field has one type in every data stream.
   const typeOf = new Map<string, { type: string; template: string }>();
   const shownDir = relative(process.cwd(), dir) || '.';
+  for (const [folder, templates] of [['component-templates', files.componentTemplates], ['index-templates', files.indexTemplates]] as const) {
+    for (const [name, template] of templates) {
+      for (const [key, pipeline] of pipelinesNamed(template.template.settings)) {
+        if (!files.pipelines.has(pipeline)) problems.push(`${join(shownDir, folder, `${name}.json`)}: $.template.settings.index.${key}: no ingest pipeline "${pipeline}" in ${join(shownDir, 'ingest-pipelines')}/`);
+      }
+    }
+  }
   for (const [name, template] of files.indexTemplates) {
     const where = join(shownDir, 'index-templates', `${name}.json`);
     template.composed_of.forEach((component, i) => {
@@ -281,5 +310,5 @@ export function withSettings(files: IlmFiles, ilm: Config['ilm']): IlmFiles {
       return [name, copy];
     }),
   );
-  return { policies, componentTemplates: files.componentTemplates, indexTemplates };
+  return { policies, pipelines: files.pipelines, componentTemplates: files.componentTemplates, indexTemplates };
 }
