@@ -24,7 +24,7 @@ es() { curl -s --cacert config/certs/ca/ca.crt -u "elastic:${ELASTIC_PASSWORD}" 
 until es https://elasticsearch:9200 | grep -q 'cluster_name'; do sleep 5; done
 until es -X POST https://elasticsearch:9200/_security/user/kibana_system/_password -d "{\"password\":\"${KIBANA_PASSWORD}\"}" | grep -q '^{}'; do sleep 5; done
 es -X PUT https://elasticsearch:9200/_security/role/sluice -d '{
-  "cluster": ["monitor", "manage_ilm", "manage_index_templates"],
+  "cluster": ["monitor", "manage_ilm", "manage_index_templates", "manage_ingest_pipelines"],
   "indices": [{ "names": ["logs-*", "sluice-*", ".ds-logs-*"], "privileges": ["create_doc", "create_index", "index", "read", "view_index_metadata", "manage", "manage_ilm"] }]
 }'
 es -X PUT https://elasticsearch:9200/_security/user/sluice -d "{\"password\":\"${SLUICE_ES_PASSWORD}\",\"roles\":[\"sluice\"]}"
