@@ -216,6 +216,17 @@ describe('installing them in Elasticsearch (the emulator, through the client)', 
     expect((await es.ilm.getLifecycle({ name: 'sluice-logs' }))['sluice-logs']?.version).toBe(1);
   });
 
+  it('a changed ingest pipeline is updated alone, and says what changed', async () => {
+    await applyIlm(es, filesFor());
+    writes.length = 0;
+    const files = filesFor();
+    const pipeline = files.pipelines.get('sluice-logs-final');
+    files.pipelines.set('sluice-logs-final', { ...pipeline, processors: pipeline?.processors ?? [], description: 'changed' });
+    const changes = await applyIlm(es, files);
+    expect(changes.filter((change) => change.action !== 'unchanged')).toEqual([{ kind: 'ingest pipeline', name: 'sluice-logs-final', action: 'updated', changes: [expect.stringMatching(/^description: Final pipeline of every Sluice log data stream.* → changed$/)] }]);
+    expect(writes).toEqual(['PUT /_ingest/pipeline/sluice-logs-final']);
+  });
+
   it('a dry run reports and writes nothing', async () => {
     const changes = await applyIlm(es, filesFor(), { dryRun: true });
     expect(changes.every((change) => change.action === 'created')).toBe(true);

@@ -85,6 +85,12 @@ function canonicalIndexTemplate(template: unknown): Json {
   };
 }
 
+/** A pipeline's own keys: what Elasticsearch adds when it stores one (such as its dates) is not ours to compare. */
+function canonicalPipeline(pipeline: unknown): Json {
+  const value = isObject(pipeline) ? pipeline : {};
+  return { description: value.description, processors: value.processors, on_failure: value.on_failure, version: value.version, _meta: value._meta };
+}
+
 function canonicalComponent(component: unknown): Json {
   const value = isObject(component) ? component : {};
   return { template: canonicalTemplate(value.template), version: value.version, _meta: value._meta };
@@ -126,9 +132,8 @@ export async function applyIlm(es: Client, files: IlmFiles, options: { dryRun?: 
     if (record('policy', name, before, canonicalPolicy(file.policy))) await es.ilm.putLifecycle({ name, policy: file.policy as never });
   }
   for (const [id, file] of files.pipelines) {
-    // Elasticsearch answers a pipeline as it was stored.
-    const found = await existing(es.ingest.getPipeline({ id }));
-    if (record('ingest pipeline', id, found?.[id] as Json | undefined, file)) await es.ingest.putPipeline({ id, ...(file as object) } as never);
+    const found = (await existing(es.ingest.getPipeline({ id })))?.[id];
+    if (record('ingest pipeline', id, found === undefined ? undefined : canonicalPipeline(found), canonicalPipeline(file))) await es.ingest.putPipeline({ id, ...(file as object) } as never);
   }
   for (const [name, file] of files.componentTemplates) {
     const found = await existing(es.cluster.getComponentTemplate({ name }));
