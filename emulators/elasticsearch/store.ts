@@ -31,7 +31,7 @@ export class Doc {
     readonly seqNo: number,
     /**
      * What ingest pipelines set, replayed on the bytes received when the source is read: serialising each changed
-     * document again cost the emulator about a third more CPU per Sluice document (the final pipeline's stamp).
+     * document again cost the emulator a third to a half more CPU per Sluice document (the final pipeline's stamp).
      */
     readonly patch?: Patch,
   ) {
@@ -609,7 +609,7 @@ export class Cluster {
 
   /**
    * Runs the ingest pipelines of a write into `index`, changing `source` in place: the request's `pipeline` (`_none`
-   * for none), else the index's default pipeline, then its final pipeline. True when one ran.
+   * for none), else the index's default pipeline, then its final pipeline. Gives what they set, undefined for nothing.
    */
   ingest(index: Index, source: Json, id: string | undefined, requested: string | undefined): Patch | undefined {
     const first = requested ?? index.settings['index.default_pipeline'];
