@@ -1,7 +1,7 @@
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordFile, type FsyncPolicy, type Payload } from '../common/record-file.js';
-import { compilePipeline } from './ingest.js';
+import { applyPatch, compilePipeline, type Patch } from './ingest.js';
 import type { Mappings } from './mapping.js';
 import { Cluster, Index, type AliasDef, type ComponentTemplate, type DataStream, type Doc, type IlmState, type IndexTemplate, type Journal, type Json, type Policy } from './store.js';
 
@@ -33,7 +33,15 @@ interface Meta {
   clockOffset: number;
 }
 
-type Entry = { t: 'meta'; meta: Meta } | { t: 'doc'; uuid: string; id: string; source: Json | null; version: number };
+type Entry = { t: 'meta'; meta: Meta } | { t: 'doc'; uuid: string; id: string; source: Json | null; version: number; patch?: Patch };
+
+/** A patch's tail of a document record, serialised once per patch (documents stamped in one millisecond share one). */
+const patchTails = new WeakMap<Patch, Buffer>();
+function patchTail(patch: Patch): Buffer {
+  let tail = patchTails.get(patch);
+  if (tail === undefined) patchTails.set(patch, (tail = Buffer.from(`,"patch":${JSON.stringify(patch)}}`)));
+  return tail;
+}
 
 function snapshot(cluster: Cluster): Meta {
   return {
@@ -90,7 +98,7 @@ export class FileJournal implements Journal {
       else {
         let perIndex = docs.get(entry.uuid);
         if (!perIndex) docs.set(entry.uuid, (perIndex = new Map()));
-        perIndex.set(entry.id, entry.source === null ? null : { source: entry.source, version: entry.version });
+        perIndex.set(entry.id, entry.source === null ? null : { source: entry.patch === undefined ? entry.source : applyPatch(entry.source, entry.patch), version: entry.version });
       }
     }
     let live = 0;
@@ -134,10 +142,10 @@ export class FileJournal implements Journal {
   }
 
   private docRecord(index: Index, id: string, doc: Doc | undefined): Payload {
-    // The stored bytes go in as they are, as a part of the record: parsing them to serialise them again, or
-    // copying them into one buffer with the head, would cost a write about as much as indexing it.
+    // The stored bytes go in as they are, as a part of the record, and what pipelines set after them: parsing them to
+    // serialise them again, or copying them into one buffer with the head, would cost a write about as much as indexing it.
     const head = `{"t":"doc","uuid":${JSON.stringify(index.uuid)},"id":${JSON.stringify(id)},"version":${doc?.version ?? 0},"source":`;
-    return [Buffer.from(head), doc?.raw ?? NULL, CLOSE_BRACE];
+    return [Buffer.from(head), doc?.raw ?? NULL, doc?.patch === undefined ? CLOSE_BRACE : patchTail(doc.patch)];
   }
 
   meta(): void {

@@ -40,14 +40,9 @@ export class Doc {
     this.size = raw.length;
   }
 
-  /** The bytes as received: a new view of them on each call. */
-  get received(): Buffer {
-    return Buffer.from(this.bytes, this.offset, this.size);
-  }
-
-  /** The source's bytes, with what pipelines set. */
+  /** The bytes as received (without what pipelines set: sourceOf adds it): a new view of them on each call. */
   get raw(): Buffer {
-    return this.patch === undefined ? this.received : Buffer.from(JSON.stringify(sourceOf(this)));
+    return Buffer.from(this.bytes, this.offset, this.size);
   }
 }
 
@@ -760,7 +755,7 @@ export class Cluster {
 
 /** A stored document's source, parsed from its bytes: a new object on each call, free to change. */
 export function sourceOf(doc: Doc): Json {
-  const source = JSON.parse(doc.received.toString('utf8')) as Json;
+  const source = JSON.parse(doc.raw.toString('utf8')) as Json;
   return doc.patch === undefined ? source : applyPatch(source, doc.patch);
 }
 
