@@ -145,6 +145,43 @@ describe('bucket aggregations', () => {
     expect(last.after_key).toBeUndefined();
   });
 
+  // Worked out from Elasticsearch's composite semantics, not from the emulator: a document counts once in each
+  // distinct combination of its sources' values; a missing value is the null key (missing_bucket), first when ascending.
+  it('composite pages of one and of two sources, with multi-valued and missing fields, add up to the plain count', async () => {
+    const tags = [['a'], ['b', 'a'], [], ['c'], ['a', 'a'], ['b'], [], ['c', 'b'], ['a'], ['d']];
+    await es.indices.create({ index: 'tagged', mappings: { properties: { tag: { type: 'keyword' }, n: { type: 'long' } } } });
+    await es.bulk({ refresh: true, operations: tags.flatMap((tag, i) => [{ index: { _index: 'tagged', _id: String(i) } }, { ...(tag.length > 0 ? { tag } : {}), n: [i * 7, i * 7 + 20] }]) });
+    const pages = async (sources: unknown[], size: number) => {
+      const buckets: Array<{ key: Record<string, unknown>; doc_count: number }> = [];
+      let after: unknown;
+      for (let round = 0; round < 50; round += 1) {
+        const response = await es.search({ index: 'tagged', size: 0, aggs: { page: { composite: { size, sources, ...(after ? { after } : {}) } } } as never });
+        const page = (response.aggregations as Record<string, any>).page;
+        buckets.push(...page.buckets);
+        if (page.buckets.length < size) break;
+        after = page.after_key;
+      }
+      return buckets;
+    };
+    const expected = new Map<string, number>();
+    tags.forEach((tag, i) => {
+      for (const value of new Set(tag.length > 0 ? tag : [null])) {
+        for (const n of new Set([Math.floor((i * 7) / 10) * 10, Math.floor((i * 7 + 20) / 10) * 10])) expected.set(JSON.stringify([value, n]), (expected.get(JSON.stringify([value, n])) ?? 0) + 1);
+      }
+    });
+    const pairs = [...expected].map(([key, count]) => ({ key: JSON.parse(key) as [string | null, number], count })).sort((x, y) => (x.key[0] === y.key[0] ? x.key[1] - y.key[1] : x.key[0] === null ? -1 : y.key[0] === null ? 1 : x.key[0] < y.key[0] ? -1 : 1));
+    const two = await pages([{ tag: { terms: { field: 'tag', missing_bucket: true } } }, { n: { histogram: { field: 'n', interval: 10 } } }], 3);
+    expect(two).toEqual(pairs.map(({ key, count }) => ({ key: { tag: key[0], n: key[1] }, doc_count: count })));
+    const one = await pages([{ tag: { terms: { field: 'tag', missing_bucket: true } } }], 2);
+    expect(one).toEqual([
+      { key: { tag: null }, doc_count: 2 },
+      { key: { tag: 'a' }, doc_count: 4 },
+      { key: { tag: 'b' }, doc_count: 3 },
+      { key: { tag: 'c' }, doc_count: 2 },
+      { key: { tag: 'd' }, doc_count: 1 },
+    ]);
+  });
+
   // What monthly reports page through: local days × route, each bucket with its own metrics.
   it('composite with a time-zoned date_histogram source and sub-aggregations in every bucket', async () => {
     const sources = [{ day: { date_histogram: { field: '@timestamp', calendar_interval: '1d', time_zone: '+02:00' } } }, { path: { terms: { field: 'path' } } }];

@@ -436,33 +436,27 @@ function compositeBuckets(spec: Json, hits: Hit[], context: SearchContext): Resu
     const order = options.order === 'desc' ? -1 : 1;
     let keyOf: (hit: Hit) => Array<string | number | null>;
     let asString: ((key: number) => string) | undefined;
+    // A field with one value (nearly every document) gives its key without the sets and copies of the general case.
     if (kind === 'terms') {
+      const termOf = (value: unknown): string | number => (typeof value === 'boolean' ? value : typeof value === 'object' ? JSON.stringify(value) : value) as string | number;
       keyOf = (hit) => {
         const values = hit.doc.fields.get(field) ?? [];
-        const keys = [...new Set(values.map((value) => (typeof value === 'boolean' ? value : typeof value === 'object' ? JSON.stringify(value) : value)))] as Array<string | number>;
+        if (values.length === 1) return [termOf(values[0])];
+        const keys = [...new Set(values.map(termOf))];
         return keys.length === 0 ? (missingBucket ? [null] : []) : keys;
       };
     } else if (kind === 'date_histogram' || kind === 'histogram') {
       const interval = kind === 'date_histogram' ? dateInterval(options) : { key: (value: number) => Math.floor(value / Number(options.interval)) * Number(options.interval), step: (key: number) => key };
       keyOf = (hit) => {
-        const keys = [...new Set(numbers(hit, field, undefined).map((value) => interval.key(value)))];
+        const values = numbers(hit, field, undefined);
+        if (values.length === 1) return [interval.key(values[0] as number)];
+        const keys = [...new Set(values.map((value) => interval.key(value)))];
         return keys.length === 0 ? (missingBucket ? [null] : []) : keys;
       };
       if (kind === 'date_histogram' && options.format !== undefined) asString = (key) => formatDate(key, String(options.format), (options.time_zone as string | undefined) ?? 'UTC');
     } else throw parsingError(`Unknown value source type [${kind}] in composite aggregation`);
     return { name, keyOf, order, asString };
   });
-  const groups = new Map<string, { key: Array<string | number | null>; hits: Hit[] }>();
-  for (const hit of hits) {
-    let combos: Array<Array<string | number | null>> = [[]];
-    for (const keyer of keyers) combos = combos.flatMap((combo) => keyer.keyOf(hit).map((key) => [...combo, key]));
-    for (const combo of combos) {
-      const id = JSON.stringify(combo);
-      const entry = groups.get(id);
-      if (entry) entry.hits.push(hit);
-      else groups.set(id, { key: combo, hits: [hit] });
-    }
-  }
   const compareKey = (a: Array<string | number | null>, b: Array<string | number | null>): number => {
     for (let i = 0; i < keyers.length; i += 1) {
       const left = a[i] ?? null;
@@ -475,15 +469,33 @@ function compositeBuckets(spec: Json, hits: Hit[], context: SearchContext): Resu
     }
     return 0;
   };
-  let entries = [...groups.values()].sort((a, b) => compareKey(a.key, b.key));
   const after = spec.after as Json | undefined;
-  if (after !== undefined) {
-    const afterKey = keyers.map((keyer) => {
-      const value = after[keyer.name] as string | number | null | undefined;
-      return typeof value === 'string' && keyer.asString !== undefined ? (resolveDateMath(value, context.now) ?? value) : (value ?? null);
-    });
-    entries = entries.filter((entry) => compareKey(entry.key, afterKey) > 0);
+  const afterKey =
+    after === undefined
+      ? undefined
+      : keyers.map((keyer) => {
+          const value = after[keyer.name] as string | number | null | undefined;
+          return typeof value === 'string' && keyer.asString !== undefined ? (resolveDateMath(value, context.now) ?? value) : (value ?? null);
+        });
+  // Each page groups every hit again (a rollup pages through thousands of buckets): keys at or before `after` are
+  // passed over before they are grouped, and one source's key is its own map key, where a combination's is its JSON.
+  const groups = new Map<unknown, { key: Array<string | number | null>; hits: Hit[] }>();
+  const idOf = keyers.length === 1 ? (combo: Array<string | number | null>) => combo[0] : (combo: Array<string | number | null>) => JSON.stringify(combo);
+  for (const hit of hits) {
+    let combos: Array<Array<string | number | null>> = [[]];
+    for (const keyer of keyers) {
+      const keys = keyer.keyOf(hit);
+      combos = keys.length === 1 && combos.length === 1 ? [[...(combos[0] as Array<string | number | null>), keys[0] as string | number | null]] : combos.flatMap((combo) => keys.map((key) => [...combo, key]));
+    }
+    for (const combo of combos) {
+      if (afterKey !== undefined && compareKey(combo, afterKey) <= 0) continue;
+      const id = idOf(combo);
+      const entry = groups.get(id);
+      if (entry) entry.hits.push(hit);
+      else groups.set(id, { key: combo, hits: [hit] });
+    }
   }
+  const entries = [...groups.values()].sort((a, b) => compareKey(a.key, b.key));
   const size = Number(spec.size ?? 10);
   if (size > MAX_BUCKETS) throw tooManyBuckets();
   const page = entries.slice(0, size);
