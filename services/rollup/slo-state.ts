@@ -28,14 +28,17 @@ export function budgetOf(good: number, valid: number, target: number): Budget {
   return { good, valid, attainment: valid > 0 ? good / valid : undefined, allowed, consumed, left: allowed - consumed, consumedShare: allowed > 0 ? consumed / allowed : undefined };
 }
 
-/** Minutes that start inside a maintenance window are excluded from good and valid; returns which minutes were. */
-export function excludeMaintenance(series: SloMinutes, from: number, windows: Slo['maintenance']): boolean[] {
-  const excluded = Array.from({ length: series.valid.length }, () => false);
+/**
+ * Minutes that start inside a maintenance window are excluded from good and valid; returns which minutes were (1).
+ * A typed array: a list of 43 200 booleans for a 30-day window, made with Array.from, was most of an SLO status request.
+ */
+export function excludeMaintenance(series: SloMinutes, from: number, windows: Slo['maintenance']): Uint8Array {
+  const excluded = new Uint8Array(series.valid.length);
   for (const window of windows) {
     const first = Math.max(0, Math.ceil((window.startMs - from) / MINUTE));
     const last = Math.min(series.valid.length, Math.ceil((window.endMs - from) / MINUTE));
     for (let i = first; i < last; i += 1) {
-      excluded[i] = true;
+      excluded[i] = 1;
       series.good[i] = 0;
       series.valid[i] = 0;
     }

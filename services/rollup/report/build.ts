@@ -51,7 +51,7 @@ function creditOf(slo: Slo, attainment: number | null): SloSection['credit'] {
   return { percent: tier?.credit ?? 0, tier: tier ?? null, tiers };
 }
 
-function uptimeOf(slo: Slo, month: SloMinutes, events: Float64Array, excluded: boolean[]): SloSection['uptime'] {
+function uptimeOf(slo: Slo, month: SloMinutes, events: Float64Array, excluded: Uint8Array): SloSection['uptime'] {
   let up = 0;
   let down = 0;
   let quiet = 0;
@@ -59,7 +59,7 @@ function uptimeOf(slo: Slo, month: SloMinutes, events: Float64Array, excluded: b
   let maintenance = 0;
   for (let m = 0; m < month.valid.length; m += 1) {
     const valid = month.valid[m] as number;
-    if (excluded[m]) maintenance += 1;
+    if (excluded[m] === 1) maintenance += 1;
     else if (valid > 0) {
       const bad = (valid - (month.good[m] as number)) / valid;
       if (valid >= slo.uptime.minEvents && bad > slo.uptime.maxBadShare) down += 1;
