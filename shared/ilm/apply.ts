@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { IlmFiles } from './files.js';
+import { flatSettings, type IlmFiles } from './files.js';
 
 /**
  * Installs the files idempotently: each policy and template is compared, in a canonical form, with what
@@ -20,16 +20,6 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Settings as Elasticsearch keeps them: flat `index.*` keys with string values. */
-function flatSettings(settings: unknown, prefix = ''): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [key, value] of Object.entries(isObject(settings) ? settings : {})) {
-    const path = `${prefix}${key}`;
-    if (isObject(value)) Object.assign(flat, flatSettings(value, `${path}.`));
-    else flat[prefix === '' && !path.startsWith('index.') ? `index.${path}` : path] = String(value);
-  }
-  return flat;
-}
 
 /** Mappings with dotted property names expanded into objects, as Elasticsearch reads them. */
 function expandMappings(value: unknown): unknown {

@@ -193,19 +193,28 @@ function readFolder<T>(dir: string, folder: string, schema: z.ZodType<T>, proble
   return found;
 }
 
-/** The ingest pipelines a template's settings name (`index.default_pipeline`, `index.final_pipeline`), nested or flat. */
+/** Settings as Elasticsearch keeps them: flat `index.*` keys with string values, whether written nested or flat. */
+export function flatSettings(settings: unknown, prefix = ''): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [key, value] of Object.entries(typeof settings === 'object' && settings !== null && !Array.isArray(settings) ? settings : {})) {
+    const path = `${prefix}${key}`;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) Object.assign(flat, flatSettings(value, `${path}.`));
+    else flat[prefix === '' && !path.startsWith('index.') ? `index.${path}` : path] = String(value);
+  }
+  return flat;
+}
+
+/** The ingest pipelines a template's settings name (`index.default_pipeline`, `index.final_pipeline`). */
 function pipelinesNamed(settings: Record<string, unknown> | undefined): Array<[string, string]> {
-  const index = settings?.index as Record<string, unknown> | undefined;
+  const flat = flatSettings(settings);
   return (['default_pipeline', 'final_pipeline'] as const).flatMap((key) => {
-    const name = index?.[key] ?? settings?.[`index.${key}`];
-    return typeof name === 'string' && name !== '_none' ? [[key, name] as [string, string]] : [];
+    const name = flat[`index.${key}`];
+    return name !== undefined && name !== '_none' ? [[key, name] as [string, string]] : [];
   });
 }
 
 function lifecycleName(template: IndexTemplateFile): string | undefined {
-  const index = template.template.settings?.index as { lifecycle?: { name?: unknown } } | undefined;
-  const name = index?.lifecycle?.name ?? template.template.settings?.['index.lifecycle.name'];
-  return typeof name === 'string' ? name : undefined;
+  return flatSettings(template.template.settings)['index.lifecycle.name'];
 }
 
 /** Every leaf field of a mapping with its type, by full path. */
