@@ -166,9 +166,14 @@ function isEmpty(value: unknown): boolean {
 /** The fields a pipeline set, with their values, in order: replayed on the source as received, they give the source as changed. */
 export type Patch = ReadonlyArray<readonly [path: string, value: unknown]>;
 
-/** Replays a patch on a source parsed again (each object value copied, as the source is free to change). */
+/** A value that nothing else holds: objects and lists copied, as whoever receives them is free to change them. */
+function detached(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? structuredClone(value) : value;
+}
+
+/** Replays a patch on a source parsed again. */
 export function applyPatch(source: Json, patch: Patch): Json {
-  for (const [path, value] of patch) setPath(source, path, typeof value === 'object' && value !== null ? structuredClone(value) : value);
+  for (const [path, value] of patch) setPath(source, path, detached(value));
   return source;
 }
 
@@ -183,11 +188,12 @@ function runSet(processor: SetProcessor, source: Json, context: IngestContext, a
   if (processor.copyFrom !== undefined) {
     value = lookup(source, context, processor.copyFrom);
     if (value === undefined && !processor.ignoreEmptyValue) throw new EsError(400, 'illegal_argument_exception', `field [${processor.copyFrom}] not present as part of path [${processor.copyFrom}]`);
-    value = structuredClone(value);
+    // The copy is the document's own; the patch keeps another, as later processors may change this one.
+    value = detached(value);
   } else value = (processor.value as ValueSource)(source, context);
   if (processor.ignoreEmptyValue && isEmpty(value)) return;
   setPath(source, field, value);
-  applied.push([field, typeof value === 'object' && value !== null ? structuredClone(value) : value]);
+  applied.push([field, detached(value)]);
 }
 
 /**

@@ -274,6 +274,9 @@ export class Cluster {
   /** The emulator's clock runs ahead of the real one by this much (advanced by tests through /_emulator/clock). */
   clockOffset = 0;
   journal: Journal | undefined;
+  /** The last `_ingest.timestamp` given, and the last patch a write was given (for sharing, see `ingest`). */
+  private stamp = { at: Number.NaN, text: '' };
+  private lastPatch: Patch = [];
 
   now(): number {
     return Date.now() + this.clockOffset;
@@ -623,7 +626,6 @@ export class Cluster {
   }
 
   /** `_ingest.timestamp`: one string per millisecond, so that documents stamped together share their patch. */
-  private stamp = { at: Number.NaN, text: '' };
   private timestamp(): string {
     const now = this.now();
     if (this.stamp.at !== now) this.stamp = { at: now, text: new Date(now).toISOString() };
@@ -631,7 +633,6 @@ export class Cluster {
   }
 
   /** The patch before this one when it set the same values (a stamp, within a millisecond): one kept, not one per document. */
-  private lastPatch: Patch = [];
   private sharedPatch(applied: Array<readonly [string, unknown]>): Patch | undefined {
     if (applied.length === 0) return undefined;
     const last = this.lastPatch;
