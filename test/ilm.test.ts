@@ -199,6 +199,8 @@ describe('installing them in Elasticsearch (the emulator, through the client)', 
     // Four policies, one ingest pipeline, nine component templates and nine index templates.
     expect(first).toHaveLength(4 + 1 + 9 + 9);
     expect(writes).toHaveLength(23);
+    // The pipeline before the template that names it (indexOf of a write that never happened would be -1).
+    expect(writes).toContain('PUT /_ingest/pipeline/sluice-logs-final');
     expect(writes.indexOf('PUT /_ingest/pipeline/sluice-logs-final')).toBeLessThan(writes.indexOf('PUT /_component_template/sluice-ecs-base'));
     writes.length = 0;
     const second = await applyIlm(es, filesFor());
