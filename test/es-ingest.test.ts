@@ -156,6 +156,29 @@ describe('ingest pipelines', () => {
     expect([inUse.status, inUse.reason]).toEqual([400, 'pipeline [nested] cannot be deleted because it is the final pipeline for 1 index(es) including [items]']);
   });
 
+  // The reasons are IngestDocumentTests' own (testSetFieldValueOnExistingNullParent, …ParentTypeMismatch,
+  // testGetFieldValueNotFound and …NullParent), on a document shaped as theirs: fizz.buzz a string, fizz.foo_null null.
+  it('walks paths as IngestDocument does: through lists by index, failing on null and scalar parents with its reasons', async () => {
+    const document = { fizz: { buzz: 'hello world', foo_null: null, list: [{ field: 'value' }] } };
+    const cases: Array<[Record<string, unknown>, string | undefined]> = [
+      [{ set: { field: 'fizz.foo_null.test', value: 'bar' } }, 'cannot set [test] with null parent as part of path [fizz.foo_null.test]'],
+      [{ set: { field: 'fizz.buzz.new', value: 'bar' } }, 'cannot set [new] with parent object of type [java.lang.String] as part of path [fizz.buzz.new]'],
+      [{ set: { field: 'fizz.buzz.new.deeper', value: 'bar' } }, 'cannot resolve [new] from object of type [java.lang.String] as part of path [fizz.buzz.new.deeper]'],
+      [{ set: { field: 'fizz.list.1', value: 'bar' } }, '[1] is out of bounds for array with length [1] as part of path [fizz.list.1]'],
+      [{ set: { field: 'copied', copy_from: 'not.here' } }, 'field [not] not present as part of path [not.here]'],
+      [{ set: { field: 'copied', copy_from: 'fizz.foo_null.not_there' } }, 'cannot resolve [not_there] from null as part of path [fizz.foo_null.not_there]'],
+      [{ set: { field: 'fizz.list.0.field', value: 'changed' } }, undefined],
+    ];
+    const reasons: Array<string | undefined> = [];
+    for (const [index, [processor]] of cases.entries()) {
+      await es.ingest.putPipeline({ id: `walk-${index}`, processors: [processor as never] });
+      const bulk = await es.bulk({ operations: [{ index: { _index: 'walks', _id: String(index), pipeline: `walk-${index}` } }, document] });
+      reasons.push(bulk.items[0]?.index?.error?.reason);
+    }
+    expect(reasons).toEqual(cases.map(([, reason]) => reason));
+    expect((await es.get<typeof document>({ index: 'walks', id: String(cases.length - 1) }))._source?.fizz.list).toEqual([{ field: 'changed' }]);
+  });
+
   it('keeps pipelines, and what they set, across a restart from its journal', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-es-ingest-'));
     try {

@@ -127,17 +127,10 @@ function compileValue(value: unknown): ValueSource {
   return () => value;
 }
 
-function lookup(source: Json, context: IngestContext, path: string): unknown {
-  if (path === '_ingest.timestamp') return context.timestamp;
-  if (path === '_index') return context.index;
-  if (path === '_id') return context.id;
-  let node: unknown = source;
-  for (const part of (path.startsWith('_source.') ? path.slice('_source.'.length) : path).split('.')) {
-    if (typeof node !== 'object' || node === null || Array.isArray(node)) return undefined;
-    node = (node as Json)[part];
-  }
-  return node;
-}
+/*
+ * Paths as IngestDocument walks them (its source, read 2026-12-05): dotted, through objects and, by a numeric element,
+ * lists; with its reasons when the walk fails.
+ */
 
 function typeName(value: unknown): string {
   if (typeof value === 'string') return 'java.lang.String';
@@ -146,17 +139,68 @@ function typeName(value: unknown): string {
   return Array.isArray(value) ? 'java.util.ArrayList' : 'java.util.HashMap';
 }
 
-/** Sets a dotted path as IngestDocument.setFieldValue does: missing objects are made, a value in the way fails. */
+function walkError(reason: string): EsError {
+  return new EsError(400, 'illegal_argument_exception', reason);
+}
+
+function isMap(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A list's element named by a path element: a number within the list, or the walk fails. */
+function listIndex(list: unknown[], element: string, path: string): number {
+  const index = /^[+-]?\d+$/.test(element) ? Number(element) : Number.NaN;
+  if (Number.isNaN(index)) throw walkError(`[${element}] is not an integer, cannot be used as an index as part of path [${path}]`);
+  if (index < 0 || index >= list.length) throw walkError(`[${index}] is out of bounds for array with length [${list.length}] as part of path [${path}]`);
+  return index;
+}
+
+/** One step of a read (IngestDocument.resolve); `missing` when a map has no such key. */
+function resolveStep(node: unknown, element: string, path: string): unknown {
+  if (node === null || node === undefined) throw walkError(`cannot resolve [${element}] from null as part of path [${path}]`);
+  if (Array.isArray(node)) return node[listIndex(node, element, path)];
+  if (isMap(node)) {
+    if (!Object.hasOwn(node, element)) throw walkError(`field [${element}] not present as part of path [${path}]`);
+    return node[element];
+  }
+  throw walkError(`cannot resolve [${element}] from object of type [${typeName(node)}] as part of path [${path}]`);
+}
+
+/** The value at a path (getFieldValue); a path that does not resolve fails with Elasticsearch's reason. */
+function fieldValue(source: Json, context: IngestContext, path: string): unknown {
+  if (path === '_ingest.timestamp') return context.timestamp;
+  if (path === '_index') return context.index;
+  if (path === '_id') return context.id;
+  let node: unknown = source;
+  for (const element of (path.startsWith('_source.') ? path.slice('_source.'.length) : path).split('.')) node = resolveStep(node, element, path);
+  return node;
+}
+
+/** The value at a path, or undefined where it does not resolve (a template's reference, the override check). */
+function lookup(source: Json, context: IngestContext, path: string): unknown {
+  try {
+    return fieldValue(source, context, path);
+  } catch (error) {
+    if (error instanceof EsError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Sets a dotted path as IngestDocument.setFieldValue does: a missing key of an object becomes a new object; a null, a
+ * scalar or a list element out of range on the way fails.
+ */
 function setPath(source: Json, path: string, value: unknown): void {
   const parts = path.split('.');
-  let node = source;
-  for (const part of parts.slice(0, -1)) {
-    const next = node[part];
-    if (next === undefined || next === null) node = node[part] = {};
-    else if (typeof next === 'object' && !Array.isArray(next)) node = next as Json;
-    else throw new EsError(400, 'illegal_argument_exception', `cannot set [${parts.at(-1)}] with parent object of type [${typeName(next)}] as part of path [${path}]`);
+  let node: unknown = source;
+  for (const element of parts.slice(0, -1)) {
+    if (isMap(node) && !Object.hasOwn(node, element)) node = node[element] = {};
+    else node = resolveStep(node, element, path);
   }
-  node[parts.at(-1) as string] = value;
+  const leaf = parts.at(-1) as string;
+  if (isMap(node)) node[leaf] = value;
+  else if (Array.isArray(node)) node[listIndex(node, leaf, path)] = value;
+  else throw walkError(node === null || node === undefined ? `cannot set [${leaf}] with null parent as part of path [${path}]` : `cannot set [${leaf}] with parent object of type [${typeName(node)}] as part of path [${path}]`);
 }
 
 function isEmpty(value: unknown): boolean {
@@ -186,8 +230,8 @@ function runSet(processor: SetProcessor, source: Json, context: IngestContext, a
   }
   let value: unknown;
   if (processor.copyFrom !== undefined) {
-    value = lookup(source, context, processor.copyFrom);
-    if (value === undefined && !processor.ignoreEmptyValue) throw new EsError(400, 'illegal_argument_exception', `field [${processor.copyFrom}] not present as part of path [${processor.copyFrom}]`);
+    // getFieldValue(copy_from, ignoreMissing = ignore_empty_value): a path that does not resolve fails, or is nothing.
+    value = processor.ignoreEmptyValue ? lookup(source, context, processor.copyFrom) : fieldValue(source, context, processor.copyFrom);
     // The copy is the document's own; the patch keeps another, as later processors may change this one.
     value = detached(value);
   } else value = (processor.value as ValueSource)(source, context);
