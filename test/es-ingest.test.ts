@@ -173,7 +173,7 @@ describe('ingest pipelines', () => {
     for (const [index, [processor]] of cases.entries()) {
       await es.ingest.putPipeline({ id: `walk-${index}`, processors: [processor as never] });
       const bulk = await es.bulk({ operations: [{ index: { _index: 'walks', _id: String(index), pipeline: `walk-${index}` } }, document] });
-      reasons.push(bulk.items[0]?.index?.error?.reason);
+      reasons.push(bulk.items[0]?.index?.error?.reason ?? undefined);
     }
     expect(reasons).toEqual(cases.map(([, reason]) => reason));
     expect((await es.get<typeof document>({ index: 'walks', id: String(cases.length - 1) }))._source?.fizz.list).toEqual([{ field: 'changed' }]);
