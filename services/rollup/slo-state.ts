@@ -28,22 +28,29 @@ export function budgetOf(good: number, valid: number, target: number): Budget {
   return { good, valid, attainment: valid > 0 ? good / valid : undefined, allowed, consumed, left: allowed - consumed, consumedShare: allowed > 0 ? consumed / allowed : undefined };
 }
 
-/**
- * Minutes that start inside a maintenance window are excluded from good and valid; returns which minutes were (1).
- * A typed array: a list of 43 200 booleans for a 30-day window, made with Array.from, was most of an SLO status request.
- */
-export function excludeMaintenance(series: SloMinutes, from: number, windows: Slo['maintenance']): Uint8Array {
-  const excluded = new Uint8Array(series.valid.length);
-  for (const window of windows) {
-    const first = Math.max(0, Math.ceil((window.startMs - from) / MINUTE));
-    const last = Math.min(series.valid.length, Math.ceil((window.endMs - from) / MINUTE));
-    for (let i = first; i < last; i += 1) {
-      excluded[i] = 1;
+/** The minutes of a series starting at `from` that start inside a maintenance window, as [first, end) ranges. */
+function maintenanceRanges(length: number, from: number, windows: Slo['maintenance']): Array<[number, number]> {
+  return windows.map((window) => [Math.max(0, Math.ceil((window.startMs - from) / MINUTE)), Math.min(length, Math.ceil((window.endMs - from) / MINUTE))]);
+}
+
+/** Minutes that start inside a maintenance window are excluded from good and valid. */
+export function excludeMaintenance(series: SloMinutes, from: number, windows: Slo['maintenance']): void {
+  for (const [first, end] of maintenanceRanges(series.valid.length, from, windows)) {
+    for (let i = first; i < end; i += 1) {
       series.good[i] = 0;
       series.valid[i] = 0;
     }
   }
-  return excluded;
+}
+
+/**
+ * Which minutes of a series start inside a maintenance window (1), for the report's chart. A typed array: a
+ * list of 43 200 booleans for a 30-day window, made with Array.from, was most of an SLO status request.
+ */
+export function maintenanceMask(length: number, from: number, windows: Slo['maintenance']): Uint8Array {
+  const marked = new Uint8Array(length);
+  for (const [first, end] of maintenanceRanges(length, from, windows)) marked.fill(1, first, Math.max(first, end));
+  return marked;
 }
 
 export function sums(series: SloMinutes, first = 0, end = series.valid.length): { good: number; valid: number } {

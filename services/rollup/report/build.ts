@@ -2,7 +2,7 @@ import { bucketValueMs, histogramCount, percentilesMs, type LatencyHistogram } f
 import type { Slo, SloFile } from '../../../shared/slo.js';
 import { MINUTE } from '../rollups.js';
 import type { MinuteSeries, RouteTotals, SloMinutes } from '../series.js';
-import { budgetOf, excludeMaintenance, sums, timeslices } from '../slo-state.js';
+import { budgetOf, excludeMaintenance, maintenanceMask, sums, timeslices } from '../slo-state.js';
 import type { MonthBounds } from './calendar.js';
 import type { Incident, Level, Report, RouteRow, SloSection } from './model.js';
 import { recommend } from './recommend.js';
@@ -100,7 +100,8 @@ function sloSection(input: ReportInput, slo: Slo, offset: number, monthMinutes: 
   const { bounds, series } = input;
   const all = series.slos.get(slo.name) as SloMinutes;
   const month = subSeries(all, offset, offset + monthMinutes);
-  const excluded = excludeMaintenance(month, bounds.from, slo.maintenance);
+  const excluded = maintenanceMask(month.valid.length, bounds.from, slo.maintenance);
+  excludeMaintenance(month, bounds.from, slo.maintenance);
   const total = sums(month);
   const budget = budgetOf(total.good, total.valid, slo.objective.target);
   const rollingMinutes = slo.timeWindow.duration / MINUTE;
