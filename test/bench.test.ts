@@ -13,6 +13,8 @@ describe('npm run bench -- --quick (the smoke run CI does)', () => {
     expect(results).toMatchObject({ quick: true, runs: 1, machine: { cores: expect.any(Number) as number, node: process.version } });
     expect(new Set(results.figures.map((figure) => figure.section))).toEqual(new Set(['pipelines, one core', 'Kafka emulator', 'Elasticsearch emulator', 'rollups and report', 'API', 'ingest end to end', 'against rsyslog', 'local mode demo', 'security stage (OWASP CRS)']));
     for (const figure of results.figures) expect(Number.isFinite(figure.median), figure.name).toBe(true);
+    // The issue's "Done when": every figure says what limits it.
+    for (const figure of results.figures) expect(figure.limit, `${figure.section}: ${figure.name}`).toMatch(/\w/);
     const peers = results.figures.filter((figure) => figure.section === 'against rsyslog').map((figure) => figure.name);
     expect(peers.some((name) => name.startsWith('rsyslog:'))).toBe(true);
     expect(peers.some((name) => name.startsWith('Sluice, full pipeline, one member:'))).toBe(true);
