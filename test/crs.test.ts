@@ -140,6 +140,32 @@ describe('operators', () => {
     expect(atoms('xb')).toEqual(['b', 'x']);
   });
 
+  it('the atom scanner agrees with a plain search on CRS phrase lists: every atom a text holds, and the one ending first (the longest there)', () => {
+    const rules = defaultCrsDir();
+    let seed = 19;
+    const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+    for (const file of ['lfi-os-files.data', 'unix-shell.data', 'scanners-user-agents.data']) {
+      const phrases = readFileSync(join(rules, file), 'utf8').split('\n').filter((line) => /^[\x20-\x7e]+$/.test(line) && !line.startsWith('#')).map((line) => line.toLowerCase());
+      const scanner = new AtomScanner(phrases);
+      const atomOf = new Map([...scanner.ids].map(([atom, id]) => [id, atom]));
+      for (let round = 0; round < 2_000; round += 1) {
+        // Pieces of phrases (their ends or their starts, some in upper case) joined by any printable character.
+        let text = '';
+        for (let piece = 0; piece < 1 + Math.floor(random() * 4); piece += 1) {
+          const phrase = phrases[Math.floor(random() * phrases.length)] as string;
+          const cut = Math.floor(random() * phrase.length);
+          text += (random() < 0.5 ? phrase.slice(cut) : phrase.slice(0, cut + 1).toUpperCase()) + String.fromCharCode(32 + Math.floor(random() * 95));
+        }
+        const lower = text.toLowerCase();
+        const held = [...scanner.ids.keys()].filter((atom) => lower.includes(atom));
+        expect(scanner.scan(text).map((id) => atomOf.get(id)).sort(), text).toEqual(held.sort());
+        const end = (atom: string): number => lower.indexOf(atom) + atom.length;
+        const first = held.sort((a, b) => end(a) - end(b) || b.length - a.length)[0];
+        expect(atomOf.get(scanner.first(text)), text).toBe(first);
+      }
+    }
+  });
+
   it("a rule's formula over the atoms found: nested and and or, with none of its atoms found, and with nothing to require", () => {
     const scanner = new AtomScanner(['union', 'select', 'sleep', '(', 'x', 'y']);
     const atom = (name: string): Formula => ({ op: 'atom', atom: name });

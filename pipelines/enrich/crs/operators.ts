@@ -47,6 +47,28 @@ function numeric(value: string): number {
   return Number.isNaN(parsed) ? 0 : parsed;
 }
 
+interface PhraseMatcher {
+  readonly matcher: AtomScanner;
+  readonly captures: readonly Captures[];
+}
+
+/** Phrase lists already built, by their phrases: CRS reads some data files in two rules (1 079 and 708 phrases). */
+const phraseMatchers = new Map<string, PhraseMatcher>();
+
+/** The automaton of an `@pm` list, built once per distinct list. */
+function phraseMatcher(phrases: readonly string[]): PhraseMatcher {
+  // Case-insensitive as ModSecurity's (ASCII only, as C's tolower); the capture is the phrase as listed.
+  const listed = new Map<string, string>();
+  for (const phrase of phrases) if (phrase !== '' && !listed.has(asciiLower(phrase))) listed.set(asciiLower(phrase), phrase);
+  const key = [...listed.values()].join('\n');
+  let built = phraseMatchers.get(key);
+  if (built === undefined) {
+    built = { matcher: new AtomScanner(listed.keys()), captures: [...listed.values()].map((phrase): Captures => [phrase]) };
+    phraseMatchers.set(key, built);
+  }
+  return built;
+}
+
 /** Operators whose argument may hold a macro read it through `expand`; the rest compile it once. */
 export function compileOperator(name: string, argument: string, loadData: (file: string) => string[]): OperatorTest {
   const dynamic = argument.includes('%{');
@@ -61,11 +83,7 @@ export function compileOperator(name: string, argument: string, loadData: (file:
     case 'pmFromFile':
     case 'pmf': {
       const phrases = name === 'pm' ? argument.split(/\s+/) : argument.split(/\s+/).flatMap(loadData);
-      // Case-insensitive as ModSecurity's (ASCII only, as C's tolower); the capture is the phrase as listed.
-      const listed = new Map<string, string>();
-      for (const phrase of phrases) if (phrase !== '' && !listed.has(asciiLower(phrase))) listed.set(asciiLower(phrase), phrase);
-      const matcher = new AtomScanner(listed.keys());
-      const captures = [...listed.values()].map((phrase): Captures => [phrase]);
+      const { matcher, captures } = phraseMatcher(phrases);
       return (value) => {
         const found = matcher.first(value);
         return found < 0 ? undefined : captures[found];
