@@ -199,6 +199,31 @@ describe('bucket aggregations', () => {
     expect(page.buckets).toEqual([bucket('01', '/a', 2, 0, 26, 52), bucket('02', '/b', 1, 1, 101, 101), bucket('02', '/c', 1, 0, 151, 151), bucket('04', '/a', 1, 0, 20, 20), bucket('04', '/b', 1, 1, 2500, 2500)]);
   });
 
+  // The emulator keeps a paged composite's matches and groups between pages (a rollup asks for thousands of
+  // buckets); Elasticsearch reads its index afresh for each, so a refresh between pages shows in the next.
+  it('composite pages see what a refresh shows between them, and another query or other sources on the same documents', async () => {
+    await es.indices.create({ index: 'paged', mappings: { properties: { k: { type: 'keyword' }, n: { type: 'integer' } } } });
+    await es.bulk({ refresh: true, operations: ['a', 'b', 'c'].flatMap((k, i) => [{ index: { _index: 'paged', _id: k } }, { k, n: i % 2 }]) });
+    const page = async (after?: string, query?: unknown, field = 'k'): Promise<string[]> => {
+      const response = await es.search({ index: 'paged', size: 0, ...(query ? { query: query as never } : {}), aggs: { page: { composite: { size: 2, sources: [{ key: { terms: { field } } }], ...(after ? { after: { key: after } } : {}) } } } as never });
+      return (response.aggregations as Record<string, any>).page.buckets.map((bucket: { key: { key: string | number }; doc_count: number }) => `${bucket.key.key}:${bucket.doc_count}`);
+    };
+    expect(await page()).toEqual(['a:1', 'b:1']);
+    await es.bulk({ refresh: true, operations: [{ delete: { _index: 'paged', _id: 'c' } }, { index: { _index: 'paged', _id: 'd' } }, { k: 'd', n: 1 }] });
+    expect(await page('b')).toEqual(['d:1']);
+    // Written but not refreshed: not searchable yet, on the next page either; then refreshed, it is.
+    await es.index({ index: 'paged', id: 'e', document: { k: 'e', n: 0 }, refresh: false });
+    expect(await page('b')).toEqual(['d:1']);
+    await es.indices.refresh({ index: 'paged' });
+    expect(await page('b')).toEqual(['d:1', 'e:1']);
+    await es.delete({ index: 'paged', id: 'e', refresh: true });
+    expect(await page('b')).toEqual(['d:1']);
+    // The same documents, another query; then other sources.
+    expect(await page(undefined, { term: { n: 0 } })).toEqual(['a:1']);
+    expect(await page(undefined, { term: { n: 1 } })).toEqual(['b:1', 'd:1']);
+    expect(await page(undefined, { term: { n: 1 } }, 'n')).toEqual(['1:2']);
+  });
+
   it('composite refuses a parent aggregation, as Elasticsearch does (230_composite.yml, "Invalid Composite aggregation")', async () => {
     const error = await failure(es.search({ index: 'requests', size: 0, aggs: { outer: { terms: { field: 'path' }, aggs: { inner: { composite: { sources: [{ m: { terms: { field: 'method' } } }] } } } } } }));
     expect(error).toMatchObject({ status: 400 });

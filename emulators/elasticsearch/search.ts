@@ -72,6 +72,34 @@ function matchingHits(targets: Target[], query: unknown, context: SearchContext,
   return hits;
 }
 
+/** The last paged aggregation's matches, by the first index it searched. */
+const pagedMatches = new WeakMap<Index, { key: string; indices: Index[]; generations: number[]; hits: Hit[] }>();
+
+/**
+ * matchingHits for a request that pages through a composite aggregation: a rollup asks for thousands of
+ * buckets a thousand at a time, the same query each time, and matching it again was a third of each page.
+ * The matches are kept while no searched index changes what it shows or its mappings (its generation), and
+ * for the query's clock too when it has date math on `now`. One request's matches per index, so the memory
+ * held is one day's documents for a rollup.
+ */
+function pagedMatchingHits(targets: Target[], query: unknown, context: SearchContext, scored: boolean): Hit[] {
+  const first = targets[0];
+  if (first === undefined || targets.some((target) => target.live !== true)) return matchingHits(targets, query, context, scored);
+  const text = JSON.stringify(query ?? null);
+  const key = `${scored ? 'scored' : ''}|${/now/i.test(text) ? context.now : ''}|${text}`;
+  const indices = targets.map((target) => target.index);
+  const generations = indices.map((index) => index.generation);
+  const kept = pagedMatches.get(first.index);
+  if (kept !== undefined && kept.key === key && kept.indices.length === indices.length && kept.indices.every((index, i) => index === indices[i] && kept.generations[i] === generations[i])) return kept.hits;
+  const hits = matchingHits(targets, query, context, scored);
+  pagedMatches.set(first.index, { key, indices, generations, hits });
+  return hits;
+}
+
+function pagesComposite(aggs: Json | undefined): boolean {
+  return aggs !== undefined && Object.values(aggs).some((spec) => typeof spec === 'object' && spec !== null && 'composite' in spec);
+}
+
 /** Errors a shard raises reach the client wrapped as Elasticsearch wraps them (all shards failed). */
 function asShardFailure<T>(targets: Target[], run: () => T): T {
   try {
@@ -181,7 +209,10 @@ type SortedHit = Hit & { sort?: Array<FieldValue | null> };
 
 /** Everything a search decided: the sorted matching hits and how each page renders. A scroll keeps it. */
 export interface PreparedSearch {
-  hits: SortedHit[];
+  /** Sorted when first read: a request for aggregations alone (`size: 0`, a rollup's pages) never reads them. */
+  readonly hits: SortedHit[];
+  /** The best score of the matches (searches sorted by score show it). */
+  readonly maxScore: number | null;
   total: number;
   threshold: number;
   /** Sorted by score (no sort given): the response shows `max_score`. */
@@ -200,14 +231,18 @@ function sortKeys(body: Json, params: SearchParams, pit: boolean): SortKey[] {
   return keys;
 }
 
-function sortHits(hits: Hit[], keys: SortKey[], context: SearchContext): SortedHit[] {
-  if (keys.length === 0) return [...hits].sort((a, b) => b.score - a.score || a.order - b.order);
+/** A sort on a text field is refused, as Elasticsearch refuses it without fielddata. */
+function checkSortable(keys: SortKey[], context: SearchContext): void {
   for (const key of keys) {
     const def = context.fields.get(key.field);
     if (def && isTextType(def.type)) {
       throw badRequest(`Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead. Alternatively, set fielddata=true on [${key.field}] in order to load field data by uninverting the inverted index. Note that this can use significant memory.`);
     }
   }
+}
+
+function sortHits(hits: Hit[], keys: SortKey[]): SortedHit[] {
+  if (keys.length === 0) return [...hits].sort((a, b) => b.score - a.score || a.order - b.order);
   const sorted = hits.map((hit) => ({ ...hit, sort: keys.map((key) => sortValue(hit.doc, key, hit.score, hit.order)) }));
   sorted.sort((a, b) => compareSortValues(a.sort, b.sort, keys) || a.order - b.order);
   return sorted;
@@ -254,7 +289,7 @@ function checkPaging(body: Json, params: SearchParams, from: number, size: numbe
   }
 }
 
-/** Runs the query, sorts, filters by `search_after`, `post_filter` and `min_score`, and runs the aggregations. */
+/** Runs the query, filters by `min_score` and `post_filter`, and runs the aggregations; the hits are sorted (and `search_after` applied) when first read. */
 export function prepareSearch(targets: Target[], body: Json, params: SearchParams, now: number, options: { pit?: boolean } = {}): PreparedSearch {
   checkSearchBody(body);
   const indices = targets.map((target) => target.index);
@@ -265,26 +300,32 @@ export function prepareSearch(targets: Target[], body: Json, params: SearchParam
     const trackScores = body.track_scores === true;
     const minScore = body.min_score === undefined ? undefined : Number(body.min_score);
     const scored = keys.length === 0 || keys.some((key) => key.field === '_score') || trackScores || minScore !== undefined;
-    let hits = matchingHits(targets, queryOf(body, params), context, scored);
-    if (minScore !== undefined) hits = hits.filter((hit) => hit.score >= minScore);
     const aggs = (body.aggs ?? body.aggregations) as Json | undefined;
+    let hits = (pagesComposite(aggs) ? pagedMatchingHits : matchingHits)(targets, queryOf(body, params), context, scored);
+    if (minScore !== undefined) hits = hits.filter((hit) => hit.score >= minScore);
     const aggregations = aggs === undefined ? undefined : runAggregations(aggs, hits, context, () => matchingHits(targets, undefined, context, false));
     if (body.post_filter !== undefined) {
       const filter = compileQuery(body.post_filter, context);
       hits = hits.filter((hit) => filter.matches(hit.doc));
     }
-    let sorted = sortHits(hits, keys, context);
-    const total = sorted.length;
+    checkSortable(keys, context);
     const after = body.search_after as Array<FieldValue | null> | undefined;
     if (after !== undefined) {
       if (keys.length === 0) throw badRequest('Cannot use [search_after] without a [sort] clause');
       if (!Array.isArray(after) || after.length !== keys.length) throw badRequest(`search_after has ${Array.isArray(after) ? after.length : 0} value(s) but sort has ${keys.length}.`);
-      sorted = sorted.filter((hit) => compareSortValues(hit.sort ?? [], after, keys) > 0);
     }
+    const matched = hits;
+    let sorted: SortedHit[] | undefined;
     const showScore = keys.length === 0 || trackScores;
     return {
-      hits: sorted,
-      total,
+      get hits(): SortedHit[] {
+        sorted ??= after === undefined ? sortHits(matched, keys) : sortHits(matched, keys).filter((hit) => compareSortValues(hit.sort ?? [], after, keys) > 0);
+        return sorted;
+      },
+      get maxScore(): number | null {
+        return matched.length === 0 ? null : matched.reduce((max, hit) => (hit.score > max ? hit.score : max), -Infinity);
+      },
+      total: matched.length,
       threshold: totalThreshold(body, params),
       sortedByScore: keys.length === 0,
       render: hitRenderer(body, params, context, showScore),
@@ -298,7 +339,7 @@ export function prepareSearch(targets: Target[], body: Json, params: SearchParam
  * `rest_total_hits_as_int` (each scroll page has its own); aggregations come with the first page only.
  */
 export function renderPage(prepared: PreparedSearch, page: { from: number; size: number }, options: { took: number; shards: number; totalAsInt: boolean; aggregations: boolean }): Json {
-  const hits = prepared.hits.slice(page.from, page.from + page.size);
+  const hits = page.size === 0 ? [] : prepared.hits.slice(page.from, page.from + page.size);
   const total = prepared.threshold < 0 ? undefined : prepared.total > prepared.threshold ? { value: prepared.threshold, relation: 'gte' } : { value: prepared.total, relation: 'eq' };
   return {
     took: options.took,
@@ -306,7 +347,7 @@ export function renderPage(prepared: PreparedSearch, page: { from: number; size:
     _shards: { total: options.shards, successful: options.shards, skipped: 0, failed: 0 },
     hits: {
       ...(total === undefined ? (options.totalAsInt ? { total: -1 } : {}) : { total: options.totalAsInt ? total.value : total }),
-      max_score: prepared.sortedByScore && prepared.hits.length > 0 ? prepared.hits.reduce((max, hit) => (hit.score > max ? hit.score : max), -Infinity) : null,
+      max_score: prepared.sortedByScore ? prepared.maxScore : null,
       hits: hits.map(prepared.render),
     },
     ...(options.aggregations && prepared.aggregations !== undefined ? { aggregations: prepared.aggregations } : {}),

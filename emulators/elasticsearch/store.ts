@@ -138,6 +138,8 @@ export class Index {
   ilm: IlmState | undefined;
   /** Set when this index rolled over (its lifecycle date then moves to this time). */
   rolledOverAt: number | undefined;
+  /** Changes whenever what searches see (the view) or how they read it (the mappings) changes: a search's matches are kept by it. */
+  generation = 0;
 
   constructor(
     readonly name: string,
@@ -154,6 +156,7 @@ export class Index {
   }
 
   setMappings(mappings: Mappings): void {
+    this.generation += 1;
     this.mappings = mappings;
     this.fields = fieldIndex(mappings);
     this.unsetConstants = [...this.fields.values()].filter((def) => def.type === 'constant_keyword' && def.mapping.value === undefined);
@@ -198,11 +201,13 @@ export class Index {
 
   /** Makes visible a document whose id the view does not hold (or whose replacement show has noted). */
   private showNew(doc: Doc): void {
+    this.generation += 1;
     this.view.set(doc.id, doc);
     for (const column of this.columns.values()) column.add(doc);
   }
 
   private hide(id: string): void {
+    this.generation += 1;
     if (this.view.delete(id)) this.rewritten = true;
   }
 
