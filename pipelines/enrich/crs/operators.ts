@@ -52,11 +52,19 @@ interface PhraseMatcher {
   readonly captures: readonly Captures[];
 }
 
-/** Phrase lists already built, by their phrases: CRS reads some data files in two rules (1 079 and 708 phrases). */
-const phraseMatchers = new Map<string, PhraseMatcher>();
+/**
+ * Phrase lists already built, by their phrases, for each ruleset being loaded (known by its data-file reader):
+ * CRS reads two data files in two rules each (1 082 and 709 phrases). Kept per load, so that every load does
+ * its own work and nothing is held after it.
+ */
+const phraseMatchersByLoad = new WeakMap<DataReader, Map<string, PhraseMatcher>>();
 
-/** The automaton of an `@pm` list, built once per distinct list. */
-function phraseMatcher(phrases: readonly string[]): PhraseMatcher {
+type DataReader = (file: string) => string[];
+
+/** The automaton of an `@pm` list, built once per distinct list in a load. */
+function phraseMatcher(phrases: readonly string[], loadData: DataReader): PhraseMatcher {
+  let phraseMatchers = phraseMatchersByLoad.get(loadData);
+  if (phraseMatchers === undefined) phraseMatchersByLoad.set(loadData, (phraseMatchers = new Map()));
   // Case-insensitive as ModSecurity's (ASCII only, as C's tolower); the capture is the phrase as listed.
   const listed = new Map<string, string>();
   for (const phrase of phrases) if (phrase !== '' && !listed.has(asciiLower(phrase))) listed.set(asciiLower(phrase), phrase);
@@ -70,7 +78,7 @@ function phraseMatcher(phrases: readonly string[]): PhraseMatcher {
 }
 
 /** Operators whose argument may hold a macro read it through `expand`; the rest compile it once. */
-export function compileOperator(name: string, argument: string, loadData: (file: string) => string[]): OperatorTest {
+export function compileOperator(name: string, argument: string, loadData: DataReader): OperatorTest {
   const dynamic = argument.includes('%{');
   const literal = (expand: (text: string) => string): string => (dynamic ? expand(argument) : argument);
   switch (name) {
@@ -83,7 +91,7 @@ export function compileOperator(name: string, argument: string, loadData: (file:
     case 'pmFromFile':
     case 'pmf': {
       const phrases = name === 'pm' ? argument.split(/\s+/) : argument.split(/\s+/).flatMap(loadData);
-      const { matcher, captures } = phraseMatcher(phrases);
+      const { matcher, captures } = phraseMatcher(phrases, loadData);
       return (value) => {
         const found = matcher.first(value);
         return found < 0 ? undefined : captures[found];
