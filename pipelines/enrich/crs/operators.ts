@@ -47,38 +47,8 @@ function numeric(value: string): number {
   return Number.isNaN(parsed) ? 0 : parsed;
 }
 
-interface PhraseMatcher {
-  readonly matcher: AtomScanner;
-  readonly captures: readonly Captures[];
-}
-
-/**
- * Phrase lists already built, by their phrases, for each ruleset being loaded (known by its data-file reader):
- * CRS reads two data files in two rules each (1 082 and 709 phrases). Kept per load, so that every load does
- * its own work and nothing is held after it.
- */
-const phraseMatchersByLoad = new WeakMap<DataReader, Map<string, PhraseMatcher>>();
-
-type DataReader = (file: string) => string[];
-
-/** The automaton of an `@pm` list, built once per distinct list in a load. */
-function phraseMatcher(phrases: readonly string[], loadData: DataReader): PhraseMatcher {
-  let phraseMatchers = phraseMatchersByLoad.get(loadData);
-  if (phraseMatchers === undefined) phraseMatchersByLoad.set(loadData, (phraseMatchers = new Map()));
-  // Case-insensitive as ModSecurity's (ASCII only, as C's tolower); the capture is the phrase as listed.
-  const listed = new Map<string, string>();
-  for (const phrase of phrases) if (phrase !== '' && !listed.has(asciiLower(phrase))) listed.set(asciiLower(phrase), phrase);
-  const key = [...listed.values()].join('\n');
-  let built = phraseMatchers.get(key);
-  if (built === undefined) {
-    built = { matcher: new AtomScanner(listed.keys()), captures: [...listed.values()].map((phrase): Captures => [phrase]) };
-    phraseMatchers.set(key, built);
-  }
-  return built;
-}
-
 /** Operators whose argument may hold a macro read it through `expand`; the rest compile it once. */
-export function compileOperator(name: string, argument: string, loadData: DataReader): OperatorTest {
+export function compileOperator(name: string, argument: string, loadData: (file: string) => string[]): OperatorTest {
   const dynamic = argument.includes('%{');
   const literal = (expand: (text: string) => string): string => (dynamic ? expand(argument) : argument);
   switch (name) {
@@ -91,7 +61,11 @@ export function compileOperator(name: string, argument: string, loadData: DataRe
     case 'pmFromFile':
     case 'pmf': {
       const phrases = name === 'pm' ? argument.split(/\s+/) : argument.split(/\s+/).flatMap(loadData);
-      const { matcher, captures } = phraseMatcher(phrases, loadData);
+      // Case-insensitive as ModSecurity's (ASCII only, as C's tolower); the capture is the phrase as listed.
+      const listed = new Map<string, string>();
+      for (const phrase of phrases) if (phrase !== '' && !listed.has(asciiLower(phrase))) listed.set(asciiLower(phrase), phrase);
+      const matcher = new AtomScanner(listed.keys());
+      const captures = [...listed.values()].map((phrase): Captures => [phrase]);
       return (value) => {
         const found = matcher.first(value);
         return found < 0 ? undefined : captures[found];
