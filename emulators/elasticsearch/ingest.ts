@@ -49,7 +49,7 @@ export function compilePipeline(id: string, body: Json): Pipeline {
   if (unknown.length > 0) throw parseError(`pipeline [${id}] doesn't support one or more provided configuration parameters [${unknown.join(', ')}]`);
   if (description !== undefined && typeof description !== 'string') throw parseError('[description] property isn\'t a string');
   if (version !== undefined && !Number.isInteger(version)) throw parseError('[version] property isn\'t an integer');
-  if (_meta !== undefined && (typeof _meta !== 'object' || _meta === null || Array.isArray(_meta))) throw parseError('[_meta] property isn\'t a map');
+  if (_meta !== undefined && !isMap(_meta)) throw parseError('[_meta] property isn\'t a map');
   if (deprecated !== undefined && typeof deprecated !== 'boolean') throw parseError('[deprecated] property isn\'t a boolean');
   if (processors === undefined) throw parseError('[processors] required property is missing', undefined, 'processors');
   if (!Array.isArray(processors)) throw parseError('[processors] property isn\'t a list');
@@ -62,10 +62,10 @@ function unsupported(what: string): EsError {
 }
 
 function compileProcessor(entry: unknown): SetProcessor {
-  if (typeof entry !== 'object' || entry === null || Array.isArray(entry) || Object.keys(entry).length !== 1) throw parseError('processor definition must be an object with one processor type as its key');
+  if (!isMap(entry) || Object.keys(entry).length !== 1) throw parseError('processor definition must be an object with one processor type as its key');
   const [[type, config]] = Object.entries(entry) as [[string, unknown]];
   if (type !== 'set') throw unsupported(`the [${type}] processor`);
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw parseError('[set] processor config must be a map', 'set');
+  if (!isMap(config)) throw parseError('[set] processor config must be a map', 'set');
   const { field, value, copy_from: copyFrom, override, ignore_empty_value: ignoreEmptyValue, ignore_failure: ignoreFailure, tag, description, media_type: mediaType, if: condition, on_failure: onFailure, ...rest } = config as Json;
   if (condition !== undefined) throw unsupported('a processor\'s [if] condition');
   if (onFailure !== undefined) throw unsupported('a processor\'s [on_failure] handlers');

@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { flatSettings, type IlmFiles } from './files.js';
+import { flatSettings, isObject, type IlmFiles } from './files.js';
 
 /**
  * Installs the files idempotently: each policy and template is compared, in a canonical form, with what
@@ -15,11 +15,6 @@ export interface Change {
 }
 
 type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 
 /** Mappings with dotted property names expanded into objects, as Elasticsearch reads them. */
 function expandMappings(value: unknown): unknown {
