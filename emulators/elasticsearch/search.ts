@@ -301,20 +301,17 @@ export function prepareSearch(targets: Target[], body: Json, params: SearchParam
     const minScore = body.min_score === undefined ? undefined : Number(body.min_score);
     const scored = keys.length === 0 || keys.some((key) => key.field === '_score') || trackScores || minScore !== undefined;
     const aggs = (body.aggs ?? body.aggregations) as Json | undefined;
-    let hits = (pagesComposite(aggs) ? pagedMatchingHits : matchingHits)(targets, queryOf(body, params), context, scored);
-    if (minScore !== undefined) hits = hits.filter((hit) => hit.score >= minScore);
+    const found = (pagesComposite(aggs) ? pagedMatchingHits : matchingHits)(targets, queryOf(body, params), context, scored);
+    const hits = minScore === undefined ? found : found.filter((hit) => hit.score >= minScore);
     const aggregations = aggs === undefined ? undefined : runAggregations(aggs, hits, context, () => matchingHits(targets, undefined, context, false));
-    if (body.post_filter !== undefined) {
-      const filter = compileQuery(body.post_filter, context);
-      hits = hits.filter((hit) => filter.matches(hit.doc));
-    }
+    const postFilter = body.post_filter === undefined ? undefined : compileQuery(body.post_filter, context);
+    const matched = postFilter === undefined ? hits : hits.filter((hit) => postFilter.matches(hit.doc));
     checkSortable(keys, context);
     const after = body.search_after as Array<FieldValue | null> | undefined;
     if (after !== undefined) {
       if (keys.length === 0) throw badRequest('Cannot use [search_after] without a [sort] clause');
       if (!Array.isArray(after) || after.length !== keys.length) throw badRequest(`search_after has ${Array.isArray(after) ? after.length : 0} value(s) but sort has ${keys.length}.`);
     }
-    const matched = hits;
     let sorted: SortedHit[] | undefined;
     const showScore = keys.length === 0 || trackScores;
     return {
