@@ -224,6 +224,19 @@ describe('bucket aggregations', () => {
     expect(await page(undefined, { term: { n: 1 } }, 'n')).toEqual(['1:2']);
   });
 
+  // Elasticsearch's search reference: post_filter applies to the hits after the aggregations are computed;
+  // min_score drops documents before them (a match_all scores 1).
+  it('post_filter narrows the hits but not the aggregations; min_score narrows both', async () => {
+    const methods = { methods: { terms: { field: 'method' } } };
+    const filtered = await es.search({ index: 'requests', size: 10, post_filter: { term: { method: 'POST' } }, aggs: methods as never });
+    expect(filtered.hits.hits.map((hit) => hit._id)).toEqual(['2']);
+    expect((filtered.aggregations as Record<string, any>).methods.buckets).toEqual([{ key: 'GET', doc_count: 5 }, { key: 'POST', doc_count: 1 }]);
+    const none = await es.search({ index: 'requests', size: 10, min_score: 2, aggs: methods as never });
+    expect([none.hits.hits.length, (none.aggregations as Record<string, any>).methods.buckets]).toEqual([0, []]);
+    const all = await es.search({ index: 'requests', size: 0, min_score: 0.5, aggs: methods as never });
+    expect([(all.hits.total as { value: number }).value, (all.aggregations as Record<string, any>).methods.buckets.length]).toEqual([6, 2]);
+  });
+
   it('composite refuses a parent aggregation, as Elasticsearch does (230_composite.yml, "Invalid Composite aggregation")', async () => {
     const error = await failure(es.search({ index: 'requests', size: 0, aggs: { outer: { terms: { field: 'path' }, aggs: { inner: { composite: { sources: [{ m: { terms: { field: 'method' } } }] } } } } } }));
     expect(error).toMatchObject({ status: 400 });
