@@ -237,6 +237,16 @@ describe('bucket aggregations', () => {
     expect([(all.hits.total as { value: number }).value, (all.aggregations as Record<string, any>).methods.buckets.length]).toEqual([6, 2]);
   });
 
+  // max_score: the best score of the matches when hits are sorted by score, null when sorted by a field.
+  it('max_score with hits sorted by score, and none with a field sort', async () => {
+    const byScore = await es.search({ index: 'requests', size: 1, query: { match_all: {} } });
+    expect(byScore.hits.max_score).toBe(1);
+    const byField = await es.search({ index: 'requests', size: 1, sort: [{ latency: 'desc' }] });
+    expect([byField.hits.max_score, byField.hits.hits[0]?._id]).toEqual([null, '6']);
+    const empty = await es.search({ index: 'requests', size: 1, query: { term: { method: 'PUT' } } });
+    expect(empty.hits.max_score).toBeNull();
+  });
+
   it('composite refuses a parent aggregation, as Elasticsearch does (230_composite.yml, "Invalid Composite aggregation")', async () => {
     const error = await failure(es.search({ index: 'requests', size: 0, aggs: { outer: { terms: { field: 'path' }, aggs: { inner: { composite: { sources: [{ m: { terms: { field: 'method' } } }] } } } } } }));
     expect(error).toMatchObject({ status: 400 });
