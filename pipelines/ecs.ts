@@ -131,14 +131,19 @@ export function routeTemplate(path: string): string {
   }
 }
 
-/** `150ms`, `1.5s`, `2m`, `300µs`, `42ns` → nanoseconds; a bare number is nanoseconds already (Traefik). */
+/** Go's duration units (time.ParseDuration): microseconds as `us`, `µs` (micro sign) or `μs` (Greek mu). */
+const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, '\u00b5s': 1e3, '\u03bcs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/**
+ * `150ms`, `1.5s`, `2m`, `300µs`, `42ns` → nanoseconds; a bare number is nanoseconds already (Traefik). The
+ * micro signs are escaped so that the bundle stays ASCII (bin/bundle.ts says why).
+ */
 export function durationNs(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;
   if (typeof value !== 'string') return undefined;
-  const match = /^(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h)$/.exec(value.trim());
+  const match = /^(\d+(?:\.\d+)?)\s*(ns|us|\u00b5s|\u03bcs|ms|s|m|h)$/.exec(value.trim());
   if (!match) return /^\d+$/.test(value.trim()) ? Number(value) : undefined;
-  const factor = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[match[2] as 'ns'];
-  return Math.round(Number(match[1]) * factor);
+  return Math.round(Number(match[1]) * (DURATION_UNITS[match[2] as string] as number));
 }
 
 /** `192.168.1.100:54321`, `[2001:db8::1]:443` or a bare address → ip and port. */

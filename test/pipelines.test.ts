@@ -67,6 +67,12 @@ describe('source formats, normalised to ECS', () => {
     expect(nanos).toMatchObject({ event: { duration: 987_654_321, outcome: 'failure' }, user_agent: { original: 'curl/8.5.0' }, traefik: { router_name: 'api@docker' } });
   });
 
+  it("a duration in microseconds, spelt each way Go's time.ParseDuration reads: us, the micro sign, the Greek mu", () => {
+    for (const unit of ['us', '\u00b5s', '\u03bcs']) {
+      expect(accept(JSON.stringify({ ...JSON.parse(TRAEFIK_LINE), Duration: `1500${unit}` })), unit).toMatchObject({ event: { duration: 1_500_000 } });
+    }
+  });
+
   // Shaped as Traefik writes its JSON access log (field names and types of pkg/middlewares/accesslog/logdata.go).
   it('Traefik\u2019s own JSON output: every default field in its ECS place, @timestamp from StartUTC to the millisecond', () => {
     const [https, redirect, failed] = readFileSync(join(packageRoot, 'test', 'fixtures', 'traefik-access.jsonl'), 'utf8').trim().split('\n').map((line) => accept(line));
