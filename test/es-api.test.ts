@@ -386,6 +386,16 @@ describe('search', () => {
     expect(await ids({ bool: { should: [{ term: { genre: 'drama' } }, { range: { rating: { gte: 7 } } }], minimum_should_match: 2 } })).toEqual(['3']);
   });
 
+  it("text keeps a word with an apostrophe, straight or typographic, as one token (Unicode's word boundaries, as Lucene's standard tokenizer)", async () => {
+    await es.indices.create({ index: 'names', mappings: { properties: { name: { type: 'text' } } } });
+    await es.bulk({ refresh: true, operations: [{ index: { _index: 'names', _id: 'typographic' } }, { name: 'O\u2019Brien' }, { index: { _index: 'names', _id: 'straight' } }, { name: "O'Neill" }] });
+    const found = async (text: string): Promise<string[]> => (await es.search({ index: 'names', query: { match: { name: text } } })).hits.hits.map((hit) => hit._id as string);
+    expect(await found('o\u2019brien')).toEqual(['typographic']);
+    expect(await found("o'neill")).toEqual(['straight']);
+    expect(await found('brien')).toEqual([]);
+    expect(await found('neill')).toEqual([]);
+  });
+
   it('date math against the emulator clock: now-1h/h and friends', async () => {
     await es.indices.create({ index: 'recent', mappings: { properties: { at: { type: 'date' } } } });
     const { now } = (await (await raw('/_emulator/clock')).json()) as { now: number };

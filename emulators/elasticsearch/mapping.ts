@@ -75,7 +75,7 @@ export function isNumericType(type: string | undefined): boolean {
 
 /** Lower-cased word tokens, roughly Lucene's standard analyzer. */
 export function analyze(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}_]+(?:['’][\p{L}\p{N}_]+)*/gu) ?? [];
+  return text.toLowerCase().match(/[\p{L}\p{N}_]+(?:['\u2019][\p{L}\p{N}_]+)*/gu) ?? [];
 }
 
 // ---- the field index: the mapping flattened to full paths ------------------------------------------
