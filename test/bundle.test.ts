@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { locatedModuleText } from '../bin/bundle.js';
+import { asciiOnly, locatedModuleText } from '../bin/bundle.js';
 import { packageRoot } from '../shared/paths.js';
 import { runSluice } from './support/process.js';
 
@@ -45,6 +45,24 @@ describe('the command line bundle (bin/bundle.ts)', () => {
     expect(loaded).toContain(`${dist}/bin/sluice.js`);
     expect(loaded.filter((url) => url.startsWith(`${dist}/cli/`)).length).toBeGreaterThan(1);
     expect(loaded.filter((url) => url !== `${dist}/bin/sluice.js` && !url.startsWith(`${dist}/cli/`))).toEqual([]);
+  });
+
+  it('replaces non-ASCII in comments only, so that V8 holds a chunk in one byte a character; elsewhere it leaves the chunk as it is', async () => {
+    // Same length: the source map's columns hold.
+    expect(await asciiOnly('const a = 1; // response’s type\nconst o = { /* — */ b: 2 };')).toBe('const a = 1; // response?s type\nconst o = { /* ? */ b: 2 };');
+    expect(await asciiOnly('/*! (c) Cédric */\nexport const x = 1;')).toBe('/*! (c) C?dric */\nexport const x = 1;');
+    // A regular expression, a raw template and a string each read otherwise with `?`.
+    for (const kept of ['const r = /µs|’/u;', 'const t = String.raw`é`;', 'const s = "é";']) expect(await asciiOnly(kept)).toBeUndefined();
+    const escaped = 'const s = "\\xE9";';
+    expect(await asciiOnly(escaped)).toBe(escaped);
+  });
+
+  it('is ASCII in every chunk', () => {
+    const dir = join(packageRoot, 'dist', 'cli');
+    const chunks = readdirSync(dir).filter((name) => name.endsWith('.js'));
+    expect(chunks.length).toBeGreaterThan(1);
+    const nonAscii = chunks.flatMap((name) => [...readFileSync(join(dir, name), 'utf8').matchAll(/.{0,40}[^\x00-\x7f].{0,20}/g)].map((match) => `${name}: ${match[0]}`));
+    expect(nonAscii).toEqual([]);
   });
 
   it("maps back to the TypeScript sources through tsc's maps, for stack traces read with --enable-source-maps", () => {
