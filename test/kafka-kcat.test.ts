@@ -1,3 +1,4 @@
+import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaEmulator } from '../emulators/kafka/index.js';
 import { startKafka } from './support/kafka.js';
@@ -76,6 +77,53 @@ describe('kcat (librdkafka) against the emulator', () => {
     for (const batch of batches) expect(batch.readInt16BE(21) & 0x07).toBe(id);
     const consumed = await kcat(['-C', '-t', topic, '-p', '0', '-e', '-q']);
     expect(consumed.stdout.trim().split('\n')).toEqual(lines);
+  });
+
+  it("reads what kafkajs's producer, as Sluice patches it, sent in one batch: keys, values of any size, headers, timestamps, each partition in the order sent", async () => {
+    const client = new kafkajs.Kafka({ brokers: [emulator.brokers], logLevel: kafkajs.logLevel.NOTHING });
+    const producer = client.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const base = Date.parse('2026-11-22T10:00:00Z');
+    // Values of every length class: empty, short, multi-byte UTF-8, and past the encoder's initial 512 bytes and a request's first chunk.
+    const value = (i: number): string => (i % 50 === 7 ? 'x'.repeat(70_000 + i) : i % 10 === 3 ? '' : i % 4 === 1 ? `h\u00e9llo \u2713 ${i}` : `line ${i}`);
+    const messages = Array.from({ length: 300 }, (_, i) => ({
+      topic: i % 2 === 0 ? 'kc-js-even' : 'kc-js-odd',
+      // An empty value is told apart by its key.
+      key: i % 5 === 0 ? null : i % 10 === 3 ? `empty${i}` : `key${i % 7}`,
+      value: value(i),
+      ...(i % 3 === 0 ? { headers: { trace: `t${i}`, multi: ['a', `b${i}`] } } : {}),
+      ...(i % 2 === 0 ? { timestamp: String(base + i) } : {}),
+    }));
+    const before = Date.now();
+    await producer.sendBatch({ topicMessages: ['kc-js-even', 'kc-js-odd'].map((topic) => ({ topic, messages: messages.filter((message) => message.topic === topic).map(({ topic: _topic, ...message }) => message) })) });
+    const after = Date.now();
+    await producer.disconnect();
+
+    type Read = { partition: number; offset: number; tstype: string; ts: number; headers?: string[]; key: string | null; payload: string | null };
+    const read: Array<Read & { topic: string }> = [];
+    for (const topic of ['kc-js-even', 'kc-js-odd']) {
+      const consumed = await kcat(['-C', '-t', topic, '-e', '-q', '-J']);
+      expect(consumed.code, consumed.stderr).toBe(0);
+      for (const line of consumed.stdout.trim().split('\n')) read.push({ ...(JSON.parse(line) as Read), topic });
+    }
+    expect(read).toHaveLength(300);
+    const index = (entry: Read): number => messages.findIndex((message) => message.value === (entry.payload ?? '') && (message.key ?? null) === entry.key && (message.timestamp === undefined || Number(message.timestamp) === entry.ts));
+    const found = read.map((entry) => ({ entry, i: index(entry) }));
+    expect(new Set(found.map(({ i }) => i)).size).toBe(300);
+    for (const { entry, i } of found) {
+      const sent = messages[i]!;
+      expect(entry.topic).toBe(sent.topic);
+      expect(entry.tstype).toBe('create');
+      if (sent.timestamp === undefined) expect(entry.ts >= before && entry.ts <= after).toBe(true);
+      expect(entry.headers ?? []).toEqual(sent.headers === undefined ? [] : ['trace', sent.headers.trace, 'multi', 'a', 'multi', sent.headers.multi[1]]);
+    }
+    for (const topic of ['kc-js-even', 'kc-js-odd']) {
+      for (const partition of new Set(found.filter(({ entry }) => entry.topic === topic).map(({ entry }) => entry.partition))) {
+        const mine = found.filter(({ entry }) => entry.topic === topic && entry.partition === partition).sort((a, b) => a.entry.offset - b.entry.offset);
+        expect(mine.map(({ entry }) => entry.offset)).toEqual(mine.map((_, offset) => offset));
+        expect(mine.map(({ i }) => i)).toEqual(mine.map(({ i }) => i).sort((a, b) => a - b));
+      }
+    }
   });
 
   it('-X enable.idempotence=true produces through InitProducerId, with producer ids and sequences in the batches', async () => {
