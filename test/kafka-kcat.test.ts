@@ -95,6 +95,7 @@ describe('kcat (librdkafka) against the emulator', () => {
       ...(i % 2 === 0 ? { timestamp: String(base + i) } : {}),
     }));
     const before = Date.now();
+    // The emulator refuses a batch whose CRC-32C is wrong, as Kafka does: the patched checksum is checked here too.
     await producer.sendBatch({ topicMessages: ['kc-js-even', 'kc-js-odd'].map((topic) => ({ topic, messages: messages.filter((message) => message.topic === topic).map(({ topic: _topic, ...message }) => message) })) });
     const after = Date.now();
     await producer.disconnect();
