@@ -1,10 +1,17 @@
 import { isIP } from 'node:net';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createPipeline } from '../pipelines/pipeline.js';
 import { MINUTE, minuteMessages, planDemo, trafficShape, type DemoPlan } from '../services/demo/generator.js';
 import { describePlan } from '../services/demo/describe.js';
+import { DEMO_TOPICS } from '../services/demo/lines.js';
+import { backfillBehindIngest, demoProducer } from '../services/demo/producer.js';
 import { describeProgress, Progress } from '../services/demo/progress.js';
 import { tagSecurity } from '../pipelines/enrich/security.js';
+import { loadConfig } from '../shared/config.js';
+import { kafkaClient } from '../shared/kafka.js';
+import { startKafka } from './support/kafka.js';
+import { waitFor } from './support/process.js';
 
 /**
  * The demo's generator: deterministic for a seed, realistic enough for every pipeline to take its lines,
@@ -135,4 +142,48 @@ describe('backfill progress', () => {
     expect(plain).toHaveLength(2);
     expect(plain.every((line) => !line.includes('\r') && line.endsWith('\n'))).toBe(true);
   });
+});
+
+describe("the local mode's backfill", () => {
+  it('stays at most its pace ahead of the ingest group, so the broker never drops what ingest has not read, and goes on as the group commits', async () => {
+    const emulator = await startKafka();
+    const config = loadConfig({ KAFKA_BROKERS: emulator.brokers });
+    const logger = pino({ level: 'silent' });
+    const producer = demoProducer(config, logger);
+    const admin = kafkaClient(config, logger, 'sluice-test').admin();
+    const consumer = kafkaClient(config, logger, 'sluice-test-ingest').consumer({ groupId: config.kafka.groupId, maxWaitTimeInMs: 100 });
+    try {
+      await producer.connect();
+      await admin.connect();
+      // As ingest does before the backfill asks for its lag: the topics exist, three partitions each.
+      await admin.createTopics({ topics: DEMO_TOPICS.map((topic) => ({ topic, numPartitions: 3 })) });
+      const month = plan(5, 30_000);
+      let total = 0;
+      for (let minute = month.from; minute < month.to; minute += MINUTE) total += minuteMessages(month, minute).length;
+      const pace = { mostAhead: 5_000, askEvery: 1_000 };
+      const steps: number[] = [];
+      let done = false;
+      const running = backfillBehindIngest(producer, admin, config, month, month.from, (step) => steps.push(step.produced), new AbortController().signal, pace).finally(() => (done = true));
+      // Nothing reads: it stops within its pace (and the request that crossed it) and waits.
+      await waitFor(() => (steps.at(-1) ?? 0) >= pace.mostAhead, 20_000, 'the backfill to reach its pace');
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const request = Math.max(...steps.map((produced, i) => produced - (steps[i - 1] ?? 0)));
+      const waiting = steps.at(-1) ?? 0;
+      expect(done).toBe(false);
+      expect(waiting).toBeLessThanOrEqual(pace.mostAhead + pace.askEvery + request);
+      expect(waiting).toBeLessThan(total);
+      // Ingest joins and reads (a member of its group, committing each batch): the backfill goes on to the month's end.
+      let consumed = 0;
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...DEMO_TOPICS], fromBeginning: true });
+      await consumer.run({ eachBatch: async ({ batch }) => void (consumed += batch.messages.length) });
+      expect(await running).toBe(total);
+      const ends = await Promise.all(DEMO_TOPICS.map((topic) => admin.fetchTopicOffsets(topic)));
+      expect(ends.flat().reduce((sum, end) => sum + Number(end.high), 0)).toBe(total);
+      await waitFor(() => consumed === total, 20_000, 'every message read');
+    } finally {
+      await Promise.allSettled([producer.disconnect(), admin.disconnect(), consumer.disconnect()]);
+      await emulator.close();
+    }
+  }, 60_000);
 });

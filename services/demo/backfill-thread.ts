@@ -1,13 +1,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../../shared/config.js';
+import { kafkaClient } from '../../shared/kafka.js';
 import { createLogger, serviceLogger } from '../../shared/logging.js';
 import { planDemo } from './generator.js';
-import { backfill, demoProducer } from './producer.js';
+import { backfillBehindIngest, demoProducer } from './producer.js';
 
 /**
- * The local mode's backfill on a worker thread (see startBackfillThread in local.ts): generating and
+ * The local mode's backfill on a worker thread (backfillInThread in local.ts): generating and
  * producing a month costs about a fifth of what ingesting it does, and on its own thread it runs on the
- * core ingest leaves. It reports each acknowledged request's resume point and stops when told to.
+ * core ingest leaves. It reports each acknowledged request's resume point, keeps behind ingest (LOCAL_PACE in
+ * producer.ts), and stops when told to.
  */
 
 export interface BackfillThreadData {
@@ -27,11 +29,13 @@ port?.once('message', () => stop.abort());
 async function run(): Promise<number> {
   const logger = serviceLogger(createLogger(data.config.logLevel, data.config.logFormat), 'demo');
   const producer = demoProducer(data.config, logger);
+  const admin = kafkaClient(data.config, logger, 'sluice-demo').admin();
   await producer.connect();
+  await admin.connect();
   try {
-    return await backfill(producer, planDemo(data.plan), data.fromMinute, (step) => send({ type: 'step', ...step }), stop.signal);
+    return await backfillBehindIngest(producer, admin, data.config, planDemo(data.plan), data.fromMinute, (step) => send({ type: 'step', ...step }), stop.signal);
   } finally {
-    await producer.disconnect();
+    await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
   }
 }
 

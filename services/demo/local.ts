@@ -15,7 +15,7 @@ import { issueReport } from '../rollup/report/store.js';
 import { rollupRange } from '../rollup/rollups.js';
 import { planDemo, planLive, type DemoPlan } from './generator.js';
 import { describePlan } from './describe.js';
-import { DEMO_TOPICS } from './lines.js';
+import { ingestCaughtUp } from './ingest-lag.js';
 import { describeProgress } from './progress.js';
 import { demoProducer, produceLive } from './producer.js';
 import type { BackfillThreadData, BackfillThreadMessage } from './backfill-thread.js';
@@ -45,26 +45,6 @@ export interface LocalDemo {
   /** The month it backfills (or has). */
   month: string;
   close(): Promise<void>;
-}
-
-/** Messages the consumer group has still to read on the demo's topics. */
-async function lag(admin: Admin, groupId: string, topics: string[]): Promise<number> {
-  let total = 0;
-  const committed = await admin.fetchOffsets({ groupId, topics });
-  for (const topic of topics) {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const done = committed.find((entry) => entry.topic === topic)?.partitions ?? [];
-    for (const end of ends) {
-      const offset = Number(done.find((p) => p.partition === end.partition)?.offset ?? -1);
-      total += Number(end.high) - (offset < 0 ? Number(end.low) : offset);
-    }
-  }
-  return total;
-}
-
-async function waitForIngest(admin: Admin, config: Config, signal: AbortSignal): Promise<void> {
-  const topics = DEMO_TOPICS.filter((topic) => config.kafka.topics.includes(topic));
-  while (!signal.aborted && (await lag(admin, config.kafka.groupId, topics)) > 0) await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
 /** After the backfill: the month's SLI rollups, the behaviour findings and the issued report, in the demo namespace. */
@@ -127,7 +107,7 @@ async function runDemo(config: Config, logger: Logger, state: DemoState, admin: 
   }
   if (!state.reported) {
     const waited = Date.now();
-    await waitForIngest(admin, config, signal);
+    await ingestCaughtUp(admin, config, 0, signal, 500);
     if (signal.aborted) return;
     logger.info({ seconds: (Date.now() - waited) / 1000 }, `demo: ${state.month} is indexed; rolling it up`);
     const rolled = Date.now();

@@ -1,8 +1,9 @@
-import kafkajs, { type Producer } from 'kafkajs';
+import kafkajs, { type Admin, type Producer } from 'kafkajs';
 import type { Config } from '../../shared/config.js';
 import { kafkaClient, sendToTopics } from '../../shared/kafka.js';
 import type { Logger } from '../../shared/logging.js';
 import { MINUTE, minuteMessages, type DemoMessage, type DemoPlan } from './generator.js';
+import { ingestCaughtUp } from './ingest-lag.js';
 
 /** The demo's producer: topics are created on first use, keyless messages spread over the partitions. */
 export function demoProducer(config: Config, logger: Logger): Producer {
@@ -45,6 +46,42 @@ export async function backfill(producer: Producer, plan: DemoPlan, fromMinute: n
     await onStep({ nextMinute: minute + MINUTE, produced });
   }
   return produced;
+}
+
+/** How far a backfill may run ahead of ingest, in messages, and how often it asks (see backfillBehindIngest). */
+export interface Pace {
+  mostAhead: number;
+  askEvery: number;
+}
+
+/**
+ * The local mode's pace. Its Kafka emulator keeps 128 MiB a partition and drops its oldest segment beyond that,
+ * read or not (as Kafka's retention.bytes does): a backfill that outran ingest by more lost the events in it (the
+ * consumer's offset fell out of range; seen once kafkajs produced twice as fast, 2026-12-05). 50 000 of the demo's
+ * lines (about 1.3 KB each on the access log) are at most 65 MB even if they all waited on one partition, and three
+ * seconds of ingest's work, so ingest never waits for them. Each question is a few requests to the broker.
+ */
+export const LOCAL_PACE: Pace = { mostAhead: 50_000, askEvery: 10_000 };
+
+/**
+ * backfill(), never more than `pace.mostAhead` messages (and one request) ahead of the ingest consumer group: for
+ * a broker whose retention would otherwise drop what ingest has not read yet. Only where ingest runs beside it
+ * (the local mode): elsewhere no one may be reading, and `sluice demo` produces at full speed.
+ */
+export async function backfillBehindIngest(producer: Producer, admin: Admin, config: Config, plan: DemoPlan, fromMinute: number, onStep: (step: BackfillStep) => void, signal: AbortSignal, pace: Pace = LOCAL_PACE): Promise<number> {
+  let asked = 0;
+  return backfill(
+    producer,
+    plan,
+    fromMinute,
+    async (step) => {
+      onStep(step);
+      if (step.produced - asked < pace.askEvery) return;
+      asked = step.produced;
+      await ingestCaughtUp(admin, config, pace.mostAhead, signal, 200);
+    },
+    signal,
+  );
 }
 
 /**
