@@ -313,6 +313,8 @@ export function prepareSearch(targets: Target[], body: Json, params: SearchParam
       if (!Array.isArray(after) || after.length !== keys.length) throw badRequest(`search_after has ${Array.isArray(after) ? after.length : 0} value(s) but sort has ${keys.length}.`);
     }
     let sorted: SortedHit[] | undefined;
+    // A scroll renders every page from the same prepared search: the best score is found once.
+    let best: number | null | undefined;
     const showScore = keys.length === 0 || trackScores;
     return {
       get hits(): SortedHit[] {
@@ -320,7 +322,8 @@ export function prepareSearch(targets: Target[], body: Json, params: SearchParam
         return sorted;
       },
       get maxScore(): number | null {
-        return matched.length === 0 ? null : matched.reduce((max, hit) => (hit.score > max ? hit.score : max), -Infinity);
+        if (best === undefined) best = matched.length === 0 ? null : matched.reduce((max, hit) => (hit.score > max ? hit.score : max), -Infinity);
+        return best;
       },
       total: matched.length,
       threshold: totalThreshold(body, params),
