@@ -5,6 +5,7 @@ import { createPipeline } from '../pipelines/pipeline.js';
 import { MINUTE, minuteMessages, planDemo, trafficShape, type DemoPlan } from '../services/demo/generator.js';
 import { describePlan } from '../services/demo/describe.js';
 import { DEMO_TOPICS } from '../services/demo/lines.js';
+import { demoLag } from '../services/demo/ingest-lag.js';
 import { backfillBehindIngest, demoProducer } from '../services/demo/producer.js';
 import { describeProgress, Progress } from '../services/demo/progress.js';
 import { tagSecurity } from '../pipelines/enrich/security.js';
@@ -145,6 +146,45 @@ describe('backfill progress', () => {
 });
 
 describe("the local mode's backfill", () => {
+  it("reads the ingest group's lag over the configured demo topics: each partition's end less its commit, or less its start where nothing is committed", async () => {
+    const emulator = await startKafka();
+    // logs-postgres is not consumed by this configuration: what waits there is no one's lag.
+    const config = loadConfig({ KAFKA_BROKERS: emulator.brokers, KAFKA_TOPICS: 'logs-traefik,logs-app,logs-worker' });
+    const logger = pino({ level: 'silent' });
+    const producer = demoProducer(config, logger);
+    const admin = kafkaClient(config, logger, 'sluice-test').admin();
+    try {
+      await producer.connect();
+      await admin.connect();
+      await admin.createTopics({ topics: DEMO_TOPICS.map((topic) => ({ topic, numPartitions: 2 })) });
+      // A different count on every partition, so that a topic or partition taken for another shows.
+      const counts: Record<string, [number, number]> = { 'logs-traefik': [7, 3], 'logs-app': [5, 11], 'logs-worker': [2, 9], 'logs-postgres': [13, 17] };
+      for (const [topic, perPartition] of Object.entries(counts)) {
+        await producer.send({ topic, messages: perPartition.flatMap((count, partition) => Array.from({ length: count }, (_, i) => ({ partition, value: `${topic} ${partition} ${i}` }))) });
+      }
+      const groupId = config.kafka.groupId;
+      expect(await demoLag(admin, config)).toBe(7 + 3 + 5 + 11 + 2 + 9);
+      // A member of the group commits traefik's first partition at 4, app's second at its end and worker's second
+      // at 1, and leaves; the other partitions have no commit.
+      const member = kafkaClient(config, logger, 'sluice-test-ingest').consumer({ groupId, maxWaitTimeInMs: 100 });
+      const joined = new Promise((resolve) => member.on(member.events.GROUP_JOIN, resolve));
+      await member.connect();
+      await member.subscribe({ topics: config.kafka.topics, fromBeginning: true });
+      await member.run({ autoCommit: false, eachBatch: async () => undefined });
+      await joined;
+      await member.commitOffsets([
+        { topic: 'logs-traefik', partition: 0, offset: '4' },
+        { topic: 'logs-app', partition: 1, offset: '11' },
+        { topic: 'logs-worker', partition: 1, offset: '1' },
+      ]);
+      await member.disconnect();
+      expect(await demoLag(admin, config)).toBe(7 - 4 + 3 + 5 + (11 - 11) + 2 + (9 - 1));
+    } finally {
+      await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+      await emulator.close();
+    }
+  }, 30_000);
+
   it('stays at most its pace ahead of the ingest group, so the broker never drops what ingest has not read, and goes on as the group commits', async () => {
     const emulator = await startKafka();
     const config = loadConfig({ KAFKA_BROKERS: emulator.brokers });
