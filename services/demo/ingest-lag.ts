@@ -10,9 +10,8 @@ export async function demoLag(admin: Admin, config: Config): Promise<number> {
   const topics = DEMO_TOPICS.filter((topic) => config.kafka.topics.includes(topic));
   let total = 0;
   const committed = await admin.fetchOffsets({ groupId: config.kafka.groupId, topics });
-  const endsByTopic = await Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic)));
-  for (const [index, topic] of topics.entries()) {
-    const ends = endsByTopic[index] ?? [];
+  const endsByTopic = await Promise.all(topics.map(async (topic) => ({ topic, ends: await admin.fetchTopicOffsets(topic) })));
+  for (const { topic, ends } of endsByTopic) {
     const done = committed.find((entry) => entry.topic === topic)?.partitions ?? [];
     for (const end of ends) {
       const offset = Number(done.find((p) => p.partition === end.partition)?.offset ?? -1);
