@@ -5,6 +5,9 @@ the vitest suite asserts on it.
   idempotent TOPIC N       enable.idempotence=true producer, N messages, then reads them back
   timestamps TOPIC CODEC   10 messages 1 s apart in one batch compressed with CODEC, then offsets_for_times
   create-topic TOPIC N     AdminClient.create_topics with N partitions; reports the error's name, or null
+  records TOPIC CODEC      records of every shape (keys and values null, empty or not; headers none, repeated, null;
+                           timestamps before, after and far after the batch's first) in one batch compressed with
+                           CODEC, then each as confluent-kafka reads it back
   static GROUP TOPIC ID S  a consumer with group.instance.id=ID: joins, reports its assignment and how long
                            the join took, consumes for S seconds, closes (a static member sends no LeaveGroup)
 """
@@ -62,6 +65,41 @@ elif mode == "timestamps":
     report["offset"] = found[0].offset
     report["error"] = None if found[0].error is None else str(found[0].error)
     consumer.close()
+
+elif mode == "records":
+    topic, codec = sys.argv[3], sys.argv[4]
+    base = 1_800_000_000_000
+    shapes = [
+        {"key": b"k0", "value": b"plain", "timestamp": base},
+        {"key": None, "value": "caf\u00e9 \u2603".encode(), "timestamp": base + 5},
+        {"key": b"", "value": b"", "timestamp": base - 3_000_000},
+        {"key": b"k3", "value": None, "timestamp": 0},
+        {"key": b"k4", "value": b"one header", "headers": [("trace", b"abc")], "timestamp": base + 1},
+        {"key": b"k5", "value": b"repeated", "headers": [("a", b"1"), ("b", b"x"), ("a", b"2"), ("a", b"3")],
+         "timestamp": base + 2},
+        {"key": b"k6", "value": b"null header", "headers": [("empty", None), ("toString", b"t")], "timestamp": base},
+        # A delta of 2**48 ms takes more than seven bytes as a zig-zag varlong.
+        {"key": b"k7", "value": b"far", "timestamp": base + 2**48},
+    ]
+    producer = Producer({"bootstrap.servers": bootstrap, "compression.type": codec, "linger.ms": 500})
+    producer.list_topics(topic, timeout=10)
+    for shape in shapes:
+        producer.produce(topic, partition=0, **shape)
+    producer.flush(20)
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "records-" + codec,
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, 0, 0)])
+    hexed = lambda data: None if data is None else data.hex()
+    read, deadline = [], time.time() + 20
+    while len(read) < len(shapes) and time.time() < deadline:
+        message = consumer.poll(0.5)
+        if message is None or message.error() is not None:
+            continue
+        read.append({"offset": message.offset(), "timestamp": message.timestamp()[1],
+                     "key": hexed(message.key()), "value": hexed(message.value()),
+                     "headers": [[name, hexed(value)] for name, value in (message.headers() or [])]})
+    consumer.close()
+    report["records"] = read
 
 elif mode == "create-topic":
     topic, partitions = sys.argv[3], int(sys.argv[4])
