@@ -1,3 +1,4 @@
+import { isJsonObject } from '../../shared/json-object.js';
 import { EsError } from './errors.js';
 import type { Json } from './store.js';
 
@@ -49,7 +50,7 @@ export function compilePipeline(id: string, body: Json): Pipeline {
   if (unknown.length > 0) throw parseError(`pipeline [${id}] doesn't support one or more provided configuration parameters [${unknown.join(', ')}]`);
   if (description !== undefined && typeof description !== 'string') throw parseError('[description] property isn\'t a string');
   if (version !== undefined && !Number.isInteger(version)) throw parseError('[version] property isn\'t an integer');
-  if (_meta !== undefined && !isMap(_meta)) throw parseError('[_meta] property isn\'t a map');
+  if (_meta !== undefined && !isJsonObject(_meta)) throw parseError('[_meta] property isn\'t a map');
   if (deprecated !== undefined && typeof deprecated !== 'boolean') throw parseError('[deprecated] property isn\'t a boolean');
   if (processors === undefined) throw parseError('[processors] required property is missing', undefined, 'processors');
   if (!Array.isArray(processors)) throw parseError('[processors] property isn\'t a list');
@@ -62,10 +63,10 @@ function unsupported(what: string): EsError {
 }
 
 function compileProcessor(entry: unknown): SetProcessor {
-  if (!isMap(entry) || Object.keys(entry).length !== 1) throw parseError('processor definition must be an object with one processor type as its key');
+  if (!isJsonObject(entry) || Object.keys(entry).length !== 1) throw parseError('processor definition must be an object with one processor type as its key');
   const [[type, config]] = Object.entries(entry) as [[string, unknown]];
   if (type !== 'set') throw unsupported(`the [${type}] processor`);
-  if (!isMap(config)) throw parseError('[set] processor config must be a map', 'set');
+  if (!isJsonObject(config)) throw parseError('[set] processor config must be a map', 'set');
   const { field, value, copy_from: copyFrom, override, ignore_empty_value: ignoreEmptyValue, ignore_failure: ignoreFailure, tag, description, media_type: mediaType, if: condition, on_failure: onFailure, ...rest } = config as Json;
   if (condition !== undefined) throw unsupported('a processor\'s [if] condition');
   if (onFailure !== undefined) throw unsupported('a processor\'s [on_failure] handlers');
@@ -143,10 +144,6 @@ function walkError(reason: string): EsError {
   return new EsError(400, 'illegal_argument_exception', reason);
 }
 
-function isMap(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** A list's element named by a path element: a number within the list, or the walk fails. */
 function listIndex(list: unknown[], element: string, path: string): number {
   const index = /^[+-]?\d+$/.test(element) ? Number(element) : Number.NaN;
@@ -159,7 +156,7 @@ function listIndex(list: unknown[], element: string, path: string): number {
 function resolveStep(node: unknown, element: string, path: string): unknown {
   if (node === null || node === undefined) throw walkError(`cannot resolve [${element}] from null as part of path [${path}]`);
   if (Array.isArray(node)) return node[listIndex(node, element, path)];
-  if (isMap(node)) {
+  if (isJsonObject(node)) {
     if (!Object.hasOwn(node, element)) throw walkError(`field [${element}] not present as part of path [${path}]`);
     return node[element];
   }
@@ -194,11 +191,11 @@ function setPath(source: Json, path: string, value: unknown): void {
   const parts = path.split('.');
   let node: unknown = source;
   for (const element of parts.slice(0, -1)) {
-    if (isMap(node) && !Object.hasOwn(node, element)) node = node[element] = {};
+    if (isJsonObject(node) && !Object.hasOwn(node, element)) node = node[element] = {};
     else node = resolveStep(node, element, path);
   }
   const leaf = parts.at(-1) as string;
-  if (isMap(node)) node[leaf] = value;
+  if (isJsonObject(node)) node[leaf] = value;
   else if (Array.isArray(node)) node[listIndex(node, leaf, path)] = value;
   else throw walkError(node === null || node === undefined ? `cannot set [${leaf}] with null parent as part of path [${path}]` : `cannot set [${leaf}] with parent object of type [${typeName(node)}] as part of path [${path}]`);
 }

@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
-import { flatSettings, isObject, type IlmFiles } from './files.js';
+import { isJsonObject } from '../json-object.js';
+import { flatSettings, type IlmFiles } from './files.js';
 
 /**
  * Installs the files idempotently: each policy and template is compared, in a canonical form, with what
@@ -19,9 +20,9 @@ type Json = Record<string, unknown>;
 /** Mappings with dotted property names expanded into objects, as Elasticsearch reads them. */
 function expandMappings(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(expandMappings);
-  if (!isObject(value)) return value;
+  if (!isJsonObject(value)) return value;
   const out: Json = {};
-  for (const [key, child] of Object.entries(value)) out[key] = key === 'properties' && isObject(child) ? expandProperties(child) : expandMappings(child);
+  for (const [key, child] of Object.entries(value)) out[key] = key === 'properties' && isJsonObject(child) ? expandProperties(child) : expandMappings(child);
   return out;
 }
 
@@ -31,13 +32,13 @@ function expandProperties(properties: Json): Json {
     const [head, ...rest] = name.split('.');
     const expanded = rest.length === 0 ? expandMappings(field) : { properties: expandProperties({ [rest.join('.')]: field }) };
     const existing = out[head as string];
-    out[head as string] = isObject(existing) && isObject(expanded) ? { ...existing, ...expanded, properties: { ...(existing.properties as Json), ...(expanded.properties as Json) } } : expanded;
+    out[head as string] = isJsonObject(existing) && isJsonObject(expanded) ? { ...existing, ...expanded, properties: { ...(existing.properties as Json), ...(expanded.properties as Json) } } : expanded;
   }
   return out;
 }
 
 function canonicalTemplate(template: unknown): Json {
-  const value = isObject(template) ? template : {};
+  const value = isJsonObject(template) ? template : {};
   return {
     settings: flatSettings(value.settings),
     mappings: expandMappings(value.mappings ?? {}),
@@ -47,23 +48,23 @@ function canonicalTemplate(template: unknown): Json {
 
 /** A policy as Elasticsearch returns it: every phase with a min_age, delete with its default. */
 function canonicalPolicy(policy: unknown): Json {
-  const value = structuredClone(isObject(policy) ? policy : {});
-  for (const phase of Object.values(isObject(value.phases) ? value.phases : {})) {
-    if (!isObject(phase)) continue;
+  const value = structuredClone(isJsonObject(policy) ? policy : {});
+  for (const phase of Object.values(isJsonObject(value.phases) ? value.phases : {})) {
+    if (!isJsonObject(phase)) continue;
     phase.min_age ??= '0ms';
-    const actions = isObject(phase.actions) ? phase.actions : {};
-    if (isObject(actions.delete)) actions.delete.delete_searchable_snapshot ??= true;
+    const actions = isJsonObject(phase.actions) ? phase.actions : {};
+    if (isJsonObject(actions.delete)) actions.delete.delete_searchable_snapshot ??= true;
   }
   return value;
 }
 
 function canonicalIndexTemplate(template: unknown): Json {
-  const value = isObject(template) ? template : {};
+  const value = isJsonObject(template) ? template : {};
   return {
     index_patterns: value.index_patterns,
     composed_of: value.composed_of ?? [],
     priority: value.priority,
-    data_stream: isObject(value.data_stream) ? { hidden: false, allow_custom_routing: false, ...value.data_stream } : undefined,
+    data_stream: isJsonObject(value.data_stream) ? { hidden: false, allow_custom_routing: false, ...value.data_stream } : undefined,
     template: canonicalTemplate(value.template),
     version: value.version,
     _meta: value._meta,
@@ -72,18 +73,18 @@ function canonicalIndexTemplate(template: unknown): Json {
 
 /** A pipeline's own keys: what Elasticsearch adds when it stores one (such as its dates) is not ours to compare. */
 function canonicalPipeline(pipeline: unknown): Json {
-  const value = isObject(pipeline) ? pipeline : {};
+  const value = isJsonObject(pipeline) ? pipeline : {};
   return { description: value.description, processors: value.processors, on_failure: value.on_failure, version: value.version, _meta: value._meta };
 }
 
 function canonicalComponent(component: unknown): Json {
-  const value = isObject(component) ? component : {};
+  const value = isJsonObject(component) ? component : {};
   return { template: canonicalTemplate(value.template), version: value.version, _meta: value._meta };
 }
 
 /** What differs between two canonical forms, as `path: old → new` lines. */
 export function diff(before: unknown, after: unknown, path = ''): string[] {
-  if (isObject(before) && isObject(after)) {
+  if (isJsonObject(before) && isJsonObject(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     return keys.flatMap((key) => diff(before[key], after[key], path === '' ? key : `${path}.${key}`));
   }

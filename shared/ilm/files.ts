@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config.js';
+import { isJsonObject } from '../json-object.js';
 import { packageRoot } from '../paths.js';
 import { parseTimeValue } from '../time-value.js';
 
@@ -193,17 +194,12 @@ function readFolder<T>(dir: string, folder: string, schema: z.ZodType<T>, proble
   return found;
 }
 
-/** A JSON object (not a list, not null). */
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Settings as Elasticsearch keeps them: flat `index.*` keys with string values, whether written nested or flat. */
 export function flatSettings(settings: unknown, prefix = ''): Record<string, string> {
   const flat: Record<string, string> = {};
-  for (const [key, value] of Object.entries(isObject(settings) ? settings : {})) {
+  for (const [key, value] of Object.entries(isJsonObject(settings) ? settings : {})) {
     const path = `${prefix}${key}`;
-    if (isObject(value)) Object.assign(flat, flatSettings(value, `${path}.`));
+    if (isJsonObject(value)) Object.assign(flat, flatSettings(value, `${path}.`));
     else flat[prefix === '' && !path.startsWith('index.') ? `index.${path}` : path] = String(value);
   }
   return flat;
