@@ -32,11 +32,17 @@ const plus = (base: string, delta: number) => String(BigInt(base) + BigInt(delta
 describe("kafkajs's record decoding, as patched", () => {
   it('adds offsets and timestamps exactly past 2^53, where Numbers would round', async () => {
     const firstOffset = '9007199254740993';
-    const firstTimestamp = '9007199254740000';
-    const deltas = [0, 1000, 1001, -5];
+    // Past 2^53 itself, with deltas that bring the sum back under it: a rounded base would show there.
+    const firstTimestamp = '9007199254740999';
+    const deltas = [0, 1000, -5, -1000, -(2 ** 40)];
     const records = await decode(firstOffset, firstTimestamp, deltas);
     expect(records.map(({ offset, timestamp, value }) => [offset, timestamp, value.toString()])).toEqual(
       deltas.map((delta, index) => [plus(firstOffset, index), plus(firstTimestamp, delta), `v${index}`]),
+    );
+    // A safe base whose sums cross 2^53.
+    const crossing = await decode('9007199254740989', '9007199254740989', [0, 1, 2, 3, 4, 5]);
+    expect(crossing.map(({ offset, timestamp }) => [offset, timestamp])).toEqual(
+      [0, 1, 2, 3, 4, 5].map((delta) => [plus('9007199254740989', delta), plus('9007199254740989', delta)]),
     );
   });
 
