@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { isJsonObject } from '../shared/json-object.js';
 import type { Json } from './ecs.js';
 import { RejectedError, type Decoded, type Input, type Limits } from './types.js';
 
@@ -87,7 +88,7 @@ export function decode(input: Input, limits: Limits): Decoded {
 
   // Filebeat either ships the line as `message`, or has decoded its JSON already (under `json`, or at the root).
   const { message, json, ...envelope } = object;
-  if (typeof json === 'object' && json !== null && !Array.isArray(json)) return { envelope, record: json as Json, tags, text };
+  if (isJsonObject(json)) return { envelope, record: json, tags, text };
   if (typeof message !== 'string') {
     const decodedAtRoot: Json = { ...object };
     delete decodedAtRoot['@timestamp'];

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { isJsonObject } from '../../shared/json-object.js';
 import { DEFAULT_DATE_FORMAT, parseDate } from './dates.js';
 import { DocFieldsBuilder, type DocFields } from './doc-fields.js';
 import { badRequest, EsError } from './errors.js';
@@ -440,7 +441,7 @@ function indexLeaf(context: Context, field: PreparedField, raw: unknown): void {
 }
 
 function indexFlattened(context: Context, path: string, value: unknown, keyPath = ''): void {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+  if (isJsonObject(value)) {
     for (const [key, child] of Object.entries(value)) indexFlattened(context, path, child, keyPath === '' ? key : `${keyPath}.${key}`);
     return;
   }
@@ -567,7 +568,7 @@ function indexObject(
       if (value !== null && field.mapping.enabled !== false) indexChildren(context, field, key, value, added, dynamic);
       continue;
     }
-    if (typeof value === 'object' && value !== null && !Array.isArray(value) && field.type !== 'geo_point' && field.type !== 'flattened') {
+    if (isJsonObject(value) && field.type !== 'geo_point' && field.type !== 'flattened') {
       throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse field [${field.path}] of type [${field.type}] in document with id '${context.id}'. Preview of field's value: '${preview(value)}'`);
     }
     indexLeaf(context, field, value);
