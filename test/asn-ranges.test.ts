@@ -136,7 +136,10 @@ describe('IPv4 ASN ranges cached between starts', () => {
     const module = join(packageRoot, 'dist', 'pipelines', 'enrich', 'asn-ranges.js');
     const script = `import { ipv4AsnRanges } from ${JSON.stringify(module)}; const load = ipv4AsnRanges(${JSON.stringify(SHIPPED)}, ${JSON.stringify(dir)}); process.stdout.write(JSON.stringify([load.cache.made, load.cache.note ?? null, load.ranges.get(16777217)]));`;
     const outputs = await Promise.all([1, 2, 3].map(async () => (await execFileAsync(process.execPath, ['--input-type=module', '-e', script])).stdout));
-    for (const output of outputs) expect(JSON.parse(output)).toEqual([true, null, { autonomous_system_number: 13335, autonomous_system_organization: 'Cloudflare, Inc.' }]);
+    const results = outputs.map((output) => JSON.parse(output) as [boolean, string | null, unknown]);
+    for (const [, note, range] of results) expect([note, range]).toEqual([null, { autonomous_system_number: 13335, autonomous_system_organization: 'Cloudflare, Inc.' }]);
+    // Each builds the file unless another had written it by the time it looked (a process started late on a loaded machine).
+    expect(results.some(([made]) => made)).toBe(true);
     expect(readdirSync(dir)).toEqual(['asn-ipv4-num.ranges']);
     expect(ipv4AsnRanges(SHIPPED, dir).cache).toMatchObject({ made: false, note: undefined });
   });
