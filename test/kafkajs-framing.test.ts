@@ -40,7 +40,8 @@ function sizeOf(length: number): Buffer {
 function readAll(stream: Buffer, cut: (read: number, position: number) => number): Buffer[] {
   const frames: Buffer[] = [];
   const reader = new FrameReaderClass(
-    (frame) => frames.push(Buffer.from(frame)),
+    // Kept as handed on: an answer that were a view of the reader's scratch buffer would change under later reads.
+    (frame) => frames.push(frame),
     (error) => {
       throw error;
     },
