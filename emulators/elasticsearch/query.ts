@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { ipToBigInt } from '../../shared/ip.js';
+import { isJsonObject } from '../../shared/json-object.js';
 import { DEFAULT_DATE_FORMAT, resolveDateMath } from './dates.js';
 import { badRequest, EsError, parsingError, queryShardError, ShardLevelError } from './errors.js';
 import { globToRegex } from './glob.js';
@@ -664,7 +665,7 @@ export function filterSource(source: Json, spec: unknown): Json | undefined {
   if (spec === undefined || spec === true) return source;
   if (spec === false) return undefined;
   const includes = typeof spec === 'string' ? [spec] : Array.isArray(spec) ? (spec as string[]) : (((spec as Json).includes ?? (spec as Json).include) as string[] | string | undefined);
-  const excludes = typeof spec === 'object' && !Array.isArray(spec) && spec !== null ? (((spec as Json).excludes ?? (spec as Json).exclude) as string[] | string | undefined) : undefined;
+  const excludes = isJsonObject(spec) ? ((spec.excludes ?? spec.exclude) as string[] | string | undefined) : undefined;
   const toList = (value: string[] | string | undefined): RegExp[] => (value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((pattern) => globToRegex(pattern, { singleChar: true })));
   const include = toList(includes);
   const exclude = toList(excludes);
@@ -674,10 +675,10 @@ export function filterSource(source: Json, spec: unknown): Json | undefined {
       const path = `${prefix}${key}`;
       if (exclude.some((regex) => regex.test(path))) continue;
       const included = include.length === 0 || include.some((regex) => regex.test(path));
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      if (isJsonObject(value)) {
         if (included && exclude.length === 0) out[key] = value;
         else {
-          const child = walk(value as Json, `${path}.`);
+          const child = walk(value, `${path}.`);
           if (Object.keys(child).length > 0 || included) out[key] = child;
         }
       } else if (included) out[key] = value;
