@@ -112,7 +112,7 @@ export class FileJournal implements Journal {
       cluster.ilmRunning = meta.ilmRunning;
       cluster.clockOffset = meta.clockOffset;
       for (const saved of meta.indices) {
-        const index = new Index(saved.name, saved.uuid, saved.createdAt, saved.settings, saved.mappings, new Map(saved.aliases), saved.dataStream);
+        const index = new Index(saved.name, saved.uuid, saved.createdAt, saved.settings, saved.mappings, new Map(saved.aliases), saved.dataStream, cluster.autoIds);
         index.ilm = saved.ilm;
         index.rolledOverAt = saved.rolledOverAt;
         for (const [id, doc] of docs.get(saved.uuid) ?? []) {

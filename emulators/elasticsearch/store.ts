@@ -5,6 +5,7 @@ import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.j
 import { globToRegex, matchesPattern } from './glob.js';
 import { applyPatch, runPipeline, type Patch, type Pipeline } from './ingest.js';
 import type { DocFields } from './doc-fields.js';
+import { AutoIds, DocTable } from './doc-table.js';
 import { RangeColumn, type RangeBounds } from './range-column.js';
 import { fieldIndex, indexDocument, mergeMappings, type FieldDef, type FieldMapping, type MappingLimits, type Mappings } from './mapping.js';
 
@@ -119,9 +120,9 @@ export function nestSettings(flat: Record<string, string>): Json {
 }
 
 export class Index {
-  readonly docs = new Map<string, Doc>();
+  readonly docs: DocTable<Doc>;
   /** What searches see: the documents as of the last refresh. */
-  readonly view = new Map<string, Doc>();
+  readonly view: DocTable<Doc>;
   /** Ids written or deleted since the last refresh whose documents searches may already see. */
   readonly dirty = new Set<string>();
   /**
@@ -149,7 +150,10 @@ export class Index {
     public mappings: Mappings,
     readonly aliases: Map<string, AliasDef>,
     public dataStream: string | undefined,
+    ids: AutoIds,
   ) {
+    this.docs = new DocTable(ids);
+    this.view = new DocTable(ids);
     this.fields = fieldIndex(mappings);
     this.unsetConstants = [...this.fields.values()].filter((def) => def.type === 'constant_keyword' && def.mapping.value === undefined);
     this.lastRefresh = Date.now();
@@ -202,7 +206,7 @@ export class Index {
   /** Makes visible a document whose id the view does not hold (or whose replacement show has noted). */
   private showNew(doc: Doc): void {
     this.generation += 1;
-    this.view.set(doc.id, doc);
+    this.view.set(doc);
     for (const column of this.columns.values()) column.add(doc);
   }
 
@@ -287,14 +291,8 @@ export class Cluster {
     return Date.now() + this.clockOffset;
   }
 
-  /** Random per process, so ids stay unique across restarts; the counter keeps generation cheap. */
-  private readonly idPrefix = randomUUID().replaceAll('-', '').slice(0, 10);
-  private idCounter = 0;
-
-  /** An automatic document id: 20 characters, like Elasticsearch's. */
-  private nextId(): string {
-    return `${this.idPrefix}${(this.idCounter++).toString(36).padStart(10, '0')}`;
-  }
+  /** The ids of documents indexed without one. */
+  readonly autoIds = new AutoIds();
 
   // ---- resolving names ---------------------------------------------------------------------------
 
@@ -465,7 +463,7 @@ export class Cluster {
     settings['index.creation_date'] = String(this.now());
     settings['index.version.created'] = '9000000';
     const aliases = new Map<string, AliasDef>(Object.entries(dataStream === undefined ? { ...composed.aliases, ...(body.aliases ?? {}) } : {}));
-    const index = new Index(name, uuid, this.now(), settings, mappings, aliases, dataStream);
+    const index = new Index(name, uuid, this.now(), settings, mappings, aliases, dataStream, this.autoIds);
     this.indices.set(name, index);
     this.journal?.meta();
     return index;
@@ -668,7 +666,7 @@ export class Cluster {
     if (typeof source !== 'object' || source === null || Array.isArray(source)) {
       throw new EsError(400, 'document_parsing_exception', '[1:1] failed to parse: the document must be a JSON object');
     }
-    const docId = id ?? this.nextId();
+    const docId = id ?? this.autoIds.next();
     if (id !== undefined && Buffer.byteLength(docId) > 512) throw badRequest(`id [${docId}] is too long, must be no longer than 512 bytes but was: ${Buffer.byteLength(docId)}`);
     // An id of our own making is new (Elasticsearch skips the same lookup for its auto-generated ids).
     const existing = id === undefined ? undefined : index.docs.get(docId);
@@ -706,7 +704,7 @@ export class Cluster {
 
   private store(index: Index, doc: Doc, existing: Doc | undefined, newId: boolean): void {
     if (existing !== undefined) index.noteRewrite();
-    index.docs.set(doc.id, doc);
+    index.docs.set(doc);
     // An id neither stored nor changed since the last refresh is not in the view either (the view is what
     // the documents were at that refresh): the document is new to both, and is appended.
     if (newId || (existing === undefined && !index.dirty.has(doc.id))) index.appended.push(doc);
@@ -753,7 +751,7 @@ export class Cluster {
     if (added) index.setMappings(mergeMappings(index.mappings, { properties: added }));
     const raw = Buffer.from(JSON.stringify(source));
     const doc = new Doc(id, raw, fields, version, index.seqNo++);
-    index.docs.set(id, doc);
+    index.docs.set(doc);
     index.show(id, doc);
     index.bytes += raw.length;
   }
