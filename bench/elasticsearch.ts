@@ -10,7 +10,8 @@ import { applyIlm } from '../shared/ilm/apply.js';
 import { loadIlmFiles } from '../shared/ilm/files.js';
 import { packageRoot } from '../shared/paths.js';
 import { BULK_ANSWER } from '../services/ingest/bulk-indexer.js';
-import { realisticLines } from './pipeline.js';
+import { documentId } from '../services/ingest/service.js';
+import { realisticLines, topicOf } from './pipeline.js';
 import { cpuMs, freePort, sluiceProcess, waitForPort } from './process.js';
 
 /**
@@ -60,20 +61,27 @@ function bulkBody(from: number, count: number, make: (i: number) => Record<strin
   return body;
 }
 
-/** Bulk bodies of Sluice documents: the realistic mix through the whole pipeline, each into its data stream. */
+/**
+ * Bulk bodies of Sluice documents: the realistic mix through the whole pipeline, each into its data stream under the
+ * id the ingest worker gives it (topic, partition and offset: its exactly-once key), as the worker writes them.
+ */
 async function sluiceBodies(count: number): Promise<{ bodies: string[]; documents: string[] }> {
   const { enrichers, close } = await createEnrichers(loadConfig({}));
   const pipeline = createPipeline({ namespace: 'default', enrichers });
   const documents: string[] = [];
   const bodies: string[] = [];
+  const offsets = new Map<string, number>();
   let body = '';
   for (const line of realisticLines(count)) {
-    const outcome = pipeline({ value: line });
+    const topic = topicOf(line);
+    const offset = offsets.get(topic) ?? 0;
+    offsets.set(topic, offset + 1);
+    const outcome = pipeline({ value: line, topic });
     if (!outcome.ok) continue;
     const stream = outcome.document.data_stream as { type: string; dataset: string; namespace: string };
     const document = JSON.stringify(outcome.document);
     documents.push(document);
-    body += `{"create":{"_index":"${stream.type}-${stream.dataset}-${stream.namespace}"}}\n${document}\n`;
+    body += `{"create":{"_index":"${stream.type}-${stream.dataset}-${stream.namespace}","_id":${JSON.stringify(documentId(topic, 0, String(offset)))}}}\n${document}\n`;
     if (documents.length % PER_BULK === 0) {
       bodies.push(body);
       body = '';

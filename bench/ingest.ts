@@ -6,7 +6,7 @@ import { loadConfig } from '../shared/config.js';
 import { sendToTopics } from '../shared/kafka.js';
 import { createEnrichers } from '../pipelines/enrichers.js';
 import { createPipeline } from '../pipelines/pipeline.js';
-import { realisticLines } from './pipeline.js';
+import { realisticLines, topicOf } from './pipeline.js';
 import { cpuMs, freePort, metric, metricValue, sluiceProcess, waitForPort } from './process.js';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
@@ -64,11 +64,6 @@ export function histogramQuantile(exposition: string, name: string, q: number, s
   return previous.le;
 }
 
-function topicOf(line: string): string {
-  if (line.includes('"ClientAddr"')) return 'logs-traefik';
-  if (line.includes('"worker_id"')) return 'logs-worker';
-  return line.startsWith('{') ? 'logs-app' : 'logs-postgres';
-}
 
 /** The producer shares the machine's two cores with what it measures: it does no more than kafkajs must. */
 function send(producer: Producer, lines: string[]): Promise<void> {

@@ -30,6 +30,13 @@ export interface StageRow {
   microsecondsPerEvent: number;
 }
 
+/** The Kafka topic a line of the mix goes to, as Filebeat's inputs would send it. */
+export function topicOf(line: string): string {
+  if (line.includes('"ClientAddr"')) return 'logs-traefik';
+  if (line.includes('"worker_id"')) return 'logs-worker';
+  return line.startsWith('{') ? 'logs-app' : 'logs-postgres';
+}
+
 /** The realistic mix, `count` lines long (the same for every run: the generator is seeded). */
 export function realisticLines(count = EVENTS): string[] {
   const corpus = JSON.parse(readFileSync(join(packageRoot, 'test', 'fixtures', 'security-corpus.json'), 'utf8')) as Array<{ label: string; method: string; path: string; query?: string; user_agent?: string }>;
