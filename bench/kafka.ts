@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { cpuMs, freePort, sluiceProcess, waitForPort } from './process.js';
+import { freePort, sluiceProcess, threadsCpuMs, waitForPort } from './process.js';
 import { gzipSync } from 'node:zlib';
 import kafkajs from 'kafkajs';
 import * as lz4 from 'lz4js';
@@ -68,7 +68,7 @@ async function emulatorRuns(): Promise<Row[]> {
     const requests = Math.ceil(MESSAGES / PER_REQUEST);
     let sent = 0;
     const pid = child.pid ?? 0;
-    const produceCpu = cpuMs(pid);
+    const produceCpu = threadsCpuMs(pid);
     const produceClientCpu = process.cpuUsage();
     const produceStart = performance.now();
     await Promise.all(
@@ -81,7 +81,7 @@ async function emulatorRuns(): Promise<Row[]> {
       }),
     );
     const produceMs = performance.now() - produceStart;
-    const produceCpuMs = cpuMs(pid) - produceCpu;
+    const produceCpuMs = threadsCpuMs(pid) - produceCpu;
     const produceClient = process.cpuUsage(produceClientCpu);
     await producer.disconnect();
 
@@ -90,7 +90,7 @@ async function emulatorRuns(): Promise<Row[]> {
     await consumer.subscribe({ topic: 'bench', fromBeginning: true });
     let consumed = 0;
     let consumeStart = 0;
-    const consumeCpu = cpuMs(pid);
+    const consumeCpu = threadsCpuMs(pid);
     let consumeClientCpu = process.cpuUsage();
     const done = new Promise<void>((resolve) => {
       void consumer.run({
@@ -107,7 +107,7 @@ async function emulatorRuns(): Promise<Row[]> {
     });
     await done;
     const consumeMs = performance.now() - consumeStart;
-    const consumeCpuMs = cpuMs(pid) - consumeCpu;
+    const consumeCpuMs = threadsCpuMs(pid) - consumeCpu;
     const consumeClient = process.cpuUsage(consumeClientCpu);
     await consumer.disconnect();
     const micros = (usage: NodeJS.CpuUsage): number => usage.user + usage.system;

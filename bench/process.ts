@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { withHugePageMalloc } from '../shared/malloc.js';
@@ -101,4 +101,22 @@ export async function metricValue(url: string, name: string): Promise<number> {
 export function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/**
+ * CPU time of a process's threads alive now, in ms to the nanosecond, from the scheduler (`/proc/PID/task/TID/schedstat`,
+ * Linux). cpuMs counts in clock ticks of 10 ms: a few of them for the Kafka emulator's side of a consume (8–13 ms for
+ * 20 000 messages, 40–43 for 200 000, by hand), so the figure moved by a quarter with one tick, or divided by zero. Threads that
+ * ended between two readings are not counted: for a process whose threads live as long as it does (an emulator).
+ */
+export function threadsCpuMs(pid: number): number {
+  let nanoseconds = 0;
+  for (const thread of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      nanoseconds += Number(readFileSync(`/proc/${pid}/task/${thread}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread ended while the list was read.
+    }
+  }
+  return nanoseconds / 1e6;
 }

@@ -1,21 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AutoIds, DocTable } from '../emulators/elasticsearch/doc-table.js';
+import { seeded } from '../services/demo/random.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 
 // An index's documents by id (emulators/elasticsearch/doc-table.ts) are kept in an array while only ids the
 // cluster made arrive in order, and in a Map after anything else. Neither may show: the table must answer
 // as a Map would, whatever the order of writes, and the emulator as Elasticsearch does.
-
-/** A small deterministic generator (mulberry32), so that a failing sequence can be run again. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Entry {
   id: string;
@@ -46,7 +36,8 @@ describe('DocTable', () => {
     /** The same id with its digits in capitals: another id, which a table must not take for the first. */
     const capitalised = (id: string) => `${id.slice(0, 10)}${id.slice(10).toUpperCase()}`;
     for (let seed = 1; seed <= 200; seed += 1) {
-      const next = random(seed);
+      // Seeded, so that a failing sequence can be run again.
+      const next = seeded(seed);
       const ids = new AutoIds();
       // Counters with letters among their digits, so that capitals make a different id.
       for (let skipped = 0; skipped < 400; skipped += 1) ids.next();
