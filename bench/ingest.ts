@@ -64,7 +64,6 @@ export function histogramQuantile(exposition: string, name: string, q: number, s
   return previous.le;
 }
 
-
 /** The producer shares the machine's two cores with what it measures: it does no more than kafkajs must. */
 function send(producer: Producer, lines: string[]): Promise<void> {
   return sendToTopics(producer, lines.map((line) => ({ topic: topicOf(line), value: line })));

@@ -107,7 +107,8 @@ export function cpuMs(pid: number): number {
  * CPU time of a process's threads alive now, in ms to the nanosecond, from the scheduler (`/proc/PID/task/TID/schedstat`,
  * Linux). cpuMs counts in clock ticks of 10 ms: a few of them for the Kafka emulator's side of a consume (8–13 ms for
  * 20 000 messages, 40–43 for 200 000, by hand), so the figure moved by a quarter with one tick, or divided by zero. Threads that
- * ended between two readings are not counted: for a process whose threads live as long as it does (an emulator).
+ * ended between two readings are not counted: for a process whose threads live as long as it does (an emulator);
+ * cpuMs stays for the rest, which read seconds, and for rsyslog, whose worker threads come and go.
  */
 export function threadsCpuMs(pid: number): number {
   let nanoseconds = 0;
