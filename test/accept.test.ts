@@ -6,6 +6,7 @@ import { acceptor } from '../pipelines/sources/accept.js';
 import { appRecord } from '../pipelines/sources/app.js';
 import { postgresJsonRecord } from '../pipelines/sources/postgres.js';
 import { traefikRecord } from '../pipelines/sources/traefik.js';
+import { seeded } from '../services/demo/random.js';
 import { packageRoot } from '../shared/paths.js';
 
 /** Every kind of field the acceptor claims to know, with bounds of both kinds and a length counted in code points. */
@@ -21,17 +22,6 @@ const mixed = z
   })
   .passthrough();
 
-/** A small seeded generator (mulberry32), so that a failure names a record that comes back on the next run. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Values at and beside every edge zod draws: types, NaN and infinities, bounds, integers, lengths, surrogates.
  * No undefined: records come from JSON.parse, where a field is absent or has a value (the test below covers
@@ -44,7 +34,8 @@ const VALUES: unknown[] = [
 ];
 
 function records(schema: z.ZodObject, seed: number, count: number): Record<string, unknown>[] {
-  const next = random(seed);
+  // Seeded, so that a failure names a record that comes back on the next run.
+  const next = seeded(seed);
   const keys = [...Object.keys(schema.shape), 'extra', 'nested_extra'];
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
   return Array.from({ length: count }, () => {
