@@ -7,6 +7,7 @@ import { loadConfig } from '../shared/config.js';
 import { packageRoot } from '../shared/paths.js';
 import { filterQuery, loadSloFile, filterPredicate, type EventFilter } from '../shared/slo.js';
 import { createLogMetrics } from '../services/ingest/log-metrics.js';
+import { pick, seeded } from '../services/demo/random.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 import { ingestLines, installTemplates, jobLine, traefikLine, workerLine } from './support/rollups.js';
 import { run } from './support/process.js';
@@ -120,6 +121,103 @@ describe('metrics derived from logs', () => {
     expect(series).toHaveLength(201);
     expect(await value(registry, 'sluice_http_requests_total', { route: 'other' })).toBe(99_800);
     expect(await value(registry, 'sluice_log_metrics_folded_total', { metric: 'sluice_http_requests_total', label: 'route' })).toBe(99_800);
+  });
+});
+
+/**
+ * What the metrics should read, counted the plain way: each created document in turn, its label values admitted
+ * by caps of `max` values each (first come), a fold counted per document and folded label.
+ */
+class CountingModel {
+  readonly counts = new Map<string, number>();
+  private readonly caps = new Map<string, Set<string>>();
+  private readonly slos = SLOS.slos.map((slo) => ({ name: slo.name, dataset: slo.indicator.dataset, valid: filterPredicate(slo.indicator.valid), good: filterPredicate(slo.indicator.good) }));
+  constructor(private readonly max: number) {}
+  private label(metric: string, label: string, value: string): string {
+    const cap = this.caps.get(`${metric}/${label}`) ?? new Set<string>();
+    this.caps.set(`${metric}/${label}`, cap);
+    if (cap.has(value) || cap.size < this.max) {
+      cap.add(value);
+      return value;
+    }
+    this.add('sluice_log_metrics_folded_total', { metric, label }, 1);
+    return 'other';
+  }
+  add(name: string, labels: Record<string, string>, value: number): void {
+    const key = `${name} ${JSON.stringify(Object.entries(labels).sort())}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + value);
+  }
+  count(document: ModelDocument, ecs: Record<string, unknown>): void {
+    for (const slo of this.slos) {
+      if (slo.dataset !== (ecs.data_stream as { dataset?: string } | undefined)?.dataset || !slo.valid(ecs)) continue;
+      this.add('sluice_slo_events_total', { slo: slo.name, kind: 'valid' }, 1);
+      if (slo.good(ecs)) this.add('sluice_slo_events_total', { slo: slo.name, kind: 'good' }, 1);
+    }
+    if (document.http !== undefined) {
+      const metric = 'sluice_http_requests_total';
+      const service = this.label(metric, 'service', document.service);
+      const route = this.label(metric, 'route', document.http.route);
+      const method = this.label(metric, 'method', document.http.method);
+      this.add(metric, { service, route, method, status_class: `${Math.floor(document.http.status / 100)}xx` }, 1);
+      if (document.http.sent !== undefined) this.add('sluice_http_request_bytes_total', { service, route }, document.http.sent);
+      this.add('sluice_http_request_duration_seconds_count', { service, route }, 1);
+    } else {
+      const metric = 'sluice_log_events_total';
+      this.add(metric, { service: this.label(metric, 'service', document.service), level: this.label(metric, 'level', document.level), component: this.label(metric, 'component', document.component) }, 1);
+    }
+    for (const category of document.categories) this.add('sluice_security_findings_total', { category: this.label('sluice_security_findings_total', 'category', category) }, 1);
+  }
+}
+
+interface ModelDocument {
+  service: string;
+  http: { route: string; method: string; status: number; ms: number; sent: number | undefined } | undefined;
+  level: string;
+  component: string;
+  categories: string[];
+}
+
+/** The document the pipeline would make for a model document (the fields the metrics read). */
+function ecs(document: ModelDocument): Record<string, unknown> {
+  const alert = document.categories.length > 0 ? { tags: ['security_alert'], rule: { category: document.categories } } : {};
+  if (document.http === undefined) return { service: { name: document.service }, log: { level: document.level }, rendiff: { component: document.component }, ...alert };
+  const { route, method, status, ms, sent } = document.http;
+  return { data_stream: { dataset: 'rendiff.traefik' }, service: { name: document.service }, event: { duration: ms * 1_000_000 }, http: { request: { method, ...(sent === undefined ? {} : { body: { bytes: sent } }) }, response: { status_code: status } }, rendiff: { route }, ...alert };
+}
+
+describe('metrics derived from logs, against a plain count', () => {
+  it.each([1, 2, 3])('agree over 40 batches of random documents, with caps of 3 values folding the rest and the SLOs of slo.yaml (seed %i)', async (seed) => {
+    const random = seeded(seed, 0x109);
+    const registry = new Registry();
+    const metrics = createLogMetrics(registry, SLOS, 3);
+    const model = new CountingModel(3);
+    const some = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+    const made = (): ModelDocument => ({
+      service: pick(random, some('service-', 4)),
+      http: random() < 0.6 ? { route: pick(random, some('/route-', 6)), method: pick(random, ['GET', 'POST', 'PUT', 'DELETE', 'PATCH']), status: pick(random, [200, 201, 404, 503]), ms: pick(random, [5, 300, 2000, 2500]), sent: random() < 0.5 ? Math.floor(random() * 5000) : undefined } : undefined,
+      level: pick(random, some('level-', 5)),
+      component: pick(random, some('component-', 5)),
+      categories: random() < 0.1 ? [pick(random, some('category-', 5))] : [],
+    });
+    for (let batch = 0; batch < 40; batch += 1) {
+      const documents = Array.from({ length: 1 + Math.floor(random() * 60) }, made);
+      // Measured when made; recorded only if Elasticsearch created it (a redelivery is not counted).
+      const observations = documents.map((document) => ({ document, observation: metrics.measure(ecs(document)), created: random() < 0.8 }));
+      const created = observations.filter((entry) => entry.created);
+      metrics.record(created.map((entry) => entry.observation));
+      for (const entry of created) model.count(entry.document, ecs(entry.document));
+    }
+    const actual = new Map<string, number>();
+    for (const family of await registry.getMetricsAsJSON()) {
+      for (const { labels, value, metricName } of family.values as Array<{ labels: Record<string, string | number>; value: number; metricName?: string }>) {
+        const name = metricName ?? family.name;
+        if (name.endsWith('_bucket') || name.endsWith('_sum') || value === 0) continue;
+        actual.set(`${name} ${JSON.stringify(Object.entries(labels).map(([k, v]) => [k, String(v)]).sort())}`, value);
+      }
+    }
+    expect(actual).toEqual(model.counts);
+    // The caps did fold: more than 3 values came for each label.
+    expect([...model.counts.keys()].filter((key) => key.startsWith('sluice_log_metrics_folded_total')).length).toBeGreaterThan(3);
   });
 });
 

@@ -14,23 +14,100 @@ type Document = Record<string, unknown>;
 
 const text = (value: unknown, fallback = 'none') => (typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : fallback);
 
-/** At most `max` distinct values of one label; the others fold into `other`, counted. */
+/**
+ * At most `max` distinct values of one label; the others fold into `other`. Folds are counted here and added to
+ * `sluice_log_metrics_folded_total` once per batch.
+ */
 class LabelCap {
   private readonly values = new Set<string>();
+  /** Folds since the last batch was counted. */
+  folds = 0;
   constructor(
     private readonly max: number,
-    private readonly onFold: () => void,
+    readonly metric: string,
+    readonly label: string,
   ) {}
+  /** Whether the value has series of its own: it is one of the first `max` values met. */
+  admits(value: string): boolean {
+    if (this.values.has(value)) return true;
+    if (this.values.size >= this.max) return false;
+    this.values.add(value);
+    return true;
+  }
+  /** The value, or `other` with a fold counted. */
   admit(value: string): string {
-    if (this.values.has(value)) return value;
-    if (this.values.size < this.max) {
-      this.values.add(value);
-      return value;
-    }
-    this.onFold();
+    if (this.admits(value)) return value;
+    this.folds += 1;
     return 'other';
   }
 }
+
+/** A series' labels as the caps admitted them, and the caps that folded one of its values. */
+interface Admitted<L> {
+  labels: L;
+  folded: readonly LabelCap[];
+}
+
+/** One label set of the HTTP metrics, before the caps: shared by every document with the same values. */
+interface HttpSeries {
+  service: string;
+  route: string;
+  method: string;
+  statusClass: string;
+  /** Its labels for the requests counter, and for the duration and bytes (service and route). */
+  admitted: Admitted<{ request: Record<string, string>; route: Record<string, string> }> | undefined;
+  /** The batch's sums, counted into the registry (and cleared) at the end of `record`; bytes only once a size is logged. */
+  requests: number;
+  sent: number | undefined;
+  received: number | undefined;
+}
+
+/** One label set of `sluice_log_events_total`, before the caps. */
+interface LogSeries {
+  service: string;
+  level: string;
+  component: string;
+  admitted: Admitted<Record<string, string>> | undefined;
+  events: number;
+}
+
+/**
+ * Series by their raw label values, in nested maps: a document finds its series by a few lookups of strings it
+ * already holds (most are the normalisers' constants, their hashes known), where a key joined from them was a new
+ * string to build and hash per document. Raw values are unbounded before the caps fold them (a route per path,
+ * say), so past `limit` series the index starts afresh; a series found again is then a new object, admitted the
+ * same way.
+ */
+class SeriesIndex<S> {
+  private readonly root = new Map<string, Map<string, Map<string, Map<string, S>>>>();
+  private size = 0;
+  constructor(
+    private readonly limit: number,
+    private readonly create: (a: string, b: string, c: string, d: string) => S,
+  ) {}
+  find(a: string, b: string, c: string, d: string): S {
+    let byB = this.root.get(a);
+    if (byB === undefined) this.root.set(a, (byB = new Map()));
+    let byC = byB.get(b);
+    if (byC === undefined) byB.set(b, (byC = new Map()));
+    let byD = byC.get(c);
+    if (byD === undefined) byC.set(c, (byD = new Map()));
+    let series = byD.get(d);
+    if (series === undefined) {
+      if (this.size >= this.limit) {
+        this.root.clear();
+        this.size = 0;
+        return this.find(a, b, c, d);
+      }
+      byD.set(d, (series = this.create(a, b, c, d)));
+      this.size += 1;
+    }
+    return series;
+  }
+}
+
+/** Series kept by their raw values, per family: far more than the caps let through (200 values a label). */
+const MAX_INDEXED_SERIES = 10_000;
 
 /** The fields an observation reads, split once (measure runs for every document). */
 const STATUS = ['http', 'response', 'status_code'];
@@ -55,23 +132,33 @@ const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
 export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
 export const JOB_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
-/** What one document counts: the few values read from it. */
+/**
+ * What one document counts: its series and the few values read from it. The ingest worker records only once
+ * Elasticsearch has created the document, and holds this meanwhile instead of the whole document.
+ */
 export interface Observation {
-  service: string;
-  http: { route: string; method: string; statusClass: string; ns: unknown; sent: unknown; received: unknown } | undefined;
-  log: { level: string; component: string } | undefined;
+  http: HttpSeries | undefined;
+  log: LogSeries | undefined;
+  /** event.duration, in nanoseconds when a number: an HTTP request's or a job's. */
+  ns: unknown;
+  sent: unknown;
+  received: unknown;
   categories: string[];
-  job: { outcome: 'completed' | 'failed'; errorType: string; ns: unknown } | undefined;
+  job: { outcome: 'completed' | 'failed'; errorType: string } | undefined;
   slos: readonly SloVerdict[];
+}
+
+/** An SLO's batch sums, counted into the registry (and zeroed) at the end of `record`. */
+interface SloSums {
+  name: string;
+  valid: number;
+  good: number;
 }
 
 /** An SLO's verdict on a document: made once per SLO and verdict, shared by every document it fits. */
 export interface SloVerdict {
-  name: string;
   good: boolean;
-  /** The keys of its two label sets in `record`'s sums, made once instead of once per document. */
-  validKey: string;
-  goodKey: string;
+  sums: SloSums;
 }
 
 interface Indicator {
@@ -121,10 +208,7 @@ function sloVerdicts(indicators: readonly Indicator[]): (document: Document, dat
 }
 
 export interface LogMetrics {
-  /**
-   * What the document will count, read from it now. The ingest worker records only once Elasticsearch has
-   * created the document, and holds this small record meanwhile instead of the whole document.
-   */
+  /** What the document will count, read from it now. */
   measure(document: Document): Observation;
   /** Counts the documents of a batch that Elasticsearch created. */
   record(observations: Observation[]): void;
@@ -132,7 +216,6 @@ export interface LogMetrics {
 
 export function createLogMetrics(registry: Registry, slos: SloFile | undefined, maxValues = 200): LogMetrics {
   const folded = new Counter({ name: 'sluice_log_metrics_folded_total', help: 'Label values folded into "other" because a label reached its cap of distinct values', labelNames: ['metric', 'label'] as const, registers: [registry] });
-  const cap = (metric: string, label: string) => new LabelCap(maxValues, () => folded.inc({ metric, label }));
   const requests = new Counter({ name: 'sluice_http_requests_total', help: 'HTTP requests seen in access and API logs', labelNames: ['service', 'route', 'method', 'status_class'] as const, registers: [registry] });
   const duration = new Histogram({ name: 'sluice_http_request_duration_seconds', help: 'HTTP request durations from the logs (event.duration)', labelNames: ['service', 'route'] as const, buckets: HTTP_BUCKETS, registers: [registry] });
   const requestBytes = new Counter({ name: 'sluice_http_request_bytes_total', help: 'HTTP request body bytes', labelNames: ['service', 'route'] as const, registers: [registry] });
@@ -145,21 +228,47 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
   for (const slo of slos?.slos ?? []) for (const kind of ['valid', 'good']) sloEvents.inc({ slo: slo.name, kind }, 0);
 
   const caps = {
-    service: cap('sluice_http_requests_total', 'service'),
-    route: cap('sluice_http_requests_total', 'route'),
-    method: cap('sluice_http_requests_total', 'method'),
-    logService: cap('sluice_log_events_total', 'service'),
-    level: cap('sluice_log_events_total', 'level'),
-    component: cap('sluice_log_events_total', 'component'),
-    errorType: cap('sluice_jobs_total', 'error_type'),
-    category: cap('sluice_security_findings_total', 'category'),
+    service: new LabelCap(maxValues, 'sluice_http_requests_total', 'service'),
+    route: new LabelCap(maxValues, 'sluice_http_requests_total', 'route'),
+    method: new LabelCap(maxValues, 'sluice_http_requests_total', 'method'),
+    logService: new LabelCap(maxValues, 'sluice_log_events_total', 'service'),
+    level: new LabelCap(maxValues, 'sluice_log_events_total', 'level'),
+    component: new LabelCap(maxValues, 'sluice_log_events_total', 'component'),
+    errorType: new LabelCap(maxValues, 'sluice_jobs_total', 'error_type'),
+    category: new LabelCap(maxValues, 'sluice_security_findings_total', 'category'),
   };
+  /**
+   * A series' labels, worked out on its first created document: a value a cap does not admit becomes `other`,
+   * and that cap then counts a fold for each of the series' documents.
+   */
+  const admitting = () => {
+    const folded: LabelCap[] = [];
+    const label = (cap: LabelCap, value: string): string => {
+      if (cap.admits(value)) return value;
+      folded.push(cap);
+      return 'other';
+    };
+    return { folded, label };
+  };
+  const admitHttp = (series: HttpSeries): NonNullable<HttpSeries['admitted']> => {
+    const { folded, label } = admitting();
+    const route = { service: label(caps.service, series.service), route: label(caps.route, series.route) };
+    return (series.admitted = { labels: { route, request: { ...route, method: label(caps.method, series.method), status_class: series.statusClass } }, folded });
+  };
+  const admitLog = (series: LogSeries): NonNullable<LogSeries['admitted']> => {
+    const { folded, label } = admitting();
+    return (series.admitted = { labels: { service: label(caps.logService, series.service), level: label(caps.level, series.level), component: label(caps.component, series.component) }, folded });
+  };
+  const httpSeries = new SeriesIndex<HttpSeries>(MAX_INDEXED_SERIES, (service, route, method, statusClass) => ({ service, route, method, statusClass, admitted: undefined, requests: 0, sent: undefined, received: undefined }));
+  const logSeries = new SeriesIndex<LogSeries>(MAX_INDEXED_SERIES, (service, level, component) => ({ service, level, component, admitted: undefined, events: 0 }));
 
   // The filters of slo.yaml compiled once: they run for every document indexed.
   const jobFilters = slos === undefined ? undefined : { dataset: slos.jobs.dataset, completed: filterPredicate(slos.jobs.completed), failed: filterPredicate(slos.jobs.failed) };
+  const sloSums: SloSums[] = [];
   const indicators = (slos?.slos ?? []).map((slo): Indicator => {
-    const verdict = (good: boolean): SloVerdict => ({ name: slo.name, good, validKey: `${slo.name}\u0000valid`, goodKey: `${slo.name}\u0000good` });
-    return { dataset: slo.indicator.dataset, valid: filterPredicate(slo.indicator.valid), good: filterPredicate(slo.indicator.good), verdicts: [verdict(false), verdict(true)] };
+    const sums: SloSums = { name: slo.name, valid: 0, good: 0 };
+    sloSums.push(sums);
+    return { dataset: slo.indicator.dataset, valid: filterPredicate(slo.indicator.valid), good: filterPredicate(slo.indicator.good), verdicts: [{ good: false, sums }, { good: true, sums }] };
   });
   const verdictsOf = sloVerdicts(indicators);
 
@@ -167,72 +276,91 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
   const measure = (document: Document): Observation => {
     const status = valueAt(document, STATUS);
     const dataset = valueAt(document, DATASET);
+    const service = text(valueAt(document, SERVICE), 'unknown');
     const jobOutcome = jobFilters !== undefined && dataset === jobFilters.dataset ? (jobFilters.completed(document) ? 'completed' : jobFilters.failed(document) ? 'failed' : undefined) : undefined;
     // Only alerts: a lone CRS warning under the threshold is recorded on the document, not counted here.
     const tags = document.tags;
     const categories = Array.isArray(tags) && tags.includes('security_alert') ? valueAt(document, CATEGORY) : undefined;
+    const http = typeof status === 'number';
     return {
-      service: text(valueAt(document, SERVICE), 'unknown'),
-      http: typeof status === 'number' ? { route: text(valueAt(document, ROUTE)), method: text(valueAt(document, METHOD), 'unknown'), statusClass: STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`, ns: valueAt(document, DURATION), sent: valueAt(document, REQUEST_BYTES), received: valueAt(document, RESPONSE_BYTES) } : undefined,
-      log: typeof status === 'number' ? undefined : { level: text(valueAt(document, LEVEL)), component: text(valueAt(document, COMPONENT)) },
+      http: http ? httpSeries.find(service, text(valueAt(document, ROUTE)), text(valueAt(document, METHOD), 'unknown'), STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`) : undefined,
+      log: http ? undefined : logSeries.find(service, text(valueAt(document, LEVEL)), text(valueAt(document, COMPONENT)), ''),
+      ns: valueAt(document, DURATION),
+      sent: http ? valueAt(document, REQUEST_BYTES) : undefined,
+      received: http ? valueAt(document, RESPONSE_BYTES) : undefined,
       categories: Array.isArray(categories) ? categories.map((category) => text(category)) : NO_CATEGORIES,
-      job: jobOutcome === undefined ? undefined : { outcome: jobOutcome, errorType: text(valueAt(document, ERROR_TYPE)), ns: valueAt(document, DURATION) },
+      job: jobOutcome === undefined ? undefined : { outcome: jobOutcome, errorType: text(valueAt(document, ERROR_TYPE)) },
       slos: verdictsOf(document, dataset),
     };
   };
 
   /**
-   * Labels are admitted (and folds counted) only here, for documents Elasticsearch created. Counters are
-   * summed per label set first and incremented once each: prom-client validates and hashes the labels of
-   * every call, which per document cost more than reading the document.
+   * Labels are admitted (and folds counted) only here, for documents Elasticsearch created. Counters are summed
+   * per series first and incremented once each: prom-client validates and hashes the labels of every call, which
+   * per document cost more than reading the document.
    */
   const record = (observations: Observation[]): void => {
-    // Per counter, its label sets by a key of their values: the labels object is built once per label set.
-    const sums = new Map<Counter<string>, Map<string, { labels: Record<string, string>; value: number }>>();
-    /** Adds to a label set already summed; false when the key is new (the caller then builds its labels once). */
-    const added = (counter: Counter<string>, key: string, value: number): boolean => {
-      const sum = sums.get(counter)?.get(key);
-      if (sum === undefined) return false;
-      sum.value += value;
-      return true;
+    const https: HttpSeries[] = [];
+    const logs: LogSeries[] = [];
+    const sums = new Map<string, { counter: Counter<string>; labels: Record<string, string>; value: number }>();
+    const add = (counter: Counter<string>, key: string, labels: () => Record<string, string>): void => {
+      const sum = sums.get(key);
+      if (sum === undefined) sums.set(key, { counter, labels: labels(), value: 1 });
+      else sum.value += 1;
     };
-    const start = (counter: Counter<string>, key: string, labels: Record<string, string>, value: number): void => {
-      let byLabels = sums.get(counter);
-      if (byLabels === undefined) sums.set(counter, (byLabels = new Map()));
-      byLabels.set(key, { labels, value });
-    };
-    for (const { service, http, log, categories, job, slos } of observations) {
+    for (const { http, log, ns, sent, received, categories, job, slos } of observations) {
       if (http !== undefined) {
-        const labels = { service: caps.service.admit(service), route: caps.route.admit(http.route) };
-        const method = caps.method.admit(http.method);
-        const key = `${labels.service}\u0000${labels.route}`;
-        const requestKey = `${key}\u0000${method}\u0000${http.statusClass}`;
-        if (!added(requests, requestKey, 1)) start(requests, requestKey, { ...labels, method, status_class: http.statusClass }, 1);
-        if (typeof http.ns === 'number') duration.observe(labels, http.ns / 1e9);
-        if (typeof http.sent === 'number' && !added(requestBytes, key, http.sent)) start(requestBytes, key, labels, http.sent);
-        if (typeof http.received === 'number' && !added(responseBytes, key, http.received)) start(responseBytes, key, labels, http.received);
+        const admitted = http.admitted ?? admitHttp(http);
+        for (const cap of admitted.folded) cap.folds += 1;
+        if (http.requests === 0) https.push(http);
+        http.requests += 1;
+        if (typeof sent === 'number') http.sent = (http.sent ?? 0) + sent;
+        if (typeof received === 'number') http.received = (http.received ?? 0) + received;
+        if (typeof ns === 'number') duration.observe(admitted.labels.route, ns / 1e9);
       }
       if (log !== undefined) {
-        const labels = { service: caps.logService.admit(service), level: caps.level.admit(log.level), component: caps.component.admit(log.component) };
-        const key = `${labels.service}\u0000${labels.level}\u0000${labels.component}`;
-        if (!added(events, key, 1)) start(events, key, labels, 1);
+        const admitted = log.admitted ?? admitLog(log);
+        for (const cap of admitted.folded) cap.folds += 1;
+        if (log.events === 0) logs.push(log);
+        log.events += 1;
       }
+      // Rare (alerts and jobs): summed by a key of their labels.
       for (const category of categories) {
         const admitted = caps.category.admit(category);
-        if (!added(findings, admitted, 1)) start(findings, admitted, { category: admitted }, 1);
+        add(findings, `finding\u0000${admitted}`, () => ({ category: admitted }));
       }
       if (job !== undefined) {
         const errorType = caps.errorType.admit(job.errorType);
-        const key = `${job.outcome}\u0000${errorType}`;
-        if (!added(jobs, key, 1)) start(jobs, key, { outcome: job.outcome, error_type: errorType }, 1);
-        if (typeof job.ns === 'number') jobDuration.observe({ outcome: job.outcome }, job.ns / 1e9);
+        add(jobs, `job\u0000${job.outcome}\u0000${errorType}`, () => ({ outcome: job.outcome, error_type: errorType }));
+        if (typeof ns === 'number') jobDuration.observe({ outcome: job.outcome }, ns / 1e9);
       }
       for (const slo of slos) {
-        if (!added(sloEvents, slo.validKey, 1)) start(sloEvents, slo.validKey, { slo: slo.name, kind: 'valid' }, 1);
-        if (slo.good && !added(sloEvents, slo.goodKey, 1)) start(sloEvents, slo.goodKey, { slo: slo.name, kind: 'good' }, 1);
+        slo.sums.valid += 1;
+        if (slo.good) slo.sums.good += 1;
       }
     }
-    for (const [counter, byLabels] of sums) for (const { labels, value } of byLabels.values()) counter.inc(labels, value);
+    for (const http of https) {
+      const { request, route } = (http.admitted as NonNullable<HttpSeries['admitted']>).labels;
+      requests.inc(request, http.requests);
+      if (http.sent !== undefined) requestBytes.inc(route, http.sent);
+      if (http.received !== undefined) responseBytes.inc(route, http.received);
+      http.requests = 0;
+      http.sent = http.received = undefined;
+    }
+    for (const log of logs) {
+      events.inc((log.admitted as NonNullable<LogSeries['admitted']>).labels, log.events);
+      log.events = 0;
+    }
+    for (const { counter, labels, value } of sums.values()) counter.inc(labels, value);
+    for (const sums of sloSums) {
+      if (sums.valid > 0) sloEvents.inc({ slo: sums.name, kind: 'valid' }, sums.valid);
+      if (sums.good > 0) sloEvents.inc({ slo: sums.name, kind: 'good' }, sums.good);
+      sums.valid = sums.good = 0;
+    }
+    for (const cap of Object.values(caps)) {
+      if (cap.folds > 0) folded.inc({ metric: cap.metric, label: cap.label }, cap.folds);
+      cap.folds = 0;
+    }
   };
 
   return { measure, record };
