@@ -53,7 +53,7 @@ beforeAll(async () => {
   await issueReport(cluster.es, slos, 'demo', '2026-09', 'UTC', 'for the page test');
   // The seeds were indexed seconds before the page connects, so the tail's first poll (it looks back about 5 s)
   // sends them as a burst of 600; at the default 200 events a second per client, a fresh event indexed in that same
-  // second was dropped and counted as missed (one run in three). That limit is the API test's (test/api.test.ts);
+  // second was dropped and counted as missed (three runs in twelve). That limit is the API test's (test/api.test.ts);
   // here the rate is raised so that the fresh event, not the burst, decides the test.
   ({ app: api } = await buildApi(config, pino({ level: 'silent' }), { es: cluster.es, slos, processMetrics: false, tail: { pollMs: 200, maxEventsPerSecond: 10_000 }, demoNamespace: 'demo' }));
   url = await api.listen({ host: '127.0.0.1', port: 0 });

@@ -59,9 +59,10 @@ type HttpLabels = { route: Record<string, string>; request: Record<string, strin
 
 /**
  * Admitted labels are made by these two functions only, the series' placeholders too, so that a series' fields
- * hold one kind of value from the start. With `undefined` as placeholders, V8 compiled `measure` and `record` four
- * times each in a drain of 100 000 events (135 ms of its optimising compiler), as a field first held an object or
- * a number; this way three and two times (76 ms), against two and three (66 ms) before series.
+ * hold one kind of value from the start. A first version had `undefined` as placeholders (with a factory per family
+ * in the index, and closures for the rare sums): V8 compiled `measure` and `record` four times each in a drain of
+ * 100 000 events (135 ms of its optimising compiler), its deoptimisations for "code dependencies", as a field first
+ * held an object or a number; this way three and two times (76 ms), against two and three (66 ms) before series.
  */
 function httpAdmitted(service: string, route: string, method: string, statusClass: string, folded: LabelCap[]): Admitted<HttpLabels> {
   return { labels: { route: { service, route }, request: { service, route, method, status_class: statusClass } }, folded };
@@ -319,7 +320,8 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
     const https: HttpSeries[] = [];
     const logs: LogSeries[] = [];
     const sums = new Map<string, { counter: Counter<string>; labels: Record<string, string>; value: number }>();
-    // Labels are passed built, not as a closure: a new call target per call had V8 throw this function's code away.
+    // Labels are passed built, not as a closure made per call: that pattern had V8 throw `record`'s code away before
+    // (docs/benchmarks.md, the eighth stop).
     const add = (counter: Counter<string>, key: string, labels: Record<string, string>): void => {
       const sum = sums.get(key);
       if (sum === undefined) sums.set(key, { counter, labels, value: 1 });
