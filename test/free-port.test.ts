@@ -16,6 +16,13 @@ describe('freePort (tests and benchmarks hand its port to a process they start)'
     server.close();
   });
 
+  it('never gives a port twice in one process: asked eight times for a range of eight, it gives eight ports', async () => {
+    // A port is free when given but taken only when its process listens: given twice, two processes share it.
+    const ports: number[] = [];
+    for (let i = 0; i < 8; i += 1) ports.push(await freePort(10_008));
+    expect(new Set(ports).size).toBe(8);
+  });
+
   it('lets the kernel choose where the ephemeral range leaves no room below it (a range starting at 1024)', async () => {
     const port = await freePort(1024);
     expect(port).toBeGreaterThan(0);
