@@ -10,7 +10,7 @@ import { applyIlm } from '../shared/ilm/apply.js';
 import { loadIlmFiles } from '../shared/ilm/files.js';
 import { packageRoot } from '../shared/paths.js';
 import { BULK_ANSWER } from '../services/ingest/bulk-indexer.js';
-import { documentId } from '../services/ingest/service.js';
+import { documentId } from '../services/ingest/batches.js';
 import { realisticLines, topicOf } from './pipeline.js';
 import { cpuMs, freePort, sluiceProcess, waitForPort } from './process.js';
 
