@@ -520,10 +520,25 @@ export class ElasticsearchEmulator {
 
   // ---- routes ----------------------------------------------------------------------------------
 
+  /** In matching order: the first route whose pattern matches a path answers it. */
   private registerRoutes(): void {
-    const c = this.cluster;
+    this.registerEmulatorRoutes();
+    this.registerClusterRoutes();
+    this.registerCatRoutes();
+    this.registerTemplateRoutes();
+    this.registerDataStreamRoutes();
+    this.registerIngestPipelineRoutes();
+    this.registerIlmRoutes();
+    this.registerDocumentRoutes();
+    this.registerSearchRoutes();
+    this.registerIndexSettingRoutes();
+    this.registerAliasRoutes();
+    this.registerIndexRoutes();
+  }
 
-    // Emulator-only endpoints first, so that no index route takes them.
+  /** The emulator's own endpoints (faults, the clock, a lifecycle run now) and the root: first, so that no index route takes them. */
+  private registerEmulatorRoutes(): void {
+    const c = this.cluster;
     this.route('GET', '/_emulator/faults', () => ok(this.describeFaults()));
     this.route(['PUT', 'POST'], '/_emulator/faults', (request) => {
       const body = request.json;
@@ -569,8 +584,11 @@ export class ElasticsearchEmulator {
         tagline: 'You Know, for Search',
       }),
     );
+  }
 
-    // ---- cluster ----
+  /** Cluster health, settings and node stats. */
+  private registerClusterRoutes(): void {
+    const c = this.cluster;
     const health = async (request: Request): Promise<Reply> => {
       const indices = request.params.index === undefined ? [...c.indices.values()] : c.resolve(request.params.index, { expandHidden: true });
       const yellow = indices.some((index) => Number(index.settings['index.number_of_replicas'] ?? 0) > 0);
@@ -618,8 +636,11 @@ export class ElasticsearchEmulator {
     this.route('GET', '/_nodes/stats', () => this.nodeStats());
     this.route('GET', '/_nodes/stats/{metric}', () => this.nodeStats());
     this.route('GET', '/_nodes/_local/stats', () => this.nodeStats());
+  }
 
-    // ---- cat ----
+  /** The `_cat` APIs. */
+  private registerCatRoutes(): void {
+    const c = this.cluster;
     this.route('GET', '/_cat/health', (request) => {
       const yellow = [...c.indices.values()].some((index) => Number(index.settings['index.number_of_replicas'] ?? 0) > 0);
       const now = Date.now();
@@ -660,8 +681,11 @@ export class ElasticsearchEmulator {
     });
     this.route('GET', '/_cat/indices', catIndices);
     this.route('GET', '/_cat/indices/{index}', catIndices);
+  }
 
-    // ---- index templates and component templates ----
+  /** Index templates and component templates. */
+  private registerTemplateRoutes(): void {
+    const c = this.cluster;
     this.route(['PUT', 'POST'], '/_index_template/{name}', (request) => {
       c.putIndexTemplate(request.params.name as string, request.json as unknown as IndexTemplate, truthy(request.query.create));
       return ok({ acknowledged: true });
@@ -699,8 +723,11 @@ export class ElasticsearchEmulator {
       for (const name of (request.params.name as string).split(',')) c.deleteComponentTemplate(name);
       return ok({ acknowledged: true });
     });
+  }
 
-    // ---- data streams ----
+  /** Data streams. */
+  private registerDataStreamRoutes(): void {
+    const c = this.cluster;
     this.route('GET', '/_data_stream/_stats', () => {
       const streams = [...c.dataStreams.values()];
       const indices = streams.flatMap((stream) => stream.indices.map((name) => c.indices.get(name) as Index));
@@ -753,8 +780,11 @@ export class ElasticsearchEmulator {
       c.deleteDataStreams(request.params.name as string);
       return ok({ acknowledged: true });
     });
+  }
 
-    // ---- ingest pipelines ----
+  /** Ingest pipelines. */
+  private registerIngestPipelineRoutes(): void {
+    const c = this.cluster;
     this.route('PUT', '/_ingest/pipeline/{id}', (request) => {
       const id = request.params.id as string;
       c.pipelines.set(id, compilePipeline(id, request.json));
@@ -774,8 +804,11 @@ export class ElasticsearchEmulator {
       c.deletePipelines(request.params.id as string);
       return ok({ acknowledged: true });
     });
+  }
 
-    // ---- ILM ----
+  /** Index lifecycle management. */
+  private registerIlmRoutes(): void {
+    const c = this.cluster;
     this.route('PUT', '/_ilm/policy/{name}', (request) => {
       const name = request.params.name as string;
       const policy = validatePolicy(request.json);
@@ -846,8 +879,11 @@ export class ElasticsearchEmulator {
       runLifecycle(c);
       return ok({ acknowledged: true });
     });
+  }
 
-    // ---- documents and bulk ----
+  /** Documents and bulk. */
+  private registerDocumentRoutes(): void {
+    const c = this.cluster;
     this.route('POST', '/_bulk', (request) => this.bulk(request, undefined), { ndjson: true, bodyRequired: true });
     this.route(['POST', 'PUT'], '/{index}/_bulk', (request) => this.bulk(request, request.params.index), { ndjson: true, bodyRequired: true });
     const indexDoc = async (request: Request, opType: 'index' | 'create'): Promise<Reply> => {
@@ -889,8 +925,11 @@ export class ElasticsearchEmulator {
       await this.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
       return ok(this.writeBody(result), result.status);
     }, { bodyRequired: true });
+  }
 
-    // ---- search ----
+  /** Search, scroll, point in time, field capabilities and count. */
+  private registerSearchRoutes(): void {
+    const c = this.cluster;
     const runSearch = (request: Request): Reply => {
       const started = performance.now();
       const result = this.search(request);
@@ -924,8 +963,11 @@ export class ElasticsearchEmulator {
     const runCount = (request: Request): Reply => ok(count(c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true' }), request.json, request.query as SearchParams, c.now()));
     this.route(['GET', 'POST'], '/_count', runCount);
     this.route(['GET', 'POST'], '/{index}/_count', runCount);
+  }
 
-    // ---- indices ----
+  /** Refresh, rollover, mappings and settings of indices. */
+  private registerIndexSettingRoutes(): void {
+    const c = this.cluster;
     const refresh = (request: Request): Reply => {
       const indices = c.resolve(request.params.index, { expandHidden: true, allowNoIndices: true });
       for (const index of indices) index.refresh();
@@ -971,8 +1013,11 @@ export class ElasticsearchEmulator {
     };
     this.route('PUT', '/_settings', putSettings);
     this.route('PUT', '/{index}/_settings', putSettings);
+  }
 
-    // aliases
+  /** Aliases. */
+  private registerAliasRoutes(): void {
+    const c = this.cluster;
     this.route('POST', '/_aliases', (request) => {
       const actions = (request.json.actions as Json[] | undefined) ?? [];
       for (const action of actions) {
@@ -1023,8 +1068,11 @@ export class ElasticsearchEmulator {
     this.route('GET', '/_alias/{name}', getAliases);
     this.route('GET', '/{index}/_alias', getAliases);
     this.route('GET', '/{index}/_alias/{name}', getAliases);
+  }
 
-    // create, get, delete indices (last: `/{index}` matches any single segment)
+  /** Creating, getting and deleting indices: last, as `/{index}` matches any single segment. */
+  private registerIndexRoutes(): void {
+    const c = this.cluster;
     this.route('PUT', '/{index}', (request) => {
       const body = request.json as { settings?: Json; mappings?: Mappings; aliases?: Record<string, AliasDef> };
       const index = c.createIndex(request.params.index as string, body);
