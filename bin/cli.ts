@@ -214,6 +214,26 @@ function buildProgram(): Command {
       helpWidth: 100,
     });
 
+  addStartCommand(program);
+  addIngestCommand(program);
+  addRollupCommand(program);
+  addDetectCommand(program);
+  addApiCommand(program);
+  addEmulateCommands(program);
+  addProcessCommand(program);
+  addIlmCommands(program);
+  addReportCommand(program);
+  addDemoCommand(program);
+  addAlertsCommands(program);
+  addMaintenanceCommands(program);
+
+  // Every subcommand shares the program's error handling and exit codes.
+  for (const command of allCommands(program)) command.exitOverride().showHelpAfterError(`(run "${fullName(command)} --help" for its options)`);
+  return program;
+}
+
+/** `sluice start`: everything at once (the local mode). */
+function addStartCommand(program: Command): void {
   program
     .command('start')
     .description('run everything: the embedded emulators for what is not configured, ingest, the behaviour detectors, the SLI rollups and the API with its page; on an empty data directory the local mode also runs the demo')
@@ -224,7 +244,10 @@ function buildProgram(): Command {
       const { startLocal } = await import('../services/start.js');
       await serve((signal) => startLocal(config, logger, { signal, demo: options.demo }));
     });
+}
 
+/** `sluice ingest`: the consumer group's members. */
+function addIngestCommand(program: Command): void {
   program
     .command('ingest')
     .description('run the ingest service: Kafka → pipelines → Elasticsearch, as SLUICE_INGEST_WORKERS consumer-group members (default: one per core)')
@@ -250,7 +273,10 @@ function buildProgram(): Command {
         await serve(() => startIngestMembers(config, logger, { script: process.argv[1] as string, configFile: command.optsWithGlobals<GlobalOptions>().config }));
       } else await serve((signal) => startIngest(config, logger, { signal }));
     });
+}
 
+/** `sluice rollup`: the SLI rollups, the SLO state and the monthly reports. */
+function addRollupCommand(program: Command): void {
   program
     .command('rollup')
     .description('run the rollup service (SLI rollups every minute, last month\'s report issued after the grace period), or recompute --from/--to once')
@@ -276,7 +302,10 @@ function buildProgram(): Command {
         process.stdout.write(`rollup: ${result.documents} rollup documents written for ${new Date(from).toISOString()} to ${new Date(to).toISOString()} in ${((Date.now() - started) / 1000).toFixed(1)} s (${result.indices.join(', ') || 'no index: no data in the range'})\n`);
       });
     });
+}
 
+/** `sluice detect`: the behaviour detectors. */
+function addDetectCommand(program: Command): void {
   program
     .command('detect')
     .description('run the behaviour detectors (login brute force, 404 scans, floods), or evaluate --from/--to once')
@@ -299,7 +328,10 @@ function buildProgram(): Command {
         process.stdout.write(`${lines.join('\n')}\n`);
       });
     });
+}
 
+/** `sluice api`: the HTTP API, the live tail and the page. */
+function addApiCommand(program: Command): void {
   program
     .command('api')
     .description('run the HTTP API: SLO status, report downloads, log search, live tail, the web page and its OpenAPI document')
@@ -309,8 +341,12 @@ function buildProgram(): Command {
       const logger = serviceLogger(createLogger(config.logLevel, config.logFormat), 'api');
       await serve(() => startApi(config, logger));
     });
+}
 
+/** `sluice emulate kafka|elasticsearch`. */
+function addEmulateCommands(program: Command): void {
   const emulate = program.command('emulate').description('run an emulator alone (development and tests only)');
+
   emulate
     .command('kafka')
     .description('run the Kafka-protocol broker emulator')
@@ -342,6 +378,7 @@ function buildProgram(): Command {
         }),
       );
     });
+
   emulate
     .command('elasticsearch')
     .description('run the Elasticsearch-REST emulator')
@@ -367,7 +404,10 @@ function buildProgram(): Command {
         }),
       );
     });
+}
 
+/** `sluice process`: the pipelines on standard input. */
+function addProcessCommand(program: Command): void {
   program
     .command('process')
     .description('enrich log lines from stdin into ECS documents on stdout (blank lines are skipped)')
@@ -384,8 +424,12 @@ function buildProgram(): Command {
         close();
       }
     });
+}
 
+/** `sluice ilm apply|status`. */
+function addIlmCommands(program: Command): void {
   const ilm = program.command('ilm').description('index lifecycle policies and templates from ilm/');
+
   ilm
     .command('apply')
     .description('install ILM policies and templates from ilm/ (idempotent)')
@@ -401,6 +445,7 @@ function buildProgram(): Command {
         else process.stdout.write(describeChanges(changes, options.dryRun === true));
       });
     });
+
   ilm
     .command('status')
     .description('show data streams, backing indices, phases, ILM errors')
@@ -411,7 +456,10 @@ function buildProgram(): Command {
         process.stdout.write(options.json === true ? `${JSON.stringify(rows, null, 2)}\n` : rows.length === 0 ? 'no data streams yet\n' : statusTable(rows));
       });
     });
+}
 
+/** `sluice report`. */
+function addReportCommand(program: Command): void {
   program
     .command('report')
     .description('the monthly SLA report (pdf, html, csv, json): the issued revision when there is one, else built live from the rollups')
@@ -448,7 +496,10 @@ function buildProgram(): Command {
         }
       });
     });
+}
 
+/** `sluice demo`. */
+function addDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('produce a realistic month of Filebeat-shaped logs (planted incidents and attacks, seeded) into Kafka, then live traffic')
@@ -472,8 +523,12 @@ function buildProgram(): Command {
       const result = await runDemoCommand(config, logger, { month, rate: options.rate ?? config.demo.eventsPerSecond, events: options.events ?? config.demo.events, seed: options.seed ?? config.demo.seed, namespace: options.namespace }, process.stdout, interrupt.signal);
       process.stdout.write(`sluice demo: ${result.produced} events of ${month} produced in ${result.seconds.toFixed(1)} s\n`);
     });
+}
 
+/** `sluice alerts rules`. */
+function addAlertsCommands(program: Command): void {
   const alerts = program.command('alerts').description('SLO alerting');
+
   alerts
     .command('rules')
     .description('print Prometheus recording and alerting rules (multi-window, multi-burn-rate) generated from the SLO file')
@@ -483,7 +538,10 @@ function buildProgram(): Command {
       const { alertRules } = await import('../services/rollup/alerts/rules.js');
       process.stdout.write(alertRules(loadSloFile(config.sloFile)));
     });
+}
 
+/** `sluice replay-dlq` and `sluice config`. */
+function addMaintenanceCommands(program: Command): void {
   program
     .command('replay-dlq')
     .description('send each dead-lettered message back to the topic it came from (its original bytes), so it passes the pipeline again; stops at the end')
@@ -504,10 +562,6 @@ function buildProgram(): Command {
       const json = JSON.stringify(describeConfig(configFor(command)), (_key, value: unknown) => value ?? null, 2);
       process.stdout.write(`${json}\n`);
     });
-
-  // Every subcommand shares the program's error handling and exit codes.
-  for (const command of allCommands(program)) command.exitOverride().showHelpAfterError(`(run "${fullName(command)} --help" for its options)`);
-  return program;
 }
 
 function leafCommands(command: Command): Command[] {
