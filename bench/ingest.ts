@@ -95,123 +95,159 @@ async function pipelineOnly(lines: string[]): Promise<number> {
   return rate;
 }
 
+/** What the runs below share: the emulators' clients, and one worker process at a time. */
+interface Bench {
+  producer: Producer;
+  es: Client;
+  metricsUrl: string;
+  /** Starts `sluice ingest` (one member) against the emulators and waits until it is ready; returns its pid. */
+  startWorker(): Promise<number>;
+  stopWorker(): Promise<void>;
+}
+
 export async function benchIngest(): Promise<IngestRow[]> {
   const [kafkaPort, esPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const emulators = [sluiceProcess(['emulate', 'kafka', '--port', String(kafkaPort), '--retention-bytes', String(2 * 1024 ** 3)]), sluiceProcess(['emulate', 'elasticsearch', '--port', String(esPort)])];
-  let worker: ChildProcess | undefined;
-  const stopWorker = async (): Promise<void> => {
-    if (worker === undefined) return;
-    const exited = once(worker, 'exit');
-    worker.kill('SIGTERM');
-    await exited;
-    worker = undefined;
-  };
   const kafka = new Kafka({ brokers: [`127.0.0.1:${kafkaPort}`], logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  const es = new Client({ node: `http://127.0.0.1:${esPort}` });
   const metricsUrl = `http://127.0.0.1:${metricsPort}`;
   const env = { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, ELASTICSEARCH_URL: `http://127.0.0.1:${esPort}`, SLUICE_INGEST_METRICS_PORT: String(metricsPort), SLUICE_INGEST_WORKERS: '1' };
+  let worker: ChildProcess | undefined;
+  const bench: Bench = {
+    producer: kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner }),
+    es: new Client({ node: `http://127.0.0.1:${esPort}` }),
+    metricsUrl,
+    startWorker: async () => {
+      worker = sluiceProcess(['ingest'], { env });
+      await waitForReady(metricsUrl);
+      return worker.pid as number;
+    },
+    stopWorker: async () => {
+      if (worker === undefined) return;
+      const exited = once(worker, 'exit');
+      worker.kill('SIGTERM');
+      await exited;
+      worker = undefined;
+    },
+  };
   try {
     await Promise.all([waitForPort(kafkaPort), waitForPort(esPort)]);
-    await producer.connect();
+    await bench.producer.connect();
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: ['logs-app', 'logs-traefik', 'logs-worker', 'logs-postgres'].map((topic) => ({ topic, numPartitions: 3 })) });
     await admin.disconnect();
-
-    // ---- sustained throughput: the worker starts idle, then the mix is produced as fast as kafkajs can ----
     const lines = realisticLines(EVENTS);
-    worker = sluiceProcess(['ingest'], { env });
-    const pid = worker.pid as number;
-    await waitForReady(metricsUrl);
-    const started = { at: performance.now(), cpu: cpuMs(pid) };
-    await produceAll(producer, lines);
-    const readings: Progress[] = [];
-    const last = await untilCommitted(metricsUrl, pid, EVENTS, (progress) => readings.push(progress));
-    const sustained = (EVENTS / (last.at - started.at)) * 1000;
-    const perCpuSecond = (EVENTS / (last.cpu - started.cpu)) * 1000;
-    const warmPerCpuSecond = warmPerCpuSecondOf(readings, EVENTS);
-    await stopWorker();
-
-    // ---- latency at a fixed load: the same worker group goes on from where it stopped ----
-    worker = sluiceProcess(['ingest'], { env });
-    await waitForReady(metricsUrl);
+    const sustained = await sustainedRun(bench, lines);
+    // The same worker group goes on from where it stopped.
     const json = lines.filter((line) => line.startsWith('{'));
-    const total = LOAD_PER_SECOND * LOAD_SECONDS;
-    // First the acknowledged latency, from the worker's histogram, with nothing else asking the emulator for
-    // anything: the searches below take it 50-150 ms each (up to 10 000 hits) on the same 2 cores, and a bulk
-    // request waits behind them. The histogram as the load's first seconds left it is kept too: a worker just
-    // started runs its first events through code not yet compiled (V8 compiles each regular expression on its
-    // first use) and reads GeoIP's pages.
-    let warm: Promise<string> | undefined;
-    const committedBefore = await metricValue(metricsUrl, 'sluice_ingest_committed_messages_total');
-    await fixedLoad(producer, json, 0, total, () => (warm = fetch(`${metricsUrl}/metrics`).then((response) => response.text())));
-    for (const until = Date.now() + 60_000; (await metricValue(metricsUrl, 'sluice_ingest_committed_messages_total')) < committedBefore + total && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 100));
-    const exposition = await fetch(`${metricsUrl}/metrics`).then((response) => response.text());
-    const acknowledgedP99 = histogramQuantile(exposition, 'sluice_ingest_latency_seconds', 0.99) * 1000;
-    const warmP99 = histogramQuantile(exposition, 'sluice_ingest_latency_seconds', 0.99, await warm) * 1000;
-
-    // Then, at the same load on the same (now warm) worker, when each event can be found.
-    const seenAt: number[] = [];
-    let done = false;
-    const producing = fixedLoad(producer, json, total, total).finally(() => (done = true));
-    let lowestUnseen = total;
-    const pollDeadline = performance.now() + (LOAD_SECONDS + 30) * 1000;
-    while ((lowestUnseen < 2 * total || !done) && performance.now() < pollDeadline) {
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      // One search per field, each sorted by its sequence: the lowest unseen event is then always among the hits.
-      // (One search over both fields returned any 10 000 of the matches: once the worker was more than 10 000
-      // behind, the access log's later events could fill every answer, and the app events were never seen.)
-      const answers = await Promise.all(
-        (['rendiff.seq', 'traefik.seq'] as const).map((field) => es.search({ index: 'logs-*', size: 10_000, _source: [field], sort: [{ [field]: { order: 'asc', unmapped_type: 'long' } }], query: { range: { [field]: { gte: lowestUnseen } } } })),
-      );
-      const now = performance.now();
-      for (const hit of answers.flatMap((answer) => answer.hits.hits)) {
-        const source = hit._source as { rendiff?: { seq?: number }; traefik?: { seq?: number } };
-        const seq = source.rendiff?.seq ?? source.traefik?.seq;
-        if (seq !== undefined && seenAt[seq] === undefined) seenAt[seq] = now;
-      }
-      while (lowestUnseen < 2 * total && seenAt[lowestUnseen] !== undefined) lowestUnseen += 1;
-    }
-    const producedAt = await producing;
-    const latencies = producedAt.map((at, i) => (seenAt[total + i] ?? Number.POSITIVE_INFINITY) - at).sort((a, b) => a - b);
-    const seen = latencies.filter((latency) => Number.isFinite(latency));
-    const missing = latencies.length - seen.length;
-    await stopWorker();
-
-    // ---- a backlog: the same events wait in Kafka before a worker starts, then it drains them with no producer
-    // on the two cores (the rows above share them with kafkajs producing, about 5 µs of CPU per event, 11-13 before kafkajs's patch) ----
-    await produceAll(producer, lines);
-    worker = sluiceProcess(['ingest'], { env });
-    const drainer = worker.pid as number;
-    await waitForReady(metricsUrl);
-    const drainStarted = { at: performance.now(), cpu: cpuMs(drainer) };
-    const drained = await untilCommitted(metricsUrl, drainer, EVENTS);
-    const drainRate = (EVENTS / (drained.at - drainStarted.at)) * 1000;
-    const drainPerCpuSecond = (EVENTS / (drained.cpu - drainStarted.cpu)) * 1000;
-    await stopWorker();
-
-    const pipeline = await pipelineOnly(lines);
-    const fmt = (value: number): string => Math.round(value).toLocaleString('en-US');
-    const alone = { name: 'the pipeline alone over the same lines, in the benchmark process', value: pipeline };
-    return [
-      { name: `sustained, ${fmt(EVENTS)} events of the mix through one worker`, value: sustained, unit: 'events/s', goal: '≥ 20,000 events/s', baseline: alone },
-      { name: 'the worker, per CPU-second of its own', value: perCpuSecond, unit: 'events', goal: '≥ 40,000', baseline: alone },
-      { name: 'the worker, per CPU-second of its own, after the first fifth of the events (warm)', value: warmPerCpuSecond, unit: 'events', goal: '≥ 40,000', baseline: alone },
-      { name: `from a backlog: ${fmt(EVENTS)} events of the mix waiting in Kafka, drained by one worker, nothing producing`, value: drainRate, unit: 'events/s', goal: '≥ 20,000 events/s', baseline: alone },
-      { name: 'the worker draining that backlog, per CPU-second of its own', value: drainPerCpuSecond, unit: 'events', goal: '≥ 40,000', baseline: alone },
-      { name: `produce → acknowledged by Elasticsearch p99 (the worker's histogram), ${fmt(LOAD_PER_SECOND)} events/s`, value: acknowledgedP99, unit: 'ms', goal: '≤ 100 ms' },
-      { name: `produce → acknowledged p99 after the first ${WARM_UP_SECONDS} s of the load (the worker warm), ${fmt(LOAD_PER_SECOND)} events/s`, value: warmP99, unit: 'ms', goal: '≤ 100 ms' },
-      { name: `produce → searchable p50, ${fmt(LOAD_PER_SECOND)} events/s for ${LOAD_SECONDS} s, the same worker warm, searched every ${POLL_MS} ms`, value: percentile(seen, 50), unit: 'ms' },
-      { name: `produce → searchable p99 of the events seen, ${fmt(LOAD_PER_SECOND)} events/s`, value: percentile(seen, 99), unit: 'ms', goal: '< 2,000 ms' },
-      { name: `events of the ${fmt(total)} not searchable 30 s after the load ended`, value: missing, unit: 'events', goal: '0' },
-    ];
+    await bench.startWorker();
+    const acknowledged = await acknowledgedLatency(bench, json);
+    const searchable = await searchableLatency(bench, json);
+    await bench.stopWorker();
+    const backlog = await backlogRun(bench, lines);
+    return ingestRows(sustained, acknowledged, searchable, backlog, await pipelineOnly(lines));
   } finally {
-    await stopWorker().catch(() => undefined);
-    await producer.disconnect().catch(() => undefined);
-    await es.close();
+    await bench.stopWorker().catch(() => undefined);
+    await bench.producer.disconnect().catch(() => undefined);
+    await bench.es.close();
     for (const emulator of emulators) emulator.kill('SIGTERM');
   }
+}
+
+/** Sustained throughput: a worker starts idle, then the mix is produced as fast as kafkajs can. */
+async function sustainedRun(bench: Bench, lines: string[]): Promise<{ rate: number; perCpuSecond: number; warmPerCpuSecond: number }> {
+  const pid = await bench.startWorker();
+  const started = { at: performance.now(), cpu: cpuMs(pid) };
+  await produceAll(bench.producer, lines);
+  const readings: Progress[] = [];
+  const last = await untilCommitted(bench.metricsUrl, pid, EVENTS, (progress) => readings.push(progress));
+  await bench.stopWorker();
+  return { rate: (EVENTS / (last.at - started.at)) * 1000, perCpuSecond: (EVENTS / (last.cpu - started.cpu)) * 1000, warmPerCpuSecond: warmPerCpuSecondOf(readings, EVENTS) };
+}
+
+/**
+ * Produce → acknowledged at a fixed load, from the worker's histogram, with nothing else asking the emulator for
+ * anything: the searches of `searchableLatency` take it 50-150 ms each (up to 10 000 hits) on the same 2 cores, and
+ * a bulk request waits behind them. The histogram as the load's first seconds left it is kept too: a worker just
+ * started runs its first events through code not yet compiled (V8 compiles each regular expression on its first
+ * use) and reads GeoIP's pages.
+ */
+async function acknowledgedLatency(bench: Bench, json: string[]): Promise<{ p99: number; warmP99: number }> {
+  const { metricsUrl } = bench;
+  const total = LOAD_PER_SECOND * LOAD_SECONDS;
+  let warm: Promise<string> | undefined;
+  const committedBefore = await metricValue(metricsUrl, 'sluice_ingest_committed_messages_total');
+  await fixedLoad(bench.producer, json, 0, total, () => (warm = fetch(`${metricsUrl}/metrics`).then((response) => response.text())));
+  for (const until = Date.now() + 60_000; (await metricValue(metricsUrl, 'sluice_ingest_committed_messages_total')) < committedBefore + total && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 100));
+  const exposition = await fetch(`${metricsUrl}/metrics`).then((response) => response.text());
+  return { p99: histogramQuantile(exposition, 'sluice_ingest_latency_seconds', 0.99) * 1000, warmP99: histogramQuantile(exposition, 'sluice_ingest_latency_seconds', 0.99, await warm) * 1000 };
+}
+
+/** Then, at the same load on the same (now warm) worker, when each event can be found; sorted, and how many never were. */
+async function searchableLatency(bench: Bench, json: string[]): Promise<{ seen: number[]; missing: number }> {
+  const total = LOAD_PER_SECOND * LOAD_SECONDS;
+  const seenAt: number[] = [];
+  let done = false;
+  const producing = fixedLoad(bench.producer, json, total, total).finally(() => (done = true));
+  let lowestUnseen = total;
+  const pollDeadline = performance.now() + (LOAD_SECONDS + 30) * 1000;
+  while ((lowestUnseen < 2 * total || !done) && performance.now() < pollDeadline) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    // One search per field, each sorted by its sequence: the lowest unseen event is then always among the hits.
+    // (One search over both fields returned any 10 000 of the matches: once the worker was more than 10 000
+    // behind, the access log's later events could fill every answer, and the app events were never seen.)
+    const answers = await Promise.all(
+      (['rendiff.seq', 'traefik.seq'] as const).map((field) => bench.es.search({ index: 'logs-*', size: 10_000, _source: [field], sort: [{ [field]: { order: 'asc', unmapped_type: 'long' } }], query: { range: { [field]: { gte: lowestUnseen } } } })),
+    );
+    const now = performance.now();
+    for (const hit of answers.flatMap((answer) => answer.hits.hits)) {
+      const source = hit._source as { rendiff?: { seq?: number }; traefik?: { seq?: number } };
+      const seq = source.rendiff?.seq ?? source.traefik?.seq;
+      if (seq !== undefined && seenAt[seq] === undefined) seenAt[seq] = now;
+    }
+    while (lowestUnseen < 2 * total && seenAt[lowestUnseen] !== undefined) lowestUnseen += 1;
+  }
+  const producedAt = await producing;
+  const latencies = producedAt.map((at, i) => (seenAt[total + i] ?? Number.POSITIVE_INFINITY) - at).sort((a, b) => a - b);
+  const seen = latencies.filter((latency) => Number.isFinite(latency));
+  return { seen, missing: latencies.length - seen.length };
+}
+
+/**
+ * A backlog: the same events wait in Kafka before a worker starts, then it drains them with no producer on the
+ * two cores (the rows above share them with kafkajs producing, about 5 µs of CPU per event, 11-13 before kafkajs's patch).
+ */
+async function backlogRun(bench: Bench, lines: string[]): Promise<{ rate: number; perCpuSecond: number }> {
+  await produceAll(bench.producer, lines);
+  const pid = await bench.startWorker();
+  const started = { at: performance.now(), cpu: cpuMs(pid) };
+  const drained = await untilCommitted(bench.metricsUrl, pid, EVENTS);
+  await bench.stopWorker();
+  return { rate: (EVENTS / (drained.at - started.at)) * 1000, perCpuSecond: (EVENTS / (drained.cpu - started.cpu)) * 1000 };
+}
+
+function ingestRows(
+  sustained: Awaited<ReturnType<typeof sustainedRun>>,
+  acknowledged: Awaited<ReturnType<typeof acknowledgedLatency>>,
+  searchable: Awaited<ReturnType<typeof searchableLatency>>,
+  backlog: Awaited<ReturnType<typeof backlogRun>>,
+  pipeline: number,
+): IngestRow[] {
+  const fmt = (value: number): string => Math.round(value).toLocaleString('en-US');
+  const alone = { name: 'the pipeline alone over the same lines, in the benchmark process', value: pipeline };
+  const total = LOAD_PER_SECOND * LOAD_SECONDS;
+  return [
+    { name: `sustained, ${fmt(EVENTS)} events of the mix through one worker`, value: sustained.rate, unit: 'events/s', goal: '≥ 20,000 events/s', baseline: alone },
+    { name: 'the worker, per CPU-second of its own', value: sustained.perCpuSecond, unit: 'events', goal: '≥ 40,000', baseline: alone },
+    { name: 'the worker, per CPU-second of its own, after the first fifth of the events (warm)', value: sustained.warmPerCpuSecond, unit: 'events', goal: '≥ 40,000', baseline: alone },
+    { name: `from a backlog: ${fmt(EVENTS)} events of the mix waiting in Kafka, drained by one worker, nothing producing`, value: backlog.rate, unit: 'events/s', goal: '≥ 20,000 events/s', baseline: alone },
+    { name: 'the worker draining that backlog, per CPU-second of its own', value: backlog.perCpuSecond, unit: 'events', goal: '≥ 40,000', baseline: alone },
+    { name: `produce → acknowledged by Elasticsearch p99 (the worker's histogram), ${fmt(LOAD_PER_SECOND)} events/s`, value: acknowledged.p99, unit: 'ms', goal: '≤ 100 ms' },
+    { name: `produce → acknowledged p99 after the first ${WARM_UP_SECONDS} s of the load (the worker warm), ${fmt(LOAD_PER_SECOND)} events/s`, value: acknowledged.warmP99, unit: 'ms', goal: '≤ 100 ms' },
+    { name: `produce → searchable p50, ${fmt(LOAD_PER_SECOND)} events/s for ${LOAD_SECONDS} s, the same worker warm, searched every ${POLL_MS} ms`, value: percentile(searchable.seen, 50), unit: 'ms' },
+    { name: `produce → searchable p99 of the events seen, ${fmt(LOAD_PER_SECOND)} events/s`, value: percentile(searchable.seen, 99), unit: 'ms', goal: '< 2,000 ms' },
+    { name: `events of the ${fmt(total)} not searchable 30 s after the load ended`, value: searchable.missing, unit: 'events', goal: '0' },
+  ];
 }
 
 /**
