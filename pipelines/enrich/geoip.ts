@@ -78,6 +78,91 @@ const name = (value: { names?: Record<string, string> } | string | undefined): s
 
 const NOT_AN_ADDRESS = Symbol('not an address');
 
+/**
+ * A database file, polled for changes: each file is polled here rather than by fs.watchFile, whose listener
+ * fires only when a poll differs from the previous poll (a file replaced before its first, asynchronous poll
+ * never counted as changed). `onReload` runs when a new version was opened. Records are read through the
+ * union of both schemas (MaxMind's and DB-IP's).
+ */
+function openPolled(path: string, cacheSize: number, onReload: () => void): { lookup(value: bigint, v4: boolean): unknown; close(): void } {
+  let loaded = statSync(path);
+  let reader = new MmdbReader(path, { records: cacheSize });
+  let closed = false;
+  const reloadIfChanged = async (): Promise<void> => {
+    const current = await stat(path);
+    // Closed while the file was being looked at: opening it now would leave a reader no one closes.
+    if (closed) return;
+    if (current.mtimeMs === loaded.mtimeMs && current.size === loaded.size) return;
+    loaded = current;
+    // A file caught half-written fails to open: the old reader stays until the next change.
+    const fresh = new MmdbReader(path, { records: cacheSize });
+    reader.close();
+    reader = fresh;
+    onReload();
+  };
+  // Every 5 s, Node's default file poll: polling every 2 s measurably raised the ingest
+  // worker's produce-to-searchable p99 (1.7-1.9 s → 2.6-2.9 s in bench/ingest.ts).
+  const poll = setInterval(() => reloadIfChanged().catch(() => undefined), 5_000).unref();
+  return {
+    // A file overwritten in place (not replaced by a rename, as geoipupdate does) can be read half-written
+    // until the poll sees it: such a lookup answers nothing rather than failing the event.
+    lookup: (value, v4) => {
+      try {
+        return reader.lookup(value, v4);
+      } catch {
+        return null;
+      }
+    },
+    close: () => {
+      closed = true;
+      clearInterval(poll);
+      reader.close();
+    },
+  };
+}
+
+/** `source.geo` from a city record, MaxMind's or DB-IP's: what the database leaves out is derived from the country code. */
+function geoOf(city: CityRecord | undefined): Json {
+  const latitude = city?.location?.latitude ?? city?.latitude;
+  const longitude = city?.location?.longitude ?? city?.longitude;
+  const geo: Json = {};
+  const country = city?.country?.iso_code ?? (city?.country_code || undefined);
+  const continent = city?.continent?.code ?? (country === undefined ? undefined : continentOf(country));
+  put(geo, 'continent_code', continent);
+  put(geo, 'continent_name', name(city?.continent) ?? (continent === undefined ? undefined : CONTINENT_NAMES[continent]));
+  put(geo, 'country_iso_code', country);
+  put(geo, 'country_name', name(city?.country) ?? (country === undefined ? undefined : countryName(country)));
+  put(geo, 'region_name', name(city?.subdivisions?.[0]) ?? (city?.state1 || undefined));
+  put(geo, 'region_iso_code', city?.subdivisions?.[0]?.iso_code === undefined ? undefined : `${city?.country?.iso_code}-${city.subdivisions[0].iso_code}`);
+  put(geo, 'city_name', name(city?.city));
+  put(geo, 'postal_code', city?.postal?.code ?? (city?.postcode || undefined));
+  put(geo, 'timezone', city?.location?.time_zone ?? (city?.timezone || undefined));
+  if (latitude !== undefined && longitude !== undefined) geo.location = { lat: latitude, lon: longitude };
+  return geo;
+}
+
+/** `source.as` from an ASN record. */
+function asOf(as: AsnRecord | undefined): Json | undefined {
+  if (as?.autonomous_system_number === undefined) return undefined;
+  return { number: as.autonomous_system_number, ...(as.autonomous_system_organization ? { organization: { name: as.autonomous_system_organization } } : {}) };
+}
+
+type AsnSource = { get(value: bigint, v4: boolean): AsnRecord | undefined };
+
+/**
+ * The ASN answers: GEOIP_ASN_DB when given (polled as the city file), otherwise the ranges shipped as CSV; the
+ * IPv6 ranges are loaded on the first IPv6 address (from their cache as the IPv4 ones): much traffic has none.
+ */
+function openAsn(options: GeoipOptions, cacheSize: number, onReload: () => void): { asn: AsnSource; asnCache: CacheUse | undefined; close(): void } {
+  if (options.asnDb !== undefined) {
+    const reader = openPolled(options.asnDb, cacheSize, onReload);
+    return { asn: { get: (value, v4) => (reader.lookup(value, v4) as AsnRecord | null) ?? undefined }, asnCache: undefined, close: reader.close };
+  }
+  const { ranges: v4, cache } = ipv4AsnRanges(packageFile('@ip-location-db/asn', 'asn-ipv4-num.csv'), options.asnCacheDir);
+  const v6 = lazily(() => ipv6AsnRanges(packageFile('@ip-location-db/asn', 'asn-ipv6-num.csv'), options.asnCacheDir).ranges);
+  return { asn: { get: (value, isV4) => (isV4 ? v4.get(Number(value)) : v6().get(value)) }, asnCache: cache, close: () => undefined };
+}
+
 /** Opens the databases (polling them for changes) and returns the lookup and the enricher. */
 export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   const cacheSize = options.cacheSize ?? 10_000;
@@ -85,62 +170,12 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   // requests. Forgotten whenever a database file is reloaded. NOT_AN_ADDRESS stands for an undefined answer,
   // which the cache cannot hold.
   const answers = new LRUCache<string, Exclude<ReturnType<Geoip['lookup']>, undefined> | typeof NOT_AN_ADDRESS>({ max: cacheSize });
-  // Each file is polled here rather than by fs.watchFile, whose listener fires only when a poll differs
-  // from the previous poll: a file replaced before its first, asynchronous poll never counted as changed.
+  const forget = (): void => answers.clear();
+  const cityV4 = openPolled(options.cityDb ?? DEFAULT_CITY_IPV4(), cacheSize, forget);
+  const cityV6 = options.cityDb === undefined ? openPolled(DEFAULT_CITY_IPV6(), cacheSize, forget) : cityV4;
+  const { asn, asnCache, close: closeAsn } = openAsn(options, cacheSize, forget);
   // What close() undoes: per file, its poll and its current reader.
-  const closers: Array<() => void> = [];
-  // Records are read through the union of both schemas (MaxMind's and DB-IP's).
-  const open = (path: string): { lookup(value: bigint, v4: boolean): unknown } => {
-    let loaded = statSync(path);
-    let reader = new MmdbReader(path, { records: cacheSize });
-    let closed = false;
-    const reloadIfChanged = async (): Promise<void> => {
-      const current = await stat(path);
-      // Closed while the file was being looked at: opening it now would leave a reader no one closes.
-      if (closed) return;
-      if (current.mtimeMs === loaded.mtimeMs && current.size === loaded.size) return;
-      loaded = current;
-      // A file caught half-written fails to open: the old reader stays until the next change.
-      const fresh = new MmdbReader(path, { records: cacheSize });
-      reader.close();
-      reader = fresh;
-      answers.clear();
-    };
-    // Every 5 s, Node's default file poll: polling every 2 s measurably raised the ingest
-    // worker's produce-to-searchable p99 (1.7-1.9 s → 2.6-2.9 s in bench/ingest.ts).
-    const poll = setInterval(() => reloadIfChanged().catch(() => undefined), 5_000).unref();
-    closers.push(() => {
-      closed = true;
-      clearInterval(poll);
-      reader.close();
-    });
-    // A file overwritten in place (not replaced by a rename, as geoipupdate does) can be read half-written
-    // until the poll sees it: such a lookup answers nothing rather than failing the event.
-    return {
-      lookup: (value, v4) => {
-        try {
-          return reader.lookup(value, v4);
-        } catch {
-          return null;
-        }
-      },
-    };
-  };
-  const cityV4 = open(options.cityDb ?? DEFAULT_CITY_IPV4());
-  // The IPv6 ASN ranges are loaded on the first IPv6 address (from their cache as the IPv4 ones): much traffic has none.
-  const cityV6 = options.cityDb === undefined ? open(DEFAULT_CITY_IPV6()) : cityV4;
-  // Asked with the address as an integer and its IP version, which the lookup has found already.
-  let asn: { get(value: bigint, v4: boolean): AsnRecord | undefined };
-  let asnCache: CacheUse | undefined;
-  if (options.asnDb !== undefined) {
-    const reader = open(options.asnDb);
-    asn = { get: (value, v4) => (reader.lookup(value, v4) as AsnRecord | null) ?? undefined };
-  } else {
-    const { ranges: v4, cache } = ipv4AsnRanges(packageFile('@ip-location-db/asn', 'asn-ipv4-num.csv'), options.asnCacheDir);
-    asnCache = cache;
-    const v6 = lazily(() => ipv6AsnRanges(packageFile('@ip-location-db/asn', 'asn-ipv6-num.csv'), options.asnCacheDir).ranges);
-    asn = { get: (value, isV4) => (isV4 ? v4.get(Number(value)) : v6().get(value)) };
-  }
+  const closers = [...new Set([cityV4.close, cityV6.close]), closeAsn];
 
   const lookup: Geoip['lookup'] = (raw) => {
     const cached = answers.get(raw);
@@ -156,26 +191,8 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
     if (isPrivate(ip)) return 'private';
     // The address as an integer once, for both databases.
     const value = ipToBigInt(ip);
-    const city = ((v4 ? cityV4 : cityV6).lookup(value, v4) as CityRecord | null) ?? undefined;
-    const as = asn.get(value, v4);
-    const latitude = city?.location?.latitude ?? city?.latitude;
-    const longitude = city?.location?.longitude ?? city?.longitude;
-    const geo: Json = {};
-    const country = city?.country?.iso_code ?? (city?.country_code || undefined);
-    // What the database leaves out is derived from the country code: its name, and its continent.
-    const continent = city?.continent?.code ?? (country === undefined ? undefined : continentOf(country));
-    put(geo, 'continent_code', continent);
-    put(geo, 'continent_name', name(city?.continent) ?? (continent === undefined ? undefined : CONTINENT_NAMES[continent]));
-    put(geo, 'country_iso_code', country);
-    put(geo, 'country_name', name(city?.country) ?? (country === undefined ? undefined : countryName(country)));
-    put(geo, 'region_name', name(city?.subdivisions?.[0]) ?? (city?.state1 || undefined));
-    put(geo, 'region_iso_code', city?.subdivisions?.[0]?.iso_code === undefined ? undefined : `${city?.country?.iso_code}-${city.subdivisions[0].iso_code}`);
-    put(geo, 'city_name', name(city?.city));
-    put(geo, 'postal_code', city?.postal?.code ?? (city?.postcode || undefined));
-    put(geo, 'timezone', city?.location?.time_zone ?? (city?.timezone || undefined));
-    if (latitude !== undefined && longitude !== undefined) geo.location = { lat: latitude, lon: longitude };
-    const asJson: Json | undefined = as?.autonomous_system_number === undefined ? undefined : { number: as.autonomous_system_number, ...(as.autonomous_system_organization ? { organization: { name: as.autonomous_system_organization } } : {}) };
-    return deepFreeze({ geo: Object.keys(geo).length > 0 ? geo : undefined, as: asJson });
+    const geo = geoOf(((v4 ? cityV4 : cityV6).lookup(value, v4) as CityRecord | null) ?? undefined);
+    return deepFreeze({ geo: Object.keys(geo).length > 0 ? geo : undefined, as: asOf(asn.get(value, v4)) });
   };
 
   return {
