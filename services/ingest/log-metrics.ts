@@ -239,7 +239,19 @@ export interface LogMetrics {
   record(observations: Observation[]): void;
 }
 
-export function createLogMetrics(registry: Registry, slos: SloFile | undefined, maxValues = 200): LogMetrics {
+/** The SLOs of slo.yaml, their filters compiled once (they run for every document indexed), and their batch sums. */
+function sloIndicators(slos: SloFile | undefined): { sloSums: SloSums[]; verdictsOf: (document: Document, dataset: unknown) => readonly SloVerdict[] } {
+  const sloSums: SloSums[] = [];
+  const indicators = (slos?.slos ?? []).map((slo): Indicator => {
+    const sums: SloSums = { name: slo.name, valid: 0, good: 0 };
+    sloSums.push(sums);
+    return { dataset: slo.indicator.dataset, valid: filterPredicate(slo.indicator.valid), good: filterPredicate(slo.indicator.good), verdicts: [{ good: false, sums }, { good: true, sums }] };
+  });
+  return { sloSums, verdictsOf: sloVerdicts(indicators) };
+}
+
+/** The metric families derived from logs, on `registry`; each SLO's valid and good events start at zero. */
+function logMetricFamilies(registry: Registry, slos: SloFile | undefined) {
   const folded = new Counter({ name: 'sluice_log_metrics_folded_total', help: 'Label values folded into "other" because a label reached its cap of distinct values', labelNames: ['metric', 'label'] as const, registers: [registry] });
   const requests = new Counter({ name: 'sluice_http_requests_total', help: 'HTTP requests seen in access and API logs', labelNames: ['service', 'route', 'method', 'status_class'] as const, registers: [registry] });
   const duration = new Histogram({ name: 'sluice_http_request_duration_seconds', help: 'HTTP request durations from the logs (event.duration)', labelNames: ['service', 'route'] as const, buckets: HTTP_BUCKETS, registers: [registry] });
@@ -251,8 +263,12 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
   const findings = new Counter({ name: 'sluice_security_findings_total', help: 'Requests that reached the security anomaly threshold (tag security_alert), by category (rule.category)', labelNames: ['category'] as const, registers: [registry] });
   const sloEvents = new Counter({ name: 'sluice_slo_events_total', help: 'Valid and good events of each SLO of slo.yaml (what the generated Prometheus rules divide)', labelNames: ['slo', 'kind'] as const, registers: [registry] });
   for (const slo of slos?.slos ?? []) for (const kind of ['valid', 'good']) sloEvents.inc({ slo: slo.name, kind }, 0);
+  return { folded, requests, duration, requestBytes, responseBytes, events, jobs, jobDuration, findings, sloEvents };
+}
 
-  const caps = {
+/** Each label's cap: at most `maxValues` distinct values, the rest folded into `other`. */
+function labelCaps(maxValues: number) {
+  return {
     service: new LabelCap(maxValues, 'sluice_http_requests_total', 'service'),
     route: new LabelCap(maxValues, 'sluice_http_requests_total', 'route'),
     method: new LabelCap(maxValues, 'sluice_http_requests_total', 'method'),
@@ -262,6 +278,11 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
     errorType: new LabelCap(maxValues, 'sluice_jobs_total', 'error_type'),
     category: new LabelCap(maxValues, 'sluice_security_findings_total', 'category'),
   };
+}
+
+export function createLogMetrics(registry: Registry, slos: SloFile | undefined, maxValues = 200): LogMetrics {
+  const { folded, requests, duration, requestBytes, responseBytes, events, jobs, jobDuration, findings, sloEvents } = logMetricFamilies(registry, slos);
+  const caps = labelCaps(maxValues);
   const allCaps = Object.values(caps);
   // A series' labels are worked out on its first created document: a value a cap does not admit becomes `other`,
   // and that cap then counts a fold for each of the series' documents.
@@ -282,13 +303,7 @@ export function createLogMetrics(registry: Registry, slos: SloFile | undefined, 
 
   // The filters of slo.yaml compiled once: they run for every document indexed.
   const jobFilters = slos === undefined ? undefined : { dataset: slos.jobs.dataset, completed: filterPredicate(slos.jobs.completed), failed: filterPredicate(slos.jobs.failed) };
-  const sloSums: SloSums[] = [];
-  const indicators = (slos?.slos ?? []).map((slo): Indicator => {
-    const sums: SloSums = { name: slo.name, valid: 0, good: 0 };
-    sloSums.push(sums);
-    return { dataset: slo.indicator.dataset, valid: filterPredicate(slo.indicator.valid), good: filterPredicate(slo.indicator.good), verdicts: [{ good: false, sums }, { good: true, sums }] };
-  });
-  const verdictsOf = sloVerdicts(indicators);
+  const { sloSums, verdictsOf } = sloIndicators(slos);
 
   /** The few values a document counts with, so that the document itself is not held. */
   const measure = (document: Document): Observation => {
