@@ -118,6 +118,8 @@ interface ReadinessState {
 
 async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloFile, logger: Logger, signal: AbortSignal | undefined, started: Started, healthServer: boolean): Promise<IngestService> {
   const metrics = createIngestMetrics(config.kafka.topics);
+  // Registered before /metrics listens: each family (each SLO's counts among them) is there, at zero, from the first scrape.
+  const logMetrics = createLogMetrics(metrics.registry, slos);
   const readiness: ReadinessState = { kafka: false, elasticsearch: false };
   const describeReadiness = (): Readiness => ({
     ready: readiness.kafka && readiness.elasticsearch,
@@ -145,7 +147,7 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
     indexer,
     producer,
     metrics,
-    logMetrics: createLogMetrics(metrics.registry, slos),
+    logMetrics,
     redact: createRedactor(config.redact).text,
     logger,
     namespace: config.namespace,
