@@ -175,7 +175,7 @@ export async function createGeoip(options: GeoipOptions = {}): Promise<Geoip> {
   const cityV6 = options.cityDb === undefined ? openPolled(DEFAULT_CITY_IPV6(), cacheSize, forget) : cityV4;
   const { asn, asnCache, close: closeAsn } = openAsn(options, cacheSize, forget);
   // What close() undoes: per file, its poll and its current reader.
-  const closers = [...new Set([cityV4.close, cityV6.close]), closeAsn];
+  const closers = cityV6 === cityV4 ? [cityV4.close, closeAsn] : [cityV4.close, cityV6.close, closeAsn];
 
   const lookup: Geoip['lookup'] = (raw) => {
     const cached = answers.get(raw);
