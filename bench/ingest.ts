@@ -29,6 +29,8 @@ const { Kafka, Partitioners, logLevel } = kafkajs;
 const EVENTS = Number(process.env.BENCH_INGEST_EVENTS ?? 100_000);
 const LOAD_PER_SECOND = 5000;
 const LOAD_SECONDS = Number(process.env.BENCH_INGEST_LOAD_SECONDS ?? 15);
+/** Events of each fixed load. */
+const LOAD_EVENTS = LOAD_PER_SECOND * LOAD_SECONDS;
 const POLL_MS = 200;
 /** The load's first seconds, left out of the warm p99 (a third of a quick run's load). */
 const WARM_UP_SECONDS = Math.min(5, Math.floor(LOAD_SECONDS / 3));
@@ -174,24 +176,22 @@ async function sustainedRun(bench: Bench, lines: string[]): Promise<{ rate: numb
  */
 async function acknowledgedLatency(bench: Bench, json: string[]): Promise<{ p99: number; warmP99: number }> {
   const { metricsUrl } = bench;
-  const total = LOAD_PER_SECOND * LOAD_SECONDS;
   let warm: Promise<string> | undefined;
   const committedBefore = await metricValue(metricsUrl, 'sluice_ingest_committed_messages_total');
-  await fixedLoad(bench.producer, json, 0, total, () => (warm = fetch(`${metricsUrl}/metrics`).then((response) => response.text())));
-  for (const until = Date.now() + 60_000; (await metricValue(metricsUrl, 'sluice_ingest_committed_messages_total')) < committedBefore + total && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 100));
+  await fixedLoad(bench.producer, json, 0, LOAD_EVENTS, () => (warm = fetch(`${metricsUrl}/metrics`).then((response) => response.text())));
+  for (const until = Date.now() + 60_000; (await metricValue(metricsUrl, 'sluice_ingest_committed_messages_total')) < committedBefore + LOAD_EVENTS && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 100));
   const exposition = await fetch(`${metricsUrl}/metrics`).then((response) => response.text());
   return { p99: histogramQuantile(exposition, 'sluice_ingest_latency_seconds', 0.99) * 1000, warmP99: histogramQuantile(exposition, 'sluice_ingest_latency_seconds', 0.99, await warm) * 1000 };
 }
 
 /** Then, at the same load on the same (now warm) worker, when each event can be found; sorted, and how many never were. */
 async function searchableLatency(bench: Bench, json: string[]): Promise<{ seen: number[]; missing: number }> {
-  const total = LOAD_PER_SECOND * LOAD_SECONDS;
   const seenAt: number[] = [];
   let done = false;
-  const producing = fixedLoad(bench.producer, json, total, total).finally(() => (done = true));
-  let lowestUnseen = total;
+  const producing = fixedLoad(bench.producer, json, LOAD_EVENTS, LOAD_EVENTS).finally(() => (done = true));
+  let lowestUnseen = LOAD_EVENTS;
   const pollDeadline = performance.now() + (LOAD_SECONDS + 30) * 1000;
-  while ((lowestUnseen < 2 * total || !done) && performance.now() < pollDeadline) {
+  while ((lowestUnseen < 2 * LOAD_EVENTS || !done) && performance.now() < pollDeadline) {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     // One search per field, each sorted by its sequence: the lowest unseen event is then always among the hits.
     // (One search over both fields returned any 10 000 of the matches: once the worker was more than 10 000
@@ -205,10 +205,10 @@ async function searchableLatency(bench: Bench, json: string[]): Promise<{ seen: 
       const seq = source.rendiff?.seq ?? source.traefik?.seq;
       if (seq !== undefined && seenAt[seq] === undefined) seenAt[seq] = now;
     }
-    while (lowestUnseen < 2 * total && seenAt[lowestUnseen] !== undefined) lowestUnseen += 1;
+    while (lowestUnseen < 2 * LOAD_EVENTS && seenAt[lowestUnseen] !== undefined) lowestUnseen += 1;
   }
   const producedAt = await producing;
-  const latencies = producedAt.map((at, i) => (seenAt[total + i] ?? Number.POSITIVE_INFINITY) - at).sort((a, b) => a - b);
+  const latencies = producedAt.map((at, i) => (seenAt[LOAD_EVENTS + i] ?? Number.POSITIVE_INFINITY) - at).sort((a, b) => a - b);
   const seen = latencies.filter((latency) => Number.isFinite(latency));
   return { seen, missing: latencies.length - seen.length };
 }
@@ -235,7 +235,6 @@ function ingestRows(
 ): IngestRow[] {
   const fmt = (value: number): string => Math.round(value).toLocaleString('en-US');
   const alone = { name: 'the pipeline alone over the same lines, in the benchmark process', value: pipeline };
-  const total = LOAD_PER_SECOND * LOAD_SECONDS;
   return [
     { name: `sustained, ${fmt(EVENTS)} events of the mix through one worker`, value: sustained.rate, unit: 'events/s', goal: '≥ 20,000 events/s', baseline: alone },
     { name: 'the worker, per CPU-second of its own', value: sustained.perCpuSecond, unit: 'events', goal: '≥ 40,000', baseline: alone },
@@ -246,7 +245,7 @@ function ingestRows(
     { name: `produce → acknowledged p99 after the first ${WARM_UP_SECONDS} s of the load (the worker warm), ${fmt(LOAD_PER_SECOND)} events/s`, value: acknowledged.warmP99, unit: 'ms', goal: '≤ 100 ms' },
     { name: `produce → searchable p50, ${fmt(LOAD_PER_SECOND)} events/s for ${LOAD_SECONDS} s, the same worker warm, searched every ${POLL_MS} ms`, value: percentile(searchable.seen, 50), unit: 'ms' },
     { name: `produce → searchable p99 of the events seen, ${fmt(LOAD_PER_SECOND)} events/s`, value: percentile(searchable.seen, 99), unit: 'ms', goal: '< 2,000 ms' },
-    { name: `events of the ${fmt(total)} not searchable 30 s after the load ended`, value: searchable.missing, unit: 'events', goal: '0' },
+    { name: `events of the ${fmt(LOAD_EVENTS)} not searchable 30 s after the load ended`, value: searchable.missing, unit: 'events', goal: '0' },
   ];
 }
 
