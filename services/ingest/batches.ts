@@ -1,5 +1,6 @@
 import { setImmediate as setImmediatePromise, setTimeout as sleep } from 'node:timers/promises';
 import type { Batch, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
+import { backoffMs } from '../../shared/backoff.js';
 import type { Logger } from '../../shared/logging.js';
 import { DEFAULT_LIMITS, type Input, type Outcome } from '../../pipelines/types.js';
 import type { BulkIndexer, OutcomeSink, Ticket } from './bulk-indexer.js';
@@ -12,8 +13,8 @@ export function documentId(topic: string, partition: number, offset: string): st
   return `${topic}:${partition}:${offset}`;
 }
 
-/** Waits between attempts: doubling from 100 ms to 5 s, with jitter. */
-export const backoff = (attempt: number): number => Math.min(5000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
+/** The longest wait between two attempts at writing dead letters (and at installing ilm/, service.ts). */
+export const MAX_RETRY_WAIT_MS = 5000;
 
 /** Group errors after which kafkajs rejoins the group (a rebalance, a coordinator that forgot this member, …). */
 const REJOIN_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID']);
@@ -281,7 +282,7 @@ export class BatchHandler {
         return true;
       } catch (error) {
         logger.warn({ err: error, attempt, messages: letters.length }, 'cannot write to the dead-letter topic; retrying');
-        await this.waitAlive(sleep(backoff(attempt)), heartbeat, ticket);
+        await this.waitAlive(sleep(backoffMs(attempt, MAX_RETRY_WAIT_MS)), heartbeat, ticket);
       }
     }
     return false;

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from '../../shared/logging.js';
+import { backoffMs } from '../../shared/backoff.js';
 
 /**
  * Sluice's bulk indexer. The client's own helper (`client.helpers.bulk`) is not used: it reports each
@@ -14,8 +15,6 @@ import type { Logger } from '../../shared/logging.js';
  * `maxRetries` times; any other item error (a mapping error, 400) is final at once.
  */
 
-const FIRST_BACKOFF_MS = 100;
-
 /**
  * A request is sent once it holds this much, when `maxBytes` is larger: a backlog then goes to Elasticsearch in
  * slices, each indexed while the worker makes the next (the worker lets the event loop write a request as
@@ -25,6 +24,7 @@ const FIRST_BACKOFF_MS = 100;
  * never reaches it, and stays one request.
  */
 const SLICE_BYTES = 512 * 1024;
+/** The longest wait between two attempts at a request or an item. */
 const MAX_BACKOFF_MS = 10_000;
 
 /**
@@ -207,12 +207,6 @@ export class BulkIndexer {
     }
   }
 
-  /** 100 ms, doubling with each attempt up to 10 s, each wait drawn from the upper half of that (jitter). */
-  private backoff(attempt: number): number {
-    const ceiling = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** Math.min(attempt - 1, 20));
-    return ceiling / 2 + Math.random() * (ceiling / 2);
-  }
-
   private countRetries(kind: 'item' | 'request', items: Pending[]): void {
     if (this.options.onRetry === undefined) return;
     for (const [topic, documents] of countByTopic(items)) this.options.onRetry(kind, topic, documents);
@@ -248,7 +242,7 @@ export class BulkIndexer {
         }
         this.setStalled(true);
         this.countRetries('request', items);
-        const wait = this.backoff(attempt);
+        const wait = backoffMs(attempt - 1, MAX_BACKOFF_MS);
         this.options.logger.warn({ err: describe(error), documents: items.length, attempt, retryInMs: Math.round(wait) }, 'bulk request failed; retrying');
         try {
           await sleep(wait, undefined, { signal: this.closing.signal });
@@ -286,7 +280,7 @@ export class BulkIndexer {
       this.retrying.delete(retry);
       for (const item of retry) this.enqueue(item);
       this.flush();
-    }, this.backoff(attempts));
+    }, backoffMs(attempts - 1, MAX_BACKOFF_MS));
     this.retrying.set(retry, timer);
   }
 }

@@ -11,7 +11,8 @@ import type { Crs } from '../../pipelines/enrich/crs/ruleset.js';
 import { createRedactor } from '../../pipelines/enrich/redact.js';
 import { createEnrichers } from '../../pipelines/enrichers.js';
 import { createPipeline } from '../../pipelines/pipeline.js';
-import { BatchHandler, backoff } from './batches.js';
+import { BatchHandler, MAX_RETRY_WAIT_MS } from './batches.js';
+import { backoffMs } from '../../shared/backoff.js';
 import { BulkIndexer } from './bulk-indexer.js';
 import { registerCodecs } from './codecs.js';
 import { startHealthServer, type Readiness } from '../health.js';
@@ -82,7 +83,7 @@ async function applyIlmWhenReachable(es: ReturnType<typeof elasticsearchClient>,
       const refusal = refusedForGood(error);
       if (refusal !== undefined) throw new StartupError(`Elasticsearch refused the lifecycle policies and templates of ilm/: ${refusal}`, 2);
       logger.warn({ err: error, attempt }, 'cannot apply lifecycle policies and templates yet; retrying');
-      await sleep(backoff(attempt), undefined, { signal }).catch(() => undefined);
+      await sleep(backoffMs(attempt, MAX_RETRY_WAIT_MS), undefined, { signal }).catch(() => undefined);
     }
   }
 }
