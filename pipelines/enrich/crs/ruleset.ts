@@ -15,7 +15,6 @@ import { parseRuleFile, type Directive } from './seclang.js';
  */
 
 export const CRS_VERSION = '4.28.0';
-export const SEVERITY_SCORE: Record<string, number> = { CRITICAL: 5, ERROR: 4, WARNING: 3, NOTICE: 2 };
 
 export interface CrsOptions {
   /** 1–4, `SLUICE_CRS_PARANOIA`. */
