@@ -5,7 +5,7 @@ import { normaliseApp } from './sources/app.js';
 import type { NormaliseContext } from './sources/common.js';
 import { normaliseGeneric } from './sources/generic.js';
 import { normalisePostgres } from './sources/postgres.js';
-import { normaliseTraefik } from './sources/traefik.js';
+import { normaliseTraefik, normaliseTraefikCommon } from './sources/traefik.js';
 import { normaliseWorker } from './sources/worker.js';
 import { DEFAULT_LIMITS, RejectedError, type Input, type Limits, type Outcome, type Source } from './types.js';
 
@@ -66,6 +66,8 @@ function normalise(source: Source, record: Json | string, context: NormaliseCont
   if (source === 'postgres') return normalisePostgres(record, context);
   if (source === 'generic') return normaliseGeneric(record, context);
   if (typeof record === 'string') {
+    const common = source === 'traefik' ? normaliseTraefikCommon(record, context) : undefined;
+    if (common !== undefined) return common;
     // A plain line from a JSON source (a stack trace, a start-up banner) stays in its stream, whole and tagged;
     // only a pipeline the user forced refuses it.
     if (forced) throw new RejectedError('validate', `the ${source} pipeline expects a JSON record, got a plain text line`);

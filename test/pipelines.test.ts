@@ -107,6 +107,59 @@ describe('source formats, normalised to ECS', () => {
     });
   });
 
+  // Shaped as Traefik 2.x writes it: ServiceURL is Go's url.URL marshalled field by field (traefik/traefik#6130, #10891).
+  it('Traefik 2\u2019s JSON output: ServiceURL as Go\u2019s URL object becomes its text, as Traefik 3 writes it', () => {
+    const [created, notFound] = readFileSync(join(FIXTURES, 'traefik2-access.jsonl'), 'utf8').trim().split('\n').map((line) => accept(line));
+    expect(created).toMatchObject({ traefik: { service_url: 'http://172.20.0.5:8000', service_name: 'api-rendiff@docker' }, http: { response: { status_code: 201 } }, event: { outcome: 'success' } });
+    // A path and a forced empty query are kept; the user info (an empty object in the JSON) is not.
+    expect(notFound).toMatchObject({ traefik: { service_url: 'http://10.0.3.7:9000/storage/v1?' }, http: { response: { status_code: 404 } }, event: { outcome: 'failure', timezone: '+01:00' } });
+    const line = (serviceUrl: unknown): string => JSON.stringify({ ...JSON.parse(TRAEFIK_LINE), ServiceURL: serviceUrl });
+    expect(accept(line({ Scheme: 'https', Host: 'backend:8443', Path: '/a b', RawPath: '/a%20b', RawQuery: 'x=1', Fragment: 'top' })).traefik.service_url).toBe('https://backend:8443/a%20b?x=1#top');
+    expect(accept(line({ Scheme: 'unix', Opaque: '/run/app.sock', Host: '' })).traefik.service_url).toBe('unix:/run/app.sock');
+    for (const bad of [{ Scheme: 'http' }, { Scheme: 'http', Host: 7 }, ['http://x']]) expect(reject(line(bad)), JSON.stringify(bad)).toEqual({ stage: 'validate', reason: expect.stringMatching(/^field ServiceURL: /) });
+  });
+
+  // Traefik's default format, shaped from CommonLogFormatter (pkg/middlewares/accesslog/logger_formatters.go) and
+  // the lines in traefik/traefik#3942 and #6481; written for Sluice, not captured traffic.
+  it('Traefik\u2019s common log format (its default): the same ECS fields, by topic or by shape', () => {
+    const lines = readFileSync(join(FIXTURES, 'traefik-common.log'), 'utf8').trim().split('\n');
+    const [api, ping, failed, redirect, attack] = lines.map((line) => accept(line));
+    expect(lines.map((line) => accept(line, {}, 'logs-traefik'))).toEqual([api, ping, failed, redirect, attack].map((document) => ({ ...document, event: { ...document?.event, ingested: expect.any(String) } })));
+    expect(api).toMatchObject({
+      '@timestamp': '2026-11-22T10:00:01.000Z',
+      event: { dataset: 'rendiff.traefik', start: '2026-11-22T10:00:01.000Z', duration: 48_000_000, outcome: 'success', category: ['web'], type: ['access'] },
+      source: { ip: '203.0.113.7', address: '203.0.113.7' },
+      url: { path: '/api/v1/jobs/8f14e45f', query: 'include=outputs' },
+      http: { version: '2.0', request: { method: 'GET' }, response: { status_code: 200, body: { bytes: 1843 } } },
+      user_agent: { original: 'python-requests/2.31.0' },
+      traefik: { router_name: 'api@docker', service_url: 'http://172.20.0.5:8000', origin_status: 200, origin_content_size: 1843, request_count: 1187 },
+      rendiff: { route: '/api/v1/jobs/{id}' },
+    });
+    expect([api?.user, api?.http?.request?.referrer, ping?.user_agent, ping?.traefik?.service_url]).toEqual([undefined, undefined, undefined, undefined]);
+    expect(failed).toMatchObject({ user: { name: 'ops' }, source: { ip: '2001:db8::42' }, event: { outcome: 'failure', duration: 30_004_000_000 }, http: { request: { referrer: 'https://app.rendiff.example/new' } } });
+    // Traefik answered itself (a redirect, no service): the client's status is not in the line.
+    expect(redirect).toMatchObject({ '@timestamp': '2026-11-22T10:00:04.000Z', event: { outcome: 'unknown' }, traefik: { router_name: 'web-to-websecure@docker' } });
+    expect([redirect?.http?.response, redirect?.traefik?.origin_status]).toEqual([undefined, undefined]);
+    expect(attack).toMatchObject({ url: { original: '/search?q="><script>alert(1)</script>' }, user_agent: { original: 'Mozilla/5.0 "sqlmap/1.7" (compatible)' }, traefik: { origin_status: 0 }, event: { outcome: 'unknown' } });
+    tagSecurity(attack as Record<string, unknown>);
+    expect(attack?.tags).toContain('xss');
+    // Anything else on a Traefik topic stays a line of its stream, as before.
+    const other = accept('traefik started, listening on :443', {}, 'logs-traefik');
+    expect(other).toMatchObject({ data_stream: { dataset: 'rendiff.traefik' }, tags: ['not_json'], message: 'traefik started, listening on :443' });
+    expect(accept(`${lines[0]} trailing`).data_stream.dataset).toBe('sluice.generic');
+  });
+
+  it('reads a crafted common-format line in time linear in its length (one backtracking expression took seconds on 300 KB)', () => {
+    const head = '192.0.2.1 - - [22/Nov/2026:10:00:00 +0000] "GET ';
+    const crafted = [
+      `${head}/${'/a HTTP/1.1" 200 1 "'.repeat(50_000)}x`,
+      `${head}/ HTTP/1.1" 200 1 "-" "${'" 1 "r" "s" 1ms '.repeat(50_000)}x`,
+      `${head}/ HTTP/1.1" 200 1 "${'" "'.repeat(200_000)}" 1 - -`,
+    ];
+    for (const line of crafted) expect(accept(line).data_stream.dataset).toBe('sluice.generic');
+    expect(accept(`${head}/${'" "'.repeat(100_000)} HTTP/1.1" 200 1 "-" "-" 1 "r" "-" 1ms`).data_stream.dataset).toBe('rendiff.traefik');
+  });
+
   it('worker logs', () => {
     const document = accept(JSON.stringify({ timestamp: 1752143400, level: 'ERROR', message: 'ffmpeg exited 1', job_id: 42, worker_id: 'w-7', queue: 'gpu', attempt: 2, error_type: 'codec' }));
     expect(document).toMatchObject({

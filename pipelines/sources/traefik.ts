@@ -5,6 +5,7 @@ import { RejectedError } from '../types.js';
 import { isIP } from 'node:net';
 import { formatTimestamp } from '../timestamps.js';
 import { baseDocument, eventTime, keepRest, validator, type NormaliseContext } from './common.js';
+import { traefikCommonRecord } from './traefik-common.js';
 
 /**
  * Traefik's JSON access log (accessLog.format=json), field by field as Traefik names and types them
@@ -65,7 +66,37 @@ export const traefikRecord = z
   .passthrough();
 
 const validateTraefik = validator(traefikRecord);
+/** A line of the common format (traefik-common.ts) lacks the client's status when Traefik answered itself. */
+const commonRecord = traefikRecord.partial({ DownstreamStatus: true });
+const validateCommon = validator(commonRecord);
+type TraefikLog = z.infer<typeof commonRecord>;
 const KNOWN = new Set(Object.keys(traefikRecord.shape));
+
+/** Go's url.URL fields as encoding/json writes them (the user info, unexported, comes out as `{}`). */
+const GO_URL_TEXT = ['Scheme', 'Opaque', 'Host', 'Path', 'RawPath', 'RawQuery', 'Fragment', 'RawFragment'] as const;
+
+/**
+ * Traefik 2 writes `ServiceURL` as Go's url.URL marshalled field by field ({"Scheme":"http","Opaque":"",
+ * "User":null,"Host":"10.0.0.6:80",…}, traefik/traefik#10891); Traefik 3 writes its text. The object becomes
+ * the text url.URL's String() gives, without user info (not recoverable, and no place for a secret).
+ * Anything else is returned as it is, for validation to refuse with its reason.
+ */
+function goUrlText(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const url = value as Json;
+  if (GO_URL_TEXT.some((field) => url[field] !== undefined && typeof url[field] !== 'string') || typeof url.Host !== 'string') return value;
+  const text = (field: (typeof GO_URL_TEXT)[number]): string => (url[field] as string | undefined) ?? '';
+  let result = text('Scheme') === '' ? '' : `${text('Scheme')}:`;
+  if (text('Opaque') !== '') result += text('Opaque');
+  else {
+    if (text('Scheme') !== '' || text('Host') !== '') result += `//${text('Host')}`;
+    const path = text('RawPath') || text('Path');
+    result += path !== '' && !path.startsWith('/') && text('Host') !== '' ? `/${path}` : path;
+  }
+  if (text('RawQuery') !== '' || url.ForceQuery === true) result += `?${text('RawQuery')}`;
+  if (text('Fragment') !== '') result += `#${text('RawFragment') || text('Fragment')}`;
+  return result;
+}
 
 /** Traefik's own fields under `traefik.*`, by their ECS-style names (durations in ns, as event.duration). */
 const TRAEFIK_FIELDS = [
@@ -95,7 +126,7 @@ function offsetOf(local: string | undefined): string | undefined {
 }
 
 /** TLS as ECS writes it: `tls.version` "1.3" with `version_protocol` "tls", the cipher, the client's subject. */
-function tlsFields(log: z.infer<typeof traefikRecord>): Json | undefined {
+function tlsFields(log: TraefikLog): Json | undefined {
   if (!log.TLSVersion && !log.TLSCipher && !log.TLSClientSubject) return undefined;
   const tls: Json = {};
   if (log.TLSVersion) {
@@ -118,12 +149,23 @@ function destinationOf(address: string | undefined): Json | undefined {
   return destination;
 }
 
+/** A record of Traefik's JSON format as its document. */
+export function normaliseTraefik(record: Json, context: NormaliseContext): Json {
+  const serviceUrl = record.ServiceURL;
+  return traefikDocument(validateTraefik(typeof serviceUrl === 'object' && serviceUrl !== null ? { ...record, ServiceURL: goUrlText(serviceUrl) as Json[string] } : record), context);
+}
+
+/** A line of Traefik's common format as its document, or undefined when the line is not in that format. */
+export function normaliseTraefikCommon(line: string, context: NormaliseContext): Json | undefined {
+  const record = traefikCommonRecord(line);
+  return record === undefined ? undefined : traefikDocument(validateCommon(record), context);
+}
+
 /**
  * The busiest source (every request passes the edge), so its objects are built directly rather than through
  * `put`, field by field: a third less time for this stage. As with `put`, absent and empty values are left out.
  */
-export function normaliseTraefik(record: Json, context: NormaliseContext): Json {
-  const log = validateTraefik(record);
+function traefikDocument(log: TraefikLog, context: NormaliseContext): Json {
   // When the request started, with its sub-second part: `time` is only when the line was written, in seconds.
   const document = baseDocument('rendiff.traefik', eventTime(log.StartUTC ?? log.time, log.StartUTC === undefined ? 'time' : 'StartUTC', context), context, 'traefik');
   const address = log.ClientAddr ?? log.ClientHost;
@@ -147,13 +189,14 @@ export function normaliseTraefik(record: Json, context: NormaliseContext): Json 
   if (log.request_Referer) request.referrer = log.request_Referer;
   if (log['request_X-Request-Id']) request.id = log['request_X-Request-Id'];
   if (log['request_Content-Type']) request.mime_type = log['request_Content-Type'];
-  const response: Json = { status_code: log.DownstreamStatus };
+  const response: Json = {};
+  if (log.DownstreamStatus !== undefined) response.status_code = log.DownstreamStatus;
   if (log.DownstreamContentSize !== undefined) response.body = { bytes: log.DownstreamContentSize };
   if (log['downstream_Content-Type']) response.mime_type = log['downstream_Content-Type'];
   const http: Json = { request };
   const version = log.RequestProtocol?.replace(/^HTTP\//, '');
   if (version) http.version = version;
-  http.response = response;
+  if (log.DownstreamStatus !== undefined || log.DownstreamContentSize !== undefined || response.mime_type !== undefined) http.response = response;
   document.http = http;
 
   const url = urlFields(log.RequestPath);
@@ -203,7 +246,7 @@ export function normaliseTraefik(record: Json, context: NormaliseContext): Json 
 
   event.category = ['web'];
   event.type = ['access'];
-  event.outcome = log.DownstreamStatus >= 400 ? 'failure' : 'success';
+  event.outcome = log.DownstreamStatus === undefined ? 'unknown' : log.DownstreamStatus >= 400 ? 'failure' : 'success';
   keepRest(document, log as Json, KNOWN, 'traefik');
   return document;
 }
