@@ -38,8 +38,11 @@ async function value(registry: Registry, name: string, labels: Record<string, st
   return metric(await registry.metrics(), name, labels);
 }
 
-// 10 requests (7 × 200 in 100 ms, 2 × 503 in 3 s, 1 × 404 SQL injection), 3 jobs (2 completed, 1 failed "codec"), 2 worker lines.
+// 10 requests (7 × 200 in 100 ms, 2 × 503 in 3 s, 1 × 404 SQL injection), 3 jobs (2 completed, 1 failed "codec"), 2 worker
+// lines, and two Traefik lines without a status: a redirect Traefik answered itself, in its common format, and a plain line.
 const LINES = [
+  { topic: 'logs-traefik', line: '198.51.100.9 - - [20/Nov/2026:10:00:30 +0000] "GET / HTTP/1.1" - - "-" "curl/8.5.0" 3 "web-to-websecure@docker" "-" 0ms' },
+  { topic: 'logs-traefik', line: 'time="2026-11-20T10:00:31Z" level=info msg="Configuration loaded from flags."' },
   ...Array.from({ length: 7 }, (_, i) => ({ topic: 'logs-traefik', line: traefikLine({ at: T('2026-11-20T10:00:00Z') + i * 1000, status: 200, ms: 100, path: `/api/v1/jobs/${1000 + i}` }) })),
   ...Array.from({ length: 2 }, (_, i) => ({ topic: 'logs-traefik', line: traefikLine({ at: T('2026-11-20T10:01:00Z') + i * 1000, status: 503, ms: 3000, path: '/api/v1/convert', method: 'POST' }) })),
   { topic: 'logs-traefik', line: traefikLine({ at: T('2026-11-20T10:02:00Z'), status: 404, ms: 5, path: "/api/v1/jobs?id=1' OR '1'='1" }) },
@@ -100,7 +103,7 @@ describe('metrics derived from logs', () => {
   it.each([5, 27])('count each of %i more SLOs on the same requests by its own threshold', async (extra) => {
     const registry = new Registry();
     const thresholds = Array.from({ length: extra }, (_, i) => 200 + i * 20);
-    const more = thresholds.map((below, i) => ({ ...(SLOS.slos[0] as (typeof SLOS.slos)[number]), name: `extra-${i}`, indicator: { dataset: 'rendiff.traefik', valid: {}, good: { status: { lt: below } } } }));
+    const more = thresholds.map((below, i) => ({ ...(SLOS.slos[0] as (typeof SLOS.slos)[number]), name: `extra-${i}`, indicator: { dataset: 'rendiff.traefik', valid: { status: { gte: 100 } }, good: { status: { lt: below } } } }));
     const metrics = createLogMetrics(registry, { ...SLOS, slos: [...SLOS.slos, ...more] });
     metrics.record((await documents(LINES)).map((document) => metrics.measure(document)));
     // LINES' requests: seven 200, two 503, one 404.

@@ -133,9 +133,11 @@ describe('sluice rollup and sluice report on ingested data', () => {
 
   it('an SLO file with a mistake stops the verb with exit 2 and the line', async () => {
     const file = join(dir, 'slo.yaml');
-    writeFileSync(file, readFileSync(join(packageRoot, 'slo.yaml'), 'utf8').replace('objective: { target: 0.999 }', 'objective: { target: 99.9 }'));
+    const text = readFileSync(join(packageRoot, 'slo.yaml'), 'utf8');
+    const line = text.slice(0, text.indexOf('objective: { target: 0.999 }')).split('\n').length;
+    writeFileSync(file, text.replace('objective: { target: 0.999 }', 'objective: { target: 99.9 }'));
     const result = await runSluice(['report', '--month', '2026-10', '--format', 'json'], { ...env, SLUICE_SLO_FILE: file });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^sluice: invalid SLO file .*slo\.yaml:\n {2}line 25: slos\.0\.objective\.target: expected a share between 0 and 1 \(0\.999 for 99\.9 %\)\n$/);
+    expect(result.stderr).toMatch(new RegExp(`^sluice: invalid SLO file .*slo\\.yaml:\\n {2}line ${line}: slos\\.0\\.objective\\.target: expected a share between 0 and 1 \\(0\\.999 for 99\\.9 %\\)\\n$`));
   });
 });
