@@ -183,6 +183,57 @@ describe('source formats, normalised to ECS', () => {
     expect(json).toMatchObject({ log: { level: 'error' }, user: { name: 'rendiff' }, error: { code: '23505' }, event: { outcome: 'failure' }, postgresql: { log: { database: 'jobs', query: 'INSERT INTO jobs VALUES (1)', backend_type: 'client backend' } } });
   });
 
+  // Lines written for Sluice from PostgreSQL's documented log_line_prefix escapes (%m, %t, %p, %l, %u, %d, %a, %h,
+  // %r, %q), the prefixes operators use (pgBadger's `[%p]: user=%u,db=%d,app=%a,client=%h `, Debian's
+  // `%m [%p] %q%u@%d `, Amazon RDS's fixed `%t:%r:%u@%d:[%p]:`), and csvlog's documented columns.
+  it('PostgreSQL: the prefixes operators configure, RDS\u2019s, zone abbreviations and offsets, the SQLSTATE of verbose errors', () => {
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ['2026-11-22 10:00:00 UTC [1234]: [3-1] user=api,db=rendiff,app=PostgreSQL JDBC Driver,client=10.0.0.3 LOG:  duration: 12.5 ms  execute S_1: SELECT 1', {
+        '@timestamp': '2026-11-22T10:00:00.000Z', process: { pid: 1234 }, user: { name: 'api' }, source: { address: '10.0.0.3', ip: '10.0.0.3' }, event: { duration: 12_500_000 },
+        postgresql: { log: { database: 'rendiff', application_name: 'PostgreSQL JDBC Driver', session_line_number: 3, query_step: 'execute', query: 'SELECT 1' } },
+      }],
+      ['2026-11-22 10:00:01.250 CET [4980] [unknown]@[unknown] LOG:  incomplete startup packet', { '@timestamp': '2026-11-22T09:00:01.250Z', event: { timezone: '+01:00' }, message: 'incomplete startup packet' }],
+      ['2026-07-22 10:00:01.250 CEST [4983] rendiff@jobs_db$1 FATAL:  password authentication failed for user "rendiff"', {
+        '@timestamp': '2026-07-22T08:00:01.250Z', user: { name: 'rendiff' }, log: { level: 'critical' }, event: { outcome: 'failure', timezone: '+02:00' }, postgresql: { log: { database: 'jobs_db$1' } }, error: { message: 'password authentication failed for user "rendiff"' },
+      }],
+      ['2026-11-22 15:30:00.000 IST [77-12] LOG:  checkpoint complete', { '@timestamp': '2026-11-22T10:00:00.000Z', event: { timezone: '+05:30' }, process: { pid: 77 }, postgresql: { log: { session_line_number: 12 } } }],
+      ['2026-11-22 13:00:00.000 +03 [5] LOG:  database system is ready to accept connections', { '@timestamp': '2026-11-22T10:00:00.000Z', event: { timezone: '+03:00' } }],
+      ['2026-11-22 05:00:00.000 EST [6] postgres@rendiff ERROR:  42P01: relation "jobz" does not exist at character 15', {
+        '@timestamp': '2026-11-22T10:00:00.000Z', message: 'relation "jobz" does not exist at character 15', error: { code: '42P01' }, postgresql: { log: { sql_state_code: '42P01', database: 'rendiff' } },
+      }],
+      ['2026-11-22 10:00:00 UTC:10.0.0.123(52834):rendiff@jobs:[20175]:ERROR: column "wrong" does not exist at character 8', {
+        process: { pid: 20175 }, user: { name: 'rendiff' }, source: { ip: '10.0.0.123', port: 52834 }, postgresql: { log: { database: 'jobs' } }, log: { level: 'error' },
+      }],
+      ['2026-11-22 10:00:00 UTC:2001:db8::5(40022):rendiff@jobs:[20176]:LOG:  connection authorized: user=rendiff database=jobs', { source: { ip: '2001:db8::5', port: 40022 } }],
+      ['2026-11-22 10:00:00 UTC::@:[7770]:LOG:  checkpoint starting: time', { process: { pid: 7770 }, message: 'checkpoint starting: time' }],
+    ];
+    for (const [line, expected] of cases) {
+      const document = accept(line);
+      expect(document, line).toMatchObject({ data_stream: { dataset: 'rendiff.postgres' }, ...expected });
+      expect(String(document.user?.name ?? ''), line).not.toMatch(/unknown|\[/);
+    }
+    // A statement over several lines (Filebeat's multiline joins them) stays whole.
+    expect(accept('2026-11-22 10:00:00 UTC [9] rendiff@jobs LOG:  duration: 3.5 ms  statement: SELECT id\n\t  FROM jobs\n\t  WHERE id = 1;').postgresql.log.query).toBe('SELECT id\n\t  FROM jobs\n\t  WHERE id = 1;');
+    // An abbreviation not known: Filebeat's time, tagged; without Filebeat, a rejection that says what to change.
+    const envelope = { '@timestamp': '2026-11-22T10:00:00.500Z', message: '2026-11-22 10:00:00.000 XYZT [1] LOG:  checkpoint starting: time', fields: { log_type: 'postgres' } };
+    expect(accept(JSON.stringify(envelope))).toMatchObject({ '@timestamp': '2026-11-22T10:00:00.500Z', tags: ['timezone_unknown'], event: { timezone: 'XYZT' } });
+    expect(pipeline({ forcedSource: 'postgres' })({ value: envelope.message })).toMatchObject({ ok: false, stage: 'validate', reason: expect.stringContaining('unknown time zone abbreviation "XYZT"') });
+  });
+
+  it('PostgreSQL csvlog, 23 to 26 columns, quoted fields with quotes and line breaks, as the jsonlog record', () => {
+    const csv = [
+      '2026-11-22 10:00:00.123 UTC,"rendiff","jobs",1234,"10.0.0.3:5555",6571a1b2.4d2,1,"SELECT",2026-11-22 09:59:00 UTC,3/7,0,LOG,00000,"duration: 0.512 ms  statement: select 1",,,,,,,,,"psql","client backend",,0',
+      '2026-11-22 11:00:01.000 CET,"api","jobs",4321,"[local]",6571a1b2.4d3,2,"INSERT",2026-11-22 10:59:00 CET,3/8,812,ERROR,23505,"duplicate key value violates unique constraint ""jobs_pkey""","Key (id)=(1) already exists.",,,,,"INSERT INTO jobs VALUES (1),\n  (2)",,,"psql"',
+      '2026-11-22 10:00:02.000 UTC,,,99,,6571a1b2.63,1,,2026-11-22 09:00:00 UTC,,0,LOG,00000,"checkpoint starting: time",,,,,,,,,"","checkpointer"',
+    ].map((line) => accept(line, {}, 'logs-postgres'));
+    expect(csv[0]).toMatchObject({ '@timestamp': '2026-11-22T10:00:00.123Z', user: { name: 'rendiff' }, source: { ip: '10.0.0.3', port: 5555 }, process: { pid: 1234 }, event: { duration: 512_000 }, postgresql: { log: { database: 'jobs', session_line_number: 1, query: 'select 1', application_name: 'psql', backend_type: 'client backend', query_id: 0 } } });
+    expect(csv[1]).toMatchObject({ '@timestamp': '2026-11-22T10:00:01.000Z', event: { outcome: 'failure', timezone: '+01:00' }, error: { code: '23505', message: 'duplicate key value violates unique constraint "jobs_pkey"' }, postgresql: { log: { query: 'INSERT INTO jobs VALUES (1),\n  (2)', detail: 'Key (id)=(1) already exists.' } } });
+    expect(csv[1]?.source).toBeUndefined();
+    expect(csv[2]).toMatchObject({ message: 'checkpoint starting: time', postgresql: { log: { backend_type: 'checkpointer' } } });
+    expect(pipeline()({ value: '2026-11-22 10:00:02.000 UTC,a,b', topic: 'logs-postgres' })).toMatchObject({ ok: false, reason: expect.stringContaining('csvlog line with 3 columns') });
+    expect(pipeline()({ value: '2026-11-22 10:00:02.000 UTC,"unclosed', topic: 'logs-postgres' })).toMatchObject({ ok: false, reason: expect.stringMatching(/^csvlog line: /) });
+  });
+
   it('a plain line nothing recognises is kept whole, timed at ingest', () => {
     expect(accept('kernel: eth0 link up')).toMatchObject({ message: 'kernel: eth0 link up', '@timestamp': '2026-11-22T12:00:00.000Z', data_stream: { dataset: 'sluice.generic' } });
   });

@@ -1,7 +1,11 @@
+import { isIP } from 'node:net';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
-import { put, type Json } from '../ecs.js';
+import { addTag, put, type Json } from '../ecs.js';
+import { parseTimestamp } from '../timestamps.js';
 import { RejectedError } from '../types.js';
 import { baseDocument, eventTime, keepRest, validator, type NormaliseContext } from './common.js';
+import { abbreviationOffsetMs } from './postgres-zones.js';
 
 /** PostgreSQL's `jsonlog` (log_destination = jsonlog, PostgreSQL 15+). */
 export const postgresJsonRecord = z
@@ -11,6 +15,7 @@ export const postgresJsonRecord = z
     dbname: z.string().optional(),
     pid: z.number().int().optional(),
     remote_host: z.string().optional(),
+    remote_port: z.number().int().optional(),
     session_id: z.string().optional(),
     line_num: z.number().int().optional(),
     error_severity: z.string(),
@@ -26,17 +31,31 @@ export const postgresJsonRecord = z
 
 const validatePostgres = validator(postgresJsonRecord);
 /** The fields mapped below; the rest (application_name, backend_type, detail, hint, …) are kept under postgresql.log. */
-const KNOWN = new Set(['timestamp', 'user', 'dbname', 'pid', 'remote_host', 'session_id', 'line_num', 'error_severity', 'state_code', 'message', 'statement']);
+const KNOWN = new Set(['timestamp', 'user', 'dbname', 'pid', 'remote_host', 'remote_port', 'session_id', 'line_num', 'error_severity', 'state_code', 'message', 'statement']);
 
-/** The default stderr prefix `%m [%p] `: `2025-07-10 10:30:00.123 UTC [1234] LOG:  message`. */
-const STDERR = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?(?: [A-Z]{2,5}|[+-]\d{2}(?::?\d{2})?)?) \[(\d+)\] (?:[^:]*?@[^:]*? )?([A-Z]+):\s+(.*)$/s;
+/** PostgreSQL's message levels, and the lines that follow one (DETAIL, HINT, …), as the server writes them. */
+const LEVELS = 'DEBUG[1-5]?|INFO|NOTICE|WARNING|ERROR|LOG|FATAL|PANIC|DETAIL|HINT|QUERY|CONTEXT|LOCATION|STATEMENT';
+/** `%m` or `%t`: the time, then the zone as an abbreviation ("UTC", "CEST") or, for zones without one, an offset ("+04"). */
+const TIME = '(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?)(?: ([A-Za-z]{1,5}|[+-]\\d{2}(?::?\\d{2})?))?';
+/**
+ * The stderr format with the default prefix `%m [%p] ` and what operators add after it (the quantifiers are
+ * bounded so that a long line that is none of these is refused in linear time):
+ * `[%p]:` (pgBadger's advice), `[%p-%l]`, `[%l-1] `, `%u@%d ` (Debian's `%q%u@%d `, `[unknown]@[unknown]` before
+ * authentication) and `user=%u,db=%d,app=%a,client=%h `, in any of these combinations.
+ */
+const STDERR = new RegExp(`^${TIME} \\[(\\d+)(?:-(\\d+))?\\]:? (?:(.{0,512}?) )?(${LEVELS}):\\s+(.*)$`, 's');
+/** Amazon RDS's fixed prefix `%t:%r:%u@%d:[%p]:` (`::@:` for a background process). */
+const RDS = new RegExp(`^${TIME}:(.{0,300}?):([^:@\\s]{0,128})@([^:\\s]{0,128}):\\[(\\d+)\\]:(${LEVELS}):\\s+(.*)$`, 's');
 const DURATION = /^duration: (\d+(?:\.\d+)?) ms(?:\s+(statement|execute [^:]*|parse [^:]*|bind [^:]*): ([\s\S]*))?$/;
+/** `log_error_verbosity = verbose` puts the SQLSTATE first: `ERROR:  42P01: relation "x" does not exist`. */
+const SQLSTATE = /^([0-9A-Z]{5}):\s+/;
 
 export function looksLikePostgresStderr(line: string): boolean {
-  return STDERR.test(line);
+  return STDERR.test(line) || RDS.test(line);
 }
 
-const SEVERITY: Record<string, string> = { LOG: 'info', INFO: 'info', NOTICE: 'notice', WARNING: 'warning', ERROR: 'error', FATAL: 'critical', PANIC: 'emergency', DEBUG: 'debug', DETAIL: 'info', HINT: 'info', STATEMENT: 'info' };
+const SEVERITY: Record<string, string> = { LOG: 'info', INFO: 'info', NOTICE: 'notice', WARNING: 'warning', ERROR: 'error', FATAL: 'critical', PANIC: 'emergency', DETAIL: 'info', HINT: 'info', STATEMENT: 'info', QUERY: 'info', CONTEXT: 'info', LOCATION: 'info' };
+const levelOf = (severity: string): string => SEVERITY[severity] ?? (severity.startsWith('DEBUG') ? 'debug' : severity.toLowerCase());
 
 /** A `duration: … ms  statement: …` message: the query and its time (log_min_duration_statement). */
 function applyMessage(document: Json, message: string): void {
@@ -50,36 +69,175 @@ function applyMessage(document: Json, message: string): void {
   put(document, 'postgresql.log.query', duration[3]?.trim());
 }
 
+/** A value a prefix escape wrote, or undefined for its placeholders: empty, `[unknown]` (before authentication), `[local]`. */
+const known = (value: string | undefined): string | undefined => (value === undefined || value === '' || value.startsWith('[') ? undefined : value);
+
+/** `%u` or `%d`, written bare or, by some prefixes, in brackets; `[unknown]` is PostgreSQL's own placeholder. */
+const named = (value: string | undefined): string | undefined => (value === '[unknown]' ? undefined : known(value?.replace(/^\[(.*)\]$/, '$1')));
+
+/** `%h` or `%r`: the client's address, with its port in brackets for `%r` (`10.0.0.3(52834)`). */
+function applyClient(document: Json, client: string | undefined): void {
+  const match = client === undefined ? null : /^(.*?)(?:\((\d+)\))?$/.exec(client);
+  const address = known(match?.[1]);
+  if (address === undefined) return;
+  put(document, 'source.address', address);
+  if (isIP(address) !== 0) put(document, 'source.ip', address);
+  if (match?.[2] !== undefined) put(document, 'source.port', Number(match[2]));
+}
+
+/** What a log_line_prefix put between the process id and the level: `[%l-1]`, `%u@%d`, `user=%u,db=%d,app=%a,client=%h`. */
+function applyPrefix(document: Json, prefix: string | undefined): void {
+  let rest = prefix ?? '';
+  const lineNumber = /^\[(\d+)-\d+\]\s*/.exec(rest);
+  if (lineNumber !== null) {
+    put(document, 'postgresql.log.session_line_number', Number(lineNumber[1]));
+    rest = rest.slice(lineNumber[0].length);
+  }
+  const userAt = /^(\[[^\]]*\]|[^\s@=]*)@(\[[^\]]*\]|[^\s=]*)$/.exec(rest);
+  if (userAt !== null) {
+    put(document, 'user.name', named(userAt[1]));
+    put(document, 'postgresql.log.database', named(userAt[2]));
+    return;
+  }
+  for (const pair of rest.split(',')) {
+    const equals = pair.indexOf('=');
+    if (equals < 0) continue;
+    const value = pair.slice(equals + 1).trim();
+    const key = pair.slice(0, equals).trim();
+    if (key === 'user') put(document, 'user.name', known(value));
+    else if (key === 'db') put(document, 'postgresql.log.database', known(value));
+    else if (key === 'app') put(document, 'postgresql.log.application_name', known(value));
+    else if (key === 'client') applyClient(document, value);
+  }
+}
+
+/**
+ * The time `%m` writes, in each format. An abbreviation is read by postgres-zones.ts; one it does not know
+ * leaves the time Filebeat read the line at (tagged), or, without Filebeat, refuses the line with what to change.
+ */
+function logTime(time: string, zone: string | undefined, context: NormaliseContext): { ms: number; timezone?: string; unknownZone?: boolean } {
+  if (zone === undefined || /^(UTC|GMT|UCT|Z)$/i.test(zone)) return { ms: eventTime(time, 'timestamp', context) };
+  if (!/^[A-Za-z]/.test(zone)) {
+    const [, sign, hours, minutes = '00'] = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone) as RegExpExecArray;
+    return { ms: eventTime(`${time}${zone}`, 'timestamp', context), timezone: `${sign}${hours}:${minutes}` };
+  }
+  const offset = abbreviationOffsetMs(zone);
+  if (offset !== undefined) {
+    const hours = Math.abs(offset) / 3_600_000;
+    const timezone = `${offset < 0 ? '-' : '+'}${String(Math.floor(hours)).padStart(2, '0')}:${String(Math.round((hours % 1) * 60)).padStart(2, '0')}`;
+    return { ms: eventTime(time, 'timestamp', context) - offset, timezone };
+  }
+  const shipped = parseTimestamp(context.envelope?.['@timestamp']);
+  if (shipped === undefined) throw new RejectedError('validate', `field timestamp: unknown time zone abbreviation "${zone}" (set log_timezone to 'UTC', or ship the log with Filebeat, whose time is then used)`);
+  return { ms: shipped, timezone: zone, unknownZone: true };
+}
+
+/** A document at the time `%m` wrote, with its zone. */
+function timedDocument(time: string, zone: string | undefined, context: NormaliseContext): Json {
+  const when = logTime(time, zone, context);
+  const document = baseDocument('rendiff.postgres', when.ms, context, 'postgresql');
+  if (when.timezone !== undefined) put(document, 'event.timezone', when.timezone);
+  if (when.unknownZone === true) addTag(document, 'timezone_unknown');
+  return document;
+}
+
+/** ERROR, FATAL and PANIC are failures, with the message and the SQLSTATE as ECS's error fields. */
+function applyError(document: Json, severity: string, message: string, code: string | undefined): void {
+  if (severity !== 'ERROR' && severity !== 'FATAL' && severity !== 'PANIC') return;
+  put(document, 'error.message', message);
+  put(document, 'error.code', code);
+  put(document, 'event.outcome', 'failure');
+}
+
+/** A line of the stderr format (any log_line_prefix above, or RDS's); undefined when it is neither. */
+function normaliseStderr(line: string, context: NormaliseContext): Json | undefined {
+  const stderr = STDERR.exec(line);
+  const rds = stderr === null ? RDS.exec(line) : null;
+  if (stderr === null && rds === null) return undefined;
+  // The groups both formats share: the time and zone first, the pid, the level and the message last.
+  const groups = (stderr ?? rds) as RegExpExecArray;
+  const [time = '', zone, severity = 'LOG', body = ''] = [groups[1], groups[2], groups[groups.length - 2], groups[groups.length - 1]];
+  const pid = stderr !== null ? stderr[3] : rds?.[6];
+  const document = timedDocument(time, zone, context);
+  put(document, 'process.pid', Number(pid));
+  put(document, 'log.level', levelOf(severity));
+  put(document, 'postgresql.log.severity', severity);
+  if (stderr !== null) {
+    if (stderr[4] !== undefined) put(document, 'postgresql.log.session_line_number', Number(stderr[4]));
+    applyPrefix(document, stderr[5]);
+  } else {
+    applyClient(document, rds?.[3]);
+    put(document, 'user.name', named(rds?.[4]));
+    put(document, 'postgresql.log.database', named(rds?.[5]));
+  }
+  let message = body.trim();
+  const code = SQLSTATE.exec(message);
+  if (code !== null) {
+    put(document, 'postgresql.log.sql_state_code', code[1]);
+    message = message.slice(code[0].length);
+  }
+  applyMessage(document, message);
+  applyError(document, severity, message, code?.[1]);
+  return document;
+}
+
+/**
+ * csvlog's columns in order, under jsonlog's names (PostgreSQL 12 writes the first 23; 13 adds backend_type, 14
+ * leader_pid and query_id). `connection_from` (host:port) becomes remote_host and remote_port, as in jsonlog;
+ * `location` stays one field (jsonlog splits it).
+ */
+const CSV_COLUMNS = ['timestamp', 'user', 'dbname', 'pid', 'connection_from', 'session_id', 'line_num', 'ps', 'session_start', 'vxid', 'txid', 'error_severity', 'state_code', 'message', 'detail', 'hint', 'internal_query', 'internal_position', 'context', 'statement', 'cursor_position', 'location', 'application_name', 'backend_type', 'leader_pid', 'query_id'] as const;
+const CSV_NUMBERS = new Set(['pid', 'line_num', 'txid', 'internal_position', 'cursor_position', 'leader_pid', 'query_id']);
+const CSV = new RegExp(`^${TIME},`);
+const TIMESTAMP = new RegExp(`^${TIME}$`);
+
+/** A csvlog line as the jsonlog record it would have been; undefined when the line is not csvlog. */
+function csvRecord(line: string): Json | undefined {
+  if (!CSV.test(line)) return undefined;
+  let rows: string[][];
+  try {
+    rows = parseCsv(line.endsWith('\n') ? line.trimEnd() : line, { relax_column_count: true }) as string[][];
+  } catch (error) {
+    throw new RejectedError('validate', `csvlog line: ${(error as Error).message}`);
+  }
+  const columns = rows[0] ?? [];
+  if (rows.length !== 1 || columns.length < 23 || columns.length > CSV_COLUMNS.length) throw new RejectedError('validate', `csvlog line with ${columns.length} columns in ${rows.length} rows: expected one row of 23 to ${CSV_COLUMNS.length}`);
+  const record: Json = {};
+  columns.forEach((value, index) => {
+    const name = CSV_COLUMNS[index] as string;
+    if (value !== '') record[name] = CSV_NUMBERS.has(name) && /^-?\d+$/.test(value) ? Number(value) : value;
+  });
+  const from = typeof record.connection_from === 'string' ? /^(.*):(\d+)$/.exec(record.connection_from) : null;
+  if (typeof record.connection_from === 'string') record.remote_host = from?.[1] ?? record.connection_from;
+  if (from !== null) record.remote_port = Number(from[2]);
+  delete record.connection_from;
+  return record;
+}
+
 export function normalisePostgres(record: Json | string, context: NormaliseContext): Json {
   if (typeof record === 'string') {
-    const match = STDERR.exec(record);
-    if (!match) throw new RejectedError('validate', 'not a PostgreSQL log line: expected the "%m [%p] " prefix, such as "2025-07-10 10:30:00.123 UTC [1234] LOG:  …"');
-    const [, time, pid, severity = 'LOG', message = ''] = match;
-    const document = baseDocument('rendiff.postgres', eventTime(time, 'timestamp', context), context, 'postgresql');
-    put(document, 'process.pid', Number(pid));
-    put(document, 'log.level', SEVERITY[severity] ?? severity.toLowerCase());
-    put(document, 'postgresql.log.severity', severity);
-    applyMessage(document, message.trim());
-    return document;
+    const document = normaliseStderr(record, context);
+    if (document !== undefined) return document;
+    const csv = csvRecord(record);
+    if (csv === undefined) throw new RejectedError('validate', 'not a PostgreSQL log line: expected the "%m [%p] " prefix, such as "2025-07-10 10:30:00.123 UTC [1234] LOG:  …", or csvlog');
+    return normalisePostgres(csv, context);
   }
   const log = validatePostgres(record);
-  const document = baseDocument('rendiff.postgres', eventTime(log.timestamp, 'timestamp', context), context, 'postgresql');
+  const stamp = TIMESTAMP.exec(log.timestamp);
+  const document = stamp === null ? baseDocument('rendiff.postgres', eventTime(log.timestamp, 'timestamp', context), context, 'postgresql') : timedDocument(stamp[1] as string, stamp[2], context);
   put(document, 'process.pid', log.pid);
-  put(document, 'log.level', SEVERITY[log.error_severity] ?? log.error_severity.toLowerCase());
+  put(document, 'log.level', levelOf(log.error_severity));
   put(document, 'postgresql.log.severity', log.error_severity);
   put(document, 'user.name', log.user);
   put(document, 'postgresql.log.database', log.dbname);
   put(document, 'postgresql.log.session_id', log.session_id);
   put(document, 'postgresql.log.session_line_number', log.line_num);
   put(document, 'postgresql.log.sql_state_code', log.state_code);
-  put(document, 'source.address', log.remote_host);
+  applyClient(document, log.remote_host);
+  put(document, 'source.port', log.remote_port);
   applyMessage(document, log.message);
   if (log.statement !== undefined) put(document, 'postgresql.log.query', log.statement);
-  if (log.error_severity === 'ERROR' || log.error_severity === 'FATAL' || log.error_severity === 'PANIC') {
-    put(document, 'error.message', log.message);
-    put(document, 'error.code', log.state_code);
-    put(document, 'event.outcome', 'failure');
-  }
+  applyError(document, log.error_severity, log.message, log.state_code);
   keepRest(document, log as Json, KNOWN, 'postgresql.log');
   return document;
 }
