@@ -160,6 +160,27 @@ describe('source formats, normalised to ECS', () => {
     expect(accept(`${head}/${'" "'.repeat(100_000)} HTTP/1.1" 200 1 "-" "-" 1 "r" "-" 1ms`).data_stream.dataset).toBe('rendiff.traefik');
   });
 
+  // The formatters of the other seeds: 003's JSONFormatter (logging_config.py) and 004's structured log line; then
+  // python-json-logger's default keys. Lines written for Sluice from those formats.
+  it('app logs from Python formatters: logger, origin, exception, service and environment in their ECS places', () => {
+    const created = accept(JSON.stringify({ timestamp: '2025-07-10T10:30:00.123456', level: 'INFO', logger: 'app.jobs', message: 'Job created', module: 'jobs', function: 'create_job', line: 42, job_id: '12345', filename: 'holiday.mp4' }), {}, 'logs-app');
+    expect(created).toMatchObject({ '@timestamp': '2025-07-10T10:30:00.123Z', log: { level: 'info', logger: 'app.jobs', origin: { function: 'create_job', file: { line: 42 } } }, rendiff: { job_id: '12345', module: 'jobs', filename: 'holiday.mp4' } });
+    expect(Object.keys(created.rendiff)).not.toContain('logger');
+    const trace = 'Traceback (most recent call last):\n  File "/app/worker.py", line 7, in run\n    raise RuntimeError("ffmpeg exited 1")\nRuntimeError: ffmpeg exited 1\n';
+    const failed = accept(JSON.stringify({ timestamp: '2025-07-10T10:30:01Z', level: 'ERROR', logger: 'app.worker', message: 'Job failed', exception: trace, duration_ms: 1532.5 }), {}, 'logs-app');
+    expect(failed).toMatchObject({ event: { outcome: 'failure', duration: 1_532_500_000 }, error: { stack_trace: trace, type: 'RuntimeError', message: 'ffmpeg exited 1' } });
+    const java = accept(JSON.stringify({ timestamp: '2025-07-10T10:30:01Z', level: 'ERROR', message: 'x', exception: 'java.lang.IllegalStateException: pool closed\n\tat com.example.Pool.get(Pool.java:42)' }), {}, 'logs-app');
+    expect(java.error).toMatchObject({ type: 'java.lang.IllegalStateException', message: 'pool closed' });
+    const request = accept(JSON.stringify({ timestamp: '2025-12-05T12:00:00.000Z', level: 'INFO', service: 'my-service', environment: 'production', message: 'HTTP Request', correlation_id: 'uuid-1234', method: 'GET', path: '/api/campaigns', duration_ms: 45.2 }), {}, 'logs-app');
+    expect(request).toMatchObject({ service: { name: 'my-service', environment: 'production' }, http: { request: { method: 'GET' } }, url: { path: '/api/campaigns' }, event: { duration: 45_200_000 }, rendiff: { correlation_id: 'uuid-1234' } });
+    const pythonJson = accept(JSON.stringify({ asctime: '2025-07-10 10:30:00,123', levelname: 'WARNING', name: 'uvicorn.error', message: 'slow' }), {}, 'logs-app');
+    expect(pythonJson).toMatchObject({ '@timestamp': '2025-07-10T10:30:00.123Z', log: { level: 'warning' }, rendiff: { name: 'uvicorn.error' } });
+    // A field of another type than its formatter writes (structlog's dict tracebacks) is kept as it was, with the rest.
+    const frames = accept(JSON.stringify({ '@timestamp': '2025-07-10T10:30:00.5Z', level: 'info', message: 'x', logger: 'a', exception: [{ exc_type: 'ValueError' }], time: 12.5 }), {}, 'logs-app');
+    expect(frames).toMatchObject({ '@timestamp': '2025-07-10T10:30:00.500Z', log: { logger: 'a' }, rendiff: { exception: [{ exc_type: 'ValueError' }], time: 12.5, logger: 'a' } });
+    expect(frames.error).toBeUndefined();
+  });
+
   it('worker logs', () => {
     const document = accept(JSON.stringify({ timestamp: 1752143400, level: 'ERROR', message: 'ffmpeg exited 1', job_id: 42, worker_id: 'w-7', queue: 'gpu', attempt: 2, error_type: 'codec' }));
     expect(document).toMatchObject({

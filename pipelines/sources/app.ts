@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { latencyBucket } from '../../shared/latency-histogram.js';
 import { durationNs, hostPort, put, routeTemplate, urlFields, addTag, type Json } from '../ecs.js';
+import { parseTimestamp } from '../timestamps.js';
 import { baseDocument, eventTime, idLike, keepRest, level, validator, type NormaliseContext } from './common.js';
 
 /**
@@ -29,10 +30,65 @@ export const appRecord = z
 const validateApp = validator(appRecord);
 const KNOWN = new Set(['timestamp', 'level', 'message', 'job_id', 'user_id', 'processing_time', 'method', 'path', 'status_code', 'duration_ms', 'client_ip', 'user_agent', 'request_id']);
 
+/**
+ * What Python's logging and other JSON formatters add, with ECS's place for each (as Elastic's ecs-logging
+ * libraries place them): the seeds' own formatters write `logger`, `function`, `line`, `exception`,
+ * `service` and `environment`; python-json-logger writes `levelname` and `asctime`; others `@timestamp`.
+ * Each is read only when it has the type its formatter writes, and any other stays under
+ * `rendiff.*` as before: a formatter's `exception` may be a list of frames (structlog's dict tracebacks).
+ */
+const CONTEXT_STRINGS: ReadonlyArray<readonly [string, string]> = [
+  ['logger', 'log.logger'],
+  ['function', 'log.origin.function'],
+  ['service', 'service.name'],
+  ['environment', 'service.environment'],
+];
+const KNOWN_WITH_CONTEXT = new Set([...KNOWN, 'logger', 'function', 'line', 'exception', 'service', 'environment', 'levelname', '@timestamp', 'asctime']);
+const TIME_FIELDS = ['@timestamp', 'asctime'] as const;
+
+/** The record's time: `timestamp`, else an `@timestamp` or `asctime` that reads as one, else Filebeat's. */
+function recordTime(timestamp: unknown, record: Json, context: NormaliseContext): { ms: number; from?: string } {
+  if (timestamp !== undefined) return { ms: eventTime(timestamp, 'timestamp', context), from: 'timestamp' };
+  for (const field of TIME_FIELDS) {
+    const ms = typeof record[field] === 'string' ? parseTimestamp(record[field]) : undefined;
+    if (ms !== undefined) return { ms, from: field };
+  }
+  return { ms: eventTime(undefined, 'timestamp', context) };
+}
+
+/** A stack trace's exception: Python's on its last line ("RuntimeError: ffmpeg exited 1"), Java's and Node's on the first. */
+function exceptionOf(trace: string): { type: string; message?: string } | undefined {
+  const lines = trace.trimEnd().split('\n');
+  const line = (lines[0]?.startsWith('Traceback') ? lines[lines.length - 1] : lines[0])?.trim() ?? '';
+  const match = /^([A-Za-z_$][\w$.]*)(?:: (.*))?$/.exec(line);
+  return match === null ? undefined : { type: match[1] as string, ...(match[2] === undefined ? {} : { message: match[2] }) };
+}
+
+/** Maps the fields above that have their formatter's type; false when one is present with another type. */
+function applyContext(document: Json, record: Json): boolean {
+  let all = true;
+  for (const [field, target] of CONTEXT_STRINGS) {
+    const value = record[field];
+    if (typeof value === 'string') put(document, target, value);
+    else if (value !== undefined) all = false;
+  }
+  if (Number.isInteger(record.line)) put(document, 'log.origin.file.line', record.line);
+  else if (record.line !== undefined) all = false;
+  if (typeof record.exception === 'string') {
+    put(document, 'error.stack_trace', record.exception);
+    const exception = exceptionOf(record.exception);
+    put(document, 'error.type', exception?.type);
+    put(document, 'error.message', exception?.message);
+  } else if (record.exception !== undefined) all = false;
+  if (typeof record.levelname !== 'string' && record.levelname !== undefined) all = false;
+  return all;
+}
+
 export function normaliseApp(record: Json, context: NormaliseContext, dataset = 'rendiff.api', service = 'rendiff-api'): Json {
   const log = validateApp(record);
-  const document = baseDocument(dataset, eventTime(log.timestamp, 'timestamp', context), context, service);
-  const level = log.level?.toLowerCase();
+  const time = recordTime(log.timestamp, record, context);
+  const document = baseDocument(dataset, time.ms, context, service);
+  const level = (log.level ?? (typeof record.levelname === 'string' ? record.levelname : undefined))?.toLowerCase();
   put(document, 'log.level', level);
   put(document, 'message', log.message);
   put(document, 'user.id', log.user_id === undefined ? undefined : String(log.user_id));
@@ -61,8 +117,10 @@ export function normaliseApp(record: Json, context: NormaliseContext, dataset = 
   if (log.status_code !== undefined) {
     put(document, 'event.outcome', log.status_code >= 400 ? 'failure' : 'success');
   } else if (level === 'error' || level === 'critical' || level === 'fatal') put(document, 'event.outcome', 'failure');
+  // The context fields leave rendiff.* only when all were read (a time field only when it gave the time).
+  const mapped = applyContext(document, record) && TIME_FIELDS.every((field) => record[field] === undefined || field === time.from);
   // The job id first among the record's own fields, as a string whichever way it was written.
   if (log.job_id !== undefined) put(document, 'rendiff.job_id', String(log.job_id));
-  keepRest(document, log as Json, KNOWN);
+  keepRest(document, log as Json, mapped ? KNOWN_WITH_CONTEXT : KNOWN);
   return document;
 }
