@@ -2,6 +2,7 @@ import { decode } from './decode.js';
 import { addTag, type Json } from './ecs.js';
 import { route } from './route.js';
 import { normaliseApp } from './sources/app.js';
+import { normaliseCelery } from './sources/celery.js';
 import type { NormaliseContext } from './sources/common.js';
 import { normaliseGeneric } from './sources/generic.js';
 import { normalisePostgres } from './sources/postgres.js';
@@ -66,8 +67,9 @@ function normalise(source: Source, record: Json | string, context: NormaliseCont
   if (source === 'postgres') return normalisePostgres(record, context);
   if (source === 'generic') return normaliseGeneric(record, context);
   if (typeof record === 'string') {
-    const common = source === 'traefik' ? normaliseTraefikCommon(record, context) : undefined;
-    if (common !== undefined) return common;
+    // The text formats of JSON sources: Traefik's default access log, Celery's worker lines.
+    const text = source === 'traefik' ? normaliseTraefikCommon(record, context) : source === 'worker' ? normaliseCelery(record, context) : undefined;
+    if (text !== undefined) return text;
     // A plain line from a JSON source (a stack trace, a start-up banner) stays in its stream, whole and tagged;
     // only a pipeline the user forced refuses it.
     if (forced) throw new RejectedError('validate', `the ${source} pipeline expects a JSON record, got a plain text line`);

@@ -1,6 +1,7 @@
 import type { Json } from './ecs.js';
 import { looksLikePostgresStderr } from './sources/postgres.js';
 import { looksLikeTraefikCommon } from './sources/traefik-common.js';
+import { looksLikeCelery } from './sources/celery.js';
 import type { Source } from './types.js';
 
 const BY_NAME: Array<[RegExp, Source]> = [
@@ -18,7 +19,7 @@ export function sourceByName(name: string | undefined): Source | undefined {
 
 /** Recognises a record by its shape when nothing names its source. */
 export function sourceByShape(record: Json | string): Source {
-  if (typeof record === 'string') return looksLikePostgresStderr(record) ? 'postgres' : looksLikeTraefikCommon(record) ? 'traefik' : 'generic';
+  if (typeof record === 'string') return looksLikePostgresStderr(record) ? 'postgres' : looksLikeTraefikCommon(record) ? 'traefik' : looksLikeCelery(record) ? 'worker' : 'generic';
   if ('ClientAddr' in record || ('RequestMethod' in record && 'DownstreamStatus' in record)) return 'traefik';
   if ('error_severity' in record && 'message' in record) return 'postgres';
   if ('level' in record && ('timestamp' in record || 'message' in record)) {

@@ -181,6 +181,33 @@ describe('source formats, normalised to ECS', () => {
     expect(frames.error).toBeUndefined();
   });
 
+  // Lines written for Sluice from Celery's default formats (worker_log_format, worker_task_log_format) and the task
+  // messages of celery/app/trace.py.
+  it('Celery\u2019s own worker lines: the time, level and process, and its task events with outcome, run time and error', () => {
+    const id = '8f14e45f-ceea-467f-a8a3-2b1c3d4e5f60';
+    const lines = [
+      `[2026-11-22 10:30:00,123: INFO/MainProcess] Task rendiff.tasks.transcode[${id}] received`,
+      `[2026-11-22 10:30:12,456: INFO/ForkPoolWorker-2] Task rendiff.tasks.transcode[${id}] succeeded in 12.333s: {'output': 's3://out/8f14e45f.mp4'}`,
+      `[2026-11-22 10:31:00,001: ERROR/ForkPoolWorker-3] Task rendiff.tasks.transcode[${id}] raised unexpected: RuntimeError('ffmpeg exited 1')\nTraceback (most recent call last):\n  File "/app/tasks.py", line 40, in transcode\nRuntimeError: ffmpeg exited 1`,
+      `[2026-11-22 10:31:05,000: INFO/ForkPoolWorker-3] Task rendiff.tasks.transcode[${id}] retry: Retry in 30s: ConnectionError('broker gone')`,
+      `[2026-11-22 10:31:06,000: WARNING/ForkPoolWorker-1] rendiff.tasks.transcode[${id}]: input has no audio stream`,
+      '[2026-11-22 10:29:59,999: INFO/MainProcess] celery@worker-1 ready.',
+    ];
+    const [received, succeeded, failed, retried, taskLog, ready] = lines.map((line) => accept(line, {}, 'logs-worker'));
+    expect(lines.map((line) => accept(line).data_stream.dataset)).toEqual(Array(lines.length).fill('rendiff.worker'));
+    expect(received).toMatchObject({ '@timestamp': '2026-11-22T10:30:00.123Z', log: { level: 'info' }, process: { name: 'MainProcess' }, event: { action: 'task-received' }, rendiff: { worker: { task: { name: 'rendiff.tasks.transcode', id } } } });
+    expect(succeeded).toMatchObject({ event: { action: 'task-succeeded', outcome: 'success', duration: 12_333_000_000 }, process: { name: 'ForkPoolWorker-2' } });
+    expect(failed).toMatchObject({ log: { level: 'error' }, event: { action: 'task-failed', outcome: 'failure' }, error: { type: 'RuntimeError', message: 'ffmpeg exited 1' } });
+    expect(failed?.message).toContain('Traceback (most recent call last):');
+    expect(retried).toMatchObject({ event: { action: 'task-retried' }, error: { message: "Retry in 30s: ConnectionError('broker gone')" } });
+    expect(retried?.event?.outcome).toBeUndefined();
+    expect(taskLog).toMatchObject({ log: { level: 'warning' }, message: 'input has no audio stream', rendiff: { worker: { task: { id } } } });
+    expect(taskLog?.event?.action).toBeUndefined();
+    expect(ready).toMatchObject({ message: 'celery@worker-1 ready.', '@timestamp': '2026-11-22T10:29:59.999Z' });
+    expect(ready?.rendiff).toBeUndefined();
+    expect(accept('worker: Warm shutdown (MainProcess)', {}, 'logs-worker')).toMatchObject({ tags: ['not_json'], data_stream: { dataset: 'rendiff.worker' } });
+  });
+
   it('worker logs', () => {
     const document = accept(JSON.stringify({ timestamp: 1752143400, level: 'ERROR', message: 'ffmpeg exited 1', job_id: 42, worker_id: 'w-7', queue: 'gpu', attempt: 2, error_type: 'codec' }));
     expect(document).toMatchObject({

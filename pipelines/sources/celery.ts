@@ -1,0 +1,63 @@
+import { put, type Json } from '../ecs.js';
+import { baseDocument, eventTime, type NormaliseContext } from './common.js';
+
+/**
+ * Celery's own text lines, as a worker writes them by default (celery/app/log.py):
+ * `worker_log_format` `[%(asctime)s: %(levelname)s/%(processName)s] %(message)s`, and for loggers inside a
+ * task `worker_task_log_format`, which puts `%(task_name)s[%(task_id)s]: ` before the message. The worker's
+ * task events are Celery's messages of celery/app/trace.py (`Task name[id] received`, `succeeded in 1.5s: …`,
+ * `raised unexpected: …`, `retry: …`). Python's asctime is the worker's local time, read as UTC here (as
+ * containers run).
+ */
+const LINE = /^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:,\d{1,6})?): (DEBUG|INFO|WARNING|ERROR|CRITICAL)\/([^\]\n]{1,128})\] ([\s\S]*)$/;
+const TASK_EVENT = /^Task ([\w.:-]{1,256})\[([\w-]{1,64})\] (received|succeeded in (\d+(?:\.\d+)?)s(?:: ([\s\S]*))?|raised (?:unexpected|expected): ([\s\S]*)|INTERNAL ERROR: ([\s\S]*)|retry: ([\s\S]*)|ignored|([\s\S]*))$/;
+const TASK_LOG = /^([\w.:-]{1,256})\[([\w-]{1,64})\]: ([\s\S]*)$/;
+/** An exception as Celery logs it, by its repr: `RuntimeError('ffmpeg exited 1')`. */
+const EXCEPTION = /^([A-Za-z_][\w.]*)\((.*)\)$/;
+
+export function looksLikeCelery(line: string): boolean {
+  return LINE.test(line);
+}
+
+/** The exception's type and message from its repr (its first line: a traceback may follow), quotes taken off. */
+function applyException(document: Json, text: string): void {
+  const exc = text.split('\n', 1)[0]?.trim() ?? '';
+  const match = EXCEPTION.exec(exc);
+  put(document, 'error.type', match?.[1]);
+  put(document, 'error.message', match === null ? exc : (match[2] as string).replace(/^(['"])(.*)\1$/, '$2'));
+}
+
+/** What one of trace.py's messages says of its task: Celery's own event name, outcome, run time and error. */
+function applyTaskEvent(document: Json, event: RegExpExecArray): void {
+  const [, , , what = '', runtime, , raised, internal, retry] = event;
+  const action = what === 'received' ? 'task-received' : runtime !== undefined ? 'task-succeeded' : raised !== undefined || internal !== undefined ? 'task-failed' : retry !== undefined ? 'task-retried' : what === 'ignored' ? 'task-ignored' : 'task-rejected';
+  put(document, 'event.action', action);
+  if (runtime !== undefined) {
+    put(document, 'event.duration', Math.round(Number(runtime) * 1e9));
+    put(document, 'event.outcome', 'success');
+  }
+  const exc = raised ?? internal ?? retry;
+  if (exc !== undefined) applyException(document, exc);
+  if (action === 'task-failed' || action === 'task-rejected') put(document, 'event.outcome', 'failure');
+}
+
+/** A Celery line as its worker document, or undefined when the line is not Celery's format. */
+export function normaliseCelery(line: string, context: NormaliseContext): Json | undefined {
+  const match = LINE.exec(line.trimEnd());
+  if (match === null) return undefined;
+  const [, time = '', level = '', processName, body = ''] = match;
+  const document = baseDocument('rendiff.worker', eventTime(time, 'asctime', context), context, 'rendiff-worker');
+  put(document, 'log.level', level.toLowerCase());
+  put(document, 'process.name', processName);
+  const event = TASK_EVENT.exec(body);
+  const taskLog = event === null ? TASK_LOG.exec(body) : null;
+  const task = event ?? taskLog;
+  put(document, 'message', taskLog?.[3] ?? body);
+  if (task !== null) {
+    put(document, 'rendiff.worker.task.name', task[1]);
+    put(document, 'rendiff.worker.task.id', task[2]);
+  }
+  if (event !== null) applyTaskEvent(document, event);
+  if (level === 'ERROR' || level === 'CRITICAL') put(document, 'event.outcome', 'failure');
+  return document;
+}
