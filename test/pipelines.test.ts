@@ -175,10 +175,12 @@ describe('source formats, normalised to ECS', () => {
     expect(request).toMatchObject({ service: { name: 'my-service', environment: 'production' }, http: { request: { method: 'GET' } }, url: { path: '/api/campaigns' }, event: { duration: 45_200_000 }, rendiff: { correlation_id: 'uuid-1234' } });
     const pythonJson = accept(JSON.stringify({ asctime: '2025-07-10 10:30:00,123', levelname: 'WARNING', name: 'uvicorn.error', message: 'slow' }), {}, 'logs-app');
     expect(pythonJson).toMatchObject({ '@timestamp': '2025-07-10T10:30:00.123Z', log: { level: 'warning' }, rendiff: { name: 'uvicorn.error' } });
-    // A field of another type than its formatter writes (structlog's dict tracebacks) is kept as it was, with the rest.
-    const frames = accept(JSON.stringify({ '@timestamp': '2025-07-10T10:30:00.5Z', level: 'info', message: 'x', logger: 'a', exception: [{ exc_type: 'ValueError' }], time: 12.5 }), {}, 'logs-app');
-    expect(frames).toMatchObject({ '@timestamp': '2025-07-10T10:30:00.500Z', log: { logger: 'a' }, rendiff: { exception: [{ exc_type: 'ValueError' }], time: 12.5, logger: 'a' } });
-    expect(frames.error).toBeUndefined();
+    // A field of another type than its formatter writes (structlog's dict tracebacks) is kept under rendiff.*, as before.
+    const frames = accept(JSON.stringify({ '@timestamp': '2025-07-10T10:30:00.5Z', level: 'info', message: 'x', logger: 'a', exception: [{ exc_type: 'ValueError' }], time: 12.5, line: 'seven' }), {}, 'logs-app');
+    expect(frames).toMatchObject({ '@timestamp': '2025-07-10T10:30:00.500Z', log: { logger: 'a' }, rendiff: { exception: [{ exc_type: 'ValueError' }], time: 12.5, line: 'seven' } });
+    expect([frames.error, frames.rendiff.logger, frames.rendiff['@timestamp'], frames.log.origin]).toEqual([undefined, undefined, undefined, undefined]);
+    // A time field that did not give the time stays too.
+    expect(accept(JSON.stringify({ timestamp: '2025-07-10T10:30:00Z', '@timestamp': '2025-07-10T10:30:09Z', message: 'y' }), {}, 'logs-app').rendiff).toEqual({ '@timestamp': '2025-07-10T10:30:09Z' });
   });
 
   // Lines written for Sluice from Celery's default formats (worker_log_format, worker_task_log_format) and the task

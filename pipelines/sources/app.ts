@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { latencyBucket } from '../../shared/latency-histogram.js';
 import { durationNs, hostPort, put, routeTemplate, urlFields, addTag, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
-import { baseDocument, eventTime, idLike, keepRest, level, validator, type NormaliseContext } from './common.js';
+import { baseDocument, eventTime, idLike, keepRest, level, validator, type Claim, type NormaliseContext } from './common.js';
 
 /**
  * The API's JSON lines (the seed's `timestamp/level/message/job_id/user_id/processing_time/component`)
@@ -34,26 +34,20 @@ const KNOWN = new Set(['timestamp', 'level', 'message', 'job_id', 'user_id', 'pr
  * What Python's logging and other JSON formatters add, with ECS's place for each (as Elastic's ecs-logging
  * libraries place them): the seeds' own formatters write `logger`, `function`, `line`, `exception`,
  * `service` and `environment`; python-json-logger writes `levelname` and `asctime`; others `@timestamp`.
- * Each is read only when it has the type its formatter writes, and any other stays under
- * `rendiff.*` as before: a formatter's `exception` may be a list of frames (structlog's dict tracebacks).
+ * Each is placed only when it has the type its formatter writes, and otherwise stays under `rendiff.*` as
+ * before: a formatter's `exception` may be a list of frames (structlog's dict tracebacks).
  */
-const CONTEXT_STRINGS: ReadonlyArray<readonly [string, string]> = [
-  ['logger', 'log.logger'],
-  ['function', 'log.origin.function'],
-  ['service', 'service.name'],
-  ['environment', 'service.environment'],
-];
-const KNOWN_WITH_CONTEXT = new Set([...KNOWN, 'logger', 'function', 'line', 'exception', 'service', 'environment', 'levelname', '@timestamp', 'asctime']);
+const CONTEXT_STRINGS: Readonly<Record<string, string>> = { logger: 'log.logger', function: 'log.origin.function', service: 'service.name', environment: 'service.environment' };
 const TIME_FIELDS = ['@timestamp', 'asctime'] as const;
 
-/** The record's time: `timestamp`, else an `@timestamp` or `asctime` that reads as one, else Filebeat's. */
-function recordTime(timestamp: unknown, record: Json, context: NormaliseContext): { ms: number; from?: string } {
-  if (timestamp !== undefined) return { ms: eventTime(timestamp, 'timestamp', context), from: 'timestamp' };
+/** The field that gives the record's time: `timestamp`, else an `@timestamp` or `asctime` that reads as a time. */
+function timeFieldOf(record: Json): { field: string; ms?: number } | undefined {
+  if (record.timestamp !== undefined) return { field: 'timestamp' };
   for (const field of TIME_FIELDS) {
     const ms = typeof record[field] === 'string' ? parseTimestamp(record[field]) : undefined;
-    if (ms !== undefined) return { ms, from: field };
+    if (ms !== undefined) return { field, ms };
   }
-  return { ms: eventTime(undefined, 'timestamp', context) };
+  return undefined;
 }
 
 /** A stack trace's exception: Python's on its last line ("RuntimeError: ffmpeg exited 1"), Java's and Node's on the first. */
@@ -64,30 +58,39 @@ function exceptionOf(trace: string): { type: string; message?: string } | undefi
   return match === null ? undefined : { type: match[1] as string, ...(match[2] === undefined ? {} : { message: match[2] }) };
 }
 
-/** Maps the fields above that have their formatter's type; false when one is present with another type. */
-function applyContext(document: Json, record: Json): boolean {
-  let all = true;
-  for (const [field, target] of CONTEXT_STRINGS) {
-    const value = record[field];
+/** Places the fields above that have their formatter's type (keepRest asks only of fields present and unknown). */
+const claimContext: Claim = (document, key, value, record) => {
+  const target = CONTEXT_STRINGS[key];
+  if (target !== undefined) {
     if (typeof value === 'string') put(document, target, value);
-    else if (value !== undefined) all = false;
+    return typeof value === 'string';
   }
-  if (Number.isInteger(record.line)) put(document, 'log.origin.file.line', record.line);
-  else if (record.line !== undefined) all = false;
-  if (typeof record.exception === 'string') {
-    put(document, 'error.stack_trace', record.exception);
-    const exception = exceptionOf(record.exception);
-    put(document, 'error.type', exception?.type);
-    put(document, 'error.message', exception?.message);
-  } else if (record.exception !== undefined) all = false;
-  if (typeof record.levelname !== 'string' && record.levelname !== undefined) all = false;
-  return all;
-}
+  switch (key) {
+    case 'line':
+      if (Number.isInteger(value)) put(document, 'log.origin.file.line', value);
+      return Number.isInteger(value);
+    case 'exception': {
+      if (typeof value !== 'string') return false;
+      const exception = exceptionOf(value);
+      put(document, 'error.stack_trace', value);
+      put(document, 'error.type', exception?.type);
+      put(document, 'error.message', exception?.message);
+      return true;
+    }
+    case 'levelname':
+      return typeof value === 'string' && record.level === undefined;
+    case '@timestamp':
+    case 'asctime':
+      return timeFieldOf(record)?.field === key;
+    default:
+      return false;
+  }
+};
 
 export function normaliseApp(record: Json, context: NormaliseContext, dataset = 'rendiff.api', service = 'rendiff-api'): Json {
   const log = validateApp(record);
-  const time = recordTime(log.timestamp, record, context);
-  const document = baseDocument(dataset, time.ms, context, service);
+  const time = log.timestamp !== undefined ? undefined : timeFieldOf(record);
+  const document = baseDocument(dataset, time?.ms ?? eventTime(log.timestamp, 'timestamp', context), context, service);
   const level = (log.level ?? (typeof record.levelname === 'string' ? record.levelname : undefined))?.toLowerCase();
   put(document, 'log.level', level);
   put(document, 'message', log.message);
@@ -117,10 +120,8 @@ export function normaliseApp(record: Json, context: NormaliseContext, dataset = 
   if (log.status_code !== undefined) {
     put(document, 'event.outcome', log.status_code >= 400 ? 'failure' : 'success');
   } else if (level === 'error' || level === 'critical' || level === 'fatal') put(document, 'event.outcome', 'failure');
-  // The context fields leave rendiff.* only when all were read (a time field only when it gave the time).
-  const mapped = applyContext(document, record) && TIME_FIELDS.every((field) => record[field] === undefined || field === time.from);
   // The job id first among the record's own fields, as a string whichever way it was written.
   if (log.job_id !== undefined) put(document, 'rendiff.job_id', String(log.job_id));
-  keepRest(document, log as Json, mapped ? KNOWN_WITH_CONTEXT : KNOWN);
+  keepRest(document, log as Json, KNOWN, 'rendiff', claimContext);
   return document;
 }

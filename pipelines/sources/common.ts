@@ -79,12 +79,22 @@ export function baseDocument(dataset: string, timestamp: number, context: Normal
   return document;
 }
 
-/** Fields ECS lacks go under the custom namespace, never dropped (DESIGN.md). */
-export function keepRest(document: Json, record: Json, known: ReadonlySet<string>, namespace = 'rendiff'): void {
+/**
+ * A source's say over a field it maps only sometimes (by its value's type, say): true when it placed the value
+ * in the document, so that keepRest does not keep it too.
+ */
+export type Claim = (document: Json, key: string, value: Json[string], record: Json) => boolean;
+
+/**
+ * Fields ECS lacks go under the custom namespace, never dropped (DESIGN.md). `claim` is asked only of the
+ * fields present and not known, so a source's occasional fields cost nothing on the records without them.
+ */
+export function keepRest(document: Json, record: Json, known: ReadonlySet<string>, namespace = 'rendiff', claim?: Claim): void {
   let target: Json | undefined;
   for (const key in record) {
     const value = record[key];
     if (known.has(key) || value === null || value === undefined || value === '') continue;
+    if (claim !== undefined && claim(document, key, value, record)) continue;
     // The namespace object only when there is something to keep; a dotted key stays one field.
     target ??= objectAt(document, namespace);
     target[key.includes('.') ? key.replaceAll('.', '_') : key] = value;
