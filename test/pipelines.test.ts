@@ -302,6 +302,19 @@ describe('source formats, normalised to ECS', () => {
     expect(traceback.tags).toContain('not_json');
   });
 
+  // Shaped from the fields Filebeat's add_kubernetes_metadata, add_host_metadata and add_cloud_metadata document.
+  it('Filebeat on Kubernetes: the metadata its processors add is kept whole, as Filebeat would index it', () => {
+    const kubernetes = { pod: { name: 'rendiff-api-7d9f8b6c5-x2x4q', uid: '5f1c2a8e-0b5c-4e7a-9d3e-1a2b3c4d5e6f', ip: '10.42.0.17' }, namespace: 'rendiff', node: { name: 'node-a' }, labels: { app: 'rendiff-api', 'pod-template-hash': '7d9f8b6c5' }, container: { name: 'api' }, deployment: { name: 'rendiff-api' } };
+    const envelope = {
+      '@timestamp': '2026-01-01T00:00:00.000Z', message: APP_LINE, input: { type: 'container' }, stream: 'stdout',
+      kubernetes, container: { id: '3c0ffee', runtime: 'containerd', image: { name: 'ghcr.io/rendiff/api:1.4.2' } },
+      host: { hostname: 'node-a', architecture: 'x86_64', os: { family: 'debian', name: 'Debian GNU/Linux', kernel: '6.1.0-18-amd64' }, ip: ['10.0.1.5'] },
+      cloud: { provider: 'aws', region: 'eu-west-1', instance: { id: 'i-0abc123' } }, orchestrator: { type: 'kubernetes', cluster: { name: 'prod' } },
+    };
+    const document = accept(JSON.stringify(envelope));
+    expect(document).toMatchObject({ kubernetes, container: envelope.container, cloud: envelope.cloud, orchestrator: envelope.orchestrator, host: { ...envelope.host, name: 'node-a' }, message: 'Job processing completed' });
+  });
+
   it('invalid UTF-8 is replaced and tagged, not a crash', () => {
     const bytes = Buffer.concat([Buffer.from('{"timestamp":"2025-07-10T10:30:00Z","level":"INFO","message":"caf'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
     const document = accept(bytes);

@@ -47,6 +47,9 @@ function ingestedAt(now: number): string {
   return ingested.text;
 }
 
+const FILEBEAT_METADATA = ['host', 'container', 'kubernetes', 'cloud', 'orchestrator'] as const;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /** The fields every document has: time, ECS version, event and data stream naming, Filebeat's metadata. */
 /**
  * `service` is the name used when Filebeat's `fields.service` does not give one (the source's own,
@@ -63,13 +66,12 @@ export function baseDocument(dataset: string, timestamp: number, context: Normal
   if (envelope !== undefined) {
     const fields = (envelope.fields ?? {}) as Json;
     put(document, 'service.name', fields.service);
-    put(document, 'host.name', (envelope.host as Json | undefined)?.name ?? (envelope.host as Json | undefined)?.hostname);
     put(document, 'log.file.path', ((envelope.log as Json | undefined)?.file as Json | undefined)?.path);
     put(document, 'log.offset', (envelope.log as Json | undefined)?.offset);
-    const container = envelope.container as Json | undefined;
-    put(document, 'container.id', container?.id);
-    put(document, 'container.name', container?.name);
-    put(document, 'container.image.name', (container?.image as Json | undefined)?.name);
+    // What Filebeat's add_host/docker/kubernetes/cloud_metadata processors wrote is ECS already: kept whole.
+    for (const key of FILEBEAT_METADATA) if (isObject(envelope[key])) document[key] = envelope[key];
+    const host = document.host as Json | undefined;
+    if (host !== undefined && host.name === undefined && host.hostname !== undefined) document.host = { ...host, name: host.hostname };
     const agent = envelope.agent as Json | undefined;
     if (agent !== undefined) document.agent = { type: agent.type, version: agent.version, name: agent.name, id: agent.id };
     for (const [key, value] of Object.entries(fields)) if (key !== 'service' && key !== 'log_type') put(document, `labels.${key}`, typeof value === 'object' ? JSON.stringify(value) : String(value));
