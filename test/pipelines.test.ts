@@ -242,6 +242,7 @@ describe('source formats, normalised to ECS', () => {
         '@timestamp': '2026-11-22T10:00:00.000Z', process: { pid: 1234 }, user: { name: 'api' }, source: { address: '10.0.0.3', ip: '10.0.0.3' }, event: { duration: 12_500_000 },
         postgresql: { log: { database: 'rendiff', application_name: 'PostgreSQL JDBC Driver', session_line_number: 3, query_step: 'execute', query: 'SELECT 1' } },
       }],
+      ['2026-11-22 10:00:00.500 UTC [88] [user=rendiff,db=jobs,app=psql] LOG:  statement: VACUUM', { user: { name: 'rendiff' }, postgresql: { log: { database: 'jobs', application_name: 'psql' } }, message: 'statement: VACUUM' }],
       ['2026-11-22 10:00:01.250 CET [4980] [unknown]@[unknown] LOG:  incomplete startup packet', { '@timestamp': '2026-11-22T09:00:01.250Z', event: { timezone: '+01:00' }, message: 'incomplete startup packet' }],
       ['2026-07-22 10:00:01.250 CEST [4983] rendiff@jobs_db$1 FATAL:  password authentication failed for user "rendiff"', {
         '@timestamp': '2026-07-22T08:00:01.250Z', user: { name: 'rendiff' }, log: { level: 'critical' }, event: { outcome: 'failure', timezone: '+02:00' }, postgresql: { log: { database: 'jobs_db$1' } }, error: { message: 'password authentication failed for user "rendiff"' },

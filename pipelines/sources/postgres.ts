@@ -99,6 +99,8 @@ function applyPrefix(document: Json, prefix: string | undefined): void {
     put(document, 'postgresql.log.database', named(userAt[2]));
     return;
   }
+  // `[user=%u,db=%d,app=%a] `: the pairs may come in brackets.
+  if (rest.startsWith('[') && rest.endsWith(']')) rest = rest.slice(1, -1);
   for (const pair of rest.split(',')) {
     const equals = pair.indexOf('=');
     if (equals < 0) continue;
