@@ -281,6 +281,9 @@ describe('source formats, normalised to ECS', () => {
     expect(csv[1]).toMatchObject({ '@timestamp': '2026-11-22T10:00:01.000Z', event: { outcome: 'failure', timezone: '+01:00' }, error: { code: '23505', message: 'duplicate key value violates unique constraint "jobs_pkey"' }, postgresql: { log: { query: 'INSERT INTO jobs VALUES (1),\n  (2)', detail: 'Key (id)=(1) already exists.' } } });
     expect(csv[1]?.source).toBeUndefined();
     expect(csv[2]).toMatchObject({ message: 'checkpoint starting: time', postgresql: { log: { backend_type: 'checkpointer' } } });
+    // query_id is a 64-bit hash: as text when a number would lose its digits.
+    const hashed = accept('2026-11-22 10:00:03.000 UTC,"rendiff","jobs",1234,"10.0.0.3:5555",6571a1b2.4d2,2,"SELECT",2026-11-22 09:59:00 UTC,3/9,0,LOG,00000,"statement: select 2",,,,,,,,,"psql","client backend",,-8329174981236523312', {}, 'logs-postgres');
+    expect(hashed.postgresql.log.query_id).toBe('-8329174981236523312');
     expect(pipeline()({ value: '2026-11-22 10:00:02.000 UTC,a,b', topic: 'logs-postgres' })).toMatchObject({ ok: false, reason: expect.stringContaining('csvlog line with 3 columns') });
     expect(pipeline()({ value: '2026-11-22 10:00:02.000 UTC,"unclosed', topic: 'logs-postgres' })).toMatchObject({ ok: false, reason: expect.stringMatching(/^csvlog line: /) });
   });

@@ -207,12 +207,16 @@ function csvRecord(line: string): Json | undefined {
   const record: Json = {};
   columns.forEach((value, index) => {
     const name = CSV_COLUMNS[index] as string;
-    if (value !== '') record[name] = CSV_NUMBERS.has(name) && /^-?\d+$/.test(value) ? Number(value) : value;
+    if (value === '') return;
+    if (name === 'connection_from') {
+      const from = /^(.*):(\d+)$/.exec(value);
+      record.remote_host = from?.[1] ?? value;
+      if (from !== null) record.remote_port = Number(from[2]);
+      return;
+    }
+    // query_id is a 64-bit hash: kept as text when a number would lose digits.
+    record[name] = CSV_NUMBERS.has(name) && Number.isSafeInteger(Number(value)) && /^-?\d+$/.test(value) ? Number(value) : value;
   });
-  const from = typeof record.connection_from === 'string' ? /^(.*):(\d+)$/.exec(record.connection_from) : null;
-  if (typeof record.connection_from === 'string') record.remote_host = from?.[1] ?? record.connection_from;
-  if (from !== null) record.remote_port = Number(from[2]);
-  delete record.connection_from;
   return record;
 }
 
