@@ -57,11 +57,21 @@ function tailOf(line: string): Tail | undefined {
   return { count: line.slice(at, countEnd), router: router.value, service: service.value, millis, agentEnd: at - 2 };
 }
 
-const given = (value: string | undefined): string | undefined => (value === undefined || value === '' || value === '-' ? undefined : value);
+/** A value the format wrote, left out when it is its placeholder: empty or "-". */
+function setGiven(record: Json, name: string, value: string | undefined): void {
+  if (value !== undefined && value !== '' && value !== '-') record[name] = value;
+}
 
 export function looksLikeTraefikCommon(line: string): boolean {
   return traefikCommonRecord(line) !== undefined;
 }
+
+/**
+ * The last line read and its record: a line routed by its shape (looksLikeTraefikCommon) is then normalised,
+ * and is read once. The record is only read after, never changed, so a repeated line may share it.
+ */
+let lastLine = '';
+let lastRecord: Json | undefined;
 
 /**
  * The line as the record Traefik's JSON format would have given, under the same names, or undefined when it is
@@ -70,7 +80,14 @@ export function looksLikeTraefikCommon(line: string): boolean {
  * unless a middleware changed it. A status of 0 leaves the client's status unknown.
  */
 export function traefikCommonRecord(text: string): Json | undefined {
-  const line = text.endsWith('\n') ? text.trimEnd() : text;
+  if (text !== lastLine) {
+    lastRecord = readLine(text.endsWith('\n') ? text.trimEnd() : text);
+    lastLine = text;
+  }
+  return lastRecord;
+}
+
+function readLine(line: string): Json | undefined {
   const head = HEAD.exec(line);
   const tail = head === null ? undefined : tailOf(line);
   if (head === null || tail === undefined) return undefined;
@@ -92,22 +109,22 @@ export function traefikCommonRecord(text: string): Json | undefined {
   const [, host, user, start, method] = head as unknown as string[];
   const [, status, size] = statusAndSize as unknown as string[];
   const record: Json = { StartUTC: start, RequestMethod: method, RequestPath: line.slice(head[0].length, space), Duration: `${tail.millis}ms` };
-  const fields: Array<[string, string | undefined]> = [
-    ['ClientHost', given(host)],
-    ['ClientUsername', given(user)],
-    ['RequestProtocol', given(line.slice(space + 1, quote))],
-    ['request_Referer', given(line.slice(refererStart, refererEnd))],
-    ['request_User-Agent', given(line.slice(refererEnd + 3, tail.agentEnd))],
-    ['RouterName', given(tail.router)],
-    ['ServiceURL', given(tail.service)],
-  ];
-  for (const [name, value] of fields) if (value !== undefined) record[name] = value;
-  if (given(tail.count) !== undefined) record.RequestCount = Number(tail.count);
-  if (given(status) !== undefined && Number(status) !== 0) record.DownstreamStatus = Number(status);
-  if (given(status) !== undefined) record.OriginStatus = Number(status);
-  if (given(size) !== undefined) {
+  setGiven(record, 'ClientHost', host);
+  setGiven(record, 'ClientUsername', user);
+  setGiven(record, 'RequestProtocol', line.slice(space + 1, quote));
+  setGiven(record, 'request_Referer', line.slice(refererStart, refererEnd));
+  setGiven(record, 'request_User-Agent', line.slice(refererEnd + 3, tail.agentEnd));
+  setGiven(record, 'RouterName', tail.router);
+  setGiven(record, 'ServiceURL', tail.service);
+  // The count, status and size are digits or "-" (the expressions above).
+  if (tail.count !== '-') record.RequestCount = Number(tail.count);
+  if (status !== '-') {
+    record.OriginStatus = Number(status);
+    if (record.OriginStatus !== 0) record.DownstreamStatus = record.OriginStatus;
+  }
+  if (size !== '-') {
     record.OriginContentSize = Number(size);
-    if (record.DownstreamStatus !== undefined) record.DownstreamContentSize = Number(size);
+    if (record.DownstreamStatus !== undefined) record.DownstreamContentSize = record.OriginContentSize;
   }
   return record;
 }
