@@ -249,6 +249,9 @@ describe('source formats, normalised to ECS', () => {
       }],
       ['2026-11-22 15:30:00.000 IST [77-12] LOG:  checkpoint complete', { '@timestamp': '2026-11-22T10:00:00.000Z', event: { timezone: '+05:30' }, process: { pid: 77 }, postgresql: { log: { session_line_number: 12 } } }],
       ['2026-11-22 13:00:00.000 +03 [5] LOG:  database system is ready to accept connections', { '@timestamp': '2026-11-22T10:00:00.000Z', event: { timezone: '+03:00' } }],
+      // Asia/Kathmandu's abbreviation is numeric with minutes; Pacific/Guam's is written ChST (tzdata, as zoneinfo gives them).
+      ['2026-11-22 15:45:00.000 +0545 [5] LOG:  checkpoint starting: time', { '@timestamp': '2026-11-22T10:00:00.000Z', event: { timezone: '+05:45' } }],
+      ['2026-11-22 20:00:00.000 ChST [5] LOG:  checkpoint starting: time', { '@timestamp': '2026-11-22T10:00:00.000Z', event: { timezone: '+10:00' } }],
       ['2026-11-22 05:00:00.000 EST [6] postgres@rendiff ERROR:  42P01: relation "jobz" does not exist at character 15', {
         '@timestamp': '2026-11-22T10:00:00.000Z', message: 'relation "jobz" does not exist at character 15', error: { code: '42P01' }, postgresql: { log: { sql_state_code: '42P01', database: 'rendiff' } },
       }],

@@ -5,7 +5,7 @@ import { addTag, put, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
 import { RejectedError } from '../types.js';
 import { baseDocument, eventTime, keepRest, validator, type NormaliseContext } from './common.js';
-import { abbreviationOffsetMs } from './postgres-zones.js';
+import { zoneOffset } from './postgres-zones.js';
 
 /** PostgreSQL's `jsonlog` (log_destination = jsonlog, PostgreSQL 15+). */
 export const postgresJsonRecord = z
@@ -118,17 +118,13 @@ function applyPrefix(document: Json, prefix: string | undefined): void {
  * leaves the time Filebeat read the line at (tagged), or, without Filebeat, refuses the line with what to change.
  */
 function logTime(time: string, zone: string | undefined, context: NormaliseContext): { ms: number; timezone?: string; unknownZone?: boolean } {
-  if (zone === undefined || /^(UTC|GMT|UCT|Z)$/i.test(zone)) return { ms: eventTime(time, 'timestamp', context) };
+  if (zone === undefined) return { ms: eventTime(time, 'timestamp', context) };
   if (!/^[A-Za-z]/.test(zone)) {
     const [, sign, hours, minutes = '00'] = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone) as RegExpExecArray;
     return { ms: eventTime(`${time}${zone}`, 'timestamp', context), timezone: `${sign}${hours}:${minutes}` };
   }
-  const offset = abbreviationOffsetMs(zone);
-  if (offset !== undefined) {
-    const hours = Math.abs(offset) / 3_600_000;
-    const timezone = `${offset < 0 ? '-' : '+'}${String(Math.floor(hours)).padStart(2, '0')}:${String(Math.round((hours % 1) * 60)).padStart(2, '0')}`;
-    return { ms: eventTime(time, 'timestamp', context) - offset, timezone };
-  }
+  const offset = zoneOffset(zone);
+  if (offset !== undefined) return { ms: eventTime(time, 'timestamp', context) - offset.ms, timezone: offset.text };
   const shipped = parseTimestamp(context.envelope?.['@timestamp']);
   if (shipped === undefined) throw new RejectedError('validate', `field timestamp: unknown time zone abbreviation "${zone}" (set log_timezone to 'UTC', or ship the log with Filebeat, whose time is then used)`);
   return { ms: shipped, timezone: zone, unknownZone: true };
