@@ -1,8 +1,9 @@
 /**
  * What a time zone abbreviation in PostgreSQL's `%m`/`%t` means. PostgreSQL writes the abbreviation the IANA time
  * zone database gives `log_timezone` at that instant (CET in winter, CEST in summer), so each names one offset.
- * The list is the abbreviations the database gives its zones today (checked against Debian's tzdata: Python's
- * zoneinfo, January and July 2026), and PostgreSQL's spellings of universal time; zones whose abbreviation is
+ * The list is every alphabetic abbreviation the database gives its zones today (checked against every zone of
+ * Debian's tzdata with Python's zoneinfo, in January and July 2026: none missing, each offset one the database
+ * gives it), and PostgreSQL's spellings of universal time (UCT, UT, Z, ZULU); zones whose abbreviation is
  * numeric, such as "+04" for Asia/Dubai or "+0545" for Asia/Kathmandu, are read as offsets by the caller. Where
  * zones share an abbreviation, the choice is the commonest server location: IST is India (the database also
  * gives it to Israel, +02, and to Ireland in summer, +01), CST is the US (China's is +08), PST the US (the
