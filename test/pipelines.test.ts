@@ -194,8 +194,10 @@ describe('source formats, normalised to ECS', () => {
       `[2026-11-22 10:31:05,000: INFO/ForkPoolWorker-3] Task rendiff.tasks.transcode[${id}] retry: Retry in 30s: ConnectionError('broker gone')`,
       `[2026-11-22 10:31:06,000: WARNING/ForkPoolWorker-1] rendiff.tasks.transcode[${id}]: input has no audio stream`,
       '[2026-11-22 10:29:59,999: INFO/MainProcess] celery@worker-1 ready.',
+      `[2026-11-22 10:31:07,000: WARNING/ForkPoolWorker-1] Task rendiff.tasks.transcode[${id}] reject requeue=False: input file missing`,
+      `[2026-11-22 10:31:08,000: INFO/ForkPoolWorker-1] Task rendiff.tasks.transcode[${id}] started by the scheduler`,
     ];
-    const [received, succeeded, failed, retried, taskLog, ready] = lines.map((line) => accept(line, {}, 'logs-worker'));
+    const [received, succeeded, failed, retried, taskLog, ready, rejected, own] = lines.map((line) => accept(line, {}, 'logs-worker'));
     expect(lines.map((line) => accept(line).data_stream.dataset)).toEqual(Array(lines.length).fill('rendiff.worker'));
     expect(received).toMatchObject({ '@timestamp': '2026-11-22T10:30:00.123Z', log: { level: 'info' }, process: { name: 'MainProcess' }, event: { action: 'task-received' }, rendiff: { worker: { task: { name: 'rendiff.tasks.transcode', id } } } });
     expect(succeeded).toMatchObject({ event: { action: 'task-succeeded', outcome: 'success', duration: 12_333_000_000 }, process: { name: 'ForkPoolWorker-2' } });
@@ -207,6 +209,9 @@ describe('source formats, normalised to ECS', () => {
     expect(taskLog?.event?.action).toBeUndefined();
     expect(ready).toMatchObject({ message: 'celery@worker-1 ready.', '@timestamp': '2026-11-22T10:29:59.999Z' });
     expect(ready?.rendiff).toBeUndefined();
+    expect(rejected).toMatchObject({ event: { action: 'task-rejected', outcome: 'failure' }, error: { message: 'input file missing' } });
+    // A line of the application's own that starts like a task event is no event of Celery's.
+    expect([own?.event?.action, own?.event?.outcome, own?.message]).toEqual([undefined, undefined, `Task rendiff.tasks.transcode[${id}] started by the scheduler`]);
     expect(accept('worker: Warm shutdown (MainProcess)', {}, 'logs-worker')).toMatchObject({ tags: ['not_json'], data_stream: { dataset: 'rendiff.worker' } });
   });
 

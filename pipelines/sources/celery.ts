@@ -6,11 +6,12 @@ import { baseDocument, eventTime, type NormaliseContext } from './common.js';
  * `worker_log_format` `[%(asctime)s: %(levelname)s/%(processName)s] %(message)s`, and for loggers inside a
  * task `worker_task_log_format`, which puts `%(task_name)s[%(task_id)s]: ` before the message. The worker's
  * task events are Celery's messages of celery/app/trace.py (`Task name[id] received`, `succeeded in 1.5s: …`,
- * `raised unexpected: …`, `retry: …`). Python's asctime is the worker's local time, read as UTC here (as
+ * `raised unexpected: …`, `retry: …`, `ignored`, and a Reject's `reject requeue=False: …`); any other line that
+ * starts with `Task name[id]` is the application's own. Python's asctime is the worker's local time, read as UTC here (as
  * containers run).
  */
 const LINE = /^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:,\d{1,6})?): (DEBUG|INFO|WARNING|ERROR|CRITICAL)\/([^\]\n]{1,128})\] ([\s\S]*)$/;
-const TASK_EVENT = /^Task ([\w.:-]{1,256})\[([\w-]{1,64})\] (received|succeeded in (\d+(?:\.\d+)?)s(?:: ([\s\S]*))?|raised (?:unexpected|expected): ([\s\S]*)|INTERNAL ERROR: ([\s\S]*)|retry: ([\s\S]*)|ignored|([\s\S]*))$/;
+const TASK_EVENT = /^Task ([\w.:-]{1,256})\[([\w-]{1,64})\] (received|succeeded in (\d+(?:\.\d+)?)s(?:: ([\s\S]*))?|raised (?:unexpected|expected): ([\s\S]*)|INTERNAL ERROR: ([\s\S]*)|retry: ([\s\S]*)|ignored|reject requeue=(?:True|False): ([\s\S]*))$/;
 const TASK_LOG = /^([\w.:-]{1,256})\[([\w-]{1,64})\]: ([\s\S]*)$/;
 /** An exception as Celery logs it, by its repr: `RuntimeError('ffmpeg exited 1')`. */
 const EXCEPTION = /^([A-Za-z_][\w.]*)\((.*)\)$/;
@@ -29,8 +30,8 @@ function applyException(document: Json, text: string): void {
 
 /** What one of trace.py's messages says of its task: Celery's own event name, outcome, run time and error. */
 function applyTaskEvent(document: Json, event: RegExpExecArray): void {
-  const [, , , what = '', runtime, , raised, internal, retry] = event;
-  const action = what === 'received' ? 'task-received' : runtime !== undefined ? 'task-succeeded' : raised !== undefined || internal !== undefined ? 'task-failed' : retry !== undefined ? 'task-retried' : what === 'ignored' ? 'task-ignored' : 'task-rejected';
+  const [, , , what = '', runtime, , raised, internal, retry, rejected] = event;
+  const action = what === 'received' ? 'task-received' : runtime !== undefined ? 'task-succeeded' : raised !== undefined || internal !== undefined ? 'task-failed' : retry !== undefined ? 'task-retried' : rejected !== undefined ? 'task-rejected' : 'task-ignored';
   put(document, 'event.action', action);
   if (runtime !== undefined) {
     put(document, 'event.duration', Math.round(Number(runtime) * 1e9));
@@ -38,6 +39,8 @@ function applyTaskEvent(document: Json, event: RegExpExecArray): void {
   }
   const exc = raised ?? internal ?? retry;
   if (exc !== undefined) applyException(document, exc);
+  // A Reject's repr is `reject requeue=False: <reason>` (celery/exceptions.py): the reason is the message.
+  if (rejected !== undefined) put(document, 'error.message', rejected.split('\n', 1)[0]);
   if (action === 'task-failed' || action === 'task-rejected') put(document, 'event.outcome', 'failure');
 }
 
