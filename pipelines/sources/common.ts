@@ -3,6 +3,7 @@ import { ECS_VERSION, objectAt, put, type Json } from '../ecs.js';
 import { formatTimestamp, parseTimestamp } from '../timestamps.js';
 import { RejectedError } from '../types.js';
 import { acceptor } from './accept.js';
+import { isJsonObject } from '../../shared/json-object.js';
 
 export interface NormaliseContext {
   namespace: string;
@@ -48,7 +49,6 @@ function ingestedAt(now: number): string {
 }
 
 const FILEBEAT_METADATA = ['host', 'container', 'kubernetes', 'cloud', 'orchestrator'] as const;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The fields every document has: time, ECS version, event and data stream naming, Filebeat's metadata. */
 /**
@@ -69,7 +69,7 @@ export function baseDocument(dataset: string, timestamp: number, context: Normal
     put(document, 'log.file.path', ((envelope.log as Json | undefined)?.file as Json | undefined)?.path);
     put(document, 'log.offset', (envelope.log as Json | undefined)?.offset);
     // What Filebeat's add_host/docker/kubernetes/cloud_metadata processors wrote is ECS already: kept whole.
-    for (const key of FILEBEAT_METADATA) if (isObject(envelope[key])) document[key] = envelope[key];
+    for (const key of FILEBEAT_METADATA) if (isJsonObject(envelope[key])) document[key] = envelope[key];
     const host = document.host as Json | undefined;
     if (host !== undefined && host.name === undefined && host.hostname !== undefined) document.host = { ...host, name: host.hostname };
     const agent = envelope.agent as Json | undefined;

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { formatTimestamp } from '../timestamps.js';
 import { baseDocument, eventTime, keepRest, validator, type NormaliseContext } from './common.js';
 import { traefikCommonRecord } from './traefik-common.js';
+import { isJsonObject } from '../../shared/json-object.js';
 
 /**
  * Traefik's JSON access log (accessLog.format=json), field by field as Traefik names and types them
@@ -79,13 +80,11 @@ const GO_URL_TEXT = ['Scheme', 'Opaque', 'Host', 'Path', 'RawPath', 'RawQuery', 
  * Traefik 2 writes `ServiceURL` as Go's url.URL marshalled field by field ({"Scheme":"http","Opaque":"",
  * "User":null,"Host":"10.0.0.6:80",…}, traefik/traefik#10891); Traefik 3 writes its text. The object becomes
  * the text url.URL's String() gives, without user info (not recoverable, and no place for a secret).
- * Anything else is returned as it is, for validation to refuse with its reason.
+ * An object of other fields is returned as it is, for validation to refuse with its reason.
  */
-function goUrlText(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
-  const url = value as Json;
-  for (const field of GO_URL_TEXT) if (url[field] !== undefined && typeof url[field] !== 'string') return value;
-  if (typeof url.Host !== 'string') return value;
+function goUrlText(url: Json): unknown {
+  for (const field of GO_URL_TEXT) if (url[field] !== undefined && typeof url[field] !== 'string') return url;
+  if (typeof url.Host !== 'string') return url;
   const { Scheme = '', Opaque = '', Host = '', Path = '', RawPath = '', RawQuery = '', Fragment = '', RawFragment = '' } = url as Record<string, string | undefined>;
   let result = Scheme === '' ? '' : `${Scheme}:`;
   if (Opaque !== '') result += Opaque;
@@ -157,7 +156,7 @@ function destinationOf(address: string | undefined): Json | undefined {
  * 0.2–0.3 µs of the 7.2–7.7 a line of the Traefik 2 fixture takes through the pipeline without enrichers).
  */
 export function normaliseTraefik(record: Json, context: NormaliseContext): Json {
-  if (typeof record.ServiceURL === 'object' && record.ServiceURL !== null) record.ServiceURL = goUrlText(record.ServiceURL) as Json[string];
+  if (isJsonObject(record.ServiceURL)) record.ServiceURL = goUrlText(record.ServiceURL as Json) as Json[string];
   return traefikDocument(validateTraefik(record), context);
 }
 
