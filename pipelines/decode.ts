@@ -56,9 +56,23 @@ function parseJson(text: string, what: string): Json {
   return parsed as Json;
 }
 
-/** A Filebeat event: its own @timestamp and at least one of the fields Filebeat always adds. */
+/**
+ * Fields of an ECS logger's own record (ecs-logging's `"log.level"`, or `log.level`, `log.logger`, `log.origin`
+ * nested, as Python's and .NET's write them), which Filebeat does not write in an event of its own.
+ */
+function writtenByEcsLogger(object: Json): boolean {
+  const log = object.log;
+  return 'log.level' in object || (isJsonObject(log) && ('level' in log || 'logger' in log || 'origin' in log));
+}
+
+/**
+ * A Filebeat event: its own @timestamp and at least one of the fields Filebeat always adds. `agent`, `ecs` and `log`
+ * are in an ECS logger's record too (Python's and .NET's): then only Filebeat's `@metadata`, `input` or `fields` tell.
+ */
 function isFilebeatEnvelope(object: Json): boolean {
-  return typeof object['@timestamp'] === 'string' && ('agent' in object || 'input' in object || 'ecs' in object || 'fields' in object || ('log' in object && typeof object.log === 'object'));
+  if (typeof object['@timestamp'] !== 'string') return false;
+  if ('@metadata' in object || 'input' in object || 'fields' in object) return true;
+  return !writtenByEcsLogger(object) && ('agent' in object || 'ecs' in object || isJsonObject(object.log));
 }
 
 /**
@@ -89,7 +103,9 @@ export function decode(input: Input, limits: Limits): Decoded {
   // Filebeat either ships the line as `message`, or has decoded its JSON already (under `json`, or at the root).
   const { message, json, ...envelope } = object;
   if (isJsonObject(json)) return { envelope, record: json, tags, text };
-  if (typeof message !== 'string') {
+  // Decoded at the root: a record with no message, or an ECS logger's (the ndjson parser as Elastic's ECS logging
+  // guides set it up, whose message is the application's text, not the line).
+  if (typeof message !== 'string' || (!message.trimStart().startsWith('{') && writtenByEcsLogger(object))) {
     const decodedAtRoot: Json = { ...object };
     delete decodedAtRoot['@timestamp'];
     return { envelope, record: decodedAtRoot, tags, text };

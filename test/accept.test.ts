@@ -19,6 +19,7 @@ const mixed = z
     version: z.literal(3).optional(),
     flag: z.boolean().nullable().optional(),
     id: z.union([z.string(), z.number().int()]).optional(),
+    anything: z.unknown().optional(),
   })
   .passthrough();
 

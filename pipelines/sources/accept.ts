@@ -92,6 +92,9 @@ function fieldTest(schema: z.ZodType): Test | undefined {
       return numberTest(checks);
     case 'boolean':
       return (value) => typeof value === 'boolean';
+    case 'unknown':
+    case 'any':
+      return () => true;
     case 'enum':
     case 'literal': {
       // zod's own set of allowed values: a native enum's entries also hold its reverse mapping, which zod refuses.

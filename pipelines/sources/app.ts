@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { latencyBucket } from '../../shared/latency-histogram.js';
-import { durationNs, hostPort, put, routeTemplate, urlFields, addTag, type Json } from '../ecs.js';
+import { durationNs, get, hostPort, put, routeTemplate, urlFields, addTag, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
 import { baseDocument, eventTime, idLike, keepRest, level, validator, type Claim, type NormaliseContext } from './common.js';
+import { ecsLevel, ecsPlacements, isEcsKey, LEVEL_READ, NONE_READ, placeEcs } from './ecs-fields.js';
 
 /**
  * The API's JSON lines (the seed's `timestamp/level/message/job_id/user_id/processing_time/component`)
@@ -22,7 +23,8 @@ export const appRecord = z
     status_code: z.number().int().min(100).max(599).optional(),
     duration_ms: z.number().nonnegative().optional(),
     client_ip: z.string().optional(),
-    user_agent: z.string().optional(),
+    // The agent's text, or ECS's user_agent object (ecs-pino-format's convertReqRes): placed by normaliseApp.
+    user_agent: z.unknown().optional(),
     request_id: z.string().optional(),
   })
   .passthrough();
@@ -58,12 +60,22 @@ function exceptionOf(trace: string): { type: string; message?: string } | undefi
   return match === null ? undefined : { type: match[1] as string, ...(match[2] === undefined ? {} : { message: match[2] }) };
 }
 
-/** Places the fields above that have their formatter's type (keepRest asks only of fields present and unknown). */
+/**
+ * Places the fields above that have their formatter's type, and an ECS logger's fields in their ECS place
+ * (keepRest asks only of fields present and unknown).
+ */
 const claimContext: Claim = (document, key, value, record) => {
   const target = CONTEXT_STRINGS[key];
   if (target !== undefined) {
-    if (typeof value === 'string') put(document, target, value);
-    return typeof value === 'string';
+    // Filebeat's fields.service, when set, names the service (baseDocument); the record's own is kept beside it.
+    const placed = typeof value === 'string' && get(document, target) === undefined;
+    if (placed) put(document, target, value);
+    return placed;
+  }
+  if (isEcsKey(key)) {
+    const levelFromEcs = record.level === undefined && typeof record.levelname !== 'string';
+    placeEcs(document, key, value, 'rendiff', levelFromEcs ? LEVEL_READ : NONE_READ);
+    return true;
   }
   switch (key) {
     case 'line':
@@ -90,8 +102,9 @@ const claimContext: Claim = (document, key, value, record) => {
 export function normaliseApp(record: Json, context: NormaliseContext, dataset = 'rendiff.api', service = 'rendiff-api'): Json {
   const log = validateApp(record);
   const time = log.timestamp !== undefined ? undefined : timeFieldOf(record);
-  const document = baseDocument(dataset, time?.ms ?? eventTime(log.timestamp, 'timestamp', context), context, service);
-  const level = (log.level ?? (typeof record.levelname === 'string' ? record.levelname : undefined))?.toLowerCase();
+  // The default service name comes last: a record's own (`service`, `service.name`) is taken before it.
+  const document = baseDocument(dataset, time?.ms ?? eventTime(log.timestamp, 'timestamp', context), context);
+  const level = (log.level ?? (typeof record.levelname === 'string' ? record.levelname : undefined) ?? ecsLevel(record))?.toLowerCase();
   put(document, 'log.level', level);
   put(document, 'message', log.message);
   put(document, 'user.id', log.user_id === undefined ? undefined : String(log.user_id));
@@ -116,12 +129,29 @@ export function normaliseApp(record: Json, context: NormaliseContext, dataset = 
     if (!url.decodedOk) addTag(document, 'url_decode_failed');
   }
   if (log.client_ip !== undefined) put(document, 'source.ip', hostPort(log.client_ip).ip);
-  put(document, 'user_agent.original', log.user_agent);
+  if (typeof log.user_agent === 'string') put(document, 'user_agent.original', log.user_agent);
+  else if (log.user_agent !== undefined) placeEcs(document, 'user_agent', log.user_agent, 'rendiff', NONE_READ);
   if (log.status_code !== undefined) {
     put(document, 'event.outcome', log.status_code >= 400 ? 'failure' : 'success');
   } else if (level === 'error' || level === 'critical' || level === 'fatal') put(document, 'event.outcome', 'failure');
   // The job id first among the record's own fields, as a string whichever way it was written.
   if (log.job_id !== undefined) put(document, 'rendiff.job_id', String(log.job_id));
+  const placed = ecsPlacements();
   keepRest(document, log as Json, KNOWN, 'rendiff', claimContext);
+  if (ecsPlacements() !== placed) deriveFromEcs(document);
+  if ((document.service as Json | undefined)?.name === undefined) put(document, 'service.name', service);
   return document;
+}
+
+/**
+ * What the fields above give a document, from the same fields written by an ECS logger (`http.response.status_code`,
+ * `url.path`, `event.duration` in nanoseconds): the outcome, the route and the latency bucket the SLOs count by.
+ */
+function deriveFromEcs(document: Json): void {
+  const status = get(document, 'http.response.status_code');
+  if (typeof status === 'number' && get(document, 'event.outcome') === undefined) put(document, 'event.outcome', status >= 400 ? 'failure' : 'success');
+  const path = get(document, 'url.path');
+  if (typeof path === 'string' && get(document, 'rendiff.route') === undefined) put(document, 'rendiff.route', routeTemplate(path));
+  const duration = get(document, 'event.duration');
+  if (typeof duration === 'number' && get(document, 'rendiff.latency_bucket') === undefined) put(document, 'rendiff.latency_bucket', latencyBucket(duration));
 }

@@ -77,7 +77,9 @@ export function baseDocument(dataset: string, timestamp: number, context: Normal
     for (const [key, value] of Object.entries(fields)) if (key !== 'service' && key !== 'log_type') put(document, `labels.${key}`, typeof value === 'object' ? JSON.stringify(value) : String(value));
   }
   if ((document.service as Json | undefined)?.name === undefined) put(document, 'service.name', service);
-  if (context.tags.length > 0) document.tags = [...context.tags];
+  // Filebeat's own tags (its `tags` option, `beats_input_codec_*`), then the decoder's.
+  const shipped = Array.isArray(envelope?.tags) ? (envelope.tags as unknown[]).filter((tag): tag is string => typeof tag === 'string') : [];
+  if (shipped.length + context.tags.length > 0) document.tags = [...new Set([...shipped, ...context.tags])];
   return document;
 }
 

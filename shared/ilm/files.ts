@@ -228,6 +228,18 @@ function leafTypes(properties: Record<string, FieldMapping> | undefined, prefix 
   return into;
 }
 
+/**
+ * The fields the templates map, by full path with their type (one type each: loadIlmFiles checks it), and the
+ * paths that are objects on the way to them. What a value must fit for Elasticsearch to index it there.
+ */
+export function mappedFields(files: IlmFiles): { types: ReadonlyMap<string, string>; objects: ReadonlySet<string> } {
+  const types = new Map<string, string>();
+  for (const template of [...files.componentTemplates.values(), ...files.indexTemplates.values()]) leafTypes(template.template.mappings?.properties, '', types);
+  const objects = new Set<string>();
+  for (const path of types.keys()) for (let dot = path.indexOf('.'); dot > 0; dot = path.indexOf('.', dot + 1)) objects.add(path.slice(0, dot));
+  return { types, objects };
+}
+
 /** Reads and checks every file in ilm/ (or `dir`); throws IlmFileError naming each file and JSON path that is wrong. */
 export function loadIlmFiles(dir = ILM_DIR): IlmFiles {
   const problems: string[] = [];

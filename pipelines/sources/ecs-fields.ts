@@ -1,0 +1,175 @@
+import { isIP } from 'node:net';
+import { loadIlmFiles, mappedFields } from '../../shared/ilm/files.js';
+import { isJsonObject } from '../../shared/json-object.js';
+import { objectAt, type Json } from '../ecs.js';
+
+/**
+ * Records that are ECS already, as Elastic's ecs-logging libraries write them (pino, winston, Python, Go, Java,
+ * .NET): `log.level`, `process.pid`, `service.name` as dotted keys, `log: { origin: { "file.line": 7 } }` nested,
+ * or both. Filebeat's `expand_keys` and Elasticsearch itself read a dotted key as the path it names, so the fields
+ * of ECS's field sets go to their ECS place here too, instead of under the custom namespace.
+ *
+ * A value goes there only when Elasticsearch will take it (the type that ilm/ maps the field to, else any) and the
+ * document has no other value there yet (the source's own fields, Filebeat's, the data stream's); otherwise it is
+ * kept under the namespace as before, its path joined with "_". A whole document is never refused for one field.
+ */
+
+/** ECS 8.11's top-level field sets and base fields (the field sets only reused under others, as `geo`, are not). */
+const ECS_ROOTS: ReadonlySet<string> = new Set([
+  'agent', 'client', 'cloud', 'container', 'data_stream', 'destination', 'device', 'dll', 'dns', 'ecs', 'email', 'error', 'event', 'faas',
+  'file', 'group', 'host', 'http', 'labels', 'log', 'network', 'observer', 'orchestrator', 'organization', 'package', 'process', 'registry',
+  'related', 'rule', 'server', 'service', 'source', 'span', 'tags', 'threat', 'tls', 'trace', 'transaction', 'url', 'user', 'user_agent',
+  'vulnerability',
+]);
+
+/** Whether a record's key names an ECS field (`process.pid`, `http`), so that placeEcs is worth asking. */
+export function isEcsKey(key: string): boolean {
+  const dot = key.indexOf('.');
+  return ECS_ROOTS.has(dot < 0 ? key : key.slice(0, dot));
+}
+
+/** The level of an ECS logger's record: `"log.level"` (ecs-logging's spec), or nested as `log.level`. */
+export function ecsLevel(record: Json): string | undefined {
+  const level = record['log.level'] ?? (record.log as Json | undefined)?.level;
+  return typeof level === 'string' && level !== '' ? level : undefined;
+}
+
+/** For placeEcs: the level read from `log.level` by the source already, or nothing read. */
+export const LEVEL_READ: ReadonlySet<string> = new Set(['log.level']);
+export const NONE_READ: ReadonlySet<string> = new Set();
+
+let mapped: ReturnType<typeof mappedFields> | undefined;
+/** Read on the first ECS record, not at start: most streams never have one. */
+function mapping(): ReturnType<typeof mappedFields> {
+  mapped ??= mappedFields(loadIlmFiles());
+  return mapped;
+}
+
+const INTEGER_RANGE: Readonly<Record<string, number>> = { byte: 2 ** 7, short: 2 ** 15, integer: 2 ** 31 };
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/** Whether Elasticsearch indexes this scalar in a field of this type without a parsing error (no coercion counted on). */
+function fitsScalar(type: string, value: unknown): boolean {
+  switch (type) {
+    case 'keyword':
+    case 'wildcard':
+      return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+    case 'text':
+    case 'match_only_text':
+      return typeof value === 'string';
+    case 'long':
+    case 'unsigned_long':
+      return Number.isSafeInteger(value) && (type === 'long' || (value as number) >= 0);
+    case 'integer':
+    case 'short':
+    case 'byte': {
+      const limit = INTEGER_RANGE[type] as number;
+      return Number.isSafeInteger(value) && (value as number) >= -limit && (value as number) < limit;
+    }
+    case 'double':
+    case 'float':
+    case 'half_float':
+    case 'scaled_float':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'date':
+    case 'date_nanos':
+      return (typeof value === 'string' && ISO_DATE.test(value) && !Number.isNaN(Date.parse(value.replace(',', '.')))) || Number.isSafeInteger(value);
+    case 'ip':
+      return typeof value === 'string' && isIP(value) !== 0;
+    case 'geo_point':
+      return isJsonObject(value) && typeof value.lat === 'number' && typeof value.lon === 'number' && Math.abs(value.lat) <= 90 && Math.abs(value.lon) <= 180;
+    case 'object':
+    case 'flattened':
+      return isJsonObject(value);
+    default:
+      // constant_keyword and anything else Sluice's own fields hold: never from a record.
+      return false;
+  }
+}
+
+/** Whether the value fits the field at `path`: its mapped type, or any JSON scalar (or array of them) where unmapped. */
+function fits(path: string, value: unknown): boolean {
+  const { types, objects } = mapping();
+  if (objects.has(path)) return false;
+  const type = types.get(path);
+  if (Array.isArray(value)) return value.length > 0 && value.every((item) => item !== null && (type === undefined ? !Array.isArray(item) : fitsScalar(type, item)));
+  return type === undefined ? typeof value !== 'object' || isJsonObject(value) : fitsScalar(type, value);
+}
+
+/** Whether a path crosses a field the templates map as a value (`url.original.x`): Elasticsearch refuses it. */
+function crossesLeaf(path: string): boolean {
+  const { types } = mapping();
+  for (let dot = path.indexOf('.'); dot > 0; dot = path.indexOf('.', dot + 1)) {
+    const type = types.get(path.slice(0, dot));
+    if (type !== undefined && type !== 'object') return true;
+  }
+  return false;
+}
+
+/** The document's value at a path: `undefined` when free, `null` when a value lies on the way (taken). */
+function occupant(document: Json, parts: readonly string[]): unknown {
+  let node: unknown = document;
+  for (const part of parts) {
+    if (node === undefined) return undefined;
+    if (!isJsonObject(node)) return null;
+    node = node[part];
+  }
+  return node;
+}
+
+let placements = 0;
+/** How many values placeEcs has put in their ECS place so far: a source tells by it whether a record had any. */
+export function ecsPlacements(): number {
+  return placements;
+}
+
+/** Puts a value at a free path, creating the objects on the way (occupant() said none is in the way). */
+function placeAt(document: Json, parts: readonly string[], value: unknown): void {
+  placements += 1;
+  let node = document;
+  for (let i = 0; i < parts.length - 1; i += 1) {
+    const part = parts[i] as string;
+    node[part] ??= {};
+    node = node[part] as Json;
+  }
+  node[parts[parts.length - 1] as string] = value;
+}
+
+/**
+ * Places one ECS key of a record (its value walked down when an object, dotted keys inside it too) and keeps what
+ * cannot go to its ECS place under `namespace`. `consumed` are paths the source has read into the document already.
+ */
+export function placeEcs(document: Json, key: string, value: unknown, namespace: string, consumed: ReadonlySet<string>): void {
+  const kept = (path: string, rest: unknown) => {
+    objectAt(document, namespace)[path.replaceAll('.', '_')] = rest;
+  };
+  const walk = (path: string, node: unknown): void => {
+    if (consumed.has(path) || node === null || node === undefined || node === '') return;
+    const parts = path.split('.');
+    // A field set is an object: `"error": "boom"` or `"user": "bob"` is an application's own field of that name.
+    if (parts.includes('') || (parts.length === 1 && path !== 'tags' && !isJsonObject(node)) || crossesLeaf(path)) return kept(path, node);
+    const type = mapping().types.get(path);
+    if (isJsonObject(node) && Object.keys(node).length > 0 && (type === undefined || type === 'object')) {
+      for (const inner in node) walk(`${path}.${inner}`, node[inner]);
+      return;
+    }
+    const there = occupant(document, parts);
+    if (there !== undefined && !(path === 'tags' && Array.isArray(there))) {
+      // The same value again (as Filebeat's and the record's host name often are) is not kept twice.
+      if (there !== node) kept(path, node);
+      return;
+    }
+    if (!fits(path, node)) return kept(path, node);
+    if (path === 'tags') return mergeTags(document, node);
+    placeAt(document, parts, node);
+  };
+  walk(key, value);
+}
+
+/** A record's tags join the document's (Filebeat's and Sluice's), each once. */
+function mergeTags(document: Json, tags: unknown): void {
+  const into = (document.tags ??= []) as unknown[];
+  for (const tag of Array.isArray(tags) ? tags : [tags]) if (!into.includes(tag)) into.push(tag);
+}

@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPipeline } from '../pipelines/pipeline.js';
+import { failure, startElasticsearch } from './support/elasticsearch.js';
+import { ingestLines, installTemplates } from './support/rollups.js';
+
+// Lines as Elastic's ECS logging libraries write them, written for Sluice from each library's documentation and
+// tests: @elastic/ecs-pino-format (docs/reference/pino.md: its basic, error, HTTP and APM examples), ecs-logging-python
+// (tests/test_stdlib_formatter.py and json_dumps in ecs_logging/_utils.py: @timestamp, log.level, message first, the rest
+// nested and sorted), ecs-logging-java (its README's Spring Petclinic lines), ecszap (log.origin with dotted keys inside).
+
+const NOW = Date.parse('2026-11-22T12:00:00Z');
+const pipeline = createPipeline({ namespace: 'prod', now: () => NOW });
+
+function accept(record: unknown, topic = 'logs-app'): Record<string, any> {
+  const outcome = pipeline({ value: typeof record === 'string' ? record : JSON.stringify(record), topic });
+  if (!outcome.ok) throw new Error(`rejected: ${outcome.reason}`);
+  return outcome.document;
+}
+
+const PINO = '{"log.level":"info","@timestamp":"2023-10-14T02:07:47.901Z","process.pid":56645,"host.hostname":"pink.local","ecs.version":"8.10.0","message":"Hello world"}';
+const PINO_CHILD = '{"log.level":"warn","@timestamp":"2023-10-14T02:07:47.901Z","process.pid":56645,"host.hostname":"pink.local","ecs.version":"8.10.0","module":"foo","message":"From child"}';
+const PINO_ERROR = {
+  'log.level': 'error', '@timestamp': '2021-01-26T17:02:23.697Z', 'process.pid': 4242, 'host.hostname': 'pink.local', 'ecs.version': '8.10.0',
+  error: { type: 'Error', message: 'boom', stack_trace: 'Error: boom\n    at Object.<anonymous> (/app/examples/error.js:5:15)' },
+  message: 'oops',
+};
+const PINO_HTTP = {
+  'log.level': 'info', '@timestamp': '2023-10-14T02:10:14.477Z', 'process.pid': 56697, 'host.hostname': 'pink.local', 'ecs.version': '8.10.0',
+  http: { version: '1.1', request: { method: 'GET', headers: { host: 'localhost:3000', 'user-agent': 'curl/8.1.2', accept: '*/*' } }, response: { status_code: 503, headers: { foo: 'Bar' } } },
+  url: { full: 'http://localhost:3000/api/v1/jobs/8f14e45f', path: '/api/v1/jobs/8f14e45f' },
+  client: { address: '::ffff:127.0.0.1', ip: '::ffff:127.0.0.1', port: 49504 },
+  user_agent: { original: 'curl/8.1.2' },
+  'event.duration': 1_250_000,
+  message: 'handled request',
+};
+const PINO_APM = {
+  'log.level': 'info', '@timestamp': '2023-10-14T02:10:14.477Z', 'ecs.version': '8.10.0', message: 'traced',
+  'service.name': 'http-with-elastic-apm', 'service.version': '1.4.0', 'service.environment': 'development', 'event.dataset': 'http-with-elastic-apm',
+  'trace.id': '9f338eae7211b7993b98929046aed21d', 'transaction.id': '2afbef5642cc7a3f',
+};
+const PYTHON =
+  '{"@timestamp":"2020-03-20T14:12:46.123Z","log.level":"debug","message":"1: hello","ecs":{"version":"1.6.0"},' +
+  '"log":{"logger":"logger-name","origin":{"file":{"line":10,"name":"file.py"},"function":"test_function"},"original":"1: hello"},' +
+  '"process":{"name":"MainProcess","pid":12345,"thread":{"id":140735202359168,"name":"MainThread"}}}';
+const JAVA =
+  '{"@timestamp":"2019-08-06T14:08:40.199Z", "log.level":"DEBUG", "message":"init find form", "service.name":"spring-petclinic",' +
+  '"process.thread.name":"http-nio-8080-exec-8","log.logger":"org.springframework.samples.petclinic.owner.OwnerController",' +
+  '"transaction.id":"28b7fb8d5aba51f1","trace.id":"2869b25b5469590610fea49ac04af7da"}';
+const ZAP = '{"log.level":"info","@timestamp":"2020-09-13T10:48:03.000Z","log.logger":"mylogger","log.origin":{"file.name":"main/main.go","file.line":265},"message":"some logging info","ecs.version":"1.6.0","custom":{"foo":"bar","count":17}}';
+
+describe('records written by ECS loggers', () => {
+  it('keep their fields in the ECS places they name, dotted or nested, with the level and time read from them', () => {
+    expect(accept(PINO)).toMatchObject({ '@timestamp': '2023-10-14T02:07:47.901Z', log: { level: 'info' }, message: 'Hello world', process: { pid: 56645 }, host: { hostname: 'pink.local' }, service: { name: 'rendiff-api' } });
+    expect(accept(PINO_CHILD).rendiff).toEqual({ module: 'foo', ecs_version: '8.10.0' });
+    const python = accept(PYTHON);
+    expect(python).toMatchObject({
+      '@timestamp': '2020-03-20T14:12:46.123Z',
+      log: { level: 'debug', logger: 'logger-name', origin: { file: { line: 10, name: 'file.py' }, function: 'test_function' }, original: '1: hello' },
+      process: { name: 'MainProcess', pid: 12345, thread: { id: 140735202359168, name: 'MainThread' } },
+      ecs: { version: '8.11.0' },
+    });
+    // The record's ECS version is not the document's (Sluice wrote it as ECS 8.11): kept beside it.
+    expect(python.rendiff).toEqual({ ecs_version: '1.6.0' });
+    expect(python.tags).toBeUndefined();
+    const java = accept(JAVA, 'logs-worker');
+    expect(java).toMatchObject({ log: { level: 'debug', logger: 'org.springframework.samples.petclinic.owner.OwnerController' }, service: { name: 'spring-petclinic' }, process: { thread: { name: 'http-nio-8080-exec-8' } }, trace: { id: '2869b25b5469590610fea49ac04af7da' }, transaction: { id: '28b7fb8d5aba51f1' }, data_stream: { dataset: 'rendiff.worker' } });
+    expect(java.rendiff).toBeUndefined();
+    expect(accept(ZAP)).toMatchObject({ log: { logger: 'mylogger', origin: { file: { name: 'main/main.go', line: 265 } } }, rendiff: { custom: { foo: 'bar', count: 17 } } });
+  });
+
+  it('give an error its ECS fields and outcome, and a request its outcome, route and latency bucket as the app fields do', () => {
+    expect(accept(PINO_ERROR)).toMatchObject({ error: PINO_ERROR.error, log: { level: 'error' }, event: { outcome: 'failure' } });
+    const request = accept(PINO_HTTP);
+    expect(request).toMatchObject({
+      http: { version: '1.1', request: { method: 'GET', headers: { 'user-agent': 'curl/8.1.2' } }, response: { status_code: 503 } },
+      url: { path: '/api/v1/jobs/8f14e45f', full: 'http://localhost:3000/api/v1/jobs/8f14e45f' },
+      client: { ip: '::ffff:127.0.0.1', port: 49504 },
+      user_agent: { original: 'curl/8.1.2' },
+      event: { outcome: 'failure', duration: 1_250_000 },
+    });
+    expect(request.rendiff.route).toBe('/api/v1/jobs/{id}');
+    expect(request.rendiff.latency_bucket).toBeDefined();
+    expect(accept({ ...PINO_HTTP, http: { response: { status_code: 201 } } }).event.outcome).toBe('success');
+  });
+
+  it('name the service and trace, while Sluice keeps the fields it owns and Filebeat’s service name wins', () => {
+    const apm = accept(PINO_APM);
+    expect(apm).toMatchObject({ service: { name: 'http-with-elastic-apm', version: '1.4.0', environment: 'development' }, trace: { id: '9f338eae7211b7993b98929046aed21d' }, transaction: { id: '2afbef5642cc7a3f' } });
+    // event.dataset chooses the data stream: Sluice's stays, the record's is kept beside it.
+    expect(apm.event.dataset).toBe('rendiff.api');
+    expect(apm.rendiff).toMatchObject({ event_dataset: 'http-with-elastic-apm' });
+    const shipped = accept({ '@timestamp': '2026-11-22T11:59:00Z', '@metadata': { beat: 'filebeat', type: '_doc', version: '8.11.0' }, fields: { service: 'billing' }, message: JSON.stringify(PINO_APM) });
+    expect(shipped.service.name).toBe('billing');
+    expect(shipped.rendiff).toMatchObject({ service_name: 'http-with-elastic-apm' });
+    const seedFormat = accept({ '@timestamp': '2026-11-22T11:59:00Z', fields: { service: 'billing' }, message: JSON.stringify({ timestamp: '2026-11-22T11:59:00Z', level: 'INFO', message: 'x', service: 'my-service' }) });
+    expect([seedFormat.service.name, seedFormat.rendiff.service]).toEqual(['billing', 'my-service']);
+  });
+
+  it('keep under rendiff.* what Elasticsearch would refuse in the ECS place: another type, a field set given a value, a taken field', () => {
+    const odd = accept({
+      '@timestamp': '2026-11-22T11:00:00Z', 'log.level': 'info', message: 'odd',
+      'process.pid': 'abc', 'source.ip': 'unknown', 'http.response.status_code': '200', error: 'boom', user: 'bob', event: 'job_started',
+      'url.original': { raw: '/x' }, 'data_stream.dataset': 'elsewhere', 'log..level': 'x', 'process.name': 'ffmpeg',
+    });
+    expect(odd.rendiff).toEqual({
+      process_pid: 'abc', source_ip: 'unknown', http_response_status_code: '200', error: 'boom', user: 'bob', event: 'job_started',
+      url_original: { raw: '/x' }, data_stream_dataset: 'elsewhere', log__level: 'x',
+    });
+    expect(odd).toMatchObject({ process: { name: 'ffmpeg' }, data_stream: { dataset: 'rendiff.api' }, event: { dataset: 'rendiff.api' } });
+    expect([odd.source, odd.error, odd.user, odd.http]).toEqual([undefined, undefined, undefined, undefined]);
+    // A level given as `level` wins, and the record's `log.level` is then kept, not dropped.
+    expect(accept({ timestamp: '2026-11-22T11:00:00Z', level: 'WARNING', 'log.level': 'info', message: 'm' })).toMatchObject({ log: { level: 'warning' }, rendiff: { log_level: 'info' } });
+    // Tags join the document's; labels join Filebeat's.
+    const tagged = accept({ '@timestamp': '2026-11-22T11:59:00Z', fields: { team: 'media' }, tags: ['beats_input'], message: JSON.stringify({ '@timestamp': '2026-11-22T11:59:00Z', 'log.level': 'info', message: 'm', tags: ['canary', 'beats_input'], labels: { region: 'eu' } }) });
+    expect(tagged.tags).toEqual(['beats_input', 'canary']);
+    expect(tagged.labels).toEqual({ team: 'media', region: 'eu' });
+  });
+
+  it('are records, not Filebeat events, though they have `ecs`, `log` and `agent`; and Filebeat’s ndjson parser at the root keeps them whole', () => {
+    // Python's nested ecs and log once made the record look like a Filebeat event: its message became the record,
+    // and every other field was lost.
+    expect(accept(PYTHON).log.logger).toBe('logger-name');
+    expect(accept(PYTHON, 'other-topic')).toMatchObject({ data_stream: { dataset: 'sluice.generic' }, log: { level: 'debug', logger: 'logger-name' }, process: { pid: 12345 } });
+    expect(accept({ '@timestamp': '2026-11-22T11:00:00Z', 'log.level': 'Information', message: 'Started', agent: { type: 'Elastic.CommonSchema.Serilog', version: '8.6.0' } })).toMatchObject({ message: 'Started', log: { level: 'information' } });
+    // Filebeat's filestream with `parsers: - ndjson: {expand_keys: true}` (target "", the root), as Elastic's guides
+    // set it up for ECS loggers: the record's fields beside Filebeat's own.
+    const atRoot = accept({
+      '@timestamp': '2023-10-14T02:07:47.901Z', '@metadata': { beat: 'filebeat', type: '_doc', version: '8.11.0' },
+      agent: { type: 'filebeat', version: '8.11.0', name: 'web-1', id: 'a1' }, input: { type: 'filestream' }, ecs: { version: '8.0.0' },
+      host: { name: 'web-1' }, log: { file: { path: '/var/log/app.json' }, offset: 512, level: 'warn' },
+      process: { pid: 56645 }, message: 'From child', module: 'foo',
+    });
+    expect(atRoot).toMatchObject({ message: 'From child', log: { level: 'warn', file: { path: '/var/log/app.json' }, offset: 512 }, process: { pid: 56645 }, host: { name: 'web-1' }, agent: { type: 'filebeat' }, rendiff: { module: 'foo' } });
+    // A Filebeat event of a plain line is what it was.
+    expect(accept({ '@timestamp': '2026-11-22T11:00:00Z', agent: { type: 'filebeat' }, log: { file: { path: '/var/log/x' } }, message: 'plain text' }, 'other')).toMatchObject({ message: 'plain text', log: { file: { path: '/var/log/x' } } });
+  });
+});
+
+describe('ECS loggers’ records in Elasticsearch', () => {
+  let elasticsearch: Awaited<ReturnType<typeof startElasticsearch>>;
+  beforeAll(async () => {
+    elasticsearch = await startElasticsearch();
+    await installTemplates(elasticsearch.es);
+  });
+  afterAll(() => elasticsearch.stop());
+
+  it('are indexed whole under ilm/’s templates, the odd values too, which in their ECS place would be refused', async () => {
+    const odd = { '@timestamp': '2026-11-22T11:00:00Z', 'log.level': 'info', message: 'odd', 'process.pid': 'abc', 'source.ip': 'unknown', 'http.response.status_code': 'two hundred', 'event.duration': 'slow' };
+    const lines = [PINO, PINO_CHILD, JSON.stringify(PINO_ERROR), JSON.stringify(PINO_HTTP), JSON.stringify(PINO_APM), PYTHON, ZAP, JSON.stringify(odd)].map((line) => ({ topic: 'logs-app' as const, line }));
+    await ingestLines(elasticsearch.es, [...lines, { topic: 'logs-worker', line: JAVA }], 'prod');
+    const found = await elasticsearch.es.search({ index: 'logs-rendiff.*-prod', size: 0, query: { exists: { field: 'log.level' } } });
+    expect((found.hits.total as { value: number }).value).toBe(lines.length + 1);
+    const byPid = await elasticsearch.es.search({ index: 'logs-rendiff.api-prod', query: { term: { 'process.pid': 56645 } } });
+    expect(byPid.hits.hits).toHaveLength(2);
+    // The control: each odd value in its ECS place is a document Elasticsearch refuses.
+    for (const [path, value] of Object.entries(odd).filter(([key]) => key.includes('.') && key !== 'log.level')) {
+      const [root, ...rest] = path.split('.');
+      const nested = rest.reduceRight<unknown>((inner, part) => ({ [part]: inner }), value);
+      const refused = await failure(elasticsearch.es.index({ index: 'logs-rendiff.api-prod', op_type: 'create', document: { '@timestamp': '2026-11-22T11:00:00Z', [root as string]: nested } }));
+      expect(refused.type, path).toBe('document_parsing_exception');
+    }
+  });
+});
