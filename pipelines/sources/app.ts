@@ -4,6 +4,7 @@ import { durationNs, get, hostPort, put, routeTemplate, urlFields, addTag, type 
 import { parseTimestamp } from '../timestamps.js';
 import { baseDocument, eventTime, idLike, keepRest, level, validator, type Claim, type NormaliseContext } from './common.js';
 import { ecsLevel, ecsPlacements, isEcsKey, LEVEL_READ, NONE_READ, placeEcs } from './ecs-fields.js';
+import { claimNodeLoggerField, levelName } from './node-loggers.js';
 
 /**
  * The API's JSON lines (the seed's `timestamp/level/message/job_id/user_id/processing_time/component`)
@@ -12,7 +13,8 @@ import { ecsLevel, ecsPlacements, isEcsKey, LEVEL_READ, NONE_READ, placeEcs } fr
 export const appRecord = z
   .object({
     timestamp: z.union([z.string(), z.number()]).optional(),
-    level: level.optional(),
+    // pino and bunyan write the level as a number (node-loggers.ts).
+    level: z.union([level, z.number()]).optional(),
     message: z.string().optional(),
     job_id: idLike.optional(),
     user_id: idLike.optional(),
@@ -40,13 +42,18 @@ const KNOWN = new Set(['timestamp', 'level', 'message', 'job_id', 'user_id', 'pr
  * before: a formatter's `exception` may be a list of frames (structlog's dict tracebacks).
  */
 const CONTEXT_STRINGS: Readonly<Record<string, string>> = { logger: 'log.logger', function: 'log.origin.function', service: 'service.name', environment: 'service.environment' };
-const TIME_FIELDS = ['@timestamp', 'asctime'] as const;
+const TIME_FIELDS = ['@timestamp', 'asctime', 'time'] as const;
 
-/** The field that gives the record's time: `timestamp`, else an `@timestamp` or `asctime` that reads as a time. */
+/**
+ * The field that gives the record's time: `timestamp`, else an `@timestamp`, `asctime` or `time` (pino's epoch
+ * milliseconds, bunyan's ISO text) that reads as a time.
+ */
 function timeFieldOf(record: Json): { field: string; ms?: number } | undefined {
   if (record.timestamp !== undefined) return { field: 'timestamp' };
   for (const field of TIME_FIELDS) {
-    const ms = typeof record[field] === 'string' ? parseTimestamp(record[field]) : undefined;
+    const value = record[field];
+    // A small number under `time` is more likely a duration than a time in 1970.
+    const ms = typeof value === 'string' || (field === 'time' && typeof value === 'number' && value >= 1e9) ? parseTimestamp(value) : undefined;
     if (ms !== undefined) return { field, ms };
   }
   return undefined;
@@ -93,9 +100,10 @@ const claimContext: Claim = (document, key, value, record) => {
       return typeof value === 'string' && record.level === undefined;
     case '@timestamp':
     case 'asctime':
+    case 'time':
       return timeFieldOf(record)?.field === key;
     default:
-      return false;
+      return claimNodeLoggerField(document, key, value, record);
   }
 };
 
@@ -104,7 +112,7 @@ export function normaliseApp(record: Json, context: NormaliseContext, dataset = 
   const time = log.timestamp !== undefined ? undefined : timeFieldOf(record);
   // The default service name comes last: a record's own (`service`, `service.name`) is taken before it.
   const document = baseDocument(dataset, time?.ms ?? eventTime(log.timestamp, 'timestamp', context), context);
-  const level = (log.level ?? (typeof record.levelname === 'string' ? record.levelname : undefined) ?? ecsLevel(record))?.toLowerCase();
+  const level = (typeof log.level === 'number' ? levelName(log.level) : (log.level ?? (typeof record.levelname === 'string' ? record.levelname : undefined) ?? ecsLevel(record)))?.toLowerCase();
   put(document, 'log.level', level);
   put(document, 'message', log.message);
   put(document, 'user.id', log.user_id === undefined ? undefined : String(log.user_id));

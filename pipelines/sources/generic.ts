@@ -1,15 +1,34 @@
 import { put, type Json } from '../ecs.js';
 import { baseDocument, eventTime, keepRest, type Claim, type NormaliseContext } from './common.js';
 import { ecsLevel, isEcsKey, LEVEL_READ, NONE_READ, placeEcs } from './ecs-fields.js';
+import { claimNodeLoggerField, levelName } from './node-loggers.js';
 
-const KNOWN = new Set(['@timestamp', 'timestamp', 'time', 'ts', 'message', 'msg', 'level']);
+const TIME_FIELDS = ['@timestamp', 'timestamp', 'time', 'ts'] as const;
+const NONE_KNOWN: ReadonlySet<string> = new Set();
 
-/** An ECS logger's fields to their ECS place, as in the app pipeline; `log.level` is read already when it gave the level. */
-const claimEcs: Claim = (document, key, value, record) => {
-  if (!isEcsKey(key)) return false;
-  placeEcs(document, key, value, 'rendiff', typeof record.level === 'string' ? NONE_READ : LEVEL_READ);
+/** The field that gives the record's time, and the one that gives its message (text only). */
+const timeFieldOf = (record: Json) => TIME_FIELDS.find((field) => record[field] !== undefined && record[field] !== null);
+const messageFieldOf = (record: Json) => (record.message !== undefined && record.message !== null ? 'message' : 'msg');
+
+/**
+ * An ECS logger's fields, and pino's and bunyan's, to their ECS place as in the app pipeline; `log.level` is read
+ * already when it gave the level.
+ */
+const claimKnownLoggers: Claim = (document, key, value, record) => {
+  // What was read above is not kept twice; a level, message or time of another kind, or a second time, is kept.
+  if (key === 'level') return typeof value === 'string' || typeof value === 'number';
+  if (key === 'message' || key === 'msg') return messageFieldOf(record) === key && typeof value === 'string';
+  if ((TIME_FIELDS as readonly string[]).includes(key)) return timeFieldOf(record) === key;
+  if (!isEcsKey(key)) return claimNodeLoggerField(document, key, value, record);
+  placeEcs(document, key, value, 'rendiff', record.level === undefined ? LEVEL_READ : NONE_READ);
   return true;
 };
+
+/** The level: text, pino's and bunyan's numbers, or an ECS logger's `log.level`. */
+function levelOf(record: Json): string | undefined {
+  if (typeof record.level === 'number') return levelName(record.level);
+  return typeof record.level === 'string' ? record.level : ecsLevel(record);
+}
 
 /**
  * Anything no source pipeline recognises: a plain line is kept whole as `message`; a JSON record keeps
@@ -21,11 +40,11 @@ export function normaliseGeneric(record: Json | string, context: NormaliseContex
     put(document, 'message', record);
     return document;
   }
-  const time = record['@timestamp'] ?? record.timestamp ?? record.time ?? record.ts;
-  const document = baseDocument(dataset, eventTime(time, '@timestamp', { ...context, envelope: context.envelope ?? { '@timestamp': new Date(context.now).toISOString() } }), context);
-  const message = record.message ?? record.msg;
+  const timeField = timeFieldOf(record);
+  const document = baseDocument(dataset, eventTime(timeField === undefined ? undefined : record[timeField], '@timestamp', { ...context, envelope: context.envelope ?? { '@timestamp': new Date(context.now).toISOString() } }), context);
+  const message = record[messageFieldOf(record)];
   put(document, 'message', typeof message === 'string' ? message : undefined);
-  put(document, 'log.level', (typeof record.level === 'string' ? record.level : ecsLevel(record))?.toLowerCase());
-  keepRest(document, record, KNOWN, 'rendiff', claimEcs);
+  put(document, 'log.level', levelOf(record)?.toLowerCase());
+  keepRest(document, record, NONE_KNOWN, 'rendiff', claimKnownLoggers);
   return document;
 }

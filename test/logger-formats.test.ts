@@ -46,6 +46,18 @@ const JAVA =
   '{"@timestamp":"2019-08-06T14:08:40.199Z", "log.level":"DEBUG", "message":"init find form", "service.name":"spring-petclinic",' +
   '"process.thread.name":"http-nio-8080-exec-8","log.logger":"org.springframework.samples.petclinic.owner.OwnerController",' +
   '"transaction.id":"28b7fb8d5aba51f1","trace.id":"2869b25b5469590610fea49ac04af7da"}';
+// pino's README (its basic and child lines), pino's error serializer (lib/err.js: type, message, stack), pino-http's
+// README (request completed), Fastify's two request lines (incoming, completed; reqId between them), bunyan's README.
+const PINO_PLAIN = '{"level":30,"time":1531171074631,"msg":"hello world","pid":657,"hostname":"Davids-MBP-3.fritz.box"}';
+const PINO_PLAIN_ERROR = '{"level":50,"time":1531171082399,"pid":657,"hostname":"Davids-MBP-3.fritz.box","err":{"type":"Error","message":"kaboom","stack":"Error: kaboom\\n    at Object.<anonymous> (/app/index.js:3:12)","code":"E_KABOOM"},"msg":"kaboom"}';
+const PINO_HTTP_LINE =
+  '{"level":30,"time":1469122492244,"pid":13961,"hostname":"MacBook-Pro-4","req":{"id":1,"method":"GET","url":"/api/v1/jobs/12345?full=1",' +
+  '"headers":{"host":"localhost:3000","user-agent":"curl/7.43.0","accept":"*/*"},"remoteAddress":"::ffff:203.0.113.7","remotePort":64386},' +
+  '"res":{"statusCode":502,"headers":{"x-powered-by":"Express"}},"responseTime":10,"msg":"request completed"}';
+const FASTIFY_IN = '{"level":30,"time":1652380326855,"pid":46072,"hostname":"api-1","reqId":"req-5","req":{"method":"POST","url":"/graphql","hostname":"localhost:8910","remoteAddress":"::1","remotePort":64671},"msg":"incoming request"}';
+const FASTIFY_OUT = '{"level":30,"time":1652380326869,"pid":46072,"hostname":"api-1","reqId":"req-5","res":{"statusCode":200},"responseTime":48.36454105377197,"msg":"request completed"}';
+const BUNYAN = '{"name":"myapp","hostname":"banana.local","pid":40161,"level":40,"msg":"hi","time":"2013-01-04T18:46:23.851Z","v":0}';
+const BUNYAN_ERROR = '{"name":"myapp","hostname":"banana.local","pid":40161,"level":50,"err":{"message":"boom","name":"TypeError","stack":"TypeError: boom\\n    at Object.<anonymous> (/app/hi.js:8:9)"},"msg":"boom","time":"2013-01-04T18:46:24.000Z","v":0}';
 const ZAP = '{"log.level":"info","@timestamp":"2020-09-13T10:48:03.000Z","log.logger":"mylogger","log.origin":{"file.name":"main/main.go","file.line":265},"message":"some logging info","ecs.version":"1.6.0","custom":{"foo":"bar","count":17}}';
 
 describe('records written by ECS loggers', () => {
@@ -136,7 +148,55 @@ describe('records written by ECS loggers', () => {
   });
 });
 
-describe('ECS loggers’ records in Elasticsearch', () => {
+describe('records written by pino, pino-http, Fastify and bunyan', () => {
+  it('have their numeric level named, their time, message, process, host and logger name in ECS places', () => {
+    expect(accept(PINO_PLAIN)).toMatchObject({ '@timestamp': '2018-07-09T21:17:54.631Z', log: { level: 'info' }, message: 'hello world', process: { pid: 657 }, host: { hostname: 'Davids-MBP-3.fritz.box', name: 'Davids-MBP-3.fritz.box' } });
+    expect(accept(PINO_PLAIN).rendiff).toBeUndefined();
+    const bunyan = accept(BUNYAN, 'logs-worker');
+    expect(bunyan).toMatchObject({ '@timestamp': '2013-01-04T18:46:23.851Z', log: { level: 'warn', logger: 'myapp' }, message: 'hi', process: { pid: 40161 }, rendiff: { v: 0 } });
+    // A custom level is its number; pino's level formatter writes the label, read as any level.
+    expect(accept({ level: 35, time: 1531171074631, msg: 'm' }).log.level).toBe('35');
+    expect(accept({ level: 'info', time: 1531171074631, msg: 'm' })).toMatchObject({ log: { level: 'info' }, message: 'm' });
+    // The seed's own fields win: message over msg, Filebeat's host over the record's.
+    expect(accept({ level: 'INFO', timestamp: '2026-11-22T11:00:00Z', message: 'mine', msg: 'theirs', time: 12.5 })).toMatchObject({ message: 'mine', rendiff: { msg: 'theirs', time: 12.5 } });
+    const shipped = accept({ '@timestamp': '2026-11-22T11:00:00Z', agent: { type: 'filebeat' }, host: { name: 'node-7', hostname: 'node-7' }, message: PINO_PLAIN });
+    expect([shipped.host.hostname, shipped.rendiff.hostname]).toEqual(['node-7', 'Davids-MBP-3.fritz.box']);
+  });
+
+  it('give an error its ECS fields, the rest of it kept', () => {
+    expect(accept(PINO_PLAIN_ERROR)).toMatchObject({ log: { level: 'error' }, event: { outcome: 'failure' }, error: { type: 'Error', message: 'kaboom', stack_trace: 'Error: kaboom\n    at Object.<anonymous> (/app/index.js:3:12)' }, rendiff: { err: { code: 'E_KABOOM' } } });
+    expect(accept(BUNYAN_ERROR).error).toMatchObject({ type: 'TypeError', message: 'boom' });
+    expect(accept(BUNYAN_ERROR).rendiff.err).toBeUndefined();
+  });
+
+  it('make a request of pino-http’s and Fastify’s lines: method, URL, route, client, agent, status, outcome and duration', () => {
+    const request = accept(PINO_HTTP_LINE);
+    expect(request).toMatchObject({
+      http: { request: { method: 'GET', id: '1' }, response: { status_code: 502 } },
+      url: { original: '/api/v1/jobs/12345?full=1', path: '/api/v1/jobs/12345', query: 'full=1' },
+      source: { ip: '::ffff:203.0.113.7', port: 64386 },
+      user_agent: { original: 'curl/7.43.0' },
+      event: { outcome: 'failure', duration: 10_000_000 },
+      rendiff: { route: '/api/v1/jobs/{id}', req: { headers: { host: 'localhost:3000', 'user-agent': 'curl/7.43.0', accept: '*/*' } }, res: { headers: { 'x-powered-by': 'Express' } } },
+    });
+    expect(request.rendiff.latency_bucket).toBeDefined();
+    expect(accept(FASTIFY_IN)).toMatchObject({ http: { request: { method: 'POST' } }, url: { path: '/graphql' }, source: { ip: '::1' }, rendiff: { reqId: 'req-5', req: { hostname: 'localhost:8910' } } });
+    expect(accept(FASTIFY_OUT)).toMatchObject({ http: { response: { status_code: 200 } }, event: { outcome: 'success', duration: 48_364_541 }, rendiff: { reqId: 'req-5' } });
+    // Of another type, each stays as it was written.
+    const odd = accept({ level: 30, time: 1531171074631, msg: 'm', pid: 'main', hostname: 7, req: 'GET /', res: { statusCode: 'OK' }, responseTime: -1, err: { code: 1 } });
+    expect(odd.rendiff).toEqual({ pid: 'main', hostname: 7, req: 'GET /', res: { statusCode: 'OK' }, responseTime: -1, err: { code: 1 } });
+    expect(odd.http).toBeUndefined();
+  });
+
+  it('are read the same way by the generic pipeline, and every field of a generic record is kept', () => {
+    expect(accept(PINO_HTTP_LINE, 'other')).toMatchObject({ data_stream: { dataset: 'sluice.generic' }, log: { level: 'info' }, message: 'request completed', http: { response: { status_code: 502 } }, process: { pid: 13961 } });
+    // A second time field, a message that is not text, and a level of another kind were dropped before.
+    expect(accept({ '@timestamp': '2026-11-22T11:00:00Z', time: 'yesterday', msg: { text: 'x' }, level: ['a'] }, 'other').rendiff).toEqual({ time: 'yesterday', msg: { text: 'x' }, level: ['a'] });
+    expect(accept({ ts: 1764000000, message: { text: 'x' } }, 'other')).toMatchObject({ '@timestamp': '2025-11-24T16:00:00.000Z', rendiff: { message: { text: 'x' } } });
+  });
+});
+
+describe('these loggers’ records in Elasticsearch', () => {
   let elasticsearch: Awaited<ReturnType<typeof startElasticsearch>>;
   beforeAll(async () => {
     elasticsearch = await startElasticsearch();
@@ -147,11 +207,14 @@ describe('ECS loggers’ records in Elasticsearch', () => {
   it('are indexed whole under ilm/’s templates, the odd values too, which in their ECS place would be refused', async () => {
     const odd = { '@timestamp': '2026-11-22T11:00:00Z', 'log.level': 'info', message: 'odd', 'process.pid': 'abc', 'source.ip': 'unknown', 'http.response.status_code': 'two hundred', 'event.duration': 'slow' };
     const lines = [PINO, PINO_CHILD, JSON.stringify(PINO_ERROR), JSON.stringify(PINO_HTTP), JSON.stringify(PINO_APM), PYTHON, ZAP, JSON.stringify(odd)].map((line) => ({ topic: 'logs-app' as const, line }));
-    await ingestLines(elasticsearch.es, [...lines, { topic: 'logs-worker', line: JAVA }], 'prod');
+    const node = [PINO_PLAIN, PINO_PLAIN_ERROR, PINO_HTTP_LINE, FASTIFY_IN, FASTIFY_OUT, BUNYAN, BUNYAN_ERROR].map((line) => ({ topic: 'logs-app' as const, line }));
+    await ingestLines(elasticsearch.es, [...lines, ...node, { topic: 'logs-worker', line: JAVA }], 'prod');
     const found = await elasticsearch.es.search({ index: 'logs-rendiff.*-prod', size: 0, query: { exists: { field: 'log.level' } } });
-    expect((found.hits.total as { value: number }).value).toBe(lines.length + 1);
+    expect((found.hits.total as { value: number }).value).toBe(lines.length + node.length + 1);
     const byPid = await elasticsearch.es.search({ index: 'logs-rendiff.api-prod', query: { term: { 'process.pid': 56645 } } });
     expect(byPid.hits.hits).toHaveLength(2);
+    const failed = await elasticsearch.es.search({ index: 'logs-rendiff.api-prod', query: { range: { 'http.response.status_code': { gte: 500 } } } });
+    expect(failed.hits.hits.map((hit) => (hit._source as { message: string }).message).sort()).toEqual(['handled request', 'request completed']);
     // The control: each odd value in its ECS place is a document Elasticsearch refuses.
     for (const [path, value] of Object.entries(odd).filter(([key]) => key.includes('.') && key !== 'log.level')) {
       const [root, ...rest] = path.split('.');

@@ -1,0 +1,117 @@
+import { latencyBucket } from '../../shared/latency-histogram.js';
+import { isJsonObject } from '../../shared/json-object.js';
+import { addTag, get, hostPort, objectAt, put, routeTemplate, urlFields, type Json } from '../ecs.js';
+
+/**
+ * What Node's JSON loggers write by default: pino (`level` as a number, `time` in epoch milliseconds, `msg`, `pid`,
+ * `hostname`, `name`, `err` from its error serializer), pino-http and Fastify (`req`, `res`, `responseTime` in
+ * milliseconds), and bunyan (the same numbers and names, `time` as ISO text). Each field goes to its ECS place when it
+ * has the type these loggers write and the document has no value there yet; otherwise it stays under `rendiff.*`.
+ */
+
+/** pino's and bunyan's numeric levels (pino's lib/constants.js, bunyan's README: the same six). */
+const LEVEL_NAMES: Readonly<Record<number, string>> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+/** A numeric level's name: pino's and bunyan's six by name, any other number (a custom level) as its digits. */
+export function levelName(level: number): string {
+  return LEVEL_NAMES[level] ?? String(level);
+}
+
+/** Puts a value where the document has none; false (kept by the caller) when taken or of another type. */
+function putFree(document: Json, path: string, value: unknown, fits: boolean): boolean {
+  if (!fits || get(document, path) !== undefined) return false;
+  put(document, path, value);
+  return true;
+}
+
+/** What is left of an object after the fields placed, under the namespace by its key; nothing when all were placed. */
+function keepLeft(document: Json, key: string, object: Json, placed: readonly string[]): void {
+  const left: Json = {};
+  for (const field in object) if (!placed.includes(field) && object[field] !== undefined) left[field] = object[field];
+  if (Object.keys(left).length > 0) objectAt(document, 'rendiff')[key] = left;
+}
+
+/** pino's error serializer (`type`, `message`, `stack`, the error's own properties) and bunyan's (`name` for the type). */
+function placeError(document: Json, err: Json): void {
+  const type = typeof err.type === 'string' ? 'type' : 'name';
+  const placed = [
+    ...(putFree(document, 'error.type', err[type], typeof err[type] === 'string') ? [type] : []),
+    ...(putFree(document, 'error.message', err.message, typeof err.message === 'string') ? ['message'] : []),
+    ...(putFree(document, 'error.stack_trace', err.stack, typeof err.stack === 'string') ? ['stack'] : []),
+  ];
+  keepLeft(document, 'err', err, placed);
+}
+
+/** pino-http's and bunyan's request serializer: `method`, `url`, `id`, `headers`, `remoteAddress`, `remotePort`. */
+function placeRequest(document: Json, req: Json): void {
+  const placed: string[] = [];
+  if (putFree(document, 'http.request.method', typeof req.method === 'string' ? req.method.toUpperCase() : undefined, typeof req.method === 'string')) placed.push('method');
+  if (typeof req.url === 'string' && req.url !== '' && get(document, 'url.original') === undefined) {
+    const url = urlFields(req.url);
+    put(document, 'url.original', url.original);
+    put(document, 'url.path', url.path);
+    put(document, 'url.query', url.query);
+    put(document, 'rendiff.route', routeTemplate(url.path));
+    if (!url.decodedOk) addTag(document, 'url_decode_failed');
+    placed.push('url');
+  }
+  if (putFree(document, 'http.request.id', String(req.id), typeof req.id === 'string' || Number.isSafeInteger(req.id))) placed.push('id');
+  const ip = typeof req.remoteAddress === 'string' ? hostPort(req.remoteAddress).ip : undefined;
+  if (putFree(document, 'source.ip', ip, ip !== undefined)) placed.push('remoteAddress');
+  if (putFree(document, 'source.port', req.remotePort, Number.isInteger(req.remotePort))) placed.push('remotePort');
+  const agent = isJsonObject(req.headers) ? req.headers['user-agent'] : undefined;
+  // The agent is copied, not moved: the headers stay whole beside it.
+  putFree(document, 'user_agent.original', agent, typeof agent === 'string');
+  keepLeft(document, 'req', req, placed);
+}
+
+/** The response serializer's `statusCode`, with the outcome the app's `status_code` gives. */
+function placeResponse(document: Json, res: Json): void {
+  const status = res.statusCode;
+  const placed = putFree(document, 'http.response.status_code', status, Number.isInteger(status) && (status as number) >= 100 && (status as number) <= 599);
+  if (placed && get(document, 'event.outcome') === undefined) put(document, 'event.outcome', (status as number) >= 400 ? 'failure' : 'success');
+  keepLeft(document, 'res', res, placed ? ['statusCode'] : []);
+}
+
+/** pino-http's and Fastify's `responseTime`: milliseconds, as the app's `duration_ms`. */
+function placeResponseTime(document: Json, ms: unknown): boolean {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return false;
+  const ns = Math.round(ms * 1e6);
+  if (!putFree(document, 'event.duration', ns, true)) return false;
+  put(document, 'rendiff.latency_bucket', latencyBucket(ns));
+  return true;
+}
+
+/** Places one of these loggers' fields; false when it is not one of them or not of their type (keepRest keeps it). */
+export function claimNodeLoggerField(document: Json, key: string, value: unknown, record: Json): boolean {
+  switch (key) {
+    case 'msg':
+      return record.message === undefined && putFree(document, 'message', value, typeof value === 'string');
+    case 'pid':
+      return putFree(document, 'process.pid', value, Number.isSafeInteger(value) && (value as number) >= 0);
+    case 'hostname': {
+      const placed = putFree(document, 'host.hostname', value, typeof value === 'string');
+      if (placed) putFree(document, 'host.name', value, true);
+      return placed;
+    }
+    case 'name':
+      // Beside `msg` it is pino's or bunyan's logger name; python-json-logger's `name` stays where it was.
+      return record.msg !== undefined && putFree(document, 'log.logger', value, typeof value === 'string');
+    case 'err':
+      if (!isJsonObject(value) || (typeof value.message !== 'string' && typeof value.stack !== 'string')) return false;
+      placeError(document, value);
+      return true;
+    case 'req':
+      if (!isJsonObject(value)) return false;
+      placeRequest(document, value);
+      return true;
+    case 'res':
+      if (!isJsonObject(value)) return false;
+      placeResponse(document, value);
+      return true;
+    case 'responseTime':
+      return placeResponseTime(document, value);
+    default:
+      return false;
+  }
+}
