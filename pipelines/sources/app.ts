@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { latencyBucket } from '../../shared/latency-histogram.js';
-import { durationNs, get, hostPort, put, routeTemplate, urlFields, addTag, type Json } from '../ecs.js';
+import { durationNs, get, hostPort, put, routeTemplate, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
-import { baseDocument, eventTime, idLike, keepRest, level, validator, type Claim, type NormaliseContext } from './common.js';
+import { baseDocument, eventTime, idLike, keepRest, level, putRequestTarget, validator, type Claim, type NormaliseContext } from './common.js';
 import { ecsLevel, ecsPlacements, isEcsKey, LEVEL_READ, NONE_READ, placeEcs } from './ecs-fields.js';
 import { claimNodeLoggerField, levelName } from './node-loggers.js';
 
@@ -128,14 +128,7 @@ export function normaliseApp(record: Json, context: NormaliseContext, dataset = 
   put(document, 'http.request.method', log.method?.toUpperCase());
   put(document, 'http.request.id', log.request_id);
   put(document, 'http.response.status_code', log.status_code);
-  if (log.path !== undefined) {
-    const url = urlFields(log.path);
-    put(document, 'url.original', url.original);
-    put(document, 'url.path', url.path);
-    put(document, 'url.query', url.query);
-    put(document, 'rendiff.route', routeTemplate(url.path));
-    if (!url.decodedOk) addTag(document, 'url_decode_failed');
-  }
+  if (log.path !== undefined) putRequestTarget(document, log.path);
   if (log.client_ip !== undefined) put(document, 'source.ip', hostPort(log.client_ip).ip);
   if (typeof log.user_agent === 'string') put(document, 'user_agent.original', log.user_agent);
   else if (log.user_agent !== undefined) placeEcs(document, 'user_agent', log.user_agent, 'rendiff', NONE_READ);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ECS_VERSION, objectAt, put, type Json } from '../ecs.js';
+import { addTag, ECS_VERSION, objectAt, put, routeTemplate, urlFields, type Json } from '../ecs.js';
 import { formatTimestamp, parseTimestamp } from '../timestamps.js';
 import { RejectedError } from '../types.js';
 import { acceptor } from './accept.js';
@@ -103,6 +103,16 @@ export function keepRest(document: Json, record: Json, known: ReadonlySet<string
     target ??= objectAt(document, namespace);
     target[key.includes('.') ? key.replaceAll('.', '_') : key] = value;
   }
+}
+
+/** A request's target as ECS's url.original, path and query, with its route template (and a tag when it cannot be decoded). */
+export function putRequestTarget(document: Json, target: string): void {
+  const url = urlFields(target);
+  put(document, 'url.original', url.original);
+  put(document, 'url.path', url.path);
+  put(document, 'url.query', url.query);
+  put(document, 'rendiff.route', routeTemplate(url.path));
+  if (!url.decodedOk) addTag(document, 'url_decode_failed');
 }
 
 /**

@@ -1,6 +1,7 @@
 import { latencyBucket } from '../../shared/latency-histogram.js';
 import { isJsonObject } from '../../shared/json-object.js';
-import { addTag, get, hostPort, objectAt, put, routeTemplate, urlFields, type Json } from '../ecs.js';
+import { get, hostPort, objectAt, put, type Json } from '../ecs.js';
+import { putRequestTarget } from './common.js';
 
 /**
  * What Node's JSON loggers write by default: pino (`level` as a number, `time` in epoch milliseconds, `msg`, `pid`,
@@ -47,12 +48,7 @@ function placeRequest(document: Json, req: Json): void {
   const placed: string[] = [];
   if (putFree(document, 'http.request.method', typeof req.method === 'string' ? req.method.toUpperCase() : undefined, typeof req.method === 'string')) placed.push('method');
   if (typeof req.url === 'string' && req.url !== '' && get(document, 'url.original') === undefined) {
-    const url = urlFields(req.url);
-    put(document, 'url.original', url.original);
-    put(document, 'url.path', url.path);
-    put(document, 'url.query', url.query);
-    put(document, 'rendiff.route', routeTemplate(url.path));
-    if (!url.decodedOk) addTag(document, 'url_decode_failed');
+    putRequestTarget(document, req.url);
     placed.push('url');
   }
   if (putFree(document, 'http.request.id', String(req.id), typeof req.id === 'string' || Number.isSafeInteger(req.id))) placed.push('id');
