@@ -58,6 +58,14 @@ const FASTIFY_IN = '{"level":30,"time":1652380326855,"pid":46072,"hostname":"api
 const FASTIFY_OUT = '{"level":30,"time":1652380326869,"pid":46072,"hostname":"api-1","reqId":"req-5","res":{"statusCode":200},"responseTime":48.36454105377197,"msg":"request completed"}';
 const BUNYAN = '{"name":"myapp","hostname":"banana.local","pid":40161,"level":40,"msg":"hi","time":"2013-01-04T18:46:23.851Z","v":0}';
 const BUNYAN_ERROR = '{"name":"myapp","hostname":"banana.local","pid":40161,"level":50,"err":{"message":"boom","name":"TypeError","stack":"TypeError: boom\\n    at Object.<anonymous> (/app/hi.js:8:9)"},"msg":"boom","time":"2013-01-04T18:46:24.000Z","v":0}';
+// Go: zap's production encoder (its README's example, and an error with zap.Error and the stack trace it adds at
+// error level), log/slog's JSONHandler with AddSource (its package documentation), logrus's JSONFormatter with
+// WithError (RFC 3339 time, its default); Python: structlog's JSONRenderer with add_log_level and TimeStamper(fmt="iso").
+const ZAP_INFO = '{"level":"info","ts":1257894000.123,"caller":"zap/example_test.go:12","msg":"failed to fetch URL","url":"http://example.com","attempt":3,"backoff":1}';
+const ZAP_ERROR = '{"level":"error","ts":1700000000.5,"logger":"api","caller":"server/handler.go:88","msg":"request failed","error":"context deadline exceeded","stacktrace":"main.handler\\n\\t/app/server/handler.go:88\\nnet/http.HandlerFunc.ServeHTTP\\n\\t/usr/local/go/src/net/http/server.go:2136"}';
+const SLOG = '{"time":"2023-08-04T16:09:19.964-04:00","level":"WARN","source":{"function":"main.main","file":"/home/user/app/main.go","line":14},"msg":"disk almost full","count":3}';
+const LOGRUS = '{"animal":"walrus","error":"no such file","level":"warning","msg":"A group of walrus emerges from the ocean","size":10,"time":"2014-03-10T19:57:38-04:00"}';
+const STRUCTLOG = '{"key": "value", "event": "hello", "level": "info", "timestamp": "2024-05-01T10:00:00.123456Z"}';
 const ZAP = '{"log.level":"info","@timestamp":"2020-09-13T10:48:03.000Z","log.logger":"mylogger","log.origin":{"file.name":"main/main.go","file.line":265},"message":"some logging info","ecs.version":"1.6.0","custom":{"foo":"bar","count":17}}';
 
 describe('records written by ECS loggers', () => {
@@ -111,11 +119,11 @@ describe('records written by ECS loggers', () => {
   it('keep under rendiff.* what Elasticsearch would refuse in the ECS place: another type, a field set given a value, a taken field', () => {
     const odd = accept({
       '@timestamp': '2026-11-22T11:00:00Z', 'log.level': 'info', message: 'odd',
-      'process.pid': 'abc', 'source.ip': 'unknown', 'http.response.status_code': '200', error: 'boom', user: 'bob', event: 'job_started',
+      'process.pid': 'abc', 'source.ip': 'unknown', 'http.response.status_code': '200', error: ['boom'], user: 'bob', event: 'job_started',
       'url.original': { raw: '/x' }, 'data_stream.dataset': 'elsewhere', 'log..level': 'x', 'process.name': 'ffmpeg',
     });
     expect(odd.rendiff).toEqual({
-      process_pid: 'abc', source_ip: 'unknown', http_response_status_code: '200', error: 'boom', user: 'bob', event: 'job_started',
+      process_pid: 'abc', source_ip: 'unknown', http_response_status_code: '200', error: ['boom'], user: 'bob', event: 'job_started',
       url_original: { raw: '/x' }, data_stream_dataset: 'elsewhere', log__level: 'x',
     });
     expect(odd).toMatchObject({ process: { name: 'ffmpeg' }, data_stream: { dataset: 'rendiff.api' }, event: { dataset: 'rendiff.api' } });
@@ -196,6 +204,22 @@ describe('records written by pino, pino-http, Fastify and bunyan', () => {
   });
 });
 
+describe('records written by Go’s zap, slog and logrus, and Python’s structlog', () => {
+  it('have their time, message, caller or source, error and stack trace in ECS places', () => {
+    expect(accept(ZAP_INFO)).toMatchObject({ '@timestamp': '2009-11-10T23:00:00.123Z', log: { level: 'info', origin: { file: { name: 'zap/example_test.go', line: 12 } } }, message: 'failed to fetch URL', rendiff: { url: 'http://example.com', attempt: 3, backoff: 1 } });
+    expect(accept(ZAP_ERROR, 'logs-worker')).toMatchObject({ '@timestamp': '2023-11-14T22:13:20.500Z', log: { level: 'error', logger: 'api' }, event: { outcome: 'failure' }, error: { message: 'context deadline exceeded', stack_trace: expect.stringContaining('server/handler.go:88') } });
+    const slog = accept(SLOG);
+    expect(slog).toMatchObject({ '@timestamp': '2023-08-04T20:09:19.964Z', log: { level: 'warn', origin: { function: 'main.main', file: { name: '/home/user/app/main.go', line: 14 } } }, message: 'disk almost full', rendiff: { count: 3 } });
+    // slog's source is where in the code: not ECS's network source.
+    expect(slog.source).toBeUndefined();
+    expect(accept(LOGRUS)).toMatchObject({ '@timestamp': '2014-03-10T23:57:38.000Z', log: { level: 'warning' }, error: { message: 'no such file' }, rendiff: { animal: 'walrus', size: 10 } });
+    expect(accept(STRUCTLOG)).toMatchObject({ '@timestamp': '2024-05-01T10:00:00.123Z', message: 'hello', log: { level: 'info' }, rendiff: { key: 'value' } });
+    // A network source is ECS's; an event object is ECS's event; with a message, structlog's event text is kept.
+    expect(accept({ '@timestamp': '2026-11-22T11:00:00Z', 'log.level': 'info', message: 'm', source: { ip: '192.0.2.1', port: 5 }, event: { action: 'login' } })).toMatchObject({ source: { ip: '192.0.2.1', port: 5 }, event: { action: 'login', dataset: 'rendiff.api' } });
+    expect(accept({ timestamp: '2026-11-22T11:00:00Z', level: 'info', message: 'm', event: 'hello' }).rendiff).toEqual({ event: 'hello' });
+  });
+});
+
 describe('these loggers’ records in Elasticsearch', () => {
   let elasticsearch: Awaited<ReturnType<typeof startElasticsearch>>;
   beforeAll(async () => {
@@ -206,8 +230,10 @@ describe('these loggers’ records in Elasticsearch', () => {
 
   it('are indexed whole under ilm/’s templates, the odd values too, which in their ECS place would be refused', async () => {
     const odd = { '@timestamp': '2026-11-22T11:00:00Z', 'log.level': 'info', message: 'odd', 'process.pid': 'abc', 'source.ip': 'unknown', 'http.response.status_code': 'two hundred', 'event.duration': 'slow' };
-    const lines = [PINO, PINO_CHILD, JSON.stringify(PINO_ERROR), JSON.stringify(PINO_HTTP), JSON.stringify(PINO_APM), PYTHON, ZAP, JSON.stringify(odd)].map((line) => ({ topic: 'logs-app' as const, line }));
-    const node = [PINO_PLAIN, PINO_PLAIN_ERROR, PINO_HTTP_LINE, FASTIFY_IN, FASTIFY_OUT, BUNYAN, BUNYAN_ERROR].map((line) => ({ topic: 'logs-app' as const, line }));
+    // The seed's own client_ip and pino-http's remoteAddress, when they are not addresses.
+    const notAddresses = [{ timestamp: '2026-11-22T11:00:00Z', level: 'INFO', message: 'no address', client_ip: 'unknown' }, { level: 30, time: 1531171074631, msg: 'unix socket', req: { method: 'GET', url: '/', remoteAddress: 'unix:/run/app.sock' } }];
+    const lines = [PINO, PINO_CHILD, JSON.stringify(PINO_ERROR), JSON.stringify(PINO_HTTP), JSON.stringify(PINO_APM), PYTHON, ZAP, JSON.stringify(odd), ...notAddresses.map((record) => JSON.stringify(record))].map((line) => ({ topic: 'logs-app' as const, line }));
+    const node = [PINO_PLAIN, PINO_PLAIN_ERROR, PINO_HTTP_LINE, FASTIFY_IN, FASTIFY_OUT, BUNYAN, BUNYAN_ERROR, ZAP_INFO, ZAP_ERROR, SLOG, LOGRUS, STRUCTLOG].map((line) => ({ topic: 'logs-app' as const, line }));
     await ingestLines(elasticsearch.es, [...lines, ...node, { topic: 'logs-worker', line: JAVA }], 'prod');
     const found = await elasticsearch.es.search({ index: 'logs-rendiff.*-prod', size: 0, query: { exists: { field: 'log.level' } } });
     expect((found.hits.total as { value: number }).value).toBe(lines.length + node.length + 1);

@@ -1,10 +1,11 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { latencyBucket } from '../../shared/latency-histogram.js';
 import { durationNs, get, hostPort, put, routeTemplate, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
 import { baseDocument, eventTime, idLike, keepRest, level, putRequestTarget, validator, type Claim, type NormaliseContext } from './common.js';
 import { ecsLevel, ecsPlacements, isEcsKey, LEVEL_READ, NONE_READ, placeEcs } from './ecs-fields.js';
-import { claimNodeLoggerField, levelName } from './node-loggers.js';
+import { claimLoggerField, levelName } from './json-loggers.js';
 
 /**
  * The API's JSON lines (the seed's `timestamp/level/message/job_id/user_id/processing_time/component`)
@@ -13,7 +14,7 @@ import { claimNodeLoggerField, levelName } from './node-loggers.js';
 export const appRecord = z
   .object({
     timestamp: z.union([z.string(), z.number()]).optional(),
-    // pino and bunyan write the level as a number (node-loggers.ts).
+    // pino and bunyan write the level as a number (json-loggers.ts).
     level: z.union([level, z.number()]).optional(),
     message: z.string().optional(),
     job_id: idLike.optional(),
@@ -42,21 +43,34 @@ const KNOWN = new Set(['timestamp', 'level', 'message', 'job_id', 'user_id', 'pr
  * before: a formatter's `exception` may be a list of frames (structlog's dict tracebacks).
  */
 const CONTEXT_STRINGS: Readonly<Record<string, string>> = { logger: 'log.logger', function: 'log.origin.function', service: 'service.name', environment: 'service.environment' };
-const TIME_FIELDS = ['@timestamp', 'asctime', 'time'] as const;
+const TIME_FIELDS = ['@timestamp', 'asctime', 'time', 'ts'] as const;
+interface TimeField {
+  field: string;
+  ms?: number;
+}
+const TIMESTAMP_FIELD: TimeField = { field: 'timestamp' };
+let lastTimed: { record: Json | undefined; time: TimeField | undefined } = { record: undefined, time: undefined };
 
 /**
- * The field that gives the record's time: `timestamp`, else an `@timestamp`, `asctime` or `time` (pino's epoch
- * milliseconds, bunyan's ISO text) that reads as a time.
+ * The field that gives the record's time: `timestamp`, else an `@timestamp`, `asctime`, `time` (pino's epoch
+ * milliseconds, bunyan's and slog's text) or `ts` (zap's epoch seconds) that reads as a time.
  */
-function timeFieldOf(record: Json): { field: string; ms?: number } | undefined {
-  if (record.timestamp !== undefined) return { field: 'timestamp' };
+function timeFieldOf(record: Json): TimeField | undefined {
+  if (record.timestamp !== undefined) return TIMESTAMP_FIELD;
+  // normaliseApp asks, then keepRest's claim for each time field present: the record's answer is read once.
+  if (lastTimed.record === record) return lastTimed.time;
+  let time: TimeField | undefined;
   for (const field of TIME_FIELDS) {
     const value = record[field];
-    // A small number under `time` is more likely a duration than a time in 1970.
-    const ms = typeof value === 'string' || (field === 'time' && typeof value === 'number' && value >= 1e9) ? parseTimestamp(value) : undefined;
-    if (ms !== undefined) return { field, ms };
+    // A small number is more likely a duration than a time in 1970.
+    const ms = typeof value === 'string' || ((field === 'time' || field === 'ts') && typeof value === 'number' && value >= 1e9) ? parseTimestamp(value) : undefined;
+    if (ms !== undefined) {
+      time = { field, ms };
+      break;
+    }
   }
-  return undefined;
+  lastTimed = { record, time };
+  return time;
 }
 
 /** A stack trace's exception: Python's on its last line ("RuntimeError: ffmpeg exited 1"), Java's and Node's on the first. */
@@ -79,11 +93,6 @@ const claimContext: Claim = (document, key, value, record) => {
     if (placed) put(document, target, value);
     return placed;
   }
-  if (isEcsKey(key)) {
-    const levelFromEcs = record.level === undefined && typeof record.levelname !== 'string';
-    placeEcs(document, key, value, 'rendiff', levelFromEcs ? LEVEL_READ : NONE_READ);
-    return true;
-  }
   switch (key) {
     case 'line':
       if (Number.isInteger(value)) put(document, 'log.origin.file.line', value);
@@ -101,9 +110,13 @@ const claimContext: Claim = (document, key, value, record) => {
     case '@timestamp':
     case 'asctime':
     case 'time':
+    case 'ts':
       return timeFieldOf(record)?.field === key;
     default:
-      return claimNodeLoggerField(document, key, value, record);
+      if (claimLoggerField(document, key, value, record)) return true;
+      if (!isEcsKey(key)) return false;
+      placeEcs(document, key, value, 'rendiff', record.level === undefined && typeof record.levelname !== 'string' ? LEVEL_READ : NONE_READ);
+      return true;
   }
 };
 
@@ -129,7 +142,11 @@ export function normaliseApp(record: Json, context: NormaliseContext, dataset = 
   put(document, 'http.request.id', log.request_id);
   put(document, 'http.response.status_code', log.status_code);
   if (log.path !== undefined) putRequestTarget(document, log.path);
-  if (log.client_ip !== undefined) put(document, 'source.ip', hostPort(log.client_ip).ip);
+  if (log.client_ip !== undefined) {
+    // Not an address ("unknown", "-"): kept as written, since Elasticsearch refuses the whole document for it in source.ip.
+    const ip = hostPort(log.client_ip).ip;
+    put(document, isIP(ip) !== 0 ? 'source.ip' : 'rendiff.client_ip', isIP(ip) !== 0 ? ip : log.client_ip);
+  }
   if (typeof log.user_agent === 'string') put(document, 'user_agent.original', log.user_agent);
   else if (log.user_agent !== undefined) placeEcs(document, 'user_agent', log.user_agent, 'rendiff', NONE_READ);
   if (log.status_code !== undefined) {

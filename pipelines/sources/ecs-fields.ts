@@ -148,7 +148,7 @@ export function placeEcs(document: Json, key: string, value: unknown, namespace:
   const walk = (path: string, node: unknown): void => {
     if (consumed.has(path) || node === null || node === undefined || node === '') return;
     const parts = path.split('.');
-    // A field set is an object: `"error": "boom"` or `"user": "bob"` is an application's own field of that name.
+    // A field set is an object: `"user": "bob"` or `"url": "http://…"` is an application's own field of that name.
     if (parts.includes('') || (parts.length === 1 && path !== 'tags' && !isJsonObject(node)) || crossesLeaf(path)) return kept(path, node);
     const type = mapping().types.get(path);
     if (isJsonObject(node) && Object.keys(node).length > 0 && (type === undefined || type === 'object')) {

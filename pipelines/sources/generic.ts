@@ -1,7 +1,7 @@
 import { put, type Json } from '../ecs.js';
 import { baseDocument, eventTime, keepRest, type Claim, type NormaliseContext } from './common.js';
 import { ecsLevel, isEcsKey, LEVEL_READ, NONE_READ, placeEcs } from './ecs-fields.js';
-import { claimNodeLoggerField, levelName } from './node-loggers.js';
+import { claimLoggerField, levelName } from './json-loggers.js';
 
 const TIME_FIELDS = ['@timestamp', 'timestamp', 'time', 'ts'] as const;
 const NONE_KNOWN: ReadonlySet<string> = new Set();
@@ -19,7 +19,8 @@ const claimKnownLoggers: Claim = (document, key, value, record) => {
   if (key === 'level') return typeof value === 'string' || typeof value === 'number';
   if (key === 'message' || key === 'msg') return messageFieldOf(record) === key && typeof value === 'string';
   if ((TIME_FIELDS as readonly string[]).includes(key)) return timeFieldOf(record) === key;
-  if (!isEcsKey(key)) return claimNodeLoggerField(document, key, value, record);
+  if (claimLoggerField(document, key, value, record)) return true;
+  if (!isEcsKey(key)) return false;
   placeEcs(document, key, value, 'rendiff', record.level === undefined ? LEVEL_READ : NONE_READ);
   return true;
 };

@@ -1,13 +1,17 @@
+import { isIP } from 'node:net';
 import { latencyBucket } from '../../shared/latency-histogram.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import { get, hostPort, objectAt, put, type Json } from '../ecs.js';
 import { putRequestTarget } from './common.js';
 
 /**
- * What Node's JSON loggers write by default: pino (`level` as a number, `time` in epoch milliseconds, `msg`, `pid`,
- * `hostname`, `name`, `err` from its error serializer), pino-http and Fastify (`req`, `res`, `responseTime` in
- * milliseconds), and bunyan (the same numbers and names, `time` as ISO text). Each field goes to its ECS place when it
- * has the type these loggers write and the document has no value there yet; otherwise it stays under `rendiff.*`.
+ * What common JSON loggers write by default, each field to its ECS place when it has the type they write and the
+ * document has no value there yet (otherwise it stays under `rendiff.*`):
+ * - pino and bunyan: `level` as a number, `time` (epoch milliseconds; bunyan's ISO text), `msg`, `pid`, `hostname`,
+ *   `name`, `err` from their error serializers; pino-http and Fastify: `req`, `res`, `responseTime` in milliseconds;
+ * - Go: zap's `ts` (epoch seconds), `caller` ("pkg/file.go:42") and `stacktrace`; the standard library's log/slog, whose
+ *   `source` (with AddSource) is where in the code, not ECS's network source; zap's, logrus's and others' `error` text;
+ * - Python: structlog's `event`, its message.
  */
 
 /** pino's and bunyan's numeric levels (pino's lib/constants.js, bunyan's README: the same six). */
@@ -20,7 +24,7 @@ export function levelName(level: number): string {
 
 /** Puts a value where the document has none; false (kept by the caller) when taken or of another type. */
 function putFree(document: Json, path: string, value: unknown, fits: boolean): boolean {
-  if (!fits || get(document, path) !== undefined) return false;
+  if (!fits || value === '' || get(document, path) !== undefined) return false;
   put(document, path, value);
   return true;
 }
@@ -53,7 +57,7 @@ function placeRequest(document: Json, req: Json): void {
   }
   if (putFree(document, 'http.request.id', String(req.id), typeof req.id === 'string' || Number.isSafeInteger(req.id))) placed.push('id');
   const ip = typeof req.remoteAddress === 'string' ? hostPort(req.remoteAddress).ip : undefined;
-  if (putFree(document, 'source.ip', ip, ip !== undefined)) placed.push('remoteAddress');
+  if (putFree(document, 'source.ip', ip, ip !== undefined && isIP(ip) !== 0)) placed.push('remoteAddress');
   if (putFree(document, 'source.port', req.remotePort, Number.isInteger(req.remotePort))) placed.push('remotePort');
   const agent = isJsonObject(req.headers) ? req.headers['user-agent'] : undefined;
   // The agent is copied, not moved: the headers stay whole beside it.
@@ -78,11 +82,43 @@ function placeResponseTime(document: Json, ms: unknown): boolean {
   return true;
 }
 
-/** Places one of these loggers' fields; false when it is not one of them or not of their type (keepRest keeps it). */
-export function claimNodeLoggerField(document: Json, key: string, value: unknown, record: Json): boolean {
+/** zap's `caller`: the file and line, "internal/server/server.go:42". */
+function placeCaller(document: Json, caller: string): boolean {
+  const match = /^(.+):(\d+)$/.exec(caller);
+  if (match === null || get(document, 'log.origin.file.name') !== undefined) return false;
+  put(document, 'log.origin.file.name', match[1]);
+  put(document, 'log.origin.file.line', Number(match[2]));
+  return true;
+}
+
+/** slog's `source` with AddSource: `function`, `file`, `line`, which ECS puts under log.origin. */
+function placeSlogSource(document: Json, source: Json): boolean {
+  if (typeof source.file !== 'string' || !Number.isInteger(source.line) || Object.keys(source).some((key) => !['function', 'file', 'line'].includes(key))) return false;
+  if (get(document, 'log.origin.file.name') !== undefined) return false;
+  put(document, 'log.origin.file.name', source.file);
+  put(document, 'log.origin.file.line', source.line);
+  if (typeof source.function === 'string') put(document, 'log.origin.function', source.function);
+  return true;
+}
+
+/**
+ * Places one of these loggers' fields; false when it is not one of them or not of their type (keepRest keeps it, or
+ * places an ECS field of that name). Asked before the ECS field sets: `event`, `error` and `source` are theirs here.
+ */
+export function claimLoggerField(document: Json, key: string, value: unknown, record: Json): boolean {
   switch (key) {
     case 'msg':
       return record.message === undefined && putFree(document, 'message', value, typeof value === 'string');
+    case 'event':
+      return record.message === undefined && record.msg === undefined && putFree(document, 'message', value, typeof value === 'string');
+    case 'error':
+      return putFree(document, 'error.message', value, typeof value === 'string');
+    case 'stacktrace':
+      return putFree(document, 'error.stack_trace', value, typeof value === 'string');
+    case 'caller':
+      return typeof value === 'string' && placeCaller(document, value);
+    case 'source':
+      return isJsonObject(value) && placeSlogSource(document, value);
     case 'pid':
       return putFree(document, 'process.pid', value, Number.isSafeInteger(value) && (value as number) >= 0);
     case 'hostname': {
