@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPipeline } from '../pipelines/pipeline.js';
+import { rollupRange } from '../services/rollup/rollups.js';
+import { readMinuteSeries } from '../services/rollup/series.js';
+import { parseSloFile } from '../shared/slo.js';
 import { failure, startElasticsearch } from './support/elasticsearch.js';
 import { ingestLines, installTemplates } from './support/rollups.js';
 
@@ -241,6 +244,26 @@ describe('these loggers’ records in Elasticsearch', () => {
     expect(byPid.hits.hits).toHaveLength(2);
     const failed = await elasticsearch.es.search({ index: 'logs-rendiff.api-prod', query: { range: { 'http.response.status_code': { gte: 500 } } } });
     expect(failed.hits.hits.map((hit) => (hit._source as { message: string }).message).sort()).toEqual(['handled request', 'request completed']);
+    // An SLO over the API's own request lines counts them, as it counts Traefik's: pino-http's 502 and the ECS
+    // logger's 503 are bad; Fastify's 200 and the pino-http line of 10 ms are good.
+    const slos = parseSloFile(`
+requests: { dataset: rendiff.api, error: { status: { gte: 500 } } }
+jobs: { dataset: rendiff.api, completed: { message: Job processing completed }, failed: { message: Job processing failed } }
+slos:
+  - name: app-availability
+    service: rendiff-api
+    indicator: { dataset: rendiff.api, valid: { status: { gte: 100 } }, good: { status: { lt: 500 } } }
+    objective: { target: 0.99 }
+    timeWindow: { duration: 30d, isRolling: true }
+    breach: { warning: 0.98, critical: 0.95 }
+`);
+    const minutes: Array<[string, number, number]> = [];
+    for (const at of ['2016-07-21T17:34:00Z', '2023-10-14T02:10:00Z', '2022-05-12T18:32:00Z']) {
+      await rollupRange(elasticsearch.es, slos, 'prod', Date.parse(at), Date.parse(at) + 60_000);
+      const { good, valid } = (await readMinuteSeries(elasticsearch.es, 'prod', ['app-availability'], Date.parse(at), Date.parse(at) + 60_000)).slos.get('app-availability')!;
+      minutes.push([at, good[0] ?? 0, valid[0] ?? 0]);
+    }
+    expect(minutes).toEqual([['2016-07-21T17:34:00Z', 0, 1], ['2023-10-14T02:10:00Z', 0, 1], ['2022-05-12T18:32:00Z', 1, 1]]);
     // The control: each odd value in its ECS place is a document Elasticsearch refuses.
     for (const [path, value] of Object.entries(odd).filter(([key]) => key.includes('.') && key !== 'log.level')) {
       const [root, ...rest] = path.split('.');
