@@ -75,11 +75,61 @@ function isFilebeatEnvelope(object: Json): boolean {
   return !writtenByEcsLogger(object) && ('agent' in object || 'ecs' in object || isJsonObject(object.log));
 }
 
+/** A line of Docker's json-file log driver: the container's line, its stream and when it was written. */
+function isDockerJsonFile(object: Json): boolean {
+  if (typeof object.log !== 'string' || (object.stream !== 'stdout' && object.stream !== 'stderr') || typeof object.time !== 'string') return false;
+  for (const key in object) if (key !== 'log' && key !== 'stream' && key !== 'time' && key !== 'attrs') return false;
+  return true;
+}
+
+/** A line of the CRI log format (containerd, CRI-O: Kubernetes' nodes): time, stream, P(artial) or F(ull), the line. */
+const CRI_LINE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})) (stdout|stderr) ([PF]) /;
+
+/**
+ * The container's own line inside a container runtime's log line (Docker's json-file, CRI), as Filebeat's container
+ * input unwraps it, for what reaches Sluice without it (read by another shipper, or by Filebeat's log input): the line is
+ * then decoded as any other, with the runtime's time as the fallback time. A CRI partial line (over 16 KB, split by the
+ * runtime) is kept as text, tagged `partial_line`: its pieces cannot be joined here.
+ */
+function unwrapContainerLine(decoded: Decoded, limits: Limits): Decoded {
+  let line: string;
+  let time: string;
+  if (typeof decoded.record === 'string') {
+    const cri = CRI_LINE.exec(decoded.record);
+    if (cri === null) return decoded;
+    line = decoded.record.slice(cri[0].length);
+    time = cri[1] as string;
+    if (cri[3] === 'P') return { ...decoded, envelope: decoded.envelope ?? { '@timestamp': time }, record: line, tags: [...decoded.tags, 'partial_line'] };
+  } else {
+    if (!isDockerJsonFile(decoded.record)) return decoded;
+    line = (decoded.record.log as string).trimEnd();
+    time = decoded.record.time as string;
+  }
+  const envelope = decoded.envelope ?? { '@timestamp': time };
+  const text = line.trim();
+  if (text === '') throw new RejectedError('decode', 'empty message in a container runtime\'s log line');
+  if (!text.startsWith('{')) return { ...decoded, envelope, record: text };
+  let record: Json;
+  try {
+    record = parseJson(text, 'message');
+  } catch {
+    return { ...decoded, envelope, record: text, tags: [...decoded.tags, 'json_message_invalid'] };
+  }
+  const problem = withinLimitsByText(text, limits) ? undefined : measure(record, limits);
+  if (problem) throw new RejectedError('decode', `message is ${problem}`);
+  return { ...decoded, envelope, record };
+}
+
 /**
  * Decodes one input into its Filebeat envelope and log record. Invalid UTF-8 is replaced and tagged,
  * never a crash; a line over the size limit, too deep, with too many fields or broken JSON is rejected.
  */
 export function decode(input: Input, limits: Limits): Decoded {
+  return unwrapContainerLine(decodeLine(input, limits), limits);
+}
+
+/** The input's text, and its envelope and record as they are written (unwrapContainerLine looks inside). */
+function decodeLine(input: Input, limits: Limits): Decoded {
   const tags: string[] = [];
   // A UTF-16 unit is at most three UTF-8 bytes: only a string that could be over the limit is measured.
   const bytes = typeof input.value !== 'string' ? input.value.length : input.value.length * 3 <= limits.maxBytes ? 0 : Buffer.byteLength(input.value);

@@ -223,6 +223,31 @@ describe('records written by Go’s zap, slog and logrus, and Python’s structl
   });
 });
 
+// Docker's json-file logging driver (its documentation's example: {"log":"Log line is here\n","stream":"stdout",
+// "time":"2019-01-01T11:11:11.111111111Z"}) and the CRI log format of containerd and CRI-O (Kubernetes' design
+// proposal: "2016-10-06T00:17:09.669794202Z stdout P log content 1"), wrapping the lines above.
+describe('lines as container runtimes write them, read without Filebeat’s container input', () => {
+  const docker = (line: string, stream = 'stdout') => JSON.stringify({ log: `${line}\n`, stream, time: '2026-11-22T10:00:00.123456789Z' });
+
+  it('are unwrapped: the container’s line is decoded as any other, with the runtime’s time as the fallback', () => {
+    expect(accept(docker(PINO_HTTP_LINE), 'other')).toMatchObject({ '@timestamp': '2016-07-21T17:34:52.244Z', http: { response: { status_code: 502 } }, message: 'request completed' });
+    expect(accept(docker('192.0.2.1 - - [22/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "curl/8.5.0" 1 "api@docker" "http://172.20.0.5:80" 3ms'), 'other')).toMatchObject({ data_stream: { dataset: 'rendiff.traefik' }, http: { response: { status_code: 200 } } });
+    expect(accept(docker('Traceback (most recent call last):', 'stderr'), 'logs-app')).toMatchObject({ '@timestamp': '2026-11-22T10:00:00.123Z', message: 'Traceback (most recent call last):', tags: ['not_json'] });
+    expect(accept(`2026-11-22T10:00:01.5Z stderr F ${BUNYAN}`, 'other')).toMatchObject({ '@timestamp': '2013-01-04T18:46:23.851Z', log: { level: 'warn', logger: 'myapp' }, message: 'hi' });
+    expect(accept('2016-10-06T00:17:09.669794202Z stdout F The content of the log entry 1', 'other')).toMatchObject({ '@timestamp': '2016-10-06T00:17:09.669Z', message: 'The content of the log entry 1' });
+    // Filebeat's log input pointed at Docker's files: its metadata stays, the container's line is the record.
+    const shipped = accept({ '@timestamp': '2026-11-22T10:00:09Z', agent: { type: 'filebeat' }, log: { file: { path: '/var/lib/docker/containers/ab/ab-json.log' }, offset: 7 }, message: docker(PINO_PLAIN) }, 'logs-app');
+    expect(shipped).toMatchObject({ '@timestamp': '2018-07-09T21:17:54.631Z', message: 'hello world', log: { file: { path: '/var/lib/docker/containers/ab/ab-json.log' } }, process: { pid: 657 } });
+  });
+
+  it('keep what cannot be read whole and tagged: a CRI partial line, a line that is not valid JSON', () => {
+    expect(accept('2016-10-06T00:17:09.669794202Z stdout P {"level":30,"ti', 'other')).toMatchObject({ '@timestamp': '2016-10-06T00:17:09.669Z', message: '{"level":30,"ti', tags: ['partial_line'] });
+    expect(accept(docker('{"level":30,'), 'other')).toMatchObject({ message: '{"level":30,', tags: ['json_message_invalid'] });
+    // Anything else with log, stream and time is an application's record.
+    expect(accept({ log: 'x', stream: 'audit', time: '2026-11-22T10:00:00Z', level: 'info', message: 'm' })).toMatchObject({ message: 'm', rendiff: { log: 'x', stream: 'audit' } });
+  });
+});
+
 describe('these loggers’ records in Elasticsearch', () => {
   let elasticsearch: Awaited<ReturnType<typeof startElasticsearch>>;
   beforeAll(async () => {
