@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedactor } from '../pipelines/enrich/redact.js';
 import { createPipeline } from '../pipelines/pipeline.js';
 import { rollupRange } from '../services/rollup/rollups.js';
 import { readMinuteSeries } from '../services/rollup/series.js';
@@ -131,6 +132,15 @@ describe('records written by ECS loggers', () => {
     });
     expect(odd).toMatchObject({ process: { name: 'ffmpeg' }, data_stream: { dataset: 'rendiff.api' }, event: { dataset: 'rendiff.api' } });
     expect([odd.source, odd.error, odd.user, odd.http]).toEqual([undefined, undefined, undefined, undefined]);
+    // Free text in the objects redaction does not walk (Sluice's own: event, service, agent, rule) stays where it is
+    // redacted; names and enumerations go there.
+    const redactor = createRedactor();
+    const redacted = createPipeline({ namespace: 'prod', now: () => NOW, enrichers: [(document, line) => redactor.document(document, line)] });
+    const outcome = redacted({ topic: 'logs-app', value: JSON.stringify({ '@timestamp': '2026-11-22T11:00:00Z', 'log.level': 'info', message: 'm', 'event.original': 'login by ann@example.com', 'event.action': 'user-login', 'rule.description': 'mail bob@example.com', agent: { name: 'ann@example.com' }, 'service.version': '1.4.0' }) });
+    expect(outcome.ok && outcome.document).toMatchObject({
+      event: { action: 'user-login' }, service: { version: '1.4.0' },
+      rendiff: { event_original: 'login by [REDACTED:email]', rule_description: 'mail [REDACTED:email]', agent_name: '[REDACTED:email]' },
+    });
     // A level given as `level` wins, and the record's `log.level` is then kept, not dropped.
     expect(accept({ timestamp: '2026-11-22T11:00:00Z', level: 'WARNING', 'log.level': 'info', message: 'm' })).toMatchObject({ log: { level: 'warning' }, rendiff: { log_level: 'info' } });
     // Tags join the document's; labels join Filebeat's.

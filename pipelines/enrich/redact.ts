@@ -108,6 +108,8 @@ const SAFE_OBJECTS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
 ]);
 const NOTHING_SAFE: ReadonlySet<string> = new Set();
 const TOP = SAFE_OBJECTS.get('') as ReadonlySet<string>;
+/** The top-level objects redaction does not walk: a record's free text must not be placed in them (ecs-fields.ts). */
+export const UNREDACTED_ROOTS: ReadonlySet<string> = TOP;
 
 export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES): { text(value: string): string; document(document: Json, line?: string): void } {
   const on = new Set(rules);

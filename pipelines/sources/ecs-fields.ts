@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { loadIlmFiles, mappedFields } from '../../shared/ilm/files.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import { objectAt, type Json } from '../ecs.js';
+import { UNREDACTED_ROOTS } from '../enrich/redact.js';
 
 /**
  * Records that are ECS already, as Elastic's ecs-logging libraries write them (pino, winston, Python, Go, Java,
@@ -119,6 +120,24 @@ function occupant(document: Json, parts: readonly string[]): unknown {
   return node;
 }
 
+/**
+ * The text a record may put in the objects redaction does not walk (`event`, `service`, `agent`, `rule`, …): names,
+ * versions, identifiers and ECS's enumerations. Other text there (`event.original`, `event.reason`, `rule.description`)
+ * stays under the namespace, where redaction masks what it holds.
+ */
+const TEXT_UNREDACTED: ReadonlySet<string> = new Set([
+  'service.name', 'service.version', 'service.environment', 'service.node.name', 'service.node.role', 'service.type', 'service.id', 'service.state',
+  'event.action', 'event.category', 'event.type', 'event.kind', 'event.outcome', 'event.module', 'event.provider', 'event.code', 'event.id',
+  'event.severity', 'event.timezone', 'tags',
+]);
+
+/** Whether a value holds text that redaction would not see where it is going. */
+function unredactedText(path: string, value: unknown): boolean {
+  const dot = path.indexOf('.');
+  if (!UNREDACTED_ROOTS.has(dot < 0 ? path : path.slice(0, dot)) || TEXT_UNREDACTED.has(path)) return false;
+  return typeof value === 'string' || (Array.isArray(value) && value.some((item) => typeof item === 'string' || typeof item === 'object'));
+}
+
 let placements = 0;
 /** How many values placeEcs has put in their ECS place so far: a source tells by it whether a record had any. */
 export function ecsPlacements(): number {
@@ -161,7 +180,7 @@ export function placeEcs(document: Json, key: string, value: unknown, namespace:
       if (there !== node) kept(path, node);
       return;
     }
-    if (!fits(path, node)) return kept(path, node);
+    if (!fits(path, node) || unredactedText(path, node)) return kept(path, node);
     if (path === 'tags') return mergeTags(document, node);
     placeAt(document, parts, node);
   };
