@@ -104,6 +104,10 @@ describe('records written by ECS loggers', () => {
     });
     expect(request.rendiff.route).toBe('/api/v1/jobs/{id}');
     expect(request.rendiff.latency_bucket).toBeDefined();
+    // ECS asks for source.* always: from client.*, which is what GeoIP and the detectors read.
+    expect(request.source).toEqual({ ip: '::ffff:127.0.0.1', port: 49504 });
+    expect(accept({ ...PINO_HTTP, client: { ip: 'localhost' } }).source).toBeUndefined();
+    expect(accept(PINO_HTTP, 'other')).toMatchObject({ data_stream: { dataset: 'sluice.generic' }, event: { outcome: 'failure' }, rendiff: { route: '/api/v1/jobs/{id}' }, source: { ip: '::ffff:127.0.0.1' } });
     expect(accept({ ...PINO_HTTP, http: { response: { status_code: 201 } } }).event.outcome).toBe('success');
   });
 

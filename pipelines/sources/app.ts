@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { latencyBucket } from '../../shared/latency-histogram.js';
-import { durationNs, get, hostPort, put, routeTemplate, type Json } from '../ecs.js';
+import { durationNs, get, hostPort, put, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
 import { baseDocument, eventTime, idLike, keepRest, level, putRequestTarget, validator, type Claim, type NormaliseContext } from './common.js';
-import { ecsLevel, ecsPlacements, isEcsKey, LEVEL_READ, NONE_READ, placeEcs } from './ecs-fields.js';
+import { deriveFromEcs, ecsLevel, ecsPlacements, isEcsKey, LEVEL_READ, NONE_READ, placeEcs } from './ecs-fields.js';
 import { claimLoggerField, levelName } from './json-loggers.js';
 
 /**
@@ -159,17 +159,4 @@ export function normaliseApp(record: Json, context: NormaliseContext, dataset = 
   if (ecsPlacements() !== placed) deriveFromEcs(document);
   if ((document.service as Json | undefined)?.name === undefined) put(document, 'service.name', service);
   return document;
-}
-
-/**
- * What the fields above give a document, from the same fields written by an ECS logger (`http.response.status_code`,
- * `url.path`, `event.duration` in nanoseconds): the outcome, the route and the latency bucket the SLOs count by.
- */
-function deriveFromEcs(document: Json): void {
-  const status = get(document, 'http.response.status_code');
-  if (typeof status === 'number' && get(document, 'event.outcome') === undefined) put(document, 'event.outcome', status >= 400 ? 'failure' : 'success');
-  const path = get(document, 'url.path');
-  if (typeof path === 'string' && get(document, 'rendiff.route') === undefined) put(document, 'rendiff.route', routeTemplate(path));
-  const duration = get(document, 'event.duration');
-  if (typeof duration === 'number' && get(document, 'rendiff.latency_bucket') === undefined) put(document, 'rendiff.latency_bucket', latencyBucket(duration));
 }

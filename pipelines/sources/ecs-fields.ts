@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import { loadIlmFiles, mappedFields } from '../../shared/ilm/files.js';
 import { isJsonObject } from '../../shared/json-object.js';
-import { objectAt, type Json } from '../ecs.js';
+import { latencyBucket } from '../../shared/latency-histogram.js';
+import { get, objectAt, put, routeTemplate, type Json } from '../ecs.js';
 import { UNREDACTED_ROOTS } from '../enrich/redact.js';
 
 /**
@@ -191,4 +192,24 @@ export function placeEcs(document: Json, key: string, value: unknown, namespace:
 function mergeTags(document: Json, tags: unknown): void {
   const into = (document.tags ??= []) as unknown[];
   for (const tag of Array.isArray(tags) ? tags : [tags]) if (!into.includes(tag)) into.push(tag);
+}
+
+/**
+ * What a source's own fields give a document, from the same fields written by an ECS logger: the outcome
+ * (`http.response.status_code`), the route (`url.path`) and the latency bucket (`event.duration`, ns) the SLOs count
+ * by; and, as ECS asks (source and destination always, client and server when the direction is known), `source.*`
+ * from `client.*`, which GeoIP, the network direction and the detectors read.
+ */
+export function deriveFromEcs(document: Json): void {
+  const status = get(document, 'http.response.status_code');
+  if (typeof status === 'number' && get(document, 'event.outcome') === undefined) put(document, 'event.outcome', status >= 400 ? 'failure' : 'success');
+  const path = get(document, 'url.path');
+  if (typeof path === 'string' && get(document, 'rendiff.route') === undefined) put(document, 'rendiff.route', routeTemplate(path));
+  const duration = get(document, 'event.duration');
+  if (typeof duration === 'number' && get(document, 'rendiff.latency_bucket') === undefined) put(document, 'rendiff.latency_bucket', latencyBucket(duration));
+  const client = document.client;
+  if (isJsonObject(client) && typeof client.ip === 'string' && isIP(client.ip) !== 0 && get(document, 'source.ip') === undefined) {
+    put(document, 'source.ip', client.ip);
+    if (Number.isInteger(client.port)) put(document, 'source.port', client.port);
+  }
 }

@@ -1,6 +1,6 @@
 import { put, type Json } from '../ecs.js';
 import { baseDocument, eventTime, keepRest, type Claim, type NormaliseContext } from './common.js';
-import { ecsLevel, isEcsKey, LEVEL_READ, NONE_READ, placeEcs } from './ecs-fields.js';
+import { deriveFromEcs, ecsLevel, ecsPlacements, isEcsKey, LEVEL_READ, NONE_READ, placeEcs } from './ecs-fields.js';
 import { claimLoggerField, levelName } from './json-loggers.js';
 
 const TIME_FIELDS = ['@timestamp', 'timestamp', 'time', 'ts'] as const;
@@ -46,6 +46,8 @@ export function normaliseGeneric(record: Json | string, context: NormaliseContex
   const message = record[messageFieldOf(record)];
   put(document, 'message', typeof message === 'string' ? message : undefined);
   put(document, 'log.level', levelOf(record)?.toLowerCase());
+  const placed = ecsPlacements();
   keepRest(document, record, NONE_KNOWN, 'rendiff', claimKnownLoggers);
+  if (ecsPlacements() !== placed) deriveFromEcs(document);
   return document;
 }
