@@ -66,6 +66,30 @@ function writtenByEcsLogger(object: Json): boolean {
 }
 
 /**
+ * Filebeat's own fields at the root of its event (and `log_type`, which deploy/filebeat.yml adds there), left out of a
+ * record Filebeat decoded at the root: they are the envelope's. `host`, `log` and `event` stay in the record too, since
+ * an application writes some of theirs (`log.level`, `host.hostname`), and whatever is Filebeat's in them is the same
+ * value the envelope gives.
+ */
+const FILEBEAT_OWN = new Set(['@timestamp', '@metadata', 'input', 'agent', 'ecs', 'fields', 'tags', 'stream', 'container', 'kubernetes', 'cloud', 'orchestrator', 'data_stream', 'docker', 'fileset', 'log_type']);
+
+/**
+ * Whether Filebeat decoded the application's JSON at the root while its `message` is text: `json.keys_under_root` of
+ * the log input, or the filestream `ndjson` parser without a target. Its message is then the application's, not the
+ * line, and the application's fields are beside Filebeat's: told by a level (Filebeat writes none at the root).
+ */
+function decodedAtRoot(object: Json): boolean {
+  return 'level' in object || 'levelname' in object || 'severity' in object || writtenByEcsLogger(object);
+}
+
+/** The record Filebeat decoded at the root: everything but Filebeat's own fields. */
+function recordAtRoot(object: Json): Json {
+  const record: Json = {};
+  for (const key in object) if (!FILEBEAT_OWN.has(key)) record[key] = object[key];
+  return record;
+}
+
+/**
  * A Filebeat event: its own @timestamp and at least one of the fields Filebeat always adds. `agent`, `ecs` and `log`
  * are in an ECS logger's record too (Python's and .NET's): then only Filebeat's `@metadata`, `input` or `fields` tell.
  */
@@ -153,13 +177,8 @@ function decodeLine(input: Input, limits: Limits): Decoded {
   // Filebeat either ships the line as `message`, or has decoded its JSON already (under `json`, or at the root).
   const { message, json, ...envelope } = object;
   if (isJsonObject(json)) return { envelope, record: json, tags, text };
-  // Decoded at the root: a record with no message, or an ECS logger's (the ndjson parser as Elastic's ECS logging
-  // guides set it up, whose message is the application's text, not the line).
-  if (typeof message !== 'string' || (!message.trimStart().startsWith('{') && writtenByEcsLogger(object))) {
-    const decodedAtRoot: Json = { ...object };
-    delete decodedAtRoot['@timestamp'];
-    return { envelope, record: decodedAtRoot, tags, text };
-  }
+  // Decoded at the root: a record with no message, or one whose message is the application's text, not the line.
+  if (typeof message !== 'string' || (!message.trimStart().startsWith('{') && decodedAtRoot(object))) return { envelope, record: recordAtRoot(object), tags, text };
   const line = message.trim();
   if (line.startsWith('{')) {
     try {

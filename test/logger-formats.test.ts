@@ -168,6 +168,19 @@ describe('records written by ECS loggers', () => {
       process: { pid: 56645 }, message: 'From child', module: 'foo',
     });
     expect(atRoot).toMatchObject({ message: 'From child', log: { level: 'warn', file: { path: '/var/log/app.json' }, offset: 512 }, process: { pid: 56645 }, host: { name: 'web-1' }, agent: { type: 'filebeat' }, rendiff: { module: 'foo' } });
+    // The seed's own API line, decoded by Filebeat's log input with json.keys_under_root (its message is the API's):
+    // its level, time and fields were Filebeat's envelope before, and lost.
+    const keysUnderRoot = accept({
+      '@timestamp': '2026-11-22T10:00:00.500Z', '@metadata': { beat: 'filebeat', type: '_doc', version: '8.11.0' }, input: { type: 'log' },
+      log: { file: { path: '/var/log/rendiff/api.log' }, offset: 0 }, agent: { type: 'filebeat', version: '8.11.0' }, ecs: { version: '8.0.0' }, host: { name: 'api-1' }, fields: { service: 'rendiff-api' },
+      timestamp: '2026-11-22T10:00:00.120Z', level: 'INFO', message: 'Job created', job_id: '8f14e45f', user_id: 'user123', component: 'api',
+    }, 'logs-app');
+    expect(keysUnderRoot).toMatchObject({ '@timestamp': '2026-11-22T10:00:00.120Z', log: { level: 'info', file: { path: '/var/log/rendiff/api.log' } }, message: 'Job created', user: { id: 'user123' }, rendiff: { job_id: '8f14e45f', component: 'api' }, service: { name: 'rendiff-api' } });
+    expect(keysUnderRoot.tags).toBeUndefined();
+    expect(Object.keys(keysUnderRoot.rendiff)).toEqual(['job_id', 'component']);
+    // deploy/filebeat.yml's log_type at the root is Filebeat's: a Traefik line in its message is still the line.
+    const clf = accept({ '@timestamp': '2026-11-22T10:00:00.500Z', '@metadata': { beat: 'filebeat' }, input: { type: 'filestream' }, log_type: 'traefik', message: '192.0.2.1 - - [22/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "curl/8.5.0" 1 "api@docker" "http://172.20.0.5:80" 3ms' }, 'logs-traefik');
+    expect(clf).toMatchObject({ data_stream: { dataset: 'rendiff.traefik' }, http: { response: { status_code: 200 } } });
     // A Filebeat event of a plain line is what it was.
     expect(accept({ '@timestamp': '2026-11-22T11:00:00Z', agent: { type: 'filebeat' }, log: { file: { path: '/var/log/x' } }, message: 'plain text' }, 'other')).toMatchObject({ message: 'plain text', log: { file: { path: '/var/log/x' } } });
   });
