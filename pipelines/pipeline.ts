@@ -7,6 +7,7 @@ import type { NormaliseContext } from './sources/common.js';
 import { normaliseGeneric } from './sources/generic.js';
 import { normalisePostgres } from './sources/postgres.js';
 import { normaliseTraefik, normaliseTraefikCommon } from './sources/traefik.js';
+import { isTraefikRuntimeRecord, normaliseTraefikRuntime, normaliseTraefikRuntimeText } from './sources/traefik-runtime.js';
 import { normaliseWorker } from './sources/worker.js';
 import { DEFAULT_LIMITS, RejectedError, type Input, type Limits, type Outcome, type Source } from './types.js';
 
@@ -67,8 +68,8 @@ function normalise(source: Source, record: Json | string, context: NormaliseCont
   if (source === 'postgres') return normalisePostgres(record, context);
   if (source === 'generic') return normaliseGeneric(record, context);
   if (typeof record === 'string') {
-    // The text formats of JSON sources: Traefik's default access log, Celery's worker lines.
-    const text = source === 'traefik' ? normaliseTraefikCommon(record, context) : source === 'worker' ? normaliseCelery(record, context) : undefined;
+    // The text formats of JSON sources: Traefik's default access log and its own log, Celery's worker lines.
+    const text = source === 'traefik' ? (normaliseTraefikCommon(record, context) ?? normaliseTraefikRuntimeText(record, context)) : source === 'worker' ? normaliseCelery(record, context) : undefined;
     if (text !== undefined) return text;
     // A plain line from a JSON source (a stack trace, a start-up banner) stays in its stream, whole and tagged;
     // only a pipeline the user forced refuses it.
@@ -77,7 +78,7 @@ function normalise(source: Source, record: Json | string, context: NormaliseCont
     addTag(document, 'not_json');
     return document;
   }
-  if (source === 'traefik') return normaliseTraefik(record, context);
+  if (source === 'traefik') return isTraefikRuntimeRecord(record) ? normaliseTraefikRuntime(record, context) : normaliseTraefik(record, context);
   if (source === 'worker') return normaliseWorker(record, context);
   return normaliseApp(record, context);
 }

@@ -149,6 +149,24 @@ describe('source formats, normalised to ECS', () => {
     expect(accept(`${lines[0]} trailing`).data_stream.dataset).toBe('sluice.generic');
   });
 
+  // Traefik's own log, shaped from cmd/traefik/logger.go (zerolog: JSON with level, time, message, error and context
+  // fields; the console format, coloured on a terminal) and Traefik 2's logrus (JSON with msg, or time="…" level=… msg="…").
+  // Lines written for Sluice from those formats; the messages are Traefik's own (provider errors, start-up).
+  it('Traefik’s own log on its topic: JSON (Traefik 3 and 2) and text (console, coloured or not; logrus), not dead letters', () => {
+    const traefik = (line: string) => accept(line, {}, 'logs-traefik');
+    const json = traefik(JSON.stringify({ level: 'error', error: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock', providerName: 'docker', time: '2026-11-22T10:00:00Z', message: 'Provider error, retrying in 1s', caller: 'github.com/traefik/traefik/v3/pkg/provider/docker/pdocker.go:107' }));
+    expect(json).toMatchObject({ '@timestamp': '2026-11-22T10:00:00.000Z', data_stream: { dataset: 'rendiff.traefik' }, service: { name: 'traefik' }, log: { level: 'error', origin: { file: { name: 'github.com/traefik/traefik/v3/pkg/provider/docker/pdocker.go', line: 107 } } }, message: 'Provider error, retrying in 1s', error: { message: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock' }, traefik: { provider_name: 'docker' } });
+    expect([json.http, json.event.outcome, json.rendiff]).toEqual([undefined, undefined, undefined]);
+    expect(traefik(JSON.stringify({ level: 'info', msg: 'Configuration loaded from flags.', time: '2026-11-22T10:00:00+01:00' }))).toMatchObject({ '@timestamp': '2026-11-22T09:00:00.000Z', log: { level: 'info' }, message: 'Configuration loaded from flags.' });
+    expect(traefik('time="2026-11-22T10:00:00Z" level=warning msg="Error while \\"starting\\" server" entryPointName=web')).toMatchObject({ log: { level: 'warning' }, message: 'Error while "starting" server', traefik: { entry_point: 'web' } });
+    expect(traefik('2026-11-22T10:00:00Z INF Traefik version 3.1.2 built on 2024-08-06T13:12:47Z version=3.1.2')).toMatchObject({ '@timestamp': '2026-11-22T10:00:00.000Z', log: { level: 'info' }, message: 'Traefik version 3.1.2 built on 2024-08-06T13:12:47Z version=3.1.2' });
+    const coloured = traefik('\x1b[90m2026-11-22T10:00:01Z\x1b[0m \x1b[31mERR\x1b[0m Provider error \x1b[36merror=\x1b[0m\x1b[31m"Cannot connect: \\"docker.sock\\" missing"\x1b[0m \x1b[36mproviderName=\x1b[0mdocker');
+    expect(coloured).toMatchObject({ '@timestamp': '2026-11-22T10:00:01.000Z', log: { level: 'error' }, error: { message: 'Cannot connect: "docker.sock" missing' } });
+    expect(coloured.message).toMatch(/^Provider error error=/);
+    // Access lines, JSON with Traefik 2's logger fields or common, are still requests.
+    expect(traefik(JSON.stringify({ ...JSON.parse(TRAEFIK_LINE), level: 'info', msg: '' })).http.response.status_code).toBe(200);
+  });
+
   it('reads a crafted common-format line in time linear in its length (one backtracking expression took seconds on 300 KB)', () => {
     const head = '192.0.2.1 - - [22/Nov/2026:10:00:00 +0000] "GET ';
     const crafted = [

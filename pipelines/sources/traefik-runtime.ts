@@ -1,0 +1,99 @@
+import { put, type Json } from '../ecs.js';
+import { baseDocument, eventTime, keepRest, type Claim, type NormaliseContext } from './common.js';
+import { claimLoggerField } from './json-loggers.js';
+
+/**
+ * Traefik's own log (not its access log), which shares the container's output and so the Traefik topic:
+ * - Traefik 3 (zerolog, cmd/traefik/logger.go): `log.format=json` writes `level`, `time`, `message`, `error`,
+ *   `caller` and context such as `providerName`; the default console format writes
+ *   `2026-11-22T10:00:00Z ERR Provider error error="…" providerName=docker`, coloured when not written to a file;
+ * - Traefik 2 (logrus): JSON with `level`, `msg`, `time`, or text `time="…" level=info msg="…"`.
+ * Each line becomes a log event of the Traefik data stream: its time, level, message and error; Traefik's context
+ * under `traefik.*` with the access log's names. Without this its JSON lines failed the access log's schema and
+ * went to the dead letters, and its text lines were kept whole with the time they arrived.
+ */
+
+/** Names of Traefik's log context, as the access log's fields under `traefik.*` are named. */
+const CONTEXT_NAMES: Readonly<Record<string, string>> = {
+  providerName: 'provider_name', entryPointName: 'entry_point', routerName: 'router_name', serviceName: 'service_name',
+  middlewareName: 'middleware_name', middlewareType: 'middleware_type',
+};
+const KNOWN = new Set(['level', 'time', 'message']);
+
+/** A JSON record of Traefik's own log: a level and a message, none of the access log's fields. */
+export function isTraefikRuntimeRecord(record: Json): boolean {
+  return typeof record.level === 'string' && (typeof record.message === 'string' || typeof record.msg === 'string') && !('RequestMethod' in record) && !('ClientAddr' in record) && !('DownstreamStatus' in record);
+}
+
+const claimRuntimeField: Claim = (document, key, value, record) => {
+  const name = CONTEXT_NAMES[key];
+  if (name === undefined) return claimLoggerField(document, key, value, record);
+  if (typeof value !== 'string') return false;
+  put(document, `traefik.${name}`, value);
+  return true;
+};
+
+export function normaliseTraefikRuntime(record: Json, context: NormaliseContext): Json {
+  const document = baseDocument('rendiff.traefik', eventTime(record.time, 'time', context), context, 'traefik');
+  put(document, 'log.level', (record.level as string).toLowerCase());
+  put(document, 'message', typeof record.message === 'string' ? record.message : undefined);
+  keepRest(document, record, KNOWN, 'traefik', claimRuntimeField);
+  return document;
+}
+
+/** zerolog's console levels. */
+const CONSOLE_LEVELS: Readonly<Record<string, string>> = { TRC: 'trace', DBG: 'debug', INF: 'info', WRN: 'warn', ERR: 'error', FTL: 'fatal', PNC: 'panic' };
+const CONSOLE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})) (TRC|DBG|INF|WRN|ERR|FTL|PNC) (.*)$/s;
+/** The ConsoleWriter's `error=` field: a bare word, or quoted with Go's escapes. */
+const CONSOLE_ERROR = / error=("(?:[^"\\]|\\.)*"|\S+)/;
+const LOGRUS_HEAD = /^time="([^"]+)" level=([a-z]+) /;
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/** A quoted logfmt value (Go's strconv quoting), or a bare one up to the next space, from `at`; and where it ends. */
+function logfmtValue(line: string, at: number): { value: string; end: number } {
+  if (line[at] !== '"') {
+    const space = line.indexOf(' ', at);
+    const end = space < 0 ? line.length : space;
+    return { value: line.slice(at, end), end };
+  }
+  let value = '';
+  let i = at + 1;
+  for (; i < line.length && line[i] !== '"'; i += 1) {
+    if (line[i] === '\\' && i + 1 < line.length) {
+      i += 1;
+      value += line[i] === 'n' ? '\n' : line[i] === 't' ? '\t' : line[i];
+    } else value += line[i];
+  }
+  return { value, end: i + 1 };
+}
+
+/** logrus's text line after `time=… level=…`: its `key=value` pairs in order. */
+function logfmtPairs(line: string, from: number): Json {
+  const pairs: Json = {};
+  let at = from;
+  while (at < line.length) {
+    const equals = line.indexOf('=', at);
+    if (equals < 0) break;
+    const key = line.slice(at, equals);
+    const { value, end } = logfmtValue(line, equals + 1);
+    pairs[key] = value;
+    at = end + 1;
+  }
+  return pairs;
+}
+
+/** A text line of Traefik's own log as its document, or undefined when it is not one. */
+export function normaliseTraefikRuntimeText(line: string, context: NormaliseContext): Json | undefined {
+  const plain = line.includes('\x1b') ? line.replace(ANSI, '') : line;
+  const logrus = LOGRUS_HEAD.exec(plain);
+  if (logrus !== null) return normaliseTraefikRuntime({ time: logrus[1], level: logrus[2], ...logfmtPairs(plain, logrus[0].length) }, context);
+  const console = CONSOLE.exec(plain);
+  if (console === null) return undefined;
+  const document = baseDocument('rendiff.traefik', eventTime(console[1], 'time', context), context, 'traefik');
+  put(document, 'log.level', CONSOLE_LEVELS[console[2] as string]);
+  // The message and the context fields after it stay one text: a message may hold `=` itself.
+  put(document, 'message', console[3]);
+  const error = CONSOLE_ERROR.exec(console[3] as string);
+  if (error !== null) put(document, 'error.message', logfmtValue(error[1] as string, 0).value);
+  return document;
+}
