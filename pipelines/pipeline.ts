@@ -8,6 +8,7 @@ import { normaliseGeneric } from './sources/generic.js';
 import { normalisePostgres } from './sources/postgres.js';
 import { normaliseTraefik, normaliseTraefikCommon } from './sources/traefik.js';
 import { isTraefikRuntimeRecord, normaliseTraefikRuntime, normaliseTraefikRuntimeText } from './sources/traefik-runtime.js';
+import { normaliseUvicorn } from './sources/uvicorn.js';
 import { normaliseWorker } from './sources/worker.js';
 import { DEFAULT_LIMITS, RejectedError, type Input, type Limits, type Outcome, type Source } from './types.js';
 
@@ -64,12 +65,28 @@ export function sometimes(every: number, random: () => number = Math.random): ()
 
 const DATASETS: Record<Source, string> = { app: 'rendiff.api', traefik: 'rendiff.traefik', worker: 'rendiff.worker', postgres: 'rendiff.postgres', generic: 'sluice.generic' };
 
+/**
+ * The text formats of the JSON sources: Traefik's default access log and its own log, Celery's worker lines,
+ * uvicorn's lines (a FastAPI service's server); undefined for a line of none of them.
+ */
+function normaliseText(source: Source, line: string, context: NormaliseContext): Json | undefined {
+  switch (source) {
+    case 'traefik':
+      return normaliseTraefikCommon(line, context) ?? normaliseTraefikRuntimeText(line, context);
+    case 'worker':
+      return normaliseCelery(line, context);
+    case 'app':
+      return normaliseUvicorn(line, context, DATASETS.app, 'rendiff-api');
+    default:
+      return undefined;
+  }
+}
+
 function normalise(source: Source, record: Json | string, context: NormaliseContext, forced: boolean): Json {
   if (source === 'postgres') return normalisePostgres(record, context);
   if (source === 'generic') return normaliseGeneric(record, context);
   if (typeof record === 'string') {
-    // The text formats of JSON sources: Traefik's default access log and its own log, Celery's worker lines.
-    const text = source === 'traefik' ? (normaliseTraefikCommon(record, context) ?? normaliseTraefikRuntimeText(record, context)) : source === 'worker' ? normaliseCelery(record, context) : undefined;
+    const text = normaliseText(source, record, context);
     if (text !== undefined) return text;
     // A plain line from a JSON source (a stack trace, a start-up banner) stays in its stream, whole and tagged;
     // only a pipeline the user forced refuses it.

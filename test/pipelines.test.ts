@@ -167,6 +167,28 @@ describe('source formats, normalised to ECS', () => {
     expect(traefik(JSON.stringify({ ...JSON.parse(TRAEFIK_LINE), level: 'info', msg: '' })).http.response.status_code).toBe(200);
   });
 
+  // uvicorn's default lines (uvicorn/logging.py: the level, a colon and spaces to nine characters; the access line's
+  // client, request line and status with its phrase; colours on a terminal). Lines written for Sluice from that format.
+  it('uvicorn’s lines on an API topic: each request with its client, method, URL, route, status and outcome; its server log', () => {
+    const api = (line: string) => accept(line, { now: () => NOW }, 'logs-app');
+    expect(api('INFO:     172.18.0.5:52044 - "GET /api/v1/jobs/8f14e45f?include=outputs HTTP/1.1" 200 OK')).toMatchObject({
+      '@timestamp': '2026-11-22T12:00:00.000Z', data_stream: { dataset: 'rendiff.api' }, log: { level: 'info', logger: 'uvicorn.access' },
+      source: { ip: '172.18.0.5', port: 52044 }, http: { request: { method: 'GET' }, version: '1.1', response: { status_code: 200 } },
+      url: { original: '/api/v1/jobs/8f14e45f?include=outputs', path: '/api/v1/jobs/8f14e45f', query: 'include=outputs' }, rendiff: { route: '/api/v1/jobs/{id}' }, event: { outcome: 'success' },
+    });
+    expect(api('INFO:     ::1:52044 - "POST /api/v1/convert HTTP/1.1" 503 Service Unavailable')).toMatchObject({ source: { ip: '::1', port: 52044 }, http: { response: { status_code: 503 } }, event: { outcome: 'failure' } });
+    const coloured = api('INFO:     172.18.0.5:1 - "\x1b[1mGET /files/my video.mp4 HTTP/1.1\x1b[0m" \x1b[31m404 Not Found\x1b[0m');
+    expect(coloured).toMatchObject({ url: { path: '/files/my video.mp4' }, http: { response: { status_code: 404 } } });
+    // No client (a Unix socket), a status without a phrase.
+    const bare = api('INFO:      - "GET / HTTP/1.1" 599 ');
+    expect([bare.source, bare.http.response.status_code]).toEqual([undefined, 599]);
+    expect(api('ERROR:    Exception in ASGI application')).toMatchObject({ log: { level: 'error', logger: 'uvicorn.error' }, message: 'Exception in ASGI application', event: { outcome: 'failure' } });
+    expect(api('INFO:     Application startup complete.').tags).toBeUndefined();
+    // Filebeat's time when it sent one; Python's logging.basicConfig lines ("INFO:root:…") are no uvicorn line.
+    expect(accept(JSON.stringify({ '@timestamp': '2026-11-22T10:00:00.250Z', agent: { type: 'filebeat' }, message: 'WARNING:  Invalid HTTP request received.' }), {}, 'logs-app')).toMatchObject({ '@timestamp': '2026-11-22T10:00:00.250Z', log: { level: 'warning' } });
+    expect(api('INFO:root:started').tags).toEqual(['not_json']);
+  });
+
   it('reads a crafted common-format line in time linear in its length (one backtracking expression took seconds on 300 KB)', () => {
     const head = '192.0.2.1 - - [22/Nov/2026:10:00:00 +0000] "GET ';
     const crafted = [

@@ -41,6 +41,22 @@ export function eventTime(value: unknown, field: string, context: NormaliseConte
   throw new RejectedError('validate', `field ${field}: missing, and no Filebeat @timestamp to fall back on`);
 }
 
+const ANSI_COLOURS = /\x1b\[[0-9;]*m/g;
+/** A line without the terminal colours a logger writes when its output is a terminal (zerolog's console, uvicorn's). */
+export function withoutColours(line: string): string {
+  return line.includes('\x1b') ? line.replace(ANSI_COLOURS, '') : line;
+}
+
+/** The context with the time to fall back on for a record without one: Filebeat's, else when it arrived. */
+export function withReceivedTime(context: NormaliseContext): NormaliseContext {
+  return context.envelope !== undefined ? context : { ...context, envelope: { '@timestamp': new Date(context.now).toISOString() } };
+}
+
+/** The time of a record that has none of its own: Filebeat's, else when it arrived. */
+export function receivedTime(context: NormaliseContext): number {
+  return eventTime(undefined, '@timestamp', withReceivedTime(context));
+}
+
 /** Events of one batch share their ingest time: formatted once per millisecond, not once per event. */
 let ingested = { at: Number.NaN, text: '' };
 function ingestedAt(now: number): string {

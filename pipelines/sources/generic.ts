@@ -1,5 +1,5 @@
 import { put, type Json } from '../ecs.js';
-import { baseDocument, eventTime, keepRest, type Claim, type NormaliseContext } from './common.js';
+import { baseDocument, eventTime, keepRest, receivedTime, withReceivedTime, type Claim, type NormaliseContext } from './common.js';
 import { deriveFromEcs, ecsLevel, ecsPlacements, isEcsKey, LEVEL_READ, NONE_READ, placeEcs } from './ecs-fields.js';
 import { claimLoggerField, levelName } from './json-loggers.js';
 
@@ -37,12 +37,12 @@ function levelOf(record: Json): string | undefined {
  */
 export function normaliseGeneric(record: Json | string, context: NormaliseContext, dataset = 'sluice.generic'): Json {
   if (typeof record === 'string') {
-    const document = baseDocument(dataset, eventTime(undefined, '@timestamp', { ...context, envelope: context.envelope ?? { '@timestamp': new Date(context.now).toISOString() } }), context);
+    const document = baseDocument(dataset, receivedTime(context), context);
     put(document, 'message', record);
     return document;
   }
   const timeField = timeFieldOf(record);
-  const document = baseDocument(dataset, eventTime(timeField === undefined ? undefined : record[timeField], '@timestamp', { ...context, envelope: context.envelope ?? { '@timestamp': new Date(context.now).toISOString() } }), context);
+  const document = baseDocument(dataset, eventTime(timeField === undefined ? undefined : record[timeField], '@timestamp', withReceivedTime(context)), context);
   const message = record[messageFieldOf(record)];
   put(document, 'message', typeof message === 'string' ? message : undefined);
   put(document, 'log.level', levelOf(record)?.toLowerCase());

@@ -1,5 +1,5 @@
 import { put, type Json } from '../ecs.js';
-import { baseDocument, eventTime, keepRest, type Claim, type NormaliseContext } from './common.js';
+import { baseDocument, eventTime, keepRest, withoutColours, type Claim, type NormaliseContext } from './common.js';
 import { claimLoggerField } from './json-loggers.js';
 
 /**
@@ -47,7 +47,6 @@ const CONSOLE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\
 /** The ConsoleWriter's `error=` field: a bare word, or quoted with Go's escapes. */
 const CONSOLE_ERROR = / error=("(?:[^"\\]|\\.)*"|\S+)/;
 const LOGRUS_HEAD = /^time="([^"]+)" level=([a-z]+) /;
-const ANSI = /\x1b\[[0-9;]*m/g;
 
 /** A quoted logfmt value (Go's strconv quoting), or a bare one up to the next space, from `at`; and where it ends. */
 function logfmtValue(line: string, at: number): { value: string; end: number } {
@@ -84,7 +83,7 @@ function logfmtPairs(line: string, from: number): Json {
 
 /** A text line of Traefik's own log as its document, or undefined when it is not one. */
 export function normaliseTraefikRuntimeText(line: string, context: NormaliseContext): Json | undefined {
-  const plain = line.includes('\x1b') ? line.replace(ANSI, '') : line;
+  const plain = withoutColours(line);
   const logrus = LOGRUS_HEAD.exec(plain);
   if (logrus !== null) return normaliseTraefikRuntime({ time: logrus[1], level: logrus[2], ...logfmtPairs(plain, logrus[0].length) }, context);
   const console = CONSOLE.exec(plain);

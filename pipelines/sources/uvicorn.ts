@@ -1,0 +1,55 @@
+import { isIP } from 'node:net';
+import { hostPort, put, type Json } from '../ecs.js';
+import { baseDocument, putRequestTarget, receivedTime, withoutColours, type NormaliseContext } from './common.js';
+
+/**
+ * uvicorn's own text lines, what a FastAPI service writes unless told otherwise (uvicorn/logging.py and the
+ * LOGGING_CONFIG of uvicorn/config.py): `%(levelprefix)s %(message)s` for the server's log and
+ * `%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s` for each request, where the level prefix is
+ * the level name, a colon and spaces to nine characters, and the status is followed by its phrase:
+ *
+ *   INFO:     172.18.0.5:52044 - "GET /api/v1/jobs?limit=5 HTTP/1.1" 200 OK
+ *   INFO:     Application startup complete.
+ *
+ * Coloured on a terminal. The lines carry no time: Filebeat's is taken, else the time they arrived.
+ */
+const PREFIX = /^(TRACE|DEBUG|INFO|WARNING|ERROR|CRITICAL): +/;
+/** The client (`host:port`, or nothing), the request line (its path as uvicorn decoded it, so it may hold spaces), the status. */
+const ACCESS = /^(?:(\S+) )?- "(\S+) (.*) HTTP\/(\d(?:\.\d)?)" (\d{3})(?: .*)?$/;
+
+/** A uvicorn line as its document, or undefined when the line is not one. */
+export function normaliseUvicorn(line: string, context: NormaliseContext, dataset: string, service: string): Json | undefined {
+  const plain = withoutColours(line);
+  const prefix = PREFIX.exec(plain);
+  if (prefix === null) return undefined;
+  const level = (prefix[1] as string).toLowerCase();
+  const text = plain.slice(prefix[0].length);
+  const document = baseDocument(dataset, receivedTime(context), context, service);
+  put(document, 'log.level', level);
+  put(document, 'message', text);
+  const access = ACCESS.exec(text);
+  if (access === null) {
+    put(document, 'log.logger', 'uvicorn.error');
+    if (level === 'error' || level === 'critical') put(document, 'event.outcome', 'failure');
+    return document;
+  }
+  const [, client, method, target, version, status] = access as unknown as [string, string | undefined, string, string, string, string];
+  put(document, 'log.logger', 'uvicorn.access');
+  if (client !== undefined) {
+    // uvicorn writes an IPv6 client without brackets: the port is after the last colon.
+    const colon = client.lastIndexOf(':');
+    const { ip } = hostPort(colon > 0 ? client.slice(0, colon) : client);
+    if (isIP(ip) === 0) put(document, 'rendiff.client_addr', client);
+    else {
+      put(document, 'source.ip', ip);
+      if (colon > 0 && /^\d+$/.test(client.slice(colon + 1))) put(document, 'source.port', Number(client.slice(colon + 1)));
+    }
+  }
+  put(document, 'http.request.method', method);
+  put(document, 'http.version', version);
+  putRequestTarget(document, target);
+  const code = Number(status);
+  put(document, 'http.response.status_code', code);
+  put(document, 'event.outcome', code >= 400 ? 'failure' : 'success');
+  return document;
+}
