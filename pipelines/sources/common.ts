@@ -94,8 +94,11 @@ export function baseDocument(dataset: string, timestamp: number, context: Normal
   }
   if ((document.service as Json | undefined)?.name === undefined) put(document, 'service.name', service);
   // Filebeat's own tags (its `tags` option, `beats_input_codec_*`), then the decoder's.
-  const shipped = Array.isArray(envelope?.tags) ? (envelope.tags as unknown[]).filter((tag): tag is string => typeof tag === 'string') : [];
-  if (shipped.length + context.tags.length > 0) document.tags = [...new Set([...shipped, ...context.tags])];
+  const shipped = envelope?.tags;
+  if (Array.isArray(shipped)) {
+    const tags = [...new Set([...shipped.filter((tag): tag is string => typeof tag === 'string'), ...context.tags])];
+    if (tags.length > 0) document.tags = tags;
+  } else if (context.tags.length > 0) document.tags = [...context.tags];
   return document;
 }
 
