@@ -9,6 +9,7 @@ import { normalisePostgres } from './sources/postgres.js';
 import { normaliseTraefik, normaliseTraefikCommon } from './sources/traefik.js';
 import { isTraefikRuntimeRecord, normaliseTraefikRuntime, normaliseTraefikRuntimeText } from './sources/traefik-runtime.js';
 import { normaliseUvicorn } from './sources/uvicorn.js';
+import { normaliseGunicorn } from './sources/gunicorn.js';
 import { normaliseWorker } from './sources/worker.js';
 import { DEFAULT_LIMITS, RejectedError, type Input, type Limits, type Outcome, type Source } from './types.js';
 
@@ -67,7 +68,7 @@ const DATASETS: Record<Source, string> = { app: 'rendiff.api', traefik: 'rendiff
 
 /**
  * The text formats of the JSON sources: Traefik's default access log and its own log, Celery's worker lines,
- * uvicorn's lines (a FastAPI service's server); undefined for a line of none of them.
+ * uvicorn's and gunicorn's lines (a Python API's servers); undefined for a line of none of them.
  */
 function normaliseText(source: Source, line: string, context: NormaliseContext): Json | undefined {
   switch (source) {
@@ -76,7 +77,7 @@ function normaliseText(source: Source, line: string, context: NormaliseContext):
     case 'worker':
       return normaliseCelery(line, context);
     case 'app':
-      return normaliseUvicorn(line, context, DATASETS.app, 'rendiff-api');
+      return normaliseUvicorn(line, context, DATASETS.app, 'rendiff-api') ?? normaliseGunicorn(line, context, DATASETS.app, 'rendiff-api');
     default:
       return undefined;
   }

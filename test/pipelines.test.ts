@@ -189,6 +189,22 @@ describe('source formats, normalised to ECS', () => {
     expect(api('INFO:root:started').tags).toEqual(['not_json']);
   });
 
+  // gunicorn's default lines (gunicorn/glogging.py: the error log's `%(asctime)s [%(process)d] [%(levelname)s]
+  // %(message)s` with `[%Y-%m-%d %H:%M:%S %z]`, the access log's Apache combined format), and uvicorn's access line as
+  // gunicorn's access log writes it with uvicorn's workers (bare). Lines written for Sluice from those formats.
+  it('gunicorn’s lines on an API topic: its error log with time, pid and level, its access log as requests', () => {
+    const api = (line: string) => accept(line, { now: () => NOW }, 'logs-app');
+    expect(api('[2026-11-22 10:05:00 +0100] [1] [CRITICAL] WORKER TIMEOUT (pid:8)')).toMatchObject({ '@timestamp': '2026-11-22T09:05:00.000Z', log: { level: 'critical', logger: 'gunicorn.error' }, process: { pid: 1 }, message: 'WORKER TIMEOUT (pid:8)', event: { outcome: 'failure' } });
+    expect(api('[2026-11-22 10:00:00 +0000] [8] [INFO] Booting worker with pid: 8').event.outcome).toBeUndefined();
+    expect(api('172.18.0.5 - alice [22/Nov/2026:10:00:01 +0000] "POST /api/v1/convert?x=1 HTTP/1.1" 502 - "https://app.example/x" "Mozilla/5.0 (X11; Linux x86_64) \\"quoted\\""')).toMatchObject({
+      '@timestamp': '2026-11-22T10:00:01.000Z', log: { logger: 'gunicorn.access' }, source: { ip: '172.18.0.5' }, user: { name: 'alice' },
+      http: { request: { method: 'POST', referrer: 'https://app.example/x' }, version: '1.1', response: { status_code: 502 } },
+      url: { path: '/api/v1/convert', query: 'x=1' }, user_agent: { original: 'Mozilla/5.0 (X11; Linux x86_64) \\"quoted\\"' }, event: { outcome: 'failure' },
+    });
+    expect(api('172.18.0.5 - - [22/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1234 "-" "-"')).toMatchObject({ http: { response: { status_code: 200, body: { bytes: 1234 } } } });
+    expect(api('172.18.0.5:52044 - "GET /api/v1/jobs HTTP/1.1" 200')).toMatchObject({ log: { level: 'info', logger: 'uvicorn.access' }, source: { port: 52044 }, http: { response: { status_code: 200 } } });
+  });
+
   it('reads a crafted common-format line in time linear in its length (one backtracking expression took seconds on 300 KB)', () => {
     const head = '192.0.2.1 - - [22/Nov/2026:10:00:00 +0000] "GET ';
     const crafted = [

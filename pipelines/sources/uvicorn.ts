@@ -11,7 +11,9 @@ import { baseDocument, putRequestTarget, receivedTime, withoutColours, type Norm
  *   INFO:     172.18.0.5:52044 - "GET /api/v1/jobs?limit=5 HTTP/1.1" 200 OK
  *   INFO:     Application startup complete.
  *
- * Coloured on a terminal. The lines carry no time: Filebeat's is taken, else the time they arrived.
+ * Coloured on a terminal. The lines carry no time: Filebeat's is taken, else the time they arrived. Served by
+ * gunicorn with uvicorn's workers, the access line comes bare (`172.18.0.5:52044 - "GET / HTTP/1.1" 200`) and the
+ * server's log in gunicorn's format (gunicorn.ts).
  */
 const PREFIX = /^(TRACE|DEBUG|INFO|WARNING|ERROR|CRITICAL): +/;
 /** The client (`host:port`, or nothing), the request line (its path as uvicorn decoded it, so it may hold spaces), the status. */
@@ -21,9 +23,10 @@ const ACCESS = /^(?:(\S+) )?- "(\S+) (.*) HTTP\/(\d(?:\.\d)?)" (\d{3})(?: .*)?$/
 export function normaliseUvicorn(line: string, context: NormaliseContext, dataset: string, service: string): Json | undefined {
   const plain = withoutColours(line);
   const prefix = PREFIX.exec(plain);
-  if (prefix === null) return undefined;
-  const level = (prefix[1] as string).toLowerCase();
-  const text = plain.slice(prefix[0].length);
+  // Under gunicorn (uvicorn's workers) an access line comes through gunicorn's access log bare: no prefix, no phrase.
+  if (prefix === null && !ACCESS.test(plain)) return undefined;
+  const level = prefix === null ? 'info' : (prefix[1] as string).toLowerCase();
+  const text = prefix === null ? plain : plain.slice(prefix[0].length);
   const document = baseDocument(dataset, receivedTime(context), context, service);
   put(document, 'log.level', level);
   put(document, 'message', text);
