@@ -99,6 +99,17 @@ function isFilebeatEnvelope(object: Json): boolean {
   return !writtenByEcsLogger(object) && ('agent' in object || 'ecs' in object || isJsonObject(object.log));
 }
 
+/** A message's record: the JSON object it holds, else its text (tagged when it looked like JSON but was not). */
+function messageRecord(line: string, tags: string[]): Json | string {
+  if (!line.startsWith('{')) return line;
+  try {
+    return parseJson(line, 'message');
+  } catch {
+    tags.push('json_message_invalid');
+    return line;
+  }
+}
+
 /** A line of Docker's json-file log driver: the container's line, its stream and when it was written. */
 function isDockerJsonFile(object: Json): boolean {
   if (typeof object.log !== 'string' || (object.stream !== 'stdout' && object.stream !== 'stderr') || typeof object.time !== 'string') return false;
@@ -123,25 +134,22 @@ function unwrapContainerLine(decoded: Decoded, limits: Limits): Decoded {
     if (cri === null) return decoded;
     line = decoded.record.slice(cri[0].length);
     time = cri[1] as string;
-    if (cri[3] === 'P') return { ...decoded, envelope: decoded.envelope ?? { '@timestamp': time }, record: line, tags: [...decoded.tags, 'partial_line'] };
+    if (cri[3] === 'P') {
+      decoded.tags.push('partial_line');
+      return { ...decoded, envelope: decoded.envelope ?? { '@timestamp': time }, record: line };
+    }
   } else {
     if (!isDockerJsonFile(decoded.record)) return decoded;
     line = (decoded.record.log as string).trimEnd();
     time = decoded.record.time as string;
   }
-  const envelope = decoded.envelope ?? { '@timestamp': time };
   const text = line.trim();
   if (text === '') throw new RejectedError('decode', 'empty message in a container runtime\'s log line');
-  if (!text.startsWith('{')) return { ...decoded, envelope, record: text };
-  let record: Json;
-  try {
-    record = parseJson(text, 'message');
-  } catch {
-    return { ...decoded, envelope, record: text, tags: [...decoded.tags, 'json_message_invalid'] };
-  }
-  const problem = withinLimitsByText(text, limits) ? undefined : measure(record, limits);
+  const record = messageRecord(text, decoded.tags);
+  // The runtime's line was one string to the checks of decodeLine: its record is measured here.
+  const problem = typeof record === 'string' || withinLimitsByText(text, limits) ? undefined : measure(record, limits);
   if (problem) throw new RejectedError('decode', `message is ${problem}`);
-  return { ...decoded, envelope, record };
+  return { ...decoded, envelope: decoded.envelope ?? { '@timestamp': time }, record };
 }
 
 /**
@@ -179,13 +187,5 @@ function decodeLine(input: Input, limits: Limits): Decoded {
   if (isJsonObject(json)) return { envelope, record: json, tags, text };
   // Decoded at the root: a record with no message, or one whose message is the application's text, not the line.
   if (typeof message !== 'string' || (!message.trimStart().startsWith('{') && decodedAtRoot(object))) return { envelope, record: recordAtRoot(object), tags, text };
-  const line = message.trim();
-  if (line.startsWith('{')) {
-    try {
-      return { envelope, record: parseJson(line, 'message'), tags, text };
-    } catch {
-      tags.push('json_message_invalid');
-    }
-  }
-  return { envelope, record: line, tags, text };
+  return { envelope, record: messageRecord(message.trim(), tags), tags, text };
 }

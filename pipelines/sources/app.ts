@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { latencyBucket } from '../../shared/latency-histogram.js';
 import { durationNs, get, hostPort, put, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
-import { baseDocument, eventTime, idLike, keepRest, level, putRequestTarget, validator, type Claim, type NormaliseContext } from './common.js';
-import { deriveFromEcs, ecsLevel, ecsPlacements, isEcsKey, LEVEL_READ, NONE_READ, placeEcs } from './ecs-fields.js';
-import { claimLoggerField, levelName } from './json-loggers.js';
+import { baseDocument, eventTime, httpOutcome, idLike, isFailureLevel, level, putRequestTarget, validator, type Claim, type NormaliseContext } from './common.js';
+import { ecsLevel, keepRestPlacingEcs, placeEcs } from './ecs-fields.js';
+import { claimLoggerOrEcsField, levelName } from './json-loggers.js';
 
 /**
  * The API's JSON lines (the seed's `timestamp/level/message/job_id/user_id/processing_time/component`)
@@ -113,10 +113,7 @@ const claimContext: Claim = (document, key, value, record) => {
     case 'ts':
       return timeFieldOf(record)?.field === key;
     default:
-      if (claimLoggerField(document, key, value, record)) return true;
-      if (!isEcsKey(key)) return false;
-      placeEcs(document, key, value, 'rendiff', record.level === undefined && typeof record.levelname !== 'string' ? LEVEL_READ : NONE_READ);
-      return true;
+      return claimLoggerOrEcsField(document, key, value, record, record.level === undefined && typeof record.levelname !== 'string');
   }
 };
 
@@ -144,19 +141,18 @@ export function normaliseApp(record: Json, context: NormaliseContext, dataset = 
   if (log.path !== undefined) putRequestTarget(document, log.path);
   if (log.client_ip !== undefined) {
     // Not an address ("unknown", "-"): kept as written, since Elasticsearch refuses the whole document for it in source.ip.
-    const ip = hostPort(log.client_ip).ip;
-    put(document, isIP(ip) !== 0 ? 'source.ip' : 'rendiff.client_ip', isIP(ip) !== 0 ? ip : log.client_ip);
+    const { ip } = hostPort(log.client_ip);
+    if (isIP(ip) !== 0) put(document, 'source.ip', ip);
+    else put(document, 'rendiff.client_ip', log.client_ip);
   }
   if (typeof log.user_agent === 'string') put(document, 'user_agent.original', log.user_agent);
-  else if (log.user_agent !== undefined) placeEcs(document, 'user_agent', log.user_agent, 'rendiff', NONE_READ);
+  else if (log.user_agent !== undefined) placeEcs(document, 'user_agent', log.user_agent, 'rendiff', false);
   if (log.status_code !== undefined) {
-    put(document, 'event.outcome', log.status_code >= 400 ? 'failure' : 'success');
-  } else if (level === 'error' || level === 'critical' || level === 'fatal') put(document, 'event.outcome', 'failure');
+    put(document, 'event.outcome', httpOutcome(log.status_code));
+  } else if (isFailureLevel(level)) put(document, 'event.outcome', 'failure');
   // The job id first among the record's own fields, as a string whichever way it was written.
   if (log.job_id !== undefined) put(document, 'rendiff.job_id', String(log.job_id));
-  const placed = ecsPlacements();
-  keepRest(document, log as Json, KNOWN, 'rendiff', claimContext);
-  if (ecsPlacements() !== placed) deriveFromEcs(document);
+  keepRestPlacingEcs(document, log as Json, KNOWN, claimContext);
   if ((document.service as Json | undefined)?.name === undefined) put(document, 'service.name', service);
   return document;
 }

@@ -124,6 +124,25 @@ export function keepRest(document: Json, record: Json, known: ReadonlySet<string
   }
 }
 
+/** ECS's event.outcome of an HTTP exchange: a failure from status 400 on. */
+export function httpOutcome(status: number): 'success' | 'failure' {
+  return status >= 400 ? 'failure' : 'success';
+}
+
+/** A log level at which an event without a status is a failure. */
+export function isFailureLevel(level: string | undefined): boolean {
+  return level === 'error' || level === 'critical' || level === 'fatal';
+}
+
+/** What a request line and its answer give: method, URL and route, HTTP version, status and outcome. */
+export function putExchange(document: Json, method: string, target: string, version: string, status: number): void {
+  put(document, 'http.request.method', method);
+  put(document, 'http.version', version);
+  putRequestTarget(document, target);
+  put(document, 'http.response.status_code', status);
+  put(document, 'event.outcome', httpOutcome(status));
+}
+
 /** A request's target as ECS's url.original, path and query, with its route template (and a tag when it cannot be decoded). */
 export function putRequestTarget(document: Json, target: string): void {
   const url = urlFields(target);

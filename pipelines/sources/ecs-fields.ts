@@ -4,6 +4,7 @@ import { isJsonObject } from '../../shared/json-object.js';
 import { latencyBucket } from '../../shared/latency-histogram.js';
 import { get, objectAt, put, routeTemplate, type Json } from '../ecs.js';
 import { UNREDACTED_ROOTS } from '../enrich/redact.js';
+import { httpOutcome, keepRest, type Claim } from './common.js';
 
 /**
  * Records that are ECS already, as Elastic's ecs-logging libraries write them (pino, winston, Python, Go, Java,
@@ -36,9 +37,6 @@ export function ecsLevel(record: Json): string | undefined {
   return typeof level === 'string' && level !== '' ? level : undefined;
 }
 
-/** For placeEcs: the level read from `log.level` by the source already, or nothing read. */
-export const LEVEL_READ: ReadonlySet<string> = new Set(['log.level']);
-export const NONE_READ: ReadonlySet<string> = new Set();
 
 let mapped: ReturnType<typeof mappedFields> | undefined;
 /** Read on the first ECS record, not at start: most streams never have one. */
@@ -140,10 +138,6 @@ function unredactedText(path: string, value: unknown): boolean {
 }
 
 let placements = 0;
-/** How many values placeEcs has put in their ECS place so far: a source tells by it whether a record had any. */
-export function ecsPlacements(): number {
-  return placements;
-}
 
 /** Puts a value at a free path, creating the objects on the way (occupant() said none is in the way). */
 function placeAt(document: Json, parts: readonly string[], value: unknown): void {
@@ -159,14 +153,14 @@ function placeAt(document: Json, parts: readonly string[], value: unknown): void
 
 /**
  * Places one ECS key of a record (its value walked down when an object, dotted keys inside it too) and keeps what
- * cannot go to its ECS place under `namespace`. `consumed` are paths the source has read into the document already.
+ * cannot go to its ECS place under `namespace`. `levelRead`: the source took the level from `log.level` already.
  */
-export function placeEcs(document: Json, key: string, value: unknown, namespace: string, consumed: ReadonlySet<string>): void {
+export function placeEcs(document: Json, key: string, value: unknown, namespace: string, levelRead: boolean): void {
   const kept = (path: string, rest: unknown) => {
     objectAt(document, namespace)[path.replaceAll('.', '_')] = rest;
   };
   const walk = (path: string, node: unknown): void => {
-    if (consumed.has(path) || node === null || node === undefined || node === '') return;
+    if ((levelRead && path === 'log.level') || node === null || node === undefined || node === '') return;
     const parts = path.split('.');
     // A field set is an object: `"user": "bob"` or `"url": "http://…"` is an application's own field of that name.
     if (parts.includes('') || (parts.length === 1 && path !== 'tags' && !isJsonObject(node)) || crossesLeaf(path)) return kept(path, node);
@@ -194,15 +188,22 @@ function mergeTags(document: Json, tags: unknown): void {
   for (const tag of Array.isArray(tags) ? tags : [tags]) if (!into.includes(tag)) into.push(tag);
 }
 
+/** keepRest, then what ECS fields placed by `claim` give the document (deriveFromEcs), when the record had any. */
+export function keepRestPlacingEcs(document: Json, record: Json, known: ReadonlySet<string>, claim: Claim): void {
+  const before = placements;
+  keepRest(document, record, known, 'rendiff', claim);
+  if (placements !== before) deriveFromEcs(document);
+}
+
 /**
  * What a source's own fields give a document, from the same fields written by an ECS logger: the outcome
  * (`http.response.status_code`), the route (`url.path`) and the latency bucket (`event.duration`, ns) the SLOs count
  * by; and, as ECS asks (source and destination always, client and server when the direction is known), `source.*`
  * from `client.*`, which GeoIP, the network direction and the detectors read.
  */
-export function deriveFromEcs(document: Json): void {
+function deriveFromEcs(document: Json): void {
   const status = get(document, 'http.response.status_code');
-  if (typeof status === 'number' && get(document, 'event.outcome') === undefined) put(document, 'event.outcome', status >= 400 ? 'failure' : 'success');
+  if (typeof status === 'number' && get(document, 'event.outcome') === undefined) put(document, 'event.outcome', httpOutcome(status));
   const path = get(document, 'url.path');
   if (typeof path === 'string' && get(document, 'rendiff.route') === undefined) put(document, 'rendiff.route', routeTemplate(path));
   const duration = get(document, 'event.duration');

@@ -1,7 +1,7 @@
 import { put, type Json } from '../ecs.js';
-import { baseDocument, eventTime, keepRest, receivedTime, withReceivedTime, type Claim, type NormaliseContext } from './common.js';
-import { deriveFromEcs, ecsLevel, ecsPlacements, isEcsKey, LEVEL_READ, NONE_READ, placeEcs } from './ecs-fields.js';
-import { claimLoggerField, levelName } from './json-loggers.js';
+import { baseDocument, eventTime, receivedTime, withReceivedTime, type Claim, type NormaliseContext } from './common.js';
+import { ecsLevel, keepRestPlacingEcs } from './ecs-fields.js';
+import { claimLoggerOrEcsField, levelName } from './json-loggers.js';
 
 const TIME_FIELDS = ['@timestamp', 'timestamp', 'time', 'ts'] as const;
 const NONE_KNOWN: ReadonlySet<string> = new Set();
@@ -19,10 +19,7 @@ const claimKnownLoggers: Claim = (document, key, value, record) => {
   if (key === 'level') return typeof value === 'string' || typeof value === 'number';
   if (key === 'message' || key === 'msg') return messageFieldOf(record) === key && typeof value === 'string';
   if ((TIME_FIELDS as readonly string[]).includes(key)) return timeFieldOf(record) === key;
-  if (claimLoggerField(document, key, value, record)) return true;
-  if (!isEcsKey(key)) return false;
-  placeEcs(document, key, value, 'rendiff', record.level === undefined ? LEVEL_READ : NONE_READ);
-  return true;
+  return claimLoggerOrEcsField(document, key, value, record, record.level === undefined);
 };
 
 /** The level: text, pino's and bunyan's numbers, or an ECS logger's `log.level`. */
@@ -46,8 +43,6 @@ export function normaliseGeneric(record: Json | string, context: NormaliseContex
   const message = record[messageFieldOf(record)];
   put(document, 'message', typeof message === 'string' ? message : undefined);
   put(document, 'log.level', levelOf(record)?.toLowerCase());
-  const placed = ecsPlacements();
-  keepRest(document, record, NONE_KNOWN, 'rendiff', claimKnownLoggers);
-  if (ecsPlacements() !== placed) deriveFromEcs(document);
+  keepRestPlacingEcs(document, record, NONE_KNOWN, claimKnownLoggers);
   return document;
 }

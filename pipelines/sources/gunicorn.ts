@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { put, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
-import { baseDocument, eventTime, putRequestTarget, type NormaliseContext } from './common.js';
+import { baseDocument, eventTime, isFailureLevel, putExchange, type NormaliseContext } from './common.js';
 
 /**
  * gunicorn's own lines, as its default logging writes them (gunicorn/glogging.py), what a Python API served by
@@ -15,20 +15,15 @@ const ERROR_LINE = /^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4})\] \[(\d+)
 /** The request line is as the client sent it (percent-encoded, no spaces); the agent is last, read to the line's end. */
 const ACCESS_LINE = /^(\S+) \S+ (\S+) \[([^\]]+)\] "(\S+) (\S+) HTTP\/(\d(?:\.\d)?)" (\d{3}) (\d+|-) "([^"]*)" "(.*)"$/;
 
-/** gunicorn's `%z` offset (+0000) as ISO's (+00:00), which the timestamp reader takes. */
-function isoTime(text: string): string {
-  return `${text.slice(0, 10)}T${text.slice(11, 19)}${text.slice(20, 23)}:${text.slice(23)}`;
-}
-
 function normaliseError(match: RegExpExecArray, context: NormaliseContext, dataset: string, service: string): Json {
   const [, time, pid, level, message] = match as unknown as [string, string, string, string, string];
-  const document = baseDocument(dataset, eventTime(isoTime(time), 'time', context), context, service);
+  const document = baseDocument(dataset, eventTime(time, 'time', context), context, service);
   const lower = level.toLowerCase();
   put(document, 'log.level', lower);
   put(document, 'log.logger', 'gunicorn.error');
   put(document, 'process.pid', Number(pid));
   put(document, 'message', message);
-  if (lower === 'error' || lower === 'critical') put(document, 'event.outcome', 'failure');
+  if (isFailureLevel(lower)) put(document, 'event.outcome', 'failure');
   return document;
 }
 
@@ -42,15 +37,10 @@ function normaliseAccess(match: RegExpExecArray, context: NormaliseContext, data
   if (isIP(host as string) !== 0) put(document, 'source.ip', host);
   else put(document, 'source.address', host);
   if (user !== '-') put(document, 'user.name', user);
-  put(document, 'http.request.method', method);
-  put(document, 'http.version', version);
-  putRequestTarget(document, target as string);
-  const code = Number(status);
-  put(document, 'http.response.status_code', code);
+  putExchange(document, method as string, target as string, version as string, Number(status));
   if (bytes !== '-') put(document, 'http.response.body.bytes', Number(bytes));
   if (referrer !== '-') put(document, 'http.request.referrer', referrer);
   if (agent !== '-') put(document, 'user_agent.original', agent);
-  put(document, 'event.outcome', code >= 400 ? 'failure' : 'success');
   return document;
 }
 

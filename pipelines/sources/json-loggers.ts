@@ -2,7 +2,8 @@ import { isIP } from 'node:net';
 import { latencyBucket } from '../../shared/latency-histogram.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import { get, hostPort, objectAt, put, type Json } from '../ecs.js';
-import { putRequestTarget } from './common.js';
+import { httpOutcome, putRequestTarget } from './common.js';
+import { isEcsKey, placeEcs } from './ecs-fields.js';
 
 /**
  * What common JSON loggers write by default, each field to its ECS place when it has the type they write and the
@@ -69,7 +70,7 @@ function placeRequest(document: Json, req: Json): void {
 function placeResponse(document: Json, res: Json): void {
   const status = res.statusCode;
   const placed = putFree(document, 'http.response.status_code', status, Number.isInteger(status) && (status as number) >= 100 && (status as number) <= 599);
-  if (placed && get(document, 'event.outcome') === undefined) put(document, 'event.outcome', (status as number) >= 400 ? 'failure' : 'success');
+  if (placed && get(document, 'event.outcome') === undefined) put(document, 'event.outcome', httpOutcome(status as number));
   keepLeft(document, 'res', res, placed ? ['statusCode'] : []);
 }
 
@@ -146,4 +147,15 @@ export function claimLoggerField(document: Json, key: string, value: unknown, re
     default:
       return false;
   }
+}
+
+/**
+ * A field of these loggers (claimLoggerField), else a field of ECS placed where ECS puts it; false for neither.
+ * `levelRead`: the source took the level from `log.level`, which placeEcs then leaves.
+ */
+export function claimLoggerOrEcsField(document: Json, key: string, value: unknown, record: Json, levelRead: boolean): boolean {
+  if (claimLoggerField(document, key, value, record)) return true;
+  if (!isEcsKey(key)) return false;
+  placeEcs(document, key, value, 'rendiff', levelRead);
+  return true;
 }

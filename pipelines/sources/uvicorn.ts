@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { hostPort, put, type Json } from '../ecs.js';
-import { baseDocument, putRequestTarget, receivedTime, withoutColours, type NormaliseContext } from './common.js';
+import { baseDocument, isFailureLevel, putExchange, receivedTime, withoutColours, type NormaliseContext } from './common.js';
 
 /**
  * uvicorn's own text lines, what a FastAPI service writes unless told otherwise (uvicorn/logging.py and the
@@ -23,17 +23,17 @@ const ACCESS = /^(?:(\S+) )?- "(\S+) (.*) HTTP\/(\d(?:\.\d)?)" (\d{3})(?: .*)?$/
 export function normaliseUvicorn(line: string, context: NormaliseContext, dataset: string, service: string): Json | undefined {
   const plain = withoutColours(line);
   const prefix = PREFIX.exec(plain);
-  // Under gunicorn (uvicorn's workers) an access line comes through gunicorn's access log bare: no prefix, no phrase.
-  if (prefix === null && !ACCESS.test(plain)) return undefined;
-  const level = prefix === null ? 'info' : (prefix[1] as string).toLowerCase();
   const text = prefix === null ? plain : plain.slice(prefix[0].length);
+  const access = ACCESS.exec(text);
+  // Under gunicorn (uvicorn's workers) an access line comes through gunicorn's access log bare: no prefix, no phrase.
+  if (prefix === null && access === null) return undefined;
+  const level = prefix === null ? 'info' : (prefix[1] as string).toLowerCase();
   const document = baseDocument(dataset, receivedTime(context), context, service);
   put(document, 'log.level', level);
   put(document, 'message', text);
-  const access = ACCESS.exec(text);
   if (access === null) {
     put(document, 'log.logger', 'uvicorn.error');
-    if (level === 'error' || level === 'critical') put(document, 'event.outcome', 'failure');
+    if (isFailureLevel(level)) put(document, 'event.outcome', 'failure');
     return document;
   }
   const [, client, method, target, version, status] = access as unknown as [string, string | undefined, string, string, string, string];
@@ -48,11 +48,6 @@ export function normaliseUvicorn(line: string, context: NormaliseContext, datase
       if (colon > 0 && /^\d+$/.test(client.slice(colon + 1))) put(document, 'source.port', Number(client.slice(colon + 1)));
     }
   }
-  put(document, 'http.request.method', method);
-  put(document, 'http.version', version);
-  putRequestTarget(document, target);
-  const code = Number(status);
-  put(document, 'http.response.status_code', code);
-  put(document, 'event.outcome', code >= 400 ? 'failure' : 'success');
+  putExchange(document, method, target, version, Number(status));
   return document;
 }
