@@ -39,7 +39,8 @@ async function value(registry: Registry, name: string, labels: Record<string, st
 }
 
 // 10 requests (7 × 200 in 100 ms, 2 × 503 in 3 s, 1 × 404 SQL injection), 3 jobs (2 completed, 1 failed "codec"), 2 worker
-// lines, and two Traefik lines without a status: a redirect Traefik answered itself, in its common format, and a plain line.
+// lines, and two Traefik lines without a status: a redirect Traefik answered itself, in its common format, and a line of
+// Traefik's own log (logrus's text), which is a log event of the Traefik stream, not a request.
 const LINES = [
   { topic: 'logs-traefik', line: '198.51.100.9 - - [20/Nov/2026:10:00:30 +0000] "GET / HTTP/1.1" - - "-" "curl/8.5.0" 3 "web-to-websecure@docker" "-" 0ms' },
   { topic: 'logs-traefik', line: 'time="2026-11-20T10:00:31Z" level=info msg="Configuration loaded from flags."' },

@@ -103,7 +103,10 @@ describe('records written by ECS loggers', () => {
       event: { outcome: 'failure', duration: 1_250_000 },
     });
     expect(request.rendiff.route).toBe('/api/v1/jobs/{id}');
-    expect(request.rendiff.latency_bucket).toBeDefined();
+    // The latency bucket the seed's own duration_ms gives for the same 1.25 ms.
+    const bucketOf = (durationMs: number) => accept({ timestamp: '2026-11-22T11:00:00Z', level: 'INFO', message: 'm', duration_ms: durationMs }).rendiff.latency_bucket as number;
+    expect(request.rendiff.latency_bucket).toBe(bucketOf(1.25));
+    expect(bucketOf(1.25)).not.toBe(bucketOf(10));
     // ECS asks for source.* always: from client.*, which is what GeoIP and the detectors read.
     expect(request.source).toEqual({ ip: '::ffff:127.0.0.1', port: 49504 });
     expect(accept({ ...PINO_HTTP, client: { ip: 'localhost' } }).source).toBeUndefined();
@@ -217,7 +220,7 @@ describe('records written by pino, pino-http, Fastify and bunyan', () => {
       event: { outcome: 'failure', duration: 10_000_000 },
       rendiff: { route: '/api/v1/jobs/{id}', req: { headers: { host: 'localhost:3000', 'user-agent': 'curl/7.43.0', accept: '*/*' } }, res: { headers: { 'x-powered-by': 'Express' } } },
     });
-    expect(request.rendiff.latency_bucket).toBeDefined();
+    expect(request.rendiff.latency_bucket).toBe(accept({ timestamp: '2026-11-22T11:00:00Z', level: 'INFO', message: 'm', duration_ms: 10 }).rendiff.latency_bucket);
     expect(accept(FASTIFY_IN)).toMatchObject({ http: { request: { method: 'POST' } }, url: { path: '/graphql' }, source: { ip: '::1' }, rendiff: { reqId: 'req-5', req: { hostname: 'localhost:8910' } } });
     expect(accept(FASTIFY_OUT)).toMatchObject({ http: { response: { status_code: 200 } }, event: { outcome: 'success', duration: 48_364_541 }, rendiff: { reqId: 'req-5' } });
     // Of another type, each stays as it was written.
