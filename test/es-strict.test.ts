@@ -176,6 +176,33 @@ describe('limits: refused with 400, never a 500 or a reset connection', () => {
     expect(await failure(es.index({ index: 'shallow', document: { a: { c: { d: 1 } } } }))).toMatchObject({ status: 400, type: 'document_parsing_exception' });
   });
 
+  it('field names Elasticsearch cannot map are refused with its words; a trailing dot is read away (DocumentParser, DotExpandingXContentParser)', async () => {
+    // The names of Elasticsearch's own DocumentParserTests (testBlankFieldNames, testDotsOnlyFieldNames,
+    // testDynamicFieldsEmptyName, testDynamicFieldsStartingAndEndingWithDot) and Kubernetes' managedFields `"."`.
+    const refused: Array<[Record<string, unknown>, string]> = [
+      [{ '': 'foo' }, 'Field name cannot be an empty string'],
+      [{ foo: { '': 'bar' } }, 'Field name cannot be an empty string'],
+      [{ ' ': 1 }, 'Field name cannot contain only whitespace: [ ]'],
+      [{ top: { '\u3000': 1 } }, 'Field name cannot contain only whitespace: [top.\u3000]'],
+      [{ '.': 1 }, 'field name cannot contain only dots'],
+      [{ 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } } }, 'field name cannot contain only dots'],
+      [{ '..': { foo: 2 } }, 'field name cannot contain only dots'],
+      [{ '.top': 1 }, "field name cannot contain only whitespace: ['.top']"],
+      [{ 'top..foo': 1 }, "field name cannot contain only whitespace: ['top..foo']"],
+      [{ 'top. .foo': 1 }, 'field name starting or ending with a [.] makes object resolution ambiguous: [top. .foo]'],
+    ];
+    for (const [document, reason] of refused) {
+      const error = await failure(es.index({ index: 'names', document }));
+      expect(error, JSON.stringify(document)).toMatchObject({ status: 400, type: 'document_parsing_exception' });
+      expect(error.reason, JSON.stringify(document)).toContain(reason);
+    }
+    // Accepted: a name with spaces or a colon, and a trailing dot, which Java's split drops (elastic/elasticsearch#28948).
+    expect((await es.index({ index: 'names', id: 'ok', document: { ' a ': 1, 'f:app': { 'b.': 'x' }, '\u00a0': 2 }, refresh: true })).result).toBe('created');
+    const mapped = await es.indices.getMapping({ index: 'names' });
+    expect(Object.keys(mapped.names?.mappings.properties ?? {}).sort()).toEqual([' a ', 'f:app', '\u00a0']);
+    expect((await es.count({ index: 'names', query: { term: { 'f:app.b': 'x' } } })).count).toBe(1);
+  });
+
   it('queries nested past indices.query.max_nested_depth (30), and JSON past 1 000 levels, answer 400', async () => {
     await requests();
     let query: Record<string, unknown> = { match_all: {} };

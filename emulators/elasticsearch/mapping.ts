@@ -520,6 +520,32 @@ function joinPath(prefix: string, key: string): string {
   return path;
 }
 
+/** Whitespace as Java's String.isBlank reads it (Character.isWhitespace: not the no-break spaces). */
+const JAVA_BLANK = /^[\t\n\v\f\r\x1c-\x1f \u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000]*$/;
+
+/**
+ * The field names Elasticsearch refuses, with its words (DocumentParser.innerParseObject, and
+ * DotExpandingXContentParser.splitAndValidatePath for dotted names, whose two messages are crossed there as here).
+ * Java's split drops trailing empty parts: `"a."` is read as `a` (elastic/elasticsearch#28948), `"."` is only dots.
+ */
+function refuseFieldName(key: string, prefix: string): void {
+  const first = key.charCodeAt(0);
+  // Nearly every name: visible ASCII first, not a dot, and no dot in it.
+  if (first > 32 && first < 127 && first !== 46 && !key.includes('.')) return;
+  const refuse = (reason: string): never => {
+    throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse: ${reason}`, {}, { type: 'illegal_argument_exception', reason });
+  };
+  if (key === '') refuse('Field name cannot be an empty string');
+  if (!key.includes('.')) {
+    if (JAVA_BLANK.test(key)) throw new EsError(400, 'document_parsing_exception', `[1:2] Field name cannot contain only whitespace: [${prefix}${key}]`);
+    return;
+  }
+  const parts = key.replace(/\.+$/, '').split('.');
+  if (parts.length === 1 && parts[0] === '') refuse('field name cannot contain only dots');
+  if (parts.some((part) => part === '')) refuse(`field name cannot contain only whitespace: ['${key}']`);
+  if (parts.some((part) => JAVA_BLANK.test(part))) refuse(`field name starting or ending with a [.] makes object resolution ambiguous: [${key}]`);
+}
+
 function indexObject(
   context: Context,
   object: Record<string, unknown>,
@@ -533,13 +559,15 @@ function indexObject(
     const value = object[key];
     let field = prepared.get(key);
     if (field === undefined) {
+      refuseFieldName(key, prefix);
       // A dotted key (`"source.ip": …`) is the same as nested objects.
       if (key.includes('.') && !Object.hasOwn(properties, key)) {
-        const [head, ...rest] = key.split('.');
-        indexObject(context, { [head as string]: { [rest.join('.')]: value } }, prepared, properties, added, prefix, dynamic);
+        const name = key.replace(/\.+$/, '');
+        const dot = name.indexOf('.');
+        const expanded = dot < 0 ? { [name]: value } : { [name.slice(0, dot)]: { [name.slice(dot + 1)]: value } };
+        indexObject(context, expanded, prepared, properties, added, prefix, dynamic);
         continue;
       }
-      if (key === '') throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse: field name cannot be an empty string`);
       const path = joinPath(prefix, key);
       // Fields this document added (to an earlier element of the same array, say) are in `properties` by now.
       let mapping = own(properties, key) ?? own(added, key);
