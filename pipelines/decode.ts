@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { isJsonObject } from '../shared/json-object.js';
 import type { Json } from './ecs.js';
+import { renameRefusedFields } from './field-names.js';
 import { RejectedError, type Decoded, type Input, type Limits } from './types.js';
 
 /** Depth and number of leaf values of a parsed document, stopping once a limit is passed. */
@@ -99,15 +100,22 @@ function isFilebeatEnvelope(object: Json): boolean {
   return !writtenByEcsLogger(object) && ('agent' in object || 'ecs' in object || isJsonObject(object.log));
 }
 
-/** A message's record: the JSON object it holds, else its text (tagged when it looked like JSON but was not). */
-function messageRecord(line: string, tags: string[]): Json | string {
+/**
+ * A message's record: the JSON object it holds, else its text (tagged when it looked like JSON but was not). The
+ * message was one string to the checks of the line that carried it: its record is measured against the limits here.
+ */
+function messageRecord(line: string, tags: string[], limits: Limits): Json | string {
   if (!line.startsWith('{')) return line;
+  let record: Json;
   try {
-    return parseJson(line, 'message');
+    record = parseJson(line, 'message');
   } catch {
     tags.push('json_message_invalid');
     return line;
   }
+  const problem = withinLimitsByText(line, limits) ? undefined : measure(record, limits);
+  if (problem) throw new RejectedError('decode', `message is ${problem}`);
+  return record;
 }
 
 /** A line of Docker's json-file log driver: the container's line, its stream and when it was written. */
@@ -145,11 +153,7 @@ function unwrapContainerLine(decoded: Decoded, limits: Limits): Decoded {
   }
   const text = line.trim();
   if (text === '') throw new RejectedError('decode', 'empty message in a container runtime\'s log line');
-  const record = messageRecord(text, decoded.tags);
-  // The runtime's line was one string to the checks of decodeLine: its record is measured here.
-  const problem = typeof record === 'string' || withinLimitsByText(text, limits) ? undefined : measure(record, limits);
-  if (problem) throw new RejectedError('decode', `message is ${problem}`);
-  return { ...decoded, envelope: decoded.envelope ?? { '@timestamp': time }, record };
+  return { ...decoded, envelope: decoded.envelope ?? { '@timestamp': time }, record: messageRecord(text, decoded.tags, limits) };
 }
 
 /**
@@ -157,7 +161,9 @@ function unwrapContainerLine(decoded: Decoded, limits: Limits): Decoded {
  * never a crash; a line over the size limit, too deep, with too many fields or broken JSON is rejected.
  */
 export function decode(input: Input, limits: Limits): Decoded {
-  return unwrapContainerLine(decodeLine(input, limits), limits);
+  const decoded = unwrapContainerLine(decodeLine(input, limits), limits);
+  if (typeof decoded.record !== 'string' && renameRefusedFields(decoded.record) > 0) decoded.tags.push('field_names_renamed');
+  return decoded;
 }
 
 /** The input's text, and its envelope and record as they are written (unwrapContainerLine looks inside). */
@@ -187,5 +193,5 @@ function decodeLine(input: Input, limits: Limits): Decoded {
   if (isJsonObject(json)) return { envelope, record: json, tags, text };
   // Decoded at the root: a record with no message, or one whose message is the application's text, not the line.
   if (typeof message !== 'string' || (!message.trimStart().startsWith('{') && decodedAtRoot(object))) return { envelope, record: recordAtRoot(object), tags, text };
-  return { envelope, record: messageRecord(message.trim(), tags), tags, text };
+  return { envelope, record: messageRecord(message.trim(), tags, limits), tags, text };
 }

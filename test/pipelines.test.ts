@@ -442,6 +442,10 @@ describe('rejections name the stage, the field and what was wrong', () => {
     ['broken JSON', '{"level": "INFO", ', {}, 'decode', /^message is not valid JSON: /],
     ['nesting too deep', `${'{"a":'.repeat(30)}1${'}'.repeat(30)}`, {}, 'decode', /^message is nested more than 20 levels deep$/],
     ['too many fields', JSON.stringify(Object.fromEntries(Array.from({ length: 1200 }, (_, i) => [`f${i}`, i]))), {}, 'decode', /^message is more than 1000 fields$/],
+    // The application's JSON inside a Filebeat event's message is one string to the event's own measure.
+    ['nesting too deep inside a Filebeat message', JSON.stringify({ '@timestamp': '2025-07-10T10:30:00Z', agent: { type: 'filebeat' }, message: `${'{"a":'.repeat(30)}1${'}'.repeat(30)}` }), {}, 'decode', /^message is nested more than 20 levels deep$/],
+    ['too many fields inside a Filebeat message', JSON.stringify({ '@timestamp': '2025-07-10T10:30:00Z', agent: { type: 'filebeat' }, message: JSON.stringify(Object.fromEntries(Array.from({ length: 1200 }, (_, i) => [`f${i}`, i]))) }), {}, 'decode', /^message is more than 1000 fields$/],
+    ['too many fields inside a container runtime’s line', JSON.stringify({ log: `${JSON.stringify(Object.fromEntries(Array.from({ length: 1200 }, (_, i) => [`f${i}`, i])))}\n`, stream: 'stdout', time: '2025-07-10T10:30:00Z' }), {}, 'decode', /^message is more than 1000 fields$/],
     ['an unreadable timestamp', JSON.stringify({ timestamp: 'yesterday', level: 'INFO' }), {}, 'validate', /^field timestamp: unrecognised date "yesterday"$/],
     ['a wrong type', JSON.stringify({ timestamp: '2025-07-10T10:30:00Z', level: 'INFO', processing_time: 'slow' }), {}, 'validate', /^field processing_time: .*expected number, received string/],
     ['a negative processing time', JSON.stringify({ timestamp: '2025-07-10T10:30:00Z', level: 'INFO', processing_time: -1 }), {}, 'validate', /^field processing_time: /],

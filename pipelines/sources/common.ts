@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { addTag, ECS_VERSION, objectAt, put, routeTemplate, urlFields, type Json } from '../ecs.js';
+import { isRefusedFieldName } from '../field-names.js';
 import { formatTimestamp, parseTimestamp } from '../timestamps.js';
 import { RejectedError } from '../types.js';
 import { acceptor } from './accept.js';
@@ -118,9 +119,15 @@ export function keepRest(document: Json, record: Json, known: ReadonlySet<string
     const value = record[key];
     if (known.has(key) || value === null || value === undefined || value === '') continue;
     if (claim !== undefined && claim(document, key, value, record)) continue;
-    // The namespace object only when there is something to keep; a dotted key stays one field.
+    // The namespace object only when there is something to keep; a dotted key stays one field, and a name
+    // Elasticsearch refuses (a logfmt pair's empty key) is kept as decode renames one in a JSON record.
     target ??= objectAt(document, namespace);
-    target[key.includes('.') ? key.replaceAll('.', '_') : key] = value;
+    if (key.includes('.')) target[key.replaceAll('.', '_')] = value;
+    else if (!isRefusedFieldName(key)) target[key] = value;
+    else {
+      target._ = value;
+      addTag(document, 'field_names_renamed');
+    }
   }
 }
 

@@ -1,0 +1,59 @@
+import type { Json } from './ecs.js';
+
+/**
+ * Whether Elasticsearch refuses a field name, which makes it refuse the whole document: an empty name, one of only
+ * whitespace (DocumentParser), or a dotted one with a part empty or of only whitespace, `"."`, `"a..b"`, `".a"`, `"a."`,
+ * `"a. .b"` (DotExpandingXContentParser). Whitespace is what String.prototype.trim removes, Java's isBlank and more.
+ */
+export function isRefusedFieldName(name: string): boolean {
+  const first = name.charCodeAt(0);
+  const last = name.charCodeAt(name.length - 1);
+  // Nearly every name starts and ends with visible ASCII other than a dot, and holds no dot: told in a few comparisons.
+  if (first > 32 && first < 127 && first !== 46 && last > 32 && last < 127 && last !== 46 && !name.includes('.')) return false;
+  if (!name.includes('.')) return name.trim() === '';
+  return name.split('.').some((part) => part.trim() === '');
+}
+
+/** The name a refused field is kept under: its dots as underscores (as a dotted key is kept in `rendiff.*`), `_` for a blank one. */
+function acceptedName(name: string, taken: (candidate: string) => boolean): string {
+  let renamed = name.replaceAll('.', '_');
+  if (renamed.trim() === '') renamed = '_';
+  while (taken(renamed)) renamed += '_';
+  return renamed;
+}
+
+/** Renames the refused names of one object, keeping the order of its fields. */
+function renameFields(object: Json): number {
+  const entries = Object.entries(object);
+  const original = new Set(Object.keys(object));
+  for (const [key] of entries) delete object[key];
+  let renamed = 0;
+  for (const [key, value] of entries) {
+    if (!isRefusedFieldName(key)) object[key] = value;
+    else {
+      object[acceptedName(key, (candidate) => original.has(candidate) || Object.hasOwn(object, candidate))] = value;
+      renamed += 1;
+    }
+  }
+  return renamed;
+}
+
+/**
+ * Renames, in place and at any depth, the field names of a decoded record that Elasticsearch would refuse, so that
+ * one odd key (Kubernetes' managedFields hold `"."`, a map keyed by user input may hold `""`) does not send the whole
+ * record to the dead letters. Returns how many it renamed. The record is the decoder's own (freshly parsed).
+ */
+export function renameRefusedFields(node: Json | unknown[]): number {
+  let renamed = 0;
+  let refused = false;
+  if (Array.isArray(node)) {
+    for (const item of node) if (typeof item === 'object' && item !== null) renamed += renameRefusedFields(item as Json | unknown[]);
+    return renamed;
+  }
+  for (const key in node) {
+    const value = node[key];
+    if (typeof value === 'object' && value !== null) renamed += renameRefusedFields(value as Json | unknown[]);
+    if (!refused && isRefusedFieldName(key)) refused = true;
+  }
+  return refused ? renamed + renameFields(node) : renamed;
+}
