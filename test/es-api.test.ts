@@ -493,6 +493,76 @@ describe('search', () => {
   });
 });
 
+describe('_msearch, _mget and _delete_by_query (multi search, multi get and delete by query APIs)', () => {
+  async function logs(): Promise<void> {
+    const lines = [['a', 200, 'api'], ['b', 503, 'api'], ['c', 200, 'worker'], ['d', 404, 'api']] as const;
+    await es.bulk({ refresh: true, operations: lines.flatMap(([id, status, service]) => [{ index: { _index: 'logs-x', _id: id } }, { status, service }]) });
+    await es.index({ index: 'other', id: 'z', document: { status: 500, service: 'api' }, refresh: true });
+  }
+
+  it('_msearch answers each search in order, as _search would; a failing one answers in its place, with its status', async () => {
+    await logs();
+    const { responses } = await es.msearch({
+      searches: [
+        { index: 'logs-x' }, { size: 0, query: { range: { status: { gte: 500 } } } },
+        {}, { size: 0, aggs: { by: { terms: { field: 'service.keyword' } } } },
+        { index: 'missing' }, { query: { match_all: {} } },
+        { index: 'logs-x' }, { query: { fuzzy_wuzzy: {} } },
+        { index: ['logs-x', 'other'], ignore_unavailable: true }, { size: 0, query: { term: { service: 'api' } } },
+      ] as never,
+    });
+    const summary = responses.map((response) => ('error' in response ? [response.status, response.error.type] : [response.status, (response.hits.total as { value: number }).value]));
+    expect(summary).toEqual([[200, 1], [200, 5], [404, 'index_not_found_exception'], [400, 'parsing_exception'], [200, 4]]);
+    expect((responses[1] as { aggregations: { by: { buckets: unknown[] } } }).aggregations.by.buckets).toEqual([{ key: 'api', doc_count: 4 }, { key: 'worker', doc_count: 1 }]);
+    // A point in time in the body, with no index in the header; with one, the whole request is invalid.
+    const pit = await es.openPointInTime({ index: 'logs-x', keep_alive: '1m' });
+    await es.index({ index: 'logs-x', id: 'e', document: { status: 200, service: 'api' }, refresh: true });
+    const inPit = await es.msearch({ searches: [{}, { pit: { id: pit.id }, size: 0 }, { index: 'logs-x' }, { size: 0 }] });
+    expect(inPit.responses.map((response) => ('hits' in response ? (response.hits.total as { value: number }).value : undefined))).toEqual([4, 5]);
+    expect(await failure(es.msearch({ searches: [{ index: 'logs-x' }, { pit: { id: pit.id } }] }))).toMatchObject({ status: 400, type: 'action_request_validation_exception', reason: 'Validation Failed: 1: [indices] cannot be used with point in time. Do not specify any index with point in time.;' });
+  });
+
+  it('_msearch refuses the request for an unknown header key, a missing last newline, an unknown search type or no search (RestMultiSearchAction)', async () => {
+    await logs();
+    const post = async (body: string) => {
+      const response = await raw('/_msearch', { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson' } });
+      return [response.status, ((await response.json()) as { error: { root_cause: Array<{ reason: string }> } }).error.root_cause[0]?.reason];
+    };
+    expect(await post('{"index":"logs-x","unknown_key":1}\n{}\n')).toEqual([400, 'key [unknown_key] is not supported in the metadata section']);
+    expect(await post('{"index":"logs-x"}\n{"query":{"match_all":{}}}')).toEqual([400, 'The msearch request must be terminated by a newline [\n]']);
+    expect(await post('{"search_type":"scan"}\n{}\n')).toEqual([400, 'No search type for [scan]']);
+    expect(await post('\n')).toEqual([400, 'Validation Failed: 1: no requests added;']);
+    // An empty header line is the defaults (every index), as Kibana and Grafana send it.
+    const empty = await raw('/logs-x/_msearch', { method: 'POST', body: '\n{"size":0}\n', headers: { 'content-type': 'application/x-ndjson' } });
+    expect(((await empty.json()) as { responses: Array<{ hits: { total: { value: number } } }> }).responses[0]?.hits.total.value).toBe(4);
+  });
+
+  it('_mget gets each document as GET _doc does: found or not, its _source filtered, a missing index its item’s error', async () => {
+    await logs();
+    const { docs } = await es.mget({ docs: [{ _index: 'logs-x', _id: 'a' }, { _index: 'other', _id: 'z', _source: ['status'] }, { _index: 'logs-x', _id: 'nope' }, { _index: 'missing', _id: 'a' }] });
+    expect(docs.map((doc) => ('error' in doc ? [doc._id, doc.error.type] : [doc._id, doc.found, doc._source]))).toEqual([
+      ['a', true, { status: 200, service: 'api' }], ['z', true, { status: 500 }], ['nope', false, undefined], ['a', 'index_not_found_exception'],
+    ]);
+    const byIds = await es.mget({ index: 'logs-x', ids: ['b', 'c'], _source: false });
+    expect(byIds.docs.map((doc) => ('found' in doc ? [doc._id, doc.found, doc._source] : undefined))).toEqual([['b', true, undefined], ['c', true, undefined]]);
+    expect(await failure(es.mget({ docs: [{ _id: 'a' }, { _index: 'logs-x' }] }))).toMatchObject({ status: 400, type: 'action_request_validation_exception', reason: 'Validation Failed: 1: index is missing for doc 0;2: id is missing for doc 1;' });
+    expect(await failure(es.mget({ index: 'logs-x', docs: [] }))).toMatchObject({ status: 400, reason: 'Validation Failed: 1: no documents to get;' });
+  });
+
+  it('_delete_by_query deletes what its query matches in the refreshed view, at most max_docs, and refreshes when asked', async () => {
+    await logs();
+    await es.index({ index: 'logs-x', id: 'unrefreshed', document: { status: 500, service: 'api' } });
+    const deleted = await es.deleteByQuery({ index: 'logs-x', query: { range: { status: { gte: 400 } } }, refresh: true });
+    expect([deleted.deleted, deleted.total, deleted.failures]).toEqual([2, 2, []]);
+    // The document indexed after the last refresh was not seen, so it stays.
+    expect((await es.search({ index: 'logs-x', sort: ['_id'] })).hits.hits.map((hit) => hit._id)).toEqual(['a', 'c', 'unrefreshed']);
+    expect((await es.deleteByQuery({ index: 'logs-x,other', max_docs: 1, query: { term: { service: 'api' } } })).deleted).toBe(1);
+    expect(await failure(es.deleteByQuery({ index: 'missing', query: { match_all: {} } }))).toMatchObject({ status: 404, type: 'index_not_found_exception' });
+    const rethrottled = await es.deleteByQueryRethrottle({ task_id: 'test:007', requests_per_second: 2 });
+    expect(rethrottled.node_failures?.[0]?.caused_by).toMatchObject({ type: 'no_such_node_exception' });
+  });
+});
+
 describe('bad input', () => {
   it('a malformed action line fails the whole _bulk with 400; a malformed document line fails its item only', async () => {
     const badAction = await raw('/_bulk', { method: 'POST', body: '{"index":{"_index":"x"}}\n{"a":1}\nnot json\n' , headers: { 'content-type': 'application/x-ndjson' } });

@@ -29,6 +29,10 @@ interface Report {
   pipeline: Record<string, unknown>;
   piped: unknown[];
   bad_pipeline: [number, string] | string;
+  msearch: Array<[number, number | string]>;
+  mget: Array<[string, boolean, unknown]>;
+  deleted: number;
+  left: number;
 }
 
 describe('Debian’s official Python client (python3-elasticsearch 7.17) against the emulator', () => {
@@ -56,5 +60,9 @@ describe('Debian’s official Python client (python3-elasticsearch 7.17) against
       { service: 'worker', stamped_by: 'worker' },
     ]);
     expect(report.bad_pipeline).toEqual([400, 'parse_exception']);
+    // 101 and 151; a missing index fails its own search; every index searched: the two piped documents' api.
+    expect(report.msearch).toEqual([[200, 2], [404, 'index_not_found_exception'], [200, 1]]);
+    expect(report.mget).toEqual([['one', true, { stamped_by: 'api' }], ['nope', false, null]]);
+    expect([report.deleted, report.left]).toEqual([2, 2]);
   });
 });

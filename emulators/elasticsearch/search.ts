@@ -117,6 +117,16 @@ export function count(indices: Index[], body: Json, params: SearchParams, now: n
   return { count: hits.length, _shards: { total: indices.length, successful: indices.length, skipped: 0, failed: 0 } };
 }
 
+/** What a delete by query removes: each match of its query, in index order, at most `max_docs` (DeleteByQueryRequest). */
+export function matchingDocs(indices: Index[], body: Json, params: SearchParams & { max_docs?: string }, now: number): Array<{ index: Index; id: string }> {
+  for (const key of Object.keys(body)) if (key !== 'query' && key !== 'max_docs' && key !== 'conflicts') throw parsingError(`request does not support [${key}]`);
+  const targets = liveTargets(indices);
+  const hits = asShardFailure(targets, () => matchingHits(targets, queryOf(body, params), searchContext(indices, now), false));
+  const byName = new Map(indices.map((index) => [index.name, index]));
+  const limit = integerOption('max_docs', params.max_docs, body.max_docs, Infinity);
+  return hits.slice(0, limit).map((hit) => ({ index: byName.get(hit.index) as Index, id: hit.doc.id }));
+}
+
 // ---- options ---------------------------------------------------------------------------------------
 
 function integerOption(name: string, param: string | undefined, value: unknown, fallback: number): number {
@@ -248,7 +258,8 @@ function sortHits(hits: Hit[], keys: SortKey[]): SortedHit[] {
   return sorted;
 }
 
-function sourceSpecOf(body: Json, params: SearchParams): unknown {
+/** `_source` filtering asked for: the URL's `_source_includes`/`_source_excludes`, else its `_source`, else the body's. */
+export function sourceSpecOf(body: Json, params: SearchParams): unknown {
   if (params._source_includes !== undefined || params._source_excludes !== undefined) return { includes: params._source_includes?.split(','), excludes: params._source_excludes?.split(',') };
   if (params._source !== undefined) return params._source === 'false' ? false : params._source === 'true' ? true : params._source.split(',');
   return body._source;

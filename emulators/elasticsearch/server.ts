@@ -15,7 +15,9 @@ import { FileJournal } from './journal.js';
 import type { Mappings } from './mapping.js';
 import { SearchContexts } from './contexts.js';
 import { fieldCaps } from './field-caps.js';
-import { count, firstPage, frozenTargets, liveTargets, renderPage, search, type SearchParams } from './search.js';
+import { count, firstPage, frozenTargets, liveTargets, matchingDocs, renderPage, search, sourceSpecOf, type SearchParams } from './search.js';
+import { parseMultiGet, parseMultiSearch } from './multi.js';
+import { filterSource } from './query.js';
 import { MAX_JSON_DEPTH, nestingTooDeep, nestsTooDeep } from './strict.js';
 import { matchesPattern } from './glob.js';
 import { Cluster, Doc, flattenSettings, nestSettings, sourceOf, type AliasDef, type ComponentTemplate, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
@@ -899,13 +901,9 @@ export class ElasticsearchEmulator {
     this.route(['PUT', 'POST'], '/{index}/_doc/{id}', (request) => indexDoc(request, 'index'), { bodyRequired: true });
     this.route('POST', '/{index}/_doc', (request) => indexDoc(request, 'index'), { bodyRequired: true });
     this.route(['PUT', 'POST'], '/{index}/_create/{id}', (request) => indexDoc(request, 'create'), { bodyRequired: true });
-    this.route('GET', '/{index}/_doc/{id}', (request) => {
-      const [index] = c.resolve(request.params.index);
-      const doc = index?.docs.get(request.params.id as string);
-      const name = index?.name ?? (request.params.index as string);
-      if (!doc) return { status: 404, body: { _index: name, _id: request.params.id, found: false } };
-      return ok({ _index: name, _id: doc.id, _version: doc.version, _seq_no: doc.seqNo, _primary_term: 1, found: true, _source: sourceOf(doc) });
-    });
+    this.route('GET', '/{index}/_doc/{id}', (request) => this.getDocument(request.params.index as string, request.params.id as string, sourceSpecOf({}, request.query)));
+    this.route(['GET', 'POST'], '/_mget', (request) => this.multiGet(request), { bodyRequired: true });
+    this.route(['GET', 'POST'], '/{index}/_mget', (request) => this.multiGet(request), { bodyRequired: true });
     this.route('GET', '/{index}/_source/{id}', (request) => {
       const [index] = c.resolve(request.params.index);
       const doc = index?.docs.get(request.params.id as string);
@@ -918,6 +916,16 @@ export class ElasticsearchEmulator {
       const result = c.deleteDoc(index, request.params.id as string);
       await this.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
       return ok(this.writeBody(result), result.status);
+    });
+    this.route('POST', '/{index}/_delete_by_query', (request) => this.deleteByQuery(request), { bodyRequired: true });
+    // No task outlives its request here: whatever the task id names is not found, as on a node that never had it.
+    this.route('POST', '/_delete_by_query/{task}/_rethrottle', (request) => {
+      const node = (request.params.task as string).split(':')[0] as string;
+      if (node !== this.nodeId) {
+        const cause = { type: 'no_such_node_exception', reason: `No such node [${node}]`, node_id: node };
+        return ok({ nodes: {}, node_failures: [{ type: 'failed_node_exception', reason: `Failed node [${node}]`, node_id: node, caused_by: cause }] });
+      }
+      return ok({ nodes: {}, task_failures: [{ task_id: Number(request.params.task?.split(':')[1]), node_id: node, status: 'NOT_FOUND', reason: { type: 'resource_not_found_exception', reason: `task [${request.params.task}] is missing` } }] });
     });
     this.route('POST', '/{index}/_update/{id}', async (request) => {
       const index = c.writeTarget(request.params.index as string, 'update');
@@ -937,6 +945,8 @@ export class ElasticsearchEmulator {
       this.stats.queryTimeMs += performance.now() - started;
       return ok(result);
     };
+    this.route(['GET', 'POST'], '/_msearch', (request) => this.multiSearch(request), { ndjson: true, bodyRequired: true });
+    this.route(['GET', 'POST'], '/{index}/_msearch', (request) => this.multiSearch(request), { ndjson: true, bodyRequired: true });
     this.route(['GET', 'POST'], '/_search', runSearch);
     this.route(['GET', 'POST'], '/_search/scroll', (request) => this.scroll(request, request.query.scroll_id));
     this.route(['GET', 'POST'], '/_search/scroll/{id}', (request) => this.scroll(request, request.params.id));
@@ -1109,6 +1119,69 @@ export class ElasticsearchEmulator {
     if (params.scroll === undefined) return search(liveTargets(indices), body, params, this.cluster.now());
     const { prepared, response, size } = firstPage(frozenTargets(indices), body, params, this.cluster.now());
     return { _scroll_id: this.contexts.openScroll(prepared, size, indices.length, params.scroll), ...response };
+  }
+
+  /** `_msearch`: each search run as `_search` runs it; one that fails is answered in its place, the others still run. */
+  private multiSearch(request: Request): Reply {
+    const started = performance.now();
+    const items = parseMultiSearch(request.body, request.params.index);
+    // SearchRequest.validate fails the whole request (MultiSearchRequest.validate), not its item.
+    const invalid = items.filter((item) => item.body.pit !== undefined && item.index !== undefined);
+    if (invalid.length > 0) {
+      const reasons = invalid.map((_, i) => `${i + 1}: [indices] cannot be used with point in time. Do not specify any index with point in time.;`);
+      throw new EsError(400, 'action_request_validation_exception', `Validation Failed: ${reasons.join('')}`);
+    }
+    const responses = items.map((item) => {
+      const params: Record<string, string> = item.index === undefined ? {} : { index: item.index };
+      try {
+        return { ...this.search({ ...request, params, query: { ...request.query, ...item.query }, json: item.body }), status: 200 };
+      } catch (error) {
+        if (error instanceof EsError) return error.toBody();
+        throw error;
+      }
+    });
+    this.stats.queryTotal += responses.length;
+    this.stats.queryTimeMs += performance.now() - started;
+    return ok({ took: Math.round(performance.now() - started), responses });
+  }
+
+  /** One document by id, as `GET <index>/_doc/<id>` answers it (its `_source` filtered by `source` when given). */
+  private getDocument(target: string, id: string, source: unknown): Reply {
+    const [index] = this.cluster.resolve(target);
+    const doc = index?.docs.get(id);
+    const name = index?.name ?? target;
+    if (!doc) return { status: 404, body: { _index: name, _id: id, found: false } };
+    const filtered = source === undefined ? sourceOf(doc) : filterSource(sourceOf(doc), source);
+    return ok({ _index: name, _id: doc.id, _version: doc.version, _seq_no: doc.seqNo, _primary_term: 1, found: true, ...(filtered === undefined ? {} : { _source: filtered }) });
+  }
+
+  /** `_mget`: each document as `GET _doc` gives it; a missing index is that item's error alone. */
+  private multiGet(request: Request): Reply {
+    const fromQuery = sourceSpecOf({}, request.query);
+    const docs = parseMultiGet(request.json, request.params.index).map((item) => {
+      try {
+        return this.getDocument(item.index as string, item.id as string, item.source ?? fromQuery).body;
+      } catch (error) {
+        if (error instanceof EsError) return { _index: item.index, _id: item.id, error: error.toError() };
+        throw error;
+      }
+    });
+    return ok({ docs });
+  }
+
+  /** `_delete_by_query`, run at once: the matches of the refreshed view are deleted, as its scroll would find them. */
+  private async deleteByQuery(request: Request): Promise<Reply> {
+    const started = performance.now();
+    if (request.query.wait_for_completion === 'false') throw badRequest('[wait_for_completion=false] is not emulated: the emulator keeps no tasks');
+    const indices = this.cluster.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
+    const matches = matchingDocs(indices, request.json, request.query as SearchParams, this.cluster.now());
+    for (const { index, id } of matches) this.cluster.deleteDoc(index, id);
+    if (truthy(request.query.refresh)) await this.applyRefresh('true', new Set(matches.map((match) => match.index)));
+    const deleted = matches.length;
+    return ok({
+      took: Math.round(performance.now() - started), timed_out: false, total: deleted, deleted, batches: deleted > 0 ? 1 : 0, version_conflicts: 0, noops: 0,
+      retries: { bulk: 0, search: 0 }, throttled_millis: 0, requests_per_second: -1, throttled_until_millis: 0, failures: [],
+    });
   }
 
   /** The next page of a scroll: the id from the body wins over the path or query, as in Elasticsearch. */

@@ -73,4 +73,14 @@ try:
 except RequestError as error:
     report["bad_pipeline"] = [error.status_code, error.error]
 
+# _msearch as Grafana's and Kibana's data sources send it (a header with the index, a body each), _mget, and
+# _delete_by_query, each through the 7.17 client's own method.
+searches = [{"index": "py-latency"}, {"size": 0, "query": {"range": {"latency": {"gte": 100}}}},
+            {"index": "py-missing"}, {"query": {"match_all": {}}},
+            {}, {"size": 0, "query": {"term": {"service": "api"}}}]
+report["msearch"] = [[r["status"], r["hits"]["total"]["value"] if "hits" in r else r["error"]["type"]] for r in es.msearch(body=searches)["responses"]]
+report["mget"] = [[d["_id"], d.get("found"), d.get("_source")] for d in es.mget(index="py-piped", body={"ids": ["one", "nope"]}, _source_includes="stamped_by")["docs"]]
+report["deleted"] = es.delete_by_query(index="py-latency", body={"query": {"range": {"latency": {"lt": 100}}}}, refresh=True)["deleted"]
+report["left"] = es.count(index="py-latency")["count"]
+
 print(json.dumps(report))
