@@ -513,7 +513,7 @@ describe('_msearch, _mget and _delete_by_query (multi search, multi get and dele
     });
     const summary = responses.map((response) => ('error' in response ? [response.status, response.error.type] : [response.status, (response.hits.total as { value: number }).value]));
     expect(summary).toEqual([[200, 1], [200, 5], [404, 'index_not_found_exception'], [400, 'parsing_exception'], [200, 4]]);
-    expect((responses[1] as { aggregations: { by: { buckets: unknown[] } } }).aggregations.by.buckets).toEqual([{ key: 'api', doc_count: 4 }, { key: 'worker', doc_count: 1 }]);
+    expect((responses[1] as unknown as { aggregations: { by: { buckets: unknown[] } } }).aggregations.by.buckets).toEqual([{ key: 'api', doc_count: 4 }, { key: 'worker', doc_count: 1 }]);
     // A point in time in the body, with no index in the header; with one, the whole request is invalid.
     const pit = await es.openPointInTime({ index: 'logs-x', keep_alive: '1m' });
     await es.index({ index: 'logs-x', id: 'e', document: { status: 200, service: 'api' }, refresh: true });
@@ -537,6 +537,17 @@ describe('_msearch, _mget and _delete_by_query (multi search, multi get and dele
     expect(((await empty.json()) as { responses: Array<{ hits: { total: { value: number } } }> }).responses[0]?.hits.total.value).toBe(4);
   });
 
+  it('queries on the _index and _id metadata fields: term (a pattern for _index), terms, match, prefix, in bool filters', async () => {
+    await logs();
+    const ids = async (query: Record<string, unknown>) => (await es.search({ index: '*', query })).hits.hits.map((hit) => hit._id).sort();
+    expect(await ids({ term: { _index: 'other' } })).toEqual(['z']);
+    expect(await ids({ term: { _index: 'logs-*' } })).toEqual(['a', 'b', 'c', 'd']);
+    expect(await ids({ bool: { filter: [{ terms: { _index: ['other', 'nothing'] } }, { match: { service: 'api' } }] } })).toEqual(['z']);
+    expect(await ids({ bool: { must: { match: { _index: 'logs-x' } }, must_not: { term: { _id: 'b' } } } })).toEqual(['a', 'c', 'd']);
+    expect(await ids({ prefix: { _index: 'oth' } })).toEqual(['z']);
+    expect(await ids({ terms: { _id: ['c', 'z'] } })).toEqual(['c', 'z']);
+  });
+
   it('_mget gets each document as GET _doc does: found or not, its _source filtered, a missing index its item’s error', async () => {
     await logs();
     const { docs } = await es.mget({ docs: [{ _index: 'logs-x', _id: 'a' }, { _index: 'other', _id: 'z', _source: ['status'] }, { _index: 'logs-x', _id: 'nope' }, { _index: 'missing', _id: 'a' }] });
@@ -545,7 +556,7 @@ describe('_msearch, _mget and _delete_by_query (multi search, multi get and dele
     ]);
     const byIds = await es.mget({ index: 'logs-x', ids: ['b', 'c'], _source: false });
     expect(byIds.docs.map((doc) => ('found' in doc ? [doc._id, doc.found, doc._source] : undefined))).toEqual([['b', true, undefined], ['c', true, undefined]]);
-    expect(await failure(es.mget({ docs: [{ _id: 'a' }, { _index: 'logs-x' }] }))).toMatchObject({ status: 400, type: 'action_request_validation_exception', reason: 'Validation Failed: 1: index is missing for doc 0;2: id is missing for doc 1;' });
+    expect(await failure(es.mget({ docs: [{ _id: 'a' }, { _index: 'logs-x' }] as never }))).toMatchObject({ status: 400, type: 'action_request_validation_exception', reason: 'Validation Failed: 1: index is missing for doc 0;2: id is missing for doc 1;' });
     expect(await failure(es.mget({ index: 'logs-x', docs: [] }))).toMatchObject({ status: 400, reason: 'Validation Failed: 1: no documents to get;' });
   });
 

@@ -38,7 +38,6 @@ const SKIPPED_TESTS: Record<string, string> = {
   'search.aggregation/220_filters_bucket.yml: cache busting': 'the `split_queries_on_whitespace` keyword option is not emulated',
   'search.aggregation/220_filters_bucket.yml: nested': 'nested documents are not emulated',
   'search.aggregation/220_filters_bucket.yml: cache hits': 'the request cache and its `_stats`, and terms lookup, are not emulated',
-  'search/350_point_in_time.yml: msearch': 'queries on the `_index` metadata field (`match: { _index: test }`) are not emulated; `_msearch` with a point in time is tested in es-api',
   'scroll/10_basic.yml: Body params override query string': 'the JavaScript client copies a `scroll_id` parameter into the body, over the body’s own, so this runner cannot send both (the emulator takes the body’s, as a test in es-strict checks with raw HTTP)',
 };
 

@@ -113,7 +113,22 @@ function compare(a: FieldValue, b: FieldValue): number {
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
+/**
+ * The metadata fields a term-level or match query may name (IndexFieldMapper, IdFieldMapper): `_index` matches the
+ * concrete index name or a wildcard pattern of it, `_id` the id.
+ */
+function metadataMatcher(field: string, test: (value: string) => boolean, boost = 1): Matcher | undefined {
+  if (field === '_index') return constant((doc) => test(doc.index), boost);
+  if (field === '_id') return constant((doc) => test(doc.id), boost);
+  return undefined;
+}
+
 function termMatcher(field: string, raw: unknown, context: SearchContext, options: { caseInsensitive?: boolean; boost?: number } = {}): Matcher {
+  if (field === '_index' || field === '_id') {
+    const pattern = field === '_index' ? globToRegex(String(raw), { caseInsensitive: options.caseInsensitive === true }) : undefined;
+    const id = String(raw);
+    return metadataMatcher(field, (value) => (pattern === undefined ? value === id : pattern.test(value)), options.boost) as Matcher;
+  }
   const def = context.fields.get(field);
   if (def && isTextType(def.type)) {
     const token = String(raw);
@@ -177,6 +192,8 @@ function rangeMatcher(field: string, spec: Json, context: SearchContext, lenient
 
 
 function stringMatcher(field: string, test: (value: string) => boolean, context: SearchContext, boost = 1): Matcher {
+  const metadata = metadataMatcher(field, test, boost);
+  if (metadata !== undefined) return metadata;
   const def = context.fields.get(field);
   if (def && isTextType(def.type)) return constant((doc) => tokensOf(doc, field).some((tokens) => tokens.some(test)), boost);
   return constant((doc) => doc.fields.some(field, (value) => test(String(value))), boost);
@@ -184,6 +201,8 @@ function stringMatcher(field: string, test: (value: string) => boolean, context:
 
 /** Full-text match on one field: analysed tokens on text fields, the whole value as a term elsewhere. */
 function matchField(field: string, query: unknown, context: SearchContext, options: { operator?: string; minimumShouldMatch?: unknown; boost?: number; phrase?: boolean; lenient?: boolean }): Matcher {
+  // The metadata fields are keywords: a match is their term query.
+  if (field === '_index' || field === '_id') return termMatcher(field, query, context, { boost: options.boost });
   const def = context.fields.get(field);
   const boost = options.boost ?? 1;
   if (!def || !isTextType(def.type)) {

@@ -26,6 +26,8 @@ export class Doc {
 
   constructor(
     readonly id: string,
+    /** The concrete index it is in: what queries on the `_index` metadata field read. */
+    readonly index: string,
     raw: Buffer,
     readonly fields: DocFields,
     readonly version: number,
@@ -685,7 +687,7 @@ export class Cluster {
     this.fixConstantKeywords(index, fields);
     // The JSON as received where there is one, with what pipelines set: serialising again would cost as much as indexing.
     const raw = options.raw ?? Buffer.from(JSON.stringify(source));
-    const doc = new Doc(docId, raw, fields, (existing?.version ?? 0) + 1, index.seqNo++, options.raw === undefined ? undefined : options.patch);
+    const doc = new Doc(docId, index.name, raw, fields, (existing?.version ?? 0) + 1, index.seqNo++, options.raw === undefined ? undefined : options.patch);
     this.store(index, doc, existing, id === undefined);
     return doc;
   }
@@ -750,7 +752,7 @@ export class Cluster {
     const { fields, added } = indexDocument(source, index.mappings, id, { totalFields: Number.MAX_SAFE_INTEGER, depth: Number.MAX_SAFE_INTEGER });
     if (added) index.setMappings(mergeMappings(index.mappings, { properties: added }));
     const raw = Buffer.from(JSON.stringify(source));
-    const doc = new Doc(id, raw, fields, version, index.seqNo++);
+    const doc = new Doc(id, index.name, raw, fields, version, index.seqNo++);
     index.docs.set(doc);
     index.show(id, doc);
     index.bytes += raw.length;
