@@ -146,6 +146,44 @@ describe('indices, mappings, settings, aliases', () => {
   });
 });
 
+describe('_resolve/index and _stats (resolve index API, index stats API)', () => {
+  it('_resolve/index names the indices, aliases and data streams of an expression, as Kibana reads it for a data view', async () => {
+    await es.indices.putIndexTemplate({ name: 'logs', index_patterns: ['logs-*'], data_stream: {}, priority: 200 });
+    await es.index({ index: 'logs-app-default', document: { '@timestamp': '2026-11-22T10:00:00Z', message: 'm' }, refresh: true });
+    await es.indices.create({ index: 'logs-old', aliases: { 'logs-all': {}, archive: {} } });
+    await es.indices.create({ index: 'metrics-1' });
+    const resolved = await es.indices.resolveIndex({ name: 'logs-*' });
+    expect(resolved.indices).toEqual([{ name: 'logs-old', aliases: ['archive', 'logs-all'], attributes: ['open'] }]);
+    expect(resolved.aliases).toEqual([{ name: 'logs-all', indices: ['logs-old'] }]);
+    expect(resolved.data_streams).toEqual([{ name: 'logs-app-default', backing_indices: [expect.stringMatching(/^\.ds-logs-app-default-\d{4}\.\d{2}\.\d{2}-000001$/)], timestamp_field: '@timestamp' }]);
+    // Backing indices are hidden: a pattern reaches them when it starts with a dot, or with expand_wildcards=all.
+    const backing = [[['hidden', 'open'], 'logs-app-default']];
+    expect((await es.indices.resolveIndex({ name: '.ds-logs-*' })).indices.map((index) => [index.attributes, index.data_stream])).toEqual(backing);
+    expect((await es.indices.resolveIndex({ name: '*app*', expand_wildcards: 'all' })).indices.map((index) => [index.attributes, index.data_stream])).toEqual(backing);
+    expect((await es.indices.resolveIndex({ name: '*app*' })).indices).toEqual([]);
+    // A missing concrete name is refused unless ignore_unavailable.
+    expect(await failure(es.indices.resolveIndex({ name: 'nothing,metrics-1' }))).toMatchObject({ status: 404, type: 'index_not_found_exception' });
+    expect((await es.indices.resolveIndex({ name: 'nothing,metrics-1', ignore_unavailable: true })).indices.map((index) => index.name)).toEqual(['metrics-1']);
+  });
+
+  it('_stats counts the searchable documents and the stored bytes of each index and in all, per metric', async () => {
+    await es.indices.create({ index: 'one', settings: { number_of_replicas: 1 } });
+    await es.bulk({ refresh: true, operations: [{ index: { _index: 'one' } }, { a: 1 }, { index: { _index: 'one' } }, { a: 2 }, { index: { _index: 'two' } }, { b: 'x' }] });
+    await es.index({ index: 'two', document: { b: 'not yet refreshed' } });
+    const stats = await es.indices.stats();
+    // Each index one primary and one replica (the default), which never starts on one node.
+    expect(stats._shards).toEqual({ total: 4, successful: 2, failed: 0 });
+    expect([stats._all.primaries?.docs?.count, stats.indices?.one?.primaries?.docs?.count, stats.indices?.two?.total?.docs?.count]).toEqual([3, 2, 1]);
+    expect(stats.indices?.one?.health).toBe('yellow');
+    const cat = (await es.cat.indices({ index: 'one', bytes: 'b', format: 'json' }))[0];
+    expect(String(stats.indices?.one?.primaries?.store?.size_in_bytes)).toBe(cat?.['store.size']);
+    const docsOnly = await es.indices.stats({ index: 'two', metric: 'docs' });
+    expect(Object.keys(docsOnly._all.primaries ?? {})).toEqual(['docs']);
+    expect(await failure(es.indices.stats({ metric: 'bogus' as never }))).toMatchObject({ status: 400, reason: 'request [/_stats/bogus] contains unrecognized metric: [bogus]' });
+    expect(await failure(es.indices.stats({ metric: 'indexing' }))).toMatchObject({ status: 400, type: 'illegal_argument_exception' });
+  });
+});
+
 describe('templates and data streams', () => {
   it('resolves the template with the highest priority, composed of component templates in order', async () => {
     await es.cluster.putComponentTemplate({ name: 'base', template: { settings: { number_of_replicas: 0 }, mappings: { properties: { a: { type: 'keyword' }, b: { type: 'keyword' } } } } });

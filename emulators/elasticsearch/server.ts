@@ -17,6 +17,7 @@ import { SearchContexts } from './contexts.js';
 import { fieldCaps } from './field-caps.js';
 import { count, firstPage, frozenTargets, liveTargets, matchingDocs, renderPage, search, sourceSpecOf, type SearchParams } from './search.js';
 import { parseMultiGet, parseMultiSearch } from './multi.js';
+import { indexStats, resolveIndex } from './index-info.js';
 import { filterSource } from './query.js';
 import { MAX_JSON_DEPTH, nestingTooDeep, nestsTooDeep } from './strict.js';
 import { matchesPattern } from './glob.js';
@@ -533,6 +534,7 @@ export class ElasticsearchEmulator {
     this.registerIlmRoutes();
     this.registerDocumentRoutes();
     this.registerSearchRoutes();
+    this.registerIndexInfoRoutes();
     this.registerIndexSettingRoutes();
     this.registerAliasRoutes();
     this.registerIndexRoutes();
@@ -1081,6 +1083,17 @@ export class ElasticsearchEmulator {
   }
 
   /** Creating, getting and deleting indices: last, as `/{index}` matches any single segment. */
+  /** `_resolve/index` and `_stats`: before the index routes, whose `/{index}` would take `/_stats`. */
+  private registerIndexInfoRoutes(): void {
+    const c = this.cluster;
+    this.route('GET', '/_resolve/index/{name}', (request) => ok(resolveIndex(c, request.params.name as string, request.query)));
+    const stats = (request: Request): Reply => ok(indexStats(c, request.params.index, request.params.metric, request.path, request.query));
+    this.route('GET', '/_stats', stats);
+    this.route('GET', '/_stats/{metric}', stats);
+    this.route('GET', '/{index}/_stats', stats);
+    this.route('GET', '/{index}/_stats/{metric}', stats);
+  }
+
   private registerIndexRoutes(): void {
     const c = this.cluster;
     this.route('PUT', '/{index}', (request) => {
