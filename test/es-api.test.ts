@@ -607,6 +607,8 @@ describe('_msearch, _mget and _delete_by_query (multi search, multi get and dele
     expect((await es.search({ index: 'logs-x', sort: ['_id'] })).hits.hits.map((hit) => hit._id)).toEqual(['a', 'c', 'unrefreshed']);
     expect((await es.deleteByQuery({ index: 'logs-x,other', max_docs: 1, query: { term: { service: 'api' } } })).deleted).toBe(1);
     expect(await failure(es.deleteByQuery({ index: 'missing', query: { match_all: {} } }))).toMatchObject({ status: 404, type: 'index_not_found_exception' });
+    expect(await failure(es.deleteByQuery({ index: 'logs-x' }))).toMatchObject({ status: 400, reason: 'Validation Failed: 1: query is missing;' });
+    expect((await es.deleteByQuery({ index: 'logs-x', q: 'service:worker', refresh: true })).deleted).toBe(1);
     const rethrottled = await es.deleteByQueryRethrottle({ task_id: 'test:007', requests_per_second: 2 });
     expect(rethrottled.node_failures?.[0]?.caused_by).toMatchObject({ type: 'no_such_node_exception' });
   });

@@ -919,7 +919,7 @@ export class ElasticsearchEmulator {
       await this.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
       return ok(this.writeBody(result), result.status);
     });
-    this.route('POST', '/{index}/_delete_by_query', (request) => this.deleteByQuery(request), { bodyRequired: true });
+    this.route('POST', '/{index}/_delete_by_query', (request) => this.deleteByQuery(request));
     // No task outlives its request here: whatever the task id names is not found, as on a node that never had it.
     this.route('POST', '/_delete_by_query/{task}/_rethrottle', (request) => {
       const node = (request.params.task as string).split(':')[0] as string;
@@ -1082,7 +1082,6 @@ export class ElasticsearchEmulator {
     this.route('GET', '/{index}/_alias/{name}', getAliases);
   }
 
-  /** Creating, getting and deleting indices: last, as `/{index}` matches any single segment. */
   /** `_resolve/index` and `_stats`: before the index routes, whose `/{index}` would take `/_stats`. */
   private registerIndexInfoRoutes(): void {
     const c = this.cluster;
@@ -1094,6 +1093,7 @@ export class ElasticsearchEmulator {
     this.route('GET', '/{index}/_stats/{metric}', stats);
   }
 
+  /** Creating, getting and deleting indices: last, as `/{index}` matches any single segment. */
   private registerIndexRoutes(): void {
     const c = this.cluster;
     this.route('PUT', '/{index}', (request) => {
@@ -1186,6 +1186,8 @@ export class ElasticsearchEmulator {
   private async deleteByQuery(request: Request): Promise<Reply> {
     const started = performance.now();
     if (request.query.wait_for_completion === 'false') throw badRequest('[wait_for_completion=false] is not emulated: the emulator keeps no tasks');
+    // A query is required, in the body or as `q` (DeleteByQueryRequest.validate): no request deletes everything by omission.
+    if (request.json.query === undefined && request.query.q === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: query is missing;');
     const indices = this.cluster.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
     const matches = matchingDocs(indices, request.json, request.query as SearchParams, this.cluster.now());
     for (const { index, id } of matches) this.cluster.deleteDoc(index, id);
