@@ -33,6 +33,8 @@ interface Report {
   mget: Array<[string, boolean, unknown]>;
   deleted: number;
   left: number;
+  license: string[];
+  ilm_feature: Record<string, boolean>;
 }
 
 describe('Debian’s official Python client (python3-elasticsearch 7.17) against the emulator', () => {
@@ -64,5 +66,6 @@ describe('Debian’s official Python client (python3-elasticsearch 7.17) against
     expect(report.msearch).toEqual([[200, 2], [404, 'index_not_found_exception'], [200, 1]]);
     expect(report.mget).toEqual([['one', true, { stamped_by: 'api' }], ['nope', false, null]]);
     expect([report.deleted, report.left]).toEqual([2, 2]);
+    expect([report.license, report.ilm_feature]).toEqual([['basic', 'active'], { available: true, enabled: true }]);
   });
 });

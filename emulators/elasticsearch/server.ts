@@ -590,9 +590,16 @@ export class ElasticsearchEmulator {
     );
   }
 
-  /** Cluster health, settings and node stats. */
+  /** Cluster health, settings, node stats, and the licence and features a client checks before it writes. */
   private registerClusterRoutes(): void {
     const c = this.cluster;
+    // A basic licence, as a new cluster of the default distribution has one: Logstash's and Beats' outputs ask for it
+    // (an answer of 404 reads as the OSS distribution, which they refuse), Kibana shows it.
+    const issued = Date.now();
+    const license = { uid: this.clusterUuid, type: 'basic', status: 'active' };
+    this.route('GET', '/_license', () => ok({ license: { status: 'active', uid: license.uid, type: 'basic', issue_date: new Date(issued).toISOString(), issue_date_in_millis: issued, max_nodes: 1000, max_resource_units: null, issued_to: CLUSTER_NAME, issuer: 'elasticsearch', start_date_in_millis: -1 } }));
+    // The features the emulator has: only those a client may rely on (ILM, data streams), the others absent.
+    this.route('GET', '/_xpack', () => ok({ build: { hash: 'sluice', date: '2026-01-01T00:00:00.000Z' }, license: { ...license, mode: 'basic' }, features: { ilm: { available: true, enabled: true }, data_streams: { available: true, enabled: true } }, tagline: 'You know, for X' }));
     const health = async (request: Request): Promise<Reply> => {
       const indices = request.params.index === undefined ? [...c.indices.values()] : c.resolve(request.params.index, { expandHidden: true });
       const yellow = indices.some((index) => Number(index.settings['index.number_of_replicas'] ?? 0) > 0);

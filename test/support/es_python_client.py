@@ -83,4 +83,8 @@ report["mget"] = [[d["_id"], d.get("found"), d.get("_source")] for d in es.mget(
 report["deleted"] = es.delete_by_query(index="py-latency", body={"query": {"range": {"latency": {"lt": 100}}}}, refresh=True)["deleted"]
 report["left"] = es.count(index="py-latency")["count"]
 
+# What Beats, Logstash and Kibana check before they write: the licence and the features.
+report["license"] = [es.license.get()["license"][key] for key in ("type", "status")]
+report["ilm_feature"] = es.xpack.info()["features"]["ilm"]
+
 print(json.dumps(report))
