@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { isJsonObject } from '../shared/json-object.js';
 import type { Json } from './ecs.js';
 import { renameRefusedFields } from './field-names.js';
+import { FILEBEAT_METADATA } from './filebeat.js';
 import { RejectedError, type Decoded, type Input, type Limits } from './types.js';
 
 /** Depth and number of leaf values of a parsed document, stopping once a limit is passed. */
@@ -72,7 +73,7 @@ function writtenByEcsLogger(object: Json): boolean {
  * an application writes some of theirs (`log.level`, `host.hostname`), and whatever is Filebeat's in them is the same
  * value the envelope gives.
  */
-const FILEBEAT_OWN = new Set(['@timestamp', '@metadata', 'input', 'agent', 'ecs', 'fields', 'tags', 'stream', 'container', 'kubernetes', 'cloud', 'orchestrator', 'data_stream', 'docker', 'fileset', 'log_type']);
+const FILEBEAT_OWN = new Set<string>(['@timestamp', '@metadata', 'input', 'agent', 'ecs', 'fields', 'tags', 'stream', 'data_stream', 'docker', 'fileset', 'log_type', ...FILEBEAT_METADATA.filter((key) => key !== 'host')]);
 
 /**
  * Whether Filebeat decoded the application's JSON at the root while its `message` is text: `json.keys_under_root` of

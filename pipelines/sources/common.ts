@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { addTag, ECS_VERSION, objectAt, put, routeTemplate, urlFields, type Json } from '../ecs.js';
 import { isRefusedFieldName } from '../field-names.js';
+import { FILEBEAT_METADATA } from '../filebeat.js';
 import { formatTimestamp, parseTimestamp } from '../timestamps.js';
 import { RejectedError } from '../types.js';
 import { acceptor } from './accept.js';
@@ -64,8 +65,6 @@ function ingestedAt(now: number): string {
   if (ingested.at !== now) ingested = { at: now, text: new Date(now).toISOString() };
   return ingested.text;
 }
-
-const FILEBEAT_METADATA = ['host', 'container', 'kubernetes', 'cloud', 'orchestrator'] as const;
 
 /** The fields every document has: time, ECS version, event and data stream naming, Filebeat's metadata. */
 /**
