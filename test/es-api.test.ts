@@ -345,11 +345,38 @@ describe('mapping types', () => {
     expect(mixed.items.map((item) => item.index?.status)).toEqual([201, 400, 201]);
   });
 
-  it('keyword ignore_above keeps the value in _source but does not index it', async () => {
+  it('keyword ignore_above keeps the value in _source but does not index it, and names the field in _ignored', async () => {
     await es.indices.create({ index: 'typed', mappings: template as never });
     await indexOne({ kw: 'far too long' });
+    await indexOne({ kw: 'short' });
     expect((await es.search({ index: 'typed', query: { term: { kw: 'far too long' } } })).hits.hits).toHaveLength(0);
-    expect((await es.search({ index: 'typed' })).hits.hits[0]?._source).toEqual({ kw: 'far too long' });
+    const ignored = await es.search({ index: 'typed', query: { exists: { field: '_ignored' } } });
+    expect(ignored.hits.hits.map((hit) => [hit._source, hit._ignored])).toEqual([[{ kw: 'far too long' }, ['kw']]]);
+  });
+
+  it('index.mapping.ignore_malformed indexes the rest of a document whose value does not fit, naming the field in _ignored (ignore_malformed page, _ignored field page)', async () => {
+    await es.indices.create({
+      index: 'lenient',
+      settings: { 'index.mapping.ignore_malformed': true },
+      mappings: { properties: { l: { type: 'long' }, when: { type: 'date' }, ip: { type: 'ip' }, strict: { type: 'integer', ignore_malformed: false }, kw: { type: 'keyword' }, obj: { properties: { a: { type: 'keyword' } } } } },
+    });
+    const write = async (document: Record<string, unknown>) => Object.values((await es.bulk({ refresh: true, operations: [{ index: { _index: 'lenient' } }, document] })).items[0] ?? {})[0]?.status;
+    expect(await write({ l: 'abc', when: 'yesterday', ip: 'unknown', kw: 'kept', n: 1 })).toBe(201);
+    // A dynamically mapped field takes the index's default too: `n` is a long now.
+    expect(await write({ n: 'not a number', kw: 'second' })).toBe(201);
+    // Not covered: a field that says false, a keyword or object given the wrong shape.
+    expect(await write({ strict: 'abc' })).toBe(400);
+    expect(await write({ obj: 'flat' })).toBe(400);
+    expect(await write({ kw: { a: 1 } })).toBe(400);
+    const hits = (await es.search({ index: 'lenient', query: { exists: { field: '_ignored' } }, sort: [{ kw: 'asc' }] })).hits.hits;
+    expect(hits.map((hit) => [hit._source, hit._ignored])).toEqual([
+      [{ l: 'abc', when: 'yesterday', ip: 'unknown', kw: 'kept', n: 1 }, ['l', 'when', 'ip']],
+      [{ n: 'not a number', kw: 'second' }, ['n']],
+    ]);
+    expect((await es.count({ index: 'lenient', query: { term: { _ignored: 'n' } } })).count).toBe(1);
+    expect((await es.count({ index: 'lenient', query: { range: { l: { gte: 0 } } } })).count).toBe(0);
+    // An index-scoped setting, fixed once the index exists.
+    expect(await failure(es.indices.putSettings({ index: 'lenient', settings: { 'index.mapping.ignore_malformed': false } }))).toMatchObject({ status: 400 });
   });
 
   it('maps unknown fields by Elasticsearch’s dynamic rules, then by dynamic templates; strict refuses them', async () => {

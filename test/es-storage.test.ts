@@ -125,11 +125,15 @@ describe('stored source', () => {
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const first = await emulator(dataDir);
     await bulk(first.emulator.url, `{"index":{"_index":"places","_id":"a"}}\n${accented}\n`);
+    // A value an index with ignore_malformed took: read back from the journal under the same setting.
+    await first.es.indices.create({ index: 'lenient', settings: { 'index.mapping.ignore_malformed': true }, mappings: { properties: { n: { type: 'long' } } } });
+    await bulk(first.emulator.url, '{"index":{"_index":"lenient","_id":"x"}}\n{"n":"abc","m":"kept"}\n');
     await first.stop();
     cleanups.pop();
     const { es } = await emulator(dataDir);
     expect((await es.get({ index: 'places', id: 'a' }))._source).toMatchObject({ city: 'São Paulo', title: '🎬 "take" two' });
     expect((await es.count({ index: 'places', query: { term: { 'city.keyword': 'São Paulo' } } })).count).toBe(1);
+    expect((await es.search({ index: 'lenient' })).hits.hits.map((hit) => [hit._source, hit._ignored])).toEqual([[{ n: 'abc', m: 'kept' }, ['n']]]);
   });
 });
 

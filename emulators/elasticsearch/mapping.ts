@@ -200,13 +200,32 @@ interface Context {
   id: string;
   /** `index.mapping.depth.limit`: how deep a dynamically added object may sit. */
   depthLimit: number;
+  /** `index.mapping.ignore_malformed`: the default of the fields that take `ignore_malformed`. */
+  ignoreMalformed: boolean;
+  /** The fields of this document not indexed so far, each named once in `_ignored`. */
+  ignored: Set<string> | undefined;
 }
 
-/** The mapping limits of an index (`index.mapping.total_fields.limit`, `index.mapping.depth.limit`). */
+/** Names a field in the document's `_ignored`, once (Elasticsearch keeps them as a set). */
+function noteIgnored(context: Context, path: string): void {
+  context.ignored ??= new Set();
+  if (context.ignored.has(path)) return;
+  context.ignored.add(path);
+  context.fields.add(IGNORED_FIELD, path);
+}
+
+/** The mapping limits and defaults of an index (`index.mapping.total_fields.limit`, `.depth.limit`, `.ignore_malformed`). */
 export interface MappingLimits {
   totalFields: number;
   depth: number;
+  ignoreMalformed?: boolean;
 }
+
+/** The field types that take `ignore_malformed`, and so its index-level default (the ignore_malformed reference page). */
+const TAKES_IGNORE_MALFORMED = new Set(['long', 'integer', 'short', 'byte', 'double', 'float', 'half_float', 'scaled_float', 'unsigned_long', 'boolean', 'date', 'date_nanos', 'geo_point', 'ip']);
+
+/** The metadata field listing the fields of a document that were not indexed: malformed and ignored, or over ignore_above. */
+export const IGNORED_FIELD = '_ignored';
 
 function globMatches(patterns: string | string[] | undefined, value: string): boolean | undefined {
   if (patterns === undefined) return undefined;
@@ -333,17 +352,17 @@ function decodeGeohash(hash: string): GeoPoint {
  * error. A function of its own, not a closure in convert: a closure there was made for every value indexed
  * (2.3 KB of each Sluice document's 11 KB of allocation in a sampling profile of the emulator).
  */
-function malformed(path: string, def: FieldMapping, type: string, value: unknown, id: string, why?: string): undefined {
-  if (def.ignore_malformed === true) return undefined;
+function malformed(path: string, def: FieldMapping, type: string, value: unknown, id: string, ignoreByDefault: boolean, why?: string): undefined {
+  if (def.ignore_malformed ?? (ignoreByDefault && TAKES_IGNORE_MALFORMED.has(type))) return undefined;
   throw fieldError(path, type, value, id, why);
 }
 
 /** One value converted to the field's type, or an EsError. `undefined`: nothing to index (ignore_above, ignore_malformed). */
-function convert(path: string, def: FieldMapping, type: string, value: unknown, id: string): FieldValue | undefined {
+function convert(path: string, def: FieldMapping, type: string, value: unknown, id: string, ignoreByDefault: boolean): FieldValue | undefined {
   switch (type) {
     case 'keyword':
     case 'wildcard': {
-      if (typeof value === 'object') return malformed(path, def, type, value, id);
+      if (typeof value === 'object') return malformed(path, def, type, value, id, ignoreByDefault);
       const text = String(value);
       if (def.ignore_above !== undefined && text.length > def.ignore_above) return undefined;
       return text;
@@ -357,40 +376,40 @@ function convert(path: string, def: FieldMapping, type: string, value: unknown, 
     }
     case 'text':
     case 'match_only_text':
-      if (typeof value === 'object') return malformed(path, def, type, value, id);
+      if (typeof value === 'object') return malformed(path, def, type, value, id, ignoreByDefault);
       return String(value);
     case 'boolean':
       if (typeof value === 'boolean') return value;
       if (value === 'true') return true;
       if (value === 'false' || value === '') return false;
-      return malformed(path, def, type, value, id, `Failed to parse value [${String(value)}] as only [true] or [false] are allowed.`);
+      return malformed(path, def, type, value, id, ignoreByDefault, `Failed to parse value [${String(value)}] as only [true] or [false] are allowed.`);
     case 'date':
     case 'date_nanos': {
       const parsed = parseDate(value, def.format ?? DEFAULT_DATE_FORMAT);
-      return parsed === undefined ? malformed(path, def, type, value, id, `failed to parse date field [${String(value)}] with format [${def.format ?? DEFAULT_DATE_FORMAT}]`) : parsed;
+      return parsed === undefined ? malformed(path, def, type, value, id, ignoreByDefault, `failed to parse date field [${String(value)}] with format [${def.format ?? DEFAULT_DATE_FORMAT}]`) : parsed;
     }
     case 'ip': {
       const text = String(value);
       const plain = text.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
-      return isIP(plain) === 0 ? malformed(path, def, type, value, id, `'${text}' is not an IP string literal.`) : plain.toLowerCase();
+      return isIP(plain) === 0 ? malformed(path, def, type, value, id, ignoreByDefault, `'${text}' is not an IP string literal.`) : plain.toLowerCase();
     }
     case 'geo_point': {
       const point = parseGeoPoint(value);
-      return point ?? malformed(path, def, type, value, id, 'unsupported or invalid geo_point');
+      return point ?? malformed(path, def, type, value, id, ignoreByDefault, 'unsupported or invalid geo_point');
     }
     default: {
-      if (!isNumericType(type)) return malformed(path, def, type, value, id);
+      if (!isNumericType(type)) return malformed(path, def, type, value, id, ignoreByDefault);
       const coerce = def.coerce !== false;
       let number: number;
       if (typeof value === 'number') number = value;
       else if (typeof value === 'string' && coerce && value.trim() !== '' && !Number.isNaN(Number(value))) number = Number(value);
-      else return malformed(path, def, type, value, id, typeof value === 'string' ? `For input string: "${value}"` : undefined);
-      if (!Number.isFinite(number)) return malformed(path, def, type, value, id);
+      else return malformed(path, def, type, value, id, ignoreByDefault, typeof value === 'string' ? `For input string: "${value}"` : undefined);
+      if (!Number.isFinite(number)) return malformed(path, def, type, value, id, ignoreByDefault);
       const range = INTEGER_RANGES[type];
       if (range !== undefined) {
-        if (!Number.isInteger(number) && !coerce) return malformed(path, def, type, value, id, `Value [${number}] has a decimal part`);
+        if (!Number.isInteger(number) && !coerce) return malformed(path, def, type, value, id, ignoreByDefault, `Value [${number}] has a decimal part`);
         number = Math.trunc(number);
-        if (number < range[0] || number > range[1]) return malformed(path, def, type, value, id, `Value [${number}] is out of range for ${type === 'long' ? 'a long' : `an ${type}`}`);
+        if (number < range[0] || number > range[1]) return malformed(path, def, type, value, id, ignoreByDefault, `Value [${number}] is out of range for ${type === 'long' ? 'a long' : `an ${type}`}`);
       }
       if (type === 'scaled_float') {
         const factor = def.scaling_factor ?? 1;
@@ -415,12 +434,17 @@ function indexValue(context: Context, field: PreparedField, item: unknown): void
     indexFlattened(context, path, value);
     return;
   }
-  const converted = convert(path, mapping, type, value, context.id);
-  if (converted === undefined) return;
+  const converted = convert(path, mapping, type, value, context.id, context.ignoreMalformed);
+  // Not indexed (malformed and ignored, or over ignore_above): named in `_ignored`, as Elasticsearch does.
+  if (converted === undefined) {
+    noteIgnored(context, path);
+    return;
+  }
   context.fields.add(path, converted);
   for (const sub of field.subFields) {
-    const subValue = convert(sub.path, sub.mapping, sub.type, value, context.id);
+    const subValue = convert(sub.path, sub.mapping, sub.type, value, context.id, context.ignoreMalformed);
     if (subValue !== undefined) context.fields.add(sub.path, subValue);
+    else noteIgnored(context, sub.path);
   }
 }
 
@@ -634,7 +658,7 @@ function indexChild(context: Context, field: PreparedField, key: string, child: 
  */
 export function indexDocument(source: Record<string, unknown>, mappings: Mappings, id: string, limits: MappingLimits): IndexResult {
   const totalFieldsLimit = limits.totalFields;
-  const context: Context = { mappings, fields: new DocFieldsBuilder(), addedCount: 0, spareAdded: undefined, id, depthLimit: limits.depth };
+  const context: Context = { mappings, fields: new DocFieldsBuilder(), addedCount: 0, spareAdded: undefined, id, depthLimit: limits.depth, ignoreMalformed: limits.ignoreMalformed === true, ignored: undefined };
   const added: Record<string, FieldMapping> = {};
   indexObject(context, source, preparedMapping(mappings), mappings.properties ?? NO_PROPERTIES, added, '', mappings.dynamic === undefined ? 'true' : String(mappings.dynamic));
   if (context.addedCount > 0 && countFields(mappings) + context.addedCount > totalFieldsLimit) {

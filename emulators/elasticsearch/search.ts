@@ -1,7 +1,7 @@
 import { runAggregations, type Hit } from './aggs.js';
 import { DEFAULT_DATE_FORMAT, formatDate } from './dates.js';
 import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
-import { isTextType, type FieldDef, type FieldValue } from './mapping.js';
+import { IGNORED_FIELD, isTextType, type FieldDef, type FieldValue } from './mapping.js';
 import { checkSortFields, compareSortValues, compileQuery, expandFields, filterSource, parseSort, sortValue, type SearchContext, type SortKey } from './query.js';
 import { sourceOf, type Doc, type Index, type Json } from './store.js';
 import { checkSearchBody, shardFailure } from './strict.js';
@@ -275,12 +275,14 @@ function hitRenderer(body: Json, params: SearchParams, context: SearchContext, s
   return (hit) => {
     const source = noStoredFields ? undefined : filterSource(sourceOf(hit.doc), sourceSpec);
     const values = selected.length === 0 ? undefined : fieldsOf(hit.doc, selected);
+    const ignored = hit.doc.fields.get(IGNORED_FIELD);
     return {
       _index: hit.index,
       _id: hit.doc.id,
       ...(version ? { _version: hit.doc.version } : {}),
       ...(seqNo ? { _seq_no: hit.doc.seqNo, _primary_term: 1 } : {}),
       _score: showScore ? hit.score : null,
+      ...(ignored === undefined ? {} : { _ignored: ignored }),
       ...(source === undefined ? {} : { _source: source }),
       ...(values === undefined ? {} : { fields: values }),
       ...(hit.sort === undefined ? {} : { sort: hit.sort }),

@@ -1019,7 +1019,7 @@ export class ElasticsearchEmulator {
     const putSettings = (request: Request): Reply => {
       const body = request.json;
       const flat = flattenSettings((body.settings as Json | undefined) ?? body);
-      const fixed = Object.keys(flat).filter((key) => ['index.number_of_shards', 'index.codec', 'index.routing_partition_size'].includes(key));
+      const fixed = Object.keys(flat).filter((key) => ['index.number_of_shards', 'index.codec', 'index.routing_partition_size', 'index.mapping.ignore_malformed'].includes(key));
       if (fixed.length > 0) throw badRequest(`Can't update non dynamic settings [[${fixed.join(', ')}]] for open indices [${request.params.index}]`);
       for (const index of c.resolve(request.params.index, { expandHidden: true })) {
         for (const [key, value] of Object.entries(flat)) {

@@ -597,7 +597,11 @@ export class Cluster {
   // ---- documents ---------------------------------------------------------------------------------
 
   private mappingLimits(index: Index): MappingLimits {
-    return { totalFields: Number(index.settings['index.mapping.total_fields.limit'] ?? 1000), depth: Number(index.settings['index.mapping.depth.limit'] ?? 20) };
+    return {
+      totalFields: Number(index.settings['index.mapping.total_fields.limit'] ?? 1000),
+      depth: Number(index.settings['index.mapping.depth.limit'] ?? 20),
+      ignoreMalformed: String(index.settings['index.mapping.ignore_malformed']) === 'true',
+    };
   }
 
   /** Indexes (or creates) a document. `opType` create refuses an existing id with 409. */
@@ -749,7 +753,7 @@ export class Cluster {
 
   /** Replaces the whole content on start from a journal (no journaling while it happens). */
   restoreDoc(index: Index, id: string, source: Json, version: number): void {
-    const { fields, added } = indexDocument(source, index.mappings, id, { totalFields: Number.MAX_SAFE_INTEGER, depth: Number.MAX_SAFE_INTEGER });
+    const { fields, added } = indexDocument(source, index.mappings, id, { totalFields: Number.MAX_SAFE_INTEGER, depth: Number.MAX_SAFE_INTEGER, ignoreMalformed: this.mappingLimits(index).ignoreMalformed });
     if (added) index.setMappings(mergeMappings(index.mappings, { properties: added }));
     const raw = Buffer.from(JSON.stringify(source));
     const doc = new Doc(id, index.name, raw, fields, version, index.seqNo++);
