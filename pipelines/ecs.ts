@@ -139,11 +139,22 @@ const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, '\u00b5s': 1e3,
  * micro signs are escaped so that the bundle stays ASCII (bin/bundle.ts says why).
  */
 export function durationNs(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;
+  if (typeof value === 'number') return nanoseconds(value);
   if (typeof value !== 'string') return undefined;
   const match = /^(\d+(?:\.\d+)?)\s*(ns|us|\u00b5s|\u03bcs|ms|s|m|h)$/.exec(value.trim());
-  if (!match) return /^\d+$/.test(value.trim()) ? Number(value) : undefined;
-  return Math.round(Number(match[1]) * (DURATION_UNITS[match[2] as string] as number));
+  if (!match) return /^\d+$/.test(value.trim()) ? nanoseconds(Number(value)) : undefined;
+  return nanoseconds(Number(match[1]) * (DURATION_UNITS[match[2] as string] as number));
+}
+
+/** The largest value of Elasticsearch's `long` (2^63 − 1, as near as a double holds it). */
+const LONG_MAX = 2 ** 63 - 1;
+
+/**
+ * A count of nanoseconds as ECS's `event.duration` (a long) holds it: rounded, or undefined when it is not a finite
+ * number of zero or more, or is past a long, which would make Elasticsearch refuse the whole document.
+ */
+export function nanoseconds(value: number): number | undefined {
+  return Number.isFinite(value) && value >= 0 && value < LONG_MAX ? Math.round(value) : undefined;
 }
 
 /** `192.168.1.100:54321`, `[2001:db8::1]:443` or a bare address → ip and port. */

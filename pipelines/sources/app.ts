@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { latencyBucket } from '../../shared/latency-histogram.js';
-import { durationNs, get, hostPort, put, type Json } from '../ecs.js';
+import { durationNs, get, hostPort, nanoseconds, put, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
 import { baseDocument, eventTime, httpOutcome, idLike, isFailureLevel, level, putRequestTarget, validator, type Claim, type NormaliseContext } from './common.js';
 import { ecsLevel, keepRestPlacingEcs, placeEcs } from './ecs-fields.js';
@@ -127,7 +127,7 @@ export function normaliseApp(record: Json, context: NormaliseContext, dataset = 
   put(document, 'message', log.message);
   put(document, 'user.id', log.user_id === undefined ? undefined : String(log.user_id));
   if (log.processing_time !== undefined) {
-    put(document, 'event.duration', Math.round(log.processing_time * 1e9));
+    put(document, 'event.duration', nanoseconds(log.processing_time * 1e9));
     put(document, 'rendiff.processing_time', log.processing_time);
   }
   if (log.duration_ms !== undefined) {

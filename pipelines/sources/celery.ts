@@ -1,4 +1,4 @@
-import { put, type Json } from '../ecs.js';
+import { nanoseconds, put, type Json } from '../ecs.js';
 import { baseDocument, eventTime, type NormaliseContext } from './common.js';
 
 /**
@@ -34,7 +34,7 @@ function applyTaskEvent(document: Json, event: RegExpExecArray): void {
   const action = what === 'received' ? 'task-received' : runtime !== undefined ? 'task-succeeded' : raised !== undefined || internal !== undefined ? 'task-failed' : retry !== undefined ? 'task-retried' : rejected !== undefined ? 'task-rejected' : 'task-ignored';
   put(document, 'event.action', action);
   if (runtime !== undefined) {
-    put(document, 'event.duration', Math.round(Number(runtime) * 1e9));
+    put(document, 'event.duration', nanoseconds(Number(runtime) * 1e9));
     put(document, 'event.outcome', 'success');
   }
   const exc = raised ?? internal ?? retry;

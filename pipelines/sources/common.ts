@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { addTag, ECS_VERSION, objectAt, put, routeTemplate, urlFields, type Json } from '../ecs.js';
 import { isRefusedFieldName } from '../field-names.js';
 import { FILEBEAT_METADATA } from '../filebeat.js';
+import { fitsUnder } from './mapped-types.js';
 import { formatTimestamp, parseTimestamp } from '../timestamps.js';
 import { RejectedError } from '../types.js';
 import { acceptor } from './accept.js';
@@ -121,12 +122,15 @@ export function keepRest(document: Json, record: Json, known: ReadonlySet<string
     // The namespace object only when there is something to keep; a dotted key stays one field, and a name
     // Elasticsearch refuses (a logfmt pair's empty key) is kept as decode renames one in a JSON record.
     target ??= objectAt(document, namespace);
-    if (key.includes('.')) target[key.replaceAll('.', '_')] = value;
-    else if (!isRefusedFieldName(key)) target[key] = value;
-    else {
-      target._ = value;
+    let name = key.includes('.') ? key.replaceAll('.', '_') : key;
+    if (isRefusedFieldName(name)) {
+      name = '_';
       addTag(document, 'field_names_renamed');
     }
+    // Sluice's own fields in the namespace (`traefik.service_name`) are not the record's to fill: a key that lands on
+    // one already set, or with a value it cannot hold, is kept beside it under a leading `_`.
+    while (target[name] !== undefined || !fitsUnder(namespace, name, value)) name = `_${name}`;
+    target[name] = value;
   }
 }
 

@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
-import { loadIlmFiles, mappedFields } from '../../shared/ilm/files.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import { latencyBucket } from '../../shared/latency-histogram.js';
 import { get, objectAt, put, routeTemplate, type Json } from '../ecs.js';
 import { UNREDACTED_ROOTS } from '../enrich/redact.js';
 import { httpOutcome, keepRest, type Claim } from './common.js';
+import { fits, mapping } from './mapped-types.js';
 
 /**
  * Records that are ECS already, as Elastic's ecs-logging libraries write them (pino, winston, Python, Go, Java,
@@ -37,66 +37,6 @@ export function ecsLevel(record: Json): string | undefined {
   return typeof level === 'string' && level !== '' ? level : undefined;
 }
 
-
-let mapped: ReturnType<typeof mappedFields> | undefined;
-/** Read on the first ECS record, not at start: most streams never have one. */
-function mapping(): ReturnType<typeof mappedFields> {
-  mapped ??= mappedFields(loadIlmFiles());
-  return mapped;
-}
-
-const INTEGER_RANGE: Readonly<Record<string, number>> = { byte: 2 ** 7, short: 2 ** 15, integer: 2 ** 31 };
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
-
-/** Whether Elasticsearch indexes this scalar in a field of this type without a parsing error (no coercion counted on). */
-function fitsScalar(type: string, value: unknown): boolean {
-  switch (type) {
-    case 'keyword':
-    case 'wildcard':
-      return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
-    case 'text':
-    case 'match_only_text':
-      return typeof value === 'string';
-    case 'long':
-    case 'unsigned_long':
-      return Number.isSafeInteger(value) && (type === 'long' || (value as number) >= 0);
-    case 'integer':
-    case 'short':
-    case 'byte': {
-      const limit = INTEGER_RANGE[type] as number;
-      return Number.isSafeInteger(value) && (value as number) >= -limit && (value as number) < limit;
-    }
-    case 'double':
-    case 'float':
-    case 'half_float':
-    case 'scaled_float':
-      return typeof value === 'number' && Number.isFinite(value);
-    case 'boolean':
-      return typeof value === 'boolean';
-    case 'date':
-    case 'date_nanos':
-      return (typeof value === 'string' && ISO_DATE.test(value) && !Number.isNaN(Date.parse(value.replace(',', '.')))) || Number.isSafeInteger(value);
-    case 'ip':
-      return typeof value === 'string' && isIP(value) !== 0;
-    case 'geo_point':
-      return isJsonObject(value) && typeof value.lat === 'number' && typeof value.lon === 'number' && Math.abs(value.lat) <= 90 && Math.abs(value.lon) <= 180;
-    case 'object':
-    case 'flattened':
-      return isJsonObject(value);
-    default:
-      // constant_keyword and anything else Sluice's own fields hold: never from a record.
-      return false;
-  }
-}
-
-/** Whether the value fits the field at `path`: its mapped type, or any JSON scalar (or array of them) where unmapped. */
-function fits(path: string, value: unknown): boolean {
-  const { types, objects } = mapping();
-  if (objects.has(path)) return false;
-  const type = types.get(path);
-  if (Array.isArray(value)) return value.length > 0 && value.every((item) => item !== null && (type === undefined ? !Array.isArray(item) : fitsScalar(type, item)));
-  return type === undefined ? typeof value !== 'object' || isJsonObject(value) : fitsScalar(type, value);
-}
 
 /** Whether a path crosses a field the templates map as a value (`url.original.x`): Elasticsearch refuses it. */
 function crossesLeaf(path: string): boolean {

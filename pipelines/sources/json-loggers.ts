@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { latencyBucket } from '../../shared/latency-histogram.js';
 import { isJsonObject } from '../../shared/json-object.js';
-import { get, hostPort, objectAt, put, type Json } from '../ecs.js';
+import { get, hostPort, nanoseconds, objectAt, put, type Json } from '../ecs.js';
 import { httpOutcome, putRequestTarget } from './common.js';
 import { isEcsKey, placeEcs } from './ecs-fields.js';
 
@@ -76,9 +76,8 @@ function placeResponse(document: Json, res: Json): void {
 
 /** pino-http's and Fastify's `responseTime`: milliseconds, as the app's `duration_ms`. */
 function placeResponseTime(document: Json, ms: unknown): boolean {
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return false;
-  const ns = Math.round(ms * 1e6);
-  if (!putFree(document, 'event.duration', ns, true)) return false;
+  const ns = typeof ms === 'number' ? nanoseconds(ms * 1e6) : undefined;
+  if (ns === undefined || !putFree(document, 'event.duration', ns, true)) return false;
   put(document, 'rendiff.latency_bucket', latencyBucket(ns));
   return true;
 }

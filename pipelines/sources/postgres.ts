@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
-import { addTag, put, type Json } from '../ecs.js';
+import { addTag, nanoseconds, put, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
 import { RejectedError } from '../types.js';
 import { baseDocument, eventTime, keepRest, validator, type NormaliseContext } from './common.js';
@@ -63,7 +63,7 @@ function applyMessage(document: Json, message: string): void {
   put(document, 'message', message);
   if (!duration) return;
   const ms = Number(duration[1]);
-  put(document, 'event.duration', Math.round(ms * 1e6));
+  put(document, 'event.duration', nanoseconds(ms * 1e6));
   put(document, 'postgresql.log.query_duration_ms', ms);
   put(document, 'postgresql.log.query_step', duration[2]?.split(' ')[0]);
   put(document, 'postgresql.log.query', duration[3]?.trim());

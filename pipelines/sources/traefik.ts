@@ -15,6 +15,11 @@ import { isJsonObject } from '../../shared/json-object.js';
  * seconds), `level`, `msg` and `entryPointName` (lower-case e). Headers come as `request_<Name>`,
  * `origin_<Name>` and `downstream_<Name>` when the configuration keeps them.
  */
+/** Numbers as Traefik writes them, bounded where a long holds them exactly (past that a value is corrupt, and refused). */
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const integer = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+const nanoseconds = z.number().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
 export const traefikRecord = z
   .object({
     time: z.union([z.string(), z.number()]).optional(),
@@ -32,21 +37,21 @@ export const traefikRecord = z
     RequestAddr: z.string().optional(),
     RequestPort: z.union([z.string(), z.number()]).optional(),
     DownstreamStatus: z.number().int().min(0).max(999),
-    Duration: z.union([z.number().nonnegative(), z.string()]).optional(),
-    RequestContentSize: z.number().int().nonnegative().optional(),
-    DownstreamContentSize: z.number().int().nonnegative().optional(),
-    OriginContentSize: z.number().int().nonnegative().optional(),
-    RequestCount: z.number().int().nonnegative().optional(),
-    GzipRatio: z.number().optional(),
+    Duration: z.union([nanoseconds, z.string()]).optional(),
+    RequestContentSize: count.optional(),
+    DownstreamContentSize: count.optional(),
+    OriginContentSize: count.optional(),
+    RequestCount: count.optional(),
+    GzipRatio: z.number().min(-3.4e38).max(3.4e38).optional(),
     RouterName: z.string().optional(),
     ServiceName: z.string().optional(),
     ServiceURL: z.string().optional(),
     ServiceAddr: z.string().optional(),
     entryPointName: z.string().optional(),
-    OriginStatus: z.number().int().optional(),
-    OriginDuration: z.number().nonnegative().optional(),
-    Overhead: z.number().nonnegative().optional(),
-    RetryAttempts: z.number().int().optional(),
+    OriginStatus: integer.optional(),
+    OriginDuration: nanoseconds.optional(),
+    Overhead: nanoseconds.optional(),
+    RetryAttempts: integer.optional(),
     TLSVersion: z.string().optional(),
     TLSCipher: z.string().optional(),
     TLSClientSubject: z.string().optional(),
@@ -177,7 +182,8 @@ function traefikDocument(log: TraefikLog, context: NormaliseContext): Json {
   if (address) {
     const client = hostPort(address);
     const source: Json = {};
-    if (client.ip) source.ip = client.ip;
+    // A client that is not an address (a proxy's placeholder, a name) stays as `source.address` only.
+    if (client.ip && isIP(client.ip) !== 0) source.ip = client.ip;
     if (client.port !== undefined) source.port = client.port;
     else if (present(log.ClientPort) && /^\d+$/.test(String(log.ClientPort))) source.port = Number(log.ClientPort);
     source.address = address;
