@@ -172,6 +172,8 @@ describe('records no test wrote by hand', () => {
     // A record's key that lands on one of Sluice's own traefik.* fields is kept beside it.
     expect(accept({ ...traefik, 'service.name': { a: 1 } }, 'logs-traefik').traefik).toEqual({ service_name: 'api@docker', _service_name: { a: 1 } });
     expect(accept({ ...traefik, origin_status: 'ok' }, 'logs-traefik').traefik).toEqual({ service_name: 'api@docker', _origin_status: 'ok' });
+    // What fits stays where it lands: a number in a long, an empty list anywhere.
+    expect(accept({ ...traefik, origin_status: 502, router_name: [] }, 'logs-traefik').traefik).toEqual({ service_name: 'api@docker', origin_status: 502, router_name: [] });
     // A number past what a long holds is refused with its field, not sent to be refused by Elasticsearch.
     expect(pipeline({ value: JSON.stringify({ ...traefik, OriginDuration: 1e300 }), topic: 'logs-traefik' })).toMatchObject({ ok: false, stage: 'validate', reason: expect.stringMatching(/^field OriginDuration: /) });
     // A duration past a long's nanoseconds is not placed as event.duration; the record's value stays.

@@ -84,6 +84,8 @@ function mappedChildren(namespace: string): ReadonlySet<string> {
 /** Whether a value, whole (an object's every field), fits where the templates map `path` and what they map under it. */
 function fitsWhole(path: string, value: unknown): boolean {
   const { objects } = mapping();
+  // An empty list holds no value: Elasticsearch takes it in any field.
+  if (Array.isArray(value) && value.length === 0) return true;
   if (!objects.has(path)) return fits(path, value);
   const items = Array.isArray(value) ? value : [value];
   return items.every((item) => isJsonObject(item) && Object.entries(item).every(([key, inner]) => inner === null || fitsWhole(`${path}.${key}`, inner)));
