@@ -14,12 +14,17 @@ export function isRefusedFieldName(name: string): boolean {
   return name.split('.').some((part) => part.trim() === '');
 }
 
+/** A name beside one that is taken: a leading `_`, as often as needed. */
+export function nameBeside(name: string, taken: (candidate: string) => boolean): string {
+  let free = name;
+  while (taken(free)) free = `_${free}`;
+  return free;
+}
+
 /** The name a refused field is kept under: its dots as underscores (as a dotted key is kept in `rendiff.*`), `_` for a blank one. */
 function acceptedName(name: string, taken: (candidate: string) => boolean): string {
-  let renamed = name.replaceAll('.', '_');
-  if (renamed.trim() === '') renamed = '_';
-  while (taken(renamed)) renamed += '_';
-  return renamed;
+  const renamed = name.replaceAll('.', '_');
+  return nameBeside(renamed.trim() === '' ? '_' : renamed, taken);
 }
 
 /** Renames the refused names of one object, keeping the order of its fields. */
