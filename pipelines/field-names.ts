@@ -15,7 +15,7 @@ export function isRefusedFieldName(name: string): boolean {
 }
 
 /** A name beside one that is taken: a leading `_`, as often as needed. */
-export function nameBeside(name: string, taken: (candidate: string) => boolean): string {
+function nameBeside(name: string, taken: (candidate: string) => boolean): string {
   let free = name;
   while (taken(free)) free = `_${free}`;
   return free;

@@ -129,7 +129,7 @@ export function keepRest(document: Json, record: Json, known: ReadonlySet<string
     }
     // Sluice's own fields in the namespace (`traefik.service_name`) are not the record's to fill: a key that lands on
     // one already set, or with a value it cannot hold, is kept beside it under a leading `_`.
-    // As nameBeside does, inline: no closure per kept field on this path.
+    // A leading `_` as decode gives a renamed field (field-names.ts), inline: no closure per kept field on this path.
     while (target[name] !== undefined || !fitsUnder(namespace, name, value)) name = `_${name}`;
     target[name] = value;
   }
