@@ -594,6 +594,7 @@ describe('_msearch, _mget and _delete_by_query (multi search, multi get and dele
       return [response.status, ((await response.json()) as { error: { root_cause: Array<{ reason: string }> } }).error.root_cause[0]?.reason];
     };
     expect(await post('{"index":"logs-x","unknown_key":1}\n{}\n')).toEqual([400, 'key [unknown_key] is not supported in the metadata section']);
+    expect(await post('{"constructor":1}\n{}\n')).toEqual([400, 'key [constructor] is not supported in the metadata section']);
     expect(await post('{"index":"logs-x"}\n{"query":{"match_all":{}}}')).toEqual([400, 'The msearch request must be terminated by a newline [\n]']);
     expect(await post('{"search_type":"scan"}\n{}\n')).toEqual([400, 'No search type for [scan]']);
     expect(await post('\n')).toEqual([400, 'Validation Failed: 1: no requests added;']);

@@ -35,6 +35,8 @@ const KEYS = [
   'msg', 'pid', 'hostname', 'name', 'err', 'req', 'res', 'responseTime', 'ts', 'caller', 'stacktrace', 'levelname', 'asctime', 'exc_info', 'severity', 'logger', 'function', 'line', 'exception', 'environment',
   // Names Elasticsearch refuses, and others that are merely unusual.
   '', '.', 'a..b', ' ', 'x.', '.y', 'ünï', 'with space', 'k1', 'k2', 'k3',
+  // Names of Object.prototype's members: a lookup by a record's key in a plain object would find them.
+  'constructor', 'toString', 'hasOwnProperty', 'valueOf',
 ];
 
 const STRINGS = [

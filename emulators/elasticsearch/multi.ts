@@ -13,18 +13,28 @@ export interface MultiSearchItem {
   body: Json;
 }
 
-/** Header keys, in both spellings Elasticsearch reads, and the search parameter each one sets. */
-const HEADER_KEYS: Readonly<Record<string, string>> = {
-  index: 'index', indices: 'index',
-  search_type: 'search_type', searchType: 'search_type',
-  ccs_minimize_roundtrips: 'ccs_minimize_roundtrips', ccsMinimizeRoundtrips: 'ccs_minimize_roundtrips',
-  request_cache: 'request_cache', requestCache: 'request_cache',
-  preference: 'preference', routing: 'routing', allow_partial_search_results: 'allow_partial_search_results',
-  expand_wildcards: 'expand_wildcards', expandWildcards: 'expand_wildcards',
-  ignore_unavailable: 'ignore_unavailable', ignoreUnavailable: 'ignore_unavailable',
-  allow_no_indices: 'allow_no_indices', allowNoIndices: 'allow_no_indices',
-  ignore_throttled: 'ignore_throttled', ignoreThrottled: 'ignore_throttled',
-};
+/** Header keys, in both spellings Elasticsearch reads, and the search parameter each one sets (a Map: `constructor` is no key). */
+const HEADER_KEYS: ReadonlyMap<string, string> = new Map([
+  ['index', 'index'],
+  ['indices', 'index'],
+  ['search_type', 'search_type'],
+  ['searchType', 'search_type'],
+  ['ccs_minimize_roundtrips', 'ccs_minimize_roundtrips'],
+  ['ccsMinimizeRoundtrips', 'ccs_minimize_roundtrips'],
+  ['request_cache', 'request_cache'],
+  ['requestCache', 'request_cache'],
+  ['preference', 'preference'],
+  ['routing', 'routing'],
+  ['allow_partial_search_results', 'allow_partial_search_results'],
+  ['expand_wildcards', 'expand_wildcards'],
+  ['expandWildcards', 'expand_wildcards'],
+  ['ignore_unavailable', 'ignore_unavailable'],
+  ['ignoreUnavailable', 'ignore_unavailable'],
+  ['allow_no_indices', 'allow_no_indices'],
+  ['allowNoIndices', 'allow_no_indices'],
+  ['ignore_throttled', 'ignore_throttled'],
+  ['ignoreThrottled', 'ignore_throttled'],
+]);
 
 function parseLine(line: string, what: string): Json {
   let parsed: unknown;
@@ -43,7 +53,7 @@ function readHeader(line: string, pathIndex: string | undefined): Pick<MultiSear
   let index = pathIndex;
   const query: Record<string, string> = {};
   for (const [key, value] of Object.entries(header)) {
-    const parameter = HEADER_KEYS[key];
+    const parameter = HEADER_KEYS.get(key);
     if (parameter === undefined) throw badRequest(`key [${key}] is not supported in the metadata section`);
     const text = Array.isArray(value) ? value.map(String).join(',') : String(value);
     if (parameter === 'index') index = text;

@@ -42,7 +42,8 @@ const KNOWN = new Set(['timestamp', 'level', 'message', 'job_id', 'user_id', 'pr
  * Each is placed only when it has the type its formatter writes, and otherwise stays under `rendiff.*` as
  * before: a formatter's `exception` may be a list of frames (structlog's dict tracebacks).
  */
-const CONTEXT_STRINGS: Readonly<Record<string, string>> = { logger: 'log.logger', function: 'log.origin.function', service: 'service.name', environment: 'service.environment' };
+// A Map, looked up by a record's key: a key such as `constructor` must find nothing.
+const CONTEXT_STRINGS: ReadonlyMap<string, string> = new Map([['logger', 'log.logger'], ['function', 'log.origin.function'], ['service', 'service.name'], ['environment', 'service.environment']]);
 const TIME_FIELDS = ['@timestamp', 'asctime', 'time', 'ts'] as const;
 interface TimeField {
   field: string;
@@ -86,7 +87,7 @@ function exceptionOf(trace: string): { type: string; message?: string } | undefi
  * (keepRest asks only of fields present and unknown).
  */
 const claimContext: Claim = (document, key, value, record) => {
-  const target = CONTEXT_STRINGS[key];
+  const target = CONTEXT_STRINGS.get(key);
   if (target !== undefined) {
     // Filebeat's fields.service, when set, names the service (baseDocument); the record's own is kept beside it.
     const placed = typeof value === 'string' && get(document, target) === undefined;

@@ -13,11 +13,11 @@ import { claimLoggerField } from './json-loggers.js';
  * went to the dead letters, and its text lines were kept whole with the time they arrived.
  */
 
-/** Names of Traefik's log context, as the access log's fields under `traefik.*` are named. */
-const CONTEXT_NAMES: Readonly<Record<string, string>> = {
-  providerName: 'provider_name', entryPointName: 'entry_point', routerName: 'router_name', serviceName: 'service_name',
-  middlewareName: 'middleware_name', middlewareType: 'middleware_type',
-};
+/** Names of Traefik's log context, as the access log's fields under `traefik.*` are named (a Map: looked up by a record's key). */
+const CONTEXT_NAMES: ReadonlyMap<string, string> = new Map([
+  ['providerName', 'provider_name'], ['entryPointName', 'entry_point'], ['routerName', 'router_name'], ['serviceName', 'service_name'],
+  ['middlewareName', 'middleware_name'], ['middlewareType', 'middleware_type'],
+]);
 const KNOWN = new Set(['level', 'time', 'message']);
 
 /** A JSON record of Traefik's own log: a level and a message, none of the access log's fields. */
@@ -26,7 +26,7 @@ export function isTraefikRuntimeRecord(record: Json): boolean {
 }
 
 const claimRuntimeField: Claim = (document, key, value, record) => {
-  const name = CONTEXT_NAMES[key];
+  const name = CONTEXT_NAMES.get(key);
   if (name === undefined) return claimLoggerField(document, key, value, record);
   if (typeof value !== 'string') return false;
   put(document, `traefik.${name}`, value);

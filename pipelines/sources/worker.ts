@@ -2,13 +2,10 @@ import type { Json } from '../ecs.js';
 import { put } from '../ecs.js';
 import { normaliseApp } from './app.js';
 import type { NormaliseContext } from './common.js';
+import { fits } from './mapped-types.js';
 
-/** A value a keyword field takes: text, a number or a boolean (not an object, which Elasticsearch refuses there). */
-const isKeyword = (value: unknown): boolean => typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
-/** A value the long `rendiff.worker.attempt` takes: an integer, or its digits. */
-const isCount = (value: unknown): boolean => Number.isSafeInteger(value) || (typeof value === 'string' && /^\d{1,15}$/.test(value));
-
-const WORKER_FIELDS = { worker_id: ['rendiff.worker.id', isKeyword], queue: ['rendiff.worker.queue', isKeyword], attempt: ['rendiff.worker.attempt', isCount], worker_type: ['rendiff.worker.type', isKeyword] } as const;
+/** The worker's own fields and their places (a Map: a record's key such as `constructor` must find nothing). */
+const WORKER_FIELDS: ReadonlyMap<string, string> = new Map([['worker_id', 'rendiff.worker.id'], ['queue', 'rendiff.worker.queue'], ['attempt', 'rendiff.worker.attempt'], ['worker_type', 'rendiff.worker.type']]);
 
 /**
  * Worker logs share the API's format; their worker fields get ECS-like names under rendiff.worker. A value its place
@@ -18,9 +15,10 @@ export function normaliseWorker(record: Json, context: NormaliseContext): Json {
   const rest: Json = {};
   const placed: Array<[string, unknown]> = [];
   for (const key in record) {
-    const place = WORKER_FIELDS[key as keyof typeof WORKER_FIELDS];
-    if (place !== undefined && place[1](record[key])) placed.push([place[0], key === 'worker_id' ? String(record[key]) : record[key]]);
-    else rest[key] = record[key];
+    const path = WORKER_FIELDS.get(key);
+    const value = record[key];
+    if (path !== undefined && fits(path, value)) placed.push([path, key === 'worker_id' ? String(value) : value]);
+    else rest[key] = value;
   }
   const document = normaliseApp(rest, context, 'rendiff.worker', 'rendiff-worker');
   for (const [path, value] of placed) put(document, path, value);
