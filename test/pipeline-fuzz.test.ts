@@ -184,6 +184,9 @@ describe('records no test wrote by hand', () => {
     expect(accept({ level: 30, time: 1764000000000, msg: 'm', responseTime: 1e20 }, 'logs-app').event.duration).toBeUndefined();
     // A worker field its keyword place cannot hold stays under rendiff.*, whole.
     expect(accept({ timestamp: '2026-11-22T10:00:00Z', level: 'INFO', message: 'm', worker_id: 'w1', queue: { name: 'video' } }, 'logs-worker').rendiff).toMatchObject({ worker: { id: 'w1' }, queue: { name: 'video' } });
+    // Keys named as Object.prototype's members are the record's fields like any other, kept under their names.
+    expect(accept({ timestamp: '2026-11-22T10:00:00Z', level: 'INFO', message: 'm', constructor: 'x', toString: 'y', '': 2 }, 'logs-app').rendiff).toEqual({ constructor: 'x', toString: 'y', _: 2 });
+    expect(accept({ timestamp: '2026-11-22T10:00:00Z', level: 'INFO', message: 'm', worker_id: 'w1', hasOwnProperty: 'z' }, 'logs-worker').rendiff).toEqual({ hasOwnProperty: 'z', worker: { id: 'w1' } });
     // PostgreSQL's jsonlog with a key of Sluice's own postgresql.log fields, of another type.
     const postgres = accept({ timestamp: '2026-11-22 10:00:00.123 UTC', error_severity: 'LOG', message: 'm', query: { text: 'select 1' } }, 'logs-postgres');
     expect(postgres.postgresql.log._query).toEqual({ text: 'select 1' });

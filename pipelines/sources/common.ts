@@ -128,9 +128,9 @@ export function keepRest(document: Json, record: Json, known: ReadonlySet<string
       addTag(document, 'field_names_renamed');
     }
     // Sluice's own fields in the namespace (`traefik.service_name`) are not the record's to fill: a key that lands on
-    // one already set, or with a value it cannot hold, is kept beside it under a leading `_`.
-    // A leading `_` as decode gives a renamed field (field-names.ts), inline: no closure per kept field on this path.
-    while (target[name] !== undefined || !fitsUnder(namespace, name, value)) name = `_${name}`;
+    // one already set, or with a value it cannot hold, is kept beside it under a leading `_`, as decode renames
+    // (field-names.ts; inline here, with no closure per kept field). Own fields only: `constructor` is a record's too.
+    while (Object.hasOwn(target, name) || !fitsUnder(namespace, name, value)) name = `_${name}`;
     target[name] = value;
   }
 }
