@@ -8,6 +8,11 @@ import { baseDocument, eventTime, keepRest, validator, type NormaliseContext } f
 import { traefikCommonRecord } from './traefik-common.js';
 import { isJsonObject } from '../../shared/json-object.js';
 
+/** Numbers as Traefik writes them, bounded where a long holds them exactly (past that a value is corrupt, and refused). */
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const integer = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+const nanosecondCount = z.number().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
 /**
  * Traefik's JSON access log (accessLog.format=json), field by field as Traefik names and types them
  * (pkg/middlewares/accesslog/logdata.go): durations are integer nanoseconds, `StartUTC` has nanoseconds,
@@ -15,11 +20,6 @@ import { isJsonObject } from '../../shared/json-object.js';
  * seconds), `level`, `msg` and `entryPointName` (lower-case e). Headers come as `request_<Name>`,
  * `origin_<Name>` and `downstream_<Name>` when the configuration keeps them.
  */
-/** Numbers as Traefik writes them, bounded where a long holds them exactly (past that a value is corrupt, and refused). */
-const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const integer = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
-const nanoseconds = z.number().nonnegative().max(Number.MAX_SAFE_INTEGER);
-
 export const traefikRecord = z
   .object({
     time: z.union([z.string(), z.number()]).optional(),
@@ -37,7 +37,7 @@ export const traefikRecord = z
     RequestAddr: z.string().optional(),
     RequestPort: z.union([z.string(), z.number()]).optional(),
     DownstreamStatus: z.number().int().min(0).max(999),
-    Duration: z.union([nanoseconds, z.string()]).optional(),
+    Duration: z.union([nanosecondCount, z.string()]).optional(),
     RequestContentSize: count.optional(),
     DownstreamContentSize: count.optional(),
     OriginContentSize: count.optional(),
@@ -49,8 +49,8 @@ export const traefikRecord = z
     ServiceAddr: z.string().optional(),
     entryPointName: z.string().optional(),
     OriginStatus: integer.optional(),
-    OriginDuration: nanoseconds.optional(),
-    Overhead: nanoseconds.optional(),
+    OriginDuration: nanosecondCount.optional(),
+    Overhead: nanosecondCount.optional(),
     RetryAttempts: integer.optional(),
     TLSVersion: z.string().optional(),
     TLSCipher: z.string().optional(),
