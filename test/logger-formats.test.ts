@@ -279,7 +279,43 @@ describe('lines as container runtimes write them, read without Filebeat’s cont
   });
 });
 
-describe('these loggers’ records in Elasticsearch', () => {
+// Field names Elasticsearch refuses (DocumentParser, DotExpandingXContentParser) make it refuse the whole document.
+// Real records hold them: a Kubernetes object's managedFields (the `"."` of `kubectl get -o yaml --show-managed-fields`,
+// as kubernetes-event-exporter ships events), and maps keyed by user input (a query string's `?=x`).
+const K8S_EVENT = {
+  kind: 'Event', apiVersion: 'v1', reason: 'BackOff', type: 'Warning', message: 'Back-off restarting failed container api in pod api-7d9f',
+  metadata: {
+    name: 'api-7d9f.17a3c2', namespace: 'default',
+    managedFields: [{
+      manager: 'kubelet', operation: 'Update', apiVersion: 'v1', time: '2026-11-22T10:00:00Z', fieldsType: 'FieldsV1',
+      fieldsV1: { 'f:count': {}, 'f:metadata': { 'f:annotations': { '.': {}, 'f:kubectl.kubernetes.io/last-applied-configuration': {} } }, 'f:source': { 'f:component': {} } },
+    }],
+  },
+  involvedObject: { kind: 'Pod', name: 'api-7d9f', namespace: 'default' },
+};
+const QUERY_LOG = { timestamp: '2026-11-22T10:00:00Z', level: 'INFO', message: 'search', query_params: { '': 'x', page: '2' } };
+
+describe('field names Elasticsearch refuses', () => {
+  it('are renamed where they are, at any depth, dots as underscores, a blank name as _, and the event is tagged', () => {
+    const event = accept(K8S_EVENT, 'logs-k8s');
+    expect(event.rendiff.metadata.managedFields[0].fieldsV1['f:metadata']).toEqual({ 'f:annotations': { _: {}, 'f:kubectl.kubernetes.io/last-applied-configuration': {} } });
+    expect(event.tags).toEqual(['field_names_renamed']);
+    expect(accept(QUERY_LOG).rendiff).toEqual({ query_params: { _: 'x', page: '2' } });
+    const names = accept({ ...QUERY_LOG, query_params: { '.a': 1, 'a..b': 2, 'a.': 3, '.': 4, 'a. .b': 5, 'a.b': 6, ' ': 7, 'a b': 8 } });
+    expect(names.rendiff.query_params).toEqual({ _a: 1, a__b: 2, a_: 3, _: 4, 'a_ _b': 5, 'a.b': 6, __: 7, 'a b': 8 });
+    // A new name never overwrites a field of the record; in arrays and in a Filebeat event's message too.
+    expect(accept({ ...QUERY_LOG, query_params: [{ '': 1, _: 2 }, { '\u3000': 3 }] }).rendiff.query_params).toEqual([{ __: 1, _: 2 }, { _: 3 }]);
+    const shipped = accept({ '@timestamp': '2026-11-22T10:00:09Z', agent: { type: 'filebeat' }, message: JSON.stringify(QUERY_LOG) });
+    expect([shipped.rendiff, shipped.tags]).toEqual([{ query_params: { _: 'x', page: '2' } }, ['field_names_renamed']]);
+    // A logfmt pair of Traefik's own log with no key.
+    expect(accept('time="2026-11-22T10:00:00Z" level=info msg="Configuration loaded" =oops', 'logs-traefik')).toMatchObject({ traefik: { _: 'oops' }, tags: ['field_names_renamed'] });
+    // Names Elasticsearch takes are left as they are, and the event untagged.
+    expect(accept({ ...QUERY_LOG, query_params: { 'f:app': 1, ' a ': 2, 'a.b': 3 } })).toMatchObject({ rendiff: { query_params: { 'f:app': 1, ' a ': 2, 'a.b': 3 } } });
+    expect(accept({ ...QUERY_LOG, query_params: { page: '2' } }).tags).toBeUndefined();
+  });
+});
+
+describe('these records in Elasticsearch', () => {
   let elasticsearch: Awaited<ReturnType<typeof startElasticsearch>>;
   beforeAll(async () => {
     elasticsearch = await startElasticsearch();
@@ -328,51 +364,6 @@ slos:
       expect(refused.type, path).toBe('document_parsing_exception');
     }
   });
-});
-
-// Field names Elasticsearch refuses (DocumentParser, DotExpandingXContentParser) make it refuse the whole document.
-// Real records hold them: a Kubernetes object's managedFields (the `"."` of `kubectl get -o yaml --show-managed-fields`,
-// as kubernetes-event-exporter ships events), and maps keyed by user input (a query string's `?=x`).
-const K8S_EVENT = {
-  kind: 'Event', apiVersion: 'v1', reason: 'BackOff', type: 'Warning', message: 'Back-off restarting failed container api in pod api-7d9f',
-  metadata: {
-    name: 'api-7d9f.17a3c2', namespace: 'default',
-    managedFields: [{
-      manager: 'kubelet', operation: 'Update', apiVersion: 'v1', time: '2026-11-22T10:00:00Z', fieldsType: 'FieldsV1',
-      fieldsV1: { 'f:count': {}, 'f:metadata': { 'f:annotations': { '.': {}, 'f:kubectl.kubernetes.io/last-applied-configuration': {} } }, 'f:source': { 'f:component': {} } },
-    }],
-  },
-  involvedObject: { kind: 'Pod', name: 'api-7d9f', namespace: 'default' },
-};
-const QUERY_LOG = { timestamp: '2026-11-22T10:00:00Z', level: 'INFO', message: 'search', query_params: { '': 'x', page: '2' } };
-
-describe('field names Elasticsearch refuses', () => {
-  it('are renamed where they are, at any depth, dots as underscores, a blank name as _, and the event is tagged', () => {
-    const event = accept(K8S_EVENT, 'logs-k8s');
-    expect(event.rendiff.metadata.managedFields[0].fieldsV1['f:metadata']).toEqual({ 'f:annotations': { _: {}, 'f:kubectl.kubernetes.io/last-applied-configuration': {} } });
-    expect(event.tags).toEqual(['field_names_renamed']);
-    expect(accept(QUERY_LOG).rendiff).toEqual({ query_params: { _: 'x', page: '2' } });
-    const names = accept({ ...QUERY_LOG, query_params: { '.a': 1, 'a..b': 2, 'a.': 3, '.': 4, 'a. .b': 5, 'a.b': 6, ' ': 7, 'a b': 8 } });
-    expect(names.rendiff.query_params).toEqual({ _a: 1, a__b: 2, a_: 3, _: 4, 'a_ _b': 5, 'a.b': 6, __: 7, 'a b': 8 });
-    // A new name never overwrites a field of the record; in arrays and in a Filebeat event's message too.
-    expect(accept({ ...QUERY_LOG, query_params: [{ '': 1, _: 2 }, { '\u3000': 3 }] }).rendiff.query_params).toEqual([{ __: 1, _: 2 }, { _: 3 }]);
-    const shipped = accept({ '@timestamp': '2026-11-22T10:00:09Z', agent: { type: 'filebeat' }, message: JSON.stringify(QUERY_LOG) });
-    expect([shipped.rendiff, shipped.tags]).toEqual([{ query_params: { _: 'x', page: '2' } }, ['field_names_renamed']]);
-    // A logfmt pair of Traefik's own log with no key.
-    expect(accept('time="2026-11-22T10:00:00Z" level=info msg="Configuration loaded" =oops', 'logs-traefik')).toMatchObject({ traefik: { _: 'oops' }, tags: ['field_names_renamed'] });
-    // Names Elasticsearch takes are left as they are, and the event untagged.
-    expect(accept({ ...QUERY_LOG, query_params: { 'f:app': 1, ' a ': 2, 'a.b': 3 } })).toMatchObject({ rendiff: { query_params: { 'f:app': 1, ' a ': 2, 'a.b': 3 } } });
-    expect(accept({ ...QUERY_LOG, query_params: { page: '2' } }).tags).toBeUndefined();
-  });
-});
-
-describe('field names in Elasticsearch', () => {
-  let elasticsearch: Awaited<ReturnType<typeof startElasticsearch>>;
-  beforeAll(async () => {
-    elasticsearch = await startElasticsearch();
-    await installTemplates(elasticsearch.es);
-  });
-  afterAll(() => elasticsearch.stop());
 
   it('the renamed records are indexed under ilm/’s templates; as written, Elasticsearch refuses them', async () => {
     const documents = [accept(K8S_EVENT, 'logs-k8s'), accept(QUERY_LOG)];
