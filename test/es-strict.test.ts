@@ -203,6 +203,24 @@ describe('limits: refused with 400, never a 500 or a reset connection', () => {
     expect((await es.count({ index: 'names', query: { term: { 'f:app.b': 'x' } } })).count).toBe(1);
   });
 
+  it('a field named __proto__ is a field like any other: mapped, searched, aggregated, filtered, merged and set', async () => {
+    // Elasticsearch takes the name (a logged request body's prototype-pollution attempt has it); in JavaScript an
+    // assignment of it sets an object's prototype, and the field is lost. Raw bodies: an object literal would lose it too.
+    await raw('PUT', '/_ingest/pipeline/proto', '{"processors":[{"set":{"field":"__proto__.by","value":"pipeline"}}]}');
+    expect((await raw('PUT', '/proto/_doc/1?refresh=true&pipeline=proto', '{"__proto__":{"a":1},"b":{"__proto__":"x"}}')).status).toBe(201);
+    const properties = (await raw('GET', '/proto/_mapping')).json as { proto: { mappings: { properties: Record<string, unknown> } } };
+    expect(JSON.stringify(properties.proto.mappings.properties)).toBe(
+      '{"__proto__":{"properties":{"a":{"type":"long"},"by":{"type":"text","fields":{"keyword":{"type":"keyword","ignore_above":256}}}}},"b":{"properties":{"__proto__":{"type":"text","fields":{"keyword":{"type":"keyword","ignore_above":256}}}}}}',
+    );
+    const search = (body: string): Promise<{ json: Record<string, any> }> => raw('POST', '/proto/_search?filter_path=hits.hits._source.__proto__,aggregations', body);
+    const found = await search('{"query":{"term":{"__proto__.a":1}},"aggs":{"b":{"terms":{"field":"b.__proto__.keyword"}}}}');
+    expect(JSON.stringify(found.json)).toBe('{"hits":{"hits":[{"_source":{"__proto__":{"a":1,"by":"pipeline"}}}]},"aggregations":{"b":{"doc_count_error_upper_bound":0,"sum_other_doc_count":0,"buckets":[{"key":"x","doc_count":1}]}}}');
+    expect(JSON.stringify((await raw('GET', '/proto/_doc/1?_source_includes=b.__proto__')).json._source)).toBe('{"b":{"__proto__":"x"}}');
+    await raw('POST', '/proto/_update/1?refresh=true', '{"doc":{"__proto__":{"c":2}}}');
+    expect(JSON.stringify((await raw('GET', '/proto/_source/1')).json)).toBe('{"__proto__":{"a":1,"by":"pipeline","c":2},"b":{"__proto__":"x"}}');
+    expect((await es.count({ index: 'proto', query: { term: { '__proto__.c': 2 } } })).count).toBe(1);
+  });
+
   it('queries nested past indices.query.max_nested_depth (30), and JSON past 1 000 levels, answer 400', async () => {
     await requests();
     let query: Record<string, unknown> = { match_all: {} };

@@ -1,4 +1,4 @@
-import { isJsonObject } from '../../shared/json-object.js';
+import { isJsonObject, setOwn } from '../../shared/json-object.js';
 import { EsError } from './errors.js';
 import type { Json } from './store.js';
 
@@ -191,11 +191,14 @@ function setPath(source: Json, path: string, value: unknown): void {
   const parts = path.split('.');
   let node: unknown = source;
   for (const element of parts.slice(0, -1)) {
-    if (isJsonObject(node) && !Object.hasOwn(node, element)) node = node[element] = {};
-    else node = resolveStep(node, element, path);
+    if (isJsonObject(node) && !Object.hasOwn(node, element)) {
+      const child = {};
+      setOwn(node, element, child);
+      node = child;
+    } else node = resolveStep(node, element, path);
   }
   const leaf = parts.at(-1) as string;
-  if (isJsonObject(node)) node[leaf] = value;
+  if (isJsonObject(node)) setOwn(node, leaf, value);
   else if (Array.isArray(node)) node[listIndex(node, leaf, path)] = value;
   else throw walkError(node === null || node === undefined ? `cannot set [${leaf}] with null parent as part of path [${path}]` : `cannot set [${leaf}] with parent object of type [${typeName(node)}] as part of path [${path}]`);
 }

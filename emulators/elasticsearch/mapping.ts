@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { isJsonObject } from '../../shared/json-object.js';
+import { isJsonObject, setOwn } from '../../shared/json-object.js';
 import { DEFAULT_DATE_FORMAT, parseDate } from './dates.js';
 import { DocFieldsBuilder, type DocFields } from './doc-fields.js';
 import { badRequest, EsError } from './errors.js';
@@ -149,11 +149,11 @@ function mergeProperties(base: Record<string, FieldMapping>, addition: Record<st
       const [head, ...rest] = name.split('.');
       const existing = own(merged, head as string);
       const nested: FieldMapping = { properties: { [rest.join('.')]: field } };
-      merged[head as string] = existing ? mergeField(existing, nested, `${prefix}${head}`) : mergeField({ type: 'object' }, nested, `${prefix}${head}`);
+      setOwn(merged, head as string, existing ? mergeField(existing, nested, `${prefix}${head}`) : mergeField({ type: 'object' }, nested, `${prefix}${head}`));
       continue;
     }
     const existing = own(merged, name);
-    merged[name] = existing ? mergeField(existing, field, `${prefix}${name}`) : normalizeField(field, `${prefix}${name}`);
+    setOwn(merged, name, existing ? mergeField(existing, field, `${prefix}${name}`) : normalizeField(field, `${prefix}${name}`));
   }
   return merged;
 }
@@ -610,7 +610,7 @@ function indexObject(
           const reason = `Limit of mapping depth [${context.depthLimit}] has been exceeded due to object field [${path}]`;
           throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse: ${reason}`, {}, { type: 'illegal_argument_exception', reason });
         }
-        added[key] = mapping;
+        setOwn(added, key, mapping);
         context.addedCount += 1 + Object.keys(mapping.fields ?? {}).length;
       }
       // A field this document adds: prepared for this use only, its children looked up in its mapping as they come.
@@ -648,7 +648,7 @@ function indexChild(context: Context, field: PreparedField, key: string, child: 
   context.spareAdded = undefined;
   const childDynamic = mapping.dynamic === undefined ? dynamic : String(mapping.dynamic);
   indexObject(context, child as Record<string, unknown>, field.children ?? NO_PREPARED, mapping.properties ?? NO_PROPERTIES, childAdded, field.childPrefix, childDynamic);
-  if (context.addedCount !== before) added[key] = { ...mapping, properties: { ...(mapping.properties ?? {}), ...childAdded } };
+  if (context.addedCount !== before) setOwn(added, key, { ...mapping, properties: { ...(mapping.properties ?? {}), ...childAdded } });
   else context.spareAdded = childAdded;
 }
 

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { ipToBigInt } from '../../shared/ip.js';
-import { isJsonObject } from '../../shared/json-object.js';
+import { isJsonObject, setOwn } from '../../shared/json-object.js';
 import { DEFAULT_DATE_FORMAT, resolveDateMath } from './dates.js';
 import { badRequest, EsError, parsingError, queryShardError, ShardLevelError } from './errors.js';
 import { globToRegex } from './glob.js';
@@ -695,12 +695,12 @@ export function filterSource(source: Json, spec: unknown): Json | undefined {
       if (exclude.some((regex) => regex.test(path))) continue;
       const included = include.length === 0 || include.some((regex) => regex.test(path));
       if (isJsonObject(value)) {
-        if (included && exclude.length === 0) out[key] = value;
+        if (included && exclude.length === 0) setOwn(out, key, value);
         else {
           const child = walk(value, `${path}.`);
-          if (Object.keys(child).length > 0 || included) out[key] = child;
+          if (Object.keys(child).length > 0 || included) setOwn(out, key, child);
         }
-      } else if (included) out[key] = value;
+      } else if (included) setOwn(out, key, value);
     }
     return out;
   };

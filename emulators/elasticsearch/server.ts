@@ -1,5 +1,6 @@
 import { formatByteSize } from '../../shared/byte-size.js';
 import { parseTimeValue } from '../../shared/time-value.js';
+import { setOwn } from '../../shared/json-object.js';
 import { randomUUID } from 'node:crypto';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -166,7 +167,7 @@ function filterNode(node: unknown, remaining: string[][], below: Map<string[][],
     if (patterns.length === 0) continue;
     const child = filterNode((node as Json)[key], patterns, below);
     if (child === undefined) continue;
-    (out ??= {})[key] = child;
+    setOwn((out ??= {}), key, child);
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import { isJsonObject, setOwn } from '../../shared/json-object.js';
 import { parseTimeValue } from '../../shared/time-value.js';
 import { randomUUID } from 'node:crypto';
 import { formatDate } from './dates.js';
@@ -775,8 +776,8 @@ const SHARDS = Object.freeze({ total: 2, successful: 1, failed: 0 });
 function deepMerge(base: Json, patch: Json): Json {
   const merged: Json = { ...base };
   for (const [key, value] of Object.entries(patch)) {
-    const current = merged[key];
-    merged[key] = value !== null && typeof value === 'object' && !Array.isArray(value) && current !== null && typeof current === 'object' && !Array.isArray(current) ? deepMerge(current as Json, value as Json) : value;
+    const current = Object.hasOwn(merged, key) ? merged[key] : undefined;
+    setOwn(merged, key, isJsonObject(value) && isJsonObject(current) ? deepMerge(current, value) : value);
   }
   return merged;
 }
