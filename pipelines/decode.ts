@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { isJsonObject } from '../shared/json-object.js';
+import { isJsonObject, setOwn } from '../shared/json-object.js';
 import type { Json } from './ecs.js';
 import { renameRefusedFields } from './field-names.js';
 import { FILEBEAT_METADATA } from './filebeat.js';
@@ -87,7 +87,8 @@ function decodedAtRoot(object: Json): boolean {
 /** The record Filebeat decoded at the root: everything but Filebeat's own fields. */
 function recordAtRoot(object: Json): Json {
   const record: Json = {};
-  for (const key in object) if (!FILEBEAT_OWN.has(key)) record[key] = object[key];
+  // setOwn: the record keeps a `__proto__` field for renameRefusedFields to rename.
+  for (const key in object) if (!FILEBEAT_OWN.has(key)) setOwn(record, key, object[key]);
   return record;
 }
 

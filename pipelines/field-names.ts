@@ -14,15 +14,27 @@ export function isRefusedFieldName(name: string): boolean {
   return name.split('.').some((part) => part.trim() === '');
 }
 
-/** A name beside one that is taken: a leading `_`, as often as needed. */
+/**
+ * Whether decode renames a field: Elasticsearch refuses its name, or it is `__proto__`, which Elasticsearch takes but a
+ * JavaScript object holds only when made with care: assigning it sets the object's prototype, so zod's copy of a record
+ * (and any plain `object[key] = value`) loses it, and Kibana, JavaScript too, is no safer a place for it.
+ */
+export function isRenamedFieldName(name: string): boolean {
+  return name === '__proto__' || isRefusedFieldName(name);
+}
+
+/** A name beside one that is taken: a leading `_`, as often as needed. `__proto__` is always taken. */
 function nameBeside(name: string, taken: (candidate: string) => boolean): string {
   let free = name;
-  while (taken(free)) free = `_${free}`;
+  while (free === '__proto__' || taken(free)) free = `_${free}`;
   return free;
 }
 
-/** The name a refused field is kept under: its dots as underscores (as a dotted key is kept in `rendiff.*`), `_` for a blank one. */
-function acceptedName(name: string, taken: (candidate: string) => boolean): string {
+/**
+ * The name a renamed field is kept under: its dots as underscores (as a dotted key is kept in `rendiff.*`), `_` for a
+ * blank one, `___proto__` for `__proto__`; with a leading `_` more while `taken` says the name is.
+ */
+export function acceptedName(name: string, taken: (candidate: string) => boolean): string {
   const renamed = name.replaceAll('.', '_');
   return nameBeside(renamed.trim() === '' ? '_' : renamed, taken);
 }
@@ -34,7 +46,7 @@ function renameFields(object: Json): number {
   for (const [key] of entries) delete object[key];
   let renamed = 0;
   for (const [key, value] of entries) {
-    if (!isRefusedFieldName(key)) object[key] = value;
+    if (!isRenamedFieldName(key)) object[key] = value;
     else {
       object[acceptedName(key, (candidate) => original.has(candidate) || Object.hasOwn(object, candidate))] = value;
       renamed += 1;
@@ -46,7 +58,8 @@ function renameFields(object: Json): number {
 /**
  * Renames, in place and at any depth, the field names of a decoded record that Elasticsearch would refuse, so that
  * one odd key (Kubernetes' managedFields hold `"."`, a map keyed by user input may hold `""`) does not send the whole
- * record to the dead letters. Returns how many it renamed. The record is the decoder's own (freshly parsed).
+ * record to the dead letters, and `__proto__` (a logged request body's prototype-pollution attempt), so that it is not
+ * lost. Returns how many it renamed. The record is the decoder's own (freshly parsed).
  */
 export function renameRefusedFields(node: Json | unknown[]): number {
   let renamed = 0;
@@ -58,7 +71,7 @@ export function renameRefusedFields(node: Json | unknown[]): number {
   for (const key in node) {
     const value = node[key];
     if (typeof value === 'object' && value !== null) renamed += renameRefusedFields(value as Json | unknown[]);
-    if (!refused && isRefusedFieldName(key)) refused = true;
+    if (!refused && isRenamedFieldName(key)) refused = true;
   }
   return refused ? renamed + renameFields(node) : renamed;
 }

@@ -313,6 +313,36 @@ describe('field names Elasticsearch refuses', () => {
     expect(accept({ ...QUERY_LOG, query_params: { 'f:app': 1, ' a ': 2, 'a.b': 3 } })).toMatchObject({ rendiff: { query_params: { 'f:app': 1, ' a ': 2, 'a.b': 3 } } });
     expect(accept({ ...QUERY_LOG, query_params: { page: '2' } }).tags).toBeUndefined();
   });
+
+  it('`__proto__`, which Elasticsearch takes but a JavaScript assignment loses, is kept as ___proto__ on every source, at any depth', () => {
+    // A logged request body's prototype-pollution attempt (CRS 934130's payloads). Text, not objects: an object literal
+    // with `__proto__` sets its prototype, and JSON.stringify would not write it.
+    const proto = '"__proto__":{"where":{"name":"x"}}';
+    const records: Array<[string, string, string]> = [
+      ['logs-app', `{"timestamp":"2026-11-22T10:00:00Z","level":"INFO","message":"m",${proto},"body":{"title":{"__proto__":"y"}}}`, 'rendiff'],
+      ['logs-app', `{"@timestamp":"2026-11-22T10:00:00Z","log.level":"info","message":"m",${proto}}`, 'rendiff'],
+      ['logs-app', `{"level":30,"time":1764000000000,"msg":"m",${proto}}`, 'rendiff'],
+      ['logs-worker', `{"timestamp":"2026-11-22T10:00:00Z","level":"INFO","message":"m","worker_id":"w1",${proto}}`, 'rendiff'],
+      ['logs-traefik', `{"RequestMethod":"GET","RequestPath":"/","DownstreamStatus":200,"StartUTC":"2026-11-22T10:00:00Z",${proto}}`, 'traefik'],
+      ['logs-postgres', `{"timestamp":"2026-11-22 10:00:00.123 UTC","error_severity":"LOG","message":"m",${proto}}`, 'postgresql.log'],
+      ['logs-other', `{"foo":"bar",${proto}}`, 'rendiff'],
+      // Filebeat's JSON decoded at the root, beside its own fields, and a JSON message inside its event.
+      ['logs-app', `{"@timestamp":"2026-11-22T10:00:09Z","agent":{"type":"filebeat"},"level":"INFO","message":"m",${proto}}`, 'rendiff'],
+      ['logs-app', JSON.stringify({ '@timestamp': '2026-11-22T10:00:09Z', agent: { type: 'filebeat' }, message: `{"timestamp":"2026-11-22T10:00:00Z","level":"INFO","message":"m",${proto}}` }), 'rendiff'],
+    ];
+    for (const [topic, line, namespace] of records) {
+      const document = accept(line, topic);
+      const kept = namespace.split('.').reduce((node, part) => node[part], document);
+      expect(kept.___proto__, line).toEqual({ where: { name: 'x' } });
+      // Nothing of it is read as an inherited field (`where` beside the record's own), nor kept twice.
+      expect(Object.keys(kept).filter((key) => key === 'where' || key === '__proto__'), line).toEqual([]);
+      expect(document.tags, line).toContain('field_names_renamed');
+    }
+    expect(accept(records[0]?.[1]).rendiff.body).toEqual({ title: { ___proto__: 'y' } });
+    // A logfmt pair of Traefik's own log; a taken name moves aside as any other.
+    expect(accept('time="2026-11-22T10:00:00Z" level=info msg="Configuration loaded" __proto__=x', 'logs-traefik').traefik).toEqual({ ___proto__: 'x' });
+    expect(accept(`{"timestamp":"2026-11-22T10:00:00Z","level":"INFO","message":"m","___proto__":1,"__proto__":2}`).rendiff).toEqual({ ___proto__: 1, ____proto__: 2 });
+  });
 });
 
 describe('these records in Elasticsearch', () => {

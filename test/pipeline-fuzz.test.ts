@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPipeline } from '../pipelines/pipeline.js';
+import { setOwn } from '../shared/json-object.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 import { installTemplates } from './support/rollups.js';
 
@@ -35,8 +36,9 @@ const KEYS = [
   'msg', 'pid', 'hostname', 'name', 'err', 'req', 'res', 'responseTime', 'ts', 'caller', 'stacktrace', 'levelname', 'asctime', 'exc_info', 'severity', 'logger', 'function', 'line', 'exception', 'environment',
   // Names Elasticsearch refuses, and others that are merely unusual.
   '', '.', 'a..b', ' ', 'x.', '.y', 'ünï', 'with space', 'k1', 'k2', 'k3',
-  // Names of Object.prototype's members: a lookup by a record's key in a plain object would find them.
-  'constructor', 'toString', 'hasOwnProperty', 'valueOf',
+  // Names of Object.prototype's members: a lookup by a record's key in a plain object would find them; and
+  // `__proto__`, which an assignment would take as the object's prototype.
+  'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__',
 ];
 
 const STRINGS = [
@@ -60,7 +62,7 @@ function value(draw: () => number, depth: number): unknown {
 
 function record(draw: () => number, depth: number, size: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (let i = 0; i < size; i += 1) out[KEYS[Math.floor(draw() * KEYS.length)] as string] = value(draw, depth);
+  for (let i = 0; i < size; i += 1) setOwn(out, KEYS[Math.floor(draw() * KEYS.length)] as string, value(draw, depth));
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { addTag, ECS_VERSION, objectAt, put, routeTemplate, urlFields, type Json } from '../ecs.js';
-import { isRefusedFieldName } from '../field-names.js';
+import { acceptedName, isRenamedFieldName } from '../field-names.js';
 import { FILEBEAT_METADATA } from '../filebeat.js';
 import { fitsUnder } from './mapped-types.js';
 import { formatTimestamp, parseTimestamp } from '../timestamps.js';
@@ -120,11 +120,11 @@ export function keepRest(document: Json, record: Json, known: ReadonlySet<string
     if (known.has(key) || value === null || value === undefined || value === '') continue;
     if (claim !== undefined && claim(document, key, value, record)) continue;
     // The namespace object only when there is something to keep; a dotted key stays one field, and a name
-    // Elasticsearch refuses (a logfmt pair's empty key) is kept as decode renames one in a JSON record.
+    // decode would rename in a JSON record (a logfmt pair's empty key, `__proto__`) is renamed as it would be.
     target ??= objectAt(document, namespace);
     let name = key.includes('.') ? key.replaceAll('.', '_') : key;
-    if (isRefusedFieldName(name)) {
-      name = '_';
+    if (isRenamedFieldName(name)) {
+      name = acceptedName(name, () => false);
       addTag(document, 'field_names_renamed');
     }
     // Sluice's own fields in the namespace (`traefik.service_name`) are not the record's to fill: a key that lands on

@@ -1,3 +1,4 @@
+import { setOwn } from '../../shared/json-object.js';
 import { put, type Json } from '../ecs.js';
 import { baseDocument, eventTime, keepRest, withoutColours, type Claim, type NormaliseContext } from './common.js';
 import { claimLoggerField } from './json-loggers.js';
@@ -75,7 +76,7 @@ function logfmtPairs(line: string, from: number): Json {
     if (equals < 0) break;
     const key = line.slice(at, equals);
     const { value, end } = logfmtValue(line, equals + 1);
-    pairs[key] = value;
+    setOwn(pairs, key, value);
     at = end + 1;
   }
   return pairs;
