@@ -333,6 +333,10 @@ describe('source formats, normalised to ECS', () => {
     const envelope = { '@timestamp': '2026-11-22T10:00:00.500Z', message: '2026-11-22 10:00:00.000 XYZT [1] LOG:  checkpoint starting: time', fields: { log_type: 'postgres' } };
     expect(accept(JSON.stringify(envelope))).toMatchObject({ '@timestamp': '2026-11-22T10:00:00.500Z', tags: ['timezone_unknown'], event: { timezone: 'XYZT' } });
     expect(pipeline({ forcedSource: 'postgres' })({ value: envelope.message })).toMatchObject({ ok: false, stage: 'validate', reason: expect.stringContaining('unknown time zone abbreviation "XYZT"') });
+    // A jsonlog record whose time Filebeat moved to its own @timestamp takes Filebeat's; without Filebeat, a rejection.
+    const moved = { error_severity: 'LOG', message: 'checkpoint starting: time', pid: 77, backend_type: 'checkpointer' };
+    expect(accept(JSON.stringify({ '@timestamp': '2026-11-22T10:00:00.500Z', agent: { type: 'filebeat' }, fields: { log_type: 'postgres' }, message: JSON.stringify(moved) }))).toMatchObject({ '@timestamp': '2026-11-22T10:00:00.500Z', process: { pid: 77 }, postgresql: { log: { backend_type: 'checkpointer' } } });
+    expect(pipeline({ forcedSource: 'postgres' })({ value: JSON.stringify(moved) })).toMatchObject({ ok: false, stage: 'validate', reason: 'field timestamp: missing, and no Filebeat @timestamp to fall back on' });
   });
 
   it('PostgreSQL csvlog, 23 to 26 columns, quoted fields with quotes and line breaks, as the jsonlog record', () => {

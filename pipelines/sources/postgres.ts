@@ -10,7 +10,9 @@ import { zoneOffset } from './postgres-zones.js';
 /** PostgreSQL's `jsonlog` (log_destination = jsonlog, PostgreSQL 15+). */
 export const postgresJsonRecord = z
   .object({
-    timestamp: z.string(),
+    // jsonlog always writes it; a Filebeat pipeline that moved it to @timestamp (`timestamp` processor, then
+    // `drop_fields`) leaves Filebeat's time to fall back on, as for the app's and the worker's records.
+    timestamp: z.string().optional(),
     user: z.string().optional(),
     dbname: z.string().optional(),
     pid: z.number().int().optional(),
@@ -225,7 +227,7 @@ export function normalisePostgres(record: Json | string, context: NormaliseConte
     return normalisePostgres(csv, context);
   }
   const log = validatePostgres(record);
-  const stamp = TIMESTAMP.exec(log.timestamp);
+  const stamp = log.timestamp === undefined ? null : TIMESTAMP.exec(log.timestamp);
   const document = stamp === null ? baseDocument('rendiff.postgres', eventTime(log.timestamp, 'timestamp', context), context, 'postgresql') : timedDocument(stamp[1] as string, stamp[2], context);
   put(document, 'process.pid', log.pid);
   put(document, 'log.level', levelOf(log.error_severity));
