@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
-import { failure, startElasticsearch } from './support/elasticsearch.js';
+import { emptyCluster, failure, startElasticsearch } from './support/elasticsearch.js';
 
 let es: Client;
 let emulator: ElasticsearchEmulator;
@@ -13,11 +13,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await fetch(`${emulator.url}/_emulator/faults`, { method: 'DELETE' });
-  await es.indices.deleteDataStream({ name: '*' }, { ignore: [404] });
-  await es.indices.delete({ index: '*' }, { ignore: [404] });
-  for (const { name } of (await es.indices.getIndexTemplate()).index_templates) await es.indices.deleteIndexTemplate({ name });
-  for (const { name } of (await es.cluster.getComponentTemplate()).component_templates) await es.cluster.deleteComponentTemplate({ name });
-  for (const name of Object.keys(await es.ilm.getLifecycle())) await es.ilm.deleteLifecycle({ name });
+  await emptyCluster(es);
 });
 
 afterAll(async () => {

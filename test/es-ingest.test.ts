@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
-import { failure, startElasticsearch } from './support/elasticsearch.js';
+import { emptyCluster, failure, startElasticsearch } from './support/elasticsearch.js';
 
 /**
  * The emulator's ingest pipelines, through the official client. Expected behaviour is Elasticsearch's, from its
@@ -22,10 +22,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await es.indices.deleteDataStream({ name: '*' }, { ignore: [404] });
-  await es.indices.delete({ index: '*' }, { ignore: [404] });
-  for (const { name } of (await es.indices.getIndexTemplate()).index_templates) await es.indices.deleteIndexTemplate({ name });
-  for (const id of Object.keys(await es.ingest.getPipeline())) await es.ingest.deletePipeline({ id });
+  await emptyCluster(es);
 });
 
 afterAll(async () => {

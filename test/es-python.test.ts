@@ -35,6 +35,11 @@ interface Report {
   left: number;
   license: string[];
   ilm_feature: Record<string, boolean>;
+  simulated: unknown[];
+  terms: string[];
+  field_mapping: unknown;
+  valid: boolean[];
+  flushed: unknown;
 }
 
 describe('Debian’s official Python client (python3-elasticsearch 7.17) against the emulator', () => {
@@ -67,5 +72,10 @@ describe('Debian’s official Python client (python3-elasticsearch 7.17) against
     expect(report.mget).toEqual([['one', true, { stamped_by: 'api' }], ['nope', false, null]]);
     expect([report.deleted, report.left]).toEqual([2, 2]);
     expect([report.license, report.ilm_feature]).toEqual([['basic', 'active'], { available: true, enabled: true }]);
+    expect(report.simulated).toEqual([{ service: 'beat', stamped_by: 'beat' }]);
+    expect(report.terms).toEqual(['worker']);
+    expect(report.field_mapping).toEqual({ keyword: { type: 'keyword', ignore_above: 256 } });
+    expect(report.valid).toEqual([true, false]);
+    expect(report.flushed).toEqual({ total: 2, successful: 1, failed: 0 });
   });
 });

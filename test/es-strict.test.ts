@@ -2,7 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { request as httpRequest } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
-import { failure, startElasticsearch } from './support/elasticsearch.js';
+import { emptyCluster, failure, startElasticsearch } from './support/elasticsearch.js';
 
 /**
  * The emulator refuses what Elasticsearch refuses and answers what it answers, for the classes of
@@ -21,9 +21,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await es.indices.deleteDataStream({ name: '*' }, { ignore: [404] });
-  await es.indices.delete({ index: '*' }, { ignore: [404] });
-  for (const { name } of (await es.indices.getIndexTemplate()).index_templates) await es.indices.deleteIndexTemplate({ name });
+  await emptyCluster(es);
 });
 
 afterAll(async () => {

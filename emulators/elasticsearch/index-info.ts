@@ -1,8 +1,9 @@
 /**
  * What the cluster says about its indices as wholes: `_resolve/index` (Kibana asks it when a data view is made) and
- * `_stats` (exporters and dashboards read document counts and store sizes from it).
+ * `_stats` (exporters and dashboards read document counts and store sizes from it); and the maintenance calls whose
+ * answer is only their shards (`_flush`, `_forcemerge`, `_cache/clear`), which have nothing to do in memory.
  */
-import { badRequest, indexNotFound } from './errors.js';
+import { badRequest, EsError, indexNotFound } from './errors.js';
 import { matchesPattern } from './glob.js';
 import type { Cluster, Index, Json } from './store.js';
 
@@ -37,9 +38,16 @@ export function resolveIndex(cluster: Cluster, expression: string, query: Record
   };
 }
 
-/** The metrics `_stats` knows (IndicesStatsRequest's flags): the emulator keeps the first two. */
-const EMULATED_METRICS = ['docs', 'store'];
-const OTHER_METRICS = ['indexing', 'get', 'search', 'merge', 'refresh', 'flush', 'warmer', 'query_cache', 'fielddata', 'completion', 'segments', 'translog', 'request_cache', 'recovery', 'bulk', 'shard_stats', 'mappings', 'dense_vector', 'sparse_vector'];
+/** The metrics `_stats` knows (IndicesStatsRequest's flags): the emulator keeps the first three. */
+const EMULATED_METRICS = ['docs', 'store', 'flush'];
+const OTHER_METRICS = ['indexing', 'get', 'search', 'merge', 'refresh', 'warmer', 'query_cache', 'fielddata', 'completion', 'segments', 'translog', 'request_cache', 'recovery', 'bulk', 'shard_stats', 'mappings', 'dense_vector', 'sparse_vector'];
+
+/** A broadcast request's shards: every copy counts in the total; a replica never starts on one node (yellow). */
+export function shardsOf(indices: Index[]): { total: number; successful: number; failed: number } {
+  const primaries = indices.reduce((sum, index) => sum + Number(index.settings['index.number_of_shards'] ?? 1), 0);
+  const copies = indices.reduce((sum, index) => sum + Number(index.settings['index.number_of_shards'] ?? 1) * (1 + Number(index.settings['index.number_of_replicas'] ?? 0)), 0);
+  return { total: copies, successful: primaries, failed: 0 };
+}
 
 function statsOf(indices: Index[], metrics: string[]): Json {
   const count = indices.reduce((sum, index) => sum + index.view.size, 0);
@@ -48,6 +56,8 @@ function statsOf(indices: Index[], metrics: string[]): Json {
     // Deleted documents are gone at once here: there are no segments to merge them away later.
     docs: { count, deleted: 0, total_size_in_bytes: bytes },
     store: { size_in_bytes: bytes, total_data_set_size_in_bytes: bytes, reserved_in_bytes: 0 },
+    // Flushes asked for; none is periodic, as nothing here waits in a translog.
+    flush: { total: indices.reduce((sum, index) => sum + index.flushes, 0), periodic: 0, total_time_in_millis: 0 },
   };
   return Object.fromEntries(metrics.map((metric) => [metric, sections[metric]]));
 }
@@ -58,14 +68,11 @@ export function indexStats(cluster: Cluster, expression: string | undefined, met
   const unknown = asked.filter((name) => !EMULATED_METRICS.includes(name) && !OTHER_METRICS.includes(name));
   if (unknown.length > 0) throw badRequest(`request [${path}] contains unrecognized metric${unknown.length > 1 ? 's' : ''}: [${unknown.join(', ')}]`);
   const missing = asked.filter((name) => !EMULATED_METRICS.includes(name));
-  if (missing.length > 0) throw badRequest(`index statistics [${missing.join(', ')}] are not emulated: the emulator keeps docs and store`);
+  if (missing.length > 0) throw badRequest(`index statistics [${missing.join(', ')}] are not emulated: the emulator keeps docs, store and flush`);
   const indices = cluster.resolve(expression, { ignoreUnavailable: query.ignore_unavailable === 'true', allowNoIndices: true, expandHidden: /\b(?:all|hidden)\b/.test(query.expand_wildcards ?? '') });
-  // Every copy counts in the total; a replica never starts on one node, as on a one-node cluster (yellow).
-  const primaries = indices.reduce((sum, index) => sum + Number(index.settings['index.number_of_shards'] ?? 1), 0);
-  const copies = indices.reduce((sum, index) => sum + Number(index.settings['index.number_of_shards'] ?? 1) * (1 + Number(index.settings['index.number_of_replicas'] ?? 0)), 0);
   const all = statsOf(indices, asked);
   return {
-    _shards: { total: copies, successful: primaries, failed: 0 },
+    _shards: shardsOf(indices),
     _all: { primaries: all, total: all },
     indices: Object.fromEntries(
       indices.map((index) => {
@@ -75,4 +82,27 @@ export function indexStats(cluster: Cluster, expression: string | undefined, met
       }),
     ),
   };
+}
+
+/** `_flush` (FlushRequest): counted in the flush statistics; the emulator's documents are already where they stay. */
+export function flush(indices: Index[], query: Record<string, string | undefined>): Json {
+  if (query.force === 'true' && query.wait_if_ongoing === 'false') throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: wait_if_ongoing must be true for a force flush;');
+  for (const index of indices) index.flushes += 1;
+  return { _shards: shardsOf(indices) };
+}
+
+/** `_forcemerge` (ForceMergeRequest's checks): there are no segments to merge, so it is done at once. */
+export function forceMerge(indices: Index[], query: Record<string, string | undefined>): Json {
+  const maxSegments = query.max_num_segments;
+  if (maxSegments !== undefined && !/^-?\d+$/.test(maxSegments)) throw badRequest(`Failed to parse int parameter [max_num_segments] with value [${maxSegments}]`);
+  if (query.only_expunge_deletes === 'true' && maxSegments !== undefined && Number(maxSegments) !== -1) {
+    throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: cannot set only_expunge_deletes and max_num_segments at the same time, those two parameters are mutually exclusive;');
+  }
+  if (query.wait_for_completion === 'false') throw badRequest('[wait_for_completion=false] is valid in Elasticsearch but not supported by the emulator, which keeps no tasks');
+  return { _shards: shardsOf(indices) };
+}
+
+/** `_cache/clear`: the emulator keeps no query, request or field data cache, so every shard is clear at once. */
+export function clearCache(indices: Index[]): Json {
+  return { _shards: shardsOf(indices) };
 }

@@ -17,6 +17,8 @@ export interface Pipeline {
 }
 
 interface SetProcessor {
+  readonly tag: string | undefined;
+  readonly description: string | undefined;
   readonly field: Template;
   readonly value: ValueSource | undefined;
   readonly copyFrom: string | undefined;
@@ -86,6 +88,8 @@ function compileProcessor(entry: unknown): SetProcessor {
   if (description !== undefined && typeof description !== 'string') throw parseError('[description] property isn\'t a string', 'set', 'description');
   if (mediaType !== undefined && mediaType !== 'application/json' && mediaType !== 'text/plain' && mediaType !== 'application/x-www-form-urlencoded') throw parseError(`property does not contain a supported media type [${String(mediaType)}]`, 'set', 'media_type');
   return {
+    tag: tag as string | undefined,
+    description: description as string | undefined,
     field: compileTemplate(path),
     value: value === undefined ? undefined : compileValue(value),
     copyFrom: copyFrom as string | undefined,
@@ -252,4 +256,72 @@ export function runPipeline(pipeline: Pipeline, source: Json, context: IngestCon
       if (!processor.ignoreFailure) throw error;
     }
   }
+}
+
+/** A document of a simulate request: its metadata (`_index` and `_id` default to their own names) and its source. */
+interface SimulatedDoc {
+  readonly index: string;
+  readonly id: string;
+  readonly source: Json;
+}
+
+/** The `docs` of a simulate request, read as SimulatePipelineRequest reads them. */
+function simulatedDocs(docs: unknown): SimulatedDoc[] {
+  if (docs === undefined) throw parseError('[docs] required property is missing', undefined, 'docs');
+  if (!Array.isArray(docs)) throw parseError('[docs] property isn\'t a list', undefined, 'docs');
+  return docs.map((doc: unknown) => {
+    if (!isJsonObject(doc)) throw new EsError(400, 'illegal_argument_exception', 'malformed [docs] section, should include an inner object');
+    const source = doc._source;
+    if (source === undefined) throw parseError('[_source] required property is missing', undefined, '_source');
+    if (!isJsonObject(source)) throw parseError('[_source] property isn\'t a map', undefined, '_source');
+    const name = (key: string): string => (typeof doc[key] === 'string' || typeof doc[key] === 'number' ? String(doc[key]) : key);
+    return { index: name('_index'), id: name('_id'), source };
+  });
+}
+
+/** A document as a simulate answer shows it (WriteableIngestDocument): `_version` is Versions.MATCH_ANY, as a string. */
+function shownDoc(doc: SimulatedDoc, source: Json, ingest: Json): Json {
+  return { _index: doc.index, _version: '-3', _id: doc.id, _source: structuredClone(source), _ingest: ingest };
+}
+
+function errorOf(error: unknown): Json {
+  if (error instanceof EsError) return error.toError();
+  throw error;
+}
+
+/**
+ * `_ingest/pipeline/[<id>/]_simulate`: each document through the pipeline, as it would be indexed, or its error.
+ * `verbose` shows the document after each processor (TrackingResultProcessor): `success`, `error` (and no more
+ * processors), or `error_ignored` for a processor with `ignore_failure`.
+ */
+export function simulatePipeline(id: string, pipeline: Pipeline, docs: unknown, timestamp: string, verbose: boolean): Json {
+  return {
+    docs: simulatedDocs(docs).map((doc) => {
+      const source = structuredClone(doc.source);
+      const context: IngestContext = { index: doc.index, id: doc.id, timestamp };
+      if (!verbose) {
+        try {
+          runPipeline(pipeline, source, context, []);
+          return { doc: shownDoc(doc, source, { timestamp }) };
+        } catch (error) {
+          return { error: errorOf(error) };
+        }
+      }
+      const results: Json[] = [];
+      for (const processor of pipeline.processors) {
+        const named = { processor_type: 'set', ...(processor.tag === undefined ? {} : { tag: processor.tag }), ...(processor.description === undefined ? {} : { description: processor.description }) };
+        try {
+          runSet(processor, source, context, []);
+          results.push({ ...named, status: 'success', doc: shownDoc(doc, source, { pipeline: id, timestamp }) });
+        } catch (error) {
+          if (!processor.ignoreFailure) {
+            results.push({ ...named, status: 'error', error: errorOf(error) });
+            break;
+          }
+          results.push({ ...named, status: 'error_ignored', ignored_error: { error: errorOf(error) }, doc: shownDoc(doc, source, { pipeline: id, timestamp }) });
+        }
+      }
+      return { processor_results: results };
+    }),
+  };
 }

@@ -11,14 +11,15 @@ import type { FsyncPolicy } from '../common/record-file.js';
 
 import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.js';
 import { explain, runLifecycle, validatePolicy } from './ilm.js';
-import { compilePipeline } from './ingest.js';
+import { compilePipeline, simulatePipeline, type Pipeline } from './ingest.js';
 import { FileJournal } from './journal.js';
 import type { Mappings } from './mapping.js';
 import { SearchContexts } from './contexts.js';
 import { fieldCaps } from './field-caps.js';
 import { count, firstPage, frozenTargets, liveTargets, matchingDocs, renderPage, search, sourceSpecOf, type SearchParams } from './search.js';
 import { parseMultiGet, parseMultiSearch } from './multi.js';
-import { indexStats, resolveIndex } from './index-info.js';
+import { clearCache, flush, forceMerge, indexStats, resolveIndex } from './index-info.js';
+import { fieldMappings, termsEnum, validateQuery } from './lookups.js';
 import { filterSource } from './query.js';
 import { MAX_JSON_DEPTH, nestingTooDeep, nestsTooDeep } from './strict.js';
 import { matchesPattern } from './glob.js';
@@ -645,6 +646,8 @@ export class ElasticsearchEmulator {
       this.scheduleIlm();
       return ok({ acknowledged: true, persistent: nestSettings(applied), transient: {} });
     });
+    // Cluster state updates are applied as they come: none ever waits.
+    this.route('GET', '/_cluster/pending_tasks', () => ok({ tasks: [] }));
     this.route('GET', '/_nodes/stats', () => this.nodeStats());
     this.route('GET', '/_nodes/stats/{metric}', () => this.nodeStats());
     this.route('GET', '/_nodes/_local/stats', () => this.nodeStats());
@@ -698,6 +701,14 @@ export class ElasticsearchEmulator {
   /** Index templates and component templates. */
   private registerTemplateRoutes(): void {
     const c = this.cluster;
+    const simulate = (request: Request): Reply => {
+      const { template, overlapping } = c.simulateTemplate(request.params.name, request.json as unknown as IndexTemplate);
+      const composed = c.composeTemplate(template);
+      return ok({ template: { settings: nestSettings(composed.settings), mappings: composed.mappings, aliases: composed.aliases }, overlapping: overlapping.map(([name, other]) => ({ name, index_patterns: other.index_patterns })) });
+    };
+    // Before `_index_template/{name}`, which would take `_simulate` for a template's name.
+    this.route('POST', '/_index_template/_simulate', simulate);
+    this.route('POST', '/_index_template/_simulate/{name}', simulate);
     this.route(['PUT', 'POST'], '/_index_template/{name}', (request) => {
       c.putIndexTemplate(request.params.name as string, request.json as unknown as IndexTemplate, truthy(request.query.create));
       return ok({ acknowledged: true });
@@ -716,10 +727,13 @@ export class ElasticsearchEmulator {
       return ok({ acknowledged: true });
     });
     this.route('POST', '/_index_template/_simulate_index/{name}', (request) => {
-      const found = c.findTemplate(request.params.name as string);
+      const name = request.params.name as string;
+      const found = c.findTemplate(name);
       if (!found) return ok({ template: { settings: {}, mappings: {}, aliases: {} }, overlapping: [] });
       const composed = c.composeTemplate(found[1]);
-      return ok({ template: { settings: nestSettings(composed.settings), mappings: composed.mappings, aliases: composed.aliases }, overlapping: [] });
+      // The other templates that match the index's name, which the chosen one's priority wins over.
+      const overlapping = [...c.indexTemplates].filter(([other, template]) => other !== found[0] && template.index_patterns.some((pattern) => matchesPattern(pattern, name)));
+      return ok({ template: { settings: nestSettings(composed.settings), mappings: composed.mappings, aliases: composed.aliases }, overlapping: overlapping.map(([other, template]) => ({ name: other, index_patterns: template.index_patterns })) });
     });
     this.route(['PUT', 'POST'], '/_component_template/{name}', (request) => {
       c.putComponentTemplate(request.params.name as string, request.json as unknown as ComponentTemplate, truthy(request.query.create));
@@ -797,6 +811,20 @@ export class ElasticsearchEmulator {
   /** Ingest pipelines. */
   private registerIngestPipelineRoutes(): void {
     const c = this.cluster;
+    // Before `_ingest/pipeline/{id}`, which would take `_simulate` for a pipeline's id.
+    const simulate = (request: Request): Reply => {
+      const id = request.params.id;
+      const body = request.json;
+      let pipeline: Pipeline | undefined;
+      if (id !== undefined) {
+        pipeline = c.pipelines.get(id);
+        if (pipeline === undefined) throw badRequest(`pipeline [${id}] does not exist`);
+      } else if (body.pipeline === undefined) throw new EsError(400, 'parse_exception', '[pipeline] required property is missing', { property_name: 'pipeline' });
+      else pipeline = compilePipeline('_simulate_pipeline', body.pipeline as Json);
+      return ok(simulatePipeline(id ?? '_simulate_pipeline', pipeline, body.docs, new Date(c.now()).toISOString(), truthy(request.query.verbose)));
+    };
+    this.route(['GET', 'POST'], '/_ingest/pipeline/_simulate', simulate, { bodyRequired: true });
+    this.route(['GET', 'POST'], '/_ingest/pipeline/{id}/_simulate', simulate, { bodyRequired: true });
     this.route('PUT', '/_ingest/pipeline/{id}', (request) => {
       const id = request.params.id as string;
       c.pipelines.set(id, compilePipeline(id, request.json));
@@ -1099,6 +1127,16 @@ export class ElasticsearchEmulator {
     this.route('GET', '/_stats/{metric}', stats);
     this.route('GET', '/{index}/_stats', stats);
     this.route('GET', '/{index}/_stats/{metric}', stats);
+    // Broadcast maintenance: wildcards reach hidden indices (data streams' backing indices) as refresh's do.
+    const broadcast = (request: Request): Index[] => c.resolve(request.params.index, { expandHidden: true, allowNoIndices: true, ignoreUnavailable: request.query.ignore_unavailable === 'true' });
+    this.route(['GET', 'POST'], '/{index}/_terms_enum', (request) => ok(termsEnum(c.resolve(request.params.index), request.json, c.now())));
+    for (const prefix of ['', '/{index}']) {
+      this.route(['POST', 'GET'], `${prefix}/_flush`, (request) => ok(flush(broadcast(request), request.query)));
+      this.route('POST', `${prefix}/_forcemerge`, (request) => ok(forceMerge(broadcast(request), request.query)));
+      this.route('POST', `${prefix}/_cache/clear`, (request) => ok(clearCache(broadcast(request))));
+      this.route('GET', `${prefix}/_mapping/field/{fields}`, (request) => ok(fieldMappings(c.resolve(request.params.index, { expandHidden: request.params.index !== undefined }), request.params.fields as string, request.query)));
+      this.route(['GET', 'POST'], `${prefix}/_validate/query`, (request) => ok(validateQuery(c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true' }), request.json, request.query, c.now())));
+    }
   }
 
   /** Creating, getting and deleting indices: last, as `/{index}` matches any single segment. */

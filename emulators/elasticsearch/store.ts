@@ -3,7 +3,7 @@ import { parseTimeValue } from '../../shared/time-value.js';
 import { randomUUID } from 'node:crypto';
 import { formatDate } from './dates.js';
 import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.js';
-import { globToRegex, matchesPattern } from './glob.js';
+import { globToRegex, matchesPattern, patternsOverlap } from './glob.js';
 import { applyPatch, runPipeline, type Patch, type Pipeline } from './ingest.js';
 import type { DocFields } from './doc-fields.js';
 import { AutoIds, DocTable } from './doc-table.js';
@@ -144,6 +144,8 @@ export class Index {
   rolledOverAt: number | undefined;
   /** Changes whenever what searches see (the view) or how they read it (the mappings) changes: a search's matches are kept by it. */
   generation = 0;
+  /** Flushes asked for since the emulator started (`_stats`' flush section, which starts again with each node). */
+  flushes = 0;
 
   constructor(
     readonly name: string,
@@ -398,6 +400,27 @@ export class Cluster {
 
   putIndexTemplate(name: string, body: IndexTemplate, create: boolean): void {
     if (create && this.indexTemplates.has(name)) throw badRequest(`index template [${name}] already exists`);
+    this.indexTemplates.set(name, this.checkedTemplate(name, body));
+    this.journal?.meta();
+  }
+
+  /**
+   * `_index_template/_simulate[/<name>]`: what a template resolves to, the one in the body (checked as a put would
+   * check it, never stored) or the stored one of that name, and the other templates whose patterns overlap its own.
+   */
+  simulateTemplate(name: string | undefined, body: IndexTemplate | undefined): { template: IndexTemplate; overlapping: Array<[string, IndexTemplate]> } {
+    const simulated = name ?? 'simulate_template';
+    let template: IndexTemplate;
+    if (body !== undefined && Object.keys(body).length > 0) template = this.checkedTemplate(simulated, body);
+    else if (name !== undefined && this.indexTemplates.has(name)) template = this.indexTemplates.get(name) as IndexTemplate;
+    else if (name !== undefined) throw badRequest(`unable to simulate template [${name}] that does not exist`);
+    else throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: a template name or a template body must be given;');
+    const overlapping = [...this.indexTemplates].filter(([other, existing]) => other !== simulated && existing.index_patterns.some((theirs) => template.index_patterns.some((pattern) => patternsOverlap(theirs, pattern))));
+    return { template, overlapping };
+  }
+
+  /** An index template as a put checks it (MetadataIndexTemplateService): its patterns, its components, its priority among overlapping ones, its mappings. */
+  private checkedTemplate(name: string, body: IndexTemplate): IndexTemplate {
     // A single pattern may be given as a string; Elasticsearch stores a list.
     const patterns = body.index_patterns as string[] | string | undefined;
     const template: IndexTemplate = { ...body, index_patterns: typeof patterns === 'string' ? [patterns] : patterns ?? [] };
@@ -408,15 +431,14 @@ export class Cluster {
     if (missing.length > 0) throw new EsError(400, 'invalid_index_template_exception', `index_template [${name}] invalid, cause [index template [${name}] specifies component templates [${missing.join(', ')}] that do not exist]`);
     for (const [other, existing] of this.indexTemplates) {
       if (other === name || (existing.priority ?? 0) !== (template.priority ?? 0)) continue;
-      const overlap = template.index_patterns.filter((pattern) => existing.index_patterns.some((theirs) => matchesPattern(theirs, pattern.replaceAll('*', 'x')) || matchesPattern(pattern, theirs.replaceAll('*', 'x'))));
+      const overlap = template.index_patterns.filter((pattern) => existing.index_patterns.some((theirs) => patternsOverlap(theirs, pattern)));
       if (overlap.length > 0) {
         throw badRequest(`index template [${name}] has index patterns [${template.index_patterns.join(', ')}] matching patterns from existing templates [${other}] with patterns (${other} => [${existing.index_patterns.join(', ')}]) that have the same priority [${template.priority ?? 0}], multiple index templates may not match during index creation, please use a different priority`);
       }
     }
     // Composing validates that the mappings fit together.
     this.composeTemplate(template);
-    this.indexTemplates.set(name, template);
-    this.journal?.meta();
+    return template;
   }
 
   putComponentTemplate(name: string, component: ComponentTemplate, create: boolean): void {

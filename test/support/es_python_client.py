@@ -87,4 +87,12 @@ report["left"] = es.count(index="py-latency")["count"]
 report["license"] = [es.license.get()["license"][key] for key in ("type", "status")]
 report["ilm_feature"] = es.xpack.info()["features"]["ilm"]
 
+# What operators and Kibana ask beside searches: a pipeline simulated, value suggestions (terms enum), a field's
+# mapping, a query validated, a flush.
+report["simulated"] = [d["doc"]["_source"] for d in es.ingest.simulate(id="py-stamp", body={"docs": [{"_source": {"service": "beat"}}]})["docs"]]
+report["terms"] = es.terms_enum(index="py-piped", body={"field": "service.keyword", "string": "w"})["terms"]
+report["field_mapping"] = es.indices.get_field_mapping(index="py-piped", fields="service.keyword")["py-piped"]["mappings"]["service.keyword"]["mapping"]
+report["valid"] = [es.indices.validate_query(index="py-piped", body={"query": q})["valid"] for q in ({"match": {"service": "api"}}, {"bogus": {}})]
+report["flushed"] = es.indices.flush(index="py-piped")["_shards"]
+
 print(json.dumps(report))

@@ -1,0 +1,232 @@
+import type { Client } from '@elastic/elasticsearch';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
+import { matchesPattern, patternsOverlap } from '../emulators/elasticsearch/glob.js';
+import { emptyCluster, failure, startElasticsearch } from './support/elasticsearch.js';
+
+/**
+ * The APIs operators and Kibana call beside search and indexing: the field mapping, terms enum and validate APIs,
+ * the simulate APIs of ingest pipelines and index templates, and flush, force merge and clear cache. Each answer is
+ * the one the Elasticsearch reference documents for that API; each refusal names what the emulator does not do.
+ */
+
+let es: Client;
+let emulator: ElasticsearchEmulator;
+let stop: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ es, emulator, stop } = await startElasticsearch());
+});
+
+afterEach(async () => {
+  await emptyCluster(es);
+});
+
+afterAll(async () => {
+  await stop();
+});
+
+/** Log documents as Sluice writes them, in two indices of one data stream pattern. */
+async function logs(): Promise<void> {
+  const mappings = { properties: { '@timestamp': { type: 'date' as const }, service: { properties: { name: { type: 'keyword' as const } } }, message: { type: 'text' as const, fields: { keyword: { type: 'keyword' as const, ignore_above: 256 } } }, status: { type: 'long' as const }, kind: { type: 'constant_keyword' as const, value: 'access' }, client: { type: 'ip' as const } } };
+  for (const index of ['logs-a', 'logs-b']) await es.indices.create({ index, mappings });
+  await es.bulk({
+    refresh: true,
+    operations: [
+      { index: { _index: 'logs-a' } }, { '@timestamp': '2026-11-30T10:00:00Z', service: { name: 'rendiff-api' }, message: 'Job started', status: 200 },
+      { index: { _index: 'logs-a' } }, { '@timestamp': '2026-11-30T10:01:00Z', service: { name: ['rendiff-worker', 'Rendiff-Beat'] }, message: 'Job done', status: 200 },
+      { index: { _index: 'logs-b' } }, { '@timestamp': '2026-12-01T10:00:00Z', service: { name: 'traefik' }, message: 'GET /', status: 404 },
+      { index: { _index: 'logs-b' } }, { '@timestamp': '2026-12-01T10:00:01Z', service: { name: 'rendiff-api' }, message: 'Job started', status: 500 },
+    ],
+  });
+}
+
+describe('the field mapping API (GET _mapping/field)', () => {
+  it('answers each named leaf field by the name asked, under its own last name; sub-fields and patterns too', async () => {
+    await logs();
+    const one = await es.indices.getFieldMapping({ index: 'logs-a', fields: 'service.name,message.keyword,status,service,nothing' });
+    expect(one).toEqual({
+      'logs-a': {
+        mappings: {
+          'service.name': { full_name: 'service.name', mapping: { name: { type: 'keyword' } } },
+          'message.keyword': { full_name: 'message.keyword', mapping: { keyword: { type: 'keyword', ignore_above: 256 } } },
+          status: { full_name: 'status', mapping: { status: { type: 'long' } } },
+        },
+      },
+    });
+    // A pattern over every index; an index without the field answers an empty mapping.
+    await es.indices.create({ index: 'other', mappings: { properties: { x: { type: 'keyword' } } } });
+    const all = await es.indices.getFieldMapping({ fields: 'mess*' });
+    expect(Object.keys(all).sort()).toEqual(['logs-a', 'logs-b', 'other']);
+    expect(Object.keys(all['logs-b']?.mappings ?? {}).sort()).toEqual(['message', 'message.keyword']);
+    expect(all.other).toEqual({ mappings: {} });
+    expect(await failure(es.indices.getFieldMapping({ index: 'missing', fields: 'x' }))).toMatchObject({ status: 404, type: 'index_not_found_exception' });
+    expect((await failure(es.indices.getFieldMapping({ index: 'logs-a', fields: 'status', include_defaults: true }))).reason).toMatch(/include_defaults.*not supported by the emulator/);
+  });
+});
+
+describe('the terms enum API (_terms_enum), which Kibana\u2019s query bar asks for value suggestions', () => {
+  it('lists a keyword field\u2019s terms that start with the string, in Lucene\u2019s order, at most size, after search_after', async () => {
+    await logs();
+    const terms = async (body: Record<string, unknown>, index = 'logs-*'): Promise<string[]> => (await es.termsEnum({ index, ...body } as never)).terms;
+    expect(await terms({ field: 'service.name' })).toEqual(['Rendiff-Beat', 'rendiff-api', 'rendiff-worker', 'traefik']);
+    expect(await terms({ field: 'service.name', string: 'rendiff' })).toEqual(['rendiff-api', 'rendiff-worker']);
+    expect(await terms({ field: 'service.name', string: 'rendiff', case_insensitive: true })).toEqual(['Rendiff-Beat', 'rendiff-api', 'rendiff-worker']);
+    expect(await terms({ field: 'service.name', size: 2 })).toEqual(['Rendiff-Beat', 'rendiff-api']);
+    expect(await terms({ field: 'service.name', search_after: 'rendiff-api' })).toEqual(['rendiff-worker', 'traefik']);
+    expect(await terms({ field: 'message.keyword', string: 'Job' })).toEqual(['Job done', 'Job started']);
+    expect(await terms({ field: 'kind' })).toEqual(['access']);
+    // Kibana sends its time filter as index_filter: an index none of whose documents is in the range is left out.
+    expect(await terms({ field: 'service.name', index_filter: { range: { '@timestamp': { gte: '2026-12-01T00:00:00Z' } } } })).toEqual(['rendiff-api', 'traefik']);
+    // A field whose terms the API does not list (text, numbers) answers none; an unknown field none either.
+    expect(await terms({ field: 'message' })).toEqual([]);
+    expect(await terms({ field: 'status' })).toEqual([]);
+    expect(await terms({ field: 'nothing' })).toEqual([]);
+    const answer = await es.termsEnum({ index: 'logs-a', field: 'service.name' });
+    expect([answer.complete, answer._shards]).toEqual([true, { total: 1, successful: 1, failed: 0 }]);
+  });
+
+  it('refuses what TermsEnumRequest refuses, and the field types whose terms the emulator does not list', async () => {
+    await logs();
+    expect(await failure(es.termsEnum({ index: 'logs-a' } as never))).toMatchObject({ status: 400, type: 'action_request_validation_exception', reason: 'Validation Failed: 1: field cannot be null;' });
+    expect(await failure(es.termsEnum({ index: 'logs-a', field: 'service.name', bogus: 1 } as never))).toMatchObject({ status: 400, type: 'x_content_parse_exception', reason: '[1:1] [terms_enum_request] unknown field [bogus]' });
+    expect((await failure(es.termsEnum({ index: 'logs-a', field: 'client' }))).reason).toMatch(/field of type \[ip\].*not supported by the emulator/);
+    expect(await failure(es.termsEnum({ index: 'missing', field: 'x' }))).toMatchObject({ status: 404, type: 'index_not_found_exception' });
+  });
+});
+
+describe('the validate API (_validate/query)', () => {
+  it('says whether a query parses and fits the mappings, from the body or q', async () => {
+    await logs();
+    expect(await es.indices.validateQuery({ index: 'logs-a', query: { term: { 'service.name': 'traefik' } } })).toMatchObject({ valid: true, _shards: { total: 1, successful: 1, failed: 0 } });
+    expect((await es.indices.validateQuery({ index: 'logs-*', q: 'status:>=500 AND service.name:rendiff-api' })).valid).toBe(true);
+    // An unknown query type, and a value that is not a date for a date field.
+    expect((await es.indices.validateQuery({ index: 'logs-a', query: { no_such_query: {} } as never })).valid).toBe(false);
+    expect((await es.indices.validateQuery({ index: 'logs-a', query: { range: { '@timestamp': { gte: 'not-a-date' } } } })).valid).toBe(false);
+    expect((await failure(es.indices.validateQuery({ index: 'logs-a', explain: true, query: { match_all: {} } }))).reason).toMatch(/\[explain\].*not supported by the emulator/);
+  });
+});
+
+describe('the simulate pipeline API (_ingest/pipeline/_simulate)', () => {
+  const docs = [{ _index: 'logs-a', _id: '1', _source: { message: 'm', service: { name: 'api' } } }, { _source: { message: 'n' } }];
+
+  it('runs each document through a pipeline of the body or a stored one, and answers each as it would be indexed', async () => {
+    emulator.cluster.clockOffset = Date.parse('2026-12-01T10:00:00Z') - Date.now();
+    try {
+      const pipeline = { processors: [{ set: { field: 'event.ingested', value: '{{{_ingest.timestamp}}}' } }, { set: { field: 'labels.from', copy_from: 'service.name', ignore_empty_value: true } }] };
+      const answer = await es.ingest.simulate({ pipeline, docs });
+      const [first, second] = answer.docs as Array<{ doc: Record<string, any> }>;
+      expect(first?.doc).toMatchObject({ _index: 'logs-a', _id: '1', _version: '-3', _source: { message: 'm', service: { name: 'api' }, labels: { from: 'api' } } });
+      expect(Date.parse(first?.doc._source.event.ingested) - Date.parse('2026-12-01T10:00:00Z')).toBeLessThan(5_000);
+      expect(first?.doc._ingest.timestamp).toBe(first?.doc._source.event.ingested);
+      // `_index` and `_id` default to their own names; the empty copy is left out.
+      expect(second?.doc).toMatchObject({ _index: '_index', _id: '_id', _source: { message: 'n' } });
+      expect(second?.doc._source.labels).toBeUndefined();
+      // The same by the stored pipeline's id; nothing is indexed.
+      await es.ingest.putPipeline({ id: 'stamp', ...pipeline });
+      expect(((await es.ingest.simulate({ id: 'stamp', docs })).docs[0] as { doc: Record<string, any> }).doc._source.labels).toEqual({ from: 'api' });
+      expect(await es.indices.exists({ index: 'logs-a' })).toBe(false);
+    } finally {
+      emulator.cluster.clockOffset = 0;
+    }
+  });
+
+  it('verbose shows the document after each processor, an error where one fails, and error_ignored under ignore_failure', async () => {
+    const pipeline = {
+      processors: [
+        { set: { field: 'a', value: 1, tag: 'first' } },
+        { set: { field: 'message.part', value: 'x', ignore_failure: true, description: 'a string has no fields' } },
+        { set: { field: 'message.part', value: 'x' } },
+        { set: { field: 'never', value: true } },
+      ],
+    };
+    const answer = await es.ingest.simulate({ pipeline, docs: [docs[1] as never], verbose: true });
+    const results = (answer.docs[0] as { processor_results: Array<Record<string, any>> }).processor_results;
+    expect(results.map((result) => [result.processor_type, result.status, result.tag, result.description])).toEqual([
+      ['set', 'success', 'first', undefined],
+      ['set', 'error_ignored', undefined, 'a string has no fields'],
+      ['set', 'error', undefined, undefined],
+    ]);
+    expect(results[0]?.doc).toMatchObject({ _source: { message: 'n', a: 1 }, _ingest: { pipeline: '_simulate_pipeline' } });
+    expect(results[1]?.ignored_error.error.reason).toBe(results[2]?.error.reason);
+    expect(results[2]?.error.reason).toMatch(/cannot set \[part\] with parent object of type \[java.lang.String\]/);
+    // Without verbose, the document's error in its place.
+    const plain = await es.ingest.simulate({ pipeline: { processors: [{ set: { field: 'message.part', value: 'x' } }] }, docs: [docs[1] as never] });
+    expect((plain.docs[0] as { error: { type: string } }).error.type).toBe('illegal_argument_exception');
+  });
+
+  it('refuses a request without docs or a pipeline, a missing pipeline, and a processor the emulator does not run', async () => {
+    expect(await failure(es.ingest.simulate({ docs } as never))).toMatchObject({ status: 400, type: 'parse_exception', reason: '[pipeline] required property is missing' });
+    expect(await failure(es.ingest.simulate({ pipeline: { processors: [] } } as never))).toMatchObject({ status: 400, type: 'parse_exception', reason: '[docs] required property is missing' });
+    expect(await failure(es.ingest.simulate({ pipeline: { processors: [] }, docs: [{ _id: 'x' }] } as never))).toMatchObject({ status: 400, reason: '[_source] required property is missing' });
+    expect(await failure(es.ingest.simulate({ id: 'none', docs }))).toMatchObject({ status: 400, reason: 'pipeline [none] does not exist' });
+    expect((await failure(es.ingest.simulate({ pipeline: { processors: [{ grok: { field: 'message', patterns: ['%{WORD}'] } }] }, docs }))).reason).toMatch(/\[grok\] processor .*not supported by the emulator/);
+  });
+});
+
+describe('the simulate index template APIs', () => {
+  it('_index_template/_simulate resolves a template of the body with its components, and lists the templates it overlaps', async () => {
+    await es.cluster.putComponentTemplate({ name: 'ct', template: { mappings: { properties: { ct_field: { type: 'keyword' } } } } });
+    await es.indices.putIndexTemplate({ name: 'existing', index_patterns: ['logs-*'], priority: 10 });
+    await es.indices.putIndexTemplate({ name: 'prod', index_patterns: ['*-prod'], priority: 5 });
+    await es.indices.putIndexTemplate({ name: 'metrics', index_patterns: ['metrics-*'], priority: 10 });
+    const simulated = await es.indices.simulateTemplate({ index_patterns: ['logs-*-prod'], priority: 20, composed_of: ['ct'], template: { settings: { 'index.number_of_replicas': 0 }, aliases: { recent: {} } } });
+    expect(simulated.template).toMatchObject({ settings: { index: { number_of_replicas: '0' } }, mappings: { properties: { ct_field: { type: 'keyword' } } }, aliases: { recent: {} } });
+    expect(simulated.overlapping?.map((entry) => entry.name).sort()).toEqual(['existing', 'prod']);
+    // Nothing stored: no template named `_simulate`, and none of the body's.
+    expect((await es.indices.getIndexTemplate()).index_templates.map((entry) => entry.name).sort()).toEqual(['existing', 'metrics', 'prod']);
+    // A stored one by its name; one that does not exist.
+    expect((await es.indices.simulateTemplate({ name: 'existing' })).overlapping?.map((entry) => entry.name)).toEqual(['prod']);
+    expect((await failure(es.indices.simulateTemplate({ name: 'none' }))).reason).toBe('unable to simulate template [none] that does not exist');
+    // As a put: a component that does not exist is refused.
+    expect((await failure(es.indices.simulateTemplate({ index_patterns: ['x-*'], composed_of: ['missing'] }))).type).toBe('invalid_index_template_exception');
+  });
+
+  it('_index_template/_simulate_index lists the other templates an index name matches', async () => {
+    await es.indices.putIndexTemplate({ name: 'logs', index_patterns: ['logs-*'], priority: 10, template: { settings: { 'index.number_of_shards': 1 } } });
+    await es.indices.putIndexTemplate({ name: 'prod', index_patterns: ['*-prod'], priority: 5 });
+    const simulated = await es.indices.simulateIndexTemplate({ name: 'logs-api-prod' });
+    expect(simulated.template.settings).toEqual({ index: { number_of_shards: '1' } });
+    expect(simulated.overlapping).toEqual([{ name: 'prod', index_patterns: ['*-prod'] }]);
+  });
+
+  it('two patterns overlap exactly when some name matches both (every pair over a small alphabet)', () => {
+    const patterns = ['', 'a', 'b', '*', 'a*', '*a', 'a*b', 'ab*', '*b*', 'b*a', 'aa', '**', 'a*a*'];
+    const names = [''];
+    for (let length = 1, last = ['']; length <= 5; length += 1) {
+      last = last.flatMap((name) => [`${name}a`, `${name}b`]);
+      names.push(...last);
+    }
+    for (const a of patterns) {
+      for (const b of patterns) {
+        const byNames = names.some((name) => matches(a, name) && matches(b, name));
+        expect(patternsOverlap(a, b), `${a} ${b}`).toBe(byNames);
+      }
+    }
+    function matches(pattern: string, name: string): boolean {
+      return pattern === '' ? name === '' : matchesPattern(pattern, name);
+    }
+  });
+
+  it('a put refuses a template of the same priority whose patterns overlap, and takes one that only looks alike', async () => {
+    await es.indices.putIndexTemplate({ name: 'a', index_patterns: ['logs-*'], priority: 1 });
+    expect((await failure(es.indices.putIndexTemplate({ name: 'b', index_patterns: ['*-prod'], priority: 1 }))).reason).toMatch(/matching patterns from existing templates \[a\]/);
+    expect((await es.indices.putIndexTemplate({ name: 'c', index_patterns: ['metrics-*'], priority: 1 })).acknowledged).toBe(true);
+  });
+});
+
+describe('flush, force merge and clear cache', () => {
+  it('answer their shards; flushes are counted in _stats; the checks of their requests hold', async () => {
+    await logs();
+    expect(await es.indices.flush({ index: 'logs-a' })).toEqual({ _shards: { total: 2, successful: 1, failed: 0 } });
+    await es.indices.flush();
+    const stats = await es.indices.stats({ index: 'logs-*', metric: 'flush' });
+    expect([stats.indices?.['logs-a']?.primaries?.flush?.total, stats.indices?.['logs-b']?.primaries?.flush?.total, stats._all.primaries?.flush?.total]).toEqual([2, 1, 3]);
+    expect((await failure(es.indices.flush({ index: 'logs-a', force: true, wait_if_ongoing: false }))).reason).toMatch(/wait_if_ongoing must be true for a force flush/);
+    expect((await es.indices.forcemerge({ index: 'logs-*', max_num_segments: 1 }))._shards).toEqual({ total: 4, successful: 2, failed: 0 });
+    expect((await failure(es.indices.forcemerge({ index: 'logs-a', max_num_segments: 1, only_expunge_deletes: true }))).reason).toMatch(/mutually exclusive/);
+    expect((await es.indices.clearCache({ index: 'logs-a', fielddata: true }))._shards).toEqual({ total: 2, successful: 1, failed: 0 });
+    expect(await failure(es.indices.flush({ index: 'missing' }))).toMatchObject({ status: 404 });
+    expect(await es.cluster.pendingTasks()).toEqual({ tasks: [] });
+  });
+});
