@@ -327,6 +327,95 @@ describe('more of what the README lists', () => {
   });
 });
 
+describe('terms and composite as Elasticsearch’s own tests have them (20_terms.yml, 230_composite.yml)', () => {
+  /** A value and a root cause of a failed search: the reason a shard gave. */
+  async function rootCause(aggregations: Record<string, unknown>): Promise<string> {
+    try {
+      await aggs(aggregations);
+    } catch (error) {
+      return (error as { meta: { body: { error: { root_cause: Array<{ reason: string }> } } } }).meta.body.error.root_cause[0]?.reason ?? '';
+    }
+    throw new Error('expected the search to fail');
+  }
+
+  it('include and exclude lists are read as the field reads a value: dates in its format, addresses, booleans', async () => {
+    const result = await aggs({
+      day: { terms: { field: '@timestamp', include: ['2026-10-02T12:00:00Z', '2026-10-04T08:00:00.000Z'] } },
+      notDay: { terms: { field: '@timestamp', exclude: ['2026-10-02T12:00:00Z'] } },
+      ip: { terms: { field: 'ip', include: ['10.0.0.1', '::ffff:192.168.1.1'] } },
+      status: { terms: { field: 'status', exclude: ['200', 500] } },
+    });
+    expect(result.day.buckets.map((b: any) => b.key_as_string)).toEqual(['2026-10-02T12:00:00.000Z', '2026-10-04T08:00:00.000Z']);
+    expect(result.notDay.buckets).toHaveLength(5);
+    expect(result.ip.buckets.map((b: any) => [b.key, b.doc_count])).toEqual([['10.0.0.1', 2], ['192.168.1.1', 1]]);
+    expect(result.status.buckets.map((b: any) => b.key)).toEqual([404, 503]);
+  });
+
+  it('a regular expression include or exclude is refused on a field that is not a string field', async () => {
+    expect(await rootCause({ t: { terms: { field: 'ip', exclude: '10.*' } } })).toBe('Aggregation [t] cannot support regular expression style include/exclude settings as they can only be applied to string fields. Use an array of values for include/exclude clauses');
+    expect(await rootCause({ t: { terms: { field: 'status', include: '2.*' } } })).toMatch(/Use an array of numeric values for include\/exclude clauses used to filter numeric fields$/);
+  });
+
+  it('partitions split the terms as Elasticsearch hashes them ("Partitioned string test", "Partitioned integer test")', async () => {
+    // The expected partitions of abc, bcd, 1234 and 5678 are those of Elasticsearch's own test; each term is in one.
+    await es.index({ index: 'parts', document: { str: ['abc', 'bcd'], n: [1234, 5678] }, refresh: true });
+    const keys = async (field: string, partition: number): Promise<unknown[]> => ((await es.search({ index: 'parts', size: 0, aggs: { t: { terms: { field, include: { partition, num_partitions: 2 } } } } })).aggregations as any).t.buckets.map((b: any) => b.key);
+    expect([await keys('str.keyword', 0), await keys('str.keyword', 1), await keys('n', 0), await keys('n', 1)]).toEqual([['bcd'], ['abc'], [5678], [1234]]);
+    const all = ['/a', '/b', '/c'];
+    const seen = [];
+    for (let partition = 0; partition < 3; partition += 1) seen.push(...(await aggs({ t: { terms: { field: 'path', include: { partition, num_partitions: 3 } } } })).t.buckets.map((b: any) => b.key));
+    expect(seen.sort()).toEqual(all);
+    await es.indices.delete({ index: 'parts' });
+  });
+
+  it('missing and value_type give an unmapped field its type: a date bucket keyed in milliseconds, a boolean as 1 ("Unmapped dates")', async () => {
+    const result = await aggs({
+      date: { terms: { field: 'unmapped_date', value_type: 'date', missing: '2016-05-11' } },
+      flag: { terms: { field: 'unmapped_boolean', value_type: 'boolean', missing: true } },
+      address: { terms: { field: 'ip', missing: '0.0.0.0' } },
+    });
+    expect(result.date.buckets).toEqual([{ key: 1462924800000, key_as_string: '2016-05-11T00:00:00.000Z', doc_count: 6 }]);
+    expect(result.flag.buckets).toEqual([{ key: 1, key_as_string: 'true', doc_count: 6 }]);
+    expect(result.address.buckets.find((b: any) => b.key === '0.0.0.0')?.doc_count).toBe(1);
+  });
+
+  it('min_doc_count 0 adds the terms no hit has, with no documents and empty metrics ("min_doc_count")', async () => {
+    const result = await aggs({ t: { terms: { field: 'path', min_doc_count: 0 }, aggs: { slowest: { max: { field: 'latency' } } } } }, { term: { method: 'POST' } });
+    expect(result.t.buckets).toEqual([
+      { key: '/a', doc_count: 1, slowest: { value: 51 } },
+      { key: '/b', doc_count: 0, slowest: { value: null } },
+      { key: '/c', doc_count: 0, slowest: { value: null } },
+    ]);
+  });
+
+  it('orders by a path through single-bucket aggregations to a metric, and refuses a path to nothing ("order by sub agg containing filter")', async () => {
+    const result = await aggs({ t: { terms: { field: 'path', size: 1, order: [{ 'fast>slowest': 'desc' }] }, aggs: { fast: { filter: { range: { latency: { lt: 1000 } } }, aggs: { slowest: { max: { field: 'latency' } } } } } } });
+    // /b's slowest is 2 500 ms, but under 1 000 ms its slowest is 101; /c's is 151.
+    expect(result.t.buckets.map((b: any) => [b.key, b.fast.slowest.value])).toEqual([['/c', 151]]);
+    const stats = await aggs({ t: { terms: { field: 'path', order: { 'spread.max': 'asc' } }, aggs: { spread: { stats: { field: 'latency' } } } } });
+    expect(stats.t.buckets.map((b: any) => b.key)).toEqual(['/a', '/c', '/b']);
+    expect(await rootCause({ t: { terms: { field: 'path', order: { nope: 'asc' } } } })).toBe('Invalid aggregation order path [nope]. The provided aggregation [nope] either does not exist, or is a pipeline aggregation and cannot be used to sort the buckets.');
+    expect(await rootCause({ t: { terms: { field: 'path', order: { spread: 'asc' } }, aggs: { spread: { stats: { field: 'latency' } } } } })).toMatch(/No value specified for a multi-value metric aggregation \[spread\]/);
+  });
+
+  it('composite reads an `after` date in its source’s format and time zone, and refuses duplicate or absent sources', async () => {
+    const source = { day: { date_histogram: { field: '@timestamp', calendar_interval: '1d', time_zone: '-02:00', format: 'iso8601' } } };
+    const first = await aggs({ c: { composite: { sources: [source] } } });
+    expect(first.c.buckets.map((b: any) => b.key.day)).toEqual(['2026-09-30T00:00:00.000-02:00', '2026-10-01T00:00:00.000-02:00', '2026-10-02T00:00:00.000-02:00', '2026-10-04T00:00:00.000-02:00']);
+    // "2026-10-01" is midnight at -02:00, the second bucket's key: the page after it starts at the third.
+    const next = await aggs({ c: { composite: { sources: [source], after: { day: '2026-10-01' } } } });
+    expect(next.c.buckets.map((b: any) => b.key.day)).toEqual(['2026-10-02T00:00:00.000-02:00', '2026-10-04T00:00:00.000-02:00']);
+    expect(await failure(es.search({ index: 'requests', size: 0, aggs: { c: { composite: { sources: [{ m: { terms: { field: 'method' } } }, { m: { terms: { field: 'path' } } }] } } } }))).toMatchObject({ status: 400, reason: 'Composite source names must be unique, found duplicates: [m]' });
+    expect(await failure(es.search({ index: 'requests', size: 0, aggs: { c: { composite: { size: 1 } } } as never }))).toMatchObject({ status: 400, reason: 'Required [sources]' });
+    // Under a filter, a composite is allowed ("Filter without nesting").
+    const filtered = await aggs({ slow: { filter: { range: { latency: { gt: 100 } } }, aggs: { c: { composite: { sources: [{ m: { terms: { field: 'path' } } }] } } } } });
+    expect(filtered.slow.c.buckets.map((b: any) => [b.key.m, b.doc_count])).toEqual([['/b', 2], ['/c', 1]]);
+    // Through a filter, a parent that may not hold a composite is still refused.
+    const nested = { t: { terms: { field: 'method' }, aggs: { slow: { filter: { match_all: {} }, aggs: { c: { composite: { sources: [{ m: { terms: { field: 'path' } } }] } } } } } } };
+    expect((await failure(es.search({ index: 'requests', size: 0, aggs: nested as never }))).reason).toBe('[composite] aggregation cannot be used with a parent aggregation of type: [terms]');
+  });
+});
+
 describe('aggregation errors', () => {
   it('an unknown aggregation type answers 400 parsing_exception', async () => {
     expect(await failure(es.search({ index: 'requests', aggs: { x: { bogus: { field: 'path' } } } as never }))).toEqual({ status: 400, type: 'parsing_exception', reason: 'Unknown aggregation type [bogus]' });

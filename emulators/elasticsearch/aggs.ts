@@ -1,6 +1,7 @@
 import { parseTimeValue } from '../../shared/time-value.js';
 import { addUnits, calendarUnit, DEFAULT_DATE_FORMAT, formatDate, isTimeZone, resolveDateMath, roundDown, zoneOffset, type CalendarUnit } from './dates.js';
 import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
+import { includeExclude, termKeyOf, type TermKey } from './include-exclude.js';
 import { isNumericType, isTextType, type FieldValue } from './mapping.js';
 import { compareSortValues, compileQuery, filterSource, parseSort, sortValue, type SearchContext } from './query.js';
 import { sourceOf, type Doc, type Json } from './store.js';
@@ -317,33 +318,86 @@ function histogramBuckets(type: string, spec: Json, hits: Hit[], context: Search
   return { buckets };
 }
 
-function regexFilter(spec: unknown): ((key: string) => boolean) | undefined {
-  if (spec === undefined) return undefined;
-  if (Array.isArray(spec)) {
-    const set = new Set(spec.map(String));
-    return (key) => set.has(key);
-  }
-  const regex = new RegExp(`^(?:${String(spec)})$`);
-  return (key) => regex.test(key);
+/** The field type a `value_type` names for a field no index maps (ValueType's names). */
+const VALUE_TYPES: Record<string, string> = { string: 'keyword', long: 'long', integer: 'long', numeric: 'double', double: 'double', float: 'double', date: 'date', boolean: 'boolean', ip: 'ip' };
+
+function invalidOrderPath(path: string, why: string): ShardLevelError {
+  return new ShardLevelError(400, 'aggregation_execution_exception', `Invalid aggregation order path [${path}]. ${why}`);
 }
 
-function termsBuckets(spec: Json, hits: Hit[], context: SearchContext): Result {
+/** An order path's aggregation names and the metric's property: `filter>max_number`, `stats.avg`, `pct[99.0]`. */
+function orderPathParts(path: string): { names: string[]; property: string | undefined } {
+  const names = path.split('>');
+  const last = names.pop() as string;
+  const bracket = /^([^[]+)\[([^\]]+)\]$/.exec(last);
+  const dot = last.indexOf('.');
+  if (bracket !== null) return { names: [...names, bracket[1] as string], property: bracket[2] };
+  return dot < 0 ? { names: [...names, last], property: undefined } : { names: [...names, last.slice(0, dot)], property: last.slice(dot + 1) };
+}
+
+/**
+ * Checks an order path against the terms aggregation's sub-aggregations (AggregationPath): every name but the last a
+ * single-bucket aggregation, the last a metric (a multi-value one with its property) or a single-bucket one.
+ */
+function checkOrderPath(path: string, spec: Json): void {
+  const { names, property } = orderPathParts(path);
+  let level = (spec.aggs ?? spec.aggregations) as Json | undefined;
+  for (const [i, name] of names.entries()) {
+    const definition = level?.[name] as Json | undefined;
+    if (definition === undefined || !Object.hasOwn(level as Json, name)) throw invalidOrderPath(path, `The provided aggregation [${name}] either does not exist, or is a pipeline aggregation and cannot be used to sort the buckets.`);
+    const type = Object.keys(definition).find((key) => key !== 'aggs' && key !== 'aggregations' && key !== 'meta') as string;
+    const singleBucket = type === 'filter' || type === 'missing' || type === 'global';
+    if (i < names.length - 1 && !singleBucket) throw invalidOrderPath(path, `Buckets can only be sorted on a sub-aggregator path that is built out of zero or more single-bucket aggregations within the path and a final single-bucket or a metrics aggregation at the path end. Sub-path [${names.slice(0, i + 1).join('>')}] points to non single-bucket aggregation`);
+    if (i === names.length - 1 && !singleBucket && !METRIC_AGGREGATIONS.has(type)) throw invalidOrderPath(path, `Buckets can only be sorted on a sub-aggregator path that is built out of zero or more single-bucket aggregations within the path and a final single-bucket or a metrics aggregation at the path end. Sub-path [${path}] points to non single-bucket aggregation`);
+    if (i === names.length - 1 && property === undefined && MULTI_VALUE_METRICS.has(type)) throw invalidOrderPath(path, `No value specified for a multi-value metric aggregation [${name}]`);
+    level = (definition.aggs ?? definition.aggregations) as Json | undefined;
+  }
+}
+
+/** The metrics that answer more than one value, whose order path names the one to sort by. */
+const MULTI_VALUE_METRICS = new Set(['stats', 'extended_stats', 'percentiles', 'percentile_ranks']);
+
+/** The value an order path names in a bucket's sub-aggregation results; undefined for none (null). */
+function orderValue(path: string, results: Result): number | undefined {
+  const { names, property } = orderPathParts(path);
+  let node: Json | undefined = results as Json;
+  for (const name of names) node = node?.[name] as Json | undefined;
+  if (node === undefined) return undefined;
+  let value: unknown;
+  if (property === undefined) value = 'value' in node ? node.value : node.doc_count;
+  else if (property === '_count' || property === 'doc_count') value = node.doc_count;
+  else if (isObject(node.values)) value = (node.values as Json)[property] ?? (node.values as Json)[String(Number(property))] ?? (node.values as Json)[Number(property).toFixed(1)];
+  else value = node[property];
+  return typeof value === 'number' ? value : undefined;
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function termsBuckets(name: string, spec: Json, hits: Hit[], context: SearchContext, all: () => Hit[]): Result {
   const field = fieldOf(spec, 'terms', context);
-  const type = context.fields.get(field)?.type;
-  const groups = group(hits, (hit) => {
+  const def = context.fields.get(field);
+  const type = def?.type ?? (typeof spec.value_type === 'string' ? VALUE_TYPES[spec.value_type] : undefined);
+  // `missing` is read as the field reads a value: a date string in its format, `true` as 1.
+  const missing = spec.missing === undefined ? undefined : [termKeyOf(spec.missing, type, def)];
+  const keysOf = (hit: Hit): TermKey[] => {
     const values = hit.doc.fields.get(field);
-    const raw = values === undefined || values.length === 0 ? (spec.missing === undefined ? [] : [spec.missing]) : values;
+    const raw = values === undefined || values.length === 0 ? (missing ?? []) : values;
     return [...new Set(raw.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : typeof value === 'object' ? JSON.stringify(value) : (value as string | number))))];
-  });
-  const include = regexFilter(spec.include);
-  const exclude = regexFilter(spec.exclude);
+  };
+  const groups = group(hits, keysOf);
+  const admits = includeExclude(name, spec.include, spec.exclude, type, def);
   const minDocCount = Number(spec.min_doc_count ?? 1);
+  // min_doc_count 0 adds, with no documents, every term of the field in the searched indices that no hit has.
+  if (minDocCount === 0) for (const [key] of group(all(), keysOf)) if (!groups.has(key)) groups.set(key, []);
   let buckets = [...groups]
-    .filter(([key, list]) => list.length >= minDocCount && (include === undefined || include(String(key))) && (exclude === undefined || !exclude(String(key))))
+    .filter(([key, list]) => list.length >= minDocCount && (admits === undefined || admits(key)))
     .map(([key, list]) => ({ key, hits: list, sub: undefined as Result | undefined }));
   const orders = spec.order === undefined ? [{ _count: 'desc' }] : Array.isArray(spec.order) ? (spec.order as Json[]) : [spec.order as Json];
-  const needsSub = orders.some((order) => !('_count' in order) && !('_key' in order) && !('_term' in order));
-  if (needsSub) for (const bucket of buckets) bucket.sub = subAggs(spec, bucket.hits, context);
+  const paths = orders.map((order) => Object.keys(order)[0] as string).filter((path) => path !== '_count' && path !== '_key' && path !== '_term');
+  for (const path of paths) checkOrderPath(path, spec);
+  if (paths.length > 0) for (const bucket of buckets) bucket.sub = subAggs(spec, bucket.hits, context);
   const compareKeys = (a: string | number, b: string | number): number => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0);
   buckets.sort((a, b) => {
     for (const order of orders) {
@@ -353,8 +407,8 @@ function termsBuckets(spec: Json, hits: Hit[], context: SearchContext): Result {
       if (path === '_count') result = a.hits.length - b.hits.length;
       else if (path === '_key' || path === '_term') result = compareKeys(a.key, b.key);
       else {
-        const [name = '', property = 'value'] = path.split(/[.>]/);
-        const value = (bucket: typeof a): number => Number(((bucket.sub?.[name] as Json | undefined)?.[property] as number | null | undefined) ?? (sign > 0 ? Infinity : -Infinity));
+        // A bucket without the value (a max over no documents) sorts last either way.
+        const value = (bucket: typeof a): number => orderValue(path, bucket.sub ?? {}) ?? (sign > 0 ? Infinity : -Infinity);
         result = value(a) - value(b);
       }
       if (result !== 0) return sign * result;
@@ -371,7 +425,7 @@ function termsBuckets(spec: Json, hits: Hit[], context: SearchContext): Result {
     sum_other_doc_count: other,
     buckets: buckets.map((bucket) => ({
       key: bucket.key,
-      ...(type === 'boolean' ? { key_as_string: bucket.key === 1 ? 'true' : 'false' } : date ? { key_as_string: formatDate(Number(bucket.key), context.fields.get(field)?.mapping.format ?? DEFAULT_DATE_FORMAT) } : {}),
+      ...(type === 'boolean' ? { key_as_string: bucket.key === 1 ? 'true' : 'false' } : date ? { key_as_string: formatDate(Number(bucket.key), def?.mapping.format ?? DEFAULT_DATE_FORMAT) } : {}),
       doc_count: bucket.hits.length,
       ...(bucket.sub ?? subAggs(spec, bucket.hits, context)),
     })),
@@ -460,8 +514,12 @@ function compositeGroups(hits: Hit[], sources: string, keyers: ReadonlyArray<{ k
 }
 
 function compositeBuckets(spec: Json, hits: Hit[], context: SearchContext): Result {
-  const sources = (spec.sources as Json[] | undefined) ?? [];
+  if (spec.sources === undefined) throw badRequest('Required [sources]');
+  const sources = spec.sources as Json[];
   if (sources.length === 0) throw badRequest('Composite [sources] cannot be null or empty');
+  const names = sources.map((source) => Object.keys(source)[0] as string);
+  const duplicates = [...new Set(names.filter((name, i) => names.indexOf(name) !== i))];
+  if (duplicates.length > 0) throw badRequest(`Composite source names must be unique, found duplicates: [${duplicates.join(', ')}]`);
   const keyers = sources.map((source) => {
     const [name, definition] = Object.entries(source)[0] as [string, Json];
     const [kind, options] = Object.entries(definition)[0] as [string, Json];
@@ -473,6 +531,8 @@ function compositeBuckets(spec: Json, hits: Hit[], context: SearchContext): Resu
     const order = options.order === 'desc' ? -1 : 1;
     let keyOf: (hit: Hit) => Array<string | number | null>;
     let asString: ((key: number) => string) | undefined;
+    // An `after` date is read as keys are written: in the source's format and time zone.
+    let readAfter: ((value: string) => number | undefined) | undefined;
     // A field with one value (nearly every document) gives its key without the sets and copies of the general case.
     if (kind === 'terms') {
       const termOf = (value: unknown): string | number => (typeof value === 'boolean' ? value : typeof value === 'object' ? JSON.stringify(value) : value) as string | number;
@@ -490,9 +550,11 @@ function compositeBuckets(spec: Json, hits: Hit[], context: SearchContext): Resu
         const keys = [...new Set(values.map((value) => interval.key(value)))];
         return keys.length === 0 ? (missingBucket ? [null] : []) : keys;
       };
-      if (kind === 'date_histogram' && options.format !== undefined) asString = (key) => formatDate(key, String(options.format), (options.time_zone as string | undefined) ?? 'UTC');
+      const zone = (options.time_zone as string | undefined) ?? 'UTC';
+      if (kind === 'date_histogram' && options.format !== undefined) asString = (key) => formatDate(key, String(options.format), zone);
+      if (kind === 'date_histogram') readAfter = (value) => resolveDateMath(value, context.now, { ...(options.format !== undefined ? { format: String(options.format) } : {}), zone });
     } else throw parsingError(`Unknown value source type [${kind}] in composite aggregation`);
-    return { name, keyOf, order, asString };
+    return { name, keyOf, order, asString, readAfter };
   });
   const compareKey = (a: Array<string | number | null>, b: Array<string | number | null>): number => {
     for (let i = 0; i < keyers.length; i += 1) {
@@ -512,7 +574,7 @@ function compositeBuckets(spec: Json, hits: Hit[], context: SearchContext): Resu
       ? undefined
       : keyers.map((keyer) => {
           const value = after[keyer.name] as string | number | null | undefined;
-          return typeof value === 'string' && keyer.asString !== undefined ? (resolveDateMath(value, context.now) ?? value) : (value ?? null);
+          return typeof value === 'string' && keyer.readAfter !== undefined ? (keyer.readAfter(value) ?? value) : (value ?? null);
         });
   const entries = compositeGroups(hits, JSON.stringify(sources), keyers, compareKey);
   // The groups after `after`: they are sorted, so the first is found by halving.
@@ -533,13 +595,13 @@ function compositeBuckets(spec: Json, hits: Hit[], context: SearchContext): Resu
   return { ...(page.length > 0 ? { after_key: keyObject((page.at(-1) as { key: Array<string | number | null> }).key) } : {}), buckets };
 }
 
-function bucket(type: string, spec: Json, hits: Hit[], context: SearchContext, all: () => Hit[]): Result {
+function bucket(name: string, type: string, spec: Json, hits: Hit[], context: SearchContext, all: () => Hit[]): Result {
   switch (type) {
     case 'date_histogram':
     case 'histogram':
       return histogramBuckets(type, spec, hits, context);
     case 'terms':
-      return termsBuckets(spec, hits, context);
+      return termsBuckets(name, spec, hits, context, all);
     case 'range':
     case 'date_range':
       return rangeBuckets(type, spec, hits, context);
@@ -561,14 +623,16 @@ function bucket(type: string, spec: Json, hits: Hit[], context: SearchContext, a
   }
 }
 
+/** Whether a composite is among these aggregations, or under a filter among them. */
+function compositeBelow(children: Json | undefined): boolean {
+  return Object.values(children ?? {}).some((child) => isObject(child) && ('composite' in child || ('filter' in child && compositeBelow((child.aggs ?? child.aggregations) as Json | undefined))));
+}
+
 /** An aggregation's parameters against Elasticsearch's parser for its type. */
 function checkAggregation(name: string, type: string, spec: Json, definition: Json): void {
   const children = (definition.aggs ?? definition.aggregations) as Json | undefined;
-  for (const child of Object.values(children ?? {})) {
-    if (typeof child === 'object' && child !== null && 'composite' in child) {
-      throw new EsError(400, 'illegal_argument_exception', `[composite] aggregation cannot be used with a parent aggregation of type: [${type}]`);
-    }
-  }
+  // A filter may hold a composite (since 7.13); its own parent is checked through it (validateParentAggSequence).
+  if (type !== 'filter' && compositeBelow(children)) throw new EsError(400, 'illegal_argument_exception', `[composite] aggregation cannot be used with a parent aggregation of type: [${type}]`);
   if (type === 'filter') return;
   const allowed = AGGREGATION_OPTIONS[type];
   if (allowed === undefined) throw parsingError(`Unknown aggregation type [${type}]`);
@@ -600,7 +664,7 @@ export function runAggregations(aggs: Json, hits: Hit[], context: SearchContext,
       const matcher = compileQuery(spec, context);
       const inside = hits.filter((hit) => matcher.matches(hit.doc));
       results[name] = { doc_count: inside.length, ...subAggs(withChildren, inside, context) };
-    } else if (BUCKET_TYPES.has(type)) results[name] = bucket(type, withChildren, hits, context, all);
+    } else if (BUCKET_TYPES.has(type)) results[name] = bucket(name, type, withChildren, hits, context, all);
     else if (METRIC_AGGREGATIONS.has(type)) results[name] = metric(type, spec, hits, context);
     else throw parsingError(`Unknown aggregation type [${type}]`);
     if ((definition as Json).meta !== undefined) (results[name] as Json).meta = (definition as Json).meta;
