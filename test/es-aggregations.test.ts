@@ -417,8 +417,11 @@ describe('terms and composite as Elasticsearch’s own tests have them (20_terms
 });
 
 describe('aggregation errors', () => {
-  it('an unknown aggregation type answers 400 parsing_exception', async () => {
+  it('an unknown aggregation type answers 400 parsing_exception; one Elasticsearch has and the emulator not says so', async () => {
     expect(await failure(es.search({ index: 'requests', aggs: { x: { bogus: { field: 'path' } } } as never }))).toEqual({ status: 400, type: 'parsing_exception', reason: 'Unknown aggregation type [bogus]' });
+    for (const type of ['ip_range', 'multi_terms', 'auto_date_histogram', 'bucket_script']) {
+      expect(await failure(es.search({ index: 'requests', aggs: { x: { [type]: {} } } as never }))).toEqual({ status: 400, type: 'illegal_argument_exception', reason: `the [${type}] aggregation is valid in Elasticsearch but not supported by the emulator` });
+    }
   });
 
   it('aggregating a text field answers 400 as Elasticsearch does (fielddata is disabled)', async () => {

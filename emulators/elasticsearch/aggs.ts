@@ -5,7 +5,7 @@ import { includeExclude, termKeyOf, type TermKey } from './include-exclude.js';
 import { isNumericType, isTextType, type FieldValue } from './mapping.js';
 import { compareSortValues, compileQuery, filterSource, parseSort, sortValue, type SearchContext } from './query.js';
 import { sourceOf, type Doc, type Json } from './store.js';
-import { AGGREGATION_OPTIONS, badFieldValue, checkKeys, COMPOSITE_SOURCE_OPTIONS, METRIC_AGGREGATIONS, numberOption, unknownField } from './strict.js';
+import { AGGREGATION_OPTIONS, badFieldValue, checkKeys, COMPOSITE_SOURCE_OPTIONS, METRIC_AGGREGATIONS, numberOption, UNSUPPORTED_AGGREGATIONS, unknownField } from './strict.js';
 
 /** A matching document with its index name and score, as aggregations and hits need them. */
 export interface Hit {
@@ -635,6 +635,7 @@ function checkAggregation(name: string, type: string, spec: Json, definition: Js
   if (type !== 'filter' && compositeBelow(children)) throw new EsError(400, 'illegal_argument_exception', `[composite] aggregation cannot be used with a parent aggregation of type: [${type}]`);
   if (type === 'filter') return;
   const allowed = AGGREGATION_OPTIONS[type];
+  if (allowed === undefined && UNSUPPORTED_AGGREGATIONS.has(type)) throw badRequest(`the [${type}] aggregation is valid in Elasticsearch but not supported by the emulator`);
   if (allowed === undefined) throw parsingError(`Unknown aggregation type [${type}]`);
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new EsError(400, 'x_content_parse_exception', `[1:1] [${type}] aggregation [${name}] must be an object`);
   checkKeys(spec, allowed, unknownField(type));

@@ -77,6 +77,19 @@ export const COMPOSITE_SOURCE_OPTIONS: Record<string, string[]> = {
   date_histogram: ['field', 'script', 'value_type', 'missing_bucket', 'missing_order', 'order', 'calendar_interval', 'fixed_interval', 'time_zone', 'offset', 'format'],
 };
 
+/**
+ * Aggregations Elasticsearch 9 has and the emulator does not (pipeline, geo, sampling, significance, nested …):
+ * refused as such, not as unknown, so that a client's author sees the emulator's limit and not a typo.
+ */
+export const UNSUPPORTED_AGGREGATIONS = new Set([
+  'adjacency_matrix', 'auto_date_histogram', 'avg_bucket', 'boxplot', 'bucket_correlation', 'bucket_count_ks_test', 'bucket_script', 'bucket_selector', 'bucket_sort',
+  'categorize_text', 'change_point', 'children', 'cumulative_cardinality', 'cumulative_sum', 'derivative', 'diversified_sampler', 'extended_stats_bucket', 'frequent_item_sets',
+  'geo_bounds', 'geo_centroid', 'geo_distance', 'geo_line', 'geohash_grid', 'geohex_grid', 'geotile_grid', 'inference', 'ip_prefix', 'ip_range', 'matrix_stats', 'max_bucket',
+  'median_absolute_deviation', 'min_bucket', 'moving_fn', 'moving_percentiles', 'multi_terms', 'nested', 'normalize', 'parent', 'percentiles_bucket', 'random_sampler', 'rare_terms',
+  'rate', 'reverse_nested', 'sampler', 'scripted_metric', 'serial_diff', 'significant_terms', 'significant_text', 'stats_bucket', 'string_stats', 'sum_bucket', 't_test',
+  'time_series', 'top_metrics', 'variable_width_histogram', 'weighted_avg',
+]);
+
 export const METRIC_AGGREGATIONS = new Set(['avg', 'sum', 'min', 'max', 'value_count', 'stats', 'extended_stats', 'cardinality', 'percentiles', 'percentile_ranks', 'top_hits']);
 
 /** Options of a field sort (FieldSortBuilder). */
