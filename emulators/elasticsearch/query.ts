@@ -3,6 +3,7 @@ import { ipToBigInt } from '../../shared/ip.js';
 import { isJsonObject, setOwn } from '../../shared/json-object.js';
 import { DEFAULT_DATE_FORMAT, resolveDateMath } from './dates.js';
 import { badRequest, EsError, parsingError, queryShardError, ShardLevelError } from './errors.js';
+import { fuzzyMatcher, holdsPhrase, maxEdits, phraseTests, queryString, simpleQueryString, withinEdits, type FuzzyOptions } from './full-text.js';
 import { globToRegex } from './glob.js';
 import { analyze, isNumericType, isTextType, parseGeoPoint, type FieldDef, type FieldValue } from './mapping.js';
 import type { RangeBounds } from './range-column.js';
@@ -41,8 +42,8 @@ function constant(matches: (doc: Doc) => boolean, boost = 1): Matcher {
   return { matches, score: (doc) => (matches(doc) ? boost : 0) };
 }
 
-const MATCH_ALL: Matcher = { matches: () => true, score: () => 1 };
-const MATCH_NONE: Matcher = { matches: () => false, score: () => 0 };
+export const MATCH_ALL: Matcher = { matches: () => true, score: () => 1 };
+export const MATCH_NONE: Matcher = { matches: () => false, score: () => 0 };
 
 /** Field names a pattern (`user.*`, `*`) stands for. */
 export function expandFields(pattern: string, context: SearchContext): string[] {
@@ -151,7 +152,7 @@ function termMatcher(field: string, raw: unknown, context: SearchContext, option
   return constant((doc) => doc.fields.some(field, (value) => value === wanted), options.boost);
 }
 
-function rangeMatcher(field: string, spec: Json, context: SearchContext, lenient = false): Matcher {
+export function rangeMatcher(field: string, spec: Json, context: SearchContext, lenient = false): Matcher {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw parsingError(`[range] query malformed, no start_object after query name`);
   checkKeys(spec, QUERY_OPTIONS.range as string[], unknownQueryOption('range'));
   const def = context.fields.get(field);
@@ -191,7 +192,7 @@ function rangeMatcher(field: string, spec: Json, context: SearchContext, lenient
 }
 
 
-function stringMatcher(field: string, test: (value: string) => boolean, context: SearchContext, boost = 1): Matcher {
+export function stringMatcher(field: string, test: (value: string) => boolean, context: SearchContext, boost = 1): Matcher {
   const metadata = metadataMatcher(field, test, boost);
   if (metadata !== undefined) return metadata;
   const def = context.fields.get(field);
@@ -199,27 +200,56 @@ function stringMatcher(field: string, test: (value: string) => boolean, context:
   return constant((doc) => doc.fields.some(field, (value) => test(String(value))), boost);
 }
 
+/** How a match query reads its words: by position (a phrase, its last word a prefix), within edits, or as they are. */
+export interface MatchOptions {
+  operator?: string;
+  minimumShouldMatch?: unknown;
+  boost?: number;
+  phrase?: boolean;
+  /** match_phrase_prefix: the phrase's last word matches any token it begins. */
+  prefix?: boolean;
+  slop?: number;
+  fuzzy?: FuzzyOptions;
+  /** What a query the analyser leaves no token of matches: `none` (the default) or `all`. */
+  zeroTerms?: unknown;
+  lenient?: boolean;
+}
+
 /** Full-text match on one field: analysed tokens on text fields, the whole value as a term elsewhere. */
-function matchField(field: string, query: unknown, context: SearchContext, options: { operator?: string; minimumShouldMatch?: unknown; boost?: number; phrase?: boolean; lenient?: boolean }): Matcher {
+export function matchField(field: string, query: unknown, context: SearchContext, options: MatchOptions): Matcher {
   // The metadata fields are keywords: a match is their term query.
   if (field === '_index' || field === '_id') return termMatcher(field, query, context, { boost: options.boost });
   const def = context.fields.get(field);
   const boost = options.boost ?? 1;
   if (!def || !isTextType(def.type)) {
-    if (def && (def.type === 'keyword' || def.type === 'constant_keyword' || def.type === 'wildcard' || def.type === 'flattened')) return termMatcher(field, String(query), context, { boost });
+    if (def && (def.type === 'keyword' || def.type === 'constant_keyword' || def.type === 'wildcard' || def.type === 'flattened')) {
+      if (options.fuzzy !== undefined && maxEdits(options.fuzzy.fuzziness, String(query)) > 0) return fuzzyMatcher(field, String(query), options.fuzzy, context, boost);
+      return termMatcher(field, String(query), context, { boost });
+    }
     if (!def) return MATCH_NONE;
     const value = termValue(def, query, context, false, { lenient: options.lenient });
     return value === undefined ? MATCH_NONE : termMatcher(field, query, context, { boost });
   }
   const wanted = analyze(String(query));
-  if (wanted.length === 0) return MATCH_NONE;
+  if (wanted.length === 0) return String(options.zeroTerms ?? 'none').toLowerCase() === 'all' ? MATCH_ALL : MATCH_NONE;
   if (options.phrase === true) {
-    return constant((doc) => tokensOf(doc, field).some((tokens) => tokens.some((_, start) => wanted.every((token, offset) => tokens[start + offset] === token))), boost);
+    const tests = phraseTests(wanted, options.prefix === true);
+    const slop = options.slop ?? 0;
+    return constant((doc) => tokensOf(doc, field).some((tokens) => holdsPhrase(tokens, tests, slop)), boost);
   }
+  const fuzzy = options.fuzzy;
+  const tests = wanted.map((word): ((token: string) => boolean) => {
+    const edits = fuzzy === undefined ? 0 : maxEdits(fuzzy.fuzziness, word);
+    return edits === 0 ? (token) => token === word : (token) => withinEdits(word, token, edits, fuzzy?.prefixLength ?? 0, fuzzy?.transpositions !== false);
+  });
   const required = options.operator?.toLowerCase() === 'and' ? wanted.length : minimumShouldMatch(options.minimumShouldMatch, wanted.length, 1);
   const count = (doc: Doc): number => {
-    const present = new Set(tokensOf(doc, field).flat());
-    return wanted.filter((token) => present.has(token)).length;
+    const present = tokensOf(doc, field).flat();
+    if (fuzzy === undefined) {
+      const set = new Set(present);
+      return wanted.filter((token) => set.has(token)).length;
+    }
+    return tests.filter((test) => present.some(test)).length;
   };
   return {
     matches: (doc) => count(doc) >= required,
@@ -230,7 +260,7 @@ function matchField(field: string, query: unknown, context: SearchContext, optio
   };
 }
 
-function minimumShouldMatch(spec: unknown, clauses: number, fallback: number): number {
+export function minimumShouldMatch(spec: unknown, clauses: number, fallback: number): number {
   if (spec === undefined || spec === null) return Math.min(fallback, clauses);
   const text = String(spec);
   const percent = /^(-?\d+)%$/.exec(text);
@@ -252,7 +282,7 @@ function anyOf(matchers: Matcher[], combine: 'max' | 'sum' = 'max'): Matcher {
   };
 }
 
-function fieldsWithBoost(fields: unknown, context: SearchContext): Array<[string, number]> {
+export function fieldsWithBoost(fields: unknown, context: SearchContext): Array<[string, number]> {
   const list = Array.isArray(fields) ? (fields as string[]) : typeof fields === 'string' ? [fields] : ['*'];
   return list.flatMap((entry) => {
     const [pattern = '*', boost = '1'] = entry.split('^');
@@ -367,14 +397,36 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
       const [field, value] = single(body, type);
       const options = fieldOptions(type, value, 'query');
       if (options.query === undefined || options.query === null) throw parsingError(`[${type}] requires query value`);
-      return matchField(field, options.query, context, { operator: options.operator as string | undefined, minimumShouldMatch: options.minimum_should_match, boost: boostOf(options, type), phrase: type !== 'match', lenient: options.lenient === true });
+      return matchField(field, options.query, context, {
+        operator: options.operator as string | undefined,
+        minimumShouldMatch: options.minimum_should_match,
+        boost: boostOf(options, type),
+        phrase: type !== 'match',
+        prefix: type === 'match_phrase_prefix',
+        slop: Number(options.slop ?? 0),
+        fuzzy: fuzzyOptions(options),
+        zeroTerms: options.zero_terms_query,
+        lenient: options.lenient === true,
+      });
     }
     case 'multi_match': {
       const fields = fieldsWithBoost(spec.fields, context);
       const phrase = spec.type === 'phrase' || spec.type === 'phrase_prefix';
       return anyOf(
         // Fields named by a wildcard are lenient, as Elasticsearch makes them (a word against a number field matches nothing).
-        fields.map(([field, fieldBoost]) => matchField(field, spec.query, context, { operator: spec.operator as string | undefined, minimumShouldMatch: spec.minimum_should_match, boost: fieldBoost * boost, phrase, lenient: spec.lenient === true || fieldsAreWildcards(spec.fields) })),
+        fields.map(([field, fieldBoost]) =>
+          matchField(field, spec.query, context, {
+            operator: spec.operator as string | undefined,
+            minimumShouldMatch: spec.minimum_should_match,
+            boost: fieldBoost * boost,
+            phrase,
+            prefix: spec.type === 'phrase_prefix',
+            slop: Number(spec.slop ?? 0),
+            fuzzy: fuzzyOptions(spec),
+            zeroTerms: spec.zero_terms_query,
+            lenient: spec.lenient === true || fieldsAreWildcards(spec.fields),
+          }),
+        ),
         spec.type === 'most_fields' || spec.type === 'cross_fields' ? 'sum' : 'max',
       );
     }
@@ -386,9 +438,13 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
       return { ...constant((doc) => inner.matches(doc), boost), bounds: inner.bounds };
     }
     case 'query_string':
-      return queryString(String(spec.query ?? ''), context, { fields: spec.fields ?? spec.default_field, defaultOperator: String(spec.default_operator ?? 'OR'), simple: false });
+      return queryStringQuery(spec, boost, context);
     case 'simple_query_string':
-      return queryString(String(spec.query ?? ''), context, { fields: spec.fields, defaultOperator: String(spec.default_operator ?? 'OR'), simple: true });
+      if (typeof spec.query !== 'string') throw parsingError('[simple_query_string] requires a [query] string');
+      return simpleQueryString(
+        { query: spec.query, fields: spec.fields, defaultOperator: String(spec.default_operator ?? 'OR'), flags: spec.flags, lenient: spec.lenient as boolean | undefined, minimumShouldMatch: spec.minimum_should_match, fuzzyPrefixLength: Number(spec.fuzzy_prefix_length ?? 0), fuzzyTranspositions: spec.fuzzy_transpositions !== false, boost },
+        context,
+      );
     case 'geo_distance': {
       const { distance, distance_type: _type, validation_method: _method, ignore_unmapped: _ignore, ...rest } = spec;
       const [field, center] = single(rest, type);
@@ -420,6 +476,36 @@ function haversine(a: { lat: number; lon: number }, b: { lat: number; lon: numbe
 function clauses(value: unknown, context: SearchContext, depth: number): Matcher[] {
   if (value === undefined) return [];
   return (Array.isArray(value) ? value : [value]).map((clause) => compileQuery(clause, context, depth + 1));
+}
+
+/** A match query's fuzziness options, or undefined without `fuzziness`. */
+function fuzzyOptions(spec: Json): FuzzyOptions | undefined {
+  if (spec.fuzziness === undefined || spec.fuzziness === null) return undefined;
+  return { fuzziness: spec.fuzziness, prefixLength: Number(spec.prefix_length ?? 0), transpositions: spec.fuzzy_transpositions !== false };
+}
+
+/** `query_string`'s options, read as QueryStringQueryBuilder reads them. */
+function queryStringQuery(spec: Json, boost: number, context: SearchContext): Matcher {
+  if (typeof spec.query !== 'string') throw parsingError('[query_string] requires query value');
+  if (spec.escape === true) throw badRequest('[query_string] [escape] is valid in Elasticsearch but not supported by the emulator');
+  if (spec.fields !== undefined && spec.default_field !== undefined) throw parsingError('[query_string] cannot use [fields] parameter in conjunction with [default_field]');
+  return queryString(
+    {
+      query: spec.query,
+      fields: spec.fields ?? spec.default_field,
+      defaultOperator: String(spec.default_operator ?? 'OR'),
+      lenient: spec.lenient as boolean | undefined,
+      minimumShouldMatch: spec.minimum_should_match,
+      fuzziness: spec.fuzziness ?? 'AUTO',
+      fuzzyPrefixLength: Number(spec.fuzzy_prefix_length ?? 0),
+      fuzzyTranspositions: spec.fuzzy_transpositions !== false,
+      phraseSlop: Number(spec.phrase_slop ?? 0),
+      allowLeadingWildcard: spec.allow_leading_wildcard !== false,
+      timeZone: spec.time_zone as string | undefined,
+      boost,
+    },
+    context,
+  );
 }
 
 function fieldsAreWildcards(fields: unknown): boolean {
@@ -455,154 +541,6 @@ function boolMatcher(spec: Json, context: SearchContext, depth: number): Matcher
       return boost * (scores.length === 0 ? 0 : scores.reduce((sum, score) => sum + score, 0));
     },
   };
-}
-
-// ---- query_string and simple_query_string ---------------------------------------------------------
-
-type Token = { kind: 'term' | 'phrase' | 'op' | 'open' | 'close' | 'not' | 'must' | 'range'; text: string; field?: string };
-
-function tokenize(query: string, simple: boolean): Token[] {
-  const tokens: Token[] = [];
-  const pattern = simple
-    ? /\s*(?:(\()|(\))|(")((?:[^"\\]|\\.)*)"|(\|)|(\+)|(-)|([^\s()|"]+))/gy
-    : /\s*(?:(\()|(\))|([+\-!])?(?:([\w.@*][\w.@*-]*):)?(?:"((?:[^"\\]|\\.)*)"|([[{][^\]}]*[\]}])|((?:\\.|[^\s()"])+)))/gy;
-  let match: RegExpExecArray | null;
-  while (pattern.lastIndex < query.length && (match = pattern.exec(query)) !== null) {
-    if (match[0].trim() === '') continue;
-    if (simple) {
-      if (match[1]) tokens.push({ kind: 'open', text: '(' });
-      else if (match[2]) tokens.push({ kind: 'close', text: ')' });
-      else if (match[3]) tokens.push({ kind: 'phrase', text: match[4] ?? '' });
-      else if (match[5]) tokens.push({ kind: 'op', text: 'OR' });
-      else if (match[6]) tokens.push({ kind: 'must', text: '+' });
-      else if (match[7]) tokens.push({ kind: 'not', text: '-' });
-      else tokens.push({ kind: 'term', text: match[8] ?? '' });
-      continue;
-    }
-    if (match[1]) {
-      tokens.push({ kind: 'open', text: '(' });
-      continue;
-    }
-    if (match[2]) {
-      tokens.push({ kind: 'close', text: ')' });
-      continue;
-    }
-    // A leading + requires the clause, a leading - or ! negates it (Lucene's prefix operators).
-    const prefix = match[3];
-    const field = match[4];
-    if (prefix === '+') tokens.push({ kind: 'must', text: '+' });
-    else if (prefix === '-' || prefix === '!') tokens.push({ kind: 'not', text: 'NOT' });
-    if (match[5] !== undefined) tokens.push({ kind: 'phrase', text: match[5], field });
-    else if (match[6] !== undefined) tokens.push({ kind: 'range', text: match[6], field });
-    else if (match[7] !== undefined) {
-      const text = match[7];
-      if (field === undefined && prefix === undefined && (text === 'AND' || text === 'OR' || text === '&&' || text === '||')) tokens.push({ kind: 'op', text: text === '&&' ? 'AND' : text === '||' ? 'OR' : text });
-      else if (field === undefined && prefix === undefined && text === 'NOT') tokens.push({ kind: 'not', text: 'NOT' });
-      else tokens.push({ kind: 'term', text, field });
-    }
-  }
-  return tokens;
-}
-
-function queryString(query: string, context: SearchContext, options: { fields: unknown; defaultOperator: string; simple: boolean }): Matcher {
-  const tokens = tokenize(query, options.simple);
-  let position = 0;
-  const defaultFields = fieldsWithBoost(options.fields ?? '*', context);
-
-  const leaf = (token: Token): Matcher => {
-    const targets = token.field !== undefined ? expandFields(token.field, context).map((field): [string, number] => [field, 1]) : defaultFields;
-    if (token.kind === 'range') {
-      const match = /^([[{])\s*(\S+)\s+TO\s+(\S+)\s*([\]}])$/.exec(token.text);
-      if (!match) throw parsingError(`Cannot parse '${query}': bad range [${token.text}]`);
-      const spec: Json = {};
-      if (match[2] !== '*') spec[match[1] === '[' ? 'gte' : 'gt'] = match[2];
-      if (match[3] !== '*') spec[match[4] === ']' ? 'lte' : 'lt'] = match[3];
-      return anyOf(targets.map(([field]) => rangeMatcher(field, spec, context, token.field === undefined || token.field.includes('*'))));
-    }
-    const text = token.text.replace(/\\(.)/g, '$1');
-    if (token.kind === 'term' && /^(>=|<=|>|<)/.test(text) && token.field !== undefined) {
-      const [, op = '', value] = /^(>=|<=|>|<)(.*)$/.exec(text) as RegExpExecArray;
-      const key = { '>=': 'gte', '<=': 'lte', '>': 'gt', '<': 'lt' }[op] as string;
-      return anyOf(targets.map(([field]) => rangeMatcher(field, { [key]: value }, context, token.field?.includes('*') === true)));
-    }
-    if (token.kind === 'term' && text === '*' && token.field !== undefined) return compileQuery({ exists: { field: token.field } }, context);
-    if (token.kind === 'term' && /[*?]/.test(text)) {
-      const regex = globToRegex(text, { singleChar: true });
-      const lower = globToRegex(text.toLowerCase(), { singleChar: true });
-      return anyOf(targets.map(([field, boost]) => stringMatcher(field, (value) => (isTextType(context.fields.get(field)?.type) ? lower : regex).test(value), context, boost)));
-    }
-    // A term is lenient across fields: it matches where it makes sense for the field's type.
-    return anyOf(
-      targets
-        .filter(([field]) => {
-          const def = context.fields.get(field);
-          return def === undefined || isTextType(def.type) || termValue(def, text, context, false, { lenient: true }) !== undefined;
-        })
-        .map(([field, boost]) => matchField(field, text, context, { boost, phrase: token.kind === 'phrase', operator: 'and' })),
-      'max',
-    );
-  };
-
-  const unary = (): Matcher | undefined => {
-    const token = tokens[position];
-    if (token === undefined) return undefined;
-    if (token.kind === 'not') {
-      position += 1;
-      const inner = unary() ?? MATCH_NONE;
-      return { matches: (doc) => !inner.matches(doc), score: (doc) => (inner.matches(doc) ? 0 : 1) };
-    }
-    if (token.kind === 'must') {
-      position += 1;
-      return unary();
-    }
-    if (token.kind === 'open') {
-      position += 1;
-      const inner = expression();
-      if (tokens[position]?.kind === 'close') position += 1;
-      return inner;
-    }
-    if (token.kind === 'close' || token.kind === 'op') return undefined;
-    position += 1;
-    return leaf(token);
-  };
-
-  const expression = (): Matcher => {
-    // AND binds tighter than OR; terms side by side take the default operator; -x and +x always join by AND.
-    const groups: Matcher[][] = [];
-    let current: Matcher[] = [];
-    let explicit: string | undefined;
-    for (;;) {
-      const token = tokens[position];
-      if (token === undefined || token.kind === 'close') break;
-      if (token.kind === 'op') {
-        explicit = token.text;
-        position += 1;
-        continue;
-      }
-      const required = token.kind === 'not' || token.kind === 'must';
-      const operand = unary();
-      if (operand === undefined) {
-        position += 1;
-        continue;
-      }
-      const connector = required ? 'AND' : (explicit ?? options.defaultOperator.toUpperCase());
-      if (current.length > 0 && connector === 'OR') {
-        groups.push(current);
-        current = [];
-      }
-      current.push(operand);
-      explicit = undefined;
-    }
-    if (current.length > 0) groups.push(current);
-    const conjunctions = groups.map((group): Matcher => ({
-      matches: (doc) => group.every((matcher) => matcher.matches(doc)),
-      score: (doc) => group.reduce((sum, matcher) => sum + matcher.score(doc), 0),
-    }));
-    if (conjunctions.length === 0) return MATCH_NONE;
-    return conjunctions.length === 1 ? (conjunctions[0] as Matcher) : anyOf(conjunctions, 'sum');
-  };
-
-  return expression();
 }
 
 // ---- sorting and _source ----------------------------------------------------------------------------

@@ -10,6 +10,8 @@ export interface SearchParams {
   q?: string;
   df?: string;
   default_operator?: string;
+  lenient?: string;
+  analyze_wildcard?: string;
   size?: string;
   from?: string;
   sort?: string;
@@ -52,7 +54,7 @@ export function searchContext(indices: Index[], now: number): SearchContext {
 
 function queryOf(body: Json, params: SearchParams): unknown {
   if (params.q !== undefined) {
-    return { query_string: { query: params.q, ...(params.df ? { default_field: params.df } : {}), ...(params.default_operator ? { default_operator: params.default_operator } : {}) } };
+    return { query_string: { query: params.q, ...(params.df ? { default_field: params.df } : {}), ...(params.default_operator ? { default_operator: params.default_operator } : {}), ...(params.lenient !== undefined ? { lenient: params.lenient === 'true' } : {}) } };
   }
   return body.query;
 }

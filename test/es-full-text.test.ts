@@ -1,0 +1,152 @@
+import type { Client } from '@elastic/elasticsearch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withinEdits } from '../emulators/elasticsearch/full-text.js';
+import { failure, startElasticsearch } from './support/elasticsearch.js';
+
+/**
+ * Full-text queries as Elasticsearch runs them: `query_string` by Lucene's classic QueryParser (the clauses
+ * QueryParserBase.addClause makes, so `a AND b OR c` is `+a +b c`), `simple_query_string` by Lucene's
+ * SimpleQueryParser (the reference's own example: with OR, `foo bar -baz` also finds every document without baz),
+ * Elasticsearch's own `search/60_query_string.yml` cases, phrases with slop and a prefix, and fuzzy terms.
+ */
+
+let es: Client;
+let stop: () => Promise<void>;
+
+const MESSAGES = ['quick brown fox', 'lazy brown dog', 'quick red fox jumps', 'the fox quick', 'GET /api/v1/jobs failed'];
+
+beforeAll(async () => {
+  ({ es, stop } = await startElasticsearch());
+  await es.indices.create({ index: 'text', mappings: { properties: { message: { type: 'text' }, tag: { type: 'keyword' }, number: { type: 'integer' }, at: { type: 'date' } } } });
+  await es.bulk({
+    refresh: true,
+    operations: MESSAGES.flatMap((message, i) => [{ index: { _index: 'text', _id: String(i) } }, { message, tag: message.split(' ')[0], number: i, at: `2026-11-2${i}T10:00:00Z` }]),
+  });
+});
+
+afterAll(async () => {
+  await stop();
+});
+
+async function ids(query: Record<string, unknown>): Promise<string[]> {
+  return (await es.search({ index: 'text', query: query as never })).hits.hits.map((hit) => String(hit._id)).sort();
+}
+
+const qs = (query: string, extra: Record<string, unknown> = {}): Promise<string[]> => ids({ query_string: { query, default_field: 'message', ...extra } });
+const simple = (query: string, extra: Record<string, unknown> = {}): Promise<string[]> => ids({ simple_query_string: { query, fields: ['message'], ...extra } });
+
+describe('query_string, as Lucene\u2019s classic QueryParser reads it', () => {
+  it('answers Elasticsearch\u2019s own cases (search/60_query_string.yml): q, df, default_operator, wildcards, lenient', async () => {
+    await es.index({ index: 'yml', id: '1', document: { field: 'foo bar' }, refresh: true });
+    await es.indices.putMapping({ index: 'yml', properties: { number: { type: 'integer' } } });
+    const total = async (params: Record<string, unknown>): Promise<number> => ((await es.search({ index: 'yml', ...params } as never)).hits.total as { value: number }).value;
+    expect(await total({ q: 'bar', df: 'field' })).toBe(1);
+    expect(await total({ q: 'field:foo field:xyz' })).toBe(1);
+    expect(await total({ q: 'field:foo field:xyz', default_operator: 'AND' })).toBe(0);
+    expect(await total({ q: 'field:BA*' })).toBe(1);
+    expect(await total({ q: 'number:foo', lenient: true })).toBe(0);
+    // Without lenient, a word on a number field fails the shard, as Elasticsearch's NumberFieldMapper does.
+    expect((await failure(es.search({ index: 'yml', q: 'number:foo' }))).reason).toBe('all shards failed');
+    await es.indices.delete({ index: 'yml' });
+  });
+
+  it('makes each clause MUST, SHOULD or MUST_NOT as addClause does: AND binds the clause before it, not a group', async () => {
+    // +quick +fox dog: the lazy dog alone does not match, as it would if AND bound tighter than OR.
+    expect(await qs('quick AND fox OR dog')).toEqual(['0', '2', '3']);
+    // quick +lazy +dog: AND makes lazy required too, a classic parser's surprise that Elasticsearch keeps.
+    expect(await qs('quick OR lazy AND dog')).toEqual(['1']);
+    expect(await qs('brown -fox')).toEqual(['1']);
+    expect(await qs('brown NOT fox')).toEqual(['1']);
+    expect(await qs('+quick -red')).toEqual(['0', '3']);
+    // A group of only negations matches everything else (Elasticsearch's fix of a pure negative query).
+    expect(await qs('fox AND (NOT red)')).toEqual(['0', '3']);
+    expect(await qs('NOT fox')).toEqual(['1', '4']);
+    // With AND as the default, OR makes the clause before it optional.
+    expect(await qs('quick fox', { default_operator: 'AND' })).toEqual(['0', '2', '3']);
+    expect(await qs('quick OR dog', { default_operator: 'AND' })).toEqual(['0', '1', '2', '3']);
+  });
+
+  it('reads fields, groups, boosts, phrases with slop, fuzzy terms, regular expressions, ranges and _exists_', async () => {
+    expect(await ids({ query_string: { query: 'message:(lazy OR jumps)' } })).toEqual(['1', '2']);
+    expect(await qs('fox^2 dog')).toEqual(['0', '1', '2', '3']);
+    expect(await qs('"quick fox"')).toEqual([]);
+    expect(await qs('"quick fox"~1')).toEqual(['0', '2']);
+    expect(await qs('"quick fox"', { phrase_slop: 1 })).toEqual(['0', '2']);
+    expect(await qs('quikc~1')).toEqual(['0', '2', '3']);
+    expect(await qs('quikc~1', { fuzzy_transpositions: false })).toEqual([]);
+    // `~` alone takes `fuzziness`, AUTO by default: two letters are matched exactly.
+    expect(await qs('fo~')).toEqual([]);
+    expect(await qs('foxx~')).toEqual(['0', '2', '3']);
+    expect(await qs('/qu.ck/')).toEqual(['0', '2', '3']);
+    expect(await ids({ query_string: { query: 'number:[1 TO 3} AND tag:quick' } })).toEqual(['2']);
+    expect(await ids({ query_string: { query: 'number:>=3' } })).toEqual(['3', '4']);
+    expect(await ids({ query_string: { query: 'at:[2026-11-21 TO 2026-11-22]' } })).toEqual(['1', '2']);
+    expect(await ids({ query_string: { query: '_exists_:tag AND NOT tag:quick' } })).toEqual(['1', '3', '4']);
+    expect(await ids({ query_string: { query: '*:*' } })).toEqual(['0', '1', '2', '3', '4']);
+    expect(await ids({ query_string: { query: 'tag:*' } })).toEqual(['0', '1', '2', '3', '4']);
+    expect(await ids({ query_string: { query: 'quick brown dog', fields: ['message'], minimum_should_match: 2 } })).toEqual(['0', '1']);
+    // A path with slashes is a regular expression unless escaped.
+    expect(await qs('\\/api\\/v1\\/jobs')).toEqual(['4']);
+  });
+
+  it('fails the shard on a syntax error, as the classic parser throws, and refuses what it does not emulate', async () => {
+    for (const query of ['message:(foo bar', 'quick AND', '"open phrase', 'a]', 'AND quick']) {
+      const error = await failure(es.search({ index: 'text', query: { query_string: { query } } }));
+      expect(error, query).toMatchObject({ status: 400, type: 'search_phase_execution_exception' });
+    }
+    expect((await failure(es.search({ index: 'text', query: { query_string: { query: '*ick', allow_leading_wildcard: false } } }))).status).toBe(400);
+    expect((await failure(es.search({ index: 'text', query: { query_string: { query: 'x', escape: true } } }))).reason).toMatch(/\[escape\].*not supported by the emulator/);
+  });
+});
+
+describe('simple_query_string, as Lucene\u2019s SimpleQueryParser reads it', () => {
+  it('joins by the operator before each clause, and reads -x as everything but x (the reference\u2019s `foo bar -baz`)', async () => {
+    expect(await simple('quick fox')).toEqual(['0', '2', '3']);
+    expect(await simple('brown -fox')).toEqual(['0', '1', '4']);
+    expect(await simple('brown -fox', { default_operator: 'and' })).toEqual(['1']);
+    expect(await simple('-brown')).toEqual(['2', '3', '4']);
+    expect(await simple('quick | lazy')).toEqual(['0', '1', '2', '3']);
+    expect(await simple('(quick | lazy) + dog')).toEqual(['1']);
+    expect(await simple('quick brown dog', { minimum_should_match: 2 })).toEqual(['0', '1']);
+  });
+
+  it('reads phrases with slop, prefixes, fuzzy terms and escapes, and never fails on bad syntax', async () => {
+    expect(await simple('"quick fox"')).toEqual([]);
+    expect(await simple('"quick fox"~1')).toEqual(['0', '2']);
+    expect(await simple('qui*')).toEqual(['0', '2', '3']);
+    expect(await simple('quikc~1')).toEqual(['0', '2', '3']);
+    // A word the analyser splits joins its tokens by the default operator.
+    expect(await simple('fox^2 dog')).toEqual(['0', '1', '2', '3']);
+    expect(await simple('\\-brown')).toEqual(['0', '1']);
+    expect(await simple('"quick')).toEqual(['0', '2', '3']);
+    expect(await simple('quick)')).toEqual(['0', '2', '3']);
+    // Flags leave operators out: without PREFIX, `qui*` is the word qui.
+    expect(await simple('qui*', { flags: 'AND|OR' })).toEqual([]);
+    // Without WHITESPACE the whole query is one word, which the analyser splits: brown OR fox.
+    expect(await simple('brown -fox', { flags: 'NONE' })).toEqual(['0', '1', '2', '3']);
+  });
+});
+
+describe('match queries\u2019 options', () => {
+  it('match_phrase slop and match_phrase_prefix, by positions as Lucene\u2019s sloppy phrase counts them', async () => {
+    expect(await ids({ match_phrase: { message: { query: 'quick fox', slop: 1 } } })).toEqual(['0', '2']);
+    expect(await ids({ match_phrase: { message: { query: 'fox quick', slop: 2 } } })).toEqual(['3']);
+    expect(await ids({ match_phrase_prefix: { message: 'quick bro' } })).toEqual(['0']);
+    expect(await ids({ multi_match: { query: 'quick fox', fields: ['message'], type: 'phrase', slop: 1 } })).toEqual(['0', '2']);
+  });
+
+  it('fuzziness (AUTO, edits, prefix_length, transpositions) on text and keyword fields, and zero_terms_query', async () => {
+    expect(await ids({ match: { message: { query: 'quikc', fuzziness: 'AUTO' } } })).toEqual(['0', '2', '3']);
+    expect(await ids({ match: { message: { query: 'quikc', fuzziness: 1, fuzzy_transpositions: false } } })).toEqual([]);
+    expect(await ids({ match: { message: { query: 'qiuck', fuzziness: 2, prefix_length: 2 } } })).toEqual([]);
+    expect(await ids({ match: { tag: { query: 'quik', fuzziness: 1 } } })).toEqual(['0', '2']);
+    expect(await ids({ match: { message: '!!!' } })).toEqual([]);
+    expect(await ids({ match: { message: { query: '!!!', zero_terms_query: 'all' } } })).toEqual(['0', '1', '2', '3', '4']);
+  });
+
+  it('edit distances are Damerau\u2019s optimal string alignment, bounded early', () => {
+    expect([withinEdits('quick', 'quikc', 1), withinEdits('quick', 'quikc', 1, 0, false), withinEdits('quick', 'quikc', 2, 0, false)]).toEqual([true, false, true]);
+    expect([withinEdits('kitten', 'sitting', 2), withinEdits('kitten', 'sitting', 3), withinEdits('ab', 'ba', 1), withinEdits('abc', 'ca', 2)]).toEqual([false, true, true, false]);
+    expect([withinEdits('fox', 'fix', 1, 1), withinEdits('fox', 'box', 1, 1), withinEdits('日本語', '日本人', 1)]).toEqual([true, false, true]);
+  });
+});
