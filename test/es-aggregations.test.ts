@@ -237,7 +237,7 @@ describe('bucket aggregations', () => {
     expect([(all.hits.total as { value: number }).value, (all.aggregations as Record<string, any>).methods.buckets.length]).toEqual([6, 2]);
   });
 
-  // max_score: the best score of the matches when hits are sorted by score, null when sorted by a field.
+  // max_score: the best score of the matches when hits are sorted by score, null when sorted by a field or none is asked for.
   it('max_score with hits sorted by score, and none with a field sort', async () => {
     const byScore = await es.search({ index: 'requests', size: 1, query: { match_all: {} } });
     expect(byScore.hits.max_score).toBe(1);
@@ -245,6 +245,9 @@ describe('bucket aggregations', () => {
     expect([byField.hits.max_score, byField.hits.hits[0]?._id]).toEqual([null, '6']);
     const empty = await es.search({ index: 'requests', size: 1, query: { term: { method: 'PUT' } } });
     expect(empty.hits.max_score).toBeNull();
+    // An aggregation-only search collects no hit: no best score, as the reference's aggregation answers show.
+    const counted = await es.search({ index: 'requests', size: 0, query: { match_all: {} }, aggs: { n: { value_count: { field: 'latency' } } } });
+    expect([counted.hits.max_score, (counted.hits.total as { value: number }).value]).toEqual([null, 6]);
   });
 
   it('composite refuses a parent aggregation, as Elasticsearch does (230_composite.yml, "Invalid Composite aggregation")', async () => {

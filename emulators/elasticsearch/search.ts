@@ -362,7 +362,8 @@ export function renderPage(prepared: PreparedSearch, page: { from: number; size:
     _shards: { total: options.shards, successful: options.shards, skipped: 0, failed: 0 },
     hits: {
       ...(total === undefined ? (options.totalAsInt ? { total: -1 } : {}) : { total: options.totalAsInt ? total.value : total }),
-      max_score: prepared.sortedByScore ? prepared.maxScore : null,
+      // No hit is collected for `size: 0`, so there is no best score (Elasticsearch's NaN, written as null).
+      max_score: prepared.sortedByScore && page.size > 0 ? prepared.maxScore : null,
       hits: hits.map(prepared.render),
     },
     ...(options.aggregations && prepared.aggregations !== undefined ? { aggregations: prepared.aggregations } : {}),
