@@ -230,3 +230,56 @@ describe('flush, force merge and clear cache', () => {
     expect(await es.cluster.pendingTasks()).toEqual({ tasks: [] });
   });
 });
+
+describe('reindex and update by query, without scripts (reindex API, update by query API)', () => {
+  it('_reindex copies what a query matches under the same ids, through a pipeline; create counts or aborts on conflicts', async () => {
+    await logs();
+    await es.ingest.putPipeline({ id: 'mark', processors: [{ set: { field: 'labels.reindexed', value: true } }] });
+    const copied = await es.reindex({ source: { index: 'logs-*', query: { term: { 'service.name': 'rendiff-api' } }, _source: ['message', 'service'] }, dest: { index: 'copy', pipeline: 'mark' }, refresh: true });
+    expect(copied).toMatchObject({ total: 2, created: 2, updated: 0, deleted: 0, batches: 1, version_conflicts: 0, failures: [] });
+    const hits = (await es.search({ index: 'copy', sort: ['_doc'] })).hits.hits;
+    expect(hits.map((hit) => hit._source)).toEqual([
+      { message: 'Job started', service: { name: 'rendiff-api' }, labels: { reindexed: true } },
+      { message: 'Job started', service: { name: 'rendiff-api' }, labels: { reindexed: true } },
+    ]);
+    const sourceIds = (await es.search({ index: 'logs-*', query: { term: { 'service.name': 'rendiff-api' } } })).hits.hits.map((hit) => hit._id).sort();
+    expect(hits.map((hit) => hit._id).sort()).toEqual(sourceIds);
+    // Again: as index, the copies are updated; as create, each is a conflict, counted with proceed.
+    expect(await es.reindex({ source: { index: 'logs-*', query: { term: { 'service.name': 'rendiff-api' } } }, dest: { index: 'copy' } })).toMatchObject({ total: 2, created: 0, updated: 2 });
+    expect(await es.reindex({ source: { index: 'logs-*', query: { term: { 'service.name': 'rendiff-api' } } }, dest: { index: 'copy', op_type: 'create' }, conflicts: 'proceed' })).toMatchObject({ total: 2, created: 0, version_conflicts: 2, failures: [] });
+    const aborted = await failure(es.reindex({ source: { index: 'logs-*', query: { term: { 'service.name': 'rendiff-api' } } }, dest: { index: 'copy', op_type: 'create' } }));
+    expect(aborted.status).toBe(409);
+    // max_docs; every index of a pattern.
+    expect((await es.reindex({ source: { index: 'logs-*' }, dest: { index: 'few' }, max_docs: 3 })).total).toBe(3);
+  });
+
+  it('_reindex refuses what Elasticsearch refuses and what the emulator does not do', async () => {
+    await logs();
+    expect((await failure(es.reindex({ source: { index: 'logs-a' }, dest: { index: 'logs-a' } }))).reason).toBe('reindex cannot write into an index its reading from [logs-a]');
+    expect((await failure(es.reindex({ source: { index: 'logs-a' }, dest: {} } as never))).type).toBe('action_request_validation_exception');
+    expect((await failure(es.reindex({ source: { index: 'logs-a' }, dest: { index: 'x' }, script: { source: 'ctx._source.x = 1' } }))).reason).toMatch(/\[script\].*not supported by the emulator/);
+    expect((await failure(es.reindex({ source: { index: 'logs-a', remote: { host: 'http://other:9200' } }, dest: { index: 'x' } }))).reason).toMatch(/remote.*not supported/);
+    expect((await failure(es.reindex({ source: { index: 'logs-a' }, dest: { index: 'x' }, wait_for_completion: false }))).reason).toMatch(/keeps no tasks/);
+    expect(await failure(es.reindex({ source: { index: 'missing' }, dest: { index: 'x' } }))).toMatchObject({ status: 404, type: 'index_not_found_exception' });
+    // Into a data stream only as create, as Elasticsearch requires.
+    await es.indices.putIndexTemplate({ name: 'stream', index_patterns: ['logs-copy-*'], data_stream: {}, priority: 300 });
+    expect((await failure(es.reindex({ source: { index: 'logs-a' }, dest: { index: 'logs-copy-default' } }))).status).toBe(400);
+    expect((await es.reindex({ source: { index: 'logs-a' }, dest: { index: 'logs-copy-default', op_type: 'create' } })).created).toBe(2);
+  });
+
+  it('_update_by_query writes what matches again in place: new sub-fields become searchable, a pipeline applies', async () => {
+    await es.indices.create({ index: 'grow', mappings: { properties: { route: { type: 'text' } } } });
+    await es.bulk({ refresh: true, operations: ['/api/v1/jobs', '/health', '/api/v1/jobs'].flatMap((route) => [{ index: { _index: 'grow' } }, { route }]) });
+    // A keyword sub-field added later is empty for the documents already there, until they are written again.
+    await es.indices.putMapping({ index: 'grow', properties: { route: { type: 'text', fields: { raw: { type: 'keyword' } } } } });
+    expect((await es.count({ index: 'grow', query: { term: { 'route.raw': '/api/v1/jobs' } } })).count).toBe(0);
+    const updated = await es.updateByQuery({ index: 'grow', refresh: true });
+    expect(updated).toMatchObject({ total: 3, updated: 3, deleted: 0, version_conflicts: 0, failures: [] });
+    expect((await es.count({ index: 'grow', query: { term: { 'route.raw': '/api/v1/jobs' } } })).count).toBe(2);
+    await es.ingest.putPipeline({ id: 'tag', processors: [{ set: { field: 'checked', value: 'yes' } }] });
+    expect((await es.updateByQuery({ index: 'grow', pipeline: 'tag', query: { match: { route: 'health' } }, refresh: true })).updated).toBe(1);
+    expect((await es.search({ index: 'grow', query: { term: { 'checked.keyword': 'yes' } } })).hits.hits.map((hit) => (hit._source as { route: string }).route)).toEqual(['/health']);
+    expect((await es.get({ index: 'grow', id: (await es.search({ index: 'grow', query: { match: { route: 'health' } } })).hits.hits[0]?._id as string }))._version).toBe(3);
+    expect((await failure(es.updateByQuery({ index: 'grow', script: { source: 'ctx._source.n++' } }))).reason).toMatch(/\[script\].*not supported by the emulator/);
+  });
+});

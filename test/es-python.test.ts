@@ -40,6 +40,8 @@ interface Report {
   field_mapping: unknown;
   valid: boolean[];
   flushed: unknown;
+  reindexed: number;
+  updated_by_query: number;
 }
 
 describe('Debian’s official Python client (python3-elasticsearch 7.17) against the emulator', () => {
@@ -77,5 +79,6 @@ describe('Debian’s official Python client (python3-elasticsearch 7.17) against
     expect(report.field_mapping).toEqual({ keyword: { type: 'keyword', ignore_above: 256 } });
     expect(report.valid).toEqual([true, false]);
     expect(report.flushed).toEqual({ total: 2, successful: 1, failed: 0 });
+    expect([report.reindexed, report.updated_by_query]).toEqual([2, 1]);
   });
 });

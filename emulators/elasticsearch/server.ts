@@ -20,6 +20,7 @@ import { count, firstPage, frozenTargets, liveTargets, matchingDocs, renderPage,
 import { parseMultiGet, parseMultiSearch } from './multi.js';
 import { clearCache, flush, forceMerge, indexStats, resolveIndex } from './index-info.js';
 import { fieldMappings, termsEnum, validateQuery } from './lookups.js';
+import { reindex, updateByQuery } from './reindex.js';
 import { filterSource } from './query.js';
 import { MAX_JSON_DEPTH, nestingTooDeep, nestsTooDeep } from './strict.js';
 import { matchesPattern } from './glob.js';
@@ -956,15 +957,28 @@ export class ElasticsearchEmulator {
       return ok(this.writeBody(result), result.status);
     });
     this.route('POST', '/{index}/_delete_by_query', (request) => this.deleteByQuery(request));
-    // No task outlives its request here: whatever the task id names is not found, as on a node that never had it.
-    this.route('POST', '/_delete_by_query/{task}/_rethrottle', (request) => {
-      const node = (request.params.task as string).split(':')[0] as string;
-      if (node !== this.nodeId) {
-        const cause = { type: 'no_such_node_exception', reason: `No such node [${node}]`, node_id: node };
-        return ok({ nodes: {}, node_failures: [{ type: 'failed_node_exception', reason: `Failed node [${node}]`, node_id: node, caused_by: cause }] });
-      }
-      return ok({ nodes: {}, task_failures: [{ task_id: Number(request.params.task?.split(':')[1]), node_id: node, status: 'NOT_FOUND', reason: { type: 'resource_not_found_exception', reason: `task [${request.params.task}] is missing` } }] });
+    this.route('POST', '/_reindex', async (request) => {
+      const result = reindex(c, request.json, request.query);
+      if (truthy(request.query.refresh)) await this.applyRefresh('true', result.written);
+      return ok(result.body, result.status);
+    }, { bodyRequired: true });
+    this.route('POST', '/{index}/_update_by_query', async (request) => {
+      const indices = c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
+      const result = updateByQuery(c, indices, request.json, request.query);
+      if (truthy(request.query.refresh)) await this.applyRefresh('true', result.written);
+      return ok(result.body);
     });
+    // No task outlives its request here: whatever the task id names is not found, as on a node that never had it.
+    for (const action of ['_delete_by_query', '_update_by_query', '_reindex']) {
+      this.route('POST', `/${action}/{task}/_rethrottle`, (request) => {
+        const node = (request.params.task as string).split(':')[0] as string;
+        if (node !== this.nodeId) {
+          const cause = { type: 'no_such_node_exception', reason: `No such node [${node}]`, node_id: node };
+          return ok({ nodes: {}, node_failures: [{ type: 'failed_node_exception', reason: `Failed node [${node}]`, node_id: node, caused_by: cause }] });
+        }
+        return ok({ nodes: {}, task_failures: [{ task_id: Number(request.params.task?.split(':')[1]), node_id: node, status: 'NOT_FOUND', reason: { type: 'resource_not_found_exception', reason: `task [${request.params.task}] is missing` } }] });
+      });
+    }
     this.route('POST', '/{index}/_update/{id}', async (request) => {
       const index = c.writeTarget(request.params.index as string, 'update');
       const result = c.updateDoc(index, request.params.id as string, request.json);

@@ -94,5 +94,8 @@ report["terms"] = es.terms_enum(index="py-piped", body={"field": "service.keywor
 report["field_mapping"] = es.indices.get_field_mapping(index="py-piped", fields="service.keyword")["py-piped"]["mappings"]["service.keyword"]["mapping"]
 report["valid"] = [es.indices.validate_query(index="py-piped", body={"query": q})["valid"] for q in ({"match": {"service": "api"}}, {"bogus": {}})]
 report["flushed"] = es.indices.flush(index="py-piped")["_shards"]
+# A reindex and an update by query, as an operator runs them after a mapping change.
+report["reindexed"] = es.reindex(body={"source": {"index": "py-piped"}, "dest": {"index": "py-copy"}}, refresh=True)["created"]
+report["updated_by_query"] = es.update_by_query(index="py-copy", body={"query": {"term": {"service.keyword": "api"}}}, refresh=True)["updated"]
 
 print(json.dumps(report))
