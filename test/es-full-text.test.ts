@@ -87,6 +87,14 @@ describe('query_string, as Lucene\u2019s classic QueryParser reads it', () => {
     expect(await ids({ query_string: { query: 'quick brown dog', fields: ['message'], minimum_should_match: 2 } })).toEqual(['0', '1']);
     // A path with slashes is a regular expression unless escaped.
     expect(await qs('\\/api\\/v1\\/jobs')).toEqual(['4']);
+    // A - or + inside a term is part of it (a rule id, a date); at a term's start it is an operator.
+    expect(await ids({ query_string: { query: 'tag:GET-x OR tag:lazy-dog' } })).toEqual([]);
+    // A date without its time is that whole day, as Elasticsearch's term query on a date field reads it.
+    expect(await ids({ query_string: { query: 'at:2026-11-21' } })).toEqual(['1']);
+    expect(await ids({ term: { at: '2026-11-22' } })).toEqual(['2']);
+    expect(await ids({ term: { at: '2026-11-22T10:00:00Z' } })).toEqual(['2']);
+    expect(await ids({ term: { at: '2026-11-22T10:00:01Z' } })).toEqual([]);
+    expect(await ids({ query_string: { query: 'tag:quick -tag:lazy +number:[0 TO 2]' } })).toEqual(['0', '2']);
   });
 
   it('fails the shard on a syntax error, as the classic parser throws, and refuses what it does not emulate', async () => {

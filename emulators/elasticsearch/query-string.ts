@@ -91,7 +91,10 @@ class Lexer {
     this.push({ kind: 'range', low: unquote(match[2] as string), high: unquote(match[3] as string), lowInclusive: match[1] === '[', highInclusive: match[4] === ']' }, match[0].length);
   }
 
-  /** A term to the next special character; `raw` keeps its escapes, so that an escaped `*` is no wildcard. */
+  /**
+   * A term to the next special character, but `-` and `+` inside a term are its own (Lucene's _TERM_CHAR:
+   * `BEHAV-001`, `2026-12-01` are one term each); `raw` keeps its escapes, so that an escaped `*` is no wildcard.
+   */
   private term(): void {
     let text = '';
     let raw = '';
@@ -101,7 +104,7 @@ class Lexer {
         raw += this.query.slice(this.at, this.at + 2);
         text += this.query[this.at + 1];
         this.at += 2;
-      } else if (SPECIAL.has(char)) break;
+      } else if (SPECIAL.has(char) && !(raw !== '' && (char === '-' || char === '+'))) break;
       else {
         raw += char;
         text += char;

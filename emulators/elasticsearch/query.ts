@@ -145,6 +145,12 @@ function termMatcher(field: string, raw: unknown, context: SearchContext, option
     const base = ipToBigInt(network, { mapped: true }) >> shift;
     return constant((doc) => doc.fields.some(field, (value) => ipToBigInt(String(value), { mapped: true }) >> shift === base), options.boost);
   }
+  if (def?.type === 'date' || def?.type === 'date_nanos') {
+    // DateFieldType.termQuery is a range from the value rounded down to it rounded up: "2026-11-21" is that whole day.
+    const low = termValue(def, raw, context, false) as number;
+    const high = termValue(def, raw, context, true) as number;
+    return constant((doc) => doc.fields.some(field, (value) => typeof value === 'number' && value >= low && value <= high), options.boost);
+  }
   const wanted = termValue(def, raw, context);
   if (wanted === undefined) return MATCH_NONE;
   if (options.caseInsensitive === true && typeof wanted === 'string') {
