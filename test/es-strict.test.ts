@@ -297,6 +297,16 @@ describe('answers that used to differ silently', () => {
     expect(await failure(es.search({ index: 'requests', scroll: '1m', from: 1 }))).toMatchObject({ status: 400, reason: 'Validation Failed: 1: using [from] is not allowed in a scroll context;' });
   });
 
+  it('exists on the metadata fields every document has finds every document; on _source it fails the shard (search/160_exists_query.yml)', async () => {
+    await es.bulk({ refresh: true, operations: [{ index: { _index: 'meta', _id: '1' } }, { a: 1 }, { index: { _index: 'meta', _id: '2' } }, {}] });
+    for (const field of ['_id', '_index', '_seq_no', '_version']) expect((await es.count({ index: 'meta', query: { exists: { field } } })).count, field).toBe(2);
+    expect((await es.count({ index: 'meta', query: { exists: { field: 'a' } } })).count).toBe(1);
+    const error = await failure(es.search({ index: 'meta', query: { exists: { field: '_source' } } }));
+    expect(error.status).toBe(400);
+    const body = (await raw('POST', '/meta/_search', '{"query":{"exists":{"field":"_source"}}}')).json;
+    expect(rootCause(body)).toEqual({ type: 'query_shard_exception', reason: 'Field [_source] of type [_source] does not support exists queries', index_uuid: '_na_', index: '_na_' });
+  });
+
   it('a _bulk delete of a missing id is not_found without making errors true (bulk API response)', async () => {
     const response = await es.bulk({ operations: [{ delete: { _index: 'gone', _id: 'none' } }] });
     expect(response.errors).toBe(false);

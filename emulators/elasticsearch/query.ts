@@ -18,6 +18,9 @@ export interface SearchContext {
   now: number;
 }
 
+/** The metadata fields every document has, which an exists query on them finds. */
+const EVERY_DOCUMENT_HAS = new Set(['_id', '_index', '_seq_no', '_version', '_primary_term']);
+
 /** A compiled query: whether a document matches, and how well (0 in filter context). */
 export interface Matcher {
   matches(doc: Doc): boolean;
@@ -371,6 +374,9 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
     case 'exists': {
       if (typeof spec.field !== 'string' || spec.field === '') throw parsingError('[exists] must be provided with a [field]');
       const field = spec.field;
+      // Every document has these metadata fields; _source answers as its field type does (search/160_exists_query.yml).
+      if (EVERY_DOCUMENT_HAS.has(field)) return constant(() => true, boost);
+      if (field === '_source') throw new ShardLevelError(400, 'query_shard_exception', 'Field [_source] of type [_source] does not support exists queries', { index_uuid: '_na_', index: '_na_' });
       const fields = field.includes('*') ? expandFields(field, context) : [field];
       const prefixes = fields.map((name) => `${name}.`);
       return constant((doc) => fields.some((name, i) => doc.fields.first(name) !== undefined || doc.fields.paths().some((key) => key.startsWith(prefixes[i] as string))), boost);
