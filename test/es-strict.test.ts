@@ -307,6 +307,20 @@ describe('answers that used to differ silently', () => {
     expect(rootCause(body)).toEqual({ type: 'query_shard_exception', reason: 'Field [_source] of type [_source] does not support exists queries', index_uuid: '_na_', index: '_na_' });
   });
 
+  it('fields with include_unmapped returns the source’s unmapped values, as Kibana’s Discover asks; a format only on dates (search/330_fetch_fields.yml)', async () => {
+    await es.indices.create({ index: 'unmapped', mappings: { dynamic: false, properties: { f1: { type: 'keyword' }, f2: { type: 'object', enabled: false }, f3: { type: 'object' }, at: { type: 'date' } } } });
+    await es.index({ index: 'unmapped', id: '1', document: { f1: 'some text', f2: { a: 'foo', b: ['bar', 'baz'] }, f3: { c: 'baz' }, f4: 'some other text', at: '1990-12-29T22:30:00Z' }, refresh: true });
+    const fields = async (requested: unknown[]): Promise<unknown> => (await es.search({ index: 'unmapped', _source: false, fields: requested as never })).hits.hits[0]?.fields;
+    expect(await fields(['f1', { field: 'f4', include_unmapped: true }])).toEqual({ f1: ['some text'], f4: ['some other text'] });
+    expect(await fields([{ field: 'f*', include_unmapped: 'true' }])).toEqual({ f1: ['some text'], 'f2.a': ['foo'], 'f2.b': ['bar', 'baz'], 'f3.c': ['baz'], f4: ['some other text'] });
+    // Without it, only mapped fields: the mapping's answer, not the source's.
+    expect(await fields(['f*'])).toEqual({ f1: ['some text'] });
+    expect(await fields([{ field: 'at', format: 'yyyy/MM/dd' }])).toEqual({ at: ['1990/12/29'] });
+    const refused = await failure(es.search({ index: 'unmapped', fields: [{ field: 'f1', format: 'yyyy/MM/dd' }] }));
+    expect(rootCause((await raw('POST', '/unmapped/_search', '{"fields":[{"field":"f1","format":"yyyy/MM/dd"}]}')).json)).toEqual({ type: 'illegal_argument_exception', reason: "Field [f1] of type [keyword] doesn't support formats." });
+    expect(refused.status).toBe(400);
+  });
+
   it('a _bulk delete of a missing id is not_found without making errors true (bulk API response)', async () => {
     const response = await es.bulk({ operations: [{ delete: { _index: 'gone', _id: 'none' } }] });
     expect(response.errors).toBe(false);

@@ -1,6 +1,8 @@
+import { isJsonObject } from '../../shared/json-object.js';
 import { runAggregations, type Hit } from './aggs.js';
 import { DEFAULT_DATE_FORMAT, formatDate } from './dates.js';
 import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
+import { globToRegex } from './glob.js';
 import { IGNORED_FIELD, isTextType, type FieldDef, type FieldValue } from './mapping.js';
 import { checkSortFields, compareSortValues, compileQuery, expandFields, filterSource, parseSort, sortValue, type SearchContext, type SortKey } from './query.js';
 import { sourceOf, type Doc, type Index, type Json } from './store.js';
@@ -153,10 +155,12 @@ function totalThreshold(body: Json, params: SearchParams): number {
   return number;
 }
 
-/** One entry of `fields` or `docvalue_fields`: a pattern, or `{ field, format }`. */
+/** One entry of `fields` or `docvalue_fields`: a pattern, or `{ field, format, include_unmapped }`. */
 interface FieldRequest {
   pattern: string;
   format?: string;
+  /** Also the source's values of fields no mapping has (dynamic false, a disabled object), as Kibana's Discover asks. */
+  includeUnmapped?: boolean;
 }
 
 function fieldRequests(value: unknown, name: string): FieldRequest[] {
@@ -165,10 +169,10 @@ function fieldRequests(value: unknown, name: string): FieldRequest[] {
   return value.map((entry): FieldRequest => {
     if (typeof entry === 'string') return { pattern: entry };
     if (typeof entry === 'object' && entry !== null && typeof (entry as Json).field === 'string') {
-      const { field, format, include_unmapped: _unmapped, ...rest } = entry as Json;
+      const { field, format, include_unmapped: unmapped, ...rest } = entry as Json;
       const stray = Object.keys(rest)[0];
       if (stray !== undefined) throw new EsError(400, 'x_content_parse_exception', `[1:1] [field_and_format] unknown field [${stray}]`);
-      return { pattern: String(field), ...(typeof format === 'string' ? { format } : {}) };
+      return { pattern: String(field), ...(typeof format === 'string' ? { format } : {}), ...(unmapped === true || unmapped === 'true' ? { includeUnmapped: true } : {}) };
     }
     throw parsingError(`[${name}] entries must be field names or objects with [field]`);
   });
@@ -192,6 +196,10 @@ function selectFields(requests: FieldRequest[], context: SearchContext, docValue
       if (docValues && isTextType(def.type)) {
         throw new ShardLevelError(400, 'illegal_argument_exception', `Can't load fielddata on [${def.path}] because fielddata is unsupported on fields of type [${def.type}]. Use doc values instead.`);
       }
+      // The fields API formats dates and geo points only (each field type's valueFetcher checks it).
+      if (!docValues && request.format !== undefined && def.type !== 'date' && def.type !== 'date_nanos' && def.type !== 'geo_point') {
+        throw new ShardLevelError(400, 'illegal_argument_exception', `Field [${def.path}] of type [${def.type}] doesn't support formats.`);
+      }
       return [{ def, format: request.format }];
     }),
   );
@@ -211,6 +219,27 @@ function fieldsOf(doc: Doc, selected: SelectedField[]): Json | undefined {
     if (values === undefined || values.length === 0) continue;
     (out ??= {})[def.path] = values.map((value) => formatFieldValue(value, def, format));
   }
+  return out;
+}
+
+/**
+ * The `include_unmapped` part of `hits[].fields`: the source's values at paths no mapping has as a field, under the
+ * requests' patterns, arrays flattened and objects walked into (UnmappedFieldFetcher). Undefined when there are none.
+ */
+function unmappedFieldsOf(source: Json, patterns: RegExp[], context: SearchContext): Json | undefined {
+  let out: Json | undefined;
+  const add = (path: string, value: unknown): void => {
+    const def = context.fields.get(path);
+    if ((def !== undefined && def.type !== 'object' && def.type !== 'nested') || !patterns.some((pattern) => pattern.test(path))) return;
+    out ??= {};
+    ((out[path] ??= []) as unknown[]).push(value);
+  };
+  const walk = (value: unknown, path: string): void => {
+    if (Array.isArray(value)) for (const item of value) walk(item, path);
+    else if (isJsonObject(value)) for (const [key, child] of Object.entries(value)) walk(child, path === '' ? key : `${path}.${key}`);
+    else if (value !== null && value !== undefined) add(path, value);
+  };
+  walk(source, '');
   return out;
 }
 
@@ -270,13 +299,17 @@ export function sourceSpecOf(body: Json, params: SearchParams): unknown {
 function hitRenderer(body: Json, params: SearchParams, context: SearchContext, showScore: boolean): (hit: SortedHit) => Json {
   const sourceSpec = sourceSpecOf(body, params);
   const docValueRequests = body.docvalue_fields ?? (params.docvalue_fields === undefined ? undefined : params.docvalue_fields.split(','));
-  const selected = [...selectFields(fieldRequests(body.fields, 'fields'), context, false), ...selectFields(fieldRequests(docValueRequests, 'docvalue_fields'), context, true)];
+  const requested = fieldRequests(body.fields, 'fields');
+  const selected = [...selectFields(requested, context, false), ...selectFields(fieldRequests(docValueRequests, 'docvalue_fields'), context, true)];
+  const unmapped = requested.filter((request) => request.includeUnmapped === true).map((request) => globToRegex(request.pattern));
   const version = body.version === true || params.version === 'true';
   const seqNo = body.seq_no_primary_term === true || params.seq_no_primary_term === 'true';
   const noStoredFields = body.stored_fields === '_none_' || (Array.isArray(body.stored_fields) && body.stored_fields[0] === '_none_');
   return (hit) => {
     const source = noStoredFields ? undefined : filterSource(sourceOf(hit.doc), sourceSpec);
-    const values = selected.length === 0 ? undefined : fieldsOf(hit.doc, selected);
+    const mapped = selected.length === 0 ? undefined : fieldsOf(hit.doc, selected);
+    const others = unmapped.length === 0 ? undefined : unmappedFieldsOf(sourceOf(hit.doc), unmapped, context);
+    const values = others === undefined ? mapped : { ...mapped, ...others };
     const ignored = hit.doc.fields.get(IGNORED_FIELD);
     return {
       _index: hit.index,
