@@ -143,6 +143,16 @@ describe('match queries\u2019 options', () => {
     expect(await ids({ multi_match: { query: 'quick fox', fields: ['message'], type: 'phrase', slop: 1 } })).toEqual(['0', '2']);
   });
 
+  it('multi_match cross_fields reads the fields as one; bool_prefix takes the last word as a prefix; an unknown type is refused', async () => {
+    await es.bulk({ refresh: true, operations: [{ index: { _index: 'people', _id: 'a' } }, { first: 'John', last: 'Smith' }, { index: { _index: 'people', _id: 'b' } }, { first: 'John Smith', last: 'Doe' }] });
+    const people = async (query: Record<string, unknown>): Promise<string[]> => (await es.search({ index: 'people', query: { multi_match: { query: 'john smith', fields: ['first', 'last'], operator: 'and', ...query } } as never })).hits.hits.map((hit) => String(hit._id)).sort();
+    expect(await people({ type: 'cross_fields' })).toEqual(['a', 'b']);
+    expect(await people({ type: 'best_fields' })).toEqual(['b']);
+    expect(await ids({ multi_match: { query: 'fox qui', fields: ['message'], type: 'bool_prefix', operator: 'and' } })).toEqual(['0', '2', '3']);
+    expect(await failure(es.search({ index: 'people', query: { multi_match: { query: 'x', type: 'bogus' } } as never }))).toMatchObject({ status: 400, reason: 'failed to parse [multi_match] query type [bogus]. unknown type.' });
+    await es.indices.delete({ index: 'people' });
+  });
+
   it('fuzziness (AUTO, edits, prefix_length, transpositions) on text and keyword fields, and zero_terms_query', async () => {
     expect(await ids({ match: { message: { query: 'quikc', fuzziness: 'AUTO' } } })).toEqual(['0', '2', '3']);
     expect(await ids({ match: { message: { query: 'quikc', fuzziness: 1, fuzzy_transpositions: false } } })).toEqual([]);

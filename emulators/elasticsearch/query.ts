@@ -249,14 +249,17 @@ export function matchField(field: string, query: unknown, context: SearchContext
     return constant((doc) => tokensOf(doc, field).some((tokens) => holdsPhrase(tokens, tests, slop)), boost);
   }
   const fuzzy = options.fuzzy;
-  const tests = wanted.map((word): ((token: string) => boolean) => {
+  // bool_prefix: the words in any order, the last one a prefix (MatchBoolPrefixQuery).
+  const prefix = options.prefix === true;
+  const tests = wanted.map((word, i): ((token: string) => boolean) => {
+    if (prefix && i === wanted.length - 1) return (token) => token.startsWith(word);
     const edits = fuzzy === undefined ? 0 : maxEdits(fuzzy.fuzziness, word);
     return edits === 0 ? (token) => token === word : (token) => withinEdits(word, token, edits, fuzzy?.prefixLength ?? 0, fuzzy?.transpositions !== false);
   });
   const required = options.operator?.toLowerCase() === 'and' ? wanted.length : minimumShouldMatch(options.minimumShouldMatch, wanted.length, 1);
   const count = (doc: Doc): number => {
     const present = tokensOf(doc, field).flat();
-    if (fuzzy === undefined) {
+    if (fuzzy === undefined && !prefix) {
       const set = new Set(present);
       return wanted.filter((token) => set.has(token)).length;
     }
@@ -425,7 +428,10 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
     }
     case 'multi_match': {
       const fields = fieldsWithBoost(spec.fields, context);
-      const phrase = spec.type === 'phrase' || spec.type === 'phrase_prefix';
+      const kind = String(spec.type ?? 'best_fields');
+      if (!MULTI_MATCH_TYPES.has(kind)) throw new EsError(400, 'parse_exception', `failed to parse [multi_match] query type [${kind}]. unknown type.`);
+      if (kind === 'cross_fields') return crossFields(spec, fields, boost, context);
+      const phrase = kind === 'phrase' || kind === 'phrase_prefix';
       return anyOf(
         // Fields named by a wildcard are lenient, as Elasticsearch makes them (a word against a number field matches nothing).
         fields.map(([field, fieldBoost]) =>
@@ -434,14 +440,14 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
             minimumShouldMatch: spec.minimum_should_match,
             boost: fieldBoost * boost,
             phrase,
-            prefix: spec.type === 'phrase_prefix',
+            prefix: kind === 'phrase_prefix' || kind === 'bool_prefix',
             slop: Number(spec.slop ?? 0),
             fuzzy: fuzzyOptions(spec),
             zeroTerms: spec.zero_terms_query,
             lenient: spec.lenient === true || fieldsAreWildcards(spec.fields),
           }),
         ),
-        spec.type === 'most_fields' || spec.type === 'cross_fields' ? 'sum' : 'max',
+        kind === 'most_fields' ? 'sum' : 'max',
       );
     }
     case 'bool':
@@ -490,6 +496,26 @@ function haversine(a: { lat: number; lon: number }, b: { lat: number; lon: numbe
 function clauses(value: unknown, context: SearchContext, depth: number): Matcher[] {
   if (value === undefined) return [];
   return (Array.isArray(value) ? value : [value]).map((clause) => compileQuery(clause, context, depth + 1));
+}
+
+/** MultiMatchQueryBuilder.Type's names. */
+const MULTI_MATCH_TYPES = new Set(['best_fields', 'most_fields', 'cross_fields', 'phrase', 'phrase_prefix', 'bool_prefix']);
+
+/**
+ * multi_match `cross_fields`: the fields read as one, so each word needs to be in some field, not all in the same
+ * one (`operator: and` over first and last names finds "John Smith" split across them).
+ */
+function crossFields(spec: Json, fields: Array<[string, number]>, boost: number, context: SearchContext): Matcher {
+  const words = analyze(String(spec.query ?? ''));
+  if (words.length === 0) return String(spec.zero_terms_query ?? 'none').toLowerCase() === 'all' ? MATCH_ALL : MATCH_NONE;
+  const lenient = spec.lenient === true || fieldsAreWildcards(spec.fields);
+  const perWord = words.map((word) => anyOf(fields.map(([field, fieldBoost]) => matchField(field, word, context, { boost: fieldBoost * boost, lenient }))));
+  const required = String(spec.operator ?? 'or').toLowerCase() === 'and' ? words.length : minimumShouldMatch(spec.minimum_should_match, words.length, 1);
+  const count = (doc: Doc): number => perWord.filter((matcher) => matcher.matches(doc)).length;
+  return {
+    matches: (doc) => count(doc) >= required,
+    score: (doc) => (count(doc) >= required ? perWord.reduce((sum, matcher) => sum + matcher.score(doc), 0) : 0),
+  };
 }
 
 /** A match query's fuzziness options, or undefined without `fuzziness`. */
