@@ -321,6 +321,12 @@ describe('answers that used to differ silently', () => {
     expect(refused.status).toBe(400);
   });
 
+  it('a mapping type Elasticsearch has and the emulator not is refused as such; an unknown one with Elasticsearch’s own reason', async () => {
+    expect(await failure(es.indices.create({ index: 'typed', mappings: { properties: { payload: { type: 'binary' } } } }))).toMatchObject({ status: 400, type: 'mapper_parsing_exception', reason: 'the field type [binary] of field [payload] is valid in Elasticsearch but not supported by the emulator' });
+    expect(await failure(es.indices.create({ index: 'typed', mappings: { properties: { a: { properties: { b: { type: 'bogus' } } } } } as never }))).toMatchObject({ status: 400, type: 'mapper_parsing_exception', reason: 'No handler for type [bogus] declared on field [b]' });
+    expect(await es.indices.exists({ index: 'typed' })).toBe(false);
+  });
+
   it('a _bulk delete of a missing id is not_found without making errors true (bulk API response)', async () => {
     const response = await es.bulk({ operations: [{ delete: { _index: 'gone', _id: 'none' } }] });
     expect(response.errors).toBe(false);

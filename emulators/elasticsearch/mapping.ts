@@ -58,6 +58,13 @@ export const SUPPORTED_TYPES = new Set([
   'scaled_float', 'unsigned_long', 'boolean', 'date', 'date_nanos', 'ip', 'geo_point', 'object', 'flattened', 'nested', 'alias',
 ]);
 
+/** Field types Elasticsearch 9 has and the emulator does not: refused as such, where an unknown name gets Elasticsearch's own error. */
+const UNEMULATED_TYPES = new Set([
+  'binary', 'version', 'token_count', 'search_as_you_type', 'completion', 'integer_range', 'long_range', 'float_range', 'double_range', 'date_range', 'ip_range',
+  'geo_shape', 'shape', 'point', 'dense_vector', 'sparse_vector', 'rank_feature', 'rank_features', 'histogram', 'aggregate_metric_double', 'percolator', 'join',
+  'semantic_text', 'counted_keyword', 'annotated_text', 'murmur3', 'passthrough',
+]);
+
 const INTEGER_RANGES: Record<string, [number, number]> = {
   byte: [-128, 127],
   short: [-32768, 32767],
@@ -160,6 +167,7 @@ function mergeProperties(base: Record<string, FieldMapping>, addition: Record<st
 
 function normalizeField(field: FieldMapping, path: string): FieldMapping {
   const type = field.type ?? (field.properties ? 'object' : undefined);
+  if (type !== undefined && UNEMULATED_TYPES.has(type)) throw new EsError(400, 'mapper_parsing_exception', `the field type [${type}] of field [${path}] is valid in Elasticsearch but not supported by the emulator`);
   if (type !== undefined && !SUPPORTED_TYPES.has(type)) throw new EsError(400, 'mapper_parsing_exception', `No handler for type [${type}] declared on field [${path.split('.').at(-1)}]`);
   if (field.properties) {
     const { type: _type, ...rest } = field;
