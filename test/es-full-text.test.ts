@@ -162,6 +162,20 @@ describe('match queries\u2019 options', () => {
     expect(await ids({ match: { message: { query: '!!!', zero_terms_query: 'all' } } })).toEqual(['0', '1', '2', '3', '4']);
   });
 
+  it('fuzzy, match_bool_prefix, dis_max, boosting and combined_fields; a query Elasticsearch has and the emulator not is refused as such', async () => {
+    expect(await ids({ fuzzy: { message: { value: 'qiuck', fuzziness: 1 } } })).toEqual(['0', '2', '3']);
+    expect(await ids({ fuzzy: { tag: 'lazzy' } })).toEqual(['1']);
+    expect(await ids({ match_bool_prefix: { message: { query: 'fox qu', operator: 'and' } } })).toEqual(['0', '2', '3']);
+    expect(await ids({ dis_max: { queries: [{ term: { tag: 'lazy' } }, { match: { message: 'jumps' } }] } })).toEqual(['1', '2']);
+    // The negative query demotes, never removes: the red fox comes last.
+    const boosted = await es.search({ index: 'text', query: { boosting: { positive: { match: { message: 'fox' } }, negative: { match: { message: 'red' } }, negative_boost: 0.1 } } });
+    expect([boosted.hits.hits.length, boosted.hits.hits.at(-1)?._id]).toEqual([3, '2']);
+    expect(await ids({ combined_fields: { query: 'quick lazy', fields: ['message', 'tag'], operator: 'and' } })).toEqual([]);
+    expect(await ids({ combined_fields: { query: 'quick fox', fields: ['message', 'tag'], operator: 'and' } })).toEqual(['0', '2', '3']);
+    expect(await failure(es.search({ index: 'text', query: { nested: { path: 'x', query: { match_all: {} } } } }))).toMatchObject({ status: 400, reason: 'the [nested] query is valid in Elasticsearch but not supported by the emulator' });
+    expect(await failure(es.search({ index: 'text', query: { nonsense: {} } as never }))).toMatchObject({ status: 400, type: 'parsing_exception', reason: 'unknown query [nonsense]' });
+  });
+
   it('edit distances are Damerau\u2019s optimal string alignment, bounded early', () => {
     expect([withinEdits('quick', 'quikc', 1), withinEdits('quick', 'quikc', 1, 0, false), withinEdits('quick', 'quikc', 2, 0, false)]).toEqual([true, false, true]);
     expect([withinEdits('kitten', 'sitting', 2), withinEdits('kitten', 'sitting', 3), withinEdits('ab', 'ba', 1), withinEdits('abc', 'ca', 2)]).toEqual([false, true, true, false]);

@@ -10,7 +10,7 @@ import { simpleQueryString } from './simple-query-string.js';
 import { analyze, isNumericType, isTextType, parseGeoPoint, type FieldDef, type FieldValue } from './mapping.js';
 import type { RangeBounds } from './range-column.js';
 import type { Doc, Json } from './store.js';
-import { checkKeys, MAX_QUERY_DEPTH, QUERY_OPTIONS, SINGLE_FIELD_QUERIES, SORT_OPTIONS, unknownQueryOption } from './strict.js';
+import { checkKeys, MAX_QUERY_DEPTH, QUERY_OPTIONS, SINGLE_FIELD_QUERIES, SORT_OPTIONS, UNSUPPORTED_QUERIES, unknownQueryOption } from './strict.js';
 
 /** What a query needs to know of the searched indices: their fields (merged) and the clock for date math. */
 export interface SearchContext {
@@ -350,6 +350,7 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
   const entries = Object.entries(query as Json);
   if (entries.length !== 1) throw parsingError(entries.length === 0 ? 'query malformed, empty clause found' : `[${entries[1]?.[0]}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]`);
   const [type, body] = entries[0] as [string, unknown];
+  if (!(type in QUERY_OPTIONS) && UNSUPPORTED_QUERIES.has(type)) throw badRequest(`the [${type}] query is valid in Elasticsearch but not supported by the emulator`);
   if (!(type in QUERY_OPTIONS)) throw parsingError(`unknown query [${type}]`);
   checkOptions(type, body);
   const spec = (typeof body === 'object' && body !== null ? body : {}) as Json;
@@ -408,6 +409,31 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
       const regex = new RegExp(`^(?:${String(options.value)})$`, options.case_insensitive === true ? 'i' : '');
       return stringMatcher(field, (text) => regex.test(text), context, boost);
     }
+    case 'fuzzy': {
+      const [field, value] = single(body, type);
+      const options = fieldOptions(type, value, 'value');
+      if (options.value === undefined || options.value === null) throw parsingError('[fuzzy] query requires a [value]');
+      return fuzzyMatcher(field, String(options.value), { fuzziness: options.fuzziness ?? 'AUTO', prefixLength: Number(options.prefix_length ?? 0), transpositions: options.transpositions !== false }, context, boostOf(options, type));
+    }
+    case 'match_bool_prefix': {
+      const [field, value] = single(body, type);
+      const options = fieldOptions(type, value, 'query');
+      return matchField(field, options.query, context, { operator: options.operator as string | undefined, minimumShouldMatch: options.minimum_should_match, boost: boostOf(options, type), prefix: true, fuzzy: fuzzyOptions(options) });
+    }
+    case 'dis_max': {
+      if (!Array.isArray(spec.queries)) throw parsingError('[dis_max] requires \'queries\' field with at least one clause');
+      return anyOf(clauses(spec.queries, context, depth), 'max');
+    }
+    case 'boosting': {
+      // The negative query lowers a hit's score, never removes it.
+      if (spec.positive === undefined || spec.negative === undefined) throw parsingError('[boosting] query requires \'positive\' and \'negative\' queries');
+      const positive = compileQuery(spec.positive, context, depth + 1);
+      const negative = compileQuery(spec.negative, context, depth + 1);
+      const factor = Number(spec.negative_boost ?? 0.5);
+      return { matches: (doc) => positive.matches(doc), score: (doc) => positive.score(doc) * (negative.matches(doc) ? factor : 1) };
+    }
+    case 'combined_fields':
+      return crossFields(spec, fieldsWithBoost(spec.fields, context), boost, context);
     case 'match':
     case 'match_phrase':
     case 'match_phrase_prefix': {

@@ -38,10 +38,22 @@ export const QUERY_OPTIONS: Record<string, string[]> = {
   query_string: ['query', 'default_field', 'fields', 'default_operator', 'analyzer', 'quote_analyzer', 'allow_leading_wildcard', 'analyze_wildcard', 'lenient', 'time_zone', 'type', 'tie_breaker', 'minimum_should_match', 'fuzziness', 'phrase_slop', 'quote_field_suffix', 'rewrite', 'max_determinized_states', 'enable_position_increments', 'fuzzy_max_expansions', 'fuzzy_prefix_length', 'fuzzy_transpositions', 'fuzzy_rewrite', 'auto_generate_synonyms_phrase_query', 'escape', ...COMMON],
   simple_query_string: ['query', 'fields', 'default_operator', 'analyzer', 'flags', 'lenient', 'minimum_should_match', 'analyze_wildcard', 'auto_generate_synonyms_phrase_query', 'fuzzy_max_expansions', 'fuzzy_prefix_length', 'fuzzy_transpositions', 'quote_field_suffix', ...COMMON],
   geo_distance: ['distance', 'distance_type', 'validation_method', 'ignore_unmapped', ...COMMON],
+  fuzzy: ['value', 'fuzziness', 'prefix_length', 'max_expansions', 'transpositions', 'rewrite', ...COMMON],
+  match_bool_prefix: ['query', 'analyzer', 'operator', 'minimum_should_match', 'fuzziness', 'prefix_length', 'max_expansions', 'fuzzy_transpositions', 'fuzzy_rewrite', ...COMMON],
+  dis_max: ['queries', 'tie_breaker', ...COMMON],
+  boosting: ['positive', 'negative', 'negative_boost', ...COMMON],
+  combined_fields: ['query', 'fields', 'operator', 'minimum_should_match', 'zero_terms_query', 'auto_generate_synonyms_phrase_query', ...COMMON],
 };
 
+/** Queries Elasticsearch 9 has and the emulator does not: refused as such, so that a client's author sees the limit, not a typo. */
+export const UNSUPPORTED_QUERIES = new Set([
+  'nested', 'has_child', 'has_parent', 'parent_id', 'function_score', 'script', 'script_score', 'more_like_this', 'intervals', 'span_term', 'span_near', 'span_or',
+  'span_not', 'span_first', 'span_multi', 'span_containing', 'span_within', 'span_field_masking', 'geo_bounding_box', 'geo_polygon', 'geo_shape', 'shape', 'knn',
+  'percolate', 'pinned', 'rank_feature', 'distance_feature', 'terms_set', 'wrapper', 'semantic', 'sparse_vector', 'text_expansion', 'weighted_tokens', 'rule',
+]);
+
 /** Queries whose body is `{ "<field>": value-or-options }` plus the common options. */
-export const SINGLE_FIELD_QUERIES = new Set(['term', 'terms', 'range', 'prefix', 'wildcard', 'regexp', 'match', 'match_phrase', 'match_phrase_prefix']);
+export const SINGLE_FIELD_QUERIES = new Set(['term', 'terms', 'range', 'prefix', 'wildcard', 'regexp', 'match', 'match_phrase', 'match_phrase_prefix', 'fuzzy', 'match_bool_prefix']);
 
 const VALUES_SOURCE = ['field', 'missing', 'script', 'format', 'value_type'];
 const HISTOGRAM_COMMON = ['field', 'offset', 'min_doc_count', 'extended_bounds', 'hard_bounds', 'order', 'keyed', 'missing', 'script', 'format'];
