@@ -176,6 +176,24 @@ describe('match queries\u2019 options', () => {
     expect(await failure(es.search({ index: 'text', query: { nonsense: {} } as never }))).toMatchObject({ status: 400, type: 'parsing_exception', reason: 'unknown query [nonsense]' });
   });
 
+  it('regular expressions are Lucene\u2019s: whole terms, ^ and $ as text, "…" literal, @ any string, and what JavaScript cannot do refused', async () => {
+    expect(await ids({ regexp: { tag: 'qu.*' } })).toEqual(['0', '2']);
+    // A common mistake: in Lucene ^ is no anchor, so this finds nothing, as in Elasticsearch.
+    expect(await ids({ regexp: { tag: '^qu.*' } })).toEqual([]);
+    expect(await ids({ regexp: { tag: { value: 'GET@' } } })).toEqual(['4']);
+    expect(await ids({ regexp: { tag: { value: 'GET@', flags: 'NONE' } } })).toEqual([]);
+    expect(await ids({ regexp: { tag: '"qu"ick' } })).toEqual(['0', '2']);
+    // An escape inside a class stays one: [a\-z] is a, - and z, no range.
+    expect(await ids({ regexp: { tag: '[a-z]+' } })).toEqual(['0', '1', '2', '3']);
+    expect(await ids({ regexp: { tag: '[a\\-z]+' } })).toEqual([]);
+    expect(await ids({ regexp: { message: 'jump\\w' } })).toEqual(['2']);
+    for (const value of ['qu~ick', 'a&b', 'n<1-5>']) {
+      expect((await failure(es.search({ index: 'text', query: { regexp: { tag: value } } }))).reason, value).toMatch(/not supported by the emulator/);
+    }
+    expect(await ids({ regexp: { tag: { value: 'a<1-5>', flags: 'ALL' } } }).catch(() => 'refused')).toBe('refused');
+    expect(await ids({ query_string: { query: 'tag:/qu.*/' } })).toEqual(['0', '2']);
+  });
+
   it('edit distances are Damerau\u2019s optimal string alignment, bounded early', () => {
     expect([withinEdits('quick', 'quikc', 1), withinEdits('quick', 'quikc', 1, 0, false), withinEdits('quick', 'quikc', 2, 0, false)]).toEqual([true, false, true]);
     expect([withinEdits('kitten', 'sitting', 2), withinEdits('kitten', 'sitting', 3), withinEdits('ab', 'ba', 1), withinEdits('abc', 'ca', 2)]).toEqual([false, true, true, false]);

@@ -6,6 +6,7 @@
  */
 import { parseDate } from './dates.js';
 import { badRequest, ShardLevelError } from './errors.js';
+import { luceneRegex } from './lucene-regex.js';
 import { isNumericType, type FieldDef } from './mapping.js';
 
 /** A terms bucket's key: a string, or a number (dates in milliseconds, booleans as 1 and 0). */
@@ -84,9 +85,9 @@ function partitionSpec(spec: Record<string, unknown>): Partition {
   return { partition, numPartitions };
 }
 
-/** A regular expression of Lucene's syntax as far as JavaScript's agrees (`.`, `*`, `+`, `?`, classes, groups, `|`). */
+/** A regular expression of Lucene's syntax (lucene-regex.ts), on the whole term. */
 function regexOf(pattern: string): (key: TermKey) => boolean {
-  const regex = new RegExp(`^(?:${pattern})$`, 'u');
+  const regex = luceneRegex(pattern);
   return (key) => regex.test(String(key));
 }
 

@@ -7,6 +7,7 @@
 import { ShardLevelError } from './errors.js';
 import { bestOf, booleanOf, boosted, fuzzyMatcher, wordMatcher, type Clause, type LeafOptions } from './full-text.js';
 import { globToRegex } from './glob.js';
+import { luceneRegex } from './lucene-regex.js';
 import { isTextType } from './mapping.js';
 import { compileQuery, expandFields, fieldsWithBoost, MATCH_ALL, MATCH_NONE, minimumShouldMatch, rangeMatcher, stringMatcher, type Matcher, type SearchContext } from './query.js';
 import type { Json } from './store.js';
@@ -263,7 +264,7 @@ class ClassicParser {
         return wordMatcher(name, token.text, { phrase: true, slop }, this.context, { ...this.leafOptions, lenient }, boost);
       }
       case 'regex': {
-        const regex = new RegExp(`^(?:${token.text})$`, 'u');
+        const regex = luceneRegex(token.text);
         return stringMatcher(name, (value) => regex.test(value), this.context, boost);
       }
       case 'range':

@@ -5,6 +5,7 @@ import { DEFAULT_DATE_FORMAT, resolveDateMath } from './dates.js';
 import { badRequest, EsError, parsingError, queryShardError, ShardLevelError } from './errors.js';
 import { fuzzyMatcher, holdsPhrase, maxEdits, phraseTests, withinEdits, type FuzzyOptions } from './full-text.js';
 import { globToRegex } from './glob.js';
+import { luceneRegex } from './lucene-regex.js';
 import { queryString } from './query-string.js';
 import { simpleQueryString } from './simple-query-string.js';
 import { analyze, isNumericType, isTextType, parseGeoPoint, type FieldDef, type FieldValue } from './mapping.js';
@@ -406,7 +407,7 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
     case 'regexp': {
       const [field, value] = single(body, type);
       const options = fieldOptions(type, value, 'value');
-      const regex = new RegExp(`^(?:${String(options.value)})$`, options.case_insensitive === true ? 'i' : '');
+      const regex = luceneRegex(String(options.value), { flags: options.flags, caseInsensitive: options.case_insensitive === true });
       return stringMatcher(field, (text) => regex.test(text), context, boost);
     }
     case 'fuzzy': {
