@@ -283,3 +283,37 @@ describe('reindex and update by query, without scripts (reindex API, update by q
     expect((await failure(es.updateByQuery({ index: 'grow', script: { source: 'ctx._source.n++' } }))).reason).toMatch(/\[script\].*not supported by the emulator/);
   });
 });
+
+describe('the _cat APIs about the node, its shards and templates', () => {
+  it('_cat/master, _cat/nodes and _cat/plugins name the one node; _cat/shards lists each primary started and each replica unassigned', async () => {
+    await logs();
+    await es.indices.create({ index: 'single', settings: { number_of_replicas: 0 } });
+    const [master] = await es.cat.master({ format: 'json' });
+    const [node] = await es.cat.nodes({ format: 'json' });
+    expect([master?.node, master?.ip, node?.name, node?.master, node?.ip]).toEqual(['sluice-emulator-node', '127.0.0.1', 'sluice-emulator-node', '*', '127.0.0.1']);
+    expect(await es.cat.plugins({ format: 'json' })).toEqual([]);
+    const shards = await es.cat.shards({ format: 'json', bytes: 'b' });
+    // Indices take one replica by default, as in Elasticsearch: on one node it stays unassigned.
+    expect(shards.map((shard) => [shard.index, shard.prirep, shard.state, shard.docs])).toEqual([
+      ['logs-a', 'p', 'STARTED', '2'],
+      ['logs-a', 'r', 'UNASSIGNED', ''],
+      ['logs-b', 'p', 'STARTED', '2'],
+      ['logs-b', 'r', 'UNASSIGNED', ''],
+      ['single', 'p', 'STARTED', '0'],
+    ]);
+    expect(Number(shards[0]?.store)).toBeGreaterThan(100);
+    const text = (await es.cat.shards({ index: 'logs-a', v: true, h: 'index,prirep,state' })) as unknown as string;
+    expect(text.split('\n')[0]?.split(/\s+/)).toEqual(['index', 'prirep', 'state']);
+  });
+
+  it('_cat/templates lists the index templates with their patterns, priority, version and components', async () => {
+    await es.cluster.putComponentTemplate({ name: 'settings', template: { settings: { number_of_replicas: 0 } } });
+    await es.indices.putIndexTemplate({ name: 'logs', index_patterns: ['logs-*-*'], priority: 200, version: 3, composed_of: ['settings'], data_stream: {} });
+    await es.indices.putIndexTemplate({ name: 'other', index_patterns: ['other-*', 'more-*'] });
+    expect(await es.cat.templates({ format: 'json' })).toEqual([
+      { name: 'logs', index_patterns: '[logs-*-*]', order: '200', version: '3', composed_of: '[settings]' },
+      { name: 'other', index_patterns: '[other-*, more-*]', order: '0', version: '', composed_of: '[]' },
+    ]);
+    expect((await es.cat.templates({ name: 'lo*', format: 'json' })).map((row) => row.name)).toEqual(['logs']);
+  });
+});

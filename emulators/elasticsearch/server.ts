@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdirSync } from 'node:fs';
+import { freemem, loadavg, totalmem } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { listen } from '../common/listen.js';
 import type { FsyncPolicy } from '../common/record-file.js';
@@ -42,6 +43,7 @@ export interface ElasticsearchEmulatorOptions {
 
 export const EMULATED_VERSION = '9.4.0';
 const CLUSTER_NAME = 'sluice-emulator';
+const NODE_NAME = 'sluice-emulator-node';
 
 interface Faults {
   /** The next N bulk requests answer 429. */
@@ -574,7 +576,7 @@ export class ElasticsearchEmulator {
 
     this.route('GET', '/', () =>
       ok({
-        name: 'sluice-emulator-node',
+        name: NODE_NAME,
         cluster_name: CLUSTER_NAME,
         cluster_uuid: this.clusterUuid,
         version: {
@@ -697,6 +699,48 @@ export class ElasticsearchEmulator {
     });
     this.route('GET', '/_cat/indices', catIndices);
     this.route('GET', '/_cat/indices/{index}', catIndices);
+    this.registerNodeCatRoutes();
+  }
+
+  /** The `_cat` APIs about the node, its shards and templates: what an operator lists first on a cluster. */
+  private registerNodeCatRoutes(): void {
+    const c = this.cluster;
+    const node = { id: this.nodeId.slice(0, 4), host: '127.0.0.1', ip: '127.0.0.1', node: NODE_NAME };
+    this.route('GET', '/_cat/master', (request) => this.cat(request, [node]));
+    this.route('GET', '/_cat/nodes', (request) => {
+      const heap = process.memoryUsage();
+      const [one = 0, five = 0, fifteen = 0] = loadavg();
+      const row = {
+        ip: node.ip, 'heap.percent': String(Math.round((100 * heap.heapUsed) / heap.heapTotal)), 'ram.percent': String(Math.round((100 * (totalmem() - freemem())) / totalmem())), cpu: '-',
+        load_1m: one.toFixed(2), load_5m: five.toFixed(2), load_15m: fifteen.toFixed(2), 'node.role': 'dhimst', master: '*', name: NODE_NAME,
+      };
+      return this.cat(request, [row]);
+    });
+    // No plugin is installed: the list is empty, as on a default distribution.
+    this.route('GET', '/_cat/plugins', (request) => this.cat(request, []));
+    const catShards = (request: Request): Reply => {
+      const indices = c.resolve(request.params.index, { expandHidden: true, allowNoIndices: true }).sort((a, b) => a.name.localeCompare(b.name));
+      const bytes = (size: number): string => (request.query.bytes === 'b' ? String(size) : formatByteSize(size));
+      const rows = indices.flatMap((index) => {
+        const primary = { index: index.name, shard: '0', prirep: 'p', state: 'STARTED', docs: String(index.view.size), store: bytes(index.bytes), dataset: bytes(index.bytes), ip: node.ip, node: NODE_NAME };
+        // A replica never starts on one node: it is listed unassigned, as a one-node cluster lists it.
+        const replicas = Array.from({ length: Number(index.settings['index.number_of_replicas'] ?? 0) }, () => ({ index: index.name, shard: '0', prirep: 'r', state: 'UNASSIGNED', docs: '', store: '', dataset: '', ip: '', node: '' }));
+        return [primary, ...replicas];
+      });
+      return this.cat(request, rows);
+    };
+    this.route('GET', '/_cat/shards', catShards);
+    this.route('GET', '/_cat/shards/{index}', catShards);
+    const catTemplates = (request: Request): Reply => {
+      const pattern = request.params.name;
+      const rows = [...c.indexTemplates]
+        .filter(([name]) => pattern === undefined || matchesPattern(pattern, name))
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, template]) => ({ name, index_patterns: `[${template.index_patterns.join(', ')}]`, order: String(template.priority ?? 0), version: template.version === undefined ? '' : String(template.version), composed_of: `[${(template.composed_of ?? []).join(', ')}]` }));
+      return this.cat(request, rows);
+    };
+    this.route('GET', '/_cat/templates', catTemplates);
+    this.route('GET', '/_cat/templates/{name}', catTemplates);
   }
 
   /** Index templates and component templates. */
@@ -1324,7 +1368,7 @@ export class ElasticsearchEmulator {
       nodes: {
         [this.nodeId]: {
           timestamp: Date.now(),
-          name: 'sluice-emulator-node',
+          name: NODE_NAME,
           transport_address: '127.0.0.1:9300',
           host: '127.0.0.1',
           ip: '127.0.0.1:9300',
