@@ -1,13 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaEmulator } from '../emulators/kafka/index.js';
 import { registerCodecs } from '../services/ingest/codecs.js';
-import { packageRoot } from '../shared/paths.js';
-import { startKafka } from './support/kafka.js';
-import { run } from './support/process.js';
+import { readAllWithKafkajs, startKafka } from './support/kafka.js';
+import { buildGoClient, run } from './support/process.js';
 
 /**
  * Debian's sarama (Go, golang-github-shopify-sarama-dev 1.22), the client Filebeat's Kafka output is built on
@@ -27,9 +22,9 @@ beforeAll(async () => {
   // The ingest worker's codecs: what sarama compresses, Sluice's consumer must decode.
   registerCodecs();
   emulator = await startKafka();
-  client = join(mkdtempSync(join(tmpdir(), 'sluice-sarama-')), 'sarama_client');
-  const build = await run('env', ['GO111MODULE=off', 'GOPATH=/usr/share/gocode', `GOCACHE=${join(tmpdir(), 'sluice-go-cache')}`, `PATH=${process.env.PATH}`, 'go', 'build', '-o', client, join(packageRoot, 'test', 'support', 'sarama_client.go')], { timeoutMs: 120_000 });
-  expect(build.code, build.stderr).toBe(0);
+  const build = await buildGoClient('sarama_client');
+  expect(build.error).toBeUndefined();
+  client = build.path;
 }, 150_000);
 
 afterAll(async () => {
@@ -46,34 +41,25 @@ describe('sarama (Filebeat\u2019s Kafka client library) against the emulator', (
     ['2.1.0', 'lz4'],
     ['2.1.0', 'zstd'],
     ['2.1.0', 'none'],
-  ])('version %s, %s: produces keyed messages by hash and reads them all back; kafkajs with the worker\u2019s codecs reads the same', async (version, codec) => {
+  ])('version %s, %s: produces keyed messages by hash and reads them back (zstd: refused to its Fetch v4, as Kafka refuses it); kafkajs with the worker\u2019s codecs reads them all', async (version, codec) => {
     const topic = `sarama-${version.replaceAll('.', '-')}-${codec}`;
     const count = 200;
     const result = await run(client, [emulator.brokers, topic, String(count), version, codec], { timeoutMs: 60_000 });
-    expect(result.code, result.stderr).toBe(0);
-    const messages = JSON.parse(result.stdout) as Message[];
-    const expected = Array.from({ length: count }, (_, i) => `{"message":"line ${i}"}`);
-    expect(messages.map((message) => message.value).sort()).toEqual([...expected].sort());
-    // The hash partitioner puts each key on one partition.
-    const partitionsOfKey = new Map<string, Set<number>>();
-    for (const message of messages) partitionsOfKey.set(message.key, (partitionsOfKey.get(message.key) ?? new Set()).add(message.partition));
-    expect([...partitionsOfKey.values()].every((partitions) => partitions.size === 1)).toBe(true);
-    expect(partitionsOfKey.size).toBe(7);
-
-    const kafka = new kafkajs.Kafka({ clientId: 'sarama-check', brokers: [emulator.brokers], logLevel: kafkajs.logLevel.NOTHING });
-    const consumer = kafka.consumer({ groupId: `check-${topic}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const seen: string[] = [];
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          seen.push(message.value?.toString() ?? '');
-          if (seen.length === count) resolve();
-        },
-      });
-    });
-    await consumer.disconnect();
-    expect(seen.sort()).toEqual([...expected].sort());
+    const expected = Array.from({ length: count }, (_, i) => `host-${i % 7}={"message":"line ${i}"}`).sort();
+    if (codec === 'zstd') {
+      // Sarama 1.22 fetches with v4, before zstd (KIP-110: v10): Kafka 2.1+ refuses it the batches, and so does the
+      // emulator. Filebeat only produces; the worker (kafkajs, Fetch v11) reads them, below.
+      expect(result.stderr).toMatch(/does not support the compression type/);
+    } else {
+      expect(result.code, result.stderr).toBe(0);
+      const messages = JSON.parse(result.stdout) as Message[];
+      expect(messages.map((message) => `${message.key}=${message.value}`).sort()).toEqual(expected);
+      // The hash partitioner puts each key on one partition.
+      const partitionsOfKey = new Map<string, Set<number>>();
+      for (const message of messages) partitionsOfKey.set(message.key, (partitionsOfKey.get(message.key) ?? new Set()).add(message.partition));
+      expect([...partitionsOfKey.values()].every((partitions) => partitions.size === 1)).toBe(true);
+      expect(partitionsOfKey.size).toBe(7);
+    }
+    expect(await readAllWithKafkajs(emulator.brokers, topic, count)).toEqual(expected);
   });
 });

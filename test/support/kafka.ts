@@ -1,3 +1,4 @@
+import kafkajs from 'kafkajs';
 import { connect, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll } from 'vitest';
@@ -15,6 +16,25 @@ export function startKafka(options: KafkaEmulatorOptions = {}): Promise<KafkaEmu
  * One emulator for a test file (started before its tests, closed after them) and bare clients closed after
  * each test: `const kafka = emulatorForFile(); … kafka.emulator.topics, await kafka.connect()`.
  */
+/** Every message of a topic as kafkajs reads it (the current format, Fetch v11) in a group of its own, `key=value` sorted. */
+export async function readAllWithKafkajs(brokers: string, topic: string, count: number): Promise<string[]> {
+  const kafka = new kafkajs.Kafka({ clientId: 'read-all', brokers: [brokers], logLevel: kafkajs.logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `read-all-${topic}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const seen: string[] = [];
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push(`${message.key?.toString() ?? ''}=${message.value?.toString() ?? ''}`);
+        if (seen.length === count) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return seen.sort();
+}
+
 export function emulatorForFile(options: KafkaEmulatorOptions = {}): { readonly emulator: KafkaEmulator; connect(port?: number): Promise<RawKafkaClient> } {
   let started: KafkaEmulator | undefined;
   const clients: RawKafkaClient[] = [];

@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../shared/paths.js';
 
@@ -17,6 +18,17 @@ export function run(command: string, args: string[], options: { input?: string; 
     });
     child.stdin?.end(options.input ?? '');
   });
+}
+
+/**
+ * Builds one of test/support's Go programs against Debian's Go sources (GOPATH mode, offline), as the Kafka client
+ * tests drive Debian's sarama and segmentio/kafka-go. Gives the executable, or the build's error.
+ */
+export async function buildGoClient(name: string): Promise<{ path: string; error?: string }> {
+  const path = join(mkdtempSync(join(tmpdir(), `sluice-${name}-`)), name);
+  const source = join(packageRoot, 'test', 'support', `${name}.go`);
+  const build = await run('env', ['GO111MODULE=off', 'GOPATH=/usr/share/gocode', `GOCACHE=${join(tmpdir(), 'sluice-go-cache')}`, `PATH=${process.env.PATH}`, 'go', 'build', '-o', path, source], { timeoutMs: 120_000 });
+  return build.code === 0 ? { path } : { path, error: build.stderr };
 }
 
 export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {

@@ -1,6 +1,7 @@
 // Produces keyed messages with Debian's sarama (the Go client that Filebeat's Kafka output is built on), configured
 // as Filebeat configures it (client id "beats", acks from the leader, the hash partitioner, the codec and protocol
-// version given), then consumes every partition from the oldest offset and prints what came back as JSON.
+// version given), then consumes every partition from the oldest offset and prints what came back as JSON; a
+// partition's error ends it with that error.
 // Usage: sarama_client BROKER TOPIC COUNT VERSION CODEC
 package main
 
@@ -41,6 +42,7 @@ func main() {
 	config.Producer.RequiredAcks = sarama.WaitForLocal
 	config.Producer.Return.Successes = true
 	config.Producer.Partitioner = sarama.NewHashPartitioner
+	config.Consumer.Return.Errors = true
 
 	producer, err := sarama.NewSyncProducer([]string{broker}, config)
 	if err != nil {
@@ -64,6 +66,7 @@ func main() {
 		fail("partitions", err)
 	}
 	received := make(chan *sarama.ConsumerMessage)
+	errors := make(chan *sarama.ConsumerError)
 	for _, partition := range partitions {
 		partitionConsumer, err := consumer.ConsumePartition(topic, partition, sarama.OffsetOldest)
 		if err != nil {
@@ -74,6 +77,11 @@ func main() {
 				received <- m
 			}
 		}(partitionConsumer)
+		go func(pc sarama.PartitionConsumer) {
+			for e := range pc.Errors() {
+				errors <- e
+			}
+		}(partitionConsumer)
 	}
 	messages := make([]message, 0, count)
 	deadline := time.After(20 * time.Second)
@@ -81,6 +89,8 @@ func main() {
 		select {
 		case m := <-received:
 			messages = append(messages, message{Partition: m.Partition, Key: string(m.Key), Value: string(m.Value)})
+		case e := <-errors:
+			fail("consume", e)
 		case <-deadline:
 			fail("consume", fmt.Errorf("%d of %d messages after 20 s", len(messages), count))
 		}

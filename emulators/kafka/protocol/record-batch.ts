@@ -1,4 +1,4 @@
-import { crc32 as crc32Ieee, gunzipSync } from 'node:zlib';
+import { crc32 as crc32Ieee } from 'node:zlib';
 import { decompressPayload } from '../../../shared/kafka-compression.js';
 import { crc32c } from '../../common/crc32c.js';
 import { ProtocolError, Reader, Writer } from './primitives.js';
@@ -232,7 +232,7 @@ interface LegacyMessage {
   value: Buffer | null;
 }
 
-/** Messages of a magic 0/1 message set; gzip wrappers are opened, as Kafka opens them to convert. */
+/** Messages of a magic 0/1 message set; compressed wrappers are opened, as Kafka opens them to convert. */
 function legacyMessages(set: Buffer, into: LegacyMessage[] = []): LegacyMessage[] {
   const reader = new Reader(set);
   while (reader.remaining >= 12) {
@@ -253,8 +253,9 @@ function legacyMessages(set: Buffer, into: LegacyMessage[] = []): LegacyMessage[
     const value = valueLength < 0 ? null : Buffer.from(message.bytes(valueLength));
     const codec = attributes & 0x07;
     if (codec === 0) into.push({ timestamp, key, value });
-    else if (codec === 1 && value !== null) legacyMessages(gunzipSync(value), into);
-    else throw new UnsupportedCodecError(`a legacy ${COMPRESSION_NAMES[codec] ?? `codec ${codec}`} message set cannot be converted here; produce with RecordBatch v2 (Produce v3+)`);
+    // A wrapper message holds the compressed set: gzip, snappy (raw or snappy-java framed) or lz4, as Kafka 3 opens them.
+    else if (codec >= 1 && codec <= 3 && value !== null) legacyMessages(decompressPayload(codec, value), into);
+    else throw new UnsupportedCodecError(`a legacy ${COMPRESSION_NAMES[codec] ?? `codec ${codec}`} message set cannot be converted: the legacy format has no such codec`);
   }
   if (reader.remaining > 0 && into.length === 0) throw new ProtocolError('legacy message set truncated');
   return into;
@@ -305,6 +306,49 @@ export function encodeBatch(records: RecordToEncode[], options: BatchOptions = {
   const bytes = batch.toBuffer();
   bytes.writeUInt32BE(crc32c(bytes, ATTRIBUTES), CRC);
   return bytes;
+}
+
+/** The records of a batch, in offset order, each with its offset, its timestamp, key and value (headers are dropped). */
+function batchRecords(batch: Buffer): Array<LegacyMessage & { offset: bigint }> {
+  const { baseOffset, firstTimestamp, compression } = readBatchHeader(batch);
+  const reader = new Reader(decompressPayload(compression, batch.subarray(BATCH_HEADER_SIZE)));
+  const count = batch.readInt32BE(RECORDS_COUNT);
+  const records: Array<LegacyMessage & { offset: bigint }> = [];
+  for (let i = 0; i < count; i += 1) {
+    const length = reader.varint();
+    const end = reader.offset + length;
+    reader.int8(); // attributes
+    const timestamp = firstTimestamp + reader.varlong();
+    const offset = BigInt(baseOffset + reader.varint());
+    const keyLength = reader.varint();
+    const key = keyLength < 0 ? null : Buffer.from(reader.bytes(keyLength));
+    const valueLength = reader.varint();
+    const value = valueLength < 0 ? null : Buffer.from(reader.bytes(valueLength));
+    records.push({ offset, timestamp, key, value });
+    reader.offset = end;
+  }
+  return records;
+}
+
+/**
+ * A stored batch as the legacy message set of `magic` 0 or 1, for Fetch v0-3 (LazyDownConversionRecords): one
+ * uncompressed message a record, at its offset; magic 1 keeps the create time, neither can keep headers.
+ */
+export function downconvertBatch(batch: Buffer, magic: 0 | 1): Buffer {
+  const messages = batchRecords(batch).map(({ offset, timestamp, key, value }) => {
+    const body = new Writer();
+    body.int8(magic).int8(0);
+    if (magic === 1) body.int64(timestamp);
+    for (const part of [key, value]) {
+      if (part === null) body.int32(-1);
+      else body.int32(part.length).bytes(part);
+    }
+    const bytes = body.toBuffer();
+    const message = new Writer(12 + 4 + bytes.length);
+    message.int64(offset).int32(4 + bytes.length).uint32(crc32Ieee(bytes)).bytes(bytes);
+    return message.toBuffer();
+  });
+  return Buffer.concat(messages);
 }
 
 /**

@@ -1,6 +1,10 @@
 import { defineApi, type Broker } from '../../api.js';
 import { ErrorCode } from '../../errors.js';
+import { downconvertBatch, readBatchHeader } from '../../record-batch.js';
 import type { Struct } from '../../schema.js';
+
+/** Kafka's codec id of zstd, which a fetch before v10 cannot carry. */
+const ZSTD = 4;
 
 interface FetchRequest {
   maxWaitMs: number;
@@ -41,16 +45,18 @@ function collect(broker: Broker, request: FetchRequest, version: number): { resp
       if (offset === log.highWatermark || budget <= 0) return base;
       // KIP-74: only the first batch of the whole response may exceed the limits.
       const { batches, size } = log.read(offset, Math.min(partitionMaxBytes, budget), bytes === 0);
+      // Before v10 a client cannot read zstd (KIP-110); before v4 it reads the legacy format, converted here as Kafka 3 does.
+      if (version < 10 && batches.some((batch) => readBatchHeader(batch).compression === ZSTD)) return { ...base, errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE };
       bytes += size;
       budget -= size;
-      return { ...base, records: batches };
+      return { ...base, records: version >= 4 ? batches : batches.map((batch) => downconvertBatch(batch, version >= 2 ? 1 : 0)) };
     }),
   }));
   return { responses, bytes, failed };
 }
 
 /** Long poll: waits up to max_wait_ms for min_bytes, waking whenever anything is produced; errors answer at once. */
-export default defineApi('fetch', 'Fetch', { min: 4, max: 11 }, async (raw, { broker, version }) => {
+export default defineApi('fetch', 'Fetch', { min: 0, max: 11 }, async (raw, { broker, version }) => {
   const request = raw as unknown as FetchRequest;
   const deadline = Date.now() + Math.max(0, request.maxWaitMs);
   for (;;) {
