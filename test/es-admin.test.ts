@@ -317,3 +317,31 @@ describe('the _cat APIs about the node, its shards and templates', () => {
     expect((await es.cat.templates({ name: 'lo*', format: 'json' })).map((row) => row.name)).toEqual(['logs']);
   });
 });
+
+describe('what Kibana asks first: node info and async search', () => {
+  it('_nodes answers the node\u2019s version, HTTP address and ip, which Kibana checks against its own version before it starts', async () => {
+    const response = await fetch(`${emulator.url}/_nodes?filter_path=nodes.*.version,nodes.*.http.publish_address,nodes.*.ip`);
+    const nodes = Object.values(((await response.json()) as { nodes: Record<string, unknown> }).nodes);
+    expect(nodes).toEqual([{ version: (await es.info()).version.number, http: { publish_address: emulator.url.replace('http://', '') }, ip: '127.0.0.1' }]);
+    const info = await es.nodes.info({ node_id: '_local' });
+    expect(Object.values(info.nodes)[0]?.roles).toContain('data');
+  });
+
+  it('_async_search answers a search complete; kept with keep_on_completion for GET, status and DELETE, then gone', async () => {
+    await logs();
+    const search = { index: 'logs-*', size: 0, track_total_hits: true, aggs: { services: { terms: { field: 'service.name' } } } };
+    const quick = await es.asyncSearch.submit({ ...search, wait_for_completion_timeout: '200ms', keep_on_completion: false });
+    expect([quick.id, quick.is_partial, quick.is_running, (quick.response.hits.total as { value: number }).value]).toEqual([undefined, false, false, 4]);
+    expect((quick.response.aggregations?.services as { buckets: Array<{ key: string; doc_count: number }> }).buckets[0]).toEqual({ key: 'rendiff-api', doc_count: 2 });
+    const kept = await es.asyncSearch.submit({ ...search, keep_on_completion: true, keep_alive: '1m' });
+    expect(typeof kept.id).toBe('string');
+    expect(kept.expiration_time_in_millis - kept.start_time_in_millis).toBeGreaterThanOrEqual(59_000);
+    const again = await es.asyncSearch.get({ id: kept.id as string });
+    expect([again.id, (again.response.hits.total as { value: number }).value]).toEqual([kept.id, 4]);
+    expect(await es.asyncSearch.status({ id: kept.id as string })).toMatchObject({ id: kept.id, is_running: false, is_partial: false, completion_status: 200 });
+    expect(await es.asyncSearch.delete({ id: kept.id as string })).toEqual({ acknowledged: true });
+    expect(await failure(es.asyncSearch.get({ id: kept.id as string }))).toMatchObject({ status: 404, type: 'resource_not_found_exception' });
+    // What a search refuses, an async search refuses too.
+    expect(await failure(es.asyncSearch.submit({ index: 'logs-*', query: { bogus: {} } as never }))).toMatchObject({ status: 400, type: 'parsing_exception' });
+  });
+});

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdirSync } from 'node:fs';
-import { freemem, loadavg, totalmem } from 'node:os';
+import * as os from 'node:os';
 import { pino, type Logger } from 'pino';
 import { listen } from '../common/listen.js';
 import type { FsyncPolicy } from '../common/record-file.js';
@@ -15,6 +15,7 @@ import { explain, runLifecycle, validatePolicy } from './ilm.js';
 import { compilePipeline, simulatePipeline, type Pipeline } from './ingest.js';
 import { FileJournal } from './journal.js';
 import type { Mappings } from './mapping.js';
+import { AsyncSearches } from './async-search.js';
 import { SearchContexts } from './contexts.js';
 import { fieldCaps } from './field-caps.js';
 import { count, firstPage, frozenTargets, liveTargets, matchingDocs, renderPage, search, sourceSpecOf, type SearchParams } from './search.js';
@@ -291,6 +292,7 @@ export class ElasticsearchEmulator {
   private readonly server: Server;
   private readonly routes: Array<{ method: string; pattern: RegExp; names: string[]; handler: Handler; ndjson: boolean; bodyRequired: boolean }> = [];
   private readonly contexts = new SearchContexts();
+  private readonly asyncSearches = new AsyncSearches();
   private readonly log: Logger;
   private readonly journal: FileJournal | undefined;
   private readonly faults: Faults = { bulkRejections: 0, unavailableUntil: 0, latencyMs: 0, bulkItemRejectRatio: 0, itemsSeen: 0 };
@@ -654,6 +656,10 @@ export class ElasticsearchEmulator {
     this.route('GET', '/_nodes/stats', () => this.nodeStats());
     this.route('GET', '/_nodes/stats/{metric}', () => this.nodeStats());
     this.route('GET', '/_nodes/_local/stats', () => this.nodeStats());
+    // Node info: Kibana checks every node's version against its own before it starts (nodes.*.version, http.publish_address, ip).
+    this.route('GET', '/_nodes', () => this.nodeInfo());
+    this.route('GET', '/_nodes/{selector}', () => this.nodeInfo());
+    this.route('GET', '/_nodes/{selector}/{metric}', () => this.nodeInfo());
   }
 
   /** The `_cat` APIs. */
@@ -709,9 +715,9 @@ export class ElasticsearchEmulator {
     this.route('GET', '/_cat/master', (request) => this.cat(request, [node]));
     this.route('GET', '/_cat/nodes', (request) => {
       const heap = process.memoryUsage();
-      const [one = 0, five = 0, fifteen = 0] = loadavg();
+      const [one = 0, five = 0, fifteen = 0] = os.loadavg();
       const row = {
-        ip: node.ip, 'heap.percent': String(Math.round((100 * heap.heapUsed) / heap.heapTotal)), 'ram.percent': String(Math.round((100 * (totalmem() - freemem())) / totalmem())), cpu: '-',
+        ip: node.ip, 'heap.percent': String(Math.round((100 * heap.heapUsed) / heap.heapTotal)), 'ram.percent': String(Math.round((100 * (os.totalmem() - os.freemem())) / os.totalmem())), cpu: '-',
         load_1m: one.toFixed(2), load_5m: five.toFixed(2), load_15m: fifteen.toFixed(2), 'node.role': 'dhimst', master: '*', name: NODE_NAME,
       };
       return this.cat(request, [row]);
@@ -1049,6 +1055,13 @@ export class ElasticsearchEmulator {
     this.route('DELETE', '/_search/scroll', (request) => this.clearScroll(request.json.scroll_id ?? request.query.scroll_id));
     this.route('DELETE', '/_search/scroll/{id}', (request) => this.clearScroll(request.params.id));
     this.route(['GET', 'POST'], '/{index}/_search', runSearch);
+    // Async search, as Kibana searches: the search runs to its end before the answer, kept if asked.
+    const submit = (request: Request): Reply => ok(this.asyncSearches.submit(request.query, c.now(), () => this.search(request), c.now()));
+    this.route('POST', '/_async_search', submit);
+    this.route('POST', '/{index}/_async_search', submit);
+    this.route('GET', '/_async_search/status/{id}', (request) => ok(this.asyncSearches.status(request.params.id as string, c.now())));
+    this.route('GET', '/_async_search/{id}', (request) => ok(this.asyncSearches.get(request.params.id as string, c.now())));
+    this.route('DELETE', '/_async_search/{id}', (request) => ok(this.asyncSearches.delete(request.params.id as string, c.now())));
     this.route('POST', '/{index}/_pit', (request) => {
       const indices = c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true' });
       const id = this.contexts.openPit(frozenTargets(indices), request.query.keep_alive);
@@ -1356,6 +1369,32 @@ export class ElasticsearchEmulator {
     const widths = columns.map((column) => Math.max(...table.map((row) => (row[column] ?? '').length)));
     const text = table.map((row) => columns.map((column, i) => (row[column] ?? '').padEnd(widths[i] ?? 0)).join(' ').trimEnd()).join('\n');
     return { status: 200, text: text.length > 0 ? `${text}\n` : '' };
+  }
+
+  /** `_nodes` (node info): the one node, its version, roles, HTTP address and system. */
+  private nodeInfo(): Reply {
+    const address = `${this.options.host ?? '127.0.0.1'}:${this.port}`;
+    return ok({
+      _nodes: { total: 1, successful: 1, failed: 0 },
+      cluster_name: CLUSTER_NAME,
+      nodes: {
+        [this.nodeId]: {
+          name: NODE_NAME,
+          transport_address: '127.0.0.1:9300',
+          host: '127.0.0.1',
+          ip: '127.0.0.1',
+          version: EMULATED_VERSION,
+          build_flavor: 'default',
+          build_type: 'emulator',
+          build_hash: 'sluice',
+          roles: ['data', 'ingest', 'master'],
+          attributes: {},
+          http: { bound_address: [address], publish_address: address, max_content_length_in_bytes: this.options.maxContentLength ?? 100 * 1024 * 1024 },
+          os: { name: os.type(), arch: os.arch(), version: os.release(), available_processors: os.availableParallelism(), allocated_processors: os.availableParallelism() },
+          process: { id: process.pid, mlockall: false },
+        },
+      },
+    });
   }
 
   private nodeStats(): Reply {
