@@ -345,3 +345,42 @@ describe('what Kibana asks first: node info and async search', () => {
     expect(await failure(es.asyncSearch.submit({ index: 'logs-*', query: { bogus: {} } as never }))).toMatchObject({ status: 400, type: 'parsing_exception' });
   });
 });
+
+describe('index blocks (add and remove index block APIs, index.blocks.* settings)', () => {
+  it('write and read_only refuse every write with 403; the disk flood stage\u2019s read_only_allow_delete answers 429 but deletes', async () => {
+    await logs();
+    const [first] = (await es.search({ index: 'logs-a', size: 1 })).hits.hits;
+    const write = (): Promise<unknown> => es.index({ index: 'logs-a', document: { message: 'late' } });
+    expect(await es.indices.addBlock({ index: 'logs-a', block: 'write' })).toMatchObject({ acknowledged: true, indices: [{ name: 'logs-a', blocked: true }] });
+    expect(await failure(write())).toEqual({ status: 403, type: 'cluster_block_exception', reason: 'index [logs-a] blocked by: [FORBIDDEN/8/index write (api)];' });
+    expect((await failure(es.delete({ index: 'logs-a', id: first?._id as string }))).status).toBe(403);
+    await fetch(`${emulator.url}/logs-a/_block/write`, { method: 'DELETE' });
+    expect((await es.index({ index: 'logs-a', document: { message: 'late' } })).result).toBe('created');
+    // Flood stage: a bulk's items are answered 429 (a client retries them), a delete still goes through.
+    await es.indices.putSettings({ index: 'logs-a', settings: { 'index.blocks.read_only_allow_delete': true } });
+    const bulk = await es.bulk({ operations: [{ create: { _index: 'logs-a' } }, { message: 'x' }, { delete: { _index: 'logs-a', _id: first?._id as string } }] });
+    expect(bulk.items.map((item) => Object.values(item)[0]?.status)).toEqual([429, 200]);
+    expect(bulk.items[0]?.create?.error?.reason).toMatch(/read-only-allow-delete block/);
+    await es.indices.putSettings({ index: 'logs-a', settings: { 'index.blocks.read_only_allow_delete': null } });
+    expect((await es.bulk({ operations: [{ create: { _index: 'logs-a' } }, { message: 'x' }] })).errors).toBe(false);
+  });
+
+  it('a null resets an index setting and a cluster setting, as an operator lifts the flood stage\u2019s block', async () => {
+    await logs();
+    await es.indices.putSettings({ index: 'logs-a', settings: { index: { blocks: { read_only_allow_delete: true } }, refresh_interval: '5s' } });
+    await es.indices.putSettings({ index: 'logs-a', settings: { 'index.blocks.read_only_allow_delete': null } });
+    const settings = (await es.indices.getSettings({ index: 'logs-a', flat_settings: true }))['logs-a']?.settings as Record<string, unknown>;
+    expect([settings['index.blocks.read_only_allow_delete'], settings['index.refresh_interval']]).toEqual([undefined, '5s']);
+    await es.cluster.putSettings({ persistent: { 'indices.lifecycle.poll_interval': '1m' } });
+    await es.cluster.putSettings({ persistent: { 'indices.lifecycle.poll_interval': null } });
+    expect((await es.cluster.getSettings()).persistent).toEqual({});
+  });
+
+  it('a read block refuses searches; an unknown block is refused', async () => {
+    await logs();
+    await es.indices.addBlock({ index: 'logs-b', block: 'read' });
+    expect(await failure(es.search({ index: 'logs-b' }))).toMatchObject({ status: 403, reason: 'index [logs-b] blocked by: [FORBIDDEN/7/index read (api)];' });
+    expect((await es.search({ index: 'logs-a' })).hits.hits.length).toBe(2);
+    expect((await failure(es.indices.addBlock({ index: 'logs-b', block: 'bogus' as never }))).status).toBe(400);
+  });
+});

@@ -642,9 +642,13 @@ export class ElasticsearchEmulator {
       const body = request.json;
       const applied: Record<string, string> = {};
       for (const scope of ['persistent', 'transient']) {
-        for (const [key, value] of Object.entries(flattenSettings(body[scope] as Json | undefined, ' ')).map(([k, v]) => [k.trim(), v] as const)) {
-          applied[key] = value;
-          c.clusterSettings[key] = value;
+        for (const [key, value] of Object.entries(flattenSettings(body[scope] as Json | undefined, ' ', true)).map(([k, v]) => [k.trim(), v] as const)) {
+          // A null resets the setting to its default, as it does in Elasticsearch.
+          if (value === 'null') delete c.clusterSettings[key];
+          else {
+            applied[key] = value;
+            c.clusterSettings[key] = value;
+          }
         }
       }
       c.journal?.meta();
@@ -1118,7 +1122,8 @@ export class ElasticsearchEmulator {
     this.route('GET', '/{index}/_settings/{name}', (request) => this.settings(request));
     const putSettings = (request: Request): Reply => {
       const body = request.json;
-      const flat = flattenSettings((body.settings as Json | undefined) ?? body);
+      // A null resets a setting, as the flood stage's block is lifted: {"index.blocks.read_only_allow_delete": null}.
+      const flat = flattenSettings((body.settings as Json | undefined) ?? body, '', true);
       const fixed = Object.keys(flat).filter((key) => ['index.number_of_shards', 'index.codec', 'index.routing_partition_size', 'index.mapping.ignore_malformed'].includes(key));
       if (fixed.length > 0) throw badRequest(`Can't update non dynamic settings [[${fixed.join(', ')}]] for open indices [${request.params.index}]`);
       for (const index of c.resolve(request.params.index, { expandHidden: true })) {
@@ -1192,6 +1197,21 @@ export class ElasticsearchEmulator {
   /** `_resolve/index` and `_stats`: before the index routes, whose `/{index}` would take `/_stats`. */
   private registerIndexInfoRoutes(): void {
     const c = this.cluster;
+    // Index blocks (add and remove index block APIs): kept as the index.blocks.* settings the writes and searches obey.
+    const BLOCKS = ['metadata', 'read', 'read_only', 'write'];
+    const block = (request: Request, on: boolean): Reply => {
+      const name = request.params.block as string;
+      if (!BLOCKS.includes(name)) throw badRequest(`No enum constant org.elasticsearch.cluster.metadata.IndexMetadata.APIBlock.${name.toUpperCase()}`);
+      const indices = c.resolve(request.params.index);
+      for (const index of indices) {
+        if (on) index.settings[`index.blocks.${name}`] = 'true';
+        else delete index.settings[`index.blocks.${name}`];
+      }
+      c.journal?.meta();
+      return ok({ acknowledged: true, ...(on ? { shards_acknowledged: true } : {}), indices: indices.map((index) => ({ name: index.name, [on ? 'blocked' : 'unblocked']: true })) });
+    };
+    this.route('PUT', '/{index}/_block/{block}', (request) => block(request, true));
+    this.route('DELETE', '/{index}/_block/{block}', (request) => block(request, false));
     this.route('GET', '/_resolve/index/{name}', (request) => ok(resolveIndex(c, request.params.name as string, request.query)));
     const stats = (request: Request): Reply => ok(indexStats(c, request.params.index, request.params.metric, request.path, request.query));
     this.route('GET', '/_stats', stats);
@@ -1246,6 +1266,10 @@ export class ElasticsearchEmulator {
       return { pit_id: pit.id, ...firstPage(targets, rest, params, this.cluster.now(), { pit: true }).response };
     }
     const indices = this.cluster.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
+    for (const index of indices) {
+      const block = index.readBlock();
+      if (block !== undefined) throw block;
+    }
     if (params.scroll === undefined) return search(liveTargets(indices), body, params, this.cluster.now());
     const { prepared, response, size } = firstPage(frozenTargets(indices), body, params, this.cluster.now());
     return { _scroll_id: this.contexts.openScroll(prepared, size, indices.length, params.scroll), ...response };

@@ -101,12 +101,15 @@ export interface Policy {
 }
 
 /** Settings are kept flat with their `index.` prefix, as strings, the way Elasticsearch stores them. */
-export function flattenSettings(settings: Json | undefined, prefix = ''): Record<string, string> {
+/** Settings as flat `index.*` keys; with `resets`, a null value is kept as 'null' (an update's way to reset a setting). */
+export function flattenSettings(settings: Json | undefined, prefix = '', resets = false): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [key, value] of Object.entries(settings ?? {})) {
     const path = `${prefix}${key}`;
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) Object.assign(flat, flattenSettings(value as Json, `${path}.`));
-    else if (value !== null && value !== undefined) flat[prefix === '' && !path.startsWith('index.') ? `index.${path}` : path] = Array.isArray(value) ? value.join(',') : String(value);
+    const name = prefix === '' && !path.startsWith('index.') ? `index.${path}` : path;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) Object.assign(flat, flattenSettings(value as Json, `${path}.`, resets));
+    else if (value !== null && value !== undefined) flat[name] = Array.isArray(value) ? value.join(',') : String(value);
+    else if (value === null && resets) flat[name] = 'null';
   }
   return flat;
 }
@@ -236,8 +239,21 @@ export class Index {
     return column.between(bounds).sort((a, b) => a.seqNo - b.seqNo);
   }
 
-  writeBlocked(): boolean {
-    return this.settings['index.blocks.write'] === 'true' || this.settings['index.blocks.read_only'] === 'true';
+  /**
+   * The block a write of this kind meets (ClusterBlocks of IndexMetadata): `write` and `read_only` stop every write,
+   * `read_only_allow_delete` (the disk flood stage) every write but a delete, with 429 so that clients retry.
+   */
+  writeBlock(deleting = false): EsError | undefined {
+    const blocked = (reason: string, status = 403): EsError => new EsError(status, 'cluster_block_exception', `index [${this.name}] blocked by: [${reason}];`);
+    if (this.settings['index.blocks.read_only'] === 'true') return blocked('FORBIDDEN/5/index read-only (api)');
+    if (this.settings['index.blocks.write'] === 'true') return blocked('FORBIDDEN/8/index write (api)');
+    if (!deleting && this.settings['index.blocks.read_only_allow_delete'] === 'true') return blocked('TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block', 429);
+    return undefined;
+  }
+
+  /** The block a search of this index meets: `index.blocks.read`. */
+  readBlock(): EsError | undefined {
+    return this.settings['index.blocks.read'] === 'true' ? new EsError(403, 'cluster_block_exception', `index [${this.name}] blocked by: [FORBIDDEN/7/index read (api)];`) : undefined;
   }
 }
 
@@ -689,9 +705,8 @@ export class Cluster {
 
   /** indexDoc's work, giving the document written; EsErrors as indexDoc. */
   writeDoc(index: Index, id: string | undefined, source: Json, opType: 'index' | 'create', options: { ifSeqNo?: number; raw?: Buffer; patch?: Patch } = {}): Doc {
-    if (index.writeBlocked()) {
-      throw new EsError(403, 'cluster_block_exception', `index [${index.name}] blocked by: [FORBIDDEN/8/index write (api)];`);
-    }
+    const block = index.writeBlock();
+    if (block !== undefined) throw block;
     if (typeof source !== 'object' || source === null || Array.isArray(source)) {
       throw new EsError(400, 'document_parsing_exception', '[1:1] failed to parse: the document must be a JSON object');
     }
@@ -747,6 +762,8 @@ export class Cluster {
   }
 
   deleteDoc(index: Index, id: string): WriteResult {
+    const block = index.writeBlock(true);
+    if (block !== undefined) throw block;
     const existing = index.docs.get(id);
     if (!existing) return { ...this.result(index, { id, version: 1, seqNo: index.seqNo++ }, 'not_found', 404) };
     index.noteRewrite();
@@ -759,6 +776,8 @@ export class Cluster {
 
   /** Partial update: merges `doc` into the source, or upserts; `noop` when nothing changes. */
   updateDoc(index: Index, id: string, body: { doc?: Json; doc_as_upsert?: boolean; upsert?: Json; detect_noop?: boolean }): WriteResult {
+    const block = index.writeBlock();
+    if (block !== undefined) throw block;
     const existing = index.docs.get(id);
     if (!existing) {
       const upsert = body.doc_as_upsert === true ? body.doc : body.upsert;
