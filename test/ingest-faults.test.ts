@@ -25,6 +25,20 @@ describe('ingest under faults: each ends with exactly N documents and nothing le
     expect(metric(metrics, 'sluice_ingest_dead_lettered_total')).toBe(0);
   });
 
+  it('the disk flood stage blocks the data stream\u2019s indices (read_only_allow_delete): its 429 items are retried until the block is lifted, none dead-lettered', async () => {
+    const { kafka, elasticsearch, worker, producer } = await scenario();
+    await produce(producer, 0, 300);
+    await waitForDocuments(elasticsearch.es, 300);
+    // What Elasticsearch sets on every index of a node past its flood-stage watermark; an operator frees disk, then lifts it.
+    await elasticsearch.es.indices.putSettings({ index: '.ds-logs-*', settings: { 'index.blocks.read_only_allow_delete': true } });
+    await produce(producer, 300, 600);
+    await waitFor(async () => metric(await scrape(worker.metricsUrl), 'sluice_ingest_retried_total', { kind: 'item' }) > 0, 20_000, 'items answered 429 to be retried');
+    expect((await elasticsearch.es.count({ index: 'logs-*' })).count).toBe(300);
+    await elasticsearch.es.indices.putSettings({ index: '.ds-logs-*', settings: { 'index.blocks.read_only_allow_delete': null } });
+    await expectExactlyOnce(elasticsearch, kafka.brokers, worker.config.kafka.groupId, 600);
+    expect(metric(await scrape(worker.metricsUrl), 'sluice_ingest_dead_lettered_total')).toBe(0);
+  });
+
   it('Elasticsearch unavailable (503), then gone (connection refused), then back: the worker pauses, is not ready, and catches up by itself', async () => {
     const esDataDir = mkdtempSync(join(tmpdir(), 'sluice-es-'));
     const { kafka, elasticsearch, worker, producer } = await scenario({ emulators: { esDataDir } });
