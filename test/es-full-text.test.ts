@@ -1,6 +1,10 @@
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EsError } from '../emulators/elasticsearch/errors.js';
 import { withinEdits } from '../emulators/elasticsearch/full-text.js';
+import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
+import { compileQuery } from '../emulators/elasticsearch/query.js';
+import { searchContext } from '../emulators/elasticsearch/search.js';
 import { failure, startElasticsearch } from './support/elasticsearch.js';
 
 /**
@@ -11,12 +15,13 @@ import { failure, startElasticsearch } from './support/elasticsearch.js';
  */
 
 let es: Client;
+let emulator: ElasticsearchEmulator;
 let stop: () => Promise<void>;
 
 const MESSAGES = ['quick brown fox', 'lazy brown dog', 'quick red fox jumps', 'the fox quick', 'GET /api/v1/jobs failed'];
 
 beforeAll(async () => {
-  ({ es, stop } = await startElasticsearch());
+  ({ es, emulator, stop } = await startElasticsearch());
   await es.indices.create({ index: 'text', mappings: { properties: { message: { type: 'text' }, tag: { type: 'keyword' }, number: { type: 'integer' }, at: { type: 'date' } } } });
   await es.bulk({
     refresh: true,
@@ -132,6 +137,37 @@ describe('simple_query_string, as Lucene\u2019s SimpleQueryParser reads it', () 
     expect(await simple('qui*', { flags: 'AND|OR' })).toEqual([]);
     // Without WHITESPACE the whole query is one word, which the analyser splits: brown OR fox.
     expect(await simple('brown -fox', { flags: 'NONE' })).toEqual(['0', '1', '2', '3']);
+  });
+});
+
+describe('random query strings (a fixed seed)', () => {
+  it('query_string parses or fails with Elasticsearch\u2019s 400, never an exception of its own nor a hang; simple_query_string never fails', () => {
+    const pieces = ['quick', 'fox', 'message', 'tag', 'number', 'at', ':', ' ', 'AND', 'OR', 'NOT', '&&', '||', '+', '-', '!', '(', ')', '[', ']', '{', '}', '"', '~', '~2', '^', '^3', '*', '?', '\\', '/', 'TO', '>=', '<', '_exists_', '@', '#', '&', '<1-3>', '.', '|', '2026-11-21', '5', '\u00e9'];
+    let state = 20261206;
+    const draw = (): number => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return state / 2147483648;
+    };
+    const index = emulator.cluster.indices.get('text');
+    if (index === undefined) throw new Error('no index');
+    const context = searchContext([index], Date.now());
+    const unexpected: string[] = [];
+    let refused = 0;
+    for (let i = 0; i < 3000; i += 1) {
+      const query = Array.from({ length: 1 + Math.floor(draw() * 8) }, () => pieces[Math.floor(draw() * pieces.length)]).join('');
+      for (const [kind, spec] of [['query_string', { query }], ['query_string', { query, default_field: 'message' }], ['simple_query_string', { query }], ['regexp', { tag: query }]] as const) {
+        try {
+          const matcher = compileQuery({ [kind]: spec }, context);
+          for (const doc of index.view.values()) matcher.matches(doc);
+        } catch (error) {
+          if (!(error instanceof EsError) || kind === 'simple_query_string') unexpected.push(`${kind} ${JSON.stringify(query)}: ${String(error)}`);
+          else refused += 1;
+        }
+      }
+    }
+    expect(unexpected).toEqual([]);
+    // Many are refused, as Elasticsearch refuses them: random text is mostly no query in the classic syntax.
+    expect(refused).toBeGreaterThan(1000);
   });
 });
 

@@ -72,5 +72,11 @@ export function luceneToJs(pattern: string, flagSpec?: unknown): string {
 
 /** A test of whole terms against a Lucene pattern. */
 export function luceneRegex(pattern: string, options: { flags?: unknown; caseInsensitive?: boolean } = {}): RegExp {
-  return new RegExp(`^(?:${luceneToJs(pattern, options.flags)})$`, `u${options.caseInsensitive === true ? 'i' : ''}`);
+  const source = luceneToJs(pattern, options.flags);
+  try {
+    return new RegExp(`^(?:${source})$`, `u${options.caseInsensitive === true ? 'i' : ''}`);
+  } catch (error) {
+    // What Lucene's RegExp parser refuses (an unclosed class or group, a stray quantifier) fails the query with 400.
+    throw badRequest(`invalid regular expression [${pattern}]: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`);
+  }
 }

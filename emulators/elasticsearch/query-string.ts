@@ -112,6 +112,8 @@ class Lexer {
         this.at += 1;
       }
     }
+    // Only a backslash with nothing after it ends a query here (the lexer's "Encountered <EOF> after \\").
+    if (raw === '') throw syntaxError(this.query, 'Lexical error at the end: a backslash escapes nothing');
     this.tokens.push(OPERATORS[raw] ?? { kind: 'term', text, raw });
   }
 }
