@@ -690,7 +690,12 @@ export function filterSource(source: Json, spec: unknown): Json | undefined {
   if (spec === false) return undefined;
   const includes = typeof spec === 'string' ? [spec] : Array.isArray(spec) ? (spec as string[]) : (((spec as Json).includes ?? (spec as Json).include) as string[] | string | undefined);
   const excludes = isJsonObject(spec) ? ((spec.excludes ?? spec.exclude) as string[] | string | undefined) : undefined;
-  const toList = (value: string[] | string | undefined): RegExp[] => (value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((pattern) => globToRegex(pattern, { singleChar: true })));
+  const toList = (value: string[] | string | undefined): RegExp[] =>
+    (value === undefined ? [] : Array.isArray(value) ? value : [value]).map((pattern: unknown) => {
+      // FetchSourceContext reads strings only: a number or a list where a field name goes fails the request.
+      if (typeof pattern !== 'string') throw parsingError(`[_source] field names must be strings, found [${JSON.stringify(pattern)}]`);
+      return globToRegex(pattern, { singleChar: true });
+    });
   const include = toList(includes);
   const exclude = toList(excludes);
   const walk = (object: Json, prefix: string): Json => {

@@ -1,6 +1,6 @@
 import { formatByteSize } from '../../shared/byte-size.js';
 import { parseTimeValue } from '../../shared/time-value.js';
-import { setOwn } from '../../shared/json-object.js';
+import { isJsonObject, setOwn } from '../../shared/json-object.js';
 import { randomUUID } from 'node:crypto';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -874,8 +874,9 @@ export class ElasticsearchEmulator {
       if (id !== undefined) {
         pipeline = c.pipelines.get(id);
         if (pipeline === undefined) throw badRequest(`pipeline [${id}] does not exist`);
-      } else if (body.pipeline === undefined) throw new EsError(400, 'parse_exception', '[pipeline] required property is missing', { property_name: 'pipeline' });
-      else pipeline = compilePipeline('_simulate_pipeline', body.pipeline as Json);
+      } else if (body.pipeline === undefined || body.pipeline === null) throw new EsError(400, 'parse_exception', '[pipeline] required property is missing', { property_name: 'pipeline' });
+      else if (!isJsonObject(body.pipeline)) throw new EsError(400, 'parse_exception', "[pipeline] property isn't a map", { property_name: 'pipeline' });
+      else pipeline = compilePipeline('_simulate_pipeline', body.pipeline);
       return ok(simulatePipeline(id ?? '_simulate_pipeline', pipeline, body.docs, new Date(c.now()).toISOString(), truthy(request.query.verbose)));
     };
     this.route(['GET', 'POST'], '/_ingest/pipeline/_simulate', simulate, { bodyRequired: true });

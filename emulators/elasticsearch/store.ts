@@ -443,6 +443,8 @@ export class Cluster {
     if (!Array.isArray(template.index_patterns) || template.index_patterns.length === 0) {
       throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: index patterns are missing;');
     }
+    if (template.index_patterns.some((pattern) => typeof pattern !== 'string')) throw new EsError(400, 'x_content_parse_exception', '[1:1] [index_template] failed to parse field [index_patterns]');
+    if (template.composed_of !== undefined && (!Array.isArray(template.composed_of) || template.composed_of.some((name) => typeof name !== 'string'))) throw new EsError(400, 'x_content_parse_exception', '[1:1] [index_template] failed to parse field [composed_of]');
     const missing = (template.composed_of ?? []).filter((component) => !this.componentTemplates.has(component));
     if (missing.length > 0) throw new EsError(400, 'invalid_index_template_exception', `index_template [${name}] invalid, cause [index template [${name}] specifies component templates [${missing.join(', ')}] that do not exist]`);
     for (const [other, existing] of this.indexTemplates) {
