@@ -395,6 +395,12 @@ function termsBuckets(name: string, spec: Json, hits: Hit[], context: SearchCont
     .filter(([key, list]) => list.length >= minDocCount && (admits === undefined || admits(key)))
     .map(([key, list]) => ({ key, hits: list, sub: undefined as Result | undefined }));
   const orders = spec.order === undefined ? [{ _count: 'desc' }] : Array.isArray(spec.order) ? (spec.order as Json[]) : [spec.order as Json];
+  // InternalOrder.Parser: each order is one path and its direction.
+  for (const order of orders) {
+    if (!isObject(order) || Object.keys(order).length !== 1) throw badFieldValue('terms', 'order', 'an order is an object of one aggregation path and its direction, "asc" or "desc"');
+    const direction = Object.values(order)[0];
+    if (direction !== 'asc' && direction !== 'desc') throw new EsError(400, 'parsing_exception', `Unknown terms order direction [${String(direction)}] in terms aggregation [${name}]`, { line: 1, col: 1 });
+  }
   const paths = orders.map((order) => Object.keys(order)[0] as string).filter((path) => path !== '_count' && path !== '_key' && path !== '_term');
   for (const path of paths) checkOrderPath(path, spec);
   if (paths.length > 0) for (const bucket of buckets) bucket.sub = subAggs(spec, bucket.hits, context);
@@ -438,6 +444,7 @@ function rangeBuckets(type: string, spec: Json, hits: Hit[], context: SearchCont
   const format = (spec.format as string | undefined) ?? context.fields.get(field)?.mapping.format ?? DEFAULT_DATE_FORMAT;
   const zone = spec.time_zone as string | undefined;
   const ranges = (spec.ranges as Json[] | undefined) ?? [];
+  if (!Array.isArray(ranges) || ranges.some((range) => !isObject(range))) throw badFieldValue(type, 'ranges', '[ranges] must be an array of objects with [from], [to] and [key]');
   for (const range of ranges) checkKeys(range, ['from', 'to', 'key'], unknownField(type));
   if (ranges.length === 0) throw badRequest(`No [ranges] specified for the [${type}] aggregation`);
   const bound = (value: unknown): number | undefined => (value === undefined || value === null ? undefined : date ? resolveDateMath(value as string | number, context.now, { format, zone }) : Number(value));
@@ -526,6 +533,7 @@ function compositeBuckets(spec: Json, hits: Hit[], context: SearchContext): Resu
     const allowed = COMPOSITE_SOURCE_OPTIONS[kind];
     if (allowed === undefined) throw parsingError(`Unknown value source type [${kind}] in composite aggregation`);
     checkKeys(options, allowed, unknownField(kind));
+    checkTextOptions(options, kind);
     const field = fieldOf(options, 'composite', context);
     const missingBucket = options.missing_bucket === true;
     const order = options.order === 'desc' ? -1 : 1;
@@ -623,6 +631,13 @@ function bucket(name: string, type: string, spec: Json, hits: Hit[], context: Se
   }
 }
 
+/** Options whose value is text (a date format, a zone, an interval): another JSON type fails to parse, as its ParseField does. */
+const TEXT_OPTIONS = ['format', 'time_zone', 'calendar_interval', 'fixed_interval', 'execution_hint', 'collect_mode'];
+
+function checkTextOptions(spec: Json, type: string): void {
+  for (const key of TEXT_OPTIONS) if (spec[key] !== undefined && typeof spec[key] !== 'string') throw badFieldValue(type, key, `[${key}] must be a string`);
+}
+
 /** Whether a composite is among these aggregations, or under a filter among them. */
 function compositeBelow(children: Json | undefined): boolean {
   return Object.values(children ?? {}).some((child) => isObject(child) && ('composite' in child || ('filter' in child && compositeBelow((child.aggs ?? child.aggregations) as Json | undefined))));
@@ -639,6 +654,7 @@ function checkAggregation(name: string, type: string, spec: Json, definition: Js
   if (allowed === undefined) throw parsingError(`Unknown aggregation type [${type}]`);
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new EsError(400, 'x_content_parse_exception', `[1:1] [${type}] aggregation [${name}] must be an object`);
   checkKeys(spec, allowed, unknownField(type));
+  checkTextOptions(spec, type);
   if (METRIC_AGGREGATIONS.has(type) && children !== undefined) {
     throw new EsError(400, 'aggregation_initialization_exception', `Aggregator [${name}] of type [${type}] cannot accept sub-aggregations`);
   }
