@@ -1,6 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure, startElasticsearch } from './support/elasticsearch.js';
+import { pickWith, seeded } from './support/random.js';
 
 /** Six requests, small enough that every expected figure below is worked out by hand. */
 const REQUESTS = [
@@ -421,12 +422,8 @@ describe('terms and composite as Elasticsearch’s own tests have them (20_terms
 
 describe('random aggregations (a fixed seed): an answer or a 4xx with a reason, never a 500', () => {
   it('every aggregation type, nested, with random parameters of random types on fields of every type', async () => {
-    let state = 20261206;
-    const draw = (): number => {
-      state = (state * 1103515245 + 12345) % 2147483648;
-      return state / 2147483648;
-    };
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(draw() * list.length)] as T;
+    const draw = seeded(20261206);
+    const pick = pickWith(draw);
     const types = ['terms', 'date_histogram', 'histogram', 'range', 'date_range', 'filters', 'filter', 'composite', 'missing', 'global', 'avg', 'sum', 'min', 'max', 'value_count', 'stats', 'extended_stats', 'cardinality', 'percentiles', 'percentile_ranks', 'top_hits'];
     const params = ['field', 'size', 'order', 'min_doc_count', 'include', 'exclude', 'missing', 'calendar_interval', 'fixed_interval', 'ranges', 'filters', 'sources', 'after', 'percents', 'values', 'format', 'time_zone', 'offset', 'extended_bounds', 'hard_bounds', 'keyed', 'value_type'];
     const fields = ['@timestamp', 'status', 'latency', 'path', 'ip', 'note', 'nothing'];

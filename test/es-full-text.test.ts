@@ -6,6 +6,7 @@ import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js'
 import { compileQuery } from '../emulators/elasticsearch/query.js';
 import { searchContext } from '../emulators/elasticsearch/search.js';
 import { failure, startElasticsearch } from './support/elasticsearch.js';
+import { pickWith, seeded } from './support/random.js';
 
 /**
  * Full-text queries as Elasticsearch runs them: `query_string` by Lucene's classic QueryParser (the clauses
@@ -143,11 +144,7 @@ describe('simple_query_string, as Lucene\u2019s SimpleQueryParser reads it', () 
 describe('random query strings (a fixed seed)', () => {
   it('query_string parses or fails with Elasticsearch\u2019s 400, never an exception of its own nor a hang; simple_query_string never fails', () => {
     const pieces = ['quick', 'fox', 'message', 'tag', 'number', 'at', ':', ' ', 'AND', 'OR', 'NOT', '&&', '||', '+', '-', '!', '(', ')', '[', ']', '{', '}', '"', '~', '~2', '^', '^3', '*', '?', '\\', '/', 'TO', '>=', '<', '_exists_', '@', '#', '&', '<1-3>', '.', '|', '2026-11-21', '5', '\u00e9'];
-    let state = 20261206;
-    const draw = (): number => {
-      state = (state * 1103515245 + 12345) % 2147483648;
-      return state / 2147483648;
-    };
+    const draw = seeded(20261206);
     const index = emulator.cluster.indices.get('text');
     if (index === undefined) throw new Error('no index');
     const context = searchContext([index], Date.now());
@@ -168,6 +165,41 @@ describe('random query strings (a fixed seed)', () => {
     expect(unexpected).toEqual([]);
     // Many are refused, as Elasticsearch refuses them: random text is mostly no query in the classic syntax.
     expect(refused).toBeGreaterThan(1000);
+  });
+});
+
+describe('random query DSL (a fixed seed)', () => {
+  it('every query type, nested, with random options of random types: an answer or a 4xx with a reason, never a 500', async () => {
+    const draw = seeded(7);
+    const pick = pickWith(draw);
+    const types = ['match_all', 'term', 'terms', 'range', 'exists', 'ids', 'prefix', 'wildcard', 'regexp', 'match', 'match_phrase', 'match_phrase_prefix', 'multi_match', 'bool', 'constant_score', 'query_string', 'simple_query_string', 'fuzzy', 'match_bool_prefix', 'dis_max', 'boosting', 'combined_fields'];
+    const fields = ['at', 'number', 'tag', 'message', 'nothing', '_id', '_index', '*'];
+    const options = ['value', 'query', 'gte', 'lt', 'format', 'time_zone', 'fuzziness', 'slop', 'operator', 'minimum_should_match', 'boost', 'case_insensitive', 'flags', 'fields', 'type', 'must', 'should', 'filter', 'must_not', 'queries', 'positive', 'negative', 'values', 'field', 'default_field', 'default_operator', 'lenient', 'zero_terms_query', 'prefix_length'];
+    const value = (depth: number): unknown => {
+      const kind = draw();
+      if (kind < 0.3) return pick([...fields, 'quick', 'fo*', '/a[/', 'AUTO', 'and', 'or', '2026-11-21', 'now-1d', '75%', 'phrase', 'cross_fields', 'bogus', '']);
+      if (kind < 0.5) return pick([0, 1, -1, 0.5, 1e20]);
+      if (kind < 0.55) return pick([true, false, null]);
+      if (kind < 0.7 && depth < 3) return Array.from({ length: Math.floor(draw() * 3) }, () => (draw() < 0.5 ? query(depth + 1) : value(depth + 1)));
+      if (kind < 0.85 && depth < 3) return query(depth + 1);
+      if (depth >= 3) return 'x';
+      return Object.fromEntries(Array.from({ length: 1 + Math.floor(draw() * 2) }, () => [pick([...options, ...fields]), value(depth + 1)]));
+    };
+    const query = (depth: number): Record<string, unknown> => {
+      const spec: Record<string, unknown> = {};
+      if (draw() < 0.5) spec[pick(fields)] = value(depth + 1);
+      for (let i = 0; i < Math.floor(draw() * 3); i += 1) spec[pick(options)] = value(depth + 1);
+      return { [pick(types)]: spec };
+    };
+    const failures: string[] = [];
+    for (let i = 0; i < 2000; i += 1) {
+      const body = query(0);
+      const error = await es.search({ index: 'text', query: body as never }).then(() => undefined, (caught: { meta?: { statusCode?: number } }) => caught);
+      if (error !== undefined && (error.meta?.statusCode ?? 500) >= 500) failures.push(JSON.stringify(body));
+    }
+    expect(failures).toEqual([]);
+    // What such draws found, a 500 before: an operator that is no text.
+    expect(await failure(es.search({ index: 'text', query: { multi_match: { query: 'x', operator: { and: 1 } } } as never }))).toMatchObject({ status: 400, reason: 'operator needs to be either [OR, AND], but not [{"and":1}]' });
   });
 });
 

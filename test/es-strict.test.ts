@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
 import { emptyCluster, failure, startElasticsearch } from './support/elasticsearch.js';
+import { pickWith, seeded } from './support/random.js';
 
 /**
  * The emulator refuses what Elasticsearch refuses and answers what it answers, for the classes of
@@ -352,12 +353,8 @@ describe('answers that used to differ silently', () => {
 describe('random requests (a fixed seed): a 4xx with a reason, never a 500', () => {
   it('bodies of random keys and values to the search, aggregation, simulate, reindex, template, settings and document APIs', async () => {
     await es.bulk({ refresh: true, operations: [{ index: { _index: 'docs', _id: '1' } }, { message: 'quick fox', n: 1, at: '2026-01-01T00:00:00Z', tag: 'a' }, { index: { _index: 'docs', _id: '2' } }, { message: 'lazy dog', n: 2, tag: 'b' }] });
-    let state = 20261206;
-    const draw = (): number => {
-      state = (state * 1103515245 + 12345) % 2147483648;
-      return state / 2147483648;
-    };
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(draw() * list.length)] as T;
+    const draw = seeded(20261206);
+    const pick = pickWith(draw);
     const keys = ['query', 'field', 'string', 'size', 'from', 'aggs', 'sort', 'fields', 'source', 'dest', 'index', 'docs', 'pipeline', 'processors', 'index_patterns', 'template', 'priority', 'composed_of', 'search_after', 'track_total_hits', 'index_filter', 'max_docs', 'conflicts', '_source', 'terms', 'match', 'bool', 'query_string', 'simple_query_string', 'range', 'regexp', 'fuzzy', 'multi_match', 'composite', 'sources', 'after', 'include', 'exclude', 'order', 'min_doc_count', 'n', 'message', 'tag', 'at', 'gte', 'value', 'fuzziness', 'slop', 'op_type'];
     const value = (depth: number): unknown => {
       const kind = draw();

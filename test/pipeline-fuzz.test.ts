@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPipeline } from '../pipelines/pipeline.js';
 import { setOwn } from '../shared/json-object.js';
 import { startElasticsearch } from './support/elasticsearch.js';
+import { seeded } from './support/random.js';
 import { installTemplates } from './support/rollups.js';
 
 /**
@@ -11,17 +12,6 @@ import { installTemplates } from './support/rollups.js';
  * (the emulator, under ilm/'s templates) must take every document but where two records gave one dynamically mapped
  * field two types: a field the templates map is Sluice's to get right.
  */
-
-/** mulberry32: the same draws on every run, so a failure is found again. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = [
   // The seed's API and worker records, Traefik's access log, Celery.
@@ -123,7 +113,7 @@ describe('records no test wrote by hand', () => {
   afterAll(() => elasticsearch.stop());
 
   it('each gets a document or a rejection, and Elasticsearch takes every document but for fields two records typed apart', async () => {
-    const draw = random(20261206);
+    const draw = seeded(20261206);
     const pipeline = createPipeline({ namespace: 'fuzz', now: () => Date.parse('2026-11-22T12:00:00Z') });
     const documents: Array<{ line: string; document: Record<string, unknown> }> = [];
     let rejected = 0;

@@ -419,7 +419,7 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
     case 'match_bool_prefix': {
       const [field, value] = single(body, type);
       const options = fieldOptions(type, value, 'query');
-      return matchField(field, options.query, context, { operator: options.operator as string | undefined, minimumShouldMatch: options.minimum_should_match, boost: boostOf(options, type), prefix: true, fuzzy: fuzzyOptions(options) });
+      return matchField(field, options.query, context, { operator: operatorOf(options.operator), minimumShouldMatch: options.minimum_should_match, boost: boostOf(options, type), prefix: true, fuzzy: fuzzyOptions(options) });
     }
     case 'dis_max': {
       if (!Array.isArray(spec.queries)) throw parsingError('[dis_max] requires \'queries\' field with at least one clause');
@@ -442,7 +442,7 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
       const options = fieldOptions(type, value, 'query');
       if (options.query === undefined || options.query === null) throw parsingError(`[${type}] requires query value`);
       return matchField(field, options.query, context, {
-        operator: options.operator as string | undefined,
+        operator: operatorOf(options.operator),
         minimumShouldMatch: options.minimum_should_match,
         boost: boostOf(options, type),
         phrase: type !== 'match',
@@ -463,7 +463,7 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
         // Fields named by a wildcard are lenient, as Elasticsearch makes them (a word against a number field matches nothing).
         fields.map(([field, fieldBoost]) =>
           matchField(field, spec.query, context, {
-            operator: spec.operator as string | undefined,
+            operator: operatorOf(spec.operator),
             minimumShouldMatch: spec.minimum_should_match,
             boost: fieldBoost * boost,
             phrase,
@@ -489,7 +489,7 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
     case 'simple_query_string':
       if (typeof spec.query !== 'string') throw parsingError('[simple_query_string] requires a [query] string');
       return simpleQueryString(
-        { query: spec.query, fields: spec.fields, defaultOperator: String(spec.default_operator ?? 'OR'), flags: spec.flags, lenient: spec.lenient as boolean | undefined, minimumShouldMatch: spec.minimum_should_match, fuzzyPrefixLength: Number(spec.fuzzy_prefix_length ?? 0), fuzzyTranspositions: spec.fuzzy_transpositions !== false, boost },
+        { query: spec.query, fields: spec.fields, defaultOperator: operatorOf(spec.default_operator), flags: spec.flags, lenient: spec.lenient as boolean | undefined, minimumShouldMatch: spec.minimum_should_match, fuzzyPrefixLength: Number(spec.fuzzy_prefix_length ?? 0), fuzzyTranspositions: spec.fuzzy_transpositions !== false, boost },
         context,
       );
     case 'geo_distance': {
@@ -525,6 +525,14 @@ function clauses(value: unknown, context: SearchContext, depth: number): Matcher
   return (Array.isArray(value) ? value : [value]).map((clause) => compileQuery(clause, context, depth + 1));
 }
 
+/** An `operator` or `default_operator`: `and` or `or`, in any case (Operator.fromString); `or` when none. */
+function operatorOf(value: unknown): 'and' | 'or' {
+  if (value === undefined || value === null) return 'or';
+  const name = typeof value === 'string' ? value.toLowerCase() : '';
+  if (name !== 'and' && name !== 'or') throw new EsError(400, 'illegal_argument_exception', `operator needs to be either [OR, AND], but not [${typeof value === 'string' ? value : JSON.stringify(value)}]`);
+  return name;
+}
+
 /** MultiMatchQueryBuilder.Type's names. */
 const MULTI_MATCH_TYPES = new Set(['best_fields', 'most_fields', 'cross_fields', 'phrase', 'phrase_prefix', 'bool_prefix']);
 
@@ -537,7 +545,7 @@ function crossFields(spec: Json, fields: Array<[string, number]>, boost: number,
   if (words.length === 0) return String(spec.zero_terms_query ?? 'none').toLowerCase() === 'all' ? MATCH_ALL : MATCH_NONE;
   const lenient = spec.lenient === true || fieldsAreWildcards(spec.fields);
   const perWord = words.map((word) => anyOf(fields.map(([field, fieldBoost]) => matchField(field, word, context, { boost: fieldBoost * boost, lenient }))));
-  const required = String(spec.operator ?? 'or').toLowerCase() === 'and' ? words.length : minimumShouldMatch(spec.minimum_should_match, words.length, 1);
+  const required = operatorOf(spec.operator) === 'and' ? words.length : minimumShouldMatch(spec.minimum_should_match, words.length, 1);
   const count = (doc: Doc): number => perWord.filter((matcher) => matcher.matches(doc)).length;
   return {
     matches: (doc) => count(doc) >= required,
@@ -560,7 +568,7 @@ function queryStringQuery(spec: Json, boost: number, context: SearchContext): Ma
     {
       query: spec.query,
       fields: spec.fields ?? spec.default_field,
-      defaultOperator: String(spec.default_operator ?? 'OR'),
+      defaultOperator: operatorOf(spec.default_operator),
       lenient: spec.lenient as boolean | undefined,
       minimumShouldMatch: spec.minimum_should_match,
       fuzziness: spec.fuzziness ?? 'AUTO',
