@@ -124,6 +124,11 @@ function truthy(value: string | undefined): boolean {
   return value !== undefined && value !== 'false';
 }
 
+/** What the simulate APIs answer: a template as composed, and the other templates it overlaps. */
+function simulation(composed: ReturnType<Cluster['composeTemplate']>, overlapping: Array<[string, IndexTemplate]>): Json {
+  return { template: { settings: nestSettings(composed.settings), mappings: composed.mappings, aliases: composed.aliases }, overlapping: overlapping.map(([name, template]) => ({ name, index_patterns: template.index_patterns })) };
+}
+
 /** Keeps only the paths named by `filter_path` (dotted, with `*` and `**` wildcards). */
 function filterPath(value: unknown, filters: string[]): unknown {
   return filterNode(value, filters.map((filter) => filter.split('.')), new Map()) ?? {};
@@ -759,7 +764,7 @@ export class ElasticsearchEmulator {
     const simulate = (request: Request): Reply => {
       const { template, overlapping } = c.simulateTemplate(request.params.name, request.json as unknown as IndexTemplate);
       const composed = c.composeTemplate(template);
-      return ok({ template: { settings: nestSettings(composed.settings), mappings: composed.mappings, aliases: composed.aliases }, overlapping: overlapping.map(([name, other]) => ({ name, index_patterns: other.index_patterns })) });
+      return ok(simulation(composed, overlapping));
     };
     // Before `_index_template/{name}`, which would take `_simulate` for a template's name.
     this.route('POST', '/_index_template/_simulate', simulate);
@@ -788,7 +793,7 @@ export class ElasticsearchEmulator {
       const composed = c.composeTemplate(found[1]);
       // The other templates that match the index's name, which the chosen one's priority wins over.
       const overlapping = [...c.indexTemplates].filter(([other, template]) => other !== found[0] && template.index_patterns.some((pattern) => matchesPattern(pattern, name)));
-      return ok({ template: { settings: nestSettings(composed.settings), mappings: composed.mappings, aliases: composed.aliases }, overlapping: overlapping.map(([other, template]) => ({ name: other, index_patterns: template.index_patterns })) });
+      return ok(simulation(composed, overlapping));
     });
     this.route(['PUT', 'POST'], '/_component_template/{name}', (request) => {
       c.putComponentTemplate(request.params.name as string, request.json as unknown as ComponentTemplate, truthy(request.query.create));
