@@ -2,10 +2,12 @@ import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../emulators/kafka/protocol/errors.js';
 import { Writer } from '../emulators/kafka/protocol/primitives.js';
+import { encodeBatch } from '../emulators/kafka/protocol/record-batch.js';
 import type { Struct } from '../emulators/kafka/protocol/schema.js';
 import { confluent } from './support/confluent.js';
 import { emulatorForFile, RawKafkaClient, startKafka } from './support/kafka.js';
 import { exited, freePort, spawnSluice, waitFor } from './support/process.js';
+import { seeded } from './support/random.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -92,6 +94,50 @@ describe('requests that would exhaust the broker are refused with Kafka error co
     await admin.disconnect();
     // librdkafka itself refuses more than 100 000 partitions before sending.
     expect(await confluent(broker.emulator.brokers, ['create-topic', 'confluent-huge', '100000'])).toEqual({ error: 'POLICY_VIOLATION' });
+  });
+});
+
+describe('random bytes in valid requests (a fixed seed)', () => {
+  it('ten APIs\u2019 requests with one to four bytes changed: each answered or its connection closed, and the broker serves on', async () => {
+    const fresh = await startKafka();
+    try {
+      fresh.topics.create('t', 3);
+      const maker = await broker.connect(fresh.port);
+      const batch = encodeBatch([{ timestamp: 1n, key: Buffer.from('k'), value: Buffer.from('v') }, { timestamp: 2n, key: null, value: Buffer.from('w') }]);
+      const frames: Array<[string, Buffer]> = [
+        ['Produce', maker.encode('Produce', 8, { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: 't', partitionData: [{ index: 0, records: batch }] }] })],
+        ['Fetch', maker.encode('Fetch', 11, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 't', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '' })],
+        ['Fetch', maker.encode('Fetch', 2, { replicaId: -1, maxWaitMs: 0, minBytes: 1, topics: [{ topic: 't', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }] })],
+        ['Metadata', maker.encode('Metadata', 8, { topics: [{ name: 't' }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false })],
+        ['ListOffsets', maker.encode('ListOffsets', 5, { replicaId: -1, isolationLevel: 0, topics: [{ name: 't', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] })],
+        ['OffsetCommit', maker.encode('OffsetCommit', 7, { groupId: 'g', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }] })],
+        ['OffsetFetch', maker.encode('OffsetFetch', 5, { groupId: 'g', topics: [{ name: 't', partitionIndexes: [0, 1] }], requireStable: false })],
+        ['CreateTopics', maker.encode('CreateTopics', 4, { topics: [{ name: 'n', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false })],
+        ['FindCoordinator', maker.encode('FindCoordinator', 2, { key: 'g', keyType: 0 })],
+        ['DescribeGroups', maker.encode('DescribeGroups', 4, { groups: ['g'], includeAuthorizedOperations: false })],
+      ];
+      const draw = seeded(20261206);
+      const stuck: string[] = [];
+      for (let i = 0; i < 1000; i += 1) {
+        const [name, frame] = frames[Math.floor(draw() * frames.length)] as [string, Buffer];
+        const changed = Buffer.from(frame);
+        // After the size, key, version, correlation id and client id: the body.
+        for (let flips = 1 + Math.floor(draw() * 4); flips > 0; flips -= 1) changed[18 + Math.floor(draw() * (changed.length - 18))] = draw() < 0.3 ? 0xff : Math.floor(draw() * 256);
+        const raw = await broker.connect(fresh.port);
+        raw.socket.write(changed);
+        const outcome = await Promise.race([raw.nextFrame().then(() => 'answered', () => 'closed'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 2000))]);
+        // A fetch whose max_wait_ms grew is a long poll, as on Kafka; anything else must answer or close.
+        if (outcome === 'waiting' && name !== 'Fetch') stuck.push(`${name} ${changed.subarray(18).toString('hex')}`);
+        raw.close();
+      }
+      expect(stuck).toEqual([]);
+      const admin = new Kafka({ clientId: 'after', brokers: [fresh.brokers], logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      expect(await admin.listTopics()).toContain('t');
+      await admin.disconnect();
+    } finally {
+      await fresh.close();
+    }
   });
 });
 
