@@ -384,3 +384,45 @@ describe('index blocks (add and remove index block APIs, index.blocks.* settings
     expect((await failure(es.indices.addBlock({ index: 'logs-b', block: 'bogus' as never }))).status).toBe(400);
   });
 });
+
+describe('what monitoring asks: snapshots, SLM, tasks, the plural mapping API (prometheus-elasticsearch-exporter’s calls)', () => {
+  it('no snapshot repository: the lists are empty, a named one is missing, registering one is refused by name', async () => {
+    expect(await es.snapshot.getRepository()).toEqual({});
+    expect(await failure(es.snapshot.getRepository({ name: 'backups' }))).toEqual({ status: 404, type: 'repository_missing_exception', reason: '[backups] missing' });
+    expect(await failure(es.snapshot.get({ repository: 'backups', snapshot: '_all' }))).toMatchObject({ status: 404, type: 'repository_missing_exception' });
+    expect(await failure(es.snapshot.createRepository({ name: 'backups', repository: { type: 'fs', settings: { location: '/tmp/backups' } } }))).toMatchObject({ status: 400, reason: expect.stringMatching(/not supported by the emulator/) });
+    expect(await es.snapshot.status()).toEqual({ snapshots: [] });
+  });
+
+  it('SLM has no policy, refuses one for a repository that does not exist, and stops and starts', async () => {
+    expect(await es.slm.getLifecycle()).toEqual({});
+    expect(await failure(es.slm.getLifecycle({ policy_id: 'nightly' }))).toMatchObject({ status: 404, type: 'resource_not_found_exception' });
+    expect(await failure(es.slm.putLifecycle({ policy_id: 'nightly', schedule: '0 30 1 * * ?', name: '<nightly-{now/d}>', repository: 'backups' }))).toEqual({ status: 400, type: 'illegal_argument_exception', reason: 'no such repository [backups]' });
+    expect((await es.slm.getStats()).policy_stats).toEqual([]);
+    await es.slm.stop();
+    expect(await es.slm.getStatus()).toEqual({ operation_mode: 'STOPPED' });
+    await es.slm.start();
+    expect(await es.slm.getStatus()).toEqual({ operation_mode: 'RUNNING' });
+  });
+
+  it('the task list shows the listing task itself, grouped as asked; a finished or malformed task id is refused', async () => {
+    const byNode = await es.tasks.list({ detailed: true });
+    const tasks = Object.values(byNode.nodes ?? {}).flatMap((node) => Object.values(node.tasks));
+    expect(tasks.map((task) => task.action)).toEqual(['cluster:monitor/tasks/lists']);
+    expect(await es.tasks.list({ group_by: 'none', actions: '*reindex' })).toEqual({ tasks: [] });
+    expect(await failure(es.tasks.get({ task_id: 'oTUltX4IQMOUUVeiohTt8A:124' }))).toEqual({ status: 404, type: 'resource_not_found_exception', reason: "task [oTUltX4IQMOUUVeiohTt8A:124] isn't running and hasn't stored its results" });
+    expect((await failure(es.tasks.get({ task_id: '124' }))).status).toBe(400);
+  });
+
+  it('`_mappings` is `_mapping`; data stream stats are given by name too', async () => {
+    await logs();
+    const plural = await fetch(`${emulator.url}/_all/_mappings`).then((response) => response.json());
+    expect(plural).toEqual(await es.indices.getMapping({ index: '_all' }));
+    await es.indices.putIndexTemplate({ name: 'streams', index_patterns: ['logs-s-*'], data_stream: {} });
+    await es.index({ index: 'logs-s-one', document: { '@timestamp': '2026-11-30T10:00:00Z' }, refresh: true });
+    await es.index({ index: 'logs-s-two', document: { '@timestamp': '2026-11-30T11:00:00Z' }, refresh: true });
+    const stats = await es.indices.dataStreamsStats({ name: 'logs-s-t*' });
+    expect([stats.data_stream_count, stats.data_streams.map((stream) => [stream.data_stream, stream.maximum_timestamp])]).toEqual([1, [['logs-s-two', Date.parse('2026-11-30T11:00:00Z')]]]);
+    expect((await failure(es.indices.dataStreamsStats({ name: 'logs-s-none' }))).status).toBe(404);
+  });
+});

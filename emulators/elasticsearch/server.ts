@@ -26,7 +26,9 @@ import { reindex, updateByQuery } from './reindex.js';
 import { filterSource } from './query.js';
 import { MAX_JSON_DEPTH, nestingTooDeep, nestsTooDeep } from './strict.js';
 import { matchesPattern } from './glob.js';
-import { Cluster, Doc, flattenSettings, nestSettings, sourceOf, type AliasDef, type ComponentTemplate, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
+import { Snapshots } from './snapshots.js';
+import { NodeFigures } from './node-figures.js';
+import { Cluster, Doc, flattenSettings, nestSettings, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
 
 export interface ElasticsearchEmulatorOptions {
   /** HTTP port; 0 picks a free one. Default 9200. */
@@ -45,6 +47,7 @@ export interface ElasticsearchEmulatorOptions {
 export const EMULATED_VERSION = '9.4.0';
 const CLUSTER_NAME = 'sluice-emulator';
 const NODE_NAME = 'sluice-emulator-node';
+const NODE_ROLES = ['data', 'ingest', 'master'];
 
 interface Faults {
   /** The next N bulk requests answer 429. */
@@ -99,7 +102,7 @@ function parseJsonBody(body: Buffer): Json {
 }
 
 /** Write APIs whose body Elasticsearch requires (`request body is required` otherwise), besides those marked at their route. */
-const BODY_REQUIRED_PATHS = new Set(['/_cluster/settings', '/_index_template/{name}', '/_component_template/{name}', '/_ilm/policy/{name}', '/{index}/_mapping', '/_aliases']);
+const BODY_REQUIRED_PATHS = new Set(['/_cluster/settings', '/_index_template/{name}', '/_component_template/{name}', '/_ilm/policy/{name}', '/{index}/_mapping', '/{index}/_mappings', '/_aliases', '/_snapshot/{repository}', '/_slm/policy/{id}']);
 
 /** Media types a body may have: JSON and NDJSON, plain or in Elasticsearch's versioned form. */
 const JSON_MEDIA_TYPES = /^application\/(?:json|x-ndjson|vnd\.elasticsearch\+json|vnd\.elasticsearch\+x-ndjson)$/i;
@@ -298,6 +301,9 @@ export class ElasticsearchEmulator {
   private readonly routes: Array<{ method: string; pattern: RegExp; names: string[]; handler: Handler; ndjson: boolean; bodyRequired: boolean }> = [];
   private readonly contexts = new SearchContexts();
   private readonly asyncSearches = new AsyncSearches();
+  private readonly snapshots = new Snapshots();
+  private readonly nodeFigures: NodeFigures;
+  private taskCount = 0;
   private readonly log: Logger;
   private readonly journal: FileJournal | undefined;
   private readonly faults: Faults = { bulkRejections: 0, unavailableUntil: 0, latencyMs: 0, bulkItemRejectRatio: 0, itemsSeen: 0 };
@@ -311,6 +317,7 @@ export class ElasticsearchEmulator {
   private constructor(private readonly options: ElasticsearchEmulatorOptions) {
     this.log = options.logger ?? pino({ level: 'silent' });
     this.port = options.port ?? 9200;
+    this.nodeFigures = new NodeFigures(options.dataDir ?? os.tmpdir());
     if (options.dataDir !== undefined) {
       mkdirSync(options.dataDir, { recursive: true });
       this.journal = FileJournal.open(this.cluster, options.dataDir, options.fsync ?? 'interval', (path, truncatedBytes) => {
@@ -544,6 +551,8 @@ export class ElasticsearchEmulator {
     this.registerDataStreamRoutes();
     this.registerIngestPipelineRoutes();
     this.registerIlmRoutes();
+    this.registerSnapshotRoutes();
+    this.registerTaskRoutes();
     this.registerDocumentRoutes();
     this.registerSearchRoutes();
     this.registerIndexInfoRoutes();
@@ -814,8 +823,13 @@ export class ElasticsearchEmulator {
   /** Data streams. */
   private registerDataStreamRoutes(): void {
     const c = this.cluster;
-    this.route('GET', '/_data_stream/_stats', () => {
-      const streams = [...c.dataStreams.values()];
+    const streamsNamed = (name: string | undefined): DataStream[] => {
+      const streams = [...c.dataStreams.values()].filter((stream) => name === undefined || name.split(',').some((pattern) => matchesPattern(pattern, stream.name)));
+      if (name !== undefined && !name.includes('*') && streams.length === 0) throw indexNotFound(name);
+      return streams;
+    };
+    const streamStats = (request: Request): Reply => {
+      const streams = streamsNamed(request.params.name);
       const indices = streams.flatMap((stream) => stream.indices.map((name) => c.indices.get(name) as Index));
       return ok({
         _shards: { total: indices.length * 2, successful: indices.length, failed: 0 },
@@ -828,15 +842,15 @@ export class ElasticsearchEmulator {
           return { data_stream: stream.name, backing_indices: backing.length, store_size_bytes: backing.reduce((sum, index) => sum + index.bytes, 0), maximum_timestamp: timestamps.reduce((max, value) => Math.max(max, value), 0) };
         }),
       });
-    });
+    };
+    this.route('GET', '/_data_stream/_stats', streamStats);
+    this.route('GET', '/_data_stream/{name}/_stats', streamStats);
     this.route('PUT', '/_data_stream/{name}', (request) => {
       c.createDataStream(request.params.name as string);
       return ok({ acknowledged: true });
     });
     const getStreams = (request: Request): Reply => {
-      const name = request.params.name;
-      const streams = [...c.dataStreams.values()].filter((stream) => name === undefined || name.split(',').some((pattern) => matchesPattern(pattern, stream.name)));
-      if (name !== undefined && !name.includes('*') && streams.length === 0) throw indexNotFound(name);
+      const streams = streamsNamed(request.params.name);
       return ok({
         data_streams: streams.map((stream) => {
           const indices = stream.indices.map((backing) => c.indices.get(backing) as Index);
@@ -982,6 +996,68 @@ export class ElasticsearchEmulator {
     });
   }
 
+  /** Snapshot repositories, snapshots and SLM: none kept (`snapshots.ts`). */
+  private registerSnapshotRoutes(): void {
+    const snapshots = this.snapshots;
+    this.route('GET', '/_snapshot', () => ok(snapshots.repositories(undefined)));
+    this.route('GET', '/_snapshot/_status', () => ok({ snapshots: [] }));
+    this.route('GET', '/_snapshot/{repository}', (request) => ok(snapshots.repositories(request.params.repository)));
+    this.route(['PUT', 'POST'], '/_snapshot/{repository}', (request) => snapshots.putRepository(request.params.repository as string));
+    this.route('GET', '/_snapshot/{repository}/{snapshot}', (request) => ok(snapshots.snapshots(request.params.repository as string)));
+    this.route('GET', '/_cat/repositories', (request) => this.cat(request, [], ['id', 'type']));
+    this.route('GET', '/_slm/status', () => ok(snapshots.slmStatus()));
+    this.route('GET', '/_slm/stats', () => ok(snapshots.slmStats()));
+    this.route('GET', '/_slm/policy', () => ok(snapshots.slmPolicies(undefined)));
+    this.route('GET', '/_slm/policy/{id}', (request) => ok(snapshots.slmPolicies(request.params.id)));
+    this.route('PUT', '/_slm/policy/{id}', (request) => snapshots.putSlmPolicy(request.json));
+    this.route('POST', '/_slm/start', () => {
+      snapshots.slmRunning = true;
+      return ok({ acknowledged: true });
+    });
+    this.route('POST', '/_slm/stop', () => {
+      snapshots.slmRunning = false;
+      return ok({ acknowledged: true });
+    });
+  }
+
+  /**
+   * The task management API. Every request here is answered before the next is read, so the only task that runs
+   * while tasks are listed is the listing itself, which Elasticsearch shows too; no task's result is stored.
+   */
+  private registerTaskRoutes(): void {
+    this.route('GET', '/_tasks', (request) => ok(this.listTasks(request.query)));
+    this.route('GET', '/_tasks/{id}', (request) => {
+      const id = request.params.id as string;
+      if (!/^[^:]+:\d+$/.test(id)) throw badRequest(`malformed task id ${id}`);
+      throw resourceNotFound(`task [${id}] isn't running and hasn't stored its results`);
+    });
+    this.route('POST', '/_tasks/_cancel', () => ok({ nodes: {} }));
+  }
+
+  private listTasks(query: Record<string, string>): Json {
+    const id = ++this.taskCount;
+    const action = 'cluster:monitor/tasks/lists';
+    const wanted = query.actions?.split(',');
+    const listed = wanted === undefined || wanted.some((pattern) => matchesPattern(pattern, action));
+    const task = {
+      node: this.nodeId,
+      id,
+      type: 'transport',
+      action,
+      ...(truthy(query.detailed) ? { description: '' } : {}),
+      start_time_in_millis: Date.now(),
+      running_time_in_nanos: 0,
+      cancellable: false,
+      headers: {},
+    };
+    const tasks = listed ? [task] : [];
+    if (query.group_by === 'none') return { tasks };
+    if (query.group_by === 'parents') return { tasks: Object.fromEntries(tasks.map((each) => [`${this.nodeId}:${each.id}`, each])) };
+    if (query.group_by !== undefined && query.group_by !== 'nodes') throw badRequest(`failed to parse [group_by]: no such value [${query.group_by}], expected one of [nodes, parents, none]`);
+    if (tasks.length === 0) return { nodes: {} };
+    return { nodes: { [this.nodeId]: { name: NODE_NAME, transport_address: '127.0.0.1:9300', host: '127.0.0.1', ip: '127.0.0.1:9300', roles: NODE_ROLES, attributes: {}, tasks: Object.fromEntries(tasks.map((each) => [`${this.nodeId}:${each.id}`, each])) } } };
+  }
+
   /** Documents and bulk. */
   private registerDocumentRoutes(): void {
     const c = this.cluster;
@@ -1111,13 +1187,16 @@ export class ElasticsearchEmulator {
     this.route('POST', '/{target}/_rollover', rollover);
     this.route('POST', '/{target}/_rollover/{newIndex}', rollover);
 
-    this.route(['GET'], '/_mapping', (request) => this.mappings(request));
-    this.route(['GET'], '/{index}/_mapping', (request) => this.mappings(request));
-    this.route(['PUT', 'POST'], '/{index}/_mapping', (request) => {
-      const mappings = request.json as Mappings;
-      for (const index of c.resolve(request.params.index)) c.putMapping(index, mappings);
-      return ok({ acknowledged: true });
-    });
+    // `_mappings` is the same API under its plural name (prometheus-elasticsearch-exporter asks `_all/_mappings`).
+    for (const name of ['_mapping', '_mappings']) {
+      this.route(['GET'], `/${name}`, (request) => this.mappings(request));
+      this.route(['GET'], `/{index}/${name}`, (request) => this.mappings(request));
+      this.route(['PUT', 'POST'], `/{index}/${name}`, (request) => {
+        const mappings = request.json as Mappings;
+        for (const index of c.resolve(request.params.index)) c.putMapping(index, mappings);
+        return ok({ acknowledged: true });
+      });
+    }
     this.route(['POST', 'GET'], '/{index}/_reload_search_analyzers', (request) => {
       // Analyzers here are built in and never change: every index reports nothing reloaded.
       const indices = c.resolve(request.params.index, { expandHidden: true });
@@ -1390,11 +1469,12 @@ export class ElasticsearchEmulator {
     );
   }
 
-  private cat(request: Request, rows: Array<Record<string, string>>): Reply {
+  /** A `_cat` table; `headers` name its columns when it may have no row. */
+  private cat(request: Request, rows: Array<Record<string, string>>, headers?: string[]): Reply {
     const wanted = request.query.h?.split(',');
     const selected = rows.map((row) => (wanted === undefined ? row : Object.fromEntries(wanted.map((key) => [key, row[key] ?? '']))));
     if (request.query.format === 'json') return ok(selected);
-    const columns = wanted ?? Object.keys(rows[0] ?? {});
+    const columns = wanted ?? headers ?? Object.keys(rows[0] ?? {});
     const table = [...(truthy(request.query.v) ? [Object.fromEntries(columns.map((column) => [column, column]))] : []), ...selected];
     const widths = columns.map((column) => Math.max(...table.map((row) => (row[column] ?? '').length)));
     const text = table.map((row) => columns.map((column, i) => (row[column] ?? '').padEnd(widths[i] ?? 0)).join(' ').trimEnd()).join('\n');
@@ -1417,7 +1497,7 @@ export class ElasticsearchEmulator {
           build_flavor: 'default',
           build_type: 'emulator',
           build_hash: 'sluice',
-          roles: ['data', 'ingest', 'master'],
+          roles: NODE_ROLES,
           attributes: {},
           http: { bound_address: [address], publish_address: address, max_content_length_in_bytes: this.options.maxContentLength ?? 100 * 1024 * 1024 },
           os: { name: os.type(), arch: os.arch(), version: os.release(), available_processors: os.availableParallelism(), allocated_processors: os.availableParallelism() },
@@ -1428,9 +1508,9 @@ export class ElasticsearchEmulator {
   }
 
   private nodeStats(): Reply {
-    const memory = process.memoryUsage();
     const docs = [...this.cluster.indices.values()].reduce((sum, index) => sum + index.view.size, 0);
     const bytes = [...this.cluster.indices.values()].reduce((sum, index) => sum + index.bytes, 0);
+    const figures = this.nodeFigures;
     return ok({
       _nodes: { total: 1, successful: 1, failed: 0 },
       cluster_name: CLUSTER_NAME,
@@ -1441,17 +1521,17 @@ export class ElasticsearchEmulator {
           transport_address: '127.0.0.1:9300',
           host: '127.0.0.1',
           ip: '127.0.0.1:9300',
-          roles: ['data', 'ingest', 'master'],
+          roles: NODE_ROLES,
           indices: {
             docs: { count: docs, deleted: 0 },
             store: { size_in_bytes: bytes },
             indexing: { index_total: this.stats.indexTotal, index_time_in_millis: Math.round(this.stats.indexTimeMs), index_failed: 0 },
             search: { query_total: this.stats.queryTotal, query_time_in_millis: Math.round(this.stats.queryTimeMs) },
           },
-          jvm: { mem: { heap_used_in_bytes: memory.heapUsed, heap_max_in_bytes: memory.heapTotal, heap_used_percent: Math.round((100 * memory.heapUsed) / memory.heapTotal) } },
-          process: { cpu: { percent: 0 }, open_file_descriptors: 0 },
-          os: { mem: { total_in_bytes: 0 } },
-          fs: { total: { total_in_bytes: 0, free_in_bytes: 0, available_in_bytes: 0 } },
+          os: figures.os(),
+          process: figures.process(),
+          jvm: figures.jvm(),
+          fs: figures.fs(),
         },
       },
     });
