@@ -235,6 +235,7 @@ describe('documents and _bulk', () => {
         { update: { _index: 'bulk', _id: '1' } }, { doc: { tag: 'b' } },
         { update: { _index: 'bulk', _id: '3' } }, { doc: { n: 3 }, doc_as_upsert: true },
         { update: { _index: 'bulk', _id: '4' } }, { doc: { n: 4 } },
+        { update: { _index: 'bulk', _id: '1' } }, { script: { source: 'ctx._source.n += 1' } },
         { index: { _index: 'bulk', _id: '5' } }, { n: 'not a number' },
         { delete: { _index: 'bulk', _id: '2' } },
         { delete: { _index: 'bulk', _id: '42' } },
@@ -248,6 +249,8 @@ describe('documents and _bulk', () => {
       ['update', 200, 'updated'],
       ['update', 201, 'created'],
       ['update', 404, 'document_missing_exception'],
+      // A script is refused as what the emulator does not run, not as a body without a script.
+      ['update', 400, 'illegal_argument_exception'],
       ['index', 400, 'document_parsing_exception'],
       ['delete', 200, 'deleted'],
       ['delete', 404, 'not_found'],

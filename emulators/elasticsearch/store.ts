@@ -777,7 +777,8 @@ export class Cluster {
   }
 
   /** Partial update: merges `doc` into the source, or upserts; `noop` when nothing changes. */
-  updateDoc(index: Index, id: string, body: { doc?: Json; doc_as_upsert?: boolean; upsert?: Json; detect_noop?: boolean }): WriteResult {
+  updateDoc(index: Index, id: string, body: { doc?: Json; doc_as_upsert?: boolean; upsert?: Json; detect_noop?: boolean; script?: unknown }): WriteResult {
+    if (body.script !== undefined) throw badRequest('[update] with a [script] is valid in Elasticsearch but not supported by the emulator, which runs no Painless; send a partial [doc]');
     const block = index.writeBlock();
     if (block !== undefined) throw block;
     const existing = index.docs.get(id);
