@@ -426,3 +426,38 @@ describe('what monitoring asks: snapshots, SLM, tasks, the plural mapping API (p
     expect((await failure(es.indices.dataStreamsStats({ name: 'logs-s-none' }))).status).toBe(404);
   });
 });
+
+describe('closing and opening indices (close and open index APIs)', () => {
+  it('a closed index keeps its documents but serves no read or write; wildcards pass it by; opened, it serves them again', async () => {
+    await logs();
+    const closed = await es.indices.close({ index: 'logs-a' });
+    expect(closed).toEqual({ acknowledged: true, shards_acknowledged: true, indices: { 'logs-a': { closed: true } } });
+    const isClosed = { status: 400, type: 'index_closed_exception', reason: 'closed' };
+    expect(await failure(es.search({ index: 'logs-a' }))).toEqual(isClosed);
+    expect(await failure(es.count({ index: 'logs-a' }))).toEqual(isClosed);
+    expect(await failure(es.index({ index: 'logs-a', document: { message: 'late' } }))).toEqual(isClosed);
+    const first = (await es.search({ index: 'logs-b' })).hits.hits[0];
+    expect((await es.search({ index: 'logs-*' })).hits.total).toEqual({ value: 2, relation: 'eq' });
+    expect((await es.bulk({ operations: [{ create: { _index: 'logs-a' } }, { message: 'x' }] })).items[0]?.create?.error?.type).toBe('index_closed_exception');
+    const rows = await es.cat.indices({ index: 'logs-*', format: 'json', h: 'index,status,docs.count' });
+    expect(rows).toEqual([{ index: 'logs-a', status: 'close', 'docs.count': '' }, { index: 'logs-b', status: 'open', 'docs.count': '2' }]);
+    expect((await es.indices.getSettings({ index: 'logs-a', flat_settings: true }))['logs-a']?.settings?.['index.verified_before_close']).toBe('true');
+    await es.indices.open({ index: 'logs-*' });
+    expect((await es.count({ index: 'logs-a' })).count).toBe(2);
+    expect((await es.get({ index: 'logs-b', id: first?._id as string })).found).toBe(true);
+  });
+
+  it('the write index of a data stream cannot be closed; a missing index is 404; delete reaches closed indices', async () => {
+    await es.indices.putIndexTemplate({ name: 'streams', index_patterns: ['logs-s-*'], data_stream: {} });
+    await es.index({ index: 'logs-s-one', document: { '@timestamp': '2026-11-30T10:00:00Z' }, refresh: true });
+    const backing = (await es.indices.getDataStream({ name: 'logs-s-one' })).data_streams[0]?.indices[0]?.index_name as string;
+    expect(await failure(es.indices.close({ index: backing }))).toMatchObject({ status: 400, reason: `cannot close the following data stream write indices [${backing}]` });
+    expect((await failure(es.indices.close({ index: 'nothing' }))).status).toBe(404);
+    await es.indices.create({ index: 'old' });
+    await es.indices.close({ index: 'old' });
+    // `*` is no data stream's name here: the streams' backing indices, hidden, stay.
+    await es.indices.delete({ index: '*' });
+    expect(await es.indices.exists({ index: 'old' })).toBe(false);
+    expect((await es.count({ index: 'logs-s-one' })).count).toBe(1);
+  });
+});

@@ -123,6 +123,15 @@ function templatesNamed<T>(templates: Map<string, T>, name: string | undefined, 
   return found;
 }
 
+/** The indices, if each may be read: a read block or a closed index fails the request. */
+function readable(indices: Index[]): Index[] {
+  for (const index of indices) {
+    const block = index.readBlock();
+    if (block !== undefined) throw block;
+  }
+  return indices;
+}
+
 function truthy(value: string | undefined): boolean {
   return value !== undefined && value !== 'false';
 }
@@ -690,21 +699,23 @@ export class ElasticsearchEmulator {
       return this.cat(request, [row]);
     });
     const catIndices = (request: Request): Reply => {
-      const indices = c.resolve(request.params.index, { expandHidden: request.query.expand_wildcards === 'all' || request.params.index !== undefined, allowNoIndices: true });
+      // Closed indices are listed too (`expand_wildcards` defaults to all here), without figures, as Elasticsearch lists them.
+      const indices = c.resolve(request.params.index, { expandHidden: request.query.expand_wildcards === 'all' || request.params.index !== undefined, allowNoIndices: true, expandClosed: true });
+      const size = (index: Index): string => (index.closed ? '' : request.query.bytes === 'b' ? String(index.bytes) : formatByteSize(index.bytes));
       const rows = indices
         .sort((a, b) => a.name.localeCompare(b.name))
         .map((index) => ({
           health: Number(index.settings['index.number_of_replicas'] ?? 0) > 0 ? 'yellow' : 'green',
-          status: 'open',
+          status: index.closed ? 'close' : 'open',
           index: index.name,
           uuid: index.uuid,
           pri: index.settings['index.number_of_shards'] ?? '1',
           rep: index.settings['index.number_of_replicas'] ?? '1',
-          'docs.count': String(index.view.size),
-          'docs.deleted': '0',
-          'store.size': request.query.bytes === 'b' ? String(index.bytes) : formatByteSize(index.bytes),
-          'pri.store.size': request.query.bytes === 'b' ? String(index.bytes) : formatByteSize(index.bytes),
-          'dataset.size': request.query.bytes === 'b' ? String(index.bytes) : formatByteSize(index.bytes),
+          'docs.count': index.closed ? '' : String(index.view.size),
+          'docs.deleted': index.closed ? '' : '0',
+          'store.size': size(index),
+          'pri.store.size': size(index),
+          'dataset.size': size(index),
         }));
       return this.cat(request, rows);
     };
@@ -1149,7 +1160,7 @@ export class ElasticsearchEmulator {
     this.route('GET', '/_async_search/{id}', (request) => ok(this.asyncSearches.get(request.params.id as string, c.now())));
     this.route('DELETE', '/_async_search/{id}', (request) => ok(this.asyncSearches.delete(request.params.id as string, c.now())));
     this.route('POST', '/{index}/_pit', (request) => {
-      const indices = c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true' });
+      const indices = readable(c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true' }));
       const id = this.contexts.openPit(frozenTargets(indices), request.query.keep_alive);
       return ok({ id, _shards: { total: indices.length, successful: indices.length, skipped: 0, failed: 0 } });
     });
@@ -1161,11 +1172,11 @@ export class ElasticsearchEmulator {
     }, { bodyRequired: true });
     const runFieldCaps = (request: Request): Reply => {
       const indices = c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
-      return ok(fieldCaps(indices, request.json, request.query));
+      return ok(fieldCaps(readable(indices), request.json, request.query));
     };
     this.route(['GET', 'POST'], '/_field_caps', runFieldCaps);
     this.route(['GET', 'POST'], '/{index}/_field_caps', runFieldCaps);
-    const runCount = (request: Request): Reply => ok(count(c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true' }), request.json, request.query as SearchParams, c.now()));
+    const runCount = (request: Request): Reply => ok(count(readable(c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true' })), request.json, request.query as SearchParams, c.now()));
     this.route(['GET', 'POST'], '/_count', runCount);
     this.route(['GET', 'POST'], '/{index}/_count', runCount);
   }
@@ -1295,6 +1306,14 @@ export class ElasticsearchEmulator {
       c.journal?.meta();
       return ok({ acknowledged: true, ...(on ? { shards_acknowledged: true } : {}), indices: indices.map((index) => ({ name: index.name, [on ? 'blocked' : 'unblocked']: true })) });
     };
+    this.route('POST', '/{index}/_close', (request) => {
+      const closed = c.closeIndices(request.params.index as string);
+      return ok({ acknowledged: true, shards_acknowledged: true, indices: Object.fromEntries(closed.map((index) => [index.name, { closed: true }])) });
+    });
+    this.route('POST', '/{index}/_open', (request) => {
+      c.openIndices(request.params.index as string);
+      return ok({ acknowledged: true, shards_acknowledged: true });
+    });
     this.route('PUT', '/{index}/_block/{block}', (request) => block(request, true));
     this.route('DELETE', '/{index}/_block/{block}', (request) => block(request, false));
     this.route('GET', '/_resolve/index/{name}', (request) => ok(resolveIndex(c, request.params.name as string, request.query)));
@@ -1351,10 +1370,7 @@ export class ElasticsearchEmulator {
       return { pit_id: pit.id, ...firstPage(targets, rest, params, this.cluster.now(), { pit: true }).response };
     }
     const indices = this.cluster.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
-    for (const index of indices) {
-      const block = index.readBlock();
-      if (block !== undefined) throw block;
-    }
+    readable(indices);
     if (params.scroll === undefined) return search(liveTargets(indices), body, params, this.cluster.now());
     const { prepared, response, size } = firstPage(frozenTargets(indices), body, params, this.cluster.now());
     return { _scroll_id: this.contexts.openScroll(prepared, size, indices.length, params.scroll), ...response };
@@ -1387,6 +1403,8 @@ export class ElasticsearchEmulator {
   /** One document by id, as `GET <index>/_doc/<id>` answers it (its `_source` filtered by `source` when given). */
   private getDocument(target: string, id: string, source: unknown): Reply {
     const [index] = this.cluster.resolve(target);
+    const closed = index?.closed === true ? index.readBlock() : undefined;
+    if (closed !== undefined) throw closed;
     const doc = index?.docs.get(id);
     const name = index?.name ?? target;
     if (!doc) return { status: 404, body: { _index: name, _id: id, found: false } };

@@ -174,6 +174,16 @@ export class Index {
     this.unsetConstants = [...this.fields.values()].filter((def) => def.type === 'constant_keyword' && def.mapping.value === undefined);
   }
 
+  /** A closed index keeps its metadata but serves no read or write; Elasticsearch marks it with this setting. */
+  get closed(): boolean {
+    return this.settings['index.verified_before_close'] === 'true';
+  }
+
+  /** What a read or write of a closed index meets (IndexClosedException). */
+  private closedError(): EsError {
+    return new EsError(400, 'index_closed_exception', 'closed', { index_uuid: this.uuid, index: this.name });
+  }
+
   get hidden(): boolean {
     return this.settings['index.hidden'] === 'true' || this.dataStream !== undefined;
   }
@@ -244,6 +254,7 @@ export class Index {
    * `read_only_allow_delete` (the disk flood stage) every write but a delete, with 429 so that clients retry.
    */
   writeBlock(deleting = false): EsError | undefined {
+    if (this.closed) return this.closedError();
     const blocked = (reason: string, status = 403): EsError => new EsError(status, 'cluster_block_exception', `index [${this.name}] blocked by: [${reason}];`);
     if (this.settings['index.blocks.read_only'] === 'true') return blocked('FORBIDDEN/5/index read-only (api)');
     if (this.settings['index.blocks.write'] === 'true') return blocked('FORBIDDEN/8/index write (api)');
@@ -253,6 +264,7 @@ export class Index {
 
   /** The block a search of this index meets: `index.blocks.read`. */
   readBlock(): EsError | undefined {
+    if (this.closed) return this.closedError();
     return this.settings['index.blocks.read'] === 'true' ? new EsError(403, 'cluster_block_exception', `index [${this.name}] blocked by: [FORBIDDEN/7/index read (api)];`) : undefined;
   }
 }
@@ -289,6 +301,10 @@ export interface ResolveOptions {
   ignoreUnavailable?: boolean;
   allowNoIndices?: boolean;
   expandHidden?: boolean;
+  /** Let wildcards reach closed indices too (`expand_wildcards` with `closed` or `all`); by default they reach open ones. */
+  expandClosed?: boolean;
+  /** Let wildcards reach data streams' backing indices through the streams' names (not for the delete index API). */
+  includeDataStreams?: boolean;
 }
 
 /** The state of the single-node cluster: indices, aliases, templates, data streams and lifecycle policies. */
@@ -329,9 +345,10 @@ export class Cluster {
       if (part.includes('*')) {
         const regex = globToRegex(part);
         const showHidden = options.expandHidden === true || part.startsWith('.');
-        for (const index of this.indices.values()) if (regex.test(index.name) && (showHidden || !index.hidden)) found.set(index.name, index);
-        for (const stream of this.dataStreams.values()) if (regex.test(stream.name)) for (const name of stream.indices) found.set(name, this.indices.get(name) as Index);
-        for (const index of this.indices.values()) for (const alias of index.aliases.keys()) if (regex.test(alias)) found.set(index.name, index);
+        const reached = (index: Index): boolean => options.expandClosed === true || !index.closed;
+        for (const index of this.indices.values()) if (regex.test(index.name) && (showHidden || !index.hidden) && reached(index)) found.set(index.name, index);
+        for (const stream of this.dataStreams.values()) if (options.includeDataStreams !== false && regex.test(stream.name)) for (const name of stream.indices) if (reached(this.indices.get(name) as Index)) found.set(name, this.indices.get(name) as Index);
+        for (const index of this.indices.values()) for (const alias of index.aliases.keys()) if (regex.test(alias) && reached(index)) found.set(index.name, index);
         continue;
       }
       const matched = this.byName(part);
@@ -512,8 +529,26 @@ export class Cluster {
     return index;
   }
 
+  /** The close index API: a closed index keeps its documents and metadata and serves nothing until opened. */
+  closeIndices(expression: string): Index[] {
+    const targets = this.resolve(expression);
+    const writeIndices = targets.filter((index) => index.dataStream !== undefined && this.dataStreams.get(index.dataStream)?.indices.at(-1) === index.name);
+    if (writeIndices.length > 0) throw badRequest(`cannot close the following data stream write indices [${writeIndices.map((index) => index.name).join(', ')}]`);
+    for (const index of targets) index.settings['index.verified_before_close'] = 'true';
+    this.journal?.meta();
+    return targets;
+  }
+
+  /** The open index API; wildcards reach closed indices here. */
+  openIndices(expression: string): Index[] {
+    const targets = this.resolve(expression, { expandClosed: true });
+    for (const index of targets) delete index.settings['index.verified_before_close'];
+    this.journal?.meta();
+    return targets;
+  }
+
   deleteIndices(expression: string): string[] {
-    const targets = this.resolve(expression, { allowNoIndices: true, expandHidden: false });
+    const targets = this.resolve(expression, { allowNoIndices: true, expandHidden: false, expandClosed: true, includeDataStreams: false });
     for (const index of targets) {
       if (index.dataStream !== undefined) {
         const stream = this.dataStreams.get(index.dataStream) as DataStream;
