@@ -1,4 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
+import { availableParallelism } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
 import { matchesPattern, patternsOverlap } from '../emulators/elasticsearch/glob.js';
@@ -459,5 +460,79 @@ describe('closing and opening indices (close and open index APIs)', () => {
     await es.indices.delete({ index: '*' });
     expect(await es.indices.exists({ index: 'old' })).toBe(false);
     expect((await es.count({ index: 'logs-s-one' })).count).toBe(1);
+  });
+});
+
+describe('the cluster state and stats, explain and analyze APIs, and the _cat APIs of pools, allocation and tasks', () => {
+  it('_cluster/state shows the metrics asked: the node, each index’s metadata and routing, blocks; its version moves with a change', async () => {
+    await logs();
+    await es.indices.create({ index: 'replicated', settings: { number_of_replicas: 1 } });
+    const state = await es.cluster.state();
+    const node = state.master_node as string;
+    expect(Object.keys(state.nodes as object)).toEqual([node]);
+    const metadata = state.metadata as { indices: Record<string, { state: string; mappings: { _doc: { properties: Record<string, unknown> } } }> };
+    expect(Object.keys(metadata.indices)).toEqual(['logs-a', 'logs-b', 'replicated']);
+    expect(Object.keys(metadata.indices['logs-a']?.mappings._doc.properties ?? {})).toContain('message');
+    const routing = (state.routing_table as { indices: Record<string, { shards: Record<string, Array<{ state: string; primary: boolean; node: string | null }>> }> }).indices;
+    expect(routing.replicated?.shards['0']?.map((shard) => [shard.state, shard.primary, shard.node])).toEqual([['STARTED', true, node], ['UNASSIGNED', false, null]]);
+    await es.indices.close({ index: 'logs-b' });
+    const after = await es.cluster.state({ metric: ['metadata', 'blocks', 'version'], index: 'logs-*' });
+    expect(Object.keys(after).sort()).toEqual(['blocks', 'cluster_name', 'cluster_uuid', 'metadata', 'state_uuid', 'version']);
+    expect(after.version as number).toBeGreaterThan(state.version as number);
+    expect((after.metadata as typeof metadata).indices['logs-b']?.state).toBe('close');
+    expect(after.blocks).toEqual({ indices: { 'logs-b': { '4': { description: 'index closed', retryable: false, levels: ['read', 'write'] } } } });
+    const again = await es.cluster.state({ metric: ['version'], index: 'logs-*' });
+    expect(again.version).toBe(after.version);
+    expect((await failure(es.cluster.state({ metric: ['bogus' as 'version'] }))).status).toBe(400);
+  });
+
+  it('_cluster/stats counts indices, documents and field types, and gives the node’s own figures', async () => {
+    await logs();
+    const stats = await es.cluster.stats();
+    // Each index asks for a replica (the default), which one node cannot place: yellow.
+    expect([stats.status, stats.indices.count, stats.indices.docs?.count, stats.nodes.count.total]).toEqual(['yellow', 2, 4, 1]);
+    expect(stats.indices.mappings?.field_types.find((type) => type.name === 'keyword')).toMatchObject({ count: 4, index_count: 2 });
+    expect(stats.nodes.fs?.total_in_bytes).toBeGreaterThan(0);
+  });
+
+  it('_explain says whether one document matches, with its score; a missing document is 404', async () => {
+    await logs();
+    const hit = (await es.search({ index: 'logs-a', query: { match: { message: 'done' } } })).hits.hits[0];
+    const matched = await es.explain({ index: 'logs-a', id: hit?._id as string, query: { match: { message: 'done' } } });
+    expect([matched.matched, matched.explanation?.value]).toEqual([true, hit?._score]);
+    expect((await es.explain({ index: 'logs-a', id: hit?._id as string, query: { term: { status: 500 } } })).matched).toBe(false);
+    expect(await failure(es.explain({ index: 'logs-a', id: 'nope', query: { match_all: {} } }))).toMatchObject({ status: 404 });
+    expect((await failure(es.explain({ index: 'logs-a', id: 'x' }))).status).toBe(400);
+  });
+
+  it('_analyze gives tokens with offsets, positions and types, by analyzer, field or tokenizer and filters, and refuses what it has not', async () => {
+    const standard = await es.indices.analyze({ analyzer: 'standard', text: ['Job 42 Failed', 'Don’t retry'] });
+    expect(standard.tokens?.map((token) => [token.token, token.start_offset, token.end_offset, token.type, token.position])).toEqual([
+      ['job', 0, 3, '<ALPHANUM>', 0], ['42', 4, 6, '<NUM>', 1], ['failed', 7, 13, '<ALPHANUM>', 2],
+      ['don’t', 14, 19, '<ALPHANUM>', 3], ['retry', 20, 25, '<ALPHANUM>', 4],
+    ]);
+    expect((await es.indices.analyze({ analyzer: 'whitespace', text: 'GET /api/v1/jobs?id=7 HTTP/1.1' })).tokens?.map((token) => token.token)).toEqual(['GET', '/api/v1/jobs?id=7', 'HTTP/1.1']);
+    expect((await es.indices.analyze({ analyzer: 'simple', text: 'R2-D2 ok' })).tokens?.map((token) => token.token)).toEqual(['r', 'd', 'ok']);
+    expect((await es.indices.analyze({ tokenizer: 'keyword', filter: ['lowercase'], text: 'Rendiff-API' })).tokens?.map((token) => token.token)).toEqual(['rendiff-api']);
+    await logs();
+    // A text field's values are 100 positions apart; a keyword field's value is one token.
+    expect((await es.indices.analyze({ index: 'logs-a', field: 'message', text: ['a b', 'c'] })).tokens?.map((token) => token.position)).toEqual([0, 1, 102]);
+    expect((await es.indices.analyze({ index: 'logs-a', field: 'service.name', text: 'Rendiff API' })).tokens?.map((token) => token.token)).toEqual(['Rendiff API']);
+    expect(await failure(es.indices.analyze({ analyzer: 'english', text: 'running' }))).toMatchObject({ status: 400, reason: expect.stringMatching(/analyzer \[english\].*not supported by the emulator/) });
+    expect((await failure(es.indices.analyze({ analyzer: 'standard' }))).status).toBe(400);
+  });
+
+  it('_cat/thread_pool, _cat/allocation and _cat/tasks', async () => {
+    const pools = await es.cat.threadPool({ format: 'json' });
+    expect(Object.keys(pools[0] ?? {})).toEqual(['node_name', 'name', 'active', 'queue', 'rejected']);
+    expect(pools.map((pool) => pool.name)).toEqual(expect.arrayContaining(['search', 'write', 'get']));
+    const write = await es.cat.threadPool({ thread_pool_patterns: 'write', format: 'json', h: 'name,type,size,queue_size' });
+    expect(write).toEqual([{ name: 'write', type: 'fixed', size: String(availableParallelism()), queue_size: '10000' }]);
+    await es.indices.create({ index: 'replicated', settings: { number_of_replicas: 1 } });
+    const allocation = await es.cat.allocation({ format: 'json', bytes: 'b' });
+    expect(allocation.map((row) => [row.node, row.shards])).toEqual([['sluice-emulator-node', '1'], ['UNASSIGNED', '1']]);
+    expect(Number(allocation[0]?.['disk.total'])).toBeGreaterThan(Number(allocation[0]?.['disk.avail']));
+    const tasks = await es.cat.tasks({ format: 'json' });
+    expect(tasks.map((task) => task.action)).toEqual(['cluster:monitor/tasks/lists']);
   });
 });

@@ -81,9 +81,12 @@ export function isNumericType(type: string | undefined): boolean {
   return type !== undefined && (type in INTEGER_RANGES || type === 'double' || type === 'float' || type === 'half_float' || type === 'scaled_float');
 }
 
+/** A word as the emulator's standard analyzer cuts it. */
+export const WORD = /[\p{L}\p{N}_]+(?:['\u2019][\p{L}\p{N}_]+)*/gu;
+
 /** Lower-cased word tokens, roughly Lucene's standard analyzer. */
 export function analyze(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}_]+(?:['\u2019][\p{L}\p{N}_]+)*/gu) ?? [];
+  return text.toLowerCase().match(WORD) ?? [];
 }
 
 // ---- the field index: the mapping flattened to full paths ------------------------------------------

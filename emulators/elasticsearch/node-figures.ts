@@ -62,11 +62,13 @@ export class NodeFigures {
   }
 
   /** The file system that holds the data directory (the temporary directory's in memory mode). */
-  fs(): Record<string, unknown> {
+  disk(): { total: number; free: number; available: number } {
     const stats = statfsSync(this.dataPath);
-    const total = stats.blocks * stats.bsize;
-    const free = stats.bfree * stats.bsize;
-    const available = stats.bavail * stats.bsize;
+    return { total: stats.blocks * stats.bsize, free: stats.bfree * stats.bsize, available: stats.bavail * stats.bsize };
+  }
+
+  fs(): Record<string, unknown> {
+    const { total, free, available } = this.disk();
     const totals = { total_in_bytes: total, free_in_bytes: free, available_in_bytes: available };
     return { timestamp: Date.now(), total: totals, data: [{ path: this.dataPath, mount: this.dataPath, type: 'unknown', ...totals }] };
   }

@@ -131,6 +131,22 @@ export function matchingDocs(indices: Index[], body: Json, params: SearchParams 
   return hits.slice(0, limit).map((hit) => ({ index: byName.get(hit.index) as Index, id: hit.doc.id }));
 }
 
+/**
+ * The explain API: whether one searchable document matches a query, and its score. The emulator's scores are
+ * sums of matched clauses and boosts, not Lucene's BM25, so the explanation is that one node, with no tree below.
+ */
+export function explainDocument(index: Index, id: string, body: Json, params: SearchParams, now: number): { status: number; body: Json } {
+  for (const key of Object.keys(body)) if (key !== 'query') throw parsingError(`request does not support [${key}]`);
+  const query = queryOf(body, params);
+  if (query === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: query is missing;');
+  const matcher = compileQuery(query, searchContext([index], now));
+  const doc = index.view.get(id);
+  if (doc === undefined) return { status: 404, body: { _index: index.name, _id: id, matched: false } };
+  const matched = matcher.matches(doc);
+  const explanation = matched ? { value: matcher.score(doc), description: 'sum of the matched clauses\u2019 boosts (the emulator\u2019s score)', details: [] } : { value: 0, description: 'no matching clause', details: [] };
+  return { status: 200, body: { _index: index.name, _id: id, matched, explanation } };
+}
+
 // ---- options ---------------------------------------------------------------------------------------
 
 function integerOption(name: string, param: string | undefined, value: unknown, fallback: number): number {

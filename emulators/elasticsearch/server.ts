@@ -18,7 +18,7 @@ import type { Mappings } from './mapping.js';
 import { AsyncSearches } from './async-search.js';
 import { SearchContexts } from './contexts.js';
 import { fieldCaps } from './field-caps.js';
-import { count, firstPage, frozenTargets, liveTargets, matchingDocs, renderPage, search, sourceSpecOf, type SearchParams } from './search.js';
+import { count, explainDocument, firstPage, frozenTargets, liveTargets, matchingDocs, renderPage, search, sourceSpecOf, type SearchParams } from './search.js';
 import { parseMultiGet, parseMultiSearch } from './multi.js';
 import { clearCache, flush, forceMerge, indexStats, resolveIndex } from './index-info.js';
 import { fieldMappings, termsEnum, validateQuery } from './lookups.js';
@@ -28,6 +28,9 @@ import { MAX_JSON_DEPTH, nestingTooDeep, nestsTooDeep } from './strict.js';
 import { matchesPattern } from './glob.js';
 import { Snapshots } from './snapshots.js';
 import { NodeFigures } from './node-figures.js';
+import { analyzeText } from './analyze.js';
+import { ClusterStateView, clusterStats, type NodeIdentity } from './cluster-state.js';
+import { allocationRows, sizeIn, THREAD_POOL_COLUMNS, threadPoolRows } from './node-cat.js';
 import { Cluster, Doc, flattenSettings, nestSettings, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
 
 export interface ElasticsearchEmulatorOptions {
@@ -121,6 +124,12 @@ function templatesNamed<T>(templates: Map<string, T>, name: string | undefined, 
   const found = [...templates].filter(([key]) => name === undefined || name.split(',').some((pattern) => matchesPattern(pattern, key)));
   if (name !== undefined && !name.includes('*') && found.length === 0) throw resourceNotFound(`${kind} matching [${name}] not found`);
   return found;
+}
+
+/** Whether an index asks for a replica, which one node never assigns: the cluster is yellow then, as a real single node is. */
+function wantsReplicas(indices: Iterable<Index>): boolean {
+  for (const index of indices) if (Number(index.settings['index.number_of_replicas'] ?? 0) > 0) return true;
+  return false;
 }
 
 /** The indices, if each may be read: a read block or a closed index fails the request. */
@@ -632,7 +641,7 @@ export class ElasticsearchEmulator {
     this.route('GET', '/_xpack', () => ok({ build: { hash: 'sluice', date: '2026-01-01T00:00:00.000Z' }, license: { ...license, mode: 'basic' }, features: { ilm: { available: true, enabled: true }, data_streams: { available: true, enabled: true } }, tagline: 'You know, for X' }));
     const health = async (request: Request): Promise<Reply> => {
       const indices = request.params.index === undefined ? [...c.indices.values()] : c.resolve(request.params.index, { expandHidden: true });
-      const yellow = indices.some((index) => Number(index.settings['index.number_of_replicas'] ?? 0) > 0);
+      const yellow = wantsReplicas(indices);
       const status = yellow ? 'yellow' : 'green';
       const wanted = request.query.wait_for_status;
       const rank = { green: 0, yellow: 1, red: 2 };
@@ -678,6 +687,14 @@ export class ElasticsearchEmulator {
       this.scheduleIlm();
       return ok({ acknowledged: true, persistent: nestSettings(applied), transient: {} });
     });
+    const state = new ClusterStateView(c, this.identity());
+    this.route('GET', '/_cluster/state', () => ok(state.render(undefined, undefined)));
+    this.route('GET', '/_cluster/state/{metrics}', (request) => ok(state.render(request.params.metrics, undefined)));
+    this.route('GET', '/_cluster/state/{metrics}/{index}', (request) => ok(state.render(request.params.metrics, request.params.index)));
+    this.route('GET', '/_cluster/stats', () => {
+      const yellow = wantsReplicas(c.indices.values());
+      return ok(clusterStats(c, this.identity(), this.nodeFigures, yellow ? 'yellow' : 'green'));
+    });
     // Cluster state updates are applied as they come: none ever waits.
     this.route('GET', '/_cluster/pending_tasks', () => ok({ tasks: [] }));
     this.route('GET', '/_nodes/stats', () => this.nodeStats());
@@ -693,7 +710,7 @@ export class ElasticsearchEmulator {
   private registerCatRoutes(): void {
     const c = this.cluster;
     this.route('GET', '/_cat/health', (request) => {
-      const yellow = [...c.indices.values()].some((index) => Number(index.settings['index.number_of_replicas'] ?? 0) > 0);
+      const yellow = wantsReplicas(c.indices.values());
       const now = Date.now();
       const row = { epoch: String(Math.floor(now / 1000)), timestamp: new Date(now).toISOString().slice(11, 19), cluster: CLUSTER_NAME, status: yellow ? 'yellow' : 'green', 'node.total': '1', 'node.data': '1', shards: String(c.indices.size), pri: String(c.indices.size), relo: '0', init: '0', unassign: String(yellow ? c.indices.size : 0), unassign_pri: '0', pending_tasks: '0', max_task_wait_time: '-', active_shards_percent: yellow ? '50.0%' : '100.0%' };
       return this.cat(request, [row]);
@@ -750,6 +767,15 @@ export class ElasticsearchEmulator {
         load_1m: one.toFixed(2), load_5m: five.toFixed(2), load_15m: fifteen.toFixed(2), 'node.role': 'dhimst', master: '*', name: NODE_NAME,
       };
       return this.cat(request, [row]);
+    });
+    this.route('GET', '/_cat/thread_pool', (request) => this.cat(request, threadPoolRows({ ...node, pid: process.pid, port: this.port }), THREAD_POOL_COLUMNS));
+    this.route('GET', '/_cat/thread_pool/{pools}', (request) => {
+      const wanted = (request.params.pools as string).split(',');
+      return this.cat(request, threadPoolRows({ ...node, pid: process.pid, port: this.port }).filter((row) => wanted.some((pattern) => matchesPattern(pattern, row.name as string))), THREAD_POOL_COLUMNS);
+    });
+    this.route('GET', '/_cat/allocation', (request) => {
+      const disk = this.nodeFigures.disk();
+      return this.cat(request, allocationRows(node, c.resolve(undefined, { expandHidden: true, expandClosed: true }), disk, sizeIn(request.query.bytes)));
     });
     // No plugin is installed: the list is empty, as on a default distribution.
     this.route('GET', '/_cat/plugins', (request) => this.cat(request, []));
@@ -871,7 +897,7 @@ export class ElasticsearchEmulator {
             timestamp_field: { name: '@timestamp' },
             indices: indices.map((index) => ({ index_name: index.name, index_uuid: index.uuid, prefer_ilm: true, ilm_policy: index.settings['index.lifecycle.name'], managed_by: index.settings['index.lifecycle.name'] ? 'Index Lifecycle Management' : 'Unmanaged' })),
             generation: stream.generation,
-            status: indices.some((index) => Number(index.settings['index.number_of_replicas'] ?? 0) > 0) ? 'YELLOW' : 'GREEN',
+            status: wantsReplicas(indices) ? 'YELLOW' : 'GREEN',
             template: stream.template,
             ilm_policy: write?.settings['index.lifecycle.name'],
             next_generation_managed_by: write?.settings['index.lifecycle.name'] ? 'Index Lifecycle Management' : 'Unmanaged',
@@ -1043,25 +1069,26 @@ export class ElasticsearchEmulator {
       throw resourceNotFound(`task [${id}] isn't running and hasn't stored its results`);
     });
     this.route('POST', '/_tasks/_cancel', () => ok({ nodes: {} }));
+    this.route('GET', '/_cat/tasks', (request) => {
+      const rows = this.listingTasks(request.query).map((task) => {
+        const started = new Date(task.start_time_in_millis);
+        return { action: task.action, task_id: `${task.node}:${task.id}`, parent_task_id: '-', type: task.type, start_time: String(task.start_time_in_millis), timestamp: started.toISOString().slice(11, 19), running_time: '0s', running_time_ns: '0', node_id: task.node, ip: '127.0.0.1', port: '9300', node: NODE_NAME };
+      });
+      return this.cat(request, rows, ['action', 'task_id', 'parent_task_id', 'type', 'start_time', 'timestamp', 'running_time', 'ip', 'node']);
+    });
   }
 
-  private listTasks(query: Record<string, string>): Json {
+  /** The task that lists tasks, which is all that runs while they are listed, if `actions` asks for it. */
+  private listingTasks(query: Record<string, string>): Array<{ node: string; id: number; type: string; action: string; start_time_in_millis: number } & Json> {
     const id = ++this.taskCount;
     const action = 'cluster:monitor/tasks/lists';
     const wanted = query.actions?.split(',');
-    const listed = wanted === undefined || wanted.some((pattern) => matchesPattern(pattern, action));
-    const task = {
-      node: this.nodeId,
-      id,
-      type: 'transport',
-      action,
-      ...(truthy(query.detailed) ? { description: '' } : {}),
-      start_time_in_millis: Date.now(),
-      running_time_in_nanos: 0,
-      cancellable: false,
-      headers: {},
-    };
-    const tasks = listed ? [task] : [];
+    if (wanted !== undefined && !wanted.some((pattern) => matchesPattern(pattern, action))) return [];
+    return [{ node: this.nodeId, id, type: 'transport', action, ...(truthy(query.detailed) ? { description: '' } : {}), start_time_in_millis: Date.now(), running_time_in_nanos: 0, cancellable: false, headers: {} }];
+  }
+
+  private listTasks(query: Record<string, string>): Json {
+    const tasks = this.listingTasks(query);
     if (query.group_by === 'none') return { tasks };
     if (query.group_by === 'parents') return { tasks: Object.fromEntries(tasks.map((each) => [`${this.nodeId}:${each.id}`, each])) };
     if (query.group_by !== undefined && query.group_by !== 'nodes') throw badRequest(`failed to parse [group_by]: no such value [${query.group_by}], expected one of [nodes, parents, none]`);
@@ -1176,6 +1203,13 @@ export class ElasticsearchEmulator {
     };
     this.route(['GET', 'POST'], '/_field_caps', runFieldCaps);
     this.route(['GET', 'POST'], '/{index}/_field_caps', runFieldCaps);
+    this.route(['GET', 'POST'], '/_analyze', (request) => ok(analyzeText(undefined, request.json)));
+    this.route(['GET', 'POST'], '/{index}/_analyze', (request) => ok(analyzeText(c.resolve(request.params.index)[0], request.json)));
+    this.route(['GET', 'POST'], '/{index}/_explain/{id}', (request) => {
+      const indices = readable(c.resolve(request.params.index));
+      if (indices.length !== 1) throw badRequest(`explain needs one index, but [${request.params.index}] resolves to ${indices.length}`);
+      return explainDocument(indices[0] as Index, request.params.id as string, request.json, request.query as SearchParams, c.now());
+    });
     const runCount = (request: Request): Reply => ok(count(readable(c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true' })), request.json, request.query as SearchParams, c.now()));
     this.route(['GET', 'POST'], '/_count', runCount);
     this.route(['GET', 'POST'], '/{index}/_count', runCount);
@@ -1487,16 +1521,20 @@ export class ElasticsearchEmulator {
     );
   }
 
-  /** A `_cat` table; `headers` name its columns when it may have no row. */
-  private cat(request: Request, rows: Array<Record<string, string>>, headers?: string[]): Reply {
-    const wanted = request.query.h?.split(',');
+  /** A `_cat` table; `defaults` are the columns shown without `h` (all of a row's by default). */
+  private cat(request: Request, rows: Array<Record<string, string>>, defaults?: string[]): Reply {
+    const wanted = request.query.h?.split(',') ?? defaults;
     const selected = rows.map((row) => (wanted === undefined ? row : Object.fromEntries(wanted.map((key) => [key, row[key] ?? '']))));
     if (request.query.format === 'json') return ok(selected);
-    const columns = wanted ?? headers ?? Object.keys(rows[0] ?? {});
+    const columns = wanted ?? Object.keys(rows[0] ?? {});
     const table = [...(truthy(request.query.v) ? [Object.fromEntries(columns.map((column) => [column, column]))] : []), ...selected];
     const widths = columns.map((column) => Math.max(...table.map((row) => (row[column] ?? '').length)));
     const text = table.map((row) => columns.map((column, i) => (row[column] ?? '').padEnd(widths[i] ?? 0)).join(' ').trimEnd()).join('\n');
     return { status: 200, text: text.length > 0 ? `${text}\n` : '' };
+  }
+
+  private identity(): NodeIdentity {
+    return { id: this.nodeId, name: NODE_NAME, clusterName: CLUSTER_NAME, clusterUuid: this.clusterUuid, version: EMULATED_VERSION, roles: NODE_ROLES };
   }
 
   /** `_nodes` (node info): the one node, its version, roles, HTTP address and system. */

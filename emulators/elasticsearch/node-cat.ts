@@ -1,0 +1,57 @@
+import * as os from 'node:os';
+import { formatByteSize } from '../../shared/byte-size.js';
+import type { Index } from './store.js';
+
+/** The node as the `_cat` APIs name it. */
+export interface CatNode {
+  id: string;
+  host: string;
+  ip: string;
+  node: string;
+}
+
+/**
+ * `_cat/thread_pool`: the pools operators watch, as one node of this many cores sizes them (ThreadPool's defaults).
+ * The emulator has no such pools (Node's one thread runs every request), so none is ever active, queued or rejected.
+ */
+export function threadPoolRows(node: CatNode & { pid: number; port: number }): Array<Record<string, string>> {
+  const cores = os.availableParallelism();
+  const fixed = (name: string, size: number, queue: number): [string, string, number, number] => [name, 'fixed', size, queue];
+  const scaling = (name: string, max: number): [string, string, number, number] => [name, 'scaling', max, -1];
+  const pools = [
+    fixed('analyze', 1, 16),
+    scaling('flush', Math.min(5, Math.floor((cores + 1) / 2))),
+    fixed('force_merge', 1, -1),
+    scaling('generic', Math.max(128, 4 * cores)),
+    fixed('get', cores, 1000),
+    scaling('management', Math.min(5, cores)),
+    scaling('refresh', Math.min(10, Math.floor((cores + 1) / 2))),
+    fixed('search', Math.floor((cores * 3) / 2) + 1, 1000),
+    scaling('snapshot', Math.min(5, Math.floor((cores + 1) / 2))),
+    scaling('warmer', Math.min(5, Math.floor((cores + 1) / 2))),
+    fixed('write', cores, 10000),
+  ];
+  return pools.map(([name, type, size, queue]) => ({
+    node_name: node.node, node_id: node.id, pid: String(node.pid), host: node.host, ip: node.ip, port: String(node.port),
+    name, type, active: '0', queue: '0', queue_size: queue < 0 ? '' : String(queue), rejected: '0', size: String(size),
+  }));
+}
+export const THREAD_POOL_COLUMNS = ['node_name', 'name', 'active', 'queue', 'rejected'];
+
+/** `_cat/allocation`: the one node's shards (every primary; no replica is ever assigned) and its disk. */
+export function allocationRows(node: CatNode, indices: Index[], disk: { total: number; available: number }, bytes: (size: number) => string): Array<Record<string, string>> {
+  const used = disk.total - disk.available;
+  const indexBytes = indices.reduce((sum, index) => sum + index.bytes, 0);
+  const unassigned = indices.reduce((sum, index) => sum + Number(index.settings['index.number_of_replicas'] ?? 0), 0);
+  const row = {
+    shards: String(indices.length), 'shards.undesired': '0', 'write_load.forecast': '0.0', 'disk.indices.forecast': bytes(indexBytes), 'disk.indices': bytes(indexBytes),
+    'disk.used': bytes(used), 'disk.avail': bytes(disk.available), 'disk.total': bytes(disk.total), 'disk.percent': String(Math.round((100 * used) / Math.max(1, disk.total))),
+    host: node.host, ip: node.ip, node: node.node, 'node.role': 'dim',
+  };
+  const blank = Object.fromEntries(Object.keys(row).map((key) => [key, '']));
+  return unassigned === 0 ? [row] : [row, { ...blank, shards: String(unassigned), node: 'UNASSIGNED' }];
+}
+
+export function sizeIn(unit: string | undefined): (size: number) => string {
+  return (size) => (unit === 'b' ? String(size) : formatByteSize(size));
+}
