@@ -536,3 +536,42 @@ describe('the cluster state and stats, explain and analyze APIs, and the _cat AP
     expect(tasks.map((task) => task.action)).toEqual(['cluster:monitor/tasks/lists']);
   });
 });
+
+describe('legacy index templates (`_template`), as Fluentd’s and older shippers’ outputs install them', () => {
+  it('apply to a new index where no composable template matches, merged by order, a `_doc` wrapper taken off', async () => {
+    await es.indices.putTemplate({ name: 'base', index_patterns: ['fluentd-*'], order: 0, settings: { number_of_replicas: 0, refresh_interval: '5s' }, mappings: { properties: { message: { type: 'text' } } }, aliases: { fluentd: {} } });
+    // A 7.x-era template: mappings under the type `_doc`.
+    await fetch(`${emulator.url}/_template/over`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ index_patterns: 'fluentd-app-*', order: 5, settings: { index: { refresh_interval: '30s' } }, mappings: { _doc: { properties: { level: { type: 'keyword' } } } } }) });
+    await es.index({ index: 'fluentd-app-2026.12.06', document: { message: 'Job done', level: 'INFO' }, refresh: true });
+    const settings = (await es.indices.getSettings({ index: 'fluentd-app-2026.12.06', flat_settings: true }))['fluentd-app-2026.12.06']?.settings as Record<string, string>;
+    expect([settings['index.number_of_replicas'], settings['index.refresh_interval']]).toEqual(['0', '30s']);
+    const mapping = (await es.indices.getMapping({ index: 'fluentd-app-2026.12.06' }))['fluentd-app-2026.12.06']?.mappings.properties;
+    expect([mapping?.message?.type, mapping?.level?.type]).toEqual(['text', 'keyword']);
+    expect((await es.count({ index: 'fluentd' })).count).toBe(1);
+    expect(await es.indices.getTemplate({ name: 'over', flat_settings: true })).toEqual({ over: { order: 5, index_patterns: ['fluentd-app-*'], settings: { 'index.refresh_interval': '30s' }, mappings: { properties: { level: { type: 'keyword' } } }, aliases: {} } });
+    const rows = await es.cat.templates({ name: '*', format: 'json', h: 'name,order,composed_of' });
+    expect(rows).toEqual([{ name: 'base', order: '0', composed_of: '' }, { name: 'over', order: '5', composed_of: '' }]);
+  });
+
+  it('a composable template that matches wins and they are ignored; a data stream never takes them', async () => {
+    await es.indices.putTemplate({ name: 'legacy', index_patterns: ['logs-*'], settings: { number_of_replicas: 0 }, mappings: { properties: { legacy: { type: 'keyword' } } } });
+    await es.indices.putIndexTemplate({ name: 'modern', index_patterns: ['logs-modern-*'], template: { mappings: { properties: { modern: { type: 'keyword' } } } } });
+    await es.indices.create({ index: 'logs-modern-1' });
+    await es.indices.create({ index: 'logs-old-1' });
+    const mappings = await es.indices.getMapping({ index: 'logs-*' });
+    expect(Object.keys(mappings['logs-modern-1']?.mappings.properties ?? {})).toEqual(['modern']);
+    expect(Object.keys(mappings['logs-old-1']?.mappings.properties ?? {})).toEqual(['legacy']);
+  });
+
+  it('refuses what Elasticsearch refuses; a missing template is 404; create=true does not replace', async () => {
+    expect(await failure(es.indices.putTemplate({ name: 'x', index_patterns: [] }))).toMatchObject({ status: 400, reason: 'Validation Failed: 1: index patterns are missing;' });
+    expect(await failure(es.indices.putTemplate({ name: 'x', index_patterns: ['x-*'], data_stream: {} } as never))).toMatchObject({ status: 400, reason: 'unknown key [data_stream] in the template' });
+    expect(await failure(es.indices.putTemplate({ name: 'x', index_patterns: ['x-*'], mappings: { properties: { n: { type: 'nonsense' as 'keyword' } } } }))).toMatchObject({ status: 400 });
+    await es.indices.putTemplate({ name: 'x', index_patterns: ['x-*'] });
+    expect((await failure(es.indices.putTemplate({ name: 'x', index_patterns: ['y-*'], create: true }))).reason).toBe('index_template [x] already exists');
+    expect(await es.indices.existsTemplate({ name: 'x' })).toBe(true);
+    expect(await es.indices.existsTemplate({ name: 'nope' })).toBe(false);
+    expect(await failure(es.indices.deleteTemplate({ name: 'nope' }))).toEqual({ status: 404, type: 'index_template_missing_exception', reason: 'index_template [nope] missing' });
+    expect(await es.indices.getTemplate({ name: 'n*' })).toEqual({});
+  });
+});

@@ -6,7 +6,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { run } from './support/process.js';
-import { startElasticsearch } from './support/elasticsearch.js';
+import { failure, startElasticsearch } from './support/elasticsearch.js';
 
 async function advance(url: string, by: string): Promise<void> {
   const response = await fetch(`${url}/_emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: by }) });
@@ -128,7 +128,7 @@ describe('ILM, run end to end on the emulator clock', () => {
 });
 
 describe('the Elasticsearch emulator with --data-dir', () => {
-  it('keeps documents, mappings, templates, policies, data streams and ILM state across a restart', async () => {
+  it('keeps documents, mappings, templates (legacy too), policies, data streams, ILM state and closed indices across a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-es-'));
     const first = await startElasticsearch({ dataDir, fsync: 'always' });
     await first.es.ilm.putLifecycle({ name: 'keep', policy: { phases: { hot: { actions: { rollover: { max_docs: 1000 } } } } } });
@@ -137,6 +137,9 @@ describe('the Elasticsearch emulator with --data-dir', () => {
     await first.es.index({ index: 'plain', id: 'p', document: { title: 'kept' } });
     await first.es.delete({ index: 'plain', id: 'p' });
     await first.es.index({ index: 'plain', id: 'q', document: { title: 'also kept' } });
+    await first.es.indices.putTemplate({ name: 'old-style', index_patterns: ['fluentd-*'], order: 3 });
+    await first.es.indices.create({ index: 'closed' });
+    await first.es.indices.close({ index: 'closed' });
     await fetch(`${first.emulator.url}/_emulator/ilm/_run`, { method: 'POST' });
     await first.stop();
 
@@ -147,6 +150,8 @@ describe('the Elasticsearch emulator with --data-dir', () => {
       expect((await second.es.indices.getDataStream({ name: 'logs-app-default' })).data_streams[0]?.template).toBe('logs');
       expect(Object.keys(await second.es.ilm.getLifecycle())).toEqual(['keep']);
       expect((await second.es.indices.getIndexTemplate({ name: 'logs' })).index_templates).toHaveLength(1);
+      expect((await second.es.indices.getTemplate({ name: 'old-style' }))['old-style']?.order).toBe(3);
+      expect((await failure(second.es.search({ index: 'closed' }))).type).toBe('index_closed_exception');
       const [index] = await backing(second.es, 'logs-app-default');
       expect((await second.es.ilm.explainLifecycle({ index: index as string })).indices[index as string]).toMatchObject({ phase: 'hot', action: 'rollover' });
       expect((await second.es.get({ index: 'plain', id: 'q' }))._source).toEqual({ title: 'also kept' });

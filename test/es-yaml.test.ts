@@ -19,7 +19,6 @@ const SERVER_TESTS = join(packageRoot, 'test', 'fixtures', 'es-server-rest-tests
 
 /** Files that test what the emulator does not cover, each with the reason. */
 const SKIPPED: Record<string, string> = {
-  'indices/exists_template.yml': 'legacy `_template` index templates (replaced by `_index_template`, which is covered)',
   'indices/stats.yml': 'expects shards on an empty cluster (Elasticsearch’s own system indices); the emulator has none, and `_stats` keeps only docs and store',
   'cat/component_templates.yml': "expects Elasticsearch's built-in `metrics` component templates, which the emulator does not install",
 };

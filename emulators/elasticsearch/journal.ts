@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { RecordFile, type FsyncPolicy, type Payload } from '../common/record-file.js';
 import { applyPatch, compilePipeline, type Patch } from './ingest.js';
 import type { Mappings } from './mapping.js';
+import type { LegacyTemplate } from './legacy-templates.js';
 import { Cluster, Index, type AliasDef, type ComponentTemplate, type DataStream, type Doc, type IlmState, type IndexTemplate, type Journal, type Json, type Policy } from './store.js';
 
 const CLOSE_BRACE = Buffer.from('}');
@@ -24,6 +25,8 @@ interface Meta {
   indices: IndexMeta[];
   indexTemplates: Array<[string, IndexTemplate]>;
   componentTemplates: Array<[string, ComponentTemplate]>;
+  /** Legacy `_template` templates (absent in journals written before the emulator had them). */
+  legacyTemplates?: Array<[string, LegacyTemplate]>;
   dataStreams: DataStream[];
   policies: Array<[string, Policy]>;
   /** Ingest pipelines' bodies (absent in journals written before the emulator had them). */
@@ -58,6 +61,7 @@ function snapshot(cluster: Cluster): Meta {
     })),
     indexTemplates: [...cluster.indexTemplates],
     componentTemplates: [...cluster.componentTemplates],
+    legacyTemplates: [...cluster.legacyTemplates.templates],
     dataStreams: [...cluster.dataStreams.values()],
     policies: [...cluster.policies],
     pipelines: [...cluster.pipelines].map(([id, pipeline]) => [id, pipeline.body]),
@@ -105,6 +109,7 @@ export class FileJournal implements Journal {
     if (meta !== undefined) {
       for (const [name, template] of meta.indexTemplates) cluster.indexTemplates.set(name, template);
       for (const [name, template] of meta.componentTemplates) cluster.componentTemplates.set(name, template);
+      for (const [name, template] of meta.legacyTemplates ?? []) cluster.legacyTemplates.templates.set(name, template);
       for (const stream of meta.dataStreams) cluster.dataStreams.set(stream.name, stream);
       for (const [name, policy] of meta.policies) cluster.policies.set(name, policy);
       for (const [id, body] of meta.pipelines ?? []) cluster.pipelines.set(id, compilePipeline(id, body));

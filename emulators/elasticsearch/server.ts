@@ -29,6 +29,7 @@ import { matchesPattern } from './glob.js';
 import { Snapshots } from './snapshots.js';
 import { NodeFigures } from './node-figures.js';
 import { analyzeText } from './analyze.js';
+import { renderLegacyTemplate } from './legacy-templates.js';
 import { ClusterStateView, clusterStats, type NodeIdentity } from './cluster-state.js';
 import { allocationRows, sizeIn, THREAD_POOL_COLUMNS, threadPoolRows } from './node-cat.js';
 import { Cluster, Doc, flattenSettings, nestSettings, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
@@ -798,7 +799,11 @@ export class ElasticsearchEmulator {
         .filter(([name]) => pattern === undefined || matchesPattern(pattern, name))
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([name, template]) => ({ name, index_patterns: `[${template.index_patterns.join(', ')}]`, order: String(template.priority ?? 0), version: template.version === undefined ? '' : String(template.version), composed_of: `[${(template.composed_of ?? []).join(', ')}]` }));
-      return this.cat(request, rows);
+      // Legacy templates are listed with their order and no components.
+      const legacy = [...c.legacyTemplates.templates]
+        .filter(([name]) => pattern === undefined || matchesPattern(pattern, name))
+        .map(([name, template]) => ({ name, index_patterns: `[${template.index_patterns.join(', ')}]`, order: String(template.order), version: template.version === undefined ? '' : String(template.version), composed_of: '' }));
+      return this.cat(request, [...rows, ...legacy].sort((a, b) => a.name.localeCompare(b.name)));
     };
     this.route('GET', '/_cat/templates', catTemplates);
     this.route('GET', '/_cat/templates/{name}', catTemplates);
@@ -817,6 +822,24 @@ export class ElasticsearchEmulator {
     this.route('POST', '/_index_template/_simulate/{name}', simulate);
     this.route(['PUT', 'POST'], '/_index_template/{name}', (request) => {
       c.putIndexTemplate(request.params.name as string, request.json as unknown as IndexTemplate, truthy(request.query.create));
+      return ok({ acknowledged: true });
+    });
+    // Legacy templates (`legacy-templates.ts`).
+    this.route(['PUT', 'POST'], '/_template/{name}', (request) => {
+      c.legacyTemplates.put(request.params.name as string, request.json, truthy(request.query.create));
+      c.journal?.meta();
+      return ok({ acknowledged: true });
+    }, { bodyRequired: true });
+    const getLegacy = (request: Request): Reply => {
+      const found = c.legacyTemplates.get(request.params.name);
+      if (found === undefined) return { status: 404, body: {} };
+      return ok(Object.fromEntries(found.map(([name, template]) => [name, renderLegacyTemplate(template, truthy(request.query.flat_settings))])));
+    };
+    this.route('GET', '/_template', getLegacy);
+    this.route('GET', '/_template/{name}', getLegacy);
+    this.route('DELETE', '/_template/{name}', (request) => {
+      c.legacyTemplates.delete(request.params.name as string);
+      c.journal?.meta();
       return ok({ acknowledged: true });
     });
     const getTemplates = (request: Request): Reply => {

@@ -3,6 +3,7 @@ import { parseTimeValue } from '../../shared/time-value.js';
 import { randomUUID } from 'node:crypto';
 import { formatDate } from './dates.js';
 import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.js';
+import { LegacyTemplates } from './legacy-templates.js';
 import { globToRegex, matchesPattern, patternsOverlap } from './glob.js';
 import { applyPatch, runPipeline, type Patch, type Pipeline } from './ingest.js';
 import type { DocFields } from './doc-fields.js';
@@ -312,6 +313,7 @@ export class Cluster {
   readonly indices = new Map<string, Index>();
   readonly indexTemplates = new Map<string, IndexTemplate>();
   readonly componentTemplates = new Map<string, ComponentTemplate>();
+  readonly legacyTemplates = new LegacyTemplates();
   readonly dataStreams = new Map<string, DataStream>();
   readonly policies = new Map<string, Policy>();
   readonly pipelines = new Map<string, Pipeline>();
@@ -504,7 +506,8 @@ export class Cluster {
       throw new EsError(400, 'invalid_index_name_exception', `Invalid index name [${name}], already exists as alias or data stream`, { index: name, index_uuid: '_na_' });
     }
     const found = this.findTemplate(dataStream ?? name);
-    const composed = found ? this.composeTemplate(found[1]) : { settings: {}, mappings: {}, aliases: {} };
+    // Legacy templates apply only where no composable template does, and never to a data stream's index.
+    const composed = found ? this.composeTemplate(found[1]) : dataStream === undefined ? this.legacyTemplates.applied(name) : { settings: {}, mappings: {}, aliases: {} };
     const settings: Record<string, string> = {
       'index.number_of_shards': '1',
       'index.number_of_replicas': '1',

@@ -27,11 +27,12 @@ export async function failure(call: Promise<unknown>): Promise<{ status: number;
   throw new Error('expected the call to fail');
 }
 
-/** What a test left in the emulator, removed as the clients' YAML runners remove it: data streams, indices, templates, pipelines, policies. */
+/** What a test left in the emulator, removed as the clients’ YAML runners remove it: data streams, indices, templates (legacy too), pipelines, policies. */
 export async function emptyCluster(es: Client): Promise<void> {
   await es.indices.deleteDataStream({ name: '*' }, { ignore: [404] });
   await es.indices.delete({ index: '*' }, { ignore: [404] });
   for (const { name } of (await es.indices.getIndexTemplate()).index_templates) await es.indices.deleteIndexTemplate({ name });
+  await es.indices.deleteTemplate({ name: '*' }, { ignore: [404] });
   for (const { name } of (await es.cluster.getComponentTemplate()).component_templates) await es.cluster.deleteComponentTemplate({ name });
   for (const id of Object.keys(await es.ingest.getPipeline())) await es.ingest.deletePipeline({ id });
   for (const name of Object.keys(await es.ilm.getLifecycle())) await es.ilm.deleteLifecycle({ name });
