@@ -575,3 +575,35 @@ describe('legacy index templates (`_template`), as Fluentd’s and older shipper
     expect(await es.indices.getTemplate({ name: 'n*' })).toEqual({});
   });
 });
+
+describe('shards, segments and recoveries, and the _cat lists of one node without snapshots', () => {
+  it('_search_shards, _segments, _recovery and _shard_stores describe each index’s one primary', async () => {
+    await logs();
+    await es.indices.create({ index: 'empty', settings: { number_of_replicas: 0 } });
+    const shards = await es.searchShards({ index: 'logs-*' });
+    expect(shards.shards.map((group) => group.map((shard) => [shard.index, shard.primary, shard.state]))).toEqual([[['logs-a', true, 'STARTED']], [['logs-b', true, 'STARTED']]]);
+    const segmented = await es.indices.segments({ index: 'logs-a,empty' });
+    const only = (name: string): { segments: Record<string, { num_docs: number }> } => ([segmented.indices[name]?.shards['0']].flat()[0] as unknown as { segments: Record<string, { num_docs: number }> });
+    expect(only('logs-a').segments._0?.num_docs).toBe(2);
+    expect(only('empty').segments).toEqual({});
+    const recovered = await es.indices.recovery({ index: 'logs-a' });
+    expect(recovered['logs-a']?.shards.map((shard) => [shard.type, shard.stage, shard.primary])).toEqual([['EMPTY_STORE', 'DONE', true]]);
+    expect(await es.indices.recovery({ index: 'logs-a', active_only: true })).toEqual({});
+    // By default only shards that are not green: logs-a and logs-b want a replica, `empty` does not.
+    expect(Object.keys((await es.indices.shardStores()).indices).sort()).toEqual(['logs-a', 'logs-b']);
+    expect(Object.keys((await es.indices.shardStores({ status: 'green' })).indices)).toEqual(['empty']);
+    const rows = await es.cat.segments({ format: 'json', h: 'index,segment,docs.count' });
+    expect(rows).toEqual([{ index: 'logs-a', segment: '_0', 'docs.count': '2' }, { index: 'logs-b', segment: '_0', 'docs.count': '2' }]);
+    expect((await es.cat.recovery({ index: 'empty', format: 'json', h: 'index,type,stage' }))).toEqual([{ index: 'empty', type: 'empty_store', stage: 'done' }]);
+  });
+
+  it('the lists that are empty here are empty with their columns; a snapshot repository is missing; _cat lists the _cat APIs', async () => {
+    for (const list of [es.cat.pendingTasks({ format: 'json' }), es.cat.nodeattrs({ format: 'json' }), es.cat.fielddata({ format: 'json' }), es.cat.snapshots({ format: 'json' })]) expect(await list).toEqual([]);
+    expect(await es.cat.pendingTasks({ v: true })).toBe('insertOrder timeInQueue priority source\n');
+    expect((await failure(es.cat.snapshots({ repository: 'backups' }))).type).toBe('repository_missing_exception');
+    const help = (await es.cat.help()) as unknown as string;
+    expect(help.split('\n')[0]).toBe('=^.^=');
+    expect(help).toContain('/_cat/indices/{name}');
+    expect(help).toContain('/_cat/thread_pool');
+  });
+});

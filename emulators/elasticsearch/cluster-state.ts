@@ -3,16 +3,13 @@ import * as os from 'node:os';
 import { badRequest } from './errors.js';
 import { fieldIndex } from './mapping.js';
 import type { NodeFigures } from './node-figures.js';
+import { allocationId, nodeOf, type NodeDescription } from './shard-info.js';
 import { nestSettings, type Cluster, type Index, type Json } from './store.js';
 
-/** What the cluster state and stats APIs say of the one node. */
-export interface NodeIdentity {
-  id: string;
-  name: string;
+/** What the cluster state and stats APIs say of the one node and its cluster. */
+export interface NodeIdentity extends NodeDescription {
   clusterName: string;
   clusterUuid: string;
-  version: string;
-  roles: string[];
 }
 
 const STATE_METRICS = ['version', 'master_node', 'blocks', 'nodes', 'metadata', 'routing_table', 'routing_nodes'];
@@ -39,7 +36,7 @@ export class ClusterStateView {
     const indices = this.cluster.resolve(expression, { expandHidden: true, expandClosed: true, allowNoIndices: true }).sort((a, b) => a.name.localeCompare(b.name));
     const sections: Record<string, () => unknown> = {
       blocks: () => this.blocks(indices),
-      nodes: () => ({ [this.node.id]: { name: this.node.name, ephemeral_id: this.node.id, transport_address: '127.0.0.1:9300', external_id: this.node.name, attributes: {}, roles: this.node.roles, version: this.node.version } }),
+      nodes: () => ({ [this.node.id]: nodeOf(this.node) }),
       metadata: () => this.metadata(indices),
       routing_table: () => ({ indices: Object.fromEntries(indices.map((index) => [index.name, { shards: { '0': shardsOf(index, this.node.id) } }])) }),
       routing_nodes: () => ({
@@ -134,10 +131,6 @@ function shardsOf(index: Index, nodeId: string): Shard[] {
     unassigned_info: { reason: 'INDEX_CREATED', at: new Date(index.createdAt).toISOString(), delayed: false, allocation_status: 'no_attempt' },
   }));
   return [primary, ...replicas];
-}
-
-function allocationId(index: Index): string {
-  return index.uuid.slice(0, 22);
 }
 
 /** The cluster stats API (`_cluster/stats`): indices, shards, documents, field types, and the node's figures. */

@@ -118,6 +118,7 @@ export class FileJournal implements Journal {
       cluster.clockOffset = meta.clockOffset;
       for (const saved of meta.indices) {
         const index = new Index(saved.name, saved.uuid, saved.createdAt, saved.settings, saved.mappings, new Map(saved.aliases), saved.dataStream, cluster.autoIds);
+        index.readFromDisk = true;
         index.ilm = saved.ilm;
         index.rolledOverAt = saved.rolledOverAt;
         for (const [id, doc] of docs.get(saved.uuid) ?? []) {

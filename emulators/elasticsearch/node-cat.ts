@@ -2,6 +2,9 @@ import * as os from 'node:os';
 import { formatByteSize } from '../../shared/byte-size.js';
 import type { Index } from './store.js';
 
+/** The Lucene version the emulated Elasticsearch version ships with, as `GET /` and segments report it. */
+export const EMULATED_LUCENE_VERSION = '10.2.2';
+
 /** The node as the `_cat` APIs name it. */
 export interface CatNode {
   id: string;

@@ -31,7 +31,8 @@ import { NodeFigures } from './node-figures.js';
 import { analyzeText } from './analyze.js';
 import { renderLegacyTemplate } from './legacy-templates.js';
 import { ClusterStateView, clusterStats, type NodeIdentity } from './cluster-state.js';
-import { allocationRows, sizeIn, THREAD_POOL_COLUMNS, threadPoolRows } from './node-cat.js';
+import { allocationRows, EMULATED_LUCENE_VERSION, sizeIn, THREAD_POOL_COLUMNS, threadPoolRows } from './node-cat.js';
+import { recoveries, recoveryRows, searchShards, segmentRows, segments, shardStores, type NodeDescription } from './shard-info.js';
 import { Cluster, Doc, flattenSettings, nestSettings, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
 
 export interface ElasticsearchEmulatorOptions {
@@ -575,6 +576,7 @@ export class ElasticsearchEmulator {
     this.registerDocumentRoutes();
     this.registerSearchRoutes();
     this.registerIndexInfoRoutes();
+    this.registerShardRoutes();
     this.registerIndexSettingRoutes();
     this.registerAliasRoutes();
     this.registerIndexRoutes();
@@ -621,7 +623,7 @@ export class ElasticsearchEmulator {
           build_hash: 'sluice',
           build_date: '2026-01-01T00:00:00.000Z',
           build_snapshot: false,
-          lucene_version: '10.2.2',
+          lucene_version: EMULATED_LUCENE_VERSION,
           minimum_wire_compatibility_version: '8.19.0',
           minimum_index_compatibility_version: '8.0.0',
         },
@@ -1391,6 +1393,43 @@ export class ElasticsearchEmulator {
     }
   }
 
+  /** Shards, segments and recoveries (`shard-info.ts`), and the `_cat` lists that are empty on one node without snapshots. */
+  private registerShardRoutes(): void {
+    const c = this.cluster;
+    const node = this.nodeDescription();
+    const indicesOf = (request: Request): Index[] => c.resolve(request.params.index, { allowNoIndices: true, ignoreUnavailable: request.query.ignore_unavailable === 'true' });
+    for (const prefix of ['', '/{index}']) {
+      this.route(['GET', 'POST'], `${prefix}/_search_shards`, (request) => ok(searchShards(indicesOf(request), node)));
+      this.route('GET', `${prefix}/_recovery`, (request) => ok(recoveries(indicesOf(request), node, truthy(request.query.active_only))));
+      this.route('GET', `${prefix}/_segments`, (request) => ok(segments(indicesOf(request), node)));
+      this.route('GET', `${prefix}/_shard_stores`, (request) => ok(shardStores(indicesOf(request), node, request.query.status)));
+    }
+    for (const suffix of ['', '/{index}']) {
+      this.route('GET', `/_cat/recovery${suffix}`, (request) => this.cat(request, truthy(request.query.active_only) ? [] : recoveryRows(indicesOf(request), node, sizeIn(request.query.bytes))));
+      this.route('GET', `/_cat/segments${suffix}`, (request) => this.cat(request, segmentRows(indicesOf(request), node, sizeIn(request.query.bytes))));
+    }
+    this.route('GET', '/_cat/nodeattrs', (request) => this.cat(request, [], ['node', 'host', 'ip', 'attr', 'value']));
+    this.route('GET', '/_cat/fielddata', (request) => this.cat(request, [], ['id', 'host', 'ip', 'node', 'field', 'size']));
+    this.route('GET', '/_cat/fielddata/{fields}', (request) => this.cat(request, [], ['id', 'host', 'ip', 'node', 'field', 'size']));
+    this.route('GET', '/_cat/pending_tasks', (request) => this.cat(request, [], ['insertOrder', 'timeInQueue', 'priority', 'source']));
+    const snapshotColumns = ['id', 'repository', 'status', 'start_epoch', 'start_time', 'end_epoch', 'end_time', 'duration', 'indices', 'successful_shards', 'failed_shards', 'total_shards'];
+    this.route('GET', '/_cat/snapshots', (request) => this.cat(request, [], snapshotColumns));
+    this.route('GET', '/_cat/snapshots/{repository}', (request) => {
+      this.snapshots.snapshots(request.params.repository as string);
+      return this.cat(request, [], snapshotColumns);
+    });
+    this.route('GET', '/_cat', () => ({ status: 200, text: `=^.^=\n${this.catPaths().join('\n')}\n` }));
+  }
+
+  /** The `_cat` APIs this emulator answers, for `GET /_cat`. */
+  private catPaths(): string[] {
+    return [...new Set(this.routes.filter((route) => route.method === 'GET' && route.pattern.source.startsWith('^\\/_cat\\/')).map((route) => route.pattern.source.slice(1, -1).replaceAll('\\/', '/').replace('([^/]+)', '{name}')))];
+  }
+
+  private nodeDescription(): NodeDescription {
+    return { id: this.nodeId, host: '127.0.0.1', ip: '127.0.0.1', node: NODE_NAME, transportAddress: '127.0.0.1:9300', roles: NODE_ROLES, version: EMULATED_VERSION };
+  }
+
   /** Creating, getting and deleting indices: last, as `/{index}` matches any single segment. */
   private registerIndexRoutes(): void {
     const c = this.cluster;
@@ -1557,7 +1596,7 @@ export class ElasticsearchEmulator {
   }
 
   private identity(): NodeIdentity {
-    return { id: this.nodeId, name: NODE_NAME, clusterName: CLUSTER_NAME, clusterUuid: this.clusterUuid, version: EMULATED_VERSION, roles: NODE_ROLES };
+    return { ...this.nodeDescription(), clusterName: CLUSTER_NAME, clusterUuid: this.clusterUuid };
   }
 
   /** `_nodes` (node info): the one node, its version, roles, HTTP address and system. */

@@ -150,6 +150,8 @@ export class Index {
   generation = 0;
   /** Flushes asked for since the emulator started (`_stats`' flush section, which starts again with each node). */
   flushes = 0;
+  /** Read back from the data directory at start (its recovery is from the existing store). */
+  readFromDisk = false;
 
   constructor(
     readonly name: string,
