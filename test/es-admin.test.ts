@@ -607,3 +607,70 @@ describe('shards, segments and recoveries, and the _cat lists of one node withou
     expect(help).toContain('/_cat/thread_pool');
   });
 });
+
+describe('resizing indices, explaining allocation, cluster info and simulating ingestion', () => {
+  it('_clone, _shrink and _split copy a write-blocked index’s documents, settings and mappings, with Elasticsearch’s shard rules', async () => {
+    await es.indices.create({ index: 'source', settings: { number_of_shards: 2, number_of_replicas: 0, refresh_interval: '7s' }, mappings: { properties: { level: { type: 'keyword' } } } });
+    await es.bulk({ refresh: true, operations: [{ index: { _index: 'source', _id: 'a' } }, { level: 'info' }, { index: { _index: 'source', _id: 'b' } }, { level: 'error' }] });
+    expect(await failure(es.indices.clone({ index: 'source', target: 'copy' }))).toMatchObject({ status: 400, type: 'illegal_state_exception', reason: 'index source must be read-only to resize index. use "index.blocks.write=true"' });
+    await es.indices.addBlock({ index: 'source', block: 'write' });
+    // A legacy template that would match the target is not applied: the target takes its source's settings.
+    await es.indices.putTemplate({ name: 'copies', index_patterns: ['copy*'], settings: { refresh_interval: '1m' } });
+    expect((await es.indices.clone({ index: 'source', target: 'copy', aliases: { copies: {} } })).acknowledged).toBe(true);
+    expect((await es.get({ index: 'copy', id: 'b' }))._source).toEqual({ level: 'error' });
+    expect((await es.count({ index: 'copies', query: { term: { level: 'info' } } })).count).toBe(1);
+    const settings = (await es.indices.getSettings({ index: 'copy', flat_settings: true })).copy?.settings as Record<string, string>;
+    expect([settings['index.refresh_interval'], settings['index.number_of_shards'], settings['index.blocks.write'], settings['index.resize.source.name']]).toEqual(['7s', '2', undefined, 'source']);
+    expect((await es.index({ index: 'copy', document: { level: 'debug' } })).result).toBe('created');
+    expect((await failure(es.indices.clone({ index: 'source', target: 'copy2', settings: { 'index.number_of_shards': 4 } }))).reason).toBe("can't change the number of shards for a clone operation from [2] to [4]");
+    await es.indices.shrink({ index: 'source', target: 'small' });
+    expect((await es.indices.getSettings({ index: 'small', flat_settings: true })).small?.settings?.['index.number_of_shards']).toBe('1');
+    await es.indices.split({ index: 'source', target: 'big', settings: { 'index.number_of_shards': 8 } });
+    expect((await es.count({ index: 'big' })).count).toBe(2);
+    expect((await failure(es.indices.split({ index: 'source', target: 'odd', settings: { 'index.number_of_shards': 6 } }))).reason).toBe('the number of routing shards [1024] must be a multiple of the target shards [6]');
+    expect((await failure(es.indices.shrink({ index: 'source', target: 'copy' }))).type).toBe('resource_already_exists_exception');
+  });
+
+  it('_cluster/allocation/explain says why a replica is unassigned on one node, and that a primary stays', async () => {
+    expect((await failure(es.cluster.allocationExplain())).reason).toMatch(/no unassigned shards/);
+    await es.indices.create({ index: 'replicated', settings: { number_of_replicas: 1 } });
+    const replica = await es.cluster.allocationExplain();
+    expect([replica.index, replica.primary, replica.current_state, replica.can_allocate]).toEqual(['replicated', false, 'unassigned', 'no']);
+    expect(replica.node_allocation_decisions?.[0]?.deciders?.map((decider) => [decider.decider, decider.decision])).toEqual([['same_shard', 'NO']]);
+    const primary = await es.cluster.allocationExplain({ index: 'replicated', shard: 0, primary: true });
+    expect([primary.current_state, primary.can_remain_on_current_node]).toEqual(['started', 'yes']);
+    expect((await failure(es.cluster.allocationExplain({ index: 'nope', shard: 0, primary: true }))).status).toBe(404);
+  });
+
+  it('_info and node stats count what went through each ingest pipeline; simulations are not counted', async () => {
+    await es.ingest.putPipeline({ id: 'stamp', processors: [{ set: { field: 'stamped', value: true } }] });
+    await es.indices.create({ index: 'piped', settings: { default_pipeline: 'stamp' } });
+    await es.bulk({ refresh: true, operations: [{ index: { _index: 'piped' } }, { n: 1 }, { index: { _index: 'piped' } }, { n: 2 }] });
+    await es.ingest.simulate({ id: 'stamp', docs: [{ _source: { n: 3 } }] });
+    const info = await es.cluster.info({ target: 'ingest' });
+    expect(info.ingest?.pipelines?.stamp).toMatchObject({ count: 2, failed: 0, current: 0 });
+    expect(Object.keys(info)).toEqual(['cluster_name', 'ingest']);
+    const node = Object.values((await es.nodes.stats()).nodes ?? {})[0];
+    expect(node?.ingest?.total?.count).toBe(2);
+    expect(node?.http?.total_opened).toBeGreaterThan(0);
+    expect((await failure(es.cluster.info({ target: 'bogus' as 'ingest' }))).status).toBe(400);
+  });
+
+  it('_ingest/_simulate runs the pipelines each document’s index would, substitutions first, and indexes nothing', async () => {
+    await es.ingest.putPipeline({ id: 'stamp', processors: [{ set: { field: 'stamped', value: 'stored' } }] });
+    await es.ingest.putPipeline({ id: 'last', processors: [{ set: { field: 'final', value: true } }] });
+    // An index that does not exist yet runs what its template would give it.
+    await es.indices.putIndexTemplate({ name: 'piped', index_patterns: ['piped-*'], template: { settings: { default_pipeline: 'stamp', final_pipeline: 'last' } } });
+    const simulated = await es.simulate.ingest({
+      docs: [{ _index: 'piped-1', _id: '1', _source: { n: 1 } }, { _index: 'other', _id: '2', _source: { n: 2 } }],
+      pipeline_substitutions: { stamp: { processors: [{ set: { field: 'stamped', value: 'substituted' } }] } },
+    });
+    expect(simulated.docs.map((entry) => [entry.doc?._source, entry.doc?.executed_pipelines])).toEqual([
+      [{ n: 1, stamped: 'substituted', final: true }, ['stamp', 'last']],
+      [{ n: 2 }, []],
+    ]);
+    const missing = await es.simulate.ingest({ index: 'piped-2', pipeline: 'absent', docs: [{ _source: { n: 3 } }] });
+    expect(missing.docs[0]?.doc?.error?.reason).toBe('pipeline with id [absent] does not exist');
+    expect(await es.indices.exists({ index: 'piped-1' })).toBe(false);
+  });
+});

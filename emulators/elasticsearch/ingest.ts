@@ -14,6 +14,8 @@ export interface Pipeline {
   /** The body as stored, answered by GET. */
   readonly body: Json;
   readonly processors: readonly SetProcessor[];
+  /** Documents run through it since the start, as node stats and `_info/ingest` count them. */
+  readonly stats: { count: number; failed: number; timeMs: number };
 }
 
 interface SetProcessor {
@@ -57,7 +59,7 @@ export function compilePipeline(id: string, body: Json): Pipeline {
   if (processors === undefined) throw parseError('[processors] required property is missing', undefined, 'processors');
   if (!Array.isArray(processors)) throw parseError('[processors] property isn\'t a list');
   if (Array.isArray(on_failure) ? on_failure.length > 0 : on_failure !== undefined) throw unsupported('a pipeline\'s [on_failure] handlers');
-  return { body, processors: processors.map((entry: unknown) => compileProcessor(entry)) };
+  return { body, processors: processors.map((entry: unknown) => compileProcessor(entry)), stats: { count: 0, failed: 0, timeMs: 0 } };
 }
 
 function unsupported(what: string): EsError {
@@ -246,9 +248,23 @@ function runSet(processor: SetProcessor, source: Json, context: IngestContext, a
 
 /**
  * Runs the pipeline's processors on the source, in order, adding what each set to `applied`; a failure fails the
- * document unless `ignore_failure`.
+ * document unless `ignore_failure`. Counted in the pipeline's statistics.
  */
 export function runPipeline(pipeline: Pipeline, source: Json, context: IngestContext, applied: Array<readonly [string, unknown]>): void {
+  const started = performance.now();
+  pipeline.stats.count += 1;
+  try {
+    runProcessors(pipeline, source, context, applied);
+  } catch (error) {
+    pipeline.stats.failed += 1;
+    throw error;
+  } finally {
+    pipeline.stats.timeMs += performance.now() - started;
+  }
+}
+
+/** A pipeline's processors on one document, counted nowhere (simulations run them so). */
+export function runProcessors(pipeline: Pipeline, source: Json, context: IngestContext, applied: Array<readonly [string, unknown]>): void {
   for (const processor of pipeline.processors) {
     try {
       runSet(processor, source, context, applied);
@@ -256,6 +272,18 @@ export function runPipeline(pipeline: Pipeline, source: Json, context: IngestCon
       if (!processor.ignoreFailure) throw error;
     }
   }
+}
+
+/** Ingest statistics as node stats and `_info/ingest` give them: the total and each pipeline's. */
+export function ingestStats(pipelines: ReadonlyMap<string, Pipeline>): Json {
+  const figures = (stats: Pipeline['stats']): Json => ({ count: stats.count, time_in_millis: Math.round(stats.timeMs), current: 0, failed: stats.failed });
+  const total = { count: 0, failed: 0, timeMs: 0 };
+  for (const { stats } of pipelines.values()) {
+    total.count += stats.count;
+    total.failed += stats.failed;
+    total.timeMs += stats.timeMs;
+  }
+  return { total: figures(total), pipelines: Object.fromEntries([...pipelines].map(([id, pipeline]) => [id, { ...figures(pipeline.stats), processors: pipeline.processors.map(() => ({ set: { type: 'set', stats: figures(pipeline.stats) } })) }])) };
 }
 
 /** A document of a simulate request: its metadata (`_index` and `_id` default to their own names) and its source. */
@@ -301,7 +329,7 @@ export function simulatePipeline(id: string, pipeline: Pipeline, docs: unknown, 
       const context: IngestContext = { index: doc.index, id: doc.id, timestamp };
       if (!verbose) {
         try {
-          runPipeline(pipeline, source, context, []);
+          runProcessors(pipeline, source, context, []);
           return { doc: shownDoc(doc, source, { timestamp }) };
         } catch (error) {
           return { error: errorOf(error) };
@@ -322,6 +350,46 @@ export function simulatePipeline(id: string, pipeline: Pipeline, docs: unknown, 
         }
       }
       return { processor_results: results };
+    }),
+  };
+}
+
+/**
+ * `_ingest/[<index>/]_simulate` (the simulate ingest API): each document through the pipelines its index would run
+ * (the request's `pipeline`, else the index's default one, then its final one), taken from `pipeline_substitutions`
+ * first; nothing is indexed and no statistic counts it. `pipelinesOf` gives an index's pipelines, from its settings
+ * or, for an index not made yet, from the template that would make it.
+ */
+export function simulateIngest(body: Json, defaultIndex: string | undefined, requested: string | undefined, pipelinesOf: (index: string) => { first?: string; final?: string }, stored: ReadonlyMap<string, Pipeline>, timestamp: string): Json {
+  const { docs, pipeline_substitutions: substitutions, ...rest } = body;
+  for (const [key, value] of Object.entries(rest)) {
+    if (['component_template_substitutions', 'index_template_substitutions', 'mapping_addition'].includes(key) && value !== undefined) throw unsupported(`[${key}] of the simulate ingest API`);
+    if (!['component_template_substitutions', 'index_template_substitutions', 'mapping_addition'].includes(key)) throw parseError(`[simulate_ingest_request] unknown field [${key}]`);
+  }
+  if (substitutions !== undefined && !isJsonObject(substitutions)) throw parseError('[pipeline_substitutions] property isn\'t a map');
+  const substituted = new Map(Object.entries(substitutions ?? {}).map(([id, pipeline]) => [id, compilePipeline(id, isJsonObject(pipeline) ? pipeline : {})]));
+  const rawDocs = Array.isArray(docs) ? docs : [];
+  return {
+    docs: simulatedDocs(docs).map((doc, k) => {
+      const given = rawDocs[k] as Json;
+      const index = typeof given._index === 'string' ? given._index : defaultIndex;
+      if (index === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: index is missing;');
+      const { first, final } = pipelinesOf(index);
+      const source = structuredClone(doc.source);
+      const executed: string[] = [];
+      const shown = (): Json => ({ _id: doc.id, _index: index, _version: -3, _source: source, executed_pipelines: executed });
+      try {
+        for (const id of [requested ?? first, final]) {
+          if (id === undefined || id === '_none') continue;
+          const pipeline = substituted.get(id) ?? stored.get(id);
+          if (pipeline === undefined) throw new EsError(400, 'illegal_argument_exception', `pipeline with id [${id}] does not exist`);
+          executed.push(id);
+          runProcessors(pipeline, source, { index, id: doc.id, timestamp }, []);
+        }
+        return { doc: shown() };
+      } catch (error) {
+        return { doc: { ...shown(), error: errorOf(error) } };
+      }
     }),
   };
 }

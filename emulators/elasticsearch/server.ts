@@ -12,7 +12,7 @@ import type { FsyncPolicy } from '../common/record-file.js';
 
 import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.js';
 import { explain, runLifecycle, validatePolicy } from './ilm.js';
-import { compilePipeline, simulatePipeline, type Pipeline } from './ingest.js';
+import { compilePipeline, ingestStats, simulateIngest, simulatePipeline, type Pipeline } from './ingest.js';
 import { FileJournal } from './journal.js';
 import type { Mappings } from './mapping.js';
 import { AsyncSearches } from './async-search.js';
@@ -29,10 +29,11 @@ import { matchesPattern } from './glob.js';
 import { Snapshots } from './snapshots.js';
 import { NodeFigures } from './node-figures.js';
 import { analyzeText } from './analyze.js';
+import { resizeIndex } from './resize.js';
 import { renderLegacyTemplate } from './legacy-templates.js';
 import { ClusterStateView, clusterStats, type NodeIdentity } from './cluster-state.js';
 import { allocationRows, EMULATED_LUCENE_VERSION, sizeIn, THREAD_POOL_COLUMNS, threadPoolRows } from './node-cat.js';
-import { recoveries, recoveryRows, searchShards, segmentRows, segments, shardStores, type NodeDescription } from './shard-info.js';
+import { allocationExplain, recoveries, recoveryRows, searchShards, segmentRows, segments, shardStores, type NodeDescription } from './shard-info.js';
 import { Cluster, Doc, flattenSettings, nestSettings, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
 
 export interface ElasticsearchEmulatorOptions {
@@ -324,6 +325,8 @@ export class ElasticsearchEmulator {
   private readonly snapshots = new Snapshots();
   private readonly nodeFigures: NodeFigures;
   private taskCount = 0;
+  /** HTTP connections, as node stats' and `_info`'s `http` sections count them. */
+  private readonly connections = { opened: 0, open: 0 };
   private readonly log: Logger;
   private readonly journal: FileJournal | undefined;
   private readonly faults: Faults = { bulkRejections: 0, unavailableUntil: 0, latencyMs: 0, bulkItemRejectRatio: 0, itemsSeen: 0 };
@@ -351,6 +354,11 @@ export class ElasticsearchEmulator {
     this.scheduleIlm();
     this.registerRoutes();
     this.server = createServer((incoming, outgoing) => void this.serve(incoming, outgoing));
+    this.server.on('connection', (socket) => {
+      this.connections.opened += 1;
+      this.connections.open += 1;
+      socket.once('close', () => (this.connections.open -= 1));
+    });
     this.server.keepAliveTimeout = 65_000;
   }
 
@@ -698,6 +706,22 @@ export class ElasticsearchEmulator {
       const yellow = wantsReplicas(c.indices.values());
       return ok(clusterStats(c, this.identity(), this.nodeFigures, yellow ? 'yellow' : 'green'));
     });
+    const info = (request: Request): Reply => {
+      const known = ['_all', 'http', 'ingest', 'thread_pool', 'script'];
+      const targets = (request.params.target ?? '_all').split(',');
+      const unknown = targets.filter((target) => !known.includes(target));
+      if (unknown.length > 0) throw badRequest(`request [${request.path}] contains unrecognized target: [${unknown.join(', ')}]`);
+      const all = targets.includes('_all');
+      const pools = threadPoolRows({ ...this.nodeDescription(), pid: process.pid, port: this.port });
+      const sections: Record<string, () => unknown> = {
+        http: () => this.httpStats(),
+        ingest: () => ingestStats(c.pipelines),
+        thread_pool: () => Object.fromEntries(pools.map((pool) => [pool.name, { threads: 0, queue: 0, active: 0, rejected: 0, largest: 0, completed: 0 }])),
+        script: () => ({ compilations: 0, cache_evictions: 0, compilation_limit_triggered: 0 }),
+      };
+      return ok({ cluster_name: CLUSTER_NAME, ...Object.fromEntries(Object.entries(sections).filter(([name]) => all || targets.includes(name)).map(([name, section]) => [name, section()])) });
+    };
+    this.route('GET', '/_info/{target}', info);
     // Cluster state updates are applied as they come: none ever waits.
     this.route('GET', '/_cluster/pending_tasks', () => ok({ tasks: [] }));
     this.route('GET', '/_nodes/stats', () => this.nodeStats());
@@ -981,6 +1005,10 @@ export class ElasticsearchEmulator {
       c.deletePipelines(request.params.id as string);
       return ok({ acknowledged: true });
     });
+    // The simulate ingest API, after `_ingest/pipeline/_simulate`, which `{index}` would take.
+    const simulateIngestion = (request: Request): Reply => ok(simulateIngest(request.json, request.params.index, request.query.pipeline, (name) => c.pipelinesOf(name), c.pipelines, c.timestamp()));
+    this.route(['GET', 'POST'], '/_ingest/_simulate', simulateIngestion, { bodyRequired: true });
+    this.route(['GET', 'POST'], '/_ingest/{index}/_simulate', simulateIngestion, { bodyRequired: true });
   }
 
   /** Index lifecycle management. */
@@ -1365,6 +1393,12 @@ export class ElasticsearchEmulator {
       c.journal?.meta();
       return ok({ acknowledged: true, ...(on ? { shards_acknowledged: true } : {}), indices: indices.map((index) => ({ name: index.name, [on ? 'blocked' : 'unblocked']: true })) });
     };
+    for (const kind of ['clone', 'shrink', 'split'] as const) {
+      this.route(['PUT', 'POST'], `/{index}/_${kind}/{target}`, (request) => {
+        const target = resizeIndex(c, kind, request.params.index as string, request.params.target as string, request.json);
+        return ok({ acknowledged: true, shards_acknowledged: true, index: target.name });
+      });
+    }
     this.route('POST', '/{index}/_close', (request) => {
       const closed = c.closeIndices(request.params.index as string);
       return ok({ acknowledged: true, shards_acknowledged: true, indices: Object.fromEntries(closed.map((index) => [index.name, { closed: true }])) });
@@ -1408,6 +1442,11 @@ export class ElasticsearchEmulator {
       this.route('GET', `/_cat/recovery${suffix}`, (request) => this.cat(request, truthy(request.query.active_only) ? [] : recoveryRows(indicesOf(request), node, sizeIn(request.query.bytes))));
       this.route('GET', `/_cat/segments${suffix}`, (request) => this.cat(request, segmentRows(indicesOf(request), node, sizeIn(request.query.bytes))));
     }
+    this.route(['GET', 'POST'], '/_cluster/allocation/explain', (request) => {
+      const body = request.json;
+      const indices = Object.keys(body).length === 0 ? c.resolve(undefined, { expandHidden: true }) : c.resolve(typeof body.index === 'string' ? body.index : '');
+      return ok(allocationExplain(indices, node, body));
+    });
     this.route('GET', '/_cat/nodeattrs', (request) => this.cat(request, [], ['node', 'host', 'ip', 'attr', 'value']));
     this.route('GET', '/_cat/fielddata', (request) => this.cat(request, [], ['id', 'host', 'ip', 'node', 'field', 'size']));
     this.route('GET', '/_cat/fielddata/{fields}', (request) => this.cat(request, [], ['id', 'host', 'ip', 'node', 'field', 'size']));
@@ -1595,6 +1634,10 @@ export class ElasticsearchEmulator {
     return { status: 200, text: text.length > 0 ? `${text}\n` : '' };
   }
 
+  private httpStats(): Json {
+    return { current_open: this.connections.open, total_opened: this.connections.opened, clients: [] };
+  }
+
   private identity(): NodeIdentity {
     return { ...this.nodeDescription(), clusterName: CLUSTER_NAME, clusterUuid: this.clusterUuid };
   }
@@ -1647,6 +1690,8 @@ export class ElasticsearchEmulator {
             search: { query_total: this.stats.queryTotal, query_time_in_millis: Math.round(this.stats.queryTimeMs) },
           },
           os: figures.os(),
+          http: this.httpStats(),
+          ingest: ingestStats(this.cluster.pipelines),
           process: figures.process(),
           jvm: figures.jvm(),
           fs: figures.fs(),

@@ -1,3 +1,4 @@
+import { badRequest, EsError } from './errors.js';
 import { EMULATED_LUCENE_VERSION, type CatNode } from './node-cat.js';
 import type { Index, Json } from './store.js';
 
@@ -110,5 +111,48 @@ export function shardStores(indices: Index[], node: NodeDescription, status: str
   const listed = wanted.includes('all') ? indices : indices.filter((index) => wanted.includes(replicasOf(index) > 0 ? 'yellow' : 'green'));
   return {
     indices: Object.fromEntries(listed.map((index) => [index.name, { shards: { '0': { stores: [{ [node.id]: nodeOf(node), allocation_id: allocationId(index), allocation: 'primary' }] } } }])),
+  };
+}
+
+/**
+ * The cluster allocation explain API for the one node: a primary is started and stays; a replica is unassigned
+ * because the same_shard decider forbids a copy on the node that holds the primary (why a one-node cluster is
+ * yellow). Without a body, the first unassigned shard is explained, as Elasticsearch picks one.
+ */
+export function allocationExplain(indices: Index[], node: NodeDescription, body: Json): Json {
+  const asked = Object.keys(body).length > 0;
+  if (!asked) {
+    const waiting = indices.find((index) => replicasOf(index) > 0);
+    if (waiting === undefined) throw badRequest('There are no unassigned shards in this cluster. Specify an assigned shard in the request body to explain its allocation.');
+    return replicaExplanation(waiting, node);
+  }
+  const [index] = indices;
+  if (index === undefined || typeof body.index !== 'string') throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: index must be specified;');
+  if (body.shard !== 0 && body.shard !== '0') throw badRequest(`No shard found for [${index.name}][${String(body.shard)}]`);
+  if (body.primary !== true && body.primary !== 'true') {
+    if (replicasOf(index) === 0) throw badRequest(`unable to find any unassigned shards to explain [ClusterAllocationExplainRequest[index=${index.name},shard=0,primary?=false]]`);
+    return replicaExplanation(index, node);
+  }
+  return {
+    index: index.name, shard: 0, primary: true, current_state: 'started',
+    current_node: { id: node.id, name: node.node, transport_address: node.transportAddress, roles: node.roles, weight_ranking: 1 },
+    can_remain_on_current_node: 'yes', can_rebalance_cluster: 'yes', can_rebalance_to_other_node: 'no',
+    rebalance_explanation: 'Elasticsearch cannot rebalance this shard to another node since there is no node to which allocation is permitted which would improve the cluster balance. If you expect this shard to be rebalanced to another node, find this node in the node-by-node explanation and address the reasons which prevent Elasticsearch from rebalancing this shard there.',
+    node_allocation_decisions: [],
+  };
+}
+
+function replicaExplanation(index: Index, node: NodeDescription): Json {
+  return {
+    index: index.name, shard: 0, primary: false, current_state: 'unassigned',
+    unassigned_info: { reason: 'INDEX_CREATED', at: new Date(index.createdAt).toISOString(), last_allocation_status: 'no_attempt' },
+    can_allocate: 'no',
+    allocate_explanation: "Elasticsearch isn't allowed to allocate this shard to any of the nodes in the cluster. Choose a node to which you expect this shard to be allocated, find this node in the node-by-node explanation, and address the reasons which prevent Elasticsearch from allocating this shard there.",
+    node_allocation_decisions: [
+      {
+        node_id: node.id, node_name: node.node, transport_address: node.transportAddress, node_attributes: {}, roles: node.roles, node_decision: 'no', weight_ranking: 1,
+        deciders: [{ decider: 'same_shard', decision: 'NO', explanation: `a copy of this shard is already allocated to this node [[${index.name}][0], node[${node.id}], [P], s[STARTED], a[id=${allocationId(index)}]]` }],
+      },
+    ],
   };
 }

@@ -497,7 +497,8 @@ export class Cluster {
 
   // ---- indices -----------------------------------------------------------------------------------
 
-  createIndex(name: string, body: { settings?: Json; mappings?: Mappings; aliases?: Record<string, AliasDef> }, dataStream?: string): Index {
+  /** Creates an index; templates apply unless `withTemplates` is false (a resize's target takes its source's instead). */
+  createIndex(name: string, body: { settings?: Json; mappings?: Mappings; aliases?: Record<string, AliasDef> }, dataStream?: string, withTemplates = true): Index {
     const problem = indexNameProblem(name);
     if (problem && !name.startsWith('.ds-')) throw new EsError(400, 'invalid_index_name_exception', problem, { index: name, index_uuid: '_na_' });
     if (this.indices.has(name)) {
@@ -507,9 +508,9 @@ export class Cluster {
     if (this.dataStreams.has(name) || this.isAlias(name)) {
       throw new EsError(400, 'invalid_index_name_exception', `Invalid index name [${name}], already exists as alias or data stream`, { index: name, index_uuid: '_na_' });
     }
-    const found = this.findTemplate(dataStream ?? name);
+    const found = withTemplates ? this.findTemplate(dataStream ?? name) : undefined;
     // Legacy templates apply only where no composable template does, and never to a data stream's index.
-    const composed = found ? this.composeTemplate(found[1]) : dataStream === undefined ? this.legacyTemplates.applied(name) : { settings: {}, mappings: {}, aliases: {} };
+    const composed = found ? this.composeTemplate(found[1]) : dataStream === undefined && withTemplates ? this.legacyTemplates.applied(name) : { settings: {}, mappings: {}, aliases: {} };
     const settings: Record<string, string> = {
       'index.number_of_shards': '1',
       'index.number_of_replicas': '1',
@@ -715,8 +716,16 @@ export class Cluster {
     return this.sharedPatch(applied);
   }
 
+  /** The ingest pipelines a write to `name` runs: an index's (a data stream's or an alias's write index's), else what its template would give it. */
+  pipelinesOf(name: string): { first?: string; final?: string } {
+    const existing = this.indices.get(name) ?? this.byName(name).at(-1);
+    const found = existing === undefined ? this.findTemplate(name) : undefined;
+    const settings = existing?.settings ?? (found ? this.composeTemplate(found[1]).settings : this.legacyTemplates.applied(name).settings);
+    return { first: settings['index.default_pipeline'], final: settings['index.final_pipeline'] };
+  }
+
   /** `_ingest.timestamp`: one string per millisecond, so that documents stamped together share their patch. */
-  private timestamp(): string {
+  timestamp(): string {
     const now = this.now();
     if (this.stamp.at !== now) this.stamp = { at: now, text: new Date(now).toISOString() };
     return this.stamp.text;
