@@ -260,7 +260,6 @@ describe('reindex and update by query, without scripts (reindex API, update by q
     expect((await failure(es.reindex({ source: { index: 'logs-a' }, dest: {} } as never))).type).toBe('action_request_validation_exception');
     expect((await failure(es.reindex({ source: { index: 'logs-a' }, dest: { index: 'x' }, script: { source: 'ctx._source.x = 1' } }))).reason).toMatch(/\[script\].*not supported by the emulator/);
     expect((await failure(es.reindex({ source: { index: 'logs-a', remote: { host: 'http://other:9200' } }, dest: { index: 'x' } }))).reason).toMatch(/remote.*not supported/);
-    expect((await failure(es.reindex({ source: { index: 'logs-a' }, dest: { index: 'x' }, wait_for_completion: false }))).reason).toMatch(/keeps no tasks/);
     expect(await failure(es.reindex({ source: { index: 'missing' }, dest: { index: 'x' } }))).toMatchObject({ status: 404, type: 'index_not_found_exception' });
     // Into a data stream only as create, as Elasticsearch requires.
     await es.indices.putIndexTemplate({ name: 'stream', index_patterns: ['logs-copy-*'], data_stream: {}, priority: 300 });
@@ -672,5 +671,26 @@ describe('resizing indices, explaining allocation, cluster info and simulating i
     const missing = await es.simulate.ingest({ index: 'piped-2', pipeline: 'absent', docs: [{ _source: { n: 3 } }] });
     expect(missing.docs[0]?.doc?.error?.reason).toBe('pipeline with id [absent] does not exist');
     expect(await es.indices.exists({ index: 'piped-1' })).toBe(false);
+  });
+});
+
+describe('tasks run with wait_for_completion=false', () => {
+  it('reindex, update and delete by query and force merge answer a task id; the task is found completed with its response', async () => {
+    await logs();
+    const { task } = await es.reindex({ source: { index: 'logs-a' }, dest: { index: 'copied' }, wait_for_completion: false, refresh: true });
+    const done = await es.tasks.get({ task_id: task as string });
+    expect([done.completed, done.task.action, done.response?.created, (done.task.status as { created: number }).created]).toEqual([true, 'indices:data/write/reindex', 2, 2]);
+    expect((await es.count({ index: 'copied' })).count).toBe(2);
+    const deleting = await es.deleteByQuery({ index: 'copied', query: { match: { message: 'done' } }, wait_for_completion: false, refresh: true });
+    expect((await es.tasks.get({ task_id: deleting.task as string })).response?.deleted).toBe(1);
+    const updating = await es.updateByQuery({ index: 'logs-b', wait_for_completion: false });
+    expect((await es.tasks.get({ task_id: updating.task as string })).response?.updated).toBe(2);
+    const merging = await fetch(`${emulator.url}/logs-a/_forcemerge?wait_for_completion=false`, { method: 'POST' }).then((response) => response.json() as Promise<{ task: string }>);
+    expect((await es.tasks.get({ task_id: merging.task })).task.action).toBe('indices:admin/forcemerge');
+    // Nothing is left running: the list shows only itself, a rethrottle finds nothing.
+    expect(Object.values((await es.tasks.list()).nodes ?? {}).flatMap((node) => Object.values(node.tasks)).map((each) => each.action)).toEqual(['cluster:monitor/tasks/lists']);
+    expect((await es.reindexRethrottle({ task_id: task as string, requests_per_second: 10 })).nodes).toEqual({});
+    // A request refused before it starts is refused as a task too.
+    expect((await failure(es.reindex({ source: { index: 'logs-a' }, dest: { index: 'x' }, script: { source: 'ctx._source.n = 1' }, wait_for_completion: false }))).status).toBe(400);
   });
 });

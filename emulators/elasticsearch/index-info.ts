@@ -98,7 +98,6 @@ export function forceMerge(indices: Index[], query: Record<string, string | unde
   if (query.only_expunge_deletes === 'true' && maxSegments !== undefined && Number(maxSegments) !== -1) {
     throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: cannot set only_expunge_deletes and max_num_segments at the same time, those two parameters are mutually exclusive;');
   }
-  if (query.wait_for_completion === 'false') throw badRequest('[wait_for_completion=false] is valid in Elasticsearch but not supported by the emulator, which keeps no tasks');
   return { _shards: shardsOf(indices) };
 }
 

@@ -1,8 +1,8 @@
 /**
  * `_reindex` and `_update_by_query` without scripts, as an operator runs them after a mapping or pipeline change:
  * the documents a query matches in the refreshed view, written again (into another index, or in place) through an
- * ingest pipeline if one is named, at once. No task outlives the request (`wait_for_completion=false` is refused),
- * and a script, a remote source or slices are refused: the emulator runs no Painless and has one shard.
+ * ingest pipeline if one is named, at once (with `wait_for_completion=false` too, its result then kept as a
+ * finished task's). A script, a remote source or slices are refused: the emulator runs no Painless and has one shard.
  */
 import { isJsonObject } from '../../shared/json-object.js';
 import { badRequest, EsError } from './errors.js';
@@ -21,7 +21,6 @@ interface Counts {
 
 /** What a by-query request refuses before it starts. */
 function checkRequest(what: string, body: Json, query: Record<string, string | undefined>): void {
-  if (query.wait_for_completion === 'false') throw badRequest('[wait_for_completion=false] is not emulated: the emulator keeps no tasks');
   if (body.script !== undefined) throw badRequest(`[${what}] with a [script] is valid in Elasticsearch but not supported by the emulator, which runs no Painless`);
   if (query.slices !== undefined && query.slices !== '1' && query.slices !== 'auto') throw badRequest(`[slices] other than 1 or auto are valid in Elasticsearch but not supported by the emulator, which has one shard`);
   const conflicts = body.conflicts ?? query.conflicts;

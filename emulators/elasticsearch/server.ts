@@ -27,6 +27,7 @@ import { filterSource } from './query.js';
 import { MAX_JSON_DEPTH, nestingTooDeep, nestsTooDeep } from './strict.js';
 import { matchesPattern } from './glob.js';
 import { Snapshots } from './snapshots.js';
+import { Tasks } from './tasks.js';
 import { NodeFigures } from './node-figures.js';
 import { analyzeText } from './analyze.js';
 import { resizeIndex } from './resize.js';
@@ -324,7 +325,7 @@ export class ElasticsearchEmulator {
   private readonly asyncSearches = new AsyncSearches();
   private readonly snapshots = new Snapshots();
   private readonly nodeFigures: NodeFigures;
-  private taskCount = 0;
+  private readonly tasks: Tasks;
   /** HTTP connections, as node stats' and `_info`'s `http` sections count them. */
   private readonly connections = { opened: 0, open: 0 };
   private readonly log: Logger;
@@ -341,6 +342,7 @@ export class ElasticsearchEmulator {
     this.log = options.logger ?? pino({ level: 'silent' });
     this.port = options.port ?? 9200;
     this.nodeFigures = new NodeFigures(options.dataDir ?? os.tmpdir());
+    this.tasks = new Tasks(this.nodeId);
     if (options.dataDir !== undefined) {
       mkdirSync(options.dataDir, { recursive: true });
       this.journal = FileJournal.open(this.cluster, options.dataDir, options.fsync ?? 'interval', (path, truncatedBytes) => {
@@ -1111,15 +1113,18 @@ export class ElasticsearchEmulator {
   }
 
   /**
-   * The task management API. Every request here is answered before the next is read, so the only task that runs
-   * while tasks are listed is the listing itself, which Elasticsearch shows too; no task's result is stored.
+   * The task management API. A task here runs to its end before any other request is answered, so the only task
+   * that runs while tasks are listed is the listing itself, which Elasticsearch shows too; the results of tasks run
+   * with `wait_for_completion=false` are kept and found by id (`tasks.ts`).
    */
   private registerTaskRoutes(): void {
     this.route('GET', '/_tasks', (request) => ok(this.listTasks(request.query)));
     this.route('GET', '/_tasks/{id}', (request) => {
       const id = request.params.id as string;
       if (!/^[^:]+:\d+$/.test(id)) throw badRequest(`malformed task id ${id}`);
-      throw resourceNotFound(`task [${id}] isn't running and hasn't stored its results`);
+      const stored = this.tasks.result(id);
+      if (stored === undefined) throw resourceNotFound(`task [${id}] isn't running and hasn't stored its results`);
+      return ok(stored);
     });
     this.route('POST', '/_tasks/_cancel', () => ok({ nodes: {} }));
     this.route('GET', '/_cat/tasks', (request) => {
@@ -1133,7 +1138,7 @@ export class ElasticsearchEmulator {
 
   /** The task that lists tasks, which is all that runs while they are listed, if `actions` asks for it. */
   private listingTasks(query: Record<string, string>): Array<{ node: string; id: number; type: string; action: string; start_time_in_millis: number } & Json> {
-    const id = ++this.taskCount;
+    const id = this.tasks.nextId();
     const action = 'cluster:monitor/tasks/lists';
     const wanted = query.actions?.split(',');
     if (wanted !== undefined && !wanted.some((pattern) => matchesPattern(pattern, action))) return [];
@@ -1183,19 +1188,19 @@ export class ElasticsearchEmulator {
       await this.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
       return ok(this.writeBody(result), result.status);
     });
-    this.route('POST', '/{index}/_delete_by_query', (request) => this.deleteByQuery(request));
-    this.route('POST', '/_reindex', async (request) => {
+    this.route('POST', '/{index}/_delete_by_query', (request) => this.asTask(request, 'indices:data/write/delete/byquery', `delete-by-query [${request.params.index}]`, () => this.deleteByQuery(request)));
+    this.route('POST', '/_reindex', (request) => this.asTask(request, 'indices:data/write/reindex', 'reindex', async () => {
       const result = reindex(c, request.json, request.query);
       if (truthy(request.query.refresh)) await this.applyRefresh('true', result.written);
       return ok(result.body, result.status);
-    }, { bodyRequired: true });
-    this.route('POST', '/{index}/_update_by_query', async (request) => {
+    }), { bodyRequired: true });
+    this.route('POST', '/{index}/_update_by_query', (request) => this.asTask(request, 'indices:data/write/update/byquery', `update-by-query [${request.params.index}]`, async () => {
       const indices = c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
       const result = updateByQuery(c, indices, request.json, request.query);
       if (truthy(request.query.refresh)) await this.applyRefresh('true', result.written);
       return ok(result.body);
-    });
-    // No task outlives its request here: whatever the task id names is not found, as on a node that never had it.
+    }));
+    // No task is running when a rethrottle comes (each ran to its end before its id was given): it is not found.
     for (const action of ['_delete_by_query', '_update_by_query', '_reindex']) {
       this.route('POST', `/${action}/{task}/_rethrottle`, (request) => {
         const node = (request.params.task as string).split(':')[0] as string;
@@ -1420,7 +1425,7 @@ export class ElasticsearchEmulator {
     this.route(['GET', 'POST'], '/{index}/_terms_enum', (request) => ok(termsEnum(c.resolve(request.params.index), request.json, c.now())));
     for (const prefix of ['', '/{index}']) {
       this.route(['POST', 'GET'], `${prefix}/_flush`, (request) => ok(flush(broadcast(request), request.query)));
-      this.route('POST', `${prefix}/_forcemerge`, (request) => ok(forceMerge(broadcast(request), request.query)));
+      this.route('POST', `${prefix}/_forcemerge`, (request) => this.asTask(request, 'indices:admin/forcemerge', 'Force-merge indices', () => ok(forceMerge(broadcast(request), request.query))));
       this.route('POST', `${prefix}/_cache/clear`, (request) => ok(clearCache(broadcast(request))));
       this.route('GET', `${prefix}/_mapping/field/{fields}`, (request) => ok(fieldMappings(c.resolve(request.params.index, { expandHidden: request.params.index !== undefined }), request.params.fields as string, request.query)));
       this.route(['GET', 'POST'], `${prefix}/_validate/query`, (request) => ok(validateQuery(c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true' }), request.json, request.query, c.now())));
@@ -1561,10 +1566,21 @@ export class ElasticsearchEmulator {
     return ok({ docs });
   }
 
+  /**
+   * A request that may run as a task: with `wait_for_completion=false` it runs to its end all the same, its result is
+   * kept under a task id (`tasks.ts`), and the answer is that id; otherwise it answers as usual. A request refused
+   * before it starts is refused either way.
+   */
+  private async asTask(request: Request, action: string, description: string, run: () => Reply | Promise<Reply>): Promise<Reply> {
+    if (request.query.wait_for_completion !== 'false') return run();
+    const started = Date.now();
+    const reply = await run();
+    return ok({ task: this.tasks.record(action, description, started, (reply.body ?? {}) as Json) });
+  }
+
   /** `_delete_by_query`, run at once: the matches of the refreshed view are deleted, as its scroll would find them. */
   private async deleteByQuery(request: Request): Promise<Reply> {
     const started = performance.now();
-    if (request.query.wait_for_completion === 'false') throw badRequest('[wait_for_completion=false] is not emulated: the emulator keeps no tasks');
     // A query is required, in the body or as `q` (DeleteByQueryRequest.validate): no request deletes everything by omission.
     if (request.json.query === undefined && request.query.q === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: query is missing;');
     const indices = this.cluster.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
