@@ -7,6 +7,7 @@ import { GroupCoordinator } from './groups.js';
 import { ProducerIdAllocator } from './producers.js';
 import type { ApiDefinition, Broker } from './protocol/api.js';
 import { APIS } from './protocol/apis/index.js';
+import type { BrokerSettings } from './protocol/apis/describe-configs/configs.js';
 import { ErrorCode } from './protocol/errors.js';
 import { ProtocolError, Reader, Writer } from './protocol/primitives.js';
 import type { Struct } from './protocol/schema.js';
@@ -77,6 +78,7 @@ export class KafkaEmulator implements Broker {
   readonly groups: GroupCoordinator;
   readonly producerIds: ProducerIdAllocator;
   readonly apis: readonly ApiDefinition[] = APIS;
+  readonly settings: BrokerSettings;
   private readonly apisByKey = new Map(APIS.map((api) => [api.key, api]));
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
@@ -124,6 +126,18 @@ export class KafkaEmulator implements Broker {
       this.fsyncTimer = setInterval(() => this.flush(), options.fsyncIntervalMs ?? 1000);
       this.fsyncTimer.unref();
     }
+    this.settings = {
+      nodeId: NODE_ID,
+      defaultPartitions: this.defaultPartitions,
+      autoCreateTopics: this.autoCreateTopics,
+      maxMessageBytes: this.maxMessageBytes,
+      retentionBytes: this.topics.retentionOf({}),
+      maxRequestBytes: this.maxRequestBytes,
+      minSessionTimeoutMs: options.minSessionTimeoutMs ?? 6000,
+      maxSessionTimeoutMs: options.maxSessionTimeoutMs ?? 1_800_000,
+      initialRebalanceDelayMs: options.initialRebalanceDelayMs ?? 0,
+      maxGroupSize: options.maxGroupSize ?? 1000,
+    };
     this.server = createServer((socket) => this.accept(socket));
   }
 

@@ -120,15 +120,18 @@ export class GroupCoordinator {
     const { file, records, truncatedBytes } = RecordFile.open(path, this.options.fsync);
     if (truncatedBytes > 0) this.options.onRecovery(path, truncatedBytes);
     for (const record of records) {
-      const { group, topic, partition, offset, leaderEpoch, metadata } = JSON.parse(record.toString('utf8')) as {
+      const { group, topic, partition, offset, leaderEpoch, metadata, deleted } = JSON.parse(record.toString('utf8')) as {
         group: string;
         topic: string;
         partition: number;
         offset: string;
         leaderEpoch: number;
         metadata: string | null;
+        /** A deleted group's tombstone: its offsets before it are gone. */
+        deleted?: true;
       };
-      this.storeOffset(group, topic, partition, { offset: BigInt(offset), leaderEpoch, metadata });
+      if (deleted === true) this.offsets.delete(group);
+      else this.storeOffset(group, topic, partition, { offset: BigInt(offset), leaderEpoch, metadata });
     }
     this.offsetLog = file;
     // Rewrite the log with the latest offset of each partition only, so it cannot grow without bound.
@@ -526,6 +529,21 @@ export class GroupCoordinator {
       topics.set(topic, [...(topics.get(topic) ?? []), Number(partition)]);
     }
     return topics;
+  }
+
+  /**
+   * DeleteGroups: a group with no member loses its committed offsets and is gone (GroupCoordinator.handleDeleteGroups);
+   * one with members is refused, as is a group the coordinator never knew.
+   */
+  deleteGroup(groupId: string): ErrorCode {
+    if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    const group = this.groups.get(groupId);
+    if (group === undefined && !this.offsets.has(groupId)) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (group !== undefined && (group.members.size > 0 || group.pending.size > 0)) return ErrorCode.NON_EMPTY_GROUP;
+    if (group !== undefined) clearTimeout(group.rebalanceTimer);
+    this.groups.delete(groupId);
+    if (this.offsets.delete(groupId)) this.offsetLog?.append(Buffer.from(JSON.stringify({ group: groupId, deleted: true })));
+    return ErrorCode.NONE;
   }
 
   // ---- inspection ------------------------------------------------------------------------------

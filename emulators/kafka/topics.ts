@@ -26,6 +26,11 @@ export interface Topic {
   configs: Record<string, string>;
 }
 
+/** A few segments per retention window, so dropping one frees a fair share and no more. */
+export function segmentBytesFor(retentionBytes: number): number {
+  return Math.max(1024, Math.min(16 * 1024 * 1024, Math.floor(retentionBytes / 4)));
+}
+
 /** Topic configs the emulator applies; any other is refused rather than silently ignored. */
 const SUPPORTED_CONFIGS = new Set(['retention.bytes', 'max.message.bytes']);
 
@@ -49,18 +54,23 @@ export class TopicStore {
   }
 
   private open(name: string, partitionCount: number, configs: Record<string, string>): Topic {
-    const retention = configs['retention.bytes'] !== undefined && Number(configs['retention.bytes']) > 0 ? Number(configs['retention.bytes']) : this.options.retentionBytes;
-    const partitions = Array.from({ length: partitionCount }, (_, index) => {
-      return new PartitionLog({
-        dir: this.options.dataDir === undefined ? undefined : join(this.options.dataDir, 'topics', name, String(index)),
-        fsync: this.options.fsync,
-        retentionBytes: retention,
-        // A few segments per retention window, so dropping one frees a fair share and no more.
-        segmentBytes: Math.max(1024, Math.min(16 * 1024 * 1024, Math.floor(retention / 4))),
-        onRecovery: this.options.onRecovery,
-      });
+    return { name, partitions: Array.from({ length: partitionCount }, (_, index) => this.openPartition(name, index, configs)), configs };
+  }
+
+  private openPartition(name: string, index: number, configs: Record<string, string>): PartitionLog {
+    const retention = this.retentionOf(configs);
+    return new PartitionLog({
+      dir: this.options.dataDir === undefined ? undefined : join(this.options.dataDir, 'topics', name, String(index)),
+      fsync: this.options.fsync,
+      retentionBytes: retention,
+      segmentBytes: segmentBytesFor(retention),
+      onRecovery: this.options.onRecovery,
     });
-    return { name, partitions, configs };
+  }
+
+  /** A topic's retention.bytes, or the broker's per-partition default. */
+  retentionOf(configs: Record<string, string>): number {
+    return configs['retention.bytes'] !== undefined && Number(configs['retention.bytes']) > 0 ? Number(configs['retention.bytes']) : this.options.retentionBytes;
   }
 
   partitionCount(): number {
@@ -93,13 +103,35 @@ export class TopicStore {
     }
     const unknown = Object.keys(configs).find((key) => !SUPPORTED_CONFIGS.has(key));
     if (unknown !== undefined) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Topic config ${unknown} is not supported by the emulator (supported: ${[...SUPPORTED_CONFIGS].join(', ')})` };
-    if (this.options.dataDir !== undefined) {
-      const dir = join(this.options.dataDir, 'topics', name);
-      // Written whole, then renamed into place: a crash leaves the old manifest or the new one.
-      replaceFile(join(dir, 'topic.json'), JSON.stringify({ partitions: count, configs }));
-    }
+    this.writeManifest(name, count, configs);
     this.topics.set(name, this.open(name, count, configs));
     return { errorCode: ErrorCode.NONE, errorMessage: null };
+  }
+
+  /** CreatePartitions: a topic grows to `count` partitions; it never shrinks, as in Kafka. */
+  addPartitions(name: string, count: number, validateOnly: boolean): { errorCode: ErrorCode; errorMessage: string | null } {
+    const topic = this.topics.get(name);
+    if (topic === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
+    const current = topic.partitions.length;
+    if (count === current) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Topic already has ${current} partitions.` };
+    if (count < current) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Topic currently has ${current} partitions, which is higher than the requested ${count}.` };
+    const added = count - current;
+    if (added > MAX_PARTITIONS_PER_REQUEST) return { errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: `Excessively large number of partitions per request: ${added}, at most ${MAX_PARTITIONS_PER_REQUEST}.` };
+    if (this.partitionCount() + added > this.options.maxPartitions) {
+      return { errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: `The emulator holds at most ${this.options.maxPartitions} partitions; ${this.partitionCount()} exist, ${added} more were asked for.` };
+    }
+    if (validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null };
+    // The partitions that exist keep their open logs; only the new ones are opened.
+    for (let index = current; index < count; index++) topic.partitions.push(this.openPartition(name, index, topic.configs));
+    this.writeManifest(name, count, topic.configs);
+    this.notifyAppend();
+    return { errorCode: ErrorCode.NONE, errorMessage: null };
+  }
+
+  private writeManifest(name: string, partitions: number, configs: Record<string, string>): void {
+    if (this.options.dataDir === undefined) return;
+    // Written whole, then renamed into place: a crash leaves the old manifest or the new one.
+    replaceFile(join(this.options.dataDir, 'topics', name, 'topic.json'), JSON.stringify({ partitions, configs }));
   }
 
   delete(name: string): ErrorCode {

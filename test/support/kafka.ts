@@ -12,10 +12,6 @@ export function startKafka(options: KafkaEmulatorOptions = {}): Promise<KafkaEmu
   return KafkaEmulator.start({ port: 0, logger: pino({ level: 'silent' }), ...options });
 }
 
-/**
- * One emulator for a test file (started before its tests, closed after them) and bare clients closed after
- * each test: `const kafka = emulatorForFile(); … kafka.emulator.topics, await kafka.connect()`.
- */
 /** Every message of a topic as kafkajs reads it (the current format, Fetch v11) in a group of its own, `key=value` sorted. */
 export async function readAllWithKafkajs(brokers: string, topic: string, count: number): Promise<string[]> {
   const kafka = new kafkajs.Kafka({ clientId: 'read-all', brokers: [brokers], logLevel: kafkajs.logLevel.NOTHING });
@@ -35,6 +31,10 @@ export async function readAllWithKafkajs(brokers: string, topic: string, count: 
   return seen.sort();
 }
 
+/**
+ * One emulator for a test file (started before its tests, closed after them) and bare clients closed after
+ * each test: `const kafka = emulatorForFile(); … kafka.emulator.topics, await kafka.connect()`.
+ */
 export function emulatorForFile(options: KafkaEmulatorOptions = {}): { readonly emulator: KafkaEmulator; connect(port?: number): Promise<RawKafkaClient> } {
   let started: KafkaEmulator | undefined;
   const clients: RawKafkaClient[] = [];

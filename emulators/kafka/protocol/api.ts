@@ -3,6 +3,7 @@ import { packageRoot } from '../../../shared/paths.js';
 import type { GroupCoordinator } from '../groups.js';
 import type { ProducerIdAllocator } from '../producers.js';
 import type { TopicStore } from '../topics.js';
+import type { BrokerSettings } from './apis/describe-configs/configs.js';
 import { MessageSchema, type Struct } from './schema.js';
 
 /** What a request handler may use of the broker. */
@@ -18,6 +19,8 @@ export interface Broker {
   groups: GroupCoordinator;
   producerIds: ProducerIdAllocator;
   apis: readonly ApiDefinition[];
+  /** The broker's settings, which DescribeConfigs reports under Kafka's names. */
+  settings: BrokerSettings;
   /** Resolves when anything is appended, after `ms`, or when the broker closes, whichever is first. */
   waitForAppend(ms: number): Promise<void>;
 }

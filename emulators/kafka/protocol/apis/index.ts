@@ -1,7 +1,10 @@
 import type { ApiDefinition } from '../api.js';
 import apiVersions from './api-versions/index.js';
+import createPartitions from './create-partitions/index.js';
 import createTopics from './create-topics/index.js';
+import deleteGroups from './delete-groups/index.js';
 import deleteTopics from './delete-topics/index.js';
+import describeConfigs from './describe-configs/index.js';
 import describeGroups from './describe-groups/index.js';
 import fetch from './fetch/index.js';
 import findCoordinator from './find-coordinator/index.js';
@@ -36,4 +39,7 @@ export const APIS: readonly ApiDefinition[] = [
   createTopics,
   deleteTopics,
   initProducerId,
+  describeConfigs,
+  createPartitions,
+  deleteGroups,
 ].sort((a, b) => a.key - b.key);

@@ -1,0 +1,118 @@
+import kafkajs from 'kafkajs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../shared/paths.js';
+import { readAllWithKafkajs, startKafka } from './support/kafka.js';
+import { run } from './support/process.js';
+
+/**
+ * The admin operations operators run on a broker beside producing and consuming: reading topic and broker
+ * configuration (DescribeConfigs), adding partitions to spread a topic over more consumers (CreatePartitions),
+ * removing a consumer group that is gone (DeleteGroups). Through kafkajs, and through kafka-python and librdkafka
+ * (confluent-kafka) from Debian.
+ */
+
+interface ClientsReport {
+  kafka_python: {
+    topic_error: number;
+    topic: Record<string, string>;
+    broker: Record<string, string>;
+    grown: number[];
+    shrunk: [string, string] | null;
+    partitions: number;
+    offsets_before: number;
+    deleted: Array<[string, string]>;
+    offsets_after: number;
+  };
+  confluent: { topic: Record<string, [string, number, boolean]>; broker: Record<string, string>; partitions: number };
+}
+
+function client(brokers: string): kafkajs.Kafka {
+  return new kafkajs.Kafka({ clientId: 'admin-test', brokers: [brokers], logLevel: kafkajs.logLevel.NOTHING });
+}
+
+describe('Kafka admin operations against the emulator', () => {
+  it('kafka-python and confluent-kafka read configuration, grow a topic and delete groups as Kafka answers them', async () => {
+    const emulator = await startKafka({ retentionBytes: 64 * 1024 * 1024 });
+    try {
+      const result = await run('/usr/bin/python3', [join(packageRoot, 'test', 'support', 'kafka_admin_clients.py'), emulator.brokers], { timeoutMs: 90_000 });
+      expect(result.code, result.stderr).toBe(0);
+      const { kafka_python: python, confluent } = JSON.parse(result.stdout) as ClientsReport;
+      expect(python.topic_error).toBe(0);
+      // The topic's own setting, and the broker's where the topic has none.
+      expect([python.topic['retention.bytes'], python.topic['max.message.bytes'], python.topic['retention.ms']]).toEqual(['1048576', '1048576', '-1']);
+      expect([python.broker['log.retention.bytes'], python.broker['num.partitions'], python.broker['broker.id']]).toEqual([String(64 * 1024 * 1024), '3', '1']);
+      expect(python.grown).toEqual([0]);
+      expect(python.shrunk).toEqual(['InvalidPartitionsError', 'Topic currently has 4 partitions, which is higher than the requested 3']);
+      expect(python.partitions).toBe(4);
+      expect(python.deleted).toEqual([['kp-left', 'NoError'], ['kp-never', 'GroupIdNotFoundError'], ['kp-busy', 'NonEmptyGroupError']]);
+      expect([python.offsets_before, python.offsets_after]).toEqual([2, 0]);
+      // librdkafka reads the sources: 4 is STATIC_BROKER_CONFIG (the broker's setting), 5 DEFAULT_CONFIG.
+      expect(confluent.topic['retention.bytes']).toEqual([String(64 * 1024 * 1024), 4, true]);
+      expect(confluent.topic['cleanup.policy']).toEqual(['delete', 5, true]);
+      expect(confluent.broker['message.max.bytes']).toBe('1048576');
+      expect(confluent.partitions).toBe(3);
+    } finally {
+      await emulator.close();
+    }
+  }, 120_000);
+
+  it('kafkajs: a topic grown to more partitions takes messages on the new ones and a group reads them all', async () => {
+    const emulator = await startKafka();
+    const kafka = client(emulator.brokers);
+    const admin = kafka.admin();
+    const producer = kafka.producer();
+    try {
+      await admin.connect();
+      await producer.connect();
+      await admin.createTopics({ topics: [{ topic: 'grow', numPartitions: 1, configEntries: [{ name: 'retention.bytes', value: '2097152' }] }] });
+      await producer.send({ topic: 'grow', messages: [{ key: 'a', value: 'before' }] });
+      await admin.createPartitions({ topicPartitions: [{ topic: 'grow', count: 3 }] });
+      expect((await admin.fetchTopicMetadata({ topics: ['grow'] })).topics[0]?.partitions).toHaveLength(3);
+      // A producer that knows the new partitions (kafkajs drops a message for a partition its metadata lacks).
+      const later = kafka.producer();
+      await later.connect();
+      await later.send({ topic: 'grow', messages: [{ key: 'b', value: 'after', partition: 2 }] });
+      await later.disconnect();
+      expect(await readAllWithKafkajs(emulator.brokers, 'grow', 2)).toEqual(['a=before', 'b=after']);
+      const described = await admin.describeConfigs({ includeSynonyms: true, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: 'grow', configNames: ['retention.bytes'] }] });
+      const entry = described.resources[0]?.configEntries[0];
+      expect([entry?.configName, entry?.configValue, entry?.configSource]).toEqual(['retention.bytes', '2097152', 1]);
+      expect(entry?.configSynonyms.map((synonym) => synonym.configName)).toEqual(['retention.bytes', 'log.retention.bytes']);
+      await expect(admin.createPartitions({ topicPartitions: [{ topic: 'nothing', count: 2 }] })).rejects.toThrow(/does not host this topic/);
+      await expect(admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: 'nothing' }] })).rejects.toThrow(/does not host this topic/);
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+      await emulator.close();
+    }
+  });
+
+  it('with a data directory, grown topics and deleted groups stay so across a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-kafka-admin-'));
+    let emulator = await startKafka({ dataDir });
+    const kafka = client(emulator.brokers);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'kept', numPartitions: 2 }] });
+    await admin.createPartitions({ topicPartitions: [{ topic: 'kept', count: 5 }] });
+    // Two groups' commits, set in the coordinator directly (kafkajs's setOffsets joins the group first: seconds each).
+    for (const group of ['gone', 'stays']) emulator.groups.commit(group, 'kept', 0, { offset: 0n, leaderEpoch: -1, metadata: null });
+    await admin.deleteGroups(['gone']);
+    await admin.disconnect();
+    await emulator.close();
+
+    emulator = await startKafka({ dataDir });
+    const again = client(emulator.brokers).admin();
+    try {
+      await again.connect();
+      expect((await again.fetchTopicMetadata({ topics: ['kept'] })).topics[0]?.partitions).toHaveLength(5);
+      expect((await again.listGroups()).groups.map((group) => group.groupId)).toEqual(['stays']);
+    } finally {
+      await again.disconnect();
+      await emulator.close();
+    }
+  });
+});
