@@ -3,8 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { KafkaEmulator } from '../emulators/kafka/index.js';
 import { packageRoot } from '../shared/paths.js';
-import { readAllWithKafkajs, startKafka } from './support/kafka.js';
+import { RawKafkaClient, readAllWithKafkajs, startKafka } from './support/kafka.js';
 import { run } from './support/process.js';
 
 /**
@@ -19,6 +20,9 @@ interface ClientsReport {
     topic_error: number;
     topic: Record<string, string>;
     broker: Record<string, string>;
+    altered: number[];
+    refused: number[];
+    after: Record<string, [string, boolean]>;
     grown: number[];
     shrunk: [string, string] | null;
     partitions: number;
@@ -26,11 +30,28 @@ interface ClientsReport {
     deleted: Array<[string, string]>;
     offsets_after: number;
   };
-  confluent: { topic: Record<string, [string, number, boolean]>; broker: Record<string, string>; partitions: number };
+  confluent: { topic: Record<string, [string, number, boolean]>; broker: Record<string, string>; altered: [string, number, boolean]; partitions: number };
 }
 
 function client(brokers: string): kafkajs.Kafka {
   return new kafkajs.Kafka({ clientId: 'admin-test', brokers: [brokers], logLevel: kafkajs.logLevel.NOTHING });
+}
+
+/** A fresh emulator with a kafkajs admin and producer connected, all closed after `test`. */
+async function withKafkajs(test: (context: { emulator: KafkaEmulator; kafka: kafkajs.Kafka; admin: kafkajs.Admin; producer: kafkajs.Producer }) => Promise<void>): Promise<void> {
+  const emulator = await startKafka();
+  const kafka = client(emulator.brokers);
+  const admin = kafka.admin();
+  const producer = kafka.producer();
+  try {
+    await admin.connect();
+    await producer.connect();
+    await test({ emulator, kafka, admin, producer });
+  } finally {
+    await producer.disconnect();
+    await admin.disconnect();
+    await emulator.close();
+  }
 }
 
 describe('Kafka admin operations against the emulator', () => {
@@ -44,29 +65,27 @@ describe('Kafka admin operations against the emulator', () => {
       // The topic's own setting, and the broker's where the topic has none.
       expect([python.topic['retention.bytes'], python.topic['max.message.bytes'], python.topic['retention.ms']]).toEqual(['1048576', '1048576', '-1']);
       expect([python.broker['log.retention.bytes'], python.broker['num.partitions'], python.broker['broker.id']]).toEqual([String(64 * 1024 * 1024), '3', '1']);
+      // AlterConfigs: a config the emulator applies is changed (and is not read-only); another is INVALID_CONFIG (40).
+      expect([python.altered, python.refused]).toEqual([[0], [40]]);
+      expect(python.after).toEqual({ 'cleanup.policy': ['delete', true], 'retention.bytes': ['2097152', false] });
       expect(python.grown).toEqual([0]);
       expect(python.shrunk).toEqual(['InvalidPartitionsError', 'Topic currently has 4 partitions, which is higher than the requested 3']);
       expect(python.partitions).toBe(4);
       expect(python.deleted).toEqual([['kp-left', 'NoError'], ['kp-never', 'GroupIdNotFoundError'], ['kp-busy', 'NonEmptyGroupError']]);
       expect([python.offsets_before, python.offsets_after]).toEqual([2, 0]);
       // librdkafka reads the sources: 4 is STATIC_BROKER_CONFIG (the broker's setting), 5 DEFAULT_CONFIG.
-      expect(confluent.topic['retention.bytes']).toEqual([String(64 * 1024 * 1024), 4, true]);
+      expect(confluent.topic['retention.bytes']).toEqual([String(64 * 1024 * 1024), 4, false]);
       expect(confluent.topic['cleanup.policy']).toEqual(['delete', 5, true]);
       expect(confluent.broker['message.max.bytes']).toBe('1048576');
+      expect(confluent.altered).toEqual(['2000000', 1, false]);
       expect(confluent.partitions).toBe(3);
     } finally {
       await emulator.close();
     }
   }, 120_000);
 
-  it('kafkajs: a topic grown to more partitions takes messages on the new ones and a group reads them all', async () => {
-    const emulator = await startKafka();
-    const kafka = client(emulator.brokers);
-    const admin = kafka.admin();
-    const producer = kafka.producer();
-    try {
-      await admin.connect();
-      await producer.connect();
+  it('kafkajs: a topic grown to more partitions takes messages on the new ones and a group reads them all', () =>
+    withKafkajs(async ({ emulator, kafka, admin, producer }) => {
       await admin.createTopics({ topics: [{ topic: 'grow', numPartitions: 1, configEntries: [{ name: 'retention.bytes', value: '2097152' }] }] });
       await producer.send({ topic: 'grow', messages: [{ key: 'a', value: 'before' }] });
       await admin.createPartitions({ topicPartitions: [{ topic: 'grow', count: 3 }] });
@@ -83,12 +102,28 @@ describe('Kafka admin operations against the emulator', () => {
       expect(entry?.configSynonyms.map((synonym) => synonym.configName)).toEqual(['retention.bytes', 'log.retention.bytes']);
       await expect(admin.createPartitions({ topicPartitions: [{ topic: 'nothing', count: 2 }] })).rejects.toThrow(/does not host this topic/);
       await expect(admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: 'nothing' }] })).rejects.toThrow(/does not host this topic/);
-    } finally {
-      await producer.disconnect();
-      await admin.disconnect();
-      await emulator.close();
-    }
-  });
+    }));
+
+  it('kafkajs: a smaller retention.bytes drops the oldest segments at once; IncrementalAlterConfigs keeps the configs it does not name', () =>
+    withKafkajs(async ({ emulator, admin, producer }) => {
+      // 8 KiB of retention: segments of 2 KiB, so 20 batches of about 600 bytes fill several.
+      await admin.createTopics({ topics: [{ topic: 'shrink', numPartitions: 1, configEntries: [{ name: 'retention.bytes', value: '8192' }] }] });
+      for (let i = 0; i < 20; i++) await producer.send({ topic: 'shrink', messages: [{ value: 'x'.repeat(500) }] });
+      const before = (await admin.fetchTopicOffsets('shrink'))[0];
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: 'shrink', configEntries: [{ name: 'retention.bytes', value: '2048' }, { name: 'max.message.bytes', value: '4096' }] }] });
+      const after = (await admin.fetchTopicOffsets('shrink'))[0];
+      expect(Number(after?.low)).toBeGreaterThan(Number(before?.low));
+      expect(after?.high).toBe(before?.high);
+      // The incremental form through the raw protocol (kafkajs has no call for it): SET one, DELETE another.
+      const raw = await RawKafkaClient.connect(emulator.port);
+      const answer = await raw.request('IncrementalAlterConfigs', 0, { resources: [{ resourceType: 2, resourceName: 'shrink', configs: [{ name: 'retention.bytes', configOperation: 0, value: '4096' }, { name: 'max.message.bytes', configOperation: 1, value: null }] }], validateOnly: false });
+      raw.socket.destroy();
+      expect((answer.responses as Array<{ errorCode: number }>).map((response) => response.errorCode)).toEqual([0]);
+      const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: 'shrink', configNames: ['retention.bytes', 'max.message.bytes'] }] });
+      // The deleted config falls back to the broker's setting (source 4), the set one is the topic's (source 1).
+      expect(described.resources[0]?.configEntries.map((entry) => [entry.configName, entry.configValue, entry.configSource])).toEqual([['max.message.bytes', '1048576', 4], ['retention.bytes', '4096', 1]]);
+      await expect(admin.alterConfigs({ validateOnly: false, resources: [{ type: kafkajs.ConfigResourceTypes.BROKER, name: '1', configEntries: [{ name: 'num.partitions', value: '6' }] }] })).rejects.toThrow();
+    }));
 
   it('with a data directory, grown topics and deleted groups stay so across a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-kafka-admin-'));

@@ -34,6 +34,7 @@ const FOLDERS: Record<string, string> = {
   initProducerId: 'InitProducerId',
   describeConfigs: 'DescribeConfigs',
   createPartitions: 'CreatePartitions',
+  alterConfigs: 'AlterConfigs',
 };
 
 const cases = Object.entries(FOLDERS).flatMap(([folder, name]) =>
@@ -46,8 +47,9 @@ const cases = Object.entries(FOLDERS).flatMap(([folder, name]) =>
 );
 
 describe('protocol codec against bytes captured from a real Kafka broker', () => {
-  it('covers every API the emulator implements but ListGroups and DeleteGroups, for which kafkajs has no fixture', () => {
-    expect(new Set(cases.map((entry) => entry.name))).toEqual(new Set(APIS.map((api) => api.name).filter((name) => name !== 'ListGroups' && name !== 'DeleteGroups')));
+  it('covers every API the emulator implements but those kafkajs has no fixture for', () => {
+    const withoutFixture = ['ListGroups', 'DeleteGroups', 'IncrementalAlterConfigs'];
+    expect(new Set(cases.map((entry) => entry.name))).toEqual(new Set(APIS.map((api) => api.name).filter((name) => !withoutFixture.includes(name))));
     expect(cases.length).toBeGreaterThan(100);
   });
 

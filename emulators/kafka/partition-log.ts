@@ -140,6 +140,12 @@ export class PartitionLog {
     return segment;
   }
 
+  /** A topic's retention.bytes changed (AlterConfigs): the oldest segments go now if the partition holds more. */
+  setRetentionBytes(bytes: number): void {
+    this.options.retentionBytes = bytes;
+    this.enforceRetention();
+  }
+
   private enforceRetention(): void {
     while (this.size > this.options.retentionBytes && this.segments.length > 1) {
       const dropped = this.segments.shift() as Segment;

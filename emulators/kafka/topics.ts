@@ -23,6 +23,7 @@ export const MAX_PARTITIONS_PER_REQUEST = 10_000;
 export interface Topic {
   name: string;
   partitions: PartitionLog[];
+  /** As created, or as AlterConfigs last set them. */
   configs: Record<string, string>;
 }
 
@@ -32,7 +33,18 @@ export function segmentBytesFor(retentionBytes: number): number {
 }
 
 /** Topic configs the emulator applies; any other is refused rather than silently ignored. */
-const SUPPORTED_CONFIGS = new Set(['retention.bytes', 'max.message.bytes']);
+export const SUPPORTED_CONFIGS = new Set(['retention.bytes', 'max.message.bytes']);
+
+/** Why Kafka would refuse these topic configs, or why the emulator cannot apply them. */
+function configProblem(configs: Record<string, string>): string | undefined {
+  const unknown = Object.keys(configs).find((key) => !SUPPORTED_CONFIGS.has(key));
+  if (unknown !== undefined) return `Topic config ${unknown} is not supported by the emulator (supported: ${[...SUPPORTED_CONFIGS].join(', ')})`;
+  for (const [key, value] of Object.entries(configs)) {
+    const least = key === 'retention.bytes' ? -1 : 0;
+    if (!/^-?\d+$/.test(value.trim()) || Number(value) < least) return `Invalid value ${value} for configuration ${key}: ${key === 'retention.bytes' ? 'Not a number of type LONG' : 'Value must be at least 0'}`;
+  }
+  return undefined;
+}
 
 /** All topics and their partition logs, on disk under `<dataDir>/topics/<topic>/` when persistence is on. */
 export class TopicStore {
@@ -92,8 +104,8 @@ export class TopicStore {
   }
 
   create(name: string, partitions: number, configs: Record<string, string> = {}): { errorCode: ErrorCode; errorMessage: string | null } {
-    const problem = topicNameProblem(name);
-    if (problem !== undefined) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: problem };
+    const nameProblem = topicNameProblem(name);
+    if (nameProblem !== undefined) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameProblem };
     if (this.topics.has(name)) return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${name}' already exists.` };
     const count = partitions === -1 ? this.options.defaultPartitions : partitions;
     if (!Number.isInteger(count) || count < 1) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: 'Number of partitions must be larger than 0.' };
@@ -101,8 +113,8 @@ export class TopicStore {
     if (this.partitionCount() + count > this.options.maxPartitions) {
       return { errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: `The emulator holds at most ${this.options.maxPartitions} partitions; ${this.partitionCount()} exist, ${count} more were asked for.` };
     }
-    const unknown = Object.keys(configs).find((key) => !SUPPORTED_CONFIGS.has(key));
-    if (unknown !== undefined) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Topic config ${unknown} is not supported by the emulator (supported: ${[...SUPPORTED_CONFIGS].join(', ')})` };
+    const problem = configProblem(configs);
+    if (problem !== undefined) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: problem };
     this.writeManifest(name, count, configs);
     this.topics.set(name, this.open(name, count, configs));
     return { errorCode: ErrorCode.NONE, errorMessage: null };
@@ -132,6 +144,22 @@ export class TopicStore {
     if (this.options.dataDir === undefined) return;
     // Written whole, then renamed into place: a crash leaves the old manifest or the new one.
     replaceFile(join(this.options.dataDir, 'topics', name, 'topic.json'), JSON.stringify({ partitions, configs }));
+  }
+
+  /**
+   * AlterConfigs on a topic: its configs become these (the ones the emulator applies: others are refused with
+   * INVALID_CONFIG, as at creation); a smaller retention.bytes drops the oldest segments at once.
+   */
+  alterConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): { errorCode: ErrorCode; errorMessage: string | null } {
+    const topic = this.topics.get(name);
+    if (topic === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
+    const problem = configProblem(configs);
+    if (problem !== undefined) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: problem };
+    if (validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null };
+    topic.configs = configs;
+    this.writeManifest(name, topic.partitions.length, configs);
+    for (const log of topic.partitions) log.setRetentionBytes(this.retentionOf(configs));
+    return { errorCode: ErrorCode.NONE, errorMessage: null };
   }
 
   delete(name: string): ErrorCode {

@@ -1,7 +1,7 @@
 """The admin operations operators run against a broker, through kafka-python and confluent-kafka (librdkafka).
 
 Usage: kafka_admin_clients.py BOOTSTRAP. Each client creates a topic, reads the topic's and the broker's
-configuration and grows the topic; kafka-python also deletes consumer groups: one it left, one that never was,
+configuration, changes the topic's and grows the topic; kafka-python also deletes consumer groups: one it left, one that never was,
 one still in use (confluent-kafka 1.7 has no call for that). Prints one JSON object with what each observed; the vitest suite asserts on it.
 """
 import json
@@ -37,6 +37,12 @@ def kafka_python():
         "topic": {entry[0]: entry[1] for entry in topic[4]},
         "broker": {entry[0]: entry[1] for entry in broker[4]},
     }
+    altered = admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, "kp-admin", configs={"retention.bytes": "2097152"})])
+    result["altered"] = [entry[0] for entry in altered.resources]
+    refused = admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, "kp-admin", configs={"retention.ms": "1000"})])
+    result["refused"] = [entry[0] for entry in refused.resources]
+    after = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, "kp-admin")])[0].resources[0]
+    result["after"] = {entry[0]: [entry[1], entry[2]] for entry in after[4] if entry[0] in ("retention.bytes", "cleanup.policy")}
     grown = admin.create_partitions({"kp-admin": NewPartitions(4)})
     result["grown"] = [error for _, error, _ in grown.topic_errors]
     try:
@@ -68,6 +74,10 @@ def confluent():
     result["topic"] = {name: [entry.value, entry.source, entry.is_read_only] for name, entry in configs.items()}
     broker = ConfluentResource("BROKER", "1")
     result["broker"] = {name: entry.value for name, entry in admin.describe_configs([broker])[broker].result().items()}
+    for future in admin.alter_configs([ConfluentResource("TOPIC", "ck-admin", set_config={"max.message.bytes": "2000000"})]).values():
+        future.result()
+    altered = admin.describe_configs([resource])[resource].result()
+    result["altered"] = [altered["max.message.bytes"].value, altered["max.message.bytes"].source, altered["max.message.bytes"].is_read_only]
     for future in admin.create_partitions([ConfluentPartitions("ck-admin", 3)]).values():
         future.result()
     result["partitions"] = len(admin.list_topics(timeout=10).topics["ck-admin"].partitions)

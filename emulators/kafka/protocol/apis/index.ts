@@ -1,4 +1,5 @@
 import type { ApiDefinition } from '../api.js';
+import alterConfigs from './alter-configs/index.js';
 import apiVersions from './api-versions/index.js';
 import createPartitions from './create-partitions/index.js';
 import createTopics from './create-topics/index.js';
@@ -9,6 +10,7 @@ import describeGroups from './describe-groups/index.js';
 import fetch from './fetch/index.js';
 import findCoordinator from './find-coordinator/index.js';
 import heartbeat from './heartbeat/index.js';
+import incrementalAlterConfigs from './incremental-alter-configs/index.js';
 import initProducerId from './init-producer-id/index.js';
 import joinGroup from './join-group/index.js';
 import leaveGroup from './leave-group/index.js';
@@ -40,6 +42,8 @@ export const APIS: readonly ApiDefinition[] = [
   deleteTopics,
   initProducerId,
   describeConfigs,
+  alterConfigs,
+  incrementalAlterConfigs,
   createPartitions,
   deleteGroups,
 ].sort((a, b) => a.key - b.key);

@@ -1,4 +1,5 @@
 import { defineApi } from '../../api.js';
+import { SUPPORTED_CONFIGS } from '../../../topics.js';
 import { ErrorCode } from '../../errors.js';
 import type { Struct } from '../../schema.js';
 import { brokerConfigs, ConfigSource, topicConfigs, type ConfigEntry } from './configs.js';
@@ -14,7 +15,8 @@ const BROKER = 4;
 
 /**
  * The configuration of topics and of the broker (ConfigHelper.describeConfigs): every setting the emulator has,
- * under Kafka's names, or the keys asked for. None is changeable while it runs (read-only: no AlterConfigs).
+ * under Kafka's names, or the keys asked for. A topic's `retention.bytes` and `max.message.bytes` can be altered
+ * (AlterConfigs); the rest is read-only.
  */
 export default defineApi('describe-configs', 'DescribeConfigs', { min: 0, max: 3 }, (raw, { broker, version }) => {
   const request = raw as unknown as DescribeConfigsRequest;
@@ -24,7 +26,7 @@ export default defineApi('describe-configs', 'DescribeConfigs', { min: 0, max: 3
       configs: configs
         .filter((config) => resource.configurationKeys === null || resource.configurationKeys.includes(config.name))
         .map((config) => ({
-          name: config.name, value: config.value, readOnly: true, isDefault: config.source !== ConfigSource.TOPIC_CONFIG, configSource: config.source, isSensitive: false,
+          name: config.name, value: config.value, readOnly: !SUPPORTED_CONFIGS.has(config.name) || resource.resourceType !== TOPIC, isDefault: config.source !== ConfigSource.TOPIC_CONFIG, configSource: config.source, isSensitive: false,
           synonyms: version >= 1 && request.includeSynonyms ? config.synonyms : [], configType: config.type, documentation: null,
         })) as unknown as Struct[],
     });
