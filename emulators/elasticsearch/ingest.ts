@@ -14,7 +14,7 @@ export interface Pipeline {
   /** The body as stored, answered by GET. */
   readonly body: Json;
   readonly processors: readonly SetProcessor[];
-  /** Documents run through it since the start, as node stats and `_info/ingest` count them. */
+  /** Documents run through it since the start, as node stats and `_info/ingest` count them (the time estimated from one run in 16). */
   readonly stats: { count: number; failed: number; timeMs: number };
 }
 
@@ -246,22 +246,30 @@ function runSet(processor: SetProcessor, source: Json, context: IngestContext, a
   applied.push([field, detached(value)]);
 }
 
+/** Pipeline runs timed: one in this many (see runPipeline). */
+const TIME_SAMPLE = 16;
+
 /**
  * Runs the pipeline's processors on the source, in order, adding what each set to `applied`; a failure fails the
  * document unless `ignore_failure`. Counted in the pipeline's statistics.
  */
 export function runPipeline(pipeline: Pipeline, source: Json, context: IngestContext, applied: Array<readonly [string, unknown]>): void {
-  const started = performance.now();
-  pipeline.stats.count += 1;
+  const stats = pipeline.stats;
+  stats.count += 1;
+  // One run in TIME_SAMPLE is timed and counts for all of them: two clock reads on every run cost the bulk path
+  // 0.14 µs a document (a pipeline of one `set`, in process, 0.44 against 0.30), half a percent of a document's cost.
+  const timed = stats.count % TIME_SAMPLE === 1;
+  const started = timed ? performance.now() : 0;
   try {
     runProcessors(pipeline, source, context, applied);
   } catch (error) {
-    pipeline.stats.failed += 1;
+    stats.failed += 1;
     throw error;
   } finally {
-    pipeline.stats.timeMs += performance.now() - started;
+    if (timed) stats.timeMs += (performance.now() - started) * TIME_SAMPLE;
   }
 }
+
 
 /** A pipeline's processors on one document, counted nowhere (simulations run them so). */
 export function runProcessors(pipeline: Pipeline, source: Json, context: IngestContext, applied: Array<readonly [string, unknown]>): void {
