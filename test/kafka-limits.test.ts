@@ -98,7 +98,7 @@ describe('requests that would exhaust the broker are refused with Kafka error co
 });
 
 describe('random bytes in valid requests (a fixed seed)', () => {
-  it('ten APIs\u2019 requests with one to four bytes changed: each answered or its connection closed, and the broker serves on', async () => {
+  it('fifteen APIs\u2019 requests with one to four bytes changed: each answered or its connection closed, and the broker serves on', async () => {
     const fresh = await startKafka();
     try {
       fresh.topics.create('t', 3);
@@ -115,10 +115,15 @@ describe('random bytes in valid requests (a fixed seed)', () => {
         ['CreateTopics', maker.encode('CreateTopics', 4, { topics: [{ name: 'n', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false })],
         ['FindCoordinator', maker.encode('FindCoordinator', 2, { key: 'g', keyType: 0 })],
         ['DescribeGroups', maker.encode('DescribeGroups', 4, { groups: ['g'], includeAuthorizedOperations: false })],
+        ['DescribeConfigs', maker.encode('DescribeConfigs', 3, { resources: [{ resourceType: 2, resourceName: 't', configurationKeys: null }, { resourceType: 4, resourceName: '1', configurationKeys: ['num.partitions'] }], includeSynonyms: true, includeDocumentation: false })],
+        ['AlterConfigs', maker.encode('AlterConfigs', 1, { resources: [{ resourceType: 2, resourceName: 't', configs: [{ name: 'retention.bytes', value: '1048576' }] }], validateOnly: false })],
+        ['IncrementalAlterConfigs', maker.encode('IncrementalAlterConfigs', 0, { resources: [{ resourceType: 2, resourceName: 't', configs: [{ name: 'max.message.bytes', configOperation: 0, value: '2048' }] }], validateOnly: true })],
+        ['CreatePartitions', maker.encode('CreatePartitions', 1, { topics: [{ name: 't', count: 4, assignments: null }], timeoutMs: 1000, validateOnly: true })],
+        ['DeleteGroups', maker.encode('DeleteGroups', 1, { groupsNames: ['g', 'h'] })],
       ];
       const draw = seeded(20261206);
       const stuck: string[] = [];
-      for (let i = 0; i < 1000; i += 1) {
+      for (let i = 0; i < 1500; i += 1) {
         const [name, frame] = frames[Math.floor(draw() * frames.length)] as [string, Buffer];
         const changed = Buffer.from(frame);
         // After the size, key, version, correlation id and client id: the body.
