@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { KafkaEmulator } from '../emulators/kafka/index.js';
 import { packageRoot } from '../shared/paths.js';
 import { RawKafkaClient, readAllWithKafkajs, startKafka } from './support/kafka.js';
-import { run } from './support/process.js';
+import { buildGoClient, run } from './support/process.js';
 
 /**
  * The admin operations operators run on a broker beside producing and consuming: reading topic and broker
@@ -49,6 +49,19 @@ async function withKafkajs(test: (context: { emulator: KafkaEmulator; kafka: kaf
     await test({ emulator, kafka, admin, producer });
   } finally {
     await producer.disconnect();
+    await admin.disconnect();
+    await emulator.close();
+  }
+}
+
+/** An emulator started again on `dataDir`, with a kafkajs admin for `check`; both closed after. */
+async function afterRestart(dataDir: string, check: (admin: kafkajs.Admin) => Promise<void>): Promise<void> {
+  const emulator = await startKafka({ dataDir });
+  const admin = client(emulator.brokers).admin();
+  try {
+    await admin.connect();
+    await check(admin);
+  } finally {
     await admin.disconnect();
     await emulator.close();
   }
@@ -127,7 +140,7 @@ describe('Kafka admin operations against the emulator', () => {
 
   it('with a data directory, grown topics and deleted groups stay so across a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-kafka-admin-'));
-    let emulator = await startKafka({ dataDir });
+    const emulator = await startKafka({ dataDir });
     const kafka = client(emulator.brokers);
     const admin = kafka.admin();
     await admin.connect();
@@ -139,15 +152,59 @@ describe('Kafka admin operations against the emulator', () => {
     await admin.disconnect();
     await emulator.close();
 
-    emulator = await startKafka({ dataDir });
-    const again = client(emulator.brokers).admin();
-    try {
-      await again.connect();
+    await afterRestart(dataDir, async (again) => {
       expect((await again.fetchTopicMetadata({ topics: ['kept'] })).topics[0]?.partitions).toHaveLength(5);
       expect((await again.listGroups()).groups.map((group) => group.groupId)).toEqual(['stays']);
+    });
+  });
+});
+
+describe('deleting records and the log directory', () => {
+  it('sarama (Filebeat’s Kafka client) alters, describes, grows a topic and deletes its first records', async () => {
+    const build = await buildGoClient('sarama_admin');
+    expect(build.error).toBeUndefined();
+    const emulator = await startKafka();
+    try {
+      const result = await run(build.path, [emulator.brokers, 'sarama-admin'], { timeoutMs: 60_000 });
+      expect(result.code, result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout) as { configs: Record<string, [string, boolean]>; partitions: number; oldest: number; values: string[] };
+      expect(report.configs).toEqual({ 'retention.bytes': ['1048576', false], 'cleanup.policy': ['delete', true] });
+      expect(report.partitions).toBe(3);
+      expect([report.oldest, report.values]).toEqual([4, ['m4', 'm5', 'm6', 'm7', 'm8', 'm9']]);
     } finally {
-      await again.disconnect();
       await emulator.close();
     }
+  }, 180_000);
+
+  it('kafkajs: DeleteRecords moves the low watermark inside a segment, refuses an offset past the end, and a restart keeps it; DescribeLogDirs gives sizes', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-kafka-records-'));
+    const emulator = await startKafka({ dataDir });
+    const kafka = client(emulator.brokers);
+    const admin = kafka.admin();
+    const producer = kafka.producer();
+    await admin.connect();
+    await producer.connect();
+    await admin.createTopics({ topics: [{ topic: 'purge', numPartitions: 1 }] });
+    for (let i = 0; i < 10; i++) await producer.send({ topic: 'purge', messages: [{ value: `m${i}` }] });
+    // kafkajs finds the partition's leader in the metadata it has before it asks: the offsets bring the topic's.
+    expect((await admin.fetchTopicOffsets('purge'))[0]).toMatchObject({ low: '0', high: '10' });
+    await admin.deleteTopicRecords({ topic: 'purge', partitions: [{ partition: 0, offset: '6' }] });
+    expect((await admin.fetchTopicOffsets('purge'))[0]).toMatchObject({ low: '6', high: '10' });
+    // kafkajs's retrier wraps the broker's answer: the partition's error is its cause.
+    await expect(admin.deleteTopicRecords({ topic: 'purge', partitions: [{ partition: 0, offset: '11' }] })).rejects.toMatchObject({ cause: { partitions: [{ partition: 0, error: { type: 'OFFSET_OUT_OF_RANGE' } }] } });
+    expect(await readAllWithKafkajs(emulator.brokers, 'purge', 4)).toEqual(['=m6', '=m7', '=m8', '=m9']);
+    const raw = await RawKafkaClient.connect(emulator.port);
+    const dirs = await raw.request('DescribeLogDirs', 1, { topics: null });
+    raw.socket.destroy();
+    const [dir] = dirs.results as Array<{ logDir: string; topics: Array<{ name: string; partitions: Array<{ partitionSize: bigint }> }> }>;
+    expect(dir?.logDir).toBe(join(dataDir, 'topics'));
+    expect(Number(dir?.topics.find((topic) => topic.name === 'purge')?.partitions[0]?.partitionSize)).toBe(emulator.topics.partition('purge', 0)?.size);
+    await producer.disconnect();
+    await admin.disconnect();
+    await emulator.close();
+
+    await afterRestart(dataDir, async (again) => {
+      expect((await again.fetchTopicOffsets('purge'))[0]).toMatchObject({ low: '6', high: '10' });
+    });
   });
 });

@@ -1,9 +1,10 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastSequenceOf, ProducerStates } from './producers.js';
 import { ErrorCode } from './protocol/errors.js';
 import { readBatchHeader, recordTimestamps, withBaseOffset, type BatchInfo } from './protocol/record-batch.js';
 import { RecordFile, type FsyncPolicy } from '../common/record-file.js';
+import { replaceFile } from '../../shared/replace-file.js';
 
 interface StoredBatch {
   baseOffset: number;
@@ -31,6 +32,9 @@ export interface LogOptions {
   /** Told about torn or corrupt tails cut off at load. */
   onRecovery: (path: string, truncatedBytes: number) => void;
 }
+
+/** The log start offset moved by DeleteRecords, kept beside the segments (Kafka's log-start-offset-checkpoint). */
+const LOG_START_CHECKPOINT = 'log-start-offset';
 
 function segmentName(baseOffset: number): string {
   return `${String(baseOffset).padStart(20, '0')}.log`;
@@ -85,6 +89,9 @@ export class PartitionLog {
     }
     const first = this.segments[0];
     if (first !== undefined) this.logStartOffset = first.batches[0]?.baseOffset ?? first.baseOffset;
+    // Records deleted inside the first segment (DeleteRecords) stay deleted: their offset is checkpointed.
+    const checkpoint = join(dir, LOG_START_CHECKPOINT);
+    if (existsSync(checkpoint)) this.logStartOffset = Math.max(this.logStartOffset, Number(readFileSync(checkpoint, 'utf8')));
     const lastBatch = this.segments.at(-1)?.batches.at(-1);
     this.highWatermark = lastBatch !== undefined ? lastBatch.lastOffset + 1 : (this.segments.at(-1)?.baseOffset ?? 0);
   }
@@ -140,20 +147,39 @@ export class PartitionLog {
     return segment;
   }
 
+  /**
+   * DeleteRecords: records before `offset` (-1: the high watermark) are gone. Whole segments below it are dropped;
+   * inside the segment that holds it, the log start offset moves, as in Kafka, and a fetch from before it is out
+   * of range. Gives the new log start offset, or undefined for an offset past the high watermark.
+   */
+  deleteRecordsBefore(offset: number): number | undefined {
+    const target = offset === -1 ? this.highWatermark : offset;
+    if (target < 0 || target > this.highWatermark) return undefined;
+    if (target <= this.logStartOffset) return this.logStartOffset;
+    while (this.segments.length > 1 && (this.segments[1] as Segment).baseOffset <= target) this.dropOldestSegment();
+    this.logStartOffset = target;
+    if (this.options.dir !== undefined) replaceFile(join(this.options.dir, LOG_START_CHECKPOINT), String(target));
+    return target;
+  }
+
   /** A topic's retention.bytes changed (AlterConfigs): the oldest segments go now if the partition holds more. */
   setRetentionBytes(bytes: number): void {
     this.options.retentionBytes = bytes;
     this.enforceRetention();
   }
 
+  private dropOldestSegment(): void {
+    const dropped = this.segments.shift() as Segment;
+    this.size -= dropped.size;
+    dropped.file?.close();
+    if (dropped.path !== undefined) rmSync(dropped.path, { force: true });
+  }
+
   private enforceRetention(): void {
     while (this.size > this.options.retentionBytes && this.segments.length > 1) {
-      const dropped = this.segments.shift() as Segment;
-      this.size -= dropped.size;
-      dropped.file?.close();
-      if (dropped.path !== undefined) rmSync(dropped.path, { force: true });
+      this.dropOldestSegment();
       const next = this.segments[0] as Segment;
-      this.logStartOffset = next.batches[0]?.baseOffset ?? next.baseOffset;
+      this.logStartOffset = Math.max(this.logStartOffset, next.batches[0]?.baseOffset ?? next.baseOffset);
     }
   }
 
@@ -211,9 +237,9 @@ export class PartitionLog {
   offsetForTimestamp(timestamp: bigint): { offset: number; timestamp: bigint } | undefined {
     for (const segment of this.segments) {
       for (const batch of segment.batches) {
-        if (batch.maxTimestamp < timestamp) continue;
-        // Inside a batch, the exact record, whatever the codec.
-        const hit = recordTimestamps(batch.bytes).find((record) => record.timestamp >= timestamp);
+        if (batch.maxTimestamp < timestamp || batch.lastOffset < this.logStartOffset) continue;
+        // Inside a batch, the exact record, whatever the codec; none before the log start (DeleteRecords).
+        const hit = recordTimestamps(batch.bytes).find((record) => record.timestamp >= timestamp && batch.baseOffset + record.offsetDelta >= this.logStartOffset);
         return hit !== undefined
           ? { offset: batch.baseOffset + hit.offsetDelta, timestamp: hit.timestamp }
           : { offset: batch.baseOffset, timestamp: batch.maxTimestamp };
@@ -227,6 +253,7 @@ export class PartitionLog {
     let best: { offset: number; timestamp: bigint } | undefined;
     for (const segment of this.segments) {
       for (const batch of segment.batches) {
+        if (batch.lastOffset < this.logStartOffset) continue;
         if (best === undefined || batch.maxTimestamp > best.timestamp) {
           const record = recordTimestamps(batch.bytes).find((candidate) => candidate.timestamp === batch.maxTimestamp);
           best = { offset: record !== undefined ? batch.baseOffset + record.offsetDelta : batch.lastOffset, timestamp: batch.maxTimestamp };

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { topicNameProblem } from '../../shared/kafka-topic.js';
 import { ErrorCode } from './protocol/errors.js';
 import { PartitionLog } from './partition-log.js';
@@ -83,6 +83,11 @@ export class TopicStore {
   /** A topic's retention.bytes, or the broker's per-partition default. */
   retentionOf(configs: Record<string, string>): number {
     return configs['retention.bytes'] !== undefined && Number(configs['retention.bytes']) > 0 ? Number(configs['retention.bytes']) : this.options.retentionBytes;
+  }
+
+  /** Where the partitions' segments are (DescribeLogDirs), or that they are in memory. */
+  get logDir(): string {
+    return this.options.dataDir === undefined ? '(in memory)' : resolve(this.options.dataDir, 'topics');
   }
 
   partitionCount(): number {

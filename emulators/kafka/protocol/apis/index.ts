@@ -4,9 +4,11 @@ import apiVersions from './api-versions/index.js';
 import createPartitions from './create-partitions/index.js';
 import createTopics from './create-topics/index.js';
 import deleteGroups from './delete-groups/index.js';
+import deleteRecords from './delete-records/index.js';
 import deleteTopics from './delete-topics/index.js';
 import describeConfigs from './describe-configs/index.js';
 import describeGroups from './describe-groups/index.js';
+import describeLogDirs from './describe-log-dirs/index.js';
 import fetch from './fetch/index.js';
 import findCoordinator from './find-coordinator/index.js';
 import heartbeat from './heartbeat/index.js';
@@ -46,4 +48,6 @@ export const APIS: readonly ApiDefinition[] = [
   incrementalAlterConfigs,
   createPartitions,
   deleteGroups,
+  deleteRecords,
+  describeLogDirs,
 ].sort((a, b) => a.key - b.key);
