@@ -98,7 +98,7 @@ describe('requests that would exhaust the broker are refused with Kafka error co
 });
 
 describe('random bytes in valid requests (a fixed seed)', () => {
-  it('fifteen APIs\u2019 requests with one to four bytes changed: each answered or its connection closed, and the broker serves on', async () => {
+  it('seventeen APIs\u2019 requests with one to four bytes changed: each answered or its connection closed, and the broker serves on', async () => {
     const fresh = await startKafka();
     try {
       fresh.topics.create('t', 3);
@@ -120,6 +120,8 @@ describe('random bytes in valid requests (a fixed seed)', () => {
         ['IncrementalAlterConfigs', maker.encode('IncrementalAlterConfigs', 0, { resources: [{ resourceType: 2, resourceName: 't', configs: [{ name: 'max.message.bytes', configOperation: 0, value: '2048' }] }], validateOnly: true })],
         ['CreatePartitions', maker.encode('CreatePartitions', 1, { topics: [{ name: 't', count: 4, assignments: null }], timeoutMs: 1000, validateOnly: true })],
         ['DeleteGroups', maker.encode('DeleteGroups', 1, { groupsNames: ['g', 'h'] })],
+        ['DeleteRecords', maker.encode('DeleteRecords', 1, { topics: [{ name: 't', partitions: [{ partitionIndex: 0, offset: 1n }] }], timeoutMs: 1000 })],
+        ['DescribeLogDirs', maker.encode('DescribeLogDirs', 1, { topics: [{ topic: 't', partitions: [0, 1, 2] }] })],
       ];
       const draw = seeded(20261206);
       const stuck: string[] = [];
