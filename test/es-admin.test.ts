@@ -694,3 +694,31 @@ describe('tasks run with wait_for_completion=false', () => {
     expect((await failure(es.reindex({ source: { index: 'logs-a' }, dest: { index: 'x' }, script: { source: 'ctx._source.n = 1' }, wait_for_completion: false }))).status).toBe(400);
   });
 });
+
+describe('search templates (stored mustache scripts, render, search and multi search templates)', () => {
+  it('renders as Elasticsearch’s mustache does for JSON: escaped values, toJson, join, url, a missing value empty', async () => {
+    await es.putScript({ id: 'by-service', script: { lang: 'mustache', source: { query: { bool: { filter: [{ terms: { 'service.name': '{{#toJson}}services{{/toJson}}' } }, { match: { message: '{{text}}' } }] } } } } });
+    const stored = await es.getScript({ id: 'by-service' });
+    expect([stored.found, stored.script?.lang, typeof stored.script?.source]).toEqual([true, 'mustache', 'string']);
+    // toJson inside quotes renders as a JSON string; Elasticsearch's own examples put it unquoted in a string source.
+    const output = (await es.renderSearchTemplate({ source: '{"query":{"terms":{"tag":{{#toJson}}tags{{/toJson}}}},"q":"{{text}}","joined":"{{#join}}tags{{/join}}","piped":"{{#join delimiter=\'|\'}}tags{{/join delimiter=\'|\'}}","link":"{{#url}}{{text}}{{/url}}","none":"{{missing}}"}', params: { tags: ['a', 'b"c'], text: 'say "hi" & go' } })).template_output;
+    expect(output).toEqual({ query: { terms: { tag: ['a', 'b"c'] } }, q: 'say "hi" & go', joined: 'a,b"c', piped: 'a|b"c', link: encodeURIComponent('say \\"hi\\" & go'), none: '' });
+    expect((await failure(es.renderSearchTemplate({ source: '{"query": {{text}} }', params: { text: 'x' } }))).type).toBe('x_content_parse_exception');
+  });
+
+  it('a search template and a multi search template search as the rendered body; an unknown id or a Painless script is refused', async () => {
+    await logs();
+    await es.putScript({ id: 'match', script: { lang: 'mustache', source: '{"query":{"match":{"message":"{{q}}"}},"size":{{size}}}' } });
+    const found = await es.searchTemplate({ index: 'logs-*', id: 'match', params: { q: 'job', size: 10 } });
+    expect(found.hits.total).toEqual({ value: 3, relation: 'eq' });
+    const inline = await es.searchTemplate({ index: 'logs-b', source: { query: { term: { status: '{{code}}' } } }, params: { code: 500 } });
+    expect(inline.hits.hits.map((hit) => (hit._source as { status: number }).status)).toEqual([500]);
+    const multi = await es.msearchTemplate({ index: 'logs-*', search_templates: [{}, { id: 'match', params: { q: 'started', size: 1 } }, {}, { id: 'nope', params: {} }] });
+    expect(multi.responses.map((response) => ('hits' in response ? response.hits.total : (response as { status: number }).status))).toEqual([{ value: 2, relation: 'eq' }, 404]);
+    expect(await failure(es.searchTemplate({ index: 'logs-*', id: 'nope' }))).toEqual({ status: 404, type: 'resource_not_found_exception', reason: 'unable to find script [nope] in cluster state' });
+    expect((await failure(es.putScript({ id: 'p', script: { lang: 'painless', source: 'Math.log(_score * 2)' } }))).reason).toMatch(/runs no scripts but search templates/);
+    await es.deleteScript({ id: 'match' });
+    expect((await failure(es.deleteScript({ id: 'match' }))).status).toBe(404);
+    expect((await fetch(`${emulator.url}/_scripts/match`)).status).toBe(404);
+  });
+});

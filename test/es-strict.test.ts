@@ -351,11 +351,11 @@ describe('answers that used to differ silently', () => {
 });
 
 describe('random requests (a fixed seed): a 4xx with a reason, never a 500', () => {
-  it('bodies of random keys and values to the search, aggregation, simulate, reindex, template, settings, document, analyze, explain, resize and snapshot APIs', async () => {
+  it('bodies of random keys and values to the search, aggregation, simulate, reindex, template, settings, document, analyze, explain, resize, snapshot and search template APIs', async () => {
     await es.bulk({ refresh: true, operations: [{ index: { _index: 'docs', _id: '1' } }, { message: 'quick fox', n: 1, at: '2026-01-01T00:00:00Z', tag: 'a' }, { index: { _index: 'docs', _id: '2' } }, { message: 'lazy dog', n: 2, tag: 'b' }] });
     const draw = seeded(20261206);
     const pick = pickWith(draw);
-    const keys = ['query', 'field', 'string', 'size', 'from', 'aggs', 'sort', 'fields', 'source', 'dest', 'index', 'docs', 'pipeline', 'processors', 'index_patterns', 'template', 'priority', 'composed_of', 'search_after', 'track_total_hits', 'index_filter', 'max_docs', 'conflicts', '_source', 'terms', 'match', 'bool', 'query_string', 'simple_query_string', 'range', 'regexp', 'fuzzy', 'multi_match', 'composite', 'sources', 'after', 'include', 'exclude', 'order', 'min_doc_count', 'n', 'message', 'tag', 'at', 'gte', 'value', 'fuzziness', 'slop', 'op_type', 'analyzer', 'text', 'tokenizer', 'filter', 'order', 'settings', 'mappings', 'aliases', 'shard', 'primary', 'pipeline_substitutions', 'repository', 'schedule'];
+    const keys = ['query', 'field', 'string', 'size', 'from', 'aggs', 'sort', 'fields', 'source', 'dest', 'index', 'docs', 'pipeline', 'processors', 'index_patterns', 'template', 'priority', 'composed_of', 'search_after', 'track_total_hits', 'index_filter', 'max_docs', 'conflicts', '_source', 'terms', 'match', 'bool', 'query_string', 'simple_query_string', 'range', 'regexp', 'fuzzy', 'multi_match', 'composite', 'sources', 'after', 'include', 'exclude', 'order', 'min_doc_count', 'n', 'message', 'tag', 'at', 'gte', 'value', 'fuzziness', 'slop', 'op_type', 'analyzer', 'text', 'tokenizer', 'filter', 'order', 'settings', 'mappings', 'aliases', 'shard', 'primary', 'pipeline_substitutions', 'repository', 'schedule', 'id', 'params', 'lang', 'script'];
     const value = (depth: number): unknown => {
       const kind = draw();
       if (kind < 0.2) return pick(['', 'a', 'quick', '*', 'docs', 'n', 'message', 'tag', 'at', '2026-01-01', 'AUTO', 'x:(', '/a[/', '\\', 'desc', 'now-1d', '[1 TO 2]']);
@@ -371,6 +371,7 @@ describe('random requests (a fixed seed): a 4xx with a reason, never a 500', () 
       ['PUT', '/newidx'], ['PUT', '/docs/_settings'], ['PUT', '/_cluster/settings'], ['POST', '/docs/_field_caps'], ['POST', '/docs/_doc'], ['POST', '/docs/_update/1'], ['PUT', '/docs/_mapping'],
       ['POST', '/docs/_explain/1'], ['POST', '/docs/_analyze'], ['POST', '/_analyze'], ['PUT', '/_template/lt'], ['POST', '/_cluster/allocation/explain'], ['POST', '/_ingest/_simulate'],
       ['PUT', '/_slm/policy/p'], ['PUT', '/_snapshot/r'], ['PUT', '/docs/_clone/copy'], ['POST', '/docs/_split/more'],
+      ['PUT', '/_scripts/s'], ['POST', '/_render/template'], ['POST', '/docs/_search/template'],
     ];
     const failures: string[] = [];
     for (let i = 0; i < 2000; i += 1) {

@@ -4,6 +4,7 @@ import { RecordFile, type FsyncPolicy, type Payload } from '../common/record-fil
 import { applyPatch, compilePipeline, type Patch } from './ingest.js';
 import type { Mappings } from './mapping.js';
 import type { LegacyTemplate } from './legacy-templates.js';
+import type { StoredScript } from './search-templates.js';
 import { Cluster, Index, type AliasDef, type ComponentTemplate, type DataStream, type Doc, type IlmState, type IndexTemplate, type Journal, type Json, type Policy } from './store.js';
 
 const CLOSE_BRACE = Buffer.from('}');
@@ -27,6 +28,8 @@ interface Meta {
   componentTemplates: Array<[string, ComponentTemplate]>;
   /** Legacy `_template` templates (absent in journals written before the emulator had them). */
   legacyTemplates?: Array<[string, LegacyTemplate]>;
+  /** Stored search templates (absent in journals written before the emulator had them). */
+  scripts?: Array<[string, StoredScript]>;
   dataStreams: DataStream[];
   policies: Array<[string, Policy]>;
   /** Ingest pipelines' bodies (absent in journals written before the emulator had them). */
@@ -62,6 +65,7 @@ function snapshot(cluster: Cluster): Meta {
     indexTemplates: [...cluster.indexTemplates],
     componentTemplates: [...cluster.componentTemplates],
     legacyTemplates: [...cluster.legacyTemplates.templates],
+    scripts: [...cluster.scripts],
     dataStreams: [...cluster.dataStreams.values()],
     policies: [...cluster.policies],
     pipelines: [...cluster.pipelines].map(([id, pipeline]) => [id, pipeline.body]),
@@ -110,6 +114,7 @@ export class FileJournal implements Journal {
       for (const [name, template] of meta.indexTemplates) cluster.indexTemplates.set(name, template);
       for (const [name, template] of meta.componentTemplates) cluster.componentTemplates.set(name, template);
       for (const [name, template] of meta.legacyTemplates ?? []) cluster.legacyTemplates.templates.set(name, template);
+      for (const [id, script] of meta.scripts ?? []) cluster.scripts.set(id, script);
       for (const stream of meta.dataStreams) cluster.dataStreams.set(stream.name, stream);
       for (const [name, policy] of meta.policies) cluster.policies.set(name, policy);
       for (const [id, body] of meta.pipelines ?? []) cluster.pipelines.set(id, compilePipeline(id, body));

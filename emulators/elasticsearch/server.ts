@@ -27,6 +27,7 @@ import { filterSource } from './query.js';
 import { MAX_JSON_DEPTH, nestingTooDeep, nestsTooDeep } from './strict.js';
 import { matchesPattern } from './glob.js';
 import { Snapshots } from './snapshots.js';
+import { checkedScript, renderTemplate, templateOf } from './search-templates.js';
 import { Tasks } from './tasks.js';
 import { NodeFigures } from './node-figures.js';
 import { analyzeText } from './analyze.js';
@@ -1088,6 +1089,41 @@ export class ElasticsearchEmulator {
     });
   }
 
+  /** Stored scripts (search templates only) and the search template APIs (`search-templates.ts`). */
+  private registerSearchTemplateRoutes(): void {
+    const c = this.cluster;
+    this.route(['PUT', 'POST'], '/_scripts/{id}', (request) => {
+      c.scripts.set(request.params.id as string, checkedScript(request.json));
+      c.journal?.meta();
+      return ok({ acknowledged: true });
+    }, { bodyRequired: true });
+    this.route('GET', '/_scripts/{id}', (request) => {
+      const id = request.params.id as string;
+      const script = c.scripts.get(id);
+      return script === undefined ? { status: 404, body: { _id: id, found: false } } : ok({ _id: id, found: true, script });
+    });
+    this.route('DELETE', '/_scripts/{id}', (request) => {
+      const id = request.params.id as string;
+      if (!c.scripts.delete(id)) throw resourceNotFound(`stored script [${id}] does not exist`);
+      c.journal?.meta();
+      return ok({ acknowledged: true });
+    });
+    const rendered = (body: Json, id?: string): Json => renderTemplate(templateOf(body, c.scripts, id), (body.params ?? {}) as Json);
+    const render = (request: Request): Reply => ok({ template_output: rendered(request.json, request.params.id) });
+    this.route(['GET', 'POST'], '/_render/template', render);
+    this.route(['GET', 'POST'], '/_render/template/{id}', render);
+    const searchTemplate = (request: Request): Reply => {
+      const body = rendered(request.json);
+      if (request.json.explain === true) body.explain = true;
+      if (request.json.profile === true) body.profile = true;
+      return ok(this.search({ ...request, json: body }));
+    };
+    this.route(['GET', 'POST'], '/_search/template', searchTemplate, { bodyRequired: true });
+    this.route(['GET', 'POST'], '/{index}/_search/template', searchTemplate, { bodyRequired: true });
+    this.route(['GET', 'POST'], '/_msearch/template', (request) => this.multiSearch(request, (body) => rendered(body)), { ndjson: true, bodyRequired: true });
+    this.route(['GET', 'POST'], '/{index}/_msearch/template', (request) => this.multiSearch(request, (body) => rendered(body)), { ndjson: true, bodyRequired: true });
+  }
+
   /** Snapshot repositories, snapshots and SLM: none kept (`snapshots.ts`). */
   private registerSnapshotRoutes(): void {
     const snapshots = this.snapshots;
@@ -1229,6 +1265,7 @@ export class ElasticsearchEmulator {
       this.stats.queryTimeMs += performance.now() - started;
       return ok(result);
     };
+    this.registerSearchTemplateRoutes();
     this.route(['GET', 'POST'], '/_msearch', (request) => this.multiSearch(request), { ndjson: true, bodyRequired: true });
     this.route(['GET', 'POST'], '/{index}/_msearch', (request) => this.multiSearch(request), { ndjson: true, bodyRequired: true });
     this.route(['GET', 'POST'], '/_search', runSearch);
@@ -1516,10 +1553,20 @@ export class ElasticsearchEmulator {
     return { _scroll_id: this.contexts.openScroll(prepared, size, indices.length, params.scroll), ...response };
   }
 
-  /** `_msearch`: each search run as `_search` runs it; one that fails is answered in its place, the others still run. */
-  private multiSearch(request: Request): Reply {
+  /**
+   * `_msearch`: each search run as `_search` runs it; one that fails is answered in its place, the others still run.
+   * `_msearch/template` gives each item's body through `bodyOf` (its template rendered).
+   */
+  private multiSearch(request: Request, bodyOf: (body: Json) => Json = (body) => body): Reply {
     const started = performance.now();
-    const items = parseMultiSearch(request.body, request.params.index);
+    const items = parseMultiSearch(request.body, request.params.index).map((item) => {
+      try {
+        return { ...item, body: bodyOf(item.body) };
+      } catch (error) {
+        if (error instanceof EsError) return { ...item, failed: error };
+        throw error;
+      }
+    });
     // SearchRequest.validate fails the whole request (MultiSearchRequest.validate), not its item.
     const invalid = items.filter((item) => item.body.pit !== undefined && item.index !== undefined);
     if (invalid.length > 0) {
@@ -1527,6 +1574,7 @@ export class ElasticsearchEmulator {
       throw new EsError(400, 'action_request_validation_exception', `Validation Failed: ${reasons.join('')}`);
     }
     const responses = items.map((item) => {
+      if ('failed' in item) return item.failed.toBody();
       const params: Record<string, string> = item.index === undefined ? {} : { index: item.index };
       try {
         return { ...this.search({ ...request, params, query: { ...request.query, ...item.query }, json: item.body }), status: 200 };

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { formatDate } from './dates.js';
 import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.js';
 import { LegacyTemplates } from './legacy-templates.js';
+import type { StoredScript } from './search-templates.js';
 import { globToRegex, matchesPattern, patternsOverlap } from './glob.js';
 import { applyPatch, runPipeline, type Patch, type Pipeline } from './ingest.js';
 import type { DocFields } from './doc-fields.js';
@@ -316,6 +317,8 @@ export class Cluster {
   readonly indexTemplates = new Map<string, IndexTemplate>();
   readonly componentTemplates = new Map<string, ComponentTemplate>();
   readonly legacyTemplates = new LegacyTemplates();
+  /** Stored scripts: search templates (`_scripts`). */
+  readonly scripts = new Map<string, StoredScript>();
   readonly dataStreams = new Map<string, DataStream>();
   readonly policies = new Map<string, Policy>();
   readonly pipelines = new Map<string, Pipeline>();
