@@ -722,3 +722,22 @@ describe('search templates (stored mustache scripts, render, search and multi se
     expect((await fetch(`${emulator.url}/_scripts/match`)).status).toBe(404);
   });
 });
+
+describe('APIs of Elasticsearch the emulator does not have', () => {
+  it('are refused by name, whatever path of theirs is asked, where they would read as no handler, a wrong method or a missing index', async () => {
+    await es.indices.create({ index: 'docs' });
+    const asked: Array<[string, string, string]> = [
+      ['GET', '/_ml/info', '_ml'], ['POST', '/_sql', '_sql'], ['POST', '/_query', '_query'], ['GET', '/_features', '_features'], ['GET', '/_security/_authenticate', '_security'],
+      ['GET', '/_transform', '_transform'], ['POST', '/docs/_termvectors/1', '_termvectors'], ['POST', '/docs/_eql/search', '_eql'], ['GET', '/_xpack/usage', '_xpack/usage'],
+      ['GET', '/_ingest/processor/grok', '_ingest/processor/grok'], ['PUT', '/_data_stream/logs-a-b/_lifecycle', '_lifecycle'], ['GET', '/docs/_lifecycle/explain', '_lifecycle'],
+    ];
+    for (const [method, path, api] of asked) {
+      const answer = await fetch(`${emulator.url}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(method === 'GET' ? {} : { body: '{}' }) });
+      const body = (await answer.json()) as { error: { reason: string } };
+      expect([answer.status, body.error.reason], path).toEqual([400, `the [${api}] API is valid in Elasticsearch but not supported by the emulator`]);
+    }
+    // Paths of the emulator's own APIs are not taken for them.
+    expect((await es.indices.getDataStream({ name: '*' })).data_streams).toEqual([]);
+    expect((await es.danglingIndices.listDanglingIndices()).dangling_indices).toEqual([]);
+  });
+});

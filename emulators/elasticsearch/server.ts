@@ -137,6 +137,27 @@ function wantsReplicas(indices: Iterable<Index>): boolean {
   return false;
 }
 
+/**
+ * Elasticsearch's APIs the emulator does not have (the X-Pack ones beside ILM, term vectors, ranking evaluation,
+ * data stream lifecycle …): refused by name, where their paths would otherwise read as no handler, a wrong method
+ * or a missing index (`GET /_features` as the index `_features`).
+ */
+const UNEMULATED_APIS = [
+  /^\/(_(?:ml|watcher|transform|enrich|sql|query|eql|security|migration|features|rollup|ccr|text_structure|inference|connector|application|synonyms|query_rules|health_report|fleet|logstash|monitoring|searchable_snapshots|autoscaling|termvectors|mtermvectors|rank_eval))(?:\/|$)/,
+  /^\/(_xpack\/usage)$/,
+  /^\/(_ingest\/(?:geoip|ip_location|processor\/grok))(?:\/|$)/,
+  /^\/[^/]+\/(_(?:termvectors|mtermvectors|rank_eval|disk_usage|field_usage_stats|eql|graph|knn_search|mvt|downsample|lifecycle))(?:\/|$)/,
+  /^\/_data_stream\/[^/]+\/(_(?:lifecycle|options|mappings|settings))(?:\/|$)/,
+];
+
+function unemulatedApi(path: string): string | undefined {
+  for (const pattern of UNEMULATED_APIS) {
+    const match = pattern.exec(path);
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
 /** The indices, if each may be read: a read block or a closed index fails the request. */
 function readable(indices: Index[]): Index[] {
   for (const index of indices) {
@@ -555,6 +576,8 @@ export class ElasticsearchEmulator {
   }
 
   private async dispatch(request: Request): Promise<Reply> {
+    const unemulated = unemulatedApi(request.path);
+    if (unemulated !== undefined) throw badRequest(`the [${unemulated}] API is valid in Elasticsearch but not supported by the emulator`);
     let allowed = false;
     for (const route of this.routes) {
       const match = route.pattern.exec(request.path);
@@ -1489,6 +1512,8 @@ export class ElasticsearchEmulator {
       const indices = Object.keys(body).length === 0 ? c.resolve(undefined, { expandHidden: true }) : c.resolve(typeof body.index === 'string' ? body.index : '');
       return ok(allocationExplain(indices, node, body));
     });
+    // Indices found on disk but not in the cluster state: never, on one node that keeps its own state.
+    this.route('GET', '/_dangling', () => ok({ _nodes: { total: 1, successful: 1, failed: 0 }, cluster_name: CLUSTER_NAME, dangling_indices: [] }));
     this.route('GET', '/_cat/nodeattrs', (request) => this.cat(request, [], ['node', 'host', 'ip', 'attr', 'value']));
     this.route('GET', '/_cat/fielddata', (request) => this.cat(request, [], ['id', 'host', 'ip', 'node', 'field', 'size']));
     this.route('GET', '/_cat/fielddata/{fields}', (request) => this.cat(request, [], ['id', 'host', 'ip', 'node', 'field', 'size']));
