@@ -1,9 +1,9 @@
 import type { Client } from '@elastic/elasticsearch';
 import { availableParallelism } from 'node:os';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
 import { matchesPattern, patternsOverlap } from '../emulators/elasticsearch/glob.js';
-import { emptyCluster, failure, startElasticsearch } from './support/elasticsearch.js';
+import { emulatorPerFile, failure } from './support/elasticsearch.js';
 
 /**
  * The APIs operators and Kibana call beside search and indexing: the field mapping, terms enum and validate APIs,
@@ -13,19 +13,7 @@ import { emptyCluster, failure, startElasticsearch } from './support/elasticsear
 
 let es: Client;
 let emulator: ElasticsearchEmulator;
-let stop: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ es, emulator, stop } = await startElasticsearch());
-});
-
-afterEach(async () => {
-  await emptyCluster(es);
-});
-
-afterAll(async () => {
-  await stop();
-});
+emulatorPerFile((cluster) => ({ es, emulator } = cluster));
 
 /** Log documents as Sluice writes them, in two indices of one data stream pattern. */
 async function logs(): Promise<void> {

@@ -1,23 +1,14 @@
 import type { Client } from '@elastic/elasticsearch';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
-import { emptyCluster, failure, startElasticsearch } from './support/elasticsearch.js';
+import { emulatorPerFile, failure } from './support/elasticsearch.js';
 
 let es: Client;
 let emulator: ElasticsearchEmulator;
-let stop: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ es, emulator, stop } = await startElasticsearch({ maxContentLength: 64 * 1024 }));
-});
+emulatorPerFile((cluster) => ({ es, emulator } = cluster), { maxContentLength: 64 * 1024 });
 
 afterEach(async () => {
   await fetch(`${emulator.url}/_emulator/faults`, { method: 'DELETE' });
-  await emptyCluster(es);
-});
-
-afterAll(async () => {
-  await stop();
 });
 
 function raw(path: string, init: RequestInit = {}): Promise<Response> {

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
-import { emptyCluster, failure, startElasticsearch } from './support/elasticsearch.js';
+import { emulatorPerFile, failure, startElasticsearch } from './support/elasticsearch.js';
 
 /**
  * The emulator's ingest pipelines, through the official client. Expected behaviour is Elasticsearch's, from its
@@ -15,19 +15,7 @@ import { emptyCluster, failure, startElasticsearch } from './support/elasticsear
 
 let es: Client;
 let emulator: ElasticsearchEmulator;
-let stop: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ es, emulator, stop } = await startElasticsearch());
-});
-
-afterEach(async () => {
-  await emptyCluster(es);
-});
-
-afterAll(async () => {
-  await stop();
-});
+emulatorPerFile((cluster) => ({ es, emulator } = cluster));
 
 const setter = (field: string, value: unknown, more: Record<string, unknown> = {}) => ({ set: { field, value, ...more } });
 

@@ -1,8 +1,8 @@
 import type { Client } from '@elastic/elasticsearch';
 import { request as httpRequest } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
-import { emptyCluster, failure, startElasticsearch } from './support/elasticsearch.js';
+import { emulatorPerFile, failure } from './support/elasticsearch.js';
 import { pickWith, seeded } from './support/random.js';
 
 /**
@@ -13,21 +13,10 @@ import { pickWith, seeded } from './support/random.js';
 
 let es: Client;
 let emulator: ElasticsearchEmulator;
-let stop: () => Promise<void>;
 
 const MAX_CONTENT_LENGTH = 64 * 1024;
 
-beforeAll(async () => {
-  ({ es, emulator, stop } = await startElasticsearch({ maxContentLength: MAX_CONTENT_LENGTH }));
-});
-
-afterEach(async () => {
-  await emptyCluster(es);
-});
-
-afterAll(async () => {
-  await stop();
-});
+emulatorPerFile((cluster) => ({ es, emulator } = cluster), { maxContentLength: MAX_CONTENT_LENGTH });
 
 /** A raw HTTP call, so that nothing the client adds or checks hides what the server does. */
 async function raw(method: string, path: string, body?: string | Buffer, contentType = 'application/json'): Promise<{ status: number; json: Record<string, unknown> }> {

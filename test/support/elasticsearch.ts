@@ -1,5 +1,6 @@
 import { Client } from '@elastic/elasticsearch';
 import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { ElasticsearchEmulator, type ElasticsearchEmulatorOptions } from '../../emulators/elasticsearch/index.js';
 
 /** An Elasticsearch emulator on a free loopback port with an official client pointed at it. */
@@ -14,6 +15,24 @@ export async function startElasticsearch(options: ElasticsearchEmulatorOptions =
       await emulator.close();
     },
   };
+}
+
+/**
+ * One emulator for a whole test file, emptied after each test as the clients' YAML runners empty theirs; `ready`
+ * receives its client and emulator. An `afterEach` the file registers after this call runs before the emptying.
+ */
+export function emulatorPerFile(ready: (cluster: { es: Client; emulator: ElasticsearchEmulator }) => void, options: ElasticsearchEmulatorOptions = {}): void {
+  let started: Awaited<ReturnType<typeof startElasticsearch>> | undefined;
+  beforeAll(async () => {
+    started = await startElasticsearch(options);
+    ready(started);
+  });
+  afterEach(async () => {
+    if (started !== undefined) await emptyCluster(started.es);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
 }
 
 /** The `error` of a failed client call, or of a bulk item. */
