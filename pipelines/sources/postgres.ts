@@ -48,27 +48,52 @@ const TIME = '(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?)(?: ([A-Za-
 const STDERR = new RegExp(`^${TIME} \\[(\\d+)(?:-(\\d+))?\\]:? (?:(.{0,512}?) )?(${LEVELS}):\\s+(.*)$`, 's');
 /** Amazon RDS's fixed prefix `%t:%r:%u@%d:[%p]:` (`::@:` for a background process). */
 const RDS = new RegExp(`^${TIME}:(.{0,300}?):([^:@\\s]{0,128})@([^:\\s]{0,128}):\\[(\\d+)\\]:(${LEVELS}):\\s+(.*)$`, 's');
-const DURATION = /^duration: (\d+(?:\.\d+)?) ms(?:\s+(statement|execute [^:]*|parse [^:]*|bind [^:]*): ([\s\S]*))?$/;
+/**
+ * `%t ` or `%m ` alone, without `[%p]` (Filebeat's module tests have such a server): nothing but the two spaces
+ * PostgreSQL always writes after the level says the line is PostgreSQL's, so they are required here.
+ */
+const BARE = new RegExp(`^${TIME} (${LEVELS}):  (.*)$`, 's');
+/**
+ * How log_statement and log_min_duration_statement name what they log (postgres.c): `statement`, `fastpath function
+ * call`, or `parse|bind|execute [fetch from] <name>`, the name up to the first ": " (a client's name may hold colons,
+ * as psycopg's `py:0x7f…` does).
+ */
+const QUERY_STEP = '(statement|fastpath function call|(?:parse|bind|execute(?: fetch from)?) .*?)';
+const DURATION = new RegExp(`^duration: (\\d+(?:\\.\\d+)?) ms(?:\\s+${QUERY_STEP}: ([\\s\\S]*))?$`);
+const STATEMENT = new RegExp(`^${QUERY_STEP}: ([\\s\\S]*)$`);
 /** `log_error_verbosity = verbose` puts the SQLSTATE first: `ERROR:  42P01: relation "x" does not exist`. */
 const SQLSTATE = /^([0-9A-Z]{5}):\s+/;
 
 export function looksLikePostgresStderr(line: string): boolean {
-  return STDERR.test(line) || RDS.test(line);
+  return STDERR.test(line) || RDS.test(line) || BARE.test(line);
 }
 
 const SEVERITY: Record<string, string> = { LOG: 'info', INFO: 'info', NOTICE: 'notice', WARNING: 'warning', ERROR: 'error', FATAL: 'critical', PANIC: 'emergency', DETAIL: 'info', HINT: 'info', STATEMENT: 'info', QUERY: 'info', CONTEXT: 'info', LOCATION: 'info' };
 const levelOf = (severity: string): string => SEVERITY[severity] ?? (severity.startsWith('DEBUG') ? 'debug' : severity.toLowerCase());
 
-/** A `duration: … ms  statement: …` message: the query and its time (log_min_duration_statement). */
+/**
+ * A `duration: … ms  statement: …` message (log_min_duration_statement): the query and its time; a `statement: …` or
+ * `execute <name>: …` one (log_statement): the query.
+ */
 function applyMessage(document: Json, message: string): void {
-  const duration = DURATION.exec(message);
   put(document, 'message', message);
-  if (!duration) return;
-  const ms = Number(duration[1]);
-  put(document, 'event.duration', nanoseconds(ms * 1e6));
-  put(document, 'postgresql.log.query_duration_ms', ms);
-  put(document, 'postgresql.log.query_step', duration[2]?.split(' ')[0]);
-  put(document, 'postgresql.log.query', duration[3]?.trim());
+  const duration = DURATION.exec(message);
+  if (duration !== null) {
+    const ms = Number(duration[1]);
+    put(document, 'event.duration', nanoseconds(ms * 1e6));
+    put(document, 'postgresql.log.query_duration_ms', ms);
+  }
+  const step = duration ?? STATEMENT.exec(message);
+  if (step === null || step[step.length - 2] === undefined) return;
+  applyQueryStep(document, step[step.length - 2] as string, step[step.length - 1] as string);
+}
+
+/** `execute S_1` is the step `execute` of the prepared statement `S_1`; `<unnamed>` names none. */
+function applyQueryStep(document: Json, step: string, query: string): void {
+  const named = /^(parse|bind|execute)(?: fetch from)? (.*)$/.exec(step);
+  put(document, 'postgresql.log.query_step', named?.[1] ?? step);
+  if (named !== null && named[2] !== '<unnamed>') put(document, 'postgresql.log.query_name', named[2]);
+  put(document, 'postgresql.log.query', query.trim());
 }
 
 /** A value a prefix escape wrote, or undefined for its placeholders: empty, `[unknown]` (before authentication), `[local]`. */
@@ -153,22 +178,22 @@ function applyError(document: Json, severity: string, message: string, code: str
 function normaliseStderr(line: string, context: NormaliseContext): Json | undefined {
   const stderr = STDERR.exec(line);
   const rds = stderr === null ? RDS.exec(line) : null;
-  if (stderr === null && rds === null) return undefined;
-  // The groups both formats share: the time and zone first, the pid, the level and the message last.
-  const groups = (stderr ?? rds) as RegExpExecArray;
+  const groups = stderr ?? rds ?? BARE.exec(line);
+  if (groups === null) return undefined;
+  // The groups the formats share: the time and zone first, the level and the message last.
   const [time = '', zone, severity = 'LOG', body = ''] = [groups[1], groups[2], groups[groups.length - 2], groups[groups.length - 1]];
   const pid = stderr !== null ? stderr[3] : rds?.[6];
   const document = timedDocument(time, zone, context);
-  put(document, 'process.pid', Number(pid));
+  if (pid !== undefined) put(document, 'process.pid', Number(pid));
   put(document, 'log.level', levelOf(severity));
   put(document, 'postgresql.log.severity', severity);
   if (stderr !== null) {
     if (stderr[4] !== undefined) put(document, 'postgresql.log.session_line_number', Number(stderr[4]));
     applyPrefix(document, stderr[5]);
-  } else {
-    applyClient(document, rds?.[3]);
-    put(document, 'user.name', named(rds?.[4]));
-    put(document, 'postgresql.log.database', named(rds?.[5]));
+  } else if (rds !== null) {
+    applyClient(document, rds[3]);
+    put(document, 'user.name', named(rds[4]));
+    put(document, 'postgresql.log.database', named(rds[5]));
   }
   let message = body.trim();
   const code = SQLSTATE.exec(message);

@@ -1,0 +1,120 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createPipeline } from '../pipelines/pipeline.js';
+import { packageRoot } from '../shared/paths.js';
+
+/**
+ * Real PostgreSQL servers' logs, from the tests of Filebeat's postgresql module (test/fixtures/filebeat-postgresql,
+ * SOURCE.md): not written for Sluice. Each event goes in as Filebeat ships it, its lines joined by the module's
+ * multiline rule and wrapped in a Filebeat event on a PostgreSQL topic. The expected values are read off the lines
+ * themselves (the prefix, the csvlog columns, PostgreSQL's message formats).
+ */
+
+const DIR = join(packageRoot, 'test', 'fixtures', 'filebeat-postgresql');
+const SHIPPED_AT = '2026-11-22T12:00:00.000Z';
+
+/** The module's `multiline.pattern: '^\d{4}-\d{2}-\d{2} '` with negate and match after. */
+function events(file: string): string[] {
+  const joined: string[] = [];
+  for (const line of readFileSync(join(DIR, file), 'utf8').split('\n')) {
+    if (/^\d{4}-\d{2}-\d{2} /.test(line) || joined.length === 0) joined.push(line);
+    else joined[joined.length - 1] += `\n${line}`;
+  }
+  return joined.map((event) => event.replace(/\n+$/, '')).filter((event) => event !== '');
+}
+
+/** Every event of a file through the pipeline as Filebeat would ship it; a rejection fails with its reason. */
+function documents(file: string): Array<Record<string, any>> {
+  const pipeline = createPipeline({ namespace: 'prod', now: () => Date.parse(SHIPPED_AT) });
+  return events(file).map((message, offset) => {
+    const envelope = { '@timestamp': SHIPPED_AT, agent: { type: 'filebeat', version: '8.15.0' }, input: { type: 'filestream' }, log: { file: { path: `/var/log/postgresql/${file}` }, offset }, message };
+    const outcome = pipeline({ value: JSON.stringify(envelope), topic: 'logs-postgres' });
+    if (!outcome.ok) throw new Error(`${file}, event ${offset}: rejected at ${outcome.stage}: ${outcome.reason}`);
+    return outcome.document;
+  });
+}
+
+describe('PostgreSQL logs of real servers (Filebeat\u2019s module tests)', () => {
+  it('every event of every file is a PostgreSQL document, its time from its own prefix, none refused', () => {
+    const files = readdirSync(DIR).filter((name) => name.endsWith('.log'));
+    expect(files.length).toBeGreaterThanOrEqual(10);
+    let utc = 0;
+    for (const file of files) {
+      const written = events(file);
+      for (const [index, document] of documents(file).entries()) {
+        expect(document.event.dataset, `${file} #${index}`).toBe('rendiff.postgres');
+        const time = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d{3})? UTC[ ,]/.exec(written[index] ?? '');
+        if (time === null) continue;
+        expect(document['@timestamp'], `${file} #${index}`).toBe(`${time[1]}T${time[2]}${time[3] ?? '.000'}Z`);
+        utc += 1;
+      }
+    }
+    expect(utc).toBeGreaterThan(40);
+  });
+
+  it('a `%t ` prefix without the pid, and execute durations of named statements, one of them over many lines', () => {
+    const logged = documents('postgresql-10-min-duration-statement.log');
+    expect(logged).toHaveLength(6);
+    expect(logged.map((document) => document.process?.pid)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
+    expect(logged[0]).toMatchObject({ '@timestamp': '2019-09-22T06:28:24.000Z', log: { level: 'info' }, postgresql: { log: { severity: 'DETAIL' } } });
+    expect(logged[0]?.message).toMatch(/^parameters: \$1 = '86'/);
+    const durations = logged.filter((document) => document.event.duration !== undefined);
+    expect(durations.map((document) => [document.event.duration, document.postgresql.log.query_step, document.postgresql.log.query_name])).toEqual([
+      [112_337_000, 'execute', 'S_59'],
+      [2_474_307_000, 'execute', 'S_30'],
+      [18_327_000, 'execute', 'S_32'],
+    ]);
+    expect(durations[2]?.postgresql.log.query).toMatch(/^SELECT al\.id, [\s\S]*\n\s+LEFT JOIN rc_crfs AS crf ON crf\.id=cv\.crf_id\n[\s\S]* limit \$8$/);
+  });
+
+  it('csvlog: parse, bind and execute of a statement whose name holds a colon keep their durations', () => {
+    const steps = documents('postgresql-11-parse-bind.csv.log');
+    expect(steps.map((document) => [document.event.duration, document.postgresql.log.query_step, document.postgresql.log.query_name, document.postgresql.log.query])).toEqual([
+      [7_775_000, 'parse', 'py:0x7fde12d61b80', 'SELECT * from information_schema.tables WHERE table_name = $1'],
+      [4_091_000, 'bind', 'py:0x7fde12d61b80', 'SELECT * from information_schema.tables WHERE table_name = $1'],
+      [455_000, 'execute', 'py:0x7fde12d61b80', 'SELECT * from information_schema.tables WHERE table_name = $1'],
+    ]);
+    expect(steps[1]).toMatchObject({ '@timestamp': '2021-01-04T00:51:56.843Z', process: { pid: 105 }, user: { name: 'postgres' }, source: { ip: '172.24.0.1', port: 44618 }, postgresql: { log: { database: 'postgres', session_id: '5ff26691.69', session_line_number: 7, detail: "parameters: $1 = 'tables'" } } });
+  });
+
+  it('stderr: an unnamed parse and a named execute', () => {
+    const steps = documents('postgresql-query-steps-slowlog.log');
+    expect(steps.map((document) => [document.postgresql.log.query_step, document.postgresql.log.query_name, document.postgresql.log.query])).toEqual([
+      ['parse', undefined, 'select * from table'],
+      ['execute', 'pdo_stmt_00000002', 'select * from table'],
+    ]);
+    expect(steps[0]).toMatchObject({ '@timestamp': '2019-09-04T13:52:38.004Z', event: { duration: 12_437_000, timezone: '+02:00' }, user: { name: 'user' }, postgresql: { log: { database: 'host' } } });
+  });
+
+  it('csvlog: a statement over two lines inside quotes, a client on IPv6, a quoted role, PostgreSQL 13\u2019s columns', () => {
+    const [multiLine] = documents('postgresql-11-multi-line.csv.log');
+    expect(multiLine).toMatchObject({ event: { duration: 658_000 }, source: { ip: '172.24.0.1', port: 42642 }, postgresql: { log: { query_step: 'statement', query: "SELECT 'multi',\n'line';", application_name: 'psql' } } });
+    const [ipv6] = documents('postgresql-11-ipv6.csv.log');
+    expect(ipv6).toMatchObject({ '@timestamp': '2021-01-03T17:45:17.612Z', log: { level: 'critical' }, user: { name: 'jose.villanova' }, source: { ip: '::1', port: 16790 }, error: { code: '28000', message: 'role "jose.villanova" does not exist' }, event: { outcome: 'failure' } });
+    const thirteen = documents('postgresql-13-error-code.csv.log');
+    expect(thirteen.map((document) => [document.log.level, document.postgresql.log.sql_state_code, document.postgresql.log.backend_type])).toEqual([
+      ['info', '00000', 'client backend'],
+      ['info', '00000', 'client backend'],
+      ['critical', '25P03', 'client backend'],
+      ['info', '00000', 'client backend'],
+    ]);
+    expect(thirteen[1]).toMatchObject({ postgresql: { log: { query_step: 'statement', query: 'BEGIN;' } } });
+    const tempfiles = documents('postgresql-11-tempfile.csv.log');
+    expect(tempfiles[1]).toMatchObject({ message: 'temporary file: path "base/pgsql_tmp/pgsql_tmp81.3", size 162381824', postgresql: { log: { query: 'select * from generate_series(1, 3000) as t1(a), generate_series(1, 3000) as t2(a) order by 1 desc, 2;' } } });
+    expect(tempfiles[4]?.event.duration).toBe(6_921_284_000);
+  });
+
+  it('stderr: verbose errors\u2019 SQLSTATE, LOCATION lines, log_statement, and `%t [%p-%l]` in EST', () => {
+    const verbose = documents('postgresql-11.4.log');
+    expect(verbose).toHaveLength(29);
+    expect(verbose.filter((document) => document.postgresql.log.severity === 'LOCATION')).toHaveLength(14);
+    const error = verbose.find((document) => document.log.level === 'error');
+    expect(error).toMatchObject({ process: { pid: 44 }, message: 'unrecognized configuration parameter "config_filel"', error: { code: '42704' }, postgresql: { log: { sql_state_code: '42704' } } });
+    expect(verbose.filter((document) => document.postgresql.log.query_step === 'statement').map((document) => document.postgresql.log.query)).toEqual(['show config_filel;', 'show config_file;', 'SELECT * FROM pg_catalog.pg_tables;']);
+    expect(verbose.filter((document) => document.event.duration !== undefined).map((document) => document.event.duration)).toEqual([524_000, 2_139_000]);
+    const est = documents('postgresql-9.5-multi-core.log');
+    expect(est[0]).toMatchObject({ '@timestamp': '2018-11-17T08:14:01.000Z', event: { timezone: '-05:00' }, process: { pid: 835 }, postgresql: { log: { session_line_number: 1 } } });
+    expect(est[3]).toMatchObject({ log: { level: 'critical' }, user: { name: 'postgres' }, postgresql: { log: { database: 'postgres', session_line_number: 1 } } });
+  });
+});
