@@ -7,23 +7,25 @@ import type { Json } from '../ecs.js';
  *   ClientHost - ClientUsername [StartUTC] "RequestMethod RequestPath RequestProtocol" OriginStatus
  *   OriginContentSize "Referer" "User-Agent" RequestCount "RouterName" "ServiceURL" Durationms
  *
- * Traefik writes the values unescaped, so a quote or a space inside the path or the user agent is read by
- * finding the fixed fields around it. "-" (quoted or not) means absent. The status and size are the origin's:
- * 0 (Traefik 2 and later) or "-" when Traefik answered itself (a redirect or auth middleware, no router).
+ * and `format=genericCLF` (Traefik 3.6), the same line without Traefik's six. Traefik writes the values
+ * unescaped, so a quote or a space inside the path or the user agent is read by finding the fixed fields around
+ * it. "-" (quoted or not: Traefik 1 wrote an absent referer bare) means absent. Up to Traefik 2.9 the status and
+ * size are the origin's, 0 (Traefik 2) or "-" when Traefik answered itself (a redirect or auth middleware, no
+ * router); from 2.10 they are what the client got.
  *
  * Read by hand, not by one regular expression: with three free-text fields one expression backtracks in
  * quadratic time or worse on a crafted line (a 320 KB line took 1.4 s), and this runs on every plain line
  * of an unnamed source. Each step here finds a delimiter once, so a line costs time linear in its length.
  */
 const HEAD = /^(\S+) - (\S+) \[([^\]\n]+)\] "(\S+) /;
-const STATUS_AND_SIZE = /" (\d+|-) (\d+|-) "/y;
+const STATUS_AND_SIZE = /" (\d+|-) (\d+|-) (?="|- ")/y;
 
 interface Tail {
   count: string;
   router: string;
   service: string;
-  millis: string;
-  /** Where the user agent's closing quote is. */
+  millis: string | undefined;
+  /** Where the user agent's closing quote is (or its bare "-"). */
   agentEnd: number;
 }
 
@@ -53,8 +55,16 @@ function tailOf(line: string): Tail | undefined {
   const countEnd = at;
   if (line[at - 1] === '-') at -= 1;
   else while (at > 0 && isDigit(line.charCodeAt(at - 1))) at -= 1;
-  if (at === countEnd || line[at - 1] !== ' ' || line[at - 2] !== '"') return undefined;
+  if (at === countEnd || line[at - 1] !== ' ' || !endsField(line, at - 2)) return undefined;
   return { count: line.slice(at, countEnd), router: router.value, service: service.value, millis, agentEnd: at - 2 };
+}
+
+/** A quoted field's closing quote, or a bare "-", at `at`. */
+const endsField = (line: string, at: number): boolean => line[at] === '"' || (line[at] === '-' && line[at - 1] === ' ');
+
+/** genericCLF's line ends with the user agent. */
+function genericTail(line: string): Tail | undefined {
+  return line.endsWith('"') ? { count: '-', router: '-', service: '-', millis: undefined, agentEnd: line.length - 1 } : undefined;
 }
 
 /** A value the format wrote, left out when it is its placeholder: empty or "-". */
@@ -62,8 +72,9 @@ function setGiven(record: Json, name: string, value: string | undefined): void {
   if (value !== undefined && value !== '' && value !== '-') record[name] = value;
 }
 
+/** Traefik's own fields make the line Traefik's; a genericCLF line is any web server's, read as Traefik's only on its topic. */
 export function looksLikeTraefikCommon(line: string): boolean {
-  return traefikCommonRecord(line) !== undefined;
+  return traefikCommonRecord(line)?.Duration !== undefined;
 }
 
 /**
@@ -89,7 +100,7 @@ export function traefikCommonRecord(text: string): Json | undefined {
 
 function readLine(line: string): Json | undefined {
   const head = HEAD.exec(line);
-  const tail = head === null ? undefined : tailOf(line);
+  const tail = head === null ? undefined : (tailOf(line) ?? genericTail(line));
   if (head === null || tail === undefined) return undefined;
   // The request line ends at the first `" status size "` after the method; the protocol is its last word.
   let quote = line.indexOf('" ', head[0].length);
@@ -103,17 +114,17 @@ function readLine(line: string): Json | undefined {
   if (statusAndSize === null || quote < 0 || quote >= tail.agentEnd) return undefined;
   const space = line.lastIndexOf(' ', quote - 1);
   if (space < head[0].length) return undefined;
-  const refererStart = STATUS_AND_SIZE.lastIndex;
-  const refererEnd = line.indexOf('" "', refererStart);
-  if (refererEnd < 0 || refererEnd + 3 > tail.agentEnd) return undefined;
+  const fields = refererAndAgent(line, STATUS_AND_SIZE.lastIndex, tail.agentEnd);
+  if (fields === undefined) return undefined;
   const [, host, user, start, method] = head as unknown as string[];
   const [, status, size] = statusAndSize as unknown as string[];
-  const record: Json = { StartUTC: start, RequestMethod: method, RequestPath: line.slice(head[0].length, space), Duration: `${tail.millis}ms` };
+  const record: Json = { StartUTC: start, RequestMethod: method, RequestPath: line.slice(head[0].length, space) };
+  if (tail.millis !== undefined) record.Duration = `${tail.millis}ms`;
   setGiven(record, 'ClientHost', host);
   setGiven(record, 'ClientUsername', user);
   setGiven(record, 'RequestProtocol', line.slice(space + 1, quote));
-  setGiven(record, 'request_Referer', line.slice(refererStart, refererEnd));
-  setGiven(record, 'request_User-Agent', line.slice(refererEnd + 3, tail.agentEnd));
+  setGiven(record, 'request_Referer', fields.referer);
+  setGiven(record, 'request_User-Agent', fields.agent);
   setGiven(record, 'RouterName', tail.router);
   setGiven(record, 'ServiceURL', tail.service);
   // The count, status and size are digits or "-" (the expressions above).
@@ -127,4 +138,18 @@ function readLine(line: string): Json | undefined {
     if (record.DownstreamStatus !== undefined) record.DownstreamContentSize = record.OriginContentSize;
   }
   return record;
+}
+
+/** The referer and the user agent between `start` and the agent's end: each quoted, or a bare "-". */
+function refererAndAgent(line: string, start: number, agentEnd: number): { referer: string; agent: string } | undefined {
+  if (line[agentEnd] === '-') return line[start] === '-' && start === agentEnd - 2 ? { referer: '-', agent: '-' } : quotedThrough(line, start, agentEnd - 2, '-');
+  if (line.startsWith('- "', start)) return start + 3 <= agentEnd ? { referer: '-', agent: line.slice(start + 3, agentEnd) } : undefined;
+  const refererEnd = line.indexOf('" "', start);
+  if (refererEnd < 0 || refererEnd + 3 > agentEnd) return undefined;
+  return { referer: line.slice(start + 1, refererEnd), agent: line.slice(refererEnd + 3, agentEnd) };
+}
+
+/** A quoted referer that ends at `end` (its closing quote), then `agent`. */
+function quotedThrough(line: string, start: number, end: number, agent: string): { referer: string; agent: string } | undefined {
+  return line[start] === '"' && line[end] === '"' && end > start ? { referer: line.slice(start + 1, end), agent } : undefined;
 }

@@ -5,31 +5,33 @@ import { createPipeline } from '../pipelines/pipeline.js';
 import { packageRoot } from '../shared/paths.js';
 
 /**
- * Real PostgreSQL servers' logs, from the tests of Filebeat's postgresql module (test/fixtures/filebeat-postgresql,
- * SOURCE.md): not written for Sluice. Each event goes in as Filebeat ships it, its lines joined by the module's
+ * Real servers' logs from the tests of Filebeat's postgresql and traefik modules (test/fixtures/filebeat-postgresql
+ * and filebeat-traefik, their SOURCE.md): not written for Sluice. Each event goes in as Filebeat ships it, its lines joined by the module's
  * multiline rule and wrapped in a Filebeat event on a PostgreSQL topic. The expected values are read off the lines
  * themselves (the prefix, the csvlog columns, PostgreSQL's message formats).
  */
 
 const DIR = join(packageRoot, 'test', 'fixtures', 'filebeat-postgresql');
+const TRAEFIK = join(packageRoot, 'test', 'fixtures', 'filebeat-traefik');
 const SHIPPED_AT = '2026-11-22T12:00:00.000Z';
 
-/** The module's `multiline.pattern: '^\d{4}-\d{2}-\d{2} '` with negate and match after. */
-function events(file: string): string[] {
+/** The postgresql module's `multiline.pattern: '^\d{4}-\d{2}-\d{2} '` with negate and match after; the traefik module has none. */
+function events(file: string, dir = DIR): string[] {
   const joined: string[] = [];
-  for (const line of readFileSync(join(DIR, file), 'utf8').split('\n')) {
-    if (/^\d{4}-\d{2}-\d{2} /.test(line) || joined.length === 0) joined.push(line);
+  const starts = dir === DIR ? /^\d{4}-\d{2}-\d{2} / : /^/;
+  for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
+    if (starts.test(line) || joined.length === 0) joined.push(line);
     else joined[joined.length - 1] += `\n${line}`;
   }
   return joined.map((event) => event.replace(/\n+$/, '')).filter((event) => event !== '');
 }
 
 /** Every event of a file through the pipeline as Filebeat would ship it; a rejection fails with its reason. */
-function documents(file: string): Array<Record<string, any>> {
+function documents(file: string, topic = 'logs-postgres', dir = DIR): Array<Record<string, any>> {
   const pipeline = createPipeline({ namespace: 'prod', now: () => Date.parse(SHIPPED_AT) });
-  return events(file).map((message, offset) => {
-    const envelope = { '@timestamp': SHIPPED_AT, agent: { type: 'filebeat', version: '8.15.0' }, input: { type: 'filestream' }, log: { file: { path: `/var/log/postgresql/${file}` }, offset }, message };
-    const outcome = pipeline({ value: JSON.stringify(envelope), topic: 'logs-postgres' });
+  return events(file, dir).map((message, offset) => {
+    const envelope = { '@timestamp': SHIPPED_AT, agent: { type: 'filebeat', version: '8.15.0' }, input: { type: 'filestream' }, log: { file: { path: `/var/log/${file}` }, offset }, message };
+    const outcome = pipeline({ value: JSON.stringify(envelope), topic });
     if (!outcome.ok) throw new Error(`${file}, event ${offset}: rejected at ${outcome.stage}: ${outcome.reason}`);
     return outcome.document;
   });
@@ -116,5 +118,34 @@ describe('PostgreSQL logs of real servers (Filebeat\u2019s module tests)', () =>
     const est = documents('postgresql-9.5-multi-core.log');
     expect(est[0]).toMatchObject({ '@timestamp': '2018-11-17T08:14:01.000Z', event: { timezone: '-05:00' }, process: { pid: 835 }, postgresql: { log: { session_line_number: 1 } } });
     expect(est[3]).toMatchObject({ log: { level: 'critical' }, user: { name: 'postgres' }, postgresql: { log: { database: 'postgres', session_line_number: 1 } } });
+  });
+});
+
+describe('Traefik access logs of real servers (Filebeat\u2019s module tests)', () => {
+  it('Traefik 1\u2019s common format, an absent referer written bare among them; plain Apache lines stay whole, tagged', () => {
+    const logged = documents('test.log', 'logs-traefik', TRAEFIK);
+    expect(logged.map((document) => [document.event.dataset, document.source?.ip, document.http?.response?.status_code, document.event.duration])).toEqual([
+      ['rendiff.traefik', '192.168.33.1', 304, 2_000_000],
+      ['rendiff.traefik', '81.2.69.143', 304, 3_000_000],
+      ['rendiff.traefik', '67.43.156.15', 200, 247_000_000],
+      ['rendiff.traefik', '::1', 404, 0],
+      ['rendiff.traefik', '216.160.83.60', 200, 13_000_000],
+      ['rendiff.traefik', '81.2.69.193', 200, 8_000_000],
+      ['rendiff.traefik', undefined, undefined, undefined],
+    ]);
+    expect(logged[0]).toMatchObject({ '@timestamp': '2017-10-02T20:22:07.000Z', http: { request: { method: 'GET', referrer: 'http://example.com/login' }, version: '1.1' }, traefik: { router_name: 'Host-host-1', service_url: 'http://172.19.0.3:5601', request_count: 262 } });
+    expect(logged[2]).toMatchObject({ http: { version: '2.0', response: { body: { bytes: 2814 } } }, url: { path: '/en/' }, user_agent: { original: expect.stringMatching(/^Mozilla\/5\.0 \(iPhone;/) } });
+    expect(logged[2]?.http.request.referrer).toBeUndefined();
+    expect(logged[4]).toMatchObject({ user_agent: { original: 'Android' }, url: { path: '/assets/52f8f2e711d235d76044799e/owners' }, traefik: { request_count: 623112 } });
+    expect(logged[6]).toMatchObject({ message: '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326', tags: expect.arrayContaining(['not_json']) });
+  });
+
+  it('genericCLF (Traefik 3.6) on Traefik\u2019s topic; by shape alone such a line is any web server\u2019s and stays generic', () => {
+    const line = '203.0.113.7 - - [22/Nov/2026:10:00:00 +0000] "GET /api/v1/jobs?status=done HTTP/2.0" 200 512 "-" "curl/8.5.0"';
+    const pipeline = createPipeline({ namespace: 'prod' });
+    const onTopic = pipeline({ value: line, topic: 'logs-traefik' });
+    expect(onTopic.ok && onTopic.document).toMatchObject({ event: { dataset: 'rendiff.traefik' }, source: { ip: '203.0.113.7' }, http: { response: { status_code: 200, body: { bytes: 512 } } }, url: { path: '/api/v1/jobs', query: 'status=done' }, user_agent: { original: 'curl/8.5.0' } });
+    const byShape = pipeline({ value: line });
+    expect(byShape.ok && byShape.document.event).toMatchObject({ dataset: 'sluice.generic' });
   });
 });
