@@ -149,6 +149,26 @@ describe('source formats, normalised to ECS', () => {
     expect(accept(`${lines[0]} trailing`).data_stream.dataset).toBe('sluice.generic');
   });
 
+  // Traefik's access logger (pkg/middlewares/accesslog/logger.go, every version) sets ClientHost to the request's
+  // X-Forwarded-For header when it has one; fields.names can drop StartUTC and keep StartLocal. Written for Sluice.
+  it('Traefik: ClientHost carrying X-Forwarded-For finds the client behind trusted proxies; StartLocal alone keeps the milliseconds', () => {
+    const behindBalancer = { ...JSON.parse(TRAEFIK_LINE), ClientAddr: '10.1.25.9:48376', ClientHost: '175.16.199.10', ClientPort: '48376' };
+    const direct = accept(JSON.stringify(behindBalancer));
+    expect(direct).toMatchObject({ source: { ip: '10.1.25.9', port: 48376 }, rendiff: { forwarded_for: '175.16.199.10' } });
+    const trusted = accept(JSON.stringify(behindBalancer), { enrichers: [createClientAddress(['10.0.0.0/8'])] });
+    expect(trusted).toMatchObject({ source: { ip: '175.16.199.10' }, client: { ip: '10.1.25.9' } });
+    // The same host in both is no header; a header Traefik was told to keep wins over ClientHost.
+    expect(accept(JSON.stringify({ ...behindBalancer, ClientHost: '10.1.25.9' })).rendiff.forwarded_for).toBeUndefined();
+    expect(accept(JSON.stringify({ ...behindBalancer, 'request_X-Forwarded-For': '198.51.100.4' })).rendiff.forwarded_for).toBe('198.51.100.4');
+    const { time, ...withoutStart } = { ...JSON.parse(TRAEFIK_LINE), StartLocal: '2025-07-10T12:30:00.123456789+02:00' };
+    expect(time).toBeDefined();
+    expect(accept(JSON.stringify(withoutStart))).toMatchObject({ '@timestamp': '2025-07-10T10:30:00.123Z', event: { start: '2025-07-10T10:30:00.123Z', timezone: '+02:00' } });
+    // The common format has ClientHost alone: a forwarded list's nearest hop is the peer.
+    const line = '203.0.113.5, 10.0.0.2 - - [22/Nov/2026:10:00:00 +0000] "GET /api/v1/jobs HTTP/1.1" 200 512 "-" "curl/8.5.0" 41 "api@docker" "http://172.18.0.5:8000" 12ms';
+    expect(accept(line)).toMatchObject({ event: { dataset: 'rendiff.traefik' }, source: { ip: '10.0.0.2' }, rendiff: { forwarded_for: '203.0.113.5, 10.0.0.2' } });
+    expect(accept(line, { enrichers: [createClientAddress(['10.0.0.0/8'])] })).toMatchObject({ source: { ip: '203.0.113.5' }, client: { ip: '10.0.0.2' } });
+  });
+
   // Traefik's own log, shaped from cmd/traefik/logger.go (zerolog: JSON with level, time, message, error and context
   // fields; the console format, coloured on a terminal) and Traefik 2's logrus (JSON with msg, or time="…" level=… msg="…").
   // Lines written for Sluice from those formats; the messages are Traefik's own (provider errors, start-up).

@@ -17,7 +17,8 @@ import type { Json } from '../ecs.js';
  * quadratic time or worse on a crafted line (a 320 KB line took 1.4 s), and this runs on every plain line
  * of an unnamed source. Each step here finds a delimiter once, so a line costs time linear in its length.
  */
-const HEAD = /^(\S+) - (\S+) \[([^\]\n]+)\] "(\S+) /;
+/** ClientHost is the X-Forwarded-For header when a request has one: a list such as `203.0.113.5, 10.0.0.2`. */
+const HEAD = /^(\S+(?:, \S+)*) - (\S+) \[([^\]\n]+)\] "(\S+) /;
 const STATUS_AND_SIZE = /" (\d+|-) (\d+|-) (?="|- ")/y;
 
 interface Tail {

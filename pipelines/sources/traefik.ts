@@ -172,13 +172,33 @@ export function normaliseTraefikCommon(line: string, context: NormaliseContext):
 }
 
 /**
+ * Traefik logs the X-Forwarded-For header, when a request has one, as `ClientHost` (in every version's logger.go),
+ * so a ClientHost other than ClientAddr's host, or a list, is that header: the client-address enricher then finds the
+ * client behind trusted proxies even when the headers themselves are not logged (Traefik drops them by default).
+ */
+function forwardedByClientHost(log: TraefikLog): string | undefined {
+  const host = log.ClientHost;
+  if (!present(host)) return undefined;
+  if (log.ClientAddr === undefined) return host.includes(',') ? host : undefined;
+  return host === hostPort(log.ClientAddr).ip ? undefined : host;
+}
+
+/** The common format has only ClientHost: of a forwarded list, the hop nearest Traefik stands for the peer. */
+function nearestHop(host: string | undefined): string | undefined {
+  if (host === undefined || !host.includes(',')) return host;
+  return host.slice(host.lastIndexOf(',') + 1).trim();
+}
+
+/**
  * The busiest source (every request passes the edge), so its objects are built directly rather than through
  * `put`, field by field: a third less time for this stage. As with `put`, absent and empty values are left out.
  */
 function traefikDocument(log: TraefikLog, context: NormaliseContext): Json {
   // When the request started, with its sub-second part: `time` is only when the line was written, in seconds.
-  const document = baseDocument('rendiff.traefik', eventTime(log.StartUTC ?? log.time, log.StartUTC === undefined ? 'time' : 'StartUTC', context), context, 'traefik');
-  const address = log.ClientAddr ?? log.ClientHost;
+  // `fields.names.StartUTC=drop` leaves StartLocal, the same instant with Traefik's offset.
+  const [startField, start] = log.StartUTC !== undefined ? ['StartUTC', log.StartUTC] : log.StartLocal !== undefined ? ['StartLocal', log.StartLocal] : ['time', log.time];
+  const document = baseDocument('rendiff.traefik', eventTime(start, startField, context), context, 'traefik');
+  const address = log.ClientAddr ?? nearestHop(log.ClientHost);
   if (address) {
     const client = hostPort(address);
     const source: Json = {};
@@ -227,8 +247,8 @@ function traefikDocument(log: TraefikLog, context: NormaliseContext): Json {
     if (ns === undefined) throw new RejectedError('validate', `field Duration: expected nanoseconds or a duration such as "150ms", got ${JSON.stringify(log.Duration)}`);
     event.duration = ns;
   }
-  if (log.StartUTC !== undefined) event.start = document['@timestamp'];
-  if (log.time !== undefined && log.StartUTC !== undefined) {
+  if (startField !== 'time') event.start = document['@timestamp'];
+  if (log.time !== undefined && startField !== 'time') {
     const written = eventTime(log.time, 'time', context);
     event.created = formatTimestamp(written);
   }
@@ -243,7 +263,8 @@ function traefikDocument(log: TraefikLog, context: NormaliseContext): Json {
   const rendiff: Json = { route: routeTemplate(url.path) };
   // The fixed log-scale bucket of the request's duration: the SLI rollups sum these per minute and route.
   if (typeof event.duration === 'number') rendiff.latency_bucket = latencyBucket(event.duration);
-  if (log['request_X-Forwarded-For']) rendiff.forwarded_for = log['request_X-Forwarded-For'];
+  const forwardedFor = log['request_X-Forwarded-For'] || forwardedByClientHost(log);
+  if (forwardedFor) rendiff.forwarded_for = forwardedFor;
   // An Authorization header is a secret: only its presence is kept, redaction handles any echo elsewhere.
   if (log.request_Authorization !== undefined) rendiff.authorization_present = true;
   document.rendiff = rendiff;
