@@ -176,11 +176,10 @@ export function normaliseTraefikCommon(line: string, context: NormaliseContext):
  * so a ClientHost other than ClientAddr's host, or a list, is that header: the client-address enricher then finds the
  * client behind trusted proxies even when the headers themselves are not logged (Traefik drops them by default).
  */
-function forwardedByClientHost(log: TraefikLog): string | undefined {
+function forwardedByClientHost(log: TraefikLog, peer: string | undefined): string | undefined {
   const host = log.ClientHost;
   if (!present(host)) return undefined;
-  if (log.ClientAddr === undefined) return host.includes(',') ? host : undefined;
-  return host === hostPort(log.ClientAddr).ip ? undefined : host;
+  return log.ClientAddr === undefined ? (host.includes(',') ? host : undefined) : host === peer ? undefined : host;
 }
 
 /** The common format has only ClientHost: of a forwarded list, the hop nearest Traefik stands for the peer. */
@@ -199,8 +198,10 @@ function traefikDocument(log: TraefikLog, context: NormaliseContext): Json {
   const [startField, start] = log.StartUTC !== undefined ? ['StartUTC', log.StartUTC] : log.StartLocal !== undefined ? ['StartLocal', log.StartLocal] : ['time', log.time];
   const document = baseDocument('rendiff.traefik', eventTime(start, startField, context), context, 'traefik');
   const address = log.ClientAddr ?? nearestHop(log.ClientHost);
+  let peer: string | undefined;
   if (address) {
     const client = hostPort(address);
+    peer = client.ip;
     const source: Json = {};
     // A client that is not an address (a proxy's placeholder, a name) stays as `source.address` only.
     if (client.ip && isIP(client.ip) !== 0) source.ip = client.ip;
@@ -263,7 +264,7 @@ function traefikDocument(log: TraefikLog, context: NormaliseContext): Json {
   const rendiff: Json = { route: routeTemplate(url.path) };
   // The fixed log-scale bucket of the request's duration: the SLI rollups sum these per minute and route.
   if (typeof event.duration === 'number') rendiff.latency_bucket = latencyBucket(event.duration);
-  const forwardedFor = log['request_X-Forwarded-For'] || forwardedByClientHost(log);
+  const forwardedFor = log['request_X-Forwarded-For'] || forwardedByClientHost(log, peer);
   if (forwardedFor) rendiff.forwarded_for = forwardedFor;
   // An Authorization header is a secret: only its presence is kept, redaction handles any echo elsewhere.
   if (log.request_Authorization !== undefined) rendiff.authorization_present = true;
