@@ -291,6 +291,19 @@ describe('source formats, normalised to ECS', () => {
     expect(accept('worker: Warm shutdown (MainProcess)', {}, 'logs-worker')).toMatchObject({ tags: ['not_json'], data_stream: { dataset: 'rendiff.worker' } });
   });
 
+  // celery/worker/request.py's on_timeout messages, and trace.LOG_SUCCESS as many projects set it (without the return
+  // value, which may hold personal data). Lines written for Sluice from those format strings.
+  it('Celery: a hard time limit is the task\u2019s failure (nothing else logs it), a soft one a warning; a success without its value', () => {
+    const id = '2b3c4d5e-0000-4000-8000-000000000002';
+    const hard = accept(`[2026-11-22 10:40:11,000: ERROR/MainProcess] Hard time limit (600s) exceeded for rendiff.tasks.transcode[${id}]`, {}, 'logs-worker');
+    expect(hard).toMatchObject({ log: { level: 'error' }, event: { action: 'task-failed', outcome: 'failure' }, error: { type: 'TimeLimitExceeded' }, rendiff: { worker: { task: { name: 'rendiff.tasks.transcode', id } } } });
+    const soft = accept(`[2026-11-22 10:40:01,000: WARNING/ForkPoolWorker-1] Soft time limit (540s) exceeded for rendiff.tasks.transcode[${id}]`, {}, 'logs-worker');
+    expect(soft).toMatchObject({ log: { level: 'warning' }, error: { type: 'SoftTimeLimitExceeded' }, rendiff: { worker: { task: { id } } } });
+    expect([soft.event.action, soft.event.outcome]).toEqual([undefined, undefined]);
+    const quiet = accept(`[2026-11-22 10:40:12,000: INFO/ForkPoolWorker-2] Task rendiff.tasks.thumbnail[${id}] succeeded in 0.015329s`, {}, 'logs-worker');
+    expect(quiet).toMatchObject({ event: { action: 'task-succeeded', outcome: 'success', duration: 15_329_000 } });
+  });
+
   it('worker logs', () => {
     const document = accept(JSON.stringify({ timestamp: 1752143400, level: 'ERROR', message: 'ffmpeg exited 1', job_id: 42, worker_id: 'w-7', queue: 'gpu', attempt: 2, error_type: 'codec' }));
     expect(document).toMatchObject({

@@ -6,13 +6,16 @@ import { baseDocument, eventTime, type NormaliseContext } from './common.js';
  * `worker_log_format` `[%(asctime)s: %(levelname)s/%(processName)s] %(message)s`, and for loggers inside a
  * task `worker_task_log_format`, which puts `%(task_name)s[%(task_id)s]: ` before the message. The worker's
  * task events are Celery's messages of celery/app/trace.py (`Task name[id] received`, `succeeded in 1.5s: …`,
- * `raised unexpected: …`, `retry: …`, `ignored`, and a Reject's `reject requeue=False: …`); any other line that
- * starts with `Task name[id]` is the application's own. Python's asctime is the worker's local time, read as UTC here (as
+ * `raised unexpected: …`, `retry: …`, `ignored`, and a Reject's `reject requeue=False: …`), and the time limits of
+ * celery/worker/request.py (`Hard time limit (10s) exceeded for name[id]`: the pool killed the task, and nothing
+ * else logs that failure; a soft limit is a warning, the task goes on); any other line that starts with
+ * `Task name[id]` is the application's own. Python's asctime is the worker's local time, read as UTC here (as
  * containers run).
  */
 const LINE = /^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:,\d{1,6})?): (DEBUG|INFO|WARNING|ERROR|CRITICAL)\/([^\]\n]{1,128})\] ([\s\S]*)$/;
 const TASK_EVENT = /^Task ([\w.:-]{1,256})\[([\w-]{1,64})\] (received|succeeded in (\d+(?:\.\d+)?)s(?:: ([\s\S]*))?|raised (?:unexpected|expected): ([\s\S]*)|INTERNAL ERROR: ([\s\S]*)|retry: ([\s\S]*)|ignored|reject requeue=(?:True|False): ([\s\S]*))$/;
 const TASK_LOG = /^([\w.:-]{1,256})\[([\w-]{1,64})\]: ([\s\S]*)$/;
+const TIME_LIMIT = /^(Soft|Hard) time limit \((\d+(?:\.\d+)?)s\) exceeded for ([\w.:-]{1,256})\[([\w-]{1,64})\]$/;
 /** An exception as Celery logs it, by its repr: `RuntimeError('ffmpeg exited 1')`. */
 const EXCEPTION = /^([A-Za-z_][\w.]*)\((.*)\)$/;
 
@@ -44,6 +47,21 @@ function applyTaskEvent(document: Json, event: RegExpExecArray): void {
   if (action === 'task-failed' || action === 'task-rejected') put(document, 'event.outcome', 'failure');
 }
 
+/** A time limit the worker enforced on a task: its name and id, and the exception Celery records for it. */
+function applyTimeLimit(document: Json, body: string): void {
+  const limit = TIME_LIMIT.exec(body);
+  if (limit === null) return;
+  const [, kind, , name, id] = limit;
+  put(document, 'rendiff.worker.task.name', name);
+  put(document, 'rendiff.worker.task.id', id);
+  put(document, 'error.type', kind === 'Hard' ? 'TimeLimitExceeded' : 'SoftTimeLimitExceeded');
+  put(document, 'error.message', body);
+  if (kind === 'Hard') {
+    put(document, 'event.action', 'task-failed');
+    put(document, 'event.outcome', 'failure');
+  }
+}
+
 /** A Celery line as its worker document, or undefined when the line is not Celery's format. */
 export function normaliseCelery(line: string, context: NormaliseContext): Json | undefined {
   const match = LINE.exec(line.trimEnd());
@@ -61,6 +79,7 @@ export function normaliseCelery(line: string, context: NormaliseContext): Json |
     put(document, 'rendiff.worker.task.id', task[2]);
   }
   if (event !== null) applyTaskEvent(document, event);
+  else if (task === null) applyTimeLimit(document, body);
   if (level === 'ERROR' || level === 'CRITICAL') put(document, 'event.outcome', 'failure');
   return document;
 }
