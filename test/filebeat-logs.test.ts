@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createRedactor } from '../pipelines/enrich/redact.js';
 import { createPipeline } from '../pipelines/pipeline.js';
 import { packageRoot } from '../shared/paths.js';
 
@@ -138,6 +139,20 @@ describe('Traefik access logs of real servers (Filebeat\u2019s module tests)', (
     expect(logged[2]?.http.request.referrer).toBeUndefined();
     expect(logged[4]).toMatchObject({ user_agent: { original: 'Android' }, url: { path: '/assets/52f8f2e711d235d76044799e/owners' }, traefik: { request_count: 623112 } });
     expect(logged[6]).toMatchObject({ message: '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326', tags: expect.arrayContaining(['not_json']) });
+  });
+
+  it('the OAuth tokens these servers logged in their query strings are not indexed', () => {
+    const redactor = createRedactor();
+    const pipeline = createPipeline({ namespace: 'prod', enrichers: [(document, line) => redactor.document(document, line)] });
+    const tokens = events('test.log', TRAEFIK).filter((line) => line.includes('oauth_token='));
+    expect(tokens).toHaveLength(2);
+    for (const line of tokens) {
+      const outcome = pipeline({ value: line, topic: 'logs-traefik' });
+      if (!outcome.ok) throw new Error(outcome.reason);
+      const indexed = JSON.stringify(outcome.document);
+      expect(indexed).not.toContain('ya29.');
+      expect((outcome.document as Record<string, any>).url.query).toBe('oauth_token=[REDACTED:secret]');
+    }
   });
 
   it('genericCLF (Traefik 3.6) on Traefik\u2019s topic; by shape alone such a line is any web server\u2019s and stays generic', () => {

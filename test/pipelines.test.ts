@@ -765,6 +765,11 @@ describe('redaction', () => {
     ['an API key in a query string', '/api?api_key=s3cr3tvalue&page=2', '/api?api_key=[REDACTED:secret]&page=2'],
     ['a password in a query string', '/login?user=bob&password=hunter2', '/login?user=bob&password=[REDACTED:secret]'],
     ['a password in JSON text', '{"password": "hunter2", "user": "bob"}', '{"password": "[REDACTED:secret]", "user": "bob"}'],
+    // Names that end in a secret word, as real query strings carry them (an OAuth 1 token, S3's presigned URLs, GitLab's token).
+    ['an oauth_token in a query string', '/owners?oauth_token=ya29.GltABOXd_gtG-XVvYX2Y&page=2', '/owners?oauth_token=[REDACTED:secret]&page=2'],
+    ['a presigned URL\u2019s signature and session token', '/v.mp4?X-Amz-Credential=AKIAEXAMPLE%2F20261122&X-Amz-Security-Token=IQoJb3&X-Amz-Signature=9f2e1d', '/v.mp4?X-Amz-Credential=[REDACTED:secret]&X-Amz-Security-Token=[REDACTED:secret]&X-Amz-Signature=[REDACTED:secret]'],
+    ['a private_token in a query string', '/api/v4/projects?private_token=glpat-abc123', '/api/v4/projects?private_token=[REDACTED:secret]'],
+    ['a name that only contains a secret word', '/search?token_type=bearer&tokens=5', '/search?token_type=bearer&tokens=5'],
   ])('%s', (_name, text, expected) => {
     expect(redactor.text(text)).toBe(expected);
   });
@@ -798,6 +803,10 @@ describe('redaction', () => {
     const document: Record<string, any> = { message: 'login by a@b.io', user: { email: 'a@b.io' }, rendiff: { password: 'x', api_key: 12345, nested: [{ token: 'abc' }, 'b@c.io'] } };
     redactor.document(document);
     expect(document).toEqual({ message: 'login by [REDACTED:email]', user: { email: '[REDACTED:email]' }, rendiff: { password: '[REDACTED:secret]', api_key: '[REDACTED:secret]', nested: [{ token: '[REDACTED:secret]' }, '[REDACTED:email]'] } });
+    // Fields named for a secret beyond the list, in snake, kebab and camel case; names that merely contain the word stay.
+    const named: Record<string, any> = { rendiff: { oauth_token: 'a1', 'X-Amz-Security-Token': 'b2', sessionToken: 'c3', clientSecret: 'd4', upload_signature: 'e5', token_count: 12, tokens: 'many', tokenizer: 'icu' } };
+    redactor.document(named);
+    expect(named.rendiff).toEqual({ oauth_token: '[REDACTED:secret]', 'X-Amz-Security-Token': '[REDACTED:secret]', sessionToken: '[REDACTED:secret]', clientSecret: '[REDACTED:secret]', upload_signature: '[REDACTED:secret]', token_count: 12, tokens: 'many', tokenizer: 'icu' });
   });
 
   it('skips only what Sluice writes itself: a record field named like an ECS object is still redacted', () => {

@@ -15,7 +15,13 @@ const SECRET_KEYS = new Set(['password', 'passwd', 'pwd', 'pass', 'secret', 'cli
 const EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}/g;
 const TOKEN = /\b(Bearer|Basic|Token)(\s+|%20|\+)[A-Za-z0-9._~+/=-]{8,}/gi;
-const SECRET_PAIR = /\b(password|passwd|pwd|secret|client_secret|token|access_token|refresh_token|api[_-]?key|apikey|auth|session(?:id)?)(=|%3D|"\s*:\s*"|:\s*)([^&\s"',;]+)/gi;
+/**
+ * `key=value` (or `"key":"value"`, `key: value`) where the key is named for a secret: `auth`, `pwd`, `session`, or any
+ * name ending in password, secret, token, API key, signature or credential (`oauth_token`, `X-Amz-Signature`,
+ * `X-Amz-Security-Token`, `private_token`), as query strings carry them. The key starts where no word character
+ * or hyphen precedes it, so each key is tried once.
+ */
+const SECRET_PAIR = /(?<![\w-])([\w-]{0,64}?(?:password|passwd|secret|token|api[_-]?key|apikey|signature|credential)|pwd|auth|session(?:id)?)(=|%3D|"\s*:\s*"|:\s*)([^&\s"',;]+)/gi;
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 
 /**
@@ -55,7 +61,7 @@ export function luhn(digits: string): boolean {
  * only where its hint is; "@" is looked for with `includes`, several times faster than an expression.
  */
 const JWT_START = 'eyJ';
-const KEY_WORDS = 'earer|asic|oken|pass|pwd|secret|api.?key|auth|sess';
+const KEY_WORDS = 'earer|asic|oken|pass|pwd|secret|api.?key|auth|sess|ignature|redential';
 const DIGIT_RUN = '\\d{12}|\\d[ -]\\d{4}';
 const HINTS = new RegExp(`(${JWT_START})|(${KEY_WORDS})|(${DIGIT_RUN})`, 'gi');
 const JWT_HINT = 1;
@@ -91,8 +97,13 @@ const enum KeyKind {
   Secret,
 }
 
+/** A field named for a secret beyond the list: `oauth_token`, `X-Amz-Security-Token`, `sessionToken`, `clientSecret`. */
+const SECRET_NAME = /(?:^|[_.-])(?:token|secret|password|passwd|api_?key|signature)$/;
+const SECRET_CAMEL = /[a-z0-9](?:Token|Secret|Password|ApiKey|Signature)$/;
+const secretName = (key: string, lower: string): boolean => SECRET_KEYS.has(lower) || SECRET_NAME.test(lower) || SECRET_CAMEL.test(key);
+
 /** Documents repeat a few hundred field names: each is judged (and lower-cased) once. */
-const kindOf = memoized(10_000, (key): KeyKind => (SAFE_KEYS.has(key) ? KeyKind.Safe : SECRET_KEYS.has(key.toLowerCase()) ? KeyKind.Secret : KeyKind.Text));
+const kindOf = memoized(10_000, (key): KeyKind => (SAFE_KEYS.has(key) ? KeyKind.Safe : secretName(key, key.toLowerCase()) ? KeyKind.Secret : KeyKind.Text));
 
 /**
  * Objects whose every value Sluice (or Filebeat's own configuration) writes, from enumerations and enrichment
