@@ -770,6 +770,12 @@ describe('redaction', () => {
     ['a presigned URL\u2019s signature and session token', '/v.mp4?X-Amz-Credential=AKIAEXAMPLE%2F20261122&X-Amz-Security-Token=IQoJb3&X-Amz-Signature=9f2e1d', '/v.mp4?X-Amz-Credential=[REDACTED:secret]&X-Amz-Security-Token=[REDACTED:secret]&X-Amz-Signature=[REDACTED:secret]'],
     ['a private_token in a query string', '/api/v4/projects?private_token=glpat-abc123', '/api/v4/projects?private_token=[REDACTED:secret]'],
     ['a name that only contains a secret word', '/search?token_type=bearer&tokens=5', '/search?token_type=bearer&tokens=5'],
+    // Credentials known by their shape, under any name or none: the providers' documented example values.
+    ['an AWS access key id in free text', 'boto3 client with AKIAIOSFODNN7EXAMPLE failed', 'boto3 client with [REDACTED:token] failed'],
+    ['a Google API key under a bare key=', '/maps/api/geocode/json?key=AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe&address=x', '/maps/api/geocode/json?key=[REDACTED:token]&address=x'],
+    ['a GitHub token', 'clone with ghp_16C7e42F292c6912E7710c838347Ae178B4a ok', 'clone with [REDACTED:token] ok'],
+    ['a Slack bot token', 'slack xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy sent', 'slack [REDACTED:token] sent'],
+    ['words that start like one', 'AKIA is short; Asia/Tokyo; ghp_short; sk_live_x', 'AKIA is short; Asia/Tokyo; ghp_short; sk_live_x'],
   ])('%s', (_name, text, expected) => {
     expect(redactor.text(text)).toBe(expected);
   });

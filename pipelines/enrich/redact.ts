@@ -16,6 +16,12 @@ const EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}/g;
 const TOKEN = /\b(Bearer|Basic|Token)(\s+|%20|\+)[A-Za-z0-9._~+/=-]{8,}/gi;
 /**
+ * Credentials known by their shape whatever name they go under (the providers' documented formats, as secret
+ * scanners such as gitleaks list them): AWS access key ids, Google API keys, GitHub and GitLab tokens, Slack tokens,
+ * Stripe live keys.
+ */
+const PROVIDER_KEY = /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])|\bgh[pousr]_[0-9A-Za-z]{36}\b|\bgithub_pat_\w{82}\b|\bglpat-[0-9A-Za-z_-]{20}(?![0-9A-Za-z_-])|\bxox[abprs]-[0-9A-Za-z-]{10,}|\b[rs]k_live_[0-9A-Za-z]{24,}\b/g;
+/**
  * `key=value` (or `"key":"value"`, `key: value`) where the key is named for a secret: `auth`, `pwd`, `session`, or any
  * name ending in password, secret, token, API key, signature or credential (`oauth_token`, `X-Amz-Signature`,
  * `X-Amz-Security-Token`, `private_token`), as query strings carry them. The key starts where no word character
@@ -63,17 +69,19 @@ export function luhn(digits: string): boolean {
 const JWT_START = 'eyJ';
 const KEY_WORDS = 'earer|asic|oken|pass|pwd|secret|api.?key|auth|sess|ignature|redential';
 const DIGIT_RUN = '\\d{12}|\\d[ -]\\d{4}';
-const HINTS = new RegExp(`(${JWT_START})|(${KEY_WORDS})|(${DIGIT_RUN})`, 'gi');
+const PROVIDER_START = 'AKIA|ASIA|AIza|gh[pousr]_|github_pat_|glpat-|xox[abprs]-|k_live_';
+const HINTS = new RegExp(`(${JWT_START})|(${KEY_WORDS})|(${DIGIT_RUN})|(${PROVIDER_START})`, 'gi');
 const JWT_HINT = 1;
 const WORD_HINT = 2;
 const DIGITS_HINT = 4;
-const EVERY_HINT = JWT_HINT | WORD_HINT | DIGITS_HINT;
+const PROVIDER_HINT = 8;
+const EVERY_HINT = JWT_HINT | WORD_HINT | DIGITS_HINT | PROVIDER_HINT;
 
 function hintsOf(value: string): number {
   let found = 0;
   HINTS.lastIndex = 0;
   for (let match = HINTS.exec(value); match !== null && found !== EVERY_HINT; match = HINTS.exec(value)) {
-    found |= match[1] !== undefined ? JWT_HINT : match[2] !== undefined ? WORD_HINT : DIGITS_HINT;
+    found |= match[1] !== undefined ? JWT_HINT : match[2] !== undefined ? WORD_HINT : match[3] !== undefined ? DIGITS_HINT : PROVIDER_HINT;
   }
   return found;
 }
@@ -84,7 +92,7 @@ function hintsOf(value: string): number {
  * character that changes under case mapping). A line with none of them (a worker's "transcode finished", most
  * database lines) skips the walk of its document.
  */
-const LINE_WORDS = new RegExp(`${JWT_START}|${KEY_WORDS}|cookie|cvv|card|private|${DIGIT_RUN}|[^\\x00-\\x7f]`, 'i');
+const LINE_WORDS = new RegExp(`${JWT_START}|${KEY_WORDS}|cookie|cvv|card|private|${DIGIT_RUN}|${PROVIDER_START}|[^\\x00-\\x7f]`, 'i');
 const lineMaybe = (line: string): boolean => line.includes('@') || line.includes('%') || line.includes('\\u') || LINE_WORDS.test(line);
 
 /** Fields Sluice itself writes from timestamps, names and numbers: they never hold personal data. */
@@ -131,6 +139,7 @@ export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES
     if (!address && hints === 0) return value;
     let out = value;
     if (jwt && (hints & JWT_HINT) !== 0) out = out.replace(JWT, '[REDACTED:jwt]');
+    if (token && (hints & PROVIDER_HINT) !== 0) out = out.replace(PROVIDER_KEY, '[REDACTED:token]');
     if ((hints & WORD_HINT) !== 0) {
       if (token) out = out.replace(TOKEN, (_match, scheme: string, gap: string) => `${scheme}${gap}[REDACTED:token]`);
       if (secret) out = out.replace(SECRET_PAIR, (_match, key: string, separator: string) => `${key}${separator}[REDACTED:secret]`);
