@@ -119,6 +119,14 @@ describe('source formats, normalised to ECS', () => {
     for (const bad of [{ Scheme: 'http' }, { Scheme: 'http', Host: 7 }, ['http://x']]) expect(reject(line(bad)), JSON.stringify(bad)).toEqual({ stage: 'validate', reason: expect.stringMatching(/^field ServiceURL: /) });
   });
 
+  // Traefik 1.7's logdata.go names (FrontendName, BackendName, BackendURL as Go's URL object, BackendAddr); written for Sluice.
+  it('Traefik 1\u2019s JSON output: its frontend and backend names read as Traefik 2\u2019s routers and services', () => {
+    const v1 = { ...JSON.parse(TRAEFIK_LINE), FrontendName: 'Host-api-rendiff-0', BackendName: 'backend-api', BackendURL: { Scheme: 'http', Opaque: '', User: null, Host: '10.0.0.7:8000', Path: '', RawPath: '', ForceQuery: false, RawQuery: '', Fragment: '' }, BackendAddr: '10.0.0.7:8000' };
+    const document = accept(JSON.stringify(v1));
+    expect(document).toMatchObject({ traefik: { router_name: 'Host-api-rendiff-0', service_name: 'backend-api', service_url: 'http://10.0.0.7:8000' }, destination: { ip: '10.0.0.7', port: 8000 } });
+    expect(Object.keys(document.traefik)).not.toContain('BackendURL');
+  });
+
   // Traefik's default format, shaped from CommonLogFormatter (pkg/middlewares/accesslog/logger_formatters.go) and
   // the lines in traefik/traefik#3942 and #6481; written for Sluice, not captured traffic.
   it('Traefik\u2019s common log format (its default): the same ECS fields, by topic or by shape', () => {
