@@ -126,7 +126,7 @@ interface Shard {
 /** The index's primary, started on the node, and its replicas, which one node cannot assign. */
 function shardsOf(index: Index, nodeId: string): Shard[] {
   const primary: Shard = { state: 'STARTED', primary: true, node: nodeId, relocating_node: null, shard: 0, index: index.name, allocation_id: { id: allocationId(index) } };
-  const replicas = Array.from({ length: Number(index.settings['index.number_of_replicas'] ?? 0) }, (): Shard => ({
+  const replicas = Array.from({ length: index.replicas }, (): Shard => ({
     state: 'UNASSIGNED', primary: false, node: null, relocating_node: null, shard: 0, index: index.name,
     unassigned_info: { reason: 'INDEX_CREATED', at: new Date(index.createdAt).toISOString(), delayed: false, allocation_status: 'no_attempt' },
   }));
@@ -137,7 +137,7 @@ function shardsOf(index: Index, nodeId: string): Shard[] {
 export function clusterStats(cluster: Cluster, node: NodeIdentity, figures: NodeFigures, status: string): Json {
   const indices = [...cluster.indices.values()];
   const open = indices.filter((index) => !index.closed);
-  const replicas = indices.map((index) => Number(index.settings['index.number_of_replicas'] ?? 0));
+  const replicas = indices.map((index) => index.replicas);
   const fieldTypes = new Map<string, { count: number; indices: Set<string> }>();
   for (const index of indices) {
     for (const def of fieldIndex(index.mappings).values()) {

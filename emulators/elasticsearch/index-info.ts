@@ -45,7 +45,7 @@ const OTHER_METRICS = ['indexing', 'get', 'search', 'merge', 'refresh', 'warmer'
 /** A broadcast request's shards: every copy counts in the total; a replica never starts on one node (yellow). */
 export function shardsOf(indices: Index[]): { total: number; successful: number; failed: number } {
   const primaries = indices.reduce((sum, index) => sum + Number(index.settings['index.number_of_shards'] ?? 1), 0);
-  const copies = indices.reduce((sum, index) => sum + Number(index.settings['index.number_of_shards'] ?? 1) * (1 + Number(index.settings['index.number_of_replicas'] ?? 0)), 0);
+  const copies = indices.reduce((sum, index) => sum + Number(index.settings['index.number_of_shards'] ?? 1) * (1 + index.replicas), 0);
   return { total: copies, successful: primaries, failed: 0 };
 }
 
@@ -77,7 +77,7 @@ export function indexStats(cluster: Cluster, expression: string | undefined, met
     indices: Object.fromEntries(
       indices.map((index) => {
         const own = statsOf([index], asked);
-        const health = Number(index.settings['index.number_of_replicas'] ?? 0) > 0 ? 'yellow' : 'green';
+        const health = index.replicas > 0 ? 'yellow' : 'green';
         return [index.name, { uuid: index.uuid, health, status: 'open', primaries: own, total: own }];
       }),
     ),

@@ -45,7 +45,7 @@ export const THREAD_POOL_COLUMNS = ['node_name', 'name', 'active', 'queue', 'rej
 export function allocationRows(node: CatNode, indices: Index[], disk: { total: number; available: number }, bytes: (size: number) => string): Array<Record<string, string>> {
   const used = disk.total - disk.available;
   const indexBytes = indices.reduce((sum, index) => sum + index.bytes, 0);
-  const unassigned = indices.reduce((sum, index) => sum + Number(index.settings['index.number_of_replicas'] ?? 0), 0);
+  const unassigned = indices.reduce((sum, index) => sum + index.replicas, 0);
   const row = {
     shards: String(indices.length), 'shards.undesired': '0', 'write_load.forecast': '0.0', 'disk.indices.forecast': bytes(indexBytes), 'disk.indices': bytes(indexBytes),
     'disk.used': bytes(used), 'disk.avail': bytes(disk.available), 'disk.total': bytes(disk.total), 'disk.percent': String(Math.round((100 * used) / Math.max(1, disk.total))),

@@ -133,7 +133,7 @@ function templatesNamed<T>(templates: Map<string, T>, name: string | undefined, 
 
 /** Whether an index asks for a replica, which one node never assigns: the cluster is yellow then, as a real single node is. */
 function wantsReplicas(indices: Iterable<Index>): boolean {
-  for (const index of indices) if (Number(index.settings['index.number_of_replicas'] ?? 0) > 0) return true;
+  for (const index of indices) if (index.replicas > 0) return true;
   return false;
 }
 
@@ -694,13 +694,13 @@ export class ElasticsearchEmulator {
         active_shards: indices.length,
         relocating_shards: 0,
         initializing_shards: 0,
-        unassigned_shards: indices.reduce((sum, index) => sum + Number(index.settings['index.number_of_replicas'] ?? 0), 0),
+        unassigned_shards: indices.reduce((sum, index) => sum + index.replicas, 0),
         unassigned_primary_shards: 0,
         delayed_unassigned_shards: 0,
         number_of_pending_tasks: 0,
         number_of_in_flight_fetch: 0,
         task_max_waiting_in_queue_millis: 0,
-        active_shards_percent_as_number: indices.length === 0 ? 100 : (100 * indices.length) / (indices.length + indices.reduce((sum, index) => sum + Number(index.settings['index.number_of_replicas'] ?? 0), 0)),
+        active_shards_percent_as_number: indices.length === 0 ? 100 : (100 * indices.length) / (indices.length + indices.reduce((sum, index) => sum + index.replicas, 0)),
       };
       return { status: timedOut ? 408 : 200, body };
     };
@@ -738,7 +738,7 @@ export class ElasticsearchEmulator {
       const unknown = targets.filter((target) => !known.includes(target));
       if (unknown.length > 0) throw badRequest(`request [${request.path}] contains unrecognized target: [${unknown.join(', ')}]`);
       const all = targets.includes('_all');
-      const pools = threadPoolRows({ ...this.nodeDescription(), pid: process.pid, port: this.port });
+      const pools = this.threadPools();
       const sections: Record<string, () => unknown> = {
         http: () => this.httpStats(),
         ingest: () => ingestStats(c.pipelines),
@@ -775,7 +775,7 @@ export class ElasticsearchEmulator {
       const rows = indices
         .sort((a, b) => a.name.localeCompare(b.name))
         .map((index) => ({
-          health: Number(index.settings['index.number_of_replicas'] ?? 0) > 0 ? 'yellow' : 'green',
+          health: index.replicas > 0 ? 'yellow' : 'green',
           status: index.closed ? 'close' : 'open',
           index: index.name,
           uuid: index.uuid,
@@ -821,10 +821,10 @@ export class ElasticsearchEmulator {
       };
       return this.cat(request, [row]);
     });
-    this.route('GET', '/_cat/thread_pool', (request) => this.cat(request, threadPoolRows({ ...node, pid: process.pid, port: this.port }), THREAD_POOL_COLUMNS));
+    this.route('GET', '/_cat/thread_pool', (request) => this.cat(request, this.threadPools(), THREAD_POOL_COLUMNS));
     this.route('GET', '/_cat/thread_pool/{pools}', (request) => {
       const wanted = (request.params.pools as string).split(',');
-      return this.cat(request, threadPoolRows({ ...node, pid: process.pid, port: this.port }).filter((row) => wanted.some((pattern) => matchesPattern(pattern, row.name as string))), THREAD_POOL_COLUMNS);
+      return this.cat(request, this.threadPools().filter((row) => wanted.some((pattern) => matchesPattern(pattern, row.name as string))), THREAD_POOL_COLUMNS);
     });
     this.route('GET', '/_cat/allocation', (request) => {
       const disk = this.nodeFigures.disk();
@@ -838,7 +838,7 @@ export class ElasticsearchEmulator {
       const rows = indices.flatMap((index) => {
         const primary = { index: index.name, shard: '0', prirep: 'p', state: 'STARTED', docs: String(index.view.size), store: bytes(index.bytes), dataset: bytes(index.bytes), ip: node.ip, node: NODE_NAME };
         // A replica never starts on one node: it is listed unassigned, as a one-node cluster lists it.
-        const replicas = Array.from({ length: Number(index.settings['index.number_of_replicas'] ?? 0) }, () => ({ index: index.name, shard: '0', prirep: 'r', state: 'UNASSIGNED', docs: '', store: '', dataset: '', ip: '', node: '' }));
+        const replicas = Array.from({ length: index.replicas }, () => ({ index: index.name, shard: '0', prirep: 'r', state: 'UNASSIGNED', docs: '', store: '', dataset: '', ip: '', node: '' }));
         return [primary, ...replicas];
       });
       return this.cat(request, rows);
@@ -1530,6 +1530,10 @@ export class ElasticsearchEmulator {
   /** The `_cat` APIs this emulator answers, for `GET /_cat`. */
   private catPaths(): string[] {
     return [...new Set(this.routes.filter((route) => route.method === 'GET' && route.pattern.source.startsWith('^\\/_cat\\/')).map((route) => route.pattern.source.slice(1, -1).replaceAll('\\/', '/').replace('([^/]+)', '{name}')))];
+  }
+
+  private threadPools(): Array<Record<string, string>> {
+    return threadPoolRows({ ...this.nodeDescription(), pid: process.pid, port: this.port });
   }
 
   private nodeDescription(): NodeDescription {

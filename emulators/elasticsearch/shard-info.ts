@@ -22,10 +22,6 @@ export function allocationId(index: Index): string {
   return index.uuid.slice(0, 22);
 }
 
-function replicasOf(index: Index): number {
-  return Number(index.settings['index.number_of_replicas'] ?? 0);
-}
-
 /** `_search_shards`: the shards a search would ask, one group per shard (its primary; replicas are unassigned). */
 export function searchShards(indices: Index[], node: NodeDescription): Json {
   return {
@@ -108,7 +104,7 @@ export function segmentRows(indices: Index[], node: NodeDescription, bytes: (siz
  */
 export function shardStores(indices: Index[], node: NodeDescription, status: string | undefined): Json {
   const wanted = (status ?? 'yellow,red').split(',');
-  const listed = wanted.includes('all') ? indices : indices.filter((index) => wanted.includes(replicasOf(index) > 0 ? 'yellow' : 'green'));
+  const listed = wanted.includes('all') ? indices : indices.filter((index) => wanted.includes(index.replicas > 0 ? 'yellow' : 'green'));
   return {
     indices: Object.fromEntries(listed.map((index) => [index.name, { shards: { '0': { stores: [{ [node.id]: nodeOf(node), allocation_id: allocationId(index), allocation: 'primary' }] } } }])),
   };
@@ -122,7 +118,7 @@ export function shardStores(indices: Index[], node: NodeDescription, status: str
 export function allocationExplain(indices: Index[], node: NodeDescription, body: Json): Json {
   const asked = Object.keys(body).length > 0;
   if (!asked) {
-    const waiting = indices.find((index) => replicasOf(index) > 0);
+    const waiting = indices.find((index) => index.replicas > 0);
     if (waiting === undefined) throw badRequest('There are no unassigned shards in this cluster. Specify an assigned shard in the request body to explain its allocation.');
     return replicaExplanation(waiting, node);
   }
@@ -130,7 +126,7 @@ export function allocationExplain(indices: Index[], node: NodeDescription, body:
   if (index === undefined || typeof body.index !== 'string') throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: index must be specified;');
   if (body.shard !== 0 && body.shard !== '0') throw badRequest(`No shard found for [${index.name}][${String(body.shard)}]`);
   if (body.primary !== true && body.primary !== 'true') {
-    if (replicasOf(index) === 0) throw badRequest(`unable to find any unassigned shards to explain [ClusterAllocationExplainRequest[index=${index.name},shard=0,primary?=false]]`);
+    if (index.replicas === 0) throw badRequest(`unable to find any unassigned shards to explain [ClusterAllocationExplainRequest[index=${index.name},shard=0,primary?=false]]`);
     return replicaExplanation(index, node);
   }
   return {

@@ -178,6 +178,11 @@ export class Index {
     this.unsetConstants = [...this.fields.values()].filter((def) => def.type === 'constant_keyword' && def.mapping.value === undefined);
   }
 
+  /** The replicas the index asks for: one node never assigns them, so any makes the index (and cluster) yellow. */
+  get replicas(): number {
+    return Number(this.settings['index.number_of_replicas'] ?? 0);
+  }
+
   /** A closed index keeps its metadata but serves no read or write; Elasticsearch marks it with this setting. */
   get closed(): boolean {
     return this.settings['index.verified_before_close'] === 'true';
