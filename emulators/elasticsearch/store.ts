@@ -102,8 +102,10 @@ export interface Policy {
   modifiedDate: number;
 }
 
-/** Settings are kept flat with their `index.` prefix, as strings, the way Elasticsearch stores them. */
-/** Settings as flat `index.*` keys; with `resets`, a null value is kept as 'null' (an update's way to reset a setting). */
+/**
+ * Settings are kept flat with their `index.` prefix, as strings, the way Elasticsearch stores them; with `resets`, a
+ * null value is kept as 'null' (an update's way to reset a setting).
+ */
 export function flattenSettings(settings: Json | undefined, prefix = '', resets = false): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [key, value] of Object.entries(settings ?? {})) {

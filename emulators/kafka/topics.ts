@@ -114,10 +114,8 @@ export class TopicStore {
     if (this.topics.has(name)) return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${name}' already exists.` };
     const count = partitions === -1 ? this.options.defaultPartitions : partitions;
     if (!Number.isInteger(count) || count < 1) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: 'Number of partitions must be larger than 0.' };
-    if (count > MAX_PARTITIONS_PER_REQUEST) return { errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: `Excessively large number of partitions per request: ${count}, at most ${MAX_PARTITIONS_PER_REQUEST}.` };
-    if (this.partitionCount() + count > this.options.maxPartitions) {
-      return { errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: `The emulator holds at most ${this.options.maxPartitions} partitions; ${this.partitionCount()} exist, ${count} more were asked for.` };
-    }
+    const capacity = this.capacityProblem(count);
+    if (capacity !== undefined) return capacity;
     const problem = configProblem(configs);
     if (problem !== undefined) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: problem };
     this.writeManifest(name, count, configs);
@@ -133,16 +131,23 @@ export class TopicStore {
     if (count === current) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Topic already has ${current} partitions.` };
     if (count < current) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Topic currently has ${current} partitions, which is higher than the requested ${count}.` };
     const added = count - current;
-    if (added > MAX_PARTITIONS_PER_REQUEST) return { errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: `Excessively large number of partitions per request: ${added}, at most ${MAX_PARTITIONS_PER_REQUEST}.` };
-    if (this.partitionCount() + added > this.options.maxPartitions) {
-      return { errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: `The emulator holds at most ${this.options.maxPartitions} partitions; ${this.partitionCount()} exist, ${added} more were asked for.` };
-    }
+    const capacity = this.capacityProblem(added);
+    if (capacity !== undefined) return capacity;
     if (validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null };
     // The partitions that exist keep their open logs; only the new ones are opened.
     for (let index = current; index < count; index++) topic.partitions.push(this.openPartition(name, index, topic.configs));
     this.writeManifest(name, count, topic.configs);
     this.notifyAppend();
     return { errorCode: ErrorCode.NONE, errorMessage: null };
+  }
+
+  /** A request for `added` more partitions beyond what one request or the emulator may hold (POLICY_VIOLATION). */
+  private capacityProblem(added: number): { errorCode: ErrorCode; errorMessage: string } | undefined {
+    if (added > MAX_PARTITIONS_PER_REQUEST) return { errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: `Excessively large number of partitions per request: ${added}, at most ${MAX_PARTITIONS_PER_REQUEST}.` };
+    if (this.partitionCount() + added > this.options.maxPartitions) {
+      return { errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: `The emulator holds at most ${this.options.maxPartitions} partitions; ${this.partitionCount()} exist, ${added} more were asked for.` };
+    }
+    return undefined;
   }
 
   private writeManifest(name: string, partitions: number, configs: Record<string, string>): void {
