@@ -5,8 +5,11 @@ import type { Json } from '../ecs.js';
 export const REDACTION_RULES = ['email', 'card', 'jwt', 'token', 'secret'] as const;
 export type RedactionRule = (typeof REDACTION_RULES)[number];
 
-/** JSON fields whose whole value is a secret, whatever it looks like (compared in lower case). */
-const SECRET_KEYS = new Set(['password', 'passwd', 'pwd', 'pass', 'secret', 'client_secret', 'token', 'access_token', 'refresh_token', 'id_token', 'api_key', 'apikey', 'api-key', 'x-api-key', 'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'session', 'sessionid', 'private_key', 'credit_card', 'card_number', 'cvv']);
+/**
+ * JSON fields whose whole value is a secret, whatever it looks like (compared in lower case): these, and every name
+ * SECRET_NAME or SECRET_CAMEL below matches (`password`, `client_secret`, `access_token`, `api_key`, …).
+ */
+const SECRET_KEYS = new Set(['pwd', 'pass', 'api-key', 'x-api-key', 'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'session', 'sessionid', 'private_key', 'credit_card', 'card_number', 'cvv']);
 
 /**
  * Also percent-encoded (`%40`), as addresses appear in logged query strings. The lookbehind starts a match
@@ -105,7 +108,7 @@ const enum KeyKind {
   Secret,
 }
 
-/** A field named for a secret beyond the list: `oauth_token`, `X-Amz-Security-Token`, `sessionToken`, `clientSecret`. */
+/** A field named for a secret: `password`, `oauth_token`, `X-Amz-Security-Token`, `sessionToken`, `clientSecret`. */
 const SECRET_NAME = /(?:^|[_.-])(?:token|secret|password|passwd|api_?key|signature)$/;
 const SECRET_CAMEL = /[a-z0-9](?:Token|Secret|Password|ApiKey|Signature)$/;
 const secretName = (key: string, lower: string): boolean => SECRET_KEYS.has(lower) || SECRET_NAME.test(lower) || SECRET_CAMEL.test(key);

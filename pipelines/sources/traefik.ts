@@ -177,7 +177,7 @@ function renameTraefik1(record: Json): void {
 }
 
 export function normaliseTraefik(record: Json, context: NormaliseContext): Json {
-  if (record.FrontendName !== undefined || record.BackendURL !== undefined) renameTraefik1(record);
+  renameTraefik1(record);
   if (isJsonObject(record.ServiceURL)) record.ServiceURL = goUrlText(record.ServiceURL as Json) as Json[string];
   return traefikDocument(validateTraefik(record), context);
 }
