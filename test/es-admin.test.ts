@@ -364,10 +364,15 @@ describe('index blocks (add and remove index block APIs, index.blocks.* settings
     expect((await es.cluster.getSettings()).persistent).toEqual({});
   });
 
-  it('a read block refuses searches; an unknown block is refused', async () => {
+  it('a read block refuses searches and reads by id (get, _source, an _mget item); an unknown block is refused', async () => {
     await logs();
+    const [id] = (await es.search({ index: 'logs-b' })).hits.hits.map((hit) => hit._id as string);
     await es.indices.addBlock({ index: 'logs-b', block: 'read' });
-    expect(await failure(es.search({ index: 'logs-b' }))).toMatchObject({ status: 403, reason: 'index [logs-b] blocked by: [FORBIDDEN/7/index read (api)];' });
+    const blocked = { status: 403, type: 'cluster_block_exception', reason: 'index [logs-b] blocked by: [FORBIDDEN/7/index read (api)];' };
+    expect(await failure(es.search({ index: 'logs-b' }))).toMatchObject(blocked);
+    expect(await failure(es.get({ index: 'logs-b', id: id as string }))).toMatchObject(blocked);
+    expect(await failure(es.getSource({ index: 'logs-b', id: id as string }))).toMatchObject(blocked);
+    expect((await es.mget({ docs: [{ _index: 'logs-b', _id: id as string }] })).docs[0]).toMatchObject({ error: { type: 'cluster_block_exception' } });
     expect((await es.search({ index: 'logs-a' })).hits.hits.length).toBe(2);
     expect((await failure(es.indices.addBlock({ index: 'logs-b', block: 'bogus' as never }))).status).toBe(400);
   });
@@ -424,6 +429,7 @@ describe('closing and opening indices (close and open index APIs)', () => {
     expect(await failure(es.search({ index: 'logs-a' }))).toEqual(isClosed);
     expect(await failure(es.count({ index: 'logs-a' }))).toEqual(isClosed);
     expect(await failure(es.index({ index: 'logs-a', document: { message: 'late' } }))).toEqual(isClosed);
+    expect(await failure(es.getSource({ index: 'logs-a', id: 'any' }))).toEqual(isClosed);
     const first = (await es.search({ index: 'logs-b' })).hits.hits[0];
     expect((await es.search({ index: 'logs-*' })).hits.total).toEqual({ value: 2, relation: 'eq' });
     expect((await es.bulk({ operations: [{ create: { _index: 'logs-a' } }, { message: 'x' }] })).items[0]?.create?.error?.type).toBe('index_closed_exception');

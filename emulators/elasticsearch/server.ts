@@ -1236,6 +1236,8 @@ export class ElasticsearchEmulator {
     this.route(['GET', 'POST'], '/{index}/_mget', (request) => this.multiGet(request), { bodyRequired: true });
     this.route('GET', '/{index}/_source/{id}', (request) => {
       const [index] = c.resolve(request.params.index);
+      const block = index?.readBlock();
+      if (block !== undefined) throw block;
       const doc = index?.docs.get(request.params.id as string);
       if (!doc) throw new EsError(404, 'resource_not_found_exception', `Document not found [${request.params.index}]/[${request.params.id}]`);
       return ok(sourceOf(doc));
@@ -1620,8 +1622,8 @@ export class ElasticsearchEmulator {
   /** One document by id, as `GET <index>/_doc/<id>` answers it (its `_source` filtered by `source` when given). */
   private getDocument(target: string, id: string, source: unknown): Reply {
     const [index] = this.cluster.resolve(target);
-    const closed = index?.closed === true ? index.readBlock() : undefined;
-    if (closed !== undefined) throw closed;
+    const block = index?.readBlock();
+    if (block !== undefined) throw block;
     const doc = index?.docs.get(id);
     const name = index?.name ?? target;
     if (!doc) return { status: 404, body: { _index: name, _id: id, found: false } };
