@@ -373,6 +373,16 @@ describe('index blocks (add and remove index block APIs, index.blocks.* settings
     expect(await failure(es.get({ index: 'logs-b', id: id as string }))).toMatchObject(blocked);
     expect(await failure(es.getSource({ index: 'logs-b', id: id as string }))).toMatchObject(blocked);
     expect((await es.mget({ docs: [{ _index: 'logs-b', _id: id as string }] })).docs[0]).toMatchObject({ error: { type: 'cluster_block_exception' } });
+    // What reads the index before it writes fails as its search would, and so changes nothing.
+    expect(await failure(es.deleteByQuery({ index: 'logs-b', query: { match_all: {} } }))).toMatchObject(blocked);
+    expect(await failure(es.updateByQuery({ index: 'logs-b' }))).toMatchObject(blocked);
+    expect(await failure(es.reindex({ source: { index: 'logs-b' }, dest: { index: 'copy' } }))).toMatchObject(blocked);
+    expect(await failure(es.termsEnum({ index: 'logs-b', field: 'message' }))).toMatchObject(blocked);
+    expect(await failure(es.indices.validateQuery({ index: 'logs-b', query: { match_all: {} } }))).toMatchObject(blocked);
+    await es.indices.removeBlock({ index: 'logs-b', block: 'read' });
+    expect((await es.count({ index: 'logs-b' })).count).toBe(2);
+    expect(await es.indices.exists({ index: 'copy' })).toBe(false);
+    await es.indices.addBlock({ index: 'logs-b', block: 'read' });
     expect((await es.search({ index: 'logs-a' })).hits.hits.length).toBe(2);
     expect((await failure(es.indices.addBlock({ index: 'logs-b', block: 'bogus' as never }))).status).toBe(400);
   });

@@ -8,7 +8,7 @@ import { isJsonObject } from '../../shared/json-object.js';
 import { badRequest, EsError } from './errors.js';
 import { filterSource } from './query.js';
 import { matchingDocs, type SearchParams } from './search.js';
-import { sourceOf, type Cluster, type Index, type Json } from './store.js';
+import { readable, sourceOf, type Cluster, type Index, type Json } from './store.js';
 
 /** The counts every by-query answer carries (BulkByScrollResponse). */
 interface Counts {
@@ -82,7 +82,7 @@ export function reindex(cluster: Cluster, body: Json, query: Record<string, stri
   const started = performance.now();
   checkRequest('reindex', body, query);
   const spec = reindexSpec(body);
-  const sources = cluster.resolve(spec.sources);
+  const sources = readable(cluster.resolve(spec.sources));
   if (sources.some((index) => index.name === spec.dest || index.dataStream === spec.dest || index.aliases.has(spec.dest))) throw badRequest(`reindex cannot write into an index its reading from [${spec.dest}]`);
   const maxDocs = body.max_docs ?? query.max_docs;
   const matches = matchingDocs(sources, { ...(spec.query === undefined ? {} : { query: spec.query }), ...(maxDocs === undefined ? {} : { max_docs: maxDocs }) }, {} as SearchParams, cluster.now());

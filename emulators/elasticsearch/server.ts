@@ -36,7 +36,7 @@ import { renderLegacyTemplate } from './legacy-templates.js';
 import { ClusterStateView, clusterStats, type NodeIdentity } from './cluster-state.js';
 import { allocationRows, EMULATED_LUCENE_VERSION, sizeIn, THREAD_POOL_COLUMNS, threadPoolRows } from './node-cat.js';
 import { allocationExplain, recoveries, recoveryRows, searchShards, segmentRows, segments, shardStores, type NodeDescription } from './shard-info.js';
-import { Cluster, Doc, flattenSettings, nestSettings, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
+import { Cluster, Doc, flattenSettings, nestSettings, readable, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
 
 export interface ElasticsearchEmulatorOptions {
   /** HTTP port; 0 picks a free one. Default 9200. */
@@ -156,15 +156,6 @@ function unemulatedApi(path: string): string | undefined {
     if (match) return match[1];
   }
   return undefined;
-}
-
-/** The indices, if each may be read: a read block or a closed index fails the request. */
-function readable(indices: Index[]): Index[] {
-  for (const index of indices) {
-    const block = index.readBlock();
-    if (block !== undefined) throw block;
-  }
-  return indices;
 }
 
 function truthy(value: string | undefined): boolean {
@@ -1256,7 +1247,7 @@ export class ElasticsearchEmulator {
       return ok(result.body, result.status);
     }), { bodyRequired: true });
     this.route('POST', '/{index}/_update_by_query', (request) => this.asTask(request, 'indices:data/write/update/byquery', `update-by-query [${request.params.index}]`, async () => {
-      const indices = c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
+      const indices = readable(c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' }));
       const result = updateByQuery(c, indices, request.json, request.query);
       if (truthy(request.query.refresh)) await this.applyRefresh('true', result.written);
       return ok(result.body);
@@ -1484,13 +1475,13 @@ export class ElasticsearchEmulator {
     this.route('GET', '/{index}/_stats/{metric}', stats);
     // Broadcast maintenance: wildcards reach hidden indices (data streams' backing indices) as refresh's do.
     const broadcast = (request: Request): Index[] => c.resolve(request.params.index, { expandHidden: true, allowNoIndices: true, ignoreUnavailable: request.query.ignore_unavailable === 'true' });
-    this.route(['GET', 'POST'], '/{index}/_terms_enum', (request) => ok(termsEnum(c.resolve(request.params.index), request.json, c.now())));
+    this.route(['GET', 'POST'], '/{index}/_terms_enum', (request) => ok(termsEnum(readable(c.resolve(request.params.index)), request.json, c.now())));
     for (const prefix of ['', '/{index}']) {
       this.route(['POST', 'GET'], `${prefix}/_flush`, (request) => ok(flush(broadcast(request), request.query)));
       this.route('POST', `${prefix}/_forcemerge`, (request) => this.asTask(request, 'indices:admin/forcemerge', 'Force-merge indices', () => ok(forceMerge(broadcast(request), request.query))));
       this.route('POST', `${prefix}/_cache/clear`, (request) => ok(clearCache(broadcast(request))));
       this.route('GET', `${prefix}/_mapping/field/{fields}`, (request) => ok(fieldMappings(c.resolve(request.params.index, { expandHidden: request.params.index !== undefined }), request.params.fields as string, request.query)));
-      this.route(['GET', 'POST'], `${prefix}/_validate/query`, (request) => ok(validateQuery(c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true' }), request.json, request.query, c.now())));
+      this.route(['GET', 'POST'], `${prefix}/_validate/query`, (request) => ok(validateQuery(readable(c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true' })), request.json, request.query, c.now())));
     }
   }
 
@@ -1662,7 +1653,7 @@ export class ElasticsearchEmulator {
     const started = performance.now();
     // A query is required, in the body or as `q` (DeleteByQueryRequest.validate): no request deletes everything by omission.
     if (request.json.query === undefined && request.query.q === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: query is missing;');
-    const indices = this.cluster.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
+    const indices = readable(this.cluster.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' }));
     const matches = matchingDocs(indices, request.json, request.query as SearchParams, this.cluster.now());
     for (const { index, id } of matches) this.cluster.deleteDoc(index, id);
     if (truthy(request.query.refresh)) await this.applyRefresh('true', new Set(matches.map((match) => match.index)));

@@ -281,6 +281,15 @@ export class Index {
 }
 
 
+/** The indices, if each may be read: a read block or a closed index fails the request, as Elasticsearch's READ block level. */
+export function readable(indices: Index[]): Index[] {
+  for (const index of indices) {
+    const block = index.readBlock();
+    if (block !== undefined) throw block;
+  }
+  return indices;
+}
+
 /** Elasticsearch's index naming rules (MetadataCreateIndexService.validateIndexOrAliasName). */
 export function indexNameProblem(name: string): string | undefined {
   if (name !== name.toLowerCase()) return `Invalid index name [${name}], must be lowercase`;
