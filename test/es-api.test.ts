@@ -61,6 +61,12 @@ describe('cluster', () => {
     const size = Number(inBytes?.['store.size']);
     expect(size).toBeGreaterThan(0);
     expect(human?.['store.size']).toBe(size < 1024 ? `${size}b` : `${(size / 1024).toFixed(1)}kb`);
+    // Other units are whole ones, truncated as ByteSizeValue truncates; an unknown unit keeps the human form.
+    for (const [bytes, expected] of [['kb', Math.floor(size / 1024)], ['mb', 0], ['b', size]] as const) {
+      const [row] = (await es.cat.indices({ index: 'cat-me', format: 'json', bytes, h: 'store.size' })) as Array<Record<string, string>>;
+      expect(row?.['store.size']).toBe(String(expected));
+    }
+    expect((await (await raw('/_cat/indices/cat-me?bytes=bogus&h=store.size')).text()).trim()).toBe(human?.['store.size']);
     expect((await raw('/_cat/health')).headers.get('content-type')).toMatch(/text\/plain/);
     expect(await es.cat.health({ format: 'json' })).toEqual([expect.objectContaining({ status: 'green', 'node.total': '1' })]);
     const stats = await es.nodes.stats();

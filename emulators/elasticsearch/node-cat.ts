@@ -55,6 +55,11 @@ export function allocationRows(node: CatNode, indices: Index[], disk: { total: n
   return unassigned === 0 ? [row] : [row, { ...blank, shards: String(unassigned), node: 'UNASSIGNED' }];
 }
 
+/** The powers of 1024 that `_cat`'s `bytes` parameter names (RestTable.renderValue); another value keeps the human form. */
+const BYTE_UNITS: Record<string, number> = { b: 0, k: 1, kb: 1, m: 2, mb: 2, g: 3, gb: 3, t: 4, tb: 4, p: 5, pb: 5 };
+
+/** A byte size as a `_cat` column shows it: whole units of `bytes=` (truncated, as ByteSizeValue.getKb and the rest), else `84b`, `1.2kb`. */
 export function sizeIn(unit: string | undefined): (size: number) => string {
-  return (size) => (unit === 'b' ? String(size) : formatByteSize(size));
+  const power = unit === undefined ? undefined : BYTE_UNITS[unit.toLowerCase()];
+  return (size) => (power === undefined ? formatByteSize(size) : String(Math.floor(size / 1024 ** power)));
 }

@@ -1,4 +1,3 @@
-import { formatByteSize } from '../../shared/byte-size.js';
 import { parseTimeValue } from '../../shared/time-value.js';
 import { isJsonObject, setOwn } from '../../shared/json-object.js';
 import { randomUUID } from 'node:crypto';
@@ -762,7 +761,8 @@ export class ElasticsearchEmulator {
     const catIndices = (request: Request): Reply => {
       // Closed indices are listed too (`expand_wildcards` defaults to all here), without figures, as Elasticsearch lists them.
       const indices = c.resolve(request.params.index, { expandHidden: request.query.expand_wildcards === 'all' || request.params.index !== undefined, allowNoIndices: true, expandClosed: true });
-      const size = (index: Index): string => (index.closed ? '' : request.query.bytes === 'b' ? String(index.bytes) : formatByteSize(index.bytes));
+      const bytes = sizeIn(request.query.bytes);
+      const size = (index: Index): string => (index.closed ? '' : bytes(index.bytes));
       const rows = indices
         .sort((a, b) => a.name.localeCompare(b.name))
         .map((index) => ({
@@ -825,7 +825,7 @@ export class ElasticsearchEmulator {
     this.route('GET', '/_cat/plugins', (request) => this.cat(request, []));
     const catShards = (request: Request): Reply => {
       const indices = c.resolve(request.params.index, { expandHidden: true, allowNoIndices: true }).sort((a, b) => a.name.localeCompare(b.name));
-      const bytes = (size: number): string => (request.query.bytes === 'b' ? String(size) : formatByteSize(size));
+      const bytes = sizeIn(request.query.bytes);
       const rows = indices.flatMap((index) => {
         const primary = { index: index.name, shard: '0', prirep: 'p', state: 'STARTED', docs: String(index.view.size), store: bytes(index.bytes), dataset: bytes(index.bytes), ip: node.ip, node: NODE_NAME };
         // A replica never starts on one node: it is listed unassigned, as a one-node cluster lists it.
