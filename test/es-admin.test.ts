@@ -294,6 +294,37 @@ describe('the _cat APIs about the node, its shards and templates', () => {
     expect(text.split('\n')[0]?.split(/\s+/)).toEqual(['index', 'prirep', 'state']);
   });
 
+  it('_cat tables as RestTable renders them: s orders by value, h expands wildcards and leaves out unknown names, time converts durations, an Accept of JSON', async () => {
+    // Ten documents in one index and two in another: by text "10" sorts before "2", by value after.
+    await es.bulk({ refresh: true, operations: Array.from({ length: 10 }, (_, i) => [{ index: { _index: 'many' } }, { n: i }]).flat() });
+    await logs();
+    const order = async (s: string): Promise<string[]> => ((await es.cat.indices({ format: 'json', h: 'index', s })) as Array<{ index: string }>).map((row) => row.index);
+    expect(await order('docs.count:desc,index')).toEqual(['many', 'logs-a', 'logs-b']);
+    expect(await order('docs.count,index:desc')).toEqual(['logs-b', 'logs-a', 'many']);
+    // Byte sizes by their bytes, whether shown as bytes or in human form.
+    const sizes = ((await es.cat.indices({ format: 'json', h: 'index,store.size', bytes: 'b', s: 'store.size:desc' })) as Array<Record<string, string>>).map((row) => Number(row['store.size']));
+    expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+    expect(await order('store.size:desc')).toEqual(((await es.cat.indices({ format: 'json', h: 'index', bytes: 'b', s: 'store.size:desc' })) as Array<{ index: string }>).map((row) => row.index));
+    expect(await failure(es.cat.indices({ s: 'bogus' }))).toMatchObject({ status: 500, type: 'unsupported_operation_exception', reason: 'Unable to sort by unknown sort key `bogus`' });
+    const [columns] = (await es.cat.indices({ index: 'many', format: 'json', h: 'index,docs.*,nonsense' })) as Array<Record<string, string>>;
+    expect(columns).toEqual({ index: 'many', 'docs.count': '10', 'docs.deleted': '0' });
+    const [node] = (await es.cat.nodes({ format: 'json', h: 'id,uptime,heap.max,file_desc.max', full_id: true, time: 'ms', bytes: 'b' })) as Array<Record<string, string>>;
+    const [master] = await es.cat.master({ format: 'json' });
+    expect(node?.id).toBe(master?.id);
+    expect(node?.id).toMatch(/^[\w-]{20,}$/);
+    expect(Number(node?.uptime)).toBeGreaterThan(0);
+    expect(Number(node?.['heap.max'])).toBeGreaterThan(1024 * 1024);
+    expect(Number(node?.['file_desc.max'])).toBeGreaterThan(0);
+    expect((await es.cat.nodes({ format: 'json', h: 'id' }))[0]?.id).toHaveLength(4);
+    expect((await es.cat.nodes({ format: 'json', h: 'uptime' }))[0]?.uptime).toMatch(/^\d+(\.\d)?(ms|s|m|h|d)$/);
+    // Default columns: RestNodesAction's, not every column the table has.
+    expect(Object.keys((await es.cat.nodes({ format: 'json' }))[0] ?? {})).toEqual(['ip', 'heap.percent', 'ram.percent', 'cpu', 'load_1m', 'load_5m', 'load_15m', 'node.role', 'master', 'name']);
+    const asJson = await fetch(`${emulator.url}/_cat/indices/many?h=index`, { headers: { accept: 'application/json' } });
+    expect(await asJson.json()).toEqual([{ index: 'many' }]);
+    // A list of media types, as the official clients send, is a media range: text.
+    expect(await (await fetch(`${emulator.url}/_cat/indices/many?h=index`, { headers: { accept: 'application/json, text/plain' } })).text()).toBe('many\n');
+  });
+
   it('_cat/templates lists the index templates with their patterns, priority, version and components', async () => {
     await es.cluster.putComponentTemplate({ name: 'settings', template: { settings: { number_of_replicas: 0 } } });
     await es.indices.putIndexTemplate({ name: 'logs', index_patterns: ['logs-*-*'], priority: 200, version: 3, composed_of: ['settings'], data_stream: {} });

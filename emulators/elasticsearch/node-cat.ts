@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import { formatByteSize } from '../../shared/byte-size.js';
+import type { NodeReadings } from './node-figures.js';
 import type { Index } from './store.js';
 
 /** The Lucene version the emulated Elasticsearch version ships with, as `GET /` and segments report it. */
@@ -55,11 +56,41 @@ export function allocationRows(node: CatNode, indices: Index[], disk: { total: n
   return unassigned === 0 ? [row] : [row, { ...blank, shards: String(unassigned), node: 'UNASSIGNED' }];
 }
 
-/** The powers of 1024 that `_cat`'s `bytes` parameter names (RestTable.renderValue); another value keeps the human form. */
+/** The powers of 1024 that `_cat`'s `bytes` parameter names, in lower case only (RestTable.renderValue); another value keeps the human form. */
 const BYTE_UNITS: Record<string, number> = { b: 0, k: 1, kb: 1, m: 2, mb: 2, g: 3, gb: 3, t: 4, tb: 4, p: 5, pb: 5 };
 
 /** A byte size as a `_cat` column shows it: whole units of `bytes=` (truncated, as ByteSizeValue.getKb and the rest), else `84b`, `1.2kb`. */
 export function sizeIn(unit: string | undefined): (size: number) => string {
-  const power = unit === undefined ? undefined : BYTE_UNITS[unit.toLowerCase()];
+  const power = unit === undefined || !Object.hasOwn(BYTE_UNITS, unit) ? undefined : BYTE_UNITS[unit];
   return (size) => (power === undefined ? formatByteSize(size) : String(Math.floor(size / 1024 ** power)));
+}
+
+/**
+ * `_cat/nodes`' row of the one node, with the columns RestNodesAction shows by default (NODE_COLUMNS) and the ones
+ * operators ask by `h` (id, pid, port, version, uptime, heap, ram, disk, file descriptors).
+ */
+export function nodeRow(node: CatNode & { pid: number; port: number; httpAddress: string; version: string; fullId: boolean }, readings: NodeReadings, bytes: (size: number) => string): Record<string, string> {
+  const percent = (part: number, whole: number): string => String(whole > 0 ? Math.round((100 * part) / whole) : 0);
+  const [one = 0, five = 0, fifteen = 0] = os.loadavg();
+  const diskUsed = readings.disk.total - readings.disk.available;
+  return {
+    id: node.fullId ? node.id : node.id.slice(0, 4), pid: String(node.pid), ip: node.ip, port: String(node.port), http_address: node.httpAddress, version: node.version,
+    'heap.current': bytes(readings.heap.used), 'heap.percent': percent(readings.heap.used, readings.heap.max), 'heap.max': bytes(readings.heap.max),
+    'ram.current': bytes(readings.ram.used), 'ram.percent': percent(readings.ram.used, readings.ram.total), 'ram.max': bytes(readings.ram.total),
+    'file_desc.current': String(readings.fileDescriptors.open), 'file_desc.percent': percent(readings.fileDescriptors.open, readings.fileDescriptors.max), 'file_desc.max': String(readings.fileDescriptors.max),
+    'disk.total': bytes(readings.disk.total), 'disk.used': bytes(diskUsed), 'disk.avail': bytes(readings.disk.available), 'disk.used_percent': readings.disk.total > 0 ? ((100 * diskUsed) / readings.disk.total).toFixed(2) : '',
+    cpu: String(readings.cpuPercent), load_1m: one.toFixed(2), load_5m: five.toFixed(2), load_15m: fifteen.toFixed(2), uptime: formatTimeValue(readings.uptimeMs),
+    'node.role': 'dim', master: '*', name: node.node,
+  };
+}
+export const NODE_COLUMNS = ['ip', 'heap.percent', 'ram.percent', 'cpu', 'load_1m', 'load_5m', 'load_15m', 'node.role', 'master', 'name'];
+
+const TIME_UNITS: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
+
+/** A duration as TimeValue.toString writes it: the largest unit it reaches, one decimal truncated, `.0` dropped (`5.2m`, `1h`, `0s`). */
+export function formatTimeValue(ms: number): string {
+  if (ms <= 0) return '0s';
+  const [suffix, size] = TIME_UNITS.find(([, unit]) => ms >= unit) ?? ['ms', 1];
+  const tenths = Math.floor((ms / size) * 10);
+  return `${tenths % 10 === 0 ? tenths / 10 : (tenths / 10).toFixed(1)}${suffix}`;
 }

@@ -7,6 +7,16 @@ import * as os from 'node:os';
  * zero would be read as an empty disk or a machine without memory. Where a figure cannot be read, Elasticsearch's
  * own answer for an unknown figure, -1, is given.
  */
+/** What `_cat/nodes` shows of the node's figures. */
+export interface NodeReadings {
+  heap: { used: number; max: number };
+  ram: { used: number; total: number };
+  disk: { total: number; available: number };
+  fileDescriptors: { open: number; max: number };
+  cpuPercent: number;
+  uptimeMs: number;
+}
+
 export class NodeFigures {
   private lastCpu = process.cpuUsage();
   private lastWall = performance.now();
@@ -58,6 +68,19 @@ export class NodeFigures {
       timestamp: Date.now(),
       uptime_in_millis: Math.round(process.uptime() * 1000),
       mem: { heap_used_in_bytes: memory.heapUsed, heap_used_percent: Math.round((100 * memory.heapUsed) / memory.heapTotal), heap_committed_in_bytes: memory.heapTotal, heap_max_in_bytes: memory.heapTotal, non_heap_used_in_bytes: memory.external, non_heap_committed_in_bytes: memory.external },
+    };
+  }
+
+  readings(): NodeReadings {
+    const memory = process.memoryUsage();
+    const total = os.totalmem();
+    return {
+      heap: { used: memory.heapUsed, max: memory.heapTotal },
+      ram: { used: total - os.freemem(), total },
+      disk: this.disk(),
+      fileDescriptors: { open: openFileDescriptors(), max: maxFileDescriptors() },
+      cpuPercent: this.machineCpuPercent(),
+      uptimeMs: Math.round(process.uptime() * 1000),
     };
   }
 

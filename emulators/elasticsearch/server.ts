@@ -33,8 +33,9 @@ import { analyzeText } from './analyze.js';
 import { resizeIndex } from './resize.js';
 import { renderLegacyTemplate } from './legacy-templates.js';
 import { ClusterStateView, clusterStats, type NodeIdentity } from './cluster-state.js';
-import { allocationRows, EMULATED_LUCENE_VERSION, sizeIn, THREAD_POOL_COLUMNS, threadPoolRows } from './node-cat.js';
+import { allocationRows, EMULATED_LUCENE_VERSION, NODE_COLUMNS, nodeRow, sizeIn, THREAD_POOL_COLUMNS, threadPoolRows } from './node-cat.js';
 import { allocationExplain, recoveries, recoveryRows, searchShards, segmentRows, segments, shardStores, type NodeDescription } from './shard-info.js';
+import { renderCat } from './cat-table.js';
 import { Cluster, Doc, flattenSettings, nestSettings, readable, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
 
 export interface ElasticsearchEmulatorOptions {
@@ -802,15 +803,11 @@ export class ElasticsearchEmulator {
   private registerNodeCatRoutes(): void {
     const c = this.cluster;
     const node = { id: this.nodeId.slice(0, 4), host: '127.0.0.1', ip: '127.0.0.1', node: NODE_NAME };
-    this.route('GET', '/_cat/master', (request) => this.cat(request, [node]));
+    // The master's full id, as RestMasterAction shows it (`_cat/nodes` shows four characters unless `full_id`).
+    this.route('GET', '/_cat/master', (request) => this.cat(request, [{ ...node, id: this.nodeId }]));
     this.route('GET', '/_cat/nodes', (request) => {
-      const heap = process.memoryUsage();
-      const [one = 0, five = 0, fifteen = 0] = os.loadavg();
-      const row = {
-        ip: node.ip, 'heap.percent': String(Math.round((100 * heap.heapUsed) / heap.heapTotal)), 'ram.percent': String(Math.round((100 * (os.totalmem() - os.freemem())) / os.totalmem())), cpu: '-',
-        load_1m: one.toFixed(2), load_5m: five.toFixed(2), load_15m: fifteen.toFixed(2), 'node.role': 'dhimst', master: '*', name: NODE_NAME,
-      };
-      return this.cat(request, [row]);
+      const description = { ...node, id: this.nodeId, pid: process.pid, port: 9300, httpAddress: `${this.options.host ?? '127.0.0.1'}:${this.port}`, version: EMULATED_VERSION, fullId: truthy(request.query.full_id) };
+      return this.cat(request, [nodeRow(description, this.nodeFigures.readings(), sizeIn(request.query.bytes))], NODE_COLUMNS);
     });
     this.route('GET', '/_cat/thread_pool', (request) => this.cat(request, this.threadPools(), THREAD_POOL_COLUMNS));
     this.route('GET', '/_cat/thread_pool/{pools}', (request) => {
@@ -1710,14 +1707,8 @@ export class ElasticsearchEmulator {
 
   /** A `_cat` table; `defaults` are the columns shown without `h` (all of a row's by default). */
   private cat(request: Request, rows: Array<Record<string, string>>, defaults?: string[]): Reply {
-    const wanted = request.query.h?.split(',') ?? defaults;
-    const selected = rows.map((row) => (wanted === undefined ? row : Object.fromEntries(wanted.map((key) => [key, row[key] ?? '']))));
-    if (request.query.format === 'json') return ok(selected);
-    const columns = wanted ?? Object.keys(rows[0] ?? {});
-    const table = [...(truthy(request.query.v) ? [Object.fromEntries(columns.map((column) => [column, column]))] : []), ...selected];
-    const widths = columns.map((column) => Math.max(...table.map((row) => (row[column] ?? '').length)));
-    const text = table.map((row) => columns.map((column, i) => (row[column] ?? '').padEnd(widths[i] ?? 0)).join(' ').trimEnd()).join('\n');
-    return { status: 200, text: text.length > 0 ? `${text}\n` : '' };
+    const answer = renderCat(rows, request.query, request.headers.accept, defaults);
+    return 'json' in answer ? ok(answer.json) : { status: 200, text: answer.text };
   }
 
   private httpStats(): Json {
