@@ -294,6 +294,31 @@ describe('the _cat APIs about the node, its shards and templates', () => {
     expect(text.split('\n')[0]?.split(/\s+/)).toEqual(['index', 'prirep', 'state']);
   });
 
+  it('why the cluster is yellow, as operators ask it: health by index and shard, _cat/indices by health, _cat/shards with the unassigned reason', async () => {
+    await logs();
+    await es.indices.create({ index: 'single', settings: { number_of_replicas: 0 } });
+    const health = await es.cluster.health({ level: 'shards' });
+    expect(health.status).toBe('yellow');
+    expect(Object.keys(health.indices ?? {})).toEqual(['logs-a', 'logs-b', 'single']);
+    expect(health.indices?.['logs-a']).toEqual({
+      status: 'yellow', number_of_shards: 1, number_of_replicas: 1, active_primary_shards: 1, active_shards: 1, relocating_shards: 0, initializing_shards: 0, unassigned_shards: 1, unassigned_primary_shards: 0,
+      shards: { 0: { status: 'yellow', primary_active: true, active_shards: 1, relocating_shards: 0, initializing_shards: 0, unassigned_shards: 1, unassigned_primary_shards: 0 } },
+    });
+    expect((await es.cluster.health({ level: 'indices' })).indices?.single).toMatchObject({ status: 'green', unassigned_shards: 0 });
+    expect((await es.cluster.health({ level: 'indices' })).indices?.single?.shards).toBeUndefined();
+    expect((await es.cluster.health()).indices).toBeUndefined();
+    expect(await failure(es.cluster.health({ level: 'nodes' as never }))).toMatchObject({ status: 400, reason: 'level parameter must be one of [cluster] or [indices] or [shards] but was [nodes]' });
+    const yellow = (await es.cat.indices({ format: 'json', health: 'yellow', h: 'index' })) as Array<{ index: string }>;
+    expect(yellow.map((row) => row.index)).toEqual(['logs-a', 'logs-b']);
+    expect(((await es.cat.indices({ format: 'json', health: 'green', h: 'index' })) as Array<{ index: string }>).map((row) => row.index)).toEqual(['single']);
+    expect((await failure(es.cat.indices({ health: 'blue' as never }))).reason).toBe('unknown cluster health status [blue]');
+    const shards = (await es.cat.shards({ index: 'logs-a', format: 'json', h: 'index,prirep,state,unassigned.reason,unassigned.for' })) as Array<Record<string, string>>;
+    expect(shards.map((row) => [row.prirep, row.state, row['unassigned.reason']])).toEqual([['p', 'STARTED', ''], ['r', 'UNASSIGNED', 'INDEX_CREATED']]);
+    expect(shards[1]?.['unassigned.for']).toMatch(/^\d+(\.\d)?(ms|s|m)$/);
+    const [created] = (await es.cat.indices({ index: 'single', format: 'json', h: 'creation.date,creation.date.string' })) as Array<Record<string, string>>;
+    expect(new Date(created?.['creation.date.string'] ?? '').getTime()).toBe(Number(created?.['creation.date']));
+  });
+
   it('_cat tables as RestTable renders them: s orders by value, h expands wildcards and leaves out unknown names, time converts durations, an Accept of JSON', async () => {
     // Ten documents in one index and two in another: by text "10" sorts before "2", by value after.
     await es.bulk({ refresh: true, operations: Array.from({ length: 10 }, (_, i) => [{ index: { _index: 'many' } }, { n: i }]).flat() });

@@ -33,7 +33,7 @@ import { analyzeText } from './analyze.js';
 import { resizeIndex } from './resize.js';
 import { renderLegacyTemplate } from './legacy-templates.js';
 import { ClusterStateView, clusterStats, type NodeIdentity } from './cluster-state.js';
-import { allocationRows, EMULATED_LUCENE_VERSION, NODE_COLUMNS, nodeRow, sizeIn, THREAD_POOL_COLUMNS, threadPoolRows } from './node-cat.js';
+import { allocationRows, EMULATED_LUCENE_VERSION, formatTimeValue, NODE_COLUMNS, nodeRow, sizeIn, THREAD_POOL_COLUMNS, threadPoolRows } from './node-cat.js';
 import { allocationExplain, recoveries, recoveryRows, searchShards, segmentRows, segments, shardStores, type NodeDescription } from './shard-info.js';
 import { renderCat } from './cat-table.js';
 import { Cluster, Doc, flattenSettings, nestSettings, readable, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
@@ -130,6 +130,29 @@ function templatesNamed<T>(templates: Map<string, T>, name: string | undefined, 
   if (name !== undefined && !name.includes('*') && found.length === 0) throw resourceNotFound(`${kind} matching [${name}] not found`);
   return found;
 }
+
+/** The columns `_cat/indices` shows unless `h` asks for others (RestIndicesAction's defaults). */
+const CAT_INDICES_COLUMNS = ['health', 'status', 'index', 'uuid', 'pri', 'rep', 'docs.count', 'docs.deleted', 'store.size', 'pri.store.size', 'dataset.size'];
+
+/**
+ * `level=indices` adds each index's health, `level=shards` each index's one shard's too (ClusterIndexHealth and
+ * ClusterShardHealth): the primary active, its replicas unassigned, as on one node.
+ */
+function healthLevels(indices: Index[], level: string | undefined): Json {
+  if (level === undefined || level === 'cluster') return {};
+  if (level !== 'indices' && level !== 'shards') throw badRequest(`level parameter must be one of [cluster] or [indices] or [shards] but was [${level}]`);
+  const counts = (index: Index): Json => ({ status: index.replicas > 0 ? 'yellow' : 'green' });
+  const moving = (index: Index): Json => ({ relocating_shards: 0, initializing_shards: 0, unassigned_shards: index.replicas, unassigned_primary_shards: 0 });
+  return {
+    indices: Object.fromEntries([...indices].sort((a, b) => a.name.localeCompare(b.name)).map((index) => [index.name, {
+      ...counts(index), number_of_shards: 1, number_of_replicas: index.replicas, active_primary_shards: 1, active_shards: 1, ...moving(index),
+      ...(level === 'shards' ? { shards: { 0: { ...counts(index), primary_active: true, active_shards: 1, ...moving(index) } } } : {}),
+    }])),
+  };
+}
+
+/** The columns `_cat/shards` shows unless `h` asks for others (RestShardsAction's defaults). */
+const CAT_SHARDS_COLUMNS = ['index', 'shard', 'prirep', 'state', 'docs', 'store', 'dataset', 'ip', 'node'];
 
 /** Whether an index asks for a replica, which one node never assigns: the cluster is yellow then, as a real single node is. */
 function wantsReplicas(indices: Iterable<Index>): boolean {
@@ -692,6 +715,7 @@ export class ElasticsearchEmulator {
         number_of_in_flight_fetch: 0,
         task_max_waiting_in_queue_millis: 0,
         active_shards_percent_as_number: indices.length === 0 ? 100 : (100 * indices.length) / (indices.length + indices.reduce((sum, index) => sum + index.replicas, 0)),
+        ...healthLevels(indices, request.query.level),
       };
       return { status: timedOut ? 408 : 200, body };
     };
@@ -764,7 +788,10 @@ export class ElasticsearchEmulator {
       const indices = c.resolve(request.params.index, { expandHidden: request.query.expand_wildcards === 'all' || request.params.index !== undefined, allowNoIndices: true, expandClosed: true });
       const bytes = sizeIn(request.query.bytes);
       const size = (index: Index): string => (index.closed ? '' : bytes(index.bytes));
+      const wanted = request.query.health;
+      if (wanted !== undefined && !['green', 'yellow', 'red'].includes(wanted)) throw badRequest(`unknown cluster health status [${wanted}]`);
       const rows = indices
+        .filter((index) => wanted === undefined || (index.replicas > 0 ? 'yellow' : 'green') === wanted)
         .sort((a, b) => a.name.localeCompare(b.name))
         .map((index) => ({
           health: index.replicas > 0 ? 'yellow' : 'green',
@@ -778,8 +805,10 @@ export class ElasticsearchEmulator {
           'store.size': size(index),
           'pri.store.size': size(index),
           'dataset.size': size(index),
+          'creation.date': index.settings['index.creation_date'] ?? '',
+          'creation.date.string': index.settings['index.creation_date'] === undefined ? '' : new Date(Number(index.settings['index.creation_date'])).toISOString(),
         }));
-      return this.cat(request, rows);
+      return this.cat(request, rows, CAT_INDICES_COLUMNS);
     };
     const catCount = (request: Request): Reply => {
       const now = Date.now();
@@ -823,13 +852,16 @@ export class ElasticsearchEmulator {
     const catShards = (request: Request): Reply => {
       const indices = c.resolve(request.params.index, { expandHidden: true, allowNoIndices: true }).sort((a, b) => a.name.localeCompare(b.name));
       const bytes = sizeIn(request.query.bytes);
+      const never = { 'unassigned.reason': '', 'unassigned.at': '', 'unassigned.for': '', 'unassigned.details': '' };
       const rows = indices.flatMap((index) => {
-        const primary = { index: index.name, shard: '0', prirep: 'p', state: 'STARTED', docs: String(index.view.size), store: bytes(index.bytes), dataset: bytes(index.bytes), ip: node.ip, node: NODE_NAME };
-        // A replica never starts on one node: it is listed unassigned, as a one-node cluster lists it.
-        const replicas = Array.from({ length: index.replicas }, () => ({ index: index.name, shard: '0', prirep: 'r', state: 'UNASSIGNED', docs: '', store: '', dataset: '', ip: '', node: '' }));
+        const primary = { index: index.name, shard: '0', prirep: 'p', state: 'STARTED', docs: String(index.view.size), store: bytes(index.bytes), dataset: bytes(index.bytes), ip: node.ip, id: this.nodeId.slice(0, 4), node: NODE_NAME, ...never };
+        // A replica never starts on one node: it is listed unassigned since its index was made (or read back at start), as a one-node cluster lists it.
+        const since = Number(index.settings['index.creation_date'] ?? c.now());
+        const unassigned = { 'unassigned.reason': index.readFromDisk ? 'CLUSTER_RECOVERED' : 'INDEX_CREATED', 'unassigned.at': new Date(since).toISOString(), 'unassigned.for': formatTimeValue(c.now() - since), 'unassigned.details': '' };
+        const replicas = Array.from({ length: index.replicas }, () => ({ index: index.name, shard: '0', prirep: 'r', state: 'UNASSIGNED', docs: '', store: '', dataset: '', ip: '', id: '', node: '', ...unassigned }));
         return [primary, ...replicas];
       });
-      return this.cat(request, rows);
+      return this.cat(request, rows, CAT_SHARDS_COLUMNS);
     };
     this.route('GET', '/_cat/shards', catShards);
     this.route('GET', '/_cat/shards/{index}', catShards);
