@@ -319,6 +319,39 @@ describe('the _cat APIs about the node, its shards and templates', () => {
     expect(new Date(created?.['creation.date.string'] ?? '').getTime()).toBe(Number(created?.['creation.date']));
   });
 
+  it('the health report: green on a node with nothing to replicate; a replica, the flood stage block and ILM stopped each as Elasticsearch reports them', async () => {
+    await es.indices.create({ index: 'single', settings: { number_of_replicas: 0 } });
+    const healthy = await es.healthReport();
+    expect(healthy.status).toBe('green');
+    expect(Object.keys(healthy.indicators)).toEqual(['master_is_stable', 'repository_integrity', 'disk', 'shards_capacity', 'file_settings', 'shards_availability', 'data_stream_lifecycle', 'slm', 'ilm']);
+    expect(healthy.indicators.shards_availability).toMatchObject({ status: 'green', symptom: 'This cluster has all shards available.', details: { started_primaries: 1, unassigned_replicas: 0 } });
+    expect(healthy.indicators.ilm).toEqual({ status: 'green', symptom: 'No Index Lifecycle Management policies configured', details: { ilm_status: 'RUNNING', policies: 0, stagnating_indices: 0 } });
+    const [master] = await es.cat.master({ format: 'json' });
+    expect(healthy.indicators.master_is_stable?.details).toEqual({ current_master: { node_id: master?.id, name: master?.node }, recent_masters: [{ node_id: master?.id, name: master?.node }] });
+
+    await logs();
+    await es.indices.putSettings({ index: 'logs-b', settings: { 'index.blocks.read_only_allow_delete': true } });
+    await es.ilm.putLifecycle({ name: 'keep', policy: { phases: { delete: { min_age: '30d', actions: { delete: {} } } } } });
+    await es.ilm.stop();
+    const sick = await es.healthReport();
+    expect(sick.status).toBe('red');
+    expect(sick.indicators.shards_availability).toEqual({
+      status: 'yellow', symptom: 'This cluster has 2 unavailable replica shards.',
+      details: { unassigned_primaries: 0, initializing_primaries: 0, creating_primaries: 0, restarting_primaries: 0, started_primaries: 3, unassigned_replicas: 2, initializing_replicas: 0, creating_replicas: 0, restarting_replicas: 0, started_replicas: 0 },
+      impacts: [{ id: 'elasticsearch:health:shards_availability:impact:replica_unassigned', severity: 2, description: 'Searches might be slower than usual. Fewer redundant copies of the data exist on 2 indices [logs-a, logs-b].', impact_areas: ['search'] }],
+      diagnosis: [expect.objectContaining({ id: 'elasticsearch:health:shards_availability:diagnosis:increase_tier_capacity_for_allocations:tier:data_content', help_url: 'https://ela.st/tier-capacity', affected_resources: { indices: ['logs-a', 'logs-b'] } })],
+    });
+    expect(sick.indicators.disk).toMatchObject({ status: 'red', symptom: '1 index is not allowed to be updated. The cluster is recovering and ingest capabilities should be restored within a few minutes.', details: { indices_with_readonly_block: 1 } });
+    expect(sick.indicators.ilm).toMatchObject({ status: 'yellow', symptom: 'Index Lifecycle Management is not running', details: { ilm_status: 'STOPPED', policies: 1 } });
+    // One indicator: no top-level status; verbose=false leaves out details and diagnosis, never the impacts.
+    const brief = await es.healthReport({ feature: 'ilm', verbose: false });
+    expect(brief.status).toBeUndefined();
+    expect(Object.keys(brief.indicators)).toEqual(['ilm']);
+    expect(Object.keys(brief.indicators.ilm ?? {})).toEqual(['status', 'symptom', 'impacts']);
+    expect(await failure(es.healthReport({ feature: 'nonsense' }))).toMatchObject({ status: 404, type: 'resource_not_found_exception', reason: 'Did not find indicator nonsense' });
+    await es.ilm.start();
+  });
+
   it('_cat tables as RestTable renders them: s orders by value, h expands wildcards and leaves out unknown names, time converts durations, an Accept of JSON', async () => {
     // Ten documents in one index and two in another: by text "10" sorts before "2", by value after.
     await es.bulk({ refresh: true, operations: Array.from({ length: 10 }, (_, i) => [{ index: { _index: 'many' } }, { n: i }]).flat() });

@@ -36,6 +36,7 @@ import { ClusterStateView, clusterStats, type NodeIdentity } from './cluster-sta
 import { allocationRows, EMULATED_LUCENE_VERSION, formatTimeValue, NODE_COLUMNS, nodeRow, sizeIn, THREAD_POOL_COLUMNS, threadPoolRows } from './node-cat.js';
 import { allocationExplain, recoveries, recoveryRows, searchShards, segmentRows, segments, shardStores, type NodeDescription } from './shard-info.js';
 import { renderCat } from './cat-table.js';
+import { healthReport } from './health-report.js';
 import { Cluster, Doc, flattenSettings, nestSettings, readable, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
 
 export interface ElasticsearchEmulatorOptions {
@@ -166,7 +167,7 @@ function wantsReplicas(indices: Iterable<Index>): boolean {
  * or a missing index (`GET /_features` as the index `_features`).
  */
 const UNEMULATED_APIS = [
-  /^\/(_(?:ml|watcher|transform|enrich|sql|query|eql|security|migration|features|rollup|ccr|text_structure|inference|connector|application|synonyms|query_rules|health_report|fleet|logstash|monitoring|searchable_snapshots|autoscaling|termvectors|mtermvectors|rank_eval))(?:\/|$)/,
+  /^\/(_(?:ml|watcher|transform|enrich|sql|query|eql|security|migration|features|rollup|ccr|text_structure|inference|connector|application|synonyms|query_rules|fleet|logstash|monitoring|searchable_snapshots|autoscaling|termvectors|mtermvectors|rank_eval))(?:\/|$)/,
   /^\/(_xpack\/usage)$/,
   /^\/(_ingest\/(?:geoip|ip_location|processor\/grok))(?:\/|$)/,
   /^\/[^/]+\/(_(?:termvectors|mtermvectors|rank_eval|disk_usage|field_usage_stats|eql|graph|knn_search|mvt|downsample|lifecycle))(?:\/|$)/,
@@ -719,6 +720,9 @@ export class ElasticsearchEmulator {
       };
       return { status: timedOut ? 408 : 200, body };
     };
+    const report = (request: Request): Reply => ok(healthReport({ cluster: c, node: { id: this.nodeId, name: NODE_NAME }, clusterName: CLUSTER_NAME, slmRunning: this.snapshots.slmRunning }, request.params.feature, request.query));
+    this.route('GET', '/_health_report', report);
+    this.route('GET', '/_health_report/{feature}', report);
     this.route('GET', '/_cluster/health', health);
     this.route('GET', '/_cluster/health/{index}', health);
     this.route('GET', '/_cluster/settings', () => ok({ persistent: nestSettings(c.clusterSettings), transient: {} }));
