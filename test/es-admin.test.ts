@@ -352,6 +352,17 @@ describe('the _cat APIs about the node, its shards and templates', () => {
     await es.ilm.start();
   });
 
+  it('remote clusters: none at first; one named in the cluster settings is listed, never connected, as a node that cannot reach it lists it', async () => {
+    expect(await es.cluster.remoteInfo()).toEqual({});
+    await es.cluster.putSettings({ persistent: { cluster: { remote: { archive: { seeds: ['10.0.0.1:9300', '10.0.0.2:9300'] }, edge: { mode: 'proxy', proxy_address: 'edge.example:9400', skip_unavailable: false } } } } });
+    expect(await es.cluster.remoteInfo()).toEqual({
+      archive: { connected: false, mode: 'sniff', seeds: ['10.0.0.1:9300', '10.0.0.2:9300'], num_nodes_connected: 0, max_connections_per_cluster: 3, initial_connect_timeout: '30s', skip_unavailable: true },
+      edge: { connected: false, mode: 'proxy', proxy_address: 'edge.example:9400', server_name: '', num_proxy_sockets_connected: 0, max_proxy_socket_connections: 18, initial_connect_timeout: '30s', skip_unavailable: false },
+    });
+    await es.cluster.putSettings({ persistent: { 'cluster.remote.archive.seeds': null, 'cluster.remote.edge.mode': null, 'cluster.remote.edge.proxy_address': null, 'cluster.remote.edge.skip_unavailable': null } });
+    expect(await es.cluster.remoteInfo()).toEqual({});
+  });
+
   it('_cat tables as RestTable renders them: s orders by value, h expands wildcards and leaves out unknown names, time converts durations, an Accept of JSON', async () => {
     // Ten documents in one index and two in another: by text "10" sorts before "2", by value after.
     await es.bulk({ refresh: true, operations: Array.from({ length: 10 }, (_, i) => [{ index: { _index: 'many' } }, { n: i }]).flat() });

@@ -132,6 +132,28 @@ function templatesNamed<T>(templates: Map<string, T>, name: string | undefined, 
   return found;
 }
 
+/**
+ * `_remote/info` for the `cluster.remote.<alias>.*` settings (RemoteConnectionInfo): sniff mode unless `mode` says
+ * proxy, with the defaults of a 9.x node, and none connected.
+ */
+function remoteClusters(settings: Record<string, string>): Json {
+  const aliases = new Set<string>();
+  for (const key of Object.keys(settings)) {
+    const alias = /^cluster\.remote\.([^.]+)\.(?:seeds|proxy_address|mode)$/.exec(key)?.[1];
+    if (alias !== undefined) aliases.add(alias);
+  }
+  return Object.fromEntries([...aliases].sort().map((alias) => {
+    const get = (name: string): string | undefined => settings[`cluster.remote.${alias}.${name}`];
+    const list = (value: string | undefined): string[] => (value === undefined || value === '' ? [] : value.split(',').map((each) => each.trim()));
+    const skip = get('skip_unavailable') !== 'false';
+    const common = { initial_connect_timeout: settings['cluster.remote.initial_connect_timeout'] ?? '30s', skip_unavailable: skip };
+    if ((get('mode') ?? 'sniff') === 'proxy') {
+      return [alias, { connected: false, mode: 'proxy', proxy_address: get('proxy_address') ?? '', server_name: get('server_name') ?? '', num_proxy_sockets_connected: 0, max_proxy_socket_connections: Number(get('proxy_socket_connections') ?? 18), ...common }];
+    }
+    return [alias, { connected: false, mode: 'sniff', seeds: list(get('seeds')), num_nodes_connected: 0, max_connections_per_cluster: Number(settings['cluster.remote.connections_per_cluster'] ?? 3), ...common }];
+  }));
+}
+
 /** The columns `_cat/indices` shows unless `h` asks for others (RestIndicesAction's defaults). */
 const CAT_INDICES_COLUMNS = ['health', 'status', 'index', 'uuid', 'pri', 'rep', 'docs.count', 'docs.deleted', 'store.size', 'pri.store.size', 'dataset.size'];
 
@@ -769,6 +791,8 @@ export class ElasticsearchEmulator {
     this.route('GET', '/_info/{target}', info);
     // Cluster state updates are applied as they come: none ever waits.
     this.route('GET', '/_cluster/pending_tasks', () => ok({ tasks: [] }));
+    // Remote clusters named in the cluster settings, never connected: the emulator opens no transport connection.
+    this.route('GET', '/_remote/info', () => ok(remoteClusters(c.clusterSettings)));
     this.route('GET', '/_nodes/stats', () => this.nodeStats());
     this.route('GET', '/_nodes/stats/{metric}', () => this.nodeStats());
     this.route('GET', '/_nodes/_local/stats', () => this.nodeStats());
