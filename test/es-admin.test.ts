@@ -363,6 +363,18 @@ describe('the _cat APIs about the node, its shards and templates', () => {
     expect(await es.cluster.remoteInfo()).toEqual({});
   });
 
+  it('hot threads as text with HotThreads\u2019 header, secure settings reloaded by every node, node usage refused by name', async () => {
+    const text = (await es.nodes.hotThreads({ type: 'cpu', threads: 5 })) as unknown as string;
+    const [master] = await es.cat.master({ format: 'json' });
+    expect(text.split('\n')[0]).toMatch(new RegExp(`^::: \\{sluice-emulator-node\\}\\{${master?.id}\\}`));
+    expect(text.split('\n')[1]).toMatch(/^ {3}Hot threads at \d{4}-\d\d-\d\dT[\d:.]+Z, interval=500ms, busiestThreads=5, ignoreIdleThreads=true:$/);
+    expect(await failure(es.nodes.hotThreads({ type: 'gpu' as never }))).toMatchObject({ status: 400, reason: 'type not supported [gpu]' });
+    const reloaded = await es.nodes.reloadSecureSettings();
+    expect(reloaded._nodes).toEqual({ total: 1, successful: 1, failed: 0 });
+    expect(Object.values(reloaded.nodes)).toEqual([{ name: 'sluice-emulator-node' }]);
+    expect((await failure(es.nodes.usage())).reason).toBe('the [_nodes/usage] API is valid in Elasticsearch but not supported by the emulator');
+  });
+
   it('_cat tables as RestTable renders them: s orders by value, h expands wildcards and leaves out unknown names, time converts durations, an Accept of JSON', async () => {
     // Ten documents in one index and two in another: by text "10" sorts before "2", by value after.
     await es.bulk({ refresh: true, operations: Array.from({ length: 10 }, (_, i) => [{ index: { _index: 'many' } }, { n: i }]).flat() });

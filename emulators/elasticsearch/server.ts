@@ -191,6 +191,7 @@ function wantsReplicas(indices: Iterable<Index>): boolean {
 const UNEMULATED_APIS = [
   /^\/(_(?:ml|watcher|transform|enrich|sql|query|eql|security|migration|features|rollup|ccr|text_structure|inference|connector|application|synonyms|query_rules|fleet|logstash|monitoring|searchable_snapshots|autoscaling|termvectors|mtermvectors|rank_eval))(?:\/|$)/,
   /^\/(_xpack\/usage)$/,
+  /^\/(_nodes(?:\/[^/]+)?\/usage)(?:\/|$)/,
   /^\/(_ingest\/(?:geoip|ip_location|processor\/grok))(?:\/|$)/,
   /^\/[^/]+\/(_(?:termvectors|mtermvectors|rank_eval|disk_usage|field_usage_stats|eql|graph|knn_search|mvt|downsample|lifecycle))(?:\/|$)/,
   /^\/_data_stream\/[^/]+\/(_(?:lifecycle|options|mappings|settings))(?:\/|$)/,
@@ -797,6 +798,21 @@ export class ElasticsearchEmulator {
     this.route('GET', '/_nodes/stats/{metric}', () => this.nodeStats());
     this.route('GET', '/_nodes/_local/stats', () => this.nodeStats());
     // Node info: Kibana checks every node's version against its own before it starts (nodes.*.version, http.publish_address, ip).
+    // Hot threads as text, its header as HotThreads writes it; no thread is listed: the emulator's one JavaScript thread is
+    // the one answering, and it samples no stacks.
+    const hotThreads = (request: Request): Reply => {
+      const type = request.query.type ?? 'cpu';
+      if (!['cpu', 'wait', 'block', 'mem'].includes(type)) throw badRequest(`type not supported [${type}]`);
+      const node = `{${NODE_NAME}}{${this.nodeId}}{${this.nodeId.slice(0, 22)}}{127.0.0.1}{127.0.0.1}{127.0.0.1:9300}{dim}{${EMULATED_VERSION}}`;
+      const header = `Hot threads at ${new Date().toISOString()}, interval=${request.query.interval ?? '500ms'}, busiestThreads=${request.query.threads ?? '3'}, ignoreIdleThreads=${request.query.ignore_idle_threads ?? 'true'}:`;
+      return { status: 200, text: `::: ${node}\n   ${header}\n   \n` };
+    };
+    this.route('GET', '/_nodes/hot_threads', hotThreads);
+    this.route('GET', '/_nodes/{selector}/hot_threads', hotThreads);
+    // No secure setting is kept (no keystore): every node reloads nothing, successfully.
+    const reloadSecure = (): Reply => ok({ _nodes: { total: 1, successful: 1, failed: 0 }, cluster_name: CLUSTER_NAME, nodes: { [this.nodeId]: { name: NODE_NAME } } });
+    this.route('POST', '/_nodes/reload_secure_settings', reloadSecure);
+    this.route('POST', '/_nodes/{selector}/reload_secure_settings', reloadSecure);
     this.route('GET', '/_nodes', () => this.nodeInfo());
     this.route('GET', '/_nodes/{selector}', () => this.nodeInfo());
     this.route('GET', '/_nodes/{selector}/{metric}', () => this.nodeInfo());
