@@ -375,6 +375,61 @@ describe('the _cat APIs about the node, its shards and templates', () => {
     expect((await failure(es.nodes.usage())).reason).toBe('the [_nodes/usage] API is valid in Elasticsearch but not supported by the emulator');
   });
 
+  it('an alias of time-based indices migrated to a data stream, then its backing indices modified, as MetadataMigrateToDataStreamService and MetadataDataStreamsService do', async () => {
+    for (const [index, day] of [['app-000001', '2026-11-01'], ['app-000002', '2026-11-02']] as const) {
+      await es.index({ index, document: { '@timestamp': `${day}T10:00:00Z`, message: index }, refresh: true });
+    }
+    await es.indices.updateAliases({ actions: [{ add: { index: 'app-000001', alias: 'app', is_write_index: false } }, { add: { index: 'app-000002', alias: 'app', is_write_index: true } }] });
+    expect((await failure(es.indices.migrateToDataStream({ name: 'app' }))).reason).toBe('no matching index template found for data stream [app]');
+    await es.indices.putIndexTemplate({ name: 'app', index_patterns: ['app*'], data_stream: {}, priority: 100 });
+    expect((await failure(es.indices.migrateToDataStream({ name: 'nothing' }))).reason).toBe('alias [nothing] does not exist');
+    expect((await es.indices.migrateToDataStream({ name: 'app' })).acknowledged).toBe(true);
+    const [stream] = (await es.indices.getDataStream({ name: 'app' })).data_streams;
+    expect(stream?.indices.map((index) => index.index_name)).toEqual(['app-000001', 'app-000002']);
+    expect(stream?.generation).toBe(1);
+    expect(await es.indices.existsAlias({ name: 'app' })).toBe(false);
+    expect((await es.indices.getSettings({ index: 'app-000001', flat_settings: true }))['app-000001']?.settings?.['index.hidden']).toBe('true');
+    expect((await es.count({ index: 'app' })).count).toBe(2);
+    const written = await es.index({ index: 'app', op_type: 'create', document: { '@timestamp': '2026-11-03T10:00:00Z', message: 'new' } });
+    expect(written._index).toBe('app-000002');
+    expect((await es.indices.rollover({ alias: 'app' })).new_index).toMatch(/^\.ds-app-\d{4}\.\d\d\.\d\d-000002$/);
+
+    // Backing indices added (at the front) and removed (visible again); the write index stays.
+    await es.index({ index: 'archive-app', document: { '@timestamp': '2026-10-01T10:00:00Z', message: 'old' }, refresh: true });
+    await es.indices.modifyDataStream({ actions: [{ add_backing_index: { data_stream: 'app', index: 'archive-app' } }] });
+    const names = async (): Promise<string[]> => ((await es.indices.getDataStream({ name: 'app' })).data_streams[0]?.indices ?? []).map((index) => index.index_name);
+    expect((await names())[0]).toBe('archive-app');
+    expect((await es.count({ index: 'app', query: { term: { message: 'old' } } })).count).toBe(1);
+    await es.indices.modifyDataStream({ actions: [{ remove_backing_index: { data_stream: 'app', index: 'app-000001' } }] });
+    expect(await names()).not.toContain('app-000001');
+    expect((await es.indices.getSettings({ index: 'app-000001', flat_settings: true }))['app-000001']?.settings?.['index.hidden']).toBe('false');
+    const write = (await names()).at(-1) as string;
+    expect((await failure(es.indices.modifyDataStream({ actions: [{ remove_backing_index: { data_stream: 'app', index: write } }] }))).reason).toBe(`cannot remove backing index [${write}] of data stream [app] because it is the write index`);
+    // All or nothing: the first action is undone when the second fails.
+    const before = await names();
+    const refused = await failure(es.indices.modifyDataStream({ actions: [{ add_backing_index: { data_stream: 'app', index: 'app-000001' } }, { add_backing_index: { data_stream: 'nope', index: 'app-000001' } }] }));
+    expect(refused).toMatchObject({ status: 400, reason: 'data stream [nope] not found' });
+    expect(await names()).toEqual(before);
+    expect((await es.indices.getSettings({ index: 'app-000001', flat_settings: true }))['app-000001']?.settings?.['index.hidden']).toBe('false');
+    await es.indices.create({ index: 'aliased', aliases: { other: {} }, mappings: { properties: { '@timestamp': { type: 'date' } } } });
+    expect((await failure(es.indices.modifyDataStream({ actions: [{ add_backing_index: { data_stream: 'app', index: 'aliased' } }] }))).reason).toBe('cannot add index [aliased] to data stream [app] until its alias(es) [other] are removed');
+  });
+
+  it('a migration is refused whole when an index cannot become a backing index: filtered alias, other aliases, @timestamp not a date', async () => {
+    await es.indices.putIndexTemplate({ name: 'logs', index_patterns: ['legacy*'], data_stream: {}, priority: 100 });
+    await es.indices.create({ index: 'legacy-1', mappings: { properties: { '@timestamp': { type: 'date' } } }, aliases: { legacy: { filter: { term: { level: 'error' } } } } });
+    expect((await failure(es.indices.migrateToDataStream({ name: 'legacy' }))).reason).toBe('alias [legacy] may not have custom filtering or routing');
+    await es.indices.deleteAlias({ index: 'legacy-1', name: 'legacy' });
+    await es.indices.create({ index: 'legacy-2', mappings: { properties: { '@timestamp': { type: 'keyword' } } } });
+    await es.indices.updateAliases({ actions: [{ add: { index: 'legacy-1', alias: 'legacy' } }, { add: { index: 'legacy-2', alias: 'legacy', is_write_index: true } }] });
+    expect((await failure(es.indices.migrateToDataStream({ name: 'legacy' }))).reason).toBe('mapper [@timestamp] cannot be changed from type [keyword] to [date]');
+    // Nothing changed: the first index is neither hidden nor taken from its alias.
+    expect((await es.indices.getSettings({ index: 'legacy-1', flat_settings: true }))['legacy-1']?.settings?.['index.hidden']).toBeUndefined();
+    expect(await es.indices.existsAlias({ name: 'legacy' })).toBe(true);
+    await es.indices.putAlias({ index: 'legacy-1', name: 'elsewhere' });
+    expect((await failure(es.indices.migrateToDataStream({ name: 'legacy' }))).reason).toBe('other aliases referencing indices [legacy-1] must be removed before migrating to a data stream');
+  });
+
   it('_cat tables as RestTable renders them: s orders by value, h expands wildcards and leaves out unknown names, time converts durations, an Accept of JSON', async () => {
     // Ten documents in one index and two in another: by text "10" sorts before "2", by value after.
     await es.bulk({ refresh: true, operations: Array.from({ length: 10 }, (_, i) => [{ index: { _index: 'many' } }, { n: i }]).flat() });

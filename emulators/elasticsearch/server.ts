@@ -132,6 +132,20 @@ function templatesNamed<T>(templates: Map<string, T>, name: string | undefined, 
   return found;
 }
 
+/** The body of `_data_stream/_modify` (ModifyDataStreamsAction.Request): `actions`, each one action of one stream and one index. */
+function dataStreamActions(body: Json): Array<{ type: 'add_backing_index' | 'remove_backing_index'; dataStream: string; index: string }> {
+  for (const key of Object.keys(body)) if (key !== 'actions') throw new EsError(400, 'x_content_parse_exception', `[1:3] [data_stream_actions] unknown field [${key}]`);
+  if (!Array.isArray(body.actions)) throw badRequest('Required [actions]');
+  return body.actions.map((entry: unknown) => {
+    const [type, ...more] = Object.keys(isJsonObject(entry) ? entry : {});
+    if ((type !== 'add_backing_index' && type !== 'remove_backing_index') || more.length > 0) throw new EsError(400, 'x_content_parse_exception', `[1:15] [data_stream_actions] failed to parse field [actions]`);
+    const spec = (entry as Record<string, unknown>)[type] as Record<string, unknown>;
+    if (typeof spec?.data_stream !== 'string') throw badRequest('data stream name is missing');
+    if (typeof spec.index !== 'string') throw badRequest('index name is missing');
+    return { type, dataStream: spec.data_stream, index: spec.index };
+  });
+}
+
 /**
  * `_remote/info` for the `cluster.remote.<alias>.*` settings (RemoteConnectionInfo): sniff mode unless `mode` says
  * proxy, with the defaults of a 9.x node, and none connected.
@@ -1025,6 +1039,14 @@ export class ElasticsearchEmulator {
       c.createDataStream(request.params.name as string);
       return ok({ acknowledged: true });
     });
+    this.route('POST', '/_data_stream/_migrate/{name}', (request) => {
+      c.migrateToDataStream(request.params.name as string);
+      return ok({ acknowledged: true });
+    });
+    this.route('POST', '/_data_stream/_modify', (request) => {
+      c.modifyDataStreams(dataStreamActions(request.json));
+      return ok({ acknowledged: true });
+    }, { bodyRequired: true });
     const getStreams = (request: Request): Reply => {
       const streams = streamsNamed(request.params.name);
       return ok({

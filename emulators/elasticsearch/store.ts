@@ -290,6 +290,20 @@ export function readable(indices: Index[]): Index[] {
   return indices;
 }
 
+/** What `_data_stream/_modify` may change of a stream and an index, and the function that puts it back. */
+function rememberBacking(stream: DataStream, index: Index): () => void {
+  const { indices, generation } = stream;
+  const { settings, mappings, dataStream } = index;
+  const copy = [...indices];
+  return () => {
+    stream.indices.splice(0, stream.indices.length, ...copy);
+    stream.generation = generation;
+    index.settings = settings;
+    if (index.mappings !== mappings) index.setMappings(mappings);
+    index.dataStream = dataStream;
+  };
+}
+
 /** Elasticsearch's index naming rules (MetadataCreateIndexService.validateIndexOrAliasName). */
 export function indexNameProblem(name: string): string | undefined {
   if (name !== name.toLowerCase()) return `Invalid index name [${name}], must be lowercase`;
@@ -622,6 +636,90 @@ export class Cluster {
     stream.indices.push(name);
     this.journal?.meta();
     return index;
+  }
+
+  /**
+   * `_data_stream/_migrate/<alias>` (MetadataMigrateToDataStreamService): the alias's indices become the backing indices
+   * of a data stream of its name, keeping their names and documents, hidden, `@timestamp` mapped as a date; its write
+   * index stays the write index and the alias is removed. A template with `data_stream` must match the name.
+   */
+  migrateToDataStream(alias: string): void {
+    const members = [...this.indices.values()].filter((index) => index.aliases.has(alias)).sort((a, b) => a.createdAt - b.createdAt);
+    if (members.length === 0 || this.indices.has(alias) || this.dataStreams.has(alias)) throw badRequest(`alias [${alias}] does not exist`);
+    const writer = members.find((index) => index.aliases.get(alias)?.is_write_index === true) ?? (members.length === 1 && members[0]?.aliases.get(alias)?.is_write_index !== false ? members[0] : undefined);
+    if (writer === undefined) throw badRequest(`alias [${alias}] must specify a write index`);
+    if (members.some((index) => { const def = index.aliases.get(alias); return def?.filter !== undefined || def?.routing !== undefined; })) throw badRequest(`alias [${alias}] may not have custom filtering or routing`);
+    const others = members.filter((index) => index.aliases.size > 1).map((index) => index.name);
+    if (others.length > 0) throw badRequest(`other aliases referencing indices [${others.join(',')}] must be removed before migrating to a data stream`);
+    const template = this.findTemplate(alias);
+    if (template === undefined || template[1].data_stream === undefined) throw badRequest(`no matching index template found for data stream [${alias}]`);
+    // Every index is checked before any changes, as one cluster state update either applies or does not.
+    const prepared = members.map((index) => this.prepareBackingIndex(index));
+    for (const [i, index] of members.entries()) {
+      prepared[i]?.();
+      index.aliases.delete(alias);
+      index.dataStream = alias;
+    }
+    const ordered = [...members.filter((index) => index !== writer), writer].map((index) => index.name);
+    this.dataStreams.set(alias, { name: alias, indices: ordered, generation: 1, template: template[0] });
+    this.journal?.meta();
+  }
+
+  /** `_data_stream/_modify`: its actions in order, each `add_backing_index` or `remove_backing_index` (MetadataDataStreamsService). */
+  modifyDataStreams(actions: Array<{ type: 'add_backing_index' | 'remove_backing_index'; dataStream: string; index: string }>): void {
+    // The actions apply in order to one new cluster state, published only if all succeed: on a failure, undo the done ones.
+    const undo: Array<() => void> = [];
+    try {
+      for (const action of actions) {
+        const stream = this.dataStreams.get(action.dataStream);
+        if (stream === undefined) throw badRequest(`data stream [${action.dataStream}] not found`);
+        const index = this.indices.get(action.index);
+        if (index === undefined) throw badRequest(`index [${action.index}] not found`);
+        undo.push(rememberBacking(stream, index));
+        if (action.type === 'add_backing_index') this.addExistingBackingIndex(stream, index);
+        else this.removeBackingIndex(stream, index);
+      }
+    } catch (error) {
+      for (const step of undo.reverse()) step();
+      throw error;
+    }
+    this.journal?.meta();
+  }
+
+  /** DataStream.addBackingIndex: at the front (the oldest), hidden, `@timestamp` a date; never one of another stream or one with aliases. */
+  private addExistingBackingIndex(stream: DataStream, index: Index): void {
+    if (index.dataStream === stream.name) return;
+    if (index.dataStream !== undefined) throw badRequest(`cannot add index [${index.name}] to data stream [${stream.name}] because it is already a backing index on data stream [${index.dataStream}]`);
+    if (index.aliases.size > 0) throw badRequest(`cannot add index [${index.name}] to data stream [${stream.name}] until its alias(es) [${[...index.aliases.keys()].sort().join(',')}] are removed`);
+    this.prepareBackingIndex(index)();
+    index.dataStream = stream.name;
+    stream.indices.unshift(index.name);
+    stream.generation += 1;
+  }
+
+  /** DataStream.removeBackingIndex: never the write index; the index is a visible index of its own again. */
+  private removeBackingIndex(stream: DataStream, index: Index): void {
+    const position = stream.indices.indexOf(index.name);
+    if (position === -1) throw badRequest(`index [${index.name}] is not part of data stream [${stream.name}]`);
+    if (position === stream.indices.length - 1) throw badRequest(`cannot remove backing index [${index.name}] of data stream [${stream.name}] because it is the write index`);
+    stream.indices.splice(position, 1);
+    stream.generation += 1;
+    index.dataStream = undefined;
+    index.settings = { ...index.settings, 'index.hidden': 'false' };
+  }
+
+  /**
+   * MetadataMigrateToDataStreamService.prepareBackingIndex: checked now (an index without mappings, or `@timestamp` of
+   * another type, refused), applied by the function it returns: hidden, `@timestamp` merged in as a date.
+   */
+  private prepareBackingIndex(index: Index): () => void {
+    if (Object.keys(index.mappings.properties ?? {}).length === 0 && index.mappings.dynamic_templates === undefined) throw badRequest(`backing index [${index.name}] must have mappings for a timestamp field`);
+    const timestamp = index.fields.get('@timestamp')?.type;
+    const mappings = timestamp === 'date' || timestamp === 'date_nanos' ? undefined : mergeMappings(index.mappings, { properties: { '@timestamp': { type: 'date' } } });
+    return () => {
+      if (mappings !== undefined) index.setMappings(mappings);
+      index.settings = { ...index.settings, 'index.hidden': 'true' };
+    };
   }
 
   deleteDataStreams(expression: string): string[] {
