@@ -1,12 +1,15 @@
 /**
  * Timestamps as the seed's sources write them: ISO-8601 with or without a zone (without one: UTC),
  * with any number of fraction digits (Traefik writes nanoseconds), epoch seconds or milliseconds,
- * PostgreSQL's `2025-07-10 10:30:00.123 UTC`, and the common log format `10/Jul/2025:10:30:00 +0000`.
+ * PostgreSQL's `2025-07-10 10:30:00.123 UTC`, the common log format `10/Jul/2025:10:30:00 +0000`, and RFC 2822's
+ * (and HTTP's) `Thu, 10 Jul 2025 10:30:00 GMT`, as morgan's `:date[web]` writes it.
  * Returns epoch milliseconds, or undefined for anything else.
  */
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
 const CLF = /^(\d{2})\/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/(\d{4}):(\d{2}):(\d{2}):(\d{2})\s*([+-]\d{4})$/;
+/** RFC 2822's date (and HTTP's, RFC 9110's IMF-fixdate): "Sun, 22 Nov 2026 10:00:00 GMT", "22 Nov 2026 12:00:00 +0200". */
+const RFC2822 = /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s*)?(\d{1,2})\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(\d{4})\s+(\d{2}):(\d{2})(?::(\d{2}))?\s*(GMT|UTC|UT|Z|[+-]\d{4})$/;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 /** Before this no log of ours was written; after it, the number is milliseconds, not seconds. */
 const EPOCH_SECONDS_LIMIT = 100_000_000_000;
@@ -76,10 +79,12 @@ export function parseTimestamp(value: unknown): number | undefined {
     }
     return result;
   }
-  const clf = CLF.exec(text);
+  const clf = CLF.exec(text) ?? RFC2822.exec(text);
   if (clf) {
-    const [, day, month, year, hour, minute, second, zone] = clf;
-    return valid(Date.UTC(Number(year), MONTHS.indexOf(month as string), Number(day), Number(hour), Number(minute), Number(second)) - offsetMs(zone));
+    const [, day, month, year, hour, minute, second = '0', zone] = clf;
+    const ms = Date.UTC(Number(year), MONTHS.indexOf(month as string), Number(day), Number(hour), Number(minute), Number(second));
+    if (new Date(ms).getUTCDate() !== Number(day) || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 60) return undefined;
+    return valid(ms - offsetMs(zone === 'UT' ? 'UTC' : zone));
   }
   return undefined;
 }

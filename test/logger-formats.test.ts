@@ -257,6 +257,118 @@ describe('records written by Go’s zap, slog and logrus, and Python’s structl
 // Docker's json-file logging driver (its documentation's example: {"log":"Log line is here\n","stream":"stdout",
 // "time":"2019-01-01T11:11:11.111111111Z"}) and the CRI log format of containerd and CRI-O (Kubernetes' design
 // proposal: "2016-10-06T00:17:09.669794202Z stdout P log content 1"), wrapping the lines above.
+// Lines as more loggers write them by default, taken from each one's documentation (not written from Sluice's code):
+// - Python: the README of python-simple-json-logging (its output of a logger.warning and a logger.exception: every
+//   LogRecord attribute), and python-json-logger's format "%(asctime)s %(levelname)s %(name)s %(message)s" with the
+//   `exc_info` its JsonFormatter adds (jsonlogger.py: formatException);
+// - logstash-logback-encoder's README (LogstashEncoder's standard fields, with caller data and a stack trace);
+// - log4j2's JsonLayout manual (its complete example, locationInfo on), and `timeMillis` as log4j2 before 2.11 wrote it;
+// - Serilog: serilog-formatting-compact's README (CompactJsonFormatter, RenderedCompactJsonFormatter, and the default
+//   JsonFormatter of its comparison);
+// - .NET: the JsonConsoleFormatter lines of Microsoft's "console JSON logging duplicate messages" page (before .NET
+//   10) and of FlatJsonConsoleFormatter's README (a debug line with its state);
+// - Rust: tracing-subscriber's `fmt().json()` (fmt::format::Json: timestamp, level, fields with message, target);
+// - Google Cloud's "Structured logging" page (its special fields, `times` as the page writes it).
+const PY_RECORD = '{"name": "my_json_logger", "levelname": "WARNING", "levelno": 30, "pathname": "example.py", "filename": "example.py", "module": "example", "stack_info": null, "lineno": 7, "funcName": "main", "created": 1564591269.778053, "msecs": 778.0530452728271, "relativeCreated": 4.003047943115234, "thread": 30272, "threadName": "MainThread", "processName": "MainProcess", "process": 19180, "data": {"foo": "yyy", "bar": 100500}, "message": "Test log message with arg1 abc and arg2 100"}';
+const PY_JSON_LOGGER = JSON.stringify({ asctime: '2026-11-22 10:00:00,123', levelname: 'ERROR', name: 'rendiff.worker', message: 'transcode failed', exc_info: 'Traceback (most recent call last):\n  File "/app/worker.py", line 40, in transcode\n    raise RuntimeError("ffmpeg exited 1")\nRuntimeError: ffmpeg exited 1' });
+const LOGBACK = '{"@timestamp":"2019-11-03T10:15:30.123+01:00","@version":"1","message":"My message","logger_name":"com.example.Example","thread_name":"main","level":"ERROR","level_value":40000,"caller_class_name":"com.example.Example","caller_method_name":"run","caller_file_name":"Example.java","caller_line_number":42,"stack_trace":"java.lang.IllegalStateException: pool closed\\n\\tat com.example.Example.run(Example.java:42)"}';
+const LOG4J2 = JSON.stringify({
+  instant: { epochSecond: 1493121664, nanoOfSecond: 118000000 }, thread: 'main', level: 'INFO', loggerName: 'HelloWorld',
+  marker: { name: 'child', parents: [{ name: 'parent', parents: [{ name: 'grandparent' }] }] }, message: 'Hello, world!',
+  thrown: { commonElementCount: 0, message: 'error message', name: 'java.lang.RuntimeException', extendedStackTrace: [{ class: 'logtest.Main', method: 'main', file: 'Main.java', line: 29, exact: true, location: 'classes/', version: '?' }] },
+  contextStack: ['one', 'two'], endOfBatch: false, loggerFqcn: 'org.apache.logging.log4j.spi.AbstractLogger', contextMap: { bar: 'BAR', foo: 'FOO' },
+  threadId: 1, threadPriority: 5, source: { class: 'logtest.Main', method: 'main', file: 'Main.java', line: 29 },
+});
+const LOG4J2_OLD = '{"timeMillis":1493121664118,"thread":"main","level":"WARN","loggerName":"HelloWorld","message":"Hello, world!","endOfBatch":false,"loggerFqcn":"org.apache.logging.log4j.spi.AbstractLogger","threadId":1,"threadPriority":5}';
+const CLEF = '{"@t":"2016-06-07T03:44:57.8532799Z","@mt":"Hello, {User}","User":"nblumhardt"}';
+const CLEF_RENDERED = '{"@t":"2016-06-07T03:44:57.8532799Z","@m":"Hello, \\"nblumhardt\\"","@i":"7a8b9c0d","User":"nblumhardt"}';
+const CLEF_FORMATTED = '{"@t":"2016-06-07T03:44:57.8532799Z","@mt":"Hello, {@User}, {N:x8} at {Now}","@r":["0000007b"],"User":{"Name":"nblumhardt","Tags":[1,2,3]},"N":123,"Now":"2016-06-07T13:44:57.8532799+10:00","@l":"Error","@x":"System.InvalidOperationException: Sequence contains no elements\\n   at System.Linq.ThrowHelper.ThrowNoElementsException()","SourceContext":"Rendiff.Jobs"}';
+const SERILOG_JSON = '{"Timestamp":"2016-06-07T13:44:57.8532799+10:00","Level":"Information","MessageTemplate":"Hello, {@User}, {N:x8} at {Now}","Properties":{"User":{"Name":"nblumhardt","Tags":[1,2,3]},"N":123,"Now":"2016-06-07T13:44:57.8532799+10:00"},"Renderings":{"N":[{"Format":"x8","Rendering":"0000007b"}]}}';
+const DOTNET = '{"EventId":0,"LogLevel":"Information","Category":"Program","Message":"This is an information message.","State":{"Message":"This is an information message.","{OriginalFormat}":"This is an information message."}}';
+const DOTNET_DEBUG = '{"EventId":0,"LogLevel":"Debug","Category":"ACME.Project.ApiInvoker","Message":"GET https://example.com/api/endpoint/32120","State":{"Message":"GET https://example.com/api/endpoint/32120","Endpoint":"https://example.com/api/endpoint/32120","{OriginalFormat}":"GET {Endpoint}"}}';
+const TRACING = '{"timestamp":"2022-02-15T18:47:10.821315Z","level":"INFO","fields":{"message":"preparing to shave yaks","number_of_yaks":3},"target":"fmt_json","filename":"examples/fmt-json.rs","line_number":21,"threadName":"main","threadId":"ThreadId(1)"}';
+const GCP = JSON.stringify({
+  severity: 'ERROR', message: 'There was an error in the application.', httpRequest: { requestMethod: 'GET' }, times: '2020-10-12T07:20:50.52Z',
+  'logging.googleapis.com/insertId': '42', 'logging.googleapis.com/labels': { user_label_1: 'value_1', user_label_2: 'value_2' },
+  'logging.googleapis.com/operation': { id: 'get_data', producer: 'github.com/MyProject/MyApplication', first: 'true' },
+  'logging.googleapis.com/sourceLocation': { file: 'get_data.py', line: '142', function: 'getData' },
+  'logging.googleapis.com/spanId': '000000000000004a', 'logging.googleapis.com/trace': 'projects/my-projectid/traces/06796866738c859f2f19b7cfb3214824', 'logging.googleapis.com/trace_sampled': false,
+});
+
+describe('records written by Python’s logging, Java’s logback and log4j2, .NET’s Serilog and JSON console, Rust’s tracing, Google Cloud', () => {
+  it('Python’s LogRecord attributes: the logger, where in the code, the process and thread, the traceback’s exception', () => {
+    for (const topic of ['logs-app', 'logs-misc']) {
+      const record = accept(PY_RECORD, topic);
+      expect(record, topic).toMatchObject({
+        '@timestamp': '2019-07-31T16:41:09.778Z', message: 'Test log message with arg1 abc and arg2 100',
+        log: { level: 'warning', logger: 'my_json_logger', origin: { function: 'main', file: { name: 'example.py', line: 7 } } },
+        process: { pid: 19180, name: 'MainProcess', thread: { id: 30272, name: 'MainThread' } },
+      });
+      // The rest is kept, not dropped: the second file name, the module, the numbers logging adds.
+      expect(record.rendiff, topic).toMatchObject({ filename: 'example.py', module: 'example', levelno: 30, msecs: 778.0530452728271, data: { foo: 'yyy', bar: 100500 } });
+    }
+    const failed = accept(PY_JSON_LOGGER);
+    expect(failed).toMatchObject({ '@timestamp': '2026-11-22T10:00:00.123Z', log: { level: 'error', logger: 'rendiff.worker' }, event: { outcome: 'failure' }, error: { type: 'RuntimeError', message: 'ffmpeg exited 1' } });
+    expect(failed.error.stack_trace).toMatch(/^Traceback/);
+    // An application's own `name` or `thread` without `levelname` is not taken for logging's.
+    expect(accept({ timestamp: '2026-11-22T10:00:00Z', level: 'INFO', message: 'job', name: 'holiday.mp4', thread: 3 }).rendiff).toEqual({ name: 'holiday.mp4', thread: 3 });
+  });
+
+  it('Java: logback’s logger, thread, caller and stack trace; log4j2’s instant or timeMillis, thread, thrown and location', () => {
+    expect(accept(LOGBACK)).toMatchObject({
+      '@timestamp': '2019-11-03T09:15:30.123Z', message: 'My message', log: { level: 'error', logger: 'com.example.Example', origin: { function: 'run', file: { name: 'Example.java', line: 42 } } },
+      process: { thread: { name: 'main' } }, error: { type: 'java.lang.IllegalStateException', message: 'pool closed' }, rendiff: { '@version': '1', level_value: 40000, caller_class_name: 'com.example.Example' },
+    });
+    const log4j2 = accept(LOG4J2, 'logs-misc');
+    expect(log4j2).toMatchObject({
+      '@timestamp': '2017-04-25T12:01:04.118Z', message: 'Hello, world!', log: { level: 'info', logger: 'HelloWorld', origin: { function: 'logtest.Main.main', file: { name: 'Main.java', line: 29 } } },
+      process: { thread: { name: 'main', id: 1 } }, error: { type: 'java.lang.RuntimeException', message: 'error message', stack_trace: 'java.lang.RuntimeException: error message\n\tat logtest.Main.main(Main.java:29)' },
+      rendiff: { contextMap: { bar: 'BAR', foo: 'FOO' }, contextStack: ['one', 'two'], threadPriority: 5 },
+    });
+    // Its `source` is where in the code: never ECS's network source.
+    expect(log4j2.source).toBeUndefined();
+    expect(accept(LOG4J2_OLD)).toMatchObject({ '@timestamp': '2017-04-25T12:01:04.118Z', log: { level: 'warn', logger: 'HelloWorld' } });
+  });
+
+  it('Serilog: CLEF’s time, level (Information when absent), message or rendered template, exception, event id; its JsonFormatter’s', () => {
+    expect(accept(CLEF, 'logs-misc')).toMatchObject({ '@timestamp': '2016-06-07T03:44:57.853Z', message: 'Hello, "nblumhardt"', log: { level: 'information' }, rendiff: { message_template: 'Hello, {User}', User: 'nblumhardt' } });
+    expect(accept(CLEF_RENDERED)).toMatchObject({ message: 'Hello, "nblumhardt"', event: { code: '7a8b9c0d' }, log: { level: 'information' } });
+    const formatted = accept(CLEF_FORMATTED);
+    expect(formatted).toMatchObject({
+      message: 'Hello, {"Name":"nblumhardt","Tags":[1,2,3]}, 0000007b at "2016-06-07T13:44:57.8532799+10:00"', log: { level: 'error', logger: 'Rendiff.Jobs' },
+      event: { outcome: 'failure' }, error: { type: 'System.InvalidOperationException', message: 'Sequence contains no elements' }, rendiff: { '@r': ['0000007b'], N: 123 },
+    });
+    expect(accept(SERILOG_JSON, 'logs-misc')).toMatchObject({
+      '@timestamp': '2016-06-07T03:44:57.853Z', message: 'Hello, {"Name":"nblumhardt","Tags":[1,2,3]}, 123 at "2016-06-07T13:44:57.8532799+10:00"', log: { level: 'information' },
+      rendiff: { message_template: 'Hello, {@User}, {N:x8} at {Now}', Properties: { N: 123 } },
+    });
+  });
+
+  it('.NET’s JSON console: the level, category, message and state; without a time of its own, Filebeat’s or the arrival’s', () => {
+    const line = accept(DOTNET, 'logs-misc');
+    expect(line).toMatchObject({ '@timestamp': new Date(NOW).toISOString(), message: 'This is an information message.', log: { level: 'information', logger: 'Program' }, rendiff: { EventId: 0, State: { '{OriginalFormat}': 'This is an information message.' } } });
+    expect(accept(DOTNET_DEBUG, 'logs-misc')).toMatchObject({ log: { level: 'debug', logger: 'ACME.Project.ApiInvoker' }, message: 'GET https://example.com/api/endpoint/32120' });
+    const shipped = { '@timestamp': '2026-11-22T10:00:00.000Z', agent: { type: 'filebeat', version: '8.15.0' }, message: DOTNET };
+    expect(accept(shipped, 'logs-app')['@timestamp']).toBe('2026-11-22T10:00:00.000Z');
+  });
+
+  it('Rust’s tracing: the message inside its fields, the target as logger, file, line and thread', () => {
+    expect(accept(TRACING, 'logs-app')).toMatchObject({
+      '@timestamp': '2022-02-15T18:47:10.821Z', message: 'preparing to shave yaks', log: { level: 'info', logger: 'fmt_json', origin: { file: { name: 'examples/fmt-json.rs', line: 21 } } },
+      process: { thread: { name: 'main', id: 1 } }, rendiff: { fields: { number_of_yaks: 3 } },
+    });
+  });
+
+  it('Google Cloud’s structured logging: severity, source location, trace and span, labels and the HTTP request', () => {
+    const record = accept(GCP, 'logs-misc');
+    expect(record).toMatchObject({
+      message: 'There was an error in the application.', log: { level: 'error', origin: { function: 'getData', file: { name: 'get_data.py', line: 142 } } },
+      trace: { id: '06796866738c859f2f19b7cfb3214824' }, span: { id: '000000000000004a' }, labels: { user_label_1: 'value_1', user_label_2: 'value_2' },
+      http: { request: { method: 'GET' } }, rendiff: { times: '2020-10-12T07:20:50.52Z' },
+    });
+  });
+});
+
 describe('lines as container runtimes write them, read without Filebeat’s container input', () => {
   const docker = (line: string, stream = 'stdout') => JSON.stringify({ log: `${line}\n`, stream, time: '2026-11-22T10:00:00.123456789Z' });
 
@@ -359,9 +471,12 @@ describe('these records in Elasticsearch', () => {
     const notAddresses = [{ timestamp: '2026-11-22T11:00:00Z', level: 'INFO', message: 'no address', client_ip: 'unknown' }, { level: 30, time: 1531171074631, msg: 'unix socket', req: { method: 'GET', url: '/', remoteAddress: 'unix:/run/app.sock' } }];
     const lines = [PINO, PINO_CHILD, JSON.stringify(PINO_ERROR), JSON.stringify(PINO_HTTP), JSON.stringify(PINO_APM), PYTHON, ZAP, JSON.stringify(odd), ...notAddresses.map((record) => JSON.stringify(record))].map((line) => ({ topic: 'logs-app' as const, line }));
     const node = [PINO_PLAIN, PINO_PLAIN_ERROR, PINO_HTTP_LINE, FASTIFY_IN, FASTIFY_OUT, BUNYAN, BUNYAN_ERROR, ZAP_INFO, ZAP_ERROR, SLOG, LOGRUS, STRUCTLOG].map((line) => ({ topic: 'logs-app' as const, line }));
-    await ingestLines(elasticsearch.es, [...lines, ...node, { topic: 'logs-worker', line: JAVA }], 'prod');
+    // Serilog's `User` is text in two of its README's lines and an object in the third: under rendiff.* as any record's own
+    // field, one index takes one of the two (the other would be dead-lettered with Elasticsearch's reason, docs/ingest.md).
+    const more = [PY_RECORD, PY_JSON_LOGGER, LOGBACK, LOG4J2, LOG4J2_OLD, CLEF_FORMATTED, SERILOG_JSON, TRACING].map((line) => ({ topic: 'logs-app' as const, line }));
+    await ingestLines(elasticsearch.es, [...lines, ...node, ...more, { topic: 'logs-worker', line: JAVA }], 'prod');
     const found = await elasticsearch.es.search({ index: 'logs-rendiff.*-prod', size: 0, query: { exists: { field: 'log.level' } } });
-    expect((found.hits.total as { value: number }).value).toBe(lines.length + node.length + 1);
+    expect((found.hits.total as { value: number }).value).toBe(lines.length + node.length + more.length + 1);
     const byPid = await elasticsearch.es.search({ index: 'logs-rendiff.api-prod', query: { term: { 'process.pid': 56645 } } });
     expect(byPid.hits.hits).toHaveLength(2);
     const failed = await elasticsearch.es.search({ index: 'logs-rendiff.api-prod', query: { range: { 'http.response.status_code': { gte: 500 } } } });

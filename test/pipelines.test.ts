@@ -258,7 +258,9 @@ describe('source formats, normalised to ECS', () => {
     const request = accept(JSON.stringify({ timestamp: '2025-12-05T12:00:00.000Z', level: 'INFO', service: 'my-service', environment: 'production', message: 'HTTP Request', correlation_id: 'uuid-1234', method: 'GET', path: '/api/campaigns', duration_ms: 45.2 }), {}, 'logs-app');
     expect(request).toMatchObject({ service: { name: 'my-service', environment: 'production' }, http: { request: { method: 'GET' } }, url: { path: '/api/campaigns' }, event: { duration: 45_200_000 }, rendiff: { correlation_id: 'uuid-1234' } });
     const pythonJson = accept(JSON.stringify({ asctime: '2025-07-10 10:30:00,123', levelname: 'WARNING', name: 'uvicorn.error', message: 'slow' }), {}, 'logs-app');
-    expect(pythonJson).toMatchObject({ '@timestamp': '2025-07-10T10:30:00.123Z', log: { level: 'warning' }, rendiff: { name: 'uvicorn.error' } });
+    // With `levelname`, python-json-logger's `name` is LogRecord's: the logger (logger-formats.ts; test/logger-formats.test.ts).
+    expect(pythonJson).toMatchObject({ '@timestamp': '2025-07-10T10:30:00.123Z', log: { level: 'warning', logger: 'uvicorn.error' } });
+    expect(pythonJson.rendiff).toBeUndefined();
     // A field of another type than its formatter writes (structlog's dict tracebacks) is kept under rendiff.*, as before.
     const frames = accept(JSON.stringify({ '@timestamp': '2025-07-10T10:30:00.5Z', level: 'info', message: 'x', logger: 'a', exception: [{ exc_type: 'ValueError' }], time: 12.5, line: 'seven' }), {}, 'logs-app');
     expect(frames).toMatchObject({ '@timestamp': '2025-07-10T10:30:00.500Z', log: { logger: 'a' }, rendiff: { exception: [{ exc_type: 'ValueError' }], time: 12.5, line: 'seven' } });
@@ -534,11 +536,13 @@ describe('ECS helpers', () => {
     [1752143400, '2025-07-10T10:30:00.000Z'],
     [1752143400123, '2025-07-10T10:30:00.123Z'],
     ['1752143400', '2025-07-10T10:30:00.000Z'],
+    ['Thu, 10 Jul 2025 10:30:00 GMT', '2025-07-10T10:30:00.000Z'],
+    ['10 Jul 2025 12:30 +0200', '2025-07-10T10:30:00.000Z'],
   ])('timestamp %j', (value, iso) => {
     expect(new Date(parseTimestamp(value) as number).toISOString()).toBe(iso);
   });
 
-  it.each(['yesterday', '2025-13-01T00:00:00Z', '2025-02-30T00:00:00Z', 12])('not a timestamp: %j', (value) => {
+  it.each(['yesterday', '2025-13-01T00:00:00Z', '2025-02-30T00:00:00Z', 12, 'Sun, 30 Feb 2025 10:00:00 GMT', '10/Jul/2025:25:30:00 +0000'])('not a timestamp: %j', (value) => {
     expect(parseTimestamp(value)).toBeUndefined();
   });
 

@@ -6,6 +6,7 @@ import { parseTimestamp } from '../timestamps.js';
 import { baseDocument, eventTime, httpOutcome, idLike, isFailureLevel, level, putRequestTarget, validator, type Claim, type NormaliseContext } from './common.js';
 import { ecsLevel, keepRestPlacingEcs, placeEcs } from './ecs-fields.js';
 import { claimLoggerOrEcsField, levelName } from './json-loggers.js';
+import { exceptionOf, formatLevel, formatMessage, formatTime } from './logger-formats.js';
 
 /**
  * The API's JSON lines (the seed's `timestamp/level/message/job_id/user_id/processing_time/component`)
@@ -74,14 +75,6 @@ function timeFieldOf(record: Json): TimeField | undefined {
   return time;
 }
 
-/** A stack trace's exception: Python's on its last line ("RuntimeError: ffmpeg exited 1"), Java's and Node's on the first. */
-function exceptionOf(trace: string): { type: string; message?: string } | undefined {
-  const lines = trace.trimEnd().split('\n');
-  const line = (lines[0]?.startsWith('Traceback') ? lines[lines.length - 1] : lines[0])?.trim() ?? '';
-  const match = /^([A-Za-z_$][\w$.]*)(?:: (.*))?$/.exec(line);
-  return match === null ? undefined : { type: match[1] as string, ...(match[2] === undefined ? {} : { message: match[2] }) };
-}
-
 /**
  * Places the fields above that have their formatter's type, and an ECS logger's fields in their ECS place
  * (keepRest asks only of fields present and unknown).
@@ -120,12 +113,12 @@ const claimContext: Claim = (document, key, value, record) => {
 
 export function normaliseApp(record: Json, context: NormaliseContext, dataset = 'rendiff.api', service = 'rendiff-api'): Json {
   const log = validateApp(record);
-  const time = log.timestamp !== undefined ? undefined : timeFieldOf(record);
+  const time = log.timestamp !== undefined ? undefined : (timeFieldOf(record) ?? formatTime(record));
   // The default service name comes last: a record's own (`service`, `service.name`) is taken before it.
   const document = baseDocument(dataset, time?.ms ?? eventTime(log.timestamp, 'timestamp', context), context);
-  const level = (typeof log.level === 'number' ? levelName(log.level) : (log.level ?? (typeof record.levelname === 'string' ? record.levelname : undefined) ?? ecsLevel(record)))?.toLowerCase();
+  const level = (typeof log.level === 'number' ? levelName(log.level) : (log.level ?? ecsLevel(record) ?? formatLevel(record)))?.toLowerCase();
   put(document, 'log.level', level);
-  put(document, 'message', log.message);
+  put(document, 'message', log.message ?? formatMessage(record)?.text);
   put(document, 'user.id', log.user_id === undefined ? undefined : String(log.user_id));
   if (log.processing_time !== undefined) {
     put(document, 'event.duration', nanoseconds(log.processing_time * 1e9));

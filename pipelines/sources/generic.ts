@@ -2,6 +2,7 @@ import { put, type Json } from '../ecs.js';
 import { baseDocument, eventTime, receivedTime, withReceivedTime, type Claim, type NormaliseContext } from './common.js';
 import { ecsLevel, keepRestPlacingEcs } from './ecs-fields.js';
 import { claimLoggerOrEcsField, levelName } from './json-loggers.js';
+import { formatLevel, formatMessage, formatTime } from './logger-formats.js';
 
 const TIME_FIELDS = ['@timestamp', 'timestamp', 'time', 'ts'] as const;
 const NONE_KNOWN: ReadonlySet<string> = new Set();
@@ -22,10 +23,10 @@ const claimKnownLoggers: Claim = (document, key, value, record) => {
   return claimLoggerOrEcsField(document, key, value, record, record.level === undefined);
 };
 
-/** The level: text, pino's and bunyan's numbers, or an ECS logger's `log.level`. */
+/** The level: text, pino's and bunyan's numbers, an ECS logger's `log.level`, or another logger's own (logger-formats.ts). */
 function levelOf(record: Json): string | undefined {
   if (typeof record.level === 'number') return levelName(record.level);
-  return typeof record.level === 'string' ? record.level : ecsLevel(record);
+  return typeof record.level === 'string' ? record.level : (ecsLevel(record) ?? formatLevel(record));
 }
 
 /**
@@ -39,9 +40,10 @@ export function normaliseGeneric(record: Json | string, context: NormaliseContex
     return document;
   }
   const timeField = timeFieldOf(record);
-  const document = baseDocument(dataset, eventTime(timeField === undefined ? undefined : record[timeField], '@timestamp', withReceivedTime(context)), context);
+  const time = timeField === undefined ? formatTime(record)?.ms : record[timeField];
+  const document = baseDocument(dataset, eventTime(time, '@timestamp', withReceivedTime(context)), context);
   const message = record[messageFieldOf(record)];
-  put(document, 'message', typeof message === 'string' ? message : undefined);
+  put(document, 'message', typeof message === 'string' ? message : formatMessage(record)?.text);
   put(document, 'log.level', levelOf(record)?.toLowerCase());
   keepRestPlacingEcs(document, record, NONE_KNOWN, claimKnownLoggers);
   return document;

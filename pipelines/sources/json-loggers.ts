@@ -4,6 +4,7 @@ import { isJsonObject } from '../../shared/json-object.js';
 import { get, hostPort, nanoseconds, objectAt, put, type Json } from '../ecs.js';
 import { httpOutcome, putRequestTarget } from './common.js';
 import { isEcsKey, placeEcs } from './ecs-fields.js';
+import { claimFormatField } from './logger-formats.js';
 
 /**
  * What common JSON loggers write by default, each field to its ECS place when it has the type they write and the
@@ -13,6 +14,7 @@ import { isEcsKey, placeEcs } from './ecs-fields.js';
  * - Go: zap's `ts` (epoch seconds), `caller` ("pkg/file.go:42") and `stacktrace`; the standard library's log/slog, whose
  *   `source` (with AddSource) is where in the code, not ECS's network source; zap's, logrus's and others' `error` text;
  * - Python: structlog's `event`, its message.
+ * More loggers' formats, recognised by the fields only they write, are in logger-formats.ts.
  */
 
 /** pino's and bunyan's numeric levels (pino's lib/constants.js, bunyan's README: the same six). */
@@ -153,7 +155,7 @@ export function claimLoggerField(document: Json, key: string, value: unknown, re
  * `levelRead`: the source took the level from `log.level`, which placeEcs then leaves.
  */
 export function claimLoggerOrEcsField(document: Json, key: string, value: unknown, record: Json, levelRead: boolean): boolean {
-  if (claimLoggerField(document, key, value, record)) return true;
+  if (claimLoggerField(document, key, value, record) || claimFormatField(document, key, value, record)) return true;
   if (!isEcsKey(key)) return false;
   placeEcs(document, key, value, 'rendiff', levelRead);
   return true;

@@ -1,0 +1,400 @@
+import { isIP } from 'node:net';
+import { isJsonObject } from '../../shared/json-object.js';
+import { durationNs, get, hostPort, objectAt, put, type Json } from '../ecs.js';
+import { parseTimestamp } from '../timestamps.js';
+import { putRequestTarget } from './common.js';
+
+/**
+ * The default JSON of more loggers, as their documentation and source write it, recognised by the fields only they
+ * write, and each field taken to its ECS place (as Elastic's ecs-logging libraries place it) when it has the type
+ * the logger writes and the document has no value there yet; anything else stays under `rendiff.*`:
+ * - `python`: Python's logging through python-json-logger, whose records carry LogRecord's attribute names
+ *   (`asctime`, `levelname`, `name`, `funcName`, `lineno`, `process`, `threadName`, `exc_info` …);
+ * - `logback`: logstash-logback-encoder's LogstashEncoder (`logger_name`, `thread_name`, `stack_trace`, `caller_*`);
+ * - `log4j2`: log4j2's JsonLayout (`instant` or `timeMillis`, `loggerName`, `thread`, `threadId`, `thrown`);
+ * - `clef`: Serilog's compact format, CLEF (`@t`, `@m` or `@mt`, `@l`, absent meaning Information, `@x`, `@i`);
+ * - `serilog`: Serilog's JsonFormatter (`Timestamp`, `Level`, `MessageTemplate`, `RenderedMessage`, `Properties`);
+ * - `dotnet`: Microsoft.Extensions.Logging's JSON console formatter (`LogLevel`, `Category`, `EventId`, `Message`);
+ * - `tracing`: Rust's tracing-subscriber JSON format (`target`, `fields.message`, `filename`, `line_number`);
+ * - `gcp`: Google Cloud's structured logging (`severity`, `logging.googleapis.com/…`, `httpRequest`).
+ * Levels are kept as each logger names them, in lower case (`information`, `warning`), as for every other source.
+ */
+export type LoggerFormat = 'python' | 'logback' | 'log4j2' | 'clef' | 'serilog' | 'dotnet' | 'tracing' | 'gcp';
+
+const GCP = 'logging.googleapis.com/';
+let last: { record: Json | undefined; format: LoggerFormat | undefined } = { record: undefined, format: undefined };
+
+/** The logger that wrote a record, by the fields only it writes; asked once per field, answered once per record. */
+export function loggerFormat(record: Json): LoggerFormat | undefined {
+  if (last.record === record) return last.format;
+  last = { record, format: recognise(record) };
+  return last.format;
+}
+
+function recognise(record: Json): LoggerFormat | undefined {
+  if (typeof record.levelname === 'string') return 'python';
+  if (typeof record['@t'] === 'string') return 'clef';
+  if (typeof record.MessageTemplate === 'string' && typeof record.Level === 'string') return 'serilog';
+  if (typeof record.LogLevel === 'string' && typeof record.Category === 'string') return 'dotnet';
+  if (typeof record.logger_name === 'string' || (record['@version'] !== undefined && typeof record.level_value === 'number')) return 'logback';
+  if (typeof record.loggerName === 'string' || isJsonObject(record.instant) || typeof record.loggerFqcn === 'string') return 'log4j2';
+  if (typeof record.target === 'string' && isJsonObject(record.fields) && record.level !== undefined) return 'tracing';
+  if (typeof record.severity === 'string' && record.level === undefined) return 'gcp';
+  return undefined;
+}
+
+/** The field a format keeps its time in, and the time; for the formats whose time the sources do not read already. */
+export function formatTime(record: Json): { field: string; ms: number } | undefined {
+  const at = (field: string, ms: number | undefined) => (ms === undefined ? undefined : { field, ms });
+  switch (loggerFormat(record)) {
+    case 'clef':
+      return at('@t', parseTimestamp(record['@t']));
+    case 'serilog':
+    case 'dotnet':
+      return at('Timestamp', parseTimestamp(record.Timestamp));
+    case 'log4j2': {
+      const instant = record.instant;
+      if (isJsonObject(instant) && Number.isSafeInteger(instant.epochSecond)) return at('instant', parseTimestamp((instant.epochSecond as number) * 1000 + Math.floor(Number(instant.nanoOfSecond ?? 0) / 1e6)));
+      return at('timeMillis', Number.isSafeInteger(record.timeMillis) ? parseTimestamp(record.timeMillis) : undefined);
+    }
+    case 'python':
+      // `asctime` (logging's "2026-11-22 10:00:00,123"), else `created` (epoch seconds).
+      if (record.asctime !== undefined) return at('asctime', parseTimestamp(record.asctime));
+      return typeof record.created === 'number' ? at('created', parseTimestamp(record.created)) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** A format's level, as it names it; CLEF's absent level is Information. */
+export function formatLevel(record: Json): string | undefined {
+  switch (loggerFormat(record)) {
+    case 'python':
+      return record.levelname as string;
+    case 'clef':
+      return typeof record['@l'] === 'string' ? record['@l'] : 'Information';
+    case 'serilog':
+      return record.Level as string;
+    case 'dotnet':
+      return record.LogLevel as string;
+    case 'gcp':
+      return record.severity as string;
+    default:
+      return undefined;
+  }
+}
+
+/** A format's message field, and its text (a message template rendered over the record's properties). */
+export function formatMessage(record: Json): { field: string; text: string } | undefined {
+  const text = (field: string, value: unknown) => (typeof value === 'string' ? { field, text: value } : undefined);
+  switch (loggerFormat(record)) {
+    case 'clef':
+      return text('@m', record['@m']) ?? text('@mt', typeof record['@mt'] === 'string' ? renderTemplate(record['@mt'], record, record['@r']) : undefined);
+    case 'serilog':
+      return text('RenderedMessage', record.RenderedMessage) ?? text('MessageTemplate', renderTemplate(record.MessageTemplate as string, isJsonObject(record.Properties) ? record.Properties : {}, undefined));
+    case 'dotnet':
+      return text('Message', record.Message);
+    case 'tracing':
+      return text('fields', (record.fields as Json).message);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A message template (messagetemplates.org) rendered as Serilog renders it: `{Name}`, `{@Name}` and `{$Name}` by the
+ * property's value (text in quotes, structures as JSON), a format specifier (`{N:x8}`) by its pre-rendered value in
+ * `renderings` (CLEF's `@r`) in order; `{{` and `}}` are braces; a property the record lacks stays as written.
+ */
+export function renderTemplate(template: string, properties: Json, renderings: unknown): string {
+  const rendered = Array.isArray(renderings) ? renderings : [];
+  let formatted = 0;
+  return template.replace(/\{\{|\}\}|\{([@$]?)([A-Za-z0-9_]+)(?:,-?\d+)?(?::([^}]*))?\}/g, (whole, _sigil: string | undefined, name: string | undefined, format: string | undefined) => {
+    if (whole === '{{') return '{';
+    if (whole === '}}') return '}';
+    if (format !== undefined && format !== '') {
+      const pre = rendered[formatted];
+      formatted += 1;
+      if (typeof pre === 'string') return pre;
+    }
+    const value = properties[name as string];
+    if (value === undefined) return whole;
+    if (typeof value === 'string') return format === 'l' ? value : JSON.stringify(value);
+    return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+  });
+}
+
+/** A stack trace's exception: Python's on its last line ("RuntimeError: ffmpeg exited 1"), Java's, .NET's and Node's on the first. */
+export function exceptionOf(trace: string): { type: string; message?: string } | undefined {
+  const lines = trace.trimEnd().split('\n');
+  const line = (lines[0]?.startsWith('Traceback') ? lines[lines.length - 1] : lines[0])?.trim() ?? '';
+  const match = /^([A-Za-z_$][\w$.`]*)(?:: (.*))?$/.exec(line);
+  return match === null ? undefined : { type: match[1] as string, ...(match[2] === undefined ? {} : { message: match[2] }) };
+}
+
+/** Puts a value where the document has none; false (kept by the caller) when taken or of another type. */
+function putFree(document: Json, path: string, value: unknown, fits: boolean): boolean {
+  if (!fits || value === '' || get(document, path) !== undefined) return false;
+  put(document, path, value);
+  return true;
+}
+
+const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
+
+/** A stack trace as text: `error.stack_trace`, with the exception's type and message read from it. */
+function placeTrace(document: Json, trace: unknown): boolean {
+  if (!isText(trace) || get(document, 'error.stack_trace') !== undefined) return false;
+  put(document, 'error.stack_trace', trace);
+  const exception = exceptionOf(trace);
+  putFree(document, 'error.type', exception?.type, exception !== undefined);
+  putFree(document, 'error.message', exception?.message, exception?.message !== undefined);
+  return true;
+}
+
+/** log4j2's `thrown`: `name`, `message`, and the frames of `extendedStackTrace` (or its text with stacktraceAsString). */
+function placeThrown(document: Json, thrown: unknown): boolean {
+  if (!isJsonObject(thrown) || !isText(thrown.name) || get(document, 'error.type') !== undefined) return false;
+  put(document, 'error.type', thrown.name);
+  putFree(document, 'error.message', thrown.message ?? thrown.localizedMessage, isText(thrown.message ?? thrown.localizedMessage));
+  const frames = thrown.extendedStackTrace ?? thrown.stackTrace;
+  const header = `${thrown.name}${isText(thrown.message) ? `: ${thrown.message}` : ''}`;
+  if (isText(frames)) put(document, 'error.stack_trace', frames);
+  else if (Array.isArray(frames)) {
+    const lines = frames.filter(isJsonObject).map((frame) => `\tat ${String(frame.class ?? '')}.${String(frame.method ?? '')}(${String(frame.file ?? 'Unknown Source')}${Number.isInteger(frame.line) && (frame.line as number) >= 0 ? `:${String(frame.line)}` : ''})`);
+    put(document, 'error.stack_trace', [header, ...lines].join('\n'));
+  }
+  return true;
+}
+
+/** The thread, by name or number: tracing-subscriber writes "ThreadId(1)". */
+function placeThread(document: Json, value: unknown): boolean {
+  if (isText(value)) {
+    const id = /^ThreadId\((\d+)\)$/.exec(value)?.[1];
+    return id === undefined ? putFree(document, 'process.thread.name', value, true) : putFree(document, 'process.thread.id', Number(id), true);
+  }
+  return putFree(document, 'process.thread.id', value, Number.isSafeInteger(value));
+}
+
+/** log4j2's `source` (locationInfo): `class`, `method`, `file`, `line`. */
+function placeJavaLocation(document: Json, location: unknown): boolean {
+  if (!isJsonObject(location) || !isText(location.file) || get(document, 'log.origin.file.name') !== undefined) return false;
+  put(document, 'log.origin.file.name', location.file);
+  if (Number.isSafeInteger(location.line) && (location.line as number) >= 0) put(document, 'log.origin.file.line', location.line);
+  if (isText(location.method)) put(document, 'log.origin.function', isText(location.class) ? `${location.class}.${location.method}` : location.method);
+  return true;
+}
+
+/** Google Cloud's `labels`: ECS's labels, text each. */
+function placeLabels(document: Json, labels: unknown): boolean {
+  if (!isJsonObject(labels) || Object.values(labels).some((label) => typeof label !== 'string') || get(document, 'labels') !== undefined) return false;
+  put(document, 'labels', { ...labels });
+  return true;
+}
+
+/** Google Cloud's `sourceLocation`: `file`, `line` (a number or its text), `function`. */
+function placeSourceLocation(document: Json, location: unknown): boolean {
+  if (!isJsonObject(location) || !isText(location.file) || get(document, 'log.origin.file.name') !== undefined) return false;
+  put(document, 'log.origin.file.name', location.file);
+  const line = Number(location.line);
+  if (Number.isSafeInteger(line)) put(document, 'log.origin.file.line', line);
+  if (isText(location.function)) put(document, 'log.origin.function', location.function);
+  return true;
+}
+
+/** Google Cloud's `httpRequest` (LogEntry's HttpRequest): what an access log gives, the rest kept. */
+function placeHttpRequest(document: Json, request: unknown): boolean {
+  if (!isJsonObject(request)) return false;
+  const placed: string[] = [];
+  if (putFree(document, 'http.request.method', isText(request.requestMethod) ? request.requestMethod.toUpperCase() : undefined, isText(request.requestMethod))) placed.push('requestMethod');
+  if (isText(request.requestUrl) && get(document, 'url.original') === undefined) {
+    putRequestTarget(document, request.requestUrl);
+    placed.push('requestUrl');
+  }
+  if (putFree(document, 'http.response.status_code', request.status, Number.isInteger(request.status) && (request.status as number) >= 100 && (request.status as number) <= 599)) placed.push('status');
+  if (putFree(document, 'user_agent.original', request.userAgent, isText(request.userAgent))) placed.push('userAgent');
+  const ip = isText(request.remoteIp) ? hostPort(request.remoteIp).ip : undefined;
+  if (putFree(document, 'source.ip', ip, ip !== undefined && isIP(ip) !== 0)) placed.push('remoteIp');
+  const duration = durationNs(request.latency);
+  if (putFree(document, 'event.duration', duration, duration !== undefined)) placed.push('latency');
+  const left: Json = {};
+  for (const field in request) if (!placed.includes(field)) left[field] = request[field];
+  if (Object.keys(left).length > 0) objectAt(document, 'rendiff').httpRequest = left;
+  return true;
+}
+
+/** tracing-subscriber's `fields`: its `message` is the record's; the other fields are kept. */
+function placeTracingFields(document: Json, fields: Json): boolean {
+  const { message, ...rest } = fields;
+  if (!isText(message)) return false;
+  if (Object.keys(rest).length > 0) objectAt(document, 'rendiff').fields = rest;
+  return true;
+}
+
+/** The fields each format writes that the sources read already (time, level, message) or place here. */
+const CLAIMS: Readonly<Record<LoggerFormat, (document: Json, key: string, value: unknown, record: Json) => boolean>> = {
+  python: (document, key, value) => {
+    switch (key) {
+      case 'levelname':
+        return typeof value === 'string';
+      case 'name':
+        return putFree(document, 'log.logger', value, isText(value));
+      case 'funcName':
+        return putFree(document, 'log.origin.function', value, isText(value));
+      case 'lineno':
+        return putFree(document, 'log.origin.file.line', value, Number.isSafeInteger(value));
+      case 'pathname':
+        return putFree(document, 'log.origin.file.name', value, isText(value));
+      case 'filename':
+        return putFree(document, 'log.origin.file.name', value, isText(value));
+      case 'process':
+        return putFree(document, 'process.pid', value, Number.isSafeInteger(value));
+      case 'processName':
+        return putFree(document, 'process.name', value, isText(value));
+      case 'thread':
+      case 'threadName':
+        return placeThread(document, value);
+      case 'exc_info':
+        return placeTrace(document, value);
+      default:
+        return false;
+    }
+  },
+  logback: (document, key, value) => {
+    switch (key) {
+      case 'logger_name':
+        return putFree(document, 'log.logger', value, isText(value));
+      case 'thread_name':
+        return placeThread(document, value);
+      case 'stack_trace':
+        return placeTrace(document, value);
+      case 'caller_method_name':
+        return putFree(document, 'log.origin.function', value, isText(value));
+      case 'caller_file_name':
+        return putFree(document, 'log.origin.file.name', value, isText(value));
+      case 'caller_line_number':
+        return putFree(document, 'log.origin.file.line', value, Number.isSafeInteger(value));
+      default:
+        return false;
+    }
+  },
+  log4j2: (document, key, value) => {
+    switch (key) {
+      case 'source':
+        // With locationInfo: where in the code, not ECS's network source.
+        return placeJavaLocation(document, value);
+      case 'loggerName':
+        return putFree(document, 'log.logger', value, isText(value));
+      case 'thread':
+      case 'threadId':
+        return placeThread(document, value);
+      case 'thrown':
+        return placeThrown(document, value);
+      default:
+        return false;
+    }
+  },
+  clef: (document, key, value, record) => {
+    switch (key) {
+      case '@l':
+        return typeof value === 'string';
+      case '@m':
+        return isText(value);
+      case '@mt':
+        // Rendered into the message when there is no `@m`; the template itself is kept beside it.
+        if (!isText(value) || isText(record['@m'])) return false;
+        put(document, 'rendiff.message_template', value);
+        return true;
+      case '@x':
+        return placeTrace(document, value);
+      case '@i':
+        return putFree(document, 'event.code', typeof value === 'number' ? String(value) : value, isText(value) || Number.isSafeInteger(value));
+      case 'SourceContext':
+        return putFree(document, 'log.logger', value, isText(value));
+      default:
+        return false;
+    }
+  },
+  serilog: (document, key, value) => {
+    switch (key) {
+      case 'Level':
+      case 'RenderedMessage':
+        return typeof value === 'string';
+      case 'MessageTemplate':
+        put(document, 'rendiff.message_template', value);
+        return true;
+      case 'Exception':
+        return placeTrace(document, value);
+      case 'Properties': {
+        if (!isJsonObject(value)) return false;
+        const { SourceContext: source, ...rest } = value;
+        if (!putFree(document, 'log.logger', source, isText(source))) return false;
+        if (Object.keys(rest).length > 0) objectAt(document, 'rendiff').Properties = rest;
+        return true;
+      }
+      default:
+        return false;
+    }
+  },
+  dotnet: (document, key, value) => {
+    switch (key) {
+      case 'LogLevel':
+      case 'Message':
+        return typeof value === 'string';
+      case 'Category':
+        return putFree(document, 'log.logger', value, isText(value));
+      case 'EventId':
+        return putFree(document, 'event.code', String(value), Number.isSafeInteger(value) && value !== 0);
+      case 'Exception':
+        return placeTrace(document, value);
+      default:
+        return false;
+    }
+  },
+  tracing: (document, key, value) => {
+    switch (key) {
+      case 'target':
+        return putFree(document, 'log.logger', value, isText(value));
+      case 'fields':
+        return isJsonObject(value) && placeTracingFields(document, value);
+      case 'filename':
+        return putFree(document, 'log.origin.file.name', value, isText(value));
+      case 'line_number':
+        return putFree(document, 'log.origin.file.line', value, Number.isSafeInteger(value));
+      case 'threadName':
+      case 'threadId':
+        return placeThread(document, value);
+      default:
+        return false;
+    }
+  },
+  gcp: (document, key, value) => {
+    switch (key) {
+      case 'severity':
+        return typeof value === 'string';
+      case `${GCP}sourceLocation`:
+        return placeSourceLocation(document, value);
+      case `${GCP}trace`:
+        // "projects/<project>/traces/<trace id>": the id is ECS's trace.id.
+        return putFree(document, 'trace.id', isText(value) ? value.slice(value.lastIndexOf('/') + 1) : undefined, isText(value));
+      case `${GCP}spanId`:
+        return putFree(document, 'span.id', value, isText(value));
+      case 'httpRequest':
+        return placeHttpRequest(document, value);
+      case `${GCP}labels`:
+        return placeLabels(document, value);
+      default:
+        return false;
+    }
+  },
+};
+
+/**
+ * Places one field of the record's logger (none when no format is recognised); its time field too, which the
+ * source read through formatTime. False when it is not one of them or not of their type: keepRest keeps it.
+ */
+export function claimFormatField(document: Json, key: string, value: unknown, record: Json): boolean {
+  const format = loggerFormat(record);
+  if (format === undefined) return false;
+  if (key === formatTime(record)?.field) return true;
+  return CLAIMS[format](document, key, value, record);
+}
