@@ -3,6 +3,7 @@ import { baseDocument, eventTime, receivedTime, withReceivedTime, type Claim, ty
 import { ecsLevel, keepRestPlacingEcs } from './ecs-fields.js';
 import { claimLoggerOrEcsField, levelName } from './json-loggers.js';
 import { formatLevel, formatMessage, formatTime } from './logger-formats.js';
+import { parseSyslog, putSyslog } from './syslog.js';
 
 const TIME_FIELDS = ['@timestamp', 'timestamp', 'time', 'ts'] as const;
 const NONE_KNOWN: ReadonlySet<string> = new Set();
@@ -30,13 +31,17 @@ function levelOf(record: Json): string | undefined {
 }
 
 /**
- * Anything no source pipeline recognises: a plain line is kept whole as `message`; a JSON record keeps
+ * Anything no source pipeline recognises: a syslog line is read as syslog (syslog.ts), another plain line is kept
+ * whole as `message`; a JSON record keeps
  * its message and time if it has them, an ECS logger's fields in their ECS place, and everything else under `rendiff.*`.
  */
 export function normaliseGeneric(record: Json | string, context: NormaliseContext, dataset = 'sluice.generic'): Json {
   if (typeof record === 'string') {
-    const document = baseDocument(dataset, receivedTime(context), context);
-    put(document, 'message', record);
+    const received = receivedTime(context);
+    const syslog = parseSyslog(record, received);
+    const document = baseDocument(dataset, syslog?.ms ?? received, context);
+    if (syslog !== undefined) putSyslog(document, syslog);
+    else put(document, 'message', record);
     return document;
   }
   const timeField = timeFieldOf(record);
