@@ -369,6 +369,35 @@ describe('records written by Python’s logging, Java’s logback and log4j2, .N
   });
 });
 
+// logfmt lines: logrus's README (its TextFormatter without a TTY, and its hook example's output without a time), a
+// Prometheus 2 start-up line (go-kit's log: ts, caller, level, msg) as its issues quote them, Grafana 7's start-up line.
+const LOGRUS_TEXT = [
+  'time="2015-03-26T01:27:38-04:00" level=debug msg="Started observing beach" animal=walrus number=8',
+  'time="2015-03-26T01:27:38-04:00" level=warning msg="The group\'s number increased tremendously!" number=122 omg=true',
+  'level=error msg="The ice breaks!" number=100 omg=true',
+];
+const PROMETHEUS = 'ts=2023-06-23T10:06:36.512Z caller=main.go:541 level=info msg="No time or size retention was set so using the default time retention" duration=15d';
+const GRAFANA = 't=2021-01-06T09:51:09+0000 lvl=info msg="Starting Grafana" logger=server version=7.3.6 commit=6906b9d branch=HEAD compiled=2020-12-17T10:23:54+0000';
+
+describe('logfmt lines of Go programs (logrus, go-kit, Grafana) on a generic topic', () => {
+  it('are read as the records they write: time, level, message, caller; the rest kept as text', () => {
+    const [debug, warning, error] = LOGRUS_TEXT.map((line) => accept(line, 'logs-misc'));
+    expect(debug).toMatchObject({ '@timestamp': '2015-03-26T05:27:38.000Z', log: { level: 'debug' }, message: 'Started observing beach', rendiff: { animal: 'walrus', number: '8' } });
+    expect(warning).toMatchObject({ log: { level: 'warning' }, message: "The group's number increased tremendously!", rendiff: { number: '122', omg: 'true' } });
+    // Without a time: the arrival's.
+    expect(error).toMatchObject({ '@timestamp': new Date(NOW).toISOString(), log: { level: 'error' }, message: 'The ice breaks!' });
+    expect(accept(PROMETHEUS, 'logs-misc')).toMatchObject({ '@timestamp': '2023-06-23T10:06:36.512Z', log: { level: 'info', origin: { file: { name: 'main.go', line: 541 } } }, rendiff: { duration: '15d' } });
+    expect(accept(GRAFANA, 'logs-misc')).toMatchObject({ '@timestamp': '2021-01-06T09:51:09.000Z', log: { level: 'info' }, message: 'Starting Grafana', rendiff: { logger: 'server', version: '7.3.6' } });
+  });
+
+  it('stay whole when they are prose with an = in it, or not logfmt to their end', () => {
+    for (const line of ['the answer is x=1 and y=2', 'level=info msg="an unterminated quote', 'level=info msg="ok" "stray"', 'a=1 b=2']) {
+      const document = accept(line, 'logs-misc');
+      expect([document.message, document.log], line).toEqual([line, undefined]);
+    }
+  });
+});
+
 describe('lines as container runtimes write them, read without Filebeat’s container input', () => {
   const docker = (line: string, stream = 'stdout') => JSON.stringify({ log: `${line}\n`, stream, time: '2026-11-22T10:00:00.123456789Z' });
 

@@ -3,6 +3,7 @@ import { baseDocument, eventTime, receivedTime, withReceivedTime, type Claim, ty
 import { ecsLevel, keepRestPlacingEcs } from './ecs-fields.js';
 import { claimLoggerOrEcsField, levelName } from './json-loggers.js';
 import { formatLevel, formatMessage, formatTime } from './logger-formats.js';
+import { parseLogfmt } from './logfmt.js';
 import { parseSyslog, putSyslog } from './syslog.js';
 
 const TIME_FIELDS = ['@timestamp', 'timestamp', 'time', 'ts'] as const;
@@ -31,12 +32,14 @@ function levelOf(record: Json): string | undefined {
 }
 
 /**
- * Anything no source pipeline recognises: a syslog line is read as syslog (syslog.ts), another plain line is kept
- * whole as `message`; a JSON record keeps
+ * Anything no source pipeline recognises: a logfmt line is read as the record it writes (logfmt.ts), a syslog line
+ * as syslog (syslog.ts), another plain line is kept whole as `message`; a JSON record keeps
  * its message and time if it has them, an ECS logger's fields in their ECS place, and everything else under `rendiff.*`.
  */
 export function normaliseGeneric(record: Json | string, context: NormaliseContext, dataset = 'sluice.generic'): Json {
   if (typeof record === 'string') {
+    const pairs = parseLogfmt(record);
+    if (pairs !== undefined) return normaliseGeneric(pairs, context, dataset);
     const received = receivedTime(context);
     const syslog = parseSyslog(record, received);
     const document = baseDocument(dataset, syslog?.ms ?? received, context);

@@ -1,7 +1,7 @@
-import { setOwn } from '../../shared/json-object.js';
 import { put, type Json } from '../ecs.js';
 import { baseDocument, eventTime, keepRest, withoutColours, type Claim, type NormaliseContext } from './common.js';
 import { claimLoggerField } from './json-loggers.js';
+import { logfmtPairs, logfmtValue } from './logfmt.js';
 
 /**
  * Traefik's own log (not its access log), which shares the container's output and so the Traefik topic:
@@ -48,39 +48,6 @@ const CONSOLE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\
 /** The ConsoleWriter's `error=` field: a bare word, or quoted with Go's escapes. */
 const CONSOLE_ERROR = / error=("(?:[^"\\]|\\.)*"|\S+)/;
 const LOGRUS_HEAD = /^time="([^"]+)" level=([a-z]+) /;
-
-/** A quoted logfmt value (Go's strconv quoting), or a bare one up to the next space, from `at`; and where it ends. */
-function logfmtValue(line: string, at: number): { value: string; end: number } {
-  if (line[at] !== '"') {
-    const space = line.indexOf(' ', at);
-    const end = space < 0 ? line.length : space;
-    return { value: line.slice(at, end), end };
-  }
-  let value = '';
-  let i = at + 1;
-  for (; i < line.length && line[i] !== '"'; i += 1) {
-    if (line[i] === '\\' && i + 1 < line.length) {
-      i += 1;
-      value += line[i] === 'n' ? '\n' : line[i] === 't' ? '\t' : line[i];
-    } else value += line[i];
-  }
-  return { value, end: i + 1 };
-}
-
-/** logrus's text line after `time=… level=…`: its `key=value` pairs in order. */
-function logfmtPairs(line: string, from: number): Json {
-  const pairs: Json = {};
-  let at = from;
-  while (at < line.length) {
-    const equals = line.indexOf('=', at);
-    if (equals < 0) break;
-    const key = line.slice(at, equals);
-    const { value, end } = logfmtValue(line, equals + 1);
-    setOwn(pairs, key, value);
-    at = end + 1;
-  }
-  return pairs;
-}
 
 /** A text line of Traefik's own log as its document, or undefined when it is not one. */
 export function normaliseTraefikRuntimeText(line: string, context: NormaliseContext): Json | undefined {
