@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { addTag, ECS_VERSION, objectAt, put, routeTemplate, urlFields, type Json } from '../ecs.js';
+import { addTag, ECS_VERSION, get, objectAt, put, routeTemplate, urlFields, type Json } from '../ecs.js';
 import { acceptedName, isRenamedFieldName } from '../field-names.js';
 import { FILEBEAT_METADATA } from '../filebeat.js';
 import { fitsUnder } from './mapped-types.js';
@@ -170,3 +170,10 @@ export function putRequestTarget(document: Json, target: string): void {
  */
 export const idLike = z.union([z.string(), z.number()]);
 export const level = z.string().min(1);
+
+/** Puts a value where the document has none; false (kept by the caller) when taken or of another type. */
+export function putFree(document: Json, path: string, value: unknown, fits: boolean): boolean {
+  if (!fits || value === '' || get(document, path) !== undefined) return false;
+  put(document, path, value);
+  return true;
+}

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { latencyBucket } from '../../shared/latency-histogram.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import { get, hostPort, nanoseconds, objectAt, put, type Json } from '../ecs.js';
-import { httpOutcome, putRequestTarget } from './common.js';
+import { httpOutcome, putFree, putRequestTarget } from './common.js';
 import { isEcsKey, placeEcs } from './ecs-fields.js';
 import { claimFormatField } from './logger-formats.js';
 
@@ -23,13 +23,6 @@ const LEVEL_NAMES: Readonly<Record<number, string>> = { 10: 'trace', 20: 'debug'
 /** A numeric level's name: pino's and bunyan's six by name, any other number (a custom level) as its digits. */
 export function levelName(level: number): string {
   return LEVEL_NAMES[level] ?? String(level);
-}
-
-/** Puts a value where the document has none; false (kept by the caller) when taken or of another type. */
-function putFree(document: Json, path: string, value: unknown, fits: boolean): boolean {
-  if (!fits || value === '' || get(document, path) !== undefined) return false;
-  put(document, path, value);
-  return true;
 }
 
 /** What is left of an object after the fields placed, under the namespace by its key; nothing when all were placed. */

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { isJsonObject } from '../../shared/json-object.js';
 import { durationNs, get, hostPort, objectAt, put, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
-import { putRequestTarget } from './common.js';
+import { putFree, putRequestTarget } from './common.js';
 
 /**
  * The default JSON of more loggers, as their documentation and source write it, recognised by the fields only they
@@ -130,13 +130,6 @@ export function exceptionOf(trace: string): { type: string; message?: string } |
   const line = (lines[0]?.startsWith('Traceback') ? lines[lines.length - 1] : lines[0])?.trim() ?? '';
   const match = /^([A-Za-z_$][\w$.`]*)(?:: (.*))?$/.exec(line);
   return match === null ? undefined : { type: match[1] as string, ...(match[2] === undefined ? {} : { message: match[2] }) };
-}
-
-/** Puts a value where the document has none; false (kept by the caller) when taken or of another type. */
-function putFree(document: Json, path: string, value: unknown, fits: boolean): boolean {
-  if (!fits || value === '' || get(document, path) !== undefined) return false;
-  put(document, path, value);
-  return true;
 }
 
 const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
