@@ -122,8 +122,11 @@ export function claimLoggerField(document: Json, key: string, value: unknown, re
       return placed;
     }
     case 'name':
-      // Beside `msg` it is pino's or bunyan's logger name; python-json-logger's `name` stays where it was.
+      // Beside `msg` it is pino's or bunyan's logger name (python-json-logger's is read in logger-formats.ts).
       return record.msg !== undefined && putFree(document, 'log.logger', value, typeof value === 'string');
+    case 'logger':
+      // The logger's name as Python's formatters, Grafana and many others call it (the app pipeline reads it first).
+      return putFree(document, 'log.logger', value, typeof value === 'string');
     case 'err':
       if (!isJsonObject(value) || (typeof value.message !== 'string' && typeof value.stack !== 'string')) return false;
       placeError(document, value);
