@@ -55,6 +55,8 @@ describe('syslog lines to ECS', () => {
     expect(bfg).toMatchObject({ '@timestamp': '2026-02-05T17:32:18.000Z', message: '10.0.0.99 Use the BFG!', log: { level: 'notice', syslog: { facility: { name: 'user' } } } });
     const newYear = (line: string, received: string) => documents([line], Date.parse(received))[0]?.['@timestamp'];
     expect(newYear('Dec 31 23:59:59 host app: late', '2027-01-01T00:00:10Z')).toBe('2026-12-31T23:59:59.000Z');
+    // After a BSD time any host name is syslog's, macOS's capitalised ones too.
+    expect(documents(['Dec 13 11:35:28 Johns-MacBook-Pro kernel[0]: Sandbox: deny'])[0]).toMatchObject({ host: { hostname: 'Johns-MacBook-Pro' }, process: { name: 'kernel', pid: 0 } });
     expect(newYear('Jan  1 00:00:05 host app: early', '2026-12-31T23:59:00Z')).toBe('2027-01-01T00:00:05.000Z');
     // A day that does not exist is not a time: the line keeps its arrival's.
     expect(newYear('Feb 30 10:00:00 host app: no such day', '2026-12-06T08:00:00Z')).toBe('2026-12-06T08:00:00.000Z');
@@ -72,9 +74,15 @@ describe('syslog lines to ECS', () => {
     expect(thermald).toMatchObject({ process: { name: 'thermald' }, message: 'constraint_0_power_limit_uw exceeded.' });
     expect(thermald?.process.pid).toBeUndefined();
     expect(sudo).toMatchObject({ '@timestamp': '2019-06-14T10:40:20.912Z', process: { name: 'sudo' } });
-    // An application's own line of the same shape, a level where the host would be, is not syslog: kept whole.
-    const [own] = documents(['2026-11-22T10:00:00.123Z INFO worker: job 42 done']);
-    expect([own?.message, own?.host, own?.log]).toEqual(['2026-11-22T10:00:00.123Z INFO worker: job 42 done', undefined, undefined]);
+    // A time and text alone: the time read, the text kept.
+    expect(documents(['2026-11-22T10:00:00Z Starting server on :8080'])[0]).toMatchObject({ '@timestamp': '2026-11-22T10:00:00.000Z', message: 'Starting server on :8080' });
+    // An application's own line of the same shape, a level or a capitalised word where the host would be: its time and
+    // text, no host or process taken from its words.
+    const own = documents(['2026-11-22T10:00:00.123Z INFO worker: job 42 done', '2026-11-22T10:00:00.123Z Server started: port 8080']);
+    expect(own.map((document) => [document['@timestamp'], document.message, document.host, document.process])).toEqual([
+      ['2026-11-22T10:00:00.123Z', 'INFO worker: job 42 done', undefined, undefined],
+      ['2026-11-22T10:00:00.123Z', 'Server started: port 8080', undefined, undefined],
+    ]);
   });
 
   it('auth logs as Filebeat’s system module reads them: SSH logins with outcome, user and source; sudo; a dropped connection', () => {

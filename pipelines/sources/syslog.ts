@@ -8,7 +8,8 @@ import { parseTimestamp } from '../timestamps.js';
  * (`<PRI>Mmm dd hh:mm:ss HOSTNAME TAG[PID]: MSG`, the PRI absent in files) and the files rsyslog writes with an ISO
  * time. To ECS: the time, `host.hostname`, `process.name` and `process.pid`, `log.syslog.*` (priority, facility and
  * severity, codes and names; the severity is `log.level` too), `message`. A BSD time has no year and no zone: the
- * year is the one that puts the line no more than a day after its arrival, the zone UTC.
+ * year is the latest that puts the line no more than a day after its arrival, the zone UTC. A line of an ISO time
+ * and text alone (no host and tag) keeps its time and the text after it.
  *
  * The messages of sshd and sudo are read as Filebeat's system module reads them (grok-auth-messages.yml,
  * common.yml): an SSH login accepted or failed is an ECS authentication event with its outcome, user and source
@@ -37,7 +38,11 @@ const HOST_TAG = /^(\S+) ([\w./@-]{1,48})(?:\[([^\]\s]{1,32})\])?: ?(.*)$/s;
 const FACILITIES = ['kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'ntp', 'security', 'console', 'solaris-cron', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'];
 const SEVERITIES = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'informational', 'debug'];
 const DAY_MS = 86_400_000;
-const LEVEL_WORDS = /^\[?(trace|debug|info|information|notice|warn|warning|error|err|crit|critical|fatal|alert|emerg|emergency)\]?$/i;
+const LEVEL_WORDS = /^(trace|debug|info|information|notice|warn|warning|error|err|crit|critical|fatal|alert|emerg|emergency)$/i;
+const HOST_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
+/** A host name as syslog writes it (lower case), or an address; never a level word. */
+const looksLikeHost = (word: string): boolean => (HOST_NAME.test(word) && !LEVEL_WORDS.test(word)) || isIP(word) !== 0;
 
 /** A syslog line's parts, or undefined for a line that is not syslog. `now`: when it arrived, for a BSD time's year. */
 export function parseSyslog(line: string, now: number): SyslogLine | undefined {
@@ -54,9 +59,11 @@ export function parseSyslog(line: string, now: number): SyslogLine | undefined {
   if (bsd === null && iso === null) return undefined;
   const ms = bsd === null ? parseTimestamp(iso?.[1]) : bsdTime(bsd, now);
   const after = rest.slice(((bsd ?? iso) as RegExpExecArray)[0].length);
-  const tagged = HOST_TAG.exec(after);
-  // Without a PRI, "2026-11-22T10:00:00Z INFO main: started" is an application's own line, its level no host.
-  if (pri === null && tagged !== null && LEVEL_WORDS.test(tagged[1] as string)) return undefined;
+  const found = HOST_TAG.exec(after);
+  // An ISO time without a PRI is also how applications start their lines: "2026-11-22T10:00:00Z INFO main: started" or
+  // "… Server started: port 8080" is no host and tag (rsyslog writes host names in lower case). Its time and text are
+  // kept. A BSD time ("Dec 13 11:35:28 Johns-MacBook-Pro kernel[0]: …") is syslog's own and takes any host.
+  const tagged = iso !== null && pri === null && found !== null && !looksLikeHost(found[1] as string) ? null : found;
   const base = { ms, priority, version: undefined, msgId: undefined, structuredData: undefined };
   if (tagged === null) return { ...base, hostname: undefined, appName: undefined, procId: undefined, message: after };
   return { ...base, hostname: tagged[1], appName: tagged[2], procId: tagged[3], message: tagged[4] ?? '' };
