@@ -379,6 +379,28 @@ const LOGRUS_TEXT = [
 const PROMETHEUS = 'ts=2023-06-23T10:06:36.512Z caller=main.go:541 level=info msg="No time or size retention was set so using the default time retention" duration=15d';
 const GRAFANA = 't=2021-01-06T09:51:09+0000 lvl=info msg="Starting Grafana" logger=server version=7.3.6 commit=6906b9d branch=HEAD compiled=2020-12-17T10:23:54+0000';
 
+// GELF 1.1: the example of Graylog's GELF specification, and a line as Docker's gelf log driver writes it (the fields of
+// daemon/logger/gelf/gelf.go in moby: level 6 for stdout, 3 for stderr; the container's id, name, image and command).
+const GELF_SPEC = '{"version":"1.1","host":"example.org","short_message":"A short message that helps you identify what is going on","full_message":"Backtrace here\\n\\nmore stuff","timestamp":1385053862.3072,"level":1,"_user_id":9001,"_some_info":"foo","_some_env_var":"bar"}';
+const GELF_DOCKER = '{"version":"1.1","host":"docker-host-1","short_message":"Traceback (most recent call last): ffmpeg exited 1","timestamp":1795341600.123,"level":3,"_container_id":"f2b6d1a3c4e5","_container_name":"rendiff-worker-1","_image_id":"sha256:9b1c0e","_image_name":"rendiff/worker:1.4","_command":"celery -A app worker","_tag":"f2b6d1a3c4e5","_created":"2026-11-22T09:00:00.000000000Z"}';
+
+describe('GELF records (Graylog’s format, Docker’s gelf driver)', () => {
+  it('have their short message, host, syslog severity as the level, time, and additional fields without their underscore', () => {
+    for (const topic of ['logs-misc', 'logs-app']) {
+      expect(accept(GELF_SPEC, topic), topic).toMatchObject({
+        '@timestamp': '2013-11-21T17:11:02.307Z', message: 'A short message that helps you identify what is going on', log: { level: 'alert' },
+        host: { hostname: 'example.org', name: 'example.org' }, rendiff: { full_message: 'Backtrace here\n\nmore stuff', user_id: 9001, some_info: 'foo', some_env_var: 'bar', version: '1.1' },
+      });
+    }
+    expect(accept(GELF_DOCKER, 'logs-worker')).toMatchObject({
+      log: { level: 'error' }, container: { id: 'f2b6d1a3c4e5', name: 'rendiff-worker-1', image: { name: 'rendiff/worker:1.4' } },
+      rendiff: { image_id: 'sha256:9b1c0e', command: 'celery -A app worker', tag: 'f2b6d1a3c4e5' },
+    });
+    // A pino record's numeric level stays pino's.
+    expect(accept('{"level":30,"time":1531171074631,"msg":"hello world","pid":657,"hostname":"h"}', 'logs-misc').log.level).toBe('info');
+  });
+});
+
 describe('logfmt lines of Go programs (logrus, go-kit, Grafana) on a generic topic', () => {
   it('are read as the records they write: time, level, message, caller; the rest kept as text', () => {
     const [debug, warning, error] = LOGRUS_TEXT.map((line) => accept(line, 'logs-misc'));
@@ -502,7 +524,7 @@ describe('these records in Elasticsearch', () => {
     const node = [PINO_PLAIN, PINO_PLAIN_ERROR, PINO_HTTP_LINE, FASTIFY_IN, FASTIFY_OUT, BUNYAN, BUNYAN_ERROR, ZAP_INFO, ZAP_ERROR, SLOG, LOGRUS, STRUCTLOG].map((line) => ({ topic: 'logs-app' as const, line }));
     // Serilog's `User` is text in two of its README's lines and an object in the third: under rendiff.* as any record's own
     // field, one index takes one of the two (the other would be dead-lettered with Elasticsearch's reason, docs/ingest.md).
-    const more = [PY_RECORD, PY_JSON_LOGGER, LOGBACK, LOG4J2, LOG4J2_OLD, CLEF_FORMATTED, SERILOG_JSON, TRACING].map((line) => ({ topic: 'logs-app' as const, line }));
+    const more = [PY_RECORD, PY_JSON_LOGGER, LOGBACK, LOG4J2, LOG4J2_OLD, CLEF_FORMATTED, SERILOG_JSON, TRACING, GELF_SPEC, GELF_DOCKER].map((line) => ({ topic: 'logs-app' as const, line }));
     await ingestLines(elasticsearch.es, [...lines, ...node, ...more, { topic: 'logs-worker', line: JAVA }], 'prod');
     const found = await elasticsearch.es.search({ index: 'logs-rendiff.*-prod', size: 0, query: { exists: { field: 'log.level' } } });
     expect((found.hits.total as { value: number }).value).toBe(lines.length + node.length + more.length + 1);

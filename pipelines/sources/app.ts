@@ -116,7 +116,7 @@ export function normaliseApp(record: Json, context: NormaliseContext, dataset = 
   const time = log.timestamp !== undefined ? undefined : (timeFieldOf(record) ?? formatTime(record));
   // The default service name comes last: a record's own (`service`, `service.name`) is taken before it.
   const document = baseDocument(dataset, time?.ms ?? eventTime(log.timestamp, 'timestamp', context), context);
-  const level = (typeof log.level === 'number' ? levelName(log.level) : (log.level ?? ecsLevel(record) ?? formatLevel(record)))?.toLowerCase();
+  const level = (formatLevel(record) ?? (typeof log.level === 'number' ? levelName(log.level) : (log.level ?? ecsLevel(record))))?.toLowerCase();
   put(document, 'log.level', level);
   put(document, 'message', log.message ?? formatMessage(record)?.text);
   put(document, 'user.id', log.user_id === undefined ? undefined : String(log.user_id));

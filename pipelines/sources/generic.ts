@@ -27,8 +27,10 @@ const claimKnownLoggers: Claim = (document, key, value, record) => {
 
 /** The level: text, pino's and bunyan's numbers, an ECS logger's `log.level`, or another logger's own (logger-formats.ts). */
 function levelOf(record: Json): string | undefined {
+  const own = formatLevel(record);
+  if (own !== undefined) return own;
   if (typeof record.level === 'number') return levelName(record.level);
-  return typeof record.level === 'string' ? record.level : (ecsLevel(record) ?? formatLevel(record));
+  return typeof record.level === 'string' ? record.level : ecsLevel(record);
 }
 
 /**

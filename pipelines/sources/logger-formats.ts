@@ -3,6 +3,7 @@ import { isJsonObject } from '../../shared/json-object.js';
 import { durationNs, get, hostPort, objectAt, put, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
 import { putFree, putRequestTarget } from './common.js';
+import { SYSLOG_SEVERITIES } from './syslog.js';
 
 /**
  * The default JSON of more loggers, as their documentation and source write it, recognised by the fields only they
@@ -16,10 +17,12 @@ import { putFree, putRequestTarget } from './common.js';
  * - `serilog`: Serilog's JsonFormatter (`Timestamp`, `Level`, `MessageTemplate`, `RenderedMessage`, `Properties`);
  * - `dotnet`: Microsoft.Extensions.Logging's JSON console formatter (`LogLevel`, `Category`, `EventId`, `Message`);
  * - `tracing`: Rust's tracing-subscriber JSON format (`target`, `fields.message`, `filename`, `line_number`);
- * - `gcp`: Google Cloud's structured logging (`severity`, `logging.googleapis.com/…`, `httpRequest`).
+ * - `gcp`: Google Cloud's structured logging (`severity`, `logging.googleapis.com/…`, `httpRequest`);
+ * - `gelf`: GELF 1.1, Graylog's format, as Docker's gelf driver and Logstash write it (`short_message`, `host`, `level`
+ *   as a syslog severity, `timestamp` in epoch seconds, additional fields `_name`, Docker's `_container_*`).
  * Levels are kept as each logger names them, in lower case (`information`, `warning`), as for every other source.
  */
-export type LoggerFormat = 'python' | 'logback' | 'log4j2' | 'clef' | 'serilog' | 'dotnet' | 'tracing' | 'gcp';
+export type LoggerFormat = 'python' | 'logback' | 'log4j2' | 'clef' | 'serilog' | 'dotnet' | 'tracing' | 'gcp' | 'gelf';
 
 const GCP = 'logging.googleapis.com/';
 let last: { record: Json | undefined; format: LoggerFormat | undefined } = { record: undefined, format: undefined };
@@ -32,6 +35,7 @@ export function loggerFormat(record: Json): LoggerFormat | undefined {
 }
 
 function recognise(record: Json): LoggerFormat | undefined {
+  if (typeof record.short_message === 'string' && typeof record.host === 'string' && typeof record.version === 'string') return 'gelf';
   if (typeof record.levelname === 'string') return 'python';
   if (typeof record['@t'] === 'string') return 'clef';
   if (typeof record.MessageTemplate === 'string' && typeof record.Level === 'string') return 'serilog';
@@ -66,9 +70,14 @@ export function formatTime(record: Json): { field: string; ms: number } | undefi
   }
 }
 
-/** A format's level, as it names it; CLEF's absent level is Information. */
+/**
+ * A format's level, as it names it (CLEF's absent level is Information, GELF's number is a syslog severity); the
+ * sources ask it first, as a `level` of GELF is no pino number.
+ */
 export function formatLevel(record: Json): string | undefined {
   switch (loggerFormat(record)) {
+    case 'gelf':
+      return typeof record.level === 'number' ? SYSLOG_SEVERITIES[record.level] : undefined;
     case 'python':
       return record.levelname as string;
     case 'clef':
@@ -96,6 +105,8 @@ export function formatMessage(record: Json): { field: string; text: string } | u
       return text('Message', record.Message);
     case 'tracing':
       return text('fields', (record.fields as Json).message);
+    case 'gelf':
+      return text('short_message', record.short_message);
     default:
       return undefined;
   }
@@ -212,6 +223,19 @@ function placeHttpRequest(document: Json, request: unknown): boolean {
   const left: Json = {};
   for (const field in request) if (!placed.includes(field)) left[field] = request[field];
   if (Object.keys(left).length > 0) objectAt(document, 'rendiff').httpRequest = left;
+  return true;
+}
+
+/** Docker's gelf log driver's fields (daemon/logger/gelf), to ECS's container fields. */
+const DOCKER_GELF: ReadonlyMap<string, string> = new Map([['container_id', 'container.id'], ['container_name', 'container.name'], ['image_name', 'container.image.name']]);
+
+/** A GELF additional field, its underscore dropped: Docker's to `container.*`, any other kept under its name. */
+function placeGelfField(document: Json, name: string, value: unknown): boolean {
+  const target = DOCKER_GELF.get(name);
+  if (target !== undefined) return putFree(document, target, value, isText(value));
+  const namespace = objectAt(document, 'rendiff');
+  if (Object.hasOwn(namespace, name)) return false;
+  namespace[name] = value;
   return true;
 }
 
@@ -358,6 +382,23 @@ const CLAIMS: Readonly<Record<LoggerFormat, (document: Json, key: string, value:
         return placeThread(document, value);
       default:
         return false;
+    }
+  },
+  gelf: (document, key, value) => {
+    switch (key) {
+      case 'short_message':
+        return typeof value === 'string';
+      case 'host': {
+        const placed = putFree(document, 'host.hostname', value, isText(value));
+        if (placed) putFree(document, 'host.name', value, true);
+        return placed;
+      }
+      case 'file':
+        return putFree(document, 'log.origin.file.name', value, isText(value));
+      case 'line':
+        return putFree(document, 'log.origin.file.line', value, Number.isSafeInteger(value));
+      default:
+        return key.startsWith('_') && key.length > 1 && placeGelfField(document, key.slice(1), value);
     }
   },
   gcp: (document, key, value) => {

@@ -36,7 +36,8 @@ const ISO_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:
 /** HOSTNAME, then TAG (with `[PID]`) and a colon; a line without a tag ("--- last message repeated 1 time ---") is all message. */
 const HOST_TAG = /^(\S+) ([\w./@-]{1,48})(?:\[([^\]\s]{1,32})\])?: ?(.*)$/s;
 const FACILITIES = ['kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'ntp', 'security', 'console', 'solaris-cron', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'];
-const SEVERITIES = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'informational', 'debug'];
+/** RFC 5424's severities by their code (GELF's `level` too). */
+export const SYSLOG_SEVERITIES = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'informational', 'debug'];
 const DAY_MS = 86_400_000;
 const LEVEL_WORDS = /^(trace|debug|info|information|notice|warn|warning|error|err|crit|critical|fatal|alert|emerg|emergency)$/i;
 const HOST_NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -142,8 +143,8 @@ export function putSyslog(document: Json, line: SyslogLine): void {
     put(document, 'log.syslog.facility.code', facility);
     put(document, 'log.syslog.facility.name', FACILITIES[facility]);
     put(document, 'log.syslog.severity.code', severity);
-    put(document, 'log.syslog.severity.name', SEVERITIES[severity]);
-    put(document, 'log.level', SEVERITIES[severity]);
+    put(document, 'log.syslog.severity.name', SYSLOG_SEVERITIES[severity]);
+    put(document, 'log.level', SYSLOG_SEVERITIES[severity]);
   }
   if (line.appName === 'sshd') putSshEvent(document, line.message);
   else if (line.appName === 'sudo') putSudo(document, line.message);
