@@ -24,6 +24,11 @@ const KEYS = [
   '@timestamp', 'log.level', 'process.pid', 'service.name', 'http.response.status_code', 'url.path', 'source.ip', 'client.ip', 'event.duration', 'error.message', 'host.hostname', 'user.name', 'trace.id',
   'http', 'url', 'error', 'log', 'process', 'event', 'source', 'user', 'host', 'service', 'labels', 'tags',
   'msg', 'pid', 'hostname', 'name', 'err', 'req', 'res', 'responseTime', 'ts', 'caller', 'stacktrace', 'levelname', 'asctime', 'exc_info', 'severity', 'logger', 'function', 'line', 'exception', 'environment',
+  // More loggers' formats (logger-formats.ts): Python's LogRecord, logback, log4j2, Serilog, .NET, tracing, Google Cloud, GELF.
+  'funcName', 'lineno', 'pathname', 'filename', 'processName', 'thread', 'threadName', 'created', 'logger_name', 'thread_name', 'stack_trace', 'level_value', '@version', 'caller_line_number',
+  'loggerName', 'instant', 'timeMillis', 'thrown', 'threadId', 'loggerFqcn', '@t', '@m', '@mt', '@l', '@x', '@i', '@r', 'SourceContext', 'Timestamp', 'Level', 'MessageTemplate', 'RenderedMessage',
+  'Properties', 'Exception', 'LogLevel', 'Category', 'EventId', 'Message', 'target', 'fields', 'line_number', 'logging.googleapis.com/trace', 'logging.googleapis.com/sourceLocation', 'httpRequest',
+  'short_message', 'version', '_container_id', '_x',
   // Names Elasticsearch refuses, and others that are merely unusual.
   '', '.', 'a..b', ' ', 'x.', '.y', 'ünï', 'with space', 'k1', 'k2', 'k3',
   // Names of Object.prototype's members: a lookup by a record's key in a plain object would find them; and
@@ -64,6 +69,10 @@ const TEXT_LINES = [
   'INFO:     192.0.2.1:5000 - "GET /health HTTP/1.1" 200 OK',
   'time="2026-11-22T10:00:00Z" level=info msg="Configuration loaded" =oops',
   'Traceback (most recent call last):', 'just some text', '{"broken": ',
+  // Syslog and logfmt (syslog.ts, logfmt.ts), whole and cut short.
+  '<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 [a b="c\\"]"] x', '<165>1 - - - - - -', '<999>Oct 11 22:14:15 host su: x', '<13>Feb 30 10:00:00 host app[1]: x',
+  'Feb 22 16:45:20 slave22 sshd[2738]: Failed password for root from 202.109.143.106 port 1786 ssh2', 'Feb 22 16:45:20 slave22 sshd[2738]: Failed password for root from nowhere port x ssh2',
+  '2018-08-14T14:30:02.203151+02:00 linux-sqrz systemd[4179]: Stopped', 'ts=2023-06-23T10:06:36.512Z caller=main.go:541 level=info msg="x" a', 'lvl=info t=yesterday msg=',
 ];
 
 /** The fields that make a record one of a source's, so that random values reach its normaliser, not only its schema. */
@@ -74,6 +83,10 @@ const SHAPES: ReadonlyArray<Record<string, unknown>> = [
   { timestamp: '2026-11-22 10:00:00.123 UTC', error_severity: 'ERROR', message: 'm' },
   { '@timestamp': '2026-11-22T10:00:00Z', 'log.level': 'info', message: 'm' },
   { level: 30, time: 1764000000000, msg: 'm' },
+  { '@t': '2026-11-22T10:00:00Z', '@mt': 'Hello, {User} {{x}} {N:x8}' },
+  { levelname: 'INFO', asctime: '2026-11-22 10:00:00,123', message: 'm' },
+  { version: '1.1', host: 'h', short_message: 'm', level: 3 },
+  { LogLevel: 'Information', Category: 'C', Message: 'm' },
 ];
 
 /** One input: a JSON record, the same inside a Filebeat event, or a plain line. */
