@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRedactor } from '../pipelines/enrich/redact.js';
+import { tagSecurity } from '../pipelines/enrich/security.js';
 import { createPipeline } from '../pipelines/pipeline.js';
 import { packageRoot } from '../shared/paths.js';
 
@@ -155,12 +156,28 @@ describe('Traefik access logs of real servers (Filebeat\u2019s module tests)', (
     }
   });
 
-  it('genericCLF (Traefik 3.6) on Traefik\u2019s topic; by shape alone such a line is any web server\u2019s and stays generic', () => {
+  it('genericCLF (Traefik 3.6) on Traefik\u2019s topic; by shape alone such a line is any web server\u2019s: an access document of the generic stream', () => {
     const line = '203.0.113.7 - - [22/Nov/2026:10:00:00 +0000] "GET /api/v1/jobs?status=done HTTP/2.0" 200 512 "-" "curl/8.5.0"';
     const pipeline = createPipeline({ namespace: 'prod' });
     const onTopic = pipeline({ value: line, topic: 'logs-traefik' });
-    expect(onTopic.ok && onTopic.document).toMatchObject({ event: { dataset: 'rendiff.traefik' }, source: { ip: '203.0.113.7' }, http: { response: { status_code: 200, body: { bytes: 512 } } }, url: { path: '/api/v1/jobs', query: 'status=done' }, user_agent: { original: 'curl/8.5.0' } });
+    const request = { source: { ip: '203.0.113.7' }, http: { response: { status_code: 200, body: { bytes: 512 } } }, url: { path: '/api/v1/jobs', query: 'status=done' }, user_agent: { original: 'curl/8.5.0' }, event: { category: ['web'], type: ['access'], outcome: 'success' } };
+    expect(onTopic.ok && onTopic.document).toMatchObject({ ...request, event: { ...request.event, dataset: 'rendiff.traefik' }, service: { name: 'traefik' } });
     const byShape = pipeline({ value: line });
-    expect(byShape.ok && byShape.document.event).toMatchObject({ dataset: 'sluice.generic' });
+    expect(byShape.ok && byShape.document).toMatchObject({ ...request, event: { ...request.event, dataset: 'sluice.generic' } });
+    // Neither Traefik's name nor its own fields for another server's line.
+    expect(byShape.ok && [byShape.document.service, byShape.document.traefik]).toEqual([undefined, undefined]);
+  });
+
+  it('nginx\u2019s and Apache\u2019s combined format on a topic of their own: the request, client and agent, and the security tags of any access log', () => {
+    // The example of Apache's log file documentation (its Combined Log Format), and an sqlmap probe as nginx logs it.
+    const apache = '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)"';
+    const probe = '198.51.100.23 - - [22/Nov/2026:10:00:00 +0000] "GET /index.php?id=1%27%20OR%201=1-- HTTP/1.1" 200 612 "-" "sqlmap/1.7.2#stable (https://sqlmap.org)"';
+    const pipeline = createPipeline({ namespace: 'prod', enrichers: [(document) => tagSecurity(document)] });
+    const [first, second] = [apache, probe].map((line) => pipeline({ value: line, topic: 'logs-nginx' }));
+    expect(first?.ok && first.document).toMatchObject({
+      '@timestamp': '2000-10-10T20:55:36.000Z', event: { dataset: 'sluice.generic' }, source: { ip: '127.0.0.1' }, user: { name: 'frank' },
+      http: { version: '1.0', request: { method: 'GET', referrer: 'http://www.example.com/start.html' }, response: { status_code: 200, body: { bytes: 2326 } } }, url: { path: '/apache_pb.gif' },
+    });
+    expect(second?.ok && second.document.tags).toEqual(expect.arrayContaining(['security_alert', 'sqli', 'scanner']));
   });
 });

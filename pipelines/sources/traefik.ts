@@ -188,6 +188,25 @@ export function normaliseTraefikCommon(line: string, context: NormaliseContext):
   return record === undefined ? undefined : traefikDocument(validateCommon(record), context);
 }
 
+/** Who wrote an access line: Traefik, into its stream with its own fields, or another web server. */
+interface AccessServer {
+  dataset: string;
+  service: string | undefined;
+  traefikFields: boolean;
+}
+const TRAEFIK: AccessServer = { dataset: 'rendiff.traefik', service: 'traefik', traefikFields: true };
+
+/**
+ * Any web server's access line in the combined log format (nginx's and Apache's `combined`, Traefik's genericCLF) as
+ * an access document of `dataset`: the request, client, status, size, referrer and agent in their ECS places, none
+ * of Traefik's own fields; undefined for a line of another format. A line with Traefik's six fields is Traefik's.
+ */
+export function normaliseWebServerLine(line: string, context: NormaliseContext, dataset: string): Json | undefined {
+  const record = traefikCommonRecord(line);
+  if (record === undefined || record.Duration !== undefined) return undefined;
+  return traefikDocument(validateCommon(record), context, { dataset, service: undefined, traefikFields: false });
+}
+
 /**
  * Traefik logs the X-Forwarded-For header, when a request has one, as `ClientHost` (in every version's logger.go),
  * so a ClientHost other than ClientAddr's host, or a list, is that header: the client-address enricher then finds the
@@ -209,11 +228,11 @@ function nearestHop(host: string | undefined): string | undefined {
  * The busiest source (every request passes the edge), so its objects are built directly rather than through
  * `put`, field by field: a third less time for this stage. As with `put`, absent and empty values are left out.
  */
-function traefikDocument(log: TraefikLog, context: NormaliseContext): Json {
+function traefikDocument(log: TraefikLog, context: NormaliseContext, server: AccessServer = TRAEFIK): Json {
   // When the request started, with its sub-second part: `time` is only when the line was written, in seconds.
   // `fields.names.StartUTC=drop` leaves StartLocal, the same instant with Traefik's offset.
   const [startField, start] = log.StartUTC !== undefined ? ['StartUTC', log.StartUTC] : log.StartLocal !== undefined ? ['StartLocal', log.StartLocal] : ['time', log.time];
-  const document = baseDocument('rendiff.traefik', eventTime(start, startField, context), context, 'traefik');
+  const document = baseDocument(server.dataset, eventTime(start, startField, context), context, server.service);
   const address = log.ClientAddr ?? nearestHop(log.ClientHost);
   let peer: string | undefined;
   if (address) {
@@ -288,7 +307,7 @@ function traefikDocument(log: TraefikLog, context: NormaliseContext): Json {
   document.rendiff = rendiff;
 
   let traefik: Json | undefined;
-  for (const [name, field] of TRAEFIK_FIELDS) {
+  for (const [name, field] of server.traefikFields ? TRAEFIK_FIELDS : []) {
     const value = log[field];
     if (value !== undefined && value !== '') (traefik ??= {})[name] = value;
   }
@@ -297,6 +316,6 @@ function traefikDocument(log: TraefikLog, context: NormaliseContext): Json {
   event.category = ['web'];
   event.type = ['access'];
   event.outcome = log.DownstreamStatus === undefined ? 'unknown' : log.DownstreamStatus >= 400 ? 'failure' : 'success';
-  keepRest(document, log as Json, KNOWN, 'traefik');
+  keepRest(document, log as Json, KNOWN, server.traefikFields ? 'traefik' : 'rendiff');
   return document;
 }
