@@ -257,18 +257,16 @@ describe('records written by Go’s zap, slog and logrus, and Python’s structl
 // Docker's json-file logging driver (its documentation's example: {"log":"Log line is here\n","stream":"stdout",
 // "time":"2019-01-01T11:11:11.111111111Z"}) and the CRI log format of containerd and CRI-O (Kubernetes' design
 // proposal: "2016-10-06T00:17:09.669794202Z stdout P log content 1"), wrapping the lines above.
-// Lines as more loggers write them by default, taken from each one's documentation (not written from Sluice's code):
-// - Python: the README of python-simple-json-logging (its output of a logger.warning and a logger.exception: every
-//   LogRecord attribute), and python-json-logger's format "%(asctime)s %(levelname)s %(name)s %(message)s" with the
-//   `exc_info` its JsonFormatter adds (jsonlogger.py: formatException);
-// - logstash-logback-encoder's README (LogstashEncoder's standard fields, with caller data and a stack trace);
-// - log4j2's JsonLayout manual (its complete example, locationInfo on), and `timeMillis` as log4j2 before 2.11 wrote it;
-// - Serilog: serilog-formatting-compact's README (CompactJsonFormatter, RenderedCompactJsonFormatter, and the default
-//   JsonFormatter of its comparison);
-// - .NET: the JsonConsoleFormatter lines of Microsoft's "console JSON logging duplicate messages" page (before .NET
-//   10) and of FlatJsonConsoleFormatter's README (a debug line with its state);
-// - Rust: tracing-subscriber's `fmt().json()` (fmt::format::Json: timestamp, level, fields with message, target);
-// - Google Cloud's "Structured logging" page (its special fields, `times` as the page writes it).
+// Lines as more loggers write them by default. Verbatim from their documentation: python-simple-json-logging's README
+// (its output of a logger.warning: every LogRecord attribute), log4j2's JsonLayout manual (its complete example,
+// locationInfo on), serilog-formatting-compact's README (CompactJsonFormatter's and RenderedCompactJsonFormatter's
+// samples, and the default JsonFormatter of its comparison), the JsonConsoleFormatter lines of Microsoft's "console
+// JSON logging duplicate messages" page and of FlatJsonConsoleFormatter's README, and Google Cloud's "Structured
+// logging" page (`times` as the page writes it). Written for Sluice from each format's specification, as no sample
+// of that case was at hand: python-json-logger's `%(asctime)s %(levelname)s %(name)s %(message)s` with the `exc_info`
+// its JsonFormatter adds; logstash-logback-encoder's standard fields, caller data and stack trace (its README's table);
+// log4j2 before 2.11 (`timeMillis`); CLEF's `@l`, `@x` and `SourceContext` added to the README's third sample;
+// tracing-subscriber's `fmt().json()` with file, line and thread on (fmt::format::Json's fields).
 const PY_RECORD = '{"name": "my_json_logger", "levelname": "WARNING", "levelno": 30, "pathname": "example.py", "filename": "example.py", "module": "example", "stack_info": null, "lineno": 7, "funcName": "main", "created": 1564591269.778053, "msecs": 778.0530452728271, "relativeCreated": 4.003047943115234, "thread": 30272, "threadName": "MainThread", "processName": "MainProcess", "process": 19180, "data": {"foo": "yyy", "bar": 100500}, "message": "Test log message with arg1 abc and arg2 100"}';
 const PY_JSON_LOGGER = JSON.stringify({ asctime: '2026-11-22 10:00:00,123', levelname: 'ERROR', name: 'rendiff.worker', message: 'transcode failed', exc_info: 'Traceback (most recent call last):\n  File "/app/worker.py", line 40, in transcode\n    raise RuntimeError("ffmpeg exited 1")\nRuntimeError: ffmpeg exited 1' });
 const LOGBACK = '{"@timestamp":"2019-11-03T10:15:30.123+01:00","@version":"1","message":"My message","logger_name":"com.example.Example","thread_name":"main","level":"ERROR","level_value":40000,"caller_class_name":"com.example.Example","caller_method_name":"run","caller_file_name":"Example.java","caller_line_number":42,"stack_trace":"java.lang.IllegalStateException: pool closed\\n\\tat com.example.Example.run(Example.java:42)"}';
@@ -369,8 +367,9 @@ describe('records written by Python’s logging, Java’s logback and log4j2, .N
   });
 });
 
-// logfmt lines: logrus's README (its TextFormatter without a TTY, and its hook example's output without a time), a
-// Prometheus 2 start-up line (go-kit's log: ts, caller, level, msg) as its issues quote them, Grafana 7's start-up line.
+// logfmt lines: logrus's README verbatim (its TextFormatter without a TTY, and its hook example's output without a time);
+// written for Sluice in the shape of go-kit's log as Prometheus 2 writes it (ts, caller, level, msg) and of Grafana 7's
+// (t, lvl, msg, logger).
 const LOGRUS_TEXT = [
   'time="2015-03-26T01:27:38-04:00" level=debug msg="Started observing beach" animal=walrus number=8',
   'time="2015-03-26T01:27:38-04:00" level=warning msg="The group\'s number increased tremendously!" number=122 omg=true',
@@ -379,8 +378,9 @@ const LOGRUS_TEXT = [
 const PROMETHEUS = 'ts=2023-06-23T10:06:36.512Z caller=main.go:541 level=info msg="No time or size retention was set so using the default time retention" duration=15d';
 const GRAFANA = 't=2021-01-06T09:51:09+0000 lvl=info msg="Starting Grafana" logger=server version=7.3.6 commit=6906b9d branch=HEAD compiled=2020-12-17T10:23:54+0000';
 
-// GELF 1.1: the example of Graylog's GELF specification, and a line as Docker's gelf log driver writes it (the fields of
-// daemon/logger/gelf/gelf.go in moby: level 6 for stdout, 3 for stderr; the container's id, name, image and command).
+// GELF 1.1: the example of Graylog's GELF specification verbatim, and a line written for Sluice with the fields Docker's
+// gelf log driver sends (daemon/logger/gelf/gelf.go in moby: level 6 for stdout, 3 for stderr; the container's id, name,
+// image and command).
 const GELF_SPEC = '{"version":"1.1","host":"example.org","short_message":"A short message that helps you identify what is going on","full_message":"Backtrace here\\n\\nmore stuff","timestamp":1385053862.3072,"level":1,"_user_id":9001,"_some_info":"foo","_some_env_var":"bar"}';
 const GELF_DOCKER = '{"version":"1.1","host":"docker-host-1","short_message":"Traceback (most recent call last): ffmpeg exited 1","timestamp":1795341600.123,"level":3,"_container_id":"f2b6d1a3c4e5","_container_name":"rendiff-worker-1","_image_id":"sha256:9b1c0e","_image_name":"rendiff/worker:1.4","_command":"celery -A app worker","_tag":"f2b6d1a3c4e5","_created":"2026-11-22T09:00:00.000000000Z"}';
 
