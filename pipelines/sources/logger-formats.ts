@@ -47,27 +47,32 @@ function recognise(record: Json): LoggerFormat | undefined {
   return undefined;
 }
 
-/** The field a format keeps its time in, and the time; for the formats whose time the sources do not read already. */
-export function formatTime(record: Json): { field: string; ms: number } | undefined {
-  const at = (field: string, ms: number | undefined) => (ms === undefined ? undefined : { field, ms });
+/** The field a format keeps its time in, for the formats whose time the sources do not read already. */
+function formatTimeField(record: Json): string | undefined {
   switch (loggerFormat(record)) {
     case 'clef':
-      return at('@t', parseTimestamp(record['@t']));
+      return '@t';
     case 'serilog':
     case 'dotnet':
-      return at('Timestamp', parseTimestamp(record.Timestamp));
-    case 'log4j2': {
-      const instant = record.instant;
-      if (isJsonObject(instant) && Number.isSafeInteger(instant.epochSecond)) return at('instant', parseTimestamp((instant.epochSecond as number) * 1000 + Math.floor(Number(instant.nanoOfSecond ?? 0) / 1e6)));
-      return at('timeMillis', Number.isSafeInteger(record.timeMillis) ? parseTimestamp(record.timeMillis) : undefined);
-    }
+      return 'Timestamp';
+    case 'log4j2':
+      return isJsonObject(record.instant) ? 'instant' : 'timeMillis';
     case 'python':
       // `asctime` (logging's "2026-11-22 10:00:00,123"), else `created` (epoch seconds).
-      if (record.asctime !== undefined) return at('asctime', parseTimestamp(record.asctime));
-      return typeof record.created === 'number' ? at('created', parseTimestamp(record.created)) : undefined;
+      return record.asctime !== undefined ? 'asctime' : 'created';
     default:
       return undefined;
   }
+}
+
+/** That field and the time it gives; undefined when the record has none that reads as a time. */
+export function formatTime(record: Json): { field: string; ms: number } | undefined {
+  const field = formatTimeField(record);
+  if (field === undefined) return undefined;
+  const value = record[field];
+  // log4j2's instant: epoch seconds and the nanoseconds within them.
+  const ms = isJsonObject(value) ? (Number.isSafeInteger(value.epochSecond) ? parseTimestamp((value.epochSecond as number) * 1000 + Math.floor(Number(value.nanoOfSecond ?? 0) / 1e6)) : undefined) : parseTimestamp(value);
+  return ms === undefined ? undefined : { field, ms };
 }
 
 /**
@@ -429,6 +434,6 @@ const CLAIMS: Readonly<Record<LoggerFormat, (document: Json, key: string, value:
 export function claimFormatField(document: Json, key: string, value: unknown, record: Json): boolean {
   const format = loggerFormat(record);
   if (format === undefined) return false;
-  if (key === formatTime(record)?.field) return true;
+  if (key === formatTimeField(record)) return formatTime(record) !== undefined;
   return CLAIMS[format](document, key, value, record);
 }
