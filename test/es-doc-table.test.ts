@@ -32,6 +32,7 @@ describe('AutoIds', () => {
 });
 
 describe('DocTable', () => {
+  // 200 seeded sequences, CPU-bound: 15 s here at best, twice that when the machine is busy; the timeout guards a hang, not speed.
   it('answers as a Map does after every step of random writes, deletes and ids of every kind', () => {
     /** The same id with its digits in capitals: another id, which a table must not take for the first. */
     const capitalised = (id: string) => `${id.slice(0, 10)}${id.slice(10).toUpperCase()}`;
@@ -73,7 +74,7 @@ describe('DocTable', () => {
         }
       }
     }
-  });
+  }, 120_000);
 
   it('keeps the documents in order when an id the client chose arrives after the cluster\'s', () => {
     const ids = new AutoIds();
