@@ -6,7 +6,7 @@ import { normaliseCelery } from './sources/celery.js';
 import type { NormaliseContext } from './sources/common.js';
 import { normaliseGeneric } from './sources/generic.js';
 import { normalisePostgres } from './sources/postgres.js';
-import { normaliseTraefik, normaliseTraefikCommon } from './sources/traefik.js';
+import { normaliseTraefik, normaliseTraefikCommon, normaliseWebServerLine } from './sources/traefik.js';
 import { isTraefikRuntimeRecord, normaliseTraefikRuntime, normaliseTraefikRuntimeText } from './sources/traefik-runtime.js';
 import { normaliseUvicorn } from './sources/uvicorn.js';
 import { normaliseGunicorn } from './sources/gunicorn.js';
@@ -85,7 +85,9 @@ function normaliseText(source: Source, line: string, context: NormaliseContext):
 
 function normalise(source: Source, record: Json | string, context: NormaliseContext, forced: boolean): Json {
   if (source === 'postgres') return normalisePostgres(record, context);
-  if (source === 'generic') return normaliseGeneric(record, context);
+  // Another web server's access line is an access document of the generic stream; on a source's own topic, a line
+  // that is not the source's stays whole (below).
+  if (source === 'generic') return (typeof record === 'string' ? normaliseWebServerLine(record, context, DATASETS.generic) : undefined) ?? normaliseGeneric(record, context);
   if (typeof record === 'string') {
     const text = normaliseText(source, record, context);
     if (text !== undefined) return text;

@@ -168,7 +168,7 @@ describe('Traefik access logs of real servers (Filebeat\u2019s module tests)', (
     expect(byShape.ok && [byShape.document.service, byShape.document.traefik]).toEqual([undefined, undefined]);
   });
 
-  it('nginx\u2019s and Apache\u2019s combined format on a topic of their own: the request, client and agent, and the security tags of any access log', () => {
+  it('nginx\u2019s and Apache\u2019s combined and common formats on a topic of their own: the request, client and agent, and the security tags of any access log', () => {
     // The example of Apache's log file documentation (its Combined Log Format), and an sqlmap probe as nginx logs it.
     const apache = '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)"';
     const probe = '198.51.100.23 - - [22/Nov/2026:10:00:00 +0000] "GET /index.php?id=1%27%20OR%201=1-- HTTP/1.1" 200 612 "-" "sqlmap/1.7.2#stable (https://sqlmap.org)"';
@@ -179,5 +179,12 @@ describe('Traefik access logs of real servers (Filebeat\u2019s module tests)', (
       http: { version: '1.0', request: { method: 'GET', referrer: 'http://www.example.com/start.html' }, response: { status_code: 200, body: { bytes: 2326 } } }, url: { path: '/apache_pb.gif' },
     });
     expect(second?.ok && second.document.tags).toEqual(expect.arrayContaining(['security_alert', 'sqli', 'scanner']));
+    // Apache's `common` format, without referer and agent (the same documentation's example), and a request line of
+    // 150 000 words read in linear time, as a crafted line must be.
+    const common = pipeline({ value: '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326', topic: 'logs-apache' });
+    expect(common.ok && common.document).toMatchObject({ source: { ip: '127.0.0.1' }, user: { name: 'frank' }, http: { version: '1.0', response: { status_code: 200, body: { bytes: 2326 } } }, url: { path: '/apache_pb.gif' } });
+    expect(common.ok && common.document.user_agent).toBeUndefined();
+    const long = pipeline({ value: `198.51.100.23 - - [22/Nov/2026:10:00:00 +0000] "GET /${'a '.repeat(150_000)}HTTP/1.1" 414 0`, topic: 'logs-apache' });
+    expect(long.ok && long.document.http).toMatchObject({ response: { status_code: 414 } });
   });
 });

@@ -5,7 +5,6 @@ import { claimLoggerOrEcsField, levelName } from './json-loggers.js';
 import { formatLevel, formatMessage, formatTime } from './logger-formats.js';
 import { parseLogfmt } from './logfmt.js';
 import { parseSyslog, putSyslog } from './syslog.js';
-import { normaliseWebServerLine } from './traefik.js';
 
 const TIME_FIELDS = ['@timestamp', 'timestamp', 'time', 'ts'] as const;
 const NONE_KNOWN: ReadonlySet<string> = new Set();
@@ -35,17 +34,14 @@ function levelOf(record: Json): string | undefined {
 }
 
 /**
- * Anything no source pipeline recognises: a logfmt line is read as the record it writes (logfmt.ts), a web server's
- * access line in the combined format as an access document (traefik.ts), a syslog line as syslog (syslog.ts), another
- * plain line is kept whole as `message`; a JSON record keeps
+ * Anything no source pipeline recognises: a logfmt line is read as the record it writes (logfmt.ts), a syslog line
+ * as syslog (syslog.ts), another plain line is kept whole as `message`; a JSON record keeps
  * its message and time if it has them, an ECS logger's fields in their ECS place, and everything else under `rendiff.*`.
  */
 export function normaliseGeneric(record: Json | string, context: NormaliseContext, dataset = 'sluice.generic'): Json {
   if (typeof record === 'string') {
     const pairs = parseLogfmt(record);
     if (pairs !== undefined) return normaliseGeneric(pairs, context, dataset);
-    const access = normaliseWebServerLine(record, context, dataset);
-    if (access !== undefined) return access;
     const received = receivedTime(context);
     const syslog = parseSyslog(record, received);
     const document = baseDocument(dataset, syslog?.ms ?? received, context);

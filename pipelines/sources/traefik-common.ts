@@ -7,7 +7,8 @@ import type { Json } from '../ecs.js';
  *   ClientHost - ClientUsername [StartUTC] "RequestMethod RequestPath RequestProtocol" OriginStatus
  *   OriginContentSize "Referer" "User-Agent" RequestCount "RouterName" "ServiceURL" Durationms
  *
- * and `format=genericCLF` (Traefik 3.6), the same line without Traefik's six. Traefik writes the values
+ * and `format=genericCLF` (Traefik 3.6), the same line without Traefik's six (any web server's combined format); and,
+ * for other web servers only, Apache's `common`, without the referer and agent either. Traefik writes the values
  * unescaped, so a quote or a space inside the path or the user agent is read by finding the fixed fields around
  * it. "-" (quoted or not: Traefik 1 wrote an absent referer bare) means absent. Up to Traefik 2.9 the status and
  * size are the origin's, 0 (Traefik 2) or "-" when Traefik answered itself (a redirect or auth middleware, no
@@ -99,6 +100,32 @@ export function traefikCommonRecord(text: string): Json | undefined {
   return lastRecord;
 }
 
+/**
+ * The common log format without referer and agent, Apache's `common` (`%h %l %u %t "%r" %>s %b`): one free field, the
+ * request line, found between the head and the fixed end, so the expression backtracks only along it.
+ */
+const COMMON = /^(\S+(?:, \S+)*) \S+ (\S+) \[([^\]\n]+)\] "(\S+) (.*) (\S+)" (\d{3}|-) (\d+|-)$/s;
+
+/**
+ * Another web server's access line as the same record: the combined format (genericCLF's line), or Apache's
+ * `common`, which Traefik never writes (on Traefik's topic such a line stays whole).
+ */
+export function webServerRecord(text: string): Json | undefined {
+  return traefikCommonRecord(text) ?? readCommonLine(text.endsWith('\n') ? text.trimEnd() : text);
+}
+
+function readCommonLine(line: string): Json | undefined {
+  const common = COMMON.exec(line);
+  if (common === null) return undefined;
+  const [, host, user, start, method, path, protocol, status, size] = common as unknown as string[];
+  const record: Json = { StartUTC: start, RequestMethod: method, RequestPath: path };
+  setGiven(record, 'ClientHost', host);
+  setGiven(record, 'ClientUsername', user);
+  setGiven(record, 'RequestProtocol', protocol);
+  setStatusAndSize(record, status as string, size as string);
+  return record;
+}
+
 function readLine(line: string): Json | undefined {
   const head = HEAD.exec(line);
   const tail = head === null ? undefined : (tailOf(line) ?? genericTail(line));
@@ -130,6 +157,12 @@ function readLine(line: string): Json | undefined {
   setGiven(record, 'ServiceURL', tail.service);
   // The count, status and size are digits or "-" (the expressions above).
   if (tail.count !== '-') record.RequestCount = Number(tail.count);
+  setStatusAndSize(record, status as string, size as string);
+  return record;
+}
+
+/** The status and size, digits or "-": the origin's, and the client's unless Traefik answered itself (status 0). */
+function setStatusAndSize(record: Json, status: string, size: string): void {
   if (status !== '-') {
     record.OriginStatus = Number(status);
     if (record.OriginStatus !== 0) record.DownstreamStatus = record.OriginStatus;
@@ -138,7 +171,6 @@ function readLine(line: string): Json | undefined {
     record.OriginContentSize = Number(size);
     if (record.DownstreamStatus !== undefined) record.DownstreamContentSize = record.OriginContentSize;
   }
-  return record;
 }
 
 /** The referer and the user agent between `start` and the agent's end: each quoted, or a bare "-". */

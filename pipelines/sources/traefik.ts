@@ -5,7 +5,7 @@ import { RejectedError } from '../types.js';
 import { isIP } from 'node:net';
 import { formatTimestamp } from '../timestamps.js';
 import { baseDocument, eventTime, keepRest, validator, type NormaliseContext } from './common.js';
-import { traefikCommonRecord } from './traefik-common.js';
+import { traefikCommonRecord, webServerRecord } from './traefik-common.js';
 import { isJsonObject } from '../../shared/json-object.js';
 
 /** Numbers as Traefik writes them, bounded where a long holds them exactly (past that a value is corrupt, and refused). */
@@ -197,12 +197,13 @@ interface AccessServer {
 const TRAEFIK: AccessServer = { dataset: 'rendiff.traefik', service: 'traefik', traefikFields: true };
 
 /**
- * Any web server's access line in the combined log format (nginx's and Apache's `combined`, Traefik's genericCLF) as
+ * Any web server's access line in the combined log format (nginx's and Apache's `combined`, Traefik's genericCLF) or
+ * Apache's `common` as
  * an access document of `dataset`: the request, client, status, size, referrer and agent in their ECS places, none
  * of Traefik's own fields; undefined for a line of another format. A line with Traefik's six fields is Traefik's.
  */
 export function normaliseWebServerLine(line: string, context: NormaliseContext, dataset: string): Json | undefined {
-  const record = traefikCommonRecord(line);
+  const record = webServerRecord(line);
   if (record === undefined || record.Duration !== undefined) return undefined;
   return traefikDocument(validateCommon(record), context, { dataset, service: undefined, traefikFields: false });
 }
