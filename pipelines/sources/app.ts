@@ -113,12 +113,12 @@ const claimContext: Claim = (document, key, value, record) => {
 
 export function normaliseApp(record: Json, context: NormaliseContext, dataset = 'rendiff.api', service = 'rendiff-api'): Json {
   const log = validateApp(record);
-  const time = log.timestamp !== undefined ? undefined : (timeFieldOf(record) ?? formatTime(record));
+  const time = log.timestamp !== undefined ? undefined : (timeFieldOf(record)?.ms ?? formatTime(record));
   // The default service name comes last: a record's own (`service`, `service.name`) is taken before it.
-  const document = baseDocument(dataset, time?.ms ?? eventTime(log.timestamp, 'timestamp', context), context);
+  const document = baseDocument(dataset, time ?? eventTime(log.timestamp, 'timestamp', context), context);
   const level = (formatLevel(record) ?? (typeof log.level === 'number' ? levelName(log.level) : (log.level ?? ecsLevel(record))))?.toLowerCase();
   put(document, 'log.level', level);
-  put(document, 'message', log.message ?? formatMessage(record)?.text);
+  put(document, 'message', log.message ?? formatMessage(record));
   put(document, 'user.id', log.user_id === undefined ? undefined : String(log.user_id));
   if (log.processing_time !== undefined) {
     put(document, 'event.duration', nanoseconds(log.processing_time * 1e9));

@@ -6,7 +6,7 @@ import { fitsUnder } from './mapped-types.js';
 import { formatTimestamp, parseTimestamp } from '../timestamps.js';
 import { RejectedError } from '../types.js';
 import { acceptor } from './accept.js';
-import { isJsonObject } from '../../shared/json-object.js';
+import { isJsonObject, setOwn } from '../../shared/json-object.js';
 
 export interface NormaliseContext {
   namespace: string;
@@ -170,6 +170,22 @@ export function putRequestTarget(document: Json, target: string): void {
  */
 export const idLike = z.union([z.string(), z.number()]);
 export const level = z.string().min(1);
+
+/** What is left of an object after the fields placed, under the namespace by its key; nothing when all were placed. */
+export function keepLeft(document: Json, key: string, object: Json, placed: readonly string[]): void {
+  const left: Json = {};
+  for (const field in object) if (!placed.includes(field) && object[field] !== undefined) setOwn(left, field, object[field]);
+  if (Object.keys(left).length > 0) objectAt(document, 'rendiff')[key] = left;
+}
+
+/** Where in the code a record was written: `log.origin.*`, when the file is text and no origin is placed yet. */
+export function placeOrigin(document: Json, file: unknown, line: unknown, fn: unknown): boolean {
+  if (typeof file !== 'string' || file === '' || get(document, 'log.origin.file.name') !== undefined) return false;
+  put(document, 'log.origin.file.name', file);
+  if (Number.isSafeInteger(line) && (line as number) >= 0) put(document, 'log.origin.file.line', line);
+  if (typeof fn === 'string' && fn !== '') put(document, 'log.origin.function', fn);
+  return true;
+}
 
 /** Puts a value where the document has none; false (kept by the caller) when taken or of another type. */
 export function putFree(document: Json, path: string, value: unknown, fits: boolean): boolean {

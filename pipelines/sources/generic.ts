@@ -50,10 +50,10 @@ export function normaliseGeneric(record: Json | string, context: NormaliseContex
     return document;
   }
   const timeField = timeFieldOf(record);
-  const time = timeField === undefined ? formatTime(record)?.ms : record[timeField];
+  const time = timeField === undefined ? formatTime(record) : record[timeField];
   const document = baseDocument(dataset, eventTime(time, '@timestamp', withReceivedTime(context)), context);
   const message = record[messageFieldOf(record)];
-  put(document, 'message', typeof message === 'string' ? message : formatMessage(record)?.text);
+  put(document, 'message', typeof message === 'string' ? message : formatMessage(record));
   put(document, 'log.level', levelOf(record)?.toLowerCase());
   keepRestPlacingEcs(document, record, NONE_KNOWN, claimKnownLoggers);
   return document;

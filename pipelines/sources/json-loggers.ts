@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import { latencyBucket } from '../../shared/latency-histogram.js';
 import { isJsonObject } from '../../shared/json-object.js';
-import { get, hostPort, nanoseconds, objectAt, put, type Json } from '../ecs.js';
-import { httpOutcome, putFree, putRequestTarget } from './common.js';
+import { get, hostPort, nanoseconds, put, type Json } from '../ecs.js';
+import { httpOutcome, keepLeft, placeOrigin, putFree, putRequestTarget } from './common.js';
 import { isEcsKey, placeEcs } from './ecs-fields.js';
 import { claimFormatField } from './logger-formats.js';
 
@@ -23,13 +23,6 @@ const LEVEL_NAMES: Readonly<Record<number, string>> = { 10: 'trace', 20: 'debug'
 /** A numeric level's name: pino's and bunyan's six by name, any other number (a custom level) as its digits. */
 export function levelName(level: number): string {
   return LEVEL_NAMES[level] ?? String(level);
-}
-
-/** What is left of an object after the fields placed, under the namespace by its key; nothing when all were placed. */
-function keepLeft(document: Json, key: string, object: Json, placed: readonly string[]): void {
-  const left: Json = {};
-  for (const field in object) if (!placed.includes(field) && object[field] !== undefined) left[field] = object[field];
-  if (Object.keys(left).length > 0) objectAt(document, 'rendiff')[key] = left;
 }
 
 /** pino's error serializer (`type`, `message`, `stack`, the error's own properties) and bunyan's (`name` for the type). */
@@ -88,12 +81,8 @@ function placeCaller(document: Json, caller: string): boolean {
 
 /** slog's `source` with AddSource: `function`, `file`, `line`, which ECS puts under log.origin. */
 function placeSlogSource(document: Json, source: Json): boolean {
-  if (typeof source.file !== 'string' || !Number.isInteger(source.line) || Object.keys(source).some((key) => !['function', 'file', 'line'].includes(key))) return false;
-  if (get(document, 'log.origin.file.name') !== undefined) return false;
-  put(document, 'log.origin.file.name', source.file);
-  put(document, 'log.origin.file.line', source.line);
-  if (typeof source.function === 'string') put(document, 'log.origin.function', source.function);
-  return true;
+  if (!Number.isInteger(source.line) || Object.keys(source).some((key) => !['function', 'file', 'line'].includes(key))) return false;
+  return placeOrigin(document, source.file, source.line, source.function);
 }
 
 /**

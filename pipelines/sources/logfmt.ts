@@ -66,8 +66,9 @@ export function parseLogfmt(line: string): Json | undefined {
       setOwn(record, key, true);
       continue;
     }
-    if (line[at + 1] === '"' && !closedQuote(line, at + 1)) return undefined;
     const { value, end } = logfmtValue(line, at + 1);
+    // A quote left open ran past the line's end: not logfmt.
+    if (end > line.length) return undefined;
     setOwn(record, key, value);
     pairs += 1;
     at = end;
@@ -82,11 +83,3 @@ export function parseLogfmt(line: string): Json | undefined {
   return record;
 }
 
-/** Whether the quote at `at` is closed on the line (an unclosed one is not logfmt). */
-function closedQuote(line: string, at: number): boolean {
-  for (let i = at + 1; i < line.length; i += 1) {
-    if (line[i] === '\\') i += 1;
-    else if (line[i] === '"') return true;
-  }
-  return false;
-}

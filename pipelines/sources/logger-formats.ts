@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { isJsonObject } from '../../shared/json-object.js';
 import { durationNs, get, hostPort, objectAt, put, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
-import { putFree, putRequestTarget } from './common.js';
+import { keepLeft, placeOrigin, putFree, putRequestTarget } from './common.js';
 import { SYSLOG_SEVERITIES } from './syslog.js';
 
 /**
@@ -65,14 +65,14 @@ function formatTimeField(record: Json): string | undefined {
   }
 }
 
-/** That field and the time it gives; undefined when the record has none that reads as a time. */
-export function formatTime(record: Json): { field: string; ms: number } | undefined {
+/** The time that field gives, in epoch milliseconds; undefined when the record has none that reads as a time. */
+export function formatTime(record: Json): number | undefined {
   const field = formatTimeField(record);
   if (field === undefined) return undefined;
   const value = record[field];
   // log4j2's instant: epoch seconds and the nanoseconds within them.
-  const ms = isJsonObject(value) ? (Number.isSafeInteger(value.epochSecond) ? parseTimestamp((value.epochSecond as number) * 1000 + Math.floor(Number(value.nanoOfSecond ?? 0) / 1e6)) : undefined) : parseTimestamp(value);
-  return ms === undefined ? undefined : { field, ms };
+  if (!isJsonObject(value)) return parseTimestamp(value);
+  return Number.isSafeInteger(value.epochSecond) ? parseTimestamp((value.epochSecond as number) * 1000 + Math.floor(Number(value.nanoOfSecond ?? 0) / 1e6)) : undefined;
 }
 
 /**
@@ -98,20 +98,20 @@ export function formatLevel(record: Json): string | undefined {
   }
 }
 
-/** A format's message field, and its text (a message template rendered over the record's properties). */
-export function formatMessage(record: Json): { field: string; text: string } | undefined {
-  const text = (field: string, value: unknown) => (typeof value === 'string' ? { field, text: value } : undefined);
+/** A format's message: its text, or a message template rendered over the record's properties. */
+export function formatMessage(record: Json): string | undefined {
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
   switch (loggerFormat(record)) {
     case 'clef':
-      return text('@m', record['@m']) ?? text('@mt', typeof record['@mt'] === 'string' ? renderTemplate(record['@mt'], record, record['@r']) : undefined);
+      return text(record['@m']) ?? (typeof record['@mt'] === 'string' ? renderTemplate(record['@mt'], record, record['@r']) : undefined);
     case 'serilog':
-      return text('RenderedMessage', record.RenderedMessage) ?? text('MessageTemplate', renderTemplate(record.MessageTemplate as string, isJsonObject(record.Properties) ? record.Properties : {}, undefined));
+      return text(record.RenderedMessage) ?? renderTemplate(record.MessageTemplate as string, isJsonObject(record.Properties) ? record.Properties : {}, undefined);
     case 'dotnet':
-      return text('Message', record.Message);
+      return text(record.Message);
     case 'tracing':
-      return text('fields', (record.fields as Json).message);
+      return text((record.fields as Json).message);
     case 'gelf':
-      return text('short_message', record.short_message);
+      return text(record.short_message);
     default:
       return undefined;
   }
@@ -186,11 +186,9 @@ function placeThread(document: Json, value: unknown): boolean {
 
 /** log4j2's `source` (locationInfo): `class`, `method`, `file`, `line`. */
 function placeJavaLocation(document: Json, location: unknown): boolean {
-  if (!isJsonObject(location) || !isText(location.file) || get(document, 'log.origin.file.name') !== undefined) return false;
-  put(document, 'log.origin.file.name', location.file);
-  if (Number.isSafeInteger(location.line) && (location.line as number) >= 0) put(document, 'log.origin.file.line', location.line);
-  if (isText(location.method)) put(document, 'log.origin.function', isText(location.class) ? `${location.class}.${location.method}` : location.method);
-  return true;
+  if (!isJsonObject(location)) return false;
+  const method = isText(location.method) && isText(location.class) ? `${location.class}.${location.method}` : location.method;
+  return placeOrigin(document, location.file, location.line, method);
 }
 
 /** Google Cloud's `labels`: ECS's labels, text each. */
@@ -202,12 +200,7 @@ function placeLabels(document: Json, labels: unknown): boolean {
 
 /** Google Cloud's `sourceLocation`: `file`, `line` (a number or its text), `function`. */
 function placeSourceLocation(document: Json, location: unknown): boolean {
-  if (!isJsonObject(location) || !isText(location.file) || get(document, 'log.origin.file.name') !== undefined) return false;
-  put(document, 'log.origin.file.name', location.file);
-  const line = Number(location.line);
-  if (Number.isSafeInteger(line)) put(document, 'log.origin.file.line', line);
-  if (isText(location.function)) put(document, 'log.origin.function', location.function);
-  return true;
+  return isJsonObject(location) && placeOrigin(document, location.file, Number(location.line), location.function);
 }
 
 /** Google Cloud's `httpRequest` (LogEntry's HttpRequest): what an access log gives, the rest kept. */
@@ -225,9 +218,7 @@ function placeHttpRequest(document: Json, request: unknown): boolean {
   if (putFree(document, 'source.ip', ip, ip !== undefined && isIP(ip) !== 0)) placed.push('remoteIp');
   const duration = durationNs(request.latency);
   if (putFree(document, 'event.duration', duration, duration !== undefined)) placed.push('latency');
-  const left: Json = {};
-  for (const field in request) if (!placed.includes(field)) left[field] = request[field];
-  if (Object.keys(left).length > 0) objectAt(document, 'rendiff').httpRequest = left;
+  keepLeft(document, 'httpRequest', request, placed);
   return true;
 }
 
@@ -246,9 +237,8 @@ function placeGelfField(document: Json, name: string, value: unknown): boolean {
 
 /** tracing-subscriber's `fields`: its `message` is the record's; the other fields are kept. */
 function placeTracingFields(document: Json, fields: Json): boolean {
-  const { message, ...rest } = fields;
-  if (!isText(message)) return false;
-  if (Object.keys(rest).length > 0) objectAt(document, 'rendiff').fields = rest;
+  if (!isText(fields.message)) return false;
+  keepLeft(document, 'fields', fields, ['message']);
   return true;
 }
 
@@ -265,7 +255,6 @@ const CLAIMS: Readonly<Record<LoggerFormat, (document: Json, key: string, value:
       case 'lineno':
         return putFree(document, 'log.origin.file.line', value, Number.isSafeInteger(value));
       case 'pathname':
-        return putFree(document, 'log.origin.file.name', value, isText(value));
       case 'filename':
         return putFree(document, 'log.origin.file.name', value, isText(value));
       case 'process':
@@ -346,13 +335,10 @@ const CLAIMS: Readonly<Record<LoggerFormat, (document: Json, key: string, value:
         return true;
       case 'Exception':
         return placeTrace(document, value);
-      case 'Properties': {
-        if (!isJsonObject(value)) return false;
-        const { SourceContext: source, ...rest } = value;
-        if (!putFree(document, 'log.logger', source, isText(source))) return false;
-        if (Object.keys(rest).length > 0) objectAt(document, 'rendiff').Properties = rest;
+      case 'Properties':
+        if (!isJsonObject(value) || !putFree(document, 'log.logger', value.SourceContext, isText(value.SourceContext))) return false;
+        keepLeft(document, 'Properties', value, ['SourceContext']);
         return true;
-      }
       default:
         return false;
     }

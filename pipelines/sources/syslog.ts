@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { put, type Json } from '../ecs.js';
-import { parseTimestamp } from '../timestamps.js';
+import { MONTHS, parseTimestamp } from '../timestamps.js';
 
 /**
  * Syslog lines, as a host ships them to Kafka (rsyslog's omkafka, syslog-ng, Vector) or Filebeat reads them from
@@ -28,7 +28,6 @@ export interface SyslogLine {
   message: string;
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const PRI = /^<(\d{1,3})>/;
 const RFC5424 = /^([1-9]\d?) (\S+) (\S+) (\S+) (\S+) (\S+) (.*)$/s;
 const BSD_TIME = /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) /;
@@ -150,7 +149,7 @@ export function putSyslog(document: Json, line: SyslogLine): void {
   else if (line.appName === 'sudo') putSudo(document, line.message);
 }
 
-const SSH_LOGIN = /^(Accepted|Failed|Invalid) (\S+) for (?:invalid user )?(.*?) from (\S+) port (\d+) ssh2(?:: (.+))?$/;
+const SSH_LOGIN = /^(Accepted|Failed) (\S+) for (?:invalid user )?(.*?) from (\S+) port (\d+) ssh2(?:: (.+))?$/;
 const SSH_INVALID_USER = /^(Invalid) user (.*?) from (\S+)(?: port (\d+))?$/;
 const SSH_NO_IDENTIFICATION = /^Did not receive identification string from (\S+)/;
 
