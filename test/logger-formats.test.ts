@@ -336,6 +336,8 @@ describe('records written by Python’s logging, Java’s logback and log4j2, .N
       message: 'Hello, {"Name":"nblumhardt","Tags":[1,2,3]}, 0000007b at "2016-06-07T13:44:57.8532799+10:00"', log: { level: 'error', logger: 'Rendiff.Jobs' },
       event: { outcome: 'failure' }, error: { type: 'System.InvalidOperationException', message: 'Sequence contains no elements' }, rendiff: { '@r': ['0000007b'], N: 123 },
     });
+    // A template naming Object's members renders them only as the record's own properties.
+    expect(accept({ '@t': '2016-06-07T03:44:57.8532799Z', '@mt': 'Built by {constructor} from {toString}', toString: 'x' }, 'logs-misc').message).toBe('Built by {constructor} from "x"');
     expect(accept(SERILOG_JSON, 'logs-misc')).toMatchObject({
       '@timestamp': '2016-06-07T03:44:57.853Z', message: 'Hello, {"Name":"nblumhardt","Tags":[1,2,3]}, 123 at "2016-06-07T13:44:57.8532799+10:00"', log: { level: 'information' },
       rendiff: { message_template: 'Hello, {@User}, {N:x8} at {Now}', Properties: { N: 123 } },

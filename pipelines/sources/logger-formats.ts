@@ -133,7 +133,8 @@ export function renderTemplate(template: string, properties: Json, renderings: u
       formatted += 1;
       if (typeof pre === 'string') return pre;
     }
-    const value = properties[name as string];
+    // An own property only: `{constructor}` is a property the record may lack, not Object's.
+    const value = Object.hasOwn(properties, name as string) ? properties[name as string] : undefined;
     if (value === undefined) return whole;
     if (typeof value === 'string') return format === 'l' ? value : JSON.stringify(value);
     return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
