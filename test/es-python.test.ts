@@ -20,6 +20,7 @@ interface Report {
   bulk: number;
   scanned: number;
   misspelt: [number, string] | string;
+  typed_mapping: [number, string, string] | string;
   pit_seen: number;
   pit_closed: { succeeded: boolean; num_freed: number };
   pit_after_close: string;
@@ -52,7 +53,9 @@ describe('Debian’s official Python client (python3-elasticsearch 7.17) against
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as Report;
     expect(report.bulk).toBe(1234);
+    // Nothing was written by the refused typed mapping: the scan finds the bulk's documents alone.
     expect(report.scanned).toBe(1234);
+    expect(report.typed_mapping).toEqual([400, 'illegal_argument_exception', 'request [/py-logs/_doc/_mapping] contains unrecognized parameter: [include_type_name]']);
     expect(report.misspelt).toEqual([400, 'parsing_exception']);
     // The document written after the point in time opened is not in it.
     expect(report.pit_seen).toBe(1234);

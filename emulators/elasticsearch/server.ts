@@ -38,6 +38,7 @@ import { allocationExplain, recoveries, recoveryRows, searchShards, segmentRows,
 import { renderCat } from './cat-table.js';
 import { healthReport } from './health-report.js';
 import { Cluster, Doc, flattenSettings, nestSettings, readable, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
+import { acceptedParams, checkParams } from './rest-params.js';
 
 export interface ElasticsearchEmulatorOptions {
   /** HTTP port; 0 picks a free one. Default 9200. */
@@ -123,6 +124,20 @@ function unsupportedContentType(incoming: IncomingMessage, bodyLength: number): 
   if (header === undefined) return 'Content-Type header is missing';
   const mediaType = header.split(';')[0]?.trim() ?? '';
   return JSON_MEDIA_TYPES.test(mediaType) ? undefined : `Content-Type header [${header}] is not supported`;
+}
+
+/**
+ * A body given in the query, for clients that cannot send one with a GET (RestRequest.contentOrSourceParam): its
+ * type must be named, and be one Elasticsearch reads; both faults are IllegalStateExceptions there, so 500s.
+ */
+function bodyFromSource(query: Readonly<Record<string, string>>): { chunks: Buffer[]; length: number } | undefined {
+  const source = query.source;
+  if (source === undefined) return undefined;
+  const type = query.source_content_type;
+  if (type === undefined) throw new EsError(500, 'illegal_state_exception', 'source and source_content_type parameters are required');
+  if (!JSON_MEDIA_TYPES.test(type.split(';')[0]?.trim() ?? '')) throw new EsError(500, 'illegal_state_exception', `Unknown value for source_content_type [${type}]`);
+  const body = Buffer.from(source, 'utf8');
+  return { chunks: [body], length: body.length };
 }
 
 /** The templates a GET names (comma-separated, wildcards allowed); a plain name that matches none is a 404. */
@@ -394,7 +409,17 @@ export class ElasticsearchEmulator {
   port: number;
   private closed = false;
   private readonly server: Server;
-  private readonly routes: Array<{ method: string; pattern: RegExp; names: string[]; handler: Handler; ndjson: boolean; bodyRequired: boolean }> = [];
+  private readonly routes: Array<{
+    method: string;
+    pattern: RegExp;
+    names: string[];
+    handler: Handler;
+    ndjson: boolean;
+    bodyRequired: boolean;
+    /** Query parameters its API accepts, and those of the API a HEAD request of the same path is (undefined: the emulator's own routes). */
+    accepted: ReadonlySet<string> | undefined;
+    acceptedByHead: ReadonlySet<string> | undefined;
+  }> = [];
   private readonly contexts = new SearchContexts();
   private readonly asyncSearches = new AsyncSearches();
   private readonly snapshots = new Snapshots();
@@ -531,7 +556,10 @@ export class ElasticsearchEmulator {
     })}$`);
     for (const each of Array.isArray(method) ? method : [method]) {
       const bodyRequired = options.bodyRequired ?? ((each === 'PUT' || each === 'POST') && BODY_REQUIRED_PATHS.has(path));
-      this.routes.push({ method: each, pattern, names, handler, ndjson: options.ndjson === true, bodyRequired });
+      const accepted = acceptedParams(each, path);
+      if (accepted === undefined && !path.startsWith('/_emulator')) throw new Error(`no REST API named for the route ${each} ${path} (rest-params.ts)`);
+      const acceptedByHead = each === 'GET' ? acceptedParams('HEAD', path) : undefined;
+      this.routes.push({ method: each, pattern, names, handler, ndjson: options.ndjson === true, bodyRequired, accepted, acceptedByHead });
     }
   }
 
@@ -541,8 +569,10 @@ export class ElasticsearchEmulator {
     const method = incoming.method ?? 'GET';
     let reply: Reply;
     try {
-      const { chunks, length } = await this.readBody(incoming);
-      const refused = unsupportedContentType(incoming, length);
+      const sent = await this.readBody(incoming);
+      const fromSource = sent.length === 0 ? bodyFromSource(query) : undefined;
+      const { chunks, length } = fromSource ?? sent;
+      const refused = fromSource === undefined ? unsupportedContentType(incoming, length) : undefined;
       if (refused !== undefined) {
         this.send(outgoing, method, { status: 406, body: { error: refused, status: 406 } }, query, 'application/json');
         return;
@@ -640,6 +670,8 @@ export class ElasticsearchEmulator {
       if (route.bodyRequired && request.bodyLength === 0) throw new EsError(400, 'parse_exception', 'request body is required');
       // As in Elasticsearch, a malformed body is a 400 before anything else (index resolution included).
       if (!route.ndjson) request.json = parseJsonBody(request.body);
+      const accepted = request.method === 'HEAD' ? route.acceptedByHead : route.accepted;
+      if (accepted !== undefined) checkParams(request.path, request.query, accepted);
       return route.handler(request);
     }
     if (allowed) return { status: 405, body: { error: `Incorrect HTTP method for uri [${request.path}] and method [${request.method}]`, status: 405 } };
