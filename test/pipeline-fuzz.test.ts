@@ -29,6 +29,9 @@ const KEYS = [
   'loggerName', 'instant', 'timeMillis', 'thrown', 'threadId', 'loggerFqcn', '@t', '@m', '@mt', '@l', '@x', '@i', '@r', 'SourceContext', 'Timestamp', 'Level', 'MessageTemplate', 'RenderedMessage',
   'Properties', 'Exception', 'LogLevel', 'Category', 'EventId', 'Message', 'target', 'fields', 'line_number', 'logging.googleapis.com/trace', 'logging.googleapis.com/sourceLocation', 'httpRequest',
   'short_message', 'version', '_container_id', '_x',
+  // System log daemons' records (system-records.ts): journald, syslog-ng, rsyslog.
+  'MESSAGE', '__REALTIME_TIMESTAMP', '_HOSTNAME', 'SYSLOG_IDENTIFIER', '_PID', 'SYSLOG_PID', 'PRIORITY', 'SYSLOG_FACILITY', '_SYSTEMD_UNIT', '_MACHINE_ID', 'CODE_LINE',
+  'PROGRAM', 'HOST', 'PID', 'FACILITY', 'DATE', 'ISODATE', '_SDATA', 'LEGACY_MSGHDR', 'syslogtag', 'timereported', 'syslogfacility', 'syslogseverity', 'structured-data', 'sysloghost', 'programname',
   // Names Elasticsearch refuses, and others that are merely unusual.
   '', '.', 'a..b', ' ', 'x.', '.y', 'ünï', 'with space', 'k1', 'k2', 'k3',
   // Names of Object.prototype's members: a lookup by a record's key in a plain object would find them; and
@@ -87,6 +90,10 @@ const SHAPES: ReadonlyArray<Record<string, unknown>> = [
   { levelname: 'INFO', asctime: '2026-11-22 10:00:00,123', message: 'm' },
   { version: '1.1', host: 'h', short_message: 'm', level: 3 },
   { LogLevel: 'Information', Category: 'C', Message: 'm' },
+  { __REALTIME_TIMESTAMP: '1796550062123456', _HOSTNAME: 'h', SYSLOG_IDENTIFIER: 'sshd', PRIORITY: '6', MESSAGE: [70, 97, 105, 108] },
+  { PROGRAM: 'sshd', HOST: 'h', FACILITY: 'auth', PRIORITY: 'info', DATE: 'Dec  6 09:41:02', MESSAGE: 'm' },
+  { msg: ' m', syslogtag: 'sshd[1]:', timereported: '2026-12-06T09:41:02+00:00', syslogfacility: '4', syslogseverity: '6', 'structured-data': '[a b="c"]' },
+  { '@timestamp': '2026-12-06T09:41:02+00:00', sysloghost: 'h', programname: 'sudo', severity: 'info', facility: 'authpriv', message: 'm' },
 ];
 
 /** One input: a JSON record, the same inside a Filebeat event, or a plain line. */

@@ -1,10 +1,11 @@
 import { put, type Json } from '../ecs.js';
-import { baseDocument, eventTime, receivedTime, withReceivedTime, type Claim, type NormaliseContext } from './common.js';
+import { baseDocument, eventTime, keepRest, receivedTime, withReceivedTime, type Claim, type NormaliseContext } from './common.js';
 import { ecsLevel, keepRestPlacingEcs } from './ecs-fields.js';
 import { claimLoggerOrEcsField, levelName } from './json-loggers.js';
 import { formatLevel, formatMessage, formatTime } from './logger-formats.js';
 import { parseLogfmt } from './logfmt.js';
 import { parseSyslog, putSyslog } from './syslog.js';
+import { readSystemRecord, type SystemRecord } from './system-records.js';
 
 const TIME_FIELDS = ['@timestamp', 'timestamp', 'time', 'ts'] as const;
 const NONE_KNOWN: ReadonlySet<string> = new Set();
@@ -35,7 +36,8 @@ function levelOf(record: Json): string | undefined {
 
 /**
  * Anything no source pipeline recognises: a logfmt line is read as the record it writes (logfmt.ts), a syslog line
- * as syslog (syslog.ts), another plain line is kept whole as `message`; a JSON record keeps
+ * as syslog (syslog.ts), another plain line is kept whole as `message`; a system log daemon's JSON record (journald,
+ * syslog-ng, rsyslog) as the syslog it carries (system-records.ts); another JSON record keeps
  * its message and time if it has them, an ECS logger's fields in their ECS place, and everything else under `rendiff.*`.
  */
 export function normaliseGeneric(record: Json | string, context: NormaliseContext, dataset = 'sluice.generic'): Json {
@@ -49,6 +51,8 @@ export function normaliseGeneric(record: Json | string, context: NormaliseContex
     else put(document, 'message', record);
     return document;
   }
+  const system = readSystemRecord(record, receivedTime(context));
+  if (system !== undefined) return systemDocument(system, context, dataset);
   const timeField = timeFieldOf(record);
   const time = timeField === undefined ? formatTime(record) : record[timeField];
   const document = baseDocument(dataset, eventTime(time, '@timestamp', withReceivedTime(context)), context);
@@ -56,5 +60,13 @@ export function normaliseGeneric(record: Json | string, context: NormaliseContex
   put(document, 'message', typeof message === 'string' ? message : formatMessage(record));
   put(document, 'log.level', levelOf(record)?.toLowerCase());
   keepRestPlacingEcs(document, record, NONE_KNOWN, claimKnownLoggers);
+  return document;
+}
+
+function systemDocument(system: SystemRecord, context: NormaliseContext, dataset: string): Json {
+  const document = baseDocument(dataset, system.line.ms ?? receivedTime(context), context);
+  putSyslog(document, system.line);
+  for (const [path, value] of system.placed) put(document, path, value);
+  keepRest(document, system.rest, system.known);
   return document;
 }

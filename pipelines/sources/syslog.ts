@@ -22,7 +22,9 @@ export interface SyslogLine {
   appName: string | undefined;
   procId: string | undefined;
   msgId: string | undefined;
-  priority: number | undefined;
+  /** Codes; a PRI gives both, a journal entry may have its severity alone. */
+  facility: number | undefined;
+  severity: number | undefined;
   version: number | undefined;
   structuredData: Json | undefined;
   message: string;
@@ -34,7 +36,7 @@ const BSD_TIME = /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}(\d{1,
 const ISO_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?) /;
 /** HOSTNAME, then TAG (with `[PID]`) and a colon; a line without a tag ("--- last message repeated 1 time ---") is all message. */
 const HOST_TAG = /^(\S+) ([\w./@-]{1,48})(?:\[([^\]\s]{1,32})\])?: ?(.*)$/s;
-const FACILITIES = ['kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'ntp', 'security', 'console', 'solaris-cron', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'];
+export const FACILITIES = ['kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'ntp', 'security', 'console', 'solaris-cron', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'];
 /** RFC 5424's severities by their code (GELF's `level` too). */
 export const SYSLOG_SEVERITIES = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'informational', 'debug'];
 const DAY_MS = 86_400_000;
@@ -64,9 +66,13 @@ export function parseSyslog(line: string, now: number): SyslogLine | undefined {
   // "… Server started: port 8080" is no host and tag (rsyslog writes host names in lower case). Its time and text are
   // kept. A BSD time ("Dec 13 11:35:28 Johns-MacBook-Pro kernel[0]: …") is syslog's own and takes any host.
   const tagged = iso !== null && pri === null && found !== null && !looksLikeHost(found[1] as string) ? null : found;
-  const base = { ms, priority, version: undefined, msgId: undefined, structuredData: undefined };
+  const base = { ms, ...fromPriority(priority), version: undefined, msgId: undefined, structuredData: undefined };
   if (tagged === null) return { ...base, hostname: undefined, appName: undefined, procId: undefined, message: after };
   return { ...base, hostname: tagged[1], appName: tagged[2], procId: tagged[3], message: tagged[4] ?? '' };
+}
+
+function fromPriority(priority: number | undefined): { facility: number | undefined; severity: number | undefined } {
+  return priority === undefined ? { facility: undefined, severity: undefined } : { facility: priority >> 3, severity: priority & 7 };
 }
 
 function rfc5424(match: RegExpExecArray, priority: number | undefined): SyslogLine {
@@ -76,7 +82,7 @@ function rfc5424(match: RegExpExecArray, priority: number | undefined): SyslogLi
   const message = tail.slice(sdEnd).replace(/^ /, '');
   return {
     ms: nil(time) === undefined ? undefined : parseTimestamp(time),
-    hostname: nil(hostname), appName: nil(appName), procId: nil(procId), msgId: nil(msgId), priority, version: Number(version),
+    hostname: nil(hostname), appName: nil(appName), procId: nil(procId), msgId: nil(msgId), ...fromPriority(priority), version: Number(version),
     structuredData: tail.startsWith('[') ? structuredData(tail.slice(0, sdEnd)) : undefined,
     // The BOM RFC 5424 puts before a UTF-8 message.
     message: message.replace(/^\uFEFF/, ''),
@@ -101,7 +107,7 @@ function structuredDataEnd(text: string): number {
 }
 
 /** RFC 5424's STRUCTURED-DATA: `[id name="value" …]…`, values with `\"`, `\\` and `\]` escaped. */
-function structuredData(text: string): Json | undefined {
+export function structuredData(text: string): Json | undefined {
   const elements: Json = {};
   for (const element of text.matchAll(/\[([^\s\]=]+)((?:\s+[^\s=\]]+="(?:[^"\\]|\\.)*")*)\s*\]/g)) {
     const params: Json = {};
@@ -109,6 +115,12 @@ function structuredData(text: string): Json | undefined {
     elements[element[1] as string] = params;
   }
   return Object.keys(elements).length > 0 ? elements : undefined;
+}
+
+/** A BSD time written alone (`Dec  6 09:41:02`, syslog-ng's DATE), read as in a line. */
+export function parseBsdDate(text: string, now: number): number | undefined {
+  const match = BSD_TIME.exec(`${text} `);
+  return match !== null && match[0].length === text.length + 1 ? bsdTime(match, now) : undefined;
 }
 
 /**
@@ -135,12 +147,13 @@ export function putSyslog(document: Json, line: SyslogLine): void {
   put(document, 'log.syslog.msgid', line.msgId);
   put(document, 'log.syslog.version', line.version === undefined ? undefined : String(line.version));
   put(document, 'log.syslog.structured_data', line.structuredData);
-  if (line.priority !== undefined) {
-    const facility = line.priority >> 3;
-    const severity = line.priority & 7;
-    put(document, 'log.syslog.priority', line.priority);
+  const { facility, severity } = line;
+  if (facility !== undefined && severity !== undefined) put(document, 'log.syslog.priority', facility * 8 + severity);
+  if (facility !== undefined) {
     put(document, 'log.syslog.facility.code', facility);
     put(document, 'log.syslog.facility.name', FACILITIES[facility]);
+  }
+  if (severity !== undefined) {
     put(document, 'log.syslog.severity.code', severity);
     put(document, 'log.syslog.severity.name', SYSLOG_SEVERITIES[severity]);
     put(document, 'log.level', SYSLOG_SEVERITIES[severity]);
