@@ -404,6 +404,21 @@ describe('mapping types', () => {
     expect(error).toMatchObject({ status: 400 });
     expect(error.reason).toMatch(/Limit of total fields \[3\] has been exceeded/);
   });
+
+  it('with ignore_dynamic_beyond_limit, indexes the document and names in _ignored the fields past the limit (mapping limit settings)', async () => {
+    await es.indices.create({ index: 'roomy', settings: { 'index.mapping.total_fields.limit': 3, 'index.mapping.total_fields.ignore_dynamic_beyond_limit': true } });
+    await es.index({ index: 'roomy', id: '1', document: { a: 1, b: 2 } });
+    // c is the third field; the object and d would be the fourth and fifth: left out, as with dynamic false, but named.
+    // A string would have been two (text and its keyword sub-field), and so left out too.
+    await es.index({ index: 'roomy', id: '2', document: { c: 3, obj: { inner: 1 }, d: 4, e: 'x', a: 5 }, refresh: true });
+    expect(Object.keys((await es.indices.getMapping({ index: 'roomy' })).roomy?.mappings.properties ?? {}).sort()).toEqual(['a', 'b', 'c']);
+    const hit = (await es.search({ index: 'roomy', query: { term: { _ignored: 'obj' } } })).hits.hits[0];
+    expect(hit?._id).toBe('2');
+    expect([...(hit?._ignored ?? [])].sort()).toEqual(['d', 'e', 'obj']);
+    expect(hit?._source).toEqual({ c: 3, obj: { inner: 1 }, d: 4, e: 'x', a: 5 });
+    expect((await es.count({ index: 'roomy', query: { term: { a: 5 } } })).count).toBe(1);
+    expect((await es.count({ index: 'roomy', query: { exists: { field: 'obj.inner' } } })).count).toBe(0);
+  });
 });
 
 describe('search', () => {

@@ -215,6 +215,11 @@ interface Context {
   ignoreMalformed: boolean;
   /** The fields of this document not indexed so far, each named once in `_ignored`. */
   ignored: Set<string> | undefined;
+  /** `index.mapping.total_fields.limit`, and whether a dynamic field past it is ignored rather than refused. */
+  totalFieldsLimit: number;
+  ignoreDynamicBeyondLimit: boolean;
+  /** The index's own field count, counted once a field is to be added under ignoreDynamicBeyondLimit. */
+  existingFields: number | undefined;
 }
 
 /** Names a field in the document's `_ignored`, once (Elasticsearch keeps them as a set). */
@@ -230,6 +235,17 @@ export interface MappingLimits {
   totalFields: number;
   depth: number;
   ignoreMalformed?: boolean;
+  /** `index.mapping.total_fields.ignore_dynamic_beyond_limit`, which Elastic's logs@settings sets. */
+  ignoreDynamicBeyondLimit?: boolean;
+}
+
+/**
+ * Whether a field of `cost` fields (itself and its multi-fields) fits under the total fields limit with what the
+ * document added so far.
+ */
+function fitsFieldsLimit(context: Context, cost: number): boolean {
+  context.existingFields ??= countFields(context.mappings);
+  return context.existingFields + context.addedCount + cost <= context.totalFieldsLimit;
 }
 
 /** The field types that take `ignore_malformed`, and so its index-level default (the ignore_malformed reference page). */
@@ -621,8 +637,14 @@ function indexObject(
           const reason = `Limit of mapping depth [${context.depthLimit}] has been exceeded due to object field [${path}]`;
           throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse: ${reason}`, {}, { type: 'illegal_argument_exception', reason });
         }
+        const cost = 1 + Object.keys(mapping.fields ?? {}).length;
+        // Past the limit, as with `dynamic: false`, but named in `_ignored` (an object with all under it).
+        if (context.ignoreDynamicBeyondLimit && !fitsFieldsLimit(context, cost)) {
+          noteIgnored(context, path);
+          continue;
+        }
         setOwn(added, key, mapping);
-        context.addedCount += 1 + Object.keys(mapping.fields ?? {}).length;
+        context.addedCount += cost;
       }
       // A field this document adds: prepared for this use only, its children looked up in its mapping as they come.
       field = prepareField(mapping, path, false);
@@ -669,7 +691,10 @@ function indexChild(context: Context, field: PreparedField, key: string, child: 
  */
 export function indexDocument(source: Record<string, unknown>, mappings: Mappings, id: string, limits: MappingLimits): IndexResult {
   const totalFieldsLimit = limits.totalFields;
-  const context: Context = { mappings, fields: new DocFieldsBuilder(), addedCount: 0, spareAdded: undefined, id, depthLimit: limits.depth, ignoreMalformed: limits.ignoreMalformed === true, ignored: undefined };
+  const context: Context = {
+    mappings, fields: new DocFieldsBuilder(), addedCount: 0, spareAdded: undefined, id, depthLimit: limits.depth, ignoreMalformed: limits.ignoreMalformed === true, ignored: undefined,
+    totalFieldsLimit, ignoreDynamicBeyondLimit: limits.ignoreDynamicBeyondLimit === true, existingFields: undefined,
+  };
   const added: Record<string, FieldMapping> = {};
   indexObject(context, source, preparedMapping(mappings), mappings.properties ?? NO_PROPERTIES, added, '', mappings.dynamic === undefined ? 'true' : String(mappings.dynamic));
   if (context.addedCount > 0 && countFields(mappings) + context.addedCount > totalFieldsLimit) {

@@ -800,6 +800,7 @@ export class Cluster {
       totalFields: Number(index.settings['index.mapping.total_fields.limit'] ?? 1000),
       depth: Number(index.settings['index.mapping.depth.limit'] ?? 20),
       ignoreMalformed: String(index.settings['index.mapping.ignore_malformed']) === 'true',
+      ignoreDynamicBeyondLimit: String(index.settings['index.mapping.total_fields.ignore_dynamic_beyond_limit']) === 'true',
     };
   }
 
