@@ -32,6 +32,7 @@ const KEYS = [
   // System log daemons' records (system-records.ts): journald, syslog-ng, rsyslog.
   'MESSAGE', '__REALTIME_TIMESTAMP', '_HOSTNAME', 'SYSLOG_IDENTIFIER', '_PID', 'SYSLOG_PID', 'PRIORITY', 'SYSLOG_FACILITY', '_SYSTEMD_UNIT', '_MACHINE_ID', 'CODE_LINE',
   'PROGRAM', 'HOST', 'PID', 'FACILITY', 'DATE', 'ISODATE', '_SDATA', 'LEGACY_MSGHDR', 'syslogtag', 'timereported', 'syslogfacility', 'syslogseverity', 'structured-data', 'sysloghost', 'programname',
+  'appname', 'procid', 'msgid', 'facility', 'source_type', 'ident', 'pri', 'extradata',
   // Names Elasticsearch refuses, and others that are merely unusual.
   '', '.', 'a..b', ' ', 'x.', '.y', 'ünï', 'with space', 'k1', 'k2', 'k3',
   // Names of Object.prototype's members: a lookup by a record's key in a plain object would find them; and
@@ -94,6 +95,8 @@ const SHAPES: ReadonlyArray<Record<string, unknown>> = [
   { PROGRAM: 'sshd', HOST: 'h', FACILITY: 'auth', PRIORITY: 'info', DATE: 'Dec  6 09:41:02', MESSAGE: 'm' },
   { msg: ' m', syslogtag: 'sshd[1]:', timereported: '2026-12-06T09:41:02+00:00', syslogfacility: '4', syslogseverity: '6', 'structured-data': '[a b="c"]' },
   { '@timestamp': '2026-12-06T09:41:02+00:00', sysloghost: 'h', programname: 'sudo', severity: 'info', facility: 'authpriv', message: 'm' },
+  { source_type: 'syslog', appname: 'sshd', hostname: 'h', facility: 'auth', severity: 'info', procid: 812, timestamp: '2026-12-06T09:41:02Z', message: 'm' },
+  { pri: '38', time: 'Dec  6 09:41:02', host: 'h', ident: 'sshd', pid: '812', extradata: '[a b="c"]', message: 'm' },
 ];
 
 /** One input: a JSON record, the same inside a Filebeat event, or a plain line. */

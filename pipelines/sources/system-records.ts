@@ -13,7 +13,12 @@ import { FACILITIES, parseBsdDate, structuredData, type SyslogLine } from './sys
  *   `ISODATE` or the BSD `DATE`, `_SDATA`;
  * - rsyslog's `%jsonmesg%` (`msg`, `hostname`, `syslogtag`, `timereported`, numeric `syslogfacility` and
  *   `syslogseverity`, `structured-data` as written) and the list template of rsyslog's Elasticsearch recipes
- *   (`sysloghost`, `programname`, `severity` and `facility` by name).
+ *   (`sysloghost`, `programname`, `severity` and `facility` by name);
+ * - Vector's syslog source (syslog_loose's fields: `appname`, `hostname`, `procid`, `msgid`, `facility` and `severity`
+ *   by name, `timestamp`, `version`);
+ * - Fluent Bit's syslog parsers (its parsers.conf: `pri`, `time` kept as written, a BSD time or an ISO one, `host`,
+ *   `ident`, `pid`, `msgid`, `extradata`), the `@timestamp` its Kafka output adds first, and Fluentd's in_syslog
+ *   (`host`, `ident`, `pid`).
  * Their other fields are kept under `rendiff.*`, as for any record.
  */
 
@@ -165,11 +170,64 @@ function rsyslogTemplate(record: Json): SystemRecord {
   return { line, placed: [], known: new Set(read), rest: record };
 }
 
+const isVectorSyslog = (record: Json): boolean =>
+  typeof record.message === 'string' && (record.source_type === 'syslog' || (typeof record.appname === 'string' && typeof record.hostname === 'string' && (typeof record.facility === 'string' || typeof record.severity === 'string')));
+
+function vectorSyslog(record: Json): SystemRecord {
+  const procId = typeof record.procid === 'number' ? String(record.procid) : text(record.procid);
+  const line: SyslogLine = {
+    ms: parseTimestamp(record.timestamp),
+    hostname: text(record.hostname),
+    appName: text(record.appname),
+    procId,
+    msgId: text(record.msgid),
+    facility: facilityNamed(record.facility),
+    severity: severityNamed(record.severity),
+    version: typeof record.version === 'number' ? record.version : undefined,
+    structuredData: undefined,
+    message: record.message as string,
+  };
+  const read = ['message', 'timestamp', 'hostname', 'appname', 'procid', 'msgid', 'facility', 'severity', 'version'];
+  return { line, placed: [], known: new Set(read), rest: record };
+}
+
+const isFluentSyslog = (record: Json): boolean =>
+  typeof record.ident === 'string' && typeof record.message === 'string' && ['pri', 'host', 'hostname', 'pid'].some((key) => typeof record[key] === 'string');
+
+/** Fluent Bit keeps the parsed `time` as written (Time_Keep On): a BSD time, or RFC 5424's; its Kafka output adds `@timestamp`. */
+function fluentTime(record: Json, now: number): number | undefined {
+  const stamped = record['@timestamp'];
+  if (stamped !== undefined && stamped !== null) return parseTimestamp(stamped);
+  const time = text(record.time);
+  return time === undefined ? undefined : (parseTimestamp(time) ?? parseBsdDate(time, now));
+}
+
+function fluentSyslog(record: Json, now: number): SystemRecord {
+  const priority = code(record.pri, 191);
+  const data = text(record.extradata);
+  const line: SyslogLine = {
+    ms: fluentTime(record, now),
+    hostname: text(record.host) ?? text(record.hostname),
+    appName: text(record.ident),
+    procId: text(record.pid),
+    msgId: text(record.msgid),
+    facility: priority === undefined ? undefined : priority >> 3,
+    severity: priority === undefined ? undefined : priority & 7,
+    version: undefined,
+    structuredData: data === undefined ? undefined : structuredData(data),
+    message: record.message as string,
+  };
+  const read = ['message', '@timestamp', 'time', 'host', 'hostname', 'ident', 'pid', 'msgid', 'pri', 'extradata'];
+  return { line, placed: [], known: new Set(read), rest: record };
+}
+
 /** The record of a system log daemon, or undefined for any other record. `now`: when it arrived, for a BSD date's year. */
 export function readSystemRecord(record: Json, now: number): SystemRecord | undefined {
   if (isJournalEntry(record)) return journalEntry(record);
   if (isSyslogNgRecord(record)) return syslogNgRecord(record, now);
   if (isRsyslogMessage(record)) return rsyslogMessage(record);
   if (isRsyslogTemplate(record)) return rsyslogTemplate(record);
+  if (isVectorSyslog(record)) return vectorSyslog(record);
+  if (isFluentSyslog(record)) return fluentSyslog(record, now);
   return undefined;
 }
