@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
-import { API_PARAMS, API_ROUTES } from '../emulators/elasticsearch/rest-params.js';
+import { API_PARAMS, API_ROUTES, APIS_WITHOUT_BODY } from '../emulators/elasticsearch/rest-params.js';
 import { packageRoot } from '../shared/paths.js';
 import { emulatorPerFile, failure } from './support/elasticsearch.js';
 import type { Client } from '@elastic/elasticsearch';
@@ -19,10 +19,10 @@ let emulator: ElasticsearchEmulator;
 
 emulatorPerFile((cluster) => ({ es, emulator } = cluster));
 
-/** The query parameters each API of the installed official client declares (its generated `acceptedParams`). */
-function clientAcceptedParams(): Map<string, string[]> {
+/** The query and body parameters each API of the installed official client declares (its generated `acceptedParams`). */
+function clientAcceptedParams(): Map<string, { query: string[]; body: string[] }> {
   const folder = join(packageRoot, 'node_modules', '@elastic', 'elasticsearch', 'lib', 'api', 'api');
-  const declared = new Map<string, string[]>();
+  const declared = new Map<string, { query: string[]; body: string[] }>();
   for (const file of readdirSync(folder).filter((name) => name.endsWith('.js'))) {
     const text = readFileSync(join(folder, file), 'utf8');
     for (const match of text.matchAll(/(?:const acceptedParams|this\[symbols_1\.kAcceptedParams\]) = \{/g)) {
@@ -34,8 +34,8 @@ function clientAcceptedParams(): Map<string, string[]> {
         else if (text[end] === '}' && --depth === 0) break;
       }
       // A literal of names only (the client's generated code): evaluated with nothing in scope.
-      const apis = runInNewContext(`(${text.slice(start, end + 1)})`, { commonQueryParams: [] }) as Record<string, { query: string[] }>;
-      for (const [api, { query }] of Object.entries(apis)) declared.set(api, [...query].sort());
+      const apis = runInNewContext(`(${text.slice(start, end + 1)})`, { commonQueryParams: [] }) as Record<string, { query: string[]; body: string[] }>;
+      for (const [api, { query, body }] of Object.entries(apis)) declared.set(api, { query: [...query].sort(), body });
     }
   }
   return declared;
@@ -49,7 +49,8 @@ function raw(method: string, path: string, body?: string): Promise<{ status: num
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        const json = text === '' ? {} : (JSON.parse(text) as { error?: { reason?: string } });
+        // An answer that is no error (a _cat table, say) has no reason.
+        const json = text.startsWith('{') ? (JSON.parse(text) as { error?: { reason?: string } }) : {};
         resolve({ status: response.statusCode ?? 0, reason: json.error?.reason ?? '' });
       });
     });
@@ -66,7 +67,9 @@ function concrete(path: string): string {
 describe('the parameters table', () => {
   it('is what the official client 9.4 declares for each API (regenerate the table if the client moved)', () => {
     const declared = clientAcceptedParams();
-    for (const [api, params] of Object.entries(API_PARAMS)) expect([...params].sort(), api).toEqual(declared.get(api));
+    for (const [api, params] of Object.entries(API_PARAMS)) expect([...params].sort(), api).toEqual(declared.get(api)?.query);
+    const withoutBody = Object.keys(API_PARAMS).filter((api) => declared.get(api)?.body.length === 0);
+    expect([...APIS_WITHOUT_BODY].sort()).toEqual(withoutBody.sort());
   });
 
   it('every route refuses a name its API does not read, and knows each name its API reads (suggested for a near miss)', async () => {
@@ -115,6 +118,20 @@ describe('a request with a parameter Elasticsearch does not know', () => {
     expect((await raw('GET', '/_all/_stats?ignore_unavailable=true&allow_no_indices=true&level=shards')).status).toBe(200);
     expect((await raw('GET', '/_cat/count?v=true&h=count&s=count&bytes=kb&time=ms&format=json')).status).toBe(200);
     expect((await raw('GET', '/_cat/count?expand_wildcards=all')).reason).toBe('request [/_cat/count] contains unrecognized parameter: [expand_wildcards]');
+  });
+});
+
+describe('a body where the API reads none (BaseRestHandler)', () => {
+  it('is refused after the parameters, whatever it holds, and nothing is done', async () => {
+    await es.indices.create({ index: 'params-idx' });
+    expect(await raw('GET', '/_cat/indices', '{}')).toEqual({ status: 400, reason: 'request [GET /_cat/indices] does not support having a body' });
+    // Not parsed: a malformed body is the same refusal, and an unknown parameter comes first.
+    expect(await raw('GET', '/_cluster/health', '{oops')).toEqual({ status: 400, reason: 'request [GET /_cluster/health] does not support having a body' });
+    expect((await raw('DELETE', '/params-idx?bogus=1', '{}')).reason).toBe('request [/params-idx] contains unrecognized parameter: [bogus]');
+    expect((await raw('DELETE', '/params-idx', '{}')).status).toBe(400);
+    expect(await es.indices.exists({ index: 'params-idx' })).toBe(true);
+    // Nor as the source parameter, which only an API that reads a body reads.
+    expect((await raw('GET', '/_cat/health?source=%7B%7D&source_content_type=application/json')).reason).toBe('request [/_cat/health] contains unrecognized parameters: [source], [source_content_type]');
   });
 });
 

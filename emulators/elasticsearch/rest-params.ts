@@ -174,6 +174,32 @@ export const API_PARAMS: Readonly<Record<string, readonly string[]>> = {
   'xpack.info': ['accept_enterprise', 'categories', 'human'],
 };
 
+/**
+ * The APIs that take no body: a request to one with a body is refused (BaseRestHandler: the handler did not read it),
+ * as the client 9.4 declares them (no body parameter); checked against it with the table above.
+ */
+export const APIS_WITHOUT_BODY: ReadonlySet<string> = new Set([
+  'async_search.delete', 'async_search.get', 'async_search.status', 'cat.aliases', 'cat.allocation', 'cat.fielddata',
+  'cat.health', 'cat.help', 'cat.indices', 'cat.master', 'cat.nodeattrs', 'cat.nodes', 'cat.pending_tasks', 'cat.plugins',
+  'cat.recovery', 'cat.repositories', 'cat.segments', 'cat.shards', 'cat.snapshots', 'cat.tasks', 'cat.templates',
+  'cat.thread_pool', 'cluster.delete_component_template', 'cluster.exists_component_template', 'cluster.get_component_template',
+  'cluster.get_settings', 'cluster.health', 'cluster.info', 'cluster.pending_tasks', 'cluster.remote_info', 'cluster.state',
+  'cluster.stats', 'dangling_indices.list_dangling_indices', 'delete', 'delete_by_query_rethrottle', 'delete_script', 'exists',
+  'exists_source', 'get', 'get_script', 'get_source', 'health_report', 'ilm.delete_lifecycle', 'ilm.explain_lifecycle',
+  'ilm.get_lifecycle', 'ilm.get_status', 'ilm.remove_policy', 'ilm.retry', 'ilm.start', 'ilm.stop', 'indices.add_block',
+  'indices.clear_cache', 'indices.close', 'indices.create_data_stream', 'indices.data_streams_stats', 'indices.delete',
+  'indices.delete_alias', 'indices.delete_data_stream', 'indices.delete_index_template', 'indices.delete_template',
+  'indices.exists', 'indices.exists_alias', 'indices.exists_index_template', 'indices.exists_template', 'indices.flush',
+  'indices.forcemerge', 'indices.get', 'indices.get_alias', 'indices.get_data_stream', 'indices.get_field_mapping',
+  'indices.get_index_template', 'indices.get_mapping', 'indices.get_settings', 'indices.get_template',
+  'indices.migrate_to_data_stream', 'indices.open', 'indices.recovery', 'indices.refresh', 'indices.reload_search_analyzers',
+  'indices.remove_block', 'indices.segments', 'indices.shard_stores', 'indices.stats', 'info', 'ingest.delete_pipeline',
+  'ingest.get_pipeline', 'license.get', 'nodes.hot_threads', 'nodes.info', 'nodes.stats', 'ping', 'reindex_rethrottle',
+  'search_shards', 'slm.get_lifecycle', 'slm.get_stats', 'slm.get_status', 'slm.start', 'slm.stop', 'snapshot.get',
+  'snapshot.get_repository', 'snapshot.status', 'tasks.cancel', 'tasks.get', 'tasks.list', 'update_by_query_rethrottle',
+  'xpack.info',
+]);
+
 /** The routes of each API, as the emulator registers them (`METHOD /path/{param}`); HEAD falls back to GET's API. */
 export const API_ROUTES: Readonly<Record<string, readonly string[]>> = {
   'info': ['GET /'],
@@ -355,17 +381,25 @@ function withIndicesOptions(params: readonly string[]): readonly string[] {
   return params.some((name) => INDICES_OPTIONS.includes(name)) ? [...params, ...INDICES_OPTIONS] : params;
 }
 
-const ACCEPTED_BY_ROUTE = new Map<string, ReadonlySet<string>>();
+/** What a route's API accepts: its query parameters, and whether it reads a body. */
+export interface RouteRules {
+  params: ReadonlySet<string>;
+  body: boolean;
+}
+
+const RULES_BY_ROUTE = new Map<string, RouteRules>();
 for (const [api, routes] of Object.entries(API_ROUTES)) {
   const params = API_PARAMS[api];
   if (params === undefined) throw new Error(`no parameters known for the API ${api}`);
-  const accepted = new Set([...withIndicesOptions(params), ...ALWAYS_ACCEPTED, ...SOURCE_PARAMS, ...(api.startsWith('cat.') ? CAT_PARAMS : [])]);
-  for (const route of routes) ACCEPTED_BY_ROUTE.set(route, accepted);
+  const body = !APIS_WITHOUT_BODY.has(api);
+  // A body given as `source` is read only by an API that reads a body.
+  const accepted = new Set([...withIndicesOptions(params), ...ALWAYS_ACCEPTED, ...(body ? SOURCE_PARAMS : []), ...(api.startsWith('cat.') ? CAT_PARAMS : [])]);
+  for (const route of routes) RULES_BY_ROUTE.set(route, { params: accepted, body });
 }
 
-/** The parameters a route accepts; undefined for a route of no Elasticsearch API (the emulator's own). */
-export function acceptedParams(method: string, path: string): ReadonlySet<string> | undefined {
-  return ACCEPTED_BY_ROUTE.get(`${method} ${path}`) ?? (method === 'HEAD' ? ACCEPTED_BY_ROUTE.get(`GET ${path}`) : undefined);
+/** The rules of a route; undefined for a route of no Elasticsearch API (the emulator's own). */
+export function routeRules(method: string, path: string): RouteRules | undefined {
+  return RULES_BY_ROUTE.get(`${method} ${path}`) ?? (method === 'HEAD' ? RULES_BY_ROUTE.get(`GET ${path}`) : undefined);
 }
 
 /** Lucene's LevenshteinDistance: 1 - edits / the longer length, which Elasticsearch ranks suggestions by. */
@@ -398,8 +432,16 @@ function suggestions(invalid: string, accepted: ReadonlySet<string>): string {
   return ` -> did you mean ${close.length > 1 ? 'any of ' : ''}[${close.join(', ')}]?`;
 }
 
-/** Refuses a query that names a parameter the route's API does not accept, in Elasticsearch's words. */
-export function checkParams(path: string, query: Readonly<Record<string, string>>, accepted: ReadonlySet<string>): void {
+/**
+ * Refuses what the route's API does not read, in Elasticsearch's words and order: a query parameter, then a body (the
+ * check comes after the handler read what it reads, so a body it reads was parsed before).
+ */
+export function checkRequest(method: string, path: string, query: Readonly<Record<string, string>>, bodyLength: number, rules: RouteRules): void {
+  checkParams(path, query, rules.params);
+  if (!rules.body && bodyLength > 0) throw new EsError(400, 'illegal_argument_exception', `request [${method} ${path}] does not support having a body`);
+}
+
+function checkParams(path: string, query: Readonly<Record<string, string>>, accepted: ReadonlySet<string>): void {
   const unknown = Object.keys(query).filter((name) => !accepted.has(name)).sort();
   if (unknown.length === 0) return;
   const listed = unknown.map((name) => `[${name}]${suggestions(name, accepted)}`).join(', ');

@@ -38,7 +38,7 @@ import { allocationExplain, recoveries, recoveryRows, searchShards, segmentRows,
 import { renderCat } from './cat-table.js';
 import { healthReport } from './health-report.js';
 import { Cluster, Doc, flattenSettings, nestSettings, readable, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
-import { acceptedParams, checkParams } from './rest-params.js';
+import { checkRequest, routeRules, type RouteRules } from './rest-params.js';
 
 export interface ElasticsearchEmulatorOptions {
   /** HTTP port; 0 picks a free one. Default 9200. */
@@ -416,9 +416,9 @@ export class ElasticsearchEmulator {
     handler: Handler;
     ndjson: boolean;
     bodyRequired: boolean;
-    /** Query parameters its API accepts, and those of the API a HEAD request of the same path is (undefined: the emulator's own routes). */
-    accepted: ReadonlySet<string> | undefined;
-    acceptedByHead: ReadonlySet<string> | undefined;
+    /** What its API accepts, and the API a HEAD request of the same path is (undefined: the emulator's own routes). */
+    rules: RouteRules | undefined;
+    rulesOfHead: RouteRules | undefined;
   }> = [];
   private readonly contexts = new SearchContexts();
   private readonly asyncSearches = new AsyncSearches();
@@ -556,10 +556,10 @@ export class ElasticsearchEmulator {
     })}$`);
     for (const each of Array.isArray(method) ? method : [method]) {
       const bodyRequired = options.bodyRequired ?? ((each === 'PUT' || each === 'POST') && BODY_REQUIRED_PATHS.has(path));
-      const accepted = acceptedParams(each, path);
-      if (accepted === undefined && !path.startsWith('/_emulator')) throw new Error(`no REST API named for the route ${each} ${path} (rest-params.ts)`);
-      const acceptedByHead = each === 'GET' ? acceptedParams('HEAD', path) : undefined;
-      this.routes.push({ method: each, pattern, names, handler, ndjson: options.ndjson === true, bodyRequired, accepted, acceptedByHead });
+      const rules = routeRules(each, path);
+      if (rules === undefined && !path.startsWith('/_emulator')) throw new Error(`no REST API named for the route ${each} ${path} (rest-params.ts)`);
+      const rulesOfHead = each === 'GET' ? routeRules('HEAD', path) : undefined;
+      this.routes.push({ method: each, pattern, names, handler, ndjson: options.ndjson === true, bodyRequired, rules, rulesOfHead });
     }
   }
 
@@ -668,10 +668,11 @@ export class ElasticsearchEmulator {
       if (route.method !== request.method && !(request.method === 'HEAD' && route.method === 'GET')) continue;
       request.params = Object.fromEntries(route.names.map((name, i) => [name, match[i + 1] as string]));
       if (route.bodyRequired && request.bodyLength === 0) throw new EsError(400, 'parse_exception', 'request body is required');
-      // As in Elasticsearch, a malformed body is a 400 before anything else (index resolution included).
-      if (!route.ndjson) request.json = parseJsonBody(request.body);
-      const accepted = request.method === 'HEAD' ? route.acceptedByHead : route.accepted;
-      if (accepted !== undefined) checkParams(request.path, request.query, accepted);
+      const rules = request.method === 'HEAD' ? route.rulesOfHead : route.rules;
+      // As in Elasticsearch, a malformed body is a 400 before anything else (index resolution included), where the
+      // API reads one; where it does not, the body itself is refused.
+      if (!route.ndjson && rules?.body !== false) request.json = parseJsonBody(request.body);
+      if (rules !== undefined) checkRequest(request.method, request.path, request.query, request.bodyLength, rules);
       return route.handler(request);
     }
     if (allowed) return { status: 405, body: { error: `Incorrect HTTP method for uri [${request.path}] and method [${request.method}]`, status: 405 } };
