@@ -150,6 +150,37 @@ describe('removed in 8.x or not allowed together', () => {
   });
 });
 
+describe('admin bodies as their parsers read them: a misspelt key fails the install (ilm/ goes to a real cluster)', () => {
+  it('a mapping parameter the type has not: unknown parameter on a field mapper, unsupported parameters on an object (FieldMapper, MappingParser)', async () => {
+    expect(await failure(es.indices.create({ index: 'typo', mappings: { properties: { path: { type: 'keyword', ignore_abov: 1024 } as never } } }))).toEqual({
+      status: 400, type: 'mapper_parsing_exception', reason: 'Failed to parse mapping: unknown parameter [ignore_abov] on mapper [path] of type [keyword]',
+    });
+    // A multi-field is a mapper of its own; an object takes none of a leaf's parameters.
+    expect((await failure(es.indices.create({ index: 'typo', mappings: { properties: { message: { type: 'text', fields: { raw: { type: 'keyword', doc_value: false } } } } as never } }))).reason).toBe('Failed to parse mapping: unknown parameter [doc_value] on mapper [raw] of type [keyword]');
+    await es.indices.create({ index: 'mapped' });
+    expect((await failure(es.indices.putMapping({ index: 'mapped', properties: { labels: { properties: { a: { type: 'long' } }, ignore_above: 5 } as never } }))).reason).toBe('Failed to parse mapping: Mapping definition for [labels] has unsupported parameters:  [ignore_above : 5]');
+    expect(await es.indices.exists({ index: 'typo' })).toBe(false);
+    // Every parameter of a type is taken: Sluice's own templates use them (ilm.test.ts installs them all).
+    await es.indices.create({ index: 'params', mappings: { properties: { a: { type: 'keyword', ignore_above: 1024, doc_values: false, index: false, null_value: 'x', normalizer: 'lowercase', eager_global_ordinals: true }, b: { type: 'scaled_float', scaling_factor: 100, coerce: false, ignore_malformed: true }, c: { type: 'date', format: 'epoch_millis', locale: 'en', ignore_malformed: true }, d: { type: 'object', enabled: false }, e: { type: 'constant_keyword', value: 'v' } } } });
+  });
+
+  it('create index, index and component templates, lifecycle policies: an unknown key is refused by name (CreateIndexRequest, ObjectParser)', async () => {
+    const raw = async (method: string, path: string, body: unknown) => {
+      const response = await fetch(`${emulator.url}${path}`, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+      return { status: response.status, cause: rootCause((await response.json()) as Record<string, unknown>) };
+    };
+    expect(await raw('PUT', '/typo', { setings: {} })).toEqual({ status: 400, cause: { type: 'parse_exception', reason: 'unknown key [setings] for create index' } });
+    expect(await raw('PUT', '/_index_template/typo', { index_patterns: ['typo-*'], templat: {} })).toEqual({ status: 400, cause: { type: 'x_content_parse_exception', reason: '[1:2] [index_template] unknown field [templat]' } });
+    expect((await raw('PUT', '/_index_template/typo', { index_patterns: ['typo-*'], template: { setting: {} } })).cause.reason).toBe('[1:2] [template] unknown field [setting]');
+    expect((await raw('PUT', '/_component_template/typo', { template: { mapping: {} } })).cause.reason).toBe('[1:2] [template] unknown field [mapping]');
+    expect((await raw('PUT', '/_ilm/policy/typo', { policy: { phases: { hot: { actions: { rollover: { max_agee: '1d' } } } } } })).cause.reason).toBe('[1:2] [rollover] unknown field [max_agee]');
+    expect((await raw('PUT', '/_ilm/policy/typo', { policy: { phases: { delete: { minimum_age: '30d', actions: { delete: {} } } } } })).cause.reason).toBe('[1:2] [phase] unknown field [minimum_age]');
+    // RolloverConditions: a min_* condition alone never rolls over.
+    expect((await raw('PUT', '/_ilm/policy/typo', { policy: { phases: { hot: { actions: { rollover: { min_docs: 1 } } } } } })).cause).toEqual({ type: 'illegal_argument_exception', reason: 'At least one max_* rollover condition must be set.' });
+    expect((await es.indices.existsIndexTemplate({ name: 'typo' }))).toBe(false);
+  });
+});
+
 describe('limits: refused with 400, never a 500 or a reset connection', () => {
   it('index.mapping.depth.limit (20, the root counting as 1) for dynamically added objects, and a lower limit set on the index', async () => {
     let deep: Record<string, unknown> = { leaf: 1 };

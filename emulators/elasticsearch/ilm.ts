@@ -1,5 +1,6 @@
 
 import { parseTimeValue } from '../../shared/time-value.js';
+import { checkPolicyBody } from './admin-parsers.js';
 import { EsError } from './errors.js';
 import type { Cluster, Index, IlmState, Json, Policy } from './store.js';
 
@@ -25,6 +26,7 @@ const ACTION_ORDER: Record<string, string[]> = {
 export function validatePolicy(body: Json): Policy['policy'] {
   const policy = body.policy as Policy['policy'] | undefined;
   if (policy === undefined || typeof policy !== 'object') throw new EsError(400, 'x_content_parse_exception', `[1:2] [put_lifecycle_request] failed to parse field [policy]`);
+  checkPolicyBody(body, policy as unknown as Record<string, unknown>);
   for (const [phase, definition] of Object.entries(policy.phases ?? {})) {
     if (!PHASES.includes(phase)) throw new EsError(400, 'illegal_argument_exception', `Timeseries lifecycle does not support phase [${phase}]`);
     if (definition.min_age !== undefined && parseTimeValue(String(definition.min_age)) === undefined) {

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { isJsonObject, setOwn } from '../../shared/json-object.js';
 import { DEFAULT_DATE_FORMAT, parseDate } from './dates.js';
 import { DocFieldsBuilder, type DocFields } from './doc-fields.js';
+import { checkFieldParameters } from './admin-parsers.js';
 import { badRequest, EsError } from './errors.js';
 import { globToRegex } from './glob.js';
 
@@ -172,6 +173,7 @@ function normalizeField(field: FieldMapping, path: string): FieldMapping {
   const type = field.type ?? (field.properties ? 'object' : undefined);
   if (type !== undefined && UNEMULATED_TYPES.has(type)) throw new EsError(400, 'mapper_parsing_exception', `the field type [${type}] of field [${path}] is valid in Elasticsearch but not supported by the emulator`);
   if (type !== undefined && !SUPPORTED_TYPES.has(type)) throw new EsError(400, 'mapper_parsing_exception', `No handler for type [${type}] declared on field [${path.split('.').at(-1)}]`);
+  checkParameters(field, path, type ?? 'object');
   if (field.properties) {
     const { type: _type, ...rest } = field;
     return { ...(type === 'object' ? {} : { type }), ...rest, properties: mergeProperties({}, field.properties, `${path}.`) };
@@ -179,9 +181,16 @@ function normalizeField(field: FieldMapping, path: string): FieldMapping {
   return field;
 }
 
+/** A field's parameters and its multi-fields', as its type's mapper parses them. */
+function checkParameters(field: FieldMapping, path: string, type: string): void {
+  checkFieldParameters(field, path, type);
+  for (const [name, sub] of Object.entries(field.fields ?? {})) if (typeof sub.type === 'string') checkFieldParameters(sub, `${path}.${name}`, sub.type);
+}
+
 function mergeField(existing: FieldMapping, addition: FieldMapping, path: string): FieldMapping {
   const existingType = existing.type ?? (existing.properties ? 'object' : undefined);
   const additionType = addition.type ?? (addition.properties ? 'object' : undefined);
+  checkParameters(addition, path, additionType ?? existingType ?? 'object');
   if (existingType !== undefined && additionType !== undefined && existingType !== additionType) {
     throw badRequest(`mapper [${path}] cannot be changed from type [${existingType}] to [${additionType}]`);
   }

@@ -38,6 +38,7 @@ import { allocationExplain, recoveries, recoveryRows, searchShards, segmentRows,
 import { renderCat } from './cat-table.js';
 import { healthReport } from './health-report.js';
 import { Cluster, Doc, flattenSettings, nestSettings, readable, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
+import { checkCreateIndexBody } from './admin-parsers.js';
 import { checkRequest, routeRules, type RouteRules } from './rest-params.js';
 
 export interface ElasticsearchEmulatorOptions {
@@ -1665,6 +1666,7 @@ export class ElasticsearchEmulator {
   private registerIndexRoutes(): void {
     const c = this.cluster;
     this.route('PUT', '/{index}', (request) => {
+      checkCreateIndexBody(request.json);
       const body = request.json as { settings?: Json; mappings?: Mappings; aliases?: Record<string, AliasDef> };
       const index = c.createIndex(request.params.index as string, body);
       return ok({ acknowledged: true, shards_acknowledged: true, index: index.name });

@@ -1,0 +1,122 @@
+/**
+ * What Elasticsearch's parsers of the admin bodies accept: each field type's mapping parameters, the keys of a
+ * create-index body, of index and component templates, and of a lifecycle policy's phases and actions. A name they do
+ * not know is refused with Elasticsearch's error, never kept: Sluice's own templates and policies (`ilm/`) go to a real
+ * cluster in production, where a misspelt parameter fails the install, so it must fail here first.
+ */
+import { EsError } from './errors.js';
+import type { FieldMapping } from './mapping.js';
+
+/** Every field mapper's (FieldMapper.Builder): its metadata, multi-fields and copy_to. */
+const FIELD_COMMON = ['type', 'meta', 'fields', 'copy_to'];
+/** The fields a script can compute at index time (runtime-capable types). */
+const SCRIPTED = ['script', 'on_script_error'];
+const NUMBER = [...FIELD_COMMON, ...SCRIPTED, 'coerce', 'doc_values', 'ignore_malformed', 'index', 'null_value', 'store', 'time_series_dimension', 'time_series_metric'];
+const DATE = [...FIELD_COMMON, ...SCRIPTED, 'doc_values', 'format', 'locale', 'ignore_malformed', 'index', 'null_value', 'store'];
+const OBJECT = ['type', 'properties', 'dynamic', 'enabled', 'subobjects'];
+
+/** Each supported type's parameters, as its mapper's Builder declares them (Elasticsearch 9). */
+const FIELD_PARAMETERS: Readonly<Record<string, ReadonlySet<string>>> = Object.fromEntries(Object.entries({
+  keyword: [...FIELD_COMMON, ...SCRIPTED, 'doc_values', 'eager_global_ordinals', 'ignore_above', 'index', 'index_options', 'norms', 'null_value', 'similarity', 'normalizer', 'split_queries_on_whitespace', 'store', 'time_series_dimension'],
+  text: [...FIELD_COMMON, 'analyzer', 'search_analyzer', 'search_quote_analyzer', 'eager_global_ordinals', 'fielddata', 'fielddata_frequency_filter', 'index', 'index_options', 'index_prefixes', 'index_phrases', 'norms', 'position_increment_gap', 'similarity', 'store', 'term_vector'],
+  match_only_text: FIELD_COMMON,
+  wildcard: [...FIELD_COMMON, 'ignore_above', 'null_value'],
+  constant_keyword: ['type', 'meta', 'value'],
+  long: NUMBER, integer: NUMBER, short: NUMBER, byte: NUMBER, double: NUMBER, float: NUMBER, half_float: NUMBER, unsigned_long: NUMBER,
+  scaled_float: [...NUMBER, 'scaling_factor'],
+  boolean: [...FIELD_COMMON, ...SCRIPTED, 'doc_values', 'index', 'null_value', 'store', 'ignore_malformed', 'time_series_dimension'],
+  date: DATE,
+  date_nanos: DATE,
+  ip: [...FIELD_COMMON, ...SCRIPTED, 'doc_values', 'ignore_malformed', 'index', 'null_value', 'store', 'time_series_dimension'],
+  geo_point: [...FIELD_COMMON, ...SCRIPTED, 'doc_values', 'ignore_malformed', 'ignore_z_value', 'index', 'null_value', 'store'],
+  flattened: ['type', 'meta', 'depth_limit', 'doc_values', 'eager_global_ordinals', 'ignore_above', 'index', 'index_options', 'null_value', 'similarity', 'split_queries_on_whitespace', 'time_series_dimensions'],
+  alias: ['type', 'path'],
+  object: OBJECT,
+  nested: [...OBJECT, 'include_in_parent', 'include_in_root'],
+}).map(([type, names]) => [type, new Set(names)]));
+
+/**
+ * Refuses a mapping parameter the field's type does not have: a field mapper's "unknown parameter [x] on mapper [f]
+ * of type [t]", an object's "Mapping definition for [f] has unsupported parameters:  [x : v]" (MappingParser).
+ */
+export function checkFieldParameters(field: FieldMapping, path: string, type: string): void {
+  const known = FIELD_PARAMETERS[type];
+  if (known === undefined) return;
+  const name = path.split('.').at(-1) as string;
+  const unknown = Object.keys(field).filter((key) => !known.has(key));
+  if (unknown.length === 0) return;
+  if (type === 'object' || type === 'nested') {
+    const listed = unknown.map((key) => ` [${key} : ${String(field[key])}]`).join('');
+    throw mapperParsing(`Mapping definition for [${name}] has unsupported parameters: ${listed}`);
+  }
+  throw mapperParsing(`unknown parameter [${unknown[0]}] on mapper [${name}] of type [${type}]`);
+}
+
+/** As a create-index or put-mapping answers it: wrapped in "Failed to parse mapping", the parser's reason its root cause. */
+function mapperParsing(reason: string): EsError {
+  const cause = { type: 'mapper_parsing_exception', reason };
+  return new EsError(400, 'mapper_parsing_exception', `Failed to parse mapping: ${reason}`, {}, cause, [cause]);
+}
+
+/** The keys a parser knows, anything else "[parser] unknown field [key]" (ObjectParser), as x_content_parse_exception. */
+function checkKeys(body: unknown, parser: string, known: readonly string[]): void {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
+  const unknown = Object.keys(body).find((key) => !known.includes(key));
+  if (unknown !== undefined) throw new EsError(400, 'x_content_parse_exception', `[1:2] [${parser}] unknown field [${unknown}]`);
+}
+
+/** A create-index body (CreateIndexRequest.source): settings, mappings and aliases only. */
+export function checkCreateIndexBody(body: Record<string, unknown>): void {
+  const unknown = Object.keys(body).find((key) => !['settings', 'mappings', 'aliases'].includes(key));
+  if (unknown !== undefined) throw new EsError(400, 'parse_exception', `unknown key [${unknown}] for create index`);
+}
+
+const TEMPLATE_KEYS = ['settings', 'mappings', 'aliases', 'lifecycle', 'data_stream_options'];
+
+/** An index template (ComposableIndexTemplate's parser) and its `template` (Template's). */
+export function checkIndexTemplateBody(body: Record<string, unknown>): void {
+  checkKeys(body, 'index_template', ['index_patterns', 'template', 'priority', 'composed_of', 'version', '_meta', 'data_stream', 'allow_auto_create', 'ignore_missing_component_templates', 'deprecated']);
+  checkKeys(body.template, 'template', TEMPLATE_KEYS);
+}
+
+/** A component template (ComponentTemplate's parser) and its `template`. */
+export function checkComponentTemplateBody(body: Record<string, unknown>): void {
+  checkKeys(body, 'component_template', ['template', 'version', '_meta', 'deprecated']);
+  checkKeys(body.template, 'template', TEMPLATE_KEYS);
+}
+
+const ROLLOVER_CONDITIONS = ['max_size', 'max_primary_shard_size', 'max_age', 'max_docs', 'max_primary_shard_docs', 'min_size', 'min_primary_shard_size', 'min_age', 'min_docs', 'min_primary_shard_docs'];
+
+/** Each lifecycle action's parameters (its *Action PARSER). */
+const ACTION_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
+  rollover: ROLLOVER_CONDITIONS,
+  set_priority: ['priority'],
+  delete: ['delete_searchable_snapshot'],
+  forcemerge: ['max_num_segments', 'index_codec'],
+  readonly: [],
+  allocate: ['number_of_replicas', 'total_shards_per_node', 'include', 'exclude', 'require'],
+  shrink: ['number_of_shards', 'max_primary_shard_size', 'allow_write_after_shrink'],
+  migrate: ['enabled'],
+  searchable_snapshot: ['snapshot_repository', 'force_merge_index', 'total_shards_per_node', 'replicate_for'],
+  downsample: ['fixed_interval', 'wait_timeout', 'force_merge_index', 'sampling_method'],
+  unfollow: [],
+  freeze: [],
+  wait_for_snapshot: ['policy'],
+};
+
+/** A lifecycle policy's keys, its phases' and its actions' parameters; a rollover needs a condition. */
+export function checkPolicyBody(body: Record<string, unknown>, policy: Record<string, unknown>): void {
+  checkKeys(body, 'put_lifecycle_request', ['policy']);
+  checkKeys(policy, 'lifecycle_policy', ['phases', '_meta', 'deprecated']);
+  for (const phase of Object.values((policy.phases ?? {}) as Record<string, Record<string, unknown>>)) {
+    checkKeys(phase, 'phase', ['min_age', 'actions']);
+    for (const [action, parameters] of Object.entries((phase.actions ?? {}) as Record<string, unknown>)) {
+      const known = ACTION_PARAMETERS[action];
+      if (known === undefined) continue;
+      checkKeys(parameters, action, known);
+      if (action === 'rollover' && (typeof parameters !== 'object' || parameters === null || !ROLLOVER_CONDITIONS.some((condition) => condition.startsWith('max_') && condition in parameters))) {
+        throw new EsError(400, 'illegal_argument_exception', 'At least one max_* rollover condition must be set.');
+      }
+    }
+  }
+}
