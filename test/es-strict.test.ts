@@ -179,6 +179,20 @@ describe('admin bodies as their parsers read them: a misspelt key fails the inst
     expect((await raw('PUT', '/_ilm/policy/typo', { policy: { phases: { hot: { actions: { rollover: { min_docs: 1 } } } } } })).cause).toEqual({ type: 'illegal_argument_exception', reason: 'At least one max_* rollover condition must be set.' });
     expect((await es.indices.existsIndexTemplate({ name: 'typo' }))).toBe(false);
   });
+
+  it('an index setting Elasticsearch has not, with the names more than seven tenths alike, the most alike first (AbstractScopedSettings.validate)', async () => {
+    expect(await failure(es.indices.create({ index: 'typo', settings: { 'index.lifecycle.nmae': 'sluice-logs' } }))).toEqual({
+      status: 400, type: 'illegal_argument_exception', reason: 'unknown setting [index.lifecycle.nmae] did you mean any of [index.lifecycle.name, index.lifecycle.skip]?',
+    });
+    expect((await failure(es.indices.putIndexTemplate({ name: 'typo', index_patterns: ['typo-*'], template: { settings: { index: { foo: 1 } } } }))).reason).toBe(
+      'unknown setting [index.foo] please check that any required plugins are installed, or check the breaking changes documentation for removed settings',
+    );
+    expect((await failure(es.cluster.putComponentTemplate({ name: 'typo', template: { settings: { refresh_intervals: '1s' } } }))).reason).toBe('unknown setting [index.refresh_intervals] did you mean [index.refresh_interval]?');
+    await es.indices.create({ index: 'settled' });
+    expect((await failure(es.indices.putSettings({ index: 'settled', settings: { 'index.blocks.writes': true } }))).reason).toMatch(/^unknown setting \[index\.blocks\.writes\] did you mean/);
+    // Short names, nested objects, groups of free members and what GET _settings shows are all taken.
+    await es.indices.create({ index: 'typo', settings: { number_of_replicas: 0, index: { mapping: { total_fields: { limit: 10 } } }, 'index.routing.allocation.include._tier_preference': 'data_hot', 'index.analysis.analyzer.mine.type': 'standard', 'index.provided_name': 'typo' } });
+  });
 });
 
 describe('limits: refused with 400, never a 500 or a reset connection', () => {

@@ -6,6 +6,7 @@
  */
 import { EsError } from './errors.js';
 import type { FieldMapping } from './mapping.js';
+import { similarity } from './rest-params.js';
 
 /** Every field mapper's (FieldMapper.Builder): its metadata, multi-fields and copy_to. */
 const FIELD_COMMON = ['type', 'meta', 'fields', 'copy_to'];
@@ -118,5 +119,51 @@ export function checkPolicyBody(body: Record<string, unknown>, policy: Record<st
         throw new EsError(400, 'illegal_argument_exception', 'At least one max_* rollover condition must be set.');
       }
     }
+  }
+}
+
+/** Index settings known by their whole name (IndexScopedSettings' built-in and the default distribution's plugins'). */
+const INDEX_SETTINGS = new Set([
+  'number_of_shards', 'number_of_replicas', 'number_of_routing_shards', 'routing_partition_size', 'auto_expand_replicas', 'refresh_interval', 'codec', 'hidden',
+  'priority', 'default_pipeline', 'final_pipeline', 'max_result_window', 'max_inner_result_window', 'max_rescore_window', 'max_docvalue_fields_search',
+  'max_script_fields', 'max_ngram_diff', 'max_shingle_diff', 'max_refresh_listeners', 'max_terms_count', 'max_regex_length', 'max_slices_per_scroll',
+  'max_adjacency_matrix_filters', 'gc_deletes', 'load_fixed_bitset_filters_eagerly', 'mode', 'format', 'look_ahead_time', 'look_back_time', 'data_path', 'frozen',
+  'routing_path', 'dimensions', 'search.idle.after', 'search.throttled', 'query.default_field', 'query.parse.allow_unmapped_fields', 'query_string.lenient',
+  'analyze.max_token_count', 'highlight.max_analyzed_offset', 'highlight.weight_matches_mode_enabled', 'requests.cache.enable', 'queries.cache.enabled',
+  'shard.check_on_startup', 'unassigned.node_left.delayed_timeout', 'write.wait_for_active_shards', 'soft_deletes.enabled', 'soft_deletes.retention_lease.period',
+  'soft_deletes.retention.operations', 'store.type', 'store.preload', 'store.stats_refresh_interval', 'routing.rebalance.enable', 'routing.allocation.enable',
+  'routing.allocation.total_shards_per_node', 'blocks.read_only', 'blocks.read_only_allow_delete', 'blocks.read', 'blocks.write', 'blocks.metadata',
+  'lifecycle.name', 'lifecycle.rollover_alias', 'lifecycle.parse_origination_date', 'lifecycle.origination_date', 'lifecycle.indexing_complete',
+  'lifecycle.step.wait_time_threshold', 'lifecycle.skip', 'lifecycle.prefer_ilm', 'mapping.total_fields.limit', 'mapping.total_fields.ignore_dynamic_beyond_limit',
+  'mapping.depth.limit', 'mapping.nested_fields.limit', 'mapping.nested_objects.limit', 'mapping.field_name_length.limit', 'mapping.dimension_fields.limit',
+  'mapping.ignore_malformed', 'mapping.coerce', 'mapping.source.mode', 'mapping.synthetic_source_keep', 'mapping.ignore_above', 'mapping.recovery_source.enabled',
+  'sort.field', 'sort.order', 'sort.mode', 'sort.missing', 'time_series.start_time', 'time_series.end_time', 'translog.durability', 'translog.sync_interval',
+  'translog.flush_threshold_size', 'translog.generation_threshold_size', 'translog.retention.size', 'translog.retention.age',
+  // Written by Elasticsearch itself, shown by GET _settings: a client copying an index's settings sends them back.
+  'uuid', 'creation_date', 'provided_name', 'verified_before_close',
+].map((name) => `index.${name}`));
+
+/** Settings groups whose members are free (analysers, allocation filters by attribute, merge policy …). */
+const INDEX_SETTING_GROUPS = [
+  'analysis.', 'similarity.', 'routing.allocation.include.', 'routing.allocation.exclude.', 'routing.allocation.require.', 'routing.allocation.initial_recovery.',
+  'merge.', 'indexing.slowlog.', 'search.slowlog.', 'store.snapshot.', 'xpack.', 'ccr.', 'shrink.', 'resize.', 'downsample.', 'version.', 'logsdb.', 'recovery.',
+].map((prefix) => `index.${prefix}`);
+
+/**
+ * Refuses an index setting Elasticsearch does not have (AbstractScopedSettings.validate), with the known names more
+ * than seven tenths alike suggested; `flat` as flattenSettings gives it (every name under `index.`).
+ */
+export function checkIndexSettings(flat: Readonly<Record<string, string>>): void {
+  for (const key of Object.keys(flat)) {
+    if (INDEX_SETTINGS.has(key) || INDEX_SETTING_GROUPS.some((prefix) => key.startsWith(prefix))) continue;
+    const close = [...INDEX_SETTINGS]
+      .map((name) => ({ name, score: similarity(key, name) }))
+      .filter(({ score }) => score > 0.7)
+      .sort((x, y) => y.score - x.score || (x.name < y.name ? -1 : 1))
+      .map(({ name }) => name);
+    const hint = close.length === 0
+      ? ' please check that any required plugins are installed, or check the breaking changes documentation for removed settings'
+      : ` did you mean ${close.length === 1 ? `[${close[0]}]` : `any of [${close.join(', ')}]`}?`;
+    throw new EsError(400, 'illegal_argument_exception', `unknown setting [${key}]${hint}`);
   }
 }

@@ -1,4 +1,5 @@
 import { isJsonObject } from '../../shared/json-object.js';
+import { checkIndexSettings } from './admin-parsers.js';
 import { EsError } from './errors.js';
 import { matchesPattern } from './glob.js';
 import { mergeMappings, type Mappings } from './mapping.js';
@@ -76,11 +77,13 @@ function checked(body: Json): LegacyTemplate {
   if (keys.length === 1 && keys[0] === '_doc' && isJsonObject(mappings._doc)) mappings = mappings._doc;
   // Merging checks the mappings as a put would.
   mergeMappings({}, mappings as Mappings);
+  const settings = flattenSettings(body.settings as Json | undefined);
+  checkIndexSettings(settings);
   return {
     order: body.order === undefined ? 0 : Number(body.order),
     ...(body.version === undefined ? {} : { version: Number(body.version) }),
     index_patterns: patterns as string[],
-    settings: flattenSettings(body.settings as Json | undefined),
+    settings,
     mappings: mappings as Mappings,
     aliases: (body.aliases ?? {}) as Record<string, AliasDef>,
   };

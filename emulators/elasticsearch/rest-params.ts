@@ -403,7 +403,7 @@ export function routeRules(method: string, path: string): RouteRules | undefined
 }
 
 /** Lucene's LevenshteinDistance: 1 - edits / the longer length, which Elasticsearch ranks suggestions by. */
-function similarity(a: string, b: string): number {
+export function similarity(a: string, b: string): number {
   if (a.length === 0 || b.length === 0) return a.length === b.length ? 1 : 0;
   let previous = Array.from({ length: a.length + 1 }, (_, i) => i);
   for (let j = 1; j <= b.length; j++) {

@@ -38,7 +38,7 @@ import { allocationExplain, recoveries, recoveryRows, searchShards, segmentRows,
 import { renderCat } from './cat-table.js';
 import { healthReport } from './health-report.js';
 import { Cluster, Doc, flattenSettings, nestSettings, readable, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
-import { checkCreateIndexBody } from './admin-parsers.js';
+import { checkCreateIndexBody, checkIndexSettings } from './admin-parsers.js';
 import { checkRequest, routeRules, type RouteRules } from './rest-params.js';
 
 export interface ElasticsearchEmulatorOptions {
@@ -1494,6 +1494,7 @@ export class ElasticsearchEmulator {
       const body = request.json;
       // A null resets a setting, as the flood stage's block is lifted: {"index.blocks.read_only_allow_delete": null}.
       const flat = flattenSettings((body.settings as Json | undefined) ?? body, '', true);
+      checkIndexSettings(flat);
       const fixed = Object.keys(flat).filter((key) => ['index.number_of_shards', 'index.codec', 'index.routing_partition_size', 'index.mapping.ignore_malformed'].includes(key));
       if (fixed.length > 0) throw badRequest(`Can't update non dynamic settings [[${fixed.join(', ')}]] for open indices [${request.params.index}]`);
       for (const index of c.resolve(request.params.index, { expandHidden: true })) {
@@ -1668,6 +1669,7 @@ export class ElasticsearchEmulator {
     this.route('PUT', '/{index}', (request) => {
       checkCreateIndexBody(request.json);
       const body = request.json as { settings?: Json; mappings?: Mappings; aliases?: Record<string, AliasDef> };
+      checkIndexSettings(flattenSettings(body.settings));
       const index = c.createIndex(request.params.index as string, body);
       return ok({ acknowledged: true, shards_acknowledged: true, index: index.name });
     });

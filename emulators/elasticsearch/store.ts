@@ -1,7 +1,7 @@
 import { isJsonObject, setOwn } from '../../shared/json-object.js';
 import { parseTimeValue } from '../../shared/time-value.js';
 import { randomUUID } from 'node:crypto';
-import { checkComponentTemplateBody, checkIndexTemplateBody } from './admin-parsers.js';
+import { checkComponentTemplateBody, checkIndexSettings, checkIndexTemplateBody } from './admin-parsers.js';
 import { formatDate } from './dates.js';
 import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.js';
 import { LegacyTemplates } from './legacy-templates.js';
@@ -493,6 +493,7 @@ export class Cluster {
   /** An index template as a put checks it (MetadataIndexTemplateService): its patterns, its components, its priority among overlapping ones, its mappings. */
   private checkedTemplate(name: string, body: IndexTemplate): IndexTemplate {
     checkIndexTemplateBody(body as unknown as Record<string, unknown>);
+    checkIndexSettings(flattenSettings(body.template?.settings));
     // A single pattern may be given as a string; Elasticsearch stores a list.
     const patterns = body.index_patterns as string[] | string | undefined;
     const template: IndexTemplate = { ...body, index_patterns: typeof patterns === 'string' ? [patterns] : patterns ?? [] };
@@ -518,6 +519,7 @@ export class Cluster {
   putComponentTemplate(name: string, component: ComponentTemplate, create: boolean): void {
     if (create && this.componentTemplates.has(name)) throw badRequest(`component template [${name}] already exists`);
     checkComponentTemplateBody(component as unknown as Record<string, unknown>);
+    checkIndexSettings(flattenSettings(component.template?.settings));
     if (component.template?.mappings) mergeMappings({}, component.template.mappings);
     this.componentTemplates.set(name, component);
     this.journal?.meta();
