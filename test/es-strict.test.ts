@@ -175,6 +175,16 @@ describe('admin bodies as their parsers read them: a misspelt key fails the inst
     expect((await raw('PUT', '/_component_template/typo', { template: { mapping: {} } })).cause.reason).toBe('[1:2] [template] unknown field [mapping]');
     expect((await raw('PUT', '/_ilm/policy/typo', { policy: { phases: { hot: { actions: { rollover: { max_agee: '1d' } } } } } })).cause.reason).toBe('[1:2] [rollover] unknown field [max_agee]');
     expect((await raw('PUT', '/_ilm/policy/typo', { policy: { phases: { delete: { minimum_age: '30d', actions: { delete: {} } } } } })).cause.reason).toBe('[1:2] [phase] unknown field [minimum_age]');
+    await raw('PUT', '/roll-000001', { aliases: { roll: { is_write_index: true } } });
+    expect((await raw('POST', '/roll/_rollover', { conditions: { max_agee: '1d' } })).cause.reason).toBe('[1:2] [conditions] unknown field [max_agee]');
+    expect((await raw('POST', '/roll/_rollover', { condition: {} })).cause.reason).toBe('[1:2] [rollover] unknown field [condition]');
+    expect((await raw('POST', '/_reindex', { source: { index: 'roll' }, dest: { index: 'copy', optype: 'create' } })).cause.reason).toBe('[1:2] [dest] unknown field [optype]');
+    // Alias actions: each kind's parameters; all or none, so a failing action leaves the ones before it undone.
+    expect((await raw('POST', '/_aliases', { actions: [{ add: { index: 'roll-000001', alias: 'a1', filtr: {} } }] })).cause.reason).toBe('[1:2] [add] unknown field [filtr]');
+    expect((await raw('POST', '/_aliases', { actions: [{ ad: { index: 'roll-000001', alias: 'a1' } }] })).cause.reason).toBe('[1:2] [alias_action] unknown field [ad]');
+    expect((await raw('POST', '/_aliases', { actions: [{ add: { index: 'roll-000001', alias: 'a1' } }, { add: { index: 'nowhere', alias: 'a2' } }] })).status).toBe(404);
+    expect(await es.indices.existsAlias({ name: 'a1' })).toBe(false);
+    expect(await es.indices.exists({ index: 'roll-000002' })).toBe(false);
     // RolloverConditions: a min_* condition alone never rolls over.
     expect((await raw('PUT', '/_ilm/policy/typo', { policy: { phases: { hot: { actions: { rollover: { min_docs: 1 } } } } } })).cause).toEqual({ type: 'illegal_argument_exception', reason: 'At least one max_* rollover condition must be set.' });
     expect((await es.indices.existsIndexTemplate({ name: 'typo' }))).toBe(false);

@@ -167,3 +167,38 @@ export function checkIndexSettings(flat: Readonly<Record<string, string>>): void
     throw new EsError(400, 'illegal_argument_exception', `unknown setting [${key}]${hint}`);
   }
 }
+
+/** A rollover body (RolloverRequest's parser) and its conditions. */
+export function checkRolloverBody(body: Record<string, unknown>): void {
+  checkKeys(body, 'rollover', ['conditions', 'settings', 'mappings', 'aliases']);
+  checkKeys(body.conditions, 'conditions', ROLLOVER_CONDITIONS);
+}
+
+/** A reindex body (ReindexRequest's parser), its source and its destination. */
+export function checkReindexBody(body: Record<string, unknown>): void {
+  checkKeys(body, 'reindex', ['source', 'dest', 'size', 'max_docs', 'script', 'conflicts']);
+  checkKeys(body.source, 'source', ['index', 'query', 'remote', '_source', 'size', 'slice']);
+  checkKeys(body.dest, 'dest', ['index', 'op_type', 'pipeline', 'version_type', 'routing']);
+}
+
+/** Each alias action's parameters (AliasActions' add, remove and remove_index parsers). */
+const ALIAS_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  add: ['index', 'indices', 'alias', 'aliases', 'filter', 'routing', 'index_routing', 'search_routing', 'is_write_index', 'is_hidden', 'must_exist'],
+  remove: ['index', 'indices', 'alias', 'aliases', 'must_exist'],
+  remove_index: ['index', 'indices', 'must_exist'],
+};
+
+/** An `_aliases` body (IndicesAliasesRequest's parser): its actions, one kind each, with that kind's parameters. */
+export function checkAliasActions(body: Record<string, unknown>): Array<[string, Record<string, unknown>]> {
+  checkKeys(body, 'aliases', ['actions']);
+  const actions = Array.isArray(body.actions) ? (body.actions as unknown[]) : [];
+  if (actions.length === 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: no actions specified;');
+  return actions.map((action) => {
+    checkKeys(action, 'alias_action', Object.keys(ALIAS_ACTIONS));
+    const entries = Object.entries((action ?? {}) as Record<string, unknown>);
+    if (entries.length !== 1) throw new EsError(400, 'illegal_argument_exception', `Expected one of [add, remove, remove_index] but got ${entries.length} actions`);
+    const [kind, spec] = entries[0] as [string, unknown];
+    checkKeys(spec, kind, ALIAS_ACTIONS[kind] ?? []);
+    return [kind, (spec ?? {}) as Record<string, unknown>];
+  });
+}

@@ -38,7 +38,7 @@ import { allocationExplain, recoveries, recoveryRows, searchShards, segmentRows,
 import { renderCat } from './cat-table.js';
 import { healthReport } from './health-report.js';
 import { Cluster, Doc, flattenSettings, nestSettings, readable, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
-import { checkCreateIndexBody, checkIndexSettings } from './admin-parsers.js';
+import { checkAliasActions, checkCreateIndexBody, checkIndexSettings, checkReindexBody, checkRolloverBody } from './admin-parsers.js';
 import { checkRequest, routeRules, type RouteRules } from './rest-params.js';
 
 export interface ElasticsearchEmulatorOptions {
@@ -1370,11 +1370,14 @@ export class ElasticsearchEmulator {
       return ok(this.writeBody(result), result.status);
     });
     this.route('POST', '/{index}/_delete_by_query', (request) => this.asTask(request, 'indices:data/write/delete/byquery', `delete-by-query [${request.params.index}]`, () => this.deleteByQuery(request)));
-    this.route('POST', '/_reindex', (request) => this.asTask(request, 'indices:data/write/reindex', 'reindex', async () => {
-      const result = reindex(c, request.json, request.query);
-      if (truthy(request.query.refresh)) await this.applyRefresh('true', result.written);
-      return ok(result.body, result.status);
-    }), { bodyRequired: true });
+    this.route('POST', '/_reindex', (request) => {
+      checkReindexBody(request.json);
+      return this.asTask(request, 'indices:data/write/reindex', 'reindex', async () => {
+        const result = reindex(c, request.json, request.query);
+        if (truthy(request.query.refresh)) await this.applyRefresh('true', result.written);
+        return ok(result.body, result.status);
+      });
+    }, { bodyRequired: true });
     this.route('POST', '/{index}/_update_by_query', (request) => this.asTask(request, 'indices:data/write/update/byquery', `update-by-query [${request.params.index}]`, async () => {
       const indices = readable(c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' }));
       const result = updateByQuery(c, indices, request.json, request.query);
@@ -1467,6 +1470,7 @@ export class ElasticsearchEmulator {
     this.route(['POST', 'GET'], '/{index}/_refresh', refresh);
     const rollover = (request: Request): Reply => {
       const body = request.json;
+      checkRolloverBody(body);
       return ok(c.rollover(request.params.target as string, (body.conditions as Json | undefined) ?? {}, { dryRun: truthy(request.query.dry_run), newIndex: request.params.newIndex, body }));
     };
     this.route('POST', '/{target}/_rollover', rollover);
@@ -1514,18 +1518,23 @@ export class ElasticsearchEmulator {
   private registerAliasRoutes(): void {
     const c = this.cluster;
     this.route('POST', '/_aliases', (request) => {
-      const actions = (request.json.actions as Json[] | undefined) ?? [];
-      for (const action of actions) {
-        const [kind, spec] = Object.entries(action)[0] as [string, Json];
+      // Every action is read and its indices and aliases found before any is applied: all or none, as in Elasticsearch.
+      const planned = checkAliasActions(request.json).map(([kind, spec]) => {
         const indexNames = (spec.indices as string[] | undefined) ?? [spec.index as string];
         const aliasNames = (spec.aliases as string[] | undefined) ?? [spec.alias as string];
-        for (const index of indexNames.flatMap((name) => c.resolve(name))) {
+        const indices = indexNames.flatMap((name) => c.resolve(name));
+        if (kind === 'remove' && spec.must_exist === true) {
+          const missing = aliasNames.find((alias) => !indices.some((index) => index.aliases.has(alias)));
+          if (missing !== undefined) throw new EsError(404, 'aliases_not_found_exception', `aliases [${missing}] missing`);
+        }
+        return { kind, spec: spec as Json, indices, aliasNames };
+      });
+      for (const { kind, spec, indices, aliasNames } of planned) {
+        for (const index of indices) {
           if (kind === 'remove_index') c.dropIndex(index);
           for (const alias of aliasNames) {
             if (kind === 'add') index.aliases.set(alias, this.aliasDef(spec));
-            else if (kind === 'remove') {
-              if (!index.aliases.delete(alias) && spec.must_exist === true) throw new EsError(404, 'aliases_not_found_exception', `aliases [${alias}] missing`);
-            }
+            else if (kind === 'remove') index.aliases.delete(alias);
           }
         }
       }
