@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPipeline } from '../pipelines/pipeline.js';
 import { detectBehaviour } from '../services/rollup/behaviour.js';
 import { loadConfig } from '../shared/config.js';
 import { packageRoot } from '../shared/paths.js';
 import { startElasticsearch } from './support/elasticsearch.js';
+import { pipelineDocuments } from './support/pipeline.js';
 import { installTemplates } from './support/rollups.js';
 
 /**
@@ -18,12 +18,7 @@ const DIR = join(packageRoot, 'test', 'fixtures', 'filebeat-system');
 const RECEIVED = Date.parse('2026-12-06T08:00:00Z');
 
 function documents(lines: string[], received = RECEIVED): Array<Record<string, any>> {
-  const pipeline = createPipeline({ namespace: 'prod', now: () => received });
-  return lines.map((line) => {
-    const outcome = pipeline({ value: line, topic: 'logs-syslog' });
-    if (!outcome.ok) throw new Error(`${outcome.reason}: ${line}`);
-    return outcome.document;
-  });
+  return pipelineDocuments(lines, { received, topic: 'logs-syslog' });
 }
 
 const lines = (file: string): string[] => readFileSync(join(DIR, file), 'utf8').split('\n').filter((line) => line !== '');

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPipeline } from '../pipelines/pipeline.js';
 import { packageRoot } from '../shared/paths.js';
 import { startElasticsearch } from './support/elasticsearch.js';
+import { pipelineDocuments } from './support/pipeline.js';
 import { installTemplates } from './support/rollups.js';
 
 /**
@@ -15,14 +15,7 @@ import { installTemplates } from './support/rollups.js';
 const DIR = join(packageRoot, 'test', 'fixtures', 'system-logs');
 const RECEIVED = Date.parse('2026-12-06T10:00:00Z');
 
-function documents(records: string[]): Array<Record<string, any>> {
-  const pipeline = createPipeline({ namespace: 'prod', now: () => RECEIVED });
-  return records.map((record) => {
-    const outcome = pipeline({ value: record, topic: 'logs-hosts' });
-    if (!outcome.ok) throw new Error(`${outcome.reason}: ${record}`);
-    return outcome.document;
-  });
-}
+const documents = (records: string[]): Array<Record<string, any>> => pipelineDocuments(records, { received: RECEIVED, topic: 'logs-hosts' });
 
 const lines = (file: string): string[] => readFileSync(join(DIR, file), 'utf8').split('\n').filter((line) => line !== '');
 const whole = (file: string): string => JSON.stringify(JSON.parse(readFileSync(join(DIR, file), 'utf8')));
