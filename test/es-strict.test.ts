@@ -182,6 +182,7 @@ describe('admin bodies as their parsers read them: a misspelt key fails the inst
     // Alias actions: each kind's parameters; all or none, so a failing action leaves the ones before it undone.
     expect((await raw('POST', '/_aliases', { actions: [{ add: { index: 'roll-000001', alias: 'a1', filtr: {} } }] })).cause.reason).toBe('[1:2] [add] unknown field [filtr]');
     expect((await raw('POST', '/_aliases', { actions: [{ ad: { index: 'roll-000001', alias: 'a1' } }] })).cause.reason).toBe('[1:2] [alias_action] unknown field [ad]');
+    expect(await raw('POST', '/_aliases', { actions: [] })).toEqual({ status: 400, cause: { type: 'action_request_validation_exception', reason: 'Validation Failed: 1: Must specify at least one alias action;' } });
     expect((await raw('POST', '/_aliases', { actions: [{ add: { index: 'roll-000001', alias: 'a1' } }, { add: { index: 'nowhere', alias: 'a2' } }] })).status).toBe(404);
     expect(await es.indices.existsAlias({ name: 'a1' })).toBe(false);
     expect(await es.indices.exists({ index: 'roll-000002' })).toBe(false);

@@ -192,7 +192,7 @@ const ALIAS_ACTIONS: Readonly<Record<string, readonly string[]>> = {
 export function checkAliasActions(body: Record<string, unknown>): Array<[string, Record<string, unknown>]> {
   checkKeys(body, 'aliases', ['actions']);
   const actions = Array.isArray(body.actions) ? (body.actions as unknown[]) : [];
-  if (actions.length === 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: no actions specified;');
+  if (actions.length === 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: Must specify at least one alias action;');
   return actions.map((action) => {
     checkKeys(action, 'alias_action', Object.keys(ALIAS_ACTIONS));
     const entries = Object.entries((action ?? {}) as Record<string, unknown>);
