@@ -1,20 +1,21 @@
 /**
- * What Elasticsearch's parsers of the admin bodies accept: each field type's mapping parameters, the keys of a
- * create-index body, of index and component templates, and of a lifecycle policy's phases and actions. A name they do
- * not know is refused with Elasticsearch's error, never kept: Sluice's own templates and policies (`ilm/`) go to a real
- * cluster in production, where a misspelt parameter fails the install, so it must fail here first.
+ * What Elasticsearch's parsers of the admin bodies accept: each field type's mapping parameters, the index settings,
+ * the keys of a create-index body, of index and component templates, of a lifecycle policy's phases and actions, of
+ * rollover, reindex and alias bodies. A name they do not know is refused with Elasticsearch's error, never kept:
+ * Sluice's own templates and policies (`ilm/`) go to a real cluster in production, where a misspelt parameter fails the
+ * install, so it must fail here first. Suggestions are ranked as Elasticsearch ranks them (rest-params.ts).
  */
 import { EsError } from './errors.js';
 import type { FieldMapping } from './mapping.js';
 import { similarity } from './rest-params.js';
 
-/** Every field mapper's (FieldMapper.Builder): its metadata, multi-fields and copy_to. */
-const FIELD_COMMON = ['type', 'meta', 'fields', 'copy_to'];
+/** Every field mapper's (FieldMapper.Builder): its metadata, multi-fields, copy_to, and since 8.15 what synthetic source keeps. */
+const FIELD_COMMON = ['type', 'meta', 'fields', 'copy_to', 'synthetic_source_keep'];
 /** The fields a script can compute at index time (runtime-capable types). */
 const SCRIPTED = ['script', 'on_script_error'];
 const NUMBER = [...FIELD_COMMON, ...SCRIPTED, 'coerce', 'doc_values', 'ignore_malformed', 'index', 'null_value', 'store', 'time_series_dimension', 'time_series_metric'];
 const DATE = [...FIELD_COMMON, ...SCRIPTED, 'doc_values', 'format', 'locale', 'ignore_malformed', 'index', 'null_value', 'store'];
-const OBJECT = ['type', 'properties', 'dynamic', 'enabled', 'subobjects'];
+const OBJECT = ['type', 'properties', 'dynamic', 'enabled', 'subobjects', 'synthetic_source_keep'];
 
 /** Each supported type's parameters, as its mapper's Builder declares them (Elasticsearch 9). */
 const FIELD_PARAMETERS: Readonly<Record<string, ReadonlySet<string>>> = Object.fromEntries(Object.entries({
