@@ -51,7 +51,7 @@ export function normaliseGeneric(record: Json | string, context: NormaliseContex
     else put(document, 'message', record);
     return document;
   }
-  const system = readSystemRecord(record, receivedTime(context));
+  const system = readSystemRecord(record, () => receivedTime(context));
   if (system !== undefined) return systemDocument(system, context, dataset);
   const timeField = timeFieldOf(record);
   const time = timeField === undefined ? formatTime(record) : record[timeField];

@@ -113,10 +113,10 @@ function journalEntry(record: Json): SystemRecord {
 const isSyslogNgRecord = (record: Json): boolean =>
   typeof (record.MESSAGE ?? record.MSG) === 'string' && (typeof record.PROGRAM === 'string' || typeof record.LEGACY_MSGHDR === 'string' || (typeof record.HOST === 'string' && typeof record.FACILITY === 'string'));
 
-function syslogNgRecord(record: Json, now: number): SystemRecord {
+function syslogNgRecord(record: Json, now: () => number): SystemRecord {
   const date = text(record.DATE);
   const line: SyslogLine = {
-    ms: parseTimestamp(text(record.ISODATE)) ?? (date === undefined ? undefined : parseBsdDate(date, now)),
+    ms: parseTimestamp(text(record.ISODATE)) ?? (date === undefined ? undefined : parseBsdDate(date, now())),
     hostname: text(record.HOST),
     appName: text(record.PROGRAM),
     procId: text(record.PID),
@@ -195,14 +195,14 @@ const isFluentSyslog = (record: Json): boolean =>
   typeof record.ident === 'string' && typeof record.message === 'string' && ['pri', 'host', 'hostname', 'pid'].some((key) => typeof record[key] === 'string');
 
 /** Fluent Bit keeps the parsed `time` as written (Time_Keep On): a BSD time, or RFC 5424's; its Kafka output adds `@timestamp`. */
-function fluentTime(record: Json, now: number): number | undefined {
+function fluentTime(record: Json, now: () => number): number | undefined {
   const stamped = record['@timestamp'];
   if (stamped !== undefined && stamped !== null) return parseTimestamp(stamped);
   const time = text(record.time);
-  return time === undefined ? undefined : (parseTimestamp(time) ?? parseBsdDate(time, now));
+  return time === undefined ? undefined : (parseTimestamp(time) ?? parseBsdDate(time, now()));
 }
 
-function fluentSyslog(record: Json, now: number): SystemRecord {
+function fluentSyslog(record: Json, now: () => number): SystemRecord {
   const priority = code(record.pri, 191);
   const data = text(record.extradata);
   const line: SyslogLine = {
@@ -221,8 +221,11 @@ function fluentSyslog(record: Json, now: number): SystemRecord {
   return { line, placed: [], known: new Set(read), rest: record };
 }
 
-/** The record of a system log daemon, or undefined for any other record. `now`: when it arrived, for a BSD date's year. */
-export function readSystemRecord(record: Json, now: number): SystemRecord | undefined {
+/**
+ * The record of a system log daemon, or undefined for any other record. `now`: when it arrived, for a BSD date's
+ * year, asked only of a record with such a date.
+ */
+export function readSystemRecord(record: Json, now: () => number): SystemRecord | undefined {
   if (isJournalEntry(record)) return journalEntry(record);
   if (isSyslogNgRecord(record)) return syslogNgRecord(record, now);
   if (isRsyslogMessage(record)) return rsyslogMessage(record);
