@@ -159,6 +159,9 @@ describe('admin bodies as their parsers read them: a misspelt key fails the inst
     expect((await failure(es.indices.create({ index: 'typo', mappings: { properties: { message: { type: 'text', fields: { raw: { type: 'keyword', doc_value: false } } } } as never } }))).reason).toBe('Failed to parse mapping: unknown parameter [doc_value] on mapper [raw] of type [keyword]');
     await es.indices.create({ index: 'mapped' });
     expect((await failure(es.indices.putMapping({ index: 'mapped', properties: { labels: { properties: { a: { type: 'long' } }, ignore_above: 5 } as never } }))).reason).toBe('Failed to parse mapping: Mapping definition for [labels] has unsupported parameters:  [ignore_above : 5]');
+    // A mapping's root, and a type's name where 7.x put it (typed mappings are gone since 8.0).
+    expect((await failure(es.indices.create({ index: 'typo', mappings: { propertis: { a: { type: 'long' } } } as never }))).reason).toBe('Failed to parse mapping: Root mapping definition has unsupported parameters:  [propertis : {a={type=long}}]');
+    expect((await failure(es.indices.create({ index: 'typo', mappings: { _doc: { properties: {} } } as never }))).reason).toBe('Failed to parse mapping: Root mapping definition has unsupported parameters:  [_doc : {properties={}}]');
     expect(await es.indices.exists({ index: 'typo' })).toBe(false);
     // Every parameter of a type is taken: Sluice's own templates use them (ilm.test.ts installs them all).
     await es.indices.create({ index: 'params', mappings: { properties: { a: { type: 'keyword', ignore_above: 1024, doc_values: false, index: false, null_value: 'x', normalizer: 'lowercase', eager_global_ordinals: true }, b: { type: 'scaled_float', scaling_factor: 100, coerce: false, ignore_malformed: true }, c: { type: 'date', format: 'epoch_millis', locale: 'en', ignore_malformed: true }, d: { type: 'object', enabled: false }, e: { type: 'constant_keyword', value: 'v' } } } });

@@ -48,10 +48,30 @@ export function checkFieldParameters(field: FieldMapping, path: string, type: st
   const unknown = Object.keys(field).filter((key) => !known.has(key));
   if (unknown.length === 0) return;
   if (type === 'object' || type === 'nested') {
-    const listed = unknown.map((key) => ` [${key} : ${String(field[key])}]`).join('');
+    const listed = unknown.map((key) => ` [${key} : ${javaString(field[key])}]`).join('');
     throw mapperParsing(`Mapping definition for [${name}] has unsupported parameters: ${listed}`);
   }
   throw mapperParsing(`unknown parameter [${unknown[0]}] on mapper [${name}] of type [${type}]`);
+}
+
+/** A value as Elasticsearch prints a parsed map in its messages (Java's Map and List toString). */
+function javaString(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(javaString).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) return `{${Object.entries(value).map(([key, inner]) => `${key}=${javaString(inner)}`).join(', ')}}`;
+  return String(value);
+}
+
+/** The keys of a mapping's root (RootObjectMapper and the metadata fields' parsers). */
+const ROOT_MAPPING_KEYS = new Set([
+  'properties', 'dynamic', 'dynamic_templates', 'date_detection', 'numeric_detection', 'dynamic_date_formats', 'enabled', 'subobjects', 'runtime',
+  '_source', '_meta', '_routing', '_data_stream_timestamp', '_field_names', 'synthetic_source_keep',
+]);
+
+/** Refuses a key a mapping's root has not: "Root mapping definition has unsupported parameters:  [x : v]" (MappingParser). */
+export function checkRootMapping(mappings: Readonly<Record<string, unknown>>): void {
+  const unknown = Object.keys(mappings).filter((key) => !ROOT_MAPPING_KEYS.has(key));
+  if (unknown.length === 0) return;
+  throw mapperParsing(`Root mapping definition has unsupported parameters: ${unknown.map((key) => ` [${key} : ${javaString(mappings[key])}]`).join('')}`);
 }
 
 /** As a create-index or put-mapping answers it: wrapped in "Failed to parse mapping", the parser's reason its root cause. */

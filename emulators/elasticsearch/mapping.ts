@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { isJsonObject, setOwn } from '../../shared/json-object.js';
 import { DEFAULT_DATE_FORMAT, parseDate } from './dates.js';
 import { DocFieldsBuilder, type DocFields } from './doc-fields.js';
-import { checkFieldParameters } from './admin-parsers.js';
+import { checkFieldParameters, checkRootMapping } from './admin-parsers.js';
 import { badRequest, EsError } from './errors.js';
 import { globToRegex } from './glob.js';
 
@@ -136,6 +136,7 @@ export function countFields(mappings: Mappings): number {
 
 /** Merges `addition` into `base` (a new object); a field changing type is refused, as Elasticsearch refuses it. */
 export function mergeMappings(base: Mappings, addition: Mappings): Mappings {
+  checkRootMapping(addition);
   const merged: Mappings = { ...base, ...addition };
   if (base.dynamic_templates || addition.dynamic_templates) {
     const byName = new Map<string, Record<string, DynamicTemplate>>();
