@@ -1,12 +1,20 @@
 /**
  * Timestamps as the seed's sources write them: ISO-8601 with or without a zone (without one: UTC),
  * with any number of fraction digits (Traefik writes nanoseconds), epoch seconds or milliseconds,
- * PostgreSQL's `2025-07-10 10:30:00.123 UTC`, the common log format `10/Jul/2025:10:30:00 +0000`, and RFC 2822's
- * (and HTTP's) `Thu, 10 Jul 2025 10:30:00 GMT`, as morgan's `:date[web]` writes it.
+ * PostgreSQL's `2025-07-10 10:30:00.123 UTC`, the common log format `10/Jul/2025:10:30:00 +0000`, RFC 2822's
+ * (and HTTP's) `Thu, 10 Jul 2025 10:30:00 GMT`, as morgan's `:date[web]` writes it, Go's and nginx's `2025/07/10
+ * 10:30:00`, Go's time.Time.String(), and asctime's `Thu Jul 10 10:30:00 2025` (Apache's error log, `date`).
  * Returns epoch milliseconds, or undefined for anything else.
  */
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
+/**
+ * ISO-8601 and its relatives: `/` between the date's parts (Go's log package, nginx's error log), and Go's
+ * time.Time.String() (`2026-12-06 09:41:02.123456789 +0000 UTC m=+0.01`: the offset counts, the zone's name after
+ * it and the monotonic clock reading do not; a zone's name alone, which says no offset, is no time read).
+ */
+const ISO = /^(\d{4})([-/])(\d{2})\2(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(?:(Z|UTC|GMT)|([+-]\d{2}(?::?\d{2})?)(?: [A-Z]{2,5})?)?(?: m=[+-]\d+(?:\.\d+)?)?$/i;
+/** C's asctime, and the Unix `date` command's and Apache's error log's: `Sun Dec  6 09:41:02 [UTC ]2026`, a fraction allowed. */
+const ASCTIME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s+(?:(?:UTC|GMT)\s+)?(\d{4})$/;
 const CLF = /^(\d{2})\/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/(\d{4}):(\d{2}):(\d{2}):(\d{2})\s*([+-]\d{4})$/;
 /** RFC 2822's date (and HTTP's, RFC 9110's IMF-fixdate): "Sun, 22 Nov 2026 10:00:00 GMT", "22 Nov 2026 12:00:00 +0200". */
 const RFC2822 = /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s*)?(\d{1,2})\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(\d{4})\s+(\d{2}):(\d{2})(?::(\d{2}))?\s*(GMT|UTC|UT|Z|[+-]\d{4})$/;
@@ -69,7 +77,8 @@ export function parseTimestamp(value: unknown): number | undefined {
   if (/^\d{9,13}(\.\d+)?$/.test(text)) return parseTimestamp(Number(text));
   const iso = ISO.exec(text);
   if (iso) {
-    const [, year, month, day, hour, minute, second = '0', fraction = '0', zone] = iso;
+    const [, year, , month, day, hour, minute, second = '0', fraction = '0', named, offsetText] = iso;
+    const zone = named ?? offsetText;
     const ms = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), Number(fraction.padEnd(3, '0').slice(0, 3)));
     if (Number(month) < 1 || Number(month) > 12 || new Date(ms).getUTCDate() !== Number(day) || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 60) return undefined;
     const offset = offsetMs(zone);
@@ -78,6 +87,12 @@ export function parseTimestamp(value: unknown): number | undefined {
       lastMinute = { key: text.slice(0, 16), ms: Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute)) };
     }
     return result;
+  }
+  const asctime = ASCTIME.exec(text);
+  if (asctime) {
+    const [, month, day, hour, minute, second, fraction = '0', year] = asctime;
+    const ms = Date.UTC(Number(year), MONTHS.indexOf(month as string), Number(day), Number(hour), Number(minute), Number(second), Number(fraction.padEnd(3, '0').slice(0, 3)));
+    return new Date(ms).getUTCDate() === Number(day) && Number(hour) <= 23 && Number(minute) <= 59 && Number(second) <= 60 ? valid(ms) : undefined;
   }
   const clf = CLF.exec(text) ?? RFC2822.exec(text);
   if (clf) {

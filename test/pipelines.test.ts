@@ -538,11 +538,21 @@ describe('ECS helpers', () => {
     ['1752143400', '2025-07-10T10:30:00.000Z'],
     ['Thu, 10 Jul 2025 10:30:00 GMT', '2025-07-10T10:30:00.000Z'],
     ['10 Jul 2025 12:30 +0200', '2025-07-10T10:30:00.000Z'],
+    // Go's log package and nginx's error log; Go's time.Time.String(), with its zone's name and monotonic reading.
+    ['2025/07/10 10:30:00', '2025-07-10T10:30:00.000Z'],
+    ['2025-07-10 12:30:00.123456789 +0200 CEST m=+0.004512', '2025-07-10T10:30:00.123Z'],
+    ['2025-07-10 10:30:00 +0000 UTC', '2025-07-10T10:30:00.000Z'],
+    // asctime, the date command's, Apache's error log's with microseconds.
+    ['Thu Jul 10 10:30:00 2025', '2025-07-10T10:30:00.000Z'],
+    ['Thu Jul 10 10:30:00 UTC 2025', '2025-07-10T10:30:00.000Z'],
+    ['Thu Jul 10 10:30:00.103786 2025', '2025-07-10T10:30:00.103Z'],
+    ['Sat Jul  5 10:30:00 2025', '2025-07-05T10:30:00.000Z'],
   ])('timestamp %j', (value, iso) => {
     expect(new Date(parseTimestamp(value) as number).toISOString()).toBe(iso);
   });
 
-  it.each(['yesterday', '2025-13-01T00:00:00Z', '2025-02-30T00:00:00Z', 12, 'Sun, 30 Feb 2025 10:00:00 GMT', '10/Jul/2025:25:30:00 +0000'])('not a timestamp: %j', (value) => {
+  // A zone's name alone gives no offset (CET is +01:00 or, in summer, CEST): not read as UTC.
+  it.each(['yesterday', '2025-13-01T00:00:00Z', '2025-02-30T00:00:00Z', 12, 'Sun, 30 Feb 2025 10:00:00 GMT', '10/Jul/2025:25:30:00 +0000', '2025-07-10T10:30:00 CET', 'Thu Jul 10 10:30:00 CET 2025', 'Sun Feb 30 10:00:00 2025', '2025/07-10 10:30:00'])('not a timestamp: %j', (value) => {
     expect(parseTimestamp(value)).toBeUndefined();
   });
 
