@@ -7,6 +7,7 @@ import type { NormaliseContext } from './sources/common.js';
 import { normaliseGeneric } from './sources/generic.js';
 import { normalisePostgres } from './sources/postgres.js';
 import { normaliseTraefik, normaliseTraefikCommon, normaliseWebServerLine } from './sources/traefik.js';
+import { normaliseServerErrorLine } from './sources/web-server-errors.js';
 import { isTraefikRuntimeRecord, normaliseTraefikRuntime, normaliseTraefikRuntimeText } from './sources/traefik-runtime.js';
 import { normaliseUvicorn } from './sources/uvicorn.js';
 import { normaliseGunicorn } from './sources/gunicorn.js';
@@ -83,11 +84,16 @@ function normaliseText(source: Source, line: string, context: NormaliseContext):
   }
 }
 
+/** Another web server's access or error line, on the generic source: a document of the generic stream. */
+function webServerLine(line: string, context: NormaliseContext): Json | undefined {
+  return normaliseWebServerLine(line, context, DATASETS.generic) ?? normaliseServerErrorLine(line, context, DATASETS.generic);
+}
+
 function normalise(source: Source, record: Json | string, context: NormaliseContext, forced: boolean): Json {
   if (source === 'postgres') return normalisePostgres(record, context);
   // Another web server's access line is an access document of the generic stream; on a source's own topic, a line
   // that is not the source's stays whole (below).
-  if (source === 'generic') return (typeof record === 'string' ? normaliseWebServerLine(record, context, DATASETS.generic) : undefined) ?? normaliseGeneric(record, context);
+  if (source === 'generic') return (typeof record === 'string' ? webServerLine(record, context) : undefined) ?? normaliseGeneric(record, context);
   if (typeof record === 'string') {
     const text = normaliseText(source, record, context);
     if (text !== undefined) return text;

@@ -76,7 +76,10 @@ const TEXT_LINES = [
   // Syslog and logfmt (syslog.ts, logfmt.ts), whole and cut short.
   '<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 [a b="c\\"]"] x', '<165>1 - - - - - -', '<999>Oct 11 22:14:15 host su: x', '<13>Feb 30 10:00:00 host app[1]: x',
   'Feb 22 16:45:20 slave22 sshd[2738]: Failed password for root from 202.109.143.106 port 1786 ssh2', 'Feb 22 16:45:20 slave22 sshd[2738]: Failed password for root from nowhere port x ssh2',
-  '2018-08-14T14:30:02.203151+02:00 linux-sqrz systemd[4179]: Stopped', 'ts=2023-06-23T10:06:36.512Z caller=main.go:541 level=info msg="x" a', 'lvl=info t=yesterday msg=',
+  '2018-08-14T14:30:02.203151+02:00 linux-sqrz systemd[4179]: Stopped',
+  // nginx's and Apache's error lines (web-server-errors.ts), a date that does not exist among them.
+  '2016/10/25 14:49:34 [error] 54053#0: *1 open() failed, client: 127.0.0.1, server: x, request: "GET /?a=%ZZ HTTP/1.1"', '2016/02/30 14:49:34 [error] 1#0: x',
+  '[Thu Jun 27 06:58:09.169510 2019] [include:warn] [pid 15934] [client [::1]:12345] AH01374: x', '[Mon Dec 26 16:22:08 2016] [error] [client ] File does not exist: ', 'ts=2023-06-23T10:06:36.512Z caller=main.go:541 level=info msg="x" a', 'lvl=info t=yesterday msg=',
 ];
 
 /** The fields that make a record one of a source's, so that random values reach its normaliser, not only its schema. */
