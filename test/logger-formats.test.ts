@@ -422,6 +422,19 @@ describe('logfmt lines of Go programs (logrus, go-kit, Grafana) on a generic top
   });
 });
 
+describe('lines of Go’s standard logger (package log) on a generic topic', () => {
+  it('its time, with microseconds, and the file and line Lshortfile writes; the rest is the message', () => {
+    // The output line of the log package's documented example (pkg.go.dev/log), and one with Lmicroseconds|Lshortfile
+    // written for Sluice from the package's flags.
+    expect(accept('2009/11/10 23:00:00 Hello, log file!', 'logs-misc')).toMatchObject({ '@timestamp': '2009-11-10T23:00:00.000Z', message: 'Hello, log file!' });
+    expect(accept('2026/12/06 09:41:02.123123 worker.go:42: transcode job 8f14e45f failed: exit status 1', 'logs-misc')).toMatchObject({
+      '@timestamp': '2026-12-06T09:41:02.123Z', message: 'transcode job 8f14e45f failed: exit status 1', log: { origin: { file: { name: 'worker.go', line: 42 } } },
+    });
+    // A date that does not exist is no time: the line stays whole, at its arrival.
+    expect(accept('2026/02/30 09:41:02 not a date', 'logs-misc')).toMatchObject({ '@timestamp': new Date(NOW).toISOString(), message: '2026/02/30 09:41:02 not a date' });
+  });
+});
+
 describe('lines as container runtimes write them, read without Filebeat’s container input', () => {
   const docker = (line: string, stream = 'stdout') => JSON.stringify({ log: `${line}\n`, stream, time: '2026-11-22T10:00:00.123456789Z' });
 

@@ -79,7 +79,9 @@ const TEXT_LINES = [
   '2018-08-14T14:30:02.203151+02:00 linux-sqrz systemd[4179]: Stopped',
   // nginx's and Apache's error lines (web-server-errors.ts), a date that does not exist among them.
   '2016/10/25 14:49:34 [error] 54053#0: *1 open() failed, client: 127.0.0.1, server: x, request: "GET /?a=%ZZ HTTP/1.1"', '2016/02/30 14:49:34 [error] 1#0: x',
-  '[Thu Jun 27 06:58:09.169510 2019] [include:warn] [pid 15934] [client [::1]:12345] AH01374: x', '[Mon Dec 26 16:22:08 2016] [error] [client ] File does not exist: ', 'ts=2023-06-23T10:06:36.512Z caller=main.go:541 level=info msg="x" a', 'lvl=info t=yesterday msg=',
+  '[Thu Jun 27 06:58:09.169510 2019] [include:warn] [pid 15934] [client [::1]:12345] AH01374: x', '[Mon Dec 26 16:22:08 2016] [error] [client ] File does not exist: ',
+  // Go's log package (generic.ts).
+  '2009/11/10 23:00:00 Hello, log file!', '2026/12/06 09:41:02.123123 main.go:99999999999999999999: x', 'ts=2023-06-23T10:06:36.512Z caller=main.go:541 level=info msg="x" a', 'lvl=info t=yesterday msg=',
 ];
 
 /** The fields that make a record one of a source's, so that random values reach its normaliser, not only its schema. */

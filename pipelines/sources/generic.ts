@@ -1,4 +1,5 @@
 import { put, type Json } from '../ecs.js';
+import { parseTimestamp } from '../timestamps.js';
 import { baseDocument, eventTime, keepRest, receivedTime, withReceivedTime, type Claim, type NormaliseContext } from './common.js';
 import { ecsLevel, keepRestPlacingEcs } from './ecs-fields.js';
 import { claimLoggerOrEcsField, levelName } from './json-loggers.js';
@@ -26,6 +27,17 @@ const claimKnownLoggers: Claim = (document, key, value, record) => {
   return claimLoggerOrEcsField(document, key, value, record, record.level === undefined);
 };
 
+/** Go's log package: `2009/11/10 23:00:00[.123123] [file.go:23: ]message` (LstdFlags, Lmicroseconds, Lshortfile). */
+const GO_LOG = /^(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?) (?:([\w.-]+\.go):(\d{1,9}): )?(.*)$/s;
+
+/** A line of Go's standard logger: its time (local, unzoned: read as UTC, as every time without a zone) and the rest. */
+function readGoLogLine(line: string): { ms: number; message: string; file: string | undefined; line: number | undefined } | undefined {
+  const match = GO_LOG.exec(line);
+  const ms = match === null ? undefined : parseTimestamp(match[1]);
+  if (match === null || ms === undefined) return undefined;
+  return { ms, message: match[4] ?? '', file: match[2], line: match[3] === undefined ? undefined : Number(match[3]) };
+}
+
 /** The level: text, pino's and bunyan's numbers, an ECS logger's `log.level`, or another logger's own (logger-formats.ts). */
 function levelOf(record: Json): string | undefined {
   const own = formatLevel(record);
@@ -36,7 +48,7 @@ function levelOf(record: Json): string | undefined {
 
 /**
  * Anything no source pipeline recognises: a logfmt line is read as the record it writes (logfmt.ts), a syslog line
- * as syslog (syslog.ts), another plain line is kept whole as `message`; a system log daemon's JSON record (journald,
+ * as syslog (syslog.ts), a line of Go's standard logger by its time, another plain line is kept whole as `message`; a system log daemon's JSON record (journald,
  * syslog-ng, rsyslog) as the syslog it carries (system-records.ts); another JSON record keeps
  * its message and time if it has them, an ECS logger's fields in their ECS place, and everything else under `rendiff.*`.
  */
@@ -46,9 +58,14 @@ export function normaliseGeneric(record: Json | string, context: NormaliseContex
     if (pairs !== undefined) return normaliseGeneric(pairs, context, dataset);
     const received = receivedTime(context);
     const syslog = parseSyslog(record, received);
-    const document = baseDocument(dataset, syslog?.ms ?? received, context);
+    const goLog = syslog === undefined ? readGoLogLine(record) : undefined;
+    const document = baseDocument(dataset, syslog?.ms ?? goLog?.ms ?? received, context);
     if (syslog !== undefined) putSyslog(document, syslog);
-    else put(document, 'message', record);
+    else if (goLog !== undefined) {
+      put(document, 'message', goLog.message);
+      put(document, 'log.origin.file.name', goLog.file);
+      put(document, 'log.origin.file.line', goLog.line);
+    } else put(document, 'message', record);
     return document;
   }
   const system = readSystemRecord(record, () => receivedTime(context));
