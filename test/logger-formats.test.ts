@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRedactor } from '../pipelines/enrich/redact.js';
 import { isRefusedFieldName } from '../pipelines/field-names.js';
 import { createPipeline } from '../pipelines/pipeline.js';
 import { rollupRange } from '../services/rollup/rollups.js';
 import { readMinuteSeries } from '../services/rollup/series.js';
 import { parseSloFile } from '../shared/slo.js';
-import { failure, startElasticsearch } from './support/elasticsearch.js';
-import { ingestLines, installTemplates } from './support/rollups.js';
+import { failure } from './support/elasticsearch.js';
+import { ingestLines, templatedEmulator } from './support/rollups.js';
 
 // Lines as Elastic's ECS logging libraries write them, written for Sluice from each library's documentation and
 // tests: @elastic/ecs-pino-format (docs/reference/pino.md: its basic, error, HTTP and APM examples), ecs-logging-python
@@ -524,12 +524,7 @@ describe('field names Elasticsearch refuses', () => {
 });
 
 describe('these records in Elasticsearch', () => {
-  let elasticsearch: Awaited<ReturnType<typeof startElasticsearch>>;
-  beforeAll(async () => {
-    elasticsearch = await startElasticsearch();
-    await installTemplates(elasticsearch.es);
-  });
-  afterAll(() => elasticsearch.stop());
+  const es = templatedEmulator();
 
   it('are indexed whole under ilm/’s templates, the odd values too, which in their ECS place would be refused', async () => {
     const odd = { '@timestamp': '2026-11-22T11:00:00Z', 'log.level': 'info', message: 'odd', 'process.pid': 'abc', 'source.ip': 'unknown', 'http.response.status_code': 'two hundred', 'event.duration': 'slow' };
@@ -540,12 +535,12 @@ describe('these records in Elasticsearch', () => {
     // Serilog's `User` is text in two of its README's lines and an object in the third: under rendiff.* as any record's own
     // field, one index takes one of the two (the other would be dead-lettered with Elasticsearch's reason, docs/ingest.md).
     const more = [PY_RECORD, PY_JSON_LOGGER, LOGBACK, LOG4J2, LOG4J2_OLD, CLEF_FORMATTED, SERILOG_JSON, TRACING, GELF_SPEC, GELF_DOCKER].map((line) => ({ topic: 'logs-app' as const, line }));
-    await ingestLines(elasticsearch.es, [...lines, ...node, ...more, { topic: 'logs-worker', line: JAVA }], 'prod');
-    const found = await elasticsearch.es.search({ index: 'logs-rendiff.*-prod', size: 0, query: { exists: { field: 'log.level' } } });
+    await ingestLines(es(), [...lines, ...node, ...more, { topic: 'logs-worker', line: JAVA }], 'prod');
+    const found = await es().search({ index: 'logs-rendiff.*-prod', size: 0, query: { exists: { field: 'log.level' } } });
     expect((found.hits.total as { value: number }).value).toBe(lines.length + node.length + more.length + 1);
-    const byPid = await elasticsearch.es.search({ index: 'logs-rendiff.api-prod', query: { term: { 'process.pid': 56645 } } });
+    const byPid = await es().search({ index: 'logs-rendiff.api-prod', query: { term: { 'process.pid': 56645 } } });
     expect(byPid.hits.hits).toHaveLength(2);
-    const failed = await elasticsearch.es.search({ index: 'logs-rendiff.api-prod', query: { range: { 'http.response.status_code': { gte: 500 } } } });
+    const failed = await es().search({ index: 'logs-rendiff.api-prod', query: { range: { 'http.response.status_code': { gte: 500 } } } });
     expect(failed.hits.hits.map((hit) => (hit._source as { message: string }).message).sort()).toEqual(['handled request', 'request completed']);
     // An SLO over the API's own request lines counts them, as it counts Traefik's: pino-http's 502 and the ECS
     // logger's 503 are bad; Fastify's 200 and the pino-http line of 10 ms are good.
@@ -562,8 +557,8 @@ slos:
 `);
     const minutes: Array<[string, number, number]> = [];
     for (const at of ['2016-07-21T17:34:00Z', '2023-10-14T02:10:00Z', '2022-05-12T18:32:00Z']) {
-      await rollupRange(elasticsearch.es, slos, 'prod', Date.parse(at), Date.parse(at) + 60_000);
-      const { good, valid } = (await readMinuteSeries(elasticsearch.es, 'prod', ['app-availability'], Date.parse(at), Date.parse(at) + 60_000)).slos.get('app-availability')!;
+      await rollupRange(es(), slos, 'prod', Date.parse(at), Date.parse(at) + 60_000);
+      const { good, valid } = (await readMinuteSeries(es(), 'prod', ['app-availability'], Date.parse(at), Date.parse(at) + 60_000)).slos.get('app-availability')!;
       minutes.push([at, good[0] ?? 0, valid[0] ?? 0]);
     }
     expect(minutes).toEqual([['2016-07-21T17:34:00Z', 0, 1], ['2023-10-14T02:10:00Z', 0, 1], ['2022-05-12T18:32:00Z', 1, 1]]);
@@ -571,7 +566,7 @@ slos:
     for (const [path, value] of Object.entries(odd).filter(([key]) => key.includes('.') && key !== 'log.level')) {
       const [root, ...rest] = path.split('.');
       const nested = rest.reduceRight<unknown>((inner, part) => ({ [part]: inner }), value);
-      const refused = await failure(elasticsearch.es.index({ index: 'logs-rendiff.api-prod', op_type: 'create', document: { '@timestamp': '2026-11-22T11:00:00Z', [root as string]: nested } }));
+      const refused = await failure(es().index({ index: 'logs-rendiff.api-prod', op_type: 'create', document: { '@timestamp': '2026-11-22T11:00:00Z', [root as string]: nested } }));
       expect(refused.type, path).toBe('document_parsing_exception');
     }
   });
@@ -579,12 +574,12 @@ slos:
   it('the renamed records are indexed under ilm/’s templates; as written, Elasticsearch refuses them', async () => {
     const documents = [accept(K8S_EVENT, 'logs-k8s'), accept(QUERY_LOG)];
     const operations = documents.flatMap((document) => [{ create: { _index: `logs-${document.data_stream.dataset}-prod` } }, document]);
-    const result = await elasticsearch.es.bulk({ refresh: true, operations });
+    const result = await es().bulk({ refresh: true, operations });
     expect(result.items.map((item) => item.create?.error?.reason)).toEqual([undefined, undefined]);
-    const found = await elasticsearch.es.search({ index: 'logs-*-prod', query: { term: { tags: 'field_names_renamed' } } });
+    const found = await es().search({ index: 'logs-*-prod', query: { term: { tags: 'field_names_renamed' } } });
     expect(found.hits.hits.map((hit) => (hit._source as { message: string }).message).sort()).toEqual([K8S_EVENT.message, 'search']);
     for (const record of [K8S_EVENT, QUERY_LOG]) {
-      const refused = await failure(elasticsearch.es.index({ index: 'logs-rendiff.api-prod', op_type: 'create', document: { '@timestamp': '2026-11-22T10:00:00Z', rendiff: record } }));
+      const refused = await failure(es().index({ index: 'logs-rendiff.api-prod', op_type: 'create', document: { '@timestamp': '2026-11-22T10:00:00Z', rendiff: record } }));
       expect(refused.type).toBe('document_parsing_exception');
     }
   });
@@ -599,7 +594,7 @@ slos:
       all.push(...names);
     }
     const operations = all.flatMap((name) => [{ index: { _index: 'names' } }, { [name]: 1 }]);
-    const result = await elasticsearch.es.bulk({ operations });
+    const result = await es().bulk({ operations });
     // Refused for its name; the others may clash with the mapping another name made ("a" a number, then "a.a").
     const refusedName = all.map((_, i) => /field name/i.test(result.items[i]?.index?.error?.reason ?? ''));
     const refusedByEmulator = all.filter((_, i) => refusedName[i]);

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { detectBehaviour } from '../services/rollup/behaviour.js';
 import { loadConfig } from '../shared/config.js';
 import { packageRoot } from '../shared/paths.js';
-import { startElasticsearch } from './support/elasticsearch.js';
 import { pipelineDocuments } from './support/pipeline.js';
-import { installTemplates } from './support/rollups.js';
+import { templatedEmulator } from './support/rollups.js';
 
 /**
  * Syslog lines: the examples of RFC 5424 (section 6.5) and RFC 3164 (section 5.4), and real hosts' auth and syslog
@@ -99,21 +98,16 @@ describe('syslog lines to ECS', () => {
 });
 
 describe('an SSH password guessing run in Elasticsearch', () => {
-  let elasticsearch: Awaited<ReturnType<typeof startElasticsearch>>;
-  beforeAll(async () => {
-    elasticsearch = await startElasticsearch();
-    await installTemplates(elasticsearch.es);
-  });
-  afterAll(() => elasticsearch.stop());
+  const es = templatedEmulator();
 
   it('is found by the brute-force detector when its indices include the syslog documents', async () => {
     const indexed = documents(lines('secure-rhel7-head.log'));
     expect(indexed.filter((document) => document.event.outcome === 'failure').length).toBe(16);
-    const result = await elasticsearch.es.bulk({ refresh: true, operations: indexed.flatMap((document) => [{ create: { _index: 'logs-sluice.generic-prod' } }, document]) });
+    const result = await es().bulk({ refresh: true, operations: indexed.flatMap((document) => [{ create: { _index: 'logs-sluice.generic-prod' } }, document]) });
     expect(result.errors).toBe(false);
     const config = { ...loadConfig({ SLUICE_NAMESPACE: 'prod', SLUICE_DETECT_INDICES: 'logs-sluice.generic-prod', SLUICE_DETECT_404_SCAN: 'off', SLUICE_DETECT_FLOOD: 'off', SLUICE_DETECT_BRUTE_FORCE: '10/5m' }) };
     const from = Date.parse('2026-02-22T16:40:00Z');
-    const found = await detectBehaviour(elasticsearch.es, config, from, from + 600_000, RECEIVED);
+    const found = await detectBehaviour(es(), config, from, from + 600_000, RECEIVED);
     // 13 failed passwords from 202.109.143.106 between 16:45:20 and 16:46:06, 3 from 116.31.116.27.
     expect(found.created.map((finding) => [finding.rule.id, finding.ip, finding.count])).toEqual([['BEHAV-001', '202.109.143.106', 13]]);
   });

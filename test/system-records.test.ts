@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../shared/paths.js';
-import { startElasticsearch } from './support/elasticsearch.js';
 import { pipelineDocuments } from './support/pipeline.js';
-import { installTemplates } from './support/rollups.js';
+import { templatedEmulator } from './support/rollups.js';
 
 /**
  * The JSON records of the system's log daemons: what journalctl, syslog-ng and rsyslog wrote themselves, and real
@@ -183,19 +182,14 @@ describe('Vector’s and Fluent Bit’s syslog records', () => {
 });
 
 describe('in Elasticsearch', () => {
-  let elasticsearch: Awaited<ReturnType<typeof startElasticsearch>>;
-  beforeAll(async () => {
-    elasticsearch = await startElasticsearch();
-    await installTemplates(elasticsearch.es);
-  });
-  afterAll(() => elasticsearch.stop());
+  const es = templatedEmulator();
 
   it('every record of every daemon is indexed under ilm/’s templates, and found by its unit, host and outcome', async () => {
     const files = ['journalctl-entries.json', 'syslog-ng-rfc3164.json', 'syslog-ng-rfc5424-nv-pairs.json', 'syslog-ng-selected-macros.json', 'syslog-ng-isodate.json', 'rsyslog-jsonmesg.json', 'rsyslog-template.json'];
     const indexed = [...files.flatMap((file) => documents(lines(file))), ...documents([whole('filebeat-journald-sample.json'), whole('filebeat-journald-binary-message.json')])];
-    const result = await elasticsearch.es.bulk({ refresh: true, operations: indexed.flatMap((document) => [{ create: { _index: 'logs-sluice.generic-prod' } }, document]) });
+    const result = await es().bulk({ refresh: true, operations: indexed.flatMap((document) => [{ create: { _index: 'logs-sluice.generic-prod' } }, document]) });
     expect(result.items.filter((item) => item.create?.error !== undefined)).toEqual([]);
-    const count = async (query: object) => (await elasticsearch.es.count({ index: 'logs-sluice.generic-prod', query })).count;
+    const count = async (query: object) => (await es().count({ index: 'logs-sluice.generic-prod', query })).count;
     expect(await count({ term: { 'rendiff.systemd.unit': 'ssh.service' } })).toBe(1);
     // The failed login of each of the six files that carry the datagrams as records, and journald's.
     expect(await count({ bool: { filter: [{ term: { 'event.outcome': 'failure' } }, { term: { 'source.ip': '203.0.113.7' } }] } })).toBe(7);

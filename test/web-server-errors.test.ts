@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../shared/paths.js';
-import { startElasticsearch } from './support/elasticsearch.js';
 import { pipelineDocuments } from './support/pipeline.js';
-import { installTemplates } from './support/rollups.js';
+import { templatedEmulator } from './support/rollups.js';
 
 /**
  * nginx's and Apache's error logs on a generic topic: real servers' lines from the tests of Filebeat's nginx and apache
@@ -67,17 +66,12 @@ describe('Apache’s error log', () => {
 });
 
 describe('in Elasticsearch', () => {
-  let elasticsearch: Awaited<ReturnType<typeof startElasticsearch>>;
-  beforeAll(async () => {
-    elasticsearch = await startElasticsearch();
-    await installTemplates(elasticsearch.es);
-  });
-  afterAll(() => elasticsearch.stop());
+  const es = templatedEmulator();
 
   it('every line is indexed under ilm/’s templates; the errors are found as errors (4 of nginx, 3 and 6 of Apache)', async () => {
     const indexed = ['nginx-error.log', 'apache-error-test.log', 'apache-error-ubuntu-2.2.22.log', 'apache-error-sublevel.log'].flatMap(documents);
-    const result = await elasticsearch.es.bulk({ refresh: true, operations: indexed.flatMap((document) => [{ create: { _index: 'logs-sluice.generic-prod' } }, document]) });
+    const result = await es().bulk({ refresh: true, operations: indexed.flatMap((document) => [{ create: { _index: 'logs-sluice.generic-prod' } }, document]) });
     expect(result.items.filter((item) => item.create?.error !== undefined)).toEqual([]);
-    expect((await elasticsearch.es.count({ index: 'logs-sluice.generic-prod', query: { term: { 'event.type': 'error' } } })).count).toBe(13);
+    expect((await es().count({ index: 'logs-sluice.generic-prod', query: { term: { 'event.type': 'error' } } })).count).toBe(13);
   });
 });

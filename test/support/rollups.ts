@@ -1,7 +1,9 @@
 import type { Client } from '@elastic/elasticsearch';
+import { afterAll, beforeAll } from 'vitest';
 import { createPipeline } from '../../pipelines/pipeline.js';
 import { applyIlm } from '../../shared/ilm/apply.js';
 import { loadIlmFiles } from '../../shared/ilm/files.js';
+import { startElasticsearch } from './elasticsearch.js';
 
 /**
  * Helpers the SLO, rollup and report tests and the report benchmark share: log lines written the way
@@ -63,6 +65,25 @@ export async function ingestLines(es: Client, lines: readonly { topic: 'logs-tra
 
 export async function installTemplates(es: Client): Promise<void> {
   await applyIlm(es, loadIlmFiles());
+}
+
+/**
+ * An Elasticsearch emulator with ilm/'s templates, started before the tests of the calling describe block and stopped
+ * after them; the returned function gives its client.
+ */
+export function templatedEmulator(): () => Client {
+  let started: Awaited<ReturnType<typeof startElasticsearch>> | undefined;
+  beforeAll(async () => {
+    started = await startElasticsearch();
+    await installTemplates(started.es);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return () => {
+    if (started === undefined) throw new Error('the emulator of this block has not started');
+    return started.es;
+  };
 }
 
 /** A worker's log line (epoch-second timestamps, as the workers write them): data that is not a request. */
