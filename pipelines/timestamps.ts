@@ -29,6 +29,16 @@ function offsetMs(zone: string | undefined): number {
   return (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3] ?? 0)) * 60_000;
 }
 
+/**
+ * A date and time as written, in UTC milliseconds, or undefined for one that does not exist (Feb 30, 25:00): Date.UTC
+ * would roll it over. `fraction`: the digits after the second, milliseconds read from the first three.
+ */
+function calendarMs(year: string | undefined, monthIndex: number, day: string | undefined, hour: string | undefined, minute: string | undefined, second: string | undefined, fraction: string): number | undefined {
+  if (monthIndex < 0 || monthIndex > 11 || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 60) return undefined;
+  const ms = Date.UTC(Number(year), monthIndex, Number(day), Number(hour), Number(minute), Number(second), Number(fraction.padEnd(3, '0').slice(0, 3)));
+  return new Date(ms).getUTCDate() === Number(day) ? ms : undefined;
+}
+
 function valid(ms: number): number | undefined {
   // Years 2000 to 2100: anything else is a unit mistake or a counter, not the time of a log line.
   return Number.isFinite(ms) && ms >= 946_684_800_000 && ms < 4_102_444_800_000 ? ms : undefined;
@@ -79,8 +89,8 @@ export function parseTimestamp(value: unknown): number | undefined {
   if (iso) {
     const [, year, , month, day, hour, minute, second = '0', fraction = '0', named, offsetText] = iso;
     const zone = named ?? offsetText;
-    const ms = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), Number(fraction.padEnd(3, '0').slice(0, 3)));
-    if (Number(month) < 1 || Number(month) > 12 || new Date(ms).getUTCDate() !== Number(day) || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 60) return undefined;
+    const ms = calendarMs(year, Number(month) - 1, day, hour, minute, second, fraction);
+    if (ms === undefined) return undefined;
     const offset = offsetMs(zone);
     const result = valid(ms - offset);
     if (result !== undefined && offset === 0 && text.length >= 19 && text === value) {
@@ -91,15 +101,14 @@ export function parseTimestamp(value: unknown): number | undefined {
   const asctime = ASCTIME.exec(text);
   if (asctime) {
     const [, month, day, hour, minute, second, fraction = '0', year] = asctime;
-    const ms = Date.UTC(Number(year), MONTHS.indexOf(month as string), Number(day), Number(hour), Number(minute), Number(second), Number(fraction.padEnd(3, '0').slice(0, 3)));
-    return new Date(ms).getUTCDate() === Number(day) && Number(hour) <= 23 && Number(minute) <= 59 && Number(second) <= 60 ? valid(ms) : undefined;
+    const ms = calendarMs(year, MONTHS.indexOf(month as string), day, hour, minute, second, fraction);
+    return ms === undefined ? undefined : valid(ms);
   }
   const clf = CLF.exec(text) ?? RFC2822.exec(text);
   if (clf) {
     const [, day, month, year, hour, minute, second = '0', zone] = clf;
-    const ms = Date.UTC(Number(year), MONTHS.indexOf(month as string), Number(day), Number(hour), Number(minute), Number(second));
-    if (new Date(ms).getUTCDate() !== Number(day) || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 60) return undefined;
-    return valid(ms - offsetMs(zone === 'UT' ? 'UTC' : zone));
+    const ms = calendarMs(year, MONTHS.indexOf(month as string), day, hour, minute, second, '0');
+    return ms === undefined ? undefined : valid(ms - offsetMs(zone === 'UT' ? 'UTC' : zone));
   }
   return undefined;
 }
