@@ -707,7 +707,7 @@ export function indexDocument(source: Record<string, unknown>, mappings: Mapping
   };
   const added: Record<string, FieldMapping> = {};
   indexObject(context, source, preparedMapping(mappings), mappings.properties ?? NO_PROPERTIES, added, '', mappings.dynamic === undefined ? 'true' : String(mappings.dynamic));
-  if (context.addedCount > 0 && countFields(mappings) + context.addedCount > totalFieldsLimit) {
+  if (context.addedCount > 0 && (context.existingFields ?? countFields(mappings)) + context.addedCount > totalFieldsLimit) {
     throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse: Limit of total fields [${totalFieldsLimit}] has been exceeded while adding new fields [${context.addedCount}]`, {}, {
       type: 'illegal_argument_exception',
       reason: `Limit of total fields [${totalFieldsLimit}] has been exceeded while adding new fields [${context.addedCount}]`,

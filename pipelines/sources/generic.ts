@@ -47,10 +47,11 @@ function levelOf(record: Json): string | undefined {
 }
 
 /**
- * Anything no source pipeline recognises: a logfmt line is read as the record it writes (logfmt.ts), a syslog line
- * as syslog (syslog.ts), a line of Go's standard logger by its time, another plain line is kept whole as `message`; a system log daemon's JSON record (journald,
- * syslog-ng, rsyslog) as the syslog it carries (system-records.ts); another JSON record keeps
- * its message and time if it has them, an ECS logger's fields in their ECS place, and everything else under `rendiff.*`.
+ * Anything no source pipeline recognises. A logfmt line is read as the record it writes (logfmt.ts), a syslog line as
+ * syslog (syslog.ts), a line of Go's standard logger by its time; another plain line is kept whole as `message`. A
+ * system log daemon's JSON record (journald, syslog-ng, rsyslog, Vector, Fluent Bit) is read as the syslog it carries
+ * (system-records.ts); another JSON record keeps its message and time if it has them, an ECS logger's fields in their
+ * ECS place, and everything else under `rendiff.*`.
  */
 export function normaliseGeneric(record: Json | string, context: NormaliseContext, dataset = 'sluice.generic'): Json {
   if (typeof record === 'string') {

@@ -71,7 +71,8 @@ export function parseSyslog(line: string, now: number): SyslogLine | undefined {
   return { ...base, hostname: tagged[1], appName: tagged[2], procId: tagged[3], message: tagged[4] ?? '' };
 }
 
-function fromPriority(priority: number | undefined): { facility: number | undefined; severity: number | undefined } {
+/** A PRI's facility and severity codes (PRI = facility × 8 + severity). */
+export function fromPriority(priority: number | undefined): { facility: number | undefined; severity: number | undefined } {
   return priority === undefined ? { facility: undefined, severity: undefined } : { facility: priority >> 3, severity: priority & 7 };
 }
 

@@ -1,6 +1,6 @@
 import type { Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
-import { FACILITIES, parseBsdDate, structuredData, type SyslogLine } from './syslog.js';
+import { FACILITIES, fromPriority, parseBsdDate, structuredData, type SyslogLine } from './syslog.js';
 
 /**
  * The JSON records the system's log daemons write when they ship to Kafka, recognised by the fields only they write,
@@ -211,8 +211,7 @@ function fluentSyslog(record: Json, now: () => number): SystemRecord {
     appName: text(record.ident),
     procId: text(record.pid),
     msgId: text(record.msgid),
-    facility: priority === undefined ? undefined : priority >> 3,
-    severity: priority === undefined ? undefined : priority & 7,
+    ...fromPriority(priority),
     version: undefined,
     structuredData: data === undefined ? undefined : structuredData(data),
     message: record.message as string,
