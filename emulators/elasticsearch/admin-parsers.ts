@@ -7,7 +7,7 @@
  */
 import { EsError } from './errors.js';
 import type { FieldMapping } from './mapping.js';
-import { similarity } from './rest-params.js';
+import { alike } from './rest-params.js';
 
 /** Every field mapper's (FieldMapper.Builder): its metadata, multi-fields, copy_to, and since 8.15 what synthetic source keeps. */
 const FIELD_COMMON = ['type', 'meta', 'fields', 'copy_to', 'synthetic_source_keep'];
@@ -177,11 +177,7 @@ const INDEX_SETTING_GROUPS = [
 export function checkIndexSettings(flat: Readonly<Record<string, string>>): void {
   for (const key of Object.keys(flat)) {
     if (INDEX_SETTINGS.has(key) || INDEX_SETTING_GROUPS.some((prefix) => key.startsWith(prefix))) continue;
-    const close = [...INDEX_SETTINGS]
-      .map((name) => ({ name, score: similarity(key, name) }))
-      .filter(({ score }) => score > 0.7)
-      .sort((x, y) => y.score - x.score || (x.name < y.name ? -1 : 1))
-      .map(({ name }) => name);
+    const close = alike(key, INDEX_SETTINGS, 0.7);
     const hint = close.length === 0
       ? ' please check that any required plugins are installed, or check the breaking changes documentation for removed settings'
       : ` did you mean ${close.length === 1 ? `[${close[0]}]` : `any of [${close.join(', ')}]`}?`;

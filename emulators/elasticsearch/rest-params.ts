@@ -402,8 +402,17 @@ export function routeRules(method: string, path: string): RouteRules | undefined
   return RULES_BY_ROUTE.get(`${method} ${path}`) ?? (method === 'HEAD' ? RULES_BY_ROUTE.get(`GET ${path}`) : undefined);
 }
 
+/** The candidates more alike to `name` than `threshold`, the most alike first, then by name, as Elasticsearch suggests them. */
+export function alike(name: string, candidates: Iterable<string>, threshold: number): string[] {
+  return [...candidates]
+    .map((candidate) => ({ candidate, score: similarity(name, candidate) }))
+    .filter(({ score }) => score > threshold)
+    .sort((x, y) => y.score - x.score || (x.candidate < y.candidate ? -1 : 1))
+    .map(({ candidate }) => candidate);
+}
+
 /** Lucene's LevenshteinDistance: 1 - edits / the longer length, which Elasticsearch ranks suggestions by. */
-export function similarity(a: string, b: string): number {
+function similarity(a: string, b: string): number {
   if (a.length === 0 || b.length === 0) return a.length === b.length ? 1 : 0;
   let previous = Array.from({ length: a.length + 1 }, (_, i) => i);
   for (let j = 1; j <= b.length; j++) {
@@ -422,12 +431,7 @@ export function similarity(a: string, b: string): number {
  * `source` is no candidate: Elasticsearch reads it only for a request without a body).
  */
 function suggestions(invalid: string, accepted: ReadonlySet<string>): string {
-  const close = [...accepted]
-    .filter((name) => !SOURCE_PARAMS.includes(name))
-    .map((name) => ({ name, score: similarity(invalid, name) }))
-    .filter(({ score }) => score > 0.5)
-    .sort((x, y) => y.score - x.score || (x.name < y.name ? -1 : 1))
-    .map(({ name }) => name);
+  const close = alike(invalid, [...accepted].filter((name) => !SOURCE_PARAMS.includes(name)), 0.5);
   if (close.length === 0) return '';
   return ` -> did you mean ${close.length > 1 ? 'any of ' : ''}[${close.join(', ')}]?`;
 }
