@@ -1,9 +1,10 @@
 import type { Client } from '@elastic/elasticsearch';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Config } from '../shared/config.js';
 import { elasticsearchClient } from '../shared/elasticsearch.js';
 import { applyIlm } from '../shared/ilm/apply.js';
 import { loadIlmFiles, withSettings } from '../shared/ilm/files.js';
+import { collectProcessMetrics } from '../shared/process-metrics.js';
 import type { Logger } from '../shared/logging.js';
 import { startHealthServer } from './health.js';
 import { portInUse } from './startup.js';
@@ -33,7 +34,7 @@ export interface PeriodicMetrics {
 /** The registry and the run metrics of a service named `sluice_<name>_…`; `processMetrics` false where another listener of the process exports those. */
 export function periodicMetrics(name: string, what: string, buckets: number[], processMetrics: boolean): PeriodicMetrics {
   const registry = new Registry();
-  if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
+  if (processMetrics) collectProcessMetrics(registry);
   const runs = new Counter({ name: `sluice_${name}_runs_total`, help: `${what} runs, by outcome (failure: Elasticsearch unreachable or refusing)`, labelNames: ['outcome'] as const, registers: [registry] });
   for (const outcome of ['success', 'failure']) runs.inc({ outcome }, 0);
   return {

@@ -169,6 +169,15 @@ describe('sluice start (local mode)', () => {
     expect(detectMetrics).not.toContain('sluice_process_');
     for (const rule of ['BEHAV-001', 'BEHAV-002', 'BEHAV-003']) expect(detectMetrics).toContain(`sluice_detect_findings_total{rule="${rule}"} 0`);
     expect(ingestMetrics).toContain('sluice_ingest_indexed_total{topic="logs-app"} 0');
+    // Every exposition as Prometheus's own linter reads it: Debian's promtool fails one on any naming problem (exit 3).
+    const apiMetrics = await (await fetch('http://127.0.0.1:8080/metrics')).text();
+    const rollupMetrics = await (await fetch('http://127.0.0.1:9466/metrics')).text();
+    expect(apiMetrics).toContain('# TYPE sluice_api_requests_total counter');
+    expect(rollupMetrics).toContain('# TYPE sluice_rollup_runs_total counter');
+    for (const exposition of [ingestMetrics, detectMetrics, apiMetrics, rollupMetrics]) {
+      const linted = await run('promtool', ['check', 'metrics'], { input: exposition });
+      expect(linted.code, linted.stdout + linted.stderr).toBe(0);
+    }
     const produced = await run('kcat', ['-P', '-b', '127.0.0.1:9092', '-t', 'logs-app'], { input: `${LINES[0]}\n` });
     expect(produced.code, produced.stderr).toBe(0);
     await searchable('http://127.0.0.1:9200', 1);

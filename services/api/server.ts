@@ -9,12 +9,13 @@ import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Config } from '../../shared/config.js';
 import { elasticsearchClient } from '../../shared/elasticsearch.js';
 import { kafkaClient } from '../../shared/kafka.js';
 import type { Logger } from '../../shared/logging.js';
 import { packageRoot, packageVersion } from '../../shared/paths.js';
+import { collectProcessMetrics } from '../../shared/process-metrics.js';
 import { loadSloFile, type SloFile } from '../../shared/slo.js';
 import { portInUse } from '../startup.js';
 import { authenticator } from './auth.js';
@@ -51,7 +52,7 @@ const PAGE_FILES: Record<string, [string, string]> = {
 
 function apiMetrics(processMetrics: boolean) {
   const registry = new Registry();
-  if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
+  if (processMetrics) collectProcessMetrics(registry);
   return {
     registry,
     requests: new Counter({ name: 'sluice_api_requests_total', help: 'API requests by route and status code', labelNames: ['route', 'status'] as const, registers: [registry] }),

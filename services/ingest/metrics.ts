@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { STAGE_SAMPLING } from '../../pipelines/pipeline.js';
+import { collectProcessMetrics } from '../../shared/process-metrics.js';
 
 /** The ingest worker's own metrics, on a registry of its own (several workers may share a test process). */
 /**
@@ -9,7 +10,7 @@ import { STAGE_SAMPLING } from '../../pipelines/pipeline.js';
  */
 export function createIngestMetrics(topics: readonly string[] = []) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
+  collectProcessMetrics(registry);
   const byTopic = ['topic'] as const;
   const metrics = {
     registry,
