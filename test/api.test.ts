@@ -153,6 +153,20 @@ describe('search', () => {
     expect((await get('/api/v1/search?cursor=bm90IGEgY3Vyc29y', READER)).json().message).toBe('cursor: not a cursor this API gave out');
     expect((await get('/api/v1/search?size=5000', READER)).statusCode).toBe(400);
   });
+
+  it('refuses a query parameter the route does not read, naming it and the ones it takes; the key may ride on any', async () => {
+    const misspelt = await get('/api/v1/search?levle=error&service=rendiff-api', READER);
+    expect(misspelt.statusCode).toBe(400);
+    expect(misspelt.json().message).toBe('querystring/levle: unknown parameter; GET /api/v1/search takes from, to, service, level, tags, q, size, cursor');
+    expect((await get('/api/v1/slos/api-availability?step=1h&form=2026-10-07T00:00:00Z', READER)).json().message).toBe('querystring/form: unknown parameter; GET /api/v1/slos/:name takes from, to, step');
+    expect((await get('/api/v1/reports?month=2026-10&lang=de', READER)).json().message).toBe('querystring/month, lang: unknown parameters; GET /api/v1/reports takes no query parameters');
+    // The NDJSON stream takes the search's filters but not its paging.
+    expect((await get('/api/v1/search.ndjson?size=10', READER)).json().message).toBe('querystring/size: unknown parameter; GET /api/v1/search.ndjson takes from, to, service, level, tags, q');
+    expect((await get(`/api/v1/reports/2026-10.csv?api_key=${READER}`)).statusCode).toBe(200);
+    expect((await get('/api/v1/search?level=error&size=5', READER)).statusCode).toBe(200);
+    // The page is not an API route: a browser may bring any query (a campaign's tags, a cache buster).
+    expect((await get('/?utm_source=mail')).statusCode).toBe(200);
+  });
 });
 
 describe('sluice api (startApi)', () => {

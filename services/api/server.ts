@@ -19,7 +19,7 @@ import { collectProcessMetrics } from '../../shared/process-metrics.js';
 import { loadSloFile, type SloFile } from '../../shared/slo.js';
 import { portInUse } from '../startup.js';
 import { authenticator } from './auth.js';
-import { apiRoutes } from './routes.js';
+import { apiRoutes, refuseUnknownQueryParameters } from './routes.js';
 import { TailHub, tailFilterSchema } from './tail.js';
 
 /**
@@ -143,6 +143,7 @@ interface ViewContext {
 
 function namespaceRoutes(app: FastifyInstance, context: ViewContext): TailHub {
   const { config, view, dependencies, auth, metrics, now } = context;
+  refuseUnknownQueryParameters(app);
   for (const [path, [file, type]] of Object.entries(PAGE_FILES)) {
     const body = readFileSync(join(PAGE_DIR, file));
     // The page's links are relative: under /demo/ it must be served with its slash.
