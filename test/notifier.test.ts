@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +11,7 @@ import { loadSloFile, type Slo } from '../shared/slo.js';
 import { YamlFileError } from '../shared/yaml-file.js';
 import { Notifier, parseNotifyFile, signature } from '../services/rollup/alerts/notifier.js';
 import { evaluateSlo } from '../services/rollup/slo-state.js';
-import { waitFor } from './support/process.js';
+import { exited, freePort, waitFor } from './support/process.js';
 
 /** Receivers as local HTTP servers; the burn scripted through the real burn-rate evaluation. */
 
@@ -135,5 +138,74 @@ describe('the notifier on a scripted burn', () => {
     expect(flaky.received.map((r) => JSON.parse(r.body).status)).toEqual(['firing', 'firing', 'resolved']);
     expect(webhook.received).toHaveLength(3);
     expect(hanging.received).toHaveLength(0);
+  }, 60_000);
+});
+
+/** Alertmanager's own configuration: every alert to one webhook at once, grouped per alert name and SLO, resolves sent. */
+function alertmanagerYaml(relay: string): string {
+  return `route:
+  receiver: relay
+  group_by: [alertname, slo]
+  group_wait: 0s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: relay
+    webhook_configs:
+      - url: ${relay}/relay
+        send_resolved: true
+`;
+}
+
+interface AlertmanagerAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  status: { state: string };
+}
+
+describe('the notifier and a real Alertmanager (Debian\u2019s prometheus-alertmanager)', () => {
+  it('Alertmanager takes the firing alert, routes it to its own receiver, and resolves it when told', async () => {
+    const relay = await receiver(() => 200);
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-alertmanager-'));
+    writeFileSync(join(dir, 'alertmanager.yml'), alertmanagerYaml(relay.url));
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    // No cluster listener: a lone Alertmanager, on a free port only.
+    const alertmanager = spawn('prometheus-alertmanager', [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    alertmanager.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    try {
+      await waitFor(async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok === true, 20_000, `Alertmanager ready (${log.slice(-500)})`);
+      const notifier = new Notifier(parseNotifyFile(`receivers:\n  - { name: am, type: alertmanager, url: "${url}" }\nroutes:\n  - { severity: critical, receivers: [am] }\n`), pino({ level: 'silent' }), { backoffMs: 50 });
+      // Two minutes ago the page fired; a minute ago the burn was over: the resolve's endsAt lies in the past.
+      const fired = Math.floor(Date.now() / 60_000) * 60_000 - 120_000;
+      notifier.evaluate([state(fired, 60)], fired);
+      await notifier.drain();
+      const alerts = (await (await fetch(`${url}/api/v2/alerts`)).json()) as AlertmanagerAlert[];
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0]).toMatchObject({
+        labels: { alertname: 'SluiceSLOBurnRateCritical', slo: 'api-availability', service: 'rendiff-api', severity: 'critical' },
+        annotations: { summary: 'API availability: error budget burning fast (page)', description: 'burn rate 20.0 over 1h and 20.0 over 5m (threshold 14.4)' },
+        startsAt: new Date(fired).toISOString(),
+        status: { state: 'active' },
+      });
+      // Alertmanager's webhook payload (version 4), grouped as its route says.
+      await waitFor(() => relay.received.length >= 1, 10_000, 'Alertmanager notifying its receiver');
+      expect(JSON.parse(relay.received[0]!.body)).toMatchObject({ version: '4', status: 'firing', receiver: 'relay', groupLabels: { alertname: 'SluiceSLOBurnRateCritical', slo: 'api-availability' }, alerts: [{ status: 'firing', labels: { severity: 'critical', service: 'rendiff-api' } }] });
+
+      notifier.evaluate([state(fired + 60_000, 0)], fired + 60_000);
+      await notifier.drain();
+      await waitFor(() => relay.received.some((r) => JSON.parse(r.body).status === 'resolved'), 10_000, 'Alertmanager sending the resolve');
+      const resolved = JSON.parse(relay.received.find((r) => JSON.parse(r.body).status === 'resolved')!.body);
+      expect(resolved.alerts[0].status).toBe('resolved');
+      expect(Date.parse(resolved.alerts[0].endsAt)).toBe(fired + 60_000);
+      expect((await (await fetch(`${url}/api/v2/alerts`)).json()) as AlertmanagerAlert[]).toEqual([]);
+    } finally {
+      alertmanager.kill('SIGTERM');
+      await exited(alertmanager);
+      relay.server.closeAllConnections();
+      relay.server.close();
+    }
   }, 60_000);
 });
