@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from '@elastic/elasticsearch';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordFile } from '../emulators/common/record-file.js';
 import { bulkLines } from '../emulators/elasticsearch/server.js';
@@ -134,6 +135,82 @@ describe('stored source', () => {
     expect((await es.get({ index: 'places', id: 'a' }))._source).toMatchObject({ city: 'São Paulo', title: '🎬 "take" two' });
     expect((await es.count({ index: 'places', query: { term: { 'city.keyword': 'São Paulo' } } })).count).toBe(1);
     expect((await es.search({ index: 'lenient' })).hits.hits.map((hit) => [hit._source, hit._ignored])).toEqual([[{ n: 'abc', m: 'kept' }, ['n']]]);
+  });
+});
+
+describe('the journal read back', () => {
+  const setMarked = { set: { field: 'marked', value: '{{n}}' } };
+
+  it('restores each document as sent and what pipelines set, updated and deleted ones as last written, twice and after compaction', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-es-journal-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const first = await emulator(dataDir);
+    // A field named source: the metadata records hold `,"source":` too.
+    await first.es.indices.create({ index: 'places', mappings: { properties: { a: { type: 'keyword' }, source: { type: 'keyword' } } } });
+    await first.es.ingest.putPipeline({ id: 'mark', processors: [setMarked] });
+    await first.es.indices.create({ index: 'marked', settings: { index: { final_pipeline: 'mark' } } });
+    await bulk(first.emulator.url, `{"index":{"_index":"places","_id":"a"}}\n${accented}\n{"index":{"_index":"places","_id":"b"}}\n{"source":"first","n":1}\n{"index":{"_index":"places","_id":"c"}}\n${plain}\n{"index":{"_index":"marked","_id":"m"}}\n{ "n" : 7 }\n`);
+    await first.es.update({ index: 'places', id: 'b', doc: { source: 'updated' } });
+    await first.es.delete({ index: 'places', id: 'c' });
+    const sizes = async (es: Client) => (await es.cat.indices({ index: 'places,marked', h: 'index,store.size', bytes: 'b', s: 'index', format: 'json' })).map((row) => [row.index, row['store.size']]);
+    const before = await sizes(first.es);
+    await first.stop();
+    cleanups.pop();
+
+    const check = async (url: string) => {
+      const es = new Client({ node: url });
+      try {
+        // The bytes as sent are kept, spaces and escapes included, so an index's size is what it was.
+        expect(await sizes(es)).toEqual(before);
+        expect((await es.get({ index: 'places', id: 'a' }))._source).toEqual({ city: 'São Paulo', title: '🎬 "take" two', note: 'café', n: 1 });
+        expect((await es.get({ index: 'places', id: 'b' }))._source).toEqual({ source: 'updated', n: 1 });
+        expect((await es.exists({ index: 'places', id: 'c' }))).toBe(false);
+        expect((await es.count({ index: 'places', query: { term: { source: 'updated' } } })).count).toBe(1);
+        expect((await es.get({ index: 'marked', id: 'm' }))._source).toEqual({ n: 7, marked: '7' });
+        expect((await es.count({ index: 'marked', query: { term: { 'marked.keyword': '7' } } })).count).toBe(1);
+      } finally {
+        await es.close();
+      }
+    };
+    const second = await emulator(dataDir);
+    await check(second.emulator.url);
+    // Enough records past the live ones that the next start compacts the journal, writing the restored documents again.
+    for (let i = 0; i < 1100; i += 1) await bulk(second.emulator.url, `{"index":{"_index":"churn","_id":"z"}}\n{"n":${i}}\n`);
+    await second.stop();
+    cleanups.pop();
+    const third = await emulator(dataDir);
+    await check(third.emulator.url);
+    await third.stop();
+    cleanups.pop();
+    expect(RecordFile.open(join(dataDir, 'journal.log'), 'never').records.length).toBeLessThan(100);
+    const fourth = await emulator(dataDir);
+    await check(fourth.emulator.url);
+  });
+
+  it('reads the first journals\u2019 document records, whose version comes after the source', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-es-journal-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const first = await emulator(dataDir);
+    await bulk(first.emulator.url, `{"index":{"_index":"places","_id":"a"}}\n${accented}\n{"index":{"_index":"places","_id":"p"}}\n${plain}\n`);
+    await first.es.delete({ index: 'places', id: 'p' });
+    await first.stop();
+    cleanups.pop();
+    // The same journal in the layout written until 2026-12-02: JSON.stringify of { t, uuid, id, source, version }.
+    const path = join(dataDir, 'journal.log');
+    const { file, records } = RecordFile.open(path, 'never');
+    file.close();
+    const rewritten = records.map((record) => {
+      const entry = JSON.parse(record.toString('utf8')) as { t: string; uuid?: string; id?: string; source?: unknown; version?: number };
+      return entry.t === 'doc' ? Buffer.from(JSON.stringify({ t: 'doc', uuid: entry.uuid, id: entry.id, source: entry.source, version: entry.version })) : record;
+    });
+    expect(rewritten.some((record) => record.toString('utf8').includes('"version":1}'))).toBe(true);
+    rmSync(path);
+    const old = RecordFile.open(path, 'never').file;
+    old.appendMany(rewritten);
+    old.close();
+    const { es } = await emulator(dataDir);
+    expect((await es.get({ index: 'places', id: 'a' }))._source).toEqual({ city: 'São Paulo', title: '🎬 "take" two', note: 'café', n: 1 });
+    expect(await es.exists({ index: 'places', id: 'p' })).toBe(false);
   });
 });
 

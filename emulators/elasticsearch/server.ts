@@ -3,7 +3,8 @@ import { isJsonObject, setOwn } from '../../shared/json-object.js';
 import { randomUUID } from 'node:crypto';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import * as os from 'node:os';
 import { pino, type Logger } from 'pino';
 import { listen } from '../common/listen.js';
@@ -445,9 +446,14 @@ export class ElasticsearchEmulator {
     this.tasks = new Tasks(this.nodeId);
     if (options.dataDir !== undefined) {
       mkdirSync(options.dataDir, { recursive: true });
+      // A large journal takes a while (the demo's month about half a minute): say so before, and what it held after.
+      const journalBytes = statSync(join(options.dataDir, 'journal.log'), { throwIfNoEntry: false })?.size ?? 0;
+      if (journalBytes > 0) this.log.info({ dataDir: options.dataDir, bytes: journalBytes }, 'reading the journal back');
+      const reading = performance.now();
       this.journal = FileJournal.open(this.cluster, options.dataDir, options.fsync ?? 'interval', (path, truncatedBytes) => {
         this.log.warn({ path, truncatedBytes }, 'cut a torn or corrupt tail off a data file');
       });
+      if (journalBytes > 0) this.log.info({ indices: this.cluster.indices.size, documents: [...this.cluster.indices.values()].reduce((sum, index) => sum + index.docs.size, 0), seconds: Math.round(performance.now() - reading) / 1000 }, 'journal read back');
       this.cluster.journal = this.journal;
       if ((options.fsync ?? 'interval') === 'interval') this.timers.push(setInterval(() => this.journal?.sync(), 1000));
     }

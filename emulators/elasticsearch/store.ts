@@ -969,11 +969,12 @@ export class Cluster {
   }
 
   /** Replaces the whole content on start from a journal (no journaling while it happens). */
-  restoreDoc(index: Index, id: string, source: Json, version: number): void {
+  /** A document read back from the journal: `source` with what pipelines set, `raw` the bytes received, as a write keeps them. */
+  restoreDoc(index: Index, id: string, stored: { source: Json; raw: Buffer; version: number; patch?: Patch }): void {
+    const { source, raw, version, patch } = stored;
     const { fields, added } = indexDocument(source, index.mappings, id, { totalFields: Number.MAX_SAFE_INTEGER, depth: Number.MAX_SAFE_INTEGER, ignoreMalformed: this.mappingLimits(index).ignoreMalformed });
     if (added) index.setMappings(mergeMappings(index.mappings, { properties: added }));
-    const raw = Buffer.from(JSON.stringify(source));
-    const doc = new Doc(id, index.name, raw, fields, version, index.seqNo++);
+    const doc = new Doc(id, index.name, raw, fields, version, index.seqNo++, patch);
     index.docs.set(doc);
     index.show(id, doc);
     index.bytes += raw.length;
