@@ -322,9 +322,13 @@ describe('the live tail', () => {
       expect(metric(exposition, 'sluice_api_tail_dropped_events_total')).toBeGreaterThanOrEqual(missed);
       expect(metric(exposition, 'sluice_api_tail_clients')).toBe(3);
 
+      // One value alone is a list of one; a field the filter has not is refused, by name.
       everything.socket.send(JSON.stringify({ type: 'filter', level: 'error' }));
+      await waitFor(() => everything.received.filter((m) => m.type === 'filter').length === 2, 5000, 'the second filter acknowledged');
+      expect(everything.received.filter((m) => m.type === 'filter')[1]).toEqual({ type: 'filter', filter: { level: ['error'] } });
+      everything.socket.send(JSON.stringify({ type: 'filter', levle: ['error'] }));
       await waitFor(() => everything.received.some((m) => m.type === 'error'), 5000, 'a refused filter');
-      expect(everything.received.find((m) => m.type === 'error')).toEqual({ type: 'error', message: 'level: Invalid input: expected array, received string' });
+      expect(everything.received.find((m) => m.type === 'error')).toEqual({ type: 'error', message: 'message: Unrecognized key: "levle"' });
       for (const client of [traefik, everything, stalled]) client.socket.close();
     } finally {
       await live.close();

@@ -13,11 +13,16 @@ import { get } from '../../pipelines/ecs.js';
  * without bound, and the client is told how many it missed; a slow client never slows another one.
  */
 
+/** A list of values, or one value alone for a list of one (`"level": "error"`), as Elasticsearch takes a lone index name. */
+function values(max: number) {
+  return z.union([z.string().min(1).transform((value) => [value]), z.array(z.string().min(1)).max(max)]).optional();
+}
+
 export const tailFilterSchema = z.strictObject({
   type: z.literal('filter'),
-  service: z.array(z.string().min(1)).max(50).optional(),
-  level: z.array(z.string().min(1)).max(10).optional(),
-  tags: z.array(z.string().min(1)).max(50).optional(),
+  service: values(50),
+  level: values(10),
+  tags: values(50),
   text: z.string().min(1).max(200).optional(),
 });
 export type TailFilter = Omit<z.infer<typeof tailFilterSchema>, 'type'>;
