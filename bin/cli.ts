@@ -458,6 +458,14 @@ function addIlmCommands(program: Command): void {
     });
 }
 
+/** Why a report holds nothing: no rollups in this namespace, and the namespaces that have some (the local mode's demo). */
+async function noDataHint(es: import('@elastic/elasticsearch').Client, namespace: string, month: string, header: { from: string; to: string }): Promise<string> {
+  const { namespacesWithRollups } = await import('../services/rollup/rollups.js');
+  const others = (await namespacesWithRollups(es, Date.parse(header.from), Date.parse(header.to))).filter((other) => other !== namespace);
+  const elsewhere = others.length === 0 ? '' : `; namespace${others.length === 1 ? '' : 's'} ${others.map((other) => `"${other}"`).join(', ')} ha${others.length === 1 ? 's' : 've'} some: SLUICE_NAMESPACE=${others[0]} npx sluice report --month ${month}`;
+  return `report: no rollups of ${month} in namespace "${namespace}" (SLUICE_NAMESPACE), so the report holds no data${elsewhere}\n`;
+}
+
 /** `sluice report`. */
 function addReportCommand(program: Command): void {
   program
@@ -494,6 +502,7 @@ function addReportCommand(program: Command): void {
           const state = report.header.issued ? `issued revision ${report.header.revision}` : 'live, not issued';
           process.stderr.write(`report: ${options.month} (${tz}, ${state}) written to ${options.out} as ${options.format}, ${body.length} bytes\n`);
         }
+        if (report.header.dataCompleteness.minutesWithData === 0) process.stderr.write(await noDataHint(es, config.namespace, options.month, report.header));
       });
     });
 }

@@ -131,6 +131,17 @@ describe('sluice rollup and sluice report on ingested data', () => {
     expect(early.stderr).toMatch(/^error: 2099-01 has not ended in UTC: a report is issued only for a finished month.\n/);
   });
 
+  it('a report of a namespace without rollups says so, and names the namespaces that have some', async () => {
+    // The rollups above are in "default"; a report of another namespace (as the local mode's demo is "demo") is empty.
+    const empty = await runSluice(['report', '--month', '2026-10', '--format', 'csv'], { ...env, SLUICE_NAMESPACE: 'staging' });
+    expect(empty.code).toBe(0);
+    expect(empty.stderr).toBe('report: no rollups of 2026-10 in namespace "staging" (SLUICE_NAMESPACE), so the report holds no data; namespace "default" has some: SLUICE_NAMESPACE=default npx sluice report --month 2026-10\n');
+    const none = await runSluice(['report', '--month', '2026-08', '--format', 'csv'], env);
+    expect(none.stderr).toBe('report: no rollups of 2026-08 in namespace "default" (SLUICE_NAMESPACE), so the report holds no data\n');
+    const full = await runSluice(['report', '--month', '2026-10', '--format', 'csv'], env);
+    expect(full.stderr).toBe('');
+  });
+
   it('an SLO file with a mistake stops the verb with exit 2 and the line', async () => {
     const file = join(dir, 'slo.yaml');
     const text = readFileSync(join(packageRoot, 'slo.yaml'), 'utf8');

@@ -34,6 +34,13 @@ export function rollupIndexPattern(namespace: string): string {
   return `sluice-rollups-${namespace}-*`;
 }
 
+/** The namespaces that have rollups of some minute in [from, to): each month's index names its namespace. */
+export async function namespacesWithRollups(es: Client, from: number, to: number): Promise<string[]> {
+  const months = [...new Set([from, to - 1].map((at) => rollupIndex('*', at)))];
+  const indices = await es.indices.get({ index: months, ignore_unavailable: true, allow_no_indices: true, expand_wildcards: 'open', filter_path: '*.settings.index.provided_name' });
+  return [...new Set(Object.keys(indices).map((name) => name.replace(/^sluice-rollups-/, '').replace(/-\d{4}\.\d{2}$/, '')))].sort();
+}
+
 function rollupId(kind: RollupKind, resolution: string, key: string, at: number): string {
   return createHash('sha256').update(`${kind}\u0000${resolution}\u0000${key}\u0000${at}`).digest('base64url').slice(0, 32);
 }
