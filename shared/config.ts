@@ -183,16 +183,18 @@ const topicSources = z.string().transform((value, ctx) => {
   return mapping;
 });
 
-const REDACTION = ['email', 'card', 'jwt', 'token', 'secret'] as const;
+/** What redaction can remove (pipelines/enrich/redact.ts); each rule replaces what it finds with `[REDACTED:<rule>]`. */
+export const REDACTION_RULES = ['email', 'card', 'iban', 'jwt', 'token', 'secret'] as const;
+export type RedactionRule = (typeof REDACTION_RULES)[number];
 const redactRules = z.string().transform((value, ctx) => {
   if (value.trim() === 'none') return [];
   const items = list(value);
-  const bad = items.find((item) => !(REDACTION as readonly string[]).includes(item));
+  const bad = items.find((item) => !(REDACTION_RULES as readonly string[]).includes(item));
   if (bad !== undefined) {
-    ctx.addIssue(`expected "none" or comma-separated redaction rules from ${REDACTION.join(', ')}; "${bad}" is not one`);
+    ctx.addIssue(`expected "none" or comma-separated redaction rules from ${REDACTION_RULES.join(', ')}; "${bad}" is not one`);
     return z.NEVER;
   }
-  return items as Array<(typeof REDACTION)[number]>;
+  return items as RedactionRule[];
 });
 
 /** The pipeline's enrichers, in the order they run (pipelines/enrichers.ts). */
@@ -423,7 +425,7 @@ const settingsSchema = z.object({
   SLUICE_TOPIC_SOURCES: topicSources.default({}),
   SLUICE_TRUSTED_PROXIES: cidrs.default([]),
   SLUICE_INTERNAL_NETWORKS: cidrs.optional(),
-  SLUICE_REDACT: redactRules.default(['email', 'card', 'jwt', 'token', 'secret']),
+  SLUICE_REDACT: redactRules.default([...REDACTION_RULES]),
   SLUICE_ENRICHERS: enricherList.default([...ENRICHERS]),
   SLUICE_LOGS_POLICY: nonEmpty.default('sluice-logs'),
   SLUICE_LOGS_RETENTION: timeValue.optional(),
@@ -525,7 +527,7 @@ export interface Config {
   /** Proxies whose X-Forwarded-For is believed for the client address. */
   trustedProxies: string[];
   /** Redaction rules applied to every document before it is indexed. */
-  redact: Array<'email' | 'card' | 'jwt' | 'token' | 'secret'>;
+  redact: RedactionRule[];
   /** Which enrichers run (SLUICE_ENRICHERS); all by default. */
   enrichers: EnricherName[];
   /** Which lifecycle policy the log data streams use, and retention overrides of the files in ilm/. */

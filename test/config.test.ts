@@ -47,7 +47,7 @@ describe('configuration defaults', () => {
     expect(config.localMode).toBe(true);
     expect(config.origins).toEqual({});
     expect(config.trustedProxies).toEqual([]);
-    expect(config.redact).toEqual(['email', 'card', 'jwt', 'token', 'secret']);
+    expect(config.redact).toEqual(['email', 'card', 'iban', 'jwt', 'token', 'secret']);
     expect(loadConfig({ SLUICE_REDACT: 'none' }).redact).toEqual([]);
     expect(config.ilm).toEqual({ logsPolicy: 'sluice-logs', logs: { retention: undefined, warmAfter: undefined, rolloverMaxAge: undefined, rolloverMaxSize: undefined }, securityRetention: undefined, rollupsRetention: undefined });
     expect(config.ingest).toEqual({
@@ -276,7 +276,7 @@ describe('bad values are rejected with the variable, the value and what was expe
     ['a topic mapped to an unknown source', { SLUICE_TOPIC_SOURCES: 'logs-app=nginx' }, 'SLUICE_TOPIC_SOURCES="logs-app=nginx": expected comma-separated topic=source pairs, the source one of app, traefik, worker, postgres, generic; "logs-app=nginx" is not one'],
     ['a trusted proxy that is not an address', { SLUICE_TRUSTED_PROXIES: '10.0.0.0/8,proxy.local' }, 'SLUICE_TRUSTED_PROXIES="10.0.0.0/8,proxy.local": expected comma-separated IP addresses or CIDR blocks such as "10.0.0.0/8,::1"; "proxy.local" is neither'],
     ['a CIDR prefix too long', { SLUICE_TRUSTED_PROXIES: '10.0.0.0/33' }, '"10.0.0.0/33" is neither'],
-    ['an unknown redaction rule', { SLUICE_REDACT: 'email,ssn' }, 'SLUICE_REDACT="email,ssn": expected "none" or comma-separated redaction rules from email, card, jwt, token, secret; "ssn" is not one'],
+    ['an unknown redaction rule', { SLUICE_REDACT: 'email,ssn' }, 'SLUICE_REDACT="email,ssn": expected "none" or comma-separated redaction rules from email, card, iban, jwt, token, secret; "ssn" is not one'],
     ['a bulk size without unit', { SLUICE_BULK_MAX_BYTES: '5' }, 'SLUICE_BULK_MAX_BYTES="5": expected a size of at least 1kb such as "512kb", "5mb" or "1gb"'],
     ['an in-flight bound in words', { SLUICE_INGEST_MAX_INFLIGHT: 'lots' }, 'SLUICE_INGEST_MAX_INFLIGHT="lots": expected a size of at least 1kb'],
     ['a flush interval without unit', { SLUICE_BULK_FLUSH_INTERVAL: '1000' }, 'SLUICE_BULK_FLUSH_INTERVAL="1000": expected a duration such as "500ms", "1s" or "30s"'],

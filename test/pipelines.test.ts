@@ -798,6 +798,19 @@ describe('redaction', () => {
     ['a GitHub token', 'clone with ghp_16C7e42F292c6912E7710c838347Ae178B4a ok', 'clone with [REDACTED:token] ok'],
     ['a Slack bot token', 'slack xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy sent', 'slack [REDACTED:token] sent'],
     ['words that start like one', 'AKIA is short; Asia/Tokyo; ghp_short; sk_live_x', 'AKIA is short; Asia/Tokyo; ghp_short; sk_live_x'],
+    // A URL's password, as connection strings carry one (libpq's and Redis's URI forms); the user and host stay.
+    ['a password in a PostgreSQL URI', 'connect postgresql://app:dbpass123@db.internal:5432/rendiff failed', 'connect postgresql://app:[REDACTED:secret]@db.internal:5432/rendiff failed'],
+    ['a password without a user in a Redis URI', 'broker redis://:redispw@cache:6379/0 down', 'broker redis://:[REDACTED:secret]@cache:6379/0 down'],
+    ['a password in an HTTPS URL', 'GET https://admin:S3cret@internal.example.com/api', 'GET https://admin:[REDACTED:secret]@internal.example.com/api'],
+    ['an AWS secret key in key=value text', 'env aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY set', 'env aws_secret_access_key=[REDACTED:secret] set'],
+    // PEM (RFC 7468): RFC 7468's own private key example, an OpenSSH key cut off at the end of its line, a public key kept.
+    ['a PEM private key', 'key -----BEGIN PRIVATE KEY-----\nMIGEAgEAMBAGByqGSM49AgEGBSuBBAAKBG0wawIBAQQgVcB/UNPxalR9zDYAjQIf\njJnM7ZqSD8EhZz6UKrGRnlXLZVKOzCyJFp4fJfYbPV1NCRtKG/OkOm0jUTXjGQRB\n-----END PRIVATE KEY----- loaded', 'key [REDACTED:secret] loaded'],
+    ['a private key cut off', 'deploy key: -----BEGIN OPENSSH PRIVATE KEY----- b3BlbnNzaC1rZXktdjEAAAAABG5vbmU', 'deploy key: [REDACTED:secret]'],
+    ['a public key', '-----BEGIN PUBLIC KEY----- MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE -----END PUBLIC KEY-----', '-----BEGIN PUBLIC KEY----- MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE -----END PUBLIC KEY-----'],
+    // IBANs (ISO 13616): the registry's examples, printed and electronic; one with a wrong checksum and one with an unknown country stay.
+    ['an IBAN as printed', 'refund to DE89 3704 0044 0532 0130 00 sent', 'refund to [REDACTED:iban] sent'],
+    ['IBANs in their electronic form', 'GB82WEST12345698765432, FR1420041010050500013M02606, NL91ABNA0417164300', '[REDACTED:iban], [REDACTED:iban], [REDACTED:iban]'],
+    ['what only looks like an IBAN', 'DE88 3704 0044 0532 0130 00 and QQ89370400440532013000', 'DE88 3704 0044 0532 0130 00 and QQ89370400440532013000'],
   ])('%s', (_name, text, expected) => {
     expect(redactor.text(text)).toBe(expected);
   });
@@ -835,6 +848,10 @@ describe('redaction', () => {
     const named: Record<string, any> = { rendiff: { oauth_token: 'a1', 'X-Amz-Security-Token': 'b2', sessionToken: 'c3', clientSecret: 'd4', upload_signature: 'e5', token_count: 12, tokens: 'many', tokenizer: 'icu' } };
     redactor.document(named);
     expect(named.rendiff).toEqual({ oauth_token: '[REDACTED:secret]', 'X-Amz-Security-Token': '[REDACTED:secret]', sessionToken: '[REDACTED:secret]', clientSecret: '[REDACTED:secret]', upload_signature: '[REDACTED:secret]', token_count: 12, tokens: 'many', tokenizer: 'icu' });
+    // AWS's names for its secret key (the CLI's credentials file, its environment, the SDKs' options), keys and credentials.
+    const keys: Record<string, any> = { rendiff: { aws_secret_access_key: 'w1', AWS_SECRET_ACCESS_KEY: 'w2', secretAccessKey: 'w3', awsSecretAccessKey: 'w4', secret_key: 'w5', private_key: 'w6', privateKey: 'w7', credentials: 'w8', aws_access_key_id: 'AKIDEXAMPLE', keyId: 'k1' } };
+    redactor.document(keys);
+    expect(keys.rendiff).toEqual({ aws_secret_access_key: '[REDACTED:secret]', AWS_SECRET_ACCESS_KEY: '[REDACTED:secret]', secretAccessKey: '[REDACTED:secret]', awsSecretAccessKey: '[REDACTED:secret]', secret_key: '[REDACTED:secret]', private_key: '[REDACTED:secret]', privateKey: '[REDACTED:secret]', credentials: '[REDACTED:secret]', aws_access_key_id: 'AKIDEXAMPLE', keyId: 'k1' });
   });
 
   it('skips only what Sluice writes itself: a record field named like an ECS object is still redacted', () => {

@@ -1,9 +1,7 @@
+import { electronicFormatIBAN, isValidIBAN } from 'ibantools';
+import { REDACTION_RULES, type RedactionRule } from '../../shared/config.js';
 import { memoized } from '../../shared/memo.js';
 import type { Json } from '../ecs.js';
-
-/** What redaction can remove; each rule replaces what it finds with `[REDACTED:<rule>]`. */
-export const REDACTION_RULES = ['email', 'card', 'jwt', 'token', 'secret'] as const;
-export type RedactionRule = (typeof REDACTION_RULES)[number];
 
 /**
  * JSON fields whose whole value is a secret, whatever it looks like (compared in lower case): these, and every name
@@ -30,8 +28,14 @@ const PROVIDER_KEY = /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bAIza[0-9A-Za-z_-]{35}(?![0
  * `X-Amz-Security-Token`, `private_token`), as query strings carry them. The key starts where no word character
  * or hyphen precedes it, so each key is tried once.
  */
-const SECRET_PAIR = /(?<![\w-])([\w-]{0,64}?(?:password|passwd|secret|token|api[_-]?key|apikey|signature|credential)|pwd|auth|session(?:id)?)(=|%3D|"\s*:\s*"|:\s*)([^&\s"',;]+)/gi;
+const SECRET_PAIR = /(?<![\w-])([\w-]{0,64}?(?:password|passwd|secret|token|api[_-]?key|apikey|signature|credential|secret[_-]?(?:access[_-]?)?key|private[_-]?key)|pwd|auth|session(?:id)?)(=|%3D|"\s*:\s*"|:\s*)([^&\s"',;]+)/gi;
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
+/** A URL's password (`postgres://app:pw@db/x`, `redis://:pw@cache`), as connection strings carry one; the user name stays. */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]{1,15}:\/\/[^\s/?#@:]*:)([^\s/?#@]+)@/gi;
+/** A PEM private key, its whole block; one cut off at the end of a line up to that end. */
+const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
+/** An IBAN's shape, in its electronic or its printed form (groups of four); ibantools then checks its country's format and checksum. */
+const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g;
 
 /**
  * A payment card number: 13 to 19 digits, an issuer's first digits, and the Luhn checksum. The first digit is
@@ -70,7 +74,7 @@ export function luhn(digits: string): boolean {
  * only where its hint is; "@" is looked for with `includes`, several times faster than an expression.
  */
 const JWT_START = 'eyJ';
-const KEY_WORDS = 'earer|asic|oken|pass|pwd|secret|api.?key|auth|sess|ignature|redential';
+const KEY_WORDS = 'earer|asic|oken|pass|pwd|secret|api.?key|auth|sess|ignature|redential|private.?key';
 const DIGIT_RUN = '\\d{12}|\\d[ -]\\d{4}';
 const PROVIDER_START = 'AKIA|ASIA|AIza|gh[pousr]_|github_pat_|glpat-|xox[abprs]-|k_live_';
 const HINTS = new RegExp(`(${JWT_START})|(${KEY_WORDS})|(${DIGIT_RUN})|(${PROVIDER_START})`, 'gi');
@@ -109,8 +113,8 @@ const enum KeyKind {
 }
 
 /** A field named for a secret: `password`, `oauth_token`, `X-Amz-Security-Token`, `sessionToken`, `clientSecret`. */
-const SECRET_NAME = /(?:^|[_.-])(?:token|secret|password|passwd|api_?key|signature)$/;
-const SECRET_CAMEL = /[a-z0-9](?:Token|Secret|Password|ApiKey|Signature)$/;
+const SECRET_NAME = /(?:^|[_.-])(?:token|secret|password|passwd|api_?key|signature|secret_?(?:access_?)?key|private_?key|credentials?)$/;
+const SECRET_CAMEL = /[a-z0-9](?:Token|Secret|Password|ApiKey|Signature|SecretKey|SecretAccessKey|PrivateKey|Credentials?)$/;
 const secretName = (key: string, lower: string): boolean => SECRET_KEYS.has(lower) || SECRET_NAME.test(lower) || SECRET_CAMEL.test(key);
 
 /** Documents repeat a few hundred field names: each is judged (and lower-cased) once. */
@@ -135,7 +139,7 @@ export const UNREDACTED_ROOTS: ReadonlySet<string> = TOP;
 
 export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES): { text(value: string): string; document(document: Json, line?: string): void } {
   const on = new Set(rules);
-  const [jwt, token, secret, email, card] = [on.has('jwt'), on.has('token'), on.has('secret'), on.has('email'), on.has('card')];
+  const [jwt, token, secret, email, card, iban] = [on.has('jwt'), on.has('token'), on.has('secret'), on.has('email'), on.has('card'), on.has('iban')];
   const text = (value: string): string => {
     const address = value.includes('@') || value.includes('%40');
     const hints = hintsOf(value);
@@ -144,14 +148,18 @@ export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES
     if (jwt && (hints & JWT_HINT) !== 0) out = out.replace(JWT, '[REDACTED:jwt]');
     if (token && (hints & PROVIDER_HINT) !== 0) out = out.replace(PROVIDER_KEY, '[REDACTED:token]');
     if ((hints & WORD_HINT) !== 0) {
+      if (secret) out = out.replace(PRIVATE_KEY, '[REDACTED:secret]');
       if (token) out = out.replace(TOKEN, (_match, scheme: string, gap: string) => `${scheme}${gap}[REDACTED:token]`);
       if (secret) out = out.replace(SECRET_PAIR, (_match, key: string, separator: string) => `${key}${separator}[REDACTED:secret]`);
     }
+    // Before the addresses: a URL's password and host look like one (`pw@db.example.com`).
+    if (secret && address && out.includes('://')) out = out.replace(URL_PASSWORD, (_match, head: string) => `${head}[REDACTED:secret]@`);
     if (email && address) out = out.replace(EMAIL, '[REDACTED:email]');
-    if (card && (hints & DIGITS_HINT) !== 0) out = out.replace(CARD, (match) => {
-      const digits = match.replace(/[ -]/g, '');
-      return cardNumber(digits) ? '[REDACTED:card]' : match;
-    });
+    if ((hints & DIGITS_HINT) !== 0) {
+      // The IBAN first: its account number may pass as a card's, and would leave the country and checksum behind.
+      if (iban) out = out.replace(IBAN, (match) => (isValidIBAN(electronicFormatIBAN(match) ?? '') ? '[REDACTED:iban]' : match));
+      if (card) out = out.replace(CARD, (match) => (cardNumber(match.replace(/[ -]/g, '')) ? '[REDACTED:card]' : match));
+    }
     return out;
   };
   const walk = (node: Json, safe: ReadonlySet<string>): void => {
