@@ -77,26 +77,26 @@ function snapshot(cluster: Cluster): Meta {
 
 const DOC_PREFIX = Buffer.from('{"t":"doc",');
 const SOURCE_KEY = Buffer.from(',"source":');
+const VERSION_KEY = Buffer.from(',"version":');
 
-interface DocHead {
-  uuid: string;
-  id: string;
-  deleted: boolean;
-  /** Where the source's bytes start in the record. */
-  start: number;
-  /** Whether the source ends the record but for what pipelines set, as docRecord writes it (the first journals wrote the version after it). */
-  sourceLast: boolean;
+/**
+ * Where a document record's source starts, and whether it ends the record but for what pipelines set, as docRecord
+ * writes it (the first journals wrote the version after it). A quote inside a JSON string is escaped, so the first
+ * `,"source":` is the key's, after the head's uuid and id.
+ */
+function sourcePlace(record: Buffer): { at: number; start: number; sourceLast: boolean } {
+  const at = record.indexOf(SOURCE_KEY);
+  if (at < 0) throw new Error(`a document record of the journal without its source: ${record.toString('utf8', 0, 200)}`);
+  return { at, start: at + SOURCE_KEY.length, sourceLast: record.subarray(0, at).includes(VERSION_KEY) };
 }
 
 /** A document record's head, read without parsing its source; undefined for a metadata record. */
-function docHead(record: Buffer): DocHead | undefined {
+function docHead(record: Buffer): { uuid: string; id: string; deleted: boolean } | undefined {
   if (!record.subarray(0, DOC_PREFIX.length).equals(DOC_PREFIX)) return undefined;
-  // A quote inside a JSON string is escaped, so the first `,"source":` is the key's, after the head's uuid and id.
-  const at = record.indexOf(SOURCE_KEY);
-  const head = at < 0 ? undefined : (JSON.parse(`${record.toString('utf8', 0, at)}}`) as { uuid?: unknown; id?: unknown; version?: unknown });
-  if (typeof head?.uuid !== 'string' || typeof head.id !== 'string') throw new Error(`a document record of the journal without its index and id: ${record.toString('utf8', 0, 200)}`);
-  const start = at + SOURCE_KEY.length;
-  return { uuid: head.uuid, id: head.id, deleted: record.toString('latin1', start, start + 4) === 'null', start, sourceLast: typeof head.version === 'number' };
+  const { at, start } = sourcePlace(record);
+  const head = JSON.parse(`${record.toString('utf8', 0, at)}}`) as { uuid?: unknown; id?: unknown };
+  if (typeof head.uuid !== 'string' || typeof head.id !== 'string') throw new Error(`a document record of the journal without its index and id: ${record.toString('utf8', 0, 200)}`);
+  return { uuid: head.uuid, id: head.id, deleted: record.toString('latin1', start, start + 4) === 'null' };
 }
 
 /**
@@ -148,7 +148,7 @@ class SourceChunks {
  * are alike share one, as the documents stamped in one millisecond share one when written.
  */
 function storedDoc(record: Buffer, patches: Map<string, Patch>, chunks: SourceChunks): { source: Json; raw: Buffer; version: number; patch?: Patch } {
-  const { start, sourceLast } = docHead(record) as DocHead;
+  const { start, sourceLast } = sourcePlace(record);
   const entry = JSON.parse(record.toString('utf8')) as Extract<Entry, { t: 'doc' }> & { source: Json };
   const tail = entry.patch === undefined ? CLOSE_BRACE : Buffer.from(`,"patch":${JSON.stringify(entry.patch)}}`);
   const end = record.length - tail.length;
