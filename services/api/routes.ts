@@ -240,8 +240,7 @@ const ALWAYS_TAKEN = new Set(['api_key']);
 /**
  * Refuses a query parameter an /api/v1 route does not read, as Elasticsearch refuses one: dropped, a misspelt
  * filter (`levle=error`) would give an answer that looks right and is not. Checked before validation, so it
- * holds for the routes without a query schema too (the live tail, whoami). Added to a scope, it covers the
- * routes that scope declares after it.
+ * holds for the routes without a query schema too (the live tail, whoami). Added to a scope before its routes.
  */
 export function refuseUnknownQueryParameters(app: FastifyInstance): void {
   app.addHook('preValidation', async (request, reply) => {

@@ -14,15 +14,15 @@ import { get } from '../../pipelines/ecs.js';
  */
 
 /** A list of values, or one value alone for a list of one (`"level": "error"`), as Elasticsearch takes a lone index name. */
-function values(max: number) {
+function oneOrMore(max: number) {
   return z.union([z.string().min(1).transform((value) => [value]), z.array(z.string().min(1)).max(max)]).optional();
 }
 
 export const tailFilterSchema = z.strictObject({
   type: z.literal('filter'),
-  service: values(50),
-  level: values(10),
-  tags: values(50),
+  service: oneOrMore(50),
+  level: oneOrMore(10),
+  tags: oneOrMore(50),
   text: z.string().min(1).max(200).optional(),
 });
 export type TailFilter = Omit<z.infer<typeof tailFilterSchema>, 'type'>;
