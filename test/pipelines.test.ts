@@ -810,6 +810,8 @@ describe('redaction', () => {
     // IBANs (ISO 13616): the registry's examples, printed and electronic; one with a wrong checksum and one with an unknown country stay.
     ['an IBAN as printed', 'refund to DE89 3704 0044 0532 0130 00 sent', 'refund to [REDACTED:iban] sent'],
     ['IBANs in their electronic form', 'GB82WEST12345698765432, FR1420041010050500013M02606, NL91ABNA0417164300', '[REDACTED:iban], [REDACTED:iban], [REDACTED:iban]'],
+    ['an IBAN followed by a number or a capital word', 'IBAN DE89 3704 0044 0532 0130 00 2026 paid to NL91ABNA0417164300 SENT', 'IBAN [REDACTED:iban] 2026 paid to [REDACTED:iban] SENT'],
+    ['two IBANs one after the other', 'from DE89370400440532013000 NL91ABNA0417164300', 'from [REDACTED:iban] [REDACTED:iban]'],
     ['what only looks like an IBAN', 'DE88 3704 0044 0532 0130 00 and QQ89370400440532013000', 'DE88 3704 0044 0532 0130 00 and QQ89370400440532013000'],
   ])('%s', (_name, text, expected) => {
     expect(redactor.text(text)).toBe(expected);

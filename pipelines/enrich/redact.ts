@@ -1,4 +1,4 @@
-import { electronicFormatIBAN, isValidIBAN } from 'ibantools';
+import { getCountrySpecifications, isValidIBAN } from 'ibantools';
 import { REDACTION_RULES, type RedactionRule } from '../../shared/config.js';
 import { memoized } from '../../shared/memo.js';
 import type { Json } from '../ecs.js';
@@ -36,6 +36,21 @@ const URL_PASSWORD = /\b([a-z][a-z0-9+.-]{1,15}:\/\/[^\s/?#@:]*:)([^\s/?#@]+)@/g
 const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
 /** An IBAN's shape, in its electronic or its printed form (groups of four); ibantools then checks its country's format and checksum. */
 const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g;
+/** Each IBAN country's length in characters (ibantools' registry). */
+const IBAN_LENGTHS = new Map(Object.entries(getCountrySpecifications()).flatMap(([country, spec]) => (spec.chars === undefined || spec.chars === null ? [] : [[country, spec.chars] as const])));
+
+/**
+ * An IBAN at the start of a match of IBAN: its country's number of characters, spaces between them allowed, then
+ * the checksum. The match may run on into what follows the IBAN (` 2026`, ` SENT`, another IBAN), which is read again.
+ */
+function redactIban(match: string): string {
+  const length = IBAN_LENGTHS.get(match.slice(0, 2));
+  if (length === undefined) return match;
+  let taken = 0;
+  let end = 0;
+  for (; end < match.length && taken < length; end += 1) if (match[end] !== ' ') taken += 1;
+  return taken === length && isValidIBAN(match.slice(0, end).replaceAll(' ', '')) ? `[REDACTED:iban]${match.slice(end).replace(IBAN, redactIban)}` : match;
+}
 
 /**
  * A payment card number: 13 to 19 digits, an issuer's first digits, and the Luhn checksum. The first digit is
@@ -157,7 +172,7 @@ export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES
     if (email && address) out = out.replace(EMAIL, '[REDACTED:email]');
     if ((hints & DIGITS_HINT) !== 0) {
       // The IBAN first: its account number may pass as a card's, and would leave the country and checksum behind.
-      if (iban) out = out.replace(IBAN, (match) => (isValidIBAN(electronicFormatIBAN(match) ?? '') ? '[REDACTED:iban]' : match));
+      if (iban) out = out.replace(IBAN, redactIban);
       if (card) out = out.replace(CARD, (match) => (cardNumber(match.replace(/[ -]/g, '')) ? '[REDACTED:card]' : match));
     }
     return out;
