@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +12,7 @@ import { loadSloFile } from '../shared/slo.js';
 import { alertRules } from '../services/rollup/alerts/rules.js';
 import { buildApi } from '../services/api/server.js';
 import { startElasticsearch } from './support/elasticsearch.js';
-import { exited, freePort, run, runSluice, waitFor } from './support/process.js';
+import { run, runSluice, startPrometheusServer, waitFor } from './support/process.js';
 
 /** The generated rules through Prometheus's own promtool (Debian's `prometheus` package). */
 
@@ -129,14 +128,9 @@ describe('a real Prometheus (Debian\u2019s 2.42) scraping Sluice with the genera
     // The generated rules as printed, evaluated every second instead of every minute.
     writeFileSync(join(home, 'rules.yml'), alertRules(SLOS).replaceAll('interval: 1m', 'interval: 1s'));
     writeFileSync(join(home, 'prometheus.yml'), prometheusYaml(target));
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const prometheus = spawn('prometheus', [`--config.file=${join(home, 'prometheus.yml')}`, `--storage.tsdb.path=${join(home, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    prometheus.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    const ask = async <T>(path: string): Promise<T> => ((await (await fetch(`${url}${path}`)).json()) as PrometheusAnswer<T>).data;
+    const prometheus = await startPrometheusServer('prometheus', [`--config.file=${join(home, 'prometheus.yml')}`, `--storage.tsdb.path=${join(home, 'data')}`]);
+    const ask = async <T>(path: string): Promise<T> => ((await (await fetch(`${prometheus.url}${path}`)).json()) as PrometheusAnswer<T>).data;
     try {
-      await waitFor(async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok === true, 30_000, `Prometheus ready (${log.slice(-500)})`);
       await waitFor(async () => (await ask<{ activeTargets: Target[] }>('/api/v1/targets')).activeTargets.filter((t) => t.health !== 'unknown').length === 2, 20_000, 'both targets scraped');
       const targets = (await ask<{ activeTargets: Target[] }>('/api/v1/targets')).activeTargets;
       expect(targets.find((t) => t.labels.job === 'sluice-api')).toMatchObject({ health: 'up', lastError: '' });
@@ -156,8 +150,7 @@ describe('a real Prometheus (Debian\u2019s 2.42) scraping Sluice with the genera
       expect(groups.flatMap((g) => g.rules).every((rule) => rule.health === 'ok')).toBe(true);
     } finally {
       clearInterval(traffic);
-      prometheus.kill('SIGTERM');
-      await exited(prometheus);
+      await prometheus.stop();
       await app.close();
       await cluster.stop();
     }

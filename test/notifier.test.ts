@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +10,7 @@ import { loadSloFile, type Slo } from '../shared/slo.js';
 import { YamlFileError } from '../shared/yaml-file.js';
 import { Notifier, parseNotifyFile, signature } from '../services/rollup/alerts/notifier.js';
 import { evaluateSlo } from '../services/rollup/slo-state.js';
-import { exited, freePort, waitFor } from './support/process.js';
+import { startPrometheusServer, waitFor } from './support/process.js';
 
 /** Receivers as local HTTP servers; the burn scripted through the real burn-rate evaluation. */
 
@@ -169,14 +168,10 @@ describe('the notifier and a real Alertmanager (Debian\u2019s prometheus-alertma
     const relay = await receiver(() => 200);
     const dir = mkdtempSync(join(tmpdir(), 'sluice-alertmanager-'));
     writeFileSync(join(dir, 'alertmanager.yml'), alertmanagerYaml(relay.url));
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
     // No cluster listener: a lone Alertmanager, on a free port only.
-    const alertmanager = spawn('prometheus-alertmanager', [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    alertmanager.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    const alertmanager = await startPrometheusServer('prometheus-alertmanager', [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, '--cluster.listen-address=']);
+    const url = alertmanager.url;
     try {
-      await waitFor(async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok === true, 20_000, `Alertmanager ready (${log.slice(-500)})`);
       const notifier = new Notifier(parseNotifyFile(`receivers:\n  - { name: am, type: alertmanager, url: "${url}" }\nroutes:\n  - { severity: critical, receivers: [am] }\n`), pino({ level: 'silent' }), { backoffMs: 50 });
       // Two minutes ago the page fired; a minute ago the burn was over: the resolve's endsAt lies in the past.
       const fired = Math.floor(Date.now() / 60_000) * 60_000 - 120_000;
@@ -202,8 +197,7 @@ describe('the notifier and a real Alertmanager (Debian\u2019s prometheus-alertma
       expect(Date.parse(resolved.alerts[0].endsAt)).toBe(fired + 60_000);
       expect((await (await fetch(`${url}/api/v2/alerts`)).json()) as AlertmanagerAlert[]).toEqual([]);
     } finally {
-      alertmanager.kill('SIGTERM');
-      await exited(alertmanager);
+      await alertmanager.stop();
       relay.server.closeAllConnections();
       relay.server.close();
     }

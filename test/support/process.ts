@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../bench/process.js';
 import { packageRoot } from '../../shared/paths.js';
 
 export interface ProcessResult {
@@ -39,7 +40,7 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
   }
 }
 
-export { freePort } from '../../bench/process.js';
+export { freePort };
 
 /** Runs a command (the built `sluice` by default) with a clean environment plus `env`, to its end. */
 export function runSluice(args: string[], env: NodeJS.ProcessEnv = {}, command = process.execPath, prefix = [join(packageRoot, 'dist', 'bin', 'sluice.js')]): Promise<ProcessResult> {
@@ -58,6 +59,30 @@ export function spawnSluice(args: string[], env: Record<string, string>): ChildP
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return Object.assign(child, { output: () => output });
+}
+
+/**
+ * One of Prometheus's servers from Debian (`prometheus`, `prometheus-alertmanager`) on a free loopback port, once its
+ * `/-/ready` answers; if it never does, the error carries the end of its log.
+ */
+export async function startPrometheusServer(command: string, args: string[]): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const server = spawn(command, [...args, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  server.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const stop = async () => {
+    server.kill('SIGTERM');
+    await exited(server);
+  };
+  let ready = false;
+  const exitedEarly = () => server.exitCode !== null || server.signalCode !== null;
+  await waitFor(async () => exitedEarly() || (ready = (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok === true), 30_000, `${command} ready`).catch(() => undefined);
+  if (!ready) {
+    await stop();
+    throw new Error(`${command} did not become ready${exitedEarly() ? ` (exit ${server.exitCode})` : ''}; its log ends: ${log.slice(-1000)}`);
+  }
+  return { url, stop };
 }
 
 /** How a child process ended, whenever it did. */
