@@ -150,14 +150,16 @@ class SourceChunks {
 function storedDoc(record: Buffer, patches: Map<string, Patch>, chunks: SourceChunks): { source: Json; raw: Buffer; version: number; patch?: Patch } {
   const { start, sourceLast } = sourcePlace(record);
   const entry = JSON.parse(record.toString('utf8')) as Extract<Entry, { t: 'doc' }> & { source: Json };
-  const tail = entry.patch === undefined ? CLOSE_BRACE : Buffer.from(`,"patch":${JSON.stringify(entry.patch)}}`);
-  const end = record.length - tail.length;
-  const raw = chunks.keep(sourceLast && record.subarray(end).equals(tail) ? record.subarray(start, end) : Buffer.from(JSON.stringify(entry.source)));
-  if (entry.patch === undefined) return { source: entry.source, raw, version: entry.version };
-  const key = tail.toString('utf8');
-  let patch = patches.get(key);
-  if (patch === undefined) patches.set(key, (patch = entry.patch));
-  return { source: applyPatch(entry.source, patch), raw, version: entry.version, patch };
+  // The source's bytes end where the record's tail (a brace, or what pipelines set) starts; a record written otherwise gives them serialised again.
+  const sourceBytes = (tail: Buffer): Buffer => {
+    const end = record.length - tail.length;
+    return chunks.keep(sourceLast && record.subarray(end).equals(tail) ? record.subarray(start, end) : Buffer.from(JSON.stringify(entry.source)));
+  };
+  if (entry.patch === undefined) return { source: entry.source, raw: sourceBytes(CLOSE_BRACE), version: entry.version };
+  const patchText = `,"patch":${JSON.stringify(entry.patch)}}`;
+  let patch = patches.get(patchText);
+  if (patch === undefined) patches.set(patchText, (patch = entry.patch));
+  return { source: applyPatch(entry.source, patch), raw: sourceBytes(Buffer.from(patchText)), version: entry.version, patch };
 }
 
 /** The metadata and the live documents into the cluster, one document parsed at a time; gives how many are live. */
