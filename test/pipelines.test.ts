@@ -804,7 +804,7 @@ describe('redaction', () => {
     ['a password in an HTTPS URL', 'GET https://admin:S3cret@internal.example.com/api', 'GET https://admin:[REDACTED:secret]@internal.example.com/api'],
     ['an AWS secret key in key=value text', 'env aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY set', 'env aws_secret_access_key=[REDACTED:secret] set'],
     // PEM (RFC 7468): RFC 7468's own private key example, an OpenSSH key cut off at the end of its line, a public key kept.
-    ['a PEM private key', 'key -----BEGIN PRIVATE KEY-----\nMIGEAgEAMBAGByqGSM49AgEGBSuBBAAKBG0wawIBAQQgVcB/UNPxalR9zDYAjQIf\njJnM7ZqSD8EhZz6UKrGRnlXLZVKOzCyJFp4fJfYbPV1NCRtKG/OkOm0jUTXjGQRB\n-----END PRIVATE KEY----- loaded', 'key [REDACTED:secret] loaded'],
+    ['a PEM private key', 'key -----BEGIN PRIVATE KEY-----\nMIGEAgEAMBAGByqGSM49AgEGBSuBBAAKBG0wawIBAQQgVcB/UNPxalR9zDYAjQIf\njojUDiQuGnSJrFEEzZPT/92hRANCAASc7UJtgnF/abqWM60T3XNJEzBv5ez9TdwK\nH0M6xpM2q+53wmsN/eYLdgtjgBd3DBmHtPilCkiFICXyaA8z9LkJ\n-----END PRIVATE KEY----- loaded', 'key [REDACTED:secret] loaded'],
     ['a private key cut off', 'deploy key: -----BEGIN OPENSSH PRIVATE KEY----- b3BlbnNzaC1rZXktdjEAAAAABG5vbmU', 'deploy key: [REDACTED:secret]'],
     ['a public key', '-----BEGIN PUBLIC KEY----- MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE -----END PUBLIC KEY-----', '-----BEGIN PUBLIC KEY----- MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE -----END PUBLIC KEY-----'],
     // IBANs (ISO 13616): the registry's examples, printed and electronic; one with a wrong checksum and one with an unknown country stay.
