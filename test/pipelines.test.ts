@@ -807,7 +807,7 @@ describe('redaction', () => {
     ['a PEM private key', 'key -----BEGIN PRIVATE KEY-----\nMIGEAgEAMBAGByqGSM49AgEGBSuBBAAKBG0wawIBAQQgVcB/UNPxalR9zDYAjQIf\njojUDiQuGnSJrFEEzZPT/92hRANCAASc7UJtgnF/abqWM60T3XNJEzBv5ez9TdwK\nH0M6xpM2q+53wmsN/eYLdgtjgBd3DBmHtPilCkiFICXyaA8z9LkJ\n-----END PRIVATE KEY----- loaded', 'key [REDACTED:secret] loaded'],
     ['a private key cut off', 'deploy key: -----BEGIN OPENSSH PRIVATE KEY----- b3BlbnNzaC1rZXktdjEAAAAABG5vbmU', 'deploy key: [REDACTED:secret]'],
     ['a public key', '-----BEGIN PUBLIC KEY----- MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE -----END PUBLIC KEY-----', '-----BEGIN PUBLIC KEY----- MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE -----END PUBLIC KEY-----'],
-    // IBANs (ISO 13616): the registry's examples, printed and electronic; one with a wrong checksum and one with an unknown country stay.
+    // IBANs (ISO 13616): SWIFT's registry's examples for DE, FR and NL, and GB82 WEST … (ECBS's), printed and electronic; a wrong checksum and an unknown country stay.
     ['an IBAN as printed', 'refund to DE89 3704 0044 0532 0130 00 sent', 'refund to [REDACTED:iban] sent'],
     ['IBANs in their electronic form', 'GB82WEST12345698765432, FR1420041010050500013M02606, NL91ABNA0417164300', '[REDACTED:iban], [REDACTED:iban], [REDACTED:iban]'],
     ['an IBAN followed by a number or a capital word', 'IBAN DE89 3704 0044 0532 0130 00 2026 paid to NL91ABNA0417164300 SENT', 'IBAN [REDACTED:iban] 2026 paid to [REDACTED:iban] SENT'],
