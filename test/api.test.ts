@@ -149,6 +149,18 @@ describe('search', () => {
     expect(ndjson.payload.trimEnd().split('\n')).toHaveLength(300);
   });
 
+  it('answers no hits, not an error, for a namespace no log has reached yet', async () => {
+    const fresh = (await buildApi(configFor({ SLUICE_NAMESPACE: 'fresh' }), pino({ level: 'silent' }), { es: cluster.es, slos: SLOS, now: () => NOW, processMetrics: false })).app;
+    try {
+      const page = await fresh.inject({ method: 'GET', url: '/api/v1/search?level=error', headers: { 'x-api-key': READER } });
+      expect({ status: page.statusCode, body: page.json() }).toEqual({ status: 200, body: { hits: [], next: null } });
+      const stream = await fresh.inject({ method: 'GET', url: '/api/v1/search.ndjson', headers: { 'x-api-key': READER } });
+      expect({ status: stream.statusCode, body: stream.payload }).toEqual({ status: 200, body: '' });
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('refuses a made-up cursor and sizes out of range', async () => {
     expect((await get('/api/v1/search?cursor=bm90IGEgY3Vyc29y', READER)).json().message).toBe('cursor: not a cursor this API gave out');
     expect((await get('/api/v1/search?size=5000', READER)).statusCode).toBe(400);

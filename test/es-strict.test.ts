@@ -125,6 +125,15 @@ describe('removed in 8.x or not allowed together', () => {
     expect(sorted.hits.hits.map((hit) => hit._id)).toEqual(['1', '4', '3', '2']);
   });
 
+  it('a pattern that matches no index has no shard to fail that sort: no hits, also through a point in time', async () => {
+    const response = await raw('POST', '/nothing-yet-*/_search', JSON.stringify({ sort: [{ '@timestamp': 'desc' }] }));
+    expect(response).toMatchObject({ status: 200, json: { _shards: { total: 0, failed: 0 }, hits: { hits: [] } } });
+    const pit = await es.openPointInTime({ index: 'nothing-yet-*', keep_alive: '1m', ignore_unavailable: true });
+    const paged = await es.search({ pit: { id: pit.id, keep_alive: '1m' }, sort: [{ '@timestamp': 'desc' }], query: { range: { '@timestamp': { gte: 'now-1d' } } } });
+    expect(paged.hits.hits).toEqual([]);
+    await es.closePointInTime({ id: pit.id });
+  });
+
   it('search_after with from > 0 is refused (paginate search results, "Search after")', async () => {
     await requests();
     expect(await failure(es.search({ index: 'requests', from: 1, sort: [{ status: 'asc' }], search_after: [200] }))).toMatchObject({ status: 400, type: 'action_request_validation_exception', reason: 'Validation Failed: 1: [from] parameter must be set to 0 when [search_after] is used;' });
