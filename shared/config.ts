@@ -61,6 +61,12 @@ const brokers = z.string().transform((value, ctx) => {
     return z.NEVER;
   }
   for (const item of items) {
+    const scheme = /^([A-Za-z_]+):\/\//.exec(item);
+    if (scheme) {
+      // A listener as server.properties writes it (PLAINTEXT://, SASL_SSL://): kafkajs takes host:port; the protocol is other settings'.
+      ctx.addIssue(`${BROKERS_EXPECTED}; "${item}" has a scheme: write "${item.slice(scheme[0].length)}" (KAFKA_SSL and KAFKA_SASL_MECHANISM say TLS and SASL)`);
+      return z.NEVER;
+    }
     const match = HOST_PORT.exec(item);
     if (!match) {
       ctx.addIssue(`${BROKERS_EXPECTED}; "${item}" has no port`);

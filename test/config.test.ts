@@ -251,6 +251,7 @@ describe('bad values are rejected with the variable, the value and what was expe
     ['a fractional port', { SLUICE_API_PORT: '80.5' }, 'SLUICE_API_PORT="80.5": expected an integer TCP port'],
     ['a broker without port', { KAFKA_BROKERS: 'kafka' }, 'KAFKA_BROKERS="kafka": expected comma-separated host:port pairs such as "kafka-1:9092,kafka-2:9092"; "kafka" has no port'],
     ['one broker of several without port', { KAFKA_BROKERS: 'a:9092,b' }, '"b" has no port'],
+    ['a broker as a listener is written', { KAFKA_BROKERS: 'SASL_SSL://kafka-1:9093' }, '"SASL_SSL://kafka-1:9093" has a scheme: write "kafka-1:9093" (KAFKA_SSL and KAFKA_SASL_MECHANISM say TLS and SASL)'],
     ['a broker with a bad port', { KAFKA_BROKERS: 'kafka:x9092' }, 'KAFKA_BROKERS="kafka:x9092": expected comma-separated host:port pairs such as "kafka-1:9092,kafka-2:9092"; "kafka:x9092" has port "x9092", expected an integer TCP port from 1 to 65535'],
     ['a list of no brokers', { KAFKA_BROKERS: ',' }, 'KAFKA_BROKERS=",": expected comma-separated host:port pairs such as "kafka-1:9092,kafka-2:9092"; got no broker'],
     ['an unknown LOG_LEVEL', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL="verbose": expected one of fatal, error, warn, info, debug, trace, silent'],
