@@ -107,11 +107,21 @@ const httpUrl = z.string().transform((value, ctx) => {
     return z.NEVER;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    ctx.addIssue(`expected an http:// or https:// URL; "${url.protocol}" is neither`);
+    ctx.addIssue(`expected an http:// or https:// URL${/^[\w.-]+:\d+$/.test(value) ? `, such as "http://${value}"` : `; "${url.protocol}" is neither`}`);
     return z.NEVER;
   }
-  return value.replace(/\/+$/, '');
+  // Credentials in the URL (https://elastic:changeme@es:9200, as the clients take them) become the settings' auth,
+  // so that the URL printed and logged holds no password.
+  const user = url.username === '' ? undefined : { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+  url.username = '';
+  url.password = '';
+  return { url: url.href.replace(/\/+$/, ''), user };
 });
+
+/** A value as an error shows it: a URL's password masked, as `sluice config` masks the setting it becomes. */
+function withoutPassword(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@/\s]*@/i, '$1[REDACTED]@');
+}
 
 function absolute(path: string): string {
   return isAbsolute(path) ? path : resolve(process.cwd(), path);
@@ -682,7 +692,7 @@ function readConfigFile(path: string): Map<SettingName, RawValue> {
 }
 
 function shown(name: SettingName, value: string): string {
-  return SECRET_SETTINGS.has(name) ? '"[REDACTED]"' : JSON.stringify(value);
+  return SECRET_SETTINGS.has(name) ? '"[REDACTED]"' : JSON.stringify(withoutPassword(value));
 }
 
 /**
@@ -742,6 +752,9 @@ function crossChecks(s: Settings, options: LoadOptions): Array<[SettingName, str
   if (sasl.some((v) => v !== undefined) && sasl.some((v) => v === undefined)) {
     found.push(['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD go together: give all three or none', ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']]);
   }
+  if (s.ELASTICSEARCH_URL?.user !== undefined && (s.ELASTICSEARCH_API_KEY !== undefined || s.ELASTICSEARCH_USERNAME !== undefined)) {
+    found.push(['ELASTICSEARCH_URL', `holds a user, and ${s.ELASTICSEARCH_API_KEY === undefined ? 'ELASTICSEARCH_USERNAME' : 'ELASTICSEARCH_API_KEY'} is set too: give the credentials once`, ['ELASTICSEARCH_URL', 'ELASTICSEARCH_API_KEY', 'ELASTICSEARCH_USERNAME']]);
+  }
   if ((s.ELASTICSEARCH_USERNAME === undefined) !== (s.ELASTICSEARCH_PASSWORD === undefined)) {
     const missing = s.ELASTICSEARCH_USERNAME === undefined ? 'ELASTICSEARCH_USERNAME' : 'ELASTICSEARCH_PASSWORD';
     found.push([missing, `is required when ${missing === 'ELASTICSEARCH_USERNAME' ? 'ELASTICSEARCH_PASSWORD' : 'ELASTICSEARCH_USERNAME'} is set`, ['ELASTICSEARCH_USERNAME', 'ELASTICSEARCH_PASSWORD']]);
@@ -766,7 +779,7 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
       ? { apiKey: s.ELASTICSEARCH_API_KEY }
       : s.ELASTICSEARCH_USERNAME !== undefined && s.ELASTICSEARCH_PASSWORD !== undefined
         ? { username: s.ELASTICSEARCH_USERNAME, password: s.ELASTICSEARCH_PASSWORD }
-        : undefined;
+        : s.ELASTICSEARCH_URL?.user;
   return {
     kafka: {
       brokers: s.KAFKA_BROKERS,
@@ -779,7 +792,7 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
       tls: s.KAFKA_SSL || s.KAFKA_CA_FILE !== undefined ? { caFile: s.KAFKA_CA_FILE } : undefined,
       sasl: s.KAFKA_SASL_MECHANISM !== undefined && s.KAFKA_SASL_USERNAME !== undefined && s.KAFKA_SASL_PASSWORD !== undefined ? { mechanism: s.KAFKA_SASL_MECHANISM, username: s.KAFKA_SASL_USERNAME, password: s.KAFKA_SASL_PASSWORD } : undefined,
     },
-    elasticsearch: { url: s.ELASTICSEARCH_URL, auth, caFile: s.ELASTICSEARCH_CA_FILE },
+    elasticsearch: { url: s.ELASTICSEARCH_URL?.url, auth, caFile: s.ELASTICSEARCH_CA_FILE },
     namespace: s.SLUICE_NAMESPACE,
     eventNamespaces: s.SLUICE_EVENT_NAMESPACES,
     demo: { enabled: s.SLUICE_DEMO, events: s.SLUICE_DEMO_EVENTS, eventsPerSecond: s.SLUICE_DEMO_RATE, seed: s.SLUICE_DEMO_SEED },

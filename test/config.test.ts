@@ -82,6 +82,12 @@ describe('configuration defaults', () => {
 });
 
 describe('configuration from the environment', () => {
+  it("takes Elasticsearch's user and password from the URL, as the clients do, and keeps them out of the URL", () => {
+    const config = loadConfig({ ELASTICSEARCH_URL: 'https://elastic:p%40ss%3Aword@es.example.com:9200/', SLUICE_API_KEYS: 'key-aaaaaaaaaaaaaaaa' });
+    expect(config.elasticsearch).toMatchObject({ url: 'https://es.example.com:9200', auth: { username: 'elastic', password: 'p@ss:word' } });
+    expect(JSON.stringify(describeConfig(config))).not.toContain('p@ss');
+  });
+
   it('parses every variable of the contract', () => {
     const env = {
       KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9093,[::1]:9094',
@@ -261,6 +267,9 @@ describe('bad values are rejected with the variable, the value and what was expe
     ['an SLO file that does not exist', { SLUICE_SLO_FILE: '/nonexistent/slo.yaml' }, 'SLUICE_SLO_FILE="/nonexistent/slo.yaml": expected a readable file'],
     ['a URL that is not one', { ELASTICSEARCH_URL: 'es:9200:x' }, 'ELASTICSEARCH_URL="es:9200:x": expected an http:// or https:// URL'],
     ['a URL of another scheme', { ELASTICSEARCH_URL: 'ftp://es:9200' }, 'ELASTICSEARCH_URL="ftp://es:9200": expected an http:// or https:// URL; "ftp:" is neither'],
+    ['a URL without its scheme', { ELASTICSEARCH_URL: 'localhost:9200' }, 'ELASTICSEARCH_URL="localhost:9200": expected an http:// or https:// URL, such as "http://localhost:9200"'],
+    ['a URL with credentials, wrong, its password masked', { ELASTICSEARCH_URL: 'htps://elastic:s3cr3t@es:9200' }, 'ELASTICSEARCH_URL="htps://elastic:[REDACTED]@es:9200": expected an http:// or https:// URL; "htps:" is neither'],
+    ['credentials in the URL and an API key', { ELASTICSEARCH_URL: 'https://elastic:s3cr3t@es:9200', ELASTICSEARCH_API_KEY: 'a2V5', SLUICE_API_KEYS: 'key-aaaaaaaaaaaaaaaa' }, 'ELASTICSEARCH_URL="https://elastic:[REDACTED]@es:9200": holds a user, and ELASTICSEARCH_API_KEY is set too: give the credentials once'],
     ['a namespace with a dash', { SLUICE_NAMESPACE: 'prod-eu' }, 'SLUICE_NAMESPACE="prod-eu": expected a data stream namespace'],
     ['an event namespace in upper case', { SLUICE_EVENT_NAMESPACES: 'demo,Staging' }, 'SLUICE_EVENT_NAMESPACES="demo,Staging": expected comma-separated data stream namespaces (lower case, no "-"); not one: Staging'],
     ['a demo switch that is neither on nor off', { SLUICE_DEMO: 'no' }, 'SLUICE_DEMO="no": expected true, false, 1 or 0'],
