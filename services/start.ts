@@ -18,9 +18,9 @@ export interface RunningSluice {
 }
 
 /** The embedded emulators that `start` runs for what is not configured, each on its own thread; each closer is registered as it starts. */
-async function startEmulators(config: Config, logger: Logger, started: Started): Promise<{ brokers: string[]; url: string }> {
+async function startEmulators(config: Config, logger: Logger, started: Started): Promise<{ brokers: string[]; urls: string[] }> {
   let brokers = config.kafka.brokers;
-  let url = config.elasticsearch.url;
+  let urls = config.elasticsearch.urls;
   const thread = { logLevel: config.logLevel, logFormat: config.logFormat };
   if (brokers === undefined) {
     const kafka = await startEmulatorThread({ kind: 'kafka', port: 9092, dataDir: join(config.dataDir, 'kafka'), ...thread }).catch((error: unknown) => {
@@ -30,15 +30,15 @@ async function startEmulators(config: Config, logger: Logger, started: Started):
     brokers = [LOCAL_KAFKA_BROKER];
     logger.info({ brokers: kafka.address, dataDir: join(config.dataDir, 'kafka') }, 'KAFKA_BROKERS is not set: started the embedded Kafka emulator (development only)');
   }
-  if (url === undefined) {
+  if (urls === undefined) {
     const elasticsearch = await startEmulatorThread({ kind: 'elasticsearch', port: 9200, dataDir: join(config.dataDir, 'elasticsearch'), ...thread }).catch((error: unknown) => {
       throw portInUse(error, 'another Sluice or Elasticsearch running? set ELASTICSEARCH_URL to use a running cluster');
     });
     started.add(() => elasticsearch.close());
-    url = LOCAL_ELASTICSEARCH_URL;
+    urls = [LOCAL_ELASTICSEARCH_URL];
     logger.info({ url: elasticsearch.address, dataDir: join(config.dataDir, 'elasticsearch') }, 'ELASTICSEARCH_URL is not set: started the embedded Elasticsearch emulator (development only)');
   }
-  return { brokers, url };
+  return { brokers, urls };
 }
 
 export interface StartOptions {
@@ -48,12 +48,12 @@ export interface StartOptions {
 }
 
 /** The block `sluice start` prints once everything runs: what runs where, and how to leave the local mode. */
-function startedBlock(config: Config, where: { brokers: string[]; url: string; page: string }, demo: { month: string } | undefined): string {
+function startedBlock(config: Config, where: { brokers: string[]; urls: string[]; page: string }, demo: { month: string } | undefined): string {
   const lines = [
     `Sluice is running${config.localMode ? ' in local mode: embedded Kafka and Elasticsearch emulators, for development only' : ''}.`,
     `  page and API    ${where.page}${demo ? `   (demo data: ${where.page}demo/)` : ''}`,
     `  Kafka           ${where.brokers.join(',')}   kcat -P -b ${where.brokers[0] ?? ''} -t ${config.kafka.topics[0] ?? 'logs-app'}  (Filebeat: output.kafka hosts)`,
-    `  Elasticsearch   ${where.url}   curl '${where.url}/logs-*/_search?q=message:hello'`,
+    `  Elasticsearch   ${where.urls.join(',')}   curl '${where.urls[0] ?? ''}/logs-*/_search?q=message:hello'`,
     ...(config.localMode ? [`  data            ${config.dataDir}   (a second start resumes here)`] : []),
     ...(demo ? [`  demo            ${demo.month} into the demo namespace, then live traffic; the log tells when its report is ready (SLUICE_DEMO=0 or --no-demo: none)`] : []),
     ...(config.localMode ? ['  real cluster    set KAFKA_BROKERS and ELASTICSEARCH_URL (docker-compose.elk.yml; docs/configuration.md)'] : []),
@@ -75,9 +75,9 @@ export async function startLocal(config: Config, logger: Logger, options: StartO
   const fresh = !existsSync(config.dataDir) || readdirSync(config.dataDir).length === 0;
   const demoWanted = config.localMode && config.demo.enabled && options.demo !== false && (fresh || readDemoState(config) !== undefined);
   return started.guard(async () => {
-    const { brokers, url } = await startEmulators(config, logger, started);
+    const { brokers, urls } = await startEmulators(config, logger, started);
     checkAborted(signal);
-    const resolved: Config = { ...config, kafka: { ...config.kafka, brokers }, elasticsearch: { ...config.elasticsearch, url } };
+    const resolved: Config = { ...config, kafka: { ...config.kafka, brokers }, elasticsearch: { ...config.elasticsearch, urls } };
     const ingest = await startIngest(resolved, serviceLogger(logger, 'ingest'), { signal });
     started.add(() => ingest.close());
     checkAborted(signal);
@@ -93,10 +93,10 @@ export async function startLocal(config: Config, logger: Logger, options: StartO
     const demo = demoWanted ? await startLocalDemo(resolved, serviceLogger(logger, 'demo'), fresh, `${api.url}/demo/`) : undefined;
     if (demo) started.add(() => demo.close());
     logger.info(
-      { kafka: brokers.join(','), elasticsearch: url, page: `${api.url}/`, demoPage: demo ? `${api.url}/demo/` : undefined, metrics: { ingest: ingest.metricsUrl, detect: detection.metricsUrl, rollup: rollups.metricsUrl, api: `${api.url}/metrics` } },
+      { kafka: brokers.join(','), elasticsearch: urls.join(','), page: `${api.url}/`, demoPage: demo ? `${api.url}/demo/` : undefined, metrics: { ingest: ingest.metricsUrl, detect: detection.metricsUrl, rollup: rollups.metricsUrl, api: `${api.url}/metrics` } },
       `sluice started${config.localMode ? ' in local mode (embedded emulators, development only: set KAFKA_BROKERS and ELASTICSEARCH_URL for a real cluster)' : ''}: ingest, behaviour detection, the SLI rollups and the API are running; open the page at ${api.url}/`,
     );
-    process.stdout.write(startedBlock(config, { brokers, url, page: `${api.url}/` }, demo));
+    process.stdout.write(startedBlock(config, { brokers, urls, page: `${api.url}/` }, demo));
     return {
       stopped: ingest.stopped,
       close: () => started.closeAll(),

@@ -98,29 +98,45 @@ const topics = z.string().transform((value, ctx) => {
   return items;
 });
 
-const httpUrl = z.string().transform((value, ctx) => {
+const URLS_EXPECTED = 'expected an http:// or https:// URL such as "https://es.example.com:9200", or several, comma-separated';
+
+/** One node's URL; its credentials (https://elastic:changeme@es:9200, as the clients take them) apart, so that no URL printed or logged holds a password. */
+function nodeUrl(value: string): { url: string; user: { username: string; password: string } | undefined } | string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    ctx.addIssue('expected an http:// or https:// URL such as "https://es.example.com:9200"');
-    return z.NEVER;
+    return `${URLS_EXPECTED}; "${value}" is not a URL`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    ctx.addIssue(`expected an http:// or https:// URL${/^[\w.-]+:\d+$/.test(value) ? `, such as "http://${value}"` : `; "${url.protocol}" is neither`}`);
-    return z.NEVER;
+    return /^[\w.-]+:\d+$/.test(value) ? `${URLS_EXPECTED}; "${value}" has no scheme: write "http://${value}"` : `${URLS_EXPECTED}; "${url.protocol}" is neither`;
   }
-  // Credentials in the URL (https://elastic:changeme@es:9200, as the clients take them) become the settings' auth,
-  // so that the URL printed and logged holds no password.
   const user = url.username === '' ? undefined : { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
   url.username = '';
   url.password = '';
   return { url: url.href.replace(/\/+$/, ''), user };
+}
+
+/** The cluster's nodes (the client spreads requests over them and retries another when one fails), and the user their URLs give. */
+const elasticsearchUrls = z.string().transform((value, ctx) => {
+  const nodes = list(value).map(nodeUrl);
+  const bad = nodes.find((node) => typeof node === 'string');
+  if (bad !== undefined || nodes.length === 0) {
+    ctx.addIssue(bad ?? `${URLS_EXPECTED}; got none`);
+    return z.NEVER;
+  }
+  const parsed = nodes as Array<Exclude<(typeof nodes)[number], string>>;
+  const users = new Set(parsed.map((node) => JSON.stringify(node.user ?? null)));
+  if (users.size > 1) {
+    ctx.addIssue(`${URLS_EXPECTED}; the URLs give different credentials: one cluster takes one user`);
+    return z.NEVER;
+  }
+  return { urls: parsed.map((node) => node.url), user: parsed[0]?.user };
 });
 
 /** A value as an error shows it: a URL's password masked, as `sluice config` masks the setting it becomes. */
 function withoutPassword(value: string): string {
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@/\s]*@/i, '$1[REDACTED]@');
+  return value.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s,]*:)[^@/\s,]*@/gi, '$1[REDACTED]@');
 }
 
 function absolute(path: string): string {
@@ -404,7 +420,7 @@ const settingsSchema = z.object({
   KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512'], 'expected plain, scram-sha-256 or scram-sha-512').optional(),
   KAFKA_SASL_USERNAME: nonEmpty.optional(),
   KAFKA_SASL_PASSWORD: nonEmpty.optional(),
-  ELASTICSEARCH_URL: httpUrl.optional(),
+  ELASTICSEARCH_URL: elasticsearchUrls.optional(),
   ELASTICSEARCH_API_KEY: nonEmpty.optional(),
   ELASTICSEARCH_USERNAME: nonEmpty.optional(),
   ELASTICSEARCH_PASSWORD: nonEmpty.optional(),
@@ -515,8 +531,8 @@ export interface Config {
     sasl: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
   };
   elasticsearch: {
-    /** Undefined: Sluice starts its embedded Elasticsearch emulator (local mode). */
-    url: string | undefined;
+    /** The cluster's nodes; undefined: Sluice starts its embedded Elasticsearch emulator (local mode). */
+    urls: string[] | undefined;
     auth: { apiKey: string } | { username: string; password: string } | undefined;
     caFile: string | undefined;
   };
@@ -792,7 +808,7 @@ function toConfig(s: Settings, origins: Partial<Record<SettingName, string>>): C
       tls: s.KAFKA_SSL || s.KAFKA_CA_FILE !== undefined ? { caFile: s.KAFKA_CA_FILE } : undefined,
       sasl: s.KAFKA_SASL_MECHANISM !== undefined && s.KAFKA_SASL_USERNAME !== undefined && s.KAFKA_SASL_PASSWORD !== undefined ? { mechanism: s.KAFKA_SASL_MECHANISM, username: s.KAFKA_SASL_USERNAME, password: s.KAFKA_SASL_PASSWORD } : undefined,
     },
-    elasticsearch: { url: s.ELASTICSEARCH_URL?.url, auth, caFile: s.ELASTICSEARCH_CA_FILE },
+    elasticsearch: { urls: s.ELASTICSEARCH_URL?.urls, auth, caFile: s.ELASTICSEARCH_CA_FILE },
     namespace: s.SLUICE_NAMESPACE,
     eventNamespaces: s.SLUICE_EVENT_NAMESPACES,
     demo: { enabled: s.SLUICE_DEMO, events: s.SLUICE_DEMO_EVENTS, eventsPerSecond: s.SLUICE_DEMO_RATE, seed: s.SLUICE_DEMO_SEED },

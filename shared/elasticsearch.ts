@@ -5,11 +5,11 @@ import type { Config } from './config.js';
 /** Where Sluice's embedded Elasticsearch emulator listens in local mode (and `sluice emulate elasticsearch` by default). */
 export const LOCAL_ELASTICSEARCH_URL = 'http://127.0.0.1:9200';
 
-/** The official client for the configured cluster: URL, API key or basic auth, and a CA for TLS. */
+/** The official client for the configured cluster: its nodes, API key or basic auth, and a CA for TLS. */
 export function elasticsearchClient(config: Config): Client {
-  const { url, auth, caFile } = config.elasticsearch;
+  const { urls, auth, caFile } = config.elasticsearch;
   return new Client({
-    node: url ?? LOCAL_ELASTICSEARCH_URL,
+    nodes: urls ?? [LOCAL_ELASTICSEARCH_URL],
     ...(auth === undefined ? {} : { auth }),
     ...(caFile === undefined ? {} : { tls: { ca: readFileSync(caFile) } }),
     // The default ('replace') copies each failed request's diagnostics key by key to redact them, the bulk

@@ -35,7 +35,7 @@ describe('configuration defaults', () => {
       dlqTopic: 'sluice-dlq',
       topicSources: {},
     });
-    expect(config.elasticsearch).toEqual({ url: undefined, auth: undefined, caFile: undefined });
+    expect(config.elasticsearch).toEqual({ urls: undefined, auth: undefined, caFile: undefined });
     expect(config.namespace).toBe('default');
     expect(config.geoip).toEqual({ cityDb: undefined, asnDb: undefined });
     expect(config.sloFile).toBe(resolve(packageRoot, 'slo.yaml'));
@@ -84,8 +84,13 @@ describe('configuration defaults', () => {
 describe('configuration from the environment', () => {
   it("takes Elasticsearch's user and password from the URL, as the clients do, and keeps them out of the URL", () => {
     const config = loadConfig({ ELASTICSEARCH_URL: 'https://elastic:p%40ss%3Aword@es.example.com:9200/', SLUICE_API_KEYS: 'key-aaaaaaaaaaaaaaaa' });
-    expect(config.elasticsearch).toMatchObject({ url: 'https://es.example.com:9200', auth: { username: 'elastic', password: 'p@ss:word' } });
+    expect(config.elasticsearch).toMatchObject({ urls: ['https://es.example.com:9200'], auth: { username: 'elastic', password: 'p@ss:word' } });
     expect(JSON.stringify(describeConfig(config))).not.toContain('p@ss');
+  });
+
+  it('takes several nodes of one cluster, comma-separated, as Logstash and Filebeat take a list of hosts', () => {
+    const config = loadConfig({ ELASTICSEARCH_URL: 'https://es-1:9200, https://es-2:9200/,https://es-3:9200', SLUICE_API_KEYS: 'key-aaaaaaaaaaaaaaaa' });
+    expect(config.elasticsearch.urls).toEqual(['https://es-1:9200', 'https://es-2:9200', 'https://es-3:9200']);
   });
 
   it('parses every variable of the contract', () => {
@@ -184,7 +189,7 @@ describe('configuration from the environment', () => {
       sasl: { mechanism: 'scram-sha-512', username: 'sluice', password: 'kafka-s3cr3t' },
     });
     expect(config.elasticsearch).toEqual({
-      url: 'https://es.example.com:9200',
+      urls: ['https://es.example.com:9200'],
       auth: { username: 'elastic', password: 'changeme' },
       caFile,
     });
@@ -266,9 +271,10 @@ describe('bad values are rejected with the variable, the value and what was expe
     ['a CA file that does not exist', { ELASTICSEARCH_CA_FILE: 'missing-ca.pem' }, `ELASTICSEARCH_CA_FILE="missing-ca.pem": expected a readable file; ${resolve('missing-ca.pem')} does not exist`],
     ['an SLO file that does not exist', { SLUICE_SLO_FILE: '/nonexistent/slo.yaml' }, 'SLUICE_SLO_FILE="/nonexistent/slo.yaml": expected a readable file'],
     ['a URL that is not one', { ELASTICSEARCH_URL: 'es:9200:x' }, 'ELASTICSEARCH_URL="es:9200:x": expected an http:// or https:// URL'],
-    ['a URL of another scheme', { ELASTICSEARCH_URL: 'ftp://es:9200' }, 'ELASTICSEARCH_URL="ftp://es:9200": expected an http:// or https:// URL; "ftp:" is neither'],
-    ['a URL without its scheme', { ELASTICSEARCH_URL: 'localhost:9200' }, 'ELASTICSEARCH_URL="localhost:9200": expected an http:// or https:// URL, such as "http://localhost:9200"'],
-    ['a URL with credentials, wrong, its password masked', { ELASTICSEARCH_URL: 'htps://elastic:s3cr3t@es:9200' }, 'ELASTICSEARCH_URL="htps://elastic:[REDACTED]@es:9200": expected an http:// or https:// URL; "htps:" is neither'],
+    ['a URL of another scheme', { ELASTICSEARCH_URL: 'ftp://es:9200' }, 'ELASTICSEARCH_URL="ftp://es:9200": expected an http:// or https:// URL such as "https://es.example.com:9200", or several, comma-separated; "ftp:" is neither'],
+    ['a URL without its scheme', { ELASTICSEARCH_URL: 'localhost:9200' }, '"localhost:9200" has no scheme: write "http://localhost:9200"'],
+    ['a URL with credentials, wrong, its password masked', { ELASTICSEARCH_URL: 'http://es-1:9200,htps://elastic:s3cr3t@es-2:9200' }, 'ELASTICSEARCH_URL="http://es-1:9200,htps://elastic:[REDACTED]@es-2:9200": expected an http:// or https:// URL such as "https://es.example.com:9200", or several, comma-separated; "htps:" is neither'],
+    ['nodes of one cluster with different users', { ELASTICSEARCH_URL: 'https://a:x@es-1:9200,https://b:x@es-2:9200' }, 'ELASTICSEARCH_URL="https://a:[REDACTED]@es-1:9200,https://b:[REDACTED]@es-2:9200": expected an http:// or https:// URL such as "https://es.example.com:9200", or several, comma-separated; the URLs give different credentials: one cluster takes one user'],
     ['credentials in the URL and an API key', { ELASTICSEARCH_URL: 'https://elastic:s3cr3t@es:9200', ELASTICSEARCH_API_KEY: 'a2V5', SLUICE_API_KEYS: 'key-aaaaaaaaaaaaaaaa' }, 'ELASTICSEARCH_URL="https://elastic:[REDACTED]@es:9200": holds a user, and ELASTICSEARCH_API_KEY is set too: give the credentials once'],
     ['a namespace with a dash', { SLUICE_NAMESPACE: 'prod-eu' }, 'SLUICE_NAMESPACE="prod-eu": expected a data stream namespace'],
     ['an event namespace in upper case', { SLUICE_EVENT_NAMESPACES: 'demo,Staging' }, 'SLUICE_EVENT_NAMESPACES="demo,Staging": expected comma-separated data stream namespaces (lower case, no "-"); not one: Staging'],

@@ -2,9 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { documentCounts, event, ingestEnvironment, metric, produce, scrape, startWorker, waitForDocuments } from './support/ingest.js';
+import { connectedProducer, documentCounts, event, ingestEnvironment, metric, produce, scrape, startWorker, waitForDocuments } from './support/ingest.js';
 import { cleanUpAfterEach, cleanups, emulators, expectExactlyOnce, faults, scenario } from './support/ingest-scenarios.js';
-import { run, waitFor } from './support/process.js';
+import { freePort, run, waitFor } from './support/process.js';
 
 cleanUpAfterEach();
 
@@ -64,6 +64,18 @@ describe('ingest under faults: each ends with exactly N documents and nothing le
     await expectExactlyOnce(elasticsearch, kafka.brokers, worker.config.kafka.groupId, 1500);
     await waitFor(async () => (await fetch(`${worker.metricsUrl}/readyz`)).status === 200, 10_000, 'ready again');
     expect(metric(await scrape(worker.metricsUrl), 'sluice_ingest_paused')).toBe(0);
+  });
+
+  it('one node of the cluster refuses connections: the client sends to the others, nothing lost or doubled', async () => {
+    const { kafka, elasticsearch } = await emulators();
+    const down = `http://127.0.0.1:${await freePort()}`;
+    const worker = await startWorker(await ingestEnvironment(kafka.brokers, `${down},${elasticsearch.emulator.url}`));
+    cleanups.push(() => worker.close());
+    expect(worker.config.elasticsearch.urls).toEqual([down, elasticsearch.emulator.url]);
+    const producer = await connectedProducer(kafka.brokers);
+    cleanups.push(() => producer.disconnect());
+    await produce(producer, 0, 1000);
+    await expectExactlyOnce(elasticsearch, kafka.brokers, worker.config.kafka.groupId, 1000);
   });
 
   it('decodes gzip, snappy, lz4 and zstd batches produced by kcat (librdkafka)', async () => {
