@@ -62,6 +62,13 @@ describe('accepted by nothing: unknown keys and options (SearchSourceBuilder and
     expect(await failure(es.search({ index: 'requests', query: { bool: { must: [], musts: [] } } as never }))).toMatchObject({ status: 400, reason: '[bool] query does not support [musts]' });
     expect(await failure(es.search({ index: 'requests', query: { range: { status: { gte: 1, greater: 2 } } } as never }))).toMatchObject({ status: 400, reason: '[range] query does not support [greater]' });
     expect(await failure(es.search({ index: 'requests', query: { unknown_query: {} } as never }))).toMatchObject({ status: 400, reason: 'unknown query [unknown_query]' });
+    // Names every JavaScript object inherits are no queries or aggregations either.
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      const query = await raw('POST', '/requests/_search', `{"query":{"${name}":{}}}`);
+      expect({ status: query.status, cause: rootCause(query.json) }).toEqual({ status: 400, cause: expect.objectContaining({ type: 'parsing_exception', reason: `unknown query [${name}]` }) });
+      const aggregation = await raw('POST', '/requests/_search', `{"size":0,"aggs":{"a":{"${name}":{}}}}`);
+      expect({ status: aggregation.status, cause: rootCause(aggregation.json) }).toEqual({ status: 400, cause: expect.objectContaining({ type: 'parsing_exception', reason: `Unknown aggregation type [${name}]` }) });
+    }
     expect(await failure(es.search({ index: 'requests', query: { exists: {} } as never }))).toMatchObject({ status: 400, reason: '[exists] must be provided with a [field]' });
     expect(await failure(es.search({ index: 'requests', query: { match: { message: { operator: 'and' } } } as never }))).toMatchObject({ status: 400, reason: '[match] requires query value' });
   });

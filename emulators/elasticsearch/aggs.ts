@@ -649,7 +649,7 @@ function checkAggregation(name: string, type: string, spec: Json, definition: Js
   // A filter may hold a composite (since 7.13); its own parent is checked through it (validateParentAggSequence).
   if (type !== 'filter' && compositeBelow(children)) throw new EsError(400, 'illegal_argument_exception', `[composite] aggregation cannot be used with a parent aggregation of type: [${type}]`);
   if (type === 'filter') return;
-  const allowed = AGGREGATION_OPTIONS[type];
+  const allowed = Object.hasOwn(AGGREGATION_OPTIONS, type) ? AGGREGATION_OPTIONS[type] : undefined;
   if (allowed === undefined && UNSUPPORTED_AGGREGATIONS.has(type)) throw badRequest(`the [${type}] aggregation is valid in Elasticsearch but not supported by the emulator`);
   if (allowed === undefined) throw parsingError(`Unknown aggregation type [${type}]`);
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new EsError(400, 'x_content_parse_exception', `[1:1] [${type}] aggregation [${name}] must be an object`);

@@ -351,159 +351,201 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
   const entries = Object.entries(query as Json);
   if (entries.length !== 1) throw parsingError(entries.length === 0 ? 'query malformed, empty clause found' : `[${entries[1]?.[0]}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]`);
   const [type, body] = entries[0] as [string, unknown];
-  if (!(type in QUERY_OPTIONS) && UNSUPPORTED_QUERIES.has(type)) throw badRequest(`the [${type}] query is valid in Elasticsearch but not supported by the emulator`);
-  if (!(type in QUERY_OPTIONS)) throw parsingError(`unknown query [${type}]`);
+  if (!Object.hasOwn(QUERY_OPTIONS, type) && UNSUPPORTED_QUERIES.has(type)) throw badRequest(`the [${type}] query is valid in Elasticsearch but not supported by the emulator`);
+  if (!Object.hasOwn(QUERY_OPTIONS, type)) throw parsingError(`unknown query [${type}]`);
   checkOptions(type, body);
   const spec = (typeof body === 'object' && body !== null ? body : {}) as Json;
   const boost = boostOf(spec, type);
-  switch (type) {
-    case 'match_all':
-      return boost === 1 ? MATCH_ALL : constant(() => true, boost);
-    case 'match_none':
-      return MATCH_NONE;
-    case 'term': {
-      const [field, value] = single(body, type);
-      const options = fieldOptions(type, value, 'value');
-      if (options.value === undefined || options.value === null) throw new EsError(400, 'illegal_argument_exception', `field name is null or empty`);
-      return termMatcher(field, options.value, context, { caseInsensitive: options.case_insensitive === true, boost: boostOf(options, type) });
-    }
-    case 'terms': {
-      const [field, values] = single(body, type);
-      if (!Array.isArray(values)) throw new EsError(400, 'illegal_argument_exception', '[terms] query with a terms lookup ({index, id, path}) is valid in Elasticsearch but not supported by the emulator; give an array of values');
-      return anyOf(values.map((value) => termMatcher(field, value, context, { boost })));
-    }
-    case 'range': {
-      const [field, range] = single(body, type);
-      return rangeMatcher(field, range as Json, context);
-    }
-    case 'exists': {
-      if (typeof spec.field !== 'string' || spec.field === '') throw parsingError('[exists] must be provided with a [field]');
-      const field = spec.field;
-      // Every document has these metadata fields; _source answers as its field type does (search/160_exists_query.yml).
-      if (EVERY_DOCUMENT_HAS.has(field)) return constant(() => true, boost);
-      if (field === '_source') throw new ShardLevelError(400, 'query_shard_exception', 'Field [_source] of type [_source] does not support exists queries', { index_uuid: '_na_', index: '_na_' });
-      const fields = field.includes('*') ? expandFields(field, context) : [field];
-      const prefixes = fields.map((name) => `${name}.`);
-      return constant((doc) => fields.some((name, i) => doc.fields.first(name) !== undefined || doc.fields.paths().some((key) => key.startsWith(prefixes[i] as string))), boost);
-    }
-    case 'ids': {
-      if (spec.values !== undefined && !Array.isArray(spec.values)) throw parsingError('[ids] query malformed, [values] must be an array');
-      const ids = new Set(((spec.values as unknown[] | undefined) ?? []).map(String));
-      return constant((doc) => ids.has(doc.id), boost);
-    }
-    case 'prefix': {
-      const [field, value] = single(body, type);
-      const options = fieldOptions(type, value, 'value');
-      const insensitive = options.case_insensitive === true;
-      const prefix = insensitive ? String(options.value).toLowerCase() : String(options.value);
-      return stringMatcher(field, (text) => (insensitive ? text.toLowerCase() : text).startsWith(prefix), context, boost);
-    }
-    case 'wildcard': {
-      const [field, value] = single(body, type);
-      const options = fieldOptions(type, value, 'value');
-      const regex = globToRegex(String(options.value ?? options.wildcard), { singleChar: true, caseInsensitive: options.case_insensitive === true });
-      return stringMatcher(field, (text) => regex.test(text), context, boost);
-    }
-    case 'regexp': {
-      const [field, value] = single(body, type);
-      const options = fieldOptions(type, value, 'value');
-      const regex = luceneRegex(String(options.value), { flags: options.flags, caseInsensitive: options.case_insensitive === true });
-      return stringMatcher(field, (text) => regex.test(text), context, boost);
-    }
-    case 'fuzzy': {
-      const [field, value] = single(body, type);
-      const options = fieldOptions(type, value, 'value');
-      if (options.value === undefined || options.value === null) throw parsingError('[fuzzy] query requires a [value]');
-      return fuzzyMatcher(field, String(options.value), { fuzziness: options.fuzziness ?? 'AUTO', prefixLength: Number(options.prefix_length ?? 0), transpositions: options.transpositions !== false }, context, boostOf(options, type));
-    }
-    case 'match_bool_prefix': {
-      const [field, value] = single(body, type);
-      const options = fieldOptions(type, value, 'query');
-      return matchField(field, options.query, context, { operator: operatorOf(options.operator), minimumShouldMatch: options.minimum_should_match, boost: boostOf(options, type), prefix: true, fuzzy: fuzzyOptions(options) });
-    }
-    case 'dis_max': {
-      if (!Array.isArray(spec.queries)) throw parsingError('[dis_max] requires \'queries\' field with at least one clause');
-      return anyOf(clauses(spec.queries, context, depth), 'max');
-    }
-    case 'boosting': {
-      // The negative query lowers a hit's score, never removes it.
-      if (spec.positive === undefined || spec.negative === undefined) throw parsingError('[boosting] query requires \'positive\' and \'negative\' queries');
-      const positive = compileQuery(spec.positive, context, depth + 1);
-      const negative = compileQuery(spec.negative, context, depth + 1);
-      const factor = Number(spec.negative_boost ?? 0.5);
-      return { matches: (doc) => positive.matches(doc), score: (doc) => positive.score(doc) * (negative.matches(doc) ? factor : 1) };
-    }
-    case 'combined_fields':
-      return crossFields(spec, fieldsWithBoost(spec.fields, context), boost, context);
-    case 'match':
-    case 'match_phrase':
-    case 'match_phrase_prefix': {
-      const [field, value] = single(body, type);
-      const options = fieldOptions(type, value, 'query');
-      if (options.query === undefined || options.query === null) throw parsingError(`[${type}] requires query value`);
-      return matchField(field, options.query, context, {
-        operator: operatorOf(options.operator),
-        minimumShouldMatch: options.minimum_should_match,
-        boost: boostOf(options, type),
-        phrase: type !== 'match',
-        prefix: type === 'match_phrase_prefix',
-        slop: Number(options.slop ?? 0),
-        fuzzy: fuzzyOptions(options),
-        zeroTerms: options.zero_terms_query,
-        lenient: options.lenient === true,
-      });
-    }
-    case 'multi_match': {
-      const fields = fieldsWithBoost(spec.fields, context);
-      const kind = String(spec.type ?? 'best_fields');
-      if (!MULTI_MATCH_TYPES.has(kind)) throw new EsError(400, 'parse_exception', `failed to parse [multi_match] query type [${kind}]. unknown type.`);
-      if (kind === 'cross_fields') return crossFields(spec, fields, boost, context);
-      const phrase = kind === 'phrase' || kind === 'phrase_prefix';
-      return anyOf(
-        // Fields named by a wildcard are lenient, as Elasticsearch makes them (a word against a number field matches nothing).
-        fields.map(([field, fieldBoost]) =>
-          matchField(field, spec.query, context, {
-            operator: operatorOf(spec.operator),
-            minimumShouldMatch: spec.minimum_should_match,
-            boost: fieldBoost * boost,
-            phrase,
-            prefix: kind === 'phrase_prefix' || kind === 'bool_prefix',
-            slop: Number(spec.slop ?? 0),
-            fuzzy: fuzzyOptions(spec),
-            zeroTerms: spec.zero_terms_query,
-            lenient: spec.lenient === true || fieldsAreWildcards(spec.fields),
-          }),
-        ),
-        kind === 'most_fields' ? 'sum' : 'max',
-      );
-    }
-    case 'bool':
-      return boolMatcher(spec, context, depth);
-    case 'constant_score': {
-      if (spec.filter === undefined) throw parsingError('[constant_score] requires a \'filter\' element');
-      const inner = compileQuery(spec.filter, context, depth + 1);
-      return { ...constant((doc) => inner.matches(doc), boost), bounds: inner.bounds };
-    }
-    case 'query_string':
-      return queryStringQuery(spec, boost, context);
-    case 'simple_query_string':
-      if (typeof spec.query !== 'string') throw parsingError('[simple_query_string] requires a [query] string');
-      return simpleQueryString(
-        { query: spec.query, fields: spec.fields, defaultOperator: operatorOf(spec.default_operator), flags: spec.flags, lenient: spec.lenient as boolean | undefined, minimumShouldMatch: spec.minimum_should_match, fuzzyPrefixLength: Number(spec.fuzzy_prefix_length ?? 0), fuzzyTranspositions: spec.fuzzy_transpositions !== false, boost },
-        context,
-      );
-    case 'geo_distance': {
-      const { distance, distance_type: _type, validation_method: _method, ignore_unmapped: _ignore, ...rest } = spec;
-      const [field, center] = single(rest, type);
-      const point = parseGeoPoint(center);
-      const meters = parseDistance(String(distance));
-      if (!point || meters === undefined) throw parsingError('[geo_distance] failed to parse the point or the distance');
-      return constant((doc) => doc.fields.some(field, (value) => typeof value === 'object' && haversine(value, point) <= meters), boost);
-    }
-    default:
-      throw parsingError(`unknown query [${type}]`);
-  }
+  const compile = Object.hasOwn(QUERY_COMPILERS, type) ? QUERY_COMPILERS[type] : undefined;
+  if (compile === undefined) throw parsingError(`unknown query [${type}]`);
+  return compile({ type, body, spec, boost, context, depth });
 }
+
+/** What a query's compiler is given: its name, its body as sent and as an object, its boost, and how deep it is nested. */
+interface QueryInput {
+  type: string;
+  body: unknown;
+  spec: Json;
+  boost: number;
+  context: SearchContext;
+  depth: number;
+}
+
+function compileTerm({ type, body, context }: QueryInput): Matcher {
+  const [field, value] = single(body, type);
+  const options = fieldOptions(type, value, 'value');
+  if (options.value === undefined || options.value === null) throw new EsError(400, 'illegal_argument_exception', `field name is null or empty`);
+  return termMatcher(field, options.value, context, { caseInsensitive: options.case_insensitive === true, boost: boostOf(options, type) });
+}
+
+function compileTerms({ type, body, boost, context }: QueryInput): Matcher {
+  const [field, values] = single(body, type);
+  if (!Array.isArray(values)) throw new EsError(400, 'illegal_argument_exception', '[terms] query with a terms lookup ({index, id, path}) is valid in Elasticsearch but not supported by the emulator; give an array of values');
+  return anyOf(values.map((value) => termMatcher(field, value, context, { boost })));
+}
+
+function compileExists({ spec, boost, context }: QueryInput): Matcher {
+  if (typeof spec.field !== 'string' || spec.field === '') throw parsingError('[exists] must be provided with a [field]');
+  const field = spec.field;
+  // Every document has these metadata fields; _source answers as its field type does (search/160_exists_query.yml).
+  if (EVERY_DOCUMENT_HAS.has(field)) return constant(() => true, boost);
+  if (field === '_source') throw new ShardLevelError(400, 'query_shard_exception', 'Field [_source] of type [_source] does not support exists queries', { index_uuid: '_na_', index: '_na_' });
+  const fields = field.includes('*') ? expandFields(field, context) : [field];
+  const prefixes = fields.map((name) => `${name}.`);
+  return constant((doc) => fields.some((name, i) => doc.fields.first(name) !== undefined || doc.fields.paths().some((key) => key.startsWith(prefixes[i] as string))), boost);
+}
+
+function compileIds({ spec, boost }: QueryInput): Matcher {
+  if (spec.values !== undefined && !Array.isArray(spec.values)) throw parsingError('[ids] query malformed, [values] must be an array');
+  const ids = new Set(((spec.values as unknown[] | undefined) ?? []).map(String));
+  return constant((doc) => ids.has(doc.id), boost);
+}
+
+function compilePrefix({ type, body, boost, context }: QueryInput): Matcher {
+  const [field, value] = single(body, type);
+  const options = fieldOptions(type, value, 'value');
+  const insensitive = options.case_insensitive === true;
+  const prefix = insensitive ? String(options.value).toLowerCase() : String(options.value);
+  return stringMatcher(field, (text) => (insensitive ? text.toLowerCase() : text).startsWith(prefix), context, boost);
+}
+
+function compileWildcard({ type, body, boost, context }: QueryInput): Matcher {
+  const [field, value] = single(body, type);
+  const options = fieldOptions(type, value, 'value');
+  const regex = globToRegex(String(options.value ?? options.wildcard), { singleChar: true, caseInsensitive: options.case_insensitive === true });
+  return stringMatcher(field, (text) => regex.test(text), context, boost);
+}
+
+function compileRegexp({ type, body, boost, context }: QueryInput): Matcher {
+  const [field, value] = single(body, type);
+  const options = fieldOptions(type, value, 'value');
+  const regex = luceneRegex(String(options.value), { flags: options.flags, caseInsensitive: options.case_insensitive === true });
+  return stringMatcher(field, (text) => regex.test(text), context, boost);
+}
+
+function compileFuzzy({ type, body, context }: QueryInput): Matcher {
+  const [field, value] = single(body, type);
+  const options = fieldOptions(type, value, 'value');
+  if (options.value === undefined || options.value === null) throw parsingError('[fuzzy] query requires a [value]');
+  return fuzzyMatcher(field, String(options.value), { fuzziness: options.fuzziness ?? 'AUTO', prefixLength: Number(options.prefix_length ?? 0), transpositions: options.transpositions !== false }, context, boostOf(options, type));
+}
+
+function compileMatchBoolPrefix({ type, body, context }: QueryInput): Matcher {
+  const [field, value] = single(body, type);
+  const options = fieldOptions(type, value, 'query');
+  return matchField(field, options.query, context, { operator: operatorOf(options.operator), minimumShouldMatch: options.minimum_should_match, boost: boostOf(options, type), prefix: true, fuzzy: fuzzyOptions(options) });
+}
+
+function compileDisMax({ spec, context, depth }: QueryInput): Matcher {
+  if (!Array.isArray(spec.queries)) throw parsingError('[dis_max] requires \'queries\' field with at least one clause');
+  return anyOf(clauses(spec.queries, context, depth), 'max');
+}
+
+/** The negative query lowers a hit's score, never removes it. */
+function compileBoosting({ spec, context, depth }: QueryInput): Matcher {
+  if (spec.positive === undefined || spec.negative === undefined) throw parsingError('[boosting] query requires \'positive\' and \'negative\' queries');
+  const positive = compileQuery(spec.positive, context, depth + 1);
+  const negative = compileQuery(spec.negative, context, depth + 1);
+  const factor = Number(spec.negative_boost ?? 0.5);
+  return { matches: (doc) => positive.matches(doc), score: (doc) => positive.score(doc) * (negative.matches(doc) ? factor : 1) };
+}
+
+/** match, match_phrase and match_phrase_prefix. */
+function compileMatch({ type, body, context }: QueryInput): Matcher {
+  const [field, value] = single(body, type);
+  const options = fieldOptions(type, value, 'query');
+  if (options.query === undefined || options.query === null) throw parsingError(`[${type}] requires query value`);
+  return matchField(field, options.query, context, {
+    operator: operatorOf(options.operator),
+    minimumShouldMatch: options.minimum_should_match,
+    boost: boostOf(options, type),
+    phrase: type !== 'match',
+    prefix: type === 'match_phrase_prefix',
+    slop: Number(options.slop ?? 0),
+    fuzzy: fuzzyOptions(options),
+    zeroTerms: options.zero_terms_query,
+    lenient: options.lenient === true,
+  });
+}
+
+function compileMultiMatch({ spec, boost, context }: QueryInput): Matcher {
+  const fields = fieldsWithBoost(spec.fields, context);
+  const kind = String(spec.type ?? 'best_fields');
+  if (!MULTI_MATCH_TYPES.has(kind)) throw new EsError(400, 'parse_exception', `failed to parse [multi_match] query type [${kind}]. unknown type.`);
+  if (kind === 'cross_fields') return crossFields(spec, fields, boost, context);
+  const phrase = kind === 'phrase' || kind === 'phrase_prefix';
+  return anyOf(
+    // Fields named by a wildcard are lenient, as Elasticsearch makes them (a word against a number field matches nothing).
+    fields.map(([field, fieldBoost]) =>
+      matchField(field, spec.query, context, {
+        operator: operatorOf(spec.operator),
+        minimumShouldMatch: spec.minimum_should_match,
+        boost: fieldBoost * boost,
+        phrase,
+        prefix: kind === 'phrase_prefix' || kind === 'bool_prefix',
+        slop: Number(spec.slop ?? 0),
+        fuzzy: fuzzyOptions(spec),
+        zeroTerms: spec.zero_terms_query,
+        lenient: spec.lenient === true || fieldsAreWildcards(spec.fields),
+      }),
+    ),
+    kind === 'most_fields' ? 'sum' : 'max',
+  );
+}
+
+function compileConstantScore({ spec, boost, context, depth }: QueryInput): Matcher {
+  if (spec.filter === undefined) throw parsingError('[constant_score] requires a \'filter\' element');
+  const inner = compileQuery(spec.filter, context, depth + 1);
+  return { ...constant((doc) => inner.matches(doc), boost), bounds: inner.bounds };
+}
+
+function compileSimpleQueryString({ spec, boost, context }: QueryInput): Matcher {
+  if (typeof spec.query !== 'string') throw parsingError('[simple_query_string] requires a [query] string');
+  return simpleQueryString(
+    { query: spec.query, fields: spec.fields, defaultOperator: operatorOf(spec.default_operator), flags: spec.flags, lenient: spec.lenient as boolean | undefined, minimumShouldMatch: spec.minimum_should_match, fuzzyPrefixLength: Number(spec.fuzzy_prefix_length ?? 0), fuzzyTranspositions: spec.fuzzy_transpositions !== false, boost },
+    context,
+  );
+}
+
+function compileGeoDistance({ type, spec, boost }: QueryInput): Matcher {
+  const { distance, distance_type: _type, validation_method: _method, ignore_unmapped: _ignore, ...rest } = spec;
+  const [field, center] = single(rest, type);
+  const point = parseGeoPoint(center);
+  const meters = parseDistance(String(distance));
+  if (!point || meters === undefined) throw parsingError('[geo_distance] failed to parse the point or the distance');
+  return constant((doc) => doc.fields.some(field, (value) => typeof value === 'object' && haversine(value, point) <= meters), boost);
+}
+
+/** Each query the emulator implements (the keys of QUERY_OPTIONS), by name. */
+const QUERY_COMPILERS: Record<string, (input: QueryInput) => Matcher> = {
+  match_all: ({ boost }) => (boost === 1 ? MATCH_ALL : constant(() => true, boost)),
+  match_none: () => MATCH_NONE,
+  term: compileTerm,
+  terms: compileTerms,
+  range: ({ type, body, context }) => {
+    const [field, range] = single(body, type);
+    return rangeMatcher(field, range as Json, context);
+  },
+  exists: compileExists,
+  ids: compileIds,
+  prefix: compilePrefix,
+  wildcard: compileWildcard,
+  regexp: compileRegexp,
+  fuzzy: compileFuzzy,
+  match_bool_prefix: compileMatchBoolPrefix,
+  dis_max: compileDisMax,
+  boosting: compileBoosting,
+  combined_fields: ({ spec, boost, context }) => crossFields(spec, fieldsWithBoost(spec.fields, context), boost, context),
+  match: compileMatch,
+  match_phrase: compileMatch,
+  match_phrase_prefix: compileMatch,
+  multi_match: compileMultiMatch,
+  bool: ({ spec, context, depth }) => boolMatcher(spec, context, depth),
+  constant_score: compileConstantScore,
+  query_string: ({ spec, boost, context }) => queryStringQuery(spec, boost, context),
+  simple_query_string: compileSimpleQueryString,
+  geo_distance: compileGeoDistance,
+};
 
 function parseDistance(text: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)\s*(km|m|mi|yd|ft|cm|mm)?$/.exec(text);
