@@ -486,6 +486,10 @@ function addReportCommand(program: Command): void {
       const { generateReport } = await import('../services/rollup/report/generate.js');
       const { renderReport } = await import('../services/rollup/report/render.js');
       const slos = loadSloFile(config.sloFile);
+      const { monthBounds } = await import('../services/rollup/report/calendar.js');
+      const begins = monthBounds(options.month, config.reportTimeZone).from;
+      // A month under way is reported so far (live); one not begun has nothing to report.
+      if (Date.now() < begins) command.error(`error: ${options.month} has not begun in ${config.reportTimeZone} (it begins ${new Date(begins).toISOString()}): there is nothing to report yet.`);
       await withElasticsearch(config, async (es) => {
         const tz = config.reportTimeZone;
         const report = options.rebuild

@@ -126,9 +126,15 @@ describe('sluice rollup and sluice report on ingested data', () => {
     expect(JSON.parse(again.stdout)).toEqual(JSON.parse(issued.stdout));
     const live = await runSluice(['report', '--month', '2026-10', '--format', 'json', '--live'], env);
     expect((JSON.parse(live.stdout) as Report).header).toMatchObject({ revision: 0, issued: false });
-    const early = await runSluice(['report', '--month', '2099-01', '--format', 'json', '--rebuild'], env);
+    const thisMonth = new Date().toISOString().slice(0, 7);
+    const early = await runSluice(['report', '--month', thisMonth, '--format', 'json', '--rebuild'], env);
     expect(early.code).toBe(2);
-    expect(early.stderr).toMatch(/^error: 2099-01 has not ended in UTC: a report is issued only for a finished month.\n/);
+    expect(early.stderr).toMatch(new RegExp(`^error: ${thisMonth} has not ended in UTC: a report is issued only for a finished month.\\n`));
+    // The month under way is reported so far, not issued; a month not begun has nothing to report.
+    const soFar = await runSluice(['report', '--month', thisMonth, '--format', 'json'], env);
+    expect((JSON.parse(soFar.stdout) as Report).header).toMatchObject({ month: thisMonth, issued: false });
+    const future = await runSluice(['report', '--month', '2099-01', '--format', 'json'], env);
+    expect({ code: future.code, stdout: future.stdout, stderr: future.stderr }).toEqual({ code: 2, stdout: '', stderr: 'error: 2099-01 has not begun in UTC (it begins 2099-01-01T00:00:00.000Z): there is nothing to report yet.\n(run "sluice report --help" for its options)\n' });
   });
 
   it('a report of a namespace without rollups says so, and names the namespaces that have some', async () => {
