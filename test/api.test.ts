@@ -161,6 +161,18 @@ describe('search', () => {
     }
   });
 
+  it('takes a day alone for from and to, as its midnight in UTC', async () => {
+    const lines = async (range: string) => (await get(`/api/v1/search.ndjson?${range}`, READER)).payload.trimEnd().split('\n').filter(Boolean).length;
+    const byDay = await lines('from=2026-10-07&to=2026-10-08');
+    expect(byDay).toBe(await lines('from=2026-10-07T00:00:00Z&to=2026-10-08T00:00:00Z'));
+    expect(byDay).toBeGreaterThan(0);
+    expect(await lines('from=2026-10-08&to=2026-10-09')).toBe(0);
+    const series = (await get('/api/v1/slos/api-availability?from=2026-10-07&to=2026-10-08&step=1d', READER)).json();
+    expect(series.points).toHaveLength(1);
+    expect(series.points[0]).toMatchObject({ at: '2026-10-07T00:00:00.000Z', valid: 600 });
+    expect((await get('/api/v1/search?from=2026-10-7', READER)).json().message).toBe('querystring/from expected an ISO 8601 instant or day such as 2026-11-01T00:00:00Z or 2026-11-01 (midnight UTC)');
+  });
+
   it('refuses a made-up cursor and sizes out of range', async () => {
     expect((await get('/api/v1/search?cursor=bm90IGEgY3Vyc29y', READER)).json().message).toBe('cursor: not a cursor this API gave out');
     expect((await get('/api/v1/search?size=5000', READER)).statusCode).toBe(400);

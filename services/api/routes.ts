@@ -28,7 +28,13 @@ export interface RouteContext {
 
 const error = z.object({ statusCode: z.number(), error: z.string(), message: z.string() });
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected a month as YYYY-MM, such as 2026-10');
-const instant = z.iso.datetime({ offset: true, message: 'expected an ISO 8601 instant such as 2026-11-01T00:00:00Z' });
+const INSTANT = z.iso.datetime({ offset: true });
+const DAY = z.iso.date();
+/** An instant, or a day alone, which is its midnight in UTC (as Elasticsearch reads a date in a range, and `sluice rollup --from`). */
+const instant = z
+  .string()
+  .refine((text) => INSTANT.safeParse(text).success || DAY.safeParse(text).success, 'expected an ISO 8601 instant or day such as 2026-11-01T00:00:00Z or 2026-11-01 (midnight UTC)')
+  .describe('an ISO 8601 instant with its offset, or a day (its midnight in UTC)');
 
 function notFound(message: string) {
   return { statusCode: 404, error: 'Not Found', message };
