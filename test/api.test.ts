@@ -108,7 +108,7 @@ describe('SLOs', () => {
     const { slos } = (await get('/api/v1/slos', READER)).json();
     expect(slos.map((s: { name: string }) => s.name)).toEqual(['api-availability', 'api-latency', 'job-success']);
     // 30 days back from 1 December 12:00 reach 1 November 12:00: October's traffic is outside the window.
-    expect(slos[0]).toMatchObject({ status: 'ok', attainment: null, budget: { valid: 0 } });
+    expect(slos[0]).toMatchObject({ status: 'no_data', reasons: ['no valid event in the last 30d'], attainment: null, budget: { valid: 0 } });
   });
 
   it('gives a series by minute or hour, and refuses unknown SLOs and bad ranges', async () => {

@@ -128,6 +128,11 @@ describe('the page', () => {
     await page.getByText('DEMO DATA', { exact: true }).waitFor();
     expect(await page.locator('#demo-banner').isVisible()).toBe(true);
     expect(await page.title()).toBe('Sluice (demo data)');
+    // The demo namespace holds only September: its SLO windows have no data, which the cards and the chart say.
+    await page.locator('.card').nth(2).waitFor();
+    expect(await page.locator('.card .status').allTextContents()).toEqual(['no data', 'no data', 'no data']);
+    await page.getByText('API availability: no valid events over the last 30 days, so no error budget to draw').waitFor();
+    expect(await page.locator('#burndown path').count()).toBe(0);
     // Its reports are the demo's (September), never the default namespace's October.
     await page.locator('a.report-pdf').waitFor();
     expect(await page.locator('#reports').textContent()).toContain('2026-09');

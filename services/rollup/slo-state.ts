@@ -109,13 +109,13 @@ export interface SloState {
   /** The attainment the SLO is judged by: event-based, or the share of good slices. */
   attainment: number | undefined;
   burnRates: { long: string; short: string; threshold: number; severity: Level; longRate: number | undefined; shortRate: number | undefined; firing: boolean }[];
-  status: Level;
+  /** `no_data` when the window holds no valid event (Elastic's SLOs say NO_DATA): neither met nor breached. */
+  status: Level | 'no_data';
   /** Why the status is what it is, in words. */
   reasons: string[];
 }
 
-export function attainmentLevel(slo: Slo, attainment: number | undefined): Level {
-  if (attainment === undefined) return 'ok';
+export function attainmentLevel(slo: Slo, attainment: number): Level {
   if (attainment < slo.breach.critical) return 'critical';
   if (attainment < slo.breach.warning) return 'warning';
   return 'ok';
@@ -141,11 +141,12 @@ export function evaluateSlo(slo: Slo, series: SloMinutes, from: number, to: numb
     return { long: minutesText(pair.long), short: minutesText(pair.short), threshold: pair.threshold, severity: pair.severity as Level, longRate, shortRate, firing };
   });
   const reasons: string[] = [];
-  let status = attainmentLevel(slo, attainment);
-  if (status !== 'ok') reasons.push(`attainment ${formatShare(attainment)} is below the ${status} level ${formatShare(status === 'critical' ? slo.breach.critical : slo.breach.warning)}`);
+  if (attainment === undefined) reasons.push(`no valid event in the last ${minutesText(minutes)}`);
+  let status: SloState['status'] = attainment === undefined ? 'no_data' : attainmentLevel(slo, attainment);
+  if (status === 'warning' || status === 'critical') reasons.push(`attainment ${formatShare(attainment)} is below the ${status} level ${formatShare(status === 'critical' ? slo.breach.critical : slo.breach.warning)}`);
   for (const rate of burnRates.filter((r) => r.firing)) {
     reasons.push(`burn rate ${rate.longRate?.toFixed(1)} over ${rate.long} and ${rate.shortRate?.toFixed(1)} over ${rate.short} exceed ${rate.threshold}`);
-    if (RANK[rate.severity] > RANK[status]) status = rate.severity;
+    if (status === 'no_data' || RANK[rate.severity] > RANK[status]) status = rate.severity;
   }
   return {
     name: slo.name,

@@ -44,7 +44,7 @@ function card(slo) {
     'article',
     { className: `card ${slo.status}` },
     el('h3', {}, slo.displayName),
-    el('div', { className: 'status' }, slo.status),
+    el('div', { className: 'status' }, slo.status === 'no_data' ? 'no data' : slo.status),
     el('div', { className: 'big' }, percent(slo.attainment)),
     el('div', { className: 'muted' }, `target ${percent(slo.target, 2)} over ${slo.window.days} days · ${slo.budget.good.toLocaleString()} / ${slo.budget.valid.toLocaleString()}`),
     el('div', {}, `budget left ${percent(left, 1)}`),
@@ -65,6 +65,13 @@ async function burndown(slo) {
   const { points } = await api(`api/v1/slos/${encodeURIComponent(slo.name)}?from=${from.toISOString()}&to=${to.toISOString()}&step=1h`);
   const allowed = slo.budget.allowed;
   const svg = document.getElementById('burndown');
+  const days = Math.round((to - from) / 86_400_000);
+  if (slo.budget.valid === 0) {
+    // No event to spend the budget on: no line, rather than one that says all of it is left.
+    svg.replaceChildren();
+    document.getElementById('burndown-caption').textContent = `${slo.displayName}: no valid events over the last ${days} days, so no error budget to draw`;
+    return;
+  }
   const w = 600, h = 180, left = 40, bottom = 20;
   let consumed = 0;
   const ys = points.map((p) => {
@@ -78,7 +85,7 @@ async function burndown(slo) {
     <text x="${left - 4}" y="${y(1) + 4}" font-size="10" text-anchor="end">100 %</text><text x="${left - 4}" y="${y(0) + 4}" font-size="10" text-anchor="end">0</text>
     <text x="${left - 4}" y="${y(-1) + 4}" font-size="10" text-anchor="end">-100 %</text>
     <path d="${path}" fill="none" stroke="${ys.at(-1) < 0 ? '#c62828' : '#1565c0'}" stroke-width="2"/>`;
-  document.getElementById('burndown-caption').textContent = `${slo.displayName}: error budget left over the last ${Math.round((to - from) / 86_400_000)} days (${allowed.toFixed(1)} bad events allowed)`;
+  document.getElementById('burndown-caption').textContent = `${slo.displayName}: error budget left over the last ${days} days (${allowed.toFixed(1)} bad events allowed)`;
 }
 
 async function loadReports() {
