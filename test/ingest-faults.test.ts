@@ -56,6 +56,8 @@ describe('ingest under faults: each ends with exactly N documents and nothing le
     await elasticsearch.emulator.close();
     await produce(producer, 1000, 1500);
     await waitFor(async () => (await fetch(`${worker.metricsUrl}/readyz`)).status === 503, 10_000, 'not ready while Elasticsearch is gone');
+    // What waits in Kafka shows as lag while nothing can be committed: the 500 messages produced since.
+    await waitFor(async () => metric(await scrape(worker.metricsUrl), 'sluice_ingest_consumer_lag') === 500, 10_000, 'the lag to show the 500 messages waiting');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const { ElasticsearchEmulator } = await import('../emulators/elasticsearch/index.js');
     const { pino } = await import('pino');
@@ -64,6 +66,7 @@ describe('ingest under faults: each ends with exactly N documents and nothing le
     await expectExactlyOnce(elasticsearch, kafka.brokers, worker.config.kafka.groupId, 1500);
     await waitFor(async () => (await fetch(`${worker.metricsUrl}/readyz`)).status === 200, 10_000, 'ready again');
     expect(metric(await scrape(worker.metricsUrl), 'sluice_ingest_paused')).toBe(0);
+    await waitFor(async () => metric(await scrape(worker.metricsUrl), 'sluice_ingest_consumer_lag') === 0, 10_000, 'no lag once caught up');
   });
 
   it('one node of the cluster refuses connections: the client sends to the others, nothing lost or doubled', async () => {

@@ -226,7 +226,6 @@ export class BatchHandler {
     }
     resolveOffset(last);
     metrics.committed.inc({ topic }, settled);
-    metrics.lag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
   }
 
   /**

@@ -10,6 +10,7 @@ import { collectProcessMetrics } from '../../shared/process-metrics.js';
  */
 export function createIngestMetrics(topics: readonly string[] = []) {
   const registry = new Registry();
+  let lagSource: { refresh(): Promise<void> } | undefined;
   collectProcessMetrics(registry);
   const byTopic = ['topic'] as const;
   const metrics = {
@@ -20,7 +21,15 @@ export function createIngestMetrics(topics: readonly string[] = []) {
     deadLettered: new Counter({ name: 'sluice_ingest_dead_lettered_total', help: 'Messages sent to the dead-letter topic, by the stage that refused them', labelNames: ['topic', 'stage'] as const, registers: [registry] }),
     retried: new Counter({ name: 'sluice_ingest_retried_total', help: 'Documents sent again: as bulk items answered 429/5xx (kind="item"), or in a whole bulk request that failed (kind="request": connection refused, 429, 5xx)', labelNames: ['topic', 'kind'] as const, registers: [registry] }),
     committed: new Counter({ name: 'sluice_ingest_committed_messages_total', help: 'Messages whose offsets were committed', labelNames: byTopic, registers: [registry] }),
-    lag: new Gauge({ name: 'sluice_ingest_consumer_lag', help: 'Messages in the partition after the last one handled (high watermark - next offset)', labelNames: ['topic', 'partition'] as const, registers: [registry] }),
+    lag: new Gauge({
+      name: 'sluice_ingest_consumer_lag',
+      help: "Messages in the partition after the group's committed offset (its end offset minus the commit), for the partitions this member owns, read from Kafka when scraped",
+      labelNames: ['topic', 'partition'] as const,
+      registers: [registry],
+      async collect() {
+        await lagSource?.refresh();
+      },
+    }),
     bulkSeconds: new Histogram({ name: 'sluice_ingest_bulk_duration_seconds', help: 'Time of one _bulk request', labelNames: ['outcome'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
     // The seed's target is "log ingestion latency < 100 ms": buckets fine around it, coarse beyond.
     latency: new Histogram({ name: 'sluice_ingest_latency_seconds', help: "From a record's Kafka timestamp to Elasticsearch acknowledging its document (created or already there)", buckets: [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300], registers: [registry] }),
@@ -31,7 +40,11 @@ export function createIngestMetrics(topics: readonly string[] = []) {
     stageSeconds: new Counter({ name: 'sluice_ingest_pipeline_stage_seconds_total', help: `Time spent in each pipeline stage, estimated from one event in ${STAGE_SAMPLING} timed`, labelNames: ['stage'] as const, registers: [registry] }),
   };
   for (const topic of topics) for (const counter of [metrics.consumed, metrics.indexed, metrics.duplicates, metrics.committed]) counter.inc({ topic }, 0);
-  return metrics;
+  /** Where the lag gauge reads its values when scraped (lag.ts), once the worker has a Kafka client. */
+  const readLagFrom = (source: { refresh(): Promise<void> }): void => {
+    lagSource = source;
+  };
+  return { ...metrics, readLagFrom };
 }
 
 export type IngestMetrics = ReturnType<typeof createIngestMetrics>;

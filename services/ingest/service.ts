@@ -17,6 +17,7 @@ import { BulkIndexer } from './bulk-indexer.js';
 import { registerCodecs } from './codecs.js';
 import { startHealthServer, type Readiness } from '../health.js';
 import { createIngestMetrics, type IngestMetrics } from './metrics.js';
+import { AssignedLag } from './lag.js';
 import { createLogMetrics } from './log-metrics.js';
 import { loadSloFile, type SloFile } from '../../shared/slo.js';
 import { logCacheUse } from '../../shared/cache-use.js';
@@ -157,8 +158,11 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
     heartbeatEveryMs,
     elasticsearchReady: () => readiness.elasticsearch,
   });
+  const lag = new AssignedLag(kafka.admin(), config.kafka.groupId, metrics.lag, logger);
+  metrics.readLagFrom(lag);
+  started.add(() => lag.close());
   let failure: Error | undefined;
-  watchConsumer(consumer, readiness, metrics, logger, (error) => {
+  watchConsumer(consumer, readiness, lag, logger, (error) => {
     failure = error;
     void stop();
   });
@@ -190,6 +194,7 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
       try {
         await consumer.disconnect();
         await producer.disconnect();
+        await lag.close();
       } finally {
         clearTimeout(deadline);
         clearInterval(pinger);
@@ -285,11 +290,11 @@ function createConsumer(kafka: ReturnType<typeof kafkaClient>, config: Config, h
 }
 
 /** The group's events in the readiness, the lag gauge and the log; `onFatal` when kafkajs gives up restarting. */
-function watchConsumer(consumer: Consumer, readiness: ReadinessState, metrics: IngestMetrics, logger: Logger, onFatal: (error: Error) => void): void {
+function watchConsumer(consumer: Consumer, readiness: ReadinessState, lag: AssignedLag, logger: Logger, onFatal: (error: Error) => void): void {
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     readiness.kafka = true;
     // Only the partitions assigned now: a partition that moved to another member reports its lag there.
-    metrics.lag.reset();
+    lag.assigned(event.payload.memberAssignment);
     logger.info({ memberId: event.payload.memberId, assignment: event.payload.memberAssignment }, 'joined the consumer group');
   });
   consumer.on(consumer.events.REBALANCING, () => logger.info('consumer group is rebalancing'));
