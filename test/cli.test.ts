@@ -121,6 +121,13 @@ describe('usage mistakes exit 2 with a hint', () => {
   });
 });
 
+it('reads a time without an offset as UTC, as Elasticsearch does, whatever the machine\'s zone', async () => {
+  const { code, stderr } = await sluice(['rollup', '--from', '2026-10-01T12:00', '--to', '2026-10-01T12:00:00+09:00'], { TZ: 'Asia/Tokyo' });
+  expect(code).toBe(2);
+  // In Tokyo's zone the first would be 03:00 UTC, before the second; as UTC it is nine hours after it.
+  expect(stderr).toContain('error: --from (2026-10-01T12:00Z) must be before --to (2026-10-01T12:00:00+09:00).');
+});
+
 describe('configuration errors', () => {
   it('stop the program with the variable, the value and the expectation, exit 2, no stack trace', async () => {
     const { code, stdout, stderr } = await sluice(['ingest'], { SLUICE_API_PORT: 'abc', KAFKA_BROKERS: 'kafka', LOG_LEVEL: 'loud' });
@@ -179,7 +186,7 @@ describe('sluice config', () => {
     expect(code).toBe(0);
     expect(stdout).not.toContain('s3cr3t');
     const printed = JSON.parse(stdout) as Record<string, Record<string, unknown>>;
-    expect(printed.elasticsearch).toEqual({ url: 'http://es:9200', auth: { username: 'elastic', password: '[REDACTED]' }, caFile: null });
+    expect(printed.elasticsearch).toEqual({ urls: ['http://es:9200'], auth: { username: 'elastic', password: '[REDACTED]' }, caFile: null });
     expect(printed.kafka?.brokers).toBeNull();
     expect(printed.api).toEqual({ host: '127.0.0.1', port: 8080, keys: [{ role: 'reader', key: '[REDACTED]' }], rateLimitPerMinute: 600, tailMaxClients: 50 });
     expect(printed.localMode).toBe(false);
