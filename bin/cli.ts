@@ -33,11 +33,14 @@ function monthOption(value: string): string {
   return value;
 }
 
+/** A day or a time; without an offset it is UTC, as Elasticsearch reads it (JavaScript would take the machine's zone). */
 function instantOption(value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new InvalidArgumentError('expected an ISO-8601 date or time, such as 2026-10-01 or 2026-10-01T00:00:00Z.');
+  const match = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(value);
+  const utc = match?.[1] !== undefined && match[2] === undefined ? `${value}Z` : value;
+  if (!match || Number.isNaN(Date.parse(utc))) {
+    throw new InvalidArgumentError('expected an ISO-8601 date or time, such as 2026-10-01 or 2026-10-01T00:00:00Z (UTC without an offset).');
   }
-  return value;
+  return utc;
 }
 
 function positiveIntegerOption(value: string): number {
