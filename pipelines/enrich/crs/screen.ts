@@ -167,64 +167,121 @@ export interface Screen {
  * variables the rule sets itself: their whole verdict is asked of each value (920450's header names).
  */
 export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfContained: (rule: Rule) => boolean = () => false): Screen {
-  const kinds = rules.map(kindsOf);
-  const whole = rules.map((rule) => rule.chain !== undefined && selfContained(rule));
-  const tester = valueTester(base);
-  const atoms = new Set<string>();
-  for (const rule of rules) atomsOf(rule.formula, atoms);
-  const scanner = new AtomScanner(atoms);
-  const atomTests = rules.map((rule) => compileFormula(rule.formula, scanner.ids));
+  return new RequestScreen(rules, base, selfContained);
+}
+
+/** A form of a value, as the second cut saw it. */
+interface ScannedForm {
+  alphabet: Alphabet;
+  atoms: FoundAtoms | undefined;
+}
+
+/** The kinds whose entry the screen looks up per value. */
+const VALUE_KINDS = ['method', 'protocol', 'line', 'uri', 'filename', 'basename', 'query', 'arg', 'argName', 'argsSize', 'headerNames'] as const;
+
+class RequestScreen implements Screen {
+  readonly always: readonly Rule[];
+  private readonly whole: boolean[];
+  private readonly tester: ReturnType<typeof valueTester>;
+  private readonly scanner: AtomScanner;
+  private readonly atomTests: ReturnType<typeof compileFormula>[];
   /** Per kind: the pure rules that read it, their candidates per alphabet, and the verdicts per value. */
-  const byKind = new Map<Kind, KindEntry>();
-  kinds.forEach((ruleKinds, index) =>
-    ruleKinds?.forEach((kind) => {
-      const entry: KindEntry = byKind.get(kind) ?? { readers: [], byAlphabet: new Map(), values: new Map() };
-      entry.readers.push(index);
-      byKind.set(kind, entry);
-    }),
-  );
-  const always = rules.filter((_rule, index) => kinds[index] === undefined);
-  const alwaysIndices = rules.flatMap((_rule, index) => (kinds[index] === undefined ? [index] : []));
-  const chosen = new Uint8Array(rules.length);
+  private readonly byKind = new Map<Kind, KindEntry>();
+  /** Each kind's entry looked up once, not per value. */
+  private readonly entries: Record<(typeof VALUE_KINDS)[number], KindEntry | undefined>;
+  private readonly alwaysIndices: number[];
+  /** Each rule's chain of transformations as a key: rules with the same chain see the same forms of a value. */
+  private readonly chainKeys: string[];
+  /** Which rules the request being screened chose, and their indices, to visit only those (most requests choose none). */
+  private readonly chosen: Uint8Array;
+  private readonly picked: number[] = [];
+  /**
+   * The values made from the request line (method, URI, protocol, the line, the path and its base name, the
+   * query and its arguments) are a function of those three: per URI as sent, and per method and protocol within
+   * it, the rules they matched are remembered as one answer, so a repeated URI costs one lookup, not ten.
+   */
+  private readonly lineAnswers = new Map<string, LineAnswer>();
+  private readonly userAgent: (value: string | null | undefined) => void;
+  private readonly referer: (value: string | null | undefined) => void;
+  private readonly host: (value: string | null | undefined) => void;
+
+  constructor(
+    private readonly rules: readonly Rule[],
+    base: TxSnapshot,
+    selfContained: (rule: Rule) => boolean,
+  ) {
+    const kinds = rules.map(kindsOf);
+    this.whole = rules.map((rule) => rule.chain !== undefined && selfContained(rule));
+    this.tester = valueTester(base);
+    const atoms = new Set<string>();
+    for (const rule of rules) atomsOf(rule.formula, atoms);
+    this.scanner = new AtomScanner(atoms);
+    this.atomTests = rules.map((rule) => compileFormula(rule.formula, this.scanner.ids));
+    kinds.forEach((ruleKinds, index) =>
+      ruleKinds?.forEach((kind) => {
+        const entry: KindEntry = this.byKind.get(kind) ?? { readers: [], byAlphabet: new Map(), values: new Map() };
+        entry.readers.push(index);
+        this.byKind.set(kind, entry);
+      }),
+    );
+    this.always = rules.filter((_rule, index) => kinds[index] === undefined);
+    this.alwaysIndices = rules.flatMap((_rule, index) => (kinds[index] === undefined ? [index] : []));
+    this.chosen = new Uint8Array(rules.length);
+    this.chainKeys = rules.map((rule) => (rule.multiMatch ? `${rule.transformKey}+multi` : rule.transformKey));
+    this.entries = Object.fromEntries(VALUE_KINDS.map((kind) => [kind, this.byKind.get(kind)])) as RequestScreen['entries'];
+    this.userAgent = this.headerScreen('user-agent', 'User-Agent');
+    this.referer = this.headerScreen('referer', 'Referer');
+    this.host = this.headerScreen('host', 'Host');
+  }
+
+  select(request: AccessRequest, variables: () => RequestVariables): Rule[] {
+    // A logged body's arguments are not part of the request line: such a request is screened value by value.
+    if (request.body === undefined || request.body === '') this.choose(this.lineMatches(request, variables));
+    else this.requestValues(variables(), (matched) => this.choose(matched), true);
+    this.userAgent(request.userAgent);
+    this.referer(request.referer);
+    this.host(request.host);
+    const picked = this.picked;
+    if (picked.length === 0 && this.always.length === 0) return [];
+    for (const index of picked) this.chosen[index] = 0;
+    picked.push(...this.alwaysIndices);
+    const selected = picked.sort((a, b) => a - b).map((index) => this.rules[index] as Rule);
+    picked.length = 0;
+    return withoutIdleControls(selected);
+  }
 
   /** First cut: the readers whose operator can match what any transformation could make of the value. */
-  const candidates = (entry: KindEntry, plain: Alphabet, unicode: Alphabet): number[] => {
+  private candidates(entry: KindEntry, plain: Alphabet, unicode: Alphabet): number[] {
     let byUnicode = entry.byAlphabet.get(plain);
     if (byUnicode === undefined) entry.byAlphabet.set(plain, (byUnicode = new Map()));
     let list = byUnicode.get(unicode);
     if (list === undefined) {
       list = entry.readers.filter((index) => {
-        const rule = rules[index] as Rule;
+        const rule = this.rules[index] as Rule;
         return rule.generative || rule.requirement(rule.transformKey.includes('utf8tounicode') ? unicode : plain);
       });
       byUnicode.set(unicode, list);
     }
     return list;
-  };
-
-  /** A form of a value, as the second cut saw it. */
-  type ScannedForm = { alphabet: Alphabet; atoms: FoundAtoms | undefined };
-
-  /** Each rule's chain of transformations as a key: rules with the same chain see the same forms of a value. */
-  const chainKeys = rules.map((rule) => (rule.multiMatch ? `${rule.transformKey}+multi` : rule.transformKey));
+  }
 
   /** Whether a candidate's operator can match one of the forms it will see: their alphabets and their atoms. */
-  const anyFormPossible = (index: number, forms: readonly string[], scanned: Map<string, ScannedForm>): boolean => {
-    const rule = rules[index] as Rule;
-    const atomTest = atomTests[index];
+  private anyFormPossible(index: number, forms: readonly string[], scanned: Map<string, ScannedForm>): boolean {
+    const rule = this.rules[index] as Rule;
+    const atomTest = this.atomTests[index];
     for (const form of forms) {
       let seen = scanned.get(form);
       if (seen === undefined) scanned.set(form, (seen = { alphabet: alphabetOf(form), atoms: undefined }));
       if (!rule.requirement(seen.alphabet)) continue;
       if (atomTest === undefined) return true;
-      seen.atoms ??= scanner.scan(form);
+      seen.atoms ??= this.scanner.scan(form);
       if (atomTest(seen.atoms)) return true;
     }
     return false;
-  };
+  }
 
   /** Second cut, on what a candidate's operator will see: its alphabet and its atoms; then the rule itself. */
-  const verdicts = (list: readonly number[], value: string, alphabet: Alphabet): number[] => {
+  private verdicts(list: readonly number[], value: string, alphabet: Alphabet): number[] {
     const plain = inert(value, alphabet);
     let ownAtoms: FoundAtoms | undefined;
     // Made only for a value some candidate transforms (most plain values need neither).
@@ -232,32 +289,32 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfConta
     let formsByChain: Map<string, string[]> | undefined;
     const found: number[] = [];
     for (const index of list) {
-      const rule = rules[index] as Rule;
+      const rule = this.rules[index] as Rule;
       let possible: boolean;
       if (plain && !rule.generative) {
-        const atomTest = atomTests[index];
-        possible = atomTest === undefined || atomTest((ownAtoms ??= scanner.scan(value)));
+        const atomTest = this.atomTests[index];
+        possible = atomTest === undefined || atomTest((ownAtoms ??= this.scanner.scan(value)));
       } else {
-        const chain = chainKeys[index] as string;
+        const chain = this.chainKeys[index] as string;
         formsByChain ??= new Map();
         let forms = formsByChain.get(chain);
         if (forms === undefined) formsByChain.set(chain, (forms = formsOf(rule, value)));
-        possible = anyFormPossible(index, forms, (scanned ??= new Map()));
+        possible = this.anyFormPossible(index, forms, (scanned ??= new Map()));
       }
-      if (possible && tester(rule, value, whole[index] === true)) found.push(index);
+      if (possible && this.tester(rule, value, this.whole[index] === true)) found.push(index);
     }
     return found;
-  };
+  }
 
   /** The pure rules of a kind that match a value, remembered; `raw` values (headers as logged) become bytes first. */
-  const matching = (entry: KindEntry | undefined, value: string, raw = false, remember = true): readonly number[] => {
+  private matching(entry: KindEntry | undefined, value: string, raw = false, remember = true): readonly number[] {
     if (entry === undefined) return NONE;
     let matched = remember ? entry.values.get(value) : undefined;
     if (matched === undefined) {
       const bytes = raw ? toBytes(value) : value;
       const alphabet = alphabetOf(bytes);
       const { plain, unicode } = transformedAlphabets(bytes, alphabet);
-      const found = verdicts(candidates(entry, plain, unicode), bytes, alphabet);
+      const found = this.verdicts(this.candidates(entry, plain, unicode), bytes, alphabet);
       matched = found.length === 0 ? NONE : found;
       if (remember) {
         if (entry.values.size >= VALUE_CACHE_SIZE) entry.values.clear();
@@ -265,37 +322,30 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfConta
       }
     }
     return matched;
-  };
-  /** Each kind's entry looked up once, not per value. */
-  const entries = Object.fromEntries((['method', 'protocol', 'line', 'uri', 'filename', 'basename', 'query', 'arg', 'argName', 'argsSize', 'headerNames'] as const).map((kind) => [kind, byKind.get(kind)])) as Record<Kind & string, KindEntry | undefined>;
+  }
 
   /**
    * The rules each value of the request line and the arguments matched (a logged body's among them). The URI
    * and the line are remembered per value only when `perValue`: the request-line memo remembers them otherwise,
    * and remembering a value costs more than judging it when, as with ids in paths, it never comes again.
    */
-  const requestValues = (v: RequestVariables, take: (matched: readonly number[]) => void, perValue: boolean): void => {
-    for (const kind of ['method', 'protocol', 'filename', 'basename', 'query', 'argsSize'] as const) take(matching(entries[kind], v[kind]));
-    take(matching(entries.uri, v.uri, false, perValue));
-    if (entries.line !== undefined) take(matching(entries.line, `${v.method} ${v.uri} ${v.protocol}`, false, perValue));
+  private requestValues(v: RequestVariables, take: (matched: readonly number[]) => void, perValue: boolean): void {
+    const entries = this.entries;
+    for (const kind of ['method', 'protocol', 'filename', 'basename', 'query', 'argsSize'] as const) take(this.matching(entries[kind], v[kind]));
+    take(this.matching(entries.uri, v.uri, false, perValue));
+    if (entries.line !== undefined) take(this.matching(entries.line, `${v.method} ${v.uri} ${v.protocol}`, false, perValue));
     for (const arg of v.args) {
-      take(matching(entries.arg, arg.value));
-      take(matching(entries.argName, arg.name));
+      take(this.matching(entries.arg, arg.value));
+      take(this.matching(entries.argName, arg.name));
     }
-  };
+  }
 
-  /**
-   * The values made from the request line (method, URI, protocol, the line, the path and its base name, the
-   * query and its arguments) are a function of those three: per URI as sent, and per method and protocol within
-   * it, the rules they matched are remembered as one answer, so a repeated URI costs one lookup, not ten.
-   */
-  const lineAnswers = new Map<string, LineAnswer>();
-  const lineMatches = (request: AccessRequest, variables: () => RequestVariables): readonly number[] => {
+  private lineMatches(request: AccessRequest, variables: () => RequestVariables): readonly number[] {
     const protocol = request.protocol ?? '';
-    const first = lineAnswers.get(request.uri);
+    const first = this.lineAnswers.get(request.uri);
     for (let known = first; known !== undefined; known = known.next) if (known.method === request.method && known.protocol === protocol) return known.rules;
     const found = new Set<number>();
-    requestValues(
+    this.requestValues(
       variables(),
       (matched) => {
         for (const index of matched) found.add(index);
@@ -304,57 +354,35 @@ export function createScreen(rules: readonly Rule[], base: TxSnapshot, selfConta
     );
     const rules = found.size === 0 ? NONE : [...found];
     let next = first;
-    if (lineAnswers.size >= VALUE_CACHE_SIZE) {
-      lineAnswers.clear();
+    if (this.lineAnswers.size >= VALUE_CACHE_SIZE) {
+      this.lineAnswers.clear();
       next = undefined;
     }
-    lineAnswers.set(request.uri, { method: request.method, protocol, rules, next });
+    this.lineAnswers.set(request.uri, { method: request.method, protocol, rules, next });
     return rules;
-  };
+  }
 
-  /** The indices chosen for the request being screened, to visit only those (most requests choose none). */
-  const picked: number[] = [];
-  const choose = (matched: readonly number[]): void => {
+  private choose(matched: readonly number[]): void {
     for (let i = 0; i < matched.length; i += 1) {
       const index = matched[i] as number;
-      if (chosen[index] === 0) {
-        chosen[index] = 1;
-        picked.push(index);
+      if (this.chosen[index] === 0) {
+        this.chosen[index] = 1;
+        this.picked.push(index);
       }
     }
-  };
+  }
+
   /** A logged header's screen: its entries, and the verdict on its name (a constant), found once. */
-  const headerScreen = (name: string, plainName: string): ((value: string | null | undefined) => void) => {
-    const count = byKind.get(`count:header:${name}`);
-    const values = byKind.get(`header:${name}`);
+  private headerScreen(name: string, plainName: string): (value: string | null | undefined) => void {
+    const count = this.byKind.get(`count:header:${name}`);
+    const values = this.byKind.get(`header:${name}`);
     let names: readonly number[] | undefined;
     return (value) => {
       if (value === undefined) return;
-      choose(matching(count, value === null ? '0' : '1'));
+      this.choose(this.matching(count, value === null ? '0' : '1'));
       if (value === null) return;
-      choose(matching(values, value, true));
-      choose((names ??= matching(entries.headerNames, plainName)));
+      this.choose(this.matching(values, value, true));
+      this.choose((names ??= this.matching(this.entries.headerNames, plainName)));
     };
-  };
-  const userAgent = headerScreen('user-agent', 'User-Agent');
-  const referer = headerScreen('referer', 'Referer');
-  const host = headerScreen('host', 'Host');
-
-  return {
-    always,
-    select(request, variables) {
-      // A logged body's arguments are not part of the request line: such a request is screened value by value.
-      if (request.body === undefined || request.body === '') choose(lineMatches(request, variables));
-      else requestValues(variables(), choose, true);
-      userAgent(request.userAgent);
-      referer(request.referer);
-      host(request.host);
-      if (picked.length === 0 && always.length === 0) return [];
-      for (const index of picked) chosen[index] = 0;
-      picked.push(...alwaysIndices);
-      const selected = picked.sort((a, b) => a - b).map((index) => rules[index] as Rule);
-      picked.length = 0;
-      return withoutIdleControls(selected);
-    },
-  };
+  }
 }
