@@ -79,6 +79,30 @@ describe('ILM, run end to end on the emulator clock', () => {
     }
   });
 
+  it('an index enters its policy when it is made, before any poll, as on a cluster-state change; its rollover waits for the polls', async () => {
+    const { es, stop } = await startElasticsearch();
+    try {
+      await es.ilm.putLifecycle({ name: 'roll-daily', policy: { phases: { hot: { actions: { rollover: { max_docs: 1 } } }, delete: { min_age: '30d', actions: { delete: {} } } } } });
+      await es.ilm.putLifecycle({ name: 'later', policy: { phases: { warm: { min_age: '1d', actions: { readonly: {} } } } } });
+      await es.indices.putIndexTemplate({ name: 'daily', index_patterns: ['daily-*'], data_stream: {}, template: { settings: { 'index.lifecycle.name': 'roll-daily' } } });
+      await es.index({ index: 'daily-app', op_type: 'create', document: { '@timestamp': new Date().toISOString() }, refresh: true });
+      await es.index({ index: 'daily-app', op_type: 'create', document: { '@timestamp': new Date().toISOString() }, refresh: true });
+      const explained = async (index: string) => (await es.ilm.explainLifecycle({ index })).indices as unknown as Record<string, Record<string, unknown>>;
+      // Two documents against max_docs 1: only a poll (ten minutes by default) rolls it over.
+      expect(Object.values(await explained('daily-app'))).toEqual([expect.objectContaining({ managed: true, phase: 'hot', action: 'rollover', step: 'check-rollover-ready' })]);
+      expect(await backing(es, 'daily-app')).toHaveLength(1);
+      await es.indices.create({ index: 'slow', settings: { 'index.lifecycle.name': 'later' } });
+      expect((await explained('slow')).slow).toMatchObject({ phase: 'new', action: 'complete', step: 'complete' });
+      // A policy given to an existing index starts it the same way; a rollover without its alias waits too, no error yet.
+      await es.indices.create({ index: 'plain' });
+      expect((await explained('plain')).plain).toEqual({ index: 'plain', managed: false });
+      await es.indices.putSettings({ index: 'plain', settings: { 'index.lifecycle.name': 'roll-daily' } });
+      expect((await explained('plain')).plain).toMatchObject({ phase: 'hot', action: 'rollover', step: 'check-rollover-ready' });
+    } finally {
+      await stop();
+    }
+  });
+
   it('reports a missing policy as an ILM step error, and stops and starts', async () => {
     const { es, emulator, stop } = await startElasticsearch();
     try {

@@ -122,8 +122,11 @@ function runAction(cluster: Cluster, index: Index, action: string, spec: Json, n
   }
 }
 
-/** One step for one index; true if anything changed. */
-function advance(cluster: Cluster, index: Index, now: number): boolean {
+/**
+ * One step for one index; true if anything changed. Only a poll (`polling`) asks a rollover's conditions: on a
+ * cluster-state change the index goes as far as its rollover's check and waits there.
+ */
+function advance(cluster: Cluster, index: Index, now: number, polling = true): boolean {
   const policyName = index.settings['index.lifecycle.name'];
   if (policyName === undefined || policyName === '') return false;
   const policy = cluster.policies.get(policyName);
@@ -153,7 +156,7 @@ function advance(cluster: Cluster, index: Index, now: number): boolean {
   const start = state.action === 'new' ? 0 : actions.indexOf(state.action);
   for (let i = Math.max(0, start); i < actions.length; i += 1) {
     const action = actions[i] as string;
-    const outcome = runAction(cluster, index, action, (definition?.actions?.[action] ?? {}) as Json, now);
+    const outcome = !polling && action === 'rollover' ? false : runAction(cluster, index, action, (definition?.actions?.[action] ?? {}) as Json, now);
     if (outcome === 'deleted') return true;
     if (outcome === false) {
       if (index.ilm?.step !== 'ERROR') {
@@ -182,6 +185,23 @@ export function runLifecycle(cluster: Cluster): number {
   }
   if (moves > 0) cluster.journal?.meta();
   return moves;
+}
+
+/**
+ * What Elasticsearch does on the cluster-state change that adds a managed index (or gives an index a policy),
+ * before any poll: the index enters its policy and goes on through what needs no waiting, so that explain shows
+ * `new`, or a first phase of min_age 0 up to its rollover's check, at once. Rollover conditions of indices already
+ * under way, and phase ages, are checked by the polls only (runLifecycle).
+ */
+export function startLifecycles(cluster: Cluster): void {
+  if (!cluster.ilmRunning) return;
+  const now = cluster.now();
+  let moved = false;
+  for (const index of [...cluster.indices.values()]) {
+    if (index.ilm !== undefined || !index.settings['index.lifecycle.name']) continue;
+    for (let step = 0; step < 20 && cluster.indices.has(index.name) && advance(cluster, index, now, false); step += 1) moved = true;
+  }
+  if (moved) cluster.journal?.meta();
 }
 
 function timeValue(ms: number): string {

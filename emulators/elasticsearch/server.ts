@@ -11,7 +11,7 @@ import { listen } from '../common/listen.js';
 import type { FsyncPolicy } from '../common/record-file.js';
 
 import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.js';
-import { explain, runLifecycle, validatePolicy } from './ilm.js';
+import { explain, runLifecycle, startLifecycles, validatePolicy } from './ilm.js';
 import { compilePipeline, ingestStats, simulateIngest, simulatePipeline, type Pipeline } from './ingest.js';
 import { FileJournal } from './journal.js';
 import type { Mappings } from './mapping.js';
@@ -434,6 +434,7 @@ export class ElasticsearchEmulator {
   private readonly faults: Faults = { bulkRejections: 0, unavailableUntil: 0, latencyMs: 0, bulkItemRejectRatio: 0, itemsSeen: 0 };
   private readonly timers: NodeJS.Timeout[] = [];
   private ilmTimer: NodeJS.Timeout | undefined;
+  private lifecycleStart: NodeJS.Immediate | undefined;
   private readonly refreshWaiters = new Map<string, Array<() => void>>();
   private readonly clusterUuid = randomUUID();
   private readonly nodeId = randomUUID().replaceAll('-', '').slice(0, 22);
@@ -459,6 +460,7 @@ export class ElasticsearchEmulator {
     }
     this.timers.push(setInterval(() => this.periodicRefresh(), 50));
     for (const timer of this.timers) timer.unref();
+    this.cluster.onLifecycleChange = () => this.scheduleLifecycleStart();
     this.scheduleIlm();
     this.registerRoutes();
     this.server = createServer((incoming, outgoing) => void this.serve(incoming, outgoing));
@@ -486,6 +488,7 @@ export class ElasticsearchEmulator {
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
     clearTimeout(this.ilmTimer);
+    clearImmediate(this.lifecycleStart);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -507,6 +510,18 @@ export class ElasticsearchEmulator {
       this.scheduleIlm();
     }, this.ilmIntervalMs());
     this.ilmTimer.unref();
+  }
+
+  /** After the request that made it (as after a cluster-state change), never inside a lifecycle run's own rollover. */
+  private scheduleLifecycleStart(): void {
+    this.lifecycleStart ??= setImmediate(() => {
+      this.lifecycleStart = undefined;
+      try {
+        startLifecycles(this.cluster);
+      } catch (error) {
+        this.log.error({ err: error }, 'lifecycle start failed');
+      }
+    });
   }
 
   private runIlm(): void {
@@ -1514,6 +1529,7 @@ export class ElasticsearchEmulator {
         }
       }
       c.journal?.meta();
+      if (flat['index.lifecycle.name']) c.onLifecycleChange?.();
       return ok({ acknowledged: true });
     };
     this.route('PUT', '/_settings', putSettings);

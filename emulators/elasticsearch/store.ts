@@ -355,6 +355,8 @@ export class Cluster {
   readonly pipelines = new Map<string, Pipeline>();
   readonly clusterSettings: Record<string, string> = {};
   ilmRunning = true;
+  /** Called when an index may have a lifecycle to enter (created, or its settings changed): the server starts it soon after. */
+  onLifecycleChange: (() => void) | undefined;
   /** The emulator's clock runs ahead of the real one by this much (advanced by tests through /_emulator/clock). */
   clockOffset = 0;
   journal: Journal | undefined;
@@ -570,6 +572,7 @@ export class Cluster {
     const index = new Index(name, uuid, this.now(), settings, mappings, aliases, dataStream, this.autoIds);
     this.indices.set(name, index);
     this.journal?.meta();
+    if (settings['index.lifecycle.name']) this.onLifecycleChange?.();
     return index;
   }
 
