@@ -15,6 +15,7 @@ import { packageRoot } from '../shared/paths.js';
 
 const DIR = join(packageRoot, 'test', 'fixtures', 'filebeat-postgresql');
 const TRAEFIK = join(packageRoot, 'test', 'fixtures', 'filebeat-traefik');
+const WEB_ACCESS = join(packageRoot, 'test', 'fixtures', 'filebeat-web-access');
 const SHIPPED_AT = '2026-11-22T12:00:00.000Z';
 
 /** The postgresql module's `multiline.pattern: '^\d{4}-\d{2}-\d{2} '` with negate and match after; the traefik module has none. */
@@ -186,5 +187,57 @@ describe('Traefik access logs of real servers (Filebeat\u2019s module tests)', (
     expect(common.ok && common.document.user_agent).toBeUndefined();
     const long = pipeline({ value: `198.51.100.23 - - [22/Nov/2026:10:00:00 +0000] "GET /${'a '.repeat(150_000)}HTTP/1.1" 414 0`, topic: 'logs-apache' });
     expect(long.ok && long.document.http).toMatchObject({ response: { status_code: 414 } });
+  });
+});
+
+describe('nginx\u2019s and Apache\u2019s access logs of real servers (Filebeat\u2019s nginx and apache module tests)', () => {
+  /** What Filebeat's expected documents hold, in Sluice's places: a forwarded list's nearest hop is the peer, the list kept. */
+  const summary = (document: Record<string, any>) => [document['@timestamp'], document.source?.address, document.http?.request?.method, document.http?.response?.status_code, document.http?.response?.body?.bytes, document.url?.original];
+
+  it('every line of nginx\u2019s: forwarded lists quoted or not before the peer, the example `main` format\u2019s added field, and a request line the client never sent', () => {
+    const logged = documents('nginx-test.log', 'logs-nginx', WEB_ACCESS);
+    expect(logged.map(summary)).toEqual([
+      ['2016-12-07T10:05:07.000Z', '127.0.0.1', 'GET', 200, 571, '/ocelot'],
+      ['2017-05-29T19:02:48.000Z', '172.17.0.1', 'GET', 404, 612, '/stringpatch'],
+      ['2016-12-07T10:05:07.000Z', '85.181.35.98', 'GET', 200, 571, '/ocelot'],
+      ['2016-12-07T10:05:07.000Z', '85.181.35.98', 'GET', 200, 571, '/ocelot'],
+      ['2016-01-22T13:18:29.000Z', '10.2.1.185', 'GET', 200, 25507, '/assets/xxxx?q=100'],
+      ['2016-12-30T06:47:09.000Z', '10.2.2.121', 'GET', 404, 8571, '/test.html'],
+      ['2018-04-12T07:48:40.000Z', '127.0.0.1', undefined, 400, 0, undefined],
+    ]);
+    expect(logged.map((document) => document.rendiff?.forwarded_for)).toEqual([
+      '10.0.0.2, 10.0.0.1, 127.0.0.1', undefined, '10.0.0.2, 10.0.0.1, 85.181.35.98', undefined,
+      '10.5.102.222, 199.96.1.1, 204.246.1.1, 10.2.1.185', '2a03:0000:10ff:f00f:0000:0000:0:8000, 10.225.192.17, 10.2.2.121', undefined,
+    ]);
+    // `"-"` after the agent is the example format's $http_x_forwarded_for, not part of the agent.
+    expect(logged[1]?.user_agent).toEqual({ original: 'Mozilla/5.0 (Windows NT 6.1; rv:15.0) Gecko/20120716 Firefox/15.0a2' });
+    expect(logged[6]).toMatchObject({ event: { dataset: 'sluice.generic', category: ['web'], type: ['access'], outcome: 'failure' } });
+    expect(logged[6]?.tags ?? []).not.toContain('invalid_request_line');
+  });
+
+  it('every line of Apache\u2019s: common and combined, `"-"` for a request never sent (408), a host name for the client, and vhost_combined\u2019s server first', () => {
+    const logged = documents('apache-test.log', 'logs-apache', WEB_ACCESS);
+    expect(logged.map(summary)).toEqual([
+      ['2016-12-26T14:16:29.000Z', '::1', 'GET', 404, 209, '/favicon.ico'],
+      ['2016-12-26T16:22:13.000Z', '192.168.33.1', 'GET', 404, 499, '/hello'],
+      ['2016-12-26T14:16:48.000Z', '::1', undefined, 408, undefined, undefined],
+      ['2017-05-29T19:02:48.000Z', '172.17.0.1', 'GET', 404, 612, '/stringpatch'],
+      ['2017-05-29T19:02:48.000Z', 'monitoring-server', 'GET', 200, 612, '/status'],
+      ['2019-02-02T04:38:45.000Z', '127.0.0.1', undefined, 408, 152, undefined],
+      ['2019-07-04T07:20:46.000Z', '123.123.123.123', 'GET', 200, 32953, '/'],
+    ]);
+    expect(logged[4]?.source).toEqual({ address: 'monitoring-server' });
+    expect(logged[6]?.url).toMatchObject({ domain: 'vhost1.domaine.fr', path: '/' });
+  });
+
+  it('a request line that is not HTTP (a TLS handshake to a plain port, as nginx escapes it) is kept and tagged; HTTP/0.9\u2019s has no protocol', () => {
+    // Written for Sluice from nginx's escaping of non-printable bytes in $request (\xHH) and HTTP/0.9's request line.
+    const pipeline = createPipeline({ namespace: 'prod' });
+    const handshake = pipeline({ value: '198.51.100.4 - - [06/Dec/2026:15:00:02 +0000] "\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03" 400 157 "-" "-"', topic: 'logs-nginx' });
+    expect(handshake.ok && handshake.document).toMatchObject({ '@timestamp': '2026-12-06T15:00:02.000Z', source: { ip: '198.51.100.4' }, http: { response: { status_code: 400 } }, rendiff: { request_line: '\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03' }, tags: ['invalid_request_line'] });
+    expect(handshake.ok && [handshake.document.url, handshake.document.http.request]).toEqual([undefined, undefined]);
+    const old = pipeline({ value: '198.51.100.4 - - [06/Dec/2026:15:00:03 +0000] "GET /index.html" 200 10 "-" "-"', topic: 'logs-nginx' });
+    expect(old.ok && old.document).toMatchObject({ http: { request: { method: 'GET' } }, url: { path: '/index.html' } });
+    expect(old.ok && old.document.http.version).toBeUndefined();
   });
 });

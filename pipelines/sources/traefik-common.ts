@@ -18,9 +18,57 @@ import type { Json } from '../ecs.js';
  * quadratic time or worse on a crafted line (a 320 KB line took 1.4 s), and this runs on every plain line
  * of an unnamed source. Each step here finds a delimiter once, so a line costs time linear in its length.
  */
-/** ClientHost is the X-Forwarded-For header when a request has one: a list such as `203.0.113.5, 10.0.0.2`. */
-const HEAD = /^(\S+(?:, \S+)*) - (\S+) \[([^\]\n]+)\] "(\S+) /;
+/**
+ * The line up to the request line's opening quote: who (below), the identd field, the user and the time. Who is
+ * bounded and cannot hold `[` or `"` (but for a quoted list first), so the expression backtracks over it only.
+ */
+const START = /^("[^"\n]{0,1000}" \S+|[^"\n]{1,1000}?) (\S+) (\S+) \[([^\]\n]{1,64})\] "/;
 const STATUS_AND_SIZE = /" (\d+|-) (\d+|-) (?="|- ")/y;
+/** An address in a list of them, or the placeholder a proxy writes for one it does not know. */
+const ADDRESS = /^(?:[\d.]+|[\da-f:.]*:[\da-f:.]*|\[[\da-f:.]+\](?::\d+)?|unknown|-)$/i;
+
+/**
+ * Who sent the request, as the line's first field names it: one address or host (`%h`); Traefik's ClientHost and
+ * nginx's `$remote_addr` behind real_ip as the X-Forwarded-For list, `203.0.113.5, 10.0.0.2`; nginx's
+ * `"$http_x_forwarded_for" $remote_addr`, quoted or not (the list, then the peer); or Apache's `%v %h` and nginx's
+ * `$host $remote_addr`, the server's name first (vhost_combined's `%v:%p` with its port). The list ends with the
+ * nearest hop, as Traefik writes it.
+ */
+function clientOf(text: string): { host: string; vhost?: string; vport?: string } | undefined {
+  const unquoted = text.startsWith('"') ? `${text.slice(1, text.indexOf('"', 1))}, ${text.slice(text.indexOf('"', 1) + 2)}` : text;
+  const parts = unquoted.split(/,\s*|\s+/).filter((part) => part !== '');
+  if (parts.length === 1) return { host: parts[0] as string };
+  if (parts.every((part) => ADDRESS.test(part))) return { host: parts.join(', ') };
+  const named = /^([^\s,:]+)(?::(\d+))? (\S+)$/.exec(unquoted);
+  if (named === null || !ADDRESS.test(named[3] as string) && /[,\s]/.test(named[3] as string)) return undefined;
+  return { host: named[3] as string, vhost: named[1] as string, ...(named[2] === undefined ? {} : { vport: named[2] }) };
+}
+
+/** `METHOD target PROTOCOL`; `METHOD target` (HTTP/0.9, or a line cut short); else not a request line (a TLS handshake sent to the port). */
+const METHOD = /^[A-Za-z][A-Za-z0-9_-]*$/;
+const PROTOCOL = /^[A-Za-z]+\/\d+(?:\.\d+)?$/;
+
+/**
+ * The request line as the server logged it: nothing for `""` and `"-"` (nginx and Apache write them when the client
+ * sent no request, with 400 or 408), the method, target and protocol when it has them, else the line itself as
+ * `RequestLine` (bytes of a TLS handshake or a scanner's probe, escaped by the server: `\x16\x03\x01…`).
+ */
+function setRequest(record: Json, text: string): void {
+  if (text === '' || text === '-') return;
+  const space = text.indexOf(' ');
+  const method = space < 0 ? text : text.slice(0, space);
+  if (space < 0 || !METHOD.test(method)) {
+    record.RequestLine = text;
+    return;
+  }
+  record.RequestMethod = method;
+  const target = text.slice(space + 1);
+  const last = target.lastIndexOf(' ');
+  if (last >= 0 && PROTOCOL.test(target.slice(last + 1))) {
+    record.RequestPath = target.slice(0, last);
+    record.RequestProtocol = target.slice(last + 1);
+  } else record.RequestPath = target;
+}
 
 interface Tail {
   count: string;
@@ -100,11 +148,8 @@ export function traefikCommonRecord(text: string): Json | undefined {
   return lastRecord;
 }
 
-/**
- * The common log format without referer and agent, Apache's `common` (`%h %l %u %t "%r" %>s %b`): one free field, the
- * request line, found between the head and the fixed end, so the expression backtracks only along it.
- */
-const COMMON = /^(\S+(?:, \S+)*) \S+ (\S+) \[([^\]\n]+)\] "(\S+) (.*) (\S+)" (\d{3}|-) (\d+|-)$/s;
+/** After the start, Apache's `common` (`%h %l %u %t "%r" %>s %b`) ends with the request line, the status and the size. */
+const COMMON_END = /^(.*)" (\d{3}|-) (\d+|-)$/s;
 
 /**
  * Another web server's access line as the same record: the combined format (genericCLF's line), or Apache's
@@ -115,23 +160,35 @@ export function webServerRecord(text: string): Json | undefined {
 }
 
 function readCommonLine(line: string): Json | undefined {
-  const common = COMMON.exec(line);
-  if (common === null) return undefined;
-  const [, host, user, start, method, path, protocol, status, size] = common as unknown as string[];
-  const record: Json = { StartUTC: start, RequestMethod: method, RequestPath: path };
-  setGiven(record, 'ClientHost', host);
+  const start = START.exec(line);
+  const end = start === null ? null : COMMON_END.exec(line.slice(start[0].length));
+  if (start === null || end === null) return undefined;
+  const record = startRecord(start);
+  if (record === undefined) return undefined;
+  setRequest(record, end[1] as string);
+  setStatusAndSize(record, end[2] as string, end[3] as string);
+  return record;
+}
+
+/** The record of what the line's start gives: the time, who, the user; undefined when who is not readable. */
+function startRecord(start: RegExpExecArray): Json | undefined {
+  const [, who, , user, time] = start as unknown as string[];
+  const client = clientOf(who as string);
+  if (client === undefined) return undefined;
+  const record: Json = { StartUTC: time };
+  setGiven(record, 'ClientHost', client.host);
   setGiven(record, 'ClientUsername', user);
-  setGiven(record, 'RequestProtocol', protocol);
-  setStatusAndSize(record, status as string, size as string);
+  if (client.vhost !== undefined) record.RequestHost = client.vhost;
+  if (client.vport !== undefined) record.RequestPort = client.vport;
   return record;
 }
 
 function readLine(line: string): Json | undefined {
-  const head = HEAD.exec(line);
+  const head = START.exec(line);
   const tail = head === null ? undefined : (tailOf(line) ?? genericTail(line));
   if (head === null || tail === undefined) return undefined;
-  // The request line ends at the first `" status size "` after the method; the protocol is its last word.
-  let quote = line.indexOf('" ', head[0].length);
+  // The request line ends at the first `" status size "` after its opening quote.
+  let quote = line.indexOf('"', head[0].length);
   let statusAndSize: RegExpExecArray | null = null;
   while (quote >= 0 && quote < tail.agentEnd) {
     STATUS_AND_SIZE.lastIndex = quote;
@@ -140,25 +197,34 @@ function readLine(line: string): Json | undefined {
     quote = line.indexOf('" ', quote + 1);
   }
   if (statusAndSize === null || quote < 0 || quote >= tail.agentEnd) return undefined;
-  const space = line.lastIndexOf(' ', quote - 1);
-  if (space < head[0].length) return undefined;
   const fields = refererAndAgent(line, STATUS_AND_SIZE.lastIndex, tail.agentEnd);
-  if (fields === undefined) return undefined;
-  const [, host, user, start, method] = head as unknown as string[];
+  const record = fields === undefined ? undefined : startRecord(head);
+  if (fields === undefined || record === undefined) return undefined;
   const [, status, size] = statusAndSize as unknown as string[];
-  const record: Json = { StartUTC: start, RequestMethod: method, RequestPath: line.slice(head[0].length, space) };
+  setRequest(record, line.slice(head[0].length, quote));
   if (tail.millis !== undefined) record.Duration = `${tail.millis}ms`;
-  setGiven(record, 'ClientHost', host);
-  setGiven(record, 'ClientUsername', user);
-  setGiven(record, 'RequestProtocol', line.slice(space + 1, quote));
   setGiven(record, 'request_Referer', fields.referer);
-  setGiven(record, 'request_User-Agent', fields.agent);
+  if (tail.millis === undefined) setAgentAndAfter(record, fields.agent);
+  else setGiven(record, 'request_User-Agent', fields.agent);
   setGiven(record, 'RouterName', tail.router);
   setGiven(record, 'ServiceURL', tail.service);
   // The count, status and size are digits or "-" (the expressions above).
   if (tail.count !== '-') record.RequestCount = Number(tail.count);
   setStatusAndSize(record, status as string, size as string);
   return record;
+}
+
+/**
+ * The user agent of a line that ends with it, and what a format adds after it: nginx's example `main` format ends
+ * with `"$http_x_forwarded_for"`. nginx and Apache escape a quote inside a value (`\x22`, `\"`), so `" "` ends the
+ * agent there; an added list of addresses is the X-Forwarded-For header, anything else is left out.
+ */
+function setAgentAndAfter(record: Json, text: string): void {
+  const end = text.indexOf('" "');
+  setGiven(record, 'request_User-Agent', end < 0 ? text : text.slice(0, end));
+  if (end < 0) return;
+  const after = text.slice(end + 3).split('" "')[0] as string;
+  if (after !== '-' && after.split(/,\s*/).every((part) => ADDRESS.test(part))) record['request_X-Forwarded-For'] = after;
 }
 
 /** The status and size, digits or "-": the origin's, and the client's unless Traefik answered itself (status 0). */

@@ -68,12 +68,14 @@ export const traefikRecord = z
     'downstream_Content-Type': z.string().optional(),
     request_Referer: z.string().optional(),
     request_Authorization: z.string().optional(),
+    /** A web server's request line that is not one (traefik-common.ts): it has no method or target. */
+    RequestLine: z.string().optional(),
   })
   .passthrough();
 
 const validateTraefik = validator(traefikRecord);
 /** A line of the common format (traefik-common.ts) lacks the client's status when Traefik answered itself. */
-const commonRecord = traefikRecord.partial({ DownstreamStatus: true });
+const commonRecord = traefikRecord.partial({ DownstreamStatus: true, RequestMethod: true, RequestPath: true });
 const validateCommon = validator(commonRecord);
 type TraefikLog = z.infer<typeof commonRecord>;
 const KNOWN = new Set(Object.keys(traefikRecord.shape));
@@ -253,7 +255,8 @@ function traefikDocument(log: TraefikLog, context: NormaliseContext, server: Acc
   const tls = tlsFields(log);
   if (tls !== undefined) document.tls = tls;
 
-  const request: Json = { method: log.RequestMethod.toUpperCase() };
+  const request: Json = {};
+  if (log.RequestMethod !== undefined) request.method = log.RequestMethod.toUpperCase();
   if (log.RequestContentSize !== undefined) request.body = { bytes: log.RequestContentSize };
   if (log.request_Referer) request.referrer = log.request_Referer;
   if (log['request_X-Request-Id']) request.id = log['request_X-Request-Id'];
@@ -262,22 +265,23 @@ function traefikDocument(log: TraefikLog, context: NormaliseContext, server: Acc
   if (log.DownstreamStatus !== undefined) response.status_code = log.DownstreamStatus;
   if (log.DownstreamContentSize !== undefined) response.body = { bytes: log.DownstreamContentSize };
   if (log['downstream_Content-Type']) response.mime_type = log['downstream_Content-Type'];
-  const http: Json = { request };
+  const http: Json = {};
+  if (log.RequestMethod !== undefined || request.body !== undefined || request.referrer !== undefined || request.id !== undefined || request.mime_type !== undefined) http.request = request;
   const version = log.RequestProtocol?.replace(/^HTTP\//, '');
   if (version) http.version = version;
   if (log.DownstreamStatus !== undefined || log.DownstreamContentSize !== undefined || response.mime_type !== undefined) http.response = response;
-  document.http = http;
+  if (Object.keys(http).length > 0) document.http = http;
 
-  const url = urlFields(log.RequestPath);
+  const url = log.RequestPath === undefined ? undefined : urlFields(log.RequestPath);
   const urlObject: Json = {};
   if (log.RequestHost) urlObject.domain = log.RequestHost;
   if (log.RequestScheme) urlObject.scheme = log.RequestScheme;
   if (present(log.RequestPort) && /^\d+$/.test(String(log.RequestPort))) urlObject.port = Number(log.RequestPort);
-  if (url.original) urlObject.original = url.original;
-  urlObject.path = url.path;
-  if (url.query !== undefined) urlObject.query = url.query;
-  document.url = urlObject;
-  if (!url.decodedOk) addTag(document, 'url_decode_failed');
+  if (url?.original) urlObject.original = url.original;
+  if (url !== undefined) urlObject.path = url.path;
+  if (url?.query !== undefined) urlObject.query = url.query;
+  if (Object.keys(urlObject).length > 0) document.url = urlObject;
+  if (url !== undefined && !url.decodedOk) addTag(document, 'url_decode_failed');
 
   const event = document.event as Json;
   if (log.Duration !== undefined) {
@@ -298,7 +302,12 @@ function traefikDocument(log: TraefikLog, context: NormaliseContext, server: Acc
   if (spanId) document.span = { id: spanId };
   if (log['request_User-Agent']) document.user_agent = { original: log['request_User-Agent'] };
 
-  const rendiff: Json = { route: routeTemplate(url.path) };
+  const rendiff: Json = url === undefined ? {} : { route: routeTemplate(url.path) };
+  if (log.RequestLine !== undefined) {
+    // Not HTTP: a TLS handshake sent to a plain port, a scanner's probe. Kept as logged, and findable by its tag.
+    rendiff.request_line = log.RequestLine;
+    addTag(document, 'invalid_request_line');
+  }
   // The fixed log-scale bucket of the request's duration: the SLI rollups sum these per minute and route.
   if (typeof event.duration === 'number') rendiff.latency_bucket = latencyBucket(event.duration);
   const forwardedFor = log['request_X-Forwarded-For'] || forwardedByClientHost(log, peer);
