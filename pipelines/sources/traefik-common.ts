@@ -35,6 +35,7 @@ const ADDRESS = /^(?:[\d.]+|[\da-f:.]*:[\da-f:.]*|\[[\da-f:.]+\](?::\d+)?|unknow
  * nearest hop, as Traefik writes it.
  */
 function clientOf(text: string): { host: string; vhost?: string; vport?: string } | undefined {
+  if (!text.includes(' ')) return { host: text };
   const unquoted = text.startsWith('"') ? `${text.slice(1, text.indexOf('"', 1))}, ${text.slice(text.indexOf('"', 1) + 2)}` : text;
   const parts = unquoted.split(/,\s*|\s+/).filter((part) => part !== '');
   if (parts.length === 1) return { host: parts[0] as string };
