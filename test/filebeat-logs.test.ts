@@ -215,6 +215,29 @@ describe('nginx\u2019s and Apache\u2019s access logs of real servers (Filebeat\u
     expect(logged[6]?.tags ?? []).not.toContain('invalid_request_line');
   });
 
+  it('nginx\u2019s lines with `$host` first (a name or an address, with a port or not), then the client or its forwarded list; a socket\u2019s client, a request line of one word', () => {
+    const logged = documents('nginx-test-with-host.log', 'logs-nginx', WEB_ACCESS);
+    expect(logged.map(summary)).toEqual([
+      ['2016-12-07T10:05:07.000Z', '127.0.0.1', 'GET', 200, 571, '/ocelot'],
+      ['2017-05-29T19:02:48.000Z', '172.17.0.1', 'GET', 404, 612, '/stringpatch'],
+      ['2016-12-07T10:05:07.000Z', '81.2.69.143', 'GET', 200, 571, '/ocelot'],
+      ['2016-12-07T10:05:07.000Z', '81.2.69.143', 'GET', 200, 571, '/ocelot'],
+      ['2016-01-22T13:18:29.000Z', '10.2.1.185', 'GET', 200, 25507, '/assets/xxxx?q=100'],
+      ['2016-12-30T06:47:09.000Z', '10.2.2.121', 'GET', 404, 8571, '/test.html'],
+      ['2018-04-12T07:48:40.000Z', '127.0.0.1', undefined, 400, 0, undefined],
+      ['2019-02-26T14:39:42.000Z', 'unix:', undefined, 400, 173, undefined],
+      ['2017-05-29T19:02:48.000Z', 'localhost', 'GET', 200, 612, '/test2'],
+      ['2017-05-29T19:02:48.000Z', 'localhost', 'GET', 200, 612, '/test2'],
+    ]);
+    expect(logged.map((document) => [document.url?.domain, document.url?.port])).toEqual([
+      ['example.com', undefined], ['example.com', undefined], ['example.com', undefined], ['example.com', 80], ['example.com', 80],
+      ['1.128.3.4', undefined], ['1.128.3.4', 80], ['example.com', 80], ['1.128.3.4', undefined], ['example.com', undefined],
+    ]);
+    expect(logged[4]?.rendiff.forwarded_for).toBe('10.5.102.222, 175.16.199.1, 204.246.1.1, 10.2.1.185');
+    expect(logged[5]?.rendiff.forwarded_for).toBe('2a02:cf40:10ff:f00f:0000:0000:0:8000, 10.225.192.17, 10.2.2.121');
+    expect(logged[7]).toMatchObject({ rendiff: { request_line: 'hello' }, tags: ['invalid_request_line'] });
+  });
+
   it('every line of Apache\u2019s: common and combined, `"-"` for a request never sent (408), a host name for the client, and vhost_combined\u2019s server first', () => {
     const logged = documents('apache-test.log', 'logs-apache', WEB_ACCESS);
     expect(logged.map(summary)).toEqual([
@@ -235,9 +258,9 @@ describe('nginx\u2019s and Apache\u2019s access logs of real servers (Filebeat\u
     const pipeline = createPipeline({ namespace: 'prod' });
     const handshake = pipeline({ value: '198.51.100.4 - - [06/Dec/2026:15:00:02 +0000] "\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03" 400 157 "-" "-"', topic: 'logs-nginx' });
     expect(handshake.ok && handshake.document).toMatchObject({ '@timestamp': '2026-12-06T15:00:02.000Z', source: { ip: '198.51.100.4' }, http: { response: { status_code: 400 } }, rendiff: { request_line: '\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03' }, tags: ['invalid_request_line'] });
-    expect(handshake.ok && [handshake.document.url, handshake.document.http.request]).toEqual([undefined, undefined]);
+    expect(handshake.ok && [handshake.document.url, (handshake.document as Record<string, any>).http.request]).toEqual([undefined, undefined]);
     const old = pipeline({ value: '198.51.100.4 - - [06/Dec/2026:15:00:03 +0000] "GET /index.html" 200 10 "-" "-"', topic: 'logs-nginx' });
     expect(old.ok && old.document).toMatchObject({ http: { request: { method: 'GET' } }, url: { path: '/index.html' } });
-    expect(old.ok && old.document.http.version).toBeUndefined();
+    expect(old.ok && (old.document as Record<string, any>).http.version).toBeUndefined();
   });
 });

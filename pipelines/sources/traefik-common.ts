@@ -20,29 +20,37 @@ import type { Json } from '../ecs.js';
  */
 /**
  * The line up to the request line's opening quote: who (below), the identd field, the user and the time. Who is
- * bounded and cannot hold `[` or `"` (but for a quoted list first), so the expression backtracks over it only.
+ * bounded and holds no `"` but around a forwarded list, so the expression backtracks over it only.
  */
-const START = /^("[^"\n]{0,1000}" \S+|[^"\n]{1,1000}?) (\S+) (\S+) \[([^\]\n]{1,64})\] "/;
+const START = /^((?:[^\s"]+ )?"[^"\n]{0,1000}" \S+|[^"\n]{1,1000}?) (\S+) (\S+) \[([^\]\n]{1,64})\] "/;
 const STATUS_AND_SIZE = /" (\d+|-) (\d+|-) (?="|- ")/y;
 /** An address in a list of them, or the placeholder a proxy writes for one it does not know. */
 const ADDRESS = /^(?:[\d.]+|[\da-f:.]*:[\da-f:.]*|\[[\da-f:.]+\](?::\d+)?|unknown|-)$/i;
+/** A first word that is no list's (a list's words end with commas): the server's name, with its port. */
+const SERVER = /^([^\s",]+) (?=\S)/;
 
 /**
- * Who sent the request, as the line's first field names it: one address or host (`%h`); Traefik's ClientHost and
- * nginx's `$remote_addr` behind real_ip as the X-Forwarded-For list, `203.0.113.5, 10.0.0.2`; nginx's
- * `"$http_x_forwarded_for" $remote_addr`, quoted or not (the list, then the peer); or Apache's `%v %h` and nginx's
- * `$host $remote_addr`, the server's name first (vhost_combined's `%v:%p` with its port). The list ends with the
- * nearest hop, as Traefik writes it.
+ * Who sent the request, as the line's first field names it: one address or host (`%h`, `$remote_addr`); Traefik's
+ * ClientHost and nginx's `$remote_addr` behind real_ip as the X-Forwarded-For list, `203.0.113.5, 10.0.0.2`; nginx's
+ * `"$http_x_forwarded_for" $remote_addr`, quoted or not (the list, then the peer); each maybe after the server's
+ * name (`$host`, Apache's `%v`, vhost_combined's `%v:%p`), a first word that ends with no comma, as Filebeat's nginx
+ * module reads it. The list ends with the nearest hop, as Traefik writes it.
  */
 function clientOf(text: string): { host: string; vhost?: string; vport?: string } | undefined {
   if (!text.includes(' ')) return { host: text };
-  const unquoted = text.startsWith('"') ? `${text.slice(1, text.indexOf('"', 1))}, ${text.slice(text.indexOf('"', 1) + 2)}` : text;
-  const parts = unquoted.split(/,\s*|\s+/).filter((part) => part !== '');
-  if (parts.length === 1) return { host: parts[0] as string };
-  if (parts.every((part) => ADDRESS.test(part))) return { host: parts.join(', ') };
-  const named = /^([^\s,:]+)(?::(\d+))? (\S+)$/.exec(unquoted);
-  if (named === null || !ADDRESS.test(named[3] as string) && /[,\s]/.test(named[3] as string)) return undefined;
-  return { host: named[3] as string, vhost: named[1] as string, ...(named[2] === undefined ? {} : { vport: named[2] }) };
+  const server = SERVER.exec(text);
+  let rest = server === null ? text : text.slice(server[0].length);
+  if (rest.startsWith('"')) {
+    const close = rest.indexOf('"', 1);
+    rest = `${rest.slice(1, close)}, ${rest.slice(close + 2)}`;
+  }
+  const parts = rest.split(/,\s*|\s+/).filter((part) => part !== '');
+  if (parts.length === 0 || parts.some((part) => part.includes('"'))) return undefined;
+  const client = { host: parts.join(', ') };
+  if (server === null) return client;
+  const port = /^(.+?):(\d+)$/.exec(server[1] as string);
+  // An IPv6 name has colons of its own: only a last `:digits` after a name without other colons is a port.
+  return port !== null && !(port[1] as string).includes(':') ? { ...client, vhost: port[1] as string, vport: port[2] as string } : { ...client, vhost: server[1] as string };
 }
 
 /** `METHOD target PROTOCOL`; `METHOD target` (HTTP/0.9, or a line cut short); else not a request line (a TLS handshake sent to the port). */
