@@ -253,6 +253,23 @@ describe('nginx\u2019s and Apache\u2019s access logs of real servers (Filebeat\u
     expect(logged[6]?.url).toMatchObject({ domain: 'vhost1.domaine.fr', path: '/' });
   });
 
+  it('Apache\u2019s common format on macOS, and mod_ssl\u2019s SSL request log (time first, protocol and cipher, no status)', () => {
+    expect(documents('apache-darwin-2.4.23.log', 'logs-apache', WEB_ACCESS).map(summary)).toEqual([
+      ['2016-12-26T14:16:28.000Z', '::1', 'GET', 200, 45, '/'],
+      ['2016-12-26T14:16:29.000Z', '::1', 'GET', 404, 209, '/favicon.ico'],
+      ['2016-12-26T14:16:48.000Z', '::1', undefined, 408, undefined, undefined],
+      ['2016-12-26T16:23:35.000Z', '77.179.66.156', 'GET', 200, 45, '/'],
+      ['2016-12-26T16:23:41.000Z', '77.179.66.156', 'GET', 404, 206, '/notfound'],
+      ['2016-12-26T16:23:45.000Z', '77.179.66.156', 'GET', 404, 201, '/hmm'],
+    ]);
+    const ssl = documents('apache-ssl-request.log', 'logs-apache', WEB_ACCESS);
+    expect(ssl.map(summary)).toEqual([
+      ['2018-08-10T07:45:56.000Z', '172.30.0.119', 'GET', undefined, 1375, expect.stringMatching(/^\/nagiosxi\/ajaxhelper\.php\?cmd=getxicoreajax&amp;opts=%7B/)],
+      ['2019-10-16T09:53:47.000Z', '81.2.69.143', 'GET', undefined, undefined, expect.stringMatching(/^\/appl\/ajaxhelper\.php\?cmd=getxicoreajax&opts=/)],
+    ]);
+    expect(ssl[0]).toMatchObject({ tls: { version: '1.2', version_protocol: 'tls', cipher: 'ECDHE-RSA-AES128-GCM-SHA256' }, http: { version: '1.1' }, event: { outcome: 'unknown' } });
+  });
+
   it('a request line that is not HTTP (a TLS handshake to a plain port, as nginx escapes it) is kept and tagged; HTTP/0.9\u2019s has no protocol', () => {
     // Written for Sluice from nginx's escaping of non-printable bytes in $request (\xHH) and HTTP/0.9's request line.
     const pipeline = createPipeline({ namespace: 'prod' });

@@ -165,7 +165,29 @@ const COMMON_END = /^(.*)" (\d{3}|-) (\d+|-)$/s;
  * `common`, which Traefik never writes (on Traefik's topic such a line stays whole).
  */
 export function webServerRecord(text: string): Json | undefined {
-  return traefikCommonRecord(text) ?? readCommonLine(text.endsWith('\n') ? text.trimEnd() : text);
+  const line = text.endsWith('\n') ? text.trimEnd() : text;
+  return traefikCommonRecord(text) ?? readCommonLine(line) ?? readSslRequestLine(line);
+}
+
+/**
+ * Apache's SSL request log, as mod_ssl's configuration ships it (RHEL's ssl.conf, httpd-ssl.conf):
+ * `%t %h %{SSL_PROTOCOL}x %{SSL_CIPHER}x "%r" %b`. It has no status: such a request counts in no SLO.
+ */
+const SSL_REQUEST = /^\[([^\]\n]{1,64})\] (\S+) (TLSv1(?:\.[0-3])?|-) (\S+) "(.*)" (\d+|-)$/s;
+
+function readSslRequestLine(line: string): Json | undefined {
+  const found = SSL_REQUEST.exec(line);
+  if (found === null) return undefined;
+  const [, time, host, protocol, cipher, request, size] = found as unknown as string[];
+  const record: Json = { StartUTC: time };
+  setGiven(record, 'ClientHost', host);
+  // SSL_PROTOCOL is `TLSv1.2` (`TLSv1` for 1.0); tls.version is `1.2` beside tls.version_protocol, as for Traefik's TLSVersion.
+  if (protocol !== '-') record.TLSVersion = (protocol as string).slice(4).replace(/^1$/, '1.0');
+  setGiven(record, 'TLSCipher', cipher);
+  setRequest(record, request as string);
+  // %b: the bytes sent to the client.
+  if (size !== '-') record.DownstreamContentSize = Number(size);
+  return record;
 }
 
 function readCommonLine(line: string): Json | undefined {
