@@ -270,6 +270,27 @@ describe('nginx\u2019s and Apache\u2019s access logs of real servers (Filebeat\u
     expect(ssl[0]).toMatchObject({ tls: { version: '1.2', version_protocol: 'tls', cipher: 'ECDHE-RSA-AES128-GCM-SHA256' }, http: { version: '1.1' }, event: { outcome: 'unknown' } });
   });
 
+  it('the Kubernetes ingress-nginx controller\u2019s lines: the request\u2019s size, time and id, the upstream that answered, every upstream tried', () => {
+    const logged = documents('nginx-ingress-controller.log', 'logs-ingress', WEB_ACCESS);
+    expect(logged).toHaveLength(29);
+    expect(logged.every((document) => document.event.dataset === 'sluice.generic' && document.event.type?.[0] === 'access')).toBe(true);
+    expect(logged[0]).toMatchObject({
+      '@timestamp': '2020-02-07T11:48:51.000Z', source: { ip: '192.168.64.1' }, event: { duration: 1_000_000 },
+      http: { request: { method: 'POST', bytes: 89, id: '529a007902362a5f51385a5fa7049884' }, response: { status_code: 200, body: { bytes: 59 } } },
+      url: { path: '/products' }, user_agent: { original: 'curl/7.54.0' }, destination: { ip: '172.17.0.5', port: 8080 },
+      rendiff: { ingress: { upstream_name: 'default-web-8080', upstream_address: '172.17.0.5:8080', upstream_response_length: '59', upstream_response_time: '0.000', upstream_status: '200' } },
+    });
+    // A method nginx refused itself: no upstream was tried.
+    expect(logged[4]).toMatchObject({ http: { request: { method: 'PATCHP', bytes: 0 }, response: { status_code: 400 } } });
+    expect([logged[4]?.destination, logged[4]?.rendiff.ingress]).toEqual([undefined, undefined]);
+    // Two upstreams tried: the one that answered last is the destination; the lists stay as logged.
+    expect(logged[22]).toMatchObject({ destination: { ip: '172.17.0.7', port: 8080 }, rendiff: { ingress: { upstream_address: '172.17.0.6:8080, 172.17.0.7:8080', upstream_status: '200, 203' } } });
+    expect(logged[24]).toMatchObject({ user: { name: 'remote_monitoring_user' }, destination: { ip: '2a02:cf40::', port: 9200 }, event: { duration: 33_000_000 } });
+    // Neither a socket's path nor an address past IPv6's syntax or a port's range is a destination.
+    expect([logged[26]?.destination, logged[27]?.destination]).toEqual([undefined, undefined]);
+    expect(logged[27]?.rendiff.ingress.upstream_address).toBe('unix:/var/run/php-fpm.sock');
+  });
+
   it('a request line that is not HTTP (a TLS handshake to a plain port, as nginx escapes it) is kept and tagged; HTTP/0.9\u2019s has no protocol', () => {
     // Written for Sluice from nginx's escaping of non-printable bytes in $request (\xHH) and HTTP/0.9's request line.
     const pipeline = createPipeline({ namespace: 'prod' });

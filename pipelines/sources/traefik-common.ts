@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Json } from '../ecs.js';
 
 /**
@@ -86,6 +87,8 @@ interface Tail {
   millis: string | undefined;
   /** Where the user agent's closing quote is (or its bare "-"). */
   agentEnd: number;
+  /** ingress-nginx's fields after the agent, when the line is its. */
+  ingress?: RegExpExecArray;
 }
 
 const isDigit = (code: number): boolean => code >= 48 && code <= 57;
@@ -124,6 +127,47 @@ const endsField = (line: string, at: number): boolean => line[at] === '"' || (li
 /** genericCLF's line ends with the user agent. */
 function genericTail(line: string): Tail | undefined {
   return line.endsWith('"') ? { count: '-', router: '-', service: '-', millis: undefined, agentEnd: line.length - 1 } : undefined;
+}
+
+/**
+ * What the Kubernetes ingress-nginx controller's default `log-format-upstream` writes after the agent:
+ * `$request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr
+ * $upstream_response_length $upstream_response_time $upstream_status $req_id`, the upstream fields one per upstream
+ * tried, comma-separated. The addresses are found between the fixed fields around them (the shortest that fits).
+ */
+const INGRESS_TAIL = /^ (\d+|-) (\d+(?:\.\d+)?|-) \[([^\]\n]*)\] \[([^\]\n]*)\] (\S.{0,500}?) ((?:\d+|-)(?:, (?:\d+|-))*) ((?:\d+(?:\.\d+)?|-)(?:, (?:\d+(?:\.\d+)?|-))*) ((?:\d+|-)(?:, (?:\d+|-))*) ([\da-f]{1,64}|-)$/;
+
+function ingressTail(line: string): Tail | undefined {
+  const agentEnd = line.lastIndexOf('"');
+  if (agentEnd < 0 || line.length - agentEnd > 1000) return undefined;
+  const ingress = INGRESS_TAIL.exec(line.slice(agentEnd + 1));
+  return ingress === null ? undefined : { count: '-', router: '-', service: '-', millis: undefined, agentEnd, ingress };
+}
+
+/** The last of an upstream list that is an address and a port: the one that answered (a socket's path is none). */
+const UPSTREAM = /^(?:\[([\da-f:.]+)\]|([\d.]+)):(\d{1,5})$/i;
+
+function isUpstream(address: string): boolean {
+  const found = UPSTREAM.exec(address);
+  return found !== null && isIP((found[1] ?? found[2]) as string) !== 0 && Number(found[3]) <= 65_535;
+}
+
+/** ingress-nginx's fields: the request's size and time, its id, and which upstreams it went to (`rendiff.ingress`). */
+function setIngress(record: Json, fields: RegExpExecArray): void {
+  const [, length, seconds, upstream, alternative, addresses, sizes, times, statuses, id] = fields as unknown as string[];
+  if (length !== '-') record.RequestLength = Number(length);
+  if (seconds !== '-') record.RequestSeconds = Number(seconds);
+  setGiven(record, 'request_X-Request-Id', id);
+  const last = (addresses as string).split(', ').at(-1) as string;
+  if (isUpstream(last)) record.ServiceAddr = last;
+  const ingress: Json = {};
+  setGiven(ingress, 'upstream_name', upstream);
+  setGiven(ingress, 'alternative_upstream_name', alternative);
+  setGiven(ingress, 'upstream_address', addresses);
+  setGiven(ingress, 'upstream_response_length', sizes);
+  setGiven(ingress, 'upstream_response_time', times);
+  setGiven(ingress, 'upstream_status', statuses);
+  if (Object.keys(ingress).length > 0) record.ingress = ingress;
 }
 
 /** A value the format wrote, left out when it is its placeholder: empty or "-". */
@@ -216,7 +260,7 @@ function startRecord(start: RegExpExecArray): Json | undefined {
 
 function readLine(line: string): Json | undefined {
   const head = START.exec(line);
-  const tail = head === null ? undefined : (tailOf(line) ?? genericTail(line));
+  const tail = head === null ? undefined : (tailOf(line) ?? genericTail(line) ?? ingressTail(line));
   if (head === null || tail === undefined) return undefined;
   // The request line ends at the first `" status size "` after its opening quote.
   let quote = line.indexOf('"', head[0].length);
@@ -234,6 +278,7 @@ function readLine(line: string): Json | undefined {
   const [, status, size] = statusAndSize as unknown as string[];
   setRequest(record, line.slice(head[0].length, quote));
   if (tail.millis !== undefined) record.Duration = `${tail.millis}ms`;
+  if (tail.ingress !== undefined) setIngress(record, tail.ingress);
   setGiven(record, 'request_Referer', fields.referer);
   if (tail.millis === undefined) setAgentAndAfter(record, fields.agent);
   else setGiven(record, 'request_User-Agent', fields.agent);

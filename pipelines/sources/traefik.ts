@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { latencyBucket } from '../../shared/latency-histogram.js';
-import { addTag, durationNs, hostPort, routeTemplate, urlFields, type Json } from '../ecs.js';
+import { addTag, durationNs, hostPort, nanoseconds, routeTemplate, urlFields, type Json } from '../ecs.js';
 import { RejectedError } from '../types.js';
 import { isIP } from 'node:net';
 import { formatTimestamp } from '../timestamps.js';
@@ -70,6 +70,9 @@ export const traefikRecord = z
     request_Authorization: z.string().optional(),
     /** A web server's request line that is not one (traefik-common.ts): it has no method or target. */
     RequestLine: z.string().optional(),
+    /** ingress-nginx's `$request_length` (request line, headers and body) and `$request_time` (traefik-common.ts). */
+    RequestLength: count.optional(),
+    RequestSeconds: z.number().min(0).optional(),
   })
   .passthrough();
 
@@ -258,6 +261,7 @@ function traefikDocument(log: TraefikLog, context: NormaliseContext, server: Acc
   const request: Json = {};
   if (log.RequestMethod !== undefined) request.method = log.RequestMethod.toUpperCase();
   if (log.RequestContentSize !== undefined) request.body = { bytes: log.RequestContentSize };
+  if (log.RequestLength !== undefined) request.bytes = log.RequestLength;
   if (log.request_Referer) request.referrer = log.request_Referer;
   if (log['request_X-Request-Id']) request.id = log['request_X-Request-Id'];
   if (log['request_Content-Type']) request.mime_type = log['request_Content-Type'];
@@ -266,7 +270,7 @@ function traefikDocument(log: TraefikLog, context: NormaliseContext, server: Acc
   if (log.DownstreamContentSize !== undefined) response.body = { bytes: log.DownstreamContentSize };
   if (log['downstream_Content-Type']) response.mime_type = log['downstream_Content-Type'];
   const http: Json = {};
-  if (log.RequestMethod !== undefined || request.body !== undefined || request.referrer !== undefined || request.id !== undefined || request.mime_type !== undefined) http.request = request;
+  if (Object.keys(request).length > 0) http.request = request;
   const version = log.RequestProtocol?.replace(/^HTTP\//, '');
   if (version) http.version = version;
   if (log.DownstreamStatus !== undefined || log.DownstreamContentSize !== undefined || response.mime_type !== undefined) http.response = response;
@@ -284,6 +288,8 @@ function traefikDocument(log: TraefikLog, context: NormaliseContext, server: Acc
   if (url !== undefined && !url.decodedOk) addTag(document, 'url_decode_failed');
 
   const event = document.event as Json;
+  const seconds = log.RequestSeconds === undefined ? undefined : nanoseconds(log.RequestSeconds * 1e9);
+  if (seconds !== undefined) event.duration = seconds;
   if (log.Duration !== undefined) {
     const ns = durationNs(log.Duration);
     if (ns === undefined) throw new RejectedError('validate', `field Duration: expected nanoseconds or a duration such as "150ms", got ${JSON.stringify(log.Duration)}`);
