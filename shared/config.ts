@@ -9,6 +9,7 @@ import { parseByteSize } from './byte-size.js';
 import { topicNameProblem } from './kafka-topic.js';
 import { parseTimeValue, positiveDuration } from './time-value.js';
 import { DEFAULT_INTERNAL_NETWORKS } from './ip.js';
+import { maskUrlPasswords } from './url-password.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -133,11 +134,6 @@ const elasticsearchUrls = z.string().transform((value, ctx) => {
   }
   return { urls: parsed.map((node) => node.url), user: parsed[0]?.user };
 });
-
-/** A value as an error shows it: a URL's password masked, as `sluice config` masks the setting it becomes. */
-function withoutPassword(value: string): string {
-  return value.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s,]*:)[^@/\s,]*@/gi, '$1[REDACTED]@');
-}
 
 function absolute(path: string): string {
   return isAbsolute(path) ? path : resolve(process.cwd(), path);
@@ -708,7 +704,8 @@ function readConfigFile(path: string): Map<SettingName, RawValue> {
 }
 
 function shown(name: SettingName, value: string): string {
-  return SECRET_SETTINGS.has(name) ? '"[REDACTED]"' : JSON.stringify(withoutPassword(value));
+  // A URL's password masked, as `sluice config` masks the auth it becomes.
+  return SECRET_SETTINGS.has(name) ? '"[REDACTED]"' : JSON.stringify(maskUrlPasswords(value, '[REDACTED]'));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { getCountrySpecifications, isValidIBAN } from 'ibantools';
 import { REDACTION_RULES, type RedactionRule } from '../../shared/config.js';
 import { memoized } from '../../shared/memo.js';
+import { maskUrlPasswords } from '../../shared/url-password.js';
 import type { Json } from '../ecs.js';
 
 /**
@@ -30,8 +31,6 @@ const PROVIDER_KEY = /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bAIza[0-9A-Za-z_-]{35}(?![0
  */
 const SECRET_PAIR = /(?<![\w-])([\w-]{0,64}?(?:password|passwd|secret|token|api[_-]?key|apikey|signature|credential|secret[_-]?(?:access[_-]?)?key|private[_-]?key)|pwd|auth|session(?:id)?)(=|%3D|"\s*:\s*"|:\s*)([^&\s"',;]+)/gi;
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
-/** A URL's password (`postgres://app:pw@db/x`, `redis://:pw@cache`), as connection strings carry one; the user name stays. */
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]{1,15}:\/\/[^\s/?#@:]*:)([^\s/?#@]+)@/gi;
 /** A PEM private key, its whole block; one cut off at the end of a line up to that end. */
 const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
 /** An IBAN's shape, in its electronic or its printed form (groups of four); ibantools then checks its country's format and checksum. */
@@ -168,7 +167,7 @@ export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES
       if (secret) out = out.replace(SECRET_PAIR, (_match, key: string, separator: string) => `${key}${separator}[REDACTED:secret]`);
     }
     // Before the addresses: a URL's password and host look like one (`pw@db.example.com`).
-    if (secret && address && out.includes('://')) out = out.replace(URL_PASSWORD, (_match, head: string) => `${head}[REDACTED:secret]@`);
+    if (secret && address && out.includes('://')) out = maskUrlPasswords(out, '[REDACTED:secret]');
     if (email && address) out = out.replace(EMAIL, '[REDACTED:email]');
     if ((hints & DIGITS_HINT) !== 0) {
       // The IBAN first: its account number may pass as a card's, and would leave the country and checksum behind.
