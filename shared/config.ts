@@ -112,7 +112,13 @@ function nodeUrl(value: string): { url: string; user: { username: string; passwo
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return /^[\w.-]+:\d+$/.test(value) ? `${URLS_EXPECTED}; "${value}" has no scheme: write "http://${value}"` : `${URLS_EXPECTED}; "${url.protocol}" is neither`;
   }
-  const user = url.username === '' ? undefined : { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+  let user: { username: string; password: string } | undefined;
+  try {
+    user = url.username === '' ? undefined : { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+  } catch {
+    // The URL parser keeps a `%` not followed by two hex digits; the credentials cannot be read back.
+    return `${URLS_EXPECTED}; its user or password has a % not followed by two hex digits (write % as %25)`;
+  }
   url.username = '';
   url.password = '';
   return { url: url.href.replace(/\/+$/, ''), user };
