@@ -230,6 +230,12 @@ function nearestHop(host: string | undefined): string | undefined {
   return host.slice(host.lastIndexOf(',') + 1).trim();
 }
 
+/** Whether an object built here got any field: without the array Object.keys makes, three times per access event. */
+function hasFields(object: Json): boolean {
+  for (const _key in object) return true;
+  return false;
+}
+
 /**
  * The busiest source (every request passes the edge), so its objects are built directly rather than through
  * `put`, field by field: a third less time for this stage. As with `put`, absent and empty values are left out.
@@ -270,11 +276,11 @@ function traefikDocument(log: TraefikLog, context: NormaliseContext, server: Acc
   if (log.DownstreamContentSize !== undefined) response.body = { bytes: log.DownstreamContentSize };
   if (log['downstream_Content-Type']) response.mime_type = log['downstream_Content-Type'];
   const http: Json = {};
-  if (Object.keys(request).length > 0) http.request = request;
+  if (hasFields(request)) http.request = request;
   const version = log.RequestProtocol?.replace(/^HTTP\//, '');
   if (version) http.version = version;
   if (log.DownstreamStatus !== undefined || log.DownstreamContentSize !== undefined || response.mime_type !== undefined) http.response = response;
-  if (Object.keys(http).length > 0) document.http = http;
+  if (hasFields(http)) document.http = http;
 
   const url = log.RequestPath === undefined ? undefined : urlFields(log.RequestPath);
   const urlObject: Json = {};
@@ -284,7 +290,7 @@ function traefikDocument(log: TraefikLog, context: NormaliseContext, server: Acc
   if (url?.original) urlObject.original = url.original;
   if (url !== undefined) urlObject.path = url.path;
   if (url?.query !== undefined) urlObject.query = url.query;
-  if (Object.keys(urlObject).length > 0) document.url = urlObject;
+  if (hasFields(urlObject)) document.url = urlObject;
   if (url !== undefined && !url.decodedOk) addTag(document, 'url_decode_failed');
 
   const event = document.event as Json;
