@@ -151,4 +151,25 @@ describe('the page', () => {
     expect(errors).toEqual([]);
     await context.close();
   }, 90_000);
+
+  it('works over plain HTTP under a host name, as behind a private address or an internal DNS name', async () => {
+    // Browsers trust only loopback origins over plain HTTP; under any other name a CSP that upgrades insecure
+    // requests sent the page's script and style to https:, where nothing answers. The name is mapped to this
+    // API's loopback address by chromium's own resolver, so the test needs no network.
+    const named = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--host-resolver-rules=MAP sluice.internal 127.0.0.1'] });
+    try {
+      const page = await named.newPage();
+      const failed: string[] = [];
+      page.on('requestfailed', (request) => failed.push(`${request.url()}: ${request.failure()?.errorText ?? ''}`));
+      await page.goto(url.replace('127.0.0.1', 'sluice.internal') + '/', { waitUntil: 'load' });
+      expect(failed).toEqual([]);
+      await page.getByText('an API key is needed').waitFor({ timeout: 15_000 });
+      // The OpenAPI page too (its UI sets a policy of its own).
+      await page.goto(url.replace('127.0.0.1', 'sluice.internal') + '/docs/', { waitUntil: 'load' });
+      await page.locator('.swagger-ui .info .title').waitFor({ timeout: 15_000 });
+      expect(failed).toEqual([]);
+    } finally {
+      await named.close();
+    }
+  }, 60_000);
 });

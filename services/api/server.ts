@@ -70,7 +70,9 @@ export async function buildApi(config: Config, logger: Logger, dependencies: Api
   const app: FastifyInstance = Fastify({ loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger, bodyLimit: 64 * 1024, logController: new LogController({ disableRequestLogging: true }), trustProxy: false });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  await app.register(helmet, { contentSecurityPolicy: { directives: { 'default-src': ["'self'"], 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'", 'ws:', 'wss:'] } } });
+  // No upgrade-insecure-requests (helmet's default): the API serves plain HTTP unless a proxy terminates TLS in front
+  // of it, and a browser on any origin but loopback would then ask https: for the page's script and style.
+  await app.register(helmet, { contentSecurityPolicy: { directives: { 'default-src': ["'self'"], 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'", 'ws:', 'wss:'], 'upgrade-insecure-requests': null } } });
   await app.register(rateLimit, {
     max: config.api.rateLimitPerMinute,
     timeWindow: 60_000,
@@ -82,7 +84,8 @@ export async function buildApi(config: Config, logger: Logger, dependencies: Api
     },
   });
   await app.register(swagger, { openapi: { info: { title: 'Sluice API', version: packageVersion, description: 'SLO status, monthly SLA reports, log search and the live tail. Every route but /healthz and /readyz needs an API key (x-api-key, or Authorization: ApiKey <key>).' }, components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } }, security: [{ apiKey: [] }] }, transform: jsonSchemaTransform });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  // The UI's own policy, less its upgrade-insecure-requests (above).
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: (policy) => policy.replace(/\s*upgrade-insecure-requests;?/, '') });
   await app.register(websocket, { options: { maxPayload: 4096 } });
 
   app.addHook('onResponse', async (request, reply) => {
