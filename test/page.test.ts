@@ -10,6 +10,7 @@ import { buildApi } from '../services/api/server.js';
 import { issueReport } from '../services/rollup/report/store.js';
 import { rollupRange } from '../services/rollup/rollups.js';
 import { startElasticsearch } from './support/elasticsearch.js';
+import { startPrefixProxy } from './support/prefix-proxy.js';
 import { connectedProducer, createTopics, ingestEnvironment, startWorker, waitForDocuments } from './support/ingest.js';
 import { waitFor } from './support/process.js';
 import { startKafka } from './support/kafka.js';
@@ -150,6 +151,35 @@ describe('the page', () => {
     expect(await page.locator('#tail').textContent()).not.toContain(`default-${marker}`);
     expect(errors).toEqual([]);
     await context.close();
+  }, 90_000);
+
+  it('works behind a reverse proxy that serves it under a path prefix: links, the demo redirect, the tail', async () => {
+    const proxy = await startPrefixProxy(url, '/sluice');
+    const { context, page, errors } = await openPage();
+    try {
+      await page.goto(`${proxy.url}/sluice/`);
+      await page.evaluate(`localStorage.setItem('sluice-api-key', ${JSON.stringify(KEY)})`);
+      await page.goto(`${proxy.url}/sluice/demo`);
+      await page.waitForURL(`${proxy.url}/sluice/demo/`);
+      await page.getByText('DEMO DATA', { exact: true }).waitFor();
+      expect(await page.locator('#default-page').getAttribute('href')).toBe('/sluice/');
+      expect(await page.locator('#views a').getAttribute('href')).toBe('/sluice/');
+      await page.locator('a.report-pdf').waitFor();
+      expect(await page.locator('a.report-pdf').getAttribute('href')).toMatch(/^\/sluice\/demo\/api\/v1\/reports\/2026-09\.pdf/);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('a.report-pdf')]);
+      expect(download.suggestedFilename()).toBe('sluice-sla-2026-09-r1.pdf');
+      await page.getByText('connected', { exact: true }).waitFor();
+      await page.click('#views a');
+      await page.waitForURL(`${proxy.url}/sluice/`);
+      await page.getByText('namespace: default').waitFor();
+      expect(await page.locator('#views a').getAttribute('href')).toBe('/sluice/demo/');
+      await page.locator('a.report-pdf').waitFor();
+      expect(await page.locator('a.report-pdf').getAttribute('href')).toMatch(/^\/sluice\/api\/v1\/reports\/2026-10\.pdf/);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+      await proxy.close();
+    }
   }, 90_000);
 
   it('works over plain HTTP under a host name, as behind a private address or an internal DNS name', async () => {

@@ -122,7 +122,8 @@ export async function buildApi(config: Config, logger: Logger, dependencies: Api
       { prefix: view.prefix },
     );
   }
-  if (views.some((view) => view.demo)) app.get('/demo', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/demo/'));
+  // Relative, so that it holds behind a proxy that serves Sluice under a prefix (/sluice/demo → /sluice/demo/).
+  if (views.some((view) => view.demo)) app.get('/demo', { schema: { hide: true } }, async (_request, reply) => reply.redirect('demo/'));
   app.addHook('onClose', async () => void (await Promise.all(tails.map((tail) => tail.close()))));
   return { app, tail: tails[0] as TailHub };
 }

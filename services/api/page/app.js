@@ -1,5 +1,5 @@
 // Sluice's page: SLO cards, the budget burn-down, the live tail and the reports. Plain modules, no framework.
-const state = { key: localStorage.getItem('sluice-api-key') ?? '', paused: false, socket: undefined };
+const state = { key: localStorage.getItem('sluice-api-key') ?? '', paused: false, socket: undefined, prefix: '' };
 
 const headers = () => (state.key ? { 'x-api-key': state.key } : {});
 const withKey = (url) => (state.key ? `${url}${url.includes('?') ? '&' : '?'}api_key=${encodeURIComponent(state.key)}` : url);
@@ -10,7 +10,15 @@ const el = (tag, props = {}, ...children) => {
   return node;
 };
 
-// Every URL is relative to the page: at / it reaches SLUICE_NAMESPACE's routes, at /demo/ the demo's.
+// Every URL is relative to the page: at / it reaches SLUICE_NAMESPACE's routes, at /demo/ the demo's. The links
+// the API gives out (`/demo/api/v1/reports/…`, the pages) are paths from its root, which a reverse proxy may serve
+// under a prefix (`/sluice/`): the page puts back what stands in front of its own path.
+const link = (path) => `${state.prefix}${path}`;
+
+function prefixOf(who) {
+  const own = who.views.find((view) => view.namespace === who.namespace)?.page ?? '/';
+  return location.pathname.endsWith(own) ? location.pathname.slice(0, location.pathname.length - own.length) : '';
+}
 async function api(path) {
   const response = await fetch(new URL(path, location.href), { headers: headers() });
   if (!response.ok) throw new Error(`${path}: ${response.status} ${(await response.json().catch(() => ({}))).message ?? ''}`);
@@ -28,13 +36,15 @@ async function checkAuth() {
 
 /** Whose data the page shows, labelled; links to the other namespace's page (the local mode's demo). */
 function showNamespace(who) {
+  state.prefix = prefixOf(who);
   const badge = document.getElementById('namespace');
   badge.textContent = who.demo ? 'DEMO DATA' : `namespace: ${who.namespace}`;
   badge.classList.toggle('demo', who.demo);
   document.getElementById('demo-banner').hidden = !who.demo;
+  document.getElementById('default-page').href = link(who.views.find((view) => !view.demo)?.page ?? '/');
   document.title = who.demo ? 'Sluice (demo data)' : 'Sluice';
   const others = who.views.filter((view) => view.namespace !== who.namespace);
-  document.getElementById('views').replaceChildren(...others.map((view) => el('a', { href: view.page }, view.demo ? 'see the demo data' : `your data (${view.namespace})`)));
+  document.getElementById('views').replaceChildren(...others.map((view) => el('a', { href: link(view.page) }, view.demo ? 'see the demo data' : `your data (${view.namespace})`)));
 }
 
 function card(slo) {
@@ -97,7 +107,7 @@ async function loadReports() {
   }
   list.replaceChildren(
     ...reports.map((r) =>
-      el('li', {}, `${r.month} (${timeZone}, revision ${r.revision}): `, ...Object.entries(r.formats).flatMap(([format, url]) => [el('a', { href: withKey(url), className: `report-${format}` }, format.toUpperCase()), ' '])),
+      el('li', {}, `${r.month} (${timeZone}, revision ${r.revision}): `, ...Object.entries(r.formats).flatMap(([format, url]) => [el('a', { href: withKey(link(url)), className: `report-${format}` }, format.toUpperCase()), ' '])),
     ),
   );
 }
