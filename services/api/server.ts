@@ -235,7 +235,7 @@ export async function startApi(config: Config, logger: Logger, options: { proces
     await kafka.close();
     throw portInUse(error, 'set SLUICE_API_PORT to a free port');
   });
-  logger.info({ url: address, page: `${address}/`, openapi: `${address}/docs`, auth: config.api.keys.length === 0 ? 'open (local mode: no SLUICE_API_KEYS)' : `${config.api.keys.length} key(s)` }, config.api.keys.length === 0 ? 'API listening, open: no API keys in local mode' : 'API listening');
+  logger.info({ url: address, page: `${address}/`, openapi: `${address}/docs/`, auth: config.api.keys.length === 0 ? 'open (local mode: no SLUICE_API_KEYS)' : `${config.api.keys.length} key(s)` }, config.api.keys.length === 0 ? 'API listening, open: no API keys in local mode' : 'API listening');
   return {
     url: address,
     async close() {
