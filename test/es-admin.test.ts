@@ -461,6 +461,28 @@ describe('the _cat APIs about the node, its shards and templates', () => {
     expect(await (await fetch(`${emulator.url}/_cat/indices/many?h=index`, { headers: { accept: 'application/json, text/plain' } })).text()).toBe('many\n');
   });
 
+  it('_cat columns by their short names in h and s, shown under the name asked; help lists each column; an alias\u2019s routing', async () => {
+    // Operators' forms: `h=i,dc,ss&s=dc:desc`, `_cat/thread_pool?h=nn,n,a,q,r`, `_cat/nodes?h=n,hp,rp,l`.
+    await es.bulk({ refresh: true, operations: Array.from({ length: 3 }, () => [{ index: { _index: 'three' } }, { n: 1 }]).flat() });
+    await es.indices.create({ index: 'none' });
+    expect(await es.cat.indices({ format: 'json', h: 'i,dc', s: 'dc:desc' })).toEqual([{ i: 'three', dc: '3' }, { i: 'none', dc: '0' }]);
+    expect(await es.cat.indices({ h: 'i,dc', s: 'i', v: true })).toBe('i     dc\nnone  0\nthree 3\n');
+    expect(Object.keys((await es.cat.threadPool({ thread_pool_patterns: 'write', format: 'json', h: 'nn,n,a,q,r,qs' }))[0] ?? {})).toEqual(['nn', 'n', 'a', 'q', 'r', 'qs']);
+    // `l` is the short name of all three load averages: the last column that has it answers, as RestTable's loop leaves it.
+    const [node] = (await es.cat.nodes({ format: 'json', h: 'n,hp,l' })) as Array<Record<string, string>>;
+    expect(Object.keys(node ?? {})).toEqual(['n', 'hp', 'l']);
+    expect(node?.l).toBe((await es.cat.nodes({ format: 'json', h: 'load_15m' }))[0]?.load_15m);
+    // A wildcard matches names and short names, and shows the names.
+    expect(Object.keys((await es.cat.health({ format: 'json', h: 'unassign*' }))[0] ?? {})).toEqual(['unassign', 'unassign.pri']);
+    const help = (await es.cat.indices({ help: true })) as unknown as string;
+    expect(help.split('\n')[2]).toMatch(/^index +\| i,idx +\| index name$/);
+    expect(help).toContain('creation.date.string | cds');
+    await es.indices.putAlias({ index: 'three', name: 'routed', routing: '1' });
+    await es.indices.putAlias({ index: 'three', name: 'split', index_routing: 'ir', search_routing: 'sr1,sr2' });
+    expect((await es.indices.getAlias({ index: 'three' })).three?.aliases).toEqual({ routed: { index_routing: '1', search_routing: '1' }, split: { index_routing: 'ir', search_routing: 'sr1,sr2' } });
+    expect(await es.cat.aliases({ name: 'split', h: 'a,ri,rs' })).toBe('split ir sr1,sr2\n');
+  });
+
   it('_cat/templates lists the index templates with their patterns, priority, version and components', async () => {
     await es.cluster.putComponentTemplate({ name: 'settings', template: { settings: { number_of_replicas: 0 } } });
     await es.indices.putIndexTemplate({ name: 'logs', index_patterns: ['logs-*-*'], priority: 200, version: 3, composed_of: ['settings'], data_stream: {} });

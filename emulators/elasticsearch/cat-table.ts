@@ -1,11 +1,12 @@
 import { EsError } from './errors.js';
+import type { CatColumn } from './cat-columns.js';
 import { matchesPattern } from './glob.js';
 
 /**
- * A `_cat` answer as Elasticsearch's RestTable renders one: `h` picks columns (wildcards expanded over the table's
- * columns, a name the table has not left out), `s` orders the rows (`:asc`, `:desc`; an unknown key refused),
- * `time` gives the duration columns in whole units, and the table is text (`v` for the header line) unless
- * `format=json` or an `Accept` of JSON asks for objects. The rows come with their cells already rendered, so
+ * A `_cat` answer as Elasticsearch's RestTable renders one: `h` picks columns by name or short name (wildcards
+ * expanded over both), `s` orders the rows (`:asc`, `:desc`; an unknown key refused), `help` lists the columns,
+ * `time` gives the duration columns in whole units, and the table is text (`v` for the header line, also over no
+ * rows) unless `format=json` or an `Accept` of JSON asks for objects. The rows come with their cells already rendered, so
  * the order compares what they show by its kind: numbers, byte sizes, durations and percentages by value,
  * anything else as text, an empty cell (Elasticsearch's null) first.
  */
@@ -24,21 +25,49 @@ const DURATION = /^(\d+(?:\.\d+)?)(nanos|micros|ms|s|m|h|d)$/;
 const BYTE_SIZE = /^(\d+(?:\.\d+)?)(b|kb|mb|gb|tb|pb)$/;
 const NUMBER = /^(-?\d+(?:\.\d+)?)%?$/;
 
-export function renderCat(rows: CatRow[], query: Record<string, string | undefined>, accept: string | undefined, defaults?: string[]): CatAnswer {
-  const columns = Object.keys(rows[0] ?? {});
-  const shown = displayed(columns.length > 0 ? columns : defaults ?? [], query.h, defaults);
-  const ordered = query.s === undefined ? rows : sortRows(rows, columns, query.s);
+/** A column shown: its name in the rows, and the header it is shown under (the alias `h` asked for, as RestTable's DisplayHeader). */
+interface Shown {
+  name: string;
+  display: string;
+}
+
+/**
+ * `columns` is the table's catalogue (cat-columns.ts) or, for a table without one, the names shown by default; with
+ * neither, a row's own columns.
+ */
+export function renderCat(rows: CatRow[], query: Record<string, string | undefined>, accept: string | undefined, columns?: readonly CatColumn[] | readonly string[]): CatAnswer {
+  const table = catalogue(rows, columns);
+  if (query.help !== undefined && query.help !== 'false') return { text: help(table) };
+  const shown = displayed(table, query.h);
+  const ordered = query.s === undefined ? rows : sortRows(rows, table, query.s);
   const time = query.time;
   const cell = (row: CatRow, column: string): string => {
     const value = row[column] ?? '';
     return time !== undefined && DURATION_COLUMNS.has(column) ? inTimeUnit(value, time) : value;
   };
-  const selected = ordered.map((row) => Object.fromEntries(shown.map((column) => [column, cell(row, column)])));
+  const selected = ordered.map((row) => Object.fromEntries(shown.map(({ name, display }) => [display, cell(row, name)])));
   if (wantsJson(query.format, accept)) return { json: selected };
-  const table = [...(query.v !== undefined && query.v !== 'false' ? [Object.fromEntries(shown.map((column) => [column, column]))] : []), ...selected];
-  const widths = shown.map((column) => Math.max(...table.map((row) => (row[column] ?? '').length)));
-  const text = table.map((row) => shown.map((column, i) => (row[column] ?? '').padEnd(widths[i] ?? 0)).join(' ').trimEnd()).join('\n');
+  const headers = shown.map(({ display }) => display);
+  const lines = [...(query.v !== undefined && query.v !== 'false' ? [Object.fromEntries(headers.map((header) => [header, header]))] : []), ...selected];
+  const widths = headers.map((header) => Math.max(...lines.map((row) => (row[header] ?? '').length)));
+  const text = lines.map((row) => headers.map((header, i) => (row[header] ?? '').padEnd(widths[i] ?? 0)).join(' ').trimEnd()).join('\n');
   return { text: text.length > 0 ? `${text}\n` : '' };
+}
+
+/** The table's columns: its catalogue, else the default names given (then the rows' others, hidden), else the rows' own. */
+function catalogue(rows: CatRow[], columns: readonly CatColumn[] | readonly string[] | undefined): readonly CatColumn[] {
+  if (columns !== undefined && columns.length > 0 && typeof columns[0] !== 'string') return columns as readonly CatColumn[];
+  const defaults = (columns ?? []) as readonly string[];
+  const names = Object.keys(rows[0] ?? {});
+  const all = defaults.length > 0 ? [...defaults, ...names.filter((name) => !defaults.includes(name))] : names;
+  return all.map((name) => ({ name, aliases: [], desc: 'not available', hidden: defaults.length > 0 && !defaults.includes(name) }));
+}
+
+/** `help`: a line per column, its name, its aliases and its description, each padded to the widest (RestTable.buildHelpWidths). */
+function help(table: readonly CatColumn[]): string {
+  const lines = table.map((column) => [column.name, column.aliases.join(','), column.desc]);
+  const widths = [0, 1, 2].map((i) => Math.max(0, ...lines.map((line) => (line[i] ?? '').length)));
+  return lines.map((line) => line.map((part, i) => part.padEnd(widths[i] ?? 0)).join(' | ').trimEnd() + '\n').join('');
 }
 
 /**
@@ -53,23 +82,41 @@ function wantsJson(format: string | undefined, accept: string | undefined): bool
   return type === 'application/json' || type === 'application/vnd.elasticsearch+json';
 }
 
-function displayed(columns: string[], h: string | undefined, defaults: string[] | undefined): string[] {
-  if (h === undefined) return defaults ?? columns;
-  const shown = new Set<string>();
+/**
+ * The columns `h` asks for, as RestTable.buildDisplayHeaders reads it: a wildcard matches names and aliases and shows
+ * the names; a name shows itself, an alias shows the column under the alias; anything else is left out.
+ */
+function displayed(table: readonly CatColumn[], h: string | undefined): Shown[] {
+  if (h === undefined) return table.filter((column) => !column.hidden).map(({ name }) => ({ name, display: name }));
+  const shown: Shown[] = [];
+  const add = (name: string, display: string): void => {
+    if (!shown.some((column) => column.display === display)) shown.push({ name, display });
+  };
   for (const header of h.split(',').map((name) => name.trim()).filter((name) => name !== '')) {
-    if (header.includes('*')) for (const column of columns) if (matchesPattern(header, column)) shown.add(column);
-    if (!header.includes('*') && columns.includes(header)) shown.add(header);
+    if (header.includes('*')) {
+      for (const column of table) if (matchesPattern(header, column.name) || column.aliases.some((alias) => matchesPattern(header, alias))) add(column.name, column.name);
+      continue;
+    }
+    const column = columnNamed(table, header);
+    if (column !== undefined) add(column.name, header);
   }
-  return [...shown];
+  return shown;
 }
 
-function sortRows(rows: CatRow[], columns: string[], s: string): CatRow[] {
+/** A column by its name, else by a short name: the last column that has it, as RestTable's loop over the headers leaves it (`l` is load_15m). */
+function columnNamed(table: readonly CatColumn[], header: string): CatColumn | undefined {
+  return table.find(({ name }) => name === header) ?? table.findLast(({ aliases }) => aliases.includes(header));
+}
+
+function sortRows(rows: CatRow[], table: readonly CatColumn[], s: string): CatRow[] {
+  if (table.length === 0) return rows;
   const keys = s.split(',').filter((key) => key !== '').map((key) => {
     const reverse = key.endsWith(':desc');
-    const column = reverse || key.endsWith(':asc') ? key.slice(0, key.lastIndexOf(':')) : key;
-    // RestTable throws UnsupportedOperationException, which Elasticsearch answers with 500.
-    if (!columns.includes(column) && rows.length > 0) throw new EsError(500, 'unsupported_operation_exception', `Unable to sort by unknown sort key \`${column}\``);
-    return { column, sign: reverse ? -1 : 1 };
+    const header = reverse || key.endsWith(':asc') ? key.slice(0, key.lastIndexOf(':')) : key;
+    // A name or a short name (Table.getAliasMap); RestTable throws UnsupportedOperationException, which Elasticsearch answers with 500.
+    const column = columnNamed(table, header);
+    if (column === undefined) throw new EsError(500, 'unsupported_operation_exception', `Unable to sort by unknown sort key \`${header}\``);
+    return { column: column.name, sign: reverse ? -1 : 1 };
   });
   return [...rows].sort((a, b) => {
     for (const { column, sign } of keys) {

@@ -40,7 +40,6 @@ export function threadPoolRows(node: CatNode & { pid: number; port: number }): A
     name, type, active: '0', queue: '0', queue_size: queue < 0 ? '' : String(queue), rejected: '0', size: String(size),
   }));
 }
-export const THREAD_POOL_COLUMNS = ['node_name', 'name', 'active', 'queue', 'rejected'];
 
 /** `_cat/allocation`: the one node's shards (every primary; no replica is ever assigned) and its disk. */
 export function allocationRows(node: CatNode, indices: Index[], disk: { total: number; available: number }, bytes: (size: number) => string): Array<Record<string, string>> {
@@ -66,7 +65,7 @@ export function sizeIn(unit: string | undefined): (size: number) => string {
 }
 
 /**
- * `_cat/nodes`' row of the one node, with the columns RestNodesAction shows by default (NODE_COLUMNS) and the ones
+ * `_cat/nodes`' row of the one node, with the columns RestNodesAction shows by default (cat-columns.ts) and the ones
  * operators ask by `h` (id, pid, port, version, uptime, heap, ram, disk, file descriptors).
  */
 export function nodeRow(node: CatNode & { pid: number; port: number; httpAddress: string; version: string; fullId: boolean }, readings: NodeReadings, bytes: (size: number) => string): Record<string, string> {
@@ -83,7 +82,6 @@ export function nodeRow(node: CatNode & { pid: number; port: number; httpAddress
     'node.role': 'dim', master: '*', name: node.node,
   };
 }
-export const NODE_COLUMNS = ['ip', 'heap.percent', 'ram.percent', 'cpu', 'load_1m', 'load_5m', 'load_15m', 'node.role', 'master', 'name'];
 
 const TIME_UNITS: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
 

@@ -221,7 +221,7 @@ export const API_ROUTES: Readonly<Record<string, readonly string[]>> = {
   'nodes.info': ['GET /_nodes', 'GET /_nodes/{selector}', 'GET /_nodes/{selector}/{metric}'],
   'cat.health': ['GET /_cat/health'],
   'cat.count': ['GET /_cat/count', 'GET /_cat/count/{index}'],
-  'cat.aliases': ['GET /_cat/aliases'],
+  'cat.aliases': ['GET /_cat/aliases', 'GET /_cat/aliases/{name}'],
   'cat.indices': ['GET /_cat/indices', 'GET /_cat/indices/{index}'],
   'cat.master': ['GET /_cat/master'],
   'cat.nodes': ['GET /_cat/nodes'],

@@ -34,8 +34,9 @@ import { analyzeText } from './analyze.js';
 import { resizeIndex } from './resize.js';
 import { renderLegacyTemplate } from './legacy-templates.js';
 import { ClusterStateView, clusterStats, type NodeIdentity } from './cluster-state.js';
-import { allocationRows, EMULATED_LUCENE_VERSION, formatTimeValue, NODE_COLUMNS, nodeRow, sizeIn, THREAD_POOL_COLUMNS, threadPoolRows } from './node-cat.js';
+import { allocationRows, EMULATED_LUCENE_VERSION, formatTimeValue, nodeRow, sizeIn, threadPoolRows } from './node-cat.js';
 import { allocationExplain, recoveries, recoveryRows, searchShards, segmentRows, segments, shardStores, type NodeDescription } from './shard-info.js';
+import { CAT_COLUMNS, type CatColumn } from './cat-columns.js';
 import { renderCat } from './cat-table.js';
 import { healthReport } from './health-report.js';
 import { Cluster, Doc, flattenSettings, nestSettings, readable, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
@@ -185,9 +186,6 @@ function remoteClusters(settings: Record<string, string>): Json {
   }));
 }
 
-/** The columns `_cat/indices` shows unless `h` asks for others (RestIndicesAction's defaults). */
-const CAT_INDICES_COLUMNS = ['health', 'status', 'index', 'uuid', 'pri', 'rep', 'docs.count', 'docs.deleted', 'store.size', 'pri.store.size', 'dataset.size'];
-
 /**
  * `level=indices` adds each index's health, `level=shards` each index's one shard's too (ClusterIndexHealth and
  * ClusterShardHealth): the primary active, its replicas unassigned, as on one node.
@@ -204,9 +202,6 @@ function healthLevels(indices: Index[], level: string | undefined): Json {
     }])),
   };
 }
-
-/** The columns `_cat/shards` shows unless `h` asks for others (RestShardsAction's defaults). */
-const CAT_SHARDS_COLUMNS = ['index', 'shard', 'prirep', 'state', 'docs', 'store', 'dataset', 'ip', 'node'];
 
 /** Whether an index asks for a replica, which one node never assigns: the cluster is yellow then, as a real single node is. */
 function wantsReplicas(indices: Iterable<Index>): boolean {
@@ -893,8 +888,8 @@ export class ElasticsearchEmulator {
     this.route('GET', '/_cat/health', (request) => {
       const yellow = wantsReplicas(c.indices.values());
       const now = Date.now();
-      const row = { epoch: String(Math.floor(now / 1000)), timestamp: new Date(now).toISOString().slice(11, 19), cluster: CLUSTER_NAME, status: yellow ? 'yellow' : 'green', 'node.total': '1', 'node.data': '1', shards: String(c.indices.size), pri: String(c.indices.size), relo: '0', init: '0', unassign: String(yellow ? c.indices.size : 0), unassign_pri: '0', pending_tasks: '0', max_task_wait_time: '-', active_shards_percent: yellow ? '50.0%' : '100.0%' };
-      return this.cat(request, [row]);
+      const row = { epoch: String(Math.floor(now / 1000)), timestamp: new Date(now).toISOString().slice(11, 19), cluster: CLUSTER_NAME, status: yellow ? 'yellow' : 'green', 'node.total': '1', 'node.data': '1', shards: String(c.indices.size), pri: String(c.indices.size), relo: '0', init: '0', unassign: String(yellow ? c.indices.size : 0), 'unassign.pri': '0', pending_tasks: '0', max_task_wait_time: '-', active_shards_percent: yellow ? '50.0%' : '100.0%' };
+      return this.cat(request, [row], CAT_COLUMNS.health);
     });
     const catIndices = (request: Request): Reply => {
       // Closed indices are listed too (`expand_wildcards` defaults to all here), without figures, as Elasticsearch lists them.
@@ -921,21 +916,24 @@ export class ElasticsearchEmulator {
           'creation.date': index.settings['index.creation_date'] ?? '',
           'creation.date.string': index.settings['index.creation_date'] === undefined ? '' : new Date(Number(index.settings['index.creation_date'])).toISOString(),
         }));
-      return this.cat(request, rows, CAT_INDICES_COLUMNS);
+      return this.cat(request, rows, CAT_COLUMNS.indices);
     };
     const catCount = (request: Request): Reply => {
       const now = Date.now();
       const docs = c.resolve(request.params.index, { allowNoIndices: true }).reduce((sum, index) => sum + index.view.size, 0);
-      return this.cat(request, [{ epoch: String(Math.floor(now / 1000)), timestamp: new Date(now).toISOString().slice(11, 19), count: String(docs) }]);
+      return this.cat(request, [{ epoch: String(Math.floor(now / 1000)), timestamp: new Date(now).toISOString().slice(11, 19), count: String(docs) }], CAT_COLUMNS.count);
     };
     this.route('GET', '/_cat/count', catCount);
     this.route('GET', '/_cat/count/{index}', catCount);
-    this.route('GET', '/_cat/aliases', (request) => {
+    const catAliases = (request: Request): Reply => {
+      const names = request.params.name?.split(',');
       const rows = [...c.indices.values()].flatMap((index) =>
-        [...index.aliases].map(([alias, definition]) => ({ alias, index: index.name, filter: definition.filter ? '*' : '-', 'routing.index': '-', 'routing.search': '-', is_write_index: definition.is_write_index === undefined ? '-' : String(definition.is_write_index) })),
+        [...index.aliases].filter(([alias]) => names === undefined || names.some((name) => matchesPattern(name, alias))).map(([alias, definition]) => ({ alias, index: index.name, filter: definition.filter ? '*' : '-', 'routing.index': definition.index_routing ?? '-', 'routing.search': definition.search_routing ?? '-', is_write_index: definition.is_write_index === undefined ? '-' : String(definition.is_write_index) })),
       );
-      return this.cat(request, rows);
-    });
+      return this.cat(request, rows, CAT_COLUMNS.aliases);
+    };
+    this.route('GET', '/_cat/aliases', catAliases);
+    this.route('GET', '/_cat/aliases/{name}', catAliases);
     this.route('GET', '/_cat/indices', catIndices);
     this.route('GET', '/_cat/indices/{index}', catIndices);
     this.registerNodeCatRoutes();
@@ -946,22 +944,22 @@ export class ElasticsearchEmulator {
     const c = this.cluster;
     const node = { id: this.nodeId.slice(0, 4), host: '127.0.0.1', ip: '127.0.0.1', node: NODE_NAME };
     // The master's full id, as RestMasterAction shows it (`_cat/nodes` shows four characters unless `full_id`).
-    this.route('GET', '/_cat/master', (request) => this.cat(request, [{ ...node, id: this.nodeId }]));
+    this.route('GET', '/_cat/master', (request) => this.cat(request, [{ ...node, id: this.nodeId }], CAT_COLUMNS.master));
     this.route('GET', '/_cat/nodes', (request) => {
       const description = { ...node, id: this.nodeId, pid: process.pid, port: 9300, httpAddress: `${this.options.host ?? '127.0.0.1'}:${this.port}`, version: EMULATED_VERSION, fullId: truthy(request.query.full_id) };
-      return this.cat(request, [nodeRow(description, this.nodeFigures.readings(), sizeIn(request.query.bytes))], NODE_COLUMNS);
+      return this.cat(request, [nodeRow(description, this.nodeFigures.readings(), sizeIn(request.query.bytes))], CAT_COLUMNS.nodes);
     });
-    this.route('GET', '/_cat/thread_pool', (request) => this.cat(request, this.threadPools(), THREAD_POOL_COLUMNS));
+    this.route('GET', '/_cat/thread_pool', (request) => this.cat(request, this.threadPools(), CAT_COLUMNS.thread_pool));
     this.route('GET', '/_cat/thread_pool/{pools}', (request) => {
       const wanted = (request.params.pools as string).split(',');
-      return this.cat(request, this.threadPools().filter((row) => wanted.some((pattern) => matchesPattern(pattern, row.name as string))), THREAD_POOL_COLUMNS);
+      return this.cat(request, this.threadPools().filter((row) => wanted.some((pattern) => matchesPattern(pattern, row.name as string))), CAT_COLUMNS.thread_pool);
     });
     this.route('GET', '/_cat/allocation', (request) => {
       const disk = this.nodeFigures.disk();
-      return this.cat(request, allocationRows(node, c.resolve(undefined, { expandHidden: true, expandClosed: true }), disk, sizeIn(request.query.bytes)));
+      return this.cat(request, allocationRows(node, c.resolve(undefined, { expandHidden: true, expandClosed: true }), disk, sizeIn(request.query.bytes)), CAT_COLUMNS.allocation);
     });
     // No plugin is installed: the list is empty, as on a default distribution.
-    this.route('GET', '/_cat/plugins', (request) => this.cat(request, []));
+    this.route('GET', '/_cat/plugins', (request) => this.cat(request, [], CAT_COLUMNS.plugins));
     const catShards = (request: Request): Reply => {
       const indices = c.resolve(request.params.index, { expandHidden: true, allowNoIndices: true }).sort((a, b) => a.name.localeCompare(b.name));
       const bytes = sizeIn(request.query.bytes);
@@ -974,7 +972,7 @@ export class ElasticsearchEmulator {
         const replicas = Array.from({ length: index.replicas }, () => ({ index: index.name, shard: '0', prirep: 'r', state: 'UNASSIGNED', docs: '', store: '', dataset: '', ip: '', id: '', node: '', ...unassigned }));
         return [primary, ...replicas];
       });
-      return this.cat(request, rows, CAT_SHARDS_COLUMNS);
+      return this.cat(request, rows, CAT_COLUMNS.shards);
     };
     this.route('GET', '/_cat/shards', catShards);
     this.route('GET', '/_cat/shards/{index}', catShards);
@@ -988,7 +986,7 @@ export class ElasticsearchEmulator {
       const legacy = [...c.legacyTemplates.templates]
         .filter(([name]) => pattern === undefined || matchesPattern(pattern, name))
         .map(([name, template]) => ({ name, index_patterns: `[${template.index_patterns.join(', ')}]`, order: String(template.order), version: template.version === undefined ? '' : String(template.version), composed_of: '' }));
-      return this.cat(request, [...rows, ...legacy].sort((a, b) => a.name.localeCompare(b.name)));
+      return this.cat(request, [...rows, ...legacy].sort((a, b) => a.name.localeCompare(b.name)), CAT_COLUMNS.templates);
     };
     this.route('GET', '/_cat/templates', catTemplates);
     this.route('GET', '/_cat/templates/{name}', catTemplates);
@@ -1849,7 +1847,9 @@ export class ElasticsearchEmulator {
     if (spec.is_write_index !== undefined) alias.is_write_index = spec.is_write_index === true;
     if (spec.is_hidden !== undefined) alias.is_hidden = spec.is_hidden === true;
     if (spec.filter !== undefined) alias.filter = spec.filter as Json;
-    if (spec.routing !== undefined) alias.routing = String(spec.routing);
+    if (spec.routing !== undefined) alias.index_routing = alias.search_routing = String(spec.routing);
+    if (spec.index_routing !== undefined) alias.index_routing = String(spec.index_routing);
+    if (spec.search_routing !== undefined) alias.search_routing = String(spec.search_routing);
     return alias;
   }
 
@@ -1871,9 +1871,9 @@ export class ElasticsearchEmulator {
     );
   }
 
-  /** A `_cat` table; `defaults` are the columns shown without `h` (all of a row's by default). */
-  private cat(request: Request, rows: Array<Record<string, string>>, defaults?: string[]): Reply {
-    const answer = renderCat(rows, request.query, request.headers.accept, defaults);
+  /** A `_cat` table; `columns` its catalogue (cat-columns.ts), or the names shown without `h` (all of a row's by default). */
+  private cat(request: Request, rows: Array<Record<string, string>>, columns?: readonly CatColumn[] | readonly string[]): Reply {
+    const answer = renderCat(rows, request.query, request.headers.accept, columns);
     return 'json' in answer ? ok(answer.json) : { status: 200, text: answer.text };
   }
 

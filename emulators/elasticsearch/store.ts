@@ -57,7 +57,9 @@ export interface AliasDef {
   is_write_index?: boolean;
   is_hidden?: boolean;
   filter?: Json;
-  routing?: string;
+  /** `routing` sets both, as Elasticsearch keeps and shows them. */
+  index_routing?: string;
+  search_routing?: string;
 }
 
 export interface IlmState {
@@ -656,7 +658,7 @@ export class Cluster {
     if (members.length === 0 || this.indices.has(alias) || this.dataStreams.has(alias)) throw badRequest(`alias [${alias}] does not exist`);
     const writer = members.find((index) => index.aliases.get(alias)?.is_write_index === true) ?? (members.length === 1 && members[0]?.aliases.get(alias)?.is_write_index !== false ? members[0] : undefined);
     if (writer === undefined) throw badRequest(`alias [${alias}] must specify a write index`);
-    if (members.some((index) => { const def = index.aliases.get(alias); return def?.filter !== undefined || def?.routing !== undefined; })) throw badRequest(`alias [${alias}] may not have custom filtering or routing`);
+    if (members.some((index) => { const def = index.aliases.get(alias); return def?.filter !== undefined || def?.index_routing !== undefined || def?.search_routing !== undefined; })) throw badRequest(`alias [${alias}] may not have custom filtering or routing`);
     const others = members.filter((index) => index.aliases.size > 1).map((index) => index.name);
     if (others.length > 0) throw badRequest(`other aliases referencing indices [${others.join(',')}] must be removed before migrating to a data stream`);
     const template = this.findTemplate(alias);
