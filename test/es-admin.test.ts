@@ -466,16 +466,23 @@ describe('the _cat APIs about the node, its shards and templates', () => {
     await es.bulk({ refresh: true, operations: Array.from({ length: 3 }, () => [{ index: { _index: 'three' } }, { n: 1 }]).flat() });
     await es.indices.create({ index: 'none' });
     expect(await es.cat.indices({ format: 'json', h: 'i,dc', s: 'dc:desc' })).toEqual([{ i: 'three', dc: '3' }, { i: 'none', dc: '0' }]);
-    expect(await es.cat.indices({ h: 'i,dc', s: 'i', v: true })).toBe('i     dc\nnone  0\nthree 3\n');
+    // Counts are right-aligned, as RestTable pads them; the last column is not padded on the right.
+    expect(await es.cat.indices({ h: 'i,dc', s: 'i', v: true })).toBe('i     dc\nnone   0\nthree  3\n');
+    expect(await es.cat.indices({ h: 'dc,i', s: 'i' })).toBe('0 none\n3 three\n');
     expect(Object.keys((await es.cat.threadPool({ thread_pool_patterns: 'write', format: 'json', h: 'nn,n,a,q,r,qs' }))[0] ?? {})).toEqual(['nn', 'n', 'a', 'q', 'r', 'qs']);
+    // A scaling pool's queue is unbounded (-1) and its idle threads kept 5 minutes; a fixed pool's keep no keep-alive.
+    expect(await es.cat.threadPool({ thread_pool_patterns: 'flush,write', format: 'json', h: 'n,t,qs,mi,ma,ka' })).toMatchObject([{ n: 'flush', t: 'scaling', qs: '-1', mi: '1', ka: '5m' }, { n: 'write', t: 'fixed', qs: '10000', ka: '' }]);
     // `l` is the short name of all three load averages: the last column that has it answers, as RestTable's loop leaves it.
     const [node] = (await es.cat.nodes({ format: 'json', h: 'n,hp,l' })) as Array<Record<string, string>>;
     expect(Object.keys(node ?? {})).toEqual(['n', 'hp', 'l']);
     expect(node?.l).toBe((await es.cat.nodes({ format: 'json', h: 'load_15m' }))[0]?.load_15m);
     // A wildcard matches names and short names, and shows the names.
     expect(Object.keys((await es.cat.health({ format: 'json', h: 'unassign*' }))[0] ?? {})).toEqual(['unassign', 'unassign.pri']);
+    // ts=false leaves the time columns out, asked for or not.
+    expect(Object.keys((await es.cat.health({ format: 'json', ts: false }))[0] ?? {})[0]).toBe('cluster');
+    expect(await (await fetch(`${emulator.url}/_cat/count?h=epoch,count&ts=false`)).text()).toMatch(/^\d+\n$/);
     const help = (await es.cat.indices({ help: true })) as unknown as string;
-    expect(help.split('\n')[2]).toMatch(/^index +\| i,idx +\| index name$/);
+    expect(help.split('\n')[2]).toMatch(/^index +\| i,idx +\| index name *$/);
     expect(help).toContain('creation.date.string | cds');
     await es.indices.putAlias({ index: 'three', name: 'routed', routing: '1' });
     await es.indices.putAlias({ index: 'three', name: 'split', index_routing: 'ir', search_routing: 'sr1,sr2' });

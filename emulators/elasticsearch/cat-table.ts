@@ -38,7 +38,8 @@ interface Shown {
 export function renderCat(rows: CatRow[], query: Record<string, string | undefined>, accept: string | undefined, columns?: readonly CatColumn[] | readonly string[]): CatAnswer {
   const table = catalogue(rows, columns);
   if (query.help !== undefined && query.help !== 'false') return { text: help(table) };
-  const shown = displayed(table, query.h);
+  // `ts=false` leaves the two time columns out, asked for or not (RestTable.checkOutputTimestamp).
+  const shown = displayed(table, query.h).filter(({ name }) => query.ts !== 'false' || (name !== 'epoch' && name !== 'timestamp'));
   const ordered = query.s === undefined ? rows : sortRows(rows, table, query.s);
   const time = query.time;
   const cell = (row: CatRow, column: string): string => {
@@ -47,11 +48,16 @@ export function renderCat(rows: CatRow[], query: Record<string, string | undefin
   };
   const selected = ordered.map((row) => Object.fromEntries(shown.map(({ name, display }) => [display, cell(row, name)])));
   if (wantsJson(query.format, accept)) return { json: selected };
-  const headers = shown.map(({ display }) => display);
-  const lines = [...(query.v !== undefined && query.v !== 'false' ? [Object.fromEntries(headers.map((header) => [header, header]))] : []), ...selected];
-  const widths = headers.map((header) => Math.max(...lines.map((row) => (row[header] ?? '').length)));
-  const text = lines.map((row) => headers.map((header, i) => (row[header] ?? '').padEnd(widths[i] ?? 0)).join(' ').trimEnd()).join('\n');
-  return { text: text.length > 0 ? `${text}\n` : '' };
+  const lines = [...(query.v !== undefined && query.v !== 'false' ? [shown.map(({ display }) => display)] : []), ...selected.map((row) => shown.map(({ display }) => row[display] ?? ''))];
+  const widths = shown.map((_, i) => Math.max(0, ...lines.map((line) => (line[i] ?? '').length)));
+  const right = shown.map(({ name }) => table.find((column) => column.name === name)?.right === true);
+  return { text: lines.map((line) => `${line.map((cell, i) => padded(cell, widths[i] ?? 0, right[i] === true, i === line.length - 1)).join(' ')}\n`).join('') };
+}
+
+/** A cell as RestTable.pad writes it: a right-aligned one padded on the left, any other on the right unless it ends the line. */
+function padded(cell: string, width: number, right: boolean, last: boolean): string {
+  if (right && cell.length < width) return cell.padStart(width);
+  return last ? cell : cell.padEnd(width);
 }
 
 /** The table's columns: its catalogue, else the default names given (then the rows' others, hidden), else the rows' own. */
@@ -60,14 +66,14 @@ function catalogue(rows: CatRow[], columns: readonly CatColumn[] | readonly stri
   const defaults = (columns ?? []) as readonly string[];
   const names = Object.keys(rows[0] ?? {});
   const all = defaults.length > 0 ? [...defaults, ...names.filter((name) => !defaults.includes(name))] : names;
-  return all.map((name) => ({ name, aliases: [], desc: 'not available', hidden: defaults.length > 0 && !defaults.includes(name) }));
+  return all.map((name) => ({ name, aliases: [], desc: 'not available', hidden: defaults.length > 0 && !defaults.includes(name), right: false }));
 }
 
-/** `help`: a line per column, its name, its aliases and its description, each padded to the widest (RestTable.buildHelpWidths). */
+/** `help`: a line per column, its name, its aliases and its description, each left-aligned and padded to the widest (AbstractCatAction, RestTable.buildHelpWidths). */
 function help(table: readonly CatColumn[]): string {
   const lines = table.map((column) => [column.name, column.aliases.join(','), column.desc]);
   const widths = [0, 1, 2].map((i) => Math.max(0, ...lines.map((line) => (line[i] ?? '').length)));
-  return lines.map((line) => line.map((part, i) => part.padEnd(widths[i] ?? 0)).join(' | ').trimEnd() + '\n').join('');
+  return lines.map((line) => `${line.map((part, i) => part.padEnd(widths[i] ?? 0)).join(' | ')}\n`).join('');
 }
 
 /**

@@ -35,9 +35,12 @@ export function threadPoolRows(node: CatNode & { pid: number; port: number }): A
     scaling('warmer', Math.min(5, Math.floor((cores + 1) / 2))),
     fixed('write', cores, 10000),
   ];
+  // A scaling pool keeps one thread at least (generic four) and lets idle ones go after 5 minutes (generic 30 s); a
+  // fixed pool has no keep-alive. An unbounded queue shows -1, as RestThreadPoolAction shows it.
   return pools.map(([name, type, size, queue]) => ({
     node_name: node.node, node_id: node.id, pid: String(node.pid), host: node.host, ip: node.ip, port: String(node.port),
-    name, type, active: '0', queue: '0', queue_size: queue < 0 ? '' : String(queue), rejected: '0', size: String(size),
+    name, type, active: '0', size: String(size), queue: '0', queue_size: String(queue), rejected: '0', largest: '0', completed: '0',
+    min: type === 'fixed' ? String(size) : name === 'generic' ? '4' : '1', max: String(size), keep_alive: type === 'fixed' ? '' : name === 'generic' ? '30s' : '5m',
   }));
 }
 

@@ -1685,7 +1685,7 @@ export class ElasticsearchEmulator {
   }
 
   private threadPools(): Array<Record<string, string>> {
-    return threadPoolRows({ ...this.nodeDescription(), pid: process.pid, port: this.port });
+    return threadPoolRows({ ...this.nodeDescription(), pid: process.pid, port: 9300 });
   }
 
   private nodeDescription(): NodeDescription {
