@@ -1,6 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
+import { parse as parseYaml } from 'yaml';
 import { emulatorPerFile, failure } from './support/elasticsearch.js';
 
 let es: Client;
@@ -533,6 +534,23 @@ describe('search', () => {
     expect(await filtered.json()).toEqual({ hits: { total: { value: 5 }, hits: [{ _id: expect.any(String) }] } });
     const pretty = await (await raw('/?pretty')).text();
     expect(pretty).toContain('\n  "cluster_name": "sluice-emulator"');
+  });
+
+  it('format=yaml (or an Accept of YAML) answers in YAML as Jackson writes it, on any API, errors and _cat too', async () => {
+    await seed();
+    for (const path of ['/films/_search?size=2&sort=_id', '/_cluster/health', '/_cat/indices?h=i,dc', '/nothing/_search']) {
+      const json = await (await raw(`${path}${path.includes('?') ? '&' : '?'}format=json`)).json();
+      const answer = await raw(`${path}${path.includes('?') ? '&' : '?'}format=yaml`);
+      expect(answer.headers.get('content-type'), path).toBe('application/yaml');
+      const text = await answer.text();
+      expect(text.startsWith('---\n'), path).toBe(true);
+      const read = parseYaml(text) as { took?: number };
+      if (typeof read.took === 'number') read.took = (json as { took: number }).took;
+      expect(read, path).toEqual(json);
+    }
+    const health = await (await raw('/_cluster/health?format=yaml')).text();
+    expect(health).toContain('\ncluster_name: "sluice-emulator"\n');
+    expect(await (await raw('/_cat/count?h=count', { headers: { accept: 'application/yaml' } })).text()).toBe('---\n- count: "5"\n');
   });
 
   // Elasticsearch's rest-api-spec search/70_response_filtering.yml, "Search with response filtering" (its

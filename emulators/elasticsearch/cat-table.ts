@@ -47,7 +47,7 @@ export function renderCat(rows: CatRow[], query: Record<string, string | undefin
     return time !== undefined && DURATION_COLUMNS.has(column) ? inTimeUnit(value, time) : value;
   };
   const selected = ordered.map((row) => Object.fromEntries(shown.map(({ name, display }) => [display, cell(row, name)])));
-  if (wantsJson(query.format, accept)) return { json: selected };
+  if (wantsObjects(query.format, accept)) return { json: selected };
   const lines = [...(query.v !== undefined && query.v !== 'false' ? [shown.map(({ display }) => display)] : []), ...selected.map((row) => shown.map(({ display }) => row[display] ?? ''))];
   const widths = shown.map((_, i) => Math.max(0, ...lines.map((line) => (line[i] ?? '').length)));
   const right = shown.map(({ name }) => table.find((column) => column.name === name)?.right === true);
@@ -77,15 +77,15 @@ function help(table: readonly CatColumn[]): string {
 }
 
 /**
- * `format=json`, or no `format` and an `Accept` of one JSON media type (RestTable.getResponseContentType): a list of
+ * `format=json` (or `yaml`, the same objects written as YAML), or no `format` and an `Accept` of one JSON media type (RestTable.getResponseContentType): a list of
  * types, as the official clients send (`…+json; compatible-with=9,text/plain`), is a media range, which
  * ParsedMediaType reads as none, so the table is text.
  */
-function wantsJson(format: string | undefined, accept: string | undefined): boolean {
-  if (format !== undefined) return format === 'json';
+function wantsObjects(format: string | undefined, accept: string | undefined): boolean {
+  if (format !== undefined) return format === 'json' || format === 'yaml';
   if (accept === undefined || accept.includes(',')) return false;
   const type = accept.split(';')[0]?.trim().toLowerCase();
-  return type === 'application/json' || type === 'application/vnd.elasticsearch+json';
+  return type === 'application/json' || type === 'application/vnd.elasticsearch+json' || type === 'application/yaml';
 }
 
 /**

@@ -38,6 +38,7 @@ import { allocationRows, EMULATED_LUCENE_VERSION, formatTimeValue, nodeRow, size
 import { allocationExplain, recoveries, recoveryRows, searchShards, segmentRows, segments, shardStores, type NodeDescription } from './shard-info.js';
 import { CAT_COLUMNS, type CatColumn } from './cat-columns.js';
 import { renderCat } from './cat-table.js';
+import { stringify as stringifyYaml } from 'yaml';
 import { healthReport } from './health-report.js';
 import { Cluster, Doc, flattenSettings, nestSettings, readable, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
 import { checkAliasActions, checkCreateIndexBody, checkIndexSettings, checkReindexBody, checkRolloverBody } from './admin-parsers.js';
@@ -58,6 +59,11 @@ export interface ElasticsearchEmulatorOptions {
 }
 
 export const EMULATED_VERSION = '9.4.0';
+
+const YAML_TYPE = 'application/yaml';
+/** YAML as Elasticsearch's Jackson generator writes it: strings in double quotes, a list's dashes at its key's indentation, no folding. */
+const JACKSON_YAML_STYLE = { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', indentSeq: false, lineWidth: 0 } as const;
+
 const CLUSTER_NAME = 'sluice-emulator';
 const NODE_NAME = 'sluice-emulator-node';
 const NODE_ROLES = ['data', 'ingest', 'master'];
@@ -621,9 +627,12 @@ export class ElasticsearchEmulator {
       }
     }
     this.journal?.flush();
-    // A client asking for a compatible-with media type gets its answer in that type, as from Elasticsearch.
-    const compatible = /compatible-with=(\d+)/.exec(String(incoming.headers.accept ?? ''))?.[1];
-    this.send(outgoing, method, reply, query, compatible === undefined ? 'application/json' : `application/vnd.elasticsearch+json;compatible-with=${compatible}`);
+    // A client asking for a compatible-with media type gets its answer in that type, as from Elasticsearch; `format=yaml`
+    // (or an Accept of YAML) gets YAML, as every Elasticsearch REST API gives it.
+    const accept = String(incoming.headers.accept ?? '');
+    const compatible = /compatible-with=(\d+)/.exec(accept)?.[1];
+    const yaml = query.format === 'yaml' || (query.format === undefined && accept.split(';')[0]?.trim().toLowerCase() === 'application/yaml');
+    this.send(outgoing, method, reply, query, yaml ? YAML_TYPE : compatible === undefined ? 'application/json' : `application/vnd.elasticsearch+json;compatible-with=${compatible}`);
   }
 
   private readBody(incoming: IncomingMessage): Promise<{ chunks: Buffer[]; length: number }> {
@@ -671,7 +680,8 @@ export class ElasticsearchEmulator {
       return;
     }
     const body = query.filter_path !== undefined ? filterPath(reply.body, query.filter_path.split(',')) : reply.body;
-    outgoing.end(JSON.stringify(body, null, truthy(query.pretty) ? 2 : undefined));
+    if (contentType === YAML_TYPE) outgoing.end(`---\n${stringifyYaml(body, JACKSON_YAML_STYLE)}`);
+    else outgoing.end(JSON.stringify(body, null, truthy(query.pretty) ? 2 : undefined));
   }
 
   private async dispatch(request: Request): Promise<Reply> {
