@@ -6,9 +6,9 @@ import { matchesPattern } from './glob.js';
  * A `_cat` answer as Elasticsearch's RestTable renders one: `h` picks columns by name or short name (wildcards
  * expanded over both), `s` orders the rows (`:asc`, `:desc`; an unknown key refused), `help` lists the columns,
  * `time` gives the duration columns in whole units, and the table is text (`v` for the header line, also over no
- * rows) unless `format=json` or an `Accept` of JSON asks for objects. The rows come with their cells already rendered, so
- * the order compares what they show by its kind: numbers, byte sizes, durations and percentages by value,
- * anything else as text, an empty cell (Elasticsearch's null) first.
+ * rows) unless `format=json` or `yaml`, or an `Accept` of either, asks for objects. The rows come with their cells
+ * already rendered, so the order compares what they show by its kind: numbers, byte sizes, durations and
+ * percentages by value, anything else as text, an empty cell (Elasticsearch's null) first.
  */
 
 export type CatRow = Record<string, string>;
@@ -77,9 +77,9 @@ function help(table: readonly CatColumn[]): string {
 }
 
 /**
- * `format=json` (or `yaml`, the same objects written as YAML), or no `format` and an `Accept` of one JSON media type (RestTable.getResponseContentType): a list of
- * types, as the official clients send (`…+json; compatible-with=9,text/plain`), is a media range, which
- * ParsedMediaType reads as none, so the table is text.
+ * `format=json` or `yaml` (the same objects, written as YAML), or no `format` and an `Accept` of one JSON or YAML
+ * media type (RestTable.getResponseContentType): a list of types, as the official clients send
+ * (`…+json; compatible-with=9,text/plain`), is a media range, which ParsedMediaType reads as none, so the table is text.
  */
 function wantsObjects(format: string | undefined, accept: string | undefined): boolean {
   if (format !== undefined) return format === 'json' || format === 'yaml';
