@@ -7,6 +7,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as os from 'node:os';
 import { pino, type Logger } from 'pino';
+import { stringify as stringifyYaml } from 'yaml';
 import { listen } from '../common/listen.js';
 import type { FsyncPolicy } from '../common/record-file.js';
 
@@ -38,7 +39,6 @@ import { allocationRows, EMULATED_LUCENE_VERSION, formatTimeValue, nodeRow, size
 import { allocationExplain, recoveries, recoveryRows, searchShards, segmentRows, segments, shardStores, type NodeDescription } from './shard-info.js';
 import { CAT_COLUMNS, type CatColumn } from './cat-columns.js';
 import { renderCat } from './cat-table.js';
-import { stringify as stringifyYaml } from 'yaml';
 import { healthReport } from './health-report.js';
 import { Cluster, Doc, flattenSettings, nestSettings, readable, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
 import { checkAliasActions, checkCreateIndexBody, checkIndexSettings, checkReindexBody, checkRolloverBody } from './admin-parsers.js';
