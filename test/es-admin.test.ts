@@ -488,6 +488,10 @@ describe('the _cat APIs about the node, its shards and templates', () => {
     await es.indices.putAlias({ index: 'three', name: 'split', index_routing: 'ir', search_routing: 'sr1,sr2' });
     expect((await es.indices.getAlias({ index: 'three' })).three?.aliases).toEqual({ routed: { index_routing: '1', search_routing: '1' }, split: { index_routing: 'ir', search_routing: 'sr1,sr2' } });
     expect(await es.cat.aliases({ name: 'split', h: 'a,ri,rs' })).toBe('split ir sr1,sr2\n');
+    // The tables of recoveries, segments and tasks too.
+    expect(await es.cat.recovery({ index: 'three', format: 'json', h: 'i,ty,st' })).toEqual([{ i: 'three', ty: 'empty_store', st: 'done' }]);
+    expect(await es.cat.segments({ index: 'three', format: 'json', h: 'i,seg,dc' })).toEqual([{ i: 'three', seg: '_0', dc: '3' }]);
+    expect(Object.keys((await es.cat.tasks({ format: 'json', h: 'ac,ti,n' }))[0] ?? {})).toEqual(['ac', 'ti', 'n']);
   });
 
   it('_cat/templates lists the index templates with their patterns, priority, version and components', async () => {

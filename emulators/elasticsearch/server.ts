@@ -1340,7 +1340,7 @@ export class ElasticsearchEmulator {
         const started = new Date(task.start_time_in_millis);
         return { action: task.action, task_id: `${task.node}:${task.id}`, parent_task_id: '-', type: task.type, start_time: String(task.start_time_in_millis), timestamp: started.toISOString().slice(11, 19), running_time: '0s', running_time_ns: '0', node_id: task.node, ip: '127.0.0.1', port: '9300', node: NODE_NAME };
       });
-      return this.cat(request, rows, ['action', 'task_id', 'parent_task_id', 'type', 'start_time', 'timestamp', 'running_time', 'ip', 'node']);
+      return this.cat(request, rows, CAT_COLUMNS.tasks);
     });
   }
 
@@ -1666,8 +1666,8 @@ export class ElasticsearchEmulator {
       this.route('GET', `${prefix}/_shard_stores`, (request) => ok(shardStores(indicesOf(request), node, request.query.status)));
     }
     for (const suffix of ['', '/{index}']) {
-      this.route('GET', `/_cat/recovery${suffix}`, (request) => this.cat(request, truthy(request.query.active_only) ? [] : recoveryRows(indicesOf(request), node, sizeIn(request.query.bytes))));
-      this.route('GET', `/_cat/segments${suffix}`, (request) => this.cat(request, segmentRows(indicesOf(request), node, sizeIn(request.query.bytes))));
+      this.route('GET', `/_cat/recovery${suffix}`, (request) => this.cat(request, truthy(request.query.active_only) ? [] : recoveryRows(indicesOf(request), node, sizeIn(request.query.bytes)), CAT_COLUMNS.recovery));
+      this.route('GET', `/_cat/segments${suffix}`, (request) => this.cat(request, segmentRows(indicesOf(request), node, sizeIn(request.query.bytes)), CAT_COLUMNS.segments));
     }
     this.route(['GET', 'POST'], '/_cluster/allocation/explain', (request) => {
       const body = request.json;

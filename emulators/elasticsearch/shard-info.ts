@@ -93,7 +93,7 @@ export function segmentRows(indices: Index[], node: NodeDescription, bytes: (siz
   return indices
     .filter((index) => index.view.size > 0)
     .map((index) => ({
-      index: index.name, shard: '0', prirep: 'p', ip: node.ip, segment: '_0', generation: '0', 'docs.count': String(index.view.size), 'docs.deleted': '0',
+      index: index.name, shard: '0', prirep: 'p', ip: node.ip, id: node.id, segment: '_0', generation: '0', 'docs.count': String(index.view.size), 'docs.deleted': '0',
       size: bytes(index.bytes), 'size.memory': bytes(0), committed: 'true', searchable: 'true', version: EMULATED_LUCENE_VERSION, compound: 'false',
     }));
 }
