@@ -513,6 +513,10 @@ describe('what Kibana asks first: node info and async search', () => {
     expect(nodes).toEqual([{ version: (await es.info()).version.number, http: { publish_address: emulator.url.replace('http://', '') }, ip: '127.0.0.1' }]);
     const info = await es.nodes.info({ node_id: '_local' });
     expect(Object.values(info.nodes)[0]?.roles).toContain('data');
+    // The processors a pipeline may use: only `set` here, so a client that needs geoip learns it before it sends one.
+    const ingest = await es.nodes.info({ metric: 'ingest', filter_path: 'nodes.*.ingest.processors' });
+    expect(Object.values(ingest.nodes).map((node) => node.ingest?.processors)).toEqual([[{ type: 'set' }]]);
+    expect(Object.values((await es.nodes.info({ metric: 'plugins' })).nodes)[0]?.plugins).toEqual([]);
   });
 
   it('_async_search answers a search complete; kept with keep_on_completion for GET, status and DELETE, then gone', async () => {

@@ -1916,6 +1916,11 @@ export class ElasticsearchEmulator {
           http: { bound_address: [address], publish_address: address, max_content_length_in_bytes: this.options.maxContentLength ?? 100 * 1024 * 1024 },
           os: { name: os.type(), arch: os.arch(), version: os.release(), available_processors: os.availableParallelism(), allocated_processors: os.availableParallelism() },
           process: { id: process.pid, mlockall: false },
+          // What a client checks before it sends a pipeline (Beats' module pipelines ask `_nodes/ingest` for geoip and
+          // user_agent): only the processor the emulator runs, and no plugin or module.
+          ingest: { processors: [{ type: 'set' }] },
+          plugins: [],
+          modules: [],
         },
       },
     });
