@@ -517,6 +517,15 @@ describe('what Kibana asks first: node info and async search', () => {
     const ingest = await es.nodes.info({ metric: 'ingest', filter_path: 'nodes.*.ingest.processors' });
     expect(Object.values(ingest.nodes).map((node) => node.ingest?.processors)).toEqual([[{ type: 'set' }]]);
     expect(Object.values((await es.nodes.info({ metric: 'plugins' })).nodes)[0]?.plugins).toEqual([]);
+    // Metrics choose the sections, whether after the nodes or alone; the identity is always there.
+    const sections = async (path: string): Promise<string[]> => Object.keys(Object.values(((await (await fetch(`${emulator.url}${path}`)).json()) as { nodes: Record<string, object> }).nodes)[0] ?? {});
+    expect(await sections('/_nodes/ingest')).toEqual(['name', 'transport_address', 'host', 'ip', 'version', 'build_flavor', 'build_type', 'build_hash', 'roles', 'attributes', 'ingest']);
+    expect(await sections('/_nodes/_local/http,os')).toEqual(expect.arrayContaining(['http', 'os']));
+    expect(await sections('/_nodes/_local/http,os')).not.toContain('ingest');
+    expect(await sections('/_nodes/_local')).toEqual(expect.arrayContaining(['http', 'os', 'process', 'ingest', 'plugins', 'modules']));
+    const misspelt = await fetch(`${emulator.url}/_nodes/_local/ingset`);
+    expect(misspelt.status).toBe(400);
+    expect(((await misspelt.json()) as { error: { reason: string } }).error.reason).toBe('request [/_nodes/_local/ingset] contains unrecognized metric: [ingset]');
   });
 
   it('_async_search answers a search complete; kept with keep_on_completion for GET, status and DELETE, then gone', async () => {

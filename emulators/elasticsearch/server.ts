@@ -64,6 +64,9 @@ const YAML_TYPE = 'application/yaml';
 /** YAML as Elasticsearch's Jackson generator writes it: strings in double quotes, a list's dashes at its key's indentation, no folding. */
 const JACKSON_YAML_STYLE = { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', indentSeq: false, lineWidth: 0 } as const;
 
+/** The sections node info can be asked for (RestNodesInfoAction's metrics); the emulator has http, os, process, ingest and plugins. */
+const NODE_INFO_METRICS = new Set(['_all', '_none', 'aggregations', 'http', 'indices', 'ingest', 'jvm', 'os', 'plugins', 'process', 'remote_cluster_server', 'settings', 'thread_pool', 'transport']);
+
 const CLUSTER_NAME = 'sluice-emulator';
 const NODE_NAME = 'sluice-emulator-node';
 const NODE_ROLES = ['data', 'ingest', 'master'];
@@ -887,9 +890,9 @@ export class ElasticsearchEmulator {
     const reloadSecure = (): Reply => ok({ _nodes: { total: 1, successful: 1, failed: 0 }, cluster_name: CLUSTER_NAME, nodes: { [this.nodeId]: { name: NODE_NAME } } });
     this.route('POST', '/_nodes/reload_secure_settings', reloadSecure);
     this.route('POST', '/_nodes/{selector}/reload_secure_settings', reloadSecure);
-    this.route('GET', '/_nodes', () => this.nodeInfo());
-    this.route('GET', '/_nodes/{selector}', () => this.nodeInfo());
-    this.route('GET', '/_nodes/{selector}/{metric}', () => this.nodeInfo());
+    this.route('GET', '/_nodes', (request) => this.nodeInfo(request));
+    this.route('GET', '/_nodes/{selector}', (request) => this.nodeInfo(request));
+    this.route('GET', '/_nodes/{selector}/{metric}', (request) => this.nodeInfo(request));
   }
 
   /** The `_cat` APIs. */
@@ -1896,8 +1899,30 @@ export class ElasticsearchEmulator {
   }
 
   /** `_nodes` (node info): the one node, its version, roles, HTTP address and system. */
-  private nodeInfo(): Reply {
+  /**
+   * `_nodes[/<nodes>][/<metrics>]`: the node's identity, and the sections the metrics name (all without). A lone path
+   * part is metrics when each of its names is one, else nodes, as RestNodesInfoAction reads it; `plugins` has the
+   * modules too.
+   */
+  private nodeInfo(request: Request): Reply {
+    const { selector, metric } = request.params;
+    const lone = metric === undefined && selector?.split(',').every((name) => NODE_INFO_METRICS.has(name)) === true;
+    const metrics = metric?.split(',') ?? (lone ? selector?.split(',') : undefined);
+    const unknown = (metrics ?? []).filter((name) => !NODE_INFO_METRICS.has(name));
+    if (unknown.length > 0) throw badRequest(`request [${request.path}] contains unrecognized metric${unknown.length > 1 ? 's' : ''}: [${unknown.join(', ')}]`);
+    const wanted = (section: string): boolean => metrics === undefined || metrics.includes('_all') || metrics.includes(section);
     const address = `${this.options.host ?? '127.0.0.1'}:${this.port}`;
+    const sections: Record<string, unknown> = {
+      http: { bound_address: [address], publish_address: address, max_content_length_in_bytes: this.options.maxContentLength ?? 100 * 1024 * 1024 },
+      os: { name: os.type(), arch: os.arch(), version: os.release(), available_processors: os.availableParallelism(), allocated_processors: os.availableParallelism() },
+      process: { id: process.pid, mlockall: false },
+      // What a client checks before it sends a pipeline (Beats' module pipelines ask `_nodes/ingest` for geoip and
+      // user_agent): only the processor the emulator runs, and no plugin or module.
+      ingest: { processors: [{ type: 'set' }] },
+      plugins: [],
+      modules: [],
+    };
+    const shown = Object.fromEntries(Object.entries(sections).filter(([section]) => wanted(section === 'modules' ? 'plugins' : section)));
     return ok({
       _nodes: { total: 1, successful: 1, failed: 0 },
       cluster_name: CLUSTER_NAME,
@@ -1913,14 +1938,7 @@ export class ElasticsearchEmulator {
           build_hash: 'sluice',
           roles: NODE_ROLES,
           attributes: {},
-          http: { bound_address: [address], publish_address: address, max_content_length_in_bytes: this.options.maxContentLength ?? 100 * 1024 * 1024 },
-          os: { name: os.type(), arch: os.arch(), version: os.release(), available_processors: os.availableParallelism(), allocated_processors: os.availableParallelism() },
-          process: { id: process.pid, mlockall: false },
-          // What a client checks before it sends a pipeline (Beats' module pipelines ask `_nodes/ingest` for geoip and
-          // user_agent): only the processor the emulator runs, and no plugin or module.
-          ingest: { processors: [{ type: 'set' }] },
-          plugins: [],
-          modules: [],
+          ...shown,
         },
       },
     });
