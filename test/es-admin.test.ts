@@ -525,7 +525,7 @@ describe('what Kibana asks first: node info and async search', () => {
     expect(await sections('/_nodes/_local')).toEqual(expect.arrayContaining(['http', 'os', 'process', 'ingest', 'plugins', 'modules']));
     const misspelt = await fetch(`${emulator.url}/_nodes/_local/ingset`);
     expect(misspelt.status).toBe(400);
-    expect(((await misspelt.json()) as { error: { reason: string } }).error.reason).toBe('request [/_nodes/_local/ingset] contains unrecognized metric: [ingset]');
+    expect(((await misspelt.json()) as { error: { reason: string } }).error.reason).toBe('request [/_nodes/_local/ingset] contains unrecognized metric: [ingset] -> did you mean [ingest]?');
   });
 
   it('_async_search answers a search complete; kept with keep_on_completion for GET, status and DELETE, then gone', async () => {

@@ -113,7 +113,8 @@ function notApplicable(steps: Step[]): string | undefined {
     if (kind === 'requires' && clusterFeatures.some((feature) => !hasFeature(feature))) return String(spec.reason);
     if (kind === 'skip' && clusterFeatures.length > 0 && clusterFeatures.every(hasFeature)) return String(spec.reason);
     if (kind === 'skip' && typeof spec.version === 'string') {
-      const [from = '', to = ''] = spec.version === 'all' ? ['', ''] : spec.version.split(/\s+-\s*|\s*-\s+|^-|-$/);
+      // `a - b`, with either side left out; a version holds no dash.
+      const [from = '', to = ''] = spec.version === 'all' ? ['', ''] : spec.version.split('-');
       const low = from.trim() === '' ? [0, 0, 0] : versionOf(from);
       const high = to.trim() === '' ? [Infinity, 0, 0] : versionOf(to);
       if (compareVersions(EMULATED, low) >= 0 && compareVersions(EMULATED, high) <= 0) return String(spec.reason);

@@ -5,6 +5,7 @@
  */
 import { badRequest, EsError, indexNotFound } from './errors.js';
 import { matchesPattern } from './glob.js';
+import { unrecognized } from './rest-params.js';
 import type { Cluster, Index, Json } from './store.js';
 
 /** Whether an expression (comma list, wildcards) names `name`; a wildcard reaches a hidden name only when asked. */
@@ -66,7 +67,7 @@ function statsOf(indices: Index[], metrics: string[]): Json {
 export function indexStats(cluster: Cluster, expression: string | undefined, metric: string | undefined, path: string, query: Record<string, string>): Json {
   const asked = metric === undefined || metric === '_all' ? EMULATED_METRICS : metric.split(',');
   const unknown = asked.filter((name) => !EMULATED_METRICS.includes(name) && !OTHER_METRICS.includes(name));
-  if (unknown.length > 0) throw badRequest(`request [${path}] contains unrecognized metric${unknown.length > 1 ? 's' : ''}: [${unknown.join(', ')}]`);
+  if (unknown.length > 0) throw unrecognized(path, 'metric', unknown, new Set([...EMULATED_METRICS, ...OTHER_METRICS]));
   const missing = asked.filter((name) => !EMULATED_METRICS.includes(name));
   if (missing.length > 0) throw badRequest(`index statistics [${missing.join(', ')}] are not emulated: the emulator keeps docs, store and flush`);
   const indices = cluster.resolve(expression, { ignoreUnavailable: query.ignore_unavailable === 'true', allowNoIndices: true, expandHidden: /\b(?:all|hidden)\b/.test(query.expand_wildcards ?? '') });

@@ -446,8 +446,15 @@ export function checkRequest(method: string, path: string, query: Readonly<Recor
 }
 
 function checkParams(path: string, query: Readonly<Record<string, string>>, accepted: ReadonlySet<string>): void {
-  const unknown = Object.keys(query).filter((name) => !accepted.has(name)).sort();
-  if (unknown.length === 0) return;
-  const listed = unknown.map((name) => `[${name}]${suggestions(name, accepted)}`).join(', ');
-  throw new EsError(400, 'illegal_argument_exception', `request [${path}] contains unrecognized parameter${unknown.length > 1 ? 's' : ''}: ${listed}`);
+  const unknown = Object.keys(query).filter((name) => !accepted.has(name));
+  if (unknown.length > 0) throw unrecognized(path, 'parameter', unknown, accepted);
+}
+
+/**
+ * BaseRestHandler.unrecognized, for parameters and for an API's metrics alike: each unknown name, in order, with the
+ * accepted names most like it suggested.
+ */
+export function unrecognized(path: string, kind: string, unknown: readonly string[], accepted: ReadonlySet<string>): EsError {
+  const listed = [...unknown].sort().map((name) => `[${name}]${suggestions(name, accepted)}`).join(', ');
+  return new EsError(400, 'illegal_argument_exception', `request [${path}] contains unrecognized ${kind}${unknown.length > 1 ? 's' : ''}: ${listed}`);
 }

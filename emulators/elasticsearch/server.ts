@@ -42,7 +42,7 @@ import { renderCat } from './cat-table.js';
 import { healthReport } from './health-report.js';
 import { Cluster, Doc, flattenSettings, nestSettings, readable, sourceOf, type AliasDef, type ComponentTemplate, type DataStream, type Index, type IndexTemplate, type Json, type WriteResult } from './store.js';
 import { checkAliasActions, checkCreateIndexBody, checkIndexSettings, checkReindexBody, checkRolloverBody } from './admin-parsers.js';
-import { checkRequest, routeRules, type RouteRules } from './rest-params.js';
+import { checkRequest, routeRules, unrecognized, type RouteRules } from './rest-params.js';
 
 export interface ElasticsearchEmulatorOptions {
   /** HTTP port; 0 picks a free one. Default 9200. */
@@ -1909,15 +1909,15 @@ export class ElasticsearchEmulator {
     const lone = metric === undefined && selector?.split(',').every((name) => NODE_INFO_METRICS.has(name)) === true;
     const metrics = metric?.split(',') ?? (lone ? selector?.split(',') : undefined);
     const unknown = (metrics ?? []).filter((name) => !NODE_INFO_METRICS.has(name));
-    if (unknown.length > 0) throw badRequest(`request [${request.path}] contains unrecognized metric${unknown.length > 1 ? 's' : ''}: [${unknown.join(', ')}]`);
+    if (unknown.length > 0) throw unrecognized(request.path, 'metric', unknown, NODE_INFO_METRICS);
     const wanted = (section: string): boolean => metrics === undefined || metrics.includes('_all') || metrics.includes(section);
     const address = `${this.options.host ?? '127.0.0.1'}:${this.port}`;
     const sections: Record<string, unknown> = {
       http: { bound_address: [address], publish_address: address, max_content_length_in_bytes: this.options.maxContentLength ?? 100 * 1024 * 1024 },
       os: { name: os.type(), arch: os.arch(), version: os.release(), available_processors: os.availableParallelism(), allocated_processors: os.availableParallelism() },
       process: { id: process.pid, mlockall: false },
-      // What a client checks before it sends a pipeline (Beats' module pipelines ask `_nodes/ingest` for geoip and
-      // user_agent): only the processor the emulator runs, and no plugin or module.
+      // The processors a pipeline may use, as Elasticsearch's processor reference says to list them
+      // (`_nodes/ingest?filter_path=nodes.*.ingest.processors`): only the one the emulator runs; no plugin or module.
       ingest: { processors: [{ type: 'set' }] },
       plugins: [],
       modules: [],
