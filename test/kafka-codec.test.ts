@@ -36,6 +36,10 @@ const FOLDERS: Record<string, string> = {
   createPartitions: 'CreatePartitions',
   alterConfigs: 'AlterConfigs',
   deleteRecords: 'DeleteRecords',
+  addPartitionsToTxn: 'AddPartitionsToTxn',
+  addOffsetsToTxn: 'AddOffsetsToTxn',
+  endTxn: 'EndTxn',
+  txnOffsetCommit: 'TxnOffsetCommit',
 };
 
 const cases = Object.entries(FOLDERS).flatMap(([folder, name]) =>

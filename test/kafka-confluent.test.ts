@@ -69,6 +69,21 @@ describe('confluent-kafka (librdkafka) against the emulator', () => {
     expect(Math.max(...producers)).toBe(1);
   });
 
+  it('transactions: commits seen by read_committed, aborts only by read_uncommitted; offsets sent in a transaction; fencing', async () => {
+    const report = await confluent(['transactions', 'cf-txn']);
+    expect(report.read_committed).toEqual(['kept-1', 'kept-2', 'kept-3', 'kept-4']);
+    expect(report.read_uncommitted).toEqual(['dropped-1', 'dropped-2', 'kept-1', 'kept-2', 'kept-3', 'kept-4']);
+    expect(report.ctp_output).toEqual(['KEPT-1', 'KEPT-2', 'KEPT-3', 'KEPT-4']);
+    // The loop's offsets, committed with its output: past the last record it read in each partition (kept-4 at
+    // offset 5 of partition 0, kept-2 at 0 of partition 1), and past any marker librdkafka had fetched.
+    const committed = report.ctp_committed as Record<string, number>;
+    expect(committed['0']).toBeGreaterThanOrEqual(6);
+    expect(committed['1']).toBeGreaterThanOrEqual(1);
+    expect(committed['1']).toBeLessThanOrEqual(4);
+    expect(report.fenced).toEqual({ name: '_FENCED', fatal: true });
+    expect(report.after_fencing).toEqual(['kept-1', 'kept-2', 'kept-3', 'kept-4', 'successor']);
+  });
+
   // kafkajs's record decoding is patched (patches/kafkajs+2.2.4.patch): offsets and timestamps added in Numbers
   // while they are safe integers, each record read where it lies. librdkafka's reading is the reference.
   it.each(['none', 'gzip'])('kafkajs reads every shape of record confluent-kafka wrote (%s) as confluent-kafka reads it', async (codec) => {

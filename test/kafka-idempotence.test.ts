@@ -77,22 +77,6 @@ describe('idempotent producers (InitProducerId, sequences, dedup window, fencing
     expect(broker.emulator.topics.partition('idem-window', 0)?.highWatermark).toBe((DEDUP_WINDOW + 1) * 2);
   });
 
-  it('transactions stay unsupported: TRANSACTIONAL_ID_AUTHORIZATION_FAILED for a transactional id and its coordinator', async () => {
-    const raw = await broker.connect();
-    expect((await initProducerId(raw, 4, 'tx-1')).errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-    const coordinator = await raw.request('FindCoordinator', 2, { key: 'tx-1', keyType: 1 });
-    expect(coordinator.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-    expect(coordinator.errorMessage).toMatch(/not supported/);
-    const kafka = new Kafka({ brokers: [broker.emulator.brokers], logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ transactionalId: 'tx-kafkajs', maxInFlightRequests: 1, idempotent: true, retry: { retries: 1, initialRetryTime: 20 } });
-    await producer.connect();
-    // kafkajs reports a refused transaction coordinator as "Failed to find group coordinator", at once.
-    const started = Date.now();
-    await expect(producer.transaction()).rejects.toThrow(/coordinator/i);
-    expect(Date.now() - started).toBeLessThan(5000);
-    await producer.disconnect();
-  });
-
   it('kafkajs idempotent producer: InitProducerId, then sequences per partition; every message once', async () => {
     broker.emulator.topics.create('idem-kafkajs', 2);
     const kafka = new Kafka({ brokers: [broker.emulator.brokers], logLevel: logLevel.NOTHING });

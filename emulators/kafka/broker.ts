@@ -14,6 +14,7 @@ import type { Struct } from './protocol/schema.js';
 import { listen } from '../common/listen.js';
 import type { FsyncPolicy } from '../common/record-file.js';
 import { TopicStore } from './topics.js';
+import { TransactionCoordinator } from './transactions.js';
 
 export interface KafkaEmulatorOptions {
   /** TCP port; 0 picks a free one (see `port` after start). Default 9092. */
@@ -77,6 +78,7 @@ export class KafkaEmulator implements Broker {
   readonly topics: TopicStore;
   readonly groups: GroupCoordinator;
   readonly producerIds: ProducerIdAllocator;
+  readonly transactions: TransactionCoordinator;
   readonly apis: readonly ApiDefinition[] = APIS;
   readonly settings: BrokerSettings;
   private readonly apisByKey = new Map(APIS.map((api) => [api.key, api]));
@@ -121,6 +123,13 @@ export class KafkaEmulator implements Broker {
       maxGroupSize: options.maxGroupSize ?? 1000,
       onRecovery,
       onMemberRemoved: (group, member, reason) => this.log.debug({ group, member, reason }, 'member removed from group'),
+    });
+    this.transactions = new TransactionCoordinator({
+      dataDir: options.dataDir,
+      topics: this.topics,
+      groups: this.groups,
+      producerIds: this.producerIds,
+      onExpired: (transactionalId) => this.log.info({ transactionalId }, 'transaction aborted: it outlived its timeout'),
     });
     if (options.dataDir !== undefined && fsync === 'interval') {
       this.fsyncTimer = setInterval(() => this.flush(), options.fsyncIntervalMs ?? 1000);
@@ -185,6 +194,7 @@ export class KafkaEmulator implements Broker {
       setTimeout(() => socket.destroy(), 1000).unref();
     }));
     await Promise.all([closing, ...ended]);
+    this.transactions.close();
     this.groups.close();
     this.topics.close();
   }

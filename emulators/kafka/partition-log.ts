@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { lastSequenceOf, ProducerStates } from './producers.js';
 import { ErrorCode } from './protocol/errors.js';
-import { readBatchHeader, recordTimestamps, withBaseOffset, type BatchInfo } from './protocol/record-batch.js';
+import { ControlType, encodeMarker, markerType, readBatchHeader, recordTimestamps, withBaseOffset, type BatchHeader, type BatchInfo } from './protocol/record-batch.js';
 import { RecordFile, type FsyncPolicy } from '../common/record-file.js';
 import { replaceFile } from '../../shared/replace-file.js';
 
@@ -47,6 +47,14 @@ export interface AppendResult {
   errorMessage: string | null;
 }
 
+/** A transaction that ended in an abort: a read_committed consumer drops its records (Kafka's AbortedTxn). */
+export interface AbortedTransaction {
+  producerId: bigint;
+  firstOffset: number;
+  /** The offset of its abort marker. */
+  lastOffset: number;
+}
+
 function toStored(bytes: Buffer): StoredBatch {
   const header = readBatchHeader(bytes);
   return { baseOffset: header.baseOffset, lastOffset: header.baseOffset + header.lastOffsetDelta, maxTimestamp: header.maxTimestamp, bytes };
@@ -64,6 +72,10 @@ export class PartitionLog {
   size = 0;
   /** Idempotent producers' sequences, rebuilt from the batch headers at start. */
   readonly producers = new ProducerStates();
+  /** Transactions not yet ended by a marker: producer id to the offset of its first batch here. */
+  private readonly openTransactions = new Map<bigint, number>();
+  /** Aborted transactions in marker order (Kafka's transaction index), rebuilt from the markers at start. */
+  private abortedTransactions: AbortedTransaction[] = [];
 
   constructor(private readonly options: LogOptions) {
     if (options.dir !== undefined) this.load(options.dir);
@@ -78,7 +90,7 @@ export class PartitionLog {
       const { file, records, truncatedBytes } = RecordFile.open(join(dir, name), this.options.fsync);
       if (truncatedBytes > 0) this.options.onRecovery(file.path, truncatedBytes);
       const batches = records.map((record) => toStored(Buffer.from(record)));
-      for (const batch of batches) this.producers.record(readBatchHeader(batch.bytes), batch.baseOffset);
+      for (const batch of batches) this.track(readBatchHeader(batch.bytes), batch);
       const segment: Segment = { baseOffset: Number(name.slice(0, 20)), batches, size: 0, path: file.path, file };
       segment.size = batches.reduce((sum, batch) => sum + batch.bytes.length, 0);
       const previous = this.segments.at(-1);
@@ -94,6 +106,51 @@ export class PartitionLog {
     if (existsSync(checkpoint)) this.logStartOffset = Math.max(this.logStartOffset, Number(readFileSync(checkpoint, 'utf8')));
     const lastBatch = this.segments.at(-1)?.batches.at(-1);
     this.highWatermark = lastBatch !== undefined ? lastBatch.lastOffset + 1 : (this.segments.at(-1)?.baseOffset ?? 0);
+    this.forgetAbortedBeforeStart();
+  }
+
+  /** Producer state and transactions of a batch read back at start. */
+  private track(header: BatchHeader, batch: StoredBatch): void {
+    if (header.control) {
+      this.producers.recordMarker(header.producerId, header.producerEpoch);
+      this.endTransaction(header.producerId, markerType(batch.bytes), batch.baseOffset);
+      return;
+    }
+    this.producers.record(header, batch.baseOffset);
+    if (header.transactional && !this.openTransactions.has(header.producerId)) this.openTransactions.set(header.producerId, batch.baseOffset);
+  }
+
+  private endTransaction(producerId: bigint, type: ControlType, markerOffset: number): void {
+    const firstOffset = this.openTransactions.get(producerId);
+    if (firstOffset === undefined) return;
+    this.openTransactions.delete(producerId);
+    if (type === ControlType.ABORT) this.abortedTransactions.push({ producerId, firstOffset, lastOffset: markerOffset });
+  }
+
+  /**
+   * The last stable offset: below it every transaction has ended, so a read_committed consumer reads up to it
+   * and no further. With no open transaction it is the high watermark.
+   */
+  get lastStableOffset(): number {
+    let stable = this.highWatermark;
+    for (const first of this.openTransactions.values()) stable = Math.min(stable, first);
+    return stable;
+  }
+
+  /** Producers with a transaction open here, and the epoch the partition last saw of each. */
+  openTransactionProducers(): Array<{ producerId: bigint; epoch: number }> {
+    return [...this.openTransactions.keys()].map((producerId) => ({ producerId, epoch: this.producers.epochOf(producerId) ?? 0 }));
+  }
+
+  /** The aborted transactions a fetch of offsets [from, to) must be told of (Log.collectAbortedTransactions). */
+  abortedBetween(from: number, to: number): AbortedTransaction[] {
+    return this.abortedTransactions.filter((aborted) => aborted.lastOffset >= from && aborted.firstOffset < to);
+  }
+
+  private forgetAbortedBeforeStart(): void {
+    if (this.abortedTransactions[0] !== undefined && this.abortedTransactions[0].lastOffset < this.logStartOffset) {
+      this.abortedTransactions = this.abortedTransactions.filter((aborted) => aborted.lastOffset >= this.logStartOffset);
+    }
   }
 
   /**
@@ -106,7 +163,6 @@ export class PartitionLog {
     const fresh: BatchInfo[] = [];
     let duplicateOffset: number | undefined;
     for (const batch of batches) {
-      if (batch.transactional) return { errorCode: ErrorCode.INVALID_TXN_STATE, baseOffset: -1, errorMessage: 'Transactions are not supported by the emulator.' };
       const verdict = this.producers.check(batch, pending);
       if (verdict.kind === 'error') return { errorCode: verdict.errorCode, baseOffset: -1, errorMessage: verdict.message };
       if (verdict.kind === 'duplicate') {
@@ -119,17 +175,33 @@ export class PartitionLog {
     const first = fresh.length > 0 ? this.highWatermark : (duplicateOffset ?? this.highWatermark);
     for (const batch of fresh) {
       const baseOffset = this.highWatermark;
-      const stored = toStored(withBaseOffset(batch.bytes, baseOffset));
       this.producers.record(batch, baseOffset);
-      const segment = this.activeSegment();
-      segment.file?.append(stored.bytes);
-      segment.batches.push(stored);
-      segment.size += stored.bytes.length;
-      this.size += stored.bytes.length;
-      this.highWatermark = stored.lastOffset + 1;
+      if (batch.transactional && !this.openTransactions.has(batch.producerId)) this.openTransactions.set(batch.producerId, baseOffset);
+      this.store(toStored(withBaseOffset(batch.bytes, baseOffset)));
     }
     this.enforceRetention();
     return { errorCode: ErrorCode.NONE, baseOffset: first, errorMessage: null };
+  }
+
+  /**
+   * Writes the marker that ends a producer's transaction here (the coordinator's WriteTxnMarkers): a commit
+   * makes its records visible to read_committed consumers, an abort has them skipped.
+   */
+  appendMarker(type: ControlType, producerId: bigint, epoch: number): void {
+    const markerOffset = this.highWatermark;
+    this.store(toStored(withBaseOffset(encodeMarker(type, producerId, epoch, BigInt(Date.now())), markerOffset)));
+    this.producers.recordMarker(producerId, epoch);
+    this.endTransaction(producerId, type, markerOffset);
+    this.enforceRetention();
+  }
+
+  private store(stored: StoredBatch): void {
+    const segment = this.activeSegment();
+    segment.file?.append(stored.bytes);
+    segment.batches.push(stored);
+    segment.size += stored.bytes.length;
+    this.size += stored.bytes.length;
+    this.highWatermark = stored.lastOffset + 1;
   }
 
   private activeSegment(): Segment {
@@ -158,6 +230,7 @@ export class PartitionLog {
     if (target <= this.logStartOffset) return this.logStartOffset;
     while (this.segments.length > 1 && (this.segments[1] as Segment).baseOffset <= target) this.dropOldestSegment();
     this.logStartOffset = target;
+    this.forgetAbortedBeforeStart();
     if (this.options.dir !== undefined) replaceFile(join(this.options.dir, LOG_START_CHECKPOINT), String(target));
     return target;
   }
@@ -181,13 +254,15 @@ export class PartitionLog {
       const next = this.segments[0] as Segment;
       this.logStartOffset = Math.max(this.logStartOffset, next.batches[0]?.baseOffset ?? next.baseOffset);
     }
+    this.forgetAbortedBeforeStart();
   }
 
   /**
-   * Whole batches from the one holding `offset`, up to `maxBytes`. With `oversizedFirst`, the first batch
-   * is returned even when larger (KIP-74), so a consumer can always make progress.
+   * Whole batches from the one holding `offset`, up to `maxBytes`, none starting at or after `endOffset` (the
+   * last stable offset for read_committed). With `oversizedFirst`, the first batch is returned even when larger
+   * (KIP-74), so a consumer can always make progress.
    */
-  read(offset: number, maxBytes: number, oversizedFirst = true): { batches: Buffer[]; size: number } {
+  read(offset: number, maxBytes: number, oversizedFirst = true, endOffset = Number.POSITIVE_INFINITY): { batches: Buffer[]; size: number } {
     const batches: Buffer[] = [];
     let size = 0;
     let segmentIndex = this.findSegment(offset);
@@ -197,6 +272,7 @@ export class PartitionLog {
       const segment = this.segments[segmentIndex] as Segment;
       for (; batchIndex < segment.batches.length; batchIndex += 1) {
         const batch = segment.batches[batchIndex] as StoredBatch;
+        if (batch.baseOffset >= endOffset) return { batches, size };
         if (size + batch.bytes.length > maxBytes && (batches.length > 0 || !oversizedFirst)) return { batches, size };
         batches.push(batch.bytes);
         size += batch.bytes.length;

@@ -84,6 +84,24 @@ export class ProducerStates {
     if (this.producers.size > MAX_PRODUCERS_PER_PARTITION) this.producers.delete(this.producers.keys().next().value as bigint);
   }
 
+  /**
+   * Records a transaction marker: it carries no sequence, so the producer's sequences go on; a marker of a
+   * newer epoch (written when the coordinator fenced the producer) starts that epoch, whose first batch must
+   * then have sequence 0, as in Kafka's ProducerAppendInfo.
+   */
+  recordMarker(producerId: bigint, epoch: number): void {
+    const previous = this.producers.get(producerId);
+    if (previous !== undefined && previous.epoch >= epoch) return;
+    this.producers.delete(producerId);
+    this.producers.set(producerId, { epoch, lastSequence: -1, batches: [] });
+    if (this.producers.size > MAX_PRODUCERS_PER_PARTITION) this.producers.delete(this.producers.keys().next().value as bigint);
+  }
+
+  /** The last epoch seen of a producer, if the partition knows it. */
+  epochOf(producerId: bigint): number | undefined {
+    return this.producers.get(producerId)?.epoch;
+  }
+
   get size(): number {
     return this.producers.size;
   }

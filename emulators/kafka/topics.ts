@@ -104,6 +104,11 @@ export class TopicStore {
     return [...this.topics.keys()].sort();
   }
 
+  /** Every partition log, with its topic and index. */
+  *logs(): Iterable<{ topic: string; partition: number; log: PartitionLog }> {
+    for (const topic of this.topics.values()) for (const [partition, log] of topic.partitions.entries()) yield { topic: topic.name, partition, log };
+  }
+
   partition(topic: string, partition: number): PartitionLog | undefined {
     return this.topics.get(topic)?.partitions[partition];
   }

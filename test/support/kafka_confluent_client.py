@@ -8,6 +8,10 @@ the vitest suite asserts on it.
   records TOPIC CODEC      records of every shape (keys and values null, empty or not; headers none, repeated, null;
                            timestamps before, after and far after the batch's first) in one batch compressed with
                            CODEC, then each as confluent-kafka reads it back
+  transactions TOPIC       a transactional producer (transactional.id): a committed, an aborted and a committed
+                           transaction; then what read_committed and read_uncommitted consumers read, a
+                           consume-transform-produce loop with send_offsets_to_transaction, and a second
+                           producer with the same transactional.id fencing the first
   static GROUP TOPIC ID S  a consumer with group.instance.id=ID: joins, reports its assignment and how long
                            the join took, consumes for S seconds, closes (a static member sends no LeaveGroup)
 """
@@ -15,16 +19,16 @@ import json
 import sys
 import time
 
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 bootstrap, mode = sys.argv[1], sys.argv[2]
 report = {}
 
 
-def consume_all(topic, expected, group):
+def consume_all(topic, expected, group, isolation="read_committed"):
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
-                         "enable.auto.commit": False})
+                         "enable.auto.commit": False, "isolation.level": isolation})
     consumer.subscribe([topic])
     values, deadline = [], time.time() + 20
     while len(values) < expected and time.time() < deadline:
@@ -138,5 +142,62 @@ elif mode == "static":
     report["errors"] = errors
     report["fatal"] = fatal
     consumer.close()
+
+elif mode == "transactions":
+    topic = sys.argv[3]
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    for name in (topic, topic + "-out"):
+        admin.create_topics([NewTopic(name, num_partitions=2, replication_factor=1)])[name].result(20)
+    producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": topic + "-producer", "linger.ms": 5})
+    producer.init_transactions(20)
+    for values, commit in ((["kept-1", "kept-2", "kept-3"], True), (["dropped-1", "dropped-2"], False), (["kept-4"], True)):
+        producer.begin_transaction()
+        for i, value in enumerate(values):
+            producer.produce(topic, value=value.encode(), partition=i % 2)
+        if commit:
+            producer.commit_transaction(20)
+        else:
+            # Delivered first: librdkafka drops messages still queued when a transaction aborts.
+            producer.flush(20)
+            producer.abort_transaction(20)
+    report["read_committed"] = sorted(consume_all(topic, 4, topic + "-committed"))
+    report["read_uncommitted"] = sorted(consume_all(topic, 6, topic + "-uncommitted", "read_uncommitted"))
+
+    # Consume, transform, produce: the output and the input's offsets commit together.
+    group = topic + "-ctp"
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
+                         "enable.auto.commit": False, "isolation.level": "read_committed"})
+    consumer.subscribe([topic])
+    read, deadline = [], time.time() + 20
+    while len(read) < 4 and time.time() < deadline:
+        message = consumer.poll(0.5)
+        if message is not None and message.error() is None:
+            read.append(message)
+    producer.begin_transaction()
+    for message in read:
+        producer.produce(topic + "-out", value=message.value().upper())
+    producer.send_offsets_to_transaction(consumer.position(consumer.assignment()),
+                                         consumer.consumer_group_metadata(), 20)
+    producer.commit_transaction(20)
+    committed = consumer.committed([TopicPartition(topic, 0), TopicPartition(topic, 1)], timeout=10)
+    report["ctp_committed"] = {str(tp.partition): tp.offset for tp in committed}
+    consumer.close()
+    report["ctp_output"] = sorted(consume_all(topic + "-out", 4, topic + "-out-check"))
+
+    # A second instance with the same transactional.id fences the first, whose open transaction is aborted.
+    producer.begin_transaction()
+    producer.produce(topic, value=b"zombie", partition=0)
+    producer.flush(20)
+    successor = Producer({"bootstrap.servers": bootstrap, "transactional.id": topic + "-producer"})
+    successor.init_transactions(20)
+    try:
+        producer.commit_transaction(20)
+        report["fenced"] = None
+    except KafkaException as error:
+        report["fenced"] = {"name": error.args[0].name(), "fatal": error.args[0].fatal()}
+    successor.begin_transaction()
+    successor.produce(topic, value=b"successor", partition=1)
+    successor.commit_transaction(20)
+    report["after_fencing"] = sorted(consume_all(topic, 5, topic + "-after"))
 
 print(json.dumps(report))

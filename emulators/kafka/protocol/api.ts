@@ -3,6 +3,7 @@ import { packageRoot } from '../../../shared/paths.js';
 import type { GroupCoordinator } from '../groups.js';
 import type { ProducerIdAllocator } from '../producers.js';
 import type { TopicStore } from '../topics.js';
+import type { TransactionCoordinator } from '../transactions.js';
 import type { BrokerSettings } from './apis/describe-configs/configs.js';
 import { MessageSchema, type Struct } from './schema.js';
 
@@ -18,6 +19,7 @@ export interface Broker {
   topics: TopicStore;
   groups: GroupCoordinator;
   producerIds: ProducerIdAllocator;
+  transactions: TransactionCoordinator;
   apis: readonly ApiDefinition[];
   /** The broker's settings, which DescribeConfigs reports under Kafka's names. */
   settings: BrokerSettings;

@@ -192,19 +192,58 @@ export interface BatchHeader {
   producerId: bigint;
   producerEpoch: number;
   baseSequence: number;
+  /** Written by a transactional producer (attributes bit 4). */
+  transactional: boolean;
+  /** A transaction marker written by the broker (attributes bit 5). */
+  control: boolean;
 }
 
 export function readBatchHeader(batch: Buffer): BatchHeader {
+  const attributes = batch.readInt16BE(ATTRIBUTES);
   return {
     baseOffset: Number(batch.readBigInt64BE(BASE_OFFSET)),
     lastOffsetDelta: batch.readInt32BE(LAST_OFFSET_DELTA),
     maxTimestamp: batch.readBigInt64BE(MAX_TIMESTAMP),
     firstTimestamp: batch.readBigInt64BE(FIRST_TIMESTAMP),
-    compression: batch.readInt16BE(ATTRIBUTES) & 0x07,
+    compression: attributes & 0x07,
     producerId: batch.readBigInt64BE(PRODUCER_ID),
     producerEpoch: batch.readInt16BE(PRODUCER_EPOCH),
     baseSequence: batch.readInt32BE(BASE_SEQUENCE),
+    transactional: (attributes & TRANSACTIONAL_BIT) !== 0,
+    control: (attributes & CONTROL_BIT) !== 0,
   };
+}
+
+/** A transaction marker's type (the control record's key), as Kafka's ControlRecordType numbers them. */
+export const ControlType = { ABORT: 0, COMMIT: 1 } as const;
+export type ControlType = (typeof ControlType)[keyof typeof ControlType];
+
+/**
+ * The marker the transaction coordinator writes to each partition of a transaction when it ends: a control
+ * batch (transactional and control bits set, no sequence) of one record whose key is the version (0) and the
+ * type, and whose value is the version (0) and the coordinator epoch (EndTransactionMarker).
+ */
+export function encodeMarker(type: ControlType, producerId: bigint, producerEpoch: number, timestamp: bigint): Buffer {
+  const key = Buffer.alloc(4);
+  key.writeInt16BE(0, 0);
+  key.writeInt16BE(type, 2);
+  const value = Buffer.alloc(6);
+  value.writeInt16BE(0, 0);
+  value.writeInt32BE(0, 2);
+  return encodeBatch([{ timestamp, key, value }], { producerId, producerEpoch, baseSequence: -1, attributes: TRANSACTIONAL_BIT | CONTROL_BIT });
+}
+
+/** The type of a marker batch (encodeMarker), read from its one record's key. */
+export function markerType(batch: Buffer): ControlType {
+  const reader = new Reader(decompressPayload(readBatchHeader(batch).compression, batch.subarray(BATCH_HEADER_SIZE)));
+  reader.varint(); // record length
+  reader.int8(); // attributes
+  reader.varlong(); // timestamp delta
+  reader.varint(); // offset delta
+  const keyLength = reader.varint();
+  if (keyLength < 4) throw new ProtocolError(`control record key of ${keyLength} bytes`);
+  const key = reader.bytes(keyLength);
+  return key.readInt16BE(2) === ControlType.COMMIT ? ControlType.COMMIT : ControlType.ABORT;
 }
 
 /** The timestamp of each record, in offset order, whatever the codec. Used only by ListOffsets' search by timestamp. */
@@ -279,6 +318,8 @@ export interface BatchOptions {
   producerId?: bigint;
   producerEpoch?: number;
   baseSequence?: number;
+  /** Attribute bits beyond the codec (transactional, control). */
+  attributes?: number;
 }
 
 /** Encodes records as one RecordBatch v2 (base offset 0), as a producer does; the broker's own encoder for converted sets, and the tests' for forged ones. */
@@ -301,7 +342,7 @@ export function encodeBatch(records: RecordToEncode[], options: BatchOptions = {
   const payload = options.compress === undefined ? plain : options.compress(plain);
   const batch = new Writer(BATCH_HEADER_SIZE + payload.length);
   batch.int64(0n).int32(BATCH_HEADER_SIZE - LOG_OVERHEAD + payload.length).int32(0).int8(2).uint32(0);
-  batch.int16(options.codec ?? 0).int32(records.length - 1).int64(first).int64(max);
+  batch.int16((options.codec ?? 0) | (options.attributes ?? 0)).int32(records.length - 1).int64(first).int64(max);
   batch.int64(options.producerId ?? -1n).int16(options.producerEpoch ?? -1).int32(options.baseSequence ?? -1).int32(records.length).bytes(payload);
   const bytes = batch.toBuffer();
   bytes.writeUInt32BE(crc32c(bytes, ATTRIBUTES), CRC);

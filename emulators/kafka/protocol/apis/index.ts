@@ -1,4 +1,6 @@
 import type { ApiDefinition } from '../api.js';
+import addOffsetsToTxn from './add-offsets-to-txn/index.js';
+import addPartitionsToTxn from './add-partitions-to-txn/index.js';
 import alterConfigs from './alter-configs/index.js';
 import apiVersions from './api-versions/index.js';
 import createPartitions from './create-partitions/index.js';
@@ -6,6 +8,7 @@ import createTopics from './create-topics/index.js';
 import deleteGroups from './delete-groups/index.js';
 import deleteRecords from './delete-records/index.js';
 import deleteTopics from './delete-topics/index.js';
+import endTxn from './end-txn/index.js';
 import describeConfigs from './describe-configs/index.js';
 import describeGroups from './describe-groups/index.js';
 import describeLogDirs from './describe-log-dirs/index.js';
@@ -23,6 +26,7 @@ import offsetCommit from './offset-commit/index.js';
 import offsetFetch from './offset-fetch/index.js';
 import produce from './produce/index.js';
 import syncGroup from './sync-group/index.js';
+import txnOffsetCommit from './txn-offset-commit/index.js';
 
 /** Every API the emulator implements, by API key order. */
 export const APIS: readonly ApiDefinition[] = [
@@ -43,6 +47,10 @@ export const APIS: readonly ApiDefinition[] = [
   createTopics,
   deleteTopics,
   initProducerId,
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
+  txnOffsetCommit,
   describeConfigs,
   alterConfigs,
   incrementalAlterConfigs,

@@ -14,11 +14,18 @@ interface FetchRequest {
   topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: bigint; partitionMaxBytes: number }> }>;
 }
 
-/** One pass over the requested partitions: whole batches within the byte limits, and the bytes found. */
+const READ_COMMITTED = 1;
+
+/**
+ * One pass over the requested partitions: whole batches within the byte limits, and the bytes found. A
+ * read_committed fetch (v4+) reads up to the last stable offset and is told the aborted transactions in what
+ * it got, whose records the client drops, as Kafka's consumers do with the markers.
+ */
 function collect(broker: Broker, request: FetchRequest, version: number): { responses: Struct[]; bytes: number; failed: boolean } {
   let budget = version >= 3 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
   let bytes = 0;
   let failed = false;
+  const committedOnly = version >= 4 && request.isolationLevel === READ_COMMITTED;
   const responses = request.topics.map(({ topic, partitions }) => ({
     topic,
     partitions: partitions.map(({ partition, fetchOffset, partitionMaxBytes }) => {
@@ -27,9 +34,9 @@ function collect(broker: Broker, request: FetchRequest, version: number): { resp
         partitionIndex: partition,
         errorCode: ErrorCode.NONE as ErrorCode,
         highWatermark: BigInt(log?.highWatermark ?? -1),
-        lastStableOffset: BigInt(log?.highWatermark ?? -1),
+        lastStableOffset: BigInt(log?.lastStableOffset ?? -1),
         logStartOffset: BigInt(log?.logStartOffset ?? -1),
-        abortedTransactions: request.isolationLevel === 1 ? [] : null,
+        abortedTransactions: committedOnly ? ([] as Struct[]) : null,
         preferredReadReplica: -1,
         records: [] as Buffer[],
       };
@@ -42,17 +49,27 @@ function collect(broker: Broker, request: FetchRequest, version: number): { resp
         failed = true;
         return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
       }
-      if (offset === log.highWatermark || budget <= 0) return base;
+      const end = committedOnly ? log.lastStableOffset : log.highWatermark;
+      if (offset >= end || budget <= 0) return base;
       // KIP-74: only the first batch of the whole response may exceed the limits.
-      const { batches, size } = log.read(offset, Math.min(partitionMaxBytes, budget), bytes === 0);
+      const { batches, size } = log.read(offset, Math.min(partitionMaxBytes, budget), bytes === 0, end);
       // Before v10 a client cannot read zstd (KIP-110); before v4 it reads the legacy format, converted here as Kafka 3 does.
       if (version < 10 && batches.some((batch) => readBatchHeader(batch).compression === ZSTD)) return { ...base, errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE };
       bytes += size;
       budget -= size;
-      return { ...base, records: version >= 4 ? batches : batches.map((batch) => downconvertBatch(batch, version >= 2 ? 1 : 0)) };
+      if (version < 4) return { ...base, records: legacy(batches, version >= 2 ? 1 : 0) };
+      if (!committedOnly || batches.length === 0) return { ...base, records: batches };
+      const last = readBatchHeader(batches.at(-1) as Buffer);
+      const aborted = log.abortedBetween(offset, last.baseOffset + last.lastOffsetDelta + 1);
+      return { ...base, records: batches, abortedTransactions: aborted.map(({ producerId, firstOffset }) => ({ producerId, firstOffset: BigInt(firstOffset) })) };
     }),
   }));
   return { responses, bytes, failed };
+}
+
+/** The legacy message format has no transaction markers: they are left out, as Kafka's down-conversion leaves them. */
+function legacy(batches: Buffer[], magic: 0 | 1): Buffer[] {
+  return batches.filter((batch) => !readBatchHeader(batch).control).map((batch) => downconvertBatch(batch, magic));
 }
 
 /** Long poll: waits up to max_wait_ms for min_bytes, waking whenever anything is produced; errors answer at once. */

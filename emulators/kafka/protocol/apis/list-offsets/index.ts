@@ -2,6 +2,7 @@ import { defineApi } from '../../api.js';
 import { ErrorCode } from '../../errors.js';
 
 interface ListOffsetsRequest {
+  isolationLevel: number;
   topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; timestamp: bigint }> }>;
 }
 
@@ -9,9 +10,13 @@ const LATEST = -1n;
 const EARLIEST = -2n;
 const MAX_TIMESTAMP = -3n;
 
-/** Offsets by time: latest (-1), earliest (-2), the largest timestamp (-3), or the first record at or after a time. */
-export default defineApi('list-offsets', 'ListOffsets', { min: 0, max: 5 }, (raw, { broker }) => {
+/**
+ * Offsets by time: latest (-1), earliest (-2), the largest timestamp (-3), or the first record at or after a
+ * time. For read_committed (v2+) the latest is the last stable offset, as a consumer of that isolation may read no further.
+ */
+export default defineApi('list-offsets', 'ListOffsets', { min: 0, max: 5 }, (raw, { broker, version }) => {
   const request = raw as unknown as ListOffsetsRequest;
+  const committedOnly = version >= 2 && request.isolationLevel === 1;
   return {
     throttleTimeMs: 0,
     topics: request.topics.map(({ name, partitions }) => ({
@@ -27,7 +32,7 @@ export default defineApi('list-offsets', 'ListOffsets', { min: 0, max: 5 }, (raw
           leaderEpoch: errorCode === ErrorCode.NONE ? 0 : -1,
         });
         if (log === undefined) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1, -1n);
-        if (timestamp === LATEST) return answer(ErrorCode.NONE, log.highWatermark, -1n);
+        if (timestamp === LATEST) return answer(ErrorCode.NONE, committedOnly ? log.lastStableOffset : log.highWatermark, -1n);
         if (timestamp === EARLIEST) return answer(ErrorCode.NONE, log.logStartOffset, -1n);
         const found = timestamp === MAX_TIMESTAMP ? log.maxTimestampOffset() : log.offsetForTimestamp(timestamp);
         return found === undefined ? answer(ErrorCode.NONE, -1, -1n) : answer(ErrorCode.NONE, found.offset, found.timestamp);

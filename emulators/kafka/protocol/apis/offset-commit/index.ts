@@ -13,7 +13,7 @@ interface OffsetCommitRequest {
 }
 
 /** Kafka's offset.metadata.max.bytes default. */
-const MAX_METADATA_BYTES = 4096;
+export const MAX_METADATA_BYTES = 4096;
 
 /** v0 commits carry no generation: like a standalone commit (generation -1, no member). */
 export default defineApi('offset-commit', 'OffsetCommit', { min: 0, max: 7 }, (raw, { broker, version }) => {

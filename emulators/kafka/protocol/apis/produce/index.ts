@@ -50,6 +50,10 @@ export default defineApi('produce', 'Produce', { min: 0, max: 8 }, (raw, { broke
       const limit = Number(topic?.configs['max.message.bytes'] ?? broker.maxMessageBytes);
       const tooLarge = batches.find((batch) => batch.bytes.length > limit);
       if (tooLarge !== undefined) return result(ErrorCode.MESSAGE_TOO_LARGE, `The batch of ${tooLarge.bytes.length} bytes is larger than the maximum of ${limit} bytes.`);
+      // A transactional batch only from the current producer of a transaction this partition was added to.
+      const transactional = batches.find((batch) => batch.transactional);
+      const refused = transactional && broker.transactions.checkProduce(transactional.producerId, transactional.producerEpoch, topicData.name, index);
+      if (refused) return result(refused.errorCode, refused.message);
       const appendResult = log.append(batches);
       appended ||= appendResult.errorCode === ErrorCode.NONE;
       return result(appendResult.errorCode, appendResult.errorMessage, appendResult.baseOffset);
