@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Gauge } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { Client } from '@elastic/elasticsearch';
-import { connectedProducer, createTopics, documentCounts, ingestEnvironment, kafkaClient, metric, produce, scrape, spawnWorker, startWorker, uncommitted, waitForDocuments } from './support/ingest.js';
+import { connectedProducer, createTopics, documentCounts, event, ingestEnvironment, kafkaClient, metric, produce, scrape, spawnWorker, startWorker, TOPICS, uncommitted, waitForDocuments } from './support/ingest.js';
 import { cleanUpAfterEach, cleanups, emulators, expectExactlyOnce, faults, scenario, metricsUrlOf } from './support/ingest-scenarios.js';
 import { exited, freePort, spawnSluice, waitFor } from './support/process.js';
 import { startKafka } from './support/kafka.js';
@@ -48,6 +48,34 @@ describe('ingest: Kafka → pipelines → Elasticsearch', () => {
     expect(await documentCounts(elasticsearch.es)).toEqual({ api: 1500, traefik: 1500 });
     // Redelivered, not created: the derived metrics do not count them a second time.
     expect(metric(await scrape(again.metricsUrl), 'sluice_http_requests_total')).toBe(0);
+  });
+
+  it('reads what transactional producers commit, never what they abort, and commits past the transaction markers', async () => {
+    const { kafka, elasticsearch, worker } = await scenario();
+    const producer = kafkaClient(kafka.brokers).producer({ transactionalId: 'shipper-1', maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    cleanups.push(() => producer.disconnect());
+    const inTransaction = async (from: number, to: number, commit: boolean): Promise<void> => {
+      const transaction = await producer.transaction();
+      const events = Array.from({ length: to - from }, (_, k) => event(from + k));
+      await transaction.sendBatch({ topicMessages: TOPICS.map((topic) => ({ topic, messages: events.filter((each) => each.topic === topic).map((each) => ({ value: each.value })) })) });
+      await (commit ? transaction.commit() : transaction.abort());
+    };
+    await inTransaction(0, 300, true);
+    await inTransaction(300, 600, false);
+    await inTransaction(600, 900, true);
+    await inTransaction(900, 1000, false);
+    await waitForDocuments(elasticsearch.es, 600);
+    const admin = kafkaClient(kafka.brokers).admin();
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    // Every offset committed, the markers and the aborted records included, so that the lag reads 0.
+    await waitFor(async () => (await uncommitted(admin, worker.config.kafka.groupId)) === 0, 30_000, 'every offset committed');
+    expect(await documentCounts(elasticsearch.es)).toEqual({ api: 300, traefik: 300 });
+    const aborted = [...Array.from({ length: 150 }, (_, k) => `job-${300 + 2 * k}`), ...Array.from({ length: 50 }, (_, k) => `job-${900 + 2 * k}`)];
+    const leaked = await elasticsearch.es.count({ index: 'logs-rendiff.api-default', query: { terms: { 'rendiff.job_id': aborted } } });
+    expect(leaked.count).toBe(0);
+    expect(metric(await scrape(worker.metricsUrl), 'sluice_ingest_consumer_lag')).toBe(0);
   });
 
   it('sends poison messages to the dead-letter topic with their reasons, redacted, while everything else flows', async () => {

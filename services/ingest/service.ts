@@ -166,6 +166,7 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
     failure = error;
     void stop();
   });
+  commitPastFilteredBatches(consumer, logger);
 
   started.add(async () => {
     await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
@@ -305,6 +306,23 @@ function watchConsumer(consumer: Consumer, readiness: ReadinessState, lag: Assig
   });
   consumer.on(consumer.events.DISCONNECT, () => {
     readiness.kafka = false;
+  });
+}
+
+/**
+ * A fetch that held only transaction markers, or only records of aborted transactions, never reaches eachBatch:
+ * kafkajs drops them and moves on, but commits only with autoCommit. Sluice commits past them, so that the lag
+ * of a topic written by transactional producers reaches 0 (as a Java consumer's does) and a restart does not
+ * read them again. Only such a batch: its records were read from the offset everything before which is committed.
+ */
+function commitPastFilteredBatches(consumer: Consumer, logger: Logger): void {
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    if (payload.batchSize !== 0 || payload.firstOffset === null) return;
+    const offset = (BigInt(payload.lastOffset) + 1n).toString();
+    consumer.commitOffsets([{ topic: payload.topic, partition: payload.partition, offset }]).catch((error: unknown) => {
+      // A rebalance took the partition: its next owner reads the markers again and commits past them.
+      logger.debug({ err: error, topic: payload.topic, partition: payload.partition, offset }, 'commit past transaction markers refused');
+    });
   });
 }
 
