@@ -200,9 +200,9 @@ export class TransactionCoordinator {
 
   /** TxnOffsetCommit: kept with the transaction until it ends; visible (OffsetFetch) only once committed. */
   commitOffset(producer: TransactionalProducer, groupId: string, topic: string, partition: number, value: CommittedOffset): ErrorCode {
-    const txn = this.transactions.get(producer.transactionalId);
-    if (txn === undefined || txn.producerId !== producer.producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
-    if (txn.epoch !== producer.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
+    // TxnOffsetCommit has no version that knows PRODUCER_FENCED: a stale epoch is INVALID_PRODUCER_EPOCH.
+    const txn = this.current(producer, 0);
+    if (typeof txn === 'number') return txn;
     if (txn.state !== 'Ongoing' || !txn.groups.has(groupId)) return ErrorCode.INVALID_TXN_STATE;
     txn.pendingOffsets.push({ groupId, topic, partition, value });
     return ErrorCode.NONE;

@@ -1,9 +1,7 @@
 import { defineApi } from '../../api.js';
+import type { TransactionalProducer } from '../../../transactions.js';
 
-interface AddOffsetsToTxnRequest {
-  transactionalId: string;
-  producerId: bigint;
-  producerEpoch: number;
+interface AddOffsetsToTxnRequest extends TransactionalProducer {
   groupId: string;
 }
 

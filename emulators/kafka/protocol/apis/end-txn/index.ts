@@ -1,9 +1,7 @@
 import { defineApi } from '../../api.js';
+import type { TransactionalProducer } from '../../../transactions.js';
 
-interface EndTxnRequest {
-  transactionalId: string;
-  producerId: bigint;
-  producerEpoch: number;
+interface EndTxnRequest extends TransactionalProducer {
   committed: boolean;
 }
 
