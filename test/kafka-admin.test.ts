@@ -3,10 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { KafkaEmulator } from '../emulators/kafka/index.js';
+import type { KafkaEmulator, KafkaEmulatorOptions } from '../emulators/kafka/index.js';
 import { packageRoot } from '../shared/paths.js';
 import { RawKafkaClient, readAllWithKafkajs, startKafka } from './support/kafka.js';
-import { buildGoClient, run } from './support/process.js';
+import { buildGoClient, run, waitFor } from './support/process.js';
 
 /**
  * The admin operations operators run on a broker beside producing and consuming: reading topic and broker
@@ -38,8 +38,8 @@ function client(brokers: string): kafkajs.Kafka {
 }
 
 /** A fresh emulator with a kafkajs admin and producer connected, all closed after `test`. */
-async function withKafkajs(test: (context: { emulator: KafkaEmulator; kafka: kafkajs.Kafka; admin: kafkajs.Admin; producer: kafkajs.Producer }) => Promise<void>): Promise<void> {
-  const emulator = await startKafka();
+async function withKafkajs(test: (context: { emulator: KafkaEmulator; kafka: kafkajs.Kafka; admin: kafkajs.Admin; producer: kafkajs.Producer }) => Promise<void>, options: KafkaEmulatorOptions = {}): Promise<void> {
+  const emulator = await startKafka(options);
   const kafka = client(emulator.brokers);
   const admin = kafka.admin();
   const producer = kafka.producer();
@@ -80,7 +80,7 @@ describe('Kafka admin operations against the emulator', () => {
       expect([python.broker['log.retention.bytes'], python.broker['num.partitions'], python.broker['broker.id']]).toEqual([String(64 * 1024 * 1024), '3', '1']);
       // AlterConfigs: a config the emulator applies is changed (and is not read-only); another is INVALID_CONFIG (40).
       expect([python.altered, python.refused]).toEqual([[0], [40]]);
-      expect(python.after).toEqual({ 'cleanup.policy': ['delete', true], 'retention.bytes': ['2097152', false] });
+      expect(python.after).toEqual({ 'cleanup.policy': ['delete', false], 'retention.bytes': ['2097152', false] });
       expect(python.grown).toEqual([0]);
       expect(python.shrunk).toEqual(['InvalidPartitionsError', 'Topic currently has 4 partitions, which is higher than the requested 3']);
       expect(python.partitions).toBe(4);
@@ -88,7 +88,7 @@ describe('Kafka admin operations against the emulator', () => {
       expect([python.offsets_before, python.offsets_after]).toEqual([2, 0]);
       // librdkafka reads the sources: 4 is STATIC_BROKER_CONFIG (the broker's setting), 5 DEFAULT_CONFIG.
       expect(confluent.topic['retention.bytes']).toEqual([String(64 * 1024 * 1024), 4, false]);
-      expect(confluent.topic['cleanup.policy']).toEqual(['delete', 5, true]);
+      expect(confluent.topic['cleanup.policy']).toEqual(['delete', 5, false]);
       expect(confluent.broker['message.max.bytes']).toBe('1048576');
       expect(confluent.altered).toEqual(['2000000', 1, false]);
       expect(confluent.partitions).toBe(3);
@@ -116,6 +116,40 @@ describe('Kafka admin operations against the emulator', () => {
       await expect(admin.createPartitions({ topicPartitions: [{ topic: 'nothing', count: 2 }] })).rejects.toThrow(/does not host this topic/);
       await expect(admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: 'nothing' }] })).rejects.toThrow(/does not host this topic/);
     }));
+
+  it('kafkajs: retention.ms drops the segments whose newest record is older, the active one too; configs saying what the emulator does are accepted', () =>
+    withKafkajs(
+      async ({ emulator, admin, producer }) => {
+        // 32 KiB of retention: segments of 8 KiB, about eight of these 1 KiB batches each.
+        const configs = [{ name: 'retention.bytes', value: '32768' }, { name: 'cleanup.policy', value: 'delete' }, { name: 'min.insync.replicas', value: '1' }, { name: 'compression.type', value: 'producer' }];
+        await admin.createTopics({ topics: [{ topic: 'aged', numPartitions: 1, configEntries: [...configs, { name: 'retention.ms', value: '3600000' }] }] });
+        const now = Date.now();
+        // Ten records two hours old, then ten of now: the first segment holds only old ones, the second both.
+        for (let i = 0; i < 10; i++) await producer.send({ topic: 'aged', messages: [{ value: 'o'.repeat(1000), timestamp: String(now - 2 * 3_600_000) }] });
+        for (let i = 0; i < 10; i++) await producer.send({ topic: 'aged', messages: [{ value: 'n'.repeat(1000), timestamp: String(now) }] });
+        const offsets = async (): Promise<[number, number]> => {
+          const [partition] = await admin.fetchTopicOffsets('aged');
+          return [Number(partition?.low), Number(partition?.high)];
+        };
+        await waitFor(async () => (await offsets())[0] === 8, 5000, 'the first segment expired');
+        expect(await offsets()).toEqual([8, 20]);
+        const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: 'aged', configNames: ['retention.ms', 'cleanup.policy'] }] });
+        expect(described.resources[0]?.configEntries.map((entry) => [entry.configName, entry.configValue, entry.configSource])).toEqual([['cleanup.policy', 'delete', 1], ['retention.ms', '3600000', 1]]);
+
+        // A second of retention: once every record is older, the active segment goes too and the log is empty.
+        await admin.alterConfigs({ validateOnly: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: 'aged', configEntries: [...configs, { name: 'retention.ms', value: '1000' }] }] });
+        await waitFor(async () => (await offsets())[0] === 20, 5000, 'every segment expired');
+        expect(await offsets()).toEqual([20, 20]);
+        await producer.send({ topic: 'aged', messages: [{ value: 'later' }] });
+        expect(await offsets()).toEqual([20, 21]);
+
+        // A value the emulator could not honour is refused, with what it would take.
+        await expect(admin.createTopics({ topics: [{ topic: 'compacted', numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] })).rejects.toThrow();
+        expect(emulator.topics.create('compacted', 1, { 'cleanup.policy': 'compact' }).errorMessage).toBe('Topic config cleanup.policy=compact is not supported by the emulator, only delete: log compaction is not emulated');
+        expect(emulator.topics.create('timed', 1, { 'retention.ms': 'soon' }).errorMessage).toBe('Invalid value soon for configuration retention.ms: Not a number of type LONG');
+      },
+      { retentionCheckIntervalMs: 50 },
+    ));
 
   it('kafkajs: a smaller retention.bytes drops the oldest segments at once; IncrementalAlterConfigs keeps the configs it does not name', () =>
     withKafkajs(async ({ emulator, admin, producer }) => {
@@ -168,7 +202,7 @@ describe('deleting records and the log directory', () => {
       const result = await run(build.path, [emulator.brokers, 'sarama-admin'], { timeoutMs: 60_000 });
       expect(result.code, result.stderr).toBe(0);
       const report = JSON.parse(result.stdout) as { configs: Record<string, [string, boolean]>; partitions: number; oldest: number; values: string[] };
-      expect(report.configs).toEqual({ 'retention.bytes': ['1048576', false], 'cleanup.policy': ['delete', true] });
+      expect(report.configs).toEqual({ 'retention.bytes': ['1048576', false], 'cleanup.policy': ['delete', false] });
       expect(report.partitions).toBe(3);
       expect([report.oldest, report.values]).toEqual([4, ['m4', 'm5', 'm6', 'm7', 'm8', 'm9']]);
     } finally {

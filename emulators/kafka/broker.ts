@@ -37,6 +37,8 @@ export interface KafkaEmulatorOptions {
   maxRequestBytes?: number;
   /** Bytes kept per partition before the oldest segments are dropped. Default 128 MiB. */
   retentionBytes?: number;
+  /** How often topics with retention.ms drop their expired segments (log.retention.check.interval.ms). Default 30 s. */
+  retentionCheckIntervalMs?: number;
   minSessionTimeoutMs?: number;
   maxSessionTimeoutMs?: number;
   /** How long the first rebalance of an empty group waits for more members. Default 0 (Kafka: 3000). */
@@ -86,6 +88,7 @@ export class KafkaEmulator implements Broker {
   private readonly sockets = new Set<Socket>();
   private readonly closeListeners = new Set<() => void>();
   private readonly fsyncTimer: NodeJS.Timeout | undefined;
+  private readonly retentionTimer: NodeJS.Timeout;
   private readonly maxRequestBytes: number;
   private readonly log: Logger;
   private closed = false;
@@ -135,12 +138,15 @@ export class KafkaEmulator implements Broker {
       this.fsyncTimer = setInterval(() => this.flush(), options.fsyncIntervalMs ?? 1000);
       this.fsyncTimer.unref();
     }
+    this.retentionTimer = setInterval(() => this.topics.expire(), options.retentionCheckIntervalMs ?? 30_000);
+    this.retentionTimer.unref();
     this.settings = {
       nodeId: NODE_ID,
       defaultPartitions: this.defaultPartitions,
       autoCreateTopics: this.autoCreateTopics,
       maxMessageBytes: this.maxMessageBytes,
       retentionBytes: this.topics.retentionOf({}),
+      retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 30_000,
       maxRequestBytes: this.maxRequestBytes,
       minSessionTimeoutMs: options.minSessionTimeoutMs ?? 6000,
       maxSessionTimeoutMs: options.maxSessionTimeoutMs ?? 1_800_000,
@@ -185,6 +191,7 @@ export class KafkaEmulator implements Broker {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.fsyncTimer);
+    clearInterval(this.retentionTimer);
     for (const listener of [...this.closeListeners]) listener();
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
     // Responses already written still reach their clients; a peer that does not close is cut off after a second.

@@ -17,6 +17,8 @@ interface Segment {
   baseOffset: number;
   batches: StoredBatch[];
   size: number;
+  /** The largest record timestamp in it (-1: none), which time-based retention compares. */
+  maxTimestamp: bigint;
   path: string | undefined;
   /** Open only while the segment is the active one; a rolled segment is never written again. */
   file: RecordFile | undefined;
@@ -28,6 +30,8 @@ export interface LogOptions {
   fsync: FsyncPolicy;
   /** Oldest segments are dropped while the partition holds more than this. */
   retentionBytes: number;
+  /** Segments whose newest record is older than this are dropped (retention.ms); -1 keeps by size only. */
+  retentionMs: number;
   segmentBytes: number;
   /** Told about torn or corrupt tails cut off at load. */
   onRecovery: (path: string, truncatedBytes: number) => void;
@@ -91,8 +95,9 @@ export class PartitionLog {
       if (truncatedBytes > 0) this.options.onRecovery(file.path, truncatedBytes);
       const batches = records.map((record) => toStored(Buffer.from(record)));
       for (const batch of batches) this.track(readBatchHeader(batch.bytes), batch);
-      const segment: Segment = { baseOffset: Number(name.slice(0, 20)), batches, size: 0, path: file.path, file };
+      const segment: Segment = { baseOffset: Number(name.slice(0, 20)), batches, size: 0, maxTimestamp: -1n, path: file.path, file };
       segment.size = batches.reduce((sum, batch) => sum + batch.bytes.length, 0);
+      segment.maxTimestamp = batches.reduce((max, batch) => (batch.maxTimestamp > max ? batch.maxTimestamp : max), -1n);
       const previous = this.segments.at(-1);
       previous?.file?.close();
       if (previous !== undefined) previous.file = undefined;
@@ -200,6 +205,7 @@ export class PartitionLog {
     segment.file?.append(stored.bytes);
     segment.batches.push(stored);
     segment.size += stored.bytes.length;
+    if (stored.maxTimestamp > segment.maxTimestamp) segment.maxTimestamp = stored.maxTimestamp;
     this.size += stored.bytes.length;
     this.highWatermark = stored.lastOffset + 1;
   }
@@ -207,6 +213,12 @@ export class PartitionLog {
   private activeSegment(): Segment {
     const last = this.segments.at(-1);
     if (last !== undefined && last.size < this.options.segmentBytes) return last;
+    return this.roll();
+  }
+
+  /** Closes the active segment for writing and starts an empty one at the high watermark. */
+  private roll(): Segment {
+    const last = this.segments.at(-1);
     if (last?.file !== undefined) {
       last.file.close();
       last.file = undefined;
@@ -214,9 +226,32 @@ export class PartitionLog {
     const baseOffset = this.highWatermark;
     const { dir, fsync } = this.options;
     const path = dir === undefined ? undefined : join(dir, segmentName(baseOffset));
-    const segment: Segment = { baseOffset, batches: [], size: 0, path, file: path === undefined ? undefined : RecordFile.open(path, fsync).file };
+    const segment: Segment = { baseOffset, batches: [], size: 0, maxTimestamp: -1n, path, file: path === undefined ? undefined : RecordFile.open(path, fsync).file };
     this.segments.push(segment);
     return segment;
+  }
+
+  /**
+   * Time-based retention (retention.ms): the oldest segments whose newest record is older than `now` minus
+   * the retention go, the active one too once all of it is (rolled first, as Kafka rolls an expired active
+   * segment), so the log start offset moves up to the high watermark. A segment without timestamps stays.
+   */
+  expire(now: number): void {
+    const { retentionMs } = this.options;
+    if (retentionMs < 0) return;
+    const cutoff = BigInt(now - retentionMs);
+    const expired = (segment: Segment): boolean => segment.batches.length > 0 && segment.maxTimestamp >= 0n && segment.maxTimestamp < cutoff;
+    const active = this.segments.at(-1);
+    if (active !== undefined && expired(active) && this.segments.every(expired)) this.roll();
+    let dropped = false;
+    while (this.segments.length > 1 && expired(this.segments[0] as Segment)) {
+      this.dropOldestSegment();
+      dropped = true;
+    }
+    if (!dropped) return;
+    const next = this.segments[0] as Segment;
+    this.logStartOffset = Math.max(this.logStartOffset, next.batches[0]?.baseOffset ?? next.baseOffset);
+    this.forgetAbortedBeforeStart();
   }
 
   /**
@@ -235,10 +270,12 @@ export class PartitionLog {
     return target;
   }
 
-  /** A topic's retention.bytes changed (AlterConfigs): the oldest segments go now if the partition holds more. */
-  setRetentionBytes(bytes: number): void {
+  /** A topic's retention changed (AlterConfigs): the oldest segments go now if the partition holds more, or older. */
+  setRetention(bytes: number, ms: number): void {
     this.options.retentionBytes = bytes;
+    this.options.retentionMs = ms;
     this.enforceRetention();
+    this.expire(Date.now());
   }
 
   private dropOldestSegment(): void {

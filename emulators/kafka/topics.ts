@@ -32,18 +32,47 @@ export function segmentBytesFor(retentionBytes: number): number {
   return Math.max(1024, Math.min(16 * 1024 * 1024, Math.floor(retentionBytes / 4)));
 }
 
+/** Numeric topic configs the emulator applies, with the least value Kafka accepts (-1: unlimited). */
+const NUMERIC_CONFIGS: Record<string, { least: number; type: 'LONG' | 'INT' }> = {
+  'retention.bytes': { least: -1, type: 'LONG' },
+  'retention.ms': { least: -1, type: 'LONG' },
+  'max.message.bytes': { least: 0, type: 'INT' },
+};
+
+/**
+ * Topic configs accepted with the one value that says what the emulator does anyway (deployment scripts often
+ * set them at creation); another value is refused, since the emulator could not do it.
+ */
+const FIXED_CONFIGS: Record<string, { value: string; otherwise: string }> = {
+  'cleanup.policy': { value: 'delete', otherwise: 'log compaction is not emulated' },
+  'compression.type': { value: 'producer', otherwise: 'batches are kept as the producer compressed them' },
+  'message.timestamp.type': { value: 'CreateTime', otherwise: 'LogAppendTime is not emulated' },
+  'min.insync.replicas': { value: '1', otherwise: 'the emulator is one broker, every partition has one replica' },
+};
+
 /** Topic configs the emulator applies; any other is refused rather than silently ignored. */
-export const SUPPORTED_CONFIGS = new Set(['retention.bytes', 'max.message.bytes']);
+export const SUPPORTED_CONFIGS = new Set([...Object.keys(NUMERIC_CONFIGS), ...Object.keys(FIXED_CONFIGS)]);
 
 /** Why Kafka would refuse these topic configs, or why the emulator cannot apply them. */
 function configProblem(configs: Record<string, string>): string | undefined {
   const unknown = Object.keys(configs).find((key) => !SUPPORTED_CONFIGS.has(key));
   if (unknown !== undefined) return `Topic config ${unknown} is not supported by the emulator (supported: ${[...SUPPORTED_CONFIGS].join(', ')})`;
   for (const [key, value] of Object.entries(configs)) {
-    const least = key === 'retention.bytes' ? -1 : 0;
-    if (!/^-?\d+$/.test(value.trim()) || Number(value) < least) return `Invalid value ${value} for configuration ${key}: ${key === 'retention.bytes' ? 'Not a number of type LONG' : 'Value must be at least 0'}`;
+    const fixed = FIXED_CONFIGS[key];
+    if (fixed !== undefined) {
+      if (value.trim() !== fixed.value) return `Topic config ${key}=${value} is not supported by the emulator, only ${fixed.value}: ${fixed.otherwise}`;
+      continue;
+    }
+    const { least, type } = NUMERIC_CONFIGS[key] as { least: number; type: string };
+    if (!/^-?\d+$/.test(value.trim())) return `Invalid value ${value} for configuration ${key}: Not a number of type ${type}`;
+    if (Number(value) < least) return `Invalid value ${value} for configuration ${key}: Value must be at least ${least}`;
   }
   return undefined;
+}
+
+/** A topic's retention.ms, or -1: the broker keeps by size only (its log.retention.ms is -1). */
+export function retentionMsOf(configs: Record<string, string>): number {
+  return configs['retention.ms'] !== undefined ? Number(configs['retention.ms']) : -1;
 }
 
 /** All topics and their partition logs, on disk under `<dataDir>/topics/<topic>/` when persistence is on. */
@@ -75,6 +104,7 @@ export class TopicStore {
       dir: this.options.dataDir === undefined ? undefined : join(this.options.dataDir, 'topics', name, String(index)),
       fsync: this.options.fsync,
       retentionBytes: retention,
+      retentionMs: retentionMsOf(configs),
       segmentBytes: segmentBytesFor(retention),
       onRecovery: this.options.onRecovery,
     });
@@ -173,7 +203,7 @@ export class TopicStore {
     if (validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null };
     topic.configs = configs;
     this.writeManifest(name, topic.partitions.length, configs);
-    for (const log of topic.partitions) log.setRetentionBytes(this.retentionOf(configs));
+    for (const log of topic.partitions) log.setRetention(this.retentionOf(configs), retentionMsOf(configs));
     return { errorCode: ErrorCode.NONE, errorMessage: null };
   }
 
@@ -195,6 +225,14 @@ export class TopicStore {
 
   notifyAppend(): void {
     for (const listener of [...this.appendListeners]) listener();
+  }
+
+  /** Time-based retention, for topics that set retention.ms (Kafka checks every log.retention.check.interval.ms). */
+  expire(now = Date.now()): void {
+    for (const topic of this.topics.values()) {
+      if (topic.configs['retention.ms'] === undefined) continue;
+      for (const log of topic.partitions) log.expire(now);
+    }
   }
 
   sync(): void {

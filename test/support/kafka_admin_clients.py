@@ -39,7 +39,7 @@ def kafka_python():
     }
     altered = admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, "kp-admin", configs={"retention.bytes": "2097152"})])
     result["altered"] = [entry[0] for entry in altered.resources]
-    refused = admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, "kp-admin", configs={"retention.ms": "1000"})])
+    refused = admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, "kp-admin", configs={"cleanup.policy": "compact"})])
     result["refused"] = [entry[0] for entry in refused.resources]
     after = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, "kp-admin")])[0].resources[0]
     result["after"] = {entry[0]: [entry[1], entry[2]] for entry in after[4] if entry[0] in ("retention.bytes", "cleanup.policy")}

@@ -22,6 +22,7 @@ export interface BrokerSettings {
   autoCreateTopics: boolean;
   maxMessageBytes: number;
   retentionBytes: number;
+  retentionCheckIntervalMs: number;
   maxRequestBytes: number;
   minSessionTimeoutMs: number;
   maxSessionTimeoutMs: number;
@@ -33,7 +34,7 @@ function broker(name: string, value: string | number | boolean, type: number): C
   return { name, value: String(value), source: ConfigSource.STATIC_BROKER_CONFIG, type, synonyms: [{ name, value: String(value), source: ConfigSource.STATIC_BROKER_CONFIG }] };
 }
 
-/** What the broker runs with, under Kafka's names. Time-based retention is off (-1): the emulator keeps by size only. */
+/** What the broker runs with, under Kafka's names. Time-based retention is off (-1) unless a topic sets retention.ms. */
 export function brokerConfigs(settings: BrokerSettings): ConfigEntry[] {
   return [
     broker('auto.create.topics.enable', settings.autoCreateTopics, ConfigType.BOOLEAN),
@@ -44,6 +45,7 @@ export function brokerConfigs(settings: BrokerSettings): ConfigEntry[] {
     broker('group.max.size', settings.maxGroupSize, ConfigType.INT),
     broker('group.min.session.timeout.ms', settings.minSessionTimeoutMs, ConfigType.INT),
     broker('log.retention.bytes', settings.retentionBytes, ConfigType.LONG),
+    broker('log.retention.check.interval.ms', settings.retentionCheckIntervalMs, ConfigType.LONG),
     broker('log.retention.ms', -1, ConfigType.LONG),
     broker('message.max.bytes', settings.maxMessageBytes, ConfigType.INT),
     broker('num.partitions', settings.defaultPartitions, ConfigType.INT),
@@ -54,8 +56,8 @@ export function brokerConfigs(settings: BrokerSettings): ConfigEntry[] {
 
 /**
  * A topic's configuration: what it was created with (TOPIC_CONFIG), else the broker setting it falls back to, else
- * what the emulator does without a setting (DEFAULT_CONFIG): it deletes by size only, keeps batches as produced and
- * the producer's timestamps, and has one replica.
+ * what the emulator does without a setting (DEFAULT_CONFIG): it deletes by size (and by time only when the topic sets
+ * retention.ms), keeps batches as produced and the producer's timestamps, and has one replica.
  */
 export function topicConfigs(topic: Topic, settings: BrokerSettings): ConfigEntry[] {
   const fromBroker = (name: string, brokerName: string, fallback: number, type: number): ConfigEntry => {
@@ -64,7 +66,11 @@ export function topicConfigs(topic: Topic, settings: BrokerSettings): ConfigEntr
     if (own === undefined) return { name, value: String(fallback), source: ConfigSource.STATIC_BROKER_CONFIG, type, synonyms: [brokerSynonym] };
     return { name, value: own, source: ConfigSource.TOPIC_CONFIG, type, synonyms: [{ name, value: own, source: ConfigSource.TOPIC_CONFIG }, brokerSynonym] };
   };
-  const fixed = (name: string, value: string, type: number): ConfigEntry => ({ name, value, source: ConfigSource.DEFAULT_CONFIG, type, synonyms: [{ name, value, source: ConfigSource.DEFAULT_CONFIG }] });
+  // What the emulator always does; a topic may say so itself (topics.ts accepts only these values).
+  const fixed = (name: string, value: string, type: number): ConfigEntry => {
+    const source = topic.configs[name] === undefined ? ConfigSource.DEFAULT_CONFIG : ConfigSource.TOPIC_CONFIG;
+    return { name, value, source, type, synonyms: [{ name, value, source }] };
+  };
   const retention = topic.configs['retention.bytes'] !== undefined && Number(topic.configs['retention.bytes']) > 0 ? Number(topic.configs['retention.bytes']) : settings.retentionBytes;
   return [
     fixed('cleanup.policy', 'delete', ConfigType.LIST),
