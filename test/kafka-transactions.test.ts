@@ -212,6 +212,24 @@ describe('transactions: the protocol', () => {
     expect(await endTxn(raw, 'txn-lso-1', producer, true)).toBe(ErrorCode.INVALID_TXN_STATE);
   });
 
+  it('interleaved transactions: a fetch is told of each aborted one whose records or marker it may hold', async () => {
+    broker.emulator.topics.create('txn-interleaved', 1);
+    const raw = await broker.connect();
+    const first = await initTransactional(raw, 'txn-interleaved-1');
+    const second = await initTransactional(raw, 'txn-interleaved-2');
+    for (const [id, producer] of [['txn-interleaved-1', first], ['txn-interleaved-2', second]] as const) expect(await addPartition(raw, id, producer, 'txn-interleaved')).toBe(ErrorCode.NONE);
+    expect((await produce(raw, 'txn-interleaved', transactionalBatch(first, 0, ['a1', 'a2']), 'txn-interleaved-1')).baseOffset).toBe(0n);
+    expect((await produce(raw, 'txn-interleaved', transactionalBatch(second, 0, ['b1', 'b2']), 'txn-interleaved-2')).baseOffset).toBe(2n);
+    expect(await endTxn(raw, 'txn-interleaved-2', second, false)).toBe(ErrorCode.NONE); // marker at 4
+    expect((await produce(raw, 'txn-interleaved', transactionalBatch(first, 2, ['a3']), 'txn-interleaved-1')).baseOffset).toBe(5n);
+    expect(await endTxn(raw, 'txn-interleaved-1', first, false)).toBe(ErrorCode.NONE); // marker at 6
+    expect((await produce(raw, 'txn-interleaved', encodeBatch([{ timestamp: 1n, key: null, value: Buffer.from('plain') }]), null)).baseOffset).toBe(7n);
+    const abortedFrom = async (offset: bigint) => (await fetchPartition(raw, 'txn-interleaved', offset, 1)).abortedTransactions;
+    expect(await abortedFrom(0n)).toEqual([{ producerId: second.producerId, firstOffset: 2n }, { producerId: first.producerId, firstOffset: 0n }]);
+    expect(await abortedFrom(5n)).toEqual([{ producerId: first.producerId, firstOffset: 0n }]);
+    expect(await abortedFrom(7n)).toEqual([]);
+  });
+
   it('refuses what Kafka refuses: unadded partitions, unknown ids, stale epochs, bad timeouts', async () => {
     broker.emulator.topics.create('txn-refusals', 1);
     const raw = await broker.connect();

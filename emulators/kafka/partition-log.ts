@@ -80,6 +80,8 @@ export class PartitionLog {
   private readonly openTransactions = new Map<bigint, number>();
   /** Aborted transactions in marker order (Kafka's transaction index), rebuilt from the markers at start. */
   private abortedTransactions: AbortedTransaction[] = [];
+  /** The most offsets an aborted transaction spans, which bounds how far past a fetch its aborted ones can end. */
+  private longestAborted = 0;
 
   constructor(private readonly options: LogOptions) {
     if (options.dir !== undefined) this.load(options.dir);
@@ -129,7 +131,9 @@ export class PartitionLog {
     const firstOffset = this.openTransactions.get(producerId);
     if (firstOffset === undefined) return;
     this.openTransactions.delete(producerId);
-    if (type === ControlType.ABORT) this.abortedTransactions.push({ producerId, firstOffset, lastOffset: markerOffset });
+    if (type !== ControlType.ABORT) return;
+    this.abortedTransactions.push({ producerId, firstOffset, lastOffset: markerOffset });
+    this.longestAborted = Math.max(this.longestAborted, markerOffset - firstOffset);
   }
 
   /**
@@ -147,9 +151,27 @@ export class PartitionLog {
     return [...this.openTransactions.keys()].map((producerId) => ({ producerId, epoch: this.producers.epochOf(producerId) ?? 0 }));
   }
 
-  /** The aborted transactions a fetch of offsets [from, to) must be told of (Log.collectAbortedTransactions). */
+  /**
+   * The aborted transactions a fetch of offsets [from, to) must be told of (Log.collectAbortedTransactions): those
+   * ending at or after `from` and starting before `to`. Found from the first ending at `from` (they are in marker
+   * order) up to the last that could start before `to`, so a fetch does not scan a long history.
+   */
   abortedBetween(from: number, to: number): AbortedTransaction[] {
-    return this.abortedTransactions.filter((aborted) => aborted.lastOffset >= from && aborted.firstOffset < to);
+    const all = this.abortedTransactions;
+    let low = 0;
+    let high = all.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((all[mid] as AbortedTransaction).lastOffset < from) low = mid + 1;
+      else high = mid;
+    }
+    const found: AbortedTransaction[] = [];
+    for (let i = low; i < all.length; i += 1) {
+      const aborted = all[i] as AbortedTransaction;
+      if (aborted.lastOffset - this.longestAborted >= to) break;
+      if (aborted.firstOffset < to) found.push(aborted);
+    }
+    return found;
   }
 
   private forgetAbortedBeforeStart(): void {
