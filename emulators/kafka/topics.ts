@@ -134,9 +134,9 @@ export class TopicStore {
     return [...this.topics.keys()].sort();
   }
 
-  /** Every partition log, with its topic and index. */
-  *logs(): Iterable<{ topic: string; partition: number; log: PartitionLog }> {
-    for (const topic of this.topics.values()) for (const [partition, log] of topic.partitions.entries()) yield { topic: topic.name, partition, log };
+  /** Every partition log. */
+  *logs(): Iterable<PartitionLog> {
+    for (const topic of this.topics.values()) yield* topic.partitions;
   }
 
   partition(topic: string, partition: number): PartitionLog | undefined {
@@ -236,10 +236,10 @@ export class TopicStore {
   }
 
   sync(): void {
-    for (const topic of this.topics.values()) for (const log of topic.partitions) log.sync();
+    for (const log of this.logs()) log.sync();
   }
 
   close(): void {
-    for (const topic of this.topics.values()) for (const log of topic.partitions) log.close();
+    for (const log of this.logs()) log.close();
   }
 }

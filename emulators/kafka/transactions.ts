@@ -8,9 +8,9 @@ import type { TopicStore } from './topics.js';
 import { replaceFile } from '../../shared/replace-file.js';
 
 /** Kafka's transaction.max.timeout.ms default: a producer may not ask for a longer transaction. */
-export const MAX_TRANSACTION_TIMEOUT_MS = 900_000;
+const MAX_TRANSACTION_TIMEOUT_MS = 900_000;
 /** Transactional ids kept; the least recently used idle one is forgotten first (Kafka expires them after 7 days). */
-export const MAX_TRANSACTIONAL_IDS = 10_000;
+const MAX_TRANSACTIONAL_IDS = 10_000;
 /** An epoch this high gets a new producer id instead of a bump, as Kafka's coordinator does near Short.MaxValue. */
 const LAST_EPOCH = 32_766;
 
@@ -100,7 +100,7 @@ export class TransactionCoordinator {
   /** Transactions the log shows open after a restart are aborted and their producers fenced (a new epoch). */
   private abortLeftOpen(): void {
     const fenced = new Map<bigint, number>();
-    for (const { log } of this.options.topics.logs()) {
+    for (const log of this.options.topics.logs()) {
       for (const { producerId, epoch } of log.openTransactionProducers()) {
         const id = this.byProducerId.get(producerId);
         const txn = id === undefined ? undefined : this.transactions.get(id);
