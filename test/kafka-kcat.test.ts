@@ -127,6 +127,22 @@ describe('kcat (librdkafka) against the emulator', () => {
     }
   });
 
+  it("-C reads what kafkajs's transactions committed and not what they aborted; with -X isolation.level=read_uncommitted, both", async () => {
+    emulator.topics.create('kc-txn', 1);
+    const producer = new kafkajs.Kafka({ brokers: [emulator.brokers], logLevel: kafkajs.logLevel.NOTHING }).producer({ transactionalId: 'kc-txn', maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    for (const [values, commit] of [[['c1', 'c2'], true], [['a1', 'a2'], false], [['c3'], true]] as const) {
+      const transaction = await producer.transaction();
+      await transaction.send({ topic: 'kc-txn', messages: values.map((value) => ({ value })) });
+      await (commit ? transaction.commit() : transaction.abort());
+    }
+    await producer.disconnect();
+    const committed = await kcat(['-C', '-t', 'kc-txn', '-e', '-q']);
+    expect(committed.stdout.trim().split('\n')).toEqual(['c1', 'c2', 'c3']);
+    const everything = await kcat(['-C', '-t', 'kc-txn', '-e', '-q', '-X', 'isolation.level=read_uncommitted']);
+    expect(everything.stdout.trim().split('\n')).toEqual(['c1', 'c2', 'a1', 'a2', 'c3']);
+  });
+
   it('-X enable.idempotence=true produces through InitProducerId, with producer ids and sequences in the batches', async () => {
     const lines = Array.from({ length: 50 }, (_, i) => `idempotent ${i}`);
     const produced = await kcat(['-P', '-t', 'kc-idem', '-p', '0', '-X', 'enable.idempotence=true'], `${lines.join('\n')}\n`);
