@@ -230,6 +230,48 @@ describe('transactions: the protocol', () => {
     expect(await abortedFrom(7n)).toEqual([]);
   });
 
+  it('ListTransactions, DescribeTransactions and DescribeProducers show the transaction that holds a partition back', async () => {
+    broker.emulator.topics.create('txn-admin', 1);
+    const raw = await broker.connect();
+    const hanging = await initTransactional(raw, 'txn-admin-hanging');
+    const idle = await initTransactional(raw, 'txn-admin-idle');
+    expect(await addPartition(raw, 'txn-admin-hanging', hanging, 'txn-admin')).toBe(ErrorCode.NONE);
+    const before = Date.now();
+    expect((await produce(raw, 'txn-admin', encodeBatch([{ timestamp: 1n, key: null, value: Buffer.from('plain') }]), null)).baseOffset).toBe(0n);
+    expect((await produce(raw, 'txn-admin', transactionalBatch(hanging, 0, ['h1', 'h2']), 'txn-admin-hanging')).baseOffset).toBe(1n);
+
+    type Listed = { errorCode: number; unknownStateFilters: string[]; transactionStates: Array<{ transactionalId: string; producerId: bigint; transactionState: string }> };
+    const list = async (stateFilters: string[], producerIdFilters: bigint[] = [], durationFilter = -1n): Promise<Listed> =>
+      (await raw.request('ListTransactions', 1, { stateFilters, producerIdFilters, durationFilter })) as unknown as Listed;
+    // The file's other tests share the broker: their ids are there too.
+    const ongoing = (await list(['Ongoing'])).transactionStates;
+    expect(ongoing).toContainEqual({ transactionalId: 'txn-admin-hanging', producerId: hanging.producerId, transactionState: 'Ongoing' });
+    expect(ongoing.map((txn) => txn.transactionalId)).not.toContain('txn-admin-idle');
+    expect((await list(['Empty', 'Sleeping'])).unknownStateFilters).toEqual(['Sleeping']);
+    expect((await list(['Empty'], [idle.producerId])).transactionStates.map((txn) => txn.transactionalId)).toEqual(['txn-admin-idle']);
+    // Running longer than an hour: none yet; longer than a millisecond: the hanging one.
+    expect((await list(['Ongoing'], [], 3_600_000n)).transactionStates).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await list(['Ongoing'], [hanging.producerId], 1n)).transactionStates).toHaveLength(1);
+
+    const described = await raw.request('DescribeTransactions', 0, { transactionalIds: ['txn-admin-hanging', 'txn-admin-nobody'] });
+    const [state, unknown] = described.transactionStates as Array<Record<string, unknown>>;
+    expect(state).toMatchObject({ errorCode: ErrorCode.NONE, transactionState: 'Ongoing', transactionTimeoutMs: 60_000, producerId: hanging.producerId, producerEpoch: 0, topics: [{ topic: 'txn-admin', partitions: [0] }] });
+    expect(Number(state?.transactionStartTimeMs)).toBeGreaterThanOrEqual(before - 1000);
+    expect(unknown).toMatchObject({ errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, transactionalId: 'txn-admin-nobody' });
+
+    const producers = await raw.request('DescribeProducers', 0, { topics: [{ name: 'txn-admin', partitionIndexes: [0, 7] }] });
+    const [partition, missing] = (producers.topics as Array<{ partitions: Array<Record<string, unknown>> }>)[0]?.partitions ?? [];
+    expect(partition?.activeProducers).toEqual([{ producerId: hanging.producerId, producerEpoch: 0, lastSequence: 1, lastTimestamp: 1_800_000_000_001n, coordinatorEpoch: -1, currentTxnStartOffset: 1n }]);
+    expect(missing).toMatchObject({ partitionIndex: 7, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+
+    // Aborted (as `kafka-transactions.sh abort` would have it done): the partition moves on, the coordinator shows it.
+    expect(await endTxn(raw, 'txn-admin-hanging', hanging, false)).toBe(ErrorCode.NONE);
+    expect((await list(['CompleteAbort'], [hanging.producerId, idle.producerId])).transactionStates.map((txn) => txn.transactionalId)).toEqual(['txn-admin-hanging']);
+    const after = await raw.request('DescribeProducers', 0, { topics: [{ name: 'txn-admin', partitionIndexes: [0] }] });
+    expect((after.topics as Array<{ partitions: Array<{ activeProducers: Array<Record<string, unknown>> }> }>)[0]?.partitions[0]?.activeProducers[0]).toMatchObject({ coordinatorEpoch: 0, currentTxnStartOffset: -1n });
+  });
+
   it('refuses what Kafka refuses: unadded partitions, unknown ids, stale epochs, bad timeouts', async () => {
     broker.emulator.topics.create('txn-refusals', 1);
     const raw = await broker.connect();

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { lastSequenceOf, ProducerStates } from './producers.js';
+import { lastSequenceOf, ProducerStates, type ProducerSummary } from './producers.js';
 import { ErrorCode } from './protocol/errors.js';
 import { ControlType, encodeMarker, markerType, readBatchHeader, recordTimestamps, withBaseOffset, type BatchHeader, type BatchInfo } from './protocol/record-batch.js';
 import { RecordFile, type FsyncPolicy } from '../common/record-file.js';
@@ -119,7 +119,7 @@ export class PartitionLog {
   /** Producer state and transactions of a batch read back at start. */
   private track(header: BatchHeader, batch: StoredBatch): void {
     if (header.control) {
-      this.producers.recordMarker(header.producerId, header.producerEpoch);
+      this.producers.recordMarker(header.producerId, header.producerEpoch, header.maxTimestamp);
       this.endTransaction(header.producerId, markerType(batch.bytes), batch.baseOffset);
       return;
     }
@@ -144,6 +144,11 @@ export class PartitionLog {
     let stable = this.highWatermark;
     for (const first of this.openTransactions.values()) stable = Math.min(stable, first);
     return stable;
+  }
+
+  /** The producers the partition keeps state for, with the first offset of the transaction each has open here (-1: none). */
+  activeProducers(): Array<ProducerSummary & { currentTxnStartOffset: number }> {
+    return this.producers.summaries().map((producer) => ({ ...producer, currentTxnStartOffset: this.openTransactions.get(producer.producerId) ?? -1 }));
   }
 
   /** Producers with a transaction open here, and the epoch the partition last saw of each. */
@@ -216,8 +221,9 @@ export class PartitionLog {
    */
   appendMarker(type: ControlType, producerId: bigint, epoch: number): void {
     const markerOffset = this.highWatermark;
-    this.store(toStored(withBaseOffset(encodeMarker(type, producerId, epoch, BigInt(Date.now())), markerOffset)));
-    this.producers.recordMarker(producerId, epoch);
+    const now = BigInt(Date.now());
+    this.store(toStored(withBaseOffset(encodeMarker(type, producerId, epoch, now), markerOffset)));
+    this.producers.recordMarker(producerId, epoch, now);
     this.endTransaction(producerId, type, markerOffset);
     this.enforceRetention();
   }

@@ -23,6 +23,19 @@ interface ProducerEntry {
   lastSequence: number;
   /** Oldest first, at most DEDUP_WINDOW. */
   batches: BatchMeta[];
+  /** The newest timestamp of its last batch or marker here. */
+  lastTimestamp: bigint;
+  /** -1 until a transaction marker of the producer is written here (the coordinator's epoch is 0). */
+  coordinatorEpoch: number;
+}
+
+/** A producer as DescribeProducers reports it. */
+export interface ProducerSummary {
+  producerId: bigint;
+  epoch: number;
+  lastSequence: number;
+  lastTimestamp: bigint;
+  coordinatorEpoch: number;
 }
 
 export type SequenceVerdict =
@@ -30,7 +43,7 @@ export type SequenceVerdict =
   | { kind: 'duplicate'; baseOffset: number }
   | { kind: 'error'; errorCode: ErrorCode; message: string };
 
-type IdempotentBatch = Pick<BatchHeader, 'producerId' | 'producerEpoch' | 'baseSequence' | 'lastOffsetDelta'>;
+type IdempotentBatch = Pick<BatchHeader, 'producerId' | 'producerEpoch' | 'baseSequence' | 'lastOffsetDelta' | 'maxTimestamp'>;
 
 /** The sequence of a batch's last record (sequences wrap from 2^31-1 to 0). */
 export function lastSequenceOf(batch: IdempotentBatch): number {
@@ -39,6 +52,11 @@ export function lastSequenceOf(batch: IdempotentBatch): number {
 
 function nextSequence(sequence: number): number {
   return sequence === MAX_SEQUENCE ? 0 : sequence + 1;
+}
+
+/** A producer's state at a new epoch: no sequence yet; what is known of its transactions stays. */
+function fresh(epoch: number, previous: ProducerEntry | undefined): ProducerEntry {
+  return { epoch, lastSequence: -1, batches: [], lastTimestamp: previous?.lastTimestamp ?? -1n, coordinatorEpoch: previous?.coordinatorEpoch ?? -1 };
 }
 
 /**
@@ -74,13 +92,18 @@ export class ProducerStates {
   record(batch: IdempotentBatch, baseOffset: number): void {
     if (batch.producerId < 0n) return;
     const previous = this.producers.get(batch.producerId);
-    const entry: ProducerEntry = previous !== undefined && previous.epoch === batch.producerEpoch ? previous : { epoch: batch.producerEpoch, lastSequence: -1, batches: [] };
+    const entry = previous !== undefined && previous.epoch === batch.producerEpoch ? previous : fresh(batch.producerEpoch, previous);
     entry.lastSequence = lastSequenceOf(batch);
+    entry.lastTimestamp = batch.maxTimestamp;
     entry.batches.push({ firstSequence: batch.baseSequence, lastSequence: entry.lastSequence, baseOffset });
     if (entry.batches.length > DEDUP_WINDOW) entry.batches.shift();
-    // Re-inserted so that the map's order is least recently seen first.
-    this.producers.delete(batch.producerId);
-    this.producers.set(batch.producerId, entry);
+    this.touch(batch.producerId, entry);
+  }
+
+  /** (Re-)inserted so that the map's order is least recently seen first; the least recent goes past the bound. */
+  private touch(producerId: bigint, entry: ProducerEntry): void {
+    this.producers.delete(producerId);
+    this.producers.set(producerId, entry);
     if (this.producers.size > MAX_PRODUCERS_PER_PARTITION) this.producers.delete(this.producers.keys().next().value as bigint);
   }
 
@@ -89,17 +112,22 @@ export class ProducerStates {
    * newer epoch (written when the coordinator fenced the producer) starts that epoch, whose first batch must
    * then have sequence 0, as in Kafka's ProducerAppendInfo.
    */
-  recordMarker(producerId: bigint, epoch: number): void {
+  recordMarker(producerId: bigint, epoch: number, timestamp: bigint): void {
     const previous = this.producers.get(producerId);
-    if (previous !== undefined && previous.epoch >= epoch) return;
-    this.producers.delete(producerId);
-    this.producers.set(producerId, { epoch, lastSequence: -1, batches: [] });
-    if (this.producers.size > MAX_PRODUCERS_PER_PARTITION) this.producers.delete(this.producers.keys().next().value as bigint);
+    const entry = previous !== undefined && previous.epoch >= epoch ? previous : fresh(epoch, previous);
+    entry.lastTimestamp = timestamp;
+    entry.coordinatorEpoch = 0;
+    this.touch(producerId, entry);
   }
 
   /** The last epoch seen of a producer, if the partition knows it. */
   epochOf(producerId: bigint): number | undefined {
     return this.producers.get(producerId)?.epoch;
+  }
+
+  /** Every producer the partition keeps state for (DescribeProducers' active producers). */
+  summaries(): ProducerSummary[] {
+    return [...this.producers].map(([producerId, { epoch, lastSequence, lastTimestamp, coordinatorEpoch }]) => ({ producerId, epoch, lastSequence, lastTimestamp, coordinatorEpoch }));
   }
 
   get size(): number {

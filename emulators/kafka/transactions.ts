@@ -34,7 +34,23 @@ interface Transaction {
   groups: Set<string>;
   pendingOffsets: PendingOffset[];
   timer: NodeJS.Timeout | undefined;
+  /** When its last transaction began (-1: none yet), as DescribeTransactions reports it. */
+  startedAt: number;
 }
+
+/** A transactional id as ListTransactions and DescribeTransactions report it. */
+export interface TransactionSummary {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  state: State;
+  timeoutMs: number;
+  startedAt: number;
+  partitions: Array<{ topic: string; partition: number }>;
+}
+
+/** The states ListTransactions may filter on: Kafka's TransactionState names. */
+export const TRANSACTION_STATES = ['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'Dead', 'PrepareEpochFence'];
 
 export interface TransactionOptions {
   dataDir: string | undefined;
@@ -94,7 +110,7 @@ export class TransactionCoordinator {
   }
 
   private fresh(producerId: bigint, epoch: number, timeoutMs: number): Transaction {
-    return { producerId, epoch, timeoutMs, state: 'Empty', partitions: new Map(), groups: new Set(), pendingOffsets: [], timer: undefined };
+    return { producerId, epoch, timeoutMs, state: 'Empty', partitions: new Map(), groups: new Set(), pendingOffsets: [], timer: undefined, startedAt: -1 };
   }
 
   /** Transactions the log shows open after a restart are aborted and their producers fenced (a new epoch). */
@@ -166,6 +182,7 @@ export class TransactionCoordinator {
   private begin(txn: Transaction, transactionalId: string): void {
     if (txn.state === 'Ongoing') return;
     txn.state = 'Ongoing';
+    txn.startedAt = Date.now();
     txn.timer = setTimeout(() => {
       // Kafka's coordinator aborts a transaction that outlived its timeout and fences its producer.
       if (txn.state !== 'Ongoing') return;
@@ -242,6 +259,27 @@ export class TransactionCoordinator {
       return { errorCode: ErrorCode.INVALID_TXN_STATE, message: `The partition ${topic}-${partition} was not added to an ongoing transaction of producer ${producerId} (AddPartitionsToTxn).` };
     }
     return undefined;
+  }
+
+  /**
+   * ListTransactions: every transactional id, or those in the given states, of the given producer ids, or running
+   * longer than `longerThanMs` (≥ 0), as Kafka's TransactionStateManager.listTransactionStates filters them.
+   */
+  list(states: string[], producerIds: bigint[], longerThanMs: number): TransactionSummary[] {
+    const now = Date.now();
+    return [...this.transactions.keys()]
+      .map((id) => this.summary(id) as TransactionSummary)
+      .filter((txn) => states.length === 0 || states.includes(txn.state))
+      .filter((txn) => producerIds.length === 0 || producerIds.includes(txn.producerId))
+      .filter((txn) => longerThanMs < 0 || now - txn.startedAt > longerThanMs);
+  }
+
+  /** A transactional id's state, or undefined when the coordinator does not know it. */
+  summary(transactionalId: string): TransactionSummary | undefined {
+    const txn = this.transactions.get(transactionalId);
+    if (txn === undefined) return undefined;
+    const { producerId, epoch, state, timeoutMs, startedAt } = txn;
+    return { transactionalId, producerId, producerEpoch: epoch, state, timeoutMs, startedAt, partitions: [...txn.partitions.values()] };
   }
 
   close(): void {

@@ -12,6 +12,8 @@ import endTxn from './end-txn/index.js';
 import describeConfigs from './describe-configs/index.js';
 import describeGroups from './describe-groups/index.js';
 import describeLogDirs from './describe-log-dirs/index.js';
+import describeProducers from './describe-producers/index.js';
+import describeTransactions from './describe-transactions/index.js';
 import fetch from './fetch/index.js';
 import findCoordinator from './find-coordinator/index.js';
 import heartbeat from './heartbeat/index.js';
@@ -21,6 +23,7 @@ import joinGroup from './join-group/index.js';
 import leaveGroup from './leave-group/index.js';
 import listGroups from './list-groups/index.js';
 import listOffsets from './list-offsets/index.js';
+import listTransactions from './list-transactions/index.js';
 import metadata from './metadata/index.js';
 import offsetCommit from './offset-commit/index.js';
 import offsetFetch from './offset-fetch/index.js';
@@ -58,4 +61,7 @@ export const APIS: readonly ApiDefinition[] = [
   deleteGroups,
   deleteRecords,
   describeLogDirs,
+  describeProducers,
+  describeTransactions,
+  listTransactions,
 ].sort((a, b) => a.key - b.key);
