@@ -76,6 +76,11 @@ describe('ingest: Kafka → pipelines → Elasticsearch', () => {
     const leaked = await elasticsearch.es.count({ index: 'logs-rendiff.api-default', query: { terms: { 'rendiff.job_id': aborted } } });
     expect(leaked.count).toBe(0);
     expect(metric(await scrape(worker.metricsUrl), 'sluice_ingest_consumer_lag')).toBe(0);
+
+    // A committed transaction last: its marker follows its records in the same fetch, and is committed past too.
+    await inTransaction(1000, 1100, true);
+    await waitForDocuments(elasticsearch.es, 700);
+    await waitFor(async () => (await uncommitted(admin, worker.config.kafka.groupId)) === 0, 30_000, 'every offset committed after the last commit marker');
   });
 
   it('sends poison messages to the dead-letter topic with their reasons, redacted, while everything else flows', async () => {

@@ -215,10 +215,13 @@ export class BatchHandler {
       if (!(await this.sendDeadLetters(letters, heartbeat, state.ticket))) return;
     }
     const last = (messages[settled - 1] as KafkaMessage).offset;
+    // A whole batch is committed past what kafkajs filtered out after its last message (a transaction's commit
+    // marker, aborted records), as kafkajs's position moves past them when that message is resolved.
+    const through = settled === messages.length ? batch.lastOffset() : last;
     try {
       // The batch's own commit: consumer.commitOffsets() silently does nothing once a stop has begun, and a
       // graceful stop is exactly when the batches in progress must still commit.
-      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }] });
+      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(through) + 1n).toString() }] }] });
     } catch (error) {
       // Not committed: the messages come again (to this member or another) and answer 409.
       logger.warn({ err: error, topic, partition, offset: last }, 'offset commit refused');
