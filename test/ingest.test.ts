@@ -77,10 +77,17 @@ describe('ingest: Kafka → pipelines → Elasticsearch', () => {
     expect(leaked.count).toBe(0);
     expect(metric(await scrape(worker.metricsUrl), 'sluice_ingest_consumer_lag')).toBe(0);
 
-    // A committed transaction last: its marker follows its records in the same fetch, and is committed past too.
-    await inTransaction(1000, 1100, true);
-    await waitForDocuments(elasticsearch.es, 700);
+    // An open transaction holds its records back, and the lag gauge counts them (to the partitions' ends, as
+    // kafka-consumer-groups.sh does). Committed last: its marker follows its records in the same fetch, and is
+    // committed past too.
+    const open = await producer.transaction();
+    await open.send({ topic: 'logs-app', messages: Array.from({ length: 50 }, (_, k) => ({ value: event(1000 + 2 * k).value })) });
+    await waitFor(async () => metric(await scrape(worker.metricsUrl), 'sluice_ingest_consumer_lag') === 50, 10_000, 'the open transaction counted as lag');
+    await open.commit();
+    await inTransaction(1100, 1200, true);
+    await waitForDocuments(elasticsearch.es, 750);
     await waitFor(async () => (await uncommitted(admin, worker.config.kafka.groupId)) === 0, 30_000, 'every offset committed after the last commit marker');
+    await waitFor(async () => metric(await scrape(worker.metricsUrl), 'sluice_ingest_consumer_lag') === 0, 10_000, 'no lag');
   });
 
   it('sends poison messages to the dead-letter topic with their reasons, redacted, while everything else flows', async () => {

@@ -158,7 +158,9 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
     heartbeatEveryMs,
     elasticsearchReady: () => readiness.elasticsearch,
   });
-  const lag = new AssignedLag(kafka.admin(), config.kafka.groupId, metrics.lag, logger);
+  // read_uncommitted, as Java's admin client and kafka-consumer-groups.sh read a partition's end: records behind
+  // an open transaction count as lag (patches/kafkajs+2.2.4.patch gives kafkajs's admin the option).
+  const lag = new AssignedLag(kafka.admin({ readUncommitted: true }), config.kafka.groupId, metrics.lag, logger);
   metrics.readLagFrom(lag);
   started.add(() => lag.close());
   let failure: Error | undefined;
