@@ -271,15 +271,7 @@ export class PartitionLog {
     const expired = (segment: Segment): boolean => segment.batches.length > 0 && segment.maxTimestamp >= 0n && segment.maxTimestamp < cutoff;
     const active = this.segments.at(-1);
     if (active !== undefined && expired(active) && this.segments.every(expired)) this.roll();
-    let dropped = false;
-    while (this.segments.length > 1 && expired(this.segments[0] as Segment)) {
-      this.dropOldestSegment();
-      dropped = true;
-    }
-    if (!dropped) return;
-    const next = this.segments[0] as Segment;
-    this.logStartOffset = Math.max(this.logStartOffset, next.batches[0]?.baseOffset ?? next.baseOffset);
-    this.forgetAbortedBeforeStart();
+    this.dropOldestWhile(() => expired(this.segments[0] as Segment));
   }
 
   /**
@@ -314,7 +306,12 @@ export class PartitionLog {
   }
 
   private enforceRetention(): void {
-    while (this.size > this.options.retentionBytes && this.segments.length > 1) {
+    this.dropOldestWhile(() => this.size > this.options.retentionBytes);
+  }
+
+  /** Retention, by size or time: the oldest segment goes while `condition` holds, never the last; the log start follows. */
+  private dropOldestWhile(condition: () => boolean): void {
+    while (this.segments.length > 1 && condition()) {
       this.dropOldestSegment();
       const next = this.segments[0] as Segment;
       this.logStartOffset = Math.max(this.logStartOffset, next.batches[0]?.baseOffset ?? next.baseOffset);
@@ -324,28 +321,30 @@ export class PartitionLog {
 
   /**
    * Whole batches from the one holding `offset`, up to `maxBytes`, none starting at or after `endOffset` (the
-   * last stable offset for read_committed). With `oversizedFirst`, the first batch is returned even when larger
-   * (KIP-74), so a consumer can always make progress.
+   * last stable offset for read_committed), and the offset after the last of them (`next`). With `oversizedFirst`,
+   * the first batch is returned even when larger (KIP-74), so a consumer can always make progress.
    */
-  read(offset: number, maxBytes: number, oversizedFirst = true, endOffset = Number.POSITIVE_INFINITY): { batches: Buffer[]; size: number } {
+  read(offset: number, maxBytes: number, oversizedFirst = true, endOffset = Number.POSITIVE_INFINITY): { batches: Buffer[]; size: number; next: number } {
     const batches: Buffer[] = [];
     let size = 0;
+    let next = offset;
     let segmentIndex = this.findSegment(offset);
-    if (segmentIndex < 0) return { batches, size };
+    if (segmentIndex < 0) return { batches, size, next };
     let batchIndex = this.findBatch(this.segments[segmentIndex] as Segment, offset);
     while (segmentIndex < this.segments.length) {
       const segment = this.segments[segmentIndex] as Segment;
       for (; batchIndex < segment.batches.length; batchIndex += 1) {
         const batch = segment.batches[batchIndex] as StoredBatch;
-        if (batch.baseOffset >= endOffset) return { batches, size };
-        if (size + batch.bytes.length > maxBytes && (batches.length > 0 || !oversizedFirst)) return { batches, size };
+        if (batch.baseOffset >= endOffset) return { batches, size, next };
+        if (size + batch.bytes.length > maxBytes && (batches.length > 0 || !oversizedFirst)) return { batches, size, next };
         batches.push(batch.bytes);
         size += batch.bytes.length;
+        next = batch.lastOffset + 1;
       }
       segmentIndex += 1;
       batchIndex = 0;
     }
-    return { batches, size };
+    return { batches, size, next };
   }
 
   private findSegment(offset: number): number {

@@ -227,12 +227,9 @@ export class TopicStore {
     for (const listener of [...this.appendListeners]) listener();
   }
 
-  /** Time-based retention, for topics that set retention.ms (Kafka checks every log.retention.check.interval.ms). */
+  /** Time-based retention of the topics that set retention.ms (Kafka checks every log.retention.check.interval.ms). */
   expire(now = Date.now()): void {
-    for (const topic of this.topics.values()) {
-      if (topic.configs['retention.ms'] === undefined) continue;
-      for (const log of topic.partitions) log.expire(now);
-    }
+    for (const log of this.logs()) log.expire(now);
   }
 
   sync(): void {

@@ -30,11 +30,12 @@ function collect(broker: Broker, request: FetchRequest, version: number): { resp
     topic,
     partitions: partitions.map(({ partition, fetchOffset, partitionMaxBytes }) => {
       const log = broker.topics.partition(topic, partition);
+      const stable = log?.lastStableOffset ?? -1;
       const base = {
         partitionIndex: partition,
         errorCode: ErrorCode.NONE as ErrorCode,
         highWatermark: BigInt(log?.highWatermark ?? -1),
-        lastStableOffset: BigInt(log?.lastStableOffset ?? -1),
+        lastStableOffset: BigInt(stable),
         logStartOffset: BigInt(log?.logStartOffset ?? -1),
         abortedTransactions: committedOnly ? ([] as Struct[]) : null,
         preferredReadReplica: -1,
@@ -49,18 +50,17 @@ function collect(broker: Broker, request: FetchRequest, version: number): { resp
         failed = true;
         return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
       }
-      const end = committedOnly ? log.lastStableOffset : log.highWatermark;
+      const end = committedOnly ? stable : log.highWatermark;
       if (offset >= end || budget <= 0) return base;
       // KIP-74: only the first batch of the whole response may exceed the limits.
-      const { batches, size } = log.read(offset, Math.min(partitionMaxBytes, budget), bytes === 0, end);
+      const { batches, size, next } = log.read(offset, Math.min(partitionMaxBytes, budget), bytes === 0, end);
       // Before v10 a client cannot read zstd (KIP-110); before v4 it reads the legacy format, converted here as Kafka 3 does.
       if (version < 10 && batches.some((batch) => readBatchHeader(batch).compression === ZSTD)) return { ...base, errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE };
       bytes += size;
       budget -= size;
       if (version < 4) return { ...base, records: legacy(batches, version >= 2 ? 1 : 0) };
       if (!committedOnly || batches.length === 0) return { ...base, records: batches };
-      const last = readBatchHeader(batches.at(-1) as Buffer);
-      const aborted = log.abortedBetween(offset, last.baseOffset + last.lastOffsetDelta + 1);
+      const aborted = log.abortedBetween(offset, next);
       return { ...base, records: batches, abortedTransactions: aborted.map(({ producerId, firstOffset }) => ({ producerId, firstOffset: BigInt(firstOffset) })) };
     }),
   }));
