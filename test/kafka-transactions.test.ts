@@ -207,6 +207,12 @@ describe('transactions: the protocol', () => {
     // A fetch from past the aborted transaction's marker is not told of it.
     expect((await produce(raw, 'txn-lso', encodeBatch([{ timestamp: 1n, key: null, value: Buffer.from('later') }]), null)).baseOffset).toBe(5n);
     expect(await fetchPartition(raw, 'txn-lso', 5n, 1)).toMatchObject({ abortedTransactions: [] });
+    // The legacy format (Fetch v0-3, read uncommitted) has no markers: every record but the abort marker at 4.
+    const legacy = await raw.request('Fetch', 3, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, topics: [{ topic: 'txn-lso', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }] });
+    const messageSet = (legacy.responses as unknown as Array<{ partitions: Array<{ records: Buffer }> }>)[0]?.partitions[0]?.records as Buffer;
+    const legacyOffsets: bigint[] = [];
+    for (let at = 0; at + 12 <= messageSet.length; at += 12 + messageSet.readInt32BE(at + 8)) legacyOffsets.push(messageSet.readBigInt64BE(at));
+    expect(legacyOffsets).toEqual([0n, 1n, 2n, 3n, 5n]);
     // A retried EndTxn of the same outcome is answered NONE; the other outcome is refused.
     expect(await endTxn(raw, 'txn-lso-1', producer, false)).toBe(ErrorCode.NONE);
     expect(await endTxn(raw, 'txn-lso-1', producer, true)).toBe(ErrorCode.INVALID_TXN_STATE);
@@ -297,6 +303,20 @@ describe('transactions: the protocol', () => {
     // KIP-360: presenting an id and epoch that are not the current ones is fenced.
     const stale = await raw.request('InitProducerId', 4, { transactionalId: 'txn-refusals-1', transactionTimeoutMs: 60_000, producerId: producer.producerId, producerEpoch: 0 });
     expect(stale.errorCode).toBe(ErrorCode.PRODUCER_FENCED);
+    // Offsets in a transaction: only for a group added to it, and v3's member and generation checked as OffsetCommit checks them.
+    const offsets = (groupId: string, generationId: number, memberId: string) => ({ groupId, generationId, memberId, groupInstanceId: null, topics: [{ name: 'txn-refusals', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+    const txnCommit = async (groupId: string, generationId = -1, memberId = ''): Promise<number> => {
+      const answer = await raw.request('TxnOffsetCommit', 3, { transactionalId: 'txn-refusals-1', producerId: successor.producerId, producerEpoch: successor.producerEpoch, ...offsets(groupId, generationId, memberId) });
+      return (answer.topics as Array<{ partitions: Array<{ errorCode: number }> }>)[0]?.partitions[0]?.errorCode ?? -1;
+    };
+    expect(await txnCommit('txn-refusals-group')).toBe(ErrorCode.INVALID_TXN_STATE);
+    const addOffsets = await raw.request('AddOffsetsToTxn', 3, { transactionalId: 'txn-refusals-1', producerId: successor.producerId, producerEpoch: successor.producerEpoch, groupId: 'txn-refusals-group' });
+    expect(addOffsets.errorCode).toBe(ErrorCode.NONE);
+    expect(await txnCommit('txn-refusals-group')).toBe(ErrorCode.NONE);
+    const plain = await raw.request('OffsetCommit', 7, { ...offsets('txn-refusals-group', 4, 'ghost'), generationIdOrMemberEpoch: 4 });
+    const plainError = (plain.topics as Array<{ partitions: Array<{ errorCode: number }> }>)[0]?.partitions[0]?.errorCode;
+    expect(plainError).not.toBe(ErrorCode.NONE);
+    expect(await txnCommit('txn-refusals-group', 4, 'ghost')).toBe(plainError);
     expect(await endTxn(raw, 'txn-refusals-1', successor, true)).toBe(ErrorCode.NONE);
   });
 
