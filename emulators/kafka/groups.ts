@@ -98,7 +98,8 @@ export interface CoordinatorOptions {
 
 const EMPTY = Buffer.alloc(0);
 
-function offsetKey(topic: string, partition: number): string {
+/** A topic-partition as one map key (committed offsets here, a transaction's partitions in transactions.ts). */
+export function partitionKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
 }
 
@@ -156,7 +157,7 @@ export class GroupCoordinator {
   private storeOffset(group: string, topic: string, partition: number, value: CommittedOffset): void {
     let map = this.offsets.get(group);
     if (map === undefined) this.offsets.set(group, (map = new Map()));
-    map.set(offsetKey(topic, partition), value);
+    map.set(partitionKey(topic, partition), value);
   }
 
   // ---- membership ------------------------------------------------------------------------------
@@ -518,7 +519,7 @@ export class GroupCoordinator {
   }
 
   committed(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
-    return this.offsets.get(groupId)?.get(offsetKey(topic, partition));
+    return this.offsets.get(groupId)?.get(partitionKey(topic, partition));
   }
 
   /** Every partition the group has an offset for, by topic (OffsetFetch with topics null). */

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CommittedOffset, GroupCoordinator } from './groups.js';
+import { partitionKey, type CommittedOffset, type GroupCoordinator } from './groups.js';
 import type { ProducerIdAllocator } from './producers.js';
 import { ErrorCode } from './protocol/errors.js';
 import { ControlType } from './protocol/record-batch.js';
@@ -71,10 +71,6 @@ export interface TransactionalProducer {
 /** The error for a fenced producer: PRODUCER_FENCED from the versions that know it (KIP-588), else INVALID_PRODUCER_EPOCH. */
 export function fencedError(version: number, fencedFrom: number): ErrorCode {
   return version >= fencedFrom ? ErrorCode.PRODUCER_FENCED : ErrorCode.INVALID_PRODUCER_EPOCH;
-}
-
-function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
 }
 
 /**
