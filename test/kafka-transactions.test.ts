@@ -333,6 +333,24 @@ describe('transactions: the protocol', () => {
     expect(await endTxn(raw, 'txn-timeout-1', producer, true)).toBe(ErrorCode.PRODUCER_FENCED);
   });
 
+  it('keeps 10 000 transactional ids: the least recently used idle one is forgotten first, an open one never', async () => {
+    const own = await startKafka();
+    try {
+      own.topics.create('txn-many', 1);
+      const raw = await broker.connect(own.port);
+      const open = await initTransactional(raw, 'txn-many-open');
+      expect(await addPartition(raw, 'txn-many-open', open, 'txn-many')).toBe(ErrorCode.NONE);
+      const first = await initTransactional(raw, 'txn-many-0');
+      for (let i = 1; i < 9_999; i += 1) await initTransactional(raw, `txn-many-${i}`);
+      // 10 000 now; one more forgets txn-many-0 (the oldest idle), not the open transaction's id before it.
+      await initTransactional(raw, 'txn-many-new');
+      expect((await initTransactional(raw, 'txn-many-0')).producerId).not.toBe(first.producerId);
+      expect(await endTxn(raw, 'txn-many-open', open, true)).toBe(ErrorCode.NONE);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
   it('with --data-dir, aborted transactions stay skipped after a restart and one left open is aborted', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-txn-'));
     dirs.push(dataDir);
