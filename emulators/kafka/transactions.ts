@@ -39,7 +39,7 @@ interface Transaction {
 }
 
 /** A transactional id as ListTransactions and DescribeTransactions report it. */
-export interface TransactionSummary {
+interface TransactionSummary {
   transactionalId: string;
   producerId: bigint;
   producerEpoch: number;
@@ -69,7 +69,7 @@ export interface TransactionalProducer {
 }
 
 /** The error for a fenced producer: PRODUCER_FENCED from the versions that know it (KIP-588), else INVALID_PRODUCER_EPOCH. */
-export function fencedError(version: number, fencedFrom: number): ErrorCode {
+function fencedError(version: number, fencedFrom: number): ErrorCode {
   return version >= fencedFrom ? ErrorCode.PRODUCER_FENCED : ErrorCode.INVALID_PRODUCER_EPOCH;
 }
 
