@@ -81,6 +81,27 @@ describe('the files in ilm/', () => {
     expect(base.log.properties.level).toEqual({ type: 'keyword', ignore_above: 1024 });
   });
 
+  it('map every ECS field they name as ECS 8.11 defines it, with its multi-fields', () => {
+    // ECS's own definitions (generated/ecs/ecs_flat.yml of elastic/ecs v8.11.0: test/fixtures/ecs/SOURCE.md).
+    const ecs = JSON.parse(readFileSync(join(packageRoot, 'test', 'fixtures', 'ecs', 'fields-8.11.0.json'), 'utf8')) as Record<string, { type: string; multi_fields?: Record<string, string> }>;
+    const mapped = (properties: Record<string, any>, prefix: string): Array<[string, any]> =>
+      Object.entries(properties).flatMap(([name, field]) => [...(field.type === undefined ? [] : [[`${prefix}${name}`, field] as [string, any]]), ...(field.properties === undefined ? [] : mapped(field.properties, `${prefix}${name}.`))]);
+    const differences: string[] = [];
+    let checked = 0;
+    for (const [template, file] of loadIlmFiles().componentTemplates) {
+      for (const [path, field] of mapped((file.template.mappings?.properties ?? {}) as Record<string, any>, '')) {
+        const definition = ecs[path];
+        if (definition === undefined) continue;
+        checked += 1;
+        const subFields = Object.fromEntries(Object.entries((field.fields ?? {}) as Record<string, { type: string }>).map(([name, sub]) => [name, sub.type]));
+        if (field.type !== definition.type) differences.push(`${template} ${path}: ${field.type}, ECS ${definition.type}`);
+        for (const [name, type] of Object.entries(definition.multi_fields ?? {})) if (subFields[name] !== type) differences.push(`${template} ${path}.${name}: ${subFields[name] ?? 'missing'}, ECS ${type}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+    expect(differences).toEqual([]);
+  });
+
   it('follow the policies the issue names: logs 1 d / 50 GB, warm at 7 d, 30 d; security 90 d; rollups 400 d; the seed’s 10 GB / 7 d / 30 d', () => {
     const { policies } = loadIlmFiles();
     const logs = policies.get('sluice-logs')?.policy.phases;
