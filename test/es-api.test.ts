@@ -95,6 +95,22 @@ describe('indices, mappings, settings, aliases', () => {
     expect(await es.indices.exists({ index: 'things' })).toBe(false);
   });
 
+  it('puts a mapping on the write index alone with write_index_only, resolving each expression as concreteWriteIndex does', async () => {
+    await es.indices.create({ index: 'orders-1', aliases: { orders: { is_write_index: false } } });
+    await es.indices.create({ index: 'orders-2', aliases: { orders: { is_write_index: true } } });
+    await es.indices.create({ index: 'other' });
+    const sizeOf = async (index: string) => (await es.indices.getMapping({ index }))[index]?.mappings.properties?.size;
+    await es.indices.putMapping({ index: 'orders', write_index_only: true, properties: { size: { type: 'long' } } });
+    expect([await sizeOf('orders-1'), await sizeOf('orders-2')]).toEqual([undefined, { type: 'long' }]);
+    // Each comma part names its own write index; a pattern over two indices names none.
+    await es.indices.putMapping({ index: 'orders,other', write_index_only: true, properties: { note: { type: 'keyword' } } });
+    expect(Object.keys((await es.indices.getMapping({ index: 'other' })).other?.mappings.properties ?? {})).toEqual(['note']);
+    expect(await failure(es.indices.putMapping({ index: 'orders-*', write_index_only: true, properties: { size: { type: 'long' } } }))).toMatchObject({ status: 400, reason: 'The index expression [orders-*] and options provided did not point to a single write-index' });
+    // Without it, every index the expression reaches.
+    await es.indices.putMapping({ index: 'orders', properties: { size: { type: 'long' } } });
+    expect(await sizeOf('orders-1')).toEqual({ type: 'long' });
+  });
+
   it('aliases with is_write_index route writes and searches', async () => {
     await es.indices.create({ index: 'app-000001', aliases: { app: { is_write_index: true } } });
     await es.indices.create({ index: 'app-old', aliases: { app: { is_write_index: false } } });

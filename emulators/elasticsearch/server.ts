@@ -1514,7 +1514,8 @@ export class ElasticsearchEmulator {
       this.route(['GET'], `/{index}/${name}`, (request) => this.mappings(request));
       this.route(['PUT', 'POST'], `/{index}/${name}`, (request) => {
         const mappings = request.json as Mappings;
-        for (const index of c.resolve(request.params.index)) c.putMapping(index, mappings);
+        const targets = truthy(request.query.write_index_only) ? (request.params.index as string).split(',').map((part) => c.writeIndexOf(part.trim())) : c.resolve(request.params.index);
+        for (const index of targets) c.putMapping(index, mappings);
         return ok({ acknowledged: true });
       });
     }

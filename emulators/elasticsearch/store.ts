@@ -415,6 +415,32 @@ export class Cluster {
     return [...this.indices.values()].filter((candidate) => candidate.aliases.has(name));
   }
 
+  /**
+   * The one write index an expression names, never creating one (IndexNameExpressionResolver.concreteWriteIndex, which
+   * `write_index_only` applies to each comma part): a data stream's last backing index, an alias's write index, an index.
+   */
+  writeIndexOf(expression: string): Index {
+    const pattern = expression.includes('*') ? globToRegex(expression) : undefined;
+    const named = (name: string): boolean => (pattern === undefined ? name === expression : pattern.test(name));
+    const found = new Set<Index>();
+    for (const stream of this.dataStreams.values()) if (named(stream.name)) found.add(this.indices.get(stream.indices.at(-1) as string) as Index);
+    const aliases = new Set<string>();
+    for (const index of this.indices.values()) {
+      if (named(index.name) && (pattern === undefined || !index.hidden)) found.add(index);
+      for (const alias of index.aliases.keys()) if (named(alias)) aliases.add(alias);
+    }
+    for (const alias of aliases) found.add(this.aliasWriteIndex(alias, this.byName(alias)));
+    if (found.size === 0) throw indexNotFound(expression);
+    if (found.size > 1) throw badRequest(`The index expression [${expression}] and options provided did not point to a single write-index`);
+    return [...found][0] as Index;
+  }
+
+  private aliasWriteIndex(name: string, aliased: Index[]): Index {
+    const writer = aliased.find((candidate) => candidate.aliases.get(name)?.is_write_index === true) ?? (aliased.length === 1 ? aliased[0] : undefined);
+    if (writer === undefined) throw badRequest(`no write index is defined for alias [${name}]. The write index may be explicitly disabled using is_write_index=false or the alias points to multiple indices without one being designated as a write index`);
+    return writer;
+  }
+
   /** The index a write to `name` goes to: an index, an alias's write index, a data stream's write index, or one auto-created. */
   writeTarget(name: string, opType: string): Index {
     const index = this.indices.get(name);
@@ -427,11 +453,7 @@ export class Cluster {
     const stream = this.dataStreams.get(name);
     if (stream) return this.streamWriteIndex(stream, opType);
     const aliased = [...this.indices.values()].filter((candidate) => candidate.aliases.has(name));
-    if (aliased.length > 0) {
-      const writer = aliased.find((candidate) => candidate.aliases.get(name)?.is_write_index === true) ?? (aliased.length === 1 ? aliased[0] : undefined);
-      if (writer === undefined) throw badRequest(`no write index is defined for alias [${name}]. The write index may be explicitly disabled using is_write_index=false or the alias points to multiple indices without one being designated as a write index`);
-      return writer;
-    }
+    if (aliased.length > 0) return this.aliasWriteIndex(name, aliased);
     const problem = indexNameProblem(name);
     if (problem) throw new EsError(400, 'invalid_index_name_exception', problem, { index: name, index_uuid: '_na_' });
     const template = this.findTemplate(name);
