@@ -257,6 +257,49 @@ describe('installing them in Elasticsearch (the emulator, through the client)', 
     expect(Object.keys(await es.ilm.getLifecycle())).toEqual([]);
   });
 
+  it('an upgrade puts the changed mappings on each existing data stream\'s write index, as Fleet does; a type change waits for the rollover', async () => {
+    // The templates before url.original had its ECS multi-field, and a stream written under them.
+    const before = filesFor();
+    const base = before.componentTemplates.get('sluice-ecs-base')?.template.mappings?.properties as Record<string, any>;
+    const withText = structuredClone(base.url.properties.original);
+    delete base.url.properties.original.fields;
+    await applyIlm(es, before);
+    const access = (path: string) => ({ '@timestamp': '2026-11-01T10:00:00Z', url: { original: path } });
+    await es.bulk({ refresh: true, operations: [{ create: { _index: 'logs-rendiff.traefik-default' } }, access('/api/v1/auth/login?next=%2Fjobs')] });
+    const byWord = async () => (await es.count({ index: 'logs-rendiff.traefik-default', query: { match: { 'url.original.text': 'login' } } })).count;
+    expect(await byWord()).toBe(0);
+    await es.indices.rollover({ alias: 'logs-rendiff.traefik-default' });
+
+    writes.length = 0;
+    const dryRun = await applyIlm(es, filesFor(), { dryRun: true });
+    expect(writes).toEqual([]);
+    const [stream] = (await es.indices.getDataStream({ name: 'logs-rendiff.traefik-default' })).data_streams;
+    const writeIndex = stream?.indices.at(-1)?.index_name as string;
+    const expected = { kind: 'data stream', name: 'logs-rendiff.traefik-default', action: 'updated', changes: [`${writeIndex}: properties.url.properties.original.fields: (none) → {"text":{"type":"match_only_text"}}`] };
+    expect(dryRun.filter((change) => change.kind === 'data stream')).toEqual([expected]);
+
+    const upgrade = await applyIlm(es, filesFor());
+    expect(upgrade.filter((change) => change.action !== 'unchanged').map((change) => `${change.kind} ${change.name}`)).toEqual(['component template sluice-ecs-base', 'data stream logs-rendiff.traefik-default']);
+    expect(upgrade.filter((change) => change.kind === 'data stream')).toEqual([expected]);
+    expect(writes).toEqual(['PUT /_component_template/sluice-ecs-base', 'PUT /logs-rendiff.traefik-default/_mapping']);
+    const original = async (index: string) => ((await es.indices.getMapping({ index }))[index]?.mappings.properties?.url as any).properties.original;
+    expect(await original(writeIndex)).toEqual(withText);
+    // Only the write index: the backing index rolled over from keeps the mappings its documents were indexed with.
+    expect(await original(stream?.indices[0]?.index_name as string)).toEqual({ type: 'wildcard' });
+    // What the stream indexes from now on is found by a word of its URL; the document indexed before keeps what it had, as in Elasticsearch.
+    await es.bulk({ refresh: true, operations: [{ create: { _index: 'logs-rendiff.traefik-default' } }, access('/api/v1/auth/login')] });
+    expect(await byWord()).toBe(1);
+    writes.length = 0;
+    expect((await applyIlm(es, filesFor())).every((change) => change.action === 'unchanged')).toBe(true);
+    expect(writes).toEqual([]);
+
+    // A field whose type changes cannot be put on the write index: it keeps its mappings, and the report says why.
+    const retyped = filesFor();
+    (retyped.componentTemplates.get('sluice-rendiff-traefik')?.template.mappings?.properties as Record<string, any>).traefik.properties.retry_attempts = { type: 'keyword' };
+    const refused = (await applyIlm(es, retyped)).filter((change) => change.kind === 'data stream');
+    expect(refused).toEqual([{ kind: 'data stream', name: 'logs-rendiff.traefik-default', action: 'unchanged', changes: [expect.stringMatching(new RegExp(`^${writeIndex.replaceAll('.', '\\.')} keeps its mappings until the stream rolls over: mapper \\[traefik\\.retry_attempts\\] cannot be changed from type \\[\\w+\\] to \\[keyword\\]`)), `${writeIndex}: properties.traefik.properties.retry_attempts.type: long → keyword`] }]);
+  });
+
   it('a document of each dataset lands in its data stream, with the mapping and policy; a wrong type fails per item', async () => {
     await applyIlm(es, filesFor());
     const at = '2026-11-01T10:00:00Z';

@@ -8,7 +8,7 @@ import { flatSettings, type IlmFiles } from './files.js';
  */
 
 export interface Change {
-  kind: 'policy' | 'ingest pipeline' | 'component template' | 'index template';
+  kind: 'policy' | 'ingest pipeline' | 'component template' | 'index template' | 'data stream';
   name: string;
   action: 'created' | 'updated' | 'unchanged';
   /** Changed paths, `path: old → new`. */
@@ -135,5 +135,69 @@ export async function applyIlm(es: Client, files: IlmFiles, options: { dryRun?: 
       await es.indices.putIndexTemplate({ name, ...(file as object) } as never);
     }
   }
+  changes.push(...(await updateDataStreams(es, files, changes, options.dryRun === true)));
   return changes;
+}
+
+/** The index templates with a data stream whose mappings a run changed: their own body, or a component they compose. */
+function templatesChanged(files: IlmFiles, changes: Change[]): string[] {
+  const changed = (kind: Change['kind'], name: string): boolean => changes.some((change) => change.kind === kind && change.name === name && change.action === 'updated');
+  return [...files.indexTemplates]
+    .filter(([name, file]) => file.data_stream !== undefined && (changed('index template', name) || file.composed_of.some((component) => changed('component template', component))))
+    .map(([name]) => name);
+}
+
+/**
+ * Brings the data streams of changed templates up to date, as Fleet does when a package is upgraded: a template applies
+ * to the next backing index only, so the composed mappings are also put on each stream's write index, and a field or
+ * multi-field added reaches what the stream indexes from now on rather than after its next rollover (up to a day).
+ * Documents already indexed keep what they had. Where Elasticsearch refuses the mappings (a field's type changed), the
+ * write index keeps its own and the report says why: the stream's next rollover takes the template.
+ */
+async function updateDataStreams(es: Client, files: IlmFiles, changes: Change[], dryRun: boolean): Promise<Change[]> {
+  const updates: Change[] = [];
+  for (const template of templatesChanged(files, changes)) {
+    const patterns = (files.indexTemplates.get(template)?.index_patterns ?? []).join(',');
+    const streams = (await es.indices.getDataStream({ name: patterns, expand_wildcards: 'all' })).data_streams.filter((stream) => stream.template === template);
+    if (streams.length === 0) continue;
+    const wanted = composedMappings(files, template);
+    for (const stream of streams) {
+      const writeIndex = stream.indices.at(-1)?.index_name ?? stream.name;
+      const current = expandMappings((await es.indices.getMapping({ index: writeIndex }))[writeIndex]?.mappings ?? {});
+      const paths = diff(projectOnto(current, wanted), wanted).map((line) => `${writeIndex}: ${line}`);
+      if (paths.length === 0) continue;
+      try {
+        if (!dryRun) await es.indices.putMapping({ index: stream.name, write_index_only: true, ...(wanted as object) });
+        updates.push({ kind: 'data stream', name: stream.name, action: 'updated', changes: paths });
+      } catch (error) {
+        const meta = (error as { meta?: { statusCode?: number; body?: { error?: { reason?: string } } } }).meta;
+        if (meta?.statusCode !== 400) throw error;
+        updates.push({ kind: 'data stream', name: stream.name, action: 'unchanged', changes: [`${writeIndex} keeps its mappings until the stream rolls over: ${meta.body?.error?.reason ?? (error as Error).message}`, ...paths] });
+      }
+    }
+  }
+  return updates;
+}
+
+/**
+ * A template's mappings as the files compose them (its component templates in order, then its own, each a deep merge
+ * over the ones before), so that a dry run compares with what is about to be installed, not with what is.
+ */
+function composedMappings(files: IlmFiles, name: string): Json {
+  const template = files.indexTemplates.get(name);
+  const layers = [...(template?.composed_of ?? []).map((component) => files.componentTemplates.get(component)?.template.mappings), template?.template.mappings];
+  return layers.reduce<Json>((composed, layer) => deepMerge(composed, expandMappings(layer ?? {})) as Json, {});
+}
+
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isJsonObject(base) || !isJsonObject(over)) return over;
+  const merged: Json = { ...base };
+  for (const [key, value] of Object.entries(over)) merged[key] = deepMerge(merged[key], value);
+  return merged;
+}
+
+/** `value` cut to the keys `shape` has, so that what an index added to its mappings by itself (dynamic fields) is no difference. */
+function projectOnto(value: unknown, shape: unknown): unknown {
+  if (!isJsonObject(value) || !isJsonObject(shape)) return value;
+  return Object.fromEntries(Object.keys(shape).map((key) => [key, projectOnto(value[key], shape[key])]));
 }
