@@ -9,7 +9,7 @@ import { loadConfig } from '../shared/config.js';
 import { packageRoot } from '../shared/paths.js';
 import { loadSloFile } from '../shared/slo.js';
 import { buildApi, startApi } from '../services/api/server.js';
-import { TailClient } from '../services/api/tail.js';
+import { matches, TailClient } from '../services/api/tail.js';
 import { rollupRange } from '../services/rollup/rollups.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 import { freePort, waitFor } from './support/process.js';
@@ -141,12 +141,28 @@ describe('search', () => {
     }
     expect(ids.size).toBe(300);
     const failures = (await get(`/api/v1/search?${range}&q=502&size=1000`, READER)).json();
-    expect(failures.hits).toHaveLength(0); // the status is not in message or url.original
+    expect(failures.hits).toHaveLength(0); // the status is in no field q reads
     const bad = (await get('/api/v1/search?from=2026-10-07T10:00:00Z&to=2026-10-07T10:10:00Z&q=%2Fapi%2Fv1%2Fjobs&size=1000', READER)).json();
     expect(bad.hits).toHaveLength(100);
     const ndjson = await get(`/api/v1/search.ndjson?${range}`, READER);
     expect(ndjson.headers['content-type']).toBe('application/x-ndjson');
     expect(ndjson.payload.trimEnd().split('\n')).toHaveLength(300);
+  });
+
+  it('finds q by a word of the URL, the user agent, the message or the error, all words in one document', async () => {
+    const range = 'from=2026-10-06T09:00:00Z&to=2026-10-06T09:01:00Z';
+    const attack = { ClientAddr: '198.51.100.9:40000', ClientHost: '198.51.100.9', DownstreamStatus: 401, Duration: 1_000_000, RequestMethod: 'POST', RequestPath: '/api/v1/auth/login?next=%2Fjobs', RequestProtocol: 'HTTP/1.1', StartUTC: '2026-10-06T09:00:00Z', 'request_User-Agent': 'sqlmap/1.8.11#stable (https://sqlmap.org)' };
+    // An ECS logger's record (Elastic's ecs-logging-python writes error.message so).
+    const upload = { '@timestamp': '2026-10-06T09:00:01.000Z', 'log.level': 'error', message: 'Upload rejected', error: { type: 'QuotaError', message: 'quota exceeded for tenant acme' }, 'ecs.version': '1.6.0' };
+    await ingestLines(cluster.es, [{ topic: 'logs-traefik', line: JSON.stringify(attack) }, { topic: 'logs-app', line: JSON.stringify(upload) }], 'api');
+    const found = async (q: string) => (await get(`/api/v1/search?${range}&q=${encodeURIComponent(q)}`, READER)).json().hits.map((hit: { document: { message?: string; url?: { original: string } } }) => hit.document.url?.original ?? hit.document.message);
+    expect(await found('login')).toEqual(['/api/v1/auth/login?next=%2Fjobs']);
+    expect(await found('sqlmap')).toEqual(['/api/v1/auth/login?next=%2Fjobs']);
+    expect(await found('sqlmap login')).toEqual(['/api/v1/auth/login?next=%2Fjobs']);
+    expect(await found('quota acme')).toEqual(['Upload rejected']);
+    expect(await found('upload')).toEqual(['Upload rejected']);
+    expect(await found('sqlmap quota')).toEqual([]);
+    expect(await found('401')).toEqual([]);
   });
 
   it('answers no hits, not an error, for a namespace no log has reached yet', async () => {
@@ -288,6 +304,13 @@ describe('the live tail', () => {
       { type: 'missed', count: 7 },
       { type: 'event', id: 'c', event: { message: 'three' } },
     ]);
+  });
+
+  it("a filter's text is a case-insensitive part of the fields the search's q reads", () => {
+    const attack = { url: { original: '/api/v1/auth/login' }, user_agent: { original: 'sqlmap/1.8.11#stable (https://sqlmap.org)' } };
+    const failure = { message: 'Upload rejected', error: { message: 'Quota exceeded for tenant acme' } };
+    const found = (text: string) => [attack, failure].filter((document) => matches({ text }, document)).length;
+    expect([found('auth/login'), found('SQLMAP'), found('upload'), found('quota exceeded'), found('tenant bcme'), found('401')]).toEqual([1, 1, 1, 1, 0, 0]);
   });
 
   it('a client is sent at most its rate per second; the rest is counted as missed', () => {

@@ -161,11 +161,17 @@ const searchQuery = z.object({
   service: z.string().max(100).optional(),
   level: z.string().max(20).optional(),
   tags: z.string().max(500).optional().describe('comma-separated; a document with any of them matches'),
-  q: z.string().max(500).optional().describe('free text in message and url.original (simple_query_string syntax; it never fails on bad syntax)'),
+  q: z.string().max(500).optional().describe('words of message, error.message, url.original or user_agent.original (simple_query_string syntax over their text fields; it never fails on bad syntax)'),
   size: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(4000).optional().describe('the `next` of the previous page'),
 });
 type SearchQuery = z.infer<typeof searchQuery>;
+
+/**
+ * What `q` searches: ECS's analysed fields of what people look for in a log line. The URL and the user agent are
+ * keyword-like fields (a whole value matches); their `.text` multi-fields (ECS's, in ilm/) find a word of them.
+ */
+const FREE_TEXT_FIELDS = ['message', 'error.message', 'url.original.text', 'user_agent.original.text'];
 
 /** The query a search builds from its validated parameters only: no JSON from the caller reaches Elasticsearch. */
 function searchBody(query: SearchQuery, now: number): estypes.QueryDslQueryContainer {
@@ -173,7 +179,7 @@ function searchBody(query: SearchQuery, now: number): estypes.QueryDslQueryConta
   if (query.service) filter.push({ term: { 'service.name': query.service } });
   if (query.level) filter.push({ term: { 'log.level': query.level } });
   if (query.tags) filter.push({ terms: { tags: query.tags.split(',').map((t) => t.trim()).filter(Boolean) } });
-  const must: estypes.QueryDslQueryContainer[] = query.q ? [{ simple_query_string: { query: query.q, fields: ['message', 'url.original'], default_operator: 'and' } }] : [];
+  const must: estypes.QueryDslQueryContainer[] = query.q ? [{ simple_query_string: { query: query.q, fields: FREE_TEXT_FIELDS, default_operator: 'and' } }] : [];
   return { bool: { filter, must } };
 }
 

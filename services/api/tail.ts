@@ -32,6 +32,9 @@ type Document = Record<string, unknown>;
 const PAGE = 1000;
 const SLICE = 50;
 
+/** Where the tail's `text` is looked for: the fields the search's `q` reads. */
+const TEXT_FIELDS = ['message', 'error.message', 'url.original', 'user_agent.original'];
+
 export function matches(filter: TailFilter, document: Document): boolean {
   if (filter.service && !filter.service.includes(String(get(document, 'service.name')))) return false;
   if (filter.level && !filter.level.includes(String(get(document, 'log.level')))) return false;
@@ -41,7 +44,7 @@ export function matches(filter: TailFilter, document: Document): boolean {
   }
   if (filter.text) {
     const needle = filter.text.toLowerCase();
-    const haystack = `${String(get(document, 'message') ?? '')} ${String(get(document, 'url.original') ?? '')}`.toLowerCase();
+    const haystack = TEXT_FIELDS.map((field) => String(get(document, field) ?? '')).join(' ').toLowerCase();
     if (!haystack.includes(needle)) return false;
   }
   return true;
