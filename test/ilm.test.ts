@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
@@ -6,6 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { EMULATED_VERSION } from '../emulators/elasticsearch/index.js';
 import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
+import { realisticLines, topicOf } from '../bench/pipeline.js';
+import { createEnrichers } from '../pipelines/enrichers.js';
+import { createPipeline } from '../pipelines/pipeline.js';
+import type { Input } from '../pipelines/types.js';
 import { loadConfig } from '../shared/config.js';
 import { applyIlm } from '../shared/ilm/apply.js';
 import { IlmFileError, ILM_DIR, loadIlmFiles, withSettings, type IlmFiles } from '../shared/ilm/files.js';
@@ -46,6 +50,26 @@ function edit(path: string, change: (json: any) => void): void {
   writeFileSync(path, JSON.stringify(json));
 }
 
+/** ECS's own definitions: generated/ecs/ecs_flat.yml of elastic/ecs v8.11.0 (test/fixtures/ecs/SOURCE.md). */
+const ECS = JSON.parse(readFileSync(join(packageRoot, 'test', 'fixtures', 'ecs', 'fields-8.11.0.json'), 'utf8')) as Record<string, { type: string; multi_fields?: Record<string, string> }>;
+
+/** Each ECS field of mapping properties whose type or multi-fields are not ECS's, and how many ECS fields there were. */
+function ecsDifferences(properties: Record<string, any>): { differences: string[]; checked: number } {
+  const mapped = (children: Record<string, any>, prefix: string): Array<[string, any]> =>
+    Object.entries(children).flatMap(([name, field]) => [...(field.type === undefined || field.type === 'object' ? [] : [[`${prefix}${name}`, field] as [string, any]]), ...(field.properties === undefined ? [] : mapped(field.properties, `${prefix}${name}.`))]);
+  const differences: string[] = [];
+  let checked = 0;
+  for (const [path, field] of mapped(properties, '')) {
+    const definition = ECS[path];
+    if (definition === undefined) continue;
+    checked += 1;
+    const subFields = Object.fromEntries(Object.entries((field.fields ?? {}) as Record<string, { type: string }>).map(([name, sub]) => [name, sub.type]));
+    if (field.type !== definition.type) differences.push(`${path}: ${field.type}, ECS ${definition.type}`);
+    for (const [name, type] of Object.entries(definition.multi_fields ?? {})) if (subFields[name] !== type) differences.push(`${path}.${name}: ${subFields[name] ?? 'missing'}, ECS ${type}`);
+  }
+  return { differences, checked };
+}
+
 describe('the files in ilm/', () => {
   it('validate, and give every dataset a data stream template above the built-in ones, with a lifecycle', () => {
     const files = loadIlmFiles();
@@ -82,21 +106,12 @@ describe('the files in ilm/', () => {
   });
 
   it('map every ECS field they name as ECS 8.11 defines it, with its multi-fields', () => {
-    // ECS's own definitions (generated/ecs/ecs_flat.yml of elastic/ecs v8.11.0: test/fixtures/ecs/SOURCE.md).
-    const ecs = JSON.parse(readFileSync(join(packageRoot, 'test', 'fixtures', 'ecs', 'fields-8.11.0.json'), 'utf8')) as Record<string, { type: string; multi_fields?: Record<string, string> }>;
-    const mapped = (properties: Record<string, any>, prefix: string): Array<[string, any]> =>
-      Object.entries(properties).flatMap(([name, field]) => [...(field.type === undefined ? [] : [[`${prefix}${name}`, field] as [string, any]]), ...(field.properties === undefined ? [] : mapped(field.properties, `${prefix}${name}.`))]);
     const differences: string[] = [];
     let checked = 0;
     for (const [template, file] of loadIlmFiles().componentTemplates) {
-      for (const [path, field] of mapped((file.template.mappings?.properties ?? {}) as Record<string, any>, '')) {
-        const definition = ecs[path];
-        if (definition === undefined) continue;
-        checked += 1;
-        const subFields = Object.fromEntries(Object.entries((field.fields ?? {}) as Record<string, { type: string }>).map(([name, sub]) => [name, sub.type]));
-        if (field.type !== definition.type) differences.push(`${template} ${path}: ${field.type}, ECS ${definition.type}`);
-        for (const [name, type] of Object.entries(definition.multi_fields ?? {})) if (subFields[name] !== type) differences.push(`${template} ${path}.${name}: ${subFields[name] ?? 'missing'}, ECS ${type}`);
-      }
+      const found = ecsDifferences((file.template.mappings?.properties ?? {}) as Record<string, any>);
+      checked += found.checked;
+      differences.push(...found.differences.map((difference) => `${template} ${difference}`));
     }
     expect(checked).toBeGreaterThan(100);
     expect(differences).toEqual([]);
@@ -323,6 +338,43 @@ describe('installing them in Elasticsearch (the emulator, through the client)', 
     const stamped = await es.search<{ event?: { ingested?: string } }>({ index: 'logs-*', size: 20 });
     expect(stamped.hits.hits).toHaveLength(DATASETS.length);
     for (const hit of stamped.hits.hits) expect(Date.now() - Date.parse(hit._source?.event?.ingested ?? '')).toBeLessThan(60_000);
+  });
+
+  it('what the pipelines write lands in ECS fields mapped as ECS 8.11 defines them, dynamic ones included', async () => {
+    await applyIlm(es, filesFor());
+    // Real servers' and loggers' lines (Filebeat's module tests, the examples) and the benchmarks' mix, every enricher on.
+    const inputs: Input[] = realisticLines(5000).map((line) => ({ value: line, topic: topicOf(line) }));
+    const fixtures = join(packageRoot, 'test', 'fixtures');
+    const files: Array<[string, string]> = [
+      ...['app.log', 'app-loggers.log'].map((name): [string, string] => ['logs-app', join(packageRoot, 'examples', name)]),
+      ['logs-traefik', join(packageRoot, 'examples', 'traefik.log')], ['logs-worker', join(packageRoot, 'examples', 'worker.log')], ['logs-postgres', join(packageRoot, 'examples', 'postgres.log')],
+      ['logs-traefik', join(fixtures, 'traefik-access.jsonl')], ['logs-traefik', join(fixtures, 'filebeat-traefik', 'test.log')],
+      ...['filebeat-postgresql', 'filebeat-system', 'filebeat-web-access', 'filebeat-web-errors'].flatMap((dir) => readdirSync(join(fixtures, dir)).filter((name) => name.endsWith('.log')).map((name): [string, string] => [dir === 'filebeat-postgresql' ? 'logs-postgres' : 'logs-generic', join(fixtures, dir, name)])),
+    ];
+    for (const [topic, file] of files) for (const line of readFileSync(file, 'utf8').split('\n')) if (line.trim() !== '') inputs.push({ value: line, topic });
+    const { enrichers, close } = await createEnrichers(loadConfig({}));
+    try {
+      const pipeline = createPipeline({ namespace: 'default', enrichers });
+      const operations = inputs.flatMap((input) => {
+        const outcome = pipeline(input);
+        if (!outcome.ok) return [];
+        const stream = outcome.document.data_stream as { type: string; dataset: string; namespace: string };
+        return [{ create: { _index: `${stream.type}-${stream.dataset}-${stream.namespace}` } }, outcome.document];
+      });
+      expect(operations.length / 2).toBeGreaterThan(5000);
+      for (let i = 0; i < operations.length; i += 4000) expect((await es.bulk({ operations: operations.slice(i, i + 4000) })).errors).toBe(false);
+    } finally {
+      close();
+    }
+    const differences: string[] = [];
+    let checked = 0;
+    for (const [index, { mappings }] of Object.entries(await es.indices.getMapping({ index: 'logs-*' }))) {
+      const found = ecsDifferences((mappings.properties ?? {}) as Record<string, any>);
+      checked += found.checked;
+      differences.push(...found.differences.map((difference) => `${index} ${difference}`));
+    }
+    expect(checked).toBeGreaterThan(200);
+    expect(differences).toEqual([]);
   });
 
   it('with the clock advanced: rollover, warm, the old index deleted at 30 d, the rollups kept to 400 d', async () => {
