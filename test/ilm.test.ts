@@ -51,7 +51,22 @@ function edit(path: string, change: (json: any) => void): void {
 }
 
 /** ECS's own definitions: generated/ecs/ecs_flat.yml of elastic/ecs v8.11.0 (test/fixtures/ecs/SOURCE.md). */
-const ECS = JSON.parse(readFileSync(join(packageRoot, 'test', 'fixtures', 'ecs', 'fields-8.11.0.json'), 'utf8')) as Record<string, { type: string; multi_fields?: Record<string, string> }>;
+const ECS = JSON.parse(readFileSync(join(packageRoot, 'test', 'fixtures', 'ecs', 'fields-8.11.0.json'), 'utf8')) as Record<string, { type: string; multi_fields?: Record<string, string>; allowed_values?: Record<string, string[] | null> }>;
+
+/**
+ * A document's categorisation against ECS's allowed values, and each event.type expected by one of its categories at
+ * least (the rule of Kibana's integration assistant, handleCategorizationValidation: [web, authentication] with
+ * [access, start] is sound, access being web's and start authentication's).
+ */
+function categorisationProblems(event: Record<string, unknown> | undefined): string[] {
+  const values = (field: string): string[] => [(event ?? {})[field]].flat().filter((value): value is string => typeof value === 'string');
+  const problems = ['kind', 'category', 'type', 'outcome'].flatMap((field) => values(field).filter((value) => ECS[`event.${field}`]?.allowed_values?.[value] === undefined).map((value) => `event.${field} ${value}`));
+  const categories = values('category').filter((category) => ECS['event.category']?.allowed_values?.[category] !== undefined);
+  if (categories.length > 0) {
+    for (const type of values('type')) if (!categories.some((category) => ECS['event.category']?.allowed_values?.[category]?.includes(type))) problems.push(`event.type ${type} under event.category ${categories.join(', ')}`);
+  }
+  return problems;
+}
 
 /** Each ECS field of mapping properties whose type or multi-fields are not ECS's, and how many ECS fields there were. */
 function ecsDifferences(properties: Record<string, any>): { differences: string[]; checked: number } {
@@ -340,7 +355,7 @@ describe('installing them in Elasticsearch (the emulator, through the client)', 
     for (const hit of stamped.hits.hits) expect(Date.now() - Date.parse(hit._source?.event?.ingested ?? '')).toBeLessThan(60_000);
   });
 
-  it('what the pipelines write lands in ECS fields mapped as ECS 8.11 defines them, dynamic ones included', async () => {
+  it('what the pipelines write lands in ECS fields mapped as ECS 8.11 defines them, dynamic ones included, categorised with its allowed values', async () => {
     await applyIlm(es, filesFor());
     // Real servers' and loggers' lines (Filebeat's module tests, the examples) and the benchmarks' mix, every enricher on.
     const inputs: Input[] = realisticLines(5000).map((line) => ({ value: line, topic: topicOf(line) }));
@@ -355,13 +370,16 @@ describe('installing them in Elasticsearch (the emulator, through the client)', 
     const { enrichers, close } = await createEnrichers(loadConfig({}));
     try {
       const pipeline = createPipeline({ namespace: 'default', enrichers });
+      const categorisation = new Set<string>();
       const operations = inputs.flatMap((input) => {
         const outcome = pipeline(input);
         if (!outcome.ok) return [];
+        for (const problem of categorisationProblems(outcome.document.event as Record<string, unknown> | undefined)) categorisation.add(`${input.topic} ${problem}`);
         const stream = outcome.document.data_stream as { type: string; dataset: string; namespace: string };
         return [{ create: { _index: `${stream.type}-${stream.dataset}-${stream.namespace}` } }, outcome.document];
       });
       expect(operations.length / 2).toBeGreaterThan(5000);
+      expect([...categorisation]).toEqual([]);
       for (let i = 0; i < operations.length; i += 4000) expect((await es.bulk({ operations: operations.slice(i, i + 4000) })).errors).toBe(false);
     } finally {
       close();
