@@ -70,14 +70,25 @@ export function decodeOnce(text: string): { value: string; ok: boolean } {
   }
 }
 
-/** Splits a request target into ECS url.* fields: original, path (decoded once), query (as sent). */
-export function urlFields(target: string): { original: string; path: string; query: string | undefined; decodedOk: boolean } {
+/** Splits a request target into ECS url.* fields: original, path (decoded once), query (as sent), extension. */
+export function urlFields(target: string): { original: string; path: string; query: string | undefined; extension: string | undefined; decodedOk: boolean } {
   const question = target.indexOf('?');
   const rawPath = question < 0 ? target : target.slice(0, question);
   const query = question < 0 ? undefined : target.slice(question + 1);
   const withoutHost = rawPath.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '') || '/';
   const { value, ok } = decodeOnce(withoutHost);
-  return { original: target, path: value, query: query === '' ? undefined : query, decodedOk: ok };
+  return { original: target, path: value, query: query === '' ? undefined : query, extension: urlExtension(value), decodedOk: ok };
+}
+
+/**
+ * ECS's url.extension as Elasticsearch's uri_parts processor takes it (Filebeat's web server modules use it): what
+ * follows the last dot of the decoded path's last segment, as written (`gz` of `a.tar.gz`, `env` of `/.env`); none
+ * without a dot there or with nothing after it (ECS sets it only when there is one), or for a path with no slash.
+ */
+export function urlExtension(path: string): string | undefined {
+  const segment = path.lastIndexOf('/');
+  const dot = path.lastIndexOf('.');
+  return segment >= 0 && dot > segment && dot < path.length - 1 ? path.slice(dot + 1) : undefined;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -8,7 +8,7 @@ import { forEachLine } from '../pipelines/enrich/asn-ranges.js';
 import { cardNumber, createRedactor, luhn } from '../pipelines/enrich/redact.js';
 import { CATEGORIES, categoriesOf, createSecurityTagger, tagSecurity } from '../pipelines/enrich/security.js';
 import { createUserAgent } from '../pipelines/enrich/user-agent.js';
-import { routeTemplate } from '../pipelines/ecs.js';
+import { routeTemplate, urlFields } from '../pipelines/ecs.js';
 import { createPipeline, sometimes, STAGE_SAMPLING, type PipelineOptions } from '../pipelines/pipeline.js';
 import { formatTimestamp, parseTimestamp } from '../pipelines/timestamps.js';
 import type { Input, Outcome } from '../pipelines/types.js';
@@ -623,9 +623,29 @@ describe('ECS helpers', () => {
     expect(routeTemplate(path)).toBe(template);
   });
 
+  // Elasticsearch's UriPartsProcessorTests (the paths of its URLs), ECS's own example (a.tar.gz), and what access logs carry.
+  it.each([
+    ['http://www.google.com:88/google.png', 'png'],
+    ['https://www.google.com:88/foo.jpg', 'jpg'],
+    ['ftp://ftp.is.co.za/rfc/rfc1808.txt', 'txt'],
+    ['https://www.google.com:88/foo?key=val', undefined],
+    ['https://user:pw@testing.google.com:8080/foo/bar?foo1=bar1&foo2=bar2', undefined],
+    ['/c=GB?objectClass?one', undefined],
+    ['/downloads/archive.tar.gz', 'gz'],
+    ['/.env', 'env'],
+    ['/static/..%2f..%2fwindows/win.ini', 'ini'],
+    ['/v1.2/jobs', undefined],
+    ['/report.PDF?download=1', 'PDF'],
+    ['/trailing.', undefined],
+    ['/', undefined],
+    ['*', undefined],
+  ])('url.extension of %s is %s, as the uri_parts processor takes it', (target, extension) => {
+    expect(urlFields(target).extension).toBe(extension);
+  });
+
   it('splits the URL and percent-decodes the path once; a bad escape is tagged, not fatal', () => {
     const document = accept(JSON.stringify({ ...JSON.parse(TRAEFIK_LINE), RequestPath: '/files/a%2520b%20c.mp4?x=%41' }));
-    expect(document.url).toEqual({ original: '/files/a%2520b%20c.mp4?x=%41', path: '/files/a%20b c.mp4', query: 'x=%41' });
+    expect(document.url).toEqual({ original: '/files/a%2520b%20c.mp4?x=%41', path: '/files/a%20b c.mp4', query: 'x=%41', extension: 'mp4' });
     expect(accept(JSON.stringify({ ...JSON.parse(TRAEFIK_LINE), RequestPath: '/bad/%E0%A4%A' })).tags).toContain('url_decode_failed');
   });
 });

@@ -160,6 +160,7 @@ export function putRequestTarget(document: Json, target: string): void {
   put(document, 'url.original', url.original);
   put(document, 'url.path', url.path);
   put(document, 'url.query', url.query);
+  put(document, 'url.extension', url.extension);
   put(document, 'rendiff.route', routeTemplate(url.path));
   if (!url.decodedOk) addTag(document, 'url_decode_failed');
 }

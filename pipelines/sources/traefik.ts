@@ -290,6 +290,7 @@ function traefikDocument(log: TraefikLog, context: NormaliseContext, server: Acc
   if (url?.original) urlObject.original = url.original;
   if (url !== undefined) urlObject.path = url.path;
   if (url?.query !== undefined) urlObject.query = url.query;
+  if (url?.extension !== undefined) urlObject.extension = url.extension;
   if (hasFields(urlObject)) document.url = urlObject;
   if (url !== undefined && !url.decodedOk) addTag(document, 'url_decode_failed');
 

@@ -56,6 +56,7 @@ function nginxError(line: string, context: NormaliseContext, dataset: string): J
     const url = urlFields(request[2] as string);
     put(document, 'url.original', url.original);
     put(document, 'url.path', url.path);
+    put(document, 'url.extension', url.extension);
   }
   return document;
 }
