@@ -86,9 +86,11 @@ export function urlFields(target: string): { original: string; path: string; que
  * without a dot there or with nothing after it (ECS sets it only when there is one), or for a path with no slash.
  */
 export function urlExtension(path: string): string | undefined {
-  const segment = path.lastIndexOf('/');
+  // Most API paths have no dot: one scan for them.
   const dot = path.lastIndexOf('.');
-  return segment >= 0 && dot > segment && dot < path.length - 1 ? path.slice(dot + 1) : undefined;
+  if (dot < 0 || dot === path.length - 1) return undefined;
+  const segment = path.lastIndexOf('/');
+  return segment >= 0 && dot > segment ? path.slice(dot + 1) : undefined;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
