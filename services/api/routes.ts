@@ -13,6 +13,7 @@ import { generateReport } from '../rollup/report/generate.js';
 import { CONTENT_TYPES, FORMATS, renderReport } from '../rollup/report/render.js';
 import { issuedReport, issueReport, reportsIndex } from '../rollup/report/store.js';
 import type { Authenticator } from './auth.js';
+import { FREE_TEXT } from './tail.js';
 
 /** The /api/v1 routes, each declared with its zod schemas: validation, types and the OpenAPI document from one source. */
 
@@ -167,11 +168,8 @@ const searchQuery = z.object({
 });
 type SearchQuery = z.infer<typeof searchQuery>;
 
-/**
- * What `q` searches: ECS's analysed fields of what people look for in a log line. The URL and the user agent are
- * keyword-like fields (a whole value matches); their `.text` multi-fields (ECS's, in ilm/) find a word of them.
- */
-const FREE_TEXT_FIELDS = ['message', 'error.message', 'url.original.text', 'user_agent.original.text'];
+/** What `q` searches: the words of the free-text fields (a keyword-like field matches only whole values). */
+const FREE_TEXT_FIELDS = FREE_TEXT.map(({ words }) => words);
 
 /** The query a search builds from its validated parameters only: no JSON from the caller reaches Elasticsearch. */
 function searchBody(query: SearchQuery, now: number): estypes.QueryDslQueryContainer {

@@ -32,8 +32,16 @@ type Document = Record<string, unknown>;
 const PAGE = 1000;
 const SLICE = 50;
 
-/** Where the tail's `text` is looked for: the fields the search's `q` reads. */
-const TEXT_FIELDS = ['message', 'error.message', 'url.original', 'user_agent.original'];
+/**
+ * Where free text is looked for, the tail's `text` and the search's `q`: each field, and the one a search matches
+ * words on (a URL and a user agent are keyword-like fields; ECS's `.text` multi-fields, in ilm/, hold their words).
+ */
+export const FREE_TEXT = [
+  { field: 'message', words: 'message' },
+  { field: 'error.message', words: 'error.message' },
+  { field: 'url.original', words: 'url.original.text' },
+  { field: 'user_agent.original', words: 'user_agent.original.text' },
+] as const;
 
 export function matches(filter: TailFilter, document: Document): boolean {
   if (filter.service && !filter.service.includes(String(get(document, 'service.name')))) return false;
@@ -44,7 +52,7 @@ export function matches(filter: TailFilter, document: Document): boolean {
   }
   if (filter.text) {
     const needle = filter.text.toLowerCase();
-    const haystack = TEXT_FIELDS.map((field) => String(get(document, field) ?? '')).join(' ').toLowerCase();
+    const haystack = FREE_TEXT.map(({ field }) => String(get(document, field) ?? '')).join(' ').toLowerCase();
     if (!haystack.includes(needle)) return false;
   }
   return true;
