@@ -177,6 +177,20 @@ describe('search', () => {
     }
   });
 
+  it('searches the last 24 hours when neither from nor to is given (to a minute ahead, for clocks a little apart)', async () => {
+    // One request a minute from 25 hours before now to 2 minutes after it, in a namespace of its own.
+    await ingestLines(cluster.es, steadyTraffic(NOW - 25 * 3_600_000, NOW + 2 * 60_000, 1, () => ({ status: 200, ms: 80 })), 'window');
+    const windowed = (await buildApi(configFor({ SLUICE_NAMESPACE: 'window' }), pino({ level: 'silent' }), { es: cluster.es, slos: SLOS, now: () => NOW, processMetrics: false })).app;
+    try {
+      const stamps = async (query: string) => (await windowed.inject({ method: 'GET', url: `/api/v1/search.ndjson?${query}`, headers: { 'x-api-key': READER } })).payload.trimEnd().split('\n').map((line) => (JSON.parse(line) as { '@timestamp': string })['@timestamp']);
+      const defaults = await stamps('');
+      expect([defaults.length, defaults.at(-1), defaults[0]]).toEqual([24 * 60 + 1, new Date(NOW - 24 * 3_600_000).toISOString(), new Date(NOW).toISOString()]);
+      expect(await stamps('from=2026-11-30T11:00:00Z&to=2026-11-30T11:03:00Z')).toEqual(['2026-11-30T11:02:00.000Z', '2026-11-30T11:01:00.000Z', '2026-11-30T11:00:00.000Z']);
+    } finally {
+      await windowed.close();
+    }
+  });
+
   it('takes a day alone for from and to, as its midnight in UTC', async () => {
     const lines = async (range: string) => (await get(`/api/v1/search.ndjson?${range}`, READER)).payload.trimEnd().split('\n').filter(Boolean).length;
     const byDay = await lines('from=2026-10-07&to=2026-10-08');

@@ -202,7 +202,7 @@ function searchRoutes(app: FastifyInstance, context: RouteContext): void {
   const index = `logs-*-${context.config.namespace}`;
   api.get(
     '/api/v1/search',
-    { preHandler: context.auth.require('reader'), schema: { tags: ['search'], summary: 'Search the logs, newest first, a page at a time (a point in time with search_after)', querystring: searchQuery, response: { 200: z.object({ hits: z.array(z.object({ id: z.string().optional(), index: z.string(), document: z.record(z.string(), z.unknown()).optional() })), next: z.string().nullable() }), 400: error } } },
+    { preHandler: context.auth.require('reader'), schema: { tags: ['search'], summary: 'Search the logs over [from, to), newest first, a page at a time (a point in time with search_after); default: the last 24 hours', querystring: searchQuery, response: { 200: z.object({ hits: z.array(z.object({ id: z.string().optional(), index: z.string(), document: z.record(z.string(), z.unknown()).optional() })), next: z.string().nullable() }), 400: error } } },
     async (request, reply) => {
       const cursor = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor);
       if (request.query.cursor !== undefined && cursor === undefined) return reply.code(400).send(badRequest('cursor: not a cursor this API gave out'));
