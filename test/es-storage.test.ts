@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,6 +185,32 @@ describe('the journal read back', () => {
     expect(RecordFile.open(join(dataDir, 'journal.log'), 'never').records.length).toBeLessThan(100);
     const fourth = await emulator(dataDir);
     await check(fourth.emulator.url);
+  });
+
+  it('compacts into a new file: what a compaction stopped by a crash left behind does not come back', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-es-journal-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const path = join(dataDir, 'journal.log');
+    const first = await emulator(dataDir);
+    await bulk(first.emulator.url, `{"index":{"_index":"places","_id":"kept"}}\n${plain}\n{"index":{"_index":"places","_id":"ghost"}}\n${plain}\n`);
+    await first.stop();
+    cleanups.pop();
+    // A crash in the middle of a compaction leaves its file half written: here, the journal as it was then.
+    copyFileSync(path, `${path}.compact`);
+    const second = await emulator(dataDir);
+    await second.es.delete({ index: 'places', id: 'ghost' });
+    // Enough records past the live ones that the next start compacts the journal.
+    for (let i = 0; i < 1100; i += 1) await bulk(second.emulator.url, `{"index":{"_index":"churn","_id":"z"}}\n{"n":${i}}\n`);
+    await second.stop();
+    cleanups.pop();
+    const third = await emulator(dataDir);
+    await third.stop();
+    cleanups.pop();
+    expect(existsSync(`${path}.compact`)).toBe(false);
+    const fourth = await emulator(dataDir);
+    expect(await fourth.es.exists({ index: 'places', id: 'ghost' })).toBe(false);
+    expect(await fourth.es.exists({ index: 'places', id: 'kept' })).toBe(true);
+    expect((await fourth.es.get({ index: 'churn', id: 'z' }))._source).toEqual({ n: 1099 });
   });
 
   it('reads the first journals\u2019 document records, whose version comes after the source', async () => {

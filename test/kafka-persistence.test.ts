@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import kafkajs from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { RecordFile } from '../emulators/common/record-file.js';
 import { RawKafkaClient, startKafka } from './support/kafka.js';
 import { waitFor } from './support/process.js';
 
@@ -110,17 +111,25 @@ describe('the Kafka emulator with --data-dir', () => {
     await second.close();
   });
 
-  it('rewrites an offsets log that holds far more than the latest offsets, and keeps them', async () => {
+  it('rewrites an offsets log that holds far more than the latest offsets into a new file, and keeps them', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-kafka-'));
     const first = await startKafka({ dataDir, fsync: 'never' });
     for (let i = 0; i < 1500; i += 1) first.groups.commit('churn', 'topic', i % 3, { offset: BigInt(i), leaderEpoch: -1, metadata: null });
     await first.close();
     const log = join(dataDir, 'groups', 'offsets.log');
     const before = statSync(log).size;
+    // What a compaction stopped by a crash left: a half-written file, here with a group deleted since.
+    const stale = RecordFile.open(`${log}.compact`, 'never').file;
+    stale.append(Buffer.from(JSON.stringify({ group: 'deleted-since', topic: 'topic', partition: 0, offset: '7', leaderEpoch: -1, metadata: null })));
+    stale.close();
     const second = await startKafka({ dataDir });
     expect(statSync(log).size).toBeLessThan(before / 100);
     expect([0, 1, 2].map((partition) => second.groups.committed('churn', 'topic', partition)?.offset)).toEqual([1497n, 1498n, 1499n]);
     await second.close();
+    const third = await startKafka({ dataDir });
+    expect(third.groups.committed('deleted-since', 'topic', 0)).toBeUndefined();
+    expect(third.groups.committed('churn', 'topic', 2)?.offset).toBe(1499n);
+    await third.close();
   });
 
   async function tenMessages(dataDir: string): Promise<string> {

@@ -74,6 +74,14 @@ export class RecordFile {
     return { file: new RecordFile(path, fd, fsync), records, truncatedBytes };
   }
 
+  /**
+   * A new, empty file at `path`, for a compaction to fill and rename into place: whatever an earlier compaction
+   * stopped by a crash left there is dropped, or its stale records would come back with the renamed file.
+   */
+  static create(path: string, fsync: FsyncPolicy): RecordFile {
+    return new RecordFile(path, openSync(path, 'w+'), fsync);
+  }
+
   append(payload: Payload): void {
     this.appendMany([payload]);
   }

@@ -225,7 +225,7 @@ export class FileJournal implements Journal {
 
   private compact(): void {
     this.file.close();
-    const compacted = RecordFile.open(`${this.path}.compact`, this.fsync).file;
+    const compacted = RecordFile.create(`${this.path}.compact`, this.fsync);
     compacted.append(Buffer.from(JSON.stringify({ t: 'meta', meta: snapshot(this.cluster) })));
     for (const index of this.cluster.indices.values()) {
       for (const doc of index.docs.values()) compacted.append(this.docRecord(index, doc.id, doc));

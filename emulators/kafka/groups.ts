@@ -139,7 +139,7 @@ export class GroupCoordinator {
     const latest = [...this.offsets].flatMap(([group, map]) => [...map].map(([key, value]) => ({ group, key, value })));
     if (records.length > latest.length * 2 + 1000) {
       file.close();
-      const compacted = RecordFile.open(`${path}.compact`, this.options.fsync).file;
+      const compacted = RecordFile.create(`${path}.compact`, this.options.fsync);
       for (const { group, key, value } of latest) {
         const [topic, partition] = key.split('\u0000') as [string, string];
         compacted.append(this.offsetRecord(group, topic, Number(partition), value));
