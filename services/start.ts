@@ -18,12 +18,13 @@ export interface RunningSluice {
 }
 
 /** The embedded emulators that `start` runs for what is not configured, each on its own thread; each closer is registered as it starts. */
-async function startEmulators(config: Config, logger: Logger, started: Started): Promise<{ brokers: string[]; urls: string[] }> {
+async function startEmulators(config: Config, logger: Logger, started: Started, signal: AbortSignal | undefined): Promise<{ brokers: string[]; urls: string[] }> {
   let brokers = config.kafka.brokers;
   let urls = config.elasticsearch.urls;
   const thread = { logLevel: config.logLevel, logFormat: config.logFormat };
   if (brokers === undefined) {
-    const kafka = await startEmulatorThread({ kind: 'kafka', port: 9092, dataDir: join(config.dataDir, 'kafka'), ...thread }).catch((error: unknown) => {
+    const kafka = await startEmulatorThread({ kind: 'kafka', port: 9092, dataDir: join(config.dataDir, 'kafka'), ...thread }, signal).catch((error: unknown) => {
+      checkAborted(signal);
       throw portInUse(error, 'another Sluice or Kafka running? set KAFKA_BROKERS to use a running broker');
     });
     started.add(() => kafka.close());
@@ -31,7 +32,8 @@ async function startEmulators(config: Config, logger: Logger, started: Started):
     logger.info({ brokers: kafka.address, dataDir: join(config.dataDir, 'kafka') }, 'KAFKA_BROKERS is not set: started the embedded Kafka emulator (development only)');
   }
   if (urls === undefined) {
-    const elasticsearch = await startEmulatorThread({ kind: 'elasticsearch', port: 9200, dataDir: join(config.dataDir, 'elasticsearch'), ...thread }).catch((error: unknown) => {
+    const elasticsearch = await startEmulatorThread({ kind: 'elasticsearch', port: 9200, dataDir: join(config.dataDir, 'elasticsearch'), ...thread }, signal).catch((error: unknown) => {
+      checkAborted(signal);
       throw portInUse(error, 'another Sluice or Elasticsearch running? set ELASTICSEARCH_URL to use a running cluster');
     });
     started.add(() => elasticsearch.close());
@@ -75,7 +77,7 @@ export async function startLocal(config: Config, logger: Logger, options: StartO
   const fresh = !existsSync(config.dataDir) || readdirSync(config.dataDir).length === 0;
   const demoWanted = config.localMode && config.demo.enabled && options.demo !== false && (fresh || readDemoState(config) !== undefined);
   return started.guard(async () => {
-    const { brokers, urls } = await startEmulators(config, logger, started);
+    const { brokers, urls } = await startEmulators(config, logger, started, signal);
     checkAborted(signal);
     const resolved: Config = { ...config, kafka: { ...config.kafka, brokers }, elasticsearch: { ...config.elasticsearch, urls } };
     const ingest = await startIngest(resolved, serviceLogger(logger, 'ingest'), { signal });

@@ -289,6 +289,38 @@ describe('stopping while waiting', () => {
   }, 60_000);
 });
 
+describe('stopping while the local mode reads its data back', () => {
+  it('Ctrl-C while the embedded Elasticsearch reads back its journal ends the start there, exits 0, and loses nothing', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-replay-'));
+    // A journal that takes seconds to read back: 150 000 small documents, written by the emulator itself.
+    const esPort = await freePort();
+    const filling = sluice(['emulate', 'elasticsearch', '--port', String(esPort), '--data-dir', join(dataDir, 'elasticsearch')], {});
+    await waitFor(() => filling.output().includes('elasticsearch emulator listening'), 20_000, 'the emulator');
+    const DOCUMENTS = 150_000;
+    for (let from = 0; from < DOCUMENTS; from += 10_000) {
+      const body = Array.from({ length: 10_000 }, (_, i) => `{"create":{"_index":"kept"}}\n{"n":${from + i},"message":"line ${from + i}"}\n`).join('');
+      const answer = await fetch(`http://127.0.0.1:${esPort}/_bulk?filter_path=errors`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+      expect(await answer.text()).toBe('{"errors":false}');
+    }
+    filling.kill('SIGTERM');
+    expect(await exited(filling)).toEqual({ code: 0, signal: null });
+
+    const start = sluice(['start'], { SLUICE_DATA_DIR: dataDir, SLUICE_DEMO: '0', SLUICE_INGEST_METRICS_PORT: String(await freePort()), SLUICE_DETECT_METRICS_PORT: String(await freePort()) });
+    await waitFor(() => start.output().includes('reading the journal back'), 20_000, 'the journal to be read back');
+    start.kill('SIGINT');
+    expect(await exited(start)).toEqual({ code: 0, signal: null });
+    // It stopped reading: before, the start heard Ctrl-C only once the whole journal was read back.
+    expect(start.output()).not.toContain('journal read back');
+    expect(await accepts(9092)).toBe(false);
+    expect(await accepts(9200)).toBe(false);
+
+    const again = sluice(['emulate', 'elasticsearch', '--port', String(esPort), '--data-dir', join(dataDir, 'elasticsearch')], {});
+    await waitFor(() => again.output().includes('elasticsearch emulator listening'), 60_000, 'the emulator to read its journal back');
+    const counted = (await (await fetch(`http://127.0.0.1:${esPort}/kept/_count`)).json()) as { count: number };
+    expect(counted.count).toBe(DOCUMENTS);
+  }, 120_000);
+});
+
 describe('sluice replay-dlq from the command line', () => {
   it('says there is nothing to replay before the dead-letter topic exists, then replays letters and lists what it skipped', async () => {
     const kafkaPort = await freePort();
