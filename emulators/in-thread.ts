@@ -15,15 +15,16 @@ export interface EmulatorThread {
 /**
  * Starts the emulator; when `signal` fires before it listens (Ctrl-C while it reads back a large data folder,
  * which takes seconds), the thread is terminated and the start rejects with the signal's reason. Nothing is
- * lost by that: the start only reads its files (a compaction writes a new file and renames it over the old).
+ * lost by that: until it listens an emulator only reads its files, but for cutting off a torn tail and a
+ * compaction, which writes a new file and renames it over the old.
  */
 export async function startEmulatorThread(data: EmulatorThreadData, signal?: AbortSignal): Promise<EmulatorThread> {
   const worker = new Worker(new URL('./thread-entry.js', import.meta.url), { workerData: data });
-  const interrupted = new Promise<[{ type: 'aborted' }]>((resolve) => {
-    if (signal?.aborted) resolve([{ type: 'aborted' }]);
-    signal?.addEventListener('abort', () => resolve([{ type: 'aborted' }]), { once: true });
-  });
-  const [first] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([error]) => [{ type: 'failed', message: String(error) }]), interrupted])) as [EmulatorThreadMessage | { type: 'aborted' }];
+  const listening = once(worker, 'message');
+  const failed = once(worker, 'error').then(([error]) => [{ type: 'failed', message: String(error) }]);
+  const interrupted = signal === undefined ? [] : [once(signal, 'abort').then(() => [{ type: 'aborted' }])];
+  if (signal?.aborted) interrupted.push(Promise.resolve([{ type: 'aborted' }]));
+  const [first] = (await Promise.race([listening, failed, ...interrupted])) as [EmulatorThreadMessage | { type: 'aborted' }];
   if (first.type === 'aborted') {
     await worker.terminate();
     throw signal?.reason;
