@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
+import { untilAborted } from '../services/startup.js';
 import type { EmulatorThreadData, EmulatorThreadMessage } from './thread-entry.js';
 
 /**
@@ -13,22 +14,18 @@ export interface EmulatorThread {
 }
 
 /**
- * Starts the emulator; when `signal` fires before it listens (Ctrl-C while it reads back a large data folder,
- * which takes seconds), the thread is terminated and the start rejects with the signal's reason. Nothing is
- * lost by that: until it listens an emulator only reads its files, but for cutting off a torn tail and a
- * compaction, which writes a new file and renames it over the old.
+ * Starts the emulator. Ctrl-C before it listens (while it reads back a large data folder, which takes seconds)
+ * terminates the thread where it is and rejects with StartAborted. Nothing is lost by that: until it listens an
+ * emulator only reads its files, but for cutting off a torn tail and a compaction, which writes a new file and
+ * renames it over the old.
  */
 export async function startEmulatorThread(data: EmulatorThreadData, signal?: AbortSignal): Promise<EmulatorThread> {
   const worker = new Worker(new URL('./thread-entry.js', import.meta.url), { workerData: data });
-  const listening = once(worker, 'message');
-  const failed = once(worker, 'error').then(([error]) => [{ type: 'failed', message: String(error) }]);
-  const interrupted = signal === undefined ? [] : [once(signal, 'abort').then(() => [{ type: 'aborted' }])];
-  if (signal?.aborted) interrupted.push(Promise.resolve([{ type: 'aborted' }]));
-  const [first] = (await Promise.race([listening, failed, ...interrupted])) as [EmulatorThreadMessage | { type: 'aborted' }];
-  if (first.type === 'aborted') {
+  const started = Promise.race([once(worker, 'message'), once(worker, 'error').then(([error]) => [{ type: 'failed', message: String(error) }])]) as Promise<[EmulatorThreadMessage]>;
+  const [first] = await untilAborted(started, signal).catch(async (error: unknown) => {
     await worker.terminate();
-    throw signal?.reason;
-  }
+    throw error;
+  });
   if (first.type !== 'listening') {
     await worker.terminate();
     const failure = first.type === 'failed' ? first : { message: 'the emulator thread closed before it listened' };

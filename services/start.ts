@@ -24,7 +24,6 @@ async function startEmulators(config: Config, logger: Logger, started: Started, 
   const thread = { logLevel: config.logLevel, logFormat: config.logFormat };
   if (brokers === undefined) {
     const kafka = await startEmulatorThread({ kind: 'kafka', port: 9092, dataDir: join(config.dataDir, 'kafka'), ...thread }, signal).catch((error: unknown) => {
-      checkAborted(signal);
       throw portInUse(error, 'another Sluice or Kafka running? set KAFKA_BROKERS to use a running broker');
     });
     started.add(() => kafka.close());
@@ -33,7 +32,6 @@ async function startEmulators(config: Config, logger: Logger, started: Started, 
   }
   if (urls === undefined) {
     const elasticsearch = await startEmulatorThread({ kind: 'elasticsearch', port: 9200, dataDir: join(config.dataDir, 'elasticsearch'), ...thread }, signal).catch((error: unknown) => {
-      checkAborted(signal);
       throw portInUse(error, 'another Sluice or Elasticsearch running? set ELASTICSEARCH_URL to use a running cluster');
     });
     started.add(() => elasticsearch.close());

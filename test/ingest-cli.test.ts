@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { packageRoot } from '../shared/paths.js';
-import { exited, freePort, run, spawnSluice, waitFor } from './support/process.js';
+import { accepts, exited, freePort, run, spawnSluice, waitFor } from './support/process.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -17,16 +17,6 @@ function sluice(args: string[], env: Record<string, string>): ReturnType<typeof 
   const child = spawnSluice(args, env);
   children.push(child);
   return child;
-}
-
-/** Whether something accepts connections on a loopback port. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.destroy();
-      resolve(true);
-    }).on('error', () => resolve(false));
-  });
 }
 
 /**
@@ -290,7 +280,7 @@ describe('stopping while waiting', () => {
 });
 
 describe('stopping while the local mode reads its data back', () => {
-  it('Ctrl-C while the embedded Elasticsearch reads back its journal ends the start there, exits 0, and loses nothing', async () => {
+  it('Ctrl-C while the embedded Elasticsearch reads back its journal exits 0 and loses nothing', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-replay-'));
     // A journal that takes a while to read back (about 2 s here): 300 000 small documents, written by the emulator itself.
     const esPort = await freePort();
@@ -309,8 +299,8 @@ describe('stopping while the local mode reads its data back', () => {
     await waitFor(() => start.output().includes('reading the journal back'), 20_000, 'the journal to be read back');
     start.kill('SIGINT');
     expect(await exited(start)).toEqual({ code: 0, signal: null });
-    // It stopped reading: before, the start heard Ctrl-C only once the whole journal was read back.
-    expect(start.output()).not.toContain('journal read back');
+    // That the thread is stopped where it is, not after reading, is startup.test.ts's (the log's last lines may
+    // be lost at exit either way); here, that stopping it there loses nothing.
     expect(await accepts(9092)).toBe(false);
     expect(await accepts(9200)).toBe(false);
 

@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { freePort } from '../../bench/process.js';
 import { packageRoot } from '../../shared/paths.js';
 
@@ -103,4 +104,14 @@ export function childPids(pid: number): number[] {
       }
     })
     .map(Number);
+}
+
+/** Whether something accepts connections on a loopback port. */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    }).on('error', () => resolve(false));
+  });
 }
