@@ -191,6 +191,53 @@ describe('search', () => {
     }
   });
 
+  it("keeps its first page's window on every page, the default one too, however far the clock moves meanwhile", async () => {
+    // One request a minute from 25 hours before now to now; a clock that reads an hour later after its first reading.
+    await ingestLines(cluster.es, steadyTraffic(NOW - 25 * 3_600_000, NOW + 60_000, 1, () => ({ status: 200, ms: 80 })), 'clock');
+    let readings = 0;
+    const moving = () => NOW + 3_600_000 * Math.min(readings++, 1);
+    const paged = (await buildApi(configFor({ SLUICE_NAMESPACE: 'clock' }), pino({ level: 'silent' }), { es: cluster.es, slos: SLOS, now: moving, processMetrics: false })).app;
+    const get = async (url: string) => (await paged.inject({ method: 'GET', url, headers: { 'x-api-key': READER } })).json();
+    try {
+      const stamps: string[] = [];
+      let page = await get('/api/v1/search?size=1000');
+      stamps.push(...page.hits.map((hit: { document: { '@timestamp': string } }) => hit.document['@timestamp']));
+      while (page.next) {
+        page = await get(`/api/v1/search?size=1000&cursor=${page.next}`);
+        stamps.push(...page.hits.map((hit: { document: { '@timestamp': string } }) => hit.document['@timestamp']));
+      }
+      // [now − 24 h, now + 1 min) as read for the first page: 1 441 minutes, the oldest exactly a day back.
+      expect([stamps.length, stamps[0], stamps.at(-1)]).toEqual([24 * 60 + 1, new Date(NOW).toISOString(), new Date(NOW - 24 * 3_600_000).toISOString()]);
+      readings = 0;
+      const streamed = (await paged.inject({ method: 'GET', url: '/api/v1/search.ndjson', headers: { 'x-api-key': READER } })).payload.trimEnd().split('\n');
+      expect([streamed.length, JSON.parse(streamed.at(-1) as string)['@timestamp']]).toEqual([24 * 60 + 1, new Date(NOW - 24 * 3_600_000).toISOString()]);
+    } finally {
+      await paged.close();
+    }
+  });
+
+  it('takes service, level and tags as comma lists or repeated, any value matching; refuses a window that ends before it starts', async () => {
+    const at = (second: number) => `2026-10-05T08:00:0${second}.000Z`;
+    const record = (second: number, level: string, service: string, tags: string[]) => ({ topic: 'logs-app' as const, line: JSON.stringify({ '@timestamp': at(second), 'log.level': level, message: `record ${second}`, 'service.name': service, tags, 'ecs.version': '1.6.0' }) });
+    await ingestLines(cluster.es, [record(1, 'error', 'rendiff-api', ['billing']), record(2, 'warn', 'rendiff-api', []), record(3, 'error', 'rendiff-worker', ['billing', 'retry']), record(4, 'info', 'rendiff-beat', ['retry'])], 'api');
+    const messages = async (filters: string) => {
+      const answer = await get(`/api/v1/search?from=2026-10-05T08:00:00Z&to=2026-10-05T08:00:10Z&${filters}`, READER);
+      expect(answer.statusCode).toBe(200);
+      return answer.json().hits.map((hit: { document: { message: string } }) => hit.document.message).sort();
+    };
+    expect(await messages('service=rendiff-api')).toEqual(['record 1', 'record 2']);
+    expect(await messages('service=rendiff-api,rendiff-beat')).toEqual(['record 1', 'record 2', 'record 4']);
+    expect(await messages('service=rendiff-worker&service=rendiff-beat')).toEqual(['record 3', 'record 4']);
+    expect(await messages('level=error,warn&service=rendiff-api')).toEqual(['record 1', 'record 2']);
+    expect(await messages('tags=retry&tags=billing&level=error')).toEqual(['record 1', 'record 3']);
+    expect(await messages('level=')).toEqual(['record 1', 'record 2', 'record 3', 'record 4']);
+    for (const route of ['search', 'search.ndjson']) {
+      const reversed = await get(`/api/v1/${route}?from=2026-10-07&to=2026-10-06`, READER);
+      expect([reversed.statusCode, reversed.json().message]).toEqual([400, 'from (2026-10-07T00:00:00.000Z) must be before to (2026-10-06T00:00:00.000Z)']);
+    }
+    expect((await get('/api/v1/search?from=2026-12-02', READER)).json().message).toBe('from (2026-12-02T00:00:00.000Z) must be before to (2026-12-01T12:01:00.000Z, a minute past now when to is not given)');
+  });
+
   it('takes a day alone for from and to, as its midnight in UTC', async () => {
     const lines = async (range: string) => (await get(`/api/v1/search.ndjson?${range}`, READER)).payload.trimEnd().split('\n').filter(Boolean).length;
     const byDay = await lines('from=2026-10-07&to=2026-10-08');

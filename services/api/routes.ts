@@ -156,12 +156,24 @@ function reportRoutes(app: FastifyInstance, context: RouteContext): void {
   );
 }
 
+/**
+ * A filter on a keyword field: a comma list, the parameter repeated (`service=traefik&service=rendiff-api`), or
+ * both; a document with any of the values matches. Empty (an HTML form's blank field) filters nothing.
+ */
+function anyOf(maxLength: number) {
+  return z
+    .union([z.string().max(maxLength), z.array(z.string().max(maxLength)).max(20)])
+    .transform((given) => [given].flat().flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean))
+    .optional()
+    .describe('a comma list, or the parameter repeated; a document with any of them matches');
+}
+
 const searchQuery = z.object({
   from: instant.optional(),
   to: instant.optional(),
-  service: z.string().max(100).optional(),
-  level: z.string().max(20).optional(),
-  tags: z.string().max(500).optional().describe('comma-separated; a document with any of them matches'),
+  service: anyOf(500),
+  level: anyOf(200),
+  tags: anyOf(500),
   q: z.string().max(500).optional().describe('words of message, error.message, url.original or user_agent.original (simple_query_string syntax over their text fields; it never fails on bad syntax)'),
   size: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(4000).optional().describe('the `next` of the previous page'),
@@ -171,17 +183,31 @@ type SearchQuery = z.infer<typeof searchQuery>;
 /** What `q` searches: the words of the free-text fields (a keyword-like field matches only whole values). */
 const FREE_TEXT_FIELDS = FREE_TEXT.map(({ words }) => words);
 
+/** The [from, to) a search covers, as instants: resolved once, on its first page, so that its pages share it. */
+interface SearchWindow {
+  from: string;
+  to: string;
+}
+
+/** From the parameters, else the last 24 hours to a minute past now (for clocks a little behind the shipper's); an error when empty. */
+function searchWindow(query: SearchQuery, now: number): SearchWindow | { error: string } {
+  const to = query.to === undefined ? now + 60_000 : Date.parse(query.to);
+  const from = query.from === undefined ? now - 86_400_000 : Date.parse(query.from);
+  if (from >= to) return { error: `from (${new Date(from).toISOString()}) must be before to (${new Date(to).toISOString()}${query.to === undefined ? ', a minute past now when to is not given' : ''})` };
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+}
+
 /** The query a search builds from its validated parameters only: no JSON from the caller reaches Elasticsearch. */
-function searchBody(query: SearchQuery, now: number): estypes.QueryDslQueryContainer {
-  const filter: estypes.QueryDslQueryContainer[] = [{ range: { '@timestamp': { gte: query.from ?? new Date(now - 86_400_000).toISOString(), lt: query.to ?? new Date(now + 60_000).toISOString() } } }];
-  if (query.service) filter.push({ term: { 'service.name': query.service } });
-  if (query.level) filter.push({ term: { 'log.level': query.level } });
-  if (query.tags) filter.push({ terms: { tags: query.tags.split(',').map((t) => t.trim()).filter(Boolean) } });
+function searchBody(query: SearchQuery, window: SearchWindow): estypes.QueryDslQueryContainer {
+  const filter: estypes.QueryDslQueryContainer[] = [{ range: { '@timestamp': { gte: window.from, lt: window.to } } }];
+  const terms = { 'service.name': query.service, 'log.level': query.level, tags: query.tags };
+  for (const [field, values] of Object.entries(terms)) if (values !== undefined && values.length > 0) filter.push({ terms: { [field]: values } });
   const must: estypes.QueryDslQueryContainer[] = query.q ? [{ simple_query_string: { query: query.q, fields: FREE_TEXT_FIELDS, default_operator: 'and' } }] : [];
   return { bool: { filter, must } };
 }
 
-const cursorSchema = z.object({ pit: z.string(), after: z.array(z.union([z.string(), z.number(), z.null()])) });
+/** A page's `next`: the point in time, where the page ended, and the search's window. */
+const cursorSchema = z.object({ pit: z.string(), after: z.array(z.union([z.string(), z.number(), z.null()])), from: z.string(), to: z.string() });
 
 function decodeCursor(text: string): z.infer<typeof cursorSchema> | undefined {
   try {
@@ -192,8 +218,8 @@ function decodeCursor(text: string): z.infer<typeof cursorSchema> | undefined {
   }
 }
 
-async function searchPage(context: RouteContext, query: SearchQuery, pit: string, after: estypes.SortResults | undefined, size: number) {
-  const response = await context.es.search<Record<string, unknown>>({ pit: { id: pit, keep_alive: '2m' }, size, query: searchBody(query, context.now()), sort: [{ '@timestamp': 'desc' }], ...(after ? { search_after: after } : {}), track_total_hits: false });
+async function searchPage(context: RouteContext, query: SearchQuery, window: SearchWindow, pit: string, after: estypes.SortResults | undefined, size: number) {
+  const response = await context.es.search<Record<string, unknown>>({ pit: { id: pit, keep_alive: '2m' }, size, query: searchBody(query, window), sort: [{ '@timestamp': 'desc' }], ...(after ? { search_after: after } : {}), track_total_hits: false });
   return { pit: response.pit_id ?? pit, hits: response.hits.hits };
 }
 
@@ -206,14 +232,16 @@ function searchRoutes(app: FastifyInstance, context: RouteContext): void {
     async (request, reply) => {
       const cursor = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor);
       if (request.query.cursor !== undefined && cursor === undefined) return reply.code(400).send(badRequest('cursor: not a cursor this API gave out'));
+      const window = cursor ?? searchWindow(request.query, context.now());
+      if ('error' in window) return reply.code(400).send(badRequest(window.error));
       const pit = cursor?.pit ?? (await context.es.openPointInTime({ index, keep_alive: '2m', ignore_unavailable: true })).id;
-      const page = await searchPage(context, request.query, pit, cursor?.after as estypes.SortResults | undefined, request.query.size).catch(async (failure: unknown) => {
+      const page = await searchPage(context, request.query, window, pit, cursor?.after as estypes.SortResults | undefined, request.query.size).catch(async (failure: unknown) => {
         if ((failure as { meta?: { statusCode?: number } }).meta?.statusCode === 404) return undefined;
         throw failure;
       });
       if (page === undefined) return reply.code(400).send(badRequest('cursor: expired (a cursor lives two minutes); start again without it'));
       const last = page.hits[page.hits.length - 1];
-      const next = page.hits.length === request.query.size && last?.sort ? Buffer.from(JSON.stringify({ pit: page.pit, after: last.sort })).toString('base64url') : null;
+      const next = page.hits.length === request.query.size && last?.sort ? Buffer.from(JSON.stringify({ pit: page.pit, after: last.sort, from: window.from, to: window.to })).toString('base64url') : null;
       if (next === null) await context.es.closePointInTime({ id: page.pit }).catch(() => undefined);
       return { hits: page.hits.map((hit) => ({ id: hit._id, index: hit._index, document: hit._source })), next };
     },
@@ -223,13 +251,16 @@ function searchRoutes(app: FastifyInstance, context: RouteContext): void {
     { preHandler: context.auth.require('reader'), schema: { tags: ['search'], summary: 'The whole result as NDJSON, streamed page by page (never held in memory)', querystring: searchQuery.omit({ cursor: true, size: true }) } },
     async (request, reply) => {
       const query = { ...request.query, size: 1000 };
+      const resolved = searchWindow(query, context.now());
+      if ('error' in resolved) return reply.code(400).send(badRequest(resolved.error));
+      const window: SearchWindow = resolved;
       const es = context.es;
       async function* lines(): AsyncGenerator<string> {
         let pit = (await es.openPointInTime({ index, keep_alive: '2m', ignore_unavailable: true })).id;
         let after: estypes.SortResults | undefined;
         try {
           for (;;) {
-            const page = await searchPage(context, query, pit, after, 1000);
+            const page = await searchPage(context, query, window, pit, after, 1000);
             pit = page.pit;
             if (page.hits.length > 0) yield `${page.hits.map((hit) => JSON.stringify(hit._source)).join('\n')}\n`;
             if (page.hits.length < 1000) return;
