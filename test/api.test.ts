@@ -437,6 +437,14 @@ describe('the live tail', () => {
       everything.socket.send(JSON.stringify({ type: 'filter', levle: ['error'] }));
       await waitFor(() => everything.received.some((m) => m.type === 'error'), 5000, 'a refused filter');
       expect(everything.received.find((m) => m.type === 'error')).toEqual({ type: 'error', message: 'message: Unrecognized key: "levle"' });
+      // An empty list would match nothing, a silent tail; a value of the wrong kind is named as such.
+      everything.socket.send(JSON.stringify({ type: 'filter', service: [] }));
+      everything.socket.send(JSON.stringify({ type: 'filter', level: 3, tags: ['security_alert', 7] }));
+      await waitFor(() => everything.received.filter((m) => m.type === 'error').length === 3, 5000, 'two more refused filters');
+      expect(everything.received.filter((m) => m.type === 'error').slice(1)).toEqual([
+        { type: 'error', message: 'service: an empty list matches nothing; leave the field out to take every value' },
+        { type: 'error', message: 'level: expected a string or a list of strings; tags.1: expected a string' },
+      ]);
       for (const client of [traefik, everything, stalled]) client.socket.close();
     } finally {
       await live.close();

@@ -13,9 +13,15 @@ import { get } from '../../pipelines/ecs.js';
  * without bound, and the client is told how many it missed; a slow client never slows another one.
  */
 
-/** A list of values, or one value alone for a list of one (`"level": "error"`), as Elasticsearch takes a lone index name. */
+const filterValue = z.string({ error: 'expected a string' }).min(1, 'an empty value matches nothing');
+
+/**
+ * A list of values, or one value alone for a list of one (`"level": "error"`), as Elasticsearch takes a lone index
+ * name. An empty list is refused: it would match no event, a silent tail, where a client more likely meant every value.
+ */
 function oneOrMore(max: number) {
-  return z.union([z.string().min(1).transform((value) => [value]), z.array(z.string().min(1)).max(max)]).optional();
+  const list = z.array(filterValue, { error: 'expected a string or a list of strings' }).min(1, 'an empty list matches nothing; leave the field out to take every value').max(max, `at most ${max} values`);
+  return z.preprocess((given) => (typeof given === 'string' ? [given] : given), list).optional();
 }
 
 export const tailFilterSchema = z.strictObject({
