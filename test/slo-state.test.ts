@@ -102,6 +102,13 @@ describe('error budget and burn rates', () => {
     expect(budgetOf(0, 0, 0.999).attainment).toBeUndefined();
   });
 
+  it('budget amounts are the decimals people work out, without binary artefacts of 1 − target', () => {
+    // (1 − 0.999) × 336 714 is 336.7140000000003 in floating point, (1 − 0.95) × 336 714 is 16 835.700000000015.
+    expect([budgetOf(336_033, 336_714, 0.999).allowed, budgetOf(336_033, 336_714, 0.999).left]).toEqual([336.714, -344.286]);
+    expect([budgetOf(336_033, 336_714, 0.95).allowed, budgetOf(336_033, 336_714, 0.95).left]).toEqual([16_835.7, 16_154.7]);
+    expect(JSON.stringify(budgetOf(2, 3, 0.99999))).toContain('"allowed":0.00003,');
+  });
+
   it('the SRE workbook pairs: 2 % errors in the last hour of three days at 99.9 % page (burn 20 over 1 h and 5 m), nothing else fires', () => {
     // 3 days of 100 requests a minute; the last 60 minutes have 2 bad each.
     const series = minutes(4320, 100, (m) => (m >= 4260 ? 2 : 0));

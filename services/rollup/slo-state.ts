@@ -22,10 +22,18 @@ export interface Budget {
   consumedShare: number | undefined;
 }
 
+/**
+ * An amount of budget to nine decimal places. A target is a decimal, 0.999, whose 1 − target is not one in binary:
+ * (1 − 0.999) × 336 714 is 336.7140000000003, and reports and the API showed such figures to people who read them.
+ */
+export function budgetAmount(value: number): number {
+  return Number(value.toFixed(9));
+}
+
 export function budgetOf(good: number, valid: number, target: number): Budget {
-  const allowed = (1 - target) * valid;
+  const allowed = budgetAmount((1 - target) * valid);
   const consumed = valid - good;
-  return { good, valid, attainment: valid > 0 ? good / valid : undefined, allowed, consumed, left: allowed - consumed, consumedShare: allowed > 0 ? consumed / allowed : undefined };
+  return { good, valid, attainment: valid > 0 ? good / valid : undefined, allowed, consumed, left: budgetAmount(allowed - consumed), consumedShare: allowed > 0 ? consumed / allowed : undefined };
 }
 
 /** The minutes of a series starting at `from` that start inside a maintenance window, as [first, end) ranges. */

@@ -2,7 +2,7 @@ import { bucketValueMs, histogramCount, percentilesMs, type LatencyHistogram } f
 import type { Slo, SloFile } from '../../../shared/slo.js';
 import { MINUTE } from '../rollups.js';
 import type { MinuteSeries, RouteTotals, SloMinutes } from '../series.js';
-import { budgetOf, excludeMaintenance, maintenanceMask, sums, timeslices } from '../slo-state.js';
+import { budgetAmount, budgetOf, excludeMaintenance, maintenanceMask, sums, timeslices } from '../slo-state.js';
 import type { MonthBounds } from './calendar.js';
 import type { Incident, Level, Report, RouteRow, SloSection } from './model.js';
 import { recommend } from './recommend.js';
@@ -113,7 +113,7 @@ function sloSection(input: ReportInput, slo: Slo, offset: number, monthMinutes: 
   const eventAttainment = budget.attainment ?? null;
   const attainment = slices ? (slices.attainment ?? null) : eventAttainment;
   const uptime = uptimeOf(slo, month, events, excluded);
-  const allowedMinutes = (1 - slo.objective.target) * (monthMinutes - uptime.maintenanceMinutes);
+  const allowedMinutes = budgetAmount((1 - slo.objective.target) * (monthMinutes - uptime.maintenanceMinutes));
   const section: SloSection = {
     name: slo.name,
     displayName: slo.displayName ?? slo.name,
@@ -135,7 +135,7 @@ function sloSection(input: ReportInput, slo: Slo, offset: number, monthMinutes: 
       downtimeMinutes: {
         allowed: allowedMinutes,
         consumed: uptime.downMinutes,
-        left: allowedMinutes - uptime.downMinutes,
+        left: budgetAmount(allowedMinutes - uptime.downMinutes),
         consumedShare: allowedMinutes > 0 ? uptime.downMinutes / allowedMinutes : null,
         method: 'minutes: allowed = (1 − target) × minutes of the month outside maintenance; consumed = down minutes (see uptime)',
       },
