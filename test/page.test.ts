@@ -95,6 +95,8 @@ describe('the page', () => {
     await cards.nth(2).waitFor();
     expect(await cards.count()).toBe(3);
     expect(await cards.nth(0).textContent()).toMatch(/API availability.*%.*target 99\.90 %/s);
+    // 6 of the last hour's 300 requests failed: 98 %, below the critical level and the target.
+    expect(await cards.nth(0).locator('.status').textContent()).toBe('critical · target missed');
     await page.locator('#burndown path').waitFor();
 
     // A request made now appears in the live tail.

@@ -123,6 +123,17 @@ describe('error budget and burn rates', () => {
     expect(state.reasons).toEqual(['burn rate 20.0 over 1h and 20.0 over 5m exceed 14.4']);
   });
 
+  it('a target missed above the warning level, no burn rate firing: ok, yet not met, and the reason says so', () => {
+    // 30 days of 10 requests a minute; one hour twenty days ago failed whole: 600 bad of 432 000, 99.861 %.
+    const series = minutes(43_200, 10, (m) => (m >= 14_400 && m < 14_460 ? 10 : 0));
+    const to = Date.parse('2026-11-20T00:00:00Z');
+    const state = evaluateSlo(availability, series, to - 30 * 86_400_000, to);
+    expect([state.status, state.met, state.budget.consumedShare]).toEqual(['ok', false, 600 / 432]);
+    expect(state.reasons).toEqual(['target missed: attainment 99.861 % is below the target 99.900 %, above the warning level 99.500 %']);
+    const clean = evaluateSlo(availability, minutes(43_200, 10, () => 0), to - 30 * 86_400_000, to);
+    expect([clean.status, clean.met, clean.reasons]).toEqual(['ok', true, []]);
+  });
+
   it('a slow burn only warns: 0.15 % errors for three days is burn 1.5 over 3 d and 6 h', () => {
     const series = minutes(4320, 2000, () => 3);
     const to = Date.parse('2026-11-20T00:00:00Z');

@@ -117,6 +117,11 @@ export interface SloState {
   /** The attainment the SLO is judged by: event-based, or the share of good slices. */
   attainment: number | undefined;
   burnRates: { long: string; short: string; threshold: number; severity: Level; longRate: number | undefined; shortRate: number | undefined; firing: boolean }[];
+  /**
+   * Whether the attainment reaches the target over the window; undefined without data. Apart from the status: an SLO
+   * can miss its target, its budget spent, above the warning level and with no burn rate firing (an old outage).
+   */
+  met: boolean | undefined;
   /** `no_data` when the window holds no valid event (Elastic's SLOs say NO_DATA): neither met nor breached. */
   status: Level | 'no_data';
   /** Why the status is what it is, in words. */
@@ -151,7 +156,9 @@ export function evaluateSlo(slo: Slo, series: SloMinutes, from: number, to: numb
   const reasons: string[] = [];
   if (attainment === undefined) reasons.push(`no valid event in the last ${minutesText(minutes)}`);
   let status: SloState['status'] = attainment === undefined ? 'no_data' : attainmentLevel(slo, attainment);
+  const met = attainment === undefined ? undefined : attainment >= slo.objective.target;
   if (status === 'warning' || status === 'critical') reasons.push(`attainment ${formatShare(attainment)} is below the ${status} level ${formatShare(status === 'critical' ? slo.breach.critical : slo.breach.warning)}`);
+  else if (met === false) reasons.push(`target missed: attainment ${formatShare(attainment)} is below the target ${formatShare(slo.objective.target)}, above the warning level ${formatShare(slo.breach.warning)}`);
   for (const rate of burnRates.filter((r) => r.firing)) {
     reasons.push(`burn rate ${rate.longRate?.toFixed(1)} over ${rate.long} and ${rate.shortRate?.toFixed(1)} over ${rate.short} exceed ${rate.threshold}`);
     if (status === 'no_data' || RANK[rate.severity] > RANK[status]) status = rate.severity;
@@ -167,6 +174,7 @@ export function evaluateSlo(slo: Slo, series: SloMinutes, from: number, to: numb
     timeslices: slices,
     attainment,
     burnRates,
+    met,
     status,
     reasons,
   };

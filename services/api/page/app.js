@@ -54,7 +54,7 @@ function card(slo) {
     'article',
     { className: `card ${slo.status}` },
     el('h3', {}, slo.displayName),
-    el('div', { className: 'status' }, slo.status === 'no_data' ? 'no data' : slo.status),
+    el('div', { className: 'status' }, slo.status === 'no_data' ? 'no data' : `${slo.status}${slo.met === false ? ' · target missed' : ''}`),
     el('div', { className: 'big' }, percent(slo.attainment)),
     el('div', { className: 'muted' }, `target ${percent(slo.target, 2)} over ${slo.window.days} days · ${slo.budget.good.toLocaleString()} / ${slo.budget.valid.toLocaleString()}`),
     el('div', {}, `budget left ${percent(left, 1)}`),
