@@ -97,6 +97,16 @@ describe('the page', () => {
     expect(await cards.nth(0).textContent()).toMatch(/API availability.*%.*target 99\.90 %/s);
     // 6 of the last hour's 300 requests failed: 98 %, below the critical level and the target.
     expect(await cards.nth(0).locator('.status').textContent()).toBe('critical · target missed');
+    // A missed target is amber on a card that is otherwise ok; warning and critical keep their colours.
+    const border = (className: string) => page.evaluate(`(() => {
+      const probe = Object.assign(document.createElement('article'), { className: ${JSON.stringify(className)} });
+      document.getElementById('slos').append(probe);
+      const colour = getComputedStyle(probe).borderLeftColor;
+      probe.remove();
+      return colour;
+    })()`);
+    expect(await cards.nth(0).getAttribute('class')).toBe('card critical missed');
+    expect([await border('card ok'), await border('card ok missed'), await border('card warning missed'), await border('card critical missed')]).toEqual(['rgb(46, 125, 50)', 'rgb(249, 168, 37)', 'rgb(230, 81, 0)', 'rgb(198, 40, 40)']);
     await page.locator('#burndown path').waitFor();
 
     // A request made now appears in the live tail.

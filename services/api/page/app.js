@@ -52,7 +52,8 @@ function card(slo) {
   const fast = slo.burnRates[0];
   return el(
     'article',
-    { className: `card ${slo.status}` },
+    // Amber when the target is missed above the warning level (an old outage spent the budget); warning and critical win.
+    { className: `card ${slo.status}${slo.met === false ? ' missed' : ''}` },
     el('h3', {}, slo.displayName),
     el('div', { className: 'status' }, slo.status === 'no_data' ? 'no data' : `${slo.status}${slo.met === false ? ' · target missed' : ''}`),
     el('div', { className: 'big' }, percent(slo.attainment)),
