@@ -86,7 +86,9 @@ export async function startLocal(config: Config, logger: Logger, options: StartO
     // exports the process metrics; the detectors' exports only their own.
     const detection = await startDetection({ ...resolved, ingest: { ...resolved.ingest, applyIlm: false } }, serviceLogger(logger, 'detect'), { processMetrics: false, moreNamespaces });
     started.add(() => detection.close());
-    const rollups = await startRollups({ ...resolved, ingest: { ...resolved.ingest, applyIlm: false } }, serviceLogger(logger, 'rollup'), { processMetrics: false, moreNamespaces });
+    // The demo's month is issued by the demo, once it is all rolled up; the months after it by the rollups.
+    const mayIssue = (namespace: string) => namespace !== DEMO_NAMESPACE || readDemoState(config)?.reported === true;
+    const rollups = await startRollups({ ...resolved, ingest: { ...resolved.ingest, applyIlm: false } }, serviceLogger(logger, 'rollup'), { processMetrics: false, moreNamespaces, mayIssue });
     started.add(() => rollups.close());
     const api = await startApi(resolved, serviceLogger(logger, 'api'), { processMetrics: false, registries: [ingest.registry], demoNamespace: demoWanted ? DEMO_NAMESPACE : undefined });
     started.add(() => api.close());

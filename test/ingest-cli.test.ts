@@ -180,7 +180,8 @@ describe('sluice start (local mode)', () => {
   it('on an empty data dir runs the demo: last month through Kafka and the pipeline, its report with the planted outage at its length, then live; a second start resumes without duplicating', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-demo-'));
     const apiPort = await freePort();
-    const env = { SLUICE_DATA_DIR: dataDir, SLUICE_DEMO_EVENTS: '20000', SLUICE_DEMO_SEED: '4', SLUICE_DEMO_RATE: '40', SLUICE_API_PORT: String(apiPort), SLUICE_INGEST_METRICS_PORT: String(await freePort()), SLUICE_DETECT_METRICS_PORT: String(await freePort()), SLUICE_ROLLUP_METRICS_PORT: String(await freePort()) };
+    // The rollups run every second, so that one runs while the demo rolls its month up (it issued the month from what was rolled up so far).
+    const env = { SLUICE_DATA_DIR: dataDir, SLUICE_DEMO_EVENTS: '20000', SLUICE_DEMO_SEED: '4', SLUICE_DEMO_RATE: '40', SLUICE_ROLLUP_INTERVAL: '1s', SLUICE_API_PORT: String(apiPort), SLUICE_INGEST_METRICS_PORT: String(await freePort()), SLUICE_DETECT_METRICS_PORT: String(await freePort()), SLUICE_ROLLUP_METRICS_PORT: String(await freePort()) };
     const api = `http://127.0.0.1:${apiPort}`;
     const first = sluice(['start'], env);
     await waitFor(() => first.exitCode !== null || first.output().includes('its SLA report is issued'), 150_000, 'the demo month ingested and reported');

@@ -19,6 +19,11 @@ export interface RollupServiceOptions {
   processMetrics?: boolean;
   /** More namespaces to roll up besides SLUICE_NAMESPACE (the local mode's demo); alerts stay on SLUICE_NAMESPACE. */
   moreNamespaces?: readonly string[];
+  /**
+   * Whether a namespace's last month may be issued now (default: always). The local mode holds the demo's back until
+   * the demo has issued it: a run while the demo rolled its month up issued it from the part rolled up so far.
+   */
+  mayIssue?: (namespace: string) => boolean;
 }
 
 /** Issues last month's report once it is SLUICE_REPORT_GRACE behind, unless issued already; true when it did. */
@@ -57,7 +62,7 @@ export async function startRollups(config: Config, logger: Logger, options: Roll
       for (const namespace of [config.namespace, ...(options.moreNamespaces ?? [])]) {
         const result = await rollupRange(es, slos, namespace, to - config.rollup.lookbackMs, to, { signal, now });
         documents.inc(result.documents);
-        if (await issueLastMonth(es, config, namespace, slos, to, logger)) issued.inc();
+        if ((options.mayIssue?.(namespace) ?? true) && (await issueLastMonth(es, config, namespace, slos, to, logger))) issued.inc();
       }
       notifier?.evaluate(await sloStates(es, slos, config.namespace, to), to);
     },
