@@ -71,7 +71,7 @@ export const reportSchema = z.object({
     revision: z.number().int().describe('0 for a live (not issued) report, then 1, 2 … for each issued build'),
     issued: z.boolean(),
     watermark: instant.nullable().describe('the latest event time the rollups cover'),
-    complete: z.boolean().describe('the watermark has passed the end of the month'),
+    complete: z.boolean().describe('the month had ended when the report was generated'),
     dataCompleteness: z.object({ minutes: z.number().int(), minutesWithData: z.number().int(), share }),
   }),
   slos: z.array(sloSection),
