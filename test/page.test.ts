@@ -129,6 +129,21 @@ describe('the page', () => {
     await context.close();
   }, 90_000);
 
+  it("the HTML report never widens a phone's page, and its tables fit a laptop's without scrolling", async () => {
+    const widths: Record<number, number[]> = {};
+    for (const width of [390, 1000]) {
+      const context = await browser.newContext({ viewport: { width, height: 800 } });
+      const page = await context.newPage();
+      await page.goto(`${url}/api/v1/reports/2026-10.html?api_key=${KEY}`);
+      // The page's width, then how far each table reaches past its box.
+      widths[width] = (await page.evaluate('[document.documentElement.scrollWidth, ...[...document.querySelectorAll(".table")].map((box) => box.scrollWidth - box.clientWidth)]')) as number[];
+      await context.close();
+    }
+    expect(widths[390]?.[0]).toBe(390);
+    expect(widths[1000]?.[0]).toBe(1000);
+    expect(widths[1000]?.slice(1).every((past) => past === 0)).toBe(true);
+  });
+
   it('shows the demo namespace at /demo/, labelled as demo, with its own reports and tail; the default page links to it', async () => {
     const { context, page, errors } = await openPage();
     await page.goto(`${url}/`);

@@ -37,7 +37,8 @@ function blockHtml(block: Block): string {
     case 'table': {
       const align = (i: number) => (block.align?.[i] === 'right' ? ' class="num"' : '');
       const head = block.head.some((h) => h !== '') ? `<thead><tr>${block.head.map((h, i) => `<th${align(i)}>${escapeHtml(h)}</th>`).join('')}</tr></thead>` : '';
-      return `<table>${head}<tbody>${block.rows.map((row) => `<tr>${row.map((cell, i) => `<td${align(i)}>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+      // In a box of its own that scrolls sideways: a table wider than a phone's screen does not widen the page.
+      return `<div class="table"><table>${head}<tbody>${block.rows.map((row) => `<tr>${row.map((cell, i) => `<td${align(i)}>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
     }
   }
 }
@@ -45,7 +46,7 @@ function blockHtml(block: Block): string {
 const STYLE = `body{font-family:Helvetica,Arial,sans-serif;color:${COLOURS.ink};max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.4}
 h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid ${COLOURS.grid}}
 table{border-collapse:collapse;margin:.5rem 0;width:100%}td,th{border-bottom:1px solid ${COLOURS.grid};padding:.25rem .5rem;text-align:left;vertical-align:top}
-.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}figure{margin:1rem 0}figcaption{font-size:.85rem}svg{width:100%;max-width:48rem;height:auto}
+.table{overflow-x:auto}.num{text-align:right;font-variant-numeric:tabular-nums}td.num{white-space:nowrap}figure{margin:1rem 0}figcaption{font-size:.85rem}svg{width:100%;max-width:48rem;height:auto}
 @media print{body{margin:0}h2{break-after:avoid}figure,table{break-inside:avoid}}`;
 
 /** One self-contained HTML file: inline style and inline SVG, no external asset. */
