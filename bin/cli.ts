@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { Client } from '@elastic/elasticsearch';
 import { resolve } from 'node:path';
 import type { FsyncPolicy } from '../emulators/common/record-file.js';
 import { ConfigError, DEMO_EVENTS, describeConfig, loadConfig, type Config, type LoadOptions } from '../shared/config.js';
@@ -157,7 +158,7 @@ async function serve(start: (signal: AbortSignal) => Promise<Running>): Promise<
  * Runs `use` with an Elasticsearch client, closed after it whatever happens: the client is loaded only by the
  * verbs that talk to Elasticsearch (its modules cost a start a quarter of a second).
  */
-async function withElasticsearch<T>(config: Config, use: (es: import('@elastic/elasticsearch').Client) => Promise<T>): Promise<T> {
+async function withElasticsearch<T>(config: Config, use: (es: Client) => Promise<T>): Promise<T> {
   const { elasticsearchClient } = await import('../shared/elasticsearch.js');
   const es = elasticsearchClient(config);
   try {
@@ -303,8 +304,25 @@ function addRollupCommand(program: Command): void {
         const started = Date.now();
         const result = await rollupRange(es, slos, config.namespace, from, to, { progress: progressBar('rollup') });
         process.stdout.write(`rollup: ${result.documents} rollup documents written for ${new Date(from).toISOString()} to ${new Date(to).toISOString()} in ${((Date.now() - started) / 1000).toFixed(1)} s (${result.indices.join(', ') || 'no index: no data in the range'})\n`);
+        process.stdout.write(await issuedMonthsNote(es, config, from, to));
       });
     });
+}
+
+/**
+ * An issued report keeps its figures when the rollups under it are recomputed: says which months of the range have
+ * one, and how to issue a revision from the new rollups (an operator recomputing after late data expects the report to follow).
+ */
+async function issuedMonthsNote(es: Client, config: Config, from: number, to: number): Promise<string> {
+  const { monthsOverlapping } = await import('../services/rollup/report/calendar.js');
+  const { issuedReport } = await import('../services/rollup/report/store.js');
+  const lines: string[] = [];
+  for (const month of monthsOverlapping(from, to, config.reportTimeZone)) {
+    const issued = await issuedReport(es, config.namespace, month, config.reportTimeZone);
+    if (issued === undefined) continue;
+    lines.push(`rollup: ${month}'s report was issued (revision ${issued.header.revision}, ${issued.header.generatedAt}) and keeps its figures; \`sluice report --month ${month} --rebuild --reason "…"\` issues a revision from these rollups\n`);
+  }
+  return lines.join('');
 }
 
 /** `sluice detect`: the behaviour detectors. */

@@ -133,6 +133,11 @@ describe('sluice rollup and sluice report on ingested data', () => {
     // The month under way is reported so far, not issued; a month not begun has nothing to report.
     const soFar = await runSluice(['report', '--month', thisMonth, '--format', 'json'], env);
     expect((JSON.parse(soFar.stdout) as Report).header).toMatchObject({ month: thisMonth, issued: false });
+    // Recomputing the rollups under an issued month says that its report keeps its figures, and how to issue anew.
+    const recomputed = await runSluice(['rollup', '--from', '2026-09-30T00:00:00Z', '--to', '2026-10-02T00:00:00Z'], env);
+    expect(recomputed.code, recomputed.stderr).toBe(0);
+    const issuedAt = (JSON.parse(issued.stdout) as Report).header.generatedAt;
+    expect(recomputed.stdout.split('\n').slice(1)).toEqual([`rollup: 2026-10's report was issued (revision 1, ${issuedAt}) and keeps its figures; \`sluice report --month 2026-10 --rebuild --reason "…"\` issues a revision from these rollups`, '']);
     const future = await runSluice(['report', '--month', '2099-01', '--format', 'json'], env);
     expect({ code: future.code, stdout: future.stdout, stderr: future.stderr }).toEqual({ code: 2, stdout: '', stderr: 'error: 2099-01 has not begun in UTC (it begins 2099-01-01T00:00:00.000Z): there is nothing to report yet.\n(run "sluice report --help" for its options)\n' });
   });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../shared/paths.js';
 import { loadSloFile, type SloFile } from '../shared/slo.js';
-import { monthBounds } from '../services/rollup/report/calendar.js';
+import { monthBounds, monthsOverlapping } from '../services/rollup/report/calendar.js';
 import { generateReport } from '../services/rollup/report/generate.js';
 import { reportSchema, type Report } from '../services/rollup/report/model.js';
 import { renderCsv, renderHtml } from '../services/rollup/report/render.js';
@@ -214,6 +214,16 @@ describe('the month boundary', () => {
     // 2 December and miss the event of the 1st; the report names both windows.
     expect(slo(november!, 'api-availability').rolling).toMatchObject({ good: 2, valid: 2, window: 'rolling 30 days', from: '2026-11-01T00:00:00.000Z' });
     expect(slo(december!, 'api-availability').rolling).toMatchObject({ good: 0, valid: 0, from: '2026-12-02T00:00:00.000Z', to: '2027-01-01T00:00:00.000Z' });
+  });
+});
+
+describe('the months a range overlaps (what a recompute names)', () => {
+  it('in UTC and in a zone ahead of it, the end exclusive, across a year', () => {
+    expect(monthsOverlapping(T('2026-09-30T00:00:00Z'), T('2026-10-02T00:00:00Z'), 'UTC')).toEqual(['2026-09', '2026-10']);
+    expect(monthsOverlapping(T('2026-09-30T00:00:00Z'), T('2026-10-01T00:00:00Z'), 'UTC')).toEqual(['2026-09']);
+    expect(monthsOverlapping(T('2026-11-15T00:00:00Z'), T('2027-02-01T00:00:00Z'), 'UTC')).toEqual(['2026-11', '2026-12', '2027-01']);
+    // 12:00 UTC on 30 September is 01:00 on 1 October in Auckland (UTC+13 from 27 September).
+    expect(monthsOverlapping(T('2026-09-30T12:00:00Z'), T('2026-10-01T00:00:00Z'), 'Pacific/Auckland')).toEqual(['2026-10']);
   });
 });
 
