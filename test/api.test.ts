@@ -236,6 +236,7 @@ describe('search', () => {
       expect([reversed.statusCode, reversed.json().message]).toEqual([400, 'from (2026-10-07T00:00:00.000Z) must be before to (2026-10-06T00:00:00.000Z)']);
     }
     expect((await get('/api/v1/search?from=2026-12-02', READER)).json().message).toBe('from (2026-12-02T00:00:00.000Z) must be before to (2026-12-01T12:01:00.000Z, a minute past now when to is not given)');
+    expect((await get('/api/v1/search?to=2026-11-01', READER)).json().message).toBe('from (2026-11-30T12:00:00.000Z, 24 hours before now when from is not given) must be before to (2026-11-01T00:00:00.000Z)');
   });
 
   it('takes a day alone for from and to, as its midnight in UTC', async () => {

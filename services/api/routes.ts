@@ -193,7 +193,8 @@ interface SearchWindow {
 function searchWindow(query: SearchQuery, now: number): SearchWindow | { error: string } {
   const to = query.to === undefined ? now + 60_000 : Date.parse(query.to);
   const from = query.from === undefined ? now - 86_400_000 : Date.parse(query.from);
-  if (from >= to) return { error: `from (${new Date(from).toISOString()}) must be before to (${new Date(to).toISOString()}${query.to === undefined ? ', a minute past now when to is not given' : ''})` };
+  const given = (at: number, defaulted: boolean, meaning: string) => `${new Date(at).toISOString()}${defaulted ? `, ${meaning}` : ''}`;
+  if (from >= to) return { error: `from (${given(from, query.from === undefined, '24 hours before now when from is not given')}) must be before to (${given(to, query.to === undefined, 'a minute past now when to is not given')})` };
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }
 
