@@ -69,17 +69,16 @@ export function previousMonth(at: number, timeZone: string): string {
   return month === 0 ? `${year - 1}-12` : `${year}-${String(month).padStart(2, '0')}`;
 }
 
-/** The months of the zone that [from, to) overlaps, in order. */
+/** The month that holds `at`, in the zone, as YYYY-MM. */
+function monthHolding(at: number, timeZone: string): string {
+  return new Date(at + zoneOffset(at, timeZone)).toISOString().slice(0, 7);
+}
+
+/** The months of the zone that [from, to) overlaps, in order: each month's end is the next one's start. */
 export function monthsOverlapping(from: number, to: number, timeZone: string): string[] {
   const months: string[] = [];
-  // The month after the one before `from`'s: the month that holds `from`.
-  let { year, month } = parseMonth(previousMonth(from, timeZone));
-  for (;;) {
-    [year, month] = month === 12 ? [year + 1, 1] : [year, month + 1];
-    const text = `${year}-${String(month).padStart(2, '0')}`;
-    if (monthBounds(text, timeZone).from >= to) return months;
-    months.push(text);
-  }
+  for (let bounds = monthBounds(monthHolding(from, timeZone), timeZone); bounds.from < to; bounds = monthBounds(monthHolding(bounds.to, timeZone), timeZone)) months.push(bounds.month);
+  return months;
 }
 
 /** An instant as the zone's local time, `YYYY-MM-DD HH:MM` (and the offset), for people. */
