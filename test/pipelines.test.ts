@@ -818,6 +818,25 @@ describe('redaction', () => {
     ['a GitHub token', 'clone with ghp_16C7e42F292c6912E7710c838347Ae178B4a ok', 'clone with [REDACTED:token] ok'],
     ['a Slack bot token', 'slack xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy sent', 'slack [REDACTED:token] sent'],
     ['words that start like one', 'AKIA is short; Asia/Tokyo; ghp_short; sk_live_x', 'AKIA is short; Asia/Tokyo; ghp_short; sk_live_x'],
+    // Stripe's documented test key; Slack's documented webhook URL; the rest written here in the shapes the providers
+    // document (and gitleaks checks): SendGrid's SG.<22>.<43>, OpenAI's project key around T3BlbkFJ, Anthropic's
+    // sk-ant-api03-, npm's npm_<36>, Hugging Face's hf_<34 letters>, an Entra ID client secret's <3><digit>Q~<31-34>.
+    ['a Stripe test key and a restricted key', 'charge with sk_test_4eC39HqLyjWDarjtT1zdp7dc via rk_test_51H8xYZabcdefghijklmnop', 'charge with [REDACTED:token] via [REDACTED:token]'],
+    ['a Slack incoming webhook URL', 'notify https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX failed', 'notify [REDACTED:token] failed'],
+    ['a SendGrid API key', 'mailer key 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 ok', 'mailer key [REDACTED:token] ok'],
+    ['an OpenAI project key', 'OPENAI sk-proj-Xy7dQ2mN9pL4kR8sT1vW3zA6bC0eF5gH7jK2nP4qR9sT6uV8wX1yZ3aB5cD7eF9gT3BlbkFJh2K4mN6pQ8rS0tU2vW4xY6zA8bC0dE2fG4hJ6kL8mN0pQ2rS4tU6vW8xY0zA2bC4dE6fG8hJ0kL', 'OPENAI [REDACTED:token]'],
+    ['an Anthropic API key', 'x-api-key sk-ant-api03-Qw3rTy7uIoP1aSdFgHjKlZxCvBnM2q4W6e8R0tY2u4I6o8P0a2S4d6F8g0H2j4K6l8Z0x2C4v6B8n0M2q4W6e8R0t-AA', 'x-api-key [REDACTED:token]'],
+    ['npm and Hugging Face tokens', 'publish npm_Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7c, pull hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh', 'publish [REDACTED:token], pull [REDACTED:token]'],
+    ['an Entra ID client secret', 'AZURE_CLIENT_CREDS = Kx78Q~Hn3pR5tV7xZ9bD1fH3jL5nP7rT9vX1zB3d', 'AZURE_CLIENT_CREDS = [REDACTED:token]'],
+    // Signed URLs of Google Cloud Storage and CloudFront, as their documentation shows them: the signature goes, the rest stays.
+    ['a signed Cloud Storage URL', '/cat.jpeg?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=example%40example-project.iam.gserviceaccount.com%2F20181026%2Fus-central1%2Fstorage%2Fgoog4_request&X-Goog-Date=20181026T181309Z&X-Goog-Expires=900&X-Goog-SignedHeaders=host&X-Goog-Signature=247a2aa45f169edf4d187d54e7cc46e4731b1e6273242c4f4c39a1d2507a0e58706e25e3a85a7dbb891d62afa8496def8e260c1db863d9ace85ff0a184b894b117', '/cat.jpeg?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=[REDACTED:secret]&X-Goog-Date=20181026T181309Z&X-Goog-Expires=900&X-Goog-SignedHeaders=host&X-Goog-Signature=[REDACTED:secret]'],
+    ['a signed CloudFront URL', '/image.jpg?Expires=1357034400&Signature=nitfHRCrtziwO2HwPfWw~yYDhUF5EwRunQA-j19DzZrvDh6hQ73lDx~-ar3UocvvRQVw6EkC~GdpGQyyOSKQim-TxAnW7d8F5Kkai9HVx0FIu-5jcQb0UEmatEXAMPLE3ReXySpLSMj0yCd3ZAB4UcBCAqEijkytL6f3fVYNGQI6&Key-Pair-Id=K2JCJMDEHXQW5F', '/image.jpg?Expires=1357034400&Signature=[REDACTED:secret]&Key-Pair-Id=K2JCJMDEHXQW5F'],
+    // Azure: a shared access signature as Microsoft's documentation shows one, the Azurite emulator's published account key.
+    ['an Azure shared access signature', '/sasblob.txt?sv=2019-02-02&st=2019-04-29T22%3A18%3A26Z&se=2019-04-30T02%3A23%3A26Z&sr=b&sp=rw&spr=https&sig=Z%2FRHIX5Xcg0Mq2rqI3OlWTjEg2tYkboXr1P9ZUXDtkk%3D', '/sasblob.txt?sv=2019-02-02&st=2019-04-29T22%3A18%3A26Z&se=2019-04-30T02%3A23%3A26Z&sr=b&sp=rw&spr=https&sig=[REDACTED:secret]'],
+    ['an Azure storage connection string', 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;', 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=[REDACTED:secret];BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;'],
+    ['a Service Bus connection string', 'Endpoint=sb://rendiff.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=q8Lp2Vd0Xk7Rb3Tf9Wn1Zs5Hc6Jm4Ga8Ye2Uo0Ii3Qw=', 'Endpoint=sb://rendiff.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=[REDACTED:secret]'],
+    ['a bare pass= and a passphrase', 'login pass=hunter2 user=bob; key passphrase: correct-horse', 'login pass=[REDACTED:secret] user=bob; key passphrase: [REDACTED:secret]'],
+    ['names that only start like one', 'passed=12 failed=0 signal=SIGTERM sk-learn npm_config_cache=/tmp hf_hub_download msg.SG.x', 'passed=12 failed=0 signal=SIGTERM sk-learn npm_config_cache=/tmp hf_hub_download msg.SG.x'],
     // A URL's password, as connection strings carry one (libpq's and Redis's URI forms); the user and host stay.
     ['a password in a PostgreSQL URI', 'connect postgresql://app:dbpass123@db.internal:5432/rendiff failed', 'connect postgresql://app:[REDACTED:secret]@db.internal:5432/rendiff failed'],
     ['a password without a user in a Redis URI', 'broker redis://:redispw@cache:6379/0 down', 'broker redis://:[REDACTED:secret]@cache:6379/0 down'],
@@ -874,6 +893,10 @@ describe('redaction', () => {
     const keys: Record<string, any> = { rendiff: { aws_secret_access_key: 'w1', AWS_SECRET_ACCESS_KEY: 'w2', secretAccessKey: 'w3', awsSecretAccessKey: 'w4', secret_key: 'w5', private_key: 'w6', privateKey: 'w7', credentials: 'w8', aws_access_key_id: 'AKIDEXAMPLE', keyId: 'k1' } };
     redactor.document(keys);
     expect(keys.rendiff).toEqual({ aws_secret_access_key: '[REDACTED:secret]', AWS_SECRET_ACCESS_KEY: '[REDACTED:secret]', secretAccessKey: '[REDACTED:secret]', awsSecretAccessKey: '[REDACTED:secret]', secret_key: '[REDACTED:secret]', private_key: '[REDACTED:secret]', privateKey: '[REDACTED:secret]', credentials: '[REDACTED:secret]', aws_access_key_id: 'AKIDEXAMPLE', keyId: 'k1' });
+    // Azure's: a parsed shared access signature's `sig`, a storage account's and a Service Bus policy's keys, as their SDKs name them.
+    const azure: Record<string, any> = { rendiff: { sig: 's1', AccountKey: 's2', SharedAccessKey: 's3', SharedAccessKeyName: 'RootManageSharedAccessKey', AccountName: 'devstoreaccount1', passphrase: 's4' } };
+    redactor.document(azure);
+    expect(azure.rendiff).toEqual({ sig: '[REDACTED:secret]', AccountKey: '[REDACTED:secret]', SharedAccessKey: '[REDACTED:secret]', SharedAccessKeyName: 'RootManageSharedAccessKey', AccountName: 'devstoreaccount1', passphrase: '[REDACTED:secret]' });
   });
 
   it('skips only what Sluice writes itself: a record field named like an ECS object is still redacted', () => {

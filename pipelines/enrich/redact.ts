@@ -8,7 +8,7 @@ import type { Json } from '../ecs.js';
  * JSON fields whose whole value is a secret, whatever it looks like (compared in lower case): these, and every name
  * SECRET_NAME or SECRET_CAMEL below matches (`password`, `client_secret`, `access_token`, `api_key`, …).
  */
-const SECRET_KEYS = new Set(['pwd', 'pass', 'api-key', 'x-api-key', 'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'session', 'sessionid', 'private_key', 'credit_card', 'card_number', 'cvv']);
+const SECRET_KEYS = new Set(['pwd', 'pass', 'passphrase', 'sig', 'accountkey', 'sharedaccesskey', 'api-key', 'x-api-key', 'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'session', 'sessionid', 'private_key', 'credit_card', 'card_number', 'cvv']);
 
 /**
  * Also percent-encoded (`%40`), as addresses appear in logged query strings. The lookbehind starts a match
@@ -19,17 +19,35 @@ const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}/g;
 const TOKEN = /\b(Bearer|Basic|Token)(\s+|%20|\+)[A-Za-z0-9._~+/=-]{8,}/gi;
 /**
  * Credentials known by their shape whatever name they go under (the providers' documented formats, as secret
- * scanners such as gitleaks list them): AWS access key ids, Google API keys, GitHub and GitLab tokens, Slack tokens,
- * Stripe live keys.
+ * scanners such as gitleaks list them): AWS access key ids, Google API keys, GitHub and GitLab tokens, Slack tokens
+ * and incoming-webhook URLs, Stripe secret and restricted keys (live and test), SendGrid, OpenAI and Anthropic API
+ * keys, npm and Hugging Face access tokens, Microsoft Entra (Azure AD) client secrets.
  */
-const PROVIDER_KEY = /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])|\bgh[pousr]_[0-9A-Za-z]{36}\b|\bgithub_pat_\w{82}\b|\bglpat-[0-9A-Za-z_-]{20}(?![0-9A-Za-z_-])|\bxox[abprs]-[0-9A-Za-z-]{10,}|\b[rs]k_live_[0-9A-Za-z]{24,}\b/g;
+const PROVIDER_KEY = new RegExp([
+  String.raw`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`,
+  String.raw`\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])`,
+  String.raw`\bgh[pousr]_[0-9A-Za-z]{36}\b`,
+  String.raw`\bgithub_pat_\w{82}\b`,
+  String.raw`\bglpat-[0-9A-Za-z_-]{20}(?![0-9A-Za-z_-])`,
+  String.raw`\bxox[abprs]-[0-9A-Za-z-]{10,}`,
+  String.raw`(?:https?://)?hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{43,56}`,
+  String.raw`\b[rs]k_(?:live|test)_[0-9A-Za-z]{16,}\b`,
+  String.raw`\bSG\.[\w-]{22}\.[\w-]{43}(?![\w-])`,
+  // OpenAI's keys carry "openai" in base64 (T3BlbkFJ) between two random parts.
+  String.raw`\bsk-[\w-]{20,}T3BlbkFJ[\w-]{20,}`,
+  String.raw`\bsk-ant-[a-z]+\d\d-[\w-]{40,}`,
+  String.raw`\bnpm_[0-9A-Za-z]{36}\b`,
+  String.raw`\bhf_[A-Za-z]{34}\b`,
+  String.raw`(?<![\w~.-])[\w~.]{3}\dQ~[\w~.-]{31,34}(?![\w~.-])`,
+].join('|'), 'g');
 /**
- * `key=value` (or `"key":"value"`, `key: value`) where the key is named for a secret: `auth`, `pwd`, `session`, or any
- * name ending in password, secret, token, API key, signature or credential (`oauth_token`, `X-Amz-Signature`,
- * `X-Amz-Security-Token`, `private_token`), as query strings carry them. The key starts where no word character
- * or hyphen precedes it, so each key is tried once.
+ * `key=value` (or `"key":"value"`, `key: value`) where the key is named for a secret: `auth`, `pwd`, `pass`,
+ * `session`, `sig` (an Azure shared access signature's), or any name ending in password, passphrase, secret, token,
+ * API key, signature or credential (`oauth_token`, `X-Amz-Signature`, `X-Amz-Security-Token`, `private_token`), as
+ * query strings carry them, and Azure connection strings' `AccountKey` and `SharedAccessKey` (their value ends at
+ * the `;`). The key starts where no word character or hyphen precedes it, so each key is tried once.
  */
-const SECRET_PAIR = /(?<![\w-])([\w-]{0,64}?(?:password|passwd|secret|token|api[_-]?key|apikey|signature|credential|secret[_-]?(?:access[_-]?)?key|private[_-]?key)|pwd|auth|session(?:id)?)(=|%3D|"\s*:\s*"|:\s*)([^&\s"',;]+)/gi;
+const SECRET_PAIR = /(?<![\w-])([\w-]{0,64}?(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|signature|credential|secret[_-]?(?:access[_-]?)?key|private[_-]?key|accountkey|sharedaccesskey)|pwd|pass|auth|session(?:id)?|sig)(=|%3D|"\s*:\s*"|:\s*)([^&\s"',;]+)/gi;
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 /** A PEM private key, its whole block; one cut off at the end of a line up to that end. */
 const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
@@ -88,9 +106,9 @@ export function luhn(digits: string): boolean {
  * only where its hint is; "@" is looked for with `includes`, several times faster than an expression.
  */
 const JWT_START = 'eyJ';
-const KEY_WORDS = 'earer|asic|oken|pass|pwd|secret|api.?key|auth|sess|ignature|redential|private.?key';
+const KEY_WORDS = 'earer|asic|oken|pass|pwd|secret|api.?key|auth|sess|ignature|redential|private.?key|cc(?:ount|ess)key|sig(?:=|%3d)';
 const DIGIT_RUN = '\\d{12}|\\d[ -]\\d{4}';
-const PROVIDER_START = 'AKIA|ASIA|AIza|gh[pousr]_|github_pat_|glpat-|xox[abprs]-|k_live_';
+const PROVIDER_START = 'AKIA|ASIA|AIza|gh[pousr]_|github_pat_|glpat-|xox[abprs]-|hooks\\.slack\\.com|k_(?:live|test)_|SG\\.|T3BlbkFJ|sk-ant-|npm_|hf_|Q~';
 const HINTS = new RegExp(`(${JWT_START})|(${KEY_WORDS})|(${DIGIT_RUN})|(${PROVIDER_START})`, 'gi');
 const JWT_HINT = 1;
 const WORD_HINT = 2;
