@@ -1008,6 +1008,36 @@ describe('security tags against the labelled corpus (written by us, before CRS: 
     expect(clean).toEqual({ http: { request: { method: 'GET' } }, url: { original: '/api/v1/jobs/42', path: '/api/v1/jobs/42' } });
   });
 
+  // The requests of well-known exploits as their advisories and public proof-of-concept write them (written here, not
+  // captured traffic): CRS at paranoia level 1 lets each through, having no rule for an endpoint of software it protects.
+  it.each([
+    ['Laravel Ignition (CVE-2021-3129)', 'POST', '/_ignition/execute-solution', 'scanner'],
+    ['GPON routers (CVE-2018-10561)', 'GET', '/GponForm/diag_Form?images/', 'scanner'],
+    ['F5 BIG-IP (CVE-2022-1388)', 'POST', '/mgmt/tm/util/bash', 'scanner'],
+    ['Liferay (CVE-2020-7961)', 'POST', '/api/jsonws/invoke', 'scanner'],
+    ['Telerik UI (CVE-2019-18935)', 'POST', '/Telerik.Web.UI.WebResource.axd?type=rau', 'scanner'],
+    ['Cisco ASA (CVE-2020-3452)', 'GET', '/+CSCOE+/logon.html', 'scanner'],
+    ['Exchange (CVE-2021-26855)', 'GET', '/owa/auth/x.js', 'scanner'],
+    ['an exposed Docker Engine API', 'GET', '/containers/json', 'scanner'],
+    ['WordPress File Manager (CVE-2020-25213)', 'POST', '/wp-content/plugins/wp-file-manager/lib/php/connector.minimal.php', 'scanner'],
+    ['ThinkPHP 5 (CVE-2018-20062)', 'GET', '/index.php?s=/Index/%5Cthink%5Capp/invokefunction&function=call_user_func_array&vars[0]=md5&vars[1][]=x', 'scanner'],
+    ['Drupal (CVE-2018-7600)', 'POST', '/user/register?element_parents=account/mail/%23value&ajax_form=1&_wrapper_format=drupal_ajax', 'scanner'],
+    ['Xdebug\'s debugger', 'GET', '/?XDEBUG_SESSION_START=phpstorm', 'scanner'],
+    ['a Tomcat manager', 'GET', '/manager/text/list', 'sensitive_file'],
+    ['WordPress\'s manifest', 'GET', '/wp-includes/wlwmanifest.xml', 'sensitive_file'],
+  ])('alerts on a probe for %s', (_name, method, uri, category) => {
+    const verdict = createSecurityTagger().inspect({ method, uri, userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36' });
+    expect(verdict.alert).toBe(true);
+    expect(categoriesOf(verdict)).toContain(category);
+  });
+
+  it('does not take an API\'s own paths for those probes', () => {
+    const tagger = createSecurityTagger();
+    for (const uri of ['/api/v1/containers/42/json', '/api/v1/jobs?s=think&app=invoke', '/api/v1/devices/rsp', '/docs/owa-auth', '/api/v1/search?q=xdebug_session_start', '/api/v1/jobs?element_parents=2']) {
+      expect(tagger.inspect({ method: 'GET', uri, userAgent: 'python-requests/2.31.0' }).alert, uri).toBe(false);
+    }
+  });
+
   it('below the threshold a match is recorded without security_alert', () => {
     // 920350 (a numeric Host) is a warning: 3 points, under the default threshold of 5.
     const document: Record<string, any> = { http: { request: { method: 'GET' } }, url: { original: '/', path: '/', domain: '203.0.113.7' } };

@@ -49,8 +49,8 @@ interface Signature {
   id: string;
   name: string;
   category: Category;
-  /** Where to look: the decoded path, or the user agent as sent. */
-  target: 'path' | 'user_agent';
+  /** Where to look: the decoded path, the decoded URI (path and query), or the user agent as sent. */
+  target: 'path' | 'uri' | 'user_agent';
   pattern: RegExp;
 }
 
@@ -58,7 +58,22 @@ const SLUICE_RULESET = 'sluice-request-signatures';
 
 /** Only what CRS has no rule for; each scores as a critical CRS rule (5). */
 const SIGNATURES: Signature[] = [
-  { id: 'PROBE-002', name: 'Admin console or framework probe', category: 'sensitive_file', target: 'path', pattern: /\/(wp-admin|wp-login\.php|xmlrpc\.php|phpmyadmin|pma|adminer(\.php)?|cgi-bin|server-status|server-info|actuator(\/\w+)?|solr\/admin|jmx-console|manager\/html|console\/login|_profiler|telescope|debug\/default\/view|vendor\/phpunit|boaform|hnap1)\b/i },
+  { id: 'PROBE-002', name: 'Admin console or framework probe', category: 'sensitive_file', target: 'path', pattern: /\/(wp-admin|wp-login\.php|xmlrpc\.php|wlwmanifest\.xml|phpmyadmin|pma|adminer(\.php)?|cgi-bin|server-status|server-info|actuator(\/\w+)?|solr\/admin|jmx-console|manager\/(html|text)|jenkins\/script|druid\/index\.html|console\/login|_profiler|telescope|debug\/default\/view|vendor\/phpunit|boaform|hnap1)\b/i },
+  // Endpoints of known exploits (each CVE's advisory) that internet-wide scanners try on every host, whatever it runs.
+  {
+    id: 'PROBE-003',
+    name: 'Probe for a known exploit',
+    category: 'scanner',
+    target: 'path',
+    // Laravel Ignition CVE-2021-3129, GPON routers CVE-2018-10561, F5 BIG-IP CVE-2022-1388, Liferay CVE-2020-7961,
+    // Telerik UI CVE-2019-18935, Cisco ASA CVE-2020-3452, Linksys's tmUnblock.cgi (TheMoon), TBK DVRs CVE-2018-9995,
+    // Exchange's OWA and ECP CVE-2021-26855, Nacos CVE-2021-29441, WordPress's File Manager plugin CVE-2020-25213, Struts 2's
+    // showcase application (its OGNL injections), an exposed Docker Engine API.
+    pattern: /\/(_ignition\/execute-solution|gponform\/diag_form|mgmt\/tm\/util\/bash|api\/jsonws\/invoke|telerik\.web\.ui\.webresource\.axd|\+cscoe\+\/|tmunblock\.cgi|device\.rsp|owa\/auth\/|ecp\/current\/|nacos\/v1\/auth\/|wp-file-manager\/lib\/php\/connector|struts2-showcase\/|containers\/json)|^\/ecp\//i,
+  },
+  // ThinkPHP 5's remote code execution CVE-2018-20062 (its route in the `s` argument), Drupal's CVE-2018-7600 (its form
+  // element in `element_parents`) and Xdebug's remote debugger.
+  { id: 'PROBE-004', name: 'Probe for a known exploit in the query', category: 'scanner', target: 'uri', pattern: /\\think\\app\/invokefunction|[?&]element_parents=account\/mail\/#value|[?&]xdebug_session_start=/i },
   // CRS looks for OS files and wrappers in arguments (930120, 931), not in the path itself.
   { id: 'LFI-002', name: 'System file in the path', category: 'traversal', target: 'path', pattern: /\/etc\/(passwd|shadow|hosts|group|issue|os-release)\b|\/proc\/self\/(environ|cmdline|fd|maps)|c:[/\\]windows|win\.ini|boot\.ini|\/root\/\./i },
   { id: 'LFI-003', name: 'File or stream wrapper in the path', category: 'traversal', target: 'path', pattern: /\b(php|file|expect|zip|phar|data|glob|jar):\/\//i },
@@ -182,7 +197,8 @@ export function createSecurityTagger(options: SecurityOptions = {}, crs: Crs = l
   const pathSignatures = remembered((uri) => {
     const question = uri.indexOf('?');
     const path = decodeOnce(question < 0 ? uri : uri.slice(0, question)).value;
-    return SIGNATURES.filter((signature) => signature.target === 'path' && signature.pattern.test(path));
+    const whole = question < 0 ? path : decodeOnce(uri).value;
+    return SIGNATURES.filter((signature) => (signature.target === 'path' ? signature.pattern.test(path) : signature.target === 'uri' && signature.pattern.test(whole)));
   });
   const inspect = (request: AccessRequest): SecurityVerdict => {
     const { matches, score } = crs.evaluate(request);
