@@ -1018,6 +1018,7 @@ describe('security tags against the labelled corpus (written by us, before CRS: 
     ['Telerik UI (CVE-2019-18935)', 'POST', '/Telerik.Web.UI.WebResource.axd?type=rau', 'scanner'],
     ['Cisco ASA (CVE-2020-3452)', 'GET', '/+CSCOE+/logon.html', 'scanner'],
     ['Exchange (CVE-2021-26855)', 'GET', '/owa/auth/x.js', 'scanner'],
+    ['Exchange\'s control panel (CVE-2021-26855)', 'GET', '/ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application', 'scanner'],
     ['an exposed Docker Engine API', 'GET', '/containers/json', 'scanner'],
     ['WordPress File Manager (CVE-2020-25213)', 'POST', '/wp-content/plugins/wp-file-manager/lib/php/connector.minimal.php', 'scanner'],
     ['ThinkPHP 5 (CVE-2018-20062)', 'GET', '/index.php?s=/Index/%5Cthink%5Capp/invokefunction&function=call_user_func_array&vars[0]=md5&vars[1][]=x', 'scanner'],

@@ -69,7 +69,7 @@ const SIGNATURES: Signature[] = [
     // Telerik UI CVE-2019-18935, Cisco ASA CVE-2020-3452, Linksys's tmUnblock.cgi (TheMoon), TBK DVRs CVE-2018-9995,
     // Exchange's OWA and ECP CVE-2021-26855, Nacos CVE-2021-29441, WordPress's File Manager plugin CVE-2020-25213, Struts 2's
     // showcase application (its OGNL injections), an exposed Docker Engine API.
-    pattern: /\/(_ignition\/execute-solution|gponform\/diag_form|mgmt\/tm\/util\/bash|api\/jsonws\/invoke|telerik\.web\.ui\.webresource\.axd|\+cscoe\+\/|tmunblock\.cgi|device\.rsp|owa\/auth\/|ecp\/current\/|nacos\/v1\/auth\/|wp-file-manager\/lib\/php\/connector|struts2-showcase\/|containers\/json)|^\/ecp\//i,
+    pattern: /\/(_ignition\/execute-solution|gponform\/diag_form|mgmt\/tm\/util\/bash|api\/jsonws\/invoke|telerik\.web\.ui\.webresource\.axd|\+cscoe\+\/|tmunblock\.cgi|device\.rsp|owa\/auth\/|nacos\/v1\/auth\/|wp-file-manager\/lib\/php\/connector|struts2-showcase\/|containers\/json)|^\/ecp\//i,
   },
   // ThinkPHP 5's remote code execution CVE-2018-20062 (its route in the `s` argument), Drupal's CVE-2018-7600 (its form
   // element in `element_parents`) and Xdebug's remote debugger.
