@@ -836,6 +836,15 @@ describe('redaction', () => {
     ['an Azure storage connection string', 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;', 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=[REDACTED:secret];BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;'],
     ['a Service Bus connection string', 'Endpoint=sb://rendiff.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=q8Lp2Vd0Xk7Rb3Tf9Wn1Zs5Hc6Jm4Ga8Ye2Uo0Ii3Qw=', 'Endpoint=sb://rendiff.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=[REDACTED:secret]'],
     ['a bare pass= and a passphrase', 'login pass=hunter2 user=bob; key passphrase: correct-horse', 'login pass=[REDACTED:secret] user=bob; key passphrase: [REDACTED:secret]'],
+    // HTTP credentials as RFC 6750 (bearer), RFC 7617 (basic) and Django REST framework's documentation (token) show them;
+    // the same words in prose keep the word after them.
+    ['RFC 6750\'s bearer token', 'Authorization: Bearer mF_9.B5f-4.1JqM', 'Authorization: Bearer [REDACTED:token]'],
+    ['RFC 7617\'s basic credentials', 'authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l', 'authorization: Basic [REDACTED:token]'],
+    ['a REST framework token', 'Authorization: Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b', 'Authorization: Token [REDACTED:token]'],
+    ['the words in prose', 'POST /oauth/token grant_type=client_credentials; token refreshed; using basic authentication', 'POST /oauth/token grant_type=client_credentials; token refreshed; using basic authentication'],
+    // Python's repr of a dict (logging a mapping with %s, Celery's task arguments) and an env file's quoted value.
+    ['secrets in a Python dict\'s repr', "env {'PGPASSWORD': 'hunter2', 'HOME': '/root', 'X-Api-Key': 'k-123456789'}", "env {'PGPASSWORD': '[REDACTED:secret]', 'HOME': '/root', 'X-Api-Key': '[REDACTED:secret]'}"],
+    ['a quoted value after =', 'export DB_PASSWORD="s3cr3t-pw" DB_USER=app', 'export DB_PASSWORD="[REDACTED:secret]" DB_USER=app'],
     ['names that only start like one, and a signal number', 'passed=12 failed=0 signal=SIGTERM sk-learn npm_config_cache=/tmp hf_hub_download msg.SG.x; killed by sig: 9', 'passed=12 failed=0 signal=SIGTERM sk-learn npm_config_cache=/tmp hf_hub_download msg.SG.x; killed by sig: 9'],
     // A URL's password, as connection strings carry one (libpq's and Redis's URI forms); the user and host stay.
     ['a password in a PostgreSQL URI', 'connect postgresql://app:dbpass123@db.internal:5432/rendiff failed', 'connect postgresql://app:[REDACTED:secret]@db.internal:5432/rendiff failed'],

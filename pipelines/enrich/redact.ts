@@ -16,7 +16,13 @@ const SECRET_KEYS = new Set(['pwd', 'pass', 'passphrase', 'sig', 'accountkey', '
  */
 const EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}/g;
-const TOKEN = /\b(Bearer|Basic|Token)(\s+|%20|\+)[A-Za-z0-9._~+/=-]{8,}/gi;
+/**
+ * An HTTP credential after its scheme (RFC 6750's bearer, RFC 7617's basic, Django REST framework's token), in the
+ * cases it is written in. The credential must look like one (a digit, a capital inside it, `+` or `/`): the words
+ * "token", "basic" and "bearer" in prose ("token refreshed", "basic authentication", "/oauth/token grant_type=…")
+ * lost the word after them.
+ */
+const TOKEN = /\b(Bearer|bearer|BEARER|Basic|basic|BASIC|Token|token|TOKEN)(\s+|%20|\+)(?=[A-Za-z._~-]*(?:\d|[a-z][A-Z]|[+/]))[A-Za-z0-9._~+/=-]{8,}/g;
 /**
  * Credentials known by their shape whatever name they go under (the providers' documented formats, as secret
  * scanners such as gitleaks list them): AWS access key ids, Google API keys, GitHub and GitLab tokens, Slack tokens
@@ -41,14 +47,14 @@ const PROVIDER_KEY = new RegExp([
   String.raw`(?<![\w~.-])[\w~.]{3}\dQ~[\w~.-]{31,34}(?![\w~.-])`,
 ].join('|'), 'g');
 /**
- * `key=value` (or `"key":"value"`, `key: value`) where the key is named for a secret: `auth`, `pwd`, `pass`,
+ * `key=value` (or `key="value"`, `"key":"value"`, Python's `'key': 'value'`, `key: value`) where the key is named for a secret: `auth`, `pwd`, `pass`,
  * `session`, `sig` (an Azure shared access signature's, only before `=` as a query string carries it: "killed by
  * sig: 9" stays), or any name ending in password, passphrase, secret, token, API key, signature or credential
  * (`oauth_token`, `X-Amz-Signature`, `X-Amz-Security-Token`, `private_token`), as query strings carry them, and
  * Azure connection strings' `AccountKey` and `SharedAccessKey` (their value ends at the `;`). The key starts where
  * no word character or hyphen precedes it, so each key is tried once.
  */
-const SECRET_PAIR = /(?<![\w-])([\w-]{0,64}?(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|signature|credential|secret[_-]?(?:access[_-]?)?key|private[_-]?key|accountkey|sharedaccesskey)|pwd|pass|auth|session(?:id)?|sig(?==|%3D))(=|%3D|"\s*:\s*"|:\s*)([^&\s"',;]+)/gi;
+const SECRET_PAIR = /(?<![\w-])([\w-]{0,64}?(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|signature|credential|secret[_-]?(?:access[_-]?)?key|private[_-]?key|accountkey|sharedaccesskey)|pwd|pass|auth|session(?:id)?|sig(?==|%3D))(=\s*["']|=|%3D|"\s*:\s*"|'\s*:\s*'|:\s*)([^&\s"',;]+)/gi;
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 /** A PEM private key, its whole block; one cut off at the end of a line up to that end. */
 const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
