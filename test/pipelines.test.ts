@@ -902,6 +902,10 @@ describe('redaction', () => {
     const keys: Record<string, any> = { rendiff: { aws_secret_access_key: 'w1', AWS_SECRET_ACCESS_KEY: 'w2', secretAccessKey: 'w3', awsSecretAccessKey: 'w4', secret_key: 'w5', private_key: 'w6', privateKey: 'w7', credentials: 'w8', aws_access_key_id: 'AKIDEXAMPLE', keyId: 'k1' } };
     redactor.document(keys);
     expect(keys.rendiff).toEqual({ aws_secret_access_key: '[REDACTED:secret]', AWS_SECRET_ACCESS_KEY: '[REDACTED:secret]', secretAccessKey: '[REDACTED:secret]', awsSecretAccessKey: '[REDACTED:secret]', secret_key: '[REDACTED:secret]', private_key: '[REDACTED:secret]', privateKey: '[REDACTED:secret]', credentials: '[REDACTED:secret]', aws_access_key_id: 'AKIDEXAMPLE', keyId: 'k1' });
+    // Headers Traefik keeps when its configuration says so (accessLog.fields.headers.defaultMode: keep), by its names.
+    const headers: Record<string, any> = { traefik: { request_Cookie: 'sid=abc123; theme=dark', 'request_X-Api-Key': 'abcd1234', 'downstream_Set-Cookie': 'sid=zzz; HttpOnly', 'request_Proxy-Authorization': 'Basic x', 'request_Accept-Language': 'en', 'downstream_Content-Type': 'video/mp4' } };
+    redactor.document(headers);
+    expect(headers.traefik).toEqual({ request_Cookie: '[REDACTED:secret]', 'request_X-Api-Key': '[REDACTED:secret]', 'downstream_Set-Cookie': '[REDACTED:secret]', 'request_Proxy-Authorization': '[REDACTED:secret]', 'request_Accept-Language': 'en', 'downstream_Content-Type': 'video/mp4' });
     // Azure's: a parsed shared access signature's `sig`, a storage account's and a Service Bus policy's keys, as their SDKs name them.
     const azure: Record<string, any> = { rendiff: { sig: 's1', AccountKey: 's2', SharedAccessKey: 's3', SharedAccessKeyName: 'RootManageSharedAccessKey', AccountName: 'devstoreaccount1', passphrase: 's4' } };
     redactor.document(azure);

@@ -154,7 +154,10 @@ const enum KeyKind {
 /** A field named for a secret: `password`, `oauth_token`, `X-Amz-Security-Token`, `sessionToken`, `clientSecret`. */
 const SECRET_NAME = /(?:^|[_.-])(?:token|secret|password|passwd|api_?key|signature|secret_?(?:access_?)?key|private_?key|credentials?)$/;
 const SECRET_CAMEL = /[a-z0-9](?:Token|Secret|Password|ApiKey|Signature|SecretKey|SecretAccessKey|PrivateKey|Credentials?)$/;
-const secretName = (key: string, lower: string): boolean => SECRET_KEYS.has(lower) || SECRET_NAME.test(lower) || SECRET_CAMEL.test(key);
+/** Traefik logs a kept header as `request_<Name>`, `origin_<Name>` or `downstream_<Name>` (`request_Cookie`). */
+const HEADER_PREFIX = /^(?:request|origin|downstream)_/;
+const secretName = (key: string, lower: string): boolean =>
+  SECRET_KEYS.has(lower) || SECRET_KEYS.has(lower.replace(HEADER_PREFIX, '')) || SECRET_NAME.test(lower) || SECRET_CAMEL.test(key);
 
 /** Documents repeat a few hundred field names: each is judged (and lower-cased) once. */
 const kindOf = memoized(10_000, (key): KeyKind => (SAFE_KEYS.has(key) ? KeyKind.Safe : secretName(key, key.toLowerCase()) ? KeyKind.Secret : KeyKind.Text));
