@@ -845,6 +845,10 @@ describe('redaction', () => {
     // Python's repr of a dict (logging a mapping with %s, Celery's task arguments) and an env file's quoted value.
     ['secrets in a Python dict\'s repr', "env {'PGPASSWORD': 'hunter2', 'HOME': '/root', 'X-Api-Key': 'k-123456789'}", "env {'PGPASSWORD': '[REDACTED:secret]', 'HOME': '/root', 'X-Api-Key': '[REDACTED:secret]'}"],
     ['a quoted value after =', 'export DB_PASSWORD="s3cr3t-pw" DB_USER=app', 'export DB_PASSWORD="[REDACTED:secret]" DB_USER=app'],
+    // PostgreSQL's statements as its log writes them (log_statement = 'ddl'), in the forms its documentation gives.
+    ['a role\'s password in a logged statement', "statement: CREATE ROLE reporter LOGIN PASSWORD 'it''s s3cret' VALID UNTIL '2027-01-01';", "statement: CREATE ROLE reporter LOGIN PASSWORD '[REDACTED:secret]' VALID UNTIL '2027-01-01';"],
+    ['an encrypted password in ALTER USER', "statement: ALTER USER app WITH ENCRYPTED PASSWORD 'SCRAM-SHA-256$4096:c2FsdA==$a2V5:c2VydmVy';", "statement: ALTER USER app WITH ENCRYPTED PASSWORD '[REDACTED:secret]';"],
+    ['the word in an error', 'syntax error at or near "PASSWORD"; password authentication failed for user "app"', 'syntax error at or near "PASSWORD"; password authentication failed for user "app"'],
     ['names that only start like one, and a signal number', 'passed=12 failed=0 signal=SIGTERM sk-learn npm_config_cache=/tmp hf_hub_download msg.SG.x; killed by sig: 9', 'passed=12 failed=0 signal=SIGTERM sk-learn npm_config_cache=/tmp hf_hub_download msg.SG.x; killed by sig: 9'],
     // A URL's password, as connection strings carry one (libpq's and Redis's URI forms); the user and host stay.
     ['a password in a PostgreSQL URI', 'connect postgresql://app:dbpass123@db.internal:5432/rendiff failed', 'connect postgresql://app:[REDACTED:secret]@db.internal:5432/rendiff failed'],

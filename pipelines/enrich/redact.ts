@@ -55,6 +55,12 @@ const PROVIDER_KEY = new RegExp([
  * no word character or hyphen precedes it, so each key is tried once.
  */
 const SECRET_PAIR = /(?<![\w-])([\w-]{0,64}?(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|signature|credential|secret[_-]?(?:access[_-]?)?key|private[_-]?key|accountkey|sharedaccesskey)|pwd|pass|auth|session(?:id)?|sig(?==|%3D))(=\s*["']|=|%3D|"\s*:\s*"|'\s*:\s*'|:\s*)([^&\s"',;]+)/gi;
+/**
+ * A password in SQL as PostgreSQL logs the statement (`log_statement`, an error's STATEMENT line): `CREATE ROLE …
+ * PASSWORD '…'`, `ALTER USER … WITH ENCRYPTED PASSWORD '…'`; the literal with its doubled quotes. PostgreSQL's
+ * documentation warns that such a password may be logged; it does not hide it.
+ */
+const SQL_PASSWORD = /\b(PASSWORD\s+)'(?:[^']|'')*'/gi;
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 /** A PEM private key, its whole block; one cut off at the end of a line up to that end. */
 const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
@@ -192,6 +198,7 @@ export function createRedactor(rules: readonly RedactionRule[] = REDACTION_RULES
     if ((hints & WORD_HINT) !== 0) {
       if (secret) out = out.replace(PRIVATE_KEY, '[REDACTED:secret]');
       if (token) out = out.replace(TOKEN, (_match, scheme: string, gap: string) => `${scheme}${gap}[REDACTED:token]`);
+      if (secret) out = out.replace(SQL_PASSWORD, "$1'[REDACTED:secret]'");
       if (secret) out = out.replace(SECRET_PAIR, (_match, key: string, separator: string) => `${key}${separator}[REDACTED:secret]`);
     }
     // Before the addresses: a URL's password and host look like one (`pw@db.example.com`).
