@@ -47,12 +47,12 @@ const PROVIDER_KEY = new RegExp([
   String.raw`(?<![\w~.-])[\w~.]{3}\dQ~[\w~.-]{31,34}(?![\w~.-])`,
 ].join('|'), 'g');
 /**
- * `key=value` (or `key="value"`, `"key":"value"`, Python's `'key': 'value'`, `key: value`) where the key is named for a secret: `auth`, `pwd`, `pass`,
- * `session`, `sig` (an Azure shared access signature's, only before `=` as a query string carries it: "killed by
- * sig: 9" stays), or any name ending in password, passphrase, secret, token, API key, signature or credential
- * (`oauth_token`, `X-Amz-Signature`, `X-Amz-Security-Token`, `private_token`), as query strings carry them, and
- * Azure connection strings' `AccountKey` and `SharedAccessKey` (their value ends at the `;`). The key starts where
- * no word character or hyphen precedes it, so each key is tried once.
+ * `key=value` (or `key="value"`, `"key":"value"`, Python's `'key': 'value'`, `key: value`) where the key is named
+ * for a secret: `auth`, `pwd`, `pass`, `session`, `sig` (an Azure shared access signature's, only before `=` as a
+ * query string carries it: "killed by sig: 9" stays), or any name ending in password, passphrase, secret, token,
+ * API key, signature or credential (`oauth_token`, `X-Amz-Signature`, `X-Amz-Security-Token`, `private_token`), as
+ * query strings carry them, and Azure connection strings' `AccountKey` and `SharedAccessKey` (their value ends at
+ * the `;`). The key starts where no word character or hyphen precedes it, so each key is tried once.
  */
 const SECRET_PAIR = /(?<![\w-])([\w-]{0,64}?(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|signature|credential|secret[_-]?(?:access[_-]?)?key|private[_-]?key|accountkey|sharedaccesskey)|pwd|pass|auth|session(?:id)?|sig(?==|%3D))(=\s*["']|=|%3D|"\s*:\s*"|'\s*:\s*'|:\s*)([^&\s"',;]+)/gi;
 /**
