@@ -1025,17 +1025,17 @@ describe('security tags against the labelled corpus (written by us, before CRS: 
     expect(clean).toEqual({ http: { request: { method: 'GET' } }, url: { original: '/api/v1/jobs/42', path: '/api/v1/jobs/42' } });
   });
 
-  // The requests of well-known exploits as their advisories and public proof-of-concept write them (written here, not
-  // captured traffic): CRS at paranoia level 1 lets each through, having no rule for an endpoint of software it protects.
+  // The requests of well-known exploits as their advisories and public proofs of concept write them, and two fingerprint
+  // requests scanners send first (written here, not captured traffic): CRS at paranoia level 1 lets each through, having no rule for an endpoint of software it protects.
   it.each([
     ['Laravel Ignition (CVE-2021-3129)', 'POST', '/_ignition/execute-solution', 'scanner'],
     ['GPON routers (CVE-2018-10561)', 'GET', '/GponForm/diag_Form?images/', 'scanner'],
     ['F5 BIG-IP (CVE-2022-1388)', 'POST', '/mgmt/tm/util/bash', 'scanner'],
     ['Liferay (CVE-2020-7961)', 'POST', '/api/jsonws/invoke', 'scanner'],
     ['Telerik UI (CVE-2019-18935)', 'POST', '/Telerik.Web.UI.WebResource.axd?type=rau', 'scanner'],
-    ['Cisco ASA (CVE-2020-3452)', 'GET', '/+CSCOE+/logon.html', 'scanner'],
+    ['Cisco ASA\'s WebVPN login, as scanners fingerprint it', 'GET', '/+CSCOE+/logon.html', 'scanner'],
     ['Exchange (CVE-2021-26855)', 'GET', '/owa/auth/x.js', 'scanner'],
-    ['Exchange\'s control panel (CVE-2021-26855)', 'GET', '/ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application', 'scanner'],
+    ['Exchange\'s control panel, as scanners fingerprint its version', 'GET', '/ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application', 'scanner'],
     ['an exposed Docker Engine API', 'GET', '/containers/json', 'scanner'],
     ['WordPress File Manager (CVE-2020-25213)', 'POST', '/wp-content/plugins/wp-file-manager/lib/php/connector.minimal.php', 'scanner'],
     ['ThinkPHP 5 (CVE-2018-20062)', 'GET', '/index.php?s=/Index/%5Cthink%5Capp/invokefunction&function=call_user_func_array&vars[0]=md5&vars[1][]=x', 'scanner'],

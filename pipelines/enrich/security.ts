@@ -66,9 +66,10 @@ const SIGNATURES: Signature[] = [
     category: 'scanner',
     target: 'path',
     // Laravel Ignition CVE-2021-3129, GPON routers CVE-2018-10561, F5 BIG-IP CVE-2022-1388, Liferay CVE-2020-7961,
-    // Telerik UI CVE-2019-18935, Cisco ASA CVE-2020-3452, Linksys's tmUnblock.cgi (TheMoon), TBK DVRs CVE-2018-9995,
-    // Exchange's OWA and ECP CVE-2021-26855, Nacos CVE-2021-29441, WordPress's File Manager plugin CVE-2020-25213, Struts 2's
-    // showcase application (its OGNL injections), an exposed Docker Engine API.
+    // Telerik UI CVE-2019-18935, Cisco ASA's WebVPN login page (fingerprinted for its CVEs), Linksys's tmUnblock.cgi
+    // (TheMoon), TBK DVRs CVE-2018-9995, Exchange's OWA and ECP (ProxyLogon CVE-2021-26855, and version fingerprints),
+    // Nacos CVE-2021-29441, WordPress's File Manager plugin CVE-2020-25213, Struts 2's showcase application (its OGNL
+    // injections), an exposed Docker Engine API.
     pattern: /\/(_ignition\/execute-solution|gponform\/diag_form|mgmt\/tm\/util\/bash|api\/jsonws\/invoke|telerik\.web\.ui\.webresource\.axd|\+cscoe\+\/|tmunblock\.cgi|device\.rsp|owa\/auth\/|nacos\/v1\/auth\/|wp-file-manager\/lib\/php\/connector|struts2-showcase\/|containers\/json)|^\/ecp\//i,
   },
   // ThinkPHP 5's remote code execution CVE-2018-20062 (its route in the `s` argument), Drupal's CVE-2018-7600 (its form
@@ -194,7 +195,7 @@ export function crsOptionsOf(options: SecurityOptions): CrsOptions {
 export function createSecurityTagger(options: SecurityOptions = {}, crs: Crs = loadCrs(crsOptionsOf(options))): SecurityTagger {
   const agentSignatures = remembered((agent) => SIGNATURES.filter((signature) => signature.target === 'user_agent' && signature.pattern.test(agent)));
   // Per URI as sent, not per path: the URI's hash is already computed by the CRS screen.
-  const pathSignatures = remembered((uri) => {
+  const uriSignatures = remembered((uri) => {
     const question = uri.indexOf('?');
     const path = decodeOnce(question < 0 ? uri : uri.slice(0, question)).value;
     const whole = question < 0 ? path : decodeOnce(uri).value;
@@ -203,9 +204,9 @@ export function createSecurityTagger(options: SecurityOptions = {}, crs: Crs = l
   const inspect = (request: AccessRequest): SecurityVerdict => {
     const { matches, score } = crs.evaluate(request);
     // The remembered lists are shared, never changed: joined only when both found something.
-    const fromPath = pathSignatures(request.uri);
+    const fromUri = uriSignatures(request.uri);
     const fromAgent = typeof request.userAgent === 'string' ? agentSignatures(request.userAgent) : [];
-    const signatures = fromAgent.length === 0 ? fromPath : fromPath.length === 0 ? fromAgent : [...fromPath, ...fromAgent];
+    const signatures = fromAgent.length === 0 ? fromUri : fromUri.length === 0 ? fromAgent : [...fromUri, ...fromAgent];
     const total = score + SIGNATURE_SCORE * signatures.length;
     return { matches, signatures, score: total, alert: total >= crs.options.threshold };
   };
