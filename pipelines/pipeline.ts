@@ -11,6 +11,7 @@ import { normaliseServerErrorLine } from './sources/web-server-errors.js';
 import { isTraefikRuntimeRecord, normaliseTraefikRuntime, normaliseTraefikRuntimeText } from './sources/traefik-runtime.js';
 import { normaliseUvicorn } from './sources/uvicorn.js';
 import { normaliseGunicorn } from './sources/gunicorn.js';
+import { unwrapLoguru } from './sources/loguru.js';
 import { normaliseWorker } from './sources/worker.js';
 import { DEFAULT_LIMITS, RejectedError, type Input, type Limits, type Outcome, type Source } from './types.js';
 
@@ -89,8 +90,9 @@ function webServerLine(line: string, context: NormaliseContext): Json | undefine
   return normaliseWebServerLine(line, context, DATASETS.generic) ?? normaliseServerErrorLine(line, context, DATASETS.generic);
 }
 
-function normalise(source: Source, record: Json | string, context: NormaliseContext, forced: boolean): Json {
-  if (source === 'postgres') return normalisePostgres(record, context);
+function normalise(source: Source, written: Json | string, context: NormaliseContext, forced: boolean): Json {
+  if (source === 'postgres') return normalisePostgres(written, context);
+  const record = typeof written === 'string' ? written : unwrapLoguru(written);
   // Another web server's access line is an access document of the generic stream; on a source's own topic, a line
   // that is not the source's stays whole (below).
   if (source === 'generic') return (typeof record === 'string' ? webServerLine(record, context) : undefined) ?? normaliseGeneric(record, context);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createRedactor } from '../pipelines/enrich/redact.js';
 import { isRefusedFieldName } from '../pipelines/field-names.js';
 import { createPipeline } from '../pipelines/pipeline.js';
@@ -6,6 +6,7 @@ import { rollupRange } from '../services/rollup/rollups.js';
 import { readMinuteSeries } from '../services/rollup/series.js';
 import { parseSloFile } from '../shared/slo.js';
 import { failure } from './support/elasticsearch.js';
+import { run } from './support/process.js';
 import { ingestLines, templatedEmulator } from './support/rollups.js';
 
 // Lines as Elastic's ECS logging libraries write them, written for Sluice from each library's documentation and
@@ -602,5 +603,87 @@ slos:
     expect(refusedByEmulator.filter((name) => !isRefusedFieldName(name))).toEqual([]);
     const renamedOnlyBySluice = all.filter((name, i) => isRefusedFieldName(name) && !refusedName[i]);
     expect(renamedOnlyBySluice.filter((name) => !/\.$|\u00a0/.test(name))).toEqual([]);
+  });
+});
+
+// Loguru's JSON, written by Loguru itself (Debian's python3-loguru 0.6.0, which .ci/run installs) with
+// `serialize=True`: each line is the formatted `text` and the `record` beside it.
+const LOGURU_SCRIPT = `
+import sys
+from loguru import logger
+logger.remove()
+logger.add(sys.stdout, serialize=True, backtrace=True, diagnose=True)
+logger.info("video {} uploaded", "8f14e45f")
+job = logger.bind(job_id="job-7", user_id=12, worker_id="w-2", name="bound-name")
+job.success("transcoded")
+def run(cmd):
+    raise RuntimeError("ffmpeg exited 1")
+try:
+    try:
+        run("ffmpeg -i in.mov out.mp4")
+    except RuntimeError as cause:
+        raise ValueError("transcode failed") from cause
+except ValueError:
+    job.exception("job failed")
+logger.opt(exception=(KeyError, KeyError("codec"), None)).error("lookup failed")
+logger.add(sys.stdout, serialize=True, format="{time} {message}")
+logger.warning("disk {}% full", 91)
+`;
+
+describe('records written by Python’s Loguru (serialize=True), run here', () => {
+  const es = templatedEmulator();
+  let lines: string[] = [];
+  beforeAll(async () => {
+    const result = await run('/usr/bin/python3', ['-c', LOGURU_SCRIPT]);
+    if (result.code !== 0) throw new Error(`loguru: ${result.stderr}`);
+    lines = result.stdout.trim().split('\n');
+  });
+  const written = (i: number) => JSON.parse(lines[i] as string).record as { time: { timestamp: number }; process: { id: number }; thread: { id: number } };
+  const isoOf = (i: number) => new Date(Math.round(written(i).time.timestamp * 1000)).toISOString();
+
+  it('have the record’s time, level, message, logger, where in the code, process and thread; not its formatted text', () => {
+    // Loguru wrote five lines: the last twice, once to each sink.
+    expect(lines).toHaveLength(6);
+    const info = accept(lines[0], 'logs-app');
+    expect(info).toMatchObject({
+      '@timestamp': isoOf(0), message: 'video 8f14e45f uploaded', log: { level: 'info', logger: '__main__', origin: { function: '<module>', file: { name: '<string>', line: 6 } } },
+      process: { pid: written(0).process.id, name: 'MainProcess', thread: { id: written(0).thread.id, name: 'MainThread' } }, service: { name: 'rendiff-api' },
+    });
+    expect(info.error).toBeUndefined();
+    expect(JSON.stringify(info)).not.toContain('"text"');
+    expect(accept(lines[1], 'logs-worker')).toMatchObject({ log: { level: 'success' }, message: 'transcoded' });
+  });
+
+  it('keep what was bound to the logger as the record’s own fields: the job, the user, the worker', () => {
+    const done = accept(lines[1], 'logs-worker');
+    expect(done).toMatchObject({ user: { id: '12' }, rendiff: { job_id: 'job-7', worker: { id: 'w-2' } }, service: { name: 'rendiff-worker' } });
+    // A bound key that is one of the record's own names stays apart from it, under `extra`.
+    expect(done.log.logger).toBe('__main__');
+    expect(done.rendiff.extra).toEqual({ name: 'bound-name' });
+  });
+
+  it('give the exception its type, message and traceback, the chained one whole; without a traceback, its line', () => {
+    const failed = accept(lines[2], 'logs-worker');
+    expect(failed).toMatchObject({ log: { level: 'error' }, event: { outcome: 'failure' }, message: 'job failed', error: { type: 'ValueError', message: 'transcode failed' } });
+    const trace = failed.error.stack_trace as string;
+    expect(trace.startsWith('Traceback (most recent call last):')).toBe(true);
+    expect(trace).toContain('RuntimeError: ffmpeg exited 1');
+    expect(trace).toContain('The above exception was the direct cause of the following exception');
+    expect(trace.endsWith('ValueError: transcode failed')).toBe(true);
+    expect(accept(lines[3], 'logs-worker')).toMatchObject({ message: 'lookup failed', error: { type: 'KeyError', message: "'codec'", stack_trace: "KeyError: 'codec'" } });
+  });
+
+  it('read the same under another format of the text, and on the generic stream', () => {
+    const plain = accept(lines[4], 'logs-misc');
+    const custom = accept(lines[5], 'logs-misc');
+    for (const document of [plain, custom]) expect(document).toMatchObject({ '@timestamp': isoOf(4), message: 'disk 91% full', log: { level: 'warning' }, data_stream: { dataset: 'sluice.generic' } });
+  });
+
+  it('are indexed under ilm/’s templates', async () => {
+    await ingestLines(es(), lines.slice(0, 4).map((line, i) => ({ topic: i === 0 ? 'logs-app' : 'logs-worker', line })), 'prod');
+    const found = await es().search({ index: 'logs-rendiff.*-prod', query: { term: { 'error.type': 'ValueError' } } });
+    expect(found.hits.hits.map((hit) => (hit._source as { message: string }).message)).toEqual(['job failed']);
+    const byThread = await es().count({ index: 'logs-rendiff.*-prod', query: { term: { 'process.thread.id': written(0).thread.id } } });
+    expect(byThread.count).toBe(4);
   });
 });
