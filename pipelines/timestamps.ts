@@ -39,6 +39,36 @@ function calendarMs(year: string | undefined, monthIndex: number, day: string | 
   return new Date(ms).getUTCDate() === Number(day) ? ms : undefined;
 }
 
+const DAY_MS = 86_400_000;
+
+/** A date and time as a log line writes it, with the month's English abbreviation; the year may be left out. */
+export interface CalendarParts {
+  year?: string;
+  month: string;
+  day: string;
+  hour: string;
+  minute: string;
+  second: string;
+  fraction?: string;
+}
+
+/**
+ * Such a time in UTC milliseconds. Without its year (syslog's BSD time, Redis's before version 5), the latest year that
+ * puts it no more than a day after `now`, so a line of Dec 31 read on Jan 1 is last year's, one of Jan 1 read a minute
+ * before midnight on Dec 31 (a clock ahead) next year's. Undefined for a date or time that does not exist.
+ */
+export function calendarTime(parts: CalendarParts, now: number): number | undefined {
+  const { month, day, hour, minute, second, fraction = '0' } = parts;
+  const at = (year: string) => calendarMs(year, MONTHS.indexOf(month), day, hour, minute, second, fraction);
+  if (parts.year !== undefined) {
+    const ms = at(parts.year);
+    return ms === undefined ? undefined : valid(ms);
+  }
+  const year = new Date(now).getUTCFullYear();
+  const ms = [year + 1, year, year - 1].map((candidate) => at(String(candidate))).find((candidate) => candidate !== undefined && candidate <= now + DAY_MS);
+  return ms === undefined ? undefined : valid(ms);
+}
+
 function valid(ms: number): number | undefined {
   // Years 2000 to 2100: anything else is a unit mistake or a counter, not the time of a log line.
   return Number.isFinite(ms) && ms >= 946_684_800_000 && ms < 4_102_444_800_000 ? ms : undefined;

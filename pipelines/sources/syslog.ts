@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { put, type Json } from '../ecs.js';
-import { MONTHS, parseTimestamp } from '../timestamps.js';
+import { calendarTime, parseTimestamp } from '../timestamps.js';
 
 /**
  * Syslog lines, as a host ships them to Kafka (rsyslog's omkafka, syslog-ng, Vector) or Filebeat reads them from
@@ -39,7 +39,6 @@ const HOST_TAG = /^(\S+) ([\w./@-]{1,48})(?:\[([^\]\s]{1,32})\])?: ?(.*)$/s;
 export const FACILITIES = ['kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'ntp', 'security', 'console', 'solaris-cron', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'];
 /** RFC 5424's severities by their code (GELF's `level` too). */
 export const SYSLOG_SEVERITIES = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'informational', 'debug'];
-const DAY_MS = 86_400_000;
 const LEVEL_WORDS = /^(trace|debug|info|information|notice|warn|warning|error|err|crit|critical|fatal|alert|emerg|emergency)$/i;
 const HOST_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
@@ -124,16 +123,10 @@ export function parseBsdDate(text: string, now: number): number | undefined {
   return match !== null && match[0].length === text.length + 1 ? bsdTime(match, now) : undefined;
 }
 
-/**
- * A BSD time in UTC, in the latest year that puts it no more than a day after `now`: a line of Dec 31 read on Jan 1 is
- * last year's, one of Jan 1 read a minute before midnight on Dec 31 (a clock ahead) next year's.
- */
+/** A BSD time in UTC, in the latest year that puts it no more than a day after `now` (calendarTime). */
 function bsdTime(match: RegExpExecArray, now: number): number | undefined {
-  const [, month, day, hour, minute, second] = match;
-  const at = (year: number) => Date.UTC(year, MONTHS.indexOf(month as string), Number(day), Number(hour), Number(minute), Number(second));
-  const year = new Date(now).getUTCFullYear();
-  const ms = [at(year + 1), at(year), at(year - 1)].find((candidate) => candidate <= now + DAY_MS) as number;
-  return new Date(ms).getUTCDate() === Number(day) ? parseTimestamp(ms) : undefined;
+  const [, month, day, hour, minute, second] = match as unknown as [string, string, string, string, string, string];
+  return calendarTime({ month, day, hour, minute, second }, now);
 }
 
 /** The syslog fields of a document, and what sshd and sudo say in them. */
