@@ -3,6 +3,7 @@ import { isJsonObject, setOwn } from '../shared/json-object.js';
 import type { Json } from './ecs.js';
 import { renameRefusedFields } from './field-names.js';
 import { FILEBEAT_METADATA } from './filebeat.js';
+import { shippedLine } from './shippers.js';
 import { RejectedError, type Decoded, type Input, type Limits } from './types.js';
 
 /** Depth and number of leaf values of a parsed document, stopping once a limit is passed. */
@@ -188,7 +189,11 @@ function decodeLine(input: Input, limits: Limits): Decoded {
   const object = parseJson(text, 'message');
   const problem = withinLimitsByText(text, limits) ? undefined : measure(object, limits);
   if (problem) throw new RejectedError('decode', `message is ${problem}`);
-  if (!isFilebeatEnvelope(object)) return { envelope: undefined, record: object, tags, text };
+  if (!isFilebeatEnvelope(object)) {
+    const shipped = shippedLine(object);
+    if (shipped === undefined) return { envelope: undefined, record: object, tags, text };
+    return { envelope: shipped.envelope, record: messageRecord(shipped.line.trim(), tags, limits), tags, text };
+  }
 
   // Filebeat either ships the line as `message`, or has decoded its JSON already (under `json`, or at the root).
   const { message, json, ...envelope } = object;

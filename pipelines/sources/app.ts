@@ -55,7 +55,8 @@ let lastTimed: { record: Json | undefined; time: TimeField | undefined } = { rec
 
 /**
  * The field that gives the record's time: `timestamp`, else an `@timestamp`, `asctime`, `time` (pino's epoch
- * milliseconds, bunyan's and slog's text) or `ts` (zap's epoch seconds) that reads as a time.
+ * milliseconds, bunyan's and slog's text) or `ts` (zap's epoch seconds) that reads as a time (`@timestamp` in epoch
+ * seconds or milliseconds too).
  */
 function timeFieldOf(record: Json): TimeField | undefined {
   if (record.timestamp !== undefined) return TIMESTAMP_FIELD;
@@ -65,7 +66,7 @@ function timeFieldOf(record: Json): TimeField | undefined {
   for (const field of TIME_FIELDS) {
     const value = record[field];
     // A small number is more likely a duration than a time in 1970.
-    const ms = typeof value === 'string' || ((field === 'time' || field === 'ts') && typeof value === 'number' && value >= 1e9) ? parseTimestamp(value) : undefined;
+    const ms = typeof value === 'string' || (field !== 'asctime' && typeof value === 'number' && value >= 1e9) ? parseTimestamp(value) : undefined;
     if (ms !== undefined) {
       time = { field, ms };
       break;
