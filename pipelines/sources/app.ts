@@ -7,6 +7,7 @@ import { baseDocument, eventTime, httpOutcome, idLike, isFailureLevel, level, pu
 import { ecsLevel, keepRestPlacingEcs, placeEcs } from './ecs-fields.js';
 import { claimLoggerOrEcsField, levelName } from './json-loggers.js';
 import { exceptionOf, formatLevel, formatMessage, formatTime } from './logger-formats.js';
+import { placeUvicornAccess } from './uvicorn.js';
 
 /**
  * The API's JSON lines (the seed's `timestamp/level/message/job_id/user_id/processing_time/component`)
@@ -148,6 +149,8 @@ export function normaliseApp(record: Json, context: NormaliseContext, dataset = 
   // The job id first among the record's own fields, as a string whichever way it was written.
   if (log.job_id !== undefined) put(document, 'rendiff.job_id', String(log.job_id));
   keepRestPlacingEcs(document, log as Json, KNOWN, claimContext);
+  // A request line uvicorn logged through a JSON formatter, when the record gave no exchange of its own.
+  if (typeof document.message === 'string' && document.message.includes(' HTTP/') && get(document, 'http.response.status_code') === undefined && get(document, 'source.ip') === undefined) placeUvicornAccess(document, document.message);
   if ((document.service as Json | undefined)?.name === undefined) put(document, 'service.name', service);
   return document;
 }

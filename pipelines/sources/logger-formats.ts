@@ -245,7 +245,7 @@ function placeTracingFields(document: Json, fields: Json): boolean {
 
 /** The fields each format writes that the sources read already (time, level, message) or place here. */
 const CLAIMS: Readonly<Record<LoggerFormat, (document: Json, key: string, value: unknown, record: Json) => boolean>> = {
-  python: (document, key, value) => {
+  python: (document, key, value, record) => {
     switch (key) {
       case 'levelname':
         return typeof value === 'string';
@@ -267,6 +267,9 @@ const CLAIMS: Readonly<Record<LoggerFormat, (document: Json, key: string, value:
         return placeThread(document, value);
       case 'exc_info':
         return placeTrace(document, value);
+      case 'color_message':
+        // uvicorn's copy of the message with terminal colours, for its own console formatter: the message says it.
+        return typeof value === 'string' && typeof record.message === 'string';
       default:
         return false;
     }

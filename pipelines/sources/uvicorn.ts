@@ -36,8 +36,14 @@ export function normaliseUvicorn(line: string, context: NormaliseContext, datase
     if (isFailureLevel(level)) put(document, 'event.outcome', 'failure');
     return document;
   }
-  const [, client, method, target, version, status] = access as unknown as [string, string | undefined, string, string, string, string];
   put(document, 'log.logger', 'uvicorn.access');
+  putAccess(document, access);
+  return document;
+}
+
+/** The client and the exchange of an access line's match. */
+function putAccess(document: Json, access: RegExpExecArray): void {
+  const [, client, method, target, version, status] = access as unknown as [string, string | undefined, string, string, string, string];
   if (client !== undefined) {
     // uvicorn writes an IPv6 client without brackets: the port is after the last colon.
     const colon = client.lastIndexOf(':');
@@ -49,5 +55,17 @@ export function normaliseUvicorn(line: string, context: NormaliseContext, datase
     }
   }
   putExchange(document, method, target, version, Number(status));
-  return document;
+}
+
+/**
+ * uvicorn's access line as the message of a JSON record: what its `uvicorn.access` logger writes through a JSON
+ * formatter (python-json-logger, the app's own, Loguru's InterceptHandler), whose message is the call's
+ * `'%s - "%s %s HTTP/%s" %d'` without uvicorn's AccessFormatter. Places the client and the exchange, as for the text
+ * line; false, placing nothing, for any other message.
+ */
+export function placeUvicornAccess(document: Json, message: string): boolean {
+  const access = ACCESS.exec(message);
+  if (access === null) return false;
+  putAccess(document, access);
+  return true;
 }
