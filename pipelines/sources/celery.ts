@@ -23,9 +23,14 @@ export function looksLikeCelery(line: string): boolean {
   return LINE.test(line);
 }
 
-/** The exception's type and message from its repr (its first line: a traceback may follow), quotes taken off. */
+/**
+ * The exception's type and message from its repr (its first line: a traceback may follow), quotes taken off. Celery
+ * 5.2's prefork pool logs the wrapper `ExceptionWithTraceback()`, which says nothing: the traceback (a JSON record's
+ * `exc_info`) tells the exception then.
+ */
 function applyException(document: Json, text: string): void {
   const exc = text.split('\n', 1)[0]?.trim() ?? '';
+  if (exc === 'ExceptionWithTraceback()') return;
   const match = EXCEPTION.exec(exc);
   put(document, 'error.type', match?.[1]);
   put(document, 'error.message', match === null ? exc : (match[2] as string).replace(/^(['"])(.*)\1$/, '$2'));
@@ -60,6 +65,25 @@ function applyTimeLimit(document: Json, body: string): void {
     put(document, 'event.action', 'task-failed');
     put(document, 'event.outcome', 'failure');
   }
+}
+
+/**
+ * One of Celery's task messages as the message of a JSON record (a worker logging through a JSON formatter): the task's
+ * name and id, Celery's event name, outcome, run time and error, as for the text line. False, placing nothing, for any
+ * other message.
+ */
+export function placeCeleryMessage(document: Json, message: string): boolean {
+  if (!message.startsWith('Task ') && !message.includes(' time limit (')) return false;
+  const event = TASK_EVENT.exec(message);
+  if (event === null) {
+    if (!TIME_LIMIT.test(message)) return false;
+    applyTimeLimit(document, message);
+    return true;
+  }
+  put(document, 'rendiff.worker.task.name', event[1]);
+  put(document, 'rendiff.worker.task.id', event[2]);
+  applyTaskEvent(document, event);
+  return true;
 }
 
 /** A Celery line as its worker document, or undefined when the line is not Celery's format. */

@@ -141,9 +141,14 @@ export function renderTemplate(template: string, properties: Json, renderings: u
   });
 }
 
-/** A stack trace's exception: Python's on its last line ("RuntimeError: ffmpeg exited 1"), Java's, .NET's and Node's on the first. */
+/**
+ * A stack trace's exception: Python's on its last line ("RuntimeError: ffmpeg exited 1"), Java's, .NET's and Node's on
+ * the first. Celery's prefork pool wraps a task's exception in billiard's ExceptionWithTraceback, whose text ends with
+ * the task's own traceback between `"""` lines: its last line is the task's exception.
+ */
 export function exceptionOf(trace: string): { type: string; message?: string } | undefined {
   const lines = trace.trimEnd().split('\n');
+  while (lines.length > 1 && lines[lines.length - 1]?.trim() === '"""') lines.pop();
   const line = (lines[0]?.startsWith('Traceback') ? lines[lines.length - 1] : lines[0])?.trim() ?? '';
   const match = /^([A-Za-z_$][\w$.`]*)(?:: (.*))?$/.exec(line);
   return match === null ? undefined : { type: match[1] as string, ...(match[2] === undefined ? {} : { message: match[2] }) };
