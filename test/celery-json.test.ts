@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createPipeline } from '../pipelines/pipeline.js';
 import { run } from './support/process.js';
 
@@ -47,16 +47,30 @@ threading.Thread(target=send, daemon=True).start()
 app.Worker(pool='prefork', concurrency=1, loglevel='INFO', quiet=True, without_heartbeat=True, without_mingle=True, without_gossip=True).start()
 `;
 
+interface Written {
+  asctime: string;
+  levelname: string;
+  processName: string;
+  message: string;
+  exc_info?: string;
+  data?: { id: string; name: string; runtime?: number };
+}
+
 describe('a Celery worker’s JSON log, run here', () => {
-  it('its task messages are the task events its text lines give: received, succeeded with its run time, failed with the task’s exception', async () => {
+  let lines: string[] = [];
+  beforeAll(async () => {
     const result = await run('/usr/bin/python3', ['-c', WORKER], { timeoutMs: 30_000 });
-    const lines = result.stdout.trim().split('\n').filter((line) => line.startsWith('{'));
-    const pipeline = createPipeline({ namespace: 'prod' });
-    const pairs = lines.map((line) => {
-      const outcome = pipeline({ value: line, topic: 'logs-worker' });
-      if (!outcome.ok) throw new Error(`${outcome.reason}: ${line}`);
-      return { written: JSON.parse(line) as { message: string; data?: { id: string; name: string; runtime?: number } }, document: outcome.document as Record<string, any> };
-    });
+    lines = result.stdout.trim().split('\n').filter((line) => line.startsWith('{'));
+  }, 40_000);
+  const pipeline = createPipeline({ namespace: 'prod' });
+  const accept = (value: string): Record<string, any> => {
+    const outcome = pipeline({ value, topic: 'logs-worker' });
+    if (!outcome.ok) throw new Error(`${outcome.reason}: ${value}`);
+    return outcome.document;
+  };
+
+  it('its task messages are the task events its text lines give: received, succeeded with its run time, failed with the task’s exception', () => {
+    const pairs = lines.map((line) => ({ written: JSON.parse(line) as Written, document: accept(line) }));
     const tasks = pairs.filter(({ written }) => written.data !== undefined);
     expect(tasks.map(({ document }) => document.event.action).sort()).toEqual(['task-failed', 'task-received', 'task-received', 'task-succeeded']);
     for (const { written, document } of tasks) {
@@ -74,5 +88,13 @@ describe('a Celery worker’s JSON log, run here', () => {
     expect(probes).toHaveLength(2);
     for (const { document } of probes) expect(document.event.action).toBeUndefined();
     expect(pairs.find(({ written }) => written.message.endsWith('ready.'))?.document.event.action).toBeUndefined();
+  });
+
+  it('the failure as Celery’s text format writes it, its traceback joined by Filebeat’s multiline: the task’s exception too', () => {
+    const failed = lines.map((line) => JSON.parse(line) as Written).find((written) => written.message.includes(' raised '));
+    // worker_log_format `[%(asctime)s: %(levelname)s/%(processName)s] %(message)s`, the traceback on the lines after it.
+    const text = `[${failed?.asctime}: ${failed?.levelname}/${failed?.processName}] ${failed?.message}\n${failed?.exc_info}`;
+    const shipped = { '@timestamp': '2026-12-07T06:00:00.000Z', agent: { type: 'filebeat', version: '8.15.0' }, input: { type: 'filestream' }, message: text };
+    expect(accept(JSON.stringify(shipped))).toMatchObject({ event: { action: 'task-failed', outcome: 'failure' }, error: { type: 'RuntimeError', message: 'ffmpeg exited 1' }, rendiff: { worker: { task: { id: failed?.data?.id } } } });
   });
 });

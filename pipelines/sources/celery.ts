@@ -1,5 +1,6 @@
 import { nanoseconds, put, type Json } from '../ecs.js';
 import { baseDocument, eventTime, type NormaliseContext } from './common.js';
+import { exceptionOf } from './logger-formats.js';
 
 /**
  * Celery's own text lines, as a worker writes them by default (celery/app/log.py):
@@ -25,12 +26,19 @@ export function looksLikeCelery(line: string): boolean {
 
 /**
  * The exception's type and message from its repr (its first line: a traceback may follow), quotes taken off. Celery
- * 5.2's prefork pool logs the wrapper `ExceptionWithTraceback()`, which says nothing: the traceback (a JSON record's
- * `exc_info`) tells the exception then.
+ * 5.2's prefork pool logs the wrapper `ExceptionWithTraceback()`, which says nothing: the traceback tells the exception
+ * then, the lines after it (Filebeat's multiline joins them) or a JSON record's `exc_info`.
  */
 function applyException(document: Json, text: string): void {
   const exc = text.split('\n', 1)[0]?.trim() ?? '';
-  if (exc === 'ExceptionWithTraceback()') return;
+  if (exc === 'ExceptionWithTraceback()') {
+    const traced = exceptionOf(text.slice(text.indexOf('\n') + 1));
+    if (text.includes('\n') && traced !== undefined) {
+      put(document, 'error.type', traced.type);
+      put(document, 'error.message', traced.message);
+    }
+    return;
+  }
   const match = EXCEPTION.exec(exc);
   put(document, 'error.type', match?.[1]);
   put(document, 'error.message', match === null ? exc : (match[2] as string).replace(/^(['"])(.*)\1$/, '$2'));
