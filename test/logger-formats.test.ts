@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRedactor } from '../pipelines/enrich/redact.js';
 import { isRefusedFieldName } from '../pipelines/field-names.js';
 import { createPipeline } from '../pipelines/pipeline.js';
 import { rollupRange } from '../services/rollup/rollups.js';
 import { readMinuteSeries } from '../services/rollup/series.js';
+import { packageRoot } from '../shared/paths.js';
 import { parseSloFile } from '../shared/slo.js';
 import { failure } from './support/elasticsearch.js';
 import { run } from './support/process.js';
@@ -433,6 +436,30 @@ describe('lines of Go’s standard logger (package log) on a generic topic', () 
     });
     // A date that does not exist is no time: the line stays whole, at its arrival.
     expect(accept('2026/02/30 09:41:02 not a date', 'logs-misc')).toMatchObject({ '@timestamp': new Date(NOW).toISOString(), message: '2026/02/30 09:41:02 not a date' });
+  });
+});
+
+describe('glog lines (klog: Kubernetes’ components, kubectl, cAdvisor) on a generic topic', () => {
+  // A real kubectl's lines (test/fixtures/klog/SOURCE.md), shipped by Filebeat at their capture; and lines written for
+  // Sluice from glog's documented header, `Lmmdd hh:mm:ss.uuuuuu threadid file:line] msg`.
+  const shipped = (message: string, at: string) => ({ '@timestamp': at, agent: { type: 'filebeat', version: '8.15.0' }, input: { type: 'filestream' }, message });
+  const LEVELS: Record<string, string> = { I: 'info', W: 'warning', E: 'error', F: 'fatal' };
+
+  it('every line of kubectl’s: its time to the microsecond’s millisecond, level, pid, file and line; the rest is the message', () => {
+    const lines = readFileSync(join(packageRoot, 'test', 'fixtures', 'klog', 'kubectl-1.32.log'), 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(8);
+    for (const line of lines) {
+      const [, level, month, day, time, micros, pid, file, number, message] = /^([IWEF])(\d{2})(\d{2}) (\d{2}:\d{2}:\d{2})\.(\d{6}) +(\d+) ([^:]+):(\d+)\] (.*)$/.exec(line) as unknown as string[];
+      expect(accept(shipped(line, '2026-12-07T07:00:00.000Z'), 'logs-misc'), line).toMatchObject({
+        '@timestamp': `2026-${month}-${day}T${time}.${(micros as string).slice(0, 3)}Z`, message, log: { level: LEVELS[level as string], origin: { file: { name: file, line: Number(number) } } }, process: { pid: Number(pid) },
+      });
+    }
+  });
+
+  it('a fatal line, and a line of December 31 read on January 1 is last year’s; a date that does not exist stays whole', () => {
+    expect(accept(shipped('F0101 00:00:01.000001       7 main.go:12] cannot start: port in use', '2027-01-01T00:00:05.000Z'), 'logs-misc')).toMatchObject({ '@timestamp': '2027-01-01T00:00:01.000Z', log: { level: 'fatal' } });
+    expect(accept(shipped('W1231 23:59:59.999999       7 main.go:12] late', '2027-01-01T00:00:05.000Z'), 'logs-misc')['@timestamp']).toBe('2026-12-31T23:59:59.999Z');
+    expect(accept(shipped('I0230 10:00:00.000000       7 main.go:12] no such day', '2027-01-01T00:00:05.000Z'), 'logs-misc')).toMatchObject({ '@timestamp': '2027-01-01T00:00:05.000Z', message: 'I0230 10:00:00.000000       7 main.go:12] no such day' });
   });
 });
 

@@ -5,6 +5,7 @@ import { ecsLevel, keepRestPlacingEcs } from './ecs-fields.js';
 import { claimLoggerOrEcsField, levelName } from './json-loggers.js';
 import { formatLevel, formatMessage, formatTime } from './logger-formats.js';
 import { parseLogfmt } from './logfmt.js';
+import { parseKlogLine, putKlog } from './klog.js';
 import { parseRedisLine, putRedis } from './redis.js';
 import { parseSyslog, putSyslog } from './syslog.js';
 import { readSystemRecord, type SystemRecord } from './system-records.js';
@@ -49,7 +50,7 @@ function levelOf(record: Json): string | undefined {
 
 /**
  * Anything no source pipeline recognises. A logfmt line is read as the record it writes (logfmt.ts), a syslog line as
- * syslog (syslog.ts), a Redis server's line as Redis (redis.ts), a line of Go's standard logger by its time; another plain line is kept whole as `message`. A
+ * syslog (syslog.ts), a Redis server's line as Redis (redis.ts), a glog line as Kubernetes' components write it (klog.ts), a line of Go's standard logger by its time; another plain line is kept whole as `message`. A
  * system log daemon's JSON record (journald, syslog-ng, rsyslog, Vector, Fluent Bit) is read as the syslog it carries
  * (system-records.ts); another JSON record keeps its message and time if it has them, an ECS logger's fields in their
  * ECS place, and everything else under `rendiff.*`.
@@ -61,10 +62,12 @@ export function normaliseGeneric(record: Json | string, context: NormaliseContex
     const received = receivedTime(context);
     const syslog = parseSyslog(record, received);
     const redis = syslog === undefined ? parseRedisLine(record, received) : undefined;
-    const goLog = syslog === undefined && redis === undefined ? readGoLogLine(record) : undefined;
-    const document = baseDocument(dataset, syslog?.ms ?? redis?.ms ?? goLog?.ms ?? received, context);
+    const klog = syslog === undefined && redis === undefined ? parseKlogLine(record, received) : undefined;
+    const goLog = syslog === undefined && redis === undefined && klog === undefined ? readGoLogLine(record) : undefined;
+    const document = baseDocument(dataset, syslog?.ms ?? redis?.ms ?? klog?.ms ?? goLog?.ms ?? received, context);
     if (syslog !== undefined) putSyslog(document, syslog);
     else if (redis !== undefined) putRedis(document, redis);
+    else if (klog !== undefined) putKlog(document, klog);
     else if (goLog !== undefined) {
       put(document, 'message', goLog.message);
       put(document, 'log.origin.file.name', goLog.file);
