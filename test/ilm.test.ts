@@ -364,7 +364,7 @@ describe('installing them in Elasticsearch (the emulator, through the client)', 
       ...['app.log', 'app-loggers.log'].map((name): [string, string] => ['logs-app', join(packageRoot, 'examples', name)]),
       ['logs-traefik', join(packageRoot, 'examples', 'traefik.log')], ['logs-worker', join(packageRoot, 'examples', 'worker.log')], ['logs-postgres', join(packageRoot, 'examples', 'postgres.log')],
       ['logs-traefik', join(fixtures, 'traefik-access.jsonl')], ['logs-traefik', join(fixtures, 'filebeat-traefik', 'test.log')],
-      ...['filebeat-postgresql', 'filebeat-system', 'filebeat-web-access', 'filebeat-web-errors'].flatMap((dir) => readdirSync(join(fixtures, dir)).filter((name) => name.endsWith('.log')).map((name): [string, string] => [dir === 'filebeat-postgresql' ? 'logs-postgres' : 'logs-generic', join(fixtures, dir, name)])),
+      ...['filebeat-postgresql', 'filebeat-system', 'filebeat-web-access', 'filebeat-web-errors', 'filebeat-redis', 'klog'].flatMap((dir) => readdirSync(join(fixtures, dir)).filter((name) => name.endsWith('.log')).map((name): [string, string] => [dir === 'filebeat-postgresql' ? 'logs-postgres' : 'logs-generic', join(fixtures, dir, name)])),
     ];
     for (const [topic, file] of files) for (const line of readFileSync(file, 'utf8').split('\n')) if (line.trim() !== '') inputs.push({ value: line, topic });
     const { enrichers, close } = await createEnrichers(loadConfig({}));

@@ -382,6 +382,32 @@ describe('source formats, normalised to ECS', () => {
     expect(pipeline({ forcedSource: 'postgres' })({ value: JSON.stringify(moved) })).toMatchObject({ ok: false, stage: 'validate', reason: 'field timestamp: missing, and no Filebeat @timestamp to fall back on' });
   });
 
+  it('PostgreSQL: auto_explain’s plans, log_connections, refused logins and pgaudit, each for what it says', () => {
+    // Messages as PostgreSQL's source writes them (postmaster's `connection received: host=%s port=%s`, postinit.c's
+    // `connection authorized: user=%s database=%s`, auth.c's `password authentication failed for user "%s"` and `no
+    // pg_hba.conf entry for host "%s", user "%s", database "%s", %s`), auto_explain's documented example plan in its
+    // text and JSON formats, and pgaudit's README lines (its CSV quoting a statement that holds a comma, as
+    // append_valid_csv does); written for Sluice.
+    const postgres = (message: string) => accept(message, {}, 'logs-postgres');
+    const plan = postgres("2026-11-22 10:00:00.000 UTC [77] LOG:  duration: 3.651 ms  plan:\n\tQuery Text: SELECT count(*)\n\t           FROM pg_class, pg_index\n\tAggregate  (cost=16.79..16.80 rows=1 width=0) (actual time=3.626..3.627 rows=1 loops=1)");
+    expect(plan).toMatchObject({ event: { duration: 3_651_000 }, postgresql: { log: { query_duration_ms: 3.651, query_step: 'plan', query: 'SELECT count(*)' } } });
+    const json = postgres('2026-11-22 10:00:00.000 UTC [77] LOG:  duration: 0.986 ms  plan:\n\t{\n\t  "Query Text": "SELECT count(*) FROM pg_class",\n\t  "Plan": {\n\t    "Node Type": "Aggregate"\n\t  }\n\t}');
+    expect(json.postgresql.log).toMatchObject({ query_duration_ms: 0.986, query: 'SELECT count(*) FROM pg_class' });
+    expect(postgres('2026-11-22 10:00:00.000 UTC [78] LOG:  connection received: host=172.20.0.7 port=51544')).toMatchObject({ source: { ip: '172.20.0.7', port: 51544 }, event: { category: ['network'], type: ['connection', 'start'] } });
+    expect(postgres('2026-11-22 10:00:00.000 UTC [78] LOG:  connection authorized: user=rendiff database=jobs application_name=psql')).toMatchObject({ user: { name: 'rendiff' }, postgresql: { log: { database: 'jobs' } }, event: { category: ['authentication'], type: ['start'], outcome: 'success' } });
+    expect(postgres('2026-11-22 10:00:00.000 UTC [79] FATAL:  password authentication failed for user "admin"')).toMatchObject({ user: { name: 'admin' }, log: { level: 'critical' }, event: { category: ['authentication'], outcome: 'failure' } });
+    expect(postgres('2026-11-22 10:00:00.000 UTC [80] FATAL:  no pg_hba.conf entry for host "203.0.113.50", user "postgres", database "postgres", no encryption')).toMatchObject({ user: { name: 'postgres' }, source: { ip: '203.0.113.50' }, event: { category: ['authentication'], outcome: 'failure' } });
+    // A verbose server's line (Filebeat's module tests have one) keeps its SQLSTATE and is the same event.
+    expect(postgres('2019-07-23 12:06:30.537 UTC [44] LOG:  00000: connection authorized: user=postgres database=postgres')).toMatchObject({ user: { name: 'postgres' }, postgresql: { log: { sql_state_code: '00000' } }, event: { outcome: 'success' } });
+    const audit = postgres('2026-11-22 10:00:00.000 UTC [81] LOG:  AUDIT: OBJECT,2,1,READ,SELECT,TABLE,public.account,select password from account,<not logged>');
+    expect(audit).toMatchObject({ event: { category: ['database'], type: ['access'], action: 'select' }, postgresql: { log: { query: 'select password from account', audit: { type: 'OBJECT', statement_id: 2, substatement_id: 1, class: 'READ', command: 'SELECT', object_type: 'TABLE', object_name: 'public.account' } } } });
+    // pgaudit's AUDIT is no SQLSTATE, though five capitals like one.
+    expect(audit.postgresql.log.sql_state_code).toBeUndefined();
+    const ddl = postgres('2026-11-22 10:00:00.000 UTC [81] LOG:  AUDIT: SESSION,1,1,DDL,CREATE TABLE,TABLE,public.account,"create table account (id int, name text, ""note"" text)",<not logged>');
+    expect(ddl.postgresql.log).toMatchObject({ query: 'create table account (id int, name text, "note" text)', audit: { class: 'DDL', command: 'CREATE TABLE' } });
+    expect(postgres('2026-11-22 10:00:00.000 UTC [81] LOG:  AUDIT: SESSION,3,1,MISC_SET,SET,,,"SET search_path = app, public",<not logged>').postgresql.log.audit).toEqual({ type: 'SESSION', statement_id: 3, substatement_id: 1, class: 'MISC_SET', command: 'SET' });
+  });
+
   it('PostgreSQL csvlog, 23 to 26 columns, quoted fields with quotes and line breaks, as the jsonlog record', () => {
     const csv = [
       '2026-11-22 10:00:00.123 UTC,"rendiff","jobs",1234,"10.0.0.3:5555",6571a1b2.4d2,1,"SELECT",2026-11-22 09:59:00 UTC,3/7,0,LOG,00000,"duration: 0.512 ms  statement: select 1",,,,,,,,,"psql","client backend",,0',

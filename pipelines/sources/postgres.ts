@@ -61,8 +61,15 @@ const BARE = new RegExp(`^${TIME} (${LEVELS}):  (.*)$`, 's');
 const QUERY_STEP = '(statement|fastpath function call|(?:parse|bind|execute(?: fetch from)?) .*?)';
 const DURATION = new RegExp(`^duration: (\\d+(?:\\.\\d+)?) ms(?:\\s+${QUERY_STEP}: ([\\s\\S]*))?$`);
 const STATEMENT = new RegExp(`^${QUERY_STEP}: ([\\s\\S]*)$`);
-/** `log_error_verbosity = verbose` puts the SQLSTATE first: `ERROR:  42P01: relation "x" does not exist`. */
-const SQLSTATE = /^([0-9A-Z]{5}):\s+/;
+/**
+ * `log_error_verbosity = verbose` puts the SQLSTATE first: `ERROR:  42P01: relation "x" does not exist`. Its first two
+ * characters are one of the classes of PostgreSQL's errcodes.txt: pgaudit's `AUDIT: …` has five capitals too.
+ */
+const SQLSTATE = /^((?:0[0-3]|0[89ABFLPZ]|2[0-8BDF]|3[489BDF]|4[024]|5[3-578]|72|F0|HV|P0|XX)[0-9A-Z]{3}):\s+/;
+/** auto_explain's `duration: … ms  plan:` and the plan on the lines after it, in its text or JSON format. */
+const PLAN = /^duration: (\d+(?:\.\d+)?) ms\s+plan:\s*\n([\s\S]*)$/;
+/** pgaudit's `AUDIT: type,statement id,substatement id,class,command,object type,object name,statement,parameter` (CSV). */
+const AUDIT = /^AUDIT: (SESSION|OBJECT),(\d+),(\d+),([A-Z_]+),([^,]*),([^,]*),((?:"(?:[^"]|"")*"|[^,]*)),([\s\S]*)$/;
 
 export function looksLikePostgresStderr(line: string): boolean {
   return STDERR.test(line) || RDS.test(line) || BARE.test(line);
@@ -77,6 +84,7 @@ const levelOf = (severity: string): string => SEVERITY[severity] ?? (severity.st
  */
 function applyMessage(document: Json, message: string): void {
   put(document, 'message', message);
+  if (applyPlan(document, message) || applyAudit(document, message) || applyConnection(document, message)) return;
   const duration = DURATION.exec(message);
   if (duration !== null) {
     const ms = Number(duration[1]);
@@ -86,6 +94,78 @@ function applyMessage(document: Json, message: string): void {
   const step = duration ?? STATEMENT.exec(message);
   if (step === null || step[step.length - 2] === undefined) return;
   applyQueryStep(document, step[step.length - 2] as string, step[step.length - 1] as string);
+}
+
+/** auto_explain's plan: the statement's time, and its query from the plan's `Query Text`; the plan stays in the message. */
+function applyPlan(document: Json, message: string): boolean {
+  const plan = PLAN.exec(message);
+  if (plan === null) return false;
+  const ms = Number(plan[1]);
+  put(document, 'event.duration', nanoseconds(ms * 1e6));
+  put(document, 'postgresql.log.query_duration_ms', ms);
+  put(document, 'postgresql.log.query_step', 'plan');
+  const body = (plan[2] as string).trim();
+  let query: unknown;
+  if (body.startsWith('{')) {
+    try {
+      query = (JSON.parse(body) as Json)['Query Text'];
+    } catch {
+      query = undefined;
+    }
+  } else query = /^\s*Query Text: (.*)$/m.exec(body)?.[1];
+  if (typeof query === 'string') put(document, 'postgresql.log.query', query.trim());
+  return true;
+}
+
+/** pgaudit's line: what was audited, under `postgresql.log.audit`, its statement as the query. */
+function applyAudit(document: Json, message: string): boolean {
+  const audit = AUDIT.exec(message);
+  if (audit === null) return false;
+  const [, type, statementId, substatementId, auditClass, command, objectType, objectName, rest] = audit as unknown as string[];
+  put(document, 'postgresql.log.audit', { type, statement_id: Number(statementId), substatement_id: Number(substatementId), class: auditClass, command, ...(objectType === '' ? {} : { object_type: objectType }), ...(objectName === '' ? {} : { object_name: unquoted(objectName as string) }) });
+  // The statement, then the parameters (`<not logged>` unless pgaudit.log_parameter): CSV, quoted when it must be.
+  const statement = /^("(?:[^"]|"")*"|[^,]*)(?:,|$)/.exec(rest as string)?.[1];
+  if (statement !== undefined && statement !== '' && statement !== '<previously logged>') put(document, 'postgresql.log.query', unquoted(statement));
+  put(document, 'event.category', ['database']);
+  put(document, 'event.type', ['access']);
+  put(document, 'event.action', (command as string).toLowerCase());
+  return true;
+}
+
+const unquoted = (field: string): string => (field.startsWith('"') && field.endsWith('"') ? field.slice(1, -1).replaceAll('""', '"') : field);
+
+/**
+ * What log_connections and a refused login write: `connection received: host=… port=…`, `connection authorized:
+ * user=… database=…`, `<method> authentication failed for user "…"` and `no pg_hba.conf entry for host "…", user
+ * "…", database "…"`, as ECS's network and authentication events (the user and the client where the message names them).
+ */
+function applyConnection(document: Json, message: string): boolean {
+  const received = /^connection received: host=(\S+)(?: port=(\d+))?/.exec(message);
+  if (received !== null) {
+    applyClient(document, received[1]);
+    if (received[2] !== undefined) put(document, 'source.port', Number(received[2]));
+    categorise(document, 'network', ['connection', 'start']);
+    return true;
+  }
+  const authorized = /^connection authorized: user=(\S+)(?: database=(\S+))?/.exec(message);
+  if (authorized !== null) {
+    put(document, 'user.name', authorized[1]);
+    put(document, 'postgresql.log.database', authorized[2]);
+    categorise(document, 'authentication', ['start'], 'success');
+    return true;
+  }
+  const failed = /^(?:\S+ authentication failed for user "((?:[^"]|"")*)"|no pg_hba\.conf entry for (?:replication connection from )?host "([^"]*)", user "((?:[^"]|"")*)")/.exec(message);
+  if (failed === null) return false;
+  put(document, 'user.name', (failed[1] ?? failed[3] as string).replaceAll('""', '"'));
+  if (failed[2] !== undefined) applyClient(document, failed[2]);
+  categorise(document, 'authentication', ['start'], 'failure');
+  return true;
+}
+
+function categorise(document: Json, category: string, type: string[], outcome?: string): void {
+  put(document, 'event.category', [category]);
+  put(document, 'event.type', type);
+  if (outcome !== undefined) put(document, 'event.outcome', outcome);
 }
 
 /** `execute S_1` is the step `execute` of the prepared statement `S_1`; `<unnamed>` names none. */
