@@ -12,9 +12,12 @@ import { routeTemplate, urlFields } from '../pipelines/ecs.js';
 import { createPipeline, sometimes, STAGE_SAMPLING, type PipelineOptions } from '../pipelines/pipeline.js';
 import { formatTimestamp, parseTimestamp } from '../pipelines/timestamps.js';
 import type { Input, Outcome } from '../pipelines/types.js';
+import { detectBehaviour } from '../services/rollup/behaviour.js';
+import { loadConfig } from '../shared/config.js';
 import { packageRoot } from '../shared/paths.js';
 import { realisticLines } from '../bench/pipeline.js';
 import { run } from './support/process.js';
+import { templatedEmulator } from './support/rollups.js';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
 const FIXTURES = join(packageRoot, 'test', 'fixtures');
@@ -1158,5 +1161,28 @@ describe('sluice process', () => {
   it('--source forces a pipeline', async () => {
     const result = await run(process.execPath, [join(packageRoot, 'dist', 'bin', 'sluice.js'), 'process', '--source', 'worker'], { input: `${APP_LINE}\n`, cwd: packageRoot });
     expect((JSON.parse(result.stdout) as Record<string, any>).data_stream.dataset).toBe('rendiff.worker');
+  });
+});
+
+describe('PostgreSQL password guessing in Elasticsearch', () => {
+  const es = templatedEmulator();
+
+  it('is found by the brute-force detector when its indices include the PostgreSQL documents', async () => {
+    // pgBadger's prefix with the client (%h): twelve refused logins from one address in two minutes, two from another,
+    // and a login that succeeded. Written for Sluice in the form of auth.c's messages.
+    const at = (second: number) => new Date(Date.parse('2026-11-22T10:00:00Z') + second * 1000).toISOString().replace('T', ' ').replace('Z', ' UTC');
+    const refused = (second: number, client: string, user: string) => `${at(second)} [${3000 + second}]: [1-1] user=${user},db=postgres,app=[unknown],client=${client} FATAL:  password authentication failed for user "${user}"`;
+    const lines = [
+      ...Array.from({ length: 12 }, (_, i) => refused(i * 10, '203.0.113.50', i % 2 === 0 ? 'postgres' : 'admin')),
+      refused(30, '198.51.100.7', 'rendiff'), refused(35, '198.51.100.7', 'rendiff'),
+      `${at(40)} [4000]: [2-1] user=rendiff,db=jobs,app=psql,client=198.51.100.7 LOG:  connection authorized: user=rendiff database=jobs`,
+    ];
+    const documents = lines.map((line) => accept(line, {}, 'logs-postgres'));
+    const result = await es().bulk({ refresh: true, operations: documents.flatMap((document) => [{ create: { _index: 'logs-rendiff.postgres-prod' } }, document]) });
+    expect(result.errors).toBe(false);
+    const config = loadConfig({ SLUICE_NAMESPACE: 'prod', SLUICE_DETECT_INDICES: 'logs-rendiff.postgres-prod', SLUICE_DETECT_404_SCAN: 'off', SLUICE_DETECT_FLOOD: 'off', SLUICE_DETECT_BRUTE_FORCE: '10/5m' });
+    const from = Date.parse('2026-11-22T10:00:00Z');
+    const found = await detectBehaviour(es(), config, from, from + 300_000, from + 600_000);
+    expect(found.created.map((finding) => [finding.rule.id, finding.ip, finding.count])).toEqual([['BEHAV-001', '203.0.113.50', 12]]);
   });
 });
