@@ -6,9 +6,11 @@ import { claimLoggerOrEcsField, levelName } from './json-loggers.js';
 import { formatLevel, formatMessage, formatTime } from './logger-formats.js';
 import { parseLogfmt } from './logfmt.js';
 import { parseKlogLine, putKlog } from './klog.js';
+import { nginxJsonRecord } from './nginx-json.js';
 import { parseRedisLine, putRedis } from './redis.js';
 import { parseSyslog, putSyslog } from './syslog.js';
 import { readSystemRecord, type SystemRecord } from './system-records.js';
+import { normaliseWebServerRecord } from './traefik.js';
 
 const TIME_FIELDS = ['@timestamp', 'timestamp', 'time', 'ts'] as const;
 const NONE_KNOWN: ReadonlySet<string> = new Set();
@@ -52,7 +54,7 @@ function levelOf(record: Json): string | undefined {
  * Anything no source pipeline recognises. A logfmt line is read as the record it writes (logfmt.ts), a syslog line as
  * syslog (syslog.ts), a Redis server's line as Redis (redis.ts), a glog line as Kubernetes' components write it (klog.ts), a line of Go's standard logger by its time; another plain line is kept whole as `message`. A
  * system log daemon's JSON record (journald, syslog-ng, rsyslog, Vector, Fluent Bit) is read as the syslog it carries
- * (system-records.ts); another JSON record keeps its message and time if it has them, an ECS logger's fields in their
+ * (system-records.ts), nginx's JSON access record as its access line (nginx-json.ts); another JSON record keeps its message and time if it has them, an ECS logger's fields in their
  * ECS place, and everything else under `rendiff.*`.
  */
 export function normaliseGeneric(record: Json | string, context: NormaliseContext, dataset = 'sluice.generic'): Json {
@@ -77,6 +79,8 @@ export function normaliseGeneric(record: Json | string, context: NormaliseContex
   }
   const system = readSystemRecord(record, () => receivedTime(context));
   if (system !== undefined) return systemDocument(system, context, dataset);
+  const access = nginxJsonRecord(record);
+  if (access !== undefined) return normaliseWebServerRecord(access, withReceivedTime(context), dataset);
   const timeField = timeFieldOf(record);
   const time = timeField === undefined ? formatTime(record) : record[timeField];
   const document = baseDocument(dataset, eventTime(time, '@timestamp', withReceivedTime(context)), context);

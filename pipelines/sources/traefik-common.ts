@@ -63,7 +63,7 @@ const PROTOCOL = /^[A-Za-z]+\/\d+(?:\.\d+)?$/;
  * sent no request, with 400 or 408), the method, target and protocol when it has them, else the line itself as
  * `RequestLine` (bytes of a TLS handshake or a scanner's probe, escaped by the server: `\x16\x03\x01…`).
  */
-function setRequest(record: Json, text: string): void {
+export function setRequest(record: Json, text: string): void {
   if (text === '' || text === '-') return;
   const space = text.indexOf(' ');
   const method = space < 0 ? text : text.slice(0, space);

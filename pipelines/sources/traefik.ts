@@ -213,6 +213,11 @@ export function normaliseWebServerLine(line: string, context: NormaliseContext, 
   return traefikDocument(validateCommon(record), context, { dataset, service: undefined, traefikFields: false });
 }
 
+/** A web server's access record of another format (nginx's JSON: nginx-json.ts), read as its text line is. */
+export function normaliseWebServerRecord(record: Json, context: NormaliseContext, dataset: string): Json {
+  return traefikDocument(validateCommon(record), context, { dataset, service: undefined, traefikFields: false });
+}
+
 /**
  * Traefik logs the X-Forwarded-For header, when a request has one, as `ClientHost` (in every version's logger.go),
  * so a ClientHost other than ClientAddr's host, or a list, is that header: the client-address enricher then finds the
