@@ -14,12 +14,16 @@ import type { Json } from './ecs.js';
  *   `logtag` and `time`, the kubernetes filter's `kubernetes` (`pod_name`, `namespace_name`, `pod_id`, `host`,
  *   `labels`, `container_name`, `docker_id`, `container_image` …), and Docker's fluentd driver's `container_id`,
  *   `container_name` and `source`.
+ * - Logstash's events through its Kafka output's json codec (`@timestamp`, `@version: "1"`, `message`, and what its
+ *   inputs add: `host` as a name or ECS's object, `path` or `log.file.path`, `type`, `tags`, `port`, `event.original`);
+ *   `type`, which names an input's logs, routes as Filebeat's `fields.log_type` does.
  * Only an event whose every field is one of these is taken for one: any other record is the application's own.
  */
 
 const VECTOR_LINE_SOURCES = new Set(['file', 'docker_logs', 'docker', 'kubernetes_logs', 'stdin', 'socket', 'exec', 'file_descriptor']);
 const VECTOR_FIELDS = new Set(['message', 'timestamp', 'host', 'source_type', 'file', 'stream', 'container_id', 'container_name', 'container_created_at', 'image', 'label', 'kubernetes', 'port', 'command', 'pid', 'offset']);
 const FLUENT_BIT_FIELDS = new Set(['@timestamp', 'date', 'log', 'message', 'time', 'stream', 'logtag', '_p', 'kubernetes', 'container_id', 'container_name', 'source']);
+const LOGSTASH_FIELDS = new Set(['@timestamp', '@version', 'message', 'host', 'path', 'type', 'tags', 'port', 'log', 'event', 'ecs']);
 
 export interface ShippedLine {
   envelope: Json;
@@ -115,7 +119,19 @@ function fluentBitRecord(object: Json): ShippedLine | undefined {
   return { line, envelope: envelopeOf('fluent-bit', object.time ?? time, undefined, undefined, [...docker, ...container], kubernetes) };
 }
 
+/** Logstash's event: its line in `message`, with the host, file, input type and tags its inputs give. */
+function logstashEvent(object: Json): ShippedLine | undefined {
+  const line = text(object.message);
+  if (line === undefined || object['@version'] !== '1' || typeof object['@timestamp'] !== 'string' || !onlyFrom(object, LOGSTASH_FIELDS)) return undefined;
+  const file = isJsonObject(object.log) && isJsonObject(object.log.file) ? object.log.file.path : object.path;
+  const envelope = envelopeOf('logstash', object['@timestamp'], isJsonObject(object.host) ? undefined : object.host, file, [], undefined);
+  if (isJsonObject(object.host)) envelope.host = object.host;
+  if (typeof object.type === 'string') envelope.fields = { log_type: object.type };
+  if (Array.isArray(object.tags)) envelope.tags = object.tags;
+  return { line, envelope };
+}
+
 /** The line another shipper's event carries, with its envelope; undefined for any other record. */
 export function shippedLine(object: Json): ShippedLine | undefined {
-  return vectorEvent(object) ?? fluentBitRecord(object);
+  return vectorEvent(object) ?? fluentBitRecord(object) ?? logstashEvent(object);
 }

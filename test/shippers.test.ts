@@ -8,8 +8,10 @@ import { templatedEmulator } from './support/rollups.js';
 // sources (vector.dev, each source's "Output" section; the pod's namespace labels, IPs and owner as listed there),
 // Fluent Bit's kubernetes filter's record (its documentation's example: `log`, `stream`, `time` and `kubernetes`) and
 // its Kafka output's `@timestamp` (Timestamp_Key's default, Timestamp_Format double: epoch seconds), and its cri
-// parser's fields (parsers.conf: `time`, `stream`, `logtag`, `message`). The lines they carry are written for Sluice
-// in the seed's formats.
+// parser's fields (parsers.conf: `time`, `stream`, `logtag`, `message`), and Logstash's events as its inputs make them
+// (the file input's `path` and `host` without ECS compatibility, `[log][file][path]`, `[host][name]` and
+// `[event][original]` with it; the tcp input's `host` and `port`; `type` and `tags` of the input's settings). The
+// lines they carry are written for Sluice in the seed's formats.
 
 const NOW = Date.parse('2026-12-07T12:00:00Z');
 const pipeline = createPipeline({ namespace: 'prod', now: () => NOW });
@@ -44,7 +46,7 @@ const FLUENT_BIT_DOCKER = {
 };
 const FLUENT_BIT_CRI = { '@timestamp': 1796623204.5, time: '2026-12-07T06:00:04.123456789Z', stream: 'stderr', logtag: 'F', message: 'ValueError: unsupported codec' };
 
-describe('lines other shippers carry: Vector and Fluent Bit', () => {
+describe('lines other shippers carry: Vector, Fluent Bit and Logstash', () => {
   it('Vector’s file source: the app’s record read as Filebeat’s message is, the host and file kept', () => {
     expect(accept(VECTOR_FILE, 'logs-app')).toMatchObject({
       '@timestamp': '2026-12-07T06:00:00.250Z', message: 'Job processing failed', log: { level: 'error', file: { path: '/var/log/rendiff/api.log' } }, event: { outcome: 'failure' },
@@ -81,6 +83,17 @@ describe('lines other shippers carry: Vector and Fluent Bit', () => {
     expect(accept(untimed, 'logs-app')['@timestamp']).toBe('2026-12-07T06:00:05.500Z');
     const vectorUntimed = { ...VECTOR_FILE, message: JSON.stringify({ level: 'INFO', message: 'no time of its own' }) };
     expect(accept(vectorUntimed, 'logs-app')['@timestamp']).toBe('2026-12-07T06:00:00.452Z');
+  });
+
+  it('Logstash’s events: the line in `message`, its host and file; an input’s `type` routes it as Filebeat’s log_type does', () => {
+    const legacy = { '@timestamp': '2026-12-07T06:00:01.000Z', '@version': '1', message: WORKER_LINE, host: 'worker-2', path: '/var/log/rendiff/worker.log', type: 'worker', tags: ['rendiff'] };
+    expect(accept(legacy, 'logs-shipped')).toMatchObject({
+      data_stream: { dataset: 'rendiff.worker' }, message: 'Job processing completed', rendiff: { worker: { id: 'w-3' } }, host: { name: 'worker-2' }, log: { file: { path: '/var/log/rendiff/worker.log' } }, agent: { type: 'logstash' }, tags: ['rendiff'],
+    });
+    const ecs = { '@timestamp': '2026-12-07T06:00:01.000Z', '@version': '1', message: APP_LINE, host: { name: 'api-1' }, log: { file: { path: '/var/log/rendiff/api.log' } }, event: { original: APP_LINE } };
+    expect(accept(ecs, 'logs-app')).toMatchObject({ message: 'Job processing failed', log: { level: 'error', file: { path: '/var/log/rendiff/api.log' } }, host: { name: 'api-1' } });
+    const tcp = { '@timestamp': '2026-12-07T06:00:01.000Z', '@version': '1', message: APP_LINE, host: '10.0.0.9', port: 51514 };
+    expect(accept(tcp, 'logs-app')).toMatchObject({ '@timestamp': '2026-12-07T06:00:00.250Z', message: 'Job processing failed', rendiff: { job_id: 'job-42' } });
   });
 
   it('a record with a field no shipper writes is the application’s own, not an envelope', () => {
