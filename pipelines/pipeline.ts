@@ -5,7 +5,7 @@ import { normaliseApp } from './sources/app.js';
 import { normaliseCelery } from './sources/celery.js';
 import type { NormaliseContext } from './sources/common.js';
 import { normaliseGeneric } from './sources/generic.js';
-import { normalisePostgres } from './sources/postgres.js';
+import { isPostgresText, normalisePostgres } from './sources/postgres.js';
 import { normaliseTraefik, normaliseTraefikCommon, normaliseWebServerLine } from './sources/traefik.js';
 import { normaliseServerErrorLine } from './sources/web-server-errors.js';
 import { isTraefikRuntimeRecord, normaliseTraefikRuntime, normaliseTraefikRuntimeText } from './sources/traefik-runtime.js';
@@ -91,7 +91,14 @@ function webServerLine(line: string, context: NormaliseContext): Json | undefine
 }
 
 function normalise(source: Source, written: Json | string, context: NormaliseContext, forced: boolean): Json {
-  if (source === 'postgres') return normalisePostgres(written, context);
+  if (source === 'postgres') {
+    // What else a PostgreSQL container writes (its image's entrypoint: "PostgreSQL init process complete; …") stays in
+    // the stream, whole and tagged, as a JSON source's plain lines do; only a pipeline the user forced refuses it.
+    if (typeof written !== 'string' || forced || isPostgresText(written)) return normalisePostgres(written, context);
+    const document = normaliseGeneric(written, context, DATASETS.postgres);
+    addTag(document, 'not_postgres_log');
+    return document;
+  }
   const record = typeof written === 'string' ? written : unwrapLoguru(written);
   // Another web server's access line is an access document of the generic stream; on a source's own topic, a line
   // that is not the source's stays whole (below).

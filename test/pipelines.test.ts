@@ -411,6 +411,16 @@ describe('source formats, normalised to ECS', () => {
     expect(postgres('2026-11-22 10:00:00.000 UTC [81] LOG:  AUDIT: SESSION,3,1,MISC_SET,SET,,,"SET search_path = app, public",<not logged>').postgresql.log.audit).toEqual({ type: 'SESSION', statement_id: 3, substatement_id: 1, class: 'MISC_SET', command: 'SET' });
   });
 
+  it('PostgreSQL: what else its container writes stays in the stream, whole and tagged; a line forced into the pipeline is refused', () => {
+    // The official image's entrypoint (docker-library/postgres, docker-entrypoint.sh) and psql's replies during initdb.
+    const lines = ['PostgreSQL Database directory appears to contain a database; Skipping initialization', '/usr/local/bin/docker-entrypoint.sh: running /docker-entrypoint-initdb.d/init.sql', 'CREATE TABLE', 'PostgreSQL init process complete; ready for start up.'];
+    for (const line of lines) {
+      expect(accept(line, {}, 'logs-postgres'), line).toMatchObject({ '@timestamp': new Date(NOW).toISOString(), message: line, data_stream: { dataset: 'rendiff.postgres' }, tags: ['not_postgres_log'] });
+    }
+    expect(accept('2026-11-22 10:00:00.000 UTC [48] LOG:  database system is ready to accept connections', {}, 'logs-postgres').tags).toBeUndefined();
+    expect(reject(lines[0] as string, { forcedSource: 'postgres' }).reason).toMatch(/^not a PostgreSQL log line/);
+  });
+
   it('PostgreSQL csvlog, 23 to 26 columns, quoted fields with quotes and line breaks, as the jsonlog record', () => {
     const csv = [
       '2026-11-22 10:00:00.123 UTC,"rendiff","jobs",1234,"10.0.0.3:5555",6571a1b2.4d2,1,"SELECT",2026-11-22 09:59:00 UTC,3/7,0,LOG,00000,"duration: 0.512 ms  statement: select 1",,,,,,,,,"psql","client backend",,0',

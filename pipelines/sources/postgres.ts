@@ -75,6 +75,11 @@ export function looksLikePostgresStderr(line: string): boolean {
   return STDERR.test(line) || RDS.test(line) || BARE.test(line);
 }
 
+/** Whether a plain line is one of PostgreSQL's log formats: stderr with a known prefix, or csvlog (by its time). */
+export function isPostgresText(line: string): boolean {
+  return looksLikePostgresStderr(line) || CSV.test(line);
+}
+
 const SEVERITY: Record<string, string> = { LOG: 'info', INFO: 'info', NOTICE: 'notice', WARNING: 'warning', ERROR: 'error', FATAL: 'critical', PANIC: 'emergency', DETAIL: 'info', HINT: 'info', STATEMENT: 'info', QUERY: 'info', CONTEXT: 'info', LOCATION: 'info' };
 const levelOf = (severity: string): string => SEVERITY[severity] ?? (severity.startsWith('DEBUG') ? 'debug' : severity.toLowerCase());
 
