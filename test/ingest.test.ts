@@ -7,7 +7,8 @@ import { connectedProducer, createTopics, documentCounts, event, ingestEnvironme
 import { cleanUpAfterEach, cleanups, emulators, expectExactlyOnce, faults, scenario, metricsUrlOf } from './support/ingest-scenarios.js';
 import { exited, freePort, spawnSluice, waitFor } from './support/process.js';
 import { startKafka } from './support/kafka.js';
-import { fetchMaxBytes } from '../services/ingest/service.js';
+import { fetchMaxBytes, SHUTDOWN_GRACE_MS } from '../services/ingest/service.js';
+import { startElasticsearch } from './support/elasticsearch.js';
 
 cleanUpAfterEach();
 
@@ -249,6 +250,38 @@ describe('ingest shutdown', () => {
   }, 60_000);
 });
 
+
+describe('a stop Kafka never lets finish', () => {
+  it('SIGTERM with the broker frozen: the worker exits once the deadline and its grace are past', async () => {
+    // The broker as its own process, stopped (SIGSTOP) once the worker has indexed: its connections stay open and no
+    // request is ever answered, so leaving the group and committing never end.
+    const kafkaPort = await freePort();
+    const broker = spawnSluice(['emulate', 'kafka', '--port', String(kafkaPort)], {});
+    cleanups.push(async () => {
+      broker.kill('SIGCONT');
+      broker.kill('SIGKILL');
+    });
+    const brokers = `127.0.0.1:${kafkaPort}`;
+    await waitFor(async () => (await createTopics(brokers).then(() => true, () => false)), 20_000, 'the broker');
+    const elasticsearch = await startElasticsearch();
+    cleanups.push(() => elasticsearch.stop());
+    const env = await ingestEnvironment(brokers, elasticsearch.emulator.url, { SLUICE_SHUTDOWN_TIMEOUT: '1s', LOG_LEVEL: 'info' });
+    const worker = spawnWorker(env);
+    cleanups.push(async () => worker.kill('SIGKILL'));
+    await waitFor(async () => (await fetch(`${metricsUrlOf(env)}/readyz`).catch(() => undefined))?.status === 200, 20_000, 'ready');
+    const producer = await connectedProducer(brokers);
+    await produce(producer, 0, 200);
+    await producer.disconnect();
+    await waitForDocuments(elasticsearch.es, 200);
+    broker.kill('SIGSTOP');
+    const stoppedAt = Date.now();
+    worker.kill('SIGTERM');
+    expect(await exited(worker)).toEqual({ code: 0, signal: null });
+    // The deadline (1 s) and the grace, with room for a slow machine; without the bound it waited on Kafka.
+    expect(Date.now() - stoppedAt).toBeLessThan(1000 + SHUTDOWN_GRACE_MS + 8000);
+    expect(worker.output()).toContain('Kafka did not let go after the deadline');
+  }, 60_000);
+});
 
 describe('the fetch size', () => {
   it('is an eighth of the in-flight bound, from 1 to 4 MB', () => {

@@ -55,6 +55,9 @@ export interface IngestService {
  */
 const FETCH_MAX_BYTES = 4 * 1024 * 1024;
 
+/** How long past SLUICE_SHUTDOWN_TIMEOUT a member waits for Kafka to let it go before it stops without. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
 /** The fetch size: an eighth of the memory bound (so that what one fetch turns into fits), 1 to 4 MB. */
 export function fetchMaxBytes(maxInflightBytes: number): number {
   return Math.min(FETCH_MAX_BYTES, Math.max(1024 * 1024, Math.floor(maxInflightBytes / 8)));
@@ -194,11 +197,22 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
         batches.abandonAll();
         indexer.abandonAll();
       }, config.ingest.shutdownTimeoutMs);
-      try {
+      // Kafka may never let go (a broker that stopped answering, a client waiting on a request that will not end):
+      // a stop that hangs holds a rolling update and its partitions. Past the deadline and a grace, the member goes
+      // anyway; the group drops it when its session expires, and what it did not commit is redelivered to another,
+      // whose documents keep their ids, so nothing is indexed twice.
+      let hardStop: NodeJS.Timeout | undefined;
+      const gone = new Promise<'late'>((resolve) => (hardStop = setTimeout(() => resolve('late'), config.ingest.shutdownTimeoutMs + SHUTDOWN_GRACE_MS)));
+      const disconnected = (async () => {
         await consumer.disconnect();
         await producer.disconnect();
         await lag.close();
+      })();
+      disconnected.catch(() => undefined);
+      try {
+        if ((await Promise.race([disconnected, gone])) === 'late') logger.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown: Kafka did not let go after the deadline and its grace; stopping without leaving the group (its session timeout will)');
       } finally {
+        clearTimeout(hardStop);
         clearTimeout(deadline);
         clearInterval(pinger);
         indexer.abandonAll();
