@@ -197,34 +197,48 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
         batches.abandonAll();
         indexer.abandonAll();
       }, config.ingest.shutdownTimeoutMs);
-      // Kafka may never let go (a broker that stopped answering, a client waiting on a request that will not end):
-      // a stop that hangs holds a rolling update and its partitions. Past the deadline and a grace, the member goes
-      // anyway; the group drops it when its session expires, and what it did not commit is redelivered to another,
-      // whose documents keep their ids, so nothing is indexed twice.
-      let hardStop: NodeJS.Timeout | undefined;
-      const gone = new Promise<'late'>((resolve) => (hardStop = setTimeout(() => resolve('late'), config.ingest.shutdownTimeoutMs + SHUTDOWN_GRACE_MS)));
-      const disconnected = (async () => {
-        await consumer.disconnect();
-        await producer.disconnect();
-        await lag.close();
-      })();
-      disconnected.catch(() => undefined);
+      const release = async (): Promise<void> => {
+        try {
+          await consumer.disconnect();
+          await producer.disconnect();
+          await lag.close();
+        } finally {
+          clearTimeout(deadline);
+          clearInterval(pinger);
+          indexer.abandonAll();
+          enrichment.close();
+          await es.close();
+          await health.close();
+        }
+      };
+      // Kafka may never let go (a broker that stopped answering: leaving the group and the last commits wait on it),
+      // and a stop that hangs holds a rolling update. Past the deadline and a grace the member goes anyway: the group
+      // drops it when its session expires, and what it did not commit is redelivered under the same document ids.
       try {
-        if ((await Promise.race([disconnected, gone])) === 'late') logger.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown: Kafka did not let go after the deadline and its grace; stopping without leaving the group (its session timeout will)');
+        if ((await within(release(), config.ingest.shutdownTimeoutMs + SHUTDOWN_GRACE_MS)) === 'late') {
+          logger.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown: Kafka or Elasticsearch did not let go after the deadline and its grace; stopping without leaving the group (its session timeout will)');
+        }
       } finally {
-        clearTimeout(hardStop);
         clearTimeout(deadline);
         clearInterval(pinger);
-        indexer.abandonAll();
-        enrichment.close();
-        await es.close();
-        await health.close();
         logger.info('ingest stopped');
         resolveStopped(failure);
       }
     })());
 
   return { metricsUrl: health.url, registry: metrics.registry, readiness: describeReadiness, stopped, close: stop };
+}
+
+/** What `work` gives, or 'late' once `ms` have passed (its later failure then ignored); the timer cleared either way. */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** /metrics, /healthz and /readyz on SLUICE_INGEST_METRICS_PORT. */
