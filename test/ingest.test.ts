@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { Client } from '@elastic/elasticsearch';
 import { connectedProducer, createTopics, documentCounts, event, ingestEnvironment, kafkaClient, metric, produce, scrape, spawnWorker, startWorker, TOPICS, uncommitted, waitForDocuments } from './support/ingest.js';
 import { cleanUpAfterEach, cleanups, emulators, expectExactlyOnce, faults, scenario, metricsUrlOf } from './support/ingest-scenarios.js';
-import { exited, freePort, spawnSluice, waitFor } from './support/process.js';
+import { childPids, exited, freePort, spawnSluice, waitFor } from './support/process.js';
 import { startKafka } from './support/kafka.js';
-import { fetchMaxBytes, SHUTDOWN_GRACE_MS } from '../services/ingest/service.js';
+import { fetchMaxBytes } from '../services/ingest/service.js';
+import { MEMBER_KILL_MARGIN_MS, SHUTDOWN_GRACE_MS } from '../services/ingest/shutdown.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 
 cleanUpAfterEach();
@@ -280,6 +281,27 @@ describe('a stop Kafka never lets finish', () => {
     // The deadline (1 s) and the grace, with room for a slow machine; without the bound it waited on Kafka.
     expect(Date.now() - stoppedAt).toBeLessThan(1000 + SHUTDOWN_GRACE_MS + 8000);
     expect(worker.output()).toContain('did not let go after the deadline and its grace');
+  }, 60_000);
+
+  it('SIGTERM to the supervisor with a member that cannot stop (its process stopped): killed after the deadline, its grace and a margin', async () => {
+    const { kafka, elasticsearch } = await emulators();
+    const env = await ingestEnvironment(kafka.brokers, elasticsearch.emulator.url, { SLUICE_SHUTDOWN_TIMEOUT: '1s', SLUICE_INGEST_WORKERS: '2', LOG_LEVEL: 'info' });
+    const supervisor = spawnWorker(env);
+    cleanups.push(async () => {
+      for (const pid of childPids(supervisor.pid as number)) process.kill(pid, 'SIGKILL');
+      supervisor.kill('SIGKILL');
+    });
+    await waitFor(async () => (await fetch(`${metricsUrlOf(env)}/readyz`).catch(() => undefined))?.status === 200, 30_000, 'both members ready');
+    const [wedged, other] = childPids(supervisor.pid as number);
+    expect(other).toBeDefined();
+    process.kill(wedged as number, 'SIGSTOP');
+    const stoppedAt = Date.now();
+    supervisor.kill('SIGTERM');
+    expect(await exited(supervisor)).toEqual({ code: 0, signal: null });
+    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(1000 + SHUTDOWN_GRACE_MS + MEMBER_KILL_MARGIN_MS - 500);
+    expect(Date.now() - stoppedAt).toBeLessThan(1000 + SHUTDOWN_GRACE_MS + MEMBER_KILL_MARGIN_MS + 8000);
+    expect(supervisor.output()).toContain('ingest member did not stop after the shutdown deadline and its grace; killing it');
+    expect(childPids(supervisor.pid as number)).toEqual([]);
   }, 60_000);
 });
 

@@ -6,6 +6,7 @@ import { withHugePageMalloc } from '../../shared/malloc.js';
 import { startHealthServer, type Readiness } from '../health.js';
 import { portInUse } from '../startup.js';
 import type { IngestService } from './service.js';
+import { MEMBER_KILL_MARGIN_MS, SHUTDOWN_GRACE_MS } from './shutdown.js';
 
 /**
  * `sluice ingest` with SLUICE_INGEST_WORKERS > 1: that many members of the consumer group, each a child
@@ -122,7 +123,16 @@ export async function startIngestMembers(config: Config, logger: Logger, command
           ({ child }) =>
             new Promise<void>((resolve) => {
               if (child.exitCode !== null || child.signalCode !== null) return resolve();
-              child.once('exit', () => resolve());
+              // A member stops by itself within its deadline and grace (service.ts); one that cannot (its process
+              // stopped or wedged) is killed a little after, so that the supervisor's stop ends too.
+              const kill = setTimeout(() => {
+                logger.error({ member: child.pid }, 'ingest member did not stop after the shutdown deadline and its grace; killing it');
+                child.kill('SIGKILL');
+              }, config.ingest.shutdownTimeoutMs + SHUTDOWN_GRACE_MS + MEMBER_KILL_MARGIN_MS);
+              child.once('exit', () => {
+                clearTimeout(kill);
+                resolve();
+              });
               child.kill('SIGTERM');
             }),
         ),

@@ -22,6 +22,7 @@ import { createLogMetrics } from './log-metrics.js';
 import { loadSloFile, type SloFile } from '../../shared/slo.js';
 import { logCacheUse } from '../../shared/cache-use.js';
 import { releaseStartupHeap, resumeOptimisingCompiler } from '../../shared/heap.js';
+import { SHUTDOWN_GRACE_MS, within } from './shutdown.js';
 import { warmUp } from './warm-up.js';
 import { checkAborted, portInUse, StartAborted, Started, StartupError, untilAborted } from '../startup.js';
 
@@ -54,9 +55,6 @@ export interface IngestService {
  * round trips that smaller fetches add are waits, not CPU.
  */
 const FETCH_MAX_BYTES = 4 * 1024 * 1024;
-
-/** How long past SLUICE_SHUTDOWN_TIMEOUT a member waits for Kafka to let it go before it stops without. */
-export const SHUTDOWN_GRACE_MS = 10_000;
 
 /** The fetch size: an eighth of the memory bound (so that what one fetch turns into fits), 1 to 4 MB. */
 export function fetchMaxBytes(maxInflightBytes: number): number {
@@ -227,18 +225,6 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
     })());
 
   return { metricsUrl: health.url, registry: metrics.registry, readiness: describeReadiness, stopped, close: stop };
-}
-
-/** What `work` gives, or 'late' once `ms` have passed (its later failure then ignored); the timer cleared either way. */
-async function within<T>(work: Promise<T>, ms: number): Promise<T | 'late'> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
-  work.catch(() => undefined);
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** /metrics, /healthz and /readyz on SLUICE_INGEST_METRICS_PORT. */
