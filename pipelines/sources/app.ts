@@ -150,7 +150,10 @@ export function normaliseApp(record: Json, context: NormaliseContext, dataset = 
   if (log.job_id !== undefined) put(document, 'rendiff.job_id', String(log.job_id));
   keepRestPlacingEcs(document, log as Json, KNOWN, claimContext);
   // A request line uvicorn logged through a JSON formatter, when the record gave no exchange of its own.
-  if (typeof document.message === 'string' && document.message.includes(' HTTP/') && get(document, 'http.response.status_code') === undefined && get(document, 'source.ip') === undefined) placeUvicornAccess(document, document.message);
+  const { message } = document;
+  if (typeof message === 'string' && message.includes(' HTTP/') && get(document, 'http.response.status_code') === undefined && get(document, 'source.ip') === undefined) {
+    placeUvicornAccess(document, message);
+  }
   if ((document.service as Json | undefined)?.name === undefined) put(document, 'service.name', service);
   return document;
 }

@@ -34,12 +34,36 @@ const claimKnownLoggers: Claim = (document, key, value, record) => {
 /** Go's log package: `2009/11/10 23:00:00[.123123] [file.go:23: ]message` (LstdFlags, Lmicroseconds, Lshortfile). */
 const GO_LOG = /^(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?) (?:([\w.-]+\.go):(\d{1,9}): )?(.*)$/s;
 
+/** A plain line of a known format: its time when it gives one, and the fields it puts in the document. */
+interface PlainLine {
+  ms: number | undefined;
+  place(document: Json): void;
+}
+
 /** A line of Go's standard logger: its time (local, unzoned: read as UTC, as every time without a zone) and the rest. */
-function readGoLogLine(line: string): { ms: number; message: string; file: string | undefined; line: number | undefined } | undefined {
+function readGoLogLine(line: string): PlainLine | undefined {
   const match = GO_LOG.exec(line);
   const ms = match === null ? undefined : parseTimestamp(match[1]);
   if (match === null || ms === undefined) return undefined;
-  return { ms, message: match[4] ?? '', file: match[2], line: match[3] === undefined ? undefined : Number(match[3]) };
+  return {
+    ms,
+    place: (document) => {
+      put(document, 'message', match[4] ?? '');
+      put(document, 'log.origin.file.name', match[2]);
+      put(document, 'log.origin.file.line', match[3] === undefined ? undefined : Number(match[3]));
+    },
+  };
+}
+
+/** The first of the plain-line formats the generic pipeline reads that the line is: syslog, Redis's, glog's, Go's log. */
+function readPlainLine(line: string, received: number): PlainLine | undefined {
+  const syslog = parseSyslog(line, received);
+  if (syslog !== undefined) return { ms: syslog.ms, place: (document) => putSyslog(document, syslog) };
+  const redis = parseRedisLine(line, received);
+  if (redis !== undefined) return { ms: redis.ms, place: (document) => putRedis(document, redis) };
+  const klog = parseKlogLine(line, received);
+  if (klog !== undefined) return { ms: klog.ms, place: (document) => putKlog(document, klog) };
+  return readGoLogLine(line);
 }
 
 /** The level: text, pino's and bunyan's numbers, an ECS logger's `log.level`, or another logger's own (logger-formats.ts). */
@@ -52,29 +76,21 @@ function levelOf(record: Json): string | undefined {
 
 /**
  * Anything no source pipeline recognises. A logfmt line is read as the record it writes (logfmt.ts), a syslog line as
- * syslog (syslog.ts), a Redis server's line as Redis (redis.ts), a glog line as Kubernetes' components write it (klog.ts), a line of Go's standard logger by its time; another plain line is kept whole as `message`. A
- * system log daemon's JSON record (journald, syslog-ng, rsyslog, Vector, Fluent Bit) is read as the syslog it carries
- * (system-records.ts), nginx's JSON access record as its access line (nginx-json.ts); another JSON record keeps its message and time if it has them, an ECS logger's fields in their
- * ECS place, and everything else under `rendiff.*`.
+ * syslog (syslog.ts), a Redis server's line as Redis's (redis.ts), a glog line as klog writes it (klog.ts), a line of
+ * Go's standard logger by its time; another plain line is kept whole as `message`. A system log daemon's JSON record
+ * (journald, syslog-ng, rsyslog, Vector, Fluent Bit) is read as the syslog it carries (system-records.ts), nginx's JSON
+ * access record as its access line (nginx-json.ts); another JSON record keeps its message and time if it has them, an
+ * ECS logger's fields in their ECS place, and everything else under `rendiff.*`.
  */
 export function normaliseGeneric(record: Json | string, context: NormaliseContext, dataset = 'sluice.generic'): Json {
   if (typeof record === 'string') {
     const pairs = parseLogfmt(record);
     if (pairs !== undefined) return normaliseGeneric(pairs, context, dataset);
     const received = receivedTime(context);
-    const syslog = parseSyslog(record, received);
-    const redis = syslog === undefined ? parseRedisLine(record, received) : undefined;
-    const klog = syslog === undefined && redis === undefined ? parseKlogLine(record, received) : undefined;
-    const goLog = syslog === undefined && redis === undefined && klog === undefined ? readGoLogLine(record) : undefined;
-    const document = baseDocument(dataset, syslog?.ms ?? redis?.ms ?? klog?.ms ?? goLog?.ms ?? received, context);
-    if (syslog !== undefined) putSyslog(document, syslog);
-    else if (redis !== undefined) putRedis(document, redis);
-    else if (klog !== undefined) putKlog(document, klog);
-    else if (goLog !== undefined) {
-      put(document, 'message', goLog.message);
-      put(document, 'log.origin.file.name', goLog.file);
-      put(document, 'log.origin.file.line', goLog.line);
-    } else put(document, 'message', record);
+    const known = readPlainLine(record, received);
+    const document = baseDocument(dataset, known?.ms ?? received, context);
+    if (known !== undefined) known.place(document);
+    else put(document, 'message', record);
     return document;
   }
   const system = readSystemRecord(record, () => receivedTime(context));
