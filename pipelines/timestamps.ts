@@ -3,7 +3,8 @@
  * with any number of fraction digits (Traefik writes nanoseconds), epoch seconds or milliseconds,
  * PostgreSQL's `2025-07-10 10:30:00.123 UTC`, the common log format `10/Jul/2025:10:30:00 +0000`, RFC 2822's
  * (and HTTP's) `Thu, 10 Jul 2025 10:30:00 GMT`, as morgan's `:date[web]` writes it, Go's and nginx's `2025/07/10
- * 10:30:00`, Go's time.Time.String(), and asctime's `Thu Jul 10 10:30:00 2025` (Apache's error log, `date`).
+ * 10:30:00`, Go's time.Time.String(), asctime's `Thu Jul 10 10:30:00 2025` (Apache's error log, `date`), and Redis's
+ * `10 Jul 2025 10:30:00.123`.
  * Returns epoch milliseconds, or undefined for anything else.
  */
 
@@ -18,6 +19,8 @@ const ASCTIME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+(Jan|Feb|Mar|Apr|May|Jun|Jul
 const CLF = /^(\d{2})\/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/(\d{4}):(\d{2}):(\d{2}):(\d{2})\s*([+-]\d{4})$/;
 /** RFC 2822's date (and HTTP's, RFC 9110's IMF-fixdate): "Sun, 22 Nov 2026 10:00:00 GMT", "22 Nov 2026 12:00:00 +0200". */
 const RFC2822 = /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s*)?(\d{1,2})\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(\d{4})\s+(\d{2}):(\d{2})(?::(\d{2}))?\s*(GMT|UTC|UT|Z|[+-]\d{4})$/;
+/** Redis's and Valkey's legacy time, `07 Dec 2026 06:00:00.123`: no zone, so UTC. */
+const DAY_MONTH_YEAR = /^(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
 export const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 /** Before this no log of ours was written; after it, the number is milliseconds, not seconds. */
 const EPOCH_SECONDS_LIMIT = 100_000_000_000;
@@ -131,6 +134,12 @@ export function parseTimestamp(value: unknown): number | undefined {
   const asctime = ASCTIME.exec(text);
   if (asctime) {
     const [, month, day, hour, minute, second, fraction = '0', year] = asctime;
+    const ms = calendarMs(year, MONTHS.indexOf(month as string), day, hour, minute, second, fraction);
+    return ms === undefined ? undefined : valid(ms);
+  }
+  const legacy = DAY_MONTH_YEAR.exec(text);
+  if (legacy) {
+    const [, day, month, year, hour, minute, second, fraction = '0'] = legacy;
     const ms = calendarMs(year, MONTHS.indexOf(month as string), day, hour, minute, second, fraction);
     return ms === undefined ? undefined : valid(ms);
   }

@@ -99,6 +99,20 @@ describe('Redis logs of real servers (Filebeat\u2019s module tests)', () => {
   });
 });
 
+describe('Valkey’s logfmt (log-format logfmt), in each of its log-timestamp-format’s forms', () => {
+  it('is a Redis event: the pid, the role by Filebeat’s names for Redis’s letters, the level and the time', () => {
+    // Lines written for Sluice from Valkey's server.c (serverLogRaw: `pid=%d role=%s timestamp="%s" level=%s message="%s"`).
+    const [legacy, iso, epoch] = documents([
+      'pid=1 role=primary timestamp="07 Dec 2026 06:00:00.123" level=notice message="Ready to accept connections tcp"',
+      'pid=7 role=replica timestamp="2026-12-07T06:00:01.250+00:00" level=warning message="Connection with primary lost."',
+      'pid=9 role=RDB/AOF timestamp="1796623202456" level=info message="DB saved on disk"',
+    ], '2026-12-07T07:00:00.000Z');
+    expect(legacy).toMatchObject({ '@timestamp': '2026-12-07T06:00:00.123Z', message: 'Ready to accept connections tcp', log: { level: 'notice' }, process: { pid: 1 }, redis: { log: { role: 'master' } }, service: { type: 'redis' } });
+    expect(iso).toMatchObject({ '@timestamp': '2026-12-07T06:00:01.250Z', log: { level: 'warning' }, redis: { log: { role: 'slave' } } });
+    expect(epoch).toMatchObject({ '@timestamp': '2026-12-07T06:00:02.456Z', process: { pid: 9 }, redis: { log: { role: 'child' } } });
+  });
+});
+
 describe('the log of a Redis server run here (Debian\u2019s redis-server)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-redis-'));
   const socket = join(dir, 'redis.sock');

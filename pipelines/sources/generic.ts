@@ -7,7 +7,7 @@ import { formatLevel, formatMessage, formatTime } from './logger-formats.js';
 import { parseLogfmt } from './logfmt.js';
 import { parseKlogLine, putKlog } from './klog.js';
 import { nginxJsonRecord } from './nginx-json.js';
-import { parseRedisLine, putRedis } from './redis.js';
+import { parseRedisLine, putRedis, valkeyRecord } from './redis.js';
 import { parseSyslog, putSyslog } from './syslog.js';
 import { readSystemRecord, type SystemRecord } from './system-records.js';
 import { normaliseWebServerRecord } from './traefik.js';
@@ -97,6 +97,12 @@ export function normaliseGeneric(record: Json | string, context: NormaliseContex
   if (system !== undefined) return systemDocument(system, context, dataset);
   const access = nginxJsonRecord(record);
   if (access !== undefined) return normaliseWebServerRecord(access, withReceivedTime(context), dataset);
+  const valkey = valkeyRecord(record);
+  if (valkey !== undefined) {
+    const document = baseDocument(dataset, valkey.ms, context);
+    putRedis(document, valkey);
+    return document;
+  }
   const timeField = timeFieldOf(record);
   const time = timeField === undefined ? formatTime(record) : record[timeField];
   const document = baseDocument(dataset, eventTime(time, '@timestamp', withReceivedTime(context)), context);

@@ -43,6 +43,24 @@ export function parseRedisLine(line: string, now: number): RedisLine | undefined
   return { ms, pid: processId === undefined ? undefined : Number(processId), role: role === undefined ? undefined : ROLES[role], level: LEVELS[level as string], message: line.slice(match[0].length) };
 }
 
+/** Valkey's `log-format logfmt` roles, by Filebeat's names for Redis's letters. */
+const VALKEY_ROLES: ReadonlyMap<string, string> = new Map([['primary', 'master'], ['replica', 'slave'], ['RDB/AOF', 'child'], ['sentinel', 'sentinel']]);
+const VALKEY_KEYS = ['pid', 'role', 'timestamp', 'level', 'message'];
+
+/**
+ * Valkey's `log-format logfmt` line, as the generic pipeline reads logfmt: `pid=1 role=primary timestamp="…"
+ * level=notice message="…"` (server.c's serverLogRaw), its time in any of `log-timestamp-format`'s three forms. Undefined
+ * for any other record.
+ */
+export function valkeyRecord(record: Json): RedisLine | undefined {
+  const keys = Object.keys(record);
+  if (keys.length !== VALKEY_KEYS.length || !VALKEY_KEYS.every((key) => typeof record[key] === 'string')) return undefined;
+  const role = VALKEY_ROLES.get(record.role as string);
+  const ms = parseTimestamp(record.timestamp);
+  if (role === undefined || ms === undefined || !/^\d{1,10}$/.test(record.pid as string)) return undefined;
+  return { ms, pid: Number(record.pid), role, level: record.level as string, message: record.message as string };
+}
+
 /** A Redis line's fields, as Filebeat's redis module places them (`redis.log.role` its own field there too). */
 export function putRedis(document: Json, line: RedisLine): void {
   put(document, 'message', line.message);
