@@ -17,7 +17,10 @@ import type { Json } from './ecs.js';
  * - Logstash's events through its Kafka output's json codec (`@timestamp`, `@version: "1"`, `message`, and what its
  *   inputs add: `host` as a name or ECS's object, `path` or `log.file.path`, `type`, `tags`, `port`, `event.original`);
  *   `type`, which names an input's logs, routes as Filebeat's `fields.log_type` does.
- * Only an event whose every field is one of these is taken for one: any other record is the application's own.
+ * Only an event whose every field is one of these is taken for one: any other record is the application's own. What
+ * says how the shipper read the line rather than what happened (Vector's `source_type`, `stream`, `offset`, `port`,
+ * `container_created_at`, its exec source's `command` and `pid`; Fluent Bit's `stream`, `logtag`, `_p`, `source`;
+ * Logstash's `@version`, `port`, `event.original`) is left out, as Filebeat's `stream` and `input` are.
  */
 
 const VECTOR_LINE_SOURCES = new Set(['file', 'docker_logs', 'docker', 'kubernetes_logs', 'stdin', 'socket', 'exec', 'file_descriptor']);

@@ -653,6 +653,21 @@ try:
 except ValueError:
     job.exception("job failed")
 logger.opt(exception=(KeyError, KeyError("codec"), None)).error("lookup failed")
+# Loguru's README's InterceptHandler, taking Python's logging into Loguru, and the call uvicorn's access logger makes.
+import logging
+class InterceptHandler(logging.Handler):
+    def emit(self, record):
+        try:
+            level = logger.level(record.levelname).name
+        except ValueError:
+            level = record.levelno
+        frame, depth = logging.currentframe(), 2
+        while frame.f_code.co_filename == logging.__file__:
+            frame = frame.f_back
+            depth += 1
+        logger.opt(depth=depth, exception=record.exc_info).log(level, record.getMessage())
+logging.basicConfig(handlers=[InterceptHandler()], level=0, force=True)
+logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "172.18.0.5:51234", "GET", "/api/v1/jobs/8f14e45f", "1.1", 404)
 logger.add(sys.stdout, serialize=True, format="{time} {message}")
 logger.warning("disk {}% full", 91)
 `;
@@ -669,8 +684,8 @@ describe('records written by Python’s Loguru (serialize=True), run here', () =
   const isoOf = (i: number) => new Date(Math.round(written(i).time.timestamp * 1000)).toISOString();
 
   it('have the record’s time, level, message, logger, where in the code, process and thread; not its formatted text', () => {
-    // Loguru wrote five lines: the last twice, once to each sink.
-    expect(lines).toHaveLength(6);
+    // Loguru wrote six lines: the last twice, once to each sink.
+    expect(lines).toHaveLength(7);
     const info = accept(lines[0], 'logs-app');
     expect(info).toMatchObject({
       '@timestamp': isoOf(0), message: 'video 8f14e45f uploaded', log: { level: 'info', logger: '__main__', origin: { function: '<module>', file: { name: '<string>', line: 6 } } },
@@ -701,9 +716,16 @@ describe('records written by Python’s Loguru (serialize=True), run here', () =
   });
 
   it('read the same under another format of the text, and on the generic stream', () => {
-    const plain = accept(lines[4], 'logs-misc');
-    const custom = accept(lines[5], 'logs-misc');
-    for (const document of [plain, custom]) expect(document).toMatchObject({ '@timestamp': isoOf(4), message: 'disk 91% full', log: { level: 'warning' }, data_stream: { dataset: 'sluice.generic' } });
+    const plain = accept(lines[5], 'logs-misc');
+    const custom = accept(lines[6], 'logs-misc');
+    for (const document of [plain, custom]) expect(document).toMatchObject({ '@timestamp': isoOf(5), message: 'disk 91% full', log: { level: 'warning' }, data_stream: { dataset: 'sluice.generic' } });
+  });
+
+  it('uvicorn’s access line, taken into Loguru by its InterceptHandler, is the request it logged', () => {
+    expect(accept(lines[4], 'logs-app')).toMatchObject({
+      '@timestamp': isoOf(4), message: '172.18.0.5:51234 - "GET /api/v1/jobs/8f14e45f HTTP/1.1" 404', source: { ip: '172.18.0.5', port: 51234 },
+      http: { request: { method: 'GET' }, version: '1.1', response: { status_code: 404 } }, url: { path: '/api/v1/jobs/8f14e45f' }, event: { outcome: 'failure' },
+    });
   });
 
   it('are indexed under ilm/’s templates', async () => {

@@ -32,8 +32,9 @@ export function looksLikeCelery(line: string): boolean {
 function applyException(document: Json, text: string): void {
   const exc = text.split('\n', 1)[0]?.trim() ?? '';
   if (exc === 'ExceptionWithTraceback()') {
-    const traced = exceptionOf(text.slice(text.indexOf('\n') + 1));
-    if (text.includes('\n') && traced !== undefined) {
+    const newline = text.indexOf('\n');
+    const traced = newline < 0 ? undefined : exceptionOf(text.slice(newline + 1));
+    if (traced !== undefined) {
       put(document, 'error.type', traced.type);
       put(document, 'error.message', traced.message);
     }

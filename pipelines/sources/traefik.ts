@@ -209,11 +209,10 @@ const TRAEFIK: AccessServer = { dataset: 'rendiff.traefik', service: 'traefik', 
  */
 export function normaliseWebServerLine(line: string, context: NormaliseContext, dataset: string): Json | undefined {
   const record = webServerRecord(line);
-  if (record === undefined || record.Duration !== undefined) return undefined;
-  return traefikDocument(validateCommon(record), context, { dataset, service: undefined, traefikFields: false });
+  return record === undefined || record.Duration !== undefined ? undefined : normaliseWebServerRecord(record, context, dataset);
 }
 
-/** A web server's access record of another format (nginx's JSON: nginx-json.ts), read as its text line is. */
+/** A web server's access record, from its text line or another format (nginx's JSON: nginx-json.ts). */
 export function normaliseWebServerRecord(record: Json, context: NormaliseContext, dataset: string): Json {
   return traefikDocument(validateCommon(record), context, { dataset, service: undefined, traefikFields: false });
 }

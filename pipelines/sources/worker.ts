@@ -1,7 +1,7 @@
 import type { Json } from '../ecs.js';
 import { get, put } from '../ecs.js';
-import { placeCeleryMessage } from './celery.js';
 import { normaliseApp } from './app.js';
+import { placeCeleryMessage } from './celery.js';
 import type { NormaliseContext } from './common.js';
 import { fits } from './mapped-types.js';
 
