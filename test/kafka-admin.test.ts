@@ -185,7 +185,7 @@ describe('Kafka admin operations against the emulator', () => {
     await admin.createTopics({ topics: [{ topic: 'kept', numPartitions: 2 }] });
     await admin.createPartitions({ topicPartitions: [{ topic: 'kept', count: 5 }] });
     // Two groups' commits, set in the coordinator directly (kafkajs's setOffsets joins the group first: seconds each).
-    for (const group of ['gone', 'stays']) emulator.groups.commit(group, 'kept', 0, { offset: 0n, leaderEpoch: -1, metadata: null });
+    for (const group of ['gone', 'stays']) emulator.groups.commit(group, [{ topic: 'kept', partition: 0, value: { offset: 0n, leaderEpoch: -1, metadata: null } }]);
     await admin.deleteGroups(['gone']);
     await admin.disconnect();
     await emulator.close();

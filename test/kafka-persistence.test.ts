@@ -114,7 +114,7 @@ describe('the Kafka emulator with --data-dir', () => {
   it('rewrites an offsets log that holds far more than the latest offsets into a new file, and keeps them', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-kafka-'));
     const first = await startKafka({ dataDir, fsync: 'never' });
-    for (let i = 0; i < 1500; i += 1) first.groups.commit('churn', 'topic', i % 3, { offset: BigInt(i), leaderEpoch: -1, metadata: null });
+    for (let i = 0; i < 1500; i += 1) first.groups.commit('churn', [{ topic: 'topic', partition: i % 3, value: { offset: BigInt(i), leaderEpoch: -1, metadata: null } }]);
     await first.close();
     const log = join(dataDir, 'groups', 'offsets.log');
     const before = statSync(log).size;
@@ -139,7 +139,7 @@ describe('the Kafka emulator with --data-dir', () => {
     emulator.topics.create('torn', 1);
     for (let i = 0; i < 10; i += 1) await producer.send({ topic: 'torn', messages: [{ value: `t${i}` }] });
     await producer.disconnect();
-    emulator.groups.commit('torn-group', 'torn', 0, { offset: 10n, leaderEpoch: -1, metadata: null });
+    emulator.groups.commit('torn-group', [{ topic: 'torn', partition: 0, value: { offset: 10n, leaderEpoch: -1, metadata: null } }]);
     await emulator.close();
     return join(dataDir, 'topics', 'torn', '0', `${'0'.repeat(20)}.log`);
   }

@@ -14,6 +14,7 @@ import type { Struct } from './protocol/schema.js';
 import { listen } from '../common/listen.js';
 import type { FsyncPolicy } from '../common/record-file.js';
 import { TopicStore } from './topics.js';
+import { OffsetsTopic } from './offsets-topic.js';
 import { TransactionCoordinator } from './transactions.js';
 
 export interface KafkaEmulatorOptions {
@@ -79,6 +80,7 @@ export class KafkaEmulator implements Broker {
   readonly maxMessageBytes: number;
   readonly topics: TopicStore;
   readonly groups: GroupCoordinator;
+  readonly offsetsTopic: OffsetsTopic;
   readonly producerIds: ProducerIdAllocator;
   readonly transactions: TransactionCoordinator;
   readonly apis: readonly ApiDefinition[] = APIS;
@@ -115,6 +117,7 @@ export class KafkaEmulator implements Broker {
       maxPartitions: options.maxPartitions ?? 100_000,
       onRecovery,
     });
+    this.offsetsTopic = new OffsetsTopic(this.topics);
     this.producerIds = new ProducerIdAllocator(options.dataDir);
     this.groups = new GroupCoordinator({
       dataDir: options.dataDir,
@@ -126,6 +129,7 @@ export class KafkaEmulator implements Broker {
       maxGroupSize: options.maxGroupSize ?? 1000,
       onRecovery,
       onMemberRemoved: (group, member, reason) => this.log.debug({ group, member, reason }, 'member removed from group'),
+      journal: this.offsetsTopic,
     });
     this.transactions = new TransactionCoordinator({
       dataDir: options.dataDir,

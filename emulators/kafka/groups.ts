@@ -3,6 +3,7 @@ import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from './protocol/errors.js';
 import { RecordFile, type FsyncPolicy } from '../common/record-file.js';
+import type { CoordinatorJournal, GroupMetadataRecord } from './offsets-topic.js';
 
 /** The group states Kafka's coordinator reports (DescribeGroups' GroupState). */
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
@@ -94,6 +95,8 @@ export interface CoordinatorOptions {
   onRecovery: (path: string, truncatedBytes: number) => void;
   /** Told when a member is removed, and why, for the emulator's log. */
   onMemberRemoved: (groupId: string, memberId: string, reason: string) => void;
+  /** Where commits and groups are recorded as Kafka records them (`__consumer_offsets`). */
+  journal: CoordinatorJournal;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -256,6 +259,7 @@ export class GroupCoordinator {
     if (group.state === 'Stable' && sameProtocols(previous.protocols, request.protocols)) {
       this.updateMember(member, request);
       this.touch(group, member);
+      this.store(group);
       // The old leader id is returned so that a rejoining leader does not compute an assignment a stable group would ignore.
       return Promise.resolve({ ...this.joinResult(group, member), leader: oldLeader ?? '', members: [] });
     }
@@ -348,6 +352,7 @@ export class GroupCoordinator {
       group.state = 'Empty';
       group.protocolName = null;
       group.leaderId = null;
+      this.store(group);
       return;
     }
     group.protocolName = this.chooseProtocol(group);
@@ -426,7 +431,31 @@ export class GroupCoordinator {
       group.generationId += 1;
       group.leaderId = null;
       group.protocolName = null;
+      this.store(group);
     } else this.prepareRebalance(group);
+  }
+
+  /** The group as Kafka records it at each change of its members or their assignment (GroupMetadataValue). */
+  private store(group: Group): void {
+    const record: GroupMetadataRecord = {
+      group: group.id,
+      protocolType: group.protocolType ?? '',
+      generation: group.generationId,
+      protocol: group.protocolName,
+      leader: group.leaderId,
+      currentStateTimestamp: Date.now(),
+      members: [...group.members.values()].map((member) => ({
+        memberId: member.memberId,
+        groupInstanceId: member.groupInstanceId,
+        clientId: member.clientId,
+        clientHost: member.clientHost,
+        rebalanceTimeoutMs: member.rebalanceTimeoutMs,
+        sessionTimeoutMs: member.sessionTimeoutMs,
+        subscription: member.protocols.find((protocol) => protocol.name === group.protocolName)?.metadata ?? EMPTY,
+        assignment: member.assignment,
+      })),
+    };
+    this.options.journal.groupStored(record);
   }
 
   private resolveSync(group: Group, member: Member, errorCode: ErrorCode): void {
@@ -460,6 +489,7 @@ export class GroupCoordinator {
       if (memberId !== group.leaderId) return;
       for (const each of group.members.values()) each.assignment = assignments.find((entry) => entry.memberId === each.memberId)?.assignment ?? EMPTY;
       group.state = 'Stable';
+      this.store(group);
       for (const each of group.members.values()) this.resolveSync(group, each, ErrorCode.NONE);
     });
   }
@@ -512,10 +542,14 @@ export class GroupCoordinator {
     return ErrorCode.NONE;
   }
 
-  commit(groupId: string, topic: string, partition: number, value: CommittedOffset): void {
+  /** A request's accepted offsets, recorded together, as Kafka writes them in one batch. */
+  commit(groupId: string, offsets: Array<{ topic: string; partition: number; value: CommittedOffset }>): void {
     this.group(groupId);
-    this.storeOffset(groupId, topic, partition, value);
-    this.offsetLog?.append(this.offsetRecord(groupId, topic, partition, value));
+    for (const { topic, partition, value } of offsets) {
+      this.storeOffset(groupId, topic, partition, value);
+      this.offsetLog?.append(this.offsetRecord(groupId, topic, partition, value));
+    }
+    this.options.journal.offsetsCommitted(groupId, offsets);
   }
 
   committed(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
@@ -543,7 +577,9 @@ export class GroupCoordinator {
     if (group !== undefined && (group.members.size > 0 || group.pending.size > 0)) return ErrorCode.NON_EMPTY_GROUP;
     if (group !== undefined) clearTimeout(group.rebalanceTimer);
     this.groups.delete(groupId);
+    const committed = [...this.committedTopics(groupId)].flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
     if (this.offsets.delete(groupId)) this.offsetLog?.append(Buffer.from(JSON.stringify({ group: groupId, deleted: true })));
+    this.options.journal.groupDeleted(groupId, committed);
     return ErrorCode.NONE;
   }
 

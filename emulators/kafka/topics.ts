@@ -25,7 +25,12 @@ export interface Topic {
   partitions: PartitionLog[];
   /** As created, or as AlterConfigs last set them. */
   configs: Record<string, string>;
+  /** The broker's own (`__consumer_offsets`): clients read it but may not write it. */
+  internal: boolean;
 }
+
+/** An internal topic's segments: small, so that its compaction (offsets-topic.ts) frees memory soon. */
+const INTERNAL_SEGMENT_BYTES = 1024 * 1024;
 
 /** A few segments per retention window, so dropping one frees a fair share and no more. */
 export function segmentBytesFor(retentionBytes: number): number {
@@ -89,23 +94,24 @@ export class TopicStore {
     for (const name of readdirSync(dir)) {
       const manifest = join(dir, name, 'topic.json');
       if (!existsSync(manifest)) continue;
-      const { partitions, configs } = JSON.parse(readFileSync(manifest, 'utf8')) as { partitions: number; configs: Record<string, string> };
-      this.topics.set(name, this.open(name, partitions, configs));
+      const { partitions, configs, internal } = JSON.parse(readFileSync(manifest, 'utf8')) as { partitions: number; configs: Record<string, string>; internal?: true };
+      this.topics.set(name, this.open(name, partitions, configs, internal === true));
     }
   }
 
-  private open(name: string, partitionCount: number, configs: Record<string, string>): Topic {
-    return { name, partitions: Array.from({ length: partitionCount }, (_, index) => this.openPartition(name, index, configs)), configs };
+  private open(name: string, partitionCount: number, configs: Record<string, string>, internal = false): Topic {
+    return { name, partitions: Array.from({ length: partitionCount }, (_, index) => this.openPartition(name, index, configs, internal)), configs, internal };
   }
 
-  private openPartition(name: string, index: number, configs: Record<string, string>): PartitionLog {
-    const retention = this.retentionOf(configs);
+  /** An internal topic keeps everything (its writer compacts it) in small segments. */
+  private openPartition(name: string, index: number, configs: Record<string, string>, internal = false): PartitionLog {
+    const retention = internal ? Number.POSITIVE_INFINITY : this.retentionOf(configs);
     return new PartitionLog({
       dir: this.options.dataDir === undefined ? undefined : join(this.options.dataDir, 'topics', name, String(index)),
       fsync: this.options.fsync,
       retentionBytes: retention,
-      retentionMs: retentionMsOf(configs),
-      segmentBytes: segmentBytesFor(retention),
+      retentionMs: internal ? -1 : retentionMsOf(configs),
+      segmentBytes: internal ? INTERNAL_SEGMENT_BYTES : segmentBytesFor(retention),
       onRecovery: this.options.onRecovery,
     });
   }
@@ -120,9 +126,10 @@ export class TopicStore {
     return this.options.dataDir === undefined ? '(in memory)' : resolve(this.options.dataDir, 'topics');
   }
 
+  /** Partitions of the clients' topics: the broker's own do not count against the cap. */
   partitionCount(): number {
     let count = 0;
-    for (const topic of this.topics.values()) count += topic.partitions.length;
+    for (const topic of this.topics.values()) if (!topic.internal) count += topic.partitions.length;
     return count;
   }
 
@@ -158,6 +165,14 @@ export class TopicStore {
     return { errorCode: ErrorCode.NONE, errorMessage: null };
   }
 
+  /** The broker's own topic, created by the broker: no cap, no configs, kept until its writer compacts it. */
+  createInternal(name: string, partitions: number): Topic {
+    this.writeManifest(name, partitions, {}, true);
+    const topic = this.open(name, partitions, {}, true);
+    this.topics.set(name, topic);
+    return topic;
+  }
+
   /** CreatePartitions: a topic grows to `count` partitions; it never shrinks, as in Kafka. */
   addPartitions(name: string, count: number, validateOnly: boolean): { errorCode: ErrorCode; errorMessage: string | null } {
     const topic = this.topics.get(name);
@@ -170,8 +185,8 @@ export class TopicStore {
     if (capacity !== undefined) return capacity;
     if (validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null };
     // The partitions that exist keep their open logs; only the new ones are opened.
-    for (let index = current; index < count; index++) topic.partitions.push(this.openPartition(name, index, topic.configs));
-    this.writeManifest(name, count, topic.configs);
+    for (let index = current; index < count; index++) topic.partitions.push(this.openPartition(name, index, topic.configs, topic.internal));
+    this.writeManifest(name, count, topic.configs, topic.internal);
     this.notifyAppend();
     return { errorCode: ErrorCode.NONE, errorMessage: null };
   }
@@ -185,10 +200,10 @@ export class TopicStore {
     return undefined;
   }
 
-  private writeManifest(name: string, partitions: number, configs: Record<string, string>): void {
+  private writeManifest(name: string, partitions: number, configs: Record<string, string>, internal = false): void {
     if (this.options.dataDir === undefined) return;
     // Written whole, then renamed into place: a crash leaves the old manifest or the new one.
-    replaceFile(join(this.options.dataDir, 'topics', name, 'topic.json'), JSON.stringify({ partitions, configs }));
+    replaceFile(join(this.options.dataDir, 'topics', name, 'topic.json'), JSON.stringify(internal ? { partitions, configs, internal } : { partitions, configs }));
   }
 
   /**
@@ -198,6 +213,7 @@ export class TopicStore {
   alterConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): { errorCode: ErrorCode; errorMessage: string | null } {
     const topic = this.topics.get(name);
     if (topic === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
+    if (topic.internal) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `The emulator keeps ${name} itself (compacted, no retention); its configs cannot be changed.` };
     const problem = configProblem(configs);
     if (problem !== undefined) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: problem };
     if (validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null };

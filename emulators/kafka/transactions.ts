@@ -234,7 +234,11 @@ export class TransactionCoordinator {
   private complete(txn: Transaction, type: ControlType, markerEpoch: number): void {
     clearTimeout(txn.timer);
     for (const { topic, partition } of txn.partitions.values()) this.options.topics.partition(topic, partition)?.appendMarker(type, txn.producerId, markerEpoch);
-    if (type === ControlType.COMMIT) for (const { groupId, topic, partition, value } of txn.pendingOffsets) this.options.groups.commit(groupId, topic, partition, value);
+    if (type === ControlType.COMMIT) {
+      for (const groupId of new Set(txn.pendingOffsets.map((pending) => pending.groupId))) {
+        this.options.groups.commit(groupId, txn.pendingOffsets.filter((pending) => pending.groupId === groupId));
+      }
+    }
     txn.partitions.clear();
     txn.groups.clear();
     txn.pendingOffsets = [];

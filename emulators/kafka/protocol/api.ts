@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { packageRoot } from '../../../shared/paths.js';
 import type { GroupCoordinator } from '../groups.js';
+import type { OffsetsTopic } from '../offsets-topic.js';
 import type { ProducerIdAllocator } from '../producers.js';
 import type { TopicStore } from '../topics.js';
 import type { TransactionCoordinator } from '../transactions.js';
@@ -18,6 +19,8 @@ export interface Broker {
   maxMessageBytes: number;
   topics: TopicStore;
   groups: GroupCoordinator;
+  /** `__consumer_offsets`, written from the coordinator's commits and groups. */
+  offsetsTopic: OffsetsTopic;
   producerIds: ProducerIdAllocator;
   transactions: TransactionCoordinator;
   apis: readonly ApiDefinition[];

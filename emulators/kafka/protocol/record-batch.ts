@@ -350,7 +350,7 @@ export function encodeBatch(records: RecordToEncode[], options: BatchOptions = {
 }
 
 /** The records of a batch, in offset order, each with its offset, its timestamp, key and value (headers are dropped). */
-function batchRecords(batch: Buffer): Array<LegacyMessage & { offset: bigint }> {
+export function readRecords(batch: Buffer): Array<LegacyMessage & { offset: bigint }> {
   const { baseOffset, firstTimestamp, compression } = readBatchHeader(batch);
   const reader = new Reader(decompressPayload(compression, batch.subarray(BATCH_HEADER_SIZE)));
   const count = batch.readInt32BE(RECORDS_COUNT);
@@ -376,7 +376,7 @@ function batchRecords(batch: Buffer): Array<LegacyMessage & { offset: bigint }> 
  * uncompressed message a record, at its offset; magic 1 keeps the create time, neither can keep headers.
  */
 export function downconvertBatch(batch: Buffer, magic: 0 | 1): Buffer {
-  const messages = batchRecords(batch).map(({ offset, timestamp, key, value }) => {
+  const messages = readRecords(batch).map(({ offset, timestamp, key, value }) => {
     const body = new Writer();
     body.int8(magic).int8(0);
     if (magic === 1) body.int64(timestamp);

@@ -1,6 +1,7 @@
 import { defineApi, type Broker } from '../../api.js';
 import { ErrorCode } from '../../errors.js';
 import type { Struct } from '../../schema.js';
+import { OFFSETS_TOPIC } from '../../../offsets-topic.js';
 
 interface MetadataRequest {
   topics: Array<{ name: string | null }> | null;
@@ -13,7 +14,7 @@ function describeTopic(broker: Broker, name: string): Struct {
   return {
     errorCode: ErrorCode.NONE,
     name,
-    isInternal: false,
+    isInternal: topic.internal,
     partitions: topic.partitions.map((_log, index) => ({
       errorCode: ErrorCode.NONE,
       partitionIndex: index,
@@ -34,6 +35,8 @@ export default defineApi('metadata', 'Metadata', { min: 0, max: 8 }, (raw, { bro
   const names = all ? broker.topics.names() : (request.topics ?? []).map((topic) => topic.name ?? '');
   const autoCreate = broker.autoCreateTopics && (version < 4 || request.allowAutoTopicCreation);
   const topics = names.map((name) => {
+    // Kafka creates its offsets topic as its own (50 partitions, internal) whoever asks for it first.
+    if (name === OFFSETS_TOPIC && broker.topics.get(name) === undefined && autoCreate) broker.offsetsTopic.ensure();
     if (broker.topics.get(name) === undefined && autoCreate) {
       const { errorCode } = broker.topics.create(name, broker.defaultPartitions);
       if (errorCode !== ErrorCode.NONE) return { errorCode, name, isInternal: false, partitions: [] };

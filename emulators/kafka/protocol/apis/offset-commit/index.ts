@@ -43,9 +43,11 @@ export default defineApi('offset-commit', 'OffsetCommit', { min: 0, max: 7 }, (r
   const generation = version >= 1 ? request.generationIdOrMemberEpoch : -1;
   const memberId = version >= 1 ? request.memberId : '';
   const groupError = broker.groups.checkCommit(request.groupId, generation, memberId, (version >= 7 && request.groupInstanceId) || null);
+  const accepted: Array<{ topic: string; partition: number; value: CommittedOffset }> = [];
   const topics = answerCommits(broker, request.topics, groupError, version >= 6, (topic, partition, value) => {
-    broker.groups.commit(request.groupId, topic, partition, value);
+    accepted.push({ topic, partition, value });
     return ErrorCode.NONE;
   });
+  if (accepted.length > 0) broker.groups.commit(request.groupId, accepted);
   return { throttleTimeMs: 0, topics };
 });

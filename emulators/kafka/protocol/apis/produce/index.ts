@@ -37,6 +37,7 @@ export default defineApi('produce', 'Produce', { min: 0, max: 8 }, (raw, { broke
       });
       if (!validAcks) return result(ErrorCode.INVALID_REQUIRED_ACKS);
       if (log === undefined) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition.`);
+      if (topic?.internal === true) return result(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topicData.name}`);
       if (records === null || records.length === 0) return result(ErrorCode.CORRUPT_MESSAGE, 'The produce request holds no record batch.');
       let batches;
       try {
