@@ -201,6 +201,47 @@ export function traefikCommonRecord(text: string): Json | undefined {
   return lastRecord;
 }
 
+/** The values nginx and Apache escape when they write them (all of a line's strings but the time and numbers). */
+const ESCAPED_FIELDS = ['RequestPath', 'request_Referer', 'request_User-Agent', 'ClientUsername', 'RequestHost'] as const;
+const ESCAPE = /\\(?:x([0-9A-Fa-f]{2})|(["\\])|([nrtbv]))/g;
+const CONTROL: Record<string, number> = { n: 10, r: 13, t: 9, b: 8, v: 11 };
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A value as the client sent it, from nginx's escaping (`\xHH` for `"`, `\` and every byte outside printable ASCII,
+ * so UTF-8 comes as `\xC3\xBC`) or Apache's (`\"`, `\\`, `\n`, `\t` … and `\xhh`); the bytes are read as UTF-8. A value
+ * whose bytes are not UTF-8 stays as written, escapes and all, so nothing of it is lost.
+ */
+function unescapeServerValue(text: string): string {
+  if (!text.includes('\\')) return text;
+  const bytes: number[] = [];
+  let last = 0;
+  for (const match of text.matchAll(ESCAPE)) {
+    for (const byte of Buffer.from(text.slice(last, match.index), 'utf8')) bytes.push(byte);
+    const [, hex, literal, control] = match;
+    bytes.push(hex !== undefined ? parseInt(hex, 16) : literal !== undefined ? literal.charCodeAt(0) : (CONTROL[control as string] as number));
+    last = (match.index as number) + match[0].length;
+  }
+  for (const byte of Buffer.from(text.slice(last), 'utf8')) bytes.push(byte);
+  try {
+    return strictUtf8.decode(Uint8Array.from(bytes));
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * nginx and Apache escape what they log, Traefik does not: a web server's record with its values as the client sent
+ * them (a copy: the record read from a line is shared, see traefikCommonRecord). A request line that is no request
+ * (`RequestLine`: a TLS handshake's bytes, a probe) stays escaped, as it is more readable so.
+ */
+export function unescapedServerRecord(record: Json): Json {
+  if (!ESCAPED_FIELDS.some((field) => typeof record[field] === 'string' && (record[field] as string).includes('\\'))) return record;
+  const copy: Json = { ...record };
+  for (const field of ESCAPED_FIELDS) if (typeof copy[field] === 'string') copy[field] = unescapeServerValue(copy[field] as string);
+  return copy;
+}
+
 /** After the start, Apache's `common` (`%h %l %u %t "%r" %>s %b`) ends with the request line, the status and the size. */
 const COMMON_END = /^(.*)" (\d{3}|-) (\d+|-)$/s;
 

@@ -5,7 +5,7 @@ import { RejectedError } from '../types.js';
 import { isIP } from 'node:net';
 import { formatTimestamp } from '../timestamps.js';
 import { baseDocument, eventTime, keepRest, validator, type NormaliseContext } from './common.js';
-import { traefikCommonRecord, webServerRecord } from './traefik-common.js';
+import { traefikCommonRecord, unescapedServerRecord, webServerRecord } from './traefik-common.js';
 import { isJsonObject } from '../../shared/json-object.js';
 
 /** Numbers as Traefik writes them, bounded where a long holds them exactly (past that a value is corrupt, and refused). */
@@ -209,7 +209,7 @@ const TRAEFIK: AccessServer = { dataset: 'rendiff.traefik', service: 'traefik', 
  */
 export function normaliseWebServerLine(line: string, context: NormaliseContext, dataset: string): Json | undefined {
   const record = webServerRecord(line);
-  return record === undefined || record.Duration !== undefined ? undefined : normaliseWebServerRecord(record, context, dataset);
+  return record === undefined || record.Duration !== undefined ? undefined : normaliseWebServerRecord(unescapedServerRecord(record), context, dataset);
 }
 
 /** A web server's access record, from its text line or another format (nginx's JSON: nginx-json.ts). */
