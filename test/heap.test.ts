@@ -107,12 +107,22 @@ describe('the start-up heap', () => {
     return inlinees.size;
   }
 
+  /**
+   * The most of up to three runs: on a loaded machine V8 once compiled `hot` while its helper thread was behind and
+   * inlined five (a full `npm test`, 2026-12-07), so what its budget allows is what the best run shows.
+   */
+  function mostInlinedIntoHot(resume: boolean, nodeArguments: string[] = []): number {
+    let most = 0;
+    for (let run = 0; run < 3 && most < 6; run += 1) most = Math.max(most, inlinedIntoHot(resume, nodeArguments));
+    return most;
+  }
+
   it('limits inlining once the compiler resumes, unless the operator set the budget', () => {
     // V8's own budget inlines all six callees (the behaviour the limit is for).
-    expect(inlinedIntoHot(false)).toBe(6);
+    expect(mostInlinedIntoHot(false)).toBe(6);
     const limited = inlinedIntoHot(true);
     expect(limited).toBeGreaterThan(0);
     expect(limited).toBeLessThan(6);
-    expect(inlinedIntoHot(true, ['--max-inlined-bytecode-size-cumulative=920'])).toBe(6);
+    expect(mostInlinedIntoHot(true, ['--max-inlined-bytecode-size-cumulative=920'])).toBe(6);
   });
 });
