@@ -84,6 +84,19 @@ const SEVERITY: Record<string, string> = { LOG: 'info', INFO: 'info', NOTICE: 'n
 const levelOf = (severity: string): string => SEVERITY[severity] ?? (severity.startsWith('DEBUG') ? 'debug' : severity.toLowerCase());
 
 /**
+ * The lines stderr writes after a message, each an event of its own there: the field csvlog's and jsonlog's record
+ * of the message gives the same text (its statement is the query), so a query is found by the same field in all three.
+ */
+const FOLLOWING: Record<string, string> = {
+  DETAIL: 'postgresql.log.detail',
+  HINT: 'postgresql.log.hint',
+  CONTEXT: 'postgresql.log.context',
+  QUERY: 'postgresql.log.internal_query',
+  STATEMENT: 'postgresql.log.query',
+  LOCATION: 'postgresql.log.location',
+};
+
+/**
  * A `duration: … ms  statement: …` message (log_min_duration_statement): the query and its time; a `statement: …` or
  * `execute <name>: …` one (log_statement): the query.
  */
@@ -140,9 +153,11 @@ function applyAudit(document: Json, message: string): boolean {
 const unquoted = (field: string): string => (field.startsWith('"') && field.endsWith('"') ? field.slice(1, -1).replaceAll('""', '"') : field);
 
 /**
- * What log_connections and a refused login write: `connection received: host=… port=…`, `connection authorized:
- * user=… database=…`, `<method> authentication failed for user "…"` and `no pg_hba.conf entry for host "…", user
- * "…", database "…"`, as ECS's network and authentication events (the user and the client where the message names them).
+ * What log_connections, log_disconnections and a refused login write: `connection received: host=… port=…`,
+ * `disconnection: session time: h:mm:ss.fff user=… database=… host=… port=…` (the session's length its duration),
+ * `connection authorized: user=… database=…`, `<method> authentication failed for user "…"` and `no pg_hba.conf entry
+ * for host "…", user "…", database "…"`, as ECS's network and authentication events (the user and the client where the
+ * message names them).
  */
 function applyConnection(document: Json, message: string): boolean {
   const received = /^connection received: host=(\S+)(?: port=(\d+))?/.exec(message);
@@ -150,6 +165,17 @@ function applyConnection(document: Json, message: string): boolean {
     applyClient(document, received[1]);
     if (received[2] !== undefined) put(document, 'source.port', Number(received[2]));
     categorise(document, 'network', ['connection', 'start']);
+    return true;
+  }
+  const ended = /^disconnection: session time: (\d+):(\d{2}):(\d{2}(?:\.\d+)?) user=(\S*) database=(\S*) host=(\S+)(?: port=(\d+))?/.exec(message);
+  if (ended !== null) {
+    const [, hours, minutes, seconds, user, database, host, port] = ended as unknown as string[];
+    put(document, 'event.duration', nanoseconds((Number(hours) * 3600 + Number(minutes) * 60 + Number(seconds)) * 1e9));
+    put(document, 'user.name', named(user));
+    put(document, 'postgresql.log.database', named(database));
+    applyClient(document, host);
+    if (port !== undefined) put(document, 'source.port', Number(port));
+    categorise(document, 'network', ['connection', 'end']);
     return true;
   }
   const authorized = /^connection authorized: user=(\S+)(?: database=(\S+))?/.exec(message);
@@ -280,13 +306,18 @@ function normaliseStderr(line: string, context: NormaliseContext): Json | undefi
     put(document, 'user.name', named(rds[4]));
     put(document, 'postgresql.log.database', named(rds[5]));
   }
-  let message = body.trim();
+  // stderr writes a tab after each line break of a message (elog.c's append_with_tabs); csvlog and jsonlog do not.
+  let message = body.replaceAll('\n\t', '\n').trim();
   const code = SQLSTATE.exec(message);
   if (code !== null) {
     put(document, 'postgresql.log.sql_state_code', code[1]);
     message = message.slice(code[0].length);
   }
-  applyMessage(document, message);
+  const following = FOLLOWING[severity];
+  if (following !== undefined) {
+    put(document, 'message', message);
+    put(document, following, message);
+  } else applyMessage(document, message);
   applyError(document, severity, message, code?.[1]);
   return document;
 }
