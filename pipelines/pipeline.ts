@@ -11,6 +11,7 @@ import { normaliseServerErrorLine } from './sources/web-server-errors.js';
 import { isTraefikRuntimeRecord, normaliseTraefikRuntime, normaliseTraefikRuntimeText } from './sources/traefik-runtime.js';
 import { normaliseUvicorn } from './sources/uvicorn.js';
 import { normaliseGunicorn } from './sources/gunicorn.js';
+import { normalisePythonLine } from './sources/python-logging.js';
 import { unwrapLoguru } from './sources/loguru.js';
 import { normaliseWorker } from './sources/worker.js';
 import { DEFAULT_LIMITS, RejectedError, type Input, type Limits, type Outcome, type Source } from './types.js';
@@ -70,16 +71,17 @@ const DATASETS: Record<Source, string> = { app: 'rendiff.api', traefik: 'rendiff
 
 /**
  * The text formats of the JSON sources: Traefik's default access log and its own log, Celery's worker lines,
- * uvicorn's and gunicorn's lines (a Python API's servers); undefined for a line of none of them.
+ * uvicorn's and gunicorn's lines (a Python API's servers), Python's logging in its usual formats (both services' own
+ * modules); undefined for a line of none of them.
  */
 function normaliseText(source: Source, line: string, context: NormaliseContext): Json | undefined {
   switch (source) {
     case 'traefik':
       return normaliseTraefikCommon(line, context) ?? normaliseTraefikRuntimeText(line, context);
     case 'worker':
-      return normaliseCelery(line, context);
+      return normaliseCelery(line, context) ?? normalisePythonLine(line, context, DATASETS.worker, 'rendiff-worker');
     case 'app':
-      return normaliseUvicorn(line, context, DATASETS.app, 'rendiff-api') ?? normaliseGunicorn(line, context, DATASETS.app, 'rendiff-api');
+      return normaliseUvicorn(line, context, DATASETS.app, 'rendiff-api') ?? normaliseGunicorn(line, context, DATASETS.app, 'rendiff-api') ?? normalisePythonLine(line, context, DATASETS.app, 'rendiff-api');
     default:
       return undefined;
   }

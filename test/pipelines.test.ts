@@ -215,9 +215,12 @@ describe('source formats, normalised to ECS', () => {
     expect([bare.source, bare.http.response.status_code]).toEqual([undefined, 599]);
     expect(api('ERROR:    Exception in ASGI application')).toMatchObject({ log: { level: 'error', logger: 'uvicorn.error' }, message: 'Exception in ASGI application', event: { outcome: 'failure' } });
     expect(api('INFO:     Application startup complete.').tags).toBeUndefined();
-    // Filebeat's time when it sent one; Python's logging.basicConfig lines ("INFO:root:…") are no uvicorn line.
+    // Filebeat's time when it sent one; Python's logging.basicConfig lines ("INFO:root:…") are no uvicorn line, but the
+    // app's own logging (test/python-logging.test.ts).
     expect(accept(JSON.stringify({ '@timestamp': '2026-11-22T10:00:00.250Z', agent: { type: 'filebeat' }, message: 'WARNING:  Invalid HTTP request received.' }), {}, 'logs-app')).toMatchObject({ '@timestamp': '2026-11-22T10:00:00.250Z', log: { level: 'warning' } });
-    expect(api('INFO:root:started').tags).toEqual(['not_json']);
+    const basic = api('INFO:root:started');
+    expect(basic).toMatchObject({ log: { level: 'info', logger: 'root' }, message: 'started' });
+    expect(basic.tags).toBeUndefined();
   });
 
   // gunicorn's default lines (gunicorn/glogging.py: the error log's `%(asctime)s [%(process)d] [%(levelname)s]
@@ -291,7 +294,9 @@ describe('source formats, normalised to ECS', () => {
     expect(received).toMatchObject({ '@timestamp': '2026-11-22T10:30:00.123Z', log: { level: 'info' }, process: { name: 'MainProcess' }, event: { action: 'task-received' }, rendiff: { worker: { task: { name: 'rendiff.tasks.transcode', id } } } });
     expect(succeeded).toMatchObject({ event: { action: 'task-succeeded', outcome: 'success', duration: 12_333_000_000 }, process: { name: 'ForkPoolWorker-2' } });
     expect(failed).toMatchObject({ log: { level: 'error' }, event: { action: 'task-failed', outcome: 'failure' }, error: { type: 'RuntimeError', message: 'ffmpeg exited 1' } });
-    expect(failed?.message).toContain('Traceback (most recent call last):');
+    // The traceback after the message is the error's stack trace.
+    expect(failed?.message).not.toContain('Traceback');
+    expect(failed?.error?.stack_trace).toMatch(/^Traceback \(most recent call last\):\n[\s\S]*RuntimeError: ffmpeg exited 1$/);
     expect(retried).toMatchObject({ event: { action: 'task-retried' }, error: { message: "Retry in 30s: ConnectionError('broker gone')" } });
     expect(retried?.event?.outcome).toBeUndefined();
     expect(taskLog).toMatchObject({ log: { level: 'warning' }, message: 'input has no audio stream', rendiff: { worker: { task: { id } } } });

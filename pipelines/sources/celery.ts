@@ -1,6 +1,7 @@
 import { nanoseconds, put, type Json } from '../ecs.js';
 import { baseDocument, eventTime, type NormaliseContext } from './common.js';
 import { exceptionOf } from './logger-formats.js';
+import { placeTraceback } from './python-logging.js';
 
 /**
  * Celery's own text lines, as a worker writes them by default (celery/app/log.py):
@@ -106,7 +107,8 @@ export function normaliseCelery(line: string, context: NormaliseContext): Json |
   const event = TASK_EVENT.exec(body);
   const taskLog = event === null ? TASK_LOG.exec(body) : null;
   const task = event ?? taskLog;
-  put(document, 'message', taskLog?.[3] ?? body);
+  // A traceback after the message (a task's failure) is the error's stack trace; the task event may name the error again.
+  put(document, 'message', placeTraceback(document, taskLog?.[3] ?? body));
   if (task !== null) {
     put(document, 'rendiff.worker.task.name', task[1]);
     put(document, 'rendiff.worker.task.id', task[2]);

@@ -7,6 +7,7 @@ import { formatLevel, formatMessage, formatTime } from './logger-formats.js';
 import { parseLogfmt } from './logfmt.js';
 import { parseKlogLine, putKlog } from './klog.js';
 import { nginxJsonRecord } from './nginx-json.js';
+import { parsePythonLine, putPythonLine } from './python-logging.js';
 import { parseRedisLine, putRedis, valkeyRecord } from './redis.js';
 import { parseSyslog, putSyslog } from './syslog.js';
 import { readSystemRecord, type SystemRecord } from './system-records.js';
@@ -55,7 +56,7 @@ function readGoLogLine(line: string): PlainLine | undefined {
   };
 }
 
-/** The first of the plain-line formats the generic pipeline reads that the line is: syslog, Redis's, glog's, Go's log. */
+/** The first of the plain-line formats the generic pipeline reads that the line is: syslog, Redis's, glog's, Python's logging, Go's log. */
 function readPlainLine(line: string, received: number): PlainLine | undefined {
   const syslog = parseSyslog(line, received);
   if (syslog !== undefined) return { ms: syslog.ms, place: (document) => putSyslog(document, syslog) };
@@ -63,6 +64,8 @@ function readPlainLine(line: string, received: number): PlainLine | undefined {
   if (redis !== undefined) return { ms: redis.ms, place: (document) => putRedis(document, redis) };
   const klog = parseKlogLine(line, received);
   if (klog !== undefined) return { ms: klog.ms, place: (document) => putKlog(document, klog) };
+  const python = parsePythonLine(line);
+  if (python !== undefined) return { ms: python.ms, place: (document) => putPythonLine(document, python) };
   return readGoLogLine(line);
 }
 
@@ -77,7 +80,7 @@ function levelOf(record: Json): string | undefined {
 /**
  * Anything no source pipeline recognises. A logfmt line is read as the record it writes (logfmt.ts), a syslog line as
  * syslog (syslog.ts), a Redis server's line as Redis's (redis.ts), a glog line as klog writes it (klog.ts), a line of
- * Go's standard logger by its time; another plain line is kept whole as `message`. A system log daemon's JSON record
+ * Python's logging in a usual format by its level and logger (python-logging.ts), a line of Go's standard logger by its time; another plain line is kept whole as `message`. A system log daemon's JSON record
  * (journald, syslog-ng, rsyslog, Vector, Fluent Bit) is read as the syslog it carries (system-records.ts), nginx's JSON
  * access record as its access line (nginx-json.ts); another JSON record keeps its message and time if it has them, an
  * ECS logger's fields in their ECS place, and everything else under `rendiff.*`.

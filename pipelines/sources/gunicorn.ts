@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { put, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
 import { baseDocument, eventTime, isFailureLevel, putExchange, type NormaliseContext } from './common.js';
+import { placeTraceback } from './python-logging.js';
 
 /**
  * gunicorn's own lines, as its default logging writes them (gunicorn/glogging.py), what a Python API served by
@@ -22,7 +23,8 @@ function normaliseError(match: RegExpExecArray, context: NormaliseContext, datas
   put(document, 'log.level', lower);
   put(document, 'log.logger', 'gunicorn.error');
   put(document, 'process.pid', Number(pid));
-  put(document, 'message', message);
+  // An error a worker logs with its traceback ("Exception in ASGI application", "Error handling request").
+  put(document, 'message', placeTraceback(document, message));
   if (isFailureLevel(lower)) put(document, 'event.outcome', 'failure');
   return document;
 }

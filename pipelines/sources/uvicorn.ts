@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { hostPort, put, type Json } from '../ecs.js';
 import { baseDocument, isFailureLevel, putExchange, receivedTime, withoutColours, type NormaliseContext } from './common.js';
+import { placeTraceback } from './python-logging.js';
 
 /**
  * uvicorn's own text lines, what a FastAPI service writes unless told otherwise (uvicorn/logging.py and the
@@ -30,12 +31,14 @@ export function normaliseUvicorn(line: string, context: NormaliseContext, datase
   const level = prefix === null ? 'info' : (prefix[1] as string).toLowerCase();
   const document = baseDocument(dataset, receivedTime(context), context, service);
   put(document, 'log.level', level);
-  put(document, 'message', text);
   if (access === null) {
+    // "Exception in ASGI application" and the traceback after it.
+    put(document, 'message', placeTraceback(document, text));
     put(document, 'log.logger', 'uvicorn.error');
     if (isFailureLevel(level)) put(document, 'event.outcome', 'failure');
     return document;
   }
+  put(document, 'message', text);
   put(document, 'log.logger', 'uvicorn.access');
   putAccess(document, access);
   return document;
