@@ -66,31 +66,31 @@ export function partitionForGroup(group: string, partitions: number): number {
   return (hash === -2147483648 ? 0 : Math.abs(hash)) % partitions;
 }
 
-function string(writer: Writer, value: string | null): Writer {
+function writeString(writer: Writer, value: string | null): Writer {
   if (value === null) return writer.int16(-1);
   const bytes = Buffer.from(value, 'utf8');
   return writer.int16(bytes.length).bytes(bytes);
 }
 
 export function offsetCommitKey(group: string, topic: string, partition: number): Buffer {
-  return string(string(new Writer().int16(OFFSET_COMMIT_KEY), group), topic).int32(partition).toBuffer();
+  return writeString(writeString(new Writer().int16(OFFSET_COMMIT_KEY), group), topic).int32(partition).toBuffer();
 }
 
 /** Kafka keeps a commit without metadata as the empty string (OffsetAndMetadata.NO_METADATA). */
 export function offsetCommitValue(value: CommittedOffset, commitTimestamp: number): Buffer {
   const writer = new Writer().int16(OFFSET_COMMIT_VALUE).int64(value.offset).int32(value.leaderEpoch);
-  return string(writer, value.metadata ?? '').int64(BigInt(commitTimestamp)).toBuffer();
+  return writeString(writer, value.metadata ?? '').int64(BigInt(commitTimestamp)).toBuffer();
 }
 
 export function groupMetadataKey(group: string): Buffer {
-  return string(new Writer().int16(GROUP_METADATA_KEY), group).toBuffer();
+  return writeString(new Writer().int16(GROUP_METADATA_KEY), group).toBuffer();
 }
 
 export function groupMetadataValue(record: GroupMetadataRecord): Buffer {
-  const writer = string(new Writer().int16(GROUP_METADATA_VALUE), record.protocolType).int32(record.generation);
-  string(string(writer, record.protocol), record.leader).int64(BigInt(record.currentStateTimestamp)).int32(record.members.length);
+  const writer = writeString(new Writer().int16(GROUP_METADATA_VALUE), record.protocolType).int32(record.generation);
+  writeString(writeString(writer, record.protocol), record.leader).int64(BigInt(record.currentStateTimestamp)).int32(record.members.length);
   for (const member of record.members) {
-    string(string(string(string(writer, member.memberId), member.groupInstanceId), member.clientId), member.clientHost);
+    writeString(writeString(writeString(writeString(writer, member.memberId), member.groupInstanceId), member.clientId), member.clientHost);
     writer.int32(member.rebalanceTimeoutMs).int32(member.sessionTimeoutMs);
     writer.int32(member.subscription.length).bytes(member.subscription).int32(member.assignment.length).bytes(member.assignment);
   }

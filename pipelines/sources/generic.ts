@@ -56,7 +56,7 @@ function readGoLogLine(line: string): PlainLine | undefined {
   };
 }
 
-/** The first of the plain-line formats the generic pipeline reads that the line is: syslog, Redis's, glog's, Python's logging, Go's log. */
+/** The first plain-line format the generic pipeline reads that the line is: syslog, Redis's, glog's, Python's logging, Go's log. */
 function readPlainLine(line: string, received: number): PlainLine | undefined {
   const syslog = parseSyslog(line, received);
   if (syslog !== undefined) return { ms: syslog.ms, place: (document) => putSyslog(document, syslog) };
@@ -80,10 +80,11 @@ function levelOf(record: Json): string | undefined {
 /**
  * Anything no source pipeline recognises. A logfmt line is read as the record it writes (logfmt.ts), a syslog line as
  * syslog (syslog.ts), a Redis server's line as Redis's (redis.ts), a glog line as klog writes it (klog.ts), a line of
- * Python's logging in a usual format by its level and logger (python-logging.ts), a line of Go's standard logger by its time; another plain line is kept whole as `message`. A system log daemon's JSON record
- * (journald, syslog-ng, rsyslog, Vector, Fluent Bit) is read as the syslog it carries (system-records.ts), nginx's JSON
- * access record as its access line (nginx-json.ts); another JSON record keeps its message and time if it has them, an
- * ECS logger's fields in their ECS place, and everything else under `rendiff.*`.
+ * Python's logging in a usual format by its level and logger (python-logging.ts), a line of Go's standard logger by
+ * its time; another plain line is kept whole as `message`. A system log daemon's JSON record (journald, syslog-ng,
+ * rsyslog, Vector, Fluent Bit) is read as the syslog it carries (system-records.ts), nginx's JSON access record as its
+ * access line (nginx-json.ts); another JSON record keeps its message and time if it has them, an ECS logger's fields
+ * in their ECS place, and everything else under `rendiff.*`.
  */
 export function normaliseGeneric(record: Json | string, context: NormaliseContext, dataset = 'sluice.generic'): Json {
   if (typeof record === 'string') {
