@@ -11,6 +11,7 @@ import { normaliseServerErrorLine } from './sources/web-server-errors.js';
 import { isTraefikRuntimeRecord, normaliseTraefikRuntime, normaliseTraefikRuntimeText } from './sources/traefik-runtime.js';
 import { normaliseUvicorn } from './sources/uvicorn.js';
 import { normaliseGunicorn } from './sources/gunicorn.js';
+import { normaliseHaproxyLine } from './sources/haproxy.js';
 import { normalisePythonLine } from './sources/python-logging.js';
 import { unwrapLoguru } from './sources/loguru.js';
 import { normaliseWorker } from './sources/worker.js';
@@ -70,14 +71,16 @@ export function sometimes(every: number, random: () => number = Math.random): ()
 const DATASETS: Record<Source, string> = { app: 'rendiff.api', traefik: 'rendiff.traefik', worker: 'rendiff.worker', postgres: 'rendiff.postgres', generic: 'sluice.generic' };
 
 /**
- * The text formats of the JSON sources: Traefik's default access log and its own log, Celery's worker lines,
+ * The text formats of the JSON sources: Traefik's default access log and its own log (and HAProxy's HTTP log, another
+ * proxy's), Celery's worker lines,
  * uvicorn's and gunicorn's lines (a Python API's servers), Python's logging in its usual formats (both services' own
  * modules); undefined for a line of none of them.
  */
 function normaliseText(source: Source, line: string, context: NormaliseContext): Json | undefined {
   switch (source) {
     case 'traefik':
-      return normaliseTraefikCommon(line, context) ?? normaliseTraefikRuntimeText(line, context);
+      // Another proxy on a proxy's topic: HAProxy's HTTP log is read into the same stream.
+      return normaliseTraefikCommon(line, context) ?? normaliseTraefikRuntimeText(line, context) ?? normaliseHaproxyLine(line, context, DATASETS.traefik);
     case 'worker':
       return normaliseCelery(line, context) ?? normalisePythonLine(line, context, DATASETS.worker, 'rendiff-worker');
     case 'app':
@@ -87,9 +90,9 @@ function normaliseText(source: Source, line: string, context: NormaliseContext):
   }
 }
 
-/** Another web server's access or error line, on the generic source: a document of the generic stream. */
+/** Another web server's or HAProxy's access line, or a web server's error line, on the generic source: a document of the generic stream. */
 function webServerLine(line: string, context: NormaliseContext): Json | undefined {
-  return normaliseWebServerLine(line, context, DATASETS.generic) ?? normaliseServerErrorLine(line, context, DATASETS.generic);
+  return normaliseWebServerLine(line, context, DATASETS.generic) ?? normaliseHaproxyLine(line, context, DATASETS.generic) ?? normaliseServerErrorLine(line, context, DATASETS.generic);
 }
 
 function normalise(source: Source, written: Json | string, context: NormaliseContext, forced: boolean): Json {
