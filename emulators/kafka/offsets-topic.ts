@@ -13,7 +13,7 @@ import { Writer } from './protocol/primitives.js';
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
 /** Kafka's offsets.topic.num.partitions default. */
-export const OFFSETS_TOPIC_PARTITIONS = 50;
+const OFFSETS_TOPIC_PARTITIONS = 50;
 
 /** A record key's version says what it is: an offset commit (1; 0 was ZooKeeper's era) or a group's metadata (2). */
 const OFFSET_COMMIT_KEY = 1;
@@ -72,21 +72,21 @@ function writeString(writer: Writer, value: string | null): Writer {
   return writer.int16(bytes.length).bytes(bytes);
 }
 
-export function offsetCommitKey(group: string, topic: string, partition: number): Buffer {
+function offsetCommitKey(group: string, topic: string, partition: number): Buffer {
   return writeString(writeString(new Writer().int16(OFFSET_COMMIT_KEY), group), topic).int32(partition).toBuffer();
 }
 
 /** Kafka keeps a commit without metadata as the empty string (OffsetAndMetadata.NO_METADATA). */
-export function offsetCommitValue(value: CommittedOffset, commitTimestamp: number): Buffer {
+function offsetCommitValue(value: CommittedOffset, commitTimestamp: number): Buffer {
   const writer = new Writer().int16(OFFSET_COMMIT_VALUE).int64(value.offset).int32(value.leaderEpoch);
   return writeString(writer, value.metadata ?? '').int64(BigInt(commitTimestamp)).toBuffer();
 }
 
-export function groupMetadataKey(group: string): Buffer {
+function groupMetadataKey(group: string): Buffer {
   return writeString(new Writer().int16(GROUP_METADATA_KEY), group).toBuffer();
 }
 
-export function groupMetadataValue(record: GroupMetadataRecord): Buffer {
+function groupMetadataValue(record: GroupMetadataRecord): Buffer {
   const writer = writeString(new Writer().int16(GROUP_METADATA_VALUE), record.protocolType).int32(record.generation);
   writeString(writeString(writer, record.protocol), record.leader).int64(BigInt(record.currentStateTimestamp)).int32(record.members.length);
   for (const member of record.members) {

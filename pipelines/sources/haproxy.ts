@@ -19,7 +19,11 @@ const HTTP_LOG =
   /^(\S+):(\d{1,5}) \[(\d{2})\/(\w{3})\/(\d{4}):(\d{2}:\d{2}:\d{2})\.(\d{3})\] (\S+) ([^\s/]+)\/(\S+) (-?\d+)\/(-?\d+)\/(-?\d+)\/(-?\d+)\/\+?(-?\d+) (-?\d{1,3}) \+?(\d+) (\S+) (\S+) (\S{4}) (\d+)\/(\d+)\/(\d+)\/(\d+)\/\+?(\d+) (\d+)\/(\d+)(?: \{([^}]*)\})?(?: \{([^}]*)\})? "(.*)"$/;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** A request line as the client sent it: HAProxy's `#XX` escapes decoded (`#` itself is written `#23`). */
+/**
+ * A request line as the client sent it: HAProxy's `#XX` escapes decoded (`#` itself is written `#23`). Each is one
+ * character: HAProxy refuses a request line with bytes outside ASCII (400, logged `<BADREQ>`; tried with 2.6), so
+ * what it escapes is ASCII (a quote, controls), unlike nginx's UTF-8 bytes (traefik-common.ts).
+ */
 const unescapeRequest = (text: string): string => text.replace(/#([0-9A-F]{2})/g, (_whole, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 
 /** The line's access record, and HAProxy's fields that ECS has no place for (paths under `haproxy.`, Filebeat's names). */

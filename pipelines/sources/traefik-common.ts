@@ -214,17 +214,17 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  */
 function unescapeServerValue(text: string): string {
   if (!text.includes('\\')) return text;
-  const bytes: number[] = [];
+  const parts: Buffer[] = [];
   let last = 0;
   for (const match of text.matchAll(ESCAPE)) {
-    for (const byte of Buffer.from(text.slice(last, match.index), 'utf8')) bytes.push(byte);
     const [, hex, literal, control] = match;
-    bytes.push(hex !== undefined ? parseInt(hex, 16) : literal !== undefined ? literal.charCodeAt(0) : (CONTROL[control as string] as number));
+    const byte = hex !== undefined ? parseInt(hex, 16) : literal !== undefined ? literal.charCodeAt(0) : (CONTROL[control as string] as number);
+    parts.push(Buffer.from(text.slice(last, match.index), 'utf8'), Buffer.of(byte));
     last = (match.index as number) + match[0].length;
   }
-  for (const byte of Buffer.from(text.slice(last), 'utf8')) bytes.push(byte);
+  parts.push(Buffer.from(text.slice(last), 'utf8'));
   try {
-    return strictUtf8.decode(Uint8Array.from(bytes));
+    return strictUtf8.decode(Buffer.concat(parts));
   } catch {
     return text;
   }
