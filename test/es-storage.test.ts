@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordFile } from '../emulators/common/record-file.js';
-import { bulkLines } from '../emulators/elasticsearch/server.js';
+import { bulkLines } from '../emulators/elasticsearch/routes/bulk.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 
 // How the emulator keeps a document (its bytes as received, its searchable values in shared shapes) must

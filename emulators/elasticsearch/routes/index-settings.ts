@@ -1,0 +1,83 @@
+import { checkIndexSettings, checkRolloverBody } from '../admin-parsers.js';
+import type { EmulatedNode } from '../emulated-node.js';
+import { badRequest } from '../errors.js';
+import { matchesPattern } from '../glob.js';
+import type { Mappings } from '../mapping.js';
+import { ok, type Reply, type Request, type Route, truthy } from '../router.js';
+import { flattenSettings, type Json, nestSettings } from '../store.js';
+
+/** Refresh, rollover, mappings and settings of indices. */
+export function indexSettingRoutes(route: Route, node: EmulatedNode): void {
+  const c = node.cluster;
+  const refresh = (request: Request): Reply => {
+    const indices = c.resolve(request.params.index, { expandHidden: true, allowNoIndices: true });
+    for (const index of indices) index.refresh();
+    return ok({ _shards: { total: indices.length * 2, successful: indices.length, failed: 0 } });
+  };
+  route(['POST', 'GET'], '/_refresh', refresh);
+  route(['POST', 'GET'], '/{index}/_refresh', refresh);
+  const rollover = (request: Request): Reply => {
+    const body = request.json;
+    checkRolloverBody(body);
+    return ok(c.rollover(request.params.target as string, (body.conditions as Json | undefined) ?? {}, { dryRun: truthy(request.query.dry_run), newIndex: request.params.newIndex, body }));
+  };
+  route('POST', '/{target}/_rollover', rollover);
+  route('POST', '/{target}/_rollover/{newIndex}', rollover);
+
+  // `_mappings` is the same API under its plural name (prometheus-elasticsearch-exporter asks `_all/_mappings`).
+  for (const name of ['_mapping', '_mappings']) {
+    route(['GET'], `/${name}`, (request) => getMappings(node, request));
+    route(['GET'], `/{index}/${name}`, (request) => getMappings(node, request));
+    route(['PUT', 'POST'], `/{index}/${name}`, (request) => {
+      const mappings = request.json as Mappings;
+      const targets = truthy(request.query.write_index_only) ? (request.params.index as string).split(',').map((part) => c.writeIndexOf(part.trim())) : c.resolve(request.params.index);
+      for (const index of targets) c.putMapping(index, mappings);
+      return ok({ acknowledged: true });
+    });
+  }
+  route(['POST', 'GET'], '/{index}/_reload_search_analyzers', (request) => {
+    // Analyzers here are built in and never change: every index reports nothing reloaded.
+    const indices = c.resolve(request.params.index, { expandHidden: true });
+    return ok({ _shards: { total: indices.length, successful: indices.length, failed: 0 }, reload_details: indices.map((index) => ({ index: index.name, reloaded_analyzers: [], reloaded_node_ids: [] })) });
+  });
+  route('GET', '/_settings', (request) => getSettings(node, request));
+  route('GET', '/{index}/_settings', (request) => getSettings(node, request));
+  route('GET', '/{index}/_settings/{name}', (request) => getSettings(node, request));
+  const putSettings = (request: Request): Reply => {
+    const body = request.json;
+    // A null resets a setting, as the flood stage's block is lifted: {"index.blocks.read_only_allow_delete": null}.
+    const flat = flattenSettings((body.settings as Json | undefined) ?? body, '', true);
+    checkIndexSettings(flat);
+    const fixed = Object.keys(flat).filter((key) => ['index.number_of_shards', 'index.codec', 'index.routing_partition_size', 'index.mapping.ignore_malformed'].includes(key));
+    if (fixed.length > 0) throw badRequest(`Can't update non dynamic settings [[${fixed.join(', ')}]] for open indices [${request.params.index}]`);
+    for (const index of c.resolve(request.params.index, { expandHidden: true })) {
+      for (const [key, value] of Object.entries(flat)) {
+        if (value === 'null') delete index.settings[key];
+        else index.settings[key] = value;
+      }
+    }
+    c.journal?.meta();
+    if (flat['index.lifecycle.name']) c.onLifecycleChange?.();
+    return ok({ acknowledged: true });
+  };
+  route('PUT', '/_settings', putSettings);
+  route('PUT', '/{index}/_settings', putSettings);
+}
+
+function getMappings(node: EmulatedNode, request: Request): Reply {
+  const indices = node.cluster.resolve(request.params.index, { expandHidden: request.params.index !== undefined });
+  return ok(Object.fromEntries(indices.map((index) => [index.name, { mappings: index.mappings }])));
+}
+
+function getSettings(node: EmulatedNode, request: Request): Reply {
+  const indices = node.cluster.resolve(request.params.index, { expandHidden: request.params.index !== undefined });
+  const name = request.params.name;
+  return ok(
+    Object.fromEntries(
+      indices.map((index) => {
+        const flat = name === undefined ? index.settings : Object.fromEntries(Object.entries(index.settings).filter(([key]) => name.split(',').some((pattern) => matchesPattern(pattern, key))));
+        return [index.name, { settings: truthy(request.query.flat_settings) ? flat : nestSettings(flat) }];
+      }),
+    ),
+  );
+}
