@@ -40,10 +40,58 @@ export interface MemberCommand {
   configFile: string | undefined;
 }
 
+let lastRequestId = 0;
+
+/** A question to a member over IPC; undefined when it does not answer within ASK_TIMEOUT_MS or is gone. */
+function ask(member: Member, what: Request['ask']): Promise<Reply | undefined> {
+  return new Promise((resolve) => {
+    const id = (lastRequestId += 1);
+    const timer = setTimeout(() => {
+      member.waiting.delete(id);
+      resolve(undefined);
+    }, ASK_TIMEOUT_MS);
+    member.waiting.set(id, (reply) => {
+      clearTimeout(timer);
+      resolve(reply);
+    });
+    if (!member.child.connected || !member.child.send({ id, ask: what } satisfies Request)) member.waiting.get(id)?.(undefined);
+  });
+}
+
+/** /metrics of the supervisor: the members' metrics added up, with prom-client's aggregator. */
+function aggregatedMetrics(members: readonly Member[]): Pick<Registry, 'contentType' | 'metrics'> {
+  return {
+    contentType: Registry.PROMETHEUS_CONTENT_TYPE,
+    metrics: async (): Promise<string> => {
+      const replies = await Promise.all(members.map((member) => ask(member, 'metrics')));
+      const sets = replies.flatMap((reply) => (reply !== undefined && 'metrics' in reply ? [reply.metrics] : []));
+      return AggregatorRegistry.aggregate(sets).metrics();
+    },
+  };
+}
+
+/**
+ * A member asked to stop (SIGTERM). It stops by itself within its deadline and grace (service.ts); one that cannot
+ * (its process stopped or wedged) is killed a little after, so that the supervisor's stop ends too.
+ */
+function stopMember(child: ChildProcess, config: Config, logger: Logger): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const kill = setTimeout(() => {
+      logger.error({ member: child.pid }, 'ingest member did not stop after the shutdown deadline and its grace; killing it');
+      child.kill('SIGKILL');
+    }, config.ingest.shutdownTimeoutMs + SHUTDOWN_GRACE_MS + MEMBER_KILL_MARGIN_MS);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
 export async function startIngestMembers(config: Config, logger: Logger, command: MemberCommand): Promise<{ close(): Promise<void>; stopped: Promise<Error | undefined> }> {
   const members: Member[] = [];
   let closing = false;
-  let nextId = 0;
   let stop: (error: Error) => void = () => undefined;
   const stopped = new Promise<Error>((resolve) => (stop = resolve));
 
@@ -73,21 +121,6 @@ export async function startIngestMembers(config: Config, logger: Logger, command
     return member;
   };
 
-  const ask = (member: Member, what: Request['ask']): Promise<Reply | undefined> =>
-    new Promise((resolve) => {
-      const id = (nextId += 1);
-      const timer = setTimeout(() => {
-        member.waiting.delete(id);
-        resolve(undefined);
-      }, ASK_TIMEOUT_MS);
-      member.waiting.set(id, (reply) => {
-        clearTimeout(timer);
-        resolve(reply);
-      });
-      if (!member.child.connected || !member.child.send({ id, ask: what } satisfies Request)) member.waiting.get(id)?.(undefined);
-    });
-
-
   let readiness: Readiness = { ready: false, details: { members: `0 of ${config.ingest.workers} ready` } };
   const refreshReadiness = async (): Promise<void> => {
     const replies = await Promise.all(members.map((member) => ask(member, 'readiness')));
@@ -97,15 +130,7 @@ export async function startIngestMembers(config: Config, logger: Logger, command
   const poll = setInterval(() => void refreshReadiness(), 1000);
   poll.unref();
 
-  const aggregated = {
-    contentType: Registry.PROMETHEUS_CONTENT_TYPE,
-    metrics: async (): Promise<string> => {
-      const replies = await Promise.all(members.map((member) => ask(member, 'metrics')));
-      const sets = replies.flatMap((reply) => (reply !== undefined && 'metrics' in reply ? [reply.metrics] : []));
-      return AggregatorRegistry.aggregate(sets).metrics();
-    },
-  };
-  const health = await startHealthServer(config.ingest.metrics.host, config.ingest.metrics.port, aggregated, () => readiness).catch((error: unknown) => {
+  const health = await startHealthServer(config.ingest.metrics.host, config.ingest.metrics.port, aggregatedMetrics(members), () => readiness).catch((error: unknown) => {
     throw portInUse(error, 'set SLUICE_INGEST_METRICS_PORT to a free port');
   });
   logger.info({ metrics: health.url }, 'ingest metrics listening');
@@ -118,25 +143,7 @@ export async function startIngestMembers(config: Config, logger: Logger, command
     async close(): Promise<void> {
       closing = true;
       clearInterval(poll);
-      await Promise.all(
-        members.map(
-          ({ child }) =>
-            new Promise<void>((resolve) => {
-              if (child.exitCode !== null || child.signalCode !== null) return resolve();
-              // A member stops by itself within its deadline and grace (service.ts); one that cannot (its process
-              // stopped or wedged) is killed a little after, so that the supervisor's stop ends too.
-              const kill = setTimeout(() => {
-                logger.error({ member: child.pid }, 'ingest member did not stop after the shutdown deadline and its grace; killing it');
-                child.kill('SIGKILL');
-              }, config.ingest.shutdownTimeoutMs + SHUTDOWN_GRACE_MS + MEMBER_KILL_MARGIN_MS);
-              child.once('exit', () => {
-                clearTimeout(kill);
-                resolve();
-              });
-              child.kill('SIGTERM');
-            }),
-        ),
-      );
+      await Promise.all(members.map(({ child }) => stopMember(child, config, logger)));
       await health.close();
     },
   };

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import { setTimeout as sleep } from 'node:timers/promises';
-import kafkajs, { type Consumer } from 'kafkajs';
+import kafkajs, { type Consumer, type Producer } from 'kafkajs';
 import type { Config } from '../../shared/config.js';
 import { elasticsearchClient } from '../../shared/elasticsearch.js';
 import { kafkaClient } from '../../shared/kafka.js';
@@ -164,11 +164,8 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
   const lag = new AssignedLag(kafka.admin({ readUncommitted: true }), config.kafka.groupId, metrics.lag, logger);
   metrics.readLagFrom(lag);
   started.add(() => lag.close());
-  let failure: Error | undefined;
-  watchConsumer(consumer, readiness, lag, logger, (error) => {
-    failure = error;
-    void stop();
-  });
+  const worker = workerStop({ consumer, producer, lag, batches, indexer, enrichment, es, health, pinger }, config, logger);
+  watchConsumer(consumer, readiness, lag, logger, (error) => void worker.stop(error));
   commitPastFilteredBatches(consumer, logger);
 
   started.add(async () => {
@@ -181,13 +178,38 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
   await untilAborted(consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY, eachBatch: batches.handle }), signal);
   logger.info({ topics: config.kafka.topics, groupId: config.kafka.groupId, deadLetterTopic: config.kafka.dlqTopic }, 'ingest started');
 
+  return { metricsUrl: health.url, registry: metrics.registry, readiness: describeReadiness, stopped: worker.stopped, close: () => worker.stop() };
+}
+
+/** What a worker's stop releases. */
+interface WorkerParts {
+  consumer: Consumer;
+  producer: Producer;
+  lag: AssignedLag;
+  batches: BatchHandler;
+  indexer: BulkIndexer;
+  enrichment: { close(): void };
+  es: ReturnType<typeof elasticsearchClient>;
+  health: { close(): Promise<void> };
+  pinger: NodeJS.Timeout;
+}
+
+/**
+ * The worker's stop, once whoever asks (close(), or the consumer's crash with its error): the batches in progress
+ * finished within the shutdown deadline, then what is unacknowledged abandoned uncommitted, the group left and
+ * everything closed; `stopped` settles after it.
+ */
+function workerStop(parts: WorkerParts, config: Config, logger: Logger): { stop(failure?: Error): Promise<void>; stopped: Promise<Error | undefined> } {
+  const { consumer, producer, lag, batches, indexer, enrichment, es, health, pinger } = parts;
   let resolveStopped: (failure: Error | undefined) => void = () => undefined;
   const stopped = new Promise<Error | undefined>((resolve) => {
     resolveStopped = resolve;
   });
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
+  let failure: Error | undefined;
+  const stop = (error?: Error): Promise<void> => {
+    failure ??= error;
+    return (stopping ??= (async () => {
       logger.info({ deadlineMs: config.ingest.shutdownTimeoutMs }, 'stopping: finishing the batches in progress');
       // Past the deadline, what Elasticsearch has not acknowledged is abandoned uncommitted (and redelivered later).
       const deadline = setTimeout(() => {
@@ -223,8 +245,8 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
         resolveStopped(failure);
       }
     })());
-
-  return { metricsUrl: health.url, registry: metrics.registry, readiness: describeReadiness, stopped, close: stop };
+  };
+  return { stop, stopped };
 }
 
 /** /metrics, /healthz and /readyz on SLUICE_INGEST_METRICS_PORT. */
