@@ -154,9 +154,19 @@ const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, '\u00b5s': 1e3,
 export function durationNs(value: unknown): number | undefined {
   if (typeof value === 'number') return nanoseconds(value);
   if (typeof value !== 'string') return undefined;
-  const match = /^(\d+(?:\.\d+)?)\s*(ns|us|\u00b5s|\u03bcs|ms|s|m|h)$/.exec(value.trim());
-  if (!match) return /^\d+$/.test(value.trim()) ? nanoseconds(Number(value)) : undefined;
-  return nanoseconds(Number(match[1]) * (DURATION_UNITS[match[2] as string] as number));
+  const text = value.trim();
+  const match = /^(\d+(?:\.\d+)?)\s*(ns|us|\u00b5s|\u03bcs|ms|s|m|h)$/.exec(text);
+  if (match) return nanoseconds(Number(match[1]) * (DURATION_UNITS[match[2] as string] as number));
+  if (/^\d+$/.test(text)) return nanoseconds(Number(text));
+  return goDurationNs(text);
+}
+
+/** Go's Duration.String() of a minute or more: its parts in descending units, as `1h2m3.5s` or `2m0.25s`. */
+function goDurationNs(text: string): number | undefined {
+  if (!/^(?:\d+(?:\.\d+)?(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/g)) total += Number(amount) * (DURATION_UNITS[unit as string] as number);
+  return nanoseconds(total);
 }
 
 /** The largest value of Elasticsearch's `long` (2^63 − 1, as near as a double holds it). */

@@ -11,6 +11,7 @@ import { normaliseServerErrorLine } from './sources/web-server-errors.js';
 import { isTraefikRuntimeRecord, normaliseTraefikRuntime, normaliseTraefikRuntimeText } from './sources/traefik-runtime.js';
 import { normaliseUvicorn } from './sources/uvicorn.js';
 import { normaliseGunicorn } from './sources/gunicorn.js';
+import { isCaddyAccessRecord, isCaddyRecord, normaliseCaddyRecord } from './sources/caddy.js';
 import { normaliseHaproxyLine } from './sources/haproxy.js';
 import { normalisePythonLine } from './sources/python-logging.js';
 import { unwrapLoguru } from './sources/loguru.js';
@@ -118,7 +119,12 @@ function normalise(source: Source, written: Json | string, context: NormaliseCon
     addTag(document, 'not_json');
     return document;
   }
-  if (source === 'traefik') return isTraefikRuntimeRecord(record) ? normaliseTraefikRuntime(record, context) : normaliseTraefik(record, context);
+  if (source === 'traefik') {
+    // Another proxy on a proxy's topic: Caddy's access records are read into the same stream, its own log as any logger's.
+    if (isCaddyAccessRecord(record)) return normaliseCaddyRecord(record, context, DATASETS.traefik);
+    if (isCaddyRecord(record)) return normaliseGeneric(record, context, DATASETS.traefik);
+    return isTraefikRuntimeRecord(record) ? normaliseTraefikRuntime(record, context) : normaliseTraefik(record, context);
+  }
   if (source === 'worker') return normaliseWorker(record, context);
   return normaliseApp(record, context);
 }

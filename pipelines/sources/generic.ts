@@ -6,6 +6,7 @@ import { claimLoggerOrEcsField, levelName } from './json-loggers.js';
 import { formatLevel, formatMessage, formatTime } from './logger-formats.js';
 import { parseLogfmt } from './logfmt.js';
 import { parseKlogLine, putKlog } from './klog.js';
+import { isCaddyAccessRecord, normaliseCaddyRecord } from './caddy.js';
 import { nginxJsonRecord } from './nginx-json.js';
 import { parsePythonLine, putPythonLine } from './python-logging.js';
 import { parseRedisLine, putRedis, valkeyRecord } from './redis.js';
@@ -83,7 +84,7 @@ function levelOf(record: Json): string | undefined {
  * Python's logging in a usual format by its level and logger (python-logging.ts), a line of Go's standard logger by
  * its time; another plain line is kept whole as `message`. A system log daemon's JSON record (journald, syslog-ng,
  * rsyslog, Vector, Fluent Bit) is read as the syslog it carries (system-records.ts), nginx's JSON access record as its
- * access line (nginx-json.ts); another JSON record keeps its message and time if it has them, an ECS logger's fields
+ * access line (nginx-json.ts), Caddy's as its access document (caddy.ts); another JSON record keeps its message and time if it has them, an ECS logger's fields
  * in their ECS place, and everything else under `rendiff.*`.
  */
 export function normaliseGeneric(record: Json | string, context: NormaliseContext, dataset = 'sluice.generic'): Json {
@@ -101,6 +102,7 @@ export function normaliseGeneric(record: Json | string, context: NormaliseContex
   if (system !== undefined) return systemDocument(system, context, dataset);
   const access = nginxJsonRecord(record);
   if (access !== undefined) return normaliseWebServerRecord(access, withReceivedTime(context), dataset);
+  if (isCaddyAccessRecord(record)) return normaliseCaddyRecord(record, withReceivedTime(context), dataset);
   const valkey = valkeyRecord(record);
   if (valkey !== undefined) {
     const document = baseDocument(dataset, valkey.ms, context);
