@@ -18,6 +18,9 @@ export function run(command: string, args: string[], options: { input?: string; 
     const child = execFile(command, args, { timeout: options.timeoutMs ?? 30_000, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
     });
+    // A program that exits without reading its input (redis-cli given its command as arguments) closes the pipe
+    // first: the write's EPIPE is no failure of the run, whose exit status tells.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input ?? '');
   });
 }
