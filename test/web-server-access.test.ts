@@ -16,13 +16,15 @@ import { accepts, exited, freePort, waitFor } from './support/process.js';
  * line (nginx escapes `"`, `\` and every byte outside printable ASCII as `\xHH`), a JSON record of its variables
  * (`escape=json`), and the same variables sent from `log_by_lua` to the Kafka emulator by lua-resty-kafka (Debian's
  * lua-nginx-kafka 0.07: a Kafka client of its own, producing with the legacy message format). A real Apache (Debian's
- * 2.4) serves the same requests and writes its `combined` line (Apache escapes `\"`, `\\` and `\xhh`). Sluice must
- * read the same request from all of them.
+ * 2.4) serves the same requests and writes its `combined` line (Apache escapes `\"`, `\\` and `\xhh`), and a real
+ * lighttpd (Debian's 1.4) its default line, which has the request's host where the others have the identd user. Sluice
+ * must read the same request from all of them.
  */
 let kafka: KafkaEmulator;
 let dir: string;
 let port: number;
 let apachePort: number;
+let lighttpdPort: number;
 let nginx: ChildProcess;
 let apache: ChildProcess;
 let serverOutput = '';
@@ -61,6 +63,19 @@ http {
   }
 }
 `;
+}
+
+/** lighttpd with its access log in its default format (`%h %V %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"`). */
+function lighttpdConfig(): string {
+  return [
+    `server.document-root = "${dir}"`,
+    `server.port = ${lighttpdPort}`,
+    'server.bind = "127.0.0.1"',
+    'server.modules = ( "mod_accesslog" )',
+    `accesslog.filename = "${dir}/lighttpd-access.log"`,
+    `server.errorlog = "${dir}/lighttpd-error.log"`,
+    '',
+  ].join('\n');
 }
 
 /** Apache with only what it needs to serve files and log them, its `combined` format as Debian's apache2.conf has it. */
@@ -116,7 +131,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sluice-nginx-'));
   port = await freePort();
   apachePort = await freePort();
+  lighttpdPort = await freePort();
   writeFileSync(join(dir, 'nginx.conf'), nginxConfig());
+  writeFileSync(join(dir, 'lighttpd.conf'), lighttpdConfig());
   writeFileSync(join(dir, 'apache.conf'), apacheConfig());
   nginx = startServer('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')]);
   apache = startServer('/usr/sbin/apache2', ['-f', join(dir, 'apache.conf'), '-DFOREGROUND']);
@@ -126,6 +143,14 @@ beforeAll(async () => {
   for (const bytes of REQUESTS) await rawRequest(bytes);
   await rawRequest(TLS_HELLO);
   for (const bytes of REQUESTS) await rawRequest(bytes, apachePort);
+  // lighttpd writes its log in batches: stopped once it has served, it writes what it holds.
+  const lighttpd = startServer('lighttpd', ['-D', '-f', join(dir, 'lighttpd.conf')]);
+  await waitFor(() => accepts(lighttpdPort), 20_000, 'lighttpd').catch((error: Error) => {
+    throw new Error(`${error.message}: ${serverOutput}`);
+  });
+  for (const bytes of REQUESTS) await rawRequest(bytes, lighttpdPort);
+  lighttpd.kill('SIGTERM');
+  await exited(lighttpd);
 }, 60_000);
 
 afterAll(async () => {
@@ -182,6 +207,8 @@ describe('a real nginx’s and a real Apache’s access logs', () => {
     const lines = readFileSync(join(dir, 'access.log'), 'utf8').trim().split('\n');
     const records = readFileSync(join(dir, 'access.json'), 'utf8').trim().split('\n');
     expect(lines).toHaveLength(REQUESTS.length + 1);
+    // nginx's combined format has no host: the identd field is `-`.
+    expect(lines.every((line) => line.startsWith('127.0.0.1 - '))).toBe(true);
     const fromLines = byRequest(lines.slice(0, REQUESTS.length).map(read));
     const fromJson = byRequest(records.slice(0, REQUESTS.length).map(read));
     const fromKafka = byRequest((await shippedThroughKafka(REQUESTS.length + 1)).map(read).filter((document) => document.http?.request?.method !== undefined));
@@ -206,6 +233,19 @@ describe('a real nginx’s and a real Apache’s access logs', () => {
     const fromApache = [...byRequest(lines.map(read))].map(([key, value]) => [key, request(value)]);
     const fromNginx = [...byRequest(readFileSync(join(dir, 'access.log'), 'utf8').trim().split('\n').slice(0, REQUESTS.length).map(read))].map(([key, value]) => [key, request(value)]);
     expect(fromApache).toEqual(fromNginx);
+  });
+
+  it('lighttpd’s default lines give the same requests, and the host each was sent to', () => {
+    const lines = readFileSync(join(dir, 'lighttpd-access.log'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(REQUESTS.length);
+    expect(lines[0]).toMatch(/^127\.0\.0\.1 videos\.example\.com - \[/);
+    const request = ({ client, method, url, path, query, version, referrer, agent, tags }: ReturnType<typeof summary>) => ({ client, method, url, path, query, version, referrer, agent, tags });
+    const documents = lines.map(read);
+    const fromLighttpd = [...byRequest(documents)].map(([key, value]) => [key, request(value)]);
+    const fromNginx = [...byRequest(readFileSync(join(dir, 'access.log'), 'utf8').trim().split('\n').slice(0, REQUESTS.length).map(read))].map(([key, value]) => [key, request(value)]);
+    expect(fromLighttpd).toEqual(fromNginx);
+    // The Host header, where sent: HTTP/1.0's request had none.
+    expect(documents.map((document) => document.url?.domain)).toEqual(['videos.example.com', 'videos.example.com', 'videos.example.com', undefined, 'videos.example.com']);
   });
 
   it('a TLS handshake sent to the HTTP port: a 400 without a request, its bytes kept as nginx escaped them', () => {

@@ -286,14 +286,26 @@ function readCommonLine(line: string): Json | undefined {
   return record;
 }
 
+/**
+ * lighttpd's default format (`%h %V %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"`) writes the request's host
+ * where the common format has the identd user (`%l`, `-` but where identd still answers, with a user's name): a host
+ * name with a dot, an address or `localhost`, with its port when the Host header had one.
+ */
+const HOST_FIELD = /^(\[[\da-f:.]+\]|localhost|[\da-z-]+(?:\.[\da-z-]+)+)(?::(\d{1,5}))?$/i;
+
 /** The record of what the line's start gives: the time, who, the user; undefined when who is not readable. */
 function startRecord(start: RegExpExecArray): Json | undefined {
-  const [, who, , user, time] = start as unknown as string[];
+  const [, who, ident, user, time] = start as unknown as string[];
   const client = clientOf(who as string);
   if (client === undefined) return undefined;
   const record: Json = { StartUTC: time };
   setGiven(record, 'ClientHost', client.host);
   setGiven(record, 'ClientUsername', user);
+  const host = client.vhost === undefined && ident !== '-' ? HOST_FIELD.exec(ident as string) : null;
+  if (host !== null) {
+    record.RequestHost = (host[1] as string).replace(/^\[|\]$/g, '');
+    if (host[2] !== undefined) record.RequestPort = host[2];
+  }
   if (client.vhost !== undefined) record.RequestHost = client.vhost;
   if (client.vport !== undefined) record.RequestPort = client.vport;
   return record;
