@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,14 +17,16 @@ import { accepts, exited, freePort, waitFor } from './support/process.js';
  * (`escape=json`), and the same variables sent from `log_by_lua` to the Kafka emulator by lua-resty-kafka (Debian's
  * lua-nginx-kafka 0.07: a Kafka client of its own, producing with the legacy message format). A real Apache (Debian's
  * 2.4) serves the same requests and writes its `combined` line (Apache escapes `\"`, `\\` and `\xhh`), and a real
- * lighttpd (Debian's 1.4) its default line, which has the request's host where the others have the identd user. Sluice
- * must read the same request from all of them.
+ * lighttpd (Debian's 1.4) its default line, which has the request's host where the others have the identd user; a real
+ * Varnish (Debian's 7.1) in front of nginx caches them, and varnishncsa writes its default line, whose request line has
+ * the whole URL (`GET http://<Host>/path HTTP/1.1`). Sluice must read the same request from all of them.
  */
 let kafka: KafkaEmulator;
 let dir: string;
 let port: number;
 let apachePort: number;
 let lighttpdPort: number;
+let varnishPort: number;
 let nginx: ChildProcess;
 let apache: ChildProcess;
 let serverOutput = '';
@@ -151,7 +153,37 @@ beforeAll(async () => {
   for (const bytes of REQUESTS) await rawRequest(bytes, lighttpdPort);
   lighttpd.kill('SIGTERM');
   await exited(lighttpd);
-}, 60_000);
+  await throughVarnish();
+}, 90_000);
+
+/**
+ * Varnish in front of nginx (`-j none`: no jail, so it runs as the tests' user), varnishncsa attached to it: each
+ * request sent once varnishncsa writes its file, and both stopped once its lines are there.
+ */
+async function throughVarnish(): Promise<void> {
+  varnishPort = await freePort();
+  const workDir = join(dir, 'varnish');
+  // Its backend a port nobody listens on: Varnish answers 503 itself, and no other server's log gets its fetches.
+  const varnishd = startServer('/usr/sbin/varnishd', ['-F', '-j', 'none', '-n', workDir, '-a', `127.0.0.1:${varnishPort}`, '-b', `127.0.0.1:${await freePort()}`, '-s', 'malloc,16m']);
+  const ncsa: ChildProcess[] = [varnishd];
+  try {
+    await waitFor(() => accepts(varnishPort), 30_000, 'Varnish').catch((error: Error) => {
+      throw new Error(`${error.message}: ${serverOutput}`);
+    });
+    const logFile = join(dir, 'varnishncsa.log');
+    ncsa.push(startServer('varnishncsa', ['-n', workDir, '-w', logFile]));
+    await waitFor(() => existsSync(logFile), 10_000, 'varnishncsa’s file');
+    // varnishncsa reads Varnish's log from where it attached: give it a moment to be there.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const bytes of REQUESTS) await rawRequest(bytes, varnishPort);
+    await waitFor(() => readFileSync(logFile, 'utf8').trim().split('\n').length >= REQUESTS.length, 10_000, 'varnishncsa’s lines');
+  } finally {
+    for (const child of ncsa.reverse()) {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  }
+}
 
 afterAll(async () => {
   for (const server of [nginx, apache]) server?.kill('SIGTERM');
@@ -246,6 +278,18 @@ describe('a real nginx’s and a real Apache’s access logs', () => {
     expect(fromLighttpd).toEqual(fromNginx);
     // The Host header, where sent: HTTP/1.0's request had none.
     expect(documents.map((document) => document.url?.domain)).toEqual(['videos.example.com', 'videos.example.com', 'videos.example.com', undefined, 'videos.example.com']);
+  });
+
+  it('varnishncsa’s lines, whose request line has the whole URL, give the same requests and the host each was sent to', () => {
+    const lines = readFileSync(join(dir, 'varnishncsa.log'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(REQUESTS.length);
+    expect(lines[0]).toContain('"GET http://videos.example.com/api/v1/jobs/42?full=1 HTTP/1.1"');
+    const request = ({ client, method, path, query, version, referrer, agent, tags }: ReturnType<typeof summary>) => ({ client, method, path, query, version, referrer, agent, tags });
+    const documents = lines.map(read);
+    const byPath = (each: Doc[]) => new Map(each.map((document) => [`${document.http?.request?.method} ${document.url?.path}`, request(summary(document))]));
+    const fromNginx = byPath(readFileSync(join(dir, 'access.log'), 'utf8').trim().split('\n').slice(0, REQUESTS.length).map(read));
+    expect(byPath(documents)).toEqual(fromNginx);
+    expect(documents[0]?.url).toMatchObject({ scheme: 'http', domain: 'videos.example.com', path: '/api/v1/jobs/42', query: 'full=1' });
   });
 
   it('a TLS handshake sent to the HTTP port: a 400 without a request, its bytes kept as nginx escaped them', () => {

@@ -78,6 +78,22 @@ export function setRequest(record: Json, text: string): void {
     record.RequestPath = target.slice(0, last);
     record.RequestProtocol = target.slice(last + 1);
   } else record.RequestPath = target;
+  if (target.charCodeAt(0) !== 47) setAbsoluteTarget(record, record.RequestPath as string);
+}
+
+/** An absolute-form target's scheme, host and port (`http://videos.example.com:8080/path`). */
+const ABSOLUTE_TARGET = /^([a-z][a-z\d+.-]*):\/\/(\[[\da-f:.]+\]|[^/:?#\s@]+)(?::(\d{1,5}))?(?=[/?#]|$)/i;
+
+/**
+ * A cache's or proxy's line whose target is a whole URL (varnishncsa's `%r` is `GET http://<Host>/path HTTP/1.1`, a
+ * forward proxy's the URL asked for): the URL's host is the request's, unless the line named it elsewhere.
+ */
+function setAbsoluteTarget(record: Json, target: string): void {
+  const found = record.RequestHost === undefined ? ABSOLUTE_TARGET.exec(target) : null;
+  if (found === null) return;
+  record.RequestScheme = (found[1] as string).toLowerCase();
+  record.RequestHost = (found[2] as string).replace(/^\[|\]$/g, '');
+  if (found[3] !== undefined) record.RequestPort = found[3];
 }
 
 interface Tail {

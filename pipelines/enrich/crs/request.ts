@@ -1,5 +1,8 @@
 import { urlDecode } from './transforms.js';
 
+/** `scheme://authority` before an absolute-form target's path. */
+const ABSOLUTE_FORM = /^[a-z][a-z\d+.-]*:\/\/[^/]*/i;
+
 /** What an access log carries of a request: the request line and, when logged, two headers. */
 export interface AccessRequest {
   method: string;
@@ -69,9 +72,15 @@ export class RequestVariables {
     }
   }
 
+  /**
+   * The path, without the query, a fragment, or the scheme and host of an absolute-form target: REQUEST_FILENAME is
+   * "the relative request URL" (ModSecurity's reference manual; Apache's ModSecurity takes the parsed path). A cache's
+   * log writes every request so (varnishncsa's `GET http://<Host>/path`), and its Host header is not the path.
+   */
   get path(): string {
     const query = this.uri.indexOf('?');
-    const path = query < 0 ? this.uri : this.uri.slice(0, query);
+    let path = query < 0 ? this.uri : this.uri.slice(0, query);
+    if (path.charCodeAt(0) !== 47) path = path.replace(ABSOLUTE_FORM, '');
     const fragment = path.indexOf('#');
     return fragment < 0 ? path : path.slice(0, fragment);
   }
