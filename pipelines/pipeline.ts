@@ -11,6 +11,7 @@ import { normaliseServerErrorLine } from './sources/web-server-errors.js';
 import { isTraefikRuntimeRecord, normaliseTraefikRuntime, normaliseTraefikRuntimeText } from './sources/traefik-runtime.js';
 import { normaliseUvicorn } from './sources/uvicorn.js';
 import { normaliseGunicorn } from './sources/gunicorn.js';
+import { normaliseUwsgi } from './sources/uwsgi.js';
 import { isCaddyAccessRecord, isCaddyRecord, normaliseCaddyRecord } from './sources/caddy.js';
 import { normaliseHaproxyLine } from './sources/haproxy.js';
 import { normalisePythonLine } from './sources/python-logging.js';
@@ -74,7 +75,7 @@ const DATASETS: Record<Source, string> = { app: 'rendiff.api', traefik: 'rendiff
 /**
  * The text formats of the JSON sources: Traefik's default access log and its own log (and HAProxy's HTTP log, another
  * proxy's), Celery's worker lines,
- * uvicorn's and gunicorn's lines (a Python API's servers), Python's logging in its usual formats (both services' own
+ * uvicorn's, gunicorn's and uWSGI's lines (a Python API's servers), Python's logging in its usual formats (both services' own
  * modules); undefined for a line of none of them.
  */
 function normaliseText(source: Source, line: string, context: NormaliseContext): Json | undefined {
@@ -85,15 +86,15 @@ function normaliseText(source: Source, line: string, context: NormaliseContext):
     case 'worker':
       return normaliseCelery(line, context) ?? normalisePythonLine(line, context, DATASETS.worker, 'rendiff-worker');
     case 'app':
-      return normaliseUvicorn(line, context, DATASETS.app, 'rendiff-api') ?? normaliseGunicorn(line, context, DATASETS.app, 'rendiff-api') ?? normalisePythonLine(line, context, DATASETS.app, 'rendiff-api');
+      return normaliseUvicorn(line, context, DATASETS.app, 'rendiff-api') ?? normaliseGunicorn(line, context, DATASETS.app, 'rendiff-api') ?? normaliseUwsgi(line, context, DATASETS.app, 'rendiff-api') ?? normalisePythonLine(line, context, DATASETS.app, 'rendiff-api');
     default:
       return undefined;
   }
 }
 
-/** Another web server's or HAProxy's access line, or a web server's error line, on the generic source: a document of the generic stream. */
+/** Another web server's, HAProxy's or uWSGI's access line, or a web server's error line, on the generic source: a document of the generic stream. */
 function webServerLine(line: string, context: NormaliseContext): Json | undefined {
-  return normaliseWebServerLine(line, context, DATASETS.generic) ?? normaliseHaproxyLine(line, context, DATASETS.generic) ?? normaliseServerErrorLine(line, context, DATASETS.generic);
+  return normaliseWebServerLine(line, context, DATASETS.generic) ?? normaliseHaproxyLine(line, context, DATASETS.generic) ?? normaliseUwsgi(line, context, DATASETS.generic, undefined) ?? normaliseServerErrorLine(line, context, DATASETS.generic);
 }
 
 function normalise(source: Source, written: Json | string, context: NormaliseContext, forced: boolean): Json {
