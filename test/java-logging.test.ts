@@ -1,0 +1,130 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPipeline } from '../pipelines/pipeline.js';
+import { exited, freePort, waitFor } from './support/process.js';
+import { templatedEmulator } from './support/rollups.js';
+
+/**
+ * A real Java service logging through log4j (Debian's ZooKeeper 3.8 with log4j 1.2 behind slf4j) writes each event in
+ * four layouts at once: ZooKeeper's own (`%d{ISO8601} [myid:%X{myid}] - %-5p [%t:%C{1}@%L] - %m%n`), Apache Kafka's
+ * (`[%d] %p %m (%c)%n`, from its config/log4j.properties), the usual `%d{ISO8601} %-5p [%t] %c - %m%n`, and
+ * Elasticsearch's plain layout (`[%d{ISO8601}][%-5p][%-25c] %m%n`, the category unabbreviated: log4j 1.2 has no `{1.}`).
+ * A second server on the same port fails and logs its exception with the stack trace under it, which the test joins
+ * to its event as Filebeat's multiline (`negate: true`, `match: after` on a line that starts with a time) does.
+ */
+let dir: string;
+const LAYOUTS = {
+  zookeeper: '%d{ISO8601} [myid:%X{myid}] - %-5p [%t:%C{1}@%L] - %m%n',
+  kafka: '[%d] %p %m (%c)%n',
+  common: '%d{ISO8601} %-5p [%t] %c - %m%n',
+  elasticsearch: '[%d{ISO8601}][%-5p][%-25c] %m%n',
+} as const;
+type Layout = keyof typeof LAYOUTS;
+const NAMES = Object.keys(LAYOUTS) as Layout[];
+
+function log4jProperties(): string {
+  const lines = [`log4j.rootLogger=INFO, ${NAMES.join(', ')}`];
+  for (const name of NAMES) {
+    lines.push(`log4j.appender.${name}=org.apache.log4j.FileAppender`, `log4j.appender.${name}.File=${join(dir, `${name}.log`)}`, `log4j.appender.${name}.layout=org.apache.log4j.PatternLayout`, `log4j.appender.${name}.layout.ConversionPattern=${LAYOUTS[name]}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The lines of a file as Filebeat's multiline joins them: a line that does not start with a time goes with the one before. */
+function events(name: Layout): string[] {
+  const joined: string[] = [];
+  for (const line of readFileSync(join(dir, `${name}.log`), 'utf8').split('\n')) {
+    if (line === '') continue;
+    if (/^\[?\d{4}-\d{2}-\d{2}/.test(line) || joined.length === 0) joined.push(line);
+    else joined[joined.length - 1] += `\n${line}`;
+  }
+  return joined;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sluice-java-'));
+  writeFileSync(join(dir, 'log4j.properties'), log4jProperties());
+  const port = await freePort();
+  const java = (data: string) =>
+    spawn('java', ['-cp', ['/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-log4j12.jar', '/usr/share/java/log4j-1.2.jar'].join(':'), `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`, 'org.apache.zookeeper.server.ZooKeeperServerMain', String(port), join(dir, data)], { stdio: 'ignore' });
+  const server = java('data');
+  try {
+    await waitFor(() => existsSync(join(dir, 'common.log')) && readFileSync(join(dir, 'common.log'), 'utf8').includes('binding to port'), 30_000, 'ZooKeeper to listen');
+    // The same port again: the second server logs its BindException and exits.
+    const second = java('data2');
+    await exited(second);
+  } finally {
+    server.kill('SIGTERM');
+    await exited(server);
+  }
+}, 60_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const pipeline = createPipeline({ namespace: 'prod' });
+type Doc = Record<string, any>;
+function read(value: string): Doc {
+  const outcome = pipeline({ value, topic: 'logs-zookeeper' });
+  if (!outcome.ok) throw new Error(`rejected (${outcome.reason}): ${value}`);
+  return outcome.document as Doc;
+}
+
+describe('a Java service’s log4j layouts, as log4j writes them', () => {
+  const es = templatedEmulator();
+
+  it('the four layouts give each event the same time, level, message and error', () => {
+    const byLayout = Object.fromEntries(NAMES.map((name) => [name, events(name).map(read)])) as Record<Layout, Doc[]>;
+    const summary = (document: Doc) => [document['@timestamp'], document.log?.level, document.message, document.error?.type, document.error?.message, document.event.outcome];
+    const reference = byLayout.common.map(summary);
+    expect(reference.length).toBeGreaterThan(50);
+    for (const name of NAMES) expect(byLayout[name].map(summary), name).toEqual(reference);
+    // Every event has its level and time: none was kept whole with the time it arrived.
+    expect(byLayout.common.every((document) => ['info', 'warn', 'error'].includes(document.log?.level))).toBe(true);
+    const started = byLayout.common.find((document) => document.message === 'Starting server');
+    expect(started?.log.logger).toBe('org.apache.zookeeper.server.ZooKeeperServerMain');
+    expect(byLayout.kafka.find((document) => document.message === 'Starting server')?.log.logger).toBe('org.apache.zookeeper.server.ZooKeeperServerMain');
+    expect(byLayout.elasticsearch.find((document) => document.message === 'Starting server')?.log.logger).toBe('org.apache.zookeeper.server.ZooKeeperServerMain');
+    // ZooKeeper's layout names the class alone, the thread and the source line.
+    const zookeeper = byLayout.zookeeper.find((document) => document.message === 'Starting server');
+    expect(zookeeper).toMatchObject({ log: { logger: 'ZooKeeperServerMain' }, process: { thread: { name: 'main' } } });
+    expect(zookeeper?.log.origin.file.line).toBeGreaterThan(0);
+  });
+
+  it('the second server’s failure: an error with its exception and stack trace; a warning’s throwable too', () => {
+    for (const name of NAMES) {
+      const documents = events(name).map(read);
+      const failure = documents.find((document) => document.message === 'Unexpected exception, exiting abnormally');
+      expect(failure, name).toMatchObject({ log: { level: 'error' }, message: 'Unexpected exception, exiting abnormally', error: { type: 'java.net.BindException', message: 'Address already in use' }, event: { outcome: 'failure' } });
+      expect(failure?.error.stack_trace).toMatch(/^java\.net\.BindException: Address already in use\n\tat /);
+      // A warning may carry a throwable too (Debian's ZooKeeper has no Jetty for its admin server): an error, no failure.
+      const warning = documents.find((document) => document.log.level === 'warn' && document.error !== undefined);
+      expect(warning, name).toMatchObject({ error: { type: 'java.lang.NoClassDefFoundError' } });
+      expect(warning?.event.outcome).toBeUndefined();
+    }
+  });
+
+  it('its documents are indexed under ilm/’s templates', async () => {
+    const documents = NAMES.flatMap((name) => events(name).map(read));
+    const operations = documents.flatMap((document) => [{ create: { _index: `logs-${document.data_stream.dataset}-prod` } }, document]);
+    const indexed = await es().bulk({ refresh: true, operations });
+    expect(indexed.items.filter((item) => item.create?.error !== undefined)).toEqual([]);
+    expect((await es().count({ index: 'logs-*', query: { term: { 'error.type': 'java.net.BindException' } } })).count).toBe(NAMES.length);
+  });
+});
+
+describe('Spring Boot’s default console layout (lines of its reference documentation, Logging › Log Format)', () => {
+  it('3.x, with the application’s name, and 2.x, whose Tomcat logger holds brackets', () => {
+    const current = read('2026-02-19T12:22:37.451Z  INFO 128443 --- [myapp] [           main] o.s.b.d.f.logexample.MyApplication       : Starting MyApplication using Java 25.0.2 with PID 128443 (/opt/apps/myapp.jar started by myuser in /opt/apps/)');
+    expect(current).toMatchObject({
+      '@timestamp': '2026-02-19T12:22:37.451Z',
+      log: { level: 'info', logger: 'o.s.b.d.f.logexample.MyApplication' },
+      process: { pid: 128443, thread: { name: 'main' } },
+      message: 'Starting MyApplication using Java 25.0.2 with PID 128443 (/opt/apps/myapp.jar started by myuser in /opt/apps/)',
+    });
+    const older = read('2019-03-05 10:57:51.253  INFO 45469 --- [ost-startStop-1] o.a.c.c.C.[Tomcat].[localhost].[/]       : Initializing Spring embedded WebApplicationContext');
+    expect(older).toMatchObject({ '@timestamp': '2019-03-05T10:57:51.253Z', log: { level: 'info', logger: 'o.a.c.c.C.[Tomcat].[localhost].[/]' }, process: { pid: 45469, thread: { name: 'ost-startStop-1' } }, message: 'Initializing Spring embedded WebApplicationContext' });
+  });
+});
