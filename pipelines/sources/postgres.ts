@@ -54,6 +54,15 @@ const RDS = new RegExp(`^${TIME}:(.{0,300}?):([^:@\\s]{0,128})@([^:\\s]{0,128}):
  */
 const BARE = new RegExp(`^${TIME} (${LEVELS}):  (.*)$`, 's');
 /**
+ * PgBouncer's log, what the pooler in front of PostgreSQL writes beside it (src/log.c of its usual library):
+ * `2026-12-07 12:14:58.317 UTC [5979] WARNING C-0x5600757a0800: app/postgres@127.0.0.1:43776 pooler error: …`, its level
+ * without PostgreSQL's colon; a connection's message starts with its id (`C-` a client's, `S-` the pooler's own to the
+ * server) and `database/user@host:port` (`(nodb)`, `(nouser)` before they are known).
+ */
+const PGBOUNCER = new RegExp(`^${TIME} \\[(\\d+)\\] (NOISE|DEBUG|LOG|WARNING|ERROR|FATAL) (.*)$`, 's');
+const PGBOUNCER_CONNECTION = /^([CS])-0x[\da-f]+: ([^/\s]*)\/([^@\s]*)@(\[[\da-f:.]+\]|[^:\s]+):(\d+) ([\s\S]*)$/;
+const PGBOUNCER_LEVELS: Record<string, string> = { NOISE: 'debug', DEBUG: 'debug', LOG: 'info', WARNING: 'warning', ERROR: 'error', FATAL: 'critical' };
+/**
  * How log_statement and log_min_duration_statement name what they log (postgres.c): `statement`, `fastpath function
  * call`, or `parse|bind|execute [fetch from] <name>`, the name up to the first ": " (a client's name may hold colons,
  * as psycopg's `py:0x7f…` does).
@@ -72,7 +81,7 @@ const PLAN = /^duration: (\d+(?:\.\d+)?) ms\s+plan:\s*\n([\s\S]*)$/;
 const AUDIT = /^AUDIT: (SESSION|OBJECT),(\d+),(\d+),([A-Z_]+),([^,]*),([^,]*),((?:"(?:[^"]|"")*"|[^,]*)),([\s\S]*)$/;
 
 export function looksLikePostgresStderr(line: string): boolean {
-  return STDERR.test(line) || RDS.test(line) || BARE.test(line);
+  return STDERR.test(line) || RDS.test(line) || BARE.test(line) || PGBOUNCER.test(line);
 }
 
 /** Whether a plain line is one of PostgreSQL's log formats: stderr with a known prefix, or csvlog (by its time). */
@@ -269,9 +278,9 @@ function logTime(time: string, zone: string | undefined, context: NormaliseConte
 }
 
 /** A document at the time `%m` wrote, with its zone. */
-function timedDocument(time: string, zone: string | undefined, context: NormaliseContext): Json {
+function timedDocument(time: string, zone: string | undefined, context: NormaliseContext, service = 'postgresql'): Json {
   const when = logTime(time, zone, context);
-  const document = baseDocument('rendiff.postgres', when.ms, context, 'postgresql');
+  const document = baseDocument('rendiff.postgres', when.ms, context, service);
   if (when.timezone !== undefined) put(document, 'event.timezone', when.timezone);
   if (when.unknownZone === true) addTag(document, 'timezone_unknown');
   return document;
@@ -359,9 +368,48 @@ function csvRecord(line: string): Json | undefined {
   return record;
 }
 
+/** A connection's part of PgBouncer's message: who, and what its message says of the connection or the login. */
+function applyPgbouncerConnection(document: Json, message: string): string {
+  const connection = PGBOUNCER_CONNECTION.exec(message);
+  if (connection === null) return message;
+  const [, kind, database, user, host, port, rest] = connection as unknown as string[];
+  const peer = (host as string).replace(/^\[|\]$/g, '');
+  const side = kind === 'C' ? 'source' : 'destination';
+  put(document, 'pgbouncer.connection', kind === 'C' ? 'client' : 'server');
+  put(document, `${side}.address`, peer);
+  if (isIP(peer) !== 0) put(document, `${side}.ip`, peer);
+  put(document, `${side}.port`, Number(port));
+  if (database !== '(nodb)') put(document, 'postgresql.log.database', database);
+  if (user !== '(nouser)') put(document, 'user.name', user);
+  const closing = /^closing because: (.*?)(?: \(age=(\d+)s\))?$/.exec(rest as string);
+  if (closing !== null) {
+    put(document, 'pgbouncer.close_reason', closing[1]);
+    if (closing[2] !== undefined) put(document, 'event.duration', nanoseconds(Number(closing[2]) * 1e9));
+    // The close that ends a refused login is that login's failure (one event per attempt, for the brute-force detector).
+    if (/authentication failed|no such user/.test(closing[1] as string)) categorise(document, 'authentication', ['start'], 'failure');
+    else categorise(document, 'network', ['connection', 'end']);
+  } else if (/^login attempt: /.test(rest as string) || /^new connection to server/.test(rest as string)) categorise(document, 'network', ['connection', 'start']);
+  else if (/^pooler error: /.test(rest as string)) put(document, 'error.message', (rest as string).slice('pooler error: '.length));
+  return rest as string;
+}
+
+/** A line of PgBouncer's log; undefined when it is not one. */
+function normalisePgbouncer(line: string, context: NormaliseContext): Json | undefined {
+  const found = PGBOUNCER.exec(line);
+  if (found === null) return undefined;
+  const [, time = '', zone, pid, severity = 'LOG', message = ''] = found;
+  // Its own service unless Filebeat names one: beside PostgreSQL's in the database's stream.
+  const document = timedDocument(time, zone, context, 'pgbouncer');
+  put(document, 'process.pid', Number(pid));
+  put(document, 'log.level', PGBOUNCER_LEVELS[severity]);
+  put(document, 'message', applyPgbouncerConnection(document, message));
+  if (severity === 'ERROR' || severity === 'FATAL') put(document, 'event.outcome', 'failure');
+  return document;
+}
+
 export function normalisePostgres(record: Json | string, context: NormaliseContext): Json {
   if (typeof record === 'string') {
-    const document = normaliseStderr(record, context);
+    const document = normaliseStderr(record, context) ?? normalisePgbouncer(record, context);
     if (document !== undefined) return document;
     const csv = csvRecord(record);
     if (csv === undefined) throw new RejectedError('validate', 'not a PostgreSQL log line: expected the "%m [%p] " prefix, such as "2025-07-10 10:30:00.123 UTC [1234] LOG:  …", or csvlog');
