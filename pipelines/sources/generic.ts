@@ -8,6 +8,7 @@ import { parseLogfmt } from './logfmt.js';
 import { parseKlogLine, putKlog } from './klog.js';
 import { isCaddyAccessRecord, normaliseCaddyRecord } from './caddy.js';
 import { nginxJsonRecord } from './nginx-json.js';
+import { parseGoConsole, putGoConsole } from './go-console.js';
 import { parseJavaLine, putJavaLine } from './java-logging.js';
 import { parsePythonLine, putPythonLine } from './python-logging.js';
 import { parseRedisLine, putRedis, valkeyRecord } from './redis.js';
@@ -58,12 +59,15 @@ function readGoLogLine(line: string): PlainLine | undefined {
   };
 }
 
-/** The first plain-line format the generic pipeline reads that the line is: Java's log4j and logback layouts, syslog, Redis's, glog's, Python's logging, Go's log. */
+/** The first plain-line format the generic pipeline reads that the line is: Java's log4j and logback layouts, zap's and zerolog's consoles, syslog, Redis's, glog's, Python's logging, Go's log. */
 function readPlainLine(line: string, received: number): PlainLine | undefined {
   // Java's layouts first: Spring Boot's `time  LEVEL pid --- [thread] logger : message` is also a time and a message
   // to rsyslog's file format and to Python's.
   const java = parseJavaLine(line);
   if (java !== undefined) return { ms: java.ms, place: (document) => putJavaLine(document, java) };
+  // Go's console formats too: zerolog's `time LVL message` is also a time, a host and a message to rsyslog's.
+  const go = parseGoConsole(line);
+  if (go !== undefined) return { ms: go.ms, place: (document) => putGoConsole(document, go) };
   const syslog = parseSyslog(line, received);
   if (syslog !== undefined) return { ms: syslog.ms, place: (document) => putSyslog(document, syslog) };
   const redis = parseRedisLine(line, received);

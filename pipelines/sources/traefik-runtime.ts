@@ -1,7 +1,8 @@
 import { put, type Json } from '../ecs.js';
 import { baseDocument, eventTime, keepRest, withoutColours, type Claim, type NormaliseContext } from './common.js';
 import { claimLoggerField } from './json-loggers.js';
-import { logfmtPairs, logfmtValue } from './logfmt.js';
+import { parseZerologConsole } from './go-console.js';
+import { logfmtPairs } from './logfmt.js';
 
 /**
  * Traefik's own log (not its access log), which shares the container's output and so the Traefik topic:
@@ -42,11 +43,6 @@ export function normaliseTraefikRuntime(record: Json, context: NormaliseContext)
   return document;
 }
 
-/** zerolog's console levels. */
-const CONSOLE_LEVELS: Readonly<Record<string, string>> = { TRC: 'trace', DBG: 'debug', INF: 'info', WRN: 'warn', ERR: 'error', FTL: 'fatal', PNC: 'panic' };
-const CONSOLE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})) (TRC|DBG|INF|WRN|ERR|FTL|PNC) (.*)$/s;
-/** The ConsoleWriter's `error=` field: a bare word, or quoted with Go's escapes. */
-const CONSOLE_ERROR = / error=("(?:[^"\\]|\\.)*"|\S+)/;
 const LOGRUS_HEAD = /^time="([^"]+)" level=([a-z]+) /;
 
 /** A text line of Traefik's own log as its document, or undefined when it is not one. */
@@ -54,13 +50,12 @@ export function normaliseTraefikRuntimeText(line: string, context: NormaliseCont
   const plain = withoutColours(line);
   const logrus = LOGRUS_HEAD.exec(plain);
   if (logrus !== null) return normaliseTraefikRuntime({ time: logrus[1], level: logrus[2], ...logfmtPairs(plain, logrus[0].length) }, context);
-  const console = CONSOLE.exec(plain);
-  if (console === null) return undefined;
-  const document = baseDocument('rendiff.traefik', eventTime(console[1], 'time', context), context, 'traefik');
-  put(document, 'log.level', CONSOLE_LEVELS[console[2] as string]);
-  // The message and the context fields after it stay one text: a message may hold `=` itself.
-  put(document, 'message', console[3]);
-  const error = CONSOLE_ERROR.exec(console[3] as string);
-  if (error !== null) put(document, 'error.message', logfmtValue(error[1] as string, 0).value);
+  // Traefik 3's zerolog console (go-console.ts): the message and the context fields after it stay one text.
+  const console = parseZerologConsole(plain);
+  if (console === undefined) return undefined;
+  const document = baseDocument('rendiff.traefik', eventTime(console.time, 'time', context), context, 'traefik');
+  put(document, 'log.level', console.level);
+  put(document, 'message', console.message);
+  put(document, 'error.message', console.error);
   return document;
 }

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createPipeline } from '../pipelines/pipeline.js';
+import { packageRoot } from '../shared/paths.js';
+import { buildGoClient, run } from './support/process.js';
+
+/**
+ * Go's two structured loggers in their console formats, as a real Go program writes them (test/support's
+ * go_console_logger.go, built against Debian's zap 1.23 and zerolog 1.26): zap's development logger, tab-separated with
+ * the caller and the fields as JSON and a stack under its warnings and errors, and zerolog's ConsoleWriter. Each event
+ * must have its time, level, message, caller and error, the stack joined as Filebeat's multiline joins it.
+ */
+const SOURCE = join(packageRoot, 'test', 'support', 'go_console_logger.go');
+let zapEvents: string[];
+let zerologLines: string[];
+
+/** Lines that do not start with a time go with the one before (Filebeat's `multiline`, `negate: true`, `match: after`). */
+function joined(text: string): string[] {
+  const events: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    if (/^\d{4}-\d{2}-\d{2}T/.test(line) || events.length === 0) events.push(line);
+    else events[events.length - 1] += `\n${line}`;
+  }
+  return events;
+}
+
+beforeAll(async () => {
+  const build = await buildGoClient('go_console_logger');
+  expect(build.error).toBeUndefined();
+  const result = await run(build.path, [], { timeoutMs: 30_000 });
+  expect(result.code).toBe(0);
+  zapEvents = joined(result.stderr);
+  zerologLines = joined(result.stdout);
+}, 150_000);
+
+const NOW = Date.now();
+const pipeline = createPipeline({ namespace: 'prod', now: () => NOW });
+type Doc = Record<string, any>;
+function read(value: string): Doc {
+  const outcome = pipeline({ value, topic: 'logs-generic' });
+  if (!outcome.ok) throw new Error(`rejected (${outcome.reason}): ${value}`);
+  return outcome.document as Doc;
+}
+/** The source line of the call marked `// zap:<level>` in the program. */
+const sourceLine = (marker: string): number => readFileSync(SOURCE, 'utf8').split('\n').findIndex((line) => line.includes(`// zap:${marker}`)) + 1;
+
+describe('Go’s console loggers, as zap and zerolog write them', () => {
+  it('zap’s console encoder: time, level, logger, caller, message, fields, and the stack of a warning or error', () => {
+    const [info, warn, error] = zapEvents.map(read);
+    expect(zapEvents).toHaveLength(3);
+    // zap writes the time to the millisecond: each event has its own, not the time it arrived.
+    zapEvents.forEach((event, k) => expect([info, warn, error][k]?.['@timestamp']).toBe(new Date(Date.parse(event.split('\t')[0] as string)).toISOString()));
+    expect(info).toMatchObject({ log: { level: 'info', origin: { file: { line: sourceLine('info') } } }, message: 'server started', rendiff: { port: 8080 } });
+    expect(info?.log.logger).toBeUndefined();
+    expect(info?.log.origin.file.name).toMatch(/go_console_logger\.go$/);
+    expect(warn).toMatchObject({ log: { level: 'warn', logger: 'jobs', origin: { file: { line: sourceLine('warn') } } }, message: 'job slow', rendiff: { job_id: 'job-41', took: '3.2s' } });
+    expect(error).toMatchObject({ log: { level: 'error', logger: 'jobs', origin: { file: { line: sourceLine('error') } } }, message: 'job failed', error: { message: 'ffmpeg exited 1' }, rendiff: { job_id: 'job-42' }, event: { outcome: 'failure' } });
+    expect(error?.error.stack_trace).toMatch(/^main\.main\n\t.*go_console_logger\.go:\d+\n/);
+  });
+
+  it('zerolog’s ConsoleWriter: time, level, the message with its context fields, and the error', () => {
+    const [info, error] = zerologLines.map(read);
+    expect(zerologLines).toHaveLength(2);
+    expect(info).toMatchObject({ log: { level: 'info' }, message: 'server started port=8080' });
+    expect(error).toMatchObject({ log: { level: 'error' }, message: 'job failed error="ffmpeg exited 1" job_id=job-42', error: { message: 'ffmpeg exited 1' }, event: { outcome: 'failure' } });
+    for (const document of [info, error]) expect(Math.abs(Date.parse(document?.['@timestamp']) - NOW)).toBeLessThan(60_000);
+  });
+});
