@@ -7,9 +7,9 @@ import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedactor } from '../pipelines/enrich/redact.js';
 import { tagSecurity } from '../pipelines/enrich/security.js';
-import { createPipeline } from '../pipelines/pipeline.js';
 import { accepts, exited, freePort, run, waitFor } from './support/process.js';
 import { templatedEmulator } from './support/rollups.js';
+import { documentReader } from './support/pipeline.js';
 
 /**
  * A real Caddy (Debian's 2.6) serves requests and writes its JSON access log twice: with its default encoder (`ts` in
@@ -103,13 +103,7 @@ afterAll(async () => {
 
 const NOW = Date.now();
 const redactor = createRedactor();
-const pipeline = createPipeline({ namespace: 'prod', now: () => NOW, enrichers: [tagSecurity, (document, line) => redactor.document(document, line)] });
-type Doc = Record<string, any>;
-function read(value: string, topic: string): Doc {
-  const outcome = pipeline({ value, topic });
-  if (!outcome.ok) throw new Error(`rejected (${outcome.reason}): ${value}`);
-  return outcome.document as Doc;
-}
+const read = documentReader({ now: NOW, enrichers: [tagSecurity, (document, line) => redactor.document(document, line)] });
 
 describe('Caddy’s JSON access log, as a real Caddy writes it', () => {
   const es = templatedEmulator();

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createPipeline } from '../pipelines/pipeline.js';
 import { packageRoot } from '../shared/paths.js';
 import { buildGoClient, run } from './support/process.js';
+import { documentReader } from './support/pipeline.js';
 
 /**
  * Go's two structured loggers in their console formats, as a real Go program writes them (test/support's
@@ -36,19 +36,13 @@ beforeAll(async () => {
 }, 150_000);
 
 const NOW = Date.now();
-const pipeline = createPipeline({ namespace: 'prod', now: () => NOW });
-type Doc = Record<string, any>;
-function read(value: string): Doc {
-  const outcome = pipeline({ value, topic: 'logs-generic' });
-  if (!outcome.ok) throw new Error(`rejected (${outcome.reason}): ${value}`);
-  return outcome.document as Doc;
-}
+const read = documentReader({ topic: 'logs-generic', now: NOW });
 /** The source line of the call marked `// zap:<level>` in the program. */
 const sourceLine = (marker: string): number => readFileSync(SOURCE, 'utf8').split('\n').findIndex((line) => line.includes(`// zap:${marker}`)) + 1;
 
 describe('Go’s console loggers, as zap and zerolog write them', () => {
   it('zap’s console encoder: time, level, logger, caller, message, fields, and the stack of a warning or error', () => {
-    const [info, warn, error] = zapEvents.map(read);
+    const [info, warn, error] = zapEvents.map((line) => read(line));
     expect(zapEvents).toHaveLength(3);
     // zap writes the time to the millisecond: each event has its own, not the time it arrived.
     zapEvents.forEach((event, k) => expect([info, warn, error][k]?.['@timestamp']).toBe(new Date(Date.parse(event.split('\t')[0] as string)).toISOString()));
@@ -61,7 +55,7 @@ describe('Go’s console loggers, as zap and zerolog write them', () => {
   });
 
   it('zerolog’s ConsoleWriter: time, level, the message with its context fields, and the error', () => {
-    const [info, error] = zerologLines.map(read);
+    const [info, error] = zerologLines.map((line) => read(line));
     expect(zerologLines).toHaveLength(2);
     expect(info).toMatchObject({ log: { level: 'info' }, message: 'server started port=8080' });
     expect(error).toMatchObject({ log: { level: 'error' }, message: 'job failed error="ffmpeg exited 1" job_id=job-42', error: { message: 'ffmpeg exited 1' }, event: { outcome: 'failure' } });

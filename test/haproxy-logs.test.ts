@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tagSecurity } from '../pipelines/enrich/security.js';
-import { createPipeline } from '../pipelines/pipeline.js';
 import { accepts, exited, freePort, waitFor } from './support/process.js';
 import { templatedEmulator } from './support/rollups.js';
+import { documentReader } from './support/pipeline.js';
 
 /**
  * A real HAProxy (Debian's 2.6) in front of a Python web server logs its HTTP log to stdout (`log stdout format raw`,
@@ -76,13 +76,7 @@ afterAll(async () => {
 });
 
 const NOW = Date.now();
-const pipeline = createPipeline({ namespace: 'prod', now: () => NOW, enrichers: [tagSecurity] });
-type Doc = Record<string, any>;
-function read(value: string, topic: string): Doc {
-  const outcome = pipeline({ value, topic });
-  if (!outcome.ok) throw new Error(`rejected (${outcome.reason}): ${value}`);
-  return outcome.document as Doc;
-}
+const read = documentReader({ now: NOW, enrichers: [tagSecurity] });
 /** HAProxy's lines of the requests: the readiness probe's connection, closed before any request (`CR--`), left out. */
 const lines = () => haproxyOutput.trim().split('\n').filter((line) => line.includes(' fe_http ') && !line.includes(' CR-- '));
 

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPipeline } from '../pipelines/pipeline.js';
 import { exited, freePort, waitFor } from './support/process.js';
 import { templatedEmulator } from './support/rollups.js';
+import { documentReader, type Doc } from './support/pipeline.js';
 
 /**
  * A real Java service logging through log4j (Debian's ZooKeeper 3.8 with log4j 1.2 behind slf4j) writes each event in
@@ -64,19 +64,13 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const pipeline = createPipeline({ namespace: 'prod' });
-type Doc = Record<string, any>;
-function read(value: string): Doc {
-  const outcome = pipeline({ value, topic: 'logs-zookeeper' });
-  if (!outcome.ok) throw new Error(`rejected (${outcome.reason}): ${value}`);
-  return outcome.document as Doc;
-}
+const read = documentReader({ topic: 'logs-zookeeper' });
 
 describe('a Java service’s log4j layouts, as log4j writes them', () => {
   const es = templatedEmulator();
 
   it('the four layouts give each event the same time, level, message and error', () => {
-    const byLayout = Object.fromEntries(NAMES.map((name) => [name, events(name).map(read)])) as Record<Layout, Doc[]>;
+    const byLayout = Object.fromEntries(NAMES.map((name) => [name, events(name).map((line) => read(line))])) as Record<Layout, Doc[]>;
     const summary = (document: Doc) => [document['@timestamp'], document.log?.level, document.message, document.error?.type, document.error?.message, document.event.outcome];
     const reference = byLayout.common.map(summary);
     expect(reference.length).toBeGreaterThan(50);
@@ -95,7 +89,7 @@ describe('a Java service’s log4j layouts, as log4j writes them', () => {
 
   it('the second server’s failure: an error with its exception and stack trace; a warning’s throwable too', () => {
     for (const name of NAMES) {
-      const documents = events(name).map(read);
+      const documents = events(name).map((line) => read(line));
       const failure = documents.find((document) => document.message === 'Unexpected exception, exiting abnormally');
       expect(failure, name).toMatchObject({ log: { level: 'error' }, message: 'Unexpected exception, exiting abnormally', error: { type: 'java.net.BindException', message: 'Address already in use' }, event: { outcome: 'failure' } });
       expect(failure?.error.stack_trace).toMatch(/^java\.net\.BindException: Address already in use\n\tat /);
@@ -107,7 +101,7 @@ describe('a Java service’s log4j layouts, as log4j writes them', () => {
   });
 
   it('its documents are indexed under ilm/’s templates', async () => {
-    const documents = NAMES.flatMap((name) => events(name).map(read));
+    const documents = NAMES.flatMap((name) => events(name).map((line) => read(line)));
     const operations = documents.flatMap((document) => [{ create: { _index: `logs-${document.data_stream.dataset}-prod` } }, document]);
     const indexed = await es().bulk({ refresh: true, operations });
     expect(indexed.items.filter((item) => item.create?.error !== undefined)).toEqual([]);

@@ -3,9 +3,9 @@ import { appendFileSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPipeline } from '../pipelines/pipeline.js';
 import { exited, freePort, run, waitFor } from './support/process.js';
 import { templatedEmulator } from './support/rollups.js';
+import { documentReader } from './support/pipeline.js';
 
 /**
  * A real PgBouncer (Debian's 1.18) pools connections to a real PostgreSQL 15, as it sits in front of an API's database,
@@ -63,14 +63,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const pipeline = createPipeline({ namespace: 'prod' });
-type Doc = Record<string, any>;
+const read = documentReader({ topic: 'logs-postgres' });
 const lines = (): string[] => readFileSync(join(dir, 'pgbouncer.log'), 'utf8').trim().split('\n');
-function read(value: string): Doc {
-  const outcome = pipeline({ value, topic: 'logs-postgres' });
-  if (!outcome.ok) throw new Error(`rejected (${outcome.reason}): ${value}`);
-  return outcome.document as Doc;
-}
 
 describe('PgBouncer’s log, as a real PgBouncer writes it', () => {
   const es = templatedEmulator();
@@ -91,7 +85,7 @@ describe('PgBouncer’s log, as a real PgBouncer writes it', () => {
   });
 
   it('the connections: the client’s and the pooler’s to the server, the user, the database, and one failure per wrong password', () => {
-    const documents = lines().map(read);
+    const documents = lines().map((line) => read(line));
     const attempts = documents.filter((document) => document.message.startsWith('login attempt: '));
     expect(attempts.length).toBeGreaterThanOrEqual(3);
     expect(attempts[0]).toMatchObject({ source: { ip: '127.0.0.1' }, user: { name: 'postgres' }, postgresql: { log: { database: 'app' } }, pgbouncer: { connection: 'client' }, event: { category: ['network'], type: ['connection', 'start'] } });
@@ -104,7 +98,7 @@ describe('PgBouncer’s log, as a real PgBouncer writes it', () => {
   });
 
   it('its documents are indexed under ilm/’s templates', async () => {
-    const documents = lines().map(read);
+    const documents = lines().map((line) => read(line));
     const operations = documents.flatMap((document) => [{ create: { _index: `logs-${document.data_stream.dataset}-prod` } }, document]);
     const indexed = await es().bulk({ refresh: true, operations });
     expect(indexed.items.filter((item) => item.create?.error !== undefined)).toEqual([]);

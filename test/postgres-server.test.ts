@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPipeline } from '../pipelines/pipeline.js';
 import { exited, freePort, run, waitFor } from './support/process.js';
+import { documentReader, type Doc } from './support/pipeline.js';
 
 /**
  * A real PostgreSQL 15 (Debian's) logs one session three ways at once, `log_destination = 'stderr,csvlog,jsonlog'`,
@@ -84,13 +84,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const pipeline = createPipeline({ namespace: 'prod', now: () => Date.parse('2026-12-07T12:00:00Z') });
-type Doc = Record<string, any>;
-function read(value: string): Doc {
-  const outcome = pipeline({ value, topic: 'logs-postgres' });
-  if (!outcome.ok) throw new Error(`rejected (${outcome.reason}): ${value}`);
-  return outcome.document as Doc;
-}
+const read = documentReader({ topic: 'logs-postgres', now: Date.parse('2026-12-07T12:00:00Z') });
 
 const logFile = (name: string) => readFileSync(join(dir, 'log', name), 'utf8');
 
@@ -124,12 +118,12 @@ describe('a real PostgreSQL 15’s log, in its three formats', () => {
     // The one difference, as each format writes it: csvlog's SQLSTATE 00000 (successful completion) of every message
     // that is no error, which jsonlog leaves out (Filebeat's module keeps csvlog's, and so does Sluice).
     const csv = csvRecords(logFile('postgresql.csv'))
-      .map(read)
+      .map((line) => read(line))
       .map((document) => {
         if (document.postgresql.log.sql_state_code === '00000') delete document.postgresql.log.sql_state_code;
         return document;
       });
-    const json = logFile('postgresql.json').trim().split('\n').map(read);
+    const json = logFile('postgresql.json').trim().split('\n').map((line) => read(line));
     expect(csv.length).toBeGreaterThan(20);
     expect(json).toHaveLength(csv.length);
     const different = csv.flatMap((document, i) => (isDeepStrictEqual(document, json[i]) ? [] : [{ csv: document, json: json[i] }]));
@@ -137,9 +131,9 @@ describe('a real PostgreSQL 15’s log, in its three formats', () => {
   });
 
   it('stderr gives each event’s time, process, level, user, database, query, duration and outcome as jsonlog does', () => {
-    const json = logFile('postgresql.json').trim().split('\n').map(read);
+    const json = logFile('postgresql.json').trim().split('\n').map((line) => read(line));
     const stderr = stderrEvents(logFile('postgresql'))
-      .map(read)
+      .map((line) => read(line))
       .filter((document) => !['DETAIL', 'HINT', 'STATEMENT', 'CONTEXT'].includes(document.postgresql.log.severity));
     const summary = (document: Doc) => ({
       time: document['@timestamp'],
@@ -158,7 +152,7 @@ describe('a real PostgreSQL 15’s log, in its three formats', () => {
   });
 
   it('what the server wrote is read for what it is', () => {
-    const json = logFile('postgresql.json').trim().split('\n').map(read);
+    const json = logFile('postgresql.json').trim().split('\n').map((line) => read(line));
     const find = (text: string) => json.find((document) => document.message.includes(text)) as Doc;
     expect(find('starting PostgreSQL 15')).toMatchObject({ event: { timezone: '+01:00' }, log: { level: 'info' } });
     expect(find('pg_sleep').postgresql.log).toMatchObject({ query: 'SELECT pg_sleep(0.05)', query_step: 'statement' });
@@ -170,7 +164,7 @@ describe('a real PostgreSQL 15’s log, in its three formats', () => {
     expect(find('disconnection: ')).toMatchObject({ event: { category: ['network'], type: ['connection', 'end'] }, source: { ip: '127.0.0.1' } });
     expect(find('disconnection: ').event.duration).toBeGreaterThan(0);
     // In stderr, the lines after an error carry what csvlog and jsonlog put in the error's record.
-    const stderr = stderrEvents(logFile('postgresql')).map(read);
+    const stderr = stderrEvents(logFile('postgresql')).map((line) => read(line));
     expect(stderr.find((document) => document.postgresql.log.severity === 'STATEMENT' && document.message === 'SELECT 1/0')?.postgresql.log.query).toBe('SELECT 1/0');
     expect(stderr.find((document) => document.postgresql.log.severity === 'DETAIL')?.postgresql.log.detail).toBe('Key (id)=(1) already exists.');
   });

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPipeline } from '../pipelines/pipeline.js';
 import { accepts, exited, freePort, run, waitFor } from './support/process.js';
+import { documentReader, type Doc } from './support/pipeline.js';
 
 /**
  * What Python programs write with the standard logging module's usual formats and Loguru's default, written here by
@@ -63,13 +63,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const NOW = Date.now();
-const pipeline = createPipeline({ namespace: 'prod', now: () => NOW });
-type Doc = Record<string, any>;
-function read(value: string, topic = 'logs-app'): Doc {
-  const outcome = pipeline({ value, topic });
-  if (!outcome.ok) throw new Error(`rejected (${outcome.reason}): ${value}`);
-  return outcome.document as Doc;
-}
+const read = documentReader({ topic: 'logs-app', now: NOW });
 
 /** The events of a log as Filebeat's multiline joins them: a line that does not start a record continues the one before. */
 function events(text: string, starts: RegExp): string[] {

@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPipeline } from '../pipelines/pipeline.js';
 import { accepts, exited, freePort, waitFor } from './support/process.js';
 import { templatedEmulator } from './support/rollups.js';
+import { documentReader, type Doc } from './support/pipeline.js';
 
 /**
  * A real uWSGI (Debian's 2.0 with its Python 3 plugin) serves a WSGI app, as a Flask or Django API is served, and writes
@@ -70,13 +70,7 @@ afterAll(async () => {
 });
 
 const NOW = Date.now();
-const pipeline = createPipeline({ namespace: 'prod', now: () => NOW });
-type Doc = Record<string, any>;
-function read(value: string, topic: string): Doc {
-  const outcome = pipeline({ value, topic });
-  if (!outcome.ok) throw new Error(`rejected (${outcome.reason}): ${value}`);
-  return outcome.document as Doc;
-}
+const read = documentReader({ now: NOW });
 
 describe('uWSGI’s request log, as a real uWSGI writes it', () => {
   const es = templatedEmulator();

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaEmulator } from '../emulators/kafka/index.js';
 import { tagSecurity } from '../pipelines/enrich/security.js';
-import { createPipeline } from '../pipelines/pipeline.js';
 import { startKafka } from './support/kafka.js';
 import { accepts, exited, freePort, waitFor } from './support/process.js';
+import { documentReader, type Doc } from './support/pipeline.js';
 
 /**
  * A real nginx (Debian's 1.22 with its Lua module) serves requests and logs each three ways: its `combined` text
@@ -192,13 +192,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const pipeline = createPipeline({ namespace: 'prod', enrichers: [tagSecurity] });
-type Doc = Record<string, any>;
-function read(value: string): Doc {
-  const outcome = pipeline({ value, topic: 'logs-nginx' });
-  if (!outcome.ok) throw new Error(`rejected (${outcome.reason}): ${value}`);
-  return outcome.document as Doc;
-}
+const read = documentReader({ topic: 'logs-nginx', enrichers: [tagSecurity] });
 
 /** What a request's document says of it, whichever way nginx logged it. */
 function summary(document: Doc) {
@@ -241,9 +235,9 @@ describe('a real nginx’s and a real Apache’s access logs', () => {
     expect(lines).toHaveLength(REQUESTS.length + 1);
     // nginx's combined format has no host: the identd field is `-`.
     expect(lines.every((line) => line.startsWith('127.0.0.1 - '))).toBe(true);
-    const fromLines = byRequest(lines.slice(0, REQUESTS.length).map(read));
-    const fromJson = byRequest(records.slice(0, REQUESTS.length).map(read));
-    const fromKafka = byRequest((await shippedThroughKafka(REQUESTS.length + 1)).map(read).filter((document) => document.http?.request?.method !== undefined));
+    const fromLines = byRequest(lines.slice(0, REQUESTS.length).map((line) => read(line)));
+    const fromJson = byRequest(records.slice(0, REQUESTS.length).map((line) => read(line)));
+    const fromKafka = byRequest((await shippedThroughKafka(REQUESTS.length + 1)).map((line) => read(line)).filter((document) => document.http?.request?.method !== undefined));
     expect(fromJson).toEqual(fromLines);
     expect(fromKafka).toEqual(fromLines);
 
@@ -262,8 +256,8 @@ describe('a real nginx’s and a real Apache’s access logs', () => {
     expect(lines[1]).toContain('\\"quoted\\" \\xc3\\xbcn\\xc3\\xafcode\\\\path');
     // The request as the client sent it; the answers differ (Apache serves files: these are not there).
     const request = ({ client, method, url, path, query, version, referrer, agent, tags }: ReturnType<typeof summary>) => ({ client, method, url, path, query, version, referrer, agent, tags });
-    const fromApache = [...byRequest(lines.map(read))].map(([key, value]) => [key, request(value)]);
-    const fromNginx = [...byRequest(readFileSync(join(dir, 'access.log'), 'utf8').trim().split('\n').slice(0, REQUESTS.length).map(read))].map(([key, value]) => [key, request(value)]);
+    const fromApache = [...byRequest(lines.map((line) => read(line)))].map(([key, value]) => [key, request(value)]);
+    const fromNginx = [...byRequest(readFileSync(join(dir, 'access.log'), 'utf8').trim().split('\n').slice(0, REQUESTS.length).map((line) => read(line)))].map(([key, value]) => [key, request(value)]);
     expect(fromApache).toEqual(fromNginx);
   });
 
@@ -272,9 +266,9 @@ describe('a real nginx’s and a real Apache’s access logs', () => {
     expect(lines).toHaveLength(REQUESTS.length);
     expect(lines[0]).toMatch(/^127\.0\.0\.1 videos\.example\.com - \[/);
     const request = ({ client, method, url, path, query, version, referrer, agent, tags }: ReturnType<typeof summary>) => ({ client, method, url, path, query, version, referrer, agent, tags });
-    const documents = lines.map(read);
+    const documents = lines.map((line) => read(line));
     const fromLighttpd = [...byRequest(documents)].map(([key, value]) => [key, request(value)]);
-    const fromNginx = [...byRequest(readFileSync(join(dir, 'access.log'), 'utf8').trim().split('\n').slice(0, REQUESTS.length).map(read))].map(([key, value]) => [key, request(value)]);
+    const fromNginx = [...byRequest(readFileSync(join(dir, 'access.log'), 'utf8').trim().split('\n').slice(0, REQUESTS.length).map((line) => read(line)))].map(([key, value]) => [key, request(value)]);
     expect(fromLighttpd).toEqual(fromNginx);
     // The Host header, where sent: HTTP/1.0's request had none.
     expect(documents.map((document) => document.url?.domain)).toEqual(['videos.example.com', 'videos.example.com', 'videos.example.com', undefined, 'videos.example.com']);
@@ -285,9 +279,9 @@ describe('a real nginx’s and a real Apache’s access logs', () => {
     expect(lines).toHaveLength(REQUESTS.length);
     expect(lines[0]).toContain('"GET http://videos.example.com/api/v1/jobs/42?full=1 HTTP/1.1"');
     const request = ({ client, method, path, query, version, referrer, agent, tags }: ReturnType<typeof summary>) => ({ client, method, path, query, version, referrer, agent, tags });
-    const documents = lines.map(read);
+    const documents = lines.map((line) => read(line));
     const byPath = (each: Doc[]) => new Map(each.map((document) => [`${document.http?.request?.method} ${document.url?.path}`, request(summary(document))]));
-    const fromNginx = byPath(readFileSync(join(dir, 'access.log'), 'utf8').trim().split('\n').slice(0, REQUESTS.length).map(read));
+    const fromNginx = byPath(readFileSync(join(dir, 'access.log'), 'utf8').trim().split('\n').slice(0, REQUESTS.length).map((line) => read(line)));
     expect(byPath(documents)).toEqual(fromNginx);
     expect(documents[0]?.url).toMatchObject({ scheme: 'http', domain: 'videos.example.com', path: '/api/v1/jobs/42', query: 'full=1' });
   });
