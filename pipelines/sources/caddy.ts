@@ -1,5 +1,5 @@
 import { isJsonObject } from '../../shared/json-object.js';
-import type { Json } from '../ecs.js';
+import { hostPort, put, type Json } from '../ecs.js';
 import type { NormaliseContext } from './common.js';
 import { normaliseWebServerRecord } from './traefik.js';
 
@@ -10,8 +10,8 @@ import { normaliseWebServerRecord } from './traefik.js';
  * `method`, `host`, `uri`, `headers` as lists of values, `tls` with `version` and `cipher_suite` as the numbers of the
  * TLS record, `proto` the negotiated ALPN and `server_name` the SNI), `bytes_read` (the body, since 2.7), `user_id`,
  * `duration` (seconds by default, or Go's duration text), `size`, `status` (0: the connection closed before an answer),
- * `resp_headers`. Checked against Debian's Caddy 2.6 (test/web-server-access.test.ts) and the fields Caddy documents
- * for later versions.
+ * `resp_headers`. Checked against Debian's Caddy 2.6 (test/caddy-logs.test.ts) and the fields Caddy documents for
+ * later versions.
  */
 
 /** Go's crypto/tls names of the suites it negotiates (crypto/tls/cipher_suites.go): ECS's `tls.cipher` gives the name. */
@@ -57,12 +57,6 @@ function headerText(values: unknown): string | undefined {
   return texts.length === 0 ? undefined : texts.join(', ');
 }
 
-/** `host:port`, `[v6]:port` or a bare host → the host and its port. */
-function splitHost(host: string): { name: string; port: string | undefined } {
-  const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(host);
-  return match ? { name: (match[1] as string).replace(/^\[|\]$/g, ''), port: match[2] } : { name: host, port: undefined };
-}
-
 /**
  * Caddy's record as the fields of the access record the other web servers' formats give (traefik-common.ts), so its
  * document is theirs: the request and response headers as Traefik names the ones it keeps (`request_<Name>`,
@@ -86,7 +80,7 @@ function caddyAccessRecord(written: Json): { record: Json; extras: CaddyExtras }
   record.RequestPath = uri;
   if (typeof proto === 'string') record.RequestProtocol = proto;
   if (typeof host === 'string' && host !== '') {
-    const { name, port } = splitHost(host);
+    const { ip: name, port } = hostPort(host);
     record.RequestAddr = host;
     record.RequestHost = name;
     if (port !== undefined) record.RequestPort = port;
@@ -121,12 +115,9 @@ function caddyAccessRecord(written: Json): { record: Json; extras: CaddyExtras }
 export function normaliseCaddyRecord(written: Json, context: NormaliseContext, dataset: string): Json {
   const { record, extras } = caddyAccessRecord(written);
   const document = normaliseWebServerRecord(record, context, dataset);
-  if (extras.nextProtocol !== undefined || extras.serverName !== undefined || extras.resumed !== undefined) {
-    const tls = (document.tls ??= {}) as Json;
-    if (extras.nextProtocol !== undefined) tls.next_protocol = extras.nextProtocol;
-    if (extras.resumed !== undefined) tls.resumed = extras.resumed;
-    if (extras.serverName !== undefined) tls.client = { ...(tls.client as Json | undefined), server_name: extras.serverName };
-  }
-  if (extras.logger !== undefined) document.log = { ...(document.log as Json | undefined), logger: extras.logger };
+  put(document, 'tls.next_protocol', extras.nextProtocol);
+  put(document, 'tls.resumed', extras.resumed);
+  put(document, 'tls.client.server_name', extras.serverName);
+  put(document, 'log.logger', extras.logger);
   return document;
 }

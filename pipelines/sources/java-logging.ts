@@ -1,7 +1,7 @@
 import { put, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
 import { isFailureLevel } from './common.js';
-import { exceptionOf } from './logger-formats.js';
+import { placeTrace } from './logger-formats.js';
 
 /**
  * Java services' text logs (log4j's and logback's pattern layouts) in the layouts their projects ship, as the services
@@ -98,12 +98,7 @@ export function putJavaLine(document: Json, line: JavaLine): void {
   put(document, 'process.thread.name', line.thread);
   put(document, 'log.origin.file.line', line.line);
   put(document, 'message', line.message);
-  if (line.trace !== undefined) {
-    // Java's stack trace under the message: the exception on its first line, `\tat …` frames after it.
-    put(document, 'error.stack_trace', line.trace);
-    const exception = exceptionOf(line.trace);
-    put(document, 'error.type', exception?.type);
-    put(document, 'error.message', exception?.message);
-  }
+  // Java's stack trace under the message: the exception on its first line, `\tat …` frames after it.
+  placeTrace(document, line.trace);
   if (isFailureLevel(line.level)) put(document, 'event.outcome', 'failure');
 }

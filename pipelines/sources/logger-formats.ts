@@ -157,7 +157,7 @@ export function exceptionOf(trace: string): { type: string; message?: string } |
 const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
 
 /** A stack trace as text: `error.stack_trace`, with the exception's type and message read from it. */
-function placeTrace(document: Json, trace: unknown): boolean {
+export function placeTrace(document: Json, trace: unknown): boolean {
   if (!isText(trace) || get(document, 'error.stack_trace') !== undefined) return false;
   put(document, 'error.stack_trace', trace);
   const exception = exceptionOf(trace);

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
-import { addTag, nanoseconds, put, type Json } from '../ecs.js';
+import { addTag, hostPort, nanoseconds, put, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
 import { RejectedError } from '../types.js';
 import { baseDocument, eventTime, keepRest, validator, type NormaliseContext } from './common.js';
@@ -54,13 +54,13 @@ const RDS = new RegExp(`^${TIME}:(.{0,300}?):([^:@\\s]{0,128})@([^:\\s]{0,128}):
  */
 const BARE = new RegExp(`^${TIME} (${LEVELS}):  (.*)$`, 's');
 /**
- * PgBouncer's log, what the pooler in front of PostgreSQL writes beside it (src/log.c of its usual library):
+ * PgBouncer's log, what the pooler in front of PostgreSQL writes beside it, as PgBouncer 1.18 writes it:
  * `2026-12-07 12:14:58.317 UTC [5979] WARNING C-0x5600757a0800: app/postgres@127.0.0.1:43776 pooler error: …`, its level
  * without PostgreSQL's colon; a connection's message starts with its id (`C-` a client's, `S-` the pooler's own to the
  * server) and `database/user@host:port` (`(nodb)`, `(nouser)` before they are known).
  */
 const PGBOUNCER = new RegExp(`^${TIME} \\[(\\d+)\\] (NOISE|DEBUG|LOG|WARNING|ERROR|FATAL) (.*)$`, 's');
-const PGBOUNCER_CONNECTION = /^([CS])-0x[\da-f]+: ([^/\s]*)\/([^@\s]*)@(\[[\da-f:.]+\]|[^:\s]+):(\d+) ([\s\S]*)$/;
+const PGBOUNCER_CONNECTION = /^([CS])-0x[\da-f]+: ([^/\s]*)\/([^@\s]*)@((?:\[[\da-f:.]+\]|[^:\s]+):\d+) ([\s\S]*)$/;
 const PGBOUNCER_LEVELS: Record<string, string> = { NOISE: 'debug', DEBUG: 'debug', LOG: 'info', WARNING: 'warning', ERROR: 'error', FATAL: 'critical' };
 /**
  * How log_statement and log_min_duration_statement name what they log (postgres.c): `statement`, `fastpath function
@@ -372,13 +372,13 @@ function csvRecord(line: string): Json | undefined {
 function applyPgbouncerConnection(document: Json, message: string): string {
   const connection = PGBOUNCER_CONNECTION.exec(message);
   if (connection === null) return message;
-  const [, kind, database, user, host, port, rest] = connection as unknown as string[];
-  const peer = (host as string).replace(/^\[|\]$/g, '');
+  const [, kind, database, user, address, rest] = connection as unknown as string[];
+  const { ip: peer, port } = hostPort(address as string);
   const side = kind === 'C' ? 'source' : 'destination';
   put(document, 'pgbouncer.connection', kind === 'C' ? 'client' : 'server');
   put(document, `${side}.address`, peer);
   if (isIP(peer) !== 0) put(document, `${side}.ip`, peer);
-  put(document, `${side}.port`, Number(port));
+  put(document, `${side}.port`, port);
   if (database !== '(nodb)') put(document, 'postgresql.log.database', database);
   if (user !== '(nouser)') put(document, 'user.name', user);
   const closing = /^closing because: (.*?)(?: \(age=(\d+)s\))?$/.exec(rest as string);

@@ -1,7 +1,7 @@
 import { put, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
 import { baseDocument, isFailureLevel, receivedTime, type NormaliseContext } from './common.js';
-import { exceptionOf } from './logger-formats.js';
+import { placeTrace } from './logger-formats.js';
 
 /**
  * The text Python programs write with the standard `logging` module's usual formats, or Loguru's default, when nobody
@@ -75,11 +75,7 @@ const TRACEBACK = '\nTraceback (most recent call last):';
 export function placeTraceback(document: Json, message: string): string {
   const at = message.indexOf(TRACEBACK);
   if (at < 0) return message;
-  const trace = message.slice(at + 1);
-  put(document, 'error.stack_trace', trace);
-  const exception = exceptionOf(trace);
-  put(document, 'error.type', exception?.type);
-  put(document, 'error.message', exception?.message);
+  placeTrace(document, message.slice(at + 1));
   return message.slice(0, at);
 }
 
