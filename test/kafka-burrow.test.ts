@@ -68,11 +68,15 @@ function burrowConfig(zookeeperPort: number, httpPort: number): string {
   ].join('\n');
 }
 
-/** ZooKeeper accepts connections before it serves them: its `srvr` command answers only once it does. */
+/**
+ * ZooKeeper accepts connections before it serves them: its `srvr` command answers only once it does. A connection
+ * taken while it starts may get neither an answer nor a close: it is given up after 2 s and asked again.
+ */
 function serving(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     let answer = '';
     const socket = connect(port, '127.0.0.1', () => socket.end('srvr'));
+    socket.setTimeout(2000, () => socket.destroy());
     socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
     socket.on('close', () => resolve(answer.includes('Mode: standalone')));
     socket.on('error', () => resolve(false));
