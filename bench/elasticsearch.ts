@@ -102,9 +102,12 @@ async function postAll(url: string, bodies: string[]): Promise<void> {
   }));
 }
 
-/** Sends a bulk body; the answer opens with its `errors` flag, so the client need not parse a megabyte of items. */
+/**
+ * Sends a bulk body; the answer opens with its `errors` flag, so the client need not parse a megabyte of items. Its
+ * answer uncompressed, as the ingest worker's client asks (fetch would ask for gzip, which the emulator honours).
+ */
 async function post(url: string, body: string): Promise<void> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', 'accept-encoding': 'identity' }, body });
   const text = await response.text();
   if (!response.ok || !text.startsWith('{"errors":false')) throw new Error(`bulk failed: ${text.slice(0, 500)}`);
 }

@@ -43,6 +43,8 @@ interface Report {
   flushed: unknown;
   reindexed: number;
   updated_by_query: number;
+  compressed: [number, number];
+  api_version_7: [number, string, string] | string;
 }
 
 describe('Debian’s official Python client (python3-elasticsearch 7.17) against the emulator', () => {
@@ -83,5 +85,9 @@ describe('Debian’s official Python client (python3-elasticsearch 7.17) against
     expect(report.valid).toEqual([true, false]);
     expect(report.flushed).toEqual({ total: 2, successful: 1, failed: 0 });
     expect([report.reindexed, report.updated_by_query]).toEqual([2, 1]);
+    // Gzipped bulk bodies are read as Elasticsearch reads them: all 300 indexed.
+    expect(report.compressed).toEqual([300, 300]);
+    // Version 7's REST API is refused, as by Elasticsearch 9, with the reason the client shows its user.
+    expect(report.api_version_7).toEqual([400, 'media_type_header_exception', 'Accept version must be either version 9 or 8, but found 7. Accept=application/vnd.elasticsearch+json;compatible-with=7']);
   });
 });

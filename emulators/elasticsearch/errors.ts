@@ -13,6 +13,9 @@ export class EsError extends Error {
     this.name = 'EsError';
   }
 
+  /** The id Elasticsearch had generated for the document when it failed (its bulk item reports it). */
+  generatedId?: string;
+
   /** The `error` object of a response body, as also used inside bulk items. */
   toError(): Record<string, unknown> {
     const cause = { type: this.type, reason: this.reason, ...this.extra };

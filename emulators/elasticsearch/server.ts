@@ -8,9 +8,11 @@ import { setOwn } from '../../shared/json-object.js';
 import { parseTimeValue } from '../../shared/time-value.js';
 import { listen } from '../common/listen.js';
 import type { FsyncPolicy } from '../common/record-file.js';
+import { compatibleVersion } from './compatible-version.js';
 import { EmulatedNode } from './emulated-node.js';
 import { EsError } from './errors.js';
 import { matchesPattern } from './glob.js';
+import { compress, inflateBody, responseEncoding, type Body, type ResponseEncoding } from './http-compression.js';
 import { runLifecycle, startLifecycles } from './ilm.js';
 import { FileJournal } from './journal.js';
 import { Router, truthy, type Reply, type Request } from './router.js';
@@ -249,14 +251,17 @@ export class ElasticsearchEmulator {
     const url = new URL(incoming.url ?? '/', 'http://localhost');
     const query = Object.fromEntries(url.searchParams);
     const method = incoming.method ?? 'GET';
+    const encoding = method === 'HEAD' ? undefined : responseEncoding(incoming.headers['accept-encoding']);
     let reply: Reply;
+    let compatible: number | undefined;
     try {
-      const sent = await this.readBody(incoming);
+      const sent = inflateBody(incoming.headers['content-encoding'], await this.readBody(incoming), this.node.maxContentLength);
       const fromSource = sent.length === 0 ? bodyFromSource(query) : undefined;
       const { chunks, length } = fromSource ?? sent;
+      compatible = compatibleVersion(incoming.headers.accept, fromSource === undefined ? incoming.headers['content-type'] : query.source_content_type, length > 0);
       const refused = fromSource === undefined ? unsupportedContentType(incoming, length) : undefined;
       if (refused !== undefined) {
-        this.send(outgoing, method, { status: 406, body: { error: refused, status: 406 } }, query, 'application/json');
+        this.send(outgoing, method, { status: 406, body: { error: refused, status: 406 } }, query, 'application/json', encoding);
         return;
       }
       if (this.node.faults.latencyMs > 0 && !url.pathname.startsWith('/_emulator')) await new Promise((resolve) => setTimeout(resolve, this.node.faults.latencyMs));
@@ -289,12 +294,11 @@ export class ElasticsearchEmulator {
     // A client asking for a compatible-with media type gets its answer in that type, as from Elasticsearch; `format=yaml`
     // (or an Accept of YAML) gets YAML, as every Elasticsearch REST API gives it.
     const accept = String(incoming.headers.accept ?? '');
-    const compatible = /compatible-with=(\d+)/.exec(accept)?.[1];
     const yaml = query.format === 'yaml' || (query.format === undefined && accept.split(';')[0]?.trim().toLowerCase() === 'application/yaml');
-    this.send(outgoing, method, reply, query, yaml ? YAML_TYPE : compatible === undefined ? 'application/json' : `application/vnd.elasticsearch+json;compatible-with=${compatible}`);
+    this.send(outgoing, method, reply, query, yaml ? YAML_TYPE : compatible === undefined ? 'application/json' : `application/vnd.elasticsearch+json;compatible-with=${compatible}`, encoding);
   }
 
-  private readBody(incoming: IncomingMessage): Promise<{ chunks: Buffer[]; length: number }> {
+  private readBody(incoming: IncomingMessage): Promise<Body> {
     const limit = this.node.maxContentLength;
     return new Promise((resolve, reject) => {
       const declared = Number(incoming.headers['content-length'] ?? 0);
@@ -324,12 +328,13 @@ export class ElasticsearchEmulator {
     });
   }
 
-  private send(outgoing: ServerResponse, method: string, reply: Reply, query: Record<string, string>, contentType: string): void {
+  private send(outgoing: ServerResponse, method: string, reply: Reply, query: Record<string, string>, contentType: string, encoding: ResponseEncoding | undefined): void {
     outgoing.statusCode = reply.status;
     outgoing.setHeader('X-elastic-product', 'Elasticsearch');
     if (reply.text !== undefined) {
       outgoing.setHeader('content-type', 'text/plain; charset=UTF-8');
-      outgoing.end(method === 'HEAD' ? undefined : reply.text);
+      if (method === 'HEAD') outgoing.end();
+      else this.end(outgoing, reply.text, encoding);
       return;
     }
     outgoing.setHeader('content-type', contentType);
@@ -339,8 +344,18 @@ export class ElasticsearchEmulator {
       return;
     }
     const body = query.filter_path !== undefined ? filterPath(reply.body, query.filter_path.split(',')) : reply.body;
-    if (contentType === YAML_TYPE) outgoing.end(`---\n${stringifyYaml(body, JACKSON_YAML_STYLE)}`);
-    else outgoing.end(JSON.stringify(body, null, truthy(query.pretty) ? 2 : undefined));
+    if (contentType === YAML_TYPE) this.end(outgoing, `---\n${stringifyYaml(body, JACKSON_YAML_STYLE)}`, encoding);
+    else this.end(outgoing, JSON.stringify(body, null, truthy(query.pretty) ? 2 : undefined), encoding);
+  }
+
+  /** The answer's body, compressed when the client accepts it (`http.compression`, on by default over plain HTTP). */
+  private end(outgoing: ServerResponse, payload: string, encoding: ResponseEncoding | undefined): void {
+    if (encoding === undefined || payload.length === 0) {
+      outgoing.end(payload);
+      return;
+    }
+    outgoing.setHeader('content-encoding', encoding);
+    outgoing.end(compress(payload, encoding));
   }
 
   /** In matching order: the first route whose pattern matches a path answers it. */

@@ -921,11 +921,7 @@ export class Cluster {
     if (options.ifSeqNo !== undefined && existing?.seqNo !== options.ifSeqNo) {
       throw new EsError(409, 'version_conflict_engine_exception', `[${docId}]: version conflict, required seqNo [${options.ifSeqNo}], primary term [1]. ${existing ? `current document has seqNo [${existing.seqNo}] and primary term [1]` : 'but no document was found'}`, { index_uuid: index.uuid, shard: '0', index: index.name });
     }
-    if (index.dataStream !== undefined) {
-      const timestamp = source['@timestamp'];
-      if (timestamp === undefined || timestamp === null) throw new EsError(400, 'document_parsing_exception', '[1:1] failed to parse: data stream timestamp field [@timestamp] is missing', {}, { type: 'illegal_argument_exception', reason: 'data stream timestamp field [@timestamp] is missing' });
-    }
-    const { fields, added } = indexDocument(source, index.mappings, docId, this.mappingLimits(index));
+    const { fields, added } = this.parseDocument(index, source, docId, id === undefined);
     if (added) this.putMapping(index, { properties: added });
     this.fixConstantKeywords(index, fields);
     // The JSON as received where there is one, with what pipelines set: serialising again would cost as much as indexing.
@@ -933,6 +929,21 @@ export class Cluster {
     const doc = new Doc(docId, index.name, raw, fields, (existing?.version ?? 0) + 1, index.seqNo++, options.raw === undefined ? undefined : options.patch);
     this.store(index, doc, existing, id === undefined);
     return doc;
+  }
+
+  /** The document's fields under the index's mappings. Elasticsearch generates an id before the shard parses the
+   * document, so a document without one that fails still has one in its bulk item. */
+  private parseDocument(index: Index, source: Json, docId: string, generated: boolean): ReturnType<typeof indexDocument> {
+    try {
+      if (index.dataStream !== undefined) {
+        const timestamp = source['@timestamp'];
+        if (timestamp === undefined || timestamp === null) throw new EsError(400, 'document_parsing_exception', '[1:1] failed to parse: data stream timestamp field [@timestamp] is missing', {}, { type: 'illegal_argument_exception', reason: 'data stream timestamp field [@timestamp] is missing' });
+      }
+      return indexDocument(source, index.mappings, docId, this.mappingLimits(index));
+    } catch (error) {
+      if (generated && error instanceof EsError) error.generatedId = docId;
+      throw error;
+    }
   }
 
   /** A constant_keyword without a value takes the first document's, as Elasticsearch sets it in the mapping. */

@@ -3,6 +3,7 @@
 Usage: es_python_client.py URL. Prints one JSON report on stdout; the test checks it.
 """
 import json
+import os
 import sys
 import warnings
 
@@ -105,5 +106,18 @@ report["flushed"] = es.indices.flush(index="py-piped")["_shards"]
 # A reindex and an update by query, as an operator runs them after a mapping change.
 report["reindexed"] = es.reindex(body={"source": {"index": "py-piped"}, "dest": {"index": "py-copy"}}, refresh=True)["created"]
 report["updated_by_query"] = es.update_by_query(index="py-copy", body={"query": {"term": {"service.keyword": "api"}}}, refresh=True)["updated"]
+
+# http_compress, as services that ship much use it: each request body gzipped, answers asked for in gzip (urllib3
+# inflates them).
+zipped = Elasticsearch(url, http_compress=True)
+report["compressed"] = [helpers.bulk(zipped, ({"_index": "py-zipped", "message": "line %d of the record" % i} for i in range(300)), refresh=True)[0],
+                        zipped.count(index="py-zipped")["count"]]
+# ELASTIC_CLIENT_APIVERSIONING: the 7.17 client then asks for version 7's REST API, which Elasticsearch 9 no longer speaks.
+os.environ["ELASTIC_CLIENT_APIVERSIONING"] = "1"
+try:
+    es.info()
+    report["api_version_7"] = "answered"
+except RequestError as error:
+    report["api_version_7"] = [error.status_code, error.error, error.info["error"]["caused_by"]["reason"]]
 
 print(json.dumps(report))

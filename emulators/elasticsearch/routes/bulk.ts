@@ -211,7 +211,7 @@ function runBulkItem(node: EmulatedNode, run: BulkRun, request: Request, action:
   } catch (error) {
     if (!(error instanceof EsError)) throw error;
     run.errors = true;
-    run.items.push(bulkItem(reported, { _index: target, _id: id ?? null, status: error.status, error: { type: error.type, reason: error.reason, ...error.extra, ...(error.causedBy ? { caused_by: error.causedBy } : {}) } }));
+    run.items.push(bulkItem(reported, { _index: target, _id: id ?? error.generatedId ?? null, status: error.status, error: { type: error.type, reason: error.reason, ...error.extra, ...(error.causedBy ? { caused_by: error.causedBy } : {}) } }));
   }
   run.kinds.push(reported);
   run.indices.push(undefined);
