@@ -25,6 +25,8 @@ export interface JoinRequest {
   clientHost: string;
   /** JoinGroup v4+: a new member first gets MEMBER_ID_REQUIRED with its id, and joins again with it. */
   requireKnownMemberId: boolean;
+  /** JoinGroup v9+: a static leader that rejoins a stable group is told to skip the assignment (KIP-814). */
+  supportsSkippingAssignment: boolean;
 }
 
 export interface JoinResult {
@@ -35,6 +37,7 @@ export interface JoinResult {
   leader: string;
   memberId: string;
   members: Array<{ memberId: string; groupInstanceId: string | null; metadata: Buffer }>;
+  skipAssignment?: boolean;
 }
 
 export interface SyncResult {
@@ -124,7 +127,7 @@ export class GroupCoordinator {
     const { file, records, truncatedBytes } = RecordFile.open(path, this.options.fsync);
     if (truncatedBytes > 0) this.options.onRecovery(path, truncatedBytes);
     for (const record of records) {
-      const { group, topic, partition, offset, leaderEpoch, metadata, deleted } = JSON.parse(record.toString('utf8')) as {
+      const { group, topic, partition, offset, leaderEpoch, metadata, deleted, removed } = JSON.parse(record.toString('utf8')) as {
         group: string;
         topic: string;
         partition: number;
@@ -133,8 +136,11 @@ export class GroupCoordinator {
         metadata: string | null;
         /** A deleted group's tombstone: its offsets before it are gone. */
         deleted?: true;
+        /** One partition's offset deleted (OffsetDelete). */
+        removed?: true;
       };
       if (deleted === true) this.offsets.delete(group);
+      else if (removed === true) this.removeOffset(group, topic, partition);
       else this.storeOffset(group, topic, partition, { offset: BigInt(offset), leaderEpoch, metadata });
     }
     this.offsetLog = file;
@@ -155,6 +161,12 @@ export class GroupCoordinator {
 
   private offsetRecord(group: string, topic: string, partition: number, value: CommittedOffset): Buffer {
     return Buffer.from(JSON.stringify({ group, topic, partition, offset: String(value.offset), leaderEpoch: value.leaderEpoch, metadata: value.metadata }));
+  }
+
+  private removeOffset(group: string, topic: string, partition: number): void {
+    const map = this.offsets.get(group);
+    map?.delete(partitionKey(topic, partition));
+    if (map?.size === 0) this.offsets.delete(group);
   }
 
   private storeOffset(group: string, topic: string, partition: number, value: CommittedOffset): void {
@@ -260,7 +272,9 @@ export class GroupCoordinator {
       this.updateMember(member, request);
       this.touch(group, member);
       this.store(group);
-      // The old leader id is returned so that a rejoining leader does not compute an assignment a stable group would ignore.
+      // A rejoining leader must not compute an assignment a stable group would ignore: from v9 it is told so and
+      // gets the members (KIP-814); before, it gets the old leader id and no members, so that it is no leader.
+      if (request.supportsSkippingAssignment) return Promise.resolve({ ...this.joinResult(group, member), skipAssignment: group.leaderId === member.memberId });
       return Promise.resolve({ ...this.joinResult(group, member), leader: oldLeader ?? '', members: [] });
     }
     this.updateMember(member, request);
@@ -583,6 +597,27 @@ export class GroupCoordinator {
     return ErrorCode.NONE;
   }
 
+  /**
+   * OffsetDelete (GroupCoordinator.handleDeleteOffsets): an empty group loses the offsets named; a consumer group
+   * with members keeps those of the topics a member subscribes to (GROUP_SUBSCRIBED_TO_TOPIC) and loses the rest;
+   * another group with members is NON_EMPTY_GROUP, an unknown one GROUP_ID_NOT_FOUND.
+   */
+  deleteOffsets(groupId: string, partitions: Array<{ topic: string; partition: number }>): { errorCode: ErrorCode; errors: ErrorCode[] } {
+    const group = this.groups.get(groupId);
+    if (group === undefined && !this.offsets.has(groupId)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errors: [] };
+    const active = group !== undefined && group.state !== 'Empty';
+    if (active && group.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, errors: [] };
+    const subscribed = active ? subscribedTopics(group) : undefined;
+    const errors = partitions.map(({ topic }) => (subscribed === undefined || !(subscribed === 'all' || subscribed.has(topic)) ? ErrorCode.NONE : ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC));
+    const deleted = partitions.filter((each, index) => errors[index] === ErrorCode.NONE && this.committed(groupId, each.topic, each.partition) !== undefined);
+    for (const { topic, partition } of deleted) {
+      this.removeOffset(groupId, topic, partition);
+      this.offsetLog?.append(Buffer.from(JSON.stringify({ group: groupId, topic, partition, removed: true })));
+    }
+    if (deleted.length > 0) this.options.journal.offsetsDeleted(groupId, deleted);
+    return { errorCode: ErrorCode.NONE, errors };
+  }
+
   // ---- inspection ------------------------------------------------------------------------------
 
   describe(groupId: string): {
@@ -632,4 +667,28 @@ export class GroupCoordinator {
 
 function sameProtocols(a: Protocol[], b: Protocol[]): boolean {
   return a.length === b.length && a.every((protocol, index) => protocol.name === b[index]?.name && protocol.metadata.equals(b[index]?.metadata ?? EMPTY));
+}
+
+/**
+ * The topics a consumer group's members subscribe to, from their ConsumerProtocolSubscription (version, then the
+ * topic names as int16-prefixed strings); 'all' when one cannot be read, as Kafka then keeps every topic's offsets.
+ */
+function subscribedTopics(group: Group): Set<string> | 'all' {
+  const topics = new Set<string>();
+  for (const member of group.members.values()) {
+    const metadata = member.protocols.find((protocol) => protocol.name === group.protocolName)?.metadata;
+    if (metadata === undefined || metadata.length < 6) return 'all';
+    let offset = 2;
+    const count = metadata.readInt32BE(offset);
+    offset += 4;
+    for (let i = 0; i < count; i += 1) {
+      if (offset + 2 > metadata.length) return 'all';
+      const length = metadata.readInt16BE(offset);
+      offset += 2;
+      if (length < 0 || offset + length > metadata.length) return 'all';
+      topics.add(metadata.toString('utf8', offset, offset + length));
+      offset += length;
+    }
+  }
+  return topics;
 }

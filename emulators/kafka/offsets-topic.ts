@@ -51,6 +51,8 @@ export interface CoordinatorJournal {
   groupStored(record: GroupMetadataRecord): void;
   /** A deleted group: tombstones for its metadata and each of its offsets. */
   groupDeleted(group: string, offsets: Array<{ topic: string; partition: number }>): void;
+  /** Offsets deleted from a group that stays (OffsetDelete): a tombstone for each. */
+  offsetsDeleted(group: string, offsets: Array<{ topic: string; partition: number }>): void;
 }
 
 /** Java's String.hashCode, which Kafka's partitionFor(groupId) takes the absolute value of (Utils.abs). */
@@ -148,6 +150,10 @@ export class OffsetsTopic implements CoordinatorJournal {
   groupDeleted(group: string, offsets: Array<{ topic: string; partition: number }>): void {
     const tombstones = offsets.map(({ topic, partition }) => ({ key: offsetCommitKey(group, topic, partition), value: null }));
     this.write(group, [...tombstones, { key: groupMetadataKey(group), value: null }]);
+  }
+
+  offsetsDeleted(group: string, offsets: Array<{ topic: string; partition: number }>): void {
+    this.write(group, offsets.map(({ topic, partition }) => ({ key: offsetCommitKey(group, topic, partition), value: null })));
   }
 
   private write(group: string, records: Array<{ key: Buffer; value: Buffer | null }>): void {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { topicNameProblem } from '../../shared/kafka-topic.js';
@@ -22,6 +23,8 @@ export const MAX_PARTITIONS_PER_REQUEST = 10_000;
 
 export interface Topic {
   name: string;
+  /** Kafka's topic id (KIP-516): made at creation, never reused; Metadata v10+, CreateTopics v7 and DeleteTopics v6 give it. */
+  id: Buffer;
   partitions: PartitionLog[];
   /** As created, or as AlterConfigs last set them. */
   configs: Record<string, string>;
@@ -80,6 +83,11 @@ export function retentionMsOf(configs: Record<string, string>): number {
   return configs['retention.ms'] !== undefined ? Number(configs['retention.ms']) : -1;
 }
 
+/** A random version 4 UUID, as Kafka's Uuid.randomUuid (never the zero or the metadata topic's id). */
+function newTopicId(): Buffer {
+  return Buffer.from(randomUUID().replaceAll('-', ''), 'hex');
+}
+
 /** All topics and their partition logs, on disk under `<dataDir>/topics/<topic>/` when persistence is on. */
 export class TopicStore {
   private readonly topics = new Map<string, Topic>();
@@ -94,13 +102,16 @@ export class TopicStore {
     for (const name of readdirSync(dir)) {
       const manifest = join(dir, name, 'topic.json');
       if (!existsSync(manifest)) continue;
-      const { partitions, configs, internal } = JSON.parse(readFileSync(manifest, 'utf8')) as { partitions: number; configs: Record<string, string>; internal?: true };
-      this.topics.set(name, this.open(name, partitions, configs, internal === true));
+      const { partitions, configs, internal, id } = JSON.parse(readFileSync(manifest, 'utf8')) as { partitions: number; configs: Record<string, string>; internal?: true; id?: string };
+      const topic = this.open(name, partitions, configs, internal === true, id === undefined ? undefined : Buffer.from(id, 'hex'));
+      this.topics.set(name, topic);
+      // A data directory from before topic ids gets one now, kept from here on.
+      if (id === undefined) this.writeManifest(topic);
     }
   }
 
-  private open(name: string, partitionCount: number, configs: Record<string, string>, internal = false): Topic {
-    return { name, partitions: Array.from({ length: partitionCount }, (_, index) => this.openPartition(name, index, configs, internal)), configs, internal };
+  private open(name: string, partitionCount: number, configs: Record<string, string>, internal = false, id = newTopicId()): Topic {
+    return { name, id, partitions: Array.from({ length: partitionCount }, (_, index) => this.openPartition(name, index, configs, internal)), configs, internal };
   }
 
   /** An internal topic keeps everything (its writer compacts it) in small segments. */
@@ -137,6 +148,12 @@ export class TopicStore {
     return this.topics.get(name);
   }
 
+  /** The topic with this id (a client that names topics by id, KIP-516). */
+  byId(id: Buffer): Topic | undefined {
+    for (const topic of this.topics.values()) if (topic.id.equals(id)) return topic;
+    return undefined;
+  }
+
   names(): string[] {
     return [...this.topics.keys()].sort();
   }
@@ -160,15 +177,16 @@ export class TopicStore {
     if (capacity !== undefined) return capacity;
     const problem = configProblem(configs);
     if (problem !== undefined) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: problem };
-    this.writeManifest(name, count, configs);
-    this.topics.set(name, this.open(name, count, configs));
+    const topic = this.open(name, count, configs);
+    this.writeManifest(topic);
+    this.topics.set(name, topic);
     return { errorCode: ErrorCode.NONE, errorMessage: null };
   }
 
   /** The broker's own topic, created by the broker: no cap, no configs, kept until its writer compacts it. */
   createInternal(name: string, partitions: number): Topic {
-    this.writeManifest(name, partitions, {}, true);
     const topic = this.open(name, partitions, {}, true);
+    this.writeManifest(topic);
     this.topics.set(name, topic);
     return topic;
   }
@@ -186,7 +204,7 @@ export class TopicStore {
     if (validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null };
     // The partitions that exist keep their open logs; only the new ones are opened.
     for (let index = current; index < count; index++) topic.partitions.push(this.openPartition(name, index, topic.configs, topic.internal));
-    this.writeManifest(name, count, topic.configs, topic.internal);
+    this.writeManifest(topic);
     this.notifyAppend();
     return { errorCode: ErrorCode.NONE, errorMessage: null };
   }
@@ -200,10 +218,12 @@ export class TopicStore {
     return undefined;
   }
 
-  private writeManifest(name: string, partitions: number, configs: Record<string, string>, internal = false): void {
+  private writeManifest(topic: Topic): void {
     if (this.options.dataDir === undefined) return;
+    const { name, configs, internal } = topic;
+    const manifest = { partitions: topic.partitions.length, configs, ...(internal ? { internal } : {}), id: topic.id.toString('hex') };
     // Written whole, then renamed into place: a crash leaves the old manifest or the new one.
-    replaceFile(join(this.options.dataDir, 'topics', name, 'topic.json'), JSON.stringify(internal ? { partitions, configs, internal } : { partitions, configs }));
+    replaceFile(join(this.options.dataDir, 'topics', name, 'topic.json'), JSON.stringify(manifest));
   }
 
   /**
@@ -218,7 +238,7 @@ export class TopicStore {
     if (problem !== undefined) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: problem };
     if (validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null };
     topic.configs = configs;
-    this.writeManifest(name, topic.partitions.length, configs);
+    this.writeManifest(topic);
     for (const log of topic.partitions) log.setRetention(this.retentionOf(configs), retentionMsOf(configs));
     return { errorCode: ErrorCode.NONE, errorMessage: null };
   }

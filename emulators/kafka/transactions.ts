@@ -221,6 +221,14 @@ export class TransactionCoordinator {
     return ErrorCode.NONE;
   }
 
+  /** Whether an open transaction has committed an offset of this group's partition (OffsetFetch's require_stable). */
+  hasPendingOffset(groupId: string, topic: string, partition: number): boolean {
+    for (const txn of this.transactions.values()) {
+      if (txn.pendingOffsets.some((pending) => pending.groupId === groupId && pending.topic === topic && pending.partition === partition)) return true;
+    }
+    return false;
+  }
+
   /** EndTxn: markers on every partition of the transaction; a commit also applies its offsets. A retried end is NONE. */
   end(producer: TransactionalProducer, commit: boolean, version: number): ErrorCode {
     const txn = this.current(producer, version);

@@ -26,6 +26,7 @@ import listOffsets from './list-offsets/index.js';
 import listTransactions from './list-transactions/index.js';
 import metadata from './metadata/index.js';
 import offsetCommit from './offset-commit/index.js';
+import offsetDelete from './offset-delete/index.js';
 import offsetFetch from './offset-fetch/index.js';
 import produce from './produce/index.js';
 import syncGroup from './sync-group/index.js';
@@ -59,6 +60,7 @@ export const APIS: readonly ApiDefinition[] = [
   incrementalAlterConfigs,
   createPartitions,
   deleteGroups,
+  offsetDelete,
   deleteRecords,
   describeLogDirs,
   describeProducers,

@@ -7,7 +7,7 @@ interface AlterConfigsRequest {
 }
 
 /** AlterConfigs replaces a topic's whole configuration: a config left out returns to the broker's default. */
-export default defineApi('alter-configs', 'AlterConfigs', { min: 0, max: 1 }, (raw, { broker }) => {
+export default defineApi('alter-configs', 'AlterConfigs', { min: 0, max: 2 }, (raw, { broker }) => {
   const request = raw as unknown as AlterConfigsRequest;
   return {
     throttleTimeMs: 0,

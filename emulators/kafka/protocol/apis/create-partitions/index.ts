@@ -10,7 +10,7 @@ interface CreatePartitionsRequest {
  * A topic grows to the count asked (never shrinks); its new partitions start empty. As for CreateTopics, a manual
  * assignment is refused: there is one broker to assign to. A topic named twice fails both times (INVALID_REQUEST).
  */
-export default defineApi('create-partitions', 'CreatePartitions', { min: 0, max: 1 }, (raw, { broker }) => {
+export default defineApi('create-partitions', 'CreatePartitions', { min: 0, max: 3 }, (raw, { broker }) => {
   const request = raw as unknown as CreatePartitionsRequest;
   const names = request.topics.map((topic) => topic.name);
   return {

@@ -1,6 +1,8 @@
 import { defineApi } from '../../api.js';
 import { MAX_PARTITIONS_PER_REQUEST } from '../../../topics.js';
 import { ErrorCode } from '../../errors.js';
+import type { Struct } from '../../schema.js';
+import { topicConfigs } from '../describe-configs/configs.js';
 
 interface CreateTopicsRequest {
   topics: Array<{ name: string; numPartitions: number; replicationFactor: number; assignments: unknown[]; configs: Array<{ name: string; value: string | null }> }>;
@@ -10,8 +12,10 @@ interface CreateTopicsRequest {
 /**
  * A single broker: a replication factor above 1 is refused as Kafka refuses it with too few brokers. Like
  * Kafka's controller, a request for more than 10 000 partitions in all is refused whole (POLICY_VIOLATION).
+ * v5+ are flexible and answer a created topic's partitions, replication factor and configs (as DescribeConfigs
+ * gives them); v7+ its id.
  */
-export default defineApi('create-topics', 'CreateTopics', { min: 0, max: 4 }, (raw, { broker }) => {
+export default defineApi('create-topics', 'CreateTopics', { min: 0, max: 7 }, (raw, { broker }): Struct => {
   const request = raw as unknown as CreateTopicsRequest;
   const asked = request.topics.reduce((sum, topic) => sum + (topic.numPartitions === -1 ? broker.defaultPartitions : Math.max(0, topic.numPartitions)), 0);
   if (asked > MAX_PARTITIONS_PER_REQUEST) {
@@ -20,7 +24,7 @@ export default defineApi('create-topics', 'CreateTopics', { min: 0, max: 4 }, (r
   }
   return {
     throttleTimeMs: 0,
-    topics: request.topics.map((topic) => {
+    topics: request.topics.map((topic): Struct => {
       if (topic.replicationFactor > 1) {
         return { name: topic.name, errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: `Replication factor: ${topic.replicationFactor} larger than available brokers: 1.` };
       }
@@ -33,7 +37,17 @@ export default defineApi('create-topics', 'CreateTopics', { min: 0, max: 4 }, (r
         return { name: topic.name, errorCode: exists ? ErrorCode.TOPIC_ALREADY_EXISTS : ErrorCode.NONE, errorMessage: exists ? `Topic '${topic.name}' already exists.` : null };
       }
       const { errorCode, errorMessage } = broker.topics.create(topic.name, topic.numPartitions, configs);
-      return { name: topic.name, errorCode, errorMessage };
+      const created = errorCode === ErrorCode.NONE ? broker.topics.get(topic.name) : undefined;
+      if (created === undefined) return { name: topic.name, errorCode, errorMessage };
+      return {
+        name: topic.name,
+        topicId: created.id,
+        errorCode,
+        errorMessage,
+        numPartitions: created.partitions.length,
+        replicationFactor: 1,
+        configs: topicConfigs(created, broker.settings).map((config) => ({ name: config.name, value: config.value, readOnly: false, configSource: config.source, isSensitive: false })),
+      };
     }),
   };
 });

@@ -9,7 +9,7 @@ interface DeleteRecordsRequest {
  * Records before the offset asked for (-1: the high watermark) are deleted, and the partition's log start offset
  * (its low watermark) moves there; an offset past the high watermark is OFFSET_OUT_OF_RANGE, as in Kafka.
  */
-export default defineApi('delete-records', 'DeleteRecords', { min: 0, max: 1 }, (raw, { broker }) => {
+export default defineApi('delete-records', 'DeleteRecords', { min: 0, max: 2 }, (raw, { broker }) => {
   const { topics } = raw as unknown as DeleteRecordsRequest;
   return {
     throttleTimeMs: 0,

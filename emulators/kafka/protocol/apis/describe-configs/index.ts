@@ -16,9 +16,9 @@ const BROKER = 4;
 /**
  * The configuration of topics and of the broker (ConfigHelper.describeConfigs): every setting the emulator has,
  * under Kafka's names, or the keys asked for. A topic's `retention.bytes` and `max.message.bytes` can be altered
- * (AlterConfigs); the rest is read-only.
+ * (AlterConfigs); the rest is read-only. v4 is v3 made flexible.
  */
-export default defineApi('describe-configs', 'DescribeConfigs', { min: 0, max: 3 }, (raw, { broker, version }) => {
+export default defineApi('describe-configs', 'DescribeConfigs', { min: 0, max: 4 }, (raw, { broker, version }) => {
   const request = raw as unknown as DescribeConfigsRequest;
   const results = request.resources.map((resource) => {
     const answer = (errorCode: number, errorMessage: string | null, configs: ConfigEntry[]): Struct => ({

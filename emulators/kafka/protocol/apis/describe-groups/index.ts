@@ -1,8 +1,8 @@
 import { defineApi } from '../../api.js';
 import { ErrorCode } from '../../errors.js';
 
-/** An unknown group is reported as Kafka reports it: state Dead, no error. */
-export default defineApi('describe-groups', 'DescribeGroups', { min: 0, max: 4 }, (raw, { broker }) => {
+/** An unknown group is reported as Kafka reports it: state Dead, no error. v5 is v4 made flexible. */
+export default defineApi('describe-groups', 'DescribeGroups', { min: 0, max: 5 }, (raw, { broker }) => {
   const { groups } = raw as unknown as { groups: string[] };
   return {
     throttleTimeMs: 0,

@@ -11,7 +11,7 @@ interface FetchRequest {
   minBytes: number;
   maxBytes: number;
   isolationLevel: number;
-  topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: bigint; partitionMaxBytes: number }> }>;
+  topics: Array<{ topic: string; topicId: Buffer; partitions: Array<{ partition: number; fetchOffset: bigint; partitionMaxBytes: number }> }>;
 }
 
 const READ_COMMITTED = 1;
@@ -26,10 +26,12 @@ function collect(broker: Broker, request: FetchRequest, version: number): { resp
   let bytes = 0;
   let failed = false;
   const committedOnly = version >= 4 && request.isolationLevel === READ_COMMITTED;
-  const responses = request.topics.map(({ topic, partitions }) => ({
-    topic,
-    partitions: partitions.map(({ partition, fetchOffset, partitionMaxBytes }) => {
-      const log = broker.topics.partition(topic, partition);
+  const responses = request.topics.map(({ topic, topicId, partitions }) => {
+    // From v13 a topic is given by its id (KIP-516), and answered under it.
+    const name = version >= 13 ? broker.topics.byId(topicId)?.name : topic;
+    const unknown = name === undefined ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    return { topic, topicId, partitions: partitions.map(({ partition, fetchOffset, partitionMaxBytes }) => {
+      const log = name === undefined ? undefined : broker.topics.partition(name, partition);
       const stable = log?.lastStableOffset ?? -1;
       const base = {
         partitionIndex: partition,
@@ -43,7 +45,7 @@ function collect(broker: Broker, request: FetchRequest, version: number): { resp
       };
       if (log === undefined) {
         failed = true;
-        return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        return { ...base, errorCode: unknown };
       }
       const offset = Number(fetchOffset);
       if (offset < log.logStartOffset || offset > log.highWatermark) {
@@ -62,8 +64,8 @@ function collect(broker: Broker, request: FetchRequest, version: number): { resp
       if (!committedOnly || batches.length === 0) return { ...base, records: batches };
       const aborted = log.abortedBetween(offset, next);
       return { ...base, records: batches, abortedTransactions: aborted.map(({ producerId, firstOffset }) => ({ producerId, firstOffset: BigInt(firstOffset) })) };
-    }),
-  }));
+    }) };
+  });
   return { responses, bytes, failed };
 }
 
@@ -72,8 +74,12 @@ function legacy(batches: Buffer[], magic: 0 | 1): Buffer[] {
   return batches.filter((batch) => !readBatchHeader(batch).control).map((batch) => downconvertBatch(batch, magic));
 }
 
-/** Long poll: waits up to max_wait_ms for min_bytes, waking whenever anything is produced; errors answer at once. */
-export default defineApi('fetch', 'Fetch', { min: 0, max: 11 }, async (raw, { broker, version }) => {
+/**
+ * Long poll: waits up to max_wait_ms for min_bytes, waking whenever anything is produced; errors answer at once.
+ * v12 is flexible (its diverging-epoch and leader fields are tagged, left out: one broker, epoch 0); v13+ name
+ * topics by id; v15's replica state and v16's node endpoints are a follower's and a moved leader's, never needed.
+ */
+export default defineApi('fetch', 'Fetch', { min: 0, max: 16 }, async (raw, { broker, version }) => {
   const request = raw as unknown as FetchRequest;
   const deadline = Date.now() + Math.max(0, request.maxWaitMs);
   for (;;) {

@@ -14,7 +14,7 @@ const DELETE = 1;
  * IncrementalAlterConfigs changes the configs named and keeps the rest: SET and DELETE; APPEND and SUBTRACT are
  * for list configs, which the emulator's topic configs are not (INVALID_CONFIG, as Kafka answers for a number).
  */
-export default defineApi('incremental-alter-configs', 'IncrementalAlterConfigs', { min: 0, max: 0 }, (raw, { broker }) => {
+export default defineApi('incremental-alter-configs', 'IncrementalAlterConfigs', { min: 0, max: 1 }, (raw, { broker }) => {
   const request = raw as unknown as IncrementalAlterConfigsRequest;
   return {
     throttleTimeMs: 0,

@@ -2,10 +2,13 @@ import type { JoinRequest } from '../../../groups.js';
 import { defineApi } from '../../api.js';
 
 /** The request's fields are the coordinator's, less what the connection and version tell. */
-type JoinGroupRequest = Omit<JoinRequest, 'clientId' | 'clientHost' | 'requireKnownMemberId'>;
+type JoinGroupRequest = Omit<JoinRequest, 'clientId' | 'clientHost' | 'requireKnownMemberId' | 'supportsSkippingAssignment'>;
 
-/** Waits, as Kafka does, until every member has joined or the rebalance timeout runs out. */
-export default defineApi('join-group', 'JoinGroup', { min: 0, max: 5 }, async (raw, { broker, version, clientId, clientHost }) => {
+/**
+ * Waits, as Kafka does, until every member has joined or the rebalance timeout runs out. v6+ are flexible, v7+ give
+ * the protocol type, v8+ carry the member's reason (not kept), v9+ can tell a leader to skip the assignment.
+ */
+export default defineApi('join-group', 'JoinGroup', { min: 0, max: 9 }, async (raw, { broker, version, clientId, clientHost }) => {
   const request = raw as unknown as JoinGroupRequest;
   const result = await broker.groups.join({
     groupId: request.groupId,
@@ -20,6 +23,7 @@ export default defineApi('join-group', 'JoinGroup', { min: 0, max: 5 }, async (r
     clientId,
     clientHost,
     requireKnownMemberId: version >= 4,
+    supportsSkippingAssignment: version >= 9,
   });
   return {
     throttleTimeMs: 0,
@@ -27,8 +31,9 @@ export default defineApi('join-group', 'JoinGroup', { min: 0, max: 5 }, async (r
     generationId: result.generationId,
     protocolType: result.protocolType,
     // Not nullable before v7.
-    protocolName: result.protocolName ?? '',
+    protocolName: version >= 7 ? result.protocolName : result.protocolName ?? '',
     leader: result.leader,
+    skipAssignment: result.skipAssignment ?? false,
     memberId: result.memberId,
     members: result.members,
   };

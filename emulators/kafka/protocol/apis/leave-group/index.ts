@@ -7,8 +7,8 @@ interface LeaveGroupRequest {
   members: Array<{ memberId: string; groupInstanceId: string | null }>;
 }
 
-/** v0-2 name one member; v3 a batch, each with its own error. */
-export default defineApi('leave-group', 'LeaveGroup', { min: 0, max: 3 }, (raw, { broker, version }) => {
+/** v0-2 name one member; v3 a batch, each with its own error; v4 is flexible, v5 gives each member's reason (not kept). */
+export default defineApi('leave-group', 'LeaveGroup', { min: 0, max: 5 }, (raw, { broker, version }) => {
   const request = raw as unknown as LeaveGroupRequest;
   if (version < 3) {
     const [errorCode] = broker.groups.leave(request.groupId, [{ memberId: request.memberId, groupInstanceId: null }]);

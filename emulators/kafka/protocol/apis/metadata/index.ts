@@ -4,7 +4,7 @@ import type { Struct } from '../../schema.js';
 import { OFFSETS_TOPIC } from '../../../offsets-topic.js';
 
 interface MetadataRequest {
-  topics: Array<{ name: string | null }> | null;
+  topics: Array<{ name: string | null; topicId: Buffer }> | null;
   allowAutoTopicCreation: boolean;
 }
 
@@ -14,6 +14,7 @@ function describeTopic(broker: Broker, name: string): Struct {
   return {
     errorCode: ErrorCode.NONE,
     name,
+    topicId: topic.id,
     isInternal: topic.internal,
     partitions: topic.partitions.map((_log, index) => ({
       errorCode: ErrorCode.NONE,
@@ -28,10 +29,23 @@ function describeTopic(broker: Broker, name: string): Struct {
   };
 }
 
-/** Metadata v0 asks for all topics with an empty list, later versions with null. Unknown topics are created when allowed. */
-export default defineApi('metadata', 'Metadata', { min: 0, max: 8 }, (raw, { broker, version }) => {
+/** A topic asked for by its id alone (v10+, KIP-516): found, or UNKNOWN_TOPIC_ID with no name. */
+function describeById(broker: Broker, id: Buffer): Struct {
+  const topic = broker.topics.byId(id);
+  if (topic === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: id, isInternal: false, partitions: [] };
+  return describeTopic(broker, topic.name);
+}
+
+/**
+ * Metadata v0 asks for all topics with an empty list, later versions with null. Unknown topics are created when
+ * allowed. From v10 each topic has its id; from v12 a topic may be asked for by id alone.
+ */
+export default defineApi('metadata', 'Metadata', { min: 0, max: 12 }, (raw, { broker, version }) => {
   const request = raw as unknown as MetadataRequest;
   const all = request.topics === null || (version === 0 && request.topics.length === 0);
+  if (!all && request.topics?.some((topic) => topic.name === null)) {
+    return answer(broker, (request.topics ?? []).map((topic) => (topic.name === null ? describeById(broker, topic.topicId) : describeTopic(broker, topic.name))));
+  }
   const names = all ? broker.topics.names() : (request.topics ?? []).map((topic) => topic.name ?? '');
   const autoCreate = broker.autoCreateTopics && (version < 4 || request.allowAutoTopicCreation);
   const topics = names.map((name) => {
@@ -43,6 +57,10 @@ export default defineApi('metadata', 'Metadata', { min: 0, max: 8 }, (raw, { bro
     }
     return describeTopic(broker, name);
   });
+  return answer(broker, topics);
+});
+
+function answer(broker: Broker, topics: Struct[]): Struct {
   return {
     throttleTimeMs: 0,
     brokers: [{ nodeId: broker.nodeId, host: broker.host, port: broker.port, rack: null }],
@@ -51,4 +69,4 @@ export default defineApi('metadata', 'Metadata', { min: 0, max: 8 }, (raw, { bro
     topics,
     clusterAuthorizedOperations: -2147483648,
   };
-});
+}

@@ -37,8 +37,8 @@ export function answerCommits(broker: Broker, topics: CommitTopics, groupError: 
   }));
 }
 
-/** v0 commits carry no generation: like a standalone commit (generation -1, no member). */
-export default defineApi('offset-commit', 'OffsetCommit', { min: 0, max: 7 }, (raw, { broker, version }) => {
+/** v0 commits carry no generation: like a standalone commit (generation -1, no member). v8 is v7 made flexible. */
+export default defineApi('offset-commit', 'OffsetCommit', { min: 0, max: 8 }, (raw, { broker, version }) => {
   const request = raw as unknown as OffsetCommitRequest;
   const generation = version >= 1 ? request.generationIdOrMemberEpoch : -1;
   const memberId = version >= 1 ? request.memberId : '';
