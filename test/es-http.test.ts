@@ -105,6 +105,16 @@ describe('compressed answers (http.compression, on by default over plain HTTP)',
   });
 });
 
+describe('X-Opaque-Id', () => {
+  it('comes back on the answer to the request that sent it, errors and HEAD included (API conventions)', async () => {
+    for (const [method, path] of [['GET', '/'], ['GET', '/no-such-index/_search'], ['HEAD', '/'], ['POST', '/_bulk']] as const) {
+      const answer = await send(method, path, { 'x-opaque-id': `app-1/${method}`, ...NDJSON }, method === 'POST' ? bulkBody('opaque', 1) : undefined);
+      expect(answer.headers['x-opaque-id'], `${method} ${path}`).toBe(`app-1/${method}`);
+    }
+    expect((await send('GET', '/', {})).headers['x-opaque-id']).toBeUndefined();
+  });
+});
+
 describe('REST API compatibility headers (compatible-with)', () => {
   const versioned = (version: number, type = 'json') => `application/vnd.elasticsearch+${type};compatible-with=${version}`;
 

@@ -252,6 +252,9 @@ export class ElasticsearchEmulator {
     const query = Object.fromEntries(url.searchParams);
     const method = incoming.method ?? 'GET';
     const encoding = method === 'HEAD' ? undefined : responseEncoding(incoming.headers['accept-encoding']);
+    // Elasticsearch returns a request's X-Opaque-Id on its answer; clients that share connections check it (elastomer-client).
+    const opaqueId = incoming.headers['x-opaque-id'];
+    if (opaqueId !== undefined) outgoing.setHeader('X-Opaque-Id', opaqueId);
     let reply: Reply;
     let compatible: number | undefined;
     try {
