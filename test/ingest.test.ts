@@ -291,7 +291,8 @@ describe('a stop Kafka never lets finish', () => {
       for (const pid of childPids(supervisor.pid as number)) process.kill(pid, 'SIGKILL');
       supervisor.kill('SIGKILL');
     });
-    await waitFor(async () => (await fetch(`${metricsUrlOf(env)}/readyz`).catch(() => undefined))?.status === 200, 30_000, 'both members ready');
+    // Two members starting together on a busy CI machine (its other test files run beside): more than 30 s was seen once.
+    await waitFor(async () => (await fetch(`${metricsUrlOf(env)}/readyz`).catch(() => undefined))?.status === 200, 45_000, 'both members ready');
     const [wedged, other] = childPids(supervisor.pid as number);
     expect(other).toBeDefined();
     process.kill(wedged as number, 'SIGSTOP');
@@ -302,7 +303,7 @@ describe('a stop Kafka never lets finish', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(1000 + SHUTDOWN_GRACE_MS + MEMBER_KILL_MARGIN_MS + 8000);
     expect(supervisor.output()).toContain('ingest member did not stop after the shutdown deadline and its grace; killing it');
     expect(childPids(supervisor.pid as number)).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 });
 
 describe('the fetch size', () => {
