@@ -50,6 +50,13 @@ function positiveIntegerOption(value: string): number {
   return number;
 }
 
+/** `--sasl-user name:password`, repeatable: the users of the emulator's SASL listener. */
+function saslUserOption(value: string, users: Record<string, string> | undefined): Record<string, string> {
+  const colon = value.indexOf(':');
+  if (colon < 1 || colon === value.length - 1) throw new InvalidArgumentError('expected name:password, such as sluice:secret.');
+  return { ...users, [value.slice(0, colon)]: value.slice(colon + 1) };
+}
+
 function nonNegativeIntegerOption(value: string): number {
   const number = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(number)) throw new InvalidArgumentError('expected an integer, 0 or more.');
@@ -104,6 +111,7 @@ interface KafkaCommandOptions {
   maxMessageBytes: number;
   retentionBytes: number;
   initialRebalanceDelay: number;
+  saslUser?: Record<string, string>;
 }
 
 /** `ilm apply`'s report: one line per policy or template, what changed, and a summary. */
@@ -380,6 +388,7 @@ function addEmulateCommands(program: Command): void {
     .addOption(new Option('--max-message-bytes <bytes>', 'largest record batch accepted, in bytes').argParser(positiveIntegerOption).default(1024 * 1024, '1048576 (1 MiB)'))
     .addOption(new Option('--retention-bytes <bytes>', 'bytes kept per partition before the oldest segments go').argParser(positiveIntegerOption).default(128 * 1024 * 1024, '134217728 (128 MiB)'))
     .addOption(new Option('--initial-rebalance-delay <duration>', "how long a new group's first rebalance waits for more members (Kafka's group.initial.rebalance.delay.ms is 3s)").argParser(durationOption).default(0, '0 (no wait)'))
+    .option('--sasl-user <name:password>', 'a user of a SASL_PLAINTEXT listener (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512); repeat for more (default: none, PLAINTEXT)', saslUserOption)
     .action(async (options: KafkaCommandOptions, command: Command) => {
       const config = configFor(command);
       // Loaded here, not at the top, so that other verbs do not pay for reading the protocol schemas.
@@ -395,6 +404,7 @@ function addEmulateCommands(program: Command): void {
           maxMessageBytes: options.maxMessageBytes,
           retentionBytes: options.retentionBytes,
           initialRebalanceDelayMs: options.initialRebalanceDelay,
+          saslUsers: options.saslUser,
           logger: serviceLogger(createLogger(config.logLevel, config.logFormat), 'emulator'),
         }),
       );

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { GroupCoordinator } from './groups.js';
 import { ProducerIdAllocator } from './producers.js';
+import { SaslSession, SaslUsers } from './sasl.js';
 import type { ApiDefinition, Broker } from './protocol/api.js';
 import { APIS } from './protocol/apis/index.js';
 import type { BrokerSettings } from './protocol/apis/describe-configs/configs.js';
@@ -50,6 +51,11 @@ export interface KafkaEmulatorOptions {
   maxGroups?: number;
   /** Members per group (Kafka's group.max.size). Default 1 000. */
   maxGroupSize?: number;
+  /**
+   * Users and their passwords: the listener is then SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), and a
+   * connection may ask nothing but ApiVersions and the SASL exchange until it has authenticated. Default: none, PLAINTEXT.
+   */
+  saslUsers?: Record<string, string>;
   logger?: Logger;
 }
 
@@ -93,6 +99,7 @@ export class KafkaEmulator implements Broker {
   private readonly retentionTimer: NodeJS.Timeout;
   private readonly maxRequestBytes: number;
   private readonly log: Logger;
+  private readonly saslUsers: SaslUsers | undefined;
   private closed = false;
 
   private constructor(options: KafkaEmulatorOptions) {
@@ -106,6 +113,7 @@ export class KafkaEmulator implements Broker {
     const fsync = options.fsync ?? 'interval';
     if (options.dataDir !== undefined) mkdirSync(options.dataDir, { recursive: true });
     this.clusterId = clusterIdFor(options.dataDir);
+    this.saslUsers = options.saslUsers === undefined ? undefined : new SaslUsers(new Map(Object.entries(options.saslUsers)));
     const onRecovery = (path: string, truncatedBytes: number): void => {
       this.log.warn({ path, truncatedBytes }, 'cut a torn or corrupt tail off a data file');
     };
@@ -163,7 +171,7 @@ export class KafkaEmulator implements Broker {
   static async start(options: KafkaEmulatorOptions = {}): Promise<KafkaEmulator> {
     const emulator = new KafkaEmulator(options);
     emulator.port = await listen(emulator.server, emulator.port, options.host ?? '127.0.0.1');
-    emulator.log.info({ host: emulator.host, port: emulator.port, dataDir: options.dataDir ?? null }, 'kafka emulator listening');
+    emulator.log.info({ host: emulator.host, port: emulator.port, dataDir: options.dataDir ?? null, securityProtocol: emulator.saslUsers === undefined ? 'PLAINTEXT' : 'SASL_PLAINTEXT' }, 'kafka emulator listening');
     return emulator;
   }
 
@@ -220,6 +228,7 @@ export class KafkaEmulator implements Broker {
     this.sockets.add(socket);
     socket.setNoDelay(true);
     const clientHost = `/${socket.remoteAddress ?? 'unknown'}`;
+    const session = new SaslSession(this.saslUsers);
     const chunks: Buffer[] = [];
     let buffered = 0;
     const queue: Buffer[] = [];
@@ -235,13 +244,22 @@ export class KafkaEmulator implements Broker {
       working = true;
       while (queue.length > 0 && !socket.destroyed) {
         const frame = queue.shift() as Buffer;
+        if (session.rawTokens) {
+          this.rawToken(socket, session, frame);
+          continue;
+        }
         try {
-          const response = await this.handle(frame, clientHost);
-          if (response === 'close') fail('request for an unknown API or version');
+          const response = await this.handle(frame, clientHost, session);
+          if (response === 'close') fail(session.allows(frame.readInt16BE(0)) ? 'request for an unknown API or version' : 'request before SASL authentication');
           else if (response !== null && socket.writable) {
             socket.cork();
             for (const chunk of response) socket.write(chunk);
             socket.uncork();
+          }
+          // A failed SASL exchange is answered, then the connection closed, as Kafka closes it.
+          if (session.closing) {
+            queue.length = 0;
+            socket.end();
           }
         } catch (error) {
           fail(error instanceof ProtocolError || error instanceof RangeError ? 'malformed request' : 'request failed', error);
@@ -258,8 +276,10 @@ export class KafkaEmulator implements Broker {
         if (buffered < 4) break;
         if ((chunks[0] as Buffer).length < 4) chunks.splice(0, chunks.length, Buffer.concat(chunks, buffered));
         const size = (chunks[0] as Buffer).readInt32BE(0);
-        if (size < 8 || size > this.maxRequestBytes) {
-          fail(`frame length ${size} outside 8..${this.maxRequestBytes}`);
+        // A request has at least its header's 8 bytes; a bare SASL token (after SaslHandshake v0) may be shorter.
+        const least = session.rawTokens ? 0 : 8;
+        if (size < least || size > this.maxRequestBytes) {
+          fail(`frame length ${size} outside ${least}..${this.maxRequestBytes}`);
           return;
         }
         if (buffered < 4 + size) break;
@@ -281,19 +301,32 @@ export class KafkaEmulator implements Broker {
     });
   }
 
+  /** A SASL token after SaslHandshake v0: answered with the next as a bare size-prefixed frame; a failure closes the connection. */
+  private rawToken(socket: Socket, session: SaslSession, token: Buffer): void {
+    const step = session.authenticate(token);
+    if (step.errorCode !== ErrorCode.NONE) {
+      this.log.warn({ reason: step.errorMessage }, 'closing connection: SASL authentication failed');
+      socket.destroy();
+      return;
+    }
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(step.authBytes.length);
+    socket.write(Buffer.concat([size, step.authBytes]));
+  }
+
   /** Decodes one request, runs its handler and encodes the response frame; 'close' when Kafka would drop the connection. */
-  private async handle(frame: Buffer, clientHost: string): Promise<Buffer[] | null | 'close'> {
+  private async handle(frame: Buffer, clientHost: string, session: SaslSession): Promise<Buffer[] | null | 'close'> {
     const reader = new Reader(frame);
     const apiKey = reader.int16();
     const version = reader.int16();
     const correlationId = reader.int32();
     const api = this.apisByKey.get(apiKey);
-    if (api === undefined) return 'close';
+    if (api === undefined || !session.allows(apiKey)) return 'close';
 
     if (version < api.minVersion || version > api.maxVersion) {
       // Newer ApiVersions requests get the v0 answer with the error, so the client retries with a version we know.
       if (apiKey === API_VERSIONS_KEY) {
-        const body = (await api.handle({}, { broker: this, version: 0, clientId: '', clientHost })) ?? {};
+        const body = (await api.handle({}, { broker: this, version: 0, clientId: '', clientHost, session })) ?? {};
         return this.frame(api, 0, correlationId, { ...body, errorCode: ErrorCode.UNSUPPORTED_VERSION }, false);
       }
       if (version <= api.response.validVersions.max && api.response.has('errorCode', version)) {
@@ -313,7 +346,7 @@ export class KafkaEmulator implements Broker {
       }
     }
     const request = api.request.decode(reader, version);
-    const response = await api.handle(request, { broker: this, version, clientId, clientHost });
+    const response = await api.handle(request, { broker: this, version, clientId, clientHost, session });
     if (response === null) return null;
     // ApiVersions answers with response header v0 whatever its version, so any client can read it.
     return this.frame(api, version, correlationId, response, flexible && apiKey !== API_VERSIONS_KEY);

@@ -3,6 +3,7 @@ import { packageRoot } from '../../../shared/paths.js';
 import type { GroupCoordinator } from '../groups.js';
 import type { OffsetsTopic } from '../offsets-topic.js';
 import type { ProducerIdAllocator } from '../producers.js';
+import type { SaslSession } from '../sasl.js';
 import type { TopicStore } from '../topics.js';
 import type { TransactionCoordinator } from '../transactions.js';
 import type { BrokerSettings } from './apis/describe-configs/configs.js';
@@ -35,6 +36,8 @@ export interface RequestContext {
   version: number;
   clientId: string;
   clientHost: string;
+  /** The connection's SASL state (SaslHandshake, SaslAuthenticate). */
+  session: SaslSession;
 }
 
 /** A handler's answer; null sends nothing back (Produce with acks=0). */

@@ -29,6 +29,8 @@ import offsetCommit from './offset-commit/index.js';
 import offsetDelete from './offset-delete/index.js';
 import offsetFetch from './offset-fetch/index.js';
 import produce from './produce/index.js';
+import saslAuthenticate from './sasl-authenticate/index.js';
+import saslHandshake from './sasl-handshake/index.js';
 import syncGroup from './sync-group/index.js';
 import txnOffsetCommit from './txn-offset-commit/index.js';
 
@@ -61,6 +63,8 @@ export const APIS: readonly ApiDefinition[] = [
   createPartitions,
   deleteGroups,
   offsetDelete,
+  saslHandshake,
+  saslAuthenticate,
   deleteRecords,
   describeLogDirs,
   describeProducers,
