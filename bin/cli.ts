@@ -50,8 +50,8 @@ function positiveIntegerOption(value: string): number {
   return number;
 }
 
-/** `--sasl-user name:password`, repeatable: the users of the emulator's SASL listener. */
-function saslUserOption(value: string, users: Record<string, string> | undefined): Record<string, string> {
+/** `--sasl-user` and `--user` (`name:password`), repeatable: the users of an emulator with authentication on. */
+function userOption(value: string, users: Record<string, string> | undefined): Record<string, string> {
   const colon = value.indexOf(':');
   if (colon < 1 || colon === value.length - 1) throw new InvalidArgumentError('expected name:password, such as sluice:secret.');
   return { ...users, [value.slice(0, colon)]: value.slice(colon + 1) };
@@ -99,6 +99,7 @@ interface ElasticsearchCommandOptions {
   dataDir?: string;
   fsync: FsyncPolicy;
   ilmPollInterval: number;
+  user?: Record<string, string>;
 }
 
 interface KafkaCommandOptions {
@@ -388,7 +389,7 @@ function addEmulateCommands(program: Command): void {
     .addOption(new Option('--max-message-bytes <bytes>', 'largest record batch accepted, in bytes').argParser(positiveIntegerOption).default(1024 * 1024, '1048576 (1 MiB)'))
     .addOption(new Option('--retention-bytes <bytes>', 'bytes kept per partition before the oldest segments go').argParser(positiveIntegerOption).default(128 * 1024 * 1024, '134217728 (128 MiB)'))
     .addOption(new Option('--initial-rebalance-delay <duration>', "how long a new group's first rebalance waits for more members (Kafka's group.initial.rebalance.delay.ms is 3s)").argParser(durationOption).default(0, '0 (no wait)'))
-    .option('--sasl-user <name:password>', 'a user of a SASL_PLAINTEXT listener (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512); repeat for more (default: none, PLAINTEXT)', saslUserOption)
+    .option('--sasl-user <name:password>', 'a user of a SASL_PLAINTEXT listener (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512); repeat for more (default: none, PLAINTEXT)', userOption)
     .action(async (options: KafkaCommandOptions, command: Command) => {
       const config = configFor(command);
       // Loaded here, not at the top, so that other verbs do not pay for reading the protocol schemas.
@@ -418,6 +419,7 @@ function addEmulateCommands(program: Command): void {
     .option('--data-dir <dir>', 'keep documents, templates and ILM state in this folder (default: in memory)')
     .addOption(new Option('--fsync <policy>', 'when written data is forced to disk').choices(['always', 'interval', 'never']).default('interval'))
     .addOption(new Option('--ilm-poll-interval <duration>', 'how often lifecycle policies run (indices.lifecycle.poll_interval)').argParser(durationOption).default(600_000, '10m'))
+    .option('--user <name:password>', 'a user of the file realm: security is then on and every request authenticates (basic or an API key); repeat for more (default: none, security off)', userOption)
     .action(async (options: ElasticsearchCommandOptions, command: Command) => {
       const config = configFor(command);
       // Its bulk path is many small functions too. A fresh emulator on 50 000 Sluice documents, eight alternated
@@ -431,6 +433,7 @@ function addEmulateCommands(program: Command): void {
           dataDir: options.dataDir === undefined ? undefined : resolve(options.dataDir),
           fsync: options.fsync,
           ilmPollIntervalMs: options.ilmPollInterval,
+          users: options.user,
           logger: serviceLogger(createLogger(config.logLevel, config.logFormat), 'emulator'),
         }),
       );

@@ -8,6 +8,7 @@ import type { NodeDescription } from './shard-info.js';
 import { Snapshots } from './snapshots.js';
 import type { Cluster, Index, Json } from './store.js';
 import { Tasks } from './tasks.js';
+import type { Security } from './security.js';
 
 export const EMULATED_VERSION = '9.4.0';
 
@@ -38,6 +39,8 @@ export interface NodeSettings {
   maxContentLength: number;
   httpAddress: () => string;
   settingsChanged: () => void;
+  /** The file realm's users, when security is on (every request then authenticates). */
+  security?: Security | undefined;
 }
 
 /**
@@ -59,6 +62,7 @@ export class EmulatedNode {
   readonly maxContentLength: number;
   readonly httpAddress: () => string;
   readonly settingsChanged: () => void;
+  readonly security: Security | undefined;
   private readonly refreshWaiters = new Map<string, Array<() => void>>();
 
   constructor(readonly cluster: Cluster, settings: NodeSettings) {
@@ -66,6 +70,7 @@ export class EmulatedNode {
     this.maxContentLength = settings.maxContentLength;
     this.httpAddress = settings.httpAddress;
     this.settingsChanged = settings.settingsChanged;
+    this.security = settings.security;
   }
 
   periodicRefresh(): void {

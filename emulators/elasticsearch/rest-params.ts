@@ -172,6 +172,10 @@ export const API_PARAMS: Readonly<Record<string, readonly string[]>> = {
   'update_by_query': ['allow_no_indices', 'analyze_wildcard', 'analyzer', 'conflicts', 'default_operator', 'df', 'expand_wildcards', 'from', 'ignore_unavailable', 'lenient', 'max_docs', 'pipeline', 'preference', 'q', 'refresh', 'request_cache', 'requests_per_second', 'routing', 'scroll', 'scroll_size', 'search_timeout', 'search_type', 'slices', 'sort', 'stats', 'terminate_after', 'timeout', 'version', 'version_type', 'wait_for_active_shards', 'wait_for_completion'],
   'update_by_query_rethrottle': ['requests_per_second'],
   'xpack.info': ['accept_enterprise', 'categories', 'human'],
+  'security.authenticate': [],
+  'security.create_api_key': ['refresh'],
+  'security.get_api_key': ['active_only', 'id', 'name', 'owner', 'realm_name', 'username', 'with_limited_by', 'with_profile_uid'],
+  'security.invalidate_api_key': [],
 };
 
 /**
@@ -197,7 +201,7 @@ export const APIS_WITHOUT_BODY: ReadonlySet<string> = new Set([
   'ingest.get_pipeline', 'license.get', 'nodes.hot_threads', 'nodes.info', 'nodes.stats', 'ping', 'reindex_rethrottle',
   'search_shards', 'slm.get_lifecycle', 'slm.get_stats', 'slm.get_status', 'slm.start', 'slm.stop', 'snapshot.get',
   'snapshot.get_repository', 'snapshot.status', 'tasks.cancel', 'tasks.get', 'tasks.list', 'update_by_query_rethrottle',
-  'xpack.info',
+  'xpack.info', 'security.authenticate', 'security.get_api_key',
 ]);
 
 /** The routes of each API, as the emulator registers them (`METHOD /path/{param}`); HEAD falls back to GET's API. */
@@ -206,6 +210,10 @@ export const API_ROUTES: Readonly<Record<string, readonly string[]>> = {
   'ping': ['HEAD /'],
   'license.get': ['GET /_license'],
   'xpack.info': ['GET /_xpack'],
+  'security.authenticate': ['GET /_security/_authenticate'],
+  'security.create_api_key': ['PUT /_security/api_key', 'POST /_security/api_key'],
+  'security.get_api_key': ['GET /_security/api_key'],
+  'security.invalidate_api_key': ['DELETE /_security/api_key'],
   'health_report': ['GET /_health_report', 'GET /_health_report/{feature}'],
   'cluster.health': ['GET /_cluster/health', 'GET /_cluster/health/{index}'],
   'cluster.get_settings': ['GET /_cluster/settings'],

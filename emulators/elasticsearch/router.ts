@@ -6,6 +6,7 @@ import { badRequest, EsError } from './errors.js';
 import { checkRequest, routeRules, type RouteRules } from './rest-params.js';
 import type { Json } from './store.js';
 import { MAX_JSON_DEPTH, nestingTooDeep, nestsTooDeep } from './strict.js';
+import type { Principal } from './security.js';
 
 // The emulator's routing: each API group in `routes/` registers its paths through `route`, and `dispatch` finds the
 // handler of a request, with Elasticsearch's answers for a path it does not know, a wrong method and a malformed body.
@@ -22,6 +23,8 @@ export interface Request {
   /** The body as JSON, parsed before the handler runs (empty for the NDJSON bulk routes). */
   json: Json;
   headers: IncomingMessage['headers'];
+  /** Who the request runs as, when security is on. */
+  principal?: Principal | undefined;
 }
 
 export interface Reply {
@@ -67,7 +70,7 @@ const BODY_REQUIRED_PATHS = new Set(['/_cluster/settings', '/_index_template/{na
  * or a missing index (`GET /_features` as the index `_features`).
  */
 const UNEMULATED_APIS = [
-  /^\/(_(?:ml|watcher|transform|enrich|sql|query|eql|security|migration|features|rollup|ccr|text_structure|inference|connector|application|synonyms|query_rules|fleet|logstash|monitoring|searchable_snapshots|autoscaling|termvectors|mtermvectors|rank_eval))(?:\/|$)/,
+  /^\/(_(?:ml|watcher|transform|enrich|sql|query|eql|security(?!\/(?:_authenticate|api_key)(?:\/|$))|migration|features|rollup|ccr|text_structure|inference|connector|application|synonyms|query_rules|fleet|logstash|monitoring|searchable_snapshots|autoscaling|termvectors|mtermvectors|rank_eval))(?:\/|$)/,
   /^\/(_xpack\/usage)$/,
   /^\/(_nodes(?:\/[^/]+)?\/usage)(?:\/|$)/,
   /^\/(_ingest\/(?:geoip|ip_location|processor\/grok))(?:\/|$)/,

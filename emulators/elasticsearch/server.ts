@@ -13,6 +13,7 @@ import { EmulatedNode } from './emulated-node.js';
 import { EsError } from './errors.js';
 import { matchesPattern } from './glob.js';
 import { compress, inflateBody, responseEncoding, type Body, type ResponseEncoding } from './http-compression.js';
+import { Security, WWW_AUTHENTICATE } from './security.js';
 import { runLifecycle, startLifecycles } from './ilm.js';
 import { FileJournal } from './journal.js';
 import { Router, truthy, type Reply, type Request } from './router.js';
@@ -30,6 +31,7 @@ import { indexRoutes } from './routes/indices.js';
 import { ingestPipelineRoutes } from './routes/ingest-pipelines.js';
 import { searchTemplateRoutes } from './routes/search-templates.js';
 import { searchRoutes } from './routes/search.js';
+import { securityRoutes } from './routes/security.js';
 import { shardRoutes } from './routes/shards.js';
 import { snapshotRoutes } from './routes/snapshots.js';
 import { taskRoutes } from './routes/tasks.js';
@@ -49,6 +51,8 @@ export interface ElasticsearchEmulatorOptions {
   ilmPollIntervalMs?: number;
   /** `http.max_content_length`. Default 100 MB. */
   maxContentLength?: number;
+  /** Users and passwords of a file realm: security is then on, and every request must authenticate. Default: off. */
+  users?: Record<string, string>;
   logger?: Logger;
 }
 
@@ -160,6 +164,7 @@ export class ElasticsearchEmulator {
       maxContentLength: options.maxContentLength ?? 100 * 1024 * 1024,
       httpAddress: () => `${options.host ?? '127.0.0.1'}:${this.port}`,
       settingsChanged: () => this.scheduleIlm(),
+      security: options.users === undefined ? undefined : new Security(new Map(Object.entries(options.users))),
     });
     if (options.dataDir !== undefined) {
       mkdirSync(options.dataDir, { recursive: true });
@@ -192,7 +197,7 @@ export class ElasticsearchEmulator {
   static async start(options: ElasticsearchEmulatorOptions = {}): Promise<ElasticsearchEmulator> {
     const emulator = new ElasticsearchEmulator(options);
     emulator.port = await listen(emulator.server, emulator.port, options.host ?? '127.0.0.1');
-    emulator.log.info({ url: emulator.url, dataDir: options.dataDir ?? null }, 'elasticsearch emulator listening');
+    emulator.log.info({ url: emulator.url, dataDir: options.dataDir ?? null, security: options.users !== undefined }, 'elasticsearch emulator listening');
     return emulator;
   }
 
@@ -271,8 +276,11 @@ export class ElasticsearchEmulator {
       if (Date.now() < this.node.faults.unavailableUntil && !url.pathname.startsWith('/_emulator')) {
         throw new EsError(503, 'cluster_block_exception', 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];');
       }
+      // The emulator's own endpoints stay open: tests inject faults and move the clock with them.
+      const principal = this.node.security === undefined || url.pathname.startsWith('/_emulator') ? undefined : this.node.security.authenticate(incoming.headers.authorization, incoming.url ?? '/', this.cluster.now());
       let joined: Buffer | undefined;
       const request: Request = {
+        principal,
         method: method === 'HEAD' ? 'HEAD' : method,
         path: decodeURIComponent(url.pathname).replace(/\/+$/, '') || '/',
         params: {},
@@ -334,6 +342,7 @@ export class ElasticsearchEmulator {
   private send(outgoing: ServerResponse, method: string, reply: Reply, query: Record<string, string>, contentType: string, encoding: ResponseEncoding | undefined): void {
     outgoing.statusCode = reply.status;
     outgoing.setHeader('X-elastic-product', 'Elasticsearch');
+    if (reply.status === 401) outgoing.setHeader('WWW-Authenticate', WWW_AUTHENTICATE);
     if (reply.text !== undefined) {
       outgoing.setHeader('content-type', 'text/plain; charset=UTF-8');
       if (method === 'HEAD') outgoing.end();
@@ -368,6 +377,7 @@ export class ElasticsearchEmulator {
     emulatorRoutes(route, node);
     clusterRoutes(route, node);
     nodeRoutes(route, node);
+    securityRoutes(route, node);
     catRoutes(route, node);
     templateRoutes(route, node);
     dataStreamRoutes(route, node);

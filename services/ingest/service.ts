@@ -73,7 +73,14 @@ function refusedForGood(error: unknown): string | undefined {
  * Installs ilm/ once Elasticsearch answers: retried while it is unreachable, given up at once when it
  * refuses the files (that will not change by waiting), and at Ctrl-C.
  */
-async function applyIlmWhenReachable(es: ReturnType<typeof elasticsearchClient>, files: IlmFiles, logger: Logger, signal: AbortSignal | undefined): Promise<void> {
+/** The settings that gave Elasticsearch the credentials it refused (401, 403), for the error that stops the start. */
+function credentialsOf(config: Config): string {
+  const auth = config.elasticsearch.auth;
+  if (auth === undefined) return 'none were given: set ELASTICSEARCH_API_KEY, or ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD';
+  return 'apiKey' in auth ? 'ELASTICSEARCH_API_KEY' : 'ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD';
+}
+
+async function applyIlmWhenReachable(es: ReturnType<typeof elasticsearchClient>, files: IlmFiles, config: Config, logger: Logger, signal: AbortSignal | undefined): Promise<void> {
   for (let attempt = 0; ; attempt += 1) {
     checkAborted(signal);
     try {
@@ -83,6 +90,8 @@ async function applyIlmWhenReachable(es: ReturnType<typeof elasticsearchClient>,
     } catch (error) {
       if (error instanceof StartAborted) throw error;
       const refusal = refusedForGood(error);
+      const status = (error as { meta?: { statusCode?: number } }).meta?.statusCode;
+      if (refusal !== undefined && (status === 401 || status === 403)) throw new StartupError(`Elasticsearch refused the credentials (${credentialsOf(config)}): ${refusal}`, 2);
       if (refusal !== undefined) throw new StartupError(`Elasticsearch refused the lifecycle policies and templates of ilm/: ${refusal}`, 2);
       logger.warn({ err: error, attempt }, 'cannot apply lifecycle policies and templates yet; retrying');
       await sleep(backoffMs(attempt, MAX_RETRY_WAIT_MS), undefined, { signal }).catch(() => undefined);
@@ -133,7 +142,7 @@ async function runIngest(config: Config, files: IlmFiles | undefined, slos: SloF
 
   const es = elasticsearchClient(config);
   started.add(() => es.close());
-  if (files !== undefined) await applyIlmWhenReachable(es, files, logger, signal);
+  if (files !== undefined) await applyIlmWhenReachable(es, files, config, logger, signal);
   readiness.elasticsearch = true;
   const { enrichment, pipeline, stageTimes } = await loadPipeline(config, logger, signal, started);
   const indexer = createIndexer(es, config, metrics, readiness, logger);

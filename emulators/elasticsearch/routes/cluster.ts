@@ -55,7 +55,7 @@ export function clusterRoutes(route: Route, node: EmulatedNode): void {
   const license = { uid: node.clusterUuid, type: 'basic', status: 'active' };
   route('GET', '/_license', () => ok({ license: { status: 'active', uid: license.uid, type: 'basic', issue_date: new Date(issued).toISOString(), issue_date_in_millis: issued, max_nodes: 1000, max_resource_units: null, issued_to: CLUSTER_NAME, issuer: 'elasticsearch', start_date_in_millis: -1 } }));
   // The features the emulator has: only those a client may rely on (ILM, data streams), the others absent.
-  route('GET', '/_xpack', () => ok({ build: { hash: 'sluice', date: '2026-01-01T00:00:00.000Z' }, license: { ...license, mode: 'basic' }, features: { ilm: { available: true, enabled: true }, data_streams: { available: true, enabled: true } }, tagline: 'You know, for X' }));
+  route('GET', '/_xpack', () => ok({ build: { hash: 'sluice', date: '2026-01-01T00:00:00.000Z' }, license: { ...license, mode: 'basic' }, features: { ilm: { available: true, enabled: true }, data_streams: { available: true, enabled: true }, security: { available: true, enabled: node.security !== undefined } }, tagline: 'You know, for X' }));
   const health = async (request: Request): Promise<Reply> => {
     const indices = request.params.index === undefined ? [...c.indices.values()] : c.resolve(request.params.index, { expandHidden: true });
     const yellow = wantsReplicas(indices);

@@ -1,0 +1,108 @@
+import { Client } from '@elastic/elasticsearch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
+import type { KafkaEmulator } from '../emulators/kafka/index.js';
+import { failure, startElasticsearch } from './support/elasticsearch.js';
+import { connectedProducer, createTopics, ingestEnvironment, produce, startWorker } from './support/ingest.js';
+import { startKafka } from './support/kafka.js';
+import { run } from './support/process.js';
+
+// Elasticsearch 9 has security on by default: every request authenticates, with a user's password or an API key.
+// The emulator does so with `--user name:password` (a file realm of superusers), so that Sluice's
+// ELASTICSEARCH_USERNAME/PASSWORD and ELASTICSEARCH_API_KEY are tested against a server that checks them.
+
+let emulator: ElasticsearchEmulator;
+let stop: () => Promise<void>;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  ({ emulator, stop } = await startElasticsearch({ users: { elastic: 'changeme', sluice: 'ingest-pw' } }));
+});
+
+afterAll(async () => {
+  for (const client of clients) await client.close();
+  await stop();
+});
+
+function client(auth?: { username: string; password: string } | { apiKey: string }): Client {
+  const made = new Client({ node: emulator.url, maxRetries: 0, ...(auth === undefined ? {} : { auth }) });
+  clients.push(made);
+  return made;
+}
+
+describe('security: users of a file realm and API keys', () => {
+  it('answers 401 with Elasticsearch’s reasons and WWW-Authenticate to no credentials or a wrong password', async () => {
+    expect(await failure(client().info())).toMatchObject({ status: 401, type: 'security_exception', reason: 'missing authentication credentials for REST request [/]' });
+    expect(await failure(client({ username: 'elastic', password: 'guess' }).cluster.health())).toMatchObject({ status: 401, reason: 'unable to authenticate user [elastic] for REST request [/_cluster/health]' });
+    const raw = await fetch(`${emulator.url}/_cat/indices?v`);
+    expect(raw.status).toBe(401);
+    expect(raw.headers.get('www-authenticate')).toBe('Basic realm="security", charset="UTF-8", Bearer realm="security", ApiKey');
+    expect(((await raw.json()) as { error: { reason: string } }).error.reason).toBe('missing authentication credentials for REST request [/_cat/indices?v]');
+    // curl -u, as operators check a cluster.
+    const curl = await run('curl', ['-s', '-u', 'elastic:changeme', `${emulator.url}/_cat/health?h=status`]);
+    expect(curl.stdout.trim()).toBe('green');
+  });
+
+  it('a user is who _authenticate says; an API key it creates authenticates as its own, until invalidated or expired', async () => {
+    const elastic = client({ username: 'elastic', password: 'changeme' });
+    expect(await elastic.security.authenticate()).toMatchObject({ username: 'elastic', roles: ['superuser'], authentication_type: 'realm', authentication_realm: { type: 'file' } });
+
+    const created = await elastic.security.createApiKey({ name: 'sluice-ingest', metadata: { team: 'platform' } });
+    expect(Buffer.from(created.encoded, 'base64').toString()).toBe(`${created.id}:${created.api_key}`);
+    const keyed = client({ apiKey: created.encoded });
+    expect(await keyed.security.authenticate()).toMatchObject({ username: 'elastic', authentication_type: 'api_key', api_key: { id: created.id, name: 'sluice-ingest' } });
+    expect((await keyed.bulk({ refresh: true, operations: [{ index: { _index: 'secured' } }, { message: 'written with an API key' }] })).errors).toBe(false);
+    expect((await elastic.security.getApiKey({ name: 'sluice-ingest' })).api_keys).toMatchObject([{ id: created.id, invalidated: false, username: 'elastic', metadata: { team: 'platform' } }]);
+
+    expect(await elastic.security.invalidateApiKey({ ids: [created.id] })).toEqual({ invalidated_api_keys: [created.id], previously_invalidated_api_keys: [], error_count: 0 });
+    const invalidated = await keyed.info().then(() => undefined, (error: { meta: { statusCode: number; body: { error: Record<string, unknown> } } }) => error.meta);
+    expect(invalidated?.statusCode).toBe(401);
+    expect(invalidated?.body.error).toMatchObject({ reason: 'unable to authenticate with provided credentials and anonymous access is not allowed for this request', additional_unsuccessful_credentials: `API key: api key [${created.id}] has been invalidated` });
+
+    const shortLived = await elastic.security.createApiKey({ name: 'for-a-day', expiration: '1d' });
+    const dayKey = client({ apiKey: shortLived.encoded });
+    expect((await dayKey.info()).version.number).toBe('9.4.0');
+    await fetch(`${emulator.url}/_emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: '2d' }) });
+    expect(await failure(dayKey.info())).toMatchObject({ status: 401 });
+    expect(await failure(client({ apiKey: Buffer.from('nope:nothing').toString('base64') }).info())).toMatchObject({ status: 401 });
+  });
+
+  it('sluice ingest writes with ELASTICSEARCH_API_KEY; a wrong password stops its start with the reason, naming the credentials', async () => {
+    const kafka: KafkaEmulator = await startKafka();
+    try {
+      await createTopics(kafka.brokers);
+      const producer = await connectedProducer(kafka.brokers);
+      await produce(producer, 0, 100);
+      await producer.disconnect();
+      const elastic = client({ username: 'elastic', password: 'changeme' });
+      const key = await elastic.security.createApiKey({ name: 'sluice' });
+      const worker = await startWorker(await ingestEnvironment(kafka.brokers, emulator.url, { ELASTICSEARCH_API_KEY: key.encoded }));
+      try {
+        for (let waited = 0; waited < 30_000; waited += 200) {
+          await elastic.indices.refresh({ index: 'logs-*' });
+          if ((await elastic.count({ index: 'logs-rendiff.*' })).count >= 100) break;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        expect((await elastic.count({ index: 'logs-rendiff.*' })).count).toBe(100);
+      } finally {
+        await worker.close();
+      }
+      const refused = startWorker(await ingestEnvironment(kafka.brokers, emulator.url, { ELASTICSEARCH_USERNAME: 'sluice', ELASTICSEARCH_PASSWORD: 'guess' }));
+      await expect(refused).rejects.toThrow('Elasticsearch refused the credentials (ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD): unable to authenticate user [sluice]');
+    } finally {
+      await kafka.close();
+    }
+  }, 60_000);
+
+  it('without users, security is off: every request is served, and the security API says it must be enabled', async () => {
+    const open = await startElasticsearch();
+    try {
+      expect((await open.es.info()).tagline).toBe('You Know, for Search');
+      expect(await failure(open.es.security.authenticate())).toMatchObject({ status: 500, reason: expect.stringContaining('Security must be explicitly enabled') as unknown });
+      // The security APIs the emulator does not have are refused as such, with security on or off.
+      expect(await failure(open.es.security.getRole())).toMatchObject({ status: 400, reason: 'the [_security] API is valid in Elasticsearch but not supported by the emulator' });
+    } finally {
+      await open.stop();
+    }
+  });
+});
