@@ -5,7 +5,8 @@ import type { KafkaEmulator } from '../emulators/kafka/index.js';
 import { failure, startElasticsearch } from './support/elasticsearch.js';
 import { connectedProducer, createTopics, ingestEnvironment, produce, startWorker } from './support/ingest.js';
 import { startKafka } from './support/kafka.js';
-import { run } from './support/process.js';
+import { freePort, waitForPort } from '../bench/process.js';
+import { run, spawnSluice } from './support/process.js';
 
 // Elasticsearch 9 has security on by default: every request authenticates, with a user's password or an API key.
 // The emulator does so with `--user name:password` (a file realm of superusers), so that Sluice's
@@ -103,6 +104,19 @@ describe('security: users of a file realm and API keys', () => {
       expect(await failure(open.es.security.getRole())).toMatchObject({ status: 400, reason: 'the [_security] API is valid in Elasticsearch but not supported by the emulator' });
     } finally {
       await open.stop();
+    }
+  });
+
+  it('sluice emulate elasticsearch --user name:password turns security on', async () => {
+    const port = await freePort();
+    const child = spawnSluice(['emulate', 'elasticsearch', '--port', String(port), '--user', 'ops:s3cret'], { LOG_LEVEL: 'info' });
+    try {
+      await waitForPort(port);
+      expect((await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${port}/`])).stdout).toBe('401');
+      expect(JSON.parse((await run('curl', ['-s', '-u', 'ops:s3cret', `http://127.0.0.1:${port}/_security/_authenticate`])).stdout)).toMatchObject({ username: 'ops', authentication_type: 'realm' });
+      expect(child.output()).toContain('"security":true');
+    } finally {
+      child.kill('SIGTERM');
     }
   });
 });
