@@ -1,20 +1,9 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
-import { packageRoot } from '../shared/paths.js';
-import { startElasticsearch } from './support/elasticsearch.js';
-import { run } from './support/process.js';
+import { clientReport, emulatorPerFile } from './support/elasticsearch.js';
 
 let emulator: ElasticsearchEmulator;
-let stop: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ emulator, stop } = await startElasticsearch());
-});
-
-afterAll(async () => {
-  await stop();
-});
+emulatorPerFile((cluster) => ({ emulator } = cluster));
 
 interface Report {
   version: string;
@@ -37,10 +26,7 @@ interface Report {
 
 describe('Debian’s Perl client (libsearch-elasticsearch-perl 8.00, Search::Elasticsearch) against the emulator', () => {
   it('bulk and scroll helpers, searches, its error classes, and every transport: LWP, gzip, deflate, the sniffing pool', async () => {
-    const result = await run('perl', [join(packageRoot, 'test', 'support', 'es_perl_client.pl'), emulator.url], { timeoutMs: 60_000 });
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    const report = JSON.parse(result.stdout) as Report;
+    const report = await clientReport<Report>('perl', 'es_perl_client.pl', emulator.url);
     // The client checks the product header on every answer: it took the emulator for Elasticsearch.
     expect(report.version).toBe('9.4.0');
     // The bulk helper's on_error gets the two items Elasticsearch refuses; the document without an id names the

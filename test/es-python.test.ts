@@ -1,20 +1,9 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
-import { packageRoot } from '../shared/paths.js';
-import { startElasticsearch } from './support/elasticsearch.js';
-import { run } from './support/process.js';
+import { clientReport, emulatorPerFile } from './support/elasticsearch.js';
 
 let emulator: ElasticsearchEmulator;
-let stop: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ emulator, stop } = await startElasticsearch());
-});
-
-afterAll(async () => {
-  await stop();
-});
+emulatorPerFile((cluster) => ({ emulator } = cluster));
 
 interface Report {
   bulk: number;
@@ -50,10 +39,7 @@ interface Report {
 describe('Debian’s official Python client (python3-elasticsearch 7.17) against the emulator', () => {
   it('scans with scroll, pages a point in time, reads field_caps, and gets Elasticsearch’s errors and numbers', async () => {
     // Debian's interpreter, where python3-elasticsearch is installed, whatever python3 comes first on PATH.
-    const result = await run('/usr/bin/python3', [join(packageRoot, 'test', 'support', 'es_python_client.py'), emulator.url], { timeoutMs: 60_000 });
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    const report = JSON.parse(result.stdout) as Report;
+    const report = await clientReport<Report>('/usr/bin/python3', 'es_python_client.py', emulator.url);
     expect(report.bulk).toBe(1234);
     // Nothing was written by the refused typed mapping: the scan finds the bulk's documents alone.
     expect(report.scanned).toBe(1234);

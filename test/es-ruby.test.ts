@@ -1,20 +1,9 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ElasticsearchEmulator } from '../emulators/elasticsearch/index.js';
-import { packageRoot } from '../shared/paths.js';
-import { startElasticsearch } from './support/elasticsearch.js';
-import { run } from './support/process.js';
+import { clientReport, emulatorPerFile } from './support/elasticsearch.js';
 
 let emulator: ElasticsearchEmulator;
-let stop: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ emulator, stop } = await startElasticsearch());
-});
-
-afterAll(async () => {
-  await stop();
-});
+emulatorPerFile((cluster) => ({ emulator } = cluster));
 
 interface Report {
   version: string;
@@ -37,10 +26,7 @@ interface Report {
 
 describe('Debian’s official Ruby client (ruby-elasticsearch 7.17, under Fluentd’s Elasticsearch output) against the emulator', () => {
   it('bulk as one NDJSON string into a data stream, per-item errors, searches, aggregations, scroll, updates and its error classes', async () => {
-    const result = await run('ruby', [join(packageRoot, 'test', 'support', 'es_ruby_client.rb'), emulator.url], { timeoutMs: 60_000 });
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    const report = JSON.parse(result.stdout) as Report;
+    const report = await clientReport<Report>('ruby', 'es_ruby_client.rb', emulator.url);
     // The client checks the product and version before its first request: it took the emulator for Elasticsearch.
     expect(report.version).toBe('9.4.0');
     // 50 records created, the one with a time that is no date refused alone, and the request marked as having errors.

@@ -1,7 +1,10 @@
 import { Client } from '@elastic/elasticsearch';
+import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { ElasticsearchEmulator, type ElasticsearchEmulatorOptions } from '../../emulators/elasticsearch/index.js';
+import { packageRoot } from '../../shared/paths.js';
+import { run } from './process.js';
 
 /** An Elasticsearch emulator on a free loopback port with an official client pointed at it. */
 export async function startElasticsearch(options: ElasticsearchEmulatorOptions = {}): Promise<{ emulator: ElasticsearchEmulator; es: Client; stop(): Promise<void> }> {
@@ -33,6 +36,17 @@ export function emulatorPerFile(ready: (cluster: { es: Client; emulator: Elastic
   afterAll(async () => {
     await started?.stop();
   });
+}
+
+/**
+ * Runs a client script of `test/support` against the emulator at `url` (`interpreter script url`); the script prints
+ * one JSON report. Anything on stderr or a non-zero exit fails the test.
+ */
+export async function clientReport<Report>(interpreter: string, script: string, url: string): Promise<Report> {
+  const result = await run(interpreter, [join(packageRoot, 'test', 'support', script), url], { timeoutMs: 60_000 });
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as Report;
 }
 
 /** The `error` of a failed client call, or of a bulk item. */
