@@ -944,7 +944,7 @@ describe('APIs of Elasticsearch the emulator does not have', () => {
   it('are refused by name, whatever path of theirs is asked, where they would read as no handler, a wrong method or a missing index', async () => {
     await es.indices.create({ index: 'docs' });
     const asked: Array<[string, string, string]> = [
-      ['GET', '/_ml/info', '_ml'], ['POST', '/_sql', '_sql'], ['POST', '/_query', '_query'], ['GET', '/_features', '_features'], ['GET', '/_security/_authenticate', '_security'],
+      ['GET', '/_ml/info', '_ml'], ['POST', '/_sql', '_sql'], ['POST', '/_query', '_query'], ['GET', '/_features', '_features'], ['GET', '/_security/role', '_security'],
       ['GET', '/_transform', '_transform'], ['POST', '/docs/_termvectors/1', '_termvectors'], ['POST', '/docs/_eql/search', '_eql'], ['GET', '/_xpack/usage', '_xpack/usage'],
       ['GET', '/_ingest/processor/grok', '_ingest/processor/grok'], ['PUT', '/_data_stream/logs-a-b/_lifecycle', '_lifecycle'], ['GET', '/docs/_lifecycle/explain', '_lifecycle'],
     ];
