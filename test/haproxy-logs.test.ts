@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tagSecurity } from '../pipelines/enrich/security.js';
-import { accepts, exited, freePort, waitFor } from './support/process.js';
+import { accepts, freePort, stopAll, waitFor } from './support/process.js';
 import { templatedEmulator } from './support/rollups.js';
 import { documentReader } from './support/pipeline.js';
 
@@ -70,8 +70,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const server of servers) server.kill('SIGTERM');
-  await Promise.all(servers.map((server) => exited(server)));
+  await stopAll(servers);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaEmulator } from '../emulators/kafka/index.js';
 import { startKafka } from './support/kafka.js';
-import { accepts, exited, freePort, waitFor } from './support/process.js';
+import { accepts, freePort, stopAll, waitFor } from './support/process.js';
 
 /**
  * Burrow (LinkedIn's consumer lag monitor, Debian's 1.2.1) against the emulator: it reads the groups' commits from
@@ -104,8 +104,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const server of servers) server.kill('SIGTERM');
-  await Promise.all(servers.map((server) => exited(server)));
+  await stopAll(servers);
   await emulator?.close();
   rmSync(workDir, { recursive: true, force: true });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accepts, exited, freePort, waitFor } from './support/process.js';
+import { accepts, freePort, stopAll, waitFor } from './support/process.js';
 import { templatedEmulator } from './support/rollups.js';
 import { documentReader, type Doc } from './support/pipeline.js';
 
@@ -64,8 +64,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const server of servers) server.kill('SIGTERM');
-  await Promise.all(servers.map((server) => exited(server)));
+  await stopAll(servers);
   rmSync(dir, { recursive: true, force: true });
 });
 

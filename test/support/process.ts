@@ -95,6 +95,12 @@ export function exited(child: ChildProcess): Promise<{ code: number | null; sign
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
+/** Stops the servers a test file started (SIGTERM) and waits until each has exited. */
+export async function stopAll(children: readonly ChildProcess[]): Promise<void> {
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((child) => exited(child)));
+}
+
 /** The processes whose parent is `pid` (Linux /proc). */
 export function childPids(pid: number): number[] {
   return readdirSync('/proc')
