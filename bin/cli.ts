@@ -9,6 +9,7 @@ import { ilmStatus, statusTable } from '../shared/ilm/status.js';
 import { createLogger, serviceLogger } from '../shared/logging.js';
 import { SOURCES, type Source } from '../pipelines/types.js';
 import { topicNameProblem } from '../shared/kafka-topic.js';
+import { credentialSettings, credentialsRefusal } from '../shared/elasticsearch-errors.js';
 import { isKafkaUnreachable } from '../shared/kafka-errors.js';
 import { packageVersion } from '../shared/paths.js';
 import { StartAborted, StartupError } from '../services/startup.js';
@@ -646,6 +647,11 @@ async function main(argv: string[]): Promise<number> {
       // kafkajs's message names the address it tried (`connect ECONNREFUSED host:port`).
       process.stderr.write(`sluice: cannot reach Kafka: ${(error as Error).message} (set KAFKA_BROKERS, or start one with: npx sluice emulate kafka)\n`);
       return 1;
+    }
+    const credentials = credentialsRefusal(error);
+    if (credentials !== undefined) {
+      process.stderr.write(`sluice: Elasticsearch refused the credentials (${credentialSettings()}): ${credentials}\n`);
+      return EXIT_USAGE;
     }
     if (error instanceof Error && error.name === 'ConnectionError') {
       process.stderr.write(`sluice: cannot reach Elasticsearch: ${error.message} (set ELASTICSEARCH_URL, or start one with: npx sluice emulate elasticsearch)\n`);

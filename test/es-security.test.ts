@@ -6,7 +6,7 @@ import { failure, startElasticsearch } from './support/elasticsearch.js';
 import { connectedProducer, createTopics, ingestEnvironment, produce, startWorker } from './support/ingest.js';
 import { startKafka } from './support/kafka.js';
 import { freePort, waitForPort } from '../bench/process.js';
-import { run, spawnSluice } from './support/process.js';
+import { run, runSluice, spawnSluice } from './support/process.js';
 
 // Elasticsearch 9 has security on by default: every request authenticates, with a user's password or an API key.
 // The emulator does so with `--user name:password` (a file realm of superusers), so that Sluice's
@@ -117,6 +117,20 @@ describe('security: users of a file realm and API keys', () => {
       expect(child.output()).toContain('"security":true');
     } finally {
       child.kill('SIGTERM');
+    }
+  });
+
+  it('the command line works with the user in ELASTICSEARCH_URL, and says which credentials were refused instead of a stack trace', async () => {
+    const base = { SLUICE_API_KEYS: 'reader:0123456789abcdef01', KAFKA_BROKERS: '127.0.0.1:1' };
+    const url = new URL(emulator.url);
+    const applied = await runSluice(['ilm', 'apply'], { ...base, ELASTICSEARCH_URL: `http://sluice:ingest-pw@${url.host}` });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('ilm apply:');
+    for (const verb of [['ilm', 'status'], ['report', '--month', '2026-11', '--format', 'json']]) {
+      const refused = await runSluice(verb, { ...base, ELASTICSEARCH_URL: emulator.url, ELASTICSEARCH_USERNAME: 'sluice', ELASTICSEARCH_PASSWORD: 'guess' });
+      expect(refused.code, verb.join(' ')).toBe(2);
+      expect(refused.stderr).toMatch(/^sluice: Elasticsearch refused the credentials \(ELASTICSEARCH_API_KEY, or ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD\): unable to authenticate user \[sluice\] for REST request \[/);
+      expect(refused.stderr).not.toContain('    at ');
     }
   });
 });

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type Consumer, type Producer } from 'kafkajs';
 import type { Config } from '../../shared/config.js';
 import { elasticsearchClient } from '../../shared/elasticsearch.js';
+import { credentialSettings, credentialsRefusal } from '../../shared/elasticsearch-errors.js';
 import { kafkaClient } from '../../shared/kafka.js';
 import { applyIlm } from '../../shared/ilm/apply.js';
 import { loadIlmFiles, withSettings, type IlmFiles } from '../../shared/ilm/files.js';
@@ -73,13 +74,6 @@ function refusedForGood(error: unknown): string | undefined {
  * Installs ilm/ once Elasticsearch answers: retried while it is unreachable, given up at once when it
  * refuses the files (that will not change by waiting), and at Ctrl-C.
  */
-/** The settings that gave Elasticsearch the credentials it refused (401, 403), for the error that stops the start. */
-function credentialsOf(config: Config): string {
-  const auth = config.elasticsearch.auth;
-  if (auth === undefined) return 'none were given: set ELASTICSEARCH_API_KEY, or ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD';
-  return 'apiKey' in auth ? 'ELASTICSEARCH_API_KEY' : 'ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD';
-}
-
 async function applyIlmWhenReachable(es: ReturnType<typeof elasticsearchClient>, files: IlmFiles, config: Config, logger: Logger, signal: AbortSignal | undefined): Promise<void> {
   for (let attempt = 0; ; attempt += 1) {
     checkAborted(signal);
@@ -89,9 +83,9 @@ async function applyIlmWhenReachable(es: ReturnType<typeof elasticsearchClient>,
       return;
     } catch (error) {
       if (error instanceof StartAborted) throw error;
+      const credentials = credentialsRefusal(error);
+      if (credentials !== undefined) throw new StartupError(`Elasticsearch refused the credentials (${credentialSettings(config)}): ${credentials}`, 2);
       const refusal = refusedForGood(error);
-      const status = (error as { meta?: { statusCode?: number } }).meta?.statusCode;
-      if (refusal !== undefined && (status === 401 || status === 403)) throw new StartupError(`Elasticsearch refused the credentials (${credentialsOf(config)}): ${refusal}`, 2);
       if (refusal !== undefined) throw new StartupError(`Elasticsearch refused the lifecycle policies and templates of ilm/: ${refusal}`, 2);
       logger.warn({ err: error, attempt }, 'cannot apply lifecycle policies and templates yet; retrying');
       await sleep(backoffMs(attempt, MAX_RETRY_WAIT_MS), undefined, { signal }).catch(() => undefined);
