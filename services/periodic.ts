@@ -6,6 +6,7 @@ import { applyIlm } from '../shared/ilm/apply.js';
 import { loadIlmFiles, withSettings } from '../shared/ilm/files.js';
 import { collectProcessMetrics } from '../shared/process-metrics.js';
 import type { Logger } from '../shared/logging.js';
+import { elasticsearchState } from '../shared/elasticsearch-errors.js';
 import { startHealthServer } from './health.js';
 import { portInUse } from './startup.js';
 
@@ -61,8 +62,8 @@ export async function startPeriodic(options: PeriodicOptions): Promise<PeriodicS
   const { config, logger, metrics } = options;
   // The lifecycle files and their settings are read, and checked, before anything listens.
   let ilmFiles = config.ingest.applyIlm ? withSettings(loadIlmFiles(), config.ilm) : undefined;
-  let reachable = false;
-  const health = await startHealthServer(options.listen.host, options.listen.port, metrics.registry, () => ({ ready: reachable, details: { elasticsearch: reachable ? 'reachable' : 'unreachable' } })).catch((error: unknown) => {
+  let esState = 'unreachable';
+  const health = await startHealthServer(options.listen.host, options.listen.port, metrics.registry, () => ({ ready: esState === 'reachable', details: { elasticsearch: esState } })).catch((error: unknown) => {
     throw portInUse(error, `set ${options.listen.setting} to a free port`);
   });
   const es = elasticsearchClient(config);
@@ -83,11 +84,11 @@ export async function startPeriodic(options: PeriodicOptions): Promise<PeriodicS
       await options.run(es, at, stopping.signal);
       metrics.runs.inc({ outcome: 'success' });
       metrics.lastSuccess.set(at / 1000);
-      reachable = true;
+      esState = 'reachable';
     } catch (error) {
       if (closed) return;
       metrics.runs.inc({ outcome: 'failure' });
-      reachable = false;
+      esState = elasticsearchState(error);
       logger.warn({ err: error }, options.failureMessage);
     } finally {
       endTimer();

@@ -17,3 +17,9 @@ export function credentialSettings(config?: Config): string {
   if (auth === undefined) return 'ELASTICSEARCH_API_KEY, or ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD';
   return 'apiKey' in auth ? 'ELASTICSEARCH_API_KEY' : 'ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD';
 }
+
+/** How a readiness report names Elasticsearch after a failed call: the refusal of the credentials, or unreachable. */
+export function elasticsearchState(error: unknown): string {
+  const refused = credentialsRefusal(error);
+  return refused === undefined ? 'unreachable' : `refused the credentials: ${refused}`;
+}

@@ -133,4 +133,26 @@ describe('security: users of a file realm and API keys', () => {
       expect(refused.stderr).not.toContain('    at ');
     }
   });
+
+  it('the API and the rollup service report refused credentials in /readyz, not an unreachable Elasticsearch', async () => {
+    const [apiPort, rollupPort] = [await freePort(), await freePort()];
+    const env = { SLUICE_API_KEYS: 'reader:0123456789abcdef01', KAFKA_BROKERS: '127.0.0.1:1', ELASTICSEARCH_URL: emulator.url, ELASTICSEARCH_USERNAME: 'sluice', ELASTICSEARCH_PASSWORD: 'guess', SLUICE_API_PORT: String(apiPort), SLUICE_ROLLUP_METRICS_PORT: String(rollupPort) };
+    const services = [spawnSluice(['api'], env), spawnSluice(['rollup'], env)];
+    try {
+      for (const port of [apiPort, rollupPort]) {
+        await waitForPort(port);
+        // Each checks Elasticsearch at its start and then again; until its first check it says unreachable.
+        let answer: { status: number; elasticsearch: unknown } = { status: 0, elasticsearch: 'unreachable' };
+        for (let tries = 0; tries < 50 && answer.elasticsearch === 'unreachable'; tries += 1) {
+          const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+          answer = { status: response.status, elasticsearch: ((await response.json()) as { elasticsearch?: unknown; details?: { elasticsearch?: unknown } }).elasticsearch };
+          if (answer.elasticsearch === 'unreachable') await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        expect(answer.status, String(port)).toBe(503);
+        expect(String(answer.elasticsearch)).toMatch(/^refused the credentials: /);
+      }
+    } finally {
+      for (const service of services) service.kill('SIGTERM');
+    }
+  }, 30_000);
 });

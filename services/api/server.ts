@@ -18,6 +18,7 @@ import { packageRoot, packageVersion } from '../../shared/paths.js';
 import { collectProcessMetrics } from '../../shared/process-metrics.js';
 import { loadSloFile, type SloFile } from '../../shared/slo.js';
 import { portInUse } from '../startup.js';
+import { elasticsearchState } from '../../shared/elasticsearch-errors.js';
 import { authenticator } from './auth.js';
 import { apiRoutes, refuseUnknownQueryParameters } from './routes.js';
 import { TailHub, tailFilterSchema } from './tail.js';
@@ -94,9 +95,9 @@ export async function buildApi(config: Config, logger: Logger, dependencies: Api
     metrics.duration.observe({ route }, reply.elapsedTime / 1000);
   });
 
-  let esReachable = false;
+  let esState = 'unreachable';
   const check = async () => {
-    esReachable = await dependencies.es.ping().catch(() => false);
+    esState = await dependencies.es.ping().then((up) => (up ? 'reachable' : 'unreachable'), elasticsearchState);
   };
   await check();
   const checker = setInterval(() => void check(), 5000);
@@ -104,8 +105,8 @@ export async function buildApi(config: Config, logger: Logger, dependencies: Api
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     const kafka = dependencies.kafkaReachable === undefined ? undefined : dependencies.kafkaReachable();
-    const ready = esReachable && kafka !== false;
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', elasticsearch: esReachable ? 'reachable' : 'unreachable', ...(kafka === undefined ? {} : { kafka: kafka ? 'reachable' : 'unreachable' }) });
+    const ready = esState === 'reachable' && kafka !== false;
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', elasticsearch: esState, ...(kafka === undefined ? {} : { kafka: kafka ? 'reachable' : 'unreachable' }) });
   });
   const exported = dependencies.registries && dependencies.registries.length > 0 ? Registry.merge([metrics.registry, ...dependencies.registries]) : metrics.registry;
   app.get('/metrics', { preHandler: auth.require('reader'), schema: { hide: true } }, async (_request, reply) => reply.type(exported.contentType).send(await exported.metrics()));
