@@ -54,6 +54,8 @@ describe('security: users of a file realm and API keys', () => {
     expect(await keyed.security.authenticate()).toMatchObject({ username: 'elastic', authentication_type: 'api_key', api_key: { id: created.id, name: 'sluice-ingest' } });
     expect((await keyed.bulk({ refresh: true, operations: [{ index: { _index: 'secured' } }, { message: 'written with an API key' }] })).errors).toBe(false);
     expect((await elastic.security.getApiKey({ name: 'sluice-ingest' })).api_keys).toMatchObject([{ id: created.id, invalidated: false, username: 'elastic', metadata: { team: 'platform' } }]);
+    // No key of that id: an empty list, as Elasticsearch's ApiKeyService answers, not an error.
+    expect((await elastic.security.getApiKey({ id: 'no-such-key' })).api_keys).toEqual([]);
 
     expect(await elastic.security.invalidateApiKey({ ids: [created.id] })).toEqual({ invalidated_api_keys: [created.id], previously_invalidated_api_keys: [], error_count: 0 });
     const invalidated = await keyed.info().then(() => undefined, (error: { meta: { statusCode: number; body: { error: Record<string, unknown> } } }) => error.meta);

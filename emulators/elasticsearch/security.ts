@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { parseTimeValue } from '../../shared/time-value.js';
 import { EsError } from './errors.js';
 import type { Json } from './store.js';
 
@@ -82,11 +83,11 @@ export class Security {
   }
 
   /** `POST _security/api_key`: a key owned by the requester, with its secret and the header value to send. */
-  createApiKey(owner: Principal, body: { name?: unknown; expiration?: unknown; metadata?: unknown }, now: number, parseDuration: (text: string) => number | undefined): Json {
+  createApiKey(owner: Principal, body: { name?: unknown; expiration?: unknown; metadata?: unknown }, now: number): Json {
     if (typeof body.name !== 'string' || body.name === '') throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: api key name is required;');
     let expiration: number | undefined;
     if (body.expiration !== undefined && body.expiration !== null) {
-      const ms = typeof body.expiration === 'string' ? parseDuration(body.expiration) : undefined;
+      const ms = typeof body.expiration === 'string' ? parseTimeValue(body.expiration) : undefined;
       if (ms === undefined) throw new EsError(400, 'parse_exception', `failed to parse setting [expiration] with value [${String(body.expiration)}] as a time value`);
       expiration = now + ms;
     }
@@ -97,12 +98,11 @@ export class Security {
     return { id, name: body.name, ...(expiration === undefined ? {} : { expiration }), api_key: secret, encoded: Buffer.from(`${id}:${secret}`).toString('base64') };
   }
 
-  /** `GET _security/api_key`: the keys matching the query, without their secrets. */
+  /** `GET _security/api_key`: the keys matching the query, without their secrets; none is an empty list, as ApiKeyService answers. */
   getApiKeys(query: Record<string, string>, now: number): Json {
     const keys = [...this.keys.values()].filter((key) =>
       (query.id === undefined || key.id === query.id) && (query.name === undefined || key.name === query.name) && (query.username === undefined || key.owner === query.username) && (query.active_only !== 'true' || (key.invalidated === undefined && (key.expiration === undefined || key.expiration > now))),
     );
-    if (keys.length === 0 && (query.id !== undefined || query.name !== undefined)) throw new EsError(404, 'resource_not_found_exception', `api key owned by requesting user with ${query.id === undefined ? `name [${query.name}]` : `id [${query.id}]`} is not found`);
     return {
       api_keys: keys.map((key) => ({
         id: key.id, name: key.name, type: 'rest', creation: key.creation, ...(key.expiration === undefined ? {} : { expiration: key.expiration }),

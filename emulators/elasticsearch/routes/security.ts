@@ -2,7 +2,6 @@ import type { EmulatedNode } from '../emulated-node.js';
 import { EsError } from '../errors.js';
 import { ok, type Request, type Route } from '../router.js';
 import type { Principal } from '../security.js';
-import { parseTimeValue } from '../../../shared/time-value.js';
 
 /** What Elasticsearch answers to the security API when security is off (a basic licence with `xpack.security.enabled: false`). */
 function securityOff(): EsError {
@@ -21,7 +20,7 @@ export function securityRoutes(route: Route, node: EmulatedNode): void {
   });
   route(['PUT', 'POST'], '/_security/api_key', (request) => {
     const { principal, security } = secured(request);
-    return ok(security.createApiKey(principal, request.json, node.cluster.now(), parseTimeValue));
+    return ok(security.createApiKey(principal, request.json, node.cluster.now()));
   }, { bodyRequired: true });
   route('GET', '/_security/api_key', (request) => ok(secured(request).security.getApiKeys(request.query, node.cluster.now())));
   route('DELETE', '/_security/api_key', (request) => {
