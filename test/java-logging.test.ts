@@ -34,7 +34,7 @@ function log4jProperties(): string {
 }
 
 /** The lines of a file as Filebeat's multiline joins them: a line that does not start with a time goes with the one before. */
-function events(name: Layout): string[] {
+function events(name: string): string[] {
   const joined: string[] = [];
   for (const line of readFileSync(join(dir, `${name}.log`), 'utf8').split('\n')) {
     if (line === '') continue;
@@ -44,22 +44,31 @@ function events(name: Layout): string[] {
   return joined;
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sluice-java-'));
-  writeFileSync(join(dir, 'log4j.properties'), log4jProperties());
+/**
+ * A ZooKeeper server with the given logging jars and settings, until it has written `binding to port` to `logFile`;
+ * then a second one on the same port, which logs its BindException and exits.
+ */
+async function runZooKeeper(name: string, jars: readonly string[], settings: readonly string[], logFile: string): Promise<void> {
   const port = await freePort();
-  const java = (data: string) =>
-    spawn('java', ['-cp', ['/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-log4j12.jar', '/usr/share/java/log4j-1.2.jar'].join(':'), `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`, 'org.apache.zookeeper.server.ZooKeeperServerMain', String(port), join(dir, data)], { stdio: 'ignore' });
+  const classPath = ['zookeeper', ...jars].map((jar) => `/usr/share/java/${jar}.jar`).join(':');
+  const java = (data: string) => spawn('java', ['-cp', classPath, '-Duser.timezone=UTC', ...settings, 'org.apache.zookeeper.server.ZooKeeperServerMain', String(port), join(dir, `${name}-${data}`)], { stdio: 'ignore' });
   const server = java('data');
   try {
-    await waitFor(() => existsSync(join(dir, 'common.log')) && readFileSync(join(dir, 'common.log'), 'utf8').includes('binding to port'), 30_000, 'ZooKeeper to listen');
-    // The same port again: the second server logs its BindException and exits.
-    const second = java('data2');
-    await exited(second);
+    await waitFor(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('binding to port'), 30_000, `ZooKeeper (${name}) to listen`);
+    await exited(java('data2'));
   } finally {
     server.kill('SIGTERM');
     await exited(server);
   }
+}
+
+/** A file's JSON records, a line each. */
+const records = (file: string): string[] => readFileSync(join(dir, file), 'utf8').split('\n').filter((line) => line !== '');
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sluice-java-'));
+  writeFileSync(join(dir, 'log4j.properties'), log4jProperties());
+  await runZooKeeper('log4j', ['slf4j-log4j12', 'log4j-1.2'], [`-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`], join(dir, 'common.log'));
 }, 60_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -108,6 +117,97 @@ describe('a Java service’s log4j layouts, as log4j writes them', () => {
     expect((await es().count({ index: 'logs-*', query: { term: { 'error.type': 'java.net.BindException' } } })).count).toBe(NAMES.length);
   });
 });
+
+/**
+ * The same ZooKeeper writing JSON records with the two encoders Java services most ship to Elasticsearch with, each
+ * beside a pattern layout of the same events in the same run, so that each record can be held against its line:
+ * logstash-logback-encoder 7.2 under logback 1.2 (its caller data on), and log4j2 2.19's JsonLayout (its location
+ * on) reached through log4j2's bridge for the log4j 1.2 API, all Debian's.
+ */
+const PATTERN = '%d{ISO8601} %-5p [%t] %c - %m%n';
+const JSON_LOGGERS = [
+  {
+    name: 'logback',
+    title: 'logstash-logback-encoder under logback',
+    jars: ['logback-classic', 'logback-core', 'logstash-logback-encoder'],
+    config: 'logback.xml',
+    setting: 'logback.configurationFile',
+    xml: (json: string, text: string) => `<configuration>
+  <appender name="json" class="ch.qos.logback.core.FileAppender"><file>${json}</file>
+    <encoder class="net.logstash.logback.encoder.LogstashEncoder"><includeCallerData>true</includeCallerData></encoder></appender>
+  <appender name="text" class="ch.qos.logback.core.FileAppender"><file>${text}</file><encoder><pattern>${PATTERN}</pattern></encoder></appender>
+  <root level="INFO"><appender-ref ref="json"/><appender-ref ref="text"/></root>
+</configuration>
+`,
+  },
+  {
+    name: 'log4j2',
+    title: 'log4j2’s JsonLayout',
+    jars: ['slf4j-log4j12', 'log4j-1.2-api', 'log4j-api', 'log4j-core'],
+    config: 'log4j2.xml',
+    setting: 'log4j2.configurationFile',
+    xml: (json: string, text: string) => `<Configuration status="WARN">
+  <Appenders>
+    <File name="json" fileName="${json}"><JsonLayout compact="true" eventEol="true" locationInfo="true"/></File>
+    <File name="text" fileName="${text}"><PatternLayout pattern="${PATTERN}"/></File>
+  </Appenders>
+  <Loggers><Root level="info"><AppenderRef ref="json"/><AppenderRef ref="text"/></Root></Loggers>
+</Configuration>
+`,
+  },
+] as const;
+
+for (const logger of JSON_LOGGERS) {
+  describe(`a Java service’s JSON records, as ${logger.title} writes them`, () => {
+    const es = templatedEmulator();
+    let json: string[];
+
+    beforeAll(async () => {
+      writeFileSync(join(dir, logger.config), logger.xml(join(dir, `${logger.name}.json`), join(dir, `${logger.name}.log`)));
+      await runZooKeeper(logger.name, logger.jars, [`-D${logger.setting}=${join(dir, logger.config)}`], join(dir, `${logger.name}.json`));
+      json = records(`${logger.name}.json`);
+    }, 60_000);
+
+    it('each record gives the time, level, logger, thread, message and error of its line in the pattern layout', () => {
+      const summary = (document: Doc) => [document['@timestamp'], document.log?.level, document.log?.logger, document.process?.thread?.name, document.message?.trimEnd(), document.error?.type, document.error?.message, document.event.outcome];
+      expect(json.length).toBeGreaterThan(50);
+      // A text line's trailing blanks are not told from its end (ZooKeeper's banner pads its lines): compared without them.
+      // Two threads logging at once may reach the two appenders in turns of their own: the events are compared as a set.
+      const summaries = (documents: Doc[]) => documents.map((document) => JSON.stringify(summary(document))).sort();
+      expect(summaries(json.map((record) => read(record)))).toEqual(summaries(events(logger.name).map((line) => read(line))));
+    });
+
+    it('where in the code, the stack traces as Java prints them with their causes, nothing of the record lost', () => {
+      const documents = json.map((record) => read(record));
+      const started = documents.find((document) => document.message === 'Starting server');
+      expect(started).toMatchObject({ log: { logger: 'org.apache.zookeeper.server.ZooKeeperServerMain', origin: { file: { name: 'ZooKeeperServerMain.java' } } } });
+      expect(started?.log.origin.function).toMatch(/runFromConfig$/);
+      expect(started?.log.origin.file.line).toBeGreaterThan(0);
+      const failure = documents.find((document) => document.message === 'Unexpected exception, exiting abnormally');
+      expect(failure).toMatchObject({ log: { level: 'error' }, error: { type: 'java.net.BindException', message: 'Address already in use' }, event: { outcome: 'failure' } });
+      expect(failure?.error.stack_trace).toMatch(/^java\.net\.BindException: Address already in use\n\tat /);
+      // Debian's ZooKeeper has no Jetty for its admin server: a warning whose throwable has a cause, thrown in a native method.
+      const warning = documents.find((document) => document.log.level === 'warn' && document.error !== undefined);
+      expect(warning?.error).toMatchObject({ type: 'java.lang.NoClassDefFoundError', message: 'javax/servlet/Servlet' });
+      expect(warning?.error.stack_trace).toContain('java.lang.Class.forName0(Native Method)\n');
+      expect(warning?.error.stack_trace).toMatch(/\nCaused by: java\.lang\.ClassNotFoundException: javax\.servlet\.Servlet\n(\tat .+\n)+\t\.\.\. \d+ /);
+      // Every value the record holds at its top is in the document, in its ECS place or kept beside it.
+      const record = JSON.parse(json.find((line) => line.includes('"Starting server"')) ?? '{}') as Record<string, unknown>;
+      const kept = JSON.stringify(started).toLowerCase();
+      for (const value of Object.values(record).filter((value) => typeof value !== 'object')) expect(kept).toContain(String(value).toLowerCase());
+    });
+
+    it('its documents are indexed under ilm/’s templates', async () => {
+      const operations = json.flatMap((record) => {
+        const document = read(record);
+        return [{ create: { _index: `logs-${document.data_stream.dataset}-prod` } }, document];
+      });
+      const indexed = await es().bulk({ refresh: true, operations });
+      expect(indexed.items.filter((item) => item.create?.error !== undefined)).toEqual([]);
+      expect((await es().count({ index: 'logs-*', query: { term: { 'error.type': 'java.net.BindException' } } })).count).toBe(1);
+    });
+  });
+}
 
 describe('Spring Boot’s default console layout (lines of its reference documentation, Logging › Log Format)', () => {
   it('3.x, with the application’s name, and 2.x, whose Tomcat logger holds brackets', () => {

@@ -330,6 +330,21 @@ describe('records written by Python’s logging, Java’s logback and log4j2, .N
     // Its `source` is where in the code: never ECS's network source.
     expect(log4j2.source).toBeUndefined();
     expect(accept(LOG4J2_OLD)).toMatchObject({ '@timestamp': '2017-04-25T12:01:04.118Z', log: { level: 'warn', logger: 'HelloWorld' } });
+    // A suppressed exception (try-with-resources) and its own cause, in ThrowableProxy's fields (written for Sluice from its
+    // Jackson mix-in): printed as Throwable.printStackTrace prints them, indented under the exception that suppressed it.
+    const frame = (method: string, line: number) => ({ class: 'com.example.Store', method, file: 'Store.java', line, exact: true, location: 'app.jar', version: '?' });
+    const suppressed = accept(JSON.stringify({
+      timeMillis: 1493121664118, thread: 'main', level: 'ERROR', loggerName: 'com.example.Store', message: 'save failed',
+      thrown: {
+        commonElementCount: 0, name: 'java.io.IOException', message: 'disk full', extendedStackTrace: [frame('save', 10), frame('run', 5)],
+        suppressed: [{ commonElementCount: 1, name: 'java.lang.IllegalStateException', message: 'close failed', extendedStackTrace: [frame('close', 20)], cause: { commonElementCount: 2, name: 'java.io.EOFException', extendedStackTrace: [] } }],
+      },
+    }));
+    expect(suppressed.error.stack_trace).toBe([
+      'java.io.IOException: disk full', '\tat com.example.Store.save(Store.java:10)', '\tat com.example.Store.run(Store.java:5)',
+      '\tSuppressed: java.lang.IllegalStateException: close failed', '\t\tat com.example.Store.close(Store.java:20)', '\t\t... 1 more',
+      '\tCaused by: java.io.EOFException', '\t\t... 2 more',
+    ].join('\n'));
   });
 
   it('Serilog: CLEF’s time, level (Information when absent), message or rendered template, exception, event id; its JsonFormatter’s', () => {

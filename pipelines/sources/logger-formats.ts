@@ -166,19 +166,38 @@ export function placeTrace(document: Json, trace: unknown): boolean {
   return true;
 }
 
-/** log4j2's `thrown`: `name`, `message`, and the frames of `extendedStackTrace` (or its text with stacktraceAsString). */
+/** log4j2's `thrown`: `name`, `message`, and its stack trace as Java prints it (or its text with stacktraceAsString). */
 function placeThrown(document: Json, thrown: unknown): boolean {
   if (!isJsonObject(thrown) || !isText(thrown.name) || get(document, 'error.type') !== undefined) return false;
   put(document, 'error.type', thrown.name);
   putFree(document, 'error.message', thrown.message ?? thrown.localizedMessage, isText(thrown.message ?? thrown.localizedMessage));
   const frames = thrown.extendedStackTrace ?? thrown.stackTrace;
-  const header = `${thrown.name}${isText(thrown.message) ? `: ${thrown.message}` : ''}`;
   if (isText(frames)) put(document, 'error.stack_trace', frames);
-  else if (Array.isArray(frames)) {
-    const lines = frames.filter(isJsonObject).map((frame) => `\tat ${String(frame.class ?? '')}.${String(frame.method ?? '')}(${String(frame.file ?? 'Unknown Source')}${Number.isInteger(frame.line) && (frame.line as number) >= 0 ? `:${String(frame.line)}` : ''})`);
-    put(document, 'error.stack_trace', [header, ...lines].join('\n'));
-  }
+  else if (Array.isArray(frames)) put(document, 'error.stack_trace', printedThrowable(thrown, '', '').join('\n'));
   return true;
+}
+
+/** A frame as Java's StackTraceElement prints it: line -2 is a native method's. */
+function printedFrame(frame: Json): string {
+  const line = frame.line;
+  const where = line === -2 ? 'Native Method' : `${isText(frame.file) ? frame.file : 'Unknown Source'}${isText(frame.file) && Number.isSafeInteger(line) && (line as number) >= 0 ? `:${String(line)}` : ''}`;
+  return `${String(frame.class ?? '')}.${String(frame.method ?? '')}(${where})`;
+}
+
+/**
+ * A ThrowableProxy's lines as Throwable.printStackTrace writes them: its frames, each suppressed exception and its
+ * cause after them, and `... n more` for the frames a cause shares with the exception it caused (log4j2 leaves them out).
+ */
+function printedThrowable(thrown: Json, caption: string, indent: string): string[] {
+  const message = thrown.localizedMessage ?? thrown.message;
+  const lines = [`${indent}${caption}${String(thrown.name ?? '')}${isText(message) ? `: ${message}` : ''}`];
+  const frames = thrown.extendedStackTrace ?? thrown.stackTrace;
+  if (Array.isArray(frames)) for (const frame of frames) if (isJsonObject(frame)) lines.push(`${indent}\tat ${printedFrame(frame)}`);
+  const common = thrown.commonElementCount;
+  if (caption !== '' && Number.isSafeInteger(common) && (common as number) > 0) lines.push(`${indent}\t... ${String(common)} more`);
+  if (Array.isArray(thrown.suppressed)) for (const suppressed of thrown.suppressed) if (isJsonObject(suppressed)) lines.push(...printedThrowable(suppressed, 'Suppressed: ', `${indent}\t`));
+  if (isJsonObject(thrown.cause)) lines.push(...printedThrowable(thrown.cause, 'Caused by: ', indent));
+  return lines;
 }
 
 /** The thread, by name or number: tracing-subscriber writes "ThreadId(1)". */
