@@ -191,8 +191,10 @@ for (const logger of JSON_LOGGERS) {
       expect(warning?.error).toMatchObject({ type: 'java.lang.NoClassDefFoundError', message: 'javax/servlet/Servlet' });
       expect(warning?.error.stack_trace).toContain('java.lang.Class.forName0(Native Method)\n');
       expect(warning?.error.stack_trace).toMatch(/\nCaused by: java\.lang\.ClassNotFoundException: javax\.servlet\.Servlet\n(\tat .+\n)+\t\.\.\. \d+ /);
-      // Every value the record holds at its top is in the document, in its ECS place or kept beside it.
-      const record = JSON.parse(json.find((line) => line.includes('"Starting server"')) ?? '{}') as Record<string, unknown>;
+      // Every value the record holds at its top is in the document, in its ECS place or kept beside it; its time as a
+      // time (Java's ISO text leaves out a millisecond's trailing zeros: `.85Z`).
+      const { '@timestamp': time, ...record } = JSON.parse(json.find((line) => line.includes('"Starting server"')) ?? '{}') as Record<string, unknown>;
+      if (time !== undefined) expect(Date.parse(started?.['@timestamp'])).toBe(Date.parse(String(time)));
       const kept = JSON.stringify(started).toLowerCase();
       for (const value of Object.values(record).filter((value) => typeof value !== 'object')) expect(kept).toContain(String(value).toLowerCase());
     });
