@@ -306,8 +306,9 @@ describe('records written by Python’s logging, Java’s logback and log4j2, .N
         log: { level: 'warning', logger: 'my_json_logger', origin: { function: 'main', file: { name: 'example.py', line: 7 } } },
         process: { pid: 19180, name: 'MainProcess', thread: { id: 30272, name: 'MainThread' } },
       });
-      // The rest is kept, not dropped: the second file name, the module, the numbers logging adds.
-      expect(record.rendiff, topic).toMatchObject({ filename: 'example.py', module: 'example', levelno: 30, msecs: 778.0530452728271, data: { foo: 'yyy', bar: 100500 } });
+      // The rest is kept, not dropped: the path (the file name is ECS's, as ecs-logging-python places it), the module,
+      // the numbers logging adds.
+      expect(record.rendiff, topic).toMatchObject({ pathname: 'example.py', module: 'example', levelno: 30, msecs: 778.0530452728271, data: { foo: 'yyy', bar: 100500 } });
     }
     const failed = accept(PY_JSON_LOGGER);
     expect(failed).toMatchObject({ '@timestamp': '2026-11-22T10:00:00.123Z', log: { level: 'error', logger: 'rendiff.worker' }, event: { outcome: 'failure' }, error: { type: 'RuntimeError', message: 'ffmpeg exited 1' } });

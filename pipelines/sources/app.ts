@@ -6,7 +6,7 @@ import { parseTimestamp } from '../timestamps.js';
 import { baseDocument, eventTime, httpOutcome, idLike, isFailureLevel, level, putRequestTarget, validator, type Claim, type NormaliseContext } from './common.js';
 import { ecsLevel, keepRestPlacingEcs, placeEcs } from './ecs-fields.js';
 import { claimLoggerOrEcsField, levelName } from './json-loggers.js';
-import { exceptionOf, formatLevel, formatMessage, formatTime } from './logger-formats.js';
+import { formatLevel, formatMessage, formatTime } from './logger-formats.js';
 import { placeUvicornAccess } from './uvicorn.js';
 
 /**
@@ -42,7 +42,7 @@ const KNOWN = new Set(['timestamp', 'level', 'message', 'job_id', 'user_id', 'pr
  * libraries place them): the seeds' own formatters write `logger`, `function`, `line`, `exception`,
  * `service` and `environment`; python-json-logger writes `levelname` and `asctime`; others `@timestamp`.
  * Each is placed only when it has the type its formatter writes, and otherwise stays under `rendiff.*` as
- * before: a formatter's `exception` may be a list of frames (structlog's dict tracebacks).
+ * before. A formatter's `exception` (text, or structlog's dict tracebacks) is read with the JSON loggers' fields.
  */
 // A Map, looked up by a record's key: a key such as `constructor` must find nothing.
 const CONTEXT_STRINGS: ReadonlyMap<string, string> = new Map([['logger', 'log.logger'], ['function', 'log.origin.function'], ['service', 'service.name'], ['environment', 'service.environment']]);
@@ -93,14 +93,6 @@ const claimContext: Claim = (document, key, value, record) => {
     case 'line':
       if (Number.isInteger(value)) put(document, 'log.origin.file.line', value);
       return Number.isInteger(value);
-    case 'exception': {
-      if (typeof value !== 'string') return false;
-      const exception = exceptionOf(value);
-      put(document, 'error.stack_trace', value);
-      put(document, 'error.type', exception?.type);
-      put(document, 'error.message', exception?.message);
-      return true;
-    }
     case 'levelname':
       return typeof value === 'string' && record.level === undefined;
     case '@timestamp':

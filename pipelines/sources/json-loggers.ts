@@ -4,7 +4,7 @@ import { isJsonObject } from '../../shared/json-object.js';
 import { get, hostPort, nanoseconds, put, type Json } from '../ecs.js';
 import { httpOutcome, keepLeft, placeOrigin, putFree, putRequestTarget } from './common.js';
 import { isEcsKey, placeEcs } from './ecs-fields.js';
-import { claimFormatField } from './logger-formats.js';
+import { claimFormatField, isExceptionStack, placeExceptionStack, placeTrace } from './logger-formats.js';
 
 /**
  * What common JSON loggers write by default, each field to its ECS place when it has the type they write and the
@@ -13,7 +13,7 @@ import { claimFormatField } from './logger-formats.js';
  *   `name`, `err` from their error serializers; pino-http and Fastify: `req`, `res`, `responseTime` in milliseconds;
  * - Go: zap's `ts` (epoch seconds), `caller` ("pkg/file.go:42") and `stacktrace`; the standard library's log/slog, whose
  *   `source` (with AddSource) is where in the code, not ECS's network source; zap's, logrus's and others' `error` text;
- * - Python: structlog's `event`, its message.
+ * - Python: structlog's `event`, its message, and `exception`, its traceback as text or as dicts (`dict_tracebacks`).
  * More loggers' formats, recognised by the fields only they write, are in logger-formats.ts.
  */
 
@@ -99,6 +99,9 @@ export function claimLoggerField(document: Json, key: string, value: unknown, re
       return putFree(document, 'error.message', value, typeof value === 'string');
     case 'stacktrace':
       return putFree(document, 'error.stack_trace', value, typeof value === 'string');
+    case 'exception':
+      // Python formatters' traceback text (structlog's format_exc_info, the seed's own), or structlog's dict tracebacks.
+      return typeof value === 'string' ? placeTrace(document, value) : isExceptionStack(value) && placeExceptionStack(document, value);
     case 'caller':
       return typeof value === 'string' && placeCaller(document, value);
     case 'source':

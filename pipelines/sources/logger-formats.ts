@@ -11,6 +11,8 @@ import { SYSLOG_SEVERITIES } from './syslog.js';
  * the logger writes and the document has no value there yet; anything else stays under `rendiff.*`:
  * - `python`: Python's logging through python-json-logger, whose records carry LogRecord's attribute names
  *   (`asctime`, `levelname`, `name`, `funcName`, `lineno`, `process`, `threadName`, `exc_info` …);
+ * - `structlog`: structlog's CallsiteParameterAdder, whose names are not LogRecord's (`func_name`, `lineno`, `pathname`,
+ *   `filename`, `thread`, `thread_name`, `process`, `process_name`; its message is `event`, read in json-loggers.ts);
  * - `logback`: logstash-logback-encoder's LogstashEncoder (`logger_name`, `thread_name`, `stack_trace`, `caller_*`);
  * - `log4j2`: log4j2's JsonLayout (`instant` or `timeMillis`, `loggerName`, `thread`, `threadId`, `thrown`);
  * - `clef`: Serilog's compact format, CLEF (`@t`, `@m` or `@mt`, `@l`, absent meaning Information, `@x`, `@i`);
@@ -22,7 +24,7 @@ import { SYSLOG_SEVERITIES } from './syslog.js';
  *   as a syslog severity, `timestamp` in epoch seconds, additional fields `_name`, Docker's `_container_*`).
  * Levels are kept as each logger names them, in lower case (`information`, `warning`), as for every other source.
  */
-export type LoggerFormat = 'python' | 'logback' | 'log4j2' | 'clef' | 'serilog' | 'dotnet' | 'tracing' | 'gcp' | 'gelf';
+export type LoggerFormat = 'python' | 'structlog' | 'logback' | 'log4j2' | 'clef' | 'serilog' | 'dotnet' | 'tracing' | 'gcp' | 'gelf';
 
 const GCP = 'logging.googleapis.com/';
 let last: { record: Json | undefined; format: LoggerFormat | undefined } = { record: undefined, format: undefined };
@@ -42,6 +44,7 @@ function recognise(record: Json): LoggerFormat | undefined {
   if (typeof record.LogLevel === 'string' && typeof record.Category === 'string') return 'dotnet';
   if (typeof record.logger_name === 'string' || (record['@version'] !== undefined && typeof record.level_value === 'number')) return 'logback';
   if (typeof record.loggerName === 'string' || isJsonObject(record.instant) || typeof record.loggerFqcn === 'string') return 'log4j2';
+  if (typeof record.func_name === 'string' || typeof record.thread_name === 'string' || typeof record.process_name === 'string') return 'structlog';
   if (typeof record.target === 'string' && isJsonObject(record.fields) && record.level !== undefined) return 'tracing';
   if (typeof record.severity === 'string' && record.level === undefined) return 'gcp';
   return undefined;
@@ -166,6 +169,38 @@ export function placeTrace(document: Json, trace: unknown): boolean {
   return true;
 }
 
+/** structlog's dict tracebacks (`dict_tracebacks`): the exception and its chain, each with its type, value and frames. */
+export function isExceptionStack(value: unknown): value is Json[] {
+  return Array.isArray(value) && value.length > 0 && value.every((entry) => isJsonObject(entry) && isText(entry.exc_type) && Array.isArray(entry.frames));
+}
+
+/**
+ * A dict traceback as `error.*`: the logged exception's type and value, and the chain as Python's traceback module
+ * prints it, the innermost first. Each frame's `locals` (every local variable's repr: secrets, and megabytes) is left out.
+ */
+export function placeExceptionStack(document: Json, stack: readonly Json[]): boolean {
+  const [logged] = stack;
+  if (logged === undefined || get(document, 'error.stack_trace') !== undefined) return false;
+  const parts: string[] = [];
+  for (let i = stack.length - 1; i >= 0; i -= 1) {
+    const entry = stack[i] as Json;
+    const frames = (entry.frames as unknown[]).filter(isJsonObject);
+    const lines = frames.length === 0 ? [] : ['Traceback (most recent call last):'];
+    for (const frame of frames) {
+      lines.push(`  File "${String(frame.filename ?? '<unknown>')}", line ${String(frame.lineno ?? '?')}, in ${String(frame.name ?? '<unknown>')}`);
+      if (isText(frame.line) && frame.line.trim() !== '') lines.push(`    ${frame.line.trim()}`);
+    }
+    lines.push(`${String(entry.exc_type)}${isText(entry.exc_value) ? `: ${entry.exc_value}` : ''}`);
+    parts.push(lines.join('\n'));
+    // Entry i came from entry i - 1 as its explicit cause (`raise … from`) or as the exception being handled.
+    if (i > 0) parts.push(entry.is_cause === true ? '\nThe above exception was the direct cause of the following exception:\n' : '\nDuring handling of the above exception, another exception occurred:\n');
+  }
+  put(document, 'error.stack_trace', parts.join('\n'));
+  putFree(document, 'error.type', logged.exc_type, true);
+  putFree(document, 'error.message', logged.exc_value, isText(logged.exc_value));
+  return true;
+}
+
 /** log4j2's `thrown`: `name`, `message`, and its stack trace as Java prints it (or its text with stacktraceAsString). */
 function placeThrown(document: Json, thrown: unknown): boolean {
   if (!isJsonObject(thrown) || !isText(thrown.name) || get(document, 'error.type') !== undefined) return false;
@@ -198,6 +233,41 @@ function printedThrowable(thrown: Json, caption: string, indent: string): string
   if (Array.isArray(thrown.suppressed)) for (const suppressed of thrown.suppressed) if (isJsonObject(suppressed)) lines.push(...printedThrowable(suppressed, 'Suppressed: ', `${indent}\t`));
   if (isJsonObject(thrown.cause)) lines.push(...printedThrowable(thrown.cause, 'Caused by: ', indent));
   return lines;
+}
+
+/** Where a Python event was logged: LogRecord's attribute names (python-json-logger), or structlog's CallsiteParameterAdder's. */
+function claimPythonCallSite(document: Json, key: string, value: unknown, record: Json): boolean {
+  switch (key) {
+    case 'funcName':
+    case 'func_name':
+      return putFree(document, 'log.origin.function', value, isText(value));
+    case 'lineno':
+      return putFree(document, 'log.origin.file.line', value, Number.isSafeInteger(value));
+    case 'pathname':
+    case 'filename':
+      return placeFileName(document, key, value, record);
+    case 'process':
+      return putFree(document, 'process.pid', value, Number.isSafeInteger(value));
+    case 'processName':
+    case 'process_name':
+      // "n/a" when the process has no name to give (structlog's own loggers, multiprocessing not loaded).
+      return value === 'n/a' || putFree(document, 'process.name', value, isText(value));
+    case 'thread':
+    case 'threadName':
+    case 'thread_name':
+      return placeThread(document, value);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Python's `filename` as log.origin.file.name, as Elastic's ecs-logging-python places it; `pathname` only when there is
+ * no `filename` (and otherwise kept beside it), whatever their order (structlog's CallsiteParameterAdder's varies).
+ */
+function placeFileName(document: Json, key: string, value: unknown, record: Json): boolean {
+  if (key === 'pathname' && isText(record.filename)) return false;
+  return putFree(document, 'log.origin.file.name', value, isText(value));
 }
 
 /** The thread, by name or number: tracing-subscriber writes "ThreadId(1)". */
@@ -275,29 +345,16 @@ const CLAIMS: Readonly<Record<LoggerFormat, (document: Json, key: string, value:
         return typeof value === 'string';
       case 'name':
         return putFree(document, 'log.logger', value, isText(value));
-      case 'funcName':
-        return putFree(document, 'log.origin.function', value, isText(value));
-      case 'lineno':
-        return putFree(document, 'log.origin.file.line', value, Number.isSafeInteger(value));
-      case 'pathname':
-      case 'filename':
-        return putFree(document, 'log.origin.file.name', value, isText(value));
-      case 'process':
-        return putFree(document, 'process.pid', value, Number.isSafeInteger(value));
-      case 'processName':
-        return putFree(document, 'process.name', value, isText(value));
-      case 'thread':
-      case 'threadName':
-        return placeThread(document, value);
       case 'exc_info':
         return placeTrace(document, value);
       case 'color_message':
         // uvicorn's copy of the message with terminal colours, for its own console formatter: the message says it.
         return typeof value === 'string' && typeof record.message === 'string';
       default:
-        return false;
+        return claimPythonCallSite(document, key, value, record);
     }
   },
+  structlog: claimPythonCallSite,
   logback: (document, key, value) => {
     switch (key) {
       case 'logger_name':
