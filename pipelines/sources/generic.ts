@@ -1,6 +1,6 @@
-import { put, type Json } from '../ecs.js';
+import { get, put, type Json } from '../ecs.js';
 import { parseTimestamp } from '../timestamps.js';
-import { baseDocument, eventTime, keepRest, receivedTime, withReceivedTime, type Claim, type NormaliseContext } from './common.js';
+import { baseDocument, eventTime, isFailureLevel, keepRest, receivedTime, withReceivedTime, type Claim, type NormaliseContext } from './common.js';
 import { ecsLevel, keepRestPlacingEcs } from './ecs-fields.js';
 import { claimLoggerOrEcsField, levelName } from './json-loggers.js';
 import { formatLevel, formatMessage, formatTime } from './logger-formats.js';
@@ -123,8 +123,11 @@ export function normaliseGeneric(record: Json | string, context: NormaliseContex
   const document = baseDocument(dataset, eventTime(time, '@timestamp', withReceivedTime(context)), context);
   const message = record[messageFieldOf(record)];
   put(document, 'message', typeof message === 'string' ? message : formatMessage(record));
-  put(document, 'log.level', levelOf(record)?.toLowerCase());
+  const level = levelOf(record)?.toLowerCase();
+  put(document, 'log.level', level);
   keepRestPlacingEcs(document, record, NONE_KNOWN, claimKnownLoggers);
+  // As on the other sources: an event logged at a failure level is a failure, unless the record gave its own outcome.
+  if (isFailureLevel(level) && get(document, 'event.outcome') === undefined) put(document, 'event.outcome', 'failure');
   return document;
 }
 
