@@ -10,7 +10,8 @@ import { claimFormatField, isExceptionStack, placeExceptionStack, placeTrace } f
  * What common JSON loggers write by default, each field to its ECS place when it has the type they write and the
  * document has no value there yet (otherwise it stays under `rendiff.*`):
  * - pino and bunyan: `level` as a number, `time` (epoch milliseconds; bunyan's ISO text), `msg`, `pid`, `hostname`,
- *   `name`, `err` from their error serializers; pino-http and Fastify: `req`, `res`, `responseTime` in milliseconds;
+ *   `name`, `err` from their error serializers; pino-http and Fastify: `req`, `res`, `responseTime` in milliseconds,
+ *   Fastify's `reqId`;
  * - Go: zap's `ts` (epoch seconds), `caller` ("pkg/file.go:42") and `stacktrace`; the standard library's log/slog, whose
  *   `source` (with AddSource) is where in the code, not ECS's network source; zap's, logrus's and others' `error` text;
  * - Python: structlog's `event`, its message, and `exception`, its traceback as text or as dicts (`dict_tracebacks`).
@@ -36,7 +37,11 @@ function placeError(document: Json, err: Json): void {
   keepLeft(document, 'err', err, placed);
 }
 
-/** pino-http's and bunyan's request serializer: `method`, `url`, `id`, `headers`, `remoteAddress`, `remotePort`. */
+/**
+ * pino-http's and bunyan's request serializer: `method`, `url`, `id`, `headers`, `remoteAddress`, `remotePort`; Fastify's
+ * also the Host header, `host` (`hostname` before Fastify 5): its name and port as url.domain and url.port, as
+ * Traefik's RequestHost is url.domain.
+ */
 function placeRequest(document: Json, req: Json): void {
   const placed: string[] = [];
   if (putFree(document, 'http.request.method', typeof req.method === 'string' ? req.method.toUpperCase() : undefined, typeof req.method === 'string')) placed.push('method');
@@ -48,6 +53,12 @@ function placeRequest(document: Json, req: Json): void {
   const ip = typeof req.remoteAddress === 'string' ? hostPort(req.remoteAddress).ip : undefined;
   if (putFree(document, 'source.ip', ip, ip !== undefined && isIP(ip) !== 0)) placed.push('remoteAddress');
   if (putFree(document, 'source.port', req.remotePort, Number.isInteger(req.remotePort))) placed.push('remotePort');
+  const hostKey = typeof req.host === 'string' ? 'host' : 'hostname';
+  const host = typeof req[hostKey] === 'string' && req[hostKey] !== '' ? hostPort(req[hostKey]) : undefined;
+  if (host !== undefined && putFree(document, 'url.domain', host.ip, true)) {
+    putFree(document, 'url.port', host.port, host.port !== undefined);
+    placed.push(hostKey);
+  }
   const agent = isJsonObject(req.headers) ? req.headers['user-agent'] : undefined;
   // The agent is copied, not moved: the headers stay whole beside it.
   putFree(document, 'user_agent.original', agent, typeof agent === 'string');
@@ -128,11 +139,17 @@ export function claimLoggerField(document: Json, key: string, value: unknown, re
       placeRequest(document, value);
       return true;
     case 'res':
-      if (!isJsonObject(value)) return false;
+      // Fastify logs a failed request twice: the error (`err`, `res`), then "request completed" (`res`, `responseTime`).
+      // The completion is the request; the error's line keeps its `res` aside, or every count of requests would
+      // count the failure twice.
+      if (!isJsonObject(value) || (record.reqId !== undefined && record.err !== undefined && record.responseTime === undefined)) return false;
       placeResponse(document, value);
       return true;
     case 'responseTime':
       return placeResponseTime(document, value);
+    case 'reqId':
+      // Fastify's request id (its requestIdLogLabel), on each line of a request: as pino-http's `req.id`.
+      return putFree(document, 'http.request.id', String(value), typeof value === 'string' || Number.isSafeInteger(value));
     default:
       return false;
   }
