@@ -213,6 +213,8 @@ describe('sluice start (local mode)', () => {
 
     const second = sluice(['start'], env);
     await waitFor(() => second.exitCode !== null || second.output().includes('demo: live traffic running'), 60_000, 'the second start to go live');
+    // A second start that stopped says why here (once, in a full run, it had ended before its Elasticsearch answered).
+    expect(second.exitCode, second.output()).toBeNull();
     expect(second.output()).not.toContain('demo: producing');
     const since = new Date().toISOString();
     await waitFor(async () => (await countDocuments('logs-*-demo', { range: { '@timestamp': { gte: since } } })) > 0, 30_000, 'live demo traffic');
