@@ -80,7 +80,8 @@ describe('Go’s structured loggers as shipped: zap’s and zerolog’s JSON, lo
       expect([info, warn, error].map((document) => [document?.log.level, document?.message]), logger).toEqual([['info', 'server started'], [logger === 'zap' || logger === 'zerolog' ? 'warn' : 'warning', 'job slow'], ['error', 'job failed']]);
       expect(error, logger).toMatchObject({ error: { message: 'ffmpeg exited 1' }, event: { outcome: 'failure' }, rendiff: { job_id: 'job-42' } });
       expect([info?.event.outcome, warn?.event.outcome], logger).toEqual([undefined, undefined]);
-      // Each time is the event's own (zap's in epoch seconds to the microsecond, the others' RFC 3339 to the second).
+      // Each time is the event's own (zap's in epoch seconds to the microsecond, read to the nearest millisecond as every
+      // epoch number is; the others' RFC 3339 to the second).
       for (const document of [info, warn, error]) expect(Math.abs(Date.parse(document?.['@timestamp']) - NOW), logger).toBeLessThan(60_000);
     }
     const zap = (jsonLines.zap ?? []).map((line) => JSON.parse(line) as { ts: number });

@@ -186,10 +186,8 @@ export function placeExceptionStack(document: Json, stack: readonly Json[]): boo
     const entry = stack[i] as Json;
     const frames = (entry.frames as unknown[]).filter(isJsonObject);
     const lines = frames.length === 0 ? [] : ['Traceback (most recent call last):'];
-    for (const frame of frames) {
-      lines.push(`  File "${String(frame.filename ?? '<unknown>')}", line ${String(frame.lineno ?? '?')}, in ${String(frame.name ?? '<unknown>')}`);
-      if (isText(frame.line) && frame.line.trim() !== '') lines.push(`    ${frame.line.trim()}`);
-    }
+    // structlog keeps no source line of a frame (its Frame's `line` is never filled), so none is printed under it.
+    for (const frame of frames) lines.push(`  File "${String(frame.filename ?? '<unknown>')}", line ${String(frame.lineno ?? '?')}, in ${String(frame.name ?? '<unknown>')}`);
     lines.push(`${String(entry.exc_type)}${isText(entry.exc_value) ? `: ${entry.exc_value}` : ''}`);
     parts.push(lines.join('\n'));
     // Entry i came from entry i - 1 as its explicit cause (`raise … from`) or as the exception being handled.
