@@ -3,6 +3,7 @@ import { addTag, type Json } from './ecs.js';
 import { route } from './route.js';
 import { normaliseApp } from './sources/app.js';
 import { normaliseCelery } from './sources/celery.js';
+import { normaliseFfmpeg } from './sources/ffmpeg.js';
 import type { NormaliseContext } from './sources/common.js';
 import { normaliseGeneric } from './sources/generic.js';
 import { isPostgresText, normalisePostgres } from './sources/postgres.js';
@@ -74,7 +75,7 @@ const DATASETS: Record<Source, string> = { app: 'rendiff.api', traefik: 'rendiff
 
 /**
  * The text formats of the JSON sources: Traefik's default access log and its own log (and HAProxy's HTTP log, another
- * proxy's), Celery's worker lines,
+ * proxy's), Celery's worker lines and the FFmpeg the workers run,
  * uvicorn's, gunicorn's and uWSGI's lines (a Python API's servers), Python's logging in its usual formats (both services' own
  * modules); undefined for a line of none of them.
  */
@@ -84,7 +85,7 @@ function normaliseText(source: Source, line: string, context: NormaliseContext):
       // Another proxy on a proxy's topic: HAProxy's HTTP log is read into the same stream.
       return normaliseTraefikCommon(line, context) ?? normaliseTraefikRuntimeText(line, context) ?? normaliseHaproxyLine(line, context, DATASETS.traefik);
     case 'worker':
-      return normaliseCelery(line, context) ?? normalisePythonLine(line, context, DATASETS.worker, 'rendiff-worker');
+      return normaliseCelery(line, context) ?? normalisePythonLine(line, context, DATASETS.worker, 'rendiff-worker') ?? normaliseFfmpeg(line, context, DATASETS.worker, 'rendiff-worker', true);
     case 'app':
       return normaliseUvicorn(line, context, DATASETS.app, 'rendiff-api') ?? normaliseGunicorn(line, context, DATASETS.app, 'rendiff-api') ?? normaliseUwsgi(line, context, DATASETS.app, 'rendiff-api') ?? normalisePythonLine(line, context, DATASETS.app, 'rendiff-api');
     default:

@@ -246,9 +246,9 @@ describe('installing them in Elasticsearch (the emulator, through the client)', 
   it('apply twice: the second run writes nothing', async () => {
     const first = await applyIlm(es, filesFor());
     expect(first.every((change) => change.action === 'created')).toBe(true);
-    // Four policies, one ingest pipeline, nine component templates and nine index templates.
-    expect(first).toHaveLength(4 + 1 + 9 + 9);
-    expect(writes).toHaveLength(23);
+    // Four policies, one ingest pipeline, ten component templates and nine index templates.
+    expect(first).toHaveLength(4 + 1 + 10 + 9);
+    expect(writes).toHaveLength(24);
     // The pipeline before the template that names it (indexOf of a write that never happened would be -1).
     expect(writes).toContain('PUT /_ingest/pipeline/sluice-logs-final');
     expect(writes.indexOf('PUT /_ingest/pipeline/sluice-logs-final')).toBeLessThan(writes.indexOf('PUT /_component_template/sluice-ecs-base'));
@@ -446,10 +446,10 @@ describe('sluice ilm from the command line', () => {
     try {
       const first = await run(env[0] as string, [...env.slice(1), process.execPath, SLUICE, 'ilm', 'apply'], { cwd: packageRoot });
       expect(first.code).toBe(0);
-      expect(first.stdout.trim().split('\n').at(-1)).toBe('ilm apply: 23 created, 0 updated, 0 unchanged');
+      expect(first.stdout.trim().split('\n').at(-1)).toBe('ilm apply: 24 created, 0 updated, 0 unchanged');
       const second = await run(env[0] as string, [...env.slice(1), 'SLUICE_LOGS_RETENTION=40d', process.execPath, SLUICE, 'ilm', 'apply'], { cwd: packageRoot });
       expect(second.stdout).toContain('policy sluice-logs: updated\n    phases.delete.min_age: 30d → 40d');
-      expect(second.stdout.trim().split('\n').at(-1)).toBe('ilm apply: 0 created, 1 updated, 22 unchanged');
+      expect(second.stdout.trim().split('\n').at(-1)).toBe('ilm apply: 0 created, 1 updated, 23 unchanged');
       const status = await run(env[0] as string, [...env.slice(1), process.execPath, SLUICE, 'ilm', 'status', '--json'], { cwd: packageRoot });
       expect(JSON.parse(status.stdout)).toEqual([]);
 

@@ -140,9 +140,9 @@ export function httpOutcome(status: number): 'success' | 'failure' {
   return status >= 400 ? 'failure' : 'success';
 }
 
-/** A log level at which an event without a status is a failure. */
+/** A log level at which an event without a status is a failure (`panic`: Go's loggers', FFmpeg's, above fatal). */
 export function isFailureLevel(level: string | undefined): boolean {
-  return level === 'error' || level === 'critical' || level === 'fatal';
+  return level === 'error' || level === 'critical' || level === 'fatal' || level === 'panic';
 }
 
 /** What a request line and its answer give: method, URL and route, HTTP version, status and outcome. */

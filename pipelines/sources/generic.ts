@@ -5,6 +5,7 @@ import { ecsLevel, keepRestPlacingEcs } from './ecs-fields.js';
 import { claimLoggerOrEcsField, levelName } from './json-loggers.js';
 import { formatLevel, formatMessage, formatTime } from './logger-formats.js';
 import { parseLogfmt } from './logfmt.js';
+import { normaliseFfmpeg } from './ffmpeg.js';
 import { parseKlogLine, putKlog } from './klog.js';
 import { isCaddyAccessRecord, normaliseCaddyRecord } from './caddy.js';
 import { nginxJsonRecord } from './nginx-json.js';
@@ -88,7 +89,8 @@ function levelOf(record: Json): string | undefined {
 }
 
 /**
- * Anything no source pipeline recognises. A logfmt line is read as the record it writes (logfmt.ts), a syslog line as
+ * Anything no source pipeline recognises. FFmpeg's lines and progress reports are read as FFmpeg writes them (ffmpeg.ts), a
+ * logfmt line as the record it writes (logfmt.ts), a syslog line as
  * syslog (syslog.ts), a Redis server's line as Redis's (redis.ts), a glog line as klog writes it (klog.ts), a line of
  * Python's logging in a usual format by its level and logger (python-logging.ts), a line of Go's standard logger by
  * its time; another plain line is kept whole as `message`. A system log daemon's JSON record (journald, syslog-ng,
@@ -98,6 +100,9 @@ function levelOf(record: Json): string | undefined {
  */
 export function normaliseGeneric(record: Json | string, context: NormaliseContext, dataset = 'sluice.generic'): Json {
   if (typeof record === 'string') {
+    // Before logfmt: FFmpeg's progress report is `key=value` pairs too, and its `time` is a position in the media.
+    const ffmpeg = normaliseFfmpeg(record, context, dataset, undefined, false);
+    if (ffmpeg !== undefined) return ffmpeg;
     const pairs = parseLogfmt(record);
     if (pairs !== undefined) return normaliseGeneric(pairs, context, dataset);
     const received = receivedTime(context);
