@@ -85,7 +85,7 @@ function normaliseText(source: Source, line: string, context: NormaliseContext):
       // Another proxy on a proxy's topic: HAProxy's HTTP log is read into the same stream.
       return normaliseTraefikCommon(line, context) ?? normaliseTraefikRuntimeText(line, context) ?? normaliseHaproxyLine(line, context, DATASETS.traefik);
     case 'worker':
-      return normaliseCelery(line, context) ?? normalisePythonLine(line, context, DATASETS.worker, 'rendiff-worker') ?? normaliseFfmpeg(line, context, DATASETS.worker, 'rendiff-worker', true);
+      return normaliseCelery(line, context, normaliseWorker) ?? normalisePythonLine(line, context, DATASETS.worker, 'rendiff-worker') ?? normaliseFfmpeg(line, context, DATASETS.worker, 'rendiff-worker', true);
     case 'app':
       return normaliseUvicorn(line, context, DATASETS.app, 'rendiff-api') ?? normaliseGunicorn(line, context, DATASETS.app, 'rendiff-api') ?? normaliseUwsgi(line, context, DATASETS.app, 'rendiff-api') ?? normalisePythonLine(line, context, DATASETS.app, 'rendiff-api');
     default:

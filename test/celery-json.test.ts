@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPipeline } from '../pipelines/pipeline.js';
 import { run } from './support/process.js';
+import { documentReader } from './support/pipeline.js';
 
 // A Celery worker's log through python-json-logger, written here by Debian's python3-celery 5.2 (which .ci/run
 // installs): a prefork worker on Celery's in-memory broker runs two tasks, one of which raises. Celery's trace logger
@@ -96,5 +97,82 @@ describe('a Celery worker’s JSON log, run here', () => {
     const text = `[${failed?.asctime}: ${failed?.levelname}/${failed?.processName}] ${failed?.message}\n${failed?.exc_info}`;
     const shipped = { '@timestamp': '2026-12-07T06:00:00.000Z', agent: { type: 'filebeat', version: '8.15.0' }, input: { type: 'filestream' }, message: text };
     expect(accept(JSON.stringify(shipped))).toMatchObject({ event: { action: 'task-failed', outcome: 'failure' }, error: { type: 'RuntimeError', message: 'ffmpeg exited 1' }, rendiff: { worker: { task: { id: failed?.data?.id } } } });
+  });
+});
+
+// The seed's own worker (rendiffdev/ffmpeg-api): structlog with the processors of its api/utils/logger.py, through the
+// standard library (LoggerFactory) to a root logger it configured itself, under a Celery worker started as its
+// worker/main.py starts one (`worker_main`, `worker_hijack_root_logger` left on). Celery puts its own handler and format on
+// the root logger, so each JSON record is the message of a Celery line. Run here with Debian's Celery 5.2 and structlog 22.3.
+const SEED_WORKER = `
+import logging, os, signal, sys, threading, time
+import structlog
+from celery import Celery
+
+logging.basicConfig(format='%(message)s', stream=sys.stdout, level=logging.INFO)
+structlog.configure(
+    processors=[
+        structlog.stdlib.filter_by_level,
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.PositionalArgumentsFormatter(),
+        structlog.processors.TimeStamper(fmt='iso'),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.format_exc_info,
+        structlog.processors.UnicodeDecoder(),
+        structlog.processors.CallsiteParameterAdder(parameters=[
+            structlog.processors.CallsiteParameter.FILENAME,
+            structlog.processors.CallsiteParameter.LINENO,
+            structlog.processors.CallsiteParameter.FUNC_NAME,
+        ]),
+        structlog.processors.EventRenamer('message'),
+        structlog.processors.JSONRenderer(),
+    ],
+    context_class=dict, logger_factory=structlog.stdlib.LoggerFactory(), wrapper_class=structlog.stdlib.BoundLogger,
+)
+logger = structlog.get_logger('worker.tasks')
+app = Celery('rendiff_worker', broker='memory://')
+
+@app.task(name='worker.process_job')
+def process_job(job_id):
+    logger.info('Job started', job_id=job_id, processing_time=1.5)
+    try:
+        raise RuntimeError('ffmpeg exited 1')
+    except RuntimeError:
+        logger.error('Job failed', job_id=job_id, exc_info=True)
+
+def send():
+    time.sleep(1.5)
+    process_job.delay('job-42')
+    time.sleep(2)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+threading.Thread(target=send, daemon=True).start()
+app.worker_main(['worker', '--loglevel=info', '--concurrency=1', '--without-gossip', '--without-mingle', '--without-heartbeat'])
+`;
+
+describe('the seed’s worker: structlog’s JSON records inside Celery’s lines, run here', () => {
+  let lines: string[] = [];
+  beforeAll(async () => {
+    const result = await run('/usr/bin/python3', ['-c', SEED_WORKER], { timeoutMs: 30_000 });
+    lines = result.stderr.split('\n').filter((line) => /^\[[\d-]+ [\d:,]+: \w+\/ForkPoolWorker-\d+\] \{/.test(line));
+  }, 40_000);
+  const read = documentReader({ topic: 'logs-worker' });
+
+  it('each record is read as the worker’s JSON: its message, time, logger, call site and fields; Celery’s process beside them', () => {
+    expect(lines).toHaveLength(2);
+    const records = lines.map((line) => JSON.parse(line.slice(line.indexOf('] {') + 2)) as Record<string, any>);
+    const [started, failed] = lines.map((line) => read(line));
+    records.forEach((record, i) => expect([started, failed][i]?.['@timestamp']).toBe(new Date(record.timestamp).toISOString()));
+    expect(started).toMatchObject({ message: 'Job started', log: { level: 'info', logger: 'worker.tasks', origin: { function: 'process_job', file: { line: records[0]?.lineno } } }, process: { name: 'ForkPoolWorker-1' }, rendiff: { job_id: 'job-42' }, event: { duration: 1_500_000_000 } });
+    expect(failed).toMatchObject({ message: 'Job failed', log: { level: 'error' }, event: { outcome: 'failure' }, error: { type: 'RuntimeError', message: 'ffmpeg exited 1' }, rendiff: { job_id: 'job-42' } });
+    expect(failed?.error.stack_trace).toMatch(/^Traceback \(most recent call last\):\n[\s\S]*\nRuntimeError: ffmpeg exited 1$/);
+  });
+
+  it('a task logger’s line (worker_task_log_format) gives the task; a record without a time or level takes the line’s', () => {
+    const document = read('[2026-12-07 10:15:00,123: WARNING/ForkPoolWorker-2] worker.process_job[8d5b1c2e-1111-4c5e-9d7a-0123456789ab]: {"job_id": "job-42", "message": "Output larger than input"}');
+    expect(document).toMatchObject({ '@timestamp': '2026-12-07T10:15:00.123Z', message: 'Output larger than input', log: { level: 'warning' }, process: { name: 'ForkPoolWorker-2' }, rendiff: { job_id: 'job-42', worker: { task: { name: 'worker.process_job', id: '8d5b1c2e-1111-4c5e-9d7a-0123456789ab' } } } });
+    // A message that only starts like JSON stays the line's text.
+    expect(read('[2026-12-07 10:15:00,123: INFO/ForkPoolWorker-2] {not json}').message).toBe('{not json}');
   });
 });

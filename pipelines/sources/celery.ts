@@ -1,6 +1,8 @@
-import { nanoseconds, put, type Json } from '../ecs.js';
+import { isJsonObject } from '../../shared/json-object.js';
+import { get, nanoseconds, put, type Json } from '../ecs.js';
 import { baseDocument, eventTime, type NormaliseContext } from './common.js';
-import { exceptionOf } from './logger-formats.js';
+import { ecsLevel } from './ecs-fields.js';
+import { exceptionOf, formatLevel, formatTime } from './logger-formats.js';
 import { placeTraceback } from './python-logging.js';
 
 /**
@@ -96,11 +98,40 @@ export function placeCeleryMessage(document: Json, message: string): boolean {
   return true;
 }
 
-/** A Celery line as its worker document, or undefined when the line is not Celery's format. */
-export function normaliseCelery(line: string, context: NormaliseContext): Json | undefined {
+const RECORD_TIMES = ['timestamp', '@timestamp', 'asctime', 'time', 'ts'];
+
+/**
+ * A JSON record as the message of a Celery line, or undefined for another message. A worker that logs JSON through
+ * the standard library (structlog's stdlib LoggerFactory, python-json-logger) writes it so inside a Celery worker, whose
+ * `worker_hijack_root_logger` (on by default) puts Celery's handler and format on the root logger: the seed's worker
+ * does (`[2026-12-07 10:15:00,123: INFO/ForkPoolWorker-1] {"job_id": …, "message": "Job started"}`). Celery's time
+ * and level stand in for those the record lacks.
+ */
+function embeddedRecord(text: string, time: string, level: string): Json | undefined {
+  if (text.charCodeAt(0) !== 123 || !text.endsWith('}')) return undefined;
+  let record: unknown;
+  try {
+    record = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isJsonObject(record)) return undefined;
+  const withTime = RECORD_TIMES.some((field) => record[field] !== undefined) || formatTime(record) !== undefined ? record : { ...record, asctime: time };
+  return withTime.level !== undefined || withTime.levelname !== undefined || formatLevel(withTime) !== undefined || ecsLevel(withTime) !== undefined ? withTime : { ...withTime, levelname: level };
+}
+
+/**
+ * A Celery line as its worker document, or undefined when the line is not Celery's format. A JSON record as its
+ * message is read by `readRecord` (the worker's JSON reader), with Celery's process and task added.
+ */
+export function normaliseCelery(line: string, context: NormaliseContext, readRecord: (record: Json, context: NormaliseContext) => Json): Json | undefined {
   const match = LINE.exec(line.trimEnd());
   if (match === null) return undefined;
   const [, time = '', level = '', processName, body = ''] = match;
+  // `{…}`, or a task logger's `name[id]: {…}` (worker_task_log_format).
+  const logged = body.charCodeAt(0) === 123 ? body : body.includes(']: {') ? TASK_LOG.exec(body) : null;
+  const record = typeof logged === 'string' ? embeddedRecord(logged, time, level) : logged === null ? undefined : embeddedRecord(logged[3] as string, time, level);
+  if (record !== undefined) return celeryRecord(readRecord(record, context), processName, typeof logged === 'string' ? null : logged);
   const document = baseDocument('rendiff.worker', eventTime(time, 'asctime', context), context, 'rendiff-worker');
   put(document, 'log.level', level.toLowerCase());
   put(document, 'process.name', processName);
@@ -116,5 +147,15 @@ export function normaliseCelery(line: string, context: NormaliseContext): Json |
   if (event !== null) applyTaskEvent(document, event);
   else if (task === null) applyTimeLimit(document, body);
   if (level === 'ERROR' || level === 'CRITICAL') put(document, 'event.outcome', 'failure');
+  return document;
+}
+
+/** A JSON record's document with what the Celery line around it says: the process, and the task it was logged in. */
+function celeryRecord(document: Json, processName: string | undefined, task: RegExpExecArray | null): Json {
+  if (get(document, 'process.name') === undefined) put(document, 'process.name', processName);
+  if (task !== null && get(document, 'rendiff.worker.task.id') === undefined) {
+    put(document, 'rendiff.worker.task.name', task[1]);
+    put(document, 'rendiff.worker.task.id', task[2]);
+  }
   return document;
 }
