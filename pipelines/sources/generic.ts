@@ -104,7 +104,12 @@ export function normaliseGeneric(record: Json | string, context: NormaliseContex
     const ffmpeg = normaliseFfmpeg(record, context, dataset, undefined, false);
     if (ffmpeg !== undefined) return ffmpeg;
     const pairs = parseLogfmt(record);
-    if (pairs !== undefined) return normaliseGeneric(pairs, context, dataset);
+    if (pairs !== undefined) {
+      const document = normaliseGeneric(pairs, context, dataset);
+      // A record without a message (go-kit's `level=info build_context="…"`) shows its line, as Logstash's kv filter leaves it.
+      if (document.message === undefined) put(document, 'message', record);
+      return document;
+    }
     const received = receivedTime(context);
     const known = readPlainLine(record, received);
     const document = baseDocument(dataset, known?.ms ?? received, context);
