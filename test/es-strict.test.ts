@@ -475,6 +475,23 @@ describe('scroll and point in time, with the client\u2019s own helpers', () => {
     expect((body.json.hits as { hits: unknown[] }).hits).toHaveLength(0);
   });
 
+  it('scroll and point-in-time ids are URL-safe base64, as Elasticsearch writes them: a scroll id in the URL path works', async () => {
+    await es.bulk({ refresh: true, operations: Array.from({ length: 3 }, (_, i) => [{ index: { _index: 'scrolled-ids', _id: String(i) } }, { n: i }]).flat() });
+    // Elasticsearch encodes both with Base64.getUrlEncoder (TransportSearchHelper, SearchContextId): no `+` or `/`, which a
+    // client or curl putting the id in the path (GET /_search/scroll/<id>) would break on.
+    for (let i = 0; i < 20; i += 1) {
+      const id = (await es.search({ index: 'scrolled-ids', scroll: '1m', size: 1 }))._scroll_id as string;
+      expect(id).toMatch(/^[A-Za-z0-9_-]+=*$/);
+      const page = await raw('GET', `/_search/scroll/${id}?scroll=1m`);
+      expect(page.status, id).toBe(200);
+      expect((page.json.hits as { hits: unknown[] }).hits).toHaveLength(1);
+      expect((await raw('DELETE', `/_search/scroll/${id}`)).json).toMatchObject({ succeeded: true, num_freed: 1 });
+      const { id: pit } = await es.openPointInTime({ index: 'scrolled-ids', keep_alive: '1m' });
+      expect(pit).toMatch(/^[A-Za-z0-9_-]+=*$/);
+      await es.closePointInTime({ id: pit });
+    }
+  });
+
   it('a point in time sees the documents of its opening, pages with search_after and the _shard_doc tiebreaker, then closes', async () => {
     await es.bulk({ refresh: true, operations: Array.from({ length: 7 }, (_, i) => [{ index: { _index: 'timed', _id: String(i) } }, { bucket: i % 2 }]).flat() });
     const { id } = await es.openPointInTime({ index: 'timed', keep_alive: '1m' });

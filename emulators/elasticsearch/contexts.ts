@@ -29,8 +29,9 @@ function missing(id: string): EsError {
   return new EsError(404, 'search_context_missing_exception', `No search context found for id [${id}]`);
 }
 
+/** URL-safe base64, as Elasticsearch encodes scroll and point-in-time ids: a client may put one in a URL's path. */
 function newId(): string {
-  return randomBytes(30).toString('base64');
+  return randomBytes(30).toString('base64url');
 }
 
 /**
