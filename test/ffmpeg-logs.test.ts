@@ -91,7 +91,7 @@ describe('FFmpeg’s output on a worker’s topic, as the real program writes it
     expect(mixed.length).toBeGreaterThan(0);
     for (const line of mixed) {
       const document = worker(line);
-      expect(document.message).toBe(line.split('\r').at(-1)?.replace(/^\[[^\]]+ @ 0x[0-9a-f]+\] \[\w+\] /, '').trimEnd());
+      expect(document.message).toBe(line.split('\r').at(-1)?.replace(/^(?:\[[^\]]+ @ 0x[0-9a-f]+\] )?\[\w+\] /, '').trimEnd());
       expect(document.rendiff.ffmpeg.frame).toBe(Number(/frame=\s*(\d+)/.exec(reports(line).at(-1) as string)?.[1]));
     }
   });

@@ -24,7 +24,7 @@ const PAIR = /(\w+)=\s*(\S+)/g;
 const CLOCK = /^(-)?(\d+):(\d{2}):(\d{2})\.(\d{2})$/;
 
 /** A progress report's figures, named as `-progress` names them (its machine-readable form of the same report). */
-export interface FfmpegReport {
+interface FfmpegReport {
   frame?: number;
   fps?: number;
   q?: number;
@@ -40,7 +40,7 @@ export interface FfmpegReport {
   elapsedNs?: number;
 }
 
-export interface FfmpegLine {
+interface FfmpegLine {
   /** The time av_log wrote (FFmpeg 8's flags), else undefined. */
   ms: number | undefined;
   logger: string | undefined;
@@ -131,13 +131,12 @@ function startsLikeFfmpeg(line: string): boolean {
 }
 
 /**
- * A line of FFmpeg's standard error, or undefined for a line that is not one. A line counts as FFmpeg's when it is a
+ * A line of FFmpeg's standard error (one that starts like one), or undefined for a line that is not one. A line counts as FFmpeg's when it is a
  * progress report or starts with av_log's context (`[name @ 0x…]`, a signature no other logger writes); with
  * `levelAlone`, also when it starts with av_log's level alone (`[error] …`: the worker's topic, where FFmpeg is what
  * writes such lines). The message is what was logged besides the reports, else the last report's text.
  */
-export function parseFfmpegLine(line: string, received: number, levelAlone: boolean): FfmpegLine | undefined {
-  if (!startsLikeFfmpeg(line)) return undefined;
+function parseFfmpegLine(line: string, received: number, levelAlone: boolean): FfmpegLine | undefined {
   const segments: Segment[] = [];
   for (const part of line.includes('\r') ? line.split('\r') : [line]) {
     const text = part.trimEnd();
@@ -159,7 +158,7 @@ export function parseFfmpegLine(line: string, received: number, levelAlone: bool
 }
 
 /** A line of FFmpeg's in its ECS places; a report's figures under `rendiff.ffmpeg`, its elapsed time `event.duration`. */
-export function putFfmpeg(document: Json, line: FfmpegLine): void {
+function putFfmpeg(document: Json, line: FfmpegLine): void {
   put(document, 'message', line.message);
   put(document, 'event.provider', 'ffmpeg');
   put(document, 'log.logger', line.logger);
