@@ -1,7 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogMetrics } from '../services/ingest/log-metrics.js';
+import { metric } from './support/ingest.js';
 import { run } from './support/process.js';
 import { templatedEmulator } from './support/rollups.js';
 import { documentReader } from './support/pipeline.js';
@@ -84,6 +87,17 @@ describe('FFmpeg’s output on a worker’s topic, as the real program writes it
     expect(documents.every((document) => document.event.provider === 'ffmpeg')).toBe(true);
     const end = documents.find((document) => document.rendiff?.ffmpeg?.progress === 'end');
     expect(end).toMatchObject({ log: { level: 'info' }, rendiff: { ffmpeg: { frame: expect.any(Number) } } });
+  });
+
+  it('the metrics derived from logs count FFmpeg’s lines under their own component, its errors apart from the worker’s', async () => {
+    const registry = new Registry();
+    const metrics = createLogMetrics(registry, undefined);
+    const documents = [...runs.damaged.map((line) => worker(line)), worker(JSON.stringify({ timestamp: '2026-12-07T18:46:01Z', level: 'ERROR', message: 'Job failed', worker_id: 'w-1' }))];
+    metrics.record(documents.map((document) => metrics.measure(document)));
+    const errors = documents.filter((document) => document.event.provider === 'ffmpeg' && document.log.level === 'error').length;
+    expect(errors).toBeGreaterThan(0);
+    expect(metric(await registry.metrics(), 'sluice_log_events_total', { service: 'rendiff-worker', level: 'error', component: 'ffmpeg' })).toBe(errors);
+    expect(metric(await registry.metrics(), 'sluice_log_events_total', { service: 'rendiff-worker', level: 'error', component: 'none' })).toBe(1);
   });
 
   it('a message logged between reports is the document’s message, with the figures of the report before it', () => {

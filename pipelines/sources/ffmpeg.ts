@@ -157,10 +157,15 @@ function parseFfmpegLine(line: string, received: number, levelAlone: boolean): F
   };
 }
 
-/** A line of FFmpeg's in its ECS places; a report's figures under `rendiff.ffmpeg`, its elapsed time `event.duration`. */
+/**
+ * A line of FFmpeg's in its ECS places; a report's figures under `rendiff.ffmpeg`, its elapsed time `event.duration`.
+ * `rendiff.component` is the seed's field for the part of the service that logged: the metrics derived from logs count
+ * FFmpeg's lines under it, so its errors can be told from the worker's own.
+ */
 function putFfmpeg(document: Json, line: FfmpegLine): void {
   put(document, 'message', line.message);
   put(document, 'event.provider', 'ffmpeg');
+  put(document, 'rendiff.component', 'ffmpeg');
   put(document, 'log.logger', line.logger);
   put(document, 'log.level', line.level);
   if (isFailureLevel(line.level)) put(document, 'event.outcome', 'failure');
