@@ -172,6 +172,8 @@ describe('the seed’s worker: structlog’s JSON records inside Celery’s line
   it('a task logger’s line (worker_task_log_format) gives the task; a record without a time or level takes the line’s', () => {
     const document = read('[2026-12-07 10:15:00,123: WARNING/ForkPoolWorker-2] worker.process_job[8d5b1c2e-1111-4c5e-9d7a-0123456789ab]: {"job_id": "job-42", "message": "Output larger than input"}');
     expect(document).toMatchObject({ '@timestamp': '2026-12-07T10:15:00.123Z', message: 'Output larger than input', log: { level: 'warning' }, process: { name: 'ForkPoolWorker-2' }, rendiff: { job_id: 'job-42', worker: { task: { name: 'worker.process_job', id: '8d5b1c2e-1111-4c5e-9d7a-0123456789ab' } } } });
+    // An ERROR line's record without a level is a failure; a `time` that is no time (a duration) leaves the line's.
+    expect(read('[2026-12-07 10:15:02,500: ERROR/ForkPoolWorker-2] {"message": "Upload failed", "time": 2.5}')).toMatchObject({ '@timestamp': '2026-12-07T10:15:02.500Z', log: { level: 'error' }, event: { outcome: 'failure' } });
     // A message that only starts like JSON stays the line's text.
     expect(read('[2026-12-07 10:15:00,123: INFO/ForkPoolWorker-2] {not json}').message).toBe('{not json}');
   });

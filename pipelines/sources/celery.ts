@@ -1,8 +1,7 @@
 import { isJsonObject } from '../../shared/json-object.js';
 import { get, nanoseconds, put, type Json } from '../ecs.js';
-import { baseDocument, eventTime, type NormaliseContext } from './common.js';
-import { ecsLevel } from './ecs-fields.js';
-import { exceptionOf, formatLevel, formatTime } from './logger-formats.js';
+import { baseDocument, eventTime, isFailureLevel, type NormaliseContext } from './common.js';
+import { exceptionOf } from './logger-formats.js';
 import { placeTraceback } from './python-logging.js';
 
 /**
@@ -98,40 +97,39 @@ export function placeCeleryMessage(document: Json, message: string): boolean {
   return true;
 }
 
-const RECORD_TIMES = ['timestamp', '@timestamp', 'asctime', 'time', 'ts'];
-
 /**
  * A JSON record as the message of a Celery line, or undefined for another message. A worker that logs JSON through
  * the standard library (structlog's stdlib LoggerFactory, python-json-logger) writes it so inside a Celery worker, whose
  * `worker_hijack_root_logger` (on by default) puts Celery's handler and format on the root logger: the seed's worker
- * does (`[2026-12-07 10:15:00,123: INFO/ForkPoolWorker-1] {"job_id": …, "message": "Job started"}`). Celery's time
- * and level stand in for those the record lacks.
+ * does (`[2026-12-07 10:15:00,123: INFO/ForkPoolWorker-1] {"job_id": …, "message": "Job started"}`).
  */
-function embeddedRecord(text: string, time: string, level: string): Json | undefined {
+function embeddedRecord(text: string): Json | undefined {
   if (text.charCodeAt(0) !== 123 || !text.endsWith('}')) return undefined;
-  let record: unknown;
   try {
-    record = JSON.parse(text);
+    const record: unknown = JSON.parse(text);
+    return isJsonObject(record) ? record : undefined;
   } catch {
     return undefined;
   }
-  if (!isJsonObject(record)) return undefined;
-  const withTime = RECORD_TIMES.some((field) => record[field] !== undefined) || formatTime(record) !== undefined ? record : { ...record, asctime: time };
-  return withTime.level !== undefined || withTime.levelname !== undefined || formatLevel(withTime) !== undefined || ecsLevel(withTime) !== undefined ? withTime : { ...withTime, levelname: level };
 }
 
 /**
  * A Celery line as its worker document, or undefined when the line is not Celery's format. A JSON record as its
- * message is read by `readRecord` (the worker's JSON reader), with Celery's process and task added.
+ * message is read by `readRecord` (the worker's JSON reader, passed in: it reads Celery's task messages from here), the
+ * line's time being the one it falls back on, and Celery's level, process and task added where the record has none.
  */
 export function normaliseCelery(line: string, context: NormaliseContext, readRecord: (record: Json, context: NormaliseContext) => Json): Json | undefined {
   const match = LINE.exec(line.trimEnd());
   if (match === null) return undefined;
   const [, time = '', level = '', processName, body = ''] = match;
   // `{…}`, or a task logger's `name[id]: {…}` (worker_task_log_format).
-  const logged = body.charCodeAt(0) === 123 ? body : body.includes(']: {') ? TASK_LOG.exec(body) : null;
-  const record = typeof logged === 'string' ? embeddedRecord(logged, time, level) : logged === null ? undefined : embeddedRecord(logged[3] as string, time, level);
-  if (record !== undefined) return celeryRecord(readRecord(record, context), processName, typeof logged === 'string' ? null : logged);
+  const loggedIn = body.charCodeAt(0) !== 123 && body.includes(']: {') ? TASK_LOG.exec(body) : null;
+  const record = embeddedRecord(loggedIn === null ? body : (loggedIn[3] as string));
+  if (record !== undefined) {
+    const lineTime = new Date(eventTime(time, 'asctime', context)).toISOString();
+    const document = readRecord(record, { ...context, envelope: { ...context.envelope, '@timestamp': lineTime } });
+    return withCeleryLine(document, level.toLowerCase(), processName, loggedIn);
+  }
   const document = baseDocument('rendiff.worker', eventTime(time, 'asctime', context), context, 'rendiff-worker');
   put(document, 'log.level', level.toLowerCase());
   put(document, 'process.name', processName);
@@ -150,8 +148,12 @@ export function normaliseCelery(line: string, context: NormaliseContext, readRec
   return document;
 }
 
-/** A JSON record's document with what the Celery line around it says: the process, and the task it was logged in. */
-function celeryRecord(document: Json, processName: string | undefined, task: RegExpExecArray | null): Json {
+/** A JSON record's document with what the Celery line around it says: the level, the process, the task it was logged in. */
+function withCeleryLine(document: Json, level: string, processName: string | undefined, task: RegExpExecArray | null): Json {
+  if (get(document, 'log.level') === undefined) {
+    put(document, 'log.level', level);
+    if (isFailureLevel(level) && get(document, 'event.outcome') === undefined) put(document, 'event.outcome', 'failure');
+  }
   if (get(document, 'process.name') === undefined) put(document, 'process.name', processName);
   if (task !== null && get(document, 'rendiff.worker.task.id') === undefined) {
     put(document, 'rendiff.worker.task.name', task[1]);
