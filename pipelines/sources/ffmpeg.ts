@@ -50,11 +50,14 @@ interface FfmpegLine {
 }
 
 interface Segment {
-  ms: number | undefined;
+  /** FFmpeg 8's date and time of day, as written. */
+  date: string | undefined;
+  time: string | undefined;
   logger: string | undefined;
   level: string | undefined;
   text: string;
-  report: FfmpegReport | undefined;
+  /** Whether the text has a report's start and keys (only the line's last report is read). */
+  isReport: boolean;
 }
 
 /** `[-]HH:MM:SS.cc` (a report's `time`, `elapsed`) in microseconds. */
@@ -73,9 +76,13 @@ const decimal = (value: string | undefined, unit = ''): number | undefined => {
   return value.length > unit.length && Number.isFinite(number) ? number : undefined;
 };
 
-/** A progress report's figures; undefined for text that is not one (it names its size, time, bitrate and speed). */
+/** Whether text is shaped as a progress report: its start, and its time, bitrate and speed. */
+function looksLikeReport(text: string): boolean {
+  return REPORT_START.test(text) && text.includes(' time=') && text.includes(' bitrate=') && text.includes(' speed=');
+}
+
+/** A progress report's figures; undefined for one without its size, time, bitrate or speed. */
 function readReport(text: string): FfmpegReport | undefined {
-  if (!REPORT_START.test(text)) return undefined;
   const pairs = new Map<string, string>();
   for (const [, key, value] of text.matchAll(PAIR)) if (!pairs.has(key as string)) pairs.set(key as string, value as string);
   const sizeKey = pairs.has('Lsize') ? 'Lsize' : 'size';
@@ -111,17 +118,10 @@ function prefixTime(date: string | undefined, time: string, received: number): n
 }
 
 /** One `\r`-separated part of a line: its prefix read, and whether the rest is a progress report. */
-function readSegment(text: string, received: number): Segment {
-  const match = PREFIX.exec(text) as RegExpExecArray;
-  const [prefix, date, time, contexts, level] = match;
+function readSegment(text: string): Segment {
+  const [prefix, date, time, contexts, level] = PREFIX.exec(text) as RegExpExecArray;
   const rest = text.slice(prefix.length);
-  return {
-    ms: time === undefined ? undefined : prefixTime(date, time, received),
-    logger: contexts === '' || contexts === undefined ? undefined : CONTEXT_NAME.exec(contexts)?.[1],
-    level,
-    text: rest,
-    report: readReport(rest),
-  };
+  return { date, time, logger: contexts === '' || contexts === undefined ? undefined : CONTEXT_NAME.exec(contexts)?.[1], level, text: rest, isReport: looksLikeReport(rest) };
 }
 
 /** `[`, a digit (FFmpeg 8's time), `f`rame=, `s`ize=, `L`size=: a line that starts otherwise is not FFmpeg's. */
@@ -140,20 +140,21 @@ function parseFfmpegLine(line: string, received: number, levelAlone: boolean): F
   const segments: Segment[] = [];
   for (const part of line.includes('\r') ? line.split('\r') : [line]) {
     const text = part.trimEnd();
-    if (text !== '') segments.push(readSegment(text, received));
+    if (text !== '') segments.push(readSegment(text));
   }
-  const reports = segments.filter((segment) => segment.report !== undefined);
-  const said = segments.filter((segment) => segment.report === undefined);
+  const said = segments.filter((segment) => !segment.isReport);
   const lead = said[0];
-  const report = reports.at(-1);
+  const last = segments.findLast((segment) => segment.isReport);
+  const report = last === undefined ? undefined : readReport(last.text);
   if (report === undefined && (lead === undefined || (lead.logger === undefined && (!levelAlone || lead.level === undefined)))) return undefined;
-  const shown = lead ?? (report as Segment);
+  const shown = lead ?? (last as Segment);
+  const timed = shown.time !== undefined ? shown : last;
   return {
-    ms: shown.ms ?? report?.ms,
+    ms: timed?.time === undefined ? undefined : prefixTime(timed.date, timed.time, received),
     logger: shown.logger,
-    level: shown.level ?? report?.level,
+    level: shown.level ?? last?.level,
     message: said.length > 0 ? said.map((segment) => segment.text).join('\n') : shown.text,
-    report: report?.report,
+    report,
   };
 }
 
