@@ -1,9 +1,11 @@
 import { parseTimeValue } from '../../shared/time-value.js';
 import { addUnits, calendarUnit, DEFAULT_DATE_FORMAT, formatDate, isTimeZone, resolveDateMath, roundDown, zoneOffset, type CalendarUnit } from './dates.js';
+import { formatDecimal, isDecimalPattern } from './decimal-format.js';
 import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
 import { includeExclude, termKeyOf, type TermKey } from './include-exclude.js';
 import { isNumericType, isTextType, type FieldValue } from './mapping.js';
-import { compareSortValues, compileQuery, filterSource, parseSort, sortValue, type SearchContext } from './query.js';
+import { compareSortValues, compileQuery, parseSort, sortValue, type SearchContext } from './query.js';
+import { filterSource } from './source-filter.js';
 import { sourceOf, type Doc, type Json } from './store.js';
 import { AGGREGATION_OPTIONS, badFieldValue, checkKeys, COMPOSITE_SOURCE_OPTIONS, METRIC_AGGREGATIONS, numberOption, UNSUPPORTED_AGGREGATIONS, unknownField } from './strict.js';
 
@@ -39,6 +41,19 @@ function fieldOf(spec: Json, type: string, context: SearchContext): string {
 function isDateField(field: string, context: SearchContext): boolean {
   const type = context.fields.get(field)?.type;
   return type === 'date' || type === 'date_nanos';
+}
+
+/**
+ * How an aggregation writes a value as text (its DocValueFormat): a date in the aggregation's `format` or else the
+ * mapping's, a number only when the aggregation gives a DecimalFormat `format`; undefined when it writes none.
+ */
+function valueFormat(spec: Json, field: string, context: SearchContext, zone?: string): ((value: number) => string) | undefined {
+  const format = spec.format as string | undefined;
+  if (isDateField(field, context)) {
+    const pattern = format ?? context.fields.get(field)?.mapping.format ?? DEFAULT_DATE_FORMAT;
+    return (value) => formatDate(value, pattern, zone);
+  }
+  return isDecimalPattern(format) ? (value) => formatDecimal(value, format) : undefined;
 }
 
 function numbers(hit: Hit, field: string, missing: unknown): number[] {
@@ -139,9 +154,8 @@ function metric(type: string, spec: Json, hits: Hit[], context: SearchContext): 
   }
   const values: number[] = [];
   for (const hit of hits) for (const value of numbers(hit, field, spec.missing)) values.push(value);
-  const date = isDateField(field, context);
-  const format = (spec.format as string | undefined) ?? context.fields.get(field)?.mapping.format ?? DEFAULT_DATE_FORMAT;
-  const withString = (value: number | null): Result => ({ value, ...(date && value !== null ? { value_as_string: formatDate(value, format) } : {}) });
+  const asText = valueFormat(spec, field, context);
+  const withString = (value: number | null): Result => ({ value, ...(asText !== undefined && value !== null ? { value_as_string: asText(value) } : {}) });
   let sum = 0;
   let min = Infinity;
   let max = -Infinity;
@@ -154,7 +168,7 @@ function metric(type: string, spec: Json, hits: Hit[], context: SearchContext): 
     case 'avg':
       return withString(values.length === 0 ? null : sum / values.length);
     case 'sum':
-      return { value: sum };
+      return withString(sum);
     case 'min':
       return withString(values.length === 0 ? null : min);
     case 'max':
@@ -169,6 +183,7 @@ function metric(type: string, spec: Json, hits: Hit[], context: SearchContext): 
         const variance = count ? squares / count - mean * mean : null;
         Object.assign(stats, { sum_of_squares: count ? squares : null, variance, std_deviation: variance === null ? null : Math.sqrt(variance) });
       }
+      if (count > 0 && asText !== undefined) Object.assign(stats, { min_as_string: asText(min), max_as_string: asText(max), avg_as_string: asText(sum / count), sum_as_string: asText(sum) });
       return stats;
     }
     case 'percentiles': {
@@ -302,13 +317,15 @@ function histogramBuckets(type: string, spec: Json, hits: Hit[], context: Search
   }
   const hard = spec.hard_bounds as Json | undefined;
   if (hard !== undefined) keys = keys.filter((key) => (hard.min === undefined || key >= Number(hard.min)) && (hard.max === undefined || key <= Number(hard.max)));
-  const format = (spec.format as string | undefined) ?? context.fields.get(field)?.mapping.format ?? DEFAULT_DATE_FORMAT;
   const zone = (spec.time_zone as string | undefined) ?? 'UTC';
+  const format = spec.format as string | undefined;
+  // A date histogram writes its keys as dates even on a numeric field; a histogram on a date field, as dates too.
+  const asText = date && !isDateField(field, context) ? (key: number) => formatDate(key, format ?? DEFAULT_DATE_FORMAT, zone) : valueFormat(spec, field, context, zone);
   const buckets = keys
     .map((key) => ({ key, hits: groups.get(key) ?? [] }))
     .filter((bucket) => bucket.hits.length >= minDocCount)
     .map((bucket) => ({
-      ...(date ? { key_as_string: formatDate(bucket.key, format, zone) } : {}),
+      ...(asText === undefined ? {} : { key_as_string: asText(bucket.key) }),
       key: bucket.key,
       doc_count: bucket.hits.length,
       ...subAggs(spec, bucket.hits, context),
@@ -425,13 +442,20 @@ function termsBuckets(name: string, spec: Json, hits: Hit[], context: SearchCont
   const kept = buckets.slice(0, size);
   const other = buckets.slice(size).reduce((sum, bucket) => sum + bucket.hits.length, 0);
   buckets = kept;
+  const format = spec.format as string | undefined;
   const date = type === 'date' || type === 'date_nanos';
+  // A field left unmapped is read as its `value_type` says, a date included.
+  const asText =
+    type === 'boolean' ? (key: number) => (key === 1 ? 'true' : 'false')
+    : date ? (key: number) => formatDate(key, format ?? def?.mapping.format ?? DEFAULT_DATE_FORMAT)
+    : isNumericType(type) && isDecimalPattern(format) ? (key: number) => formatDecimal(key, format)
+    : undefined;
   return {
     doc_count_error_upper_bound: 0,
     sum_other_doc_count: other,
     buckets: buckets.map((bucket) => ({
       key: bucket.key,
-      ...(type === 'boolean' ? { key_as_string: bucket.key === 1 ? 'true' : 'false' } : date ? { key_as_string: formatDate(Number(bucket.key), def?.mapping.format ?? DEFAULT_DATE_FORMAT) } : {}),
+      ...(asText === undefined || typeof bucket.key !== 'number' ? {} : { key_as_string: asText(bucket.key) }),
       doc_count: bucket.hits.length,
       ...(bucket.sub ?? subAggs(spec, bucket.hits, context)),
     })),
@@ -442,21 +466,23 @@ function rangeBuckets(type: string, spec: Json, hits: Hit[], context: SearchCont
   const field = fieldOf(spec, type, context);
   const date = type === 'date_range' || isDateField(field, context);
   const format = (spec.format as string | undefined) ?? context.fields.get(field)?.mapping.format ?? DEFAULT_DATE_FORMAT;
+  const decimal = !date && isDecimalPattern(spec.format as string | undefined) ? (spec.format as string) : undefined;
   const zone = spec.time_zone as string | undefined;
   const ranges = (spec.ranges as Json[] | undefined) ?? [];
   if (!Array.isArray(ranges) || ranges.some((range) => !isObject(range))) throw badFieldValue(type, 'ranges', '[ranges] must be an array of objects with [from], [to] and [key]');
   for (const range of ranges) checkKeys(range, ['from', 'to', 'key'], unknownField(type));
   if (ranges.length === 0) throw badRequest(`No [ranges] specified for the [${type}] aggregation`);
   const bound = (value: unknown): number | undefined => (value === undefined || value === null ? undefined : date ? resolveDateMath(value as string | number, context.now, { format, zone }) : Number(value));
-  const text = (value: number | undefined): string => (value === undefined ? '*' : date ? formatDate(value, format, zone) : keyString(value));
+  const text = (value: number | undefined): string => (value === undefined ? '*' : date ? formatDate(value, format, zone) : decimal !== undefined ? formatDecimal(value, decimal) : keyString(value));
+  const asString = date || decimal !== undefined;
   const buckets = ranges.map((range) => {
     const from = bound(range.from);
     const to = bound(range.to);
     const inside = hits.filter((hit) => numbers(hit, field, spec.missing).some((value) => (from === undefined || value >= from) && (to === undefined || value < to)));
     return {
       key: (range.key as string | undefined) ?? `${text(from)}-${text(to)}`,
-      ...(from === undefined ? {} : { from, ...(date ? { from_as_string: text(from) } : {}) }),
-      ...(to === undefined ? {} : { to, ...(date ? { to_as_string: text(to) } : {}) }),
+      ...(from === undefined ? {} : { from, ...(asString ? { from_as_string: text(from) } : {}) }),
+      ...(to === undefined ? {} : { to, ...(asString ? { to_as_string: text(to) } : {}) }),
       doc_count: inside.length,
       ...subAggs(spec, inside, context),
     };

@@ -2,7 +2,7 @@ import { memoized } from '../../shared/memo.js';
 
 /**
  * Elasticsearch's wildcard patterns as regular expressions: `*` is any run of characters; `?` is one
- * character in wildcard queries and `_source` filters, but a plain character in index and template names.
+ * character in wildcard queries and query strings, but a plain character in index and template names.
  * Compiled patterns are kept, one memo per combination of the options, since the same few are matched on
  * every request.
  */

@@ -1,6 +1,5 @@
 import { isIP } from 'node:net';
 import { ipToBigInt } from '../../shared/ip.js';
-import { isJsonObject, setOwn } from '../../shared/json-object.js';
 import { DEFAULT_DATE_FORMAT, resolveDateMath } from './dates.js';
 import { badRequest, EsError, parsingError, queryShardError, ShardLevelError } from './errors.js';
 import { fuzzyMatcher, holdsPhrase, maxEdits, phraseTests, withinEdits, type FuzzyOptions } from './full-text.js';
@@ -732,37 +731,4 @@ export function compareSortValues(a: Array<FieldValue | null>, b: Array<FieldVal
     if (result !== 0) return key.order === 'asc' ? result : -result;
   }
   return 0;
-}
-
-/** `_source` filtering: true/false, a pattern or list of patterns, or `{includes, excludes}`. */
-export function filterSource(source: Json, spec: unknown): Json | undefined {
-  if (spec === undefined || spec === true) return source;
-  if (spec === false) return undefined;
-  const includes = typeof spec === 'string' ? [spec] : Array.isArray(spec) ? (spec as string[]) : (((spec as Json).includes ?? (spec as Json).include) as string[] | string | undefined);
-  const excludes = isJsonObject(spec) ? ((spec.excludes ?? spec.exclude) as string[] | string | undefined) : undefined;
-  const toList = (value: string[] | string | undefined): RegExp[] =>
-    (value === undefined ? [] : Array.isArray(value) ? value : [value]).map((pattern: unknown) => {
-      // FetchSourceContext reads strings only: a number or a list where a field name goes fails the request.
-      if (typeof pattern !== 'string') throw parsingError(`[_source] field names must be strings, found [${JSON.stringify(pattern)}]`);
-      return globToRegex(pattern, { singleChar: true });
-    });
-  const include = toList(includes);
-  const exclude = toList(excludes);
-  const walk = (object: Json, prefix: string): Json => {
-    const out: Json = {};
-    for (const [key, value] of Object.entries(object)) {
-      const path = `${prefix}${key}`;
-      if (exclude.some((regex) => regex.test(path))) continue;
-      const included = include.length === 0 || include.some((regex) => regex.test(path));
-      if (isJsonObject(value)) {
-        if (included && exclude.length === 0) setOwn(out, key, value);
-        else {
-          const child = walk(value, `${path}.`);
-          if (Object.keys(child).length > 0 || included) setOwn(out, key, child);
-        }
-      } else if (included) setOwn(out, key, value);
-    }
-    return out;
-  };
-  return walk(source, '');
 }

@@ -6,7 +6,7 @@
  */
 import { isJsonObject } from '../../shared/json-object.js';
 import { badRequest, EsError } from './errors.js';
-import { filterSource } from './query.js';
+import { filterSource } from './source-filter.js';
 import { matchingDocs, type SearchParams } from './search.js';
 import { readable, sourceOf, type Cluster, type Index, type Json } from './store.js';
 

@@ -3,8 +3,10 @@ import { runAggregations, type Hit } from './aggs.js';
 import { DEFAULT_DATE_FORMAT, formatDate } from './dates.js';
 import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
 import { globToRegex } from './glob.js';
-import { IGNORED_FIELD, isTextType, type FieldDef, type FieldValue } from './mapping.js';
-import { checkSortFields, compareSortValues, compileQuery, expandFields, filterSource, parseSort, sortValue, type SearchContext, type SortKey } from './query.js';
+import { IGNORED_FIELD, isNumericType, isTextType, type FieldDef, type FieldValue } from './mapping.js';
+import { formatDecimal, isDecimalPattern } from './decimal-format.js';
+import { checkSortFields, compareSortValues, compileQuery, expandFields, parseSort, sortValue, type SearchContext, type SortKey } from './query.js';
+import { filterSource } from './source-filter.js';
 import { sourceOf, type Doc, type Index, type Json } from './store.js';
 import { checkSearchBody, shardFailure } from './strict.js';
 
@@ -27,6 +29,7 @@ export interface SearchParams {
   version?: string;
   seq_no_primary_term?: string;
   docvalue_fields?: string;
+  stored_fields?: string;
 }
 
 /** What a search reads: an index and the documents it sees (its refreshed view, or a point in time's copy). */
@@ -216,6 +219,10 @@ function selectFields(requests: FieldRequest[], context: SearchContext, docValue
       if (!docValues && request.format !== undefined && def.type !== 'date' && def.type !== 'date_nanos' && def.type !== 'geo_point') {
         throw new ShardLevelError(400, 'illegal_argument_exception', `Field [${def.path}] of type [${def.type}] doesn't support formats.`);
       }
+      // Doc values take a DecimalFormat pattern on numbers, a date format on dates, and no format on other types (checkNoFormat).
+      if (docValues && request.format !== undefined && !isNumericType(def.type) && def.type !== 'date' && def.type !== 'date_nanos') {
+        throw new ShardLevelError(400, 'illegal_argument_exception', `Field [${def.path}] of type [${def.type}] does not support custom formats`);
+      }
       return [{ def, format: request.format }];
     }),
   );
@@ -224,6 +231,7 @@ function selectFields(requests: FieldRequest[], context: SearchContext, docValue
 function formatFieldValue(value: FieldValue, def: FieldDef, format: string | undefined): unknown {
   if (def.type === 'date' || def.type === 'date_nanos') return formatDate(value as number, format ?? def.mapping.format ?? DEFAULT_DATE_FORMAT);
   if (typeof value === 'object') return { type: 'Point', coordinates: [value.lon, value.lat] };
+  if (typeof value === 'number' && isDecimalPattern(format)) return formatDecimal(value, format);
   return value;
 }
 
@@ -312,6 +320,20 @@ export function sourceSpecOf(body: Json, params: SearchParams): unknown {
   return body._source;
 }
 
+/**
+ * What `stored_fields` (the body's, else the URL's) leaves of a hit, as Elasticsearch's fetch phase reads it: `_none_`
+ * drops the id and the source; a list of fields drops the source unless it names `_source` or the request filters the
+ * source itself. The filter to apply, or undefined for no source.
+ */
+function storedFieldsOf(body: Json, params: SearchParams, sourceSpec: unknown): { id: boolean; source: unknown } {
+  const raw = body.stored_fields ?? params.stored_fields?.split(',');
+  if (raw === undefined) return { id: true, source: sourceSpec ?? true };
+  const names = (Array.isArray(raw) ? raw : [raw]).map(String);
+  if (names.includes('_none_')) return { id: false, source: undefined };
+  if (names.includes('_source')) return { id: true, source: sourceSpec === undefined || sourceSpec === false ? true : sourceSpec };
+  return { id: true, source: sourceSpec };
+}
+
 function hitRenderer(body: Json, params: SearchParams, context: SearchContext, showScore: boolean): (hit: SortedHit) => Json {
   const sourceSpec = sourceSpecOf(body, params);
   const docValueRequests = body.docvalue_fields ?? (params.docvalue_fields === undefined ? undefined : params.docvalue_fields.split(','));
@@ -320,16 +342,16 @@ function hitRenderer(body: Json, params: SearchParams, context: SearchContext, s
   const unmapped = requested.filter((request) => request.includeUnmapped === true).map((request) => globToRegex(request.pattern));
   const version = body.version === true || params.version === 'true';
   const seqNo = body.seq_no_primary_term === true || params.seq_no_primary_term === 'true';
-  const noStoredFields = body.stored_fields === '_none_' || (Array.isArray(body.stored_fields) && body.stored_fields[0] === '_none_');
+  const stored = storedFieldsOf(body, params, sourceSpec);
   return (hit) => {
-    const source = noStoredFields ? undefined : filterSource(sourceOf(hit.doc), sourceSpec);
+    const source = stored.source === undefined ? undefined : filterSource(sourceOf(hit.doc), stored.source);
     const mapped = selected.length === 0 ? undefined : fieldsOf(hit.doc, selected);
     const others = unmapped.length === 0 ? undefined : unmappedFieldsOf(sourceOf(hit.doc), unmapped, context);
     const values = others === undefined ? mapped : { ...mapped, ...others };
     const ignored = hit.doc.fields.get(IGNORED_FIELD);
     return {
       _index: hit.index,
-      _id: hit.doc.id,
+      ...(stored.id ? { _id: hit.doc.id } : {}),
       ...(version ? { _version: hit.doc.version } : {}),
       ...(seqNo ? { _seq_no: hit.doc.seqNo, _primary_term: 1 } : {}),
       _score: showScore ? hit.score : null,

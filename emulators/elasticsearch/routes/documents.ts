@@ -2,7 +2,7 @@ import { checkReindexBody } from '../admin-parsers.js';
 import type { EmulatedNode } from '../emulated-node.js';
 import { EsError, indexNotFound } from '../errors.js';
 import { parseMultiGet } from '../multi.js';
-import { filterSource } from '../query.js';
+import { filterSource } from '../source-filter.js';
 import { reindex, updateByQuery } from '../reindex.js';
 import { ok, type Reply, type Request, type Route, truthy } from '../router.js';
 import { matchingDocs, type SearchParams, sourceSpecOf } from '../search.js';
