@@ -667,6 +667,8 @@ export interface SortKey {
   missing: '_first' | '_last' | FieldValue;
   /** The type an unmapped field sorts as; without it, sorting on a field no index maps is an error. */
   unmappedType?: string;
+  /** A date format: the hits' sort values are written in it, and search_after's text is read in it. */
+  format?: string;
 }
 
 /** Sort keys that are not fields: they need no mapping. */
@@ -692,7 +694,13 @@ export function parseSort(sort: unknown): SortKey[] {
       if (typeof options !== 'object' || options === null) throw parsingError(`[${field}] sort malformed`);
       checkKeys(options, SORT_OPTIONS, (key) => new EsError(400, 'x_content_parse_exception', `[1:1] [field_sort] unknown field [${key}]`));
       const order = sortOrder(String(options.order ?? (field === '_score' ? 'desc' : 'asc')), field);
-      return { field, order, missing: (options.missing as SortKey['missing'] | undefined) ?? '_last', ...(typeof options.unmapped_type === 'string' ? { unmappedType: options.unmapped_type } : {}) };
+      return {
+        field,
+        order,
+        missing: (options.missing as SortKey['missing'] | undefined) ?? '_last',
+        ...(typeof options.unmapped_type === 'string' ? { unmappedType: options.unmapped_type } : {}),
+        ...(typeof options.format === 'string' ? { format: options.format } : {}),
+      };
     });
   });
 }

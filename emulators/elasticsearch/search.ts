@@ -1,10 +1,10 @@
 import { isJsonObject } from '../../shared/json-object.js';
 import { runAggregations, type Hit } from './aggs.js';
-import { DEFAULT_DATE_FORMAT, formatDate } from './dates.js';
+import { DEFAULT_DATE_FORMAT, formatDate, resolveDateMath } from './dates.js';
+import { formatDecimal, isDecimalPattern } from './decimal-format.js';
 import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
 import { globToRegex } from './glob.js';
 import { IGNORED_FIELD, isNumericType, isTextType, type FieldDef, type FieldValue } from './mapping.js';
-import { formatDecimal, isDecimalPattern } from './decimal-format.js';
 import { checkSortFields, compareSortValues, compileQuery, expandFields, parseSort, sortValue, type SearchContext, type SortKey } from './query.js';
 import { filterSource } from './source-filter.js';
 import { sourceOf, type Doc, type Index, type Json } from './store.js';
@@ -288,6 +288,9 @@ export interface PreparedSearch {
 
 function sortKeys(body: Json, params: SearchParams, pit: boolean): SortKey[] {
   const keys = parseSort(params.sort !== undefined ? params.sort.split(',') : body.sort);
+  if (!pit && keys.some((key) => key.field === '_shard_doc')) {
+    throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [_shard_doc] sort field cannot be used without [point in time];');
+  }
   // With a point in time, Elasticsearch adds the `_shard_doc` tiebreaker unless search_after was built without it.
   const after = body.search_after as unknown[] | undefined;
   if (pit && !keys.some((key) => key.field === '_shard_doc') && (after === undefined || after.length === keys.length + 1)) {
@@ -334,7 +337,36 @@ function storedFieldsOf(body: Json, params: SearchParams, sourceSpec: unknown): 
   return { id: true, source: sourceSpec };
 }
 
-function hitRenderer(body: Json, params: SearchParams, context: SearchContext, showScore: boolean): (hit: SortedHit) => Json {
+/** A date field's sort key, with the format its values are written and read in, or undefined for another field. */
+function dateSortFormat(key: SortKey, context: SearchContext): string | undefined {
+  const def = context.fields.get(key.field);
+  return def?.type === 'date' || def?.type === 'date_nanos' ? (key.format ?? def.mapping.format ?? DEFAULT_DATE_FORMAT) : undefined;
+}
+
+/**
+ * A search_after value as the sort reads it (SearchAfterBuilder): a date given as text is parsed in the sort's
+ * `format`, else the field's, date math included; text that does not parse fails the shard.
+ */
+function searchAfterValue(value: FieldValue | null, key: SortKey, context: SearchContext): FieldValue | null {
+  const format = dateSortFormat(key, context);
+  if (typeof value !== 'string' || format === undefined) return value;
+  const parsed = resolveDateMath(value, context.now, { format });
+  if (parsed !== undefined) return parsed;
+  const reason = `failed to parse date field [${value}] with format [${format}]`;
+  throw new ShardLevelError(400, 'illegal_argument_exception', `Failed to parse search_after value for field [${key.field}].`, {}, { type: 'illegal_argument_exception', reason });
+}
+
+/** Sort values as a hit shows them: a date sort with its own `format` writes its values in it (since 7.13), others raw. */
+function sortValuesWriter(keys: SortKey[], context: SearchContext): (values: Array<FieldValue | null>) => Array<FieldValue | null> {
+  const formats = keys.map((key) => (key.format === undefined ? undefined : dateSortFormat(key, context)));
+  if (formats.every((format) => format === undefined)) return (values) => values;
+  return (values) => values.map((value, i) => {
+    const format = formats[i];
+    return format === undefined || typeof value !== 'number' ? value : formatDate(value, format);
+  });
+}
+
+function hitRenderer(body: Json, params: SearchParams, context: SearchContext, showScore: boolean, writeSort: (values: Array<FieldValue | null>) => Array<FieldValue | null>): (hit: SortedHit) => Json {
   const sourceSpec = sourceSpecOf(body, params);
   const docValueRequests = body.docvalue_fields ?? (params.docvalue_fields === undefined ? undefined : params.docvalue_fields.split(','));
   const requested = fieldRequests(body.fields, 'fields');
@@ -358,7 +390,7 @@ function hitRenderer(body: Json, params: SearchParams, context: SearchContext, s
       ...(ignored === undefined ? {} : { _ignored: ignored }),
       ...(source === undefined ? {} : { _source: source }),
       ...(values === undefined ? {} : { fields: values }),
-      ...(hit.sort === undefined ? {} : { sort: hit.sort }),
+      ...(hit.sort === undefined ? {} : { sort: writeSort(hit.sort) }),
     };
   };
 }
@@ -394,11 +426,12 @@ export function prepareSearch(targets: Target[], body: Json, params: SearchParam
     const postFilter = body.post_filter === undefined ? undefined : compileQuery(body.post_filter, context);
     const matched = postFilter === undefined ? hits : hits.filter((hit) => postFilter.matches(hit.doc));
     checkSortable(keys, context);
-    const after = body.search_after as Array<FieldValue | null> | undefined;
-    if (after !== undefined) {
+    const given = body.search_after as Array<FieldValue | null> | undefined;
+    if (given !== undefined) {
       if (keys.length === 0) throw badRequest('Cannot use [search_after] without a [sort] clause');
-      if (!Array.isArray(after) || after.length !== keys.length) throw badRequest(`search_after has ${Array.isArray(after) ? after.length : 0} value(s) but sort has ${keys.length}.`);
+      if (!Array.isArray(given) || given.length !== keys.length) throw badRequest(`search_after has ${Array.isArray(given) ? given.length : 0} value(s) but sort has ${keys.length}.`);
     }
+    const after = given?.map((value, i) => searchAfterValue(value, keys[i] as SortKey, context));
     let sorted: SortedHit[] | undefined;
     // A scroll renders every page from the same prepared search: the best score is found once.
     let best: number | null | undefined;
@@ -415,7 +448,7 @@ export function prepareSearch(targets: Target[], body: Json, params: SearchParam
       total: matched.length,
       threshold: totalThreshold(body, params),
       sortedByScore: keys.length === 0,
-      render: hitRenderer(body, params, context, showScore),
+      render: hitRenderer(body, params, context, showScore, sortValuesWriter(keys, context)),
       ...(aggregations === undefined ? {} : { aggregations }),
     };
   });
