@@ -16,7 +16,12 @@ import { checkKeys, MAX_QUERY_DEPTH, QUERY_OPTIONS, SINGLE_FIELD_QUERIES, SORT_O
 export interface SearchContext {
   fields: Map<string, FieldDef>;
   now: number;
+  /** `index.max_terms_count`, the lowest of the searched indices'. */
+  maxTermsCount?: number;
 }
+
+/** `index.max_terms_count`'s default. */
+export const MAX_TERMS_COUNT = 65_536;
 
 /** The metadata fields every document has, which an exists query on them finds. */
 const EVERY_DOCUMENT_HAS = new Set(['_id', '_index', '_seq_no', '_version', '_primary_term']);
@@ -380,6 +385,11 @@ function compileTerm({ type, body, context }: QueryInput): Matcher {
 function compileTerms({ type, body, boost, context }: QueryInput): Matcher {
   const [field, values] = single(body, type);
   if (!Array.isArray(values)) throw new EsError(400, 'illegal_argument_exception', '[terms] query with a terms lookup ({index, id, path}) is valid in Elasticsearch but not supported by the emulator; give an array of values');
+  const limit = context.maxTermsCount ?? MAX_TERMS_COUNT;
+  if (values.length > limit) {
+    const reason = `The number of terms [${values.length}] used in the Terms Query request has exceeded the allowed maximum of [${limit}]. This maximum can be set by changing the [index.max_terms_count] index level setting.`;
+    throw queryShardError(reason, { type: 'illegal_argument_exception', reason });
+  }
   return anyOf(values.map((value) => termMatcher(field, value, context, { boost })));
 }
 

@@ -5,7 +5,7 @@ import { formatDecimal, isDecimalPattern } from './decimal-format.js';
 import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
 import { globToRegex } from './glob.js';
 import { IGNORED_FIELD, isNumericType, isTextType, type FieldDef, type FieldValue } from './mapping.js';
-import { checkSortFields, compareSortValues, compileQuery, expandFields, parseSort, sortValue, type SearchContext, type SortKey } from './query.js';
+import { checkSortFields, compareSortValues, compileQuery, expandFields, MAX_TERMS_COUNT, parseSort, sortValue, type SearchContext, type SortKey } from './query.js';
 import { filterSource } from './source-filter.js';
 import { sourceOf, type Doc, type Index, type Json } from './store.js';
 import { checkSearchBody, shardFailure } from './strict.js';
@@ -54,7 +54,8 @@ export function frozenTargets(indices: Index[]): Target[] {
 export function searchContext(indices: Index[], now: number): SearchContext {
   const fields = new Map<string, FieldDef>();
   for (const index of indices) for (const [path, def] of index.fields) if (!fields.has(path)) fields.set(path, def);
-  return { fields, now };
+  const maxTermsCount = indices.length === 0 ? MAX_TERMS_COUNT : Math.min(...indices.map((index) => Number(index.settings['index.max_terms_count'] ?? MAX_TERMS_COUNT)));
+  return { fields, now, maxTermsCount };
 }
 
 function queryOf(body: Json, params: SearchParams): unknown {

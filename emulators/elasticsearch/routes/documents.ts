@@ -2,12 +2,13 @@ import { checkReindexBody } from '../admin-parsers.js';
 import type { EmulatedNode } from '../emulated-node.js';
 import { EsError, indexNotFound } from '../errors.js';
 import { parseMultiGet } from '../multi.js';
-import { filterSource } from '../source-filter.js';
 import { reindex, updateByQuery } from '../reindex.js';
 import { ok, type Reply, type Request, type Route, truthy } from '../router.js';
 import { matchingDocs, type SearchParams, sourceSpecOf } from '../search.js';
+import { filterSource } from '../source-filter.js';
 import { type Json, readable, sourceOf, type WriteResult } from '../store.js';
 import { bulk } from './bulk.js';
+import { withLookups } from './search.js';
 import { asTask } from './tasks.js';
 
 /** Documents and bulk. */
@@ -112,7 +113,7 @@ async function deleteByQuery(node: EmulatedNode, request: Request): Promise<Repl
   // A query is required, in the body or as `q` (DeleteByQueryRequest.validate): no request deletes everything by omission.
   if (request.json.query === undefined && request.query.q === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: query is missing;');
   const indices = readable(node.cluster.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' }));
-  const matches = matchingDocs(indices, request.json, request.query as SearchParams, node.cluster.now());
+  const matches = matchingDocs(indices, withLookups(node, request.json), request.query as SearchParams, node.cluster.now());
   for (const { index, id } of matches) node.cluster.deleteDoc(index, id);
   if (truthy(request.query.refresh)) await node.applyRefresh('true', new Set(matches.map((match) => match.index)));
   const deleted = matches.length;

@@ -5,7 +5,8 @@ import { fieldCaps } from '../field-caps.js';
 import { parseMultiSearch } from '../multi.js';
 import { ok, type Reply, type Request, type Route } from '../router.js';
 import { count, explainDocument, firstPage, frozenTargets, liveTargets, renderPage, search, type SearchParams } from '../search.js';
-import { type Index, type Json, readable } from '../store.js';
+import { type Index, type Json, readable, sourceOf } from '../store.js';
+import { withTermsLookups, type SourceFetcher } from '../terms-lookup.js';
 
 /** Search, scroll, point in time, field capabilities and count. */
 export function searchRoutes(route: Route, node: EmulatedNode): void {
@@ -56,14 +57,28 @@ export function searchRoutes(route: Route, node: EmulatedNode): void {
     if (indices.length !== 1) throw badRequest(`explain needs one index, but [${request.params.index}] resolves to ${indices.length}`);
     return explainDocument(indices[0] as Index, request.params.id as string, request.json, request.query as SearchParams, c.now());
   });
-  const runCount = (request: Request): Reply => ok(count(readable(c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true' })), request.json, request.query as SearchParams, c.now()));
+  const runCount = (request: Request): Reply => ok(count(readable(c.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true' })), withLookups(node, request.json), request.query as SearchParams, c.now()));
   route(['GET', 'POST'], '/_count', runCount);
   route(['GET', 'POST'], '/{index}/_count', runCount);
 }
 
 /** A search on indices, or on a point in time (`pit` in the body, no index in the path); `scroll` keeps a cursor. */
+/** A search body with its terms lookups resolved against the node's documents (see terms-lookup.ts). */
+export function withLookups(node: EmulatedNode, body: Json): Json {
+  const fetch: SourceFetcher = (index, id) => {
+    const [found] = node.cluster.resolve(index);
+    const block = found?.readBlock();
+    if (block !== undefined) throw block;
+    const doc = found?.docs.get(id);
+    return doc === undefined ? undefined : sourceOf(doc);
+  };
+  const query = withTermsLookups(body.query, fetch);
+  const postFilter = withTermsLookups(body.post_filter, fetch);
+  return query === body.query && postFilter === body.post_filter ? body : { ...body, ...(query === undefined ? {} : { query }), ...(postFilter === undefined ? {} : { post_filter: postFilter }) };
+}
+
 export function searchRequest(node: EmulatedNode, request: Request): Json {
-  const body = request.json;
+  const body = withLookups(node, request.json);
   const params = request.query as SearchParams;
   const pit = body.pit as Json | undefined;
   if (pit !== undefined) {
