@@ -474,3 +474,25 @@ describe('aggregation errors', () => {
     expect(error.reason).toMatch(/^Fielddata is disabled on \[note\]/);
   });
 });
+
+describe('metric sums and deviations as Elasticsearch computes them', () => {
+  it('extended_stats: the reference’s example (grades 50 and 100), population and sampling figures and bounds', async () => {
+    await es.bulk({ refresh: true, index: 'exams', operations: [{ index: {} }, { grade: 50 }, { index: {} }, { grade: 100 }] });
+    const response = await es.search({ index: 'exams', size: 0, aggs: { grades_stats: { extended_stats: { field: 'grade' } } } });
+    expect(response.aggregations?.grades_stats).toEqual({
+      count: 2, min: 50, max: 100, avg: 75, sum: 150, sum_of_squares: 12500,
+      variance: 625, variance_population: 625, variance_sampling: 1250,
+      std_deviation: 25, std_deviation_population: 25, std_deviation_sampling: 35.35533905932738,
+      std_deviation_bounds: { upper: 125, lower: 25, upper_population: 125, lower_population: 25, upper_sampling: 145.71067811865476, lower_sampling: 4.289321881345245 },
+    });
+  });
+
+  it('sums with Kahan’s compensation (CompensatedSum): ten tenths make one', async () => {
+    // A double: dynamic mapping would make it a float, whose 0.1 is 0.10000000149011612, as in Elasticsearch.
+    await es.indices.create({ index: 'tenths', mappings: { properties: { share: { type: 'double' } } } });
+    await es.bulk({ refresh: true, index: 'tenths', operations: Array.from({ length: 10 }, () => [{ index: {} }, { share: 0.1 }]).flat() });
+    const response = await es.search({ index: 'tenths', size: 0, aggs: { sum: { sum: { field: 'share' } }, avg: { avg: { field: 'share' } }, stats: { stats: { field: 'share' } } } });
+    const result = response.aggregations as Record<string, any>;
+    expect([result.sum.value, result.avg.value, result.stats.sum]).toEqual([1, 0.1, 1]);
+  });
+});

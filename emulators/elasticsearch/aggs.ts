@@ -128,7 +128,72 @@ function keyString(value: number): string {
   return Number.isInteger(value) ? `${value}.0` : String(value);
 }
 
-function metric(type: string, spec: Json, hits: Hit[], context: SearchContext): Result {
+/** A sum as Elasticsearch keeps it (CompensatedSum, Kahan's summation), so that sums of fractions come out as its do. */
+function compensatedSum(values: number[], term: (value: number) => number = (value) => value): number {
+  let total = 0;
+  let delta = 0;
+  for (const value of values) {
+    const x = term(value);
+    if (!Number.isFinite(x)) total = x + total;
+    if (Number.isFinite(total)) {
+      const corrected = x + delta;
+      const updated = total + corrected;
+      delta = corrected - (updated - total);
+      total = updated;
+    }
+  }
+  return total;
+}
+
+/** Jackson writes a double that is not a number as text. */
+function jsonDouble(value: number): number | string {
+  return Number.isFinite(value) ? value : Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+}
+
+/**
+ * What extended_stats adds to stats (InternalExtendedStats): variance and deviation over the population and the
+ * sample, and the bounds `sigma` deviations either side of the mean; all null when no value was counted.
+ */
+function extendedStats(name: string, spec: Json, values: number[], sum: number, asText: ((value: number) => string) | undefined): Result {
+  const sigma = numberOption(spec, 'sigma', 'extended_stats', 2);
+  if (sigma < 0) throw badFieldValue('extended_stats', 'sigma', `[sigma] must be greater than or equal to 0. Found [${keyString(sigma)}] in [${name}]`);
+  const count = values.length;
+  if (count === 0) {
+    const bounds = { upper: null, lower: null, upper_population: null, lower_population: null, upper_sampling: null, lower_sampling: null };
+    return { sum_of_squares: null, variance: null, variance_population: null, variance_sampling: null, std_deviation: null, std_deviation_population: null, std_deviation_sampling: null, std_deviation_bounds: bounds };
+  }
+  const squares = compensatedSum(values, (value) => value * value);
+  const avg = sum / count;
+  const population = Math.max(0, (squares - (sum * sum) / count) / count);
+  const sampling = (squares - (sum * sum) / count) / (count - 1);
+  const sample = Number.isNaN(sampling) ? sampling : Math.max(0, sampling);
+  const figures = {
+    sum_of_squares: squares,
+    variance: population,
+    variance_population: population,
+    variance_sampling: sample,
+    std_deviation: Math.sqrt(population),
+    std_deviation_population: Math.sqrt(population),
+    std_deviation_sampling: Math.sqrt(sample),
+  };
+  const bounds = {
+    upper: avg + Math.sqrt(population) * sigma,
+    lower: avg - Math.sqrt(population) * sigma,
+    upper_population: avg + Math.sqrt(population) * sigma,
+    lower_population: avg - Math.sqrt(population) * sigma,
+    upper_sampling: avg + Math.sqrt(sample) * sigma,
+    lower_sampling: avg - Math.sqrt(sample) * sigma,
+  };
+  const written = (record: Record<string, number>): Record<string, number | string> => Object.fromEntries(Object.entries(record).map(([key, value]) => [key, jsonDouble(value)]));
+  const result: Result = { ...written(figures), std_deviation_bounds: written(bounds) };
+  if (asText !== undefined) {
+    for (const [key, value] of Object.entries(figures)) result[`${key}_as_string`] = asText(value);
+    result.std_deviation_bounds_as_string = Object.fromEntries(Object.entries(bounds).map(([key, value]) => [key, asText(value)]));
+  }
+  return result;
+}
+
+function metric(name: string, type: string, spec: Json, hits: Hit[], context: SearchContext): Result {
   if (type === 'top_hits') {
     const keys = parseSort(spec.sort);
     const ordered = keys.length === 0 ? [...hits].sort((a, b) => b.score - a.score || a.order - b.order) : [...hits].sort((a, b) => compareSortValues(keys.map((key) => sortValue(a.doc, key, a.score, a.order)), keys.map((key) => sortValue(b.doc, key, b.score, b.order)), keys));
@@ -156,11 +221,10 @@ function metric(type: string, spec: Json, hits: Hit[], context: SearchContext): 
   for (const hit of hits) for (const value of numbers(hit, field, spec.missing)) values.push(value);
   const asText = valueFormat(spec, field, context);
   const withString = (value: number | null): Result => ({ value, ...(asText !== undefined && value !== null ? { value_as_string: asText(value) } : {}) });
-  let sum = 0;
+  const sum = compensatedSum(values);
   let min = Infinity;
   let max = -Infinity;
   for (const value of values) {
-    sum += value;
     if (value < min) min = value;
     if (value > max) max = value;
   }
@@ -177,14 +241,8 @@ function metric(type: string, spec: Json, hits: Hit[], context: SearchContext): 
     case 'extended_stats': {
       const count = values.length;
       const stats: Result = { count, min: count ? min : null, max: count ? max : null, avg: count ? sum / count : null, sum };
-      if (type === 'extended_stats') {
-        const mean = count ? sum / count : 0;
-        const squares = values.reduce((total, value) => total + value * value, 0);
-        const variance = count ? squares / count - mean * mean : null;
-        Object.assign(stats, { sum_of_squares: count ? squares : null, variance, std_deviation: variance === null ? null : Math.sqrt(variance) });
-      }
       if (count > 0 && asText !== undefined) Object.assign(stats, { min_as_string: asText(min), max_as_string: asText(max), avg_as_string: asText(sum / count), sum_as_string: asText(sum) });
-      return stats;
+      return type === 'extended_stats' ? { ...stats, ...extendedStats(name, spec, values, sum, count > 0 ? asText : undefined) } : stats;
     }
     case 'percentiles': {
       checkDigestOptions(spec, type);
@@ -708,7 +766,7 @@ export function runAggregations(aggs: Json, hits: Hit[], context: SearchContext,
       const inside = hits.filter((hit) => matcher.matches(hit.doc));
       results[name] = { doc_count: inside.length, ...subAggs(withChildren, inside, context) };
     } else if (BUCKET_TYPES.has(type)) results[name] = bucket(name, type, withChildren, hits, context, all);
-    else if (METRIC_AGGREGATIONS.has(type)) results[name] = metric(type, spec, hits, context);
+    else if (METRIC_AGGREGATIONS.has(type)) results[name] = metric(name, type, spec, hits, context);
     else throw parsingError(`Unknown aggregation type [${type}]`);
     if ((definition as Json).meta !== undefined) (results[name] as Json).meta = (definition as Json).meta;
   }
