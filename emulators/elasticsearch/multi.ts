@@ -97,6 +97,8 @@ export interface MultiGetItem {
   index: string | undefined;
   id: string | undefined;
   source: unknown;
+  /** The item's `stored_fields`, as a comma list. */
+  storedFields: string | undefined;
 }
 
 /** The documents of an `_mget` body: `docs` (each with its `_index`, else the path's) or `ids` of the path's index. */
@@ -107,7 +109,13 @@ export function parseMultiGet(body: Json, pathIndex: string | undefined): MultiG
   const docs = Array.isArray(body.docs) ? (body.docs as unknown[]) : Array.isArray(body.ids) ? (body.ids as unknown[]).map((id) => ({ _id: id })) : [];
   const items = docs.map((doc): MultiGetItem => {
     const spec = (typeof doc === 'object' && doc !== null ? doc : {}) as Json;
-    return { index: spec._index === undefined ? pathIndex : String(spec._index), id: spec._id === undefined || spec._id === null ? undefined : String(spec._id), source: spec._source };
+    const stored = spec.stored_fields;
+    return {
+      index: spec._index === undefined ? pathIndex : String(spec._index),
+      id: spec._id === undefined || spec._id === null ? undefined : String(spec._id),
+      source: spec._source,
+      storedFields: stored === undefined ? undefined : Array.isArray(stored) ? stored.map(String).join(',') : String(stored),
+    };
   });
   const problems = items.flatMap((item, i) => [...(item.index === undefined ? [`index is missing for doc ${i}`] : []), ...(item.id === undefined ? [`id is missing for doc ${i}`] : [])]);
   if (items.length === 0) problems.push('no documents to get');

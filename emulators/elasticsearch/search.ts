@@ -325,17 +325,35 @@ export function sourceSpecOf(body: Json, params: SearchParams): unknown {
 }
 
 /**
- * What `stored_fields` (the body's, else the URL's) leaves of a hit, as Elasticsearch's fetch phase reads it: `_none_`
- * drops the id and the source; a list of fields drops the source unless it names `_source` or the request filters the
- * source itself. The filter to apply, or undefined for no source.
+ * What `stored_fields` (the body's, else the URL's) leaves of a hit or a GET, as Elasticsearch's fetch phase reads it:
+ * `_none_` drops the id and the source; a list of fields drops the source unless it names `_source` or the request
+ * filters the source itself, and names the stored fields to return. The source filter to apply, or undefined for none.
  */
-function storedFieldsOf(body: Json, params: SearchParams, sourceSpec: unknown): { id: boolean; source: unknown } {
+export function storedFieldsOf(body: Json, params: SearchParams, sourceSpec: unknown): { id: boolean; source: unknown; names: string[] } {
   const raw = body.stored_fields ?? params.stored_fields?.split(',');
-  if (raw === undefined) return { id: true, source: sourceSpec ?? true };
+  if (raw === undefined) return { id: true, source: sourceSpec ?? true, names: [] };
   const names = (Array.isArray(raw) ? raw : [raw]).map(String);
-  if (names.includes('_none_')) return { id: false, source: undefined };
-  if (names.includes('_source')) return { id: true, source: sourceSpec === undefined || sourceSpec === false ? true : sourceSpec };
-  return { id: true, source: sourceSpec };
+  if (names.includes('_none_')) return { id: false, source: undefined, names: [] };
+  const stored = names.filter((name) => name !== '_source');
+  if (names.includes('_source')) return { id: true, source: sourceSpec === undefined || sourceSpec === false ? true : sourceSpec, names: stored };
+  return { id: true, source: sourceSpec, names: stored };
+}
+
+/** The mapped fields that the names or patterns of a `stored_fields` list give and that their mapping stores (`store: true`). */
+export function storedFieldDefs(names: string[], fields: Map<string, FieldDef>): FieldDef[] {
+  const defs: FieldDef[] = [];
+  for (const name of names) {
+    const pattern = name.includes('*') ? globToRegex(name) : undefined;
+    for (const [path, def] of fields) {
+      if (def.mapping.store === true && (pattern === undefined ? path === name : pattern.test(path)) && !defs.includes(def)) defs.push(def);
+    }
+  }
+  return defs;
+}
+
+/** Stored fields' values as a hit's or a GET's `fields` give them: as indexed, dates in the field's format. */
+export function storedFieldValues(doc: Doc, defs: FieldDef[]): Json | undefined {
+  return fieldsOf(doc, defs.map((def) => ({ def, format: undefined })));
 }
 
 /** A date field's sort key, with the format its values are written and read in, or undefined for another field. */
@@ -376,9 +394,11 @@ function hitRenderer(body: Json, params: SearchParams, context: SearchContext, s
   const version = body.version === true || params.version === 'true';
   const seqNo = body.seq_no_primary_term === true || params.seq_no_primary_term === 'true';
   const stored = storedFieldsOf(body, params, sourceSpec);
+  const storedDefs = storedFieldDefs(stored.names, context.fields);
+  const withStored = [...selected, ...storedDefs.filter((def) => !selected.some((field) => field.def === def)).map((def) => ({ def, format: undefined }))];
   return (hit) => {
     const source = stored.source === undefined ? undefined : filterSource(sourceOf(hit.doc), stored.source);
-    const mapped = selected.length === 0 ? undefined : fieldsOf(hit.doc, selected);
+    const mapped = withStored.length === 0 ? undefined : fieldsOf(hit.doc, withStored);
     const others = unmapped.length === 0 ? undefined : unmappedFieldsOf(sourceOf(hit.doc), unmapped, context);
     const values = others === undefined ? mapped : { ...mapped, ...others };
     const ignored = hit.doc.fields.get(IGNORED_FIELD);

@@ -4,7 +4,7 @@ import { EsError, indexNotFound } from '../errors.js';
 import { parseMultiGet } from '../multi.js';
 import { reindex, updateByQuery } from '../reindex.js';
 import { ok, type Reply, type Request, type Route, truthy } from '../router.js';
-import { matchingDocs, type SearchParams, sourceSpecOf } from '../search.js';
+import { matchingDocs, type SearchParams, sourceSpecOf, storedFieldDefs, storedFieldsOf, storedFieldValues } from '../search.js';
 import { filterSource } from '../source-filter.js';
 import { type Json, readable, sourceOf, type WriteResult } from '../store.js';
 import { bulk } from './bulk.js';
@@ -29,7 +29,7 @@ export function documentRoutes(route: Route, node: EmulatedNode): void {
   route(['PUT', 'POST'], '/{index}/_doc/{id}', (request) => indexDoc(request, 'index'), { bodyRequired: true });
   route('POST', '/{index}/_doc', (request) => indexDoc(request, 'index'), { bodyRequired: true });
   route(['PUT', 'POST'], '/{index}/_create/{id}', (request) => indexDoc(request, 'create'), { bodyRequired: true });
-  route('GET', '/{index}/_doc/{id}', (request) => getDocument(node, request.params.index as string, request.params.id as string, sourceSpecOf({}, request.query)));
+  route('GET', '/{index}/_doc/{id}', (request) => getDocument(node, request.params.index as string, request.params.id as string, sourceSpecOf({}, request.query), request.query.stored_fields));
   route(['GET', 'POST'], '/_mget', (request) => multiGet(node, request), { bodyRequired: true });
   route(['GET', 'POST'], '/{index}/_mget', (request) => multiGet(node, request), { bodyRequired: true });
   route('GET', '/{index}/_source/{id}', (request) => {
@@ -81,16 +81,21 @@ export function documentRoutes(route: Route, node: EmulatedNode): void {
   }, { bodyRequired: true });
 }
 
-/** One document by id, as `GET <index>/_doc/<id>` answers it (its `_source` filtered by `source` when given). */
-function getDocument(node: EmulatedNode, target: string, id: string, source: unknown): Reply {
+/**
+ * One document by id, as `GET <index>/_doc/<id>` answers it: its `_source` filtered by `source` when given, and with
+ * `stored_fields` the fields its mapping stores, the source then only when the list names it or `source` asks for it.
+ */
+function getDocument(node: EmulatedNode, target: string, id: string, source: unknown, storedFields?: string): Reply {
   const [index] = node.cluster.resolve(target);
   const block = index?.readBlock();
   if (block !== undefined) throw block;
   const doc = index?.docs.get(id);
   const name = index?.name ?? target;
   if (!doc) return { status: 404, body: { _index: name, _id: id, found: false } };
-  const filtered = source === undefined ? sourceOf(doc) : filterSource(sourceOf(doc), source);
-  return ok({ _index: name, _id: doc.id, _version: doc.version, _seq_no: doc.seqNo, _primary_term: 1, found: true, ...(filtered === undefined ? {} : { _source: filtered }) });
+  const stored = storedFieldsOf({}, { stored_fields: storedFields }, source);
+  const filtered = stored.source === undefined ? undefined : filterSource(sourceOf(doc), stored.source);
+  const fields = index === undefined ? undefined : storedFieldValues(doc, storedFieldDefs(stored.names, index.fields));
+  return ok({ _index: name, _id: doc.id, _version: doc.version, _seq_no: doc.seqNo, _primary_term: 1, found: true, ...(filtered === undefined ? {} : { _source: filtered }), ...(fields === undefined ? {} : { fields }) });
 }
 
 /** `_mget`: each document as `GET _doc` gives it; a missing index is that item's error alone. */
@@ -98,7 +103,7 @@ function multiGet(node: EmulatedNode, request: Request): Reply {
   const fromQuery = sourceSpecOf({}, request.query);
   const docs = parseMultiGet(request.json, request.params.index).map((item) => {
     try {
-      return getDocument(node, item.index as string, item.id as string, item.source ?? fromQuery).body;
+      return getDocument(node, item.index as string, item.id as string, item.source ?? fromQuery, item.storedFields ?? request.query.stored_fields).body;
     } catch (error) {
       if (error instanceof EsError) return { _index: item.index, _id: item.id, error: error.toError() };
       throw error;
