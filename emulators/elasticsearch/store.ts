@@ -12,6 +12,7 @@ import type { DocFields } from './doc-fields.js';
 import { AutoIds, DocTable } from './doc-table.js';
 import { RangeColumn, type RangeBounds } from './range-column.js';
 import { fieldIndex, indexDocument, mergeMappings, type FieldDef, type FieldMapping, type MappingLimits, type Mappings } from './mapping.js';
+import { checkedVersion, UNCONDITIONAL, type WriteConditions } from './write-conditions.js';
 
 export type Json = Record<string, unknown>;
 
@@ -365,6 +366,8 @@ export class Cluster {
   /** The last `_ingest.timestamp` given, and the last patch a write was given (for sharing, see `ingest`). */
   private stamp = { at: Number.NaN, text: '' };
   private lastPatch: Patch = [];
+  /** Documents created with an external version: their first version is not 1, yet their write created them. */
+  private readonly createdAtVersion = new WeakSet<Doc>();
 
   now(): number {
     return Date.now() + this.clockOffset;
@@ -837,13 +840,13 @@ export class Cluster {
   }
 
   /** Indexes (or creates) a document. `opType` create refuses an existing id with 409. */
-  indexDoc(index: Index, id: string | undefined, source: Json, opType: 'index' | 'create', options: { ifSeqNo?: number; raw?: Buffer } = {}): WriteResult {
+  indexDoc(index: Index, id: string | undefined, source: Json, opType: 'index' | 'create', options: { conditions?: WriteConditions; raw?: Buffer } = {}): WriteResult {
     return this.writeResult(index, this.writeDoc(index, id, source, opType, options));
   }
 
   /** What a write of `doc` answers: its first version was a creation. */
   writeResult(index: Index, doc: Doc): WriteResult {
-    return doc.version === 1 ? this.result(index, doc, 'created', 201) : this.result(index, doc, 'updated', 200);
+    return doc.version === 1 || this.createdAtVersion.has(doc) ? this.result(index, doc, 'created', 201) : this.result(index, doc, 'updated', 200);
   }
 
   /**
@@ -905,7 +908,7 @@ export class Cluster {
   }
 
   /** indexDoc's work, giving the document written; EsErrors as indexDoc. */
-  writeDoc(index: Index, id: string | undefined, source: Json, opType: 'index' | 'create', options: { ifSeqNo?: number; raw?: Buffer; patch?: Patch } = {}): Doc {
+  writeDoc(index: Index, id: string | undefined, source: Json, opType: 'index' | 'create', options: { conditions?: WriteConditions; raw?: Buffer; patch?: Patch } = {}): Doc {
     const block = index.writeBlock();
     if (block !== undefined) throw block;
     if (typeof source !== 'object' || source === null || Array.isArray(source)) {
@@ -918,15 +921,14 @@ export class Cluster {
     if (opType === 'create' && existing) {
       throw new EsError(409, 'version_conflict_engine_exception', `[${docId}]: version conflict, document already exists (current version [${existing.version}])`, { index_uuid: index.uuid, shard: '0', index: index.name });
     }
-    if (options.ifSeqNo !== undefined && existing?.seqNo !== options.ifSeqNo) {
-      throw new EsError(409, 'version_conflict_engine_exception', `[${docId}]: version conflict, required seqNo [${options.ifSeqNo}], primary term [1]. ${existing ? `current document has seqNo [${existing.seqNo}] and primary term [1]` : 'but no document was found'}`, { index_uuid: index.uuid, shard: '0', index: index.name });
-    }
+    const version = checkedVersion(docId, existing, options.conditions ?? UNCONDITIONAL, index);
     const { fields, added } = this.parseDocument(index, source, docId, id === undefined);
     if (added) this.putMapping(index, { properties: added });
     this.fixConstantKeywords(index, fields);
     // The JSON as received where there is one, with what pipelines set: serialising again would cost as much as indexing.
     const raw = options.raw ?? Buffer.from(JSON.stringify(source));
-    const doc = new Doc(docId, index.name, raw, fields, (existing?.version ?? 0) + 1, index.seqNo++, options.raw === undefined ? undefined : options.patch);
+    const doc = new Doc(docId, index.name, raw, fields, version, index.seqNo++, options.raw === undefined ? undefined : options.patch);
+    if (existing === undefined && version !== 1) this.createdAtVersion.add(doc);
     this.store(index, doc, existing, id === undefined);
     return doc;
   }
@@ -973,21 +975,22 @@ export class Cluster {
     return { _index: index.name, _id: doc.id, _version: doc.version, result, _shards: SHARDS, _seq_no: doc.seqNo, _primary_term: 1, status };
   }
 
-  deleteDoc(index: Index, id: string): WriteResult {
+  deleteDoc(index: Index, id: string, conditions: WriteConditions = UNCONDITIONAL): WriteResult {
     const block = index.writeBlock(true);
     if (block !== undefined) throw block;
     const existing = index.docs.get(id);
-    if (!existing) return { ...this.result(index, { id, version: 1, seqNo: index.seqNo++ }, 'not_found', 404) };
+    const version = checkedVersion(id, existing, conditions, index);
+    if (!existing) return { ...this.result(index, { id, version, seqNo: index.seqNo++ }, 'not_found', 404) };
     index.noteRewrite();
     index.docs.delete(id);
     index.dirty.add(id);
     index.bytes -= existing.size;
     this.journal?.doc(index, id, undefined);
-    return this.result(index, { id, version: existing.version + 1, seqNo: index.seqNo++ }, 'deleted', 200);
+    return this.result(index, { id, version, seqNo: index.seqNo++ }, 'deleted', 200);
   }
 
   /** Partial update: merges `doc` into the source, or upserts; `noop` when nothing changes. */
-  updateDoc(index: Index, id: string, body: { doc?: Json; doc_as_upsert?: boolean; upsert?: Json; detect_noop?: boolean; script?: unknown }): WriteResult {
+  updateDoc(index: Index, id: string, body: { doc?: Json; doc_as_upsert?: boolean; upsert?: Json; detect_noop?: boolean; script?: unknown }, conditions: WriteConditions = UNCONDITIONAL): WriteResult {
     if (body.script !== undefined) throw badRequest('[update] with a [script] is valid in Elasticsearch but not supported by the emulator, which runs no Painless; send a partial [doc]');
     const block = index.writeBlock();
     if (block !== undefined) throw block;
@@ -997,8 +1000,10 @@ export class Cluster {
       if (upsert === undefined) {
         throw new EsError(404, 'document_missing_exception', `[${id}]: document missing`, { index_uuid: index.uuid, shard: '0', index: index.name });
       }
+      checkedVersion(id, undefined, conditions, index);
       return this.indexDoc(index, id, upsert, 'create');
     }
+    checkedVersion(id, existing, conditions, index);
     if (body.doc === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: script or doc is missing;');
     const current = sourceOf(existing);
     const merged = deepMerge(current, body.doc);

@@ -4,6 +4,7 @@ import { badRequest, EsError } from '../errors.js';
 import { ok, type Reply, type Request, truthy } from '../router.js';
 import { Doc, type Index, type Json, type WriteResult } from '../store.js';
 import { MAX_JSON_DEPTH, nestsTooDeep } from '../strict.js';
+import { writeConditions } from '../write-conditions.js';
 
 /** The actions of a bulk request, and the parameters an action line may carry (BulkRequestParser). */
 const BULK_ACTIONS = new Set(['index', 'create', 'update', 'delete']);
@@ -186,7 +187,7 @@ function runBulkItem(node: EmulatedNode, run: BulkRun, request: Request, action:
       // What pipelines set is kept beside the bytes received, and replayed when the source is read.
       const patch = node.cluster.ingest(index, source as Json, id, (metadata.pipeline as string | undefined) ?? request.query.pipeline);
       // The document stands for its item until the answer is written (its result follows from it).
-      run.items.push(node.cluster.writeDoc(index, id, source as Json, opType, { ifSeqNo: metadata.if_seq_no === undefined ? undefined : Number(metadata.if_seq_no), raw: sourceLine, patch }));
+      run.items.push(node.cluster.writeDoc(index, id, source as Json, opType, { conditions: writeConditions(metadata, opType), raw: sourceLine, patch }));
       run.kinds.push(reported);
       run.indices.push(index);
       run.touched.add(index);
@@ -197,12 +198,12 @@ function runBulkItem(node: EmulatedNode, run: BulkRun, request: Request, action:
     if (kind === 'delete') {
       const index = node.cluster.writeTarget(target, 'delete');
       if (id === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: id is missing;');
-      result = node.cluster.deleteDoc(index, id);
+      result = node.cluster.deleteDoc(index, id, writeConditions(metadata, 'delete'));
       run.touched.add(index);
     } else {
       if (id === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: id is missing;');
       const index = node.cluster.writeTarget(target, 'update');
-      result = node.cluster.updateDoc(index, id, (source ?? {}) as { doc?: Json; doc_as_upsert?: boolean; upsert?: Json });
+      result = node.cluster.updateDoc(index, id, (source ?? {}) as { doc?: Json; doc_as_upsert?: boolean; upsert?: Json }, writeConditions(metadata, 'update'));
       run.touched.add(index);
     }
     // A delete of a missing document answers not_found (404) without being an error of the request.

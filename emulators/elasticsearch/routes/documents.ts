@@ -7,6 +7,7 @@ import { ok, type Reply, type Request, type Route, truthy } from '../router.js';
 import { matchingDocs, type SearchParams, sourceSpecOf, storedFieldDefs, storedFieldsOf, storedFieldValues } from '../search.js';
 import { filterSource } from '../source-filter.js';
 import { type Json, readable, sourceOf, type WriteResult } from '../store.js';
+import { writeConditions } from '../write-conditions.js';
 import { bulk } from './bulk.js';
 import { withLookups } from './search.js';
 import { asTask } from './tasks.js';
@@ -21,7 +22,8 @@ export function documentRoutes(route: Route, node: EmulatedNode): void {
     const effective = (request.query.op_type as 'index' | 'create' | undefined) ?? (request.params.id === undefined ? 'create' : opType);
     const index = c.writeTarget(request.params.index as string, effective);
     c.ingest(index, request.json, request.params.id, request.query.pipeline);
-    const result = c.indexDoc(index, request.params.id, request.json, effective, { ifSeqNo: request.query.if_seq_no === undefined ? undefined : Number(request.query.if_seq_no) });
+    const conditions = writeConditions(request.query, effective);
+    const result = c.indexDoc(index, request.params.id, request.json, effective, { conditions });
     node.stats.indexTotal += 1;
     await node.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
     return ok(writeBody(result), result.status);
@@ -43,7 +45,7 @@ export function documentRoutes(route: Route, node: EmulatedNode): void {
   route('DELETE', '/{index}/_doc/{id}', async (request) => {
     const [index] = c.resolve(request.params.index);
     if (!index) throw indexNotFound(request.params.index as string);
-    const result = c.deleteDoc(index, request.params.id as string);
+    const result = c.deleteDoc(index, request.params.id as string, writeConditions(request.query, 'delete'));
     await node.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
     return ok(writeBody(result), result.status);
   });
@@ -75,9 +77,14 @@ export function documentRoutes(route: Route, node: EmulatedNode): void {
   }
   route('POST', '/{index}/_update/{id}', async (request) => {
     const index = c.writeTarget(request.params.index as string, 'update');
-    const result = c.updateDoc(index, request.params.id as string, request.json);
+    const { _source: bodySource, ...update } = request.json;
+    const result = c.updateDoc(index, request.params.id as string, update, writeConditions(request.query, 'update'));
     await node.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
-    return ok(writeBody(result), result.status);
+    // Asked for (the URL's `_source` parameters, else the body's), the document as the update left it comes back under `get`.
+    const source = sourceSpecOf({ _source: bodySource }, request.query);
+    const doc = source === undefined || source === false ? undefined : index.docs.get(request.params.id as string);
+    const got = doc === undefined ? undefined : { _seq_no: doc.seqNo, _primary_term: 1, found: true, _source: filterSource(sourceOf(doc), source) };
+    return ok({ ...writeBody(result), ...(got === undefined ? {} : { get: got }) }, result.status);
   }, { bodyRequired: true });
 }
 
