@@ -31,7 +31,7 @@ export function documentRoutes(route: Route, node: EmulatedNode): void {
   route(['PUT', 'POST'], '/{index}/_doc/{id}', (request) => indexDoc(request, 'index'), { bodyRequired: true });
   route('POST', '/{index}/_doc', (request) => indexDoc(request, 'index'), { bodyRequired: true });
   route(['PUT', 'POST'], '/{index}/_create/{id}', (request) => indexDoc(request, 'create'), { bodyRequired: true });
-  route('GET', '/{index}/_doc/{id}', (request) => getDocument(node, request.params.index as string, request.params.id as string, sourceSpecOf({}, request.query), request.query.stored_fields));
+  route('GET', '/{index}/_doc/{id}', (request) => getDocument(node, request.params.index as string, request.params.id as string, sourceSpecOf({}, request.query), request.query.stored_fields, request.query.version));
   route(['GET', 'POST'], '/_mget', (request) => multiGet(node, request), { bodyRequired: true });
   route(['GET', 'POST'], '/{index}/_mget', (request) => multiGet(node, request), { bodyRequired: true });
   route('GET', '/{index}/_source/{id}', (request) => {
@@ -92,13 +92,17 @@ export function documentRoutes(route: Route, node: EmulatedNode): void {
  * One document by id, as `GET <index>/_doc/<id>` answers it: its `_source` filtered by `source` when given, and with
  * `stored_fields` the fields its mapping stores, the source then only when the list names it or `source` asks for it.
  */
-function getDocument(node: EmulatedNode, target: string, id: string, source: unknown, storedFields?: string): Reply {
+function getDocument(node: EmulatedNode, target: string, id: string, source: unknown, storedFields?: string, version?: string): Reply {
   const [index] = node.cluster.resolve(target);
   const block = index?.readBlock();
   if (block !== undefined) throw block;
   const doc = index?.docs.get(id);
   const name = index?.name ?? target;
   if (!doc) return { status: 404, body: { _index: name, _id: id, found: false } };
+  // A read with a version wants that version, whatever its type (VersionType.isVersionConflictForReads).
+  if (version !== undefined && Number(version) !== doc.version) {
+    throw new EsError(409, 'version_conflict_engine_exception', `[${id}]: version conflict, current version [${doc.version}] is different than the one provided [${version}]`, { index_uuid: index?.uuid, shard: '0', index: name });
+  }
   const stored = storedFieldsOf({}, { stored_fields: storedFields }, source);
   const filtered = stored.source === undefined ? undefined : filterSource(sourceOf(doc), stored.source);
   const fields = index === undefined ? undefined : storedFieldValues(doc, storedFieldDefs(stored.names, index.fields));
