@@ -35,10 +35,7 @@ export function documentRoutes(route: Route, node: EmulatedNode): void {
   route(['GET', 'POST'], '/_mget', (request) => multiGet(node, request), { bodyRequired: true });
   route(['GET', 'POST'], '/{index}/_mget', (request) => multiGet(node, request), { bodyRequired: true });
   route('GET', '/{index}/_source/{id}', (request) => {
-    const [index] = c.resolve(request.params.index);
-    const block = index?.readBlock();
-    if (block !== undefined) throw block;
-    const doc = index?.docs.get(request.params.id as string);
+    const doc = readable(c.resolve(request.params.index))[0]?.docs.get(request.params.id as string);
     if (!doc) throw new EsError(404, 'resource_not_found_exception', `Document not found [${request.params.index}]/[${request.params.id}]`);
     return ok(sourceOf(doc));
   });
@@ -93,9 +90,7 @@ export function documentRoutes(route: Route, node: EmulatedNode): void {
  * `stored_fields` the fields its mapping stores, the source then only when the list names it or `source` asks for it.
  */
 function getDocument(node: EmulatedNode, target: string, id: string, source: unknown, storedFields?: string, version?: string): Reply {
-  const [index] = node.cluster.resolve(target);
-  const block = index?.readBlock();
-  if (block !== undefined) throw block;
+  const [index] = readable(node.cluster.resolve(target));
   const doc = index?.docs.get(id);
   const name = index?.name ?? target;
   if (!doc) return { status: 404, body: { _index: name, _id: id, found: false } };

@@ -66,10 +66,7 @@ export function searchRoutes(route: Route, node: EmulatedNode): void {
 /** A search body with its terms lookups resolved against the node's documents (see terms-lookup.ts). */
 export function withLookups(node: EmulatedNode, body: Json): Json {
   const fetch: SourceFetcher = (index, id) => {
-    const [found] = node.cluster.resolve(index);
-    const block = found?.readBlock();
-    if (block !== undefined) throw block;
-    const doc = found?.docs.get(id);
+    const doc = readable(node.cluster.resolve(index))[0]?.docs.get(id);
     return doc === undefined ? undefined : sourceOf(doc);
   };
   const query = withTermsLookups(body.query, fetch);
