@@ -27,7 +27,10 @@ async function ready(metricsPort: number, worker?: ReturnType<typeof spawnSluice
   await waitFor(async () => {
     if (worker !== undefined && worker.exitCode !== null) throw new Error(`the worker exited with ${worker.exitCode} before it was ready:\n${worker.output()}`);
     return (await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined))?.status === 200;
-  }, 30_000, 'the worker to be ready');
+  }, 30_000, 'the worker to be ready').catch((error: Error) => {
+    // What the worker said while it was not ready (a stop once under a full run's load left nothing to go on).
+    throw new Error(`${error.message}; the worker's output:\n${worker?.output().slice(-4000) ?? '(none)'}`);
+  });
 }
 
 async function searchable(elasticsearchUrl: string, expected: number): Promise<Array<Record<string, unknown>>> {
