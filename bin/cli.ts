@@ -276,8 +276,9 @@ function addIngestCommand(program: Command): void {
       const { startIngest } = await import('../services/ingest/service.js');
       const logger = serviceLogger(createLogger(config.logLevel, config.logFormat), 'ingest');
       if (options.member === true) {
-        const { serveSupervisor } = await import('../services/ingest/members.js');
+        const { serveSupervisor, stopWithSupervisor } = await import('../services/ingest/members.js');
         await serve(async (signal) => {
+          stopWithSupervisor();
           const service = await startIngest(config, logger, { signal, healthServer: false });
           serveSupervisor(service);
           return service;

@@ -5,9 +5,18 @@ import { describe, expect, it } from 'vitest';
 import { connectedProducer, documentCounts, ingestEnvironment, metric, produce, scrape, spawnWorker, startWorker, waitForDocuments } from './support/ingest.js';
 import { cleanUpAfterEach, cleanups, emulators, expectExactlyOnce, faults, scenario, metricsUrlOf } from './support/ingest-scenarios.js';
 import { startKafka } from './support/kafka.js';
-import { childPids, exited, spawnSluice, waitFor } from './support/process.js';
+import { childPids, exited, freePort, spawnSluice, waitFor } from './support/process.js';
 
 cleanUpAfterEach();
+
+/** Whether a process runs: an orphan that exited may stay a zombie where nothing reaps it, which is not running. */
+function running(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 describe('ingest when processes die or move: each ends with exactly N documents and nothing left uncommitted', () => {
   it('the worker killed (SIGKILL) mid-batch and restarted', async () => {
@@ -105,6 +114,20 @@ describe('ingest when processes die or move: each ends with exactly N documents 
     expect(supervisor.output()).toContain('refused its configuration');
     for (const pid of members) expect(() => process.kill(pid, 0)).toThrow();
   }, 90_000);
+
+  it('members still starting (Kafka and Elasticsearch not there yet) stop when their supervisor is killed', async () => {
+    const [kafkaPort, esPort] = [await freePort(), await freePort()];
+    const env = await ingestEnvironment(`127.0.0.1:${kafkaPort}`, `http://127.0.0.1:${esPort}`, { SLUICE_INGEST_WORKERS: '2', LOG_LEVEL: 'warn' });
+    const supervisor = spawnWorker(env);
+    cleanups.push(async () => supervisor.kill('SIGKILL'));
+    await waitFor(() => childPids(supervisor.pid as number).length === 2, 30_000, 'two members');
+    const members = childPids(supervisor.pid as number);
+    cleanups.push(async () => members.filter(running).forEach((pid) => process.kill(pid, 'SIGKILL')));
+    // Long enough for both to be in their start, retrying Kafka and Elasticsearch (they log it after a few seconds).
+    await waitFor(() => supervisor.output().includes('ECONNREFUSED'), 30_000, 'the members to be trying to connect');
+    supervisor.kill('SIGKILL');
+    await waitFor(() => !members.some(running), 20_000, 'the members to stop after their supervisor');
+  }, 60_000);
 
   it('a second worker joins and later leaves (rebalances) while producers write', async () => {
     const { kafka, elasticsearch } = await emulators();

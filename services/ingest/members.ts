@@ -150,9 +150,16 @@ export async function startIngestMembers(config: Config, logger: Logger, command
 }
 
 /**
- * The member's side: answers the supervisor's questions over IPC, and stops gracefully when the supervisor
- * is gone (killed without passing the signal on), so no member is left consuming on its own.
+ * The member's side, from its very start: it stops gracefully when the supervisor is gone (killed without passing the
+ * signal on), still starting or already serving, so that no member is left on its own. A member whose start waited
+ * for Kafka or Elasticsearch outlived its killed supervisor before.
  */
+export function stopWithSupervisor(): void {
+  if (!process.connected) process.kill(process.pid, 'SIGTERM');
+  else process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+}
+
+/** The member's side once started: answers the supervisor's questions over IPC. */
 export function serveSupervisor(service: IngestService): void {
   process.on('message', (request: Request) => {
     const answer = (reply: Reply): void => {
@@ -161,5 +168,4 @@ export function serveSupervisor(service: IngestService): void {
     if (request.ask === 'readiness') answer({ id: request.id, readiness: service.readiness() });
     else void service.registry.getMetricsAsJSON().then((metrics) => answer({ id: request.id, metrics }));
   });
-  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 }
