@@ -35,6 +35,8 @@ class Patterns {
   }
 
   step(state: State, char: string): State {
+    // Everything under a match matches, and nothing after a dead end: no set to build for either.
+    if (state === EVERYTHING || state === NOTHING) return state;
     const next = new Set<number>();
     for (const place of state) {
       if (place === UNDER_MATCH) {
@@ -64,64 +66,52 @@ class Patterns {
   }
 }
 
-/** Every key matches: what an object kept whole by an include becomes while an exclude may still reach into it. */
-const ALL = new Patterns([]);
-
-interface Side {
-  patterns: Patterns;
-  state: State;
-}
-
-function stepped(side: Side, text: string): Side {
-  return { patterns: side.patterns, state: side.patterns === ALL ? EVERYTHING : side.patterns.stepKey(side.state, text) };
-}
-
-function accepts(side: Side): boolean {
-  return side.patterns === ALL || side.patterns.accepts(side.state);
-}
-
-function filterObject(object: Json, include: Side, exclude: Side): Json {
-  const out: Json = {};
-  for (const [key, value] of Object.entries(object)) {
-    const keyInclude = stepped(include, key);
-    if (keyInclude.state.size === 0) continue;
-    const keyExclude = stepped(exclude, key);
-    if (accepts(keyExclude)) continue;
-    const included = accepts(keyInclude);
-    let inner = keyInclude;
-    if (included) {
-      // No exclude can match under this key: keep it whole.
-      if (stepped(keyExclude, '.').state.size === 0) {
+/**
+ * The filter's walk (XContentMapValues.filter and its list variant): `include` and `exclude` are the states reached
+ * by the path so far; an object an include names whole has its inner keys included (EVERYTHING), excludes still apply.
+ */
+function walker(include: Patterns, exclude: Patterns) {
+  const filterObject = (object: Json, includeState: State, excludeState: State): Json => {
+    const out: Json = {};
+    for (const [key, value] of Object.entries(object)) {
+      const keyInclude = include.stepKey(includeState, key);
+      if (keyInclude.size === 0) continue;
+      const keyExclude = exclude.stepKey(excludeState, key);
+      if (exclude.accepts(keyExclude)) continue;
+      const included = include.accepts(keyInclude);
+      const excludeBelow = exclude.step(keyExclude, '.');
+      // Included, and no exclude can match under this key: keep it whole.
+      if (included && excludeBelow.size === 0) {
         setOwn(out, key, value);
         continue;
       }
-      inner = { patterns: ALL, state: EVERYTHING };
+      const inner = included ? EVERYTHING : keyInclude;
+      if (isJsonObject(value)) {
+        const filtered = filterObject(value, include.step(inner, '.'), excludeBelow);
+        if (included || Object.keys(filtered).length > 0) setOwn(out, key, filtered);
+      } else if (Array.isArray(value)) {
+        const filtered = filterArray(value, inner, keyExclude);
+        if (included || filtered.length > 0) setOwn(out, key, filtered);
+      } else if (included) setOwn(out, key, value);
     }
-    if (isJsonObject(value)) {
-      const filtered = filterObject(value, stepped(inner, '.'), stepped(keyExclude, '.'));
-      if (included || Object.keys(filtered).length > 0) setOwn(out, key, filtered);
-    } else if (Array.isArray(value)) {
-      const filtered = filterArray(value, inner, keyExclude);
-      if (included || filtered.length > 0) setOwn(out, key, filtered);
-    } else if (included) setOwn(out, key, value);
-  }
-  return out;
-}
-
-/** An array's objects are filtered under the array's key; its scalars are kept when the key itself is included. */
-function filterArray(values: unknown[], include: Side, exclude: Side): unknown[] {
-  const out: unknown[] = [];
-  const included = accepts(include);
-  for (const value of values) {
-    if (isJsonObject(value)) {
-      const filtered = filterObject(value, stepped(include, '.'), stepped(exclude, '.'));
-      if (Object.keys(filtered).length > 0) out.push(filtered);
-    } else if (Array.isArray(value)) {
-      const filtered = filterArray(value, include, exclude);
-      if (filtered.length > 0) out.push(filtered);
-    } else if (included) out.push(value);
-  }
-  return out;
+    return out;
+  };
+  /** An array's objects are filtered under the array's key; its scalars are kept when the key itself is included. */
+  const filterArray = (values: unknown[], includeState: State, excludeState: State): unknown[] => {
+    const out: unknown[] = [];
+    const included = include.accepts(includeState);
+    for (const value of values) {
+      if (isJsonObject(value)) {
+        const filtered = filterObject(value, include.step(includeState, '.'), exclude.step(excludeState, '.'));
+        if (Object.keys(filtered).length > 0) out.push(filtered);
+      } else if (Array.isArray(value)) {
+        const filtered = filterArray(value, includeState, excludeState);
+        if (filtered.length > 0) out.push(filtered);
+      } else if (included) out.push(value);
+    }
+    return out;
+  };
+  return filterObject;
 }
 
 function patternList(value: unknown): string[] {
@@ -139,8 +129,8 @@ export function filterSource(source: Json, spec: unknown): Json | undefined {
   if (spec === false) return undefined;
   const includes = patternList(typeof spec === 'string' || Array.isArray(spec) ? spec : isJsonObject(spec) ? (spec.includes ?? spec.include) : undefined);
   const excludes = patternList(isJsonObject(spec) ? (spec.excludes ?? spec.exclude) : undefined);
-  const includePatterns = new Patterns(includes);
-  const include: Side = includes.length === 0 ? { patterns: ALL, state: EVERYTHING } : { patterns: includePatterns, state: includePatterns.start };
-  const excludePatterns = new Patterns(excludes);
-  return filterObject(source, include, { patterns: excludePatterns, state: excludePatterns.start });
+  const include = new Patterns(includes);
+  const exclude = new Patterns(excludes);
+  // No include is an include of everything.
+  return walker(include, exclude)(source, includes.length === 0 ? EVERYTHING : include.start, exclude.start);
 }
