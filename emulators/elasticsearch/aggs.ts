@@ -44,16 +44,23 @@ function isDateField(field: string, context: SearchContext): boolean {
 }
 
 /**
- * How an aggregation writes a value as text (its DocValueFormat): a date in the aggregation's `format` or else the
- * mapping's, a number only when the aggregation gives a DecimalFormat `format`; undefined when it writes none.
+ * How an aggregation writes a value of a field of `type` as text (its DocValueFormat): a date in the aggregation's
+ * `format` or else the mapping's, a number only when the aggregation gives a DecimalFormat `format`; undefined when it
+ * writes none. `type` is the mapping's, or a `value_type`'s for an unmapped field.
  */
-function valueFormat(spec: Json, field: string, context: SearchContext, zone?: string): ((value: number) => string) | undefined {
+function valueFormat(spec: Json, type: string | undefined, mappingFormat: string | undefined, zone?: string): ((value: number) => string) | undefined {
   const format = spec.format as string | undefined;
-  if (isDateField(field, context)) {
-    const pattern = format ?? context.fields.get(field)?.mapping.format ?? DEFAULT_DATE_FORMAT;
+  if (type === 'date' || type === 'date_nanos') {
+    const pattern = format ?? mappingFormat ?? DEFAULT_DATE_FORMAT;
     return (value) => formatDate(value, pattern, zone);
   }
   return isDecimalPattern(format) ? (value) => formatDecimal(value, format) : undefined;
+}
+
+/** valueFormat for a field as the searched indices map it. */
+function fieldFormat(spec: Json, field: string, context: SearchContext, zone?: string): ((value: number) => string) | undefined {
+  const def = context.fields.get(field);
+  return valueFormat(spec, def?.type, def?.mapping.format, zone);
 }
 
 function numbers(hit: Hit, field: string, missing: unknown): number[] {
@@ -219,7 +226,7 @@ function metric(name: string, type: string, spec: Json, hits: Hit[], context: Se
   }
   const values: number[] = [];
   for (const hit of hits) for (const value of numbers(hit, field, spec.missing)) values.push(value);
-  const asText = valueFormat(spec, field, context);
+  const asText = fieldFormat(spec, field, context);
   const withString = (value: number | null): Result => ({ value, ...(asText !== undefined && value !== null ? { value_as_string: asText(value) } : {}) });
   const sum = compensatedSum(values);
   let min = Infinity;
@@ -378,7 +385,7 @@ function histogramBuckets(type: string, spec: Json, hits: Hit[], context: Search
   const zone = (spec.time_zone as string | undefined) ?? 'UTC';
   const format = spec.format as string | undefined;
   // A date histogram writes its keys as dates even on a numeric field; a histogram on a date field, as dates too.
-  const asText = date && !isDateField(field, context) ? (key: number) => formatDate(key, format ?? DEFAULT_DATE_FORMAT, zone) : valueFormat(spec, field, context, zone);
+  const asText = date && !isDateField(field, context) ? (key: number) => formatDate(key, format ?? DEFAULT_DATE_FORMAT, zone) : fieldFormat(spec, field, context, zone);
   const buckets = keys
     .map((key) => ({ key, hits: groups.get(key) ?? [] }))
     .filter((bucket) => bucket.hits.length >= minDocCount)
@@ -500,14 +507,8 @@ function termsBuckets(name: string, spec: Json, hits: Hit[], context: SearchCont
   const kept = buckets.slice(0, size);
   const other = buckets.slice(size).reduce((sum, bucket) => sum + bucket.hits.length, 0);
   buckets = kept;
-  const format = spec.format as string | undefined;
-  const date = type === 'date' || type === 'date_nanos';
   // A field left unmapped is read as its `value_type` says, a date included.
-  const asText =
-    type === 'boolean' ? (key: number) => (key === 1 ? 'true' : 'false')
-    : date ? (key: number) => formatDate(key, format ?? def?.mapping.format ?? DEFAULT_DATE_FORMAT)
-    : isNumericType(type) && isDecimalPattern(format) ? (key: number) => formatDecimal(key, format)
-    : undefined;
+  const asText = type === 'boolean' ? (key: number) => (key === 1 ? 'true' : 'false') : valueFormat(spec, type, def?.mapping.format);
   return {
     doc_count_error_upper_bound: 0,
     sum_other_doc_count: other,
