@@ -155,6 +155,8 @@ export async function startIngestMembers(config: Config, logger: Logger, command
  * for Kafka or Elasticsearch outlived its killed supervisor before.
  */
 export function stopWithSupervisor(): void {
+  // Started by hand, with no channel to a supervisor, there is nothing to watch.
+  if (process.send === undefined) return;
   if (!process.connected) process.kill(process.pid, 'SIGTERM');
   else process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 }
