@@ -1,16 +1,28 @@
 import { errors } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { formatDecimal } from '../emulators/elasticsearch/decimal-format.js';
+import { packageRoot } from '../shared/paths.js';
+import { run } from './support/process.js';
 import { startElasticsearch } from './support/elasticsearch.js';
 
 /**
  * A numeric `format` is a java.text.DecimalFormat pattern (Elasticsearch's DocValueFormat.Decimal, root locale).
- * The expected texts are what Java's DecimalFormat writes, as its documentation describes it: `0` a digit always
- * written, `#` one written when not zero (and no integer digit at all for a pattern such as `#.##`), `,` the
- * grouping size, `%` times 100, quotes around literal text, `;` a pattern for negatives, ties rounded half to
- * even on the double's exact binary value (0.125 is a tie, 0.135 and 1.005 are not).
+ * The expected texts are what Java's DecimalFormat writes (Debian's OpenJDK, run below on a grid of patterns and
+ * values): `0` a digit always written, `#` one written when not zero (but `#.##` writes 0.46), `,` the grouping size,
+ * `%` times 100, quotes around literal text, `;` a pattern for negatives, ties rounded half to even where the
+ * double's exact binary value is one (0.125 is a tie, 0.135 and 1.005 are not).
  */
 describe('DecimalFormat patterns', () => {
+  it('write what Java’s DecimalFormat writes, pattern by pattern and value by value', async () => {
+    const output = await run('java', [join(packageRoot, 'test', 'support', 'DecimalFormatGrid.java')]);
+    expect(output.code, output.stderr).toBe(0);
+    const rows = output.stdout.trim().split('\n').map((line) => line.split('\t') as [string, string, string]);
+    expect(rows.length).toBeGreaterThan(500);
+    const differing = rows.filter(([pattern, value, text]) => formatDecimal(Number(value), pattern) !== text).map(([pattern, value, text]) => `${pattern} ${value}: Java ${text}, the emulator ${formatDecimal(Number(value), pattern)}`);
+    expect(differing).toEqual([]);
+  }, 60_000);
+
   const cases: Array<[string, number, string]> = [
     ['#.0', 1, '1.0'],
     ['##0.0', 0, '0.0'],
@@ -21,7 +33,7 @@ describe('DecimalFormat patterns', () => {
     ['0.00', 1.005, '1.00'],
     ['#', 2.5, '2'],
     ['#', 3.5, '4'],
-    ['#.##', 0.456, '.46'],
+    ['#.##', 0.456, '0.46'],
     ['#', 0, '0'],
     ['0.0%', 0.256, '25.6%'],
     ["'#'#", 12, '#12'],

@@ -4,7 +4,7 @@ import { badRequest } from './errors.js';
 /**
  * A numeric `format` (`#.0`, `#,##0.00`, `Value is ##0.0`, `0.0%`), as Elasticsearch writes numbers with it
  * (DocValueFormat.Decimal): Java's DecimalFormat with the root locale's symbols and its default rounding, half to
- * even, decided on the number's exact binary value. Scientific notation (`E`) and currency signs are refused as
+ * even (see roundedDigits). Scientific notation (`E`) and currency signs are refused as
  * not emulated rather than written wrong.
  */
 interface Pattern {
@@ -46,8 +46,14 @@ function parts(text: string): [string, string, string] {
   let quoted = false;
   for (let i = 0; i < text.length; i += 1) {
     const char = text[i] as string;
-    if (char === "'") quoted = !quoted;
-    else if (!quoted && '#0,.'.includes(char)) {
+    if (char === "'") {
+      // A quote ends the number part; before it, it starts quoted prefix text.
+      if (start !== -1) {
+        end = i;
+        break;
+      }
+      quoted = !quoted;
+    } else if (!quoted && '#0,.'.includes(char)) {
       if (start === -1) start = i;
     } else if (start !== -1) {
       end = i;
@@ -58,6 +64,51 @@ function parts(text: string): [string, string, string] {
   return [text.slice(0, start), text.slice(start, end), text.slice(end)];
 }
 
+/**
+ * The digit counts of a number part, as java.text.DecimalFormat.applyPattern counts them: `#` before the first `0`
+ * are left digits, after it right digits; a pattern with no `0` but a point (`#.##`, `.##`) has one `#` made a `0`
+ * (so `#.##` writes 0.46, not .46); the grouping size is the digits after the last `,` before the point.
+ */
+function digitCounts(number: string, source: string): Pick<Pattern, 'minInteger' | 'minFraction' | 'maxFraction' | 'grouping' | 'alwaysPoint'> {
+  let left = 0;
+  let zeros = 0;
+  let right = 0;
+  let point = -1;
+  let grouping = -1;
+  for (const char of number) {
+    if (char === '#') {
+      if (zeros > 0) right += 1;
+      else left += 1;
+    } else if (char === '0') {
+      if (right > 0) throw badRequest(`Unexpected '0' in pattern "${source}"`);
+      zeros += 1;
+    } else if (char === ',') {
+      grouping = 0;
+      continue;
+    } else if (char === '.') {
+      if (point >= 0) throw badRequest(`Multiple decimal separators in pattern "${source}"`);
+      point = left + zeros + right;
+      continue;
+    }
+    if (grouping >= 0 && point < 0) grouping += 1;
+  }
+  if (zeros === 0 && left > 0 && point >= 0) {
+    const n = point === 0 ? 1 : point;
+    right = left - n;
+    left = n - 1;
+    zeros = 1;
+  }
+  const total = left + zeros + right;
+  const decimalAt = point >= 0 ? point : total;
+  return {
+    minInteger: decimalAt - left,
+    maxFraction: point >= 0 ? total - point : 0,
+    minFraction: point >= 0 ? left + zeros - point : 0,
+    grouping: Math.max(grouping, 0),
+    alwaysPoint: point === 0 || point === total,
+  };
+}
+
 function parsePattern(source: string): Pattern {
   const [positive, negative] = splitSubpatterns(source);
   const [prefixText, number, suffixText] = parts(positive);
@@ -65,16 +116,7 @@ function parsePattern(source: string): Pattern {
   const pattern: Pattern = { prefix: '', suffix: '', negativePrefix: '', negativeSuffix: '', multiplier: 1, minInteger: 0, minFraction: 0, maxFraction: 0, grouping: 0, alwaysPoint: false };
   pattern.prefix = affix(prefixText, pattern);
   pattern.suffix = affix(suffixText, pattern);
-  const point = number.indexOf('.');
-  const integer = point === -1 ? number : number.slice(0, point);
-  const fraction = point === -1 ? '' : number.slice(point + 1);
-  if (fraction.includes(',') || fraction.includes('.')) throw badRequest(`Malformed pattern "${source}"`);
-  pattern.minInteger = [...integer].filter((char) => char === '0').length;
-  pattern.minFraction = [...fraction].filter((char) => char === '0').length;
-  pattern.maxFraction = fraction.length;
-  const comma = integer.lastIndexOf(',');
-  pattern.grouping = comma === -1 ? 0 : integer.length - comma - 1;
-  pattern.alwaysPoint = point !== -1 && fraction.length === 0;
+  Object.assign(pattern, digitCounts(number, source));
   if (negative === undefined) {
     pattern.negativePrefix = `-${pattern.prefix}`;
     pattern.negativeSuffix = pattern.suffix;
@@ -95,20 +137,51 @@ function splitSubpatterns(source: string): [string, string | undefined] {
   return [source, undefined];
 }
 
-/** The exact decimal digits of a non-negative double, rounded half to even at `fractionDigits`. */
+/** A non-negative finite double's shortest decimal digits (as Java's Double.toString gives them) and where its point is: value = 0.digits × 10^point. */
+function shortestDigits(value: number): { digits: string; point: number } {
+  const [mantissa = '0', exponent = '0'] = String(value).split('e');
+  const [integer = '0', fraction = ''] = mantissa.split('.');
+  const all = integer + fraction;
+  const leading = all.length - all.replace(/^0+/, '').length;
+  return { digits: all.slice(leading).replace(/0+$/, ''), point: integer.length + Number(exponent) - leading };
+}
+
+/** Compares a double's exact binary value with 0.digits × 10^point: negative, zero or positive. */
+function compareExact(value: number, digits: string, point: number): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, value);
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const mantissa = biased === 0 ? bits & 0xfffffffffffffn : (bits & 0xfffffffffffffn) | (1n << 52n);
+  const binaryExponent = biased === 0 ? -1074 : biased - 1075;
+  let left = mantissa;
+  let right = BigInt(digits);
+  if (binaryExponent >= 0) left <<= BigInt(binaryExponent);
+  else right <<= BigInt(-binaryExponent);
+  const decimalExponent = point - digits.length;
+  if (decimalExponent >= 0) right *= 10n ** BigInt(decimalExponent);
+  else left *= 10n ** BigInt(-decimalExponent);
+  return left === right ? 0 : left > right ? 1 : -1;
+}
+
+/**
+ * A non-negative double rounded half to even at `fractionDigits`, as Java's DigitList rounds it: on its shortest
+ * digits, except that a tie there is decided by the exact binary value (0.135 rounds up, 1.005 down, 0.125 to even).
+ */
 function roundedDigits(value: number, fractionDigits: number): { integer: string; fraction: string } {
-  // Doubles from 2^53 up are integers; below, toFixed with 100 digits shows the binary value exactly enough to find a tie.
-  const exact = value >= 2 ** 53 ? `${BigInt(value)}.` : value.toFixed(100);
-  const [integerText = '0', fractionText = ''] = exact.split('.');
-  const kept = `${integerText}${fractionText.slice(0, fractionDigits).padEnd(fractionDigits, '0')}`;
-  const rest = fractionText.slice(fractionDigits);
-  const first = rest[0] ?? '0';
-  const tail = rest.slice(1);
-  const last = Number(kept[kept.length - 1] ?? '0');
-  const up = first > '5' || (first === '5' && (/[1-9]/.test(tail) || last % 2 === 1));
-  let digits = up ? (BigInt(kept) + 1n).toString() : BigInt(kept).toString();
-  digits = digits.padStart(fractionDigits + 1, '0');
-  return { integer: digits.slice(0, digits.length - fractionDigits), fraction: digits.slice(digits.length - fractionDigits) };
+  const { digits, point } = shortestDigits(value);
+  const keep = point + fractionDigits;
+  const kept = keep <= 0 ? '' : digits.slice(0, keep).padEnd(keep, '0');
+  const dropped = keep < 0 ? `${'0'.repeat(-keep)}${digits}` : digits.slice(Math.max(keep, 0));
+  const first = dropped[0] ?? '0';
+  let up = first > '5' || (first === '5' && /[1-9]/.test(dropped.slice(1)));
+  if (first === '5' && !up) {
+    // The tie is 0.(kept)5 × 10^point (a tie cannot occur with keep < 0: the first dropped digit is then a 0).
+    const exact = compareExact(value, `${kept}5`, point);
+    up = exact > 0 || (exact === 0 && Number(kept.at(-1) ?? '0') % 2 === 1);
+  }
+  const rounded = ((kept === '' ? 0n : BigInt(kept)) + (up ? 1n : 0n)).toString().padStart(fractionDigits + 1, '0');
+  return { integer: rounded.slice(0, rounded.length - fractionDigits), fraction: rounded.slice(rounded.length - fractionDigits) };
 }
 
 function group(digits: string, size: number): string {
