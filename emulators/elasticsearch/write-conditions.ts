@@ -25,17 +25,22 @@ function integer(value: unknown, name: string): number | undefined {
   return number;
 }
 
-/** The problems IndexRequest.validate, DeleteRequest.validate and UpdateRequest.validate find in a write's conditions. */
+/**
+ * The problems IndexRequest.validate, DeleteRequest.validate and UpdateRequest.validate find in a write's conditions:
+ * a create stops at its first, an update with a version type of its own has only that one, the others are
+ * DocWriteRequest.validateSeqNoBasedCASParams's, in its order.
+ */
 function problems(kind: WriteKind, conditions: WriteConditions): string[] {
   const { ifSeqNo, ifPrimaryTerm, version, versionType } = conditions;
-  const found: string[] = [];
   if (kind === 'create') {
-    if (versionType !== 'internal') found.push('create operations only support internal versioning. use index instead');
-    if (version !== undefined) found.push('create operations do not support explicit versions. use index instead');
-    if (ifSeqNo !== undefined) found.push('create operations do not support compare and set. use index instead');
+    if (versionType !== 'internal') return ['create operations only support internal versioning. use index instead'];
+    if (version !== undefined) return ['create operations do not support explicit versions. use index instead'];
+    if (ifSeqNo !== undefined || ifPrimaryTerm !== undefined) return ['create operations do not support compare and set. use index instead'];
   }
-  if (kind === 'update' && versionType !== 'internal') found.push(`version type [${versionType.toUpperCase()}] is not supported by the update API`);
-  if (version !== undefined && versionType !== 'internal' && version < 0) found.push(`illegal version value [${version}] for version type [${versionType.toUpperCase()}]`);
+  if (kind === 'update' && versionType !== 'internal') return [`version type [${versionType.toUpperCase()}] is not supported by the update API`];
+  const found: string[] = [];
+  // VersionType.validateVersionForWrites: external versions from 0, internal ones from 1.
+  if (version !== undefined && version < (versionType === 'internal' ? 1 : 0)) found.push(`illegal version value [${version}] for version type [${versionType.toUpperCase()}]`);
   if (versionType === 'internal' && version !== undefined) found.push('internal versioning can not be used for optimistic concurrency control. Please use `if_seq_no` and `if_primary_term` instead');
   if (ifSeqNo !== undefined && (versionType !== 'internal' || version !== undefined)) found.push('compare and write operations can not use versioning');
   if (ifSeqNo !== undefined && ifPrimaryTerm === undefined) found.push('ifSeqNo is set, but primary term is [0]');
