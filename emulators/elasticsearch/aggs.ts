@@ -1,10 +1,11 @@
 import { parseTimeValue } from '../../shared/time-value.js';
 import { addUnits, calendarUnit, DEFAULT_DATE_FORMAT, formatDate, isTimeZone, resolveDateMath, roundDown, zoneOffset, type CalendarUnit } from './dates.js';
 import { formatDecimal, isDecimalPattern } from './decimal-format.js';
+import { planSort } from './field-sort.js';
 import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
 import { includeExclude, termKeyOf, type TermKey } from './include-exclude.js';
 import { isNumericType, isTextType, type FieldValue } from './mapping.js';
-import { compareSortValues, compileQuery, parseSort, sortValue, type SearchContext } from './query.js';
+import { compileQuery, parseSort, type SearchContext } from './query.js';
 import { filterSource } from './source-filter.js';
 import { sourceOf, type Doc, type Json } from './store.js';
 import { AGGREGATION_OPTIONS, badFieldValue, checkKeys, COMPOSITE_SOURCE_OPTIONS, METRIC_AGGREGATIONS, numberOption, UNSUPPORTED_AGGREGATIONS, unknownField } from './strict.js';
@@ -203,16 +204,19 @@ function extendedStats(name: string, spec: Json, values: number[], sum: number, 
 function metric(name: string, type: string, spec: Json, hits: Hit[], context: SearchContext): Result {
   if (type === 'top_hits') {
     const keys = parseSort(spec.sort);
-    const ordered = keys.length === 0 ? [...hits].sort((a, b) => b.score - a.score || a.order - b.order) : [...hits].sort((a, b) => compareSortValues(keys.map((key) => sortValue(a.doc, key, a.score, a.order)), keys.map((key) => sortValue(b.doc, key, b.score, b.order)), keys));
+    const plan = planSort(keys, context);
+    const sorted = hits.map((hit) => ({ hit, values: plan.valuesOf(hit) }));
+    if (keys.length === 0) sorted.sort((a, b) => b.hit.score - a.hit.score || a.hit.order - b.hit.order);
+    else sorted.sort((a, b) => plan.compare(a.values, b.values) || a.hit.order - b.hit.order);
     const from = Number(spec.from ?? 0);
     const size = Number(spec.size ?? 3);
     return {
       hits: {
         total: { value: hits.length, relation: 'eq' },
         max_score: keys.length === 0 && hits.length > 0 ? hits.reduce((max, hit) => (hit.score > max ? hit.score : max), -Infinity) : null,
-        hits: ordered.slice(from, from + size).map((hit) => {
+        hits: sorted.slice(from, from + size).map(({ hit, values }) => {
           const source = filterSource(sourceOf(hit.doc), spec._source);
-          return { _index: hit.index, _id: hit.doc.id, _score: keys.length === 0 ? hit.score : null, ...(source === undefined ? {} : { _source: source }), ...(keys.length > 0 ? { sort: keys.map((key) => sortValue(hit.doc, key, hit.score, hit.order)) } : {}) };
+          return { _index: hit.index, _id: hit.doc.id, _score: keys.length === 0 ? hit.score : null, ...(source === undefined ? {} : { _source: source }), ...(keys.length > 0 ? { sort: plan.written(hit, values) } : {}) };
         }),
       },
     };

@@ -9,15 +9,19 @@ import { queryString } from './query-string.js';
 import { simpleQueryString } from './simple-query-string.js';
 import { analyze, isNumericType, isTextType, parseGeoPoint, type FieldDef, type FieldValue } from './mapping.js';
 import type { RangeBounds } from './range-column.js';
-import type { Doc, Json } from './store.js';
+import type { Doc, Index, Json } from './store.js';
 import { checkKeys, MAX_QUERY_DEPTH, QUERY_OPTIONS, SINGLE_FIELD_QUERIES, SORT_OPTIONS, UNSUPPORTED_QUERIES, unknownQueryOption } from './strict.js';
 
 /** What a query needs to know of the searched indices: their fields (merged) and the clock for date math. */
 export interface SearchContext {
+  /** The searched indices; `fields` is their mappings as one lookup. */
+  indices: readonly Index[];
   fields: Map<string, FieldDef>;
   now: number;
   /** `index.max_terms_count`, the lowest of the searched indices'. */
   maxTermsCount?: number;
+  /** The cluster setting `indices.id_field_data.enabled` (off by default since 8.0): whether `_id` may be sorted on. */
+  idFieldData?: boolean;
 }
 
 /** `index.max_terms_count`'s default. */
@@ -679,6 +683,33 @@ export interface SortKey {
   unmappedType?: string;
   /** A date format: the hits' sort values are written in it, and search_after's text is read in it. */
   format?: string;
+  /** Which of a document's values it sorts by; by default the smallest ascending, the largest descending. */
+  mode?: SortMode;
+  /** The numeric type values sort as (`long`, `double`, `date`, `date_nanos`), for fields mapped differently across indices. */
+  numericType?: string;
+}
+
+export type SortMode = 'min' | 'max' | 'sum' | 'avg' | 'median';
+const SORT_MODES: readonly string[] = ['min', 'max', 'sum', 'avg', 'median'];
+const NUMERIC_TYPES: readonly string[] = ['long', 'double', 'date', 'date_nanos'];
+
+/** An option FieldSortBuilder's parser refuses, as its ObjectParser reports it. */
+function sortOptionError(option: string, reason: string): EsError {
+  return new EsError(400, 'x_content_parse_exception', `[1:1] [field_sort] failed to parse field [${option}]`, {}, { type: 'illegal_argument_exception', reason });
+}
+
+function sortMode(value: unknown): SortMode | undefined {
+  if (value === undefined || value === null) return undefined;
+  const mode = String(value).toLowerCase();
+  if (!SORT_MODES.includes(mode)) throw sortOptionError('mode', `Unknown SortMode [${String(value)}]`);
+  return mode as SortMode;
+}
+
+function numericType(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const type = String(value).toLowerCase();
+  if (!NUMERIC_TYPES.includes(type)) throw sortOptionError('numeric_type', `invalid value for [numeric_type], must be [long, double, date, date_nanos], got ${type}`);
+  return type;
 }
 
 /** Sort keys that are not fields: they need no mapping. */
@@ -703,13 +734,18 @@ export function parseSort(sort: unknown): SortKey[] {
       const options = typeof spec === 'string' ? { order: spec } : (spec as Json);
       if (typeof options !== 'object' || options === null) throw parsingError(`[${field}] sort malformed`);
       checkKeys(options, SORT_OPTIONS, (key) => new EsError(400, 'x_content_parse_exception', `[1:1] [field_sort] unknown field [${key}]`));
+      if (options.nested !== undefined) throw badRequest('[nested] sort is valid in Elasticsearch but not supported by the emulator, which has no nested documents');
       const order = sortOrder(String(options.order ?? (field === '_score' ? 'desc' : 'asc')), field);
+      const mode = sortMode(options.mode);
+      const numeric = numericType(options.numeric_type);
       return {
         field,
         order,
-        missing: (options.missing as SortKey['missing'] | undefined) ?? '_last',
+        missing: (options.missing as SortKey['missing'] | null | undefined) ?? '_last',
         ...(typeof options.unmapped_type === 'string' ? { unmappedType: options.unmapped_type } : {}),
         ...(typeof options.format === 'string' ? { format: options.format } : {}),
+        ...(mode === undefined ? {} : { mode }),
+        ...(numeric === undefined ? {} : { numericType: numeric }),
       };
     });
   });
@@ -723,30 +759,3 @@ export function checkSortFields(keys: SortKey[], context: SearchContext): void {
   }
 }
 
-/** The value a document sorts by: the smallest for ascending, the largest for descending (Elasticsearch's default mode). */
-export function sortValue(doc: Doc, key: SortKey, score: number, order: number): FieldValue | null {
-  if (key.field === '_score') return score;
-  if (key.field === '_doc' || key.field === '_shard_doc') return order;
-  if (key.field === '_id') return doc.id;
-  const values = doc.fields.get(key.field);
-  if (values === undefined || values.length === 0) return null;
-  let best = values[0] as FieldValue;
-  for (const value of values) if ((key.order === 'asc' ? compare(value, best) < 0 : compare(value, best) > 0)) best = value;
-  return typeof best === 'object' ? null : best;
-}
-
-export function compareSortValues(a: Array<FieldValue | null>, b: Array<FieldValue | null>, keys: SortKey[]): number {
-  for (let i = 0; i < keys.length; i += 1) {
-    const key = keys[i] as SortKey;
-    const left = a[i] ?? null;
-    const right = b[i] ?? null;
-    if (left === right) continue;
-    if (left === null || right === null) {
-      // Missing values go last (or first) whatever the order, as in Elasticsearch.
-      return (left === null ? 1 : -1) * (key.missing === '_first' ? -1 : 1);
-    }
-    const result = compare(left, right);
-    if (result !== 0) return key.order === 'asc' ? result : -result;
-  }
-  return 0;
-}

@@ -1,11 +1,12 @@
 import { isJsonObject } from '../../shared/json-object.js';
 import { runAggregations, type Hit } from './aggs.js';
-import { DEFAULT_DATE_FORMAT, formatDate, resolveDateMath } from './dates.js';
+import { DEFAULT_DATE_FORMAT, formatDate } from './dates.js';
 import { formatDecimal, isDecimalPattern } from './decimal-format.js';
+import { planSort, type SortPlan, type SortValue } from './field-sort.js';
 import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
 import { globToRegex } from './glob.js';
 import { IGNORED_FIELD, isNumericType, isTextType, type FieldDef, type FieldValue } from './mapping.js';
-import { checkSortFields, compareSortValues, compileQuery, expandFields, MAX_TERMS_COUNT, parseSort, sortValue, type SearchContext, type SortKey } from './query.js';
+import { checkSortFields, compileQuery, expandFields, MAX_TERMS_COUNT, parseSort, type SearchContext, type SortKey } from './query.js';
 import { filterSource } from './source-filter.js';
 import { sourceOf, type Doc, type Index, type Json } from './store.js';
 import { checkSearchBody, shardFailure } from './strict.js';
@@ -51,11 +52,11 @@ export function frozenTargets(indices: Index[]): Target[] {
 }
 
 /** The fields of several indices as one lookup (the first index that maps a field decides its type). */
-export function searchContext(indices: Index[], now: number): SearchContext {
+export function searchContext(indices: Index[], now: number, idFieldData = false): SearchContext {
   const fields = new Map<string, FieldDef>();
   for (const index of indices) for (const [path, def] of index.fields) if (!fields.has(path)) fields.set(path, def);
   const maxTermsCount = indices.length === 0 ? MAX_TERMS_COUNT : Math.min(...indices.map((index) => Number(index.settings['index.max_terms_count'] ?? MAX_TERMS_COUNT)));
-  return { fields, now, maxTermsCount };
+  return { indices, fields, now, maxTermsCount, idFieldData };
 }
 
 function queryOf(body: Json, params: SearchParams): unknown {
@@ -271,7 +272,7 @@ function unmappedFieldsOf(source: Json, patterns: RegExp[], context: SearchConte
 // ---- preparing and rendering -------------------------------------------------------------------------
 
 /** A hit with its sort values. */
-type SortedHit = Hit & { sort?: Array<FieldValue | null> };
+type SortedHit = Hit & { sort?: SortValue[] };
 
 /** Everything a search decided: the sorted matching hits and how each page renders. A scroll keeps it. */
 export interface PreparedSearch {
@@ -310,10 +311,10 @@ function checkSortable(keys: SortKey[], context: SearchContext): void {
   }
 }
 
-function sortHits(hits: Hit[], keys: SortKey[]): SortedHit[] {
-  if (keys.length === 0) return [...hits].sort((a, b) => b.score - a.score || a.order - b.order);
-  const sorted = hits.map((hit) => ({ ...hit, sort: keys.map((key) => sortValue(hit.doc, key, hit.score, hit.order)) }));
-  sorted.sort((a, b) => compareSortValues(a.sort, b.sort, keys) || a.order - b.order);
+function sortHits(hits: Hit[], plan: SortPlan): SortedHit[] {
+  if (plan.keys.length === 0) return [...hits].sort((a, b) => b.score - a.score || a.order - b.order);
+  const sorted = hits.map((hit) => ({ ...hit, sort: plan.valuesOf(hit) }));
+  sorted.sort((a, b) => plan.compare(a.sort, b.sort) || a.order - b.order);
   return sorted;
 }
 
@@ -356,36 +357,7 @@ export function storedFieldValues(doc: Doc, defs: FieldDef[]): Json | undefined 
   return fieldsOf(doc, defs.map((def) => ({ def, format: undefined })));
 }
 
-/** A date field's sort key, with the format its values are written and read in, or undefined for another field. */
-function dateSortFormat(key: SortKey, context: SearchContext): string | undefined {
-  const def = context.fields.get(key.field);
-  return def?.type === 'date' || def?.type === 'date_nanos' ? (key.format ?? def.mapping.format ?? DEFAULT_DATE_FORMAT) : undefined;
-}
-
-/**
- * A search_after value as the sort reads it (SearchAfterBuilder): a date given as text is parsed in the sort's
- * `format`, else the field's, date math included; text that does not parse fails the shard.
- */
-function searchAfterValue(value: FieldValue | null, key: SortKey, context: SearchContext): FieldValue | null {
-  const format = dateSortFormat(key, context);
-  if (typeof value !== 'string' || format === undefined) return value;
-  const parsed = resolveDateMath(value, context.now, { format });
-  if (parsed !== undefined) return parsed;
-  const reason = `failed to parse date field [${value}] with format [${format}]`;
-  throw new ShardLevelError(400, 'illegal_argument_exception', `Failed to parse search_after value for field [${key.field}].`, {}, { type: 'illegal_argument_exception', reason });
-}
-
-/** Sort values as a hit shows them: a date sort with its own `format` writes its values in it (since 7.13), others raw. */
-function sortValuesWriter(keys: SortKey[], context: SearchContext): (values: Array<FieldValue | null>) => Array<FieldValue | null> {
-  const formats = keys.map((key) => (key.format === undefined ? undefined : dateSortFormat(key, context)));
-  if (formats.every((format) => format === undefined)) return (values) => values;
-  return (values) => values.map((value, i) => {
-    const format = formats[i];
-    return format === undefined || typeof value !== 'number' ? value : formatDate(value, format);
-  });
-}
-
-function hitRenderer(body: Json, params: SearchParams, context: SearchContext, showScore: boolean, writeSort: (values: Array<FieldValue | null>) => Array<FieldValue | null>): (hit: SortedHit) => Json {
+function hitRenderer(body: Json, params: SearchParams, context: SearchContext, showScore: boolean, plan: SortPlan): (hit: SortedHit) => Json {
   const sourceSpec = sourceSpecOf(body, params);
   const docValueRequests = body.docvalue_fields ?? (params.docvalue_fields === undefined ? undefined : params.docvalue_fields.split(','));
   const requested = fieldRequests(body.fields, 'fields');
@@ -411,7 +383,7 @@ function hitRenderer(body: Json, params: SearchParams, context: SearchContext, s
       ...(ignored === undefined ? {} : { _ignored: ignored }),
       ...(source === undefined ? {} : { _source: source }),
       ...(values === undefined ? {} : { fields: values }),
-      ...(hit.sort === undefined ? {} : { sort: writeSort(hit.sort) }),
+      ...(hit.sort === undefined ? {} : { sort: plan.written(hit, hit.sort) }),
     };
   };
 }
@@ -428,11 +400,17 @@ function checkPaging(body: Json, params: SearchParams, from: number, size: numbe
   }
 }
 
+/** `pit`: the targets are a point in time's; `idFieldData`: the cluster lets `_id` be sorted on. */
+export interface SearchOptions {
+  pit?: boolean;
+  idFieldData?: boolean;
+}
+
 /** Runs the query, filters by `min_score` and `post_filter`, and runs the aggregations; the hits are sorted (and `search_after` applied) when first read. */
-export function prepareSearch(targets: Target[], body: Json, params: SearchParams, now: number, options: { pit?: boolean } = {}): PreparedSearch {
+export function prepareSearch(targets: Target[], body: Json, params: SearchParams, now: number, options: SearchOptions = {}): PreparedSearch {
   checkSearchBody(body);
   const indices = targets.map((target) => target.index);
-  const context = searchContext(indices, now);
+  const context = searchContext(indices, now, options.idFieldData);
   return asShardFailure(targets, () => {
     const keys = sortKeys(body, params, options.pit === true);
     // The check is each shard's: a pattern that matches no index has none to fail, and answers no hits.
@@ -452,14 +430,15 @@ export function prepareSearch(targets: Target[], body: Json, params: SearchParam
       if (keys.length === 0) throw badRequest('Cannot use [search_after] without a [sort] clause');
       if (!Array.isArray(given) || given.length !== keys.length) throw badRequest(`search_after has ${Array.isArray(given) ? given.length : 0} value(s) but sort has ${keys.length}.`);
     }
-    const after = given?.map((value, i) => searchAfterValue(value, keys[i] as SortKey, context));
+    const plan = planSort(keys, context);
+    const after = given === undefined ? undefined : plan.after(given);
     let sorted: SortedHit[] | undefined;
     // A scroll renders every page from the same prepared search: the best score is found once.
     let best: number | null | undefined;
     const showScore = keys.length === 0 || trackScores;
     return {
       get hits(): SortedHit[] {
-        sorted ??= after === undefined ? sortHits(matched, keys) : sortHits(matched, keys).filter((hit) => compareSortValues(hit.sort ?? [], after, keys) > 0);
+        sorted ??= after === undefined ? sortHits(matched, plan) : sortHits(matched, plan).filter((hit) => plan.compare(hit.sort ?? [], after) > 0);
         return sorted;
       },
       get maxScore(): number | null {
@@ -469,7 +448,7 @@ export function prepareSearch(targets: Target[], body: Json, params: SearchParam
       total: matched.length,
       threshold: totalThreshold(body, params),
       sortedByScore: keys.length === 0,
-      render: hitRenderer(body, params, context, showScore, sortValuesWriter(keys, context)),
+      render: hitRenderer(body, params, context, showScore, plan),
       ...(aggregations === undefined ? {} : { aggregations }),
     };
   });
@@ -508,7 +487,7 @@ function pageOf(body: Json, params: SearchParams): { from: number; size: number 
  * A search's first page, and what it prepared (a scroll keeps that for its next pages). `pit`: the targets
  * are a point in time's, which adds the `_shard_doc` tiebreaker to the sort.
  */
-export function firstPage(targets: Target[], body: Json, params: SearchParams, now: number, options: { pit?: boolean } = {}): { prepared: PreparedSearch; response: Json; size: number } {
+export function firstPage(targets: Target[], body: Json, params: SearchParams, now: number, options: SearchOptions = {}): { prepared: PreparedSearch; response: Json; size: number } {
   const started = performance.now();
   const page = pageOf(body, params);
   const prepared = prepareSearch(targets, body, params, now, options);
@@ -516,6 +495,6 @@ export function firstPage(targets: Target[], body: Json, params: SearchParams, n
   return { prepared, response, size: page.size };
 }
 
-export function search(targets: Target[], body: Json, params: SearchParams, now: number): Json {
-  return firstPage(targets, body, params, now).response;
+export function search(targets: Target[], body: Json, params: SearchParams, now: number, options: SearchOptions = {}): Json {
+  return firstPage(targets, body, params, now, options).response;
 }

@@ -11,6 +11,7 @@ import type { FsyncPolicy } from '../common/record-file.js';
 import { compatibleVersion } from './compatible-version.js';
 import { EmulatedNode } from './emulated-node.js';
 import { EsError } from './errors.js';
+import { ExactInteger, exactIntegersWritten, withExactIntegers } from './exact-integer.js';
 import { matchesPattern } from './glob.js';
 import { compress, inflateBody, responseEncoding, type Body, type ResponseEncoding } from './http-compression.js';
 import { Security, WWW_AUTHENTICATE } from './security.js';
@@ -127,7 +128,8 @@ function filterNode(node: unknown, remaining: string[][], below: Map<string[][],
     }
     return items.length > 0 ? items : undefined;
   }
-  if (typeof node !== 'object' || node === null) return undefined;
+  // An exact integer is a number written in pieces: a leaf like any other.
+  if (typeof node !== 'object' || node === null || node instanceof ExactInteger) return undefined;
   let out: Json | undefined;
   for (const key in node) {
     const patterns = patternsBelow(remaining, key, below);
@@ -356,8 +358,9 @@ export class ElasticsearchEmulator {
       return;
     }
     const body = query.filter_path !== undefined ? filterPath(reply.body, query.filter_path.split(',')) : reply.body;
-    if (contentType === YAML_TYPE) this.end(outgoing, `---\n${stringifyYaml(body, JACKSON_YAML_STYLE)}`, encoding);
-    else this.end(outgoing, JSON.stringify(body, null, truthy(query.pretty) ? 2 : undefined), encoding);
+    const before = exactIntegersWritten();
+    const text = contentType === YAML_TYPE ? `---\n${stringifyYaml(body, JACKSON_YAML_STYLE)}` : JSON.stringify(body, null, truthy(query.pretty) ? 2 : undefined);
+    this.end(outgoing, withExactIntegers(text, before), encoding);
   }
 
   /** The answer's body, compressed when the client accepts it (`http.compression`, on by default over plain HTTP). */

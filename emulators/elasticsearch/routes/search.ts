@@ -78,18 +78,19 @@ export function searchRequest(node: EmulatedNode, request: Request): Json {
   const body = withLookups(node, request.json);
   const params = request.query as SearchParams;
   const pit = body.pit as Json | undefined;
+  const idFieldData = node.cluster.clusterSettings['indices.id_field_data.enabled'] === 'true';
   if (pit !== undefined) {
     if (request.params.index !== undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [indices] cannot be used with point in time. Do not specify any index with point in time.;');
     if (params.scroll !== undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: using [point in time] is not allowed in a scroll context;');
     if (typeof pit.id !== 'string') throw new EsError(400, 'parsing_exception', '[pit] requires [id]', { line: 1, col: 1 });
     const targets = node.contexts.pit(pit.id, pit.keep_alive === undefined ? undefined : String(pit.keep_alive));
     const { pit: _pit, ...rest } = body;
-    return { pit_id: pit.id, ...firstPage(targets, rest, params, node.cluster.now(), { pit: true }).response };
+    return { pit_id: pit.id, ...firstPage(targets, rest, params, node.cluster.now(), { pit: true, idFieldData }).response };
   }
   const indices = node.cluster.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
   readable(indices);
-  if (params.scroll === undefined) return search(liveTargets(indices), body, params, node.cluster.now());
-  const { prepared, response, size } = firstPage(frozenTargets(indices), body, params, node.cluster.now());
+  if (params.scroll === undefined) return search(liveTargets(indices), body, params, node.cluster.now(), { idFieldData });
+  const { prepared, response, size } = firstPage(frozenTargets(indices), body, params, node.cluster.now(), { idFieldData });
   return { _scroll_id: node.contexts.openScroll(prepared, size, indices.length, params.scroll), ...response };
 }
 
