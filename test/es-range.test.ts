@@ -180,3 +180,32 @@ describe('date parsing', () => {
     expect(parseDate('30/11/26', 'dd/MM/yy')).toBe(Date.parse('2026-11-30T00:00:00Z'));
   });
 });
+
+describe('float and half_float values', () => {
+  it('keeps them at their precision and takes terms and bounds as Elasticsearch does', async () => {
+    const { es, stop } = await startElasticsearch();
+    cleanups.push(stop);
+    await es.indices.create({ index: 'measures', mappings: { properties: { half: { type: 'half_float' }, single: { type: 'float' } } } });
+    await es.bulk({ refresh: true, index: 'measures', operations: [{ index: { _id: 'tenth' } }, { half: 0.1, single: 0.1 }, { index: { _id: 'third' } }, { half: 1 / 3, single: 1 / 3 }] });
+    const sums = await es.search({ index: 'measures', size: 0, aggs: { half: { sum: { field: 'half' } }, single: { min: { field: 'single' } } } });
+    const value = (name: string) => (sums.aggregations?.[name] as { value: number }).value;
+    // The binary16 and binary32 numbers nearest 0.1 and 1/3 (IEEE 754: 0x2E66 and 0x3555 as half floats).
+    expect(value('half')).toBe(0.0999755859375 + 0.333251953125);
+    expect(value('single')).toBe(0.10000000149011612);
+    const ids = async (query: Record<string, unknown>) => (await es.search({ index: 'measures', query })).hits.hits.map((hit) => hit._id).sort();
+    expect(await ids({ term: { half: 0.1 } })).toEqual(['tenth']);
+    expect(await ids({ term: { half: 0.09998 } })).toEqual(['tenth']);
+    expect(await ids({ term: { single: 0.1 } })).toEqual(['tenth']);
+    // HalfFloatPoint's range: the smallest half float at or above 0.1 is 0.10003662109375, above the stored 0.0999755859375.
+    expect(await ids({ range: { half: { gte: 0.1 } } })).toEqual(['third']);
+    expect(await ids({ range: { half: { lte: 0.1 } } })).toEqual(['tenth']);
+    // A float bound is the float nearest it: -3.4028235e38 is the float's lowest, so gt leaves it out.
+    await es.index({ index: 'measures', id: 'lowest', document: { single: -3.4028235e38 }, refresh: true });
+    expect(await ids({ range: { single: { gt: -3.4028235e38, lt: 0 } } })).toEqual([]);
+    expect(await ids({ range: { single: { gte: -3.4028235e38, lt: 0 } } })).toEqual(['lowest']);
+    // Past the largest value: the message of a real cluster's refusal (a user's report of it: 94433.46 into a half_float).
+    const refusal = async (document: object) => JSON.stringify(((await es.index({ index: 'measures', document }).catch((caught: unknown) => caught)) as { body: unknown }).body);
+    expect(await refusal({ half: 94433.46 })).toContain('[half_float] supports only finite values, but got [94433.46]');
+    expect(await refusal({ single: 3.5e38 })).toContain('[float] supports only finite values, but got [Infinity]');
+  });
+});

@@ -201,6 +201,11 @@ export function parseDate(value: unknown, format: string = DEFAULT_DATE_FORMAT, 
     if (typeof value === 'number') {
       if (name === 'epoch_millis') return Math.trunc(value);
       if (name === 'epoch_second') return Math.trunc(value * 1000);
+      // A Java pattern reads a number as its text, as DateFieldType.parseToLong does (`gte: 1500` with `uuuu`: the year).
+      if (!ISO_FORMATS.has(name) && name !== 'basic_date' && Number.isInteger(value)) {
+        const parsed = patternToMillis(String(value), name, zone, roundUp);
+        if (parsed !== undefined) return parsed;
+      }
       continue;
     }
     if (typeof value !== 'string') return undefined;
@@ -371,7 +376,7 @@ const MATH_UNITS: Record<string, CalendarUnit> = { y: 'y', M: 'M', w: 'w', d: 'd
  */
 export function resolveDateMath(expression: string | number, now: number, options: { format?: string; zone?: string; roundUp?: boolean } = {}): number | undefined {
   const zone = options.zone ?? 'UTC';
-  if (typeof expression === 'number') return parseDate(expression, options.format ?? DEFAULT_DATE_FORMAT, zone);
+  if (typeof expression === 'number') return parseDate(expression, options.format ?? DEFAULT_DATE_FORMAT, zone, options.roundUp === true);
   let base: number | undefined;
   let math: string;
   if (expression.startsWith('now')) {

@@ -74,6 +74,43 @@ const INTEGER_RANGES: Record<string, [number, number]> = {
   unsigned_long: [0, Number.MAX_SAFE_INTEGER * 2048],
 };
 
+/**
+ * A number as a half_float keeps it (HalfFloatPoint): read as a float first, then rounded half to even to 11
+ * significant bits, subnormal below 2^-14, an infinity from 65520 on.
+ */
+export function toHalfFloat(value: number): number {
+  const single = Math.fround(value);
+  const magnitude = Math.abs(single);
+  if (!Number.isFinite(single) || magnitude === 0) return single;
+  if (magnitude >= 65520) return Math.sign(single) * Infinity;
+  let exponent = Math.max(-14, Math.floor(Math.log2(magnitude)));
+  if (exponent > -14 && 2 ** exponent > magnitude) exponent -= 1;
+  if (2 ** (exponent + 1) <= magnitude) exponent += 1;
+  const unit = 2 ** (exponent - 10);
+  const units = magnitude / unit;
+  const floor = Math.floor(units);
+  const rest = units - floor;
+  const rounded = rest > 0.5 || (rest === 0.5 && floor % 2 === 1) ? floor + 1 : floor;
+  return Math.sign(single) * rounded * unit;
+}
+
+/** A float as Java's Float.toString writes it: its shortest digits, `.0` on a whole number, `E` notation outside 10^-3 to 10^7. */
+function javaFloatText(value: number): string {
+  if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
+  let shortest = value;
+  for (let precision = 1; precision <= 9; precision += 1) {
+    const candidate = Number(value.toPrecision(precision));
+    if (Math.fround(candidate) === value) {
+      shortest = candidate;
+      break;
+    }
+  }
+  const magnitude = Math.abs(shortest);
+  if (magnitude === 0 || (magnitude >= 1e-3 && magnitude < 1e7)) return Number.isInteger(shortest) ? `${shortest}.0` : String(shortest);
+  const [mantissa = '', exponent = ''] = shortest.toExponential().split('e');
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${Number(exponent)}`;
+}
+
 export function isTextType(type: string | undefined): boolean {
   return type === 'text' || type === 'match_only_text';
 }
@@ -452,7 +489,12 @@ function convert(path: string, def: FieldMapping, type: string, value: unknown, 
         const factor = def.scaling_factor ?? 1;
         number = Math.round(number * factor) / factor;
       }
-      if (type === 'float' || type === 'half_float') number = Math.fround(number);
+      if (type === 'float' || type === 'half_float') {
+        const single = Math.fround(number);
+        number = type === 'float' ? single : toHalfFloat(single);
+        // Past the type's largest value the number rounds to an infinity, which NumberType.validateParsed refuses.
+        if (!Number.isFinite(number)) return malformed(path, def, type, value, id, ignoreByDefault, `[${type}] supports only finite values, but got [${javaFloatText(single)}]`);
+      }
       return number;
     }
   }

@@ -7,7 +7,7 @@ import { globToRegex } from './glob.js';
 import { luceneRegex } from './lucene-regex.js';
 import { queryString } from './query-string.js';
 import { simpleQueryString } from './simple-query-string.js';
-import { analyze, isNumericType, isTextType, parseGeoPoint, type FieldDef, type FieldValue } from './mapping.js';
+import { analyze, isNumericType, isTextType, parseGeoPoint, toHalfFloat, type FieldDef, type FieldValue } from './mapping.js';
 import type { RangeBounds } from './range-column.js';
 import type { Doc, Index, Json } from './store.js';
 import { checkKeys, MAX_QUERY_DEPTH, QUERY_OPTIONS, SINGLE_FIELD_QUERIES, SORT_OPTIONS, UNSUPPORTED_QUERIES, unknownQueryOption } from './strict.js';
@@ -91,7 +91,7 @@ function unparsable(def: FieldDef, value: unknown, format: string): EsError {
  * A term's value in the field's own terms, for equality and ranges. A value that cannot be one of the
  * field's is an error (`lenient` gives undefined instead, as query_string over many fields does).
  */
-function termValue(def: FieldDef | undefined, value: unknown, context: SearchContext, roundUp = false, options: { format?: string; zone?: string; lenient?: boolean } = {}): FieldValue | undefined {
+function termValue(def: FieldDef | undefined, value: unknown, context: SearchContext, roundUp = false, options: { format?: string; zone?: string; lenient?: boolean; bound?: boolean } = {}): FieldValue | undefined {
   if (def === undefined) return typeof value === 'object' ? undefined : String(value);
   const fail = (format = ''): undefined => {
     if (options.lenient === true) return undefined;
@@ -115,7 +115,11 @@ function termValue(def: FieldDef | undefined, value: unknown, context: SearchCon
     default:
       if (isNumericType(def.type)) {
         const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
-        return Number.isNaN(number) ? fail() : number;
+        if (Number.isNaN(number)) return fail();
+        // A float field's term or bound is the float nearest it; a half_float's term is rounded as its values are,
+        // but a range keeps the float: HalfFloatPoint's nextUp and nextDown then find the half floats inside it.
+        if (def.type === 'float' || (def.type === 'half_float' && options.bound === true)) return Math.fround(number);
+        return def.type === 'half_float' ? toHalfFloat(number) : number;
       }
       return String(value);
   }
@@ -180,7 +184,7 @@ export function rangeMatcher(field: string, spec: Json, context: SearchContext, 
   let unusable = false;
   const bound = (key: string, roundUp: boolean): FieldValue | undefined => {
     if (spec[key] === undefined || spec[key] === null) return undefined;
-    const value = termValue(def, spec[key], context, roundUp, options);
+    const value = termValue(def, spec[key], context, roundUp, { ...options, bound: true });
     if (value === undefined) unusable = true;
     return value;
   };
