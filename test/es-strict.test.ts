@@ -525,3 +525,21 @@ describe('field_caps, which Kibana data views are built on', () => {
     expect(await failure(es.fieldCaps({ index: 'requests' }))).toMatchObject({ status: 400 });
   });
 });
+
+describe('the searched indices’ own limits (IndexSettings, as each shard checks them; search/30_limits.yml has the refusals)', () => {
+  it('a window, a docvalue_fields list and a regex within an index’s raised limits are answered; past its lowered ones refused', async () => {
+    await es.indices.create({ index: 'wide', settings: { 'index.max_result_window': 20_000, 'index.max_docvalue_fields_search': 200 } });
+    await es.indices.create({ index: 'narrow', settings: { 'index.max_result_window': 50, 'index.max_regex_length': 5 } });
+    await es.index({ index: 'wide', id: '1', document: { word: 'abcdefgh' }, refresh: true });
+    // Elasticsearch's defaults (10 000 hits, 100 docvalue_fields) refuse these; the index's settings allow them.
+    expect((await es.search({ index: 'wide', from: 15_000, size: 10 })).hits.hits).toEqual([]);
+    expect((await es.search({ index: 'wide', docvalue_fields: Array.from({ length: 150 }, (_, i) => `f${i}`) })).hits.hits).toHaveLength(1);
+    expect((await es.search({ index: 'wide', query: { regexp: { 'word.keyword': 'abc.*' } } })).hits.hits).toHaveLength(1);
+    // Over several indices the lowest limit holds, as the shard of that index fails.
+    expect((await failure(es.search({ index: 'wide,narrow', from: 45, size: 10 }))).reason).toContain('from + size must be less than or equal to: [50] but was [55]');
+    expect((await failure(es.search({ index: 'narrow', scroll: '1m', size: 60 }))).reason).toContain('Batch size is too large, size must be less than or equal to: [50] but was [60]');
+    const regex = await raw('POST', '/narrow/_search', JSON.stringify({ query: { regexp: { word: 'abcd.*' } } }));
+    expect(regex.status).toBe(400);
+    expect(rootCause(regex.json).reason).toContain('The length of regex [6] used in the Regexp Query request has exceeded the allowed maximum of [5]');
+  });
+});

@@ -9,7 +9,7 @@ import { bestOf, booleanOf, boosted, fuzzyMatcher, wordMatcher, type Clause, typ
 import { globToRegex } from './glob.js';
 import { luceneRegex } from './lucene-regex.js';
 import { isTextType } from './mapping.js';
-import { compileQuery, expandFields, fieldsWithBoost, MATCH_ALL, MATCH_NONE, minimumShouldMatch, rangeMatcher, stringMatcher, type Matcher, type SearchContext } from './query.js';
+import { checkRegexLength, compileQuery, expandFields, fieldsWithBoost, MATCH_ALL, MATCH_NONE, minimumShouldMatch, rangeMatcher, stringMatcher, type Matcher, type SearchContext } from './query.js';
 import type { Json } from './store.js';
 
 type Token =
@@ -266,6 +266,7 @@ class ClassicParser {
         return wordMatcher(name, token.text, { phrase: true, slop }, this.context, { ...this.leafOptions, lenient }, boost);
       }
       case 'regex': {
+        checkRegexLength(token.text, this.context);
         const regex = luceneRegex(token.text);
         return stringMatcher(name, (value) => regex.test(value), this.context, boost);
       }

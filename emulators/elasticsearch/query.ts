@@ -20,12 +20,15 @@ export interface SearchContext {
   now: number;
   /** `index.max_terms_count`, the lowest of the searched indices'. */
   maxTermsCount?: number;
+  /** `index.max_regex_length`, the lowest of the searched indices'. */
+  maxRegexLength?: number;
   /** The cluster setting `indices.id_field_data.enabled` (off by default since 8.0): whether `_id` may be sorted on. */
   idFieldData?: boolean;
 }
 
-/** `index.max_terms_count`'s default. */
+/** `index.max_terms_count`'s and `index.max_regex_length`'s defaults. */
 export const MAX_TERMS_COUNT = 65_536;
+export const MAX_REGEX_LENGTH = 1000;
 
 /** The metadata fields every document has, which an exists query on them finds. */
 const EVERY_DOCUMENT_HAS = new Set(['_id', '_index', '_seq_no', '_version', '_primary_term']);
@@ -433,9 +436,19 @@ function compileWildcard({ type, body, boost, context }: QueryInput): Matcher {
   return stringMatcher(field, (text) => regex.test(text), context, boost);
 }
 
+/** RegexpQueryBuilder's check of a pattern's length against `index.max_regex_length` (default 1000). */
+export function checkRegexLength(pattern: string, context: SearchContext): void {
+  const limit = context.maxRegexLength ?? MAX_REGEX_LENGTH;
+  if (pattern.length > limit) {
+    const reason = `The length of regex [${pattern.length}] used in the Regexp Query request has exceeded the allowed maximum of [${limit}]. This maximum can be set by changing the [index.max_regex_length] index level setting.`;
+    throw queryShardError(reason, { type: 'illegal_argument_exception', reason });
+  }
+}
+
 function compileRegexp({ type, body, boost, context }: QueryInput): Matcher {
   const [field, value] = single(body, type);
   const options = fieldOptions(type, value, 'value');
+  checkRegexLength(String(options.value), context);
   const regex = luceneRegex(String(options.value), { flags: options.flags, caseInsensitive: options.case_insensitive === true });
   return stringMatcher(field, (text) => regex.test(text), context, boost);
 }

@@ -6,7 +6,7 @@ import { planSort, type SortPlan, type SortValue } from './field-sort.js';
 import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
 import { globToRegex } from './glob.js';
 import { IGNORED_FIELD, isNumericType, isTextType, type FieldDef, type FieldValue } from './mapping.js';
-import { checkSortFields, compileQuery, expandFields, MAX_TERMS_COUNT, parseSort, type SearchContext, type SortKey } from './query.js';
+import { checkSortFields, compileQuery, expandFields, MAX_REGEX_LENGTH, MAX_TERMS_COUNT, parseSort, type SearchContext, type SortKey } from './query.js';
 import { filterSource } from './source-filter.js';
 import { sourceOf, type Doc, type Index, type Json } from './store.js';
 import { checkSearchBody, shardFailure } from './strict.js';
@@ -51,12 +51,18 @@ export function frozenTargets(indices: Index[]): Target[] {
   return indices.map((index) => ({ index, docs: [...index.view.values()] }));
 }
 
+/** An index-level limit over several indices: the lowest of theirs, as each shard checks its own. */
+function indexLimit(indices: readonly Index[], setting: string, fallback: number): number {
+  return indices.length === 0 ? fallback : Math.min(...indices.map((index) => Number(index.settings[setting] ?? fallback)));
+}
+
 /** The fields of several indices as one lookup (the first index that maps a field decides its type). */
 export function searchContext(indices: Index[], now: number, idFieldData = false): SearchContext {
   const fields = new Map<string, FieldDef>();
   for (const index of indices) for (const [path, def] of index.fields) if (!fields.has(path)) fields.set(path, def);
-  const maxTermsCount = indices.length === 0 ? MAX_TERMS_COUNT : Math.min(...indices.map((index) => Number(index.settings['index.max_terms_count'] ?? MAX_TERMS_COUNT)));
-  return { indices, fields, now, maxTermsCount, idFieldData };
+  const maxTermsCount = indexLimit(indices, 'index.max_terms_count', MAX_TERMS_COUNT);
+  const maxRegexLength = indexLimit(indices, 'index.max_regex_length', MAX_REGEX_LENGTH);
+  return { indices, fields, now, maxTermsCount, maxRegexLength, idFieldData };
 }
 
 function queryOf(body: Json, params: SearchParams): unknown {
@@ -388,15 +394,40 @@ function hitRenderer(body: Json, params: SearchParams, context: SearchContext, s
   };
 }
 
-function checkPaging(body: Json, params: SearchParams, from: number, size: number): void {
+/** `index.max_result_window`, `index.max_docvalue_fields_search` and `index.max_script_fields`' defaults. */
+const MAX_RESULT_WINDOW = 10_000;
+const MAX_DOCVALUE_FIELDS = 100;
+const MAX_SCRIPT_FIELDS = 32;
+
+/** `window`: the lowest `index.max_result_window` of the searched indices. */
+function checkPaging(body: Json, params: SearchParams, from: number, size: number, window: number): void {
   if (body.search_after !== undefined && from > 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [from] parameter must be set to 0 when [search_after] is used;');
   if (params.scroll !== undefined) {
     if (size === 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [size] cannot be [0] in a scroll context;');
     if (from > 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: using [from] is not allowed in a scroll context;');
     if (params.request_cache === 'true') throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [request_cache] cannot be used in a scroll context;');
     if (body.search_after !== undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [search_after] cannot be used in a scroll context;');
-  } else if (from + size > 10_000) {
-    throw badRequest(`Result window is too large, from + size must be less than or equal to: [10000] but was [${from + size}]. See the scroll api for a more efficient way to request large data sets. This limit can be set by changing the [index.max_result_window] index level setting.`);
+    if (size > window) throw badRequest(`Batch size is too large, size must be less than or equal to: [${window}] but was [${size}]. Scroll batch sizes cost as much memory as result windows so they are controlled by the [index.max_result_window] index level setting.`);
+  } else if (from + size > window) {
+    throw badRequest(`Result window is too large, from + size must be less than or equal to: [${window}] but was [${from + size}]. See the scroll api for a more efficient way to request large data sets. This limit can be set by changing the [index.max_result_window] index level setting.`);
+  }
+}
+
+/**
+ * SearchService's checks of `docvalue_fields` and `script_fields` against `index.max_docvalue_fields_search` and
+ * `index.max_script_fields`, counted as asked. They come before the emulator refuses scripts, as on a cluster.
+ */
+function checkFieldLimits(body: Json, params: SearchParams, indices: readonly Index[]): void {
+  const docValues = body.docvalue_fields ?? params.docvalue_fields?.split(',');
+  const scripts = body.script_fields;
+  const limits: Array<[string, number, number]> = [
+    ['docvalue_fields', Array.isArray(docValues) ? docValues.length : docValues === undefined ? 0 : 1, indexLimit(indices, 'index.max_docvalue_fields_search', MAX_DOCVALUE_FIELDS)],
+    ['script_fields', isJsonObject(scripts) ? Object.keys(scripts).length : 0, indexLimit(indices, 'index.max_script_fields', MAX_SCRIPT_FIELDS)],
+  ];
+  for (const [kind, count, limit] of limits) {
+    if (count <= limit) continue;
+    const setting = kind === 'docvalue_fields' ? 'index.max_docvalue_fields_search' : 'index.max_script_fields';
+    throw new ShardLevelError(400, 'illegal_argument_exception', `Trying to retrieve too many ${kind}. Must be less than or equal to: [${limit}] but was [${count}]. This limit can be set by changing the [${setting}] index level setting.`);
   }
 }
 
@@ -408,8 +439,9 @@ export interface SearchOptions {
 
 /** Runs the query, filters by `min_score` and `post_filter`, and runs the aggregations; the hits are sorted (and `search_after` applied) when first read. */
 export function prepareSearch(targets: Target[], body: Json, params: SearchParams, now: number, options: SearchOptions = {}): PreparedSearch {
-  checkSearchBody(body);
   const indices = targets.map((target) => target.index);
+  asShardFailure(targets, () => checkFieldLimits(body, params, indices));
+  checkSearchBody(body);
   const context = searchContext(indices, now, options.idFieldData);
   return asShardFailure(targets, () => {
     const keys = sortKeys(body, params, options.pit === true);
@@ -476,10 +508,10 @@ export function renderPage(prepared: PreparedSearch, page: { from: number; size:
 }
 
 /** The page bounds of a search, checked as Elasticsearch checks them. */
-function pageOf(body: Json, params: SearchParams): { from: number; size: number } {
+function pageOf(body: Json, params: SearchParams, indices: readonly Index[]): { from: number; size: number } {
   const size = integerOption('size', params.size, body.size, 10);
   const from = integerOption('from', params.from, body.from, 0);
-  checkPaging(body, params, from, size);
+  checkPaging(body, params, from, size, indexLimit(indices, 'index.max_result_window', MAX_RESULT_WINDOW));
   return { from, size };
 }
 
@@ -489,7 +521,7 @@ function pageOf(body: Json, params: SearchParams): { from: number; size: number 
  */
 export function firstPage(targets: Target[], body: Json, params: SearchParams, now: number, options: SearchOptions = {}): { prepared: PreparedSearch; response: Json; size: number } {
   const started = performance.now();
-  const page = pageOf(body, params);
+  const page = pageOf(body, params, targets.map((target) => target.index));
   const prepared = prepareSearch(targets, body, params, now, options);
   const response = renderPage(prepared, page, { took: Math.round(performance.now() - started), shards: targets.length, totalAsInt: params.rest_total_hits_as_int === 'true', aggregations: true });
   return { prepared, response, size: page.size };
