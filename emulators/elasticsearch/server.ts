@@ -87,9 +87,15 @@ function bodyFromSource(query: Readonly<Record<string, string>>): { chunks: Buff
   return { chunks: [body], length: body.length };
 }
 
-/** Keeps only the paths named by `filter_path` (dotted, with `*` and `**` wildcards). */
+/**
+ * Keeps only the paths named by `filter_path` (dotted, with `*` and `**` wildcards), then drops those its `-`
+ * patterns name, as XContent filters a response with inclusive and exclusive FilterPaths.
+ */
 function filterPath(value: unknown, filters: string[]): unknown {
-  return filterNode(value, filters.map((filter) => filter.split('.')), new Map()) ?? {};
+  const includes = filters.filter((filter) => !filter.startsWith('-')).map((filter) => filter.split('.'));
+  const excludes = filters.filter((filter) => filter.startsWith('-')).map((filter) => filter.slice(1).split('.'));
+  const kept = includes.length === 0 ? value : filterNode(value, includes, new Map());
+  return (excludes.length === 0 || kept === undefined ? kept : excludeNode(kept, excludes, new Map())) ?? {};
 }
 
 /**
@@ -137,6 +143,20 @@ function filterNode(node: unknown, remaining: string[][], below: Map<string[][],
     const child = filterNode((node as Json)[key], patterns, below);
     if (child === undefined) continue;
     setOwn((out ??= {}), key, child);
+  }
+  return out;
+}
+
+/** What the `-` patterns of `filter_path` leave of one node: a node a pattern names goes with everything under it. */
+function excludeNode(node: unknown, remaining: string[][], below: Map<string[][], Map<string, string[][]>>): unknown {
+  for (let i = 0; i < remaining.length; i += 1) if ((remaining[i] as string[]).length === 0) return undefined;
+  if (Array.isArray(node)) return node.map((item) => excludeNode(item, remaining, below)).filter((item) => item !== undefined);
+  if (typeof node !== 'object' || node === null || node instanceof ExactInteger) return node;
+  const out: Json = {};
+  for (const key in node) {
+    const patterns = patternsBelow(remaining, key, below);
+    const child = patterns.length === 0 ? (node as Json)[key] : excludeNode((node as Json)[key], patterns, below);
+    if (child !== undefined) setOwn(out, key, child);
   }
   return out;
 }
