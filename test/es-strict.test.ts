@@ -543,3 +543,21 @@ describe('the searched indices’ own limits (IndexSettings, as each shard check
     expect(rootCause(regex.json).reason).toContain('The length of regex [6] used in the Regexp Query request has exceeded the allowed maximum of [5]');
   });
 });
+
+describe('named queries (MatchedQueriesPhase: the query’s and the post_filter’s names, not the aggregations’)', () => {
+  it('lists the names a hit matches, at a compound query’s top and in a field query’s options, with scores when asked', async () => {
+    await es.bulk({ refresh: true, index: 'named', operations: [{ index: { _id: 'a' } }, { level: 'error', service: 'api' }, { index: { _id: 'b' } }, { level: 'info', service: 'api' }] });
+    const body = {
+      query: { bool: { _name: 'api', filter: [{ term: { 'service.keyword': 'api' } }], should: [{ match: { level: { query: 'error', _name: 'errors' } } }] } },
+      post_filter: { exists: { field: 'level', _name: 'levelled' } },
+      aggs: { infos: { filter: { term: { 'level.keyword': { value: 'info', _name: 'infos' } } } } },
+    };
+    const { hits } = await es.search({ index: 'named', ...body });
+    // Elasticsearch lists them in its HashMap's order of the names: compared as sets.
+    const byId = Object.fromEntries(hits.hits.map((hit) => [hit._id, [...(hit.matched_queries as string[])].sort()]));
+    expect(byId).toEqual({ a: ['api', 'errors', 'levelled'], b: ['api', 'levelled'] });
+    const scored = await raw('POST', '/named/_search?include_named_queries_score=true', JSON.stringify({ query: { term: { 'service.keyword': { value: 'api', _name: 'api', boost: 3 } } } }));
+    expect((scored.json.hits as { hits: Array<{ matched_queries: unknown }> }).hits.map((hit) => hit.matched_queries)).toEqual([{ api: 3 }, { api: 3 }]);
+    expect((await es.search({ index: 'named', query: { match_all: {} } })).hits.hits.every((hit) => hit.matched_queries === undefined)).toBe(true);
+  });
+});

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { isJsonObject } from '../../shared/json-object.js';
 import { ipToBigInt } from '../../shared/ip.js';
 import { DEFAULT_DATE_FORMAT, resolveDateMath } from './dates.js';
 import { badRequest, EsError, parsingError, queryShardError, ShardLevelError } from './errors.js';
@@ -24,6 +25,21 @@ export interface SearchContext {
   maxRegexLength?: number;
   /** The cluster setting `indices.id_field_data.enabled` (off by default since 8.0): whether `_id` may be sorted on. */
   idFieldData?: boolean;
+  /** While set, the queries compiled that carry a `_name`, for the hits' `matched_queries`. */
+  named?: NamedQuery[];
+}
+
+export interface NamedQuery {
+  name: string;
+  matcher: Matcher;
+}
+
+/** A query's `_name`: at its top, or in its field's options for a query on one field (`match: {f: {query, _name}}`). */
+function queryName(type: string, spec: Json): string | undefined {
+  if (typeof spec._name === 'string') return spec._name;
+  if (!SINGLE_FIELD_QUERIES.has(type)) return undefined;
+  const options = Object.values(spec)[0];
+  return isJsonObject(options) && typeof options._name === 'string' ? options._name : undefined;
 }
 
 /** `index.max_terms_count`'s and `index.max_regex_length`'s defaults. */
@@ -373,7 +389,10 @@ export function compileQuery(query: unknown, context: SearchContext, depth = 0):
   const boost = boostOf(spec, type);
   const compile = Object.hasOwn(QUERY_COMPILERS, type) ? QUERY_COMPILERS[type] : undefined;
   if (compile === undefined) throw parsingError(`unknown query [${type}]`);
-  return compile({ type, body, spec, boost, context, depth });
+  const matcher = compile({ type, body, spec, boost, context, depth });
+  const name = context.named === undefined ? undefined : queryName(type, spec);
+  if (name !== undefined) context.named?.push({ name, matcher });
+  return matcher;
 }
 
 /** What a query's compiler is given: its name, its body as sent and as an object, its boost, and how deep it is nested. */

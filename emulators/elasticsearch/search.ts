@@ -6,13 +6,14 @@ import { planSort, type SortPlan, type SortValue } from './field-sort.js';
 import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
 import { globToRegex } from './glob.js';
 import { IGNORED_FIELD, isNumericType, isTextType, type FieldDef, type FieldValue } from './mapping.js';
-import { checkSortFields, compileQuery, expandFields, MAX_REGEX_LENGTH, MAX_TERMS_COUNT, parseSort, type SearchContext, type SortKey } from './query.js';
+import { checkSortFields, compileQuery, expandFields, MAX_REGEX_LENGTH, MAX_TERMS_COUNT, parseSort, type NamedQuery, type SearchContext, type SortKey } from './query.js';
 import { filterSource } from './source-filter.js';
 import { sourceOf, type Doc, type Index, type Json } from './store.js';
 import { checkSearchBody, shardFailure } from './strict.js';
 
 export interface SearchParams {
   q?: string;
+  include_named_queries_score?: string;
   df?: string;
   default_operator?: string;
   lenient?: string;
@@ -363,7 +364,14 @@ export function storedFieldValues(doc: Doc, defs: FieldDef[]): Json | undefined 
   return fieldsOf(doc, defs.map((def) => ({ def, format: undefined })));
 }
 
-function hitRenderer(body: Json, params: SearchParams, context: SearchContext, showScore: boolean, plan: SortPlan): (hit: SortedHit) => Json {
+/** The named queries a hit matches: their names, or with `include_named_queries_score` each with its score. */
+function matchedQueries(hit: SortedHit, named: readonly NamedQuery[], withScores: boolean): Json {
+  const matched = named.filter(({ matcher }) => matcher.matches(hit.doc));
+  if (matched.length === 0) return {};
+  return { matched_queries: withScores ? Object.fromEntries(matched.map(({ name, matcher }) => [name, matcher.score(hit.doc)])) : matched.map(({ name }) => name) };
+}
+
+function hitRenderer(body: Json, params: SearchParams, context: SearchContext, showScore: boolean, plan: SortPlan, named: readonly NamedQuery[]): (hit: SortedHit) => Json {
   const sourceSpec = sourceSpecOf(body, params);
   const docValueRequests = body.docvalue_fields ?? (params.docvalue_fields === undefined ? undefined : params.docvalue_fields.split(','));
   const requested = fieldRequests(body.fields, 'fields');
@@ -372,6 +380,7 @@ function hitRenderer(body: Json, params: SearchParams, context: SearchContext, s
   const version = body.version === true || params.version === 'true';
   const seqNo = body.seq_no_primary_term === true || params.seq_no_primary_term === 'true';
   const stored = storedFieldsOf(body, params, sourceSpec);
+  const withScores = params.include_named_queries_score === 'true';
   const storedDefs = storedFieldDefs(stored.names, context.fields);
   const withStored = [...selected, ...storedDefs.filter((def) => !selected.some((field) => field.def === def)).map((def) => ({ def, format: undefined }))];
   return (hit) => {
@@ -390,6 +399,7 @@ function hitRenderer(body: Json, params: SearchParams, context: SearchContext, s
       ...(source === undefined ? {} : { _source: source }),
       ...(values === undefined ? {} : { fields: values }),
       ...(hit.sort === undefined ? {} : { sort: plan.written(hit, hit.sort) }),
+      ...(named.length === 0 ? {} : matchedQueries(hit, named, withScores)),
     };
   };
 }
@@ -451,10 +461,16 @@ export function prepareSearch(targets: Target[], body: Json, params: SearchParam
     const minScore = body.min_score === undefined ? undefined : Number(body.min_score);
     const scored = keys.length === 0 || keys.some((key) => key.field === '_score') || trackScores || minScore !== undefined;
     const aggs = (body.aggs ?? body.aggregations) as Json | undefined;
+    // The query's and post_filter's named queries, not the aggregations' (MatchedQueriesPhase reads the search's).
+    const named: NamedQuery[] = [];
+    context.named = named;
     const found = (pagesComposite(aggs) ? pagedMatchingHits : matchingHits)(targets, queryOf(body, params), context, scored);
+    context.named = undefined;
     const hits = minScore === undefined ? found : found.filter((hit) => hit.score >= minScore);
     const aggregations = aggs === undefined ? undefined : runAggregations(aggs, hits, context, () => matchingHits(targets, undefined, context, false));
+    context.named = named;
     const postFilter = body.post_filter === undefined ? undefined : compileQuery(body.post_filter, context);
+    context.named = undefined;
     const matched = postFilter === undefined ? hits : hits.filter((hit) => postFilter.matches(hit.doc));
     checkSortable(keys, context);
     const given = body.search_after as Array<FieldValue | null> | undefined;
@@ -480,7 +496,7 @@ export function prepareSearch(targets: Target[], body: Json, params: SearchParam
       total: matched.length,
       threshold: totalThreshold(body, params),
       sortedByScore: keys.length === 0,
-      render: hitRenderer(body, params, context, showScore, plan),
+      render: hitRenderer(body, params, context, showScore, plan, named),
       ...(aggregations === undefined ? {} : { aggregations }),
     };
   });
