@@ -23,6 +23,8 @@ export interface SearchContext {
   maxTermsCount?: number;
   /** `index.max_regex_length`, the lowest of the searched indices'. */
   maxRegexLength?: number;
+  /** `index.max_result_window`, the lowest of the searched indices': an ids query names at most that many. */
+  maxResultWindow?: number;
   /** The cluster setting `indices.id_field_data.enabled` (off by default since 8.0): whether `_id` may be sorted on. */
   idFieldData?: boolean;
   /** While set, the queries compiled that carry a `_name`, for the hits' `matched_queries`. */
@@ -434,9 +436,12 @@ function compileExists({ spec, boost, context }: QueryInput): Matcher {
   return constant((doc) => fields.some((name, i) => doc.fields.first(name) !== undefined || doc.fields.paths().some((key) => key.startsWith(prefixes[i] as string))), boost);
 }
 
-function compileIds({ spec, boost }: QueryInput): Matcher {
+function compileIds({ spec, boost, context }: QueryInput): Matcher {
   if (spec.values !== undefined && !Array.isArray(spec.values)) throw parsingError('[ids] query malformed, [values] must be an array');
-  const ids = new Set(((spec.values as unknown[] | undefined) ?? []).map(String));
+  const values = (spec.values as unknown[] | undefined) ?? [];
+  // IdsQueryBuilder.doToQuery: no more ids than a page may hold.
+  if (context.maxResultWindow !== undefined && values.length > context.maxResultWindow) throw queryShardError(`Too many ids specified, allowed max result window is [${context.maxResultWindow}]`);
+  const ids = new Set(values.map(String));
   return constant((doc) => ids.has(doc.id), boost);
 }
 

@@ -63,7 +63,8 @@ export function searchContext(indices: Index[], now: number, idFieldData = false
   for (const index of indices) for (const [path, def] of index.fields) if (!fields.has(path)) fields.set(path, def);
   const maxTermsCount = indexLimit(indices, 'index.max_terms_count', MAX_TERMS_COUNT);
   const maxRegexLength = indexLimit(indices, 'index.max_regex_length', MAX_REGEX_LENGTH);
-  return { indices, fields, now, maxTermsCount, maxRegexLength, idFieldData };
+  const maxResultWindow = indexLimit(indices, 'index.max_result_window', MAX_RESULT_WINDOW);
+  return { indices, fields, now, maxTermsCount, maxRegexLength, maxResultWindow, idFieldData };
 }
 
 function queryOf(body: Json, params: SearchParams): unknown {
@@ -409,14 +410,25 @@ const MAX_RESULT_WINDOW = 10_000;
 const MAX_DOCVALUE_FIELDS = 100;
 const MAX_SCRIPT_FIELDS = 32;
 
-/** `window`: the lowest `index.max_result_window` of the searched indices. */
-function checkPaging(body: Json, params: SearchParams, from: number, size: number, window: number): void {
+/** The request's own checks of its page (SearchRequest.validate), before any shard. */
+function checkPaging(body: Json, params: SearchParams, from: number, size: number): void {
   if (body.search_after !== undefined && from > 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [from] parameter must be set to 0 when [search_after] is used;');
   if (params.scroll !== undefined) {
     if (size === 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [size] cannot be [0] in a scroll context;');
     if (from > 0) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: using [from] is not allowed in a scroll context;');
     if (params.request_cache === 'true') throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [request_cache] cannot be used in a scroll context;');
     if (body.search_after !== undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [search_after] cannot be used in a scroll context;');
+  }
+}
+
+/**
+ * Each shard's check of the page against the lowest `index.max_result_window` of the searched indices
+ * (DefaultSearchContext.preProcess), after its query is built: an ids query over the window fails first.
+ */
+function checkWindow(params: SearchParams, page: { from: number; size: number }, indices: readonly Index[]): void {
+  const window = indexLimit(indices, 'index.max_result_window', MAX_RESULT_WINDOW);
+  const { from, size } = page;
+  if (params.scroll !== undefined) {
     if (size > window) throw badRequest(`Batch size is too large, size must be less than or equal to: [${window}] but was [${size}]. Scroll batch sizes cost as much memory as result windows so they are controlled by the [index.max_result_window] index level setting.`);
   } else if (from + size > window) {
     throw badRequest(`Result window is too large, from + size must be less than or equal to: [${window}] but was [${from + size}]. See the scroll api for a more efficient way to request large data sets. This limit can be set by changing the [index.max_result_window] index level setting.`);
@@ -524,10 +536,10 @@ export function renderPage(prepared: PreparedSearch, page: { from: number; size:
 }
 
 /** The page bounds of a search, checked as Elasticsearch checks them. */
-function pageOf(body: Json, params: SearchParams, indices: readonly Index[]): { from: number; size: number } {
+function pageOf(body: Json, params: SearchParams): { from: number; size: number } {
   const size = integerOption('size', params.size, body.size, 10);
   const from = integerOption('from', params.from, body.from, 0);
-  checkPaging(body, params, from, size, indexLimit(indices, 'index.max_result_window', MAX_RESULT_WINDOW));
+  checkPaging(body, params, from, size);
   return { from, size };
 }
 
@@ -537,8 +549,9 @@ function pageOf(body: Json, params: SearchParams, indices: readonly Index[]): { 
  */
 export function firstPage(targets: Target[], body: Json, params: SearchParams, now: number, options: SearchOptions = {}): { prepared: PreparedSearch; response: Json; size: number } {
   const started = performance.now();
-  const page = pageOf(body, params, targets.map((target) => target.index));
+  const page = pageOf(body, params);
   const prepared = prepareSearch(targets, body, params, now, options);
+  checkWindow(params, page, targets.map((target) => target.index));
   const response = renderPage(prepared, page, { took: Math.round(performance.now() - started), shards: targets.length, totalAsInt: params.rest_total_hits_as_int === 'true', aggregations: true });
   return { prepared, response, size: page.size };
 }
