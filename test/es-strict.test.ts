@@ -561,3 +561,27 @@ describe('named queries (MatchedQueriesPhase: the queryâ€™s and the post_filterâ
     expect((await es.search({ index: 'named', query: { match_all: {} } })).hits.hits.every((hit) => hit.matched_queries === undefined)).toBe(true);
   });
 });
+
+describe('index names with date math (DateMathExpressionResolver), and closed indices as unavailable', () => {
+  it('creates and finds <name-{now/d}>, its slash escaped in the path as clients send it', async () => {
+    // The emulator's clock (which tests may move), read where it keeps it.
+    const now = new Date(((await raw('GET', '/_emulator/clock')).json as { now: number }).now);
+    const day = `${now.getUTCFullYear()}.${String(now.getUTCMonth() + 1).padStart(2, '0')}.${String(now.getUTCDate()).padStart(2, '0')}`;
+    const month = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+    expect((await es.indices.create({ index: '<logs-{now/d}>' })).index).toBe(`logs-${day}`);
+    await es.index({ index: `logs-${day}`, id: '1', document: { a: 1 }, refresh: true });
+    expect((await es.search({ index: '<logs-{now/d}>' })).hits.hits.map((hit) => hit._index)).toEqual([`logs-${day}`]);
+    expect((await es.indices.create({ index: '<audit-{now/M{yyyy-MM}}>' })).index).toBe(`audit-${month}`);
+    const missing = await failure(es.search({ index: '<nothing-{now/d}>' }));
+    expect([missing.status, missing.type, missing.reason]).toEqual([404, 'index_not_found_exception', `no such index [nothing-${day}]`]);
+  });
+
+  it('leaves a closed index out with ignore_unavailable, and reaches it by wildcard only when expand_wildcards says closed', async () => {
+    await es.indices.create({ index: 'shut' });
+    await es.indices.close({ index: 'shut' });
+    expect((await failure(es.search({ index: 'shut' }))).type).toBe('index_closed_exception');
+    expect((await es.search({ index: 'shut', ignore_unavailable: true })).hits.hits).toEqual([]);
+    expect((await es.search({ index: 'shu*' })).hits.hits).toEqual([]);
+    expect((await failure(es.search({ index: 'shu*', expand_wildcards: ['open', 'closed'] }))).type).toBe('index_closed_exception');
+  });
+});

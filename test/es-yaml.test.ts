@@ -36,6 +36,7 @@ const SKIPPED_TESTS: Record<string, string> = {
   'search.aggregation/220_filters_bucket.yml: nested': 'nested documents are not emulated',
   'search.aggregation/220_filters_bucket.yml: cache hits': 'the request cache and its `_stats` are not emulated',
   'search/10_source_filtering.yml: Exclude sparse embeddings from _source by default': 'the `sparse_vector` field type is not emulated',
+  'search/20_default_values.yml: Basic search': 'asserts each hit’s `_type`, which Elasticsearch 8.0 removed from hits and the emulator, answering as 9.x, does not write',
   'search/70_response_filtering.yml: Search with response filtering': 'asserts each hit’s `_type`, which Elasticsearch 8.0 removed from hits and the emulator, answering as 9.x, does not write (its filter_path assertions before that pass)',
   'search/30_limits.yml: Rescore window limits': '`rescore` is not emulated: the emulator refuses it as such, before any window is checked',
   'search/630_format_sort_missing_dates.yml: Format sort values for missing date_nanos': 'the emulator keeps dates to the millisecond: a date_nanos value’s microseconds are not kept, so its sort values cannot show them',

@@ -3,6 +3,7 @@
  * Kibana use, time zones (IANA names or offsets), calendar units and date math (`now-1h/h`).
  */
 import { memoized } from '../../shared/memo.js';
+import { EsError } from './errors.js';
 
 export const DEFAULT_DATE_FORMAT = 'strict_date_optional_time||epoch_millis';
 
@@ -409,3 +410,36 @@ export function resolveDateMath(expression: string | number, now: number, option
   }
   return value;
 }
+
+/**
+ * An index name with date math, `<static{date_math{format|time_zone}}>` (IndexNameExpressionResolver's
+ * DateMathExpressionResolver): each `{…}` the date its expression resolves to, in its format (`uuuu.MM.dd` by
+ * default) and time zone (UTC); `\\` escapes a brace. Any other name is returned as it is.
+ */
+export function dateMathIndexName(name: string, now: number): string {
+  if (!name.startsWith('<') || !name.endsWith('>')) return name;
+  const inner = name.slice(1, -1);
+  let out = '';
+  for (let i = 0; i < inner.length; i += 1) {
+    const char = inner[i] as string;
+    if (char === '\\' && i + 1 < inner.length) {
+      out += inner[(i += 1)];
+      continue;
+    }
+    if (char !== '{') {
+      out += char;
+      continue;
+    }
+    const close = inner.indexOf('}', i);
+    const formatStart = inner.indexOf('{', i + 1);
+    const hasFormat = formatStart >= 0 && formatStart < close;
+    const expression = inner.slice(i + 1, hasFormat ? formatStart : close);
+    const [format = 'uuuu.MM.dd', zone = 'UTC'] = hasFormat ? inner.slice(formatStart + 1, close).split('|') : [];
+    const at = close < 0 ? undefined : resolveDateMath(expression, now, { zone });
+    if (at === undefined) throw new EsError(400, 'illegal_argument_exception', `invalid date math expression [${name}]`);
+    out += formatDate(at, format, zone);
+    i = hasFormat ? inner.indexOf('}', close + 1) : close;
+  }
+  return out;
+}
+

@@ -132,7 +132,7 @@ export class Router {
       if (!match) continue;
       allowed = true;
       if (route.method !== request.method && !(request.method === 'HEAD' && route.method === 'GET')) continue;
-      request.params = Object.fromEntries(route.names.map((name, i) => [name, match[i + 1] as string]));
+      request.params = Object.fromEntries(route.names.map((name, i) => [name, (match[i + 1] as string).replaceAll('%2F', '/')]));
       if (route.bodyRequired && request.bodyLength === 0) throw new EsError(400, 'parse_exception', 'request body is required');
       const rules = request.method === 'HEAD' ? route.rulesOfHead : route.rules;
       // As in Elasticsearch, a malformed body is a 400 before anything else (index resolution included), where the

@@ -453,10 +453,20 @@ function checkFieldLimits(body: Json, params: SearchParams, indices: readonly In
   }
 }
 
-/** `pit`: the targets are a point in time's; `idFieldData`: the cluster lets `_id` be sorted on. */
+/** Each hit's score multiplied by its index's `indices_boost`, as the shards of that index boost their queries. */
+function boostedByIndex(hits: Hit[], boosts: ReadonlyMap<string, number> | undefined): Hit[] {
+  if (boosts === undefined || boosts.size === 0) return hits;
+  return hits.map((hit) => {
+    const boost = boosts.get(hit.index);
+    return boost === undefined ? hit : { ...hit, score: hit.score * boost };
+  });
+}
+
+/** `pit`: the targets are a point in time's; `idFieldData`: the cluster lets `_id` be sorted on; `indexBoosts`: `indices_boost` resolved. */
 export interface SearchOptions {
   pit?: boolean;
   idFieldData?: boolean;
+  indexBoosts?: ReadonlyMap<string, number>;
 }
 
 /** Runs the query, filters by `min_score` and `post_filter`, and runs the aggregations; the hits are sorted (and `search_after` applied) when first read. */
@@ -476,7 +486,7 @@ export function prepareSearch(targets: Target[], body: Json, params: SearchParam
     // The query's and post_filter's named queries, not the aggregations' (MatchedQueriesPhase reads the search's).
     const named: NamedQuery[] = [];
     context.named = named;
-    const found = (pagesComposite(aggs) ? pagedMatchingHits : matchingHits)(targets, queryOf(body, params), context, scored);
+    const found = boostedByIndex((pagesComposite(aggs) ? pagedMatchingHits : matchingHits)(targets, queryOf(body, params), context, scored), options.indexBoosts);
     context.named = undefined;
     const hits = minScore === undefined ? found : found.filter((hit) => hit.score >= minScore);
     const aggregations = aggs === undefined ? undefined : runAggregations(aggs, hits, context, () => matchingHits(targets, undefined, context, false));

@@ -304,7 +304,8 @@ export class ElasticsearchEmulator {
       const request: Request = {
         principal,
         method: method === 'HEAD' ? 'HEAD' : method,
-        path: decodeURIComponent(url.pathname).replace(/\/+$/, '') || '/',
+        // An escaped slash stays one: it is part of a name (`<logstash-{now/d}>`), not a separator.
+        path: decodeURIComponent(url.pathname.replace(/%2f/gi, '%252F')).replace(/\/+$/, '') || '/',
         params: {},
         query,
         get body() {

@@ -2,7 +2,7 @@ import { isJsonObject, setOwn } from '../../shared/json-object.js';
 import { parseTimeValue } from '../../shared/time-value.js';
 import { randomUUID } from 'node:crypto';
 import { checkComponentTemplateBody, checkIndexSettings, checkIndexTemplateBody } from './admin-parsers.js';
-import { formatDate } from './dates.js';
+import { dateMathIndexName, formatDate } from './dates.js';
 import { badRequest, EsError, indexNotFound, resourceNotFound } from './errors.js';
 import { LegacyTemplates } from './legacy-templates.js';
 import type { StoredScript } from './search-templates.js';
@@ -380,7 +380,7 @@ export class Cluster {
 
   /** Indices named by an expression: names, aliases, data streams, wildcards, comma lists and `-exclusions`. */
   resolve(expression: string | undefined, options: ResolveOptions = {}): Index[] {
-    const parts = expression === undefined || expression === '' || expression === '_all' ? ['*'] : expression.split(',').map((part) => part.trim());
+    const parts = expression === undefined || expression === '' || expression === '_all' ? ['*'] : expression.split(',').map((part) => dateMathIndexName(part.trim(), this.now()));
     const found = new Map<string, Index>();
     for (const part of parts) {
       if (part.startsWith('-') && found.size > 0) {

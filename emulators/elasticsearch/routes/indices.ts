@@ -1,5 +1,6 @@
 import { checkCreateIndexBody, checkIndexSettings } from '../admin-parsers.js';
 import type { EmulatedNode } from '../emulated-node.js';
+import { dateMathIndexName } from '../dates.js';
 import { badRequest } from '../errors.js';
 import type { Mappings } from '../mapping.js';
 import { ok, type Route } from '../router.js';
@@ -12,7 +13,7 @@ export function indexRoutes(route: Route, node: EmulatedNode): void {
     checkCreateIndexBody(request.json);
     const body = request.json as { settings?: Json; mappings?: Mappings; aliases?: Record<string, AliasDef> };
     checkIndexSettings(flattenSettings(body.settings));
-    const index = c.createIndex(request.params.index as string, body);
+    const index = c.createIndex(dateMathIndexName(request.params.index as string, c.now()), body);
     return ok({ acknowledged: true, shards_acknowledged: true, index: index.name });
   });
   route('GET', '/{index}', (request) => {

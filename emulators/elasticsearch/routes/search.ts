@@ -1,3 +1,4 @@
+import { isJsonObject } from '../../../shared/json-object.js';
 import { analyzeText } from '../analyze.js';
 import type { EmulatedNode } from '../emulated-node.js';
 import { badRequest, EsError } from '../errors.js';
@@ -74,23 +75,46 @@ export function withLookups(node: EmulatedNode, body: Json): Json {
   return query === body.query && postFilter === body.post_filter ? body : { ...body, ...(query === undefined ? {} : { query }), ...(postFilter === undefined ? {} : { post_filter: postFilter }) };
 }
 
+/**
+ * `indices_boost` as SearchSourceBuilder and the search action read it: a list of `{expression: boost}` (an object
+ * is read the same, in its order), each expression an index, an alias or a pattern resolved to its indices, the
+ * first entry naming an index giving its boost; one naming nothing fails the search unless `ignore_unavailable`.
+ */
+function indexBoosts(node: EmulatedNode, body: Json, ignoreUnavailable: boolean): Map<string, number> | undefined {
+  const raw = body.indices_boost;
+  if (raw === undefined) return undefined;
+  const entries: Array<[string, unknown]> = Array.isArray(raw) ? raw.flatMap((entry): Array<[string, unknown]> => (isJsonObject(entry) ? Object.entries(entry) : [['', entry]])) : isJsonObject(raw) ? Object.entries(raw) : [['', raw]];
+  const boosts = new Map<string, number>();
+  for (const [expression, boost] of entries) {
+    if (expression === '' || typeof boost !== 'number') throw new EsError(400, 'parsing_exception', 'Expected [START_OBJECT] in [indices_boost] but found a value of another type', { line: 1, col: 1 });
+    for (const index of node.cluster.resolve(expression, { ignoreUnavailable, allowNoIndices: true })) if (!boosts.has(index.name)) boosts.set(index.name, boost);
+  }
+  return boosts;
+}
+
 export function searchRequest(node: EmulatedNode, request: Request): Json {
   const body = withLookups(node, request.json);
   const params = request.query as SearchParams;
   const pit = body.pit as Json | undefined;
   const idFieldData = node.cluster.clusterSettings['indices.id_field_data.enabled'] === 'true';
+  const boosts = indexBoosts(node, body, request.query.ignore_unavailable === 'true');
+  const options = { idFieldData, ...(boosts === undefined ? {} : { indexBoosts: boosts }) };
   if (pit !== undefined) {
     if (request.params.index !== undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [indices] cannot be used with point in time. Do not specify any index with point in time.;');
     if (params.scroll !== undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: using [point in time] is not allowed in a scroll context;');
     if (typeof pit.id !== 'string') throw new EsError(400, 'parsing_exception', '[pit] requires [id]', { line: 1, col: 1 });
     const targets = node.contexts.pit(pit.id, pit.keep_alive === undefined ? undefined : String(pit.keep_alive));
     const { pit: _pit, ...rest } = body;
-    return { pit_id: pit.id, ...firstPage(targets, rest, params, node.cluster.now(), { pit: true, idFieldData }).response };
+    return { pit_id: pit.id, ...firstPage(targets, rest, params, node.cluster.now(), { ...options, pit: true }).response };
   }
-  const indices = node.cluster.resolve(request.params.index, { ignoreUnavailable: request.query.ignore_unavailable === 'true', allowNoIndices: request.query.allow_no_indices !== 'false' });
+  // A closed index is unavailable: ignore_unavailable leaves it out, wildcards reach it only when told to.
+  const ignoreUnavailable = request.query.ignore_unavailable === 'true';
+  const expandClosed = /\b(?:closed|all)\b/.test(request.query.expand_wildcards ?? '');
+  const resolved = node.cluster.resolve(request.params.index, { ignoreUnavailable, allowNoIndices: request.query.allow_no_indices !== 'false', expandClosed });
+  const indices = ignoreUnavailable ? resolved.filter((index) => !index.closed) : resolved;
   readable(indices);
-  if (params.scroll === undefined) return search(liveTargets(indices), body, params, node.cluster.now(), { idFieldData });
-  const { prepared, response, size } = firstPage(frozenTargets(indices), body, params, node.cluster.now(), { idFieldData });
+  if (params.scroll === undefined) return search(liveTargets(indices), body, params, node.cluster.now(), options);
+  const { prepared, response, size } = firstPage(frozenTargets(indices), body, params, node.cluster.now(), options);
   return { _scroll_id: node.contexts.openScroll(prepared, size, indices.length, params.scroll), ...response };
 }
 
