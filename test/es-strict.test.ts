@@ -585,3 +585,21 @@ describe('index names with date math (DateMathExpressionResolver), and closed in
     expect((await failure(es.search({ index: 'shu*', expand_wildcards: ['open', 'closed'] }))).type).toBe('index_closed_exception');
   });
 });
+
+describe('terminate_after (each shard stops collecting at it; the answer says terminated_early)', () => {
+  it('collects at most that many matches per index, counts and aggregates only those, and says whether it stopped', async () => {
+    for (const index of ['early-a', 'early-b']) {
+      await es.bulk({ refresh: true, index, operations: Array.from({ length: 5 }, (_, i) => [{ index: { _id: `${i}` } }, { n: i }]).flat() });
+    }
+    const stopped = await es.search({ index: 'early-*', terminate_after: 2, sort: [{ n: 'asc' }, { _index: 'asc' }], aggs: { sum: { sum: { field: 'n' } } } });
+    expect(stopped.terminated_early).toBe(true);
+    expect(stopped.hits.total).toEqual({ value: 4, relation: 'eq' });
+    // Index order: each index's first two documents, 0 and 1.
+    expect(stopped.hits.hits.map((hit) => [hit._index, hit._id])).toEqual([['early-a', '0'], ['early-b', '0'], ['early-a', '1'], ['early-b', '1']]);
+    expect((stopped.aggregations?.sum as { value: number }).value).toBe(2);
+    const through = await es.search({ index: 'early-*', terminate_after: 10 });
+    expect([through.terminated_early, through.hits.total]).toEqual([false, { value: 10, relation: 'eq' }]);
+    expect((await es.search({ index: 'early-*' })).terminated_early).toBeUndefined();
+    expect((await failure(es.search({ index: 'early-*', terminate_after: -1 }))).reason).toBe('terminateAfter must be > 0');
+  });
+});

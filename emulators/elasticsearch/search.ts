@@ -32,6 +32,7 @@ export interface SearchParams {
   seq_no_primary_term?: string;
   docvalue_fields?: string;
   stored_fields?: string;
+  terminate_after?: string;
 }
 
 /** What a search reads: an index and the documents it sees (its refreshed view, or a point in time's copy). */
@@ -284,6 +285,8 @@ type SortedHit = Hit & { sort?: SortValue[] };
 
 /** Everything a search decided: the sorted matching hits and how each page renders. A scroll keeps it. */
 export interface PreparedSearch {
+  /** With `terminate_after`: whether some shard stopped collecting at it. */
+  terminatedEarly?: boolean;
   /** Sorted when first read: a request for aggregations alone (`size: 0`, a rollup's pages) never reads them. */
   readonly hits: SortedHit[];
   /** The best score of the matches (searches sorted by score show it). */
@@ -453,6 +456,29 @@ function checkFieldLimits(body: Json, params: SearchParams, indices: readonly In
   }
 }
 
+/** `terminate_after`, of the URL or the body: RestSearchAction's and SearchSourceBuilder's check of it. */
+function terminateAfterOf(body: Json, params: SearchParams): number {
+  const raw = params.terminate_after ?? body.terminate_after;
+  if (raw === undefined) return 0;
+  const value = Number(raw);
+  if (!Number.isInteger(value)) throw parsingError(`[terminate_after] must be an integer, found [${JSON.stringify(raw)}]`);
+  if (value < 0) throw badRequest('terminateAfter must be > 0');
+  return value;
+}
+
+/**
+ * `terminate_after`: each shard (one per index) stops collecting after that many matches, in index order; what it
+ * did not collect is not counted, aggregated or returned.
+ */
+function collectedUpTo(hits: Hit[], limit: number): Hit[] {
+  const counts = new Map<string, number>();
+  return hits.filter((hit) => {
+    const count = (counts.get(hit.index) ?? 0) + 1;
+    counts.set(hit.index, count);
+    return count <= limit;
+  });
+}
+
 /** Each hit's score multiplied by its index's `indices_boost`, as the shards of that index boost their queries. */
 function boostedByIndex(hits: Hit[], boosts: ReadonlyMap<string, number> | undefined): Hit[] {
   if (boosts === undefined || boosts.size === 0) return hits;
@@ -488,7 +514,9 @@ export function prepareSearch(targets: Target[], body: Json, params: SearchParam
     context.named = named;
     const found = boostedByIndex((pagesComposite(aggs) ? pagedMatchingHits : matchingHits)(targets, queryOf(body, params), context, scored), options.indexBoosts);
     context.named = undefined;
-    const hits = minScore === undefined ? found : found.filter((hit) => hit.score >= minScore);
+    const terminateAfter = terminateAfterOf(body, params);
+    const collected = terminateAfter === 0 ? found : collectedUpTo(found, terminateAfter);
+    const hits = minScore === undefined ? collected : collected.filter((hit) => hit.score >= minScore);
     const aggregations = aggs === undefined ? undefined : runAggregations(aggs, hits, context, () => matchingHits(targets, undefined, context, false));
     context.named = named;
     const postFilter = body.post_filter === undefined ? undefined : compileQuery(body.post_filter, context);
@@ -516,6 +544,7 @@ export function prepareSearch(targets: Target[], body: Json, params: SearchParam
         return best;
       },
       total: matched.length,
+      ...(terminateAfter === 0 ? {} : { terminatedEarly: collected.length < found.length }),
       threshold: totalThreshold(body, params),
       sortedByScore: keys.length === 0,
       render: hitRenderer(body, params, context, showScore, plan, named),
@@ -534,6 +563,7 @@ export function renderPage(prepared: PreparedSearch, page: { from: number; size:
   return {
     took: options.took,
     timed_out: false,
+    ...(prepared.terminatedEarly === undefined ? {} : { terminated_early: prepared.terminatedEarly }),
     _shards: { total: options.shards, successful: options.shards, skipped: 0, failed: 0 },
     hits: {
       ...(total === undefined ? (options.totalAsInt ? { total: -1 } : {}) : { total: options.totalAsInt ? total.value : total }),
