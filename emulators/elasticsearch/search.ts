@@ -2,8 +2,8 @@ import { isJsonObject } from '../../shared/json-object.js';
 import { runAggregations, type Hit } from './aggs.js';
 import { DEFAULT_DATE_FORMAT, formatDate } from './dates.js';
 import { formatDecimal, isDecimalPattern } from './decimal-format.js';
-import { planSort, type SortPlan, type SortValue } from './field-sort.js';
 import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
+import { planSort, type SortPlan, type SortValue } from './field-sort.js';
 import { globToRegex } from './glob.js';
 import { IGNORED_FIELD, isNumericType, isTextType, type FieldDef, type FieldValue } from './mapping.js';
 import { checkSortFields, compileQuery, expandFields, MAX_REGEX_LENGTH, MAX_TERMS_COUNT, parseSort, type NamedQuery, type SearchContext, type SortKey } from './query.js';
@@ -52,6 +52,11 @@ export function liveTargets(indices: Index[]): Target[] {
 export function frozenTargets(indices: Index[]): Target[] {
   return indices.map((index) => ({ index, docs: [...index.view.values()] }));
 }
+
+/** `index.max_result_window`, `index.max_docvalue_fields_search` and `index.max_script_fields`' defaults. */
+const MAX_RESULT_WINDOW = 10_000;
+const MAX_DOCVALUE_FIELDS = 100;
+const MAX_SCRIPT_FIELDS = 32;
 
 /** An index-level limit over several indices: the lowest of theirs, as each shard checks its own. */
 function indexLimit(indices: readonly Index[], setting: string, fallback: number): number {
@@ -407,11 +412,6 @@ function hitRenderer(body: Json, params: SearchParams, context: SearchContext, s
     };
   };
 }
-
-/** `index.max_result_window`, `index.max_docvalue_fields_search` and `index.max_script_fields`' defaults. */
-const MAX_RESULT_WINDOW = 10_000;
-const MAX_DOCVALUE_FIELDS = 100;
-const MAX_SCRIPT_FIELDS = 32;
 
 /** The request's own checks of its page (SearchRequest.validate), before any shard. */
 function checkPaging(body: Json, params: SearchParams, from: number, size: number): void {
