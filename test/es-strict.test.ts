@@ -572,6 +572,10 @@ describe('index names with date math (DateMathExpressionResolver), and closed in
     await es.index({ index: `logs-${day}`, id: '1', document: { a: 1 }, refresh: true });
     expect((await es.search({ index: '<logs-{now/d}>' })).hits.hits.map((hit) => hit._index)).toEqual([`logs-${day}`]);
     expect((await es.indices.create({ index: '<audit-{now/M{yyyy-MM}}>' })).index).toBe(`audit-${month}`);
+    // A time zone after the format: the day as it is at UTC+12.
+    const ahead = new Date(now.getTime() + 12 * 3_600_000);
+    const aheadDay = `${ahead.getUTCFullYear()}.${String(ahead.getUTCMonth() + 1).padStart(2, '0')}.${String(ahead.getUTCDate()).padStart(2, '0')}`;
+    expect((await es.indices.create({ index: '<zoned-{now/d{yyyy.MM.dd|+12:00}}>' })).index).toBe(`zoned-${aheadDay}`);
     const missing = await failure(es.search({ index: '<nothing-{now/d}>' }));
     expect([missing.status, missing.type, missing.reason]).toEqual([404, 'index_not_found_exception', `no such index [nothing-${day}]`]);
   });
