@@ -607,3 +607,23 @@ describe('terminate_after (each shard stops collecting at it; the answer says te
     expect((await failure(es.search({ index: 'early-*', terminate_after: -1 }))).reason).toBe('terminateAfter must be > 0');
   });
 });
+
+describe('ignored_field_values (the fields API, since 8.0)', () => {
+  it('returns apart the asked fields’ values that indexing left out: the reference’s example of ignore_above, and a malformed sub-field', async () => {
+    // The reference's example (Retrieve selected fields, "Ignored field values"): "bad" is over ignore_above 2.
+    await es.indices.create({ index: 'my-index-000001', mappings: { properties: { 'my-small': { type: 'keyword', ignore_above: 2 }, 'my-large': { type: 'keyword' } } } });
+    await es.index({ index: 'my-index-000001', id: '1', document: { 'my-small': ['ok', 'bad'], 'my-large': 'ok content' }, refresh: true });
+    const [hit] = (await es.search({ index: 'my-index-000001', fields: ['my-*'], _source: false })).hits.hits;
+    expect(hit?._ignored).toEqual(['my-small']);
+    expect(hit?.fields).toEqual({ 'my-large': ['ok content'], 'my-small': ['ok'] });
+    expect(hit?.ignored_field_values).toEqual({ 'my-small': ['bad'] });
+    // Not asked for: not returned.
+    expect((await es.search({ index: 'my-index-000001', fields: ['my-large'] })).hits.hits[0]?.ignored_field_values).toBeUndefined();
+    expect((await es.search({ index: 'my-index-000001' })).hits.hits[0]?.ignored_field_values).toBeUndefined();
+    // A sub-field's left-out value comes from its parent's source values.
+    await es.indices.create({ index: 'sub-ignored', mappings: { properties: { status: { type: 'keyword', fields: { code: { type: 'long', ignore_malformed: true } } } } } });
+    await es.index({ index: 'sub-ignored', id: '1', document: { status: ['200', 'teapot'] }, refresh: true });
+    const [sub] = (await es.search({ index: 'sub-ignored', fields: ['status*'] })).hits.hits;
+    expect(sub?.ignored_field_values).toEqual({ 'status.code': ['teapot'] });
+  });
+});

@@ -133,6 +133,8 @@ export interface FieldDef {
   path: string;
   type: string;
   mapping: FieldMapping;
+  /** For a sub-field (`message.keyword`), the field whose source values it indexes. */
+  sourcePath?: string;
 }
 
 /** Every leaf field of a mapping by full path, sub-fields (`message.keyword`) included. */
@@ -149,7 +151,7 @@ export function fieldIndex(mappings: Mappings): Map<string, FieldDef> {
       }
       index.set(path, { path, type, mapping });
       for (const [sub, subMapping] of Object.entries(mapping.fields ?? {})) {
-        index.set(`${path}.${sub}`, { path: `${path}.${sub}`, type: subMapping.type ?? 'keyword', mapping: subMapping });
+        index.set(`${path}.${sub}`, { path: `${path}.${sub}`, type: subMapping.type ?? 'keyword', mapping: subMapping, sourcePath: path });
       }
     }
   };
@@ -498,6 +500,11 @@ function convert(path: string, def: FieldMapping, type: string, value: unknown, 
       return number;
     }
   }
+}
+
+/** Whether indexing leaves this source value out of the field: malformed (and ignored), or over `ignore_above`. */
+export function leftOutOf(def: FieldDef, value: unknown): boolean {
+  return convert(def.path, def.mapping, def.type, value, '', true) === undefined;
 }
 
 /** A geo_point may itself be an array ([lon, lat]); an array of them holds several points. */

@@ -5,7 +5,7 @@ import { formatDecimal, isDecimalPattern } from './decimal-format.js';
 import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
 import { planSort, type SortPlan, type SortValue } from './field-sort.js';
 import { globToRegex } from './glob.js';
-import { IGNORED_FIELD, isNumericType, isTextType, type FieldDef, type FieldValue } from './mapping.js';
+import { IGNORED_FIELD, isNumericType, isTextType, leftOutOf, type FieldDef, type FieldValue } from './mapping.js';
 import { checkSortFields, compileQuery, expandFields, MAX_REGEX_LENGTH, MAX_TERMS_COUNT, parseSort, type NamedQuery, type SearchContext, type SortKey } from './query.js';
 import { filterSource } from './source-filter.js';
 import { sourceOf, type Doc, type Index, type Json } from './store.js';
@@ -283,6 +283,37 @@ function unmappedFieldsOf(source: Json, patterns: RegExp[], context: SearchConte
   return out;
 }
 
+/** The leaf values of a source at a full dotted path, dotted keys and arrays of objects read as the path they spell. */
+function sourceValuesAt(source: Json, target: string): unknown[] {
+  const found: unknown[] = [];
+  const walk = (value: unknown, path: string): void => {
+    if (Array.isArray(value)) for (const item of value) walk(item, path);
+    else if (isJsonObject(value)) {
+      for (const [key, child] of Object.entries(value)) {
+        const below = path === '' ? key : `${path}.${key}`;
+        if (below === target || target.startsWith(`${below}.`)) walk(child, below);
+      }
+    } else if (value !== null && value !== undefined && path === target) found.push(value);
+  };
+  walk(source, '');
+  return found;
+}
+
+/**
+ * `ignored_field_values` (FetchFieldsPhase, since 8.0): of the fields `fields` asks for, the values indexing left out,
+ * malformed or over `ignore_above`, read from the source. Kibana's Discover shows them as ignored values.
+ */
+function ignoredFieldValuesOf(doc: Doc, ignored: readonly FieldValue[], patterns: readonly RegExp[], context: SearchContext): Json | undefined {
+  let out: Json | undefined;
+  for (const name of ignored) {
+    const def = context.fields.get(String(name));
+    if (def === undefined || !patterns.some((pattern) => pattern.test(def.path))) continue;
+    const values = sourceValuesAt(sourceOf(doc), def.sourcePath ?? def.path).filter((value) => leftOutOf(def, value));
+    if (values.length > 0) (out ??= {})[def.path] = values;
+  }
+  return out;
+}
+
 // ---- preparing and rendering -------------------------------------------------------------------------
 
 /** A hit with its sort values. */
@@ -386,6 +417,7 @@ function hitRenderer(body: Json, params: SearchParams, context: SearchContext, s
   const requested = fieldRequests(body.fields, 'fields');
   const selected = [...selectFields(requested, context, false), ...selectFields(fieldRequests(docValueRequests, 'docvalue_fields'), context, true)];
   const unmapped = requested.filter((request) => request.includeUnmapped === true).map((request) => globToRegex(request.pattern));
+  const asked = requested.map((request) => globToRegex(request.pattern));
   const version = body.version === true || params.version === 'true';
   const seqNo = body.seq_no_primary_term === true || params.seq_no_primary_term === 'true';
   const stored = storedFieldsOf(body, params, sourceSpec);
@@ -398,6 +430,7 @@ function hitRenderer(body: Json, params: SearchParams, context: SearchContext, s
     const others = unmapped.length === 0 ? undefined : unmappedFieldsOf(sourceOf(hit.doc), unmapped, context);
     const values = others === undefined ? mapped : { ...mapped, ...others };
     const ignored = hit.doc.fields.get(IGNORED_FIELD);
+    const ignoredValues = ignored === undefined || asked.length === 0 ? undefined : ignoredFieldValuesOf(hit.doc, ignored, asked, context);
     return {
       _index: hit.index,
       ...(stored.id ? { _id: hit.doc.id } : {}),
@@ -407,6 +440,7 @@ function hitRenderer(body: Json, params: SearchParams, context: SearchContext, s
       ...(ignored === undefined ? {} : { _ignored: ignored }),
       ...(source === undefined ? {} : { _source: source }),
       ...(values === undefined ? {} : { fields: values }),
+      ...(ignoredValues === undefined ? {} : { ignored_field_values: ignoredValues }),
       ...(hit.sort === undefined ? {} : { sort: plan.written(hit, hit.sort) }),
       ...(named.length === 0 ? {} : matchedQueries(hit, named, withScores)),
     };
