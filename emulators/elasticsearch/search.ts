@@ -10,6 +10,7 @@ import { checkSortFields, compileQuery, expandFields, MAX_REGEX_LENGTH, MAX_TERM
 import { filterSource } from './source-filter.js';
 import { sourceOf, type Doc, type Index, type Json } from './store.js';
 import { checkSearchBody, shardFailure } from './strict.js';
+import { valuesAt } from './terms-lookup.js';
 
 export interface SearchParams {
   q?: string;
@@ -283,22 +284,6 @@ function unmappedFieldsOf(source: Json, patterns: RegExp[], context: SearchConte
   return out;
 }
 
-/** The leaf values of a source at a full dotted path, dotted keys and arrays of objects read as the path they spell. */
-function sourceValuesAt(source: Json, target: string): unknown[] {
-  const found: unknown[] = [];
-  const walk = (value: unknown, path: string): void => {
-    if (Array.isArray(value)) for (const item of value) walk(item, path);
-    else if (isJsonObject(value)) {
-      for (const [key, child] of Object.entries(value)) {
-        const below = path === '' ? key : `${path}.${key}`;
-        if (below === target || target.startsWith(`${below}.`)) walk(child, below);
-      }
-    } else if (value !== null && value !== undefined && path === target) found.push(value);
-  };
-  walk(source, '');
-  return found;
-}
-
 /**
  * `ignored_field_values` (FetchFieldsPhase, since 8.0): of the fields `fields` asks for, the values indexing left out,
  * malformed or over `ignore_above`, read from the source. Kibana's Discover shows them as ignored values.
@@ -308,7 +293,7 @@ function ignoredFieldValuesOf(doc: Doc, ignored: readonly FieldValue[], patterns
   for (const name of ignored) {
     const def = context.fields.get(String(name));
     if (def === undefined || !patterns.some((pattern) => pattern.test(def.path))) continue;
-    const values = sourceValuesAt(sourceOf(doc), def.sourcePath ?? def.path).filter((value) => leftOutOf(def, value));
+    const values = valuesAt(sourceOf(doc), (def.sourcePath ?? def.path).split('.')).filter((value) => leftOutOf(def, value));
     if (values.length > 0) (out ??= {})[def.path] = values;
   }
   return out;

@@ -12,7 +12,7 @@ function isLookup(spec: unknown): spec is Json {
 }
 
 /** The values at a path of a source, through objects, arrays and keys written with dots (XContentMapValues.extractRawValues). */
-function valuesAt(node: unknown, parts: string[]): unknown[] {
+export function valuesAt(node: unknown, parts: string[]): unknown[] {
   if (Array.isArray(node)) return node.flatMap((item) => valuesAt(item, parts));
   if (parts.length === 0) return node === null || node === undefined || isJsonObject(node) ? [] : [node];
   if (!isJsonObject(node)) return [];
