@@ -223,7 +223,11 @@ function metric(name: string, type: string, spec: Json, hits: Hit[], context: Se
   }
   const field = fieldOf(spec, type, context);
   if (type === 'value_count' || type === 'cardinality') {
-    if (type === 'value_count') return { value: hits.reduce((sum, hit) => sum + (hit.doc.fields.get(field)?.length ?? 0), 0) };
+    // With `missing`, a document without the field counts its one stand-in value (ValuesSource's replaceMissing).
+    const standIn = spec.missing === undefined ? 0 : 1;
+    if (type === 'value_count') return { value: hits.reduce((sum, hit) => sum + (hit.doc.fields.get(field)?.length || standIn), 0) };
+    const threshold = Math.trunc(numberOption(spec, 'precision_threshold', type, 0));
+    if (threshold < 0) throw badFieldValue(type, 'precision_threshold', `[precisionThreshold] must be greater than or equal to 0. Found [${threshold}] in [${name}]`);
     const distinct = new Set<string>();
     for (const hit of hits) for (const value of hit.doc.fields.get(field) ?? (spec.missing === undefined ? [] : [spec.missing as FieldValue])) distinct.add(JSON.stringify(value));
     return { value: distinct.size };
