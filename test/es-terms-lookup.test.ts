@@ -42,6 +42,24 @@ describe('terms lookups', () => {
     expect(JSON.stringify((noPath as errors.ResponseError).body)).toContain('[terms] query lookup element requires specifying the path.');
   });
 
+  it('resolves lookups in the queries of filter and filters aggregations, at any depth', async () => {
+    const found = await es.search({
+      index: 'access',
+      size: 0,
+      aggs: {
+        blocked: { filter: lookup('scanners', 'entries.ip') },
+        named: { filters: { filters: { blocked: lookup('scanners', 'entries.ip'), extra: lookup('scanners', 'extra.ips') } } },
+        anonymous: { filters: { filters: [lookup('scanners', 'extra.ips')] } },
+        everyone: { global: {}, aggs: { inner: { filter: lookup('scanners', 'extra.ips') } } },
+      },
+    });
+    const aggregations = found.aggregations as Record<string, { doc_count?: number; buckets?: unknown; inner?: { doc_count: number } }>;
+    expect(aggregations.blocked?.doc_count).toBe(2);
+    expect(aggregations.named?.buckets).toEqual({ blocked: { doc_count: 2 }, extra: { doc_count: 1 } });
+    expect(aggregations.anonymous?.buckets).toEqual([{ doc_count: 1 }]);
+    expect(aggregations.everyone?.inner?.doc_count).toBe(1);
+  });
+
   it('deletes by a lookup', async () => {
     const deleted = await es.deleteByQuery({ index: 'access', refresh: true, query: lookup('scanners', 'extra.ips') });
     expect(deleted.deleted).toBe(1);

@@ -59,3 +59,36 @@ export function withTermsLookups(query: unknown, fetch: SourceFetcher): unknown 
   }
   return out ?? query;
 }
+
+/** The record with each value rewritten, or the record itself when no value changed. */
+function mapChanged(record: Json, rewrite: (value: unknown, key: string) => unknown): Json {
+  let out: Json | undefined;
+  for (const [key, value] of Object.entries(record)) {
+    const rewritten = rewrite(value, key);
+    if (rewritten === value) continue;
+    out ??= { ...record };
+    setOwn(out, key, rewritten);
+  }
+  return out ?? record;
+}
+
+/**
+ * Aggregations with the terms lookups of their queries replaced (a `filter` aggregation's query, a `filters`
+ * aggregation's, at any depth), as Elasticsearch rewrites them with the search's query (AggregatorFactories.rewrite).
+ * Only those places are read as queries: elsewhere an object with an `id` is something else (a stored script, say).
+ */
+export function withAggregationLookups(aggregations: unknown, fetch: SourceFetcher): unknown {
+  if (!isJsonObject(aggregations)) return aggregations;
+  return mapChanged(aggregations, (aggregation) => (isJsonObject(aggregation) ? mapChanged(aggregation, (part, key) => partWithLookups(key, part, fetch)) : aggregation));
+}
+
+function partWithLookups(key: string, part: unknown, fetch: SourceFetcher): unknown {
+  if (key === 'aggs' || key === 'aggregations') return withAggregationLookups(part, fetch);
+  if (key === 'filter') return withTermsLookups(part, fetch);
+  if (key !== 'filters' || !isJsonObject(part)) return part;
+  // `filters.filters`: an array of anonymous queries, or an object of named ones.
+  return mapChanged(part, (filters, name) => {
+    if (name !== 'filters') return filters;
+    return isJsonObject(filters) ? mapChanged(filters, (query) => withTermsLookups(query, fetch)) : withTermsLookups(filters, fetch);
+  });
+}

@@ -7,7 +7,7 @@ import { parseMultiSearch } from '../multi.js';
 import { ok, type Reply, type Request, type Route } from '../router.js';
 import { count, explainDocument, firstPage, frozenTargets, liveTargets, renderPage, search, type SearchParams } from '../search.js';
 import { type Index, type Json, readable, sourceOf } from '../store.js';
-import { withTermsLookups, type SourceFetcher } from '../terms-lookup.js';
+import { withAggregationLookups, withTermsLookups, type SourceFetcher } from '../terms-lookup.js';
 
 /** Search, scroll, point in time, field capabilities and count. */
 export function searchRoutes(route: Route, node: EmulatedNode): void {
@@ -63,16 +63,16 @@ export function searchRoutes(route: Route, node: EmulatedNode): void {
   route(['GET', 'POST'], '/{index}/_count', runCount);
 }
 
-/** A search on indices, or on a point in time (`pit` in the body, no index in the path); `scroll` keeps a cursor. */
 /** A search body with its terms lookups resolved against the node's documents (see terms-lookup.ts). */
 export function withLookups(node: EmulatedNode, body: Json): Json {
   const fetch: SourceFetcher = (index, id) => {
     const doc = readable(node.cluster.resolve(index))[0]?.docs.get(id);
     return doc === undefined ? undefined : sourceOf(doc);
   };
-  const query = withTermsLookups(body.query, fetch);
-  const postFilter = withTermsLookups(body.post_filter, fetch);
-  return query === body.query && postFilter === body.post_filter ? body : { ...body, ...(query === undefined ? {} : { query }), ...(postFilter === undefined ? {} : { post_filter: postFilter }) };
+  const rewritten: Json = {};
+  for (const key of ['query', 'post_filter'] as const) if (body[key] !== undefined) rewritten[key] = withTermsLookups(body[key], fetch);
+  for (const key of ['aggs', 'aggregations'] as const) if (body[key] !== undefined) rewritten[key] = withAggregationLookups(body[key], fetch);
+  return Object.entries(rewritten).every(([key, value]) => value === body[key]) ? body : { ...body, ...rewritten };
 }
 
 /**
@@ -92,6 +92,7 @@ function indexBoosts(node: EmulatedNode, body: Json, ignoreUnavailable: boolean)
   return boosts;
 }
 
+/** A search on indices, or on a point in time (`pit` in the body, no index in the path); `scroll` keeps a cursor. */
 export function searchRequest(node: EmulatedNode, request: Request): Json {
   const body = withLookups(node, request.json);
   const params = request.query as SearchParams;
