@@ -542,9 +542,11 @@ function rangeBuckets(type: string, spec: Json, hits: Hit[], context: SearchCont
   const bound = (value: unknown): number | undefined => (value === undefined || value === null ? undefined : date ? resolveDateMath(value as string | number, context.now, { format, zone }) : Number(value));
   const text = (value: number | undefined): string => (value === undefined ? '*' : date ? formatDate(value, format, zone) : decimal !== undefined ? formatDecimal(value, decimal) : keyString(value));
   const asString = date || decimal !== undefined;
-  const buckets = ranges.map((range) => {
-    const from = bound(range.from);
-    const to = bound(range.to);
+  // Sorted by from, then to (an open end the lowest from, the highest to), as AbstractRangeBuilder.processRanges sorts them.
+  const bounded = ranges.map((range) => ({ range, from: bound(range.from), to: bound(range.to) }));
+  const order = (x: number, y: number): number => (x < y ? -1 : x > y ? 1 : 0);
+  bounded.sort((a, b) => order(a.from ?? -Infinity, b.from ?? -Infinity) || order(a.to ?? Infinity, b.to ?? Infinity));
+  const buckets = bounded.map(({ range, from, to }) => {
     const inside = hits.filter((hit) => numbers(hit, field, spec.missing).some((value) => (from === undefined || value >= from) && (to === undefined || value < to)));
     return {
       key: (range.key as string | undefined) ?? `${text(from)}-${text(to)}`,
