@@ -496,3 +496,76 @@ describe('metric sums and deviations as Elasticsearch computes them', () => {
     expect([result.sum.value, result.avg.value, result.stats.sum]).toEqual([1, 0.1, 1]);
   });
 });
+
+/**
+ * Pre-aggregated documents, as a transform or downsampling writes them: each stands for `_doc_count` requests (one
+ * when it has none), and every bucket counts those, as Elasticsearch's DocCountProvider does; hits and value counts
+ * do not. The minutes and routes are worked out by hand.
+ */
+describe('documents with _doc_count, and the metadata fields a document may not hold', () => {
+  const MINUTES = [
+    { '@timestamp': '2026-10-01T10:00:00Z', route: '/api/jobs', status: 200, _doc_count: 40 },
+    { '@timestamp': '2026-10-01T10:00:00Z', route: '/api/videos', status: 200, _doc_count: 25 },
+    { '@timestamp': '2026-10-01T10:01:00Z', route: '/api/jobs', status: 500, _doc_count: 3 },
+    { '@timestamp': '2026-10-01T10:01:00Z', route: '/api/videos', status: 200, _doc_count: 30 },
+    { '@timestamp': '2026-10-01T10:02:00Z', route: '/healthz', status: 200 },
+  ];
+
+  beforeAll(async () => {
+    await es.indices.create({ index: 'minutes', mappings: { properties: { '@timestamp': { type: 'date' }, route: { type: 'keyword' }, status: { type: 'integer' } } } });
+    await es.bulk({ refresh: true, operations: MINUTES.flatMap((doc) => [{ index: { _index: 'minutes' } }, doc]) });
+  });
+
+  it('counts each document as its _doc_count in every bucket aggregation, and hits once each', async () => {
+    const response = await es.search({
+      index: 'minutes',
+      size: 0,
+      aggs: {
+        routes: { terms: { field: 'route', size: 1 } },
+        busy: { terms: { field: 'route', min_doc_count: 30 } },
+        perMinute: { date_histogram: { field: '@timestamp', fixed_interval: '1m' } },
+        pages: { composite: { sources: [{ route: { terms: { field: 'route' } } }] } },
+        errors: { filter: { range: { status: { gte: 500 } } } },
+        byStatus: { filters: { filters: { ok: { term: { status: 200 } } }, other_bucket_key: 'rest' } },
+        latencyBands: { range: { field: 'status', ranges: [{ to: 300 }, { from: 500 }] } },
+        values: { value_count: { field: 'status' } },
+      } as never,
+    });
+    const result = response.aggregations as Record<string, any>;
+    expect(response.hits.total).toEqual({ value: 5, relation: 'eq' });
+    expect(result.routes.buckets).toEqual([{ key: '/api/videos', doc_count: 55 }]);
+    expect(result.routes.sum_other_doc_count).toBe(44);
+    expect(result.busy.buckets.map((bucket: { key: string; doc_count: number }) => [bucket.key, bucket.doc_count])).toEqual([['/api/videos', 55], ['/api/jobs', 43]]);
+    expect(result.perMinute.buckets.map((bucket: { doc_count: number }) => bucket.doc_count)).toEqual([65, 33, 1]);
+    expect(result.pages.buckets.map((bucket: { key: { route: string }; doc_count: number }) => [bucket.key.route, bucket.doc_count])).toEqual([['/api/jobs', 43], ['/api/videos', 55], ['/healthz', 1]]);
+    expect(result.errors.doc_count).toBe(3);
+    expect(result.byStatus.buckets).toEqual({ ok: { doc_count: 96 }, rest: { doc_count: 3 } });
+    expect(result.latencyBands.buckets.map((bucket: { doc_count: number }) => bucket.doc_count)).toEqual([96, 3]);
+    expect(result.values.value).toBe(5);
+  });
+
+  it('refuses a _doc_count that is not one positive integer, and keeps it out of the mapping', async () => {
+    const write = (document: Record<string, unknown>) => failure(es.index({ index: 'minutes', document }));
+    expect((await write({ _doc_count: 0 })).status).toBe(400);
+    const zero = await es.index({ index: 'minutes', document: { _doc_count: 0 } }).catch((error: { meta: { body: { error: { caused_by: { reason: string } } } } }) => error.meta.body.error.caused_by.reason);
+    expect(zero).toBe('Field [_doc_count] must be a positive integer. Value [0] is not allowed.');
+    const list = await es.index({ index: 'minutes', document: { _doc_count: [2, 3] } }).catch((error: { meta: { body: { error: { caused_by: { reason: string } } } } }) => error.meta.body.error.caused_by.reason);
+    expect(list).toBe('Arrays are not allowed for field [_doc_count].');
+    expect((await write({ _doc_count: 'ten' })).type).toBe('document_parsing_exception');
+    const mapping = await es.indices.getMapping({ index: 'minutes' });
+    expect(Object.keys(mapping.minutes?.mappings.properties ?? {})).not.toContain('_doc_count');
+  });
+
+  it('refuses a metadata field inside a document with Elasticsearch’s words; other names with an underscore are fields', async () => {
+    for (const field of ['_id', '_source', '_routing', '_ignored', '_version', '_index']) {
+      const refused = await failure(es.index({ index: 'minutes', document: { [field]: 'x' } }));
+      expect(refused).toMatchObject({ status: 400, type: 'document_parsing_exception' });
+      expect(refused.reason).toContain(`failed to parse field [${field}] of type [${field}]`);
+    }
+    const cause = await es.index({ index: 'minutes', document: { _id: 'x' } }).catch((error: { meta: { body: { error: { caused_by: { reason: string } } } } }) => error.meta.body.error.caused_by.reason);
+    expect(cause).toContain('Field [_id] is a metadata field and cannot be added inside a document. Use the index API request parameters.');
+    await es.index({ index: 'minutes', document: { _origin: 'transform', nested: { _id: 'kept' } }, refresh: true });
+    const mapping = await es.indices.getMapping({ index: 'minutes' });
+    expect(Object.keys(mapping.minutes?.mappings.properties ?? {})).toEqual(expect.arrayContaining(['_origin', 'nested']));
+  });
+});

@@ -48,6 +48,9 @@ const SKIPPED_TESTS: Record<string, string> = {
   'search.aggregation/220_filters_bucket.yml: cache hits': 'the request cache and its `_stats` are not emulated',
   'search.aggregation/50_filter.yml: Standard queries get cached': 'the request cache and its `_stats` are not emulated',
   'search.aggregation/50_filter.yml: Terms lookup gets cached': 'the request cache and its `_stats` are not emulated (the terms lookup inside the filter aggregation is tested in es-terms-lookup)',
+  'search.aggregation/370_doc_count_field.yml: Test filters agg with doc_count': 'asserts the search profiler (`profile: true`), which is not emulated (the filters aggregation with `_doc_count` is tested in es-aggregations)',
+  'search.aggregation/370_doc_count_field.yml: Test composite str_terms agg with doc_count': 'its YAML ends a flow mapping less indented than its key, which SnakeYAML reads and the `yaml` package reads without the assertions (the composite aggregation with `_doc_count` is tested in es-aggregations)',
+  'search.aggregation/380_global.yml: profile': 'the search profiler (`profile: true`) is not emulated',
   'search/10_source_filtering.yml: Exclude sparse embeddings from _source by default': 'the `sparse_vector` field type is not emulated',
   'search/20_default_values.yml: Basic search': 'asserts each hit’s `_type`, which Elasticsearch 8.0 removed from hits and the emulator, answering as 9.x, does not write',
   'search/70_response_filtering.yml: Search with response filtering': 'asserts each hit’s `_type`, which Elasticsearch 8.0 removed from hits and the emulator, answering as 9.x, does not write (its filter_path assertions before that pass)',
@@ -304,21 +307,39 @@ afterAll(async () => {
   await emulator.close();
 });
 
-function sectionsOf(path: string): Record<string, Step[]> {
-  const documents = parseAllDocuments(readFileSync(path, 'utf8')).map((document) => document.toJS() as Record<string, Step[]> | null);
-  return Object.assign({}, ...documents.filter((document) => document !== null)) as Record<string, Step[]>;
+/** A file's sections (setup, teardown, the tests) and, for those the `yaml` package could not read cleanly, its first error. */
+function sectionsOf(path: string): { sections: Record<string, Step[]>; misread: Map<string, string> } {
+  const sections: Record<string, Step[]> = {};
+  const misread = new Map<string, string>();
+  for (const document of parseAllDocuments(readFileSync(path, 'utf8'))) {
+    const read = document.toJS() as Record<string, Step[]> | null;
+    if (read === null) continue;
+    Object.assign(sections, read);
+    // The package is stricter than Elasticsearch's SnakeYAML (flow collections indented less than their key): what it
+    // makes of such a test may have lost its assertions, and would pass having checked nothing.
+    const [error] = document.errors;
+    if (error !== undefined) for (const name of Object.keys(read)) misread.set(name, error.message.split('\n')[0] ?? '');
+  }
+  return { sections, misread };
 }
 
 /** Every test of the YAML files under `root`, with setup and teardown, the listed ones skipped with their reason. */
 function describeFiles(root: string, names: string[]): void {
   for (const file of names.filter((name) => !(name in SKIPPED))) {
-    const sections = sectionsOf(join(root, file));
+    const { sections, misread } = sectionsOf(join(root, file));
     const setup = sections.setup ?? [];
     const teardown = sections.teardown ?? [];
     for (const [name, steps] of Object.entries(sections)) {
       if (name === 'setup' || name === 'teardown' || name === 'requires') continue;
       const reason = SKIPPED_TESTS[`${file}: ${name}`] ?? notApplicable(steps);
       if (reason !== undefined) continue;
+      const error = misread.get(name);
+      if (error !== undefined || misread.has('setup')) {
+        it(`${file}: ${name}`, () => {
+          throw new Error(`the \`yaml\` package does not read this test as SnakeYAML does (${error ?? misread.get('setup')}): run what it asks another way and list it in SKIPPED_TESTS`);
+        });
+        continue;
+      }
       const expected = (path: string): number | undefined => SINCE_8_9[file]?.(name, path);
       it(`${file}: ${name}`, async () => {
         const stash: Stash = new Map();
@@ -349,7 +370,7 @@ describe('Elasticsearch’s own YAML REST tests: aggregations, source filtering,
   it('skips only listed tests that exist, each with its reason', () => {
     for (const key of Object.keys(SKIPPED_TESTS)) {
       const [file = '', test = ''] = key.split(': ');
-      expect(Object.keys(sectionsOf(join(SERVER_TESTS, file)))).toContain(test);
+      expect(Object.keys(sectionsOf(join(SERVER_TESTS, file)).sections)).toContain(test);
     }
   });
   describeFiles(SERVER_TESTS, serverFiles);

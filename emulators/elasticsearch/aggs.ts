@@ -4,7 +4,7 @@ import { formatDecimal, isDecimalPattern } from './decimal-format.js';
 import { planSort } from './field-sort.js';
 import { badRequest, EsError, parsingError, ShardLevelError } from './errors.js';
 import { includeExclude, termKeyOf, type TermKey } from './include-exclude.js';
-import { isNumericType, isTextType, type FieldValue } from './mapping.js';
+import { anyDocCounts, DOC_COUNT_FIELD, isNumericType, isTextType, type FieldValue } from './mapping.js';
 import { compileQuery, parseSort, type SearchContext } from './query.js';
 import { filterSource } from './source-filter.js';
 import { sourceOf, type Doc, type Json } from './store.js';
@@ -19,6 +19,17 @@ export interface Hit {
 }
 
 type Result = Json;
+
+/**
+ * A bucket's `doc_count`: its documents, each counted as its `_doc_count` says (a pre-aggregated document stands for
+ * that many, as DocCountProvider reads it), else once.
+ */
+function countOf(hits: readonly Hit[]): number {
+  if (!anyDocCounts()) return hits.length;
+  let count = 0;
+  for (const hit of hits) count += (hit.doc.fields.get(DOC_COUNT_FIELD)?.[0] as number | undefined) ?? 1;
+  return count;
+}
 
 const BUCKET_TYPES = new Set(['date_histogram', 'histogram', 'terms', 'filter', 'filters', 'range', 'date_range', 'composite', 'missing', 'global']);
 
@@ -395,12 +406,15 @@ function histogramBuckets(type: string, spec: Json, hits: Hit[], context: Search
   // A date histogram writes its keys as dates even on a numeric field; a histogram on a date field, as dates too.
   const asText = date && !isDateField(field, context) ? (key: number) => formatDate(key, format ?? DEFAULT_DATE_FORMAT, zone) : fieldFormat(spec, field, context, zone);
   const buckets = keys
-    .map((key) => ({ key, hits: groups.get(key) ?? [] }))
-    .filter((bucket) => bucket.hits.length >= minDocCount)
+    .map((key) => {
+      const hits = groups.get(key) ?? [];
+      return { key, hits, count: countOf(hits) };
+    })
+    .filter((bucket) => bucket.count >= minDocCount)
     .map((bucket) => ({
       ...(asText === undefined ? {} : { key_as_string: asText(bucket.key) }),
       key: bucket.key,
-      doc_count: bucket.hits.length,
+      doc_count: bucket.count,
       ...subAggs(spec, bucket.hits, context),
     }));
   if (spec.order !== undefined && (spec.order as Json)._key === 'desc') buckets.reverse();
@@ -482,8 +496,8 @@ function termsBuckets(name: string, spec: Json, hits: Hit[], context: SearchCont
   // min_doc_count 0 adds, with no documents, every term of the field in the searched indices that no hit has.
   if (minDocCount === 0) for (const [key] of group(all(), keysOf)) if (!groups.has(key)) groups.set(key, []);
   let buckets = [...groups]
-    .filter(([key, list]) => list.length >= minDocCount && (admits === undefined || admits(key)))
-    .map(([key, list]) => ({ key, hits: list, sub: undefined as Result | undefined }));
+    .map(([key, list]) => ({ key, hits: list, count: countOf(list), sub: undefined as Result | undefined }))
+    .filter(({ key, count }) => count >= minDocCount && (admits === undefined || admits(key)));
   const orders = spec.order === undefined ? [{ _count: 'desc' }] : Array.isArray(spec.order) ? (spec.order as Json[]) : [spec.order as Json];
   // InternalOrder.Parser: each order is one path and its direction.
   for (const order of orders) {
@@ -500,7 +514,7 @@ function termsBuckets(name: string, spec: Json, hits: Hit[], context: SearchCont
       const [path, direction] = Object.entries(order)[0] as [string, string];
       const sign = direction === 'asc' ? 1 : -1;
       let result: number;
-      if (path === '_count') result = a.hits.length - b.hits.length;
+      if (path === '_count') result = a.count - b.count;
       else if (path === '_key' || path === '_term') result = compareKeys(a.key, b.key);
       else {
         // A bucket without the value (a max over no documents) sorts last either way.
@@ -513,7 +527,7 @@ function termsBuckets(name: string, spec: Json, hits: Hit[], context: SearchCont
   });
   const size = Number(spec.size ?? 10);
   const kept = buckets.slice(0, size);
-  const other = buckets.slice(size).reduce((sum, bucket) => sum + bucket.hits.length, 0);
+  const other = buckets.slice(size).reduce((sum, bucket) => sum + bucket.count, 0);
   buckets = kept;
   // A field left unmapped is read as its `value_type` says, a date included.
   const asText = type === 'boolean' ? (key: number) => (key === 1 ? 'true' : 'false') : valueFormat(spec, type, def?.mapping.format);
@@ -523,7 +537,7 @@ function termsBuckets(name: string, spec: Json, hits: Hit[], context: SearchCont
     buckets: buckets.map((bucket) => ({
       key: bucket.key,
       ...(asText === undefined || typeof bucket.key !== 'number' ? {} : { key_as_string: asText(bucket.key) }),
-      doc_count: bucket.hits.length,
+      doc_count: bucket.count,
       ...(bucket.sub ?? subAggs(spec, bucket.hits, context)),
     })),
   };
@@ -552,7 +566,7 @@ function rangeBuckets(type: string, spec: Json, hits: Hit[], context: SearchCont
       key: (range.key as string | undefined) ?? `${text(from)}-${text(to)}`,
       ...(from === undefined ? {} : { from, ...(asString ? { from_as_string: text(from) } : {}) }),
       ...(to === undefined ? {} : { to, ...(asString ? { to_as_string: text(to) } : {}) }),
-      doc_count: inside.length,
+      doc_count: countOf(inside),
       ...subAggs(spec, inside, context),
     };
   });
@@ -568,11 +582,11 @@ function filtersBuckets(spec: Json, hits: Hit[], context: SearchContext): Result
   const matchers = entries.map(([name, query]): [string, ReturnType<typeof compileQuery>] => [name, compileQuery(query, context)]);
   const buckets = matchers.map(([name, matcher]) => {
     const inside = hits.filter((hit) => matcher.matches(hit.doc));
-    return { name, bucket: { doc_count: inside.length, ...subAggs(spec, inside, context) } };
+    return { name, bucket: { doc_count: countOf(inside), ...subAggs(spec, inside, context) } };
   });
   if (spec.other_bucket === true || spec.other_bucket_key !== undefined) {
     const rest = hits.filter((hit) => !matchers.some(([, matcher]) => matcher.matches(hit.doc)));
-    buckets.push({ name: String(spec.other_bucket_key ?? '_other_'), bucket: { doc_count: rest.length, ...subAggs(spec, rest, context) } });
+    buckets.push({ name: String(spec.other_bucket_key ?? '_other_'), bucket: { doc_count: countOf(rest), ...subAggs(spec, rest, context) } });
   }
   if (named) return { buckets: Object.fromEntries(buckets.map(({ name, bucket }) => [name, bucket])) };
   return { buckets: buckets.map(({ bucket }) => bucket) };
@@ -694,7 +708,7 @@ function compositeBuckets(spec: Json, hits: Hit[], context: SearchContext): Resu
   if (size > MAX_BUCKETS) throw tooManyBuckets();
   const page = entries.slice(start, start + size);
   const keyObject = (key: Array<string | number | null>): Json => Object.fromEntries(keyers.map((keyer, i) => [keyer.name, keyer.asString !== undefined && typeof key[i] === 'number' ? keyer.asString(key[i] as number) : key[i]]));
-  const buckets = page.map((entry) => ({ key: keyObject(entry.key), doc_count: entry.hits.length, ...subAggs(spec, entry.hits, context) }));
+  const buckets = page.map((entry) => ({ key: keyObject(entry.key), doc_count: countOf(entry.hits), ...subAggs(spec, entry.hits, context) }));
   return { ...(page.length > 0 ? { after_key: keyObject((page.at(-1) as { key: Array<string | number | null> }).key) } : {}), buckets };
 }
 
@@ -715,11 +729,11 @@ function bucket(name: string, type: string, spec: Json, hits: Hit[], context: Se
     case 'missing': {
       const field = fieldOf(spec, type, context);
       const inside = hits.filter((hit) => (hit.doc.fields.get(field)?.length ?? 0) === 0);
-      return { doc_count: inside.length, ...subAggs(spec, inside, context) };
+      return { doc_count: countOf(inside), ...subAggs(spec, inside, context) };
     }
     case 'global': {
       const everything = all();
-      return { doc_count: everything.length, ...subAggs(spec, everything, context) };
+      return { doc_count: countOf(everything), ...subAggs(spec, everything, context) };
     }
     default:
       throw parsingError(`Unknown aggregation type [${type}]`);
@@ -775,7 +789,7 @@ export function runAggregations(aggs: Json, hits: Hit[], context: SearchContext,
     if (type === 'filter') {
       const matcher = compileQuery(spec, context);
       const inside = hits.filter((hit) => matcher.matches(hit.doc));
-      results[name] = { doc_count: inside.length, ...subAggs(withChildren, inside, context) };
+      results[name] = { doc_count: countOf(inside), ...subAggs(withChildren, inside, context) };
     } else if (BUCKET_TYPES.has(type)) results[name] = bucket(name, type, withChildren, hits, context, all);
     else if (METRIC_AGGREGATIONS.has(type)) results[name] = metric(name, type, spec, hits, context);
     else throw parsingError(`Unknown aggregation type [${type}]`);

@@ -303,6 +303,37 @@ const TAKES_IGNORE_MALFORMED = new Set(['long', 'integer', 'short', 'byte', 'dou
 /** The metadata field listing the fields of a document that were not indexed: malformed and ignored, or over ignore_above. */
 export const IGNORED_FIELD = '_ignored';
 
+/** The metadata field of a pre-aggregated document: how many documents it stands for in aggregations' counts. */
+export const DOC_COUNT_FIELD = '_doc_count';
+
+/** Elasticsearch's metadata fields (IndicesModule's, and x-pack's `_tier`): a document may not hold one, `_doc_count` apart. */
+const METADATA_FIELDS = new Set(['_id', '_index', '_index_mode', '_source', '_ignored', '_ignored_source', '_routing', '_seq_no', '_version', '_nested_path', '_field_names', '_data_stream_timestamp', '_tsid', '_ts_routing_hash', '_tier']);
+
+let docCountsIndexed = false;
+
+/** Whether a document with `_doc_count` was indexed in this process: until then every document counts once, and counting a bucket's hits is enough. */
+export function anyDocCounts(): boolean {
+  return docCountsIndexed;
+}
+
+/** A metadata field written in a document: refused as FieldMapper.parse wraps MetadataFieldMapper's refusal, or `_doc_count` kept. */
+function indexMetadataField(context: Context, key: string, value: unknown): void {
+  const refuse = (cause: { type: string; reason: string }): never => {
+    throw new EsError(400, 'document_parsing_exception', `[1:2] failed to parse field [${key}] of type [${key}] in document with id '${context.id}'. Preview of field's value: '${preview(value)}'`, {}, cause);
+  };
+  if (key !== DOC_COUNT_FIELD) refuse({ type: 'document_parsing_exception', reason: `[1:2] Field [${key}] is a metadata field and cannot be added inside a document. Use the index API request parameters.` });
+  // DocCountFieldMapper.parseCreateField: one number, read as an int (a fraction cut off), positive.
+  const values = Array.isArray(value) ? value : [value];
+  if (values.length > 1) refuse({ type: 'illegal_argument_exception', reason: `Arrays are not allowed for field [${key}].` });
+  const [count] = values;
+  if (count === undefined || count === null) return;
+  if (typeof count !== 'number') refuse({ type: 'parsing_exception', reason: `Failed to parse object: expecting token of type [VALUE_NUMBER] but found [${typeof count === 'string' ? 'VALUE_STRING' : isJsonObject(count) ? 'START_OBJECT' : 'VALUE_BOOLEAN'}]` });
+  const whole = Math.trunc(count);
+  if (whole <= 0) refuse({ type: 'illegal_argument_exception', reason: `Field [${key}] must be a positive integer. Value [${whole}] is not allowed.` });
+  docCountsIndexed = true;
+  context.fields.add(DOC_COUNT_FIELD, whole);
+}
+
 function globMatches(patterns: string | string[] | undefined, value: string): boolean | undefined {
   if (patterns === undefined) return undefined;
   return (Array.isArray(patterns) ? patterns : [patterns]).some((pattern) => globToRegex(pattern).test(value));
@@ -670,6 +701,10 @@ function indexObject(
     let field = prepared.get(key);
     if (field === undefined) {
       refuseFieldName(key, prefix);
+      if (prefix === '' && key.charCodeAt(0) === 95 && (METADATA_FIELDS.has(key) || key === DOC_COUNT_FIELD)) {
+        indexMetadataField(context, key, value);
+        continue;
+      }
       // A dotted key (`"source.ip": …`) is the same as nested objects.
       if (key.includes('.') && !Object.hasOwn(properties, key)) {
         const name = key.replace(/\.+$/, '');
