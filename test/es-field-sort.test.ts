@@ -127,6 +127,21 @@ describe('field sorts', () => {
     expect(sortsOf(after.hits.hits)).toEqual(['10.0.0.2', '192.168.0.1']);
   });
 
+  it('writes a date_nanos sort value in nanoseconds, digit for digit, and pages with them in search_after', async () => {
+    // Elasticsearch's 90_search_after.yml with millisecond values (the emulator keeps milliseconds): sort values are
+    // nanoseconds since the epoch, as DocValueFormat writes a date_nanos long; `numeric_type` turns one kind into the other.
+    await es.indices.create({ index: 'spans', mappings: { properties: { start: { type: 'date_nanos' }, logged: { type: 'date' } } } });
+    await es.bulk({ refresh: true, index: 'spans', operations: ['2019-10-21T00:30:04.828Z', '2019-10-21T08:30:04.828Z'].flatMap((start, i) => [{ index: { _id: String(i) } }, { start, logged: start }]) });
+    const first = await rawSearch('spans', { size: 1, sort: [{ start: 'desc' }] });
+    expect(first).toContain('"sort":[1571646604828000000]');
+    const next = await rawSearch('spans', { size: 1, sort: [{ start: 'desc' }], search_after: [1571646604828000000] });
+    expect(next).toContain('"_id":"0"');
+    expect(next).toContain('"sort":[1571617804828000000]');
+    expect(await rawSearch('spans', { size: 1, sort: [{ start: { order: 'desc', numeric_type: 'date' } }] })).toContain('"sort":[1571646604828]');
+    expect(await rawSearch('spans', { size: 1, sort: [{ logged: { order: 'desc', numeric_type: 'date_nanos' } }] })).toContain('"sort":[1571646604828000000]');
+    expect(await rawSearch('spans', { size: 1, sort: [{ logged: 'desc' }] })).toContain('"sort":[1571646604828]');
+  });
+
   it('sorts by _index', async () => {
     const { hits } = await es.search({ index: 'products,hosts', size: 20, sort: [{ _index: 'desc' }] });
     expect(hits.hits[0]?.sort).toEqual(['products']);

@@ -216,6 +216,8 @@ interface KeyPlan {
   compareText: (a: string, b: string) => number;
   isBoolean: boolean;
   numeric: boolean;
+  /** Whether its values are nanoseconds (a date_nanos field, or `numeric_type: date_nanos`): the emulator keeps milliseconds. */
+  nanos: boolean;
 }
 
 function keyPlan(key: SortKey, context: SearchContext): KeyPlan {
@@ -234,6 +236,7 @@ function keyPlan(key: SortKey, context: SearchContext): KeyPlan {
     compareText: compare,
     isBoolean: type === 'boolean',
     numeric: type !== undefined && sortsAsNumber(type),
+    nanos: type !== undefined && sortsAsNumber(type) && sortTypeOf(type, key.numericType) === 'date_nanos',
   };
 }
 
@@ -252,6 +255,8 @@ function writtenValue(plan: KeyPlan, hit: Hit, value: SortValue): unknown {
     return absent && (plan.key.missing === '_first' || plan.key.missing === '_last') ? null : formatDate(value, plan.dateFormat);
   }
   if (value === LONG_MAX) return new ExactInteger('9223372036854775807');
+  // Nanoseconds since the epoch, past what a double holds exactly: the milliseconds kept, written with six more digits.
+  if (plan.nanos && Number.isInteger(value) && value !== 0) return new ExactInteger(`${value}000000`);
   if (value === LONG_MIN) return new ExactInteger('-9223372036854775808');
   if (value === UNSIGNED_LONG_MAX) return new ExactInteger('18446744073709551615');
   // Jackson writes the infinities of a double as quoted text.
@@ -267,6 +272,7 @@ function afterValue(plan: KeyPlan, value: SortValue, now: number): SortValue {
     const reason = `failed to parse date field [${value}] with format [${plan.dateFormat}]`;
     throw new ShardLevelError(400, 'illegal_argument_exception', `Failed to parse search_after value for field [${plan.key.field}].`, {}, { type: 'illegal_argument_exception', reason });
   }
+  if (typeof value === 'number' && plan.nanos) return Math.round(value / 1e6);
   if (typeof value === 'boolean' && plan.isBoolean) return value ? 1 : 0;
   if (typeof value === 'string' && plan.numeric && value.trim() !== '' && !Number.isNaN(Number(value))) return Number(value);
   return value;
