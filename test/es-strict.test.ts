@@ -146,6 +146,17 @@ describe('removed in 8.x or not allowed together', () => {
     expect(await failure(es.search({ index: 'requests', from: 1, sort: [{ status: 'asc' }], search_after: [200] }))).toMatchObject({ status: 400, type: 'action_request_validation_exception', reason: 'Validation Failed: 1: [from] parameter must be set to 0 when [search_after] is used;' });
   });
 
+  it('size=-1 in the URL is no size, as RestSearchAction has read it since 7.13; a negative size elsewhere, or an unknown search_type, is refused', async () => {
+    await requests();
+    const unsized = await raw('GET', '/requests/_search?size=-1');
+    expect(unsized.status).toBe(200);
+    expect(((unsized.json.hits as { hits: unknown[] }).hits).length).toBeGreaterThan(0);
+    expect(await raw('POST', '/requests/_search', '{"size":-1}')).toMatchObject({ status: 400, json: { error: { reason: '[size] parameter cannot be negative, found [-1]' } } });
+    expect(await raw('GET', '/requests/_search?size=-5')).toMatchObject({ status: 400, json: { error: { reason: '[size] parameter cannot be negative, found [-5]' } } });
+    expect(await raw('GET', '/requests/_search?search_type=query_and_fetch')).toMatchObject({ status: 400, json: { error: { reason: 'No search type for [query_and_fetch]' } } });
+    expect((await raw('GET', '/requests/_search?search_type=dfs_query_then_fetch')).status).toBe(200);
+  });
+
   it('a body of Content-Type text/plain, or a form, answers 406 (REST API conventions, "Content-type requirements")', async () => {
     expect(await raw('POST', '/_search', '{}', 'text/plain')).toEqual({ status: 406, json: { error: 'Content-Type header [text/plain] is not supported', status: 406 } });
     expect((await raw('PUT', '/forms/_doc/1', 'a=1', 'application/x-www-form-urlencoded')).status).toBe(406);

@@ -5,6 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import { badRequest, EsError } from './errors.js';
 import type { Json } from './store.js';
+import { checkSearchType } from './strict.js';
 
 /** One search of an `_msearch` body: its target and options (from its header line) and its search body. */
 export interface MultiSearchItem {
@@ -59,8 +60,7 @@ function readHeader(line: string, pathIndex: string | undefined): Pick<MultiSear
     if (parameter === 'index') index = text;
     else query[parameter] = text;
   }
-  const searchType = query.search_type;
-  if (searchType !== undefined && searchType !== 'query_then_fetch' && searchType !== 'dfs_query_then_fetch') throw badRequest(`No search type for [${searchType}]`);
+  checkSearchType(query.search_type);
   return { index, query };
 }
 

@@ -596,7 +596,8 @@ export function renderPage(prepared: PreparedSearch, page: { from: number; size:
 
 /** The page bounds of a search, checked as Elasticsearch checks them. */
 function pageOf(body: Json, params: SearchParams): { from: number; size: number } {
-  const size = integerOption('size', params.size, body.size, 10);
+  // A `size` of -1 in the URL is no size (deprecated since 7.13, RestSearchAction); in the body, it is refused as negative.
+  const size = integerOption('size', params.size === '-1' ? undefined : params.size, body.size, 10);
   const from = integerOption('from', params.from, body.from, 0);
   checkPaging(body, params, from, size);
   return { from, size };

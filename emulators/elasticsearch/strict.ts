@@ -3,7 +3,7 @@
  * aggregation, and the limits on nesting. Anything else is refused with the error type, reason and status
  * Elasticsearch gives, so that a product bug caught by Elasticsearch is caught here too.
  */
-import { EsError } from './errors.js';
+import { badRequest, EsError } from './errors.js';
 
 /** Keys of a search body (SearchSourceBuilder) the emulator acts on, or accepts because they change nothing it answers. */
 export const SEARCH_BODY_KEYS = new Set([
@@ -204,4 +204,9 @@ function jsonDepthOver(text: string, limit: number): boolean {
 
 export function nestingTooDeep(limit: number): EsError {
   return new EsError(400, 'x_content_parse_exception', `[1:1] Document nesting depth exceeds the maximum allowed (${limit}, from \`StreamReadConstraints.getMaxNestingDepth()\`)`);
+}
+
+/** `search_type` as SearchType.fromString reads it: the two a REST request may ask for. */
+export function checkSearchType(searchType: string | undefined): void {
+  if (searchType !== undefined && searchType !== 'query_then_fetch' && searchType !== 'dfs_query_then_fetch') throw badRequest(`No search type for [${searchType}]`);
 }

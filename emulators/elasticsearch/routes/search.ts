@@ -7,6 +7,7 @@ import { parseMultiSearch } from '../multi.js';
 import { ok, type Reply, type Request, type Route } from '../router.js';
 import { count, explainDocument, firstPage, frozenTargets, liveTargets, renderPage, search, type SearchParams } from '../search.js';
 import { type Index, type Json, readable, sourceOf } from '../store.js';
+import { checkSearchType } from '../strict.js';
 import { withAggregationLookups, withTermsLookups, type SourceFetcher } from '../terms-lookup.js';
 
 /** Search, scroll, point in time, field capabilities and count. */
@@ -94,6 +95,7 @@ function indexBoosts(node: EmulatedNode, body: Json, ignoreUnavailable: boolean)
 
 /** A search on indices, or on a point in time (`pit` in the body, no index in the path); `scroll` keeps a cursor. */
 export function searchRequest(node: EmulatedNode, request: Request): Json {
+  checkSearchType(request.query.search_type);
   const body = withLookups(node, request.json);
   const params = request.query as SearchParams;
   const pit = body.pit as Json | undefined;
