@@ -283,6 +283,20 @@ describe('documents and _bulk', () => {
     expect((await es.delete({ index: 'one', id: 'a' })).result).toBe('deleted');
     expect(await failure(es.get({ index: 'one', id: 'a' }))).toMatchObject({ status: 404 });
   });
+
+  it('an update asked for its source answers the document under get: in _bulk the action line’s _source, else the URL’s, over the body’s; in _update the body’s over the URL’s', async () => {
+    await es.index({ index: 'sourced', id: 'a', document: { foo: 'x', bar: 'y' }, refresh: true });
+    type BulkAnswer = { items: Array<{ update: { get?: { _source: unknown } } }> };
+    const post = async (path: string, lines: unknown[]): Promise<BulkAnswer> => (await fetch(`${emulator.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: `${lines.map((line) => JSON.stringify(line)).join('\n')}\n` })).json() as Promise<BulkAnswer>;
+    const bulkGet = async (query: string, action: object, body: object) => (await post(`/_bulk${query}`, [{ update: { _index: 'sourced', _id: 'a', ...action } }, body])).items[0]?.update.get?._source;
+    expect(await bulkGet('', {}, { doc: { foo: 'b1' }, _source: ['bar'] })).toEqual({ bar: 'y' });
+    expect(await bulkGet('?_source_includes=foo', {}, { doc: { foo: 'b2' }, _source: ['bar'] })).toEqual({ foo: 'b2' });
+    expect(await bulkGet('?_source_includes=foo', { _source: { includes: ['bar'] } }, { doc: { foo: 'b3' } })).toEqual({ bar: 'y' });
+    expect(await bulkGet('', {}, { doc: { foo: 'b4' } })).toBeUndefined();
+    const answer = await fetch(`${emulator.url}/sourced/_update/a?_source_includes=foo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ doc: { foo: 'u1' }, _source: ['bar'] }) });
+    const updated = (await answer.json()) as { get: { _source: unknown } };
+    expect(updated.get._source).toEqual({ bar: 'y' });
+  });
 });
 
 describe('mapping types', () => {

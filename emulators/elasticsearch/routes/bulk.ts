@@ -2,7 +2,9 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import type { EmulatedNode } from '../emulated-node.js';
 import { badRequest, EsError } from '../errors.js';
 import { ok, type Reply, type Request, truthy } from '../router.js';
-import { Doc, type Index, type Json, type WriteResult } from '../store.js';
+import { Doc, type Index, type Json, sourceOf, type WriteResult } from '../store.js';
+import { sourceSpecOf, type SearchParams } from '../search.js';
+import { filterSource } from '../source-filter.js';
 import { MAX_JSON_DEPTH, nestsTooDeep } from '../strict.js';
 import { writeConditions } from '../write-conditions.js';
 
@@ -194,7 +196,7 @@ function runBulkItem(node: EmulatedNode, run: BulkRun, request: Request, action:
       node.stats.indexTotal += 1;
       return;
     }
-    let result: WriteResult;
+    let result: WriteResult & { get?: Json };
     if (kind === 'delete') {
       const index = node.cluster.writeTarget(target, 'delete');
       if (id === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: id is missing;');
@@ -203,8 +205,12 @@ function runBulkItem(node: EmulatedNode, run: BulkRun, request: Request, action:
     } else {
       if (id === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: id is missing;');
       const index = node.cluster.writeTarget(target, 'update');
-      result = node.cluster.updateDoc(index, id, (source ?? {}) as { doc?: Json; doc_as_upsert?: boolean; upsert?: Json }, writeConditions(metadata, 'update'));
+      const { _source: bodySource, ...update } = (source ?? {}) as Json;
+      result = node.cluster.updateDoc(index, id, update as { doc?: Json; doc_as_upsert?: boolean; upsert?: Json }, writeConditions(metadata, 'update'));
       run.touched.add(index);
+      // BulkRequestParser sets the action line's `_source`, else the URL's, over what the update body asked for.
+      const got = updatedGet(index, id, metadata._source ?? sourceSpecOf({}, request.query as SearchParams) ?? bodySource);
+      if (got !== undefined) result = { ...result, get: got };
     }
     // A delete of a missing document answers not_found (404) without being an error of the request.
     if (result.status >= 400 && result.result !== 'not_found') run.errors = true;
@@ -216,4 +222,11 @@ function runBulkItem(node: EmulatedNode, run: BulkRun, request: Request, action:
   }
   run.kinds.push(reported);
   run.indices.push(undefined);
+}
+
+/** The document as an update left it, under the answer's `get`, when its source was asked for (UpdateHelper.extractGetResult). */
+export function updatedGet(index: Index, id: string, source: unknown): Json | undefined {
+  if (source === undefined || source === false) return undefined;
+  const doc = index.docs.get(id);
+  return doc === undefined ? undefined : { _seq_no: doc.seqNo, _primary_term: 1, found: true, _source: filterSource(sourceOf(doc), source) };
 }

@@ -8,7 +8,7 @@ import { matchingDocs, type SearchParams, sourceSpecOf, storedFieldDefs, storedF
 import { filterSource } from '../source-filter.js';
 import { type Json, readable, sourceOf, type WriteResult } from '../store.js';
 import { writeConditions } from '../write-conditions.js';
-import { bulk } from './bulk.js';
+import { bulk, updatedGet } from './bulk.js';
 import { withLookups } from './search.js';
 import { asTask } from './tasks.js';
 
@@ -77,10 +77,8 @@ export function documentRoutes(route: Route, node: EmulatedNode): void {
     const { _source: bodySource, ...update } = request.json;
     const result = c.updateDoc(index, request.params.id as string, update, writeConditions(request.query, 'update'));
     await node.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
-    // Asked for (the URL's `_source` parameters, else the body's), the document as the update left it comes back under `get`.
-    const source = sourceSpecOf({ _source: bodySource }, request.query);
-    const doc = source === undefined || source === false ? undefined : index.docs.get(request.params.id as string);
-    const got = doc === undefined ? undefined : { _seq_no: doc.seqNo, _primary_term: 1, found: true, _source: filterSource(sourceOf(doc), source) };
+    // Asked for (the body's `_source`, read after the URL's by RestUpdateAction), the document as the update left it comes back under `get`.
+    const got = updatedGet(index, request.params.id as string, bodySource ?? sourceSpecOf({}, request.query));
     return ok({ ...writeBody(result), ...(got === undefined ? {} : { get: got }) }, result.status);
   }, { bodyRequired: true });
 }
