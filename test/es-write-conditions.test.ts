@@ -10,10 +10,13 @@ import { startElasticsearch } from './support/elasticsearch.js';
 describe('conditioned writes', () => {
   let es: Awaited<ReturnType<typeof startElasticsearch>>['es'];
   let stop: () => Promise<void>;
+  let url: string;
   const reason = (error: unknown): string => JSON.stringify((error as errors.ResponseError).body);
 
   beforeAll(async () => {
-    ({ es, stop } = await startElasticsearch());
+    let emulator;
+    ({ es, stop, emulator } = await startElasticsearch());
+    url = emulator.url;
   });
   afterAll(async () => stop());
 
@@ -68,5 +71,23 @@ describe('conditioned writes', () => {
     const filtered = await es.update({ index: 'upd', id: '1', doc: { d: 4 }, _source_includes: 'd' });
     expect(filtered.get?._source).toEqual({ d: 4 });
     expect((await es.update({ index: 'upd', id: '1', doc: { e: 5 } })).get).toBeUndefined();
+  });
+
+  it('reads an update body as UpdateRequest’s parser does: its own if_seq_no over the request’s, an unknown field refused', async () => {
+    const written = await es.index({ index: 'upd', id: 'body', document: { n: 1 } });
+    const seqNo = written._seq_no ?? -1;
+    const update = async (path: string, body: object) => {
+      const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: response.status, text: await response.text() };
+    };
+    // The URL's condition holds; the body's does not, and it is the one that counts.
+    const stale = await update(`/upd/_update/body?if_seq_no=${seqNo}&if_primary_term=1`, { doc: { n: 2 }, if_seq_no: seqNo + 3, if_primary_term: 1 });
+    expect(stale.status).toBe(409);
+    expect(stale.text).toContain(`required seqNo [${seqNo + 3}]`);
+    const bulk = await fetch(`${url}/_bulk`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: `${JSON.stringify({ update: { _index: 'upd', _id: 'body', if_seq_no: seqNo + 3, if_primary_term: 1 } })}\n${JSON.stringify({ doc: { n: 3 }, if_seq_no: seqNo, if_primary_term: 1 })}\n` });
+    expect(((await bulk.json()) as { items: Array<{ update: { status: number } }> }).items[0]?.update.status).toBe(200);
+    const misspelt = await update('/upd/_update/body', { docs: { n: 4 } });
+    expect(misspelt.status).toBe(400);
+    expect(misspelt.text).toContain('[UpdateRequest] unknown field [docs]');
   });
 });

@@ -12,6 +12,7 @@ import type { DocFields } from './doc-fields.js';
 import { AutoIds, DocTable } from './doc-table.js';
 import { RangeColumn, type RangeBounds } from './range-column.js';
 import { fieldIndex, indexDocument, mergeMappings, type FieldDef, type FieldMapping, type MappingLimits, type Mappings } from './mapping.js';
+import { checkKeys, unknownField } from './strict.js';
 import { checkedVersion, UNCONDITIONAL, type WriteConditions } from './write-conditions.js';
 
 export type Json = Record<string, unknown>;
@@ -317,6 +318,9 @@ export function indexNameProblem(name: string): string | undefined {
   if (Buffer.byteLength(name) > 255) return `Invalid index name [${name}], index name is too long`;
   return undefined;
 }
+
+/** The fields of an update's body (UpdateRequest's parser), `_source` and the conditions read before the store sees it. */
+const UPDATE_BODY_KEYS = ['doc', 'upsert', 'doc_as_upsert', 'detect_noop', 'script', 'scripted_upsert', 'if_seq_no', 'if_primary_term'];
 
 export interface WriteResult {
   _index: string;
@@ -991,6 +995,8 @@ export class Cluster {
 
   /** Partial update: merges `doc` into the source, or upserts; `noop` when nothing changes. */
   updateDoc(index: Index, id: string, body: { doc?: Json; doc_as_upsert?: boolean; upsert?: Json; detect_noop?: boolean; script?: unknown }, conditions: WriteConditions = UNCONDITIONAL): WriteResult {
+    // UpdateRequest's parser: its fields (`_source` and the conditions read by the caller), no other.
+    checkKeys(body, UPDATE_BODY_KEYS, unknownField('UpdateRequest'));
     if (body.script !== undefined) throw badRequest('[update] with a [script] is valid in Elasticsearch but not supported by the emulator, which runs no Painless; send a partial [doc]');
     const block = index.writeBlock();
     if (block !== undefined) throw block;

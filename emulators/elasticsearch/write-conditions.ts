@@ -65,6 +65,15 @@ export function writeConditions(raw: { if_seq_no?: unknown; if_primary_term?: un
   return conditions;
 }
 
+/**
+ * An update's conditions: the request's (or the bulk action line's), with the update body's `if_seq_no` and
+ * `if_primary_term` over them, as UpdateRequest's parser reads the body after them.
+ */
+export function updateConditions(raw: { if_seq_no?: unknown; if_primary_term?: unknown; version?: unknown; version_type?: unknown }, body: { if_seq_no?: unknown; if_primary_term?: unknown }): WriteConditions {
+  if (body.if_seq_no === undefined && body.if_primary_term === undefined) return writeConditions(raw, 'update');
+  return writeConditions({ ...raw, if_seq_no: body.if_seq_no ?? raw.if_seq_no, if_primary_term: body.if_primary_term ?? raw.if_primary_term }, 'update');
+}
+
 function conflict(id: string, detail: string, index: { uuid: string; name: string }): EsError {
   return new EsError(409, 'version_conflict_engine_exception', `[${id}]: version conflict, ${detail}`, { index_uuid: index.uuid, shard: '0', index: index.name });
 }

@@ -6,7 +6,7 @@ import { Doc, type Index, type Json, sourceOf, type WriteResult } from '../store
 import { sourceSpecOf, type SearchParams } from '../search.js';
 import { filterSource } from '../source-filter.js';
 import { MAX_JSON_DEPTH, nestsTooDeep } from '../strict.js';
-import { writeConditions } from '../write-conditions.js';
+import { updateConditions, writeConditions } from '../write-conditions.js';
 
 /** The actions of a bulk request, and the parameters an action line may carry (BulkRequestParser). */
 const BULK_ACTIONS = new Set(['index', 'create', 'update', 'delete']);
@@ -206,7 +206,7 @@ function runBulkItem(node: EmulatedNode, run: BulkRun, request: Request, action:
       if (id === undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: id is missing;');
       const index = node.cluster.writeTarget(target, 'update');
       const { _source: bodySource, ...update } = (source ?? {}) as Json;
-      result = node.cluster.updateDoc(index, id, update as { doc?: Json; doc_as_upsert?: boolean; upsert?: Json }, writeConditions(metadata, 'update'));
+      result = node.cluster.updateDoc(index, id, update as { doc?: Json; doc_as_upsert?: boolean; upsert?: Json }, updateConditions(metadata, update));
       run.touched.add(index);
       // BulkRequestParser sets the action line's `_source`, else the URL's, over what the update body asked for.
       const got = updatedGet(index, id, metadata._source ?? sourceSpecOf({}, request.query as SearchParams) ?? bodySource);

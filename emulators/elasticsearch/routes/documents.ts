@@ -7,7 +7,7 @@ import { ok, type Reply, type Request, type Route, truthy } from '../router.js';
 import { matchingDocs, type SearchParams, sourceSpecOf, storedFieldDefs, storedFieldsOf, storedFieldValues } from '../search.js';
 import { filterSource } from '../source-filter.js';
 import { type Json, readable, sourceOf, type WriteResult } from '../store.js';
-import { writeConditions } from '../write-conditions.js';
+import { updateConditions, writeConditions } from '../write-conditions.js';
 import { bulk, updatedGet } from './bulk.js';
 import { withLookups } from './search.js';
 import { asTask } from './tasks.js';
@@ -75,7 +75,7 @@ export function documentRoutes(route: Route, node: EmulatedNode): void {
   route('POST', '/{index}/_update/{id}', async (request) => {
     const index = c.writeTarget(request.params.index as string, 'update');
     const { _source: bodySource, ...update } = request.json;
-    const result = c.updateDoc(index, request.params.id as string, update, writeConditions(request.query, 'update'));
+    const result = c.updateDoc(index, request.params.id as string, update, updateConditions(request.query, update));
     await node.applyRefresh(request.query.refresh === '' ? 'true' : request.query.refresh, [index]);
     // Asked for (the body's `_source`, read after the URL's by RestUpdateAction), the document as the update left it comes back under `get`.
     const got = updatedGet(index, request.params.id as string, bodySource ?? sourceSpecOf({}, request.query));
