@@ -197,6 +197,28 @@ describe('the simulate index template APIs', () => {
     }
   });
 
+  it('keeps templates as MetadataIndexTemplateService does: settings by their index. names as text, alias routing both ways, later field definitions replacing earlier ones', async () => {
+    await es.cluster.putComponentTemplate({ name: 'ct-red', template: { settings: { number_of_shards: 1 }, mappings: { properties: { 'object.red': { type: 'keyword' } } }, aliases: { readers: { routing: 'r' } } } });
+    await es.cluster.putComponentTemplate({ name: 'ct-blue', template: { mappings: { properties: { 'object.red': { type: 'text' }, 'object.blue': { type: 'long' } } } } });
+    const [component] = (await es.cluster.getComponentTemplate({ name: 'ct-red' })).component_templates;
+    expect(component?.component_template.template.settings).toEqual({ index: { number_of_shards: '1' } });
+    expect(component?.component_template.template.aliases).toEqual({ readers: { index_routing: 'r', search_routing: 'r' } });
+    // A component that is not there yet is allowed when it is listed as one that may be missing, and composes as nothing.
+    await es.indices.putIndexTemplate({ name: 'composed', index_patterns: ['composed-*'], priority: 7, composed_of: ['ct-red', 'ct-later', 'ct-blue'], ignore_missing_component_templates: ['ct-later'] });
+    const refused = await failure(es.indices.putIndexTemplate({ name: 'strict', index_patterns: ['strict-*'], priority: 7, composed_of: ['ct-red', 'ct-nowhere'], ignore_missing_component_templates: ['ct-later'] }));
+    expect(refused.reason).toContain("specifies a missing component templates [ct-nowhere] that does not exist and is not part of 'ignore_missing_component_templates'");
+    await es.indices.create({ index: 'composed-1', mappings: { properties: { object: { properties: { blue: { type: 'double' } } } } } });
+    const mapping = (await es.indices.getMapping({ index: 'composed-1' }))['composed-1']?.mappings.properties?.object as { properties: Record<string, { type: string }> };
+    expect(mapping.properties).toEqual({ red: { type: 'text' }, blue: { type: 'double' } });
+    // A mapping update is no composition: a field still cannot change its type.
+    expect((await failure(es.indices.putMapping({ index: 'composed-1', properties: { object: { properties: { blue: { type: 'keyword' } } } } }))).reason).toBe('mapper [object.blue] cannot be changed from type [double] to [keyword]');
+    await es.indices.putIndexTemplate({ name: 'spare-1', index_patterns: ['spare-1-*'] });
+    await es.indices.putIndexTemplate({ name: 'spare-2', index_patterns: ['spare-2-*'] });
+    expect((await failure(es.indices.deleteIndexTemplate({ name: 'spare-1,spare-9' }))).reason).toBe('index_template [spare-9] missing');
+    await es.indices.deleteIndexTemplate({ name: 'spare-1,spare-2' });
+    expect((await es.indices.getIndexTemplate({ name: 'spare-*' })).index_templates).toEqual([]);
+  });
+
   it('a put refuses a template of the same priority whose patterns overlap, and takes one that only looks alike', async () => {
     await es.indices.putIndexTemplate({ name: 'a', index_patterns: ['logs-*'], priority: 1 });
     expect((await failure(es.indices.putIndexTemplate({ name: 'b', index_patterns: ['*-prod'], priority: 1 }))).reason).toMatch(/matching patterns from existing templates \[a\]/);

@@ -173,8 +173,15 @@ export function countFields(mappings: Mappings): number {
 
 // ---- merging (templates, put mapping) ------------------------------------------------------------
 
-/** Merges `addition` into `base` (a new object); a field changing type is refused, as Elasticsearch refuses it. */
-export function mergeMappings(base: Mappings, addition: Mappings): Mappings {
+/**
+ * Why mappings merge (MapperService.MergeReason): a mapping update refuses a field changing type; composing templates and
+ * a new index's own mappings (`index_template`) lets a later definition of a field replace the earlier one whole, objects
+ * still merged field by field.
+ */
+export type MergeReason = 'mapping_update' | 'index_template';
+
+/** Merges `addition` into `base` (a new object); a field changing type is refused, as Elasticsearch refuses it, unless composing templates. */
+export function mergeMappings(base: Mappings, addition: Mappings, reason: MergeReason = 'mapping_update'): Mappings {
   checkRootMapping(addition);
   const merged: Mappings = { ...base, ...addition };
   if (base.dynamic_templates || addition.dynamic_templates) {
@@ -183,7 +190,7 @@ export function mergeMappings(base: Mappings, addition: Mappings): Mappings {
     merged.dynamic_templates = [...byName.values()];
   }
   // An index created without mappings shows `{}`, not empty properties.
-  if (base.properties !== undefined || addition.properties !== undefined) merged.properties = mergeProperties(base.properties ?? {}, addition.properties ?? {}, '');
+  if (base.properties !== undefined || addition.properties !== undefined) merged.properties = mergeProperties(base.properties ?? {}, addition.properties ?? {}, '', reason);
   return merged;
 }
 
@@ -192,7 +199,7 @@ function own<T>(record: Record<string, T>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
-function mergeProperties(base: Record<string, FieldMapping>, addition: Record<string, FieldMapping>, prefix: string): Record<string, FieldMapping> {
+function mergeProperties(base: Record<string, FieldMapping>, addition: Record<string, FieldMapping>, prefix: string, reason: MergeReason = 'mapping_update'): Record<string, FieldMapping> {
   const merged: Record<string, FieldMapping> = { ...base };
   for (const [name, field] of Object.entries(addition)) {
     // Dotted names in a mapping (`source.ip`) are objects, as Elasticsearch expands them.
@@ -200,14 +207,16 @@ function mergeProperties(base: Record<string, FieldMapping>, addition: Record<st
       const [head, ...rest] = name.split('.');
       const existing = own(merged, head as string);
       const nested: FieldMapping = { properties: { [rest.join('.')]: field } };
-      setOwn(merged, head as string, existing ? mergeField(existing, nested, `${prefix}${head}`) : mergeField({ type: 'object' }, nested, `${prefix}${head}`));
+      setOwn(merged, head as string, existing ? mergeField(existing, nested, `${prefix}${head}`, reason) : mergeField({ type: 'object' }, nested, `${prefix}${head}`, reason));
       continue;
     }
     const existing = own(merged, name);
-    setOwn(merged, name, existing ? mergeField(existing, field, `${prefix}${name}`) : normalizeField(field, `${prefix}${name}`));
+    setOwn(merged, name, existing ? mergeField(existing, field, `${prefix}${name}`, reason) : normalizeField(field, `${prefix}${name}`));
   }
   return merged;
 }
+
+const isObjectType = (type: string | undefined): boolean => type === undefined || type === 'object' || type === 'nested';
 
 function normalizeField(field: FieldMapping, path: string): FieldMapping {
   const type = field.type ?? (field.properties ? 'object' : undefined);
@@ -227,16 +236,18 @@ function checkParameters(field: FieldMapping, path: string, type: string): void 
   for (const [name, sub] of Object.entries(field.fields ?? {})) if (typeof sub.type === 'string') checkFieldParameters(sub, `${path}.${name}`, sub.type);
 }
 
-function mergeField(existing: FieldMapping, addition: FieldMapping, path: string): FieldMapping {
+function mergeField(existing: FieldMapping, addition: FieldMapping, path: string, reason: MergeReason = 'mapping_update'): FieldMapping {
   const existingType = existing.type ?? (existing.properties ? 'object' : undefined);
   const additionType = addition.type ?? (addition.properties ? 'object' : undefined);
+  // ObjectMapper.MergeResult: "If we're merging template mappings when creating an index, then a field definition always replaces an existing one."
+  if (reason === 'index_template' && !isObjectType(existingType) && additionType !== undefined && !isObjectType(additionType)) return normalizeField(addition, path);
   checkParameters(addition, path, additionType ?? existingType ?? 'object');
   if (existingType !== undefined && additionType !== undefined && existingType !== additionType) {
     throw badRequest(`mapper [${path}] cannot be changed from type [${existingType}] to [${additionType}]`);
   }
   const merged: FieldMapping = { ...existing, ...addition };
   if (existing.properties || addition.properties) {
-    merged.properties = mergeProperties(existing.properties ?? {}, addition.properties ?? {}, `${path}.`);
+    merged.properties = mergeProperties(existing.properties ?? {}, addition.properties ?? {}, `${path}.`, reason);
     if (merged.type === 'object') delete merged.type;
   }
   if (existing.fields || addition.fields) merged.fields = { ...existing.fields, ...addition.fields };

@@ -77,19 +77,28 @@ export interface IlmState {
   failedStep?: string;
 }
 
+/** A template's settings, mappings and aliases (Template). */
+export interface TemplatePart {
+  settings?: Json;
+  mappings?: Mappings;
+  aliases?: Record<string, AliasDef>;
+}
+
 export interface IndexTemplate {
   index_patterns: string[];
   composed_of?: string[];
+  /** Components that may be missing, now or later (ComposableIndexTemplate, since 8.7). */
+  ignore_missing_component_templates?: string[];
   priority?: number;
   version?: number;
-  template?: { settings?: Json; mappings?: Mappings; aliases?: Record<string, AliasDef> };
+  template?: TemplatePart;
   data_stream?: Json;
   _meta?: Json;
   allow_auto_create?: boolean;
 }
 
 export interface ComponentTemplate {
-  template: { settings?: Json; mappings?: Mappings; aliases?: Record<string, AliasDef> };
+  template: TemplatePart;
   version?: number;
   _meta?: Json;
 }
@@ -121,6 +130,31 @@ export function flattenSettings(settings: Json | undefined, prefix = '', resets 
     else if (value === null && resets) flat[name] = 'null';
   }
   return flat;
+}
+
+/** An alias as AliasMetadata keeps it: `routing` is both the index and the search routing. */
+export function aliasDef(spec: Json): AliasDef {
+  const alias: AliasDef = {};
+  if (spec.is_write_index !== undefined) alias.is_write_index = spec.is_write_index === true;
+  if (spec.is_hidden !== undefined) alias.is_hidden = spec.is_hidden === true;
+  if (spec.filter !== undefined) alias.filter = spec.filter as Json;
+  if (spec.routing !== undefined) alias.index_routing = alias.search_routing = String(spec.routing);
+  if (spec.index_routing !== undefined) alias.index_routing = String(spec.index_routing);
+  if (spec.search_routing !== undefined) alias.search_routing = String(spec.search_routing);
+  return alias;
+}
+
+/**
+ * A template's `template` as MetadataIndexTemplateService stores it: settings under their `index.` names as text (a GET
+ * shows them nested), aliases as AliasMetadata keeps them.
+ */
+function storedTemplatePart(part: TemplatePart | undefined): TemplatePart | undefined {
+  if (part === undefined) return undefined;
+  return {
+    ...part,
+    ...(part.settings === undefined ? {} : { settings: nestSettings(flattenSettings(part.settings)) }),
+    ...(part.aliases === undefined ? {} : { aliases: Object.fromEntries(Object.entries(part.aliases).map(([name, spec]) => [name, aliasDef(spec as Json)])) }),
+  };
 }
 
 export function nestSettings(flat: Record<string, string>): Json {
@@ -496,7 +530,7 @@ export class Cluster {
     for (const part of parts) {
       if (part === undefined) continue;
       settings = { ...settings, ...flattenSettings(part.settings) };
-      if (part.mappings) mappings = mergeMappings(mappings, part.mappings);
+      if (part.mappings) mappings = mergeMappings(mappings, part.mappings, 'index_template');
       aliases = { ...aliases, ...(part.aliases ?? {}) };
     }
     return { settings, mappings, aliases };
@@ -530,13 +564,20 @@ export class Cluster {
     // A single pattern may be given as a string; Elasticsearch stores a list.
     const patterns = body.index_patterns as string[] | string | undefined;
     const template: IndexTemplate = { ...body, index_patterns: typeof patterns === 'string' ? [patterns] : patterns ?? [] };
+    const part = storedTemplatePart(body.template);
+    if (part !== undefined) template.template = part;
     if (!Array.isArray(template.index_patterns) || template.index_patterns.length === 0) {
       throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: index patterns are missing;');
     }
     if (template.index_patterns.some((pattern) => typeof pattern !== 'string')) throw new EsError(400, 'x_content_parse_exception', '[1:1] [index_template] failed to parse field [index_patterns]');
     if (template.composed_of !== undefined && (!Array.isArray(template.composed_of) || template.composed_of.some((name) => typeof name !== 'string'))) throw new EsError(400, 'x_content_parse_exception', '[1:1] [index_template] failed to parse field [composed_of]');
-    const missing = (template.composed_of ?? []).filter((component) => !this.componentTemplates.has(component));
-    if (missing.length > 0) throw new EsError(400, 'invalid_index_template_exception', `index_template [${name}] invalid, cause [index template [${name}] specifies component templates [${missing.join(', ')}] that do not exist]`);
+    const ignored = template.ignore_missing_component_templates ?? [];
+    const missing = (template.composed_of ?? []).filter((component) => !this.componentTemplates.has(component) && !ignored.includes(component));
+    if (missing.length > 0) {
+      // MetadataIndexTemplateService.validateIndexTemplateV2: the second wording when some components may be missing.
+      const cause = ignored.length === 0 ? `specifies component templates [${missing.join(', ')}] that do not exist` : `specifies a missing component templates [${missing.join(', ')}] that does not exist and is not part of 'ignore_missing_component_templates'`;
+      throw new EsError(400, 'invalid_index_template_exception', `index_template [${name}] invalid, cause [index template [${name}] ${cause}]`);
+    }
     for (const [other, existing] of this.indexTemplates) {
       if (other === name || (existing.priority ?? 0) !== (template.priority ?? 0)) continue;
       const overlap = template.index_patterns.filter((pattern) => existing.index_patterns.some((theirs) => patternsOverlap(theirs, pattern)));
@@ -554,7 +595,7 @@ export class Cluster {
     checkComponentTemplateBody(component as unknown as Record<string, unknown>);
     checkIndexSettings(flattenSettings(component.template?.settings));
     if (component.template?.mappings) mergeMappings({}, component.template.mappings);
-    this.componentTemplates.set(name, component);
+    this.componentTemplates.set(name, { ...component, template: storedTemplatePart(component.template) ?? component.template });
     this.journal?.meta();
   }
 
@@ -588,7 +629,7 @@ export class Cluster {
       ...composed.settings,
       ...flattenSettings(body.settings),
     };
-    let mappings = mergeMappings(composed.mappings, body.mappings ?? {});
+    let mappings = mergeMappings(composed.mappings, body.mappings ?? {}, 'index_template');
     if (dataStream !== undefined) {
       // A data stream's backing index always maps its timestamp as a date.
       mappings = mergeMappings(mappings, { properties: { '@timestamp': { type: 'date' } } });

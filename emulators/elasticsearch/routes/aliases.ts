@@ -3,7 +3,7 @@ import type { EmulatedNode } from '../emulated-node.js';
 import { EsError } from '../errors.js';
 import { matchesPattern } from '../glob.js';
 import { ok, type Reply, type Request, type Route } from '../router.js';
-import type { AliasDef, Json } from '../store.js';
+import { aliasDef, type Json } from '../store.js';
 
 /** Aliases. */
 export function aliasRoutes(route: Route, node: EmulatedNode): void {
@@ -63,15 +63,4 @@ export function aliasRoutes(route: Route, node: EmulatedNode): void {
   route('GET', '/_alias/{name}', getAliases);
   route('GET', '/{index}/_alias', getAliases);
   route('GET', '/{index}/_alias/{name}', getAliases);
-}
-
-function aliasDef(spec: Json): AliasDef {
-  const alias: AliasDef = {};
-  if (spec.is_write_index !== undefined) alias.is_write_index = spec.is_write_index === true;
-  if (spec.is_hidden !== undefined) alias.is_hidden = spec.is_hidden === true;
-  if (spec.filter !== undefined) alias.filter = spec.filter as Json;
-  if (spec.routing !== undefined) alias.index_routing = alias.search_routing = String(spec.routing);
-  if (spec.index_routing !== undefined) alias.index_routing = String(spec.index_routing);
-  if (spec.search_routing !== undefined) alias.search_routing = String(spec.search_routing);
-  return alias;
 }

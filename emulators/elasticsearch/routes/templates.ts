@@ -57,8 +57,11 @@ export function templateRoutes(route: Route, node: EmulatedNode): void {
   route('GET', '/_index_template', getTemplates);
   route('GET', '/_index_template/{name}', getTemplates);
   route('DELETE', '/_index_template/{name}', (request) => {
-    const names = [...c.indexTemplates.keys()].filter((key) => matchesPattern(request.params.name as string, key));
-    if (names.length === 0) throw resourceNotFound(`index_template [${request.params.name}] missing`);
+    // MetadataIndexTemplateService.removeIndexTemplateV2: names and patterns, comma-separated; a name that is no template fails them all.
+    const parts = (request.params.name as string).split(',');
+    const missing = parts.filter((part) => !part.includes('*') && !c.indexTemplates.has(part));
+    if (missing.length > 0) throw resourceNotFound(`index_template [${missing.join(',')}] missing`);
+    const names = [...c.indexTemplates.keys()].filter((key) => parts.some((part) => matchesPattern(part, key)));
     for (const name of names) c.indexTemplates.delete(name);
     c.journal?.meta();
     return ok({ acknowledged: true });
