@@ -135,6 +135,9 @@ describe('indices, mappings, settings, aliases', () => {
     const done = await es.indices.rollover({ alias: 'roll', conditions: { max_docs: 2, max_age: '30d' } });
     expect(done).toMatchObject({ rolled_over: true, old_index: 'roll-000001', new_index: 'roll-000002', conditions: { '[max_docs: 2]': true, '[max_age: 30d]': false } });
     expect((await es.index({ index: 'roll', document: { n: 3 } }))._index).toBe('roll-000002');
+    // A target that is nowhere is not found (404 since Elasticsearch 8.x's "return-404-on-missing-target"); one that is an index only is refused.
+    expect(await failure(es.indices.rollover({ alias: 'nowhere' }))).toMatchObject({ status: 404, type: 'resource_not_found_exception', reason: 'rollover target [nowhere] does not exist' });
+    expect(await failure(es.indices.rollover({ alias: 'roll-000001' }))).toMatchObject({ status: 400, reason: 'rollover target [roll-000001] does not point to an alias or data stream' });
   });
 
   it('refresh semantics: documents become searchable at refresh, as in Elasticsearch', async () => {

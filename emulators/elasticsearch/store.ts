@@ -831,6 +831,11 @@ export class Cluster {
   }
 
   rollover(target: string, conditions: Json, options: { dryRun?: boolean; newIndex?: string; body?: Json } = {}): Json {
+    // RolloverRequest.validate, before anything is looked up.
+    const names = Object.keys(conditions);
+    if (names.some((name) => name.startsWith('min_')) && !names.some((name) => name.startsWith('max_'))) {
+      throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: at least one max_* rollover condition must be set when using min_* conditions;');
+    }
     const stream = this.dataStreams.get(target);
     let writeIndex: Index;
     let newName: string;
@@ -840,7 +845,8 @@ export class Cluster {
     } else {
       const aliased = [...this.indices.values()].filter((index) => index.aliases.has(target));
       if (aliased.length === 0) {
-        throw badRequest(this.indices.has(target) ? `rollover target [${target}] does not point to an alias or data stream` : `rollover target [${target}] does not exist`);
+        if (this.indices.has(target)) throw badRequest(`rollover target [${target}] does not point to an alias or data stream`);
+        throw resourceNotFound(`rollover target [${target}] does not exist`);
       }
       const writer = aliased.find((index) => index.aliases.get(target)?.is_write_index === true) ?? (aliased.length === 1 ? aliased[0] : undefined);
       if (writer === undefined) throw badRequest(`rollover target [${target}] does not point to a write index`);
@@ -849,6 +855,11 @@ export class Cluster {
       if (options.newIndex === undefined && !match) throw badRequest(`index name [${writer.name}] does not match pattern '^.*-\\d+$'`);
       // Elasticsearch formats the counter with %06d, whatever the old index's padding was.
       newName = options.newIndex ?? `${match?.[1]}${String(Number(match?.[2]) + 1).padStart(6, '0')}`;
+      // MetadataCreateIndexService.validateIndexName, dry run or not, whatever the conditions say.
+      const problem = indexNameProblem(newName);
+      if (problem) throw new EsError(400, 'invalid_index_name_exception', problem, { index: newName, index_uuid: '_na_' });
+      const existing = this.indices.get(newName);
+      if (existing !== undefined) throw new EsError(400, 'resource_already_exists_exception', `index [${newName}/${existing.uuid}] already exists`, { index_uuid: existing.uuid, index: newName });
     }
     const results = this.rolloverConditions(writeIndex, conditions);
     const met = Object.keys(results).length === 0 || Object.entries(results).some(([name, ok]) => ok && !name.startsWith('[min_')) && Object.entries(results).filter(([name]) => name.startsWith('[min_')).every(([, ok]) => ok);
