@@ -691,6 +691,12 @@ export class Cluster {
   }
 
   putMapping(index: Index, mappings: Mappings): void {
+    // SourceFieldMapper's `mode` may become synthetic, not go back (the emulator keeps every source all the same).
+    const modeOf = (source: unknown): unknown => (isJsonObject(source) ? source.mode : undefined);
+    const [before, after] = [modeOf(index.mappings._source), modeOf(mappings._source)];
+    if (before === 'synthetic' && after !== undefined && after !== 'synthetic') {
+      throw badRequest(`Mapper for [_source] conflicts with existing mapper:\n\tCannot update parameter [mode] from [synthetic] to [${String(after)}]`);
+    }
     index.setMappings(mergeMappings(index.mappings, mappings));
     this.journal?.meta();
   }

@@ -30,6 +30,8 @@ export function indexSettingRoutes(route: Route, node: EmulatedNode): void {
     route(['GET'], `/{index}/${name}`, (request) => getMappings(node, request));
     route(['PUT', 'POST'], `/{index}/${name}`, (request) => {
       const mappings = request.json as Mappings;
+      // RestPutMappingAction: a body of one `_doc` key is a typed mapping, which 8.0 removed.
+      if (Object.keys(mappings).length === 1 && Object.hasOwn(mappings, '_doc')) throw badRequest('Types cannot be provided in put mapping requests');
       const targets = truthy(request.query.write_index_only) ? (request.params.index as string).split(',').map((part) => c.writeIndexOf(part.trim())) : c.resolve(request.params.index);
       for (const index of targets) c.putMapping(index, mappings);
       return ok({ acknowledged: true });
