@@ -157,6 +157,16 @@ describe('removed in 8.x or not allowed together', () => {
     expect((await raw('GET', '/requests/_search?search_type=dfs_query_then_fetch')).status).toBe(200);
   });
 
+  it('rest_total_hits_as_int needs the total counted exactly or not at all, and one search of an _msearch that breaks it fails them all (RestSearchAction.checkRestTotalHits)', async () => {
+    await requests();
+    const reason = '[rest_total_hits_as_int] cannot be used if the tracking of total hits is not accurate, got 100';
+    expect(await raw('POST', '/requests/_search?rest_total_hits_as_int=true', '{"track_total_hits":100}')).toMatchObject({ status: 400, json: { error: { type: 'illegal_argument_exception', reason } } });
+    for (const track of ['false', '-1', 'true', '2147483647']) expect((await raw('POST', '/requests/_search?rest_total_hits_as_int=true', `{"track_total_hits":${track}}`)).status).toBe(200);
+    const lines = ['{"index":"requests"}', '{"query":{"match_all":{}}}', '{"index":"requests"}', '{"track_total_hits":100}'].join('\n');
+    const multi = await raw('POST', '/_msearch?rest_total_hits_as_int=true', `${lines}\n`, 'application/x-ndjson');
+    expect(multi).toMatchObject({ status: 400, json: { error: { type: 'illegal_argument_exception', reason } } });
+  });
+
   it('a body of Content-Type text/plain, or a form, answers 406 (REST API conventions, "Content-type requirements")', async () => {
     expect(await raw('POST', '/_search', '{}', 'text/plain')).toEqual({ status: 406, json: { error: 'Content-Type header [text/plain] is not supported', status: 406 } });
     expect((await raw('PUT', '/forms/_doc/1', 'a=1', 'application/x-www-form-urlencoded')).status).toBe(406);

@@ -178,17 +178,37 @@ function integerOption(name: string, param: string | undefined, value: unknown, 
   return number;
 }
 
+/** SearchContext's TRACK_TOTAL_HITS_ACCURATE (Integer.MAX_VALUE) and TRACK_TOTAL_HITS_DISABLED. */
+const TRACK_ACCURATE = 2147483647;
+const TRACK_DISABLED = -1;
+
+/** `track_total_hits` as a number: true and false as Elasticsearch keeps them; a number below -1 refused. */
+function trackedUpTo(body: Json, params: SearchParams): number | undefined {
+  const track = params.track_total_hits ?? body.track_total_hits;
+  if (track === undefined) return undefined;
+  if (track === true || track === 'true') return TRACK_ACCURATE;
+  if (track === false || track === 'false') return TRACK_DISABLED;
+  const number = Number(track);
+  if (!Number.isInteger(number) || number < TRACK_DISABLED) throw badRequest(`[track_total_hits] parameter must be positive or equals to -1, got ${String(track)}`);
+  return number;
+}
+
+/**
+ * RestSearchAction.checkRestTotalHits: `rest_total_hits_as_int` needs the total counted exactly or not at all. `_msearch`
+ * checks each search as it parses the request, so that one such search fails them all.
+ */
+export function checkTotalHitsAsInt(body: Json, params: SearchParams): void {
+  if (params.rest_total_hits_as_int !== 'true') return;
+  const upTo = trackedUpTo(body, params);
+  if (upTo !== undefined && upTo !== TRACK_ACCURATE && upTo !== TRACK_DISABLED) throw badRequest(`[rest_total_hits_as_int] cannot be used if the tracking of total hits is not accurate, got ${upTo}`);
+}
+
 /** How many hits to count exactly: `track_total_hits` true/false/N, and `rest_total_hits_as_int` needs an exact count. */
 function totalThreshold(body: Json, params: SearchParams): number {
-  const track = params.track_total_hits ?? body.track_total_hits;
-  const asInt = params.rest_total_hits_as_int === 'true';
-  if (track === undefined) return asInt ? Infinity : 10_000;
-  if (track === true || track === 'true') return Infinity;
-  if (track === false || track === 'false') return -1;
-  const number = Number(track);
-  if (!Number.isInteger(number) || number < 0) throw badRequest(`[track_total_hits] parameter must be positive or equals to -1, got ${String(track)}`);
-  if (asInt) throw new EsError(400, 'action_request_validation_exception', `Validation Failed: 1: [rest_total_hits_as_int] cannot be used if the tracking of total hits is not accurate, got ${number};`);
-  return number;
+  checkTotalHitsAsInt(body, params);
+  const upTo = trackedUpTo(body, params);
+  if (upTo === undefined) return params.rest_total_hits_as_int === 'true' ? Infinity : 10_000;
+  return upTo === TRACK_ACCURATE ? Infinity : upTo;
 }
 
 /** One entry of `fields` or `docvalue_fields`: a pattern, or `{ field, format, include_unmapped }`. */

@@ -5,7 +5,7 @@ import { badRequest, EsError } from '../errors.js';
 import { fieldCaps } from '../field-caps.js';
 import { parseMultiSearch } from '../multi.js';
 import { ok, type Reply, type Request, type Route } from '../router.js';
-import { count, explainDocument, firstPage, frozenTargets, liveTargets, renderPage, search, type SearchParams } from '../search.js';
+import { checkTotalHitsAsInt, count, explainDocument, firstPage, frozenTargets, liveTargets, renderPage, search, type SearchParams } from '../search.js';
 import { type Index, type Json, readable, sourceOf } from '../store.js';
 import { checkSearchType } from '../strict.js';
 import { withAggregationLookups, withTermsLookups, type SourceFetcher } from '../terms-lookup.js';
@@ -135,6 +135,7 @@ export function multiSearch(node: EmulatedNode, request: Request, bodyOf: (body:
       throw error;
     }
   });
+  for (const item of items) if (!('failed' in item)) checkTotalHitsAsInt(item.body, { ...request.query, ...item.query } as SearchParams);
   // SearchRequest.validate fails the whole request (MultiSearchRequest.validate), not its item.
   const invalid = items.filter((item) => item.body.pit !== undefined && item.index !== undefined);
   if (invalid.length > 0) {
