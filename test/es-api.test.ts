@@ -121,6 +121,9 @@ describe('indices, mappings, settings, aliases', () => {
     expect(Object.keys(await es.indices.getAlias({ name: 'app' })).sort()).toEqual(['app-000001', 'app-old']);
     await es.indices.updateAliases({ actions: [{ remove: { index: 'app-old', alias: 'app' } }] });
     expect((await es.count({ index: 'app' })).count).toBe(1);
+    // An alias added by name of date math is named by its date (indices.create/10_basic.yml covers the create index body).
+    await es.indices.updateAliases({ actions: [{ add: { index: 'app-old', alias: '<archive-{2026-11-30||/M{yyyy-MM}}>' } }] });
+    expect(await es.indices.existsAlias({ name: 'archive-2026-11' })).toBe(true);
   });
 
   it('rollover: conditions, dry run, and the alias moving to the new index', async () => {

@@ -135,8 +135,9 @@ export function flattenSettings(settings: Json | undefined, prefix = '', resets 
 /** An alias as AliasMetadata keeps it: `routing` is both the index and the search routing. */
 export function aliasDef(spec: Json): AliasDef {
   const alias: AliasDef = {};
-  if (spec.is_write_index !== undefined) alias.is_write_index = spec.is_write_index === true;
-  if (spec.is_hidden !== undefined) alias.is_hidden = spec.is_hidden === true;
+  // Booleans as the parser's booleanValue reads them: "true" is true.
+  if (spec.is_write_index !== undefined) alias.is_write_index = spec.is_write_index === true || spec.is_write_index === 'true';
+  if (spec.is_hidden !== undefined) alias.is_hidden = spec.is_hidden === true || spec.is_hidden === 'true';
   if (spec.filter !== undefined) alias.filter = spec.filter as Json;
   if (spec.routing !== undefined) alias.index_routing = alias.search_routing = String(spec.routing);
   if (spec.index_routing !== undefined) alias.index_routing = String(spec.index_routing);
@@ -640,7 +641,9 @@ export class Cluster {
     settings['index.provided_name'] = name;
     settings['index.creation_date'] = String(this.now());
     settings['index.version.created'] = '9000000';
-    const aliases = new Map<string, AliasDef>(Object.entries(dataStream === undefined ? { ...composed.aliases, ...(body.aliases ?? {}) } : {}));
+    // The request's aliases as AliasMetadata keeps them, their names read for date math (since 7.13).
+    const ownAliases = Object.entries(body.aliases ?? {}).map(([alias, spec]): [string, AliasDef] => [dateMathIndexName(alias, this.now()), aliasDef(spec as Json)]);
+    const aliases = new Map<string, AliasDef>(dataStream === undefined ? [...Object.entries(composed.aliases), ...ownAliases] : []);
     const index = new Index(name, uuid, this.now(), settings, mappings, aliases, dataStream, this.autoIds);
     this.indices.set(name, index);
     this.journal?.meta();

@@ -1,5 +1,6 @@
 import { checkAliasActions } from '../admin-parsers.js';
 import type { EmulatedNode } from '../emulated-node.js';
+import { dateMathIndexName } from '../dates.js';
 import { EsError } from '../errors.js';
 import { matchesPattern } from '../glob.js';
 import { ok, type Reply, type Request, type Route } from '../router.js';
@@ -12,7 +13,8 @@ export function aliasRoutes(route: Route, node: EmulatedNode): void {
     // Every action is read and its indices and aliases found before any is applied: all or none, as in Elasticsearch.
     const planned = checkAliasActions(request.json).map(([kind, spec]) => {
       const indexNames = (spec.indices as string[] | undefined) ?? [spec.index as string];
-      const aliasNames = (spec.aliases as string[] | undefined) ?? [spec.alias as string];
+      // An alias added may be named by date math (`<logs-{now/d}>`), as since 7.13.
+      const aliasNames = ((spec.aliases as string[] | undefined) ?? [spec.alias as string]).map((alias) => (kind === 'add' ? dateMathIndexName(alias, c.now()) : alias));
       const indices = indexNames.flatMap((name) => c.resolve(name));
       if (kind === 'remove' && spec.must_exist === true) {
         const missing = aliasNames.find((alias) => !indices.some((index) => index.aliases.has(alias)));
