@@ -50,10 +50,17 @@ export function indexSettingRoutes(route: Route, node: EmulatedNode): void {
     // A null resets a setting, as the flood stage's block is lifted: {"index.blocks.read_only_allow_delete": null}.
     const flat = flattenSettings((body.settings as Json | undefined) ?? body, '', true);
     checkIndexSettings(flat);
-    const fixed = Object.keys(flat).filter((key) => ['index.number_of_shards', 'index.codec', 'index.routing_partition_size', 'index.mapping.ignore_malformed'].includes(key));
-    if (fixed.length > 0) throw badRequest(`Can't update non dynamic settings [[${fixed.join(', ')}]] for open indices [${request.params.index}]`);
-    for (const index of c.resolve(request.params.index, { expandHidden: true })) {
+    const indices = c.resolve(request.params.index, { expandHidden: true, ignoreUnavailable: truthy(request.query.ignore_unavailable), allowNoIndices: request.query.allow_no_indices !== 'false', expandClosed: /closed|all/.test(request.query.expand_wildcards ?? '') });
+    // MetadataUpdateSettingsService: a static setting changes on closed indices, or on open ones closed and reopened for
+    // it when `reopen` is asked (since 8.12); the shard count never.
+    const fixed = Object.keys(flat).filter((key) => STATIC_SETTINGS.has(key) && (key === 'index.number_of_shards' || !truthy(request.query.reopen)));
+    const open = indices.filter((index) => !index.closed);
+    if (fixed.length > 0 && open.length > 0) throw badRequest(`Can't update non dynamic settings [[${fixed.join(', ')}]] for open indices [${open.map((index) => `[${index.name}/${index.uuid}]`).join(', ')}]`);
+    // `preserve_existing` leaves a setting an index has as it is.
+    const preserve = truthy(request.query.preserve_existing);
+    for (const index of indices) {
       for (const [key, value] of Object.entries(flat)) {
+        if (preserve && index.settings[key] !== undefined) continue;
         if (value === 'null') delete index.settings[key];
         else index.settings[key] = value;
       }
@@ -65,6 +72,9 @@ export function indexSettingRoutes(route: Route, node: EmulatedNode): void {
   route('PUT', '/_settings', putSettings);
   route('PUT', '/{index}/_settings', putSettings);
 }
+
+/** Index settings that are not Property.Dynamic (IndexMetadata, EngineConfig, IndexSortConfig …), of those the emulator takes. */
+const STATIC_SETTINGS = new Set(['index.number_of_shards', 'index.codec', 'index.routing_partition_size', 'index.mapping.ignore_malformed', 'index.number_of_routing_shards', 'index.mode', 'index.sort.field', 'index.sort.order', 'index.mapping.source.mode']);
 
 function getMappings(node: EmulatedNode, request: Request): Reply {
   const indices = node.cluster.resolve(request.params.index, { expandHidden: request.params.index !== undefined });
