@@ -1,4 +1,5 @@
 import { checkAliasActions } from '../admin-parsers.js';
+import { badFieldValue } from '../strict.js';
 import type { EmulatedNode } from '../emulated-node.js';
 import { dateMathIndexName } from '../dates.js';
 import { EsError } from '../errors.js';
@@ -10,29 +11,34 @@ import { aliasDef, type Json } from '../store.js';
 export function aliasRoutes(route: Route, node: EmulatedNode): void {
   const c = node.cluster;
   route('POST', '/_aliases', (request) => {
-    // Every action is read and its indices and aliases found before any is applied: all or none, as in Elasticsearch.
+    // Every action is read and its indices and aliases found before any is applied: all or none, as in Elasticsearch,
+    // but for a remove whose aliases are not there and that does not say `must_exist`: since 8.14 that action alone
+    // fails, answered in `action_results` beside the others.
     const planned = checkAliasActions(request.json).map(([kind, spec]) => {
-      const indexNames = (spec.indices as string[] | undefined) ?? [spec.index as string];
+      if (spec.must_exist !== undefined && kind !== 'remove') throw badFieldValue(kind, 'must_exist', `[must_exist] is unsupported for [${kind.toUpperCase()}]`);
+      const indexNames = namesOf(spec.indices, spec.index);
       // An alias added may be named by date math (`<logs-{now/d}>`), as since 7.13.
-      const aliasNames = ((spec.aliases as string[] | undefined) ?? [spec.alias as string]).map((alias) => (kind === 'add' ? dateMathIndexName(alias, c.now()) : alias));
+      const aliasNames = namesOf(spec.aliases, spec.alias).map((alias) => (kind === 'add' ? dateMathIndexName(alias, c.now()) : alias));
       const indices = indexNames.flatMap((name) => c.resolve(name));
-      if (kind === 'remove' && spec.must_exist === true) {
-        const missing = aliasNames.find((alias) => !indices.some((index) => index.aliases.has(alias)));
-        if (missing !== undefined) throw new EsError(404, 'aliases_not_found_exception', `aliases [${missing}] missing`);
-      }
-      return { kind, spec: spec as Json, indices, aliasNames };
+      const missing = kind === 'remove' ? aliasNames.filter((alias) => !indices.some((index) => [...index.aliases.keys()].some((name) => matchesPattern(alias, name)))) : [];
+      if (missing.length > 0 && spec.must_exist === true) throw aliasesMissing(missing);
+      const action = { type: kind, indices: indexNames, ...(kind === 'remove_index' ? {} : { aliases: namesOf(spec.aliases, spec.alias) }) };
+      return { kind, spec: spec as Json, indices, aliasNames, action, failure: missing.length === aliasNames.length && missing.length > 0 ? aliasesMissing(missing) : undefined };
     });
-    for (const { kind, spec, indices, aliasNames } of planned) {
+    for (const { kind, spec, indices, aliasNames, failure } of planned) {
+      if (failure !== undefined) continue;
       for (const index of indices) {
         if (kind === 'remove_index') c.dropIndex(index);
         for (const alias of aliasNames) {
           if (kind === 'add') index.aliases.set(alias, aliasDef(spec));
-          else if (kind === 'remove') index.aliases.delete(alias);
+          else if (kind === 'remove') for (const name of [...index.aliases.keys()].filter((key) => matchesPattern(alias, key))) index.aliases.delete(name);
         }
       }
     }
     c.journal?.meta();
-    return ok({ acknowledged: true, errors: false });
+    if (planned.every(({ failure }) => failure === undefined)) return ok({ acknowledged: true, errors: false });
+    const results = planned.map(({ action, failure }) => ({ action, status: failure === undefined ? 200 : failure.status, ...(failure === undefined ? {} : { error: failure.toError() }) }));
+    return ok({ acknowledged: true, errors: true, action_results: results });
   });
   const putAlias = (request: Request): Reply => {
     for (const index of c.resolve(request.params.index)) index.aliases.set(request.params.name as string, aliasDef(request.json));
@@ -65,4 +71,14 @@ export function aliasRoutes(route: Route, node: EmulatedNode): void {
   route('GET', '/_alias/{name}', getAliases);
   route('GET', '/{index}/_alias', getAliases);
   route('GET', '/{index}/_alias/{name}', getAliases);
+}
+
+/** An action's indices or aliases: the plural (a list or one name) or the singular, as AliasActions' parser reads them. */
+function namesOf(plural: unknown, singular: unknown): string[] {
+  if (plural === undefined) return singular === undefined ? [] : [String(singular)];
+  return Array.isArray(plural) ? plural.map(String) : [String(plural)];
+}
+
+function aliasesMissing(aliases: string[]): EsError {
+  return new EsError(404, 'aliases_not_found_exception', `aliases [${aliases.join(',')}] missing`, { 'resource.type': 'aliases', 'resource.id': aliases.join(',') });
 }
