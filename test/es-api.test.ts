@@ -126,6 +126,29 @@ describe('indices, mappings, settings, aliases', () => {
     expect(await es.indices.existsAlias({ name: 'archive-2026-11' })).toBe(true);
   });
 
+  it('get alias answers as RestGetAliasesAction does (the cases of indices.get_alias/10_basic.yml, whose setup needs roles the emulator has not)', async () => {
+    await es.indices.create({ index: 'ga-1', aliases: { ga_alias: {}, ga_blias: {} } });
+    await es.indices.create({ index: 'ga-2', aliases: { ga_alias: {}, ga_blias: {} } });
+    await es.indices.create({ index: 'ga-3' });
+    const get = async (path: string) => {
+      const response = await fetch(`${emulator.url}${path}`);
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    // Names asked for, `_all` among them: only the indices that have one; none asked for: every index.
+    expect(Object.keys((await get('/ga-*/_alias')).body).sort()).toEqual(['ga-1', 'ga-2', 'ga-3']);
+    expect(Object.keys((await get('/ga-*/_alias/_all')).body).sort()).toEqual(['ga-1', 'ga-2']);
+    expect((await get('/ga-1/_alias/ga_a*')).body).toEqual({ 'ga-1': { aliases: { ga_alias: {} } } });
+    expect((await get('/ga-1/_alias/*,-ga_blias')).body).toEqual({ 'ga-1': { aliases: { ga_alias: {} } } });
+    // A plain name found nowhere: 404, with what was found; a pattern that finds nothing is no error.
+    expect(await get('/ga-1/_alias/ga_alias,no-such,also-none')).toEqual({ status: 404, body: { error: 'aliases [also-none,no-such] missing', status: 404, 'ga-1': { aliases: { ga_alias: {} } } } });
+    expect(await get('/ga-1/_alias/no-such')).toEqual({ status: 404, body: { error: 'alias [no-such] missing', status: 404 } });
+    expect(await get('/ga-1/_alias/none*')).toEqual({ status: 200, body: {} });
+    // Closed indices are listed unless expand_wildcards leaves them out.
+    await es.indices.close({ index: 'ga-2' });
+    expect(Object.keys((await get('/_alias/ga_alias')).body).sort()).toEqual(['ga-1', 'ga-2']);
+    expect(Object.keys((await get('/_alias/ga_alias?expand_wildcards=open')).body)).toEqual(['ga-1']);
+  });
+
   it('rollover: conditions, dry run, and the alias moving to the new index', async () => {
     await es.indices.create({ index: 'roll-000001', aliases: { roll: { is_write_index: true } } });
     await es.index({ index: 'roll', document: { n: 1 } });

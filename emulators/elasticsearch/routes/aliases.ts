@@ -56,16 +56,24 @@ export function aliasRoutes(route: Route, node: EmulatedNode): void {
     c.journal?.meta();
     return ok({ acknowledged: true });
   });
+  // RestGetAliasesAction: closed indices too unless `expand_wildcards` says otherwise; with names asked for (`_all` among
+  // them), only the indices that have one; a name asked for plainly and found nowhere makes the answer a 404 that still
+  // lists what was found.
   const getAliases = (request: Request): Reply => {
-    const indices = c.resolve(request.params.index, { expandHidden: true, allowNoIndices: true });
-    const wanted = request.params.name?.split(',');
+    const expand = request.query.expand_wildcards;
+    const indices = c.resolve(request.params.index, { expandHidden: true, allowNoIndices: true, expandClosed: expand === undefined || /closed|all/.test(expand) });
+    const requested = request.params.name?.split(',');
     const body: Json = {};
+    const returned = new Set<string>();
     for (const index of indices) {
-      const aliases = Object.fromEntries([...index.aliases].filter(([alias]) => wanted === undefined || wanted.some((pattern) => matchesPattern(pattern, alias))));
-      if (wanted === undefined || Object.keys(aliases).length > 0) body[index.name] = { aliases };
+      const aliases = Object.fromEntries([...index.aliases].filter(([alias]) => requested === undefined || aliasRequested(requested, alias)));
+      for (const alias of Object.keys(aliases)) returned.add(alias);
+      if (requested === undefined || Object.keys(aliases).length > 0) body[index.name] = { aliases };
     }
-    if (wanted !== undefined && Object.keys(body).length === 0) return { status: 404, body: { error: `alias [${request.params.name}] missing`, status: 404 } };
-    return ok(body);
+    const missing = (requested ?? []).filter((name) => name !== '_all' && !name.includes('*') && !name.startsWith('-') && !returned.has(name)).sort();
+    if (missing.length === 0) return ok(body);
+    const error = missing.length === 1 ? `alias [${missing[0]}] missing` : `aliases [${missing.join(',')}] missing`;
+    return { status: 404, body: { error, status: 404, ...body } };
   };
   route('GET', '/_alias', getAliases);
   route('GET', '/_alias/{name}', getAliases);
@@ -81,4 +89,19 @@ function namesOf(plural: unknown, singular: unknown): string[] {
 
 function aliasesMissing(aliases: string[]): EsError {
   return new EsError(404, 'aliases_not_found_exception', `aliases [${aliases.join(',')}] missing`, { 'resource.type': 'aliases', 'resource.id': aliases.join(',') });
+}
+
+/** Whether an alias is among the names asked for: patterns and `_all` in order, a `-name` after a wildcard taking it out again. */
+function aliasRequested(requested: readonly string[], alias: string): boolean {
+  let wanted = false;
+  let afterWildcard = false;
+  for (const name of requested) {
+    if (afterWildcard && name.startsWith('-')) {
+      if (matchesPattern(name.slice(1), alias)) wanted = false;
+      continue;
+    }
+    if (name === '_all' || matchesPattern(name, alias)) wanted = true;
+    if (name === '_all' || name.includes('*')) afterWildcard = true;
+  }
+  return wanted;
 }
