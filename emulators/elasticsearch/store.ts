@@ -382,6 +382,29 @@ export interface ResolveOptions {
   expandClosed?: boolean;
   /** Let wildcards reach data streams' backing indices through the streams' names (not for the delete index API). */
   includeDataStreams?: boolean;
+  /** Let wildcards reach open indices (the default); `expand_wildcards=closed` alone does not. */
+  expandOpen?: boolean;
+  /** Expand wildcards at all (`expand_wildcards=none` does not: a pattern is then a name, which no index has). */
+  expandWildcards?: boolean;
+}
+
+/**
+ * The resolve options a request's IndicesOptions give (`expand_wildcards` as open, closed, hidden, all or none, comma
+ * separated; `ignore_unavailable`; `allow_no_indices`), over the API's defaults.
+ */
+export function resolveOptionsOf(query: Record<string, string | undefined>, defaults: ResolveOptions = {}): ResolveOptions {
+  const options: ResolveOptions = { ...defaults };
+  const expand = query.expand_wildcards?.split(',').map((state) => state.trim());
+  if (expand !== undefined) {
+    const all = expand.includes('all');
+    options.expandWildcards = !expand.includes('none') || expand.length > 1;
+    options.expandOpen = all || expand.includes('open');
+    options.expandClosed = all || expand.includes('closed');
+    options.expandHidden = all || expand.includes('hidden');
+  }
+  if (query.ignore_unavailable !== undefined) options.ignoreUnavailable = query.ignore_unavailable === 'true';
+  if (query.allow_no_indices !== undefined) options.allowNoIndices = query.allow_no_indices !== 'false';
+  return options;
 }
 
 /** The state of the single-node cluster: indices, aliases, templates, data streams and lifecycle policies. */
@@ -426,10 +449,10 @@ export class Cluster {
         for (const index of this.resolve(part.slice(1), { ignoreUnavailable: true, allowNoIndices: true, expandHidden: true })) found.delete(index.name);
         continue;
       }
-      if (part.includes('*')) {
+      if (part.includes('*') && options.expandWildcards !== false) {
         const regex = globToRegex(part);
         const showHidden = options.expandHidden === true || part.startsWith('.');
-        const reached = (index: Index): boolean => options.expandClosed === true || !index.closed;
+        const reached = (index: Index): boolean => (index.closed ? options.expandClosed === true : options.expandOpen !== false);
         for (const index of this.indices.values()) if (regex.test(index.name) && (showHidden || !index.hidden) && reached(index)) found.set(index.name, index);
         for (const stream of this.dataStreams.values()) if (options.includeDataStreams !== false && regex.test(stream.name)) for (const name of stream.indices) if (reached(this.indices.get(name) as Index)) found.set(name, this.indices.get(name) as Index);
         for (const index of this.indices.values()) for (const alias of index.aliases.keys()) if (regex.test(alias) && reached(index)) found.set(index.name, index);

@@ -5,7 +5,7 @@ import { dateMathIndexName } from '../dates.js';
 import { EsError } from '../errors.js';
 import { matchesPattern } from '../glob.js';
 import { ok, type Reply, type Request, type Route } from '../router.js';
-import { aliasDef, type Json } from '../store.js';
+import { aliasDef, type Json, resolveOptionsOf } from '../store.js';
 
 /** Aliases. */
 export function aliasRoutes(route: Route, node: EmulatedNode): void {
@@ -60,8 +60,7 @@ export function aliasRoutes(route: Route, node: EmulatedNode): void {
   // them), only the indices that have one; a name asked for plainly and found nowhere makes the answer a 404 that still
   // lists what was found.
   const getAliases = (request: Request): Reply => {
-    const expand = request.query.expand_wildcards;
-    const indices = c.resolve(request.params.index, { expandHidden: true, allowNoIndices: true, expandClosed: expand === undefined || /closed|all/.test(expand) });
+    const indices = c.resolve(request.params.index, resolveOptionsOf(request.query, { expandHidden: true, allowNoIndices: true, expandClosed: true }));
     const requested = request.params.name?.split(',');
     const body: Json = {};
     const returned = new Set<string>();

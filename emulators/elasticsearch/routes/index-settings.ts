@@ -4,7 +4,7 @@ import { badRequest } from '../errors.js';
 import { matchesPattern } from '../glob.js';
 import type { Mappings } from '../mapping.js';
 import { ok, type Reply, type Request, type Route, truthy } from '../router.js';
-import { flattenSettings, type Json, nestSettings } from '../store.js';
+import { flattenSettings, type Json, nestSettings, resolveOptionsOf } from '../store.js';
 
 /** Refresh, rollover, mappings and settings of indices. */
 export function indexSettingRoutes(route: Route, node: EmulatedNode): void {
@@ -50,7 +50,7 @@ export function indexSettingRoutes(route: Route, node: EmulatedNode): void {
     // A null resets a setting, as the flood stage's block is lifted: {"index.blocks.read_only_allow_delete": null}.
     const flat = flattenSettings((body.settings as Json | undefined) ?? body, '', true);
     checkIndexSettings(flat);
-    const indices = c.resolve(request.params.index, { expandHidden: true, ignoreUnavailable: truthy(request.query.ignore_unavailable), allowNoIndices: request.query.allow_no_indices !== 'false', expandClosed: /closed|all/.test(request.query.expand_wildcards ?? '') });
+    const indices = c.resolve(request.params.index, resolveOptionsOf(request.query, { expandHidden: true }));
     // MetadataUpdateSettingsService: a static setting changes on closed indices, or on open ones closed and reopened for
     // it when `reopen` is asked (since 8.12); the shard count never.
     const fixed = Object.keys(flat).filter((key) => STATIC_SETTINGS.has(key) && (key === 'index.number_of_shards' || !truthy(request.query.reopen)));
@@ -77,12 +77,12 @@ export function indexSettingRoutes(route: Route, node: EmulatedNode): void {
 const STATIC_SETTINGS = new Set(['index.number_of_shards', 'index.codec', 'index.routing_partition_size', 'index.mapping.ignore_malformed', 'index.number_of_routing_shards', 'index.mode', 'index.sort.field', 'index.sort.order', 'index.mapping.source.mode']);
 
 function getMappings(node: EmulatedNode, request: Request): Reply {
-  const indices = node.cluster.resolve(request.params.index, { expandHidden: request.params.index !== undefined });
+  const indices = node.cluster.resolve(request.params.index, resolveOptionsOf(request.query, { expandHidden: request.params.index !== undefined }));
   return ok(Object.fromEntries(indices.map((index) => [index.name, { mappings: index.mappings }])));
 }
 
 function getSettings(node: EmulatedNode, request: Request): Reply {
-  const indices = node.cluster.resolve(request.params.index, { expandHidden: request.params.index !== undefined });
+  const indices = node.cluster.resolve(request.params.index, resolveOptionsOf(request.query, { expandHidden: request.params.index !== undefined }));
   const name = request.params.name;
   return ok(
     Object.fromEntries(
