@@ -356,7 +356,7 @@ export const API_ROUTES: Readonly<Record<string, readonly string[]>> = {
   'indices.get_mapping': ['GET /_mapping', 'GET /{index}/_mapping', 'GET /_mappings', 'GET /{index}/_mappings'],
   'indices.put_mapping': ['PUT /{index}/_mapping', 'POST /{index}/_mapping', 'PUT /{index}/_mappings', 'POST /{index}/_mappings'],
   'indices.reload_search_analyzers': ['POST /{index}/_reload_search_analyzers', 'GET /{index}/_reload_search_analyzers'],
-  'indices.get_settings': ['GET /_settings', 'GET /{index}/_settings', 'GET /{index}/_settings/{name}'],
+  'indices.get_settings': ['GET /_settings', 'GET /_settings/{name}', 'GET /{index}/_settings', 'GET /{index}/_settings/{name}'],
   'indices.put_settings': ['PUT /_settings', 'PUT /{index}/_settings'],
   'indices.update_aliases': ['POST /_aliases'],
   'indices.put_alias': ['PUT /{index}/_alias/{name}', 'POST /{index}/_alias/{name}', 'PUT /{index}/_aliases/{name}', 'POST /{index}/_aliases/{name}'],

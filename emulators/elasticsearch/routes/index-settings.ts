@@ -43,6 +43,7 @@ export function indexSettingRoutes(route: Route, node: EmulatedNode): void {
     return ok({ _shards: { total: indices.length, successful: indices.length, failed: 0 }, reload_details: indices.map((index) => ({ index: index.name, reloaded_analyzers: [], reloaded_node_ids: [] })) });
   });
   route('GET', '/_settings', (request) => getSettings(node, request));
+  route('GET', '/_settings/{name}', (request) => getSettings(node, request));
   route('GET', '/{index}/_settings', (request) => getSettings(node, request));
   route('GET', '/{index}/_settings/{name}', (request) => getSettings(node, request));
   const putSettings = (request: Request): Reply => {
@@ -87,7 +88,9 @@ function getSettings(node: EmulatedNode, request: Request): Reply {
   return ok(
     Object.fromEntries(
       indices.map((index) => {
-        const flat = name === undefined ? index.settings : Object.fromEntries(Object.entries(index.settings).filter(([key]) => name.split(',').some((pattern) => matchesPattern(pattern, key))));
+        // Settings named by patterns, comma-separated; `_all` is every one.
+        const patterns = name?.split(',').map((pattern) => (pattern === '_all' ? '*' : pattern));
+        const flat = patterns === undefined ? index.settings : Object.fromEntries(Object.entries(index.settings).filter(([key]) => patterns.some((pattern) => matchesPattern(pattern, key))));
         return [index.name, { settings: truthy(request.query.flat_settings) ? flat : nestSettings(flat) }];
       }),
     ),
