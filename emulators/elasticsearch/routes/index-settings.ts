@@ -82,16 +82,35 @@ function getMappings(node: EmulatedNode, request: Request): Reply {
   return ok(Object.fromEntries(indices.map((index) => [index.name, { mappings: index.mappings }])));
 }
 
+/**
+ * With `include_defaults`, the defaults of the index settings the emulator applies (Elasticsearch lists every setting it
+ * has), each where the index does not set it.
+ */
+const SETTING_DEFAULTS: Record<string, string> = {
+  'index.refresh_interval': '1s',
+  'index.max_result_window': '10000',
+  'index.max_docvalue_fields_search': '100',
+  'index.max_script_fields': '32',
+  'index.max_terms_count': '65536',
+  'index.max_regex_length': '1000',
+  'index.mapping.total_fields.limit': '1000',
+  'index.mapping.total_fields.ignore_dynamic_beyond_limit': 'false',
+  'index.mapping.depth.limit': '20',
+  'index.mapping.ignore_malformed': 'false',
+  'index.hidden': 'false',
+};
+
 function getSettings(node: EmulatedNode, request: Request): Reply {
   const indices = node.cluster.resolve(request.params.index, resolveOptionsOf(request.query, { expandHidden: request.params.index !== undefined }));
-  const name = request.params.name;
+  // Settings named by patterns, comma-separated; `_all` is every one.
+  const patterns = request.params.name?.split(',').map((pattern) => (pattern === '_all' ? '*' : pattern));
+  const named = (settings: Record<string, string>): Record<string, string> => (patterns === undefined ? settings : Object.fromEntries(Object.entries(settings).filter(([key]) => patterns.some((pattern) => matchesPattern(pattern, key)))));
+  const shown = (flat: Record<string, string>): Json => (truthy(request.query.flat_settings) ? flat : nestSettings(flat));
   return ok(
     Object.fromEntries(
       indices.map((index) => {
-        // Settings named by patterns, comma-separated; `_all` is every one.
-        const patterns = name?.split(',').map((pattern) => (pattern === '_all' ? '*' : pattern));
-        const flat = patterns === undefined ? index.settings : Object.fromEntries(Object.entries(index.settings).filter(([key]) => patterns.some((pattern) => matchesPattern(pattern, key))));
-        return [index.name, { settings: truthy(request.query.flat_settings) ? flat : nestSettings(flat) }];
+        const defaults = truthy(request.query.include_defaults) ? named(Object.fromEntries(Object.entries(SETTING_DEFAULTS).filter(([key]) => index.settings[key] === undefined))) : undefined;
+        return [index.name, { settings: shown(named(index.settings)), ...(defaults === undefined ? {} : { defaults: shown(defaults) }) }];
       }),
     ),
   );
