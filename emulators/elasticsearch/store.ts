@@ -634,13 +634,16 @@ export class Cluster {
   // ---- indices -----------------------------------------------------------------------------------
 
   /** Creates an index; templates apply unless `withTemplates` is false (a resize's target takes its source's instead). */
-  createIndex(name: string, body: { settings?: Json; mappings?: Mappings; aliases?: Record<string, AliasDef> }, dataStream?: string, withTemplates = true): Index {
+  /** MetadataCreateIndexService.validateIndexName's first checks: a valid name (a backing index's apart), no index by it. */
+  private checkNewIndexName(name: string): void {
     const problem = indexNameProblem(name);
     if (problem && !name.startsWith('.ds-')) throw new EsError(400, 'invalid_index_name_exception', problem, { index: name, index_uuid: '_na_' });
-    if (this.indices.has(name)) {
-      const existing = this.indices.get(name) as Index;
-      throw new EsError(400, 'resource_already_exists_exception', `index [${name}/${existing.uuid}] already exists`, { index_uuid: existing.uuid, index: name });
-    }
+    const existing = this.indices.get(name);
+    if (existing !== undefined) throw new EsError(400, 'resource_already_exists_exception', `index [${name}/${existing.uuid}] already exists`, { index_uuid: existing.uuid, index: name });
+  }
+
+  createIndex(name: string, body: { settings?: Json; mappings?: Mappings; aliases?: Record<string, AliasDef> }, dataStream?: string, withTemplates = true): Index {
+    this.checkNewIndexName(name);
     if (this.dataStreams.has(name) || this.isAlias(name)) {
       throw new EsError(400, 'invalid_index_name_exception', `Invalid index name [${name}], already exists as alias or data stream`, { index: name, index_uuid: '_na_' });
     }
@@ -887,11 +890,8 @@ export class Cluster {
       if (options.newIndex === undefined && !match) throw badRequest(`index name [${writer.name}] does not match pattern '^.*-\\d+$'`);
       // Elasticsearch formats the counter with %06d, whatever the old index's padding was.
       newName = options.newIndex ?? `${match?.[1]}${String(Number(match?.[2]) + 1).padStart(6, '0')}`;
-      // MetadataCreateIndexService.validateIndexName, dry run or not, whatever the conditions say.
-      const problem = indexNameProblem(newName);
-      if (problem) throw new EsError(400, 'invalid_index_name_exception', problem, { index: newName, index_uuid: '_na_' });
-      const existing = this.indices.get(newName);
-      if (existing !== undefined) throw new EsError(400, 'resource_already_exists_exception', `index [${newName}/${existing.uuid}] already exists`, { index_uuid: existing.uuid, index: newName });
+      // Checked before the conditions, dry run or not, as the rollover service validates the name first.
+      this.checkNewIndexName(newName);
     }
     const results = this.rolloverConditions(writeIndex, conditions);
     const met = Object.keys(results).length === 0 || Object.entries(results).some(([name, ok]) => ok && !name.startsWith('[min_')) && Object.entries(results).filter(([name]) => name.startsWith('[min_')).every(([, ok]) => ok);

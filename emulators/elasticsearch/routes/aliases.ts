@@ -1,11 +1,11 @@
 import { checkAliasActions } from '../admin-parsers.js';
-import { badFieldValue } from '../strict.js';
 import type { EmulatedNode } from '../emulated-node.js';
 import { dateMathIndexName } from '../dates.js';
 import { EsError } from '../errors.js';
 import { matchesPattern } from '../glob.js';
 import { ok, type Reply, type Request, type Route } from '../router.js';
 import { aliasDef, type Json, resolveOptionsOf } from '../store.js';
+import { badFieldValue } from '../strict.js';
 
 /** Aliases. */
 export function aliasRoutes(route: Route, node: EmulatedNode): void {
@@ -17,12 +17,13 @@ export function aliasRoutes(route: Route, node: EmulatedNode): void {
     const planned = checkAliasActions(request.json).map(([kind, spec]) => {
       if (spec.must_exist !== undefined && kind !== 'remove') throw badFieldValue(kind, 'must_exist', `[must_exist] is unsupported for [${kind.toUpperCase()}]`);
       const indexNames = namesOf(spec.indices, spec.index);
+      const given = namesOf(spec.aliases, spec.alias);
       // An alias added may be named by date math (`<logs-{now/d}>`), as since 7.13.
-      const aliasNames = namesOf(spec.aliases, spec.alias).map((alias) => (kind === 'add' ? dateMathIndexName(alias, c.now()) : alias));
+      const aliasNames = given.map((alias) => (kind === 'add' ? dateMathIndexName(alias, c.now()) : alias));
       const indices = indexNames.flatMap((name) => c.resolve(name));
       const missing = kind === 'remove' ? aliasNames.filter((alias) => !indices.some((index) => [...index.aliases.keys()].some((name) => matchesPattern(alias, name)))) : [];
       if (missing.length > 0 && spec.must_exist === true) throw aliasesMissing(missing);
-      const action = { type: kind, indices: indexNames, ...(kind === 'remove_index' ? {} : { aliases: namesOf(spec.aliases, spec.alias) }) };
+      const action = { type: kind, indices: indexNames, ...(kind === 'remove_index' ? {} : { aliases: given }) };
       return { kind, spec: spec as Json, indices, aliasNames, action, failure: missing.length === aliasNames.length && missing.length > 0 ? aliasesMissing(missing) : undefined };
     });
     for (const { kind, spec, indices, aliasNames, failure } of planned) {
