@@ -198,15 +198,19 @@ function trackedUpTo(body: Json, params: SearchParams): number | undefined {
  * checks each search as it parses the request, so that one such search fails them all.
  */
 export function checkTotalHitsAsInt(body: Json, params: SearchParams): void {
-  if (params.rest_total_hits_as_int !== 'true') return;
-  const upTo = trackedUpTo(body, params);
-  if (upTo !== undefined && upTo !== TRACK_ACCURATE && upTo !== TRACK_DISABLED) throw badRequest(`[rest_total_hits_as_int] cannot be used if the tracking of total hits is not accurate, got ${upTo}`);
+  checkTracking(params, trackedUpTo(body, params));
+}
+
+function checkTracking(params: SearchParams, upTo: number | undefined): void {
+  if (params.rest_total_hits_as_int === 'true' && upTo !== undefined && upTo !== TRACK_ACCURATE && upTo !== TRACK_DISABLED) {
+    throw badRequest(`[rest_total_hits_as_int] cannot be used if the tracking of total hits is not accurate, got ${upTo}`);
+  }
 }
 
 /** How many hits to count exactly: `track_total_hits` true/false/N, and `rest_total_hits_as_int` needs an exact count. */
 function totalThreshold(body: Json, params: SearchParams): number {
-  checkTotalHitsAsInt(body, params);
   const upTo = trackedUpTo(body, params);
+  checkTracking(params, upTo);
   if (upTo === undefined) return params.rest_total_hits_as_int === 'true' ? Infinity : 10_000;
   return upTo === TRACK_ACCURATE ? Infinity : upTo;
 }

@@ -47,17 +47,11 @@ export function withTermsLookups(query: unknown, fetch: SourceFetcher): unknown 
     return items.every((item, i) => item === query[i]) ? query : items;
   }
   if (!isJsonObject(query)) return query;
-  let out: Json | undefined;
-  for (const [key, value] of Object.entries(query)) {
-    const resolved =
-      key === 'terms' && isJsonObject(value) && Object.values(value).some(isLookup)
-        ? Object.fromEntries(Object.entries(value).map(([field, spec]) => [field, isLookup(spec) ? lookedUp(spec, fetch) : spec]))
-        : withTermsLookups(value, fetch);
-    if (resolved === value) continue;
-    out ??= { ...query };
-    setOwn(out, key, resolved);
-  }
-  return out ?? query;
+  return mapChanged(query, (value, key) =>
+    key === 'terms' && isJsonObject(value) && Object.values(value).some(isLookup)
+      ? Object.fromEntries(Object.entries(value).map(([field, spec]) => [field, isLookup(spec) ? lookedUp(spec, fetch) : spec]))
+      : withTermsLookups(value, fetch),
+  );
 }
 
 /** The record with each value rewritten, or the record itself when no value changed. */
