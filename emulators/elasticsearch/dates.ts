@@ -442,4 +442,3 @@ export function dateMathIndexName(name: string, now: number): string {
   }
   return out;
 }
-

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 /**
  * Integers an answer must carry digit for digit where a JavaScript number cannot: Long.MAX_VALUE and
  * Long.MIN_VALUE, which Elasticsearch writes as the sort value of a document missing a long or date field,
- * and the largest unsigned long. JSON.stringify writes an ExactInteger as a marker string (its toJSON), and
+ * the largest unsigned long, and nanosecond sort values past 2^53. JSON.stringify writes an ExactInteger as a marker string (its toJSON), and
  * `withExactIntegers` turns the markers back into the bare digits. The marker holds a random nonce, so no
  * stored string can pass for one.
  */

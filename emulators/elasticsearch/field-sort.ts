@@ -226,6 +226,7 @@ function keyPlan(key: SortKey, context: SearchContext): KeyPlan {
   }
   const def = context.fields.get(key.field);
   const type = def?.type ?? key.unmappedType;
+  const numeric = type !== undefined && sortsAsNumber(type);
   const compare = type === 'ip' ? ipComparer() : compareText;
   const byIndex = new Map<string, FieldSorter>();
   if (!BUILT_IN_SORTS.has(key.field)) for (const index of context.indices) byIndex.set(index.name, fieldSorter(key, index.fields.get(key.field), type, compare));
@@ -235,8 +236,8 @@ function keyPlan(key: SortKey, context: SearchContext): KeyPlan {
     dateFormat: type === 'date' || type === 'date_nanos' ? (key.format ?? def?.mapping.format ?? DEFAULT_DATE_FORMAT) : undefined,
     compareText: compare,
     isBoolean: type === 'boolean',
-    numeric: type !== undefined && sortsAsNumber(type),
-    nanos: type !== undefined && sortsAsNumber(type) && sortTypeOf(type, key.numericType) === 'date_nanos',
+    numeric,
+    nanos: numeric && sortTypeOf(type, key.numericType) === 'date_nanos',
   };
 }
 

@@ -6,7 +6,7 @@ import { fieldCaps } from '../field-caps.js';
 import { parseMultiSearch } from '../multi.js';
 import { ok, type Reply, type Request, type Route } from '../router.js';
 import { checkTotalHitsAsInt, count, explainDocument, firstPage, frozenTargets, liveTargets, renderPage, search, type SearchParams } from '../search.js';
-import { type Index, type Json, readable, sourceOf } from '../store.js';
+import { type Index, type Json, readable, resolveOptionsOf, sourceOf } from '../store.js';
 import { checkSearchType } from '../strict.js';
 import { withAggregationLookups, withTermsLookups, type SourceFetcher } from '../terms-lookup.js';
 
@@ -100,7 +100,8 @@ export function searchRequest(node: EmulatedNode, request: Request): Json {
   const params = request.query as SearchParams;
   const pit = body.pit as Json | undefined;
   const idFieldData = node.cluster.clusterSettings['indices.id_field_data.enabled'] === 'true';
-  const boosts = indexBoosts(node, body, request.query.ignore_unavailable === 'true');
+  const resolveOptions = resolveOptionsOf(request.query, { allowNoIndices: true });
+  const boosts = indexBoosts(node, body, resolveOptions.ignoreUnavailable === true);
   const options = { idFieldData, ...(boosts === undefined ? {} : { indexBoosts: boosts }) };
   if (pit !== undefined) {
     if (request.params.index !== undefined) throw new EsError(400, 'action_request_validation_exception', 'Validation Failed: 1: [indices] cannot be used with point in time. Do not specify any index with point in time.;');
@@ -111,10 +112,8 @@ export function searchRequest(node: EmulatedNode, request: Request): Json {
     return { pit_id: pit.id, ...firstPage(targets, rest, params, node.cluster.now(), { ...options, pit: true }).response };
   }
   // A closed index is unavailable: ignore_unavailable leaves it out, wildcards reach it only when told to.
-  const ignoreUnavailable = request.query.ignore_unavailable === 'true';
-  const expandClosed = /\b(?:closed|all)\b/.test(request.query.expand_wildcards ?? '');
-  const resolved = node.cluster.resolve(request.params.index, { ignoreUnavailable, allowNoIndices: request.query.allow_no_indices !== 'false', expandClosed });
-  const indices = ignoreUnavailable ? resolved.filter((index) => !index.closed) : resolved;
+  const resolved = node.cluster.resolve(request.params.index, resolveOptions);
+  const indices = resolveOptions.ignoreUnavailable === true ? resolved.filter((index) => !index.closed) : resolved;
   readable(indices);
   if (params.scroll === undefined) return search(liveTargets(indices), body, params, node.cluster.now(), options);
   const { prepared, response, size } = firstPage(frozenTargets(indices), body, params, node.cluster.now(), options);
