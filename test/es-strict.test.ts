@@ -609,6 +609,19 @@ describe('index names with date math (DateMathExpressionResolver), and closed in
     expect((await es.search({ index: 'shu*' })).hits.hits).toEqual([]);
     expect((await failure(es.search({ index: 'shu*', expand_wildcards: ['open', 'closed'] }))).type).toBe('index_closed_exception');
   });
+
+  it('reaches a hidden index by wildcard only with expand_wildcards hidden or all, and a pattern as a name with none', async () => {
+    await es.index({ index: 'veiled', id: '1', document: { a: 1 }, refresh: true });
+    await es.indices.putSettings({ index: 'veiled', settings: { 'index.hidden': true } });
+    expect((await es.search({ index: 'veil*' })).hits.hits).toEqual([]);
+    expect((await es.search({ index: 'veil*', expand_wildcards: ['open', 'hidden'] })).hits.hits.map((hit) => hit._index)).toEqual(['veiled']);
+    expect((await es.search({ index: 'veil*', expand_wildcards: 'all' })).hits.hits.map((hit) => hit._index)).toEqual(['veiled']);
+    // Named, it is found whatever expand_wildcards says.
+    expect((await es.search({ index: 'veiled', expand_wildcards: 'none' })).hits.hits).toHaveLength(1);
+    // With none a pattern is no pattern but a name (IndexNameExpressionResolver), one no index has.
+    const unexpanded = await failure(es.search({ index: 'veil*', expand_wildcards: 'none' }));
+    expect([unexpanded.status, unexpanded.type, unexpanded.reason]).toEqual([404, 'index_not_found_exception', 'no such index [veil*]']);
+  });
 });
 
 describe('terminate_after (each shard stops collecting at it; the answer says terminated_early)', () => {
